@@ -1,0 +1,54 @@
+export { PrivacyBudget, type PrivacyBudgetJson } from './budget.js';
+export {
+  anyDomain,
+  bigintDomain,
+  type Domain,
+  describeDomain,
+  domainEquals,
+  domainWithin,
+  floatDomain,
+  intDomain,
+  type Metric,
+  vectorDomain,
+} from './domain.js';
+export type * from './dp-event.js';
+export {
+  assertNever,
+  DP_ERRORS,
+  DpError,
+  type DpErrorCode,
+  type DpErrorDetails,
+  isDpError,
+  type SafeResult,
+  safely,
+} from './errors.js';
+export {
+  type ApproximateLoss,
+  approximate,
+  convertLoss,
+  formatLoss,
+  type LossKind,
+  type LossOf,
+  type PrivacyLoss,
+  type PureLoss,
+  pure,
+  pureToApproximate,
+  pureToZcdp,
+  roundUpCost,
+  type ZcdpLoss,
+  zcdp,
+  zcdpToApproximate,
+  zcdpToApproximateSimple,
+} from './loss.js';
+export {
+  chain,
+  defineMeasurement,
+  defineTransformation,
+  type Measurement,
+  type MeasurementSpec,
+  type Release,
+  type Transformation,
+  type TransformationSpec,
+} from './measurement.js';
+export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, Rho, Scale, Sensitivity } from './params.js';
+export { type NoiseTraceRecord, type PublicTraceRecord, traceNoise, tracePublic } from './trace.js';

@@ -1,0 +1,185 @@
+/**
+ * Privacy losses — pure ε, approximate (ε, δ), ρ-zCDP — and the conversions
+ * between them. A loss is a plain, JSON-friendly value; a budget is a loss that
+ * may be spent (see `budget.ts`).
+ *
+ * Conversions round toward more privacy loss: a converted ε is never smaller
+ * than the exact value of the theorem it implements.
+ * @module
+ */
+import { nextUp } from '../random/float-bits.js';
+import { assertNever, DpError } from './errors.js';
+
+/** ε-DP. */
+export interface PureLoss {
+  readonly kind: 'pure';
+  readonly epsilon: number;
+}
+/** (ε, δ)-DP. */
+export interface ApproximateLoss {
+  readonly kind: 'approximate';
+  readonly epsilon: number;
+  readonly delta: number;
+}
+/** ρ-zCDP (Bun & Steinke 2016). */
+export interface ZcdpLoss {
+  readonly kind: 'zcdp';
+  readonly rho: number;
+}
+/** A privacy loss of one of the supported kinds. */
+export type PrivacyLoss = PureLoss | ApproximateLoss | ZcdpLoss;
+/** The kind of a loss, also called its measure. */
+export type LossKind = PrivacyLoss['kind'];
+/** The loss type for a kind. */
+export type LossOf<K extends LossKind> = Extract<PrivacyLoss, { kind: K }>;
+
+function checkNonNegative(x: number, name: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
+    throw new DpError('INVALID_PARAMETER', `${name} of a loss must be a finite number >= 0, got ${String(x)}`, { parameter: name });
+  }
+  return x === 0 ? 0 : x;
+}
+
+/** A pure ε loss. @throws DpError INVALID_PARAMETER unless ε is finite ≥ 0. */
+export function pure(epsilon: number): PureLoss {
+  return { kind: 'pure', epsilon: checkNonNegative(epsilon, 'epsilon') };
+}
+
+/** An (ε, δ) loss. @throws DpError INVALID_PARAMETER unless ε ≥ 0 finite and δ ∈ [0, 1]. */
+export function approximate(epsilon: number, delta: number): ApproximateLoss {
+  const d = checkNonNegative(delta, 'delta');
+  if (d > 1) throw new DpError('INVALID_PARAMETER', `delta must be <= 1, got ${delta}`, { parameter: 'delta' });
+  return { kind: 'approximate', epsilon: checkNonNegative(epsilon, 'epsilon'), delta: d };
+}
+
+/** A ρ-zCDP loss. @throws DpError INVALID_PARAMETER unless ρ is finite ≥ 0. */
+export function zcdp(rho: number): ZcdpLoss {
+  return { kind: 'zcdp', rho: checkNonNegative(rho, 'rho') };
+}
+
+/** Rounds a computed cost up by a few ulps to absorb floating-point error in a formula. */
+export function roundUpCost(x: number, ulps = 4): number {
+  let y = x;
+  for (let i = 0; i < ulps; i++) y = nextUp(y);
+  return y;
+}
+
+/**
+ * ε-DP implies (ε²/2)-zCDP.
+ * @see Bun & Steinke (2016), Proposition 1.4.
+ */
+export function pureToZcdp(loss: PureLoss): ZcdpLoss {
+  return zcdp(roundUpCost((loss.epsilon * loss.epsilon) / 2, 1));
+}
+
+/** ε-DP is (ε, 0)-DP. */
+export function pureToApproximate(loss: PureLoss): ApproximateLoss {
+  return approximate(loss.epsilon, 0);
+}
+
+/**
+ * ρ-zCDP implies (ρ + 2√(ρ ln(1/δ)), δ)-DP for every δ > 0.
+ * @see Bun & Steinke (2016), Proposition 1.3.
+ * @throws DpError INVALID_PARAMETER unless δ ∈ (0, 1).
+ */
+export function zcdpToApproximateSimple(loss: ZcdpLoss, delta: number): ApproximateLoss {
+  checkOpenDelta(delta);
+  const rho = loss.rho;
+  return approximate(roundUpCost(rho + 2 * Math.sqrt(rho * Math.log(1 / delta))), delta);
+}
+
+function checkOpenDelta(delta: number): void {
+  if (!(Number.isFinite(delta) && delta > 0 && delta < 1)) {
+    throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1) to convert zCDP to (epsilon, delta), got ${delta}`, {
+      parameter: 'delta',
+    });
+  }
+}
+
+/**
+ * ε(α) of the Canonne–Kamath–Steinke conversion at order α > 1.
+ * δ = exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α, solved for ε.
+ */
+function cksEpsilonAt(rho: number, logInvDelta: number, alpha: number): number {
+  return alpha * rho + (logInvDelta + alpha * Math.log1p(-1 / alpha) - Math.log(alpha - 1)) / (alpha - 1);
+}
+
+/**
+ * ρ-zCDP implies (ε, δ)-DP with the tighter bound of Canonne, Kamath and
+ * Steinke (2020), minimised over the Rényi order α; never worse than the
+ * simple bound (the smaller of the two is returned).
+ * @see Canonne, Kamath, Steinke (2020), Corollary 13.
+ * @throws DpError INVALID_PARAMETER unless δ ∈ (0, 1).
+ */
+export function zcdpToApproximate(loss: ZcdpLoss, delta: number): ApproximateLoss {
+  checkOpenDelta(delta);
+  const simple = zcdpToApproximateSimple(loss, delta);
+  const rho = loss.rho;
+  if (rho === 0) return approximate(0, delta);
+  const logInvDelta = Math.log(1 / delta);
+  // ε(α) is convex in α on (1, ∞); golden-section search on log(α − 1).
+  const f = (t: number) => cksEpsilonAt(rho, logInvDelta, 1 + Math.exp(t));
+  let lo = -40;
+  let hi = 40;
+  const g = (Math.sqrt(5) - 1) / 2;
+  let x1 = hi - g * (hi - lo);
+  let x2 = lo + g * (hi - lo);
+  let f1 = f(x1);
+  let f2 = f(x2);
+  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
+    if (f1 < f2) {
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - g * (hi - lo);
+      f1 = f(x1);
+    } else {
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + g * (hi - lo);
+      f2 = f(x2);
+    }
+  }
+  // Any α gives a valid bound, so evaluating at the found α is sound; round up.
+  const best = Math.max(0, roundUpCost(Math.min(f1, f2)));
+  return best < simple.epsilon ? approximate(best, delta) : simple;
+}
+
+/**
+ * Converts `loss` to kind `to`, where a theorem allows it.
+ * zCDP and approximate losses need δ to become (ε, δ); approximate never becomes pure or zCDP.
+ * @throws DpError DOMAIN_MISMATCH when no conversion exists.
+ */
+export function convertLoss(loss: PrivacyLoss, to: LossKind, delta?: number): PrivacyLoss {
+  if (loss.kind === to) return loss;
+  switch (loss.kind) {
+    case 'pure':
+      return to === 'zcdp' ? pureToZcdp(loss) : pureToApproximate(loss);
+    case 'zcdp':
+      if (to === 'approximate' && delta !== undefined) return zcdpToApproximate(loss, delta);
+      break;
+    case 'approximate':
+      break;
+    default:
+      return assertNever(loss, 'loss');
+  }
+  throw new DpError('DOMAIN_MISMATCH', `cannot convert a ${loss.kind} loss to ${to}${to === 'approximate' ? ' without a delta' : ''}`, {
+    left: loss.kind,
+    right: to,
+  });
+}
+
+/** A short human form: `ε=0.5`, `(ε=1, δ=1e-6)`, `ρ=0.125`. */
+export function formatLoss(loss: PrivacyLoss): string {
+  switch (loss.kind) {
+    case 'pure':
+      return `ε=${loss.epsilon}`;
+    case 'approximate':
+      return `(ε=${loss.epsilon}, δ=${loss.delta})`;
+    case 'zcdp':
+      return `ρ=${loss.rho}`;
+    default:
+      return assertNever(loss, 'loss');
+  }
+}

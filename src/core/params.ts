@@ -1,0 +1,102 @@
+/**
+ * Branded privacy parameters, validated once at the edge.
+ *
+ * `Epsilon.of(x)` throws `DpError('INVALID_PARAMETER')`; `Epsilon.safe(x)`
+ * returns a result. NaN, ±Infinity, negatives and zero are refused where they
+ * make no sense; −0 is read as 0 only where 0 is allowed (δ).
+ * @module
+ */
+import { DpError, type SafeResult, safely } from './errors.js';
+
+declare const brand: unique symbol;
+/** A number known to satisfy the invariant named by `B`. */
+export type Branded<B extends string> = number & { readonly [brand]: B };
+
+/** ε: finite and > 0. */
+export type Epsilon = Branded<'Epsilon'>;
+/** δ: in [0, 1). */
+export type Delta = Branded<'Delta'>;
+/** ρ (zCDP): finite and > 0. */
+export type Rho = Branded<'Rho'>;
+/** A noise scale (Laplace b, Gaussian σ): finite and > 0. */
+export type Scale = Branded<'Scale'>;
+/** A sensitivity or distance: finite and ≥ 0. */
+export type Sensitivity = Branded<'Sensitivity'>;
+
+function describe(x: unknown): string {
+  if (typeof x !== 'number') return typeof x;
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return Object.is(x, -0) ? '-0' : String(x);
+}
+
+function makeParam<B extends string>(name: string, expected: string, ok: (x: number) => boolean, normalize = (x: number) => x) {
+  const of = (x: number): Branded<B> => {
+    // Parameters are public, so echoing them is allowed.
+    if (typeof x !== 'number' || !ok(x)) {
+      throw new DpError('INVALID_PARAMETER', `${name} must be ${expected}, got ${describe(x)}`, { parameter: name, expected });
+    }
+    return normalize(x) as Branded<B>;
+  };
+  return {
+    /** Validates `x` or throws DpError('INVALID_PARAMETER'). */
+    of,
+    /** Validates `x` without throwing. */
+    safe: (x: number): SafeResult<Branded<B>> => safely(() => of(x)),
+    /** True when `x` satisfies the invariant. */
+    is: (x: unknown): x is Branded<B> => typeof x === 'number' && ok(x),
+  };
+}
+
+const positiveFinite = (x: number) => Number.isFinite(x) && x > 0;
+
+/** ε: finite and > 0. */
+export const Epsilon = makeParam<'Epsilon'>('epsilon', 'a finite number > 0', positiveFinite);
+/** δ: in [0, 1); −0 is read as 0. */
+export const Delta = makeParam<'Delta'>(
+  'delta',
+  'a number in [0, 1)',
+  (x) => Number.isFinite(x) && x >= 0 && x < 1,
+  (x) => (x === 0 ? 0 : x),
+);
+/** ρ: finite and > 0. */
+export const Rho = makeParam<'Rho'>('rho', 'a finite number > 0', positiveFinite);
+/** A noise scale: finite and > 0. */
+export const Scale = makeParam<'Scale'>('scale', 'a finite number > 0', positiveFinite);
+/** A sensitivity or distance: finite and ≥ 0; −0 is read as 0. */
+export const Sensitivity = makeParam<'Sensitivity'>(
+  'sensitivity',
+  'a finite number >= 0',
+  (x) => Number.isFinite(x) && x >= 0,
+  (x) => (x === 0 ? 0 : x),
+);
+
+/**
+ * Refuses δ ≥ 1/n for a data set of n rows (δ that large allows releasing a
+ * row outright).
+ * @throws DpError INVALID_PARAMETER
+ */
+export function checkDeltaForSize(delta: number, n: number): Delta {
+  const d = Delta.of(delta);
+  if (!(Number.isSafeInteger(n) && n > 0)) {
+    throw new DpError('INVALID_PARAMETER', 'the data set size must be a positive integer', { parameter: 'n' });
+  }
+  if (d >= 1 / n) {
+    throw new DpError('INVALID_PARAMETER', `delta must be < 1/n = ${1 / n} for a data set of ${n} rows, got ${d}`, {
+      parameter: 'delta',
+      expected: `< ${1 / n}`,
+    });
+  }
+  return d;
+}
+
+/**
+ * Validates a distance `dIn` (finite, ≥ 0) and returns it.
+ * @throws DpError INVALID_PARAMETER
+ */
+export function checkDistance(dIn: number, name = 'dIn'): number {
+  if (typeof dIn !== 'number' || !Number.isFinite(dIn) || dIn < 0) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${describe(dIn)}`, { parameter: name });
+  }
+  return dIn === 0 ? 0 : dIn;
+}

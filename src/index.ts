@@ -1,0 +1,12 @@
+/**
+ * tsdp — differential privacy for TypeScript.
+ *
+ * This entry point holds the browser-safe core: randomness and exact
+ * samplers, the privacy calculus, mechanisms, accounting, statistics and
+ * sessions. Heavier parts live in subpaths: `tsdp/sql`, `tsdp/local`,
+ * `tsdp/audit`, `tsdp/testing`.
+ * @module
+ */
+
+export * from './core/index.js';
+export * from './random/index.js';

@@ -1,0 +1,229 @@
+/**
+ * Exact rational numbers over BigInt, for samplers whose parameters must be
+ * exact and for budgets that must add up exactly.
+ * @module
+ */
+import { decomposeDouble, nextDown, nextUp } from './float-bits.js';
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) {
+    const t = x % y;
+    x = y;
+    y = t;
+  }
+  return x;
+}
+
+function bitLength(n: bigint): number {
+  return n === 0n ? 0 : (n < 0n ? -n : n).toString(2).length;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/**
+ * An exact rational `num / den` in lowest terms with `den > 0`.
+ * @example
+ * Rational.of(1n, 11n).mul(Rational.of(11n)).equals(Rational.ONE); // true
+ */
+export class Rational {
+  static readonly ZERO = new Rational(0n, 1n);
+  static readonly ONE = new Rational(1n, 1n);
+
+  /** Numerator (sign carried here). */
+  readonly num: bigint;
+  /** Denominator, always > 0. */
+  readonly den: bigint;
+
+  private constructor(num: bigint, den: bigint) {
+    this.num = num;
+    this.den = den;
+  }
+
+  /** `num / den`, reduced. Throws RangeError when den = 0. */
+  static of(num: bigint | number, den: bigint | number = 1n): Rational {
+    let n = typeof num === 'bigint' ? num : BigInt(num);
+    let d = typeof den === 'bigint' ? den : BigInt(den);
+    if (d === 0n) throw new RangeError('Rational with zero denominator');
+    if (d < 0n) {
+      n = -n;
+      d = -d;
+    }
+    const g = gcd(n, d);
+    return g > 1n ? new Rational(n / g, d / g) : new Rational(n, d);
+  }
+
+  /** The exact value of a finite double (a dyadic rational). */
+  static fromNumber(x: number): Rational {
+    if (!Number.isFinite(x)) throw new RangeError('Rational.fromNumber needs a finite number');
+    const { mantissa, exponent } = decomposeDouble(x);
+    return exponent >= 0 ? Rational.of(mantissa << BigInt(exponent)) : Rational.of(mantissa, 1n << BigInt(-exponent));
+  }
+
+  /**
+   * The simplest rational (smallest denominator) that the double `x` is the
+   * nearest double to — the number the user most likely wrote: `1/11` for
+   * `1 / 11`, `1/10` for `0.1`. It differs from the double by less than half
+   * an ulp (relative 2⁻⁵³). Used where the intended value matters more than
+   * the representation, e.g. so that eleven spends of `1/11` fit a budget of 1.
+   */
+  static fromNumberIntended(x: number): Rational {
+    if (!Number.isFinite(x)) throw new RangeError('Rational.fromNumberIntended needs a finite number');
+    if (x === 0) return Rational.ZERO;
+    if (Number.isInteger(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER) return Rational.of(BigInt(x));
+    const exact = Rational.fromNumber(Math.abs(x));
+    const halfUp = Rational.fromNumber(nextUp(Math.abs(x)))
+      .sub(exact)
+      .div(Rational.of(2n));
+    const halfDown = exact.sub(Rational.fromNumber(nextDown(Math.abs(x)))).div(Rational.of(2n));
+    let r = simplestBetween(exact.sub(halfDown), exact.add(halfUp));
+    if (r.toNumber() !== Math.abs(x)) r = exact;
+    return x < 0 ? r.neg() : r;
+  }
+
+  /**
+   * Parses `"3"`, `"-2.5"`, `"1e-6"` or `"1/11"` exactly.
+   * @throws RangeError on anything else.
+   */
+  static parse(text: string): Rational {
+    const s = text.trim();
+    const frac = /^([+-]?\d+)\s*\/\s*(\d+)$/.exec(s);
+    if (frac) return Rational.of(BigInt(frac[1] as string), BigInt(frac[2] as string));
+    const dec = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+    if (!dec || (dec[2] === '' && (dec[3] ?? '') === '')) throw new RangeError(`not a number: ${JSON.stringify(text)}`);
+    const digits = `${dec[2]}${dec[3] ?? ''}` || '0';
+    const exp = Number(dec[4] ?? '0') - (dec[3] ?? '').length;
+    if (Math.abs(exp) > 10_000) throw new RangeError('exponent too large');
+    const sign = dec[1] === '-' ? -1n : 1n;
+    const n = sign * BigInt(digits);
+    return exp >= 0 ? Rational.of(n * 10n ** BigInt(exp)) : Rational.of(n, 10n ** BigInt(-exp));
+  }
+
+  add(o: Rational): Rational {
+    return Rational.of(this.num * o.den + o.num * this.den, this.den * o.den);
+  }
+  sub(o: Rational): Rational {
+    return Rational.of(this.num * o.den - o.num * this.den, this.den * o.den);
+  }
+  mul(o: Rational): Rational {
+    return Rational.of(this.num * o.num, this.den * o.den);
+  }
+  /** Throws RangeError on division by zero. */
+  div(o: Rational): Rational {
+    if (o.num === 0n) throw new RangeError('Rational division by zero');
+    return Rational.of(this.num * o.den, this.den * o.num);
+  }
+  neg(): Rational {
+    return new Rational(-this.num, this.den);
+  }
+  abs(): Rational {
+    return this.num < 0n ? this.neg() : this;
+  }
+  /** -1, 0 or 1. */
+  cmp(o: Rational): number {
+    const l = this.num * o.den;
+    const r = o.num * this.den;
+    return l < r ? -1 : l > r ? 1 : 0;
+  }
+  equals(o: Rational): boolean {
+    return this.num === o.num && this.den === o.den;
+  }
+  lt(o: Rational): boolean {
+    return this.cmp(o) < 0;
+  }
+  le(o: Rational): boolean {
+    return this.cmp(o) <= 0;
+  }
+  gt(o: Rational): boolean {
+    return this.cmp(o) > 0;
+  }
+  ge(o: Rational): boolean {
+    return this.cmp(o) >= 0;
+  }
+  isZero(): boolean {
+    return this.num === 0n;
+  }
+  isNegative(): boolean {
+    return this.num < 0n;
+  }
+  isInteger(): boolean {
+    return this.den === 1n;
+  }
+  /** ⌊this⌋ as a BigInt. */
+  floor(): bigint {
+    return floorDiv(this.num, this.den);
+  }
+  /** ⌈this⌉ as a BigInt. */
+  ceil(): bigint {
+    return -floorDiv(-this.num, this.den);
+  }
+  static min(a: Rational, b: Rational): Rational {
+    return a.le(b) ? a : b;
+  }
+  static max(a: Rational, b: Rational): Rational {
+    return a.ge(b) ? a : b;
+  }
+
+  /** The nearest double (ties to even). */
+  toNumber(): number {
+    if (this.num === 0n) return 0;
+    const neg = this.num < 0n;
+    const n = neg ? -this.num : this.num;
+    if (bitLength(n) <= 53 && bitLength(this.den) <= 53) {
+      const q = Number(n) / Number(this.den);
+      return neg ? -q : q;
+    }
+    // Keep ≥ 55 significant bits plus a sticky bit so Number() rounds once, correctly.
+    const shift = 56 - (bitLength(n) - bitLength(this.den));
+    const scaledNum = shift >= 0 ? n << BigInt(shift) : n;
+    const scaledDen = shift >= 0 ? this.den : this.den << BigInt(-shift);
+    let q = scaledNum / scaledDen;
+    if (q * scaledDen !== scaledNum) q |= 1n;
+    let value = Number(q);
+    // Scale by 2^-shift in two steps to stay in range.
+    let s = -shift;
+    while (s > 1000) {
+      value *= 2 ** 1000;
+      s -= 1000;
+    }
+    while (s < -1000) {
+      value *= 2 ** -1000;
+      s += 1000;
+    }
+    value *= 2 ** s;
+    return neg ? -value : value;
+  }
+  /** The smallest double ≥ this. */
+  toNumberUp(): number {
+    const x = this.toNumber();
+    if (!Number.isFinite(x)) return x;
+    return Rational.fromNumber(x).lt(this) ? nextUp(x) : x;
+  }
+  /** The largest double ≤ this. */
+  toNumberDown(): number {
+    const x = this.toNumber();
+    if (!Number.isFinite(x)) return x;
+    return Rational.fromNumber(x).gt(this) ? nextDown(x) : x;
+  }
+  toString(): string {
+    return this.den === 1n ? this.num.toString() : `${this.num}/${this.den}`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+/** The simplest rational in the closed interval [lo, hi], 0 < lo ≤ hi. */
+function simplestBetween(lo: Rational, hi: Rational): Rational {
+  const fl = lo.floor();
+  if (Rational.of(fl).equals(lo)) return lo;
+  const c = fl + 1n;
+  if (Rational.of(c).le(hi)) return Rational.of(c);
+  const base = Rational.of(fl);
+  const inner = simplestBetween(Rational.ONE.div(hi.sub(base)), Rational.ONE.div(lo.sub(base)));
+  return base.add(Rational.ONE.div(inner));
+}

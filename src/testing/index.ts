@@ -1,0 +1,7 @@
+/**
+ * `tsdp/testing`: what tests of DP code need — a seeded source, distribution
+ * tests with exact critical values, the mechanism contract kit, and the trace
+ * hook. Nothing here is for releases.
+ * @module
+ */
+export { startTrace, type Trace } from './trace.js';
