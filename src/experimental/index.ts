@@ -1,0 +1,2 @@
+/** Unvetted mechanisms; importing this path is the opt-in. @module */
+export {};

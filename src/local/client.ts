@@ -1,0 +1,2 @@
+/** Browser client of tsdp/local. @module */
+export {};
