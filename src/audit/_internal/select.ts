@@ -1,0 +1,191 @@
+/**
+ * Event selection on the held-out selection half: for every feature, a
+ * family of candidate events (thresholds and intervals on numbers; single
+ * outcomes and likelihood-ratio-ordered unions on keys — the Neyman–Pearson
+ * family DP-Sniper approximates), each scored by the lower bound it would
+ * certify on the certification half. Selection need not be rigorous: only the
+ * fresh certification samples enter the stated confidence.
+ * @module
+ */
+import type { AuditEvent } from '../audit-event.js';
+
+/** Feature columns of one side's selection samples (undefined where an output lacks the feature). */
+export type FeatureColumns = Map<string, Array<number | string | undefined>>;
+
+/** A candidate event: the event, which input is the "larger" side, and its predicted certified bound. */
+export interface Candidate {
+  readonly event: AuditEvent;
+  /** True when the event is likelier under the pair's first input (the bound is P1 vs P2), false for the reverse. */
+  readonly forward: boolean;
+  readonly score: number;
+  readonly pairIndex: number;
+}
+
+/** Scoring context: how many certification samples will be drawn and at what z. */
+export interface ScoreContext {
+  readonly nSelection: number;
+  readonly nCertification: number;
+  /** The normal quantile matching the per-bound failure probability of certification. */
+  readonly z: number;
+  readonly delta: number;
+}
+
+function wilson(p: number, n: number, z: number, upper: boolean): number {
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const center = (p + z2 / (2 * n)) / denom;
+  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return upper ? Math.min(1, center + half) : Math.max(0, center - half);
+}
+
+/** The bound an event with selection counts (cHi, cLo) is predicted to certify. */
+export function predictedBound(cHi: number, cLo: number, ctx: ScoreContext): number {
+  const pHi = wilson(cHi / ctx.nSelection, ctx.nCertification, ctx.z, false) - ctx.delta;
+  if (!(pHi > 0)) return Number.NEGATIVE_INFINITY;
+  const pLo = wilson(cLo / ctx.nSelection, ctx.nCertification, ctx.z, true);
+  return Math.log(pHi / pLo);
+}
+
+function lowerIndex(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function upperIndex(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function sortedNumbers(col: Array<number | string | undefined>): Float64Array {
+  const out: number[] = [];
+  for (const v of col) if (typeof v === 'number' && !Number.isNaN(v)) out.push(v);
+  return Float64Array.from(out).sort();
+}
+
+function cutPoints(pooled: Float64Array, count: number): number[] {
+  const cuts = new Set<number>();
+  if (pooled.length === 0) return [];
+  for (let i = 0; i < count; i++) cuts.add(pooled[Math.round((i * (pooled.length - 1)) / Math.max(1, count - 1))] as number);
+  return [...cuts].sort((x, y) => x - y);
+}
+
+/** Pushes scored candidates for both directions of one event. */
+type Emit = (event: AuditEvent, c1: number, c2: number) => void;
+
+function continuousCandidates(feature: string, c1: Array<number | string | undefined>, c2: Array<number | string | undefined>, emit: Emit) {
+  const a = sortedNumbers(c1);
+  const b = sortedNumbers(c2);
+  const pooled = new Float64Array(a.length + b.length);
+  pooled.set(a);
+  pooled.set(b, a.length);
+  pooled.sort();
+  for (const t of cutPoints(pooled, 512)) {
+    const la = lowerIndex(a, t);
+    const lb = lowerIndex(b, t);
+    const ua = upperIndex(a, t);
+    const ub = upperIndex(b, t);
+    emit({ kind: 'threshold', feature, op: '>=', threshold: t }, a.length - la, b.length - lb);
+    emit({ kind: 'threshold', feature, op: '>', threshold: t }, a.length - ua, b.length - ub);
+    emit({ kind: 'threshold', feature, op: '<', threshold: t }, la, lb);
+    emit({ kind: 'threshold', feature, op: '<=', threshold: t }, ua, ub);
+  }
+  const coarse = cutPoints(pooled, 48);
+  for (let i = 0; i < coarse.length; i++) {
+    for (let j = i + 2; j < coarse.length; j++) {
+      const lo = coarse[i] as number;
+      const hi = coarse[j] as number;
+      emit(
+        { kind: 'interval', feature, lower: lo, upper: hi },
+        lowerIndex(a, hi) - lowerIndex(a, lo),
+        lowerIndex(b, hi) - lowerIndex(b, lo),
+      );
+    }
+  }
+}
+
+const MAX_KEYS = 4096;
+
+function discreteCandidates(feature: string, c1: Array<number | string | undefined>, c2: Array<number | string | undefined>, emit: Emit) {
+  const counts = new Map<string, [number, number]>();
+  const add = (col: Array<number | string | undefined>, side: 0 | 1) => {
+    for (const v of col) {
+      if (v === undefined) continue;
+      const key = typeof v === 'number' ? String(v) : v;
+      let entry = counts.get(key);
+      if (!entry) {
+        entry = [0, 0];
+        counts.set(key, entry);
+      }
+      entry[side]++;
+    }
+  };
+  add(c1, 0);
+  add(c2, 1);
+  if (counts.size < 2) return;
+  let keys = [...counts.entries()];
+  if (keys.length > MAX_KEYS) keys = keys.sort((x, y) => y[1][0] + y[1][1] - (x[1][0] + x[1][1])).slice(0, MAX_KEYS);
+  for (const [key, [x, y]] of keys) emit({ kind: 'outcomes', feature, values: [key] }, x, y);
+  // Unions in likelihood-ratio order: the prefixes are the Neyman–Pearson optimal sets for the estimated pmfs.
+  const ratio = (e: [string, [number, number]]) => (e[1][0] + 0.5) / (e[1][1] + 0.5);
+  keys.sort((x, y) => ratio(y) - ratio(x));
+  const emitPrefixes = (ordered: Array<[string, [number, number]]>) => {
+    let s1 = 0;
+    let s2 = 0;
+    const values: string[] = [];
+    for (let i = 0; i < ordered.length - 1; i++) {
+      const [key, [x, y]] = ordered[i] as [string, [number, number]];
+      s1 += x;
+      s2 += y;
+      values.push(key);
+      if (i > 0) emit({ kind: 'outcomes', feature, values: [...values] }, s1, s2);
+    }
+  };
+  emitPrefixes(keys);
+  emitPrefixes([...keys].reverse());
+}
+
+/** Distinct-value limit below which a numeric feature also gets the discrete family. */
+const DISCRETE_LIMIT = 256;
+
+/**
+ * Scores every candidate event of every feature for one pair.
+ * @returns the candidates with a finite predicted bound.
+ */
+export function scoreCandidates(side1: FeatureColumns, side2: FeatureColumns, pairIndex: number, ctx: ScoreContext): Candidate[] {
+  const out: Candidate[] = [];
+  const emit: Emit = (event, c1, c2) => {
+    const f = predictedBound(c1, c2, ctx);
+    if (f > Number.NEGATIVE_INFINITY) out.push({ event, forward: true, score: f, pairIndex });
+    const r = predictedBound(c2, c1, ctx);
+    if (r > Number.NEGATIVE_INFINITY) out.push({ event, forward: false, score: r, pairIndex });
+  };
+  const names = new Set([...side1.keys(), ...side2.keys()]);
+  for (const name of names) {
+    const c1 = side1.get(name) ?? [];
+    const c2 = side2.get(name) ?? [];
+    let numeric = true;
+    const distinct = new Set<number | string>();
+    for (const col of [c1, c2]) {
+      for (const v of col) {
+        if (v === undefined) continue;
+        if (typeof v !== 'number') numeric = false;
+        if (distinct.size <= DISCRETE_LIMIT) distinct.add(v);
+      }
+    }
+    if (distinct.size < 2) continue;
+    if (numeric) continuousCandidates(name, c1, c2, emit);
+    if (!numeric || distinct.size <= DISCRETE_LIMIT) discreteCandidates(name, c1, c2, emit);
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * Exact (Clopper–Pearson) confidence bounds for a binomial proportion: the
+ * rigorous intervals the auditor certifies its events with.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { betaQuantile } from './_internal/beta.js';
+
+// Bounds are widened by this relative margin to absorb the floating-point error of the beta quantile.
+const SAFETY = 1e-9;
+
+function check(successes: number, trials: number, alpha: number): void {
+  if (!Number.isSafeInteger(trials) || trials <= 0) {
+    throw new DpError('INVALID_PARAMETER', `trials must be a positive integer, got ${trials}`, { parameter: 'trials' });
+  }
+  if (!Number.isSafeInteger(successes) || successes < 0 || successes > trials) {
+    throw new DpError('INVALID_PARAMETER', 'successes must be an integer in [0, trials]', { parameter: 'successes' });
+  }
+  if (!(alpha > 0 && alpha < 1)) {
+    throw new DpError('INVALID_PARAMETER', `alpha must be in (0, 1), got ${alpha}`, { parameter: 'alpha' });
+  }
+}
+
+/**
+ * The one-sided Clopper–Pearson lower bound: P[p < bound] ≤ alpha over the
+ * draw of `successes` ~ Binomial(trials, p), for every p.
+ * @param successes - observed count.
+ * @param trials - number of independent trials.
+ * @param alpha - the allowed failure probability of this bound.
+ * @returns a lower confidence bound on p at level 1 − alpha (0 when no success was seen).
+ * @throws DpError INVALID_PARAMETER on non-integer counts or alpha outside (0, 1).
+ * @see Clopper & Pearson (1934), Biometrika 26(4).
+ * @example
+ * clopperPearsonLower(500, 1000, 1e-6); // ≈ 0.4246
+ */
+export function clopperPearsonLower(successes: number, trials: number, alpha: number): number {
+  check(successes, trials, alpha);
+  if (successes === 0) return 0;
+  if (successes === trials) return alpha ** (1 / trials) * (1 - SAFETY);
+  return Math.max(0, betaQuantile(alpha, successes, trials - successes + 1) * (1 - SAFETY));
+}
+
+/**
+ * The one-sided Clopper–Pearson upper bound: P[p > bound] ≤ alpha.
+ * @param successes - observed count.
+ * @param trials - number of independent trials.
+ * @param alpha - the allowed failure probability of this bound.
+ * @returns an upper confidence bound on p at level 1 − alpha (1 when every trial succeeded).
+ * @throws DpError INVALID_PARAMETER on non-integer counts or alpha outside (0, 1).
+ * @see Clopper & Pearson (1934), Biometrika 26(4).
+ * @example
+ * clopperPearsonUpper(0, 1_000_000, 1e-6); // ≈ 1.38e-5
+ */
+export function clopperPearsonUpper(successes: number, trials: number, alpha: number): number {
+  check(successes, trials, alpha);
+  if (successes === trials) return 1;
+  if (successes === 0) return Math.min(1, -Math.expm1(Math.log(alpha) / trials) * (1 + SAFETY));
+  return Math.min(1, betaQuantile(1 - alpha, successes + 1, trials - successes) * (1 + SAFETY));
+}
