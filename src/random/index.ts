@@ -1,3 +1,12 @@
+export { sampleBernoulli } from './bernoulli.js';
+export { sampleBernoulliExp } from './bernoulli-exp.js';
+export { fillBulkGaussian } from './bulk-gaussian.js';
+export { sampleDiscreteGaussian } from './discrete-gaussian.js';
+export { sampleDiscreteLaplace } from './discrete-laplace.js';
 export { ceilLog2, decomposeDouble, nextDown, nextUp, powerOfTwo, ulp } from './float-bits.js';
+export { sampleGeometricExp } from './geometric.js';
 export { Rational } from './rational.js';
+export { addSecureGaussianNoise, gaussianGranularity } from './secure-gaussian.js';
+export { addSecureLaplaceNoise, laplaceGranularity } from './secure-laplace.js';
 export { CryptoRandomSource, defaultRandomSource, type RandomSource } from './source.js';
+export { sampleUniformBelow, sampleUniformBigBelow } from './uniform.js';

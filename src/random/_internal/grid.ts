@@ -1,0 +1,71 @@
+/**
+ * Rounding a value to a power-of-two grid and adding integer noise on it,
+ * exactly (the final double is the correctly rounded exact grid point).
+ * @module
+ */
+import { ceilLog2, decomposeDouble, powerOfTwo } from '../float-bits.js';
+import { Rational } from '../rational.js';
+
+/** The grid is 2^GRID_BITS times finer than the noise scale. */
+export const GRID_BITS = 40;
+
+const TWO_53 = 9_007_199_254_740_992;
+
+/** 2^(⌈log₂ x⌉ − bits), at least 2^−1074; x finite > 0. */
+export function gridFor(x: number, bits: number): number {
+  return powerOfTwo(Math.max(ceilLog2(x) - bits, -1074));
+}
+
+/** x / g as an exact Rational (g a power of two). */
+export function divideByGrid(x: number, g: number): Rational {
+  const { mantissa, exponent } = decomposeDouble(g); // g = 2^k exactly: mantissa is a power of two
+  const gr = exponent >= 0 ? Rational.of(mantissa << BigInt(exponent)) : Rational.of(mantissa, 1n << BigInt(-exponent));
+  return Rational.fromNumber(x).div(gr);
+}
+
+/**
+ * ⌊value/g + 1/2⌋ exactly (ties toward +∞, the same rule as Math.round),
+ * for a finite double and a power of two g.
+ */
+export function roundToGridExact(value: number, g: number): bigint {
+  if (value === 0) return 0n;
+  const v = decomposeDouble(value);
+  const k = decomposeDouble(g);
+  // g = kMant·2^kExp with kMant a power of two; fold it into the exponent.
+  const gExp = k.exponent + (k.mantissa.toString(2).length - 1);
+  const shift = v.exponent - gExp;
+  if (shift >= 0) return v.mantissa << BigInt(shift);
+  const s = BigInt(-shift);
+  // (m + 2^(s−1)) >> s is ⌊m/2^s + 1/2⌋ (BigInt >> is a floor).
+  return (v.mantissa + (1n << (s - 1n))) >> s;
+}
+
+/**
+ * The double nearest to (round(value/g) + noise)·g, clamped to ±MAX_VALUE,
+ * never −0. This is post-processing of the exact integer round(value/g) + noise.
+ *
+ * Fast path (no BigInt), valid when noise is a number with |noise| ≤ 2⁵³:
+ * - if |value/g| < 2⁵³ the quotient is exact (division by a power of two) and
+ *   so is Math.round of it; Math.round(q) + noise is one correctly rounded
+ *   addition of exact integers, and multiplying by g is exact (barring overflow);
+ * - otherwise |value| ≥ 2⁵³·g, so value is already a multiple of g, noise·g is
+ *   exact, and value + noise·g is one correctly rounded addition of the exact
+ *   grid point: the same double.
+ * Both branches cost a few floating-point operations; which one runs depends on
+ * |value|, but neither samples anything, so the sampling time does not.
+ */
+export function addNoiseOnGrid(value: number, g: number, noise: number | bigint): number {
+  let out: number;
+  if (typeof noise === 'number' && Math.abs(noise) <= TWO_53) {
+    const q = value / g;
+    out = Math.abs(q) < TWO_53 ? (Math.round(q) + noise) * g : value + noise * g;
+  } else {
+    const n = roundToGridExact(value, g) + (typeof noise === 'bigint' ? noise : BigInt(noise));
+    const k = decomposeDouble(g);
+    const gExp = k.exponent + (k.mantissa.toString(2).length - 1);
+    out = (gExp >= 0 ? Rational.of(n << BigInt(gExp)) : Rational.of(n, 1n << BigInt(-gExp))).toNumber();
+  }
+  if (out > Number.MAX_VALUE) return Number.MAX_VALUE;
+  if (out < -Number.MAX_VALUE) return -Number.MAX_VALUE;
+  return out + 0; // −0 → +0
+}

@@ -1,0 +1,81 @@
+/**
+ * Bulk Gaussian noise for DP-SGD: millions of coordinates per step, fed by the
+ * CSPRNG in bulk. NOT exact — see the floating-point stance below.
+ * @module
+ */
+import { gridFor } from './_internal/grid.js';
+import { checkPositiveFinite } from './_internal/validate.js';
+import type { RandomSource } from './source.js';
+
+const BUFFER_WORDS = 16_384; // 64 KiB per rng.fill call
+const TWO_POW_26 = 67_108_864;
+const TWO_POW_MINUS_53 = 2 ** -53;
+const TWO_PI = 2 * Math.PI;
+
+/** Grid bits below σ for Float64 outputs (as in the secure samplers) and for Float32 outputs. */
+const GRID_BITS_64 = 40;
+const GRID_BITS_32 = 16;
+
+let buffer: Uint32Array | undefined;
+
+/**
+ * Fills `out` with independent N(0, σ²) noise, rounded to a power-of-two grid.
+ *
+ * Construction: 32-bit words come from `rng.fill` in 64 KiB blocks; each pair of
+ * outputs uses two 53-bit uniforms u₁ ∈ (0, 1], u₂ ∈ [0, 1) and the Box–Muller
+ * transform z = √(−2 ln u₁)·(cos 2πu₂, sin 2πu₂); each z·σ is then rounded to the
+ * grid g = 2^(⌈log₂σ⌉ − 40) for Float64Array outputs (2^(⌈log₂σ⌉ − 16) for
+ * Float32Array, so that every output is an exact float32 multiple of g).
+ *
+ * **Floating-point stance (read this).** This sampler is *not* bit-exact-safe:
+ * Math.log, Math.cos and Math.sin are approximations (the standard does not
+ * bound their error), and the 53-bit uniforms truncate the tails at
+ * |z| ≤ √(106 ln 2) ≈ 8.57 (mass ≈ 10⁻¹⁷). The grid rounding is the mitigation
+ * for Mironov-style attacks: the noise carries no low-order bits below g, so the
+ * set of possible outputs does not depend on the fine structure of the
+ * transcendental functions, and the value it is added to in DP-SGD (a sum of
+ * clipped gradients, itself a float computation) is what leaks bits, not the
+ * noise. It is acceptable for DP-SGD because (a) the released object is a model
+ * after many noisy steps, not single noisy coordinates; (b) the deviations from
+ * an ideal Gaussian are of relative size ~2⁻⁴⁰ in the density (and 10⁻¹⁷ in the
+ * tails), which the accountant's slack dwarfs; (c) Opacus and TF Privacy use
+ * plain floating-point Gaussians. For single released statistics use
+ * {@link addSecureGaussianNoise}, which is exact.
+ *
+ * @param out - the array to fill (its previous contents are overwritten).
+ * @param sigma - the standard deviation, a finite number > 0.
+ * @param rng - the randomness; the CSPRNG for training runs.
+ * @throws DpError INVALID_PARAMETER when sigma is not a finite number > 0.
+ * @privacy approximately the Gaussian mechanism (ρ = Δ²/(2σ²)); not bit-exact, see above.
+ *   Time depends only on out.length and the random words.
+ * @see Holohan, Braghin, "Secure Random Sampling in Differential Privacy", ESORICS 2021 (the mitigation discussion).
+ * @example
+ * const noise = new Float32Array(gradient.length);
+ * fillBulkGaussian(noise, noiseMultiplier * clipNorm, defaultRandomSource());
+ */
+export function fillBulkGaussian(out: Float32Array | Float64Array, sigma: number, rng: RandomSource): void {
+  checkPositiveFinite(sigma, 'sigma');
+  const g = gridFor(sigma, out instanceof Float32Array ? GRID_BITS_32 : GRID_BITS_64);
+  const ratio = sigma / g; // exact: a double divided by a power of two (σ/g ≤ 2⁴⁰, never subnormal)
+  buffer ??= new Uint32Array(BUFFER_WORDS);
+  const words = buffer;
+  let wi = BUFFER_WORDS;
+  const n = out.length;
+  for (let i = 0; i < n; i += 2) {
+    if (wi + 4 > BUFFER_WORDS) {
+      rng.fill(words);
+      wi = 0;
+    }
+    const a = words[wi] as number;
+    const b = words[wi + 1] as number;
+    const c = words[wi + 2] as number;
+    const d = words[wi + 3] as number;
+    wi += 4;
+    const u1 = ((a >>> 5) * TWO_POW_26 + (b >>> 6) + 1) * TWO_POW_MINUS_53; // (0, 1]
+    const u2 = ((c >>> 5) * TWO_POW_26 + (d >>> 6)) * TWO_POW_MINUS_53; // [0, 1)
+    const r = Math.sqrt(-2 * Math.log(u1)) * ratio;
+    const theta = TWO_PI * u2;
+    out[i] = Math.round(r * Math.cos(theta)) * g;
+    if (i + 1 < n) out[i + 1] = Math.round(r * Math.sin(theta)) * g;
+  }
+}
