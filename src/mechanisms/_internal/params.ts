@@ -1,0 +1,94 @@
+/**
+ * Option validation shared by the mechanism constructors. Every check throws
+ * `DpError('INVALID_PARAMETER')` naming the option; messages echo only the
+ * (public) option value.
+ * @module
+ */
+import { DpError } from '../../core/errors.js';
+import { Rational } from '../../random/rational.js';
+
+function describe(x: unknown): string {
+  if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x !== 'number') return x instanceof Rational ? x.toString() : typeof x;
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return Object.is(x, -0) ? '-0' : String(x);
+}
+
+/** A finite number > 0. */
+export function positiveNumber(x: unknown, parameter: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be a finite number > 0, got ${describe(x)}`, {
+      parameter,
+      expected: 'a finite number > 0',
+    });
+  }
+  return x;
+}
+
+/** A finite number ≥ 0 (−0 read as 0). */
+export function nonNegativeNumber(x: unknown, parameter: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be a finite number >= 0, got ${describe(x)}`, {
+      parameter,
+      expected: 'a finite number >= 0',
+    });
+  }
+  return x === 0 ? 0 : x;
+}
+
+/** δ in the open interval (0, 1). */
+export function openUnitNumber(x: unknown, parameter: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x >= 1) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be a number in (0, 1), got ${describe(x)}`, {
+      parameter,
+      expected: 'a number in (0, 1)',
+    });
+  }
+  return x;
+}
+
+/** A safe integer ≥ `min`. */
+export function integerAtLeast(x: unknown, min: number, parameter: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < min) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be an integer >= ${min}, got ${describe(x)}`, {
+      parameter,
+      expected: `an integer >= ${min}`,
+    });
+  }
+  return x;
+}
+
+/** A parameter given as a number, a bigint, a Rational, or a decimal/fraction string. */
+export type RationalLike = number | bigint | Rational | string;
+
+/**
+ * Reads a positive parameter exactly: a double as its exact dyadic value, a
+ * string such as `"1/3"` or `"0.1"` as the exact rational it denotes.
+ */
+export function positiveRational(x: unknown, parameter: string): Rational {
+  let r: Rational | undefined;
+  if (x instanceof Rational) r = x;
+  else if (typeof x === 'bigint') r = Rational.of(x);
+  else if (typeof x === 'number' && Number.isFinite(x)) r = Rational.fromNumber(x);
+  else if (typeof x === 'string') {
+    try {
+      r = Rational.parse(x);
+    } catch {
+      r = undefined;
+    }
+  }
+  if (r === undefined || r.num <= 0n) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be a finite number > 0, got ${describe(x)}`, {
+      parameter,
+      expected: 'a finite number > 0 (number, bigint, Rational or "p/q")',
+    });
+  }
+  return r;
+}
+
+/** An input value outside the mechanism's declared domain. */
+export function outOfDomain(mechanism: string, expected: string): DpError<'INVALID_PARAMETER'> {
+  // The value itself is private: only the expectation is named.
+  return new DpError('INVALID_PARAMETER', `${mechanism} expects ${expected}`, { parameter: 'input', expected });
+}
