@@ -5,3 +5,4 @@
  * @module
  */
 export { startTrace, type Trace } from './trace.js';
+export { assertMeasurementContract, type MeasurementContractOptions } from './contract.js';
