@@ -6,3 +6,4 @@
  */
 export { startTrace, type Trace } from './trace.js';
 export { assertMeasurementContract, type MeasurementContractOptions } from './contract.js';
+export { SeededRandomSource, type Seed } from './seeded-source.js';
