@@ -39,3 +39,16 @@ export function naiveLaplaceNoise(scale: number, rng: RandomSource): number {
   const u = uniformOpen(rng) - 0.5;
   return -scale * Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
 }
+
+/** Laplace noise by inverse CDF, rounded to the grid 2^−20 so that no low-order bits are left to attack. */
+export function gridLaplaceNoise(scale: number, rng: RandomSource): number {
+  return Math.round(naiveLaplaceNoise(scale, rng) * 2 ** 20) / 2 ** 20;
+}
+
+/** Gaussian noise by Box–Muller, rounded to the grid 2^−20. */
+export function gaussianNoise(sigma: number, rng: RandomSource): number {
+  const u = uniformOpen(rng);
+  const v = uniformOpen(rng);
+  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  return Math.round(z * sigma * 2 ** 20) / 2 ** 20;
+}
