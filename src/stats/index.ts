@@ -1,2 +1,40 @@
-/** @module */
-export {};
+/**
+ * DP aggregate statistics: contribution bounding, clamping, exact sums,
+ * count / sum / mean / variance / quantiles / histograms, partition selection
+ * and bounds estimation, each released with its guarantee and a confidence
+ * interval.
+ * @module
+ */
+export {
+  boundsMidpoint,
+  checkBounds,
+  type FixedPointGrid,
+  makeFixedPointGrid,
+  meanGrid,
+  sumGrid,
+  varianceGrid,
+} from './fixed-point-grid.js';
+export {
+  makePartitionSelector,
+  type PartitionSelector,
+  type PartitionSelectorOptions,
+  truncatedGeometricProbabilities,
+} from './partition-selection.js';
+export {
+  type AggregateRelease,
+  type ConfidenceInterval,
+  type ContributionBounds,
+  type ExactInteger,
+  type OutputBudget,
+  type ReleaseOptions,
+  releaseCount,
+  releaseCountDistinct,
+  releaseMean,
+  releaseStddev,
+  releaseSum,
+  releaseVariance,
+  type SplitOptions,
+  tracePublicParameter,
+  type VarianceInput,
+} from './release-aggregates.js';
+export { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';

@@ -1,0 +1,197 @@
+/**
+ * Calibrated integer noise for aggregate releases: discrete Laplace (pure ε)
+ * or discrete Gaussian (ρ-zCDP), with exact rational parameters, the
+ * guarantee they give, and analytic confidence half-widths.
+ *
+ * Everything released by `stats/` goes through here, so every noise addition
+ * is traced (SECURITY.md §9) and comes from the exact samplers of `random/`
+ * (SECURITY.md §1).
+ * @module
+ */
+import { DpError } from '../../core/errors.js';
+import { approximate, type PrivacyLoss, pure, zcdp } from '../../core/loss.js';
+import { traceNoise } from '../../core/trace.js';
+import { sampleDiscreteGaussian, sampleDiscreteLaplace } from '../../random/index.js';
+import { Rational } from '../../random/rational.js';
+import type { RandomSource } from '../../random/source.js';
+import { normalQuantile } from './normal.js';
+
+/** The budget of one output: pure ε (discrete Laplace), ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). */
+export type OutputBudget = { readonly epsilon: number; readonly delta?: number } | { readonly rho: number };
+
+/** The sensitivities of an integer-valued query (vector over partitions) under the neighbouring relation. */
+export interface IntegerSensitivity {
+  /** L1 sensitivity (for Laplace). */
+  readonly l1: bigint;
+  /** Squared L2 sensitivity (for Gaussian). */
+  readonly l2Squared: bigint;
+}
+
+/** Noise calibrated to a budget and a sensitivity. */
+export interface CalibratedNoise {
+  readonly kind: 'discrete-laplace' | 'discrete-gaussian';
+  /** Laplace scale b (P(k) ∝ e^{−|k|/b}) or Gaussian σ, in the query's integer units (rounded to a double for display). */
+  readonly scale: number;
+  /** The loss this noise gives for the sensitivity it was calibrated to. */
+  readonly guarantee: PrivacyLoss;
+  /** Draws one noise value. */
+  sample(rng: RandomSource): bigint;
+  /** The smallest k with P(|Z| > k) ≤ 1 − confidence. */
+  halfWidth(confidence: number): number;
+  /** The variance of the noise (upper bound for the discrete Gaussian). */
+  readonly variance: number;
+}
+
+/** Checks a finite positive number; parameters are public so echoing them is fine. */
+export function checkPositive(x: number, name: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${String(x)}`, { parameter: name });
+  }
+  return x;
+}
+
+/** Checks a positive safe integer. */
+export function checkPositiveInteger(x: number, name: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1, got ${String(x)}`, { parameter: name });
+  }
+  return x;
+}
+
+/** Checks a confidence level in (0, 1). */
+export function checkConfidence(c: number): number {
+  if (typeof c !== 'number' || !(c > 0 && c < 1)) {
+    throw new DpError('INVALID_PARAMETER', `confidence must be in (0, 1), got ${String(c)}`, { parameter: 'confidence' });
+  }
+  return c;
+}
+
+/** Reads an output budget; throws INVALID_PARAMETER for anything malformed. */
+export function readBudget(budget: OutputBudget): { kind: 'pure'; epsilon: number; delta: number } | { kind: 'zcdp'; rho: number } {
+  if (budget === null || typeof budget !== 'object') {
+    throw new DpError('INVALID_PARAMETER', 'a budget must be { epsilon } or { rho }', { parameter: 'budget' });
+  }
+  if ('rho' in budget) return { kind: 'zcdp', rho: checkPositive(budget.rho, 'rho') };
+  if ('epsilon' in budget) {
+    const delta = budget.delta ?? 0;
+    if (typeof delta !== 'number' || !(delta >= 0 && delta < 1)) {
+      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${String(delta)}`, { parameter: 'delta' });
+    }
+    return { kind: 'pure', epsilon: checkPositive(budget.epsilon, 'epsilon'), delta: delta === 0 ? 0 : delta };
+  }
+  throw new DpError('INVALID_PARAMETER', 'a budget must be { epsilon } or { rho }', { parameter: 'budget' });
+}
+
+/** The loss kind a budget is charged in. */
+export function budgetLoss(budget: OutputBudget): PrivacyLoss {
+  const b = readBudget(budget);
+  if (b.kind === 'zcdp') return zcdp(b.rho);
+  return b.delta > 0 || ('delta' in budget && budget.delta !== undefined) ? approximate(b.epsilon, b.delta) : pure(b.epsilon);
+}
+
+/** Splits a budget into parts proportional to `weights` (each part rounded down, so the parts never sum to more). */
+export function splitBudget(budget: OutputBudget, weights: readonly number[]): OutputBudget[] {
+  const total = weights.reduce((s, w) => s + w, 0);
+  if (!(weights.length > 0 && weights.every((w) => Number.isFinite(w) && w > 0) && Number.isFinite(total))) {
+    throw new DpError('INVALID_PARAMETER', 'weights must be finite numbers > 0', { parameter: 'weights' });
+  }
+  const b = readBudget(budget);
+  const wTotal = weights.reduce((s, w) => s.add(Rational.fromNumber(w)), Rational.ZERO);
+  const share = (x: number, w: number) => Rational.fromNumber(x).mul(Rational.fromNumber(w)).div(wTotal).toNumberDown();
+  return weights.map((w) => {
+    if (b.kind === 'zcdp') return { rho: share(b.rho, w) };
+    return b.delta > 0 ? { epsilon: share(b.epsilon, w), delta: share(b.delta, w) } : { epsilon: share(b.epsilon, w) };
+  });
+}
+
+/**
+ * Calibrates discrete Laplace (pure ε, scale = Δ₁/ε exactly) or discrete
+ * Gaussian (ρ-zCDP, σ² = Δ₂²/(2ρ) exactly) noise.
+ * @privacy ε-DP (Canonne–Kamath–Steinke 2020, Prop. 4 (discrete Laplace)) or ρ-zCDP (ibid., Thm 4) for the given sensitivity.
+ */
+export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensitivity): CalibratedNoise {
+  const b = readBudget(budget);
+  if (b.kind === 'pure') {
+    const l1 = sensitivity.l1 > 0n ? sensitivity.l1 : 1n;
+    const scale = Rational.of(l1).div(Rational.fromNumber(b.epsilon));
+    const scaleNumber = scale.toNumberUp();
+    // δ is not used by Laplace noise: an (ε, δ) budget is charged (ε, 0) here.
+    const guarantee: PrivacyLoss = 'delta' in budget && budget.delta !== undefined ? approximate(b.epsilon, 0) : pure(b.epsilon);
+    return {
+      kind: 'discrete-laplace',
+      scale: scaleNumber,
+      guarantee,
+      variance: laplaceVariance(scaleNumber),
+      sample(rng) {
+        return sampleDiscreteLaplace(scale, rng);
+      },
+      halfWidth: (confidence) => laplaceHalfWidth(scaleNumber, confidence),
+    };
+  }
+  const l2Squared = sensitivity.l2Squared > 0n ? sensitivity.l2Squared : 1n;
+  const sigmaSquared = Rational.of(l2Squared).div(Rational.fromNumber(b.rho).mul(Rational.of(2n)));
+  const sigma = Math.sqrt(sigmaSquared.toNumberUp());
+  return {
+    kind: 'discrete-gaussian',
+    scale: sigma,
+    guarantee: zcdp(b.rho),
+    variance: sigma * sigma,
+    sample(rng) {
+      return sampleDiscreteGaussian(sigmaSquared, rng);
+    },
+    halfWidth: (confidence) => gaussianHalfWidth(sigma, confidence),
+  };
+}
+
+/** Adds calibrated noise to an exact integer and traces the call. */
+export function addNoise(noise: CalibratedNoise, value: bigint, sensitivity: number, rng: RandomSource, primitive: string): bigint {
+  traceNoise({ primitive: `${noise.kind}:${primitive}`, value, sensitivity, scale: noise.scale });
+  return value + noise.sample(rng);
+}
+
+function laplaceVariance(b: number): number {
+  // Var of the discrete Laplace with λ = e^{−1/b}: 2λ/(1−λ)².
+  const lambda = Math.exp(-1 / b);
+  const oneMinus = -Math.expm1(-1 / b);
+  return (2 * lambda) / (oneMinus * oneMinus);
+}
+
+/**
+ * P(|Z| ≥ k) = 2λ^k/(1+λ) for k ≥ 1 (λ = e^{−1/b}); returns the smallest k ≥ 0
+ * with P(|Z| > k) ≤ 1 − c. Computed with a relative safety margin so float
+ * error only widens the interval.
+ */
+export function laplaceHalfWidth(b: number, confidence: number): number {
+  const alpha = 1 - confidence;
+  const lambda = Math.exp(-1 / b);
+  // P(|Z| > k) = 2 λ^{k+1} / (1 + λ) ≤ α  ⇔  k + 1 ≥ b · ln(2 / (α (1 + λ)))
+  const need = b * Math.log(2 / (alpha * (1 + lambda)));
+  return Math.max(0, Math.ceil(need * (1 + 1e-12) + 1e-9) - 1);
+}
+
+/**
+ * Half-width for the discrete Gaussian: exact tail summation for σ ≤ 2000, else
+ * the continuous quantile plus one (the discrete Gaussian's tails are no
+ * heavier than the continuous one's shifted by 1; Canonne–Kamath–Steinke 2020, Prop. 25).
+ */
+export function gaussianHalfWidth(sigma: number, confidence: number): number {
+  const alpha = 1 - confidence;
+  if (sigma <= 2000) {
+    const limit = Math.ceil(sigma * 40) + 10;
+    const weights: number[] = [];
+    let total = 0;
+    for (let z = 0; z <= limit; z++) {
+      const w = Math.exp(-(z * z) / (2 * sigma * sigma));
+      weights.push(w);
+      total += z === 0 ? w : 2 * w;
+    }
+    // tail(k) = P(|Z| > k)
+    let inside = weights[0] ?? 1;
+    for (let k = 0; k < limit; k++) {
+      if (k > 0) inside += 2 * (weights[k] ?? 0);
+      if (1 - inside / total <= alpha * (1 - 1e-9)) return k;
+    }
+    return limit;
+  }
+  return Math.ceil(sigma * normalQuantile(1 - alpha / 2)) + 1;
+}

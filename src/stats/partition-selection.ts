@@ -1,0 +1,177 @@
+/**
+ * DP partition selection: deciding which group keys that are not declared
+ * public may appear in a result, from the number of distinct privacy units in
+ * each (Desfontaines, Voss, Gipson, Mandayam 2022; Google DP
+ * `partition-selection.h`).
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { type ApproximateLoss, approximate, zcdp, zcdpToApproximate } from '../core/loss.js';
+import { traceNoise } from '../core/trace.js';
+import { nextDown, nextUp } from '../random/float-bits.js';
+import { sampleBernoulli, sampleDiscreteGaussian, sampleDiscreteLaplace } from '../random/index.js';
+import { Rational } from '../random/rational.js';
+import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { checkPositive, checkPositiveInteger } from './_internal/noise.js';
+
+/** Options of `makePartitionSelector`. */
+export interface PartitionSelectorOptions {
+  /** ε of the selection (for all partitions). */
+  readonly epsilon: number;
+  /** δ of the selection (for all partitions), in (0, 1). */
+  readonly delta: number;
+  /** A unit contributes to at most this many partitions. Default 1. */
+  readonly maxPartitions?: number;
+  /**
+   * `truncated-geometric` (default; the optimal keep probabilities of
+   * Desfontaines et al. 2022, Google's `NearTruncatedGeometricPartitionSelection`),
+   * `laplace` (discrete Laplace noise on the unit count, then a threshold) or
+   * `gaussian` (discrete Gaussian noise, then a threshold; δ split between the
+   * threshold and the zCDP→(ε, δ) conversion).
+   */
+  readonly method?: 'truncated-geometric' | 'laplace' | 'gaussian';
+}
+
+/** A calibrated partition selector. */
+export interface PartitionSelector {
+  /** (ε, δ) for selecting among all partitions, under add/remove one unit. */
+  readonly guarantee: ApproximateLoss;
+  readonly method: 'truncated-geometric' | 'laplace' | 'gaussian';
+  /** The threshold on the noisy unit count (Laplace and Gaussian methods). */
+  readonly threshold?: number;
+  /**
+   * Decides whether a partition with `unitCount` distinct units is kept.
+   * @param unitCount - exact number of distinct units in the partition after bounding (≥ 0).
+   */
+  keep(unitCount: number | bigint, rng?: RandomSource): boolean;
+  /** The probability that a partition with `unitCount` units is kept (truncated-geometric only; otherwise undefined). */
+  keepProbability(unitCount: number): number | undefined;
+}
+
+/**
+ * Builds a partition selector for a budget (ε, δ) shared by all partitions.
+ * @throws DpError INVALID_PARAMETER on a bad ε, δ or maxPartitions.
+ * @privacy (ε, δ)-DP under add/remove one unit that appears in at most `maxPartitions` partitions.
+ * @see Desfontaines, Voss, Gipson, Mandayam, "Differentially private partition selection", PoPETs 2022.
+ * @example
+ * const sel = makePartitionSelector({ epsilon: 1, delta: 1e-6, maxPartitions: 3 });
+ * sel.keep(120); // almost surely true
+ */
+export function makePartitionSelector(options: PartitionSelectorOptions): PartitionSelector {
+  const epsilon = checkPositive(options.epsilon, 'epsilon');
+  const delta = options.delta;
+  if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) {
+    throw new DpError('INVALID_PARAMETER', `partition selection needs delta in (0, 1), got ${String(delta)}`, { parameter: 'delta' });
+  }
+  const partitions = checkPositiveInteger(options.maxPartitions ?? 1, 'maxPartitions');
+  const method = options.method ?? 'truncated-geometric';
+  const guarantee = approximate(epsilon, delta);
+  const count = (u: number | bigint): number => {
+    const n = typeof u === 'bigint' ? Number(u) : u;
+    if (!(Number.isFinite(n) && n >= 0))
+      throw new DpError('INVALID_PARAMETER', 'unitCount must be a count >= 0', { parameter: 'unitCount' });
+    return Math.floor(n);
+  };
+  switch (method) {
+    case 'truncated-geometric': {
+      const probs = truncatedGeometricProbabilities(epsilon / partitions, delta / partitions);
+      const keepProbability = (n: number) => (n <= 0 ? 0 : n >= probs.length ? 1 : (probs[n] ?? 1));
+      return {
+        guarantee,
+        method,
+        keepProbability,
+        keep(u, rng = defaultRandomSource()) {
+          const n = count(u);
+          traceNoise({ primitive: 'partition-selection:truncated-geometric', value: n, sensitivity: 1, scale: partitions / epsilon });
+          const p = keepProbability(n);
+          if (p <= 0) return false;
+          if (p >= 1) return true;
+          return sampleBernoulli(Rational.fromNumber(p), rng);
+        },
+      };
+    }
+    case 'laplace': {
+      // Unit counts have L1 sensitivity maxPartitions; a partition present in one neighbour only has count 1.
+      const scale = Rational.of(BigInt(partitions)).div(Rational.fromNumber(epsilon));
+      const b = scale.toNumberUp();
+      const lambda = Math.exp(-1 / b);
+      const perPartitionDelta = delta / partitions;
+      // P(1 + Z ≥ τ) = λ^{τ−1}/(1+λ) ≤ δ/maxPartitions.
+      const threshold = 1 + Math.ceil(nextUp(b * Math.log(1 / (perPartitionDelta * (1 + lambda)))) * (1 + 1e-12)) + 1;
+      return {
+        guarantee,
+        method,
+        threshold,
+        keepProbability: () => undefined,
+        keep(u, rng = defaultRandomSource()) {
+          const n = count(u);
+          traceNoise({ primitive: 'partition-selection:discrete-laplace', value: n, sensitivity: partitions, scale: b });
+          return BigInt(n) + sampleDiscreteLaplace(scale, rng) >= BigInt(threshold);
+        },
+      };
+    }
+    case 'gaussian': {
+      const thresholdDelta = delta / 2;
+      const conversionDelta = nextDown(delta / 2);
+      const rho = largestRho(epsilon, conversionDelta);
+      // L2² sensitivity = maxPartitions; σ² = maxPartitions / (2ρ).
+      const sigmaSquared = Rational.of(BigInt(partitions)).div(Rational.fromNumber(rho).mul(Rational.of(2n)));
+      const sigma = Math.sqrt(sigmaSquared.toNumberUp());
+      // The discrete Gaussian is σ-subgaussian (CKS 2020): P(Z ≥ m) ≤ exp(−m²/2σ²).
+      const threshold = 1 + Math.ceil(nextUp(sigma * Math.sqrt(2 * Math.log(partitions / thresholdDelta))) * (1 + 1e-12)) + 1;
+      return {
+        guarantee,
+        method,
+        threshold,
+        keepProbability: () => undefined,
+        keep(u, rng = defaultRandomSource()) {
+          const n = count(u);
+          traceNoise({ primitive: 'partition-selection:discrete-gaussian', value: n, sensitivity: Math.sqrt(partitions), scale: sigma });
+          return BigInt(n) + sampleDiscreteGaussian(sigmaSquared, rng) >= BigInt(threshold);
+        },
+      };
+    }
+    default:
+      throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${String(method)}`, { parameter: 'method' });
+  }
+}
+
+/** The largest ρ (by bisection) whose (ε, δ) conversion stays within ε. */
+function largestRho(epsilon: number, delta: number): number {
+  let lo = 0;
+  let hi = epsilon;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (zcdpToApproximate(zcdp(mid), delta).epsilon <= epsilon) lo = mid;
+    else hi = mid;
+  }
+  if (!(lo > 0)) throw new DpError('INVALID_PARAMETER', 'epsilon too small for Gaussian partition selection', { parameter: 'epsilon' });
+  return lo;
+}
+
+/**
+ * Keep probabilities p(n) of the optimal (ε, δ) partition selection for one
+ * partition: p(0) = 0, p(n) = min(e^ε p(n−1) + δ, 1 − e^{−ε}(1 − p(n−1) − δ), 1).
+ * Every step rounds down (each constraint is an upper bound on p(n)), so the
+ * computed sequence satisfies the DP constraints for the exact ε and δ.
+ * Returns p(0..N) with p(N) = 1 (or the array up to the first 1).
+ */
+export function truncatedGeometricProbabilities(epsilon: number, delta: number): number[] {
+  const eUp = Math.exp(epsilon);
+  const eLo = nextDown(nextDown(eUp));
+  const emHi = nextUp(nextUp(Math.exp(-epsilon)));
+  const p: number[] = [0];
+  let prev = 0;
+  for (let n = 1; n < 10_000_000; n++) {
+    const a = nextDown(nextDown(nextDown(eLo * prev) + delta));
+    const rest = nextUp(nextUp(1 - prev - delta));
+    const b = rest <= 0 ? 1 : nextDown(nextDown(1 - nextUp(emHi * rest)));
+    let next = Math.min(a, b, 1);
+    if (next < prev) next = prev; // cannot happen in exact arithmetic; keeps the sequence monotone
+    if (!(next > 0)) next = 0;
+    p.push(next);
+    if (next >= 1) break;
+    prev = next;
+  }
+  return p;
+}

@@ -1,0 +1,386 @@
+/**
+ * Releasing exact per-partition aggregates with DP: the step that turns what
+ * a database (or `stats/`'s own one-pass aggregator) computed exactly into
+ * noisy values with their guarantee and a confidence interval.
+ *
+ * Inputs are EXACT aggregates of one partition after contribution bounding:
+ * every privacy unit contributes to at most `maxPartitions` partitions and at
+ * most `maxContributionsPerPartition` rows in each. The guarantee is stated
+ * for the neighbouring relation "add or remove one privacy unit" and covers
+ * the whole vector of partitions released with the same budget (a unit
+ * touches at most `maxPartitions` of them), so pass the budget of the OUTPUT
+ * (e.g. "the mean column"), not a per-partition share.
+ *
+ * Sums are exact: values are clamped and mapped to a public fixed-point grid
+ * (`sumGrid`, `meanGrid`, `varianceGrid`) and the integer sum is released with
+ * integer noise (SECURITY.md §1, §3). Pure ε uses the discrete Laplace,
+ * ρ-zCDP the discrete Gaussian (Canonne, Kamath, Steinke 2020).
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import type { PrivacyLoss } from '../core/loss.js';
+import { tracePublic } from '../core/trace.js';
+import { nextUp } from '../random/float-bits.js';
+import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { composeLosses } from './_internal/compose.js';
+import {
+  addNoise,
+  type CalibratedNoise,
+  calibrateNoise,
+  checkConfidence,
+  checkPositiveInteger,
+  type OutputBudget,
+  splitBudget,
+} from './_internal/noise.js';
+import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
+
+export type { OutputBudget } from './_internal/noise.js';
+
+/** Per-unit contribution bounds (Google DP / PipelineDP semantics). */
+export interface ContributionBounds {
+  /** A unit contributes to at most this many partitions (groups). Default 1. */
+  readonly maxPartitions?: number;
+  /** A unit contributes at most this many rows to each partition. Default 1. */
+  readonly maxContributionsPerPartition?: number;
+}
+
+/** A confidence interval for the exact (non-private) statistic. */
+export interface ConfidenceInterval {
+  readonly lower: number;
+  readonly upper: number;
+  /** The coverage probability it is stated at (e.g. 0.95). */
+  readonly confidence: number;
+  /**
+   * How it was computed: `analytic` (exact noise quantiles), `union-bound`
+   * (interval arithmetic over parts, each at a Bonferroni-split level: coverage
+   * at least `confidence`), or `bounds` (the clamp bounds: coverage 1, no
+   * information).
+   */
+  readonly method: 'analytic' | 'union-bound' | 'bounds';
+}
+
+/** One released statistic. */
+export interface AggregateRelease {
+  /** The DP value. */
+  readonly value: number;
+  /** The privacy loss of this output (for all partitions released with the same budget). */
+  readonly guarantee: PrivacyLoss;
+  /** Where the exact statistic lies with the stated confidence. */
+  readonly interval: ConfidenceInterval;
+  /** The noise used (public parameters). */
+  readonly noise: readonly { readonly kind: string; readonly scale: number }[];
+  /** Present when a seeded (test) source made this: not for release. */
+  readonly notForRelease?: true;
+}
+
+/** Options every release takes. */
+export interface ReleaseOptions extends ContributionBounds {
+  /** The budget of this output: `{ epsilon }` (discrete Laplace) or `{ rho }` (discrete Gaussian). */
+  readonly budget: OutputBudget;
+  /** Confidence level of the interval. Default 0.95. */
+  readonly confidence?: number;
+  /** Randomness; the platform CSPRNG by default. */
+  readonly rng?: RandomSource;
+}
+
+/** An exact integer from a database or an aggregator: bigint or a safe integer. */
+export type ExactInteger = bigint | number;
+
+function toBig(x: ExactInteger, name: string): bigint {
+  if (typeof x === 'bigint') return x;
+  if (typeof x === 'number' && Number.isSafeInteger(x)) return BigInt(x);
+  throw new DpError('INVALID_PARAMETER', `${name} must be a bigint or a safe integer`, { parameter: name });
+}
+
+/** Reads and validates the bounding parameters. */
+export function readBounding(o: ContributionBounds): { partitions: bigint; contributions: bigint } {
+  return {
+    partitions: BigInt(checkPositiveInteger(o.maxPartitions ?? 1, 'maxPartitions')),
+    contributions: BigInt(checkPositiveInteger(o.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition')),
+  };
+}
+
+function mark<T extends object>(x: T, rng: RandomSource): T & { notForRelease?: true } {
+  return rng.isSeeded ? { ...x, notForRelease: true } : x;
+}
+
+function noiseInfo(...n: CalibratedNoise[]): { kind: string; scale: number }[] {
+  return n.map((x) => ({ kind: x.kind, scale: x.scale }));
+}
+
+/** Sensitivity of a per-partition sum of per-row integers in [−k, k] under add/remove one unit. */
+function sumSensitivity(perRow: bigint, o: ContributionBounds) {
+  const { partitions, contributions } = readBounding(o);
+  const perPartition = contributions * perRow;
+  return { l1: partitions * perPartition, l2Squared: partitions * perPartition * perPartition, perPartition };
+}
+
+/**
+ * Releases a count of rows (after contribution bounding) with discrete
+ * Laplace or discrete Gaussian noise.
+ * @param input - `count`: the exact count; plus the release options.
+ * @returns the noisy count (an integer, possibly negative: clamp it yourself if you prefer bias), its guarantee and an analytic interval.
+ * @throws DpError INVALID_PARAMETER on a bad budget, bounds or count.
+ * @privacy ε-DP (or ρ-zCDP) under add/remove one unit: L1 sensitivity maxPartitions·maxContributionsPerPartition.
+ * @see Canonne, Kamath, Steinke (2020); Google DP `Count`.
+ * @example
+ * releaseCount({ count: 1234n, budget: { epsilon: 0.5 } }).value;
+ */
+export function releaseCount(input: { count: ExactInteger } & ReleaseOptions): AggregateRelease {
+  const count = toBig(input.count, 'count');
+  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const rng = input.rng ?? defaultRandomSource();
+  const s = sumSensitivity(1n, input);
+  const noise = calibrateNoise(input.budget, s);
+  const noisy = Number(addNoise(noise, count, Number(s.perPartition), rng, 'count'));
+  const k = noise.halfWidth(confidence);
+  return mark(
+    {
+      value: noisy,
+      guarantee: noise.guarantee,
+      interval: { lower: noisy - k, upper: noisy + k, confidence, method: 'analytic' as const },
+      noise: noiseInfo(noise),
+    },
+    rng,
+  );
+}
+
+/**
+ * Releases the number of distinct privacy units in a partition. Each unit
+ * counts once per partition, so only `maxPartitions` matters.
+ * @privacy ε-DP (or ρ-zCDP) under add/remove one unit: L1 sensitivity maxPartitions.
+ * @throws DpError INVALID_PARAMETER
+ */
+export function releaseCountDistinct(
+  input: { units: ExactInteger } & Omit<ReleaseOptions, 'maxContributionsPerPartition'>,
+): AggregateRelease {
+  return releaseCount({ ...input, count: input.units, maxContributionsPerPartition: 1 });
+}
+
+/**
+ * Releases a sum of clamped values.
+ *
+ * Give `units`, the exact sum of `sumGrid(bounds).toUnits(x)` over the
+ * partition's rows (what `ROUND(LEAST(GREATEST(x, lower), upper) * inverse)`
+ * sums to in SQL), for an exact release. Or give `floatSum`, a double sum of
+ * clamped values computed in any order, with `rowBound`, a public bound on the
+ * partition's row count that the caller enforces: the sensitivity is then
+ * widened by the worst-case rounding error 2·γ(n−1)·n·M (Higham 2002, §4.2;
+ * Casacuberta et al. 2022) and by one grid step.
+ * @returns value, guarantee and an analytic interval for the sum of grid-rounded clamped values (within n·g/2 of the exact clamped sum).
+ * @throws DpError INVALID_PARAMETER on bad bounds, budget or inputs.
+ * @privacy ε-DP (or ρ-zCDP) under add/remove one unit: L1 sensitivity maxPartitions·maxContributionsPerPartition·max(|lower|, |upper|) (in grid units).
+ * @see Casacuberta, Shoemate, Vadhan, Wagaman (2022), "Widespread underestimation of sensitivity in DP libraries".
+ * @example
+ * const g = sumGrid([0, 100]);
+ * const units = [3.5, 99, 250].reduce((s, x) => s + BigInt(g.toUnits(x)), 0n);
+ * releaseSum({ units, bounds: [0, 100], budget: { epsilon: 1 } });
+ */
+export function releaseSum(
+  input: ({ units: ExactInteger } | { floatSum: number; rowBound: number }) & { bounds: readonly [number, number] } & ReleaseOptions,
+): AggregateRelease {
+  const grid = sumGrid(input.bounds);
+  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const rng = input.rng ?? defaultRandomSource();
+  let units: bigint;
+  let perRow = BigInt(grid.maxUnits);
+  let widening = 0n;
+  if ('units' in input) {
+    units = toBig(input.units, 'units');
+  } else {
+    const rowBound = checkPositiveInteger(input.rowBound, 'rowBound');
+    if (typeof input.floatSum !== 'number' || !Number.isFinite(input.floatSum)) {
+      throw new DpError('INVALID_PARAMETER', 'floatSum must be a finite number', { parameter: 'floatSum' });
+    }
+    const m = Math.max(Math.abs(grid.lower), Math.abs(grid.upper));
+    const u = 2 ** -53;
+    const gamma = ((rowBound - 1) * u) / (1 - (rowBound - 1) * u);
+    // Both neighbours may be off by the bound; one more grid step covers the final rounding.
+    const error = nextUp(2 * gamma * rowBound * m);
+    widening = BigInt(Math.ceil(error * grid.inverse)) + 1n;
+    units = BigInt(Math.round(input.floatSum * grid.inverse));
+    perRow = BigInt(grid.maxUnits);
+  }
+  const s = sumSensitivity(perRow, input);
+  const l1 = s.l1 + (widening > 0n ? readBounding(input).partitions * widening : 0n);
+  const l2pp = s.perPartition + widening;
+  const noise = calibrateNoise(input.budget, { l1, l2Squared: readBounding(input).partitions * l2pp * l2pp });
+  const noisyUnits = addNoise(noise, units, Number(s.perPartition + widening) * grid.granularity, rng, 'sum');
+  const k = noise.halfWidth(confidence);
+  const value = Number(noisyUnits) * grid.granularity;
+  return mark(
+    {
+      value,
+      guarantee: noise.guarantee,
+      interval: {
+        lower: (Number(noisyUnits) - k) * grid.granularity,
+        upper: (Number(noisyUnits) + k) * grid.granularity,
+        confidence,
+        method: 'analytic' as const,
+      },
+      noise: noiseInfo(noise),
+    },
+    rng,
+  );
+}
+
+/** The division of a mean's (variance's) budget between its parts. */
+export interface SplitOptions {
+  /** Relative weights of count and normalized sum (and sum of squares). Default equal. */
+  readonly split?: readonly number[];
+}
+
+function interval(lower: number, upper: number, confidence: number, method: ConfidenceInterval['method']): ConfidenceInterval {
+  return { lower, upper, confidence, method };
+}
+
+/** Interval of ratios s/n over a box with n ≥ 1 (else undefined). */
+function ratioRange(sLo: number, sHi: number, nLo: number, nHi: number): [number, number] | undefined {
+  if (!(nLo >= 1)) return undefined;
+  const r = [sLo / nLo, sLo / nHi, sHi / nLo, sHi / nHi];
+  return [Math.min(...r), Math.max(...r)];
+}
+
+/**
+ * Releases a mean of clamped values the way Google's `BoundedMean` does:
+ * a noisy count and a noisy sum of values shifted by the bounds' midpoint
+ * (halving the sum's sensitivity), divided, shifted back and clamped.
+ *
+ * Give `count` (rows with a valid value, after bounding) and `units`, the exact
+ * sum of `meanGrid(bounds).toUnits(x)`.
+ * @returns value in [lower, upper], guarantee (sum of both parts), and a union-bound interval (count and sum each at level 1 − α/2).
+ * @throws DpError INVALID_PARAMETER
+ * @privacy ε-DP (or ρ-zCDP) under add/remove one unit; the budget is split between count and sum (`split`, default equal).
+ * @see Google differential-privacy, `algorithms/bounded-mean.h`.
+ */
+export function releaseMean(
+  input: { count: ExactInteger; units: ExactInteger; bounds: readonly [number, number] } & ReleaseOptions & SplitOptions,
+): AggregateRelease {
+  const grid = meanGrid(input.bounds);
+  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const rng = input.rng ?? defaultRandomSource();
+  const [countBudget, sumBudget] = splitBudget(input.budget, input.split ?? [1, 1]) as [OutputBudget, OutputBudget];
+  const cs = sumSensitivity(1n, input);
+  const ss = sumSensitivity(BigInt(grid.maxUnits), input);
+  const countNoise = calibrateNoise(countBudget, cs);
+  const sumNoise = calibrateNoise(sumBudget, ss);
+  const n = Number(addNoise(countNoise, toBig(input.count, 'count'), Number(cs.perPartition), rng, 'mean.count'));
+  const s = Number(addNoise(sumNoise, toBig(input.units, 'units'), Number(ss.perPartition) * grid.granularity, rng, 'mean.sum'));
+  const value = meanFrom(n, s, grid);
+  const alpha = 1 - confidence;
+  const kn = countNoise.halfWidth(1 - alpha / 2);
+  const ks = sumNoise.halfWidth(1 - alpha / 2);
+  const r = ratioRange((s - ks) * grid.granularity, (s + ks) * grid.granularity, n - kn, n + kn);
+  const iv = r
+    ? interval(clampTo(grid.shift + r[0], grid), clampTo(grid.shift + r[1], grid), confidence, 'union-bound')
+    : interval(grid.lower, grid.upper, confidence, 'union-bound');
+  return mark(
+    { value, guarantee: composeLosses([countNoise.guarantee, sumNoise.guarantee]), interval: iv, noise: noiseInfo(countNoise, sumNoise) },
+    rng,
+  );
+}
+
+function clampTo(x: number, grid: FixedPointGrid): number {
+  return x < grid.lower ? grid.lower : x > grid.upper ? grid.upper : x;
+}
+
+function meanFrom(noisyCount: number, noisyUnits: number, grid: FixedPointGrid): number {
+  const n = noisyCount < 1 ? 1 : noisyCount;
+  return clampTo(grid.shift + (noisyUnits / n) * grid.granularity, grid);
+}
+
+/** Exact inputs of a variance: see `releaseVariance`. */
+export interface VarianceInput {
+  /** Rows with a valid value, after bounding. */
+  readonly count: ExactInteger;
+  /** Σ d over rows, with d = varianceGrid(bounds).toUnits(x). */
+  readonly units: ExactInteger;
+  /** Σ d² over rows (same d). */
+  readonly squaredUnits: ExactInteger;
+  readonly bounds: readonly [number, number];
+}
+
+/**
+ * Releases a variance of clamped values (population variance, divisor n) as
+ * Google's `BoundedVariance` does: noisy count, noisy sum and noisy sum of
+ * squares of midpoint-shifted values (the squares shifted by half their range),
+ * combined as E[d²] − E[d]² and clamped to [0, ((upper − lower)/2)²].
+ *
+ * Give `count`, `units` = Σ d and `squaredUnits` = Σ d², where
+ * d = `varianceGrid(bounds).toUnits(x)` (|d| ≤ 2¹⁶ + 1, so d² is exact in a double).
+ * @returns value, guarantee (sum of the three parts), union-bound interval (each part at 1 − α/3).
+ * @throws DpError INVALID_PARAMETER
+ * @privacy ε-DP (or ρ-zCDP) under add/remove one unit; budget split in three (`split`, default equal).
+ * @see Google differential-privacy, `algorithms/bounded-variance.h`.
+ */
+export function releaseVariance(input: VarianceInput & ReleaseOptions & SplitOptions): AggregateRelease {
+  return varianceRelease(input, false);
+}
+
+/**
+ * Releases a standard deviation: the square root of `releaseVariance` (post-processing, same guarantee).
+ * @throws DpError INVALID_PARAMETER
+ * @privacy as `releaseVariance`.
+ */
+export function releaseStddev(input: VarianceInput & ReleaseOptions & SplitOptions): AggregateRelease {
+  return varianceRelease(input, true);
+}
+
+function varianceRelease(input: VarianceInput & ReleaseOptions & SplitOptions, root: boolean): AggregateRelease {
+  const grid = varianceGrid(input.bounds);
+  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const rng = input.rng ?? defaultRandomSource();
+  const [cb, sb, qb] = splitBudget(input.budget, input.split ?? [1, 1, 1]) as [OutputBudget, OutputBudget, OutputBudget];
+  const d = BigInt(grid.maxUnits);
+  const d2 = d * d;
+  const shift2 = d2 / 2n; // squares in [0, D²] shifted to [−⌊D²/2⌋, ⌈D²/2⌉]
+  const cs = sumSensitivity(1n, input);
+  const ss = sumSensitivity(d, input);
+  const qs = sumSensitivity(d2 - shift2, input);
+  const cn = calibrateNoise(cb, cs);
+  const sn = calibrateNoise(sb, ss);
+  const qn = calibrateNoise(qb, qs);
+  const count = toBig(input.count, 'count');
+  const g = grid.granularity;
+  const n = Number(addNoise(cn, count, Number(cs.perPartition), rng, 'variance.count'));
+  const s1 = Number(addNoise(sn, toBig(input.units, 'units'), Number(ss.perPartition) * g, rng, 'variance.sum'));
+  const s2 = Number(
+    addNoise(qn, toBig(input.squaredUnits, 'squaredUnits') - count * shift2, Number(qs.perPartition) * g * g, rng, 'variance.sumOfSquares'),
+  );
+  const maxVar = (Number(d) * g) ** 2;
+  const clampVar = (v: number) => (v < 0 ? 0 : v > maxVar ? maxVar : v);
+  const nn = n < 1 ? 1 : n;
+  const mean1 = s1 / nn;
+  const mean2 = s2 / nn + Number(shift2);
+  const variance = clampVar((mean2 - mean1 * mean1) * g * g);
+  const alpha = 1 - confidence;
+  const kn = cn.halfWidth(1 - alpha / 3);
+  const ks = sn.halfWidth(1 - alpha / 3);
+  const kq = qn.halfWidth(1 - alpha / 3);
+  const e1 = ratioRange(s1 - ks, s1 + ks, n - kn, n + kn);
+  const e2 = ratioRange(s2 - kq, s2 + kq, n - kn, n + kn);
+  let lo = 0;
+  let hi = maxVar;
+  if (e1 && e2) {
+    const sq = [e1[0] * e1[0], e1[1] * e1[1]];
+    const sqLo = e1[0] <= 0 && e1[1] >= 0 ? 0 : Math.min(...sq);
+    const sqHi = Math.max(...sq);
+    lo = clampVar((e2[0] + Number(shift2) - sqHi) * g * g);
+    hi = clampVar((e2[1] + Number(shift2) - sqLo) * g * g);
+  }
+  const guarantee = composeLosses([cn.guarantee, sn.guarantee, qn.guarantee]);
+  const iv = root ? interval(Math.sqrt(lo), Math.sqrt(hi), confidence, 'union-bound') : interval(lo, hi, confidence, 'union-bound');
+  return mark({ value: root ? Math.sqrt(variance) : variance, guarantee, interval: iv, noise: noiseInfo(cn, sn, qn) }, rng);
+}
+
+/**
+ * Records a public value on the trace hook (for grey-box audits). Exported for
+ * the SQL layer, which treats declared keys and bounds as public.
+ */
+export function tracePublicParameter(name: string, value: unknown): void {
+  tracePublic(name, value);
+}
+
+export { type FixedPointGrid, makeFixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
+export { makePartitionSelector, type PartitionSelector, type PartitionSelectorOptions } from './partition-selection.js';
+export { quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';

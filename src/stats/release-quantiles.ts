@@ -1,0 +1,241 @@
+/**
+ * DP quantiles from a histogram over a public grid of bins on [lower, upper],
+ * so that a database can compute the bin counts and hand them over.
+ *
+ * - One quantile: the exponential mechanism over data intervals (Smith 2011)
+ *   with the data snapped to the grid: the candidates are the bins, a bin's
+ *   utility is minus the distance from the target rank q·n to the range of
+ *   ranks its rows occupy, and its base measure is its width (all bins are
+ *   equally wide). Sampled exactly: a uniformly proposed bin is accepted with
+ *   probability exp(−ε·dist/(2Δ)) by the exact Bernoulli(exp(−x)) sampler.
+ * - Several quantiles: a noisy B-ary tree over the bins (Google's quantile
+ *   tree, as used by Privacy on Beam), read by descending the noisy counts.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { traceNoise } from '../core/trace.js';
+import { nextDown } from '../random/float-bits.js';
+import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
+import { Rational } from '../random/rational.js';
+import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { addNoise, calibrateNoise, checkPositiveInteger, readBudget } from './_internal/noise.js';
+import { checkBounds } from './fixed-point-grid.js';
+import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-aggregates.js';
+
+/** Default number of bins: 4096 = 16³ (a full tree of height 3 with branching 16). */
+export const DEFAULT_QUANTILE_BINS = 4096;
+
+/**
+ * The bin of a value on the public grid: ⌊(clamp(x) − lower)/(upper − lower) · bins⌋, capped at bins − 1.
+ * SQL may compute the same expression; any monotone rule that puts each row in one bin keeps the guarantee.
+ * @param x - a finite value (NaN goes to bin 0; filter it first).
+ */
+export function quantileBinIndex(x: number, lower: number, upper: number, bins: number): number {
+  const v = x < lower ? lower : x > upper ? upper : x;
+  const i = Math.floor(((v - lower) / (upper - lower)) * bins);
+  return i >= bins ? bins - 1 : i > 0 ? i : 0;
+}
+
+function readCounts(binCounts: readonly ExactInteger[]): bigint[] {
+  if (!Array.isArray(binCounts) || binCounts.length < 2) {
+    throw new DpError('INVALID_PARAMETER', 'binCounts must hold at least 2 bins', { parameter: 'binCounts' });
+  }
+  return binCounts.map((c) => {
+    const b = typeof c === 'bigint' ? c : typeof c === 'number' && Number.isSafeInteger(c) ? BigInt(c) : -1n;
+    if (b < 0n) throw new DpError('INVALID_PARAMETER', 'bin counts must be integers >= 0', { parameter: 'binCounts' });
+    return b;
+  });
+}
+
+function checkQuantile(q: number): number {
+  if (typeof q !== 'number' || !(q >= 0 && q <= 1)) {
+    throw new DpError('INVALID_PARAMETER', `a quantile must be in [0, 1], got ${String(q)}`, { parameter: 'quantile' });
+  }
+  return q === 0 ? 0 : q;
+}
+
+/** ε per partition for an ε-DP selection, from the output budget (pure ε or ρ via ε²/2 ≤ ρ/maxPartitions). */
+function perPartitionEpsilon(options: ReleaseOptions, partitions: number): { epsilon: number; guarantee: PrivacyLoss } {
+  const b = readBudget(options.budget);
+  if (b.kind === 'zcdp') {
+    return { epsilon: nextDown(Math.sqrt((2 * b.rho) / partitions)), guarantee: zcdp(b.rho) };
+  }
+  return {
+    epsilon: Rational.fromNumber(b.epsilon)
+      .div(Rational.of(BigInt(partitions)))
+      .toNumberDown(),
+    guarantee: pure(b.epsilon),
+  };
+}
+
+/**
+ * Releases one quantile of the values in a partition, from its bin counts.
+ * @param input - `binCounts` over `bins` equal bins of `bounds` (see `quantileBinIndex`), `quantile` in [0, 1], and the release options.
+ * @returns the midpoint of the chosen bin; the interval is the bounds (`method: 'bounds'`) — the exponential mechanism gives a rank-error bound (`rankErrorBound`), not a value interval.
+ * @throws DpError INVALID_PARAMETER
+ * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition, ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
+ * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
+ */
+export function releaseQuantile(
+  input: { binCounts: readonly ExactInteger[]; bounds: readonly [number, number]; quantile: number } & ReleaseOptions,
+): AggregateRelease & { rankErrorBound: number } {
+  const [lower, upper] = checkBounds(input.bounds);
+  const counts = readCounts(input.binCounts);
+  const q = checkQuantile(input.quantile);
+  const partitions = checkPositiveInteger(input.maxPartitions ?? 1, 'maxPartitions');
+  const contributions = checkPositiveInteger(input.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition');
+  const rng = input.rng ?? defaultRandomSource();
+  const confidence = input.confidence ?? 0.95;
+  const { epsilon, guarantee } = perPartitionEpsilon(input, partitions);
+  const bins = counts.length;
+  const prefix: bigint[] = [0n];
+  for (const c of counts) prefix.push((prefix[prefix.length - 1] as bigint) + c);
+  const n = prefix[bins] as bigint;
+  // Target rank q·n and the factor ε/(2Δu), exact.
+  const target = Rational.fromNumber(q).mul(Rational.of(n));
+  const factor = Rational.fromNumber(epsilon).div(Rational.of(2n * BigInt(contributions)));
+  traceNoise({
+    primitive: 'exponential-mechanism:quantile',
+    value: Number(n),
+    sensitivity: contributions,
+    scale: 2 / epsilon,
+    extra: { quantile: q, bins },
+  });
+  const chosen = sampleExponentialOverBins(
+    bins,
+    (c) => {
+      const lo = Rational.of(prefix[c] as bigint);
+      const hi = Rational.of(prefix[c + 1] as bigint);
+      const dist = target.lt(lo) ? lo.sub(target) : target.gt(hi) ? target.sub(hi) : Rational.ZERO;
+      return dist.mul(factor);
+    },
+    rng,
+  );
+  const width = (upper - lower) / bins;
+  const value = Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width));
+  // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
+  const rankErrorBound = (2 * contributions * (Math.log(bins) + Math.log(1 / (1 - confidence)))) / epsilon;
+  const release = {
+    value,
+    guarantee,
+    interval: { lower, upper, confidence: 1, method: 'bounds' as const },
+    noise: [{ kind: 'exponential-mechanism', scale: (2 * contributions) / epsilon }],
+    rankErrorBound,
+  };
+  return rng.isSeeded ? { ...release, notForRelease: true } : release;
+}
+
+/**
+ * Exact exponential-mechanism sampling over `bins` candidates with weights
+ * exp(−cost(c)), where min cost = 0: propose uniformly, accept with the exact
+ * Bernoulli(exp(−cost)). Expected proposals ≤ bins.
+ */
+function sampleExponentialOverBins(bins: number, cost: (c: number) => Rational, rng: RandomSource): number {
+  for (;;) {
+    const c = sampleUniformBelow(bins, rng);
+    const x = cost(c);
+    if (x.isZero() || sampleBernoulliExp(x, rng)) return c;
+  }
+}
+
+/**
+ * Releases several quantiles of a partition from its bin counts with a noisy
+ * quantile tree (branching 16 by default): every node count over the bins
+ * gets discrete Laplace (ε) or discrete Gaussian (ρ) noise; each quantile is
+ * found by descending from the root to the child whose noisy cumulative count
+ * crosses q·total, then interpolating inside the leaf. All quantiles share one
+ * tree, so the cost does not grow with their number; min and max are q = 0, 1.
+ * @param input - `binCounts` (padded with empty bins to a power of the branching), `quantiles`, options; `branching` default 16.
+ * @returns one release per quantile, in order (interval: the bounds).
+ * @throws DpError INVALID_PARAMETER
+ * @privacy ε-DP (ρ-zCDP) under add/remove one unit: each row changes one node per level, L1 = height·maxPartitions·maxContributionsPerPartition.
+ * @see Google differential-privacy, `algorithms/quantile-tree.h`.
+ */
+export function releaseQuantiles(
+  input: {
+    binCounts: readonly ExactInteger[];
+    bounds: readonly [number, number];
+    quantiles: readonly number[];
+    branching?: number;
+  } & ReleaseOptions,
+): AggregateRelease[] {
+  const [lower, upper] = checkBounds(input.bounds);
+  const counts = readCounts(input.binCounts);
+  const qs = input.quantiles.map(checkQuantile);
+  const branching = checkPositiveInteger(input.branching ?? 16, 'branching');
+  if (branching < 2) throw new DpError('INVALID_PARAMETER', 'branching must be >= 2', { parameter: 'branching' });
+  const partitions = BigInt(checkPositiveInteger(input.maxPartitions ?? 1, 'maxPartitions'));
+  const contributions = BigInt(checkPositiveInteger(input.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition'));
+  const rng = input.rng ?? defaultRandomSource();
+  let height = 1;
+  let leaves = branching;
+  while (leaves < counts.length) {
+    leaves *= branching;
+    height++;
+  }
+  const h = BigInt(height);
+  const noise = calibrateNoise(input.budget, {
+    l1: h * partitions * contributions,
+    l2Squared: h * partitions * contributions * contributions,
+  });
+  // levels[0] = leaves; levels[height − 1] = the root's children.
+  const levels: number[][] = [];
+  let exact: bigint[] = Array.from({ length: leaves }, (_, i) => counts[i] ?? 0n);
+  for (let level = 0; level < height; level++) {
+    levels.push(exact.map((c) => Number(addNoise(noise, c, Number(contributions), rng, 'quantile-tree'))));
+    const up: bigint[] = [];
+    for (let i = 0; i < exact.length; i += branching) {
+      let s = 0n;
+      for (let j = 0; j < branching; j++) s += exact[i + j] ?? 0n;
+      up.push(s);
+    }
+    exact = up;
+  }
+  const width = (upper - lower) / leaves;
+  // Like Google's quantile tree, noisy counts at or below the noise's 95% half-width are read as empty
+  // (post-processing): otherwise the noise of many empty bins drags extreme quantiles outwards.
+  const cut = noise.halfWidth(0.95);
+  const out: AggregateRelease[] = [];
+  for (const q of qs) {
+    let node = 0; // index of the current node at the level below
+    for (let level = height - 1; level >= 0; level--) {
+      const row = levels[level] as number[];
+      const start = node * branching;
+      let total = 0;
+      let useCut = false;
+      for (let j = 0; j < branching; j++) if ((row[start + j] ?? 0) > cut) useCut = true;
+      const read = (j: number) => {
+        const c = row[start + j] ?? 0;
+        return useCut ? (c > cut ? c : 0) : Math.max(0, c);
+      };
+      for (let j = 0; j < branching; j++) total += read(j);
+      let rank = q * total;
+      let pick = branching - 1;
+      let fraction = 0.5;
+      if (total > 0) {
+        for (let j = 0; j < branching; j++) {
+          const c = read(j);
+          if (rank <= c && c > 0) {
+            pick = j;
+            fraction = rank / c;
+            break;
+          }
+          rank -= c;
+        }
+      }
+      node = start + pick;
+      if (level === 0) {
+        const value = Math.min(upper, Math.max(lower, lower + (node + fraction) * width));
+        const r = {
+          value,
+          guarantee: noise.guarantee,
+          interval: { lower, upper, confidence: 1, method: 'bounds' as const },
+          noise: [{ kind: noise.kind, scale: noise.scale }],
+        };
+        out.push(rng.isSeeded ? { ...r, notForRelease: true } : r);
+      }
+    }
+  }
+  return out;
+}
