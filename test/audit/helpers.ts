@@ -1,31 +1,9 @@
 /**
- * Test helpers for the audit tests: a small seeded source until (and unless)
- * the shared one is used, and float samplers for planted bugs.
+ * Test helpers for the audit tests: float samplers for planted bugs (test
+ * code only; never for releases).
  * @module
  */
 import type { RandomSource } from '../../src/random/source.js';
-
-/** SplitMix64-based deterministic source (test code only). */
-export class TestSeededSource implements RandomSource {
-  readonly isSeeded = true;
-  private state: bigint;
-  constructor(seed: number) {
-    this.state = BigInt(seed) & 0xffffffffffffffffn;
-  }
-  private next64(): bigint {
-    this.state = (this.state + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
-    let z = this.state;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
-    return z ^ (z >> 31n);
-  }
-  nextUint32(): number {
-    return Number(this.next64() >> 32n);
-  }
-  fill(out: Uint32Array): void {
-    for (let i = 0; i < out.length; i++) out[i] = this.nextUint32();
-  }
-}
 
 /** A uniform double in (0, 1) with 53 random bits (never 0). */
 export function uniformOpen(rng: RandomSource): number {
