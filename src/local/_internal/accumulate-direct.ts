@@ -1,0 +1,104 @@
+/**
+ * Aggregation of the protocols whose supports can be counted directly:
+ * randomized response (binary and k-ary), unary encodings and Hadamard
+ * response. Each estimate is the pure-protocol estimator of Wang et al.
+ * (2017), ĉ(v) = (#reports supporting v − n q*)/(p* − q*).
+ * @module
+ */
+import type { HrParams } from '../protocols/hadamard-response.js';
+import type { GrrParams } from '../protocols/randomized-response.js';
+import type { UnaryParams } from '../protocols/unary-encoding.js';
+import { type Accumulator, type CountEstimates, clampCount, domainCandidates, pureVariance } from './accumulator.js';
+import { checkHeader, checkIndex, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import { walshHadamard } from './walsh-hadamard.js';
+
+function pureEstimates(values: number[], supports: (v: number) => number, n: number, p: number, q: number): CountEstimates {
+  const counts = new Float64Array(values.length);
+  const variances = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const c = (supports(values[i] as number) - n * q) / (p - q);
+    counts[i] = c;
+    variances[i] = pureVariance(n, clampCount(c, n), p, q);
+  }
+  return { values, counts, variances };
+}
+
+/** Randomized response (binary `rr`, or k-ary `grr`). */
+export function grrAccumulator(params: GrrParams): Accumulator {
+  const k = params.domainSize;
+  const histogram = new Float64Array(k);
+  const header: Record<string, number> = params.protocol === 'rr' ? { eps: params.requestedEpsilon } : { eps: params.requestedEpsilon, k };
+  let total = 0;
+  return {
+    get total() {
+      return total;
+    },
+    ingest(report: ReportObject) {
+      const bad = checkHeader(report, params.protocol, header, ['y']) ?? checkIndex(report.y, k);
+      if (bad) return bad;
+      histogram[report.y as number] = (histogram[report.y as number] as number) + 1;
+      total++;
+      return null;
+    },
+    estimate(candidates) {
+      return pureEstimates(domainCandidates(candidates, k), (v) => histogram[v] as number, total, params.p, params.q);
+    },
+  };
+}
+
+/** Optimized or symmetric unary encoding. */
+export function unaryAccumulator(params: UnaryParams): Accumulator {
+  const k = params.domainSize;
+  const ones = new Float64Array(k);
+  const scratch = new Uint8Array(k);
+  const header = { eps: params.requestedEpsilon, k };
+  const mean = (k - 1) * params.q + params.p;
+  const bounds = plausibleOnes(k, mean, mean);
+  let total = 0;
+  return {
+    get total() {
+      return total;
+    },
+    ingest(report: ReportObject) {
+      const bad = checkHeader(report, params.protocol, header, ['b']);
+      if (bad) return bad;
+      const read = readBits(report.b, k, scratch);
+      if (typeof read === 'string') return read;
+      if (read < bounds.min || read > bounds.max) return 'implausible';
+      for (let i = 0; i < k; i++) ones[i] = (ones[i] as number) + (scratch[i] as number);
+      total++;
+      return null;
+    },
+    estimate(candidates) {
+      return pureEstimates(domainCandidates(candidates, k), (v) => ones[v] as number, total, params.p, params.q);
+    },
+  };
+}
+
+/** Hadamard response: a histogram over [0, K), turned into supports by one Walsh–Hadamard transform. */
+export function hrAccumulator(params: HrParams): Accumulator {
+  const k = params.domainSize;
+  const order = params.order;
+  const histogram = new Float64Array(order);
+  const header = { eps: params.requestedEpsilon, k };
+  let total = 0;
+  return {
+    get total() {
+      return total;
+    },
+    ingest(report: ReportObject) {
+      const bad = checkHeader(report, 'hr', header, ['y']) ?? checkIndex(report.y, order);
+      if (bad) return bad;
+      histogram[report.y as number] = (histogram[report.y as number] as number) + 1;
+      total++;
+      return null;
+    },
+    estimate(candidates) {
+      // W[u] = Σ_y (−1)^{popcount(u&y)} count[y]; reports in C_v number (n + W[v+1])/2.
+      const transformed = Float64Array.from(histogram);
+      walshHadamard(transformed);
+      const n = total;
+      return pureEstimates(domainCandidates(candidates, k), (v) => (n + (transformed[v + 1] as number)) / 2, n, params.p, params.q);
+    },
+  };
+}

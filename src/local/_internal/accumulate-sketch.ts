@@ -1,0 +1,147 @@
+/**
+ * Aggregation of Apple's count-mean-sketch and Hadamard count-mean-sketch
+ * (Apple 2017, Algorithms 3 and 5), with the variances derived for this
+ * implementation (ideal hash functions):
+ *
+ * - CMS: f̂(d) = m/(m−1) · Σ_i (c/2·ṽ_i[h_{j_i}(d)] + 1/2 − 1/m), c = 1/(1 − 2f);
+ *   Var = (m/(m−1))² · [n (c² − 1)/4 + (n − n_d)(1/m)(1 − 1/m)].
+ * - HCMS: f̂(d) = m/(m−1) · Σ_i (c·b_i·H[h_{j_i}(d)][l_i] − 1/m);
+ *   Var = (m/(m−1))² · [n_d (c² − 1) + (n − n_d)(c² − 1/m²)].
+ *
+ * Both are unbiased over the choice of hash functions; for one fixed set of
+ * h hash functions a value d′ ≠ d that collides with d in a fraction ρ of the
+ * rows adds n_{d′}·m/(m−1)·(ρ − 1/m) — the sketch's collision error, which
+ * more rows (h) and a wider sketch (m) shrink.
+ * @module
+ */
+import { DpError } from '../../core/errors.js';
+import { type SketchParams, sketchBucket } from '../protocols/count-mean-sketch.js';
+import { type Accumulator, clampCount } from './accumulator.js';
+import { checkHeader, checkIndex, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import { walshHadamard } from './walsh-hadamard.js';
+
+function requireCandidates(candidates: readonly (string | number)[] | undefined): readonly (string | number)[] {
+  if (candidates === undefined) {
+    throw new DpError('INVALID_PARAMETER', 'sketch protocols estimate a list of candidate values: pass candidates', {
+      parameter: 'candidates',
+    });
+  }
+  for (const c of candidates) {
+    if (!(typeof c === 'string' || (typeof c === 'number' && Number.isInteger(c) && c >= 0 && c < 4294967296))) {
+      throw new DpError('INVALID_PARAMETER', 'candidates must be strings or integers in [0, 2^32)', { parameter: 'candidates' });
+    }
+  }
+  return candidates;
+}
+
+/** The CMS variance for n reports of which nd have the value (ideal hashes). */
+export function cmsVariance(params: SketchParams, n: number, nd: number): number {
+  const m = params.width;
+  const c = params.scale;
+  return (m / (m - 1)) ** 2 * ((n * (c * c - 1)) / 4 + ((n - nd) * (1 - 1 / m)) / m);
+}
+
+/** The HCMS variance for n reports of which nd have the value (ideal hashes). */
+export function hcmsVariance(params: SketchParams, n: number, nd: number): number {
+  const m = params.width;
+  const c = params.scale;
+  return (m / (m - 1)) ** 2 * (nd * (c * c - 1) + (n - nd) * (c * c - 1 / (m * m)));
+}
+
+/** Count-mean-sketch aggregation: per row j, the number of reports and of +1 entries per column. */
+export function cmsAccumulator(params: SketchParams): Accumulator {
+  const m = params.width;
+  const h = params.hashCount;
+  const plus = new Float64Array(h * m);
+  const rows = new Float64Array(h);
+  const scratch = new Uint8Array(m);
+  const header = { eps: params.requestedEpsilon, m, h };
+  const f = params.flipProbability;
+  const mean = (m - 1) * f + (1 - f);
+  const bounds = plausibleOnes(m, mean, mean);
+  let total = 0;
+  return {
+    get total() {
+      return total;
+    },
+    ingest(report: ReportObject) {
+      const bad = checkHeader(report, 'cms', header, ['j', 'b']) ?? checkIndex(report.j, h);
+      if (bad) return bad;
+      const read = readBits(report.b, m, scratch);
+      if (typeof read === 'string') return read;
+      if (read < bounds.min || read > bounds.max) return 'implausible';
+      const j = report.j as number;
+      const base = j * m;
+      for (let l = 0; l < m; l++) plus[base + l] = (plus[base + l] as number) + (scratch[l] as number);
+      rows[j] = (rows[j] as number) + 1;
+      total++;
+      return null;
+    },
+    estimate(candidates) {
+      const values = requireCandidates(candidates);
+      const c = params.scale;
+      const n = total;
+      const counts = new Float64Array(values.length);
+      const variances = new Float64Array(values.length);
+      for (let i = 0; i < values.length; i++) {
+        let sum = 0;
+        for (let j = 0; j < h; j++) {
+          const nj = rows[j] as number;
+          const p = plus[j * m + sketchBucket(params, values[i] as string | number, j)] as number;
+          sum += (c / 2) * (2 * p - nj) + nj / 2;
+        }
+        const estimate = (m / (m - 1)) * (sum - n / m);
+        counts[i] = estimate;
+        variances[i] = cmsVariance(params, n, clampCount(estimate, n));
+      }
+      return { values, counts, variances };
+    },
+  };
+}
+
+/** Hadamard count-mean-sketch aggregation: per row j, Σ ±1 per Hadamard column, transformed at estimate time. */
+export function hcmsAccumulator(params: SketchParams): Accumulator {
+  const m = params.width;
+  const h = params.hashCount;
+  const signs = new Float64Array(h * m);
+  const header = { eps: params.requestedEpsilon, m, h };
+  let total = 0;
+  let transformed: Float64Array | null = null;
+  return {
+    get total() {
+      return total;
+    },
+    ingest(report: ReportObject) {
+      const bad =
+        checkHeader(report, 'hcms', header, ['j', 'l', 'y']) ??
+        checkIndex(report.j, h) ??
+        checkIndex(report.l, m) ??
+        checkIndex(report.y, 2);
+      if (bad) return bad;
+      const cell = (report.j as number) * m + (report.l as number);
+      signs[cell] = (signs[cell] as number) + (report.y === 1 ? 1 : -1);
+      total++;
+      transformed = null;
+      return null;
+    },
+    estimate(candidates) {
+      const values = requireCandidates(candidates);
+      if (transformed === null) {
+        transformed = Float64Array.from(signs);
+        for (let j = 0; j < h; j++) walshHadamard(transformed.subarray(j * m, (j + 1) * m));
+      }
+      const c = params.scale;
+      const n = total;
+      const counts = new Float64Array(values.length);
+      const variances = new Float64Array(values.length);
+      for (let i = 0; i < values.length; i++) {
+        let sum = 0;
+        for (let j = 0; j < h; j++) sum += transformed[j * m + sketchBucket(params, values[i] as string | number, j)] as number;
+        const estimate = (m / (m - 1)) * (c * sum - n / m);
+        counts[i] = estimate;
+        variances[i] = hcmsVariance(params, n, clampCount(estimate, n));
+      }
+      return { values, counts, variances };
+    },
+  };
+}
