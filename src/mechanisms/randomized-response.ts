@@ -11,7 +11,7 @@ import { DpError } from '../core/errors.js';
 import { type PureLoss, pure, roundUpCost } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
-import { nextDown } from '../random/float-bits.js';
+import { nextUp } from '../random/float-bits.js';
 import { sampleBernoulli, sampleUniformBelow } from '../random/index.js';
 import { Rational } from '../random/rational.js';
 import { outOfDomain, positiveNumber } from './_internal/params.js';
@@ -49,15 +49,14 @@ export function randomizedResponseCalibration(epsilon: number, size: number): Ra
     });
   }
   const floor = Rational.of(1n, BigInt(size)); // p = 1/k: ε = 0
-  // p = 1/(1 + (k−1)e^{−ε}); the double is within a few ulps: start a few ulps lower and check exactly.
-  let candidate = nextDown(nextDown(1 / (1 + (size - 1) * Math.exp(-epsilon))));
-  for (let i = 0; i < 64; i++) {
-    const p = Rational.max(floor, Rational.fromNumber(Math.max(0, candidate)));
-    if (p.lt(Rational.ONE)) {
-      const achieved = epsilonOf(p, size);
-      if (achieved <= epsilon) return { keepProbability: p, epsilon: achieved };
-    }
-    candidate = nextDown(candidate * (1 - 2 ** -50));
+  // Work with the "lie" mass q = 1 − p = (k−1)/(e^ε + k − 1): as a double it keeps its relative
+  // precision even when p is within an ulp of 1. Start a few ulps above it and check exactly.
+  let lie = nextUp(nextUp((size - 1) / (Math.exp(epsilon) + (size - 1))));
+  for (let i = 0; i < 64 && lie > 0 && lie < 1; i++) {
+    const p = Rational.max(floor, Rational.ONE.sub(Rational.fromNumber(lie)));
+    const achieved = epsilonOf(p, size);
+    if (achieved <= epsilon) return { keepProbability: p, epsilon: achieved };
+    lie = nextUp(lie * (1 + 2 ** -50));
   }
   return { keepProbability: floor, epsilon: 0 };
 }

@@ -43,12 +43,17 @@ describe('makeLaplace', () => {
 
   it('calibrates a scale that never overshoots the target ε and is within a grid step of (Δ + size·g)/ε (property)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 1e-4, max: 1e3, noNaN: true }), fc.double({ min: 1e-4, max: 1e4, noNaN: true }), fc.integer({ min: 1, max: 50 }), (epsilon, sensitivity, size) => {
-        const scale = laplaceScaleForEpsilon(epsilon, sensitivity, { size });
-        const m = size === 1 ? makeLaplace({ scale }) : makeVectorLaplace({ scale, size });
-        const nearlySmallest = scale <= ((sensitivity + 2 * size * laplaceGranularity(scale)) / epsilon) * (1 + 1e-12);
-        return m.privacyMap(sensitivity).epsilon <= epsilon && nearlySmallest;
-      }),
+      fc.property(
+        fc.double({ min: 1e-4, max: 1e3, noNaN: true }),
+        fc.double({ min: 1e-4, max: 1e4, noNaN: true }),
+        fc.integer({ min: 1, max: 50 }),
+        (epsilon, sensitivity, size) => {
+          const scale = laplaceScaleForEpsilon(epsilon, sensitivity, { size });
+          const m = size === 1 ? makeLaplace({ scale }) : makeVectorLaplace({ scale, size });
+          const nearlySmallest = scale <= ((sensitivity + 2 * size * laplaceGranularity(scale)) / epsilon) * (1 + 1e-12);
+          return m.privacyMap(sensitivity).epsilon <= epsilon && nearlySmallest;
+        },
+      ),
     );
   });
 
