@@ -156,7 +156,7 @@ const MARGIN_HI = 1 + 2 ** -38;
  */
 export function decideBernoulliExp(xd: number, w: number): number {
   if (xd >= 30) return w >= 1 ? 0 : -1;
-  const p = expNegApprox(xd < 0 ? 0 : xd) * TWO_32;
+  const p = expNegApprox(Math.max(xd, 0)) * TWO_32;
   if (w + 1 <= p * MARGIN_LO) return 1;
   if (w >= p * MARGIN_HI) return 0;
   return -1;
