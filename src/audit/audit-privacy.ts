@@ -23,6 +23,7 @@ import type { Domain, Metric } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import { type PrivacyLoss, zcdpToApproximate } from '../core/loss.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { SeededRandomSource } from '../testing/seeded-source.js';
 import { extractFeatures } from './_internal/features.js';
 import { type Candidate, type FeatureColumns, scoreCandidates } from './_internal/select.js';
 import { type AuditEvent, auditEventPredicate, describeAuditEvent, type FeatureRecord } from './audit-event.js';
@@ -73,6 +74,8 @@ export interface AuditOptions<I, O> {
   readonly rawFeatures?: boolean;
   /** The randomness for the mechanism; default: the CSPRNG. Pass a seeded source for reproducible audits. */
   readonly rng?: RandomSource;
+  /** Shorthand for `rng: new SeededRandomSource(seed)` (reproducible audits); ignored when `rng` is given. */
+  readonly seed?: number;
 }
 
 /** The probabilities behind a witness, with their certified bounds. */
@@ -252,7 +255,7 @@ export function auditPrivacy<I, O>(
   const dIn = options.dIn ?? 1;
   checkOptions(samples, fraction, confidence, maxEvents);
   const claimed = resolveClaim(m as AuditableMeasurement<unknown, unknown>, options.claimed, dIn, options.delta ?? 1e-3);
-  const rng = options.rng ?? defaultRandomSource();
+  const rng = options.rng ?? (options.seed === undefined ? defaultRandomSource() : new SeededRandomSource(options.seed));
   const run: RandomizedFunction<I, O> = (input, r) => m.invoke(input, r);
   const raw = options.rawFeatures ?? true;
   const featurize = options.featurize;
@@ -260,8 +263,24 @@ export function auditPrivacy<I, O>(
   let pairs: Array<NeighbourPair<I>>;
   if (options.inputs) pairs = [{ inputs: options.inputs, label: 'given' }];
   else if (options.pairs) pairs = options.pairs.map((p, i) => ({ inputs: p, label: `given #${i}` }));
-  else if (m.inputDomain && m.inputMetric) pairs = neighbourCandidates(m.inputDomain, m.inputMetric, dIn) as Array<NeighbourPair<I>>;
-  else throw new DpError('INVALID_PARAMETER', 'a bare function needs inputs or pairs to test', { parameter: 'pairs' });
+  else if (m.inputDomain && m.inputMetric) {
+    // Probe the defaults: a pair the mechanism refuses (wrong type, out of domain) is not a candidate.
+    const probe = rng;
+    pairs = (neighbourCandidates(m.inputDomain, m.inputMetric, dIn) as Array<NeighbourPair<I>>).filter((p) => {
+      try {
+        m.invoke(p.inputs[0], probe);
+        m.invoke(p.inputs[1], probe);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (pairs.length === 0) {
+      throw new DpError('INVALID_PARAMETER', 'the mechanism refused every default neighbouring pair: pass inputs or pairs', {
+        parameter: 'pairs',
+      });
+    }
+  } else throw new DpError('INVALID_PARAMETER', 'a bare function needs inputs or pairs to test', { parameter: 'pairs' });
   if (pairs.length === 0) throw new DpError('INVALID_PARAMETER', 'pairs must not be empty', { parameter: 'pairs' });
 
   const alpha = 1 - confidence;

@@ -151,6 +151,25 @@ function vectorPairs(element: Domain, size: number | undefined, metric: Metric, 
 }
 
 /**
+ * Guesses for an `any` domain (the auditor drops the pairs the mechanism refuses):
+ * datasets of numbers under add/remove metrics, numbers otherwise.
+ */
+function genericPairs(metric: Metric, dIn: number): Array<NeighbourPair<unknown>> {
+  switch (metric) {
+    case 'symmetric-distance':
+    case 'insert-delete-distance':
+    case 'change-one-distance':
+      return vectorPairs(floatDomainUnbounded, undefined, metric, dIn);
+    default:
+      return [
+        ...scalarPairs(floatDomainUnbounded, 'absolute-distance', dIn),
+        ...vectorPairs(floatDomainUnbounded, undefined, 'linf-distance', dIn),
+      ];
+  }
+}
+const floatDomainUnbounded: Domain = { kind: 'float' };
+
+/**
  * Candidate neighbouring pairs for a measurement's input space at distance
  * `dIn`, at most {@link MAX_DEFAULT_PAIRS}:
  * - numbers (absolute distance): (0, Δ), (lower, lower + Δ), (upper − Δ, upper), (2³⁰, 2³⁰ + Δ) when unbounded;
@@ -159,7 +178,9 @@ function vectorPairs(element: Domain, size: number | undefined, metric: Metric, 
  *   (bounds, 0, midpoint; ±1, ±10³, ±10⁹ when unbounded), and a small dataset vs the same plus one extreme row;
  * - fixed-size datasets (change-one): all rows at one edge value vs one row changed to another;
  * - vectors (ℓ1/ℓ2/ℓ∞): zero vs one coordinate shifted by Δ; for ℓ∞ also every coordinate shifted
- *   and a mixed-sign shift; for ℓ2 the shift spread evenly.
+ *   and a mixed-sign shift; for ℓ2 the shift spread evenly;
+ * - an `any` domain: datasets of numbers under add/remove/change metrics, else numbers and vectors of numbers.
+ * `auditPrivacy` drops the pairs on which the mechanism throws.
  * @param inputDomain - the measurement's input domain.
  * @param inputMetric - the measurement's input metric.
  * @param dIn - the neighbouring distance (1 for one person).
@@ -170,9 +191,11 @@ function vectorPairs(element: Domain, size: number | undefined, metric: Metric, 
  */
 export function neighbourCandidates(inputDomain: Domain, inputMetric: Metric, dIn = 1): Array<NeighbourPair<unknown>> {
   const pairs =
-    inputDomain.kind === 'vector'
-      ? vectorPairs(inputDomain.element, inputDomain.size, inputMetric, dIn)
-      : scalarPairs(inputDomain, inputMetric, dIn);
+    inputDomain.kind === 'any'
+      ? genericPairs(inputMetric, dIn)
+      : inputDomain.kind === 'vector'
+        ? vectorPairs(inputDomain.element, inputDomain.size, inputMetric, dIn)
+        : scalarPairs(inputDomain, inputMetric, dIn);
   if (pairs.length === 0) {
     throw new DpError(
       'INVALID_PARAMETER',

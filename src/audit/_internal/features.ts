@@ -40,7 +40,8 @@ function keyOf(x: unknown): string {
 /**
  * Emits the features of `x` under `path`: numbers (and bigints) as
  * continuous values plus their bit pattern, booleans and strings as keys,
- * arrays as their length, elements, sum and whole key, objects as fields.
+ * arrays as their length, first elements, sum (numbers), count and first
+ * index of `true` (booleans) and whole key, objects as their fields.
  */
 export function extractFeatures(x: unknown, path: string, sink: FeatureSink, depth = 0): void {
   switch (typeof x) {
@@ -75,14 +76,24 @@ export function extractFeatures(x: unknown, path: string, sink: FeatureSink, dep
     sink(`${path}.length`, String(arr.length));
     let sum = 0;
     let numeric = arr.length > 0;
+    let trues = 0;
+    let firstTrue = -1;
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
       if (typeof v === 'number') sum += v;
       else if (typeof v === 'bigint') sum += Number(v);
       else numeric = false;
+      if (v === true) {
+        trues++;
+        if (firstTrue < 0) firstTrue = i;
+      }
       if (i < MAX_PROJECTIONS) extractFeatures(v, `${path}[${i}]`, sink, depth + 1);
     }
     if (numeric && arr.length > 1) sink(`${path}.sum`, sum);
+    if (arr.length > 0 && typeof arr[0] === 'boolean') {
+      sink(`${path}.trues`, trues);
+      sink(`${path}.firstTrue`, firstTrue);
+    }
     if (arr.length <= MAX_PROJECTIONS) sink(`${path}#key`, keyOf(arr));
     return;
   }
