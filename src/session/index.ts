@@ -1,2 +1,38 @@
-/** @module */
-export {};
+/**
+ * `Session`: a budgeted context over one private dataset.
+ *
+ * ## Threat model
+ *
+ * - **Trusted**: the process that creates the session (it holds the raw rows),
+ *   the platform CSPRNG, and the tsdp code itself.
+ * - **Untrusted**: the analyst who writes queries and reads results. They may
+ *   choose any query, any parameters and any number of queries, and see every
+ *   result, error and refusal.
+ * - **Protected**: each privacy unit (the `privacyUnit` column, or each row
+ *   when none is declared) under the relation "add or remove one unit with all
+ *   its rows". Everything the analyst sees is differentially private at the
+ *   stated loss, and the sum of all charges never passes the session budget.
+ * - **How**: the rows live in a private (`#`) field and are never serialised
+ *   or printed; a query is priced from its declared parameters only (never
+ *   from data, row counts or results, SECURITY.md §6), the price is charged
+ *   in one synchronous step before any row is read, and a query that would
+ *   pass the budget is refused with `BUDGET_EXHAUSTED`, charging nothing.
+ *   Parameter errors are raised before charging and never mention data values.
+ *   Group keys are declared or chosen by DP partition selection (§8); bounds
+ *   are declared or estimated with DP (§9).
+ * - **Out of scope**: side channels of timing and memory (query time grows
+ *   with the data size, which is not hidden; samplers are not constant-time,
+ *   SECURITY.md §11), a caller who reads the data directly, and persistence
+ *   (this budget lives in memory; a durable ledger is the ledger module's job).
+ * - **Seeded sources**: a session given a seeded RandomSource marks every
+ *   result `notForRelease`.
+ * @module
+ */
+export { Session, type SessionAccess, type SessionOptions } from './session.js';
+export {
+  type QuantileAggregateOptions,
+  SessionQuery,
+  type SessionQueryResult,
+  type SessionReleaseSpec,
+  type ValueAggregateOptions,
+} from './session-query.js';

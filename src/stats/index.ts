@@ -5,6 +5,32 @@
  * interval.
  * @module
  */
+
+export {
+  type AggregateQueryResult,
+  type AggregateQuerySpec,
+  type AggregateRow,
+  type AggregateSpec,
+  describeNeighbouring,
+  type NeighbouringRelation,
+  type QueryBudgetPlan,
+  runAggregateQuery,
+  runAggregateQueryAsync,
+} from './aggregate-query.js';
+export { type ApproximateBoundsOptions, LogHistogram, logBinIndex, releaseApproximateBounds } from './approximate-bounds.js';
+export { type BoundingParameters, boundContributions, ContributionBounder } from './contribution-bounding.js';
+export {
+  type ArrowTableLike,
+  type ArrowVectorLike,
+  type CsvSource,
+  type CsvSourceOptions,
+  csvSource,
+  type DataSource,
+  type InMemoryTable,
+  tableFromArrow,
+  tableFromColumns,
+  tableFromRecords,
+} from './data-source.js';
 export {
   boundsMidpoint,
   checkBounds,
@@ -38,3 +64,4 @@ export {
   type VarianceInput,
 } from './release-aggregates.js';
 export { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
+export { applyValueRule, checkInvalidValueRule, type InvalidValueRule, readFiniteNumber } from './value-rules.js';

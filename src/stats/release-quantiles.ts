@@ -199,6 +199,8 @@ export function releaseQuantiles(
   const out: AggregateRelease[] = [];
   for (const q of qs) {
     let node = 0; // index of the current node at the level below
+    // The target as a fraction of the current node's (noisy) mass, rescaled at each level.
+    let target = q;
     for (let level = height - 1; level >= 0; level--) {
       const row = levels[level] as number[];
       const start = node * branching;
@@ -210,7 +212,7 @@ export function releaseQuantiles(
         return useCut ? (c > cut ? c : 0) : Math.max(0, c);
       };
       for (let j = 0; j < branching; j++) total += read(j);
-      let rank = q * total;
+      let rank = target * total;
       let pick = branching - 1;
       let fraction = 0.5;
       if (total > 0) {
@@ -225,6 +227,7 @@ export function releaseQuantiles(
         }
       }
       node = start + pick;
+      target = fraction;
       if (level === 0) {
         const value = Math.min(upper, Math.max(lower, lower + (node + fraction) * width));
         const r = {

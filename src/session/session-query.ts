@@ -1,0 +1,370 @@
+/**
+ * The query builder of a `Session`: an immutable description of a grouped
+ * aggregation, priced from its declared parameters before it touches data.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { type OutputBudget, splitBudget } from '../stats/_internal/noise.js';
+import {
+  type AggregateQueryResult,
+  type AggregateQuerySpec,
+  type AggregateSpec,
+  type QueryBudgetPlan,
+  runAggregateQuery,
+  runAggregateQueryAsync,
+} from '../stats/aggregate-query.js';
+import type { InvalidValueRule } from '../stats/value-rules.js';
+import type { SessionAccess } from './session.js';
+
+/** How a query's budget is given at release. */
+export type SessionReleaseSpec = ({ readonly epsilon: number; readonly delta?: number } | { readonly rho: number }) & {
+  /**
+   * Relative weights of the outputs, in the order they were added (array) or
+   * by output name (record; missing names weigh 1). Partition selection, when
+   * keys are not declared, is weighted by the name `partitionSelection`
+   * (default 1) and takes all of δ.
+   */
+  readonly weights?: readonly number[] | Readonly<Record<string, number>>;
+};
+
+/** Options of a value aggregate. */
+export interface ValueAggregateOptions {
+  /** Public clamp bounds; absent = estimated with DP from a share of this output's budget (`boundsShare`, default 25%). */
+  readonly bounds?: readonly [number, number];
+  /** Output name (default e.g. `mean_age`). */
+  readonly as?: string;
+  /** Missing/malformed values: 'drop' (default) or { impute: v }. */
+  readonly onInvalid?: InvalidValueRule;
+}
+
+/** Options of a quantile aggregate. */
+export interface QuantileAggregateOptions extends ValueAggregateOptions {
+  /** Number of equal bins on [lower, upper] (output resolution). Default 4096. */
+  readonly bins?: number;
+}
+
+/** The result of a session query: the aggregate result plus what was charged. */
+export interface SessionQueryResult extends AggregateQueryResult {
+  /** Exactly what was charged to the session's budget. */
+  readonly charged: PrivacyLoss;
+}
+
+interface QueryState {
+  readonly groupBy?: string;
+  readonly keys?: readonly (string | number | boolean | null)[];
+  readonly maxPartitions?: number;
+  readonly maxContributionsPerPartition?: number;
+  readonly aggregates: readonly AggregateSpec[];
+  readonly partitionSelection?: 'truncated-geometric' | 'laplace' | 'gaussian';
+  readonly boundsShare?: number;
+}
+
+function checkColumn(column: string): string {
+  if (typeof column !== 'string' || column === '')
+    throw new DpError('INVALID_PARAMETER', 'a column name is required', { parameter: 'column' });
+  return column;
+}
+
+function quantileName(q: number): string {
+  if (q === 0) return 'min';
+  if (q === 1) return 'max';
+  if (q === 0.5) return 'median';
+  return `p${String(Math.round(q * 1e6) / 1e4).replace('.', '_')}`;
+}
+
+/**
+ * An immutable query; every method returns a new one. Nothing runs until
+ * `release`.
+ * @example
+ * session.query().groupBy('education', { keys }).count().mean('age', { bounds: [17, 90] })
+ *   .release({ epsilon: 0.5, weights: { count: 1, mean_age: 3 } });
+ */
+export class SessionQuery {
+  readonly #access: SessionAccess;
+  readonly #state: QueryState;
+
+  private constructor(access: SessionAccess, state: QueryState) {
+    this.#access = access;
+    this.#state = state;
+  }
+
+  /** @internal Used by `Session.query()`. */
+  static start(access: SessionAccess): SessionQuery {
+    return new SessionQuery(access, { aggregates: [] });
+  }
+
+  #with(patch: Partial<QueryState>): SessionQuery {
+    return new SessionQuery(this.#access, { ...this.#state, ...patch });
+  }
+
+  #add(a: AggregateSpec): SessionQuery {
+    const names = new Set(this.#state.aggregates.flatMap((x) => ('names' in x ? x.names : [x.name])));
+    for (const n of 'names' in a ? a.names : [a.name]) {
+      if (names.has(n))
+        throw new DpError('INVALID_PARAMETER', `output name ${JSON.stringify(n)} is used twice; pass { as }`, { parameter: 'as' });
+    }
+    return this.#with({ aggregates: [...this.#state.aggregates, a] });
+  }
+
+  /**
+   * Groups by a column. Declared `keys` are all released (even with no rows)
+   * and other values are dropped; without keys, groups are chosen by DP
+   * partition selection (needs δ at release).
+   */
+  groupBy(column: string, options: { keys?: readonly (string | number | boolean | null)[] } = {}): SessionQuery {
+    if (this.#state.groupBy) throw new DpError('UNSUPPORTED_QUERY', 'only one groupBy column is supported', { construct: 'groupBy' });
+    if (options.keys !== undefined && !Array.isArray(options.keys)) {
+      throw new DpError('INVALID_PARAMETER', 'keys must be an array', { parameter: 'keys' });
+    }
+    return options.keys
+      ? this.#with({ groupBy: checkColumn(column), keys: [...options.keys] })
+      : this.#with({ groupBy: checkColumn(column) });
+  }
+
+  /** Overrides the session's contribution bounds for this query. */
+  bound(options: { maxPartitions?: number; maxContributionsPerPartition?: number }): SessionQuery {
+    return this.#with({ ...options });
+  }
+
+  /** Chooses the partition selection method (default truncated-geometric). */
+  selectPartitionsWith(method: 'truncated-geometric' | 'laplace' | 'gaussian'): SessionQuery {
+    return this.#with({ partitionSelection: method });
+  }
+
+  /** Sets the share of an output's budget spent estimating bounds that are not declared (default 0.25). */
+  boundsShare(share: number): SessionQuery {
+    return this.#with({ boundsShare: share });
+  }
+
+  /** Number of rows (after bounding). */
+  count(options: { as?: string } = {}): SessionQuery {
+    return this.#add({ kind: 'count', name: options.as ?? 'count' });
+  }
+  /** Number of distinct privacy units. */
+  countDistinct(options: { as?: string } = {}): SessionQuery {
+    return this.#add({ kind: 'countDistinct', name: options.as ?? 'count_distinct' });
+  }
+  /** Sum of clamped values (exact). */
+  sum(column: string, options: ValueAggregateOptions = {}): SessionQuery {
+    return this.#value('sum', column, options);
+  }
+  /** Mean of clamped values. */
+  mean(column: string, options: ValueAggregateOptions = {}): SessionQuery {
+    return this.#value('mean', column, options);
+  }
+  /** Population variance of clamped values. */
+  variance(column: string, options: ValueAggregateOptions = {}): SessionQuery {
+    return this.#value('variance', column, options);
+  }
+  /** Population standard deviation of clamped values. */
+  stddev(column: string, options: ValueAggregateOptions = {}): SessionQuery {
+    return this.#value('stddev', column, options);
+  }
+  /** One quantile (exponential mechanism, Smith 2011). */
+  quantile(column: string, quantile: number, options: QuantileAggregateOptions = {}): SessionQuery {
+    return this.quantiles(column, [quantile], options.as ? { ...options, as: [options.as] } : { ...options, as: undefined });
+  }
+  /** Several quantiles from one noisy quantile tree (one output; names default `p25_age`, `median_age`, …). */
+  quantiles(
+    column: string,
+    quantiles: readonly number[],
+    options: Omit<QuantileAggregateOptions, 'as'> & { as?: readonly string[] | undefined } = {},
+  ): SessionQuery {
+    checkColumn(column);
+    if (!Array.isArray(quantiles) || quantiles.length === 0) {
+      throw new DpError('INVALID_PARAMETER', 'quantiles must be a non-empty array', { parameter: 'quantiles' });
+    }
+    const names = options.as ?? quantiles.map((q) => `${quantileName(q)}_${column}`);
+    if (names.length !== quantiles.length) throw new DpError('INVALID_PARAMETER', 'one name per quantile', { parameter: 'as' });
+    const spec: AggregateSpec = {
+      kind: 'quantiles',
+      names,
+      column,
+      quantiles,
+      ...(options.bounds ? { bounds: options.bounds } : {}),
+      ...(options.bins ? { bins: options.bins } : {}),
+      ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}),
+    };
+    return this.#add(spec);
+  }
+  /** The median (quantile 0.5). */
+  median(column: string, options: QuantileAggregateOptions = {}): SessionQuery {
+    return this.quantile(column, 0.5, options);
+  }
+  /** The minimum, as the 0-quantile (within the bounds). */
+  min(column: string, options: QuantileAggregateOptions = {}): SessionQuery {
+    return this.quantile(column, 0, options);
+  }
+  /** The maximum, as the 1-quantile (within the bounds). */
+  max(column: string, options: QuantileAggregateOptions = {}): SessionQuery {
+    return this.quantile(column, 1, options);
+  }
+  /** A histogram: `groupBy(column, { keys }).count()`. */
+  histogram(column: string, options: { keys?: readonly (string | number | boolean | null)[]; as?: string } = {}): SessionQuery {
+    return this.groupBy(column, options.keys ? { keys: options.keys } : {}).count(options.as ? { as: options.as } : {});
+  }
+
+  #value(kind: 'sum' | 'mean' | 'variance' | 'stddev', column: string, options: ValueAggregateOptions): SessionQuery {
+    checkColumn(column);
+    return this.#add({
+      kind,
+      name: options.as ?? `${kind}_${column}`,
+      column,
+      ...(options.bounds ? { bounds: options.bounds } : {}),
+      ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}),
+    });
+  }
+
+  /** The query as a plain spec (public parameters only). */
+  get spec(): AggregateQuerySpec {
+    const s = this.#state;
+    const unit = this.#access.privacyUnit;
+    return {
+      ...(unit ? { privacyUnit: unit } : {}),
+      ...(s.groupBy ? { groupBy: s.groupBy } : {}),
+      ...(s.keys ? { keys: s.keys } : {}),
+      maxPartitions: s.maxPartitions ?? this.#access.defaults.maxPartitions,
+      maxContributionsPerPartition: s.maxContributionsPerPartition ?? this.#access.defaults.maxContributionsPerPartition,
+      aggregates: s.aggregates,
+      ...(s.partitionSelection ? { partitionSelection: s.partitionSelection } : {}),
+      ...(s.boundsShare !== undefined ? { boundsShare: s.boundsShare } : {}),
+    };
+  }
+
+  /**
+   * The total loss the release would charge, from the declared parameters only.
+   * @throws DpError INVALID_PARAMETER / UNSUPPORTED_QUERY when the query or spec is invalid.
+   */
+  price(release: SessionReleaseSpec): PrivacyLoss {
+    return this.#plan(release).charged;
+  }
+
+  #plan(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan } {
+    if (release === null || typeof release !== 'object') {
+      throw new DpError('INVALID_PARAMETER', 'release needs { epsilon } or { rho }', { parameter: 'release' });
+    }
+    const aggs = this.#state.aggregates;
+    if (aggs.length === 0) throw new DpError('UNSUPPORTED_QUERY', 'the query has no aggregate', { construct: 'select' });
+    const needsSelection = this.#state.groupBy !== undefined && this.#state.keys === undefined;
+    const names = aggs.map((a) => ('names' in a ? (a.names[0] as string) : a.name));
+    const weightOf = (name: string, index: number): number => {
+      const w = release.weights;
+      if (w === undefined) return 1;
+      if (Array.isArray(w)) return (w as readonly number[])[index] ?? Number.NaN;
+      return (w as Readonly<Record<string, number>>)[name] ?? 1;
+    };
+    const weights = names.map(weightOf);
+    if (Array.isArray(release.weights) && release.weights.length !== aggs.length) {
+      throw new DpError('INVALID_PARAMETER', `weights must have one entry per output (${aggs.length})`, { parameter: 'weights' });
+    }
+    let charged: PrivacyLoss;
+    if ('rho' in release) {
+      if (needsSelection) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          'group keys are not declared: declare keys, or release with { epsilon, delta } for partition selection',
+          {
+            construct: 'groupBy',
+          },
+        );
+      }
+      charged = zcdp(release.rho);
+      if (!(Number.isFinite(release.rho) && release.rho > 0))
+        throw new DpError('INVALID_PARAMETER', 'rho must be > 0', { parameter: 'rho' });
+      return { charged, plan: { outputs: splitBudget({ rho: release.rho }, weights) } };
+    }
+    const { epsilon, delta } = release;
+    if (!(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon > 0)) {
+      throw new DpError('INVALID_PARAMETER', 'epsilon must be a finite number > 0', { parameter: 'epsilon' });
+    }
+    if (delta !== undefined && !(typeof delta === 'number' && delta >= 0 && delta < 1)) {
+      throw new DpError('INVALID_PARAMETER', 'delta must be in [0, 1)', { parameter: 'delta' });
+    }
+    if (needsSelection) {
+      if (!(delta !== undefined && delta > 0)) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          'group keys are not declared: declare keys, or give a delta > 0 for DP partition selection',
+          {
+            construct: 'groupBy',
+            hint: 'groupBy(column, { keys: [...] })',
+          },
+        );
+      }
+      const w = release.weights;
+      const selectionWeight = w && !Array.isArray(w) ? ((w as Readonly<Record<string, number>>).partitionSelection ?? 1) : 1;
+      const parts = splitBudget({ epsilon }, [...weights, selectionWeight]);
+      const selection = parts[parts.length - 1] as { epsilon: number };
+      const outputs = parts.slice(0, -1).map((p) => ({ ...(p as { epsilon: number }), delta: 0 }) as OutputBudget);
+      charged = approximate(epsilon, delta);
+      return { charged, plan: { outputs, selection: { epsilon: selection.epsilon, delta } } };
+    }
+    charged = delta !== undefined && delta > 0 ? approximate(epsilon, delta) : pure(epsilon);
+    const outputs = splitBudget({ epsilon }, weights);
+    return {
+      charged,
+      plan: { outputs: delta !== undefined && delta > 0 ? outputs.map((o) => ({ ...o, delta: 0 }) as OutputBudget) : outputs },
+    };
+  }
+
+  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan } {
+    const planned = this.#plan(release);
+    // Validate the whole spec before charging (bad bounds must not cost budget).
+    validateSpec(this.spec);
+    this.#access.charge(planned.charged);
+    return planned;
+  }
+
+  /**
+   * Prices, charges and runs the query (in-memory sessions).
+   * @throws DpError BUDGET_EXHAUSTED (nothing charged) when it would pass the budget.
+   * @throws DpError UNSUPPORTED_QUERY for CSV sessions (use `releaseAsync`) or undeclared keys without δ.
+   */
+  release(release: SessionReleaseSpec): SessionQueryResult {
+    if (this.#access.source.kind !== 'memory') {
+      throw new DpError('UNSUPPORTED_QUERY', 'a CSV session streams its file: use releaseAsync', { construct: 'release' });
+    }
+    const source = this.#access.source;
+    const { charged, plan } = this.#charge(release);
+    const result = runAggregateQuery(source, this.spec, plan, this.#access.rng);
+    return { ...result, charged };
+  }
+
+  /** As `release`, for any session (CSV files are streamed). The charge happens before the first row is read. */
+  async releaseAsync(release: SessionReleaseSpec): Promise<SessionQueryResult> {
+    const { charged, plan } = this.#charge(release);
+    const result = await runAggregateQueryAsync(this.#access.source, this.spec, plan, this.#access.rng);
+    return { ...result, charged };
+  }
+}
+
+function validateSpec(spec: AggregateQuerySpec): void {
+  for (const a of spec.aggregates) {
+    if ('bounds' in a && a.bounds !== undefined) {
+      const [lo, hi] = a.bounds;
+      if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
+        throw new DpError('INVALID_PARAMETER', 'bounds must be finite with lower < upper', { parameter: 'bounds' });
+      }
+    }
+    if (a.kind === 'quantiles') {
+      for (const q of a.quantiles) {
+        if (!(typeof q === 'number' && q >= 0 && q <= 1))
+          throw new DpError('INVALID_PARAMETER', 'quantiles must be in [0, 1]', { parameter: 'quantile' });
+      }
+      if (a.bins !== undefined && !(Number.isSafeInteger(a.bins) && a.bins >= 2 && a.bins <= 1 << 20)) {
+        throw new DpError('INVALID_PARAMETER', 'bins must be an integer in [2, 2^20]', { parameter: 'bins' });
+      }
+    }
+  }
+  for (const [name, v] of [
+    ['maxPartitions', spec.maxPartitions],
+    ['maxContributionsPerPartition', spec.maxContributionsPerPartition],
+  ] as const) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
+      throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1`, { parameter: name });
+  }
+  if (spec.boundsShare !== undefined && !(spec.boundsShare > 0 && spec.boundsShare < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'boundsShare must be in (0, 1)', { parameter: 'boundsShare' });
+  }
+}

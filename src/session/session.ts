@@ -1,0 +1,148 @@
+/**
+ * A budgeted context over one private dataset (Tumult Analytics' `Session`).
+ * @module
+ */
+
+import { PrivacyBudget } from '../core/budget.js';
+import { DpError } from '../core/errors.js';
+import type { PrivacyLoss } from '../core/loss.js';
+import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import {
+  type ArrowTableLike,
+  type CsvSourceOptions,
+  csvSource,
+  type DataSource,
+  tableFromArrow,
+  tableFromColumns,
+  tableFromRecords,
+} from '../stats/data-source.js';
+import { SessionQuery } from './session-query.js';
+
+/** Options of a session. */
+export interface SessionOptions {
+  /** The column that identifies a privacy unit (a person); absent = each row is its own unit. */
+  readonly privacyUnit?: string;
+  /** The total budget: a `PrivacyBudget` or a loss (`pure(1)`, `zcdp(0.5)`, `approximate(1, 1e-6)`). */
+  readonly budget: PrivacyBudget | PrivacyLoss;
+  /** Default contribution bounds for queries (overridable per query). Default 1 and 1. */
+  readonly maxPartitions?: number;
+  readonly maxContributionsPerPartition?: number;
+  /** Randomness (the CSPRNG by default; a seeded source marks every result `notForRelease`). */
+  readonly rng?: RandomSource;
+}
+
+/** What a query needs from its session (internal wiring, not for users). */
+export interface SessionAccess {
+  readonly source: DataSource;
+  readonly privacyUnit: string | undefined;
+  readonly defaults: { maxPartitions: number; maxContributionsPerPartition: number };
+  readonly rng: RandomSource;
+  readonly budgetKind: PrivacyBudget['kind'];
+  /** Charges atomically or throws BUDGET_EXHAUSTED having charged nothing. */
+  charge(loss: PrivacyLoss): void;
+}
+
+/**
+ * A session holds one private dataset, its privacy unit and its budget. The
+ * rows live in a private (`#`) field: the only way to learn about them is a
+ * query, which is priced from its declared parameters before it runs and
+ * charged atomically; a query that would pass the budget is refused with
+ * `BUDGET_EXHAUSTED` and charges nothing.
+ * @example
+ * const session = Session.fromRecords(rows, { privacyUnit: 'person_id', budget: PrivacyBudget.pure(1) });
+ * const result = session.query().groupBy('education', { keys: ['HS-grad', 'Bachelors'] })
+ *   .count().mean('age', { bounds: [17, 90] }).release({ epsilon: 0.5 });
+ */
+export class Session {
+  readonly #source: DataSource;
+  #budget: PrivacyBudget;
+  readonly #unit: string | undefined;
+  readonly #rng: RandomSource;
+  readonly #defaults: { maxPartitions: number; maxContributionsPerPartition: number };
+
+  private constructor(source: DataSource, options: SessionOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new DpError('INVALID_PARAMETER', 'session options are required (at least a budget)', { parameter: 'options' });
+    }
+    this.#source = source;
+    const b = options.budget;
+    if (b instanceof PrivacyBudget) this.#budget = b;
+    else if (b && typeof b === 'object' && 'kind' in b) this.#budget = PrivacyBudget.fromLoss(b);
+    else throw new DpError('INVALID_PARAMETER', 'budget must be a PrivacyBudget or a privacy loss', { parameter: 'budget' });
+    if (options.privacyUnit !== undefined && (typeof options.privacyUnit !== 'string' || options.privacyUnit === '')) {
+      throw new DpError('INVALID_PARAMETER', 'privacyUnit must be a column name', { parameter: 'privacyUnit' });
+    }
+    this.#unit = options.privacyUnit;
+    this.#rng = options.rng ?? defaultRandomSource();
+    this.#defaults = {
+      maxPartitions: positiveInteger(options.maxPartitions ?? 1, 'maxPartitions'),
+      maxContributionsPerPartition: positiveInteger(options.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition'),
+    };
+  }
+
+  /** A session over an array of records. @throws DpError INVALID_PARAMETER */
+  static fromRecords(rows: readonly Record<string, unknown>[], options: SessionOptions): Session {
+    return new Session(tableFromRecords(rows), options);
+  }
+  /** A session over columns (arrays or typed arrays of equal length). @throws DpError INVALID_PARAMETER */
+  static fromColumns(columns: Readonly<Record<string, ArrayLike<unknown>>>, options: SessionOptions): Session {
+    return new Session(tableFromColumns(columns), options);
+  }
+  /** A session over an Apache Arrow table. */
+  static fromArrow(table: ArrowTableLike, options: SessionOptions): Session {
+    return new Session(tableFromArrow(table), options);
+  }
+  /** A session over a CSV file, streamed on every query (use `releaseAsync`). */
+  static fromCsv(path: string, options: SessionOptions & CsvSourceOptions): Session {
+    return new Session(csvSource(path, options), options);
+  }
+
+  /** The budget as it stands (immutable value: total, spent, remaining). */
+  get budget(): PrivacyBudget {
+    return this.#budget;
+  }
+  /** What is left, rounded down. */
+  get remaining(): PrivacyLoss {
+    return this.#budget.remaining;
+  }
+  /** The privacy unit column, or undefined when each row is its own unit. */
+  get privacyUnit(): string | undefined {
+    return this.#unit;
+  }
+
+  /** Starts a query. */
+  query(): SessionQuery {
+    const self = this;
+    const access: SessionAccess = {
+      source: this.#source,
+      privacyUnit: this.#unit,
+      defaults: this.#defaults,
+      rng: this.#rng,
+      budgetKind: this.#budget.kind,
+      charge(loss) {
+        // One synchronous step: PrivacyBudget.charge returns the new budget or throws having changed nothing.
+        self.#budget = self.#budget.charge(loss);
+      },
+    };
+    return SessionQuery.start(access);
+  }
+
+  /** True when `loss` would fit the remaining budget. */
+  canAfford(loss: PrivacyLoss): boolean {
+    return this.#budget.canCharge(loss);
+  }
+
+  /** Never prints the rows. */
+  toString(): string {
+    return `Session(unit=${this.#unit ?? 'row'}, budget=${JSON.stringify(this.#budget.toJSON())})`;
+  }
+  /** Never serialises the rows. */
+  toJSON(): { privacyUnit: string | null; budget: ReturnType<PrivacyBudget['toJSON']> } {
+    return { privacyUnit: this.#unit ?? null, budget: this.#budget.toJSON() };
+  }
+}
+
+function positiveInteger(x: number, name: string): number {
+  if (!Number.isSafeInteger(x) || x < 1) throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1`, { parameter: name });
+  return x;
+}

@@ -1,0 +1,530 @@
+/**
+ * A grouped DP aggregation over a data source, in one pass (two when some
+ * bounds are estimated): contribution bounding per privacy unit, the value
+ * rule, clamping, exact sums, then the releases of `release-aggregates.ts`.
+ *
+ * The neighbouring relation is always **add or remove one privacy unit with
+ * all its rows** (Tumult's `AddRowsWithID`); without a unit column each row is
+ * its own unit. Because bounding runs inside, the guarantee holds whatever the
+ * unit's raw number of rows; the stated bounds are what it is cut to.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { type PrivacyLoss, pure } from '../core/loss.js';
+import { tracePublic } from '../core/trace.js';
+import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { composeLosses } from './_internal/compose.js';
+import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
+import { LogHistogram, releaseApproximateBounds } from './approximate-bounds.js';
+import { ContributionBounder } from './contribution-bounding.js';
+import type { DataSource, InMemoryTable } from './data-source.js';
+import { checkBounds, type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
+import { makePartitionSelector } from './partition-selection.js';
+import { type AggregateRelease, releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
+import { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
+import { applyValueRule, checkInvalidValueRule, type InvalidValueRule } from './value-rules.js';
+
+/** One requested aggregate. */
+export type AggregateSpec =
+  | { readonly kind: 'count'; readonly name: string }
+  | { readonly kind: 'countDistinct'; readonly name: string }
+  | {
+      readonly kind: 'sum' | 'mean' | 'variance' | 'stddev';
+      readonly name: string;
+      readonly column: string;
+      /** Declared bounds; absent = estimated with DP (`boundsShare` of this output's budget). */
+      readonly bounds?: readonly [number, number];
+      readonly onInvalid?: InvalidValueRule;
+    }
+  | {
+      readonly kind: 'quantiles';
+      /** One name per quantile. */
+      readonly names: readonly string[];
+      readonly column: string;
+      readonly quantiles: readonly number[];
+      readonly bounds?: readonly [number, number];
+      readonly bins?: number;
+      readonly onInvalid?: InvalidValueRule;
+    };
+
+/** A grouped aggregation. */
+export interface AggregateQuerySpec {
+  /** Column of the privacy unit; absent = each row is its own unit. */
+  readonly privacyUnit?: string;
+  /** Group-by column; absent = one group. */
+  readonly groupBy?: string;
+  /** Declared public keys (all released, even empty); absent with a groupBy = DP partition selection. */
+  readonly keys?: readonly (string | number | boolean | null)[];
+  readonly maxPartitions?: number;
+  readonly maxContributionsPerPartition?: number;
+  readonly aggregates: readonly AggregateSpec[];
+  /** Share of an output's budget spent on estimating its bounds when none are declared. Default 0.25. */
+  readonly boundsShare?: number;
+  /** Method of partition selection. Default 'truncated-geometric'. */
+  readonly partitionSelection?: 'truncated-geometric' | 'laplace' | 'gaussian';
+}
+
+/** The budget plan of a query: one budget per output, plus partition selection's. */
+export interface QueryBudgetPlan {
+  /** Budget per aggregate spec, in order. */
+  readonly outputs: readonly OutputBudget[];
+  /** (ε, δ) for partition selection, when keys are not declared. */
+  readonly selection?: { readonly epsilon: number; readonly delta: number };
+}
+
+/** The neighbouring relation a guarantee is stated for. */
+export interface NeighbouringRelation {
+  readonly kind: 'add-remove-unit';
+  /** The unit column, or 'row' when each row is its own unit. */
+  readonly unit: string;
+  readonly maxPartitions: number;
+  readonly maxContributionsPerPartition: number;
+  /** In words. */
+  readonly description: string;
+}
+
+/** One output row: a group and its released aggregates. */
+export interface AggregateRow {
+  /** The group key (undefined without groupBy). */
+  readonly key?: string | number | boolean | null;
+  readonly values: Readonly<Record<string, AggregateRelease>>;
+}
+
+/** The result of a query. */
+export interface AggregateQueryResult {
+  readonly rows: readonly AggregateRow[];
+  /** Total loss of the query (all outputs, bounds estimation, partition selection). */
+  readonly guarantee: PrivacyLoss;
+  readonly neighbouring: NeighbouringRelation;
+  /** Bounds used per output (by its first name), and whether they were estimated with DP. */
+  readonly bounds: Readonly<Record<string, { readonly bounds: readonly [number, number]; readonly estimated: boolean }>>;
+  /** Present when a seeded source was used: not for release. */
+  readonly notForRelease?: true;
+}
+
+/** Validates a spec (public parameters only) and returns the neighbouring relation. */
+export function describeNeighbouring(spec: AggregateQuerySpec): NeighbouringRelation {
+  const unit = spec.privacyUnit ?? 'row';
+  const maxPartitions = spec.privacyUnit ? (spec.maxPartitions ?? 1) : 1;
+  const maxContributionsPerPartition = spec.privacyUnit ? (spec.maxContributionsPerPartition ?? 1) : 1;
+  return {
+    kind: 'add-remove-unit',
+    unit,
+    maxPartitions,
+    maxContributionsPerPartition,
+    description: spec.privacyUnit
+      ? `add or remove one ${unit} with all their rows; each ${unit} is cut to at most ${maxPartitions} group(s) and ${maxContributionsPerPartition} row(s) per group`
+      : 'add or remove one row',
+  };
+}
+
+type Key = string | number | boolean | null;
+
+interface PartitionState {
+  rows: number;
+  units: number;
+  sums: Map<number, SumState>;
+  bins: Map<number, number[]>;
+}
+
+const CHUNK = 1 << 19;
+
+/** Exact running sums: doubles for up to CHUNK rows (no bit lost), flushed into BigInts. */
+interface SumState {
+  count: number;
+  units: number;
+  squares: number;
+  chunk: number;
+  big: bigint;
+  bigSquares: bigint;
+}
+
+const emptySum = (): SumState => ({ count: 0, units: 0, squares: 0, chunk: 0, big: 0n, bigSquares: 0n });
+
+/** Runs a query over an in-memory table (synchronous). */
+export function runAggregateQuery(
+  source: InMemoryTable,
+  spec: AggregateQuerySpec,
+  plan: QueryBudgetPlan,
+  rng: RandomSource = defaultRandomSource(),
+): AggregateQueryResult {
+  const prepared = prepare(spec, plan);
+  const scan = (visit: (get: (col: string) => unknown, unit: unknown, key: unknown) => void) => {
+    const cols = new Map<string, ArrayLike<unknown>>();
+    const col = (name: string) => {
+      let c = cols.get(name);
+      if (c === undefined) {
+        c = source.column(name);
+        cols.set(name, c);
+      }
+      return c;
+    };
+    const unitCol = spec.privacyUnit ? col(spec.privacyUnit) : undefined;
+    const keyCol = spec.groupBy ? col(spec.groupBy) : undefined;
+    for (const a of spec.aggregates) if ('column' in a) col(a.column);
+    let i = 0;
+    const get = (name: string) => (col(name) as ArrayLike<unknown>)[i];
+    for (i = 0; i < source.length; i++) visit(get, unitCol ? unitCol[i] : i, keyCol ? keyCol[i] : undefined);
+  };
+  return execute(prepared, (visit) => scan(visit), rng);
+}
+
+/** Runs a query over any source (CSV sources are streamed). */
+export async function runAggregateQueryAsync(
+  source: DataSource,
+  spec: AggregateQuerySpec,
+  plan: QueryBudgetPlan,
+  rng: RandomSource = defaultRandomSource(),
+): Promise<AggregateQueryResult> {
+  if (source.kind === 'memory') return runAggregateQuery(source, spec, plan, rng);
+  const prepared = prepare(spec, plan);
+  return executeStreaming(prepared, source, rng);
+}
+
+interface Prepared {
+  spec: AggregateQuerySpec;
+  plan: QueryBudgetPlan;
+  neighbouring: NeighbouringRelation;
+  declared?: Map<string, Key>;
+}
+
+function keyString(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+
+function prepare(spec: AggregateQuerySpec, plan: QueryBudgetPlan): Prepared {
+  const neighbouring = describeNeighbouring(spec);
+  if (plan.outputs.length !== spec.aggregates.length) {
+    throw new DpError('INTERNAL', 'budget plan does not match the aggregates', {});
+  }
+  for (const a of spec.aggregates) {
+    if ('bounds' in a && a.bounds !== undefined) checkBounds(a.bounds);
+    if ('onInvalid' in a) checkInvalidValueRule(a.onInvalid);
+  }
+  let declared: Map<string, Key> | undefined;
+  if (spec.groupBy && spec.keys) {
+    declared = new Map();
+    for (const k of spec.keys) declared.set(keyString(k), k);
+    tracePublic('keys', spec.keys);
+  } else if (spec.groupBy && !plan.selection) {
+    throw new DpError('UNSUPPORTED_QUERY', 'group keys are not declared: declare them or give a delta for DP partition selection', {
+      construct: 'groupBy',
+      hint: 'groupBy(column, { keys: [...] }) or release({ epsilon, delta })',
+    });
+  }
+  return declared ? { spec, plan, neighbouring, declared } : { spec, plan, neighbouring };
+}
+
+type Visitor = (get: (c: string) => unknown, unit: unknown, key: unknown) => void;
+
+/** The shared executor: `scan` runs one pass over the rows, calling the visitor. */
+function execute(prepared: Prepared, scan: (visit: Visitor) => void, rng: RandomSource): AggregateQueryResult {
+  const steps = makeSteps(prepared, rng);
+  if (steps.needsBounds) scan(steps.boundsVisitor());
+  steps.finishBounds();
+  scan(steps.mainVisitor());
+  return steps.finish();
+}
+
+async function executeStreaming(
+  prepared: Prepared,
+  source: DataSource & { kind: 'csv' },
+  rng: RandomSource,
+): Promise<AggregateQueryResult> {
+  const steps = makeSteps(prepared, rng);
+  const pass = async (visit: Visitor) => {
+    let i = 0;
+    for await (const record of source.rows()) {
+      const get = (c: string) => record[c];
+      const unit = prepared.spec.privacyUnit ? record[prepared.spec.privacyUnit] : i;
+      visit(get, unit, prepared.spec.groupBy ? record[prepared.spec.groupBy] : undefined);
+      i++;
+    }
+  };
+  if (steps.needsBounds) await pass(steps.boundsVisitor());
+  steps.finishBounds();
+  await pass(steps.mainVisitor());
+  return steps.finish();
+}
+
+interface ValueAgg {
+  index: number;
+  column: string;
+  rule: InvalidValueRule;
+  grid?: FixedPointGrid;
+  squares?: boolean;
+  bins?: number;
+  bounds?: [number, number];
+  estimated: boolean;
+  histogram?: LogHistogram;
+  boundsLoss?: PrivacyLoss;
+  budget: OutputBudget;
+}
+
+function makeSteps(prepared: Prepared, rng: RandomSource) {
+  const { spec, plan, neighbouring, declared } = prepared;
+  const hasUnit = spec.privacyUnit !== undefined;
+  const bounding = { maxPartitions: neighbouring.maxPartitions, maxContributionsPerPartition: neighbouring.maxContributionsPerPartition };
+  const rowsPerUnit = neighbouring.maxPartitions * neighbouring.maxContributionsPerPartition;
+  const boundsShare = spec.boundsShare ?? 0.25;
+  if (!(boundsShare > 0 && boundsShare < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'boundsShare must be in (0, 1)', { parameter: 'boundsShare' });
+  }
+  const valueAggs: ValueAgg[] = [];
+  spec.aggregates.forEach((a, index) => {
+    if (!('column' in a)) return;
+    const budget = plan.outputs[index] as OutputBudget;
+    const v: ValueAgg = { index, column: a.column, rule: checkInvalidValueRule(a.onInvalid), estimated: a.bounds === undefined, budget };
+    if (a.bounds) v.bounds = checkBounds(a.bounds);
+    else v.histogram = new LogHistogram();
+    if (a.kind === 'quantiles') v.bins = a.bins ?? DEFAULT_QUANTILE_BINS;
+    valueAggs.push(v);
+  });
+  const needsBounds = valueAggs.some((v) => v.histogram);
+
+  const partitions = new Map<string, PartitionState>();
+  const partitionOf = (key: unknown): string | undefined => {
+    if (!spec.groupBy) return '';
+    const k = keyString(key);
+    if (declared && !declared.has(k)) return undefined;
+    return k;
+  };
+  const state = (p: string): PartitionState => {
+    let s = partitions.get(p);
+    if (!s) {
+      s = { rows: 0, units: 0, sums: new Map(), bins: new Map() };
+      partitions.set(p, s);
+    }
+    return s;
+  };
+
+  const accumulate = (s: PartitionState, get: (c: string) => unknown) => {
+    s.rows++;
+    for (const v of valueAggs) {
+      const x = applyValueRule(get(v.column), v.rule);
+      if (x === undefined) continue;
+      if (v.bins !== undefined) {
+        let b = s.bins.get(v.index);
+        if (!b) {
+          b = new Array<number>(v.bins).fill(0);
+          s.bins.set(v.index, b);
+        }
+        const [lo, hi] = v.bounds as [number, number];
+        const i = quantileBinIndex(x, lo, hi, v.bins);
+        b[i] = (b[i] as number) + 1;
+        continue;
+      }
+      let acc = s.sums.get(v.index);
+      if (!acc) {
+        acc = emptySum();
+        s.sums.set(v.index, acc);
+      }
+      acc.count++;
+      const u = (v.grid as FixedPointGrid).toUnits(x);
+      acc.units += u;
+      // Variance grids have |u| ≤ 2¹⁶ + 1, so u² ≤ 2³³ and 2¹⁹ of them stay below 2⁵³.
+      if (v.squares) acc.squares += u * u;
+      // Flush before a double sum could lose a bit (|u| ≤ 2³² + 1, so 2¹⁹ rows stay below 2⁵³).
+      if (++acc.chunk === CHUNK) {
+        acc.big += BigInt(acc.units);
+        acc.bigSquares += BigInt(acc.squares);
+        acc.units = 0;
+        acc.squares = 0;
+        acc.chunk = 0;
+      }
+    }
+  };
+
+  const boundsVisitor = (): Visitor => {
+    const bounder = hasUnit ? new ContributionBounder<(c: string) => unknown>(bounding, rng) : undefined;
+    const add = (get: (c: string) => unknown) => {
+      for (const v of valueAggs) {
+        if (!v.histogram) continue;
+        const x = applyValueRule(get(v.column), v.rule);
+        if (x !== undefined) v.histogram.add(x);
+      }
+    };
+    const visitor: Visitor = (get, unit, key) => {
+      const p = partitionOf(key);
+      if (p === undefined) return;
+      if (bounder) {
+        const snapshot = snapshotRow(get, valueAggs);
+        bounder.add(unit, p, snapshot);
+      } else add(get);
+    };
+    flushBounds = () => {
+      if (bounder) for (const { rows } of bounder.kept()) for (const r of rows) add(r);
+    };
+    return visitor;
+  };
+  let flushBounds = () => {};
+
+  const finishBounds = () => {
+    flushBounds();
+    for (const v of valueAggs) {
+      if (v.histogram) {
+        const [boundsBudget, rest] = splitBudget(v.budget, [boundsShare, 1 - boundsShare]) as [OutputBudget, OutputBudget];
+        const b = readBudget(boundsBudget);
+        const epsilon = b.kind === 'zcdp' ? Math.sqrt(2 * b.rho) * (1 - 1e-12) : b.epsilon;
+        const r = releaseApproximateBounds(v.histogram, { epsilon, maxRowsPerUnit: rowsPerUnit, rng });
+        v.boundsLoss = b.kind === 'zcdp' ? { kind: 'zcdp', rho: b.rho } : r.guarantee;
+        v.bounds = r.bounds ?? [0, 1];
+        v.budget = rest;
+      }
+      const agg = spec.aggregates[v.index];
+      if (agg && agg.kind !== 'quantiles' && agg.kind !== 'count' && agg.kind !== 'countDistinct') {
+        const bounds = v.bounds as [number, number];
+        v.grid = agg.kind === 'sum' ? sumGrid(bounds) : agg.kind === 'mean' ? meanGrid(bounds) : varianceGrid(bounds);
+        v.squares = agg.kind === 'variance' || agg.kind === 'stddev';
+      }
+    }
+  };
+
+  const mainVisitor = (): Visitor => {
+    if (!hasUnit) {
+      return (get, _unit, key) => {
+        const p = partitionOf(key);
+        if (p === undefined) return;
+        const s = state(p);
+        s.units++;
+        accumulate(s, get);
+      };
+    }
+    const bounder = new ContributionBounder<(c: string) => unknown>(bounding, rng);
+    flushMain = () => {
+      for (const { partition, rows } of bounder.kept()) {
+        const s = state(partition);
+        s.units++;
+        for (const r of rows) accumulate(s, r);
+      }
+    };
+    return (get, unit, key) => {
+      const p = partitionOf(key);
+      if (p === undefined) return;
+      bounder.add(unit, p, snapshotRow(get, valueAggs));
+    };
+  };
+  let flushMain = () => {};
+
+  const finish = (): AggregateQueryResult => {
+    flushMain();
+    const losses: PrivacyLoss[] = [];
+    // Which partitions are released.
+    let keys: Array<[string, Key]>;
+    if (!spec.groupBy) keys = [['', null]];
+    else if (declared) keys = [...declared.entries()];
+    else {
+      const sel = plan.selection as { epsilon: number; delta: number };
+      const selector = makePartitionSelector({
+        epsilon: sel.epsilon,
+        delta: sel.delta,
+        maxPartitions: neighbouring.maxPartitions,
+        method: spec.partitionSelection ?? 'truncated-geometric',
+      });
+      losses.push(selector.guarantee);
+      // Sorted so the output order does not reveal the order rows came in.
+      keys = [...partitions.entries()]
+        .filter(([, s]) => selector.keep(s.units, rng))
+        .map(([k]) => [k, k] as [string, Key])
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    }
+    const common = {
+      maxPartitions: neighbouring.maxPartitions,
+      maxContributionsPerPartition: neighbouring.maxContributionsPerPartition,
+      rng,
+    };
+    const rows: AggregateRow[] = keys.map(([k, original]) => {
+      const s = partitions.get(k) ?? { rows: 0, units: 0, sums: new Map(), bins: new Map() };
+      const values: Record<string, AggregateRelease> = {};
+      spec.aggregates.forEach((a, index) => {
+        const budget = plan.outputs[index] as OutputBudget;
+        switch (a.kind) {
+          case 'count':
+            values[a.name] = releaseCount({ count: s.rows, budget, ...common });
+            return;
+          case 'countDistinct':
+            values[a.name] = releaseCount({ count: s.units, budget, ...common, maxContributionsPerPartition: 1 });
+            return;
+          case 'quantiles': {
+            const v = valueAggs.find((x) => x.index === index) as ValueAgg;
+            const bins = s.bins.get(index) ?? new Array<number>(v.bins as number).fill(0);
+            const rs =
+              a.quantiles.length === 1
+                ? [
+                    releaseQuantile({
+                      binCounts: bins,
+                      bounds: v.bounds as [number, number],
+                      quantile: a.quantiles[0] as number,
+                      budget: v.budget,
+                      ...common,
+                    }),
+                  ]
+                : releaseQuantiles({
+                    binCounts: bins,
+                    bounds: v.bounds as [number, number],
+                    quantiles: a.quantiles,
+                    budget: v.budget,
+                    ...common,
+                  });
+            rs.forEach((r, j) => {
+              values[a.names[j] as string] = withBoundsCost(r, v.boundsLoss);
+            });
+            return;
+          }
+          case 'sum':
+          case 'mean':
+          case 'variance':
+          case 'stddev': {
+            const v = valueAggs.find((x) => x.index === index) as ValueAgg;
+            const acc = s.sums.get(index) ?? emptySum();
+            const units = acc.big + BigInt(acc.units);
+            const bounds = v.bounds as [number, number];
+            let r: AggregateRelease;
+            if (a.kind === 'sum') r = releaseSum({ units, bounds, budget: v.budget, ...common });
+            else if (a.kind === 'mean') r = releaseMean({ count: acc.count, units, bounds, budget: v.budget, ...common });
+            else {
+              const squaredUnits = acc.bigSquares + BigInt(acc.squares);
+              const input = { count: acc.count, units, squaredUnits, bounds, budget: v.budget, ...common };
+              r = a.kind === 'variance' ? releaseVariance(input) : releaseStddev(input);
+            }
+            values[a.name] = withBoundsCost(r, v.boundsLoss);
+            return;
+          }
+          default:
+            throw new DpError('INTERNAL', 'unknown aggregate', {});
+        }
+      });
+      return spec.groupBy ? { key: original, values } : { values };
+    });
+    for (const b of plan.outputs) losses.push(lossOf(b));
+    const bounds: Record<string, { bounds: readonly [number, number]; estimated: boolean }> = {};
+    for (const v of valueAggs) {
+      const a = spec.aggregates[v.index];
+      const name = a === undefined ? v.column : 'names' in a ? (a.names[0] as string) : a.name;
+      bounds[name] = { bounds: v.bounds as [number, number], estimated: v.estimated };
+    }
+    const result: AggregateQueryResult = { rows, guarantee: composeLosses(losses), neighbouring, bounds };
+    return rng.isSeeded ? { ...result, notForRelease: true } : result;
+  };
+
+  return { needsBounds, boundsVisitor, finishBounds, mainVisitor, finish };
+}
+
+function withBoundsCost(r: AggregateRelease, boundsLoss: PrivacyLoss | undefined): AggregateRelease {
+  return boundsLoss ? { ...r, guarantee: composeLosses([r.guarantee, boundsLoss]) } : r;
+}
+
+/** The loss of one output budget as charged. */
+export function lossOf(b: OutputBudget): PrivacyLoss {
+  const r = readBudget(b);
+  if (r.kind === 'zcdp') return { kind: 'zcdp', rho: r.rho };
+  return 'delta' in b && b.delta !== undefined ? { kind: 'approximate', epsilon: r.epsilon, delta: 0 } : pure(r.epsilon);
+}
+
+/** Copies the values a row needs (a bounder may keep it after the source has moved on). */
+function snapshotRow(get: (c: string) => unknown, aggs: readonly ValueAgg[]): (c: string) => unknown {
+  if (aggs.length === 0) return () => undefined;
+  const values = new Map<string, unknown>();
+  for (const v of aggs) values.set(v.column, get(v.column));
+  return (c) => values.get(c);
+}
