@@ -71,10 +71,14 @@ export function xxHash32Uint(value: number, seed: number): number {
 }
 
 const encoder = new TextEncoder();
+let buffer = new Uint8Array(256);
 
-/** xxHash32 of a string's UTF-8 bytes. */
+/** xxHash32 of a string's UTF-8 bytes (encoded into a reused buffer). */
 export function xxHash32String(text: string, seed: number): number {
-  return xxHash32(encoder.encode(text), seed);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes.
+  if (buffer.length < 3 * text.length) buffer = new Uint8Array(3 * text.length);
+  const { written } = encoder.encodeInto(text, buffer);
+  return xxHash32(buffer.subarray(0, written), seed);
 }
 
 /**
