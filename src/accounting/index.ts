@@ -1,2 +1,38 @@
-/** @module */
-export {};
+/**
+ * Privacy accounting (browser-safe): DpEvent constructors and parsing; RDP,
+ * PLD and zCDP accountants; composition theorems; calibration; filters and
+ * odometers. Agrees with Google's `dp_accounting` (see test/fixtures/accounting).
+ * @module
+ */
+export {
+  type AccountantChoice,
+  type CalibrationOptions,
+  calibrateLaplaceScale,
+  calibrateNoise,
+  calibrateNoiseMultiplier,
+  makeAccountant,
+} from './calibration.js';
+export {
+  advancedComposition,
+  basicComposition,
+  type EpsilonDelta,
+  heterogeneousComposition,
+  optimalComposition,
+  optimalCompositionDelta,
+} from './composition.js';
+export { DpEvents, describeEvent, dpEventToJson, parseDpEvent, validateDpEvent } from './dp-events.js';
+export { PldAccountant, type PldAccountantOptions } from './pld-accountant.js';
+export type { AccountingMethod, NeighboringRelation, PrivacyAccountant } from './privacy-accountant.js';
+export { ApproxDpFilter, PrivacyOdometer, RdpFilter, ZcdpFilter } from './privacy-filter.js';
+export { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, type PldOptions, PrivacyLossDistribution } from './privacy-loss-distribution.js';
+export {
+  DEFAULT_RDP_ORDERS,
+  laplaceRdp,
+  RdpAccountant,
+  type RdpAccountantOptions,
+  rdpPoissonSubsampledGaussian,
+  rdpSampledWithoutReplacementGaussian,
+  rdpToDelta,
+  rdpToEpsilon,
+} from './rdp-accountant.js';
+export { ZcdpAccountant, zcdpDelta } from './zcdp-accountant.js';

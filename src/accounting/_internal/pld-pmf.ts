@@ -1,0 +1,214 @@
+/**
+ * A discretised privacy-loss distribution: probabilities on the grid
+ * {(lower + i)·Δ}, plus a mass at +∞. Composition by FFT with pessimistic tail
+ * truncation (the truncated right tail goes to +∞, the left tail onto the
+ * smallest kept loss); self-composition by raising the spectrum to a power
+ * over a window bounded by a Chernoff bound (Koskela et al.; Google's PLD notes).
+ * @module
+ */
+import { convolveReal, realSelfConvolvePower } from './fft.js';
+
+/** The default tail mass that composition may truncate (`dp_accounting`'s 1e-15). */
+export const DEFAULT_TAIL_MASS_TRUNCATION = 1e-15;
+
+/** A dense PLD probability mass function. */
+export class PldPmf {
+  constructor(
+    /** Grid step Δ. */
+    readonly discretization: number,
+    /** Index of the first grid point (loss = lower·Δ). */
+    readonly lower: number,
+    /** Probabilities on the grid. */
+    readonly probs: Float64Array,
+    /** Mass at +∞ (counts fully in δ). */
+    readonly infinityMass: number,
+  ) {}
+
+  /** The point mass at loss 0 (the identity for composition). */
+  static identity(discretization: number): PldPmf {
+    return new PldPmf(discretization, 0, Float64Array.of(1), 0);
+  }
+
+  /** Builds a PMF from a sparse map index → probability. */
+  static fromMap(discretization: number, map: Map<number, number>, infinityMass: number): PldPmf {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const k of map.keys()) {
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
+    }
+    if (lo === Number.POSITIVE_INFINITY) return new PldPmf(discretization, 0, Float64Array.of(0), infinityMass);
+    const probs = new Float64Array(hi - lo + 1);
+    for (const [k, v] of map) probs[k - lo] = (probs[k - lo] as number) + v;
+    return new PldPmf(discretization, lo, probs, infinityMass);
+  }
+
+  /** Composition: the distribution of the sum of the two losses, truncated pessimistically. */
+  compose(other: PldPmf, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PldPmf {
+    const probs = convolveReal(this.probs, other.probs);
+    const inf = this.infinityMass + other.infinityMass - this.infinityMass * other.infinityMass;
+    return truncateTails(this.discretization, this.lower + other.lower, probs, inf, tailMassTruncation);
+  }
+
+  /** The `n`-fold composition with itself: one FFT, the spectrum to the n-th power, one inverse FFT. */
+  selfCompose(n: number, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PldPmf {
+    return selfComposePair(this, null, n, tailMassTruncation)[0];
+  }
+
+  /** δ(ε) = P[L = ∞] + Σ_{ℓ > ε} (1 − e^{ε−ℓ}) P[L = ℓ] (the hockey-stick divergence). */
+  deltaForEpsilon(epsilon: number): number {
+    let delta = this.infinityMass;
+    const d = this.discretization;
+    for (let i = this.probs.length - 1; i >= 0; i--) {
+      const loss = (this.lower + i) * d;
+      if (loss <= epsilon) break;
+      delta += -Math.expm1(epsilon - loss) * (this.probs[i] as number);
+    }
+    return delta;
+  }
+
+  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when the mass at ∞ exceeds delta). */
+  epsilonForDelta(delta: number): number {
+    if (this.infinityMass > delta) return Number.POSITIVE_INFINITY;
+    let upper = this.infinityMass;
+    let lowerMass = 0;
+    const d = this.discretization;
+    for (let i = this.probs.length - 1; i >= 0; i--) {
+      const loss = (this.lower + i) * d;
+      if (upper > delta && lowerMass > 0 && Math.log((upper - delta) / lowerMass) >= loss) break;
+      const p = this.probs[i] as number;
+      upper += p;
+      lowerMass += Math.exp(-loss) * p;
+      if (upper >= delta && lowerMass === 0) return Math.max(0, loss);
+    }
+    if (upper <= lowerMass + delta) return 0;
+    return Math.log((upper - delta) / lowerMass);
+  }
+}
+
+/**
+ * Self-composes the REMOVE and ADD PMFs n times: per direction, a real FFT
+ * over a window chosen by a Chernoff bound (at most `tail` mass outside it,
+ * which is added to +∞), the spectrum to the n-th power, the inverse FFT.
+ */
+export function selfComposePair(a: PldPmf, b: PldPmf | null, n: number, tail = DEFAULT_TAIL_MASS_TRUNCATION): [PldPmf, PldPmf | null] {
+  if (n === 1) return [a, b];
+  return [selfComposeOne(a, n, tail), b ? selfComposeOne(b, n, tail) : null];
+}
+
+function selfComposeOne(a: PldPmf, n: number, tail: number): PldPmf {
+  const [lo, hi] = selfConvolveBounds(a.probs, n, tail);
+  const outLen = hi - lo + 1;
+  let size = 4;
+  while (size < Math.max(outLen, a.probs.length)) size <<= 1;
+  // Bins whose modulus to the n-th power underflows are zero.
+  const circular = realSelfConvolvePower(a.probs, size, n, Math.exp(-1500 / n));
+  const mask = size - 1;
+  const res = new Float64Array(outLen);
+  for (let i = 0; i < outLen; i++) res[i] = circular[(i + lo) & mask] as number;
+  const inf = tail - Math.expm1(n * Math.log1p(-a.infinityMass));
+  return new PldPmf(a.discretization, a.lower * n + lo, res, inf);
+}
+
+/**
+ * Keeps the largest middle window whose left and right tails each hold at most
+ * tail/2; the left tail is added to the first kept point, the right tail to +∞.
+ */
+export function truncateTails(discretization: number, lower: number, probs: Float64Array, inf: number, tail: number): PldPmf {
+  if (tail === 0) return new PldPmf(discretization, lower, probs, inf);
+  const half = tail / 2;
+  let left = probs.length;
+  let s = 0;
+  for (let i = 0; i < probs.length; i++) {
+    s += probs[i] as number;
+    if (s > half) {
+      left = i;
+      break;
+    }
+  }
+  let rightCount = probs.length;
+  s = 0;
+  for (let i = probs.length - 1; i >= 0; i--) {
+    s += probs[i] as number;
+    if (s > half) {
+      rightCount = probs.length - 1 - i;
+      break;
+    }
+  }
+  let right = Math.max(probs.length - rightCount, left + 1);
+  if (right > probs.length) right = probs.length;
+  let leftMass = 0;
+  for (let i = 0; i < left; i++) leftMass += probs[i] as number;
+  let rightMass = 0;
+  for (let i = right; i < probs.length; i++) rightMass += probs[i] as number;
+  const kept = probs.slice(Math.min(left, right - 1), right);
+  kept[0] = (kept[0] as number) + leftMass;
+  return new PldPmf(discretization, lower + Math.min(left, right - 1), kept, inf + rightMass);
+}
+
+/** log Σ_i p_i e^{λ·i}, computed without overflow. */
+function logMgf(probs: Float64Array, lambda: number): number {
+  const len = probs.length;
+  const c = lambda > 0 ? len - 1 : 0;
+  // e^{λ(i − c)} ≤ 1 for every i: accumulate the powers multiplicatively.
+  const r = Math.exp(lambda);
+  let w = Math.exp(-lambda * c);
+  let s = 0;
+  for (let i = 0; i < len; i++) {
+    const p = probs[i] as number;
+    if (p > 0) s += p * w;
+    w *= r;
+  }
+  return lambda * c + Math.log(s);
+}
+
+/** min over λ of (n·log MGF(λ) + log(2/tail))/λ on one side (sign ±1), by golden-section search on log|λ| (the objective is unimodal). */
+function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 1 | -1): number {
+  const len = probs.length;
+  const g = (u: number) => {
+    const lambda = sign * Math.exp(u);
+    return (n * logMgf(probs, lambda) + logTwoOverTail) / lambda;
+  };
+  // Minimise sign·g (the upper bound is a minimum for λ > 0, the lower bound a maximum for λ < 0).
+  let lo = Math.log(1e-9 / len);
+  let hi = Math.log(700 / len);
+  const gr = (Math.sqrt(5) - 1) / 2;
+  let x1 = hi - gr * (hi - lo);
+  let x2 = lo + gr * (hi - lo);
+  let f1 = sign * g(x1);
+  let f2 = sign * g(x2);
+  for (let it = 0; it < 36; it++) {
+    if (f1 < f2) {
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - gr * (hi - lo);
+      f1 = sign * g(x1);
+    } else {
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + gr * (hi - lo);
+      f2 = sign * g(x2);
+    }
+  }
+  // Any λ gives a valid bound; report the best one evaluated.
+  return sign * Math.min(f1, f2);
+}
+
+/**
+ * [lower, upper] offsets outside which the n-fold convolution has at most
+ * `tail` mass: P[S ≥ t] ≤ e^{−λt}·MGF(λ)^n at the best λ on each side (Chernoff).
+ */
+function selfConvolveBounds(probs: Float64Array, n: number, tail: number): [number, number] {
+  const len = probs.length;
+  let upper = (len - 1) * n;
+  let lower = 0;
+  if (tail === 0 || len === 1) return [lower, upper];
+  const logTwoOverTail = Math.log(2 / tail);
+  const up = chernoff(probs, n, logTwoOverTail, 1);
+  const down = chernoff(probs, n, logTwoOverTail, -1);
+  if (Number.isFinite(up)) upper = Math.min(upper, Math.ceil(up));
+  if (Number.isFinite(down)) lower = Math.max(lower, Math.floor(down));
+  return [lower, upper];
+}

@@ -1,0 +1,151 @@
+/**
+ * Noise calibration: the smallest noise parameter whose composed ε stays at
+ * or below a target, by bracketing and bisection. The returned value always
+ * satisfies the target (never overshoots ε).
+ * @module
+ */
+import type { DpEvent } from '../core/dp-event.js';
+import { DpError } from '../core/errors.js';
+import { PldAccountant } from './pld-accountant.js';
+import type { AccountingMethod, PrivacyAccountant } from './privacy-accountant.js';
+import { RdpAccountant } from './rdp-accountant.js';
+import { ZcdpAccountant } from './zcdp-accountant.js';
+
+/** An accountant, by method name or by a factory returning a fresh one. */
+export type AccountantChoice = AccountingMethod | (() => PrivacyAccountant);
+
+/** Options of a calibration. */
+export interface CalibrationOptions {
+  /** The ε not to exceed. */
+  targetEpsilon: number;
+  /** δ at which ε is measured. */
+  delta: number;
+  /** Builds the event of the whole computation for a noise parameter. */
+  makeEvent: (noise: number) => DpEvent;
+  /** The accountant (default 'rdp'). */
+  accountant?: AccountantChoice;
+  /** Relative width of the final bracket (default 1e-6). */
+  tolerance?: number;
+  /** Smallest noise considered (default 1e-4). */
+  lowerBound?: number;
+  /** Largest noise considered (default 1e6). */
+  upperBound?: number;
+}
+
+/** Creates a fresh accountant. @throws DpError INVALID_PARAMETER on an unknown method. */
+export function makeAccountant(choice: AccountantChoice = 'rdp'): PrivacyAccountant {
+  if (typeof choice === 'function') return choice();
+  switch (choice) {
+    case 'rdp':
+      return new RdpAccountant();
+    case 'pld':
+      return new PldAccountant();
+    case 'zcdp':
+      return new ZcdpAccountant();
+    default:
+      throw new DpError('INVALID_PARAMETER', `unknown accounting method ${String(choice)}`, {
+        parameter: 'method',
+        expected: 'rdp|pld|zcdp',
+      });
+  }
+}
+
+/**
+ * The smallest noise parameter x (up to `tolerance`) with ε(makeEvent(x)) ≤ targetEpsilon.
+ * ε is assumed non-increasing in x (true for every noise parameter of the events).
+ * @returns the calibrated parameter, whose ε is ≤ the target.
+ * @throws DpError INVALID_PARAMETER on bad options; NUMERICAL_ERROR when even the upper bound misses the target;
+ *   UNSUPPORTED_EVENT when the accountant cannot price the event.
+ */
+export function calibrateNoise(options: CalibrationOptions): number {
+  const { targetEpsilon, delta, makeEvent } = options;
+  if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) {
+    throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${targetEpsilon}`, {
+      parameter: 'targetEpsilon',
+    });
+  }
+  if (!(delta >= 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${delta}`, { parameter: 'delta' });
+  const tol = options.tolerance ?? 1e-6;
+  if (!(tol > 0 && tol < 1)) throw new DpError('INVALID_PARAMETER', `tolerance must be in (0, 1), got ${tol}`, { parameter: 'tolerance' });
+  const epsilonOf = (x: number) => makeAccountant(options.accountant).compose(makeEvent(x)).epsilon(delta);
+  const minX = options.lowerBound ?? 1e-4;
+  const maxX = options.upperBound ?? 1e6;
+  if (!(minX > 0 && maxX > minX)) throw new DpError('INVALID_PARAMETER', 'need 0 < lowerBound < upperBound', { parameter: 'lowerBound' });
+  // Bracket [lo, hi] with ε(lo) > target ≥ ε(hi), growing geometrically from 1.
+  let lo = Math.min(Math.max(1, minX), maxX);
+  let fLo = epsilonOf(lo) - targetEpsilon;
+  let hi = lo;
+  let fHi = fLo;
+  if (fLo <= 0) {
+    // lo already satisfies: walk down.
+    for (;;) {
+      if (lo <= minX) return lo;
+      hi = lo;
+      fHi = fLo;
+      lo = Math.max(minX, lo / 4);
+      fLo = epsilonOf(lo) - targetEpsilon;
+      if (fLo > 0) break;
+    }
+  } else {
+    for (;;) {
+      if (hi >= maxX) {
+        throw new DpError('NUMERICAL_ERROR', `no noise parameter up to ${maxX} reaches epsilon ${targetEpsilon}`, {
+          routine: 'calibrateNoise',
+        });
+      }
+      lo = hi;
+      fLo = fHi;
+      hi = Math.min(maxX, hi * 4);
+      fHi = epsilonOf(hi) - targetEpsilon;
+      if (fHi <= 0) break;
+    }
+  }
+  // Invariant: fLo > 0 ≥ fHi (hi meets the target). Illinois-modified regula falsi on log x,
+  // falling back to bisection; the answer is always the current hi.
+  let side = 0;
+  let gLo = fLo;
+  let gHi = fHi;
+  for (let it = 0; it < 200 && hi - lo > tol * hi; it++) {
+    const a = Math.log(lo);
+    const b = Math.log(hi);
+    let t = Number.isFinite(gLo) && Number.isFinite(gHi) && gLo !== gHi ? a + ((b - a) * gLo) / (gLo - gHi) : 0.5 * (a + b);
+    // keep the step strictly inside and not too close to an end
+    const w = b - a;
+    if (!(t > a + 0.01 * w && t < b - 0.01 * w)) t = 0.5 * (a + b);
+    const x = Math.exp(t);
+    const f = epsilonOf(x) - targetEpsilon;
+    if (f <= 0) {
+      hi = x;
+      gHi = f;
+      if (side === 1) gLo /= 2;
+      side = 1;
+    } else {
+      lo = x;
+      gLo = f;
+      if (side === -1) gHi /= 2;
+      side = -1;
+    }
+  }
+  return hi;
+}
+
+/**
+ * The smallest Gaussian noise multiplier σ (up to tolerance) for which
+ * `makeEvent(σ)` is (targetEpsilon, delta)-DP under the accountant.
+ * @example
+ * calibrateNoiseMultiplier({ targetEpsilon: 3, delta: 1e-5, accountant: 'pld',
+ *   makeEvent: (s) => DpEvents.selfComposed(DpEvents.poissonSampled(256 / 60000, DpEvents.gaussian(s)), 10_000) });
+ * @throws as {@link calibrateNoise}.
+ */
+export function calibrateNoiseMultiplier(options: CalibrationOptions): number {
+  return calibrateNoise(options);
+}
+
+/**
+ * The smallest Laplace scale b (up to tolerance) for which `makeEvent(b)` is
+ * (targetEpsilon, delta)-DP (default accountant: PLD, which prices Laplace exactly up to discretisation).
+ * @throws as {@link calibrateNoise}.
+ */
+export function calibrateLaplaceScale(options: CalibrationOptions): number {
+  return calibrateNoise({ accountant: 'pld', ...options });
+}

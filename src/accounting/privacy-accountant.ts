@@ -1,0 +1,106 @@
+/**
+ * The interface every accountant implements, and the shared traversal of
+ * event trees (`selfComposed`, `composed`) with all-or-nothing composition.
+ * @module
+ */
+import type { DpEvent } from '../core/dp-event.js';
+import { DpError } from '../core/errors.js';
+import { describeEvent, validateDpEvent } from './dp-events.js';
+
+/**
+ * Which datasets are neighbours (`dp_accounting`'s NeighboringRelation):
+ * adding or removing one record (default); replacing one record by another;
+ * replacing one record by a special "absent" value.
+ */
+export type NeighboringRelation = 'addOrRemoveOne' | 'replaceOne' | 'replaceSpecial';
+
+/** The name of an accounting method. */
+export type AccountingMethod = 'rdp' | 'pld' | 'zcdp';
+
+/**
+ * An accountant prices DpEvents: it composes them into its state and answers
+ * `epsilon(delta)` and `delta(epsilon)` for everything composed so far.
+ */
+export interface PrivacyAccountant {
+  /** The method's name. */
+  readonly method: AccountingMethod;
+  /** True when `compose(event)` would succeed. */
+  supports(event: DpEvent): boolean;
+  /**
+   * Adds `event` (repeated `count` times) to the state. Nothing is added when the event is refused.
+   * @throws DpError UNSUPPORTED_EVENT when the accountant cannot price the event; INVALID_PARAMETER on a bad event or count.
+   */
+  compose(event: DpEvent, count?: number): this;
+  /** The smallest ε the accountant can prove for `delta`. @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1]. */
+  epsilon(delta: number): number;
+  /** The smallest δ the accountant can prove for `epsilon`. @throws DpError INVALID_PARAMETER unless ε ≥ 0. */
+  delta(epsilon: number): number;
+}
+
+/** Base class: validation, the traversal and the atomic compose. */
+export abstract class BaseAccountant implements PrivacyAccountant {
+  abstract readonly method: AccountingMethod;
+
+  /**
+   * Visits `event` repeated `count` times; with `apply` false it only checks.
+   * Returns a reason when the event is unsupported, otherwise null.
+   */
+  protected abstract visit(event: DpEvent, count: number, apply: boolean): string | null;
+
+  /** Walks selfComposed / composed nodes, delegating leaves to `leaf`. */
+  protected walk(event: DpEvent, count: number, apply: boolean, leaf: (e: DpEvent, c: number) => string | null): string | null {
+    if (event.type === 'selfComposed') return this.walk(event.event, count * event.count, apply, leaf);
+    if (event.type === 'composed') {
+      for (const e of event.events) {
+        const r = this.walk(e, count, apply, leaf);
+        if (r !== null) return r;
+      }
+      return null;
+    }
+    if (event.type === 'noOp' || count === 0) return null;
+    return leaf(event, count);
+  }
+
+  supports(event: DpEvent): boolean {
+    try {
+      return this.visit(validateDpEvent(event), 1, false) === null;
+    } catch {
+      return false;
+    }
+  }
+
+  compose(event: DpEvent, count = 1): this {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 0, got ${count}`, { parameter: 'count' });
+    }
+    const e = validateDpEvent(event);
+    const reason = this.visit(e, count, false);
+    if (reason !== null) {
+      throw new DpError('UNSUPPORTED_EVENT', `the ${this.method} accountant cannot price ${describeEvent(e)}: ${reason}`, {
+        event: describeEvent(e),
+        accountant: this.method,
+      });
+    }
+    this.visit(e, count, true);
+    return this;
+  }
+
+  abstract epsilon(delta: number): number;
+  abstract delta(epsilon: number): number;
+}
+
+/** @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1]. */
+export function checkDeltaArg(delta: number): number {
+  if (typeof delta !== 'number' || !(delta >= 0 && delta <= 1)) {
+    throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${String(delta)}`, { parameter: 'delta' });
+  }
+  return delta;
+}
+
+/** @throws DpError INVALID_PARAMETER unless ε ≥ 0 (∞ allowed). */
+export function checkEpsilonArg(epsilon: number): number {
+  if (typeof epsilon !== 'number' || !(epsilon >= 0)) {
+    throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${String(epsilon)}`, { parameter: 'epsilon' });
+  }
+  return epsilon;
+}

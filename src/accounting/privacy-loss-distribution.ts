@@ -1,0 +1,201 @@
+/**
+ * Privacy-loss distributions (PLDs): the worse of the ADD and REMOVE
+ * neighbouring directions, each a pessimistically discretised PMF.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import {
+  discreteGaussianPmf,
+  discreteLaplacePmf,
+  epsilonDeltaPmf,
+  gaussianPmf,
+  laplacePmf,
+  pmfFromTwoDistributions,
+} from './_internal/pld-mechanisms.js';
+import { DEFAULT_TAIL_MASS_TRUNCATION, PldPmf, selfComposePair } from './_internal/pld-pmf.js';
+
+/** `dp_accounting`'s default grid step for privacy losses. */
+export const DEFAULT_VALUE_DISCRETIZATION_INTERVAL = 1e-4;
+
+/** Options shared by the PLD constructors. */
+export interface PldOptions {
+  /** Grid step Δ of the discretised losses (default 1e-4). Smaller is tighter and slower. */
+  valueDiscretizationInterval?: number;
+  /** Poisson subsampling rate q ∈ (0, 1] (default 1). */
+  sampleRate?: number;
+  /** Sensitivity (default 1; an integer for the discrete mechanisms). */
+  sensitivity?: number;
+}
+
+function interval(o: PldOptions): number {
+  const d = o.valueDiscretizationInterval ?? DEFAULT_VALUE_DISCRETIZATION_INTERVAL;
+  if (!(d > 0 && Number.isFinite(d))) {
+    throw new DpError('INVALID_PARAMETER', `valueDiscretizationInterval must be > 0, got ${d}`, {
+      parameter: 'valueDiscretizationInterval',
+    });
+  }
+  return d;
+}
+function rate(o: PldOptions): number {
+  const q = o.sampleRate ?? 1;
+  if (!(q > 0 && q <= 1)) throw new DpError('INVALID_PARAMETER', `sampleRate must be in (0, 1], got ${q}`, { parameter: 'sampleRate' });
+  return q;
+}
+function sens(o: PldOptions, integer: boolean): number {
+  const s = o.sensitivity ?? 1;
+  if (!(s > 0 && Number.isFinite(s)) || (integer && !Number.isInteger(s))) {
+    throw new DpError('INVALID_PARAMETER', `sensitivity must be a positive ${integer ? 'integer' : 'number'}, got ${s}`, {
+      parameter: 'sensitivity',
+    });
+  }
+  return s;
+}
+function positiveParam(x: number, name: string): number {
+  if (!(x > 0 && Number.isFinite(x)))
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${x}`, { parameter: name });
+  return x;
+}
+
+/**
+ * A privacy-loss distribution: `remove` (and `add`, when asymmetric) PMFs on a
+ * grid of step Δ. δ(ε) and ε(δ) take the worse of the two directions; the
+ * discretisation is pessimistic, so they are upper bounds on the true values.
+ * @see Koskela, Jälkö, Honkela (2020); Google, "Privacy Loss Distributions" (dp_accounting notes);
+ *   Doroshenko et al. (2022), "Connect the Dots".
+ * @example
+ * const pld = PrivacyLossDistribution.gaussian(1.1, { sampleRate: 0.01 }).selfCompose(1000);
+ * pld.epsilon(1e-5);
+ */
+export class PrivacyLossDistribution {
+  private constructor(
+    /** PMF for the REMOVE direction. */
+    readonly remove: PldPmf,
+    /** PMF for the ADD direction (null when equal to `remove`). */
+    readonly add: PldPmf | null,
+  ) {}
+
+  /** Grid step Δ. */
+  get discretization(): number {
+    return this.remove.discretization;
+  }
+
+  /** The PLD of a release with no privacy loss. */
+  static identity(valueDiscretizationInterval = DEFAULT_VALUE_DISCRETIZATION_INTERVAL): PrivacyLossDistribution {
+    return new PrivacyLossDistribution(PldPmf.identity(interval({ valueDiscretizationInterval })), null);
+  }
+
+  /** Gaussian mechanism with standard deviation σ (connect-the-dots). @throws DpError INVALID_PARAMETER. */
+  static gaussian(sigma: number, options: PldOptions = {}): PrivacyLossDistribution {
+    const d = interval(options);
+    const q = rate(options);
+    const s = sens(options, false);
+    positiveParam(sigma, 'sigma');
+    const remove = gaussianPmf(sigma, s, q, 'remove', d);
+    return new PrivacyLossDistribution(remove, q === 1 ? null : gaussianPmf(sigma, s, q, 'add', d));
+  }
+
+  /** Laplace mechanism with scale b (connect-the-dots). @throws DpError INVALID_PARAMETER. */
+  static laplace(scale: number, options: PldOptions = {}): PrivacyLossDistribution {
+    const d = interval(options);
+    const q = rate(options);
+    const s = sens(options, false);
+    positiveParam(scale, 'scale');
+    const remove = laplacePmf(scale, s, q, 'remove', d);
+    return new PrivacyLossDistribution(remove, q === 1 ? null : laplacePmf(scale, s, q, 'add', d));
+  }
+
+  /** Discrete Laplace P(k) ∝ e^{−|k|/scale} (privacy buckets). @throws DpError INVALID_PARAMETER. */
+  static discreteLaplace(scale: number, options: PldOptions = {}): PrivacyLossDistribution {
+    const d = interval(options);
+    const q = rate(options);
+    const s = sens(options, true);
+    const a = 1 / positiveParam(scale, 'scale');
+    const remove = discreteLaplacePmf(a, s, q, 'remove', d);
+    return new PrivacyLossDistribution(remove, q === 1 ? null : discreteLaplacePmf(a, s, q, 'add', d));
+  }
+
+  /** Discrete Gaussian P(k) ∝ e^{−k²/2σ²} (privacy buckets). @throws DpError INVALID_PARAMETER. */
+  static discreteGaussian(sigma: number, options: PldOptions = {}): PrivacyLossDistribution {
+    const d = interval(options);
+    const q = rate(options);
+    const s = sens(options, true);
+    positiveParam(sigma, 'sigma');
+    const remove = discreteGaussianPmf(sigma, s, q, 'remove', d);
+    return new PrivacyLossDistribution(remove, q === 1 ? null : discreteGaussianPmf(sigma, s, q, 'add', d));
+  }
+
+  /**
+   * k-ary randomized response with noise parameter p ∈ (0, 1), under replace-one
+   * (symmetric) or replace-special (the person's answer replaced by a uniform one).
+   * @throws DpError INVALID_PARAMETER.
+   */
+  static randomizedResponse(
+    noiseParameter: number,
+    numBuckets: number,
+    options: { valueDiscretizationInterval?: number; relation?: 'replaceOne' | 'replaceSpecial' } = {},
+  ): PrivacyLossDistribution {
+    const d = interval(options);
+    const p = noiseParameter;
+    const k = numBuckets;
+    if (!(p > 0 && p < 1))
+      throw new DpError('INVALID_PARAMETER', `noiseParameter must be in (0, 1), got ${p}`, { parameter: 'noiseParameter' });
+    if (!(Number.isInteger(k) && k > 1))
+      throw new DpError('INVALID_PARAMETER', `numBuckets must be an integer > 1, got ${k}`, { parameter: 'numBuckets' });
+    if ((options.relation ?? 'replaceSpecial') === 'replaceOne') {
+      const up = [Math.log(1 - (p * (k - 1)) / k), Math.log(p / k)];
+      const lo = [up[1] as number, up[0] as number];
+      if (k > 2) {
+        up.push(Math.log(((k - 2) * p) / k));
+        lo.push(up[2] as number);
+      }
+      return new PrivacyLossDistribution(pmfFromTwoDistributions(lo, up, d), null);
+    }
+    const up = [Math.log(1 - (p * (k - 1)) / k), Math.log(((k - 1) * p) / k)];
+    const lo = [-Math.log(k), Math.log1p(-1 / k)];
+    return new PrivacyLossDistribution(pmfFromTwoDistributions(lo, up, d), pmfFromTwoDistributions(up, lo, d));
+  }
+
+  /** The PLD dominating every (ε, δ)-DP mechanism. @throws DpError INVALID_PARAMETER. */
+  static epsilonDelta(epsilon: number, delta: number, options: { valueDiscretizationInterval?: number } = {}): PrivacyLossDistribution {
+    if (!(epsilon >= 0 && Number.isFinite(epsilon)))
+      throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${epsilon}`, { parameter: 'epsilon' });
+    if (!(delta >= 0 && delta <= 1))
+      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${delta}`, { parameter: 'delta' });
+    return new PrivacyLossDistribution(epsilonDeltaPmf(epsilon, delta, interval(options)), null);
+  }
+
+  /** Composition with another PLD of the same grid (FFT convolution, tails truncated pessimistically). */
+  compose(other: PrivacyLossDistribution, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
+    if (other.discretization !== this.discretization) {
+      throw new DpError('INVALID_PARAMETER', 'PLDs with different discretization intervals cannot be composed', {
+        parameter: 'valueDiscretizationInterval',
+      });
+    }
+    const remove = this.remove.compose(other.remove, tailMassTruncation);
+    if (this.add === null && other.add === null) return new PrivacyLossDistribution(remove, null);
+    const add = (this.add ?? this.remove).compose(other.add ?? other.remove, tailMassTruncation);
+    return new PrivacyLossDistribution(remove, add);
+  }
+
+  /** The `count`-fold self-composition (spectrum to the power `count`). @throws DpError INVALID_PARAMETER unless count ≥ 1. */
+  selfCompose(count: number, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
+    if (!(Number.isSafeInteger(count) && count >= 1)) {
+      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 1, got ${count}`, { parameter: 'count' });
+    }
+    if (count === 1) return this;
+    const [remove, add] = selfComposePair(this.remove, this.add, count, tailMassTruncation);
+    return new PrivacyLossDistribution(remove, add);
+  }
+
+  /** δ for ε: the worse direction's hockey-stick divergence. */
+  delta(epsilon: number): number {
+    const r = this.remove.deltaForEpsilon(epsilon);
+    return this.add === null ? r : Math.max(r, this.add.deltaForEpsilon(epsilon));
+  }
+
+  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when none). */
+  epsilon(delta: number): number {
+    const r = this.remove.epsilonForDelta(delta);
+    return this.add === null ? r : Math.max(r, this.add.epsilonForDelta(delta));
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Zero-concentrated DP accountant (Bun & Steinke 2016): adds ρ of Gaussian,
+ * discrete Gaussian, zCDP and pure-ε events; converts with the
+ * Canonne–Kamath–Steinke bound.
+ * @module
+ */
+import type { DpEvent } from '../core/dp-event.js';
+import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
+
+/**
+ * δ(ε) of ρ-zCDP by the CKS conversion: min over α > 1 of
+ * exp((α−1)(αρ−ε) + α·log(1−1/α) − log(α−1)) (capped at 1).
+ * @see Canonne, Kamath, Steinke (2020), Corollary 13.
+ */
+export function zcdpDelta(rho: number, epsilon: number): number {
+  if (rho === 0) return 0;
+  if (!Number.isFinite(rho)) return 1;
+  const f = (t: number) => {
+    const a = 1 + Math.exp(t);
+    return (a - 1) * (a * rho - epsilon) + a * Math.log1p(-1 / a) - Math.log(a - 1);
+  };
+  let lo = -30;
+  let hi = 30;
+  const g = (Math.sqrt(5) - 1) / 2;
+  let x1 = hi - g * (hi - lo);
+  let x2 = lo + g * (hi - lo);
+  let f1 = f(x1);
+  let f2 = f(x2);
+  for (let i = 0; i < 200 && hi - lo > 1e-13; i++) {
+    if (f1 < f2) {
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - g * (hi - lo);
+      f1 = f(x1);
+    } else {
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + g * (hi - lo);
+      f2 = f(x2);
+    }
+  }
+  return Math.min(1, Math.exp(Math.min(f1, f2)));
+}
+
+/** The pure ε of an event, or null when it is not pure DP. */
+function pureEpsilon(e: DpEvent): number | null {
+  switch (e.type) {
+    case 'laplace':
+      return e.noiseMultiplier === 0 ? Number.POSITIVE_INFINITY : 1 / e.noiseMultiplier;
+    case 'discreteLaplace':
+      return e.sensitivity / e.scale;
+    case 'exponential':
+    case 'permuteAndFlip':
+      return e.epsilon;
+    case 'epsilonDelta':
+      return e.delta === 0 ? e.epsilon : null;
+    case 'randomizedResponse': {
+      const { noiseParameter: p, numBuckets: k } = e;
+      if (k === 1 || p === 1) return 0;
+      if (p === 0) return Number.POSITIVE_INFINITY;
+      return Math.log1p((k * (1 - p)) / p);
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * zCDP accountant: ρ adds up under composition. Gaussian σ: ρ = 1/(2σ²);
+ * discrete Gaussian: Δ²/(2σ²) (Canonne et al. 2020); pure ε: ε²/2
+ * (Bun & Steinke 2016, Prop. 1.4), except the exponential mechanism: ε²/8
+ * (Cesar & Rogers 2021). (ε, δ) with δ > 0 and subsampled events are refused.
+ * All-pure compositions also report the basic Σε when it is smaller.
+ * @example new ZcdpAccountant().compose(DpEvents.gaussian(2), 10).epsilon(1e-6)
+ */
+export class ZcdpAccountant extends BaseAccountant {
+  readonly method = 'zcdp' as const;
+  private rhoTotal = 0;
+  private pureTotal = 0;
+
+  /** The ρ composed so far. */
+  get rho(): number {
+    return this.rhoTotal;
+  }
+
+  protected visit(event: DpEvent, count: number, apply: boolean): string | null {
+    return this.walk(event, count, apply, (e, c) => {
+      switch (e.type) {
+        case 'nonPrivate':
+          if (apply) {
+            this.rhoTotal = Number.POSITIVE_INFINITY;
+            this.pureTotal = Number.POSITIVE_INFINITY;
+          }
+          return null;
+        case 'gaussian':
+          if (apply) {
+            const s = e.noiseMultiplier;
+            this.rhoTotal += s === 0 ? Number.POSITIVE_INFINITY : c / (2 * s * s);
+            this.pureTotal = Number.POSITIVE_INFINITY;
+          }
+          return null;
+        case 'discreteGaussian':
+          if (apply) {
+            this.rhoTotal += (c * e.sensitivity * e.sensitivity) / (2 * e.sigma * e.sigma);
+            this.pureTotal = Number.POSITIVE_INFINITY;
+          }
+          return null;
+        case 'zcdp':
+          if (apply) {
+            this.rhoTotal += c * e.rho;
+            if (e.rho > 0) this.pureTotal = Number.POSITIVE_INFINITY;
+          }
+          return null;
+        default: {
+          const eps = pureEpsilon(e);
+          if (eps === null) return 'only Gaussian, discrete Gaussian, zCDP and pure-ε events have a zCDP guarantee';
+          if (apply) {
+            this.rhoTotal += e.type === 'exponential' ? (c * eps * eps) / 8 : (c * eps * eps) / 2;
+            this.pureTotal += c * eps;
+          }
+          return null;
+        }
+      }
+    });
+  }
+
+  /** ε for δ: the CKS conversion of ρ (or Σε for all-pure compositions, when smaller). */
+  epsilon(delta: number): number {
+    checkDeltaArg(delta);
+    if (this.rhoTotal === 0) return 0;
+    if (delta === 0 || delta === 1) return delta === 1 ? 0 : this.pureTotal;
+    if (!Number.isFinite(this.rhoTotal)) return Number.POSITIVE_INFINITY;
+    return Math.min(this.pureTotal, zcdpToApproximate(zcdp(this.rhoTotal), delta).epsilon);
+  }
+
+  /** δ for ε by the CKS conversion (0 when ε ≥ Σε of an all-pure composition). */
+  delta(epsilon: number): number {
+    checkEpsilonArg(epsilon);
+    if (epsilon >= this.pureTotal) return 0;
+    return zcdpDelta(this.rhoTotal, epsilon);
+  }
+}
