@@ -1,2 +1,19 @@
-/** @module */
-export {};
+/**
+ * `tsdp` ledger: durable, atomic, exact budget accounting (a file journal by
+ * default; a PostgreSQL table when the data lives there).
+ * @module
+ */
+export { FileLedger, type FileLedgerOptions, stateDirectory } from './file-ledger.js';
+export {
+  addAmounts,
+  type BudgetLedger,
+  decideCharge,
+  formatAmount,
+  type LedgerAmount,
+  type LedgerBalance,
+  type LedgerEntry,
+  type LedgerScope,
+  type LedgerStatus,
+  ZERO_AMOUNT,
+} from './ledger.js';
+export { PostgresLedger } from './postgres-ledger.js';

@@ -1,4 +1,124 @@
+/**
+ * `tsdp sql`: runs one DP SQL query over CSV/Parquet files, a DuckDB database
+ * or PostgreSQL, and prints the noisy table with confidence intervals, the
+ * guarantee spent and the budget left. Thin over `tsdp/sql`.
+ *
+ * ```
+ * tsdp sql --data examples/adult.csv --schema examples/adult.schema.json --epsilon 1 \
+ *   "SELECT education, COUNT(*) AS n, AVG(age) AS mean_age FROM adult GROUP BY education"
+ * ```
+ * @module
+ */
+import type { Command } from 'commander';
+import { DpError } from '../../core/errors.js';
+import { duckdbDialect } from '../../sql/dialects/duckdb.js';
+import { postgresDialect } from '../../sql/dialects/postgres.js';
+import { formatDpSqlResult } from '../../sql/format-result.js';
+import { openDataSource } from '../../sql/open-data.js';
+import { explainDpSql, runDpSql } from '../../sql/run-dp-sql.js';
+import { loadSqlSchema } from '../../sql/schema.js';
 import type { RegisterCommand } from './index.js';
 
-/** Registers `tsdp sql` (being built). */
-export const register: RegisterCommand = () => {};
+interface SqlFlags {
+  data?: string[];
+  db?: string;
+  schema?: string;
+  epsilon?: string;
+  delta?: string;
+  analyst?: string;
+  confidence?: string;
+  ledger?: string;
+  json?: boolean;
+  explain?: boolean;
+}
+
+function amount(text: string | undefined, name: string): string | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (!/^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^\d+\s*\/\s*\d+$/.test(t)) {
+    throw new DpError('INVALID_PARAMETER', `--${name} must be a number or a fraction like 1/11, got ${JSON.stringify(text)}`, {
+      parameter: name,
+    });
+  }
+  return t;
+}
+
+/** Registers `tsdp sql`. */
+export const register: RegisterCommand = (program: Command) => {
+  program
+    .command('sql')
+    .description('run a differentially private SQL query and print noisy results with confidence intervals')
+    .argument('<query>', 'one SELECT statement (PostgreSQL syntax)')
+    .requiredOption('--schema <file>', 'the privacy schema (JSON or YAML)')
+    .option('--data <files...>', 'CSV or Parquet files loaded into DuckDB (path or table=path)')
+    .option('--db <spec>', 'duckdb:file.duckdb or postgres://user@host:port/db')
+    .option('--epsilon <e>', 'ε for this query (number or fraction)')
+    .option('--delta <d>', 'δ for this query (used by DP partition selection)', '0')
+    .option('--analyst <name>', 'the analyst charged', 'default')
+    .option('--confidence <c>', 'confidence level of the intervals', '0.95')
+    .option('--ledger <kind>', 'file (under $TSDP_HOME, default ./.tsdp) or postgres (default with --db postgres://)')
+    .option('--json', 'print JSON: {columns, rows, intervals, spent, remaining}')
+    .option('--explain', 'print the rewritten SQL and the budget split; runs and spends nothing')
+    .action(async (query: string, flags: SqlFlags) => {
+      const schema = loadSqlSchema(flags.schema ?? '');
+      const epsilon = amount(flags.epsilon, 'epsilon');
+      const delta = amount(flags.delta, 'delta') ?? '0';
+      if (flags.explain) {
+        const dialect = flags.db && /^postgres(ql)?:\/\//.test(flags.db) ? postgresDialect : duckdbDialect;
+        const ex = explainDpSql(query, schema, dialect, { epsilon: epsilon ?? '1', delta });
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              {
+                sql: ex.compiled.main.sql,
+                params: ex.compiled.main.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
+                histograms: ex.compiled.histograms.map((h) => h.sql),
+                charge: { epsilon: ex.split.charge.epsilon.toString(), delta: ex.split.charge.delta.toString() },
+                split: Object.fromEntries(
+                  ex.plan.outputs.flatMap((o, i) => (o.kind === 'aggregate' ? [[o.name, ex.split.outputs[i]?.toString()]] : [])),
+                ),
+                selection: ex.split.selection
+                  ? { epsilon: ex.split.selection.epsilon.toString(), delta: ex.split.selection.delta.toString() }
+                  : null,
+              },
+              null,
+              2,
+            )}\n`,
+          );
+        } else {
+          process.stdout.write(
+            `${epsilon === undefined ? '(no --epsilon given: split shown for ε=1)\n' : ''}${ex.text}\nnothing was run or spent\n`,
+          );
+        }
+        return;
+      }
+      if (epsilon === undefined)
+        throw new DpError('INVALID_PARAMETER', '--epsilon is required (the budget this query spends)', { parameter: 'epsilon' });
+      const confidence = Number(flags.confidence);
+      if (flags.ledger !== undefined && flags.ledger !== 'file' && flags.ledger !== 'postgres') {
+        throw new DpError('INVALID_PARAMETER', '--ledger must be file or postgres', { parameter: 'ledger' });
+      }
+      const { engine, ledger } = await openDataSource(
+        { data: flags.data, db: flags.db, ledger: flags.ledger as 'file' | 'postgres' | undefined },
+        schema,
+      );
+      try {
+        const result = await runDpSql({ sql: query, schema, engine, ledger, epsilon, delta, analyst: flags.analyst, confidence });
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              columns: result.columns,
+              rows: result.rows,
+              intervals: result.intervals,
+              spent: result.spent,
+              remaining: result.remaining,
+              confidence: result.confidence,
+            })}\n`,
+          );
+        } else process.stdout.write(formatDpSqlResult(result));
+      } finally {
+        await engine.close();
+        await ledger.close();
+      }
+    });
+};

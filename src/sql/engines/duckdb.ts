@@ -1,0 +1,95 @@
+/**
+ * DuckDB, the embedded default engine (`@duckdb/node-api`). Tables come from
+ * CSV or Parquet files (loaded into memory) or a DuckDB database file (opened
+ * read-only). After loading, external access is switched off and the
+ * configuration locked, so no compiled statement could read a file even if
+ * one tried.
+ * @module
+ */
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DpError } from '../../core/errors.js';
+import type { CompiledStatement } from '../dialect.js';
+import { duckdbDialect } from '../dialects/duckdb.js';
+import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+
+/** Options of `openDuckDb`. */
+export interface DuckDbOptions {
+  /** A DuckDB database file, opened read-only (default: an in-memory database). */
+  readonly database?: string;
+  /** Files to load as tables: table name → CSV or Parquet path. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Keep external access on (for callers that load more data later, e.g. benchmarks). Default false. */
+  readonly allowExternalAccess?: boolean;
+  /** Worker threads (default: DuckDB's choice). */
+  readonly threads?: number;
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** The DuckDB engine. */
+export class DuckDbEngine implements SqlEngine {
+  readonly dialect = duckdbDialect;
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    /** The connection (exposed for loading data in tests and benchmarks). */
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /**
+   * Opens DuckDB and loads the given files.
+   * @throws DpError INVALID_PARAMETER when a file cannot be loaded (a public fact about the operator's input).
+   */
+  static async open(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
+    const config: Record<string, string> = {};
+    if (options.database) config.access_mode = 'READ_ONLY';
+    if (options.threads) config.threads = String(options.threads);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(options.database ?? ':memory:', config);
+    } catch {
+      throw new DpError('INVALID_PARAMETER', `cannot open the DuckDB database ${options.database ?? ''}`, { parameter: 'database' });
+    }
+    const connection = await instance.connect();
+    const engine = new DuckDbEngine(instance, connection);
+    for (const [table, path] of Object.entries(options.files ?? {})) {
+      const reader = /\.parquet$/i.test(path) ? 'read_parquet' : /\.json(l)?$/i.test(path) ? 'read_json_auto' : 'read_csv_auto';
+      try {
+        await connection.run(`CREATE TABLE ${duckdbDialect.quoteIdentifier(table)} AS SELECT * FROM ${reader}(${sqlString(path)})`);
+      } catch {
+        throw new DpError('INVALID_PARAMETER', `cannot load ${path} as table "${table}" (CSV with a header, Parquet or JSON expected)`, {
+          parameter: 'data',
+        });
+      }
+    }
+    if (!options.allowExternalAccess) {
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET lock_configuration = true');
+    }
+    return engine;
+  }
+
+  /** Runs a compiled statement. @throws DpError ENGINE_ERROR */
+  async query(statement: CompiledStatement): Promise<EngineRow[]> {
+    try {
+      const values = statement.params.map((p) => p.value);
+      const reader = await this.connection.runAndReadAll(statement.sql, values as never);
+      const names = reader.columnNames();
+      return reader.getRowsJS().map((row) => {
+        const o: Record<string, ReturnType<typeof normalizeValue>> = {};
+        names.forEach((n, i) => {
+          o[n] = normalizeValue(row[i]);
+        });
+        return o;
+      });
+    } catch {
+      throw engineError('duckdb');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * PostgreSQL, the server engine (`pg`). Each query runs in its own
+ * transaction that is `READ ONLY`, has a `statement_timeout`, and — when the
+ * connecting role may create it — switches to the role `tsdp_reader`, which
+ * holds nothing but `SELECT` on the schema's tables. Compiled statements never
+ * aggregate `real` values: every clamped value is cast to double precision and
+ * summed as integers (numeric) on a fixed-point grid.
+ * @module
+ */
+import pg from 'pg';
+import type { CompiledStatement } from '../dialect.js';
+import { postgresDialect } from '../dialects/postgres.js';
+import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+
+/** Options of `PostgresEngine.open`. */
+export interface PostgresOptions {
+  /** postgres://user@host:port/db */
+  readonly connectionString: string;
+  /** Statement timeout in ms (default 60000). */
+  readonly statementTimeoutMs?: number;
+  /** The read-only role to switch to (default 'tsdp_reader'; created when missing and allowed). */
+  readonly readerRole?: string;
+}
+
+/** The PostgreSQL engine. */
+export class PostgresEngine implements SqlEngine {
+  readonly dialect = postgresDialect;
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly timeoutMs: number,
+    /** The role queries run as, or null when the connecting role could not set one up (READ ONLY still applies). */
+    readonly readerRole: string | null,
+  ) {}
+
+  /**
+   * Connects and prepares the read-only role.
+   * @throws DpError ENGINE_ERROR when the server cannot be reached.
+   */
+  static async open(options: PostgresOptions): Promise<PostgresEngine> {
+    const pool = new pg.Pool({ connectionString: options.connectionString, max: 4 });
+    pool.on('error', () => {});
+    const role = options.readerRole ?? 'tsdp_reader';
+    if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw engineError('postgres');
+    let readerRole: string | null = null;
+    try {
+      await pool.query('SELECT 1');
+    } catch {
+      await pool.end().catch(() => {});
+      throw engineError('postgres');
+    }
+    try {
+      await pool.query(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$`,
+      );
+      await pool.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+      await pool.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      await pool.query(`GRANT ${role} TO CURRENT_USER`).catch(() => {});
+      readerRole = role;
+    } catch {
+      // Not allowed to manage roles: queries still run in READ ONLY transactions.
+      readerRole = null;
+    }
+    return new PostgresEngine(pool, options.statementTimeoutMs ?? 60_000, readerRole);
+  }
+
+  /** Runs a compiled statement read-only. @throws DpError ENGINE_ERROR */
+  async query(statement: CompiledStatement): Promise<EngineRow[]> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch {
+      throw engineError('postgres');
+    }
+    try {
+      await client.query('BEGIN TRANSACTION READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}`);
+      if (this.readerRole) await client.query(`SET LOCAL ROLE ${this.readerRole}`);
+      const result = await client.query({
+        text: statement.sql,
+        values: statement.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
+      });
+      await client.query('COMMIT');
+      return result.rows.map((r: Record<string, unknown>) => {
+        const o: Record<string, ReturnType<typeof normalizeValue>> = {};
+        for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
+        return o;
+      });
+    } catch {
+      await client.query('ROLLBACK').catch(() => {});
+      throw engineError('postgres');
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

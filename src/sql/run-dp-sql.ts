@@ -1,0 +1,375 @@
+/**
+ * Running a DP SQL query end to end: check → plan → split the budget →
+ * compile → charge the ledger (durably, before anything is computed) → run on
+ * the engine → add noise, select partitions and compute intervals in
+ * TypeScript → post-process (HAVING, ORDER BY, LIMIT) → result.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { approximate, type PrivacyLoss, pure } from '../core/loss.js';
+import { tracePublic } from '../core/trace.js';
+import type { BudgetLedger, LedgerAmount, LedgerStatus } from '../ledger/ledger.js';
+import type { Rational } from '../random/rational.js';
+import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { makePartitionSelector } from '../stats/partition-selection.js';
+import {
+  type AggregateRelease,
+  releaseCount,
+  releaseMean,
+  releaseStddev,
+  releaseSum,
+  releaseVariance,
+} from '../stats/release-aggregates.js';
+import { releaseQuantile } from '../stats/release-quantiles.js';
+import { type BudgetSplit, splitDpBudget } from './budget-split.js';
+import { type CompiledDpQuery, compileDpQuery } from './compile.js';
+import type { SqlDialect } from './dialect.js';
+import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
+import type { PlanPostExpr, QueryPlan } from './plan.js';
+import { planDpQuery } from './plan-query.js';
+import type { SqlSchema } from './schema.js';
+
+/** The budget and options of one query. */
+export interface DpSqlOptions {
+  /** ε of this query (a number or an exact fraction such as "1/11"). */
+  readonly epsilon: number | string | Rational;
+  /** δ of this query (used only by DP partition selection). Default 0. */
+  readonly delta?: number | string | Rational;
+  /** The analyst charged (default 'default'). */
+  readonly analyst?: string;
+  /** Confidence level of the intervals (default 0.95). */
+  readonly confidence?: number;
+  /** Randomness (CSPRNG by default). A seeded source marks the result not for release. */
+  readonly rng?: RandomSource;
+}
+
+/** A released cell. */
+export type DpSqlValue = string | number | boolean | null;
+
+/** A DP SQL result. */
+export interface DpSqlResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly DpSqlValue[])[];
+  /** Per aggregate column, one [lower, upper] per row (null where no interval is known). */
+  readonly intervals: Readonly<Record<string, readonly ([number, number] | null)[]>>;
+  /** What this query spent. */
+  readonly spent: { readonly epsilon: number; readonly delta: number };
+  /** What is left of the analyst's budget, or of the data set's when analysts are not modelled. */
+  readonly remaining: { readonly epsilon: number; readonly delta: number };
+  /** The guarantee of the whole result. */
+  readonly guarantee: PrivacyLoss;
+  /** The confidence level of the intervals. */
+  readonly confidence: number;
+  /** Present when a seeded source made this: not for release. */
+  readonly notForRelease?: true;
+}
+
+/** What `explainDpSql` returns: nothing is run or charged. */
+export interface DpSqlExplanation {
+  readonly plan: QueryPlan;
+  readonly compiled: CompiledDpQuery;
+  readonly split: BudgetSplit;
+  /** A human-readable account: outputs, budget split, bounding, SQL. */
+  readonly text: string;
+}
+
+function num(r: Rational): number {
+  return r.toNumberDown();
+}
+
+function describeSplit(plan: QueryPlan, split: BudgetSplit): string[] {
+  const lines: string[] = [];
+  plan.outputs.forEach((o, i) => {
+    const e = split.outputs[i];
+    if (o.kind === 'aggregate' && e) lines.push(`  ${o.name}: ε=${e.toString()} (${o.aggregate.kind})`);
+  });
+  if (split.selection) lines.push(`  partition selection: ε=${split.selection.epsilon.toString()}, δ=${split.selection.delta.toString()}`);
+  return lines;
+}
+
+function inlineParams(sql: string, params: CompiledDpQuery['main']['params']): string {
+  return sql.replace(/\$(\d+)/g, (m, d: string) => {
+    const p = params[Number(d) - 1];
+    return p ? `${m}/*${typeof p.value === 'string' ? JSON.stringify(p.value) : String(p.value)}*/` : m;
+  });
+}
+
+/**
+ * Plans, splits and compiles a query without running or charging it.
+ * @throws DpError UNSUPPORTED_QUERY, INVALID_PARAMETER
+ * @example
+ * console.log(explainDpSql(sql, schema, duckdbDialect, { epsilon: 1 }).text);
+ */
+export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect, options: DpSqlOptions, salt = 0n): DpSqlExplanation {
+  const plan = planDpQuery(sql, schema);
+  const split = splitDpBudget(plan, options);
+  const compiled = compileDpQuery(plan, dialect, salt);
+  const p = plan.privacy;
+  const text = [
+    `dialect: ${dialect.name}`,
+    `privacy unit: ${p.rowLevel ? 'each row (row-level)' : `${plan.sources[(p.unit as { source: number }).source]?.alias}.${(p.unit as { column: string }).column}`}`,
+    `bounding: maxPartitions=${p.maxPartitions}, maxContributionsPerPartition=${p.maxContributionsPerPartition}; noise calibrated for ${split.partitions} partition(s) per unit`,
+    `group keys: ${plan.groupBy.length === 0 ? '(none)' : plan.groupBy.map((k) => `${k.name} (${k.categories ? `${k.categories.length} declared` : 'DP partition selection'})`).join(', ')}`,
+    `charge: ε=${split.charge.epsilon.toString()}, δ=${split.charge.delta.toString()}`,
+    'budget split:',
+    ...describeSplit(plan, split),
+    'rewritten SQL:',
+    `  ${inlineParams(compiled.main.sql, compiled.main.params)}`,
+    ...compiled.histograms.map((h) => `  ${inlineParams(h.sql, h.params)}`),
+  ].join('\n');
+  return { plan, compiled, split, text };
+}
+
+function keyString(values: readonly EngineValue[]): string {
+  return JSON.stringify(values.map((v) => (v === null ? null : String(v))));
+}
+
+function toBig(v: EngineValue | undefined): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d+\.0*$/.test(v)) return BigInt(v.split('.')[0] as string);
+  return 0n;
+}
+
+function publicKey(v: EngineValue): DpSqlValue {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  return v;
+}
+
+function evalPost(e: PlanPostExpr, row: readonly DpSqlValue[]): DpSqlValue {
+  switch (e.kind) {
+    case 'output':
+      return row[e.index] ?? null;
+    case 'literal':
+      return e.value;
+    case 'unary': {
+      const a = evalPost(e.arg, row);
+      return e.op === '-' ? (typeof a === 'number' ? -a : null) : a === null ? null : !a;
+    }
+    case 'binary': {
+      const a = evalPost(e.left, row);
+      const b = evalPost(e.right, row);
+      if (e.op === 'AND') return Boolean(a) && Boolean(b);
+      if (e.op === 'OR') return Boolean(a) || Boolean(b);
+      if (a === null || b === null) return null;
+      const x = typeof a === 'number' && typeof b === 'number' ? [a, b] : [String(a), String(b)];
+      const [l, r] = x as [number | string, number | string];
+      switch (e.op) {
+        case '=':
+          return l === r;
+        case '<>':
+          return l !== r;
+        case '<':
+          return l < r;
+        case '<=':
+          return l <= r;
+        case '>':
+          return l > r;
+        case '>=':
+          return l >= r;
+        case '+':
+          return Number(a) + Number(b);
+        case '-':
+          return Number(a) - Number(b);
+        case '*':
+          return Number(a) * Number(b);
+        case '/':
+          return Number(b) === 0 ? null : Number(a) / Number(b);
+        case '||':
+          return `${String(a)}${String(b)}`;
+        default:
+          return null;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+function compareValues(a: DpSqlValue, b: DpSqlValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : 1;
+}
+
+/** Everything `runDpSql` needs. */
+export interface RunDpSqlInput extends DpSqlOptions {
+  readonly sql: string;
+  readonly schema: SqlSchema;
+  readonly engine: SqlEngine;
+  readonly ledger: BudgetLedger;
+}
+
+/**
+ * Runs a DP SQL query: checks it, charges the ledger durably, computes exact
+ * bounded aggregates in the engine and releases them with noise.
+ * @returns the noisy table with intervals, the spend and what is left.
+ * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
+ * @privacy (ε, δ)-DP under add/remove one privacy unit (all its rows), with the schema's contribution bounds enforced by the rewrite;
+ *   ε is split equally over the outputs (and partition selection); δ is used only by partition selection.
+ * @example
+ * const result = await runDpSql({ sql, schema, engine, ledger: new FileLedger(), epsilon: 1 });
+ */
+export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
+  const rng = input.rng ?? defaultRandomSource();
+  const confidence = input.confidence ?? 0.95;
+  if (!(confidence > 0 && confidence < 1))
+    throw new DpError('INVALID_PARAMETER', 'confidence must be in (0, 1)', { parameter: 'confidence' });
+  const plan = planDpQuery(input.sql, input.schema);
+  const split = splitDpBudget(plan, input);
+  const analyst = input.analyst ?? 'default';
+  const analystBudget = input.schema.analysts.get(analyst);
+  if (input.schema.analysts.size > 0 && !analystBudget) {
+    throw new DpError('UNAUTHORIZED', `the analyst "${analyst}" has no budget in the schema`, {});
+  }
+  // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
+  const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
+  const compiled = compileDpQuery(plan, input.engine.dialect, salt);
+  const cost: LedgerAmount = split.charge;
+  // Durable and atomic with the budget check, before the data is touched.
+  const status: LedgerStatus = await input.ledger.charge(
+    { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget },
+    cost,
+    input.sql,
+  );
+  const mainRows = await input.engine.query(compiled.main);
+  const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
+
+  const P = split.partitions;
+  const C = plan.privacy.maxContributionsPerPartition;
+  const keyCount = plan.groupBy.length;
+  const rowsByKey = new Map<string, EngineRow>();
+  for (const r of mainRows) rowsByKey.set(keyString(compiled.keyColumns.map((k) => r[k] ?? null)), r);
+
+  // Which groups are released: declared keys (all of them, even empty) or DP partition selection.
+  let groups: { key: string; values: DpSqlValue[]; row: EngineRow | undefined }[] = [];
+  if (keyCount === 0) groups = [{ key: keyString([]), values: [], row: mainRows[0] }];
+  else if (!split.selection) {
+    let combos: DpSqlValue[][] = [[]];
+    for (const k of plan.groupBy) {
+      const cats = k.categories ?? [];
+      tracePublic(`declared keys of ${k.name}`, cats);
+      combos = combos.flatMap((c) => cats.map((v) => [...c, v]));
+    }
+    groups = combos.map((values) => {
+      const key = keyString(values);
+      return { key, values, row: rowsByKey.get(key) };
+    });
+  } else {
+    const selector = makePartitionSelector({
+      epsilon: num(split.selection.epsilon),
+      delta: split.selection.delta.toNumberDown(),
+      maxPartitions: P,
+    });
+    const declared = plan.groupBy.map((k) => (k.categories ? new Set(k.categories.map((c) => String(c))) : null));
+    for (const r of mainRows) {
+      const values = compiled.keyColumns.map((k) => r[k] ?? null);
+      // Keys outside declared categories are dropped before selection (a public rule).
+      if (values.some((v, i) => declared[i] && (v === null || !declared[i]?.has(String(v))))) continue;
+      if (selector.keep(toBig(r[compiled.unitsColumn]), rng))
+        groups.push({ key: keyString(values), values: values.map(publicKey), row: r });
+    }
+  }
+
+  const histograms = histRows.map((rows) => {
+    const m = new Map<string, bigint[]>();
+    for (const r of rows) {
+      const key = keyString(compiled.keyColumns.map((k) => r[k] ?? null));
+      const bins = m.get(key) ?? new Array<bigint>(compiled.histograms[0]?.bins ?? 0).fill(0n);
+      const b = Number(r.bin);
+      if (Number.isInteger(b) && b >= 0 && b < bins.length) bins[b] = toBig(r.n);
+      m.set(key, bins);
+    }
+    return m;
+  });
+
+  const outRows: DpSqlValue[][] = [];
+  const outIntervals: ([number, number] | null)[][] = [];
+  for (const g of groups) {
+    const row: DpSqlValue[] = [];
+    const ivs: ([number, number] | null)[] = [];
+    plan.outputs.forEach((o, i) => {
+      if (o.kind === 'key') {
+        row.push(g.values[o.key] ?? null);
+        ivs.push(null);
+        return;
+      }
+      const inp = compiled.inputs[i];
+      const eps = split.outputs[i];
+      if (!inp || !eps) throw new DpError('INTERNAL', 'inconsistent compiled query');
+      const opts = { budget: { epsilon: num(eps) }, maxPartitions: P, maxContributionsPerPartition: C, confidence, rng };
+      const get = (col: string) => toBig(g.row?.[col]);
+      let rel: AggregateRelease;
+      switch (inp.kind) {
+        case 'count': {
+          const isUnits = inp.count === compiled.unitsColumn;
+          rel = releaseCount({ ...opts, count: get(inp.count), maxContributionsPerPartition: isUnits ? 1 : C });
+          // Counts are post-processed to be non-negative integers.
+          rel = { ...rel, value: Math.max(0, rel.value) };
+          break;
+        }
+        case 'sum':
+          rel = releaseSum({ ...opts, units: get(inp.units), bounds: inp.bounds });
+          break;
+        case 'mean':
+          rel = releaseMean({ ...opts, count: get(inp.count), units: get(inp.units), bounds: inp.bounds });
+          break;
+        case 'variance': {
+          const a = o.aggregate;
+          const vin = { ...opts, count: get(inp.count), units: get(inp.units), squaredUnits: get(inp.squares), bounds: inp.bounds };
+          rel = a.kind === 'variance' && a.stddev ? releaseStddev(vin) : releaseVariance(vin);
+          break;
+        }
+        case 'quantile': {
+          const a = o.aggregate;
+          const bins = histograms[inp.histogram]?.get(g.key) ?? new Array<bigint>(compiled.histograms[inp.histogram]?.bins ?? 2).fill(0n);
+          rel = releaseQuantile({ ...opts, binCounts: bins, bounds: inp.bounds, quantile: a.kind === 'quantile' ? a.p : 0.5 });
+          break;
+        }
+        default: {
+          const never: never = inp;
+          throw new DpError('INTERNAL', `unknown output ${JSON.stringify(never)}`);
+        }
+      }
+      row.push(rel.value);
+      ivs.push(rel.interval.method === 'bounds' ? null : [rel.interval.lower, rel.interval.upper]);
+    });
+    outRows.push(row);
+    outIntervals.push(ivs);
+  }
+
+  // Post-processing of noisy values only.
+  let order = outRows.map((_, i) => i);
+  const having = plan.having;
+  if (having) order = order.filter((i) => evalPost(having, outRows[i] as DpSqlValue[]) === true);
+  if (plan.orderBy.length > 0) {
+    order.sort((a, b) => {
+      for (const ob of plan.orderBy) {
+        const c = compareValues((outRows[a] as DpSqlValue[])[ob.output] ?? null, (outRows[b] as DpSqlValue[])[ob.output] ?? null);
+        if (c !== 0) return ob.descending ? -c : c;
+      }
+      return 0;
+    });
+  }
+  order = order.slice(plan.offset, plan.limit === null ? undefined : plan.offset + plan.limit);
+  const columns = plan.outputs.map((o) => o.name);
+  const intervals: Record<string, ([number, number] | null)[]> = {};
+  plan.outputs.forEach((o, j) => {
+    if (o.kind === 'aggregate') intervals[o.name] = order.map((i) => (outIntervals[i] as ([number, number] | null)[])[j] ?? null);
+  });
+  const left = status.analyst ?? status.dataset;
+  const spent = { epsilon: cost.epsilon.toNumberUp(), delta: cost.delta.toNumberUp() };
+  const result: DpSqlResult = {
+    columns,
+    rows: order.map((i) => outRows[i] as DpSqlValue[]),
+    intervals,
+    spent,
+    remaining: { epsilon: left.remaining.epsilon.toNumberDown(), delta: left.remaining.delta.toNumberDown() },
+    guarantee: cost.delta.isZero() ? pure(spent.epsilon) : approximate(spent.epsilon, spent.delta),
+    confidence,
+  };
+  return rng.isSeeded ? { ...result, notForRelease: true } : result;
+}
