@@ -8,14 +8,14 @@
  */
 import { floatDomain, vectorDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
-import { type ApproximateLoss, approximate, type ZcdpLoss, zcdp } from '../core/loss.js';
+import { type ApproximateLoss, approximate, type ZcdpLoss, zcdp, zcdpToApproximate } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { nextUp } from '../random/float-bits.js';
 import { addSecureGaussianNoise, gaussianGranularity } from '../random/index.js';
 import { Rational } from '../random/rational.js';
 import { integerAtLeast, nonNegativeNumber, openUnitNumber, outOfDomain, positiveNumber } from './_internal/params.js';
-import { analyticGaussianDelta, analyticGaussianEpsilon, analyticGaussianSigma } from './analytic-gaussian.js';
+import { analyticGaussianEpsilon, analyticGaussianSigma } from './analytic-gaussian.js';
 
 /** Options of {@link makeGaussian}. */
 export interface GaussianOptions {
@@ -59,10 +59,52 @@ function gaussianRho(dIn: number, sigma: number, granularity: number, size: numb
     .toNumberUp();
 }
 
+/**
+ * A bound τ on the total variation distance between the noise actually added
+ * (a discrete Gaussian on the grid, per coordinate) and the continuous Gaussian
+ * rounded to the grid: 4/s² per coordinate with s = σ/g ≥ 2³⁹ (see
+ * gaussian.proof.md, §3). The rounded continuous Gaussian has the analytic
+ * profile by post-processing; the coupling costs (1 + e^ε)·τ of δ.
+ */
+function discretisationSlack(sigma: number, granularity: number, size: number): number {
+  const ratio = granularity / sigma; // 1/s, exact up to one rounding
+  return nextUp(nextUp(4 * size * nextUp(ratio * ratio)));
+}
+
+/** Refuses σ so small that the grid is coarse relative to σ (s = σ/g < 2²⁰): the slack bound would not apply. */
+function checkFineGrid(sigma: number, granularity: number): void {
+  if (!(sigma / granularity >= 2 ** 20)) {
+    throw new DpError('INVALID_PARAMETER', 'sigma is too small for an (epsilon, delta) statement on the floating-point grid', {
+      parameter: 'sigma',
+      expected: 'sigma >= 2^-1000',
+    });
+  }
+}
+
+/**
+ * (ε, δ) at dIn: the smaller of two valid bounds —
+ * (a) the smallest ε (analytic profile at Δ_eff) with δ_analytic(ε) + (1 + e^ε)·τ ≤ δ, where
+ *     the slack is found by a short fixed-point iteration (each round can only raise ε and
+ *     the slack; τ ≈ 1e-23, so two rounds suffice), when such an ε can be certified;
+ * (b) the discrete Gaussian's exact ρ-zCDP converted by Canonne–Kamath–Steinke (2020), Cor. 13,
+ *     which holds for the grid noise as it is and is the fallback at large ε.
+ */
 function analyticLoss(dIn: number, sigma: number, delta: number, granularity: number, size: number): ApproximateLoss {
   const sensitivity = effectiveSensitivity(dIn, granularity, size);
   if (sensitivity === 0) return approximate(0, delta);
-  return approximate(analyticGaussianEpsilon(sigma, delta, sensitivity), delta);
+  const viaZcdp = zcdpToApproximate(zcdp(gaussianRho(dIn, sigma, granularity, size)), delta);
+  const tau = discretisationSlack(sigma, granularity, size);
+  let slack = 2 * tau;
+  for (let i = 0; i < 20; i++) {
+    const rest = delta - slack;
+    if (!(rest > 0)) break;
+    const epsilon = analyticGaussianEpsilon(sigma, rest, sensitivity);
+    if (epsilon >= viaZcdp.epsilon) break;
+    const needed = nextUp((1 + Math.exp(epsilon)) * tau * (1 + 2 ** -40));
+    if (needed <= slack) return approximate(epsilon, delta);
+    slack = needed;
+  }
+  return viaZcdp;
 }
 
 function checkFinite(value: unknown, name: string): number {
@@ -77,7 +119,8 @@ function checkFinite(value: unknown, name: string): number {
  * @param options - `sigma` > 0; optional `delta` in (0, 1); optional declared `sensitivity` for the trace.
  * @returns a measurement on finite numbers; outputs are multiples of the grid g = gaussianGranularity(σ).
  * @throws DpError INVALID_PARAMETER on bad options, or a non-finite input.
- * @privacy ρ = ((dIn + g)/σ)²/2 (zCDP); or ε = analyticGaussianEpsilon(σ, δ, dIn + g) at the stated δ.
+ * @privacy ρ = ((dIn + g)/σ)²/2 (zCDP); or, at the stated δ, ε from the analytic profile at dIn + g with δ reduced by a
+ *   (1 + e^ε)·1e-23-sized slack for the grid discretisation (or the CKS conversion of ρ where that is smaller).
  * @see Canonne, Kamath, Steinke (2020), Thm 14; Balle & Wang (2018); `gaussian.proof.md`.
  * @example
  * makeGaussian({ sigma: 2 }).privacyMap(1);              // { kind: 'zcdp', rho: ≈ 0.125 }
@@ -112,6 +155,7 @@ export function makeGaussian(
     });
   }
   const delta = openUnitNumber(options.delta, 'delta');
+  checkFineGrid(sigma, granularity);
   return defineMeasurement({
     name: 'gaussian',
     inputDomain: floatDomain(),
@@ -168,6 +212,7 @@ export function makeVectorGaussian(
     });
   }
   const delta = openUnitNumber(options.delta, 'delta');
+  checkFineGrid(sigma, granularity);
   return defineMeasurement({
     ...common,
     outputMeasure: 'approximate',
@@ -217,7 +262,7 @@ export function gaussianSigmaForRho(rho: number, sensitivity: number, options?: 
  * @param options - `size` for the vector mechanism (default 1).
  * @returns σ with `makeGaussian({ sigma, delta }).privacyMap(sensitivity).epsilon <= epsilon`.
  * @throws DpError INVALID_PARAMETER on bad arguments.
- * @privacy analyticGaussianDelta(σ, ε, Δ + g(σ)√size) ≤ δ.
+ * @privacy analyticGaussianDelta(σ, ε, Δ + g(σ)√size) + (1 + e^ε)τ ≤ δ, τ the grid-discretisation slack.
  * @see Balle & Wang (2018).
  */
 export function gaussianSigmaForEpsilonDelta(epsilon: number, delta: number, sensitivity: number, options?: { size?: number }): number {
@@ -225,9 +270,7 @@ export function gaussianSigmaForEpsilonDelta(epsilon: number, delta: number, sen
   openUnitNumber(delta, 'delta');
   positiveNumber(sensitivity, 'sensitivity');
   const size = integerAtLeast(options?.size ?? 1, 1, 'size');
-  const fits = (s: number) =>
-    analyticGaussianDelta(s, epsilon, effectiveSensitivity(sensitivity, gaussianGranularity(s), size)) <= delta &&
-    analyticLoss(sensitivity, s, delta, gaussianGranularity(s), size).epsilon <= epsilon;
+  const fits = (s: number) => analyticLoss(sensitivity, s, delta, gaussianGranularity(s), size).epsilon <= epsilon;
   const first = analyticGaussianSigma(epsilon, delta, sensitivity);
   const withGrid = analyticGaussianSigma(epsilon, delta, effectiveSensitivity(sensitivity, gaussianGranularity(first), size));
   return climb(withGrid, fits, 'gaussianSigmaForEpsilonDelta');

@@ -45,6 +45,11 @@ describe('makeGaussian', () => {
     expect(loss.epsilon).toBeLessThan(viaZcdp.epsilon);
   });
 
+  it('falls back to the CKS conversion of ρ where the grid slack cannot be certified (large ε)', () => {
+    const loss = makeGaussian({ sigma: 1, delta: 1e-6 }).privacyMap(10);
+    expect(loss).toEqual(zcdpToApproximate(makeGaussian({ sigma: 1 }).privacyMap(10), 1e-6));
+  });
+
   it('has privacy maps monotone in dIn (property)', () => {
     fc.assert(
       fc.property(
