@@ -139,6 +139,6 @@ export function makeRandomizedResponse(options: RandomizedResponseOptions): Meas
       return inner.invoke(value, rng);
     },
     privacyMap: (dIn) => inner.privacyMap(dIn),
-    event: (dIn) => (inner.event as (d: number) => ReturnType<NonNullable<typeof inner.event>>)(dIn),
+    ...(inner.event ? { event: inner.event } : {}),
   });
 }

@@ -7,6 +7,7 @@ import {
 } from '../../src/mechanisms/randomized-response.js';
 import { Rational } from '../../src/random/rational.js';
 import { assertMeasurementContract } from '../../src/testing/contract.js';
+import { chiSquareTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { frequencyThreshold } from './_stats.js';
 
@@ -70,6 +71,21 @@ describe('randomized response', () => {
       const expected = c === 'c' ? p : (1 - p) / 4;
       expect(Math.abs((counts.get(c) ?? 0) / n - expected)).toBeLessThan(t);
     }
+  });
+
+  it('k-ary RR passes Pearson’s χ² test against its exact output probabilities: n = 30000, α = 1e-6 (false failure ≤ 1e-6)', () => {
+    const n = 30_000;
+    const categories = [0, 1, 2, 3, 4, 5, 6, 7];
+    const m = makeCategoricalRandomizedResponse({ epsilon: 2, categories });
+    const p = randomizedResponseCalibration(2, 8).keepProbability.toNumber();
+    const rng = new SeededRandomSource(20260211);
+    const counts = categories.map(() => 0);
+    for (let i = 0; i < n; i++) {
+      const out = m.invoke(3, rng);
+      counts[out] = (counts[out] as number) + 1;
+    }
+    const expected = categories.map((c) => (c === 3 ? p : (1 - p) / 7));
+    expect(chiSquareTest(counts, expected, { alpha: 1e-6 }).reject).toBe(false);
   });
 
   it('binary RR flips with probability 1 − p: n = 30000 (false failure ≤ 1e-6)', () => {

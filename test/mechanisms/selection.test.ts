@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeExponential, permuteAndFlipProbabilities } from '../../src/mechanisms/exponential.js';
 import { makeReportNoisyMax, reportNoisyMaxScaleForEpsilon } from '../../src/mechanisms/report-noisy-max.js';
 import { assertMeasurementContract } from '../../src/testing/contract.js';
+import { chiSquareTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { frequencyThreshold } from './_stats.js';
 
@@ -78,6 +79,20 @@ describe('makeExponential (permute-and-flip, exact coins)', () => {
     candidates.forEach((c, i) => {
       expect(Math.abs((counts.get(c) ?? 0) / n - (expected[i] as number))).toBeLessThan(t);
     });
+  });
+
+  it('passes Pearson’s χ² test against the exact selection probabilities over 6 candidates: n = 20000, α = 1e-6 (false failure ≤ 1e-6)', () => {
+    const n = 20_000;
+    const scores = [5, 4.5, 3, 3, 1, -2];
+    const m = makeReportNoisyMax({ scale: 1.25 });
+    const expected = permuteAndFlipProbabilities(scores, 1.25);
+    const rng = new SeededRandomSource(20260212);
+    const counts = scores.map(() => 0);
+    for (let i = 0; i < n; i++) {
+      const k = m.invoke(scores, rng);
+      counts[k] = (counts[k] as number) + 1;
+    }
+    expect(chiSquareTest(counts, expected, { alpha: 1e-6 }).reject).toBe(false);
   });
 
   it('drops the factor 2 when the utility is monotonic', () => {
