@@ -21,7 +21,7 @@ import { encodeOlh, type OlhParams, olhParams } from './protocols/local-hashing.
 import { encodeGrr, encodeRr, type GrrParams, grrParams, rrParams } from './protocols/randomized-response.js';
 import { createRapporEncoder, type RapporMemoStore, type RapporOptions, type RapporParams, rapporParams } from './protocols/rappor.js';
 import { encodeUnary, type UnaryParams, unaryParams } from './protocols/unary-encoding.js';
-import type { LocalReport } from './report.js';
+import type { CmsReport, GrrReport, HcmsReport, HrReport, LocalReport, OlhReport, RapporReport, RrReport, UnaryReport } from './report.js';
 
 /** Where a client draws its randomness (default: the platform CSPRNG). */
 export interface ClientRandomness {
@@ -51,7 +51,7 @@ function client<V, R extends LocalReport, P extends LocalProtocolParams>(params:
  * @privacy ε-LDP per report.
  * @throws DpError INVALID_PARAMETER on a bad ε.
  */
-export function createRrClient(config: { epsilon: number } & ClientRandomness): LocalClient<boolean | 0 | 1, LocalReport, GrrParams> {
+export function createRrClient(config: { epsilon: number } & ClientRandomness): LocalClient<boolean | 0 | 1, RrReport, GrrParams> {
   const params = rrParams(config.epsilon);
   const rng = config.rng ?? defaultRandomSource();
   return client(params, (value: boolean | 0 | 1) => encodeRr(params, value, rng));
@@ -64,7 +64,7 @@ export function createRrClient(config: { epsilon: number } & ClientRandomness): 
  */
 export function createGrrClient(
   config: { epsilon: number; domainSize: number } & ClientRandomness,
-): LocalClient<number, LocalReport, GrrParams> {
+): LocalClient<number, GrrReport, GrrParams> {
   const params = grrParams(config.epsilon, config.domainSize);
   const rng = config.rng ?? defaultRandomSource();
   return client(params, (value: number) => encodeGrr(params, value, rng));
@@ -77,7 +77,7 @@ export function createGrrClient(
  */
 export function createUnaryClient(
   config: { protocol: 'oue' | 'sue'; epsilon: number; domainSize: number } & ClientRandomness,
-): LocalClient<number, LocalReport, UnaryParams> {
+): LocalClient<number, UnaryReport, UnaryParams> {
   const params = unaryParams(config.protocol, config.epsilon, config.domainSize);
   const rng = config.rng ?? defaultRandomSource();
   return client(params, (value: number) => encodeUnary(params, value, rng));
@@ -90,7 +90,7 @@ export function createUnaryClient(
  */
 export function createOlhClient(
   config: { epsilon: number; domainSize: number; hashRange?: number } & ClientRandomness,
-): LocalClient<number, LocalReport, OlhParams> {
+): LocalClient<number, OlhReport, OlhParams> {
   const params = olhParams(config.epsilon, config.domainSize, config.hashRange);
   const rng = config.rng ?? defaultRandomSource();
   return client(params, (value: number) => encodeOlh(params, value, rng));
@@ -103,7 +103,7 @@ export function createOlhClient(
  */
 export function createHrClient(
   config: { epsilon: number; domainSize: number } & ClientRandomness,
-): LocalClient<number, LocalReport, HrParams> {
+): LocalClient<number, HrReport, HrParams> {
   const params = hrParams(config.epsilon, config.domainSize);
   const rng = config.rng ?? defaultRandomSource();
   return client(params, (value: number) => encodeHr(params, value, rng));
@@ -117,7 +117,7 @@ export function createHrClient(
  */
 export function createSketchClient(
   config: { protocol: 'cms' | 'hcms'; epsilon: number } & SketchOptions & ClientRandomness,
-): LocalClient<string | number, LocalReport, SketchParams> {
+): LocalClient<string | number, CmsReport | HcmsReport, SketchParams> {
   const params = sketchParams(config.protocol, config.epsilon, config);
   const rng = config.rng ?? defaultRandomSource();
   return client(params, (value: string | number) =>
@@ -134,7 +134,7 @@ export function createSketchClient(
  */
 export function createRapporClient(
   config: { epsilon: number; memo?: RapporMemoStore } & RapporOptions & ClientRandomness,
-): LocalClient<string | number, LocalReport, RapporParams> & { readonly cohort: number; readonly epsilonInfinity: number } {
+): LocalClient<string | number, RapporReport, RapporParams> & { readonly cohort: number; readonly epsilonInfinity: number } {
   const params = rapporParams(config.epsilon, config);
   const encoder = createRapporEncoder(params, config.rng ?? defaultRandomSource(), config.memo);
   return {
