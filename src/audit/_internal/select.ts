@@ -38,12 +38,12 @@ function wilson(p: number, n: number, z: number, upper: boolean): number {
   return upper ? Math.min(1, center + half) : Math.max(0, center - half);
 }
 
-/** The bound an event with selection counts (cHi, cLo) is predicted to certify. */
-export function predictedBound(cHi: number, cLo: number, ctx: ScoreContext): number {
-  const pHi = wilson(cHi / ctx.nSelection, ctx.nCertification, ctx.z, false) - ctx.delta;
-  if (!(pHi > 0)) return Number.NEGATIVE_INFINITY;
-  const pLo = wilson(cLo / ctx.nSelection, ctx.nCertification, ctx.z, true);
-  return Math.log(pHi / pLo);
+/** The bound an event with estimated probabilities (pHi, pLo) is predicted to certify. */
+export function predictedBound(pHi: number, pLo: number, ctx: ScoreContext): number {
+  const lower = wilson(pHi, ctx.nCertification, ctx.z, false) - ctx.delta;
+  if (!(lower > 0)) return Number.NEGATIVE_INFINITY;
+  const upper = wilson(pLo, ctx.nCertification, ctx.z, true);
+  return Math.log(lower / upper);
 }
 
 function lowerIndex(a: Float64Array, x: number): number {
@@ -80,12 +80,18 @@ function cutPoints(pooled: Float64Array, count: number): number[] {
   return [...cuts].sort((x, y) => x - y);
 }
 
-/** Pushes scored candidates for both directions of one event. */
-type Emit = (event: AuditEvent, c1: number, c2: number) => void;
+/** Pushes scored candidates for both directions of one event, given its estimated probabilities under each input. */
+type Emit = (event: AuditEvent, p1: number, p2: number) => void;
 
-function continuousCandidates(feature: string, c1: Array<number | string | undefined>, c2: Array<number | string | undefined>, emit: Emit) {
+function continuousCandidates(
+  feature: string,
+  c1: Array<number | string | undefined>,
+  c2: Array<number | string | undefined>,
+  emitProbabilities: Emit,
+) {
   const a = sortedNumbers(c1);
   const b = sortedNumbers(c2);
+  const emit: Emit = (event, k1, k2) => emitProbabilities(event, k1 / c1.length, k2 / c2.length);
   const pooled = new Float64Array(a.length + b.length);
   pooled.set(a);
   pooled.set(b, a.length);
@@ -114,41 +120,54 @@ function continuousCandidates(feature: string, c1: Array<number | string | undef
   }
 }
 
-const MAX_KEYS = 4096;
+/** Features with this many distinct keys or more are treated as unique identifiers and skipped. */
+const MAX_KEYS = 2048;
 
+/**
+ * Single outcomes, and unions of outcomes in likelihood-ratio order. The order
+ * is learnt on the even-indexed selection rows and the unions are scored on
+ * the odd-indexed ones: scoring a union on the rows that ordered it would
+ * favour unions of outcomes seen once (their empirical ratio is infinite).
+ */
 function discreteCandidates(feature: string, c1: Array<number | string | undefined>, c2: Array<number | string | undefined>, emit: Emit) {
-  const counts = new Map<string, [number, number]>();
+  // counts[key] = [side 1 even rows, side 2 even rows, side 1 odd rows, side 2 odd rows]
+  const counts = new Map<string, [number, number, number, number]>();
   const add = (col: Array<number | string | undefined>, side: 0 | 1) => {
-    for (const v of col) {
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i];
       if (v === undefined) continue;
       const key = typeof v === 'number' ? String(v) : v;
       let entry = counts.get(key);
       if (!entry) {
-        entry = [0, 0];
+        if (counts.size >= MAX_KEYS) continue;
+        entry = [0, 0, 0, 0];
         counts.set(key, entry);
       }
-      entry[side]++;
+      const slot = side + 2 * (i & 1);
+      entry[slot] = (entry[slot] as number) + 1;
     }
   };
   add(c1, 0);
   add(c2, 1);
-  if (counts.size < 2) return;
-  let keys = [...counts.entries()];
-  if (keys.length > MAX_KEYS) keys = keys.sort((x, y) => y[1][0] + y[1][1] - (x[1][0] + x[1][1])).slice(0, MAX_KEYS);
-  for (const [key, [x, y]] of keys) emit({ kind: 'outcomes', feature, values: [key] }, x, y);
-  // Unions in likelihood-ratio order: the prefixes are the Neyman–Pearson optimal sets for the estimated pmfs.
-  const ratio = (e: [string, [number, number]]) => (e[1][0] + 0.5) / (e[1][1] + 0.5);
+  if (counts.size < 2 || counts.size >= MAX_KEYS) return;
+  const n1 = c1.length;
+  const n2 = c2.length;
+  const odd1 = Math.floor(n1 / 2);
+  const odd2 = Math.floor(n2 / 2);
+  const keys = [...counts.entries()];
+  for (const [key, [a, b, c, d]] of keys) emit({ kind: 'outcomes', feature, values: [key] }, (a + c) / n1, (b + d) / n2);
+  const ratio = (e: [string, [number, number, number, number]]) => (e[1][0] + 0.5) / (e[1][1] + 0.5);
   keys.sort((x, y) => ratio(y) - ratio(x));
-  const emitPrefixes = (ordered: Array<[string, [number, number]]>) => {
+  const emitPrefixes = (ordered: Array<[string, [number, number, number, number]]>) => {
     let s1 = 0;
     let s2 = 0;
     const values: string[] = [];
     for (let i = 0; i < ordered.length - 1; i++) {
-      const [key, [x, y]] = ordered[i] as [string, [number, number]];
-      s1 += x;
-      s2 += y;
+      const [key, entry] = ordered[i] as [string, [number, number, number, number]];
+      s1 += entry[2];
+      s2 += entry[3];
       values.push(key);
-      if (i > 0) emit({ kind: 'outcomes', feature, values: [...values] }, s1, s2);
+      if (i > 0) emit({ kind: 'outcomes', feature, values: [...values] }, s1 / odd1, s2 / odd2);
     }
   };
   emitPrefixes(keys);
@@ -164,10 +183,10 @@ const DISCRETE_LIMIT = 256;
  */
 export function scoreCandidates(side1: FeatureColumns, side2: FeatureColumns, pairIndex: number, ctx: ScoreContext): Candidate[] {
   const out: Candidate[] = [];
-  const emit: Emit = (event, c1, c2) => {
-    const f = predictedBound(c1, c2, ctx);
+  const emit: Emit = (event, p1, p2) => {
+    const f = predictedBound(p1, p2, ctx);
     if (f > Number.NEGATIVE_INFINITY) out.push({ event, forward: true, score: f, pairIndex });
-    const r = predictedBound(c2, c1, ctx);
+    const r = predictedBound(p2, p1, ctx);
     if (r > Number.NEGATIVE_INFINITY) out.push({ event, forward: false, score: r, pairIndex });
   };
   const names = new Set([...side1.keys(), ...side2.keys()]);
