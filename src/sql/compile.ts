@@ -223,8 +223,12 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   const finalCols: string[] = [];
   const inputs: (OutputInputs | null)[] = [];
   const seen = new Map<string, string>();
-  let counter = 0;
-  const fresh = (prefix: string) => `${prefix}${counter++}`;
+  const counters = new Map<string, number>();
+  const fresh = (prefix: string) => {
+    const n = counters.get(prefix) ?? 0;
+    counters.set(prefix, n + 1);
+    return `${prefix}${n}`;
+  };
   /** Adds an exact per-group aggregate; `perRow` is the row value, `combine` how a unit's rows combine. */
   const addAggregate = (
     key: string,

@@ -647,7 +647,12 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
   if (!select) return refuse(ctx, stmt, 'a statement without SELECT', 'write SELECT …');
   const modifiers = Array.isArray(select.modifiers) ? select.modifiers.filter(isNode) : [];
   if (modifiers.length > 0)
-    return refuse(ctx, modifiers[0], `SELECT ${keywordText(modifiers[0])}`, 'remove the modifier; group with GROUP BY instead');
+    return refuse(
+      ctx,
+      modifiers[0],
+      `SELECT ${modifiers[0]?.type.replace(/^select_/, '').toUpperCase()}`,
+      'remove the modifier; group with GROUP BY instead',
+    );
 
   const fromClause = byType.get('from_clause');
   const joins = readFrom(ctx, fromClause ? child(fromClause, 'expr') : undefined);

@@ -84,9 +84,9 @@ export function intervalOf(e: PlanExpr, schema: SqlSchema, sources: readonly str
         case '/': {
           // Only division by a non-zero constant keeps a bound; integer division semantics differ by engine.
           if (b.lower !== b.upper || b.lower === 0) return null;
+          // The compiler evaluates arithmetic in double precision, so there is no integer division.
           const p = [a.lower / b.lower, a.upper / b.lower];
-          const integral = a.integral && b.integral;
-          return finite({ lower: Math.min(...p) - (integral ? 1 : 0), upper: Math.max(...p) + (integral ? 1 : 0), integral: false });
+          return finite({ lower: Math.min(...p), upper: Math.max(...p), integral: false });
         }
         default:
           return null;
@@ -109,7 +109,7 @@ export function intervalOf(e: PlanExpr, schema: SqlSchema, sources: readonly str
       if (isBooleanExpr(e.arg, colType)) return { lower: 0, upper: 1, integral: true };
       const a = rec(e.arg);
       if (!a) return null;
-      return e.to === 'integer' ? { lower: Math.floor(a.lower), upper: Math.ceil(a.upper), integral: true } : a;
+      return e.to === 'integer' ? { lower: Math.floor(a.lower), upper: Math.ceil(a.upper), integral: true } : { ...a, integral: false };
     }
     case 'func': {
       const args = e.args.map(rec);

@@ -1,0 +1,25 @@
+/**
+ * The PostgreSQL server for tests: TSDP_TEST_POSTGRES_URL when set (CI sets
+ * it); otherwise the cluster started by scripts/postgres.sh. Under CI without
+ * the variable, tests fail rather than silently skip.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+let cached: string | undefined;
+
+/** The URL of a running PostgreSQL cluster for tests. @throws when none can be had. */
+export function postgresTestUrl(): string {
+  if (cached) return cached;
+  const fromEnv = process.env.TSDP_TEST_POSTGRES_URL;
+  if (fromEnv) {
+    cached = fromEnv;
+    return fromEnv;
+  }
+  if (process.env.CI === 'true' || process.env.CI === '1') {
+    throw new Error('CI is set but TSDP_TEST_POSTGRES_URL is not: start PostgreSQL with scripts/postgres.sh and export the URL');
+  }
+  const script = resolve(import.meta.dirname, '../../scripts/postgres.sh');
+  cached = execFileSync('bash', [script, 'start'], { encoding: 'utf8' }).trim().split('\n').pop() as string;
+  return cached;
+}
