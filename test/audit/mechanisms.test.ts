@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { auditPrivacy } from '../../src/audit/index.js';
 import { floatDomain, vectorDomain } from '../../src/core/domain.js';
-import { defineTransformation } from '../../src/core/measurement.js';
+import { pure } from '../../src/core/loss.js';
+import { defineMeasurement, defineTransformation } from '../../src/core/measurement.js';
 import {
   analyticGaussianSigma,
   discreteGaussianSigmaSquaredForRho,
@@ -25,6 +26,7 @@ import {
   reportNoisyMaxScaleForEpsilon,
   sparseVectorSplit,
 } from '../../src/mechanisms/index.js';
+import type { RandomSource } from '../../src/random/source.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
 const rng = (seed: number) => new SeededRandomSource(seed);
@@ -131,6 +133,21 @@ describe('every shipped mechanism passes its audit (false-failure probability â‰
     const m = makeSparseVector({ queries, threshold: 1, sensitivity: 1, ...sparseVectorSplit(1), inputMetric: 'linf-distance' });
     const result = auditPrivacy(m, { inputs: [new Array(30).fill(0), new Array(30).fill(1)], samples: 200_000, rng: rng(11) });
     expectPasses(result);
+  });
+
+  it('a sequential composition of two laplace releases priced by basic composition (vector output)', () => {
+    const laplace = makeLaplace({ scale: laplaceScaleForEpsilon(0.5, 1) });
+    const both = defineMeasurement({
+      name: 'laplace twice',
+      inputDomain: floatDomain(),
+      inputMetric: 'absolute-distance',
+      outputMeasure: 'pure',
+      invoke: (x: number, r: RandomSource) => [laplace.invoke(x, r), laplace.invoke(x, r)],
+      privacyMap: (dIn) => pure(2 * laplace.privacyMap(dIn).epsilon),
+    });
+    const result = auditPrivacy(both, { inputs: [0, 1], samples: 100_000, rng: rng(13) });
+    expectPasses(result);
+    expect(result.claimed.epsilon).toBeCloseTo(1, 9);
   });
 
   it('a chained measurement: clamp to [âˆ’10, 1], sum with sensitivity 10, laplace (default dataset neighbours)', () => {

@@ -209,6 +209,22 @@ const rrWrongProbability: PlantedBug = {
   claimed: { epsilon: EPSILON },
 };
 
+/** A sequential composition of two Laplace releases that prices the pair as one release (max instead of sum). */
+const compositionCountedOnce: PlantedBug = {
+  name: 'composition-counted-once',
+  bug: 'two ε-DP releases of the same value priced as ε instead of 2ε',
+  target: defineMeasurement({
+    name: 'planted: composition counted once',
+    inputDomain: floatDomain(),
+    inputMetric: 'absolute-distance',
+    outputMeasure: 'pure',
+    invoke: (x: number, rng: RandomSource) => [x + gridLaplaceNoise(1 / EPSILON, rng), x + gridLaplaceNoise(1 / EPSILON, rng)],
+    privacyMap: (dIn) => pure(dIn * EPSILON), // BUG: 2·dIn·ε
+  }),
+  options: { inputs: [0, 1], samples: 200_000 },
+  claimed: { epsilon: EPSILON },
+};
+
 /** Every planted bug. */
 export const PLANTED_BUGS: readonly PlantedBug[] = [
   laplaceHalfScale,
@@ -220,4 +236,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   sumWithoutClamping,
   sumSensitivityFromUpper,
   rrWrongProbability,
+  compositionCountedOnce,
 ];
