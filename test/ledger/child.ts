@@ -1,0 +1,55 @@
+/**
+ * A child process for the ledger tests.
+ *   hammer <file|postgres> <home-or-url> <dataset> <fraction>   charge until exhausted; print the number of successes
+ *   query-then-hang <home>                                       run a DP query whose engine hangs after the charge; print QUERYING
+ */
+import { DpError } from '../../src/core/errors.js';
+import { FileLedger } from '../../src/ledger/file-ledger.js';
+import type { BudgetLedger } from '../../src/ledger/ledger.js';
+import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
+import { Rational } from '../../src/random/rational.js';
+import type { CompiledStatement } from '../../src/sql/dialect.js';
+import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
+import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';
+import { runDpSql } from '../../src/sql/run-dp-sql.js';
+import { parseSqlSchema } from '../../src/sql/schema.js';
+
+const [mode, where, dataset, fraction] = process.argv.slice(2);
+
+if (mode === 'hammer') {
+  const ledger: BudgetLedger =
+    process.argv[3] === 'postgres' ? new PostgresLedger(process.argv[4] as string) : new FileLedger({ home: process.argv[4] });
+  const ds = process.argv[5] as string;
+  const cost = { epsilon: Rational.parse(process.argv[6] as string), delta: Rational.ZERO };
+  let ok = 0;
+  for (;;) {
+    try {
+      await ledger.charge({ dataset: ds, cap: { epsilon: Rational.ONE, delta: Rational.ZERO } }, cost, `child ${process.pid}`);
+      ok++;
+    } catch (e) {
+      if (e instanceof DpError && e.code === 'BUDGET_EXHAUSTED') break;
+      throw e;
+    }
+  }
+  await ledger.close();
+  process.stdout.write(`${ok}\n`);
+} else if (mode === 'query-then-hang') {
+  const schema = parseSqlSchema({
+    dataset: 'killed',
+    budget: { epsilon: 5 },
+    tables: { t: { columns: { x: { type: 'integer', lower: 0, upper: 1 } } } },
+  });
+  const engine: SqlEngine = {
+    dialect: duckdbDialect,
+    query(_s: CompiledStatement): Promise<EngineRow[]> {
+      process.stdout.write('QUERYING\n');
+      return new Promise(() => {}); // hangs "mid-query" until killed
+    },
+    close: async () => {},
+  };
+  await runDpSql({ sql: 'SELECT COUNT(*) FROM t', schema, engine, ledger: new FileLedger({ home: where }), epsilon: '1/3' });
+} else {
+  void dataset;
+  void fraction;
+  throw new Error(`unknown mode ${mode}`);
+}
