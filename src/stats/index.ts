@@ -18,6 +18,20 @@ export {
   runAggregateQueryAsync,
 } from './aggregate-query.js';
 export { type ApproximateBoundsOptions, LogHistogram, logBinIndex, releaseApproximateBounds } from './approximate-bounds.js';
+export {
+  type BoundedColumnOptions,
+  type ColumnAggregateOptions,
+  dpCount,
+  dpHistogram,
+  dpMean,
+  dpQuantile,
+  dpQuantiles,
+  dpStddev,
+  dpSum,
+  dpVariance,
+  type HistogramRelease,
+  splitOutputBudget,
+} from './column-aggregates.js';
 export { type BoundingParameters, boundContributions, ContributionBounder } from './contribution-bounding.js';
 export {
   type ArrowTableLike,
@@ -56,6 +70,7 @@ export {
   releaseCount,
   releaseCountDistinct,
   releaseMean,
+  releaseMeanKnownSize,
   releaseStddev,
   releaseSum,
   releaseVariance,

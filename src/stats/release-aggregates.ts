@@ -280,6 +280,41 @@ export function releaseMean(
   );
 }
 
+/**
+ * Releases a mean when the number of rows is PUBLIC (`size`), as diffprivlib
+ * and OpenDP's sized means do: only the midpoint-shifted sum is noised, and the
+ * guarantee is stated for **change-one** neighbours (one unit's rows replaced,
+ * the size kept), not add/remove. Give `units`, the exact sum of
+ * `meanGrid(bounds).toUnits(x)` over exactly `size` rows (impute invalid
+ * values; do not drop them, or the size is no longer what was declared).
+ * @returns value in [lower, upper], guarantee, analytic interval.
+ * @throws DpError INVALID_PARAMETER
+ * @privacy ε-DP (or ρ-zCDP) under change-one-unit neighbours: L1 sensitivity maxPartitions·maxContributionsPerPartition·(upper − lower) (in grid units).
+ */
+export function releaseMeanKnownSize(
+  input: { size: number; units: ExactInteger; bounds: readonly [number, number] } & ReleaseOptions,
+): AggregateRelease {
+  const grid = meanGrid(input.bounds);
+  const size = checkPositiveInteger(input.size, 'size');
+  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const rng = input.rng ?? defaultRandomSource();
+  // Replacing a row moves its shifted unit value by at most 2·maxUnits.
+  const s = sumSensitivity(2n * BigInt(grid.maxUnits), input);
+  const noise = calibrateNoise(input.budget, s);
+  const noisy = Number(addNoise(noise, toBig(input.units, 'units'), Number(s.perPartition) * grid.granularity, rng, 'mean.known-size'));
+  const k = noise.halfWidth(confidence);
+  const at = (u: number) => clampTo(grid.shift + (u / size) * grid.granularity, grid);
+  return mark(
+    {
+      value: at(noisy),
+      guarantee: noise.guarantee,
+      interval: interval(at(noisy - k), at(noisy + k), confidence, 'analytic'),
+      noise: noiseInfo(noise),
+    },
+    rng,
+  );
+}
+
 function clampTo(x: number, grid: FixedPointGrid): number {
   return x < grid.lower ? grid.lower : x > grid.upper ? grid.upper : x;
 }
