@@ -52,7 +52,7 @@ function logAFrac(q: number, sigma: number, alpha: number): number | null {
   let lastS0 = Number.NEGATIVE_INFINITY;
   let lastS1 = Number.NEGATIVE_INFINITY;
   let logCoef = 0;
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 20000; i++) {
     if (i > 0) logCoef += Math.log(Math.abs((alpha - i + 1) / i));
     // binom(alpha, i) has (i − 1 − floor(alpha))⁺ negative factors.
     const negatives = Math.max(0, i - 1 - floorAlpha);
@@ -72,8 +72,10 @@ function logAFrac(q: number, sigma: number, alpha: number): number | null {
       pos1 = logAdd(pos1, logS1);
     }
     const bound = logAdd(logAdd(pos0, neg0), logAdd(pos1, neg1));
-    if (logS0 < lastS0 && logS1 < lastS1 && Math.max(logS0, logS1) < bound - 36) {
-      const exact = logSub(logAdd(pos0, pos1), logAdd(neg0, neg1));
+    // Past floor(α)+1 the signed terms alternate and shrink: the error of the partial sum is below the next term (< e^-30 relative).
+    if (logS0 < lastS0 && logS1 < lastS1 && Math.max(logS0, logS1) < bound - 30) {
+      // Add the last terms' magnitude: the alternating tail is smaller, so this is an upper bound.
+      const exact = logAdd(logSub(logAdd(pos0, pos1), logAdd(neg0, neg1)), logAdd(logS0, logS1));
       return Math.min(exact, bound);
     }
     lastS0 = logS0;
