@@ -18,6 +18,9 @@
 import { DpError } from '../core/errors.js';
 import { ceilLog2, nextUp, powerOfTwo } from '../random/float-bits.js';
 
+/** 1.5 · 2⁵². */
+const ROUNDER = 6755399441055744;
+
 /** A public fixed-point grid for exact sums of clamped values. */
 export interface FixedPointGrid {
   /** Lower clamp bound. */
@@ -70,14 +73,16 @@ export function makeFixedPointGrid(bounds: readonly [number, number], options: {
   }
   // fl(v − shift) is monotone in v, so its magnitude is at most the larger endpoint's (rounded up once more for safety).
   const reach = nextUp(Math.max(Math.abs(lower - shift), Math.abs(upper - shift)));
-  const exponent = ceilLog2(reach) - bits;
+  // Keep 1/g a finite double for tiny bounds (coarser grid, still exact).
+  const exponent = Math.max(-1022, ceilLog2(reach) - bits);
   const granularity = powerOfTwo(exponent);
   const inverse = powerOfTwo(-exponent);
   const maxUnits = Math.ceil(reach * inverse);
   const toUnits = (x: number): number => {
     const v = x < lower ? lower : x > upper ? upper : x;
-    // Math.round(−0.3) is −0; adding 0 normalises it.
-    return Math.round((v - shift) * inverse) + 0;
+    // Round to nearest, ties to even, by adding and subtracting 1.5·2⁵² (exact for |y| < 2⁵¹;
+    // here |y| ≤ 2⁴⁰ + 1). The same rule as the column fast path; adding 0 turns −0 into 0.
+    return (v - shift) * inverse + ROUNDER - ROUNDER + 0;
   };
   return { lower, upper, shift, granularity, inverse, maxUnits, toUnits };
 }
