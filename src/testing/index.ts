@@ -7,5 +7,5 @@
 export { startTrace, type Trace } from './trace.js';
 export { assertMeasurementContract, type MeasurementContractOptions } from './contract.js';
 export { SeededRandomSource, type Seed } from './seeded-source.js';
-export { type DpMatcherOptions, type DpMatchers, dpMatchers } from './matchers.js';
+export { type DpMatcherOptions, type DpMatcherResult, type DpMatchers, dpMatchers } from './matchers.js';
 export { chiSquareTest, type ChiSquareTestOptions, type GoodnessOfFitResult, ksTest, type KsTestOptions } from './distribution-tests.js';

@@ -3,6 +3,9 @@
  * with `tsdp/audit` and passes when the samples refute nothing.
  * @module
  */
+
+// Type-only: brings vitest's declarations into the program so the augmentation below can merge with them.
+import type {} from 'vitest';
 import { type AuditOptions, type AuditResult, auditPrivacy, type PrivacyClaim } from '../audit/audit-privacy.js';
 import { DpError } from '../core/errors.js';
 import type { RandomSource } from '../random/source.js';
@@ -16,8 +19,8 @@ export interface DpMatcherOptions<I = unknown, O = unknown> extends Omit<AuditOp
   readonly rng?: RandomSource;
 }
 
-/** What a Vitest matcher returns. */
-interface MatcherResult {
+/** What `toSatisfyDP` returns to Vitest: the verdict, a message, and the bound (actual) against the claim (expected). */
+export interface DpMatcherResult {
   pass: boolean;
   message: () => string;
   actual?: unknown;
@@ -60,7 +63,7 @@ export const dpMatchers = {
    * Passes when an audit finds no violation of the (ε, δ) claim.
    * @throws DpError INVALID_PARAMETER on a received value that is not a mechanism, or bad options.
    */
-  toSatisfyDP(this: { isNot?: boolean }, received: unknown, claim: PrivacyClaim, options: DpMatcherOptions = {}): MatcherResult {
+  toSatisfyDP(this: { isNot?: boolean }, received: unknown, claim: PrivacyClaim, options: DpMatcherOptions = {}): DpMatcherResult {
     const isFunction = typeof received === 'function';
     const isMechanism =
       typeof received === 'object' && received !== null && typeof (received as { invoke?: unknown }).invoke === 'function';

@@ -61,12 +61,8 @@ interface Plan {
  * @throws DpError INVALID_PARAMETER on an unknown name or bad ε / δ.
  */
 function plan(name: string, epsilon: number, delta: number | undefined): Plan {
-  const pureDelta = () => {
-    if (delta !== undefined && delta !== 0) {
-      throw new DpError('INVALID_PARAMETER', `${name} is pure ε-DP: leave --delta out`, { parameter: 'delta' });
-    }
-    return 0;
-  };
+  // A pure ε-DP mechanism satisfies (ε, δ) for every δ: a given δ is audited as claimed.
+  const pureDelta = () => delta ?? 0;
   switch (name as AuditableMechanismName) {
     case 'laplace':
       return { target: makeLaplace({ scale: laplaceScaleForEpsilon(epsilon, 1) }), pairs: [[0, 1]], delta: pureDelta() };
@@ -169,7 +165,7 @@ export const register: RegisterCommand = (program: Command) => {
     .description(`audit a shipped mechanism calibrated to the claimed ε (δ): ${AUDITABLE_MECHANISMS.join(', ')}`)
     .argument('<name>', 'the mechanism')
     .requiredOption('--epsilon <number>', 'the claimed ε (> 0)')
-    .option('--delta <number>', `the claimed δ (Gaussian mechanisms; default ${DEFAULT_GAUSSIAN_DELTA})`)
+    .option('--delta <number>', `the claimed δ (default ${DEFAULT_GAUSSIAN_DELTA} for the Gaussian mechanisms, 0 for the others)`)
     .option('--samples <number>', 'samples per input', '100000')
     .option('--seed <integer>', 'seed a deterministic source (reproducible runs)')
     .option('--confidence <number>', 'confidence of the lower bound (default 1 - 1e-6)')
