@@ -51,7 +51,7 @@ let sink = 0;
 const plain = {
   count: bestOf(() => {
     let c = 0;
-    for (let i = 0; i < rows; i++) if ((values[i] as number) === (values[i] as number)) c++;
+    for (let i = 0; i < rows; i++) if (!Number.isNaN(values[i] as number)) c++;
     sink += c;
   }),
   sum: bestOf(() => {

@@ -194,7 +194,9 @@ describe('contribution bounding (property tests)', () => {
         fc.integer({ min: 0, max: 1000 }),
         (rows, maxPartitions, maxRows, seed) => {
           const b = new ContributionBounder<number>({ maxPartitions, maxContributionsPerPartition: maxRows }, new SeededRandomSource(seed));
-          rows.forEach(([u, p], i) => b.add(u, String(p), i));
+          rows.forEach(([u, p], i) => {
+            b.add(u, String(p), i);
+          });
           const perUnit = new Map<unknown, number>();
           const seen = new Set<number>();
           for (const { unit, partition, rows: kept } of b.kept()) {

@@ -86,7 +86,9 @@ describe('releaseQuantiles (quantile tree)', () => {
       rng: new SeededRandomSource(31),
     });
     const truth = [10, 25, 50, 75, 90];
-    rs.forEach((r, i) => expect(Math.abs(r.value - (truth[i] as number))).toBeLessThan(1.5));
+    rs.forEach((r, i) => {
+      expect(Math.abs(r.value - (truth[i] as number))).toBeLessThan(1.5);
+    });
     for (let i = 1; i < rs.length; i++)
       expect((rs[i] as { value: number }).value).toBeGreaterThanOrEqual((rs[i - 1] as { value: number }).value);
   });
