@@ -107,7 +107,7 @@ export interface AuditResult<I = unknown> {
   readonly violated: boolean;
   /** The pair and event behind the lower bound, or null when nothing was certified. */
   readonly witness: AuditWitness<I> | null;
-  /** Total mechanism invocations. */
+  /** Total mechanism invocations (probes of default pairs, selection and certification). */
   readonly invocations: number;
   readonly pairsSearched: number;
   readonly eventsScored: number;
@@ -260,6 +260,7 @@ export function auditPrivacy<I, O>(
   const raw = options.rawFeatures ?? true;
   const featurize = options.featurize;
 
+  let invocations = 0;
   let pairs: Array<NeighbourPair<I>>;
   if (options.inputs) pairs = [{ inputs: options.inputs, label: 'given' }];
   else if (options.pairs) pairs = options.pairs.map((p, i) => ({ inputs: p, label: `given #${i}` }));
@@ -268,6 +269,7 @@ export function auditPrivacy<I, O>(
     const probe = rng;
     pairs = (neighbourCandidates(m.inputDomain, m.inputMetric, dIn) as Array<NeighbourPair<I>>).filter((p) => {
       try {
+        invocations += 2;
         m.invoke(p.inputs[0], probe);
         m.invoke(p.inputs[1], probe);
         return true;
@@ -290,7 +292,6 @@ export function auditPrivacy<I, O>(
   const ctx = { nSelection, nCertification, z: normalQuantileUpper(perBound), delta: claimed.delta };
 
   // 1–2. Selection.
-  let invocations = 0;
   let eventsScored = 0;
   const candidates: Candidate[] = [];
   pairs.forEach((pair, pairIndex) => {
