@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isDpError } from '../../src/core/errors.js';
+import { olhMode } from '../../src/local/_internal/accumulate-olh.js';
 import { bitsToHex, hexToBits } from '../../src/local/_internal/bits.js';
 import { xxHash32, xxHash32String, xxHash32Uint } from '../../src/local/_internal/hash.js';
 import { createAggregator } from '../../src/local/aggregator.js';
@@ -135,24 +136,28 @@ describe('encoders', () => {
     );
   });
 
-  it('OLH aggregation by table and by direct counting agree exactly', () => {
+  it('OLH aggregation in every mode (table, enumerate, raw) agrees exactly with direct counting', () => {
     const rng = new SeededRandomSource(4);
-    for (const epsilon of EPSILONS) {
-      const k = 300;
+    const cases = [...EPSILONS.map((epsilon) => [epsilon, 300] as const), [2, 65536] as const];
+    const modes = new Set<string>();
+    for (const [epsilon, k] of cases) {
+      modes.add(olhMode(olhParams(epsilon, k).hashRange, olhParams(epsilon, k).valueBits, k).kind);
       const client = createOlhClient({ epsilon, domainSize: k, rng });
       const aggregator = createAggregator({ protocol: 'olh', epsilon, domainSize: k });
       const reports = Array.from({ length: 500 }, (_, i) => client.encode((i * 7) % k));
       aggregator.addMany(reports);
       const g = client.params.hashRange;
       const r = client.params.valueBits;
-      const { counts } = aggregator.estimateCounts();
-      for (const v of [0, 1, 7, 100, 299]) {
+      const candidates = [0, 1, 7, 100, 299];
+      const { counts } = aggregator.estimateCounts(candidates);
+      for (const [i, v] of candidates.entries()) {
         let support = 0;
         for (const rep of reports) if (olhHash(rep.s, v, g, r) === rep.y) support++;
         const expected = (support - 500 * client.params.q) / (client.params.p - client.params.q);
-        expect(counts[v]).toBeCloseTo(expected, 6);
+        expect(counts[i]).toBeCloseTo(expected, 6);
       }
     }
+    expect([...modes].sort()).toEqual(['enumerate', 'raw', 'table']);
   });
 });
 
