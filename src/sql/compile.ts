@@ -63,10 +63,17 @@ export const QUANTILE_BINS = 256;
 
 class Params {
   readonly list: SqlParam[] = [];
+  private readonly markers = new Map<string, string>();
   constructor(private readonly dialect: SqlDialect) {}
+  /** A marker for `value`; equal values share one parameter, so equal expressions stay textually equal (the engine computes them once). */
   add(value: SqlParam['value'], type: SqlParamType): string {
+    const key = `${type}:${typeof value}:${String(value)}`;
+    const hit = this.markers.get(key);
+    if (hit) return hit;
     this.list.push({ value, type });
-    return this.dialect.parameter(this.list.length, type);
+    const marker = this.dialect.parameter(this.list.length, type);
+    this.markers.set(key, marker);
+    return marker;
   }
   int(v: number | bigint): string {
     return this.add(typeof v === 'bigint' ? v : BigInt(v), 'bigint');
@@ -158,19 +165,34 @@ interface Grid {
  * row's units lie in [−maxUnits, maxUnits] whatever the rounding rule).
  */
 function rowUnits(env: Env, m: PlanMeasure, grid: Grid): string {
-  const expr = compileExpr(env, m.expr);
-  const big = env.d.typeName('bigint');
-  const integralGrid =
-    m.integral && grid.inverse >= 1 && Number.isInteger(grid.shift * grid.inverse) && Number.isSafeInteger(grid.upper * grid.inverse);
-  if (integralGrid) {
-    const inner = m.expr.kind === 'column' ? expr : `CAST(${expr} AS ${env.d.typeName('double')})`;
-    const clamped = `CAST(LEAST(GREATEST(${inner}, ${env.p.int(Math.ceil(grid.lower))}), ${env.p.int(Math.floor(grid.upper))}) AS ${big})`;
-    const times = grid.inverse === 1 ? clamped : `${clamped} * ${env.p.int(grid.inverse)}`;
+  const linear = linearUnits(env, m, grid);
+  if (linear) {
+    const times = grid.inverse === 1 ? linear.clamped : `${linear.clamped} * ${env.p.int(grid.inverse)}`;
     return grid.shift === 0 ? times : `(${times} - ${env.p.int(grid.shift * grid.inverse)})`;
   }
+  const expr = compileExpr(env, m.expr);
   const clamped = `LEAST(GREATEST(CAST(${expr} AS ${env.d.typeName('double')}), ${env.p.dbl(grid.lower)}), ${env.p.dbl(grid.upper)})`;
   const shifted = grid.shift === 0 ? clamped : `(${clamped} - ${env.p.dbl(grid.shift)})`;
-  return `CAST(ROUND(${shifted} * ${env.p.dbl(grid.inverse)}) AS ${big})`;
+  return `CAST(ROUND(${shifted} * ${env.p.dbl(grid.inverse)}) AS ${env.d.typeName('bigint')})`;
+}
+
+/**
+ * For an integer-valued measure on an integer-aligned grid, units are linear
+ * in the clamped integer value: units = v·inverse − shift·inverse. Sums of
+ * units then follow exactly from SUM(v) and COUNT(v), so the engine clamps
+ * once per row and multiplies once per group (or per unit and group).
+ */
+function linearUnits(env: Env, m: PlanMeasure, grid: Grid): { clamped: string; inverse: number; offset: number } | null {
+  const ok =
+    m.integral &&
+    grid.inverse >= 1 &&
+    Number.isSafeInteger(grid.shift * grid.inverse) &&
+    Number.isSafeInteger(Math.max(Math.abs(grid.lower), Math.abs(grid.upper)) * grid.inverse);
+  if (!ok) return null;
+  const expr = compileExpr(env, m.expr);
+  const inner = m.expr.kind === 'column' ? expr : `CAST(${expr} AS ${env.d.typeName('double')})`;
+  const clamped = `CAST(LEAST(GREATEST(${inner}, ${env.p.int(Math.ceil(grid.lower))}), ${env.p.int(Math.floor(grid.upper))}) AS ${env.d.typeName('bigint')})`;
+  return { clamped, inverse: grid.inverse, offset: grid.shift * grid.inverse };
 }
 
 /** A per-row integer measure in [0, bins) for quantile histograms. */
@@ -283,6 +305,35 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       (u) => `SUM(LEAST(GREATEST(${u}, ${env.p.int(nonNegative ? 0n : -BigInt(C) * maxPerRow)}), ${env.p.int(BigInt(C) * maxPerRow)}))`,
     );
 
+  /**
+   * Sum of grid units through the linear form: SUM(clamped)·inverse − COUNT(x)·offset
+   * (per group in row-level mode; per unit and group, then clamped, otherwise).
+   */
+  const linearSum = (key: string, m: PlanMeasure, g: Grid & { maxUnits: number }): string | null => {
+    const lin = linearUnits(env, m, g);
+    if (!lin) return null;
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const name = fresh('a');
+    seen.set(key, name);
+    const expr = compileExpr(env, m.expr);
+    const inv = lin.inverse === 1 ? '' : ` * ${env.p.int(lin.inverse)}`;
+    if (rowLevel) {
+      const units = `CAST(SUM(${lin.clamped}) AS ${wide})${inv}${lin.offset === 0 ? '' : ` - CAST(COUNT(${expr}) AS ${wide}) * ${env.p.int(lin.offset)}`}`;
+      finalCols.push(`${units} AS ${q(env, name)}`);
+      return name;
+    }
+    const v = q(env, fresh('v'));
+    rowCols.push(`${lin.clamped} AS ${v}`);
+    const su = q(env, fresh('u'));
+    const nu = q(env, fresh('u'));
+    unitCols.push(`SUM(${v}) AS ${su}`, `COUNT(${v}) AS ${nu}`);
+    const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - ${nu} * ${env.p.int(lin.offset)}`}`;
+    const cap = BigInt(C) * BigInt(g.maxUnits);
+    finalCols.push(`CAST(SUM(LEAST(GREATEST(${perUnit}, ${env.p.int(-cap)}), ${env.p.int(cap)})) AS ${wide}) AS ${q(env, name)}`);
+    return name;
+  };
+
   const histograms: HistogramStatement[] = [];
   for (const o of plan.outputs) {
     if (o.kind === 'key') {
@@ -304,14 +355,18 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         const bounds = [a.measure.lower, a.measure.upper] as const;
         const g = sumGrid(bounds);
         const key = `sum:${JSON.stringify(a.measure)}`;
-        inputs.push({ kind: 'sum', units: unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false), bounds });
+        inputs.push({
+          kind: 'sum',
+          units: linearSum(key, a.measure, g) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false),
+          bounds,
+        });
         break;
       }
       case 'mean': {
         const bounds = [a.measure.lower, a.measure.upper] as const;
         const g = meanGrid(bounds);
         const key = `mean:${JSON.stringify(a.measure)}`;
-        const units = unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false);
+        const units = linearSum(key, a.measure, g) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false);
         inputs.push({ kind: 'mean', count: countValues(a.measure.expr), units, bounds });
         break;
       }
