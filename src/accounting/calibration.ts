@@ -143,9 +143,11 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): number {
 
 /**
  * The smallest Laplace scale b (up to tolerance) for which `makeEvent(b)` is
- * (targetEpsilon, delta)-DP (default accountant: PLD, which prices Laplace exactly up to discretisation).
+ * (targetEpsilon, delta)-DP. Default accountant: PLD when δ > 0 (it prices
+ * Laplace tightly up to discretisation), zCDP when δ = 0 (which reports the
+ * exact pure Σε of Laplace compositions).
  * @throws as {@link calibrateNoise}.
  */
 export function calibrateLaplaceScale(options: CalibrationOptions): number {
-  return calibrateNoise({ accountant: 'pld', ...options });
+  return calibrateNoise({ accountant: options.delta > 0 ? 'pld' : 'zcdp', ...options });
 }

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DpEvent } from '../../src/core/dp-event.js';
-import { zcdp, zcdpToApproximate } from '../../src/core/loss.js';
 import { advancedComposition, optimalComposition } from '../../src/accounting/composition.js';
 import { parseDpEvent } from '../../src/accounting/dp-events.js';
 import { PldAccountant } from '../../src/accounting/pld-accountant.js';
 import { laplaceRdp, RdpAccountant, rdpPoissonSubsampledGaussian } from '../../src/accounting/rdp-accountant.js';
+import type { DpEvent } from '../../src/core/dp-event.js';
+import { zcdp, zcdpToApproximate } from '../../src/core/loss.js';
 
 interface AccountantCase {
   function: string;
@@ -24,11 +24,25 @@ interface Fixture {
   commit: string;
   rdp_subsampled_gaussian: { q: number; sigma: number; orders: number[]; rdp: (number | null)[] }[];
   rdp_laplace: { epsilon: number; orders: number[]; rdp: number[] }[];
-  rdp_randomized_response: { noiseParameter: number; numBuckets: number; relation: 'replaceOne' | 'replaceSpecial'; orders: number[]; rdp: number[] }[];
+  rdp_randomized_response: {
+    noiseParameter: number;
+    numBuckets: number;
+    relation: 'replaceOne' | 'replaceSpecial';
+    orders: number[];
+    rdp: number[];
+  }[];
   rdp_accountant: AccountantCase[];
   pld_accountant: AccountantCase[];
   zcdp_cks: { rho: number; delta: number; epsilon: number }[];
-  composition: { epsilon: number; delta: number; k: number; deltaPrime: number; advanced: number; advancedDelta: number; optimal: number | null }[];
+  composition: {
+    epsilon: number;
+    delta: number;
+    k: number;
+    deltaPrime: number;
+    advanced: number;
+    advancedDelta: number;
+    optimal: number | null;
+  }[];
 }
 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`../fixtures/accounting/${name}`, import.meta.url), 'utf8'));
@@ -51,7 +65,8 @@ for (const name of ['reference.json', 'holdout.json']) {
     });
 
     it('Laplace RDP equals the closed form to 1e-9', () => {
-      for (const c of fx.rdp_laplace) c.orders.forEach((a, i) => expect(rel(laplaceRdp(c.epsilon, a), c.rdp[i] as number)).toBeLessThan(1e-9));
+      for (const c of fx.rdp_laplace)
+        c.orders.forEach((a, i) => expect(rel(laplaceRdp(c.epsilon, a), c.rdp[i] as number)).toBeLessThan(1e-9));
     });
 
     it('randomized-response RDP equals dp_accounting to 1e-9', () => {
