@@ -11,12 +11,15 @@ const BUFFER_WORDS = 16_384; // 64 KiB per rng.fill call
 const TWO_POW_26 = 67_108_864;
 const TWO_POW_MINUS_53 = 2 ** -53;
 const TWO_PI = 2 * Math.PI;
+const ROUND_MAGIC = 6_755_399_441_055_744; // 1.5·2⁵²
 
 /** Grid bits below σ for Float64 outputs (as in the secure samplers) and for Float32 outputs. */
 const GRID_BITS_64 = 40;
 const GRID_BITS_32 = 16;
 
 let buffer: Uint32Array | undefined;
+let bufferIndex = BUFFER_WORDS;
+let bufferOwner: RandomSource | undefined;
 
 /**
  * Fills `out` with independent N(0, σ²) noise, rounded to a power-of-two grid.
@@ -56,12 +59,31 @@ let buffer: Uint32Array | undefined;
 export function fillBulkGaussian(out: Float32Array | Float64Array, sigma: number, rng: RandomSource): void {
   checkPositiveFinite(sigma, 'sigma');
   const g = gridFor(sigma, out instanceof Float32Array ? GRID_BITS_32 : GRID_BITS_64);
-  const ratio = sigma / g; // exact: a double divided by a power of two (σ/g ≤ 2⁴⁰, never subnormal)
+  if (out instanceof Float64Array) {
+    fillChunk(out, 0, out.length, sigma / g, g, rng);
+    return;
+  }
+  // Float32: generate in Float64 chunks (one monomorphic kernel), then convert;
+  // every value is an integer below 2²⁰ times g, so the conversion is exact.
+  scratch ??= new Float64Array(SCRATCH_LENGTH);
+  for (let start = 0; start < out.length; start += SCRATCH_LENGTH) {
+    const len = Math.min(SCRATCH_LENGTH, out.length - start);
+    fillChunk(scratch, 0, len, sigma / g, g, rng);
+    out.set(len === SCRATCH_LENGTH ? scratch : scratch.subarray(0, len), start);
+  }
+}
+
+const SCRATCH_LENGTH = 8192;
+let scratch: Float64Array | undefined;
+
+/** Box–Muller on CSPRNG words into out[from, to): values rounded to multiples of g; ratio = σ/g (exact, ≤ 2⁴⁰). */
+function fillChunk(out: Float64Array, from: number, to: number, ratio: number, g: number, rng: RandomSource): void {
   buffer ??= new Uint32Array(BUFFER_WORDS);
   const words = buffer;
-  let wi = BUFFER_WORDS;
-  const n = out.length;
-  for (let i = 0; i < n; i += 2) {
+  // Leftover words are reused only for the source that produced them.
+  let wi = bufferOwner === rng ? bufferIndex : BUFFER_WORDS;
+  bufferOwner = rng;
+  for (let i = from; i < to; i += 2) {
     if (wi + 4 > BUFFER_WORDS) {
       rng.fill(words);
       wi = 0;
@@ -75,7 +97,9 @@ export function fillBulkGaussian(out: Float32Array | Float64Array, sigma: number
     const u2 = ((c >>> 5) * TWO_POW_26 + (d >>> 6)) * TWO_POW_MINUS_53; // [0, 1)
     const r = Math.sqrt(-2 * Math.log(u1)) * ratio;
     const theta = TWO_PI * u2;
-    out[i] = Math.round(r * Math.cos(theta)) * g;
-    if (i + 1 < n) out[i + 1] = Math.round(r * Math.sin(theta)) * g;
+    // (z + C) − C rounds to the nearest integer (ties to even) for |z| ≤ 2⁵¹; here |z| < 8.6·2⁴⁰.
+    out[i] = (r * Math.cos(theta) + ROUND_MAGIC - ROUND_MAGIC) * g;
+    if (i + 1 < to) out[i + 1] = (r * Math.sin(theta) + ROUND_MAGIC - ROUND_MAGIC) * g;
   }
+  bufferIndex = wi;
 }

@@ -2,10 +2,13 @@
  * Exact discrete Gaussian sampling (Canonne–Kamath–Steinke 2020, Algorithm 3).
  * @module
  */
-import { discreteGaussianContext, discreteGaussianCore } from './_internal/discrete-gaussian-core.js';
+import { type DiscreteGaussianContext, discreteGaussianContext, discreteGaussianCore } from './_internal/discrete-gaussian-core.js';
 import { checkPositiveRational } from './_internal/validate.js';
 import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
+
+/** The context of the last σ² (public parameters only), reused across calls. */
+let lastContext: DiscreteGaussianContext | undefined;
 
 /**
  * An integer k with P(k) ∝ exp(−k²/(2σ²)), exactly, for a rational σ² > 0.
@@ -27,6 +30,9 @@ import type { RandomSource } from './source.js';
  */
 export function sampleDiscreteGaussian(sigmaSquared: Rational, rng: RandomSource): bigint {
   checkPositiveRational(sigmaSquared, 'sigmaSquared');
-  const k = discreteGaussianCore(discreteGaussianContext(sigmaSquared), rng);
+  if (lastContext === undefined || lastContext.A !== sigmaSquared.num || lastContext.B !== sigmaSquared.den) {
+    lastContext = discreteGaussianContext(sigmaSquared);
+  }
+  const k = discreteGaussianCore(lastContext, rng);
   return typeof k === 'bigint' ? k : BigInt(k);
 }

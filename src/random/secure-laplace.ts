@@ -4,7 +4,7 @@
  * Generation"; OpenDP's equivalent). See secure-noise.proof.md.
  * @module
  */
-import { discreteLaplaceCore } from './_internal/geometric-core.js';
+import { discreteLaplaceNumber } from './_internal/geometric-core.js';
 import { addNoiseOnGrid, divideByGrid, GRID_BITS, gridFor } from './_internal/grid.js';
 import { checkFiniteValue, checkPositiveFinite } from './_internal/validate.js';
 import type { RandomSource } from './source.js';
@@ -27,8 +27,9 @@ export function laplaceGranularity(scale: number): number {
 interface LaplaceContext {
   readonly scale: number;
   readonly g: number;
-  readonly t: bigint;
-  readonly s: bigint;
+  /** scale/g = t/s in lowest terms; both are safe integers (t < 2⁵³·s, s a power of two ≤ 2⁵³). */
+  readonly t: number;
+  readonly s: number;
 }
 let lastContext: LaplaceContext | undefined;
 
@@ -36,7 +37,9 @@ function laplaceContext(scale: number): LaplaceContext {
   if (lastContext !== undefined && lastContext.scale === scale) return lastContext;
   const g = gridFor(scale, GRID_BITS);
   const gridScale = divideByGrid(scale, g); // exact scale/g, in (2³⁹, 2⁴⁰] for normal g
-  lastContext = { scale, g, t: gridScale.num, s: gridScale.den };
+  // scale = m·2^e with m < 2⁵³ and g = 2^k: scale/g = m·2^(e−k) lies in (2³⁹, 2⁴⁰] (or below,
+  // when g is clamped at 2^−1074), so in lowest terms t < 2⁵³ and s ≤ 2⁵³: safe integers.
+  lastContext = { scale, g, t: Number(gridScale.num), s: Number(gridScale.den) };
   return lastContext;
 }
 
@@ -69,6 +72,6 @@ export function addSecureLaplaceNoise(value: number, scale: number, rng: RandomS
   checkPositiveFinite(scale, 'scale');
   checkFiniteValue(value, 'value');
   const ctx = laplaceContext(scale);
-  const k = discreteLaplaceCore(ctx.t, ctx.s, rng);
+  const k = discreteLaplaceNumber(ctx.t, ctx.s, rng);
   return addNoiseOnGrid(value, ctx.g, k);
 }

@@ -6,16 +6,17 @@ import { DpError } from '../core/errors.js';
 import type { RandomSource } from './source.js';
 
 const TWO_32 = 4_294_967_296;
+const TWO_MINUS_32 = 2 ** -32;
 
 /**
  * A uniform integer in `[0, n)`, exactly: 32-bit words are drawn from `rng`
  * and rejected when they fall in the incomplete last block, so every result
  * has probability exactly `1/n` (no modulo bias).
  *
- * For `n ≤ 2³²` one word is drawn per try (the try succeeds with probability
- * > 1/2). For larger `n` (up to 2⁵³ − 1) two words give a 53-bit candidate
- * masked to the bit length of `n − 1`; again each try succeeds with
- * probability > 1/2. All arithmetic stays below 2⁵³, so plain numbers are exact.
+ * For `n ≤ 2³²` one word is drawn per try (Lemire's multiply-shift rejection
+ * for n ≤ 2²¹, a threshold on the word above); for larger `n` (up to 2⁵³ − 1)
+ * two words give a candidate of the bit length of n − 1, rejected when ≥ n.
+ * Each try succeeds with probability > 1/2. All arithmetic stays below 2⁵³, so plain numbers are exact.
  *
  * @param n - a safe integer ≥ 1.
  * @param rng - the randomness.
@@ -32,25 +33,59 @@ export function sampleUniformBelow(n: number, rng: RandomSource): number {
   return uniformBelowUnchecked(n, rng);
 }
 
-/** @internal `sampleUniformBelow` without the check (n a safe integer ≥ 1). */
+const TWO_21 = 2_097_152;
+
+// Per-n constants, cached for the last n seen (public parameters only).
+let cachedN = 0;
+let cachedThreshold = 0;
+let cachedBigN = 0;
+let cachedMask = 0;
+
+/**
+ * @internal `sampleUniformBelow` without the check (n a safe integer ≥ 1).
+ *
+ * - n ≤ 2²¹: Lemire's multiply-shift. m = w·n < 2⁵³ is exact; the result is
+ *   ⌊m/2³²⌋ unless m mod 2³² < (2³² − n) mod n, in which case the word is
+ *   rejected. Exactly uniform (Lemire 2019, "Fast random integer generation in
+ *   an interval", ACM TOMS), without a per-draw modulo.
+ * - 2²¹ < n ≤ 2³²: one word, rejected at or above the largest multiple of n
+ *   below 2³², then reduced mod n (exact on doubles).
+ * - n > 2³²: a candidate of bitLength(n − 1) ≤ 53 bits from two words (high
+ *   part masked to a power of two, which divides 2³², so it is uniform),
+ *   rejected when ≥ n. All values stay below 2⁵³, so plain numbers are exact.
+ * Each try succeeds with probability > 1/2.
+ */
 export function uniformBelowUnchecked(n: number, rng: RandomSource): number {
+  if (n <= TWO_21) {
+    if (n !== cachedN) {
+      cachedN = n;
+      cachedThreshold = (TWO_32 - n) % n;
+    }
+    const threshold = cachedThreshold;
+    for (;;) {
+      const m = rng.nextUint32() * n;
+      const hi = Math.floor(m * TWO_MINUS_32);
+      if (m - hi * TWO_32 >= threshold) return hi;
+    }
+  }
   if (n <= TWO_32) {
-    // limit = the largest multiple of n that is ≤ 2³²; words ≥ limit are rejected.
     const limit = TWO_32 - (TWO_32 % n);
     for (;;) {
       const w = rng.nextUint32();
       if (w < limit) return w % n;
     }
   }
-  // n > 2³²: candidates of bitLength(n − 1) ≤ 53 bits: hi < 2²¹, value = hi·2³² + lo < 2⁵³.
-  const hiBound = Math.floor((n - 1) / TWO_32) + 1; // ≤ 2²¹
-  let mask = 1;
-  while (mask < hiBound) mask *= 2;
-  // mask is a power of two ≤ 2²¹; the high part is drawn below it.
+  if (n !== cachedBigN) {
+    // hiBound = ⌈n / 2³²⌉ ≤ 2²¹; the mask is one less than the smallest power of two ≥ hiBound.
+    const hiBound = Math.ceil(n * TWO_MINUS_32);
+    let m = 1;
+    while (m < hiBound) m *= 2;
+    cachedBigN = n;
+    cachedMask = m - 1;
+  }
+  const maskInt = cachedMask;
   for (;;) {
-    const hi = (rng.nextUint32() >>> 0) % mask; // mask divides 2³², so this is unbiased
-    const lo = rng.nextUint32();
-    const v = hi * TWO_32 + lo;
+    const v = (rng.nextUint32() & maskInt) * TWO_32 + rng.nextUint32();
     if (v < n) return v;
   }
 }

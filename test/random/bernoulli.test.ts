@@ -28,12 +28,14 @@ describe('sampleBernoulli', () => {
     });
   }
 
-  it('is exact: over a full cycle of the uniform below the denominator, exactly `num` trials succeed', () => {
-    // p = 3/5: the uniform below 5 is the word mod 5 for words below 2^32 − 1; words 0..4 cover each residue once.
-    const rng = new ScriptedSource([0, 1, 2, 3, 4]);
+  it('is exact: over one word mapping to each value of the uniform below the denominator, exactly `num` trials succeed', () => {
+    // p = 3/5: with multiply-shift, the word ⌈k·2^32/5⌉ + 1 maps to k (and is never rejected).
+    const words = [0, 1, 2, 3, 4].map((k) => Math.ceil((k * 2 ** 32) / 5) + 1);
+    const rng = new ScriptedSource(words);
     let ones = 0;
     for (let i = 0; i < 5; i++) if (sampleBernoulli(Rational.of(3n, 5n), rng)) ones++;
     expect(ones).toBe(3);
+    expect(rng.used).toBe(5);
   });
 
   it('returns the constant outcome at p = 0 and p = 1 without drawing', () => {

@@ -39,12 +39,19 @@ describe('sampleUniformBelow', () => {
     expect(chiSquareTest(counts, [1 / 3, 1 / 3, 1 / 3], { alpha: 1e-6 }).reject).toBe(false);
   });
 
-  it('rejects words in the incomplete last block instead of reducing them', () => {
-    // n = 6: 2^32 mod 6 = 4, so the words 2^32−4 … 2^32−1 are rejected.
-    const rng = new ScriptedSource([2 ** 32 - 1, 2 ** 32 - 4, 2 ** 32 - 5, 7]);
-    expect(sampleUniformBelow(6, rng)).toBe((2 ** 32 - 5) % 6);
+  it('rejects the words that would bias the result (Lemire threshold) instead of reducing them', () => {
+    // n = 6: threshold (2^32 − 6) mod 6 = 4; a word w is rejected when 6w mod 2^32 < 4, e.g. w = 0.
+    const rng = new ScriptedSource([0, 0, 2 ** 32 - 1, 2 ** 31 + 1]);
+    expect(sampleUniformBelow(6, rng)).toBe(5);
     expect(rng.used).toBe(3);
-    expect(sampleUniformBelow(6, rng)).toBe(1);
+    expect(sampleUniformBelow(6, rng)).toBe(3);
+  });
+
+  it('rejects words at or above the largest multiple of n below 2^32 for 2^21 < n ≤ 2^32', () => {
+    const n = 3 * 2 ** 30; // limit = 3·2^30, so words ≥ 3·2^30 are rejected
+    const rng = new ScriptedSource([2 ** 32 - 1, 3 * 2 ** 30, 3 * 2 ** 30 - 1]);
+    expect(sampleUniformBelow(n, rng)).toBe(3 * 2 ** 30 - 1);
+    expect(rng.used).toBe(3);
   });
 
   it('returns integers in [0, n) for any safe n (property)', () => {

@@ -106,9 +106,6 @@ export function floorExpNegBits(x: Rational, W: number): bigint {
 // rounding alone. Callers use a margin of 2^−38.
 // ---------------------------------------------------------------------------
 
-let tableA: Float64Array | undefined; // exp(−i), i = 0..31
-let tableB: Float64Array | undefined; // exp(−j/64), j = 0..63
-
 function nearestDouble(x: Rational): number {
   const W = 160;
   const [lo, hi] = expNegInterval(x, W, 64);
@@ -117,32 +114,40 @@ function nearestDouble(x: Rational): number {
   return Rational.of(lo + hi, 1n << BigInt(W + 1)).toNumber();
 }
 
-function ensureTables(): [Float64Array, Float64Array] {
-  if (tableA === undefined || tableB === undefined) {
-    const a = new Float64Array(32);
-    const b = new Float64Array(64);
-    for (let i = 0; i < 32; i++) a[i] = nearestDouble(Rational.of(BigInt(i)));
-    for (let j = 0; j < 64; j++) b[j] = nearestDouble(Rational.of(BigInt(j), 64n));
-    tableA = a;
-    tableB = b;
-  }
-  return [tableA, tableB];
+let A = new Float64Array(0); // exp(−i), i = 0..31, filled on first use
+let B = new Float64Array(0); // exp(−j/64), j = 0..63
+
+function ensureTables(): void {
+  const a = new Float64Array(32);
+  const b = new Float64Array(64);
+  for (let i = 0; i < 32; i++) a[i] = nearestDouble(Rational.of(BigInt(i)));
+  for (let j = 0; j < 64; j++) b[j] = nearestDouble(Rational.of(BigInt(j), 64n));
+  A = a;
+  B = b;
 }
 
-/** exp(−y) for a double y in [0, 31), relative error < 2^−48.5 (see above). */
+const C2 = 1 / 2;
+const C3 = 1 / 6;
+const C4 = 1 / 24;
+const C5 = 1 / 120;
+const C6 = 1 / 720;
+
+/** exp(−y) for a double y in [0, 31), relative error < 2^−48 (see above). */
 export function expNegApprox(y: number): number {
-  const [A, B] = ensureTables();
+  if (A.length === 0) ensureTables();
   const i = Math.floor(y);
   const r = y - i;
   const j = Math.floor(r * 64);
   const s = r - j / 64;
-  const poly = 1 - s * (1 - (s / 2) * (1 - (s / 3) * (1 - (s / 4) * (1 - (s / 5) * (1 - s / 6)))));
+  const poly = 1 - s * (1 - s * (C2 - s * (C3 - s * (C4 - s * (C5 - s * C6)))));
   return (A[i] as number) * (B[j] as number) * poly;
 }
 
 const TWO_32 = 4_294_967_296;
 const MARGIN_LO = 1 - 2 ** -38;
 const MARGIN_HI = 1 + 2 ** -38;
+/** An absolute margin of 2^−38, in units of 2^−32. */
+const ABS_MARGIN_32 = 2 ** -6;
 
 /**
  * Decides Bernoulli(exp(−x)) from the first 32-bit word `w` of a uniform
@@ -151,12 +156,27 @@ const MARGIN_HI = 1 + 2 ** -38;
  * {@link bernoulliExpFromWord}).
  *
  * Contract: `xd` approximates the exact x ≥ 0 with |xd − x| ≤ max(2^−42, 2^−45·x).
- * Then for x ≤ 31, exp(−x)/expNegApprox(xd) lies within 1 ± (2^−40 + 2^−48.5),
- * inside the 2^−38 margin; for xd ≥ 30, x > 29.99 and exp(−x) < 2^−43.
+ * Then for x ≤ 31, exp(−x)/exp(−xd) lies within 1 ± 2^−40.9.
+ *
+ * Quick path for xd < 1: the alternating Taylor series gives
+ * S₅(xd) ≤ exp(−xd) ≤ S₄(xd) (partial sums through x⁵/5! and x⁴/4!); their
+ * Horner evaluations on values in [0, 1] err by < 2^−49 absolute, and
+ * exp(−x) differs from exp(−xd) by < 2^−40.9 absolute, all inside the absolute
+ * margin of 2^−38. The bracket is at most x⁵/120 wide, so the full path below
+ * is needed for < 1% of draws. Full path: expNegApprox (relative error
+ * < 2^−48) with a relative margin of 2^−38. For xd ≥ 30, x > 29.99 and
+ * exp(−x) < 2^−43.
  */
 export function decideBernoulliExp(xd: number, w: number): number {
+  if (xd < 1) {
+    const x = xd < 0 ? 0 : xd;
+    const upper = 1 - x * (1 - x * (C2 - x * (C3 - x * C4)));
+    const lower = upper - x * x * x * x * x * C5;
+    if (w + 1 <= lower * TWO_32 - ABS_MARGIN_32) return 1;
+    if (w >= upper * TWO_32 + ABS_MARGIN_32) return 0;
+  }
   if (xd >= 30) return w >= 1 ? 0 : -1;
-  const p = expNegApprox(Math.max(xd, 0)) * TWO_32;
+  const p = expNegApprox(xd) * TWO_32;
   if (w + 1 <= p * MARGIN_LO) return 1;
   if (w >= p * MARGIN_HI) return 0;
   return -1;

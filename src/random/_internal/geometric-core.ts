@@ -1,6 +1,7 @@
 /**
- * Geometric and discrete-Laplace cores on plain numbers where exact, BigInt
- * otherwise. See geometric.ts and discrete-laplace.ts for the algorithms.
+ * Geometric and discrete-Laplace cores (CKS 2020, Algorithm 2) on plain
+ * numbers where every intermediate is provably below 2⁵³, BigInt otherwise.
+ * See geometric.ts and discrete-laplace.ts for the public contracts.
  * @module
  */
 import { Rational } from '../rational.js';
@@ -9,44 +10,116 @@ import { uniformBelowUnchecked, uniformBigBelowUnchecked } from '../uniform.js';
 import { bernoulliExpExact, bernoulliExpFromWord } from './bernoulli-exp-core.js';
 import { decideBernoulliExp, floorExpNegBits } from './exp-bounds.js';
 
-const MAX_SAFE = 9_007_199_254_740_991;
 const MAX_SAFE_BIG = 9_007_199_254_740_991n;
+const TWO_52 = 4_503_599_627_370_496;
 const TWO_53 = 9_007_199_254_740_992;
 
-let expMinusOneBlock = -1; // ⌊e^{−1}·2³²⌋, computed exactly on first use
+/** ⌊e^{−v}·2³²⌋ for v = 0..23 (exact, computed on first use); 0 from v = 23 on. */
+let expNegIntegerBlocks: Float64Array | undefined;
 
-/** Exact Bernoulli(e^{−1}): the first 32-bit block of U against that of e^{−1}. */
-export function bernoulliExpMinusOne(rng: RandomSource): boolean {
-  if (expMinusOneBlock < 0) expMinusOneBlock = Number(floorExpNegBits(Rational.ONE, 32));
-  const w = rng.nextUint32();
-  if (w < expMinusOneBlock) return true;
-  if (w > expMinusOneBlock) return false;
-  return bernoulliExpFromWord(Rational.ONE, w, rng);
-}
-
-/** V: successes of Bernoulli(e^{−1}) before the first failure; P(V = v) = (1 − e^{−1})e^{−v}. */
-function geometricUnitCount(rng: RandomSource): number {
-  let v = 0;
-  while (bernoulliExpMinusOne(rng)) v++;
-  return v;
+function integerBlocks(): Float64Array {
+  if (expNegIntegerBlocks === undefined) {
+    const blocks = new Float64Array(24);
+    blocks[0] = 2 ** 32; // e^0 = 1: every U is below it
+    for (let v = 1; v < 24; v++) blocks[v] = Number(floorExpNegBits(Rational.of(BigInt(v)), 32));
+    expNegIntegerBlocks = blocks;
+  }
+  return expNegIntegerBlocks;
 }
 
 /**
- * A U in [0, b) with P(U = u) ∝ exp(−u/b), b a safe integer ≥ 1 (CKS Alg. 2,
- * steps 3–5). `u / b` is the correctly rounded quotient of two exact integers
- * below 2⁵³, so |xd − x| ≤ 2^−53·x, inside decideBernoulliExp's contract.
+ * Whether U < e^{−v}, where U's first 32-bit block is words[0] and later blocks
+ * are drawn into `words` on demand (shared across calls for the same U).
+ * Exact: U and e^{−v} are compared block by block; e^{−v} is irrational for v ≥ 1.
  */
-function truncatedExpNumber(b: number, rng: RandomSource): number {
-  if (b === 1) return 0;
+function uniformBelowExpNeg(words: number[], v: number, rng: RandomSource): boolean {
+  const x = Rational.of(BigInt(v));
+  let u = 0n;
+  for (let j = 1; ; j++) {
+    while (words.length < j) words.push(rng.nextUint32());
+    u = (u << 32n) | BigInt(words[j - 1] as number);
+    const p = floorExpNegBits(x, 32 * j);
+    if (u < p) return true;
+    if (u > p) return false;
+  }
+}
+
+/**
+ * V with P(V = v) = (1 − e^{−1})e^{−v}, from ONE uniform U: V = max{v : U < e^{−v}}
+ * (so P(V ≥ v) = e^{−v}). The first 32-bit block of U settles every
+ * comparison except an exact tie with a block of e^{−v}, which goes to the
+ * exact block-by-block comparison (probability < 24·2^−32 per call).
+ */
+export function geometricUnitCount(rng: RandomSource): number {
+  const blocks = integerBlocks();
+  const w = rng.nextUint32();
+  let v = 0;
   for (;;) {
-    const u = uniformBelowUnchecked(b, rng);
+    const next = v + 1;
+    const block = next < 24 ? (blocks[next] as number) : 0;
+    if (w < block) {
+      v = next;
+      continue;
+    }
+    if (w > block) return v;
+    // Tie: finish exactly with the same U.
+    const words = [w];
+    while (uniformBelowExpNeg(words, v + 1, rng)) v++;
+    return v;
+  }
+}
+
+/** Set by {@link truncatedExpNumber} when asked for a sign: a fair bit independent of the returned value. */
+let lastNegative = false;
+
+/**
+ * U in [0, b) with P(U = u) ∝ exp(−u/b), b a safe integer ≥ 1 (CKS Alg. 2,
+ * steps 3–5): uniform proposals kept with probability exp(−u/b).
+ * With `withSign`, also a fair sign in `lastNegative`: drawn with the accepted
+ * proposal (as a uniform below 2b when 2b ≤ 2⁵³), hence independent of it.
+ */
+function truncatedExpNumber(b: number, withSign: boolean, rng: RandomSource): number {
+  const combined = withSign && b <= TWO_52;
+  // u·(1/b): 1/b and the product are each correctly rounded, so the relative
+  // error is ≤ 2·2^−53 (+ tiny), inside decideBernoulliExp's contract.
+  const inverse = 1 / b;
+  for (;;) {
+    let u: number;
+    if (combined) {
+      const r = uniformBelowUnchecked(2 * b, rng);
+      lastNegative = r >= b;
+      u = lastNegative ? r - b : r;
+    } else {
+      u = b === 1 ? 0 : uniformBelowUnchecked(b, rng);
+      if (withSign) lastNegative = (rng.nextUint32() & 1) === 1;
+    }
     if (u === 0) return 0;
     const w = rng.nextUint32();
-    const d = decideBernoulliExp(u / b, w);
+    const d = decideBernoulliExp(u * inverse, w);
     if (d === 1) return u;
     if (d === 0) continue;
     if (bernoulliExpFromWord(Rational.of(BigInt(u), BigInt(b)), w, rng)) return u;
   }
+}
+
+/** ⌊(u + b·v)/a⌋ for safe integers, as a number when exact and safe, else BigInt. */
+function floorCombine(u: number, b: number, v: number, a: number): number | bigint {
+  // If the computed x is < 2⁵³ then so are b·v and u + b·v (rounding is
+  // monotone and 2⁵³ is a double), so both operations were exact.
+  const x = u + b * v;
+  if (x < TWO_53) {
+    if (a === 1) return x;
+    // x − x mod a is an exact multiple of a below 2⁵³, so the quotient is exact.
+    return (x - (x % a)) / a;
+  }
+  const y = (BigInt(u) + BigInt(b) * BigInt(v)) / BigInt(a);
+  return y <= MAX_SAFE_BIG ? Number(y) : y;
+}
+
+/** Geometric with ratio exp(−a/b) for safe integers a, b ≥ 1. */
+export function geometricExpNumber(a: number, b: number, rng: RandomSource): number | bigint {
+  const u = truncatedExpNumber(b, false, rng);
+  return floorCombine(u, b, geometricUnitCount(rng), a);
 }
 
 /**
@@ -54,28 +127,13 @@ function truncatedExpNumber(b: number, rng: RandomSource): number {
  * are safe integers and the result is; a BigInt otherwise.
  */
 export function geometricExpCore(a: bigint, b: bigint, rng: RandomSource): number | bigint {
-  if (a <= MAX_SAFE_BIG && b <= MAX_SAFE_BIG) {
-    const an = Number(a);
-    const bn = Number(b);
-    const u = truncatedExpNumber(bn, rng);
-    const v = geometricUnitCount(rng);
-    // If the computed x is < 2⁵³ then so are b·v and u + b·v (rounding is
-    // monotone and 2⁵³ is a double), so both operations were exact.
-    const x = u + bn * v;
-    if (x < TWO_53) {
-      // x − x mod a is an exact multiple of a below 2⁵³; the quotient is exact.
-      return (x - (x % an)) / an;
-    }
-    const y = (BigInt(u) + b * BigInt(v)) / a;
-    return y <= MAX_SAFE_BIG ? Number(y) : y;
-  }
+  if (a <= MAX_SAFE_BIG && b <= MAX_SAFE_BIG) return geometricExpNumber(Number(a), Number(b), rng);
   let u: bigint;
   for (;;) {
     u = uniformBigBelowUnchecked(b, rng);
     if (bernoulliExpExact(Rational.of(u, b), rng)) break;
   }
-  const v = BigInt(geometricUnitCount(rng));
-  const y = (u + b * v) / a;
+  const y = (u + b * BigInt(geometricUnitCount(rng))) / a;
   return y <= MAX_SAFE_BIG ? Number(y) : y;
 }
 
@@ -86,10 +144,26 @@ export function geometricExpUnchecked(a: bigint, b: bigint, rng: RandomSource): 
 }
 
 /**
- * Discrete Laplace with scale t/s (P(k) ∝ exp(−|k|·s/t)), CKS Algorithm 2:
- * Y geometric with ratio exp(−s/t), a fair sign, and (sign −, Y = 0) rejected.
+ * Discrete Laplace with scale t/s (P(k) ∝ exp(−|k|·s/t)) for safe integers
+ * t, s ≥ 1, CKS Algorithm 2: Y geometric with ratio exp(−s/t), a fair sign,
+ * and (sign −, Y = 0) rejected so that 0 is not counted twice.
  */
+export function discreteLaplaceNumber(t: number, s: number, rng: RandomSource): number | bigint {
+  for (;;) {
+    const u = truncatedExpNumber(t, true, rng);
+    const negative = lastNegative;
+    const y = floorCombine(u, t, geometricUnitCount(rng), s);
+    if (negative) {
+      if (y === 0) continue;
+      return typeof y === 'bigint' ? -y : -y;
+    }
+    return y;
+  }
+}
+
+/** Discrete Laplace with scale t/s for any BigInt t, s ≥ 1. */
 export function discreteLaplaceCore(t: bigint, s: bigint, rng: RandomSource): number | bigint {
+  if (t <= MAX_SAFE_BIG && s <= MAX_SAFE_BIG) return discreteLaplaceNumber(Number(t), Number(s), rng);
   for (;;) {
     const y = geometricExpCore(s, t, rng);
     const negative = (rng.nextUint32() & 1) === 1;
@@ -100,5 +174,3 @@ export function discreteLaplaceCore(t: bigint, s: bigint, rng: RandomSource): nu
     return y;
   }
 }
-
-export { MAX_SAFE };

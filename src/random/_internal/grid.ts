@@ -24,8 +24,9 @@ export function divideByGrid(x: number, g: number): Rational {
 }
 
 /**
- * ⌊value/g + 1/2⌋ exactly (ties toward +∞, the same rule as Math.round),
- * for a finite double and a power of two g.
+ * round(value/g) exactly, ties to even, for a finite double and a power of
+ * two g. (Any fixed monotone rounding rule gives the Δ + g bound; ties-to-even
+ * is what the fast path below computes without branches.)
  */
 export function roundToGridExact(value: number, g: number): bigint {
   if (value === 0) return 0n;
@@ -36,18 +37,33 @@ export function roundToGridExact(value: number, g: number): bigint {
   const shift = v.exponent - gExp;
   if (shift >= 0) return v.mantissa << BigInt(shift);
   const s = BigInt(-shift);
-  // (m + 2^(s−1)) >> s is ⌊m/2^s + 1/2⌋ (BigInt >> is a floor).
-  return (v.mantissa + (1n << (s - 1n))) >> s;
+  const q = v.mantissa >> s; // floor (BigInt >> floors)
+  const rest = v.mantissa - (q << s);
+  const half = 1n << (s - 1n);
+  return rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
+}
+
+/** 1.5·2⁵²: for |q| ≤ 2⁵¹, (q + C) − C is q rounded to the nearest integer, ties to even (ulp(q + C) = 1). */
+const ROUND_MAGIC = 6_755_399_441_055_744;
+const TWO_51 = 2_251_799_813_685_248;
+
+/** Nearest integer, ties to even, for |q| < 2⁵³ (exact). */
+function roundHalfEven(q: number): number {
+  if (q <= TWO_51 && q >= -TWO_51) return q + ROUND_MAGIC - ROUND_MAGIC;
+  // 2⁵¹ < |q| < 2⁵³: q is a multiple of 1/2; Math.round ties toward +∞, fix odd ties.
+  const r = Math.round(q);
+  return r - q === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
- * The double nearest to (round(value/g) + noise)·g, clamped to ±MAX_VALUE,
- * never −0. This is post-processing of the exact integer round(value/g) + noise.
+ * The double nearest to (round(value/g) + noise)·g (ties to even in the
+ * rounding of value/g), clamped to ±MAX_VALUE, never −0. This is
+ * post-processing of the exact integer round(value/g) + noise.
  *
  * Fast path (no BigInt), valid when noise is a number with |noise| ≤ 2⁵³:
  * - if |value/g| < 2⁵³ the quotient is exact (division by a power of two) and
- *   so is Math.round of it; Math.round(q) + noise is one correctly rounded
- *   addition of exact integers, and multiplying by g is exact (barring overflow);
+ *   so is its rounding; adding noise is one correctly rounded addition of exact
+ *   integers, and multiplying by g is exact (barring overflow);
  * - otherwise |value| ≥ 2⁵³·g, so value is already a multiple of g, noise·g is
  *   exact, and value + noise·g is one correctly rounded addition of the exact
  *   grid point: the same double.
@@ -56,9 +72,9 @@ export function roundToGridExact(value: number, g: number): bigint {
  */
 export function addNoiseOnGrid(value: number, g: number, noise: number | bigint): number {
   let out: number;
-  if (typeof noise === 'number' && Math.abs(noise) <= TWO_53) {
+  if (typeof noise === 'number' && noise <= TWO_53 && noise >= -TWO_53) {
     const q = value / g;
-    out = Math.abs(q) < TWO_53 ? (Math.round(q) + noise) * g : value + noise * g;
+    out = q < TWO_53 && q > -TWO_53 ? (roundHalfEven(q) + noise) * g : value + noise * g;
   } else {
     const n = roundToGridExact(value, g) + (typeof noise === 'bigint' ? noise : BigInt(noise));
     const k = decomposeDouble(g);
@@ -69,3 +85,5 @@ export function addNoiseOnGrid(value: number, g: number, noise: number | bigint)
   if (out < -Number.MAX_VALUE) return -Number.MAX_VALUE;
   return out + 0; // −0 → +0
 }
+
+export { roundHalfEven };
