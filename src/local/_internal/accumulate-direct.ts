@@ -9,7 +9,7 @@ import type { HrParams } from '../protocols/hadamard-response.js';
 import type { GrrParams } from '../protocols/randomized-response.js';
 import type { UnaryParams } from '../protocols/unary-encoding.js';
 import { type Accumulator, type CountEstimates, clampCount, domainCandidates, pureVariance } from './accumulator.js';
-import { checkHeader, checkIndex, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 import { walshHadamard } from './walsh-hadamard.js';
 
 function pureEstimates(values: number[], supports: (v: number) => number, n: number, p: number, q: number): CountEstimates {
@@ -28,13 +28,14 @@ export function grrAccumulator(params: GrrParams): Accumulator {
   const k = params.domainSize;
   const histogram = new Float64Array(k);
   const header: Record<string, number> = params.protocol === 'rr' ? { eps: params.requestedEpsilon } : { eps: params.requestedEpsilon, k };
+  const checkHeaderOf = headerChecker(params.protocol, header, ['y']);
   let total = 0;
   return {
     get total() {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeader(report, params.protocol, header, ['y']) ?? checkIndex(report.y, k);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.y, k);
       if (bad) return bad;
       histogram[report.y as number] = (histogram[report.y as number] as number) + 1;
       total++;
@@ -52,6 +53,7 @@ export function unaryAccumulator(params: UnaryParams): Accumulator {
   const ones = new Float64Array(k);
   const scratch = new Uint8Array(k);
   const header = { eps: params.requestedEpsilon, k };
+  const checkHeaderOf = headerChecker(params.protocol, header, ['b']);
   const mean = (k - 1) * params.q + params.p;
   const bounds = plausibleOnes(k, mean, mean);
   let total = 0;
@@ -60,7 +62,7 @@ export function unaryAccumulator(params: UnaryParams): Accumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeader(report, params.protocol, header, ['b']);
+      const bad = checkHeaderOf(report);
       if (bad) return bad;
       const read = readBits(report.b, k, scratch);
       if (typeof read === 'string') return read;
@@ -81,13 +83,14 @@ export function hrAccumulator(params: HrParams): Accumulator {
   const order = params.order;
   const histogram = new Float64Array(order);
   const header = { eps: params.requestedEpsilon, k };
+  const checkHeaderOf = headerChecker('hr', header, ['y']);
   let total = 0;
   return {
     get total() {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeader(report, 'hr', header, ['y']) ?? checkIndex(report.y, order);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.y, order);
       if (bad) return bad;
       histogram[report.y as number] = (histogram[report.y as number] as number) + 1;
       total++;

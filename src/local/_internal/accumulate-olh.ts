@@ -13,7 +13,7 @@
  *   low coefficients (one of L = g^{r_lo} vectors). Ingest increments, for
  *   each of the 2^{r_hi} values of v_hi, one cell (low coefficients, v_hi,
  *   residue); estimating the whole domain reads k·L cells once. For k = 1024
- *   and ε = 1 (g = 4): 16 increments per report.
+ *   and ε = 1 (g = 4): 16 increments per report; tables stay ≤ 2²³ cells.
  * - `enumerate` (larger g): bucket the 2^{r_lo} low sums by residue, then for
  *   each of the 2^{r_hi} high sums walk the bucket that matches — exactly the
  *   ≈ k/g supported values — and count them directly. Cost per report
@@ -26,11 +26,13 @@
 import type { OlhParams } from '../protocols/local-hashing.js';
 import { olhCoefficients, olhHash } from '../protocols/local-hashing.js';
 import { type Accumulator, clampCount, domainCandidates, pureVariance } from './accumulator.js';
-import { checkHeader, checkIndex, type ReportObject } from './validate.js';
+import { checkIndex, headerChecker, type ReportObject } from './validate.js';
 
 const TWO_32 = 4294967296;
 /** Most work per report a streaming mode may take before raw storage wins. */
 const MAX_WORK_PER_REPORT = 4096;
+/** Largest table (cells, 8 MiB): beyond that the increments miss the cache and enumeration wins. */
+const TABLE_CELLS = 2 ** 21;
 
 /** How the OLH aggregator counts supports. */
 export type OlhMode =
@@ -41,11 +43,11 @@ export type OlhMode =
 /** The cheapest mode for hash range g and r value bits (domain k ≤ 2^r). */
 export function olhMode(g: number, r: number, k: number): OlhMode {
   let table: OlhMode | null = null;
-  for (let lowBits = Math.min(r, 12); lowBits >= 0; lowBits--) {
+  for (let lowBits = Math.min(r, 14); lowBits >= 0; lowBits--) {
     const lowVectors = g ** lowBits;
     const highBits = r - lowBits;
-    if (lowVectors > 4096 || lowVectors * 2 ** lowBits > 2 ** 22) continue;
-    if (2 ** highBits * lowVectors * g > 2 ** 23) continue;
+    if (lowVectors > 2 ** 14 || lowVectors * 2 ** lowBits > 2 ** 22) continue;
+    if (2 ** highBits * lowVectors * g > TABLE_CELLS) continue;
     table = { kind: 'table', lowBits, highBits, lowVectors, work: 2 * 2 ** highBits };
     break;
   }
@@ -78,6 +80,7 @@ export function olhAccumulator(params: OlhParams): Accumulator {
   const g = params.hashRange;
   const r = params.valueBits;
   const header = { eps: params.requestedEpsilon, k, g };
+  const checkHeaderOf = headerChecker('olh', header, ['s', 'y']);
   const mode = olhMode(g, r, k);
   const coefficients = new Uint32Array(r + 1);
   let total = 0;
@@ -91,8 +94,7 @@ export function olhAccumulator(params: OlhParams): Accumulator {
   // Enumerate mode.
   const direct = mode.kind === 'enumerate' ? new Float64Array(k) : new Float64Array(0);
   const lowSums = new Int32Array(mode.kind === 'enumerate' ? lowCount : 0);
-  const bucketHead = new Int32Array(mode.kind === 'enumerate' ? g : 0);
-  const bucketStamp = new Float64Array(mode.kind === 'enumerate' ? g : 0).fill(-1);
+  const bucketHead = new Int32Array(mode.kind === 'enumerate' ? g : 0).fill(-1);
   const nextInBucket = new Int32Array(mode.kind === 'enumerate' ? lowCount : 0);
   // Raw mode.
   let seeds = new Uint32Array(mode.kind === 'raw' ? 1024 : 0);
@@ -123,26 +125,22 @@ export function olhAccumulator(params: OlhParams): Accumulator {
     const residue = residueOf(y);
     subsetSums(coefficients, 0, lowBits, g, lowSums);
     subsetSums(coefficients, lowBits, highBits, g, highSums);
-    const stamp = total;
     for (let low = 0; low < lowCount; low++) {
       const s = lowSums[low] as number;
-      if (bucketStamp[s] !== stamp) {
-        bucketStamp[s] = stamp;
-        bucketHead[s] = -1;
-      }
       nextInBucket[low] = bucketHead[s] as number;
       bucketHead[s] = low;
     }
     for (let high = 0; high < highCount; high++) {
       let need = residue - (highSums[high] as number);
       if (need < 0) need += g;
-      if (bucketStamp[need] !== stamp) continue;
       const base = high * lowCount;
       for (let low = bucketHead[need] as number; low >= 0; low = nextInBucket[low] as number) {
         const v = base + low;
         if (v < k) direct[v] = (direct[v] as number) + 1;
       }
     }
+    // Empty the buckets again (cheaper than clearing all g of them).
+    for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
   }
 
   function tableSupports(lowBits: number, lowVectors: number): Float64Array {
@@ -186,7 +184,7 @@ export function olhAccumulator(params: OlhParams): Accumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeader(report, 'olh', header, ['s', 'y']) ?? checkIndex(report.s, TWO_32) ?? checkIndex(report.y, g);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.s, TWO_32) ?? checkIndex(report.y, g);
       if (bad) return bad;
       const seed = report.s as number;
       const y = report.y as number;

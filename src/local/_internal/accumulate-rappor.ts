@@ -22,7 +22,7 @@ import { DpError } from '../../core/errors.js';
 import { type RapporParams, rapporBloomPositions } from '../protocols/rappor.js';
 import type { Accumulator, CountEstimates } from './accumulator.js';
 import { cholesky, choleskySolve, nnls } from './linalg.js';
-import { checkHeader, checkIndex, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 
 /** RAPPOR decoding method. */
 export type RapporDecoding = 'ols' | 'nnls';
@@ -40,6 +40,7 @@ export function rapporAccumulator(params: RapporParams): RapporAccumulator {
   const ones = new Float64Array(cohorts * m);
   const scratch = new Uint8Array(m);
   const header = { eps: params.requestedEpsilon, m, h: params.hashCount, c: cohorts, epsInf: params.requestedEpsilonInfinity };
+  const checkHeaderOf = headerChecker('rappor', header, ['r', 'b']);
   const { pStar, qStar } = params;
   const bounds = plausibleOnes(m, m * pStar, m * pStar + params.hashCount * (qStar - pStar));
   let total = 0;
@@ -150,7 +151,7 @@ export function rapporAccumulator(params: RapporParams): RapporAccumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeader(report, 'rappor', header, ['r', 'b']) ?? checkIndex(report.r, cohorts);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.r, cohorts);
       if (bad) return bad;
       const read = readBits(report.b, m, scratch);
       if (typeof read === 'string') return read;

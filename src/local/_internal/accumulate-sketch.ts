@@ -17,7 +17,7 @@
 import { DpError } from '../../core/errors.js';
 import { type SketchParams, sketchBucket } from '../protocols/count-mean-sketch.js';
 import { type Accumulator, clampCount } from './accumulator.js';
-import { checkHeader, checkIndex, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 import { walshHadamard } from './walsh-hadamard.js';
 
 function requireCandidates(candidates: readonly (string | number)[] | undefined): readonly (string | number)[] {
@@ -56,6 +56,7 @@ export function cmsAccumulator(params: SketchParams): Accumulator {
   const rows = new Float64Array(h);
   const scratch = new Uint8Array(m);
   const header = { eps: params.requestedEpsilon, m, h };
+  const checkHeaderOf = headerChecker('cms', header, ['j', 'b']);
   const f = params.flipProbability;
   const mean = (m - 1) * f + (1 - f);
   const bounds = plausibleOnes(m, mean, mean);
@@ -65,7 +66,7 @@ export function cmsAccumulator(params: SketchParams): Accumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeader(report, 'cms', header, ['j', 'b']) ?? checkIndex(report.j, h);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.j, h);
       if (bad) return bad;
       const read = readBits(report.b, m, scratch);
       if (typeof read === 'string') return read;
@@ -105,6 +106,7 @@ export function hcmsAccumulator(params: SketchParams): Accumulator {
   const h = params.hashCount;
   const signs = new Float64Array(h * m);
   const header = { eps: params.requestedEpsilon, m, h };
+  const checkHeaderOf = headerChecker('hcms', header, ['j', 'l', 'y']);
   let total = 0;
   let transformed: Float64Array | null = null;
   return {
@@ -112,11 +114,7 @@ export function hcmsAccumulator(params: SketchParams): Accumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad =
-        checkHeader(report, 'hcms', header, ['j', 'l', 'y']) ??
-        checkIndex(report.j, h) ??
-        checkIndex(report.l, m) ??
-        checkIndex(report.y, 2);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.j, h) ?? checkIndex(report.l, m) ?? checkIndex(report.y, 2);
       if (bad) return bad;
       const cell = (report.j as number) * m + (report.l as number);
       signs[cell] = (signs[cell] as number) + (report.y === 1 ? 1 : -1);

@@ -36,29 +36,33 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
 export type ReportObject = Record<string, unknown>;
 
 /**
- * Checks the header and the public parameters of a report: `v`, `p`, then
- * each expected parameter, then that exactly `fieldCount` fields are present.
+ * A checker of the header and public parameters of a report: `v`, `p`, then
+ * each expected parameter, then the payload fields' presence, then that no
+ * other field is present. Built once per aggregator (the key lists are
+ * precomputed: this runs for every report).
  */
-export function checkHeader(
-  report: ReportObject,
+export function headerChecker(
   protocol: string,
   parameters: Readonly<Record<string, number>>,
   payload: readonly string[],
-): RejectionReason | null {
-  if (report.v !== 1) return report.v === undefined ? 'missing-field' : 'unsupported-version';
-  if (report.p !== protocol) return report.p === undefined ? 'missing-field' : 'wrong-protocol';
-  let expectedFields = 2;
-  for (const key in parameters) {
-    const value = report[key];
-    if (value === undefined) return 'missing-field';
-    if (value !== parameters[key]) return 'wrong-parameters';
-    expectedFields++;
-  }
-  for (const key of payload) if (report[key] === undefined) return 'missing-field';
-  expectedFields += payload.length;
-  let present = 0;
-  for (const key in report) if (Object.hasOwn(report, key)) present++;
-  return present === expectedFields ? null : 'unexpected-field';
+): (report: ReportObject) => RejectionReason | null {
+  const keys = Object.keys(parameters);
+  const values = keys.map((key) => parameters[key]);
+  const expectedFields = 2 + keys.length + payload.length;
+  return (report) => {
+    if (report.v !== 1) return report.v === undefined ? 'missing-field' : 'unsupported-version';
+    if (report.p !== protocol) return report.p === undefined ? 'missing-field' : 'wrong-protocol';
+    for (let i = 0; i < keys.length; i++) {
+      const value = report[keys[i] as string];
+      if (value === undefined) return 'missing-field';
+      if (value !== values[i]) return 'wrong-parameters';
+    }
+    for (let i = 0; i < payload.length; i++) if (report[payload[i] as string] === undefined) return 'missing-field';
+    // Every enumerable key counts (inherited ones too): anything beyond the expected fields is refused.
+    let present = 0;
+    for (const _ in report) present++;
+    return present === expectedFields ? null : 'unexpected-field';
+  };
 }
 
 /** Checks an integer field in [0, bound). */
