@@ -220,4 +220,24 @@ describe('runDpSql end to end on both engines', () => {
       for (const row of r.rows) expect(String(row[0])).toMatch(/^c[0-4]$|^null$/);
     }
   });
+
+  it('maps every engine failure to one data-independent ENGINE_ERROR, after the charge', async () => {
+    // The schema declares a column the tables lack: the engine fails; the message names no data.
+    const schema = parseSqlSchema({
+      dataset: 'broken',
+      budget: { epsilon: 5 },
+      tables: {
+        visits: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' }, missing: { type: 'integer', lower: 0, upper: 1 } } },
+      },
+    });
+    for (const [name, engine] of engines()) {
+      const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-test-')) });
+      const err = await runDpSql({ sql: 'SELECT SUM(missing) FROM visits', schema, engine, ledger, epsilon: 1 }).catch((e: unknown) => e);
+      expect(err, name).toMatchObject({ code: 'ENGINE_ERROR' });
+      expect((err as Error).message).toBe(
+        `ENGINE_ERROR: the ${name} engine could not run the query (the reason is withheld because it may depend on the data)`,
+      );
+      expect((await ledger.entries('broken')).length).toBe(1);
+    }
+  });
 });

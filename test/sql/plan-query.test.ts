@@ -155,3 +155,23 @@ describe('parseSqlSchema', () => {
     expect(bad({ budget: { epsilon: 1 }, tables: { t: { columns: { x: { type: 'blob' } } } } }).code).toBe('INVALID_SCHEMA');
   });
 });
+
+describe('loadSqlSchema', () => {
+  it('reads the same schema from YAML as from JSON', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadSqlSchema } = await import('../../src/sql/schema.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tsdp-schema-'));
+    writeFileSync(
+      join(dir, 'shop.schema.yaml'),
+      'budget: { epsilon: 2, delta: "1/1000000" }\ntables:\n  sales:\n    privacyUnit: customer\n    maxPartitions: 3\n    columns:\n      customer: { type: int }\n      price: { type: double, lower: 0, upper: 50 }\n',
+    );
+    const s = loadSqlSchema(join(dir, 'shop.schema.yaml'));
+    expect(s.dataset).toBe('shop');
+    expect(s.budget.delta.toString()).toBe('1/1000000');
+    expect(s.tables.get('sales')).toMatchObject({ privacyUnit: 'customer', maxPartitions: 3, maxContributionsPerPartition: 1 });
+    writeFileSync(join(dir, 'bad.yaml'), 'budget: [1');
+    expect(() => loadSqlSchema(join(dir, 'bad.yaml'))).toThrow(/INVALID_SCHEMA/);
+  });
+});
