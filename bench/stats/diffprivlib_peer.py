@@ -53,10 +53,12 @@ elif mode == "accuracy":
     true_median = float(np.median(ages))
     true_hist = np.bincount(codes, minlength=len(levels)).astype(float)
     t = time.perf_counter()
-    mean_err = np.mean([abs(dpt.mean(ages, epsilon=1.0, bounds=(17, 90)) - true_mean) for _ in range(reps)])
-    median_err = np.mean([abs(dpt.median(ages, epsilon=1.0, bounds=(17, 90)) - true_median) for _ in range(reps)])
-    hist_err = np.mean(
+    mean_err = np.array([abs(dpt.mean(ages, epsilon=1.0, bounds=(17, 90)) - true_mean) for _ in range(reps)])
+    median_err = np.array([abs(dpt.median(ages, epsilon=1.0, bounds=(17, 90)) - true_median) for _ in range(reps)])
+    hist_err = np.array(
         [np.mean(np.abs(dpt.histogram(codes, epsilon=1.0, bins=len(levels), range=(0, len(levels)))[0] - true_hist)) for _ in range(reps)]
     )
-    print(json.dumps({"reps": reps, "mean": mean_err, "median": median_err, "histogram": hist_err, "seconds": time.perf_counter() - t,
-                      "trueMean": true_mean, "trueMedian": true_median}))
+    se = lambda a: float(2 * np.std(a, ddof=1) / np.sqrt(len(a)))  # noqa: E731
+    print(json.dumps({"reps": reps, "mean": float(mean_err.mean()), "median": float(median_err.mean()), "histogram": float(hist_err.mean()),
+                      "meanSe": se(mean_err), "medianSe": se(median_err), "histogramSe": se(hist_err),
+                      "seconds": time.perf_counter() - t, "trueMean": true_mean, "trueMedian": true_median}))

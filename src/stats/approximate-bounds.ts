@@ -46,7 +46,7 @@ export interface ApproximateBoundsOptions {
   readonly maxRowsPerUnit?: number;
   /**
    * Probability that a bin with no rows passes the threshold, over all 128
-   * bins (the threshold is set from it). Default 1e-3.
+   * bins (the threshold is set from it). Default 1e-6.
    */
   readonly falsePositive?: number;
   readonly rng?: RandomSource;
@@ -65,7 +65,7 @@ export function releaseApproximateBounds(
 ): { bounds: [number, number] | undefined; guarantee: PureLoss; threshold: number } {
   const epsilon = checkPositive(options.epsilon, 'epsilon');
   const rows = BigInt(checkPositiveInteger(options.maxRowsPerUnit ?? 1, 'maxRowsPerUnit'));
-  const falsePositive = options.falsePositive ?? 1e-3;
+  const falsePositive = options.falsePositive ?? 1e-6;
   if (!(falsePositive > 0 && falsePositive < 1)) {
     throw new DpError('INVALID_PARAMETER', 'falsePositive must be in (0, 1)', { parameter: 'falsePositive' });
   }

@@ -47,7 +47,7 @@ export {
 } from './data-source.js';
 export {
   boundsMidpoint,
-  checkBounds,
+  checkBounds as checkClampBounds,
   type FixedPointGrid,
   makeFixedPointGrid,
   meanGrid,
@@ -62,7 +62,7 @@ export {
 } from './partition-selection.js';
 export {
   type AggregateRelease,
-  type ConfidenceInterval,
+  type ConfidenceInterval as AggregateInterval,
   type ContributionBounds,
   type ExactInteger,
   type OutputBudget,
