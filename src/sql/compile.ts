@@ -401,16 +401,16 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
     const U = q(env, 'unit');
     const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), ...rowCols].join(', ')} FROM ${from}${whereClause(env)}`;
-    const perUnit = `SELECT ${[U, ...qk, ...unitCols].join(', ')} FROM ${q(env, 'rows')} GROUP BY ${[U, ...qk].join(', ')}`;
+    const perUnit = `SELECT ${[U, ...qk, ...unitCols].join(', ')} FROM ${q(env, 'tsdp_rows')} GROUP BY ${[U, ...qk].join(', ')}`;
     const finalSelect = `SELECT ${[...qk, `CAST(COUNT(*) AS ${wide}) AS ${q(env, 'units')}`, ...finalCols].join(', ')}`;
     if (qk.length === 0) {
-      sql = `WITH ${q(env, 'rows')} AS (${rows}), ${q(env, 'per_unit')} AS (${perUnit}) ${finalSelect} FROM ${q(env, 'per_unit')}`;
+      sql = `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${perUnit}) ${finalSelect} FROM ${q(env, 'tsdp_per_unit')}`;
     } else {
       const order = `${dialect.saltedHash([U, ...qk], env.p.int(salt))}, ${qk.join(', ')}`;
-      const bounded = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${U} ORDER BY ${order}) AS ${q(env, 'rn')} FROM ${q(env, 'per_unit')}`;
+      const bounded = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${U} ORDER BY ${order}) AS ${q(env, 'rn')} FROM ${q(env, 'tsdp_per_unit')}`;
       sql =
-        `WITH ${q(env, 'rows')} AS (${rows}), ${q(env, 'per_unit')} AS (${perUnit}), ${q(env, 'bounded')} AS (${bounded}) ` +
-        `${finalSelect} FROM ${q(env, 'bounded')} WHERE ${q(env, 'rn')} <= ${env.p.int(P)} GROUP BY ${qk.join(', ')}`;
+        `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${perUnit}), ${q(env, 'tsdp_bounded')} AS (${bounded}) ` +
+        `${finalSelect} FROM ${q(env, 'tsdp_bounded')} WHERE ${q(env, 'rn')} <= ${env.p.int(P)} GROUP BY ${qk.join(', ')}`;
     }
   }
   return Object.freeze({
@@ -437,12 +437,12 @@ function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m:
   let sql: string;
   if (rowLevel) {
     const binned = `SELECT ${[...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `${bin} AS ${B}`].join(', ')} FROM ${from}${whereClause(env)}`;
-    sql = `SELECT ${[...qk, B, `CAST(COUNT(*) AS ${wide}) AS ${N}`].join(', ')} FROM (${binned}) AS ${q(env, 'binned')} WHERE ${B} IS NOT NULL GROUP BY ${[...qk, B].join(', ')}`;
+    sql = `SELECT ${[...qk, B, `CAST(COUNT(*) AS ${wide}) AS ${N}`].join(', ')} FROM (${binned}) AS ${q(env, 'tsdp_binned')} WHERE ${B} IS NOT NULL GROUP BY ${[...qk, B].join(', ')}`;
   } else {
     const U = q(env, 'unit');
     const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
     const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `${bin} AS ${B}`].join(', ')} FROM ${from}${whereClause(env)}`;
-    const per = `SELECT ${[U, ...qk, B, `COUNT(*) AS ${N}`].join(', ')} FROM ${q(env, 'rows')} WHERE ${B} IS NOT NULL GROUP BY ${[U, ...qk, B].join(', ')}`;
+    const per = `SELECT ${[U, ...qk, B, `COUNT(*) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_rows')} WHERE ${B} IS NOT NULL GROUP BY ${[U, ...qk, B].join(', ')}`;
     const cum = q(env, 'cum');
     const gr = q(env, 'gr');
     const saltParam = env.p.int(salt);
@@ -450,12 +450,12 @@ function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m:
       ? `, DENSE_RANK() OVER (PARTITION BY ${U} ORDER BY ${dialect.saltedHash([U, ...qk], saltParam)}, ${qk.join(', ')}) AS ${gr}`
       : '';
     const cumulative = `SUM(${N}) OVER (PARTITION BY ${[U, ...qk].join(', ')} ORDER BY ${dialect.saltedHash([U, B], saltParam)}, ${B} ROWS UNBOUNDED PRECEDING) AS ${cum}`;
-    const ranked = `SELECT *, ${cumulative}${rank} FROM ${q(env, 'per_unit')}`;
+    const ranked = `SELECT *, ${cumulative}${rank} FROM ${q(env, 'tsdp_per_unit')}`;
     const cParam = env.p.int(C);
     const keep = `${cum} - ${N} < ${cParam}${qk.length ? ` AND ${gr} <= ${env.p.int(P)}` : ''}`;
     sql =
-      `WITH ${q(env, 'rows')} AS (${rows}), ${q(env, 'per_unit')} AS (${per}), ${q(env, 'ranked')} AS (${ranked}) ` +
-      `SELECT ${[...qk, B, `CAST(SUM(LEAST(${N}, ${cParam} - (${cum} - ${N}))) AS ${wide}) AS ${N}`].join(', ')} FROM ${q(env, 'ranked')} WHERE ${keep} GROUP BY ${[...qk, B].join(', ')}`;
+      `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${per}), ${q(env, 'tsdp_ranked')} AS (${ranked}) ` +
+      `SELECT ${[...qk, B, `CAST(SUM(LEAST(${N}, ${cParam} - (${cum} - ${N}))) AS ${wide}) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_ranked')} WHERE ${keep} GROUP BY ${[...qk, B].join(', ')}`;
   }
   return Object.freeze({ sql, params: Object.freeze(env.p.list), bins: QUANTILE_BINS });
 }

@@ -245,7 +245,8 @@ export function parseSqlSchema(raw: unknown, defaultDataset = 'default'): SqlSch
   if (!isRecord(raw.tables) || Object.keys(raw.tables).length === 0) fail('$.tables', 'an object naming each table');
   const tables = new Map<string, SqlTableSchema>();
   for (const [t, spec] of Object.entries(raw.tables)) {
-    if (!IDENTIFIER.test(t)) fail(`$.tables.${t}`, 'a table name of letters, digits and _');
+    if (!IDENTIFIER.test(t) || /^tsdp_/i.test(t))
+      fail(`$.tables.${t}`, 'a table name of letters, digits and _ (not starting with tsdp_, which the rewrite uses)');
     tables.set(t.toLowerCase(), readTable(t.toLowerCase(), spec, `$.tables.${t}`));
   }
   if (![...tables.values()].some((t) => !t.isPublic)) fail('$.tables', 'at least one private table');

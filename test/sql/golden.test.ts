@@ -68,7 +68,7 @@ describe('golden compiled SQL', () => {
     expect(row.main.sql).not.toMatch(/OVER/);
     const unit = compileDpQuery(planDpQuery('SELECT region, SUM(minutes) FROM visits GROUP BY region', visitsSchema()), duckdbDialect, 1n);
     expect(unit.main.sql).toMatch(
-      /ROW_NUMBER\(\) OVER \(PARTITION BY "unit" ORDER BY hash\("unit", "k0", \$\d+::BIGINT\), "k0"\) AS "rn" FROM "per_unit"/,
+      /ROW_NUMBER\(\) OVER \(PARTITION BY "unit" ORDER BY hash\("unit", "k0", \$\d+::BIGINT\), "k0"\) AS "rn" FROM "tsdp_per_unit"/,
     );
   });
 });
