@@ -71,8 +71,17 @@ export function calibrateNoise(options: CalibrationOptions): number {
   const minX = options.lowerBound ?? 1e-4;
   const maxX = options.upperBound ?? 1e6;
   if (!(minX > 0 && maxX > minX)) throw new DpError('INVALID_PARAMETER', 'need 0 < lowerBound < upperBound', { parameter: 'lowerBound' });
-  // Bracket [lo, hi] with ε(lo) > target ≥ ε(hi), growing geometrically from 1.
-  let lo = Math.min(Math.max(1, minX), maxX);
+  // Start from 1, or — for the PLD accountant, whose cost grows quickly as the noise
+  // shrinks — from the RDP solution when RDP can price the event (RDP's ε is larger,
+  // so the PLD answer lies just below it).
+  let start = 1;
+  let factor = 4;
+  if (options.accountant === 'pld' && makeAccountant('rdp').supports(makeEvent(1))) {
+    start = calibrateNoise({ ...options, accountant: 'rdp', tolerance: 1e-3 });
+    factor = 1.25;
+  }
+  // Bracket [lo, hi] with ε(lo) > target ≥ ε(hi), growing geometrically.
+  let lo = Math.min(Math.max(start, minX), maxX);
   let fLo = epsilonOf(lo) - targetEpsilon;
   let hi = lo;
   let fHi = fLo;
@@ -82,7 +91,7 @@ export function calibrateNoise(options: CalibrationOptions): number {
       if (lo <= minX) return lo;
       hi = lo;
       fHi = fLo;
-      lo = Math.max(minX, lo / 4);
+      lo = Math.max(minX, lo / factor);
       fLo = epsilonOf(lo) - targetEpsilon;
       if (fLo > 0) break;
     }
@@ -95,7 +104,7 @@ export function calibrateNoise(options: CalibrationOptions): number {
       }
       lo = hi;
       fLo = fHi;
-      hi = Math.min(maxX, hi * 4);
+      hi = Math.min(maxX, hi * factor);
       fHi = epsilonOf(hi) - targetEpsilon;
       if (fHi <= 0) break;
     }

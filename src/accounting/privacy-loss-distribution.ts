@@ -9,6 +9,7 @@ import {
   discreteLaplacePmf,
   epsilonDeltaPmf,
   gaussianPmf,
+  gaussianPmfPair,
   laplacePmf,
   pmfFromTwoDistributions,
 } from './_internal/pld-mechanisms.js';
@@ -90,8 +91,9 @@ export class PrivacyLossDistribution {
     const q = rate(options);
     const s = sens(options, false);
     positiveParam(sigma, 'sigma');
-    const remove = gaussianPmf(sigma, s, q, 'remove', d);
-    return new PrivacyLossDistribution(remove, q === 1 ? null : gaussianPmf(sigma, s, q, 'add', d));
+    if (q === 1) return new PrivacyLossDistribution(gaussianPmf(sigma, s, q, 'remove', d), null);
+    const [remove, add] = gaussianPmfPair(sigma, s, q, d);
+    return new PrivacyLossDistribution(remove, add);
   }
 
   /** Laplace mechanism with scale b (connect-the-dots). @throws DpError INVALID_PARAMETER. */

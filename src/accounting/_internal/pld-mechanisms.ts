@@ -277,19 +277,48 @@ export function gaussianDelta(sigma: number, s: number, q: number, adjacency: Ad
   return Math.min(1, Math.max(0, d));
 }
 
-/** Gaussian PLD (connect-the-dots) for one adjacency; noise mass below e^{-50} is sent to +∞. */
-export function gaussianPmf(sigma: number, sensitivity: number, q: number, adjacency: Adjacency, discretization: number): PldPmf {
+/** The ε range of the Gaussian connect-the-dots grid for one adjacency (noise mass below e^{-50} goes to +∞). */
+function gaussianEpsilonRange(sigma: number, sensitivity: number, q: number, adjacency: Adjacency): [number, number] {
   const m = new AdditiveMechanism(gaussianNoise(sigma, sensitivity), sensitivity, q, adjacency);
   let lowerX = sigma * normalPpf(0.5 * Math.exp(-50));
   let upperX = -lowerX;
   if (adjacency === 'add') upperX += sensitivity;
   else lowerX -= sensitivity;
-  return connectDotsContinuous(
-    (e) => gaussianDelta(sigma, sensitivity, q, adjacency, e),
-    m.privacyLoss(upperX),
-    m.privacyLoss(lowerX),
-    discretization,
-  );
+  return [m.privacyLoss(upperX), m.privacyLoss(lowerX)];
+}
+
+/** Gaussian PLD (connect-the-dots) for one adjacency. */
+export function gaussianPmf(sigma: number, sensitivity: number, q: number, adjacency: Adjacency, discretization: number): PldPmf {
+  const [lower, upper] = gaussianEpsilonRange(sigma, sensitivity, q, adjacency);
+  return connectDotsContinuous((e) => gaussianDelta(sigma, sensitivity, q, adjacency, e), lower, upper, discretization);
+}
+
+/**
+ * Both adjacencies of the subsampled Gaussian. The ADD pair is the REMOVE pair
+ * swapped (after reflecting x → −x), so δ_add(ε) = 1 − e^ε + e^ε·δ_remove(−ε)
+ * (the hockey-stick identity H_{1/γ}(Q‖P) = (H_γ(P‖Q) − 1 + γ)/γ); the REMOVE
+ * divergences on the grid serve both directions.
+ */
+export function gaussianPmfPair(sigma: number, sensitivity: number, q: number, discretization: number): [PldPmf, PldPmf] {
+  const [rLower, rUpper] = gaussianEpsilonRange(sigma, sensitivity, q, 'remove');
+  const [aLower, aUpper] = gaussianEpsilonRange(sigma, sensitivity, q, 'add');
+  const rLo = Math.floor(rLower / discretization);
+  const rHi = Math.ceil(rUpper / discretization);
+  const aLo = Math.floor(aLower / discretization);
+  const aHi = Math.ceil(aUpper / discretization);
+  // δ_remove on the union of the REMOVE grid and the mirrored ADD grid.
+  const lo = Math.min(rLo, -aHi);
+  const hi = Math.max(rHi, -aLo);
+  const removeDeltas = new Float64Array(hi - lo + 1);
+  for (let i = lo; i <= hi; i++) removeDeltas[i - lo] = gaussianDelta(sigma, sensitivity, q, 'remove', i * discretization);
+  const remove = connectDotsFixedGap(discretization, rLo, rHi, removeDeltas.slice(rLo - lo, rHi - lo + 1));
+  const addDeltas = new Float64Array(aHi - aLo + 1);
+  for (let i = aLo; i <= aHi; i++) {
+    const eps = i * discretization;
+    const d = -Math.expm1(eps) + Math.exp(eps) * (removeDeltas[-i - lo] as number);
+    addDeltas[i - aLo] = Math.min(1, Math.max(0, d));
+  }
+  return [remove, connectDotsFixedGap(discretization, aLo, aHi, addDeltas)];
 }
 
 /** Laplace PLD (connect-the-dots) for one adjacency. */

@@ -162,22 +162,28 @@ function logMgf(probs: Float64Array, lambda: number): number {
   return lambda * c + Math.log(s);
 }
 
-/** min over λ of (n·log MGF(λ) + log(2/tail))/λ on one side (sign ±1), by golden-section search on log|λ| (the objective is unimodal). */
-function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 1 | -1): number {
+/**
+ * min over λ of (n·log MGF(λ) + log(2/tail))/λ on one side (sign ±1), by
+ * golden-section search on log|λ| around the Gaussian-approximation optimum
+ * λ₀ = √(2·log(2/tail)/(n·Var)) (the objective is unimodal; any λ is valid).
+ */
+function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 1 | -1, variance: number): number {
   const len = probs.length;
   const g = (u: number) => {
     const lambda = sign * Math.exp(u);
     return (n * logMgf(probs, lambda) + logTwoOverTail) / lambda;
   };
-  // Minimise sign·g (the upper bound is a minimum for λ > 0, the lower bound a maximum for λ < 0).
-  let lo = Math.log(1e-9 / len);
-  let hi = Math.log(700 / len);
+  const cap = Math.log(700 / len);
+  const guess = variance > 0 ? Math.log(Math.sqrt((2 * logTwoOverTail) / (n * variance))) : cap - 5;
+  let lo = Math.min(guess - 3.5, cap - 1);
+  let hi = Math.min(guess + 3.5, cap);
   const gr = (Math.sqrt(5) - 1) / 2;
   let x1 = hi - gr * (hi - lo);
   let x2 = lo + gr * (hi - lo);
+  // Minimise sign·g: the upper bound is a minimum over λ > 0, the lower bound a maximum over λ < 0.
   let f1 = sign * g(x1);
   let f2 = sign * g(x2);
-  for (let it = 0; it < 36; it++) {
+  for (let it = 0; it < 22; it++) {
     if (f1 < f2) {
       hi = x2;
       x2 = x1;
@@ -192,7 +198,6 @@ function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 
       f2 = sign * g(x2);
     }
   }
-  // Any λ gives a valid bound; report the best one evaluated.
   return sign * Math.min(f1, f2);
 }
 
@@ -206,8 +211,21 @@ function selfConvolveBounds(probs: Float64Array, n: number, tail: number): [numb
   let lower = 0;
   if (tail === 0 || len === 1) return [lower, upper];
   const logTwoOverTail = Math.log(2 / tail);
-  const up = chernoff(probs, n, logTwoOverTail, 1);
-  const down = chernoff(probs, n, logTwoOverTail, -1);
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < len; i++) {
+    const p = probs[i] as number;
+    if (p > 0) {
+      m0 += p;
+      m1 += p * i;
+      m2 += p * i * i;
+    }
+  }
+  const mean = m1 / m0;
+  const variance = Math.max(0, m2 / m0 - mean * mean);
+  const up = chernoff(probs, n, logTwoOverTail, 1, variance);
+  const down = chernoff(probs, n, logTwoOverTail, -1, variance);
   if (Number.isFinite(up)) upper = Math.min(upper, Math.ceil(up));
   if (Number.isFinite(down)) lower = Math.max(lower, Math.floor(down));
   return [lower, upper];
