@@ -66,14 +66,18 @@ for (const name of ['reference.json', 'holdout.json']) {
 
     it('Laplace RDP equals the closed form to 1e-9', () => {
       for (const c of fx.rdp_laplace)
-        c.orders.forEach((a, i) => expect(rel(laplaceRdp(c.epsilon, a), c.rdp[i] as number)).toBeLessThan(1e-9));
+        c.orders.forEach((a, i) => {
+          expect(rel(laplaceRdp(c.epsilon, a), c.rdp[i] as number)).toBeLessThan(1e-9);
+        });
     });
 
     it('randomized-response RDP equals dp_accounting to 1e-9', () => {
       for (const c of fx.rdp_randomized_response) {
         const acc = new RdpAccountant({ orders: c.orders, neighboringRelation: c.relation });
         acc.compose({ type: 'randomizedResponse', noiseParameter: c.noiseParameter, numBuckets: c.numBuckets });
-        acc.rdp.forEach((v, i) => expect(rel(v, c.rdp[i] as number)).toBeLessThan(1e-9));
+        acc.rdp.forEach((v, i) => {
+          expect(rel(v, c.rdp[i] as number)).toBeLessThan(1e-9);
+        });
       }
     });
 
