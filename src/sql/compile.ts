@@ -190,8 +190,15 @@ function linearUnits(env: Env, m: PlanMeasure, grid: Grid): { clamped: string; i
     Number.isSafeInteger(Math.max(Math.abs(grid.lower), Math.abs(grid.upper)) * grid.inverse);
   if (!ok) return null;
   const expr = compileExpr(env, m.expr);
-  const inner = m.expr.kind === 'column' ? expr : `CAST(${expr} AS ${env.d.typeName('double')})`;
-  const clamped = `CAST(LEAST(GREATEST(${inner}, ${env.p.int(Math.ceil(grid.lower))}), ${env.p.int(Math.floor(grid.upper))}) AS ${env.d.typeName('bigint')})`;
+  const lo = env.p.int(Math.ceil(grid.lower));
+  const hi = env.p.int(Math.floor(grid.upper));
+  const big = env.d.typeName('bigint');
+  // A bare column is clamped with CASE (cheaper than LEAST/GREATEST in DuckDB); NULL stays NULL,
+  // NaN compares greater than everything in both engines and becomes the upper bound.
+  const clamped =
+    m.expr.kind === 'column'
+      ? `CAST(CASE WHEN ${expr} < ${lo} THEN ${lo} WHEN ${expr} > ${hi} THEN ${hi} ELSE ${expr} END AS ${big})`
+      : `CAST(LEAST(GREATEST(CAST(${expr} AS ${env.d.typeName('double')}), ${lo}), ${hi}) AS ${big})`;
   return { clamped, inverse: grid.inverse, offset: grid.shift * grid.inverse };
 }
 
