@@ -47,8 +47,8 @@ export const LINEAR_CONFIGS: LocalProtocolConfig[] = [
   { protocol: 'olh', epsilon: 1, domainSize: K },
   { protocol: 'olh', epsilon: 3, domainSize: K },
   { protocol: 'hr', epsilon: 1, domainSize: K },
-  { protocol: 'cms', epsilon: 2, domainSize: K },
-  { protocol: 'hcms', epsilon: 2, domainSize: K },
+  { protocol: 'cms', epsilon: 2, width: 64 },
+  { protocol: 'hcms', epsilon: 2, width: 64 },
 ];
 
 export const name = (c: LocalProtocolConfig) => `${c.protocol} ε=${c.epsilon}`;

@@ -40,12 +40,26 @@ export interface SketchParams {
 
 /** Options of the sketch protocols. */
 export interface SketchOptions {
-  /** Sketch width m (default: the power of two ≥ 4·domainSize, between 16 and 1024; 1024 when no domain size). */
+  /**
+   * Sketch width m (default 1024, Apple's; see `domainSize`). The width does not change the
+   * noise variance; it sets the hash-collision error, which for h fixed hash
+   * functions adds about Σ_{d′} n_{d′}²/(m·h) to the squared error of an
+   * estimate and dominates at large ε if m·h is small.
+   */
   readonly width?: number;
   /** Number of hash functions h (default 256). */
   readonly hashCount?: number;
-  /** Expected domain size, used only to choose the default width. */
+  /**
+   * The domain size when known: the default width is then the power of two
+   * ≥ 64·domainSize, between 64 and 1024 (1024 for every domain over 8).
+   */
   readonly domainSize?: number;
+}
+
+function defaultSketchWidth(domainSize: number | undefined): number {
+  if (domainSize === undefined) return 1024;
+  const k = checkIntegerParameter(domainSize, 'domainSize', 1, 2 ** 53);
+  return Math.min(1024, Math.max(64, nextPowerOfTwo(64 * k)));
 }
 
 /**
@@ -57,11 +71,7 @@ export interface SketchOptions {
  */
 export function sketchParams(protocol: 'cms' | 'hcms', epsilon: number, options: SketchOptions = {}): SketchParams {
   const e = checkLocalEpsilon(epsilon);
-  const defaultWidth =
-    options.domainSize === undefined
-      ? 1024
-      : Math.min(1024, Math.max(16, nextPowerOfTwo(4 * checkIntegerParameter(options.domainSize, 'domainSize', 1, 2 ** 53))));
-  const width = checkIntegerParameter(options.width ?? defaultWidth, 'width', 2, 2 ** 16);
+  const width = checkIntegerParameter(options.width ?? defaultSketchWidth(options.domainSize), 'width', 2, 2 ** 16);
   if (nextPowerOfTwo(width) !== width) {
     throw new DpError('INVALID_PARAMETER', 'width must be a power of two', { parameter: 'width', expected: 'a power of two' });
   }

@@ -94,11 +94,11 @@ export function olhCoefficients(seed: number, g: number, r: number, out: Uint32A
   for (let i = 0; i <= r; i++) out[i] = Math.floor((olhCoefficientWord(seed, i) * g) / TWO_32);
 }
 
-/** H_s(v) for the OLH family. */
+/** H_s(v) for the OLH family (v < 2³¹). */
 export function olhHash(seed: number, value: number, g: number, r: number): number {
   let h = Math.floor((olhCoefficientWord(seed, r) * g) / TWO_32);
-  for (let i = 0; i < r; i++) {
-    if ((value / 2 ** i) & 1) h += Math.floor((olhCoefficientWord(seed, i) * g) / TWO_32);
+  for (let i = 0, rest = value; rest !== 0; i++, rest >>>= 1) {
+    if (rest & 1) h += Math.floor((olhCoefficientWord(seed, i) * g) / TWO_32);
   }
   return h % g;
 }
