@@ -4,8 +4,9 @@
  * hook. Nothing here is for releases.
  * @module
  */
-export { startTrace, type Trace } from './trace.js';
+
 export { assertMeasurementContract, type MeasurementContractOptions } from './contract.js';
-export { SeededRandomSource, type Seed } from './seeded-source.js';
+export { type ChiSquareTestOptions, chiSquareTest, type GoodnessOfFitResult, type KsTestOptions, ksTest } from './distribution-tests.js';
 export { type DpMatcherOptions, type DpMatcherResult, type DpMatchers, dpMatchers } from './matchers.js';
-export { chiSquareTest, type ChiSquareTestOptions, type GoodnessOfFitResult, ksTest, type KsTestOptions } from './distribution-tests.js';
+export { type Seed, SeededRandomSource } from './seeded-source.js';
+export { startTrace, type Trace } from './trace.js';

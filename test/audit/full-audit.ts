@@ -6,7 +6,7 @@
  * per audit. Exits 1 when a shipped mechanism is flagged or a planted bug is
  * missed. Takes a few minutes on 2 cores; `AUDIT_SAMPLES=N` changes the size.
  */
-import { type AuditResult, auditPrivacy } from '../../src/audit/index.js';
+import { type AuditableMeasurement, type AuditResult, auditPrivacy } from '../../src/audit/index.js';
 import { floatDomain, vectorDomain } from '../../src/core/domain.js';
 import { defineTransformation } from '../../src/core/measurement.js';
 import {
@@ -46,13 +46,28 @@ function report(name: string, r: AuditResult, expectViolation: boolean, ms: numb
   );
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: heterogeneous mechanisms.
-type Case = [
-  string,
-  Parameters<typeof auditPrivacy<any, any>>[0],
-  ReadonlyArray<readonly [any, any]> | undefined,
-  { epsilon: number; delta?: number } | undefined,
-];
+/** One audit to run: a name and a closure that keeps the mechanism's own input and output types. */
+interface Case {
+  readonly name: string;
+  run(seed: number): AuditResult;
+}
+function caseOf<I, O>(
+  name: string,
+  target: AuditableMeasurement<I, O>,
+  pairs?: ReadonlyArray<readonly [I, I]>,
+  claimed?: { epsilon: number; delta?: number },
+): Case {
+  return {
+    name,
+    run: (seed) =>
+      auditPrivacy(target, {
+        samples: SAMPLES,
+        rng: new SeededRandomSource(seed),
+        ...(pairs ? { pairs } : {}),
+        ...(claimed ? { claimed } : {}),
+      }),
+  };
+}
 
 const vec = (xs: number[]) => xs;
 const clampSum = defineTransformation({
@@ -69,58 +84,43 @@ for (const epsilon of [0.5, 1, 2]) {
   const queries = Array.from({ length: 30 }, (_, i) => (d: readonly number[]) => d[i] ?? 0);
   const scores = [vec([0, 0, 0, 0]), vec([1, -1, -1, -1])] as const;
   const cases: Case[] = [
-    ['laplace', makeLaplace({ scale: laplaceScaleForEpsilon(epsilon, 1) }), undefined, undefined],
-    [
-      'vector laplace (3)',
-      makeVectorLaplace({ scale: laplaceScaleForEpsilon(epsilon, 1, { size: 3 }), size: 3 }),
-      [
-        [vec([0, 0, 0]), vec([1, 0, 0])],
-        [vec([0, 0, 0]), vec([0.5, 0.5, 0])],
-      ],
-      undefined,
-    ],
-    ['gaussian (zCDP, at δ = 1e-3)', makeGaussian({ sigma: gaussianSigmaForRho((epsilon * epsilon) / 2, 1) }), undefined, undefined],
-    ['analytic gaussian (δ = 0.01)', makeGaussian({ sigma: analyticGaussianSigma(epsilon, 0.01, 1), delta: 0.01 }), undefined, undefined],
-    [
-      'vector gaussian (3, δ = 0.01)',
-      makeVectorGaussian({ sigma: analyticGaussianSigma(epsilon, 0.01, 1), delta: 0.01, size: 3 }),
-      [[vec([0, 0, 0]), vec([1, 0, 0])]],
-      undefined,
-    ],
-    ['discrete laplace', makeDiscreteLaplace({ scale: discreteLaplaceScaleForEpsilon(epsilon, 1) }), undefined, undefined],
-    [
+    caseOf('laplace', makeLaplace({ scale: laplaceScaleForEpsilon(epsilon, 1) })),
+    caseOf('vector laplace (3)', makeVectorLaplace({ scale: laplaceScaleForEpsilon(epsilon, 1, { size: 3 }), size: 3 }), [
+      [vec([0, 0, 0]), vec([1, 0, 0])],
+      [vec([0, 0, 0]), vec([0.5, 0.5, 0])],
+    ]),
+    caseOf('gaussian (zCDP, at δ = 1e-3)', makeGaussian({ sigma: gaussianSigmaForRho((epsilon * epsilon) / 2, 1) })),
+    caseOf('analytic gaussian (δ = 0.01)', makeGaussian({ sigma: analyticGaussianSigma(epsilon, 0.01, 1), delta: 0.01 })),
+    caseOf('vector gaussian (3, δ = 0.01)', makeVectorGaussian({ sigma: analyticGaussianSigma(epsilon, 0.01, 1), delta: 0.01, size: 3 }), [
+      [vec([0, 0, 0]), vec([1, 0, 0])],
+    ]),
+    caseOf('discrete laplace', makeDiscreteLaplace({ scale: discreteLaplaceScaleForEpsilon(epsilon, 1) })),
+    caseOf(
       'discrete gaussian (δ = 0.01)',
       makeDiscreteGaussian({ sigma: discreteGaussianSigmaForEpsilonDelta(epsilon, 0.01, 1) }),
       undefined,
       { epsilon, delta: 0.01 },
-    ],
-    ['randomized response', makeRandomizedResponse({ epsilon }), undefined, undefined],
-    [
-      'categorical randomized response (4)',
-      makeCategoricalRandomizedResponse({ epsilon, categories: ['a', 'b', 'c', 'd'] }),
-      [
-        ['a', 'b'],
-        ['b', 'd'],
-      ],
-      undefined,
-    ],
-    [
+    ),
+    caseOf('randomized response', makeRandomizedResponse({ epsilon })),
+    caseOf('categorical randomized response (4)', makeCategoricalRandomizedResponse({ epsilon, categories: ['a', 'b', 'c', 'd'] }), [
+      ['a', 'b'],
+      ['b', 'd'],
+    ]),
+    caseOf(
       'exponential (permute-and-flip)',
       makeExponential({ candidates: [0, 1, 2, 3], utility: (s: readonly number[], c: number) => s[c] ?? 0, sensitivity: 1, epsilon }),
       [scores, [vec([0, 0, 0, 0]), vec([1, 0, 0, 0])], [vec([0, 0, 0, 0]), vec([-1, 1, 1, 1])]],
-      undefined,
-    ],
-    ['report-noisy-max', makeReportNoisyMax({ scale: reportNoisyMaxScaleForEpsilon(epsilon, 1) }), undefined, undefined],
-    [
+    ),
+    caseOf('report-noisy-max', makeReportNoisyMax({ scale: reportNoisyMaxScaleForEpsilon(epsilon, 1) })),
+    caseOf(
       'report-noisy-max (monotonic)',
       makeReportNoisyMax({ scale: reportNoisyMaxScaleForEpsilon(epsilon, 1, { monotonic: true }), monotonic: true }),
       [
         [vec([0, 0, 0, 0]), vec([1, 0, 0, 0])],
         [vec([0, 0, 0, 0]), vec([0, 1, 1, 1])],
       ],
-      undefined,
-    ],
-    [
+    ),
+    caseOf(
       'sparse vector (AboveThreshold)',
       makeSparseVector({ queries, threshold: 1, sensitivity: 1, ...sparseVectorSplit(epsilon), inputMetric: 'linf-distance' }),
       [
@@ -128,9 +128,8 @@ for (const epsilon of [0.5, 1, 2]) {
         [new Array(30).fill(1), new Array(30).fill(0)],
         [new Array(30).fill(0), [1, ...new Array(29).fill(-1)]],
       ],
-      undefined,
-    ],
-    [
+    ),
+    caseOf(
       'sparse vector (c = 3)',
       makeSparseVector({
         queries,
@@ -141,20 +140,14 @@ for (const epsilon of [0.5, 1, 2]) {
         inputMetric: 'linf-distance',
       }),
       [[new Array(30).fill(0), new Array(30).fill(1)]],
-      undefined,
-    ],
-    ['clamp → sum → laplace (chained)', clampSum.then(makeLaplace({ scale: laplaceScaleForEpsilon(epsilon, 10) })), undefined, undefined],
+    ),
+    caseOf('clamp → sum → laplace (chained)', clampSum.then(makeLaplace({ scale: laplaceScaleForEpsilon(epsilon, 10) }))),
   ];
   console.log(`\n## shipped mechanisms at ε = ${epsilon}, ${SAMPLES} samples per input`);
-  for (const [name, target, pairs, claimed] of cases) {
+  for (const c of cases) {
     const t0 = performance.now();
-    const r = auditPrivacy(target, {
-      samples: SAMPLES,
-      rng: new SeededRandomSource(seed++),
-      ...(pairs ? { pairs } : {}),
-      ...(claimed ? { claimed } : {}),
-    });
-    report(name, r, false, performance.now() - t0);
+    const r = c.run(seed++);
+    report(c.name, r, false, performance.now() - t0);
   }
 }
 
