@@ -7,6 +7,8 @@ import type { RandomSource } from './source.js';
 
 const TWO_32 = 4_294_967_296;
 const TWO_MINUS_32 = 2 ** -32;
+const TWO_16 = 65_536;
+const TWO_MINUS_16 = 2 ** -16;
 
 /**
  * A uniform integer in `[0, n)`, exactly: 32-bit words are drawn from `rng`
@@ -48,8 +50,8 @@ let cachedMask = 0;
  *   ⌊m/2³²⌋ unless m mod 2³² < (2³² − n) mod n, in which case the word is
  *   rejected. Exactly uniform (Lemire 2019, "Fast random integer generation in
  *   an interval", ACM TOMS), without a per-draw modulo.
- * - 2²¹ < n ≤ 2³²: one word, rejected at or above the largest multiple of n
- *   below 2³², then reduced mod n (exact on doubles).
+ * - 2²¹ < n ≤ 2³²: the same method with the 64-bit product w·n assembled
+ *   exactly from 16-bit halves (no per-draw modulo).
  * - n > 2³²: a candidate of bitLength(n − 1) ≤ 53 bits from two words (high
  *   part masked to a power of two, which divides 2³², so it is uniform),
  *   rejected when ≥ n. All values stay below 2⁵³, so plain numbers are exact.
@@ -69,10 +71,23 @@ export function uniformBelowUnchecked(n: number, rng: RandomSource): number {
     }
   }
   if (n <= TWO_32) {
-    const limit = TWO_32 - (TWO_32 % n);
+    if (n !== cachedN) {
+      cachedN = n;
+      cachedThreshold = (TWO_32 - n) % n;
+    }
+    const threshold = cachedThreshold;
     for (;;) {
+      // The 64-bit product w·n as hi·2³² + lo, exactly: with w = wh·2¹⁶ + wl,
+      // a = wh·n and b = wl·n are < 2⁴⁸; a = a1·2¹⁶ + a0; then
+      // w·n = a1·2³² + (a0·2¹⁶ + b) and a0·2¹⁶ + b < 2⁴⁹. Every step is exact.
       const w = rng.nextUint32();
-      if (w < limit) return w % n;
+      const wh = w >>> 16;
+      const a = wh * n;
+      const b = (w & 0xffff) * n;
+      const a1 = Math.floor(a * TWO_MINUS_16);
+      const c = (a - a1 * TWO_16) * TWO_16 + b;
+      const carry = Math.floor(c * TWO_MINUS_32);
+      if (c - carry * TWO_32 >= threshold) return a1 + carry;
     }
   }
   if (n !== cachedBigN) {

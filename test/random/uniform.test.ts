@@ -47,11 +47,29 @@ describe('sampleUniformBelow', () => {
     expect(sampleUniformBelow(6, rng)).toBe(3);
   });
 
-  it('rejects words at or above the largest multiple of n below 2^32 for 2^21 < n ≤ 2^32', () => {
-    const n = 3 * 2 ** 30; // limit = 3·2^30, so words ≥ 3·2^30 are rejected
-    const rng = new ScriptedSource([2 ** 32 - 1, 3 * 2 ** 30, 3 * 2 ** 30 - 1]);
-    expect(sampleUniformBelow(n, rng)).toBe(3 * 2 ** 30 - 1);
+  it('uses the same exact multiply-shift for 2^21 < n ≤ 2^32 (the 64-bit product from 16-bit halves)', () => {
+    // n = 3·2^30: threshold (2^32 − n) mod n = 2^30; w·n mod 2^32 = (w mod 4)·2^30, so words ≡ 0 (mod 4) are rejected.
+    const n = 3 * 2 ** 30;
+    const rng = new ScriptedSource([0, 2 ** 32 - 4, 2 ** 32 - 1, 5]);
+    expect(sampleUniformBelow(n, rng)).toBe(Math.floor(((2 ** 32 - 1) * n) / 2 ** 32));
     expect(rng.used).toBe(3);
+    expect(sampleUniformBelow(n, rng)).toBe(3);
+  });
+
+  it('agrees with a BigInt reference of multiply-shift for random words and bounds (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 32 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (n, w) => {
+        const product = BigInt(w) * BigInt(n);
+        const threshold = (2n ** 32n - BigInt(n)) % BigInt(n);
+        const rejected = product % 2n ** 32n < threshold;
+        const filler = new SeededRandomSource(w);
+        const rng = new ScriptedSource(rejected ? [w, ...Array.from({ length: 200 }, () => filler.nextUint32())] : [w]);
+        const k = sampleUniformBelow(n, rng);
+        if (!rejected) expect(k).toBe(Number(product >> 32n));
+        else expect(rng.used).toBeGreaterThan(1);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('returns integers in [0, n) for any safe n (property)', () => {

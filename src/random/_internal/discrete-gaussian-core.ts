@@ -5,9 +5,10 @@
  */
 import { Rational } from '../rational.js';
 import type { RandomSource } from '../source.js';
-import { bernoulliExpFromWord } from './bernoulli-exp-core.js';
+import { uniformBelowUnchecked } from '../uniform.js';
+import { bernoulliExpExact, bernoulliExpFromWord } from './bernoulli-exp-core.js';
 import { decideBernoulliExp } from './exp-bounds.js';
-import { discreteLaplaceCore, discreteLaplaceNumber } from './geometric-core.js';
+import { discreteLaplaceCore, geometricUnitCount } from './geometric-core.js';
 
 /** Precomputed public quantities for one σ² = A/B. */
 export interface DiscreteGaussianContext {
@@ -67,20 +68,67 @@ export function discreteGaussianContext(sigmaSquared: Rational): DiscreteGaussia
  * x ≤ 31 and < 2^−45.4·x above.
  */
 export function discreteGaussianCore(ctx: DiscreteGaussianContext, rng: RandomSource): number | bigint {
+  if (ctx.isFast && ctx.tNumber <= TWO_51) return discreteGaussianFused(ctx, rng);
   for (;;) {
-    const y = ctx.isFast ? discreteLaplaceNumber(ctx.tNumber, 1, rng) : discreteLaplaceCore(ctx.t, 1n, rng);
+    const y = discreteLaplaceCore(ctx.t, 1n, rng);
     const w = rng.nextUint32();
-    let xd: number;
-    if (ctx.isFast && typeof y === 'number') {
-      const d = Math.abs(y) - ctx.center;
-      xd = d * d * ctx.inverseTwoSigmaSquared;
-    } else {
-      xd = exactX(ctx, y).toNumber();
-    }
+    const xd = exactX(ctx, y).toNumber();
     const decision = decideBernoulliExp(xd, w);
     if (decision === 1) return y;
     if (decision === 0) continue;
     if (bernoulliExpFromWord(exactX(ctx, y), w, rng)) return y;
+  }
+}
+
+const TWO_51 = 2_251_799_813_685_248;
+const TWO_53 = 9_007_199_254_740_992;
+
+/**
+ * Algorithm 3 with Algorithm 2's inner rejection fused into the outer one.
+ * Proposal: U uniform in [0, t), a fair sign, V with P(V = v) ∝ e^{−v}
+ * (one word, see geometricUnitCount); Y = ±(U + tV), (−, 0) rejected. Accept
+ * with probability exp(−U/t)·exp(−(|Y| − σ²/t)²/(2σ²)), one Bernoulli(exp(−x))
+ * with x = U/t + (|Y| − σ²/t)²/(2σ²). A proposal (u, v, ±) is then returned
+ * with probability ∝ e^{−v}·e^{−u/t}·exp(−(|y| − σ²/t)²/(2σ²)) =
+ * e^{−|y|/t}·exp(−(|y| − σ²/t)²/(2σ²)) ∝ exp(−y²/(2σ²)) (the same product
+ * CKS Algorithm 3 accepts, since its Laplace proposal is e^{−|y|/t}), so the
+ * output is exactly the discrete Gaussian, with one Bernoulli test per
+ * proposal instead of two.
+ *
+ * Error of xd = u·(1/t) + d²·(1/(2σ²)): the first term errs by ≤ 2^−52 (it is
+ * < 1), the second as bounded above; with the final rounding the total is
+ * < 2^−47 for x ≤ 31 and < 2^−45·x above — decideBernoulliExp's contract.
+ * Requires t ≤ 2⁵¹ (so 2t ≤ 2⁵² is a safe uniform bound).
+ */
+function discreteGaussianFused(ctx: DiscreteGaussianContext, rng: RandomSource): number | bigint {
+  const t = ctx.tNumber;
+  const twoT = 2 * t;
+  const inverseT = 1 / t;
+  const center = ctx.center;
+  const inverseTwoSigmaSquared = ctx.inverseTwoSigmaSquared;
+  for (;;) {
+    const r = uniformBelowUnchecked(twoT, rng);
+    const negative = r >= t;
+    const u = negative ? r - t : r;
+    const v = geometricUnitCount(rng);
+    // u + t·v is exact when the computed value is < 2⁵³ (rounding is monotone);
+    // otherwise (v ≥ 2⁵³/t − 1 ≥ 3) this same proposal is finished in BigInt.
+    const magnitude = u + t * v;
+    if (magnitude >= TWO_53) {
+      const big = BigInt(u) + BigInt(t) * BigInt(v);
+      const x = Rational.of(BigInt(u), BigInt(t)).add(exactX(ctx, big));
+      if (bernoulliExpExact(x, rng)) return negative ? -big : big;
+      continue;
+    }
+    if (negative && magnitude === 0) continue;
+    const d = magnitude - center;
+    const xd = u * inverseT + d * d * inverseTwoSigmaSquared;
+    const w = rng.nextUint32();
+    const decision = decideBernoulliExp(xd, w);
+    if (decision === 0) continue;
+    if (decision === 1 || bernoulliExpFromWord(Rational.of(BigInt(u), BigInt(t)).add(exactX(ctx, magnitude)), w, rng)) {
+      return negative ? -magnitude : magnitude;
+    }
   }
 }
 

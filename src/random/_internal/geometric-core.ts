@@ -15,16 +15,14 @@ const TWO_52 = 4_503_599_627_370_496;
 const TWO_53 = 9_007_199_254_740_992;
 
 /** ⌊e^{−v}·2³²⌋ for v = 0..23 (exact, computed on first use); 0 from v = 23 on. */
-let expNegIntegerBlocks: Float64Array | undefined;
+let expNegIntegerBlocks = new Float64Array(0);
 
 function integerBlocks(): Float64Array {
-  if (expNegIntegerBlocks === undefined) {
-    const blocks = new Float64Array(24);
-    blocks[0] = 2 ** 32; // e^0 = 1: every U is below it
-    for (let v = 1; v < 24; v++) blocks[v] = Number(floorExpNegBits(Rational.of(BigInt(v)), 32));
-    expNegIntegerBlocks = blocks;
-  }
-  return expNegIntegerBlocks;
+  const blocks = new Float64Array(24);
+  blocks[0] = 2 ** 32; // e^0 = 1: every U is below it
+  for (let v = 1; v < 24; v++) blocks[v] = Number(floorExpNegBits(Rational.of(BigInt(v)), 32));
+  expNegIntegerBlocks = blocks;
+  return blocks;
 }
 
 /**
@@ -51,8 +49,10 @@ function uniformBelowExpNeg(words: number[], v: number, rng: RandomSource): bool
  * exact block-by-block comparison (probability < 24·2^−32 per call).
  */
 export function geometricUnitCount(rng: RandomSource): number {
-  const blocks = integerBlocks();
+  const blocks = expNegIntegerBlocks.length === 0 ? integerBlocks() : expNegIntegerBlocks;
   const w = rng.nextUint32();
+  // V = 0 with probability 1 − e^{−1} ≈ 0.63: one comparison.
+  if (w > (blocks[1] as number)) return 0;
   let v = 0;
   for (;;) {
     const next = v + 1;
