@@ -60,6 +60,19 @@ window.__result = { posted, epsilon: client.epsilon, seeded: false };
 </script>
 </body></html>`;
 
+const RAPPOR_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>tsdp rappor</title></head>
+<body>
+<script type="module">
+import { createRapporClient, createStorageMemoStore } from './rappor-client.js';
+// ε = ε∞: no instantaneous noise, so a report shows the memoized permanent response itself.
+const client = createRapporClient({ epsilon: 2, epsilonInfinity: 2, memo: createStorageMemoStore(localStorage) });
+const report = client.encode('checkout-page');
+await fetch('/rappor', { method: 'POST', body: JSON.stringify([report]) });
+window.__result = { report, keys: Object.keys(localStorage).length };
+</script>
+</body></html>`;
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -76,15 +89,24 @@ describe.runIf(runs)('browser end to end (Chromium, OLH client, local aggregator
   let bundleGzip = 0;
   let malformedBodies = 0;
   const aggregator: LocalAggregator = createAggregator({ protocol: 'olh', epsilon: EPSILON, domainSize: DOMAIN });
+  const rappor: LocalAggregator = createAggregator({ protocol: 'rappor', epsilon: 2, epsilonInfinity: 2 });
 
   beforeAll(async () => {
     const bundle = await buildClientBundle(['createOlhClient']);
+    const rapporBundle = await buildClientBundle(['createRapporClient', 'createStorageMemoStore']);
     bundleGzip = bundle.gzipBytes;
     server = createServer(async (request, response) => {
       if (request.method === 'GET' && request.url === '/') {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
       } else if (request.method === 'GET' && request.url === '/client.js') {
         response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle.code);
+      } else if (request.method === 'GET' && request.url === '/rappor.html') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(RAPPOR_PAGE);
+      } else if (request.method === 'GET' && request.url === '/rappor-client.js') {
+        response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(rapporBundle.code);
+      } else if (request.method === 'POST' && request.url === '/rappor') {
+        const result = rappor.addMany(JSON.parse(await readBody(request)) as unknown[]);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
       } else if (request.method === 'POST' && request.url === '/reports') {
         const body = await readBody(request);
         let reports: unknown;
@@ -160,6 +182,27 @@ describe.runIf(runs)('browser end to end (Chromium, OLH client, local aggregator
       { minFrequency: 0.1 },
     );
     expect(top.map((e) => e.value)).toEqual([3, 17]);
+  });
+
+  it('RAPPOR keeps its cohort and permanent response in localStorage across page loads, and its reports are accepted', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const load = async () => {
+      await page.goto(`${origin}/rappor.html`);
+      await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, {
+        timeout: 30_000,
+      });
+      return (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
+        report: { r: number; b: string };
+        keys: number;
+      };
+    };
+    const first = await load();
+    const second = await load();
+    await context.close();
+    expect(second.report).toEqual(first.report);
+    expect(first.keys).toBe(2); // the cohort and one memoized value
+    expect(rappor.stats()).toMatchObject({ accepted: 2, rejected: 0 });
   });
 
   it('the one-protocol client bundle is small (sanity bound 16 KB gzipped; the goal, 10 KB, is measured in bench/local)', () => {

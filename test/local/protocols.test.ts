@@ -222,3 +222,18 @@ describe('RAPPOR memo', () => {
     expect(a.b).not.toEqual(b.b);
   });
 });
+
+describe('browser safety', () => {
+  it('nothing under src/local imports a Node built-in or calls Math.random', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const root = join(__dirname, '..', '..', 'src', 'local');
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      expect(text, file).not.toMatch(/from ['"](node:|fs|path|crypto|os|http)['"/]/);
+      expect(text, file).not.toMatch(/Math\.random/);
+    }
+  });
+});
