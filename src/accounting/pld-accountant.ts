@@ -157,8 +157,22 @@ export class PldAccountant extends BaseAccountant {
               if (apply && q > 0)
                 this.add(PrivacyLossDistribution.discreteGaussian(inner.sigma, { ...opts, sensitivity: inner.sensitivity }), c);
               return null;
+            case 'randomizedResponse':
+              if (apply && q > 0 && inner.numBuckets > 1 && inner.noiseParameter < 1) {
+                if (inner.noiseParameter === 0 && q === 1) this.nonPrivate = true;
+                else
+                  this.add(
+                    PrivacyLossDistribution.randomizedResponse(Math.max(inner.noiseParameter, Number.MIN_VALUE), inner.numBuckets, {
+                      valueDiscretizationInterval: d,
+                      relation: 'replaceSpecial',
+                      sampleRate: q,
+                    }),
+                    c,
+                  );
+              }
+              return null;
             default:
-              return 'only Gaussian, Laplace, discrete Laplace and discrete Gaussian events can be Poisson-sampled';
+              return 'only Gaussian, Laplace, discrete Laplace, discrete Gaussian and randomized-response events can be Poisson-sampled';
           }
         }
         case 'zcdp':

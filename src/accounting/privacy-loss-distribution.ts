@@ -134,15 +134,21 @@ export class PrivacyLossDistribution {
   static randomizedResponse(
     noiseParameter: number,
     numBuckets: number,
-    options: { valueDiscretizationInterval?: number; relation?: 'replaceOne' | 'replaceSpecial' } = {},
+    options: { valueDiscretizationInterval?: number; relation?: 'replaceOne' | 'replaceSpecial'; sampleRate?: number } = {},
   ): PrivacyLossDistribution {
     const d = interval(options);
     const p = noiseParameter;
     const k = numBuckets;
+    const q = rate(options);
     if (!(p > 0 && p < 1))
       throw new DpError('INVALID_PARAMETER', `noiseParameter must be in (0, 1), got ${p}`, { parameter: 'noiseParameter' });
     if (!(Number.isInteger(k) && k > 1))
       throw new DpError('INVALID_PARAMETER', `numBuckets must be an integer > 1, got ${k}`, { parameter: 'numBuckets' });
+    if (q < 1 && options.relation === 'replaceOne') {
+      throw new DpError('INVALID_PARAMETER', 'Poisson-subsampled randomized response is priced under replace-special only', {
+        parameter: 'sampleRate',
+      });
+    }
     if ((options.relation ?? 'replaceSpecial') === 'replaceOne') {
       const up = [Math.log(1 - (p * (k - 1)) / k), Math.log(p / k)];
       const lo = [up[1] as number, up[0] as number];
@@ -152,7 +158,13 @@ export class PrivacyLossDistribution {
       }
       return new PrivacyLossDistribution(pmfFromTwoDistributions(lo, up, d), null);
     }
-    const up = [Math.log(1 - (p * (k - 1)) / k), Math.log(((k - 1) * p) / k)];
+    // Replace-special: the special (absent) value's output is uniform. With Poisson
+    // sampling at rate q the person's record is in the sample with probability q:
+    // upper = q·RR(v) + (1 − q)·uniform, lower = uniform (outcomes: v, and the k − 1 others together).
+    const up =
+      q === 1
+        ? [Math.log(1 - (p * (k - 1)) / k), Math.log(((k - 1) * p) / k)]
+        : [Math.log(q * (1 - (p * (k - 1)) / k) + (1 - q) / k), Math.log((k - 1) * ((q * p) / k + (1 - q) / k))];
     const lo = [-Math.log(k), Math.log1p(-1 / k)];
     return new PrivacyLossDistribution(pmfFromTwoDistributions(lo, up, d), pmfFromTwoDistributions(up, lo, d));
   }
@@ -184,7 +196,12 @@ export class PrivacyLossDistribution {
     if (!(Number.isSafeInteger(count) && count >= 1)) {
       throw new DpError('INVALID_PARAMETER', `count must be an integer >= 1, got ${count}`, { parameter: 'count' });
     }
-    if (count === 1) return this;
+    if (count === 1) {
+      // As dp_accounting: a dense PMF (> 1000 points) self-composed once still books the truncation mass in δ.
+      const book = (p: PldPmf) =>
+        p.probs.length > 1000 ? new PldPmf(p.discretization, p.lower, p.probs, p.infinityMass + tailMassTruncation) : p;
+      return new PrivacyLossDistribution(book(this.remove), this.add === null ? null : book(this.add));
+    }
     const [remove, add] = selfComposePair(this.remove, this.add, count, tailMassTruncation);
     return new PrivacyLossDistribution(remove, add);
   }

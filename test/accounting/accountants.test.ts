@@ -114,3 +114,15 @@ describe('accountants', () => {
     );
   });
 });
+
+describe('Poisson-subsampled randomized response (PLD)', () => {
+  it('equals plain randomized response at q = 1 and costs less at q < 1', () => {
+    const rr = DpEvents.randomizedResponse(0.4, 5);
+    const plain = new PldAccountant().compose(rr, 10).epsilon(1e-6);
+    const full = new PldAccountant().compose(DpEvents.poissonSampled(1, rr), 10).epsilon(1e-6);
+    const sub = new PldAccountant().compose(DpEvents.poissonSampled(0.1, rr), 10).epsilon(1e-6);
+    expect(full).toBeCloseTo(plain, 9);
+    expect(sub).toBeLessThan(plain);
+    expect(sub).toBeGreaterThan(0);
+  });
+});
