@@ -169,7 +169,7 @@ const ABS_MARGIN_32 = 2 ** -6;
  */
 export function decideBernoulliExp(xd: number, w: number): number {
   if (xd < 1) {
-    const x = xd < 0 ? 0 : xd;
+    const x = Math.max(xd, 0);
     const upper = 1 - x * (1 - x * (C2 - x * (C3 - x * C4)));
     const lower = upper - x * x * x * x * x * C5;
     if (w + 1 <= lower * TWO_32 - ABS_MARGIN_32) return 1;
