@@ -77,6 +77,28 @@ const gaussianForgetsSensitivity: PlantedBug = {
   claimed: { epsilon: EPSILON, delta: 1e-5 },
 };
 
+/**
+ * The classical σ = Δ·√(2 ln(1.25/δ))/ε (Dwork & Roth, Theorem A.1, proven only for ε < 1) applied at
+ * (ε, δ) = (8, 0.2): the true δ at ε = 8 is about 0.48 and the true ε at δ = 0.2 about 11.3. The violation
+ * lives where P[M(0) ∈ S] ≈ 1e-5, so it takes 2·10⁶ samples per input to certify.
+ */
+const CLASSIC_EPSILON = 8;
+const CLASSIC_DELTA = 0.2;
+const gaussianClassicAtLargeEpsilon: PlantedBug = {
+  name: 'gaussian-classic-formula-at-large-epsilon',
+  bug: 'σ = Δ√(2 ln(1.25/δ))/ε used at ε = 8, outside the theorem (ε < 1)',
+  target: defineMeasurement({
+    name: 'planted: classical gaussian at large epsilon',
+    inputDomain: floatDomain(),
+    inputMetric: 'absolute-distance',
+    outputMeasure: 'approximate',
+    invoke: (x: number, rng: RandomSource) => x + gaussianNoise(Math.sqrt(2 * Math.log(1.25 / CLASSIC_DELTA)) / CLASSIC_EPSILON, rng),
+    privacyMap: () => approximate(CLASSIC_EPSILON, CLASSIC_DELTA),
+  }),
+  options: { inputs: [0, 1], samples: 2_000_000 },
+  claimed: { epsilon: CLASSIC_EPSILON, delta: CLASSIC_DELTA },
+};
+
 /** Textbook floating-point Laplace (inverse CDF in doubles): its low-order bits reveal the input (Mironov 2012). */
 const naiveFloatLaplace: PlantedBug = {
   name: 'naive-float-laplace',
@@ -230,6 +252,7 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   laplaceHalfScale,
   gaussianRhoForEpsilon,
   gaussianForgetsSensitivity,
+  gaussianClassicAtLargeEpsilon,
   naiveFloatLaplace,
   svt,
   rnmRevealsValue,
