@@ -22,6 +22,7 @@ import {
   makeRandomizedResponse,
   makeReportNoisyMax,
   makeSparseVector,
+  makeVectorGaussian,
   makeVectorLaplace,
   reportNoisyMaxScaleForEpsilon,
   sparseVectorSplit,
@@ -71,6 +72,22 @@ describe('every shipped mechanism passes its audit (false-failure probability �
   it('analytic gaussian calibrated exactly to (ε, δ) = (1, 0.05)', () => {
     const m = makeGaussian({ sigma: analyticGaussianSigma(1, 0.05, 1), delta: 0.05 });
     expectPasses(auditPrivacy(m, { inputs: [0, 1], samples: 200_000, rng: rng(4) }));
+  });
+
+  it('vector gaussian calibrated to (ε, δ) = (1, 0.01), one coordinate shifted', () => {
+    const m = makeVectorGaussian({ sigma: analyticGaussianSigma(1, 0.01, 1), delta: 0.01, size: 3 });
+    expectPasses(
+      auditPrivacy(m, {
+        pairs: [
+          [
+            [0, 0, 0],
+            [1, 0, 0],
+          ],
+        ],
+        samples: 100_000,
+        rng: rng(14),
+      }),
+    );
   });
 
   it('discrete laplace on bigints', () => {
