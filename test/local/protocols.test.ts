@@ -41,6 +41,25 @@ describe('parameters and the ε they state', () => {
     }
   });
 
+  it('every protocol states a finite ε ≤ the requested one even at ε = 64 (probabilities stay strictly inside (0, 1))', () => {
+    for (const config of [
+      { protocol: 'rr', epsilon: 64 },
+      { protocol: 'grr', epsilon: 64, domainSize: 2 },
+      { protocol: 'oue', epsilon: 64, domainSize: 4 },
+      { protocol: 'sue', epsilon: 64, domainSize: 4 },
+      { protocol: 'olh', epsilon: 64, domainSize: 4 },
+      { protocol: 'hr', epsilon: 64, domainSize: 4 },
+      { protocol: 'cms', epsilon: 64 },
+      { protocol: 'hcms', epsilon: 64 },
+      { protocol: 'rappor', epsilon: 64 },
+    ] as const) {
+      const params = resolveLocalParams(config);
+      expect(Number.isFinite(params.epsilon), config.protocol).toBe(true);
+      expect(params.epsilon).toBeLessThanOrEqual(64);
+    }
+    expect(() => resolveLocalParams({ protocol: 'grr', epsilon: 65, domainSize: 2 })).toThrow(/<= 64/);
+  });
+
   it('the probabilities are those of Wang et al. (2017): OUE p = 1/2, q = 1/(e^ε+1); SUE p + q = 1', () => {
     const oue = unaryParams('oue', 1, 10);
     expect(oue.p).toBe(0.5);

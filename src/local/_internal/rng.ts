@@ -20,13 +20,15 @@ import { sampleUniformBelow } from '../../random/uniform.js';
 export const TWO_32 = 4294967296;
 
 /**
- * The grid threshold `t` (an integer in [0, 2³²]) for probability `p`,
- * rounded down (`'down'`) or up (`'up'`).
+ * The grid threshold `t` for probability `p`, rounded down (`'down'`, then at
+ * most 2³² − 1: a keep probability of exactly 1 would make ε infinite, and
+ * e^ε/(e^ε + 1) rounds to 1.0 in doubles for large ε) or up (`'up'`, at
+ * least 1 for p > 0). The result is an integer in [0, 2³²].
  */
 export function probabilityThreshold(p: number, direction: 'down' | 'up'): number {
   const scaled = p * TWO_32; // exact: p is a double, 2³² a power of two
-  const t = direction === 'down' ? Math.floor(scaled) : Math.ceil(scaled);
-  return Math.min(TWO_32, Math.max(0, t));
+  if (direction === 'down') return Math.min(TWO_32 - 1, Math.max(0, Math.floor(scaled)));
+  return Math.min(TWO_32, Math.max(p > 0 ? 1 : 0, Math.ceil(scaled)));
 }
 
 /**

@@ -94,7 +94,8 @@ export function rapporParams(epsilon: number, options: RapporOptions = {}): Rapp
   const ratio = Math.exp(e / (2 * h));
   const qStarTarget = ratio / (1 + ratio);
   const qTarget = f >= 1 ? 1 : Math.min(1, Math.max(0.5, (qStarTarget - halfF) / (1 - f)));
-  const qThreshold = probabilityThreshold(qTarget, 'down'); // toward ½: more privacy
+  // Toward ½ (more privacy); q = 1 exactly (no instantaneous noise) is allowed: the permanent step keeps ε finite.
+  const qThreshold = qTarget >= 1 ? TWO_32 : probabilityThreshold(qTarget, 'down');
   const pThreshold = TWO_32 - qThreshold;
   const q = qThreshold / TWO_32;
   const p = pThreshold / TWO_32;
