@@ -316,7 +316,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
    * Sum of grid units through the linear form: SUM(clamped)·inverse − COUNT(x)·offset
    * (per group in row-level mode; per unit and group, then clamped, otherwise).
    */
-  const linearSum = (key: string, m: PlanMeasure, g: Grid & { maxUnits: number }): string | null => {
+  const linearSum = (key: string, m: PlanMeasure, g: Grid & { maxUnits: number }, withCount = false): string | null => {
     const lin = linearUnits(env, m, g);
     if (!lin) return null;
     const hit = seen.get(key);
@@ -335,9 +335,16 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     const su = q(env, fresh('u'));
     const nu = q(env, fresh('u'));
     unitCols.push(`SUM(${v}) AS ${su}`, `COUNT(${v}) AS ${nu}`);
+    // The per-unit count of values is here already: a mean's count reuses it instead of carrying the raw column again.
+    const valuesKey = `values:${JSON.stringify(m.expr)}`;
+    if (withCount && !seen.has(valuesKey)) {
+      const countName = fresh('a');
+      seen.set(valuesKey, countName);
+      finalCols.push(`CAST(${cap(nu)} AS ${wide}) AS ${q(env, countName)}`);
+    }
     const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - ${nu} * ${env.p.int(lin.offset)}`}`;
-    const cap = BigInt(C) * BigInt(g.maxUnits);
-    finalCols.push(`CAST(SUM(LEAST(GREATEST(${perUnit}, ${env.p.int(-cap)}), ${env.p.int(cap)})) AS ${wide}) AS ${q(env, name)}`);
+    const bound = BigInt(C) * BigInt(g.maxUnits);
+    finalCols.push(`CAST(SUM(LEAST(GREATEST(${perUnit}, ${env.p.int(-bound)}), ${env.p.int(bound)})) AS ${wide}) AS ${q(env, name)}`);
     return name;
   };
 
@@ -373,7 +380,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         const bounds = [a.measure.lower, a.measure.upper] as const;
         const g = meanGrid(bounds);
         const key = `mean:${JSON.stringify(a.measure)}`;
-        const units = linearSum(key, a.measure, g) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false);
+        const units = linearSum(key, a.measure, g, true) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false);
         inputs.push({ kind: 'mean', count: countValues(a.measure.expr), units, bounds });
         break;
       }
