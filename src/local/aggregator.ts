@@ -17,6 +17,7 @@ import { type LocalProtocolConfig, type LocalProtocolParams, resolveLocalParams 
 import type { SketchParams } from './protocols/count-mean-sketch.js';
 
 export type { RapporDecoding } from './_internal/accumulate-rappor.js';
+export type { CountEstimates } from './_internal/accumulator.js';
 export type { RejectionReason } from './_internal/validate.js';
 export { REJECTION_REASONS } from './_internal/validate.js';
 

@@ -41,6 +41,7 @@
 export {
   type AddResult,
   type AggregatorStats,
+  type CountEstimates,
   createAggregator,
   type EstimateOptions,
   type FrequencyEstimate,
