@@ -311,7 +311,17 @@ export class SessionQuery {
   #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan } {
     const planned = this.#plan(release);
     // Validate the whole spec before charging (bad bounds must not cost budget).
-    validateSpec(this.spec);
+    const spec = this.spec;
+    validateSpec(spec);
+    // Column names are schema (public): a missing one is refused before charging.
+    const source = this.#access.source;
+    if (source.kind === 'memory') {
+      const columns = new Set<string>();
+      if (spec.privacyUnit) columns.add(spec.privacyUnit);
+      if (spec.groupBy) columns.add(spec.groupBy);
+      for (const a of spec.aggregates) if ('column' in a) columns.add(a.column);
+      for (const c of columns) source.column(c);
+    }
     this.#access.charge(planned.charged);
     return planned;
   }

@@ -106,6 +106,12 @@ describe('Session', () => {
     expect(() => session.query().groupBy('education').count().release({ epsilon: 0.5 })).toThrow(/UNSUPPORTED_QUERY/);
     expect(() => session.query().release({ epsilon: 0.5 })).toThrow(/UNSUPPORTED_QUERY/);
     expect(() => session.query().count().release({ epsilon: Number.NaN })).toThrow(/INVALID_PARAMETER/);
+    expect(() =>
+      session
+        .query()
+        .sum('no_such_column', { bounds: [0, 1] })
+        .release({ epsilon: 0.5 }),
+    ).toThrow(/NOT_FOUND/);
     expect(session.remaining).toEqual(approximate(1, 1e-6));
   });
 
