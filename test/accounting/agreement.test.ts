@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { analyticGaussianEpsilon, analyticGaussianSigma } from '../../src/accounting/analytic-gaussian.js';
 import { advancedComposition, optimalComposition } from '../../src/accounting/composition.js';
 import { parseDpEvent } from '../../src/accounting/dp-events.js';
 import { PldAccountant } from '../../src/accounting/pld-accountant.js';
@@ -34,6 +35,7 @@ interface Fixture {
   rdp_accountant: AccountantCase[];
   pld_accountant: AccountantCase[];
   zcdp_cks: { rho: number; delta: number; epsilon: number }[];
+  analytic_gaussian: { function: string; sigma: number; delta: number; epsilon: number }[];
   composition: {
     epsilon: number;
     delta: number;
@@ -111,6 +113,14 @@ for (const name of ['reference.json', 'holdout.json']) {
 
     it('the CKS zCDP conversion matches a 40-digit computation to 1e-9', () => {
       for (const c of fx.zcdp_cks) expect(rel(zcdpToApproximate(zcdp(c.rho), c.delta).epsilon, c.epsilon)).toBeLessThan(1e-9);
+    });
+
+    it('the analytic Gaussian ε(σ, δ) and σ(ε, δ) match dp_accounting.gaussian_mechanism to 1e-9', () => {
+      for (const c of fx.analytic_gaussian) {
+        if (c.function === 'gaussian_mechanism.get_epsilon_gaussian')
+          expect(rel(analyticGaussianEpsilon(c.sigma, c.delta), c.epsilon)).toBeLessThan(1e-9);
+        else expect(rel(analyticGaussianSigma(c.epsilon, c.delta), c.sigma)).toBeLessThan(1e-9);
+      }
     });
 
     it('advanced and optimal composition match their formulas to 1e-9', () => {
