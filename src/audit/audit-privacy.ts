@@ -20,7 +20,7 @@
  * @module
  */
 import type { Domain, Metric } from '../core/domain.js';
-import { DpError } from '../core/errors.js';
+import { assertNever, DpError } from '../core/errors.js';
 import { type PrivacyLoss, zcdpToApproximate } from '../core/loss.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { SeededRandomSource } from '../testing/seeded-source.js';
@@ -154,7 +154,7 @@ function resolveClaim(target: AuditableMeasurement<unknown, unknown>, claimed: P
     case 'zcdp':
       return { epsilon: zcdpToApproximate(loss, delta).epsilon, delta };
     default:
-      throw new DpError('INVALID_PARAMETER', 'unknown privacy loss kind', { parameter: 'claimed' });
+      return assertNever(loss, 'privacy loss');
   }
 }
 
