@@ -11,6 +11,14 @@ import { convolveReal, realSelfConvolvePower } from './fft.js';
 /** The default tail mass that composition may truncate (`dp_accounting`'s 1e-15). */
 export const DEFAULT_TAIL_MASS_TRUNCATION = 1e-15;
 
+/**
+ * The largest left-tail mass (below the FFT window) that self-composition may
+ * let wrap around when that halves the FFT size. Wrapped mass lands on higher
+ * losses (pessimistic) or in the unused gap; the latter is booked in δ when the
+ * window holds only positive losses.
+ */
+const RELAXED_LOWER_TAIL = 1e-10;
+
 /** A dense PLD probability mass function. */
 export class PldPmf {
   constructor(
@@ -96,18 +104,51 @@ export function selfComposePair(a: PldPmf, b: PldPmf | null, n: number, tail = D
   return [selfComposeOne(a, n, tail), b ? selfComposeOne(b, n, tail) : null];
 }
 
-function selfComposeOne(a: PldPmf, n: number, tail: number): PldPmf {
-  const [lo, hi] = selfConvolveBounds(a.probs, n, tail);
+function selfComposeOne(input: PldPmf, n: number, tail: number): PldPmf {
+  // Move the far left tail (mass ≤ tail/(10n)) onto the first kept loss. Raising losses only
+  // raises δ(ε) (pessimistic, as dp_accounting's truncation); it keeps rare large negative losses
+  // from loosening the Chernoff window.
+  const a = cutLeftTail(input, tail / (10 * n));
+  let [lo, hi] = selfConvolveBounds(a.probs, n, tail);
+  const sizeFor = (len: number) => {
+    let size = 4;
+    while (size < Math.max(len, a.probs.length)) size <<= 1;
+    return size;
+  };
+  let size = sizeFor(hi - lo + 1);
+  let bookedLower = 0;
+  if (tail < RELAXED_LOWER_TAIL) {
+    const [lo2] = selfConvolveBounds(a.probs, n, tail, RELAXED_LOWER_TAIL);
+    if (sizeFor(hi - lo2 + 1) < size) {
+      lo = lo2;
+      size = sizeFor(hi - lo + 1);
+      // Mass below the window is ≤ RELAXED_LOWER_TAIL/2; it can only be dropped at losses ≥ the window's lowest.
+      if ((a.lower * n + lo) * a.discretization > 0) bookedLower = RELAXED_LOWER_TAIL / 2;
+    }
+  }
   const outLen = hi - lo + 1;
-  let size = 4;
-  while (size < Math.max(outLen, a.probs.length)) size <<= 1;
   // Bins whose modulus to the n-th power underflows are zero.
   const circular = realSelfConvolvePower(a.probs, size, n, Math.exp(-1500 / n));
   const mask = size - 1;
   const res = new Float64Array(outLen);
   for (let i = 0; i < outLen; i++) res[i] = circular[(i + lo) & mask] as number;
-  const inf = tail - Math.expm1(n * Math.log1p(-a.infinityMass));
+  const inf = tail + bookedLower - Math.expm1(n * Math.log1p(-a.infinityMass));
   return new PldPmf(a.discretization, a.lower * n + lo, res, inf);
+}
+
+/** Moves the longest prefix of mass ≤ `mass` onto the next point (pessimistic). */
+function cutLeftTail(p: PldPmf, mass: number): PldPmf {
+  let s = 0;
+  let c = 0;
+  const len = p.probs.length;
+  while (c < len - 1 && s + (p.probs[c] as number) <= mass) {
+    s += p.probs[c] as number;
+    c++;
+  }
+  if (c === 0) return p;
+  const probs = p.probs.slice(c);
+  probs[0] = (probs[0] as number) + s;
+  return new PldPmf(p.discretization, p.lower + c, probs, p.infinityMass);
 }
 
 /**
@@ -205,7 +246,7 @@ function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 
  * [lower, upper] offsets outside which the n-fold convolution has at most
  * `tail` mass: P[S ≥ t] ≤ e^{−λt}·MGF(λ)^n at the best λ on each side (Chernoff).
  */
-function selfConvolveBounds(probs: Float64Array, n: number, tail: number): [number, number] {
+function selfConvolveBounds(probs: Float64Array, n: number, tail: number, lowerTail = tail): [number, number] {
   const len = probs.length;
   let upper = (len - 1) * n;
   let lower = 0;
@@ -225,7 +266,7 @@ function selfConvolveBounds(probs: Float64Array, n: number, tail: number): [numb
   const mean = m1 / m0;
   const variance = Math.max(0, m2 / m0 - mean * mean);
   const up = chernoff(probs, n, logTwoOverTail, 1, variance);
-  const down = chernoff(probs, n, logTwoOverTail, -1, variance);
+  const down = chernoff(probs, n, Math.log(2 / lowerTail), -1, variance);
   if (Number.isFinite(up)) upper = Math.min(upper, Math.ceil(up));
   if (Number.isFinite(down)) lower = Math.max(lower, Math.floor(down));
   return [lower, upper];
