@@ -4,9 +4,9 @@ import { sampleDiscreteGaussian } from '../../src/random/discrete-gaussian.js';
 import { sampleDiscreteLaplace } from '../../src/random/discrete-laplace.js';
 import { sampleGeometricExp } from '../../src/random/geometric.js';
 import { Rational } from '../../src/random/rational.js';
-import { chiSquareTest } from '../../src/testing/distribution-tests.js';
+import { chiSquareTest, ksTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
-import { cellProbabilities, countCells, expectInvalid } from './_helpers.js';
+import { cellProbabilities, countCells, expectInvalid, normalCdf } from './_helpers.js';
 
 const N = 100_000;
 
@@ -101,6 +101,19 @@ describe('sampleDiscreteGaussian', () => {
       const wide = Math.ceil(40 * Math.sqrt(s2)) + 10;
       const ps = cellProbabilities((k) => Math.exp(-(k * k) / (2 * s2)), -lim, lim, -wide, wide);
       expect(chiSquareTest(counts, ps, { alpha: 1e-6 }).reject).toBe(false);
+    });
+  }
+
+  for (const [name, sigmaSquared] of [
+    ['10^13 (σ ≈ 3.2·10^6, split proposal)', Rational.of(10n ** 13n)],
+    ['(2^79 + 1)/3 (σ ≈ 4.5·10^11, split proposal, non-integer σ²)', Rational.of(2n ** 79n + 1n, 3n)],
+  ] as const) {
+    it(`is N(0, σ²) rounded to the integers for σ² = ${name} (KS, 2·10^4 draws, false-failure probability ≤ 1e-6)`, () => {
+      const rng = new SeededRandomSource(`dg-large-${name}`);
+      const sigma = Math.sqrt(sigmaSquared.toNumber());
+      const xs = Array.from({ length: 20_000 }, () => Number(sampleDiscreteGaussian(sigmaSquared, rng)));
+      // P(K ≤ k) = Φ((k + 1/2)/σ) up to e^{−2π²σ²} (Poisson summation).
+      expect(ksTest(xs, (k) => normalCdf((Math.floor(k) + 0.5) / sigma), { alpha: 1e-6 }).reject).toBe(false);
     });
   }
 

@@ -9,6 +9,7 @@ import { uniformBelowUnchecked } from '../uniform.js';
 import { bernoulliExpExact, bernoulliExpFromWord } from './bernoulli-exp-core.js';
 import { decideBernoulliExp } from './exp-bounds.js';
 import { discreteLaplaceCore, geometricUnitCount } from './geometric-core.js';
+import { SPLIT_K, sampleSplitIndex } from './split-geometric.js';
 
 /** Precomputed public quantities for one σ² = A/B. */
 export interface DiscreteGaussianContext {
@@ -25,6 +26,10 @@ export interface DiscreteGaussianContext {
   readonly inverseTwoSigmaSquared: number;
   /** Whether the double fast path's error analysis applies (σ² in [2^−500, 2^500], t < 2^53). */
   readonly isFast: boolean;
+  /** For the split proposal (σ in [2²⁰, 2⁴⁰]): L with t′ = K·L, 2L ≤ 2³²; else 0. */
+  readonly splitL: number;
+  /** t′ = K·L as a BigInt (0n when unused). */
+  readonly splitT: bigint;
 }
 
 function isqrt(n: bigint): bigint {
@@ -54,7 +59,20 @@ export function discreteGaussianContext(sigmaSquared: Rational): DiscreteGaussia
   const s2 = sigmaSquared.toNumber();
   const tNumber = Number(t);
   const isFast = s2 >= 2 ** -500 && s2 <= 2 ** 500 && t <= 9_007_199_254_740_991n;
-  return { A, B, t, tNumber, sigmaSquared: s2, center: s2 / tNumber, inverseTwoSigmaSquared: 1 / (2 * s2), isFast };
+  // Split proposal: t′ = K·⌈σ/K⌉ (within K/σ ≤ 2^−11 of σ, so acceptance stays ≈ 0.76).
+  const splitL = isFast && tNumber >= 2 ** 20 && tNumber <= 2 ** 40 ? Math.ceil(tNumber / SPLIT_K) : 0;
+  return {
+    A,
+    B,
+    t,
+    tNumber,
+    sigmaSquared: s2,
+    center: s2 / tNumber,
+    inverseTwoSigmaSquared: 1 / (2 * s2),
+    isFast,
+    splitL,
+    splitT: BigInt(splitL * SPLIT_K),
+  };
 }
 
 /**
@@ -68,6 +86,7 @@ export function discreteGaussianContext(sigmaSquared: Rational): DiscreteGaussia
  * x ≤ 31 and < 2^−45.4·x above.
  */
 export function discreteGaussianCore(ctx: DiscreteGaussianContext, rng: RandomSource): number | bigint {
+  if (ctx.splitL > 0) return discreteGaussianSplit(ctx, rng);
   if (ctx.isFast && ctx.tNumber <= TWO_51) return discreteGaussianFused(ctx, rng);
   for (;;) {
     const y = discreteLaplaceCore(ctx.t, 1n, rng);
@@ -130,6 +149,60 @@ function discreteGaussianFused(ctx: DiscreteGaussianContext, rng: RandomSource):
       return negative ? -magnitude : magnitude;
     }
   }
+}
+
+/**
+ * Algorithm 3 with a finer Laplace proposal, for σ in [2²⁰, 2⁴⁰]. With
+ * t′ = K·L (K = 512, L = ⌈σ/K⌉ ≤ 2³¹): J = V·K + J_lo has P(J = j) ∝ e^{−j/K}
+ * (split-geometric.ts), R is uniform in [0, L) together with a fair sign (one
+ * word below 2L), and |Y| = J·L + R; (−, 0) is rejected. The proposal weight
+ * of |Y| = y is e^{−jL/t′}; the Algorithm 3 target for the Laplace scale t′ is
+ * e^{−y/t′}·exp(−(y − σ²/t′)²/(2σ²)) ∝ exp(−y²/(2σ²)); so accept with
+ * probability exp(−x), x = R/t′ + (y − σ²/t′)²/(2σ²) — at least e^{−1/K} times
+ * Algorithm 3's own acceptance, i.e. ≈ 0.76 per proposal instead of 0.48.
+ *
+ * Error of xd = R·(1/t′) + d²·(1/(2σ²)), d = y − σ²/t′ (σ²/t′ ≤ σ, relative error
+ * < 2^−51.9): as in the fused path, < 2^−47 for x ≤ 31 and < 2^−45·x above.
+ * Exactness of y: J·L + R < 2⁵³ is checked on the computed value (monotone
+ * rounding); larger values (V ≥ 2¹³ for σ ≤ 2⁴⁰) go to BigInt.
+ */
+function discreteGaussianSplit(ctx: DiscreteGaussianContext, rng: RandomSource): number | bigint {
+  const L = ctx.splitL;
+  const twoL = 2 * L;
+  const tPrime = L * SPLIT_K;
+  const inverseT = 1 / tPrime;
+  const center = ctx.sigmaSquared / tPrime;
+  const inverseTwoSigmaSquared = ctx.inverseTwoSigmaSquared;
+  for (;;) {
+    const j = geometricUnitCount(rng) * SPLIT_K + sampleSplitIndex(rng);
+    const r = uniformBelowUnchecked(twoL, rng);
+    const negative = r >= L;
+    const rest = negative ? r - L : r;
+    const magnitude = j * L + rest;
+    if (magnitude >= TWO_53) {
+      const big = BigInt(j) * BigInt(L) + BigInt(rest);
+      if (bernoulliExpExact(Rational.of(BigInt(rest), ctx.splitT).add(exactXFor(ctx, big, ctx.splitT)), rng)) return negative ? -big : big;
+      continue;
+    }
+    if (negative && magnitude === 0) continue;
+    const d = magnitude - center;
+    const xd = rest * inverseT + d * d * inverseTwoSigmaSquared;
+    const w = rng.nextUint32();
+    const decision = decideBernoulliExp(xd, w);
+    if (decision === 0) continue;
+    if (
+      decision === 1 ||
+      bernoulliExpFromWord(Rational.of(BigInt(rest), ctx.splitT).add(exactXFor(ctx, BigInt(magnitude), ctx.splitT)), w, rng)
+    ) {
+      return negative ? -magnitude : magnitude;
+    }
+  }
+}
+
+/** (|Y| − σ²/t)²/(2σ²) = (|Y|·B·t − A)² / (2·A·B·t²), exactly, for a given proposal scale t. */
+function exactXFor(ctx: DiscreteGaussianContext, absY: bigint, t: bigint): Rational {
+  const num = absY * ctx.B * t - ctx.A;
+  return Rational.of(num * num, 2n * ctx.A * ctx.B * t * t);
 }
 
 /** x = (|Y| − σ²/t)²/(2σ²) = (|Y|·B·t − A)² / (2·A·B·t²), exactly. */

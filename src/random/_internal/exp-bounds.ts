@@ -158,7 +158,8 @@ const ABS_MARGIN_32 = 2 ** -6;
  * Contract: `xd` approximates the exact x ≥ 0 with |xd − x| ≤ max(2^−42, 2^−45·x).
  * Then for x ≤ 31, exp(−x)/exp(−xd) lies within 1 ± 2^−40.9.
  *
- * Quick path for xd < 1: the alternating Taylor series gives
+ * First a table bracket over bins of width 1/64 (settles all but ~1.6% of
+ * draws). Then, for xd < 1: the alternating Taylor series gives
  * S₅(xd) ≤ exp(−xd) ≤ S₄(xd) (partial sums through x⁵/5! and x⁴/4!); their
  * Horner evaluations on values in [0, 1] err by < 2^−49 absolute, and
  * exp(−x) differs from exp(−xd) by < 2^−40.9 absolute, all inside the absolute
@@ -168,6 +169,38 @@ const ABS_MARGIN_32 = 2 ** -6;
  * exp(−x) < 2^−43.
  */
 export function decideBernoulliExp(xd: number, w: number): number {
+  if (xd < 30) {
+    // Table bracket: with k = ⌊64·xd⌋, the exact x lies in [k/64 − err, (k+1)/64 + err]
+    // (err from the contract, < 2^−40.9 relative to exp(−x) as above), so
+    // exp(−(k+1)/64)·(1 − 2^−40) ≤ exp(−x) ≤ exp(−k/64)·(1 + 2^−40); the tables hold
+    // expNegApprox(j/64)·2³² (error < 2^−48) shrunk/grown by the 2^−38 margin.
+    if (binLow.length === 0) ensureBins();
+    const k = Math.floor(Math.max(xd, 0) * BINS_PER_UNIT);
+    if (w + 1 <= (binLow[k + 1] as number)) return 1;
+    if (w >= (binHigh[k] as number)) return 0;
+  }
+  return decideBernoulliExpFine(xd, w);
+}
+
+const BINS_PER_UNIT = 64;
+let binLow = new Float64Array(0);
+let binHigh = new Float64Array(0);
+
+function ensureBins(): void {
+  const n = 30 * BINS_PER_UNIT + 2;
+  const low = new Float64Array(n);
+  const high = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const p = expNegApprox(j / BINS_PER_UNIT) * TWO_32;
+    low[j] = p * MARGIN_LO;
+    high[j] = p * MARGIN_HI;
+  }
+  binLow = low;
+  binHigh = high;
+}
+
+/** The finer decision (Taylor brackets, then expNegApprox) for draws the table bracket leaves open. */
+function decideBernoulliExpFine(xd: number, w: number): number {
   if (xd < 1) {
     const x = Math.max(xd, 0);
     const upper = 1 - x * (1 - x * (C2 - x * (C3 - x * C4)));
