@@ -101,7 +101,7 @@ function runPeer(args: string[]): Record<string, number> | undefined {
 const peer = runPeer(['throughput', String(rows)]);
 
 console.log(
-  `throughput on ${rows.toExponential(0)} rows (best of 3; rows/s; ratio = our time / plain loop time; vs diffprivlib = their time / ours)`,
+  `throughput on ${rows.toExponential(0)} rows (best of 7, interleaved; rows/s; ratio = our time / plain loop time; vs diffprivlib = their time / ours)`,
 );
 console.log('aggregate     plain loop      tsdp DP        ratio   diffprivlib    tsdp speed-up');
 for (const k of ['count', 'sum', 'mean', 'histogram16'] as const) {

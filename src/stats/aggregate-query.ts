@@ -12,6 +12,7 @@
 import { DpError } from '../core/errors.js';
 import { type PrivacyLoss, pure } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
+import { sampleUniformBelow } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
@@ -149,24 +150,120 @@ export function runAggregateQuery(
   rng: RandomSource = defaultRandomSource(),
 ): AggregateQueryResult {
   const prepared = prepare(spec, plan);
-  const scan = (visit: (get: (col: string) => unknown, unit: unknown, key: unknown) => void) => {
-    const cols = new Map<string, ArrayLike<unknown>>();
-    const col = (name: string) => {
-      let c = cols.get(name);
-      if (c === undefined) {
-        c = source.column(name);
-        cols.set(name, c);
-      }
-      return c;
-    };
-    const unitCol = spec.privacyUnit ? col(spec.privacyUnit) : undefined;
-    const keyCol = spec.groupBy ? col(spec.groupBy) : undefined;
-    for (const a of spec.aggregates) if ('column' in a) col(a.column);
+  const unitCol = spec.privacyUnit ? source.column(spec.privacyUnit) : undefined;
+  const keyCol = spec.groupBy ? source.column(spec.groupBy) : undefined;
+  const columns = new Map<string, ArrayLike<unknown>>();
+  for (const a of spec.aggregates) if ('column' in a && !columns.has(a.column)) columns.set(a.column, source.column(a.column));
+  let keep: Uint8Array | undefined;
+  let preBounded: Map<string, number> | undefined;
+  if (unitCol) {
+    // In memory, bounding is done once, up front, by uniform selection per unit (partial Fisher–Yates),
+    // which keeps the same distribution as the streaming reservoirs.
+    const parts = new Array<string | undefined>(source.length);
+    for (let i = 0; i < source.length; i++) parts[i] = partitionKeyOf(prepared, keyCol ? keyCol[i] : undefined);
+    const bounded = boundInMemory(unitCol, parts, prepared.neighbouring, rng);
+    keep = bounded.keep;
+    preBounded = bounded.unitsPerPartition;
+  }
+  const scan = (visit: Visitor) => {
     let i = 0;
-    const get = (name: string) => (col(name) as ArrayLike<unknown>)[i];
-    for (i = 0; i < source.length; i++) visit(get, unitCol ? unitCol[i] : i, keyCol ? keyCol[i] : undefined);
+    const get = (name: string) => (columns.get(name) as ArrayLike<unknown>)[i];
+    for (i = 0; i < source.length; i++) {
+      if (keep && keep[i] === 0) continue;
+      visit(get, unitCol ? unitCol[i] : i, keyCol ? keyCol[i] : undefined);
+    }
   };
-  return execute(prepared, (visit) => scan(visit), rng);
+  const steps = makeSteps(prepared, rng, preBounded);
+  if (steps.needsBounds) scan(steps.boundsVisitor());
+  steps.finishBounds();
+  scan(steps.mainVisitor());
+  return steps.finish();
+}
+
+function partitionKeyOf(prepared: Prepared, key: unknown): string | undefined {
+  if (!prepared.spec.groupBy) return '';
+  const k = keyString(key);
+  if (prepared.declared && !prepared.declared.has(k)) return undefined;
+  return k;
+}
+
+/** Picks `k` of `items` uniformly at random (partial Fisher–Yates). */
+function pickUniform<T>(items: T[], k: number, rng: RandomSource): T[] {
+  if (items.length <= k) return items;
+  const a = items.slice();
+  for (let i = 0; i < k; i++) {
+    const j = i + sampleUniformBelow(a.length - i, rng);
+    const t = a[i] as T;
+    a[i] = a[j] as T;
+    a[j] = t;
+  }
+  return a.slice(0, k);
+}
+
+/**
+ * Contribution bounding of an in-memory table: rows grouped by unit (counting
+ * sort), then per unit a uniform choice of ≤ maxPartitions partitions and of
+ * ≤ maxContributionsPerPartition rows in each. Returns the kept rows and the
+ * number of distinct units kept per partition.
+ */
+function boundInMemory(
+  units: ArrayLike<unknown>,
+  parts: readonly (string | undefined)[],
+  bounds: { maxPartitions: number; maxContributionsPerPartition: number },
+  rng: RandomSource,
+): { keep: Uint8Array; unitsPerPartition: Map<string, number> } {
+  const n = parts.length;
+  const ids = new Map<unknown, number>();
+  const unitOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (parts[i] === undefined) continue;
+    const u = units[i];
+    let id = ids.get(u);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(u, id);
+    }
+    unitOf[i] = id;
+  }
+  const offsets = new Int32Array(ids.size + 1);
+  for (let i = 0; i < n; i++)
+    if ((unitOf[i] as number) >= 0) offsets[(unitOf[i] as number) + 1] = (offsets[(unitOf[i] as number) + 1] as number) + 1;
+  for (let u = 0; u < ids.size; u++) offsets[u + 1] = (offsets[u + 1] as number) + (offsets[u] as number);
+  const fill = offsets.slice(0, ids.size);
+  const order = new Int32Array(offsets[ids.size] as number);
+  for (let i = 0; i < n; i++) {
+    const u = unitOf[i] as number;
+    if (u >= 0) {
+      order[fill[u] as number] = i;
+      fill[u] = (fill[u] as number) + 1;
+    }
+  }
+  const keep = new Uint8Array(n);
+  const unitsPerPartition = new Map<string, number>();
+  const bump = (p: string) => unitsPerPartition.set(p, (unitsPerPartition.get(p) ?? 0) + 1);
+  for (let u = 0; u < ids.size; u++) {
+    const start = offsets[u] as number;
+    const end = offsets[u + 1] as number;
+    if (end - start === 1) {
+      const i = order[start] as number;
+      keep[i] = 1;
+      bump(parts[i] as string);
+      continue;
+    }
+    const byPartition = new Map<string, number[]>();
+    for (let r = start; r < end; r++) {
+      const i = order[r] as number;
+      const p = parts[i] as string;
+      const list = byPartition.get(p);
+      if (list) list.push(i);
+      else byPartition.set(p, [i]);
+    }
+    for (const p of pickUniform([...byPartition.keys()], bounds.maxPartitions, rng)) {
+      for (const i of pickUniform(byPartition.get(p) as number[], bounds.maxContributionsPerPartition, rng)) keep[i] = 1;
+      bump(p);
+    }
+  }
+  return { keep, unitsPerPartition };
 }
 
 /** Runs a query over any source (CSV sources are streamed). */
@@ -217,15 +314,6 @@ function prepare(spec: AggregateQuerySpec, plan: QueryBudgetPlan): Prepared {
 
 type Visitor = (get: (c: string) => unknown, unit: unknown, key: unknown) => void;
 
-/** The shared executor: `scan` runs one pass over the rows, calling the visitor. */
-function execute(prepared: Prepared, scan: (visit: Visitor) => void, rng: RandomSource): AggregateQueryResult {
-  const steps = makeSteps(prepared, rng);
-  if (steps.needsBounds) scan(steps.boundsVisitor());
-  steps.finishBounds();
-  scan(steps.mainVisitor());
-  return steps.finish();
-}
-
 async function executeStreaming(
   prepared: Prepared,
   source: DataSource & { kind: 'csv' },
@@ -261,9 +349,10 @@ interface ValueAgg {
   budget: OutputBudget;
 }
 
-function makeSteps(prepared: Prepared, rng: RandomSource) {
+function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<string, number>) {
   const { spec, plan, neighbouring, declared } = prepared;
-  const hasUnit = spec.privacyUnit !== undefined;
+  // With `preBounded`, rows arrive already bounded and units per partition are known.
+  const hasUnit = spec.privacyUnit !== undefined && preBounded === undefined;
   const bounding = { maxPartitions: neighbouring.maxPartitions, maxContributionsPerPartition: neighbouring.maxContributionsPerPartition };
   const rowsPerUnit = neighbouring.maxPartitions * neighbouring.maxContributionsPerPartition;
   const boundsShare = spec.boundsShare ?? 0.25;
@@ -386,7 +475,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource) {
         const p = partitionOf(key);
         if (p === undefined) return;
         const s = state(p);
-        s.units++;
+        if (!preBounded) s.units++;
         accumulate(s, get);
       };
     }
@@ -408,6 +497,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource) {
 
   const finish = (): AggregateQueryResult => {
     flushMain();
+    if (preBounded) for (const [p, units] of preBounded) state(p).units = units;
     const losses: PrivacyLoss[] = [];
     // Which partitions are released.
     let keys: Array<[string, Key]>;
