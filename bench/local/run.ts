@@ -167,7 +167,8 @@ function runCell(protocol: Protocol, epsilon: number, k: number, n: number): Row
   // At k = 16 one population gives only 16 squared errors (±35% noise on the ratio): add 15 more populations.
   if (k <= 16) {
     for (let rep = 0; rep < 15; rep++) {
-      const extraN = Math.min(n, 20_000);
+      // CMS reports are m = 1024 bits (one CSPRNG word each): keep its extra populations small.
+      const extraN = protocol === 'cms' ? 5_000 : Math.min(n, 20_000);
       const extraCounts = zipfCounts(k, extraN);
       const extra = createAggregator(config);
       for (const r of encodeAll(config, extraCounts, probe.params).reports) extra.add(r);
@@ -274,7 +275,7 @@ async function main(): Promise<void> {
         let n = k === 2 ** 20 ? 200_000 : 100_000;
         if (protocol === 'oue' || protocol === 'sue') n = k === 1024 ? 20_000 : 100_000;
         if (protocol === 'rappor') n = 40_000;
-        if (protocol === 'cms' && k >= 1024) n = 40_000;
+        if (protocol === 'cms') n = 20_000;
         if (protocol === 'olh' && k === 2 ** 20) n = 20_000;
         if (quick) n = Math.max(2_000, Math.floor(n / 10));
         const row = runCell(protocol, epsilon, k, n);
