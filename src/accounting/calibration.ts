@@ -11,8 +11,11 @@ import type { AccountingMethod, PrivacyAccountant } from './privacy-accountant.j
 import { RdpAccountant } from './rdp-accountant.js';
 import { ZcdpAccountant } from './zcdp-accountant.js';
 
-/** An accountant, by method name or by a factory returning a fresh one. */
-export type AccountantChoice = AccountingMethod | (() => PrivacyAccountant);
+/**
+ * An accountant: a method name, a factory returning a fresh one, an accountant
+ * class, or an instance (whose `fresh()` copies are used; what it has composed is ignored).
+ */
+export type AccountantChoice = AccountingMethod | (() => PrivacyAccountant) | (new () => PrivacyAccountant) | PrivacyAccountant;
 
 /** Options of a calibration. */
 export interface CalibrationOptions {
@@ -34,7 +37,13 @@ export interface CalibrationOptions {
 
 /** Creates a fresh accountant. @throws DpError INVALID_PARAMETER on an unknown method. */
 export function makeAccountant(choice: AccountantChoice = 'rdp'): PrivacyAccountant {
-  if (typeof choice === 'function') return choice();
+  if (typeof choice === 'function') {
+    if (/^class[\s{]/.test(Function.prototype.toString.call(choice))) return new (choice as new () => PrivacyAccountant)();
+    return (choice as () => PrivacyAccountant)();
+  }
+  if (typeof choice === 'object' && choice !== null && typeof (choice as PrivacyAccountant).fresh === 'function') {
+    return (choice as PrivacyAccountant).fresh();
+  }
   switch (choice) {
     case 'rdp':
       return new RdpAccountant();
@@ -76,7 +85,8 @@ export function calibrateNoise(options: CalibrationOptions): number {
   // so the PLD answer lies just below it).
   let start = 1;
   let factor = 4;
-  if (options.accountant === 'pld' && makeAccountant('rdp').supports(makeEvent(1))) {
+  const isPld = options.accountant === 'pld' || (typeof options.accountant === 'object' && options.accountant?.method === 'pld');
+  if (isPld && makeAccountant('rdp').supports(makeEvent(1))) {
     start = calibrateNoise({ ...options, accountant: 'rdp', tolerance: 1e-3 });
     factor = 1.25;
   }

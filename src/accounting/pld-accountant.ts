@@ -58,6 +58,15 @@ export class PldAccountant extends BaseAccountant {
     this.pld = PrivacyLossDistribution.identity(this.valueDiscretizationInterval);
   }
 
+  /** A new, empty accountant with the same options. */
+  fresh(): PldAccountant {
+    return new PldAccountant({
+      valueDiscretizationInterval: this.valueDiscretizationInterval,
+      neighboringRelation: this.neighboringRelation,
+      tailMassTruncation: this.tail,
+    });
+  }
+
   /** The composed distribution so far. */
   get distribution(): PrivacyLossDistribution {
     return this.pld;

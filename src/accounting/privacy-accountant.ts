@@ -35,6 +35,8 @@ export interface PrivacyAccountant {
   epsilon(delta: number): number;
   /** The smallest δ the accountant can prove for `epsilon`. @throws DpError INVALID_PARAMETER unless ε ≥ 0. */
   delta(epsilon: number): number;
+  /** A new, empty accountant with the same options. */
+  fresh(): PrivacyAccountant;
 }
 
 /** Base class: validation, the traversal and the atomic compose. */
@@ -87,6 +89,7 @@ export abstract class BaseAccountant implements PrivacyAccountant {
 
   abstract epsilon(delta: number): number;
   abstract delta(epsilon: number): number;
+  abstract fresh(): PrivacyAccountant;
 }
 
 /** @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1]. */

@@ -336,6 +336,11 @@ export class RdpAccountant extends BaseAccountant {
     this.state = new Float64Array(this.orders.length);
   }
 
+  /** A new, empty accountant with the same orders and relation. */
+  fresh(): RdpAccountant {
+    return new RdpAccountant({ orders: this.orders, neighboringRelation: this.neighboringRelation });
+  }
+
   /** The RDP curve composed so far, one value per order. */
   get rdp(): number[] {
     return Array.from(this.state);

@@ -81,6 +81,11 @@ export class ZcdpAccountant extends BaseAccountant {
   private rhoTotal = 0;
   private pureTotal = 0;
 
+  /** A new, empty accountant. */
+  fresh(): ZcdpAccountant {
+    return new ZcdpAccountant();
+  }
+
   /** The ρ composed so far. */
   get rho(): number {
     return this.rhoTotal;

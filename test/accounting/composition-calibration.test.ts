@@ -9,6 +9,7 @@ import {
   optimalCompositionDelta,
 } from '../../src/accounting/composition.js';
 import { DpEvents } from '../../src/accounting/dp-events.js';
+import { RdpAccountant } from '../../src/accounting/rdp-accountant.js';
 import { isDpError } from '../../src/core/errors.js';
 
 describe('composition theorems', () => {
@@ -96,6 +97,15 @@ describe('calibration', () => {
     const b = calibrateLaplaceScale({ targetEpsilon: 1, delta: 0, makeEvent: (x) => DpEvents.selfComposed(DpEvents.laplace(x), 4) });
     expect(b).toBeGreaterThan(3.99);
     expect(b).toBeLessThan(4.01);
+  });
+
+  it('accepts the accountant as a name, a class, a factory or an instance, with the same answer', () => {
+    const makeEvent = (s: number) => DpEvents.selfComposed(DpEvents.poissonSampled(0.02, DpEvents.gaussian(s)), 50);
+    const base = { targetEpsilon: 2, delta: 1e-5, makeEvent, tolerance: 1e-6 };
+    const byName = calibrateNoiseMultiplier({ ...base, accountant: 'rdp' });
+    expect(calibrateNoiseMultiplier({ ...base, accountant: RdpAccountant })).toBe(byName);
+    expect(calibrateNoiseMultiplier({ ...base, accountant: () => new RdpAccountant() })).toBe(byName);
+    expect(calibrateNoiseMultiplier({ ...base, accountant: new RdpAccountant().compose(DpEvents.gaussian(1)) })).toBe(byName);
   });
 
   it('refuses bad targets with INVALID_PARAMETER', () => {
