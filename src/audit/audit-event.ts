@@ -26,8 +26,19 @@ export interface OutcomesEvent {
   readonly feature: string;
   readonly values: readonly string[];
 }
+/**
+ * {y : Σ wᵢ·fᵢ(y) op threshold}: a threshold on a linear score of numeric features, the weights learnt
+ * on the selection samples (a linear discriminant, the simplest classifier of DP-Sniper's kind).
+ */
+export interface LinearEvent {
+  readonly kind: 'linear';
+  readonly features: readonly string[];
+  readonly weights: readonly number[];
+  readonly op: '>=' | '<=';
+  readonly threshold: number;
+}
 /** An event of the audit's family. */
-export type AuditEvent = ThresholdEvent | IntervalEvent | OutcomesEvent;
+export type AuditEvent = ThresholdEvent | IntervalEvent | OutcomesEvent | LinearEvent;
 
 /** The features of one output, by name. */
 export type FeatureRecord = ReadonlyMap<string, number | string>;
@@ -38,15 +49,29 @@ export type FeatureRecord = ReadonlyMap<string, number | string>;
  * @returns a function that is true when the output lies in the event.
  */
 export function auditEventPredicate(event: AuditEvent): (features: FeatureRecord) => boolean {
-  const name = event.feature;
+  const name = event.kind === 'linear' ? '' : event.feature;
   switch (event.kind) {
+    case 'linear': {
+      const { features, weights, threshold } = event;
+      const score = (f: FeatureRecord) => {
+        let total = 0;
+        for (let i = 0; i < features.length; i++) {
+          const v = f.get(features[i] as string);
+          if (typeof v !== 'number') return Number.NaN;
+          total += (weights[i] as number) * v;
+        }
+        return total;
+      };
+      return event.op === '>=' ? (f) => score(f) >= threshold : (f) => score(f) <= threshold;
+    }
     case 'threshold': {
       const t = event.threshold;
       const num = (f: FeatureRecord) => {
         const v = f.get(name);
         return typeof v === 'number' ? v : Number.NaN;
       };
-      switch (event.op) {
+      const op = event.op;
+      switch (op) {
         case '>=':
           return (f) => num(f) >= t;
         case '>':
@@ -56,7 +81,7 @@ export function auditEventPredicate(event: AuditEvent): (features: FeatureRecord
         case '<=':
           return (f) => num(f) <= t;
         default:
-          return assertNever(event.op, 'operator');
+          return assertNever(op, 'operator');
       }
     }
     case 'interval': {
@@ -85,6 +110,10 @@ export function auditEventPredicate(event: AuditEvent): (features: FeatureRecord
  */
 export function describeAuditEvent(event: AuditEvent): string {
   switch (event.kind) {
+    case 'linear': {
+      const terms = event.features.map((f, i) => `${(event.weights[i] as number).toPrecision(3)}·${f}`);
+      return `${terms.join(' + ')} ${event.op} ${event.threshold}`;
+    }
     case 'threshold':
       return `${event.feature} ${event.op} ${event.threshold}`;
     case 'interval':

@@ -10,6 +10,7 @@ export {
   describeAuditEvent,
   type FeatureRecord,
   type IntervalEvent,
+  type LinearEvent,
   type OutcomesEvent,
   type ThresholdEvent,
 } from './audit-event.js';

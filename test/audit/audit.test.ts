@@ -173,7 +173,8 @@ describe('auditPrivacy', () => {
       rawFeatures: false,
     });
     expect(r.violated).toBe(true);
-    expect(r.witness?.event.feature).toBe('feature');
+    const event = r.witness?.event;
+    expect(event && 'feature' in event ? event.feature : undefined).toBe('feature');
   });
 
   it('refuses bad options with INVALID_PARAMETER', () => {

@@ -174,6 +174,71 @@ function discreteCandidates(feature: string, c1: Array<number | string | undefin
   emitPrefixes([...keys].reverse());
 }
 
+/** At most this many numeric features enter the linear score. */
+const MAX_LINEAR_FEATURES = 16;
+
+/** True for numeric features that are raw values (not derived: bit patterns, lengths, counts, sums). */
+function isBaseNumeric(name: string): boolean {
+  return !name.includes('#') && !/\.(length|sum|trues|firstTrue)$/.test(name);
+}
+
+/**
+ * The linear discriminant of DP-Sniper's simplest kind: weights wᵢ = (μ₁ᵢ − μ₂ᵢ)/σᵢ² (pooled, diagonal) over
+ * the numeric features every output has, then thresholds on the score Σ wᵢ·fᵢ. It sees what no single
+ * projection shows: a shift spread over several coordinates, or several releases of one value.
+ */
+function linearCandidates(side1: FeatureColumns, side2: FeatureColumns, numericNames: string[], emit: Emit) {
+  const names: string[] = [];
+  const weights: number[] = [];
+  for (const name of numericNames) {
+    if (names.length >= MAX_LINEAR_FEATURES) break;
+    const a = side1.get(name);
+    const b = side2.get(name);
+    if (!a || !b) continue;
+    let complete = true;
+    let s1 = 0;
+    let s2 = 0;
+    for (const v of a) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) complete = false;
+      else s1 += v;
+    }
+    for (const v of b) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) complete = false;
+      else s2 += v;
+    }
+    if (!complete) continue;
+    const m1 = s1 / a.length;
+    const m2 = s2 / b.length;
+    let ss = 0;
+    for (const v of a) ss += ((v as number) - m1) ** 2;
+    for (const v of b) ss += ((v as number) - m2) ** 2;
+    const variance = ss / (a.length + b.length - 2);
+    if (!(variance > 0) || m1 === m2) continue;
+    names.push(name);
+    weights.push((m1 - m2) / variance);
+  }
+  if (names.length < 2) return;
+  // Scale so the largest weight is 1 (readable witnesses; thresholds are scale-free).
+  const top = Math.max(...weights.map(Math.abs));
+  const w = weights.map((x) => x / top);
+  const score = (side: FeatureColumns) => {
+    const cols = names.map((n) => side.get(n) as Array<number | string | undefined>);
+    const n = (cols[0] as unknown[]).length;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      let total = 0;
+      for (let j = 0; j < cols.length; j++) total += (w[j] as number) * ((cols[j] as Array<number | string | undefined>)[i] as number);
+      out[i] = total;
+    }
+    return out;
+  };
+  continuousCandidates('linear', score(side1), score(side2), (event, p1, p2) => {
+    if (event.kind !== 'threshold') return;
+    if (event.op !== '>=' && event.op !== '<=') return;
+    emit({ kind: 'linear', features: names, weights: w, op: event.op, threshold: event.threshold }, p1, p2);
+  });
+}
+
 /** Distinct-value limit below which a numeric feature also gets the discrete family. */
 const DISCRETE_LIMIT = 256;
 
@@ -190,6 +255,7 @@ export function scoreCandidates(side1: FeatureColumns, side2: FeatureColumns, pa
     if (r > Number.NEGATIVE_INFINITY) out.push({ event, forward: false, score: r, pairIndex });
   };
   const names = new Set([...side1.keys(), ...side2.keys()]);
+  const numericNames: string[] = [];
   for (const name of names) {
     const c1 = side1.get(name) ?? [];
     const c2 = side2.get(name) ?? [];
@@ -203,8 +269,10 @@ export function scoreCandidates(side1: FeatureColumns, side2: FeatureColumns, pa
       }
     }
     if (distinct.size < 2) continue;
+    if (numeric && isBaseNumeric(name)) numericNames.push(name);
     if (numeric) continuousCandidates(name, c1, c2, emit);
     if (!numeric || distinct.size <= DISCRETE_LIMIT) discreteCandidates(name, c1, c2, emit);
   }
+  linearCandidates(side1, side2, numericNames, emit);
   return out;
 }
