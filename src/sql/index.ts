@@ -31,8 +31,10 @@
  *   charge depends only on the query text, the schema and the declared ε, δ.
  * - **Not defended**: a malicious operator or database; timing side channels
  *   of the engine (a query's running time depends on the data); the residual
- *   error bit of PostgreSQL CASTs of text that does not parse (PostgreSQL has
- *   no TRY_CAST: the error is charged and reported as the one ENGINE_ERROR).
+ *   error bit of arithmetic that overflows double precision in PostgreSQL
+ *   (which raises an error instead of returning infinity; it is charged and
+ *   reported as the one ENGINE_ERROR). CASTs of text, which could fail on some
+ *   rows only, are refused at planning (PostgreSQL has no TRY_CAST).
  * @module
  */
 

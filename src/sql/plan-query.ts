@@ -202,6 +202,37 @@ function funcArgs(node: CstNode): { args: CstNode[]; distinct: boolean; argsNode
   return { args: listItems(child(fa, 'args')), distinct: fa.distinctKw !== undefined && fa.distinctKw !== null, argsNode: fa };
 }
 
+function isTextExpr(ctx: Ctx, e: PlanExpr): boolean {
+  switch (e.kind) {
+    case 'column':
+      return tableOf(ctx, e.source).columns.get(e.column)?.type === 'string';
+    case 'binary':
+      return e.op === '||';
+    case 'func':
+      return (
+        e.name === 'lower' || e.name === 'upper' || e.name === 'trim' || (e.name === 'coalesce' && e.args.some((a) => isTextExpr(ctx, a)))
+      );
+    case 'case':
+      return e.whens.some((w) => isTextExpr(ctx, w.result)) || (e.otherwise !== null && isTextExpr(ctx, e.otherwise));
+    case 'cast':
+      return e.to === 'varchar';
+    default:
+      return false;
+  }
+}
+
+/**
+ * A CAST of text to another type could fail on some rows only, and that
+ * failure would be a data-dependent signal (PostgreSQL has no TRY_CAST): such
+ * casts are refused; casts of literals and of typed columns are fine.
+ */
+function checkedCast(ctx: Ctx, node: CstNode, arg: PlanExpr, to: PlanCastType): PlanExpr {
+  if (to !== 'varchar' && isTextExpr(ctx, arg)) {
+    return refuse(ctx, node, `a CAST of text to ${to}`, 'compare text as text, or declare the column with its real type in the schema');
+  }
+  return { kind: 'cast', arg, to };
+}
+
 /** Converts a scalar (row-level) expression. Aggregates are refused here. */
 function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
   switch (node.type) {
@@ -306,12 +337,12 @@ function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       const arg = p ? child(p, 'expr') : undefined;
       const inner = arg ? child(arg, 'expr') : undefined;
       if (!arg || !inner) return refuse(ctx, node, 'CAST', 'write CAST(x AS type)');
-      return { kind: 'cast', arg: scalar(ctx, inner, opts), to: castType(ctx, child(arg, 'dataType')) };
+      return checkedCast(ctx, node, scalar(ctx, inner, opts), castType(ctx, child(arg, 'dataType')));
     }
     case 'cast_operator_expr': {
       const left = child(node, 'left');
       if (!left) return refuse(ctx, node, '::', 'write x::type');
-      return { kind: 'cast', arg: scalar(ctx, left, opts), to: castType(ctx, child(node, 'right')) };
+      return checkedCast(ctx, node, scalar(ctx, left, opts), castType(ctx, child(node, 'right')));
     }
     case 'func_call': {
       const name = funcName(node);

@@ -175,3 +175,12 @@ describe('loadSqlSchema', () => {
     expect(() => loadSqlSchema(join(dir, 'bad.yaml'))).toThrow(/INVALID_SCHEMA/);
   });
 });
+
+describe('casts', () => {
+  it('refuses a CAST of a text column (it could fail on some rows only) but accepts casts of literals and numbers', () => {
+    expect(refusal('SELECT COUNT(*) FROM visits WHERE CAST(city AS integer) > 3').message).toMatch(/CAST of text to integer at 1:35/);
+    expect(
+      planDpQuery("SELECT COUNT(*) FROM visits WHERE CAST('7' AS integer) > day AND CAST(day AS varchar) = '3'", visitsSchema()).where,
+    ).not.toBeNull();
+  });
+});
