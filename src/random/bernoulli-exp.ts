@@ -11,10 +11,12 @@ import type { RandomSource } from './source.js';
 /**
  * `true` with probability exactly `exp(−x)`, for a rational `x ≥ 0`.
  *
- * The decision compares a uniform random number, drawn 32 bits at a time,
- * with the binary expansion of `exp(−x)`; a fast floating-point bound (with a
- * proven error margin) settles almost every draw after one word, and an exact
- * BigInt interval evaluation of `exp(−x)` settles the rest. The result is
+ * Rather than CKS Algorithm 1's chain of Bernoulli(x/k) trials (same
+ * distribution, more random words), the decision compares a uniform random
+ * number, drawn 32 bits at a time, with the binary expansion of `exp(−x)`: a
+ * fast floating-point bracket (with a proven error margin, see
+ * _internal/exp-bounds.ts) settles almost every draw after one word, and an
+ * exact BigInt interval evaluation of `exp(−x)` settles the rest. The result is
  * exact: no floating-point rounding can bias it.
  *
  * @param x - a Rational ≥ 0.

@@ -13,10 +13,14 @@ let lastContext: DiscreteGaussianContext | undefined;
 /**
  * An integer k with P(k) ∝ exp(−k²/(2σ²)), exactly, for a rational σ² > 0.
  *
- * Proposal: discrete Laplace with scale t = ⌊σ⌋ + 1; accept with probability
- * exp(−(|Y| − σ²/t)²/(2σ²)) (an exact Bernoulli(exp(−x)) on the exact rational
- * x; a floating-point bound with a proven margin decides almost every trial
- * from one 32-bit word, BigInt interval arithmetic decides the rest).
+ * Proposal: discrete Laplace with scale t = ⌈σ⌉ (CKS use ⌊σ⌋ + 1; any t > 0 is
+ * exact); accept with probability exp(−(|Y| − σ²/t)²/(2σ²)) — an exact
+ * Bernoulli(exp(−x)) on the exact rational x, where a floating-point bracket
+ * with a proven margin decides almost every trial from one 32-bit word and
+ * BigInt interval arithmetic decides the rest. The Laplace proposal's own
+ * rejection step is fused into this acceptance test, and for σ in [2²⁰, 2⁴⁰] a
+ * finer geometric proposal is used (see secure-noise.proof.md); both leave the
+ * output distribution exactly the discrete Gaussian.
  *
  * @param sigmaSquared - the variance parameter σ², a Rational > 0.
  * @param rng - the randomness.

@@ -67,7 +67,8 @@ describe('sampleDiscreteLaplace', () => {
     }
     // Sign: binomial(n, ~1/2): 5.4 sd ↔ two-sided tail < 1e-7.
     expect(Math.abs(negative - n / 2)).toBeLessThan(5.4 * Math.sqrt(n / 4));
-    // |k| ≈ exponential with mean 10^6 (sd 10^6): the mean of n has sd 10^6/√n; 6 sd (tail < 1e-6 with the exponential's skew allowed for by 8 sd).
+    // |k| is geometric with mean ≈ 10^6 and sd ≈ 10^6: the mean of n draws has sd ≈ 10^6/√n; 8 sd leaves
+    // a tail far below 1e-6 even allowing for the skew of the sum.
     expect(Math.abs(absSum / n - 1e6)).toBeLessThan((8 * 1e6) / Math.sqrt(n));
   });
 
