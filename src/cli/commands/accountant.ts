@@ -145,7 +145,14 @@ async function runAccountant(flags: AccountantFlags): Promise<void> {
     throw new DpError('INVALID_PARAMETER', 'give exactly one of --delta or --epsilon', { parameter: 'delta' });
   }
   const method = parseMethod(flags.method, 'pld');
-  const event = flags.event !== undefined ? readEvent(flags.event) : mechanismEvent(flags);
+  let event: DpEvent;
+  if (flags.event !== undefined) {
+    event = readEvent(flags.event);
+    const steps = parseSteps(flags.steps);
+    if (steps > 1) event = DpEvents.selfComposed(event, steps);
+  } else {
+    event = mechanismEvent(flags);
+  }
   const accountant = makeAccountant(method).compose(event);
   let epsilon: number;
   let delta: number;
@@ -200,7 +207,7 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--noise-multiplier <s>', 'Gaussian noise multiplier sigma / sensitivity')
     .option('--scale <b>', 'Laplace scale b / sensitivity')
     .option('--sampling-rate <q>', 'Poisson sampling rate')
-    .option('--steps <t>', 'number of compositions (default 1)')
+    .option('--steps <t>', 'number of compositions (default 1; with --event, the event is repeated)')
     .option('--delta <d>', 'report epsilon at this delta (calibrate: the delta)')
     .option('--epsilon <e>', 'report delta at this epsilon')
     .option('--target-epsilon <e>', 'calibrate: the epsilon not to exceed')
