@@ -77,11 +77,11 @@ export function addAmounts(a: LedgerAmount, b: LedgerAmount): LedgerAmount {
 /** The zero amount. */
 export const ZERO_AMOUNT: LedgerAmount = Object.freeze({ epsilon: Rational.ZERO, delta: Rational.ZERO });
 
-/** Formats an amount for messages: `ε=1/2, δ=0`. */
+/** Formats an amount for messages (nearest doubles, for display only; the ledger keeps exact rationals). */
 export function formatAmount(a: LedgerAmount): string {
   return a.delta.isZero()
-    ? formatLoss({ kind: 'pure', epsilon: a.epsilon.toNumberUp() })
-    : formatLoss({ kind: 'approximate', epsilon: a.epsilon.toNumberUp(), delta: a.delta.toNumberUp() });
+    ? formatLoss({ kind: 'pure', epsilon: a.epsilon.toNumber() })
+    : formatLoss({ kind: 'approximate', epsilon: a.epsilon.toNumber(), delta: a.delta.toNumber() });
 }
 
 function balance(total: LedgerAmount, spent: LedgerAmount): LedgerBalance {
