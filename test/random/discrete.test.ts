@@ -55,6 +55,13 @@ describe('sampleDiscreteLaplace', () => {
     });
   }
 
+  it('has power: samples at scale 10 are rejected against the pmf of scale 10.5 (χ², 10^5 draws)', () => {
+    const rng = new SeededRandomSource('dlap-power');
+    const counts = countCells(() => Number(sampleDiscreteLaplace(Rational.of(10n), rng)), N, -120, 120);
+    const ps = cellProbabilities((k) => Math.exp(-Math.abs(k) / 10.5), -120, 120, -600, 600);
+    expect(chiSquareTest(counts, ps, { alpha: 1e-6 }).reject).toBe(true);
+  });
+
   it('is symmetric at scale 10^6 (sign balance and |k| mean; false-failure probability ≤ 1e-6)', () => {
     const rng = new SeededRandomSource('dlap-big');
     let negative = 0;
@@ -117,6 +124,13 @@ describe('sampleDiscreteGaussian', () => {
       expect(ksTest(xs, (k) => normalCdf((Math.floor(k) + 0.5) / sigma), { alpha: 1e-6 }).reject).toBe(false);
     });
   }
+
+  it('has power: samples at σ² = 100 are rejected against the pmf of σ² = 104 (χ², 10^5 draws)', () => {
+    const rng = new SeededRandomSource('dg-power');
+    const counts = countCells(() => Number(sampleDiscreteGaussian(Rational.of(100n), rng)), N, -61, 61);
+    const ps = cellProbabilities((k) => Math.exp(-(k * k) / 208), -61, 61, -500, 500);
+    expect(chiSquareTest(counts, ps, { alpha: 1e-6 }).reject).toBe(true);
+  });
 
   it('refuses σ² ≤ 0', () => {
     const rng = new SeededRandomSource(1);
