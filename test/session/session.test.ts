@@ -8,6 +8,7 @@ import { approximate, pure, zcdp } from '../../src/core/loss.js';
 import { Session } from '../../src/session/index.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { startTrace } from '../../src/testing/trace.js';
+import { binomialLowerLimit } from '../stats/binomial.js';
 
 const educations = ['HS-grad', 'Bachelors', 'Masters', 'Doctorate'];
 function people(n: number) {
@@ -169,6 +170,33 @@ describe('Session', () => {
     expect(Math.abs((v.p75_age?.value ?? 0) - 57)).toBeLessThan(3);
     expect(v.min_age?.value).toBeLessThan(22);
     expect(v.max_age?.value).toBeGreaterThan(67);
+  });
+
+  it('95% intervals of session counts and means cover the bounded truth at least 95% of the time (400 releases; false-failure probability <= 1e-6 each)', () => {
+    const rows = people(400); // 200 people × 2 rows, ages 20…69
+    const session = Session.fromRecords(rows, {
+      privacyUnit: 'person_id',
+      budget: pure(1000),
+      maxContributionsPerPartition: 2,
+      rng: new SeededRandomSource(12),
+    });
+    const trueMean = rows.reduce((s, r) => s + r.age, 0) / rows.length;
+    const n = 400;
+    let countCovered = 0;
+    let meanCovered = 0;
+    for (let i = 0; i < n; i++) {
+      const v = session
+        .query()
+        .count()
+        .mean('age', { bounds: [0, 100] })
+        .release({ epsilon: 1 }).rows[0]?.values;
+      const c = v?.count?.interval;
+      const m = v?.mean_age?.interval;
+      if (c && c.lower <= 400 && 400 <= c.upper) countCovered++;
+      if (m && m.lower <= trueMean && trueMean <= m.upper) meanCovered++;
+    }
+    expect(countCovered).toBeGreaterThanOrEqual(binomialLowerLimit(n, 0.95, 1e-6));
+    expect(meanCovered).toBeGreaterThanOrEqual(binomialLowerLimit(n, 0.95, 1e-6));
   });
 
   it('keeps its rows private', () => {
