@@ -109,7 +109,9 @@ function selfComposeOne(input: PldPmf, n: number, tail: number): PldPmf {
   // raises δ(ε) (pessimistic, as dp_accounting's truncation); it keeps rare large negative losses
   // from loosening the Chernoff window.
   const a = cutLeftTail(input, tail / (10 * n));
-  let [lo, hi] = selfConvolveBounds(a.probs, n, tail);
+  const relax = tail < RELAXED_LOWER_TAIL;
+  const [lo0, hi, lowers] = selfConvolveBounds(a.probs, n, tail, relax ? [tail, RELAXED_LOWER_TAIL] : [tail]);
+  let lo = lo0;
   const sizeFor = (len: number) => {
     let size = 4;
     while (size < Math.max(len, a.probs.length)) size <<= 1;
@@ -117,8 +119,8 @@ function selfComposeOne(input: PldPmf, n: number, tail: number): PldPmf {
   };
   let size = sizeFor(hi - lo + 1);
   let bookedLower = 0;
-  if (tail < RELAXED_LOWER_TAIL) {
-    const [lo2] = selfConvolveBounds(a.probs, n, tail, RELAXED_LOWER_TAIL);
+  if (relax) {
+    const lo2 = lowers[1] ?? lo0;
     if (sizeFor(hi - lo2 + 1) < size) {
       lo = lo2;
       size = sizeFor(hi - lo + 1);
@@ -224,7 +226,7 @@ function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 
   // Minimise sign·g: the upper bound is a minimum over λ > 0, the lower bound a maximum over λ < 0.
   let f1 = sign * g(x1);
   let f2 = sign * g(x2);
-  for (let it = 0; it < 22; it++) {
+  for (let it = 0; it < 18; it++) {
     if (f1 < f2) {
       hi = x2;
       x2 = x1;
@@ -246,12 +248,15 @@ function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 
  * [lower, upper] offsets outside which the n-fold convolution has at most
  * `tail` mass: P[S ≥ t] ≤ e^{−λt}·MGF(λ)^n at the best λ on each side (Chernoff).
  */
-function selfConvolveBounds(probs: Float64Array, n: number, tail: number, lowerTail = tail): [number, number] {
+function selfConvolveBounds(
+  probs: Float64Array,
+  n: number,
+  tail: number,
+  lowerTails: readonly number[] = [tail],
+): [number, number, number[]] {
   const len = probs.length;
   let upper = (len - 1) * n;
-  let lower = 0;
-  if (tail === 0 || len === 1) return [lower, upper];
-  const logTwoOverTail = Math.log(2 / tail);
+  if (tail === 0 || len === 1) return [0, upper, lowerTails.map(() => 0)];
   let m0 = 0;
   let m1 = 0;
   let m2 = 0;
@@ -265,9 +270,11 @@ function selfConvolveBounds(probs: Float64Array, n: number, tail: number, lowerT
   }
   const mean = m1 / m0;
   const variance = Math.max(0, m2 / m0 - mean * mean);
-  const up = chernoff(probs, n, logTwoOverTail, 1, variance);
-  const down = chernoff(probs, n, Math.log(2 / lowerTail), -1, variance);
+  const up = chernoff(probs, n, Math.log(2 / tail), 1, variance);
   if (Number.isFinite(up)) upper = Math.min(upper, Math.ceil(up));
-  if (Number.isFinite(down)) lower = Math.max(lower, Math.floor(down));
-  return [lower, upper];
+  const lowers = lowerTails.map((t) => {
+    const down = chernoff(probs, n, Math.log(2 / t), -1, variance);
+    return Number.isFinite(down) ? Math.max(0, Math.floor(down)) : 0;
+  });
+  return [lowers[0] ?? 0, upper, lowers];
 }
