@@ -234,6 +234,20 @@ describe('Session', () => {
       traces.push(trace.noise.map((n) => n.value));
     }
     for (const t of traces) expect(t).toEqual(traces[0]);
+    // Streaming with a privacy unit: reservoirs cut the heavy unit to 2 rows, as in memory.
+    const unitCsv = join(dir, 'units.csv');
+    writeFileSync(unitCsv, `pid,age\n${Array.from({ length: 50 }, (_, i) => `${i < 40 ? 'heavy' : `p${i}`},${i}`).join('\n')}\n`);
+    const streamed = Session.fromCsv(unitCsv, {
+      privacyUnit: 'pid',
+      maxContributionsPerPartition: 2,
+      budget: pure(1),
+      rng: new SeededRandomSource(11),
+    });
+    const trace = startTrace();
+    const r = await streamed.query().count().countDistinct().releaseAsync({ epsilon: 1 });
+    trace.stop();
+    expect(trace.noise.map((x) => x.value)).toEqual([12n, 11n]);
+    expect(r.neighbouring.unit).toBe('pid');
     expect(() => sessions[3]?.query().count().release({ epsilon: 0.1 })).toThrow(/UNSUPPORTED_QUERY/);
   });
 });
