@@ -178,7 +178,8 @@ function resolveColumn(ctx: Ctx, node: CstNode): PlanExpr & { kind: 'column' } {
 function castType(ctx: Ctx, node: CstNode | undefined): PlanCastType {
   let n = node;
   if (n?.type === 'modified_data_type') n = child(n, 'dataType');
-  const name = n && n.type === 'data_type_name' ? keywordText(n.name) : '';
+  // Type names are keywords (DOUBLE PRECISION) or, for some (text), plain identifiers.
+  const name = n && n.type === 'data_type_name' ? keywordText(n.name) : n?.type === 'identifier' ? keywordText(n) : '';
   const t = CAST_TYPES[name];
   if (!t) return refuse(ctx, node, `the type ${name || 'given'}`, `cast to one of ${Object.keys(CAST_TYPES).join(', ')}`);
   return t;
@@ -306,6 +307,7 @@ function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       const kw = keywordText(node.betweenKw);
       const [a, lo, hi] = [child(node, 'left'), child(node, 'begin'), child(node, 'end')];
       if (!a || !lo || !hi) return refuse(ctx, node, 'BETWEEN', 'write x BETWEEN a AND b');
+      if (kw.includes('SYMMETRIC')) return refuse(ctx, node, 'BETWEEN SYMMETRIC', 'write x BETWEEN a AND b with a <= b');
       return {
         kind: 'between',
         arg: scalar(ctx, a, opts),

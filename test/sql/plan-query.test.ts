@@ -184,3 +184,12 @@ describe('casts', () => {
     ).not.toBeNull();
   });
 });
+
+describe('small syntax forms', () => {
+  it('reads ::text and CAST(x AS TEXT) and refuses BETWEEN SYMMETRIC', () => {
+    expect(
+      planDpQuery("SELECT COUNT(*) FROM visits WHERE day::text = '3' AND CAST(minutes AS TEXT) <> '4'", visitsSchema()).where,
+    ).not.toBeNull();
+    expect(refusal('SELECT COUNT(*) FROM visits WHERE day BETWEEN SYMMETRIC 1 AND 2').message).toMatch(/BETWEEN SYMMETRIC/);
+  });
+});
