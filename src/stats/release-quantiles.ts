@@ -75,6 +75,7 @@ function perPartitionEpsilon(options: ReleaseOptions, partitions: number): { eps
  * @returns the midpoint of the chosen bin; the interval is the bounds (`method: 'bounds'`) — the exponential mechanism gives a rank-error bound (`rankErrorBound`), not a value interval.
  * @throws DpError INVALID_PARAMETER
  * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition, ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
+ *   Not constant-time: the number of rejection-sampling proposals (≤ bins in expectation) depends on the data (SECURITY.md §11).
  * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
  */
 export function releaseQuantile(
