@@ -50,7 +50,12 @@ export const register: RegisterCommand = (program: Command) => {
     .description('run a differentially private SQL query and print noisy results with confidence intervals')
     .argument('<query>', 'one SELECT statement (PostgreSQL syntax)')
     .requiredOption('--schema <file>', 'the privacy schema (JSON or YAML)')
-    .option('--data <files...>', 'CSV or Parquet files loaded into DuckDB (path or table=path)')
+    .option(
+      '--data <file>',
+      'a CSV or Parquet file loaded into DuckDB (path or table=path); repeat for several',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--db <spec>', 'duckdb:file.duckdb or postgres://user@host:port/db')
     .option('--epsilon <e>', 'ε for this query (number or fraction)')
     .option('--delta <d>', 'δ for this query (used by DP partition selection)', '0')
