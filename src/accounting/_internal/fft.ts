@@ -186,7 +186,8 @@ export function convolveReal(a: Float64Array, b: Float64Array): Float64Array {
  * The n-fold circular self-convolution of a real sequence x (zero-padded to
  * `size`, a power of two ≥ 4): a real FFT (one complex FFT of size/2 and a
  * split), each bin raised to the power n (bins whose modulus² is below
- * `r2Min` underflow to 0), and the inverse real FFT.
+ * `r2Min` underflow to 0), and the inverse real FFT; returns the circular
+ * result at offsets start … start + length − 1.
  */
 const realTwiddleCache = new Map<number, { cos: Float64Array; sin: Float64Array }>();
 
@@ -208,7 +209,7 @@ function realTwiddles(size: number): { cos: Float64Array; sin: Float64Array } {
   return t;
 }
 
-export function realSelfConvolvePower(x: Float64Array, size: number, n: number, r2Min: number): Float64Array {
+export function realSelfConvolvePower(x: Float64Array, size: number, n: number, r2Min: number, start = 0, length = size): Float64Array {
   const h = size >> 1;
   const tw = realTwiddles(size);
   const re = new Float64Array(h);
@@ -268,11 +269,13 @@ export function realSelfConvolvePower(x: Float64Array, size: number, n: number, 
     im[k] = ei + orr;
   }
   fft(re, im, true);
-  const out = new Float64Array(size);
+  // Read the circular result at offsets start … start + length − 1 (mod size).
+  const out = new Float64Array(length);
   const scale = 1 / h;
-  for (let j = 0; j < h; j++) {
-    out[2 * j] = (re[j] as number) * scale;
-    out[2 * j + 1] = (im[j] as number) * scale;
+  const mask = size - 1;
+  for (let i = 0; i < length; i++) {
+    const j = (i + start) & mask;
+    out[i] = ((j & 1 ? im[j >> 1] : re[j >> 1]) as number) * scale;
   }
   return out;
 }

@@ -130,10 +130,7 @@ function selfComposeOne(input: PldPmf, n: number, tail: number): PldPmf {
   }
   const outLen = hi - lo + 1;
   // Bins whose modulus to the n-th power underflows are zero.
-  const circular = realSelfConvolvePower(a.probs, size, n, Math.exp(-1500 / n));
-  const mask = size - 1;
-  const res = new Float64Array(outLen);
-  for (let i = 0; i < outLen; i++) res[i] = circular[(i + lo) & mask] as number;
+  const res = realSelfConvolvePower(a.probs, size, n, Math.exp(-1500 / n), lo, outLen);
   const inf = tail + bookedLower - Math.expm1(n * Math.log1p(-a.infinityMass));
   return new PldPmf(a.discretization, a.lower * n + lo, res, inf);
 }
