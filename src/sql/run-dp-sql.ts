@@ -307,8 +307,12 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
         case 'count': {
           const isUnits = inp.count === compiled.unitsColumn;
           rel = releaseCount({ ...opts, count: get(inp.count), maxContributionsPerPartition: isUnits ? 1 : C });
-          // Counts are post-processed to be non-negative integers.
-          rel = { ...rel, value: Math.max(0, rel.value) };
+          // Counts are post-processed to be non-negative; the exact count is ≥ 0, so the interval may be cut at 0 too.
+          rel = {
+            ...rel,
+            value: Math.max(0, rel.value),
+            interval: { ...rel.interval, lower: Math.max(0, rel.interval.lower), upper: Math.max(0, rel.interval.upper) },
+          };
           break;
         }
         case 'sum':
