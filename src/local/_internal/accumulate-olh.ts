@@ -74,14 +74,14 @@ function subsetSums(coefficients: Uint32Array, offset: number, bits: number, g: 
   }
 }
 
-/** OLH aggregation state. */
-export function olhAccumulator(params: OlhParams): Accumulator {
+/** OLH aggregation state (`forcedMode` is for tests and benchmarks). */
+export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumulator {
   const k = params.domainSize;
   const g = params.hashRange;
   const r = params.valueBits;
   const header = { eps: params.requestedEpsilon, k, g };
   const checkHeaderOf = headerChecker('olh', header, ['s', 'y']);
-  const mode = olhMode(g, r, k);
+  const mode = forcedMode ?? olhMode(g, r, k);
   const coefficients = new Uint32Array(r + 1);
   let total = 0;
   let supports: Float64Array | null = null;
