@@ -42,6 +42,12 @@ export interface ValueAggregateOptions {
 export interface QuantileAggregateOptions extends ValueAggregateOptions {
   /** Number of equal bins on [lower, upper] (output resolution). Default 4096. */
   readonly bins?: number;
+  /**
+   * Single quantiles only: the share of this output's budget spent on a noisy
+   * quantile tree that gives the confidence interval. Default 0.2; 0 gives the
+   * bounds as the interval (coverage 1) and spends everything on the value.
+   */
+  readonly intervalShare?: number;
 }
 
 /** The result of a session query: the aggregate result plus what was charged. */
@@ -163,7 +169,11 @@ export class SessionQuery {
   }
   /** One quantile (exponential mechanism, Smith 2011). */
   quantile(column: string, quantile: number, options: QuantileAggregateOptions = {}): SessionQuery {
-    return this.quantiles(column, [quantile], options.as ? { ...options, as: [options.as] } : { ...options, as: undefined });
+    const share = options.intervalShare ?? 0.2;
+    if (typeof share !== 'number' || !(share >= 0 && share < 1)) {
+      throw new DpError('INVALID_PARAMETER', 'intervalShare must be in [0, 1)', { parameter: 'intervalShare' });
+    }
+    return this.quantiles(column, [quantile], { ...options, as: options.as ? [options.as] : undefined, intervalShare: share });
   }
   /** Several quantiles from one noisy quantile tree (one output; names default `p25_age`, `median_age`, …). */
   quantiles(
@@ -185,6 +195,7 @@ export class SessionQuery {
       ...(options.bounds ? { bounds: options.bounds } : {}),
       ...(options.bins ? { bins: options.bins } : {}),
       ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}),
+      ...(quantiles.length === 1 && options.intervalShare !== undefined ? { intervalShare: options.intervalShare } : {}),
     };
     return this.#add(spec);
   }

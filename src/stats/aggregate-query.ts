@@ -45,6 +45,8 @@ export type AggregateSpec =
       readonly quantiles: readonly number[];
       readonly bounds?: readonly [number, number];
       readonly bins?: number;
+      /** For a single quantile: share of its budget spent on a tree for the interval (default 0: the bounds). */
+      readonly intervalShare?: number;
       readonly onInvalid?: InvalidValueRule;
     };
 
@@ -546,6 +548,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
                       bounds: v.bounds as [number, number],
                       quantile: a.quantiles[0] as number,
                       budget: v.budget,
+                      intervalShare: a.intervalShare ?? 0,
                       ...common,
                     }),
                   ]

@@ -275,6 +275,7 @@ function binCounts(values: ArrayLike<unknown>, bounds: readonly [number, number]
 
 /**
  * DP quantile (exponential mechanism over the data intervals on a grid of `bins` bins, Smith 2011).
+ * `intervalShare` (default 0) spends that share of the budget on a quantile tree for a confidence interval.
  * @privacy ε-DP under add/remove one row (ε²/2-zCDP under a ρ budget).
  * @throws DpError INVALID_PARAMETER
  * @example
@@ -283,10 +284,17 @@ function binCounts(values: ArrayLike<unknown>, bounds: readonly [number, number]
 export function dpQuantile(
   values: ArrayLike<unknown>,
   quantile: number,
-  options: BoundedColumnOptions & { bins?: number },
+  options: BoundedColumnOptions & { bins?: number; intervalShare?: number },
 ): AggregateRelease {
   const counts = binCounts(values, options.bounds, options.bins ?? DEFAULT_QUANTILE_BINS, checkInvalidValueRule(options.onInvalid));
-  return releaseQuantile({ binCounts: counts, bounds: options.bounds, quantile, budget: options.budget, ...common(options) });
+  return releaseQuantile({
+    binCounts: counts,
+    bounds: options.bounds,
+    quantile,
+    budget: options.budget,
+    intervalShare: options.intervalShare ?? 0,
+    ...common(options),
+  });
 }
 
 /**

@@ -19,7 +19,8 @@ import { nextDown } from '../random/float-bits.js';
 import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
 import { Rational } from '../random/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
-import { addNoise, calibrateNoise, checkPositiveInteger, readBudget } from './_internal/noise.js';
+import { composeLosses } from './_internal/compose.js';
+import { addNoise, calibrateNoise, checkPositiveInteger, type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
 import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-aggregates.js';
 
@@ -72,15 +73,37 @@ function perPartitionEpsilon(options: ReleaseOptions, partitions: number): { eps
 /**
  * Releases one quantile of the values in a partition, from its bin counts.
  * @param input - `binCounts` over `bins` equal bins of `bounds` (see `quantileBinIndex`), `quantile` in [0, 1], and the release options.
- * @returns the midpoint of the chosen bin; the interval is the bounds (`method: 'bounds'`) — the exponential mechanism gives a rank-error bound (`rankErrorBound`), not a value interval.
+ * @param input - also `intervalShare` (default 0): the share of the budget spent on a noisy quantile tree over the same bins, whose union-bound interval (widened to contain the value) is then returned.
+ * @returns the midpoint of the chosen bin; without `intervalShare` the interval is the bounds (`method: 'bounds'`) — the exponential mechanism alone gives a rank-error bound (`rankErrorBound`), not a value interval.
  * @throws DpError INVALID_PARAMETER
  * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition, ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
  *   Not constant-time: the number of rejection-sampling proposals (≤ bins in expectation) depends on the data (SECURITY.md §11).
  * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
  */
 export function releaseQuantile(
-  input: { binCounts: readonly ExactInteger[]; bounds: readonly [number, number]; quantile: number } & ReleaseOptions,
+  input: {
+    binCounts: readonly ExactInteger[];
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+  } & ReleaseOptions,
 ): AggregateRelease & { rankErrorBound: number } {
+  const share = input.intervalShare ?? 0;
+  if (typeof share !== 'number' || !(share >= 0 && share < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'intervalShare must be in [0, 1)', { parameter: 'intervalShare' });
+  }
+  if (share > 0) {
+    // Spend `share` of the budget on a noisy quantile tree whose union-bound interval is released with the EM value.
+    const [pointBudget, treeBudget] = splitBudget(input.budget, [1 - share, share]) as [OutputBudget, OutputBudget];
+    const point = releaseQuantile({ ...input, budget: pointBudget, intervalShare: 0 });
+    const tree = releaseQuantiles({ ...input, budget: treeBudget, quantiles: [input.quantile] })[0] as AggregateRelease;
+    return {
+      ...point,
+      guarantee: composeLosses([point.guarantee, tree.guarantee]),
+      interval: { ...tree.interval, lower: Math.min(tree.interval.lower, point.value), upper: Math.max(tree.interval.upper, point.value) },
+      noise: [...point.noise, ...tree.noise],
+    };
+  }
   const [lower, upper] = checkBounds(input.bounds);
   const counts = readCounts(input.binCounts);
   const q = checkQuantile(input.quantile);

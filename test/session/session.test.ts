@@ -168,6 +168,10 @@ describe('Session', () => {
     expect(Math.abs((v.median_age?.value ?? 0) - 44.5)).toBeLessThan(2);
     expect(Math.abs((v.p25_age?.value ?? 0) - 32)).toBeLessThan(3);
     expect(Math.abs((v.p75_age?.value ?? 0) - 57)).toBeLessThan(3);
+    expect(v.median_age?.interval.method).toBe('union-bound');
+    expect(v.median_age?.interval.lower).toBeLessThanOrEqual(44.5);
+    expect(v.median_age?.interval.upper).toBeGreaterThanOrEqual(44.5);
+    expect(v.p25_age?.interval.method).toBe('union-bound');
     expect(v.min_age?.value).toBeLessThan(22);
     expect(v.max_age?.value).toBeGreaterThan(67);
   });

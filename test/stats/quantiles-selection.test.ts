@@ -114,6 +114,25 @@ describe('quantile tree intervals', () => {
   });
 });
 
+describe('single quantile with an interval share', () => {
+  it('95% intervals cover the exact median at least 95% of the time (300 releases; false-failure probability <= 1e-6)', () => {
+    const values = Array.from({ length: 2001 }, (_, i) => ((i * 7919) % 2001) / 20);
+    const truth = [...values].sort((a, b) => a - b)[1000] as number;
+    const rng = new SeededRandomSource(71);
+    const n = 300;
+    let covered = 0;
+    for (let t = 0; t < n; t++) {
+      const r = dpQuantile(values, 0.5, { bounds: [0, 100], budget: { epsilon: 1 }, bins: 256, intervalShare: 0.3, rng });
+      expect(r.interval.method).toBe('union-bound');
+      expect(r.interval.lower).toBeLessThanOrEqual(r.value);
+      expect(r.value).toBeLessThanOrEqual(r.interval.upper);
+      expect(r.guarantee.kind === 'pure' && r.guarantee.epsilon).toBeLessThanOrEqual(1);
+      if (r.interval.lower <= truth && truth <= r.interval.upper) covered++;
+    }
+    expect(covered).toBeGreaterThanOrEqual(binomialLowerLimit(n, 0.95, 1e-6));
+  });
+});
+
 describe('partition selection', () => {
   it('truncated-geometric keep probabilities satisfy the (ε, δ) constraints, start at 0, increase and reach 1', () => {
     for (const [epsilon, delta] of [
