@@ -78,7 +78,13 @@ export interface LocalAggregator {
   readonly epsilon: number;
   /** Accepted reports so far. */
   readonly reportCount: number;
-  /** Accepted/rejected counts. */
+  /** Accepted reports so far (same as `reportCount`). */
+  readonly accepted: number;
+  /** Rejected reports so far. */
+  readonly rejected: number;
+  /** Rejected reports so far, by reason. */
+  readonly rejectedBy: Readonly<Record<RejectionReason, number>>;
+  /** Accepted/rejected counts (a snapshot). */
   stats(): AggregatorStats;
   /** Validates and adds one report: an object, or its JSON text. Never throws on bad input. */
   add(report: unknown): AddResult;
@@ -226,6 +232,15 @@ export function createAggregator(config: LocalProtocolConfig): LocalAggregator {
     epsilon: params.epsilon,
     get reportCount() {
       return accumulator.total;
+    },
+    get accepted() {
+      return accumulator.total;
+    },
+    get rejected() {
+      return rejected;
+    },
+    get rejectedBy() {
+      return { ...rejectedBy };
     },
     stats: () => ({ accepted: accumulator.total, rejected, rejectedBy: { ...rejectedBy } }),
     add,

@@ -96,6 +96,9 @@ describe('report validation', () => {
           expect(stats.rejected).toBe(1);
           expect(stats.accepted).toBe(0);
           expect(stats.rejectedBy[reason]).toBe(1);
+          expect(aggregator.rejected).toBe(1);
+          expect(aggregator.accepted).toBe(0);
+          expect(aggregator.rejectedBy[reason]).toBe(1);
         });
       }
       if (config.protocol !== 'rr') {
