@@ -68,7 +68,7 @@ export { type LocalProtocolConfig, type LocalProtocolParams, resolveLocalParams 
 export { encodeCms, encodeHcms, type SketchOptions, type SketchParams, sketchBucket, sketchParams } from './protocols/count-mean-sketch.js';
 export { encodeHr, type HrParams, hrInSupport, hrParams, MAX_HR_DOMAIN } from './protocols/hadamard-response.js';
 export { encodeOlh, MAX_OLH_DOMAIN, type OlhParams, olhHash, olhParams } from './protocols/local-hashing.js';
-export { encodeGrr, encodeRr, type GrrParams, grrParams, rrParams } from './protocols/randomized-response.js';
+export { encodeGrr, encodeRr, type GrrParams, grrParams, MAX_GRR_DOMAIN, rrParams } from './protocols/randomized-response.js';
 export {
   createMemoryMemoStore,
   createRapporEncoder,

@@ -23,6 +23,7 @@
  * All three give identical counts; the mode is chosen from k and g only.
  * @module
  */
+import { DpError } from '../../core/errors.js';
 import type { OlhParams } from '../protocols/local-hashing.js';
 import { olhCoefficients, olhHash } from '../protocols/local-hashing.js';
 import { type Accumulator, clampCount, domainCandidates, pureVariance } from './accumulator.js';
@@ -209,6 +210,15 @@ export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumul
       return null;
     },
     estimate(candidates) {
+      if (candidates === undefined && mode.kind === 'raw' && k > 2 ** 16) {
+        throw new DpError(
+          'INVALID_PARAMETER',
+          'for OLH over a domain this large, estimate a list of candidates (each costs one hash per report)',
+          {
+            parameter: 'candidates',
+          },
+        );
+      }
       const values = domainCandidates(candidates, k);
       if (supports === null) {
         if (mode.kind === 'table') supports = tableSupports(mode.lowBits, mode.lowVectors);

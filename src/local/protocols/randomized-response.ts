@@ -8,6 +8,9 @@ import { checkIndexValue, checkIntegerParameter, checkLocalEpsilon } from '../_i
 import { bernoulliThreshold, probabilityThreshold, TWO_32, uniformBelow } from '../_internal/rng.js';
 import type { GrrReport, RrReport } from '../report.js';
 
+/** Largest domain k-ary randomized response accepts (the aggregator keeps k counters). */
+export const MAX_GRR_DOMAIN = 2 ** 24;
+
 /** Public parameters of generalized randomized response, derived from ε and k. */
 export interface GrrParams {
   readonly protocol: 'grr' | 'rr';
@@ -30,14 +33,14 @@ export interface GrrParams {
  * p = e^ε / (e^ε + k − 1) (rounded down to the 2⁻³² grid), otherwise report
  * one of the k − 1 others uniformly.
  * @param epsilon ε per report, in (0, 64].
- * @param domainSize k, an integer in [2, 2³¹].
+ * @param domainSize k, an integer in [2, 2²⁴] (the aggregator keeps one counter per value).
  * @throws DpError INVALID_PARAMETER on a bad ε or k.
  * @privacy ε-LDP per report with ε = {@link GrrParams.epsilon}.
  * @see Wang, Blocki, Li, Jha (2017), §4.1.
  */
 export function grrParams(epsilon: number, domainSize: number, protocol: 'grr' | 'rr' = 'grr'): GrrParams {
   const e = checkLocalEpsilon(epsilon);
-  const k = checkIntegerParameter(domainSize, 'domainSize', 2, 2 ** 31);
+  const k = checkIntegerParameter(domainSize, 'domainSize', 2, MAX_GRR_DOMAIN);
   const expE = Math.exp(e);
   // Rounding p down lowers ε = ln(p(k−1)/(1−p)): toward more privacy.
   const keepThreshold = probabilityThreshold(expE / (expE + k - 1), 'down');
