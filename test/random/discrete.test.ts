@@ -55,6 +55,22 @@ describe('sampleDiscreteLaplace', () => {
     });
   }
 
+  for (const [name, scale] of [
+    ['(3·2^20 + 1)/3 (split proposal, sign with the uniform)', Rational.of(3n * 2n ** 20n + 1n, 3n)],
+    ['2^45 + 7 (split proposal, separate sign word)', Rational.of(2n ** 45n + 7n)],
+  ] as const) {
+    it(`has the discrete Laplace cdf at scale ${name} (KS, 2·10^4 draws, false-failure probability ≤ 1e-6)`, () => {
+      const rng = new SeededRandomSource(`dlap-split-${name}`);
+      const q = Math.exp(-1 / scale.toNumber());
+      const cdf = (x: number) => {
+        const k = Math.floor(x);
+        return k >= 0 ? 1 - q ** (k + 1) / (1 + q) : q ** -k / (1 + q);
+      };
+      const xs = Array.from({ length: 20_000 }, () => Number(sampleDiscreteLaplace(scale, rng)));
+      expect(ksTest(xs, cdf, { alpha: 1e-6 }).reject).toBe(false);
+    });
+  }
+
   it('has power: samples at scale 10 are rejected against the pmf of scale 10.5 (χ², 10^5 draws)', () => {
     const rng = new SeededRandomSource('dlap-power');
     const counts = countCells(() => Number(sampleDiscreteLaplace(Rational.of(10n), rng)), N, -120, 120);

@@ -9,6 +9,7 @@ import type { RandomSource } from '../source.js';
 import { uniformBelowUnchecked, uniformBigBelowUnchecked } from '../uniform.js';
 import { bernoulliExpExact, bernoulliExpFromWord } from './bernoulli-exp-core.js';
 import { decideBernoulliExp, floorExpNegBits } from './exp-bounds.js';
+import { SPLIT_K, sampleSplitIndex } from './split-geometric.js';
 
 const MAX_SAFE_BIG = 9_007_199_254_740_991n;
 const TWO_52 = 4_503_599_627_370_496;
@@ -79,6 +80,7 @@ let lastNegative = false;
  * proposal (as a uniform below 2b when 2b ≤ 2⁵³), hence independent of it.
  */
 function truncatedExpNumber(b: number, withSign: boolean, rng: RandomSource): number {
+  if (b >= SPLIT_MIN) return truncatedExpSplit(b, withSign, rng);
   const combined = withSign && b <= TWO_52;
   // u·(1/b): 1/b and the product are each correctly rounded, so the relative
   // error is ≤ 2·2^−53 (+ tiny), inside decideBernoulliExp's contract.
@@ -99,6 +101,51 @@ function truncatedExpNumber(b: number, withSign: boolean, rng: RandomSource): nu
     if (d === 1) return u;
     if (d === 0) continue;
     if (bernoulliExpFromWord(Rational.of(BigInt(u), BigInt(b)), w, rng)) return u;
+  }
+}
+
+const SPLIT_MIN = 1_048_576; // 2²⁰
+const TWO_32 = 4_294_967_296;
+
+/**
+ * The same distribution for large b (2²⁰ ≤ b < 2⁵³), with far fewer
+ * rejections. L = ⌈b/K⌉ (K = 512); a proposal is u = j·L + R with
+ * P(j) ∝ e^{−j/K} on {0, …, K − 1} (split-geometric.ts) and R uniform on
+ * [0, L) — a bijection onto [0, K·L) ⊇ [0, b), with proposal weight e^{−j/K}.
+ * Proposals u ≥ b are rejected; the others are accepted with probability
+ * exp(−(u/b − j/K)), which is ≤ 1 because u ≥ j·L ≥ j·b/K. The accepted u then
+ * has P(u) ∝ e^{−j/K}·e^{−(u/b − j/K)} = e^{−u/b}: exactly the target. The
+ * exponent is below 1/K + K·(L − b/K)/b ≤ 2^−8, so nearly every proposal is
+ * accepted.
+ *
+ * xd = u·(1/b) − j/K: u·(1/b) < 1 errs by ≤ 2^−52 absolute, j/K is exact, the
+ * subtraction adds ≤ 2^−53: |xd − x| < 2^−51, inside decideBernoulliExp's contract.
+ */
+function truncatedExpSplit(b: number, withSign: boolean, rng: RandomSource): number {
+  const L = Math.ceil(b / SPLIT_K); // b/K is exact (K a power of two)
+  const twoL = 2 * L;
+  const combined = withSign && twoL <= TWO_32;
+  const inverse = 1 / b;
+  for (;;) {
+    const j = sampleSplitIndex(rng);
+    let rest: number;
+    if (combined) {
+      const r = uniformBelowUnchecked(twoL, rng);
+      lastNegative = r >= L;
+      rest = lastNegative ? r - L : r;
+    } else {
+      rest = uniformBelowUnchecked(L, rng);
+      if (withSign) lastNegative = (rng.nextUint32() & 1) === 1;
+    }
+    const u = j * L + rest; // < K·L < b + K < 2⁵³: exact
+    if (u >= b) continue;
+    const w = rng.nextUint32();
+    const d = decideBernoulliExp(u * inverse - j / SPLIT_K, w);
+    if (d === 1) return u;
+    if (d === 0) continue;
+    const bigB = BigInt(b);
+    const x = Rational.of(BigInt(u) * BigInt(SPLIT_K) - BigInt(j) * bigB, bigB * BigInt(SPLIT_K));
+    if (bernoulliExpFromWord(x, w, rng)) return u;
   }
 }
 
