@@ -16,7 +16,9 @@ import type { RandomSource } from './source.js';
  * exp(−U/b); count V, the number of successes of Bernoulli(e^{−1}) before the
  * first failure; then X = U + b·V has P(X) ∝ e^{−X/b}, and ⌊X/a⌋ is the
  * answer. Plain numbers are used where every intermediate is provably below
- * 2⁵³ (a, b < 2⁵³ and the bounds checked at each step); BigInt otherwise.
+ * 2⁵³ (a, b < 2⁵³ and the bounds checked at each step); BigInt otherwise. For
+ * b ≥ 2²⁰, U is drawn by a finer proposal with the same exact distribution
+ * (see secure-noise.proof.md).
  *
  * @param x - a Rational > 0.
  * @param rng - the randomness.
