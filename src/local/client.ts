@@ -35,6 +35,8 @@ export interface LocalClient<V, R extends LocalReport = LocalReport, P extends L
   readonly params: P;
   /** The ε of one report, computed from the parameters actually used. */
   readonly epsilon: number;
+  /** Present and true when a seeded (test) source draws the noise: such reports are not private. */
+  readonly notForRelease?: true;
   /**
    * Encodes one value into a report.
    * @throws DpError INVALID_PARAMETER when the value is outside the protocol's domain (never echoed).
@@ -42,8 +44,12 @@ export interface LocalClient<V, R extends LocalReport = LocalReport, P extends L
   encode(value: V): R;
 }
 
-function client<V, R extends LocalReport, P extends LocalProtocolParams>(params: P, encode: (value: V) => R): LocalClient<V, R, P> {
-  return { params, epsilon: params.epsilon, encode };
+function client<V, R extends LocalReport, P extends LocalProtocolParams>(
+  params: P,
+  encode: (value: V) => R,
+  rng: RandomSource,
+): LocalClient<V, R, P> {
+  return rng.isSeeded ? { params, epsilon: params.epsilon, encode, notForRelease: true } : { params, epsilon: params.epsilon, encode };
 }
 
 /**
@@ -54,7 +60,7 @@ function client<V, R extends LocalReport, P extends LocalProtocolParams>(params:
 export function createRrClient(config: { epsilon: number } & ClientRandomness): LocalClient<boolean | 0 | 1, RrReport, GrrParams> {
   const params = rrParams(config.epsilon);
   const rng = config.rng ?? defaultRandomSource();
-  return client(params, (value: boolean | 0 | 1) => encodeRr(params, value, rng));
+  return client(params, (value: boolean | 0 | 1) => encodeRr(params, value, rng), rng);
 }
 
 /**
@@ -67,7 +73,7 @@ export function createGrrClient(
 ): LocalClient<number, GrrReport, GrrParams> {
   const params = grrParams(config.epsilon, config.domainSize);
   const rng = config.rng ?? defaultRandomSource();
-  return client(params, (value: number) => encodeGrr(params, value, rng));
+  return client(params, (value: number) => encodeGrr(params, value, rng), rng);
 }
 
 /**
@@ -80,7 +86,7 @@ export function createUnaryClient(
 ): LocalClient<number, UnaryReport, UnaryParams> {
   const params = unaryParams(config.protocol, config.epsilon, config.domainSize);
   const rng = config.rng ?? defaultRandomSource();
-  return client(params, (value: number) => encodeUnary(params, value, rng));
+  return client(params, (value: number) => encodeUnary(params, value, rng), rng);
 }
 
 /**
@@ -93,7 +99,7 @@ export function createOlhClient(
 ): LocalClient<number, OlhReport, OlhParams> {
   const params = olhParams(config.epsilon, config.domainSize, config.hashRange);
   const rng = config.rng ?? defaultRandomSource();
-  return client(params, (value: number) => encodeOlh(params, value, rng));
+  return client(params, (value: number) => encodeOlh(params, value, rng), rng);
 }
 
 /**
@@ -106,7 +112,7 @@ export function createHrClient(
 ): LocalClient<number, HrReport, HrParams> {
   const params = hrParams(config.epsilon, config.domainSize);
   const rng = config.rng ?? defaultRandomSource();
-  return client(params, (value: number) => encodeHr(params, value, rng));
+  return client(params, (value: number) => encodeHr(params, value, rng), rng);
 }
 
 /**
@@ -120,8 +126,10 @@ export function createSketchClient(
 ): LocalClient<string | number, CmsReport | HcmsReport, SketchParams> {
   const params = sketchParams(config.protocol, config.epsilon, config);
   const rng = config.rng ?? defaultRandomSource();
-  return client(params, (value: string | number) =>
-    params.protocol === 'cms' ? encodeCms(params, value, rng) : encodeHcms(params, value, rng),
+  return client(
+    params,
+    (value: string | number) => (params.protocol === 'cms' ? encodeCms(params, value, rng) : encodeHcms(params, value, rng)),
+    rng,
   );
 }
 
@@ -136,9 +144,10 @@ export function createRapporClient(
   config: { epsilon: number; memo?: RapporMemoStore } & RapporOptions & ClientRandomness,
 ): LocalClient<string | number, RapporReport, RapporParams> & { readonly cohort: number; readonly epsilonInfinity: number } {
   const params = rapporParams(config.epsilon, config);
-  const encoder = createRapporEncoder(params, config.rng ?? defaultRandomSource(), config.memo);
+  const rng = config.rng ?? defaultRandomSource();
+  const encoder = createRapporEncoder(params, rng, config.memo);
   return {
-    ...client(params, (value: string | number) => encoder.encode(value)),
+    ...client(params, (value: string | number) => encoder.encode(value), rng),
     cohort: encoder.cohort,
     epsilonInfinity: params.epsilonInfinity,
   };
@@ -160,7 +169,7 @@ export function createClient(config: LocalClientConfig): LocalClient<never> & { 
   const params = resolveLocalParams(config);
   const rng = config.rng ?? defaultRandomSource();
   const make = (encode: (value: never) => LocalReport) =>
-    client(params, encode) as LocalClient<never> & { encode(value: string | number | boolean): LocalReport };
+    client(params, encode, rng) as LocalClient<never> & { encode(value: string | number | boolean): LocalReport };
   switch (params.protocol) {
     case 'rr':
       return make((value: boolean | 0 | 1) => encodeRr(params as GrrParams, value, rng));

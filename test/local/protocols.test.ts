@@ -123,6 +123,12 @@ describe('encoders', () => {
     expect(Object.keys(report).sort()).toEqual(['eps', 'g', 'k', 'p', 's', 'v', 'y']);
   });
 
+  it('a client on a seeded source says its reports are not for release; one on the CSPRNG does not', () => {
+    expect(createClient({ protocol: 'grr', epsilon: 1, domainSize: 4, rng: new SeededRandomSource(1) }).notForRelease).toBe(true);
+    expect(createClient({ protocol: 'grr', epsilon: 1, domainSize: 4 }).notForRelease).toBeUndefined();
+    expect(createRapporClient({ epsilon: 1, rng: new SeededRandomSource(1) }).notForRelease).toBe(true);
+  });
+
   it('the same seed gives the same reports (seeded runs are reproducible)', () => {
     const a = createClient({ protocol: 'cms', epsilon: 1, rng: new SeededRandomSource(9) });
     const b = createClient({ protocol: 'cms', epsilon: 1, rng: new SeededRandomSource(9) });
