@@ -44,7 +44,7 @@ function gaussianContext(sigma: number): GaussianContext {
  * leaks: (round(value/g) + K)·g with g = {@link gaussianGranularity}(σ) and K an
  * exact discrete Gaussian on the integers with parameter σ/g (σ² exact rational).
  * Every output is a multiple of g; the final double is the nearest to the exact
- * grid point (post-processing), clamped to ±Number.MAX_VALUE.
+ * grid point (post-processing), clamped to the largest multiple of g within ±Number.MAX_VALUE.
  *
  * @param value - the (private) value, a finite number; −0 is treated as 0.
  * @param sigma - the standard deviation, a finite number > 0 (public).

@@ -53,7 +53,7 @@ function laplaceContext(scale: number): LaplaceContext {
  *
  * Huge values are handled exactly: round(value/g) is the exact integer (as
  * BigInt where needed); the final double is the nearest to the exact grid point
- * (post-processing), clamped to ±Number.MAX_VALUE.
+ * (post-processing), clamped to the largest multiple of g within ±Number.MAX_VALUE.
  *
  * @param value - the (private) value, a finite number; −0 is treated as 0.
  * @param scale - the Laplace scale b, a finite number > 0 (public).

@@ -95,6 +95,20 @@ describe('addSecureLaplaceNoise', () => {
     }
   });
 
+  it('stays on the grid when clamping near ±MAX_VALUE, even for huge scales', () => {
+    const rng = new SeededRandomSource('slap-clamp');
+    for (const scale of [Number.MAX_VALUE, 1e308, 1e305]) {
+      const g = laplaceGranularity(scale);
+      for (let i = 0; i < 200; i++) {
+        for (const y of [addSecureLaplaceNoise(Number.MAX_VALUE, scale, rng), addSecureGaussianNoise(-Number.MAX_VALUE, scale, rng)]) {
+          expect(Number.isFinite(y)).toBe(true);
+          expect(Number.isInteger(y / gaussianGranularity(scale))).toBe(true);
+          expect(Number.isInteger(y / g)).toBe(true);
+        }
+      }
+    }
+  });
+
   it('treats −0 like 0 and never returns −0', () => {
     const a = new SeededRandomSource('neg-zero');
     const b = new SeededRandomSource('neg-zero');

@@ -57,7 +57,8 @@ function roundHalfEven(q: number): number {
 
 /**
  * The double nearest to (round(value/g) + noise)·g (ties to even in the
- * rounding of value/g), clamped to ±MAX_VALUE, never −0. This is
+ * rounding of value/g), clamped to the largest grid multiple within ±MAX_VALUE,
+ * never −0. This is
  * post-processing of the exact integer round(value/g) + noise.
  *
  * Fast path (no BigInt), valid when noise is a number with |noise| ≤ 2⁵³:
@@ -81,8 +82,12 @@ export function addNoiseOnGrid(value: number, g: number, noise: number | bigint)
     const gExp = k.exponent + (k.mantissa.toString(2).length - 1);
     out = (gExp >= 0 ? Rational.of(n << BigInt(gExp)) : Rational.of(n, 1n << BigInt(-gExp))).toNumber();
   }
-  if (out > Number.MAX_VALUE) return Number.MAX_VALUE;
-  if (out < -Number.MAX_VALUE) return -Number.MAX_VALUE;
+  if (out > Number.MAX_VALUE || out < -Number.MAX_VALUE) {
+    // Clamp to the largest multiple of g that is a finite double (MAX_VALUE/g is exact: g ≥ 1 here
+    // or MAX_VALUE is already a multiple of g), so that every output stays on the grid.
+    const limit = Math.floor(Number.MAX_VALUE / g) * g;
+    return out > 0 ? limit : -limit;
+  }
   return out + 0; // −0 → +0
 }
 
