@@ -264,11 +264,11 @@ for (const [label, make] of [
 }
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${(x / 1e3).toFixed(1)} k/s`);
-console.log('\nsampler                                   secure        naive      secure/naive   goal');
+console.log('\nsampler                                       secure        naive      secure/naive   goal');
 for (const r of rows) {
   const ratio = r.naive / r.secure;
   console.log(
-    `${r.name.padEnd(40)} ${fmt(r.secure).padStart(11)} ${fmt(r.naive).padStart(12)} ${`${ratio.toFixed(2)}×`.padStart(12)}   ${r.goal}${r.goal.startsWith('(') ? '' : r.met ? '  ✓' : '  ✗ not met'}`,
+    `${r.name.padEnd(44)} ${fmt(r.secure).padStart(11)} ${fmt(r.naive).padStart(12)} ${`${ratio.toFixed(2)}×`.padStart(12)}   ${r.goal}${r.goal.startsWith('(') ? '' : r.met ? '  ✓' : '  ✗ not met'}`,
   );
 }
 console.log(
