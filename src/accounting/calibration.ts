@@ -77,6 +77,9 @@ export function calibrateNoise(options: CalibrationOptions): number {
   const tol = options.tolerance ?? 1e-6;
   if (!(tol > 0 && tol < 1)) throw new DpError('INVALID_PARAMETER', `tolerance must be in (0, 1), got ${tol}`, { parameter: 'tolerance' });
   const epsilonOf = (x: number) => makeAccountant(options.accountant).compose(makeEvent(x)).epsilon(delta);
+  // The gap in log ε: log ε is close to linear in log x, so the secant steps converge fast.
+  const logTarget = Math.log(targetEpsilon);
+  const gap = (x: number) => Math.log(epsilonOf(x)) - logTarget;
   const minX = options.lowerBound ?? 1e-4;
   const maxX = options.upperBound ?? 1e6;
   if (!(minX > 0 && maxX > minX)) throw new DpError('INVALID_PARAMETER', 'need 0 < lowerBound < upperBound', { parameter: 'lowerBound' });
@@ -92,7 +95,7 @@ export function calibrateNoise(options: CalibrationOptions): number {
   }
   // Bracket [lo, hi] with ε(lo) > target ≥ ε(hi), growing geometrically.
   let lo = Math.min(Math.max(start, minX), maxX);
-  let fLo = epsilonOf(lo) - targetEpsilon;
+  let fLo = gap(lo);
   let hi = lo;
   let fHi = fLo;
   if (fLo <= 0) {
@@ -102,7 +105,7 @@ export function calibrateNoise(options: CalibrationOptions): number {
       hi = lo;
       fHi = fLo;
       lo = Math.max(minX, lo / factor);
-      fLo = epsilonOf(lo) - targetEpsilon;
+      fLo = gap(lo);
       if (fLo > 0) break;
     }
   } else {
@@ -115,24 +118,27 @@ export function calibrateNoise(options: CalibrationOptions): number {
       lo = hi;
       fLo = fHi;
       hi = Math.min(maxX, hi * factor);
-      fHi = epsilonOf(hi) - targetEpsilon;
+      fHi = gap(hi);
       if (fHi <= 0) break;
     }
   }
-  // Invariant: fLo > 0 ≥ fHi (hi meets the target). Illinois-modified regula falsi on log x,
-  // falling back to bisection; the answer is always the current hi.
-  let side = 0;
+  // Invariant: fLo > 0 ≥ fHi (hi meets the target). Illinois-modified regula falsi on
+  // (log x, log ε) — nearly linear — with bisection as the safeguard; when the estimate falls
+  // within the tolerance of hi, a probe just below hi (hi·(1 − 0.9·tol)) closes the bracket.
+  // The answer is always the current hi.
   let gLo = fLo;
   let gHi = fHi;
+  let side = 0;
   for (let it = 0; it < 200 && hi - lo > tol * hi; it++) {
     const a = Math.log(lo);
     const b = Math.log(hi);
-    let t = Number.isFinite(gLo) && Number.isFinite(gHi) && gLo !== gHi ? a + ((b - a) * gLo) / (gLo - gHi) : 0.5 * (a + b);
-    // keep the step strictly inside and not too close to an end
     const w = b - a;
-    if (!(t > a + 0.01 * w && t < b - 0.01 * w)) t = 0.5 * (a + b);
-    const x = Math.exp(t);
-    const f = epsilonOf(x) - targetEpsilon;
+    let t = Number.isFinite(gLo) && Number.isFinite(gHi) && gLo !== gHi ? a + (w * gLo) / (gLo - gHi) : 0.5 * (a + b);
+    if (!(t > a && t < b)) t = 0.5 * (a + b);
+    let x = Math.exp(t);
+    if (x > hi * (1 - tol)) x = hi * (1 - 0.9 * tol);
+    else if (x < lo * (1 + tol)) x = lo * (1 + 0.9 * tol);
+    const f = gap(x);
     if (f <= 0) {
       hi = x;
       gHi = f;
