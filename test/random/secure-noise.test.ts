@@ -219,3 +219,46 @@ describe('fillBulkGaussian', () => {
     expect(ksTest(out, (x) => normalCdf(x / 2.5), { alpha: 1e-6 }).reject).toBe(true);
   });
 });
+
+describe('sampling work does not depend on the private value (Jin et al. 2022)', () => {
+  /** A seeded source that counts the words it hands out. */
+  function countingSource(seed: string) {
+    const inner = new SeededRandomSource(seed);
+    const counter = {
+      words: 0,
+      isSeeded: true as const,
+      nextUint32: () => {
+        counter.words++;
+        return inner.nextUint32();
+      },
+      fill: (out: Uint32Array) => {
+        counter.words += out.length;
+        inner.fill(out);
+      },
+    };
+    return counter;
+  }
+
+  for (const [name, add] of [
+    ['addSecureLaplaceNoise', addSecureLaplaceNoise],
+    ['addSecureGaussianNoise', addSecureGaussianNoise],
+  ] as const) {
+    it(`${name} draws the same random words and the same integer noise for every value, given the seed`, () => {
+      const values = [0, 1, -1, 0.1234567, 1e15, -1e308, 5e-324];
+      const g = laplaceGranularity(3); // = gaussianGranularity(3)
+      const words: number[] = [];
+      const noiseSequences: string[] = [];
+      for (const value of values) {
+        const rng = countingSource(`jin-${name}`);
+        const base = Math.round(value / g) * g;
+        const ks: number[] = [];
+        for (let i = 0; i < 500; i++) ks.push((add(value, 3, rng) - base) / g);
+        words.push(rng.words);
+        // (y − base)/g is the exact integer noise when |value| is small enough for the subtraction to be exact.
+        if (Math.abs(value) <= 1) noiseSequences.push(ks.join(','));
+      }
+      expect(new Set(words).size).toBe(1);
+      expect(new Set(noiseSequences).size).toBe(1);
+    });
+  }
+});
