@@ -41,5 +41,3 @@ export function bernoulliExpExact(x: Rational, rng: RandomSource, xd: number = x
   return bernoulliExpFromWord(x, w, rng);
 }
 
-/** exp(−1) as a Rational argument, shared. */
-export const ONE = Rational.ONE;
