@@ -9,7 +9,7 @@
  * BigInt interval arithmetic. The probability of `true` is exactly exp(−x).
  * @module
  */
-import { Rational } from '../rational.js';
+import type { Rational } from '../rational.js';
 import type { RandomSource } from '../source.js';
 import { decideBernoulliExp, floorExpNegBits } from './exp-bounds.js';
 
@@ -40,4 +40,3 @@ export function bernoulliExpExact(x: Rational, rng: RandomSource, xd: number = x
   if (d >= 0) return d === 1;
   return bernoulliExpFromWord(x, w, rng);
 }
-
