@@ -35,20 +35,33 @@ function toRational(x: number | string | Rational): Rational {
   }
 }
 
+/**
+ * Reads one amount of a loss being charged: finite and ≥ 0 (a loss built as an
+ * object literal skips `pure()`/`approximate()`/`zcdp()`, and a negative amount
+ * would otherwise refill the budget).
+ */
+function lossAmount(x: number, name: string): Rational {
+  const r = toRational(x);
+  if (r.isNegative()) {
+    throw new DpError('INVALID_PARAMETER', `${name} of a loss must be >= 0, got ${String(x)}`, { parameter: name });
+  }
+  return r;
+}
+
 /** The exact cost of `loss` in a budget of kind `kind`. */
 function costIn(kind: LossKind, loss: PrivacyLoss): Exact {
   switch (loss.kind) {
     case 'pure': {
-      const epsilon = toRational(loss.epsilon);
+      const epsilon = lossAmount(loss.epsilon, 'epsilon');
       if (kind === 'zcdp') return { ...ZERO, rho: epsilon.mul(epsilon).div(Rational.of(2n)) }; // Bun–Steinke Prop. 1.4
       return { ...ZERO, epsilon };
     }
     case 'approximate':
       if (kind !== 'approximate') break;
-      return { ...ZERO, epsilon: toRational(loss.epsilon), delta: toRational(loss.delta) };
+      return { ...ZERO, epsilon: lossAmount(loss.epsilon, 'epsilon'), delta: lossAmount(loss.delta, 'delta') };
     case 'zcdp':
       if (kind !== 'zcdp') break;
-      return { ...ZERO, rho: toRational(loss.rho) };
+      return { ...ZERO, rho: lossAmount(loss.rho, 'rho') };
     default:
       return assertNever(loss, 'loss');
   }
