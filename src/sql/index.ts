@@ -59,6 +59,7 @@ export {
   explainDpSql,
   type RunDpSqlInput,
   runDpSql,
+  SQL_QUANTILE_INTERVAL_SHARE,
 } from './run-dp-sql.js';
 export {
   type ExactBudget,

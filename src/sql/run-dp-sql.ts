@@ -39,8 +39,27 @@ export interface DpSqlOptions {
   readonly analyst?: string;
   /** Confidence level of the intervals (default 0.95). */
   readonly confidence?: number;
+  /**
+   * The share of each quantile output's ε (or ρ) spent on a noisy quantile tree whose
+   * union-bound interval is released with the value (default `SQL_QUANTILE_INTERVAL_SHARE`, 20%,
+   * as the Session does); the rest goes to the exponential mechanism that picks the value.
+   * Within the output's own share, so the query's total charge is unchanged. 0 releases no
+   * quantile interval.
+   */
+  readonly quantileIntervalShare?: number;
   /** Randomness (CSPRNG by default). A seeded source marks the result not for release. */
   readonly rng?: RandomSource;
+}
+
+/** The default share of a quantile output's budget spent on its confidence interval (as `Session.quantile`). */
+export const SQL_QUANTILE_INTERVAL_SHARE = 0.2;
+
+function readIntervalShare(options: DpSqlOptions): number {
+  const share = options.quantileIntervalShare ?? SQL_QUANTILE_INTERVAL_SHARE;
+  if (typeof share !== 'number' || !(share >= 0 && share < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'quantileIntervalShare must be in [0, 1)', { parameter: 'quantileIntervalShare' });
+  }
+  return share;
 }
 
 /** A released cell. */
@@ -77,11 +96,17 @@ function num(r: Rational): number {
   return r.toNumberDown();
 }
 
-function describeSplit(plan: QueryPlan, split: BudgetSplit): string[] {
+function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: number): string[] {
   const lines: string[] = [];
+  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
   plan.outputs.forEach((o, i) => {
     const e = split.outputs[i];
-    if (o.kind === 'aggregate' && e) lines.push(`  ${o.name}: ε=${e.toString()} (${o.aggregate.kind})`);
+    if (o.kind !== 'aggregate' || !e) return;
+    const how =
+      o.aggregate.kind === 'quantile' && intervalShare > 0
+        ? `quantile: ${pct(1 - intervalShare)} exponential mechanism for the value, ${pct(intervalShare)} quantile tree for its interval`
+        : o.aggregate.kind;
+    lines.push(`  ${o.name}: ε=${e.toString()} (${how})`);
   });
   if (split.selection) lines.push(`  partition selection: ε=${split.selection.epsilon.toString()}, δ=${split.selection.delta.toString()}`);
   return lines;
@@ -103,6 +128,7 @@ function inlineParams(sql: string, params: CompiledDpQuery['main']['params']): s
 export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect, options: DpSqlOptions, salt = 0n): DpSqlExplanation {
   const plan = planDpQuery(sql, schema);
   const split = splitDpBudget(plan, options);
+  const intervalShare = readIntervalShare(options);
   const compiled = compileDpQuery(plan, dialect, salt);
   const p = plan.privacy;
   const text = [
@@ -112,7 +138,7 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
     `group keys: ${plan.groupBy.length === 0 ? '(none)' : plan.groupBy.map((k) => `${k.name} (${k.categories ? `${k.categories.length} declared` : 'DP partition selection'})`).join(', ')}`,
     `charge: ε=${split.charge.epsilon.toString()}, δ=${split.charge.delta.toString()}`,
     'budget split:',
-    ...describeSplit(plan, split),
+    ...describeSplit(plan, split, intervalShare),
     'rewritten SQL:',
     `  ${inlineParams(compiled.main.sql, compiled.main.params)}`,
     ...compiled.histograms.map((h) => `  ${inlineParams(h.sql, h.params)}`),
@@ -210,6 +236,8 @@ export interface RunDpSqlInput extends DpSqlOptions {
  * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
  * @privacy (ε, δ)-DP under add/remove one privacy unit (all its rows), with the schema's contribution bounds enforced by the rewrite;
  *   ε is split equally over the outputs (and partition selection); δ is used only by partition selection.
+ *   A quantile output spends `quantileIntervalShare` (20%) of its own share on a noisy quantile tree for its
+ *   interval (basic composition within that share), so intervals never change the charge.
  * @example
  * const result = await runDpSql({ sql, schema, engine, ledger: new FileLedger(), epsilon: 1 });
  */
@@ -220,6 +248,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     throw new DpError('INVALID_PARAMETER', 'confidence must be in (0, 1)', { parameter: 'confidence' });
   const plan = planDpQuery(input.sql, input.schema);
   const split = splitDpBudget(plan, input);
+  const intervalShare = readIntervalShare(input);
   const analyst = input.analyst ?? 'default';
   const analystBudget = input.schema.analysts.get(analyst);
   if (input.schema.analysts.size > 0 && !analystBudget) {
@@ -330,7 +359,14 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
         case 'quantile': {
           const a = o.aggregate;
           const bins = histograms[inp.histogram]?.get(g.key) ?? new Array<bigint>(compiled.histograms[inp.histogram]?.bins ?? 2).fill(0n);
-          rel = releaseQuantile({ ...opts, binCounts: bins, bounds: inp.bounds, quantile: a.kind === 'quantile' ? a.p : 0.5 });
+          // Part of this output's own budget buys a quantile tree whose union-bound interval is released with the value.
+          rel = releaseQuantile({
+            ...opts,
+            binCounts: bins,
+            bounds: inp.bounds,
+            quantile: a.kind === 'quantile' ? a.p : 0.5,
+            intervalShare,
+          });
           break;
         }
         default: {

@@ -15,7 +15,7 @@ import { duckdbDialect } from '../../sql/dialects/duckdb.js';
 import { postgresDialect } from '../../sql/dialects/postgres.js';
 import { formatDpSqlResult } from '../../sql/format-result.js';
 import { openDataSource } from '../../sql/open-data.js';
-import { explainDpSql, runDpSql } from '../../sql/run-dp-sql.js';
+import { explainDpSql, runDpSql, SQL_QUANTILE_INTERVAL_SHARE } from '../../sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../sql/schema.js';
 import type { RegisterCommand } from './index.js';
 
@@ -82,6 +82,9 @@ export const register: RegisterCommand = (program: Command) => {
                 split: Object.fromEntries(
                   ex.plan.outputs.flatMap((o, i) => (o.kind === 'aggregate' ? [[o.name, ex.split.outputs[i]?.toString()]] : [])),
                 ),
+                quantileIntervalShare: ex.plan.outputs.some((o) => o.kind === 'aggregate' && o.aggregate.kind === 'quantile')
+                  ? SQL_QUANTILE_INTERVAL_SHARE
+                  : null,
                 selection: ex.split.selection
                   ? { epsilon: ex.split.selection.epsilon.toString(), delta: ex.split.selection.delta.toString() }
                   : null,

@@ -1,0 +1,135 @@
+/**
+ * Quantile outputs of DP SQL (MEDIAN, PERCENTILE_CONT, QUANTILE, MIN/MAX) carry a
+ * confidence interval bought with a share of their own budget (a noisy
+ * quantile tree), so the query's charge is unchanged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DpError } from '../../src/core/errors.js';
+import type { BudgetLedger, LedgerAmount, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
+import { Rational } from '../../src/random/rational.js';
+import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import { formatDpSqlResult } from '../../src/sql/format-result.js';
+import { explainDpSql, runDpSql } from '../../src/sql/run-dp-sql.js';
+import { parseSqlSchema } from '../../src/sql/schema.js';
+import { SeededRandomSource } from '../../src/testing/seeded-source.js';
+
+/** An in-memory ledger that records charges and never refuses (the coverage loop runs hundreds of queries). */
+class MemoryLedger implements BudgetLedger {
+  readonly charges: LedgerAmount[] = [];
+  async charge(_scope: unknown, cost: LedgerAmount): Promise<LedgerStatus> {
+    this.charges.push(cost);
+    const balance = { spent: cost, remaining: { epsilon: Rational.ZERO, delta: Rational.ZERO } };
+    return { dataset: balance } as unknown as LedgerStatus;
+  }
+  async status(): Promise<LedgerStatus> {
+    throw new DpError('INTERNAL', 'not used');
+  }
+  async entries(): Promise<readonly LedgerEntry[]> {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
+const N = 20000;
+const schema = parseSqlSchema({
+  dataset: 'q',
+  budget: { epsilon: 1e6 },
+  tables: { t: { columns: { x: { type: 'integer', lower: 0, upper: 100 }, g: { type: 'string', categories: ['a', 'b'] } } } },
+});
+let engine: DuckDbEngine;
+let sorted: number[];
+
+beforeAll(async () => {
+  engine = await DuckDbEngine.open({ allowExternalAccess: true });
+  // A skewed, deterministic column: x = floor(100·(i/N)²).
+  await engine.connection.run(
+    `CREATE TABLE t AS SELECT CAST(FLOOR(100 * (i / ${N}.0) * (i / ${N}.0)) AS BIGINT) AS x, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS g FROM range(${N}) r(i)`,
+  );
+  sorted = Array.from({ length: N }, (_, i) => Math.floor(100 * (i / N) * (i / N))).sort((a, b) => a - b);
+});
+
+afterAll(async () => {
+  await engine?.close();
+});
+
+/** The exact q-quantile: the value of rank ⌈q·n⌉ (1-based), the smallest for q = 0. */
+const exactQuantile = (q: number) => sorted[Math.max(0, Math.ceil(q * N) - 1)] as number;
+
+describe('quantile intervals in DP SQL', () => {
+  it('gives MEDIAN, PERCENTILE_CONT, QUANTILE, MIN and MAX an interval containing the value, at an unchanged charge', async () => {
+    const ledger = new MemoryLedger();
+    const r = await runDpSql({
+      sql: 'SELECT g, MEDIAN(x) AS m, PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY x) AS p90, QUANTILE(x, 0.25) AS q1, MIN(x) AS lo, MAX(x) AS hi FROM t GROUP BY g',
+      schema,
+      engine,
+      ledger,
+      epsilon: 10,
+      rng: new SeededRandomSource(3),
+    });
+    expect(ledger.charges.map((c) => [c.epsilon.toString(), c.delta.toString()])).toEqual([['10', '0']]);
+    expect(r.spent).toEqual({ epsilon: 10, delta: 0 });
+    for (const name of ['m', 'p90', 'q1', 'lo', 'hi']) {
+      const col = r.columns.indexOf(name);
+      r.rows.forEach((row, i) => {
+        const iv = r.intervals[name]?.[i];
+        expect(iv, name).not.toBeNull();
+        const [lo, hi] = iv as [number, number];
+        expect(lo).toBeGreaterThanOrEqual(0);
+        expect(hi).toBeLessThanOrEqual(100);
+        expect(row[col] as number).toBeGreaterThanOrEqual(lo);
+        expect(row[col] as number).toBeLessThanOrEqual(hi);
+      });
+    }
+    // The median's interval is informative at this budget (not the declared bounds).
+    const m = r.intervals.m?.[0] as [number, number];
+    expect(m[1] - m[0]).toBeLessThan(50);
+    expect(formatDpSqlResult(r)).not.toMatch(/no interval/);
+  });
+
+  it('covers the exact median and 0.9-quantile in at least 173 of 200 runs (false-failure probability ≤ 1e-6 for a 95% interval)', async () => {
+    const ledger = new MemoryLedger();
+    const rng = new SeededRandomSource(20261123);
+    const truth = { m: exactQuantile(0.5), p90: exactQuantile(0.9) };
+    const covered = { m: 0, p90: 0 };
+    const widths = { m: 0, p90: 0 };
+    const runs = 200;
+    for (let t = 0; t < runs; t++) {
+      const r = await runDpSql({ sql: 'SELECT MEDIAN(x) AS m, QUANTILE(x, 0.9) AS p90 FROM t', schema, engine, ledger, epsilon: 4, rng });
+      for (const k of ['m', 'p90'] as const) {
+        const iv = r.intervals[k]?.[0];
+        if (!iv) throw new Error(`no interval for ${k}`);
+        const [lo, hi] = iv;
+        if (lo <= truth[k] && truth[k] <= hi) covered[k]++;
+        widths[k] += (hi - lo) / runs;
+      }
+    }
+    expect(covered.m).toBeGreaterThanOrEqual(173);
+    expect(covered.p90).toBeGreaterThanOrEqual(173);
+    // Sanity: the intervals say something (the bounds are 100 wide).
+    expect(widths.m).toBeLessThan(60);
+    expect(ledger.charges).toHaveLength(runs);
+  });
+
+  it('states the split in --explain, releases no interval with share 0, and refuses a bad share before charging', async () => {
+    const ex = explainDpSql('SELECT MEDIAN(x) AS m, COUNT(*) AS n FROM t', schema, duckdbDialect, { epsilon: 1 });
+    expect(ex.text).toMatch(/m: ε=1\/2 \(quantile: 80% exponential mechanism for the value, 20% quantile tree for its interval\)/);
+    expect(ex.text).toMatch(/n: ε=1\/2 \(count\)/);
+    const ledger = new MemoryLedger();
+    const r = await runDpSql({
+      sql: 'SELECT MEDIAN(x) AS m FROM t',
+      schema,
+      engine,
+      ledger,
+      epsilon: 1,
+      quantileIntervalShare: 0,
+      rng: new SeededRandomSource(1),
+    });
+    expect(r.intervals.m).toEqual([null]);
+    expect(formatDpSqlResult(r)).toMatch(/\[no interval\]/);
+    await expect(
+      runDpSql({ sql: 'SELECT MEDIAN(x) FROM t', schema, engine, ledger, epsilon: 1, quantileIntervalShare: 1 }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+    expect(ledger.charges).toHaveLength(1);
+  });
+});
