@@ -301,6 +301,8 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
       if (selector.keep(toBig(r[compiled.unitsColumn]), rng))
         groups.push({ key: keyString(values), values: values.map(publicKey), row: r });
     }
+    // Sorted by key: the engine's group order (a hash table's layout) may depend on keys that were not kept.
+    groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   const histograms = histRows.map((rows) => {
