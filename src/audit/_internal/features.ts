@@ -13,9 +13,21 @@ export type FeatureSink = (name: string, value: number | string) => void;
 /** At most this many elements of an array (or fields of an object) become their own features. */
 const MAX_PROJECTIONS = 16;
 
+// Feature names are built once per path, not once per sample.
+const bitsNames = new Map<string, string>();
+function bitsName(path: string): string {
+  let name = bitsNames.get(path);
+  if (name === undefined) {
+    name = `${path}#bits`;
+    if (bitsNames.size < 10_000) bitsNames.set(path, name);
+  }
+  return name;
+}
+
 function emitNumber(path: string, x: number, sink: FeatureSink): void {
   sink(path, x);
-  if (!Number.isInteger(x) && Number.isFinite(x)) sink(`${path}#bits`, String(lowestSetBitExponent(x)));
+  // The valuation is a small integer: it gets the discrete family (single values, unions) and thresholds.
+  if (!Number.isInteger(x) && Number.isFinite(x)) sink(bitsName(path), lowestSetBitExponent(x));
 }
 
 function keyOf(x: unknown): string {
