@@ -342,7 +342,8 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       seen.set(valuesKey, countName);
       finalCols.push(`CAST(${cap(nu)} AS ${wide}) AS ${q(env, countName)}`);
     }
-    const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - ${nu} * ${env.p.int(lin.offset)}`}`;
+    // The count is widened too: COUNT × offset in BIGINT would overflow (an engine error, a data-dependent signal) past ~2³¹ rows.
+    const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - CAST(${nu} AS ${wide}) * ${env.p.int(lin.offset)}`}`;
     const bound = BigInt(C) * BigInt(g.maxUnits);
     finalCols.push(`CAST(SUM(LEAST(GREATEST(${perUnit}, ${env.p.int(-bound)}), ${env.p.int(bound)})) AS ${wide}) AS ${q(env, name)}`);
     return name;
