@@ -73,7 +73,11 @@ export class PldAccountant extends BaseAccountant {
   }
 
   private add(p: PrivacyLossDistribution, count: number): void {
-    this.pld = this.pld.compose(p.selfCompose(count, this.tail), this.tail);
+    this.compose1(p.selfCompose(count, this.tail));
+  }
+
+  private compose1(p: PrivacyLossDistribution): void {
+    this.pld = this.pld.compose(p, this.tail);
   }
 
   protected visit(event: DpEvent, count: number, apply: boolean): string | null {

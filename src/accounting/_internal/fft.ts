@@ -189,6 +189,21 @@ export function convolveReal(a: Float64Array, b: Float64Array): Float64Array {
  * `r2Min` underflow to 0), and the inverse real FFT; returns the circular
  * result at offsets start … start + length − 1.
  */
+let scratchBuffers: Float64Array[] = [];
+
+/** Four reusable work arrays (h, h, h + 1, h + 1 long); the first two are zeroed. */
+function scratch(h: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  // Only moderate sizes are kept (≤ 2 MiB per array); larger ones are allocated per call.
+  if (h > 1 << 18) return [new Float64Array(h), new Float64Array(h), new Float64Array(h + 1), new Float64Array(h + 1)];
+  if (scratchBuffers.length !== 4 || (scratchBuffers[0] as Float64Array).length !== h) {
+    scratchBuffers = [new Float64Array(h), new Float64Array(h), new Float64Array(h + 1), new Float64Array(h + 1)];
+  } else {
+    (scratchBuffers[0] as Float64Array).fill(0);
+    (scratchBuffers[1] as Float64Array).fill(0);
+  }
+  return scratchBuffers as [Float64Array, Float64Array, Float64Array, Float64Array];
+}
+
 const realTwiddleCache = new Map<number, { cos: Float64Array; sin: Float64Array }>();
 
 /** cos and sin of −2πk/size for k ≤ size/2. */
@@ -212,8 +227,7 @@ function realTwiddles(size: number): { cos: Float64Array; sin: Float64Array } {
 export function realSelfConvolvePower(x: Float64Array, size: number, n: number, r2Min: number, start = 0, length = size): Float64Array {
   const h = size >> 1;
   const tw = realTwiddles(size);
-  const re = new Float64Array(h);
-  const im = new Float64Array(h);
+  const [re, im, pr, pi] = scratch(h);
   const len = Math.min(x.length, size);
   for (let i = 0; i < len; i++) {
     if (i & 1) im[i >> 1] = x[i] as number;
@@ -221,8 +235,6 @@ export function realSelfConvolvePower(x: Float64Array, size: number, n: number, 
   }
   fft(re, im, false);
   // Twiddles e^{−2πik/size} for k ≤ size/2.
-  const pr = new Float64Array(h + 1);
-  const pi = new Float64Array(h + 1);
   for (let k = 0; k <= h; k++) {
     const kk = k === h ? 0 : k;
     const mm = (h - k) & (h - 1);
@@ -240,7 +252,11 @@ export function realSelfConvolvePower(x: Float64Array, size: number, n: number, 
     const xr = er + (wr * orr - wi * oi);
     const xi = ei + (wr * oi + wi * orr);
     const r2 = xr * xr + xi * xi;
-    if (r2 < r2Min || r2 === 0) continue;
+    if (r2 < r2Min || r2 === 0) {
+      pr[k] = 0;
+      pi[k] = 0;
+      continue;
+    }
     const mag = Math.exp(0.5 * n * Math.log(r2));
     const ang = n * Math.atan2(xi, xr);
     pr[k] = mag * Math.cos(ang);

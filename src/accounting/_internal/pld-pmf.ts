@@ -37,6 +37,11 @@ export class PldPmf {
     return new PldPmf(discretization, 0, Float64Array.of(1), 0);
   }
 
+  /** True for the point mass at loss 0 with nothing at +∞. */
+  isIdentity(): boolean {
+    return this.probs.length === 1 && this.lower === 0 && this.probs[0] === 1 && this.infinityMass === 0;
+  }
+
   /** Builds a PMF from a sparse map index → probability. */
   static fromMap(discretization: number, map: Map<number, number>, infinityMass: number): PldPmf {
     let lo = Number.POSITIVE_INFINITY;
@@ -53,6 +58,7 @@ export class PldPmf {
 
   /** Composition: the distribution of the sum of the two losses, truncated pessimistically. */
   compose(other: PldPmf, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PldPmf {
+    if (this.isIdentity()) return truncateTails(this.discretization, other.lower, other.probs, other.infinityMass, tailMassTruncation);
     const probs = convolveReal(this.probs, other.probs);
     const inf = this.infinityMass + other.infinityMass - this.infinityMass * other.infinityMass;
     return truncateTails(this.discretization, this.lower + other.lower, probs, inf, tailMassTruncation);
@@ -194,12 +200,12 @@ function logMgf(probs: Float64Array, lambda: number): number {
   const r = Math.exp(lambda);
   let w = Math.exp(-lambda * c);
   let s = 0;
+  // Tiny negative entries (FFT noise) are harmless here: the sum is dominated by real mass.
   for (let i = 0; i < len; i++) {
-    const p = probs[i] as number;
-    if (p > 0) s += p * w;
+    s += (probs[i] as number) * w;
     w *= r;
   }
-  return lambda * c + Math.log(s);
+  return s > 0 ? lambda * c + Math.log(s) : Number.NaN;
 }
 
 /**
@@ -223,7 +229,7 @@ function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 
   // Minimise sign·g: the upper bound is a minimum over λ > 0, the lower bound a maximum over λ < 0.
   let f1 = sign * g(x1);
   let f2 = sign * g(x2);
-  for (let it = 0; it < 18; it++) {
+  for (let it = 0; it < 14; it++) {
     if (f1 < f2) {
       hi = x2;
       x2 = x1;
