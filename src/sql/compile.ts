@@ -137,7 +137,13 @@ export function compileExpr(env: Env, e: PlanExpr): string {
     case 'case':
       return `CASE ${e.whens.map((w) => `WHEN ${r(w.condition)} THEN ${r(w.result)}`).join(' ')}${e.otherwise ? ` ELSE ${r(e.otherwise)}` : ''} END`;
     case 'cast':
-      return e.to === 'integer' ? env.d.safeCast(`ROUND(${dbl(e.arg)})`, 'bigint') : env.d.safeCast(r(e.arg), e.to);
+      if (e.to === 'integer') {
+        // Saturate into the BIGINT range first: PostgreSQL raises "bigint out of range" for NaN, ±Infinity and
+        // |x| ≥ 2⁶³, an error only some rows would cause. NaN compares above everything, so it becomes the top.
+        const inRange = `LEAST(GREATEST(ROUND(${dbl(e.arg)}), ${env.p.dbl(-(2 ** 63))}), ${env.p.dbl(2 ** 63 - 1024)})`;
+        return env.d.safeCast(inRange, 'bigint');
+      }
+      return env.d.safeCast(r(e.arg), e.to);
     case 'func': {
       const name = env.d.functionName(e.name);
       if (e.name === 'sqrt') return `${name}(GREATEST(${dbl(e.args[0] as PlanExpr)}, 0))`;
