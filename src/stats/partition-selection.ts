@@ -75,7 +75,10 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
   switch (method) {
     case 'truncated-geometric': {
       const probs = truncatedGeometricProbabilities(epsilon / partitions, delta / partitions);
-      const keepProbability = (n: number) => (n <= 0 ? 0 : n >= probs.length ? 1 : (probs[n] ?? 1));
+      // Past the computed range p stays at its last value: 1 when the sequence reached it, otherwise (tiny ε/δ,
+      // stopped at 10⁷ steps) a flat tail, which still meets both DP constraints — jumping to 1 would not.
+      const last = probs[probs.length - 1] ?? 0;
+      const keepProbability = (n: number) => (n <= 0 ? 0 : n >= probs.length ? last : (probs[n] ?? last));
       return {
         guarantee,
         method,
