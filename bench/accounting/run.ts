@@ -21,7 +21,7 @@ const LOAD = loadavg()
 const SIGMA = 1.1;
 const Q = 256 / 60000;
 const DELTA = 1e-5;
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);
 
 interface Case {
   name: string;
