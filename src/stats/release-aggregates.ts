@@ -198,7 +198,11 @@ export function releaseSum(
     // Both neighbours may be off by the bound; one more grid step covers the final rounding.
     const error = nextUp(2 * gamma * rowBound * m);
     widening = BigInt(Math.ceil(error * grid.inverse)) + 1n;
-    units = BigInt(Math.round(input.floatSum * grid.inverse));
+    // A sum of at most rowBound clamped values lies within rowBound·maxUnits grid units (plus rounding): saturate
+    // at twice that, so a sum that breaks the caller's row bound can never overflow to ±Infinity and throw.
+    const cap = 2 * rowBound * grid.maxUnits;
+    const scaled = input.floatSum * grid.inverse;
+    units = BigInt(Math.round(Math.max(-cap, Math.min(cap, scaled))));
     perRow = BigInt(grid.maxUnits);
   }
   const s = sumSensitivity(perRow, input);
