@@ -3,9 +3,19 @@
  * (and one for DP partition selection when a GROUP BY key has no declared
  * categories; δ then goes entirely to the selection). The split depends only
  * on the query text, the schema and the declared ε and δ — never on data.
+ *
+ * With Gaussian noise (`rho`, or `noise: 'gaussian'` with ε and δ) the outputs
+ * share a ρ-zCDP budget instead (discrete Gaussian noise), and the ledger —
+ * whose budgets are (ε, δ) — is charged the (ε, δ) that ρ implies at the
+ * query's δ (Canonne–Kamath–Steinke conversion, `zcdpToApproximate`). When DP
+ * partition selection is needed too, it takes an equal share: ε_sel =
+ * √(2ρ/(k+1)) (the ε whose pure-DP zCDP equals one output's ρ) and δ/2, the
+ * outputs' ρ·k/(k+1) is converted at δ/2, and the two compose by basic
+ * composition. Converted amounts are rounded up to 10⁻⁹.
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { zcdp, zcdpToApproximate } from '../core/loss.js';
 import { Rational } from '../random/rational.js';
 import type { QueryPlan } from './plan.js';
 
@@ -15,8 +25,12 @@ export interface BudgetSplit {
   readonly charge: { readonly epsilon: Rational; readonly delta: Rational };
   /** ε and δ of partition selection, or null when every group key is declared. */
   readonly selection: { readonly epsilon: Rational; readonly delta: Rational } | null;
-  /** ε per output (null for group-key outputs). */
+  /** ε per output (Laplace), or ρ per output (Gaussian); null for group-key outputs. */
   readonly outputs: readonly (Rational | null)[];
+  /** 'laplace': pure ε per output; 'gaussian': ρ-zCDP per output (discrete Gaussian noise). */
+  readonly noise: 'laplace' | 'gaussian';
+  /** The outputs' total ρ (Gaussian only; null with Laplace noise). */
+  readonly rho: Rational | null;
   /** Partitions a unit may touch, as the noise is calibrated for (min(maxPartitions, declared key combinations)). */
   readonly partitions: number;
 }
@@ -40,13 +54,34 @@ function readAmount(x: number | string | Rational, name: string, allowZero: bool
  */
 export function splitDpBudget(
   plan: QueryPlan,
-  budget: { epsilon: number | string | Rational; delta?: number | string | Rational },
+  budget: {
+    epsilon?: number | string | Rational;
+    delta?: number | string | Rational;
+    rho?: number | string | Rational;
+    noise?: 'laplace' | 'gaussian';
+  },
 ): BudgetSplit {
-  const epsilon = readAmount(budget.epsilon, 'epsilon', false);
+  const gaussian = budget.rho !== undefined || budget.noise === 'gaussian';
+  if (budget.noise !== undefined && budget.noise !== 'laplace' && budget.noise !== 'gaussian') {
+    throw new DpError('INVALID_PARAMETER', 'noise must be laplace or gaussian', { parameter: 'noise' });
+  }
+  if (budget.rho !== undefined && budget.epsilon !== undefined) {
+    throw new DpError('INVALID_PARAMETER', 'give either epsilon or rho, not both (rho implies Gaussian noise and its epsilon)', {
+      parameter: 'rho',
+    });
+  }
+  if (budget.rho === undefined && budget.epsilon === undefined) {
+    throw new DpError('INVALID_PARAMETER', 'a query needs an epsilon (or a rho for Gaussian noise)', { parameter: 'epsilon' });
+  }
+  if (budget.rho !== undefined && budget.noise === 'laplace') {
+    throw new DpError('INVALID_PARAMETER', 'rho gives Gaussian noise; drop noise=laplace or give epsilon', { parameter: 'noise' });
+  }
   const delta = readAmount(budget.delta ?? 0, 'delta', true);
   if (delta.ge(Rational.ONE)) throw new DpError('INVALID_PARAMETER', 'delta must be < 1', { parameter: 'delta' });
   const undeclared = plan.groupBy.filter((k) => k.categories === null);
   const needsSelection = undeclared.length > 0;
+  if (gaussian) return splitGaussian(plan, budget, delta, needsSelection);
+  const epsilon = readAmount(budget.epsilon ?? 0, 'epsilon', false);
   if (needsSelection && delta.isZero()) {
     throw new DpError(
       'INVALID_PARAMETER',
@@ -54,19 +89,92 @@ export function splitDpBudget(
       { parameter: 'delta', expected: '> 0' },
     );
   }
-  const aggregates = plan.outputs.filter((o) => o.kind === 'aggregate').length;
-  const shares = aggregates + (needsSelection ? 1 : 0);
+  const shares = aggregateCount(plan) + (needsSelection ? 1 : 0);
   const share = epsilon.div(Rational.of(BigInt(shares)));
-  let partitions = plan.privacy.maxPartitions;
-  if (plan.groupBy.length === 0) partitions = 1;
-  else if (!needsSelection) {
-    const combos = plan.groupBy.reduce((n, k) => n * (k.categories?.length ?? 1), 1);
-    partitions = Math.min(partitions, combos);
-  }
   return Object.freeze({
     charge: { epsilon, delta: needsSelection ? delta : Rational.ZERO },
     selection: needsSelection ? { epsilon: share, delta } : null,
     outputs: plan.outputs.map((o) => (o.kind === 'aggregate' ? share : null)),
-    partitions,
+    noise: 'laplace' as const,
+    rho: null,
+    partitions: partitionsOf(plan, needsSelection),
+  });
+}
+
+function aggregateCount(plan: QueryPlan): number {
+  return plan.outputs.filter((o) => o.kind === 'aggregate').length;
+}
+
+function partitionsOf(plan: QueryPlan, needsSelection: boolean): number {
+  if (plan.groupBy.length === 0) return 1;
+  if (needsSelection) return plan.privacy.maxPartitions;
+  const combos = plan.groupBy.reduce((n, k) => n * (k.categories?.length ?? 1), 1);
+  return Math.min(plan.privacy.maxPartitions, combos);
+}
+
+/** The smallest multiple of 10⁻⁹ that is ≥ x (exact), so a converted charge reads well and never undercharges. */
+function roundUpNano(x: number): Rational {
+  const exact = Rational.fromNumber(x);
+  const nano = Rational.of(1n, 1_000_000_000n);
+  const r = Rational.of(exact.div(nano).ceil(), 1_000_000_000n);
+  return r.lt(exact) ? r.add(nano) : r;
+}
+
+/** The (ε, δ) a Gaussian split of total ρ costs: ε as a double, before rounding. */
+function gaussianEpsilon(rho: number, delta: number, outputs: number, selection: boolean): number {
+  if (!selection) return zcdpToApproximate(zcdp(rho), delta).epsilon;
+  const k = outputs;
+  return zcdpToApproximate(zcdp((rho * k) / (k + 1)), delta / 2).epsilon + Math.sqrt((2 * rho) / (k + 1));
+}
+
+function splitGaussian(
+  plan: QueryPlan,
+  budget: { epsilon?: number | string | Rational; rho?: number | string | Rational },
+  delta: Rational,
+  needsSelection: boolean,
+): BudgetSplit {
+  if (delta.isZero()) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      'Gaussian noise (rho) is charged as (epsilon, delta) with delta > 0 (e.g. --delta 1e-6): the data set budget is (epsilon, delta)',
+      { parameter: 'delta', expected: '> 0' },
+    );
+  }
+  const d = delta.toNumberDown();
+  const k = aggregateCount(plan);
+  let rho: Rational;
+  let chargeEpsilon: Rational;
+  if (budget.rho !== undefined) {
+    rho = readAmount(budget.rho, 'rho', false);
+    chargeEpsilon = roundUpNano(gaussianEpsilon(rho.toNumberUp(), d, k, needsSelection));
+  } else {
+    // noise = gaussian with (ε, δ): the largest ρ whose conversion fits ε (bisection; depends on public numbers only).
+    chargeEpsilon = readAmount(budget.epsilon ?? 0, 'epsilon', false);
+    const target = chargeEpsilon.toNumberDown();
+    let lo = 0;
+    let hi = target;
+    for (let i = 0; i < 200 && hi - lo > hi * 1e-12; i++) {
+      const mid = (lo + hi) / 2;
+      if (gaussianEpsilon(mid, d, k, needsSelection) <= target) lo = mid;
+      else hi = mid;
+    }
+    if (!(lo > 0))
+      throw new DpError('INVALID_PARAMETER', 'epsilon is too small for Gaussian noise at this delta', { parameter: 'epsilon' });
+    rho = Rational.fromNumber(lo);
+  }
+  const shares = k + (needsSelection ? 1 : 0);
+  const share = rho.div(Rational.of(BigInt(shares)));
+  return Object.freeze({
+    charge: { epsilon: chargeEpsilon, delta },
+    selection: needsSelection
+      ? {
+          epsilon: Rational.fromNumber(Math.sqrt((2 * rho.toNumberUp()) / shares)),
+          delta: delta.div(Rational.of(2n)),
+        }
+      : null,
+    outputs: plan.outputs.map((o) => (o.kind === 'aggregate' ? share : null)),
+    noise: 'gaussian' as const,
+    rho,
+    partitions: partitionsOf(plan, needsSelection),
   });
 }

@@ -41,9 +41,17 @@ export function formatDpSqlResult(result: DpSqlResult): string {
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
   if (result.rows.length === 0) out.push('(no rows)');
   const g = result.guarantee;
-  const spent = g.kind === 'pure' ? `ε=${g.epsilon} (pure DP)` : g.kind === 'approximate' ? `ε=${g.epsilon}, δ=${g.delta}` : `ρ=${g.rho}`;
+  // Amounts are charged exactly; shown to 12 significant digits (2.348351733, not the double just above it).
+  const show = (x: number) => String(Number(x.toPrecision(12)));
+  const spent =
+    g.kind === 'pure'
+      ? `ε=${show(g.epsilon)} (pure DP)`
+      : g.kind === 'approximate'
+        ? `ε=${show(g.epsilon)}, δ=${show(g.delta)}`
+        : `ρ=${show(g.rho)}`;
   out.push('');
-  out.push(`guarantee spent: ${spent}; budget left: ε=${fmt(result.remaining.epsilon)}, δ=${fmt(result.remaining.delta)}`);
+  const rho = result.spent.rho === undefined ? '' : ` (covers ρ=${fmt(result.spent.rho)} zCDP: discrete Gaussian noise)`;
+  out.push(`guarantee spent: ${spent}${rho}; budget left: ε=${fmt(result.remaining.epsilon)}, δ=${fmt(result.remaining.delta)}`);
   if (result.notForRelease) out.push('NOT FOR RELEASE: made with a seeded (test) random source');
   return `${out.join('\n')}\n`;
 }

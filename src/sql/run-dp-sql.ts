@@ -9,7 +9,7 @@ import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
 import type { BudgetLedger, LedgerAmount, LedgerStatus } from '../ledger/ledger.js';
-import type { Rational } from '../random/rational.js';
+import { Rational } from '../random/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { makePartitionSelector } from '../stats/partition-selection.js';
 import {
@@ -31,10 +31,17 @@ import type { SqlSchema } from './schema.js';
 
 /** The budget and options of one query. */
 export interface DpSqlOptions {
-  /** ε of this query (a number or an exact fraction such as "1/11"). */
-  readonly epsilon: number | string | Rational;
-  /** δ of this query (used only by DP partition selection). Default 0. */
+  /** ε of this query (a number or an exact fraction such as "1/11"); with `noise: 'gaussian'`, the ε the query is charged. */
+  readonly epsilon?: number | string | Rational;
+  /** δ of this query (used by DP partition selection, and by the conversion of ρ under Gaussian noise). Default 0. */
   readonly delta?: number | string | Rational;
+  /**
+   * ρ of this query (zCDP): its outputs get discrete Gaussian noise and the ledger is charged the
+   * (ε, δ) that ρ implies at `delta` (> 0), see `splitDpBudget`. Exclusive with `epsilon`.
+   */
+  readonly rho?: number | string | Rational;
+  /** 'laplace' (default with `epsilon`: discrete Laplace, pure ε) or 'gaussian' (discrete Gaussian; the largest ρ that fits (ε, δ)). */
+  readonly noise?: 'laplace' | 'gaussian';
   /** The analyst charged (default 'default'). */
   readonly analyst?: string;
   /** Confidence level of the intervals (default 0.95). */
@@ -71,8 +78,8 @@ export interface DpSqlResult {
   readonly rows: readonly (readonly DpSqlValue[])[];
   /** Per aggregate column, one [lower, upper] per row (null where no interval is known). */
   readonly intervals: Readonly<Record<string, readonly ([number, number] | null)[]>>;
-  /** What this query spent. */
-  readonly spent: { readonly epsilon: number; readonly delta: number };
+  /** What this query spent (and, under Gaussian noise, the ρ of its outputs that this (ε, δ) covers). */
+  readonly spent: { readonly epsilon: number; readonly delta: number; readonly rho?: number };
   /** What is left of the analyst's budget, or of the data set's when analysts are not modelled. */
   readonly remaining: { readonly epsilon: number; readonly delta: number };
   /** The guarantee of the whole result. */
@@ -96,6 +103,14 @@ function num(r: Rational): number {
   return r.toNumberDown();
 }
 
+/** An exact amount as its fraction when short (1/3), else as its decimal when exact (2.348351733), else ≈ the double above it. */
+function fmtAmount(r: Rational): string {
+  const t = r.toString();
+  if (t.length <= 12) return t;
+  const d = String(r.toNumber());
+  return Rational.parse(d).equals(r) ? d : `≈${r.toNumberUp()}`;
+}
+
 function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: number): string[] {
   const lines: string[] = [];
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -106,9 +121,9 @@ function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: numbe
       o.aggregate.kind === 'quantile' && intervalShare > 0
         ? `quantile: ${pct(1 - intervalShare)} exponential mechanism for the value, ${pct(intervalShare)} quantile tree for its interval`
         : o.aggregate.kind;
-    lines.push(`  ${o.name}: ε=${e.toString()} (${how})`);
+    lines.push(`  ${o.name}: ${split.noise === 'gaussian' ? `ρ=${fmtAmount(e)}` : `ε=${e.toString()}`} (${how})`);
   });
-  if (split.selection) lines.push(`  partition selection: ε=${split.selection.epsilon.toString()}, δ=${split.selection.delta.toString()}`);
+  if (split.selection) lines.push(`  partition selection: ε=${fmtAmount(split.selection.epsilon)}, δ=${fmtAmount(split.selection.delta)}`);
   return lines;
 }
 
@@ -136,7 +151,8 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
     `privacy unit: ${p.rowLevel ? 'each row (row-level)' : `${plan.sources[(p.unit as { source: number }).source]?.alias}.${(p.unit as { column: string }).column}`}`,
     `bounding: maxPartitions=${p.maxPartitions}, maxContributionsPerPartition=${p.maxContributionsPerPartition}; noise calibrated for ${split.partitions} partition(s) per unit`,
     `group keys: ${plan.groupBy.length === 0 ? '(none)' : plan.groupBy.map((k) => `${k.name} (${k.categories ? `${k.categories.length} declared` : 'DP partition selection'})`).join(', ')}`,
-    `charge: ε=${split.charge.epsilon.toString()}, δ=${split.charge.delta.toString()}`,
+    `noise: ${split.noise === 'gaussian' ? `discrete Gaussian, ρ=${fmtAmount(split.rho ?? Rational.ZERO)} (zCDP), charged as (ε, δ) by the Canonne–Kamath–Steinke conversion` : 'discrete Laplace (pure ε per output)'}`,
+    `charge: ε=${fmtAmount(split.charge.epsilon)}, δ=${fmtAmount(split.charge.delta)}`,
     'budget split:',
     ...describeSplit(plan, split, intervalShare),
     'rewritten SQL:',
@@ -236,6 +252,8 @@ export interface RunDpSqlInput extends DpSqlOptions {
  * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
  * @privacy (ε, δ)-DP under add/remove one privacy unit (all its rows), with the schema's contribution bounds enforced by the rewrite;
  *   ε is split equally over the outputs (and partition selection); δ is used only by partition selection.
+ *   With `rho` (or `noise: 'gaussian'`) the outputs share ρ-zCDP instead (discrete Gaussian noise) and the charge is the
+ *   (ε, δ) it implies at δ; a query refused for any reason (bad parameters, unsupported SQL, budget) charges nothing.
  *   A quantile output spends `quantileIntervalShare` (20%) of its own share on a noisy quantile tree for its
  *   interval (basic composition within that share), so intervals never change the charge.
  * @example
@@ -331,7 +349,8 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
       const inp = compiled.inputs[i];
       const eps = split.outputs[i];
       if (!inp || !eps) throw new DpError('INTERNAL', 'inconsistent compiled query');
-      const opts = { budget: { epsilon: num(eps) }, maxPartitions: P, maxContributionsPerPartition: C, confidence, rng };
+      const budget = split.noise === 'gaussian' ? { rho: num(eps) } : { epsilon: num(eps) };
+      const opts = { budget, maxPartitions: P, maxContributionsPerPartition: C, confidence, rng };
       const get = (col: string) => toBig(g.row?.[col]);
       let rel: AggregateRelease;
       switch (inp.kind) {
@@ -403,7 +422,11 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     if (o.kind === 'aggregate') intervals[o.name] = order.map((i) => (outIntervals[i] as ([number, number] | null)[])[j] ?? null);
   });
   const left = status.analyst ?? status.dataset;
-  const spent = { epsilon: cost.epsilon.toNumberUp(), delta: cost.delta.toNumberUp() };
+  const spent = {
+    epsilon: cost.epsilon.toNumberUp(),
+    delta: cost.delta.toNumberUp(),
+    ...(split.rho ? { rho: split.rho.toNumber() } : {}),
+  };
   const result: DpSqlResult = {
     columns,
     rows: order.map((i) => outRows[i] as DpSqlValue[]),

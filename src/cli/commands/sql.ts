@@ -25,6 +25,8 @@ interface SqlFlags {
   schema?: string;
   epsilon?: string;
   delta?: string;
+  rho?: string;
+  noise?: string;
   analyst?: string;
   confidence?: string;
   ledger?: string;
@@ -58,7 +60,9 @@ export const register: RegisterCommand = (program: Command) => {
     )
     .option('--db <spec>', 'duckdb:file.duckdb or postgres://user@host:port/db')
     .option('--epsilon <e>', 'ε for this query (number or fraction)')
-    .option('--delta <d>', 'δ for this query (used by DP partition selection)', '0')
+    .option('--delta <d>', 'δ for this query (used by DP partition selection and by Gaussian noise)', '0')
+    .option('--rho <r>', 'ρ (zCDP) for this query instead of --epsilon: discrete Gaussian noise, charged as (ε, δ) at --delta')
+    .option('--noise <kind>', 'laplace (default) or gaussian (with --epsilon and --delta: the largest ρ that fits them)')
     .option('--analyst <name>', 'the analyst charged', 'default')
     .option('--confidence <c>', 'confidence level of the intervals', '0.95')
     .option('--ledger <kind>', 'file (under $TSDP_HOME, default ./.tsdp) or postgres (default with --db postgres://)')
@@ -68,9 +72,18 @@ export const register: RegisterCommand = (program: Command) => {
       const schema = loadSqlSchema(flags.schema ?? '');
       const epsilon = amount(flags.epsilon, 'epsilon');
       const delta = amount(flags.delta, 'delta') ?? '0';
+      const rho = amount(flags.rho, 'rho');
+      if (flags.noise !== undefined && flags.noise !== 'laplace' && flags.noise !== 'gaussian') {
+        throw new DpError('INVALID_PARAMETER', '--noise must be laplace or gaussian', { parameter: 'noise' });
+      }
+      const noise = flags.noise as 'laplace' | 'gaussian' | undefined;
       if (flags.explain) {
         const dialect = flags.db && /^postgres(ql)?:\/\//.test(flags.db) ? postgresDialect : duckdbDialect;
-        const ex = explainDpSql(query, schema, dialect, { epsilon: epsilon ?? '1', delta });
+        const ex = explainDpSql(query, schema, dialect, {
+          ...(rho === undefined ? { epsilon: epsilon ?? '1' } : { rho, ...(epsilon === undefined ? {} : { epsilon }) }),
+          delta,
+          noise,
+        });
         if (flags.json) {
           process.stdout.write(
             `${JSON.stringify(
@@ -79,6 +92,8 @@ export const register: RegisterCommand = (program: Command) => {
                 params: ex.compiled.main.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
                 histograms: ex.compiled.histograms.map((h) => h.sql),
                 charge: { epsilon: ex.split.charge.epsilon.toString(), delta: ex.split.charge.delta.toString() },
+                noise: ex.split.noise,
+                rho: ex.split.rho === null ? null : ex.split.rho.toNumber(),
                 split: Object.fromEntries(
                   ex.plan.outputs.flatMap((o, i) => (o.kind === 'aggregate' ? [[o.name, ex.split.outputs[i]?.toString()]] : [])),
                 ),
@@ -95,13 +110,13 @@ export const register: RegisterCommand = (program: Command) => {
           );
         } else {
           process.stdout.write(
-            `${epsilon === undefined ? '(no --epsilon given: split shown for ε=1)\n' : ''}${ex.text}\nnothing was run or spent\n`,
+            `${epsilon === undefined && rho === undefined ? '(no --epsilon given: split shown for ε=1)\n' : ''}${ex.text}\nnothing was run or spent\n`,
           );
         }
         return;
       }
-      if (epsilon === undefined)
-        throw new DpError('INVALID_PARAMETER', '--epsilon is required (the budget this query spends)', { parameter: 'epsilon' });
+      if (epsilon === undefined && rho === undefined)
+        throw new DpError('INVALID_PARAMETER', '--epsilon (or --rho) is required (the budget this query spends)', { parameter: 'epsilon' });
       const confidence = Number(flags.confidence);
       if (flags.ledger !== undefined && flags.ledger !== 'file' && flags.ledger !== 'postgres') {
         throw new DpError('INVALID_PARAMETER', '--ledger must be file or postgres', { parameter: 'ledger' });
@@ -111,7 +126,18 @@ export const register: RegisterCommand = (program: Command) => {
         schema,
       );
       try {
-        const result = await runDpSql({ sql: query, schema, engine, ledger, epsilon, delta, analyst: flags.analyst, confidence });
+        const result = await runDpSql({
+          sql: query,
+          schema,
+          engine,
+          ledger,
+          epsilon,
+          delta,
+          rho,
+          noise,
+          analyst: flags.analyst,
+          confidence,
+        });
         if (flags.json) {
           process.stdout.write(
             `${JSON.stringify({
