@@ -14,7 +14,7 @@ import {
   runAggregateQuery,
   runAggregateQueryAsync,
 } from '../stats/aggregate-query.js';
-import type { InvalidValueRule } from '../stats/value-rules.js';
+import { checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
 import type { SessionAccess } from './session.js';
 
 /** How a query's budget is given at release. */
@@ -361,7 +361,12 @@ export class SessionQuery {
 }
 
 function validateSpec(spec: AggregateQuerySpec): void {
+  const method = spec.partitionSelection;
+  if (method !== undefined && method !== 'truncated-geometric' && method !== 'laplace' && method !== 'gaussian') {
+    throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${String(method)}`, { parameter: 'method' });
+  }
   for (const a of spec.aggregates) {
+    if ('onInvalid' in a) checkInvalidValueRule(a.onInvalid);
     if ('bounds' in a && a.bounds !== undefined) {
       const [lo, hi] = a.bounds;
       if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
