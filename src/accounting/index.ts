@@ -4,6 +4,8 @@
  * odometers. Agrees with Google's `dp_accounting` (see test/fixtures/accounting).
  * @module
  */
+
+export { ApproxDpFilter } from './approx-dp-filter.js';
 export {
   type AccountantChoice,
   type CalibrationOptions,
@@ -23,8 +25,8 @@ export {
 export { DpEvents, describeEvent, dpEventToJson, parseDpEvent, validateDpEvent } from './dp-events.js';
 export { PldAccountant, type PldAccountantOptions } from './pld-accountant.js';
 export type { AccountingMethod, NeighboringRelation, PrivacyAccountant } from './privacy-accountant.js';
-export { ApproxDpFilter, PrivacyOdometer, RdpFilter, ZcdpFilter } from './privacy-filter.js';
 export { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, type PldOptions, PrivacyLossDistribution } from './privacy-loss-distribution.js';
+export { PrivacyOdometer } from './privacy-odometer.js';
 export {
   DEFAULT_RDP_ORDERS,
   laplaceRdp,
@@ -35,4 +37,6 @@ export {
   rdpToDelta,
   rdpToEpsilon,
 } from './rdp-accountant.js';
+export { RdpFilter } from './rdp-filter.js';
 export { ZcdpAccountant, zcdpDelta } from './zcdp-accountant.js';
+export { ZcdpFilter } from './zcdp-filter.js';

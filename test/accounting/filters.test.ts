@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ApproxDpFilter } from '../../src/accounting/approx-dp-filter.js';
 import { DpEvents } from '../../src/accounting/dp-events.js';
-import { ApproxDpFilter, PrivacyOdometer, RdpFilter, ZcdpFilter } from '../../src/accounting/privacy-filter.js';
+import { PrivacyOdometer } from '../../src/accounting/privacy-odometer.js';
 import { RdpAccountant } from '../../src/accounting/rdp-accountant.js';
+import { RdpFilter } from '../../src/accounting/rdp-filter.js';
+import { ZcdpFilter } from '../../src/accounting/zcdp-filter.js';
 import { isDpError } from '../../src/core/errors.js';
 import { zcdp, zcdpToApproximate } from '../../src/core/loss.js';
 

@@ -1,0 +1,70 @@
+/**
+ * Rényi privacy filter at one order for fully adaptive composition.
+ * @module
+ */
+import type { DpEvent } from '../core/dp-event.js';
+import { DpError } from '../core/errors.js';
+import { exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
+import { RdpAccountant } from './rdp-accountant.js';
+
+/**
+ * Rényi filter at one order α: admits releases while the summed RDP at α stays
+ * ≤ the budget; the interaction is then (α, budget)-RDP under fully adaptive
+ * composition, and (ε, δ)-DP by the conversion of Balle et al. (2020).
+ * @see Feldman & Zrnic (2021), Theorem 3.1; Lécuyer (2021).
+ * @example
+ * const f = RdpFilter.fromEpsilonDelta(2, 1e-5, 16);
+ * f.chargeEvent(DpEvents.poissonSampled(0.01, DpEvents.gaussian(1)));
+ */
+export class RdpFilter {
+  readonly order: number;
+  readonly budget: number;
+  private used = 0;
+
+  /** @throws DpError INVALID_PARAMETER unless α > 1 and budget ≥ 0. */
+  constructor(options: { order: number; budget: number }) {
+    if (!(options.order > 1 && Number.isFinite(options.order))) {
+      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${options.order}`, { parameter: 'order' });
+    }
+    this.order = options.order;
+    this.budget = nonNegativeFinite(options.budget, 'budget');
+  }
+
+  /**
+   * The filter at order α whose budget converts to (ε, δ):
+   * budget = ε − log1p(−1/α) + log(δα)/(α − 1).
+   * @throws DpError INVALID_PARAMETER when (ε, δ) leaves no RDP budget at α.
+   */
+  static fromEpsilonDelta(epsilon: number, delta: number, order = 32): RdpFilter {
+    if (!(delta > 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${delta}`, { parameter: 'delta' });
+    const budget = epsilon - Math.log1p(-1 / order) + Math.log(delta * order) / (order - 1);
+    if (!(budget >= 0))
+      throw new DpError('INVALID_PARAMETER', `(epsilon, delta) leaves no RDP budget at order ${order}; choose a larger order`, {
+        parameter: 'order',
+      });
+    return new RdpFilter({ order, budget });
+  }
+
+  /** The RDP of an event at this filter's order. @throws DpError UNSUPPORTED_EVENT. */
+  costOf(event: DpEvent): number {
+    const acc = new RdpAccountant({ orders: [this.order] }).compose(event);
+    return acc.rdp[0] as number;
+  }
+
+  /** Charges an event's RDP or refuses before anything is spent. @throws DpError BUDGET_EXHAUSTED; UNSUPPORTED_EVENT. */
+  chargeEvent(event: DpEvent): void {
+    const cost = this.costOf(event);
+    if (!(this.used + cost <= this.budget)) exhausted(`rdp(${this.order})=${cost}`, `${this.remaining}`, 'RDP');
+    this.used += cost;
+  }
+
+  /** RDP budget left at the order. */
+  get remaining(): number {
+    return Math.max(0, this.budget - this.used);
+  }
+
+  /** RDP spent at the order. */
+  get spent(): number {
+    return this.used;
+  }
+}
