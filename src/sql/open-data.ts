@@ -76,5 +76,12 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
     }
     mapping[table] = path;
   }
-  return { engine: await DuckDbEngine.open({ files: mapping }), ledger };
+  // Files are read with the schema's column types, so no column's type is inferred from its values.
+  const columnTypes = Object.fromEntries(
+    Object.keys(mapping).map((t) => [
+      t,
+      Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
+    ]),
+  );
+  return { engine: await DuckDbEngine.open({ files: mapping, columnTypes }), ledger };
 }

@@ -22,7 +22,16 @@ export interface DuckDbOptions {
   readonly allowExternalAccess?: boolean;
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /**
+   * The declared column types of each file's table (from the schema). A CSV is then read as text and each
+   * declared column converted with TRY_CAST (a malformed value becomes NULL), so a column's type never
+   * depends on its contents: otherwise one "NA" in a numeric column makes it VARCHAR, and a query's engine
+   * error would reveal whether the rows it filters to hold such a value.
+   */
+  readonly columnTypes?: Readonly<Record<string, Readonly<Record<string, 'integer' | 'float' | 'string' | 'boolean' | 'date'>>>>;
 }
+
+const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -55,8 +64,17 @@ export class DuckDbEngine implements SqlEngine {
     const engine = new DuckDbEngine(instance, connection);
     for (const [table, path] of Object.entries(options.files ?? {})) {
       const reader = /\.parquet$/i.test(path) ? 'read_parquet' : /\.json(l)?$/i.test(path) ? 'read_json_auto' : 'read_csv_auto';
+      const declared = options.columnTypes?.[table];
+      const q = duckdbDialect.quoteIdentifier;
+      const from =
+        declared && reader === 'read_csv_auto' ? `${reader}(${sqlString(path)}, all_varchar = true)` : `${reader}(${sqlString(path)})`;
+      const columns = declared
+        ? Object.entries(declared)
+            .map(([c, t]) => `TRY_CAST(${q(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`)
+            .join(', ')
+        : '*';
       try {
-        await connection.run(`CREATE TABLE ${duckdbDialect.quoteIdentifier(table)} AS SELECT * FROM ${reader}(${sqlString(path)})`);
+        await connection.run(`CREATE TABLE ${q(table)} AS SELECT ${columns} FROM ${from}`);
       } catch {
         throw new DpError('INVALID_PARAMETER', `cannot load ${path} as table "${table}" (CSV with a header, Parquet or JSON expected)`, {
           parameter: 'data',
