@@ -52,7 +52,7 @@ export interface CompiledDpQuery {
   readonly keyColumns: readonly string[];
   /** The column holding the number of distinct units per group (after bounding). */
   readonly unitsColumn: string;
-  /** Per output (index of `plan.outputs`), where its exact inputs are; null for key outputs. */
+  /** Per output (index of `plan.outputs`), where its exact inputs are; null for key and derived outputs. */
   readonly inputs: readonly (OutputInputs | null)[];
   /** One histogram statement per quantile output. */
   readonly histograms: readonly HistogramStatement[];
@@ -357,7 +357,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
 
   const histograms: HistogramStatement[] = [];
   for (const o of plan.outputs) {
-    if (o.kind === 'key') {
+    if (o.kind !== 'aggregate') {
       inputs.push(null);
       continue;
     }

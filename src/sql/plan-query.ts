@@ -13,7 +13,10 @@
  * bounds follow from the declared column bounds; `WHERE` on any column with
  * allow-listed operators and functions; `GROUP BY` columns (declared keys or
  * DP partition selection); `HAVING`, `ORDER BY`, `LIMIT`/`OFFSET` over the
- * noisy outputs; inner/left joins with public tables, and between private
+ * noisy outputs; output arithmetic over aggregates and keys such as
+ * `SUM(x) / COUNT(*)` (post-processing of the noisy aggregates; an aggregate
+ * named only there, or only in HAVING/ORDER BY, is released as a hidden,
+ * charged output); inner/left joins with public tables, and between private
  * tables on the privacy unit.
  * @module
  */
@@ -771,6 +774,8 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
   }
 
   const outputs: PlanOutput[] = [];
+  // Output expressions over aggregates (e.g. SUM(x) / COUNT(*)), planned once every plain output is known.
+  const derivedItems: { index: number; node: CstNode }[] = [];
   for (const it of items) {
     const node = it.node;
     if (node.type === 'func_call' && AGGREGATES.has(funcName(node))) {
@@ -794,11 +799,22 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
     }
     if (node.type === 'func_call' && node.over)
       return refuse(ctx, node, `the window function ${funcName(node)}(…) OVER`, 'window functions are not supported; use GROUP BY');
+    if (['binary_expr', 'paren_expr', 'prefix_op_expr'].includes(node.type)) {
+      const label = it.explicit
+        ? it.name
+        : ctx.text
+            .slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0)
+            .trim()
+            .toLowerCase();
+      derivedItems.push({ index: outputs.length, node });
+      outputs.push({ kind: 'derived', name: label, expr: { kind: 'literal', value: null } });
+      continue;
+    }
     return refuse(
       ctx,
       node,
       `the output expression ${node.type.replace(/_/g, ' ')}`,
-      'output group-key columns and single DP aggregates; compute with the results afterwards',
+      'output group-key columns, DP aggregates, and arithmetic (+ - * /) over them',
     );
   }
   const names = new Set<string>();
@@ -806,10 +822,11 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
     if (names.has(o.name)) return refuse(ctx, select, `the duplicate output name "${o.name}"`, 'give each output a distinct alias with AS');
     names.add(o.name);
   }
-  if (!outputs.some((o) => o.kind === 'aggregate'))
+  if (!outputs.some((o) => o.kind === 'aggregate' || o.kind === 'derived'))
     return refuse(ctx, select, 'a SELECT without aggregates', 'add an aggregate such as COUNT(*)');
 
-  // Post-processing clauses over the noisy outputs.
+  // Post-processing over the noisy outputs: derived outputs, HAVING, ORDER BY. An aggregate they name that is not
+  // a SELECT output becomes a hidden output: released with noise and charged like the others, but not printed.
   const outputRef = (n: CstNode): number => {
     if (n.type === 'identifier') {
       const name = identifierName(n);
@@ -826,17 +843,17 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
       const agg = aggregate(ctx, n, privacy.rowLevel);
       const i = outputs.findIndex((o) => o.kind === 'aggregate' && JSON.stringify(o.aggregate) === JSON.stringify(agg));
       if (i >= 0) return i;
-      return refuse(
-        ctx,
-        n,
-        'an aggregate that is not a SELECT output',
-        'add it to the SELECT list (it is released with noise there) and refer to it',
-      );
+      const label = (ctx.text.slice(n.range?.[0] ?? 0, n.range?.[1] ?? 0).trim() || funcName(n)).toLowerCase();
+      outputs.push({ kind: 'aggregate', name: label, aggregate: agg, hidden: true });
+      return outputs.length - 1;
     }
     return -1;
   };
+  let clause = 'HAVING';
   const post = (n: CstNode): PlanPostExpr => {
     const ref = outputRef(n);
+    if (ref >= 0 && clause === 'an output expression' && outputs[ref]?.kind === 'derived')
+      return refuse(ctx, n, `the output "${outputs[ref]?.name}" inside another output expression`, 'repeat its expression instead');
     if (ref >= 0) return { kind: 'output', index: ref };
     switch (n.type) {
       case 'number_literal':
@@ -854,7 +871,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
         const op = keywordText(n.operator);
         const e = child(n, 'expr');
         if (!e || (op !== '-' && op !== 'NOT'))
-          return refuse(ctx, n, `the operator ${op} in HAVING`, 'use arithmetic, comparisons, AND/OR/NOT');
+          return refuse(ctx, n, `the operator ${op} in ${clause}`, 'use arithmetic, comparisons, AND/OR/NOT');
         return { kind: 'unary', op, arg: post(e) };
       }
       case 'binary_expr': {
@@ -862,13 +879,48 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
         const l = child(n, 'left');
         const r = child(n, 'right');
         if (!op || !l || !r || op.includes('LIKE'))
-          return refuse(ctx, n, `the operator ${keywordText(n.operator)} in HAVING`, 'use arithmetic, comparisons, AND/OR/NOT');
+          return refuse(ctx, n, `the operator ${keywordText(n.operator)} in ${clause}`, 'use arithmetic, comparisons, AND/OR/NOT');
         return { kind: 'binary', op, left: post(l), right: post(r) };
       }
       default:
-        return refuse(ctx, n, `the expression ${n.type.replace(/_/g, ' ')} in HAVING`, 'compare outputs with literals');
+        return refuse(
+          ctx,
+          n,
+          `the expression ${n.type.replace(/_/g, ' ')} in ${clause}`,
+          'use outputs, aggregates, group keys, literals, arithmetic and comparisons',
+        );
     }
   };
+  const mentionsAggregate = (e: PlanPostExpr): boolean => {
+    switch (e.kind) {
+      case 'output': {
+        const o = outputs[e.index];
+        return o?.kind === 'aggregate';
+      }
+      case 'literal':
+        return false;
+      case 'unary':
+        return mentionsAggregate(e.arg);
+      case 'binary':
+        return mentionsAggregate(e.left) || mentionsAggregate(e.right);
+      default:
+        return false;
+    }
+  };
+  clause = 'an output expression';
+  for (const d of derivedItems) {
+    const expr = post(d.node);
+    const name = (outputs[d.index] as PlanOutput).name;
+    if (!mentionsAggregate(expr))
+      return refuse(
+        ctx,
+        d.node,
+        `the output expression "${name}" without an aggregate`,
+        'compute it from DP aggregates such as SUM(x) / COUNT(*)',
+      );
+    outputs[d.index] = { kind: 'derived', name, expr };
+  }
+  clause = 'HAVING';
   const havingClause = byType.get('having_clause');
   const havingNode = havingClause ? child(havingClause, 'expr') : undefined;
   const having = havingNode ? post(havingNode) : null;

@@ -83,10 +83,16 @@ export type PlanAggregate =
   | { readonly kind: 'variance'; readonly measure: PlanMeasure; readonly stddev: boolean }
   | { readonly kind: 'quantile'; readonly measure: PlanMeasure; readonly p: number; readonly label: string };
 
-/** One output column. */
+/**
+ * One output column. A `derived` output is arithmetic over noisy aggregates and group keys
+ * (post-processing, e.g. `SUM(x) / COUNT(*)`); the aggregates it uses that are not SELECT
+ * outputs themselves, and those named only in HAVING or ORDER BY, are `hidden` aggregate
+ * outputs: released with noise and charged like the others, but not printed.
+ */
 export type PlanOutput =
   | { readonly kind: 'key'; readonly name: string; readonly key: number }
-  | { readonly kind: 'aggregate'; readonly name: string; readonly aggregate: PlanAggregate };
+  | { readonly kind: 'aggregate'; readonly name: string; readonly aggregate: PlanAggregate; readonly hidden?: boolean }
+  | { readonly kind: 'derived'; readonly name: string; readonly expr: PlanPostExpr };
 
 /** A table in FROM. */
 export interface PlanSource {
@@ -112,7 +118,7 @@ export interface PlanGroupKey {
   readonly categories: readonly (string | number | boolean)[] | null;
 }
 
-/** Post-processing expressions over the noisy outputs (HAVING). */
+/** Post-processing expressions over the noisy outputs (derived outputs, HAVING). */
 export type PlanPostExpr =
   | { readonly kind: 'output'; readonly index: number }
   | { readonly kind: 'literal'; readonly value: number | string | boolean | null }

@@ -25,7 +25,7 @@ import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
 import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
-import type { PlanPostExpr, QueryPlan } from './plan.js';
+import type { PlanOutput, PlanPostExpr, QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import type { SqlSchema } from './schema.js';
 
@@ -116,12 +116,14 @@ function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: numbe
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
   plan.outputs.forEach((o, i) => {
     const e = split.outputs[i];
+    if (o.kind === 'derived') lines.push(`  ${o.name}: no cost (arithmetic over the noisy outputs: post-processing)`);
     if (o.kind !== 'aggregate' || !e) return;
     const how =
       o.aggregate.kind === 'quantile' && intervalShare > 0
         ? `quantile: ${pct(1 - intervalShare)} exponential mechanism for the value, ${pct(intervalShare)} quantile tree for its interval`
         : o.aggregate.kind;
-    lines.push(`  ${o.name}: ${split.noise === 'gaussian' ? `ρ=${fmtAmount(e)}` : `ε=${e.toString()}`} (${how})`);
+    const hidden = o.hidden ? ', not printed: used by a derived output, HAVING or ORDER BY' : '';
+    lines.push(`  ${o.name}: ${split.noise === 'gaussian' ? `ρ=${fmtAmount(e)}` : `ε=${e.toString()}`} (${how}${hidden})`);
   });
   if (split.selection) lines.push(`  partition selection: ε=${fmtAmount(split.selection.epsilon)}, δ=${fmtAmount(split.selection.delta)}`);
   return lines;
@@ -341,8 +343,9 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     const row: DpSqlValue[] = [];
     const ivs: ([number, number] | null)[] = [];
     plan.outputs.forEach((o, i) => {
-      if (o.kind === 'key') {
-        row.push(g.values[o.key] ?? null);
+      if (o.kind !== 'aggregate') {
+        // Derived outputs are filled in below, once every aggregate of the row is released.
+        row.push(o.kind === 'key' ? (g.values[o.key] ?? null) : null);
         ivs.push(null);
         return;
       }
@@ -398,6 +401,10 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
       row.push(rel.value);
       ivs.push(rel.interval.method === 'bounds' ? null : [rel.interval.lower, rel.interval.upper]);
     });
+    // Arithmetic over the noisy aggregates and keys of this row: post-processing, no further cost.
+    plan.outputs.forEach((o, i) => {
+      if (o.kind === 'derived') row[i] = evalPost(o.expr, row);
+    });
     outRows.push(row);
     outIntervals.push(ivs);
   }
@@ -416,11 +423,15 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     });
   }
   order = order.slice(plan.offset, plan.limit === null ? undefined : plan.offset + plan.limit);
-  const columns = plan.outputs.map((o) => o.name);
+  // Hidden aggregates (used only by derived outputs, HAVING or ORDER BY) are released and charged but not printed.
+  const visible = plan.outputs.flatMap((o, j) => (o.kind === 'aggregate' && o.hidden ? [] : [j]));
+  const columns = visible.map((j) => (plan.outputs[j] as PlanOutput).name);
   const intervals: Record<string, ([number, number] | null)[]> = {};
-  plan.outputs.forEach((o, j) => {
+  for (const j of visible) {
+    const o = plan.outputs[j] as PlanOutput;
+    // Derived outputs have no interval of their own (their inputs' intervals hold only jointly).
     if (o.kind === 'aggregate') intervals[o.name] = order.map((i) => (outIntervals[i] as ([number, number] | null)[])[j] ?? null);
-  });
+  }
   const left = status.analyst ?? status.dataset;
   const spent = {
     epsilon: cost.epsilon.toNumberUp(),
@@ -429,7 +440,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   };
   const result: DpSqlResult = {
     columns,
-    rows: order.map((i) => outRows[i] as DpSqlValue[]),
+    rows: order.map((i) => visible.map((j) => (outRows[i] as DpSqlValue[])[j] ?? null)),
     intervals,
     spent,
     remaining: { epsilon: left.remaining.epsilon.toNumberDown(), delta: left.remaining.delta.toNumberDown() },
