@@ -4,6 +4,8 @@
  * Canonne–Kamath–Steinke bound.
  * @module
  */
+
+import { minimizeUnimodal } from '../core/_internal/golden-section.js';
 import type { DpEvent } from '../core/dp-event.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
@@ -20,29 +22,7 @@ export function zcdpDelta(rho: number, epsilon: number): number {
     const a = 1 + Math.exp(t);
     return (a - 1) * (a * rho - epsilon) + a * Math.log1p(-1 / a) - Math.log(a - 1);
   };
-  let lo = -30;
-  let hi = 30;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - g * (hi - lo);
-  let x2 = lo + g * (hi - lo);
-  let f1 = f(x1);
-  let f2 = f(x2);
-  for (let i = 0; i < 200 && hi - lo > 1e-13; i++) {
-    if (f1 < f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - g * (hi - lo);
-      f1 = f(x1);
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + g * (hi - lo);
-      f2 = f(x2);
-    }
-  }
-  return Math.min(1, Math.exp(Math.min(f1, f2)));
+  return Math.min(1, Math.exp(minimizeUnimodal(f, -30, 30, 1e-13)));
 }
 
 /** The pure ε of an event, or null when it is not pure DP. */

@@ -8,6 +8,7 @@
  * @module
  */
 import { nextUp } from '../random/float-bits.js';
+import { minimizeUnimodal } from './_internal/golden-section.js';
 import { assertNever, DpError } from './errors.js';
 
 /** ε-DP. */
@@ -117,32 +118,10 @@ export function zcdpToApproximate(loss: ZcdpLoss, delta: number): ApproximateLos
   const rho = loss.rho;
   if (rho === 0) return approximate(0, delta);
   const logInvDelta = Math.log(1 / delta);
-  // ε(α) is convex in α on (1, ∞); golden-section search on log(α − 1).
-  const f = (t: number) => cksEpsilonAt(rho, logInvDelta, 1 + Math.exp(t));
-  let lo = -40;
-  let hi = 40;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - g * (hi - lo);
-  let x2 = lo + g * (hi - lo);
-  let f1 = f(x1);
-  let f2 = f(x2);
-  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
-    if (f1 < f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - g * (hi - lo);
-      f1 = f(x1);
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + g * (hi - lo);
-      f2 = f(x2);
-    }
-  }
+  // ε(α) is convex in α on (1, ∞); search on t = log(α − 1).
+  const best0 = minimizeUnimodal((t) => cksEpsilonAt(rho, logInvDelta, 1 + Math.exp(t)), -40, 40, 1e-12);
   // Any α gives a valid bound, so evaluating at the found α is sound; round up.
-  const best = Math.max(0, roundUpCost(Math.min(f1, f2)));
+  const best = Math.max(0, roundUpCost(best0));
   return best < simple.epsilon ? approximate(best, delta) : simple;
 }
 
