@@ -147,6 +147,8 @@ export function compileExpr(env: Env, e: PlanExpr): string {
     case 'func': {
       const name = env.d.functionName(e.name);
       if (e.name === 'sqrt') return `${name}(GREATEST(${dbl(e.args[0] as PlanExpr)}, 0))`;
+      // In double precision: ABS of the smallest BIGINT overflows, an error only a row holding it would cause.
+      if (e.name === 'abs') return `${name}(${dbl(e.args[0] as PlanExpr)})`;
       return `${name}(${e.args.map(r).join(', ')})`;
     }
     default: {

@@ -26,6 +26,15 @@ const schema = () =>
       },
     },
   });
+const ABS_TABLE = 'abs_probe';
+const absSchema = () =>
+  parseSqlSchema({
+    dataset: 'abs',
+    budget: { epsilon: 10 },
+    tables: {
+      [ABS_TABLE]: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' }, v: { type: 'integer', lower: 0, upper: 10 } } },
+    },
+  });
 const ROWS: [number, string][] = [
   [1, '1.5'],
   [2, 'NaN'],
@@ -45,6 +54,9 @@ beforeAll(async () => {
     await c.query(`DROP TABLE IF EXISTS ${TABLE}`);
     await c.query(`CREATE TABLE ${TABLE} (person_id bigint, x double precision)`);
     for (const [id, x] of ROWS) await c.query(`INSERT INTO ${TABLE} VALUES ($1, CAST($2 AS double precision))`, [id, x]);
+    await c.query(`DROP TABLE IF EXISTS ${ABS_TABLE}`);
+    await c.query(`CREATE TABLE ${ABS_TABLE} (person_id bigint, v bigint)`);
+    await c.query(`INSERT INTO ${ABS_TABLE} VALUES (1, 3), (2, -9223372036854775808)`);
   } finally {
     await c.end();
   }
@@ -52,6 +64,8 @@ beforeAll(async () => {
   duck = await DuckDbEngine.open({ allowExternalAccess: true });
   await duck.connection.run(`CREATE TABLE ${TABLE} (person_id BIGINT, x DOUBLE)`);
   for (const [id, x] of ROWS) await duck.connection.run(`INSERT INTO ${TABLE} VALUES (${id}, CAST('${x}' AS DOUBLE))`);
+  await duck.connection.run(`CREATE TABLE ${ABS_TABLE} (person_id BIGINT, v BIGINT)`);
+  await duck.connection.run(`INSERT INTO ${ABS_TABLE} VALUES (1, 3), (2, -9223372036854775808)`);
 });
 
 afterAll(async () => {
@@ -66,6 +80,21 @@ describe('CAST to integer never raises a data-dependent engine error', () => {
   ]) {
     it(`runs on both engines with NaN, ±Infinity and 1e300 in the column: ${sql}`, async () => {
       const plan = planDpQuery(sql, schema());
+      for (const engine of [pgEngine, duck] as SqlEngine[]) {
+        const compiled = compileDpQuery(plan, engine.dialect, 5n);
+        await expect(engine.query(compiled.main), engine.dialect.name).resolves.toHaveLength(1);
+      }
+    });
+  }
+});
+
+describe('ABS never raises a data-dependent engine error', () => {
+  for (const sql of [
+    `SELECT SUM(ABS(v)) AS s FROM ${ABS_TABLE}`,
+    `SELECT COUNT(*) AS n FROM ${ABS_TABLE} WHERE person_id = 2 AND ABS(v) > 3`,
+  ]) {
+    it(`runs on both engines with the smallest BIGINT in the column: ${sql}`, async () => {
+      const plan = planDpQuery(sql, absSchema());
       for (const engine of [pgEngine, duck] as SqlEngine[]) {
         const compiled = compileDpQuery(plan, engine.dialect, 5n);
         await expect(engine.query(compiled.main), engine.dialect.name).resolves.toHaveLength(1);
