@@ -207,13 +207,14 @@ export class PldAccountant extends BaseAccountant {
     checkDeltaArg(delta);
     if (this.nonPrivate) return Number.POSITIVE_INFINITY;
     const e = this.pld.epsilon(delta);
-    return e * (1 + FLOAT_MARGIN);
+    return Math.min(this.pureBound, e * (1 + FLOAT_MARGIN));
   }
 
   /** δ(ε), the hockey-stick divergence of the composed PLD (1 when a non-private event was composed). */
   delta(epsilon: number): number {
     checkEpsilonArg(epsilon);
     if (this.nonPrivate) return 1;
+    if (epsilon >= this.pureBound) return 0;
     return Math.min(1, this.pld.delta(epsilon) * (1 + FLOAT_MARGIN));
   }
 }

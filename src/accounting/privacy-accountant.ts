@@ -5,6 +5,7 @@
  */
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { pureEpsilonOfTree } from './_internal/pure-epsilon.js';
 import { describeEvent, validateDpEvent } from './dp-events.js';
 
 /**
@@ -42,6 +43,14 @@ export interface PrivacyAccountant {
 /** Base class: validation, the traversal and the atomic compose. */
 export abstract class BaseAccountant implements PrivacyAccountant {
   abstract readonly method: AccountingMethod;
+
+  /**
+   * ε of everything composed so far by basic pure-DP composition (+∞ once a
+   * non-pure event is composed). Both this and an accountant's own bound are
+   * valid, so accountants report the smaller: a pure Laplace release has ε at
+   * δ = 0 even where a PLD's truncation mass or RDP's conversion gives ∞.
+   */
+  protected pureBound = 0;
 
   /**
    * Visits `event` repeated `count` times; with `apply` false it only checks.
@@ -84,6 +93,7 @@ export abstract class BaseAccountant implements PrivacyAccountant {
       });
     }
     this.visit(e, count, true);
+    if (count > 0) this.pureBound += count * pureEpsilonOfTree(e);
     return this;
   }
 

@@ -473,12 +473,13 @@ export class RdpAccountant extends BaseAccountant {
   epsilon(delta: number): number {
     checkDeltaArg(delta);
     const effective = -Math.expm1(Math.log1p(-delta) - Math.log1p(-this.extraDelta));
-    if (effective < 0) return Number.POSITIVE_INFINITY;
-    return rdpToEpsilon(this.orders, this.rdp, effective).epsilon;
+    if (effective < 0) return this.pureBound;
+    return Math.min(this.pureBound, rdpToEpsilon(this.orders, this.rdp, effective).epsilon);
   }
 
   /** δ for ε, accounting for the δ of (ε, δ) events. */
   delta(epsilon: number): number {
+    if (epsilon >= this.pureBound) return 0;
     const d = rdpToDelta(this.orders, this.rdp, epsilon).delta;
     return d + this.extraDelta - d * this.extraDelta;
   }

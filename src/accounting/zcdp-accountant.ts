@@ -8,6 +8,7 @@
 import { minimizeUnimodal } from '../core/_internal/golden-section.js';
 import type { DpEvent } from '../core/dp-event.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { pureEpsilon } from './_internal/pure-epsilon.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 
 /**
@@ -23,29 +24,6 @@ export function zcdpDelta(rho: number, epsilon: number): number {
     return (a - 1) * (a * rho - epsilon) + a * Math.log1p(-1 / a) - Math.log(a - 1);
   };
   return Math.min(1, Math.exp(minimizeUnimodal(f, -30, 30, 1e-13)));
-}
-
-/** The pure ε of an event, or null when it is not pure DP. */
-function pureEpsilon(e: DpEvent): number | null {
-  switch (e.type) {
-    case 'laplace':
-      return e.noiseMultiplier === 0 ? Number.POSITIVE_INFINITY : 1 / e.noiseMultiplier;
-    case 'discreteLaplace':
-      return e.sensitivity / e.scale;
-    case 'exponential':
-    case 'permuteAndFlip':
-      return e.epsilon;
-    case 'epsilonDelta':
-      return e.delta === 0 ? e.epsilon : null;
-    case 'randomizedResponse': {
-      const { noiseParameter: p, numBuckets: k } = e;
-      if (k === 1 || p === 1) return 0;
-      if (p === 0) return Number.POSITIVE_INFINITY;
-      return Math.log1p((k * (1 - p)) / p);
-    }
-    default:
-      return null;
-  }
 }
 
 /**
