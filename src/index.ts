@@ -7,9 +7,10 @@
  * `tsdp/audit`, `tsdp/testing`.
  * @module
  */
-export * from './random/index.js';
+
+export * from './accounting/index.js';
 export * from './core/index.js';
 export * from './mechanisms/index.js';
-export * from './accounting/index.js';
-export * from './stats/index.js';
+export * from './random/index.js';
 export * from './session/index.js';
+export * from './stats/index.js';
