@@ -12,7 +12,9 @@
  * expressions of arithmetic, `CASE`, `CAST` and a few scalar functions whose
  * bounds follow from the declared column bounds; `WHERE` on any column with
  * allow-listed operators and functions; `GROUP BY` columns (declared keys or
- * DP partition selection); `HAVING`, `ORDER BY`, `LIMIT`/`OFFSET` over the
+ * DP partition selection) and row expressions (`FLOOR(age / 10) * 10`, a
+ * `CASE`, a condition), whose keys follow from the schema where they can
+ * (see `expressionCategories`) or else pass DP partition selection; `HAVING`, `ORDER BY`, `LIMIT`/`OFFSET` over the
  * noisy outputs; output arithmetic over aggregates and keys such as
  * `SUM(x) / COUNT(*)` (post-processing of the noisy aggregates; an aggregate
  * named only there, or only in HAVING/ORDER BY, is released as a hidden,
@@ -645,6 +647,141 @@ function likePatternIsSafe(pattern: string): boolean {
   return trailing % 2 === 0;
 }
 
+/** Every column an expression reads. */
+function columnsOf(e: PlanExpr): (PlanExpr & { kind: 'column' })[] {
+  switch (e.kind) {
+    case 'column':
+      return [e];
+    case 'literal':
+      return [];
+    case 'unary':
+    case 'cast':
+    case 'isNull':
+      return columnsOf(e.arg);
+    case 'binary':
+      return [...columnsOf(e.left), ...columnsOf(e.right)];
+    case 'in':
+      return [...columnsOf(e.arg), ...e.list.flatMap(columnsOf)];
+    case 'between':
+      return [...columnsOf(e.arg), ...columnsOf(e.low), ...columnsOf(e.high)];
+    case 'case':
+      return [
+        ...e.whens.flatMap((w) => [...columnsOf(w.condition), ...columnsOf(w.result)]),
+        ...(e.otherwise ? columnsOf(e.otherwise) : []),
+      ];
+    case 'func':
+      return e.args.flatMap(columnsOf);
+    default: {
+      const never: never = e;
+      throw new DpError('INTERNAL', `unknown expression ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The value of a numeric expression of one column at `v`, in double precision as the engines compute it; undefined when not evaluable here. */
+function evalAt(e: PlanExpr, v: number): number | undefined {
+  switch (e.kind) {
+    case 'column':
+      return v;
+    case 'literal':
+      return typeof e.value === 'number' ? e.value : undefined;
+    case 'unary': {
+      const a = e.op === '-' ? evalAt(e.arg, v) : undefined;
+      return a === undefined ? undefined : -a;
+    }
+    case 'binary': {
+      const a = evalAt(e.left, v);
+      const b = evalAt(e.right, v);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.op) {
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return b === 0 ? undefined : a / b;
+        default:
+          return undefined;
+      }
+    }
+    case 'func': {
+      const args = e.args.map((x) => evalAt(x, v));
+      if (args.some((x) => x === undefined) || args.length === 0) return undefined;
+      const xs = args as number[];
+      const a = xs[0] as number;
+      switch (e.name) {
+        case 'floor':
+          return xs.length === 1 ? Math.floor(a) : undefined;
+        case 'ceil':
+          return xs.length === 1 ? Math.ceil(a) : undefined;
+        case 'abs':
+          return Math.abs(a);
+        case 'least':
+          return Math.min(...xs);
+        case 'greatest':
+          return Math.max(...xs);
+        default:
+          return undefined;
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The exact set of values of an integer-valued expression of one bounded integer column (e.g.
+ * FLOOR(age / 10) * 10 over age ∈ [17, 90]: 10, 20, …, 90), from the schema alone; null otherwise.
+ */
+function integerImage(ctx: Ctx, e: PlanExpr): number[] | null {
+  const cols = columnsOf(e);
+  const first = cols[0];
+  if (!first || cols.some((c) => c.source !== first.source || c.column !== first.column)) return null;
+  const spec = tableOf(ctx, first.source).columns.get(first.column);
+  if (spec?.type !== 'integer' || spec.lower === undefined || spec.upper === undefined) return null;
+  if (!(spec.upper - spec.lower < MAX_EXPRESSION_KEYS)) return null;
+  const values = new Set<number>();
+  for (let v = Math.ceil(spec.lower); v <= spec.upper; v++) {
+    const x = evalAt(e, v);
+    if (x === undefined || !Number.isSafeInteger(x)) return null;
+    values.add(x === 0 ? 0 : x);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Most integer keys a GROUP BY expression may declare from its bounds. */
+const MAX_EXPRESSION_KEYS = 1000;
+
+/**
+ * Public keys of a GROUP BY expression, from the schema alone: the literal results of a CASE
+ * (with NULL when it has no ELSE), true/false for a condition, or every integer within the
+ * bounds of an integer-valued expression (at most MAX_EXPRESSION_KEYS); otherwise null (DP
+ * partition selection).
+ */
+function expressionCategories(ctx: Ctx, e: PlanExpr): (string | number | boolean)[] | null {
+  if (e.kind === 'case') {
+    const results = [...e.whens.map((w) => w.result), ...(e.otherwise ? [e.otherwise] : [])];
+    if (results.every((r) => r.kind === 'literal' && r.value !== null)) {
+      const values = results.map((r) => (r as { value: string | number | boolean }).value);
+      return [...new Set(values)];
+    }
+  }
+  if (isBooleanExpr(e, (src, c) => tableOf(ctx, src).columns.get(c)?.type)) return [true, false];
+  const image = integerImage(ctx, e);
+  if (image) return image;
+  const iv = intervalOf(
+    e,
+    ctx.schema,
+    ctx.sources.map((x) => x.table),
+  );
+  if (iv?.integral && iv.upper - iv.lower < MAX_EXPRESSION_KEYS) {
+    return Array.from({ length: iv.upper - iv.lower + 1 }, (_, i) => iv.lower + i);
+  }
+  return null;
+}
+
 function sameExpr(a: PlanExpr, b: PlanExpr): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -763,17 +900,41 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
   const groupBy: PlanGroupKey[] = [];
   for (const g of listItems(groupClause ? child(groupClause, 'columns') : undefined)) {
     let target = g;
+    let item: (typeof items)[number] | undefined;
     if (g.type === 'number_literal') {
       const k = Number(g.value);
       const it = items[k - 1];
       if (!Number.isInteger(k) || !it) return refuse(ctx, g, `GROUP BY ${k}`, 'give the position of a SELECT column');
       target = it.node;
+      item = it;
     } else if (g.type === 'identifier') {
       const alias = items.find((it) => it.explicit && it.name === identifierName(g));
-      if (alias && !ctx.sources.some((_, i) => tableOf(ctx, i).columns.has(identifierName(g)))) target = alias.node;
+      if (alias && !ctx.sources.some((_, i) => tableOf(ctx, i).columns.has(identifierName(g)))) {
+        target = alias.node;
+        item = alias;
+      }
     }
     if (target.type !== 'identifier' && target.type !== 'member_expr') {
-      return refuse(ctx, g, 'GROUP BY an expression', 'group by columns; declare categories for public keys in the schema');
+      // GROUP BY a row expression (FLOOR(age / 10), a CASE, …): evaluated in the engine like a column.
+      const expr = scalar(ctx, target, { where: 'in GROUP BY' });
+      if (columnsOf(expr).some((c) => isUnitColumn(ctx, c))) {
+        return refuse(
+          ctx,
+          g,
+          'GROUP BY an expression of the privacy unit',
+          'results per person are never released; group by other columns',
+        );
+      }
+      if (columnsOf(expr).length === 0) return refuse(ctx, g, 'GROUP BY a constant', 'group by columns or expressions of columns');
+      if (groupBy.some((k) => sameExpr(k.expr, expr))) continue;
+      const name = item?.explicit
+        ? item.name
+        : ctx.text
+            .slice(target.range?.[0] ?? 0, target.range?.[1] ?? 0)
+            .trim()
+            .toLowerCase();
+      groupBy.push({ name, expr, categories: expressionCategories(ctx, expr) });
+      continue;
     }
     const col = resolveColumn(ctx, target);
     if (isUnitColumn(ctx, col)) {
@@ -784,6 +945,19 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
     groupBy.push({ name: col.column, expr: col, categories: spec?.categories ? [...spec.categories] : null });
   }
 
+  // A SELECT item that is a GROUP BY expression (the same expression, or named by its alias or position).
+  const expressionKeyOf = (node: CstNode): number => {
+    if (!groupBy.some((k) => k.expr.kind !== 'column') || node.type === 'identifier' || node.type === 'member_expr') return -1;
+    let expr: PlanExpr;
+    try {
+      expr = scalar(ctx, node, { where: 'in a SELECT output' });
+    } catch (e) {
+      // Not a row expression (it holds an aggregate, say): an output expression, planned below.
+      if (e instanceof DpError && e.code === 'UNSUPPORTED_QUERY') return -1;
+      throw e;
+    }
+    return groupBy.findIndex((k) => sameExpr(k.expr, expr));
+  };
   const outputs: PlanOutput[] = [];
   // Output expressions over aggregates (e.g. SUM(x) / COUNT(*)), planned once every plain output is known.
   const derivedItems: { index: number; node: CstNode }[] = [];
@@ -810,6 +984,11 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
     }
     if (node.type === 'func_call' && node.over)
       return refuse(ctx, node, `the window function ${funcName(node)}(…) OVER`, 'window functions are not supported; use GROUP BY');
+    const exprKey = expressionKeyOf(node);
+    if (exprKey >= 0) {
+      outputs.push({ kind: 'key', name: it.explicit ? it.name : (groupBy[exprKey] as PlanGroupKey).name, key: exprKey });
+      continue;
+    }
     if (['binary_expr', 'paren_expr', 'prefix_op_expr'].includes(node.type)) {
       const label = it.explicit
         ? it.name

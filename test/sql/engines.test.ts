@@ -113,6 +113,12 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
     ],
     ['a private join on the unit', 'SELECT AVG(p.age) AS age, COUNT(*) AS n FROM visits v JOIN people p ON v.person_id = p.person_id'],
     ['no GROUP BY', 'SELECT COUNT(*) AS n, STDDEV(minutes) AS sd, COUNT(DISTINCT person_id) AS u FROM visits'],
+    // At most maxPartitions = 4 keys, so that no group is dropped (the engines hash differently).
+    ['GROUP BY an arithmetic expression', 'SELECT FLOOR(day / 10) * 10 AS d10, COUNT(*) AS n, SUM(minutes) AS s FROM visits GROUP BY 1'],
+    [
+      'GROUP BY a CASE and a condition',
+      "SELECT CASE WHEN day > 15 THEN 'late' ELSE 'early' END AS half, minutes > 30 AS long, COUNT(*) AS n FROM visits GROUP BY 1, 2",
+    ],
   ];
   for (const [name, sql] of suite) {
     it(`agrees exactly between engines: ${name}`, async () => {

@@ -23,6 +23,11 @@ const cases: [string, string, 'rows' | 'visits'][] = [
   ['unit-no-group', 'SELECT COUNT(DISTINCT person_id) AS u, COUNT(city) AS c FROM visits', 'visits'],
   ['quantile', 'SELECT region, MEDIAN(amount) AS m FROM visits GROUP BY region', 'visits'],
   [
+    'group-expression',
+    "SELECT FLOOR(minutes / 10) AS m10, CASE WHEN day > 15 THEN 'late' ELSE 'early' END AS half, COUNT(*) AS n FROM visits GROUP BY 1, 2",
+    'visits',
+  ],
+  [
     'joins',
     'SELECT r.label, AVG(p.age) AS a FROM visits v JOIN people p ON v.person_id = p.person_id LEFT JOIN regions r ON v.region = r.code GROUP BY r.label',
     'visits',
