@@ -756,7 +756,7 @@ const MAX_EXPRESSION_KEYS = 1000;
 
 /**
  * Public keys of a GROUP BY expression, from the schema alone: the literal results of a CASE
- * (with NULL when it has no ELSE), true/false for a condition, or every integer within the
+ * (the NULL group of a CASE without ELSE is not released), true/false for a condition, or every integer within the
  * bounds of an integer-valued expression (at most MAX_EXPRESSION_KEYS); otherwise null (DP
  * partition selection).
  */

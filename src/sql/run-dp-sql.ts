@@ -231,6 +231,65 @@ function evalPost(e: PlanPostExpr, row: readonly DpSqlValue[]): DpSqlValue {
   }
 }
 
+type Interval = readonly [number, number];
+
+/** The aggregate outputs an expression reads. */
+function aggregatesIn(e: PlanPostExpr, plan: QueryPlan): Set<number> {
+  switch (e.kind) {
+    case 'output':
+      return plan.outputs[e.index]?.kind === 'aggregate' ? new Set([e.index]) : new Set();
+    case 'literal':
+      return new Set();
+    case 'unary':
+      return aggregatesIn(e.arg, plan);
+    case 'binary':
+      return new Set([...aggregatesIn(e.left, plan), ...aggregatesIn(e.right, plan)]);
+    default:
+      return new Set();
+  }
+}
+
+/**
+ * Interval arithmetic over a derived output: the range of the expression when every aggregate
+ * it reads lies in its interval (and keys and literals are exact); null where none follows.
+ */
+function evalInterval(e: PlanPostExpr, row: readonly DpSqlValue[], ivs: readonly (Interval | null)[], plan: QueryPlan): Interval | null {
+  switch (e.kind) {
+    case 'output': {
+      if (plan.outputs[e.index]?.kind === 'aggregate') return ivs[e.index] ?? null;
+      const v = row[e.index];
+      return typeof v === 'number' ? [v, v] : null;
+    }
+    case 'literal':
+      return typeof e.value === 'number' ? [e.value, e.value] : null;
+    case 'unary': {
+      const a = e.op === '-' ? evalInterval(e.arg, row, ivs, plan) : null;
+      return a && [-a[1], -a[0]];
+    }
+    case 'binary': {
+      const a = evalInterval(e.left, row, ivs, plan);
+      const b = evalInterval(e.right, row, ivs, plan);
+      if (!a || !b) return null;
+      const hull = (xs: number[]): Interval | null => (xs.every(Number.isFinite) ? [Math.min(...xs), Math.max(...xs)] : null);
+      switch (e.op) {
+        case '+':
+          return hull([a[0] + b[0], a[1] + b[1]]);
+        case '-':
+          return hull([a[0] - b[1], a[1] - b[0]]);
+        case '*':
+          return hull([a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1]]);
+        case '/':
+          if (b[0] <= 0 && b[1] >= 0) return null;
+          return hull([a[0] / b[0], a[0] / b[1], a[1] / b[0], a[1] / b[1]]);
+        default:
+          return null;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
 function compareValues(a: DpSqlValue, b: DpSqlValue): number {
   if (a === b) return 0;
   if (a === null) return 1;
@@ -286,6 +345,26 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   );
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
+
+  // A derived output gets an interval at the stated level by a union bound: each hidden aggregate it reads
+  // (not printed, so its own level is free) is released at 1 − (1 − level)/m, m = the aggregates it reads.
+  // A derived output that reads a printed aggregate (released at the stated level) gets no interval.
+  const outputConfidence: (number | undefined)[] = plan.outputs.map(() => undefined);
+  const derivedReads = plan.outputs.map((o) => (o.kind === 'derived' ? [...aggregatesIn(o.expr, plan)] : []));
+  const derivedHasInterval = plan.outputs.map(
+    (o, i) =>
+      o.kind === 'derived' &&
+      (derivedReads[i] ?? []).length > 0 &&
+      (derivedReads[i] ?? []).every((j) => {
+        const a = plan.outputs[j];
+        return a?.kind === 'aggregate' && a.hidden === true;
+      }),
+  );
+  plan.outputs.forEach((_, i) => {
+    if (!derivedHasInterval[i]) return;
+    const reads = derivedReads[i] ?? [];
+    for (const j of reads) outputConfidence[j] = Math.max(outputConfidence[j] ?? 0, 1 - (1 - confidence) / reads.length);
+  });
 
   const P = split.partitions;
   const C = plan.privacy.maxContributionsPerPartition;
@@ -353,7 +432,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
       const eps = split.outputs[i];
       if (!inp || !eps) throw new DpError('INTERNAL', 'inconsistent compiled query');
       const budget = split.noise === 'gaussian' ? { rho: num(eps) } : { epsilon: num(eps) };
-      const opts = { budget, maxPartitions: P, maxContributionsPerPartition: C, confidence, rng };
+      const opts = { budget, maxPartitions: P, maxContributionsPerPartition: C, confidence: outputConfidence[i] ?? confidence, rng };
       const get = (col: string) => toBig(g.row?.[col]);
       let rel: AggregateRelease;
       switch (inp.kind) {
@@ -403,7 +482,12 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     });
     // Arithmetic over the noisy aggregates and keys of this row: post-processing, no further cost.
     plan.outputs.forEach((o, i) => {
-      if (o.kind === 'derived') row[i] = evalPost(o.expr, row);
+      if (o.kind !== 'derived') return;
+      row[i] = evalPost(o.expr, row);
+      const iv = derivedHasInterval[i] ? evalInterval(o.expr, row, ivs, plan) : null;
+      const v = row[i];
+      // The value lies inside when computed from the same noisy inputs; checked so that a rounding edge never shows one outside.
+      ivs[i] = iv && typeof v === 'number' ? [Math.min(iv[0], v), Math.max(iv[1], v)] : null;
     });
     outRows.push(row);
     outIntervals.push(ivs);
@@ -429,8 +513,9 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const intervals: Record<string, ([number, number] | null)[]> = {};
   for (const j of visible) {
     const o = plan.outputs[j] as PlanOutput;
-    // Derived outputs have no interval of their own (their inputs' intervals hold only jointly).
-    if (o.kind === 'aggregate') intervals[o.name] = order.map((i) => (outIntervals[i] as ([number, number] | null)[])[j] ?? null);
+    // A derived output has an interval when every aggregate it reads is hidden (see outputConfidence).
+    if (o.kind === 'aggregate' || o.kind === 'derived')
+      intervals[o.name] = order.map((i) => (outIntervals[i] as ([number, number] | null)[])[j] ?? null);
   }
   const left = status.analyst ?? status.dataset;
   const spent = {

@@ -101,12 +101,40 @@ describe('running output arithmetic', () => {
       6,
     );
     expect(hidden.columns).toEqual(['region', 'r', 'n']);
-    expect(Object.keys(hidden.intervals)).toEqual(['n']);
+    expect(Object.keys(hidden.intervals)).toEqual(['r', 'n']);
+    // Over hidden aggregates only, a derived output has an interval (union bound); over printed ones, none.
+    hidden.rows.forEach((row, i) => {
+      const iv = hidden.intervals.r?.[i];
+      if (!iv) throw new Error('derived interval missing');
+      expect(iv[0]).toBeLessThanOrEqual(row[1] as number);
+      expect(iv[1]).toBeGreaterThanOrEqual(row[1] as number);
+    });
+    expect(shown.intervals.r?.every((iv) => iv === null)).toBe(true);
     hidden.rows.forEach((row, i) => {
       expect(row[1] as number).toBeCloseTo(shown.rows[i]?.[3] as number, 2);
     });
     expect(ledger.charges.map((c) => c.epsilon.toString())).toEqual(['1000000', '1000000']);
-    expect(formatDpSqlResult(hidden)).toMatch(/^region\s+r\s+n \(95% CI\)\n/);
+    expect(formatDpSqlResult(hidden)).toMatch(/^region\s+r \(95% CI\)\s+n \(95% CI\)\n/);
+  });
+
+  it('covers the exact SUM/COUNT ratio with its 95% interval in at least 173 of 200 runs (false-failure probability ≤ 1e-6)', async () => {
+    const base = visitsSchema();
+    const visits = base.tables.get('visits');
+    if (!visits) throw new Error('fixture');
+    const schema = { ...base, tables: new Map([...base.tables, ['visits', { ...visits, maxPartitions: 4 }]]) };
+    const ledger = new MemoryLedger();
+    const sql = "SELECT SUM(minutes) / COUNT(minutes) AS r FROM visits WHERE region = 'north'";
+    // The exact bounded ratio: at ε = 10¹² the noise is far below 10⁻⁶.
+    const exact = (await runDpSql({ sql, schema, engine: duck, ledger, epsilon: 1e12, rng: new SeededRandomSource(1) }))
+      .rows[0]?.[0] as number;
+    const rng = new SeededRandomSource(77);
+    let covered = 0;
+    for (let t = 0; t < 200; t++) {
+      const r = await runDpSql({ sql, schema, engine: duck, ledger, epsilon: 5, rng });
+      const iv = r.intervals.r?.[0];
+      if (iv && iv[0] <= exact + 1e-6 && exact - 1e-6 <= iv[1]) covered++;
+    }
+    expect(covered).toBeGreaterThanOrEqual(173);
   });
 
   it('filters on an aggregate that is not printed (HAVING) and orders by another one', async () => {
