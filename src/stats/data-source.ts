@@ -164,10 +164,30 @@ export function csvSource(path: string, options: CsvSourceOptions = {}): CsvSour
     async *rows() {
       const fs = await import('node:fs');
       const { parse } = await import('csv-parse');
-      const parser = fs
-        .createReadStream(path)
-        .pipe(parse({ columns: true, delimiter: options.delimiter ?? ',', trim: true, skip_empty_lines: true, relax_column_count: true }));
-      for await (const record of parser) yield record as Record<string, string>;
+      // A malformed record is skipped (a per-record filter: the guarantee is unchanged) rather than thrown: the
+      // parser's error would be a data-dependent signal, raised after the charge, and its message quotes the data.
+      const parser = fs.createReadStream(path).pipe(
+        parse({
+          columns: true,
+          delimiter: options.delimiter ?? ',',
+          trim: true,
+          skip_empty_lines: true,
+          relax_column_count: true,
+          relax_quotes: true,
+          skip_records_with_error: true,
+        }),
+      );
+      try {
+        for await (const record of parser) yield record as Record<string, string>;
+      } catch {
+        throw new DpError(
+          'INVALID_PARAMETER',
+          'the CSV file could not be read to its end (the reason is withheld: it may quote the data)',
+          {
+            parameter: 'path',
+          },
+        );
+      }
     },
   };
 }
