@@ -130,17 +130,26 @@ export class PrivacyBudget {
         return assertNever(loss, 'loss');
     }
   }
-  /** Restores a budget from its exact JSON form. @throws DpError INVALID_PARAMETER */
+  /** Restores a budget from its exact JSON form. @throws DpError INVALID_PARAMETER on junk or negative amounts. */
   static fromJSON(json: PrivacyBudgetJson): PrivacyBudget {
-    const read = (o: { epsilon: string; delta: string; rho: string }): Exact => ({
-      epsilon: Rational.parse(o.epsilon),
-      delta: Rational.parse(o.delta),
-      rho: Rational.parse(o.rho),
-    });
+    // Stored budgets are read fail-closed: junk or negative amounts are refused, never trusted.
+    const amount = (x: unknown, name: string): Rational => {
+      let r: Rational;
+      try {
+        r = Rational.parse(String(x));
+      } catch {
+        throw new DpError('INVALID_PARAMETER', `stored budget ${name} is not a number`, { parameter: name });
+      }
+      return checkTotal(r, name);
+    };
+    const read = (o: { epsilon: string; delta: string; rho: string } | undefined, part: string): Exact => {
+      if (typeof o !== 'object' || o === null) throw new DpError('INVALID_PARAMETER', `stored budget has no ${part}`, { parameter: part });
+      return { epsilon: amount(o.epsilon, `${part}.epsilon`), delta: amount(o.delta, `${part}.delta`), rho: amount(o.rho, `${part}.rho`) };
+    };
     if (!['pure', 'approximate', 'zcdp'].includes(json.kind)) {
       throw new DpError('INVALID_PARAMETER', 'unknown budget kind', { parameter: 'kind' });
     }
-    return new PrivacyBudget(json.kind, read(json.total), read(json.spent));
+    return new PrivacyBudget(json.kind, read(json.total, 'total'), read(json.spent, 'spent'));
   }
 
   /** True when `loss` can be charged without passing the total. */

@@ -237,3 +237,11 @@ describe('chaining', () => {
     expect(codeOf(() => identityRelease.privacyMap(Number.NaN))).toBe('INVALID_PARAMETER');
   });
 });
+
+describe('stored budgets', () => {
+  it('refuse negative or junk amounts when read back (fail closed)', () => {
+    const json = PrivacyBudget.pure(1).toJSON();
+    expect(codeOf(() => PrivacyBudget.fromJSON({ ...json, spent: { ...json.spent, epsilon: '-1/2' } }))).toBe('INVALID_PARAMETER');
+    expect(codeOf(() => PrivacyBudget.fromJSON({ ...json, total: { ...json.total, epsilon: 'NaN' } }))).toBe('INVALID_PARAMETER');
+  });
+});

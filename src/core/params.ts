@@ -73,7 +73,8 @@ export const Sensitivity = makeParam<'Sensitivity'>(
 
 /**
  * Refuses δ ≥ 1/n for a data set of n rows (δ that large allows releasing a
- * row outright).
+ * row outright). `n` must be PUBLIC — a declared or DP-released size, never
+ * the private row count — or the refusal itself would reveal it.
  * @throws DpError INVALID_PARAMETER
  */
 export function checkDeltaForSize(delta: number, n: number): Delta {

@@ -26,6 +26,10 @@
  *   (this budget lives in memory; a durable ledger is the ledger module's job).
  * - **Seeded sources**: a session given a seeded RandomSource marks every
  *   result `notForRelease`.
+ * - **Trace hook**: `startTrace()` from `tsdp/testing` records the exact values
+ *   noise is added to, for grey-box audits. Its sinks are process-wide, so any
+ *   code in the same process can read them. This is within the trusted process
+ *   above: never load untrusted code into a process that holds private data.
  * @module
  */
 export { Session, type SessionAccess, type SessionOptions } from './session.js';
