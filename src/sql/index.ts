@@ -57,6 +57,7 @@ export {
   type DpSqlResult,
   type DpSqlValue,
   explainDpSql,
+  QUANTILE_INTERVAL_BINS,
   type RunDpSqlInput,
   runDpSql,
   SQL_QUANTILE_INTERVAL_SHARE,
