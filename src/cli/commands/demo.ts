@@ -19,8 +19,8 @@ import { runDpSql } from '../../sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../sql/schema.js';
 import type { RegisterCommand } from './index.js';
 
-/** The demo's queries: text, ε, δ and what it shows. */
-const QUERIES: readonly { sql: string; epsilon: string; delta?: string; note: string }[] = [
+/** The demo's queries: text, ε (or ρ), δ and what it shows. */
+const QUERIES: readonly { sql: string; epsilon?: string; rho?: string; delta?: string; note: string }[] = [
   {
     note: 'counts and mean age per education level (declared keys, 95% intervals)',
     sql: 'SELECT education, COUNT(*) AS n, AVG(age) AS mean_age FROM adult GROUP BY education ORDER BY n DESC LIMIT 8',
@@ -35,6 +35,17 @@ const QUERIES: readonly { sql: string; epsilon: string; delta?: string; note: st
     note: 'share of high earners by race, computed with CASE inside the aggregate',
     sql: "SELECT race, AVG(CASE WHEN income = '>50K' THEN 1 ELSE 0 END) AS high_income_share FROM adult GROUP BY race",
     epsilon: '1/2',
+  },
+  {
+    note: 'median weekly hours per decade of age: GROUP BY an expression (its keys follow from the bounds of age), quantile intervals',
+    sql: 'SELECT FLOOR(age / 10) * 10 AS decade, COUNT(*) AS n, MEDIAN(hours_per_week) AS median_hours FROM adult GROUP BY decade ORDER BY decade',
+    epsilon: '1',
+  },
+  {
+    note: 'percentage of high earners by sex with discrete Gaussian noise (ρ-zCDP, charged as (ε, δ)); arithmetic over aggregates',
+    sql: "SELECT sex, 100 * SUM(CASE WHEN income = '>50K' THEN 1 ELSE 0 END) / COUNT(*) AS pct_high_income FROM adult GROUP BY sex",
+    rho: '0.05',
+    delta: '1e-7',
   },
   {
     note: 'the refused query: raw private columns never leave the database',
@@ -75,9 +86,10 @@ export const register: RegisterCommand = (program: Command) => {
             `ledger: ${ledger.directory}${flags.home ? '' : ' (temporary: your own budget under TSDP_HOME is not touched)'}\n`,
         );
         for (const [i, q] of QUERIES.entries()) {
-          out.write(`\n[${i + 1}] ${q.note}\n    ${q.sql}\n    ε=${q.epsilon}\n\n`);
+          const budget = q.rho ? `ρ=${q.rho}, δ=${q.delta}` : `ε=${q.epsilon}${q.delta ? `, δ=${q.delta}` : ''}`;
+          out.write(`\n[${i + 1}] ${q.note}\n    ${q.sql}\n    ${budget}\n\n`);
           try {
-            const result = await runDpSql({ sql: q.sql, schema, engine, ledger, epsilon: q.epsilon, delta: q.delta });
+            const result = await runDpSql({ sql: q.sql, schema, engine, ledger, epsilon: q.epsilon, rho: q.rho, delta: q.delta });
             out.write(formatDpSqlResult(result));
           } catch (e) {
             if (e instanceof DpError) out.write(`refused (nothing spent): ${e.message}\n`);
