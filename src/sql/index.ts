@@ -16,7 +16,10 @@
  *   released table, with the schema's bounds (maxPartitions,
  *   maxContributionsPerPartition, value bounds) enforced by the rewritten SQL
  *   whatever the data holds. Declared categories are emitted even when empty;
- *   other keys pass DP partition selection.
+ *   other keys pass DP partition selection. With `rho` (or `noise:
+ *   'gaussian'`) the outputs are ρ-zCDP (discrete Gaussian noise) and the
+ *   query is charged the (ε, δ) that ρ implies at its δ. Derived outputs,
+ *   HAVING, ORDER BY and LIMIT are post-processing of the noisy values.
  * - **What defends it**: an allow-listed grammar checked on the parse tree
  *   (sql-parser-cst); identifiers resolved against the schema and quoted by our
  *   compiler; every literal a bind parameter; no catalog, file, network or

@@ -6,6 +6,10 @@
  * ```
  * tsdp sql --data examples/adult.csv --schema examples/adult.schema.json --epsilon 1 \
  *   "SELECT education, COUNT(*) AS n, AVG(age) AS mean_age FROM adult GROUP BY education"
+ * # discrete Gaussian noise: ρ-zCDP, charged to the (ε, δ) budget as its conversion at --delta
+ * tsdp sql ... --rho 0.05 --delta 1e-7 "SELECT sex, MEDIAN(age) AS m FROM adult GROUP BY sex"
+ * # or Gaussian noise within a stated (ε, δ)
+ * tsdp sql ... --noise gaussian --epsilon 1 --delta 1e-7 "SELECT FLOOR(age / 10) * 10 AS decade, COUNT(*) FROM adult GROUP BY decade"
  * ```
  * @module
  */
