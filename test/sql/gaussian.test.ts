@@ -107,6 +107,23 @@ describe('runDpSql with Gaussian noise', () => {
     expect(formatDpSqlResult(r)).toMatch(/covers ρ=0\.3000 zCDP: discrete Gaussian noise/);
   });
 
+  it('selects undeclared keys with DP partition selection under a ρ budget (seeded: deterministic)', async () => {
+    const l = ledger();
+    const r = await runDpSql({
+      sql: SELECTED,
+      schema: visitsSchema(),
+      engine: duck,
+      ledger: l,
+      rho: 20,
+      delta: '1e-5',
+      rng: new SeededRandomSource(3),
+    });
+    const split = splitDpBudget(planDpQuery(SELECTED, visitsSchema()), { rho: 20, delta: '1e-5' });
+    expect((await l.entries('visits'))[0]?.epsilon.equals(split.charge.epsilon)).toBe(true);
+    expect(r.rows.length).toBeGreaterThan(0);
+    for (const row of r.rows) expect(String(row[0])).toMatch(/^c[0-4]$|^null$/);
+  });
+
   it('states the noise and the charge in the explanation', () => {
     const ex = explainDpSql(DECLARED, visitsSchema(), duckdbDialect, { rho: '0.1', delta: '1e-7' });
     expect(ex.text).toMatch(/noise: discrete Gaussian, ρ=1\/10 \(zCDP\)/);
