@@ -100,6 +100,32 @@ function literal(env: Env, v: number | string | boolean | null): string {
   return env.p.add(v, 'text');
 }
 
+/**
+ * Row arithmetic that can never raise an engine error. In double precision,
+ * PostgreSQL still raises "value out of range" on overflow and on underflow
+ * (a non-zero product or quotient that rounds to 0) and "division by zero":
+ * errors only some rows cause, a per-person oracle (`WHERE id = 42 AND
+ * x * 1e308 > 1`). So operands are saturated to ±1e150 (or ±1e300 for + and
+ * −), magnitudes below 1e-150 are flushed to 0 before × and ÷, and ÷ by
+ * (nearly) zero gives NULL, as does % by zero. Then |a·b| and |a/b| lie in
+ * [1e-300, 1e300] or are exactly 0, inside the double range. The same SQL runs
+ * on every dialect, so the engines agree. NaN compares above every number in
+ * PostgreSQL, so it saturates to the top.
+ */
+function safeArithmetic(env: Env, op: '+' | '-' | '*' | '/' | '%', left: string, right: string): string {
+  const big = env.p.dbl(op === '+' || op === '-' ? 1e300 : 1e150);
+  const negBig = env.p.dbl(op === '+' || op === '-' ? -1e300 : -1e150);
+  const sat = (x: string) => `LEAST(GREATEST(${x}, ${negBig}), ${big})`;
+  if (op === '+' || op === '-') return `(${sat(left)} ${op} ${sat(right)})`;
+  const tiny = env.p.dbl(1e-150);
+  const zero = env.p.dbl(0);
+  const flushed = (x: string) => `CASE WHEN ABS(${x}) < ${tiny} THEN ${zero} ELSE ${sat(x)} END`;
+  if (op === '*') return `(${flushed(left)} * ${flushed(right)})`;
+  if (op === '/') return `(CASE WHEN ABS(${right}) < ${tiny} THEN NULL ELSE ${flushed(left)} / ${sat(right)} END)`;
+  // x % y keeps |x % y| < |y| and needs no flush; only a zero divisor errors.
+  return `(CASE WHEN ${right} = ${zero} THEN NULL ELSE ${sat(left)} % ${sat(right)} END)`;
+}
+
 /** Compiles a row expression. */
 export function compileExpr(env: Env, e: PlanExpr): string {
   const r = (x: PlanExpr) => compileExpr(env, x);
@@ -121,8 +147,7 @@ export function compileExpr(env: Env, e: PlanExpr): string {
         case '*':
         case '/':
         case '%':
-          // Arithmetic in double precision: no data-dependent integer overflow error.
-          return `(${dbl(e.left)} ${e.op} ${dbl(e.right)})`;
+          return safeArithmetic(env, e.op, dbl(e.left), dbl(e.right));
         case '||':
           return `(CAST(${r(e.left)} AS ${env.d.typeName('varchar')}) || CAST(${r(e.right)} AS ${env.d.typeName('varchar')}))`;
         default:

@@ -6,11 +6,13 @@
  * one tried.
  * @module
  */
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBInstance, type DuckDBType, VARCHAR } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
-import type { CompiledStatement } from '../dialect.js';
+import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+
+const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
 /** Options of `openDuckDb`. */
 export interface DuckDbOptions {
@@ -92,7 +94,9 @@ export class DuckDbEngine implements SqlEngine {
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
     try {
       const values = statement.params.map((p) => p.value);
-      const reader = await this.connection.runAndReadAll(statement.sql, values as never);
+      // Bind with the declared types: left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails.
+      const types = statement.params.map((p) => PARAM_TYPES[p.type]);
+      const reader = await this.connection.runAndReadAll(statement.sql, values as never, types);
       const names = reader.columnNames();
       return reader.getRowsJS().map((row) => {
         const o: Record<string, ReturnType<typeof normalizeValue>> = {};
