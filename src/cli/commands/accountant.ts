@@ -11,6 +11,7 @@ import { DpEvents, parseDpEvent } from '../../accounting/dp-events.js';
 import type { AccountingMethod } from '../../accounting/privacy-accountant.js';
 import type { DpEvent } from '../../core/dp-event.js';
 import { DpError } from '../../core/errors.js';
+import { parseNumberOption } from '../parse-number.js';
 import type { RegisterCommand } from './index.js';
 
 interface AccountantFlags {
@@ -38,15 +39,6 @@ interface CalibrateFlags {
 const METHODS = ['rdp', 'pld', 'zcdp'] as const;
 const MECHANISMS = ['gaussian', 'laplace', 'subsampled-gaussian'] as const;
 
-function parseNumber(text: string | undefined, parameter: string): number {
-  const trimmed = text?.trim() ?? '';
-  const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isFinite(x)) {
-    throw new DpError('INVALID_PARAMETER', `--${parameter} must be a finite number, got ${JSON.stringify(text ?? '')}`, { parameter });
-  }
-  return x;
-}
-
 function parseSteps(text: string | undefined): number {
   if (text === undefined) return 1;
   const trimmed = text.trim();
@@ -68,7 +60,7 @@ function parseMethod(text: string | undefined, fallback: AccountingMethod): Acco
 }
 
 function positive(text: string | undefined, parameter: string): number {
-  const x = parseNumber(text, parameter);
+  const x = parseNumberOption(text, parameter);
   if (!(x > 0)) throw new DpError('INVALID_PARAMETER', `--${parameter} must be > 0, got ${x}`, { parameter });
   return x;
 }
@@ -76,7 +68,7 @@ function positive(text: string | undefined, parameter: string): number {
 function rate(text: string | undefined): number {
   if (text === undefined)
     throw new DpError('INVALID_PARAMETER', '--sampling-rate is required for subsampled-gaussian', { parameter: 'sampling-rate' });
-  const q = parseNumber(text, 'sampling-rate');
+  const q = parseNumberOption(text, 'sampling-rate');
   if (!(q > 0 && q <= 1))
     throw new DpError('INVALID_PARAMETER', `--sampling-rate must be in (0, 1], got ${q}`, { parameter: 'sampling-rate' });
   return q;
@@ -157,12 +149,12 @@ async function runAccountant(flags: AccountantFlags): Promise<void> {
   let epsilon: number;
   let delta: number;
   if (flags.delta !== undefined) {
-    delta = parseNumber(flags.delta, 'delta');
+    delta = parseNumberOption(flags.delta, 'delta');
     if (!(delta >= 0 && delta <= 1))
       throw new DpError('INVALID_PARAMETER', `--delta must be in [0, 1], got ${delta}`, { parameter: 'delta' });
     epsilon = accountant.epsilon(delta);
   } else {
-    epsilon = parseNumber(flags.epsilon, 'epsilon');
+    epsilon = parseNumberOption(flags.epsilon, 'epsilon');
     if (!(epsilon >= 0)) throw new DpError('INVALID_PARAMETER', `--epsilon must be >= 0, got ${epsilon}`, { parameter: 'epsilon' });
     delta = accountant.delta(epsilon);
   }
@@ -175,7 +167,7 @@ async function runAccountant(flags: AccountantFlags): Promise<void> {
 
 async function runCalibrate(flags: CalibrateFlags): Promise<void> {
   const targetEpsilon = positive(required(flags.targetEpsilon, 'target-epsilon'), 'target-epsilon');
-  const delta = parseNumber(required(flags.delta, 'delta'), 'delta');
+  const delta = parseNumberOption(required(flags.delta, 'delta'), 'delta');
   if (!(delta >= 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `--delta must be in [0, 1), got ${delta}`, { parameter: 'delta' });
   const q = flags.samplingRate === undefined ? 1 : rate(flags.samplingRate);
   const steps = parseSteps(flags.steps);

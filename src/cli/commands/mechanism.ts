@@ -12,6 +12,7 @@ import { discreteLaplaceScaleForEpsilon, makeDiscreteLaplace } from '../../mecha
 import { gaussianSigmaForEpsilonDelta, makeGaussian } from '../../mechanisms/gaussian.js';
 import { laplaceScaleForEpsilon, makeLaplace } from '../../mechanisms/laplace.js';
 import { Rational } from '../../random/rational.js';
+import { parseNumberOption } from '../parse-number.js';
 import type { RegisterCommand } from './index.js';
 
 const KINDS = ['laplace', 'gaussian', 'discrete-laplace', 'discrete-gaussian'] as const;
@@ -32,15 +33,6 @@ interface MechanismOutput {
   value: number | string;
   scale: number;
   guarantee: { epsilon: number; delta: number } | { rho: number };
-}
-
-function parseNumber(text: string | undefined, parameter: string): number {
-  const trimmed = text?.trim() ?? '';
-  const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isFinite(x)) {
-    throw new DpError('INVALID_PARAMETER', `--${parameter} must be a finite number, got ${JSON.stringify(text ?? '')}`, { parameter });
-  }
-  return x;
 }
 
 function parseInteger(text: string | undefined, parameter: string): bigint {
@@ -88,38 +80,40 @@ export function runMechanism(kind: string, flags: MechanismFlags): MechanismOutp
     });
   }
   const k = kind as Kind;
-  const sensitivity = parseNumber(required(flags.sensitivity, 'sensitivity'), 'sensitivity');
+  const sensitivity = parseNumberOption(required(flags.sensitivity, 'sensitivity'), 'sensitivity');
   if (!(sensitivity > 0)) throw new DpError('INVALID_PARAMETER', '--sensitivity must be > 0', { parameter: 'sensitivity' });
   const mode = calibrationMode(flags);
   const valueText = required(flags.value, 'value');
   switch (k) {
     case 'laplace': {
       noDelta(flags, k);
-      const value = parseNumber(valueText, 'value');
+      const value = parseNumberOption(valueText, 'value');
       const scale =
-        mode === 'epsilon' ? laplaceScaleForEpsilon(parseNumber(flags.epsilon, 'epsilon'), sensitivity) : parseNumber(flags.scale, 'scale');
+        mode === 'epsilon'
+          ? laplaceScaleForEpsilon(parseNumberOption(flags.epsilon, 'epsilon'), sensitivity)
+          : parseNumberOption(flags.scale, 'scale');
       const m = makeLaplace({ scale, sensitivity });
       const guarantee = m.privacyMap(sensitivity);
       return { mechanism: k, value: m.invoke(value), scale, guarantee: { epsilon: guarantee.epsilon, delta: 0 } };
     }
     case 'gaussian': {
-      const value = parseNumber(valueText, 'value');
+      const value = parseNumberOption(valueText, 'value');
       if (mode === 'epsilon') {
         if (flags.delta === undefined) {
           throw new DpError('INVALID_PARAMETER', 'gaussian with --epsilon needs --delta (or give --scale for zCDP)', {
             parameter: 'delta',
           });
         }
-        const epsilon = parseNumber(flags.epsilon, 'epsilon');
-        const delta = parseNumber(flags.delta, 'delta');
+        const epsilon = parseNumberOption(flags.epsilon, 'epsilon');
+        const delta = parseNumberOption(flags.delta, 'delta');
         const sigma = gaussianSigmaForEpsilonDelta(epsilon, delta, sensitivity);
         const m = makeGaussian({ sigma, delta, sensitivity });
         const guarantee = m.privacyMap(sensitivity);
         return { mechanism: k, value: m.invoke(value), scale: sigma, guarantee: { epsilon: guarantee.epsilon, delta: guarantee.delta } };
       }
-      const sigma = parseNumber(flags.scale, 'scale');
+      const sigma = parseNumberOption(flags.scale, 'scale');
       if (flags.delta !== undefined) {
-        const m = makeGaussian({ sigma, delta: parseNumber(flags.delta, 'delta'), sensitivity });
+        const m = makeGaussian({ sigma, delta: parseNumberOption(flags.delta, 'delta'), sensitivity });
         const guarantee = m.privacyMap(sensitivity);
         return { mechanism: k, value: m.invoke(value), scale: sigma, guarantee: { epsilon: guarantee.epsilon, delta: guarantee.delta } };
       }
@@ -131,8 +125,8 @@ export function runMechanism(kind: string, flags: MechanismFlags): MechanismOutp
       const value = parseInteger(valueText, 'value');
       const scale =
         mode === 'epsilon'
-          ? discreteLaplaceScaleForEpsilon(parseNumber(flags.epsilon, 'epsilon'), sensitivity)
-          : Rational.parse(String(parseNumber(flags.scale, 'scale')) && (flags.scale as string).trim());
+          ? discreteLaplaceScaleForEpsilon(parseNumberOption(flags.epsilon, 'epsilon'), sensitivity)
+          : Rational.parse(String(parseNumberOption(flags.scale, 'scale')) && (flags.scale as string).trim());
       const m = makeDiscreteLaplace({ scale, sensitivity });
       const guarantee = m.privacyMap(sensitivity);
       return {
@@ -150,8 +144,8 @@ export function runMechanism(kind: string, flags: MechanismFlags): MechanismOutp
             parameter: 'delta',
           });
         }
-        const epsilon = parseNumber(flags.epsilon, 'epsilon');
-        const delta = parseNumber(flags.delta, 'delta');
+        const epsilon = parseNumberOption(flags.epsilon, 'epsilon');
+        const delta = parseNumberOption(flags.delta, 'delta');
         const sigma = discreteGaussianSigmaForEpsilonDelta(epsilon, delta, sensitivity);
         const m = makeDiscreteGaussian({ sigma, sensitivity });
         const s = Rational.fromNumber(sigma);
@@ -163,11 +157,11 @@ export function runMechanism(kind: string, flags: MechanismFlags): MechanismOutp
           guarantee: { epsilon: guarantee.epsilon, delta: guarantee.delta },
         };
       }
-      const sigma = parseNumber(flags.scale, 'scale');
+      const sigma = parseNumberOption(flags.scale, 'scale');
       const m = makeDiscreteGaussian({ sigma, sensitivity });
       if (flags.delta !== undefined) {
         const s = Rational.fromNumber(sigma);
-        const guarantee = discreteGaussianEpsilon(s.mul(s), parseNumber(flags.delta, 'delta'), sensitivity);
+        const guarantee = discreteGaussianEpsilon(s.mul(s), parseNumberOption(flags.delta, 'delta'), sensitivity);
         return { mechanism: k, value: integerOut(m.invoke(value)), scale: sigma, guarantee: approximateGuarantee(guarantee) };
       }
       return { mechanism: k, value: integerOut(m.invoke(value)), scale: sigma, guarantee: { rho: m.privacyMap(sensitivity).rho } };
