@@ -17,7 +17,7 @@
  * y), counts supports per candidate), so its "aggregation" there is for 128
  * candidates. Default run ≈ 1–2 minutes; `--quick` for a smoke run.
  *
- * Run: npx tsx bench/local/run.ts [--quick]
+ * Run: npx tsx bench/local/run.ts [--quick] [--headline-only]
  */
 import { createAggregator, type LocalAggregator } from '../../src/local/aggregator.js';
 import { createClient } from '../../src/local/client.js';
@@ -40,6 +40,8 @@ function cpuSeconds(): number {
 }
 
 const quick = process.argv.includes('--quick');
+/** `--headline-only`: skip the bundle sizes and the grid (to iterate on the OLH headline). */
+const headlineOnly = process.argv.includes('--headline-only');
 const EPSILONS = [0.5, 1, 2, 4];
 const DOMAINS = [16, 1024, 2 ** 20];
 
@@ -229,6 +231,12 @@ async function main(): Promise<void> {
     quick ? '(quick)' : '',
     `node ${process.version}; rates per CPU-second of one thread; load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`,
   );
+  if (!headlineOnly) await bundles();
+  headline();
+  if (!headlineOnly) grid();
+}
+
+async function bundles(): Promise<void> {
   console.log('\n## Client bundle (esbuild --bundle --minify, ESM, browser; gzip -9)');
   for (const [label, exports] of [
     ['rr', ['createRrClient']],
@@ -245,7 +253,9 @@ async function main(): Promise<void> {
       `  ${label.padEnd(30)} ${String(b.bytes).padStart(6)} B minified  ${String(b.gzipBytes).padStart(5)} B gzipped${b.gzipBytes < 10_240 ? '  (< 10 KB goal)' : '  (over the 10 KB goal)'}`,
     );
   }
+}
 
+function headline(): void {
   console.log('\n## Headline: OLH aggregation, domain 1024, one core (ingest with validation + whole-domain estimate)');
   for (const epsilon of EPSILONS) {
     const n = quick ? 100_000 : 1_000_000;
@@ -265,7 +275,9 @@ async function main(): Promise<void> {
       `  ε=${epsilon}: ${fmt(n)} reports: encode ${fmt(n / seconds)}/s; ingest ${fmt(n / ingest)}/s; ingest+estimate ${(total * 1000).toFixed(0)} ms CPU (${(wall * 1000).toFixed(0)} ms wall) = ${fmt(n / total)} reports/CPU-s${n / total >= 1e6 ? '  (≥ 10⁶ goal)' : '  (below the 10⁶ goal)'}`,
     );
   }
+}
 
+function grid(): void {
   console.log('\n## Grid: throughput and MSE / theoretical variance');
   console.log('  protocol  ε    k        n       encode/s  ingest/s  aggregate/s  MSE/theory  note');
   const rows: Row[] = [];

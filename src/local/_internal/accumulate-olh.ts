@@ -12,22 +12,28 @@
  * - `table` (small g): the left side depends on the report only through its
  *   low coefficients (one of L = g^{r_lo} vectors). Ingest increments, for
  *   each of the 2^{r_hi} values of v_hi, one cell (low coefficients, v_hi,
- *   residue); estimating the whole domain reads k·L cells once. For k = 1024
- *   and ε = 1 (g = 4): 16 increments per report; tables stay ≤ 2²³ cells.
- * - `enumerate` (larger g): bucket the 2^{r_lo} low sums by residue, then for
- *   each of the 2^{r_hi} high sums walk the bucket that matches — exactly the
- *   ≈ k/g supported values — and count them directly. Cost per report
- *   2^{r_lo} + 2^{r_hi} + k/g (≈ 100 for k = 1024, ε = 4).
+ *   residue); estimating the whole domain reads k·L cells once. The cells
+ *   are bytes, moved into a float table every 255 reports of a block: a
+ *   quarter of the cache lines per report. For k = 1024 and ε = 2 (g = 8):
+ *   64 increments per report in a 2 MiB table.
+ * - `enumerate` (larger g): group the 2^{r_lo} low sums by residue (a bit
+ *   mask per residue when 2^{r_lo} ≤ 32, else lists), then for each of the
+ *   2^{r_hi} high sums take the group that matches — exactly the ≈ k/g
+ *   supported values — and count them directly. Cost per report
+ *   2^{r_lo} + 2^{r_hi} + k/g (≈ 82 for k = 1024, ε = 4).
+ * Both reduce mod g without branches (a compare-and-subtract on a random
+ * residue is mispredicted half the time; at ε = 2 those mispredictions were
+ * most of the ingest time).
  * - `raw` (domains too large for either): keep the (seed, y) pairs and count
  *   supports per candidate value when asked (n hashes per candidate).
  * All three give identical counts; the mode is chosen from k and g only.
  * @module
  */
-import { DpError } from '../../core/errors.js';
+import { assertNever, DpError } from '../../core/errors.js';
 import type { OlhParams } from '../protocols/local-hashing.js';
-import { olhCoefficients, olhHash } from '../protocols/local-hashing.js';
+import { olhHash } from '../protocols/local-hashing.js';
 import { type Accumulator, clampCount, domainCandidates, pureVariance } from './accumulator.js';
-import { checkIndex, headerChecker, type ReportObject } from './validate.js';
+import type { RejectionReason, ReportObject } from './validate.js';
 
 const TWO_32 = 4294967296;
 /** Most work per report a streaming mode may take before raw storage wins. */
@@ -60,94 +66,162 @@ export function olhMode(g: number, r: number, k: number): OlhMode {
   return best[0] ?? { kind: 'raw' };
 }
 
-/** The sums Σ a_{offset+j}·bit_j(t) mod g for t < 2^bits, by doubling. */
-function subsetSums(coefficients: Uint32Array, offset: number, bits: number, g: number, out: Int32Array): void {
-  out[0] = 0;
+/** 2⁻³²: multiplying by it is exact (a power of two). */
+const INV_TWO_32 = 1 / TWO_32;
+
+/**
+ * The coefficients a₀ … a_{r−1}, b of seed s into `out`: the same words and
+ * the same ⌊word · g / 2³²⌋ as `olhCoefficients` (a test checks they agree
+ * on random seeds), written out here so that the per-report loop does not
+ * call across modules (V8 does not inline that call: it cost ~90 ns a report).
+ */
+export function expandSeed(seed: number, g: number, r: number, out: Int32Array): void {
+  for (let i = 0; i <= r; i++) {
+    let z = (seed + Math.imul(i + 1, 0x9e3779b9)) | 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    out[i] = Math.floor(((z ^ (z >>> 16)) >>> 0) * g * INV_TWO_32);
+  }
+}
+
+/**
+ * out[t] = (start + sign · Σ_j a_{offset+j}·bit_j(t)) mod g for t < 2^bits, by
+ * doubling; `start` in [0, g). Branch-free reduction: a data-dependent
+ * `if (sum >= g)` is mispredicted half the time.
+ */
+function subsetSums(coefficients: Int32Array, offset: number, bits: number, g: number, start: number, sign: 1 | -1, out: Int32Array): void {
+  out[0] = start;
   let size = 1;
   for (let j = 0; j < bits; j++) {
     const a = coefficients[offset + j] as number;
+    // Adding a, or subtracting a (adding g − a), then subtracting g and adding it back when negative.
+    const step = (sign === 1 ? a : g - a) - g;
     for (let t = 0; t < size; t++) {
-      let sum = (out[t] as number) + a;
-      if (sum >= g) sum -= g;
-      out[t + size] = sum;
+      const sum = (out[t] as number) + step;
+      out[t + size] = sum + (g & (sum >> 31));
     }
     size *= 2;
   }
 }
 
-/** OLH aggregation state (`forcedMode` is for tests and benchmarks). */
-export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumulator {
-  const k = params.domainSize;
-  const g = params.hashRange;
-  const r = params.valueBits;
-  const header = { eps: params.requestedEpsilon, k, g };
-  const checkHeaderOf = headerChecker('olh', header, ['s', 'y']);
-  const mode = forcedMode ?? olhMode(g, r, k);
-  const coefficients = new Uint32Array(r + 1);
-  let total = 0;
-  let supports: Float64Array | null = null;
+/**
+ * The header, payload and range checks of `headerChecker('olh', { eps, k, g }, ['s', 'y'])`
+ * followed by `checkIndex(s, 2³²)` and `checkIndex(y, g)` — the same reasons in
+ * the same order (a test compares them) — with named property reads, which V8
+ * serves from inline caches; the generic checker's keyed reads cost about
+ * 100 ns a report.
+ */
+export function olhReportChecker(eps: number, k: number, g: number): (report: ReportObject) => RejectionReason | null {
+  return (report) => {
+    const version = report.v;
+    if (version !== 1) return version === undefined ? 'missing-field' : 'unsupported-version';
+    const protocol = report.p;
+    if (protocol !== 'olh') return protocol === undefined ? 'missing-field' : 'wrong-protocol';
+    const e = report.eps;
+    if (e === undefined) return 'missing-field';
+    if (e !== eps) return 'wrong-parameters';
+    const domain = report.k;
+    if (domain === undefined) return 'missing-field';
+    if (domain !== k) return 'wrong-parameters';
+    const range = report.g;
+    if (range === undefined) return 'missing-field';
+    if (range !== g) return 'wrong-parameters';
+    const seed = report.s;
+    if (seed === undefined) return 'missing-field';
+    const y = report.y;
+    if (y === undefined) return 'missing-field';
+    // Every enumerable key counts (inherited ones too): anything beyond the 7 fields is refused.
+    let present = 0;
+    for (const _ in report) present++;
+    if (present !== 7) return 'unexpected-field';
+    if (typeof seed !== 'number') return 'wrong-type';
+    if (!(Number.isInteger(seed) && seed >= 0 && seed < TWO_32)) return 'out-of-range';
+    if (typeof y !== 'number') return 'wrong-type';
+    if (!(Number.isInteger(y) && y >= 0 && y < g)) return 'out-of-range';
+    return null;
+  };
+}
 
-  // Table mode.
-  const highCount = mode.kind === 'raw' ? 0 : 2 ** mode.highBits;
-  const lowCount = mode.kind === 'raw' ? 0 : 2 ** mode.lowBits;
-  const table = mode.kind === 'table' ? new Uint32Array(highCount * mode.lowVectors * g) : new Uint32Array(0);
-  const highSums = new Int32Array(highCount);
-  // Enumerate mode.
-  const direct = mode.kind === 'enumerate' ? new Float64Array(k) : new Float64Array(0);
-  const lowSums = new Int32Array(mode.kind === 'enumerate' ? lowCount : 0);
-  const bucketHead = new Int32Array(mode.kind === 'enumerate' ? g : 0).fill(-1);
-  const nextInBucket = new Int32Array(mode.kind === 'enumerate' ? lowCount : 0);
-  // Raw mode.
-  let seeds = new Uint32Array(mode.kind === 'raw' ? 1024 : 0);
-  let outputs = new Uint32Array(mode.kind === 'raw' ? 1024 : 0);
+/** How one mode counts supports. */
+interface SupportCounter {
+  /** Adds the report (seed, y), both already checked. */
+  add(seed: number, y: number): void;
+  /** The support counts of all k values (streaming modes), or null (raw mode: see `support`). */
+  allSupports(): Float64Array | null;
+  /** The support count of one value (raw mode). */
+  support(v: number): number;
+}
 
-  function residueOf(y: number): number {
-    const residue = y - (coefficients[r] as number);
-    return residue < 0 ? residue + g : residue;
+/*
+ * The counters are classes whose hot methods copy their fields into locals:
+ * every aggregator makes a new counter, and V8's optimized code must not
+ * depend on one instance (closure variables would be specialized to the
+ * first aggregator's context, and re-read from memory for later ones).
+ */
+
+/** Table mode. */
+class TableCounter implements SupportCounter {
+  private readonly coefficients: Int32Array;
+  private readonly highSums: Int32Array;
+  private readonly highCount: number;
+  private readonly blockCells: number;
+  /** Counts in bytes: block `lowIndex` (highCount·g cells) gets 1 in highCount cells per report. */
+  private readonly pending: Uint8Array;
+  /** Reports in each block's pending counts (< 255: then they move to `table`). */
+  private readonly pendingReports: Uint8Array;
+  private readonly table: Float64Array;
+
+  constructor(
+    private readonly k: number,
+    private readonly g: number,
+    private readonly r: number,
+    private readonly lowBits: number,
+    private readonly lowVectors: number,
+  ) {
+    this.coefficients = new Int32Array(r + 1);
+    this.highCount = 2 ** (r - lowBits);
+    this.highSums = new Int32Array(this.highCount);
+    this.blockCells = this.highCount * g;
+    this.pending = new Uint8Array(lowVectors * this.blockCells);
+    this.pendingReports = new Uint8Array(lowVectors);
+    this.table = new Float64Array(lowVectors * this.blockCells);
   }
 
-  function ingestTable(seed: number, y: number, lowBits: number, highBits: number): void {
-    olhCoefficients(seed, g, r, coefficients);
+  add(seed: number, y: number): void {
+    const { coefficients, highSums, pending, pendingReports, g, r, lowBits, highCount, blockCells } = this;
+    expandSeed(seed, g, r, coefficients);
     let lowIndex = 0;
     for (let i = lowBits - 1; i >= 0; i--) lowIndex = lowIndex * g + (coefficients[i] as number);
-    const residue = residueOf(y);
-    subsetSums(coefficients, lowBits, highBits, g, highSums);
+    const residue = y - (coefficients[r] as number);
+    subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
     // Layout [low coefficients][v_hi][residue]: one report touches one contiguous block.
-    let cell = lowIndex * highCount * g;
-    for (let high = 0; high < highCount; high++, cell += g) {
-      let d = residue - (highSums[high] as number);
-      if (d < 0) d += g;
-      table[cell + d] = (table[cell + d] as number) + 1;
+    for (let high = 0, cell = lowIndex * blockCells; high < highCount; high++, cell += g) {
+      const at = cell + (highSums[high] as number);
+      pending[at] = (pending[at] as number) + 1;
     }
+    const reports = (pendingReports[lowIndex] as number) + 1;
+    pendingReports[lowIndex] = reports;
+    if (reports === 255) this.flush(lowIndex);
   }
 
-  function ingestEnumerate(seed: number, y: number, lowBits: number, highBits: number): void {
-    olhCoefficients(seed, g, r, coefficients);
-    const residue = residueOf(y);
-    subsetSums(coefficients, 0, lowBits, g, lowSums);
-    subsetSums(coefficients, lowBits, highBits, g, highSums);
-    for (let low = 0; low < lowCount; low++) {
-      const s = lowSums[low] as number;
-      nextInBucket[low] = bucketHead[s] as number;
-      bucketHead[s] = low;
+  private flush(block: number): void {
+    const { pending, table } = this;
+    const first = block * this.blockCells;
+    const last = first + this.blockCells;
+    for (let cell = first; cell < last; cell++) {
+      table[cell] = (table[cell] as number) + (pending[cell] as number);
+      pending[cell] = 0;
     }
-    for (let high = 0; high < highCount; high++) {
-      let need = residue - (highSums[high] as number);
-      if (need < 0) need += g;
-      const base = high * lowCount;
-      for (let low = bucketHead[need] as number; low >= 0; low = nextInBucket[low] as number) {
-        const v = base + low;
-        if (v < k) direct[v] = (direct[v] as number) + 1;
-      }
-    }
-    // Empty the buckets again (cheaper than clearing all g of them).
-    for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
+    this.pendingReports[block] = 0;
   }
 
-  function tableSupports(lowBits: number, lowVectors: number): Float64Array {
+  allSupports(): Float64Array {
+    const { k, g, lowBits, lowVectors, highCount, table } = this;
+    for (let block = 0; block < lowVectors; block++) if (this.pendingReports[block] !== 0) this.flush(block);
+    const lowCount = 2 ** lowBits;
     // dot[idx·lowCount + v_lo] = Σ a_i(idx)·bit_i(v_lo) mod g.
     const dot = new Uint16Array(lowVectors * lowCount);
-    const digits = new Uint32Array(Math.max(1, lowBits));
+    const digits = new Int32Array(Math.max(1, lowBits));
     const sums = new Int32Array(lowCount);
     for (let idx = 0; idx < lowVectors; idx++) {
       let rest = idx;
@@ -155,7 +229,7 @@ export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumul
         digits[i] = rest % g;
         rest = Math.floor(rest / g);
       }
-      subsetSums(digits, 0, lowBits, g, sums);
+      subsetSums(digits, 0, lowBits, g, 0, 1, sums);
       dot.set(sums, idx * lowCount);
     }
     const out = new Float64Array(k);
@@ -174,37 +248,213 @@ export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumul
     return out;
   }
 
-  function rawSupport(v: number): number {
+  support(v: number): number {
+    return this.allSupports()[v] as number;
+  }
+}
+
+/**
+ * Enumerate mode with bit masks (2^lowBits ≤ 32): masks[s] has bit t set
+ * when the low sum of t is s; the values supported in row v_hi are then the
+ * bits of masks[highSums[v_hi]]. Mostly no bit or one is set (k/g supports
+ * over highCount rows), so the first bit is counted without a branch — an
+ * empty mask counts into the row's spare cell — and a loop runs only for the
+ * rest: data-dependent loop exits, mispredicted, were most of the cost.
+ */
+class MaskCounter implements SupportCounter {
+  private readonly coefficients: Int32Array;
+  private readonly lowSums: Int32Array;
+  private readonly highSums: Int32Array;
+  private readonly masks: Int32Array;
+  private readonly lowCount: number;
+  private readonly highCount: number;
+  /** Counts per value: rows of 1 + lowCount cells, the first one spare. */
+  private readonly direct: Float64Array;
+
+  constructor(
+    private readonly k: number,
+    private readonly g: number,
+    private readonly r: number,
+    private readonly lowBits: number,
+  ) {
+    this.coefficients = new Int32Array(r + 1);
+    this.lowCount = 2 ** lowBits;
+    this.highCount = 2 ** (r - lowBits);
+    this.lowSums = new Int32Array(this.lowCount);
+    this.highSums = new Int32Array(this.highCount);
+    this.masks = new Int32Array(g);
+    this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
+  }
+
+  add(seed: number, y: number): void {
+    const { coefficients, lowSums, highSums, masks, direct, g, r, lowBits, lowCount, highCount } = this;
+    expandSeed(seed, g, r, coefficients);
+    subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
+    const residue = y - (coefficients[r] as number);
+    subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
+    for (let low = 0; low < lowCount; low++) {
+      const s = lowSums[low] as number;
+      masks[s] = (masks[s] as number) | (1 << low);
+    }
+    const stride = lowCount + 1;
+    for (let high = 0, row = 1; high < highCount; high++, row += stride) {
+      const mask = masks[highSums[high] as number] as number;
+      // Bit t counts into row + t (clz32 of bit t is 31 − t); no bit into row − 1, the spare cell.
+      const first = row + 31 - Math.clz32(mask & -mask);
+      direct[first] = (direct[first] as number) + 1;
+      for (let rest = mask & (mask - 1); rest !== 0; rest &= rest - 1) {
+        const at = row + 31 - Math.clz32(rest & -rest);
+        direct[at] = (direct[at] as number) + 1;
+      }
+    }
+    for (let low = 0; low < lowCount; low++) masks[lowSums[low] as number] = 0;
+  }
+
+  allSupports(): Float64Array {
+    return directSupports(this.direct, this.k, this.lowCount);
+  }
+
+  support(v: number): number {
+    return this.allSupports()[v] as number;
+  }
+}
+
+/** The counts of values 0…k−1 from rows of 1 + lowCount cells (the first spare). */
+function directSupports(direct: Float64Array, k: number, lowCount: number): Float64Array {
+  const out = new Float64Array(k);
+  for (let v = 0; v < k; v++) {
+    const high = Math.floor(v / lowCount);
+    out[v] = direct[high * (lowCount + 1) + 1 + (v - high * lowCount)] as number;
+  }
+  return out;
+}
+
+/** Enumerate mode with per-residue lists of low parts (for 2^lowBits > 32). */
+class ListCounter implements SupportCounter {
+  private readonly coefficients: Int32Array;
+  private readonly lowSums: Int32Array;
+  private readonly highSums: Int32Array;
+  private readonly bucketHead: Int32Array;
+  private readonly nextInBucket: Int32Array;
+  private readonly lowCount: number;
+  private readonly highCount: number;
+  private readonly direct: Float64Array;
+
+  constructor(
+    private readonly k: number,
+    private readonly g: number,
+    private readonly r: number,
+    private readonly lowBits: number,
+  ) {
+    this.coefficients = new Int32Array(r + 1);
+    this.lowCount = 2 ** lowBits;
+    this.highCount = 2 ** (r - lowBits);
+    this.lowSums = new Int32Array(this.lowCount);
+    this.highSums = new Int32Array(this.highCount);
+    this.bucketHead = new Int32Array(g).fill(-1);
+    this.nextInBucket = new Int32Array(this.lowCount);
+    this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
+  }
+
+  add(seed: number, y: number): void {
+    const { coefficients, lowSums, highSums, bucketHead, nextInBucket, direct, g, r, lowBits, lowCount, highCount } = this;
+    expandSeed(seed, g, r, coefficients);
+    subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
+    const residue = y - (coefficients[r] as number);
+    subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
+    for (let low = 0; low < lowCount; low++) {
+      const s = lowSums[low] as number;
+      nextInBucket[low] = bucketHead[s] as number;
+      bucketHead[s] = low;
+    }
+    const stride = lowCount + 1;
+    for (let high = 0, row = 1; high < highCount; high++, row += stride) {
+      for (let low = bucketHead[highSums[high] as number] as number; low >= 0; low = nextInBucket[low] as number) {
+        direct[row + low] = (direct[row + low] as number) + 1;
+      }
+    }
+    // Empty the buckets again (cheaper than clearing all g of them).
+    for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
+  }
+
+  allSupports(): Float64Array {
+    return directSupports(this.direct, this.k, this.lowCount);
+  }
+
+  support(v: number): number {
+    return this.allSupports()[v] as number;
+  }
+}
+
+/** Raw mode: the (seed, y) pairs, one hash per (report, candidate) when asked. */
+class RawCounter implements SupportCounter {
+  private seeds = new Uint32Array(1024);
+  private outputs = new Uint32Array(1024);
+  private count = 0;
+
+  constructor(
+    private readonly g: number,
+    private readonly r: number,
+  ) {}
+
+  add(seed: number, y: number): void {
+    if (this.count === this.seeds.length) {
+      const grownSeeds = new Uint32Array(this.seeds.length * 2);
+      grownSeeds.set(this.seeds);
+      this.seeds = grownSeeds;
+      const grownOutputs = new Uint32Array(this.outputs.length * 2);
+      grownOutputs.set(this.outputs);
+      this.outputs = grownOutputs;
+    }
+    this.seeds[this.count] = seed;
+    this.outputs[this.count] = y;
+    this.count++;
+  }
+
+  allSupports(): null {
+    return null;
+  }
+
+  support(v: number): number {
+    const { seeds, outputs, g, r } = this;
     let count = 0;
-    for (let i = 0; i < total; i++) if (olhHash(seeds[i] as number, v, g, r) === outputs[i]) count++;
+    for (let i = 0; i < this.count; i++) if (olhHash(seeds[i] as number, v, g, r) === outputs[i]) count++;
     return count;
   }
+}
+
+function counterFor(mode: OlhMode, k: number, g: number, r: number): SupportCounter {
+  switch (mode.kind) {
+    case 'table':
+      return new TableCounter(k, g, r, mode.lowBits, mode.lowVectors);
+    case 'enumerate':
+      return mode.lowBits <= 5 ? new MaskCounter(k, g, r, mode.lowBits) : new ListCounter(k, g, r, mode.lowBits);
+    case 'raw':
+      return new RawCounter(g, r);
+    default:
+      return assertNever(mode, 'mode');
+  }
+}
+
+/** OLH aggregation state (`forcedMode` is for tests and benchmarks). */
+export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumulator {
+  const k = params.domainSize;
+  const g = params.hashRange;
+  const r = params.valueBits;
+  const checkReport = olhReportChecker(params.requestedEpsilon, k, g);
+  const mode = forcedMode ?? olhMode(g, r, k);
+  const counter = counterFor(mode, k, g, r);
+  let total = 0;
+  let supports: Float64Array | null = null;
 
   return {
     get total() {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeaderOf(report) ?? checkIndex(report.s, TWO_32) ?? checkIndex(report.y, g);
+      const bad = checkReport(report);
       if (bad) return bad;
-      const seed = report.s as number;
-      const y = report.y as number;
-      if (mode.kind === 'table') {
-        ingestTable(seed, y, mode.lowBits, mode.highBits);
-      } else if (mode.kind === 'enumerate') {
-        ingestEnumerate(seed, y, mode.lowBits, mode.highBits);
-      } else {
-        if (total === seeds.length) {
-          const grownSeeds = new Uint32Array(seeds.length * 2);
-          grownSeeds.set(seeds);
-          seeds = grownSeeds;
-          const grownOutputs = new Uint32Array(outputs.length * 2);
-          grownOutputs.set(outputs);
-          outputs = grownOutputs;
-        }
-        seeds[total] = seed;
-        outputs[total] = y;
-      }
+      counter.add(report.s as number, report.y as number);
       total++;
       supports = null;
       return null;
@@ -220,16 +470,13 @@ export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumul
         );
       }
       const values = domainCandidates(candidates, k);
-      if (supports === null) {
-        if (mode.kind === 'table') supports = tableSupports(mode.lowBits, mode.lowVectors);
-        else if (mode.kind === 'enumerate') supports = direct;
-      }
+      if (supports === null) supports = counter.allSupports();
       const counts = new Float64Array(values.length);
       const variances = new Float64Array(values.length);
       const n = total;
       for (let i = 0; i < values.length; i++) {
         const v = values[i] as number;
-        const support = supports ? (supports[v] as number) : rawSupport(v);
+        const support = supports ? (supports[v] as number) : counter.support(v);
         const c = (support - n * params.q) / (params.p - params.q);
         counts[i] = c;
         variances[i] = pureVariance(n, clampCount(c, n), params.p, params.q);
