@@ -32,7 +32,7 @@
 import { assertNever, DpError } from '../../core/errors.js';
 import type { OlhParams } from '../protocols/local-hashing.js';
 import { olhHash } from '../protocols/local-hashing.js';
-import { type Accumulator, clampCount, domainCandidates, pureVariance } from './accumulator.js';
+import { type Accumulator, type CountEstimates, clampCount, domainCandidates, pureVariance } from './accumulator.js';
 import type { RejectionReason, ReportObject } from './validate.js';
 
 const TWO_32 = 4294967296;
@@ -112,34 +112,37 @@ function subsetSums(coefficients: Int32Array, offset: number, bits: number, g: n
  * 100 ns a report.
  */
 export function olhReportChecker(eps: number, k: number, g: number): (report: ReportObject) => RejectionReason | null {
-  return (report) => {
-    const version = report.v;
-    if (version !== 1) return version === undefined ? 'missing-field' : 'unsupported-version';
-    const protocol = report.p;
-    if (protocol !== 'olh') return protocol === undefined ? 'missing-field' : 'wrong-protocol';
-    const e = report.eps;
-    if (e === undefined) return 'missing-field';
-    if (e !== eps) return 'wrong-parameters';
-    const domain = report.k;
-    if (domain === undefined) return 'missing-field';
-    if (domain !== k) return 'wrong-parameters';
-    const range = report.g;
-    if (range === undefined) return 'missing-field';
-    if (range !== g) return 'wrong-parameters';
-    const seed = report.s;
-    if (seed === undefined) return 'missing-field';
-    const y = report.y;
-    if (y === undefined) return 'missing-field';
-    // Every enumerable key counts (inherited ones too): anything beyond the 7 fields is refused.
-    let present = 0;
-    for (const _ in report) present++;
-    if (present !== 7) return 'unexpected-field';
-    if (typeof seed !== 'number') return 'wrong-type';
-    if (!(Number.isInteger(seed) && seed >= 0 && seed < TWO_32)) return 'out-of-range';
-    if (typeof y !== 'number') return 'wrong-type';
-    if (!(Number.isInteger(y) && y >= 0 && y < g)) return 'out-of-range';
-    return null;
-  };
+  return (report) => checkOlhReport(report, eps, k, g);
+}
+
+/** The checks of {@link olhReportChecker} (a plain function: one optimized copy for every aggregator). */
+function checkOlhReport(report: ReportObject, eps: number, k: number, g: number): RejectionReason | null {
+  const version = report.v;
+  if (version !== 1) return version === undefined ? 'missing-field' : 'unsupported-version';
+  const protocol = report.p;
+  if (protocol !== 'olh') return protocol === undefined ? 'missing-field' : 'wrong-protocol';
+  const e = report.eps;
+  if (e === undefined) return 'missing-field';
+  if (e !== eps) return 'wrong-parameters';
+  const domain = report.k;
+  if (domain === undefined) return 'missing-field';
+  if (domain !== k) return 'wrong-parameters';
+  const range = report.g;
+  if (range === undefined) return 'missing-field';
+  if (range !== g) return 'wrong-parameters';
+  const seed = report.s;
+  if (seed === undefined) return 'missing-field';
+  const y = report.y;
+  if (y === undefined) return 'missing-field';
+  // Every enumerable key counts (inherited ones too): anything beyond the 7 fields is refused.
+  let present = 0;
+  for (const _ in report) present++;
+  if (present !== 7) return 'unexpected-field';
+  if (typeof seed !== 'number') return 'wrong-type';
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < TWO_32)) return 'out-of-range';
+  if (typeof y !== 'number') return 'wrong-type';
+  if (!(Number.isInteger(y) && y >= 0 && y < g)) return 'out-of-range';
+  return null;
 }
 
 /** How one mode counts supports. */
@@ -153,14 +156,57 @@ interface SupportCounter {
 }
 
 /*
- * The counters are classes whose hot methods copy their fields into locals:
- * every aggregator makes a new counter, and V8's optimized code must not
- * depend on one instance (closure variables would be specialized to the
- * first aggregator's context, and re-read from memory for later ones).
+ * The counters and the accumulator are classes, not closures: every
+ * aggregator makes new ones, and V8 specializes a closure's optimized code to
+ * the first context it saw (later aggregators got slower, generic code that
+ * re-read every captured variable from memory: up to 40% slower ingest).
  */
 
+/**
+ * Reports wait in a batch of this many (seed, y) before they are counted:
+ * the counting loop then runs over typed arrays with the counter's fields in
+ * locals, and the loop that validates reports touches little else between
+ * two reads of (scattered) report objects.
+ */
+const BATCH = 256;
+
+/** A streaming counter: reports are batched, then counted by `count`. */
+abstract class BatchedCounter implements SupportCounter {
+  private readonly batchSeeds = new Int32Array(BATCH);
+  private readonly batchOutputs = new Int32Array(BATCH);
+  private batched = 0;
+
+  add(seed: number, y: number): void {
+    const at = this.batched;
+    this.batchSeeds[at] = seed | 0;
+    this.batchOutputs[at] = y;
+    this.batched = at + 1;
+    if (at + 1 === BATCH) this.drain();
+  }
+
+  /** Counts the batched reports. */
+  protected drain(): void {
+    const count = this.batched;
+    this.batched = 0;
+    this.countBatch(this.batchSeeds, this.batchOutputs, count);
+  }
+
+  /**
+   * Counts the first `count` reports of a batch (seeds as signed 32-bit
+   * words: only their value mod 2³² matters). One call per batch: the
+   * subclass reads its fields once, not once per report.
+   */
+  protected abstract countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void;
+
+  abstract allSupports(): Float64Array;
+
+  support(v: number): number {
+    return this.allSupports()[v] as number;
+  }
+}
+
 /** Table mode. */
-class TableCounter implements SupportCounter {
+class TableCounter extends BatchedCounter {
   private readonly coefficients: Int32Array;
   private readonly highSums: Int32Array;
   private readonly highCount: number;
@@ -178,6 +224,7 @@ class TableCounter implements SupportCounter {
     private readonly lowBits: number,
     private readonly lowVectors: number,
   ) {
+    super();
     this.coefficients = new Int32Array(r + 1);
     this.highCount = 2 ** (r - lowBits);
     this.highSums = new Int32Array(this.highCount);
@@ -187,21 +234,23 @@ class TableCounter implements SupportCounter {
     this.table = new Float64Array(lowVectors * this.blockCells);
   }
 
-  add(seed: number, y: number): void {
+  protected countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void {
     const { coefficients, highSums, pending, pendingReports, g, r, lowBits, highCount, blockCells } = this;
-    expandSeed(seed, g, r, coefficients);
-    let lowIndex = 0;
-    for (let i = lowBits - 1; i >= 0; i--) lowIndex = lowIndex * g + (coefficients[i] as number);
-    const residue = y - (coefficients[r] as number);
-    subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
-    // Layout [low coefficients][v_hi][residue]: one report touches one contiguous block.
-    for (let high = 0, cell = lowIndex * blockCells; high < highCount; high++, cell += g) {
-      const at = cell + (highSums[high] as number);
-      pending[at] = (pending[at] as number) + 1;
+    for (let report = 0; report < count; report++) {
+      expandSeed(seeds[report] as number, g, r, coefficients);
+      let lowIndex = 0;
+      for (let i = lowBits - 1; i >= 0; i--) lowIndex = lowIndex * g + (coefficients[i] as number);
+      const residue = (outputs[report] as number) - (coefficients[r] as number);
+      subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
+      // Layout [low coefficients][v_hi][residue]: one report touches one contiguous block.
+      for (let high = 0, cell = lowIndex * blockCells; high < highCount; high++, cell += g) {
+        const at = cell + (highSums[high] as number);
+        pending[at] = (pending[at] as number) + 1;
+      }
+      const reports = (pendingReports[lowIndex] as number) + 1;
+      pendingReports[lowIndex] = reports;
+      if (reports === 255) this.flush(lowIndex);
     }
-    const reports = (pendingReports[lowIndex] as number) + 1;
-    pendingReports[lowIndex] = reports;
-    if (reports === 255) this.flush(lowIndex);
   }
 
   private flush(block: number): void {
@@ -216,6 +265,7 @@ class TableCounter implements SupportCounter {
   }
 
   allSupports(): Float64Array {
+    this.drain();
     const { k, g, lowBits, lowVectors, highCount, table } = this;
     for (let block = 0; block < lowVectors; block++) if (this.pendingReports[block] !== 0) this.flush(block);
     const lowCount = 2 ** lowBits;
@@ -247,10 +297,6 @@ class TableCounter implements SupportCounter {
     }
     return out;
   }
-
-  support(v: number): number {
-    return this.allSupports()[v] as number;
-  }
 }
 
 /**
@@ -261,7 +307,7 @@ class TableCounter implements SupportCounter {
  * empty mask counts into the row's spare cell — and a loop runs only for the
  * rest: data-dependent loop exits, mispredicted, were most of the cost.
  */
-class MaskCounter implements SupportCounter {
+class MaskCounter extends BatchedCounter {
   private readonly coefficients: Int32Array;
   private readonly lowSums: Int32Array;
   private readonly highSums: Int32Array;
@@ -277,6 +323,7 @@ class MaskCounter implements SupportCounter {
     private readonly r: number,
     private readonly lowBits: number,
   ) {
+    super();
     this.coefficients = new Int32Array(r + 1);
     this.lowCount = 2 ** lowBits;
     this.highCount = 2 ** (r - lowBits);
@@ -286,36 +333,35 @@ class MaskCounter implements SupportCounter {
     this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
   }
 
-  add(seed: number, y: number): void {
+  protected countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void {
     const { coefficients, lowSums, highSums, masks, direct, g, r, lowBits, lowCount, highCount } = this;
-    expandSeed(seed, g, r, coefficients);
-    subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
-    const residue = y - (coefficients[r] as number);
-    subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
-    for (let low = 0; low < lowCount; low++) {
-      const s = lowSums[low] as number;
-      masks[s] = (masks[s] as number) | (1 << low);
-    }
     const stride = lowCount + 1;
-    for (let high = 0, row = 1; high < highCount; high++, row += stride) {
-      const mask = masks[highSums[high] as number] as number;
-      // Bit t counts into row + t (clz32 of bit t is 31 − t); no bit into row − 1, the spare cell.
-      const first = row + 31 - Math.clz32(mask & -mask);
-      direct[first] = (direct[first] as number) + 1;
-      for (let rest = mask & (mask - 1); rest !== 0; rest &= rest - 1) {
-        const at = row + 31 - Math.clz32(rest & -rest);
-        direct[at] = (direct[at] as number) + 1;
+    for (let report = 0; report < count; report++) {
+      expandSeed(seeds[report] as number, g, r, coefficients);
+      subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
+      const residue = (outputs[report] as number) - (coefficients[r] as number);
+      subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
+      for (let low = 0; low < lowCount; low++) {
+        const s = lowSums[low] as number;
+        masks[s] = (masks[s] as number) | (1 << low);
       }
+      for (let high = 0, row = 1; high < highCount; high++, row += stride) {
+        const mask = masks[highSums[high] as number] as number;
+        // Bit t counts into row + t (clz32 of bit t is 31 − t); no bit into row − 1, the spare cell.
+        const first = row + 31 - Math.clz32(mask & -mask);
+        direct[first] = (direct[first] as number) + 1;
+        for (let rest = mask & (mask - 1); rest !== 0; rest &= rest - 1) {
+          const at = row + 31 - Math.clz32(rest & -rest);
+          direct[at] = (direct[at] as number) + 1;
+        }
+      }
+      for (let low = 0; low < lowCount; low++) masks[lowSums[low] as number] = 0;
     }
-    for (let low = 0; low < lowCount; low++) masks[lowSums[low] as number] = 0;
   }
 
   allSupports(): Float64Array {
+    this.drain();
     return directSupports(this.direct, this.k, this.lowCount);
-  }
-
-  support(v: number): number {
-    return this.allSupports()[v] as number;
   }
 }
 
@@ -330,7 +376,7 @@ function directSupports(direct: Float64Array, k: number, lowCount: number): Floa
 }
 
 /** Enumerate mode with per-residue lists of low parts (for 2^lowBits > 32). */
-class ListCounter implements SupportCounter {
+class ListCounter extends BatchedCounter {
   private readonly coefficients: Int32Array;
   private readonly lowSums: Int32Array;
   private readonly highSums: Int32Array;
@@ -346,6 +392,7 @@ class ListCounter implements SupportCounter {
     private readonly r: number,
     private readonly lowBits: number,
   ) {
+    super();
     this.coefficients = new Int32Array(r + 1);
     this.lowCount = 2 ** lowBits;
     this.highCount = 2 ** (r - lowBits);
@@ -356,33 +403,32 @@ class ListCounter implements SupportCounter {
     this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
   }
 
-  add(seed: number, y: number): void {
+  protected countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void {
     const { coefficients, lowSums, highSums, bucketHead, nextInBucket, direct, g, r, lowBits, lowCount, highCount } = this;
-    expandSeed(seed, g, r, coefficients);
-    subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
-    const residue = y - (coefficients[r] as number);
-    subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
-    for (let low = 0; low < lowCount; low++) {
-      const s = lowSums[low] as number;
-      nextInBucket[low] = bucketHead[s] as number;
-      bucketHead[s] = low;
-    }
     const stride = lowCount + 1;
-    for (let high = 0, row = 1; high < highCount; high++, row += stride) {
-      for (let low = bucketHead[highSums[high] as number] as number; low >= 0; low = nextInBucket[low] as number) {
-        direct[row + low] = (direct[row + low] as number) + 1;
+    for (let report = 0; report < count; report++) {
+      expandSeed(seeds[report] as number, g, r, coefficients);
+      subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
+      const residue = (outputs[report] as number) - (coefficients[r] as number);
+      subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
+      for (let low = 0; low < lowCount; low++) {
+        const s = lowSums[low] as number;
+        nextInBucket[low] = bucketHead[s] as number;
+        bucketHead[s] = low;
       }
+      for (let high = 0, row = 1; high < highCount; high++, row += stride) {
+        for (let low = bucketHead[highSums[high] as number] as number; low >= 0; low = nextInBucket[low] as number) {
+          direct[row + low] = (direct[row + low] as number) + 1;
+        }
+      }
+      // Empty the buckets again (cheaper than clearing all g of them).
+      for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
     }
-    // Empty the buckets again (cheaper than clearing all g of them).
-    for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
   }
 
   allSupports(): Float64Array {
+    this.drain();
     return directSupports(this.direct, this.k, this.lowCount);
-  }
-
-  support(v: number): number {
-    return this.allSupports()[v] as number;
   }
 }
 
@@ -438,50 +484,61 @@ function counterFor(mode: OlhMode, k: number, g: number, r: number): SupportCoun
 
 /** OLH aggregation state (`forcedMode` is for tests and benchmarks). */
 export function olhAccumulator(params: OlhParams, forcedMode?: OlhMode): Accumulator {
-  const k = params.domainSize;
-  const g = params.hashRange;
-  const r = params.valueBits;
-  const checkReport = olhReportChecker(params.requestedEpsilon, k, g);
-  const mode = forcedMode ?? olhMode(g, r, k);
-  const counter = counterFor(mode, k, g, r);
-  let total = 0;
-  let supports: Float64Array | null = null;
+  return new OlhAccumulator(params, forcedMode ?? olhMode(params.hashRange, params.valueBits, params.domainSize));
+}
 
-  return {
-    get total() {
-      return total;
-    },
-    ingest(report: ReportObject) {
-      const bad = checkReport(report);
-      if (bad) return bad;
-      counter.add(report.s as number, report.y as number);
-      total++;
-      supports = null;
-      return null;
-    },
-    estimate(candidates) {
-      if (candidates === undefined && mode.kind === 'raw' && k > 2 ** 16) {
-        throw new DpError(
-          'INVALID_PARAMETER',
-          'for OLH over a domain this large, estimate a list of candidates (each costs one hash per report)',
-          {
-            parameter: 'candidates',
-          },
-        );
-      }
-      const values = domainCandidates(candidates, k);
-      if (supports === null) supports = counter.allSupports();
-      const counts = new Float64Array(values.length);
-      const variances = new Float64Array(values.length);
-      const n = total;
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i] as number;
-        const support = supports ? (supports[v] as number) : counter.support(v);
-        const c = (support - n * params.q) / (params.p - params.q);
-        counts[i] = c;
-        variances[i] = pureVariance(n, clampCount(c, n), params.p, params.q);
-      }
-      return { values, counts, variances };
-    },
-  };
+/** A class rather than closures, for the reason given above the counters. */
+class OlhAccumulator implements Accumulator {
+  private readonly counter: SupportCounter;
+  private accepted = 0;
+  private supports: Float64Array | null = null;
+
+  constructor(
+    private readonly params: OlhParams,
+    private readonly mode: OlhMode,
+  ) {
+    this.counter = counterFor(mode, params.domainSize, params.hashRange, params.valueBits);
+  }
+
+  get total(): number {
+    return this.accepted;
+  }
+
+  ingest(report: ReportObject): RejectionReason | null {
+    const params = this.params;
+    const bad = checkOlhReport(report, params.requestedEpsilon, params.domainSize, params.hashRange);
+    if (bad) return bad;
+    this.counter.add(report.s as number, report.y as number);
+    this.accepted++;
+    this.supports = null;
+    return null;
+  }
+
+  estimate(candidates: readonly (string | number)[] | undefined): CountEstimates {
+    const { params, counter } = this;
+    const k = params.domainSize;
+    if (candidates === undefined && this.mode.kind === 'raw' && k > 2 ** 16) {
+      throw new DpError(
+        'INVALID_PARAMETER',
+        'for OLH over a domain this large, estimate a list of candidates (each costs one hash per report)',
+        {
+          parameter: 'candidates',
+        },
+      );
+    }
+    const values = domainCandidates(candidates, k);
+    if (this.supports === null) this.supports = counter.allSupports();
+    const supports = this.supports;
+    const counts = new Float64Array(values.length);
+    const variances = new Float64Array(values.length);
+    const n = this.accepted;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      const support = supports ? (supports[v] as number) : counter.support(v);
+      const c = (support - n * params.q) / (params.p - params.q);
+      counts[i] = c;
+      variances[i] = pureVariance(n, clampCount(c, n), params.p, params.q);
+    }
+    return { values, counts, variances };
+  }
 }
