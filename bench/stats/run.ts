@@ -4,7 +4,8 @@
  * adult.csv (mean age, median age, education histogram) as mean absolute
  * error over 1000 releases, beside diffprivlib's on the same task.
  *
- * Run: npx tsx bench/stats/run.ts [rows] [reps]
+ * Run: npx tsx bench/stats/run.ts [rows] [reps] [--throughput-only]
+ * (`--throughput-only` skips diffprivlib and the accuracy part, for iterating on speed.)
  * diffprivlib is expected unpacked at /work/peers/diffprivlib (or $DIFFPRIVLIB) and run with /usr/bin/python3.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,8 +16,11 @@ import { CryptoRandomSource } from '../../src/random/source.js';
 import { dpCount, dpHistogram, dpMean, dpQuantile, dpSum } from '../../src/stats/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const rows = Number(process.argv[2] ?? 10_000_000);
-const reps = Number(process.argv[3] ?? 1000);
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const throughputOnly = flags.includes('--throughput-only');
+const rows = Number(positional[0] ?? 10_000_000);
+const reps = Number(positional[1] ?? 1000);
 const rng = new CryptoRandomSource();
 
 function bestOf(f: () => unknown, runs = 3): number {
@@ -64,6 +68,7 @@ const plainLoops: Record<'count' | 'sum' | 'mean' | 'histogram16', () => void> =
     for (let i = 0; i < rows; i++) s += values[i] as number;
     sink += s / rows;
   },
+  // Codes outside 0..15 need no test in a plain loop: a typed array ignores stores out of its range.
   histogram16: () => {
     const counts = new Float64Array(16);
     for (let i = 0; i < rows; i++) counts[keys[i] as number] = (counts[keys[i] as number] as number) + 1;
@@ -88,7 +93,7 @@ for (let r = 0; r < 7; r++) {
 
 const peerDir = process.env.DIFFPRIVLIB ?? '/work/peers/diffprivlib';
 const python = '/usr/bin/python3';
-const peerAvailable = existsSync(join(peerDir, 'diffprivlib')) && existsSync(python);
+const peerAvailable = !throughputOnly && existsSync(join(peerDir, 'diffprivlib')) && existsSync(python);
 function runPeer(args: string[]): Record<string, number> | undefined {
   if (!peerAvailable) return undefined;
   const r = spawnSync(python, [join(here, 'diffprivlib_peer.py'), peerDir, ...args], { encoding: 'utf8', timeout: 170_000 });
@@ -112,7 +117,8 @@ for (const k of ['count', 'sum', 'mean', 'histogram16'] as const) {
     }  ${p === undefined ? '' : `${(p / ours[k]).toFixed(1)}×`}`,
   );
 }
-if (!peerAvailable) console.log(`note: diffprivlib not found at ${peerDir} (or ${python} missing): peer columns skipped`);
+if (throughputOnly) console.log('note: --throughput-only: diffprivlib and accuracy skipped');
+else if (!peerAvailable) console.log(`note: diffprivlib not found at ${peerDir} (or ${python} missing): peer columns skipped`);
 
 // Accuracy on adult.csv.
 const adultPath = [
@@ -120,7 +126,9 @@ const adultPath = [
   '/work/shared/data/adult.csv',
   join(here, '../../../shared/data/adult.csv'),
 ].find((p) => existsSync(p));
-if (adultPath === undefined) {
+if (throughputOnly) {
+  // Accuracy skipped on request.
+} else if (adultPath === undefined) {
   console.log('adult.csv not found: accuracy skipped');
 } else {
   const lines = readFileSync(adultPath, 'utf8').trim().split('\n');

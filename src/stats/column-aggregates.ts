@@ -53,67 +53,139 @@ interface Sums {
   squares: bigint;
 }
 
+/** 1.5 · 2⁵²: adding it rounds a double of magnitude < 2⁵¹ to the nearest integer (ties to even); subtracting it again is exact. */
+const ROUNDER = 6755399441055744;
+
 /**
- * The hot loop for typed arrays, kept small and monomorphic so the JIT
- * compiles it tightly: clamp, shift, scale by a power of two (exact), round,
- * add. Chunks of 2¹⁹ rows keep the double accumulator exact (|unit| ≤ 2³² + 1).
+ * Rows per call of the fast loops. Short calls get the loops optimized as
+ * ordinary functions: a loop compiled on-stack (entered mid-way through one
+ * long call) keeps its accumulators and bounds as boxed values, several times slower.
  */
-function typedGridSum(
-  values: NumericArray,
-  lower: number,
-  upper: number,
-  shift: number,
-  inverse: number,
-  impute: number | undefined,
-): { count: number; units: bigint } {
+const BLOCK = 4096;
+
+/**
+ * The typed-array path: exact grid sums in chunks whose double accumulators
+ * cannot lose a bit (at most 2⁵² / maxUnits rows: 2¹⁹ for the 32-bit grids),
+ * each summed block by block by the fast loops. A block holding NaN or
+ * ±Infinity is redone row by row under the value rule, so they never reach a sum.
+ */
+function typedGridSum(values: NumericArray, grid: FixedPointGrid, impute: number | undefined): { count: number; units: bigint } {
+  const { lower, upper, shift, inverse, maxUnits } = grid;
   const n = values.length;
+  let chunk = CHUNK;
+  while (chunk > 1 && chunk * maxUnits > 2 ** 52) chunk /= 2;
   let count = 0;
   let units = 0n;
-  for (let start = 0; start < n; start += CHUNK) {
-    const end = Math.min(n, start + CHUNK);
-    let acc = chunkFast(values, start, end, lower, upper, shift, inverse);
-    let kept = end - start;
-    if (Number.isNaN(acc)) {
-      // The chunk holds NaN or ±Infinity: redo it row by row under the value rule.
-      const r = chunkCareful(values, start, end, lower, upper, shift, inverse, impute);
-      acc = r.acc;
-      kept = r.count;
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    let acc = 0;
+    for (let from = start; from < end; from += BLOCK) {
+      const to = Math.min(end, from + BLOCK);
+      let part =
+        shift === 0
+          ? blockUnshifted(values, from, to, lower, upper, inverse)
+          : blockShifted(values, from, to, lower, upper, shift, inverse);
+      let kept = to - from;
+      if (Number.isNaN(part)) {
+        // NaN or ±Infinity in the block (or a finite value so large that z overflows): redo it row by row.
+        const r = blockCareful(values, from, to, lower, upper, shift, inverse, impute);
+        part = r.acc;
+        kept = r.count;
+      }
+      acc += part;
+      count += kept;
     }
-    count += kept;
     units += BigInt(acc);
   }
   return { count, units };
 }
 
-/** 1.5 · 2⁵²: adding and subtracting it rounds a double of magnitude < 2⁵¹ to the nearest integer (ties to even). */
-const ROUNDER = 6755399441055744;
-
-/**
- * Clamp, shift, scale, round, add — branch-free and unrolled by two. Returns
- * NaN when any value is NaN or ±Infinity (x − x is NaN exactly for those).
- * Rounding by the 1.5·2⁵² trick is monotone and exact for |y| ≤ 2³² + 1.
+/*
+ * The fast block loops work in the rounded domain: z = fl((x − shift)·inverse + 1.5·2⁵²)
+ * is 1.5·2⁵² + the grid unit of x (the very rounding `toUnits` does), and
+ * clamping z to [z(lower), z(upper)] equals rounding the clamped value, as
+ * z is monotone in x. So each row costs a multiply, an add and two compares
+ * (plain `<`/`>`, one branch each, where Math.min/max cost four), and pairs
+ * are combined as z₀ + (z₁ − 2·1.5·2⁵²) = u₀ + u₁ exactly.
+ * NaN fails both compares and reaches the sum; ±Infinity (or a finite value
+ * so large that z overflows) is clamped by `bound + (z − z)`, which is the
+ * bound for finite z and NaN for infinite z. So the result is NaN exactly
+ * when the block needs the careful loop, at no cost for rows inside the bounds.
  */
-function chunkFast(values: NumericArray, start: number, end: number, lower: number, upper: number, shift: number, inverse: number): number {
+
+/** The fast loop for shift 0 (sums): z = fl(x·inverse + 1.5·2⁵²). */
+function blockUnshifted(values: NumericArray, start: number, end: number, lower: number, upper: number, inverse: number): number {
+  const lo = lower * inverse + ROUNDER;
+  const hi = upper * inverse + ROUNDER;
+  const twice = 2 * ROUNDER;
   let a = 0;
   let b = 0;
-  let bad = 0;
   let i = start;
-  for (; i + 1 < end; i += 2) {
-    const x = values[i] as number;
-    const y = values[i + 1] as number;
-    bad += x - x + (y - y);
-    a += (Math.max(lower, Math.min(upper, x)) - shift) * inverse + ROUNDER - ROUNDER;
-    b += (Math.max(lower, Math.min(upper, y)) - shift) * inverse + ROUNDER - ROUNDER;
+  for (; i + 3 < end; i += 4) {
+    const x0 = values[i] as number;
+    const x1 = values[i + 1] as number;
+    const x2 = values[i + 2] as number;
+    const x3 = values[i + 3] as number;
+    let z0 = x0 * inverse + ROUNDER;
+    let z1 = x1 * inverse + ROUNDER;
+    let z2 = x2 * inverse + ROUNDER;
+    let z3 = x3 * inverse + ROUNDER;
+    z0 = z0 < lo ? lo + (z0 - z0) : z0 > hi ? hi + (z0 - z0) : z0;
+    z1 = z1 < lo ? lo + (z1 - z1) : z1 > hi ? hi + (z1 - z1) : z1;
+    z2 = z2 < lo ? lo + (z2 - z2) : z2 > hi ? hi + (z2 - z2) : z2;
+    z3 = z3 < lo ? lo + (z3 - z3) : z3 > hi ? hi + (z3 - z3) : z3;
+    a += z0 + (z1 - twice);
+    b += z2 + (z3 - twice);
   }
-  if (i < end) {
+  for (; i < end; i++) {
     const x = values[i] as number;
-    bad += x - x;
-    a += (Math.max(lower, Math.min(upper, x)) - shift) * inverse + ROUNDER - ROUNDER;
+    const z = x * inverse + ROUNDER;
+    a += (z < lo ? lo + (z - z) : z > hi ? hi + (z - z) : z) - ROUNDER;
   }
-  return a + b + bad;
+  return a + b;
 }
 
-function chunkCareful(
+/** The fast loop for a nonzero shift (means): z = fl((x − shift)·inverse + 1.5·2⁵²). */
+function blockShifted(
+  values: NumericArray,
+  start: number,
+  end: number,
+  lower: number,
+  upper: number,
+  shift: number,
+  inverse: number,
+): number {
+  const lo = (lower - shift) * inverse + ROUNDER;
+  const hi = (upper - shift) * inverse + ROUNDER;
+  const twice = 2 * ROUNDER;
+  let a = 0;
+  let b = 0;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const x0 = values[i] as number;
+    const x1 = values[i + 1] as number;
+    const x2 = values[i + 2] as number;
+    const x3 = values[i + 3] as number;
+    let z0 = (x0 - shift) * inverse + ROUNDER;
+    let z1 = (x1 - shift) * inverse + ROUNDER;
+    let z2 = (x2 - shift) * inverse + ROUNDER;
+    let z3 = (x3 - shift) * inverse + ROUNDER;
+    z0 = z0 < lo ? lo + (z0 - z0) : z0 > hi ? hi + (z0 - z0) : z0;
+    z1 = z1 < lo ? lo + (z1 - z1) : z1 > hi ? hi + (z1 - z1) : z1;
+    z2 = z2 < lo ? lo + (z2 - z2) : z2 > hi ? hi + (z2 - z2) : z2;
+    z3 = z3 < lo ? lo + (z3 - z3) : z3 > hi ? hi + (z3 - z3) : z3;
+    a += z0 + (z1 - twice);
+    b += z2 + (z3 - twice);
+  }
+  for (; i < end; i++) {
+    const x = values[i] as number;
+    const z = (x - shift) * inverse + ROUNDER;
+    a += (z < lo ? lo + (z - z) : z > hi ? hi + (z - z) : z) - ROUNDER;
+  }
+  return a + b;
+}
+
+function blockCareful(
   values: NumericArray,
   start: number,
   end: number,
@@ -139,14 +211,13 @@ function chunkCareful(
 
 /** Exact grid sums of a column (and of squares when asked), with the value rule. */
 function gridSums(values: ArrayLike<unknown>, grid: FixedPointGrid, rule: InvalidValueRule, squares: boolean): Sums {
-  const { lower, upper, shift, inverse } = grid;
   const n = values.length;
   let count = 0;
   let units = 0n;
   let sq = 0n;
   const impute = rule === 'drop' ? undefined : rule.impute;
   if (isNumericArray(values) && !squares) {
-    const r = typedGridSum(values, lower, upper, shift, inverse, impute);
+    const r = typedGridSum(values, grid, impute);
     return { count: r.count, units: r.units, squares: 0n };
   }
   for (let start = 0; start < n; start += CHUNK) {
@@ -311,6 +382,85 @@ export function dpQuantiles(
   return releaseQuantiles({ binCounts: counts, bounds: options.bounds, quantiles, budget: options.budget, ...common(options) });
 }
 
+/** Rows per block of the histogram tallies: Int32 counters cannot overflow within one. */
+const TALLY_BLOCK = 1 << 24;
+
+/**
+ * Row counts of each byte value 0..255. Every byte indexes the table, so no
+ * check is needed; four interleaved Int32 tables keep consecutive equal
+ * codes from waiting on each other's store.
+ */
+function tallyBytes(values: Uint8Array): Float64Array {
+  const n = values.length;
+  const totals = new Float64Array(256);
+  const t = new Int32Array(1024);
+  for (let start = 0; start < n; start += TALLY_BLOCK) {
+    const end = Math.min(n, start + TALLY_BLOCK);
+    let i = start;
+    for (; i + 3 < end; i += 4) {
+      const j0 = values[i] as number;
+      const j1 = 256 + (values[i + 1] as number);
+      const j2 = 512 + (values[i + 2] as number);
+      const j3 = 768 + (values[i + 3] as number);
+      t[j0] = (t[j0] as number) + 1;
+      t[j1] = (t[j1] as number) + 1;
+      t[j2] = (t[j2] as number) + 1;
+      t[j3] = (t[j3] as number) + 1;
+    }
+    for (; i < end; i++) {
+      const j = values[i] as number;
+      t[j] = (t[j] as number) + 1;
+    }
+    for (let k = 0; k < 256; k++) {
+      totals[k] = (totals[k] as number) + (t[k] as number) + (t[256 + k] as number) + (t[512 + k] as number) + (t[768 + k] as number);
+    }
+    t.fill(0);
+  }
+  return totals;
+}
+
+/**
+ * Row counts of each integer code 0..maxKey of a typed array; other values
+ * (negative, too large, fractional, NaN) land in an overflow slot and are not counted.
+ */
+function tallyCodes(values: NumericArray, maxKey: number): Float64Array {
+  const n = values.length;
+  const width = maxKey + 2;
+  const over = maxKey + 1;
+  const totals = new Float64Array(width);
+  const t = new Int32Array(4 * width);
+  const w2 = 2 * width;
+  const w3 = 3 * width;
+  for (let start = 0; start < n; start += TALLY_BLOCK) {
+    const end = Math.min(n, start + TALLY_BLOCK);
+    let i = start;
+    for (; i + 3 < end; i += 4) {
+      const v0 = values[i] as number;
+      const v1 = values[i + 1] as number;
+      const v2 = values[i + 2] as number;
+      const v3 = values[i + 3] as number;
+      const j0 = v0 >= 0 && v0 <= maxKey && v0 === (v0 | 0) ? v0 : over;
+      const j1 = width + (v1 >= 0 && v1 <= maxKey && v1 === (v1 | 0) ? v1 : over);
+      const j2 = w2 + (v2 >= 0 && v2 <= maxKey && v2 === (v2 | 0) ? v2 : over);
+      const j3 = w3 + (v3 >= 0 && v3 <= maxKey && v3 === (v3 | 0) ? v3 : over);
+      t[j0] = (t[j0] as number) + 1;
+      t[j1] = (t[j1] as number) + 1;
+      t[j2] = (t[j2] as number) + 1;
+      t[j3] = (t[j3] as number) + 1;
+    }
+    for (; i < end; i++) {
+      const v = values[i] as number;
+      const j = v >= 0 && v <= maxKey && v === (v | 0) ? v : over;
+      t[j] = (t[j] as number) + 1;
+    }
+    for (let k = 0; k < width; k++) {
+      totals[k] = (totals[k] as number) + (t[k] as number) + (t[width + k] as number) + (t[w2 + k] as number) + (t[w3 + k] as number);
+    }
+    t.fill(0);
+  }
+  return totals;
+}
+
 /** A released histogram over declared keys. */
 export interface HistogramRelease {
   /** One release per declared key, in the declared order (keys with no rows included). */
@@ -336,20 +486,15 @@ export function dpHistogram(values: ArrayLike<unknown>, options: ColumnAggregate
     // Direct index table for small integer codes.
     let maxKey = 0;
     for (const k of keys as number[]) maxKey = Math.max(maxKey, k);
-    const table = new Int32Array(maxKey + 1).fill(-1);
-    (keys as number[]).forEach((k, i) => {
-      table[k] = i;
-    });
-    const tally = new Float64Array(maxKey + 2);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      // Codes outside the table (or not integers) fall in the overflow slot and are dropped.
-      const idx = v >= 0 && v <= maxKey && v === (v | 0) ? v : maxKey + 1;
-      tally[idx] = (tally[idx] as number) + 1;
-    }
-    for (let k = 0; k <= maxKey; k++) {
-      const slot = table[k] as number;
-      if (slot >= 0) counts[slot] = (counts[slot] as number) + (tally[k] as number);
+    const tally = values instanceof Uint8Array ? tallyBytes(values) : tallyCodes(values, maxKey);
+    // A key declared twice counts its rows once, in its last slot (as the Map below does): each row still lands in one bin.
+    const seen = new Set<number>();
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as number;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      // A Uint8Array holds no code above 255.
+      counts[i] = k < tally.length ? (tally[k] as number) : 0;
     }
   } else {
     const index = new Map<unknown, number>();
