@@ -38,8 +38,10 @@ import type { RejectionReason, ReportObject } from './validate.js';
 const TWO_32 = 4294967296;
 /** Most work per report a streaming mode may take before raw storage wins. */
 const MAX_WORK_PER_REPORT = 4096;
-/** Largest table (cells, 8 MiB): beyond that the increments miss the cache and enumeration wins. */
+/** Largest table (cells: 2 MiB of byte counts, plus the float totals they are moved into): beyond it the increments miss the cache and enumeration wins. */
 const TABLE_CELLS = 2 ** 21;
+/** Reports over which table mode's whole-domain estimate is counted as amortized when choosing its split. */
+const TABLE_REFERENCE_REPORTS = 2 ** 20;
 
 /** How the OLH aggregator counts supports. */
 export type OlhMode =
@@ -49,14 +51,20 @@ export type OlhMode =
 
 /** The cheapest mode for hash range g and r value bits (domain k ≤ 2^r). */
 export function olhMode(g: number, r: number, k: number): OlhMode {
+  // The table split with the least work per report when the whole-domain estimate (k·L cell
+  // reads, k ≤ 2^r) is spread over TABLE_REFERENCE_REPORTS reports.
   let table: OlhMode | null = null;
+  let tableCost = Number.POSITIVE_INFINITY;
   for (let lowBits = Math.min(r, 14); lowBits >= 0; lowBits--) {
     const lowVectors = g ** lowBits;
     const highBits = r - lowBits;
     if (lowVectors > 2 ** 14 || lowVectors * 2 ** lowBits > 2 ** 22) continue;
     if (2 ** highBits * lowVectors * g > TABLE_CELLS) continue;
-    table = { kind: 'table', lowBits, highBits, lowVectors, work: 2 * 2 ** highBits };
-    break;
+    const cost = 2 ** highBits + (2 ** r * lowVectors) / TABLE_REFERENCE_REPORTS;
+    if (cost < tableCost) {
+      tableCost = cost;
+      table = { kind: 'table', lowBits, highBits, lowVectors, work: 2 * 2 ** highBits };
+    }
   }
   const lowBits = Math.floor(r / 2);
   const enumerate: OlhMode | null =
