@@ -69,9 +69,14 @@ const plainLoops: Record<'count' | 'sum' | 'mean' | 'histogram16', () => void> =
     sink += s / rows;
   },
   // Codes outside 0..15 need no test in a plain loop: a typed array ignores stores out of its range.
+  // Each key is read once: `counts[keys[i]] = counts[keys[i]] + 1` (two reads) often ran 2.3× slower
+  // in V8 (15.5 ms against 6.6 ms on 10⁷ rows), which flattered the ratio.
   histogram16: () => {
     const counts = new Float64Array(16);
-    for (let i = 0; i < rows; i++) counts[keys[i] as number] = (counts[keys[i] as number] as number) + 1;
+    for (let i = 0; i < rows; i++) {
+      const k = keys[i] as number;
+      counts[k] = (counts[k] as number) + 1;
+    }
     sink += counts[0] as number;
   },
 };

@@ -382,8 +382,10 @@ export function dpQuantiles(
   return releaseQuantiles({ binCounts: counts, bounds: options.bounds, quantiles, budget: options.budget, ...common(options) });
 }
 
-/** Rows per block of the histogram tallies: Int32 counters cannot overflow within one. */
-const TALLY_BLOCK = 1 << 24;
+/** Rows per flush of the histogram tallies: Int32 counters cannot overflow within one. */
+const TALLY_FLUSH = 1 << 24;
+/** Rows per call of the tally loops (short calls: see BLOCK). */
+const TALLY_BLOCK = 1 << 16;
 
 /**
  * Row counts of each byte value 0..255. Every byte indexes the table, so no
@@ -394,29 +396,33 @@ function tallyBytes(values: Uint8Array): Float64Array {
   const n = values.length;
   const totals = new Float64Array(256);
   const t = new Int32Array(1024);
-  for (let start = 0; start < n; start += TALLY_BLOCK) {
-    const end = Math.min(n, start + TALLY_BLOCK);
-    let i = start;
-    for (; i + 3 < end; i += 4) {
-      const j0 = values[i] as number;
-      const j1 = 256 + (values[i + 1] as number);
-      const j2 = 512 + (values[i + 2] as number);
-      const j3 = 768 + (values[i + 3] as number);
-      t[j0] = (t[j0] as number) + 1;
-      t[j1] = (t[j1] as number) + 1;
-      t[j2] = (t[j2] as number) + 1;
-      t[j3] = (t[j3] as number) + 1;
-    }
-    for (; i < end; i++) {
-      const j = values[i] as number;
-      t[j] = (t[j] as number) + 1;
-    }
+  for (let start = 0; start < n; start += TALLY_FLUSH) {
+    const end = Math.min(n, start + TALLY_FLUSH);
+    for (let from = start; from < end; from += TALLY_BLOCK) countBytes(values, from, Math.min(end, from + TALLY_BLOCK), t);
     for (let k = 0; k < 256; k++) {
       totals[k] = (totals[k] as number) + (t[k] as number) + (t[256 + k] as number) + (t[512 + k] as number) + (t[768 + k] as number);
     }
     t.fill(0);
   }
   return totals;
+}
+
+function countBytes(values: Uint8Array, start: number, end: number, t: Int32Array): void {
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const j0 = values[i] as number;
+    const j1 = 256 + (values[i + 1] as number);
+    const j2 = 512 + (values[i + 2] as number);
+    const j3 = 768 + (values[i + 3] as number);
+    t[j0] = (t[j0] as number) + 1;
+    t[j1] = (t[j1] as number) + 1;
+    t[j2] = (t[j2] as number) + 1;
+    t[j3] = (t[j3] as number) + 1;
+  }
+  for (; i < end; i++) {
+    const j = values[i] as number;
+    t[j] = (t[j] as number) + 1;
+  }
 }
 
 /**
@@ -426,39 +432,45 @@ function tallyBytes(values: Uint8Array): Float64Array {
 function tallyCodes(values: NumericArray, maxKey: number): Float64Array {
   const n = values.length;
   const width = maxKey + 2;
-  const over = maxKey + 1;
   const totals = new Float64Array(width);
   const t = new Int32Array(4 * width);
-  const w2 = 2 * width;
-  const w3 = 3 * width;
-  for (let start = 0; start < n; start += TALLY_BLOCK) {
-    const end = Math.min(n, start + TALLY_BLOCK);
-    let i = start;
-    for (; i + 3 < end; i += 4) {
-      const v0 = values[i] as number;
-      const v1 = values[i + 1] as number;
-      const v2 = values[i + 2] as number;
-      const v3 = values[i + 3] as number;
-      const j0 = v0 >= 0 && v0 <= maxKey && v0 === (v0 | 0) ? v0 : over;
-      const j1 = width + (v1 >= 0 && v1 <= maxKey && v1 === (v1 | 0) ? v1 : over);
-      const j2 = w2 + (v2 >= 0 && v2 <= maxKey && v2 === (v2 | 0) ? v2 : over);
-      const j3 = w3 + (v3 >= 0 && v3 <= maxKey && v3 === (v3 | 0) ? v3 : over);
-      t[j0] = (t[j0] as number) + 1;
-      t[j1] = (t[j1] as number) + 1;
-      t[j2] = (t[j2] as number) + 1;
-      t[j3] = (t[j3] as number) + 1;
-    }
-    for (; i < end; i++) {
-      const v = values[i] as number;
-      const j = v >= 0 && v <= maxKey && v === (v | 0) ? v : over;
-      t[j] = (t[j] as number) + 1;
-    }
+  for (let start = 0; start < n; start += TALLY_FLUSH) {
+    const end = Math.min(n, start + TALLY_FLUSH);
+    for (let from = start; from < end; from += TALLY_BLOCK) countCodes(values, from, Math.min(end, from + TALLY_BLOCK), t, maxKey);
     for (let k = 0; k < width; k++) {
-      totals[k] = (totals[k] as number) + (t[k] as number) + (t[width + k] as number) + (t[w2 + k] as number) + (t[w3 + k] as number);
+      totals[k] =
+        (totals[k] as number) + (t[k] as number) + (t[width + k] as number) + (t[2 * width + k] as number) + (t[3 * width + k] as number);
     }
     t.fill(0);
   }
   return totals;
+}
+
+function countCodes(values: NumericArray, start: number, end: number, t: Int32Array, maxKey: number): void {
+  const width = maxKey + 2;
+  const over = maxKey + 1;
+  const w2 = 2 * width;
+  const w3 = 3 * width;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const v0 = values[i] as number;
+    const v1 = values[i + 1] as number;
+    const v2 = values[i + 2] as number;
+    const v3 = values[i + 3] as number;
+    const j0 = v0 >= 0 && v0 <= maxKey && v0 === (v0 | 0) ? v0 : over;
+    const j1 = width + (v1 >= 0 && v1 <= maxKey && v1 === (v1 | 0) ? v1 : over);
+    const j2 = w2 + (v2 >= 0 && v2 <= maxKey && v2 === (v2 | 0) ? v2 : over);
+    const j3 = w3 + (v3 >= 0 && v3 <= maxKey && v3 === (v3 | 0) ? v3 : over);
+    t[j0] = (t[j0] as number) + 1;
+    t[j1] = (t[j1] as number) + 1;
+    t[j2] = (t[j2] as number) + 1;
+    t[j3] = (t[j3] as number) + 1;
+  }
+  for (; i < end; i++) {
+    const v = values[i] as number;
+    const j = v >= 0 && v <= maxKey && v === (v | 0) ? v : over;
+    t[j] = (t[j] as number) + 1;
+  }
 }
 
 /** A released histogram over declared keys. */
