@@ -274,8 +274,7 @@ class TableCounter extends BatchedCounter {
 
   allSupports(): Float64Array {
     this.drain();
-    const { k, g, lowBits, lowVectors, highCount, table } = this;
-    for (let block = 0; block < lowVectors; block++) if (this.pendingReports[block] !== 0) this.flush(block);
+    const { k, g, lowBits, lowVectors, highCount, table, pending } = this;
     const lowCount = 2 ** lowBits;
     // dot[idx·lowCount + v_lo] = Σ a_i(idx)·bit_i(v_lo) mod g.
     const dot = new Uint16Array(lowVectors * lowCount);
@@ -299,7 +298,8 @@ class TableCounter extends BatchedCounter {
         const last = Math.min(lowCount, k - first);
         const cellBase = (idx * highCount + high) * g;
         for (let low = 0; low < last; low++) {
-          out[first + low] = (out[first + low] as number) + (table[cellBase + (dot[dotBase + low] as number)] as number);
+          const cell = cellBase + (dot[dotBase + low] as number);
+          out[first + low] = (out[first + low] as number) + (table[cell] as number) + (pending[cell] as number);
         }
       }
     }
