@@ -12,7 +12,8 @@
  * - `table` (small g): the left side depends on the report only through its
  *   low coefficients (one of L = g^{r_lo} vectors). Ingest increments, for
  *   each of the 2^{r_hi} values of v_hi, one cell (low coefficients, v_hi,
- *   residue); estimating the whole domain reads k·L cells once. The cells
+ *   residue); estimating the whole domain reads k·L cells once (the split
+ *   minimizes ingest work plus that read spread over 2²⁰ reports). The cells
  *   are bytes, moved into a float table every 255 reports of a block: a
  *   quarter of the cache lines per report. For k = 1024 and ε = 2 (g = 8):
  *   64 increments per report in a 2 MiB table.
@@ -21,11 +22,11 @@
  *   2^{r_hi} high sums take the group that matches — exactly the ≈ k/g
  *   supported values — and count them directly. Cost per report
  *   2^{r_lo} + 2^{r_hi} + k/g (≈ 82 for k = 1024, ε = 4).
- * Both reduce mod g without branches (a compare-and-subtract on a random
- * residue is mispredicted half the time; at ε = 2 those mispredictions were
- * most of the ingest time).
  * - `raw` (domains too large for either): keep the (seed, y) pairs and count
  *   supports per candidate value when asked (n hashes per candidate).
+ * The streaming modes reduce mod g without branches (a compare-and-subtract on a random
+ * residue is mispredicted half the time; at ε = 2 those mispredictions were
+ * most of the ingest time).
  * All three give identical counts; the mode is chosen from k and g only.
  * @module
  */
