@@ -41,10 +41,12 @@ function toRational(x: number | string | Rational): Rational {
  * would otherwise refill the budget).
  */
 function lossAmount(x: number, name: string): Rational {
-  const r = toRational(x);
-  if (r.isNegative()) {
-    throw new DpError('INVALID_PARAMETER', `${name} of a loss must be >= 0, got ${String(x)}`, { parameter: name });
-  }
+  return nonNegative(toRational(x), `${name} of a loss must be >= 0, got ${String(x)}`, name);
+}
+
+/** Refuses a negative amount (of a loss or a budget) with INVALID_PARAMETER. */
+function nonNegative(r: Rational, message: string, name: string): Rational {
+  if (r.isNegative()) throw new DpError('INVALID_PARAMETER', message, { parameter: name });
   return r;
 }
 
@@ -73,6 +75,10 @@ function costIn(kind: LossKind, loss: PrivacyLoss): Exact {
 
 function add(a: Exact, b: Exact): Exact {
   return { epsilon: a.epsilon.add(b.epsilon), delta: a.delta.add(b.delta), rho: a.rho.add(b.rho) };
+}
+
+function sub(a: Exact, b: Exact): Exact {
+  return { epsilon: a.epsilon.sub(b.epsilon), delta: a.delta.sub(b.delta), rho: a.rho.sub(b.rho) };
 }
 
 function fits(spent: Exact, total: Exact): boolean {
@@ -165,9 +171,10 @@ export class PrivacyBudget {
   charge(loss: PrivacyLoss): PrivacyBudget {
     const next = add(this.spentExact, costIn(this.kind, loss));
     if (!fits(next, this.totalExact)) {
-      throw new DpError('BUDGET_EXHAUSTED', `charging ${formatLoss(loss)} would pass the budget; remaining ${formatLoss(this.remaining)}`, {
+      const remaining = formatLoss(this.remaining);
+      throw new DpError('BUDGET_EXHAUSTED', `charging ${formatLoss(loss)} would pass the budget; remaining ${remaining}`, {
         requested: formatLoss(loss),
-        remaining: formatLoss(this.remaining),
+        remaining,
       });
     }
     return new PrivacyBudget(this.kind, this.totalExact, next);
@@ -183,15 +190,11 @@ export class PrivacyBudget {
   }
   /** What is left, rounded down. */
   get remaining(): PrivacyLoss {
-    const t = this.totalExact;
-    const s = this.spentExact;
-    return this.asLoss({ epsilon: t.epsilon.sub(s.epsilon), delta: t.delta.sub(s.delta), rho: t.rho.sub(s.rho) }, 'down');
+    return this.asLoss(this.remainingExact, 'down');
   }
   /** The exact remaining amounts. */
   get remainingExact(): { epsilon: Rational; delta: Rational; rho: Rational } {
-    const t = this.totalExact;
-    const s = this.spentExact;
-    return { epsilon: t.epsilon.sub(s.epsilon), delta: t.delta.sub(s.delta), rho: t.rho.sub(s.rho) };
+    return sub(this.totalExact, this.spentExact);
   }
   /** True when nothing is left of the main parameter (ε or ρ). */
   get isExhausted(): boolean {
@@ -220,6 +223,5 @@ export class PrivacyBudget {
 }
 
 function checkTotal(r: Rational, name: string): Rational {
-  if (r.isNegative()) throw new DpError('INVALID_PARAMETER', `${name} of a budget must be >= 0`, { parameter: name });
-  return r;
+  return nonNegative(r, `${name} of a budget must be >= 0`, name);
 }
