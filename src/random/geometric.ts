@@ -2,9 +2,8 @@
  * Exact geometric sampling with ratio exp(−x) (Canonne–Kamath–Steinke 2020, inside Algorithm 2).
  * @module
  */
-import { DpError } from '../core/errors.js';
 import { geometricExpUnchecked } from './_internal/geometric-core.js';
-import { checkRational } from './_internal/validate.js';
+import { checkPositiveRational } from './_internal/validate.js';
 import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
 
@@ -28,9 +27,6 @@ import type { RandomSource } from './source.js';
  * @see Canonne, Kamath, Steinke (2020), Algorithm 2, steps 3–9.
  */
 export function sampleGeometricExp(x: Rational, rng: RandomSource): bigint {
-  checkRational(x, 'x');
-  if (x.num <= 0n) {
-    throw new DpError('INVALID_PARAMETER', 'x must be > 0', { parameter: 'x', expected: 'a rational > 0' });
-  }
+  checkPositiveRational(x, 'x');
   return geometricExpUnchecked(x.num, x.den, rng);
 }
