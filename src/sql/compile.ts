@@ -285,6 +285,8 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   const finalCols: string[] = [];
   const inputs: (OutputInputs | null)[] = [];
   const seen = new Map<string, string>();
+  /** The key of COUNT(e), shared by `countValues` and the per-unit count a linear mean reuses. */
+  const valuesKey = (e: PlanExpr) => `values:${JSON.stringify(e)}`;
   const counters = new Map<string, number>();
   const fresh = (prefix: string) => {
     const n = counters.get(prefix) ?? 0;
@@ -326,16 +328,14 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       () => 'COUNT(*)',
       cap,
     );
-  const countValues = (e: PlanExpr) => {
-    const sqlKey = JSON.stringify(e);
-    return addAggregate(
-      `values:${sqlKey}`,
-      rowLevel ? compileExpr(env, e) : compileExpr(env, e),
+  const countValues = (e: PlanExpr) =>
+    addAggregate(
+      valuesKey(e),
+      compileExpr(env, e),
       (v) => `COUNT(${v})`,
       (v) => `COUNT(${v})`,
       cap,
     );
-  };
   const unitSum = (key: string, perRow: string, maxPerRow: bigint, nonNegative: boolean) =>
     addAggregate(
       key,
@@ -369,10 +369,10 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     const nu = q(env, fresh('u'));
     unitCols.push(`SUM(${v}) AS ${su}`, `COUNT(${v}) AS ${nu}`);
     // The per-unit count of values is here already: a mean's count reuses it instead of carrying the raw column again.
-    const valuesKey = `values:${JSON.stringify(m.expr)}`;
-    if (withCount && !seen.has(valuesKey)) {
+    const countKey = valuesKey(m.expr);
+    if (withCount && !seen.has(countKey)) {
       const countName = fresh('a');
-      seen.set(valuesKey, countName);
+      seen.set(countKey, countName);
       finalCols.push(`CAST(${cap(nu)} AS ${wide}) AS ${q(env, countName)}`);
     }
     // The count is widened too: COUNT × offset in BIGINT would overflow (an engine error, a data-dependent signal) past ~2³¹ rows.
