@@ -20,7 +20,15 @@ import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
 import { Rational } from '../random/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
-import { addNoise, calibrateNoise, checkPositiveInteger, type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
+import {
+  addNoise,
+  calibrateNoise,
+  checkConfidence,
+  checkPositiveInteger,
+  type OutputBudget,
+  readBudget,
+  splitBudget,
+} from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
 import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-aggregates.js';
 
@@ -163,13 +171,6 @@ function sampleExponentialOverBins(bins: number, cost: (c: number) => Rational, 
   }
 }
 
-function checkLevel(c: number): number {
-  if (typeof c !== 'number' || !(c > 0 && c < 1)) {
-    throw new DpError('INVALID_PARAMETER', `confidence must be in (0, 1), got ${String(c)}`, { parameter: 'confidence' });
-  }
-  return c;
-}
-
 /**
  * Confidence intervals from the noisy tree alone (post-processing). With
  * probability ≥ confidence every node's noise is within k (union bound over
@@ -289,7 +290,7 @@ export function releaseQuantiles(
   // Like Google's quantile tree, noisy counts at or below the noise's 95% half-width are read as empty
   // (post-processing): otherwise the noise of many empty bins drags extreme quantiles outwards.
   const cut = noise.halfWidth(0.95);
-  const intervalOf = treeIntervals(levels, branching, noise.halfWidth.bind(noise), checkLevel(input.confidence ?? 0.95), lower, width);
+  const intervalOf = treeIntervals(levels, branching, noise.halfWidth.bind(noise), checkConfidence(input.confidence ?? 0.95), lower, width);
   const out: AggregateRelease[] = [];
   for (const q of qs) {
     let node = 0; // index of the current node at the level below
