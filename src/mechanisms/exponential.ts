@@ -10,7 +10,7 @@ import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { Rational } from '../random/rational.js';
-import { positiveNumber } from './_internal/params.js';
+import { optionalBoolean, positiveNumber } from './_internal/params.js';
 import { exactScores, permuteAndFlip } from './_internal/permute-and-flip.js';
 
 /** Options of {@link makeExponential}. */
@@ -54,8 +54,7 @@ export function makeExponential<D, C>(options: ExponentialOptions<D, C>): Measur
   }
   const sensitivity = positiveNumber(options.sensitivity, 'sensitivity');
   const epsilon = positiveNumber(options.epsilon, 'epsilon');
-  const monotonic = options.monotonic ?? false;
-  if (typeof monotonic !== 'boolean') throw new DpError('INVALID_PARAMETER', 'monotonic must be a boolean', { parameter: 'monotonic' });
+  const monotonic = optionalBoolean(options.monotonic, false, 'monotonic');
   const list = [...candidates] as C[];
   // Temperature c·Δu/ε, exact: P(accept r) = exp(−(u* − u_r)/temperature).
   const temperature = Rational.fromNumber(sensitivity)

@@ -11,7 +11,7 @@ import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { Rational } from '../random/rational.js';
-import { nonNegativeNumber, positiveNumber } from './_internal/params.js';
+import { nonNegativeNumber, optionalBoolean, positiveNumber } from './_internal/params.js';
 import { exactScores, permuteAndFlip } from './_internal/permute-and-flip.js';
 
 /** Options of {@link makeReportNoisyMax}. */
@@ -48,8 +48,7 @@ function noisyMaxEpsilon(dIn: number, scale: number, monotonic: boolean): number
  */
 export function makeReportNoisyMax(options: ReportNoisyMaxOptions): Measurement<readonly number[], number, 'pure'> {
   const scale = positiveNumber(options?.scale, 'scale');
-  const monotonic = options.monotonic ?? false;
-  if (typeof monotonic !== 'boolean') throw new DpError('INVALID_PARAMETER', 'monotonic must be a boolean', { parameter: 'monotonic' });
+  const monotonic = optionalBoolean(options.monotonic, false, 'monotonic');
   const optimize = options.optimize ?? 'max';
   if (optimize !== 'max' && optimize !== 'min') {
     throw new DpError('INVALID_PARAMETER', "optimize must be 'max' or 'min'", { parameter: 'optimize', expected: "'max' | 'min'" });

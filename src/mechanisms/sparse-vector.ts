@@ -11,7 +11,7 @@ import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { sampleDiscreteLaplace } from '../random/index.js';
 import { Rational } from '../random/rational.js';
-import { integerAtLeast, outOfDomain, positiveNumber } from './_internal/params.js';
+import { integerAtLeast, optionalBoolean, outOfDomain, positiveNumber } from './_internal/params.js';
 
 /** Options of {@link makeSparseVector}. */
 export interface SparseVectorOptions<D> {
@@ -73,8 +73,7 @@ export function makeSparseVector<D>(options: SparseVectorOptions<D>): Measuremen
   const epsilon1 = positiveNumber(options.epsilon1, 'epsilon1');
   const epsilon2 = positiveNumber(options.epsilon2, 'epsilon2');
   const maxPositives = integerAtLeast(options.maxPositives ?? 1, 1, 'maxPositives');
-  const monotonic = options.monotonic ?? false;
-  if (typeof monotonic !== 'boolean') throw new DpError('INVALID_PARAMETER', 'monotonic must be a boolean', { parameter: 'monotonic' });
+  const monotonic = optionalBoolean(options.monotonic, false, 'monotonic');
   const delta = Rational.of(sensitivity);
   const thresholdScale = delta.div(Rational.fromNumber(epsilon1));
   const queryScale = delta.mul(Rational.of(BigInt(maxPositives) * (monotonic ? 1n : 2n))).div(Rational.fromNumber(epsilon2));

@@ -59,6 +59,13 @@ export function integerAtLeast(x: unknown, min: number, parameter: string): numb
   return x;
 }
 
+/** An optional boolean option: `undefined` (or `null`) reads as `fallback`. */
+export function optionalBoolean(x: unknown, fallback: boolean, parameter: string): boolean {
+  const value = x ?? fallback;
+  if (typeof value !== 'boolean') throw new DpError('INVALID_PARAMETER', `${parameter} must be a boolean`, { parameter });
+  return value;
+}
+
 /** A parameter given as a number, a bigint, a Rational, or a decimal/fraction string. */
 export type RationalLike = number | bigint | Rational | string;
 
