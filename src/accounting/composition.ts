@@ -5,6 +5,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { nonNegativeFinite } from './_internal/filter-helpers.js';
 import { logAdd } from './_internal/special.js';
 
 /** An (ε, δ) pair. */
@@ -13,12 +14,6 @@ export interface EpsilonDelta {
   readonly delta: number;
 }
 
-function checkEps(x: number, name = 'epsilon'): number {
-  if (typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x)) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${String(x)}`, { parameter: name });
-  }
-  return x;
-}
 function checkDel(x: number, name = 'delta', open = false): number {
   if (typeof x !== 'number' || !(open ? x > 0 && x < 1 : x >= 0 && x <= 1)) {
     throw new DpError('INVALID_PARAMETER', `${name} must be in ${open ? '(0, 1)' : '[0, 1]'}, got ${String(x)}`, { parameter: name });
@@ -39,7 +34,7 @@ export function basicComposition(losses: readonly EpsilonDelta[]): EpsilonDelta 
   let e = 0;
   let d = 0;
   for (const l of losses) {
-    e += checkEps(l.epsilon);
+    e += nonNegativeFinite(l.epsilon, 'epsilon');
     d += checkDel(l.delta);
   }
   return { epsilon: e, delta: Math.min(1, d) };
@@ -52,7 +47,7 @@ export function basicComposition(losses: readonly EpsilonDelta[]): EpsilonDelta 
  * @throws DpError INVALID_PARAMETER unless ε ≥ 0, δ ∈ [0, 1], k ≥ 0 an integer, δ′ ∈ (0, 1).
  */
 export function advancedComposition(epsilon: number, delta: number, k: number, deltaPrime: number): EpsilonDelta {
-  checkEps(epsilon);
+  nonNegativeFinite(epsilon, 'epsilon');
   checkDel(delta);
   checkK(k);
   checkDel(deltaPrime, 'deltaPrime', true);
@@ -92,7 +87,7 @@ function krrDelta(epsilon: number, k: number, epsilonTilde: number): number {
  * @throws DpError INVALID_PARAMETER on bad parameters.
  */
 export function optimalCompositionDelta(epsilon: number, delta: number, k: number, epsilonTotal: number): number {
-  checkEps(epsilon);
+  nonNegativeFinite(epsilon, 'epsilon');
   checkDel(delta);
   checkK(k);
   if (!(epsilonTotal >= 0))
@@ -111,7 +106,7 @@ export function optimalCompositionDelta(epsilon: number, delta: number, k: numbe
  * @example optimalComposition(0.1, 0, 100, 1e-6) // ≈ 3.4, tighter than advanced composition
  */
 export function optimalComposition(epsilon: number, delta: number, k: number, targetDelta: number): EpsilonDelta {
-  checkEps(epsilon);
+  nonNegativeFinite(epsilon, 'epsilon');
   checkDel(delta);
   checkK(k);
   checkDel(targetDelta, 'targetDelta');
@@ -144,7 +139,7 @@ export function heterogeneousComposition(losses: readonly EpsilonDelta[], deltaT
   let drift = 0;
   let logKeep = Math.log1p(-deltaTilde);
   for (const l of losses) {
-    const e = checkEps(l.epsilon);
+    const e = nonNegativeFinite(l.epsilon, 'epsilon');
     const d = checkDel(l.delta);
     sum += e;
     sumSq += e * e;

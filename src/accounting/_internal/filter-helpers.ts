@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the filters and the odometer.
+ * Shared helpers of the filters, the odometer and the composition theorems.
  * @module
  */
 import { DpError } from '../../core/errors.js';
