@@ -374,12 +374,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
   const needsBounds = valueAggs.some((v) => v.histogram);
 
   const partitions = new Map<string, PartitionState>();
-  const partitionOf = (key: unknown): string | undefined => {
-    if (!spec.groupBy) return '';
-    const k = keyString(key);
-    if (declared && !declared.has(k)) return undefined;
-    return k;
-  };
+  const partitionOf = (key: unknown): string | undefined => partitionKeyOf(prepared, key);
   const state = (p: string): PartitionState => {
     let s = partitions.get(p);
     if (!s) {
