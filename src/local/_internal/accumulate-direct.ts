@@ -62,11 +62,8 @@ export function unaryAccumulator(params: UnaryParams): Accumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeaderOf(report);
+      const bad = checkHeaderOf(report) ?? readBits(report.b, k, scratch, bounds);
       if (bad) return bad;
-      const read = readBits(report.b, k, scratch);
-      if (typeof read === 'string') return read;
-      if (read < bounds.min || read > bounds.max) return 'implausible';
       for (let i = 0; i < k; i++) ones[i] = (ones[i] as number) + (scratch[i] as number);
       total++;
       return null;

@@ -151,11 +151,8 @@ export function rapporAccumulator(params: RapporParams): RapporAccumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeaderOf(report) ?? checkIndex(report.r, cohorts);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.r, cohorts) ?? readBits(report.b, m, scratch, bounds);
       if (bad) return bad;
-      const read = readBits(report.b, m, scratch);
-      if (typeof read === 'string') return read;
-      if (read < bounds.min || read > bounds.max) return 'implausible';
       const j = report.r as number;
       const base = j * m;
       for (let i = 0; i < m; i++) ones[base + i] = (ones[base + i] as number) + (scratch[i] as number);

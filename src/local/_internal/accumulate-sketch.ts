@@ -66,11 +66,8 @@ export function cmsAccumulator(params: SketchParams): Accumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeaderOf(report) ?? checkIndex(report.j, h);
+      const bad = checkHeaderOf(report) ?? checkIndex(report.j, h) ?? readBits(report.b, m, scratch, bounds);
       if (bad) return bad;
-      const read = readBits(report.b, m, scratch);
-      if (typeof read === 'string') return read;
-      if (read < bounds.min || read > bounds.max) return 'implausible';
       const j = report.j as number;
       const base = j * m;
       for (let l = 0; l < m; l++) plus[base + l] = (plus[base + l] as number) + (scratch[l] as number);

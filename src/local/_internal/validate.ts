@@ -72,10 +72,16 @@ export function checkIndex(value: unknown, bound: number): RejectionReason | nul
 }
 
 /**
- * Reads a bit vector of `length` bits (hex string or array of 0/1) into `out`.
- * Returns the number of ones, or a rejection reason.
+ * Reads a bit vector of `length` bits (hex string or array of 0/1) into `out`
+ * and checks its number of ones lies within `plausible` (from {@link plausibleOnes}).
+ * Returns null, or a rejection reason.
  */
-export function readBits(value: unknown, length: number, out: Uint8Array): number | RejectionReason {
+export function readBits(
+  value: unknown,
+  length: number,
+  out: Uint8Array,
+  plausible: { readonly min: number; readonly max: number },
+): RejectionReason | null {
   if (typeof value === 'string') {
     if (value.length !== Math.ceil(length / 4)) return 'wrong-length';
     if (!hexToBits(value, length, out)) return 'invalid-bits';
@@ -91,7 +97,7 @@ export function readBits(value: unknown, length: number, out: Uint8Array): numbe
   }
   let ones = 0;
   for (let i = 0; i < length; i++) ones += out[i] as number;
-  return ones;
+  return ones < plausible.min || ones > plausible.max ? 'implausible' : null;
 }
 
 /**
