@@ -14,7 +14,7 @@ import { traceNoise } from '../core/trace.js';
 import { nextUp } from '../random/float-bits.js';
 import { addSecureGaussianNoise, gaussianGranularity } from '../random/index.js';
 import { Rational } from '../random/rational.js';
-import { integerAtLeast, nonNegativeNumber, openUnitNumber, outOfDomain, positiveNumber } from './_internal/params.js';
+import { finiteInput, integerAtLeast, nonNegativeNumber, openUnitNumber, outOfDomain, positiveNumber } from './_internal/params.js';
 import { analyticGaussianEpsilon, analyticGaussianSigma } from './analytic-gaussian.js';
 
 /** Options of {@link makeGaussian}. */
@@ -107,11 +107,6 @@ function analyticLoss(dIn: number, sigma: number, delta: number, granularity: nu
   return viaZcdp;
 }
 
-function checkFinite(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw outOfDomain(name, 'a finite number');
-  return value;
-}
-
 /**
  * The Gaussian mechanism for a float scalar under the absolute distance.
  * With `{ sigma }` its privacy map is ρ-zCDP; with `{ sigma, delta }` it is
@@ -135,7 +130,7 @@ export function makeGaussian(
   const sensitivity = nonNegativeNumber(options.sensitivity ?? 1, 'sensitivity');
   const granularity = gaussianGranularity(sigma);
   const invoke = (value: number, rng: Parameters<typeof addSecureGaussianNoise>[2]) => {
-    checkFinite(value, 'gaussian');
+    finiteInput(value, 'gaussian');
     traceNoise({ primitive: 'gaussian', value, sensitivity, scale: sigma, extra: { granularity } });
     return addSecureGaussianNoise(value, sigma, rng);
   };
@@ -188,7 +183,7 @@ export function makeVectorGaussian(
   const granularity = gaussianGranularity(sigma);
   const invoke = (values: readonly number[], rng: Parameters<typeof addSecureGaussianNoise>[2]) => {
     if (!Array.isArray(values) || values.length !== size) throw outOfDomain('vector-gaussian', `an array of ${size} finite numbers`);
-    for (const v of values) checkFinite(v, 'vector-gaussian');
+    for (const v of values) finiteInput(v, 'vector-gaussian');
     const out = new Array<number>(size);
     for (let i = 0; i < size; i++) {
       const value = values[i] as number;

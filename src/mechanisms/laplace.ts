@@ -12,7 +12,7 @@ import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { addSecureLaplaceNoise, laplaceGranularity } from '../random/index.js';
 import { Rational } from '../random/rational.js';
-import { integerAtLeast, nonNegativeNumber, outOfDomain, positiveNumber } from './_internal/params.js';
+import { finiteInput, integerAtLeast, nonNegativeNumber, outOfDomain, positiveNumber } from './_internal/params.js';
 
 /** Options of {@link makeLaplace}. */
 export interface LaplaceOptions {
@@ -38,11 +38,6 @@ function laplaceEpsilon(dIn: number, scale: number, granularity: number, size: n
   return numerator.div(Rational.fromNumber(scale)).toNumberUp();
 }
 
-function checkFinite(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw outOfDomain(name, 'a finite number');
-  return value;
-}
-
 /**
  * The Laplace mechanism for a float scalar under the absolute distance.
  * @param options - `scale` (b > 0); optional declared `sensitivity` for the trace.
@@ -65,7 +60,7 @@ export function makeLaplace(options: LaplaceOptions): Measurement<number, number
     inputMetric: 'absolute-distance',
     outputMeasure: 'pure',
     invoke: (value: number, rng) => {
-      checkFinite(value, 'laplace');
+      finiteInput(value, 'laplace');
       traceNoise({ primitive: 'laplace', value, sensitivity, scale, extra: { granularity } });
       return addSecureLaplaceNoise(value, scale, rng);
     },
@@ -95,7 +90,7 @@ export function makeVectorLaplace(options: VectorLaplaceOptions): Measurement<re
     outputMeasure: 'pure',
     invoke: (values: readonly number[], rng) => {
       if (!Array.isArray(values) || values.length !== size) throw outOfDomain('vector-laplace', `an array of ${size} finite numbers`);
-      for (const v of values) checkFinite(v, 'vector-laplace');
+      for (const v of values) finiteInput(v, 'vector-laplace');
       const out = new Array<number>(size);
       for (let i = 0; i < size; i++) {
         const value = values[i] as number;

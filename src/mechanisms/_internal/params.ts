@@ -99,3 +99,9 @@ export function outOfDomain(mechanism: string, expected: string): DpError<'INVAL
   // The value itself is private: only the expectation is named.
   return new DpError('INVALID_PARAMETER', `${mechanism} expects ${expected}`, { parameter: 'input', expected });
 }
+
+/** A mechanism input that must be a finite number (the value is never echoed). */
+export function finiteInput(value: unknown, mechanism: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw outOfDomain(mechanism, 'a finite number');
+  return value;
+}
