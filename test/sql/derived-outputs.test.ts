@@ -4,9 +4,6 @@
  * outputs, charged within the query's ε, never printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DpError } from '../../src/core/errors.js';
-import type { BudgetLedger, LedgerAmount, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
-import { Rational } from '../../src/random/rational.js';
 import { splitDpBudget } from '../../src/sql/budget-split.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
@@ -15,23 +12,7 @@ import { planDpQuery } from '../../src/sql/plan-query.js';
 import { explainDpSql, runDpSql } from '../../src/sql/run-dp-sql.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits } from './data.js';
-import { visitsSchema } from './fixtures.js';
-
-class MemoryLedger implements BudgetLedger {
-  readonly charges: LedgerAmount[] = [];
-  async charge(_scope: unknown, cost: LedgerAmount): Promise<LedgerStatus> {
-    this.charges.push(cost);
-    const zero = { epsilon: Rational.ZERO, delta: Rational.ZERO };
-    return { dataset: { total: cost, spent: cost, remaining: zero } };
-  }
-  async status(): Promise<LedgerStatus> {
-    throw new DpError('INTERNAL', 'not used');
-  }
-  async entries(): Promise<readonly LedgerEntry[]> {
-    return [];
-  }
-  async close(): Promise<void> {}
-}
+import { MemoryLedger, visitsSchema } from './fixtures.js';
 
 let duck: DuckDbEngine;
 beforeAll(async () => {

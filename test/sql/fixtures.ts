@@ -1,5 +1,25 @@
-/** Shared schemas for the SQL tests. */
+/** Shared schemas and an in-memory ledger for the SQL tests. */
+import { DpError } from '../../src/core/errors.js';
+import type { BudgetLedger, LedgerAmount, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
+import { Rational } from '../../src/random/rational.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
+
+/** An in-memory ledger that records charges and never refuses (coverage loops run hundreds of queries). */
+export class MemoryLedger implements BudgetLedger {
+  readonly charges: LedgerAmount[] = [];
+  async charge(_scope: unknown, cost: LedgerAmount): Promise<LedgerStatus> {
+    this.charges.push(cost);
+    const zero = { epsilon: Rational.ZERO, delta: Rational.ZERO };
+    return { dataset: { total: cost, spent: cost, remaining: zero } };
+  }
+  async status(): Promise<LedgerStatus> {
+    throw new DpError('INTERNAL', 'not used');
+  }
+  async entries(): Promise<readonly LedgerEntry[]> {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
 
 /** A unit-level schema: visits of people, a public region table, a second private table keyed by person. */
 export function visitsSchema(): SqlSchema {

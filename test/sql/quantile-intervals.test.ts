@@ -4,32 +4,13 @@
  * quantile tree), so the query's charge is unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DpError } from '../../src/core/errors.js';
-import type { BudgetLedger, LedgerAmount, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
-import { Rational } from '../../src/random/rational.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { formatDpSqlResult } from '../../src/sql/format-result.js';
 import { explainDpSql, runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
-
-/** An in-memory ledger that records charges and never refuses (the coverage loop runs hundreds of queries). */
-class MemoryLedger implements BudgetLedger {
-  readonly charges: LedgerAmount[] = [];
-  async charge(_scope: unknown, cost: LedgerAmount): Promise<LedgerStatus> {
-    this.charges.push(cost);
-    const balance = { spent: cost, remaining: { epsilon: Rational.ZERO, delta: Rational.ZERO } };
-    return { dataset: balance } as unknown as LedgerStatus;
-  }
-  async status(): Promise<LedgerStatus> {
-    throw new DpError('INTERNAL', 'not used');
-  }
-  async entries(): Promise<readonly LedgerEntry[]> {
-    return [];
-  }
-  async close(): Promise<void> {}
-}
+import { MemoryLedger } from './fixtures.js';
 
 const N = 20000;
 const schema = parseSqlSchema({
