@@ -2,7 +2,8 @@
  * Special functions for accounting: log-space arithmetic, the scaled
  * complementary error function (W. J. Cody's rational Chebyshev
  * approximations, Math. Comp. 23 (1969) 631–638, ~1e-16 relative), the normal
- * cdf and its logarithm, and log-gamma. Browser-safe; no dependencies.
+ * cdf, its logarithm and inverse, and log binomial coefficients. Browser-safe;
+ * no dependencies.
  * @module
  */
 
@@ -148,24 +149,6 @@ export function normalPpf(p: number): number {
   return x;
 }
 
-const LANCZOS = [
-  0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406, 12.507343278686905,
-  -0.13857109526572012, 0.000009984369578019572, 1.5056327351493116e-7,
-];
-
-/** log |Γ(x)| (Lanczos, g = 7; ~1e-15 relative). */
-export function logGamma(x: number): number {
-  if (x < 0.5) {
-    // Reflection: Γ(x)Γ(1−x) = π / sin(πx)
-    return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  }
-  const z = x - 1;
-  let a = LANCZOS[0] as number;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (LANCZOS[i] as number) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
 /** log |binom(n, k)| for real n and integer k ≥ 0, by the product recurrence (exact for integers, stable). */
 export function logAbsBinomial(n: number, k: number): number {
   let s = 0;
@@ -175,11 +158,4 @@ export function logAbsBinomial(n: number, k: number): number {
     s += Math.log(Math.abs(f));
   }
   return s;
-}
-
-/** Smallest power of two ≥ n. */
-export function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }
