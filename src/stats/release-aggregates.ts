@@ -183,7 +183,6 @@ export function releaseSum(
   const confidence = checkConfidence(input.confidence ?? 0.95);
   const rng = input.rng ?? defaultRandomSource();
   let units: bigint;
-  let perRow = BigInt(grid.maxUnits);
   let widening = 0n;
   if ('units' in input) {
     units = toBig(input.units, 'units');
@@ -203,13 +202,12 @@ export function releaseSum(
     const cap = 2 * rowBound * grid.maxUnits;
     const scaled = input.floatSum * grid.inverse;
     units = BigInt(Math.round(Math.max(-cap, Math.min(cap, scaled))));
-    perRow = BigInt(grid.maxUnits);
   }
-  const s = sumSensitivity(perRow, input);
-  const l1 = s.l1 + (widening > 0n ? readBounding(input).partitions * widening : 0n);
-  const l2pp = s.perPartition + widening;
-  const noise = calibrateNoise(input.budget, { l1, l2Squared: readBounding(input).partitions * l2pp * l2pp });
-  const noisyUnits = addNoise(noise, units, Number(s.perPartition + widening) * grid.granularity, rng, 'sum');
+  // The widening is per partition: a unit moves each of its partitions' sums by at most perPartition.
+  const perPartition = sumSensitivity(BigInt(grid.maxUnits), input).perPartition + widening;
+  const { partitions } = readBounding(input);
+  const noise = calibrateNoise(input.budget, { l1: partitions * perPartition, l2Squared: partitions * perPartition * perPartition });
+  const noisyUnits = addNoise(noise, units, Number(perPartition) * grid.granularity, rng, 'sum');
   const k = noise.halfWidth(confidence);
   const value = Number(noisyUnits) * grid.granularity;
   return mark(
