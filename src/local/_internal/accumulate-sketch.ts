@@ -17,6 +17,7 @@
 import { DpError } from '../../core/errors.js';
 import { type SketchParams, sketchBucket } from '../protocols/count-mean-sketch.js';
 import { type Accumulator, clampCount } from './accumulator.js';
+import { isSketchValue } from './check.js';
 import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 import { walshHadamard } from './walsh-hadamard.js';
 
@@ -27,7 +28,7 @@ function requireCandidates(candidates: readonly (string | number)[] | undefined)
     });
   }
   for (const c of candidates) {
-    if (!(typeof c === 'string' || (typeof c === 'number' && Number.isInteger(c) && c >= 0 && c < 4294967296))) {
+    if (!isSketchValue(c)) {
       throw new DpError('INVALID_PARAMETER', 'candidates must be strings or integers in [0, 2^32)', { parameter: 'candidates' });
     }
   }

@@ -34,10 +34,14 @@ export function checkIndexValue(value: number, k: number): number {
   return value;
 }
 
+/** True for a value of the sketch protocols' domain: a string, or an integer in [0, 2³²). */
+export function isSketchValue(value: unknown): value is string | number {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 4294967296);
+}
+
 /** Checks a private value for the sketch protocols: a string, or an integer in [0, 2³²). */
 export function checkSketchValue(value: string | number): string | number {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 4294967296) return value;
+  if (isSketchValue(value)) return value;
   throw new DpError('INVALID_PARAMETER', 'the value must be a string or an integer in [0, 2^32)', { parameter: 'value' });
 }
 
