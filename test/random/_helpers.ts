@@ -2,7 +2,6 @@
 import { expect } from 'vitest';
 import { isDpError } from '../../src/core/errors.js';
 import type { RandomSource } from '../../src/random/source.js';
-import { regularizedGammaQ } from '../../src/testing/distribution-tests.js';
 
 /** Counts of `draw()` over integer cells [lo, hi] plus two tail cells (below lo, above hi). */
 export function countCells(draw: () => number, n: number, lo: number, hi: number): number[] {
@@ -31,13 +30,6 @@ export function cellProbabilities(weight: (k: number) => number, lo: number, hi:
   ps[0] = below;
   ps[hi - lo + 2] = Math.max(0, 1 - inside - below);
   return ps;
-}
-
-/** Standard normal cdf, Φ(x) = erfc(−x/√2)/2, through the regularized incomplete gamma (erfc(z) = Q(1/2, z²)). */
-export function normalCdf(x: number): number {
-  const z = x / Math.SQRT2;
-  const tail = 0.5 * regularizedGammaQ(0.5, z * z);
-  return x < 0 ? tail : 1 - tail;
 }
 
 /** Asserts that `f` throws DpError INVALID_PARAMETER. */

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { sampleDiscreteGaussian } from '../../src/random/discrete-gaussian.js';
 import { sampleDiscreteLaplace } from '../../src/random/discrete-laplace.js';
 import { sampleGeometricExp } from '../../src/random/geometric.js';
 import { Rational } from '../../src/random/rational.js';
 import { chiSquareTest, ksTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
-import { cellProbabilities, countCells, expectInvalid, normalCdf } from './_helpers.js';
+import { cellProbabilities, countCells, expectInvalid } from './_helpers.js';
 
 const N = 100_000;
 

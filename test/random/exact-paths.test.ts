@@ -1,5 +1,6 @@
 /** The rarely taken exact fallbacks, driven deliberately. */
 import { describe, expect, it } from 'vitest';
+import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { floorExpNegBits } from '../../src/random/_internal/exp-bounds.js';
 import { geometricUnitCount } from '../../src/random/_internal/geometric-core.js';
 import { floorQBits, sampleSplitIndex } from '../../src/random/_internal/split-geometric.js';
@@ -8,7 +9,7 @@ import { sampleDiscreteGaussian } from '../../src/random/discrete-gaussian.js';
 import { Rational } from '../../src/random/rational.js';
 import { chiSquareTest, ksTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
-import { normalCdf, ScriptedSource } from './_helpers.js';
+import { ScriptedSource } from './_helpers.js';
 
 function blocks(x: Rational): [number, number] {
   const first = floorExpNegBits(x, 32);

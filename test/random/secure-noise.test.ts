@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { fillBulkGaussian } from '../../src/random/bulk-gaussian.js';
 import { addSecureGaussianNoise, gaussianGranularity } from '../../src/random/secure-gaussian.js';
 import { addSecureLaplaceNoise, laplaceGranularity } from '../../src/random/secure-laplace.js';
 import { ksTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
-import { expectInvalid, normalCdf } from './_helpers.js';
+import { expectInvalid } from './_helpers.js';
 
 /** Exact cdf of K·g for K discrete Laplace with scale b/g (q = e^{−g/b}): P(K ≤ k). */
 function discreteLaplaceCdfOnGrid(b: number, g: number): (x: number) => number {
