@@ -145,6 +145,11 @@ function refuse(ctx: Ctx, node: CstNode | undefined, construct: string, hint: st
   });
 }
 
+/** The query text of `node`, trimmed ('' when it has no range): the default name of an output or group key. */
+function sourceText(ctx: Ctx, node: CstNode): string {
+  return ctx.text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0).trim();
+}
+
 function tableOf(ctx: Ctx, source: number): SqlTableSchema {
   const s = ctx.sources[source];
   const t = s ? ctx.schema.tables.get(s.table) : undefined;
@@ -927,12 +932,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
       }
       if (columnsOf(expr).length === 0) return refuse(ctx, g, 'GROUP BY a constant', 'group by columns or expressions of columns');
       if (groupBy.some((k) => sameExpr(k.expr, expr))) continue;
-      const name = item?.explicit
-        ? item.name
-        : ctx.text
-            .slice(target.range?.[0] ?? 0, target.range?.[1] ?? 0)
-            .trim()
-            .toLowerCase();
+      const name = item?.explicit ? item.name : sourceText(ctx, target).toLowerCase();
       groupBy.push({ name, expr, categories: expressionCategories(ctx, expr) });
       continue;
     }
@@ -965,9 +965,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
     const node = it.node;
     if (node.type === 'func_call' && AGGREGATES.has(funcName(node))) {
       const agg = aggregate(ctx, node, privacy.rowLevel);
-      const label = it.explicit
-        ? it.name
-        : (ctx.text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0).trim() || funcName(node)).toLowerCase();
+      const label = it.explicit ? it.name : (sourceText(ctx, node) || funcName(node)).toLowerCase();
       outputs.push({ kind: 'aggregate', name: label, aggregate: agg });
       continue;
     }
@@ -990,12 +988,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
       continue;
     }
     if (['binary_expr', 'paren_expr', 'prefix_op_expr'].includes(node.type)) {
-      const label = it.explicit
-        ? it.name
-        : ctx.text
-            .slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0)
-            .trim()
-            .toLowerCase();
+      const label = it.explicit ? it.name : sourceText(ctx, node).toLowerCase();
       derivedItems.push({ index: outputs.length, node });
       outputs.push({ kind: 'derived', name: label, expr: { kind: 'literal', value: null } });
       continue;
@@ -1033,7 +1026,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
       const agg = aggregate(ctx, n, privacy.rowLevel);
       const i = outputs.findIndex((o) => o.kind === 'aggregate' && JSON.stringify(o.aggregate) === JSON.stringify(agg));
       if (i >= 0) return i;
-      const label = (ctx.text.slice(n.range?.[0] ?? 0, n.range?.[1] ?? 0).trim() || funcName(n)).toLowerCase();
+      const label = (sourceText(ctx, n) || funcName(n)).toLowerCase();
       outputs.push({ kind: 'aggregate', name: label, aggregate: agg, hidden: true });
       return outputs.length - 1;
     }
