@@ -5,9 +5,11 @@
  * @module
  */
 
-const twiddleCache = new Map<number, { cos: Float64Array; sin: Float64Array; rev: Uint32Array }>();
+type Tables = { cos: Float64Array; sin: Float64Array; rev: Uint32Array; bits: number };
 
-function tables(n: number): { cos: Float64Array; sin: Float64Array; rev: Uint32Array } {
+const twiddleCache = new Map<number, Tables>();
+
+function tables(n: number): Tables {
   let t = twiddleCache.get(n);
   if (t) return t;
   const half = n >> 1;
@@ -30,7 +32,7 @@ function tables(n: number): { cos: Float64Array; sin: Float64Array; rev: Uint32A
     }
     rev[i] = r;
   }
-  t = { cos, sin, rev };
+  t = { cos, sin, rev, bits };
   if (twiddleCache.size > 8) twiddleCache.clear();
   twiddleCache.set(n, t);
   return t;
@@ -43,7 +45,7 @@ function tables(n: number): { cos: Float64Array; sin: Float64Array; rev: Uint32A
 export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
   if (n <= 1) return;
-  const { cos, sin, rev } = tables(n);
+  const { cos, sin, rev, bits } = tables(n);
   for (let i = 0; i < n; i++) {
     const j = rev[i] as number;
     if (j > i) {
@@ -56,8 +58,6 @@ export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void 
     }
   }
   const sign = inverse ? -1 : 1;
-  let bits = 0;
-  while (1 << bits < n) bits++;
   let size = 2;
   if (bits % 2 === 1) {
     // One radix-2 stage (twiddle 1) so that the rest pairs up.
@@ -72,8 +72,6 @@ export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void 
       im[a] = ai + bi;
     }
     size = 4;
-  } else {
-    size = 2;
   }
   // Radix-2² passes: each fuses the radix-2 stages of spans size/2 and size·2.
   for (let m = size; m * 2 <= n; m *= 4) {
@@ -182,13 +180,6 @@ export function convolveReal(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-/**
- * The n-fold circular self-convolution of a real sequence x (zero-padded to
- * `size`, a power of two ≥ 4): a real FFT (one complex FFT of size/2 and a
- * split), each bin raised to the power n (bins whose modulus² is below
- * `r2Min` underflow to 0), and the inverse real FFT; returns the circular
- * result at offsets start … start + length − 1.
- */
 let scratchBuffers: Float64Array[] = [];
 
 /** Four reusable work arrays (h, h, h + 1, h + 1 long); the first two are zeroed. */
@@ -224,6 +215,13 @@ function realTwiddles(size: number): { cos: Float64Array; sin: Float64Array } {
   return t;
 }
 
+/**
+ * The n-fold circular self-convolution of a real sequence x (zero-padded to
+ * `size`, a power of two ≥ 4): a real FFT (one complex FFT of size/2 and a
+ * split), each bin raised to the power n (bins whose modulus² is below
+ * `r2Min` underflow to 0), and the inverse real FFT; returns the circular
+ * result at offsets start … start + length − 1.
+ */
 export function realSelfConvolvePower(x: Float64Array, size: number, n: number, r2Min: number, start = 0, length = size): Float64Array {
   const h = size >> 1;
   const tw = realTwiddles(size);
