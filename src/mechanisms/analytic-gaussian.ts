@@ -5,6 +5,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { bisectToFit } from './_internal/bisect.js';
 import { logNormalCdf, normalCdf } from './_internal/normal.js';
 import { nonNegativeNumber, openUnitNumber, positiveNumber } from './_internal/params.js';
 
@@ -74,12 +75,7 @@ export function analyticGaussianEpsilon(sigma: number, delta: number, sensitivit
     }
   }
   // Invariant: profile(hi) ≤ δ < profile(lo).
-  for (let i = 0; i < 200 && hi - lo > hi * 2 ** -40; i++) {
-    const mid = lo + (hi - lo) / 2;
-    if (profileUp(sigma, mid, sensitivity) <= delta) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return bisectToFit(lo, hi, (e) => profileUp(sigma, e, sensitivity) <= delta);
 }
 
 /**
@@ -120,10 +116,5 @@ export function analyticGaussianSigma(epsilon: number, delta: number, sensitivit
     }
   }
   // Invariant: profile(hi) ≤ δ < profile(lo).
-  for (let i = 0; i < 200 && hi - lo > hi * 2 ** -40; i++) {
-    const mid = lo + (hi - lo) / 2;
-    if (profileUp(mid, epsilon, sensitivity) <= delta) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return bisectToFit(lo, hi, (s) => profileUp(s, epsilon, sensitivity) <= delta);
 }

@@ -11,6 +11,7 @@ import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { sampleDiscreteGaussian } from '../random/index.js';
 import { Rational } from '../random/rational.js';
+import { bisectToFit } from './_internal/bisect.js';
 import { nonNegativeNumber, openUnitNumber, outOfDomain, positiveNumber, positiveRational, type RationalLike } from './_internal/params.js';
 
 /** Options of {@link makeDiscreteGaussian}: give σ, or σ² exactly. */
@@ -135,10 +136,5 @@ export function discreteGaussianSigmaForEpsilonDelta(epsilon: number, delta: num
       });
     }
   }
-  for (let i = 0; i < 200 && hi - lo > hi * 2 ** -40; i++) {
-    const mid = lo + (hi - lo) / 2;
-    if (mid > 0 && fits(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return bisectToFit(lo, hi, (mid) => mid > 0 && fits(mid));
 }
