@@ -10,12 +10,12 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { type PrivacyLoss, pure } from '../core/loss.js';
+import type { PrivacyLoss } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
 import { sampleUniformBelow } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
-import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
+import { chargedLoss, type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { LogHistogram, releaseApproximateBounds } from './approximate-bounds.js';
 import { ContributionBounder } from './contribution-bounding.js';
 import type { DataSource, InMemoryTable } from './data-source.js';
@@ -584,7 +584,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
       });
       return spec.groupBy ? { key: original, values } : { values };
     });
-    for (const b of plan.outputs) losses.push(lossOf(b));
+    for (const b of plan.outputs) losses.push(chargedLoss(b));
     const bounds: Record<string, { bounds: readonly [number, number]; estimated: boolean }> = {};
     for (const v of valueAggs) {
       const a = spec.aggregates[v.index];
@@ -600,13 +600,6 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
 
 function withBoundsCost(r: AggregateRelease, boundsLoss: PrivacyLoss | undefined): AggregateRelease {
   return boundsLoss ? { ...r, guarantee: composeLosses([r.guarantee, boundsLoss]) } : r;
-}
-
-/** The loss of one output budget as charged. */
-export function lossOf(b: OutputBudget): PrivacyLoss {
-  const r = readBudget(b);
-  if (r.kind === 'zcdp') return { kind: 'zcdp', rho: r.rho };
-  return 'delta' in b && b.delta !== undefined ? { kind: 'approximate', epsilon: r.epsilon, delta: 0 } : pure(r.epsilon);
 }
 
 /** Copies the values a row needs (a bounder may keep it after the source has moved on). */

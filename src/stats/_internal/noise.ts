@@ -82,11 +82,14 @@ export function readBudget(budget: OutputBudget): { kind: 'pure'; epsilon: numbe
   throw new DpError('INVALID_PARAMETER', 'a budget must be { epsilon } or { rho }', { parameter: 'budget' });
 }
 
-/** The loss kind a budget is charged in. */
-export function budgetLoss(budget: OutputBudget): PrivacyLoss {
+/**
+ * The loss one output budget is charged as: ε-DP, ρ-zCDP, or (ε, 0) for an
+ * (ε, δ) budget (its noise, the discrete Laplace, does not use δ).
+ */
+export function chargedLoss(budget: OutputBudget): PrivacyLoss {
   const b = readBudget(budget);
   if (b.kind === 'zcdp') return zcdp(b.rho);
-  return b.delta > 0 || ('delta' in budget && budget.delta !== undefined) ? approximate(b.epsilon, b.delta) : pure(b.epsilon);
+  return 'delta' in budget && budget.delta !== undefined ? approximate(b.epsilon, 0) : pure(b.epsilon);
 }
 
 /** Splits a budget into parts proportional to `weights` (each part rounded down, so the parts never sum to more). */
@@ -115,12 +118,10 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
     const l1 = sensitivity.l1 > 0n ? sensitivity.l1 : 1n;
     const scale = Rational.of(l1).div(Rational.fromNumber(b.epsilon));
     const scaleNumber = scale.toNumberUp();
-    // δ is not used by Laplace noise: an (ε, δ) budget is charged (ε, 0) here.
-    const guarantee: PrivacyLoss = 'delta' in budget && budget.delta !== undefined ? approximate(b.epsilon, 0) : pure(b.epsilon);
     return {
       kind: 'discrete-laplace',
       scale: scaleNumber,
-      guarantee,
+      guarantee: chargedLoss(budget),
       variance: laplaceVariance(scaleNumber),
       sample(rng) {
         return sampleDiscreteLaplace(scale, rng);
