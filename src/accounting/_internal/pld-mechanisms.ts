@@ -17,7 +17,6 @@ export type Adjacency = 'add' | 'remove';
 
 /** The noise distribution μ (symmetric) of an additive mechanism, with privacy loss for REMOVE without subsampling. */
 interface Noise {
-  readonly discrete: boolean;
   cdf(x: number): number;
   logCdf(x: number): number;
   /** ln(μ(x + s)/μ(x)). */
@@ -167,7 +166,6 @@ function bucketsDiscrete(m: AdditiveMechanism, lowerX: number, upperX: number, t
 /** Gaussian noise N(0, σ²). */
 function gaussianNoise(sigma: number, sensitivity: number): Noise {
   return {
-    discrete: false,
     cdf: (x) => normalCdf(x / sigma),
     logCdf: (x) => logNormalCdf(x / sigma),
     lossRemove: (x) => (sensitivity * (-0.5 * sensitivity - x)) / (sigma * sigma),
@@ -178,7 +176,6 @@ function gaussianNoise(sigma: number, sensitivity: number): Noise {
 /** Laplace noise with scale b. */
 function laplaceNoise(b: number, sensitivity: number): Noise {
   return {
-    discrete: false,
     cdf: (x) => (x < 0 ? 0.5 * Math.exp(x / b) : 1 - 0.5 * Math.exp(-x / b)),
     logCdf: (x) => (x < 0 ? Math.log(0.5) + x / b : Math.log1p(-0.5 * Math.exp(-x / b))),
     lossRemove: (x) => (Math.abs(x) - Math.abs(x + sensitivity)) / b,
@@ -195,7 +192,6 @@ function laplaceNoise(b: number, sensitivity: number): Noise {
 function discreteLaplaceNoise(a: number, sensitivity: number): Noise {
   const logNorm = -Math.log1p(Math.exp(-a)); // log 1/(1+e^{-a})
   return {
-    discrete: true,
     cdf: (x) => {
       const k = Math.floor(x);
       if (k === Number.NEGATIVE_INFINITY) return 0;
@@ -234,7 +230,6 @@ function discreteGaussianNoise(sigma: number, sensitivity: number): Noise & { tr
   const index = (x: number) => Math.floor(Math.min(Math.max(x, -T - 1), T)) + T + 1;
   return {
     truncation: T,
-    discrete: true,
     cdf: (x) => Math.exp(logCdf[index(x)] as number),
     logCdf: (x) => logCdf[index(x)] as number,
     lossRemove: (x) => {
