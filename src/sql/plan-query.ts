@@ -145,6 +145,11 @@ function refuse(ctx: Ctx, node: CstNode | undefined, construct: string, hint: st
   });
 }
 
+/** Refuses the window function `name(…) OVER` at `node`. */
+function refuseWindow(ctx: Ctx, node: CstNode, name: string): never {
+  return refuse(ctx, node, `the window function ${name}(…) OVER`, 'window functions are not supported; use GROUP BY');
+}
+
 /** The query text of `node`, trimmed ('' when it has no range): the default name of an output or group key. */
 function sourceText(ctx: Ctx, node: CstNode): string {
   return ctx.text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0).trim();
@@ -363,7 +368,7 @@ function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
     }
     case 'func_call': {
       const name = funcName(node);
-      if (node.over) return refuse(ctx, node, `the window function ${name}(…) OVER`, 'window functions are not supported; use GROUP BY');
+      if (node.over) return refuseWindow(ctx, node, name);
       if (AGGREGATES.has(name))
         return refuse(
           ctx,
@@ -438,7 +443,7 @@ function measure(ctx: Ctx, node: CstNode, name: string): PlanMeasure {
 
 function aggregate(ctx: Ctx, node: CstNode, rowLevel: boolean): PlanAggregate {
   const name = funcName(node);
-  if (node.over) return refuse(ctx, node, `the window function ${name}(…) OVER`, 'window functions are not supported; use GROUP BY');
+  if (node.over) return refuseWindow(ctx, node, name);
   if (node.filter) return refuse(ctx, node, 'FILTER (WHERE …)', 'use CASE WHEN inside the aggregate instead');
   const { args, distinct } = funcArgs(node);
   const one = (): CstNode => {
@@ -980,8 +985,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
       outputs.push({ kind: 'key', name: it.explicit ? it.name : col.column, key });
       continue;
     }
-    if (node.type === 'func_call' && node.over)
-      return refuse(ctx, node, `the window function ${funcName(node)}(…) OVER`, 'window functions are not supported; use GROUP BY');
+    if (node.type === 'func_call' && node.over) return refuseWindow(ctx, node, funcName(node));
     const exprKey = expressionKeyOf(node);
     if (exprKey >= 0) {
       outputs.push({ kind: 'key', name: it.explicit ? it.name : (groupBy[exprKey] as PlanGroupKey).name, key: exprKey });
