@@ -19,10 +19,8 @@ import type { RandomSource } from './source.js';
  */
 export function gaussianGranularity(sigma: number): number {
   checkPositiveFinite(sigma, 'sigma');
-  return gridFor(sigma, GAUSSIAN_GRID_BITS);
+  return gridFor(sigma, GRID_BITS);
 }
-
-const GAUSSIAN_GRID_BITS = GRID_BITS;
 
 interface GaussianContext {
   readonly sigma: number;
@@ -33,7 +31,7 @@ let lastContext: GaussianContext | undefined;
 
 function gaussianContext(sigma: number): GaussianContext {
   if (lastContext !== undefined && lastContext.sigma === sigma) return lastContext;
-  const g = gridFor(sigma, GAUSSIAN_GRID_BITS);
+  const g = gridFor(sigma, GRID_BITS);
   const gridSigma = divideByGrid(sigma, g); // exact σ/g
   lastContext = { sigma, g, dg: discreteGaussianContext(gridSigma.mul(gridSigma)) };
   return lastContext;
