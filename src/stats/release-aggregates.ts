@@ -30,6 +30,7 @@ import {
   checkConfidence,
   checkPositiveInteger,
   type OutputBudget,
+  readBounding,
   splitBudget,
 } from './_internal/noise.js';
 import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
@@ -90,14 +91,6 @@ function toBig(x: ExactInteger, name: string): bigint {
   if (typeof x === 'bigint') return x;
   if (typeof x === 'number' && Number.isSafeInteger(x)) return BigInt(x);
   throw new DpError('INVALID_PARAMETER', `${name} must be a bigint or a safe integer`, { parameter: name });
-}
-
-/** Reads and validates the bounding parameters. */
-export function readBounding(o: ContributionBounds): { partitions: bigint; contributions: bigint } {
-  return {
-    partitions: BigInt(checkPositiveInteger(o.maxPartitions ?? 1, 'maxPartitions')),
-    contributions: BigInt(checkPositiveInteger(o.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition')),
-  };
 }
 
 function mark<T extends object>(x: T, rng: RandomSource): T & { notForRelease?: true } {

@@ -26,6 +26,7 @@ import {
   checkConfidence,
   checkPositiveInteger,
   type OutputBudget,
+  readBounding,
   readBudget,
   splitBudget,
 } from './_internal/noise.js';
@@ -259,8 +260,7 @@ export function releaseQuantiles(
   const qs = input.quantiles.map(checkQuantile);
   const branching = checkPositiveInteger(input.branching ?? 16, 'branching');
   if (branching < 2) throw new DpError('INVALID_PARAMETER', 'branching must be >= 2', { parameter: 'branching' });
-  const partitions = BigInt(checkPositiveInteger(input.maxPartitions ?? 1, 'maxPartitions'));
-  const contributions = BigInt(checkPositiveInteger(input.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition'));
+  const { partitions, contributions } = readBounding(input);
   const rng = input.rng ?? defaultRandomSource();
   let height = 1;
   let leaves = branching;

@@ -58,6 +58,17 @@ export function checkPositiveInteger(x: number, name: string): number {
   return x;
 }
 
+/** Reads and validates the contribution bounds (each default 1). */
+export function readBounding(o: { readonly maxPartitions?: number; readonly maxContributionsPerPartition?: number }): {
+  partitions: bigint;
+  contributions: bigint;
+} {
+  return {
+    partitions: BigInt(checkPositiveInteger(o.maxPartitions ?? 1, 'maxPartitions')),
+    contributions: BigInt(checkPositiveInteger(o.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition')),
+  };
+}
+
 /** Checks a confidence level in (0, 1). */
 export function checkConfidence(c: number): number {
   if (typeof c !== 'number' || !(c > 0 && c < 1)) {
