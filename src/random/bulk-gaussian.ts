@@ -3,7 +3,7 @@
  * CSPRNG in bulk. NOT exact — see the floating-point stance below.
  * @module
  */
-import { gridFor } from './_internal/grid.js';
+import { GRID_BITS, gridFor } from './_internal/grid.js';
 import { checkPositiveFinite } from './_internal/validate.js';
 import type { RandomSource } from './source.js';
 
@@ -13,8 +13,7 @@ const TWO_POW_MINUS_53 = 2 ** -53;
 const TWO_PI = 2 * Math.PI;
 const ROUND_MAGIC = 6_755_399_441_055_744; // 1.5·2⁵²
 
-/** Grid bits below σ for Float64 outputs (as in the secure samplers) and for Float32 outputs. */
-const GRID_BITS_64 = 40;
+/** Grid bits below σ for Float32 outputs (Float64 outputs use the secure samplers' GRID_BITS = 40). */
 const GRID_BITS_32 = 16;
 
 let buffer: Uint32Array | undefined;
@@ -58,7 +57,7 @@ let bufferOwner: RandomSource | undefined;
  */
 export function fillBulkGaussian(out: Float32Array | Float64Array, sigma: number, rng: RandomSource): void {
   checkPositiveFinite(sigma, 'sigma');
-  const g = gridFor(sigma, out instanceof Float32Array ? GRID_BITS_32 : GRID_BITS_64);
+  const g = gridFor(sigma, out instanceof Float32Array ? GRID_BITS_32 : GRID_BITS);
   if (out instanceof Float64Array) {
     fillChunk(out, 0, out.length, sigma / g, g, rng);
     return;
