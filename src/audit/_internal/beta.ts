@@ -1,25 +1,11 @@
 /**
  * The regularized incomplete beta function and its inverse, for exact
- * binomial (Clopper–Pearson) bounds. Log-gamma by Lanczos (g = 7, n = 9);
+ * binomial (Clopper–Pearson) bounds. Log-gamma by Lanczos (`logGamma` of src/testing);
  * the continued fraction by modified Lentz.
  * @see Press et al., Numerical Recipes (3rd ed.), §6.1 and §6.4.
  * @module
  */
-
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-
-/** ln Γ(x) for x > 0. */
-export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let a = LANCZOS[0] as number;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (LANCZOS[i] as number) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
+import { logGamma } from '../../testing/distribution-tests.js';
 
 function betaContinuedFraction(a: number, b: number, x: number): number {
   const tiny = 1e-300;
