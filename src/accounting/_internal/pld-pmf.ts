@@ -6,6 +6,7 @@
  * over a window bounded by a Chernoff bound (Koskela et al.; Google's PLD notes).
  * @module
  */
+import { minimizeUnimodal } from '../../core/_internal/golden-section.js';
 import { convolveReal, realSelfConvolvePower } from './fft.js';
 
 /** The default tail mass that composition may truncate (`dp_accounting`'s 1e-15). */
@@ -221,30 +222,11 @@ function chernoff(probs: Float64Array, n: number, logTwoOverTail: number, sign: 
   };
   const cap = Math.log(700 / len);
   const guess = variance > 0 ? Math.log(Math.sqrt((2 * logTwoOverTail) / (n * variance))) : cap - 5;
-  let lo = Math.min(guess - 3.5, cap - 1);
-  let hi = Math.min(guess + 3.5, cap);
-  const gr = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - gr * (hi - lo);
-  let x2 = lo + gr * (hi - lo);
+  const lo = Math.min(guess - 3.5, cap - 1);
+  const hi = Math.min(guess + 3.5, cap);
   // Minimise sign·g: the upper bound is a minimum over λ > 0, the lower bound a maximum over λ < 0.
-  let f1 = sign * g(x1);
-  let f2 = sign * g(x2);
-  for (let it = 0; it < 14; it++) {
-    if (f1 < f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - gr * (hi - lo);
-      f1 = sign * g(x1);
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + gr * (hi - lo);
-      f2 = sign * g(x2);
-    }
-  }
-  return sign * Math.min(f1, f2);
+  // Tolerance 0: exactly 14 golden-section steps.
+  return sign * minimizeUnimodal((u) => sign * g(u), lo, hi, 0, 14);
 }
 
 /**
