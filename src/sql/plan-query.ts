@@ -792,6 +792,22 @@ function expressionCategories(ctx: Ctx, e: PlanExpr): (string | number | boolean
   return null;
 }
 
+/** The aggregate outputs (indices into `outputs`) a post-processing expression reads. */
+export function aggregatesIn(e: PlanPostExpr, outputs: readonly PlanOutput[]): Set<number> {
+  switch (e.kind) {
+    case 'output':
+      return outputs[e.index]?.kind === 'aggregate' ? new Set([e.index]) : new Set();
+    case 'literal':
+      return new Set();
+    case 'unary':
+      return aggregatesIn(e.arg, outputs);
+    case 'binary':
+      return new Set([...aggregatesIn(e.left, outputs), ...aggregatesIn(e.right, outputs)]);
+    default:
+      return new Set();
+  }
+}
+
 function sameExpr(a: PlanExpr, b: PlanExpr): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -1078,27 +1094,11 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
         );
     }
   };
-  const mentionsAggregate = (e: PlanPostExpr): boolean => {
-    switch (e.kind) {
-      case 'output': {
-        const o = outputs[e.index];
-        return o?.kind === 'aggregate';
-      }
-      case 'literal':
-        return false;
-      case 'unary':
-        return mentionsAggregate(e.arg);
-      case 'binary':
-        return mentionsAggregate(e.left) || mentionsAggregate(e.right);
-      default:
-        return false;
-    }
-  };
   clause = 'an output expression';
   for (const d of derivedItems) {
     const expr = post(d.node);
     const name = (outputs[d.index] as PlanOutput).name;
-    if (!mentionsAggregate(expr))
+    if (aggregatesIn(expr, outputs).size === 0)
       return refuse(
         ctx,
         d.node,

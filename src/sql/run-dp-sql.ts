@@ -27,7 +27,7 @@ import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
 import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
 import type { PlanOutput, PlanPostExpr, QueryPlan } from './plan.js';
-import { planDpQuery } from './plan-query.js';
+import { aggregatesIn, planDpQuery } from './plan-query.js';
 import type { SqlSchema } from './schema.js';
 
 /** The budget and options of one query. */
@@ -252,22 +252,6 @@ function evalPost(e: PlanPostExpr, row: readonly DpSqlValue[]): DpSqlValue {
 
 type Interval = readonly [number, number];
 
-/** The aggregate outputs an expression reads. */
-function aggregatesIn(e: PlanPostExpr, plan: QueryPlan): Set<number> {
-  switch (e.kind) {
-    case 'output':
-      return plan.outputs[e.index]?.kind === 'aggregate' ? new Set([e.index]) : new Set();
-    case 'literal':
-      return new Set();
-    case 'unary':
-      return aggregatesIn(e.arg, plan);
-    case 'binary':
-      return new Set([...aggregatesIn(e.left, plan), ...aggregatesIn(e.right, plan)]);
-    default:
-      return new Set();
-  }
-}
-
 /**
  * Interval arithmetic over a derived output: the range of the expression when every aggregate
  * it reads lies in its interval (and keys and literals are exact); null where none follows.
@@ -370,7 +354,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   // (not printed, so its own level is free) is released at 1 − (1 − level)/m, m = the aggregates it reads.
   // A derived output that reads a printed aggregate (released at the stated level) gets no interval.
   const outputConfidence: (number | undefined)[] = plan.outputs.map(() => undefined);
-  const derivedReads = plan.outputs.map((o) => (o.kind === 'derived' ? [...aggregatesIn(o.expr, plan)] : []));
+  const derivedReads = plan.outputs.map((o) => (o.kind === 'derived' ? [...aggregatesIn(o.expr, plan.outputs)] : []));
   const derivedHasInterval = plan.outputs.map(
     (o, i) =>
       o.kind === 'derived' &&
