@@ -66,12 +66,6 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
   const partitions = checkPositiveInteger(options.maxPartitions ?? 1, 'maxPartitions');
   const method = options.method ?? 'truncated-geometric';
   const guarantee = approximate(epsilon, delta);
-  const count = (u: number | bigint): number => {
-    const n = typeof u === 'bigint' ? Number(u) : u;
-    if (!(Number.isFinite(n) && n >= 0))
-      throw new DpError('INVALID_PARAMETER', 'unitCount must be a count >= 0', { parameter: 'unitCount' });
-    return Math.floor(n);
-  };
   switch (method) {
     case 'truncated-geometric': {
       const probs = truncatedGeometricProbabilities(epsilon / partitions, delta / partitions);
@@ -84,7 +78,7 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
         method,
         keepProbability,
         keep(u, rng = defaultRandomSource()) {
-          const n = count(u);
+          const n = unitCount(u);
           traceNoise({ primitive: 'partition-selection:truncated-geometric', value: n, sensitivity: 1, scale: partitions / epsilon });
           const p = keepProbability(n);
           if (p <= 0) return false;
@@ -100,18 +94,11 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
       const lambda = Math.exp(-1 / b);
       const perPartitionDelta = delta / partitions;
       // P(1 + Z ≥ τ) = λ^{τ−1}/(1+λ) ≤ δ/maxPartitions.
-      const threshold = 1 + Math.ceil(nextUp(b * Math.log(1 / (perPartitionDelta * (1 + lambda)))) * (1 + 1e-12)) + 1;
-      return {
-        guarantee,
-        method,
-        threshold,
-        keepProbability: () => undefined,
-        keep(u, rng = defaultRandomSource()) {
-          const n = count(u);
-          traceNoise({ primitive: 'partition-selection:discrete-laplace', value: n, sensitivity: partitions, scale: b });
-          return BigInt(n) + sampleDiscreteLaplace(scale, rng) >= BigInt(threshold);
-        },
-      };
+      const threshold = thresholdAbove(b * Math.log(1 / (perPartitionDelta * (1 + lambda))));
+      return noisyThresholdSelector(guarantee, method, threshold, (n, rng) => {
+        traceNoise({ primitive: 'partition-selection:discrete-laplace', value: n, sensitivity: partitions, scale: b });
+        return sampleDiscreteLaplace(scale, rng);
+      });
     }
     case 'gaussian': {
       const thresholdDelta = delta / 2;
@@ -121,22 +108,46 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
       const sigmaSquared = Rational.of(BigInt(partitions)).div(Rational.fromNumber(rho).mul(Rational.of(2n)));
       const sigma = Math.sqrt(sigmaSquared.toNumberUp());
       // The discrete Gaussian is σ-subgaussian (CKS 2020): P(Z ≥ m) ≤ exp(−m²/2σ²).
-      const threshold = 1 + Math.ceil(nextUp(sigma * Math.sqrt(2 * Math.log(partitions / thresholdDelta))) * (1 + 1e-12)) + 1;
-      return {
-        guarantee,
-        method,
-        threshold,
-        keepProbability: () => undefined,
-        keep(u, rng = defaultRandomSource()) {
-          const n = count(u);
-          traceNoise({ primitive: 'partition-selection:discrete-gaussian', value: n, sensitivity: Math.sqrt(partitions), scale: sigma });
-          return BigInt(n) + sampleDiscreteGaussian(sigmaSquared, rng) >= BigInt(threshold);
-        },
-      };
+      const threshold = thresholdAbove(sigma * Math.sqrt(2 * Math.log(partitions / thresholdDelta)));
+      return noisyThresholdSelector(guarantee, method, threshold, (n, rng) => {
+        traceNoise({ primitive: 'partition-selection:discrete-gaussian', value: n, sensitivity: Math.sqrt(partitions), scale: sigma });
+        return sampleDiscreteGaussian(sigmaSquared, rng);
+      });
     }
     default:
       throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${String(method)}`, { parameter: 'method' });
   }
+}
+
+/** Reads a partition's unit count (a count ≥ 0, floored). */
+function unitCount(u: number | bigint): number {
+  const n = typeof u === 'bigint' ? Number(u) : u;
+  if (!(Number.isFinite(n) && n >= 0)) throw new DpError('INVALID_PARAMETER', 'unitCount must be a count >= 0', { parameter: 'unitCount' });
+  return Math.floor(n);
+}
+
+/** The threshold 1 + ⌈m⌉ + 1 for a noise tail bound m, with m rounded up so float error only raises it. */
+function thresholdAbove(m: number): number {
+  return 1 + Math.ceil(nextUp(m) * (1 + 1e-12)) + 1;
+}
+
+/** A selector that keeps a partition when its unit count plus the traced integer noise of `noisy` reaches `threshold`. */
+function noisyThresholdSelector(
+  guarantee: ApproximateLoss,
+  method: 'laplace' | 'gaussian',
+  threshold: number,
+  noisy: (n: number, rng: RandomSource) => bigint,
+): PartitionSelector {
+  return {
+    guarantee,
+    method,
+    threshold,
+    keepProbability: () => undefined,
+    keep(u, rng = defaultRandomSource()) {
+      const n = unitCount(u);
+      return BigInt(n) + noisy(n, rng) >= BigInt(threshold);
+    },
+  };
 }
 
 /** The largest ρ (by bisection) whose (ε, δ) conversion stays within ε. */
