@@ -319,8 +319,8 @@ export class SessionQuery {
     };
   }
 
-  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan } {
-    const planned = this.#plan(release);
+  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan; spec: AggregateQuerySpec } {
+    const { charged, plan } = this.#plan(release);
     // Validate the whole spec before charging (bad bounds must not cost budget).
     const spec = this.spec;
     validateSpec(spec);
@@ -333,8 +333,8 @@ export class SessionQuery {
       for (const a of spec.aggregates) if ('column' in a) columns.add(a.column);
       for (const c of columns) source.column(c);
     }
-    this.#access.charge(planned.charged);
-    return planned;
+    this.#access.charge(charged);
+    return { charged, plan, spec };
   }
 
   /**
@@ -347,15 +347,15 @@ export class SessionQuery {
       throw new DpError('UNSUPPORTED_QUERY', 'a CSV session streams its file: use releaseAsync', { construct: 'release' });
     }
     const source = this.#access.source;
-    const { charged, plan } = this.#charge(release);
-    const result = runAggregateQuery(source, this.spec, plan, this.#access.rng);
+    const { charged, plan, spec } = this.#charge(release);
+    const result = runAggregateQuery(source, spec, plan, this.#access.rng);
     return { ...result, charged };
   }
 
   /** As `release`, for any session (CSV files are streamed). The charge happens before the first row is read. */
   async releaseAsync(release: SessionReleaseSpec): Promise<SessionQueryResult> {
-    const { charged, plan } = this.#charge(release);
-    const result = await runAggregateQueryAsync(this.#access.source, this.spec, plan, this.#access.rng);
+    const { charged, plan, spec } = this.#charge(release);
+    const result = await runAggregateQueryAsync(this.#access.source, spec, plan, this.#access.rng);
     return { ...result, charged };
   }
 }
