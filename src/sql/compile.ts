@@ -100,6 +100,11 @@ function literal(env: Env, v: number | string | boolean | null): string {
   return env.p.add(v, 'text');
 }
 
+/** `x` clamped to [lo, hi] in SQL: `LEAST(GREATEST(x, lo), hi)`. */
+function clamp(x: string, lo: string, hi: string): string {
+  return `LEAST(GREATEST(${x}, ${lo}), ${hi})`;
+}
+
 /**
  * Row arithmetic that can never raise an engine error. In double precision,
  * PostgreSQL still raises "value out of range" on overflow and on underflow
@@ -115,7 +120,7 @@ function literal(env: Env, v: number | string | boolean | null): string {
 function safeArithmetic(env: Env, op: '+' | '-' | '*' | '/' | '%', left: string, right: string): string {
   const big = env.p.dbl(op === '+' || op === '-' ? 1e300 : 1e150);
   const negBig = env.p.dbl(op === '+' || op === '-' ? -1e300 : -1e150);
-  const sat = (x: string) => `LEAST(GREATEST(${x}, ${negBig}), ${big})`;
+  const sat = (x: string) => clamp(x, negBig, big);
   if (op === '+' || op === '-') return `(${sat(left)} ${op} ${sat(right)})`;
   const tiny = env.p.dbl(1e-150);
   const zero = env.p.dbl(0);
@@ -165,7 +170,7 @@ export function compileExpr(env: Env, e: PlanExpr): string {
       if (e.to === 'integer') {
         // Saturate into the BIGINT range first: PostgreSQL raises "bigint out of range" for NaN, ±Infinity and
         // |x| ≥ 2⁶³, an error only some rows would cause. NaN compares above everything, so it becomes the top.
-        const inRange = `LEAST(GREATEST(ROUND(${dbl(e.arg)}), ${env.p.dbl(-(2 ** 63))}), ${env.p.dbl(2 ** 63 - 1024)})`;
+        const inRange = clamp(`ROUND(${dbl(e.arg)})`, env.p.dbl(-(2 ** 63)), env.p.dbl(2 ** 63 - 1024));
         return env.d.safeCast(inRange, 'bigint');
       }
       return env.d.safeCast(r(e.arg), e.to);
@@ -204,7 +209,7 @@ function rowUnits(env: Env, m: PlanMeasure, grid: Grid): string {
     return grid.shift === 0 ? times : `(${times} - ${env.p.int(grid.shift * grid.inverse)})`;
   }
   const expr = compileExpr(env, m.expr);
-  const clamped = `LEAST(GREATEST(CAST(${expr} AS ${env.d.typeName('double')}), ${env.p.dbl(grid.lower)}), ${env.p.dbl(grid.upper)})`;
+  const clamped = clamp(`CAST(${expr} AS ${env.d.typeName('double')})`, env.p.dbl(grid.lower), env.p.dbl(grid.upper));
   const shifted = grid.shift === 0 ? clamped : `(${clamped} - ${env.p.dbl(grid.shift)})`;
   return `CAST(ROUND(${shifted} * ${env.p.dbl(grid.inverse)}) AS ${env.d.typeName('bigint')})`;
 }
@@ -231,7 +236,7 @@ function linearUnits(env: Env, m: PlanMeasure, grid: Grid): { clamped: string; i
   const clamped =
     m.expr.kind === 'column'
       ? `CAST(CASE WHEN ${expr} < ${lo} THEN ${lo} WHEN ${expr} > ${hi} THEN ${hi} ELSE ${expr} END AS ${big})`
-      : `CAST(LEAST(GREATEST(CAST(${expr} AS ${env.d.typeName('double')}), ${lo}), ${hi}) AS ${big})`;
+      : `CAST(${clamp(`CAST(${expr} AS ${env.d.typeName('double')})`, lo, hi)} AS ${big})`;
   return { clamped, inverse: grid.inverse, offset: grid.shift * grid.inverse };
 }
 
@@ -239,7 +244,7 @@ function linearUnits(env: Env, m: PlanMeasure, grid: Grid): { clamped: string; i
 function rowBin(env: Env, m: PlanMeasure, bins: number): string {
   const expr = compileExpr(env, m.expr);
   const dbl = env.d.typeName('double');
-  const clamped = `LEAST(GREATEST(CAST(${expr} AS ${dbl}), ${env.p.dbl(m.lower)}), ${env.p.dbl(m.upper)})`;
+  const clamped = clamp(`CAST(${expr} AS ${dbl})`, env.p.dbl(m.lower), env.p.dbl(m.upper));
   const width = bins / (m.upper - m.lower);
   return `LEAST(CAST(FLOOR((${clamped} - ${env.p.dbl(m.lower)}) * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')}), ${env.p.int(bins - 1)})`;
 }
@@ -342,7 +347,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       perRow,
       (v) => `SUM(${v})`,
       (v) => `SUM(${v})`,
-      (u) => `SUM(LEAST(GREATEST(${u}, ${env.p.int(nonNegative ? 0n : -BigInt(C) * maxPerRow)}), ${env.p.int(BigInt(C) * maxPerRow)}))`,
+      (u) => `SUM(${clamp(u, env.p.int(nonNegative ? 0n : -BigInt(C) * maxPerRow), env.p.int(BigInt(C) * maxPerRow))})`,
     );
 
   /**
@@ -378,7 +383,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     // The count is widened too: COUNT × offset in BIGINT would overflow (an engine error, a data-dependent signal) past ~2³¹ rows.
     const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - CAST(${nu} AS ${wide}) * ${env.p.int(lin.offset)}`}`;
     const bound = BigInt(C) * BigInt(g.maxUnits);
-    finalCols.push(`CAST(SUM(LEAST(GREATEST(${perUnit}, ${env.p.int(-bound)}), ${env.p.int(bound)})) AS ${wide}) AS ${q(env, name)}`);
+    finalCols.push(`CAST(SUM(${clamp(perUnit, env.p.int(-bound), env.p.int(bound))}) AS ${wide}) AS ${q(env, name)}`);
     return name;
   };
 
