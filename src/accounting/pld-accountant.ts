@@ -100,12 +100,11 @@ export class PldAccountant extends BaseAccountant {
             if (e.noiseMultiplier === 0) this.nonPrivate = true;
             // c Gaussians of σ compose exactly to one of σ/√c.
             else
-              this.pld = this.pld.compose(
+              this.compose1(
                 PrivacyLossDistribution.gaussian(e.noiseMultiplier / Math.sqrt(c), {
                   valueDiscretizationInterval: d,
                   sensitivity: addRemove ? 1 : 2,
                 }),
-                this.tail,
               );
           }
           return null;
