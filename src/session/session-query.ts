@@ -5,7 +5,7 @@
  */
 import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
-import { type OutputBudget, splitBudget } from '../stats/_internal/noise.js';
+import { checkPositiveInteger, type OutputBudget, splitBudget } from '../stats/_internal/noise.js';
 import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
@@ -14,6 +14,7 @@ import {
   runAggregateQuery,
   runAggregateQueryAsync,
 } from '../stats/aggregate-query.js';
+import { checkBounds } from '../stats/fixed-point-grid.js';
 import { checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
 import type { SessionAccess } from './session.js';
 
@@ -367,12 +368,7 @@ function validateSpec(spec: AggregateQuerySpec): void {
   }
   for (const a of spec.aggregates) {
     if ('onInvalid' in a) checkInvalidValueRule(a.onInvalid);
-    if ('bounds' in a && a.bounds !== undefined) {
-      const [lo, hi] = a.bounds;
-      if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
-        throw new DpError('INVALID_PARAMETER', 'bounds must be finite with lower < upper', { parameter: 'bounds' });
-      }
-    }
+    if ('bounds' in a && a.bounds !== undefined) checkBounds(a.bounds);
     if (a.kind === 'quantiles') {
       for (const q of a.quantiles) {
         if (!(typeof q === 'number' && q >= 0 && q <= 1))
@@ -383,13 +379,9 @@ function validateSpec(spec: AggregateQuerySpec): void {
       }
     }
   }
-  for (const [name, v] of [
-    ['maxPartitions', spec.maxPartitions],
-    ['maxContributionsPerPartition', spec.maxContributionsPerPartition],
-  ] as const) {
-    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
-      throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1`, { parameter: name });
-  }
+  if (spec.maxPartitions !== undefined) checkPositiveInteger(spec.maxPartitions, 'maxPartitions');
+  if (spec.maxContributionsPerPartition !== undefined)
+    checkPositiveInteger(spec.maxContributionsPerPartition, 'maxContributionsPerPartition');
   if (spec.boundsShare !== undefined && !(spec.boundsShare > 0 && spec.boundsShare < 1)) {
     throw new DpError('INVALID_PARAMETER', 'boundsShare must be in (0, 1)', { parameter: 'boundsShare' });
   }

@@ -7,6 +7,7 @@ import { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { checkPositiveInteger } from '../stats/_internal/noise.js';
 import {
   type ArrowTableLike,
   type CsvSourceOptions,
@@ -75,8 +76,8 @@ export class Session {
     this.#unit = options.privacyUnit;
     this.#rng = options.rng ?? defaultRandomSource();
     this.#defaults = {
-      maxPartitions: positiveInteger(options.maxPartitions ?? 1, 'maxPartitions'),
-      maxContributionsPerPartition: positiveInteger(options.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition'),
+      maxPartitions: checkPositiveInteger(options.maxPartitions ?? 1, 'maxPartitions'),
+      maxContributionsPerPartition: checkPositiveInteger(options.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition'),
     };
   }
 
@@ -140,9 +141,4 @@ export class Session {
   toJSON(): { privacyUnit: string | null; budget: ReturnType<PrivacyBudget['toJSON']> } {
     return { privacyUnit: this.#unit ?? null, budget: this.#budget.toJSON() };
   }
-}
-
-function positiveInteger(x: number, name: string): number {
-  if (!Number.isSafeInteger(x) || x < 1) throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1`, { parameter: name });
-  return x;
 }
