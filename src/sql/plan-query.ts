@@ -558,6 +558,13 @@ function conjuncts(e: PlanExpr): PlanExpr[] {
   return e.kind === 'binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
 }
 
+/** The `column = column` conjuncts of a join condition, as (left, right) pairs. */
+function columnEqualities(on: PlanExpr): [PlanExpr & { kind: 'column' }, PlanExpr & { kind: 'column' }][] {
+  return conjuncts(on).flatMap((c) =>
+    c.kind === 'binary' && c.op === '=' && c.left.kind === 'column' && c.right.kind === 'column' ? [[c.left, c.right]] : [],
+  );
+}
+
 function readFrom(ctx: Ctx, node: CstNode | undefined): PlanJoin[] {
   if (!node) return refuse(ctx, undefined, 'a query without FROM', 'select FROM a table declared in the schema');
   const joins: PlanJoin[] = [];
@@ -607,15 +614,7 @@ function readFrom(ctx: Ctx, node: CstNode | undefined): PlanJoin[] {
       on = eqs.reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b }));
     } else refuse(ctx, n, 'a join without ON', 'join ON an equality of columns');
     const joined = ctx.sources[index] as PlanSource;
-    const equalities = conjuncts(on).filter(
-      (c): c is PlanExpr & { kind: 'binary' } =>
-        c.kind === 'binary' && c.op === '=' && c.left.kind === 'column' && c.right.kind === 'column',
-    );
-    const pairs = equalities.map((c) => {
-      const l = c.left as PlanExpr & { kind: 'column' };
-      const r = c.right as PlanExpr & { kind: 'column' };
-      return l.source === index ? { mine: l, other: r } : { mine: r, other: l };
-    });
+    const pairs = columnEqualities(on).map(([l, r]) => (l.source === index ? { mine: l, other: r } : { mine: r, other: l }));
     const linking = pairs.filter((p) => p.mine.source === index && p.other.source < index);
     if (joined.isPublic) {
       if (linking.length === 0)
@@ -882,9 +881,8 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
   for (const j of joins) {
     if (j.kind !== 'public' || !rowLevel) continue;
     // Each row is its own unit: a join must not repeat a private row, so the public side's join column must be unique.
-    const uniqueLink = conjuncts(j.on).some((c) => {
-      if (c.kind !== 'binary' || c.op !== '=' || c.left.kind !== 'column' || c.right.kind !== 'column') return false;
-      const mine = c.left.source === j.source ? c.left : c.right.source === j.source ? c.right : undefined;
+    const uniqueLink = columnEqualities(j.on).some(([l, r]) => {
+      const mine = l.source === j.source ? l : r.source === j.source ? r : undefined;
       return mine !== undefined && tableOf(ctx, mine.source).columns.get(mine.column)?.unique === true;
     });
     if (!uniqueLink) {
