@@ -346,9 +346,10 @@ export class RdpAccountant extends BaseAccountant {
     return Array.from(this.state);
   }
 
-  private add(count: number, f: (alpha: number) => number): void {
+  /** Adds count·f(α) at each order α (f also gets the order's index). */
+  private add(count: number, f: (alpha: number, index: number) => number): void {
     for (let i = 0; i < this.orders.length; i++) {
-      const v = f(this.orders[i] as number);
+      const v = f(this.orders[i] as number, i);
       this.state[i] = (this.state[i] as number) + (v === 0 ? 0 : count * v);
     }
   }
@@ -443,7 +444,7 @@ export class RdpAccountant extends BaseAccountant {
             return 'only Gaussian-like events (gaussian, zcdp, discreteGaussian and their compositions) can be Poisson-sampled';
           if (apply && sigma !== Number.POSITIVE_INFINITY) {
             const rdp = rdpPoissonSubsampledGaussian(e.sampleRate, sigma, this.orders);
-            this.add(c, (a) => rdp[this.orders.indexOf(a)] as number);
+            this.add(c, (_, i) => rdp[i] as number);
           }
           return null;
         }
