@@ -2,6 +2,7 @@
  * Normal-distribution helpers for confidence intervals (not for noise).
  * @module
  */
+import { normalCdf } from '../../mechanisms/_internal/normal.js';
 
 /** Φ⁻¹(p) for p ∈ (0, 1): Acklam's rational approximation refined by one Halley step (|error| < 1e-12). */
 export function normalQuantile(p: number): number {
@@ -30,44 +31,4 @@ export function normalQuantile(p: number): number {
   const e = normalCdf(x) - p;
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
   return x - u / (1 + (x * u) / 2);
-}
-
-/** Φ(x), via erfc with a high-accuracy Chebyshev fit (relative error < 1.2e-7 before refinement; < 1e-14 here via series/continued fraction). */
-export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
-}
-
-/** erfc(x) to about 1e-15 relative accuracy (series for small |x|, continued fraction for large). */
-export function erfc(x: number): number {
-  if (x < 0) return 2 - erfc(-x);
-  if (x < 2) {
-    // erf series: erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n (2n+1))
-    let sum = x;
-    let term = x;
-    const x2 = x * x;
-    for (let n = 1; n < 200; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  // Continued fraction (Lentz) for erfc.
-  const tiny = 1e-300;
-  let f = x;
-  let C = x;
-  let D = 0;
-  for (let n = 1; n < 500; n++) {
-    const an = n / 2;
-    D = x + an * D;
-    D = D === 0 ? tiny : D;
-    C = x + an / C;
-    C = C === 0 ? tiny : C;
-    D = 1 / D;
-    const delta = C * D;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-x * x) / (f * Math.sqrt(Math.PI));
 }
