@@ -12,6 +12,8 @@ import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, t
 
 const LOCKS = 'tsdp_ledger_datasets';
 const SPENDS = 'tsdp_ledger_spends';
+/** A data set's spends, oldest first (the charge replays them under the lock; `entries` reads them). */
+const READ_SPENDS = `SELECT analyst, epsilon, delta, memo, at FROM ${SPENDS} WHERE dataset = $1 ORDER BY id`;
 
 /**
  * A budget ledger in PostgreSQL tables (`tsdp_ledger_datasets`, `tsdp_ledger_spends`), created on first use.
@@ -71,9 +73,7 @@ export class PostgresLedger implements BudgetLedger {
       await client.query('BEGIN');
       await client.query(`INSERT INTO ${LOCKS} (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
       await client.query(`SELECT dataset FROM ${LOCKS} WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
-      const { rows } = await client.query(`SELECT analyst, epsilon, delta, memo, at FROM ${SPENDS} WHERE dataset = $1 ORDER BY id`, [
-        scope.dataset,
-      ]);
+      const { rows } = await client.query(READ_SPENDS, [scope.dataset]);
       const status = decideCharge(PostgresLedger.read(rows), scope, cost);
       await client.query(`INSERT INTO ${SPENDS} (dataset, analyst, epsilon, delta, memo) VALUES ($1, $2, $3, $4, $5)`, [
         scope.dataset,
@@ -102,9 +102,7 @@ export class PostgresLedger implements BudgetLedger {
   async entries(dataset: string): Promise<readonly LedgerEntry[]> {
     await this.setup();
     try {
-      const { rows } = await this.pool.query(`SELECT analyst, epsilon, delta, memo, at FROM ${SPENDS} WHERE dataset = $1 ORDER BY id`, [
-        dataset,
-      ]);
+      const { rows } = await this.pool.query(READ_SPENDS, [dataset]);
       return PostgresLedger.read(rows);
     } catch (e) {
       throw ledgerError(e);
