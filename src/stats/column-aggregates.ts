@@ -304,15 +304,7 @@ export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions
  * @throws DpError INVALID_PARAMETER
  */
 export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
-  const s = gridSums(values, varianceGrid(options.bounds), checkInvalidValueRule(options.onInvalid), true);
-  return releaseVariance({
-    count: s.count,
-    units: s.units,
-    squaredUnits: s.squares,
-    bounds: options.bounds,
-    budget: options.budget,
-    ...common(options),
-  });
+  return releaseVariance(varianceInput(values, options));
 }
 
 /**
@@ -321,15 +313,13 @@ export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOpt
  * @throws DpError INVALID_PARAMETER
  */
 export function dpStddev(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
+  return releaseStddev(varianceInput(values, options));
+}
+
+/** The exact inputs of `releaseVariance` / `releaseStddev` for a column. */
+function varianceInput(values: ArrayLike<unknown>, options: BoundedColumnOptions) {
   const s = gridSums(values, varianceGrid(options.bounds), checkInvalidValueRule(options.onInvalid), true);
-  return releaseStddev({
-    count: s.count,
-    units: s.units,
-    squaredUnits: s.squares,
-    bounds: options.bounds,
-    budget: options.budget,
-    ...common(options),
-  });
+  return { count: s.count, units: s.units, squaredUnits: s.squares, bounds: options.bounds, budget: options.budget, ...common(options) };
 }
 
 function binCounts(values: ArrayLike<unknown>, bounds: readonly [number, number], bins: number, rule: InvalidValueRule): number[] {
