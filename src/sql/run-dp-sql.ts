@@ -373,13 +373,15 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const P = split.partitions;
   const C = plan.privacy.maxContributionsPerPartition;
   const keyCount = plan.groupBy.length;
-  const rowsByKey = new Map<string, EngineRow>();
-  for (const r of mainRows) rowsByKey.set(keyString(compiled.keyColumns.map((k) => r[k] ?? null)), r);
+  /** The group-key values of an engine row (main or histogram), in GROUP BY order. */
+  const keyValues = (r: EngineRow) => compiled.keyColumns.map((k) => r[k] ?? null);
 
   // Which groups are released: declared keys (all of them, even empty) or DP partition selection.
   let groups: { key: string; values: DpSqlValue[]; row: EngineRow | undefined }[] = [];
   if (keyCount === 0) groups = [{ key: keyString([]), values: [], row: mainRows[0] }];
   else if (!split.selection) {
+    const rowsByKey = new Map<string, EngineRow>();
+    for (const r of mainRows) rowsByKey.set(keyString(keyValues(r)), r);
     let combos: DpSqlValue[][] = [[]];
     for (const k of plan.groupBy) {
       const cats = k.categories ?? [];
@@ -398,7 +400,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     });
     const declared = plan.groupBy.map((k) => (k.categories ? new Set(k.categories.map((c) => String(c))) : null));
     for (const r of mainRows) {
-      const values = compiled.keyColumns.map((k) => r[k] ?? null);
+      const values = keyValues(r);
       // Keys outside declared categories are dropped before selection (a public rule).
       if (values.some((v, i) => declared[i] && (v === null || !declared[i]?.has(String(v))))) continue;
       if (selector.keep(toBig(r[compiled.unitsColumn]), rng))
@@ -411,7 +413,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const histograms = histRows.map((rows) => {
     const m = new Map<string, bigint[]>();
     for (const r of rows) {
-      const key = keyString(compiled.keyColumns.map((k) => r[k] ?? null));
+      const key = keyString(keyValues(r));
       const bins = m.get(key) ?? new Array<bigint>(compiled.histograms[0]?.bins ?? 0).fill(0n);
       const b = Number(r.bin);
       if (Number.isInteger(b) && b >= 0 && b < bins.length) bins[b] = toBig(r.n);
