@@ -11,7 +11,7 @@ import { DpEvents, parseDpEvent } from '../../accounting/dp-events.js';
 import type { AccountingMethod } from '../../accounting/privacy-accountant.js';
 import type { DpEvent } from '../../core/dp-event.js';
 import { DpError } from '../../core/errors.js';
-import { parseNumberOption } from '../parse-number.js';
+import { parseNumberOption, requiredOption } from '../options.js';
 import type { RegisterCommand } from './index.js';
 
 interface AccountantFlags {
@@ -74,11 +74,6 @@ function rate(text: string | undefined): number {
   return q;
 }
 
-function required(text: string | undefined, parameter: string): string {
-  if (text === undefined) throw new DpError('INVALID_PARAMETER', `--${parameter} is required`, { parameter });
-  return text;
-}
-
 /** Reads `--event`: inline JSON, or a path to a JSON file. */
 function readEvent(arg: string): DpEvent {
   const trimmed = arg.trim();
@@ -108,17 +103,17 @@ function mechanismEvent(flags: AccountantFlags): DpEvent {
   let single: DpEvent;
   switch (kind) {
     case 'gaussian':
-      single = DpEvents.gaussian(positive(required(flags.noiseMultiplier, 'noise-multiplier'), 'noise-multiplier'));
+      single = DpEvents.gaussian(positive(requiredOption(flags.noiseMultiplier, 'noise-multiplier'), 'noise-multiplier'));
       break;
     case 'laplace': {
       const b = flags.scale ?? flags.noiseMultiplier;
-      single = DpEvents.laplace(positive(required(b, 'scale'), flags.scale !== undefined ? 'scale' : 'noise-multiplier'));
+      single = DpEvents.laplace(positive(requiredOption(b, 'scale'), flags.scale !== undefined ? 'scale' : 'noise-multiplier'));
       break;
     }
     case 'subsampled-gaussian':
       single = DpEvents.poissonSampled(
         rate(flags.samplingRate),
-        DpEvents.gaussian(positive(required(flags.noiseMultiplier, 'noise-multiplier'), 'noise-multiplier')),
+        DpEvents.gaussian(positive(requiredOption(flags.noiseMultiplier, 'noise-multiplier'), 'noise-multiplier')),
       );
       break;
   }
@@ -166,8 +161,8 @@ async function runAccountant(flags: AccountantFlags): Promise<void> {
 }
 
 async function runCalibrate(flags: CalibrateFlags): Promise<void> {
-  const targetEpsilon = positive(required(flags.targetEpsilon, 'target-epsilon'), 'target-epsilon');
-  const delta = parseNumberOption(required(flags.delta, 'delta'), 'delta');
+  const targetEpsilon = positive(requiredOption(flags.targetEpsilon, 'target-epsilon'), 'target-epsilon');
+  const delta = parseNumberOption(requiredOption(flags.delta, 'delta'), 'delta');
   if (!(delta >= 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `--delta must be in [0, 1), got ${delta}`, { parameter: 'delta' });
   const q = flags.samplingRate === undefined ? 1 : rate(flags.samplingRate);
   const steps = parseSteps(flags.steps);

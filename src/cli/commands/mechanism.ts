@@ -12,7 +12,7 @@ import { discreteLaplaceScaleForEpsilon, makeDiscreteLaplace } from '../../mecha
 import { gaussianSigmaForEpsilonDelta, makeGaussian } from '../../mechanisms/gaussian.js';
 import { laplaceScaleForEpsilon, makeLaplace } from '../../mechanisms/laplace.js';
 import { Rational } from '../../random/rational.js';
-import { parseNumberOption } from '../parse-number.js';
+import { parseNumberOption, requiredOption } from '../options.js';
 import type { RegisterCommand } from './index.js';
 
 const KINDS = ['laplace', 'gaussian', 'discrete-laplace', 'discrete-gaussian'] as const;
@@ -46,11 +46,6 @@ function parseInteger(text: string | undefined, parameter: string): bigint {
   return BigInt(trimmed);
 }
 
-function required(text: string | undefined, parameter: string): string {
-  if (text === undefined) throw new DpError('INVALID_PARAMETER', `--${parameter} is required`, { parameter });
-  return text;
-}
-
 /** Exactly one of --epsilon and --scale. */
 function calibrationMode(flags: MechanismFlags): 'epsilon' | 'scale' {
   if ((flags.epsilon === undefined) === (flags.scale === undefined)) {
@@ -80,10 +75,10 @@ export function runMechanism(kind: string, flags: MechanismFlags): MechanismOutp
     });
   }
   const k = kind as Kind;
-  const sensitivity = parseNumberOption(required(flags.sensitivity, 'sensitivity'), 'sensitivity');
+  const sensitivity = parseNumberOption(requiredOption(flags.sensitivity, 'sensitivity'), 'sensitivity');
   if (!(sensitivity > 0)) throw new DpError('INVALID_PARAMETER', '--sensitivity must be > 0', { parameter: 'sensitivity' });
   const mode = calibrationMode(flags);
-  const valueText = required(flags.value, 'value');
+  const valueText = requiredOption(flags.value, 'value');
   switch (k) {
     case 'laplace': {
       noDelta(flags, k);
