@@ -5,7 +5,7 @@
  */
 import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
-import { checkPositiveInteger, type OutputBudget, splitBudget } from '../stats/_internal/noise.js';
+import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, splitBudget } from '../stats/_internal/noise.js';
 import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
@@ -281,18 +281,11 @@ export class SessionQuery {
           },
         );
       }
-      charged = zcdp(release.rho);
-      if (!(Number.isFinite(release.rho) && release.rho > 0))
-        throw new DpError('INVALID_PARAMETER', 'rho must be > 0', { parameter: 'rho' });
-      return { charged, plan: { outputs: splitBudget({ rho: release.rho }, weights) } };
+      const rho = checkPositive(release.rho, 'rho');
+      return { charged: zcdp(rho), plan: { outputs: splitBudget({ rho }, weights) } };
     }
     const { epsilon, delta } = release;
-    if (!(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon > 0)) {
-      throw new DpError('INVALID_PARAMETER', 'epsilon must be a finite number > 0', { parameter: 'epsilon' });
-    }
-    if (delta !== undefined && !(typeof delta === 'number' && delta >= 0 && delta < 1)) {
-      throw new DpError('INVALID_PARAMETER', 'delta must be in [0, 1)', { parameter: 'delta' });
-    }
+    readBudget({ epsilon, delta }); // validates ε and δ
     if (needsSelection) {
       if (!(delta !== undefined && delta > 0)) {
         throw new DpError(
