@@ -31,11 +31,16 @@ export interface DataSpec {
  * Opens the engine and ledger for a data spec.
  * @throws DpError INVALID_PARAMETER on a bad spec, ENGINE_ERROR when PostgreSQL cannot be reached.
  */
+/** True for a PostgreSQL connection string (`postgres://…` or `postgresql://…`). */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//.test(db);
+}
+
 export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise<{ engine: SqlEngine; ledger: BudgetLedger }> {
   const db = spec.db;
   const files = spec.data ?? [];
   if (db && files.length > 0) throw new DpError('INVALID_PARAMETER', 'give either --data files or --db, not both', { parameter: 'db' });
-  if (db && /^postgres(ql)?:\/\//.test(db)) {
+  if (db && isPostgresUrl(db)) {
     const engine = await PostgresEngine.open({ connectionString: db });
     const ledger = spec.ledger === 'file' ? new FileLedger({ home: spec.home }) : new PostgresLedger(db);
     return { engine, ledger };

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DpError } from '../../core/errors.js';
 import { FileLedger } from '../../ledger/file-ledger.js';
-import { DuckDbEngine } from '../../sql/engines/duckdb.js';
 import { formatDpSqlResult } from '../../sql/format-result.js';
+import { openDataSource } from '../../sql/open-data.js';
 import { runDpSql } from '../../sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../sql/schema.js';
 import type { RegisterCommand } from './index.js';
@@ -78,7 +78,8 @@ export const register: RegisterCommand = (program: Command) => {
       const schema = loadSqlSchema(join(dir, 'adult.schema.json'));
       const home = flags.home ?? mkdtempSync(join(tmpdir(), 'tsdp-demo-'));
       const ledger = new FileLedger({ home });
-      const engine = await DuckDbEngine.open({ files: { adult: join(dir, 'adult.csv') } });
+      // Opened like `tsdp sql --data`: the CSV is read with the schema's column types, never types inferred from values.
+      const { engine } = await openDataSource({ data: [`adult=${join(dir, 'adult.csv')}`], home }, schema);
       const out = process.stdout;
       try {
         out.write(

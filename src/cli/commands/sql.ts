@@ -18,7 +18,7 @@ import { DpError } from '../../core/errors.js';
 import { duckdbDialect } from '../../sql/dialects/duckdb.js';
 import { postgresDialect } from '../../sql/dialects/postgres.js';
 import { formatDpSqlResult } from '../../sql/format-result.js';
-import { openDataSource } from '../../sql/open-data.js';
+import { isPostgresUrl, openDataSource } from '../../sql/open-data.js';
 import { explainDpSql, runDpSql, SQL_QUANTILE_INTERVAL_SHARE } from '../../sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../sql/schema.js';
 import type { RegisterCommand } from './index.js';
@@ -82,7 +82,7 @@ export const register: RegisterCommand = (program: Command) => {
       }
       const noise = flags.noise as 'laplace' | 'gaussian' | undefined;
       if (flags.explain) {
-        const dialect = flags.db && /^postgres(ql)?:\/\//.test(flags.db) ? postgresDialect : duckdbDialect;
+        const dialect = flags.db && isPostgresUrl(flags.db) ? postgresDialect : duckdbDialect;
         const ex = explainDpSql(query, schema, dialect, {
           ...(rho === undefined ? { epsilon: epsilon ?? '1' } : { rho, ...(epsilon === undefined ? {} : { epsilon }) }),
           delta,
