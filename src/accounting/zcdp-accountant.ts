@@ -37,7 +37,6 @@ export function zcdpDelta(rho: number, epsilon: number): number {
 export class ZcdpAccountant extends BaseAccountant {
   readonly method = 'zcdp' as const;
   private rhoTotal = 0;
-  private pureTotal = 0;
 
   /** A new, empty accountant. */
   fresh(): ZcdpAccountant {
@@ -53,37 +52,24 @@ export class ZcdpAccountant extends BaseAccountant {
     return this.walk(event, count, apply, (e, c) => {
       switch (e.type) {
         case 'nonPrivate':
-          if (apply) {
-            this.rhoTotal = Number.POSITIVE_INFINITY;
-            this.pureTotal = Number.POSITIVE_INFINITY;
-          }
+          if (apply) this.rhoTotal = Number.POSITIVE_INFINITY;
           return null;
         case 'gaussian':
           if (apply) {
             const s = e.noiseMultiplier;
             this.rhoTotal += s === 0 ? Number.POSITIVE_INFINITY : c / (2 * s * s);
-            this.pureTotal = Number.POSITIVE_INFINITY;
           }
           return null;
         case 'discreteGaussian':
-          if (apply) {
-            this.rhoTotal += (c * e.sensitivity * e.sensitivity) / (2 * e.sigma * e.sigma);
-            this.pureTotal = Number.POSITIVE_INFINITY;
-          }
+          if (apply) this.rhoTotal += (c * e.sensitivity * e.sensitivity) / (2 * e.sigma * e.sigma);
           return null;
         case 'zcdp':
-          if (apply) {
-            this.rhoTotal += c * e.rho;
-            if (e.rho > 0) this.pureTotal = Number.POSITIVE_INFINITY;
-          }
+          if (apply) this.rhoTotal += c * e.rho;
           return null;
         default: {
           const eps = pureEpsilon(e);
           if (eps === null) return 'only Gaussian, discrete Gaussian, zCDP and pure-ε events have a zCDP guarantee';
-          if (apply) {
-            this.rhoTotal += e.type === 'exponential' ? (c * eps * eps) / 8 : (c * eps * eps) / 2;
-            this.pureTotal += c * eps;
-          }
+          if (apply) this.rhoTotal += e.type === 'exponential' ? (c * eps * eps) / 8 : (c * eps * eps) / 2;
           return null;
         }
       }
@@ -94,15 +80,15 @@ export class ZcdpAccountant extends BaseAccountant {
   epsilon(delta: number): number {
     checkDeltaArg(delta);
     if (this.rhoTotal === 0) return 0;
-    if (delta === 0 || delta === 1) return delta === 1 ? 0 : this.pureTotal;
+    if (delta === 0 || delta === 1) return delta === 1 ? 0 : this.pureBound;
     if (!Number.isFinite(this.rhoTotal)) return Number.POSITIVE_INFINITY;
-    return Math.min(this.pureTotal, zcdpToApproximate(zcdp(this.rhoTotal), delta).epsilon);
+    return Math.min(this.pureBound, zcdpToApproximate(zcdp(this.rhoTotal), delta).epsilon);
   }
 
   /** δ for ε by the CKS conversion (0 when ε ≥ Σε of an all-pure composition). */
   delta(epsilon: number): number {
     checkEpsilonArg(epsilon);
-    if (epsilon >= this.pureTotal) return 0;
+    if (epsilon >= this.pureBound) return 0;
     return zcdpDelta(this.rhoTotal, epsilon);
   }
 }

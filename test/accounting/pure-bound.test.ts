@@ -19,3 +19,14 @@ describe('pure-DP compositions', () => {
     expect(Number.isFinite(acc.epsilon(1e-6))).toBe(true);
   });
 });
+
+describe('a 0-zCDP event', () => {
+  it.each([
+    ['rdp', () => new RdpAccountant()],
+    ['zcdp', () => new ZcdpAccountant()],
+  ])('adds nothing to the pure bound with the %s accountant (identical output distributions)', (_name, make) => {
+    const acc = make().compose(DpEvents.composed([DpEvents.laplace(1), DpEvents.zcdp(0)]));
+    expect(acc.epsilon(0)).toBeCloseTo(1, 12);
+    expect(acc.delta(1)).toBe(0);
+  });
+});

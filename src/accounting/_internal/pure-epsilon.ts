@@ -16,6 +16,9 @@ export function pureEpsilon(e: DpEvent): number | null {
       return e.epsilon;
     case 'epsilonDelta':
       return e.delta === 0 ? e.epsilon : null;
+    case 'zcdp':
+      // 0-zCDP: every Rényi divergence is 0, so the outputs are identically distributed (0-DP).
+      return e.rho === 0 ? 0 : null;
     case 'randomizedResponse': {
       const { noiseParameter: p, numBuckets: k } = e;
       if (k === 1 || p === 1) return 0;
