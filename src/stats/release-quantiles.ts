@@ -119,7 +119,7 @@ export function releaseQuantile(
   const partitions = checkPositiveInteger(input.maxPartitions ?? 1, 'maxPartitions');
   const contributions = checkPositiveInteger(input.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition');
   const rng = input.rng ?? defaultRandomSource();
-  const confidence = input.confidence ?? 0.95;
+  const confidence = checkConfidence(input.confidence ?? 0.95);
   const { epsilon, guarantee } = perPartitionEpsilon(input, partitions);
   const bins = counts.length;
   const prefix: bigint[] = [0n];

@@ -70,6 +70,14 @@ describe('releaseQuantile (exponential mechanism over data intervals)', () => {
     );
   });
 
+  it('refuses a confidence outside (0, 1) instead of returning a NaN rank-error bound', () => {
+    for (const confidence of [0, 1, 1.5, Number.NaN]) {
+      expect(() => releaseQuantile({ binCounts: [1, 2], bounds: [0, 1], quantile: 0.5, confidence, budget: { epsilon: 1 } })).toThrow(
+        /INVALID_PARAMETER/,
+      );
+    }
+  });
+
   it('quantileBinIndex clamps into [0, bins − 1]', () => {
     expect(quantileBinIndex(-5, 0, 10, 10)).toBe(0);
     expect(quantileBinIndex(10, 0, 10, 10)).toBe(9);
