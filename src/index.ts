@@ -11,6 +11,7 @@
 export * from './accounting/index.js';
 export * from './core/index.js';
 export * from './mechanisms/index.js';
+export * from './numeric/index.js';
 export * from './random/index.js';
 export * from './session/index.js';
 export * from './stats/index.js';

@@ -12,12 +12,13 @@
  *
  * Run: npx tsx bench/samplers/run.ts  (about 30 s)
  */
+
+import { Rational } from '../../src/numeric/index.js';
 import {
   addSecureGaussianNoise,
   addSecureLaplaceNoise,
   defaultRandomSource,
   fillBulkGaussian,
-  Rational,
   sampleBernoulliExp,
   sampleDiscreteGaussian,
   sampleDiscreteLaplace,

@@ -9,7 +9,7 @@
  * half an ulp (2⁻⁵³ relative) — the one place the ledger does not round up.
  * @module
  */
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { assertNever, DpError } from './errors.js';
 import { approximate, formatLoss, type LossKind, type PrivacyLoss, pure, zcdp } from './loss.js';
 

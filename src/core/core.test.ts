@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { PrivacyBudget } from './budget.js';
 import { floatDomain, intDomain, vectorDomain } from './domain.js';
 import { isDpError } from './errors.js';

@@ -7,7 +7,7 @@
  * than the exact value of the theorem it implements.
  * @module
  */
-import { nextUp } from '../random/float-bits.js';
+import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
 import { assertNever, DpError } from './errors.js';
 

@@ -16,7 +16,7 @@ import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync,
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
 
 /** Options of `FileLedger`. */

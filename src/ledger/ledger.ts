@@ -10,7 +10,7 @@
  */
 import { DpError } from '../core/errors.js';
 import { formatLoss } from '../core/loss.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 
 /** An exact (ε, δ) amount. */
 export interface LedgerAmount {

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
 
 const LOCKS = 'tsdp_ledger_datasets';

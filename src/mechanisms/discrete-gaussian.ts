@@ -9,8 +9,8 @@ import { DpError } from '../core/errors.js';
 import { approximate, type ZcdpLoss, zcdp, zcdpToApproximate } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
+import { Rational } from '../numeric/rational.js';
 import { sampleDiscreteGaussian } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { bisectToFit } from './_internal/bisect.js';
 import { nonNegativeNumber, openUnitNumber, outOfDomain, positiveNumber, positiveRational, type RationalLike } from './_internal/params.js';
 

@@ -8,8 +8,8 @@ import { bigintDomain } from '../core/domain.js';
 import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
+import { Rational } from '../numeric/rational.js';
 import { sampleDiscreteLaplace } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { nonNegativeNumber, outOfDomain, positiveNumber, positiveRational, type RationalLike } from './_internal/params.js';
 
 /** Options of {@link makeDiscreteLaplace}. */

@@ -11,9 +11,9 @@ import { DpError } from '../core/errors.js';
 import { type ApproximateLoss, approximate, type ZcdpLoss, zcdp, zcdpToApproximate } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
-import { nextUp } from '../random/float-bits.js';
+import { nextUp } from '../numeric/float-bits.js';
+import { Rational } from '../numeric/rational.js';
 import { addSecureGaussianNoise, gaussianGranularity } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { finiteInput, integerAtLeast, nonNegativeNumber, openUnitNumber, outOfDomain, positiveNumber } from './_internal/params.js';
 import { analyticGaussianEpsilon, analyticGaussianSigma } from './analytic-gaussian.js';
 

@@ -11,9 +11,9 @@ import { DpError } from '../core/errors.js';
 import { type PureLoss, pure, roundUpCost } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
-import { nextUp } from '../random/float-bits.js';
+import { nextUp } from '../numeric/float-bits.js';
+import { Rational } from '../numeric/rational.js';
 import { sampleBernoulli, sampleUniformBelow } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { outOfDomain, positiveNumber } from './_internal/params.js';
 
 /** The keep probability actually used and the exact ε it gives. */

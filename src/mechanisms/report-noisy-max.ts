@@ -10,7 +10,7 @@ import { DpError } from '../core/errors.js';
 import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { nonNegativeNumber, optionalBoolean, positiveNumber } from './_internal/params.js';
 import { exactScores, permuteAndFlip } from './_internal/permute-and-flip.js';
 

@@ -9,8 +9,8 @@ import { DpError } from '../core/errors.js';
 import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
+import { Rational } from '../numeric/rational.js';
 import { sampleDiscreteLaplace } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { integerAtLeast, optionalBoolean, outOfDomain, positiveNumber } from './_internal/params.js';
 
 /** Options of {@link makeSparseVector}. */

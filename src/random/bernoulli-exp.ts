@@ -3,9 +3,9 @@
  * @module
  */
 
+import type { Rational } from '../numeric/rational.js';
 import { bernoulliExpExact } from './_internal/bernoulli-exp-core.js';
 import { checkNonNegativeRational } from './_internal/validate.js';
-import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
 
 /**

@@ -3,8 +3,8 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { Rational } from '../numeric/rational.js';
 import { checkRational } from './_internal/validate.js';
-import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
 import { uniformBelowUnchecked, uniformBigBelowUnchecked } from './uniform.js';
 

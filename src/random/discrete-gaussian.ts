@@ -2,9 +2,10 @@
  * Exact discrete Gaussian sampling (Canonne–Kamath–Steinke 2020, Algorithm 3).
  * @module
  */
+
+import type { Rational } from '../numeric/rational.js';
 import { type DiscreteGaussianContext, discreteGaussianContext, discreteGaussianCore } from './_internal/discrete-gaussian-core.js';
 import { checkPositiveRational } from './_internal/validate.js';
-import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
 
 /** The context of the last σ² (public parameters only), reused across calls. */

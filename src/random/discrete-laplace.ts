@@ -2,9 +2,10 @@
  * Exact discrete Laplace sampling (Canonne–Kamath–Steinke 2020, Algorithm 2).
  * @module
  */
+
+import type { Rational } from '../numeric/rational.js';
 import { discreteLaplaceCore } from './_internal/geometric-core.js';
 import { checkPositiveRational } from './_internal/validate.js';
-import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
 
 /**

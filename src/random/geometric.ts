@@ -2,9 +2,10 @@
  * Exact geometric sampling with ratio exp(−x) (Canonne–Kamath–Steinke 2020, inside Algorithm 2).
  * @module
  */
+
+import type { Rational } from '../numeric/rational.js';
 import { geometricExpUnchecked } from './_internal/geometric-core.js';
 import { checkPositiveRational } from './_internal/validate.js';
-import type { Rational } from './rational.js';
 import type { RandomSource } from './source.js';
 
 /**

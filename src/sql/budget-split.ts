@@ -16,7 +16,7 @@
  */
 import { DpError } from '../core/errors.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import type { QueryPlan } from './plan.js';
 
 /** The exact division of a query's budget. */

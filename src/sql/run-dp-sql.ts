@@ -9,7 +9,7 @@ import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
 import type { BudgetLedger, LedgerAmount, LedgerStatus } from '../ledger/ledger.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { makePartitionSelector } from '../stats/partition-selection.js';
 import {

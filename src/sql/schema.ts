@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../random/rational.js';
+import { Rational } from '../numeric/rational.js';
 
 /** The column types the DP SQL layer knows. */
 export type SqlColumnType = 'integer' | 'float' | 'string' | 'boolean' | 'date';

@@ -16,7 +16,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { ceilLog2, nextUp, powerOfTwo } from '../random/float-bits.js';
+import { ceilLog2, nextUp, powerOfTwo } from '../numeric/float-bits.js';
 
 /** 1.5 · 2⁵². */
 const ROUNDER = 6755399441055744;

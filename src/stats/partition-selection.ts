@@ -8,9 +8,9 @@
 import { DpError } from '../core/errors.js';
 import { type ApproximateLoss, approximate, zcdp, zcdpToApproximate } from '../core/loss.js';
 import { traceNoise } from '../core/trace.js';
-import { nextDown, nextUp } from '../random/float-bits.js';
+import { nextDown, nextUp } from '../numeric/float-bits.js';
+import { Rational } from '../numeric/rational.js';
 import { sampleBernoulli, sampleDiscreteGaussian, sampleDiscreteLaplace } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { checkPositive, checkPositiveInteger } from './_internal/noise.js';
 

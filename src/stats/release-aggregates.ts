@@ -20,7 +20,7 @@
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
-import { nextUp } from '../random/float-bits.js';
+import { nextUp } from '../numeric/float-bits.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import {

@@ -15,9 +15,9 @@
 import { DpError } from '../core/errors.js';
 import { type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import { traceNoise } from '../core/trace.js';
-import { nextDown } from '../random/float-bits.js';
+import { nextDown } from '../numeric/float-bits.js';
+import { Rational } from '../numeric/rational.js';
 import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
-import { Rational } from '../random/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import {

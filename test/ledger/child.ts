@@ -7,7 +7,7 @@ import { DpError } from '../../src/core/errors.js';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import type { BudgetLedger } from '../../src/ledger/ledger.js';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
-import { Rational } from '../../src/random/rational.js';
+import { Rational } from '../../src/numeric/rational.js';
 import type { CompiledStatement } from '../../src/sql/dialect.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';

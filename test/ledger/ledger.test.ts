@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DpError } from '../../src/core/errors.js';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
-import { Rational } from '../../src/random/rational.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { postgresTestUrl } from '../sql/postgres-url.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -7,7 +7,7 @@ import {
   makeDiscreteGaussian,
 } from '../../src/mechanisms/discrete-gaussian.js';
 import { discreteLaplaceScaleForEpsilon, makeDiscreteLaplace } from '../../src/mechanisms/discrete-laplace.js';
-import { Rational } from '../../src/random/rational.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { assertMeasurementContract } from '../../src/testing/contract.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { dkwThreshold, ksDistance } from './_stats.js';

@@ -5,7 +5,7 @@ import {
   makeRandomizedResponse,
   randomizedResponseCalibration,
 } from '../../src/mechanisms/randomized-response.js';
-import { Rational } from '../../src/random/rational.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { assertMeasurementContract } from '../../src/testing/contract.js';
 import { chiSquareTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Rational } from '../../src/numeric/rational.js';
 import { decideBernoulliExp, expNegApprox, expNegInterval, floorExpNegBits } from '../../src/random/_internal/exp-bounds.js';
 import { sampleBernoulli } from '../../src/random/bernoulli.js';
 import { sampleBernoulliExp } from '../../src/random/bernoulli-exp.js';
-import { Rational } from '../../src/random/rational.js';
 import { chiSquareTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { expectInvalid, ScriptedSource } from './_helpers.js';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { sampleDiscreteGaussian } from '../../src/random/discrete-gaussian.js';
 import { sampleDiscreteLaplace } from '../../src/random/discrete-laplace.js';
 import { sampleGeometricExp } from '../../src/random/geometric.js';
-import { Rational } from '../../src/random/rational.js';
 import { chiSquareTest, ksTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { cellProbabilities, countCells, expectInvalid } from './_helpers.js';

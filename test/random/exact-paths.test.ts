@@ -1,12 +1,12 @@
 /** The rarely taken exact fallbacks, driven deliberately. */
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { floorExpNegBits } from '../../src/random/_internal/exp-bounds.js';
 import { geometricUnitCount } from '../../src/random/_internal/geometric-core.js';
 import { floorQBits, sampleSplitIndex } from '../../src/random/_internal/split-geometric.js';
 import { sampleBernoulliExp } from '../../src/random/bernoulli-exp.js';
 import { sampleDiscreteGaussian } from '../../src/random/discrete-gaussian.js';
-import { Rational } from '../../src/random/rational.js';
 import { chiSquareTest, ksTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { ScriptedSource } from './_helpers.js';

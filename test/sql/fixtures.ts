@@ -1,7 +1,7 @@
 /** Shared schemas and an in-memory ledger for the SQL tests. */
 import { DpError } from '../../src/core/errors.js';
 import type { BudgetLedger, LedgerAmount, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
-import { Rational } from '../../src/random/rational.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 
 /** An in-memory ledger that records charges and never refuses (coverage loops run hundreds of queries). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zcdp, zcdpToApproximate } from '../../src/core/loss.js';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
-import { Rational } from '../../src/random/rational.js';
+import { Rational } from '../../src/numeric/rational.js';
 import { splitDpBudget } from '../../src/sql/budget-split.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';

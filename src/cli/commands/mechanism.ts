@@ -11,7 +11,7 @@ import { discreteGaussianEpsilon, discreteGaussianSigmaForEpsilonDelta, makeDisc
 import { discreteLaplaceScaleForEpsilon, makeDiscreteLaplace } from '../../mechanisms/discrete-laplace.js';
 import { gaussianSigmaForEpsilonDelta, makeGaussian } from '../../mechanisms/gaussian.js';
 import { laplaceScaleForEpsilon, makeLaplace } from '../../mechanisms/laplace.js';
-import { Rational } from '../../random/rational.js';
+import { Rational } from '../../numeric/rational.js';
 import { parseNumberOption, requiredOption } from '../options.js';
 import type { RegisterCommand } from './index.js';
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import { Rational } from '../../random/rational.js';
+import { Rational } from '../../numeric/rational.js';
 
 function describe(x: unknown): string {
   if (typeof x === 'bigint') return `${x}n`;

@@ -7,8 +7,9 @@
  * @see McKenna & Sheldon (2020), "Permute-and-Flip: A new mechanism for differentially private selection".
  * @module
  */
+
+import { Rational } from '../../numeric/rational.js';
 import { sampleBernoulliExp, sampleUniformBelow } from '../../random/index.js';
-import { Rational } from '../../random/rational.js';
 import type { RandomSource } from '../../random/source.js';
 import { outOfDomain } from './params.js';
 

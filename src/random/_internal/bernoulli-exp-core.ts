@@ -9,7 +9,7 @@
  * BigInt interval arithmetic. The probability of `true` is exactly exp(−x).
  * @module
  */
-import type { Rational } from '../rational.js';
+import type { Rational } from '../../numeric/rational.js';
 import type { RandomSource } from '../source.js';
 import { decideBernoulliExp, floorExpNegBits } from './exp-bounds.js';
 

@@ -3,7 +3,7 @@
  * path for the acceptance test and an exact fallback.
  * @module
  */
-import { Rational } from '../rational.js';
+import { Rational } from '../../numeric/rational.js';
 import type { RandomSource } from '../source.js';
 import { uniformBelowUnchecked } from '../uniform.js';
 import { bernoulliExpExact, bernoulliExpFromWord } from './bernoulli-exp-core.js';

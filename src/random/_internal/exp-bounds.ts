@@ -6,7 +6,7 @@
  * 32-bit word almost always and exactly always.
  * @module
  */
-import { Rational } from '../rational.js';
+import { Rational } from '../../numeric/rational.js';
 
 function bitLen(n: bigint): number {
   return n === 0n ? 0 : n.toString(2).length;

@@ -4,7 +4,7 @@
  * See geometric.ts and discrete-laplace.ts for the public contracts.
  * @module
  */
-import { Rational } from '../rational.js';
+import { Rational } from '../../numeric/rational.js';
 import type { RandomSource } from '../source.js';
 import { uniformBelowUnchecked, uniformBigBelowUnchecked } from '../uniform.js';
 import { bernoulliExpExact, bernoulliExpFromWord } from './bernoulli-exp-core.js';

@@ -3,8 +3,8 @@
  * exactly (the final double is the correctly rounded exact grid point).
  * @module
  */
-import { ceilLog2, decomposeDouble, powerOfTwo } from '../float-bits.js';
-import { Rational } from '../rational.js';
+import { ceilLog2, decomposeDouble, powerOfTwo } from '../../numeric/float-bits.js';
+import { Rational } from '../../numeric/rational.js';
 
 /** The grid is 2^GRID_BITS times finer than the noise scale. */
 export const GRID_BITS = 40;

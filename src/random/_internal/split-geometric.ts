@@ -9,7 +9,7 @@
  * arithmetic); a tie with a block is settled exactly with further words.
  * @module
  */
-import { Rational } from '../rational.js';
+import { Rational } from '../../numeric/rational.js';
 import type { RandomSource } from '../source.js';
 import { expNegInterval } from './exp-bounds.js';
 

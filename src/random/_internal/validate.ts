@@ -4,7 +4,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import { Rational } from '../rational.js';
+import { Rational } from '../../numeric/rational.js';
 
 /** Throws INVALID_PARAMETER unless `x` is a finite number > 0. */
 export function checkPositiveFinite(x: number, parameter: string): void {

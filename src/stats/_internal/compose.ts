@@ -4,7 +4,7 @@
  */
 import { DpError } from '../../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../../core/loss.js';
-import { Rational } from '../../random/rational.js';
+import { Rational } from '../../numeric/rational.js';
 
 const sum = (xs: Array<number | Rational>) =>
   xs.reduce<Rational>((s, x) => s.add(x instanceof Rational ? x : Rational.fromNumber(x)), Rational.ZERO).toNumberUp();

@@ -11,8 +11,8 @@
 import { DpError } from '../../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../../core/loss.js';
 import { traceNoise } from '../../core/trace.js';
+import { Rational } from '../../numeric/rational.js';
 import { sampleDiscreteGaussian, sampleDiscreteLaplace } from '../../random/index.js';
-import { Rational } from '../../random/rational.js';
 import type { RandomSource } from '../../random/source.js';
 import { normalQuantile } from './normal.js';
 
