@@ -96,7 +96,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
 
   const fromClause = byType.get('from_clause');
   const joins = readFrom(ctx, fromClause ? child(fromClause, 'expr') : undefined);
-  const privacy = readPrivacy(ctx, joins, fromClause);
+  const privacy = readPrivacy(ctx, fromClause);
 
   const whereClause = byType.get('where_clause');
   const whereNode = whereClause ? child(whereClause, 'expr') : undefined;
