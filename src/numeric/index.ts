@@ -5,8 +5,8 @@
  * @module
  */
 export { ceilLog2, decomposeDouble, nextDown, nextUp, powerOfTwo, ulp } from './float-bits.js';
-export { Rational } from './rational.js';
 export { logAdd, logSub, logSumExp } from './log-space.js';
+export { Rational } from './rational.js';
 export {
   betaQuantile,
   erfc,

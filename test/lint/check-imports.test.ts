@@ -31,7 +31,8 @@ describe('check-imports', () => {
       'src/numeric/a.ts': 'export const a = 1;\n',
       'src/random/b.ts': "import { a } from '../numeric/a.js';\nexport const b = a;\n",
       'src/random/_internal/c.ts': "import { b } from '../b.js';\nexport const c = b;\n",
-      'test/random/c.test.ts': "import { c } from '../../src/random/_internal/c.js';\nimport '../../src/testing/kit.js';\nexport const t = c;\n",
+      'test/random/c.test.ts':
+        "import { c } from '../../src/random/_internal/c.js';\nimport '../../src/testing/kit.js';\nexport const t = c;\n",
       'src/testing/kit.ts': "import { b } from '../random/b.js';\nexport const k = b;\n",
     });
     expect(check(root)).toEqual([]);
