@@ -33,7 +33,12 @@ interface PackResult {
 }
 
 function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TSDP_HOME: join(cwd, '.tsdp-home') }, timeout: 180_000 });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', TSDP_HOME: join(cwd, '.tsdp-home') },
+    timeout: 180_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
