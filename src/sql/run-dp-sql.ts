@@ -165,7 +165,7 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
   const plan = planDpQuery(sql, schema);
   const split = splitDpBudget(plan, options);
   const intervalShare = readIntervalShare(options);
-  const compiled = compileDpQuery(plan, dialect, salt);
+  const compiled = compileDpQuery(plan, dialect, salt, schema);
   const p = plan.privacy;
   const text = [
     `dialect: ${dialect.name}`,
@@ -339,7 +339,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   }
   // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
-  const compiled = compileDpQuery(plan, input.engine.dialect, salt);
+  const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
   const cost: LedgerAmount = split.charge;
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
