@@ -7,6 +7,7 @@
  */
 import { type Program, parse } from 'sql-parser-cst';
 import { DpError } from '../../core/errors.js';
+import { type CstNode, isNode } from './cst.js';
 
 /** A line:column position (1-based). */
 export interface SqlPosition {
@@ -38,7 +39,7 @@ export function rewriteWithinGroup(text: string): string {
  * Parses exactly one statement.
  * @throws DpError UNSUPPORTED_QUERY on a syntax error or several statements.
  */
-export function parseOneStatement(text: string): Program['statements'][number] {
+export function parseOneStatement(text: string): CstNode {
   if (text.length > 100_000) {
     throw new DpError('UNSUPPORTED_QUERY', 'the query is longer than 100000 characters', { construct: 'query length' });
   }
@@ -66,5 +67,7 @@ export function parseOneStatement(text: string): Program['statements'][number] {
       { construct: 'several statements', position: at, hint: 'send one SELECT statement' },
     );
   }
-  return statements[0] as Program['statements'][number];
+  const [statement] = statements;
+  if (!isNode(statement)) throw new DpError('INTERNAL', 'the parser returned no statement node');
+  return statement;
 }
