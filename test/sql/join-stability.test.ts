@@ -148,8 +148,8 @@ async function insert(table: string, rows: readonly (readonly Value[])[]): Promi
 }
 
 /** The exact (un-noised) values of the plan's count outputs, through its compiled SQL on DuckDB. */
-async function exactCounts(plan: QueryPlan): Promise<number[]> {
-  const compiled = compileDpQuery(plan, duckdbDialect, 7n);
+async function exactCounts(plan: QueryPlan, schema: SqlSchema): Promise<number[]> {
+  const compiled = compileDpQuery(plan, duckdbDialect, 7n, schema);
   const [row] = await duck.query(compiled.main);
   return compiled.inputs.flatMap((input) => (input?.kind === 'count' ? [Number(row?.[input.count] ?? 0)] : []));
 }
@@ -395,9 +395,9 @@ describe('join stability: generative (random ON conditions on real DuckDB, neigh
         }
         accepted++;
         await loadPrivate({});
-        const before = await exactCounts(plan);
+        const before = await exactCounts(plan, schema);
         await loadPrivate({ people: [added] });
-        const after = await exactCounts(plan);
+        const after = await exactCounts(plan, schema);
         expect(before).toHaveLength(2);
         for (let i = 0; i < before.length; i++) expect(Math.abs((after[i] ?? 0) - (before[i] ?? 0)), sql).toBeLessThanOrEqual(1);
       }),
@@ -437,9 +437,9 @@ describe('join stability: generative (random ON conditions on real DuckDB, neigh
         }
         accepted++;
         await loadPrivate({});
-        const [n0, u0] = await exactCounts(plan);
+        const [n0, u0] = await exactCounts(plan, schema);
         await loadPrivate({ visits, extra });
-        const [n1, u1] = await exactCounts(plan);
+        const [n1, u1] = await exactCounts(plan, schema);
         expect(Math.abs((n1 ?? 0) - (n0 ?? 0)), sql).toBeLessThanOrEqual(plan.privacy.maxContributionsPerPartition);
         expect(Math.abs((u1 ?? 0) - (u0 ?? 0)), sql).toBeLessThanOrEqual(1);
       }),

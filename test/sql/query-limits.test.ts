@@ -15,9 +15,10 @@ import { visitsSchema } from './fixtures.js';
 /** Plans `sql`; returns 'accepted' or the DpError's code, and rethrows anything that is not a DpError. */
 function outcome(sql: string): string {
   try {
-    const plan = planDpQuery(sql, visitsSchema());
+    const schema = visitsSchema();
+    const plan = planDpQuery(sql, schema);
     // The compiler walks the plan recursively too: an accepted plan must compile without overflowing.
-    compileDpQuery(plan, duckdbDialect, 1n);
+    compileDpQuery(plan, duckdbDialect, 1n, schema);
     return 'accepted';
   } catch (e) {
     if (e instanceof DpError) return e.code;
