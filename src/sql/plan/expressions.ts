@@ -77,7 +77,7 @@ const CAST_TYPES: Record<string, PlanCastType> = {
 };
 
 /** Names refused with a specific reason (system, file, network or side-effect functions). */
-const DANGEROUS =
+export const DANGEROUS =
   /^(read_|pg_|current_|session_|txn_|set_config|nextval|setval|lo_|dblink|copy|query|glob|getenv|load|install|random|gen_random|uuid|now|version|inet_|has_|col_description|obj_description|to_regclass|duckdb_|sqlite_|parquet_|json_|http)/i;
 
 function castType(ctx: Ctx, node: CstNode | undefined): PlanCastType {
