@@ -16,8 +16,8 @@ import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync,
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../numeric/rational.js';
-import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
+import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
+import { type BudgetLedger, decideCharge, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
 
 /** Options of `FileLedger`. */
 export interface FileLedgerOptions {
@@ -132,6 +132,8 @@ interface JournalLine {
   analyst: string;
   epsilon: string;
   delta: string;
+  /** ρ of a zCDP spend; absent in lines written before ρ was stored (reads as 0). */
+  rho?: string;
   memo: string;
   at: string;
 }
@@ -153,13 +155,8 @@ function readJournal(path: string): LedgerEntry[] {
     let j: JournalLine;
     try {
       j = JSON.parse(line) as JournalLine;
-      out.push({
-        analyst: String(j.analyst),
-        epsilon: Rational.parse(j.epsilon),
-        delta: Rational.parse(j.delta),
-        memo: String(j.memo ?? ''),
-        at: String(j.at ?? ''),
-      });
+      if (typeof j !== 'object' || j === null || typeof j.analyst !== 'string') throw new Error('not a record');
+      out.push({ analyst: j.analyst, ...lossFromJson(j, 'record'), memo: String(j.memo ?? ''), at: String(j.at ?? '') });
     } catch {
       // Fail closed: a corrupt record in the middle must not be read as "nothing spent".
       throw new DpError('INTERNAL', `the budget journal ${path} is corrupt at line ${i + 1}; refusing to charge`, { line: i + 1 });
@@ -182,7 +179,7 @@ function checkName(dataset: string): string {
  * @example
  * const ledger = new FileLedger();
  * await ledger.charge({ dataset: 'adult', cap: { epsilon: Rational.of(1n), delta: Rational.ZERO } },
- *   { epsilon: Rational.of(1n, 11n), delta: Rational.ZERO }, 'SELECT COUNT(*) FROM adult');
+ *   exactLoss(pure(1 / 11)), 'SELECT COUNT(*) FROM adult');
  */
 export class FileLedger implements BudgetLedger {
   /** The folder holding the journals and locks. */
@@ -207,7 +204,8 @@ export class FileLedger implements BudgetLedger {
    * Checks and records `cost` atomically and durably (fsync) under the lock.
    * @throws DpError BUDGET_EXHAUSTED (nothing recorded), INTERNAL when the lock cannot be had or the journal is corrupt.
    */
-  async charge(scope: LedgerScope, cost: LedgerAmount, memo: string): Promise<LedgerStatus> {
+  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    checkExactLoss(cost, 'cost');
     this.ensureDirectory();
     const { journal, lock } = this.paths(scope.dataset);
     return withLock(lock, this.timeoutMs, () => {
@@ -218,6 +216,7 @@ export class FileLedger implements BudgetLedger {
         analyst: scope.analyst ?? 'default',
         epsilon: cost.epsilon.toString(),
         delta: cost.delta.toString(),
+        rho: cost.rho.toString(),
         memo: memo.slice(0, 10_000),
         at: new Date().toISOString(),
       };

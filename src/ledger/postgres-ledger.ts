@@ -7,13 +7,13 @@
  */
 import pg from 'pg';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../numeric/rational.js';
-import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
+import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
+import { type BudgetLedger, decideCharge, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
 
 const LOCKS = 'tsdp_ledger_datasets';
 const SPENDS = 'tsdp_ledger_spends';
 /** A data set's spends, oldest first (the charge replays them under the lock; `entries` reads them). */
-const READ_SPENDS = `SELECT analyst, epsilon, delta, memo, at FROM ${SPENDS} WHERE dataset = $1 ORDER BY id`;
+const READ_SPENDS = `SELECT analyst, epsilon, delta, rho, memo, at FROM ${SPENDS} WHERE dataset = $1 ORDER BY id`;
 
 /**
  * A budget ledger in PostgreSQL tables (`tsdp_ledger_datasets`, `tsdp_ledger_spends`), created on first use.
@@ -39,6 +39,8 @@ export class PostgresLedger implements BudgetLedger {
             `CREATE TABLE IF NOT EXISTS ${SPENDS} (id bigserial PRIMARY KEY, dataset text NOT NULL, analyst text NOT NULL, epsilon text NOT NULL, delta text NOT NULL, memo text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
           );
           await this.pool.query(`CREATE INDEX IF NOT EXISTS ${SPENDS}_dataset ON ${SPENDS} (dataset)`);
+          // ρ of zCDP spends; rows written before it existed have NULL, read as 0.
+          await this.pool.query(`ALTER TABLE ${SPENDS} ADD COLUMN IF NOT EXISTS rho text`);
           return;
         } catch (e) {
           // Concurrent CREATE … IF NOT EXISTS can collide in the catalog; retry a few times.
@@ -50,21 +52,28 @@ export class PostgresLedger implements BudgetLedger {
     return this.ready;
   }
 
-  private static read(rows: { analyst: string; epsilon: string; delta: string; memo: string; at: Date | string }[]): LedgerEntry[] {
-    return rows.map((r) => ({
-      analyst: r.analyst,
-      epsilon: Rational.parse(r.epsilon),
-      delta: Rational.parse(r.delta),
-      memo: r.memo,
-      at: r.at instanceof Date ? r.at.toISOString() : String(r.at),
-    }));
+  /** Reads rows fail-closed: a row whose amounts do not parse makes the ledger refuse (INTERNAL), never reads as 0. */
+  private static read(
+    rows: { analyst: string; epsilon: string; delta: string; rho: string | null; memo: string; at: Date | string }[],
+  ): LedgerEntry[] {
+    return rows.map((r, i) => {
+      try {
+        const loss = lossFromJson({ epsilon: r.epsilon, delta: r.delta, rho: r.rho ?? undefined }, 'record');
+        return { analyst: String(r.analyst), ...loss, memo: String(r.memo), at: r.at instanceof Date ? r.at.toISOString() : String(r.at) };
+      } catch {
+        throw new DpError('INTERNAL', `the PostgreSQL budget ledger has an unreadable spend (row ${i + 1}); refusing to charge`, {
+          row: i + 1,
+        });
+      }
+    });
   }
 
   /**
    * Checks and records `cost` in one transaction.
    * @throws DpError BUDGET_EXHAUSTED (nothing recorded), ENGINE_ERROR when the database fails.
    */
-  async charge(scope: LedgerScope, cost: LedgerAmount, memo: string): Promise<LedgerStatus> {
+  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    checkExactLoss(cost, 'cost');
     await this.setup();
     const client = await this.pool.connect().catch((e: unknown) => {
       throw ledgerError(e);
@@ -75,11 +84,12 @@ export class PostgresLedger implements BudgetLedger {
       await client.query(`SELECT dataset FROM ${LOCKS} WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
       const { rows } = await client.query(READ_SPENDS, [scope.dataset]);
       const status = decideCharge(PostgresLedger.read(rows), scope, cost);
-      await client.query(`INSERT INTO ${SPENDS} (dataset, analyst, epsilon, delta, memo) VALUES ($1, $2, $3, $4, $5)`, [
+      await client.query(`INSERT INTO ${SPENDS} (dataset, analyst, epsilon, delta, rho, memo) VALUES ($1, $2, $3, $4, $5, $6)`, [
         scope.dataset,
         scope.analyst ?? 'default',
         cost.epsilon.toString(),
         cost.delta.toString(),
+        cost.rho.toString(),
         memo.slice(0, 10_000),
       ]);
       await client.query('COMMIT');

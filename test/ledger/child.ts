@@ -20,7 +20,7 @@ if (mode === 'hammer') {
   const ledger: BudgetLedger =
     process.argv[3] === 'postgres' ? new PostgresLedger(process.argv[4] as string) : new FileLedger({ home: process.argv[4] });
   const ds = process.argv[5] as string;
-  const cost = { epsilon: Rational.parse(process.argv[6] as string), delta: Rational.ZERO };
+  const cost = { epsilon: Rational.parse(process.argv[6] as string), delta: Rational.ZERO, rho: Rational.ZERO };
   let ok = 0;
   for (;;) {
     try {
