@@ -5,10 +5,11 @@
  * commit — so concurrent charges serialize and a committed spend survives a crash.
  * @module
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { DpError } from '../core/errors.js';
 import { Rational } from '../numeric/rational.js';
 import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
+import { loadPg } from './load-pg.js';
 
 const LOCKS = 'tsdp_ledger_datasets';
 const SPENDS = 'tsdp_ledger_spends';
@@ -21,17 +22,21 @@ const READ_SPENDS = `SELECT analyst, epsilon, delta, memo, at FROM ${SPENDS} WHE
  * const ledger = new PostgresLedger('postgres://postgres@127.0.0.1:54329/tsdp');
  */
 export class PostgresLedger implements BudgetLedger {
-  private readonly pool: pg.Pool;
+  /** Created by `setup()` once `pg` is loaded (an optional peer dependency, imported on first use). */
+  private pool: pg.Pool | undefined;
   private ready: Promise<void> | undefined;
 
-  /** @param connectionString - a role that may create and write the ledger tables. */
-  constructor(connectionString: string) {
-    this.pool = new pg.Pool({ connectionString, max: 2 });
-    this.pool.on('error', () => {});
-  }
+  /**
+   * @param connectionString - a role that may create and write the ledger tables.
+   * The first charge or read throws DpError NOT_FOUND when the optional peer dependency `pg` is not installed.
+   */
+  constructor(private readonly connectionString: string) {}
 
-  private setup(): Promise<void> {
+  private async setup(): Promise<pg.Pool> {
     this.ready ??= (async () => {
+      const { Pool } = await loadPg();
+      this.pool = new Pool({ connectionString: this.connectionString, max: 2 });
+      this.pool.on('error', () => {});
       for (let attempt = 0; ; attempt++) {
         try {
           await this.pool.query(`CREATE TABLE IF NOT EXISTS ${LOCKS} (dataset text PRIMARY KEY)`);
@@ -47,7 +52,8 @@ export class PostgresLedger implements BudgetLedger {
         }
       }
     })();
-    return this.ready;
+    await this.ready;
+    return this.pool as pg.Pool;
   }
 
   private static read(rows: { analyst: string; epsilon: string; delta: string; memo: string; at: Date | string }[]): LedgerEntry[] {
@@ -65,8 +71,8 @@ export class PostgresLedger implements BudgetLedger {
    * @throws DpError BUDGET_EXHAUSTED (nothing recorded), ENGINE_ERROR when the database fails.
    */
   async charge(scope: LedgerScope, cost: LedgerAmount, memo: string): Promise<LedgerStatus> {
-    await this.setup();
-    const client = await this.pool.connect().catch((e: unknown) => {
+    const pool = await this.setup();
+    const client = await pool.connect().catch((e: unknown) => {
       throw ledgerError(e);
     });
     try {
@@ -100,9 +106,9 @@ export class PostgresLedger implements BudgetLedger {
 
   /** Every recorded spend of `dataset`. */
   async entries(dataset: string): Promise<readonly LedgerEntry[]> {
-    await this.setup();
+    const pool = await this.setup();
     try {
-      const { rows } = await this.pool.query(READ_SPENDS, [dataset]);
+      const { rows } = await pool.query(READ_SPENDS, [dataset]);
       return PostgresLedger.read(rows);
     } catch (e) {
       throw ledgerError(e);
@@ -110,7 +116,7 @@ export class PostgresLedger implements BudgetLedger {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.pool?.end();
   }
 }
 

@@ -7,7 +7,8 @@
  * summed as integers (numeric) on a fixed-point grid.
  * @module
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../../ledger/load-pg.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
@@ -34,10 +35,11 @@ export class PostgresEngine implements SqlEngine {
 
   /**
    * Connects and prepares the read-only role.
-   * @throws DpError ENGINE_ERROR when the server cannot be reached.
+   * @throws DpError ENGINE_ERROR when the server cannot be reached; NOT_FOUND when the optional peer dependency `pg` is not installed.
    */
   static async open(options: PostgresOptions): Promise<PostgresEngine> {
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: 4 });
+    const { Pool } = await loadPg(); // an optional peer dependency: DpError NOT_FOUND when absent
+    const pool = new Pool({ connectionString: options.connectionString, max: 4 });
     pool.on('error', () => {});
     const role = options.readerRole ?? 'tsdp_reader';
     if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw engineError('postgres');
