@@ -5,10 +5,9 @@
  * no verb at all. Help and unknown verbs load every verb (to list them).
  * @module
  */
-import type { Command } from 'commander';
+import type { RegisterCommand } from './register.js';
 
-/** Registers one verb on the program. */
-export type RegisterCommand = (program: Command) => void;
+export type { RegisterCommand } from './register.js';
 
 /** One verb: its name and how to load its module. */
 export interface LazyCommand {

@@ -16,7 +16,7 @@
  * @module
  */
 import type { Command } from 'commander';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './register.js';
 
 interface InitFlags {
   db?: string;
