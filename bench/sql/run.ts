@@ -156,8 +156,8 @@ for (const name of ENGINES) {
   const b = baselines(dialect);
   const st = (sql: string, params: CompiledStatement['params'] = []) => ({ sql, params });
   const salt = { value: 123456789n, type: 'bigint' as const };
-  const dpRow = compileDpQuery(planDpQuery(DP_ROW, schema), engine.dialect, 123456789n).main;
-  const dpUnit = compileDpQuery(planDpQuery(DP_UNIT, schema), engine.dialect, 123456789n).main;
+  const dpRow = compileDpQuery(planDpQuery(DP_ROW, schema), engine.dialect, 123456789n, schema).main;
+  const dpUnit = compileDpQuery(planDpQuery(DP_UNIT, schema), engine.dialect, 123456789n, schema).main;
   const [plainRow, dpRowMs] = (await timeAll(engine, [st(b.plainRow), dpRow])) as [number, number];
   const [plainUnit, bounded, dpUnitMs] = (await timeAll(engine, [st(b.plainUnit), st(b.boundedUnit, [salt]), dpUnit])) as [
     number,

@@ -1,69 +1,53 @@
 /**
- * A privacy budget: a total loss and what has been spent of it, kept exactly
- * in rationals so that charges never drift. Immutable: `charge` returns a new
- * budget or throws `BUDGET_EXHAUSTED` — it never half-charges.
+ * A privacy budget: a total and what has been spent of it, kept exactly as an
+ * `ExactLoss` (δ-approximate (ξ, ρ)-zCDP, see `exact-loss.ts`) so that
+ * charges never drift. Immutable: `charge` returns a new budget or throws
+ * `BUDGET_EXHAUSTED` — it never half-charges.
  *
- * A double such as `1/11` is read as the simplest rational it is nearest to
- * (`Rational.fromNumberIntended`), so eleven charges of `1/11` fit a budget of
- * 1 and a twelfth does not. That reading differs from the double by less than
- * half an ulp (2⁻⁵³ relative) — the one place the ledger does not round up.
+ * - a pure budget takes pure charges;
+ * - an (ε, δ) budget takes pure, (ε, δ) **and ρ-zCDP** charges: ρ is kept as ρ
+ *   and converted once, on the total, with the δ left
+ *   (`fitsCap`, proof in `exact-loss.proof.md`);
+ * - a zCDP budget takes ρ charges and pure ones as ε²/2 (Bun–Steinke Prop. 1.4).
+ *
+ * Amounts are validated at the edge: a bigint, NaN, ±Infinity, a negative
+ * amount or a string that is not a decimal or fraction is refused with
+ * `INVALID_PARAMETER`. A double such as `1/11` is read as the simplest rational
+ * it is nearest to (`Rational.fromNumberIntended`), so eleven charges of `1/11`
+ * fit a budget of 1 and a twelfth does not. That reading differs from the
+ * double by less than half an ulp (2⁻⁵³ relative) — the one place the budget
+ * does not round up.
  * @module
  */
 import { Rational } from '../numeric/rational.js';
 import { assertNever, DpError } from './errors.js';
+import {
+  addLoss,
+  type ExactLoss,
+  effectiveEpsilon,
+  exactLoss,
+  fitsCap,
+  formatExactLoss,
+  lossLe,
+  readAmount,
+  remainingUnder,
+  ZERO_LOSS,
+} from './exact-loss.js';
 import { approximate, formatLoss, type LossKind, type PrivacyLoss, pure, zcdp } from './loss.js';
 
-interface Exact {
-  epsilon: Rational;
-  delta: Rational;
-  rho: Rational;
-}
-
-const ZERO: Exact = { epsilon: Rational.ZERO, delta: Rational.ZERO, rho: Rational.ZERO };
-
-function toRational(x: number | string | Rational): Rational {
-  if (x instanceof Rational) return x;
-  if (typeof x === 'number') {
-    if (!Number.isFinite(x))
-      throw new DpError('INVALID_PARAMETER', `a budget amount must be finite, got ${String(x)}`, { parameter: 'amount' });
-    return Rational.fromNumberIntended(x);
-  }
-  try {
-    return Rational.parse(String(x));
-  } catch {
-    throw new DpError('INVALID_PARAMETER', 'a budget amount must be a number or a fraction like "1/11"', { parameter: 'amount' });
-  }
-}
-
-/**
- * Reads one amount of a loss being charged: finite and ≥ 0 (a loss built as an
- * object literal skips `pure()`/`approximate()`/`zcdp()`, and a negative amount
- * would otherwise refill the budget).
- */
-function lossAmount(x: number, name: string): Rational {
-  return nonNegative(toRational(x), `${name} of a loss must be >= 0, got ${String(x)}`, name);
-}
-
-/** Refuses a negative amount (of a loss or a budget) with INVALID_PARAMETER. */
-function nonNegative(r: Rational, message: string, name: string): Rational {
-  if (r.isNegative()) throw new DpError('INVALID_PARAMETER', message, { parameter: name });
-  return r;
-}
-
 /** The exact cost of `loss` in a budget of kind `kind`. */
-function costIn(kind: LossKind, loss: PrivacyLoss): Exact {
+function costIn(kind: LossKind, loss: PrivacyLoss): ExactLoss {
+  const exact = exactLoss(loss); // validates (INVALID_PARAMETER) before any kind check
   switch (loss.kind) {
-    case 'pure': {
-      const epsilon = lossAmount(loss.epsilon, 'epsilon');
-      if (kind === 'zcdp') return { ...ZERO, rho: epsilon.mul(epsilon).div(Rational.of(2n)) }; // Bun–Steinke Prop. 1.4
-      return { ...ZERO, epsilon };
-    }
+    case 'pure':
+      if (kind === 'zcdp') return { ...ZERO_LOSS, rho: exact.epsilon.mul(exact.epsilon).div(Rational.of(2n)) }; // Bun–Steinke Prop. 1.4
+      return exact;
     case 'approximate':
       if (kind !== 'approximate') break;
-      return { ...ZERO, epsilon: lossAmount(loss.epsilon, 'epsilon'), delta: lossAmount(loss.delta, 'delta') };
+      return exact;
     case 'zcdp':
-      if (kind !== 'zcdp') break;
-      return { ...ZERO, rho: lossAmount(loss.rho, 'rho') };
+      if (kind === 'pure') break;
+      return exact;
     default:
       return assertNever(loss, 'loss');
   }
@@ -71,18 +55,6 @@ function costIn(kind: LossKind, loss: PrivacyLoss): Exact {
     left: loss.kind,
     right: kind,
   });
-}
-
-function add(a: Exact, b: Exact): Exact {
-  return { epsilon: a.epsilon.add(b.epsilon), delta: a.delta.add(b.delta), rho: a.rho.add(b.rho) };
-}
-
-function sub(a: Exact, b: Exact): Exact {
-  return { epsilon: a.epsilon.sub(b.epsilon), delta: a.delta.sub(b.delta), rho: a.rho.sub(b.rho) };
-}
-
-function fits(spent: Exact, total: Exact): boolean {
-  return spent.epsilon.le(total.epsilon) && spent.delta.le(total.delta) && spent.rho.le(total.rho);
 }
 
 /** The JSON form of a budget, exact (rationals as strings). */
@@ -93,7 +65,9 @@ export interface PrivacyBudgetJson {
 }
 
 /**
- * An immutable budget under basic composition (ε and δ add; ρ adds).
+ * An immutable budget; spends compose as δ-approximate zCDP (ε, δ and ρ add exactly).
+ * @privacy everything charged to it is, in total, within `total` (for an (ε, δ) budget with ρ
+ * spent: by one conversion of the total ρ with the δ left, see `exact-loss.proof.md`).
  * @example
  * let b = PrivacyBudget.pure(1);
  * for (let i = 0; i < 11; i++) b = b.charge(pure(1 / 11));
@@ -103,28 +77,60 @@ export class PrivacyBudget {
   private constructor(
     /** The kind of loss this budget is kept in. */
     readonly kind: LossKind,
-    private readonly totalExact: Exact,
-    private readonly spentExact: Exact,
+    private readonly totalExact: ExactLoss,
+    /** The exact total spent ({ε, δ, ρ}, each kept in the measure it was spent in). */
+    readonly spentExact: ExactLoss,
   ) {}
 
-  /** A pure-ε budget. @throws DpError INVALID_PARAMETER unless ε is finite ≥ 0. */
+  /**
+   * A pure-ε budget.
+   * @param epsilon - a finite number ≥ 0, a decimal/fraction string or a Rational ≥ 0.
+   * @returns the budget.
+   * @throws DpError INVALID_PARAMETER for anything else (bigint, NaN, ±Infinity, junk strings, negative).
+   * @example
+   * PrivacyBudget.pure('1/2');
+   */
   static pure(epsilon: number | string | Rational): PrivacyBudget {
-    const e = checkTotal(toRational(epsilon), 'epsilon');
-    return new PrivacyBudget('pure', { ...ZERO, epsilon: e }, ZERO);
+    return new PrivacyBudget('pure', { ...ZERO_LOSS, epsilon: readAmount(epsilon, 'epsilon') }, ZERO_LOSS);
   }
-  /** An (ε, δ) budget. */
+  /**
+   * An (ε, δ) budget; it takes pure, (ε, δ) and ρ-zCDP charges.
+   * @param epsilon - ε ≥ 0.
+   * @param delta - δ ∈ [0, 1).
+   * @returns the budget.
+   * @throws DpError INVALID_PARAMETER on an invalid amount or δ ≥ 1.
+   * @example
+   * PrivacyBudget.approximate(1, 1e-6).charge(zcdp(0.01));
+   */
   static approximate(epsilon: number | string | Rational, delta: number | string | Rational): PrivacyBudget {
-    const e = checkTotal(toRational(epsilon), 'epsilon');
-    const d = checkTotal(toRational(delta), 'delta');
+    const e = readAmount(epsilon, 'epsilon');
+    const d = readAmount(delta, 'delta');
     if (d.ge(Rational.ONE)) throw new DpError('INVALID_PARAMETER', 'delta of a budget must be < 1', { parameter: 'delta' });
-    return new PrivacyBudget('approximate', { ...ZERO, epsilon: e, delta: d }, ZERO);
+    return new PrivacyBudget('approximate', { ...ZERO_LOSS, epsilon: e, delta: d }, ZERO_LOSS);
   }
-  /** A ρ-zCDP budget. */
+  /**
+   * A ρ-zCDP budget.
+   * @param rho - ρ ≥ 0.
+   * @returns the budget.
+   * @throws DpError INVALID_PARAMETER on an invalid amount.
+   * @example
+   * PrivacyBudget.zcdp(0.5);
+   */
   static zcdp(rho: number | string | Rational): PrivacyBudget {
-    return new PrivacyBudget('zcdp', { ...ZERO, rho: checkTotal(toRational(rho), 'rho') }, ZERO);
+    return new PrivacyBudget('zcdp', { ...ZERO_LOSS, rho: readAmount(rho, 'rho') }, ZERO_LOSS);
   }
-  /** A budget with the same kind and amount as `loss`. */
+  /**
+   * A budget with the same kind and amount as `loss`.
+   * @param loss - the total.
+   * @returns the budget.
+   * @throws DpError INVALID_PARAMETER on a malformed loss.
+   * @example
+   * PrivacyBudget.fromLoss(pure(1));
+   */
   static fromLoss(loss: PrivacyLoss): PrivacyBudget {
+    if (typeof loss !== 'object' || loss === null) {
+      throw new DpError('INVALID_PARAMETER', 'a budget must be a privacy loss', { parameter: 'budget' });
+    }
     switch (loss.kind) {
       case 'pure':
         return PrivacyBudget.pure(loss.epsilon);
@@ -136,41 +142,74 @@ export class PrivacyBudget {
         return assertNever(loss, 'loss');
     }
   }
-  /** Restores a budget from its exact JSON form. @throws DpError INVALID_PARAMETER on junk or negative amounts. */
+  /**
+   * Restores a budget from its exact JSON form (fail-closed).
+   * @param json - the stored form.
+   * @returns the budget.
+   * @throws DpError INVALID_PARAMETER on junk, negative amounts, an unknown kind or a spend beyond the total.
+   * @example
+   * PrivacyBudget.fromJSON(JSON.parse(JSON.stringify(PrivacyBudget.pure(1))));
+   */
   static fromJSON(json: PrivacyBudgetJson): PrivacyBudget {
-    // Stored budgets are read fail-closed: junk or negative amounts are refused, never trusted.
+    if (typeof json !== 'object' || json === null)
+      throw new DpError('INVALID_PARAMETER', 'stored budget is not an object', { parameter: 'budget' });
     const amount = (x: unknown, name: string): Rational => {
-      let r: Rational;
-      try {
-        r = Rational.parse(String(x));
-      } catch {
-        throw new DpError('INVALID_PARAMETER', `stored budget ${name} is not a number`, { parameter: name });
-      }
-      return checkTotal(r, name);
+      if (typeof x !== 'string') throw new DpError('INVALID_PARAMETER', `stored budget ${name} is not a string`, { parameter: name });
+      return readAmount(x, name);
     };
-    const read = (o: { epsilon: string; delta: string; rho: string } | undefined, part: string): Exact => {
+    const read = (o: unknown, part: string): ExactLoss => {
       if (typeof o !== 'object' || o === null) throw new DpError('INVALID_PARAMETER', `stored budget has no ${part}`, { parameter: part });
-      return { epsilon: amount(o.epsilon, `${part}.epsilon`), delta: amount(o.delta, `${part}.delta`), rho: amount(o.rho, `${part}.rho`) };
+      const r = o as Record<string, unknown>;
+      return { epsilon: amount(r.epsilon, `${part}.epsilon`), delta: amount(r.delta, `${part}.delta`), rho: amount(r.rho, `${part}.rho`) };
     };
     if (!['pure', 'approximate', 'zcdp'].includes(json.kind)) {
       throw new DpError('INVALID_PARAMETER', 'unknown budget kind', { parameter: 'kind' });
     }
-    return new PrivacyBudget(json.kind, read(json.total, 'total'), read(json.spent, 'spent'));
+    const total = read(json.total, 'total');
+    const spent = read(json.spent, 'spent');
+    const b = new PrivacyBudget(json.kind, total, spent);
+    if (!b.within(spent)) throw new DpError('INVALID_PARAMETER', 'stored budget has spent more than its total', { parameter: 'spent' });
+    return b;
   }
 
-  /** True when `loss` can be charged without passing the total. */
+  /** True when a total spend of `spent` is within this budget's total. */
+  private within(spent: ExactLoss): boolean {
+    switch (this.kind) {
+      case 'approximate':
+        return fitsCap(spent, this.totalExact);
+      case 'pure':
+      case 'zcdp':
+        return lossLe(spent, this.totalExact);
+      default:
+        return assertNever(this.kind, 'kind');
+    }
+  }
+
+  /**
+   * True when `loss` can be charged without passing the total.
+   * @param loss - the loss.
+   * @returns whether `charge(loss)` would succeed.
+   * @throws DpError INVALID_PARAMETER on a malformed loss, DOMAIN_MISMATCH when its kind cannot be charged here.
+   * @example
+   * PrivacyBudget.pure(1).canCharge(pure(0.5)); // true
+   */
   canCharge(loss: PrivacyLoss): boolean {
-    return fits(add(this.spentExact, costIn(this.kind, loss)), this.totalExact);
+    return this.within(addLoss(this.spentExact, costIn(this.kind, loss)));
   }
 
   /**
    * Returns the budget after charging `loss`.
+   * @param loss - the loss.
+   * @returns the new budget.
    * @throws DpError BUDGET_EXHAUSTED (nothing charged) when it would pass the total.
-   * @throws DpError DOMAIN_MISMATCH when the loss kind cannot be charged here.
+   * @throws DpError DOMAIN_MISMATCH when the loss kind cannot be charged here; INVALID_PARAMETER on a malformed loss.
+   * @privacy the new budget's spent is the exact composition of every charge.
+   * @example
+   * PrivacyBudget.pure(1).charge(pure(0.25)).remaining; // ε=0.75
    */
   charge(loss: PrivacyLoss): PrivacyBudget {
-    const next = add(this.spentExact, costIn(this.kind, loss));
-    if (!fits(next, this.totalExact)) {
+    const next = addLoss(this.spentExact, costIn(this.kind, loss));
+    if (!this.within(next)) {
       const remaining = formatLoss(this.remaining);
       throw new DpError('BUDGET_EXHAUSTED', `charging ${formatLoss(loss)} would pass the budget; remaining ${remaining}`, {
         requested: formatLoss(loss),
@@ -184,17 +223,31 @@ export class PrivacyBudget {
   get total(): PrivacyLoss {
     return this.asLoss(this.totalExact, 'nearest');
   }
-  /** What has been spent, rounded up. */
+  /**
+   * What has been spent, rounded up. In an (ε, δ) budget with ρ spent this is the
+   * guarantee of the total: (ε + ε_CKS(ρ, D − δ), D).
+   */
   get spent(): PrivacyLoss {
+    if (this.kind === 'approximate' && !this.spentExact.rho.isZero()) {
+      const e = effectiveEpsilon(this.spentExact, this.totalExact.delta);
+      return approximate(e === undefined ? Number.MAX_VALUE : e.toNumberUp(), this.totalExact.delta.toNumberUp());
+    }
     return this.asLoss(this.spentExact, 'up');
   }
   /** What is left, rounded down. */
   get remaining(): PrivacyLoss {
     return this.asLoss(this.remainingExact, 'down');
   }
-  /** The exact remaining amounts. */
+  /**
+   * The exact remaining amounts. In an (ε, δ) budget: E − (ε + ε_CKS(ρ, D − δ)) and D − δ
+   * (the ε a further pure charge may use), and ρ = 0.
+   */
   get remainingExact(): { epsilon: Rational; delta: Rational; rho: Rational } {
-    return sub(this.totalExact, this.spentExact);
+    const pos = (r: Rational) => (r.isNegative() ? Rational.ZERO : r);
+    const t = this.totalExact;
+    const s = this.spentExact;
+    if (this.kind === 'approximate') return { ...remainingUnder(s, t), rho: Rational.ZERO };
+    return { epsilon: pos(t.epsilon.sub(s.epsilon)), delta: pos(t.delta.sub(s.delta)), rho: pos(t.rho.sub(s.rho)) };
   }
   /** True when nothing is left of the main parameter (ε or ρ). */
   get isExhausted(): boolean {
@@ -202,26 +255,28 @@ export class PrivacyBudget {
     return this.kind === 'zcdp' ? r.rho.isZero() : r.epsilon.isZero();
   }
 
+  /** The exact JSON form (rationals as strings); `fromJSON` reads it back. */
   toJSON(): PrivacyBudgetJson {
-    const str = (e: Exact) => ({ epsilon: e.epsilon.toString(), delta: e.delta.toString(), rho: e.rho.toString() });
+    const str = (e: ExactLoss) => ({ epsilon: e.epsilon.toString(), delta: e.delta.toString(), rho: e.rho.toString() });
     return { kind: this.kind, total: str(this.totalExact), spent: str(this.spentExact) };
   }
 
-  private asLoss(e: Exact, rounding: 'up' | 'down' | 'nearest'): PrivacyLoss {
+  /** A short form such as `ρ=0.1 spent of (ε=1, δ=0.000001)`. */
+  toString(): string {
+    return `${formatExactLoss(this.spentExact)} spent of ${formatLoss(this.total)}`;
+  }
+
+  private asLoss(e: { epsilon: Rational; delta: Rational; rho: Rational }, rounding: 'up' | 'down' | 'nearest'): PrivacyLoss {
     const n = (r: Rational) => (rounding === 'up' ? r.toNumberUp() : rounding === 'down' ? r.toNumberDown() : r.toNumber());
     switch (this.kind) {
       case 'pure':
         return pure(n(e.epsilon));
       case 'approximate':
-        return approximate(n(e.epsilon), n(e.delta));
+        return approximate(n(e.epsilon), Math.min(1, n(e.delta)));
       case 'zcdp':
         return zcdp(n(e.rho));
       default:
         return assertNever(this.kind, 'kind');
     }
   }
-}
-
-function checkTotal(r: Rational, name: string): Rational {
-  return nonNegative(r, `${name} of a budget must be >= 0`, name);
 }

@@ -23,6 +23,25 @@ export {
   safely,
 } from './errors.js';
 export {
+  type ApproximateCap,
+  addLoss,
+  checkExactLoss,
+  type ExactLoss,
+  type ExactLossJson,
+  effectiveEpsilon,
+  exactLoss,
+  fitsCap,
+  formatExactLoss,
+  lossEquals,
+  lossFromJson,
+  lossLe,
+  lossToJson,
+  readAmount,
+  remainingUnder,
+  ZERO_LOSS,
+  zcdpEpsilonBound,
+} from './exact-loss.js';
+export {
   type ApproximateLoss,
   approximate,
   convertLoss,

@@ -20,6 +20,23 @@
  *   Parameter errors are raised before charging and never mention data values.
  *   Group keys are declared or chosen by DP partition selection (§8); bounds
  *   are declared or estimated with DP (§9).
+ * - **The schema is declared, never read from the data** (issue 10, item 2):
+ *   the columns a session knows come from a declaration (`fromRecords`'
+ *   `columns`, the keys of `fromColumns`' object) or public structure (an
+ *   Arrow schema, a CSV header read before the charge) — never from the
+ *   union of the records' keys. So the set of queries answered or refused,
+ *   and every error, is the same on neighbouring datasets: a record missing
+ *   a declared column, holding it as `undefined`, or carrying extra keys is
+ *   handled by the value rules (missing = invalid value, dropped or imputed;
+ *   extra keys never read), never by an error or a refusal.
+ * - **Nothing data-dependent happens after the charge** (issue 10, item 5):
+ *   values, group keys and unit ids are read by the total value rules of
+ *   `stats/value-rules.ts` — a value that is not a finite number, a key that
+ *   is not a primitive, a getter or proxy that throws, all become "invalid"
+ *   and are dropped or imputed; the data's own `toString`/`valueOf` is never
+ *   called, and no data value ever reaches an error message. Every check
+ *   that can refuse a query (parameters, bounds, budgets, columns) runs on
+ *   public values before the charge.
  * - **Out of scope**: side channels of timing and memory (query time grows
  *   with the data size, which is not hidden; samplers are not constant-time,
  *   SECURITY.md §11), a caller who reads the data directly, and persistence

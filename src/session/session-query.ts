@@ -5,7 +5,14 @@
  */
 import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
-import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, splitBudget } from '../stats/_internal/noise.js';
+import {
+  checkPositive,
+  checkPositiveInteger,
+  type OutputBudget,
+  readBudget,
+  showParameter,
+  splitBudget,
+} from '../stats/_internal/noise.js';
 import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
@@ -14,8 +21,9 @@ import {
   runAggregateQuery,
   runAggregateQueryAsync,
 } from '../stats/aggregate-query.js';
+import { missingColumn } from '../stats/data-source.js';
 import { checkBounds } from '../stats/fixed-point-grid.js';
-import { checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
+import { checkDeclaredKeys, checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
 import type { SessionAccess } from './session.js';
 
 /** How a query's budget is given at release. */
@@ -121,11 +129,8 @@ export class SessionQuery {
    */
   groupBy(column: string, options: { keys?: readonly (string | number | boolean | null)[] } = {}): SessionQuery {
     if (this.#state.groupBy) throw new DpError('UNSUPPORTED_QUERY', 'only one groupBy column is supported', { construct: 'groupBy' });
-    if (options.keys !== undefined && !Array.isArray(options.keys)) {
-      throw new DpError('INVALID_PARAMETER', 'keys must be an array', { parameter: 'keys' });
-    }
-    return options.keys
-      ? this.#with({ groupBy: checkColumn(column), keys: [...options.keys] })
+    return options.keys !== undefined
+      ? this.#with({ groupBy: checkColumn(column), keys: checkDeclaredKeys(options.keys) })
       : this.#with({ groupBy: checkColumn(column) });
   }
 
@@ -313,20 +318,29 @@ export class SessionQuery {
     };
   }
 
-  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan; spec: AggregateQuerySpec } {
+  #check(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan; spec: AggregateQuerySpec; columns: Set<string> } {
     const { charged, plan } = this.#plan(release);
     // Validate the whole spec before charging (bad bounds must not cost budget).
     const spec = this.spec;
     validateSpec(spec);
-    // Column names are schema (public): a missing one is refused before charging.
+    const columns = new Set<string>();
+    if (spec.privacyUnit) columns.add(spec.privacyUnit);
+    if (spec.groupBy) columns.add(spec.groupBy);
+    for (const a of spec.aggregates) if ('column' in a) columns.add(a.column);
+    return { charged, plan, spec, columns };
+  }
+
+  /** Column names are schema (declared or public structure, never the records' keys): a missing one is refused before charging. */
+  static #checkColumns(names: readonly string[], columns: Set<string>): void {
+    const known = new Set(names);
+    for (const c of columns) if (!known.has(c)) throw missingColumn(c);
+  }
+
+  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan; spec: AggregateQuerySpec } {
     const source = this.#access.source;
-    if (source.kind === 'memory') {
-      const columns = new Set<string>();
-      if (spec.privacyUnit) columns.add(spec.privacyUnit);
-      if (spec.groupBy) columns.add(spec.groupBy);
-      for (const a of spec.aggregates) if ('column' in a) columns.add(a.column);
-      for (const c of columns) source.column(c);
-    }
+    if (source.kind !== 'memory') throw new DpError('INTERNAL', 'a stream session is charged by releaseAsync', {});
+    const { charged, plan, spec, columns } = this.#check(release);
+    SessionQuery.#checkColumns(source.columnNames, columns);
     this.#access.charge(charged);
     return { charged, plan, spec };
   }
@@ -338,7 +352,9 @@ export class SessionQuery {
    */
   release(release: SessionReleaseSpec): SessionQueryResult {
     if (this.#access.source.kind !== 'memory') {
-      throw new DpError('UNSUPPORTED_QUERY', 'a CSV session streams its file: use releaseAsync', { construct: 'release' });
+      throw new DpError('UNSUPPORTED_QUERY', 'a stream session reads its source asynchronously: use releaseAsync', {
+        construct: 'release',
+      });
     }
     const source = this.#access.source;
     const { charged, plan, spec } = this.#charge(release);
@@ -348,7 +364,12 @@ export class SessionQuery {
 
   /** As `release`, for any session (CSV files are streamed). The charge happens before the first row is read. */
   async releaseAsync(release: SessionReleaseSpec): Promise<SessionQueryResult> {
-    const { charged, plan, spec } = this.#charge(release);
+    const source = this.#access.source;
+    if (source.kind === 'memory') return this.release(release);
+    const { charged, plan, spec, columns } = this.#check(release);
+    // The header is public structure: read (and a missing column refused) before the charge.
+    SessionQuery.#checkColumns(await source.columnNames(), columns);
+    this.#access.charge(charged);
     const result = await runAggregateQueryAsync(this.#access.source, spec, plan, this.#access.rng);
     return { ...result, charged };
   }
@@ -357,7 +378,7 @@ export class SessionQuery {
 function validateSpec(spec: AggregateQuerySpec): void {
   const method = spec.partitionSelection;
   if (method !== undefined && method !== 'truncated-geometric' && method !== 'laplace' && method !== 'gaussian') {
-    throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${String(method)}`, { parameter: 'method' });
+    throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${showParameter(method)}`, { parameter: 'method' });
   }
   for (const a of spec.aggregates) {
     if ('onInvalid' in a) checkInvalidValueRule(a.onInvalid);

@@ -10,9 +10,8 @@ import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { checkPositiveInteger } from '../stats/_internal/noise.js';
 import {
   type ArrowTableLike,
-  type CsvSourceOptions,
-  csvSource,
   type DataSource,
+  type StreamSource,
   tableFromArrow,
   tableFromColumns,
   tableFromRecords,
@@ -73,6 +72,9 @@ export class Session {
     if (options.privacyUnit !== undefined && (typeof options.privacyUnit !== 'string' || options.privacyUnit === '')) {
       throw new DpError('INVALID_PARAMETER', 'privacyUnit must be a column name', { parameter: 'privacyUnit' });
     }
+    if (options.privacyUnit !== undefined && source.kind === 'memory' && !source.columnNames.includes(options.privacyUnit)) {
+      throw new DpError('INVALID_PARAMETER', 'privacyUnit must be one of the declared columns', { parameter: 'privacyUnit' });
+    }
     this.#unit = options.privacyUnit;
     this.#rng = options.rng ?? defaultRandomSource();
     this.#defaults = {
@@ -81,9 +83,24 @@ export class Session {
     };
   }
 
-  /** A session over an array of records. @throws DpError INVALID_PARAMETER */
-  static fromRecords(rows: readonly Record<string, unknown>[], options: SessionOptions): Session {
-    return new Session(tableFromRecords(rows), options);
+  /**
+   * A session over an array of records, with its columns DECLARED: the schema
+   * is never read from the records' keys (whether a query is answered must
+   * not depend on one record). A record missing a declared column, or with
+   * extra keys, is read by the value rules.
+   * @param rows - the records (private).
+   * @param options - the session options and `columns`, the declared column names.
+   * @throws DpError INVALID_PARAMETER when `columns` is missing or malformed, or the privacy unit is not declared.
+   * @example
+   * Session.fromRecords(rows, { columns: ['person_id', 'age'], privacyUnit: 'person_id', budget: PrivacyBudget.pure(1) });
+   */
+  static fromRecords(rows: readonly unknown[], options: SessionOptions & { readonly columns: readonly string[] }): Session {
+    if (options === null || typeof options !== 'object' || options.columns === undefined) {
+      throw new DpError('INVALID_PARAMETER', 'fromRecords needs options.columns, the declared column names (never read from the records)', {
+        parameter: 'columns',
+      });
+    }
+    return new Session(tableFromRecords(rows, options.columns), options);
   }
   /** A session over columns (arrays or typed arrays of equal length). @throws DpError INVALID_PARAMETER */
   static fromColumns(columns: Readonly<Record<string, ArrayLike<unknown>>>, options: SessionOptions): Session {
@@ -93,9 +110,16 @@ export class Session {
   static fromArrow(table: ArrowTableLike, options: SessionOptions): Session {
     return new Session(tableFromArrow(table), options);
   }
-  /** A session over a CSV file, streamed on every query (use `releaseAsync`). */
-  static fromCsv(path: string, options: SessionOptions & CsvSourceOptions): Session {
-    return new Session(csvSource(path, options), options);
+  /**
+   * A session over a stream of records with a public header (e.g. `csvSource`
+   * from `tsdp/node`), read on every query (use `releaseAsync`).
+   * @throws DpError INVALID_PARAMETER
+   */
+  static fromSource(source: StreamSource, options: SessionOptions): Session {
+    if (source === null || typeof source !== 'object' || source.kind !== 'stream') {
+      throw new DpError('INVALID_PARAMETER', 'source must be a stream source (e.g. csvSource from tsdp/node)', { parameter: 'source' });
+    }
+    return new Session(source, options);
   }
 
   /** The budget as it stands (immutable value: total, spent, remaining). */

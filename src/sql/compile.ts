@@ -21,8 +21,11 @@
  */
 import { DpError } from '../core/errors.js';
 import { meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
-import type { CompiledStatement, SqlDialect, SqlParam, SqlParamType } from './dialect.js';
+import { clamp, compileCondition, compileDouble, compileExpr, compileTyped, type Env, Params, q } from './compile-expr.js';
+import type { CompiledStatement, SqlDialect } from './dialect.js';
+import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
+import type { SqlSchema } from './schema.js';
 
 /** How to read one aggregate output's exact inputs from the main result row. */
 export type OutputInputs =
@@ -61,133 +64,6 @@ export interface CompiledDpQuery {
 /** Bins of a quantile histogram (public). */
 export const QUANTILE_BINS = 256;
 
-class Params {
-  readonly list: SqlParam[] = [];
-  private readonly markers = new Map<string, string>();
-  constructor(private readonly dialect: SqlDialect) {}
-  /** A marker for `value`; equal values share one parameter, so equal expressions stay textually equal (the engine computes them once). */
-  add(value: SqlParam['value'], type: SqlParamType): string {
-    const key = `${type}:${typeof value}:${String(value)}`;
-    const hit = this.markers.get(key);
-    if (hit) return hit;
-    this.list.push({ value, type });
-    const marker = this.dialect.parameter(this.list.length, type);
-    this.markers.set(key, marker);
-    return marker;
-  }
-  int(v: number | bigint): string {
-    return this.add(typeof v === 'bigint' ? v : BigInt(v), 'bigint');
-  }
-  dbl(v: number): string {
-    return this.add(v, 'double');
-  }
-}
-
-interface Env {
-  readonly plan: QueryPlan;
-  readonly d: SqlDialect;
-  readonly p: Params;
-}
-
-function q(env: Env, name: string): string {
-  return env.d.quoteIdentifier(name);
-}
-
-function literal(env: Env, v: number | string | boolean | null): string {
-  if (v === null) return 'NULL';
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? env.p.int(v) : env.p.dbl(v);
-  if (typeof v === 'boolean') return env.p.add(v, 'boolean');
-  return env.p.add(v, 'text');
-}
-
-/** `x` clamped to [lo, hi] in SQL: `LEAST(GREATEST(x, lo), hi)`. */
-function clamp(x: string, lo: string, hi: string): string {
-  return `LEAST(GREATEST(${x}, ${lo}), ${hi})`;
-}
-
-/**
- * Row arithmetic that can never raise an engine error. In double precision,
- * PostgreSQL still raises "value out of range" on overflow and on underflow
- * (a non-zero product or quotient that rounds to 0) and "division by zero":
- * errors only some rows cause, a per-person oracle (`WHERE id = 42 AND
- * x * 1e308 > 1`). So operands are saturated to ±1e150 (or ±1e300 for + and
- * −), magnitudes below 1e-150 are flushed to 0 before × and ÷, and ÷ by
- * (nearly) zero gives NULL, as does % by zero. Then |a·b| and |a/b| lie in
- * [1e-300, 1e300] or are exactly 0, inside the double range. The same SQL runs
- * on every dialect, so the engines agree. NaN compares above every number in
- * PostgreSQL, so it saturates to the top.
- */
-function safeArithmetic(env: Env, op: '+' | '-' | '*' | '/' | '%', left: string, right: string): string {
-  const big = env.p.dbl(op === '+' || op === '-' ? 1e300 : 1e150);
-  const negBig = env.p.dbl(op === '+' || op === '-' ? -1e300 : -1e150);
-  const sat = (x: string) => clamp(x, negBig, big);
-  if (op === '+' || op === '-') return `(${sat(left)} ${op} ${sat(right)})`;
-  const tiny = env.p.dbl(1e-150);
-  const zero = env.p.dbl(0);
-  const flushed = (x: string) => `CASE WHEN ABS(${x}) < ${tiny} THEN ${zero} ELSE ${sat(x)} END`;
-  if (op === '*') return `(${flushed(left)} * ${flushed(right)})`;
-  if (op === '/') return `(CASE WHEN ABS(${right}) < ${tiny} THEN NULL ELSE ${flushed(left)} / ${sat(right)} END)`;
-  // x % y keeps |x % y| < |y| and needs no flush; only a zero divisor errors.
-  return `(CASE WHEN ${right} = ${zero} THEN NULL ELSE ${sat(left)} % ${sat(right)} END)`;
-}
-
-/** Compiles a row expression. */
-export function compileExpr(env: Env, e: PlanExpr): string {
-  const r = (x: PlanExpr) => compileExpr(env, x);
-  const dbl = (x: PlanExpr) => `CAST(${r(x)} AS ${env.d.typeName('double')})`;
-  switch (e.kind) {
-    case 'column': {
-      const s = env.plan.sources[e.source];
-      if (!s) throw new DpError('INTERNAL', 'unknown source');
-      return `${q(env, s.alias)}.${q(env, e.column)}`;
-    }
-    case 'literal':
-      return literal(env, e.value);
-    case 'unary':
-      return e.op === '-' ? `(-${dbl(e.arg)})` : `(NOT ${r(e.arg)})`;
-    case 'binary':
-      switch (e.op) {
-        case '+':
-        case '-':
-        case '*':
-        case '/':
-        case '%':
-          return safeArithmetic(env, e.op, dbl(e.left), dbl(e.right));
-        case '||':
-          return `(CAST(${r(e.left)} AS ${env.d.typeName('varchar')}) || CAST(${r(e.right)} AS ${env.d.typeName('varchar')}))`;
-        default:
-          return `(${r(e.left)} ${e.op} ${r(e.right)})`;
-      }
-    case 'in':
-      return `(${r(e.arg)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map(r).join(', ')}))`;
-    case 'between':
-      return `(${r(e.arg)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${r(e.low)} AND ${r(e.high)})`;
-    case 'isNull':
-      return `(${r(e.arg)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
-    case 'case':
-      return `CASE ${e.whens.map((w) => `WHEN ${r(w.condition)} THEN ${r(w.result)}`).join(' ')}${e.otherwise ? ` ELSE ${r(e.otherwise)}` : ''} END`;
-    case 'cast':
-      if (e.to === 'integer') {
-        // Saturate into the BIGINT range first: PostgreSQL raises "bigint out of range" for NaN, ±Infinity and
-        // |x| ≥ 2⁶³, an error only some rows would cause. NaN compares above everything, so it becomes the top.
-        const inRange = clamp(`ROUND(${dbl(e.arg)})`, env.p.dbl(-(2 ** 63)), env.p.dbl(2 ** 63 - 1024));
-        return env.d.safeCast(inRange, 'bigint');
-      }
-      return env.d.safeCast(r(e.arg), e.to);
-    case 'func': {
-      const name = env.d.functionName(e.name);
-      if (e.name === 'sqrt') return `${name}(GREATEST(${dbl(e.args[0] as PlanExpr)}, 0))`;
-      // In double precision: ABS of the smallest BIGINT overflows, an error only a row holding it would cause.
-      if (e.name === 'abs') return `${name}(${dbl(e.args[0] as PlanExpr)})`;
-      return `${name}(${e.args.map(r).join(', ')})`;
-    }
-    default: {
-      const never: never = e;
-      throw new DpError('INTERNAL', `unknown expression ${JSON.stringify(never)}`);
-    }
-  }
-}
-
 interface Grid {
   readonly shift: number;
   readonly inverse: number;
@@ -208,10 +84,9 @@ function rowUnits(env: Env, m: PlanMeasure, grid: Grid): string {
     const times = grid.inverse === 1 ? linear.clamped : `${linear.clamped} * ${env.p.int(grid.inverse)}`;
     return grid.shift === 0 ? times : `(${times} - ${env.p.int(grid.shift * grid.inverse)})`;
   }
-  const expr = compileExpr(env, m.expr);
-  const clamped = clamp(`CAST(${expr} AS ${env.d.typeName('double')})`, env.p.dbl(grid.lower), env.p.dbl(grid.upper));
+  const clamped = clamp(compileDouble(env, m.expr), env.p.dbl(grid.lower), env.p.dbl(grid.upper));
   const shifted = grid.shift === 0 ? clamped : `(${clamped} - ${env.p.dbl(grid.shift)})`;
-  return `CAST(ROUND(${shifted} * ${env.p.dbl(grid.inverse)}) AS ${env.d.typeName('bigint')})`;
+  return `CAST(ROUND(${flushBelow(env, shifted, grid.inverse)} * ${env.p.dbl(grid.inverse)}) AS ${env.d.typeName('bigint')})`;
 }
 
 /**
@@ -227,26 +102,40 @@ function linearUnits(env: Env, m: PlanMeasure, grid: Grid): { clamped: string; i
     Number.isSafeInteger(grid.shift * grid.inverse) &&
     Number.isSafeInteger(Math.max(Math.abs(grid.lower), Math.abs(grid.upper)) * grid.inverse);
   if (!ok) return null;
-  const expr = compileExpr(env, m.expr);
+  const typed = compileTyped(env, m.expr);
+  const expr = typed.sql;
   const lo = env.p.int(Math.ceil(grid.lower));
   const hi = env.p.int(Math.floor(grid.upper));
   const big = env.d.typeName('bigint');
   // A bare column is clamped with CASE (cheaper than LEAST/GREATEST in DuckDB); NULL stays NULL,
   // NaN compares greater than everything in both engines and becomes the upper bound.
   const clamped =
-    m.expr.kind === 'column'
+    m.expr.kind === 'column' && typed.type === 'integer'
       ? `CAST(CASE WHEN ${expr} < ${lo} THEN ${lo} WHEN ${expr} > ${hi} THEN ${hi} ELSE ${expr} END AS ${big})`
-      : `CAST(${clamp(`CAST(${expr} AS ${env.d.typeName('double')})`, lo, hi)} AS ${big})`;
+      : `CAST(${clamp(compileDouble(env, m.expr), lo, hi)} AS ${big})`;
   return { clamped, inverse: grid.inverse, offset: grid.shift * grid.inverse };
+}
+
+/**
+ * `x` with magnitudes below 1e-300/factor flushed to 0 before it is multiplied by `factor`: PostgreSQL raises
+ * "value out of range: underflow" when a non-zero product rounds to 0, an error only some rows would cause.
+ * Such products are below 1e-300, so they round (and floor, for |x| ≥ 0) to 0 anyway: the result is unchanged.
+ */
+function flushBelow(env: Env, x: string, factor: number): string {
+  const tiny = 1e-300 / factor;
+  if (!(tiny > 0)) return x;
+  return `(CASE WHEN ABS(${x}) < ${env.p.dbl(tiny)} THEN ${env.p.dbl(0)} ELSE ${x} END)`;
 }
 
 /** A per-row integer measure in [0, bins) for quantile histograms. */
 function rowBin(env: Env, m: PlanMeasure, bins: number): string {
-  const expr = compileExpr(env, m.expr);
-  const dbl = env.d.typeName('double');
-  const clamped = clamp(`CAST(${expr} AS ${dbl})`, env.p.dbl(m.lower), env.p.dbl(m.upper));
-  const width = bins / (m.upper - m.lower);
-  return `LEAST(CAST(FLOOR((${clamped} - ${env.p.dbl(m.lower)}) * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')}), ${env.p.int(bins - 1)})`;
+  const value = compileDouble(env, m.expr);
+  // Bounds widened to an interval when the measure is constant; their range is finite (checkFiniteRelease).
+  const [lower, upper] = measureBounds(m);
+  const clamped = clamp(value, env.p.dbl(lower), env.p.dbl(upper));
+  const width = bins / (upper - lower);
+  const offset = flushBelow(env, `(${clamped} - ${env.p.dbl(lower)})`, width);
+  return `LEAST(CAST(FLOOR(${offset} * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')}), ${env.p.int(bins - 1)})`;
 }
 
 function fromClause(env: Env): string {
@@ -257,13 +146,13 @@ function fromClause(env: Env): string {
   for (const j of plan.joins) {
     const s = plan.sources[j.source];
     if (!s) throw new DpError('INTERNAL', 'unknown join source');
-    sql += ` ${j.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${q(env, s.table)} AS ${q(env, s.alias)} ON ${compileExpr(env, j.on)}`;
+    sql += ` ${j.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${q(env, s.table)} AS ${q(env, s.alias)} ON ${compileCondition(env, j.on)}`;
   }
   return sql;
 }
 
 function whereClause(env: Env, extra?: string): string {
-  const parts = [env.plan.where ? compileExpr(env, env.plan.where) : undefined, extra].filter((x): x is string => x !== undefined);
+  const parts = [env.plan.where ? compileCondition(env, env.plan.where) : undefined, extra].filter((x): x is string => x !== undefined);
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
@@ -272,13 +161,14 @@ function whereClause(env: Env, extra?: string): string {
  * @param plan - the checked plan.
  * @param dialect - the target dialect.
  * @param salt - a per-query random value from the CSPRNG (orders contributions for bounding).
+ * @param schema - the schema the plan was checked against: its column types give every expression a static type, which the total conversions need (compile.proof.md).
  * @returns the statements and where each output's exact inputs are.
  * @throws DpError INTERNAL on an inconsistent plan.
  * @example
- * const compiled = compileDpQuery(plan, duckdbDialect, 12345n);
+ * const compiled = compileDpQuery(plan, duckdbDialect, 12345n, schema);
  */
-export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigint): CompiledDpQuery {
-  const env: Env = { plan, d: dialect, p: new Params(dialect) };
+export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigint, schema: SqlSchema): CompiledDpQuery {
+  const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keyNames = plan.groupBy.map((_, i) => `k${i}`);
   const keyExprs = plan.groupBy.map((k) => compileExpr(env, k.expr));
@@ -405,7 +295,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         inputs.push({ kind: 'count', count: 'units' });
         break;
       case 'sum': {
-        const bounds = [a.measure.lower, a.measure.upper] as const;
+        const bounds = measureBounds(a.measure);
         const g = sumGrid(bounds);
         const key = `sum:${JSON.stringify(a.measure)}`;
         inputs.push({
@@ -416,7 +306,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         break;
       }
       case 'mean': {
-        const bounds = [a.measure.lower, a.measure.upper] as const;
+        const bounds = measureBounds(a.measure);
         const g = meanGrid(bounds);
         const key = `mean:${JSON.stringify(a.measure)}`;
         const units = linearSum(key, a.measure, g, true) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false);
@@ -424,7 +314,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         break;
       }
       case 'variance': {
-        const bounds = [a.measure.lower, a.measure.upper] as const;
+        const bounds = measureBounds(a.measure);
         const g = varianceGrid(bounds);
         const key = `var:${JSON.stringify(a.measure)}`;
         const d = rowUnits(env, a.measure, g);
@@ -434,8 +324,8 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         break;
       }
       case 'quantile':
-        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: [a.measure.lower, a.measure.upper] });
-        histograms.push(compileHistogram(plan, dialect, salt, a.measure));
+        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: measureBounds(a.measure) });
+        histograms.push(compileHistogram(plan, dialect, salt, a.measure, schema));
         break;
       default: {
         const never: never = a;
@@ -468,7 +358,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   }
   return Object.freeze({
     dialect: dialect.name,
-    main: Object.freeze({ sql, params: Object.freeze(env.p.list) }),
+    main: Object.freeze(env.p.finish(sql)),
     keyColumns: Object.freeze(keyNames),
     unitsColumn: 'units',
     inputs: Object.freeze(inputs),
@@ -477,8 +367,8 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
 }
 
 /** The histogram statement of one quantile measure. */
-function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m: PlanMeasure): HistogramStatement {
-  const env: Env = { plan, d: dialect, p: new Params(dialect) };
+function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m: PlanMeasure, schema: SqlSchema): HistogramStatement {
+  const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keyExprs = plan.groupBy.map((k) => compileExpr(env, k.expr));
   const qk = plan.groupBy.map((_, i) => q(env, `k${i}`));
@@ -510,5 +400,5 @@ function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m:
       `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${per}), ${q(env, 'tsdp_ranked')} AS (${ranked}) ` +
       `SELECT ${[...qk, B, `CAST(SUM(LEAST(${N}, ${cParam} - (${cum} - ${N}))) AS ${wide}) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_ranked')} WHERE ${keep} GROUP BY ${[...qk, B].join(', ')}`;
   }
-  return Object.freeze({ sql, params: Object.freeze(env.p.list), bins: QUANTILE_BINS });
+  return Object.freeze({ ...env.p.finish(sql), bins: QUANTILE_BINS });
 }

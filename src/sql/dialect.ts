@@ -2,7 +2,8 @@
  * The dialect layer: what differs between SQL engines when a plan is
  * compiled. DuckDB and PostgreSQL live in `dialects/`; BigQuery, Spark SQL or
  * Trino would be one more object of this shape (identifier quoting, parameter
- * markers, type names, a salted hash for random-but-reproducible ordering).
+ * markers, type names, a salted hash for random-but-reproducible ordering,
+ * and the guarded parsers the total conversions of `compile-expr.ts` use).
  * @module
  */
 import type { PlanCastType } from './plan.js';
@@ -17,8 +18,19 @@ export interface SqlDialect {
   parameter(index: number, type: SqlParamType): string;
   /** The type name for a CAST. */
   typeName(type: PlanCastType | 'bigint' | 'wide'): string;
-  /** A cast that yields NULL instead of an error where the engine allows it. */
+  /** A cast of an in-range value (already saturated by the caller) that yields NULL instead of an error where the engine allows it. */
   safeCast(expr: string, type: PlanCastType | 'bigint'): string;
+  /** True when the whole of text `expr` matches `pattern` (a constant POSIX/RE2 common-subset pattern, no quotes or backslashes). */
+  regexFullMatch(expr: string, pattern: string): string;
+  /**
+   * Text already known to match a decimal number with at most a three-digit exponent and at most 400
+   * characters, as a double saturated to ±1e308 with magnitudes below 1e-300 flushed to 0. Must not raise.
+   */
+  parseGuardedNumber(text: string): string;
+  /** Text of one to four ASCII digits, as an integer. Must not raise. */
+  parseGuardedInteger(text: string): string;
+  /** Text known to be a valid ISO date (yyyy-mm-dd, year ≥ 1), as a date. Must not raise. */
+  parseGuardedDate(text: string): string;
   /**
    * A per-query pseudo-random order key from a CSPRNG salt (a bind parameter):
    * a salted hash of `exprs`. Only its independence from other units matters

@@ -26,6 +26,7 @@ import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
 import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
+import { checkFiniteRelease, finiteValue } from './finite-release.js';
 import type { PlanOutput, PlanPostExpr, QueryPlan } from './plan.js';
 import { aggregatesIn, planDpQuery } from './plan-query.js';
 import type { SqlSchema } from './schema.js';
@@ -164,8 +165,9 @@ function inlineParams(sql: string, params: CompiledDpQuery['main']['params']): s
 export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect, options: DpSqlOptions, salt = 0n): DpSqlExplanation {
   const plan = planDpQuery(sql, schema);
   const split = splitDpBudget(plan, options);
+  checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(options);
-  const compiled = compileDpQuery(plan, dialect, salt);
+  const compiled = compileDpQuery(plan, dialect, salt, schema);
   const p = plan.privacy;
   const text = [
     `dialect: ${dialect.name}`,
@@ -331,6 +333,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     throw new DpError('INVALID_PARAMETER', 'confidence must be in (0, 1)', { parameter: 'confidence' });
   const plan = planDpQuery(input.sql, input.schema);
   const split = splitDpBudget(plan, input);
+  checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(input);
   const analyst = input.analyst ?? 'default';
   const analystBudget = input.schema.analysts.get(analyst);
@@ -339,7 +342,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   }
   // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
-  const compiled = compileDpQuery(plan, input.engine.dialect, salt);
+  const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
   const cost: LedgerAmount = split.charge;
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
@@ -499,13 +502,17 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
           throw new DpError('INTERNAL', `unknown output ${JSON.stringify(never)}`);
         }
       }
-      row.push(rel.value);
-      ivs.push(rel.interval.method === 'bounds' ? null : [rel.interval.lower, rel.interval.upper]);
+      // Finite by checkFiniteRelease; saturated here should noise beyond its reach (probability < e⁻⁶⁴) occur.
+      const value = finiteValue(rel.value, 0);
+      row.push(value);
+      ivs.push(rel.interval.method === 'bounds' ? null : [finiteValue(rel.interval.lower, value), finiteValue(rel.interval.upper, value)]);
     });
     // Arithmetic over the noisy aggregates and keys of this row: post-processing, no further cost.
     plan.outputs.forEach((o, i) => {
       if (o.kind !== 'derived') return;
-      row[i] = evalPost(o.expr, row);
+      const derived = evalPost(o.expr, row);
+      // Arithmetic over finite releases may still overflow (1e200 * 1e200): saturated, as every released number is finite.
+      row[i] = typeof derived === 'number' ? finiteValue(derived, 0) : derived;
       const iv = derivedHasInterval[i] ? evalInterval(o.expr, row, ivs, plan) : null;
       const v = row[i];
       // The value lies inside when computed from the same noisy inputs; checked so that a rounding edge never shows one outside.

@@ -2,8 +2,10 @@
  * The privacy schema of a data set: which tables are private, who the privacy
  * unit is, each column's type and bounds or public categories, the
  * contribution bounds per unit and the data set's total budget. Read from JSON
- * or YAML and validated with `DpError('INVALID_SCHEMA')` errors that name the
- * path and what was expected.
+ * or YAML and validated against the one definition of the format
+ * (`schema-format.ts`, also published as the JSON Schema `tsdp/schema.json`
+ * and documented field by field in `docs/schema.md`), with
+ * `DpError('INVALID_SCHEMA')` errors that name the path and what was expected.
  *
  * ```yaml
  * dataset: adult                  # ledger key (default: the file's stem)
@@ -28,8 +30,13 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { DpError } from '../core/errors.js';
 import { Rational } from '../numeric/rational.js';
+import { readSchemaAmount, SQL_TYPE_ALIASES, sqlSchemaFormat } from './schema-format.js';
+
+/** A schema file after validation (names as written, amounts as numbers or text). */
+type ParsedSchemaFile = z.output<typeof sqlSchemaFormat>;
 
 /** The column types the DP SQL layer knows. */
 export type SqlColumnType = 'integer' | 'float' | 'string' | 'boolean' | 'date';
@@ -78,204 +85,159 @@ export interface SqlSchema {
   readonly tables: ReadonlyMap<string, SqlTableSchema>;
 }
 
-const TYPE_ALIASES: Record<string, SqlColumnType> = {
-  integer: 'integer',
-  int: 'integer',
-  bigint: 'integer',
-  smallint: 'integer',
-  float: 'float',
-  double: 'float',
-  real: 'float',
-  numeric: 'float',
-  decimal: 'float',
-  string: 'string',
-  text: 'string',
-  varchar: 'string',
-  boolean: 'boolean',
-  bool: 'boolean',
-  date: 'date',
-};
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function fail(path: string, expected: string): never {
-  throw new DpError('INVALID_SCHEMA', `${path}: expected ${expected}`, { path, expected });
+/** `$.tables.t.columns.x.upper`, `$.tables.t.columns.x.categories[2]`. */
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${String(k)}`), '$');
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+/** The first issue as "<path>: expected <what>" (every error text in the format is an "expected" phrase). */
+function schemaError(issues: readonly z.core.$ZodIssue[]): DpError<'INVALID_SCHEMA'> {
+  const first = issues[0];
+  if (!first) return new DpError('INVALID_SCHEMA', '$: expected a valid schema', { path: '$', expected: 'a valid schema' });
+  let path = [...first.path];
+  let expected = first.message;
+  if (first.code === 'unrecognized_keys') path = [...path, first.keys[0] ?? ''];
+  if (first.code === 'invalid_key') expected = first.issues[0]?.message ?? expected;
+  const where = pathText(path);
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return new DpError('INVALID_SCHEMA', `${where}: expected ${expected}${more}`, { path: where, expected });
 }
 
-function checkKeys(obj: Record<string, unknown>, path: string, allowed: readonly string[]): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) fail(`${path}.${k}`, `one of the known keys (${allowed.join(', ')})`);
-  }
-}
-
-function readAmount(x: unknown, path: string, { allowZero }: { allowZero: boolean }): Rational {
-  let r: Rational;
-  if (typeof x === 'number' && Number.isFinite(x)) r = Rational.fromNumberIntended(x);
-  else if (typeof x === 'string') {
-    try {
-      r = Rational.parse(x);
-    } catch {
-      return fail(path, 'a number or a fraction like "1/11"');
-    }
-  } else return fail(path, 'a finite number');
-  if (r.isNegative() || (!allowZero && r.isZero())) fail(path, allowZero ? 'a number >= 0' : 'a number > 0');
+function exact(x: number | string | undefined): Rational {
+  if (x === undefined) return Rational.ZERO;
+  const r = readSchemaAmount(x);
+  // The format accepted it, so it reads; a failure here is a bug, not bad input.
+  if (!r) throw new DpError('INTERNAL', 'an amount the schema format accepted did not read as a rational');
   return r;
 }
 
-function readBudget(x: unknown, path: string): ExactBudget {
-  if (!isRecord(x)) return fail(path, 'an object { epsilon, delta? }');
-  checkKeys(x, path, ['epsilon', 'delta']);
-  const epsilon = readAmount(x.epsilon, `${path}.epsilon`, { allowZero: false });
-  const delta = x.delta === undefined ? Rational.ZERO : readAmount(x.delta, `${path}.delta`, { allowZero: true });
-  if (delta.ge(Rational.ONE)) fail(`${path}.delta`, 'a number in [0, 1)');
-  return { epsilon, delta };
+function toBudget(b: { epsilon: number | string; delta?: number | string | undefined }): ExactBudget {
+  return Object.freeze({ epsilon: exact(b.epsilon), delta: exact(b.delta) });
 }
 
-function readPositiveInt(x: unknown, path: string, fallback: number): number {
-  if (x === undefined) return fallback;
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) fail(path, 'an integer >= 1');
-  return x;
-}
+type ColumnFile = ParsedSchemaFile['tables'][string]['columns'][string];
 
-function readColumn(x: unknown, path: string): SqlColumnSchema {
-  if (!isRecord(x)) return fail(path, 'an object { type, lower?, upper?, categories? }');
-  checkKeys(x, path, ['type', 'lower', 'upper', 'categories', 'unique', 'description']);
-  const t = typeof x.type === 'string' ? TYPE_ALIASES[x.type.toLowerCase()] : undefined;
-  if (!t) fail(`${path}.type`, `one of ${[...new Set(Object.values(TYPE_ALIASES))].join(', ')}`);
-  const col: { -readonly [K in keyof SqlColumnSchema]: SqlColumnSchema[K] } = { type: t };
-  if (x.lower !== undefined || x.upper !== undefined) {
-    if (t !== 'integer' && t !== 'float') fail(`${path}.lower`, 'bounds only on integer or float columns');
-    if (typeof x.lower !== 'number' || !Number.isFinite(x.lower)) fail(`${path}.lower`, 'a finite number (with upper)');
-    if (typeof x.upper !== 'number' || !Number.isFinite(x.upper)) fail(`${path}.upper`, 'a finite number (with lower)');
-    if (!(x.lower < x.upper)) fail(`${path}.upper`, 'a number greater than lower');
-    if (t === 'integer' && !(Number.isSafeInteger(x.lower) && Number.isSafeInteger(x.upper)))
-      fail(`${path}.lower`, 'integer bounds on an integer column');
-    col.lower = x.lower === 0 ? 0 : x.lower;
-    col.upper = x.upper === 0 ? 0 : x.upper;
-  }
-  if (x.categories !== undefined) {
-    if (!Array.isArray(x.categories) || x.categories.length === 0) fail(`${path}.categories`, 'a non-empty list of values');
-    const seen = new Set<string>();
-    for (const [i, v] of x.categories.entries()) {
-      const ok = typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-      if (!ok) fail(`${path}.categories[${i}]`, 'a string, number or boolean');
-      const key = `${typeof v}:${String(v)}`;
-      if (seen.has(key)) fail(`${path}.categories[${i}]`, 'distinct values');
-      seen.add(key);
-    }
-    col.categories = Object.freeze([...(x.categories as (string | number | boolean)[])]);
-  }
-  if (x.unique !== undefined) {
-    if (typeof x.unique !== 'boolean') fail(`${path}.unique`, 'a boolean');
-    col.unique = x.unique;
-  }
-  return Object.freeze(col);
-}
-
-function readTable(name: string, x: unknown, path: string): SqlTableSchema {
-  if (!isRecord(x)) return fail(path, 'an object { privacyUnit?, columns, … }');
-  checkKeys(x, path, [
-    'public',
-    'privacyUnit',
-    'maxPartitions',
-    'maxContributionsPerPartition',
-    'columns',
-    'publicGroupKeys',
-    'description',
-  ]);
-  const isPublic = x.public === undefined ? false : x.public;
-  if (typeof isPublic !== 'boolean') fail(`${path}.public`, 'a boolean');
-  if (!isRecord(x.columns) || Object.keys(x.columns).length === 0) fail(`${path}.columns`, 'an object naming each column');
-  const columns = new Map<string, SqlColumnSchema>();
-  for (const [c, spec] of Object.entries(x.columns)) {
-    if (!IDENTIFIER.test(c)) fail(`${path}.columns.${c}`, 'a column name of letters, digits and _');
-    columns.set(c.toLowerCase(), readColumn(spec, `${path}.columns.${c}`));
-  }
-  if (x.publicGroupKeys !== undefined) {
-    if (!isRecord(x.publicGroupKeys)) fail(`${path}.publicGroupKeys`, 'an object { column: [keys…] }');
-    for (const [c, keys] of Object.entries(x.publicGroupKeys)) {
-      const col = columns.get(c.toLowerCase());
-      if (!col) fail(`${path}.publicGroupKeys.${c}`, 'a declared column');
-      const merged = readColumn({ ...col, categories: keys }, `${path}.publicGroupKeys.${c}`);
-      columns.set(c.toLowerCase(), merged);
-    }
-  }
-  let privacyUnit: string | undefined;
-  if (x.privacyUnit !== undefined && x.privacyUnit !== null) {
-    if (typeof x.privacyUnit !== 'string' || !columns.has(x.privacyUnit.toLowerCase()))
-      fail(`${path}.privacyUnit`, 'the name of a declared column (or null for row-level privacy)');
-    if (isPublic) fail(`${path}.privacyUnit`, 'no privacy unit on a public table');
-    privacyUnit = x.privacyUnit.toLowerCase();
-  }
+function toColumn(c: ColumnFile, categories: readonly (string | number | boolean)[] | undefined): SqlColumnSchema {
+  const type = SQL_TYPE_ALIASES[c.type];
   return Object.freeze({
-    name,
-    isPublic,
-    privacyUnit,
-    maxPartitions: readPositiveInt(x.maxPartitions, `${path}.maxPartitions`, 1),
-    maxContributionsPerPartition: readPositiveInt(x.maxContributionsPerPartition, `${path}.maxContributionsPerPartition`, 1),
-    columns,
+    type,
+    // -0 is written 0 so the compiled SQL never shows a negative zero.
+    ...(c.lower !== undefined && c.upper !== undefined ? { lower: c.lower === 0 ? 0 : c.lower, upper: c.upper === 0 ? 0 : c.upper } : {}),
+    ...(categories ? { categories: Object.freeze([...categories]) } : {}),
+    ...(c.unique !== undefined ? { unique: c.unique } : {}),
   });
 }
 
 /**
- * Validates a parsed schema object.
+ * Validates a parsed schema object against the schema format.
  * @param raw - the parsed JSON/YAML value.
  * @param defaultDataset - the data set name when the schema has none.
- * @returns the frozen schema.
- * @throws DpError INVALID_SCHEMA naming the path and what was expected.
+ * @returns the frozen schema (table and column names lower-cased, amounts exact).
+ * @throws DpError INVALID_SCHEMA naming the path of the first problem and what was expected.
+ * @example
+ * const schema = parseSqlSchema({ budget: { epsilon: 1 }, tables: { t: { columns: { age: { type: 'integer', lower: 0, upper: 120 } } } } });
  */
 export function parseSqlSchema(raw: unknown, defaultDataset = 'default'): SqlSchema {
-  if (!isRecord(raw)) return fail('$', 'an object { dataset?, budget, tables }');
-  checkKeys(raw, '$', ['dataset', 'budget', 'analysts', 'tables', 'description', '$schema']);
-  const dataset = raw.dataset === undefined ? defaultDataset : raw.dataset;
-  if (typeof dataset !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(dataset)) fail('$.dataset', 'a name of letters, digits, _ . -');
-  const budget = readBudget(raw.budget, '$.budget');
-  const analysts = new Map<string, ExactBudget>();
-  if (raw.analysts !== undefined) {
-    if (!isRecord(raw.analysts)) fail('$.analysts', 'an object { name: { epsilon, delta? } }');
-    for (const [a, b] of Object.entries(raw.analysts)) {
-      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(a)) fail(`$.analysts.${a}`, 'an analyst name of letters, digits, _ . -');
-      analysts.set(a, readBudget(b, `$.analysts.${a}`));
-    }
-  }
-  if (!isRecord(raw.tables) || Object.keys(raw.tables).length === 0) fail('$.tables', 'an object naming each table');
+  const parsed = sqlSchemaFormat.safeParse(raw);
+  if (!parsed.success) throw schemaError(parsed.error.issues);
+  const file = parsed.data;
   const tables = new Map<string, SqlTableSchema>();
-  for (const [t, spec] of Object.entries(raw.tables)) {
-    if (!IDENTIFIER.test(t) || /^tsdp_/i.test(t))
-      fail(`$.tables.${t}`, 'a table name of letters, digits and _ (not starting with tsdp_, which the rewrite uses)');
-    tables.set(t.toLowerCase(), readTable(t.toLowerCase(), spec, `$.tables.${t}`));
+  for (const [t, spec] of Object.entries(file.tables)) {
+    const name = t.toLowerCase();
+    const groupKeys = new Map(Object.entries(spec.publicGroupKeys ?? {}).map(([c, keys]) => [c.toLowerCase(), keys]));
+    const columns = new Map<string, SqlColumnSchema>();
+    for (const [c, col] of Object.entries(spec.columns)) {
+      const keys = groupKeys.get(c.toLowerCase());
+      if (keys) {
+        // publicGroupKeys is another spelling of categories: the merged column must pass the same rules.
+        const merged = sqlSchemaFormat.shape.tables.safeParse({ [t]: { columns: { [c]: { ...col, categories: keys } } } });
+        if (!merged.success) {
+          throw schemaError(
+            merged.error.issues.map((i) => ({ ...i, path: ['tables', t, 'publicGroupKeys', c, ...i.path.slice(4)] })) as z.core.$ZodIssue[],
+          );
+        }
+      }
+      columns.set(c.toLowerCase(), toColumn(col, keys ?? col.categories));
+    }
+    const unit = spec.privacyUnit ?? undefined;
+    tables.set(
+      name,
+      Object.freeze({
+        name,
+        isPublic: spec.public ?? false,
+        privacyUnit: unit?.toLowerCase(),
+        maxPartitions: spec.maxPartitions ?? 1,
+        maxContributionsPerPartition: spec.maxContributionsPerPartition ?? 1,
+        columns,
+      }),
+    );
   }
-  if (![...tables.values()].some((t) => !t.isPublic)) fail('$.tables', 'at least one private table');
-  return Object.freeze({ dataset, budget, analysts, tables });
+  const analysts = new Map(Object.entries(file.analysts ?? {}).map(([a, b]) => [a, toBudget(b)]));
+  return Object.freeze({ dataset: file.dataset ?? defaultDataset, budget: toBudget(file.budget), analysts, tables });
+}
+
+/** The public cause of an unreadable file, from its error code. */
+function readFailure(path: string, e: unknown): DpError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new DpError('NOT_FOUND', `schema file not found: ${path}`, { kind: 'schema file', name: path });
+    case 'EISDIR':
+      return new DpError('INVALID_SCHEMA', `${path}: expected a schema file, found a directory`, { path, expected: 'a file' });
+    case 'EACCES':
+    case 'EPERM':
+      return new DpError('INVALID_SCHEMA', `${path}: expected a readable file (permission denied)`, { path, expected: 'a readable file' });
+    default:
+      return new DpError('INVALID_SCHEMA', `${path}: expected a readable schema file${code ? ` (${code})` : ''}`, {
+        path,
+        expected: 'a readable file',
+      });
+  }
 }
 
 /**
- * Reads and validates a schema file (`.json`, `.yaml` or `.yml`).
+ * Reads and validates a schema file (`.json`, `.yaml` or `.yml`; any other name is read as JSON, then YAML).
  * @param path - the file.
- * @throws DpError INVALID_SCHEMA when unreadable, unparsable or invalid.
+ * @returns the frozen schema; its dataset defaults to the file's stem without `.schema`.
+ * @throws DpError NOT_FOUND when the file does not exist; INVALID_SCHEMA when it is unreadable, not JSON/YAML
+ *   (with the line and column of the syntax error) or not a valid schema (with the field's path).
  * @example
  * const schema = loadSqlSchema('examples/adult.schema.json');
  */
 export function loadSqlSchema(path: string): SqlSchema {
+  if (path === '') throw new DpError('INVALID_PARAMETER', 'a schema file is required (--schema file.yaml)', { parameter: 'schema' });
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return fail(path, 'a readable schema file');
-  }
-  let raw: unknown;
-  try {
-    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    return fail(
-      path,
-      `valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${e instanceof Error ? e.message.split('\n')[0] : 'parse error'})`,
-    );
+    throw readFailure(path, e);
   }
+  const raw = parseSchemaText(path, text);
   const stem = basename(path, extname(path)).replace(/\.schema$/, '');
-  return parseSqlSchema(raw, stem.replace(/[^A-Za-z0-9_.-]/g, '_') || 'default');
+  return parseSqlSchema(raw, stem.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100) || 'default');
+}
+
+function parseSchemaText(path: string, text: string): unknown {
+  const yaml = /\.ya?ml$/i.test(path);
+  const json = /\.json$/i.test(path);
+  if (!yaml) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      if (json) {
+        const why = e instanceof Error ? e.message.split('\n')[0] : 'syntax error';
+        throw new DpError('INVALID_SCHEMA', `${path}: expected JSON (${why})`, { path, expected: 'JSON' });
+      }
+    }
+  }
+  try {
+    return parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+    throw new DpError('INVALID_SCHEMA', `${path}: expected ${yaml ? 'YAML' : 'JSON or YAML'} (syntax error${at})`, {
+      path,
+      expected: yaml ? 'YAML' : 'JSON or YAML',
+    });
+  }
 }

@@ -23,7 +23,7 @@ import { checkBounds, type FixedPointGrid, meanGrid, sumGrid, varianceGrid } fro
 import { makePartitionSelector } from './partition-selection.js';
 import { type AggregateRelease, releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
 import { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
-import { applyValueRule, checkInvalidValueRule, type InvalidValueRule } from './value-rules.js';
+import { applyValueRule, checkInvalidValueRule, type InvalidValueRule, keyText, readCell, readField } from './value-rules.js';
 
 /** One requested aggregate. */
 export type AggregateSpec =
@@ -162,17 +162,17 @@ export function runAggregateQuery(
     // In memory, bounding is done once, up front, by uniform selection per unit (partial Fisher–Yates),
     // which keeps the same distribution as the streaming reservoirs.
     const parts = new Array<string | undefined>(source.length);
-    for (let i = 0; i < source.length; i++) parts[i] = partitionKeyOf(prepared, keyCol ? keyCol[i] : undefined);
+    for (let i = 0; i < source.length; i++) parts[i] = partitionKeyOf(prepared, keyCol ? readCell(keyCol, i) : undefined);
     const bounded = boundInMemory(unitCol, parts, prepared.neighbouring, rng);
     keep = bounded.keep;
     preBounded = bounded.unitsPerPartition;
   }
   const scan = (visit: Visitor) => {
     let i = 0;
-    const get = (name: string) => (columns.get(name) as ArrayLike<unknown>)[i];
+    const get = (name: string) => readCell(columns.get(name) as ArrayLike<unknown>, i);
     for (i = 0; i < source.length; i++) {
       if (keep && keep[i] === 0) continue;
-      visit(get, unitCol ? unitCol[i] : i, keyCol ? keyCol[i] : undefined);
+      visit(get, unitCol ? readCell(unitCol, i) : i, keyCol ? readCell(keyCol, i) : undefined);
     }
   };
   const steps = makeSteps(prepared, rng, preBounded);
@@ -184,7 +184,8 @@ export function runAggregateQuery(
 
 function partitionKeyOf(prepared: Prepared, key: unknown): string | undefined {
   if (!prepared.spec.groupBy) return '';
-  const k = keyString(key);
+  const k = keyText(key);
+  if (k === undefined) return undefined;
   if (prepared.declared && !prepared.declared.has(k)) return undefined;
   return k;
 }
@@ -219,7 +220,9 @@ function boundInMemory(
   const unitOf = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     if (parts[i] === undefined) continue;
-    const u = units[i];
+    // A unit id that is not a key (object, symbol, function) drops the row (value rule).
+    const u = keyText(readCell(units, i));
+    if (u === undefined) continue;
     let id = ids.get(u);
     if (id === undefined) {
       id = ids.size;
@@ -287,10 +290,6 @@ interface Prepared {
   declared?: Map<string, Key>;
 }
 
-function keyString(v: unknown): string {
-  return v === undefined || v === null ? '' : String(v);
-}
-
 function prepare(spec: AggregateQuerySpec, plan: QueryBudgetPlan): Prepared {
   const neighbouring = describeNeighbouring(spec);
   if (plan.outputs.length !== spec.aggregates.length) {
@@ -303,7 +302,7 @@ function prepare(spec: AggregateQuerySpec, plan: QueryBudgetPlan): Prepared {
   let declared: Map<string, Key> | undefined;
   if (spec.groupBy && spec.keys) {
     declared = new Map();
-    for (const k of spec.keys) declared.set(keyString(k), k);
+    for (const k of spec.keys) declared.set(keyText(k) ?? '', k);
     tracePublic('keys', spec.keys);
   } else if (spec.groupBy && !plan.selection) {
     throw new DpError('UNSUPPORTED_QUERY', 'group keys are not declared: declare them or give a delta for DP partition selection', {
@@ -318,16 +317,16 @@ type Visitor = (get: (c: string) => unknown, unit: unknown, key: unknown) => voi
 
 async function executeStreaming(
   prepared: Prepared,
-  source: DataSource & { kind: 'csv' },
+  source: DataSource & { kind: 'stream' },
   rng: RandomSource,
 ): Promise<AggregateQueryResult> {
   const steps = makeSteps(prepared, rng);
   const pass = async (visit: Visitor) => {
     let i = 0;
     for await (const record of source.rows()) {
-      const get = (c: string) => record[c];
-      const unit = prepared.spec.privacyUnit ? record[prepared.spec.privacyUnit] : i;
-      visit(get, unit, prepared.spec.groupBy ? record[prepared.spec.groupBy] : undefined);
+      const get = (c: string) => readField(record, c);
+      const unit = prepared.spec.privacyUnit ? readField(record, prepared.spec.privacyUnit) : i;
+      visit(get, unit, prepared.spec.groupBy ? readField(record, prepared.spec.groupBy) : undefined);
       i++;
     }
   };
@@ -434,8 +433,9 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
       const p = partitionOf(key);
       if (p === undefined) return;
       if (bounder) {
-        const snapshot = snapshotRow(get, valueAggs);
-        bounder.add(unit, p, snapshot);
+        const u = keyText(unit);
+        if (u === undefined) return;
+        bounder.add(u, p, snapshotRow(get, valueAggs));
       } else add(get);
     };
     flushBounds = () => {
@@ -486,8 +486,9 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
     };
     return (get, unit, key) => {
       const p = partitionOf(key);
-      if (p === undefined) return;
-      bounder.add(unit, p, snapshotRow(get, valueAggs));
+      const u = keyText(unit);
+      if (p === undefined || u === undefined) return;
+      bounder.add(u, p, snapshotRow(get, valueAggs));
     };
   };
   let flushMain = () => {};

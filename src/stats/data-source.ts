@@ -1,72 +1,103 @@
 /**
- * Where the rows of a DP aggregation come from: arrays of records, columns
- * (arrays or typed arrays), Apache Arrow tables, or CSV files read as a
- * stream (a file larger than memory is aggregated in one pass; `node:fs` and
- * `csv-parse` are imported only when a CSV source is read, so browser
- * bundles of `tsdp` do not pull them in).
+ * Where the rows of a DP aggregation come from: arrays of records with a
+ * declared column list, columns (arrays or typed arrays), Apache Arrow tables,
+ * or a stream of records with a public header (`StreamSource`; the CSV file
+ * reader that makes one is Node-only and lives in `csv-source.ts`, exported
+ * from `tsdp/node`, so the browser-safe root entry never reaches `node:fs`).
  *
- * Values are read as they are; the missing/malformed rule of
- * `value-rules.ts` decides what an aggregate does with them.
+ * ## Rule: the schema is never read from the data
+ * The columns a source has come from a declaration or from public structure
+ * — the declared column list of `tableFromRecords`, the keys of the object
+ * given to `tableFromColumns`, an Arrow schema, a CSV header — and never from
+ * the records' keys or values. So whether a query naming a column is answered
+ * or refused does not depend on any record: a record that lacks a declared
+ * column, carries it as `undefined`, or carries extra keys is read by the
+ * value rules of `value-rules.ts` (missing = invalid value; extra keys are
+ * never read). Reads are total: a getter or proxy trap that throws reads as
+ * a missing value.
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { readCell, readField } from './value-rules.js';
 
 /** A table held in memory, read column by column. */
 export interface InMemoryTable {
   readonly kind: 'memory';
   /** Number of rows. */
   readonly length: number;
-  /** Column names. */
+  /** Column names (declared or public structure, never read from the data). */
   readonly columnNames: readonly string[];
-  /** The values of a column. @throws DpError NOT_FOUND when absent. */
+  /**
+   * The values of a column; reading an element never throws.
+   * @throws DpError NOT_FOUND when the column is not declared.
+   */
   column(name: string): ArrayLike<unknown>;
 }
 
-/** A CSV file read as a stream of records (header row required). */
-export interface CsvSource {
-  readonly kind: 'csv';
-  readonly path: string;
-  /** Opens a new pass over the file. */
-  rows(): AsyncIterable<Record<string, string>>;
+/** Records read as a stream (one pass per call of `rows`), with a public header. */
+export interface StreamSource {
+  readonly kind: 'stream';
+  /** Where the records come from, for messages (a file path; public). */
+  readonly name: string;
+  /** The public column names (e.g. a CSV header), read without reading any record. */
+  columnNames(): Promise<readonly string[]>;
+  /** Opens a new pass over the records. */
+  rows(): AsyncIterable<Readonly<Record<string, unknown>>>;
 }
 
 /** Any data source. */
-export type DataSource = InMemoryTable | CsvSource;
+export type DataSource = InMemoryTable | StreamSource;
 
-function missing(name: string): DpError {
-  return new DpError('NOT_FOUND', `no column named ${JSON.stringify(name)}`, { kind: 'column', name });
+/** The NOT_FOUND error for a column that is not in the declared schema (the name is the analyst's, not data). */
+export function missingColumn(name: string): DpError {
+  return new DpError('NOT_FOUND', `no column named ${JSON.stringify(name)} in the declared schema`, { kind: 'column', name });
 }
 
 /**
- * A table over an array of records. Columns are extracted once, on first use.
- * @example
- * const t = tableFromRecords([{ age: 30, city: 'Oslo' }]);
+ * Validates a declared column list: non-empty strings, no duplicates.
+ * @throws DpError INVALID_PARAMETER
  */
-export function tableFromRecords(rows: readonly Record<string, unknown>[]): InMemoryTable {
-  if (!Array.isArray(rows)) throw new DpError('INVALID_PARAMETER', 'rows must be an array of records', { parameter: 'rows' });
-  const cache = new Map<string, unknown[]>();
-  const names = new Set<string>();
-  // Column names come from the data's keys: they are schema, treated as public (like a CSV header).
-  for (let i = 0; i < Math.min(rows.length, 1000); i++) {
-    const r = rows[i];
-    if (r && typeof r === 'object') for (const k of Object.keys(r)) names.add(k);
+export function checkColumnList(columns: unknown, parameter = 'columns'): string[] {
+  if (!Array.isArray(columns)) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be an array of column names (the declared schema)`, { parameter });
   }
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (typeof c !== 'string' || c === '')
+      throw new DpError('INVALID_PARAMETER', `${parameter} must hold non-empty strings`, { parameter });
+    if (seen.has(c)) throw new DpError('INVALID_PARAMETER', `column ${JSON.stringify(c)} is declared twice`, { parameter });
+    seen.add(c);
+  }
+  return [...seen];
+}
+
+/**
+ * A table over an array of records, with the columns DECLARED (never
+ * inferred from the records). A record missing a declared column, or holding
+ * something that is not a valid value, is read by the value rules; extra keys
+ * are ignored. Columns are extracted once, on first use.
+ * @param rows - the records.
+ * @param columns - the declared column names.
+ * @throws DpError INVALID_PARAMETER when `rows` is not an array or `columns` is not a list of names.
+ * @example
+ * const t = tableFromRecords([{ age: 30, city: 'Oslo' }], ['age', 'city']);
+ */
+export function tableFromRecords(rows: readonly unknown[], columns: readonly string[]): InMemoryTable {
+  if (!Array.isArray(rows)) throw new DpError('INVALID_PARAMETER', 'rows must be an array of records', { parameter: 'rows' });
+  const names = checkColumnList(columns);
+  const declared = new Set(names);
+  const cache = new Map<string, unknown[]>();
+  const length = rows.length;
   return {
     kind: 'memory',
-    length: rows.length,
-    columnNames: [...names],
+    length,
+    columnNames: names,
     column(name) {
+      if (!declared.has(name)) throw missingColumn(name);
       let c = cache.get(name);
       if (c === undefined) {
-        c = new Array<unknown>(rows.length);
-        let found = names.has(name);
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i];
-          const v = r && typeof r === 'object' ? (r as Record<string, unknown>)[name] : undefined;
-          if (v !== undefined) found = true;
-          c[i] = v;
-        }
-        if (!found && rows.length > 0) throw missing(name);
+        c = new Array<unknown>(length);
+        for (let i = 0; i < length; i++) c[i] = readField(readCell(rows, i), name);
         cache.set(name, c);
       }
       return c;
@@ -75,23 +106,35 @@ export function tableFromRecords(rows: readonly Record<string, unknown>[]): InMe
 }
 
 /**
- * A table over columns (arrays or typed arrays of equal length).
+ * A table over columns (arrays or typed arrays of equal length); the keys of
+ * `columns` are the declared schema.
  * @throws DpError INVALID_PARAMETER when lengths differ.
  * @example
  * const t = tableFromColumns({ age: new Float64Array([30, 41]), city: ['Oslo', 'Rome'] });
  */
 export function tableFromColumns(columns: Readonly<Record<string, ArrayLike<unknown>>>): InMemoryTable {
+  if (columns === null || typeof columns !== 'object') {
+    throw new DpError('INVALID_PARAMETER', 'columns must be an object of arrays', { parameter: 'columns' });
+  }
   const names = Object.keys(columns);
-  const lengths = new Set(names.map((n) => (columns[n] as ArrayLike<unknown>).length));
+  const arrays = new Map<string, ArrayLike<unknown>>();
+  for (const n of names) {
+    const c = columns[n];
+    if (c === null || typeof c !== 'object' || typeof c.length !== 'number' || !Number.isSafeInteger(c.length)) {
+      throw new DpError('INVALID_PARAMETER', `column ${JSON.stringify(n)} must be an array or a typed array`, { parameter: 'columns' });
+    }
+    arrays.set(n, c);
+  }
+  const lengths = new Set([...arrays.values()].map((c) => c.length));
   if (lengths.size > 1) throw new DpError('INVALID_PARAMETER', 'all columns must have the same length', { parameter: 'columns' });
-  const length = names.length === 0 ? 0 : (columns[names[0] as string] as ArrayLike<unknown>).length;
+  const length = names.length === 0 ? 0 : (arrays.get(names[0] as string) as ArrayLike<unknown>).length;
   return {
     kind: 'memory',
     length,
     columnNames: names,
     column(name) {
-      const c = columns[name];
-      if (c === undefined) throw missing(name);
+      const c = arrays.get(name);
+      if (c === undefined) throw missingColumn(name);
       return c;
     },
   };
@@ -129,7 +172,7 @@ export function tableFromArrow(table: ArrowTableLike): InMemoryTable {
       let c = cache.get(name);
       if (c === undefined) {
         const v = table.getChild(name);
-        if (v === null) throw missing(name);
+        if (v === null) throw missingColumn(name);
         if (v.nullCount === 0) {
           const a = v.toArray();
           // 64-bit integer columns come back as BigInt64Array; strings as arrays of strings.
@@ -140,54 +183,6 @@ export function tableFromArrow(table: ArrowTableLike): InMemoryTable {
         cache.set(name, c);
       }
       return c;
-    },
-  };
-}
-
-/** Options of `csvSource`. */
-export interface CsvSourceOptions {
-  /** Field delimiter. Default ','. */
-  readonly delimiter?: string;
-}
-
-/**
- * A CSV file, read as a stream on every pass (never loaded whole). The first
- * line is the header.
- * @example
- * const src = csvSource('adult.csv');
- */
-export function csvSource(path: string, options: CsvSourceOptions = {}): CsvSource {
-  if (typeof path !== 'string' || path === '') throw new DpError('INVALID_PARAMETER', 'path must be a file path', { parameter: 'path' });
-  return {
-    kind: 'csv',
-    path,
-    async *rows() {
-      const fs = await import('node:fs');
-      const { parse } = await import('csv-parse');
-      // A malformed record is skipped (a per-record filter: the guarantee is unchanged) rather than thrown: the
-      // parser's error would be a data-dependent signal, raised after the charge, and its message quotes the data.
-      const parser = fs.createReadStream(path).pipe(
-        parse({
-          columns: true,
-          delimiter: options.delimiter ?? ',',
-          trim: true,
-          skip_empty_lines: true,
-          relax_column_count: true,
-          relax_quotes: true,
-          skip_records_with_error: true,
-        }),
-      );
-      try {
-        for await (const record of parser) yield record as Record<string, string>;
-      } catch {
-        throw new DpError(
-          'INVALID_PARAMETER',
-          'the CSV file could not be read to its end (the reason is withheld: it may quote the data)',
-          {
-            parameter: 'path',
-          },
-        );
-      }
     },
   };
 }

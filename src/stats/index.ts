@@ -33,14 +33,14 @@ export {
   splitOutputBudget,
 } from './column-aggregates.js';
 export { type BoundingParameters, boundContributions, ContributionBounder } from './contribution-bounding.js';
+export { type CsvSourceOptions, csvSource } from './csv-source.js';
 export {
   type ArrowTableLike,
   type ArrowVectorLike,
-  type CsvSource,
-  type CsvSourceOptions,
-  csvSource,
+  checkColumnList,
   type DataSource,
   type InMemoryTable,
+  type StreamSource,
   tableFromArrow,
   tableFromColumns,
   tableFromRecords,
@@ -79,4 +79,12 @@ export {
   type VarianceInput,
 } from './release-aggregates.js';
 export { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
-export { applyValueRule, checkInvalidValueRule, type InvalidValueRule, readFiniteNumber } from './value-rules.js';
+export {
+  applyValueRule,
+  checkDeclaredKeys,
+  checkInvalidValueRule,
+  type DeclaredKey,
+  type InvalidValueRule,
+  keyText,
+  readFiniteNumber,
+} from './value-rules.js';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/core/budget.js';
 import { Session } from '../../src/session/index.js';
+import { csvSource } from '../../src/stats/csv-source.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
 describe('Session over a CSV file with malformed records', () => {
@@ -22,7 +23,11 @@ describe('Session over a CSV file with malformed records', () => {
     it(`releases without an error (${name}; seeded, no statistical assertion)`, async () => {
       const path = join(dir, `${name.replace(/ /g, '-')}.csv`);
       writeFileSync(path, text);
-      const session = Session.fromCsv(path, { privacyUnit: 'person_id', budget: PrivacyBudget.pure(10), rng: new SeededRandomSource(4) });
+      const session = Session.fromSource(csvSource(path), {
+        privacyUnit: 'person_id',
+        budget: PrivacyBudget.pure(10),
+        rng: new SeededRandomSource(4),
+      });
       const result = await session
         .query()
         .count()

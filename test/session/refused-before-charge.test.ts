@@ -11,6 +11,7 @@ const rows = Array.from({ length: 40 }, (_, i) => ({ person_id: `p${i}`, educati
 describe('Session refuses malformed queries before charging', () => {
   it('a bad onInvalid rule or partition selection method costs nothing', () => {
     const session = Session.fromRecords(rows, {
+      columns: ['person_id', 'education', 'age'],
       privacyUnit: 'person_id',
       budget: PrivacyBudget.approximate(1, 1e-6),
       rng: new SeededRandomSource(9),

@@ -6,11 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/core/budget.js';
 import { approximate, pure, zcdp } from '../../src/core/loss.js';
 import { Session } from '../../src/session/index.js';
+import { csvSource } from '../../src/stats/csv-source.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { startTrace } from '../../src/testing/trace.js';
 import { binomialLowerLimit } from '../stats/binomial.js';
 
 const educations = ['HS-grad', 'Bachelors', 'Masters', 'Doctorate'];
+const columns = ['person_id', 'education', 'age'];
 function people(n: number) {
   return Array.from({ length: n }, (_, i) => ({
     person_id: `p${Math.floor(i / 2)}`, // every person has two rows, in one group
@@ -23,6 +25,7 @@ describe('Session', () => {
   it('runs the query builder of the issue: declared keys all released (even empty), guarantee and charge stated', () => {
     const rows = people(2000);
     const session = Session.fromRecords(rows, {
+      columns,
       privacyUnit: 'person_id',
       budget: PrivacyBudget.pure(1),
       rng: new SeededRandomSource(1),
@@ -51,7 +54,7 @@ describe('Session', () => {
   });
 
   it('splits the budget by weights and states it per output', () => {
-    const session = Session.fromRecords(people(100), { budget: pure(2), rng: new SeededRandomSource(2) });
+    const session = Session.fromRecords(people(100), { columns, budget: pure(2), rng: new SeededRandomSource(2) });
     const r = session
       .query()
       .count()
@@ -69,7 +72,7 @@ describe('Session', () => {
   });
 
   it('refuses with BUDGET_EXHAUSTED and charges nothing; eleven spends of 1/11 fit a budget of 1', () => {
-    const session = Session.fromRecords(people(50), { budget: PrivacyBudget.pure(1), rng: new SeededRandomSource(3) });
+    const session = Session.fromRecords(people(50), { columns, budget: PrivacyBudget.pure(1), rng: new SeededRandomSource(3) });
     expect(() => session.query().count().release({ epsilon: 1.01 })).toThrow(/BUDGET_EXHAUSTED/);
     expect(session.remaining).toEqual(pure(1));
     for (let i = 0; i < 11; i++)
@@ -82,7 +85,7 @@ describe('Session', () => {
   });
 
   it('prices before running, from parameters only', () => {
-    const session = Session.fromRecords(people(50), { budget: PrivacyBudget.zcdp(1), rng: new SeededRandomSource(4) });
+    const session = Session.fromRecords(people(50), { columns, budget: PrivacyBudget.zcdp(1), rng: new SeededRandomSource(4) });
     const q = session
       .query()
       .count()
@@ -97,7 +100,11 @@ describe('Session', () => {
   });
 
   it('invalid queries are refused before charging', () => {
-    const session = Session.fromRecords(people(50), { budget: PrivacyBudget.approximate(1, 1e-6), rng: new SeededRandomSource(5) });
+    const session = Session.fromRecords(people(50), {
+      columns,
+      budget: PrivacyBudget.approximate(1, 1e-6),
+      rng: new SeededRandomSource(5),
+    });
     expect(() =>
       session
         .query()
@@ -119,6 +126,7 @@ describe('Session', () => {
   it('releases undeclared keys only through partition selection, whose cost is in the guarantee', () => {
     const rows = [...people(3000), { person_id: 'lonely', education: 'Secret-degree', age: 33 }];
     const session = Session.fromRecords(rows, {
+      columns,
       privacyUnit: 'person_id',
       budget: PrivacyBudget.approximate(2, 1e-5),
       rng: new SeededRandomSource(6),
@@ -133,6 +141,7 @@ describe('Session', () => {
   it('bounds each unit: a person with 1000 rows adds at most maxContributionsPerPartition to a count', () => {
     const rows = [...people(100), ...Array.from({ length: 1000 }, () => ({ person_id: 'heavy', education: 'Masters', age: 90 }))];
     const session = Session.fromRecords(rows, {
+      columns,
       privacyUnit: 'person_id',
       budget: pure(10),
       maxContributionsPerPartition: 3,
@@ -146,7 +155,7 @@ describe('Session', () => {
   });
 
   it('estimates bounds with DP when none are declared, and says so', () => {
-    const session = Session.fromRecords(people(3000), { budget: pure(1), rng: new SeededRandomSource(8) });
+    const session = Session.fromRecords(people(3000), { columns, budget: pure(1), rng: new SeededRandomSource(8) });
     const r = session.query().mean('age').release({ epsilon: 1 });
     expect(r.bounds.mean_age?.estimated).toBe(true);
     const [lo, hi] = r.bounds.mean_age?.bounds ?? [0, 0];
@@ -156,7 +165,7 @@ describe('Session', () => {
   });
 
   it('quantiles, min, max and median through the builder', () => {
-    const session = Session.fromRecords(people(4000), { budget: pure(3), rng: new SeededRandomSource(9) });
+    const session = Session.fromRecords(people(4000), { columns, budget: pure(3), rng: new SeededRandomSource(9) });
     const r = session
       .query()
       .median('age', { bounds: [0, 100] })
@@ -179,6 +188,7 @@ describe('Session', () => {
   it('95% intervals of session counts and means cover the bounded truth at least 95% of the time (400 releases; false-failure probability <= 1e-6 each)', () => {
     const rows = people(400); // 200 people × 2 rows, ages 20…69
     const session = Session.fromRecords(rows, {
+      columns,
       privacyUnit: 'person_id',
       budget: pure(1000),
       maxContributionsPerPartition: 2,
@@ -204,7 +214,7 @@ describe('Session', () => {
   });
 
   it('keeps its rows private', () => {
-    const session = Session.fromRecords([{ secret: 'ALICE-SSN-123', age: 1 }], { budget: pure(1) });
+    const session = Session.fromRecords([{ secret: 'ALICE-SSN-123', age: 1 }], { columns: ['secret', 'age'], budget: pure(1) });
     expect(JSON.stringify(session)).not.toContain('ALICE');
     expect(String(session)).not.toContain('ALICE');
     expect(Object.keys(session)).toEqual([]);
@@ -219,11 +229,11 @@ describe('Session', () => {
     const sessions = [
       Session.fromRecords(
         ages.map((age, i) => ({ age, g: groups[i] })),
-        { budget: pure(1), rng: new SeededRandomSource(10) },
+        { columns: ['age', 'g'], budget: pure(1), rng: new SeededRandomSource(10) },
       ),
       Session.fromColumns({ age: Float64Array.from(ages), g: groups }, { budget: pure(1), rng: new SeededRandomSource(10) }),
       Session.fromArrow(tableFromArrays({ age: Float64Array.from(ages), g: groups }), { budget: pure(1), rng: new SeededRandomSource(10) }),
-      Session.fromCsv(csv, { budget: pure(1), rng: new SeededRandomSource(10) }),
+      Session.fromSource(csvSource(csv), { budget: pure(1), rng: new SeededRandomSource(10) }),
     ];
     const traces: unknown[] = [];
     for (const s of sessions) {
@@ -241,7 +251,7 @@ describe('Session', () => {
     // Streaming with a privacy unit: reservoirs cut the heavy unit to 2 rows, as in memory.
     const unitCsv = join(dir, 'units.csv');
     writeFileSync(unitCsv, `pid,age\n${Array.from({ length: 50 }, (_, i) => `${i < 40 ? 'heavy' : `p${i}`},${i}`).join('\n')}\n`);
-    const streamed = Session.fromCsv(unitCsv, {
+    const streamed = Session.fromSource(csvSource(unitCsv), {
       privacyUnit: 'pid',
       maxContributionsPerPartition: 2,
       budget: pure(1),

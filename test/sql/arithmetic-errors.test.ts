@@ -78,7 +78,7 @@ describe('row arithmetic never raises a data-dependent engine error', () => {
       const plan = planDpQuery(sql, schema());
       const results: unknown[] = [];
       for (const engine of [pgEngine, duck] as SqlEngine[]) {
-        const compiled = compileDpQuery(plan, engine.dialect, 5n);
+        const compiled = compileDpQuery(plan, engine.dialect, 5n, schema());
         const rows = await engine.query(compiled.main);
         expect(rows, engine.dialect.name).toHaveLength(1);
         results.push(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));

@@ -81,7 +81,7 @@ describe('CAST to integer never raises a data-dependent engine error', () => {
     it(`runs on both engines with NaN, ±Infinity and 1e300 in the column: ${sql}`, async () => {
       const plan = planDpQuery(sql, schema());
       for (const engine of [pgEngine, duck] as SqlEngine[]) {
-        const compiled = compileDpQuery(plan, engine.dialect, 5n);
+        const compiled = compileDpQuery(plan, engine.dialect, 5n, schema());
         await expect(engine.query(compiled.main), engine.dialect.name).resolves.toHaveLength(1);
       }
     });
@@ -96,7 +96,7 @@ describe('ABS never raises a data-dependent engine error', () => {
     it(`runs on both engines with the smallest BIGINT in the column: ${sql}`, async () => {
       const plan = planDpQuery(sql, absSchema());
       for (const engine of [pgEngine, duck] as SqlEngine[]) {
-        const compiled = compileDpQuery(plan, engine.dialect, 5n);
+        const compiled = compileDpQuery(plan, engine.dialect, 5n, absSchema());
         await expect(engine.query(compiled.main), engine.dialect.name).resolves.toHaveLength(1);
       }
     });

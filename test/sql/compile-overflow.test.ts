@@ -17,7 +17,7 @@ describe('compiled SQL widens counts before multiplying them', () => {
         'SELECT region, AVG(minutes) AS m, AVG(day) AS d, SUM(minutes) AS s FROM visits GROUP BY region',
         visitsSchema(),
       );
-      const sql = compileDpQuery(plan, dialect, 1n).main.sql;
+      const sql = compileDpQuery(plan, dialect, 1n, visitsSchema()).main.sql;
       // A per-unit aggregate ("uN") times a bind parameter, without a CAST to the wide type around it.
       expect(sql).not.toMatch(/[^(]"u\d+" \* \$\d+/);
       expect(sql).toMatch(/CAST\("u\d+" AS (HUGEINT|numeric)\) \* \$\d+/);

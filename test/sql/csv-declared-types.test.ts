@@ -36,7 +36,7 @@ describe('CSV files are loaded with the declared column types', () => {
     try {
       for (const id of [41, 42, 43]) {
         const sql = `SELECT SUM(amount) AS s, AVG(minutes) AS m FROM t WHERE person_id = ${id}`;
-        const compiled = compileDpQuery(planDpQuery(sql, schema), engine.dialect, 1n);
+        const compiled = compileDpQuery(planDpQuery(sql, schema), engine.dialect, 1n, schema);
         await expect(engine.query(compiled.main), `person ${id}`).resolves.toHaveLength(1);
       }
     } finally {

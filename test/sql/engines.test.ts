@@ -52,7 +52,7 @@ afterAll(async () => {
 
 async function exact(engine: SqlEngine, sql: string, schema: SqlSchema): Promise<Map<string, EngineRow>> {
   const plan = planDpQuery(sql, schema);
-  const compiled = compileDpQuery(plan, engine.dialect, 7n);
+  const compiled = compileDpQuery(plan, engine.dialect, 7n, schema);
   const rows = await engine.query(compiled.main);
   return new Map(rows.map((r) => [JSON.stringify(compiled.keyColumns.map((k) => r[k] ?? null)), r]));
 }
@@ -150,7 +150,7 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
     for (const [name, engine] of engines()) {
       for (const salt of [1n, 2n, 3n]) {
         const plan = planDpQuery('SELECT region, COUNT(DISTINCT person_id) AS u FROM visits GROUP BY region', schema);
-        const rows = await engine.query(compileDpQuery(plan, engine.dialect, salt).main);
+        const rows = await engine.query(compileDpQuery(plan, engine.dialect, salt, schema).main);
         const total = rows.reduce((s, r) => s + big(r.units), 0n);
         expect(total, name).toBeLessThanOrEqual(BigInt(2 * units));
         expect(total, name).toBeGreaterThanOrEqual(BigInt(units));
@@ -162,7 +162,7 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
     const schema = allPartitionsSchema();
     const plan = planDpQuery('SELECT region, MEDIAN(minutes) AS m, COUNT(minutes) AS n FROM visits GROUP BY region', schema);
     for (const [name, engine] of engines()) {
-      const compiled = compileDpQuery(plan, engine.dialect, 5n);
+      const compiled = compileDpQuery(plan, engine.dialect, 5n, schema);
       const main = await engine.query(compiled.main);
       const hist = await engine.query(compiled.histograms[0] as (typeof compiled.histograms)[0]);
       for (const r of main) {

@@ -14,7 +14,7 @@ const TYPES = {
   wide: 'HUGEINT',
 } as const;
 
-/** DuckDB (1.x): `$n` parameters, `hash(…)` for salted ordering, `TRY_CAST`. */
+/** DuckDB (1.x): `$n` parameters, `hash(…)` for salted ordering, `TRY_CAST` behind every guard (it never raises). */
 export const duckdbDialect: SqlDialect = Object.freeze({
   name: 'duckdb',
   quoteIdentifier: (name: string) => `"${name.replace(/"/g, '""')}"`,
@@ -22,6 +22,13 @@ export const duckdbDialect: SqlDialect = Object.freeze({
     type === 'bigint' ? `$${index}::BIGINT` : type === 'double' ? `$${index}::DOUBLE` : `$${index}`,
   typeName: (t: keyof typeof TYPES) => TYPES[t],
   safeCast: (expr: string, t: keyof typeof TYPES) => `TRY_CAST(${expr} AS ${TYPES[t]})`,
+  regexFullMatch: (expr: string, pattern: string) => `regexp_full_match(${expr}, '${pattern}')`,
+  parseGuardedNumber: (text: string) => {
+    const v = `TRY_CAST(${text} AS DOUBLE)`;
+    return `(CASE WHEN ABS(${v}) < 1e-300 THEN CAST(0 AS DOUBLE) ELSE LEAST(GREATEST(${v}, CAST(-1e308 AS DOUBLE)), CAST(1e308 AS DOUBLE)) END)`;
+  },
+  parseGuardedInteger: (text: string) => `TRY_CAST(${text} AS BIGINT)`,
+  parseGuardedDate: (text: string) => `TRY_CAST(${text} AS DATE)`,
   saltedHash: (exprs: readonly string[], salt: string) => `hash(${[...exprs, salt].join(', ')})`,
   functionName: (name: string) => name.toUpperCase(),
 });

@@ -1,0 +1,430 @@
+/**
+ * The row-expression compiler: a `PlanExpr` becomes SQL that is **total** —
+ * it evaluates without an engine error on every row, on every dialect — so
+ * that whether a query is answered never depends on the rows (SECURITY.md §3,
+ * §7; issue 10, item 3). The rule and its case-by-case argument are in
+ * `compile.proof.md` beside this file; in short:
+ *
+ * - Every expression has a static type, derived from the schema's column
+ *   types and the plan alone (`SqlType`). Where an operator or function needs
+ *   operands of one type, each operand is *converted* by a total conversion
+ *   (`convert`), never left to the engine's implicit casts (DuckDB casts a
+ *   VARCHAR to INTEGER for `name = 5` and fails on the rows that do not parse).
+ * - Text is parsed only after a regular-expression guard, inside a nested
+ *   `CASE` (PostgreSQL evaluates a `CASE` branch only when its condition holds
+ *   and folds constant branches only when reachable): numbers, dates and
+ *   booleans that do not match the guard become NULL. DuckDB additionally uses
+ *   `TRY_CAST` everywhere.
+ * - Arithmetic runs in double precision on saturated operands (`safeArithmetic`).
+ * - Constructs that cannot be made total (a LIKE pattern that is not a text
+ *   literal, a function with the wrong number of arguments) are refused here,
+ *   at compile time, which is before the charge.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import type { SqlDialect, SqlParam, SqlParamType } from './dialect.js';
+import type { PlanCastType, PlanExpr, QueryPlan } from './plan.js';
+import type { SqlColumnType, SqlSchema } from './schema.js';
+
+/** The static type of a compiled row expression ('null' for an untyped NULL literal). */
+export type SqlType = 'integer' | 'double' | 'text' | 'boolean' | 'date' | 'null';
+
+/** A compiled expression with its static type. */
+export interface TypedSql {
+  readonly sql: string;
+  readonly type: SqlType;
+}
+
+/** The bind parameters of one statement. */
+export class Params {
+  readonly list: SqlParam[] = [];
+  private readonly markers = new Map<string, string>();
+  constructor(private readonly dialect: SqlDialect) {}
+  /** A marker for `value`; equal values share one parameter, so equal expressions stay textually equal (the engine computes them once). */
+  add(value: SqlParam['value'], type: SqlParamType): string {
+    const key = `${type}:${typeof value}:${String(value)}`;
+    const hit = this.markers.get(key);
+    if (hit) return hit;
+    this.list.push({ value, type });
+    const marker = this.dialect.parameter(this.list.length, type);
+    this.markers.set(key, marker);
+    return marker;
+  }
+  int(v: number | bigint): string {
+    return this.add(typeof v === 'bigint' ? v : BigInt(v), 'bigint');
+  }
+  dbl(v: number): string {
+    return this.add(v, 'double');
+  }
+  /**
+   * The statement with its parameters renumbered densely in order of use: a conversion may drop an operand
+   * (a literal converted to a typed NULL), and both drivers refuse a bind value the statement does not use.
+   */
+  finish(sql: string): { sql: string; params: readonly SqlParam[] } {
+    const order = new Map<number, number>();
+    const params: SqlParam[] = [];
+    const renumbered = sql.replace(/\$(\d+)(?!\d)/g, (_m, d: string) => {
+      const old = Number(d);
+      let next = order.get(old);
+      if (next === undefined) {
+        const param = this.list[old - 1];
+        if (!param) throw new DpError('INTERNAL', 'a parameter marker without a value');
+        params.push(param);
+        next = params.length;
+        order.set(old, next);
+      }
+      return `$${next}`;
+    });
+    return { sql: renumbered, params: Object.freeze(params) };
+  }
+}
+
+/** What compiling an expression needs. */
+export interface Env {
+  readonly plan: QueryPlan;
+  readonly d: SqlDialect;
+  readonly p: Params;
+  readonly schema: SqlSchema;
+}
+
+const COLUMN_TYPES: Record<SqlColumnType, SqlType> = {
+  integer: 'integer',
+  float: 'double',
+  string: 'text',
+  boolean: 'boolean',
+  date: 'date',
+};
+
+/** Quotes an identifier for the dialect. */
+export function q(env: Env, name: string): string {
+  return env.d.quoteIdentifier(name);
+}
+
+/** `x` clamped to [lo, hi] in SQL: `LEAST(GREATEST(x, lo), hi)`. */
+export function clamp(x: string, lo: string, hi: string): string {
+  return `LEAST(GREATEST(${x}, ${lo}), ${hi})`;
+}
+
+function refuse(what: string, hint: string): never {
+  throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported: ${hint}`, { construct: what, hint });
+}
+
+/** The static type of a column, from the schema (the plan's sources name the tables). */
+function columnType(env: Env, source: number, column: string): SqlType {
+  const s = env.plan.sources[source];
+  if (!s) throw new DpError('INTERNAL', 'unknown source');
+  const t = env.schema.tables.get(s.table)?.columns.get(column)?.type;
+  if (!t) throw new DpError('INTERNAL', 'a plan column the schema does not declare');
+  return COLUMN_TYPES[t];
+}
+
+/** A NULL of type `t` (typed, so that PostgreSQL can resolve operators on it). */
+function typedNull(env: Env, t: Exclude<SqlType, 'null'>): string {
+  return `CAST(NULL AS ${env.d.typeName(t === 'integer' ? 'bigint' : t === 'text' ? 'varchar' : t)})`;
+}
+
+/**
+ * Converts a compiled value to type `to`, total on every input:
+ * numbers ↔ numbers by saturating casts, text → number/date/boolean only
+ * behind a guard (else NULL), anything → text by the engine's total cast,
+ * and pairs without a meaning (a date as a number, a number as a date) to NULL.
+ */
+export function convert(env: Env, x: TypedSql, to: Exclude<SqlType, 'null'>): string {
+  const { d } = env;
+  if (x.type === to) return x.sql;
+  if (x.type === 'null') return typedNull(env, to);
+  switch (to) {
+    case 'text':
+      return `CAST(${x.sql} AS ${d.typeName('varchar')})`;
+    case 'double':
+      if (x.type === 'integer') return `CAST(${x.sql} AS ${d.typeName('double')})`;
+      if (x.type === 'text') return textToDouble(env, x.sql);
+      if (x.type === 'boolean') return `CAST(CASE WHEN ${x.sql} THEN 1 WHEN NOT ${x.sql} THEN 0 END AS ${d.typeName('double')})`;
+      return typedNull(env, 'double');
+    case 'integer': {
+      if (x.type === 'date') return typedNull(env, 'integer');
+      if (x.type === 'boolean') return `CAST(CASE WHEN ${x.sql} THEN 1 WHEN NOT ${x.sql} THEN 0 END AS ${d.typeName('bigint')})`;
+      // Saturate into the BIGINT range first: PostgreSQL raises "bigint out of range" for NaN, ±Infinity and
+      // |x| ≥ 2⁶³, an error only some rows would cause. NaN compares above everything, so it becomes the top.
+      const inRange = clamp(`ROUND(${convert(env, x, 'double')})`, env.p.dbl(-(2 ** 63)), env.p.dbl(2 ** 63 - 1024));
+      return d.safeCast(inRange, 'bigint');
+    }
+    case 'boolean':
+      if (x.type === 'integer' || x.type === 'double') return `(CASE WHEN ${x.sql} <> 0 THEN TRUE WHEN ${x.sql} = 0 THEN FALSE END)`;
+      if (x.type === 'text') {
+        const t = `LOWER(TRIM(${x.sql}))`;
+        return `(CASE WHEN ${t} IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE WHEN ${t} IN ('false', 'f', 'no', 'n', 'off', '0') THEN FALSE END)`;
+      }
+      return typedNull(env, 'boolean');
+    case 'date':
+      if (x.type === 'text') return textToDate(env, x.sql);
+      return typedNull(env, 'date');
+    default: {
+      const never: never = to;
+      throw new DpError('INTERNAL', `unknown type ${String(never)}`);
+    }
+  }
+}
+
+/** Longest text parsed as a number (longer text is NULL): bounds the mantissa and the work per row. */
+const MAX_NUMBER_TEXT = 400;
+/** A decimal number with at most a three-digit exponent (no NaN, no Infinity: those parse to NULL, the same on every engine). */
+const NUMBER_PATTERN = '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,3})?$';
+/** An ISO date, years 0001–9999; day validity is checked separately. */
+const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+
+/** Text → double: NULL unless it matches NUMBER_PATTERN, then parsed and saturated to ±1e308 with |x| < 1e-300 flushed to 0. */
+function textToDouble(env: Env, text: string): string {
+  const t = `TRIM(${text})`;
+  const guard = `char_length(${t}) <= ${MAX_NUMBER_TEXT}`;
+  return `(CASE WHEN ${guard} THEN CASE WHEN ${env.d.regexFullMatch(t, NUMBER_PATTERN)} THEN ${env.d.parseGuardedNumber(t)} END END)`;
+}
+
+/** Text → date: NULL unless it is a valid ISO date yyyy-mm-dd with year ≥ 1 (checked with integer arithmetic before any cast to date). */
+function textToDate(env: Env, text: string): string {
+  const { d } = env;
+  const t = `TRIM(${text})`;
+  const part = (from: number, len: number) => d.parseGuardedInteger(`SUBSTR(${t}, ${from}, ${len})`);
+  const y = part(1, 4);
+  const m = part(6, 2);
+  const day = part(9, 2);
+  const leap = `(${y} % 4 = 0 AND (${y} % 100 <> 0 OR ${y} % 400 = 0))`;
+  const days = `(CASE WHEN ${m} IN (1, 3, 5, 7, 8, 10, 12) THEN 31 WHEN ${m} IN (4, 6, 9, 11) THEN 30 WHEN ${leap} THEN 29 ELSE 28 END)`;
+  const valid = `${y} >= 1 AND ${m} BETWEEN 1 AND 12 AND ${day} BETWEEN 1 AND ${days}`;
+  return `(CASE WHEN char_length(${t}) = 10 THEN CASE WHEN ${d.regexFullMatch(t, DATE_PATTERN)} THEN CASE WHEN ${valid} THEN ${d.parseGuardedDate(t)} END END END)`;
+}
+
+/**
+ * The common type operands are converted to before they meet: equal types
+ * stay; numbers meet as double; text next to one other type T is parsed as T
+ * (an integer as double); booleans next to numbers become 0/1; anything else
+ * meets as text.
+ */
+export function unify(types: readonly SqlType[]): SqlType {
+  const set = new Set(types.filter((t) => t !== 'null'));
+  if (set.size === 0) return 'null';
+  if (set.size === 1) return [...set][0] as SqlType;
+  const numeric = (t: SqlType) => t === 'integer' || t === 'double';
+  if ([...set].every(numeric)) return 'double';
+  if (set.has('text')) {
+    const others = [...set].filter((t) => t !== 'text');
+    if (others.length === 1) return others[0] === 'integer' ? 'double' : (others[0] as SqlType);
+    if (others.every((t) => numeric(t))) return 'double';
+    return 'text';
+  }
+  if ([...set].every((t) => numeric(t) || t === 'boolean')) return 'double';
+  return 'text';
+}
+
+/** Converts every operand to their common type. */
+function unified(env: Env, xs: readonly TypedSql[]): { sqls: string[]; type: SqlType } {
+  const type = unify(xs.map((x) => x.type));
+  if (type === 'null') return { sqls: xs.map((x) => x.sql), type };
+  return { sqls: xs.map((x) => convert(env, x, type)), type };
+}
+
+/**
+ * Row arithmetic that can never raise an engine error. In double precision,
+ * PostgreSQL still raises "value out of range" on overflow and on underflow
+ * (a non-zero product or quotient that rounds to 0) and "division by zero":
+ * errors only some rows cause, a per-person oracle (`WHERE id = 42 AND
+ * x * 1e308 > 1`). So operands are saturated to ±1e150 (or ±1e300 for + and
+ * −), magnitudes below 1e-150 are flushed to 0 before × and ÷, and ÷ by
+ * (nearly) zero gives NULL, as does % by zero. Then |a·b| and |a/b| lie in
+ * [1e-300, 1e300] or are exactly 0, inside the double range. The same SQL runs
+ * on every dialect, so the engines agree. NaN compares above every number in
+ * PostgreSQL, so it saturates to the top.
+ */
+function safeArithmetic(env: Env, op: '+' | '-' | '*' | '/' | '%', left: string, right: string): string {
+  const big = env.p.dbl(op === '+' || op === '-' ? 1e300 : 1e150);
+  const negBig = env.p.dbl(op === '+' || op === '-' ? -1e300 : -1e150);
+  const sat = (x: string) => clamp(x, negBig, big);
+  if (op === '+' || op === '-') return `(${sat(left)} ${op} ${sat(right)})`;
+  const tiny = env.p.dbl(1e-150);
+  const zero = env.p.dbl(0);
+  const flushed = (x: string) => `CASE WHEN ABS(${x}) < ${tiny} THEN ${zero} ELSE ${sat(x)} END`;
+  if (op === '*') return `(${flushed(left)} * ${flushed(right)})`;
+  if (op === '/') return `(CASE WHEN ABS(${right}) < ${tiny} THEN NULL ELSE ${flushed(left)} / ${sat(right)} END)`;
+  // x % y keeps |x % y| < |y| and needs no flush; only a zero divisor errors.
+  return `(CASE WHEN ${right} = ${zero} THEN NULL ELSE ${sat(left)} % ${sat(right)} END)`;
+}
+
+function literal(env: Env, v: number | string | boolean | null): TypedSql {
+  if (v === null) return { sql: 'NULL', type: 'null' };
+  if (typeof v === 'number')
+    return Number.isSafeInteger(v) ? { sql: env.p.int(v), type: 'integer' } : { sql: env.p.dbl(v), type: 'double' };
+  if (typeof v === 'boolean') return { sql: env.p.add(v, 'boolean'), type: 'boolean' };
+  return { sql: env.p.add(v, 'text'), type: 'text' };
+}
+
+/** Number of arguments each allow-listed function takes: [min, max]. */
+const ARITY: Record<string, readonly [number, number]> = {
+  abs: [1, 1],
+  round: [1, 2],
+  floor: [1, 1],
+  ceil: [1, 1],
+  sign: [1, 1],
+  sqrt: [1, 1],
+  least: [1, 64],
+  greatest: [1, 64],
+  coalesce: [1, 64],
+  nullif: [2, 2],
+  lower: [1, 1],
+  upper: [1, 1],
+  length: [1, 1],
+  trim: [1, 1],
+};
+
+/** Largest |digits| of ROUND(x, digits). */
+const MAX_ROUND_DIGITS = 20;
+
+const CAST_TARGET: Record<PlanCastType, Exclude<SqlType, 'null'>> = {
+  integer: 'integer',
+  double: 'double',
+  varchar: 'text',
+  boolean: 'boolean',
+  date: 'date',
+};
+
+/** Compiles a row expression to total SQL with its static type. */
+export function compileTyped(env: Env, e: PlanExpr): TypedSql {
+  const r = (x: PlanExpr) => compileTyped(env, x);
+  const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
+  switch (e.kind) {
+    case 'column': {
+      const s = env.plan.sources[e.source];
+      if (!s) throw new DpError('INTERNAL', 'unknown source');
+      return { sql: `${q(env, s.alias)}.${q(env, e.column)}`, type: columnType(env, e.source, e.column) };
+    }
+    case 'literal':
+      return literal(env, e.value);
+    case 'unary':
+      return e.op === '-'
+        ? { sql: `(-${as(e.arg, 'double')})`, type: 'double' }
+        : { sql: `(NOT ${as(e.arg, 'boolean')})`, type: 'boolean' };
+    case 'binary':
+      switch (e.op) {
+        case '+':
+        case '-':
+        case '*':
+        case '/':
+        case '%':
+          return { sql: safeArithmetic(env, e.op, as(e.left, 'double'), as(e.right, 'double')), type: 'double' };
+        case '||':
+          return { sql: `(${as(e.left, 'text')} || ${as(e.right, 'text')})`, type: 'text' };
+        case 'AND':
+        case 'OR':
+          return { sql: `(${as(e.left, 'boolean')} ${e.op} ${as(e.right, 'boolean')})`, type: 'boolean' };
+        case 'LIKE':
+        case 'NOT LIKE':
+        case 'ILIKE':
+        case 'NOT ILIKE': {
+          const pattern = e.right;
+          if (pattern.kind !== 'literal' || typeof pattern.value !== 'string')
+            refuse(`${e.op} with a pattern that is not a text literal`, "write the pattern as a literal, e.g. x LIKE 'a%'");
+          if ((/\\*$/.exec(pattern.value)?.[0].length ?? 0) % 2 === 1)
+            refuse(`${e.op} with a pattern ending in a lone backslash`, 'escape it as \\\\');
+          // An explicit ESCAPE gives both engines PostgreSQL's default (DuckDB has no escape character otherwise).
+          return { sql: `(${as(e.left, 'text')} ${e.op} ${literal(env, pattern.value).sql} ESCAPE '\\')`, type: 'boolean' };
+        }
+        default: {
+          const { sqls } = unified(env, [r(e.left), r(e.right)]);
+          return { sql: `(${sqls[0]} ${e.op} ${sqls[1]})`, type: 'boolean' };
+        }
+      }
+    case 'in': {
+      const { sqls } = unified(env, [r(e.arg), ...e.list.map(r)]);
+      const [arg, ...list] = sqls;
+      return { sql: `(${arg} ${e.negated ? 'NOT IN' : 'IN'} (${list.join(', ')}))`, type: 'boolean' };
+    }
+    case 'between': {
+      const { sqls } = unified(env, [r(e.arg), r(e.low), r(e.high)]);
+      return { sql: `(${sqls[0]} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${sqls[1]} AND ${sqls[2]})`, type: 'boolean' };
+    }
+    case 'isNull':
+      return { sql: `(${r(e.arg).sql} IS ${e.negated ? 'NOT ' : ''}NULL)`, type: 'boolean' };
+    case 'case': {
+      const results = [...e.whens.map((w) => r(w.result)), ...(e.otherwise ? [r(e.otherwise)] : [])];
+      const { sqls, type } = unified(env, results);
+      const whens = e.whens.map((w, i) => `WHEN ${as(w.condition, 'boolean')} THEN ${sqls[i]}`).join(' ');
+      const otherwise = e.otherwise ? ` ELSE ${sqls[e.whens.length]}` : '';
+      return { sql: `CASE ${whens}${otherwise} END`, type };
+    }
+    case 'cast': {
+      const to = CAST_TARGET[e.to];
+      return { sql: as(e.arg, to), type: to };
+    }
+    case 'func': {
+      const arity = ARITY[e.name];
+      if (!arity) throw new DpError('INTERNAL', 'a function outside the allow-list');
+      if (e.args.length < arity[0] || e.args.length > arity[1])
+        refuse(
+          `${e.name.toUpperCase()} with ${e.args.length} argument(s)`,
+          `give it ${arity[0] === arity[1] ? arity[0] : `${arity[0]} to ${arity[1]}`}`,
+        );
+      const name = env.d.functionName(e.name);
+      const [a0, a1] = e.args as [PlanExpr, PlanExpr | undefined];
+      switch (e.name) {
+        case 'sqrt':
+          return { sql: `${name}(GREATEST(${as(a0, 'double')}, ${env.p.dbl(0)}))`, type: 'double' };
+        case 'abs':
+        case 'floor':
+        case 'ceil':
+        case 'sign':
+          // In double precision: ABS of the smallest BIGINT overflows, an error only a row holding it would cause.
+          return { sql: `${name}(${as(a0, 'double')})`, type: 'double' };
+        case 'round': {
+          const x = as(a0, 'double');
+          if (!a1) return { sql: `${name}(${x})`, type: 'double' };
+          const digits = a1.kind === 'literal' ? a1.value : null;
+          if (typeof digits !== 'number' || !Number.isInteger(digits) || Math.abs(digits) > MAX_ROUND_DIGITS)
+            refuse(
+              'ROUND(x, digits) with these digits',
+              `give digits as an integer literal in [-${MAX_ROUND_DIGITS}, ${MAX_ROUND_DIGITS}]`,
+            );
+          // ROUND(x·10ᵈ)/10ᵈ on a saturated, flushed x: no overflow, no underflow (PostgreSQL has no ROUND(double, int)).
+          const scale = env.p.dbl(10 ** digits);
+          const sat = clamp(x, env.p.dbl(-1e280), env.p.dbl(1e280));
+          const flushed = `CASE WHEN ABS(${x}) < ${env.p.dbl(1e-200)} THEN ${env.p.dbl(0)} ELSE ${sat} END`;
+          return { sql: `(${name}((${flushed}) * ${scale}) / ${scale})`, type: 'double' };
+        }
+        case 'least':
+        case 'greatest':
+        case 'coalesce':
+        case 'nullif': {
+          const { sqls, type } = unified(env, e.args.map(r));
+          return { sql: `${name}(${sqls.join(', ')})`, type };
+        }
+        case 'lower':
+        case 'upper':
+        case 'trim':
+          return { sql: `${name}(${as(a0, 'text')})`, type: 'text' };
+        case 'length':
+          return { sql: `${name}(${as(a0, 'text')})`, type: 'integer' };
+        default: {
+          const never: never = e.name;
+          throw new DpError('INTERNAL', `unknown function ${String(never)}`);
+        }
+      }
+    }
+    default: {
+      const never: never = e;
+      throw new DpError('INTERNAL', `unknown expression ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Compiles a row expression (any type). */
+export function compileExpr(env: Env, e: PlanExpr): string {
+  return compileTyped(env, e).sql;
+}
+
+/** Compiles a condition (WHERE, ON): converted to boolean by the total rules. */
+export function compileCondition(env: Env, e: PlanExpr): string {
+  return convert(env, compileTyped(env, e), 'boolean');
+}
+
+/** Compiles a value as double precision (measures of SUM, AVG, quantiles…). */
+export function compileDouble(env: Env, e: PlanExpr): string {
+  return convert(env, compileTyped(env, e), 'double');
+}

@@ -1,0 +1,177 @@
+/**
+ * GROUP BY: keys are columns (their declared categories, or DP partition
+ * selection) or row expressions (`FLOOR(age / 10) * 10`, a `CASE`, a
+ * condition), named by the expression, a SELECT alias or a position. The keys
+ * of an expression follow from the schema alone where they can
+ * (`expressionCategories`); otherwise they pass DP partition selection.
+ * Grouping by the privacy unit is refused.
+ * @module
+ */
+import { type CstNode, identifierName, listItems } from '../_internal/cst.js';
+import { intervalOf, isBooleanExpr } from '../_internal/interval.js';
+import type { PlanExpr, PlanGroupKey } from '../plan.js';
+import { type Ctx, isUnitColumn, refuse, resolveColumn, sameExpr, sourceText, tableOf } from './context.js';
+import { columnsOf, scalar } from './expressions.js';
+
+/** One SELECT item: its expression node and its name (the alias when `explicit`). */
+export interface SelectItem {
+  readonly node: CstNode;
+  readonly name: string;
+  readonly explicit: boolean;
+}
+
+/** The value of a numeric expression of one column at `v`, in double precision as the engines compute it; undefined when not evaluable here. */
+function evalAt(e: PlanExpr, v: number): number | undefined {
+  switch (e.kind) {
+    case 'column':
+      return v;
+    case 'literal':
+      return typeof e.value === 'number' ? e.value : undefined;
+    case 'unary': {
+      const a = e.op === '-' ? evalAt(e.arg, v) : undefined;
+      return a === undefined ? undefined : -a;
+    }
+    case 'binary': {
+      const a = evalAt(e.left, v);
+      const b = evalAt(e.right, v);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.op) {
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return b === 0 ? undefined : a / b;
+        default:
+          return undefined;
+      }
+    }
+    case 'func': {
+      const xs: number[] = [];
+      for (const x of e.args) {
+        const value = evalAt(x, v);
+        if (value === undefined) return undefined;
+        xs.push(value);
+      }
+      const [a] = xs;
+      if (a === undefined) return undefined;
+      switch (e.name) {
+        case 'floor':
+          return xs.length === 1 ? Math.floor(a) : undefined;
+        case 'ceil':
+          return xs.length === 1 ? Math.ceil(a) : undefined;
+        case 'abs':
+          return Math.abs(a);
+        case 'least':
+          return Math.min(...xs);
+        case 'greatest':
+          return Math.max(...xs);
+        default:
+          return undefined;
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The exact set of values of an integer-valued expression of one bounded integer column (e.g.
+ * FLOOR(age / 10) * 10 over age ∈ [17, 90]: 10, 20, …, 90), from the schema alone; null otherwise.
+ */
+function integerImage(ctx: Ctx, e: PlanExpr): number[] | null {
+  const cols = columnsOf(e);
+  const first = cols[0];
+  if (!first || cols.some((c) => c.source !== first.source || c.column !== first.column)) return null;
+  const spec = tableOf(ctx, first.source).columns.get(first.column);
+  if (spec?.type !== 'integer' || spec.lower === undefined || spec.upper === undefined) return null;
+  if (!(spec.upper - spec.lower < MAX_EXPRESSION_KEYS)) return null;
+  const values = new Set<number>();
+  for (let v = Math.ceil(spec.lower); v <= spec.upper; v++) {
+    const x = evalAt(e, v);
+    if (x === undefined || !Number.isSafeInteger(x)) return null;
+    values.add(x === 0 ? 0 : x);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Most integer keys a GROUP BY expression may declare from its bounds. */
+const MAX_EXPRESSION_KEYS = 1000;
+
+/**
+ * Public keys of a GROUP BY expression, from the schema alone: the literal results of a CASE
+ * (the NULL group of a CASE without ELSE is not released), true/false for a condition, or every integer within the
+ * bounds of an integer-valued expression (at most MAX_EXPRESSION_KEYS); otherwise null (DP
+ * partition selection).
+ */
+function expressionCategories(ctx: Ctx, e: PlanExpr): (string | number | boolean)[] | null {
+  if (e.kind === 'case') {
+    const results = [...e.whens.map((w) => w.result), ...(e.otherwise ? [e.otherwise] : [])];
+    const values: (string | number | boolean)[] = [];
+    for (const r of results) if (r.kind === 'literal' && r.value !== null) values.push(r.value);
+    if (values.length === results.length) return [...new Set(values)];
+  }
+  if (isBooleanExpr(e, (src, c) => tableOf(ctx, src).columns.get(c)?.type)) return [true, false];
+  const image = integerImage(ctx, e);
+  if (image) return image;
+  const iv = intervalOf(
+    e,
+    ctx.schema,
+    ctx.sources.map((x) => x.table),
+  );
+  if (iv?.integral && iv.upper - iv.lower < MAX_EXPRESSION_KEYS) {
+    return Array.from({ length: iv.upper - iv.lower + 1 }, (_, i) => iv.lower + i);
+  }
+  return null;
+}
+/**
+ * Reads the GROUP BY list (`columns`: the clause's list node, if any).
+ * @throws DpError UNSUPPORTED_QUERY for a key of the privacy unit, a constant, or a bad position.
+ */
+export function readGroupBy(ctx: Ctx, columns: CstNode | undefined, items: readonly SelectItem[]): PlanGroupKey[] {
+  const groupBy: PlanGroupKey[] = [];
+  for (const g of listItems(columns)) {
+    let target = g;
+    let item: SelectItem | undefined;
+    if (g.type === 'number_literal') {
+      const k = Number(g.value);
+      const it = items[k - 1];
+      if (!Number.isInteger(k) || !it) return refuse(ctx, g, `GROUP BY ${k}`, 'give the position of a SELECT column');
+      target = it.node;
+      item = it;
+    } else if (g.type === 'identifier') {
+      const alias = items.find((it) => it.explicit && it.name === identifierName(g));
+      if (alias && !ctx.sources.some((_, i) => tableOf(ctx, i).columns.has(identifierName(g)))) {
+        target = alias.node;
+        item = alias;
+      }
+    }
+    if (target.type !== 'identifier' && target.type !== 'member_expr') {
+      // GROUP BY a row expression (FLOOR(age / 10), a CASE, …): evaluated in the engine like a column.
+      const expr = scalar(ctx, target, { where: 'in GROUP BY' });
+      if (columnsOf(expr).some((c) => isUnitColumn(ctx, c))) {
+        return refuse(
+          ctx,
+          g,
+          'GROUP BY an expression of the privacy unit',
+          'results per person are never released; group by other columns',
+        );
+      }
+      if (columnsOf(expr).length === 0) return refuse(ctx, g, 'GROUP BY a constant', 'group by columns or expressions of columns');
+      if (groupBy.some((k) => sameExpr(k.expr, expr))) continue;
+      const name = item?.explicit ? item.name : sourceText(ctx, target).toLowerCase();
+      groupBy.push({ name, expr, categories: expressionCategories(ctx, expr) });
+      continue;
+    }
+    const col = resolveColumn(ctx, target);
+    if (isUnitColumn(ctx, col)) {
+      return refuse(ctx, g, 'GROUP BY the privacy unit', 'results per person are never released; group by another column');
+    }
+    if (groupBy.some((k) => sameExpr(k.expr, col))) continue;
+    const spec = tableOf(ctx, col.source).columns.get(col.column);
+    groupBy.push({ name: col.column, expr: col, categories: spec?.categories ? [...spec.categories] : null });
+  }
+  return groupBy;
+}
