@@ -23,6 +23,7 @@ import {
 } from '../stats/release-aggregates.js';
 import { releaseQuantile, releaseQuantiles } from '../stats/release-quantiles.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
+import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
 import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
@@ -315,7 +316,8 @@ export interface RunDpSqlInput extends DpSqlOptions {
  * Runs a DP SQL query: checks it, charges the ledger durably, computes exact
  * bounded aggregates in the engine and releases them with noise.
  * @returns the noisy table with intervals, the spend and what is left.
- * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
+ * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), NOT_FOUND / INVALID_SCHEMA when a table or column the
+ *   schema declares is missing or stored with another type (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
  * @privacy (ε, δ)-DP under add/remove one privacy unit (all its rows), with the schema's contribution bounds enforced by the rewrite;
  *   ε is split equally over the outputs (and partition selection); δ is used only by partition selection.
  *   With `rho` (or `noise: 'gaussian'`) the outputs share ρ-zCDP instead (discrete Gaussian noise) and the charge is the
@@ -344,6 +346,8 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
   const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
   const cost: LedgerAmount = split.charge;
+  // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
+  await checkPublicStructure(plan, input.schema, input.engine);
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
     { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget },

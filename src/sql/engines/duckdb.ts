@@ -6,7 +6,9 @@
  * one tried.
  * @module
  */
-import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBInstance, type DuckDBType, VARCHAR } from '@duckdb/node-api';
+
+import { existsSync } from 'node:fs';
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBInstance, type DuckDBType, listValue, VARCHAR } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
@@ -50,7 +52,7 @@ export class DuckDbEngine implements SqlEngine {
 
   /**
    * Opens DuckDB and loads the given files.
-   * @throws DpError INVALID_PARAMETER when a file cannot be loaded (a public fact about the operator's input).
+   * @throws DpError NOT_FOUND when a file does not exist, INVALID_PARAMETER when it cannot be loaded (public facts about the operator's input).
    */
   static async open(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
     const config: Record<string, string> = {};
@@ -65,6 +67,10 @@ export class DuckDbEngine implements SqlEngine {
     const connection = await instance.connect();
     const engine = new DuckDbEngine(instance, connection);
     for (const [table, path] of Object.entries(options.files ?? {})) {
+      if (!existsSync(path)) {
+        engine.closeNow();
+        throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
+      }
       const reader = /\.parquet$/i.test(path) ? 'read_parquet' : /\.json(l)?$/i.test(path) ? 'read_json_auto' : 'read_csv_auto';
       const declared = options.columnTypes?.[table];
       const q = duckdbDialect.quoteIdentifier;
@@ -78,6 +84,7 @@ export class DuckDbEngine implements SqlEngine {
       try {
         await connection.run(`CREATE TABLE ${q(table)} AS SELECT ${columns} FROM ${from}`);
       } catch {
+        engine.closeNow();
         throw new DpError('INVALID_PARAMETER', `cannot load ${path} as table "${table}" (CSV with a header, Parquet or JSON expected)`, {
           parameter: 'data',
         });
@@ -88,6 +95,30 @@ export class DuckDbEngine implements SqlEngine {
       await connection.run('SET lock_configuration = true');
     }
     return engine;
+  }
+
+  /** The readable columns of `tables` from DuckDB's catalog (no row is read). @throws DpError ENGINE_ERROR */
+  async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    const out = new Map<string, Map<string, string>>();
+    if (tables.length === 0) return out;
+    let rows: unknown[][];
+    try {
+      const reader = await this.connection.runAndReadAll(
+        `SELECT table_name, column_name, data_type FROM information_schema.columns
+         WHERE table_catalog = current_database() AND table_schema = current_schema() AND list_contains($1::VARCHAR[], table_name)`,
+        [listValue([...tables])] as never,
+      );
+      rows = reader.getRowsJS() as unknown[][];
+    } catch {
+      throw engineError('duckdb');
+    }
+    for (const [table, column, type] of rows) {
+      const t = String(table);
+      const m = out.get(t) ?? new Map<string, string>();
+      m.set(String(column), String(type).toLowerCase());
+      out.set(t, m);
+    }
+    return out;
   }
 
   /** Runs a compiled statement. @throws DpError ENGINE_ERROR */
@@ -111,6 +142,10 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   async close(): Promise<void> {
+    this.closeNow();
+  }
+
+  private closeNow(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
