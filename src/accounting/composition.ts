@@ -5,8 +5,8 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { logAdd } from '../numeric/log-space.js';
 import { nonNegativeFinite } from './_internal/filter-helpers.js';
-import { logAdd } from './_internal/special.js';
 
 /** An (ε, δ) pair. */
 export interface EpsilonDelta {

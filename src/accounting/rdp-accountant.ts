@@ -6,7 +6,8 @@
  */
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
-import { logAbsBinomial, logAdd, logErfc, logSub, logSumExp } from './_internal/special.js';
+import { logAdd, logSub, logSumExp } from '../numeric/log-space.js';
+import { logAbsBinomial, logErfc } from '../numeric/special.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg, type NeighboringRelation } from './privacy-accountant.js';
 
 /** `dp_accounting`'s default orders: 1.1, 1.2, …, 10.9, 11, 12, …, 63, 128, 256, 512, 1024. */

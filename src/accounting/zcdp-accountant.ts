@@ -5,9 +5,9 @@
  * @module
  */
 
-import { minimizeUnimodal } from '../core/_internal/golden-section.js';
 import type { DpEvent } from '../core/dp-event.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { minimizeUnimodal } from '../numeric/minimize.js';
 import { pureEpsilon } from './_internal/pure-epsilon.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 

@@ -22,8 +22,9 @@
 import type { Domain, Metric } from '../core/domain.js';
 import { assertNever, DpError } from '../core/errors.js';
 import { type PrivacyLoss, zcdpToApproximate } from '../core/loss.js';
+import { normalQuantile } from '../numeric/special.js';
+import { SeededRandomSource } from '../random/seeded-source.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
-import { SeededRandomSource } from '../testing/seeded-source.js';
 import { extractFeatures } from './_internal/features.js';
 import { type Candidate, type FeatureColumns, scoreCandidates } from './_internal/select.js';
 import { type AuditEvent, auditEventPredicate, describeAuditEvent, type FeatureRecord } from './audit-event.js';
@@ -158,16 +159,9 @@ function resolveClaim(target: AuditableMeasurement<unknown, unknown>, claimed: P
   }
 }
 
-/** The upper alpha-quantile of the standard normal by Acklam's tail approximation (alpha ≤ 0.02); used only to score events. */
+/** The upper alpha-quantile of the standard normal, Φ⁻¹(1 − min(alpha, 0.02)); used only to score events. */
 function normalQuantileUpper(alpha: number): number {
-  const p = Math.min(alpha, 0.02);
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const q = Math.sqrt(-2 * Math.log(p));
-  const num = ((((c[0] as number) * q + (c[1] as number)) * q + (c[2] as number)) * q + (c[3] as number)) * q + (c[4] as number);
-  const x =
-    (num * q + (c[5] as number)) / (((((d[0] as number) * q + (d[1] as number)) * q + (d[2] as number)) * q + (d[3] as number)) * q + 1);
-  return -x;
+  return -normalQuantile(Math.min(alpha, 0.02));
 }
 
 function sampleFeatures<I, O>(

@@ -4,7 +4,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { betaQuantile } from './_internal/beta.js';
+import { betaQuantile } from '../numeric/special.js';
 
 // Bounds are widened by this relative margin to absorb the floating-point error of the beta quantile.
 const SAFETY = 1e-9;

@@ -5,8 +5,8 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { logNormalCdf, normalCdf } from '../numeric/special.js';
 import { bisectToFit } from './_internal/bisect.js';
-import { logNormalCdf, normalCdf } from './_internal/normal.js';
 import { nonNegativeNumber, openUnitNumber, positiveNumber } from './_internal/params.js';
 
 /**

@@ -2,7 +2,7 @@
  * Exact Bernoulli trials with rational probability.
  * @module
  */
-import { DpError } from '../core/errors.js';
+import { DpError } from '../numeric/errors.js';
 import type { Rational } from '../numeric/rational.js';
 import { checkRational } from './_internal/validate.js';
 import type { RandomSource } from './source.js';

@@ -2,7 +2,7 @@
  * Uniform integers below a bound, by rejection (no modulo bias).
  * @module
  */
-import { DpError } from '../core/errors.js';
+import { DpError } from '../numeric/errors.js';
 import type { RandomSource } from './source.js';
 
 const TWO_32 = 4_294_967_296;

@@ -5,7 +5,14 @@
  */
 import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
-import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, splitBudget } from '../stats/_internal/noise.js';
+import {
+  checkPositive,
+  checkPositiveInteger,
+  type OutputBudget,
+  readBudget,
+  showParameter,
+  splitBudget,
+} from '../stats/_internal/noise.js';
 import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
@@ -371,7 +378,7 @@ export class SessionQuery {
 function validateSpec(spec: AggregateQuerySpec): void {
   const method = spec.partitionSelection;
   if (method !== undefined && method !== 'truncated-geometric' && method !== 'laplace' && method !== 'gaussian') {
-    throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${String(method)}`, { parameter: 'method' });
+    throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${showParameter(method)}`, { parameter: 'method' });
   }
   for (const a of spec.aggregates) {
     if ('onInvalid' in a) checkInvalidValueRule(a.onInvalid);

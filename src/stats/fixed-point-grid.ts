@@ -17,6 +17,7 @@
  */
 import { DpError } from '../core/errors.js';
 import { ceilLog2, nextUp, powerOfTwo } from '../numeric/float-bits.js';
+import { showParameter } from './_internal/noise.js';
 
 /** 1.5 · 2⁵². */
 const ROUNDER = 6755399441055744;
@@ -45,10 +46,14 @@ export function checkBounds(bounds: readonly [number, number] | { lower: number;
     ? (bounds as readonly [number, number])
     : [(bounds as { lower: number }).lower, (bounds as { upper: number }).upper];
   if (typeof lower !== 'number' || typeof upper !== 'number' || !Number.isFinite(lower) || !Number.isFinite(upper) || !(lower < upper)) {
-    throw new DpError('INVALID_PARAMETER', `bounds must be finite numbers with lower < upper, got [${String(lower)}, ${String(upper)}]`, {
-      parameter: 'bounds',
-      expected: 'finite lower < upper',
-    });
+    throw new DpError(
+      'INVALID_PARAMETER',
+      `bounds must be finite numbers with lower < upper, got [${showParameter(lower)}, ${showParameter(upper)}]`,
+      {
+        parameter: 'bounds',
+        expected: 'finite lower < upper',
+      },
+    );
   }
   // −0 is read as 0 so it cannot flip a sign test downstream.
   return [lower === 0 ? 0 : lower, upper === 0 ? 0 : upper];

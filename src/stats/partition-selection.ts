@@ -12,7 +12,7 @@ import { nextDown, nextUp } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
 import { sampleBernoulli, sampleDiscreteGaussian, sampleDiscreteLaplace } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
-import { checkPositive, checkPositiveInteger } from './_internal/noise.js';
+import { checkPositive, checkPositiveInteger, showParameter } from './_internal/noise.js';
 
 /** Options of `makePartitionSelector`. */
 export interface PartitionSelectorOptions {
@@ -61,7 +61,9 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
   const epsilon = checkPositive(options.epsilon, 'epsilon');
   const delta = options.delta;
   if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) {
-    throw new DpError('INVALID_PARAMETER', `partition selection needs delta in (0, 1), got ${String(delta)}`, { parameter: 'delta' });
+    throw new DpError('INVALID_PARAMETER', `partition selection needs delta in (0, 1), got ${showParameter(delta)}`, {
+      parameter: 'delta',
+    });
   }
   const partitions = checkPositiveInteger(options.maxPartitions ?? 1, 'maxPartitions');
   const method = options.method ?? 'truncated-geometric';
@@ -115,7 +117,7 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
       });
     }
     default:
-      throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${String(method)}`, { parameter: 'method' });
+      throw new DpError('INVALID_PARAMETER', `unknown partition selection method ${showParameter(method)}`, { parameter: 'method' });
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type OutputBudget,
   readBounding,
   readBudget,
+  showParameter,
   splitBudget,
 } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
@@ -60,7 +61,7 @@ function readCounts(binCounts: readonly ExactInteger[]): bigint[] {
 
 function checkQuantile(q: number): number {
   if (typeof q !== 'number' || !(q >= 0 && q <= 1)) {
-    throw new DpError('INVALID_PARAMETER', `a quantile must be in [0, 1], got ${String(q)}`, { parameter: 'quantile' });
+    throw new DpError('INVALID_PARAMETER', `a quantile must be in [0, 1], got ${showParameter(q)}`, { parameter: 'quantile' });
   }
   return q === 0 ? 0 : q;
 }

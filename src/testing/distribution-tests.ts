@@ -6,6 +6,9 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { logGamma, regularizedGammaQ } from '../numeric/special.js';
+
+export { logGamma, regularizedGammaQ } from '../numeric/special.js';
 
 /** The outcome of a goodness-of-fit test. */
 export interface GoodnessOfFitResult {
@@ -32,60 +35,6 @@ function checkAlpha(alpha: number): void {
 // ---------------------------------------------------------------------------
 // Special functions
 // ---------------------------------------------------------------------------
-
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7; relative error ≈ 1e−15). */
-export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const z = x - 1;
-  let a = LANCZOS[0] as number;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (LANCZOS[i] as number) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/**
- * The regularized upper incomplete gamma function Q(a, x) = Γ(a, x)/Γ(a):
- * the series for P when x < a + 1, Lentz's continued fraction for Q otherwise
- * (both to full double precision).
- */
-export function regularizedGammaQ(a: number, x: number): number {
-  if (!(a > 0) || !(x >= 0)) throw invalid('a, x', 'a > 0 and x ≥ 0');
-  if (x === 0) return 1;
-  const logPrefix = a * Math.log(x) - x - logGamma(a);
-  if (x < a + 1) {
-    let sum = 1 / a;
-    let term = sum;
-    for (let n = 1; n < 100_000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
-    }
-    return Math.max(0, 1 - sum * Math.exp(logPrefix));
-  }
-  const tiny = 1e-300;
-  let b = x + 1 - a;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 100_000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(logPrefix) * h;
-}
 
 /** P(χ²_df ≥ x). */
 export function chiSquareSurvival(x: number, degreesOfFreedom: number): number {

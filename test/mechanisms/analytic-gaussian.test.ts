@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { erfc, logErfc, normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { analyticGaussianDelta, analyticGaussianEpsilon, analyticGaussianSigma } from '../../src/mechanisms/analytic-gaussian.js';
+import { erfc, logErfc, normalCdf } from '../../src/numeric/special.js';
 
 // Reference values computed with mpmath 1.2.1 at 60 digits (mp.erfc, mp.ncdf, and bisection on
 // Balle & Wang (2018) Theorem 8's δ(ε) = Φ(Δ/2σ − εσ/Δ) − e^ε Φ(−Δ/2σ − εσ/Δ)).

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { zcdpToApproximate } from '../../src/core/loss.js';
-import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { analyticGaussianDelta, analyticGaussianEpsilon } from '../../src/mechanisms/analytic-gaussian.js';
 import { gaussianSigmaForEpsilonDelta, gaussianSigmaForRho, makeGaussian, makeVectorGaussian } from '../../src/mechanisms/gaussian.js';
+import { normalCdf } from '../../src/numeric/special.js';
 import { gaussianGranularity } from '../../src/random/index.js';
 import { assertMeasurementContract } from '../../src/testing/contract.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { Rational } from '../../src/numeric/rational.js';
+import { normalCdf } from '../../src/numeric/special.js';
 import { sampleDiscreteGaussian } from '../../src/random/discrete-gaussian.js';
 import { sampleDiscreteLaplace } from '../../src/random/discrete-laplace.js';
 import { sampleGeometricExp } from '../../src/random/geometric.js';

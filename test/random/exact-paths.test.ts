@@ -1,7 +1,7 @@
 /** The rarely taken exact fallbacks, driven deliberately. */
 import { describe, expect, it } from 'vitest';
-import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
 import { Rational } from '../../src/numeric/rational.js';
+import { normalCdf } from '../../src/numeric/special.js';
 import { floorExpNegBits } from '../../src/random/_internal/exp-bounds.js';
 import { geometricUnitCount } from '../../src/random/_internal/geometric-core.js';
 import { floorQBits, sampleSplitIndex } from '../../src/random/_internal/split-geometric.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalCdf } from '../../src/mechanisms/_internal/normal.js';
+import { normalCdf } from '../../src/numeric/special.js';
 import { fillBulkGaussian } from '../../src/random/bulk-gaussian.js';
 import { addSecureGaussianNoise, gaussianGranularity } from '../../src/random/secure-gaussian.js';
 import { addSecureLaplaceNoise, laplaceGranularity } from '../../src/random/secure-laplace.js';

@@ -9,8 +9,9 @@
  * @module
  */
 
+import { logAdd } from '../../numeric/log-space.js';
+import { logNormalCdf, normalCdf, normalQuantile } from '../../numeric/special.js';
 import { PldPmf } from './pld-pmf.js';
-import { logAdd, logNormalCdf, normalCdf, normalPpf } from './special.js';
 
 /** Which direction of neighbouring datasets. */
 export type Adjacency = 'add' | 'remove';
@@ -275,7 +276,7 @@ export function gaussianDelta(sigma: number, s: number, q: number, adjacency: Ad
 /** The ε range of the Gaussian connect-the-dots grid for one adjacency (noise mass below e^{-50} goes to +∞). */
 function gaussianEpsilonRange(sigma: number, sensitivity: number, q: number, adjacency: Adjacency): [number, number] {
   const m = new AdditiveMechanism(gaussianNoise(sigma, sensitivity), sensitivity, q, adjacency);
-  let lowerX = sigma * normalPpf(0.5 * Math.exp(-50));
+  let lowerX = sigma * normalQuantile(0.5 * Math.exp(-50));
   let upperX = -lowerX;
   if (adjacency === 'add') upperX += sensitivity;
   else lowerX -= sensitivity;

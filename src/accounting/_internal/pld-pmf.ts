@@ -6,7 +6,7 @@
  * over a window bounded by a Chernoff bound (Koskela et al.; Google's PLD notes).
  * @module
  */
-import { minimizeUnimodal } from '../../core/_internal/golden-section.js';
+import { minimizeUnimodal } from '../../numeric/minimize.js';
 import { convolveReal, realSelfConvolvePower } from './fft.js';
 
 /** The default tail mass that composition may truncate (`dp_accounting`'s 1e-15). */

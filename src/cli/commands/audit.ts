@@ -24,8 +24,8 @@ import {
   reportNoisyMaxScaleForEpsilon,
   sparseVectorSplit,
 } from '../../mechanisms/index.js';
+import { SeededRandomSource } from '../../random/seeded-source.js';
 import { defaultRandomSource } from '../../random/source.js';
-import { SeededRandomSource } from '../../testing/seeded-source.js';
 import type { RegisterCommand } from './index.js';
 
 /** The mechanisms `tsdp audit mechanism` knows, with the neighbouring inputs it tests them on. */

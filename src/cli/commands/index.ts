@@ -1,5 +1,8 @@
 /**
- * The verbs of the `tsdp` command; each module registers one.
+ * The verbs of the `tsdp` command; each module registers one. Modules are
+ * loaded lazily: `tsdp accountant …` imports only `accountant.ts` (and what it
+ * needs), never DuckDB, pg, the SQL parser or yaml; `tsdp --version` imports
+ * no verb at all. Help and unknown verbs load every verb (to list them).
  * @module
  */
 import type { Command } from 'commander';
@@ -7,11 +10,28 @@ import type { Command } from 'commander';
 /** Registers one verb on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-import { register as accountant } from './accountant.js';
-import { register as audit } from './audit.js';
-import { register as demo } from './demo.js';
-import { register as mechanism } from './mechanism.js';
-import { register as sql } from './sql.js';
+/** One verb: its name and how to load its module. */
+export interface LazyCommand {
+  readonly name: string;
+  readonly load: () => Promise<{ register: RegisterCommand }>;
+}
 
 /** Every verb, in help order. */
-export const commands: RegisterCommand[] = [demo, sql, mechanism, accountant, audit];
+export const commands: readonly LazyCommand[] = [
+  { name: 'demo', load: () => import('./demo.js') },
+  { name: 'sql', load: () => import('./sql.js') },
+  { name: 'mechanism', load: () => import('./mechanism.js') },
+  { name: 'accountant', load: () => import('./accountant.js') },
+  { name: 'audit', load: () => import('./audit.js') },
+];
+
+/**
+ * The verbs to load for `argv` (the arguments after `node tsdp`): the named verb alone, none for
+ * `--version`, every verb for help, no arguments or an unknown verb.
+ */
+export function commandsFor(argv: readonly string[]): readonly LazyCommand[] {
+  const verb = argv.find((a) => !a.startsWith('-'));
+  if (verb === undefined) return argv.some((a) => a === '-V' || a === '--version') ? [] : commands;
+  const one = commands.find((c) => c.name === verb);
+  return one && verb !== 'help' ? [one] : commands;
+}

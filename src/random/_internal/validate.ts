@@ -3,7 +3,7 @@
  * what it must be, never the value passed for a private input.
  * @module
  */
-import { DpError } from '../../core/errors.js';
+import { DpError } from '../../numeric/errors.js';
 import { Rational } from '../../numeric/rational.js';
 
 /** Throws INVALID_PARAMETER unless `x` is a finite number > 0. */

@@ -3,6 +3,22 @@
  * only. `PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x)` — which the parser
  * lacks — is rewritten length-preservingly to `PERCENTILE_CONT(p, x)` first,
  * so every offset still points into the user's text.
+ *
+ * ## Size and depth limits (issue 10, item 13)
+ * The parser and every walker after it (the checker, the compiler,
+ * `JSON.stringify`, `freezePlan`) recurse over the tree, so a deep query
+ * would overflow the stack. The shape is bounded in three steps, each a typed
+ * `UNSUPPORTED_QUERY` naming the limit, never a `RangeError` or `INTERNAL`:
+ * 1. **Before parsing**, the text is at most `MAX_QUERY_LENGTH` characters,
+ *    and a lexical scan (skipping string literals, quoted identifiers and
+ *    comments) finds at most `MAX_NESTING` open parentheses and `CASE`s at
+ *    any point — the constructs the parser itself recurses on.
+ * 2. **After parsing**, an iterative walk finds the tree at most
+ *    `MAX_TREE_DEPTH` nodes deep (this bounds chains the parser builds
+ *    iteratively but the walkers recurse on: `NOT NOT …`, `- - …`, long
+ *    `AND`/`+` chains).
+ * 3. As a last guard, a stack overflow anywhere in planning becomes the same
+ *    typed refusal (see `planDpQuery`).
  * @module
  */
 import { type Program, parse } from 'sql-parser-cst';
@@ -28,6 +44,88 @@ export function positionOf(text: string, offset: number): SqlPosition {
   return { line, column: offset - lineStart + 1 };
 }
 
+/** Most characters a query may have. */
+export const MAX_QUERY_LENGTH = 20_000;
+/** Most parentheses and CASE expressions open at one point of a query. */
+export const MAX_NESTING = 64;
+/** Most nodes on one root-to-leaf path of the parsed tree. */
+export const MAX_TREE_DEPTH = 400;
+
+function refuseShape(text: string, offset: number, construct: string, message: string): never {
+  const position = positionOf(text, offset);
+  throw new DpError('UNSUPPORTED_QUERY', `${message} (at ${position.line}:${position.column})`, {
+    construct,
+    position,
+    hint: 'simplify the query: split it, or use IN (…) lists and CASE with several WHEN branches instead of nesting',
+  });
+}
+
+/**
+ * Checks the length and lexical nesting of `text` without parsing it.
+ * @throws DpError UNSUPPORTED_QUERY when the text is longer than MAX_QUERY_LENGTH or nests deeper than MAX_NESTING.
+ */
+export function checkQueryShape(text: string): void {
+  if (text.length > MAX_QUERY_LENGTH) {
+    refuseShape(text, MAX_QUERY_LENGTH, 'query length', `the query is longer than ${MAX_QUERY_LENGTH} characters`);
+  }
+  let depth = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      // A literal or quoted identifier: a doubled quote is an escaped quote. (An E'…' backslash escape may end
+      // the scan of a literal early: at worst the rest is over-counted and refused, or caught by the last guard.)
+      i++;
+      while (i < n && !(text[i] === c && text[i + 1] !== c)) i += text[i] === c ? 2 : 1;
+      i++;
+    } else if (c === '-' && text[i + 1] === '-') {
+      while (i < n && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === '(') {
+      depth++;
+      if (depth > MAX_NESTING) refuseShape(text, i, 'nesting depth', `the query nests more than ${MAX_NESTING} levels deep`);
+      i++;
+    } else if (c === ')') {
+      depth = Math.max(0, depth - 1);
+      i++;
+    } else if (/[A-Za-z_]/.test(c ?? '')) {
+      let j = i + 1;
+      while (j < n && /[A-Za-z0-9_$]/.test(text[j] ?? '')) j++;
+      const word = text.slice(i, j).toUpperCase();
+      if (word === 'CASE') {
+        depth++;
+        if (depth > MAX_NESTING) refuseShape(text, i, 'nesting depth', `the query nests more than ${MAX_NESTING} levels deep`);
+      } else if (word === 'END') depth = Math.max(0, depth - 1);
+      i = j;
+    } else i++;
+  }
+}
+
+/**
+ * Checks, without recursion, that no path of the tree under `root` is longer than MAX_TREE_DEPTH.
+ * @throws DpError UNSUPPORTED_QUERY naming the position of the first node too deep.
+ */
+export function checkTreeDepth(text: string, root: CstNode): void {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { node, depth } = top;
+    if (Array.isArray(node)) {
+      for (const x of node) stack.push({ node: x, depth });
+      continue;
+    }
+    if (!isNode(node)) continue;
+    if (depth > MAX_TREE_DEPTH) {
+      refuseShape(text, node.range?.[0] ?? 0, 'expression depth', `the query's expressions nest more than ${MAX_TREE_DEPTH} levels deep`);
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key !== 'range' && typeof value === 'object' && value !== null) stack.push({ node: value, depth: depth + 1 });
+    }
+  }
+}
+
 const WITHIN_GROUP = /\)\s*WITHIN\s+GROUP\s*\(\s*ORDER\s+BY\s+/gi;
 
 /** The length-preserving WITHIN GROUP rewrite. */
@@ -36,17 +134,16 @@ export function rewriteWithinGroup(text: string): string {
 }
 
 /**
- * Parses exactly one statement.
- * @throws DpError UNSUPPORTED_QUERY on a syntax error or several statements.
+ * Parses exactly one statement, within the size and depth limits above.
+ * @throws DpError UNSUPPORTED_QUERY on a syntax error, several statements, or a query too long or too deep.
  */
 export function parseOneStatement(text: string): CstNode {
-  if (text.length > 100_000) {
-    throw new DpError('UNSUPPORTED_QUERY', 'the query is longer than 100000 characters', { construct: 'query length' });
-  }
+  checkQueryShape(text);
   let program: Program;
   try {
     program = parse(rewriteWithinGroup(text), { dialect: 'postgresql', includeRange: true });
   } catch (e) {
+    if (e instanceof RangeError) refuseShape(text, 0, 'nesting depth', 'the query nests too deeply to parse');
     const m = e instanceof Error ? /-->\s*\S*?:(\d+):(\d+)/.exec(e.message) : null;
     const position = m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
     throw new DpError(
@@ -69,5 +166,6 @@ export function parseOneStatement(text: string): CstNode {
   }
   const [statement] = statements;
   if (!isNode(statement)) throw new DpError('INTERNAL', 'the parser returned no statement node');
+  checkTreeDepth(text, statement);
   return statement;
 }

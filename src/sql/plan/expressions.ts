@@ -126,10 +126,64 @@ function checkedCast(ctx: Ctx, node: CstNode, arg: PlanExpr, to: PlanCastType): 
 }
 
 /**
+ * Most nodes a row expression may expand to in compiled SQL, counting each operand of `*`, `/` and `%`
+ * twice: the compiler repeats them (overflow and division guards), so nesting them doubles the SQL's size
+ * per level, and a short query could otherwise compile to gigabytes (issue 10, item 13).
+ */
+export const MAX_EXPANDED_SIZE = 4096;
+
+/** The expanded size of `e` (see MAX_EXPANDED_SIZE), stopping early once above `cap`. */
+function expandedSize(e: PlanExpr, cap: number): number {
+  const sum = (xs: readonly PlanExpr[], factor: number): number => {
+    let total = 1;
+    for (const x of xs) {
+      total += factor * expandedSize(x, cap);
+      if (total > cap) return total;
+    }
+    return total;
+  };
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return 1;
+    case 'unary':
+    case 'cast':
+    case 'isNull':
+      return sum([e.arg], 1);
+    case 'binary':
+      return sum([e.left, e.right], e.op === '*' || e.op === '/' || e.op === '%' ? 2 : 1);
+    case 'in':
+      return sum([e.arg, ...e.list], 1);
+    case 'between':
+      return sum([e.arg, e.low, e.high], 1);
+    case 'case':
+      return sum([...e.whens.flatMap((w) => [w.condition, w.result]), ...(e.otherwise ? [e.otherwise] : [])], 1);
+    case 'func':
+      return sum(e.args, 1);
+    default:
+      return assertNever(e, 'plan expression');
+  }
+}
+
+/**
  * Converts a scalar (row-level) expression. Aggregates are refused here.
- * @throws DpError UNSUPPORTED_QUERY for anything off the allow-list.
+ * @throws DpError UNSUPPORTED_QUERY for anything off the allow-list, or an expression larger than MAX_EXPANDED_SIZE.
  */
 export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
+  const expr = rowExpr(ctx, node, opts);
+  if (expandedSize(expr, MAX_EXPANDED_SIZE) > MAX_EXPANDED_SIZE) {
+    return refuse(
+      ctx,
+      node,
+      `an expression ${opts.where} this large`,
+      `expressions may expand to at most ${MAX_EXPANDED_SIZE} terms (each operand of * / % counts twice per level); simplify it`,
+    );
+  }
+  return expr;
+}
+
+/** The recursive step of `scalar`. */
+function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
   switch (node.type) {
     case 'identifier':
     case 'member_expr':
@@ -155,15 +209,15 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       if (inner.type === 'select_stmt' || inner.type === 'compound_select_stmt')
         return refuse(ctx, node, 'a subquery', 'subqueries are not supported; join a public table or filter with WHERE instead');
       if (inner.type === 'list_expr') return refuse(ctx, node, 'a row value', 'compare single values');
-      return scalar(ctx, inner, opts);
+      return rowExpr(ctx, inner, opts);
     }
     case 'prefix_op_expr': {
       const op = keywordText(node.operator);
       const arg = child(node, 'expr');
       if (!arg) return refuse(ctx, node, 'an operator', 'give it an operand');
-      if (op === '-') return { kind: 'unary', op: '-', arg: scalar(ctx, arg, opts) };
-      if (op === '+') return scalar(ctx, arg, opts);
-      if (op === 'NOT') return { kind: 'unary', op: 'NOT', arg: scalar(ctx, arg, opts) };
+      if (op === '-') return { kind: 'unary', op: '-', arg: rowExpr(ctx, arg, opts) };
+      if (op === '+') return rowExpr(ctx, arg, opts);
+      if (op === 'NOT') return { kind: 'unary', op: 'NOT', arg: rowExpr(ctx, arg, opts) };
       if (op === 'EXISTS') return refuse(ctx, node, 'EXISTS (subquery)', 'subqueries are not supported');
       return refuse(ctx, node, `the operator ${op}`, 'use arithmetic, comparison, AND/OR/NOT, IN, BETWEEN, LIKE or IS NULL');
     }
@@ -178,19 +232,19 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
           return refuse(ctx, right, 'IN (subquery)', 'list literal values: x IN (1, 2, 3)');
         return {
           kind: 'in',
-          arg: scalar(ctx, left, opts),
-          list: listItems(inner).map((i) => scalar(ctx, i, opts)),
+          arg: rowExpr(ctx, left, opts),
+          list: listItems(inner).map((i) => rowExpr(ctx, i, opts)),
           negated: op === 'NOT IN',
         };
       }
       if (op === 'IS' || op === 'IS NOT') {
         if (right.type !== 'null_literal') return refuse(ctx, node, `${op} with a non-NULL operand`, 'use IS NULL, IS NOT NULL or =');
-        return { kind: 'isNull', arg: scalar(ctx, left, opts), negated: op === 'IS NOT' };
+        return { kind: 'isNull', arg: rowExpr(ctx, left, opts), negated: op === 'IS NOT' };
       }
       const mapped = BINARY_OPS[op];
       if (!mapped || mapped === '%')
         return refuse(ctx, node, `the operator ${op}`, 'use + - * /, comparison, AND/OR/NOT, IN, BETWEEN, LIKE or IS NULL');
-      const r = scalar(ctx, right, opts);
+      const r = rowExpr(ctx, right, opts);
       if (mapped === '/' && !(r.kind === 'literal' && typeof r.value === 'number' && r.value !== 0)) {
         // A data-dependent division by zero would raise a data-dependent engine error.
         return refuse(ctx, node, 'division by a non-constant', 'divide by a non-zero number literal');
@@ -200,7 +254,7 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
         // a data-dependent engine error (whether any row passes the rest of the WHERE clause).
         return refuse(ctx, node, `${op} with this pattern`, 'give a text literal pattern that does not end with a lone backslash');
       }
-      return { kind: 'binary', op: mapped, left: scalar(ctx, left, opts), right: r };
+      return { kind: 'binary', op: mapped, left: rowExpr(ctx, left, opts), right: r };
     }
     case 'between_expr': {
       const kw = keywordText(node.betweenKw);
@@ -209,15 +263,15 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       if (kw.includes('SYMMETRIC')) return refuse(ctx, node, 'BETWEEN SYMMETRIC', 'write x BETWEEN a AND b with a <= b');
       return {
         kind: 'between',
-        arg: scalar(ctx, a, opts),
-        low: scalar(ctx, lo, opts),
-        high: scalar(ctx, hi, opts),
+        arg: rowExpr(ctx, a, opts),
+        low: rowExpr(ctx, lo, opts),
+        high: rowExpr(ctx, hi, opts),
         negated: kw.startsWith('NOT'),
       };
     }
     case 'case_expr': {
       const subject = child(node, 'expr');
-      const subj = subject ? scalar(ctx, subject, opts) : null;
+      const subj = subject ? rowExpr(ctx, subject, opts) : null;
       const whens: { condition: PlanExpr; result: PlanExpr }[] = [];
       let otherwise: PlanExpr | null = null;
       for (const c of Array.isArray(node.clauses) ? node.clauses.filter(isNode) : []) {
@@ -226,9 +280,9 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
         if (c.type === 'case_when') {
           const cond = child(c, 'condition');
           if (!cond) return refuse(ctx, c, 'WHEN', 'give a condition');
-          const w = scalar(ctx, cond, opts);
-          whens.push({ condition: subj ? { kind: 'binary', op: '=', left: subj, right: w } : w, result: scalar(ctx, res, opts) });
-        } else if (c.type === 'case_else') otherwise = scalar(ctx, res, opts);
+          const w = rowExpr(ctx, cond, opts);
+          whens.push({ condition: subj ? { kind: 'binary', op: '=', left: subj, right: w } : w, result: rowExpr(ctx, res, opts) });
+        } else if (c.type === 'case_else') otherwise = rowExpr(ctx, res, opts);
         else return refuse(ctx, c, `the CASE clause ${c.type}`, 'use WHEN … THEN … ELSE … END');
       }
       return { kind: 'case', whens, otherwise };
@@ -238,12 +292,12 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       const arg = p ? child(p, 'expr') : undefined;
       const inner = arg ? child(arg, 'expr') : undefined;
       if (!arg || !inner) return refuse(ctx, node, 'CAST', 'write CAST(x AS type)');
-      return checkedCast(ctx, node, scalar(ctx, inner, opts), castType(ctx, child(arg, 'dataType')));
+      return checkedCast(ctx, node, rowExpr(ctx, inner, opts), castType(ctx, child(arg, 'dataType')));
     }
     case 'cast_operator_expr': {
       const left = child(node, 'left');
       if (!left) return refuse(ctx, node, '::', 'write x::type');
-      return checkedCast(ctx, node, scalar(ctx, left, opts), castType(ctx, child(node, 'right')));
+      return checkedCast(ctx, node, rowExpr(ctx, left, opts), castType(ctx, child(node, 'right')));
     }
     case 'func_call': {
       const name = funcName(node);
@@ -263,7 +317,7 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       const { args, distinct } = funcArgs(node);
       if (distinct) return refuse(ctx, node, `DISTINCT in ${name}()`, 'remove DISTINCT');
       if (node.filter) return refuse(ctx, node, 'FILTER (WHERE …)', 'use CASE WHEN inside the aggregate instead');
-      return { kind: 'func', name: f, args: args.map((a) => scalar(ctx, a, opts)) };
+      return { kind: 'func', name: f, args: args.map((a) => rowExpr(ctx, a, opts)) };
     }
     case 'all_columns':
       return refuse(ctx, node, '*', 'name the aggregates to release; raw rows are never released');

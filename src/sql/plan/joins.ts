@@ -2,13 +2,15 @@
  * FROM and JOIN: the sources of a query (tables declared in the schema, the
  * private one first) and the joins between them. Only `[INNER] JOIN` and
  * `LEFT JOIN` with `ON` or `USING` are read; comma, cross, right and full
- * joins, subqueries and table functions are refused.
+ * joins, subqueries and table functions are refused; each join's stability
+ * is checked by `join-stability.ts`.
  * @module
  */
 import { type CstNode, child, identifierName, keywordText, listItems } from '../_internal/cst.js';
 import type { PlanExpr, PlanJoin, PlanSource } from '../plan.js';
-import { type Ctx, funcName, isUnitColumn, type PlanColumn, refuse, resolveColumn, tableOf } from './context.js';
+import { type Ctx, funcName, refuse, resolveColumn, tableOf } from './context.js';
 import { scalar } from './expressions.js';
+import { checkJoinStability } from './join-stability.js';
 
 function readSource(ctx: Ctx, node: CstNode): PlanSource {
   let tableNode = node;
@@ -48,18 +50,6 @@ function readSource(ctx: Ctx, node: CstNode): PlanSource {
   return { table, alias: a, isPublic: t.isPublic };
 }
 
-/** The top-level AND conjuncts of an expression. */
-export function conjuncts(e: PlanExpr): PlanExpr[] {
-  return e.kind === 'binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
-}
-
-/** The `column = column` conjuncts of a join condition, as (left, right) pairs. */
-export function columnEqualities(on: PlanExpr): [PlanColumn, PlanColumn][] {
-  return conjuncts(on).flatMap((c) =>
-    c.kind === 'binary' && c.op === '=' && c.left.kind === 'column' && c.right.kind === 'column' ? [[c.left, c.right]] : [],
-  );
-}
-
 /**
  * Reads FROM into `ctx.sources` and returns the joins.
  * @throws DpError UNSUPPORTED_QUERY for a source or join off the allow-list.
@@ -67,9 +57,15 @@ export function columnEqualities(on: PlanExpr): [PlanColumn, PlanColumn][] {
 export function readFrom(ctx: Ctx, node: CstNode | undefined): PlanJoin[] {
   if (!node) return refuse(ctx, undefined, 'a query without FROM', 'select FROM a table declared in the schema');
   const joins: PlanJoin[] = [];
+  // Each row of the (private) first table is its own unit when that table declares no privacyUnit.
+  const rowLevel = (): boolean => ctx.sources[0] !== undefined && tableOf(ctx, 0).privacyUnit === undefined;
   const walk = (n: CstNode): void => {
     if (n.type !== 'join_expr') {
-      ctx.sources.push(readSource(ctx, n));
+      const source = readSource(ctx, n);
+      if (ctx.sources.length === 0 && source.isPublic) {
+        refuse(ctx, n, `the public table "${source.alias}" first in FROM`, 'put the private table first and join public tables to it');
+      }
+      ctx.sources.push(source);
       return;
     }
     const left = child(n, 'left');
@@ -108,38 +104,10 @@ export function readFrom(ctx: Ctx, node: CstNode | undefined): PlanJoin[] {
       if (eqs.length === 0) refuse(ctx, spec, 'USING ()', 'name the join columns');
       on = eqs.reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b }));
     } else refuse(ctx, n, 'a join without ON', 'join ON an equality of columns');
-    const pairs = columnEqualities(on).map(([l, r]) => (l.source === index ? { mine: l, other: r } : { mine: r, other: l }));
-    const linking = pairs.filter((p) => p.mine.source === index && p.other.source < index);
-    if (joined.isPublic) {
-      if (linking.length === 0)
-        refuse(
-          ctx,
-          right,
-          `the join with "${joined.alias}"`,
-          'join ON an equality between a column of it and a column of an earlier table',
-        );
-      joins.push({ source: index, type, on, kind: 'public' });
-    } else {
-      const mineUnit = tableOf(ctx, index).privacyUnit;
-      const unitLink = linking.find((p) => p.mine.column === mineUnit && isUnitColumn(ctx, p.other));
-      if (!mineUnit || !unitLink) {
-        refuse(
-          ctx,
-          right,
-          `the join of private table "${joined.alias}"`,
-          'private tables may be joined only ON equal privacy-unit columns (both tables need a declared privacyUnit); otherwise the join is unbounded',
-        );
-      }
-      joins.push({ source: index, type, on, kind: 'unit' });
-    }
+    const join: PlanJoin = { source: index, type, on, kind: joined.isPublic ? 'public' : 'unit' };
+    checkJoinStability(ctx, join, right, rowLevel());
+    joins.push(join);
   };
   walk(node);
-  if (ctx.sources[0]?.isPublic)
-    return refuse(
-      ctx,
-      node,
-      `the public table "${ctx.sources[0].alias}" first in FROM`,
-      'put the private table first and join public tables to it',
-    );
   return joins;
 }

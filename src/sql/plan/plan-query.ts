@@ -29,6 +29,7 @@
  * tables on the privacy unit.
  * @module
  */
+import { DpError } from '../../core/errors.js';
 import { type CstNode, child, isNode } from '../_internal/cst.js';
 import { isBooleanExpr } from '../_internal/interval.js';
 import { parseOneStatement } from '../_internal/parse.js';
@@ -47,11 +48,28 @@ import { readPrivacy } from './privacy-unit.js';
  * @param text - one SQL SELECT statement (PostgreSQL syntax).
  * @param schema - the data set's privacy schema.
  * @returns the frozen plan.
- * @throws DpError UNSUPPORTED_QUERY naming the construct, its line:column and a fix.
+ * @throws DpError UNSUPPORTED_QUERY naming the construct, its line:column and a fix; also for a query longer or
+ * deeper than the limits of `_internal/parse.ts` (checked before parsing and before any walk of the tree).
  * @example
  * const plan = planDpQuery('SELECT education, COUNT(*) FROM adult GROUP BY education', schema);
  */
 export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
+  try {
+    return planChecked(text, schema);
+  } catch (e) {
+    // The last guard of the depth limits (see _internal/parse.ts): the checks before and after parsing bound the
+    // depth every walker recurses to, so this is not expected; if it happens, it is the same typed refusal.
+    if (e instanceof RangeError) {
+      throw new DpError('UNSUPPORTED_QUERY', 'the query is too deeply nested or too large to check', {
+        construct: 'nesting depth',
+        hint: 'simplify the query',
+      });
+    }
+    throw e;
+  }
+}
+
+function planChecked(text: string, schema: SqlSchema): QueryPlan {
   const ctx: Ctx = { text, schema, sources: [] };
   const stmt = parseOneStatement(text);
   if (stmt.type !== 'select_stmt') {
@@ -96,7 +114,7 @@ export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
 
   const fromClause = byType.get('from_clause');
   const joins = readFrom(ctx, fromClause ? child(fromClause, 'expr') : undefined);
-  const privacy = readPrivacy(ctx, joins, fromClause);
+  const privacy = readPrivacy(ctx, fromClause);
 
   const whereClause = byType.get('where_clause');
   const whereNode = whereClause ? child(whereClause, 'expr') : undefined;

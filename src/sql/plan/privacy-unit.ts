@@ -8,16 +8,16 @@
  */
 import { DpError } from '../../core/errors.js';
 import type { CstNode } from '../_internal/cst.js';
-import type { PlanJoin, PlanPrivacy } from '../plan.js';
+import type { PlanPrivacy } from '../plan.js';
 import { type Ctx, refuse, tableOf } from './context.js';
-import { columnEqualities } from './joins.js';
 
 /**
  * Derives the privacy unit and contribution bounds from the sources read.
  * @param fromClause - the FROM clause, for positions in refusals.
- * @throws DpError UNSUPPORTED_QUERY for private tables joined without units, or a row-level join that may repeat rows.
+ * The stability of each join was checked as it was read (`join-stability.ts`).
+ * @throws DpError UNSUPPORTED_QUERY for private tables joined without units.
  */
-export function readPrivacy(ctx: Ctx, joins: readonly PlanJoin[], fromClause: CstNode | undefined): PlanPrivacy {
+export function readPrivacy(ctx: Ctx, fromClause: CstNode | undefined): PlanPrivacy {
   const privateSources = ctx.sources.flatMap((s, i) => (s.isPublic ? [] : [i]));
   const privTables = privateSources.map((i) => tableOf(ctx, i));
   const [unitSource] = privateSources;
@@ -31,22 +31,6 @@ export function readPrivacy(ctx: Ctx, joins: readonly PlanJoin[], fromClause: Cs
       'a join between private tables without privacy units',
       'declare privacyUnit on both tables and join on it',
     );
-  }
-  for (const j of joins) {
-    if (j.kind !== 'public' || unitColumn !== undefined) continue;
-    // Each row is its own unit: a join must not repeat a private row, so the public side's join column must be unique.
-    const uniqueLink = columnEqualities(j.on).some(([l, r]) => {
-      const mine = l.source === j.source ? l : r.source === j.source ? r : undefined;
-      return mine !== undefined && tableOf(ctx, mine.source).columns.get(mine.column)?.unique === true;
-    });
-    if (!uniqueLink) {
-      return refuse(
-        ctx,
-        fromClause,
-        `the join with "${ctx.sources[j.source]?.alias}" that may repeat rows`,
-        'each row is its own privacy unit here: join on a column declared unique: true in the public table, or declare a privacyUnit',
-      );
-    }
   }
   if (unitColumn === undefined) return { rowLevel: true, unit: null, maxPartitions: 1, maxContributionsPerPartition: 1 };
   return {

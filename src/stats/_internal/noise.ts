@@ -42,10 +42,29 @@ export interface CalibratedNoise {
   readonly variance: number;
 }
 
+/**
+ * A parameter as text for an error message, without calling any method the
+ * value carries (a hostile object's `toString` could throw or lie): numbers,
+ * booleans, bigints and short strings are shown, anything else by its type.
+ */
+export function showParameter(x: unknown): string {
+  switch (typeof x) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(x);
+    case 'string':
+      return x.length <= 40 ? JSON.stringify(x) : 'a long string';
+    default:
+      return x === null ? 'null' : `a value of type ${typeof x}`;
+  }
+}
+
 /** Checks a finite positive number; parameters are public so echoing them is fine. */
 export function checkPositive(x: number, name: string): number {
   if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${showParameter(x)}`, { parameter: name });
   }
   return x;
 }
@@ -53,7 +72,7 @@ export function checkPositive(x: number, name: string): number {
 /** Checks a positive safe integer. */
 export function checkPositiveInteger(x: number, name: string): number {
   if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1, got ${showParameter(x)}`, { parameter: name });
   }
   return x;
 }
@@ -72,7 +91,7 @@ export function readBounding(o: { readonly maxPartitions?: number; readonly maxC
 /** Checks a confidence level in (0, 1). */
 export function checkConfidence(c: number): number {
   if (typeof c !== 'number' || !(c > 0 && c < 1)) {
-    throw new DpError('INVALID_PARAMETER', `confidence must be in (0, 1), got ${String(c)}`, { parameter: 'confidence' });
+    throw new DpError('INVALID_PARAMETER', `confidence must be in (0, 1), got ${showParameter(c)}`, { parameter: 'confidence' });
   }
   return c;
 }
@@ -86,7 +105,7 @@ export function readBudget(budget: OutputBudget): { kind: 'pure'; epsilon: numbe
   if ('epsilon' in budget) {
     const delta = budget.delta ?? 0;
     if (typeof delta !== 'number' || !(delta >= 0 && delta < 1)) {
-      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${String(delta)}`, { parameter: 'delta' });
+      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${showParameter(delta)}`, { parameter: 'delta' });
     }
     return { kind: 'pure', epsilon: checkPositive(budget.epsilon, 'epsilon'), delta: delta === 0 ? 0 : delta };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDpError } from '../core/errors.js';
+import { isDpError } from '../numeric/errors.js';
 import { chacha20Block, SeededRandomSource } from './seeded-source.js';
 
 describe('chacha20Block', () => {
