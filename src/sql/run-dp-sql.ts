@@ -28,6 +28,7 @@ import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
 import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
 import { checkFiniteRelease, finiteValue } from './finite-release.js';
+import { padLatency, readPadding, systemClock } from './latency.js';
 import type { PlanOutput, PlanPostExpr, QueryPlan } from './plan.js';
 import { aggregatesIn, planDpQuery } from './plan-query.js';
 import type { SqlSchema } from './schema.js';
@@ -60,6 +61,12 @@ export interface DpSqlOptions {
   readonly quantileIntervalShare?: number;
   /** Randomness (CSPRNG by default). A seeded source marks the result not for release. */
   readonly rng?: RandomSource;
+  /**
+   * Latency padding quantum in ms (default 0, none): the answer — and any error after the charge — is returned
+   * only at the first multiple of this quantum after the query started that is not before it is ready, so its
+   * timing reveals ⌈t/q⌉ instead of t (SECURITY.md §11; anything answering over a network should set it).
+   */
+  readonly padLatencyMs?: number;
 }
 
 /** The default share of a quantile output's budget spent on its confidence interval (as `Session.quantile`). */
@@ -329,6 +336,8 @@ export interface RunDpSqlInput extends DpSqlOptions {
  * const result = await runDpSql({ sql, schema, engine, ledger: new FileLedger(), epsilon: 1 });
  */
 export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
+  const started = systemClock.now();
+  const quantum = readPadding(input.padLatencyMs);
   const rng = input.rng ?? defaultRandomSource();
   const confidence = input.confidence ?? 0.95;
   if (!(confidence > 0 && confidence < 1))
@@ -354,6 +363,29 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     cost,
     input.sql,
   );
+  // After the charge: the answer, or the one error, only at the padded instant.
+  try {
+    const result = await releaseCharged(input, plan, split, compiled, status, cost, rng, confidence, intervalShare);
+    await padLatency(started, quantum);
+    return result;
+  } catch (e) {
+    await padLatency(started, quantum);
+    throw e;
+  }
+}
+
+/** Everything after the charge: run the statements, release each group, post-process. */
+async function releaseCharged(
+  input: RunDpSqlInput,
+  plan: QueryPlan,
+  split: BudgetSplit,
+  compiled: CompiledDpQuery,
+  status: LedgerStatus,
+  cost: LedgerAmount,
+  rng: RandomSource,
+  confidence: number,
+  intervalShare: number,
+): Promise<DpSqlResult> {
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
 

@@ -3,7 +3,10 @@
  * CSV or Parquet files (loaded into memory) or a DuckDB database file (opened
  * read-only). After loading, external access is switched off and the
  * configuration locked, so no compiled statement could read a file even if
- * one tried.
+ * one tried. Each statement has a deadline (`statementTimeoutMs`, default
+ * 60 s): DuckDB has no statement_timeout setting, so the connection is
+ * interrupted when it passes, and the statement fails with the one
+ * data-independent ENGINE_ERROR.
  * @module
  */
 
@@ -24,6 +27,11 @@ export interface DuckDbOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** Keep external access on (for callers that load more data later, e.g. benchmarks). Default false. */
   readonly allowExternalAccess?: boolean;
+  /**
+   * Statement timeout in ms (default 60000): a statement still running then is interrupted and fails with the one
+   * data-independent ENGINE_ERROR (DuckDB has no statement_timeout setting of its own).
+   */
+  readonly statementTimeoutMs?: number;
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
   /**
@@ -48,6 +56,7 @@ export class DuckDbEngine implements SqlEngine {
     private readonly instance: DuckDBInstance,
     /** The connection (exposed for loading data in tests and benchmarks). */
     readonly connection: DuckDBConnection,
+    private readonly timeoutMs: number,
   ) {}
 
   /**
@@ -65,7 +74,15 @@ export class DuckDbEngine implements SqlEngine {
       throw new DpError('INVALID_PARAMETER', `cannot open the DuckDB database ${options.database ?? ''}`, { parameter: 'database' });
     }
     const connection = await instance.connect();
-    const engine = new DuckDbEngine(instance, connection);
+    const timeout = options.statementTimeoutMs ?? 60_000;
+    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+      connection.closeSync();
+      instance.closeSync();
+      throw new DpError('INVALID_PARAMETER', 'statementTimeoutMs must be a positive number of milliseconds', {
+        parameter: 'statementTimeoutMs',
+      });
+    }
+    const engine = new DuckDbEngine(instance, connection, timeout);
     for (const [table, path] of Object.entries(options.files ?? {})) {
       if (!existsSync(path)) {
         engine.closeNow();
@@ -123,6 +140,8 @@ export class DuckDbEngine implements SqlEngine {
 
   /** Runs a compiled statement. @throws DpError ENGINE_ERROR */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
+    // The statement timeout: interrupt the connection at the deadline (the statement then fails, as any other error).
+    const timer = setTimeout(() => this.connection.interrupt(), this.timeoutMs);
     try {
       const values = statement.params.map((p) => p.value);
       // Bind with the declared types: left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails.
@@ -138,6 +157,8 @@ export class DuckDbEngine implements SqlEngine {
       });
     } catch {
       throw engineError('duckdb');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
