@@ -294,8 +294,25 @@ const CAST_TARGET: Record<PlanCastType, Exclude<SqlType, 'null'>> = {
   date: 'date',
 };
 
+/**
+ * The longest compiled row expression (characters). The total conversions repeat an operand a few times
+ * (a guard and a parse, a saturation and a flush), so nesting multiplies the text; past this size the
+ * query is refused at compile time (before the charge) instead of building an unbounded string.
+ */
+export const MAX_COMPILED_EXPRESSION = 256_000;
+
 /** Compiles a row expression to total SQL with its static type. */
 export function compileTyped(env: Env, e: PlanExpr): TypedSql {
+  const out = compileNode(env, e);
+  if (out.sql.length > MAX_COMPILED_EXPRESSION)
+    refuse(
+      'an expression this large after rewriting',
+      `simplify it (the rewritten SQL may be at most ${MAX_COMPILED_EXPRESSION} characters)`,
+    );
+  return out;
+}
+
+function compileNode(env: Env, e: PlanExpr): TypedSql {
   const r = (x: PlanExpr) => compileTyped(env, x);
   const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
   switch (e.kind) {

@@ -21,7 +21,7 @@ import { formatDpSqlResult } from '../../sql/format-result.js';
 import { isPostgresUrl, openDataSource } from '../../sql/open-data.js';
 import { explainDpSql, runDpSql, SQL_QUANTILE_INTERVAL_SHARE } from '../../sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../sql/schema.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './register.js';
 
 interface SqlFlags {
   data?: string[];
