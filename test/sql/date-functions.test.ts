@@ -79,6 +79,10 @@ beforeAll(async () => {
     await c.query('CREATE TABLE events (d date, flag boolean, v bigint, note text)');
     for (const r of ROWS) await c.query('INSERT INTO events VALUES ($1::date, $2, $3, $4)', r);
     for (const extra of EXTREME_DATES) await c.query(`INSERT INTO events VALUES (${extra}, true, 3, 'extreme')`);
+    // As an administrator would: the engine queries as the read-only role tsdp_reader when that role exists.
+    await c.query(
+      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tsdp_reader') THEN GRANT SELECT ON events TO tsdp_reader; END IF; END $$",
+    );
   } finally {
     await c.end();
   }
