@@ -34,7 +34,6 @@ export {
   splitOutputBudget,
 } from './column-aggregates.js';
 export { type BoundingParameters, boundContributions, ContributionBounder } from './contribution-bounding.js';
-export { type CsvSourceOptions, csvSource } from './csv-source.js';
 export {
   type ArrowTableLike,
   type ArrowVectorLike,
