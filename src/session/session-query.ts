@@ -17,6 +17,7 @@ import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
   type AggregateSpec,
+  checkAggregateQuery,
   type QueryBudgetPlan,
   runAggregateQuery,
   runAggregateQueryAsync,
@@ -323,6 +324,8 @@ export class SessionQuery {
     // Validate the whole spec before charging (bad bounds must not cost budget).
     const spec = this.spec;
     validateSpec(spec);
+    // Every output's grid, noise and partition selection, from public parameters (finite or refused).
+    checkAggregateQuery(spec, plan);
     const columns = new Set<string>();
     if (spec.privacyUnit) columns.add(spec.privacyUnit);
     if (spec.groupBy) columns.add(spec.groupBy);

@@ -6,9 +6,10 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { ExactLoss } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
-import type { BudgetLedger, LedgerAmount, LedgerStatus } from '../ledger/ledger.js';
+import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
 import { Rational } from '../numeric/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { makePartitionSelector } from '../stats/partition-selection.js';
@@ -343,7 +344,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
   const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
-  const cost: LedgerAmount = split.charge;
+  const cost: ExactLoss = { ...split.charge, rho: Rational.ZERO };
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
     { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget },

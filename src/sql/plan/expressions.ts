@@ -10,6 +10,7 @@ import { type CstNode, child, isNode, keywordText, listItems } from '../_interna
 import type { PlanBinaryOp, PlanCastType, PlanExpr, PlanFunction } from '../plan.js';
 import { AGGREGATES } from './aggregate-names.js';
 import { type Ctx, funcArgs, funcName, type PlanColumn, refuse, refuseWindow, resolveColumn, tableOf } from './context.js';
+import { concatenationGrows, likePatternProblem } from './row-cost.js';
 
 /** Allow-listed scalar functions, by their SQL names. */
 export const FUNCTIONS: Record<string, PlanFunction> = {
@@ -76,7 +77,7 @@ const CAST_TYPES: Record<string, PlanCastType> = {
 };
 
 /** Names refused with a specific reason (system, file, network or side-effect functions). */
-const DANGEROUS =
+export const DANGEROUS =
   /^(read_|pg_|current_|session_|txn_|set_config|nextval|setval|lo_|dblink|copy|query|glob|getenv|load|install|random|gen_random|uuid|now|version|inet_|has_|col_description|obj_description|to_regclass|duckdb_|sqlite_|parquet_|json_|http)/i;
 
 function castType(ctx: Ctx, node: CstNode | undefined): PlanCastType {
@@ -249,12 +250,24 @@ function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
         // A data-dependent division by zero would raise a data-dependent engine error.
         return refuse(ctx, node, 'division by a non-constant', 'divide by a non-zero number literal');
       }
-      if (mapped.includes('LIKE') && !(r.kind === 'literal' && typeof r.value === 'string' && likePatternIsSafe(r.value))) {
-        // PostgreSQL raises "LIKE pattern must not end with escape character" only for the rows it reaches:
-        // a data-dependent engine error (whether any row passes the rest of the WHERE clause).
-        return refuse(ctx, node, `${op} with this pattern`, 'give a text literal pattern that does not end with a lone backslash');
+      if (mapped.includes('LIKE')) {
+        // Rule 1 of row-cost.ts: bounded per-row matching time, the same meaning on both engines, no row-dependent
+        // error (PostgreSQL raises "LIKE pattern must not end with escape character" only for the rows it reaches).
+        if (!(r.kind === 'literal' && typeof r.value === 'string'))
+          return refuse(ctx, node, `${op} with a pattern that is not a text literal`, 'give the pattern as a text literal');
+        const problem = likePatternProblem(r.value);
+        if (problem !== null) return refuse(ctx, node, `${op} with this pattern`, problem);
       }
-      return { kind: 'binary', op: mapped, left: rowExpr(ctx, left, opts), right: r };
+      const l = rowExpr(ctx, left, opts);
+      if (mapped === '||' && concatenationGrows(l, r)) {
+        return refuse(
+          ctx,
+          node,
+          'a concatenation of two row values',
+          'values may not grow with the data: concatenate one column with literals only (see the per-row cost rule)',
+        );
+      }
+      return { kind: 'binary', op: mapped, left: l, right: r };
     }
     case 'between_expr': {
       const kw = keywordText(node.betweenKw);
@@ -345,12 +358,6 @@ export function numberLiteral(ctx: Ctx, node: CstNode | undefined, what: string)
   }
   if (n?.type !== 'number_literal') return refuse(ctx, node, what, 'write a number literal');
   return sign * Number(n.value);
-}
-
-/** True when a LIKE pattern does not end with an unescaped backslash (PostgreSQL's default escape character). */
-function likePatternIsSafe(pattern: string): boolean {
-  const trailing = /\\*$/.exec(pattern)?.[0].length ?? 0;
-  return trailing % 2 === 0;
 }
 
 /** Every column an expression reads. */

@@ -147,7 +147,7 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
   if (b.kind === 'pure') {
     const l1 = sensitivity.l1 > 0n ? sensitivity.l1 : 1n;
     const scale = Rational.of(l1).div(Rational.fromNumber(b.epsilon));
-    const scaleNumber = scale.toNumberUp();
+    const scaleNumber = checkScale(scale.toNumberUp());
     return {
       kind: 'discrete-laplace',
       scale: scaleNumber,
@@ -161,7 +161,7 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
   }
   const l2Squared = sensitivity.l2Squared > 0n ? sensitivity.l2Squared : 1n;
   const sigmaSquared = Rational.of(l2Squared).div(Rational.fromNumber(b.rho).mul(Rational.of(2n)));
-  const sigma = Math.sqrt(sigmaSquared.toNumberUp());
+  const sigma = checkScale(Math.sqrt(sigmaSquared.toNumberUp()));
   return {
     kind: 'discrete-gaussian',
     scale: sigma,
@@ -172,6 +172,49 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
     },
     halfWidth: (confidence) => gaussianHalfWidth(sigma, confidence),
   };
+}
+
+/**
+ * The largest noise scale (in integer units) tsdp calibrates: 2⁸⁰. A budget
+ * so small that the scale passes it (e.g. `{ rho: 5e-324 }`, or ε below about
+ * 3.5e-15 for a sum at the default 32-bit grid) is refused with
+ * INVALID_PARAMETER before anything is charged, instead of overflowing to
+ * ±Infinity (a RangeError in the sampler, a non-finite release): such noise
+ * carries no information, and the exact samplers' cost grows with the
+ * scale's size (the discrete Gaussian sampler was seen to stall near 2⁹⁰).
+ */
+export const MAX_NOISE_SCALE = 2 ** 80;
+
+function checkScale(scale: number): number {
+  if (!(Number.isFinite(scale) && scale <= MAX_NOISE_SCALE)) {
+    throw new DpError('INVALID_PARAMETER', 'the budget is too small for this sensitivity: the noise scale would pass 2^80', {
+      parameter: 'budget',
+    });
+  }
+  return scale;
+}
+
+/**
+ * Checks that noise released in value units (integer units × `granularity`)
+ * stays finite at the stated confidence: the scale and the interval
+ * half-width, times the granularity, must be finite doubles.
+ * @throws DpError INVALID_PARAMETER (before anything is charged, when called from a plan).
+ */
+export function checkFiniteInValueUnits(noise: CalibratedNoise, granularity: number, confidence: number): void {
+  const k = noise.halfWidth(confidence);
+  if (!(Number.isFinite(noise.scale * granularity) && Number.isFinite(k * granularity * 4))) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      'bounds, contributions and budget give noise beyond the double range: narrow the bounds or raise the budget',
+      { parameter: 'bounds' },
+    );
+  }
+}
+
+/** Saturates a computed value to the finite doubles (post-processing: the guarantee is unchanged). */
+export function saturate(x: number): number {
+  if (Number.isNaN(x)) return 0;
+  return x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
 }
 
 /** Adds calibrated noise to an exact integer and traces the call. */
