@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 
-export interface CodeBlock {
+interface CodeBlock {
   readonly file: string;
   readonly line: number;
   readonly run: boolean;
@@ -25,7 +25,7 @@ export interface CodeBlock {
 }
 
 /** The ```ts blocks of a Markdown text. */
-export function extractTsBlocks(file: string, text: string): CodeBlock[] {
+function extractTsBlocks(file: string, text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -44,7 +44,7 @@ const THROWS = /^(\s*)(.+?);\s*\/\/\s*throws\s+(?:DpError\s+)?([A-Z_]+)\b.*$/;
 const NUMBER = /^(\s*)([^=/]+?\([^;]*\));\s*\/\/\s*(-?\d+\.\d+)\b.*$/;
 
 /** The block's code with its comment claims turned into checks. */
-export function instrument(code: string): string {
+function instrument(code: string): string {
   return code
     .split('\n')
     .map((line) => {
