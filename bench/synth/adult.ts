@@ -22,7 +22,16 @@ const domain = buildDomain(schema);
 const real = encodeRecords(domain, data);
 for (let s = 0; s < seeds; s++) {
   const t0 = performance.now();
-  const out = synthesize({ data, schema, epsilon, delta: 1e-9, method, rows: data.length });
+  const out = synthesize({
+    data,
+    schema,
+    epsilon,
+    delta: 1e-9,
+    method,
+    rows: data.length,
+    progress: (p) =>
+      process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)}s ${p.stage} ${p.detail ?? ''} ρ=${p.rhoUsed.toPrecision(3)}\n`),
+  });
   const seconds = (performance.now() - t0) / 1000;
   const synth = encodeRecords(domain, out.records);
   const err = meanTvd(workloadErrors(real, synth, domain.sizes, domain.names, 2));

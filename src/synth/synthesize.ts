@@ -111,7 +111,8 @@ export function makeSynthesizer(
   rho: number,
   options: Pick<SynthesizeOptions, 'method' | 'rows' | 'iterations' | 'maxModelSize' | 'progress'>,
 ) {
-  const exactRho = Rational.fromNumber(rho);
+  // The filter's total is the exact value a charge of zcdp(rho) records, so the pieces spent never pass what is charged.
+  const exactRho = exactLoss(zcdp(rho)).rho;
   return defineMeasurement({
     name: `synth-${options.method}`,
     inputDomain: anyDomain('records over the declared schema'),
@@ -126,7 +127,7 @@ export function makeSynthesizer(
       const compressed = sampleModel(run.fit.model, run.fit.potentials, rows, rng);
       return { columns: decompressColumns(compressed, run.compression, rng), events: run.filter.events };
     },
-    privacyMap: (dIn): ZcdpLoss => zcdp(exactRho.mul(Rational.fromNumber(dIn * dIn)).toNumberUp()),
+    privacyMap: (dIn): ZcdpLoss => (dIn === 1 ? zcdp(rho) : zcdp(exactRho.mul(Rational.fromNumber(dIn * dIn)).toNumberUp())),
     event: (dIn) => (dIn === 0 ? { type: 'noOp' } : { type: 'zcdp', rho: exactRho.mul(Rational.fromNumber(dIn * dIn)).toNumberUp() }),
   });
 }
