@@ -124,10 +124,14 @@ export type ChargeForecast =
  * Decides `cost` against the ledger's current spends, as `charge` would, without charging.
  * @returns the forecast: refused (with the scope and the limiting part) or the balance after.
  */
-export async function forecastCharge(ledger: BudgetLedger, scope: LedgerScope, cost: LedgerAmount): Promise<ChargeForecast> {
+export async function forecastCharge(
+  ledger: BudgetLedger,
+  scope: LedgerScope,
+  cost: LedgerAmount & { readonly rho?: Rational },
+): Promise<ChargeForecast> {
   const entries = await ledger.entries(scope.dataset);
   try {
-    const after = decideCharge(entries, scope, cost);
+    const after = decideCharge(entries, scope, { epsilon: cost.epsilon, delta: cost.delta, rho: cost.rho ?? Rational.ZERO });
     return { refused: false, remainingAfter: (after.analyst ?? after.dataset).remaining };
   } catch (e) {
     if (!isDpError(e, 'BUDGET_EXHAUSTED')) throw e;
