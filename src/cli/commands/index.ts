@@ -20,6 +20,7 @@ export const commands: readonly LazyCommand[] = [
   { name: 'demo', load: () => import('./demo.js') },
   { name: 'sql', load: () => import('./sql.js') },
   { name: 'schema', load: () => import('./schema.js') },
+  { name: 'budget', load: () => import('./budget.js') },
   { name: 'mechanism', load: () => import('./mechanism.js') },
   { name: 'accountant', load: () => import('./accountant.js') },
   { name: 'audit', load: () => import('./audit.js') },
