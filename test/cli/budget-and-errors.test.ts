@@ -78,13 +78,15 @@ describe('--explain says whether the ledger would refuse, and a refusal names ε
     const err = JSON.parse(run.stdout) as { error: { code: string; message: string; details: Record<string, string> } };
     expect(err.error.code).toBe('BUDGET_EXHAUSTED');
     expect(err.error.details.limit).toBe('ε');
-    expect(err.error.message).toMatch(/the limit is ε \(nothing was charged; ledger: file /);
+    expect(err.error.message).toMatch(
+      /would pass the ε of the budget of data set "adult".* \[limit: ε\] \(nothing was charged; ledger: file /,
+    );
     expect(err.error.message).not.toMatch(/^BUDGET_EXHAUSTED/);
     // δ as the limit: GROUP BY a column without categories needs δ for partition selection.
     const q = 'SELECT age, COUNT(*) AS n FROM adult GROUP BY age';
     const delta = await tsdp([...BASE, '--epsilon', '1/2', '--delta', '1e-5', q], home);
     expect(delta.code).toBe(4);
-    expect(delta.stderr).toMatch(/^tsdp: BUDGET_EXHAUSTED: .*the limit is δ/);
+    expect(delta.stderr).toMatch(/^tsdp: BUDGET_EXHAUSTED: .*would pass the δ of the budget.*\[limit: δ\]/);
     expect(delta.stderr.split('BUDGET_EXHAUSTED')).toHaveLength(2);
     noDataIn(delta);
     expect(spends(home)).toBe(1);

@@ -191,7 +191,7 @@ async function budgetForecast(
           limit: f.limit,
           remaining: amountJson(f.remaining),
         },
-        text: `budget: would be REFUSED (BUDGET_EXHAUSTED): ${f.message}; the limit is ${f.limit}; ledger: ${description}`,
+        text: `budget: would be REFUSED (BUDGET_EXHAUSTED): ${f.message} [limit: ${f.limit}]; ledger: ${description}`,
       };
     }
     return {
@@ -236,11 +236,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
       ).catch(() => undefined);
       if (f?.refused) {
         const details = { ...e.details, limit: f.limit, ledger: ledgerText };
-        throw new DpError(
-          'BUDGET_EXHAUSTED',
-          `${f.message}; the limit is ${f.limit} (nothing was charged; ledger: ${ledgerText})`,
-          details,
-        );
+        throw new DpError('BUDGET_EXHAUSTED', `${f.message} [limit: ${f.limit}] (nothing was charged; ledger: ${ledgerText})`, details);
       }
     }
     throw e;
