@@ -116,11 +116,17 @@ describe('errors: once, with their code; JSON with --json; the code table exit c
     );
     expect(data.code).toBe(6);
     expect(data.stderr).toBe('tsdp: NOT_FOUND: data file not found: missing.csv\n');
+    const duck = await tsdp(
+      ['sql', '--schema', 'examples/adult.schema.json', '--db', 'duckdb:missing.duckdb', '--epsilon', '1', COUNT],
+      home,
+    );
+    expect(duck.code).toBe(6);
+    expect(duck.stderr).toBe('tsdp: NOT_FOUND: DuckDB database not found: missing.duckdb\n');
     const file = await tsdp([...BASE, '--epsilon', '1', '-f', 'missing.sql'], home);
     expect(file.code).toBe(6);
     const both = await tsdp([...BASE, '--epsilon', '1', '-f', 'q.sql', COUNT], home);
     expect(both.code).toBe(2);
-    for (const r of [unsupported, usage, schema, data, file, both]) noDataIn(r);
+    for (const r of [unsupported, usage, schema, data, duck, file, both]) noDataIn(r);
     expect(spends(home)).toBe(0);
   });
 });
