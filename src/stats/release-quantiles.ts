@@ -32,7 +32,7 @@ import {
   splitBudget,
 } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
-import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-aggregates.js';
+import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
 
 /** Default number of bins: 4096 = 16³ (a full tree of height 3 with branching 16). */
 export const DEFAULT_QUANTILE_BINS = 4096;

@@ -7,7 +7,7 @@
  */
 import { assertNever } from '../../core/errors.js';
 import { type CstNode, child, isNode, keywordText, listItems } from '../_internal/cst.js';
-import type { PlanBinaryOp, PlanCastType, PlanExpr, PlanFunction } from '../plan.js';
+import { DATE_TRUNC_UNITS, type PlanBinaryOp, type PlanCastType, type PlanExpr, type PlanFunction } from '../plan.js';
 import { AGGREGATES } from './aggregate-names.js';
 import { type Ctx, funcArgs, funcName, type PlanColumn, refuse, refuseWindow, resolveColumn, tableOf } from './context.js';
 import { concatenationGrows, likePatternProblem } from './row-cost.js';
@@ -30,7 +30,53 @@ export const FUNCTIONS: Record<string, PlanFunction> = {
   length: 'length',
   char_length: 'length',
   trim: 'trim',
+  year: 'year',
+  quarter: 'quarter',
+  month: 'month',
+  day: 'day',
+  date_trunc: 'date_trunc',
 };
+
+/** The date parts EXTRACT(part FROM d) accepts, as the functions they compile to. */
+const EXTRACT_PARTS: Record<string, PlanFunction> = { YEAR: 'year', QUARTER: 'quarter', MONTH: 'month', DAY: 'day' };
+
+/** True when `e` is statically a date (a date column, a cast to date, a date literal, date_trunc). */
+function isDateExpr(ctx: Ctx, e: PlanExpr): boolean {
+  switch (e.kind) {
+    case 'column':
+      return tableOf(ctx, e.source).columns.get(e.column)?.type === 'date';
+    case 'cast':
+      return e.to === 'date';
+    case 'func':
+      return e.name === 'date_trunc';
+    default:
+      return false;
+  }
+}
+
+/** Plans a date function (`year`, `quarter`, `month`, `day`, `date_trunc`) over planned arguments. */
+function dateFunction(ctx: Ctx, node: CstNode, name: PlanFunction, args: readonly PlanExpr[]): PlanExpr {
+  const upper = name.toUpperCase();
+  if (name === 'date_trunc') {
+    const [unit, date] = args;
+    const unitName = unit?.kind === 'literal' && typeof unit.value === 'string' ? unit.value.toLowerCase() : '';
+    if (args.length !== 2 || date === undefined || !DATE_TRUNC_UNITS.includes(unitName))
+      return refuse(
+        ctx,
+        node,
+        'DATE_TRUNC with these arguments',
+        `write date_trunc('<unit>', date) with unit one of ${DATE_TRUNC_UNITS.join(', ')}`,
+      );
+    if (!isDateExpr(ctx, date))
+      return refuse(ctx, node, 'DATE_TRUNC of a value that is not a date', 'give it a date column or CAST(… AS DATE)');
+    return { kind: 'func', name, args: [{ kind: 'literal', value: unitName }, date] };
+  }
+  const [date] = args;
+  if (args.length !== 1 || date === undefined) return refuse(ctx, node, `${upper} with ${args.length} arguments`, 'give it one date');
+  if (!isDateExpr(ctx, date))
+    return refuse(ctx, node, `${upper} of a value that is not a date`, 'give it a date column or CAST(… AS DATE)');
+  return { kind: 'func', name, args: [date] };
+}
 
 /** Allow-listed binary operators, by their SQL spelling. */
 export const BINARY_OPS: Record<string, PlanBinaryOp> = {
@@ -160,7 +206,11 @@ function expandedSize(e: PlanExpr, cap: number): number {
     case 'case':
       return sum([...e.whens.flatMap((w) => [w.condition, w.result]), ...(e.otherwise ? [e.otherwise] : [])], 1);
     case 'func':
-      return sum(e.args, 1);
+      // Date functions repeat their date (a guard for infinite dates).
+      return sum(
+        e.args,
+        e.name === 'date_trunc' ? 3 : e.name === 'year' || e.name === 'quarter' || e.name === 'month' || e.name === 'day' ? 2 : 1,
+      );
     default:
       return assertNever(e, 'plan expression');
   }
@@ -330,7 +380,19 @@ function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       const { args, distinct } = funcArgs(node);
       if (distinct) return refuse(ctx, node, `DISTINCT in ${name}()`, 'remove DISTINCT');
       if (node.filter) return refuse(ctx, node, 'FILTER (WHERE …)', 'use CASE WHEN inside the aggregate instead');
-      return { kind: 'func', name: f, args: args.map((a) => rowExpr(ctx, a, opts)) };
+      const planned = args.map((a) => rowExpr(ctx, a, opts));
+      if (f === 'year' || f === 'quarter' || f === 'month' || f === 'day' || f === 'date_trunc') return dateFunction(ctx, node, f, planned);
+      return { kind: 'func', name: f, args: planned };
+    }
+    case 'extract_expr': {
+      const paren = child(node, 'args');
+      const from = paren ? child(paren, 'expr') : undefined;
+      const unit = from ? child(from, 'unit') : undefined;
+      const arg = from ? child(from, 'expr') : undefined;
+      const part = EXTRACT_PARTS[keywordText(unit?.unitKw)];
+      if (!arg || !part)
+        return refuse(ctx, node, 'EXTRACT of this part', `extract one of ${Object.keys(EXTRACT_PARTS).join(', ')} FROM a date`);
+      return dateFunction(ctx, node, part, [rowExpr(ctx, arg, opts)]);
     }
     case 'all_columns':
       return refuse(ctx, node, '*', 'name the aggregates to release; raw rows are never released');
