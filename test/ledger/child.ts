@@ -49,6 +49,7 @@ if (mode === 'hammer') {
       return new Promise(() => {}); // hangs "mid-query" until killed
     },
     close: async () => {},
+    catalog: async () => new Map([['t', new Map([['x', 'bigint']])]]),
   };
   await runDpSql({ sql: 'SELECT COUNT(*) FROM t', schema, engine, ledger: new FileLedger({ home: where }), epsilon: '1/3' });
 } else if (mode === 'charge-until-error') {
