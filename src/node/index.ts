@@ -4,6 +4,6 @@
  * reached from `tsdp`, `tsdp/local` or `tsdp/local/client`; the browser-bundle
  * test (test/package/browser-bundle.test.ts) fails on any Node built-in
  * reachable from those entries.
- * @module
+ * @module tsdp/node
  */
 export { type CsvSourceOptions, csvSource } from '../stats/csv-source.js';

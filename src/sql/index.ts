@@ -38,7 +38,7 @@
  *   (which raises an error instead of returning infinity; it is charged and
  *   reported as the one ENGINE_ERROR). CASTs of text, which could fail on some
  *   rows only, are refused at planning (PostgreSQL has no TRY_CAST).
- * @module
+ * @module tsdp/sql
  */
 
 export * from '../ledger/index.js';

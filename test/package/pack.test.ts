@@ -72,7 +72,7 @@ describe('the packed package, installed into an empty project', () => {
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     expect(paths.filter((p) => /\.test(-d)?\.(js|d\.ts)$/.test(p))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'examples/adult.csv']) {
+    for (const needed of ['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'dist/cli/main.js', 'examples/adult.csv']) {
       expect(paths).toContain(needed);
     }
     // No shipped file points at a source map (the maps and src/ are not shipped).
