@@ -213,3 +213,62 @@ describe('synthesize', () => {
     expect(run()).toEqual(run());
   });
 });
+
+describe('the charge is the map (generative)', () => {
+  it('a fresh PrivacyBudget.approximate(ε, δ) accepts the ρ planned for (ε, δ) (regression: ε = 0.1 read as a decimal)', () => {
+    for (const [epsilon, delta] of [
+      [0.1, 1e-4],
+      [0.3, 1e-9],
+      [1, 1e-9],
+      [7.7, 1e-6],
+    ] as const) {
+      const rho = rhoForEpsilonDelta(epsilon, delta);
+      expect(PrivacyBudget.approximate(epsilon, delta).canCharge(zcdp(rho))).toBe(true);
+    }
+  });
+
+  it('for random (ε, δ), methods and tiny data: spent = map(1), stated ε ≤ requested, pieces ≤ ρ', () => {
+    const tinySchema: SynthSchema = {
+      columns: [
+        { name: 'u', type: 'categorical', categories: ['0', '1'] },
+        { name: 'v', type: 'integer', min: 0, max: 2 },
+      ],
+    };
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 8, noNaN: true }),
+        fc.integer({ min: 4, max: 10 }),
+        fc.constantFrom('mst' as const, 'aim' as const),
+        fc.array(fc.record({ u: fc.constantFrom('0', '1', 'other'), v: fc.integer({ min: -3, max: 5 }) }), { maxLength: 30 }),
+        (epsilon, k, method, data) => {
+          const delta = 10 ** -k;
+          const budget = PrivacyBudget.approximate(epsilon, delta);
+          const out = synthesize({
+            data,
+            schema: tinySchema,
+            epsilon,
+            delta,
+            method,
+            rows: 5,
+            budget,
+            rng: new SeededRandomSource(k),
+            iterations: 5,
+          });
+          expect(out.budget?.spentExact.rho.equals(out.guarantee.loss.rho)).toBe(true);
+          expect(out.guarantee.epsilon).toBeLessThanOrEqual(epsilon);
+          const spent = out.events.reduce(
+            (t, e) =>
+              e.type === 'discreteGaussian'
+                ? t + 1 / (2 * e.sigma ** 2)
+                : e.type === 'exponential'
+                  ? t + e.epsilon ** 2 / 2
+                  : Number.POSITIVE_INFINITY,
+            0,
+          );
+          expect(spent).toBeLessThanOrEqual(out.guarantee.rho * (1 + 1e-9));
+        },
+      ),
+      { numRuns: 12, seed: 21 },
+    );
+  });
+});
