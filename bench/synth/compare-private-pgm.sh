@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 sed -i 's/ds = DisjointSet()$/ds = DisjointSet(data.domain.attrs)/' "$pgm/mechanisms/mst.py"
 for s in $(seq 1 "$seeds"); do
   /usr/bin/time -f 'tsdp peak RSS %M KiB, wall %e s' npx tsx bench/synth/adult.ts "$method" "$epsilon" 1 2>&1 | grep -v '^[0-9.]*s '
-  (cd "$pgm/mechanisms" && PYTHONPATH="$pgm/src" /usr/bin/time -f 'private-pgm peak RSS %M KiB, wall %e s' \
+  (cd "$pgm/mechanisms" && PYTHONPATH="$pgm/src:$pgm" /usr/bin/time -f 'private-pgm peak RSS %M KiB, wall %e s' \
     /usr/bin/python3 "$method.py" --dataset "$data/adult-encoded.csv" --domain "$data/adult-encoded-domain.json" \
     --epsilon "$epsilon" --delta 1e-9 --degree 2 2>&1 | grep -E 'Average Error|peak RSS')
 done
