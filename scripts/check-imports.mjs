@@ -47,6 +47,7 @@ export const RANKS = {
   audit: 6,
   server: 7,
   cli: 7,
+  node: 8, // src/node: the Node-only subpath tsdp/node (re-exports)
   experimental: 8,
   testing: 9,
   '': 10, // src/index.ts

@@ -1,7 +1,7 @@
 /**
  * `tsdp/synth`: differentially private synthetic data — MST and AIM, with
  * Private-PGM's graphical-model estimation, forward sampling and a utility report.
- * @module
+ * @module tsdp/synth
  */
 
 export { toCsv } from './csv.js';
