@@ -63,6 +63,8 @@ export interface QuantileAggregateOptions extends ValueAggregateOptions {
    * bounds as the interval (coverage 1) and spends everything on the value.
    */
   readonly intervalShare?: number;
+  /** The column holds integers (declared, public): report integer quantiles (post-processing). */
+  readonly integer?: boolean;
 }
 
 /** The result of a session query: the aggregate result plus what was charged. */
@@ -208,6 +210,7 @@ export class SessionQuery {
       ...(options.bins ? { bins: options.bins } : {}),
       ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}),
       ...(quantiles.length === 1 && options.intervalShare !== undefined ? { intervalShare: options.intervalShare } : {}),
+      ...(options.integer === true ? { integer: true } : {}),
     };
     return this.#add(spec);
   }

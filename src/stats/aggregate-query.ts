@@ -61,6 +61,8 @@ export type AggregateSpec =
       readonly bins?: number;
       /** For a single quantile: share of its budget spent on a tree for the interval (default 0: the bounds). */
       readonly intervalShare?: number;
+      /** The column holds integers (declared): integer quantiles. */
+      readonly integer?: boolean;
       readonly onInvalid?: InvalidValueRule;
     };
 
@@ -628,6 +630,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
                       quantile: a.quantiles[0] as number,
                       budget: v.budget,
                       intervalShare: a.intervalShare ?? 0,
+                      integer: a.integer === true,
                       ...common,
                     }),
                   ]
@@ -636,6 +639,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
                     bounds: v.bounds as [number, number],
                     quantiles: a.quantiles,
                     budget: v.budget,
+                    integer: a.integer === true,
                     ...common,
                   });
             rs.forEach((r, j) => {
