@@ -5,6 +5,10 @@
  *
  * - `csvSource(path)`: a CSV file streamed as a `StreamSource`, for
  *   `Session.fromSource(csvSource('data.csv'), options)`.
+ *
+ * Nothing here may be reached from `tsdp`, `tsdp/local` or `tsdp/local/client`:
+ * the browser-bundle test (test/package/browser-bundle.test.ts) fails on any
+ * Node built-in reachable from those entries.
  * @module
  */
 export { type CsvSourceOptions, csvSource } from '../stats/csv-source.js';

@@ -13,10 +13,21 @@ export type EngineValue = string | number | bigint | boolean | null;
 /** One result row by column name. */
 export type EngineRow = Readonly<Record<string, EngineValue>>;
 
-/** A database engine the DP SQL layer can run compiled statements on. */
-export interface SqlEngine {
+/** The public structure of an engine's tables: what `checkPublicStructure` reads before a charge. */
+export interface EngineCatalog {
   /** The dialect its statements are compiled for. */
   readonly dialect: SqlDialect;
+  /**
+   * The columns of each named table the query role can read: table → column → stored type (lower case,
+   * e.g. `bigint`, `double`, `varchar`, `decimal(18,3)`); tables missing or unreadable are absent.
+   * Reads the catalog only, never a row.
+   * @throws DpError ENGINE_ERROR when the catalog cannot be read.
+   */
+  catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>>;
+}
+
+/** A database engine the DP SQL layer can run compiled statements on. */
+export interface SqlEngine extends EngineCatalog {
   /**
    * Runs a compiled statement.
    * @throws DpError ENGINE_ERROR (the same message whatever the data).

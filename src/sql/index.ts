@@ -9,8 +9,8 @@
  *   are public: they may appear in messages, explanations and results.
  * - **Untrusted**: the analyst, who sends arbitrary query text and sees every
  *   output — results, refusals, error messages, the explanation. The analyst
- *   does not see the data, the engine's logs, or the timing of the database
- *   beyond what one result takes (tsdp does not pad latency; see SECURITY.md §11).
+ *   does not see the data or the engine's logs; it sees how long each answer
+ *   takes (see **Timing** below).
  * - **Guarantee**: (ε, δ)-DP under adding or removing one privacy unit (all
  *   rows with its unit id; each row when no unit is declared), for the whole
  *   released table, with the schema's bounds (maxPartitions,
@@ -27,17 +27,40 @@
  *   noise from exact integer samplers fed by the CSPRNG; a per-query CSPRNG
  *   salt for the bounding order; DuckDB with external access switched off
  *   after loading; PostgreSQL queries in READ ONLY transactions as a
- *   SELECT-only role with a statement timeout; every engine error mapped to
- *   one data-independent ENGINE_ERROR.
+ *   SELECT-only role with a statement timeout; DuckDB statements interrupted
+ *   at a deadline too; compiled SQL that is total (no construct raises an
+ *   error on any row, on either engine: src/sql/compile.proof.md); public
+ *   causes (missing files, tables, columns, mistyped columns) and bounds whose
+ *   release could overflow refused before the charge (check-public.ts,
+ *   finite-release.ts); every engine error after the charge mapped to one
+ *   data-independent ENGINE_ERROR.
+ * - **Per-row cost** (planner; `plan/row-cost.ts`): accepted expressions cost
+ *   O(row size × query size) per row and never grow a value beyond one column
+ *   plus the query's literals: LIKE/ILIKE patterns are literals of at most 64
+ *   characters with `%` only at their ends and no backslash; `||` joins at most
+ *   one row value with literals; no regular expressions, SIMILAR TO, repeat or
+ *   padding functions; the query's length, nesting and expanded size are
+ *   bounded before parsing and before any walk (`_internal/parse.ts`).
  * - **Ledger**: every charge is checked and recorded durably in one atomic
  *   step before the engine is queried; a refused query charges nothing; a
  *   charge depends only on the query text, the schema and the declared ε, δ.
- * - **Not defended**: a malicious operator or database; timing side channels
- *   of the engine (a query's running time depends on the data); the residual
- *   error bit of arithmetic that overflows double precision in PostgreSQL
- *   (which raises an error instead of returning infinity; it is charged and
- *   reported as the one ENGINE_ERROR). CASTs of text, which could fail on some
- *   rows only, are refused at planning (PostgreSQL has no TRY_CAST).
+ * - **Timing**: a query's running time depends on the data (how many rows
+ *   pass a filter, how long their strings are). Defended: constructs whose
+ *   cost per row can be super-linear are refused by the planner; each
+ *   statement has a deadline (PostgreSQL `statement_timeout`, DuckDB
+ *   interrupts the connection; default 60 s), after which the query fails,
+ *   charged, with the one ENGINE_ERROR; with `padLatencyMs: q` (`runDpSql`
+ *   option; the default of anything that answers over a network) the answer
+ *   and any error after the charge are returned only at the next multiple of
+ *   q after the start (src/sql/latency.ts). **Residual risk**: without
+ *   padding, the running time is an unmetered side channel (e.g. 33.7 ms vs
+ *   26.0 ms medians for one target row on PostgreSQL); with padding, a
+ *   running time that crosses a multiple of q because of one person's rows
+ *   still shows as one more quantum, and a deadline hit shows as the timeout;
+ *   choose q well above the query's usual running time. Local callers who
+ *   measure the process itself (CPU, memory, cache) are not defended against.
+ * - **Not defended**: a malicious operator or database; the timing residue
+ *   above.
  * @module
  */
 

@@ -6,9 +6,10 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { ExactLoss } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
-import type { BudgetLedger, LedgerAmount, LedgerStatus } from '../ledger/ledger.js';
+import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
 import { Rational } from '../numeric/rational.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { makePartitionSelector } from '../stats/partition-selection.js';
@@ -23,10 +24,12 @@ import {
 } from '../stats/release-aggregates.js';
 import { releaseQuantile, releaseQuantiles } from '../stats/release-quantiles.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
+import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
 import type { EngineRow, EngineValue, SqlEngine } from './engine.js';
 import { checkFiniteRelease, finiteValue } from './finite-release.js';
+import { padLatency, readPadding, systemClock } from './latency.js';
 import type { PlanOutput, PlanPostExpr, QueryPlan } from './plan.js';
 import { aggregatesIn, planDpQuery } from './plan-query.js';
 import type { SqlSchema } from './schema.js';
@@ -59,6 +62,12 @@ export interface DpSqlOptions {
   readonly quantileIntervalShare?: number;
   /** Randomness (CSPRNG by default). A seeded source marks the result not for release. */
   readonly rng?: RandomSource;
+  /**
+   * Latency padding quantum in ms (default 0, none): the answer — and any error after the charge — is returned
+   * only at the first multiple of this quantum after the query started that is not before it is ready, so its
+   * timing reveals ⌈t/q⌉ instead of t (SECURITY.md §11; anything answering over a network should set it).
+   */
+  readonly padLatencyMs?: number;
 }
 
 /** The default share of a quantile output's budget spent on its confidence interval (as `Session.quantile`). */
@@ -315,7 +324,8 @@ export interface RunDpSqlInput extends DpSqlOptions {
  * Runs a DP SQL query: checks it, charges the ledger durably, computes exact
  * bounded aggregates in the engine and releases them with noise.
  * @returns the noisy table with intervals, the spend and what is left.
- * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
+ * @throws DpError UNSUPPORTED_QUERY / INVALID_PARAMETER (nothing charged), NOT_FOUND / INVALID_SCHEMA when a table or column the
+ *   schema declares is missing or stored with another type (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
  * @privacy (ε, δ)-DP under add/remove one privacy unit (all its rows), with the schema's contribution bounds enforced by the rewrite;
  *   ε is split equally over the outputs (and partition selection); δ is used only by partition selection.
  *   With `rho` (or `noise: 'gaussian'`) the outputs share ρ-zCDP instead (discrete Gaussian noise) and the charge is the
@@ -327,6 +337,8 @@ export interface RunDpSqlInput extends DpSqlOptions {
  * const result = await runDpSql({ sql, schema, engine, ledger: new FileLedger(), epsilon: 1 });
  */
 export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
+  const started = systemClock.now();
+  const quantum = readPadding(input.padLatencyMs);
   const rng = input.rng ?? defaultRandomSource();
   const confidence = input.confidence ?? 0.95;
   if (!(confidence > 0 && confidence < 1))
@@ -343,13 +355,38 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
   const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
-  const cost: LedgerAmount = split.charge;
+  const cost: ExactLoss = { ...split.charge, rho: Rational.ZERO };
+  // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
+  await checkPublicStructure(plan, input.schema, input.engine);
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
     { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget },
     cost,
     input.sql,
   );
+  // After the charge: the answer, or the one error, only at the padded instant.
+  try {
+    const result = await releaseCharged(input, plan, split, compiled, status, cost, rng, confidence, intervalShare);
+    await padLatency(started, quantum);
+    return result;
+  } catch (e) {
+    await padLatency(started, quantum);
+    throw e;
+  }
+}
+
+/** Everything after the charge: run the statements, release each group, post-process. */
+async function releaseCharged(
+  input: RunDpSqlInput,
+  plan: QueryPlan,
+  split: BudgetSplit,
+  compiled: CompiledDpQuery,
+  status: LedgerStatus,
+  cost: ExactLoss,
+  rng: RandomSource,
+  confidence: number,
+  intervalShare: number,
+): Promise<DpSqlResult> {
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
 

@@ -54,10 +54,12 @@ describe('tsdp sql', () => {
     expect(ex.stdout).toMatch(/nothing was run or spent/);
     const bad = await tsdp([...BASE, '--epsilon', '1', 'SELECT age FROM adult'], home);
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/UNSUPPORTED_QUERY: the raw column "age" in the output at 1:8/);
+    expect(bad.stderr).toMatch(/^tsdp: UNSUPPORTED_QUERY: the raw column "age" in the output at 1:8/);
+    expect(bad.stderr.split('UNSUPPORTED_QUERY')).toHaveLength(2);
     const table = await tsdp([...BASE, '--epsilon', '1/2', QUERY], home);
     expect(table.stdout).toMatch(/n \(95% CI\)/);
-    expect(table.stdout).toMatch(/guarantee spent: ε=0.5 \(pure DP\); budget left: ε=9.50/);
+    expect(table.stdout).toMatch(/guarantee spent: ε=0.5 \(pure DP\); budget left: ε=9.5, δ=0.000001\n/);
+    expect(table.stdout).toMatch(/intervals: 95% confidence for the DP noise only;/);
     expect(
       readFileSync(join(home, 'ledger', 'adult.jsonl'), 'utf8')
         .trim()

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { compileDpQuery } from '../../src/sql/compile.js';
-import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';
+import { type EngineRow, engineError, type SqlEngine } from '../../src/sql/engine.js';
 import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
@@ -227,8 +227,7 @@ describe('runDpSql end to end on both engines', () => {
     }
   });
 
-  it('maps every engine failure to one data-independent ENGINE_ERROR, after the charge', async () => {
-    // The schema declares a column the tables lack: the engine fails; the message names no data.
+  it('refuses a declared column the table lacks before the charge (NOT_FOUND naming it, nothing charged)', async () => {
     const schema = parseSqlSchema({
       dataset: 'broken',
       budget: { epsilon: 5 },
@@ -239,11 +238,30 @@ describe('runDpSql end to end on both engines', () => {
     for (const [name, engine] of engines()) {
       const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-test-')) });
       const err = await runDpSql({ sql: 'SELECT SUM(missing) FROM visits', schema, engine, ledger, epsilon: 1 }).catch((e: unknown) => e);
+      expect(err, name).toMatchObject({ code: 'NOT_FOUND', details: { kind: 'column', name: 'visits.missing' } });
+      expect((await ledger.entries('broken')).length).toBe(0);
+    }
+  });
+
+  it('maps every engine failure after the public checks to one data-independent ENGINE_ERROR, after the charge', async () => {
+    const schema = visitsSchema();
+    for (const [name, inner] of engines()) {
+      // An engine whose statements fail (as a data-dependent failure would): the catalog is the real one.
+      const engine: SqlEngine = {
+        dialect: inner.dialect,
+        catalog: (t) => inner.catalog(t),
+        query: async () => {
+          throw engineError(name);
+        },
+        close: async () => {},
+      };
+      const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-test-')) });
+      const err = await runDpSql({ sql: 'SELECT COUNT(*) FROM visits', schema, engine, ledger, epsilon: 1 }).catch((e: unknown) => e);
       expect(err, name).toMatchObject({ code: 'ENGINE_ERROR' });
       expect((err as Error).message).toBe(
         `ENGINE_ERROR: the ${name} engine could not run the query (the reason is withheld because it may depend on the data)`,
       );
-      expect((await ledger.entries('broken')).length).toBe(1);
+      expect((await ledger.entries(schema.dataset)).length).toBe(1);
     }
   });
 });

@@ -104,7 +104,7 @@ describe('runDpSql with Gaussian noise', () => {
       expect(half).toBeLessThan(2.2 * sigma);
     }
     for (const iv of r.intervals.m ?? []) expect(iv).not.toBeNull();
-    expect(formatDpSqlResult(r)).toMatch(/covers ρ=0\.3000 zCDP: discrete Gaussian noise/);
+    expect(formatDpSqlResult(r)).toMatch(/covers ρ=0\.3 zCDP: discrete Gaussian noise/);
   });
 
   it('selects undeclared keys with DP partition selection under a ρ budget (seeded: deterministic)', async () => {

@@ -15,7 +15,21 @@ import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
 function fakeEngine(rows: EngineRow[]): SqlEngine {
-  return { dialect: duckdbDialect, query: async () => rows, close: async () => {} };
+  return {
+    dialect: duckdbDialect,
+    query: async () => rows,
+    close: async () => {},
+    catalog: async () =>
+      new Map([
+        [
+          'visits',
+          new Map([
+            ['person_id', 'bigint'],
+            ['city', 'varchar'],
+          ]),
+        ],
+      ]),
+  };
 }
 
 const schema = () =>

@@ -124,6 +124,13 @@ describe('the compiled SQL raises no engine error on hostile rows (DuckDB and Po
     }
   }, 60_000);
 
+  it('refuses, before the charge, an expression whose rewritten SQL would grow without bound (nested conversions)', () => {
+    let e = 'f';
+    for (let depth = 0; depth < 12; depth++) e = `LEAST(CAST(${e} AS VARCHAR), 1)`;
+    const sql = `SELECT COUNT(*) AS n FROM ${HOSTILE_TABLE} WHERE ${e} IS NULL`;
+    expect(() => explainDpSql(sql, schema, duck.dialect, { epsilon: 1 })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
+  });
+
   it('every cast of every column type and hostile literal', async () => {
     const n = await countAll(INPUTS.flatMap((x) => CAST_TYPES.map((t) => `CAST(${x} AS ${t})`)));
     expect(n).toBeGreaterThan(INPUTS.length * 2);

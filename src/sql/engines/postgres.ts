@@ -1,8 +1,10 @@
 /**
  * PostgreSQL, the server engine (`pg`). Each query runs in its own
  * transaction that is `READ ONLY`, has a `statement_timeout`, and — when the
- * connecting role may create it — switches to the role `tsdp_reader`, which
- * holds nothing but `SELECT` on the schema's tables. Compiled statements never
+ * connecting role is a member of it — switches to the query role `tsdp_reader`,
+ * which holds nothing but `SELECT` on the declared tables. The role and its
+ * grants are made explicitly by an administrator (`setupPostgresLedger` in
+ * `src/ledger/postgres-setup.ts`); nothing is created or granted here. Compiled statements never
  * aggregate `real` values: every clamped value is cast to double precision and
  * summed as integers (numeric) on a fixed-point grid.
  * @module
@@ -19,7 +21,7 @@ export interface PostgresOptions {
   readonly connectionString: string;
   /** Statement timeout in ms (default 60000). */
   readonly statementTimeoutMs?: number;
-  /** The read-only role to switch to (default 'tsdp_reader'; created when missing and allowed). */
+  /** The query role to switch to (default 'tsdp_reader'; used when it exists and the connecting role is a member; never created here). */
   readonly readerRole?: string;
 }
 
@@ -51,22 +53,57 @@ export class PostgresEngine implements SqlEngine {
       throw engineError('postgres');
     }
     try {
-      await pool.query(
-        `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$`,
-      );
-      await pool.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-      await pool.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
-      await pool.query(`GRANT ${role} TO CURRENT_USER`).catch(() => {});
-      readerRole = role;
+      // No silent CREATE ROLE or GRANT (issue 10 item 8): use the query role only if an administrator set it up.
+      const { rows } = await pool.query("SELECT pg_has_role(current_user, oid, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1", [
+        role,
+      ]);
+      readerRole = rows[0]?.member === true ? role : null;
     } catch {
-      // Not allowed to manage roles: queries still run in READ ONLY transactions.
+      // Without the query role, queries still run in READ ONLY transactions.
       readerRole = null;
     }
     return new PostgresEngine(pool, options.statementTimeoutMs ?? 60_000, readerRole);
   }
 
+  /**
+   * The columns of `tables` the query role may read, from PostgreSQL's catalog (no row is read): tables on
+   * the search path on which the role (the reader role when set) holds SELECT.
+   * @throws DpError ENGINE_ERROR
+   */
+  async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    const out = new Map<string, Map<string, string>>();
+    if (tables.length === 0) return out;
+    const rows = await this.inReadOnlyTransaction(
+      `SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+       WHERE c.relname = ANY($1::text[]) AND pg_catalog.pg_table_is_visible(c.oid) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+         AND a.attnum > 0 AND NOT a.attisdropped AND pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
+      [[...tables]],
+    );
+    for (const r of rows) {
+      const t = String(r.t);
+      const m = out.get(t) ?? new Map<string, string>();
+      m.set(String(r.c), String(r.ty).toLowerCase());
+      out.set(t, m);
+    }
+    return out;
+  }
+
   /** Runs a compiled statement read-only. @throws DpError ENGINE_ERROR */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
+    const rows = await this.inReadOnlyTransaction(
+      statement.sql,
+      statement.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
+    );
+    return rows.map((r) => {
+      const o: Record<string, ReturnType<typeof normalizeValue>> = {};
+      for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
+      return o;
+    });
+  }
+
+  /** One statement in a READ ONLY transaction with the statement timeout, as the reader role. @throws DpError ENGINE_ERROR */
+  private async inReadOnlyTransaction(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -77,16 +114,9 @@ export class PostgresEngine implements SqlEngine {
       await client.query('BEGIN TRANSACTION READ ONLY');
       await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}`);
       if (this.readerRole) await client.query(`SET LOCAL ROLE ${this.readerRole}`);
-      const result = await client.query({
-        text: statement.sql,
-        values: statement.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
-      });
+      const result = await client.query({ text, values });
       await client.query('COMMIT');
-      return result.rows.map((r: Record<string, unknown>) => {
-        const o: Record<string, ReturnType<typeof normalizeValue>> = {};
-        for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
-        return o;
-      });
+      return result.rows as Record<string, unknown>[];
     } catch {
       await client.query('ROLLBACK').catch(() => {});
       throw engineError('postgres');
