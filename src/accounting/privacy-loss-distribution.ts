@@ -75,7 +75,7 @@ export class PrivacyLossDistribution {
     readonly add: PldPmf | null,
   ) {}
 
-  /** Grid step Δ. */
+  /** Grid step Δ (Δ·2^k after a coarsening that kept the grid within its size limit). */
   get discretization(): number {
     return this.remove.discretization;
   }
@@ -180,7 +180,9 @@ export class PrivacyLossDistribution {
 
   /** Composition with another PLD of the same grid (FFT convolution, tails truncated pessimistically). */
   compose(other: PrivacyLossDistribution, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
-    if (other.discretization !== this.discretization) {
+    // Grids Δ·2^a and Δ·2^b compose (the finer is coarsened, losses rounded up); others do not.
+    const ratio = Math.max(other.discretization, this.discretization) / Math.min(other.discretization, this.discretization);
+    if (!Number.isInteger(Math.log2(ratio))) {
       throw new DpError('INVALID_PARAMETER', 'PLDs with different discretization intervals cannot be composed', {
         parameter: 'valueDiscretizationInterval',
       });
