@@ -2,8 +2,10 @@
  * Rényi privacy filter at one order for fully adaptive composition.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import type { Rational } from '../numeric/rational.js';
 import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 import { RdpAccountant } from './rdp-accountant.js';
@@ -26,8 +28,10 @@ export class RdpFilter {
 
   /** @throws DpError INVALID_PARAMETER unless α > 1 and budget ≥ 0. */
   constructor(options: { order: number; budget: number }) {
-    if (!(options.order > 1 && Number.isFinite(options.order))) {
-      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${options.order}`, { parameter: 'order' });
+    if (typeof options?.order !== 'number' || !(options.order > 1 && Number.isFinite(options.order))) {
+      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${describeParameter(options.order)}`, {
+        parameter: 'order',
+      });
     }
     this.order = options.order;
     this.budget = nonNegativeFinite(options.budget, 'budget');
@@ -41,7 +45,12 @@ export class RdpFilter {
    * @throws DpError INVALID_PARAMETER when (ε, δ) leaves no RDP budget at α.
    */
   static fromEpsilonDelta(epsilon: number, delta: number, order = 32): RdpFilter {
-    if (!(delta > 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${delta}`, { parameter: 'delta' });
+    nonNegativeFinite(epsilon, 'epsilon');
+    if (typeof order !== 'number' || !(order > 1 && Number.isFinite(order))) {
+      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${describeParameter(order)}`, { parameter: 'order' });
+    }
+    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
+      throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${describeParameter(delta)}`, { parameter: 'delta' });
     const budget = epsilon - Math.log1p(-1 / order) + Math.log(delta * order) / (order - 1);
     if (!(budget >= 0))
       throw new DpError('INVALID_PARAMETER', `(epsilon, delta) leaves no RDP budget at order ${order}; choose a larger order`, {

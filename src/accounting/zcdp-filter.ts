@@ -2,9 +2,11 @@
  * zCDP privacy filter for fully adaptive composition.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { describeParameter } from '../numeric/errors.js';
 import type { Rational } from '../numeric/rational.js';
 import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 import { ZcdpAccountant } from './zcdp-accountant.js';
@@ -39,7 +41,8 @@ export class ZcdpFilter {
   /** The largest ρ whose CKS conversion is (ε, δ)-DP, as a filter. @throws DpError INVALID_PARAMETER. */
   static fromEpsilonDelta(epsilon: number, delta: number): ZcdpFilter {
     nonNegativeFinite(epsilon, 'epsilon');
-    if (!(delta > 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${delta}`, { parameter: 'delta' });
+    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
+      throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${describeParameter(delta)}`, { parameter: 'delta' });
     // ε(ρ) is increasing: bisection, keeping the lower (feasible) end.
     let lo = 0;
     let hi = Math.max(1, epsilon);

@@ -2,7 +2,9 @@
  * Shared helpers of the filters, the odometer and the composition theorems.
  * @module
  */
+
 import { DpError } from '../../core/errors.js';
+import { describeParameter } from '../../numeric/errors.js';
 import { nextUp } from '../../numeric/float-bits.js';
 import { Rational } from '../../numeric/rational.js';
 
@@ -22,7 +24,7 @@ export function exhausted(requested: string, remaining: string, scope: string): 
 /** @throws DpError INVALID_PARAMETER unless x is finite and ≥ 0. */
 export function nonNegativeFinite(x: number, name: string): number {
   if (typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x)) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${describeParameter(x)}`, { parameter: name });
   }
   return x;
 }
