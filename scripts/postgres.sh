@@ -2,6 +2,7 @@
 # Starts or stops a private PostgreSQL cluster on loopback for tsdp's tests and for users.
 #   scripts/postgres.sh start   → prints the connection URL (also written to $PGDIR/url)
 #   scripts/postgres.sh stop
+# TSDP_PG_DIR (default /tmp/tsdp-pg) and TSDP_PG_PORT (default 54329) choose the cluster.
 # It never touches Debian's default cluster. Runs the server as the `postgres`
 # user when invoked as root (PostgreSQL refuses to run as root).
 set -euo pipefail
@@ -12,9 +13,14 @@ if [ -z "$BIN" ]; then
   echo "PostgreSQL is not installed: apt-get install -y postgresql" >&2
   exit 1
 fi
+# fd 9 (the lock below) is closed for the commands run: a server that inherited it would hold the lock forever.
 as_pg() {
-  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@" 9>&-; else "$@" 9>&-; fi
 }
+# One start or stop at a time per cluster directory: test workers may ask for the same cluster at once.
+mkdir -p "$(dirname "$PGDIR")"
+exec 9>"$PGDIR.lock"
+flock 9
 case "${1:-start}" in
   start)
     if [ -f "$PGDIR/data/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; then

@@ -3,7 +3,7 @@
  *
  * This entry point holds the browser-safe core: randomness and exact
  * samplers, the privacy calculus, mechanisms, accounting, statistics and
- * sessions. Heavier parts live in subpaths: `tsdp/sql`, `tsdp/local`,
+ * sessions. Heavier parts live in subpaths: `tsdp/sql`, `tsdp/local`, `tsdp/node` (CSV files),
  * `tsdp/audit`, `tsdp/testing`.
  * @module
  */

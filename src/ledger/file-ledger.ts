@@ -1,66 +1,93 @@
 /**
- * The file ledger: an append-only journal per data set under the state
- * directory (`TSDP_HOME`, default `./.tsdp`), guarded by a directory lock.
+ * The file ledger: an append-only journal per data set, a verified running
+ * total beside it, and a lock — under the state directory, which never depends
+ * on the working directory (`stateDirectory`).
  *
- * A charge takes the lock (`mkdir`, atomic on every POSIX file system), replays
- * the journal with exact rationals, checks the budgets, appends one JSON line
- * and `fsync`s it, then releases the lock: check and record are one atomic
- * step, durable before the caller gets the receipt. A lock whose owner process
- * is gone (e.g. killed with SIGKILL) is broken by the next process, under a
- * second "breaker" lock so two processes never break it at once. A last line
- * without its newline is a write that never completed — no result was released
- * for it — and is ignored.
+ * A charge takes the lock (`file-lock.ts`), reads the data set's totals, checks
+ * the budgets (`decideCharge`), appends one record durably (`journal.ts`:
+ * whole record + `fsync` before anything is released; a torn or unreadable
+ * record counts as spent or refuses), updates the running total, and releases
+ * the lock: check and record are one atomic step, durable before the caller
+ * gets the receipt.
+ *
+ * **The running total** (`<dataset>.total.json`) makes a charge's cost
+ * independent of the journal's length. It names the journal's byte length and
+ * the SHA-256 of its last record, and is trusted only when both match the
+ * journal under the lock; otherwise (missing, stale after a crash, unreadable)
+ * the journal is replayed in full and the total rewritten. The journal is
+ * always written and `fsync`ed first, so the total can lag the journal (then it
+ * does not match and is ignored) but never lead it. The total is a cache: it
+ * is never the only record of a spend. (Like the journal, it is protected only
+ * by the state directory's permissions: whoever can write there can rewrite the
+ * ledger; the analyst must not be able to.)
  * @module
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../numeric/rational.js';
-import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
+import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
+import { withFileLock } from './file-lock.js';
+import { appendDurably, journalError, parseRecord, readJournal, recordLine, type WriteFunction } from './journal.js';
+import {
+  type BudgetLedger,
+  decideCharge,
+  type LedgerEntry,
+  type LedgerScope,
+  type LedgerStatus,
+  type LedgerTotals,
+  sumEntries,
+} from './ledger.js';
 
 /** Options of `FileLedger`. */
 export interface FileLedgerOptions {
-  /** The state directory (default: `$TSDP_HOME` or `./.tsdp`). The journal lives in its `ledger/` folder. */
+  /** The state directory (default: `stateDirectory()`). The journals live in its `ledger/` folder. */
   readonly home?: string;
-  /** How long to wait for the lock before giving up, in ms (default 30000). */
+  /** How long to wait for a lock held by a live process, in ms (default 30000). */
   readonly lockTimeoutMs?: number;
+  /** Fault injection for tests: the write function of the journal append (default `fs.writeSync`). */
+  readonly write?: WriteFunction;
+  /** Fault injection for tests: called at each step of a charge (lock, journal, total). */
+  readonly onStep?: (step: string) => void;
 }
 
-/** The state directory: `$TSDP_HOME` or `./.tsdp`. */
+/**
+ * The state directory, independent of the working directory: `$TSDP_HOME`,
+ * else `$XDG_STATE_HOME/tsdp`, else `~/.local/state/tsdp`.
+ * @returns an absolute path.
+ * @throws DpError INVALID_PARAMETER when `TSDP_HOME` is set but not absolute (it would depend on the working directory).
+ * @example
+ * stateDirectory(); // '/home/me/.local/state/tsdp'
+ */
 export function stateDirectory(): string {
-  return resolve(process.env.TSDP_HOME && process.env.TSDP_HOME.length > 0 ? process.env.TSDP_HOME : '.tsdp');
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function isAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  const home = process.env.TSDP_HOME;
+  if (home !== undefined && home !== '') {
+    if (!isAbsolute(home)) {
+      throw new DpError('INVALID_PARAMETER', 'TSDP_HOME must be an absolute path (a relative one would depend on the working directory)', {
+        parameter: 'TSDP_HOME',
+      });
+    }
+    return resolve(home);
   }
-}
-
-function ownerOf(lockDir: string): { pid: number; host: string } | undefined {
-  try {
-    const [pid, host] = readFileSync(join(lockDir, 'owner'), 'utf8').split('\n');
-    return { pid: Number(pid), host: host ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
-function tryMkdir(path: string): boolean {
-  try {
-    mkdirSync(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  const xdg = process.env.XDG_STATE_HOME;
+  // The XDG spec: a relative XDG_STATE_HOME is invalid and ignored.
+  if (xdg !== undefined && isAbsolute(xdg)) return join(resolve(xdg), 'tsdp');
+  return join(process.env.HOME && isAbsolute(process.env.HOME) ? process.env.HOME : homedir(), '.local', 'state', 'tsdp');
 }
 
 function fsyncDir(path: string): void {
@@ -76,100 +103,8 @@ function fsyncDir(path: string): void {
   }
 }
 
-/** A lock directory with the owner's pid inside; broken when the owner is dead. */
-async function withLock<T>(lockDir: string, timeoutMs: number, body: () => T): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  const me = `${process.pid}\n${hostname()}\n`;
-  let wait = 2;
-  for (;;) {
-    if (tryMkdir(lockDir)) {
-      try {
-        writeFileSync(join(lockDir, 'owner'), me);
-      } catch (e) {
-        rmSync(lockDir, { recursive: true, force: true });
-        throw e;
-      }
-      try {
-        return body();
-      } finally {
-        rmSync(lockDir, { recursive: true, force: true });
-      }
-    }
-    breakIfStale(lockDir, deadline);
-    if (Date.now() > deadline) {
-      throw new DpError('INTERNAL', `the budget ledger is locked by another process (${lockDir}); try again`, { lock: lockDir });
-    }
-    await sleep(wait);
-    wait = Math.min(wait * 2, 50);
-  }
-}
-
-/** Breaks `lockDir` when its owner on this host is dead (under a breaker lock). */
-function breakIfStale(lockDir: string, deadline: number): void {
-  const owner = ownerOf(lockDir);
-  // A lock without an owner file may be mid-creation: wait for it, unless it stays so until the deadline nears.
-  const stale = owner ? owner.host === hostname() && !isAlive(owner.pid) : Date.now() > deadline - 1000;
-  if (!stale) return;
-  const breaker = `${lockDir}.break`;
-  if (!tryMkdir(breaker)) {
-    const b = ownerOf(breaker);
-    if (b && b.host === hostname() && !isAlive(b.pid)) rmSync(breaker, { recursive: true, force: true });
-    return;
-  }
-  try {
-    writeFileSync(join(breaker, 'owner'), `${process.pid}\n${hostname()}\n`);
-    // Re-check under the breaker: the lock may have changed hands meanwhile.
-    const again = ownerOf(lockDir);
-    const stillStale = again ? again.host === hostname() && !isAlive(again.pid) && again.pid === owner?.pid : owner === undefined;
-    if (stillStale) rmSync(lockDir, { recursive: true, force: true });
-  } finally {
-    rmSync(breaker, { recursive: true, force: true });
-  }
-}
-
-interface JournalLine {
-  v: 1;
-  analyst: string;
-  epsilon: string;
-  delta: string;
-  memo: string;
-  at: string;
-}
-
-function readJournal(path: string): LedgerEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const lines = text.split('\n');
-  // The last element is '' when the file ends with a newline, or an incomplete write otherwise: skip it.
-  lines.pop();
-  const out: LedgerEntry[] = [];
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    let j: JournalLine;
-    try {
-      j = JSON.parse(line) as JournalLine;
-      out.push({
-        analyst: String(j.analyst),
-        epsilon: Rational.parse(j.epsilon),
-        delta: Rational.parse(j.delta),
-        memo: String(j.memo ?? ''),
-        at: String(j.at ?? ''),
-      });
-    } catch {
-      // Fail closed: a corrupt record in the middle must not be read as "nothing spent".
-      throw new DpError('INTERNAL', `the budget journal ${path} is corrupt at line ${i + 1}; refusing to charge`, { line: i + 1 });
-    }
-  }
-  return out;
-}
-
 function checkName(dataset: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(dataset) || dataset.startsWith('.')) {
+  if (typeof dataset !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(dataset) || dataset.startsWith('.')) {
     throw new DpError('INVALID_PARAMETER', 'a data set name must be letters, digits, _ . - (not starting with .)', {
       parameter: 'dataset',
     });
@@ -177,75 +112,275 @@ function checkName(dataset: string): string {
   return dataset;
 }
 
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** The stored running total. */
+interface TotalFile {
+  v: 1;
+  /** The journal's byte length this total covers. */
+  length: number;
+  /** SHA-256 of the journal's last record line (with its newline); '' for an empty journal. */
+  last: string;
+  dataset: { epsilon: string; delta: string; rho: string };
+  analysts: Record<string, { epsilon: string; delta: string; rho: string }>;
+}
+
+/** The last line (with its newline) of a journal that ends with a newline, read from its end (a few KB, whatever the length). */
+function lastLine(journal: string, length: number): Buffer | undefined {
+  if (length === 0) return Buffer.alloc(0);
+  const fd = openSync(journal, 'r');
+  try {
+    // A record is at most ~60 KB (memo ≤ 10,000 characters); start small and widen.
+    for (let want = 4096; ; want *= 4) {
+      const chunk = Math.min(length, want);
+      const buf = Buffer.alloc(chunk);
+      let got = 0;
+      while (got < chunk) {
+        const n = readSync(fd, buf, got, chunk - got, length - chunk + got);
+        if (n <= 0) return undefined;
+        got += n;
+      }
+      if (buf[chunk - 1] !== 10) return undefined;
+      const start = buf.lastIndexOf(10, chunk - 2);
+      if (start >= 0 || chunk === length) return buf.subarray(start + 1);
+      if (want > 256 * 1024) return undefined;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * A budget ledger in files under the state directory.
+ * @privacy a charge is recorded durably, in one atomic step with the check, before the caller gets its receipt.
  * @example
  * const ledger = new FileLedger();
  * await ledger.charge({ dataset: 'adult', cap: { epsilon: Rational.of(1n), delta: Rational.ZERO } },
- *   { epsilon: Rational.of(1n, 11n), delta: Rational.ZERO }, 'SELECT COUNT(*) FROM adult');
+ *   exactLoss(pure(1 / 11)), 'SELECT COUNT(*) FROM adult');
  */
 export class FileLedger implements BudgetLedger {
-  /** The folder holding the journals and locks. */
+  /** The folder holding the journals, totals and locks. */
   readonly directory: string;
   private readonly timeoutMs: number;
+  private readonly write: WriteFunction;
+  private readonly onStep: ((step: string) => void) | undefined;
 
+  /**
+   * @param options - where the ledger lives and how long to wait for its lock.
+   * @throws DpError INVALID_PARAMETER when `TSDP_HOME` is relative.
+   */
   constructor(options: FileLedgerOptions = {}) {
     this.directory = join(options.home ? resolve(options.home) : stateDirectory(), 'ledger');
     this.timeoutMs = options.lockTimeoutMs ?? 30_000;
+    this.write = options.write ?? writeSync;
+    this.onStep = options.onStep;
+  }
+
+  /** Where the ledger is, for messages and `tsdp budget` (the journal folder). */
+  get location(): string {
+    return this.directory;
   }
 
   private paths(dataset: string) {
     const name = checkName(dataset);
-    return { journal: join(this.directory, `${name}.jsonl`), lock: join(this.directory, `${name}.lock`) };
+    return {
+      journal: join(this.directory, `${name}.jsonl`),
+      total: join(this.directory, `${name}.total.json`),
+      lock: join(this.directory, `${name}.lock`),
+    };
   }
 
-  private ensureDirectory(): void {
-    mkdirSync(this.directory, { recursive: true });
+  /** The running total if it matches the journal (length and last record), else undefined. */
+  private verifiedTotals(journal: string, totalPath: string): { totals: LedgerTotals; length: number } | undefined {
+    let t: TotalFile;
+    try {
+      t = JSON.parse(readFileSync(totalPath, 'utf8')) as TotalFile;
+    } catch {
+      return undefined;
+    }
+    try {
+      if (t.v !== 1 || !Number.isSafeInteger(t.length) || typeof t.last !== 'string') return undefined;
+      let length = 0;
+      try {
+        const fd = openSync(journal, 'r');
+        try {
+          length = fstatSync(fd).size;
+        } finally {
+          closeSync(fd);
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+      }
+      if (length !== t.length) return undefined;
+      if (length === 0) {
+        if (t.last !== '') return undefined;
+      } else {
+        const last = lastLine(journal, length);
+        if (!last || sha256(last) !== t.last) return undefined;
+        parseRecord(last.toString('utf8').slice(0, -1)); // the last record itself must be whole
+      }
+      const analysts = new Map<string, ExactLoss>();
+      for (const [name, loss] of Object.entries(t.analysts ?? {})) analysts.set(name, lossFromJson(loss, 'total'));
+      return { totals: { dataset: lossFromJson(t.dataset, 'total'), analysts }, length };
+    } catch {
+      return undefined; // any doubt: replay the journal
+    }
+  }
+
+  private writeTotals(totalPath: string, totals: LedgerTotals, length: number, lastRecord: Uint8Array): void {
+    const t: TotalFile = {
+      v: 1,
+      length,
+      last: length === 0 ? '' : sha256(lastRecord),
+      dataset: lossToJson(totals.dataset),
+      analysts: Object.fromEntries([...totals.analysts].map(([a, l]) => [a, lossToJson(l)])),
+    };
+    const tmp = `${totalPath}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(t), { mode: 0o600 });
+      renameSync(tmp, totalPath);
+    } catch {
+      // The total is a cache checked against the journal: failing to write it costs a replay next time, nothing else.
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  /** The totals under the lock: the verified running total, or a full replay (restoring a missing newline). */
+  private totalsUnderLock(p: { journal: string; total: string }): { totals: LedgerTotals; length: number } {
+    const cached = this.verifiedTotals(p.journal, p.total);
+    if (cached) return cached;
+    const read = readJournal(p.journal); // throws on a torn or corrupt journal
+    let length = read.length;
+    if (read.unterminated) length = appendDurably(p.journal, Buffer.from('\n'), this.write);
+    const totals = sumEntries(read.entries);
+    const last = lastLine(p.journal, length);
+    if (last) this.writeTotals(p.total, totals, length, last);
+    return { totals, length };
   }
 
   /**
-   * Checks and records `cost` atomically and durably (fsync) under the lock.
-   * @throws DpError BUDGET_EXHAUSTED (nothing recorded), INTERNAL when the lock cannot be had or the journal is corrupt.
+   * Checks and records `cost` atomically and durably under the lock.
+   * @param scope - the data set's cap and, optionally, the analyst's budget.
+   * @param cost - the exact loss of the release.
+   * @param memo - a public description (the query text).
+   * @returns the balances after the charge.
+   * @throws DpError BUDGET_EXHAUSTED (nothing recorded); INVALID_PARAMETER (a bad cost or data set name);
+   *   INTERNAL when the lock stays held, or the journal is torn/corrupt (refused until `repair`), or cannot be written.
+   * @privacy the record is durable (whole and fsynced) before this returns.
    */
-  async charge(scope: LedgerScope, cost: LedgerAmount, memo: string): Promise<LedgerStatus> {
-    this.ensureDirectory();
-    const { journal, lock } = this.paths(scope.dataset);
-    return withLock(lock, this.timeoutMs, () => {
-      const entries = readJournal(journal);
-      const status = decideCharge(entries, scope, cost);
-      const line: JournalLine = {
-        v: 1,
-        analyst: scope.analyst ?? 'default',
-        epsilon: cost.epsilon.toString(),
-        delta: cost.delta.toString(),
-        memo: memo.slice(0, 10_000),
-        at: new Date().toISOString(),
-      };
-      const text = `${JSON.stringify(line)}\n`;
-      const created = entries.length === 0;
-      const fd = openSync(journal, 'a+');
+  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    checkExactLoss(cost, 'cost');
+    const p = this.paths(scope.dataset);
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    return withFileLock(
+      p.lock,
+      this.timeoutMs,
+      () => {
+        const { totals, length } = this.totalsUnderLock(p);
+        this.onStep?.('journal:read');
+        const status = decideCharge(totals, scope, cost);
+        const analyst = scope.analyst ?? 'default';
+        const line = recordLine(analyst, cost, String(memo), new Date().toISOString());
+        const after = appendDurably(p.journal, line, this.write, this.onStep);
+        if (length === 0) fsyncDir(this.directory);
+        const next: LedgerTotals = {
+          dataset: addLoss(totals.dataset, cost),
+          analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
+        };
+        this.writeTotals(p.total, next, after, line);
+        this.onStep?.('total:written');
+        return status;
+      },
+      this.onStep,
+    );
+  }
+
+  /**
+   * The balance of a scope (under the lock, so it never sees a record being written).
+   * @throws DpError INTERNAL on a torn or corrupt journal.
+   */
+  async status(scope: LedgerScope): Promise<LedgerStatus> {
+    const p = this.paths(scope.dataset);
+    if (!this.exists()) return decideCharge([], scope, null);
+    return withFileLock(p.lock, this.timeoutMs, () => decideCharge(this.totalsUnderLock(p).totals, scope, null));
+  }
+
+  /**
+   * Every recorded spend of `dataset`, oldest first (the history for `tsdp budget`).
+   * @throws DpError INTERNAL on a torn or corrupt journal.
+   */
+  async entries(dataset: string): Promise<readonly LedgerEntry[]> {
+    const p = this.paths(dataset);
+    if (!this.exists()) return [];
+    return withFileLock(p.lock, this.timeoutMs, () => readJournal(p.journal).entries);
+  }
+
+  /** The data sets with a journal here, sorted. */
+  async datasets(): Promise<string[]> {
+    if (!this.exists()) return [];
+    return readdirSync(this.directory)
+      .filter((f) => f.endsWith('.jsonl') && !f.startsWith('.'))
+      .map((f) => f.slice(0, -'.jsonl'.length))
+      .sort();
+  }
+
+  /**
+   * Operator repair of a torn journal (see `journal.ts`, rule 3): under the lock,
+   * moves the torn tail to `<dataset>.torn-<time>` (kept for audit), truncates the
+   * journal to its last whole record, and records `countAs` (what the torn record is
+   * to count as; by default nothing — pass the largest loss the torn record could have
+   * been when in doubt) as a spend with memo `repair: torn record`.
+   * A corrupt record in the middle is not repaired here: it needs a person.
+   * @param dataset - the data set.
+   * @param countAs - the loss to record for the torn record, or undefined for none.
+   * @returns whether a torn tail was found and moved.
+   * @throws DpError INTERNAL when a record in the middle is corrupt.
+   */
+  async repair(dataset: string, countAs?: ExactLoss, analyst = 'default'): Promise<boolean> {
+    if (countAs !== undefined) checkExactLoss(countAs, 'countAs');
+    const p = this.paths(dataset);
+    if (!this.exists()) return false;
+    return withFileLock(p.lock, this.timeoutMs, () => {
+      let buf: Buffer;
       try {
-        // Drop an incomplete last write (no result was released for it) so the journal stays line-aligned.
-        const prior = readFileSync(journal);
-        if (prior.length > 0 && prior[prior.length - 1] !== 10) ftruncateSync(fd, prior.lastIndexOf(10) + 1);
-        writeSync(fd, text);
+        buf = readFileSync(p.journal);
+      } catch {
+        return false;
+      }
+      const cut = buf.lastIndexOf(10) + 1;
+      if (cut === buf.length) return false;
+      const aside = `${p.journal.slice(0, -'.jsonl'.length)}.torn-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      writeFileSync(aside, buf.subarray(cut), { mode: 0o600 });
+      const fd = openSync(p.journal, 'r+');
+      try {
+        const head = buf.subarray(0, cut);
+        // Validate what stays before cutting: a corrupt middle is refused, not repaired.
+        for (const [i, line] of head.toString('utf8').split('\n').slice(0, -1).entries()) {
+          if (line.trim() === '') continue;
+          try {
+            parseRecord(line);
+          } catch {
+            throw journalError(p.journal, 'corrupt', i + 1);
+          }
+        }
+        ftruncateSync(fd, cut);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-      if (created) fsyncDir(this.directory);
-      return status;
+      rmSync(p.total, { force: true });
+      if (countAs !== undefined)
+        appendDurably(p.journal, recordLine(analyst, countAs, 'repair: torn record', new Date().toISOString()), this.write);
+      return true;
     });
   }
 
-  /** The balance of a scope. */
-  async status(scope: LedgerScope): Promise<LedgerStatus> {
-    return decideCharge(readJournal(this.paths(scope.dataset).journal), scope, null);
-  }
-
-  /** Every recorded spend of `dataset`. */
-  async entries(dataset: string): Promise<readonly LedgerEntry[]> {
-    return readJournal(this.paths(dataset).journal);
+  private exists(): boolean {
+    try {
+      return readdirSync(this.directory) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {}

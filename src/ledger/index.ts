@@ -7,13 +7,17 @@ export { FileLedger, type FileLedgerOptions, stateDirectory } from './file-ledge
 export {
   addAmounts,
   type BudgetLedger,
+  balanceOf,
   decideCharge,
   formatAmount,
   type LedgerAmount,
   type LedgerBalance,
+  type LedgerCap,
   type LedgerEntry,
   type LedgerScope,
   type LedgerStatus,
+  type LedgerTotals,
+  sumEntries,
   ZERO_AMOUNT,
 } from './ledger.js';
 export { PostgresLedger } from './postgres-ledger.js';

@@ -1,36 +1,79 @@
 /**
- * The PostgreSQL ledger: spends recorded in a table of the database that holds
- * the data. A charge is one transaction: lock the data set's row
- * (`SELECT … FOR UPDATE`), replay its spends with exact rationals, check, insert,
- * commit — so concurrent charges serialize and a committed spend survives a crash.
+ * The PostgreSQL ledger: spends recorded in tables of their **own schema**
+ * (`tsdp_ledger` by default), never in the analyst's schema.
+ *
+ * Threat model. The ledger is only as safe as the roles around it:
+ * - the schema and its tables belong to a **ledger role**; the role the ledger
+ *   connects as must own them or be a member of that role;
+ * - analysts' queries run as a **query role** that holds `SELECT` on the
+ *   declared data tables and nothing in the ledger schema (`REVOKE ALL … FROM
+ *   PUBLIC` on it), so a query — or an analyst who can log in as that role —
+ *   cannot read, insert, update, delete, truncate or drop the ledger;
+ * - nothing is granted silently: the roles and grants are made by
+ *   `setupPostgresLedger` (or by running `postgresLedgerSetupSql`'s statements
+ *   with psql), explicitly, by an administrator (`postgres-setup.ts`).
+ * Without that setup (a development database with one role), the ledger still
+ * creates its own schema and tables on first use, owned by the connecting role
+ * and closed to PUBLIC — but then whoever has that role's password can edit the
+ * ledger: give analysts another role.
+ *
+ * A charge is one transaction: lock the data set's row (`SELECT … FOR
+ * UPDATE`), replay its spends with exact rationals, check (`decideCharge`),
+ * insert, commit — so concurrent charges serialize and a committed spend
+ * survives a crash. A row whose amounts do not parse refuses (INTERNAL), never
+ * reads as 0. Spends of the legacy public table `tsdp_ledger_spends` (before the
+ * ledger had its own schema) are copied in when the schema's tables are created.
  * @module
  */
 import type pg from 'pg';
 import { DpError } from '../core/errors.js';
-import { Rational } from '../numeric/rational.js';
-import { type BudgetLedger, decideCharge, type LedgerAmount, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
+import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
+import { type BudgetLedger, decideCharge, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
 import { loadPg } from './load-pg.js';
+import { checkIdentifier, DEFAULT_LEDGER_SCHEMA, ledgerTablesSql } from './postgres-setup.js';
 
-const LOCKS = 'tsdp_ledger_datasets';
-const SPENDS = 'tsdp_ledger_spends';
-/** A data set's spends, oldest first (the charge replays them under the lock; `entries` reads them). */
-const READ_SPENDS = `SELECT analyst, epsilon, delta, memo, at FROM ${SPENDS} WHERE dataset = $1 ORDER BY id`;
+/** Options of `PostgresLedger`. */
+export interface PostgresLedgerOptions {
+  /** The ledger's schema (default `tsdp_ledger`). */
+  readonly schema?: string;
+}
+
+type SpendRow = { analyst: string; epsilon: string; delta: string; rho: string | null; memo: string; at: Date | string };
 
 /**
- * A budget ledger in PostgreSQL tables (`tsdp_ledger_datasets`, `tsdp_ledger_spends`), created on first use.
+ * A budget ledger in PostgreSQL tables `<schema>.datasets` and `<schema>.spends`.
+ * @privacy a charge is committed, in one transaction with the check, before the caller gets its receipt.
  * @example
- * const ledger = new PostgresLedger('postgres://postgres@127.0.0.1:54329/tsdp');
+ * const ledger = new PostgresLedger('postgres://tsdp_ledger_writer@db/tsdp');
  */
 export class PostgresLedger implements BudgetLedger {
   /** Created by `setup()` once `pg` is loaded (an optional peer dependency, imported on first use). */
   private pool: pg.Pool | undefined;
   private ready: Promise<void> | undefined;
+  private readonly schema: string;
 
   /**
-   * @param connectionString - a role that may create and write the ledger tables.
+   * @param connectionString - a role that owns the ledger schema or is a member of its ledger role (never the analysts' role).
+   * @param options - the schema.
+   * @throws DpError INVALID_PARAMETER on a schema name that is not a plain identifier.
    * The first charge or read throws DpError NOT_FOUND when the optional peer dependency `pg` is not installed.
    */
-  constructor(private readonly connectionString: string) {}
+  constructor(
+    private readonly connectionString: string,
+    options: PostgresLedgerOptions = {},
+  ) {
+    this.schema = checkIdentifier(options.schema ?? DEFAULT_LEDGER_SCHEMA, 'schema');
+  }
+
+  /** Where the ledger is, for messages and `tsdp budget`: host, port, database and schema (no credentials). */
+  get location(): string {
+    try {
+      const u = new URL(this.connectionString);
+      return `postgres://${u.host}${u.pathname} schema ${this.schema}`;
+    } catch {
+      return `postgres schema ${this.schema}`;
+    }
+  }
 
   private async setup(): Promise<pg.Pool> {
     this.ready ??= (async () => {
@@ -39,15 +82,14 @@ export class PostgresLedger implements BudgetLedger {
       this.pool.on('error', () => {});
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.pool.query(`CREATE TABLE IF NOT EXISTS ${LOCKS} (dataset text PRIMARY KEY)`);
-          await this.pool.query(
-            `CREATE TABLE IF NOT EXISTS ${SPENDS} (id bigserial PRIMARY KEY, dataset text NOT NULL, analyst text NOT NULL, epsilon text NOT NULL, delta text NOT NULL, memo text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
-          );
-          await this.pool.query(`CREATE INDEX IF NOT EXISTS ${SPENDS}_dataset ON ${SPENDS} (dataset)`);
+          await this.ensureTables(this.pool);
           return;
         } catch (e) {
           // Concurrent CREATE … IF NOT EXISTS can collide in the catalog; retry a few times.
-          if (attempt >= 5) throw ledgerError(e);
+          if (attempt >= 5) {
+            this.ready = undefined;
+            throw ledgerError(e);
+          }
           await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
         }
       }
@@ -56,37 +98,93 @@ export class PostgresLedger implements BudgetLedger {
     return this.pool as pg.Pool;
   }
 
-  private static read(rows: { analyst: string; epsilon: string; delta: string; memo: string; at: Date | string }[]): LedgerEntry[] {
-    return rows.map((r) => ({
-      analyst: r.analyst,
-      epsilon: Rational.parse(r.epsilon),
-      delta: Rational.parse(r.delta),
-      memo: r.memo,
-      at: r.at instanceof Date ? r.at.toISOString() : String(r.at),
-    }));
+  /** Creates the schema and tables when missing (owned by the connecting role; no grants), in one transaction. */
+  private async ensureTables(pool: pg.Pool): Promise<void> {
+    const s = this.schema;
+    const { rows } = await pool.query('SELECT to_regclass($1) AS spends', [`${s}.spends`]);
+    if (rows[0]?.spends) {
+      const rho = await pool.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'spends' AND column_name = 'rho'",
+        [s],
+      );
+      if (rho.rowCount === 0) throw new DpError('INTERNAL', `the ledger table ${s}.spends has no rho column; run setupPostgresLedger`, {});
+      return;
+    }
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsdp ledger setup ${s}`]);
+      const again = await client.query('SELECT to_regclass($1) AS spends', [`${s}.spends`]);
+      if (!again.rows[0]?.spends) {
+        const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [s]);
+        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${s}`);
+        await client.query(`REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`);
+        for (const sql of ledgerTablesSql(s)) await client.query(sql);
+        // Spends recorded before the ledger had its own schema still count.
+        const legacy = await client.query("SELECT to_regclass('public.tsdp_ledger_spends') AS t");
+        if (legacy.rows[0]?.t) {
+          await client.query(
+            `INSERT INTO ${s}.spends (dataset, analyst, epsilon, delta, rho, memo, at) SELECT dataset, analyst, epsilon, delta, NULL, memo, at FROM public.tsdp_ledger_spends ORDER BY id`,
+          );
+          await client.query(`INSERT INTO ${s}.datasets (dataset) SELECT DISTINCT dataset FROM ${s}.spends ON CONFLICT DO NOTHING`);
+        }
+      }
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private readSpends(): string {
+    return `SELECT analyst, epsilon, delta, rho, memo, at FROM ${this.schema}.spends WHERE dataset = $1 ORDER BY id`;
+  }
+
+  /** Reads rows fail-closed: a row whose amounts do not parse makes the ledger refuse (INTERNAL), never reads as 0. */
+  private static read(rows: SpendRow[]): LedgerEntry[] {
+    return rows.map((r, i) => {
+      try {
+        const loss = lossFromJson({ epsilon: r.epsilon, delta: r.delta, rho: r.rho ?? undefined }, 'record');
+        return { analyst: String(r.analyst), ...loss, memo: String(r.memo), at: r.at instanceof Date ? r.at.toISOString() : String(r.at) };
+      } catch {
+        throw new DpError('INTERNAL', `the PostgreSQL budget ledger has an unreadable spend (row ${i + 1}); refusing to charge`, {
+          row: i + 1,
+        });
+      }
+    });
   }
 
   /**
    * Checks and records `cost` in one transaction.
-   * @throws DpError BUDGET_EXHAUSTED (nothing recorded), ENGINE_ERROR when the database fails.
+   * @param scope - the data set's cap and, optionally, the analyst's budget.
+   * @param cost - the exact loss of the release.
+   * @param memo - a public description (the query text).
+   * @returns the balances after the charge.
+   * @throws DpError BUDGET_EXHAUSTED (nothing recorded), INVALID_PARAMETER (a bad cost), INTERNAL (an unreadable row),
+   *   ENGINE_ERROR when the database fails.
    */
-  async charge(scope: LedgerScope, cost: LedgerAmount, memo: string): Promise<LedgerStatus> {
+  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    checkExactLoss(cost, 'cost');
     const pool = await this.setup();
     const client = await pool.connect().catch((e: unknown) => {
       throw ledgerError(e);
     });
+    const s = this.schema;
     try {
       await client.query('BEGIN');
-      await client.query(`INSERT INTO ${LOCKS} (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
-      await client.query(`SELECT dataset FROM ${LOCKS} WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
-      const { rows } = await client.query(READ_SPENDS, [scope.dataset]);
+      await client.query(`INSERT INTO ${s}.datasets (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
+      await client.query(`SELECT dataset FROM ${s}.datasets WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
+      const { rows } = await client.query(this.readSpends(), [scope.dataset]);
       const status = decideCharge(PostgresLedger.read(rows), scope, cost);
-      await client.query(`INSERT INTO ${SPENDS} (dataset, analyst, epsilon, delta, memo) VALUES ($1, $2, $3, $4, $5)`, [
+      await client.query(`INSERT INTO ${s}.spends (dataset, analyst, epsilon, delta, rho, memo) VALUES ($1, $2, $3, $4, $5, $6)`, [
         scope.dataset,
         scope.analyst ?? 'default',
         cost.epsilon.toString(),
         cost.delta.toString(),
-        memo.slice(0, 10_000),
+        cost.rho.toString(),
+        String(memo).slice(0, 10_000),
       ]);
       await client.query('COMMIT');
       return status;
@@ -104,12 +202,24 @@ export class PostgresLedger implements BudgetLedger {
     return decideCharge(await this.entries(scope.dataset), scope, null);
   }
 
-  /** Every recorded spend of `dataset`. */
+  /** Every recorded spend of `dataset`, oldest first. */
   async entries(dataset: string): Promise<readonly LedgerEntry[]> {
     const pool = await this.setup();
+    let rows: SpendRow[];
     try {
-      const { rows } = await pool.query(READ_SPENDS, [dataset]);
-      return PostgresLedger.read(rows);
+      rows = (await pool.query(this.readSpends(), [dataset])).rows;
+    } catch (e) {
+      throw ledgerError(e);
+    }
+    return PostgresLedger.read(rows);
+  }
+
+  /** The data sets with spends, sorted. */
+  async datasets(): Promise<string[]> {
+    const pool = await this.setup();
+    try {
+      const { rows } = await pool.query(`SELECT DISTINCT dataset FROM ${this.schema}.spends ORDER BY dataset`);
+      return rows.map((r: { dataset: string }) => r.dataset);
     } catch (e) {
       throw ledgerError(e);
     }
@@ -120,6 +230,7 @@ export class PostgresLedger implements BudgetLedger {
   }
 }
 
-function ledgerError(_e: unknown): DpError {
+function ledgerError(e: unknown): DpError {
+  if (e instanceof DpError) return e;
   return new DpError('ENGINE_ERROR', 'the PostgreSQL budget ledger could not be read or written', { engine: 'postgres' });
 }

@@ -12,7 +12,18 @@ import { type RapporAccumulator, type RapporDecoding, rapporAccumulator } from '
 import { cmsAccumulator, cmsVariance, hcmsAccumulator, hcmsVariance } from './_internal/accumulate-sketch.js';
 import { type Accumulator, type CountEstimates, pureVariance } from './_internal/accumulator.js';
 import { normalQuantile } from './_internal/normal.js';
+import { SnapshotError } from './_internal/snapshot.js';
 import { REJECTION_REASONS, type RejectionReason } from './_internal/validate.js';
+import {
+  AGGREGATOR_STATE_FORMAT,
+  AGGREGATOR_STATE_VERSION,
+  type CheckedState,
+  checkAggregatorState,
+  type LocalAggregatorState,
+  sameParams,
+  stateError,
+} from './aggregator-state.js';
+import { type ConsistencyMethod, makeConsistent } from './consistency.js';
 import { type LocalProtocolConfig, type LocalProtocolParams, resolveLocalParams } from './protocol-config.js';
 import type { SketchParams } from './protocols/count-mean-sketch.js';
 
@@ -58,6 +69,14 @@ export interface EstimateOptions {
   readonly confidence?: number;
   /** RAPPOR only: regression used to decode (default: OLS when identifiable, else NNLS then OLS). */
   readonly decoding?: RapporDecoding;
+  /**
+   * Consistency post-processing of the counts (default none: unbiased counts).
+   * With a method, counts are non-negative and sum to n over the whole domain
+   * (at most n for a candidate list); `lower`/`upper` are the unbiased
+   * intervals clipped to [0, n] (the truth lies there, so coverage is kept);
+   * `variance` stays that of the unbiased estimate. See `makeConsistent`.
+   */
+  readonly consistency?: ConsistencyMethod;
 }
 
 /** Options of heavy hitters. */
@@ -108,6 +127,17 @@ export interface LocalAggregator {
    * `trueCount` of them hold the value (the published formula; ideal hashes).
    */
   theoreticalVariance(n: number, trueCount: number): number;
+  /**
+   * The aggregator's state as a versioned JSON-serialisable document (no
+   * report is kept in it), for `merge` into another shard or `restoreAggregator` after a restart.
+   */
+  toState(): LocalAggregatorState;
+  /**
+   * Adds another aggregator's state (object or JSON text) of the same protocol and parameters.
+   * Everything is checked before anything is added.
+   * @throws DpError INVALID_PARAMETER (parameter 'state') when the state is malformed, of another version or configuration, or inconsistent.
+   */
+  merge(state: unknown): void;
 }
 
 function accumulatorFor(params: LocalProtocolParams): Accumulator {
@@ -153,6 +183,7 @@ function checkConfidence(confidence: number): number {
  */
 export function createAggregator(config: LocalProtocolConfig): LocalAggregator {
   const params = resolveLocalParams(config);
+  const savedConfig = JSON.parse(JSON.stringify(config)) as LocalProtocolConfig;
   const accumulator = accumulatorFor(params);
   const rejectedBy = Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<RejectionReason, number>;
   let rejected = 0;
@@ -206,25 +237,43 @@ export function createAggregator(config: LocalProtocolConfig): LocalAggregator {
     return accumulator.estimate(candidates);
   }
 
-  function toEstimates(raw: CountEstimates, confidence: number, z: number): FrequencyEstimate[] {
+  function toEstimates(raw: CountEstimates, confidence: number, z: number, consistent?: Float64Array): FrequencyEstimate[] {
     const n = accumulator.total;
     const out: FrequencyEstimate[] = [];
     for (let i = 0; i < raw.values.length; i++) {
-      const count = raw.counts[i] as number;
+      const unbiased = raw.counts[i] as number;
+      const count = consistent ? (consistent[i] as number) : unbiased;
       const variance = raw.variances[i] as number;
       const standardError = Math.sqrt(variance);
+      const lower = unbiased - z * standardError;
+      const upper = unbiased + z * standardError;
       out.push({
         value: raw.values[i] as string | number,
         count,
         frequency: n > 0 ? count / n : 0,
         variance,
         standardError,
-        lower: count - z * standardError,
-        upper: count + z * standardError,
+        lower: consistent ? Math.min(Math.max(lower, 0), n) : lower,
+        upper: consistent ? Math.min(Math.max(upper, 0), n) : upper,
         confidence,
       });
     }
     return out;
+  }
+
+  function absorb(checked: CheckedState): void {
+    if (!sameParams(checked.params, params)) throw stateError("config must give this aggregator's protocol and parameters");
+    try {
+      accumulator.absorb(checked.snapshot);
+    } catch (e) {
+      if (e instanceof SnapshotError) throw stateError(e.message);
+      throw e;
+    }
+    for (const r of REJECTION_REASONS) {
+      const n = checked.rejectedBy[r];
+      rejectedBy[r] += n;
+      rejected += n;
+    }
   }
 
   return {
@@ -256,7 +305,16 @@ export function createAggregator(config: LocalProtocolConfig): LocalAggregator {
     estimate(options = {}) {
       const confidence = checkConfidence(options.confidence ?? 0.95);
       const z = normalQuantile(1 - (1 - confidence) / 2);
-      return toEstimates(estimateCounts(options.candidates, options.decoding), confidence, z);
+      const raw = estimateCounts(options.candidates, options.decoding);
+      const consistent =
+        options.consistency === undefined
+          ? undefined
+          : makeConsistent(raw.counts, accumulator.total, {
+              method: options.consistency,
+              // The whole domain is covered only when a domain protocol estimates without a candidate list.
+              complete: options.candidates === undefined && !['cms', 'hcms', 'rappor'].includes(params.protocol),
+            });
+      return toEstimates(raw, confidence, z, consistent);
     },
     estimateCounts: (candidates) => estimateCounts(candidates),
     heavyHitters(candidates, options = {}) {
@@ -278,5 +336,30 @@ export function createAggregator(config: LocalProtocolConfig): LocalAggregator {
         .slice(0, limit);
     },
     theoreticalVariance,
+    toState: () => ({
+      format: AGGREGATOR_STATE_FORMAT,
+      version: AGGREGATOR_STATE_VERSION,
+      config: savedConfig,
+      accepted: accumulator.total,
+      rejectedBy: { ...rejectedBy },
+      cells: accumulator.snapshot().cells,
+    }),
+    merge: (state) => absorb(checkAggregatorState(state)),
   };
+}
+
+/**
+ * Recreates an aggregator from a saved state (after a restart, or to merge shards: restore one, `merge` the others).
+ * @param state - a `LocalAggregatorState` or its JSON text.
+ * @returns an aggregator equal to the one that was saved.
+ * @throws DpError INVALID_PARAMETER (parameter 'state') when the state is malformed, of another version, or inconsistent.
+ * @privacy Post-processing of ε-LDP reports: no privacy cost.
+ * @example
+ * const restored = restoreAggregator(readFileSync('shard.json', 'utf8'));
+ * restored.merge(otherShard.toState());
+ */
+export function restoreAggregator(state: unknown): LocalAggregator {
+  const aggregator = createAggregator(checkAggregatorState(state).config);
+  aggregator.merge(state);
+  return aggregator;
 }

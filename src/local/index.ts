@@ -28,6 +28,15 @@
  *   what no honest client sends (wrong protocol or parameters, wrong lengths,
  *   out-of-range indices, non-0/1 bits, bad JSON, bit counts outside a 1e-9
  *   plausibility window).
+ * - **Saved states** (`toState`, `merge`, `restoreAggregator`): sums of
+ *   reports, never a report. A state is accepted only if some sequence of
+ *   `accepted` valid reports could have produced it (lengths, integer cells,
+ *   conservation laws; see `aggregator-state.ts`), so a forged state moves an
+ *   estimate no further than that many forged reports, and is refused with
+ *   INVALID_PARAMETER before anything is added otherwise. States are not
+ *   authenticated: keep them where reports would be kept.
+ * - **Consistency** (`makeConsistent`, `estimate({ consistency })`):
+ *   post-processing of the estimates, free of privacy cost.
  * - **Not addressed**: timing of `encode` (it is not constant-time: RAPPOR's
  *   memo lookup and unary encodings depend on the domain size, not on the
  *   value, but JavaScript gives no guarantees), traffic analysis (when and how
@@ -50,7 +59,9 @@ export {
   type RapporDecoding,
   REJECTION_REASONS,
   type RejectionReason,
+  restoreAggregator,
 } from './aggregator.js';
+export { AGGREGATOR_STATE_FORMAT, AGGREGATOR_STATE_VERSION, type LocalAggregatorState } from './aggregator-state.js';
 export {
   type ClientRandomness,
   createClient,
@@ -64,6 +75,7 @@ export {
   type LocalClient,
   type LocalClientConfig,
 } from './client.js';
+export { CONSISTENCY_METHODS, type ConsistencyMethod, type ConsistencyOptions, makeConsistent } from './consistency.js';
 export { type LocalProtocolConfig, type LocalProtocolParams, resolveLocalParams } from './protocol-config.js';
 export { encodeCms, encodeHcms, type SketchOptions, type SketchParams, sketchBucket, sketchParams } from './protocols/count-mean-sketch.js';
 export { encodeHr, type HrParams, hrInSupport, hrParams, MAX_HR_DOMAIN } from './protocols/hadamard-response.js';

@@ -49,9 +49,10 @@
  *   above: never load untrusted code into a process that holds private data.
  * @module
  */
-export { Session, type SessionAccess, type SessionOptions } from './session.js';
+export { Session, type SessionOptions } from './session.js';
 export {
   type QuantileAggregateOptions,
+  type SessionAccess,
   SessionQuery,
   type SessionQueryResult,
   type SessionReleaseSpec,

@@ -3,28 +3,34 @@
  * aggregation, priced from its declared parameters before it touches data.
  * @module
  */
+import type { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
-import {
-  checkPositive,
-  checkPositiveInteger,
-  type OutputBudget,
-  readBudget,
-  showParameter,
-  splitBudget,
-} from '../stats/_internal/noise.js';
+import type { RandomSource } from '../random/source.js';
 import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
   type AggregateSpec,
+  checkAggregateQuery,
   type QueryBudgetPlan,
   runAggregateQuery,
   runAggregateQueryAsync,
 } from '../stats/aggregate-query.js';
-import { missingColumn } from '../stats/data-source.js';
+import { type DataSource, missingColumn } from '../stats/data-source.js';
 import { checkBounds } from '../stats/fixed-point-grid.js';
+import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, showParameter, splitBudget } from '../stats/output-budget.js';
 import { checkDeclaredKeys, checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
-import type { SessionAccess } from './session.js';
+
+/** What a query needs from its session (internal wiring, not for users). */
+export interface SessionAccess {
+  readonly source: DataSource;
+  readonly privacyUnit: string | undefined;
+  readonly defaults: { maxPartitions: number; maxContributionsPerPartition: number };
+  readonly rng: RandomSource;
+  readonly budgetKind: PrivacyBudget['kind'];
+  /** Charges atomically or throws BUDGET_EXHAUSTED having charged nothing. */
+  charge(loss: PrivacyLoss): void;
+}
 
 /** How a query's budget is given at release. */
 export type SessionReleaseSpec = ({ readonly epsilon: number; readonly delta?: number } | { readonly rho: number }) & {
@@ -323,6 +329,8 @@ export class SessionQuery {
     // Validate the whole spec before charging (bad bounds must not cost budget).
     const spec = this.spec;
     validateSpec(spec);
+    // Every output's grid, noise and partition selection, from public parameters (finite or refused).
+    checkAggregateQuery(spec, plan);
     const columns = new Set<string>();
     if (spec.privacyUnit) columns.add(spec.privacyUnit);
     if (spec.groupBy) columns.add(spec.groupBy);

@@ -7,7 +7,6 @@ import { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
-import { checkPositiveInteger } from '../stats/_internal/noise.js';
 import {
   type ArrowTableLike,
   type DataSource,
@@ -16,7 +15,8 @@ import {
   tableFromColumns,
   tableFromRecords,
 } from '../stats/data-source.js';
-import { SessionQuery } from './session-query.js';
+import { checkPositiveInteger } from '../stats/output-budget.js';
+import { type SessionAccess, SessionQuery } from './session-query.js';
 
 /** Options of a session. */
 export interface SessionOptions {
@@ -29,17 +29,6 @@ export interface SessionOptions {
   readonly maxContributionsPerPartition?: number;
   /** Randomness (the CSPRNG by default; a seeded source marks every result `notForRelease`). */
   readonly rng?: RandomSource;
-}
-
-/** What a query needs from its session (internal wiring, not for users). */
-export interface SessionAccess {
-  readonly source: DataSource;
-  readonly privacyUnit: string | undefined;
-  readonly defaults: { maxPartitions: number; maxContributionsPerPartition: number };
-  readonly rng: RandomSource;
-  readonly budgetKind: PrivacyBudget['kind'];
-  /** Charges atomically or throws BUDGET_EXHAUSTED having charged nothing. */
-  charge(loss: PrivacyLoss): void;
 }
 
 /**

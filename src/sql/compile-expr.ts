@@ -23,7 +23,7 @@
  */
 import { DpError } from '../core/errors.js';
 import type { SqlDialect, SqlParam, SqlParamType } from './dialect.js';
-import type { PlanCastType, PlanExpr, QueryPlan } from './plan.js';
+import { DATE_TRUNC_UNITS, type PlanCastType, type PlanExpr, type QueryPlan } from './plan.js';
 import type { SqlColumnType, SqlSchema } from './schema.js';
 
 /** The static type of a compiled row expression ('null' for an untyped NULL literal). */
@@ -273,6 +273,11 @@ const ARITY: Record<string, readonly [number, number]> = {
   upper: [1, 1],
   length: [1, 1],
   trim: [1, 1],
+  year: [1, 1],
+  quarter: [1, 1],
+  month: [1, 1],
+  day: [1, 1],
+  date_trunc: [2, 2],
 };
 
 /** Largest |digits| of ROUND(x, digits). */
@@ -418,6 +423,31 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
           return { sql: `${name}(${as(a0, 'text')})`, type: 'text' };
         case 'length':
           return { sql: `${name}(${as(a0, 'text')})`, type: 'integer' };
+        case 'year':
+        case 'quarter':
+        case 'month':
+        case 'day': {
+          // EXTRACT (year()/month() do not exist in PostgreSQL), as BIGINT (PostgreSQL's is numeric); an infinite
+          // date would make PostgreSQL's cast fail on that row only, so it gives NULL on both engines.
+          const d = as(a0, 'date');
+          return {
+            sql: `(CASE WHEN ISFINITE(${d}) THEN CAST(EXTRACT(${e.name.toUpperCase()} FROM ${d}) AS ${env.d.typeName('bigint')}) END)`,
+            type: 'integer',
+          };
+        }
+        case 'date_trunc': {
+          const unit = a0.kind === 'literal' && typeof a0.value === 'string' ? a0.value : '';
+          if (!DATE_TRUNC_UNITS.includes(unit)) refuse('DATE_TRUNC with this unit', `give one of ${DATE_TRUNC_UNITS.join(', ')}`);
+          if (!a1) throw new DpError('INTERNAL', 'date_trunc without a date');
+          // On a TIMESTAMP (PostgreSQL would read a DATE as TIMESTAMPTZ, in the session's time zone), back to DATE;
+          // the unit is inlined from the allow-list (DuckDB wants a constant). An infinite date gives NULL: DuckDB's
+          // client cannot return it (an error only rows holding one would cause).
+          const d = as(a1, 'date');
+          return {
+            sql: `(CASE WHEN ISFINITE(${d}) THEN CAST(DATE_TRUNC('${unit}', CAST(${d} AS TIMESTAMP)) AS ${env.d.typeName('date')}) END)`,
+            type: 'date',
+          };
+        }
         default: {
           const never: never = e.name;
           throw new DpError('INTERNAL', `unknown function ${String(never)}`);

@@ -7,6 +7,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { ExactLoss } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import type { BudgetLedger } from '../ledger/ledger.js';
 import type { Rational } from '../numeric/rational.js';
@@ -80,12 +81,14 @@ export interface DpSqlResult {
   readonly rows: readonly (readonly DpSqlValue[])[];
   /** Per aggregate column, one [lower, upper] per row (null where no interval is known). */
   readonly intervals: Readonly<Record<string, readonly ([number, number] | null)[]>>;
-  /** What this query spent (and, under Gaussian noise, the ρ of its outputs that this (ε, δ) covers). */
+  /** What this query spent, in the measures it was spent in: ε and δ (Laplace outputs, partition selection) and ρ (Gaussian outputs). */
   readonly spent: { readonly epsilon: number; readonly delta: number; readonly rho?: number };
   /** What is left of the analyst's budget, or of the data set's when analysts are not modelled. */
   readonly remaining: { readonly epsilon: number; readonly delta: number };
-  /** The guarantee of the whole result. */
+  /** The guarantee of the whole result (ρ-zCDP, pure ε or (ε, δ); a mix of ρ and (ε, δ) stated as (ε, δ), see `guaranteeOf`). */
   readonly guarantee: PrivacyLoss;
+  /** The exact loss of the query: its measurement's privacy map at distance 1, and exactly what the ledger was charged. */
+  readonly loss: ExactLoss;
   /** The confidence level of the intervals. */
   readonly confidence: number;
   /** Present when a seeded source made this: not for release. */

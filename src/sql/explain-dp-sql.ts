@@ -14,6 +14,7 @@ import { type DpSqlExplanation, type DpSqlOptions, QUANTILE_INTERVAL_BINS, readI
 import { checkFiniteRelease } from './finite-release.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
+import { dpSqlMeasurement } from './query-measurement.js';
 import type { SqlSchema } from './schema.js';
 
 /** An exact amount as its fraction when short (1/3), else as its decimal when exact (2.348351733), else ≈ the double above it. */
@@ -68,14 +69,15 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
   checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(options);
   const compiled = compileDpQuery(plan, dialect, salt, schema);
+  dpSqlMeasurement(plan, split); // the same check runDpSql makes before its charge: the measurement's map equals the split's statement
   const p = plan.privacy;
   const text = [
     `dialect: ${dialect.name}`,
     `privacy unit: ${p.rowLevel ? 'each row (row-level)' : `${plan.sources[(p.unit as { source: number }).source]?.alias}.${(p.unit as { column: string }).column}`}`,
     `bounding: maxPartitions=${p.maxPartitions}, maxContributionsPerPartition=${p.maxContributionsPerPartition}; noise calibrated for ${split.partitions} partition(s) per unit`,
     `group keys: ${plan.groupBy.length === 0 ? '(none)' : plan.groupBy.map((k) => `${k.name} (${k.categories ? `${k.categories.length} declared` : 'DP partition selection'})`).join(', ')}`,
-    `noise: ${split.noise === 'gaussian' ? `discrete Gaussian, ρ=${fmtAmount(split.rho ?? Rational.ZERO)} (zCDP), charged as (ε, δ) by the Canonne–Kamath–Steinke conversion` : 'discrete Laplace (pure ε per output)'}`,
-    `charge: ε=${fmtAmount(split.charge.epsilon)}, δ=${fmtAmount(split.charge.delta)}`,
+    `noise: ${split.noise === 'gaussian' ? `discrete Gaussian, ρ=${fmtAmount(split.rho ?? Rational.ZERO)} (zCDP, charged as ρ: the ledger converts its total once against the (ε, δ) cap)` : 'discrete Laplace (pure ε per output)'}`,
+    `charge: ε=${fmtAmount(split.charge.epsilon)}, δ=${fmtAmount(split.charge.delta)}, ρ=${fmtAmount(split.charge.rho)}`,
     'budget split:',
     ...describeSplit(plan, split, intervalShare),
     'rewritten SQL:',

@@ -1,57 +1,169 @@
 /**
- * Plain-text rendering of a DP SQL result: each noisy value with its
- * confidence interval, then the guarantee spent and the budget left.
+ * Rendering a DP SQL result for people (an aligned table, Markdown) and for
+ * programs (CSV), with one number format throughout.
+ *
+ * The number format (`formatNumber`): integers in full; other numbers with
+ * six significant digits but never fewer than their integer digits (so
+ * 8503778.4 is `8,503,778` and 22690000.5 is `22,690,001`, never `2.269e+7`);
+ * thousands separators in tables and Markdown, none in CSV; never exponent
+ * notation (at most 20 digits after the point, so magnitudes below 5e-21
+ * read 0). JSON output (in the CLI) keeps full-precision numbers.
+ *
+ * The footer says what the intervals mean: they cover **the DP noise only**
+ * (at the stated confidence), not the bias from clamping to the declared
+ * bounds, rows dropped by contribution bounding, or sampling error.
  * @module
  */
+import type { LedgerAmount } from '../ledger/ledger.js';
+import { Rational } from '../numeric/rational.js';
 import type { DpSqlResult, DpSqlValue } from './run-dp-sql.js';
 
-function fmt(v: DpSqlValue | number): string {
-  if (v === null) return 'NULL';
-  if (typeof v !== 'number') return String(v);
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e7 || a < 1e-3)) return v.toExponential(3);
-  return v.toFixed(a >= 100 ? 1 : a >= 1 ? 2 : 4);
+/** The output formats for people and programs. */
+export type ResultFormat = 'table' | 'csv' | 'markdown';
+
+/** Significant digits of a non-integer (fewer only where the integer part has more digits). */
+const SIGNIFICANT = 6;
+
+const grouped = new Map<number, Intl.NumberFormat>();
+const plain = new Map<number, Intl.NumberFormat>();
+
+function formatter(fractionDigits: number, grouping: boolean): Intl.NumberFormat {
+  const cache = grouping ? grouped : plain;
+  let f = cache.get(fractionDigits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { maximumFractionDigits: fractionDigits, useGrouping: grouping });
+    cache.set(fractionDigits, f);
+  }
+  return f;
 }
 
 /**
- * Renders `result` as an aligned text table with intervals.
- * @param result - a DP SQL result.
- * @returns the table and a footer (guarantee spent, budget left).
+ * Formats a number the one way results are shown.
+ * @param x - the number.
+ * @param options - `grouping`: thousands separators (default true).
+ * @returns e.g. `8,503,778`, `39.8612`, `0.001235`, `-0.5`; `NaN` / `∞` / `-∞` for non-finite values.
  * @example
- * process.stdout.write(formatDpSqlResult(result));
+ * formatNumber(8503778.4); // '8,503,778'
  */
-export function formatDpSqlResult(result: DpSqlResult): string {
-  const pct = `${Math.round(result.confidence * 1000) / 10}%`;
-  const header = result.columns.map((c) => (result.intervals[c] ? `${c} (${pct} CI)` : c));
+export function formatNumber(x: number, options: { grouping?: boolean } = {}): string {
+  const grouping = options.grouping ?? true;
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
+  if (Object.is(x, -0)) return '0';
+  const a = Math.abs(x);
+  if (Number.isInteger(x) || a >= 10 ** (SIGNIFICANT - 1)) return formatter(0, grouping).format(x);
+  // Digits after the point for SIGNIFICANT significant digits (more for |x| < 1, where leading zeros do not count).
+  const magnitude = Math.floor(Math.log10(a)) + 1;
+  const fraction = Math.min(20, Math.max(0, SIGNIFICANT - magnitude));
+  return formatter(fraction, grouping).format(x);
+}
+
+/** An exact amount for people: its decimal when short and exact (0.5), else its fraction when short (1/3), else ≈ its value. */
+export function formatRational(r: Rational): string {
+  const fraction = r.toString();
+  if (!fraction.includes('/')) return fraction;
+  const decimal = formatNumber(r.toNumber(), { grouping: false });
+  if (decimal.length <= 12 && Rational.parse(decimal).equals(r)) return decimal;
+  return fraction.length <= 15 ? fraction : `≈${decimal}`;
+}
+
+/** `ε=0.5, δ=0.000001` (and `ρ=…` when the amount carries one). */
+export function formatAmountText(a: LedgerAmount): string {
+  const rho = (a as { rho?: Rational }).rho;
+  const parts = [`ε=${formatRational(a.epsilon)}`, `δ=${formatRational(a.delta)}`];
+  if (rho && !rho.isZero()) parts.push(`ρ=${formatRational(rho)}`);
+  return parts.join(', ');
+}
+
+/** Aligned text columns (two spaces apart), a rule under the header. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const width = (s: string) => [...s].length;
+  const widths = header.map((h, j) => Math.max(width(h), ...rows.map((r) => width(r[j] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, j) => c + ' '.repeat(Math.max(0, (widths[j] ?? 0) - width(c))))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+function cell(v: DpSqlValue | number, grouping: boolean): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'number') return formatNumber(v, { grouping });
+  return String(v);
+}
+
+/** The footer lines: guarantee, budget left, what intervals cover, ledger. */
+export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
+  const g = result.guarantee;
+  const n = (x: number) => formatNumber(x, { grouping: false });
+  const spent =
+    g.kind === 'pure' ? `ε=${n(g.epsilon)} (pure DP)` : g.kind === 'approximate' ? `ε=${n(g.epsilon)}, δ=${n(g.delta)}` : `ρ=${n(g.rho)}`;
+  const rho = result.spent.rho === undefined ? '' : ` (covers ρ=${n(result.spent.rho)} zCDP: discrete Gaussian noise)`;
+  const pct = `${formatNumber(result.confidence * 100, { grouping: false })}%`;
+  const lines = [
+    `guarantee spent: ${spent}${rho}; budget left: ε=${n(result.remaining.epsilon)}, δ=${n(result.remaining.delta)}`,
+    `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, rows dropped by contribution bounding, or sampling error`,
+  ];
+  if (ledger) lines.push(`ledger: ${ledger}`);
+  if (result.notForRelease) lines.push('NOT FOR RELEASE: made with a seeded (test) random source');
+  return lines;
+}
+
+function quoteCsv(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Renders `result` as an aligned text table (default), Markdown or CSV.
+ * Table and Markdown put each interval beside its value and end with the footer; CSV has one
+ * `<col>_lower`/`<col>_upper` column pair per column with intervals and no footer (see `resultFooter`).
+ * @param result - a DP SQL result.
+ * @param options - `format` (default `table`), `ledger` (its printable name, for the footer).
+ * @returns the text, ending with a newline.
+ * @example
+ * process.stdout.write(formatDpSqlResult(result, { format: 'markdown' }));
+ */
+export function formatDpSqlResult(result: DpSqlResult, options: { format?: ResultFormat; ledger?: string } = {}): string {
+  const format = options.format ?? 'table';
+  const hasInterval = (c: string) => result.intervals[c] !== undefined;
+  if (format === 'csv') {
+    const header = result.columns.flatMap((c) => (hasInterval(c) ? [c, `${c}_lower`, `${c}_upper`] : [c]));
+    const raw = (v: DpSqlValue | number) =>
+      v === null ? '' : typeof v === 'number' ? formatNumber(v, { grouping: false }) : quoteCsv(String(v));
+    const rows = result.rows.map((row, i) =>
+      result.columns.flatMap((c, j) => {
+        const v = row[j] ?? null;
+        if (!hasInterval(c)) return [raw(v)];
+        const iv = result.intervals[c]?.[i];
+        return [raw(v), iv ? raw(iv[0]) : '', iv ? raw(iv[1]) : ''];
+      }),
+    );
+    return `${[header.map(quoteCsv), ...rows].map((r) => r.join(',')).join('\n')}\n`;
+  }
+  const pct = `${formatNumber(result.confidence * 100, { grouping: false })}%`;
+  const header = result.columns.map((c) => (hasInterval(c) ? `${c} (${pct} CI)` : c));
   const body = result.rows.map((row, i) =>
     row.map((v, j) => {
       const name = result.columns[j] as string;
+      if (!hasInterval(name)) return cell(v, true);
       const iv = result.intervals[name]?.[i];
-      if (!result.intervals[name]) return fmt(v);
-      return iv ? `${fmt(v)} [${fmt(iv[0])}, ${fmt(iv[1])}]` : `${fmt(v)} [no interval]`;
+      return iv ? `${cell(v, true)} [${cell(iv[0], true)}, ${cell(iv[1], true)}]` : `${cell(v, true)} [no interval]`;
     }),
   );
-  const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => (r[j] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, j) => c.padEnd(widths[j] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+  const footer = resultFooter(result, options.ledger);
+  if (format === 'markdown') {
+    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    const numeric = result.columns.map((_, j) => result.rows.some((r) => typeof r[j] === 'number'));
+    const lines = [
+      `| ${header.map(esc).join(' | ')} |`,
+      `| ${numeric.map((isNum) => (isNum ? '---:' : '---')).join(' | ')} |`,
+      ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    ];
+    if (result.rows.length === 0) lines.push('', '(no rows)');
+    return `${[...lines, '', ...footer.map((f) => `${f}  `)].join('\n')}\n`;
+  }
+  const out = formatTable(header, body);
   if (result.rows.length === 0) out.push('(no rows)');
-  const g = result.guarantee;
-  // Amounts are charged exactly; shown to 12 significant digits (2.348351733, not the double just above it).
-  const show = (x: number) => String(Number(x.toPrecision(12)));
-  const spent =
-    g.kind === 'pure'
-      ? `ε=${show(g.epsilon)} (pure DP)`
-      : g.kind === 'approximate'
-        ? `ε=${show(g.epsilon)}, δ=${show(g.delta)}`
-        : `ρ=${show(g.rho)}`;
-  out.push('');
-  const rho = result.spent.rho === undefined ? '' : ` (covers ρ=${fmt(result.spent.rho)} zCDP: discrete Gaussian noise)`;
-  out.push(`guarantee spent: ${spent}${rho}; budget left: ε=${fmt(result.remaining.epsilon)}, δ=${fmt(result.remaining.delta)}`);
-  if (result.notForRelease) out.push('NOT FOR RELEASE: made with a seeded (test) random source');
-  return `${out.join('\n')}\n`;
+  return `${[...out, '', ...footer].join('\n')}\n`;
 }

@@ -34,6 +34,13 @@
  *   release could overflow refused before the charge (check-public.ts,
  *   finite-release.ts); every engine error after the charge mapped to one
  *   data-independent ENGINE_ERROR.
+ * - **Per-row cost** (planner; `plan/row-cost.ts`): accepted expressions cost
+ *   O(row size × query size) per row and never grow a value beyond one column
+ *   plus the query's literals: LIKE/ILIKE patterns are literals of at most 64
+ *   characters with `%` only at their ends and no backslash; `||` joins at most
+ *   one row value with literals; no regular expressions, SIMILAR TO, repeat or
+ *   padding functions; the query's length, nesting and expanded size are
+ *   bounded before parsing and before any walk (`_internal/parse.ts`).
  * - **Ledger**: every charge is checked and recorded durably in one atomic
  *   step before the engine is queried; a refused query charges nothing; a
  *   charge depends only on the query text, the schema and the declared ε, δ.

@@ -62,7 +62,17 @@ export type PlanFunction =
   | 'lower'
   | 'upper'
   | 'length'
-  | 'trim';
+  | 'trim'
+  /** Date parts of a date (BIGINT; NULL for NULL or infinite dates): EXTRACT(part FROM d), year(d), month(d). */
+  | 'year'
+  | 'quarter'
+  | 'month'
+  | 'day'
+  /** date_trunc(unit, d) with unit a literal of DATE_TRUNC_UNITS: a date (NULL for NULL or infinite dates). */
+  | 'date_trunc';
+
+/** The units `date_trunc` accepts (its first argument, a text literal). */
+export const DATE_TRUNC_UNITS: readonly string[] = ['year', 'quarter', 'month', 'day'];
 
 /** A value expression inside an aggregate, with the interval it is clamped to after evaluation. */
 export interface PlanMeasure {

@@ -13,13 +13,14 @@ import type { RandomSource } from '../random/source.js';
 import {
   type AggregateRelease,
   type OutputBudget,
+  planAggregate,
   releaseCount,
   releaseMean,
   releaseStddev,
   releaseSum,
   releaseVariance,
 } from '../stats/release-aggregates.js';
-import { releaseQuantile, releaseQuantiles } from '../stats/release-quantiles.js';
+import { checkQuantileParameters, releaseQuantile, releaseQuantiles } from '../stats/release-quantiles.js';
 import type { OutputInputs } from './compile.js';
 import { QUANTILE_INTERVAL_BINS } from './dp-sql-types.js';
 import type { EngineRow } from './engine.js';
@@ -138,4 +139,59 @@ export function releaseOutput(o: OutputRelease): AggregateRelease {
     }
   }
   return rel;
+}
+
+/**
+ * Plans the release of one aggregate output from its public parameters only, as `releaseOutput` will make it:
+ * the statistics layer's own checks (bounds, noise scale, finiteness in value units) run here, BEFORE the charge,
+ * so a release that would refuse them is refused uncharged.
+ * @param o - the output's parameters (no row or histogram is read).
+ * @throws DpError INVALID_PARAMETER when the statistics layer would refuse the release.
+ * @privacy reads no data.
+ */
+export function planOutput(o: Omit<OutputRelease, 'row' | 'histogram' | 'rng'>): void {
+  const { inputs: inp, share: eps } = o;
+  const budget = o.noise === 'gaussian' ? { rho: eps.toNumberDown() } : { epsilon: eps.toNumberDown() };
+  const base = { budget, maxPartitions: o.partitions, maxContributionsPerPartition: o.contributions, confidence: o.confidence };
+  switch (inp.kind) {
+    case 'count':
+      planAggregate('count', { ...base, maxContributionsPerPartition: inp.count === o.unitsColumn ? 1 : o.contributions });
+      return;
+    case 'sum':
+    case 'mean':
+      planAggregate(inp.kind, { ...base, bounds: inp.bounds });
+      return;
+    case 'variance': {
+      const a = o.aggregate;
+      planAggregate(a.kind === 'variance' && a.stddev ? 'stddev' : 'variance', { ...base, bounds: inp.bounds });
+      return;
+    }
+    case 'quantile': {
+      const a = o.aggregate;
+      const quantile = a.kind === 'quantile' ? a.p : 0.5;
+      if (o.intervalShare === 0) {
+        checkQuantileParameters({ ...base, bounds: inp.bounds, bins: o.bins, quantiles: [quantile], intervalShare: 0 });
+        return;
+      }
+      const [pointBudget, treeBudget] = shareBudget(eps, o.intervalShare, o.noise);
+      checkQuantileParameters({ ...base, budget: pointBudget, bounds: inp.bounds, bins: o.bins, quantiles: [quantile] });
+      checkQuantileParameters({ ...base, budget: treeBudget, bounds: inp.bounds, bins: QUANTILE_INTERVAL_BINS, quantiles: [quantile] });
+      // The tree's per-bin count noise must stay within the statistics layer's largest scale (2⁸⁰), which
+      // checkQuantileParameters does not check: a conservative bound (4× the count sensitivity over the budget).
+      const tb = treeBudget as { epsilon?: number; rho?: number };
+      const reach =
+        tb.rho !== undefined
+          ? (4 * Math.sqrt(o.partitions) * o.contributions) / Math.sqrt(2 * tb.rho)
+          : (4 * o.partitions * o.contributions) / (tb.epsilon ?? 0);
+      if (!(reach <= 2 ** 80))
+        throw new DpError('INVALID_PARAMETER', 'the budget is too small for this sensitivity: the noise scale would pass 2^80', {
+          parameter: 'budget',
+        });
+      return;
+    }
+    default: {
+      const never: never = inp;
+      throw new DpError('INTERNAL', `unknown output ${JSON.stringify(never)}`);
+    }
+  }
 }

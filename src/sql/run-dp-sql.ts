@@ -14,9 +14,9 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { approximate, pure } from '../core/loss.js';
+import type { ExactLoss } from '../core/exact-loss.js';
 import { tracePublic } from '../core/trace.js';
-import type { LedgerAmount, LedgerStatus } from '../ledger/ledger.js';
+import type { LedgerStatus } from '../ledger/ledger.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { checkPublicStructure } from './check-public.js';
@@ -27,7 +27,8 @@ import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
 import { aggregatesIn, planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
-import { releaseOutput } from './release-group.js';
+import { dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
+import { planOutput, releaseOutput } from './release-group.js';
 import { histogramsByGroup, selectGroups } from './select-groups.js';
 
 export type { DpSqlExplanation, DpSqlOptions, DpSqlResult, DpSqlValue, RunDpSqlInput } from './dp-sql-types.js';
@@ -64,8 +65,10 @@ function tracePublics(plan: QueryPlan, split: BudgetSplit): void {
  *   schema declares is missing or stored with another type (nothing charged), BUDGET_EXHAUSTED (nothing charged), ENGINE_ERROR (charged).
  * @privacy (ε, δ)-DP under add/remove one privacy unit (all its rows), with the schema's contribution bounds enforced by the rewrite;
  *   ε is split equally over the outputs (and partition selection); δ is used only by partition selection.
- *   With `rho` (or `noise: 'gaussian'`) the outputs share ρ-zCDP instead (discrete Gaussian noise) and the charge is the
- *   (ε, δ) it implies at δ; a query refused for any reason (bad parameters, unsupported SQL, budget) charges nothing.
+ *   With `rho` (or `noise: 'gaussian'`) the outputs share ρ-zCDP instead (discrete Gaussian noise). The charge is the
+ *   exact privacy map of the query's measurement (`query-measurement.ts`): ρ kept as ρ, partition selection as (ε, δ),
+ *   Laplace outputs as ε; `result.loss` is that same value. A query refused for any reason (bad parameters, unsupported
+ *   SQL, a missing table, budget) charges nothing.
  *   A quantile output spends `quantileIntervalShare` (20%) of its own share on a one-level noisy quantile tree over
  *   `QUANTILE_INTERVAL_BINS` coarse bins for its interval (basic composition within that share), so intervals never
  *   change the charge.
@@ -92,7 +95,11 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
   const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
-  const cost: LedgerAmount = split.charge;
+  // Every output's release planned from its public parameters (the statistics layer's checks), before the charge.
+  planReleases(plan, split, compiled, confidence, intervalShare);
+  // The query as a measurement: its exact privacy map is what is charged (checked against the split's own statement).
+  const measurement = dpSqlMeasurement(plan, split);
+  const cost: ExactLoss = measurement.privacyMap(1);
   // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
   await checkPublicStructure(plan, input.schema, input.engine);
   // Durable and atomic with the budget check, before the data is touched.
@@ -138,6 +145,39 @@ function outputLevels(plan: QueryPlan, confidence: number): { levels: number[]; 
   return { levels: levels.map((l, j) => raised[j] ?? l), derivedHasInterval };
 }
 
+/**
+ * Plans every aggregate output's release from public parameters only (`planOutput`), so that a release the
+ * statistics layer would refuse is refused before the charge.
+ * @throws DpError INVALID_PARAMETER
+ */
+export function planReleases(
+  plan: QueryPlan,
+  split: BudgetSplit,
+  compiled: CompiledDpQuery,
+  confidence: number,
+  intervalShare: number,
+): void {
+  const { levels } = outputLevels(plan, confidence);
+  plan.outputs.forEach((o, i) => {
+    if (o.kind !== 'aggregate') return;
+    const inputs = compiled.inputs[i];
+    const share = split.outputs[i];
+    if (!inputs || !share) throw new DpError('INTERNAL', 'inconsistent compiled query');
+    planOutput({
+      aggregate: o.aggregate,
+      inputs,
+      share,
+      noise: split.noise,
+      unitsColumn: compiled.unitsColumn,
+      partitions: split.partitions,
+      contributions: plan.privacy.maxContributionsPerPartition,
+      confidence: levels[i] ?? confidence,
+      intervalShare,
+      bins: inputs.kind === 'quantile' ? (compiled.histograms[inputs.histogram]?.bins ?? QUANTILE_BINS_FALLBACK) : QUANTILE_BINS_FALLBACK,
+    });
+  });
+}
+
 /** Everything after the charge: run the statements, select and release each group, post-process. */
 async function releaseCharged(
   input: RunDpSqlInput,
@@ -145,7 +185,7 @@ async function releaseCharged(
   split: BudgetSplit,
   compiled: CompiledDpQuery,
   status: LedgerStatus,
-  cost: LedgerAmount,
+  cost: ExactLoss,
   rng: RandomSource,
   confidence: number,
   intervalShare: number,
@@ -211,7 +251,7 @@ async function releaseCharged(
   const spent = {
     epsilon: cost.epsilon.toNumberUp(),
     delta: cost.delta.toNumberUp(),
-    ...(split.rho ? { rho: split.rho.toNumber() } : {}),
+    ...(cost.rho.isZero() ? {} : { rho: cost.rho.toNumberUp() }),
   };
   const result: DpSqlResult = {
     columns,
@@ -219,7 +259,8 @@ async function releaseCharged(
     intervals,
     spent,
     remaining: { epsilon: left.remaining.epsilon.toNumberDown(), delta: left.remaining.delta.toNumberDown() },
-    guarantee: cost.delta.isZero() ? pure(spent.epsilon) : approximate(spent.epsilon, spent.delta),
+    guarantee: guaranteeOf(cost),
+    loss: cost,
     confidence,
   };
   return rng.isSeeded ? { ...result, notForRelease: true } : result;

@@ -21,8 +21,22 @@ import { ContributionBounder } from './contribution-bounding.js';
 import type { DataSource, InMemoryTable } from './data-source.js';
 import { checkBounds, type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
 import { makePartitionSelector } from './partition-selection.js';
-import { type AggregateRelease, releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
-import { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
+import {
+  type AggregateRelease,
+  planAggregate,
+  releaseCount,
+  releaseMean,
+  releaseStddev,
+  releaseSum,
+  releaseVariance,
+} from './release-aggregates.js';
+import {
+  checkQuantileParameters,
+  DEFAULT_QUANTILE_BINS,
+  quantileBinIndex,
+  releaseQuantile,
+  releaseQuantiles,
+} from './release-quantiles.js';
 import { applyValueRule, checkInvalidValueRule, type InvalidValueRule, keyText, readCell, readField } from './value-rules.js';
 
 /** One requested aggregate. */
@@ -122,6 +136,76 @@ export function describeNeighbouring(spec: AggregateQuerySpec): NeighbouringRela
 }
 
 type Key = string | number | boolean | null;
+
+/** Bounds estimated with DP lie within the log histogram's range, ±2⁶³: the worst case a plan is checked with. */
+const WORST_ESTIMATED_BOUNDS: readonly [number, number] = [-(2 ** 63), 2 ** 63];
+
+/**
+ * Checks a query and its budget plan from public parameters only, as the
+ * release will use them — every output's grid and noise (with the worst
+ * bounds DP estimation can return when bounds are not declared), the bounds
+ * estimation's noise and partition selection — so that a query that cannot
+ * give a finite, valid release is refused before anything is charged.
+ * @throws DpError INVALID_PARAMETER / UNSUPPORTED_QUERY / INTERNAL
+ * @privacy none (reads no data).
+ */
+export function checkAggregateQuery(spec: AggregateQuerySpec, plan: QueryBudgetPlan): void {
+  const { neighbouring } = prepare(spec, plan);
+  const bounding = {
+    maxPartitions: neighbouring.maxPartitions,
+    maxContributionsPerPartition: neighbouring.maxContributionsPerPartition,
+  };
+  const boundsShare = spec.boundsShare ?? 0.25;
+  if (!(boundsShare > 0 && boundsShare < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'boundsShare must be in (0, 1)', { parameter: 'boundsShare' });
+  }
+  spec.aggregates.forEach((a, index) => {
+    let budget = plan.outputs[index] as OutputBudget;
+    if (a.kind === 'count' || a.kind === 'countDistinct') {
+      planAggregate('count', { budget, ...bounding, ...(a.kind === 'countDistinct' ? { maxContributionsPerPartition: 1 } : {}) });
+      return;
+    }
+    let bounds = a.bounds;
+    if (bounds === undefined) {
+      const [boundsBudget, rest] = splitBudget(budget, [boundsShare, 1 - boundsShare]) as [OutputBudget, OutputBudget];
+      boundsEpsilon(boundsBudget, neighbouring.maxPartitions * neighbouring.maxContributionsPerPartition);
+      budget = rest;
+      bounds = WORST_ESTIMATED_BOUNDS;
+    }
+    if (a.kind === 'quantiles') {
+      checkQuantileParameters({
+        bounds,
+        bins: a.bins ?? DEFAULT_QUANTILE_BINS,
+        quantiles: a.quantiles,
+        budget,
+        ...bounding,
+        ...(a.quantiles.length === 1 ? { intervalShare: a.intervalShare ?? 0 } : {}),
+      });
+      return;
+    }
+    planAggregate(a.kind, { budget, bounds, ...bounding });
+  });
+  if (plan.selection) {
+    makePartitionSelector({
+      epsilon: plan.selection.epsilon,
+      delta: plan.selection.delta,
+      maxPartitions: neighbouring.maxPartitions,
+      method: spec.partitionSelection ?? 'truncated-geometric',
+    });
+  }
+}
+
+/** The pure ε the bounds estimation runs with, from its share of an output's budget. @throws DpError INVALID_PARAMETER */
+function boundsEpsilon(budget: OutputBudget, rowsPerUnit: number): { epsilon: number; loss: PrivacyLoss | undefined } {
+  const b = readBudget(budget);
+  const epsilon = b.kind === 'zcdp' ? Math.sqrt(2 * b.rho) * (1 - 1e-12) : b.epsilon;
+  if (!(epsilon > 0 && rowsPerUnit / epsilon <= 2 ** 64)) {
+    throw new DpError('INVALID_PARAMETER', 'the budget is too small to estimate bounds: declare bounds or raise the budget', {
+      parameter: 'budget',
+    });
+  }
+  return { epsilon, loss: b.kind === 'zcdp' ? { kind: 'zcdp', rho: b.rho } : undefined };
+}
 
 interface PartitionState {
   rows: number;
@@ -450,10 +534,9 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
     for (const v of valueAggs) {
       if (v.histogram) {
         const [boundsBudget, rest] = splitBudget(v.budget, [boundsShare, 1 - boundsShare]) as [OutputBudget, OutputBudget];
-        const b = readBudget(boundsBudget);
-        const epsilon = b.kind === 'zcdp' ? Math.sqrt(2 * b.rho) * (1 - 1e-12) : b.epsilon;
+        const { epsilon, loss } = boundsEpsilon(boundsBudget, rowsPerUnit);
         const r = releaseApproximateBounds(v.histogram, { epsilon, maxRowsPerUnit: rowsPerUnit, rng });
-        v.boundsLoss = b.kind === 'zcdp' ? { kind: 'zcdp', rho: b.rho } : r.guarantee;
+        v.boundsLoss = loss ?? r.guarantee;
         v.bounds = r.bounds ?? [0, 1];
         v.budget = rest;
       }

@@ -55,6 +55,13 @@ export function checkBounds(bounds: readonly [number, number] | { lower: number;
       },
     );
   }
+  // The span must be a finite double: midpoints, bin widths and grids are computed from it.
+  if (!Number.isFinite(upper - lower)) {
+    throw new DpError('INVALID_PARAMETER', 'bounds are too wide: upper - lower must be a finite double', {
+      parameter: 'bounds',
+      expected: 'upper - lower <= Number.MAX_VALUE',
+    });
+  }
   // −0 is read as 0 so it cannot flip a sign test downstream.
   return [lower === 0 ? 0 : lower, upper === 0 ? 0 : upper];
 }
@@ -78,6 +85,9 @@ export function makeFixedPointGrid(bounds: readonly [number, number], options: {
   }
   // fl(v − shift) is monotone in v, so its magnitude is at most the larger endpoint's (rounded up once more for safety).
   const reach = nextUp(Math.max(Math.abs(lower - shift), Math.abs(upper - shift)));
+  if (!Number.isFinite(reach)) {
+    throw new DpError('INVALID_PARAMETER', 'bounds are too large: |bound| must stay below Number.MAX_VALUE', { parameter: 'bounds' });
+  }
   // Keep 1/g a finite double for tiny bounds (coarser grid, still exact).
   const exponent = Math.max(-1022, ceilLog2(reach) - bits);
   const granularity = powerOfTwo(exponent);
@@ -110,5 +120,13 @@ export function meanGrid(bounds: readonly [number, number]): FixedPointGrid {
 
 /** The grid `releaseVariance` expects: shift = midpoint, 16 bits (so squares of units stay below 2³³). */
 export function varianceGrid(bounds: readonly [number, number]): FixedPointGrid {
+  const [lower, upper] = checkBounds(bounds);
+  // The variance lies in [0, ((upper − lower)/2)²] (and the sum of squares' noise scales with it): keep it finite.
+  if (!(upper - lower <= 2 ** 500)) {
+    throw new DpError('INVALID_PARAMETER', 'bounds are too wide for a variance: upper - lower must be at most 2^500', {
+      parameter: 'bounds',
+      expected: 'upper - lower <= 2^500',
+    });
+  }
   return makeFixedPointGrid(bounds, { shift: boundsMidpoint(bounds), bits: 16 });
 }

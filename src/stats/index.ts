@@ -11,6 +11,7 @@ export {
   type AggregateQuerySpec,
   type AggregateRow,
   type AggregateSpec,
+  checkAggregateQuery,
   describeNeighbouring,
   type NeighbouringRelation,
   type QueryBudgetPlan,
@@ -33,7 +34,6 @@ export {
   splitOutputBudget,
 } from './column-aggregates.js';
 export { type BoundingParameters, boundContributions, ContributionBounder } from './contribution-bounding.js';
-export { type CsvSourceOptions, csvSource } from './csv-source.js';
 export {
   type ArrowTableLike,
   type ArrowVectorLike,
@@ -61,11 +61,16 @@ export {
   truncatedGeometricProbabilities,
 } from './partition-selection.js';
 export {
+  type AggregateKind,
+  type AggregatePlan,
+  type AggregatePlanInput,
   type AggregateRelease,
   type ConfidenceInterval as AggregateInterval,
   type ContributionBounds,
   type ExactInteger,
+  type NoisePart,
   type OutputBudget,
+  planAggregate,
   type ReleaseOptions,
   releaseCount,
   releaseCountDistinct,
@@ -78,7 +83,13 @@ export {
   tracePublicParameter,
   type VarianceInput,
 } from './release-aggregates.js';
-export { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
+export {
+  checkQuantileParameters,
+  DEFAULT_QUANTILE_BINS,
+  quantileBinIndex,
+  releaseQuantile,
+  releaseQuantiles,
+} from './release-quantiles.js';
 export {
   applyValueRule,
   checkDeclaredKeys,

@@ -15,6 +15,20 @@
  * (`sumGrid`, `meanGrid`, `varianceGrid`) and the integer sum is released with
  * integer noise (SECURITY.md §1, §3). Pure ε uses the discrete Laplace,
  * ρ-zCDP the discrete Gaussian (Canonne, Kamath, Steinke 2020).
+ *
+ * ## Rule: every released value is finite (issue 10, items 4 and 12)
+ * A release is planned from its public parameters first (`planAggregate`;
+ * `checkQuantileParameters` for quantiles; `checkAggregateQuery` for a whole
+ * Session query, run before the charge). The plan refuses with
+ * INVALID_PARAMETER, before anything is charged: bounds whose span or
+ * magnitude is not a finite double (e.g. ±Number.MAX_VALUE), variance bounds
+ * wider than 2⁵⁰⁰ (the variance's range must be finite), bounds × contributions
+ * that overflow the double range, and budgets so small that the noise scale
+ * passes 2⁸⁰ integer units (e.g. `{ rho: 5e-324 }`) or that the noise or
+ * its interval, in value units, is not finite. What the data can still push
+ * out of range (a sum of very many rows near the bounds) is saturated to
+ * ±Number.MAX_VALUE — post-processing, the guarantee is unchanged — so every
+ * value and interval end is finite.
  * @module
  */
 import { DpError } from '../core/errors.js';
@@ -28,64 +42,25 @@ import {
   type CalibratedNoise,
   calibrateNoise,
   checkConfidence,
+  checkFiniteInValueUnits,
   checkPositiveInteger,
   type OutputBudget,
   readBounding,
+  saturate,
   splitBudget,
 } from './_internal/noise.js';
 import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
+import type { AggregateRelease, ConfidenceInterval, ContributionBounds, ExactInteger, ReleaseOptions } from './release-types.js';
 
-export type { OutputBudget } from './_internal/noise.js';
+export type { OutputBudget } from './output-budget.js';
 
-/** Per-unit contribution bounds (Google DP / PipelineDP semantics). */
-export interface ContributionBounds {
-  /** A unit contributes to at most this many partitions (groups). Default 1. */
-  readonly maxPartitions?: number;
-  /** A unit contributes at most this many rows to each partition. Default 1. */
-  readonly maxContributionsPerPartition?: number;
-}
-
-/** A confidence interval for the exact (non-private) statistic. */
-export interface ConfidenceInterval {
-  readonly lower: number;
-  readonly upper: number;
-  /** The coverage probability it is stated at (e.g. 0.95). */
-  readonly confidence: number;
-  /**
-   * How it was computed: `analytic` (exact noise quantiles), `union-bound`
-   * (interval arithmetic over parts, each at a Bonferroni-split level: coverage
-   * at least `confidence`), or `bounds` (the clamp bounds: coverage 1, no
-   * information).
-   */
-  readonly method: 'analytic' | 'union-bound' | 'bounds';
-}
-
-/** One released statistic. */
-export interface AggregateRelease {
-  /** The DP value. */
-  readonly value: number;
-  /** The privacy loss of this output (for all partitions released with the same budget). */
-  readonly guarantee: PrivacyLoss;
-  /** Where the exact statistic lies with the stated confidence. */
-  readonly interval: ConfidenceInterval;
-  /** The noise used (public parameters). */
-  readonly noise: readonly { readonly kind: string; readonly scale: number }[];
-  /** Present when a seeded (test) source made this: not for release. */
-  readonly notForRelease?: true;
-}
-
-/** Options every release takes. */
-export interface ReleaseOptions extends ContributionBounds {
-  /** The budget of this output: `{ epsilon }` (discrete Laplace) or `{ rho }` (discrete Gaussian). */
-  readonly budget: OutputBudget;
-  /** Confidence level of the interval. Default 0.95. */
-  readonly confidence?: number;
-  /** Randomness; the platform CSPRNG by default. */
-  readonly rng?: RandomSource;
-}
-
-/** An exact integer from a database or an aggregator: bigint or a safe integer. */
-export type ExactInteger = bigint | number;
+export type {
+  AggregateRelease,
+  ConfidenceInterval,
+  ContributionBounds,
+  ExactInteger,
+  ReleaseOptions,
+} from './release-types.js';
 
 function toBig(x: ExactInteger, name: string): bigint {
   if (typeof x === 'bigint') return x;
@@ -93,8 +68,14 @@ function toBig(x: ExactInteger, name: string): bigint {
   throw new DpError('INVALID_PARAMETER', `${name} must be a bigint or a safe integer`, { parameter: name });
 }
 
-function mark<T extends object>(x: T, rng: RandomSource): T & { notForRelease?: true } {
-  return rng.isSeeded ? { ...x, notForRelease: true } : x;
+/** Saturates value and interval to finite doubles (post-processing) and marks seeded results. */
+function mark<T extends AggregateRelease>(x: T, rng: RandomSource): T {
+  const finite = {
+    ...x,
+    value: saturate(x.value),
+    interval: { ...x.interval, lower: saturate(x.interval.lower), upper: saturate(x.interval.upper) },
+  };
+  return rng.isSeeded ? { ...finite, notForRelease: true } : finite;
 }
 
 function noiseInfo(...n: CalibratedNoise[]): { kind: string; scale: number }[] {
@@ -106,6 +87,111 @@ function sumSensitivity(perRow: bigint, o: ContributionBounds) {
   const { partitions, contributions } = readBounding(o);
   const perPartition = contributions * perRow;
   return { l1: partitions * perPartition, l2Squared: partitions * perPartition * perPartition, perPartition };
+}
+
+/** The aggregates `planAggregate` prices. */
+export type AggregateKind = 'count' | 'sum' | 'mean' | 'variance' | 'stddev';
+
+/** One noisy part of a release: its noise, its per-partition sensitivity (integer units) and the value of one unit. */
+export interface NoisePart {
+  readonly noise: CalibratedNoise;
+  readonly perPartition: bigint;
+  /** The value of one integer unit (1 for counts, the grid's granularity for sums, its square for sums of squares). */
+  readonly unit: number;
+}
+
+/**
+ * The public half of a release, computed from parameters only (never from
+ * data): the grid, the calibrated noise of each part and the guarantee. Every
+ * release function starts from its plan, and the Session and DP SQL build the
+ * plan BEFORE they charge, so a parameter that cannot give a finite release
+ * (bounds too wide, a budget too small) is refused with INVALID_PARAMETER
+ * having charged nothing.
+ */
+export interface AggregatePlan {
+  readonly kind: AggregateKind;
+  /** The fixed-point grid (undefined for counts). */
+  readonly grid: FixedPointGrid | undefined;
+  readonly parts: readonly NoisePart[];
+  /** The loss of the whole release (all parts composed). */
+  readonly guarantee: PrivacyLoss;
+  readonly confidence: number;
+}
+
+/** Parameters of `planAggregate`. */
+export interface AggregatePlanInput extends ContributionBounds, SplitOptions {
+  readonly budget: OutputBudget;
+  /** Clamp bounds (all kinds but count). */
+  readonly bounds?: readonly [number, number];
+  readonly confidence?: number;
+  /** Extra per-partition sensitivity in grid units (float sums; internal). */
+  readonly widening?: bigint;
+}
+
+/**
+ * Plans a release from its public parameters: validates them, builds the grid
+ * and calibrates each part's noise, and checks that every value the release
+ * can produce is finite (the per-unit contribution, the noise scale and the
+ * interval half-width, in value units).
+ * @param kind - count, sum, mean, variance or stddev.
+ * @param input - budget, bounds, contribution bounds, confidence, split.
+ * @returns the plan; its `guarantee` is what the release will state.
+ * @throws DpError INVALID_PARAMETER when a parameter is invalid or the release could not be finite.
+ * @privacy none (reads no data).
+ * @example
+ * planAggregate('mean', { bounds: [0, 100], budget: { epsilon: 1 } }).guarantee; // { kind: 'pure', epsilon: 1 }
+ */
+export function planAggregate(kind: AggregateKind, input: AggregatePlanInput): AggregatePlan {
+  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const bounds = (): readonly [number, number] => {
+    if (input.bounds === undefined) throw new DpError('INVALID_PARAMETER', `a ${kind} needs bounds`, { parameter: 'bounds' });
+    return input.bounds;
+  };
+  const grid =
+    kind === 'count' ? undefined : kind === 'sum' ? sumGrid(bounds()) : kind === 'mean' ? meanGrid(bounds()) : varianceGrid(bounds());
+  const g = grid?.granularity ?? 1;
+  const d = BigInt(grid?.maxUnits ?? 1);
+  // Per-row magnitudes (integer units) and unit values of each part.
+  const shapes: Array<[bigint, number]> =
+    kind === 'count'
+      ? [[1n, 1]]
+      : kind === 'sum'
+        ? [[d + (input.widening ?? 0n), g]]
+        : kind === 'mean'
+          ? [
+              [1n, 1],
+              [d, g],
+            ]
+          : [
+              [1n, 1],
+              [d, g],
+              [d * d - (d * d) / 2n, g * g],
+            ];
+  const defaultSplit = shapes.map(() => 1);
+  const budgets = shapes.length === 1 ? [input.budget] : splitBudget(input.budget, input.split ?? defaultSplit);
+  if (budgets.length !== shapes.length) {
+    throw new DpError('INVALID_PARAMETER', `split must have ${shapes.length} weights`, { parameter: 'split' });
+  }
+  const parts = shapes.map(([perRow, unit], i) => {
+    const extra = kind === 'sum' ? perRow - d : 0n;
+    const sens = sumSensitivity(perRow - extra, input);
+    const perPartition = sens.perPartition + extra;
+    const { partitions } = readBounding(input);
+    const noise = calibrateNoise(budgets[i] as OutputBudget, {
+      l1: partitions * perPartition,
+      l2Squared: partitions * perPartition * perPartition,
+    });
+    // What one unit can move the released values by must be a finite double, and so must the noise.
+    if (!Number.isFinite(Number(partitions * perPartition) * unit * 4)) {
+      throw new DpError('INVALID_PARAMETER', 'bounds times contributions overflow the double range: narrow the bounds', {
+        parameter: 'bounds',
+      });
+    }
+    checkFiniteInValueUnits(noise, unit, confidence);
+    return { noise, perPartition, unit };
+  });
+  const guarantee = parts.length === 1 ? (parts[0] as NoisePart).noise.guarantee : composeLosses(parts.map((p) => p.noise.guarantee));
+  return { kind, grid, parts, guarantee, confidence };
 }
 
 /**
@@ -120,18 +206,17 @@ function sumSensitivity(perRow: bigint, o: ContributionBounds) {
  * releaseCount({ count: 1234n, budget: { epsilon: 0.5 } }).value;
  */
 export function releaseCount(input: { count: ExactInteger } & ReleaseOptions): AggregateRelease {
+  const plan = planAggregate('count', input);
   const count = toBig(input.count, 'count');
-  const confidence = checkConfidence(input.confidence ?? 0.95);
   const rng = input.rng ?? defaultRandomSource();
-  const s = sumSensitivity(1n, input);
-  const noise = calibrateNoise(input.budget, s);
-  const noisy = Number(addNoise(noise, count, Number(s.perPartition), rng, 'count'));
-  const k = noise.halfWidth(confidence);
+  const { noise, perPartition } = plan.parts[0] as NoisePart;
+  const noisy = Number(addNoise(noise, count, Number(perPartition), rng, 'count'));
+  const k = noise.halfWidth(plan.confidence);
   return mark(
     {
       value: noisy,
-      guarantee: noise.guarantee,
-      interval: { lower: noisy - k, upper: noisy + k, confidence, method: 'analytic' as const },
+      guarantee: plan.guarantee,
+      interval: { lower: noisy - k, upper: noisy + k, confidence: plan.confidence, method: 'analytic' as const },
       noise: noiseInfo(noise),
     },
     rng,
@@ -173,7 +258,6 @@ export function releaseSum(
   input: ({ units: ExactInteger } | { floatSum: number; rowBound: number }) & { bounds: readonly [number, number] } & ReleaseOptions,
 ): AggregateRelease {
   const grid = sumGrid(input.bounds);
-  const confidence = checkConfidence(input.confidence ?? 0.95);
   const rng = input.rng ?? defaultRandomSource();
   let units: bigint;
   let widening = 0n;
@@ -189,6 +273,9 @@ export function releaseSum(
     const gamma = ((rowBound - 1) * u) / (1 - (rowBound - 1) * u);
     // Both neighbours may be off by the bound; one more grid step covers the final rounding.
     const error = nextUp(2 * gamma * rowBound * m);
+    if (!Number.isFinite(error * grid.inverse)) {
+      throw new DpError('INVALID_PARAMETER', 'bounds times rowBound overflow the double range', { parameter: 'rowBound' });
+    }
     widening = BigInt(Math.ceil(error * grid.inverse)) + 1n;
     // A sum of at most rowBound clamped values lies within rowBound·maxUnits grid units (plus rounding): saturate
     // at twice that, so a sum that breaks the caller's row bound can never overflow to ±Infinity and throw.
@@ -197,20 +284,19 @@ export function releaseSum(
     units = BigInt(Math.round(Math.max(-cap, Math.min(cap, scaled))));
   }
   // The widening is per partition: a unit moves each of its partitions' sums by at most perPartition.
-  const perPartition = sumSensitivity(BigInt(grid.maxUnits), input).perPartition + widening;
-  const { partitions } = readBounding(input);
-  const noise = calibrateNoise(input.budget, { l1: partitions * perPartition, l2Squared: partitions * perPartition * perPartition });
+  const plan = planAggregate('sum', { ...input, widening });
+  const { noise, perPartition } = plan.parts[0] as NoisePart;
   const noisyUnits = addNoise(noise, units, Number(perPartition) * grid.granularity, rng, 'sum');
-  const k = noise.halfWidth(confidence);
+  const k = noise.halfWidth(plan.confidence);
   const value = Number(noisyUnits) * grid.granularity;
   return mark(
     {
       value,
-      guarantee: noise.guarantee,
+      guarantee: plan.guarantee,
       interval: {
         lower: (Number(noisyUnits) - k) * grid.granularity,
         upper: (Number(noisyUnits) + k) * grid.granularity,
-        confidence,
+        confidence: plan.confidence,
         method: 'analytic' as const,
       },
       noise: noiseInfo(noise),
@@ -251,16 +337,15 @@ function ratioRange(sLo: number, sHi: number, nLo: number, nHi: number): [number
 export function releaseMean(
   input: { count: ExactInteger; units: ExactInteger; bounds: readonly [number, number] } & ReleaseOptions & SplitOptions,
 ): AggregateRelease {
-  const grid = meanGrid(input.bounds);
-  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const plan = planAggregate('mean', input);
+  const grid = plan.grid as FixedPointGrid;
+  const confidence = plan.confidence;
   const rng = input.rng ?? defaultRandomSource();
-  const [countBudget, sumBudget] = splitBudget(input.budget, input.split ?? [1, 1]) as [OutputBudget, OutputBudget];
-  const cs = sumSensitivity(1n, input);
-  const ss = sumSensitivity(BigInt(grid.maxUnits), input);
-  const countNoise = calibrateNoise(countBudget, cs);
-  const sumNoise = calibrateNoise(sumBudget, ss);
-  const n = Number(addNoise(countNoise, toBig(input.count, 'count'), Number(cs.perPartition), rng, 'mean.count'));
-  const s = Number(addNoise(sumNoise, toBig(input.units, 'units'), Number(ss.perPartition) * grid.granularity, rng, 'mean.sum'));
+  const [countPart, sumPart] = plan.parts as [NoisePart, NoisePart];
+  const countNoise = countPart.noise;
+  const sumNoise = sumPart.noise;
+  const n = Number(addNoise(countNoise, toBig(input.count, 'count'), Number(countPart.perPartition), rng, 'mean.count'));
+  const s = Number(addNoise(sumNoise, toBig(input.units, 'units'), Number(sumPart.perPartition) * grid.granularity, rng, 'mean.sum'));
   const value = meanFrom(n, s, grid);
   const alpha = 1 - confidence;
   const kn = countNoise.halfWidth(1 - alpha / 2);
@@ -269,10 +354,7 @@ export function releaseMean(
   const iv = r
     ? interval(clampTo(grid.shift + r[0], grid), clampTo(grid.shift + r[1], grid), confidence, 'union-bound')
     : interval(grid.lower, grid.upper, confidence, 'union-bound');
-  return mark(
-    { value, guarantee: composeLosses([countNoise.guarantee, sumNoise.guarantee]), interval: iv, noise: noiseInfo(countNoise, sumNoise) },
-    rng,
-  );
+  return mark({ value, guarantee: plan.guarantee, interval: iv, noise: noiseInfo(countNoise, sumNoise) }, rng);
 }
 
 /**
@@ -357,36 +439,37 @@ export function releaseStddev(input: VarianceInput & ReleaseOptions & SplitOptio
 }
 
 function varianceRelease(input: VarianceInput & ReleaseOptions & SplitOptions, root: boolean): AggregateRelease {
-  const grid = varianceGrid(input.bounds);
-  const confidence = checkConfidence(input.confidence ?? 0.95);
+  const plan = planAggregate(root ? 'stddev' : 'variance', input);
+  const grid = plan.grid as FixedPointGrid;
+  const confidence = plan.confidence;
   const rng = input.rng ?? defaultRandomSource();
-  const [cb, sb, qb] = splitBudget(input.budget, input.split ?? [1, 1, 1]) as [OutputBudget, OutputBudget, OutputBudget];
+  const [cp, sp, qp] = plan.parts as [NoisePart, NoisePart, NoisePart];
   const d = BigInt(grid.maxUnits);
   const d2 = d * d;
   const shift2 = d2 / 2n; // squares in [0, D²] shifted to [−⌊D²/2⌋, ⌈D²/2⌉]
-  const cs = sumSensitivity(1n, input);
-  const ss = sumSensitivity(d, input);
-  const qs = sumSensitivity(d2 - shift2, input);
-  const cn = calibrateNoise(cb, cs);
-  const sn = calibrateNoise(sb, ss);
-  const qn = calibrateNoise(qb, qs);
   const count = toBig(input.count, 'count');
   const g = grid.granularity;
-  const n = Number(addNoise(cn, count, Number(cs.perPartition), rng, 'variance.count'));
-  const s1 = Number(addNoise(sn, toBig(input.units, 'units'), Number(ss.perPartition) * g, rng, 'variance.sum'));
+  const n = Number(addNoise(cp.noise, count, Number(cp.perPartition), rng, 'variance.count'));
+  const s1 = Number(addNoise(sp.noise, toBig(input.units, 'units'), Number(sp.perPartition) * g, rng, 'variance.sum'));
   const s2 = Number(
-    addNoise(qn, toBig(input.squaredUnits, 'squaredUnits') - count * shift2, Number(qs.perPartition) * g * g, rng, 'variance.sumOfSquares'),
+    addNoise(
+      qp.noise,
+      toBig(input.squaredUnits, 'squaredUnits') - count * shift2,
+      Number(qp.perPartition) * g * g,
+      rng,
+      'variance.sumOfSquares',
+    ),
   );
   const maxVar = (Number(d) * g) ** 2;
-  const clampVar = (v: number) => (v < 0 ? 0 : v > maxVar ? maxVar : v);
+  const clampVar = (v: number) => (v < 0 || Number.isNaN(v) ? 0 : v > maxVar ? maxVar : v);
   const nn = n < 1 ? 1 : n;
   const mean1 = s1 / nn;
   const mean2 = s2 / nn + Number(shift2);
   const variance = clampVar((mean2 - mean1 * mean1) * g * g);
   const alpha = 1 - confidence;
-  const kn = cn.halfWidth(1 - alpha / 3);
-  const ks = sn.halfWidth(1 - alpha / 3);
-  const kq = qn.halfWidth(1 - alpha / 3);
+  const kn = cp.noise.halfWidth(1 - alpha / 3);
+  const ks = sp.noise.halfWidth(1 - alpha / 3);
+  const kq = qp.noise.halfWidth(1 - alpha / 3);
   const e1 = ratioRange(s1 - ks, s1 + ks, n - kn, n + kn);
   const e2 = ratioRange(s2 - kq, s2 + kq, n - kn, n + kn);
   let lo = 0;
@@ -398,9 +481,16 @@ function varianceRelease(input: VarianceInput & ReleaseOptions & SplitOptions, r
     lo = clampVar((e2[0] + Number(shift2) - sqHi) * g * g);
     hi = clampVar((e2[1] + Number(shift2) - sqLo) * g * g);
   }
-  const guarantee = composeLosses([cn.guarantee, sn.guarantee, qn.guarantee]);
   const iv = root ? interval(Math.sqrt(lo), Math.sqrt(hi), confidence, 'union-bound') : interval(lo, hi, confidence, 'union-bound');
-  return mark({ value: root ? Math.sqrt(variance) : variance, guarantee, interval: iv, noise: noiseInfo(cn, sn, qn) }, rng);
+  return mark(
+    {
+      value: root ? Math.sqrt(variance) : variance,
+      guarantee: plan.guarantee,
+      interval: iv,
+      noise: noiseInfo(cp.noise, sp.noise, qp.noise),
+    },
+    rng,
+  );
 }
 
 /**
@@ -410,7 +500,3 @@ function varianceRelease(input: VarianceInput & ReleaseOptions & SplitOptions, r
 export function tracePublicParameter(name: string, value: unknown): void {
   tracePublic(name, value);
 }
-
-export { type FixedPointGrid, makeFixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
-export { makePartitionSelector, type PartitionSelector, type PartitionSelectorOptions } from './partition-selection.js';
-export { quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';

@@ -32,7 +32,7 @@ import {
   splitBudget,
 } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
-import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-aggregates.js';
+import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
 
 /** Default number of bins: 4096 = 16³ (a full tree of height 3 with branching 16). */
 export const DEFAULT_QUANTILE_BINS = 4096;
@@ -122,6 +122,11 @@ export function releaseQuantile(
   const rng = input.rng ?? defaultRandomSource();
   const confidence = checkConfidence(input.confidence ?? 0.95);
   const { epsilon, guarantee } = perPartitionEpsilon(input, partitions);
+  if (!(epsilon > 0 && Number.isFinite((2 * contributions) / epsilon))) {
+    throw new DpError('INVALID_PARAMETER', 'the budget is too small for a quantile: its selection scale would not be finite', {
+      parameter: 'budget',
+    });
+  }
   const bins = counts.length;
   const prefix: bigint[] = [0n];
   for (const c of counts) prefix.push((prefix[prefix.length - 1] as bigint) + c);
@@ -158,6 +163,58 @@ export function releaseQuantile(
     rankErrorBound,
   };
   return rng.isSeeded ? { ...release, notForRelease: true } : release;
+}
+
+/**
+ * Validates the public parameters of a quantile release — bounds, bins,
+ * quantiles, the interval share and the budget (each part must calibrate to
+ * finite noise) — without reading any data, so a caller can refuse before it
+ * charges. The same checks run again inside the release.
+ * @throws DpError INVALID_PARAMETER
+ * @privacy none (reads no data).
+ */
+export function checkQuantileParameters(
+  input: {
+    bounds: readonly [number, number];
+    bins: number;
+    quantiles: readonly number[];
+    intervalShare?: number;
+  } & Omit<ReleaseOptions, 'rng'>,
+): void {
+  checkBounds(input.bounds);
+  if (!(Number.isSafeInteger(input.bins) && input.bins >= 2 && input.bins <= 1 << 20)) {
+    throw new DpError('INVALID_PARAMETER', 'bins must be an integer in [2, 2^20]', { parameter: 'bins' });
+  }
+  if (!Array.isArray(input.quantiles) || input.quantiles.length === 0) {
+    throw new DpError('INVALID_PARAMETER', 'quantiles must be a non-empty array', { parameter: 'quantiles' });
+  }
+  input.quantiles.forEach(checkQuantile);
+  checkConfidence(input.confidence ?? 0.95);
+  const partitions = checkPositiveInteger(input.maxPartitions ?? 1, 'maxPartitions');
+  const contributions = checkPositiveInteger(input.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition');
+  const share = input.intervalShare ?? 0;
+  if (typeof share !== 'number' || !(share >= 0 && share < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'intervalShare must be in [0, 1)', { parameter: 'intervalShare' });
+  }
+  const single = input.quantiles.length === 1;
+  const [pointBudget, treeBudget] =
+    single && share > 0 ? (splitBudget(input.budget, [1 - share, share]) as [OutputBudget, OutputBudget]) : [input.budget, input.budget];
+  if (single) {
+    const { epsilon } = perPartitionEpsilon({ ...input, budget: pointBudget }, partitions);
+    if (!(epsilon > 0 && Number.isFinite((2 * contributions) / epsilon))) {
+      throw new DpError('INVALID_PARAMETER', 'the budget is too small for a quantile: its selection scale would not be finite', {
+        parameter: 'budget',
+      });
+    }
+  }
+  if (!single || share > 0) {
+    let height = 1;
+    for (let leaves = 16; leaves < input.bins; leaves *= 16) height++;
+    const h = BigInt(height);
+    const p = BigInt(partitions);
+    const c = BigInt(contributions);
+    calibrateNoise(treeBudget, { l1: h * p * c, l2Squared: h * p * c * c });
+  }
 }
 
 /**

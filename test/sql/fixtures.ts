@@ -1,16 +1,16 @@
 /** Shared schemas and an in-memory ledger for the SQL tests. */
 import { DpError } from '../../src/core/errors.js';
-import type { BudgetLedger, LedgerAmount, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
+import type { ExactLoss } from '../../src/core/exact-loss.js';
+import type { BudgetLedger, LedgerEntry, LedgerStatus } from '../../src/ledger/ledger.js';
 import { Rational } from '../../src/numeric/rational.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 
 /** An in-memory ledger that records charges and never refuses (coverage loops run hundreds of queries). */
 export class MemoryLedger implements BudgetLedger {
-  readonly charges: LedgerAmount[] = [];
-  async charge(_scope: unknown, cost: LedgerAmount): Promise<LedgerStatus> {
+  readonly charges: ExactLoss[] = [];
+  async charge(_scope: unknown, cost: ExactLoss): Promise<LedgerStatus> {
     this.charges.push(cost);
-    const zero = { epsilon: Rational.ZERO, delta: Rational.ZERO };
-    return { dataset: { total: cost, spent: cost, remaining: zero } };
+    return { dataset: { total: cost, spent: cost, guarantee: cost, remaining: { epsilon: Rational.ZERO, delta: Rational.ZERO } } };
   }
   async status(): Promise<LedgerStatus> {
     throw new DpError('INTERNAL', 'not used');

@@ -12,7 +12,7 @@ import type { AccountingMethod } from '../../accounting/privacy-accountant.js';
 import type { DpEvent } from '../../core/dp-event.js';
 import { DpError } from '../../core/errors.js';
 import { parseNumberOption, requiredOption } from '../options.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './register.js';
 
 interface AccountantFlags {
   mechanism?: string;

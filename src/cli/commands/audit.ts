@@ -26,7 +26,7 @@ import {
 } from '../../mechanisms/index.js';
 import { SeededRandomSource } from '../../random/seeded-source.js';
 import { defaultRandomSource } from '../../random/source.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './register.js';
 
 /** The mechanisms `tsdp audit mechanism` knows, with the neighbouring inputs it tests them on. */
 export const AUDITABLE_MECHANISMS = [

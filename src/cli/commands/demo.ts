@@ -17,7 +17,7 @@ import { formatDpSqlResult } from '../../sql/format-result.js';
 import { openDataSource } from '../../sql/open-data.js';
 import { runDpSql } from '../../sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../sql/schema.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './register.js';
 
 /** The demo's queries: text, ε (or ρ), δ and what it shows. */
 const QUERIES: readonly { sql: string; epsilon?: string; rho?: string; delta?: string; note: string }[] = [

@@ -5,10 +5,9 @@
  * no verb at all. Help and unknown verbs load every verb (to list them).
  * @module
  */
-import type { Command } from 'commander';
+import type { RegisterCommand } from './register.js';
 
-/** Registers one verb on the program. */
-export type RegisterCommand = (program: Command) => void;
+export type { RegisterCommand } from './register.js';
 
 /** One verb: its name and how to load its module. */
 export interface LazyCommand {
@@ -20,6 +19,8 @@ export interface LazyCommand {
 export const commands: readonly LazyCommand[] = [
   { name: 'demo', load: () => import('./demo.js') },
   { name: 'sql', load: () => import('./sql.js') },
+  { name: 'schema', load: () => import('./schema.js') },
+  { name: 'budget', load: () => import('./budget.js') },
   { name: 'mechanism', load: () => import('./mechanism.js') },
   { name: 'accountant', load: () => import('./accountant.js') },
   { name: 'audit', load: () => import('./audit.js') },

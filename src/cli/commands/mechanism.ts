@@ -13,7 +13,7 @@ import { gaussianSigmaForEpsilonDelta, makeGaussian } from '../../mechanisms/gau
 import { laplaceScaleForEpsilon, makeLaplace } from '../../mechanisms/laplace.js';
 import { Rational } from '../../numeric/rational.js';
 import { parseNumberOption, requiredOption } from '../options.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './register.js';
 
 const KINDS = ['laplace', 'gaussian', 'discrete-laplace', 'discrete-gaussian'] as const;
 type Kind = (typeof KINDS)[number];

@@ -9,6 +9,7 @@ import type { HrParams } from '../protocols/hadamard-response.js';
 import type { GrrParams } from '../protocols/randomized-response.js';
 import type { UnaryParams } from '../protocols/unary-encoding.js';
 import { type Accumulator, type CountEstimates, clampCount, domainCandidates, pureVariance } from './accumulator.js';
+import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireSum } from './snapshot.js';
 import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 import { walshHadamard } from './walsh-hadamard.js';
 
@@ -44,7 +45,21 @@ export function grrAccumulator(params: GrrParams): Accumulator {
     estimate(candidates) {
       return pureEstimates(domainCandidates(candidates, k), (v) => histogram[v] as number, total, params.p, params.q);
     },
+    snapshot: () => ({ total, cells: { histogram: Array.from(histogram) } }),
+    absorb(snapshot: AccumulatorSnapshot) {
+      const added = readHistogram(snapshot, k);
+      addInto(histogram, added);
+      total += snapshot.total;
+    },
   };
+}
+
+/** A histogram snapshot: one cell per report, so it sums to the total. */
+function readHistogram(snapshot: AccumulatorSnapshot, length: number): readonly number[] {
+  requireNames(snapshot, ['histogram']);
+  const histogram = readVector(snapshot, 'histogram', length, 0, snapshot.total);
+  requireSum(histogram, snapshot.total, 'histogram');
+  return histogram;
 }
 
 /** Optimized or symmetric unary encoding. */
@@ -70,6 +85,13 @@ export function unaryAccumulator(params: UnaryParams): Accumulator {
     },
     estimate(candidates) {
       return pureEstimates(domainCandidates(candidates, k), (v) => ones[v] as number, total, params.p, params.q);
+    },
+    snapshot: () => ({ total, cells: { ones: Array.from(ones) } }),
+    absorb(snapshot: AccumulatorSnapshot) {
+      requireNames(snapshot, ['ones']);
+      // Each report sets each bit at most once.
+      addInto(ones, readVector(snapshot, 'ones', k, 0, snapshot.total));
+      total += snapshot.total;
     },
   };
 }
@@ -99,6 +121,11 @@ export function hrAccumulator(params: HrParams): Accumulator {
       walshHadamard(transformed);
       const n = total;
       return pureEstimates(domainCandidates(candidates, k), (v) => (n + (transformed[v + 1] as number)) / 2, n, params.p, params.q);
+    },
+    snapshot: () => ({ total, cells: { histogram: Array.from(histogram) } }),
+    absorb(snapshot: AccumulatorSnapshot) {
+      addInto(histogram, readHistogram(snapshot, order));
+      total += snapshot.total;
     },
   };
 }

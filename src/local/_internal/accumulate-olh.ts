@@ -34,6 +34,7 @@ import { assertNever, DpError } from '../../core/errors.js';
 import type { OlhParams } from '../protocols/local-hashing.js';
 import { olhHash } from '../protocols/local-hashing.js';
 import { type Accumulator, type CountEstimates, clampCount, domainCandidates, pureVariance } from './accumulator.js';
+import { type AccumulatorSnapshot, addInto, readVector, requireNames } from './snapshot.js';
 import type { RejectionReason, ReportObject } from './validate.js';
 
 const TWO_32 = 4294967296;
@@ -470,6 +471,11 @@ class RawCounter implements SupportCounter {
     return null;
   }
 
+  /** The (seed, y) pairs so far, oldest first. */
+  pairs(): { seeds: number[]; outputs: number[] } {
+    return { seeds: Array.from(this.seeds.subarray(0, this.count)), outputs: Array.from(this.outputs.subarray(0, this.count)) };
+  }
+
   support(v: number): number {
     const { seeds, outputs, g, r } = this;
     let count = 0;
@@ -501,6 +507,8 @@ class OlhAccumulator implements Accumulator {
   private readonly counter: SupportCounter;
   private accepted = 0;
   private supports: Float64Array | null = null;
+  /** Supports added from snapshots (streaming modes; raw mode re-adds the pairs instead). */
+  private imported: Float64Array | null = null;
 
   constructor(
     private readonly params: OlhParams,
@@ -536,8 +544,7 @@ class OlhAccumulator implements Accumulator {
       );
     }
     const values = domainCandidates(candidates, k);
-    if (this.supports === null) this.supports = counter.allSupports();
-    const supports = this.supports;
+    const supports = this.allSupports();
     const counts = new Float64Array(values.length);
     const variances = new Float64Array(values.length);
     const n = this.accepted;
@@ -549,5 +556,47 @@ class OlhAccumulator implements Accumulator {
       variances[i] = pureVariance(n, clampCount(c, n), params.p, params.q);
     }
     return { values, counts, variances };
+  }
+
+  /** Whole-domain supports (streaming modes, with the imported ones added), or null in raw mode. */
+  private allSupports(): Float64Array | null {
+    if (this.supports === null) {
+      const own = this.counter.allSupports();
+      if (own !== null && this.imported !== null) {
+        const total = Float64Array.from(own);
+        for (let v = 0; v < total.length; v++) total[v] = (total[v] as number) + (this.imported[v] as number);
+        this.supports = total;
+      } else {
+        this.supports = own;
+      }
+    }
+    return this.supports;
+  }
+
+  snapshot(): AccumulatorSnapshot {
+    if (this.counter instanceof RawCounter) {
+      const { seeds, outputs } = this.counter.pairs();
+      return { total: this.accepted, cells: { seeds, outputs } };
+    }
+    return { total: this.accepted, cells: { supports: Array.from(this.allSupports() ?? []) } };
+  }
+
+  absorb(snapshot: AccumulatorSnapshot): void {
+    const { domainSize: k, hashRange: g } = this.params;
+    if (this.counter instanceof RawCounter) {
+      requireNames(snapshot, ['outputs', 'seeds']);
+      // Each pair is one report that the report checks would have accepted: a 32-bit seed and y in [0, g).
+      const seeds = readVector(snapshot, 'seeds', snapshot.total, 0, TWO_32 - 1);
+      const outputs = readVector(snapshot, 'outputs', snapshot.total, 0, g - 1);
+      for (let i = 0; i < seeds.length; i++) this.counter.add(seeds[i] as number, outputs[i] as number);
+    } else {
+      requireNames(snapshot, ['supports']);
+      // A report supports a value at most once: each value's estimate moves no more than `total` reports could move it.
+      const supports = readVector(snapshot, 'supports', k, 0, snapshot.total);
+      this.imported ??= new Float64Array(k);
+      addInto(this.imported, supports);
+    }
+    this.accepted += snapshot.total;
+    this.supports = null;
   }
 }

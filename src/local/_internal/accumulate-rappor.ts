@@ -22,6 +22,7 @@ import { DpError } from '../../core/errors.js';
 import { type RapporParams, rapporBloomPositions } from '../protocols/rappor.js';
 import type { Accumulator, CountEstimates } from './accumulator.js';
 import { cholesky, choleskySolve, nnls } from './linalg.js';
+import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireRowBounds, requireSum } from './snapshot.js';
 import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 
 /** RAPPOR decoding method. */
@@ -159,6 +160,17 @@ export function rapporAccumulator(params: RapporParams): RapporAccumulator {
       perCohort[j] = (perCohort[j] as number) + 1;
       total++;
       return null;
+    },
+    snapshot: () => ({ total, cells: { ones: Array.from(ones), perCohort: Array.from(perCohort) } }),
+    absorb(snapshot: AccumulatorSnapshot) {
+      requireNames(snapshot, ['ones', 'perCohort']);
+      const addedCohorts = readVector(snapshot, 'perCohort', cohorts, 0, snapshot.total);
+      requireSum(addedCohorts, snapshot.total, 'perCohort');
+      const addedOnes = readVector(snapshot, 'ones', cohorts * m, 0, snapshot.total);
+      requireRowBounds(addedOnes, addedCohorts, m, 'ones');
+      addInto(ones, addedOnes);
+      addInto(perCohort, addedCohorts);
+      total += snapshot.total;
     },
     estimate(candidates) {
       if (candidates === undefined) {

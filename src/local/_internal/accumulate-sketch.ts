@@ -18,6 +18,7 @@ import { DpError } from '../../core/errors.js';
 import { type SketchParams, sketchBucket } from '../protocols/count-mean-sketch.js';
 import { type Accumulator, clampCount } from './accumulator.js';
 import { isSketchValue } from './check.js';
+import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireRowBounds, requireSum, SnapshotError } from './snapshot.js';
 import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
 import { walshHadamard } from './walsh-hadamard.js';
 
@@ -76,6 +77,17 @@ export function cmsAccumulator(params: SketchParams): Accumulator {
       total++;
       return null;
     },
+    snapshot: () => ({ total, cells: { plus: Array.from(plus), rows: Array.from(rows) } }),
+    absorb(snapshot: AccumulatorSnapshot) {
+      requireNames(snapshot, ['plus', 'rows']);
+      const addedRows = readVector(snapshot, 'rows', h, 0, snapshot.total);
+      requireSum(addedRows, snapshot.total, 'rows');
+      const addedPlus = readVector(snapshot, 'plus', h * m, 0, snapshot.total);
+      requireRowBounds(addedPlus, addedRows, m, 'plus');
+      addInto(plus, addedPlus);
+      addInto(rows, addedRows);
+      total += snapshot.total;
+    },
     estimate(candidates) {
       const values = requireCandidates(candidates);
       const c = params.scale;
@@ -119,6 +131,20 @@ export function hcmsAccumulator(params: SketchParams): Accumulator {
       total++;
       transformed = null;
       return null;
+    },
+    snapshot: () => ({ total, cells: { signs: Array.from(signs) } }),
+    absorb(snapshot: AccumulatorSnapshot) {
+      requireNames(snapshot, ['signs']);
+      // Each report adds ±1 to one cell: Σ|s| ≤ total, and the reports that cancelled come in pairs.
+      const added = readVector(snapshot, 'signs', h * m, -snapshot.total, snapshot.total);
+      let absolute = 0;
+      for (const x of added) absolute += Math.abs(x);
+      if (absolute > snapshot.total || (snapshot.total - absolute) % 2 !== 0) {
+        throw new SnapshotError('cells.signs must be ±1 sums of total reports (Σ|signs| ≤ total, same parity)');
+      }
+      addInto(signs, added);
+      total += snapshot.total;
+      transformed = null;
     },
     estimate(candidates) {
       const values = requireCandidates(candidates);

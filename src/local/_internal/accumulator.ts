@@ -1,5 +1,6 @@
 /** What every protocol's aggregation state offers the public aggregator. @module */
 import { DpError } from '../../core/errors.js';
+import type { AccumulatorSnapshot } from './snapshot.js';
 import type { RejectionReason, ReportObject } from './validate.js';
 
 /** Estimated counts and their variances for a list of values. */
@@ -17,6 +18,13 @@ export interface Accumulator {
   ingest(report: ReportObject): RejectionReason | null;
   /** Estimates for the candidates (the whole domain when omitted and the protocol has one). */
   estimate(candidates: readonly (string | number)[] | undefined): CountEstimates;
+  /** The sufficient statistics so far (a copy). */
+  snapshot(): AccumulatorSnapshot;
+  /**
+   * Adds a snapshot of an accumulator with the same parameters, after checking
+   * it (see snapshot.ts). @throws SnapshotError, and then adds nothing.
+   */
+  absorb(snapshot: AccumulatorSnapshot): void;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * PostgreSQL, the server engine (`pg`). Each query runs in its own
  * transaction that is `READ ONLY`, has a `statement_timeout`, and — when the
- * connecting role may create it — switches to the role `tsdp_reader`, which
- * holds nothing but `SELECT` on the schema's tables. Compiled statements never
+ * connecting role is a member of it — switches to the query role `tsdp_reader`,
+ * which holds nothing but `SELECT` on the declared tables. The role and its
+ * grants are made explicitly by an administrator (`setupPostgresLedger` in
+ * `src/ledger/postgres-setup.ts`); nothing is created or granted here. Compiled statements never
  * aggregate `real` values: every clamped value is cast to double precision and
  * summed as integers (numeric) on a fixed-point grid.
  * @module
@@ -19,7 +21,7 @@ export interface PostgresOptions {
   readonly connectionString: string;
   /** Statement timeout in ms (default 60000). */
   readonly statementTimeoutMs?: number;
-  /** The read-only role to switch to (default 'tsdp_reader'; created when missing and allowed). */
+  /** The query role to switch to (default 'tsdp_reader'; used when it exists and the connecting role is a member; never created here). */
   readonly readerRole?: string;
 }
 
@@ -51,15 +53,13 @@ export class PostgresEngine implements SqlEngine {
       throw engineError('postgres');
     }
     try {
-      await pool.query(
-        `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$`,
-      );
-      await pool.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-      await pool.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
-      await pool.query(`GRANT ${role} TO CURRENT_USER`).catch(() => {});
-      readerRole = role;
+      // No silent CREATE ROLE or GRANT (issue 10 item 8): use the query role only if an administrator set it up.
+      const { rows } = await pool.query("SELECT pg_has_role(current_user, oid, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1", [
+        role,
+      ]);
+      readerRole = rows[0]?.member === true ? role : null;
     } catch {
-      // Not allowed to manage roles: queries still run in READ ONLY transactions.
+      // Without the query role, queries still run in READ ONLY transactions.
       readerRole = null;
     }
     return new PostgresEngine(pool, options.statementTimeoutMs ?? 60_000, readerRole);

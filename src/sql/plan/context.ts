@@ -10,6 +10,7 @@ import { type CstNode, child, identifierName, listItems } from '../_internal/cst
 import { positionOf, type SqlPosition } from '../_internal/parse.js';
 import type { PlanExpr, PlanSource } from '../plan.js';
 import type { SqlSchema, SqlTableSchema } from '../schema.js';
+import { didYouMean } from './suggest.js';
 
 /** A column reference of a plan. */
 export type PlanColumn = Extract<PlanExpr, { kind: 'column' }>;
@@ -32,6 +33,40 @@ export function refuse(ctx: Ctx, node: CstNode | undefined, construct: string, h
     position,
     hint,
   });
+}
+
+/** Most declared names listed in an unknown-name refusal. */
+const MAX_LISTED_NAMES = 20;
+
+/**
+ * Refuses an unknown name at its own position, with the closest declared names ("did you mean …?") and the
+ * declared ones (schema contents are public).
+ * @param kind - 'column', 'table', 'function' or 'table or alias'.
+ * @param candidates - the names that would be known here.
+ * @throws DpError UNSUPPORTED_QUERY (always).
+ */
+export function refuseUnknown(
+  ctx: Ctx,
+  node: CstNode | undefined,
+  kind: string,
+  name: string,
+  candidates: readonly string[],
+  where = '',
+): never {
+  const position: SqlPosition = node?.range ? positionOf(ctx.text, node.range[0]) : { line: 1, column: 1 };
+  const suggestion = didYouMean(name, candidates);
+  const shown = candidates.slice(0, MAX_LISTED_NAMES).join(', ') + (candidates.length > MAX_LISTED_NAMES ? ', …' : '');
+  const listing = candidates.length > 0 ? `known ${kind === 'function' ? 'functions' : `${kind}s`}${where}: ${shown}` : '';
+  const hint = [suggestion.trim(), listing].filter((x) => x !== '').join(' ');
+  throw new DpError(
+    'UNSUPPORTED_QUERY',
+    `unknown ${kind} "${name}" at ${position.line}:${position.column}:${suggestion}${listing ? ` (${listing})` : ''}`,
+    {
+      construct: `unknown ${kind} "${name}"`,
+      position,
+      hint,
+    },
+  );
 }
 
 /** Refuses the window function `name(…) OVER` at `node`. */
@@ -74,9 +109,20 @@ export function resolveColumn(ctx: Ctx, node: CstNode, qualifierOverride?: strin
   const [only, second] = matches;
   if (only === undefined) {
     if (qualifier !== undefined && !ctx.sources.some((s) => s.alias === qualifier)) {
-      return refuse(ctx, node, `the table or alias "${qualifier}"`, 'name a table of the FROM clause');
+      const objectNode = node.type === 'member_expr' ? child(node, 'object') : node;
+      return refuseUnknown(
+        ctx,
+        objectNode,
+        'table or alias',
+        qualifier,
+        ctx.sources.map((s) => s.alias),
+        ' in FROM',
+      );
     }
-    return refuse(ctx, node, `the column "${name}"`, 'use a column declared in the schema');
+    const scope = ctx.sources.flatMap((s, i) => (qualifier === undefined || s.alias === qualifier ? [i] : []));
+    const candidates = scope.flatMap((i) => [...tableOf(ctx, i).columns.keys()]);
+    const where = qualifier !== undefined ? ` of "${qualifier}"` : ` of ${scope.map((i) => `"${ctx.sources[i]?.alias}"`).join(', ')}`;
+    return refuseUnknown(ctx, nameNode, 'column', name, candidates, where);
   }
   if (second !== undefined) return refuse(ctx, node, `the ambiguous column "${name}"`, 'qualify it as table.column');
   return { kind: 'column', source: only, column: name };

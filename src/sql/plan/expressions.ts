@@ -7,9 +7,10 @@
  */
 import { assertNever } from '../../core/errors.js';
 import { type CstNode, child, isNode, keywordText, listItems } from '../_internal/cst.js';
-import type { PlanBinaryOp, PlanCastType, PlanExpr, PlanFunction } from '../plan.js';
+import { DATE_TRUNC_UNITS, type PlanBinaryOp, type PlanCastType, type PlanExpr, type PlanFunction } from '../plan.js';
 import { AGGREGATES } from './aggregate-names.js';
 import { type Ctx, funcArgs, funcName, type PlanColumn, refuse, refuseWindow, resolveColumn, tableOf } from './context.js';
+import { concatenationGrows, likePatternProblem } from './row-cost.js';
 
 /** Allow-listed scalar functions, by their SQL names. */
 export const FUNCTIONS: Record<string, PlanFunction> = {
@@ -29,7 +30,53 @@ export const FUNCTIONS: Record<string, PlanFunction> = {
   length: 'length',
   char_length: 'length',
   trim: 'trim',
+  year: 'year',
+  quarter: 'quarter',
+  month: 'month',
+  day: 'day',
+  date_trunc: 'date_trunc',
 };
+
+/** The date parts EXTRACT(part FROM d) accepts, as the functions they compile to. */
+const EXTRACT_PARTS: Record<string, PlanFunction> = { YEAR: 'year', QUARTER: 'quarter', MONTH: 'month', DAY: 'day' };
+
+/** True when `e` is statically a date (a date column, a cast to date, a date literal, date_trunc). */
+function isDateExpr(ctx: Ctx, e: PlanExpr): boolean {
+  switch (e.kind) {
+    case 'column':
+      return tableOf(ctx, e.source).columns.get(e.column)?.type === 'date';
+    case 'cast':
+      return e.to === 'date';
+    case 'func':
+      return e.name === 'date_trunc';
+    default:
+      return false;
+  }
+}
+
+/** Plans a date function (`year`, `quarter`, `month`, `day`, `date_trunc`) over planned arguments. */
+function dateFunction(ctx: Ctx, node: CstNode, name: PlanFunction, args: readonly PlanExpr[]): PlanExpr {
+  const upper = name.toUpperCase();
+  if (name === 'date_trunc') {
+    const [unit, date] = args;
+    const unitName = unit?.kind === 'literal' && typeof unit.value === 'string' ? unit.value.toLowerCase() : '';
+    if (args.length !== 2 || date === undefined || !DATE_TRUNC_UNITS.includes(unitName))
+      return refuse(
+        ctx,
+        node,
+        'DATE_TRUNC with these arguments',
+        `write date_trunc('<unit>', date) with unit one of ${DATE_TRUNC_UNITS.join(', ')}`,
+      );
+    if (!isDateExpr(ctx, date))
+      return refuse(ctx, node, 'DATE_TRUNC of a value that is not a date', 'give it a date column or CAST(… AS DATE)');
+    return { kind: 'func', name, args: [{ kind: 'literal', value: unitName }, date] };
+  }
+  const [date] = args;
+  if (args.length !== 1 || date === undefined) return refuse(ctx, node, `${upper} with ${args.length} arguments`, 'give it one date');
+  if (!isDateExpr(ctx, date))
+    return refuse(ctx, node, `${upper} of a value that is not a date`, 'give it a date column or CAST(… AS DATE)');
+  return { kind: 'func', name, args: [date] };
+}
 
 /** Allow-listed binary operators, by their SQL spelling. */
 export const BINARY_OPS: Record<string, PlanBinaryOp> = {
@@ -76,7 +123,7 @@ const CAST_TYPES: Record<string, PlanCastType> = {
 };
 
 /** Names refused with a specific reason (system, file, network or side-effect functions). */
-const DANGEROUS =
+export const DANGEROUS =
   /^(read_|pg_|current_|session_|txn_|set_config|nextval|setval|lo_|dblink|copy|query|glob|getenv|load|install|random|gen_random|uuid|now|version|inet_|has_|col_description|obj_description|to_regclass|duckdb_|sqlite_|parquet_|json_|http)/i;
 
 function castType(ctx: Ctx, node: CstNode | undefined): PlanCastType {
@@ -159,7 +206,11 @@ function expandedSize(e: PlanExpr, cap: number): number {
     case 'case':
       return sum([...e.whens.flatMap((w) => [w.condition, w.result]), ...(e.otherwise ? [e.otherwise] : [])], 1);
     case 'func':
-      return sum(e.args, 1);
+      // Date functions repeat their date (a guard for infinite dates).
+      return sum(
+        e.args,
+        e.name === 'date_trunc' ? 3 : e.name === 'year' || e.name === 'quarter' || e.name === 'month' || e.name === 'day' ? 2 : 1,
+      );
     default:
       return assertNever(e, 'plan expression');
   }
@@ -249,12 +300,24 @@ function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
         // A data-dependent division by zero would raise a data-dependent engine error.
         return refuse(ctx, node, 'division by a non-constant', 'divide by a non-zero number literal');
       }
-      if (mapped.includes('LIKE') && !(r.kind === 'literal' && typeof r.value === 'string' && likePatternIsSafe(r.value))) {
-        // PostgreSQL raises "LIKE pattern must not end with escape character" only for the rows it reaches:
-        // a data-dependent engine error (whether any row passes the rest of the WHERE clause).
-        return refuse(ctx, node, `${op} with this pattern`, 'give a text literal pattern that does not end with a lone backslash');
+      if (mapped.includes('LIKE')) {
+        // Rule 1 of row-cost.ts: bounded per-row matching time, the same meaning on both engines, no row-dependent
+        // error (PostgreSQL raises "LIKE pattern must not end with escape character" only for the rows it reaches).
+        if (!(r.kind === 'literal' && typeof r.value === 'string'))
+          return refuse(ctx, node, `${op} with a pattern that is not a text literal`, 'give the pattern as a text literal');
+        const problem = likePatternProblem(r.value);
+        if (problem !== null) return refuse(ctx, node, `${op} with this pattern`, problem);
       }
-      return { kind: 'binary', op: mapped, left: rowExpr(ctx, left, opts), right: r };
+      const l = rowExpr(ctx, left, opts);
+      if (mapped === '||' && concatenationGrows(l, r)) {
+        return refuse(
+          ctx,
+          node,
+          'a concatenation of two row values',
+          'values may not grow with the data: concatenate one column with literals only (see the per-row cost rule)',
+        );
+      }
+      return { kind: 'binary', op: mapped, left: l, right: r };
     }
     case 'between_expr': {
       const kw = keywordText(node.betweenKw);
@@ -317,7 +380,19 @@ function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       const { args, distinct } = funcArgs(node);
       if (distinct) return refuse(ctx, node, `DISTINCT in ${name}()`, 'remove DISTINCT');
       if (node.filter) return refuse(ctx, node, 'FILTER (WHERE …)', 'use CASE WHEN inside the aggregate instead');
-      return { kind: 'func', name: f, args: args.map((a) => rowExpr(ctx, a, opts)) };
+      const planned = args.map((a) => rowExpr(ctx, a, opts));
+      if (f === 'year' || f === 'quarter' || f === 'month' || f === 'day' || f === 'date_trunc') return dateFunction(ctx, node, f, planned);
+      return { kind: 'func', name: f, args: planned };
+    }
+    case 'extract_expr': {
+      const paren = child(node, 'args');
+      const from = paren ? child(paren, 'expr') : undefined;
+      const unit = from ? child(from, 'unit') : undefined;
+      const arg = from ? child(from, 'expr') : undefined;
+      const part = EXTRACT_PARTS[keywordText(unit?.unitKw)];
+      if (!arg || !part)
+        return refuse(ctx, node, 'EXTRACT of this part', `extract one of ${Object.keys(EXTRACT_PARTS).join(', ')} FROM a date`);
+      return dateFunction(ctx, node, part, [rowExpr(ctx, arg, opts)]);
     }
     case 'all_columns':
       return refuse(ctx, node, '*', 'name the aggregates to release; raw rows are never released');
@@ -345,12 +420,6 @@ export function numberLiteral(ctx: Ctx, node: CstNode | undefined, what: string)
   }
   if (n?.type !== 'number_literal') return refuse(ctx, node, what, 'write a number literal');
   return sign * Number(n.value);
-}
-
-/** True when a LIKE pattern does not end with an unescaped backslash (PostgreSQL's default escape character). */
-function likePatternIsSafe(pattern: string): boolean {
-  const trailing = /\\*$/.exec(pattern)?.[0].length ?? 0;
-  return trailing % 2 === 0;
 }
 
 /** Every column an expression reads. */

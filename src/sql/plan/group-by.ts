@@ -97,6 +97,9 @@ function integerImage(ctx: Ctx, e: PlanExpr): number[] | null {
   return [...values].sort((a, b) => a - b);
 }
 
+/** The keys 1..n of the date parts with public ranges. */
+const DATE_PART_KEYS: Readonly<Record<string, number>> = { quarter: 4, month: 12, day: 31 };
+
 /** Most integer keys a GROUP BY expression may declare from its bounds. */
 const MAX_EXPRESSION_KEYS = 1000;
 
@@ -114,6 +117,11 @@ function expressionCategories(ctx: Ctx, e: PlanExpr): (string | number | boolean
     if (values.length === results.length) return [...new Set(values)];
   }
   if (isBooleanExpr(e, (src, c) => tableOf(ctx, src).columns.get(c)?.type)) return [true, false];
+  // Date parts other than the year have public ranges (a NULL or infinite date gives NULL, not released).
+  if (e.kind === 'func' && e.name in DATE_PART_KEYS) {
+    const top = DATE_PART_KEYS[e.name] ?? 0;
+    return Array.from({ length: top }, (_, i) => i + 1);
+  }
   const image = integerImage(ctx, e);
   if (image) return image;
   const iv = intervalOf(
@@ -171,7 +179,9 @@ export function readGroupBy(ctx: Ctx, columns: CstNode | undefined, items: reado
     }
     if (groupBy.some((k) => sameExpr(k.expr, col))) continue;
     const spec = tableOf(ctx, col.source).columns.get(col.column);
-    groupBy.push({ name: col.column, expr: col, categories: spec?.categories ? [...spec.categories] : null });
+    // A boolean column's two keys are public by its type.
+    const categories = spec?.categories ? [...spec.categories] : spec?.type === 'boolean' ? [true, false] : null;
+    groupBy.push({ name: col.column, expr: col, categories });
   }
   return groupBy;
 }

@@ -8,7 +8,7 @@
  */
 import { type CstNode, child, identifierName, keywordText, listItems } from '../_internal/cst.js';
 import type { PlanExpr, PlanJoin, PlanSource } from '../plan.js';
-import { type Ctx, funcName, refuse, resolveColumn, tableOf } from './context.js';
+import { type Ctx, funcName, refuse, refuseUnknown, resolveColumn, tableOf } from './context.js';
 import { scalar } from './expressions.js';
 import { checkJoinStability } from './join-stability.js';
 
@@ -37,13 +37,7 @@ function readSource(ctx: Ctx, node: CstNode): PlanSource {
     return refuse(ctx, tableNode, `the FROM item ${tableNode.type.replace(/_/g, ' ')}`, 'name a table declared in the schema');
   const table = identifierName(tableNode);
   const t = ctx.schema.tables.get(table);
-  if (!t)
-    return refuse(
-      ctx,
-      tableNode,
-      `the table "${table}"`,
-      `query a table declared in the schema (${[...ctx.schema.tables.keys()].join(', ')})`,
-    );
+  if (!t) return refuseUnknown(ctx, tableNode, 'table', table, [...ctx.schema.tables.keys()], ' in the schema');
   const a = alias ?? table;
   if (ctx.sources.some((s) => s.alias === a))
     return refuse(ctx, tableNode, `the repeated table or alias "${a}"`, 'give each table a distinct alias');

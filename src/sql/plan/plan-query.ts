@@ -39,6 +39,7 @@ import { type Ctx, refuse, tableOf } from './context.js';
 import { scalar } from './expressions.js';
 import { readGroupBy } from './group-by.js';
 import { readFrom } from './joins.js';
+import { checkNames } from './names.js';
 import { readOutputs, readSelectItems } from './outputs.js';
 import { readPostProcessing } from './post-process.js';
 import { readPrivacy } from './privacy-unit.js';
@@ -114,6 +115,7 @@ function planChecked(text: string, schema: SqlSchema): QueryPlan {
 
   const fromClause = byType.get('from_clause');
   const joins = readFrom(ctx, fromClause ? child(fromClause, 'expr') : undefined);
+  checkNames(ctx, byType);
   const privacy = readPrivacy(ctx, fromClause);
 
   const whereClause = byType.get('where_clause');

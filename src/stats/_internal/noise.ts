@@ -9,15 +9,25 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import { approximate, type PrivacyLoss, pure, zcdp } from '../../core/loss.js';
+import { type PrivacyLoss, zcdp } from '../../core/loss.js';
 import { traceNoise } from '../../core/trace.js';
 import { Rational } from '../../numeric/rational.js';
 import { sampleDiscreteGaussian, sampleDiscreteLaplace } from '../../random/index.js';
 import type { RandomSource } from '../../random/source.js';
+import { chargedLoss, type OutputBudget, readBudget } from '../output-budget.js';
 import { normalQuantile } from './normal.js';
 
-/** The budget of one output: pure ε (discrete Laplace), ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). */
-export type OutputBudget = { readonly epsilon: number; readonly delta?: number } | { readonly rho: number };
+export {
+  chargedLoss,
+  checkConfidence,
+  checkPositive,
+  checkPositiveInteger,
+  type OutputBudget,
+  readBounding,
+  readBudget,
+  showParameter,
+  splitBudget,
+} from '../output-budget.js';
 
 /** The sensitivities of an integer-valued query (vector over partitions) under the neighbouring relation. */
 export interface IntegerSensitivity {
@@ -43,101 +53,6 @@ export interface CalibratedNoise {
 }
 
 /**
- * A parameter as text for an error message, without calling any method the
- * value carries (a hostile object's `toString` could throw or lie): numbers,
- * booleans, bigints and short strings are shown, anything else by its type.
- */
-export function showParameter(x: unknown): string {
-  switch (typeof x) {
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-    case 'undefined':
-      return String(x);
-    case 'string':
-      return x.length <= 40 ? JSON.stringify(x) : 'a long string';
-    default:
-      return x === null ? 'null' : `a value of type ${typeof x}`;
-  }
-}
-
-/** Checks a finite positive number; parameters are public so echoing them is fine. */
-export function checkPositive(x: number, name: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${showParameter(x)}`, { parameter: name });
-  }
-  return x;
-}
-
-/** Checks a positive safe integer. */
-export function checkPositiveInteger(x: number, name: string): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be an integer >= 1, got ${showParameter(x)}`, { parameter: name });
-  }
-  return x;
-}
-
-/** Reads and validates the contribution bounds (each default 1). */
-export function readBounding(o: { readonly maxPartitions?: number; readonly maxContributionsPerPartition?: number }): {
-  partitions: bigint;
-  contributions: bigint;
-} {
-  return {
-    partitions: BigInt(checkPositiveInteger(o.maxPartitions ?? 1, 'maxPartitions')),
-    contributions: BigInt(checkPositiveInteger(o.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition')),
-  };
-}
-
-/** Checks a confidence level in (0, 1). */
-export function checkConfidence(c: number): number {
-  if (typeof c !== 'number' || !(c > 0 && c < 1)) {
-    throw new DpError('INVALID_PARAMETER', `confidence must be in (0, 1), got ${showParameter(c)}`, { parameter: 'confidence' });
-  }
-  return c;
-}
-
-/** Reads an output budget; throws INVALID_PARAMETER for anything malformed. */
-export function readBudget(budget: OutputBudget): { kind: 'pure'; epsilon: number; delta: number } | { kind: 'zcdp'; rho: number } {
-  if (budget === null || typeof budget !== 'object') {
-    throw new DpError('INVALID_PARAMETER', 'a budget must be { epsilon } or { rho }', { parameter: 'budget' });
-  }
-  if ('rho' in budget) return { kind: 'zcdp', rho: checkPositive(budget.rho, 'rho') };
-  if ('epsilon' in budget) {
-    const delta = budget.delta ?? 0;
-    if (typeof delta !== 'number' || !(delta >= 0 && delta < 1)) {
-      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${showParameter(delta)}`, { parameter: 'delta' });
-    }
-    return { kind: 'pure', epsilon: checkPositive(budget.epsilon, 'epsilon'), delta: delta === 0 ? 0 : delta };
-  }
-  throw new DpError('INVALID_PARAMETER', 'a budget must be { epsilon } or { rho }', { parameter: 'budget' });
-}
-
-/**
- * The loss one output budget is charged as: ε-DP, ρ-zCDP, or (ε, 0) for an
- * (ε, δ) budget (its noise, the discrete Laplace, does not use δ).
- */
-export function chargedLoss(budget: OutputBudget): PrivacyLoss {
-  const b = readBudget(budget);
-  if (b.kind === 'zcdp') return zcdp(b.rho);
-  return 'delta' in budget && budget.delta !== undefined ? approximate(b.epsilon, 0) : pure(b.epsilon);
-}
-
-/** Splits a budget into parts proportional to `weights` (each part rounded down, so the parts never sum to more). */
-export function splitBudget(budget: OutputBudget, weights: readonly number[]): OutputBudget[] {
-  const total = weights.reduce((s, w) => s + w, 0);
-  if (!(weights.length > 0 && weights.every((w) => Number.isFinite(w) && w > 0) && Number.isFinite(total))) {
-    throw new DpError('INVALID_PARAMETER', 'weights must be finite numbers > 0', { parameter: 'weights' });
-  }
-  const b = readBudget(budget);
-  const wTotal = weights.reduce((s, w) => s.add(Rational.fromNumber(w)), Rational.ZERO);
-  const share = (x: number, w: number) => Rational.fromNumber(x).mul(Rational.fromNumber(w)).div(wTotal).toNumberDown();
-  return weights.map((w) => {
-    if (b.kind === 'zcdp') return { rho: share(b.rho, w) };
-    return b.delta > 0 ? { epsilon: share(b.epsilon, w), delta: share(b.delta, w) } : { epsilon: share(b.epsilon, w) };
-  });
-}
-
-/**
  * Calibrates discrete Laplace (pure ε, scale = Δ₁/ε exactly) or discrete
  * Gaussian (ρ-zCDP, σ² = Δ₂²/(2ρ) exactly) noise.
  * @privacy ε-DP (Canonne–Kamath–Steinke 2020, Prop. 4 (discrete Laplace)) or ρ-zCDP (ibid., Thm 4) for the given sensitivity.
@@ -147,7 +62,7 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
   if (b.kind === 'pure') {
     const l1 = sensitivity.l1 > 0n ? sensitivity.l1 : 1n;
     const scale = Rational.of(l1).div(Rational.fromNumber(b.epsilon));
-    const scaleNumber = scale.toNumberUp();
+    const scaleNumber = checkScale(scale.toNumberUp());
     return {
       kind: 'discrete-laplace',
       scale: scaleNumber,
@@ -161,7 +76,7 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
   }
   const l2Squared = sensitivity.l2Squared > 0n ? sensitivity.l2Squared : 1n;
   const sigmaSquared = Rational.of(l2Squared).div(Rational.fromNumber(b.rho).mul(Rational.of(2n)));
-  const sigma = Math.sqrt(sigmaSquared.toNumberUp());
+  const sigma = checkScale(Math.sqrt(sigmaSquared.toNumberUp()));
   return {
     kind: 'discrete-gaussian',
     scale: sigma,
@@ -172,6 +87,49 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
     },
     halfWidth: (confidence) => gaussianHalfWidth(sigma, confidence),
   };
+}
+
+/**
+ * The largest noise scale (in integer units) tsdp calibrates: 2⁸⁰. A budget
+ * so small that the scale passes it (e.g. `{ rho: 5e-324 }`, or ε below about
+ * 3.5e-15 for a sum at the default 32-bit grid) is refused with
+ * INVALID_PARAMETER before anything is charged, instead of overflowing to
+ * ±Infinity (a RangeError in the sampler, a non-finite release): such noise
+ * carries no information, and the exact samplers' cost grows with the
+ * scale's size (the discrete Gaussian sampler was seen to stall near 2⁹⁰).
+ */
+export const MAX_NOISE_SCALE = 2 ** 80;
+
+function checkScale(scale: number): number {
+  if (!(Number.isFinite(scale) && scale <= MAX_NOISE_SCALE)) {
+    throw new DpError('INVALID_PARAMETER', 'the budget is too small for this sensitivity: the noise scale would pass 2^80', {
+      parameter: 'budget',
+    });
+  }
+  return scale;
+}
+
+/**
+ * Checks that noise released in value units (integer units × `granularity`)
+ * stays finite at the stated confidence: the scale and the interval
+ * half-width, times the granularity, must be finite doubles.
+ * @throws DpError INVALID_PARAMETER (before anything is charged, when called from a plan).
+ */
+export function checkFiniteInValueUnits(noise: CalibratedNoise, granularity: number, confidence: number): void {
+  const k = noise.halfWidth(confidence);
+  if (!(Number.isFinite(noise.scale * granularity) && Number.isFinite(k * granularity * 4))) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      'bounds, contributions and budget give noise beyond the double range: narrow the bounds or raise the budget',
+      { parameter: 'bounds' },
+    );
+  }
+}
+
+/** Saturates a computed value to the finite doubles (post-processing: the guarantee is unchanged). */
+export function saturate(x: number): number {
+  if (Number.isNaN(x)) return 0;
+  return x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
 }
 
 /** Adds calibrated noise to an exact integer and traces the call. */

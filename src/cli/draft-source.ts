@@ -1,0 +1,162 @@
+/**
+ * The data a schema draft describes: a CSV/Parquet/JSON file read by DuckDB,
+ * or a PostgreSQL table. Both answer `DESCRIBE` (names and types only) and run
+ * the generic SQL of the DP estimates. Opening errors name their public cause
+ * (file not found, not CSV/Parquet, connection refused, database or table
+ * missing, authentication failed), never a value from the data.
+ * @module
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { DpError } from '../core/errors.js';
+import { redactUrl } from './ledger-choice.js';
+import { type DraftColumn, schemaTypeOf } from './schema-draft.js';
+
+/** An opened source. */
+export interface DraftSource {
+  /** The table name the draft declares. */
+  readonly table: string;
+  /** What the user named, for messages (a URL without its password). */
+  readonly label: string;
+  readonly columns: readonly DraftColumn[];
+  /** The SQL `FROM` item for the data. */
+  readonly from: string;
+  /** Quotes an identifier for this engine. */
+  quote(name: string): string;
+  /** Runs generic SQL; rows as plain objects. @throws DpError ENGINE_ERROR (no engine message). */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** A table name from a file name: lower-case identifier characters. */
+export function tableNameOf(path: string): string {
+  const stem = basename(path, extname(path))
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
+  const name = /^[a-z_]/.test(stem) ? stem : `t_${stem}`;
+  return /^tsdp_/.test(name) ? `data_${name}` : name;
+}
+
+/** Opens a data file with DuckDB (in memory; the file is read in place). */
+export async function openFileSource(path: string, table: string): Promise<DraftSource> {
+  if (!existsSync(path)) throw new DpError('NOT_FOUND', `data file not found: ${path}`, { kind: 'file', name: path });
+  if (statSync(path).isDirectory())
+    throw new DpError('INVALID_PARAMETER', `${path} is a directory, not a data file`, { parameter: 'file' });
+  const reader = /\.parquet$/i.test(path) ? 'read_parquet' : /\.jsonl?$/i.test(path) ? 'read_json_auto' : 'read_csv';
+  const from = `${reader}('${path.replace(/'/g, "''")}')`;
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const close = async () => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+  let described: Record<string, unknown>[];
+  try {
+    described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS();
+  } catch {
+    await close();
+    const kind = reader === 'read_parquet' ? 'Parquet' : reader === 'read_csv' ? 'CSV with a header' : 'JSON';
+    throw new DpError('INVALID_PARAMETER', `cannot read ${path} as ${kind}`, { parameter: 'file', expected: kind });
+  }
+  const columns = described.map((r) => {
+    const engineType = String(r.column_type);
+    return { name: String(r.column_name), engineType, type: schemaTypeOf(engineType) };
+  });
+  return {
+    table,
+    label: path,
+    columns,
+    from,
+    quote: quoteDouble,
+    async query(sql) {
+      try {
+        return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+      } catch {
+        throw new DpError('ENGINE_ERROR', 'DuckDB could not compute the estimates', { engine: 'duckdb' });
+      }
+    },
+    close,
+  };
+}
+
+/** The public cause of a PostgreSQL failure, from its error code (never the server's message, which may quote data). */
+export function postgresFailure(e: unknown, url: string): DpError {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const where = redactUrl(url);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new DpError('ENGINE_ERROR', `connection refused by PostgreSQL at ${where}`, { engine: 'postgres' });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new DpError('ENGINE_ERROR', `unknown host in ${where}`, { engine: 'postgres' });
+    case '3D000':
+      return new DpError('NOT_FOUND', `database does not exist: ${where}`, { kind: 'database', name: where });
+    case '28P01':
+    case '28000':
+      return new DpError('UNAUTHORIZED', `PostgreSQL refused the login at ${where}`, {});
+    case '42P01':
+      return new DpError('NOT_FOUND', 'table does not exist', { kind: 'table' });
+    case '42501':
+      return new DpError('UNAUTHORIZED', `permission denied at ${where}`, {});
+    default:
+      return new DpError('ENGINE_ERROR', `PostgreSQL failed at ${where}${typeof code === 'string' ? ` (SQLSTATE ${code})` : ''}`, {
+        engine: 'postgres',
+      });
+  }
+}
+
+/** Opens a PostgreSQL table (`name` or `schema.name`). */
+export async function openPostgresSource(url: string, qualified: string, table: string): Promise<DraftSource> {
+  const m = /^(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)$/.exec(qualified);
+  if (!m)
+    throw new DpError('INVALID_PARAMETER', `a table name (or schema.table), got ${JSON.stringify(qualified)}`, { parameter: 'table' });
+  const schemaName = m[1] ?? 'public';
+  const tableName = m[2] as string;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (e) {
+    throw postgresFailure(e, url);
+  }
+  const close = async () => {
+    await client.end().catch(() => undefined);
+  };
+  let rows: { column_name: string; data_type: string }[];
+  try {
+    rows = (
+      await client.query(
+        'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+        [schemaName, tableName],
+      )
+    ).rows;
+  } catch (e) {
+    await close();
+    throw postgresFailure(e, url);
+  }
+  if (rows.length === 0) {
+    await close();
+    throw new DpError('NOT_FOUND', `table ${schemaName}.${tableName} does not exist (or has no columns you may see) at ${redactUrl(url)}`, {
+      kind: 'table',
+      name: `${schemaName}.${tableName}`,
+    });
+  }
+  return {
+    table,
+    label: `${schemaName}.${tableName} at ${redactUrl(url)}`,
+    columns: rows.map((r) => ({ name: r.column_name, engineType: r.data_type, type: schemaTypeOf(r.data_type) })),
+    from: `${quoteDouble(schemaName)}.${quoteDouble(tableName)}`,
+    quote: quoteDouble,
+    async query(sql) {
+      try {
+        return (await client.query(sql)).rows as Record<string, unknown>[];
+      } catch {
+        throw new DpError('ENGINE_ERROR', 'PostgreSQL could not compute the estimates', { engine: 'postgres' });
+      }
+    },
+    close,
+  };
+}

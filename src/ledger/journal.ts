@@ -1,0 +1,158 @@
+/**
+ * The file ledger's journal: one JSON line per spend, appended durably.
+ *
+ * Rules:
+ * 1. **A spend is released only after its whole record is durable.** The
+ *    append loops until every byte is written (a write may be short: a
+ *    file-size limit, a full disk), then `fsync`s; only then does the charge
+ *    return. Any failure throws, so no result is released for the record.
+ * 2. **A failed append undoes itself.** The writer truncates the file back to
+ *    its length before the append (it knows no result was released for those
+ *    bytes) and `fsync`s. If that undo fails too, the journal keeps a torn
+ *    tail, and rule 3 applies.
+ * 3. **A torn or unreadable record counts as spent, never as unspent.** A last
+ *    line without its newline that still parses as a whole record is counted
+ *    (and its newline restored). A last line that does not parse may have been
+ *    a spend whose amount is lost: the ledger refuses to charge (`INTERNAL`,
+ *    details `{ journal, state: 'torn' }`) until an operator runs
+ *    `FileLedger.repair`, which moves the torn bytes aside (kept for audit) and
+ *    records, if asked, what they are to count as. A record in the middle that
+ *    does not parse refuses the same way (`state: 'corrupt'`).
+ * @module
+ */
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { DpError } from '../core/errors.js';
+import { type ExactLoss, lossFromJson, lossToJson } from '../core/exact-loss.js';
+import type { LedgerEntry } from './ledger.js';
+
+/** A journal line as stored. */
+export interface JournalRecord {
+  v: 1;
+  analyst: string;
+  epsilon: string;
+  delta: string;
+  /** ρ of a zCDP spend; absent in lines written before ρ was stored (reads as 0). */
+  rho?: string;
+  memo: string;
+  at: string;
+}
+
+/** A write function with the signature of `fs.writeSync(fd, buffer, offset, length)` (injectable to simulate a full disk). */
+export type WriteFunction = (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
+
+/** The bytes of one record line (with its newline). */
+export function recordLine(analyst: string, cost: ExactLoss, memo: string, at: string): Buffer {
+  const record: JournalRecord = { v: 1, analyst, ...lossToJson(cost), memo: memo.slice(0, 10_000), at };
+  return Buffer.from(`${JSON.stringify(record)}\n`);
+}
+
+/** Parses one line; throws on anything that is not a whole record. */
+export function parseRecord(line: string): LedgerEntry {
+  const j = JSON.parse(line) as JournalRecord;
+  if (typeof j !== 'object' || j === null || typeof j.analyst !== 'string') throw new Error('not a record');
+  return { analyst: j.analyst, ...lossFromJson(j, 'record'), memo: String(j.memo ?? ''), at: String(j.at ?? '') };
+}
+
+/** A journal read: its records, its byte length, and whether the last record lacked its newline. */
+export interface JournalRead {
+  readonly entries: LedgerEntry[];
+  readonly length: number;
+  readonly unterminated: boolean;
+}
+
+/** The typed refusal of a journal that cannot be trusted (rule 3). */
+export function journalError(path: string, state: 'torn' | 'corrupt', line?: number): DpError<'INTERNAL'> {
+  const what =
+    state === 'torn'
+      ? 'ends with an incomplete record (a write that did not finish); it may be a spend'
+      : `has an unreadable record at line ${line}`;
+  return new DpError('INTERNAL', `the budget journal ${path} ${what}; refusing to charge until an operator runs FileLedger.repair`, {
+    journal: path,
+    state,
+    ...(line === undefined ? {} : { line }),
+  });
+}
+
+/**
+ * Reads and checks a whole journal (rule 3).
+ * @throws DpError INTERNAL on a torn tail or a corrupt record.
+ */
+export function readJournal(path: string): JournalRead {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], length: 0, unterminated: false };
+    throw e;
+  }
+  const lines = buf.toString('utf8').split('\n');
+  const tail = lines.pop() as string; // '' when the file ends with a newline
+  const entries: LedgerEntry[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      entries.push(parseRecord(line));
+    } catch {
+      throw journalError(path, 'corrupt', i + 1);
+    }
+  }
+  let unterminated = false;
+  if (tail !== '') {
+    try {
+      entries.push(parseRecord(tail));
+      unterminated = true; // a whole record whose newline was not written: counted as spent
+    } catch {
+      throw journalError(path, 'torn');
+    }
+  }
+  return { entries, length: buf.length, unterminated };
+}
+
+/**
+ * Appends `bytes` durably (rules 1–2).
+ * @param path - the journal.
+ * @param bytes - whole records.
+ * @param write - the write function (default `fs.writeSync`).
+ * @param onStep - fault-injection hook for tests (`journal:partial` after a first short write, `journal:synced`).
+ * @returns the journal's length after the append.
+ * @throws DpError INTERNAL when the bytes could not be made durable (nothing released; the journal is
+ *   back to its previous length, or torn and refused by `readJournal` if even that failed).
+ */
+export function appendDurably(path: string, bytes: Uint8Array, write: WriteFunction = writeSync, onStep?: (step: string) => void): number {
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    const before = fstatSync(fd).size;
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const n = write(fd, bytes, off, bytes.length - off);
+        if (!(n > 0)) throw new Error('the write made no progress');
+        off += n;
+        if (off < bytes.length) onStep?.('journal:partial');
+      }
+      fsyncSync(fd);
+    } catch {
+      try {
+        ftruncateSync(fd, before);
+        fsyncSync(fd);
+      } catch {
+        throw new DpError('INTERNAL', `the budget journal ${path} could not be written nor restored; it is now refused until repaired`, {
+          journal: path,
+          state: 'torn',
+        });
+      }
+      throw new DpError(
+        'INTERNAL',
+        `the budget journal ${path} could not be written (disk full or a file-size limit?); nothing was charged`,
+        {
+          journal: path,
+          state: 'unwritten',
+        },
+      );
+    }
+    onStep?.('journal:synced');
+    return before + bytes.length;
+  } finally {
+    closeSync(fd);
+  }
+}

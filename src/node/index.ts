@@ -1,0 +1,14 @@
+/**
+ * `tsdp/node`: the Node-only parts of tsdp (they import Node built-ins such as
+ * `node:fs`), kept out of the browser-safe root entry so that
+ * `import { makeLaplace } from 'tsdp'` bundles for the browser.
+ *
+ * - `csvSource(path)`: a CSV file streamed as a `StreamSource`, for
+ *   `Session.fromSource(csvSource('data.csv'), options)`.
+ *
+ * Nothing here may be reached from `tsdp`, `tsdp/local` or `tsdp/local/client`:
+ * the browser-bundle test (test/package/browser-bundle.test.ts) fails on any
+ * Node built-in reachable from those entries.
+ * @module
+ */
+export { type CsvSourceOptions, csvSource } from '../stats/csv-source.js';

@@ -1,0 +1,200 @@
+/**
+ * The public domain of a synthetic-data release, from a declared schema and
+ * never from the data: categorical columns list their categories, numeric
+ * columns state public bounds and a number of equal-width bins (integers
+ * default to one bin per value). A column without a public domain is refused
+ * before anything is charged or read. Encoding maps each record to bin
+ * indices; a value outside the domain (unknown category, missing, out of
+ * bounds) is mapped into it — to the column's `fallback` category or clamped —
+ * silently, because an error would reveal a data value after a charge.
+ * @module
+ */
+import { DpError } from '../core/index.js';
+
+/** A categorical column: its public categories. */
+export interface CategoricalColumn {
+  readonly name: string;
+  readonly type: 'categorical';
+  readonly categories: readonly string[];
+  /** The category unknown or missing values are mapped to (default: the first). */
+  readonly fallback?: string;
+}
+
+/** A numeric column with public bounds, cut into `bins` equal-width bins. */
+export interface NumericColumn {
+  readonly name: string;
+  readonly type: 'integer' | 'number';
+  readonly min: number;
+  readonly max: number;
+  /** Equal-width bins on [min, max] (integers: default one per value, at most 10 000). */
+  readonly bins?: number;
+}
+
+/** One declared column. */
+export type SynthColumn = CategoricalColumn | NumericColumn;
+
+/** The declared schema: the columns to synthesise, in order. */
+export interface SynthSchema {
+  readonly columns: readonly SynthColumn[];
+}
+
+/** The encoded domain: each column's size and how to decode a bin. */
+export interface SynthDomain {
+  readonly columns: readonly SynthColumn[];
+  readonly names: readonly string[];
+  readonly sizes: readonly number[];
+}
+
+const MAX_BINS = 10_000;
+
+function schemaError(message: string, path: string, expected?: string): DpError {
+  return new DpError('INVALID_SCHEMA', message, expected === undefined ? { path } : { path, expected });
+}
+
+function binsOf(c: NumericColumn, path: string): number {
+  if (!(Number.isFinite(c.min) && Number.isFinite(c.max) && c.min <= c.max)) {
+    throw schemaError(`column ${JSON.stringify(c.name)} needs public finite bounds min ≤ max`, path, 'min ≤ max, finite');
+  }
+  if (c.type === 'integer' && !(Number.isSafeInteger(c.min) && Number.isSafeInteger(c.max))) {
+    throw schemaError(`integer column ${JSON.stringify(c.name)} needs integer bounds`, path, 'safe integers');
+  }
+  const width = c.type === 'integer' ? c.max - c.min + 1 : undefined;
+  const bins = c.bins ?? width;
+  if (bins === undefined)
+    throw schemaError(`number column ${JSON.stringify(c.name)} needs a number of bins`, `${path}.bins`, 'an integer ≥ 1');
+  if (!(Number.isSafeInteger(bins) && bins >= 1 && bins <= MAX_BINS)) {
+    throw schemaError(`column ${JSON.stringify(c.name)}: bins must be an integer in [1, ${MAX_BINS}]`, `${path}.bins`, `1..${MAX_BINS}`);
+  }
+  return width === undefined ? bins : Math.min(bins, width);
+}
+
+/**
+ * Builds the public domain from a declared schema.
+ * @param schema - the declared columns.
+ * @returns the domain (sizes per column).
+ * @throws DpError INVALID_SCHEMA when a column has no public domain (no categories, no bounds, no bins), a repeated name, or fewer than one column.
+ * @privacy reads only the schema; the data is never consulted.
+ * @example
+ * buildDomain({ columns: [{ name: 'sex', type: 'categorical', categories: ['f', 'm'] }, { name: 'age', type: 'integer', min: 17, max: 90, bins: 8 }] });
+ */
+export function buildDomain(schema: SynthSchema): SynthDomain {
+  const columns = schema?.columns;
+  if (!Array.isArray(columns) || columns.length === 0)
+    throw schemaError('the schema needs at least one column', 'columns', 'a non-empty array');
+  const seen = new Set<string>();
+  const sizes = columns.map((c: SynthColumn, i) => {
+    const path = `columns[${i}]`;
+    if (typeof c?.name !== 'string' || c.name === '') throw schemaError('every column needs a name', `${path}.name`, 'a non-empty string');
+    if (seen.has(c.name)) throw schemaError(`column ${JSON.stringify(c.name)} is declared twice`, `${path}.name`);
+    seen.add(c.name);
+    switch (c.type) {
+      case 'categorical': {
+        const cats = c.categories;
+        if (!Array.isArray(cats) || cats.length === 0 || cats.some((x) => typeof x !== 'string') || new Set(cats).size !== cats.length) {
+          throw schemaError(
+            `column ${JSON.stringify(c.name)} has no public domain: list its distinct categories (they are never read from the data)`,
+            `${path}.categories`,
+            'a non-empty array of distinct strings',
+          );
+        }
+        if (c.fallback !== undefined && !cats.includes(c.fallback)) {
+          throw schemaError(`column ${JSON.stringify(c.name)}: fallback must be one of its categories`, `${path}.fallback`);
+        }
+        return cats.length;
+      }
+      case 'integer':
+      case 'number':
+        return binsOf(c, path);
+      default:
+        throw schemaError(
+          `column ${JSON.stringify((c as { name: string }).name)} has no public domain: declare it categorical (with categories) or integer/number (with bounds)`,
+          `${path}.type`,
+          "'categorical' | 'integer' | 'number'",
+        );
+    }
+  });
+  return { columns, names: columns.map((c) => c.name), sizes };
+}
+
+/**
+ * The schema of an encoded data set whose domain file maps each column to its size
+ * (values 0 … size−1, as Private-PGM's `adult-domain.json`).
+ * @param sizes - `{ column: size }`.
+ * @returns the schema (integer columns, one bin per value).
+ * @throws DpError INVALID_SCHEMA on a size that is not an integer ≥ 1.
+ * @example
+ * schemaFromDomainSizes({ sex: 2, race: 5 });
+ */
+export function schemaFromDomainSizes(sizes: Readonly<Record<string, unknown>>): SynthSchema {
+  if (typeof sizes !== 'object' || sizes === null) throw schemaError('a domain file is an object { column: size }', '', 'an object');
+  return {
+    columns: Object.entries(sizes).map(([name, size]) => {
+      if (!(typeof size === 'number' && Number.isSafeInteger(size) && size >= 1 && size <= MAX_BINS)) {
+        throw schemaError(`domain size of ${JSON.stringify(name)} must be an integer in [1, ${MAX_BINS}]`, name, 'an integer ≥ 1');
+      }
+      return { name, type: 'integer' as const, min: 0, max: size - 1 };
+    }),
+  };
+}
+
+function encodeOne(c: SynthColumn, size: number, v: unknown, lookup: Map<string, number> | undefined, fallback: number): number {
+  if (c.type === 'categorical') {
+    const key =
+      typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? String(v) : undefined;
+    const k = key === undefined ? undefined : lookup?.get(key);
+    return k ?? fallback;
+  }
+  const x =
+    typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  if (Number.isNaN(x)) return 0;
+  const t = c.max === c.min ? 0 : (Math.min(Math.max(x, c.min), c.max) - c.min) / (c.max - c.min + (c.type === 'integer' ? 1 : 0));
+  return Math.min(size - 1, Math.max(0, Math.floor(t * size)));
+}
+
+/**
+ * Encodes records into one `Int32Array` of bin indices per column.
+ * @param domain - the domain.
+ * @param records - the records (objects keyed by column name; other keys ignored).
+ * @returns the columns.
+ * @privacy total: never throws on a data value (out-of-domain values are mapped into the domain).
+ */
+export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Record<string, unknown>>[]): Int32Array[] {
+  const n = records.length;
+  return domain.columns.map((c, j) => {
+    const out = new Int32Array(n);
+    const size = domain.sizes[j] as number;
+    const lookup = c.type === 'categorical' ? new Map(c.categories.map((x, i) => [x, i])) : undefined;
+    const fallback = c.type === 'categorical' && c.fallback !== undefined ? c.categories.indexOf(c.fallback) : 0;
+    for (let i = 0; i < n; i++) out[i] = encodeOne(c, size, (records[i] as Record<string, unknown>)[c.name], lookup, fallback);
+    return out;
+  });
+}
+
+/**
+ * Decodes bin indices to values: a category, or a bin's midpoint (rounded for integers).
+ * @param domain - the domain.
+ * @param columns - one array of bin indices per column.
+ * @returns the records.
+ */
+export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[]): Record<string, string | number>[] {
+  const n = columns[0]?.length ?? 0;
+  const out: Record<string, string | number>[] = [];
+  const decoders = domain.columns.map((c, j) => {
+    const size = domain.sizes[j] as number;
+    if (c.type === 'categorical') return (k: number) => c.categories[k] as string;
+    const span = c.max - c.min + (c.type === 'integer' ? 1 : 0);
+    return (k: number) => {
+      const lo = c.min + (span * k) / size;
+      const hi = c.min + (span * (k + 1)) / size;
+      return c.type === 'integer' ? Math.min(c.max, Math.floor((lo + hi - 1) / 2 + 0.5)) : (lo + hi) / 2;
+    };
+  });
+  for (let i = 0; i < n; i++) {
+    const r: Record<string, string | number> = {};
+    domain.columns.forEach((c, j) => {
+      r[c.name] = (decoders[j] as (k: number) => string | number)((columns[j] as Int32Array)[i] as number);
+    });
+    out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/**
+ * `tsdp/synth`: differentially private synthetic data — MST and AIM, with
+ * Private-PGM's graphical-model estimation, forward sampling and a utility report.
+ * @module
+ */
+export {
+  buildDomain,
+  type CategoricalColumn,
+  decodeRecords,
+  encodeRecords,
+  type NumericColumn,
+  type SynthColumn,
+  type SynthDomain,
+  type SynthSchema,
+  schemaFromDomainSizes,
+} from './domain.js';
+export { type EstimatedModel, type EstimateOptions, estimate, estimateTotal, type MarginalMeasurement } from './estimation.js';
+export { countMarginal, rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
+export type { SynthProgress } from './mst.js';
+export {
+  makeSynthesizer,
+  type SynthesizeOptions,
+  type SynthGuarantee,
+  type SynthMethod,
+  type SynthResult,
+  synthesize,
+} from './synthesize.js';
+export { combinations, type MarginalError, marginalTvd, meanTvd, workloadErrors } from './utility.js';

@@ -1,0 +1,142 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cliqueMarginals, modelStructure } from '../../src/synth/belief-propagation.js';
+import { estimate } from '../../src/synth/estimation.js';
+import { cellCount, type Factor, sumProject, zeroFactor } from '../../src/synth/factor.js';
+import { buildJunctionTree } from '../../src/synth/junction-tree.js';
+
+/** The joint table ∝ exp(Σ potentials), normalised to `total`, by enumeration. */
+function bruteJoint(sizes: number[], potentials: Factor[], total: number): Factor {
+  const all = sizes.map((_, i) => i);
+  const joint = zeroFactor(all, sizes);
+  const n = joint.values.length;
+  const x = new Array<number>(sizes.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    for (let a = sizes.length - 1; a >= 0; a--) {
+      x[a] = rest % (sizes[a] as number);
+      rest = Math.floor(rest / (sizes[a] as number));
+    }
+    let s = 0;
+    for (const p of potentials) {
+      let j = 0;
+      for (let k = 0; k < p.attrs.length; k++) j = j * (p.shape[k] as number) + (x[p.attrs[k] as number] as number);
+      s += p.values[j] as number;
+    }
+    joint.values[i] = Math.exp(s);
+  }
+  const z = joint.values.reduce((t, v) => t + v, 0);
+  for (let i = 0; i < n; i++) joint.values[i] = ((joint.values[i] as number) * total) / z;
+  return joint;
+}
+
+const smallModel = fc
+  .record({
+    sizes: fc.array(fc.integer({ min: 2, max: 3 }), { minLength: 2, maxLength: 6 }),
+    cliqueSeeds: fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }),
+    seed: fc.integer(),
+  })
+  .map(({ sizes, cliqueSeeds, seed }) => {
+    const cliques = cliqueSeeds.map((c) => [...new Set(c.map((a) => a % sizes.length))].sort((a, b) => a - b));
+    let s = seed >>> 0;
+    const next = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const model = modelStructure(sizes, [...cliques, ...sizes.map((_, a) => [a])]);
+    const potentials = model.cliques.map((c) => {
+      const f = zeroFactor(c, sizes);
+      for (let i = 0; i < f.values.length; i++) f.values[i] = 4 * next() - 2;
+      return f;
+    });
+    return { sizes, model, potentials };
+  });
+
+describe('junction tree', () => {
+  it('has the running-intersection property and covers every clique (generative)', () => {
+    fc.assert(
+      fc.property(smallModel, ({ model }) => {
+        const { tree } = model;
+        for (const c of model.cliques) expect(tree.cliques.some((t) => c.every((a) => t.includes(a)))).toBe(true);
+        // Each attribute's cliques form a connected subtree: exactly one of them has its parent outside the set.
+        for (let a = 0; a < model.sizes.length; a++) {
+          const holding = tree.cliques.map((t, i) => (t.includes(a) ? i : -1)).filter((i) => i >= 0);
+          const roots = holding.filter((i) => {
+            const p = tree.parent[i] as number;
+            return p < 0 || !(tree.cliques[p] as number[]).includes(a);
+          });
+          expect(roots.length).toBe(1);
+        }
+      }),
+      { numRuns: 200, seed: 14 },
+    );
+  });
+
+  it('triangulates a 4-cycle with one chord', () => {
+    const tree = buildJunctionTree(
+      [2, 2, 2, 2],
+      [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [0, 3],
+      ],
+    );
+    expect(tree.cliques.length).toBe(2);
+    expect(tree.cliques.every((c) => c.length === 3)).toBe(true);
+  });
+});
+
+describe('belief propagation', () => {
+  it('gives the brute-force marginals of random small models to 1e-9 (generative)', () => {
+    fc.assert(
+      fc.property(smallModel, ({ sizes, model, potentials }) => {
+        const total = 1000;
+        const joint = bruteJoint(sizes, potentials, total);
+        const marginals = cliqueMarginals(model, potentials, total);
+        model.cliques.forEach((c, r) => {
+          const exact = sumProject(joint, c);
+          const got = marginals[r] as Factor;
+          for (let i = 0; i < exact.values.length; i++) {
+            expect(Math.abs((got.values[i] as number) - (exact.values[i] as number))).toBeLessThan(1e-9 * total);
+          }
+        });
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+});
+
+describe('estimation', () => {
+  it('recovers the exact marginals from noiseless measurements of a tree model (generative)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 2, max: 3 }), { minLength: 2, maxLength: 4 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 81, maxLength: 81 }),
+        (sizes, counts) => {
+          // A chain 0–1–2–…: a data set's chain marginals are consistent, and the chain model can match them all.
+          const all = sizes.map((_, i) => i);
+          const joint = zeroFactor(all, sizes);
+          for (let i = 0; i < joint.values.length; i++) joint.values[i] = counts[i % counts.length] as number;
+          const total = joint.values.reduce((t, v) => t + v, 0);
+          const cliques = sizes.slice(1).map((_, i) => [i, i + 1]);
+          const measurements = cliques.map((c) => {
+            const m = sumProject(joint, c);
+            return { attrs: c, values: m.values, weights: new Float64Array(m.values.length).fill(1) };
+          });
+          const fit = estimate(sizes, measurements, { iterations: 3000 });
+          expect(Math.abs(fit.total - total)).toBeLessThan(1e-6 * total);
+          const mu = cliqueMarginals(fit.model, fit.potentials, fit.total);
+          for (const m of measurements) {
+            const r = fit.model.cliques.findIndex((c) => m.attrs.every((a) => c.includes(a)));
+            const got = sumProject(mu[r] as Factor, m.attrs);
+            for (let i = 0; i < m.values.length; i++)
+              expect(Math.abs((got.values[i] as number) - (m.values[i] as number))).toBeLessThan(1e-3 * total);
+          }
+          expect(cellCount(sizes)).toBe(joint.values.length);
+        },
+      ),
+      { numRuns: 8, seed: 3 },
+    );
+  });
+});
