@@ -45,7 +45,6 @@ export const RANKS = {
   synth: 6,
   local: 6,
   audit: 6,
-  node: 6,
   server: 7,
   cli: 7,
   node: 8, // src/node: the Node-only subpath tsdp/node (re-exports)

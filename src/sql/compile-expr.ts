@@ -280,6 +280,9 @@ const ARITY: Record<string, readonly [number, number]> = {
   date_trunc: [2, 2],
 };
 
+/** The dates the date functions read (years 1–9999, inside both engines' TIMESTAMP range); others give NULL. */
+const DATE_RANGE = "DATE '0001-01-01' AND DATE '9999-12-31'";
+
 /** Largest |digits| of ROUND(x, digits). */
 const MAX_ROUND_DIGITS = 20;
 
@@ -427,11 +430,12 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
         case 'quarter':
         case 'month':
         case 'day': {
-          // EXTRACT (year()/month() do not exist in PostgreSQL), as BIGINT (PostgreSQL's is numeric); an infinite
-          // date would make PostgreSQL's cast fail on that row only, so it gives NULL on both engines.
+          // EXTRACT (year()/month() do not exist in PostgreSQL), as BIGINT (PostgreSQL's is numeric). Only for years
+          // 1–9999 (NULL otherwise): an infinite date would make PostgreSQL's cast fail on that row only, and the
+          // engines number the years before 1 differently.
           const d = as(a0, 'date');
           return {
-            sql: `(CASE WHEN ISFINITE(${d}) THEN CAST(EXTRACT(${e.name.toUpperCase()} FROM ${d}) AS ${env.d.typeName('bigint')}) END)`,
+            sql: `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(EXTRACT(${e.name.toUpperCase()} FROM ${d}) AS ${env.d.typeName('bigint')}) END)`,
             type: 'integer',
           };
         }
@@ -440,11 +444,12 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
           if (!DATE_TRUNC_UNITS.includes(unit)) refuse('DATE_TRUNC with this unit', `give one of ${DATE_TRUNC_UNITS.join(', ')}`);
           if (!a1) throw new DpError('INTERNAL', 'date_trunc without a date');
           // On a TIMESTAMP (PostgreSQL would read a DATE as TIMESTAMPTZ, in the session's time zone), back to DATE;
-          // the unit is inlined from the allow-list (DuckDB wants a constant). An infinite date gives NULL: DuckDB's
-          // client cannot return it (an error only rows holding one would cause).
+          // the unit is inlined from the allow-list (DuckDB wants a constant). Only for years 1–9999 (NULL
+          // otherwise): a later date overflows the TIMESTAMP range on both engines and an infinite one cannot be
+          // returned by DuckDB's client — errors only rows holding them would cause.
           const d = as(a1, 'date');
           return {
-            sql: `(CASE WHEN ISFINITE(${d}) THEN CAST(DATE_TRUNC('${unit}', CAST(${d} AS TIMESTAMP)) AS ${env.d.typeName('date')}) END)`,
+            sql: `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(DATE_TRUNC('${unit}', CAST(${d} AS TIMESTAMP)) AS ${env.d.typeName('date')}) END)`,
             type: 'date',
           };
         }

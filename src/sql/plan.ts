@@ -63,12 +63,12 @@ export type PlanFunction =
   | 'upper'
   | 'length'
   | 'trim'
-  /** Date parts of a date (BIGINT; NULL for NULL or infinite dates): EXTRACT(part FROM d), year(d), month(d). */
+  /** Date parts of a date (BIGINT; NULL for NULL, infinite or out-of-range dates: years 1–9999 only): EXTRACT(part FROM d), year(d), month(d). */
   | 'year'
   | 'quarter'
   | 'month'
   | 'day'
-  /** date_trunc(unit, d) with unit a literal of DATE_TRUNC_UNITS: a date (NULL for NULL or infinite dates). */
+  /** date_trunc(unit, d) with unit a literal of DATE_TRUNC_UNITS: a date (NULL for NULL, infinite or out-of-range dates: years 1–9999 only). */
   | 'date_trunc';
 
 /** The units `date_trunc` accepts (its first argument, a text literal). */

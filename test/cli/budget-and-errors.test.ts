@@ -78,13 +78,15 @@ describe('--explain says whether the ledger would refuse, and a refusal names ε
     const err = JSON.parse(run.stdout) as { error: { code: string; message: string; details: Record<string, string> } };
     expect(err.error.code).toBe('BUDGET_EXHAUSTED');
     expect(err.error.details.limit).toBe('ε');
-    expect(err.error.message).toMatch(/the limit is ε \(nothing was charged; ledger: file /);
+    expect(err.error.message).toMatch(
+      /would pass the ε of the budget of data set "adult".* \[limit: ε\] \(nothing was charged; ledger: file /,
+    );
     expect(err.error.message).not.toMatch(/^BUDGET_EXHAUSTED/);
     // δ as the limit: GROUP BY a column without categories needs δ for partition selection.
     const q = 'SELECT age, COUNT(*) AS n FROM adult GROUP BY age';
     const delta = await tsdp([...BASE, '--epsilon', '1/2', '--delta', '1e-5', q], home);
     expect(delta.code).toBe(4);
-    expect(delta.stderr).toMatch(/^tsdp: BUDGET_EXHAUSTED: .*the limit is δ/);
+    expect(delta.stderr).toMatch(/^tsdp: BUDGET_EXHAUSTED: .*would pass the δ of the budget.*\[limit: δ\]/);
     expect(delta.stderr.split('BUDGET_EXHAUSTED')).toHaveLength(2);
     noDataIn(delta);
     expect(spends(home)).toBe(1);
@@ -114,11 +116,17 @@ describe('errors: once, with their code; JSON with --json; the code table exit c
     );
     expect(data.code).toBe(6);
     expect(data.stderr).toBe('tsdp: NOT_FOUND: data file not found: missing.csv\n');
+    const duck = await tsdp(
+      ['sql', '--schema', 'examples/adult.schema.json', '--db', 'duckdb:missing.duckdb', '--epsilon', '1', COUNT],
+      home,
+    );
+    expect(duck.code).toBe(6);
+    expect(duck.stderr).toBe('tsdp: NOT_FOUND: DuckDB database not found: missing.duckdb\n');
     const file = await tsdp([...BASE, '--epsilon', '1', '-f', 'missing.sql'], home);
     expect(file.code).toBe(6);
     const both = await tsdp([...BASE, '--epsilon', '1', '-f', 'q.sql', COUNT], home);
     expect(both.code).toBe(2);
-    for (const r of [unsupported, usage, schema, data, file, both]) noDataIn(r);
+    for (const r of [unsupported, usage, schema, data, duck, file, both]) noDataIn(r);
     expect(spends(home)).toBe(0);
   });
 });

@@ -97,6 +97,41 @@ describe('tsdp schema init', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'INVALID_PARAMETER', details: { parameter: 'out' } } });
   });
 
+  it('drafts from a Parquet file with the types of its own schema', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-init-'));
+    const parquet = join(home, 'Sales 2024.parquet');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run(
+      `COPY (SELECT 1::INTEGER AS id, 2.5::DOUBLE AS price, 'x'::VARCHAR AS "shop name", true AS paid, DATE '2024-01-01' AS day, 3::DECIMAL(10,2) AS qty) TO '${parquet}' (FORMAT parquet)`,
+    );
+    c.closeSync();
+    db.closeSync();
+    const r = await tsdp(['schema', 'init', parquet, '--json'], home);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { table: string; columns: { name: string; type: string | null }[]; draft: string; charged: null };
+    expect(out.table).toBe('sales_2024');
+    expect(out.charged).toBeNull();
+    expect(Object.fromEntries(out.columns.map((c) => [c.name, c.type]))).toEqual({
+      id: 'integer',
+      price: 'float',
+      'shop name': 'string',
+      paid: 'boolean',
+      day: 'date',
+      qty: 'float',
+    });
+    expect(out.draft).toMatch(/# "shop name" \(VARCHAR\): left out, its name is not an identifier/);
+    writeFileSync(join(home, 's.yaml'), out.draft);
+    expect([...(loadSqlSchema(join(home, 's.yaml')).tables.get('sales_2024')?.columns.keys() ?? [])]).toEqual([
+      'id',
+      'price',
+      'paid',
+      'day',
+      'qty',
+    ]);
+  });
+
   it('with --dp-bounds, charges exactly ε (and δ for categories) before reading, records it, and marks the estimates', async () => {
     const home = mkdtempSync(join(tmpdir(), 'tsdp-init-'));
     const r = await tsdp(['schema', 'init', 'examples/adult.csv', '--dp-bounds', '1/2', '--budget-epsilon', '2', '--json'], home);

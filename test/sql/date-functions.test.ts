@@ -54,6 +54,15 @@ const ROWS: [string | null, boolean | null, number, string][] = DATES.flatMap((d
   [d, i % 2 === 1, (i * 7) % 11, 'x'],
 ]);
 
+/** Dates before year 1, after 9999 and beyond the TIMESTAMP range (written the same way for both engines). */
+const EXTREME_DATES = [
+  "CAST('0001-01-01' AS DATE) - 400",
+  "CAST('0001-01-01' AS DATE)",
+  "CAST('9999-12-31' AS DATE)",
+  "CAST('9999-12-31' AS DATE) + 1",
+  "CAST('9999-12-31' AS DATE) + 110000000",
+];
+
 let duck: DuckDbEngine;
 let pgEngine: PostgresEngine;
 
@@ -61,6 +70,7 @@ beforeAll(async () => {
   duck = await DuckDbEngine.open({ allowExternalAccess: true });
   await duck.connection.run('CREATE TABLE events (d DATE, flag BOOLEAN, v BIGINT, note VARCHAR)');
   for (const r of ROWS) await duck.connection.run('INSERT INTO events VALUES (CAST($1 AS DATE), $2, $3, $4)', r as never);
+  for (const extra of EXTREME_DATES) await duck.connection.run(`INSERT INTO events VALUES (${extra}, true, 3, 'extreme')`);
   const url = postgresTestUrl();
   const c = new pg.Client(url);
   await c.connect();
@@ -68,6 +78,11 @@ beforeAll(async () => {
     await c.query('DROP TABLE IF EXISTS events');
     await c.query('CREATE TABLE events (d date, flag boolean, v bigint, note text)');
     for (const r of ROWS) await c.query('INSERT INTO events VALUES ($1::date, $2, $3, $4)', r);
+    for (const extra of EXTREME_DATES) await c.query(`INSERT INTO events VALUES (${extra}, true, 3, 'extreme')`);
+    // As an administrator would: the engine queries as the read-only role tsdp_reader when that role exists.
+    await c.query(
+      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tsdp_reader') THEN GRANT SELECT ON events TO tsdp_reader; END IF; END $$",
+    );
   } finally {
     await c.end();
   }

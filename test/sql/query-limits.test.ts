@@ -57,6 +57,19 @@ const NUMERIC: Record<string, (x: string) => string> = {
   times: (x) => `(${x}) * 1`,
 };
 
+/** One nesting wrapper of a mixed-type expression `x` (text, numbers and their conversions). */
+const MIXED: Record<string, (x: string) => string> = {
+  coalesceText: (x) => `coalesce(${x}, 'a')`,
+  coalesceNumber: (x) => `coalesce(${x}, 1)`,
+  lower: (x) => `lower(${x})`,
+  toText: (x) => `CAST(${x} AS VARCHAR)`,
+  nullif: (x) => `nullif(${x}, 'b')`,
+  caseText: (x) => `CASE WHEN day > 3 THEN ${x} ELSE 'z' END`,
+  concat: (x) => `'p' || ${x}`,
+  length: (x) => `length(${x})`,
+  greatest: (x) => `greatest(${x}, 2)`,
+};
+
 /** Builds a query nesting `depth` wrappers, cycling through `kinds`. */
 function nested(kinds: readonly string[], depth: number, numeric: boolean): string {
   let expr = numeric ? 'day' : 'day = 1';
@@ -123,6 +136,17 @@ describe('query size and depth limits: generative', () => {
         expect(['accepted', 'UNSUPPORTED_QUERY']).toContain(outcome(nested(kinds, d, true)));
       }),
       { numRuns: 120, seed: 14 },
+    );
+  });
+
+  it('any nesting of text and number conversions (coalesce, nullif, casts, CASE, ||, length) is planned or refused with a typed error', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...Object.keys(MIXED)), { minLength: 1, maxLength: 4 }), depth, (kinds, d) => {
+        let expr = 'city';
+        for (let i = 0; i < d; i++) expr = MIXED[kinds[i % kinds.length] ?? '']?.(expr) ?? expr;
+        expect(['accepted', 'UNSUPPORTED_QUERY']).toContain(outcome(`SELECT COUNT(*) AS n FROM visits WHERE ${expr} = 'a'`));
+      }),
+      { numRuns: 120, seed: 16 },
     );
   });
 

@@ -91,10 +91,15 @@ async function readQuery(arg: string | undefined, file: string | undefined): Pro
   return arg as string;
 }
 
-/** Each --data file exists (a public fact, checked before the charge, with its own error). */
-async function checkDataFiles(data: readonly string[]): Promise<void> {
+/** Each --data file (and a --db DuckDB file) exists: a public fact, checked before the charge, with its own error. */
+async function checkDataFiles(data: readonly string[], db: string | undefined): Promise<void> {
   const { existsSync } = await import('node:fs');
   const { DpError } = await errors();
+  const { isPostgresUrl } = await import('../ledger-choice.js');
+  if (db !== undefined && !isPostgresUrl(db)) {
+    const path = db.replace(/^duckdb:/, '');
+    if (!existsSync(path)) throw new DpError('NOT_FOUND', `DuckDB database not found: ${path}`, { kind: 'file', name: path });
+  }
   for (const spec of data) {
     const path = /^[A-Za-z_][A-Za-z0-9_]*=(.+)$/.exec(spec)?.[1] ?? spec;
     if (!existsSync(path)) throw new DpError('NOT_FOUND', `data file not found: ${path}`, { kind: 'file', name: path });
@@ -191,7 +196,7 @@ async function budgetForecast(
           limit: f.limit,
           remaining: amountJson(f.remaining),
         },
-        text: `budget: would be REFUSED (BUDGET_EXHAUSTED): ${f.message}; the limit is ${f.limit}; ledger: ${description}`,
+        text: `budget: would be REFUSED (BUDGET_EXHAUSTED): ${f.message} [limit: ${f.limit}]; ledger: ${description}`,
       };
     }
     return {
@@ -209,7 +214,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
   if (flags.ledger !== undefined && flags.ledger !== 'file' && flags.ledger !== 'postgres') {
     throw new DpError('INVALID_PARAMETER', '--ledger must be file or postgres', { parameter: 'ledger' });
   }
-  await checkDataFiles(flags.data ?? []);
+  await checkDataFiles(flags.data ?? [], flags.db);
   const { openDataSource } = await import('../../sql/open-data.js');
   const { runDpSql } = await import('../../sql/run-dp-sql.js');
   const { ledgerName } = await import('../ledger-choice.js');
@@ -236,11 +241,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
       ).catch(() => undefined);
       if (f?.refused) {
         const details = { ...e.details, limit: f.limit, ledger: ledgerText };
-        throw new DpError(
-          'BUDGET_EXHAUSTED',
-          `${f.message}; the limit is ${f.limit} (nothing was charged; ledger: ${ledgerText})`,
-          details,
-        );
+        throw new DpError('BUDGET_EXHAUSTED', `${f.message} [limit: ${f.limit}] (nothing was charged; ledger: ${ledgerText})`, details);
       }
     }
     throw e;

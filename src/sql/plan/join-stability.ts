@@ -63,7 +63,11 @@ export function checkJoinStability(ctx: Ctx, join: PlanJoin, node: CstNode, rowL
   const links = joinLinks(ctx, join);
   if (join.kind === 'unit') {
     const mineUnit = tableOf(ctx, join.source).privacyUnit;
-    if (rowLevel || mineUnit === undefined || !links.some((p) => p.mine.column === mineUnit && isUnitColumn(ctx, p.other))) {
+    // The earlier side must be the unit column of a private table (a schema built in code could put a unit on a public one).
+    const unitLink = links.some(
+      (p) => p.mine.column === mineUnit && isUnitColumn(ctx, p.other) && ctx.sources[p.other.source]?.isPublic === false,
+    );
+    if (rowLevel || mineUnit === undefined || !unitLink) {
       refuse(
         ctx,
         node,

@@ -3,7 +3,10 @@
  * or refuses it with `DpError('UNSUPPORTED_QUERY')` naming the construct, its
  * line:column and what would make it acceptable. Everything not on the
  * allow-list is refused. Each step lives in its own module:
- * - `joins.ts`: FROM and JOIN (sources, join conditions, join stability);
+ * - `names.ts`: every column reference resolved in text order (unknown names, did-you-mean);
+ * - `joins.ts`, `join-stability.ts`: FROM and JOIN, and the rule that bounds each join
+ *   (`join-stability.proof.md`);
+ * - `row-cost.ts`: the per-row cost rule (patterns, concatenation);
  * - `privacy-unit.ts`: the privacy unit and contribution bounds;
  * - `expressions.ts`: row expressions (WHERE, ON, inside aggregates, GROUP BY);
  * - `aggregates.ts`: the DP aggregates and their clamping bounds;
@@ -17,9 +20,11 @@
  * `MEDIAN(x)`, `QUANTILE(x, p)`, `PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY
  * x)`, `MIN`/`MAX` (released as the extreme quantiles 0 and 1) over
  * expressions of arithmetic, `CASE`, `CAST` and a few scalar functions whose
- * bounds follow from the declared column bounds; `WHERE` on any column with
+ * bounds follow from the declared column bounds (and, on date columns,
+ * `EXTRACT(YEAR|QUARTER|MONTH|DAY FROM d)`, `year/quarter/month/day(d)`,
+ * `date_trunc('year|quarter|month|day', d)`); `WHERE` on any column with
  * allow-listed operators and functions; `GROUP BY` columns (declared keys or
- * DP partition selection) and row expressions (`FLOOR(age / 10) * 10`, a
+ * DP partition selection; a boolean column's keys are true and false) and row expressions (`FLOOR(age / 10) * 10`, a
  * `CASE`, a condition), whose keys follow from the schema where they can
  * or else pass DP partition selection; `HAVING`, `ORDER BY`, `LIMIT`/`OFFSET` over the
  * noisy outputs; output arithmetic over aggregates and keys such as
