@@ -61,4 +61,29 @@ describe('review: declared keys that collide as engine keys', () => {
     // The engine has exactly one group (every key is the text '1'): at most one released row may read it.
     expect(r.rows.length).toBeLessThanOrEqual(1);
   });
+
+  it.fails('BUG: schema categories [1, "1"] on a string column are accepted and read one engine group twice', async () => {
+    await duck.connection.run("CREATE TABLE IF NOT EXISTS q AS SELECT i AS pid, '1' AS c FROM range(0, 50) t(i)");
+    const catSchema = parseSqlSchema({
+      dataset: 'dup-schema',
+      budget: { epsilon: 100, delta: 1e-5 },
+      tables: {
+        q: {
+          privacyUnit: 'pid',
+          maxPartitions: 1,
+          maxContributionsPerPartition: 1,
+          columns: { pid: { type: 'integer' }, c: { type: 'string', categories: [1, '1'] as unknown as string[] } },
+        },
+      },
+    });
+    const r = await runDpSql({
+      sql: 'SELECT COUNT(*) AS n FROM q GROUP BY c',
+      schema: catSchema,
+      engine: duck,
+      ledger: new MemoryLedger(),
+      epsilon: 1,
+      rng: new SeededRandomSource(3),
+    });
+    expect(r.rows.length).toBeLessThanOrEqual(1);
+  });
 });
