@@ -61,4 +61,16 @@ describe('review: a DATE group key the driver cannot represent', () => {
   it.fails('BUG: one person holding DATE infinity turns the answer into an error (ENGINE_ERROR after the charge)', async () => {
     await expect(run('visits_plus')).resolves.toBeDefined();
   });
+  it.fails('BUG: the same through a date-valued expression key (GROUP BY COALESCE(d, d))', async () => {
+    const r = runDpSql({
+      sql: 'SELECT COALESCE(d, d) AS k, COUNT(*) AS n FROM visits_plus GROUP BY COALESCE(d, d)',
+      schema: schema('visits_plus'),
+      engine: duck,
+      ledger: new MemoryLedger(),
+      epsilon: 1,
+      delta: 1e-6,
+      rng: new SeededRandomSource(1),
+    });
+    await expect(r).resolves.toBeDefined();
+  });
 });
