@@ -60,7 +60,7 @@ describe('review: refusals that depend on public parameters only come after the 
     ['SELECT MEDIAN(x) FROM a', { rho: 1e-55, delta: 1e-6 }],
     ['SELECT VARIANCE(x) FROM a', { epsilon: 1e-30 }],
   ] as const) {
-    it.fails(`BUG: ${sql} with ${JSON.stringify(budget)} is charged, then refused (INVALID_PARAMETER)`, async () => {
+    it(`regression (review finding 5, fixed by sqlrun): ${sql} with ${JSON.stringify(budget)} is refused before the charge`, async () => {
       const o = await outcome(sql, budget);
       expect(o.answered || o.charged === 0).toBe(true);
     });

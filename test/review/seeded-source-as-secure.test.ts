@@ -41,7 +41,7 @@ describe('review: a deterministic source that passes as secure', () => {
   it('control: the seeded source marks its result not for release', async () => {
     expect((await run(new SeededRandomSource(1))).notForRelease).toBe(true);
   });
-  it.fails('BUG: the seeded source with isSeeded overwritten at run time passes as secure', async () => {
+  it('regression (review finding 6, fixed by acct): the seeded source with isSeeded overwritten at run time does not pass as secure', async () => {
     const seeded = new SeededRandomSource(1);
     try {
       (seeded as { isSeeded: boolean }).isSeeded = false;
