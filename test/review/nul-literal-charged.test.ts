@@ -48,7 +48,7 @@ const schema = parseSqlSchema({
 });
 
 describe('review: a literal PostgreSQL cannot bind', () => {
-  it.fails('BUG: WHERE city = a NUL-holding literal is charged, then fails with ENGINE_ERROR (must be refused before the charge)', async () => {
+  it('regression (review finding 4): WHERE city = a NUL-holding literal is refused before the charge, not charged then ENGINE_ERROR', async () => {
     const ledger = new MemoryLedger();
     const outcome = await runDpSql({
       sql: "SELECT COUNT(*) FROM review_nul WHERE city = 'a\u0000b'",
@@ -63,5 +63,31 @@ describe('review: a literal PostgreSQL cannot bind', () => {
     );
     // Either answered, or refused with nothing charged; never an engine error after a charge.
     expect(outcome === 'answered' || ledger.charges.length === 0).toBe(true);
+  });
+});
+
+describe('text literals are bindable or refused before the charge (generative)', () => {
+  it('any UTF-16 code units in a text literal: the planner refuses NUL and unpaired surrogates, and accepts only well-formed text', async () => {
+    const fc = (await import('fast-check')).default;
+    const { planDpQuery } = await import('../../src/sql/plan-query.js');
+    const { DpError } = await import('../../src/core/errors.js');
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    const bad = { test: (t: string) => t.includes(String.fromCharCode(0)) || lone.test(t) };
+    const units = fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0, 0xd800, 0xdc00, 0x41)), { maxLength: 12 });
+    fc.assert(
+      fc.property(units, (codes) => {
+        const text = String.fromCharCode(...codes);
+        const sql = `SELECT COUNT(*) FROM review_nul WHERE city = '${text.replaceAll("'", "''")}'`;
+        let refused = false;
+        try {
+          planDpQuery(sql, schema);
+        } catch (e) {
+          if (!(e instanceof DpError)) throw e;
+          refused = true;
+        }
+        if (bad.test(text)) expect(refused).toBe(true);
+      }),
+      { seed: 41, numRuns: 500 },
+    );
   });
 });

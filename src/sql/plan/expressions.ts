@@ -233,6 +233,21 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
   return expr;
 }
 
+/** U+0000, kept out of regular expressions (Biome refuses control characters there). */
+const NUL = String.fromCharCode(0);
+
+/**
+ * A text literal every engine can bind: no U+0000 (PostgreSQL refuses it in text) and well-formed
+ * UTF-16 (no unpaired surrogate). Checked here, before the charge, because an engine that refused
+ * the bind after the charge would charge a query for a public cause (review finding 4).
+ */
+function bindableText(ctx: Ctx, node: CstNode, text: string): string {
+  if (text.includes(NUL) || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)) {
+    return refuse(ctx, node, 'a text literal with a NUL character or an unpaired surrogate', 'no engine can bind it; remove the character');
+  }
+  return text;
+}
+
 /** The recursive step of `scalar`. */
 function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
   switch (node.type) {
@@ -245,14 +260,14 @@ function rowExpr(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       return { kind: 'literal', value: v };
     }
     case 'string_literal':
-      return { kind: 'literal', value: String(node.value) };
+      return { kind: 'literal', value: bindableText(ctx, node, String(node.value)) };
     case 'boolean_literal':
       return { kind: 'literal', value: Boolean(node.value) };
     case 'null_literal':
       return { kind: 'literal', value: null };
     case 'date_literal': {
       const s = child(node, 'string');
-      return { kind: 'cast', arg: { kind: 'literal', value: String(s?.value ?? '') }, to: 'date' };
+      return { kind: 'cast', arg: { kind: 'literal', value: bindableText(ctx, node, String(s?.value ?? '')) }, to: 'date' };
     }
     case 'paren_expr': {
       const inner = child(node, 'expr');
