@@ -1,0 +1,27 @@
+/**
+ * `tsdp/learn`: private learning — DP-SGD with per-example clipping by ghost
+ * norms, Poisson sampling accounted by the PLD or RDP accountant, and an API
+ * shaped like Opacus's `make_private`, on a small layer library with
+ * plain-TypeScript reference kernels (WebAssembly SIMD kernels to come).
+ * Browser-safe: no Node built-ins.
+ * @module tsdp/learn
+ */
+export { Activation, relu, tanh } from './activations.js';
+export { Dense, type DenseOptions, dense } from './dense.js';
+export { fillUniform, uniformUnit } from './init.js';
+export {
+  addRowVector,
+  axpy,
+  columnSums,
+  type FloatArray,
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  rowSquaredNorms,
+  scaleRows,
+} from './kernels.js';
+export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
+export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
+export { type AdamOptions, adam, type Optimizer, type SgdOptions, sgd } from './optimizers.js';
+export { perExampleGradient } from './per-example-gradients.js';
+export { type Batch, checkBatch, Sequential } from './sequential.js';
