@@ -5,7 +5,7 @@
  * samplers, the privacy calculus, mechanisms, accounting, statistics and
  * sessions. Heavier parts live in subpaths: `tsdp/sql`, `tsdp/local`, `tsdp/node` (CSV files),
  * `tsdp/audit`, `tsdp/testing`.
- * @module
+ * @module tsdp
  */
 
 export * from './accounting/index.js';

@@ -2,7 +2,7 @@
  * `tsdp/audit`: empirical privacy testing. Estimate a rigorous lower bound on
  * a mechanism's ε from samples on neighbouring inputs, find the inputs and
  * event that witness it, and flag claims that the samples refute.
- * @module
+ * @module tsdp/audit
  */
 export {
   type AuditEvent,

@@ -20,6 +20,10 @@
  * is never the only record of a spend. (Like the journal, it is protected only
  * by the state directory's permissions: whoever can write there can rewrite the
  * ledger; the analyst must not be able to.)
+ *
+ * Measured (`npx tsx test/ledger/charge-cost.ts 100 4000`, a loaded 2-core machine, CPU time per charge,
+ * median of 200): before 1.5–2.0 ms at 100 entries and 24–26 ms at 4,000; after 1.8 ms and 0.7–1.6 ms.
+ * Wall time is dominated by the journal's fsync (before 10–17 ms and 83–123 ms; after 16–17 ms and 8–20 ms).
  * @module
  */
 import { createHash } from 'node:crypto';

@@ -4,7 +4,7 @@
  *
  * Rules (each closes a way a lock could stall or be stolen):
  * 1. **Acquire** writes the owner record (pid, the process's start time, boot
- *    id, host) to a private temporary file, `fsync`s it, then `link`s it to the
+ *    id, host) to a private temporary file, then `link`s it to the
  *    lock path. `link` fails with EEXIST when the lock is held: taking the lock
  *    and naming its owner are one atomic step (a kill at any point leaves either
  *    no lock or a lock with an owner).
@@ -32,7 +32,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DpError } from '../core/errors.js';
@@ -135,7 +135,8 @@ function isStale(lock: { text: string; ageMs: number }): boolean {
   return false;
 }
 
-function writeDurably(path: string, text: string): void {
+/** Writes a whole owner record (no fsync: after a crash of the machine the boot id differs and the lock is stale anyway). */
+function writeWhole(path: string, text: string): void {
   const fd = openSync(path, 'wx', 0o600);
   try {
     const buf = Buffer.from(text);
@@ -145,7 +146,6 @@ function writeDurably(path: string, text: string): void {
       if (n <= 0) throw new Error('short write');
       off += n;
     }
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -155,7 +155,7 @@ function writeDurably(path: string, text: string): void {
 function tryTake(path: string, onStep?: (step: LockStep) => void): string | undefined {
   const text = JSON.stringify(me());
   const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  writeDurably(tmp, text);
+  writeWhole(tmp, text);
   onStep?.('lock:owner-written');
   try {
     linkSync(tmp, path);

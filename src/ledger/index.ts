@@ -3,6 +3,7 @@
  * default; a PostgreSQL table when the data lives there).
  * @module
  */
+export { type AnalystReport, type BudgetReport, budgetReport } from './budget-report.js';
 export { FileLedger, type FileLedgerOptions, stateDirectory } from './file-ledger.js';
 export {
   addAmounts,
@@ -20,4 +21,5 @@ export {
   sumEntries,
   ZERO_AMOUNT,
 } from './ledger.js';
-export { PostgresLedger } from './postgres-ledger.js';
+export { PostgresLedger, type PostgresLedgerOptions } from './postgres-ledger.js';
+export { DEFAULT_LEDGER_SCHEMA, type PostgresLedgerSetup, postgresLedgerSetupSql, setupPostgresLedger } from './postgres-setup.js';

@@ -10,7 +10,7 @@
  * import { createOlhClient } from 'tsdp/local/client';
  * const client = createOlhClient({ epsilon: 1, domainSize: 1024 });
  * await fetch('/reports', { method: 'POST', body: JSON.stringify(client.encode(pageIndex)) });
- * @module
+ * @module tsdp/local/client
  */
 import { assertNever } from '../core/errors.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';

@@ -45,7 +45,7 @@
  * - The seeded source of `tsdp/testing` is for tests only: reports made with
  *   it are not private.
  *
- * @module
+ * @module tsdp/local
  */
 export {
   type AddResult,

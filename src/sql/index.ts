@@ -61,7 +61,7 @@
  *   measure the process itself (CPU, memory, cache) are not defended against.
  * - **Not defended**: a malicious operator or database; the timing residue
  *   above.
- * @module
+ * @module tsdp/sql
  */
 
 export * from '../ledger/index.js';

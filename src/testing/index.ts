@@ -2,7 +2,7 @@
  * `tsdp/testing`: what tests of DP code need — a seeded source, distribution
  * tests with exact critical values, the mechanism contract kit, and the trace
  * hook. Nothing here is for releases.
- * @module
+ * @module tsdp/testing
  */
 
 export { assertMeasurementContract, type MeasurementContractOptions } from './contract.js';

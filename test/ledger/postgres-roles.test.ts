@@ -151,7 +151,7 @@ describe('the PostgreSQL ledger in its own schema (item 8)', () => {
     expect(await asRole(admin, names.queryRole, `INSERT INTO ${names.data}.people VALUES (3)`)).toBe('42501');
   });
 
-  it('the engine switches to the query role only when set up, and creates or grants nothing itself', async () => {
+  it('the engine switches to a requested query role only when set up (else refuses), and creates or grants nothing itself', async () => {
     const before = (await admin.query(`SELECT count(*)::int AS n FROM pg_roles`)).rows[0].n;
     const engine = await PostgresEngine.open({ connectionString: asUser(url, names.analystLogin), readerRole: names.queryRole });
     try {
@@ -159,11 +159,15 @@ describe('the PostgreSQL ledger in its own schema (item 8)', () => {
     } finally {
       await engine.close();
     }
-    const missing = await PostgresEngine.open({ connectionString: url, readerRole: `${tag}_nobody` });
+    // A requested query role that was not set up is refused (fail closed), not created.
+    await expect(PostgresEngine.open({ connectionString: url, readerRole: `${tag}_nobody` })).rejects.toMatchObject({
+      code: 'ENGINE_ERROR',
+    });
+    const plain = await PostgresEngine.open({ connectionString: url });
     try {
-      expect(missing.readerRole).toBeNull();
+      expect(plain.readerRole).toBeNull();
     } finally {
-      await missing.close();
+      await plain.close();
     }
     expect((await admin.query(`SELECT count(*)::int AS n FROM pg_roles`)).rows[0].n).toBe(before);
   });

@@ -72,7 +72,7 @@ describe('the packed package, installed into an empty project', () => {
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     expect(paths.filter((p) => /\.test(-d)?\.(js|d\.ts)$/.test(p))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'examples/adult.csv']) {
+    for (const needed of ['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'dist/cli/main.js', 'examples/adult.csv']) {
       expect(paths).toContain(needed);
     }
     // No shipped file points at a source map (the maps and src/ are not shipped).
@@ -143,38 +143,58 @@ describe('the packed package, installed into an empty project', () => {
     expect(r.stdout.trim()).toBe('NOT_FOUND:pg,NOT_FOUND:pg');
   });
 
-  it('the published types check in a strict consumer without skipLibCheck and without @types/node', () => {
-    writeFileSync(
-      join(project, 'consumer.ts'),
+  it.each([
+    // Browser-safe entries: a web project has no @types/node.
+    [
+      'browser-safe entries, without @types/node',
+      'browser',
+      [],
       [
         "import { makeLaplace, PrivacyBudget } from 'tsdp';",
-        "import * as sql from 'tsdp/sql';",
         "import { createAggregator } from 'tsdp/local';",
         "import { createOlhClient } from 'tsdp/local/client';",
         "import * as audit from 'tsdp/audit';",
-        'export const used = [makeLaplace, PrivacyBudget, sql, createAggregator, createOlhClient, audit];',
-      ].join('\n'),
-    );
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          lib: ['ES2022', 'DOM'],
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          types: [],
-        },
-        files: ['consumer.ts'],
-      }),
-    );
-    const tsc = run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project);
-    expect(tsc.stdout + tsc.stderr).toBe('');
-    expect(tsc.status).toBe(0);
-  });
+        'export const used = [makeLaplace, PrivacyBudget, createAggregator, createOlhClient, audit];',
+      ],
+    ],
+    // Node-only entries, in a Node project (with @types/node).
+    [
+      'Node-only entries, with @types/node',
+      'node',
+      ['node'],
+      ["import * as sql from 'tsdp/sql';", "import { csvSource } from 'tsdp/node';", 'export const used = [sql, csvSource];'],
+    ],
+  ] as const)(
+    'the published types check in a strict consumer without skipLibCheck: %s',
+    (_, name, types, lines) => {
+      writeFileSync(join(project, `${name}.ts`), lines.join('\n'));
+      writeFileSync(
+        join(project, `tsconfig.${name}.json`),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            target: 'ES2022',
+            lib: ['ES2022', 'DOM'],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            types,
+            typeRoots: [join(root, 'node_modules', '@types')],
+          },
+          files: [`${name}.ts`],
+        }),
+      );
+      const tsc = run(
+        process.execPath,
+        [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(project, `tsconfig.${name}.json`)],
+        project,
+      );
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+    },
+    240_000,
+  );
 
   it('the installed bin runs: tsdp --version and tsdp demo', () => {
     const bin = join(project, 'node_modules', '.bin', 'tsdp');

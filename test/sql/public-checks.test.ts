@@ -212,7 +212,6 @@ describe('public causes are checked before the charge', () => {
           await client.query('DROP TABLE IF EXISTS p_main; DROP TABLE IF EXISTS p_pub');
           if (c.mainTable) await client.query(createTable('p_main', MAIN_COLUMNS, c.main, true));
           if (c.pubTable) await client.query(createTable('p_pub', PUBLIC_COLUMNS, c.pub, true));
-          await client.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO tsdp_reader');
           await runCase(engine, 'p_', c);
         }),
         { numRuns: 25, seed: 12 },

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL, the server engine (`pg`). Each query runs in its own
- * transaction that is `READ ONLY`, has a `statement_timeout`, and — when the
- * connecting role is a member of it — switches to the query role `tsdp_reader`,
+ * transaction that is `READ ONLY`, has a `statement_timeout`, and — when
+ * `readerRole` is given — switches to that query role (e.g. `tsdp_reader`),
  * which holds nothing but `SELECT` on the declared tables. The role and its
  * grants are made explicitly by an administrator (`setupPostgresLedger` in
  * `src/ledger/postgres-setup.ts`); nothing is created or granted here. Compiled statements never
@@ -21,7 +21,7 @@ export interface PostgresOptions {
   readonly connectionString: string;
   /** Statement timeout in ms (default 60000). */
   readonly statementTimeoutMs?: number;
-  /** The query role to switch to (default 'tsdp_reader'; used when it exists and the connecting role is a member; never created here). */
+  /** The query role to switch to for every query (none by default); it must exist with the connecting role a member — never created here. */
   readonly readerRole?: string;
 }
 
@@ -43,8 +43,8 @@ export class PostgresEngine implements SqlEngine {
     const { Pool } = await loadPg(); // an optional peer dependency: DpError NOT_FOUND when absent
     const pool = new Pool({ connectionString: options.connectionString, max: 4 });
     pool.on('error', () => {});
-    const role = options.readerRole ?? 'tsdp_reader';
-    if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw engineError('postgres');
+    const role = options.readerRole;
+    if (role !== undefined && !/^[a-z_][a-z0-9_]*$/.test(role)) throw engineError('postgres');
     let readerRole: string | null = null;
     try {
       await pool.query('SELECT 1');
@@ -52,15 +52,17 @@ export class PostgresEngine implements SqlEngine {
       await pool.end().catch(() => {});
       throw engineError('postgres');
     }
-    try {
-      // No silent CREATE ROLE or GRANT (issue 10 item 8): use the query role only if an administrator set it up.
-      const { rows } = await pool.query("SELECT pg_has_role(current_user, oid, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1", [
-        role,
-      ]);
-      readerRole = rows[0]?.member === true ? role : null;
-    } catch {
-      // Without the query role, queries still run in READ ONLY transactions.
-      readerRole = null;
+    if (role !== undefined) {
+      // No silent CREATE ROLE or GRANT (issue 10 item 8): a requested query role must have been set up by an administrator.
+      const member = await pool
+        .query("SELECT pg_has_role(current_user, oid, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1", [role])
+        .then((r) => r.rows[0]?.member === true)
+        .catch(() => false);
+      if (!member) {
+        await pool.end().catch(() => {});
+        throw engineError('postgres');
+      }
+      readerRole = role;
     }
     return new PostgresEngine(pool, options.statementTimeoutMs ?? 60_000, readerRole);
   }
