@@ -86,10 +86,31 @@ export class Dense implements TrainableLayer {
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
-    const scaled = new Float64Array(this.batch * this.outputSize);
-    scaleRows(this.delta, scales, this.batch, this.outputSize, scaled);
-    matmulTransA(this.input, scaled, this.weight.grad, this.inputSize, this.batch, this.outputSize, true);
-    columnSums(scaled, this.batch, this.outputSize, this.bias.grad, undefined, true);
+    if (scales.length !== this.batch)
+      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    // Rows with scale 0 are left out entirely (not multiplied by 0): a dropped
+    // example may hold non-finite values, and 0·∞ would poison the sum.
+    let input = this.input;
+    let delta = this.delta;
+    let kept = scales;
+    let rows = this.batch;
+    if (scales.some((s) => s === 0)) {
+      const keep: number[] = [];
+      for (let i = 0; i < this.batch; i++) if (scales[i] !== 0) keep.push(i);
+      rows = keep.length;
+      input = new Float64Array(rows * this.inputSize);
+      delta = new Float64Array(rows * this.outputSize);
+      kept = new Float64Array(rows);
+      keep.forEach((i, r) => {
+        input.set(this.input.subarray(i * this.inputSize, (i + 1) * this.inputSize), r * this.inputSize);
+        delta.set(this.delta.subarray(i * this.outputSize, (i + 1) * this.outputSize), r * this.outputSize);
+        kept[r] = scales[i] as number;
+      });
+    }
+    const scaled = new Float64Array(rows * this.outputSize);
+    scaleRows(delta, kept, rows, this.outputSize, scaled);
+    matmulTransA(input, scaled, this.weight.grad, this.inputSize, rows, this.outputSize, true);
+    columnSums(scaled, rows, this.outputSize, this.bias.grad, undefined, true);
   }
 
   perExampleGradient(i: number, out: Float64Array): void {

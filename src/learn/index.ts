@@ -8,6 +8,7 @@
  */
 export { Activation, relu, tanh } from './activations.js';
 export { Dense, type DenseOptions, dense } from './dense.js';
+export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
 export { fillUniform, uniformUnit } from './init.js';
 export {
   addRowVector,
