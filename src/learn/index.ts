@@ -8,6 +8,7 @@
  */
 export { Activation, relu, tanh } from './activations.js';
 export { Dense, type DenseOptions, dense } from './dense.js';
+export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
 export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
 export { fillUniform, uniformUnit } from './init.js';
 export {
@@ -25,4 +26,6 @@ export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type AdamOptions, adam, type Optimizer, type SgdOptions, sgd } from './optimizers.js';
 export { perExampleGradient } from './per-example-gradients.js';
+export { poissonSample, samplingRate } from './poisson-sampler.js';
+export { type MakePrivateOptions, makePrivate, PrivateTrainer, type StepReport } from './private-trainer.js';
 export { type Batch, checkBatch, Sequential } from './sequential.js';
