@@ -24,6 +24,7 @@ export {
 } from './kernels.js';
 export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
+export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
 export { type AdamOptions, adam, type Optimizer, type SgdOptions, sgd } from './optimizers.js';
 export { perExampleGradient } from './per-example-gradients.js';
 export { poissonSample, samplingRate } from './poisson-sampler.js';

@@ -51,6 +51,8 @@ export interface MakePrivateOptions {
   accountant?: LearnAccountant;
   /** Randomness for sampling and noise (default: the platform CSPRNG). A seeded source is for tests only. */
   rng?: RandomSource;
+  /** The most steps this trainer may take (default unlimited); a further step is refused with BUDGET_EXHAUSTED before it samples. */
+  maxSteps?: number;
 }
 
 /** What `step()` returns: public values only (never the batch size or a loss). */
@@ -81,6 +83,8 @@ export class PrivateTrainer {
   readonly accountant: LearnAccountant;
   /** True when the randomness is seeded: the run is reproducible and NOT private. */
   readonly isSeeded: boolean;
+  /** The step limit (Infinity when none). */
+  readonly maxSteps: number;
   private readonly data: Batch;
   private readonly rng: RandomSource;
   private readonly history: DpEvent[] = [];
@@ -112,6 +116,11 @@ export class PrivateTrainer {
     }
     if (typeof options.optimizer?.step !== 'function')
       throw new DpError('INVALID_PARAMETER', 'optimizer must have a step method', { parameter: 'optimizer' });
+    const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
+    if (!(maxSteps === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxSteps) && maxSteps >= 0))) {
+      throw new DpError('INVALID_PARAMETER', `maxSteps must be an integer ≥ 0, got ${maxSteps}`, { parameter: 'maxSteps' });
+    }
+    this.maxSteps = maxSteps;
     this.sampleRate = samplingRate(data.size, options.expectedBatchSize);
     this.model = model;
     this.optimizer = options.optimizer;
@@ -145,9 +154,13 @@ export class PrivateTrainer {
   /**
    * Runs one logical DP-SGD step.
    * @returns the step's index and event.
+   * @throws DpError BUDGET_EXHAUSTED when maxSteps steps were taken (nothing is sampled or spent).
    * @privacy one poissonSampled(q, gaussian(σ)) event under add/remove one example; recorded once the update is applied.
    */
   step(): StepReport {
+    if (this.history.length >= this.maxSteps) {
+      throw new DpError('BUDGET_EXHAUSTED', `this trainer may take at most ${this.maxSteps} steps`);
+    }
     const { model, data } = this;
     const parameters = model.parameters;
     for (const p of parameters) p.grad.fill(0);

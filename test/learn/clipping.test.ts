@@ -81,6 +81,31 @@ describe('ghost clipping', () => {
     );
   });
 
+  it('adding one example moves the clipped sum by at most C (neighbouring batches, random networks, both modes)', () => {
+    fc.assert(
+      fc.property(
+        netArb,
+        fc.double({ min: -50, max: 50, noNaN: true }),
+        ({ seed, widths, depth, size, bound, mode, activation }, spread) => {
+          const model = makeNetwork(seed, depth === 2 ? [widths[0], widths[1], widths[3]] : widths, activation);
+          const big = makeBatch(seed, model, size + 1);
+          for (let j = size * widths[0]; j < big.inputs.length; j++) big.inputs[j] = (big.inputs[j] as number) * spread; // the added example, possibly extreme
+          const sumOf = (b: typeof big) => {
+            for (const p of model.parameters) p.grad.fill(0);
+            model.forwardBackward(b);
+            accumulateClippedGradients(model, b.size, bound, mode);
+            return gradVector(model);
+          };
+          const withIt = sumOf(big);
+          const without = sumOf({ inputs: big.inputs.slice(0, size * widths[0]), labels: big.labels.slice(0, size), size });
+          const diff = withIt.map((x, j) => x - (without[j] as number));
+          expect(norm(diff)).toBeLessThanOrEqual(bound * (1 + 1e-9) + 1e-12 * (1 + norm(without)));
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it('ghost norms equal the norms of finite-difference gradients (tanh networks)', () => {
     fc.assert(
       fc.property(netArb, ({ seed, widths, size }) => {

@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DpEvents, PldAccountant, RdpAccountant } from '../../src/accounting/index.js';
 import { relu } from '../../src/learn/activations.js';
 import { dense } from '../../src/learn/dense.js';
 import { logisticLoss, softmaxCrossEntropy } from '../../src/learn/losses.js';
+import { makePrivateWithEpsilon } from '../../src/learn/make-private-with-epsilon.js';
 import { adam, sgd } from '../../src/learn/optimizers.js';
 import { poissonSample, samplingRate } from '../../src/learn/poisson-sampler.js';
 import { makePrivate } from '../../src/learn/private-trainer.js';
@@ -198,5 +200,71 @@ describe('makePrivate', () => {
     const badLabels = { ...data, labels: data.labels.map((y, i) => (i === 3 ? 2 : y)) };
     expectDpError(() => makePrivate({ ...base, data: badLabels }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, data: { ...data, size: 19 } }), 'INVALID_PARAMETER');
+  });
+});
+
+describe('makePrivateWithEpsilon', () => {
+  it('never overshoots the target: ε after all planned steps ≤ target, and the trainer is capped at those steps (RDP, random settings)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.3, max: 10, noNaN: true }),
+        fc.integer({ min: 20, max: 5000 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(1e-5, 1e-6),
+        (targetEpsilon, size, epochs, targetDelta) => {
+          const data: Batch = { inputs: new Float64Array(2 * size), labels: new Int32Array(size), size };
+          const trainer = makePrivateWithEpsilon({
+            model: logistic('calib'),
+            optimizer: sgd({ learningRate: 0.1 }),
+            data,
+            expectedBatchSize: Math.max(1, Math.floor(size / 10)),
+            maxGradNorm: 1,
+            targetEpsilon,
+            targetDelta,
+            epochs,
+            accountant: 'rdp',
+          });
+          const steps = epochs * Math.ceil(1 / trainer.sampleRate);
+          expect(trainer.maxSteps).toBe(steps);
+          const planned = new RdpAccountant().compose(
+            DpEvents.selfComposed(DpEvents.poissonSampled(trainer.sampleRate, DpEvents.gaussian(trainer.noiseMultiplier)), steps),
+          );
+          expect(planned.epsilon(targetDelta)).toBeLessThanOrEqual(targetEpsilon);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('meets a PLD target on a run, then refuses the next step with BUDGET_EXHAUSTED (fixed seed)', () => {
+    const data = synthetic(40, 'calib-run');
+    const trainer = makePrivateWithEpsilon({
+      model: logistic('calib-run'),
+      optimizer: sgd({ learningRate: 0.5 }),
+      data,
+      expectedBatchSize: 10,
+      maxGradNorm: 1,
+      targetEpsilon: 2,
+      targetDelta: 1e-5,
+      epochs: 2,
+      rng: new SeededRandomSource('calib-run'),
+    });
+    expect(trainer.accountant).toBe('pld');
+    trainer.epoch();
+    trainer.epoch();
+    expect(trainer.steps).toBe(8);
+    expect(trainer.epsilon(1e-5)).toBeLessThanOrEqual(2);
+    expectDpError(() => trainer.step(), 'BUDGET_EXHAUSTED');
+    expect(trainer.steps).toBe(8);
+    expectDpError(
+      () =>
+        makePrivateWithEpsilon({
+          ...{ model: logistic('x'), optimizer: sgd({ learningRate: 1 }), data, expectedBatchSize: 10, maxGradNorm: 1 },
+          targetEpsilon: 0,
+          targetDelta: 1e-5,
+          epochs: 1,
+        }),
+      'INVALID_PARAMETER',
+    );
   });
 });
