@@ -22,6 +22,7 @@ const domain = buildDomain(schema);
 const real = encodeRecords(domain, data);
 for (let s = 0; s < seeds; s++) {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const out = synthesize({
     data,
     schema,
@@ -33,6 +34,8 @@ for (let s = 0; s < seeds; s++) {
       process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)}s ${p.stage} ${p.detail ?? ''} ρ=${p.rhoUsed.toPrecision(3)}\n`),
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const synth = encodeRecords(domain, out.records);
   const err = meanTvd(workloadErrors(real, synth, domain.sizes, domain.names, 2));
   const mem = process.memoryUsage().rss / 2 ** 20;
@@ -43,6 +46,7 @@ for (let s = 0; s < seeds; s++) {
       delta: 1e-9,
       tvd2: Number(err.toFixed(5)),
       seconds: Number(seconds.toFixed(2)),
+      cpuSeconds: Number(cpuSeconds.toFixed(2)),
       rssMiB: Math.round(mem),
       rho: out.guarantee.rho,
     }),

@@ -20,6 +20,15 @@
  *   Parameter errors are raised before charging and never mention data values.
  *   Group keys are declared or chosen by DP partition selection (§8); bounds
  *   are declared or estimated with DP (§9).
+ * - **The calculus prices every query** (issue 10, "the calculus carries the
+ *   load"): a query is a measurement, `chain(bound contributions, release
+ *   outputs)` built with core's `defineTransformation`/`defineMeasurement`
+ *   (`stats/query-measurement.ts`); the session charges exactly its
+ *   `privacyMap(1)` (as an exact loss in the budget, ρ kept as ρ against an
+ *   (ε, δ) budget and converted once on the total, item 15), the released
+ *   `guarantee` is that same value, and the query's budget split is compared
+ *   with it (a map above the split, or a run whose composed guarantee differs
+ *   from the map, is an INTERNAL error).
  * - **The schema is declared, never read from the data** (issue 10, item 2):
  *   the columns a session knows come from a declaration (`fromRecords`'
  *   `columns`, the keys of `fromColumns`' object) or public structure (an

@@ -5,20 +5,20 @@
  */
 import type { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
+import { exactLoss, lossEquals, lossLe } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import {
   type AggregateQueryResult,
   type AggregateQuerySpec,
   type AggregateSpec,
-  checkAggregateQuery,
   type QueryBudgetPlan,
-  runAggregateQuery,
   runAggregateQueryAsync,
 } from '../stats/aggregate-query.js';
 import { type DataSource, missingColumn } from '../stats/data-source.js';
 import { checkBounds } from '../stats/fixed-point-grid.js';
 import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, showParameter, splitBudget } from '../stats/output-budget.js';
+import { type AggregateQueryMeasurement, makeAggregateQueryMeasurement } from '../stats/query-measurement.js';
 import { checkDeclaredKeys, checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
 
 /** What a query needs from its session (internal wiring, not for users). */
@@ -63,6 +63,8 @@ export interface QuantileAggregateOptions extends ValueAggregateOptions {
    * bounds as the interval (coverage 1) and spends everything on the value.
    */
   readonly intervalShare?: number;
+  /** The column holds integers (declared, public): report integer quantiles (post-processing). */
+  readonly integer?: boolean;
 }
 
 /** The result of a session query: the aggregate result plus what was charged. */
@@ -208,6 +210,7 @@ export class SessionQuery {
       ...(options.bins ? { bins: options.bins } : {}),
       ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}),
       ...(quantiles.length === 1 && options.intervalShare !== undefined ? { intervalShare: options.intervalShare } : {}),
+      ...(options.integer === true ? { integer: true } : {}),
     };
     return this.#add(spec);
   }
@@ -260,7 +263,16 @@ export class SessionQuery {
    * @throws DpError INVALID_PARAMETER / UNSUPPORTED_QUERY when the query or spec is invalid.
    */
   price(release: SessionReleaseSpec): PrivacyLoss {
-    return this.#plan(release).charged;
+    return this.#check(release).charged;
+  }
+
+  /**
+   * The budget plan of the release: each output's budget and partition
+   * selection's, from the declared parameters only.
+   * @throws DpError INVALID_PARAMETER / UNSUPPORTED_QUERY when the release spec is invalid.
+   */
+  budgetPlan(release: SessionReleaseSpec): QueryBudgetPlan {
+    return this.#plan(release).plan;
   }
 
   #plan(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan } {
@@ -324,18 +336,37 @@ export class SessionQuery {
     };
   }
 
-  #check(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan; spec: AggregateQuerySpec; columns: Set<string> } {
-    const { charged, plan } = this.#plan(release);
+  #check(release: SessionReleaseSpec): {
+    charged: PrivacyLoss;
+    plan: QueryBudgetPlan;
+    spec: AggregateQuerySpec;
+    columns: Set<string>;
+    measurement: AggregateQueryMeasurement;
+  } {
+    const { charged: stated, plan } = this.#plan(release);
     // Validate the whole spec before charging (bad bounds must not cost budget).
     const spec = this.spec;
     validateSpec(spec);
-    // Every output's grid, noise and partition selection, from public parameters (finite or refused).
-    checkAggregateQuery(spec, plan);
+    // The calculus prices the query: every output's grid and noise are checked (finite or refused) and the
+    // measurement's privacy map gives the charge. The budget split states a cost too: the map may not exceed it.
+    const measurement = makeAggregateQueryMeasurement(spec, plan);
+    const charged = measurement.privacyMap(1);
+    if (!lossLe(exactLoss(charged), exactLoss(stated))) {
+      throw new DpError('INTERNAL', 'the privacy map of the query exceeds the cost its budget plan states', {});
+    }
     const columns = new Set<string>();
     if (spec.privacyUnit) columns.add(spec.privacyUnit);
     if (spec.groupBy) columns.add(spec.groupBy);
     for (const a of spec.aggregates) if ('column' in a) columns.add(a.column);
-    return { charged, plan, spec, columns };
+    return { charged, plan, spec, columns, measurement };
+  }
+
+  /** The result, stating the charged loss as its guarantee; the run's own composition must agree with the map. */
+  static #settle(result: AggregateQueryResult, charged: PrivacyLoss): SessionQueryResult {
+    if (!lossEquals(exactLoss(result.guarantee), exactLoss(charged))) {
+      throw new DpError('INTERNAL', 'the released guarantee differs from the privacy map that was charged', {});
+    }
+    return { ...result, guarantee: charged, charged };
   }
 
   /** Column names are schema (declared or public structure, never the records' keys): a missing one is refused before charging. */
@@ -344,13 +375,13 @@ export class SessionQuery {
     for (const c of columns) if (!known.has(c)) throw missingColumn(c);
   }
 
-  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; plan: QueryBudgetPlan; spec: AggregateQuerySpec } {
+  #charge(release: SessionReleaseSpec): { charged: PrivacyLoss; measurement: AggregateQueryMeasurement } {
     const source = this.#access.source;
     if (source.kind !== 'memory') throw new DpError('INTERNAL', 'a stream session is charged by releaseAsync', {});
-    const { charged, plan, spec, columns } = this.#check(release);
+    const { charged, columns, measurement } = this.#check(release);
     SessionQuery.#checkColumns(source.columnNames, columns);
     this.#access.charge(charged);
-    return { charged, plan, spec };
+    return { charged, measurement };
   }
 
   /**
@@ -365,9 +396,8 @@ export class SessionQuery {
       });
     }
     const source = this.#access.source;
-    const { charged, plan, spec } = this.#charge(release);
-    const result = runAggregateQuery(source, spec, plan, this.#access.rng);
-    return { ...result, charged };
+    const { charged, measurement } = this.#charge(release);
+    return SessionQuery.#settle(measurement.invoke(source, this.#access.rng), charged);
   }
 
   /** As `release`, for any session (CSV files are streamed). The charge happens before the first row is read. */
@@ -378,8 +408,7 @@ export class SessionQuery {
     // The header is public structure: read (and a missing column refused) before the charge.
     SessionQuery.#checkColumns(await source.columnNames(), columns);
     this.#access.charge(charged);
-    const result = await runAggregateQueryAsync(this.#access.source, spec, plan, this.#access.rng);
-    return { ...result, charged };
+    return SessionQuery.#settle(await runAggregateQueryAsync(source, spec, plan, this.#access.rng), charged);
   }
 }
 

@@ -14,29 +14,15 @@ import type { PrivacyLoss } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
 import { sampleUniformBelow } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
-import { composeLosses } from './_internal/compose.js';
-import { chargedLoss, type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
+import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { LogHistogram, releaseApproximateBounds } from './approximate-bounds.js';
 import { ContributionBounder } from './contribution-bounding.js';
 import type { DataSource, InMemoryTable } from './data-source.js';
 import { checkBounds, type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
 import { makePartitionSelector } from './partition-selection.js';
-import {
-  type AggregateRelease,
-  planAggregate,
-  releaseCount,
-  releaseMean,
-  releaseStddev,
-  releaseSum,
-  releaseVariance,
-} from './release-aggregates.js';
-import {
-  checkQuantileParameters,
-  DEFAULT_QUANTILE_BINS,
-  quantileBinIndex,
-  releaseQuantile,
-  releaseQuantiles,
-} from './release-quantiles.js';
+import { planAggregate } from './release-aggregates.js';
+import { checkQuantileParameters, DEFAULT_QUANTILE_BINS, quantileBinIndex } from './release-quantiles.js';
+import { type AggregateRow, type ExactPartition, releaseTable, type TableOutput } from './release-table.js';
 import { applyValueRule, checkInvalidValueRule, type InvalidValueRule, keyText, readCell, readField } from './value-rules.js';
 
 /** One requested aggregate. */
@@ -61,6 +47,8 @@ export type AggregateSpec =
       readonly bins?: number;
       /** For a single quantile: share of its budget spent on a tree for the interval (default 0: the bounds). */
       readonly intervalShare?: number;
+      /** The column holds integers (declared): integer quantiles. */
+      readonly integer?: boolean;
       readonly onInvalid?: InvalidValueRule;
     };
 
@@ -100,12 +88,7 @@ export interface NeighbouringRelation {
   readonly description: string;
 }
 
-/** One output row: a group and its released aggregates. */
-export interface AggregateRow {
-  /** The group key (undefined without groupBy). */
-  readonly key?: string | number | boolean | null;
-  readonly values: Readonly<Record<string, AggregateRelease>>;
-}
+export type { AggregateRow } from './release-table.js';
 
 /** The result of a query. */
 export interface AggregateQueryResult {
@@ -579,111 +562,73 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
   const finish = (): AggregateQueryResult => {
     flushMain();
     if (preBounded) for (const [p, units] of preBounded) state(p).units = units;
-    const losses: PrivacyLoss[] = [];
-    // Which partitions are released.
-    let keys: Array<[string, Key]>;
-    if (!spec.groupBy) keys = [['', null]];
-    else if (declared) keys = [...declared.entries()];
-    else {
-      const sel = plan.selection as { epsilon: number; delta: number };
-      const selector = makePartitionSelector({
-        epsilon: sel.epsilon,
-        delta: sel.delta,
-        maxPartitions: neighbouring.maxPartitions,
-        method: spec.partitionSelection ?? 'truncated-geometric',
-      });
-      losses.push(selector.guarantee);
-      // Sorted so the output order does not reveal the order rows came in.
-      keys = [...partitions.entries()]
-        .filter(([, s]) => selector.keep(s.units, rng))
-        .map(([k]) => [k, k] as [string, Key])
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    }
-    const common = {
+    const exact = new Map<string, ExactPartition>();
+    for (const [k, st] of partitions) exact.set(k, exactPartition(st));
+    const table = releaseTable({
+      partitions: exact,
+      keys: !spec.groupBy
+        ? { kind: 'single' }
+        : declared
+          ? { kind: 'declared', keys: [...declared.entries()] }
+          : { kind: 'select', ...selectionOf(plan), method: spec.partitionSelection ?? 'truncated-geometric' },
+      outputs: spec.aggregates.map((a, index) =>
+        tableOutput(
+          a,
+          plan.outputs[index],
+          valueAggs.find((v) => v.index === index),
+        ),
+      ),
       maxPartitions: neighbouring.maxPartitions,
       maxContributionsPerPartition: neighbouring.maxContributionsPerPartition,
       rng,
-    };
-    const rows: AggregateRow[] = keys.map(([k, original]) => {
-      const s = partitions.get(k) ?? { rows: 0, units: 0, sums: new Map(), bins: new Map() };
-      const values: Record<string, AggregateRelease> = {};
-      spec.aggregates.forEach((a, index) => {
-        const budget = plan.outputs[index] as OutputBudget;
-        switch (a.kind) {
-          case 'count':
-            values[a.name] = releaseCount({ count: s.rows, budget, ...common });
-            return;
-          case 'countDistinct':
-            values[a.name] = releaseCount({ count: s.units, budget, ...common, maxContributionsPerPartition: 1 });
-            return;
-          case 'quantiles': {
-            const v = valueAggs.find((x) => x.index === index) as ValueAgg;
-            const bins = s.bins.get(index) ?? new Array<number>(v.bins as number).fill(0);
-            const rs =
-              a.quantiles.length === 1
-                ? [
-                    releaseQuantile({
-                      binCounts: bins,
-                      bounds: v.bounds as [number, number],
-                      quantile: a.quantiles[0] as number,
-                      budget: v.budget,
-                      intervalShare: a.intervalShare ?? 0,
-                      ...common,
-                    }),
-                  ]
-                : releaseQuantiles({
-                    binCounts: bins,
-                    bounds: v.bounds as [number, number],
-                    quantiles: a.quantiles,
-                    budget: v.budget,
-                    ...common,
-                  });
-            rs.forEach((r, j) => {
-              values[a.names[j] as string] = withBoundsCost(r, v.boundsLoss);
-            });
-            return;
-          }
-          case 'sum':
-          case 'mean':
-          case 'variance':
-          case 'stddev': {
-            const v = valueAggs.find((x) => x.index === index) as ValueAgg;
-            const acc = s.sums.get(index) ?? emptySum();
-            const units = acc.big + BigInt(acc.units);
-            const bounds = v.bounds as [number, number];
-            let r: AggregateRelease;
-            if (a.kind === 'sum') r = releaseSum({ units, bounds, budget: v.budget, ...common });
-            else if (a.kind === 'mean') r = releaseMean({ count: acc.count, units, bounds, budget: v.budget, ...common });
-            else {
-              const squaredUnits = acc.bigSquares + BigInt(acc.squares);
-              const input = { count: acc.count, units, squaredUnits, bounds, budget: v.budget, ...common };
-              r = a.kind === 'variance' ? releaseVariance(input) : releaseStddev(input);
-            }
-            values[a.name] = withBoundsCost(r, v.boundsLoss);
-            return;
-          }
-          default:
-            throw new DpError('INTERNAL', 'unknown aggregate', {});
-        }
-      });
-      return spec.groupBy ? { key: original, values } : { values };
     });
-    for (const b of plan.outputs) losses.push(chargedLoss(b));
     const bounds: Record<string, { bounds: readonly [number, number]; estimated: boolean }> = {};
     for (const v of valueAggs) {
       const a = spec.aggregates[v.index];
       const name = a === undefined ? v.column : 'names' in a ? (a.names[0] as string) : a.name;
-      bounds[name] = { bounds: v.bounds as [number, number], estimated: v.estimated };
+      if (v.bounds) bounds[name] = { bounds: v.bounds, estimated: v.estimated };
     }
-    const result: AggregateQueryResult = { rows, guarantee: composeLosses(losses), neighbouring, bounds };
+    const result: AggregateQueryResult = { rows: table.rows, guarantee: table.guarantee, neighbouring, bounds };
     return rng.isSeeded ? { ...result, notForRelease: true } : result;
   };
 
   return { needsBounds, boundsVisitor, finishBounds, mainVisitor, finish };
 }
 
-function withBoundsCost(r: AggregateRelease, boundsLoss: PrivacyLoss | undefined): AggregateRelease {
-  return boundsLoss ? { ...r, guarantee: composeLosses([r.guarantee, boundsLoss]) } : r;
+/** The exact aggregates of a partition, as `releaseTable` takes them. */
+function exactPartition(st: PartitionState): ExactPartition {
+  const sums = new Map<number, { count: bigint; units: bigint; squaredUnits: bigint }>();
+  for (const [index, acc] of st.sums) {
+    sums.set(index, { count: BigInt(acc.count), units: acc.big + BigInt(acc.units), squaredUnits: acc.bigSquares + BigInt(acc.squares) });
+  }
+  return { rows: BigInt(st.rows), units: BigInt(st.units), sums, bins: st.bins };
+}
+
+function selectionOf(plan: QueryBudgetPlan): { epsilon: number; delta: number } {
+  if (!plan.selection) throw new DpError('INTERNAL', 'group keys are not declared and the plan has no partition selection', {});
+  return plan.selection;
+}
+
+/** One output of the table: the spec's aggregate with its budget and its (declared or estimated) bounds. */
+function tableOutput(a: AggregateSpec, budget: OutputBudget | undefined, v: ValueAgg | undefined): TableOutput {
+  if (budget === undefined) throw new DpError('INTERNAL', 'budget plan does not match the aggregates', {});
+  if (a.kind === 'count' || a.kind === 'countDistinct') return { kind: a.kind, name: a.name, budget };
+  if (v === undefined || v.bounds === undefined) throw new DpError('INTERNAL', 'a value output has no bounds', {});
+  const boundsLoss = v.boundsLoss ? { boundsLoss: v.boundsLoss, totalBudget: budget } : {};
+  if (a.kind === 'quantiles') {
+    return {
+      kind: 'quantiles',
+      names: a.names,
+      quantiles: a.quantiles,
+      budget: v.budget,
+      bounds: v.bounds,
+      bins: v.bins ?? DEFAULT_QUANTILE_BINS,
+      intervalShare: a.intervalShare ?? 0,
+      integer: a.integer === true,
+      ...boundsLoss,
+    };
+  }
+  return { kind: a.kind, name: a.name, budget: v.budget, bounds: v.bounds, ...boundsLoss };
 }
 
 /** Copies the values a row needs (a bounder may keep it after the source has moved on). */

@@ -345,7 +345,7 @@ function binCounts(values: ArrayLike<unknown>, bounds: readonly [number, number]
 export function dpQuantile(
   values: ArrayLike<unknown>,
   quantile: number,
-  options: BoundedColumnOptions & { bins?: number; intervalShare?: number },
+  options: BoundedColumnOptions & { bins?: number; intervalShare?: number; integer?: boolean },
 ): AggregateRelease {
   const counts = binCounts(values, options.bounds, options.bins ?? DEFAULT_QUANTILE_BINS, checkInvalidValueRule(options.onInvalid));
   return releaseQuantile({
@@ -354,6 +354,7 @@ export function dpQuantile(
     quantile,
     budget: options.budget,
     intervalShare: options.intervalShare ?? 0,
+    integer: options.integer === true,
     ...common(options),
   });
 }
@@ -366,10 +367,17 @@ export function dpQuantile(
 export function dpQuantiles(
   values: ArrayLike<unknown>,
   quantiles: readonly number[],
-  options: BoundedColumnOptions & { bins?: number },
+  options: BoundedColumnOptions & { bins?: number; integer?: boolean },
 ): AggregateRelease[] {
   const counts = binCounts(values, options.bounds, options.bins ?? DEFAULT_QUANTILE_BINS, checkInvalidValueRule(options.onInvalid));
-  return releaseQuantiles({ binCounts: counts, bounds: options.bounds, quantiles, budget: options.budget, ...common(options) });
+  return releaseQuantiles({
+    binCounts: counts,
+    bounds: options.bounds,
+    quantiles,
+    budget: options.budget,
+    integer: options.integer === true,
+    ...common(options),
+  });
 }
 
 /** Rows per flush of the histogram tallies: Int32 counters cannot overflow within one. */

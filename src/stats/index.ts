@@ -91,6 +91,14 @@ export {
   releaseQuantiles,
 } from './release-quantiles.js';
 export {
+  type ExactPartition,
+  type GroupKey,
+  type ReleaseTableInput,
+  releaseTable,
+  type TableKeys,
+  type TableOutput,
+} from './release-table.js';
+export {
   applyValueRule,
   checkDeclaredKeys,
   checkInvalidValueRule,

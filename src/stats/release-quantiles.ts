@@ -86,7 +86,7 @@ function perPartitionEpsilon(options: ReleaseOptions, partitions: number): { eps
  * @param input - also `intervalShare` (default 0): the share of the budget spent on a noisy quantile tree over the same bins, whose union-bound interval (widened to contain the value) is then returned.
  * @returns the midpoint of the chosen bin; without `intervalShare` the interval is the bounds (`method: 'bounds'`) — the exponential mechanism alone gives a rank-error bound (`rankErrorBound`), not a value interval.
  * @throws DpError INVALID_PARAMETER
- * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition, ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
+ * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition·max(q, 1 − q), ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
  *   Not constant-time: the number of rejection-sampling proposals (≤ bins in expectation) depends on the data (SECURITY.md §11).
  * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
  */
@@ -96,6 +96,8 @@ export function releaseQuantile(
     bounds: readonly [number, number];
     quantile: number;
     intervalShare?: number;
+    /** The column holds integers (public, declared): report the quantile rounded to an integer (post-processing). */
+    integer?: boolean;
   } & ReleaseOptions,
 ): AggregateRelease & { rankErrorBound: number } {
   const share = input.intervalShare ?? 0;
@@ -131,14 +133,21 @@ export function releaseQuantile(
   const prefix: bigint[] = [0n];
   for (const c of counts) prefix.push((prefix[prefix.length - 1] as bigint) + c);
   const n = prefix[bins] as bigint;
-  // Target rank q·n and the factor ε/(2Δu), exact.
-  const target = Rational.fromNumber(q).mul(Rational.of(n));
-  const factor = Rational.fromNumber(epsilon).div(Rational.of(2n * BigInt(contributions)));
+  // Target rank q·n and the factor ε/(2Δu), exact. The utility −dist(q·n, [lo, hi]) moves by at most
+  // Δu = c·max(q, 1 − q) when one unit adds or removes c rows: lo and hi move by j ∈ [0, c] while q·n moves
+  // by q·c, and the distance is 1-Lipschitz in both (for the median Δu = c/2, as diffprivlib's monotone case).
+  const qExact = Rational.fromNumber(q);
+  const oneMinusQ = Rational.ONE.sub(qExact);
+  const spread = qExact.gt(oneMinusQ) ? qExact : oneMinusQ;
+  const utilitySensitivity = Rational.of(BigInt(contributions)).mul(spread);
+  const target = qExact.mul(Rational.of(n));
+  const factor = Rational.fromNumber(epsilon).div(utilitySensitivity.mul(Rational.of(2n)));
+  const scale = (2 * utilitySensitivity.toNumberUp()) / epsilon;
   traceNoise({
     primitive: 'exponential-mechanism:quantile',
     value: Number(n),
-    sensitivity: contributions,
-    scale: 2 / epsilon,
+    sensitivity: utilitySensitivity.toNumberUp(),
+    scale,
     extra: { quantile: q, bins },
   });
   const chosen = sampleExponentialOverBins(
@@ -152,17 +161,30 @@ export function releaseQuantile(
     rng,
   );
   const width = (upper - lower) / bins;
-  const value = Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width));
+  const value = toColumnValue(Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width)), lower, upper, input.integer === true);
   // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
-  const rankErrorBound = (2 * contributions * (Math.log(bins) + Math.log(1 / (1 - confidence)))) / epsilon;
+  const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / (1 - confidence)));
   const release = {
     value,
     guarantee,
     interval: { lower, upper, confidence: 1, method: 'bounds' as const },
-    noise: [{ kind: 'exponential-mechanism', scale: (2 * contributions) / epsilon }],
+    noise: [{ kind: 'exponential-mechanism', scale }],
     rankErrorBound,
   };
   return rng.isSeeded ? { ...release, notForRelease: true } : release;
+}
+
+/**
+ * Post-processing of a released quantile for an integer column: the nearest
+ * integer inside the bounds (unchanged when no integer lies inside them).
+ */
+function toColumnValue(x: number, lower: number, upper: number, integer: boolean): number {
+  if (!integer) return x;
+  const r = Math.round(x);
+  const lo = Math.ceil(lower);
+  const hi = Math.floor(upper);
+  if (lo > hi) return x;
+  return r < lo ? lo : r > hi ? hi : r;
 }
 
 /**
@@ -311,6 +333,8 @@ export function releaseQuantiles(
     bounds: readonly [number, number];
     quantiles: readonly number[];
     branching?: number;
+    /** The column holds integers (public, declared): report integer quantiles (post-processing). */
+    integer?: boolean;
   } & ReleaseOptions,
 ): AggregateRelease[] {
   const [lower, upper] = checkBounds(input.bounds);
@@ -382,7 +406,12 @@ export function releaseQuantiles(
       node = start + pick;
       target = fraction;
       if (level === 0) {
-        const value = Math.min(upper, Math.max(lower, lower + (node + fraction) * width));
+        const value = toColumnValue(
+          Math.min(upper, Math.max(lower, lower + (node + fraction) * width)),
+          lower,
+          upper,
+          input.integer === true,
+        );
         const r = {
           value,
           guarantee: noise.guarantee,

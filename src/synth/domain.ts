@@ -165,7 +165,12 @@ export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Re
     const size = domain.sizes[j] as number;
     const lookup = c.type === 'categorical' ? new Map(c.categories.map((x, i) => [x, i])) : undefined;
     const fallback = c.type === 'categorical' && c.fallback !== undefined ? c.categories.indexOf(c.fallback) : 0;
-    for (let i = 0; i < n; i++) out[i] = encodeOne(c, size, (records[i] as Record<string, unknown>)[c.name], lookup, fallback);
+    for (let i = 0; i < n; i++) {
+      const record: unknown = records[i];
+      // A record that is not an object reads as all-missing: no data-dependent error after the charge.
+      const v = typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[c.name] : undefined;
+      out[i] = encodeOne(c, size, v, lookup, fallback);
+    }
     return out;
   });
 }

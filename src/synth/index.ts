@@ -1,8 +1,10 @@
 /**
  * `tsdp/synth`: differentially private synthetic data — MST and AIM, with
  * Private-PGM's graphical-model estimation, forward sampling and a utility report.
- * @module
+ * @module tsdp/synth
  */
+
+export { toCsv } from './csv.js';
 export {
   buildDomain,
   type CategoricalColumn,
@@ -17,6 +19,7 @@ export {
 export { type EstimatedModel, type EstimateOptions, estimate, estimateTotal, type MarginalMeasurement } from './estimation.js';
 export { countMarginal, rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
 export type { SynthProgress } from './mst.js';
+export { reportHtml, type UtilityReport, type UtilityReportInput, utilityReport } from './report.js';
 export {
   makeSynthesizer,
   type SynthesizeOptions,

@@ -10,7 +10,7 @@
  * Whitehouse, Ramdas, Rogers, Wu 2023).
  * @module
  */
-import { DpError, type DpEvent, exactLoss, fitsCap, traceNoise, zcdp } from '../core/index.js';
+import { DpError, type DpEvent, exactLoss, fitsCap, readAmount, traceNoise, zcdp } from '../core/index.js';
 import { nextUp, Rational } from '../numeric/index.js';
 import { type RandomSource, sampleDiscreteGaussian } from '../random/index.js';
 import type { MarginalMeasurement } from './estimation.js';
@@ -68,7 +68,8 @@ export function rhoForEpsilonDelta(epsilon: number, delta: number): number {
     throw new DpError('INVALID_PARAMETER', 'epsilon must be finite and > 0', { parameter: 'epsilon' });
   if (!(Number.isFinite(delta) && delta > 0 && delta < 1))
     throw new DpError('INVALID_PARAMETER', 'delta must be in (0, 1)', { parameter: 'delta' });
-  const cap = { epsilon: Rational.fromNumber(epsilon), delta: Rational.fromNumber(delta) };
+  // The cap as a PrivacyBudget reads it (decimal-intended rationals), so a fresh (ε, δ) budget accepts ρ.
+  const cap = { epsilon: readAmount(epsilon, 'epsilon'), delta: readAmount(delta, 'delta') };
   const fits = (rho: number) => fitsCap(exactLoss(zcdp(rho)), cap);
   let lo = 0;
   let hi = epsilon; // ρ ≤ ε always fits is false in general; grow hi until it does not fit

@@ -49,12 +49,15 @@ describe('domain', () => {
   it('encodes any value into the domain without throwing (generative)', () => {
     const domain = buildDomain({ columns: [...schema.columns, { name: 'r', type: 'number', min: -1, max: 1, bins: 5 }] });
     fc.assert(
-      fc.property(fc.array(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'r'), fc.anything()), { maxLength: 20 }), (records) => {
-        const cols = encodeRecords(domain, records);
-        cols.forEach((col, j) => {
-          for (const v of col) expect(v >= 0 && v < (domain.sizes[j] as number)).toBe(true);
-        });
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'r'), fc.anything()), fc.anything()), { maxLength: 20 }),
+        (records) => {
+          const cols = encodeRecords(domain, records as never);
+          cols.forEach((col, j) => {
+            for (const v of col) expect(v >= 0 && v < (domain.sizes[j] as number)).toBe(true);
+          });
+        },
+      ),
       { numRuns: 200, seed: 1 },
     );
   });
@@ -211,5 +214,64 @@ describe('synthesize', () => {
         iterations: 50,
       }).records;
     expect(run()).toEqual(run());
+  });
+});
+
+describe('the charge is the map (generative)', () => {
+  it('a fresh PrivacyBudget.approximate(ε, δ) accepts the ρ planned for (ε, δ) (regression: ε = 0.1 read as a decimal)', () => {
+    for (const [epsilon, delta] of [
+      [0.1, 1e-4],
+      [0.3, 1e-9],
+      [1, 1e-9],
+      [7.7, 1e-6],
+    ] as const) {
+      const rho = rhoForEpsilonDelta(epsilon, delta);
+      expect(PrivacyBudget.approximate(epsilon, delta).canCharge(zcdp(rho))).toBe(true);
+    }
+  });
+
+  it('for random (ε, δ), methods and tiny data: spent = map(1), stated ε ≤ requested, pieces ≤ ρ', () => {
+    const tinySchema: SynthSchema = {
+      columns: [
+        { name: 'u', type: 'categorical', categories: ['0', '1'] },
+        { name: 'v', type: 'integer', min: 0, max: 2 },
+      ],
+    };
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 8, noNaN: true }),
+        fc.integer({ min: 4, max: 10 }),
+        fc.constantFrom('mst' as const, 'aim' as const),
+        fc.array(fc.record({ u: fc.constantFrom('0', '1', 'other'), v: fc.integer({ min: -3, max: 5 }) }), { maxLength: 30 }),
+        (epsilon, k, method, data) => {
+          const delta = 10 ** -k;
+          const budget = PrivacyBudget.approximate(epsilon, delta);
+          const out = synthesize({
+            data,
+            schema: tinySchema,
+            epsilon,
+            delta,
+            method,
+            rows: 5,
+            budget,
+            rng: new SeededRandomSource(k),
+            iterations: 5,
+          });
+          expect(out.budget?.spentExact.rho.equals(out.guarantee.loss.rho)).toBe(true);
+          expect(out.guarantee.epsilon).toBeLessThanOrEqual(epsilon);
+          const spent = out.events.reduce(
+            (t, e) =>
+              e.type === 'discreteGaussian'
+                ? t + 1 / (2 * e.sigma ** 2)
+                : e.type === 'exponential'
+                  ? t + e.epsilon ** 2 / 2
+                  : Number.POSITIVE_INFINITY,
+            0,
+          );
+          expect(spent).toBeLessThanOrEqual(out.guarantee.rho * (1 + 1e-9));
+        },
+      ),
+      { numRuns: 12, seed: 21 },
+    );
   });
 });

@@ -24,6 +24,7 @@ export const commands: readonly LazyCommand[] = [
   { name: 'mechanism', load: () => import('./mechanism.js') },
   { name: 'accountant', load: () => import('./accountant.js') },
   { name: 'audit', load: () => import('./audit.js') },
+  { name: 'synth', load: () => import('./synth.js') },
 ];
 
 /**

@@ -1,0 +1,208 @@
+/**
+ * The per-group release loop, once: exact per-partition aggregates in, one
+ * released row per group out — declared keys all emitted (even with no
+ * rows), undeclared keys chosen by DP partition selection — each output
+ * released with its own budget, guarantee and interval.
+ *
+ * Used by the Session's one-pass aggregator (`aggregate-query.ts`) and shaped
+ * so that DP SQL's `runDpSql` can hand it what the database computed: the
+ * exact counts, grid-unit sums and bin counts of each partition.
+ *
+ * Privacy: each output's vector over partitions is released with that
+ * output's budget (a unit touches at most `maxPartitions` partitions, which
+ * the release functions' sensitivities include); partition selection costs
+ * its (ε, δ); the losses returned compose to the query's privacy map.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import type { PrivacyLoss } from '../core/loss.js';
+import type { RandomSource } from '../random/source.js';
+import { composeLosses } from './_internal/compose.js';
+import { chargedLoss, type OutputBudget } from './output-budget.js';
+import { makePartitionSelector } from './partition-selection.js';
+import { releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
+import { releaseQuantile, releaseQuantiles } from './release-quantiles.js';
+import type { AggregateRelease } from './release-types.js';
+
+/** A group key as released. */
+export type GroupKey = string | number | boolean | null;
+
+/** One output row: a group and its released aggregates. */
+export interface AggregateRow {
+  /** The group key (undefined without groupBy). */
+  readonly key?: GroupKey;
+  readonly values: Readonly<Record<string, AggregateRelease>>;
+}
+
+/** Exact aggregates of one partition, after contribution bounding. */
+export interface ExactPartition {
+  /** Rows kept. */
+  readonly rows: bigint;
+  /** Distinct privacy units kept. */
+  readonly units: bigint;
+  /** Per value output (by output index): rows with a valid value, Σ grid units and Σ squared grid units. */
+  readonly sums: ReadonlyMap<number, { readonly count: bigint; readonly units: bigint; readonly squaredUnits: bigint }>;
+  /** Per quantile output (by output index): the bin counts. */
+  readonly bins: ReadonlyMap<number, readonly number[]>;
+}
+
+/** One output of the table, with its budget and (for value outputs) its public or DP-estimated bounds. */
+export type TableOutput =
+  | { readonly kind: 'count' | 'countDistinct'; readonly name: string; readonly budget: OutputBudget }
+  | {
+      readonly kind: 'sum' | 'mean' | 'variance' | 'stddev';
+      readonly name: string;
+      readonly budget: OutputBudget;
+      readonly bounds: readonly [number, number];
+      /** The loss of estimating the bounds with DP, when they were not declared (added to each value's guarantee). */
+      readonly boundsLoss?: PrivacyLoss;
+      /** The output's whole budget when `budget` is what is left after estimating bounds (the table's loss counts it). */
+      readonly totalBudget?: OutputBudget;
+    }
+  | {
+      readonly kind: 'quantiles';
+      readonly names: readonly string[];
+      readonly quantiles: readonly number[];
+      readonly budget: OutputBudget;
+      readonly bounds: readonly [number, number];
+      readonly bins: number;
+      readonly intervalShare?: number;
+      readonly integer?: boolean;
+      readonly boundsLoss?: PrivacyLoss;
+      readonly totalBudget?: OutputBudget;
+    };
+
+/** Which groups are released. */
+export type TableKeys =
+  /** No groupBy: one row, partition ''. */
+  | { readonly kind: 'single' }
+  /** Declared keys: [partition text, key as declared], all released. */
+  | { readonly kind: 'declared'; readonly keys: readonly (readonly [string, GroupKey])[] }
+  /** DP partition selection over the partitions present. */
+  | {
+      readonly kind: 'select';
+      readonly epsilon: number;
+      readonly delta: number;
+      readonly method?: 'truncated-geometric' | 'laplace' | 'gaussian';
+    };
+
+/** Input of `releaseTable`. */
+export interface ReleaseTableInput {
+  readonly partitions: ReadonlyMap<string, ExactPartition>;
+  readonly keys: TableKeys;
+  readonly outputs: readonly TableOutput[];
+  readonly maxPartitions: number;
+  readonly maxContributionsPerPartition: number;
+  readonly rng: RandomSource;
+}
+
+const EMPTY: ExactPartition = { rows: 0n, units: 0n, sums: new Map(), bins: new Map() };
+const ZERO_SUM = { count: 0n, units: 0n, squaredUnits: 0n };
+
+/**
+ * Releases one row per group.
+ * @param input - exact per-partition aggregates, the keys rule, the outputs with their budgets, the contribution bounds, the randomness.
+ * @returns the rows (selected keys sorted, so the order does not reveal the data's) and the loss of the whole table (outputs and selection composed).
+ * @throws DpError INVALID_PARAMETER on invalid parameters (callers check them before charging, e.g. with `checkAggregateQuery` / `planAggregate`).
+ * @privacy the composition of each output's budget and, with `select`, partition selection's (ε, δ), under add/remove one unit.
+ * @example
+ * releaseTable({ partitions, keys: { kind: 'declared', keys: [['a', 'a']] }, outputs: [{ kind: 'count', name: 'n', budget: { epsilon: 1 } }], maxPartitions: 1, maxContributionsPerPartition: 1, rng });
+ */
+export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; guarantee: PrivacyLoss } {
+  const { partitions, outputs, rng } = input;
+  const losses: PrivacyLoss[] = [];
+  let keys: Array<readonly [string, GroupKey]>;
+  switch (input.keys.kind) {
+    case 'single':
+      keys = [['', null]];
+      break;
+    case 'declared':
+      keys = [...input.keys.keys];
+      break;
+    case 'select': {
+      const selector = makePartitionSelector({
+        epsilon: input.keys.epsilon,
+        delta: input.keys.delta,
+        maxPartitions: input.maxPartitions,
+        method: input.keys.method ?? 'truncated-geometric',
+      });
+      losses.push(selector.guarantee);
+      // Sorted so the output order does not reveal the order rows came in.
+      keys = [...partitions.entries()]
+        .filter(([, s]) => selector.keep(Number(s.units), rng))
+        .map(([k]) => [k, k] as const)
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      break;
+    }
+    default:
+      throw new DpError('INTERNAL', 'unknown keys rule', {});
+  }
+  const common = { maxPartitions: input.maxPartitions, maxContributionsPerPartition: input.maxContributionsPerPartition, rng };
+  const rows: AggregateRow[] = keys.map(([k, original]) => {
+    const s = partitions.get(k) ?? EMPTY;
+    const values: Record<string, AggregateRelease> = {};
+    outputs.forEach((o, index) => {
+      switch (o.kind) {
+        case 'count':
+          values[o.name] = releaseCount({ count: s.rows, budget: o.budget, ...common });
+          return;
+        case 'countDistinct':
+          values[o.name] = releaseCount({ count: s.units, budget: o.budget, ...common, maxContributionsPerPartition: 1 });
+          return;
+        case 'quantiles': {
+          const bins = s.bins.get(index) ?? new Array<number>(o.bins).fill(0);
+          const rs =
+            o.quantiles.length === 1
+              ? [
+                  releaseQuantile({
+                    binCounts: bins,
+                    bounds: o.bounds,
+                    quantile: o.quantiles[0] as number,
+                    budget: o.budget,
+                    intervalShare: o.intervalShare ?? 0,
+                    integer: o.integer === true,
+                    ...common,
+                  }),
+                ]
+              : releaseQuantiles({
+                  binCounts: bins,
+                  bounds: o.bounds,
+                  quantiles: o.quantiles,
+                  budget: o.budget,
+                  integer: o.integer === true,
+                  ...common,
+                });
+          rs.forEach((r, j) => {
+            values[o.names[j] as string] = withBoundsCost(r, o.boundsLoss);
+          });
+          return;
+        }
+        case 'sum':
+        case 'mean':
+        case 'variance':
+        case 'stddev': {
+          const acc = s.sums.get(index) ?? ZERO_SUM;
+          const base = { units: acc.units, bounds: o.bounds, budget: o.budget, ...common };
+          let r: AggregateRelease;
+          if (o.kind === 'sum') r = releaseSum(base);
+          else if (o.kind === 'mean') r = releaseMean({ ...base, count: acc.count });
+          else {
+            const v = { ...base, count: acc.count, squaredUnits: acc.squaredUnits };
+            r = o.kind === 'variance' ? releaseVariance(v) : releaseStddev(v);
+          }
+          values[o.name] = withBoundsCost(r, o.boundsLoss);
+          return;
+        }
+        default:
+          throw new DpError('INTERNAL', 'unknown aggregate', {});
+      }
+    });
+    return input.keys.kind === 'single' ? { values } : { key: original, values };
+  });
+  for (const o of outputs) losses.push(chargedLoss('totalBudget' in o && o.totalBudget ? o.totalBudget : o.budget));
+  return { rows, guarantee: composeLosses(losses) };
+}
+
+function withBoundsCost(r: AggregateRelease, boundsLoss: PrivacyLoss | undefined): AggregateRelease {
+  return boundsLoss ? { ...r, guarantee: composeLosses([r.guarantee, boundsLoss]) } : r;
+}
