@@ -4,6 +4,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
 
@@ -20,7 +21,7 @@ export class Activation implements Layer {
     readonly inputSize: number,
   ) {
     if (!Number.isSafeInteger(inputSize) || inputSize < 1) {
-      throw new DpError('INVALID_PARAMETER', `size must be an integer ≥ 1, got ${inputSize}`, { parameter: 'size' });
+      throw new DpError('INVALID_PARAMETER', `size must be an integer ≥ 1, got ${describeValue(inputSize)}`, { parameter: 'size' });
     }
     this.outputSize = inputSize;
   }

@@ -11,6 +11,7 @@
  */
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
 import { fillUniform } from './init.js';
 import { addRowVector, columnSums, type FloatArray, matmul, matmulTransA, matmulTransB, rowSquaredNorms, scaleRows } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
@@ -25,7 +26,7 @@ export interface DenseOptions {
 
 function checkWidth(x: number, name: string): void {
   if (!Number.isSafeInteger(x) || x < 1) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be an integer ≥ 1, got ${x}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be an integer ≥ 1, got ${describeValue(x)}`, { parameter: name });
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { DpError } from '../core/index.js';
 import type { RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
 
 const TWO_POW_26 = 67_108_864;
 const TWO_POW_MINUS_53 = 2 ** -53;
@@ -37,7 +38,7 @@ export function uniformUnit(rng: RandomSource): number {
  */
 export function fillUniform(out: Float64Array, bound: number, rng: RandomSource): void {
   if (!(Number.isFinite(bound) && bound >= 0)) {
-    throw new DpError('INVALID_PARAMETER', `bound must be a finite number ≥ 0, got ${bound}`, { parameter: 'bound' });
+    throw new DpError('INVALID_PARAMETER', `bound must be a finite number ≥ 0, got ${describeValue(bound)}`, { parameter: 'bound' });
   }
   for (let i = 0; i < out.length; i++) out[i] = (2 * uniformUnit(rng) - 1) * bound;
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
 
 /** A dense vector or row-major matrix of floats. */
 export type FloatArray = Float32Array | Float64Array;
@@ -19,7 +20,9 @@ export type FloatArray = Float32Array | Float64Array;
 function checkDims(...dims: number[]): void {
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new DpError('INVALID_PARAMETER', `matrix dimensions must be non-negative integers, got ${d}`, { parameter: 'shape' });
+      throw new DpError('INVALID_PARAMETER', `matrix dimensions must be non-negative integers, got ${describeValue(d)}`, {
+        parameter: 'shape',
+      });
     }
   }
 }

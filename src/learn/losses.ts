@@ -7,6 +7,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
 
 /** A per-example loss on the model's output rows. */
 export interface Loss {
@@ -104,7 +105,7 @@ class Logistic implements Loss {
  */
 export function softmaxCrossEntropy(classes: number): Loss {
   if (!Number.isSafeInteger(classes) || classes < 2) {
-    throw new DpError('INVALID_PARAMETER', `classes must be an integer ≥ 2, got ${classes}`, { parameter: 'classes' });
+    throw new DpError('INVALID_PARAMETER', `classes must be an integer ≥ 2, got ${describeValue(classes)}`, { parameter: 'classes' });
   }
   return new SoftmaxCrossEntropy(classes);
 }

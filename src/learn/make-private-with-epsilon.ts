@@ -10,9 +10,11 @@
  */
 import { calibrateNoiseMultiplier } from '../accounting/index.js';
 import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent } from './dp-sgd-accounting.js';
 import { samplingRate } from './poisson-sampler.js';
 import { type MakePrivateOptions, makePrivate, type PrivateTrainer } from './private-trainer.js';
+import { checkBatch, Sequential } from './sequential.js';
 
 /** Options of {@link makePrivateWithEpsilon}: those of makePrivate without σ, plus the target. */
 export interface MakePrivateWithEpsilonOptions extends Omit<MakePrivateOptions, 'noiseMultiplier' | 'maxSteps'> {
@@ -38,19 +40,26 @@ export interface MakePrivateWithEpsilonOptions extends Omit<MakePrivateOptions, 
 export function makePrivateWithEpsilon(options: MakePrivateWithEpsilonOptions): PrivateTrainer {
   const { targetEpsilon, targetDelta, epochs } = options;
   if (!(Number.isFinite(targetEpsilon) && targetEpsilon > 0)) {
-    throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${targetEpsilon}`, {
+    throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${describeValue(targetEpsilon)}`, {
       parameter: 'targetEpsilon',
     });
   }
-  if (!(targetDelta > 0 && targetDelta < 1)) {
-    throw new DpError('INVALID_PARAMETER', `targetDelta must be in (0, 1), got ${targetDelta}`, { parameter: 'targetDelta' });
+  if (!(typeof targetDelta === 'number' && targetDelta > 0 && targetDelta < 1)) {
+    throw new DpError('INVALID_PARAMETER', `targetDelta must be in (0, 1), got ${describeValue(targetDelta)}`, {
+      parameter: 'targetDelta',
+    });
   }
   if (!Number.isSafeInteger(epochs) || epochs < 1) {
-    throw new DpError('INVALID_PARAMETER', `epochs must be an integer ≥ 1, got ${epochs}`, { parameter: 'epochs' });
+    throw new DpError('INVALID_PARAMETER', `epochs must be an integer ≥ 1, got ${describeValue(epochs)}`, { parameter: 'epochs' });
+  }
+  if (!(options.model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
+  checkBatch(options.data, options.model.inputSize);
+  const accountant = options.accountant === undefined ? 'pld' : options.accountant;
+  if (accountant !== 'pld' && accountant !== 'rdp') {
+    throw new DpError('INVALID_PARAMETER', "accountant must be 'pld' or 'rdp'", { parameter: 'accountant' });
   }
   const q = samplingRate(options.data.size, options.expectedBatchSize);
   const steps = epochs * Math.ceil(1 / q);
-  const accountant = options.accountant ?? 'pld';
   const sigma = calibrateNoiseMultiplier({
     targetEpsilon,
     delta: targetDelta,

@@ -6,6 +6,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
 import type { Parameter } from './layer.js';
 
 /** Updates parameters from their gradients. */
@@ -38,13 +39,15 @@ export interface AdamOptions {
 
 function checkRange(x: number, name: string, low: number, high: number, highOpen: boolean): void {
   if (!(Number.isFinite(x) && x >= low && (highOpen ? x < high : x <= high))) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be in [${low}, ${high}${highOpen ? ')' : ']'}, got ${x}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be in [${low}, ${high}${highOpen ? ')' : ']'}, got ${describeValue(x)}`, {
+      parameter: name,
+    });
   }
 }
 
 function checkPositive(x: number, name: string): void {
   if (!(Number.isFinite(x) && x > 0))
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${x}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${describeValue(x)}`, { parameter: name });
 }
 
 /** State keyed by parameter object, so one optimizer can serve one model. */

@@ -7,6 +7,7 @@
  */
 import { DpError } from '../core/index.js';
 import type { RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
 
 const TWO_POW_53 = 2 ** 53;
 const TWO_POW_21 = 2 ** 21;
@@ -26,7 +27,7 @@ export function samplingRate(datasetSize: number, expectedBatchSize: number): nu
     throw new DpError('INVALID_PARAMETER', 'the data must hold at least one example', { parameter: 'data' });
   }
   if (!(Number.isFinite(expectedBatchSize) && expectedBatchSize > 0 && expectedBatchSize <= datasetSize)) {
-    throw new DpError('INVALID_PARAMETER', `expectedBatchSize must be in (0, ${datasetSize}], got ${expectedBatchSize}`, {
+    throw new DpError('INVALID_PARAMETER', `expectedBatchSize must be in (0, ${datasetSize}], got ${describeValue(expectedBatchSize)}`, {
       parameter: 'expectedBatchSize',
     });
   }
@@ -53,8 +54,8 @@ export function poissonSample(datasetSize: number, sampleRate: number, rng: Rand
   if (!Number.isSafeInteger(datasetSize) || datasetSize < 1 || datasetSize > 2 ** 31 - 1) {
     throw new DpError('INVALID_PARAMETER', 'datasetSize must be an integer in [1, 2³¹)', { parameter: 'datasetSize' });
   }
-  if (!(sampleRate > 0 && sampleRate <= 1)) {
-    throw new DpError('INVALID_PARAMETER', `sampleRate must be in (0, 1], got ${sampleRate}`, { parameter: 'sampleRate' });
+  if (!(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1)) {
+    throw new DpError('INVALID_PARAMETER', `sampleRate must be in (0, 1], got ${describeValue(sampleRate)}`, { parameter: 'sampleRate' });
   }
   // Compare a 53-bit uniform integer u = hi·2³² + lo (hi < 2²¹) with t = ⌊q·2⁵³⌋,
   // split the same way, so every comparison is on exact small integers.

@@ -21,11 +21,12 @@
 import type { DpEvent } from '../core/index.js';
 import { DpError, traceNoise } from '../core/index.js';
 import { defaultRandomSource, fillBulkGaussian, type RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
 import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
-import { type Batch, checkBatch, type Sequential } from './sequential.js';
+import { type Batch, checkBatch, Sequential } from './sequential.js';
 
 /** Options of {@link makePrivate}. */
 export interface MakePrivateOptions {
@@ -65,7 +66,7 @@ export interface StepReport {
 
 function checkPositiveFinite(x: number, name: string): void {
   if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${describeValue(x)}`, { parameter: name });
   }
 }
 
@@ -93,32 +94,33 @@ export class PrivateTrainer {
   /** @internal Use {@link makePrivate}. */
   constructor(options: MakePrivateOptions) {
     const { model, data } = options;
+    if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
     checkBatch(data, model.inputSize);
     checkLabels(data, model);
     checkPositiveFinite(options.noiseMultiplier, 'noiseMultiplier');
     checkPositiveFinite(options.maxGradNorm, 'maxGradNorm');
-    if ((options.sampling ?? 'poisson') !== 'poisson') {
+    if ((options.sampling === undefined ? 'poisson' : options.sampling) !== 'poisson') {
       throw new DpError('INVALID_PARAMETER', "sampling must be 'poisson'", { parameter: 'sampling' });
     }
-    const clipping = options.clipping ?? 'flat';
+    const clipping = options.clipping === undefined ? 'flat' : options.clipping;
     if (clipping !== 'flat' && clipping !== 'perLayer') {
       throw new DpError('INVALID_PARAMETER', "clipping must be 'flat' or 'perLayer'", { parameter: 'clipping' });
     }
-    const accountant = options.accountant ?? 'pld';
+    const accountant = options.accountant === undefined ? 'pld' : options.accountant;
     if (accountant !== 'pld' && accountant !== 'rdp') {
       throw new DpError('INVALID_PARAMETER', "accountant must be 'pld' or 'rdp'", { parameter: 'accountant' });
     }
-    const physical = options.physicalBatchSize ?? data.size;
+    const physical = options.physicalBatchSize === undefined ? data.size : options.physicalBatchSize;
     if (!Number.isSafeInteger(physical) || physical < 1) {
-      throw new DpError('INVALID_PARAMETER', `physicalBatchSize must be an integer ≥ 1, got ${physical}`, {
+      throw new DpError('INVALID_PARAMETER', `physicalBatchSize must be an integer ≥ 1, got ${describeValue(physical)}`, {
         parameter: 'physicalBatchSize',
       });
     }
     if (typeof options.optimizer?.step !== 'function')
       throw new DpError('INVALID_PARAMETER', 'optimizer must have a step method', { parameter: 'optimizer' });
-    const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
+    const maxSteps = options.maxSteps === undefined ? Number.POSITIVE_INFINITY : options.maxSteps;
     if (!(maxSteps === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxSteps) && maxSteps >= 0))) {
-      throw new DpError('INVALID_PARAMETER', `maxSteps must be an integer ≥ 0, got ${maxSteps}`, { parameter: 'maxSteps' });
+      throw new DpError('INVALID_PARAMETER', `maxSteps must be an integer ≥ 0, got ${describeValue(maxSteps)}`, { parameter: 'maxSteps' });
     }
     this.maxSteps = maxSteps;
     this.sampleRate = samplingRate(data.size, options.expectedBatchSize);

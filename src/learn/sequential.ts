@@ -128,6 +128,9 @@ export class Sequential {
  * @throws DpError INVALID_PARAMETER on a mismatch.
  */
 export function checkBatch(batch: Batch, inputSize: number): void {
+  if (typeof batch !== 'object' || batch === null || !(batch.inputs instanceof Float64Array) || !(batch.labels instanceof Int32Array)) {
+    throw new DpError('INVALID_PARAMETER', 'data must be { inputs: Float64Array, labels: Int32Array, size }', { parameter: 'data' });
+  }
   if (!Number.isSafeInteger(batch.size) || batch.size < 0) {
     throw new DpError('INVALID_PARAMETER', 'batch size must be a non-negative integer', { parameter: 'size' });
   }

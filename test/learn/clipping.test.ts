@@ -149,6 +149,8 @@ describe('ghost clipping', () => {
       }),
     );
     expect(clipFactor(Number.NaN, 1)).toBe(0);
+    expect(clipFactor(36029034175817.66, 1e-300)).toBe(0); // regression: a subnormal factor lost precision and gave f·n > C
+    expectDpError(() => clipFactor(1, 0), 'INVALID_PARAMETER');
     const model = makeNetwork(3, [2, 2], 'relu');
     expectDpError(() => accumulateClippedGradients(model, 0, 0, 'flat'), 'INVALID_PARAMETER');
     expectDpError(() => accumulateClippedGradients(model, 0, Number.POSITIVE_INFINITY, 'flat'), 'INVALID_PARAMETER');
