@@ -7,6 +7,7 @@
  * @module tsdp/learn
  */
 export { Activation, relu, tanh } from './activations.js';
+export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
 export { Dense, type DenseOptions, dense } from './dense.js';
 export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
 export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
@@ -25,7 +26,7 @@ export {
 export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
-export { type AdamOptions, adam, type Optimizer, type SgdOptions, sgd } from './optimizers.js';
+export { type AdamOptions, adam, type Optimizer, type OptimizerState, type SgdOptions, sgd } from './optimizers.js';
 export { perExampleGradient } from './per-example-gradients.js';
 export { poissonSample, samplingRate } from './poisson-sampler.js';
 export { type MakePrivateOptions, makePrivate, PrivateTrainer, type StepReport } from './private-trainer.js';

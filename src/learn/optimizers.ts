@@ -9,12 +9,62 @@ import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
 import type { Parameter } from './layer.js';
 
+/** An optimizer's state, for checkpoints: its step count and its buffers in parameter order. */
+export interface OptimizerState {
+  readonly kind: string;
+  readonly step: number;
+  /** For each parameter, its buffers concatenated (SGD with momentum: v; Adam: m then v; plain SGD: none). */
+  readonly buffers: number[][];
+}
+
 /** Updates parameters from their gradients. */
 export interface Optimizer {
   /** 'sgd' or 'adam'. */
   readonly kind: string;
   /** One update of every parameter from its `grad`. */
   step(parameters: readonly Parameter[]): void;
+  /** The state for a checkpoint. */
+  exportState(parameters: readonly Parameter[]): OptimizerState;
+  /** Restores a state saved by exportState. @throws DpError INVALID_PARAMETER when it does not fit. */
+  importState(parameters: readonly Parameter[], state: OptimizerState): void;
+}
+
+function exportBuffers(
+  kind: string,
+  step: number,
+  parameters: readonly Parameter[],
+  maps: WeakMap<Parameter, Float64Array>[],
+): OptimizerState {
+  return { kind, step, buffers: parameters.map((p) => maps.flatMap((m) => Array.from(stateFor(m, p)))) };
+}
+
+function importBuffers(
+  kind: string,
+  parameters: readonly Parameter[],
+  state: OptimizerState,
+  maps: WeakMap<Parameter, Float64Array>[],
+): number {
+  const ok =
+    typeof state === 'object' &&
+    state !== null &&
+    state.kind === kind &&
+    Number.isSafeInteger(state.step) &&
+    state.step >= 0 &&
+    Array.isArray(state.buffers) &&
+    state.buffers.length === parameters.length &&
+    parameters.every((p, i) => {
+      const b = state.buffers[i];
+      return Array.isArray(b) && b.length === maps.length * p.value.length && b.every((x) => typeof x === 'number' && Number.isFinite(x));
+    });
+  if (!ok)
+    throw new DpError('INVALID_PARAMETER', `the optimizer state does not fit this ${kind} optimizer and model`, { parameter: 'optimizer' });
+  parameters.forEach((p, i) => {
+    const b = state.buffers[i] as number[];
+    maps.forEach((m, k) => {
+      m.set(p, Float64Array.from(b.slice(k * p.value.length, (k + 1) * p.value.length)));
+    });
+  });
+  return state.step;
 }
 
 /** Options of {@link sgd}. */
@@ -74,9 +124,16 @@ export function sgd(options: SgdOptions): Optimizer {
   const momentum = options.momentum ?? 0;
   checkRange(momentum, 'momentum', 0, 1, true);
   const velocity = new WeakMap<Parameter, Float64Array>();
+  const maps = momentum === 0 ? [] : [velocity];
+  let steps = 0;
   return {
     kind: 'sgd',
+    exportState: (parameters) => exportBuffers('sgd', steps, parameters, maps),
+    importState(parameters, state) {
+      steps = importBuffers('sgd', parameters, state, maps);
+    },
     step(parameters) {
+      steps++;
       for (const p of parameters) {
         if (momentum === 0) {
           for (let i = 0; i < p.value.length; i++) p.value[i] = (p.value[i] as number) - options.learningRate * (p.grad[i] as number);
@@ -115,6 +172,10 @@ export function adam(options: AdamOptions): Optimizer {
   let t = 0;
   return {
     kind: 'adam',
+    exportState: (parameters) => exportBuffers('adam', t, parameters, [first, second]),
+    importState(parameters, state) {
+      t = importBuffers('adam', parameters, state, [first, second]);
+    },
     step(parameters) {
       t++;
       const c1 = 1 - beta1 ** t;

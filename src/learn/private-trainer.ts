@@ -91,6 +91,11 @@ export class PrivateTrainer {
   private readonly history: DpEvent[] = [];
   private readonly stepEvent: DpEvent;
 
+  /** The event each step records: poissonSampled(q, gaussian(σ)). */
+  get dpStepEvent(): DpEvent {
+    return this.stepEvent;
+  }
+
   /** @internal Use {@link makePrivate}. */
   constructor(options: MakePrivateOptions) {
     const { model, data } = options;
@@ -146,6 +151,17 @@ export class PrivateTrainer {
   /** The DpEvent of every step taken, in order. */
   get events(): readonly DpEvent[] {
     return this.history;
+  }
+
+  /**
+   * @internal Restores the step history of a checkpoint into a fresh trainer
+   * (used by restoreTrainer, which checks the events are this trainer's).
+   */
+  restoreHistory(events: readonly DpEvent[]): void {
+    if (this.history.length !== 0)
+      throw new DpError('INVALID_PARAMETER', 'history can only be restored into a fresh trainer', { parameter: 'events' });
+    if (events.length > this.maxSteps) throw new DpError('BUDGET_EXHAUSTED', `the checkpoint has more than ${this.maxSteps} steps`);
+    this.history.push(...events);
   }
 
   /** The whole history as one event: composed(events). */
