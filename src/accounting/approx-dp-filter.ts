@@ -3,12 +3,15 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
+import type { Rational } from '../numeric/rational.js';
+import { exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 
 /**
  * Basic-composition filter for pure and approximate DP: admits a release of
  * (ε_i, δ_i) while Σε ≤ ε_budget and Σδ ≤ δ_budget; the whole interaction is
  * then (ε_budget, δ_budget)-DP even when each (ε_i, δ_i) is chosen adaptively.
+ * Sums are exact (`Rational`, as `PrivacyBudget`): no charge, however small, is lost to rounding
+ * (see filters.proof.md).
  * @see Rogers, Roth, Ullman, Vadhan (2016), "Privacy Odometers and Filters", Theorem 3.1 (basic composition filter).
  * @example
  * const f = new ApproxDpFilter({ epsilon: 1, delta: 1e-6 });
@@ -17,19 +20,27 @@ import { exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 export class ApproxDpFilter {
   readonly epsilonBudget: number;
   readonly deltaBudget: number;
-  private epsilonSpent = 0;
-  private deltaSpent = 0;
+  private readonly epsilonCap: Rational;
+  private readonly deltaCap: Rational;
+  private epsilonSpent: Rational;
+  private deltaSpent: Rational;
 
   /** @throws DpError INVALID_PARAMETER on a bad budget. */
   constructor(budget: { epsilon: number; delta?: number }) {
     this.epsilonBudget = nonNegativeFinite(budget.epsilon, 'epsilon');
     this.deltaBudget = nonNegativeFinite(budget.delta ?? 0, 'delta');
     if (this.deltaBudget > 1) throw new DpError('INVALID_PARAMETER', 'delta must be <= 1', { parameter: 'delta' });
+    this.epsilonCap = exactAmount(this.epsilonBudget);
+    this.deltaCap = exactAmount(this.deltaBudget);
+    this.epsilonSpent = exactAmount(0);
+    this.deltaSpent = exactAmount(0);
   }
 
-  /** True when (ε, δ) still fits. */
+  /** True when (ε, δ) still fits. @throws DpError INVALID_PARAMETER on a bad cost. */
   canCharge(epsilon: number, delta = 0): boolean {
-    return this.epsilonSpent + epsilon <= this.epsilonBudget && this.deltaSpent + delta <= this.deltaBudget;
+    const e = exactAmount(nonNegativeFinite(epsilon, 'epsilon'));
+    const d = exactAmount(nonNegativeFinite(delta, 'delta'));
+    return this.epsilonSpent.add(e).le(this.epsilonCap) && this.deltaSpent.add(d).le(this.deltaCap);
   }
 
   /**
@@ -42,17 +53,20 @@ export class ApproxDpFilter {
     if (!this.canCharge(epsilon, delta)) {
       exhausted(`epsilon=${epsilon}, delta=${delta}`, `epsilon=${this.remaining.epsilon}, delta=${this.remaining.delta}`, 'approximate-DP');
     }
-    this.epsilonSpent += epsilon;
-    this.deltaSpent += delta;
+    this.epsilonSpent = this.epsilonSpent.add(exactAmount(epsilon));
+    this.deltaSpent = this.deltaSpent.add(exactAmount(delta));
   }
 
-  /** What is left. */
+  /** What is left (the nearest double; decisions use the exact value). */
   get remaining(): { epsilon: number; delta: number } {
-    return { epsilon: Math.max(0, this.epsilonBudget - this.epsilonSpent), delta: Math.max(0, this.deltaBudget - this.deltaSpent) };
+    return {
+      epsilon: Math.max(0, this.epsilonCap.sub(this.epsilonSpent).toNumber()),
+      delta: Math.max(0, this.deltaCap.sub(this.deltaSpent).toNumber()),
+    };
   }
 
-  /** What was spent. */
+  /** What was spent (the nearest double; decisions use the exact value). */
   get spent(): { epsilon: number; delta: number } {
-    return { epsilon: this.epsilonSpent, delta: this.deltaSpent };
+    return { epsilon: this.epsilonSpent.toNumber(), delta: this.deltaSpent.toNumber() };
   }
 }

@@ -4,8 +4,10 @@
  * satisfies the target (never overshoots ε).
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import { PldAccountant } from './pld-accountant.js';
 import type { AccountingMethod, PrivacyAccountant } from './privacy-accountant.js';
 import { RdpAccountant } from './rdp-accountant.js';
@@ -69,13 +71,15 @@ export function makeAccountant(choice: AccountantChoice = 'rdp'): PrivacyAccount
 export function calibrateNoise(options: CalibrationOptions): number {
   const { targetEpsilon, delta, makeEvent } = options;
   if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) {
-    throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${targetEpsilon}`, {
+    throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${describeParameter(targetEpsilon)}`, {
       parameter: 'targetEpsilon',
     });
   }
-  if (!(delta >= 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${delta}`, { parameter: 'delta' });
+  if (!(delta >= 0 && delta < 1))
+    throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${describeParameter(delta)}`, { parameter: 'delta' });
   const tol = options.tolerance ?? 1e-6;
-  if (!(tol > 0 && tol < 1)) throw new DpError('INVALID_PARAMETER', `tolerance must be in (0, 1), got ${tol}`, { parameter: 'tolerance' });
+  if (!(tol > 0 && tol < 1))
+    throw new DpError('INVALID_PARAMETER', `tolerance must be in (0, 1), got ${describeParameter(tol)}`, { parameter: 'tolerance' });
   const epsilonOf = (x: number) => makeAccountant(options.accountant).compose(makeEvent(x)).epsilon(delta);
   // The gap in log ε: log ε is close to linear in log x, so the secant steps converge fast.
   const logTarget = Math.log(targetEpsilon);

@@ -4,7 +4,9 @@
  * heterogeneous (Kairouz–Oh–Viswanath Theorem 3.5).
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import { logAdd } from '../numeric/log-space.js';
 import { nonNegativeFinite } from './_internal/filter-helpers.js';
 
@@ -16,12 +18,15 @@ export interface EpsilonDelta {
 
 function checkDel(x: number, name = 'delta', open = false): number {
   if (typeof x !== 'number' || !(open ? x > 0 && x < 1 : x >= 0 && x <= 1)) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be in ${open ? '(0, 1)' : '[0, 1]'}, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be in ${open ? '(0, 1)' : '[0, 1]'}, got ${describeParameter(x)}`, {
+      parameter: name,
+    });
   }
   return x;
 }
 function checkK(k: number): number {
-  if (!Number.isSafeInteger(k) || k < 0) throw new DpError('INVALID_PARAMETER', `k must be an integer >= 0, got ${k}`, { parameter: 'k' });
+  if (!Number.isSafeInteger(k) || k < 0)
+    throw new DpError('INVALID_PARAMETER', `k must be an integer >= 0, got ${describeParameter(k)}`, { parameter: 'k' });
   return k;
 }
 
@@ -91,7 +96,9 @@ export function optimalCompositionDelta(epsilon: number, delta: number, k: numbe
   checkDel(delta);
   checkK(k);
   if (!(epsilonTotal >= 0))
-    throw new DpError('INVALID_PARAMETER', `epsilonTotal must be >= 0, got ${epsilonTotal}`, { parameter: 'epsilonTotal' });
+    throw new DpError('INVALID_PARAMETER', `epsilonTotal must be >= 0, got ${describeParameter(epsilonTotal)}`, {
+      parameter: 'epsilonTotal',
+    });
   const base = -Math.expm1(k * Math.log1p(-delta)); // 1 − (1−δ)^k
   const d = krrDelta(epsilon, k, epsilonTotal);
   return Math.min(1, base + (1 - base) * d);

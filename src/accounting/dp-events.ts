@@ -3,6 +3,7 @@
  * lives in `core/dp-event.ts`). Named after Google `dp_accounting`'s events.
  * @module
  */
+
 import type {
   ComposedEvent,
   DiscreteGaussianEvent,
@@ -22,15 +23,19 @@ import type {
   ZcdpEvent,
 } from '../core/dp-event.js';
 import { assertNever, DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 
 type Code = 'INVALID_PARAMETER' | 'MALFORMED_REQUEST';
 
 function fail(code: Code, parameter: string, expected: string, got: unknown): never {
   const shown = typeof got === 'number' || typeof got === 'boolean' ? String(got) : typeof got;
   if (code === 'INVALID_PARAMETER') {
-    throw new DpError('INVALID_PARAMETER', `${parameter} must be ${expected}, got ${shown}`, { parameter, expected });
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be ${expected}, got ${describeParameter(shown)}`, { parameter, expected });
   }
-  throw new DpError('MALFORMED_REQUEST', `${parameter} must be ${expected}, got ${shown}`, { field: parameter, expected });
+  throw new DpError('MALFORMED_REQUEST', `${parameter} must be ${expected}, got ${describeParameter(shown)}`, {
+    field: parameter,
+    expected,
+  });
 }
 
 function nonNegative(x: unknown, name: string, code: Code): number {

@@ -4,8 +4,10 @@
  * answers with the worse of the add and remove directions.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import { DEFAULT_TAIL_MASS_TRUNCATION } from './_internal/pld-pmf.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg, type NeighboringRelation } from './privacy-accountant.js';
 import { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, PrivacyLossDistribution } from './privacy-loss-distribution.js';
@@ -53,7 +55,9 @@ export class PldAccountant extends BaseAccountant {
     this.neighboringRelation = options.neighboringRelation ?? 'addOrRemoveOne';
     this.tail = options.tailMassTruncation ?? DEFAULT_TAIL_MASS_TRUNCATION;
     if (!(this.tail >= 0 && this.tail < 1)) {
-      throw new DpError('INVALID_PARAMETER', `tailMassTruncation must be in [0, 1), got ${this.tail}`, { parameter: 'tailMassTruncation' });
+      throw new DpError('INVALID_PARAMETER', `tailMassTruncation must be in [0, 1), got ${describeParameter(this.tail)}`, {
+        parameter: 'tailMassTruncation',
+      });
     }
     this.pld = PrivacyLossDistribution.identity(this.valueDiscretizationInterval);
   }

@@ -3,8 +3,10 @@
  * event trees (`selfComposed`, `composed`) with all-or-nothing composition.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import { pureEpsilonOfTree } from './_internal/pure-epsilon.js';
 import { describeEvent, validateDpEvent } from './dp-events.js';
 
@@ -82,7 +84,7 @@ export abstract class BaseAccountant implements PrivacyAccountant {
 
   compose(event: DpEvent, count = 1): this {
     if (!Number.isSafeInteger(count) || count < 0) {
-      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 0, got ${count}`, { parameter: 'count' });
+      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 0, got ${describeParameter(count)}`, { parameter: 'count' });
     }
     const e = validateDpEvent(event);
     const reason = this.visit(e, count, false);
@@ -105,7 +107,7 @@ export abstract class BaseAccountant implements PrivacyAccountant {
 /** @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1]. */
 export function checkDeltaArg(delta: number): number {
   if (typeof delta !== 'number' || !(delta >= 0 && delta <= 1)) {
-    throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${String(delta)}`, { parameter: 'delta' });
+    throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${describeParameter(delta)}`, { parameter: 'delta' });
   }
   return delta;
 }
@@ -113,7 +115,7 @@ export function checkDeltaArg(delta: number): number {
 /** @throws DpError INVALID_PARAMETER unless ε ≥ 0 (∞ allowed). */
 export function checkEpsilonArg(epsilon: number): number {
   if (typeof epsilon !== 'number' || !(epsilon >= 0)) {
-    throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${String(epsilon)}`, { parameter: 'epsilon' });
+    throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${describeParameter(epsilon)}`, { parameter: 'epsilon' });
   }
   return epsilon;
 }

@@ -3,7 +3,9 @@
  * neighbouring directions, each a pessimistically discretised PMF.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import {
   discreteGaussianPmf,
   discreteLaplacePmf,
@@ -31,7 +33,7 @@ export interface PldOptions {
 function interval(o: PldOptions): number {
   const d = o.valueDiscretizationInterval ?? DEFAULT_VALUE_DISCRETIZATION_INTERVAL;
   if (!(d > 0 && Number.isFinite(d))) {
-    throw new DpError('INVALID_PARAMETER', `valueDiscretizationInterval must be > 0, got ${d}`, {
+    throw new DpError('INVALID_PARAMETER', `valueDiscretizationInterval must be > 0, got ${describeParameter(d)}`, {
       parameter: 'valueDiscretizationInterval',
     });
   }
@@ -39,21 +41,26 @@ function interval(o: PldOptions): number {
 }
 function rate(o: PldOptions): number {
   const q = o.sampleRate ?? 1;
-  if (!(q > 0 && q <= 1)) throw new DpError('INVALID_PARAMETER', `sampleRate must be in (0, 1], got ${q}`, { parameter: 'sampleRate' });
+  if (!(q > 0 && q <= 1))
+    throw new DpError('INVALID_PARAMETER', `sampleRate must be in (0, 1], got ${describeParameter(q)}`, { parameter: 'sampleRate' });
   return q;
 }
 function sens(o: PldOptions, integer: boolean): number {
   const s = o.sensitivity ?? 1;
   if (!(s > 0 && Number.isFinite(s)) || (integer && !Number.isInteger(s))) {
-    throw new DpError('INVALID_PARAMETER', `sensitivity must be a positive ${integer ? 'integer' : 'number'}, got ${s}`, {
-      parameter: 'sensitivity',
-    });
+    throw new DpError(
+      'INVALID_PARAMETER',
+      `sensitivity must be a positive ${integer ? 'integer' : 'number'}, got ${describeParameter(s)}`,
+      {
+        parameter: 'sensitivity',
+      },
+    );
   }
   return s;
 }
 function positiveParam(x: number, name: string): number {
   if (!(x > 0 && Number.isFinite(x)))
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${x}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${describeParameter(x)}`, { parameter: name });
   return x;
 }
 
@@ -75,7 +82,7 @@ export class PrivacyLossDistribution {
     readonly add: PldPmf | null,
   ) {}
 
-  /** Grid step Δ. */
+  /** Grid step Δ (Δ·2^k after a coarsening that kept the grid within its size limit). */
   get discretization(): number {
     return this.remove.discretization;
   }
@@ -141,9 +148,11 @@ export class PrivacyLossDistribution {
     const k = numBuckets;
     const q = rate(options);
     if (!(p > 0 && p < 1))
-      throw new DpError('INVALID_PARAMETER', `noiseParameter must be in (0, 1), got ${p}`, { parameter: 'noiseParameter' });
+      throw new DpError('INVALID_PARAMETER', `noiseParameter must be in (0, 1), got ${describeParameter(p)}`, {
+        parameter: 'noiseParameter',
+      });
     if (!(Number.isInteger(k) && k > 1))
-      throw new DpError('INVALID_PARAMETER', `numBuckets must be an integer > 1, got ${k}`, { parameter: 'numBuckets' });
+      throw new DpError('INVALID_PARAMETER', `numBuckets must be an integer > 1, got ${describeParameter(k)}`, { parameter: 'numBuckets' });
     if (q < 1 && options.relation === 'replaceOne') {
       throw new DpError('INVALID_PARAMETER', 'Poisson-subsampled randomized response is priced under replace-special only', {
         parameter: 'sampleRate',
@@ -172,15 +181,17 @@ export class PrivacyLossDistribution {
   /** The PLD dominating every (ε, δ)-DP mechanism. @throws DpError INVALID_PARAMETER. */
   static epsilonDelta(epsilon: number, delta: number, options: { valueDiscretizationInterval?: number } = {}): PrivacyLossDistribution {
     if (!(epsilon >= 0 && Number.isFinite(epsilon)))
-      throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${epsilon}`, { parameter: 'epsilon' });
+      throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${describeParameter(epsilon)}`, { parameter: 'epsilon' });
     if (!(delta >= 0 && delta <= 1))
-      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${delta}`, { parameter: 'delta' });
+      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${describeParameter(delta)}`, { parameter: 'delta' });
     return new PrivacyLossDistribution(epsilonDeltaPmf(epsilon, delta, interval(options)), null);
   }
 
   /** Composition with another PLD of the same grid (FFT convolution, tails truncated pessimistically). */
   compose(other: PrivacyLossDistribution, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
-    if (other.discretization !== this.discretization) {
+    // Grids Δ·2^a and Δ·2^b compose (the finer is coarsened, losses rounded up); others do not.
+    const ratio = Math.max(other.discretization, this.discretization) / Math.min(other.discretization, this.discretization);
+    if (!Number.isInteger(Math.log2(ratio))) {
       throw new DpError('INVALID_PARAMETER', 'PLDs with different discretization intervals cannot be composed', {
         parameter: 'valueDiscretizationInterval',
       });
@@ -194,7 +205,7 @@ export class PrivacyLossDistribution {
   /** The `count`-fold self-composition (spectrum to the power `count`). @throws DpError INVALID_PARAMETER unless count ≥ 1. */
   selfCompose(count: number, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
     if (!(Number.isSafeInteger(count) && count >= 1)) {
-      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 1, got ${count}`, { parameter: 'count' });
+      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 1, got ${describeParameter(count)}`, { parameter: 'count' });
     }
     if (count === 1) {
       // As dp_accounting: a dense PMF (> 1000 points) self-composed once still books the truncation mass in δ.

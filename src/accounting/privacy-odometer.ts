@@ -2,9 +2,11 @@
  * Privacy odometer: a valid running bound on the loss of adaptively chosen releases.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { describeParameter } from '../numeric/errors.js';
 import { makeAccountant } from './calibration.js';
 import { ZcdpAccountant } from './zcdp-accountant.js';
 
@@ -31,7 +33,7 @@ export class PrivacyOdometer {
   /** @param rho0 the smallest ρ level of the grid (default 1e-4). */
   constructor(rho0 = 1e-4) {
     if (!(rho0 > 0 && Number.isFinite(rho0)))
-      throw new DpError('INVALID_PARAMETER', `rho0 must be > 0, got ${rho0}`, { parameter: 'rho0' });
+      throw new DpError('INVALID_PARAMETER', `rho0 must be > 0, got ${describeParameter(rho0)}`, { parameter: 'rho0' });
     this.rho0 = rho0;
   }
 
@@ -68,7 +70,7 @@ export class PrivacyOdometer {
   /** The running loss: the smallest valid ε at `delta` (basic composition needs delta ≥ its Σδ). */
   epsilon(delta: number): number {
     if (!(delta >= 0 && delta <= 1))
-      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${delta}`, { parameter: 'delta' });
+      throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${describeParameter(delta)}`, { parameter: 'delta' });
     const basic = delta >= this.basicDelta ? this.basicEpsilon : Number.POSITIVE_INFINITY;
     if (!this.zcdpValid || delta <= 0 || delta >= 1 || this.rho === 0) return this.rho === 0 && this.zcdpValid ? 0 : basic;
     const j = Math.max(0, Math.ceil(Math.log2(this.rho / this.rho0)));

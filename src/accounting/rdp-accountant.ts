@@ -4,8 +4,10 @@
  * `dp_accounting`.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { describeParameter } from '../numeric/errors.js';
 import { logAdd, logSub, logSumExp } from '../numeric/log-space.js';
 import { logAbsBinomial, logErfc } from '../numeric/special.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg, type NeighboringRelation } from './privacy-accountant.js';
@@ -114,10 +116,14 @@ function subsampledGaussianRdpAt(q: number, sigma: number, alpha: number): numbe
  */
 export function rdpPoissonSubsampledGaussian(sampleRate: number, noiseMultiplier: number, orders: readonly number[]): number[] {
   if (!(sampleRate >= 0 && sampleRate <= 1)) {
-    throw new DpError('INVALID_PARAMETER', `sampleRate must be in [0, 1], got ${sampleRate}`, { parameter: 'sampleRate' });
+    throw new DpError('INVALID_PARAMETER', `sampleRate must be in [0, 1], got ${describeParameter(sampleRate)}`, {
+      parameter: 'sampleRate',
+    });
   }
   if (!(noiseMultiplier >= 0)) {
-    throw new DpError('INVALID_PARAMETER', `noiseMultiplier must be >= 0, got ${noiseMultiplier}`, { parameter: 'noiseMultiplier' });
+    throw new DpError('INVALID_PARAMETER', `noiseMultiplier must be >= 0, got ${describeParameter(noiseMultiplier)}`, {
+      parameter: 'noiseMultiplier',
+    });
   }
   return orders.map((a) => subsampledGaussianRdpAt(sampleRate, noiseMultiplier, a));
 }
@@ -330,7 +336,7 @@ export class RdpAccountant extends BaseAccountant {
     super();
     const orders = options.orders ?? DEFAULT_RDP_ORDERS;
     for (const a of orders) {
-      if (!(a > 1)) throw new DpError('INVALID_PARAMETER', `RDP orders must be > 1, got ${a}`, { parameter: 'orders' });
+      if (!(a > 1)) throw new DpError('INVALID_PARAMETER', `RDP orders must be > 1, got ${describeParameter(a)}`, { parameter: 'orders' });
     }
     this.orders = Object.freeze([...orders]);
     this.neighboringRelation = options.neighboringRelation ?? 'addOrRemoveOne';
@@ -481,6 +487,7 @@ export class RdpAccountant extends BaseAccountant {
 
   /** δ for ε, accounting for the δ of (ε, δ) events. */
   delta(epsilon: number): number {
+    checkEpsilonArg(epsilon);
     if (epsilon >= this.pureBound) return 0;
     const d = rdpToDelta(this.orders, this.rdp, epsilon).delta;
     return d + this.extraDelta - d * this.extraDelta;

@@ -2,15 +2,19 @@
  * Rényi privacy filter at one order for fully adaptive composition.
  * @module
  */
+
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
-import { exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
+import { describeParameter } from '../numeric/errors.js';
+import type { Rational } from '../numeric/rational.js';
+import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 import { RdpAccountant } from './rdp-accountant.js';
 
 /**
  * Rényi filter at one order α: admits releases while the summed RDP at α stays
  * ≤ the budget; the interaction is then (α, budget)-RDP under fully adaptive
- * composition, and (ε, δ)-DP by the conversion of Balle et al. (2020).
+ * composition, and (ε, δ)-DP by the conversion of Balle et al. (2020). The sum is exact
+ * (`Rational`) and each event's RDP is rounded up before it is added (see filters.proof.md).
  * @see Feldman & Zrnic (2021), Theorem 3.1; Lécuyer (2021).
  * @example
  * const f = RdpFilter.fromEpsilonDelta(2, 1e-5, 16);
@@ -19,15 +23,20 @@ import { RdpAccountant } from './rdp-accountant.js';
 export class RdpFilter {
   readonly order: number;
   readonly budget: number;
-  private used = 0;
+  private readonly cap: Rational;
+  private used: Rational;
 
   /** @throws DpError INVALID_PARAMETER unless α > 1 and budget ≥ 0. */
   constructor(options: { order: number; budget: number }) {
-    if (!(options.order > 1 && Number.isFinite(options.order))) {
-      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${options.order}`, { parameter: 'order' });
+    if (typeof options?.order !== 'number' || !(options.order > 1 && Number.isFinite(options.order))) {
+      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${describeParameter(options.order)}`, {
+        parameter: 'order',
+      });
     }
     this.order = options.order;
     this.budget = nonNegativeFinite(options.budget, 'budget');
+    this.cap = exactAmount(this.budget);
+    this.used = exactAmount(0);
   }
 
   /**
@@ -36,7 +45,12 @@ export class RdpFilter {
    * @throws DpError INVALID_PARAMETER when (ε, δ) leaves no RDP budget at α.
    */
   static fromEpsilonDelta(epsilon: number, delta: number, order = 32): RdpFilter {
-    if (!(delta > 0 && delta < 1)) throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${delta}`, { parameter: 'delta' });
+    nonNegativeFinite(epsilon, 'epsilon');
+    if (typeof order !== 'number' || !(order > 1 && Number.isFinite(order))) {
+      throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${describeParameter(order)}`, { parameter: 'order' });
+    }
+    if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
+      throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${describeParameter(delta)}`, { parameter: 'delta' });
     const budget = epsilon - Math.log1p(-1 / order) + Math.log(delta * order) / (order - 1);
     if (!(budget >= 0))
       throw new DpError('INVALID_PARAMETER', `(epsilon, delta) leaves no RDP budget at order ${order}; choose a larger order`, {
@@ -54,17 +68,19 @@ export class RdpFilter {
   /** Charges an event's RDP or refuses before anything is spent. @throws DpError BUDGET_EXHAUSTED; UNSUPPORTED_EVENT. */
   chargeEvent(event: DpEvent): void {
     const cost = this.costOf(event);
-    if (!(this.used + cost <= this.budget)) exhausted(`rdp(${this.order})=${cost}`, `${this.remaining}`, 'RDP');
-    this.used += cost;
+    const up = computedCost(cost, `rdp(${this.order})`);
+    const total = up === null ? null : this.used.add(up);
+    if (total === null || !total.le(this.cap)) exhausted(`rdp(${this.order})=${cost}`, `${this.remaining}`, 'RDP');
+    this.used = total;
   }
 
-  /** RDP budget left at the order. */
+  /** RDP budget left at the order (rounded down). */
   get remaining(): number {
-    return Math.max(0, this.budget - this.used);
+    return Math.max(0, this.cap.sub(this.used).toNumberDown());
   }
 
-  /** RDP spent at the order. */
+  /** RDP spent at the order (rounded up). */
   get spent(): number {
-    return this.used;
+    return this.used.toNumberUp();
   }
 }

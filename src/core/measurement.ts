@@ -9,7 +9,7 @@
  * such a map.
  * @module
  */
-import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { type Domain, describeDomain, domainWithin, type Metric } from './domain.js';
 import type { DpEvent } from './dp-event.js';
 import { DpError } from './errors.js';
@@ -91,7 +91,7 @@ export function defineMeasurement<I, O, K extends LossKind>(spec: MeasurementSpe
       const guarantee = privacyMap(dIn); // priced before anything touches data
       const rng = options?.rng ?? defaultRandomSource();
       const value = invoke(input, rng);
-      return rng.isSeeded ? { value, guarantee, dIn, notForRelease: true } : { value, guarantee, dIn };
+      return isSecureSource(rng) ? { value, guarantee, dIn } : { value, guarantee, dIn, notForRelease: true };
     },
   };
   if (spec.event) {

@@ -110,3 +110,22 @@ export function safely<T>(f: () => T): SafeResult<T> {
     throw e;
   }
 }
+
+/**
+ * A public parameter as text for an error message, safe for every JavaScript value (a Symbol, an
+ * object whose `toString` throws, a bigint): numbers are shown (NaN, ±Infinity, −0 included), other
+ * values only by their type. Only for PARAMETERS, never for data values.
+ * @param x - the offending parameter.
+ * @returns a short description.
+ * @example describeParameter(Number.NaN) // 'NaN'
+ */
+export function describeParameter(x: unknown): string {
+  if (typeof x === 'number') {
+    if (Number.isNaN(x)) return 'NaN';
+    if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+    return Object.is(x, -0) ? '-0' : String(x);
+  }
+  if (typeof x === 'bigint') return `${x}n (a bigint)`;
+  if (typeof x === 'string') return `a string`;
+  return x === null ? 'null' : typeof x;
+}

@@ -76,6 +76,8 @@ export class Rational {
     if (x === 0) return Rational.ZERO;
     if (Number.isInteger(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER) return Rational.of(BigInt(x));
     const exact = Rational.fromNumber(Math.abs(x));
+    // The largest double has no finite neighbour above: it stands for itself.
+    if (!Number.isFinite(nextUp(Math.abs(x)))) return x < 0 ? exact.neg() : exact;
     const halfUp = Rational.fromNumber(nextUp(Math.abs(x)))
       .sub(exact)
       .div(Rational.of(2n));

@@ -6,5 +6,5 @@ export { sampleDiscreteLaplace } from './discrete-laplace.js';
 export { sampleGeometricExp } from './geometric.js';
 export { addSecureGaussianNoise, gaussianGranularity } from './secure-gaussian.js';
 export { addSecureLaplaceNoise, laplaceGranularity } from './secure-laplace.js';
-export { CryptoRandomSource, defaultRandomSource, type RandomSource } from './source.js';
+export { CryptoRandomSource, defaultRandomSource, isSecureSource, type RandomSource } from './source.js';
 export { sampleUniformBelow, sampleUniformBigBelow } from './uniform.js';

@@ -219,7 +219,10 @@ const BLOCKS_PER_REFILL = 64; // 4 KiB of stream per refill
  * sampleDiscreteLaplace(Rational.of(10n), rng); // the same value on every run
  */
 export class SeededRandomSource implements RandomSource {
-  readonly isSeeded = true;
+  /** Always true, and read-only. */
+  get isSeeded(): true {
+    return true;
+  }
   private readonly key: Uint32Array;
   private readonly nonce = new Uint32Array(3);
   private readonly block = new Uint32Array(16);

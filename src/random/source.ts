@@ -2,7 +2,8 @@
  * Where randomness comes from. Every sampler takes a `RandomSource`; the
  * default is the platform CSPRNG (`crypto.getRandomValues`), drawn in 64 KiB
  * blocks because a call costs about 2 µs whatever its size. The seeded source
- * for tests lives in `tsdp/testing` and marks itself `isSeeded`.
+ * for tests lives in `src/random/seeded-source.ts` (re-exported by `tsdp/testing`) and marks itself
+ * `isSeeded`; only `CryptoRandomSource` counts as secure (`isSecureSource`).
  * @module
  */
 
@@ -35,7 +36,10 @@ function platformCrypto(): WebCrypto {
  * @privacy all tsdp guarantees assume this source (or another CSPRNG).
  */
 export class CryptoRandomSource implements RandomSource {
-  readonly isSeeded = false;
+  /** Always false, and read-only (a getter on the prototype: assigning it throws in strict mode). */
+  get isSeeded(): false {
+    return false;
+  }
   private readonly pool = new Uint32Array(POOL_WORDS);
   private index = POOL_WORDS;
   private readonly crypto = platformCrypto();
@@ -58,6 +62,20 @@ export class CryptoRandomSource implements RandomSource {
       offset = end;
     }
   }
+}
+
+/**
+ * True only for the platform CSPRNG (`CryptoRandomSource`, whose `isSeeded` is a read-only `false`).
+ * Every other source — seeded, hand-made, or one that merely claims `isSeeded: false` — is NOT
+ * secure: what it produces must be marked `notForRelease`. Release paths call this, never read
+ * `isSeeded` themselves (issue 10, item 12).
+ * @param source - the source a release drew its noise from.
+ * @returns whether releases drawn from it may be published.
+ * @privacy a deterministic source makes the noise predictable to whoever knows its seed.
+ * @example isSecureSource(defaultRandomSource()) // true
+ */
+export function isSecureSource(source: RandomSource): boolean {
+  return source instanceof CryptoRandomSource && source.isSeeded === false;
 }
 
 let shared: CryptoRandomSource | undefined;

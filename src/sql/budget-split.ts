@@ -2,34 +2,39 @@
  * How a query's budget is divided: one equal share of ε per released output
  * (and one for DP partition selection when a GROUP BY key has no declared
  * categories; δ then goes entirely to the selection). The split depends only
- * on the query text, the schema and the declared ε and δ — never on data.
+ * on the query text, the schema and the declared ε, δ, ρ — never on data.
  *
  * With Gaussian noise (`rho`, or `noise: 'gaussian'` with ε and δ) the outputs
- * share a ρ-zCDP budget instead (discrete Gaussian noise), and the ledger —
- * whose budgets are (ε, δ) — is charged the (ε, δ) that ρ implies at the
- * query's δ (Canonne–Kamath–Steinke conversion, `zcdpToApproximate`). When DP
- * partition selection is needed too, it takes an equal share: ε_sel =
- * √(2ρ/(k+1)) (the ε whose pure-DP zCDP equals one output's ρ) and δ/2, the
- * outputs' ρ·k/(k+1) is converted at δ/2, and the two compose by basic
- * composition. Converted amounts are rounded up to 10⁻⁹.
+ * share a ρ-zCDP budget instead (discrete Gaussian noise). When DP partition
+ * selection is needed too, it takes an equal share: ε_sel = √(2ρ/(k+1)) (the
+ * ε whose pure-DP zCDP equals one output's ρ) with half the query's δ (the
+ * other half stays in the cap for the ledger's conversion of ρ), and the
+ * outputs keep ρ·k/(k+1). With ε and δ given, ρ is the largest whose
+ * Canonne–Kamath–Steinke conversion at δ fits ε (how much noise to add).
+ *
+ * The split states the query's cost as an `ExactLoss` (`charge`): ρ is kept
+ * as ρ (the ledger converts its total once against the (ε, δ) cap), partition
+ * selection as (ε, δ), Laplace outputs as ε. `query-measurement.ts` derives the
+ * same loss from the release's measurements and compares the two.
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { ExactLoss } from '../core/exact-loss.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
 import { Rational } from '../numeric/rational.js';
 import type { QueryPlan } from './plan.js';
 
 /** The exact division of a query's budget. */
 export interface BudgetSplit {
-  /** What the query is charged: ε and the δ actually used. */
-  readonly charge: { readonly epsilon: Rational; readonly delta: Rational };
+  /** The split's statement of the query's cost: ε (Laplace outputs and partition selection), δ (selection) and ρ (Gaussian outputs). */
+  readonly charge: ExactLoss;
   /** ε and δ of partition selection, or null when every group key is declared. */
   readonly selection: { readonly epsilon: Rational; readonly delta: Rational } | null;
   /** ε per output (Laplace), or ρ per output (Gaussian); null for group-key outputs. */
   readonly outputs: readonly (Rational | null)[];
   /** 'laplace': pure ε per output; 'gaussian': ρ-zCDP per output (discrete Gaussian noise). */
   readonly noise: 'laplace' | 'gaussian';
-  /** The outputs' total ρ (Gaussian only; null with Laplace noise). */
+  /** The ρ the Gaussian split started from (outputs and selection together; Gaussian only; null with Laplace noise). */
   readonly rho: Rational | null;
   /** Partitions a unit may touch, as the noise is calibrated for (min(maxPartitions, declared key combinations)). */
   readonly partitions: number;
@@ -92,7 +97,7 @@ export function splitDpBudget(
   const shares = aggregateCount(plan) + (needsSelection ? 1 : 0);
   const share = epsilon.div(Rational.of(BigInt(shares)));
   return Object.freeze({
-    charge: { epsilon, delta: needsSelection ? delta : Rational.ZERO },
+    charge: { epsilon, delta: needsSelection ? delta : Rational.ZERO, rho: Rational.ZERO },
     selection: needsSelection ? { epsilon: share, delta } : null,
     outputs: plan.outputs.map((o) => (o.kind === 'aggregate' ? share : null)),
     noise: 'laplace' as const,
@@ -133,24 +138,23 @@ function splitGaussian(
   delta: Rational,
   needsSelection: boolean,
 ): BudgetSplit {
-  if (delta.isZero()) {
+  if (delta.isZero() && (needsSelection || budget.rho === undefined)) {
     throw new DpError(
       'INVALID_PARAMETER',
-      'Gaussian noise (rho) is charged as (epsilon, delta) with delta > 0 (e.g. --delta 1e-6): the data set budget is (epsilon, delta)',
+      needsSelection
+        ? 'DP partition selection needs delta > 0 (e.g. --delta 1e-6), or declare the categories in the schema'
+        : 'Gaussian noise from an epsilon needs delta > 0 to find its rho (e.g. --delta 1e-6), or give rho',
       { parameter: 'delta', expected: '> 0' },
     );
   }
   const d = delta.toNumberDown();
   const k = aggregateCount(plan);
   let rho: Rational;
-  let chargeEpsilon: Rational;
   if (budget.rho !== undefined) {
     rho = readAmount(budget.rho, 'rho', false);
-    chargeEpsilon = roundUpNano(gaussianEpsilon(rho.toNumberUp(), d, k, needsSelection));
   } else {
     // noise = gaussian with (ε, δ): the largest ρ whose conversion fits ε (bisection; depends on public numbers only).
-    chargeEpsilon = readAmount(budget.epsilon ?? 0, 'epsilon', false);
-    const target = chargeEpsilon.toNumberDown();
+    const target = readAmount(budget.epsilon ?? 0, 'epsilon', false).toNumberDown();
     let lo = 0;
     let hi = target;
     for (let i = 0; i < 200 && hi - lo > hi * 1e-12; i++) {
@@ -164,14 +168,17 @@ function splitGaussian(
   }
   const shares = k + (needsSelection ? 1 : 0);
   const share = rho.div(Rational.of(BigInt(shares)));
+  // Selection takes δ/2: the other half is left in the cap for the ledger's one conversion of ρ.
+  const selection = needsSelection
+    ? { epsilon: roundUpNano(Math.sqrt((2 * rho.toNumberUp()) / shares)), delta: delta.div(Rational.of(2n)) }
+    : null;
   return Object.freeze({
-    charge: { epsilon: chargeEpsilon, delta },
-    selection: needsSelection
-      ? {
-          epsilon: Rational.fromNumber(Math.sqrt((2 * rho.toNumberUp()) / shares)),
-          delta: delta.div(Rational.of(2n)),
-        }
-      : null,
+    charge: {
+      epsilon: selection?.epsilon ?? Rational.ZERO,
+      delta: selection?.delta ?? Rational.ZERO,
+      rho: share.mul(Rational.of(BigInt(k))),
+    },
+    selection,
     outputs: plan.outputs.map((o) => (o.kind === 'aggregate' ? share : null)),
     noise: 'gaussian' as const,
     rho,

@@ -76,6 +76,7 @@ describe('formatDpSqlResult (generative)', () => {
         spent: { epsilon: 1, delta: 0 },
         remaining: { epsilon: 9, delta: 1e-6 },
         guarantee: { kind: 'pure', epsilon: 1 },
+        loss: { epsilon: Rational.ONE, delta: Rational.ZERO, rho: Rational.ZERO },
         confidence: 0.95,
       } as DpSqlResult;
     });

@@ -2,7 +2,11 @@
  * Shared helpers of the filters, the odometer and the composition theorems.
  * @module
  */
+
 import { DpError } from '../../core/errors.js';
+import { describeParameter } from '../../numeric/errors.js';
+import { nextUp } from '../../numeric/float-bits.js';
+import { Rational } from '../../numeric/rational.js';
 
 /** Throws BUDGET_EXHAUSTED (nothing was charged). */
 export function exhausted(requested: string, remaining: string, scope: string): never {
@@ -20,7 +24,29 @@ export function exhausted(requested: string, remaining: string, scope: string): 
 /** @throws DpError INVALID_PARAMETER unless x is finite and ≥ 0. */
 export function nonNegativeFinite(x: number, name: string): number {
   if (typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x)) {
-    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${describeParameter(x)}`, { parameter: name });
   }
   return x;
+}
+
+/**
+ * A cost or budget the caller wrote, as an exact rational: the simplest rational the double stands
+ * for (as `PrivacyBudget`), so that ten spends of 0.1 fit a budget of 1. Every value > 0 stays > 0,
+ * so sums of charges grow with each charge, however small (see filters.proof.md).
+ */
+export function exactAmount(x: number): Rational {
+  return Rational.fromNumberIntended(x);
+}
+
+/**
+ * A cost the library computed in floating point (ρ or RDP of an event), rounded toward more privacy:
+ * up by a relative 2⁻⁴⁰ (far above the evaluation error of the closed forms) and one ulp, then exact.
+ * A cost that is not finite never fits (+∞), a NaN is refused as INTERNAL.
+ */
+export function computedCost(x: number, name: string): Rational | null {
+  if (Number.isNaN(x)) throw new DpError('INTERNAL', `the ${name} of the event evaluated to NaN`, { parameter: name });
+  if (!Number.isFinite(x)) return null;
+  if (x <= 0) return Rational.ZERO;
+  const up = nextUp(x + x * 2 ** -40);
+  return Number.isFinite(up) ? Rational.fromNumber(up) : null;
 }

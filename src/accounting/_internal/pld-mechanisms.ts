@@ -11,7 +11,7 @@
 
 import { logAdd } from '../../numeric/log-space.js';
 import { logNormalCdf, normalCdf, normalQuantile } from '../../numeric/special.js';
-import { PldPmf } from './pld-pmf.js';
+import { gridStepFor, PldPmf } from './pld-pmf.js';
 
 /** Which direction of neighbouring datasets. */
 export type Adjacency = 'add' | 'remove';
@@ -110,19 +110,23 @@ class AdditiveMechanism {
 /** Connect-the-dots on the contiguous grid [lo, hi]·Δ (the fixed-gap form, numerically stable). */
 function connectDotsFixedGap(discretization: number, lo: number, hi: number, deltas: Float64Array): PldPmf {
   const n = hi - lo + 1;
+  // δ(ε) is non-increasing in ε and in [0, 1]: a value that is not (NaN from a failed evaluation, or
+  // float noise) is replaced by the nearest sound one — the previous δ, or 1 for the first.
+  if (!((deltas[0] as number) <= 1)) deltas[0] = 1;
+  for (let i = 1; i < n; i++) if (!((deltas[i] as number) <= (deltas[i - 1] as number))) deltas[i] = deltas[i - 1] as number;
   if (n === 1) return new PldPmf(discretization, lo, Float64Array.of(1 - (deltas[0] as number)), deltas[0] as number);
-  // Monotone (non-increasing) deltas.
-  for (let i = 1; i < n; i++) if ((deltas[i] as number) > (deltas[i - 1] as number)) deltas[i] = deltas[i - 1] as number;
-  const em1 = Math.expm1(discretization);
-  const e = Math.exp(discretization);
+  // p_i = (δ_{i+1} − δ_i)/(e^Δ − 1) − (δ_i − δ_{i−1})·e^Δ/(e^Δ − 1), with both factors formed so
+  // that they stay finite for a large (coarsened) Δ: 1/(e^Δ − 1) → 0 and e^Δ/(e^Δ − 1) = 1/(1 − e^{−Δ}) → 1.
+  const a = 1 / Math.expm1(discretization);
+  const b = -1 / Math.expm1(-discretization);
   const probs = new Float64Array(n);
-  probs[0] = 1 - (deltas[0] as number) + ((deltas[1] as number) - (deltas[0] as number)) / em1;
+  probs[0] = 1 - (deltas[0] as number) + ((deltas[1] as number) - (deltas[0] as number)) * a;
   for (let i = 1; i < n - 1; i++) {
     const dNext = (deltas[i + 1] as number) - (deltas[i] as number);
     const dPrev = (deltas[i] as number) - (deltas[i - 1] as number);
-    probs[i] = (dNext - dPrev * e) / em1;
+    probs[i] = dNext * a - dPrev * b;
   }
-  probs[n - 1] = ((deltas[n - 1] as number) - (deltas[n - 2] as number)) / Math.expm1(-discretization);
+  probs[n - 1] = ((deltas[n - 2] as number) - (deltas[n - 1] as number)) * b;
   for (let i = 0; i < n; i++) if (!((probs[i] as number) > 0)) probs[i] = 0;
   return new PldPmf(discretization, lo, probs, deltas[n - 1] as number);
 }
@@ -134,11 +138,15 @@ function connectDotsContinuous(
   epsilonUpper: number,
   discretization: number,
 ): PldPmf {
-  const hi = Math.ceil(epsilonUpper / discretization);
-  const lo = Math.floor(epsilonLower / discretization);
+  // A grid too fine for MAX_GRID_POINTS becomes Δ·2^k (connect-the-dots is pessimistic on any grid);
+  // losses that cannot be represented at all (σ → 0) make the PLD non-private: δ = 1, sound.
+  const step = gridStepFor(discretization, Math.min(epsilonLower, epsilonUpper), epsilonUpper);
+  if (!Number.isFinite(step) || !Number.isFinite(epsilonLower)) return PldPmf.nonPrivate(discretization);
+  const hi = Math.ceil(epsilonUpper / step);
+  const lo = Math.min(Math.floor(epsilonLower / step), hi);
   const deltas = new Float64Array(hi - lo + 1);
-  for (let i = lo; i <= hi; i++) deltas[i - lo] = deltaForEpsilon(i * discretization);
-  return connectDotsFixedGap(discretization, lo, hi, deltas);
+  for (let i = lo; i <= hi; i++) deltas[i - lo] = deltaForEpsilon(i * step);
+  return connectDotsFixedGap(step, lo, hi, deltas);
 }
 
 /** Privacy buckets for a discrete mechanism: each integer outcome's loss rounded up to the grid. */
@@ -254,14 +262,16 @@ function discreteGaussianNoise(sigma: number, sensitivity: number): Noise & { tr
 export function gaussianDelta(sigma: number, s: number, q: number, adjacency: Adjacency, epsilon: number): number {
   const v = (sigma * sigma) / s;
   let d: number;
+  // e^ε·Φ(·) is formed as exp(ε + log Φ(·)): for ε > 709 e^ε alone overflows and ∞·0 is NaN.
   if (q === 1) {
     const x = -0.5 * s - epsilon * v;
-    d = normalCdf((x + s) / sigma) - Math.exp(epsilon) * normalCdf(x / sigma);
+    d = normalCdf((x + s) / sigma) - Math.exp(epsilon + logNormalCdf(x / sigma));
   } else if (adjacency === 'remove') {
     if (!(epsilon > Math.log1p(-q))) return Math.min(1, Math.max(0, -Math.expm1(epsilon)));
-    const c = Math.expm1(epsilon) + q;
-    const x = -0.5 * s - (Math.log(c) - Math.log(q)) * v;
-    d = q * normalCdf((x + s) / sigma) - c * normalCdf(x / sigma);
+    // log c = log(e^ε − 1 + q), without overflow for large ε.
+    const logC = epsilon > 30 ? epsilon + Math.log1p((q - 1) * Math.exp(-epsilon)) : Math.log(Math.expm1(epsilon) + q);
+    const x = -0.5 * s - (logC - Math.log(q)) * v;
+    d = q * normalCdf((x + s) / sigma) - Math.exp(logC + logNormalCdf(x / sigma));
   } else {
     if (!(epsilon < -Math.log1p(-q))) return 0;
     const c = Math.expm1(-epsilon) + q; // e^{−ε} − (1 − q)
@@ -270,7 +280,7 @@ export function gaussianDelta(sigma: number, s: number, q: number, adjacency: Ad
     const e = Math.exp(epsilon);
     d = (1 - e * (1 - q)) * normalCdf(x / sigma) - e * q * normalCdf((x - s) / sigma);
   }
-  return Math.min(1, Math.max(0, d));
+  return Number.isNaN(d) ? 1 : Math.min(1, Math.max(0, d));
 }
 
 /** The ε range of the Gaussian connect-the-dots grid for one adjacency (noise mass below e^{-50} goes to +∞). */
@@ -298,6 +308,23 @@ export function gaussianPmf(sigma: number, sensitivity: number, q: number, adjac
 export function gaussianPmfPair(sigma: number, sensitivity: number, q: number, discretization: number): [PldPmf, PldPmf] {
   const [rLower, rUpper] = gaussianEpsilonRange(sigma, sensitivity, q, 'remove');
   const [aLower, aUpper] = gaussianEpsilonRange(sigma, sensitivity, q, 'add');
+  const step = gridStepFor(discretization, Math.min(rLower, -aUpper), Math.max(rUpper, -aLower));
+  if (![rLower, rUpper, aLower, aUpper, step].every(Number.isFinite)) {
+    return [PldPmf.nonPrivate(discretization), PldPmf.nonPrivate(discretization)];
+  }
+  return gaussianPmfPairOn(sigma, sensitivity, q, step, rLower, rUpper, aLower, aUpper);
+}
+
+function gaussianPmfPairOn(
+  sigma: number,
+  sensitivity: number,
+  q: number,
+  discretization: number,
+  rLower: number,
+  rUpper: number,
+  aLower: number,
+  aUpper: number,
+): [PldPmf, PldPmf] {
   const rLo = Math.floor(rLower / discretization);
   const rHi = Math.ceil(rUpper / discretization);
   const aLo = Math.floor(aLower / discretization);

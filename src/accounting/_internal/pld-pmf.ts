@@ -6,6 +6,7 @@
  * over a window bounded by a Chernoff bound (Koskela et al.; Google's PLD notes).
  * @module
  */
+import { logAdd } from '../../numeric/log-space.js';
 import { minimizeUnimodal } from '../../numeric/minimize.js';
 import { convolveReal, realSelfConvolvePower } from './fft.js';
 
@@ -20,6 +21,37 @@ export const DEFAULT_TAIL_MASS_TRUNCATION = 1e-15;
  */
 const RELAXED_LOWER_TAIL = 1e-10;
 
+/**
+ * The most grid points a PMF may hold. A PMF (or a composition, or a self-composition window) that
+ * would need more is put on a coarser grid, Δ·2^k, with every loss rounded UP to the coarser grid
+ * (pessimistic: δ(ε) can only grow, see pld-accountant.proof.md). This keeps memory and FFT sizes
+ * bounded for any parameters (σ → 0, n → 10⁶, huge ε) instead of failing with a RangeError or a NaN.
+ */
+export const MAX_GRID_POINTS = 1 << 23;
+
+/**
+ * The most grid points of the PMF of ONE mechanism (connect-the-dots or privacy buckets): 2²⁰, far above
+ * what ordinary parameters need (σ = 0.3 needs about 8·10⁵), so that σ → 0 costs seconds, not minutes.
+ */
+export const MAX_MECHANISM_POINTS = 1 << 20;
+
+/** The smallest power-of-two multiple Δ·2^k of `base` on which [lowerLoss, upperLoss] spans at most `maxPoints` points (∞ when none). */
+export function gridStepFor(base: number, lowerLoss: number, upperLoss: number, maxPoints = MAX_MECHANISM_POINTS): number {
+  const span = upperLoss - lowerLoss;
+  if (!Number.isFinite(span)) return Number.POSITIVE_INFINITY;
+  let step = base;
+  while (span / step + 3 > maxPoints) {
+    step *= 2;
+    if (!Number.isFinite(step)) return Number.POSITIVE_INFINITY;
+  }
+  return step;
+}
+
+/** ⌈k / m⌉ for an integer k and a power of two m, never below k/m (float division by 2^j is exact). */
+function ceilDiv(k: number, m: number): number {
+  return Math.ceil(k / m);
+}
+
 /** A dense PLD probability mass function. */
 export class PldPmf {
   constructor(
@@ -29,9 +61,25 @@ export class PldPmf {
     readonly lower: number,
     /** Probabilities on the grid. */
     readonly probs: Float64Array,
-    /** Mass at +∞ (counts fully in δ). */
-    readonly infinityMass: number,
-  ) {}
+    /** Mass at +∞ (counts fully in δ); clamped to [0, 1] (FFT noise can make a tail sum slightly negative). */
+    infinityMass: number,
+  ) {
+    let inf = Number.isNaN(infinityMass) ? 1 : Math.min(1, Math.max(0, infinityMass));
+    // Mass lost to a numerical failure (underflow, overflow, NaN) goes to +∞: δ can only grow. The
+    // threshold 1e-9 ignores float rounding of the sum (and the truncated tails, booked elsewhere),
+    // which `dp_accounting` does not book either; a real loss of mass is far larger.
+    let total = 0;
+    for (let i = 0; i < probs.length; i++) {
+      const p = probs[i] as number;
+      if (p > 0) total += p;
+      else if (Number.isNaN(p)) probs[i] = 0;
+    }
+    if (total + inf < 1 - 1e-9) inf = 1 - total;
+    this.infinityMass = inf;
+  }
+
+  /** Mass at +∞ (counts fully in δ). */
+  readonly infinityMass: number;
 
   /** The point mass at loss 0 (the identity for composition). */
   static identity(discretization: number): PldPmf {
@@ -43,26 +91,73 @@ export class PldPmf {
     return this.probs.length === 1 && this.lower === 0 && this.probs[0] === 1 && this.infinityMass === 0;
   }
 
-  /** Builds a PMF from a sparse map index → probability. */
+  /** All mass at +∞: δ(ε) = 1 for every ε (the sound answer when the losses cannot be represented). */
+  static nonPrivate(discretization: number): PldPmf {
+    return new PldPmf(discretization, 0, Float64Array.of(0), 1);
+  }
+
+  /**
+   * Builds a PMF from a sparse map index → probability (index k stands for the loss k·Δ). When the
+   * indices span more than MAX_GRID_POINTS, the grid is coarsened by a power of two (indices rounded up).
+   */
   static fromMap(discretization: number, map: Map<number, number>, infinityMass: number): PldPmf {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
-    for (const k of map.keys()) {
-      if (k < lo) lo = k;
-      if (k > hi) hi = k;
+    let inf = infinityMass;
+    for (const [k, v] of map) {
+      if (k === Number.POSITIVE_INFINITY) inf += v;
+      else if (k === Number.NEGATIVE_INFINITY) continue;
+      else {
+        if (k < lo) lo = k;
+        if (k > hi) hi = k;
+      }
     }
-    if (lo === Number.POSITIVE_INFINITY) return new PldPmf(discretization, 0, Float64Array.of(0), infinityMass);
+    if (lo === Number.POSITIVE_INFINITY) return new PldPmf(discretization, 0, Float64Array.of(0), Math.min(1, inf));
+    const step = gridStepFor(discretization, lo * discretization, hi * discretization);
+    if (!Number.isFinite(step)) return PldPmf.nonPrivate(discretization);
+    const m = step / discretization;
+    const nlo = ceilDiv(lo, m);
+    const probs = new Float64Array(ceilDiv(hi, m) - nlo + 1);
+    for (const [k, v] of map) {
+      if (!Number.isFinite(k)) continue;
+      const j = ceilDiv(k, m) - nlo;
+      probs[j] = (probs[j] as number) + v;
+    }
+    return new PldPmf(step, nlo, probs, Math.min(1, inf));
+  }
+
+  /** The same distribution on the grid of step Δ·factor (factor a power of two), losses rounded up. */
+  coarsen(factor: number): PldPmf {
+    if (factor === 1) return this;
+    const lo = ceilDiv(this.lower, factor);
+    const hi = ceilDiv(this.lower + this.probs.length - 1, factor);
     const probs = new Float64Array(hi - lo + 1);
-    for (const [k, v] of map) probs[k - lo] = (probs[k - lo] as number) + v;
-    return new PldPmf(discretization, lo, probs, infinityMass);
+    for (let i = 0; i < this.probs.length; i++) {
+      const j = ceilDiv(this.lower + i, factor) - lo;
+      probs[j] = (probs[j] as number) + (this.probs[i] as number);
+    }
+    return new PldPmf(this.discretization * factor, lo, probs, this.infinityMass);
+  }
+
+  /** Coarsens (by powers of two) until at most MAX_GRID_POINTS points remain. */
+  fitGrid(): PldPmf {
+    let p: PldPmf = this;
+    while (p.probs.length > MAX_GRID_POINTS) p = p.coarsen(2);
+    return p;
   }
 
   /** Composition: the distribution of the sum of the two losses, truncated pessimistically. */
   compose(other: PldPmf, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PldPmf {
-    if (this.isIdentity()) return truncateTails(this.discretization, other.lower, other.probs, other.infinityMass, tailMassTruncation);
-    const probs = convolveReal(this.probs, other.probs);
-    const inf = this.infinityMass + other.infinityMass - this.infinityMass * other.infinityMass;
-    return truncateTails(this.discretization, this.lower + other.lower, probs, inf, tailMassTruncation);
+    if (this.isIdentity())
+      return truncateTails(other.discretization, other.lower, other.probs, other.infinityMass, tailMassTruncation).fitGrid();
+    // Two grids Δ·2^a and Δ·2^b: the finer is coarsened to the coarser (losses rounded up).
+    const step = Math.max(this.discretization, other.discretization);
+    const x = this.coarsen(step / this.discretization);
+    const y = other.coarsen(step / other.discretization);
+    const inf = x.infinityMass + y.infinityMass - x.infinityMass * y.infinityMass;
+    if (inf >= 1) return PldPmf.nonPrivate(step);
+    const probs = convolveReal(x.probs, y.probs);
+    return truncateTails(step, x.lower + y.lower, probs, inf, tailMassTruncation).fitGrid();
   }
 
   /** The `n`-fold composition with itself: one FFT, the spectrum to the n-th power, one inverse FFT. */
@@ -77,27 +172,32 @@ export class PldPmf {
     for (let i = this.probs.length - 1; i >= 0; i--) {
       const loss = (this.lower + i) * d;
       if (loss <= epsilon) break;
-      delta += -Math.expm1(epsilon - loss) * (this.probs[i] as number);
+      const p = this.probs[i] as number;
+      if (p > 0) delta += -Math.expm1(epsilon - loss) * p;
     }
-    return delta;
+    return Math.min(1, Math.max(0, delta));
   }
 
-  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when the mass at ∞ exceeds delta). */
+  /**
+   * The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when the mass at ∞ exceeds delta). With U(ε) the mass
+   * above ε (∞ included) and L(ε) = Σ_{ℓ>ε} p·e^{−ℓ}, δ(ε) = U − e^ε·L, so ε = log(U − δ) − log L on
+   * the segment where it lands; L is kept as a logarithm (losses beyond ±745 underflow e^{−ℓ}).
+   */
   epsilonForDelta(delta: number): number {
     if (this.infinityMass > delta) return Number.POSITIVE_INFINITY;
     let upper = this.infinityMass;
-    let lowerMass = 0;
+    let logLower = Number.NEGATIVE_INFINITY;
     const d = this.discretization;
     for (let i = this.probs.length - 1; i >= 0; i--) {
       const loss = (this.lower + i) * d;
-      if (upper > delta && lowerMass > 0 && Math.log((upper - delta) / lowerMass) >= loss) break;
+      if (upper > delta && logLower > Number.NEGATIVE_INFINITY && Math.log(upper - delta) - logLower >= loss) break;
       const p = this.probs[i] as number;
+      if (!(p > 0)) continue;
       upper += p;
-      lowerMass += Math.exp(-loss) * p;
-      if (upper >= delta && lowerMass === 0) return Math.max(0, loss);
+      logLower = logAdd(logLower, Math.log(p) - loss);
     }
-    if (upper <= lowerMass + delta) return 0;
-    return Math.log((upper - delta) / lowerMass);
+    if (!(upper > delta)) return 0;
+    return Math.max(0, Math.log(upper - delta) - logLower);
   }
 }
 
@@ -112,12 +212,30 @@ export function selfComposePair(a: PldPmf, b: PldPmf | null, n: number, tail = D
 }
 
 function selfComposeOne(input: PldPmf, n: number, tail: number): PldPmf {
+  if (input.infinityMass >= 1) return PldPmf.nonPrivate(input.discretization);
+  // A window too wide for MAX_GRID_POINTS is computed on a coarser grid (losses rounded up first).
+  let x = input.fitGrid();
+  for (;;) {
+    const r = selfComposeWindowed(x, n, tail);
+    if (r !== null) return r;
+    x = x.coarsen(2);
+  }
+}
+
+/** The self-composition on x's own grid, or null when its window exceeds MAX_GRID_POINTS. */
+function selfComposeWindowed(input: PldPmf, n: number, tail: number): PldPmf | null {
   // Move the far left tail (mass ≤ tail/(10n)) onto the first kept loss. Raising losses only
   // raises δ(ε) (pessimistic, as dp_accounting's truncation); it keeps rare large negative losses
   // from loosening the Chernoff window.
   const a = cutLeftTail(input, tail / (10 * n));
   const relax = tail < RELAXED_LOWER_TAIL;
-  const [lo0, hi, lowers] = selfConvolveBounds(a.probs, n, tail, relax ? [tail, RELAXED_LOWER_TAIL] : [tail]);
+  let [lo0, hi, lowers] = selfConvolveBounds(a.probs, n, tail, relax ? [tail, RELAXED_LOWER_TAIL] : [tail]);
+  // A Chernoff window that came out empty or non-finite (degenerate PMFs) falls back to the full support.
+  if (!(Number.isSafeInteger(lo0) && Number.isSafeInteger(hi) && lo0 <= hi && lowers.every((l) => Number.isSafeInteger(l) && l <= hi))) {
+    lo0 = 0;
+    hi = (a.probs.length - 1) * n;
+    lowers = lowers.map(() => 0);
+  }
   let lo = lo0;
   const sizeFor = (len: number) => {
     let size = 4;
@@ -136,9 +254,13 @@ function selfComposeOne(input: PldPmf, n: number, tail: number): PldPmf {
     }
   }
   const outLen = hi - lo + 1;
+  if (size > 2 * MAX_GRID_POINTS || outLen > MAX_GRID_POINTS || !Number.isSafeInteger(Math.abs(a.lower * n) + size)) {
+    if (a.probs.length <= 1) return PldPmf.nonPrivate(a.discretization);
+    return null;
+  }
   // Bins whose modulus to the n-th power underflows are zero.
   const res = realSelfConvolvePower(a.probs, size, n, Math.exp(-1500 / n), lo, outLen);
-  const inf = tail + bookedLower - Math.expm1(n * Math.log1p(-a.infinityMass));
+  const inf = Math.min(1, tail + bookedLower - Math.expm1(n * Math.log1p(-a.infinityMass)));
   return new PldPmf(a.discretization, a.lower * n + lo, res, inf);
 }
 
@@ -187,7 +309,7 @@ export function truncateTails(discretization: number, lower: number, probs: Floa
   let leftMass = 0;
   for (let i = 0; i < left; i++) leftMass += probs[i] as number;
   let rightMass = 0;
-  for (let i = right; i < probs.length; i++) rightMass += probs[i] as number;
+  for (let i = right; i < probs.length; i++) rightMass += Math.max(0, probs[i] as number);
   const kept = probs.slice(Math.min(left, right - 1), right);
   kept[0] = (kept[0] as number) + leftMass;
   return new PldPmf(discretization, lower + Math.min(left, right - 1), kept, inf + rightMass);

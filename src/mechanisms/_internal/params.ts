@@ -15,12 +15,18 @@ function describe(x: unknown): string {
   return Object.is(x, -0) ? '-0' : String(x);
 }
 
-/** A finite number > 0. */
+/** The smallest normal double, 2⁻¹⁰²². */
+const MIN_NORMAL = 2 ** -1022;
+
+/**
+ * A finite number > 0 that is not subnormal: below 2⁻¹⁰²² a scale, ε or σ breaks the math
+ * (1/x overflows to ∞, x² underflows to 0), so such values are refused at the edge (issue 10, item 12).
+ */
 export function positiveNumber(x: unknown, parameter: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
-    throw new DpError('INVALID_PARAMETER', `${parameter} must be a finite number > 0, got ${describe(x)}`, {
+  if (typeof x !== 'number' || !Number.isFinite(x) || !(x >= MIN_NORMAL) || !Number.isFinite(1 / x)) {
+    throw new DpError('INVALID_PARAMETER', `${parameter} must be a finite number >= 2^-1022, got ${describe(x)}`, {
       parameter,
-      expected: 'a finite number > 0',
+      expected: 'a finite number >= 2^-1022 (not subnormal)',
     });
   }
   return x;

@@ -97,6 +97,27 @@ function integerImage(ctx: Ctx, e: PlanExpr): number[] | null {
   return [...values].sort((a, b) => a - b);
 }
 
+/**
+ * Declared keys, distinct as the engine's rows are matched to them: by their text (`keyString` in
+ * engine-values.ts reads every engine key through `String`). Keys that are different JavaScript
+ * values but the same text (`1` and `'1'`, `true` and `'true'`) would otherwise each read the ONE
+ * engine group whose key prints that way, releasing it several times with fresh noise under a
+ * charge for one partition (review finding: ε = ∞ by averaging). Rule: every engine group feeds at
+ * most one released row, so declared keys are deduplicated by text (first kept) before the budget
+ * split counts partitions.
+ */
+export function distinctAsText<T extends string | number | boolean>(values: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const v of values) {
+    const text = String(v);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    out.push(v);
+  }
+  return out;
+}
+
 /** The keys 1..n of the date parts with public ranges. */
 const DATE_PART_KEYS: Readonly<Record<string, number>> = { quarter: 4, month: 12, day: 31 };
 
@@ -114,7 +135,7 @@ function expressionCategories(ctx: Ctx, e: PlanExpr): (string | number | boolean
     const results = [...e.whens.map((w) => w.result), ...(e.otherwise ? [e.otherwise] : [])];
     const values: (string | number | boolean)[] = [];
     for (const r of results) if (r.kind === 'literal' && r.value !== null) values.push(r.value);
-    if (values.length === results.length) return [...new Set(values)];
+    if (values.length === results.length) return distinctAsText(values);
   }
   if (isBooleanExpr(e, (src, c) => tableOf(ctx, src).columns.get(c)?.type)) return [true, false];
   // Date parts other than the year have public ranges (a NULL or infinite date gives NULL, not released).
@@ -180,7 +201,7 @@ export function readGroupBy(ctx: Ctx, columns: CstNode | undefined, items: reado
     if (groupBy.some((k) => sameExpr(k.expr, col))) continue;
     const spec = tableOf(ctx, col.source).columns.get(col.column);
     // A boolean column's two keys are public by its type.
-    const categories = spec?.categories ? [...spec.categories] : spec?.type === 'boolean' ? [true, false] : null;
+    const categories = spec?.categories ? distinctAsText(spec.categories) : spec?.type === 'boolean' ? [true, false] : null;
     groupBy.push({ name: col.column, expr: col, categories });
   }
   return groupBy;

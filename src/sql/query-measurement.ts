@@ -1,0 +1,149 @@
+/**
+ * A DP SQL query as a measurement (issue 10, "the calculus carries the load";
+ * item 15): each released aggregate is one mechanism (discrete Laplace with
+ * its share of ε, or discrete Gaussian with its share of ρ) and DP partition
+ * selection is one more ((ε, δ)); the query is their adaptive composition.
+ * Each component is a core `Measurement` (`defineMeasurement`) whose privacy
+ * map states its loss; the query's privacy map is the exact composition of
+ * their exact losses (`addLoss`: δ-approximate zCDP adds ε, δ and ρ), so ρ
+ * stays ρ and the ledger converts the total once against its (ε, δ) cap.
+ *
+ * Rule: `runDpSql` charges exactly `privacyMap(1)`, the result's `loss` is
+ * that same value, and it must equal the budget split's own statement of
+ * cost (`split.charge`): a mismatch is an INTERNAL error, raised before the
+ * charge. Each component's numeric map must also agree with its exact share
+ * (to the rounding of one double), so the mechanisms that add the noise and
+ * the exact loss that is charged cannot drift apart.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import { addLoss, type ExactLoss, lossEquals, ZERO_LOSS } from '../core/exact-loss.js';
+import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { defineMeasurement, type Measurement } from '../core/measurement.js';
+import { Rational } from '../numeric/rational.js';
+import type { BudgetSplit } from './budget-split.js';
+import type { QueryPlan } from './plan.js';
+
+/** One mechanism of the query with its exact loss at distance 1. */
+export interface QueryComponent {
+  /** The output it releases, or 'partition selection'. */
+  readonly name: string;
+  /** The core measurement (its numeric privacy map states the mechanism's loss). */
+  readonly measurement: Measurement<unknown, unknown>;
+  /** Its exact loss at distance 1 (the share the split gives it). */
+  readonly exact: ExactLoss;
+}
+
+/** The query as a composition of measurements, with an exact privacy map. */
+export interface DpSqlMeasurement {
+  readonly name: string;
+  readonly components: readonly QueryComponent[];
+  /**
+   * The exact loss of the whole query for neighbouring data sets `dIn` apart (add/remove of `dIn` privacy units).
+   * @throws DpError INVALID_PARAMETER for dIn ≠ 1 when a component is (ε, δ)-DP (its group privacy is not stated here).
+   */
+  privacyMap(dIn: number): ExactLoss;
+}
+
+const UNIT = { kind: 'any' } as never;
+const METRIC = 'symmetric-distance' as never;
+
+/** A component measurement: the release itself happens in `release-group.ts`; this object states its privacy map. */
+function component(name: string, loss: (dIn: number) => PrivacyLoss, exact: ExactLoss): QueryComponent {
+  const measurement = defineMeasurement<unknown, unknown, PrivacyLoss['kind']>({
+    name: `dp-sql ${name}`,
+    inputDomain: UNIT,
+    inputMetric: METRIC,
+    outputMeasure: loss(1).kind,
+    invoke: () => {
+      throw new DpError('INTERNAL', 'a DP SQL component is released by runDpSql, not invoked alone');
+    },
+    privacyMap: (dIn) => loss(dIn) as never,
+  });
+  return { name, measurement: measurement as Measurement<unknown, unknown>, exact };
+}
+
+/** True when a double `x` is the exact `r` rounded (down, as the releases calibrate) to one of its neighbouring doubles. */
+function agrees(x: number, r: Rational): boolean {
+  return x === r.toNumberDown() || x === r.toNumberUp() || x === r.toNumber();
+}
+
+/**
+ * Builds the measurement of a planned query.
+ * @param plan - the plan.
+ * @param split - its budget split.
+ * @returns the components and the exact privacy map.
+ * @throws DpError INTERNAL when a component's numeric map disagrees with its exact share, or the composition with the split's statement.
+ * @privacy the query is the adaptive composition of its components under add/remove of one privacy unit.
+ */
+export function dpSqlMeasurement(plan: QueryPlan, split: BudgetSplit): DpSqlMeasurement {
+  const components: QueryComponent[] = [];
+  const zero = Rational.ZERO;
+  plan.outputs.forEach((o, i) => {
+    const share = split.outputs[i];
+    if (o.kind !== 'aggregate' || !share) return;
+    const x = share.toNumberDown();
+    if (split.noise === 'gaussian') components.push(component(o.name, (d) => zcdp(d * d * x), { epsilon: zero, delta: zero, rho: share }));
+    else components.push(component(o.name, (d) => pure(d * x), { epsilon: share, delta: zero, rho: zero }));
+  });
+  const sel = split.selection;
+  if (sel) {
+    const e = sel.epsilon.toNumberDown();
+    const d = sel.delta.toNumberDown();
+    components.push(
+      component(
+        'partition selection',
+        (dIn) => {
+          if (dIn !== 1)
+            throw new DpError('INVALID_PARAMETER', 'partition selection states its (ε, δ) for dIn = 1 only', { parameter: 'dIn' });
+          return approximate(e, d);
+        },
+        { epsilon: sel.epsilon, delta: sel.delta, rho: zero },
+      ),
+    );
+  }
+  // Each component's numeric map (what calibrates the noise) agrees with its exact share.
+  for (const c of components) {
+    const l = c.measurement.privacyMap(1);
+    const ok =
+      l.kind === 'pure'
+        ? agrees(l.epsilon, c.exact.epsilon)
+        : l.kind === 'zcdp'
+          ? agrees(l.rho, c.exact.rho)
+          : agrees(l.epsilon, c.exact.epsilon) && agrees(l.delta, c.exact.delta);
+    if (!ok) throw new DpError('INTERNAL', `the privacy map of ${c.name} disagrees with its share of the budget`, {});
+  }
+  const privacyMap = (dIn: number): ExactLoss => {
+    if (!(Number.isInteger(dIn) && dIn >= 0))
+      throw new DpError('INVALID_PARAMETER', 'dIn must be a whole number of privacy units', { parameter: 'dIn' });
+    const k = Rational.of(BigInt(dIn));
+    return components.reduce((acc, c) => {
+      if (c.exact.delta.isZero() === false && dIn !== 1)
+        throw new DpError('INVALID_PARAMETER', 'partition selection states its (ε, δ) for dIn = 1 only', { parameter: 'dIn' });
+      // Pure ε scales with dIn (group privacy); ρ with dIn².
+      return addLoss(acc, { epsilon: c.exact.epsilon.mul(k), delta: c.exact.delta, rho: c.exact.rho.mul(k).mul(k) });
+    }, ZERO_LOSS);
+  };
+  const total = privacyMap(1);
+  if (!lossEquals(total, split.charge)) {
+    throw new DpError('INTERNAL', 'the query measurement and the budget split state different costs', {});
+  }
+  return { name: 'dp-sql query', components, privacyMap };
+}
+
+/**
+ * The guarantee of an exact loss as a `PrivacyLoss`: pure ε, (ε, δ), or ρ-zCDP when it is only one of them;
+ * a mix of (ε, δ) and ρ is stated as (ε + ρ + 2√(ρ ln(1/δ)), 2δ) (the ledger converts totals more tightly).
+ * @param loss - the exact loss.
+ * @returns the guarantee.
+ */
+export function guaranteeOf(loss: ExactLoss): PrivacyLoss {
+  const e = loss.epsilon.toNumberUp();
+  const d = loss.delta.toNumberUp();
+  if (loss.rho.isZero()) return loss.delta.isZero() ? pure(e) : approximate(e, d);
+  if (loss.epsilon.isZero() && loss.delta.isZero()) return zcdp(loss.rho.toNumberUp());
+  const rho = loss.rho.toNumberUp();
+  // The ρ part costs at most ρ + 2√(ρ ln(1/δ)) at δ (Bun & Steinke 2016, Prop. 1.3).
+  const cks = rho + 2 * Math.sqrt(rho * Math.log(1 / d));
+  return approximate(e + cks, Math.min(1, 2 * d));
+}

@@ -1,0 +1,131 @@
+/**
+ * DP SQL charges what its measurement's privacy map returns (issue 10, "the
+ * calculus carries the load", and item 15): per query shape, the ledger's
+ * charge, the released `loss` and `dpSqlMeasurement(...).privacyMap(1)` are
+ * the same exact value, equal to the budget split's own statement; ρ is kept
+ * as ρ, so five zCDP queries cost one conversion of their total.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lossEquals } from '../../src/core/exact-loss.js';
+import { zcdp, zcdpToApproximate } from '../../src/core/loss.js';
+import { FileLedger } from '../../src/ledger/file-ledger.js';
+import { Rational } from '../../src/numeric/rational.js';
+import { splitDpBudget } from '../../src/sql/budget-split.js';
+import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import { planDpQuery } from '../../src/sql/plan-query.js';
+import { dpSqlMeasurement } from '../../src/sql/query-measurement.js';
+import { runDpSql } from '../../src/sql/run-dp-sql.js';
+import { parseSqlSchema } from '../../src/sql/schema.js';
+import { SeededRandomSource } from '../../src/testing/seeded-source.js';
+import { duckdbWithVisits } from './data.js';
+import { visitsSchema } from './fixtures.js';
+
+let duck: DuckDbEngine;
+beforeAll(async () => {
+  duck = await duckdbWithVisits();
+});
+afterAll(async () => {
+  await duck?.close();
+});
+
+const SHAPES = [
+  'SELECT COUNT(*) AS n FROM visits',
+  'SELECT region, COUNT(*) AS n, SUM(amount) AS s FROM visits GROUP BY region',
+  'SELECT region, AVG(minutes) AS m, STDDEV(day) AS sd FROM visits GROUP BY region',
+  'SELECT region, MEDIAN(amount) AS med FROM visits GROUP BY region',
+  'SELECT city, COUNT(*) AS n, AVG(minutes) AS m FROM visits GROUP BY city',
+  'SELECT city, SUM(amount) / COUNT(*) AS avg FROM visits GROUP BY city',
+  'SELECT COUNT(DISTINCT person_id) AS u FROM visits',
+];
+
+describe('the charge, the released loss and the measurement’s map agree', () => {
+  it('per query shape, noise and budget (fast-check, seed 21)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...SHAPES),
+        fc.oneof(
+          fc.record({ epsilon: fc.constantFrom(0.5, 1, '1/3', '2/7', 3), delta: fc.constantFrom(1e-6, '1e-7') }),
+          fc.record({ rho: fc.constantFrom(0.05, '1/10', '3/10', 1), delta: fc.constantFrom(1e-6, '1e-7') }),
+          fc.record({ epsilon: fc.constantFrom(1, 2), delta: fc.constant(1e-6), noise: fc.constant('gaussian' as const) }),
+        ),
+        fc.integer({ min: 1, max: 1000 }),
+        async (sql, budget, seed) => {
+          const schema = visitsSchema();
+          const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-measure-')) });
+          const plan = planDpQuery(sql, schema);
+          const split = splitDpBudget(plan, budget);
+          const map = dpSqlMeasurement(plan, split).privacyMap(1);
+          const r = await runDpSql({ sql, schema, engine: duck, ledger, ...budget, rng: new SeededRandomSource(seed) });
+          const [entry] = await ledger.entries(schema.dataset);
+          if (!entry) throw new Error('no charge recorded');
+          expect(lossEquals(map, split.charge), sql).toBe(true);
+          expect(lossEquals(r.loss, map), sql).toBe(true);
+          expect(lossEquals({ epsilon: entry.epsilon, delta: entry.delta, rho: entry.rho }, map), sql).toBe(true);
+          expect(r.spent.epsilon).toBe(map.epsilon.toNumberUp());
+          if (split.noise === 'gaussian') expect(map.rho.isZero()).toBe(false);
+          else expect(map.rho.isZero()).toBe(true);
+        },
+      ),
+      { numRuns: 60, seed: 21 },
+    );
+  }, 120_000);
+
+  it('a split whose statement differs from the measurement’s map is an INTERNAL error (before any charge)', () => {
+    const plan = planDpQuery('SELECT COUNT(*) AS n FROM visits', visitsSchema());
+    const split = splitDpBudget(plan, { epsilon: 1 });
+    const tampered = { ...split, charge: { ...split.charge, epsilon: Rational.parse('9/10') } };
+    expect(() => dpSqlMeasurement(plan, tampered)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    const noisier = { ...split, outputs: split.outputs.map((o) => (o ? o.mul(Rational.of(2n)) : o)) };
+    expect(() => dpSqlMeasurement(plan, noisier)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+
+  it('scales with the distance: pure ε by dIn, ρ by dIn²', () => {
+    const plan = planDpQuery('SELECT COUNT(*) AS n, SUM(amount) AS s FROM visits', visitsSchema());
+    const lap = dpSqlMeasurement(plan, splitDpBudget(plan, { epsilon: 1 }));
+    expect(lap.privacyMap(3).epsilon.toString()).toBe('3');
+    const gau = dpSqlMeasurement(plan, splitDpBudget(plan, { rho: '1/10' }));
+    expect(gau.privacyMap(2).rho.toString()).toBe('2/5');
+    expect(gau.components.map((c) => c.measurement.privacyMap(1).kind)).toEqual(['zcdp', 'zcdp']);
+  });
+});
+
+describe('five zCDP queries cost one conversion of their total (item 15)', () => {
+  it('before: 5 × ε_CKS(ρ, δ) = 5; after: ε_CKS(5ρ, δ), recorded in the ledger in ρ', async () => {
+    const D = 1e-6;
+    // ρ whose conversion at δ = 1e-6 is ε = 1 (bisection on the public CKS conversion).
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 200; i++) {
+      const mid = (lo + hi) / 2;
+      if (zcdpToApproximate(zcdp(mid), D).epsilon <= 1) lo = mid;
+      else hi = mid;
+    }
+    const rho = lo;
+    const before = 5 * zcdpToApproximate(zcdp(rho), D).epsilon;
+    const schema = parseSqlSchema({
+      dataset: 'five',
+      budget: { epsilon: 10, delta: D },
+      tables: {
+        visits: {
+          privacyUnit: 'person_id',
+          columns: { person_id: { type: 'integer' }, minutes: { type: 'integer', lower: 0, upper: 60 } },
+        },
+      },
+    });
+    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-five-')) });
+    for (let q = 0; q < 5; q++) {
+      await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM visits', schema, engine: duck, ledger, rho, rng: new SeededRandomSource(q + 1) });
+    }
+    const status = await ledger.status({ dataset: 'five', cap: schema.budget });
+    const after = status.dataset.guarantee.epsilon.toNumber();
+    expect(before).toBeCloseTo(5, 6);
+    expect(status.dataset.spent.rho.toNumber()).toBeCloseTo(5 * rho, 12);
+    expect(after).toBeCloseTo(zcdpToApproximate(zcdp(5 * rho), D).epsilon, 6);
+    expect(after).toBeLessThan(before / 2);
+    console.log(`five zCDP queries at ρ=${rho} (δ=1e-6): before ε=${before.toFixed(4)}, after ε=${after.toFixed(4)}`);
+  });
+});
