@@ -20,7 +20,7 @@
  */
 import type { DpEvent } from '../core/index.js';
 import { DpError, traceNoise } from '../core/index.js';
-import { defaultRandomSource, fillBulkGaussian, type RandomSource } from '../random/index.js';
+import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
 import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
@@ -82,8 +82,8 @@ export class PrivateTrainer {
   readonly clipping: ClippingMode;
   readonly physicalBatchSize: number;
   readonly accountant: LearnAccountant;
-  /** True when the randomness is seeded: the run is reproducible and NOT private. */
-  readonly isSeeded: boolean;
+  /** True unless the randomness is the platform CSPRNG (`isSecureSource`): then the run is NOT for release (seeded runs are reproducible by whoever knows the seed). */
+  readonly notForRelease: boolean;
   /** The step limit (Infinity when none). */
   readonly maxSteps: number;
   private readonly data: Batch;
@@ -139,7 +139,7 @@ export class PrivateTrainer {
     this.physicalBatchSize = physical;
     this.accountant = accountant;
     this.rng = options.rng ?? defaultRandomSource();
-    this.isSeeded = this.rng.isSeeded;
+    this.notForRelease = !isSecureSource(this.rng);
     this.stepEvent = dpSgdStepEvent(this.sampleRate, this.noiseMultiplier);
   }
 

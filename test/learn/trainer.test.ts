@@ -75,7 +75,29 @@ describe('makePrivate', () => {
       rng: new SeededRandomSource('logreg-run'),
     });
     expect(trainer.sampleRate).toBe(0.1);
-    expect(trainer.isSeeded).toBe(true);
+    expect(trainer.notForRelease).toBe(true);
+    expect(
+      makePrivate({
+        model: logistic('csprng'),
+        optimizer: sgd({ learningRate: 1 }),
+        data,
+        expectedBatchSize: 40,
+        noiseMultiplier: 1,
+        maxGradNorm: 1,
+      }).isSeeded,
+    ).toBe(false);
+    const impostor = { isSeeded: false, nextUint32: () => 4, fill: (o: Uint32Array) => o.fill(4) };
+    expect(
+      makePrivate({
+        model: logistic('fake'),
+        optimizer: sgd({ learningRate: 1 }),
+        data,
+        expectedBatchSize: 40,
+        noiseMultiplier: 1,
+        maxGradNorm: 1,
+        rng: impostor,
+      }).isSeeded,
+    ).toBe(true);
     for (let e = 0; e < 3; e++) trainer.epoch();
     expect(trainer.steps).toBe(30);
     const after = model.meanLoss(data);
