@@ -84,7 +84,7 @@ describe('makePrivate', () => {
         expectedBatchSize: 40,
         noiseMultiplier: 1,
         maxGradNorm: 1,
-      }).isSeeded,
+      }).notForRelease,
     ).toBe(false);
     const impostor = { isSeeded: false, nextUint32: () => 4, fill: (o: Uint32Array) => o.fill(4) };
     expect(
@@ -96,7 +96,7 @@ describe('makePrivate', () => {
         noiseMultiplier: 1,
         maxGradNorm: 1,
         rng: impostor,
-      }).isSeeded,
+      }).notForRelease,
     ).toBe(true);
     for (let e = 0; e < 3; e++) trainer.epoch();
     expect(trainer.steps).toBe(30);
