@@ -1,0 +1,78 @@
+/**
+ * Elementwise activations (ReLU, tanh): parameter-free layers that act on
+ * each example's row alone.
+ * @module
+ */
+import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
+import type { FloatArray } from './kernels.js';
+import type { Layer } from './layer.js';
+
+type Kind = 'relu' | 'tanh';
+
+/** An elementwise activation layer; build it with {@link relu} or {@link tanh}. */
+export class Activation implements Layer {
+  readonly parameters = [] as const;
+  readonly outputSize: number;
+  private output: Float64Array = new Float64Array(0);
+
+  constructor(
+    readonly kind: Kind,
+    readonly inputSize: number,
+  ) {
+    if (!Number.isSafeInteger(inputSize) || inputSize < 1) {
+      throw new DpError('INVALID_PARAMETER', `size must be an integer ≥ 1, got ${describeValue(inputSize)}`, { parameter: 'size' });
+    }
+    this.outputSize = inputSize;
+  }
+
+  forward(input: FloatArray, batch: number): Float64Array {
+    const out = new Float64Array(batch * this.inputSize);
+    if (this.kind === 'relu') for (let i = 0; i < out.length; i++) out[i] = Math.max(0, input[i] as number);
+    else for (let i = 0; i < out.length; i++) out[i] = Math.tanh(input[i] as number);
+    this.output = out;
+    return out;
+  }
+
+  backward(outputGrad: Float64Array, batch: number): Float64Array {
+    const n = batch * this.inputSize;
+    if (outputGrad.length !== n || this.output.length !== n) {
+      throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
+    }
+    const g = new Float64Array(n);
+    const y = this.output;
+    if (this.kind === 'relu') for (let i = 0; i < n; i++) g[i] = (y[i] as number) > 0 ? (outputGrad[i] as number) : 0;
+    else
+      for (let i = 0; i < n; i++) {
+        const t = y[i] as number;
+        g[i] = (1 - t * t) * (outputGrad[i] as number);
+      }
+    return g;
+  }
+}
+
+/**
+ * ReLU, max(0, x), on rows of `size` values.
+ * @param size - the row width, an integer ≥ 1.
+ * @returns the layer.
+ * @throws DpError INVALID_PARAMETER when size is not an integer ≥ 1.
+ * @privacy acts on each example alone.
+ * @example
+ * new Sequential([dense(4, 8), relu(8), dense(8, 2)], softmaxCrossEntropy(2));
+ */
+export function relu(size: number): Activation {
+  return new Activation('relu', size);
+}
+
+/**
+ * tanh on rows of `size` values.
+ * @param size - the row width, an integer ≥ 1.
+ * @returns the layer.
+ * @throws DpError INVALID_PARAMETER when size is not an integer ≥ 1.
+ * @privacy acts on each example alone.
+ * @example
+ * new Sequential([dense(4, 8), tanh(8), dense(8, 1)], logisticLoss());
+ */
+export function tanh(size: number): Activation {
+  return new Activation('tanh', size);
+}

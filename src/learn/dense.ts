@@ -1,0 +1,143 @@
+/**
+ * The dense (fully connected) layer z = a·W + b, with W stored
+ * inputSize × outputSize, and its per-example gradient algebra.
+ *
+ * Example i's gradient is rank one: ∂ℓ_i/∂W = a_iᵀ δ_i and ∂ℓ_i/∂b = δ_i,
+ * where a_i is its input row and δ_i = ∂ℓ_i/∂z_i. Hence, without forming any
+ * per-example gradient (ghost norms, Goodfellow 2015; Li et al. 2022):
+ * ‖g_i‖² = ‖a_i‖²·‖δ_i‖² + ‖δ_i‖² = (‖a_i‖² + 1)·‖δ_i‖², and a weighted sum
+ * Σ_i s_i g_i = (Aᵀ (s ⊙ Δ), Σ_i s_i δ_i) is one transposed matmul.
+ * @module
+ */
+import { DpError } from '../core/index.js';
+import { defaultRandomSource, type RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
+import { fillUniform } from './init.js';
+import { addRowVector, columnSums, type FloatArray, matmul, matmulTransA, matmulTransB, rowSquaredNorms, scaleRows } from './kernels.js';
+import type { Parameter, TrainableLayer } from './layer.js';
+
+/** Options of {@link dense}. */
+export interface DenseOptions {
+  /** Randomness for the initial weights (default: the platform CSPRNG). */
+  rng?: RandomSource;
+  /** A name prefix for the parameters (default 'dense'). */
+  name?: string;
+}
+
+function checkWidth(x: number, name: string): void {
+  if (!Number.isSafeInteger(x) || x < 1) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be an integer ≥ 1, got ${describeValue(x)}`, { parameter: name });
+  }
+}
+
+/** A dense layer; build it with {@link dense}. */
+export class Dense implements TrainableLayer {
+  readonly kind = 'dense';
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+  readonly parameters: readonly Parameter[];
+  private input: Float64Array = new Float64Array(0);
+  private delta: Float64Array = new Float64Array(0);
+  private batch = 0;
+
+  constructor(
+    readonly inputSize: number,
+    readonly outputSize: number,
+    options: DenseOptions = {},
+  ) {
+    checkWidth(inputSize, 'inputSize');
+    checkWidth(outputSize, 'outputSize');
+    const name = options.name ?? 'dense';
+    this.weight = {
+      name: `${name}.weight`,
+      value: new Float64Array(inputSize * outputSize),
+      grad: new Float64Array(inputSize * outputSize),
+    };
+    this.bias = { name: `${name}.bias`, value: new Float64Array(outputSize), grad: new Float64Array(outputSize) };
+    this.parameters = [this.weight, this.bias];
+    const rng = options.rng ?? defaultRandomSource();
+    const bound = 1 / Math.sqrt(inputSize);
+    fillUniform(this.weight.value, bound, rng);
+    fillUniform(this.bias.value, bound, rng);
+  }
+
+  forward(input: FloatArray, batch: number): Float64Array {
+    this.input = input instanceof Float64Array ? input : Float64Array.from(input);
+    this.batch = batch;
+    const out = new Float64Array(batch * this.outputSize);
+    matmul(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
+    addRowVector(out, this.bias.value, batch, this.outputSize);
+    return out;
+  }
+
+  backward(outputGrad: Float64Array, batch: number): Float64Array {
+    if (batch !== this.batch)
+      throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
+    this.delta = outputGrad;
+    const inputGrad = new Float64Array(batch * this.inputSize);
+    matmulTransB(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
+    return inputGrad;
+  }
+
+  perExampleSquaredNorms(out: Float64Array): void {
+    const a2 = new Float64Array(this.batch);
+    rowSquaredNorms(this.input, this.batch, this.inputSize, a2);
+    rowSquaredNorms(this.delta, this.batch, this.outputSize, out);
+    for (let i = 0; i < this.batch; i++) out[i] = ((a2[i] as number) + 1) * (out[i] as number);
+  }
+
+  accumulateScaledGradients(scales: Float64Array): void {
+    if (scales.length !== this.batch)
+      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    // Rows with scale 0 are left out entirely (not multiplied by 0): a dropped
+    // example may hold non-finite values, and 0·∞ would poison the sum.
+    let input = this.input;
+    let delta = this.delta;
+    let kept = scales;
+    let rows = this.batch;
+    if (scales.some((s) => s === 0)) {
+      const keep: number[] = [];
+      for (let i = 0; i < this.batch; i++) if (scales[i] !== 0) keep.push(i);
+      rows = keep.length;
+      input = new Float64Array(rows * this.inputSize);
+      delta = new Float64Array(rows * this.outputSize);
+      kept = new Float64Array(rows);
+      keep.forEach((i, r) => {
+        input.set(this.input.subarray(i * this.inputSize, (i + 1) * this.inputSize), r * this.inputSize);
+        delta.set(this.delta.subarray(i * this.outputSize, (i + 1) * this.outputSize), r * this.outputSize);
+        kept[r] = scales[i] as number;
+      });
+    }
+    const scaled = new Float64Array(rows * this.outputSize);
+    scaleRows(delta, kept, rows, this.outputSize, scaled);
+    matmulTransA(input, scaled, this.weight.grad, this.inputSize, rows, this.outputSize, true);
+    columnSums(scaled, rows, this.outputSize, this.bias.grad, undefined, true);
+  }
+
+  perExampleGradient(i: number, out: Float64Array): void {
+    const n = this.outputSize;
+    const m = this.inputSize;
+    if (out.length !== m * n + n) throw new DpError('INVALID_PARAMETER', `out must have length ${m * n + n}`, { parameter: 'out' });
+    for (let r = 0; r < m; r++) {
+      const a = this.input[i * m + r] as number;
+      for (let c = 0; c < n; c++) out[r * n + c] = a * (this.delta[i * n + c] as number);
+    }
+    for (let c = 0; c < n; c++) out[m * n + c] = this.delta[i * n + c] as number;
+  }
+}
+
+/**
+ * A dense layer with PyTorch's default initialisation U(±1/√inputSize).
+ * @param inputSize - width of an input row, an integer ≥ 1.
+ * @param outputSize - width of an output row, an integer ≥ 1.
+ * @param options - randomness and name.
+ * @returns the layer.
+ * @throws DpError INVALID_PARAMETER when a width is not an integer ≥ 1.
+ * @privacy data-independent initialisation; the gradients it exposes are per example.
+ * @see Goodfellow, "Efficient per-example gradient computations" (2015).
+ * @example
+ * const layer = dense(784, 512);
+ */
+export function dense(inputSize: number, outputSize: number, options: DenseOptions = {}): Dense {
+  return new Dense(inputSize, outputSize, options);
+}

@@ -1,0 +1,33 @@
+/**
+ * `tsdp/learn`: private learning — DP-SGD with per-example clipping by ghost
+ * norms, Poisson sampling accounted by the PLD or RDP accountant, and an API
+ * shaped like Opacus's `make_private`, on a small layer library with
+ * plain-TypeScript reference kernels (WebAssembly SIMD kernels to come).
+ * Browser-safe: no Node built-ins.
+ * @module tsdp/learn
+ */
+export { Activation, relu, tanh } from './activations.js';
+export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
+export { Dense, type DenseOptions, dense } from './dense.js';
+export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
+export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
+export { fillUniform, uniformUnit } from './init.js';
+export {
+  addRowVector,
+  axpy,
+  columnSums,
+  type FloatArray,
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  rowSquaredNorms,
+  scaleRows,
+} from './kernels.js';
+export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
+export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
+export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
+export { type AdamOptions, adam, type Optimizer, type OptimizerState, type SgdOptions, sgd } from './optimizers.js';
+export { perExampleGradient } from './per-example-gradients.js';
+export { poissonSample, samplingRate } from './poisson-sampler.js';
+export { type MakePrivateOptions, makePrivate, PrivateTrainer, type StepReport } from './private-trainer.js';
+export { type Batch, checkBatch, Sequential } from './sequential.js';

@@ -1,0 +1,284 @@
+/**
+ * DP-SGD with Opacus's shape: `makePrivate({ model, optimizer, data, … })`
+ * returns a {@link PrivateTrainer} whose `step()` runs one logical step:
+ *
+ * 1. Poisson-sample the examples at q = expectedBatchSize / N (the engine
+ *    computes q from the data it holds; an empty batch is a legal step);
+ * 2. run them in physical chunks of at most `physicalBatchSize` rows, clipping
+ *    per example by ghost norms (flat or per layer) and summing;
+ * 3. add ONE draw of N(0, (σC)²) per coordinate for the logical batch (the
+ *    bulk Gaussian, see its floating-point stance), divide by the *expected*
+ *    batch size (the actual size is private), and let the optimizer step;
+ * 4. record the step's event poissonSampled(q, gaussian(σ)) and report the
+ *    step to the trace hook (q, clip norm, σ, the clipped contribution norms).
+ *
+ * Threat model: the adversary sees every intermediate model (the events
+ * compose over all steps), the data size N, the model and the options; it
+ * does not see the sampled indices, the batch sizes or the noise. Errors
+ * never carry data values; shape and label checks run before the first step.
+ * @module
+ */
+import type { DpEvent } from '../core/index.js';
+import { DpError, traceNoise } from '../core/index.js';
+import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
+import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
+import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
+import type { Optimizer } from './optimizers.js';
+import { poissonSample, samplingRate } from './poisson-sampler.js';
+import { type Batch, checkBatch, Sequential } from './sequential.js';
+
+/** Options of {@link makePrivate}. */
+export interface MakePrivateOptions {
+  /** The model (layers + per-example loss); trained in place. */
+  model: Sequential;
+  /** The optimizer; it sees only the noisy clipped mean. */
+  optimizer: Optimizer;
+  /** The private training data (N = data.size examples). */
+  data: Batch;
+  /** Expected logical batch size; q = expectedBatchSize / N. */
+  expectedBatchSize: number;
+  /** σ: the noise standard deviation is σ·maxGradNorm. A finite number > 0. */
+  noiseMultiplier: number;
+  /** C: the per-example clip bound, a finite number > 0. */
+  maxGradNorm: number;
+  /** Only 'poisson' (the sampling the accountants price). Default 'poisson'. */
+  sampling?: 'poisson';
+  /** 'flat' (default) or 'perLayer' (C/√L per trainable layer). */
+  clipping?: ClippingMode;
+  /** Rows per forward/backward chunk (memory bound); default: all sampled rows at once. */
+  physicalBatchSize?: number;
+  /** 'pld' (default) or 'rdp'. */
+  accountant?: LearnAccountant;
+  /** Randomness for sampling and noise (default: the platform CSPRNG). A seeded source is for tests only. */
+  rng?: RandomSource;
+  /** The most steps this trainer may take (default unlimited); a further step is refused with BUDGET_EXHAUSTED before it samples. */
+  maxSteps?: number;
+}
+
+/** What `step()` returns: public values only (never the batch size or a loss). */
+export interface StepReport {
+  /** 1-based index of the step just taken. */
+  readonly step: number;
+  /** The event recorded for it. */
+  readonly event: DpEvent;
+}
+
+function checkPositiveFinite(x: number, name: string): void {
+  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${describeValue(x)}`, { parameter: name });
+  }
+}
+
+/** A DP-SGD training run; build it with {@link makePrivate}. */
+export class PrivateTrainer {
+  readonly model: Sequential;
+  readonly optimizer: Optimizer;
+  /** q, computed from N and the expected batch size. */
+  readonly sampleRate: number;
+  readonly noiseMultiplier: number;
+  readonly maxGradNorm: number;
+  readonly expectedBatchSize: number;
+  readonly clipping: ClippingMode;
+  readonly physicalBatchSize: number;
+  readonly accountant: LearnAccountant;
+  /** True unless the randomness is the platform CSPRNG (`isSecureSource`): then the run is NOT for release (seeded runs are reproducible by whoever knows the seed). */
+  readonly notForRelease: boolean;
+  /** The step limit (Infinity when none). */
+  readonly maxSteps: number;
+  private readonly data: Batch;
+  private readonly rng: RandomSource;
+  private readonly history: DpEvent[] = [];
+  private readonly stepEvent: DpEvent;
+
+  /** The event each step records: poissonSampled(q, gaussian(σ)). */
+  get dpStepEvent(): DpEvent {
+    return this.stepEvent;
+  }
+
+  /** @internal Use {@link makePrivate}. */
+  constructor(options: MakePrivateOptions) {
+    const { model, data } = options;
+    if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
+    checkBatch(data, model.inputSize);
+    checkLabels(data, model);
+    checkPositiveFinite(options.noiseMultiplier, 'noiseMultiplier');
+    checkPositiveFinite(options.maxGradNorm, 'maxGradNorm');
+    if ((options.sampling === undefined ? 'poisson' : options.sampling) !== 'poisson') {
+      throw new DpError('INVALID_PARAMETER', "sampling must be 'poisson'", { parameter: 'sampling' });
+    }
+    const clipping = options.clipping === undefined ? 'flat' : options.clipping;
+    if (clipping !== 'flat' && clipping !== 'perLayer') {
+      throw new DpError('INVALID_PARAMETER', "clipping must be 'flat' or 'perLayer'", { parameter: 'clipping' });
+    }
+    const accountant = options.accountant === undefined ? 'pld' : options.accountant;
+    if (accountant !== 'pld' && accountant !== 'rdp') {
+      throw new DpError('INVALID_PARAMETER', "accountant must be 'pld' or 'rdp'", { parameter: 'accountant' });
+    }
+    const physical = options.physicalBatchSize === undefined ? data.size : options.physicalBatchSize;
+    if (!Number.isSafeInteger(physical) || physical < 1) {
+      throw new DpError('INVALID_PARAMETER', `physicalBatchSize must be an integer ≥ 1, got ${describeValue(physical)}`, {
+        parameter: 'physicalBatchSize',
+      });
+    }
+    if (typeof options.optimizer?.step !== 'function')
+      throw new DpError('INVALID_PARAMETER', 'optimizer must have a step method', { parameter: 'optimizer' });
+    const maxSteps = options.maxSteps === undefined ? Number.POSITIVE_INFINITY : options.maxSteps;
+    if (!(maxSteps === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxSteps) && maxSteps >= 0))) {
+      throw new DpError('INVALID_PARAMETER', `maxSteps must be an integer ≥ 0, got ${describeValue(maxSteps)}`, { parameter: 'maxSteps' });
+    }
+    this.maxSteps = maxSteps;
+    this.sampleRate = samplingRate(data.size, options.expectedBatchSize);
+    this.model = model;
+    this.optimizer = options.optimizer;
+    this.data = data;
+    this.expectedBatchSize = options.expectedBatchSize;
+    this.noiseMultiplier = options.noiseMultiplier;
+    this.maxGradNorm = options.maxGradNorm;
+    this.clipping = clipping;
+    this.physicalBatchSize = physical;
+    this.accountant = accountant;
+    this.rng = options.rng ?? defaultRandomSource();
+    this.notForRelease = !isSecureSource(this.rng);
+    this.stepEvent = dpSgdStepEvent(this.sampleRate, this.noiseMultiplier);
+  }
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.history.length;
+  }
+
+  /** The DpEvent of every step taken, in order. */
+  get events(): readonly DpEvent[] {
+    return this.history;
+  }
+
+  /**
+   * @internal Restores the step history of a checkpoint into a fresh trainer
+   * (used by restoreTrainer, which checks the events are this trainer's).
+   */
+  restoreHistory(events: readonly DpEvent[]): void {
+    if (this.history.length !== 0)
+      throw new DpError('INVALID_PARAMETER', 'history can only be restored into a fresh trainer', { parameter: 'events' });
+    if (events.length > this.maxSteps) throw new DpError('BUDGET_EXHAUSTED', `the checkpoint has more than ${this.maxSteps} steps`);
+    this.history.push(...events);
+  }
+
+  /** The whole history as one event: composed(events). */
+  dpEvent(): DpEvent {
+    return { type: 'composed', events: [...this.history] };
+  }
+
+  /**
+   * Runs one logical DP-SGD step.
+   * @returns the step's index and event.
+   * @throws DpError BUDGET_EXHAUSTED when maxSteps steps were taken (nothing is sampled or spent).
+   * @privacy one poissonSampled(q, gaussian(σ)) event under add/remove one example; recorded once the update is applied.
+   */
+  step(): StepReport {
+    if (this.history.length >= this.maxSteps) {
+      throw new DpError('BUDGET_EXHAUSTED', `this trainer may take at most ${this.maxSteps} steps`);
+    }
+    const { model, data } = this;
+    const parameters = model.parameters;
+    for (const p of parameters) p.grad.fill(0);
+    const indices = poissonSample(data.size, this.sampleRate, this.rng);
+    const contributionNorms = new Float64Array(indices.length);
+    const width = model.inputSize;
+    for (let start = 0; start < indices.length; start += this.physicalBatchSize) {
+      const rows = indices.subarray(start, Math.min(indices.length, start + this.physicalBatchSize));
+      const inputs = new Float64Array(rows.length * width);
+      const labels = new Int32Array(rows.length);
+      rows.forEach((row, r) => {
+        inputs.set(data.inputs.subarray(row * width, (row + 1) * width), r * width);
+        labels[r] = data.labels[row] as number;
+      });
+      model.forwardBackward({ inputs, labels, size: rows.length });
+      const clipped = accumulateClippedGradients(model, rows.length, this.maxGradNorm, this.clipping);
+      contributionNorms.set(clipped.contributionNorms, start);
+    }
+    const total = parameters.reduce((s, p) => s + p.value.length, 0);
+    const noise = new Float64Array(total);
+    const scale = this.noiseMultiplier * this.maxGradNorm;
+    fillBulkGaussian(noise, scale, this.rng);
+    let sumSquares = 0;
+    let offset = 0;
+    for (const p of parameters) {
+      for (let j = 0; j < p.grad.length; j++) {
+        const g = p.grad[j] as number;
+        sumSquares += g * g;
+        p.grad[j] = (g + (noise[offset + j] as number)) / this.expectedBatchSize;
+      }
+      offset += p.grad.length;
+    }
+    traceNoise({
+      primitive: 'dp-sgd-gaussian',
+      value: Math.sqrt(sumSquares),
+      sensitivity: this.maxGradNorm,
+      scale,
+      extra: {
+        sampleRate: this.sampleRate,
+        clipNorm: this.maxGradNorm,
+        noiseMultiplier: this.noiseMultiplier,
+        clipping: this.clipping,
+        batchSize: indices.length,
+        contributionNorms,
+      },
+    });
+    this.optimizer.step(parameters);
+    this.history.push(this.stepEvent);
+    return { step: this.history.length, event: this.stepEvent };
+  }
+
+  /**
+   * Runs ⌈1/q⌉ steps: one epoch in expectation.
+   * @returns the reports of those steps.
+   * @privacy ⌈1/q⌉ step events.
+   */
+  epoch(): StepReport[] {
+    const n = Math.ceil(1 / this.sampleRate);
+    const out: StepReport[] = [];
+    for (let i = 0; i < n; i++) out.push(this.step());
+    return out;
+  }
+
+  /**
+   * ε at `delta` for every step taken, from the trainer's accountant.
+   * @param delta - δ ∈ [0, 1].
+   * @returns ε (0 before the first step).
+   * @throws DpError INVALID_PARAMETER on a bad δ.
+   * @privacy the (ε, δ) guarantee of the model after these steps.
+   */
+  epsilon(delta: number): number {
+    return accountHistory(this.history, this.accountant).epsilon(delta);
+  }
+}
+
+function checkLabels(data: Batch, model: Sequential): void {
+  const classes = Math.max(2, model.loss.inputSize);
+  for (let i = 0; i < data.size; i++) {
+    const y = data.labels[i] as number;
+    if (!(y >= 0 && y < classes)) {
+      // A data check before any step: it names the rule, not the value or the row.
+      throw new DpError('INVALID_PARAMETER', `labels must be integers in [0, ${classes})`, { parameter: 'labels' });
+    }
+  }
+}
+
+/**
+ * Makes a model's training differentially private (DP-SGD), like Opacus's
+ * `PrivacyEngine.make_private`, with typed options.
+ * @param options - model, optimizer, data and the privacy settings.
+ * @returns the trainer.
+ * @throws DpError INVALID_PARAMETER on bad shapes, labels or settings (before any step).
+ * @privacy each step is poissonSampled(q, gaussian(σ)) with q = expectedBatchSize/N under add/remove one example; `epsilon(δ)` composes the recorded steps.
+ * @see Abadi et al., "Deep Learning with Differential Privacy", CCS 2016; Opacus `make_private`.
+ * @example
+ * const trainer = makePrivate({ model, optimizer: sgd({ learningRate: 0.5 }), data,
+ *   expectedBatchSize: 64, noiseMultiplier: 1.1, maxGradNorm: 1 });
+ * trainer.epoch();
+ * trainer.epsilon(1e-5);
+ */
+export function makePrivate(options: MakePrivateOptions): PrivateTrainer {
+  return new PrivateTrainer(options);
+}

@@ -1,0 +1,140 @@
+/**
+ * A model: a stack of layers and a per-example loss. `forwardBackward` runs a
+ * batch through both passes and leaves every trainable layer holding its
+ * inputs and per-example output gradients, ready for the clipping engine.
+ * @module
+ */
+import { DpError } from '../core/index.js';
+import type { Layer, Parameter, TrainableLayer } from './layer.js';
+import { isTrainable } from './layer.js';
+import type { Loss } from './losses.js';
+
+/** A batch of examples: rows of `inputs` (batch × inputSize) and their labels. */
+export interface Batch {
+  readonly inputs: Float64Array;
+  readonly labels: Int32Array;
+  readonly size: number;
+}
+
+/** A layer stack with a loss; see {@link Sequential.forwardBackward}. */
+export class Sequential {
+  readonly layers: readonly Layer[];
+  readonly loss: Loss;
+  /** The layers with parameters, in order (the clipping groups for per-layer clipping). */
+  readonly trainable: readonly TrainableLayer[];
+
+  /**
+   * @param layers - the stack; each layer's inputSize must equal the previous outputSize.
+   * @param loss - the per-example loss on the last layer's output.
+   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, or a parameterised layer the clipping engine cannot handle.
+   */
+  constructor(layers: readonly Layer[], loss: Loss) {
+    if (layers.length === 0) throw new DpError('INVALID_PARAMETER', 'a model needs at least one layer', { parameter: 'layers' });
+    for (let i = 1; i < layers.length; i++) {
+      const prev = layers[i - 1] as Layer;
+      const cur = layers[i] as Layer;
+      if (prev.outputSize !== cur.inputSize) {
+        throw new DpError(
+          'INVALID_PARAMETER',
+          `layer ${i} (${cur.kind}) takes ${cur.inputSize} inputs but layer ${i - 1} gives ${prev.outputSize}`,
+          {
+            parameter: 'layers',
+          },
+        );
+      }
+    }
+    const last = layers[layers.length - 1] as Layer;
+    if (last.outputSize !== loss.inputSize) {
+      throw new DpError('INVALID_PARAMETER', `the loss takes ${loss.inputSize} values but the last layer gives ${last.outputSize}`, {
+        parameter: 'loss',
+      });
+    }
+    for (const l of layers) {
+      if (l.parameters.length > 0 && !isTrainable(l)) {
+        throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} has parameters but no per-example gradients`, { parameter: 'layers' });
+      }
+    }
+    this.layers = layers;
+    this.loss = loss;
+    this.trainable = layers.filter(isTrainable);
+  }
+
+  /** Width of an input row. */
+  get inputSize(): number {
+    return (this.layers[0] as Layer).inputSize;
+  }
+
+  /** All parameters, in layer order. */
+  get parameters(): Parameter[] {
+    return this.layers.flatMap((l) => [...l.parameters]);
+  }
+
+  /** Total number of scalar parameters. */
+  get parameterCount(): number {
+    return this.parameters.reduce((s, p) => s + p.value.length, 0);
+  }
+
+  /**
+   * Runs the forward pass only.
+   * @param inputs - batch × inputSize values.
+   * @param batch - the number of rows.
+   * @returns the output rows (batch × loss.inputSize).
+   */
+  predict(inputs: Float64Array, batch: number): Float64Array {
+    let x: Float64Array = inputs;
+    for (const l of this.layers) x = l.forward(x, batch);
+    return x;
+  }
+
+  /**
+   * Forward, per-example losses, and backward with per-example loss
+   * gradients; afterwards each trainable layer can report per-example norms
+   * and scaled gradient sums for this batch.
+   * @param batch - the examples.
+   * @returns the per-example losses.
+   * @throws DpError INVALID_PARAMETER when the shapes disagree or a label is out of range.
+   */
+  forwardBackward(batch: Batch): Float64Array {
+    checkBatch(batch, this.inputSize);
+    const logits = this.predict(batch.inputs, batch.size);
+    const losses = new Float64Array(batch.size);
+    this.loss.forward(logits, batch.labels, batch.size, losses);
+    let g = this.loss.backward(logits, batch.labels, batch.size);
+    for (let i = this.layers.length - 1; i >= 0; i--) g = (this.layers[i] as Layer).backward(g, batch.size);
+    return losses;
+  }
+
+  /**
+   * The mean loss over a batch, without gradients. NOT private: for tests and
+   * public evaluation data.
+   * @param batch - the examples.
+   * @returns the mean loss (NaN for an empty batch).
+   */
+  meanLoss(batch: Batch): number {
+    checkBatch(batch, this.inputSize);
+    const logits = this.predict(batch.inputs, batch.size);
+    const losses = new Float64Array(batch.size);
+    this.loss.forward(logits, batch.labels, batch.size, losses);
+    let s = 0;
+    for (const x of losses) s += x;
+    return s / batch.size;
+  }
+}
+
+/**
+ * Checks that a batch's arrays match its size and the model's input width.
+ * @param batch - the batch.
+ * @param inputSize - the expected row width.
+ * @throws DpError INVALID_PARAMETER on a mismatch.
+ */
+export function checkBatch(batch: Batch, inputSize: number): void {
+  if (typeof batch !== 'object' || batch === null || !(batch.inputs instanceof Float64Array) || !(batch.labels instanceof Int32Array)) {
+    throw new DpError('INVALID_PARAMETER', 'data must be { inputs: Float64Array, labels: Int32Array, size }', { parameter: 'data' });
+  }
+  if (!Number.isSafeInteger(batch.size) || batch.size < 0) {
+    throw new DpError('INVALID_PARAMETER', 'batch size must be a non-negative integer', { parameter: 'size' });
+  }
+  if (batch.inputs.length !== batch.size * inputSize || batch.labels.length !== batch.size) {
+    throw new DpError('INVALID_PARAMETER', `inputs must have size × ${inputSize} values and labels size values`, { parameter: 'inputs' });
+  }
+}
