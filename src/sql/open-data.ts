@@ -23,7 +23,7 @@ export interface DataSpec {
   readonly db?: string;
   /** `file` (default unless the data is in PostgreSQL) or `postgres`. */
   readonly ledger?: 'file' | 'postgres';
-  /** The state directory for the file ledger (default `$TSDP_HOME` or `./.tsdp`). */
+  /** The state directory for the file ledger (default `stateDirectory()`: `$TSDP_HOME`, else `$XDG_STATE_HOME/tsdp`, else `~/.local/state/tsdp`). */
   readonly home?: string;
 }
 
