@@ -17,7 +17,7 @@ import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import { tracePublic } from '../core/trace.js';
 import type { LedgerStatus } from '../ledger/ledger.js';
-import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
@@ -263,5 +263,5 @@ async function releaseCharged(
     loss: cost,
     confidence,
   };
-  return rng.isSeeded ? { ...result, notForRelease: true } : result;
+  return !isSecureSource(rng) ? { ...result, notForRelease: true } : result;
 }

@@ -12,7 +12,7 @@
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
-import { sampleUniformBelow } from '../random/index.js';
+import { isSecureSource, sampleUniformBelow } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { LogHistogram, releaseApproximateBounds } from './approximate-bounds.js';
@@ -589,7 +589,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
       if (v.bounds) bounds[name] = { bounds: v.bounds, estimated: v.estimated };
     }
     const result: AggregateQueryResult = { rows: table.rows, guarantee: table.guarantee, neighbouring, bounds };
-    return rng.isSeeded ? { ...result, notForRelease: true } : result;
+    return !isSecureSource(rng) ? { ...result, notForRelease: true } : result;
   };
 
   return { needsBounds, boundsVisitor, finishBounds, mainVisitor, finish };

@@ -35,7 +35,7 @@ import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { tracePublic } from '../core/trace.js';
 import { nextUp } from '../numeric/float-bits.js';
-import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import {
   addNoise,
@@ -75,7 +75,7 @@ function mark<T extends AggregateRelease>(x: T, rng: RandomSource): T {
     value: saturate(x.value),
     interval: { ...x.interval, lower: saturate(x.interval.lower), upper: saturate(x.interval.upper) },
   };
-  return rng.isSeeded ? { ...finite, notForRelease: true } : finite;
+  return !isSecureSource(rng) ? { ...finite, notForRelease: true } : finite;
 }
 
 function noiseInfo(...n: CalibratedNoise[]): { kind: string; scale: number }[] {

@@ -17,7 +17,7 @@ import { type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import { traceNoise } from '../core/trace.js';
 import { nextDown } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
-import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
+import { isSecureSource, sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import {
@@ -171,7 +171,7 @@ export function releaseQuantile(
     noise: [{ kind: 'exponential-mechanism', scale }],
     rankErrorBound,
   };
-  return rng.isSeeded ? { ...release, notForRelease: true } : release;
+  return !isSecureSource(rng) ? { ...release, notForRelease: true } : release;
 }
 
 /**
@@ -418,7 +418,7 @@ export function releaseQuantiles(
           interval: intervalOf(q, upper),
           noise: [{ kind: noise.kind, scale: noise.scale }],
         };
-        out.push(rng.isSeeded ? { ...r, notForRelease: true } : r);
+        out.push(!isSecureSource(rng) ? { ...r, notForRelease: true } : r);
       }
     }
   }

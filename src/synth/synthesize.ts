@@ -22,7 +22,7 @@ import {
   zcdpToApproximate,
 } from '../core/index.js';
 import { Rational } from '../numeric/index.js';
-import { defaultRandomSource, type RandomSource } from '../random/index.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/index.js';
 import { runAim } from './aim.js';
 import { buildDomain, decodeRecords, encodeRecords, type SynthDomain, type SynthSchema } from './domain.js';
 import { rhoForEpsilonDelta } from './measure.js';
@@ -168,6 +168,6 @@ export function synthesize(options: SynthesizeOptions): SynthResult {
     guarantee,
     ...(budget === undefined ? {} : { budget }),
     events: out.events,
-    ...(rng.isSeeded ? { notForRelease: true as const } : {}),
+    ...(!isSecureSource(rng) ? { notForRelease: true as const } : {}),
   };
 }

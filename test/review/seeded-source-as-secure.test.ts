@@ -50,7 +50,7 @@ describe('review: a deterministic source that passes as secure', () => {
     }
     expect((await run(seeded)).notForRelease).toBe(true);
   });
-  it.fails('BUG: a hand-made constant source passes as secure (noise known to its author)', async () => {
+  it('regression (review finding 6b): a hand-made constant source is not trusted as secure (marked not for release or refused)', async () => {
     const constant: RandomSource = { isSeeded: false, nextUint32: () => 0x12345678, fill: (out) => out.fill(0x12345678) };
     const outcome = await run(constant).then(
       (r) => (r.notForRelease ? 'marked' : 'trusted'),
