@@ -1,4 +1,5 @@
 export { PrivacyBudget, type PrivacyBudgetJson } from './budget.js';
+export type { AccountingChoice, AccountingMode, BudgetPin } from './budget-filter.js';
 export {
   anyDomain,
   bigintDomain,
