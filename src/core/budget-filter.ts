@@ -13,9 +13,8 @@
  *   and (ε, δ) spends is exactly as generous as basic composition.
  * - **`zcdp`** (the first spend has ρ > 0, or it is declared): D is split once,
  *   at the pin, into D_c (reserved for the one conversion of Σρ) and D − D_c
- *   (for the spends' own δ). Unless declared, D_c = D when the first spend
- *   states no δ (then a later spend with δ > 0 is refused: declare the split),
- *   and D_c = D/2 when it does. Each spend {ε, δ, ρ} is
+ *   (for the spends' own δ). Unless declared, D_c = D/2 (declare D_c = D for
+ *   a data set that never spends δ: one conversion at all of D). Each spend {ε, δ, ρ} is
  *   recorded as {0, δ, ρ + ε²/2}. Accept iff Σδ ≤ D − D_c and ε_CKS(Σρ, D_c) ≤ E:
  *   ρ is converted once, on the total.
  *
@@ -47,12 +46,11 @@ export interface BudgetPin {
 
 /**
  * A declared accounting (optional): the mode, and in zcdp mode the δ reserved for
- * converting Σρ. Without one, the first spend decides (ρ > 0: zcdp, with D_c = D
- * when it states no δ, else D/2).
+ * converting Σρ. Without one, the first spend decides the mode (ρ > 0: zcdp), with D_c = D/2.
  */
 export interface AccountingChoice {
   readonly mode: AccountingMode;
-  /** zcdp only: D_c in [0, D] (default: D, or D/2 when the first spend states a δ). D_c = D leaves no δ for spends. */
+  /** zcdp only: D_c in [0, D] (default D/2). D_c = D leaves no δ for spends (a spend with δ > 0 is then refused). */
   readonly conversionDelta?: number | string | Rational;
 }
 
@@ -120,7 +118,7 @@ export function checkAccountingChoice(
  * @param cap - the cap (E, D).
  * @param first - the first spend (its ρ decides the mode unless one is declared).
  * @param choice - a declared accounting, if any.
- * @returns the pin: approximate (ρ = 0) or zcdp with D_c = D (first spend without δ), D/2 (with δ) or the declared D_c.
+ * @returns the pin: approximate (ρ = 0) or zcdp with D_c = D/2 (or the declared D_c).
  * @throws DpError INVALID_PARAMETER on a bad cap or choice.
  * @privacy depends on public amounts only (the cap and the first spend's declared cost).
  * @example
@@ -131,9 +129,9 @@ export function pinBudget(cap: ApproximateCap, first: ExactLoss, choice?: Accoun
   const declared = checkAccountingChoice(choice, c);
   const mode: AccountingMode = declared?.mode ?? (first.rho.isZero() ? 'approximate' : 'zcdp');
   if (mode === 'approximate') return { cap: c, mode, conversionDelta: Rational.ZERO };
-  // Default split: all of D converts Σρ when the first spend states no δ (a Gaussian query, a ρ-zCDP release);
-  // half of it when the first spend states a δ too (e.g. DP partition selection), leaving D/2 for the spends' δ.
-  return { cap: c, mode, conversionDelta: declared?.conversionDelta ?? (first.delta.isZero() ? c.delta : c.delta.div(TWO)) };
+  // Default split, whatever the first spend: D/2 converts Σρ, D/2 is left for the spends' own δ (e.g. DP partition
+  // selection), so no spend is refused because of the order the spends came in.
+  return { cap: c, mode, conversionDelta: declared?.conversionDelta ?? c.delta.div(TWO) };
 }
 
 /**
@@ -349,4 +347,20 @@ export function remainingOf(pin: BudgetPin, recorded: ExactLoss): ApproximateCap
   if (pin.mode === 'approximate') return { epsilon: left.epsilon, delta: left.delta };
   const e = Math.sqrt(2 * left.rho.toNumberDown()) * (1 - 2 ** -50);
   return { epsilon: Number.isFinite(e) && e > 0 ? Rational.fromNumber(e) : Rational.ZERO, delta: left.delta };
+}
+
+/**
+ * The largest ρ a budget with cap (E, D) accepts as its **first** spend (a fresh budget pins zcdp accounting
+ * with D_c = D/2 unless `choice` declares another split): what a planner should calibrate one ρ-zCDP
+ * release to (rounded down; charging it is accepted).
+ * @param cap - (E, D).
+ * @param choice - the accounting the budget is (or will be) declared with, if any.
+ * @returns ρ (0 when D = 0).
+ * @throws DpError INVALID_PARAMETER on a bad cap or choice.
+ * @example
+ * largestFirstRho({ epsilon: Rational.ONE, delta: Rational.parse('1e-6') }).toNumber(); // ≈ 0.0232
+ */
+export function largestFirstRho(cap: ApproximateCap, choice?: AccountingChoice): Rational {
+  const pin = pinBudget(cap, { epsilon: Rational.ZERO, delta: Rational.ZERO, rho: Rational.ONE }, choice ?? { mode: 'zcdp' });
+  return pin.mode === 'zcdp' ? rhoBudget(pin.cap.epsilon, pin.conversionDelta) : Rational.ZERO;
 }

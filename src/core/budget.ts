@@ -11,7 +11,7 @@
  *   accounting when the first charge is pure or (ε, δ) — basic composition, a
  *   later ρ converted on its own — or `zcdp` accounting when it is ρ — every
  *   charge recorded as ρ + ε²/2 with its δ, Σρ converted once at the δ reserved
- *   for it (unless declared: all of D, or D/2 when the first charge states a δ);
+ *   for it (D/2 unless declared);
  * - a zCDP budget takes ρ charges and pure ones as ε²/2 (Bun–Steinke Prop. 1.4).
  *
  * Amounts are validated at the edge: a bigint, NaN, ±Infinity, a negative

@@ -1,5 +1,5 @@
 export { PrivacyBudget, type PrivacyBudgetJson } from './budget.js';
-export type { AccountingChoice, AccountingMode, BudgetPin } from './budget-filter.js';
+export { type AccountingChoice, type AccountingMode, type BudgetPin, largestFirstRho } from './budget-filter.js';
 export {
   anyDomain,
   bigintDomain,

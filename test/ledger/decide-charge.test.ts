@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { largestFirstRho } from '../../src/core/budget-filter.js';
 import { type ExactLoss, exactLoss } from '../../src/core/exact-loss.js';
 import { approximate, pure, zcdp, zcdpToApproximate } from '../../src/core/loss.js';
 import { decideCharge, type LedgerEntry, type LedgerPin, type LedgerScope, planCharge, sumEntries } from '../../src/ledger/ledger.js';
@@ -46,7 +47,7 @@ class Book {
 describe('decideCharge (shared by the file and PostgreSQL ledgers)', () => {
   it('pins a data set whose first spend is ρ to zcdp accounting: five ρ spends cost one conversion of their total', () => {
     const rho = rhoAtOne();
-    const scope: LedgerScope = { dataset: 'd', cap: { epsilon: Rational.parse('2.22'), delta: Rational.parse('5e-6') } };
+    const scope: LedgerScope = { dataset: 'd', cap: { epsilon: Rational.parse('2.3'), delta: Rational.parse('5e-6') } };
     const book = new Book();
     for (let i = 0; i < 5; i++) {
       const s = book.charge(scope, exactLoss(zcdp(rho)));
@@ -54,14 +55,17 @@ describe('decideCharge (shared by the file and PostgreSQL ledgers)', () => {
     }
     expect(book.pins).toHaveLength(1);
     expect(book.pins[0]?.mode).toBe('zcdp');
-    expect(book.pins[0]?.conversionDelta.toString()).toBe('1/200000'); // the first spend states no δ: all of D converts Σρ
+    expect(book.pins[0]?.conversionDelta.toString()).toBe('1/400000'); // D/2 converts Σρ, D/2 is left for spends' δ
     const s = decideCharge(book.entries, scope, null, book.pins);
-    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(zcdpToApproximate(zcdp(5 * rho), 5e-6).epsilon, 6);
-    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.2128, 3);
-    // No δ is left for spends: a spend with δ is refused, naming the fix (declare the split).
-    expect(() => book.charge(scope, exactLoss(approximate(0.01, 1e-9)))).toThrow(/declare accounting/);
+    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(zcdpToApproximate(zcdp(5 * rho), 2.5e-6).epsilon, 6);
+    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.2884, 3);
     // A later pure spend is recorded as ρ = ε²/2 (Bun–Steinke Prop. 3.3), never as ε added to the converted total.
     expect(() => book.charge(scope, exactLoss(pure(0.05)))).toThrow(/ε \(ρ converted once\)/);
+    // A spend with δ (partition selection) fits in the δ left for spends, whatever came first.
+    expect(() => book.charge(scope, { epsilon: Rational.ZERO, delta: Rational.parse('2e-6'), rho: Rational.ZERO })).not.toThrow();
+    expect(() => book.charge(scope, { epsilon: Rational.ZERO, delta: Rational.parse('1e-6'), rho: Rational.ZERO })).toThrow(
+      /δ \(left for spends/,
+    );
   });
 
   it('pins a data set whose first spend is pure to (ε, δ) accounting: exactly basic composition, a later ρ converted on its own', () => {
@@ -131,30 +135,37 @@ describe('decideCharge (shared by the file and PostgreSQL ledgers)', () => {
     expect(book.entries).toHaveLength(1);
   });
 
-  it('a declared accounting is pinned with the cap: zcdp with D/2 for the conversion leaves D/2 for partition selection', () => {
+  it('a declared accounting is pinned with the cap: zcdp with all of D for the conversion gives one conversion at D', () => {
     const rho = rhoAtOne();
     const cap = { epsilon: Rational.of(10n), delta: Rational.parse('1e-6') };
-    const scope: LedgerScope = { dataset: 'd', cap, accounting: { mode: 'zcdp', conversionDelta: '5e-7' } };
+    const scope: LedgerScope = { dataset: 'd', cap, accounting: { mode: 'zcdp', conversionDelta: cap.delta } };
     const book = new Book();
     for (let i = 0; i < 5; i++) book.charge(scope, exactLoss(zcdp(rho)));
     const s = decideCharge(book.entries, scope, null, book.pins);
-    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(zcdpToApproximate(zcdp(5 * rho), 5e-7).epsilon, 6);
-    // δ spends fit up to D − D_c; the declared split cannot be changed later.
-    expect(() => book.charge(scope, exactLoss(approximate(0.1, 4e-7)))).not.toThrow();
-    expect(() => book.charge(scope, exactLoss(approximate(0.1, 2e-7)))).toThrow(/δ \(left for spends/);
+    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(zcdpToApproximate(zcdp(5 * rho), 1e-6).epsilon, 6);
+    expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.3849, 3);
+    // No δ is left for spends: a spend with δ is refused, naming the fix; the declared split cannot be changed later.
+    expect(() => book.charge(scope, exactLoss(approximate(0.1, 1e-9)))).toThrow(/declare accounting/);
     expect(() => book.charge({ dataset: 'd', cap }, exactLoss(zcdp(rho)))).not.toThrow();
     expect(() => book.charge({ ...scope, accounting: { mode: 'approximate' } }, exactLoss(pure(0.1)))).toThrow(
       expect.objectContaining({ code: 'DOMAIN_MISMATCH' }),
     );
-    // A first spend with δ (e.g. a Gaussian query with partition selection) splits D in half by default.
+    // Without a declaration, D/2 whatever the first spend.
     const g = new Book();
     g.charge({ dataset: 'g', cap }, { epsilon: Rational.parse('0.1'), delta: Rational.parse('1e-7'), rho: Rational.parse('0.01') });
     expect(g.pins[0]?.conversionDelta.toString()).toBe('1/2000000');
+    // What a planner calibrates one ρ release to: the largest first ρ, accepted, and a hair more refused.
+    const r = largestFirstRho(cap);
+    expect(() => new Book().charge({ dataset: 'p', cap }, { ...exactLoss(zcdp(0)), rho: r })).not.toThrow();
+    expect(() => new Book().charge({ dataset: 'p', cap }, { ...exactLoss(zcdp(0)), rho: r.mul(Rational.parse('1.000001')) })).toThrow(
+      /BUDGET_EXHAUSTED|would pass/,
+    );
+    expect(largestFirstRho(cap, { mode: 'zcdp', conversionDelta: cap.delta }).toNumber()).toBeGreaterThan(r.toNumber());
   });
 
   it('replays an old journal (no pins, no recorded amounts) by the same rule, deriving the pin from its first spend', () => {
     const rho = rhoAtOne();
-    const scope: LedgerScope = { dataset: 'd', cap: { epsilon: Rational.parse('2.22'), delta: Rational.parse('5e-6') } };
+    const scope: LedgerScope = { dataset: 'd', cap: { epsilon: Rational.parse('2.3'), delta: Rational.parse('5e-6') } };
     const book = new Book();
     for (let i = 0; i < 4; i++) book.charge(scope, exactLoss(zcdp(rho)));
     const legacy = book.entries.map(({ recorded: _r, ...e }) => e);

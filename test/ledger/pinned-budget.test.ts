@@ -77,7 +77,7 @@ describe('a data set’s cap and accounting are pinned at its first spend (revie
         ledger = open(backend, home);
         const s = await ledger.charge({ dataset, cap }, exactLoss(pure(0.1)), 'pure');
         expect(s.dataset.pin?.mode).toBe('zcdp');
-        expect(s.dataset.pin?.conversionDelta.toString()).toBe('1/1000000'); // first spend without δ: all of D converts Σρ
+        expect(s.dataset.pin?.conversionDelta.toString()).toBe('1/2000000'); // D/2 converts Σρ
         expect(s.dataset.recorded.rho.toString()).toBe(Rational.parse('0.01').add(Rational.parse('0.005')).toString());
         expect(s.dataset.recorded.epsilon.isZero()).toBe(true);
         const entries = await ledger.entries(dataset);
@@ -94,8 +94,8 @@ describe('a data set’s cap and accounting are pinned at its first spend (revie
         ).rejects.toMatchObject({ code: 'DOMAIN_MISMATCH', message: expect.stringMatching(/analyst "alice"/) });
         const pins = (await ledger.pins?.(dataset)) ?? [];
         expect(pins.map((p) => [p.analyst, p.mode, p.conversionDelta.toString()])).toEqual([
-          [null, 'zcdp', '1/1000000'],
-          ['alice', 'zcdp', '1/10000000'],
+          [null, 'zcdp', '1/2000000'],
+          ['alice', 'zcdp', '1/20000000'],
         ]);
       } finally {
         await ledger.close();
