@@ -10,8 +10,8 @@ export {
   type AccountantChoice,
   type CalibrationOptions,
   calibrateLaplaceScale,
-  calibrateNoise,
   calibrateNoiseMultiplier,
+  calibrateNoiseParameter,
   makeAccountant,
 } from './calibration.js';
 export {
@@ -24,7 +24,7 @@ export {
 } from './composition.js';
 export { DpEvents, describeEvent, dpEventToJson, parseDpEvent, validateDpEvent } from './dp-events.js';
 export { PldAccountant, type PldAccountantOptions } from './pld-accountant.js';
-export type { AccountingMethod, NeighboringRelation, PrivacyAccountant } from './privacy-accountant.js';
+export type { AccountingMethod, Adjacency, PrivacyAccountant } from './privacy-accountant.js';
 export { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, type PldOptions, PrivacyLossDistribution } from './privacy-loss-distribution.js';
 export { PrivacyOdometer } from './privacy-odometer.js';
 export {
