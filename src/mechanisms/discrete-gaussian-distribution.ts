@@ -116,7 +116,7 @@ function logProbAtLeast(a: number, sigma: number, logZ: number): number {
  * @privacy none by itself: a property of the noise distribution of `makeDiscreteGaussian`.
  * @see Canonne, Kamath, Steinke (2020), "The Discrete Gaussian for Differential Privacy", Definition 1 and Lemma 20 (Poisson summation).
  * @example
- * discreteGaussianNormalizingConstant(1); // 2.5066282746310002 (= √(2π)(1 + 2e^{−2π²} + …))
+ * discreteGaussianNormalizingConstant(1); // 2.5066282880429056 (= √(2π)·(1 + 2e^{−2π²} + …))
  */
 export function discreteGaussianNormalizingConstant(sigma: number): number {
   return Math.exp(logNormalizer(positiveNumber(sigma, 'sigma')));
@@ -145,7 +145,7 @@ export function discreteGaussianLogNormalizingConstant(sigma: number): number {
  * @privacy none by itself.
  * @see Canonne, Kamath, Steinke (2020), Definition 1.
  * @example
- * discreteGaussianLogPmf(0, 1); // −0.9189385332046728
+ * discreteGaussianLogPmf(0, 1); // −0.9189385385552488
  */
 export function discreteGaussianLogPmf(x: number | bigint, sigma: number): number {
   const v = integerArgument(x, 'x');
@@ -163,7 +163,7 @@ export function discreteGaussianLogPmf(x: number | bigint, sigma: number): numbe
  * @privacy none by itself.
  * @see Canonne, Kamath, Steinke (2020), Definition 1.
  * @example
- * discreteGaussianPmf(0, 1); // 0.3989422804014327 (= 1/Z(1))
+ * discreteGaussianPmf(0, 1); // 0.3989422782668617 (= 1/Z(1))
  */
 export function discreteGaussianPmf(x: number | bigint, sigma: number): number {
   return Math.exp(discreteGaussianLogPmf(x, sigma));
@@ -179,7 +179,7 @@ export function discreteGaussianPmf(x: number | bigint, sigma: number): number {
  * @privacy none by itself.
  * @see Canonne, Kamath, Steinke (2020), Definition 1.
  * @example
- * discreteGaussianCdf(-1, 1); // 0.2419707245…
+ * discreteGaussianCdf(-1, 1); // 0.30052886086656916
  */
 export function discreteGaussianCdf(x: number | bigint, sigma: number): number {
   const v = integerArgument(x, 'x');
@@ -197,7 +197,7 @@ export function discreteGaussianCdf(x: number | bigint, sigma: number): number {
  * @privacy none by itself; the exact (ε, δ) profile of the discrete Gaussian is built from it.
  * @see Canonne, Kamath, Steinke (2020), Theorem 7 (where these tails give δ(ε)).
  * @example
- * discreteGaussianSurvival(40, 1); // ≈ 1.5e-349 underflows to 0; use discreteGaussianLogSurvival
+ * discreteGaussianSurvival(4, 1); // ≈ 1.4928e-6 (at 40 it underflows to 0: use discreteGaussianLogSurvival)
  */
 export function discreteGaussianSurvival(x: number | bigint, sigma: number): number {
   return Math.exp(discreteGaussianLogSurvival(x, sigma));
@@ -212,7 +212,7 @@ export function discreteGaussianSurvival(x: number | bigint, sigma: number): num
  * @privacy none by itself.
  * @see Canonne, Kamath, Steinke (2020), Theorem 7.
  * @example
- * discreteGaussianLogSurvival(40, 1); // ≈ −803.2
+ * discreteGaussianLogSurvival(40, 1); // ≈ −841.419
  */
 export function discreteGaussianLogSurvival(x: number | bigint, sigma: number): number {
   const v = integerArgument(x, 'x');
@@ -229,7 +229,7 @@ export function discreteGaussianLogSurvival(x: number | bigint, sigma: number): 
  * @privacy none by itself; the error of a discrete Gaussian release has this variance.
  * @see Canonne, Kamath, Steinke (2020), Corollary 9 (Var < σ²) and Lemma 20 (the Poisson form).
  * @example
- * discreteGaussianVariance(1); // 0.9999999969…
+ * discreteGaussianVariance(1); // 0.9999997887677281
  */
 export function discreteGaussianVariance(sigma: number): number {
   const s = positiveNumber(sigma, 'sigma');
