@@ -234,7 +234,12 @@ function encodeOne(
     typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
   if (Number.isNaN(x)) return 0;
   if (cuts !== undefined) return binOfCut(cuts, Math.min(Math.max(x, c.min), c.max));
-  const t = c.max === c.min ? 0 : (Math.min(Math.max(x, c.min), c.max) - c.min) / (c.max - c.min + (c.type === 'integer' ? 1 : 0));
+  const u = Math.min(Math.max(x, c.min), c.max) - c.min;
+  if (c.type === 'integer') {
+    // Integer u = x − min lands in bin ⌊u·size / span⌋: the same arithmetic `decodeRecords` inverts.
+    return Math.min(size - 1, Math.max(0, Math.floor((Math.floor(u) * size) / (c.max - c.min + 1))));
+  }
+  const t = c.max === c.min ? 0 : u / (c.max - c.min);
   return Math.min(size - 1, Math.max(0, Math.floor(t * size)));
 }
 
@@ -280,19 +285,26 @@ export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[
     if (c.type === 'categorical') return (k: number) => c.categories[k] as string;
     const cuts = domain.cuts[j];
     if (cuts !== undefined) {
-      // The midpoint of [cut k−1, cut k] (the bounds at the ends), rounded for integers.
+      // The midpoint of bin k = [cut k−1, cut k) (the bounds at the ends); for integers, the middle integer v with
+      // cut k−1 ≤ v < cut k (≤ max in the last bin), so that the value encodes back into bin k when the bin holds one.
       return (k: number) => {
         const lo = k === 0 ? c.min : (cuts[k - 1] as number);
         const hi = k >= cuts.length ? c.max : (cuts[k] as number);
-        const mid = (lo + hi) / 2;
-        return c.type === 'integer' ? Math.min(c.max, Math.max(c.min, Math.round(mid))) : mid;
+        if (c.type !== 'integer') return (lo + hi) / 2;
+        const first = Math.ceil(lo);
+        const last = k >= cuts.length ? Math.floor(hi) : Math.ceil(hi) - 1;
+        return last < first ? Math.min(c.max, first) : Math.floor((first + last) / 2);
       };
     }
     const span = c.max - c.min + (c.type === 'integer' ? 1 : 0);
     return (k: number) => {
-      const lo = c.min + (span * k) / size;
-      const hi = c.min + (span * (k + 1)) / size;
-      return c.type === 'integer' ? Math.min(c.max, Math.floor((lo + hi - 1) / 2 + 0.5)) : (lo + hi) / 2;
+      if (c.type === 'integer') {
+        // The integers u = v − min of bin k are ⌈k·span/size⌉ … ⌈(k+1)·span/size⌉ − 1 (non-empty: size ≤ span); the middle one.
+        const first = Math.ceil((k * span) / size);
+        const last = Math.ceil(((k + 1) * span) / size) - 1;
+        return Math.min(c.max, c.min + Math.floor((first + Math.max(first, last)) / 2));
+      }
+      return c.min + (span * (k + 0.5)) / size;
     };
   });
   for (let i = 0; i < n; i++) {
