@@ -214,3 +214,25 @@ describe('domain: decoding an equal-width bin encodes back into it (generative)'
     );
   });
 });
+
+describe('MWEM', () => {
+  it('measures the count, then per round one selection and one marginal; the last round spends exactly what is left (fixed seed; failure probability ≤ 1e-6)', async () => {
+    const { runMwem } = await import('../../src/synth/mwem.js');
+    const columns = [Int32Array.from({ length: 300 }, (_, i) => i % 2), Int32Array.from({ length: 300 }, (_, i) => (i >> 1) % 3)];
+    const rho = Rational.of(1n, 10n);
+    const run = runMwem(columns, [2, 3], { rho, rng: new SeededRandomSource(4), rounds: 4, maxModelSize: 1e6, iterations: 50 });
+    const types = run.filter.events.map((e) => e.type);
+    expect(types.length).toBe(1 + 2 * 4);
+    expect(types[0]).toBe('discreteGaussian');
+    for (let t = 0; t < 4; t++) {
+      expect(types[1 + 2 * t]).not.toBe('discreteGaussian'); // the selection (an ε-DP event)
+      expect(types[2 + 2 * t]).toBe('discreteGaussian');
+    }
+    expect(run.measurements.length).toBe(4);
+    expect(run.filter.spent.le(rho)).toBe(true);
+    expect(run.filter.remaining.toNumber()).toBeLessThan(1e-12);
+    // The count's σ is √(1/(2·0.002)) ≈ 15.8 at 2% of ρ = 0.1, and the fitted total averages it with the marginals'
+    // sums (smaller variance still): 100 is over 6σ of the count alone (two-sided normal tail < 1e-9).
+    expect(Math.abs(run.fit.total - 300)).toBeLessThan(100);
+  });
+});
