@@ -5,6 +5,8 @@
  *
  * - `csvSource(path)`: a CSV file streamed as a `StreamSource`, for
  *   `Session.fromSource(csvSource('data.csv'), options)`.
+ * - `writeSynthetic(path, records, domain)`: `tsdp/synth`'s records as CSV,
+ *   Parquet (DuckDB) or Arrow IPC, by the file's extension.
  *
  * Nothing here may be reached from `tsdp`, `tsdp/local` or `tsdp/local/client`:
  * the browser-bundle test (test/package/browser-bundle.test.ts) fails on any
@@ -12,3 +14,4 @@
  * @module tsdp/node
  */
 export { type CsvSourceOptions, csvSource } from '../stats/csv-source.js';
+export { type SynthFileFormat, synthFileFormat, writeSynthetic } from '../synth/write.js';
