@@ -2,11 +2,13 @@
  * `tsdp/learn`: private learning — DP-SGD with per-example clipping by ghost
  * norms, Poisson sampling accounted by the PLD or RDP accountant, and an API
  * shaped like Opacus's `make_private`, on a small layer library with
- * plain-TypeScript reference kernels (WebAssembly SIMD kernels to come).
+ * WebAssembly SIMD kernels (binary64) chosen at run time, with the
+ * plain-TypeScript reference kernels as fallback and test oracle.
  * Browser-safe: no Node built-ins.
  * @module tsdp/learn
  */
 export { Activation, relu, tanh } from './activations.js';
+export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.js';
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
 export { Dense, type DenseOptions, dense } from './dense.js';
 export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
@@ -20,6 +22,8 @@ export {
   matmul,
   matmulTransA,
   matmulTransB,
+  reluBackward,
+  reluForward,
   rowSquaredNorms,
   scaleRows,
 } from './kernels.js';
