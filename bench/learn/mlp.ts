@@ -67,6 +67,7 @@ for (const backend of ['wasm', 'reference'] as const) {
     model: model(),
     optimizer: sgd({ learningRate: 0.01 }),
     data: big,
+    datasetSize: big.size,
     expectedBatchSize: batch,
     noiseMultiplier: 1.1,
     maxGradNorm: 1,

@@ -58,7 +58,16 @@ export function makePrivateWithEpsilon(options: MakePrivateWithEpsilonOptions): 
   if (accountant !== 'pld' && accountant !== 'rdp') {
     throw new DpError('INVALID_PARAMETER', "accountant must be 'pld' or 'rdp'", { parameter: 'accountant' });
   }
-  const q = samplingRate(options.data.size, options.expectedBatchSize);
+  if (!(typeof options.datasetSize === 'number' && Number.isSafeInteger(options.datasetSize) && options.datasetSize >= 1)) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      `datasetSize (the declared public N) must be an integer ≥ 1, got ${describeValue(options.datasetSize)}`,
+      {
+        parameter: 'datasetSize',
+      },
+    );
+  }
+  const q = samplingRate(options.datasetSize, options.expectedBatchSize);
   const steps = epochs * Math.ceil(1 / q);
   const sigma = calibrateNoiseMultiplier({
     targetEpsilon,

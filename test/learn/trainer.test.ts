@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DpEvents, PldAccountant, RdpAccountant } from '../../src/accounting/index.js';
 import { relu } from '../../src/learn/activations.js';
+import { checkpointOf } from '../../src/learn/checkpoint.js';
 import { dense } from '../../src/learn/dense.js';
 import { logisticLoss, softmaxCrossEntropy } from '../../src/learn/losses.js';
 import { makePrivateWithEpsilon } from '../../src/learn/make-private-with-epsilon.js';
@@ -69,6 +70,7 @@ describe('makePrivate', () => {
       model,
       optimizer: sgd({ learningRate: 1 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 40,
       noiseMultiplier: 1,
       maxGradNorm: 1,
@@ -81,6 +83,7 @@ describe('makePrivate', () => {
         model: logistic('csprng'),
         optimizer: sgd({ learningRate: 1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 40,
         noiseMultiplier: 1,
         maxGradNorm: 1,
@@ -92,6 +95,7 @@ describe('makePrivate', () => {
         model: logistic('fake'),
         optimizer: sgd({ learningRate: 1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 40,
         noiseMultiplier: 1,
         maxGradNorm: 1,
@@ -119,6 +123,7 @@ describe('makePrivate', () => {
       model,
       optimizer: adam({ learningRate: 0.05 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 50,
       noiseMultiplier: 0.8,
       maxGradNorm: 1,
@@ -144,6 +149,7 @@ describe('makePrivate', () => {
         model,
         optimizer: sgd({ learningRate: 0.3, momentum: 0.5 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 12,
         noiseMultiplier: 1.2,
         maxGradNorm: 0.5,
@@ -167,6 +173,7 @@ describe('makePrivate', () => {
         model: logistic('trace-init'),
         optimizer: sgd({ learningRate: 0.1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 10,
         noiseMultiplier: 2,
         maxGradNorm: 0.05,
@@ -177,6 +184,7 @@ describe('makePrivate', () => {
         model: logistic('t2'),
         optimizer: sgd({ learningRate: 0.1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 1e-9,
         noiseMultiplier: 2,
         maxGradNorm: 1,
@@ -203,12 +211,13 @@ describe('makePrivate', () => {
     expect(records[4]?.extra?.batchSize).toBe(0);
   });
 
-  it('refuses bad settings and labels with INVALID_PARAMETER before any step', () => {
+  it('refuses bad settings with INVALID_PARAMETER before any step', () => {
     const data = synthetic(20, 'bad');
     const base = {
       model: logistic('bad'),
       optimizer: sgd({ learningRate: 0.1 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 5,
       noiseMultiplier: 1,
       maxGradNorm: 1,
@@ -219,9 +228,70 @@ describe('makePrivate', () => {
     expectDpError(() => makePrivate({ ...base, physicalBatchSize: 0 }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, sampling: 'shuffle' as 'poisson' }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, accountant: 'zcdp' as 'pld' }), 'INVALID_PARAMETER');
-    const badLabels = { ...data, labels: data.labels.map((y, i) => (i === 3 ? 2 : y)) };
-    expectDpError(() => makePrivate({ ...base, data: badLabels }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, data: { ...data, size: 19 } }), 'INVALID_PARAMETER');
+    for (const n of [0, 1.5, -3, Number.NaN, 2 ** 31, '20' as unknown as number, undefined as unknown as number]) {
+      expectDpError(() => makePrivate({ ...base, datasetSize: n }), 'INVALID_PARAMETER');
+    }
+  });
+
+  it('q, epoch length and checkpoint settings come from the declared N, never from the data: neighbours N and N+1 publish the same (generative)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 5, max: 60 }), fc.integer({ min: 1, max: 5 }), (n, batchSize) => {
+        const run = (size: number) => {
+          const trainer = makePrivate({
+            model: logistic('nbr'),
+            optimizer: sgd({ learningRate: 0.1 }),
+            data: synthetic(size, 'nbr'),
+            datasetSize: 50,
+            expectedBatchSize: batchSize,
+            noiseMultiplier: 1,
+            maxGradNorm: 1,
+            rng: new SeededRandomSource('nbr'),
+          });
+          trainer.step();
+          return {
+            settings: checkpointOf(trainer).settings,
+            q: trainer.sampleRate,
+            event: trainer.dpStepEvent,
+            eps: trainer.epsilon(1e-5),
+          };
+        };
+        expect(run(n + 1)).toEqual(run(n));
+        expect(run(n).q).toBe(batchSize / 50);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('an example with an out-of-range or non-finite label is dropped (contribution 0), never a refusal (generative)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 19 }), fc.constantFrom(2, -1, 7, 2 ** 31 - 1), (row, bad) => {
+        const data = synthetic(20, 'drop');
+        const labels = data.labels.slice();
+        labels[row] = bad;
+        const trace = startTrace();
+        const trainer = makePrivate({
+          model: logistic('drop'),
+          optimizer: sgd({ learningRate: 0.1 }),
+          data: { ...data, labels },
+          datasetSize: 20,
+          expectedBatchSize: 20,
+          noiseMultiplier: 1,
+          maxGradNorm: 1,
+          rng: new SeededRandomSource('drop'),
+        });
+        try {
+          trainer.step();
+        } finally {
+          trace.stop();
+        }
+        const norms = trace.noise.filter((r) => r.primitive === 'dp-sgd-gaussian')[0]?.extra?.contributionNorms as Float64Array;
+        expect(norms.length).toBe(20); // q = 1: every example sampled
+        expect(norms[row]).toBe(0);
+        expect(norms.filter((x) => x > 0).length).toBe(19);
+      }),
+      { numRuns: 10 },
+    );
   });
 });
 
@@ -239,6 +309,7 @@ describe('makePrivateWithEpsilon', () => {
             model: logistic('calib'),
             optimizer: sgd({ learningRate: 0.1 }),
             data,
+            datasetSize: data.size,
             expectedBatchSize: Math.max(1, Math.floor(size / 10)),
             maxGradNorm: 1,
             targetEpsilon,
@@ -264,6 +335,7 @@ describe('makePrivateWithEpsilon', () => {
       model: logistic('calib-run'),
       optimizer: sgd({ learningRate: 0.5 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 10,
       maxGradNorm: 1,
       targetEpsilon: 2,
@@ -281,7 +353,14 @@ describe('makePrivateWithEpsilon', () => {
     expectDpError(
       () =>
         makePrivateWithEpsilon({
-          ...{ model: logistic('x'), optimizer: sgd({ learningRate: 1 }), data, expectedBatchSize: 10, maxGradNorm: 1 },
+          ...{
+            model: logistic('x'),
+            optimizer: sgd({ learningRate: 1 }),
+            data,
+            datasetSize: data.size,
+            expectedBatchSize: 10,
+            maxGradNorm: 1,
+          },
           targetEpsilon: 0,
           targetDelta: 1e-5,
           epochs: 1,
