@@ -14,6 +14,7 @@ export { Dense, type DenseOptions, dense } from './dense.js';
 export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
 export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
 export { fillUniform, uniformUnit } from './init.js';
+export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export {
   addRowVector,
   axpy,

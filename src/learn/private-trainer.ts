@@ -11,10 +11,13 @@
  *    exposes (q, epoch length, checkpoint settings, ε) is a function of it;
  * 2. run them in physical chunks of at most `physicalBatchSize` rows, clipping
  *    per example by ghost norms (flat or per layer) and summing;
- * 3. add ONE draw of N(0, (σC)²) per coordinate for the logical batch (the
- *    bulk Gaussian, see its floating-point stance), divide by the *expected*
- *    batch size (the actual size is private), and let the optimizer step;
- * 4. record the step's event poissonSampled(q, gaussian(σ)) and report the
+ * 3. round the clipped sum to the noise's grid G (noise-grid.ts: otherwise
+ *    its residue modulo G survives the grid noise), add ONE draw of
+ *    N(0, (σC)²) per coordinate for the logical batch (the bulk Gaussian, see
+ *    its floating-point stance), divide by the *expected* batch size (the
+ *    actual size is private), and let the optimizer step; the rounding widens
+ *    the sensitivity to C + G√d, so the step is priced at σ_eff ≤ σ;
+ * 4. record the step's event poissonSampled(q, gaussian(σ_eff)) and report the
  *    step to the trace hook (q, clip norm, σ, the clipped contribution norms).
  *
  * Threat model: the adversary sees every intermediate model (the events
@@ -32,6 +35,7 @@ import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSourc
 import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
 import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
+import { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
 import { type Batch, checkBatch, Sequential } from './sequential.js';
@@ -105,8 +109,9 @@ export class PrivateTrainer {
   private readonly rng: RandomSource;
   private readonly history: DpEvent[] = [];
   private readonly stepEvent: DpEvent;
+  private readonly noiseGrid: number;
 
-  /** The event each step records: poissonSampled(q, gaussian(σ)). */
+  /** The event each step records: poissonSampled(q, gaussian(σ_eff)), σ_eff = σC/(C + G√d) (noise-grid.ts). */
   get dpStepEvent(): DpEvent {
     return this.stepEvent;
   }
@@ -155,7 +160,11 @@ export class PrivateTrainer {
     this.accountant = accountant;
     this.rng = options.rng ?? defaultRandomSource();
     this.notForRelease = !isSecureSource(this.rng);
-    this.stepEvent = dpSgdStepEvent(this.sampleRate, this.noiseMultiplier);
+    this.noiseGrid = noiseGrid(this.noiseMultiplier * this.maxGradNorm);
+    this.stepEvent = dpSgdStepEvent(
+      this.sampleRate,
+      effectiveNoiseMultiplier(this.noiseMultiplier, this.maxGradNorm, model.parameterCount),
+    );
   }
 
   /** Steps taken so far. */
@@ -223,9 +232,10 @@ export class PrivateTrainer {
     fillBulkGaussian(noise, scale, this.rng);
     let sumSquares = 0;
     let offset = 0;
+    const grid = this.noiseGrid;
     for (const p of parameters) {
       for (let j = 0; j < p.grad.length; j++) {
-        const g = p.grad[j] as number;
+        const g = roundToGrid(p.grad[j] as number, grid);
         sumSquares += g * g;
         p.grad[j] = (g + (noise[offset + j] as number)) / this.expectedBatchSize;
       }
@@ -289,7 +299,7 @@ function checkDatasetSize(n: number): number {
  * @param options - model, optimizer, data and the privacy settings.
  * @returns the trainer.
  * @throws DpError INVALID_PARAMETER on bad shapes or settings (before any step); never for one example's values or label.
- * @privacy each step is poissonSampled(q, gaussian(σ)) with q = expectedBatchSize/datasetSize (the declared N) under add/remove one example; `epsilon(δ)` composes the recorded steps.
+ * @privacy each step is poissonSampled(q, gaussian(σ_eff)) (σ_eff = σC/(C + G√d) ≤ σ, the grid rounding priced) with q = expectedBatchSize/datasetSize (the declared N) under add/remove one example; `epsilon(δ)` composes the recorded steps.
  * @see Abadi et al., "Deep Learning with Differential Privacy", CCS 2016; Opacus `make_private`.
  * @example
  * const trainer = makePrivate({ model, optimizer: sgd({ learningRate: 0.5 }), data,

@@ -6,6 +6,7 @@ import { checkpointOf } from '../../src/learn/checkpoint.js';
 import { dense } from '../../src/learn/dense.js';
 import { logisticLoss, softmaxCrossEntropy } from '../../src/learn/losses.js';
 import { makePrivateWithEpsilon } from '../../src/learn/make-private-with-epsilon.js';
+import { effectiveNoiseMultiplier } from '../../src/learn/noise-grid.js';
 import { adam, sgd } from '../../src/learn/optimizers.js';
 import { poissonSample, samplingRate } from '../../src/learn/poisson-sampler.js';
 import { makePrivate } from '../../src/learn/private-trainer.js';
@@ -106,7 +107,11 @@ describe('makePrivate', () => {
     expect(trainer.steps).toBe(30);
     const after = model.meanLoss(data);
     expect(after).toBeLessThan(before - 0.2);
-    const step = DpEvents.poissonSampled(0.1, DpEvents.gaussian(1));
+    // The step is priced at σ_eff = σC/(C + G√d) (the grid rounding widens the sensitivity): 3 parameters, G = 2^-40.
+    const sigmaEff = effectiveNoiseMultiplier(1, 1, 3);
+    expect(sigmaEff).toBeLessThan(1);
+    expect(sigmaEff).toBeGreaterThan(1 - 1e-11);
+    const step = DpEvents.poissonSampled(0.1, DpEvents.gaussian(sigmaEff));
     expect(trainer.events.every((e) => JSON.stringify(e) === JSON.stringify(step))).toBe(true);
     const want = new PldAccountant().compose(DpEvents.selfComposed(step, 30)).epsilon(1e-5);
     expect(trainer.epsilon(1e-5)).toBe(want);
@@ -136,7 +141,12 @@ describe('makePrivate', () => {
     expect(model.meanLoss(data)).toBeLessThan(before - 0.2);
     const q = 50 / 300;
     const want = new RdpAccountant()
-      .compose(DpEvents.selfComposed(DpEvents.poissonSampled(q, DpEvents.gaussian(0.8)), trainer.steps))
+      .compose(
+        DpEvents.selfComposed(
+          DpEvents.poissonSampled(q, DpEvents.gaussian(effectiveNoiseMultiplier(0.8, 1, model.parameterCount))),
+          trainer.steps,
+        ),
+      )
       .epsilon(1e-5);
     expect(trainer.epsilon(1e-5)).toBe(want);
   });
@@ -320,7 +330,10 @@ describe('makePrivateWithEpsilon', () => {
           const steps = epochs * Math.ceil(1 / trainer.sampleRate);
           expect(trainer.maxSteps).toBe(steps);
           const planned = new RdpAccountant().compose(
-            DpEvents.selfComposed(DpEvents.poissonSampled(trainer.sampleRate, DpEvents.gaussian(trainer.noiseMultiplier)), steps),
+            DpEvents.selfComposed(
+              DpEvents.poissonSampled(trainer.sampleRate, DpEvents.gaussian(effectiveNoiseMultiplier(trainer.noiseMultiplier, 1, 3))),
+              steps,
+            ),
           );
           expect(planned.epsilon(targetDelta)).toBeLessThanOrEqual(targetEpsilon);
         },
