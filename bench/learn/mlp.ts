@@ -8,6 +8,7 @@
 
 import { setKernelBackend } from '../../src/learn/backend.js';
 import { dense, relu, Sequential, sgd, softmaxCrossEntropy } from '../../src/learn/index.js';
+import { createNoisePool } from '../../src/learn/node/noise-pool.js';
 import { makePrivate } from '../../src/learn/private-trainer.js';
 import { defaultRandomSource } from '../../src/random/index.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
@@ -47,7 +48,10 @@ function timeIt(label: string, fn: () => number): number {
   return rate;
 }
 
-for (const backend of ['wasm', 'reference'] as const) {
+const backends = (process.env.TSDP_BENCH_BACKENDS ?? 'wasm,reference').split(',') as ('wasm' | 'reference')[];
+const pool = await createNoisePool();
+export const results: Record<string, number> = {};
+for (const backend of backends) {
   setKernelBackend(backend);
   const m = model();
   const d = data(batch);
@@ -73,12 +77,31 @@ for (const backend of ['wasm', 'reference'] as const) {
     maxGradNorm: 1,
     rng: defaultRandomSource(),
   });
-  let last = 0;
+  // examples/s counts the expected batch (q·N = 256) per step, as Opacus's figures do.
   const dp = timeIt(`${backend}: DP-SGD step (ghost clipping)`, () => {
-    const before = trainer.steps;
     trainer.step();
-    last = trainer.steps - before;
-    return batch * last;
+    return batch;
   });
-  console.log(`${backend}: DP/non-private throughput ratio ${(dp / plain).toFixed(2)}`);
+  const pooled = makePrivate({
+    model: model(),
+    optimizer: sgd({ learningRate: 0.01 }),
+    data: big,
+    datasetSize: big.size,
+    expectedBatchSize: batch,
+    noiseMultiplier: 1.1,
+    maxGradNorm: 1,
+    rng: defaultRandomSource(),
+    noise: pool,
+  });
+  const dpPool = timeIt(`${backend}: DP-SGD step, noise in a worker`, () => {
+    pooled.step();
+    return batch;
+  });
+  console.log(
+    `${backend}: DP/non-private throughput ratio ${(dp / plain).toFixed(2)} (noise inline), ${(dpPool / plain).toFixed(2)} (noise worker)`,
+  );
+  results[`${backend}.plain`] = plain;
+  results[`${backend}.dp`] = dp;
+  results[`${backend}.dpPool`] = dpPool;
 }
+await pool.close();

@@ -14,7 +14,6 @@ export { Dense, type DenseOptions, dense } from './dense.js';
 export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
 export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
 export { fillUniform, uniformUnit } from './init.js';
-export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export {
   addRowVector,
   axpy,
@@ -31,6 +30,8 @@ export {
 export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
+export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
+export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 export { type AdamOptions, adam, type Optimizer, type OptimizerState, type SgdOptions, sgd } from './optimizers.js';
 export { perExampleGradient } from './per-example-gradients.js';
 export { poissonSample, samplingRate } from './poisson-sampler.js';

@@ -36,6 +36,7 @@ import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
 import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
 import { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
+import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
 import { type Batch, checkBatch, Sequential } from './sequential.js';
@@ -69,6 +70,12 @@ export interface MakePrivateOptions {
   accountant?: LearnAccountant;
   /** Randomness for sampling and noise (default: the platform CSPRNG). A seeded source is for tests only. */
   rng?: RandomSource;
+  /**
+   * Where the noise is drawn (default: here, synchronously, from `rng`). `createNoisePool()`
+   * of `tsdp/node` draws the next step's noise in a worker thread while this step's gradient
+   * is computed. A source tsdp did not build makes the run notForRelease.
+   */
+  noise?: NoiseSource;
   /** The most steps this trainer may take (default unlimited); a further step is refused with BUDGET_EXHAUSTED before it samples. */
   maxSteps?: number;
 }
@@ -101,7 +108,7 @@ export class PrivateTrainer {
   readonly clipping: ClippingMode;
   readonly physicalBatchSize: number;
   readonly accountant: LearnAccountant;
-  /** True unless the randomness is the platform CSPRNG (`isSecureSource`): then the run is NOT for release (seeded runs are reproducible by whoever knows the seed). */
+  /** True unless the randomness is the platform CSPRNG (`isSecureSource`) and the noise source, if any, is one tsdp built on it: then the run is NOT for release (seeded runs are reproducible by whoever knows the seed). */
   readonly notForRelease: boolean;
   /** The step limit (Infinity when none). */
   readonly maxSteps: number;
@@ -110,6 +117,7 @@ export class PrivateTrainer {
   private readonly history: DpEvent[] = [];
   private readonly stepEvent: DpEvent;
   private readonly noiseGrid: number;
+  private readonly noise: NoiseSource | undefined;
 
   /** The event each step records: poissonSampled(q, gaussian(σ_eff)), σ_eff = σC/(C + G√d) (noise-grid.ts). */
   get dpStepEvent(): DpEvent {
@@ -159,7 +167,11 @@ export class PrivateTrainer {
     this.physicalBatchSize = physical;
     this.accountant = accountant;
     this.rng = options.rng ?? defaultRandomSource();
-    this.notForRelease = !isSecureSource(this.rng);
+    if (options.noise !== undefined && typeof (options.noise as Partial<NoiseSource> | null)?.fill !== 'function') {
+      throw new DpError('INVALID_PARAMETER', 'noise must have a fill method', { parameter: 'noise' });
+    }
+    this.noise = options.noise;
+    this.notForRelease = !isSecureSource(this.rng) || (this.noise !== undefined && !isGenuineNoiseSource(this.noise));
     this.noiseGrid = noiseGrid(this.noiseMultiplier * this.maxGradNorm);
     this.stepEvent = dpSgdStepEvent(
       this.sampleRate,
@@ -229,7 +241,8 @@ export class PrivateTrainer {
     const total = parameters.reduce((s, p) => s + p.value.length, 0);
     const noise = new Float64Array(total);
     const scale = this.noiseMultiplier * this.maxGradNorm;
-    fillBulkGaussian(noise, scale, this.rng);
+    if (this.noise) this.noise.fill(noise, scale);
+    else fillBulkGaussian(noise, scale, this.rng);
     let sumSquares = 0;
     let offset = 0;
     const grid = this.noiseGrid;
