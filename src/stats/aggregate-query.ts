@@ -23,7 +23,7 @@ import { makePartitionSelector } from './partition-selection.js';
 import { planAggregate } from './release-aggregates.js';
 import { checkQuantileParameters, DEFAULT_QUANTILE_BINS, quantileBinIndex } from './release-quantiles.js';
 import { type AggregateRow, type ExactPartition, releaseTable, type TableOutput } from './release-table.js';
-import { applyValueRule, checkInvalidValueRule, type InvalidValueRule, keyText, readCell, readField } from './value-rules.js';
+import { applyValueRule, checkInvalidValueRule, type InvalidValueRule, keyText, readCell, readField, unitText } from './value-rules.js';
 
 /** One requested aggregate. */
 export type AggregateSpec =
@@ -288,7 +288,7 @@ function boundInMemory(
   for (let i = 0; i < n; i++) {
     if (parts[i] === undefined) continue;
     // A unit id that is not a key (object, symbol, function) drops the row (value rule).
-    const u = keyText(readCell(units, i));
+    const u = unitText(readCell(units, i));
     if (u === undefined) continue;
     let id = ids.get(u);
     if (id === undefined) {
@@ -500,7 +500,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
       const p = partitionOf(key);
       if (p === undefined) return;
       if (bounder) {
-        const u = keyText(unit);
+        const u = unitText(unit);
         if (u === undefined) return;
         bounder.add(u, p, snapshotRow(get, valueAggs));
       } else add(get);
@@ -552,7 +552,7 @@ function makeSteps(prepared: Prepared, rng: RandomSource, preBounded?: Map<strin
     };
     return (get, unit, key) => {
       const p = partitionOf(key);
-      const u = keyText(unit);
+      const u = unitText(unit);
       if (p === undefined || u === undefined) return;
       bounder.add(u, p, snapshotRow(get, valueAggs));
     };
