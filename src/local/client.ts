@@ -50,7 +50,9 @@ function client<V, R extends LocalReport, P extends LocalProtocolParams>(
   rng: RandomSource,
 ): LocalClient<V, R, P> {
   // isSecureSource decides: a hand-made source claiming isSeeded: false is not the platform CSPRNG.
-  return isSecureSource(rng) ? { params, epsilon: params.epsilon, encode } : { params, epsilon: params.epsilon, encode, notForRelease: true };
+  return isSecureSource(rng)
+    ? { params, epsilon: params.epsilon, encode }
+    : { params, epsilon: params.epsilon, encode, notForRelease: true };
 }
 
 /**
