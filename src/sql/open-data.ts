@@ -36,6 +36,8 @@ export interface DataSpec {
   readonly home?: string;
   /** PostgreSQL: the query role every query switches to (overrides `tsdp_reader_role` in the URL). */
   readonly readerRole?: string;
+  /** Each statement's deadline in ms (default 60000; the engine's `statementTimeoutMs`). */
+  readonly statementTimeoutMs?: number;
 }
 
 /** A ledger and its printable name. */
@@ -145,7 +147,11 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
   if (db && isPostgresUrl(db)) {
     const target = postgresTarget(db, spec.readerRole);
     const { PostgresEngine } = await import('./engines/postgres.js');
-    const engine = await PostgresEngine.open({ connectionString: target.url, readerRole: target.readerRole });
+    const engine = await PostgresEngine.open({
+      connectionString: target.url,
+      readerRole: target.readerRole,
+      statementTimeoutMs: spec.statementTimeoutMs,
+    });
     try {
       const { ledger, description } = await openLedgerFor(spec);
       return { engine, ledger, ledgerDescription: description };
@@ -157,7 +163,7 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
   const { DuckDbEngine } = await import('./engines/duckdb.js');
   let engine: SqlEngine;
   if (db) {
-    engine = await DuckDbEngine.open({ database: db.replace(/^duckdb:/, '') });
+    engine = await DuckDbEngine.open({ database: db.replace(/^duckdb:/, ''), statementTimeoutMs: spec.statementTimeoutMs });
   } else {
     if (files.length === 0)
       throw new DpError('INVALID_PARAMETER', 'name the data: --data file.csv|file.parquet or --db duckdb:file.duckdb|postgres://…', {
@@ -171,7 +177,7 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
         Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
       ]),
     );
-    engine = await DuckDbEngine.open({ files: mapping, columnTypes });
+    engine = await DuckDbEngine.open({ files: mapping, columnTypes, statementTimeoutMs: spec.statementTimeoutMs });
   }
   try {
     const { ledger, description } = await openLedgerFor(spec);

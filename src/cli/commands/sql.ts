@@ -50,6 +50,7 @@ interface SqlFlags {
   json?: boolean;
   explain?: boolean;
   readerRole?: string;
+  timeout?: string;
 }
 
 const FORMATS = ['table', 'csv', 'markdown', 'json'] as const;
@@ -204,6 +205,10 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
   if (flags.ledger !== undefined && flags.ledger !== 'file' && flags.ledger !== 'postgres') {
     throw new DpError('INVALID_PARAMETER', '--ledger must be file or postgres', { parameter: 'ledger' });
   }
+  const timeoutS = flags.timeout === undefined ? 60 : Number(flags.timeout);
+  if (!(Number.isFinite(timeoutS) && timeoutS > 0 && timeoutS <= 86_400)) {
+    throw new DpError('INVALID_PARAMETER', '--timeout must be a number of seconds in (0, 86400]', { parameter: 'timeout' });
+  }
   await checkDataFiles(flags.data ?? [], flags.db);
   const { openDataSource } = await import('../../sql/open-data.js');
   const { runDpSql } = await import('../../sql/run-dp-sql.js');
@@ -212,7 +217,13 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
     ledger,
     ledgerDescription: ledgerText,
   } = await openDataSource(
-    { data: flags.data, db: flags.db, ledger: flags.ledger as 'file' | 'postgres' | undefined, readerRole: flags.readerRole },
+    {
+      data: flags.data,
+      db: flags.db,
+      ledger: flags.ledger as 'file' | 'postgres' | undefined,
+      readerRole: flags.readerRole,
+      statementTimeoutMs: timeoutS * 1000,
+    },
     schema,
   );
   if (format !== 'json' && 'readerRole' in engine) {
@@ -299,6 +310,10 @@ export const register: RegisterCommand = (program: Command) => {
     .option(
       '--reader-role <role>',
       'PostgreSQL: run each query as this SELECT-only role (made by setupPostgresLedger; also ?tsdp_reader_role= in the URL; none: the connecting role)',
+    )
+    .option(
+      '--timeout <seconds>',
+      "each statement's deadline (default 60); a query that passes it after the charge stays charged (ENGINE_ERROR)",
     )
     .option('--format <f>', 'table (default), csv, markdown or json')
     .option('--json', 'the same as --format json: {columns, rows, intervals, spent, remaining, ledger}; errors as {"error": …}')

@@ -92,19 +92,37 @@ function formatOf(path: string): FileFormat {
   return /\.parquet$/i.test(path) ? 'parquet' : /\.(json|jsonl|ndjson)$/i.test(path) ? 'json' : 'csv';
 }
 
+/** What opening a file learns about it (structure only, never a value): its columns and, for CSV, its dialect. */
+interface FileProbe {
+  /** The file's column names, in order. */
+  readonly columns: readonly string[];
+  /** CSV: the sniffed delimiter, quote and escape characters (pinned in the view, so no query sniffs again). */
+  readonly csv?: { readonly delim: string; readonly quote: string; readonly escape: string };
+}
+
 /**
- * The table function reading a file: CSV as text with unreadable lines skipped; JSON with `columns` (the declared
- * ones, as text) and unreadable records skipped; Parquet as stored.
+ * The table function reading a file. Declared (`probe` given): CSV as text with the dialect sniffed at open and
+ * every file column VARCHAR, unreadable lines skipped; JSON with the declared columns as text, unreadable records
+ * skipped; Parquet as stored. Undeclared: DuckDB's automatic readers.
  */
-function readerSql(path: string, format: FileFormat, textColumns: readonly string[] | undefined): string {
+function readerSql(path: string, format: FileFormat, probe: FileProbe | undefined, textColumns: readonly string[] = []): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
   if (format === 'json') {
-    if (!textColumns) return `read_json_auto(${p})`;
+    if (!probe) return `read_json_auto(${p})`;
     const cols = textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
     return `read_json(${p}, columns = {${cols}}, ignore_errors = true)`;
   }
-  return textColumns ? `read_csv(${p}, header = true, all_varchar = true, ignore_errors = true)` : `read_csv_auto(${p})`;
+  if (!probe?.csv) return `read_csv_auto(${p})`;
+  const { delim, quote, escape: esc } = probe.csv;
+  const cols = probe.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${p}, auto_detect = false, header = true, delim = ${sqlString(delim)}, quote = ${sqlString(quote)}, escape = ${sqlString(esc)}, columns = {${cols}}, ignore_errors = true)`;
+}
+
+/** A sniffed CSV character, or the CSV default `"` when the sniffer saw none. */
+function csvChar(v: unknown): string {
+  const t = typeof v === 'string' ? v : '';
+  return t.length === 1 ? t : '"';
 }
 
 /** The DuckDB engine. */
@@ -181,16 +199,13 @@ export class DuckDbEngine implements SqlEngine {
       new DpError('INVALID_PARAMETER', `cannot read ${path} as table "${table}" (CSV with a header, Parquet or JSON expected)`, {
         parameter: 'data',
       });
-    let present: Map<string, string>;
+    let probe: FileProbe;
     try {
-      // The file's column names (its structure: public; no value is returned).
-      const probe =
-        format === 'json' ? `read_json(${sqlString(full)}, ignore_errors = true)` : readerSql(full, format, declared ? [] : undefined);
-      const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${probe}`);
-      present = new Map((described.getRowsJS() as unknown[][]).map((r) => [String(r[0]).toLowerCase(), String(r[0])]));
+      probe = await this.probeFile(full, format, declared !== undefined);
     } catch {
       throw unreadable();
     }
+    const present = new Map(probe.columns.map((c) => [c.toLowerCase(), c]));
     let select = '*';
     let reader = readerSql(full, format, undefined);
     if (declared) {
@@ -206,6 +221,7 @@ export class DuckDbEngine implements SqlEngine {
       reader = readerSql(
         full,
         format,
+        probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
       );
       select = columns.map(([c, t]) => `TRY_CAST(${q(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
@@ -216,6 +232,25 @@ export class DuckDbEngine implements SqlEngine {
       throw unreadable();
     }
     return full;
+  }
+
+  /** The file's columns (and CSV dialect), from DuckDB's sniffer or the file's metadata; no value is returned. */
+  private async probeFile(full: string, format: FileFormat, declared: boolean): Promise<FileProbe> {
+    const p = sqlString(full);
+    if (format === 'csv' && declared) {
+      const r = await this.connection.runAndReadAll(
+        `SELECT Delimiter, Quote, Escape, Columns FROM sniff_csv(${p}, header = true, all_varchar = true, ignore_errors = true)`,
+      );
+      const [delim, quote, esc, columns] = (r.getRowsJS() as unknown[][])[0] ?? [];
+      const names = (columns as Array<{ name: unknown }>).map((c) => String(c.name));
+      return {
+        columns: names,
+        csv: { delim: typeof delim === 'string' && delim.length > 0 ? delim : ',', quote: csvChar(quote), escape: csvChar(esc) },
+      };
+    }
+    const source = format === 'json' ? `read_json(${p}, ignore_errors = true)` : readerSql(full, format, undefined);
+    const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }
 
   /**
