@@ -51,3 +51,21 @@ describe('review: DP-SGD publishes a function of the private row count', () => {
     expect(publicSettings(101)).toEqual(publicSettings(100));
   });
 });
+
+/**
+ * Review finding (low; issue 10 class 3, "whether a run happens depends on one row"):
+ * `makePrivate` refuses the whole data set when one example's label is out of range
+ * (private-trainer.ts `checkLabels`), so the refusal reveals that some record is malformed. The
+ * non-finite-input case is already handled by a value rule (a non-finite norm clips to 0).
+ * Rule: a malformed example is dropped (contribution 0) like a non-finite one, never a refusal.
+ */
+describe('review: DP-SGD refuses the data set for one bad label', () => {
+  it.fails('BUG: one example labelled 7 in a two-class problem makes makePrivate throw', () => {
+    const data = batch(20);
+    data.labels[5] = 7;
+    const model = new Sequential([dense(2, 1, { rng: new SeededRandomSource('w'), name: 'd' })], logisticLoss());
+    expect(() =>
+      makePrivate({ model, optimizer: sgd({ learningRate: 0.1 }), data, expectedBatchSize: 5, noiseMultiplier: 1, maxGradNorm: 1 }),
+    ).not.toThrow();
+  });
+});
