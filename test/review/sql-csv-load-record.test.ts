@@ -9,6 +9,12 @@
  * one person whose record is malformed flips answered → refused. (An unclosed quote held: the
  * reader accepts it.) `csvSource` in stats skips such records; `tsdp synth` has the same hole (R6).
  *
+ *
+ * JSON is worse (class 2, "a schema read from the data", the ε = ∞ of issue 10 item 2): a `.jsonl`
+ * file is read with `read_json_auto`, whose columns are the union of the records' keys. If no record
+ * carries the declared column `x`, the load fails and every query is refused; add one person whose
+ * record has `x` and the same queries are answered. A truncated JSON line is refused too.
+ *
  * Rule that closes the class: loading private data is total — a malformed record is dropped or
  * padded (`null_padding`, `ignore_errors`, or reading the file as one VARCHAR column and splitting
  * with total functions), never an error; only public causes (file missing, header unreadable) refuse.
@@ -38,10 +44,10 @@ const schema = parseSqlSchema({
   },
 });
 
-async function answer(lines: readonly string[]): Promise<string> {
+async function answer(lines: readonly string[], kind: 'csv' | 'jsonl' = 'csv'): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'review-csvload-'));
-  const path = join(dir, 'd.csv');
-  writeFileSync(path, `pid,x\n${lines.join('\n')}\n`);
+  const path = join(dir, `d.${kind}`);
+  writeFileSync(path, kind === 'csv' ? `pid,x\n${lines.join('\n')}\n` : `${lines.join('\n')}\n`);
   let engine: DuckDbEngine | undefined;
   try {
     engine = await DuckDbEngine.open({ files: { d: path }, columnTypes: { d: { pid: 'integer', x: 'float' } } });
@@ -72,5 +78,18 @@ describe('review: DP SQL over a CSV file refuses the query for one malformed rec
   });
   it.fails('BUG: one record with a field too many makes the query refused', async () => {
     expect(await answer([...good, '31,3,extra'])).toBe('answered');
+  });
+});
+
+describe('review: DP SQL over a JSON file reads its columns from the records', () => {
+  const without = Array.from({ length: 30 }, (_, i) => JSON.stringify({ pid: i }));
+  it('control: with one record carrying x, COUNT(*) is answered', async () => {
+    expect(await answer([...without, JSON.stringify({ pid: 99, x: 4 })], 'jsonl')).toBe('answered');
+  });
+  it.fails('BUG: without that one record (no record has the declared column x) the same query is refused', async () => {
+    expect(await answer(without, 'jsonl')).toBe('answered');
+  });
+  it.fails('BUG: one truncated JSON line makes the query refused', async () => {
+    expect(await answer([...without, JSON.stringify({ pid: 99, x: 4 }), '{"pid": 100, "x": 4'], 'jsonl')).toBe('answered');
   });
 });
