@@ -44,11 +44,11 @@ describe('review: deterministic sources that pass as the CSPRNG', () => {
     expect(isSecureSource(constantPlain)).toBe(false);
   });
 
-  it.fails('BUG: a subclass of CryptoRandomSource whose words are constant passes isSecureSource', () => {
+  it('regression (was a bug): a subclass of CryptoRandomSource whose words are constant passes isSecureSource', () => {
     expect(isSecureSource(new ConstantSource())).toBe(false);
   });
 
-  it.fails('BUG: a plain constant object given the CryptoRandomSource prototype passes isSecureSource', () => {
+  it('regression (was a bug): a plain constant object given the CryptoRandomSource prototype passes isSecureSource', () => {
     const forged = Object.setPrototypeOf(
       { nextUint32: () => 0, fill: (out: Uint32Array) => out.fill(0) },
       CryptoRandomSource.prototype,
@@ -56,7 +56,7 @@ describe('review: deterministic sources that pass as the CSPRNG', () => {
     expect(isSecureSource(forged)).toBe(false);
   });
 
-  it.fails('BUG: a Laplace release drawn from the constant subclass is not marked notForRelease', () => {
+  it('regression (was a bug): a Laplace release drawn from the constant subclass is not marked notForRelease', () => {
     const m = makeLaplace({ scale: 1 });
     const a = m.release(10, { rng: new ConstantSource() });
     const b = m.release(10, { rng: new ConstantSource() });
@@ -64,7 +64,7 @@ describe('review: deterministic sources that pass as the CSPRNG', () => {
     expect(a.notForRelease).toBe(true);
   });
 
-  it.fails('BUG: the local-DP client trusts a constant source that says isSeeded: false (reads isSeeded, not isSecureSource)', () => {
+  it('regression (was a bug): the local-DP client trusts a constant source that says isSeeded: false (reads isSeeded, not isSecureSource)', () => {
     const client = createGrrClient({ epsilon: 1, domainSize: 8, rng: constantPlain });
     expect(client.notForRelease).toBe(true);
   });
