@@ -64,7 +64,7 @@ describe('review: deterministic sources that pass as the CSPRNG', () => {
     expect(a.notForRelease).toBe(true);
   });
 
-  it.fails('BUG: the local-DP client trusts a constant source that says isSeeded: false (reads isSeeded, not isSecureSource)', () => {
+  it('regression (review R4, fixed by stats: isSecureSource): the local-DP client marks a constant source that says isSeeded: false', () => {
     const client = createGrrClient({ epsilon: 1, domainSize: 8, rng: constantPlain });
     expect(client.notForRelease).toBe(true);
   });
