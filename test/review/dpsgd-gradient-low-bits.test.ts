@@ -56,7 +56,7 @@ function residues(batch: Batch, seed: number): number[] {
 }
 
 describe('review: DP-SGD noise on a grid added to an off-grid gradient sum', () => {
-  it.fails('BUG: substitution neighbours are told apart with certainty from one step (residues mod the noise grid)', () => {
+  it('regression (review R1, fixed by learn: the clipped sum is rounded to the noise grid): no coordinate tells substitution neighbours apart by its residue mod the noise grid', () => {
     const d = data([0.123456789, 0.987654321]);
     const dPrime = data([0.31415926, -0.27182818]);
     const seeds = Array.from({ length: 12 }, (_, i) => i);

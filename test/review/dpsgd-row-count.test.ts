@@ -49,7 +49,7 @@ function publicSettings(n: number) {
 }
 
 describe('review: DP-SGD publishes a function of the private row count', () => {
-  it.fails('BUG: the checkpoints of neighbouring data sets (N = 100 and N = 101) differ in their public settings', () => {
+  it('regression (review R2, fixed by learn: q from the declared datasetSize): the checkpoints of neighbouring data sets (N = 100 and N = 101) publish the same settings', () => {
     expect(publicSettings(101)).toEqual(publicSettings(100));
   });
 });
@@ -62,7 +62,7 @@ describe('review: DP-SGD publishes a function of the private row count', () => {
  * Rule: a malformed example is dropped (contribution 0) like a non-finite one, never a refusal.
  */
 describe('review: DP-SGD refuses the data set for one bad label', () => {
-  it.fails('BUG: one example labelled 7 in a two-class problem makes makePrivate throw', () => {
+  it('regression (review R8, fixed by learn: the example is dropped): one example labelled 7 in a two-class problem does not make makePrivate throw', () => {
     const data = batch(20);
     data.labels[5] = 7;
     const model = new Sequential([dense(2, 1, { rng: new SeededRandomSource('w'), name: 'd' })], logisticLoss());

@@ -60,7 +60,7 @@ describe('review: rows with a missing unit id are pooled into one unit', () => {
     const dPrime = exactSums([{ pid: 'b', x: -1 }]);
     for (const v of d.values) expect(Math.min(...dPrime.values.map((w) => Math.abs(v - w)))).toBeLessThanOrEqual(d.sensitivity);
   });
-  it.fails('BUG: a person with a null id, added to the null pool, moves the exact sum by 2 against a sensitivity of 1', () => {
+  it('regression (review R3, fixed by stats: rows without a unit id are dropped): a person with a null id moves the exact sum by at most the sensitivity', () => {
     const d = exactSums([
       { pid: null, x: 1 },
       { pid: null, x: -1 },
