@@ -61,6 +61,7 @@ export {
   sumGrid,
   varianceGrid,
 } from './fixed-point-grid.js';
+export { outputLoss } from './output-budget.js';
 export {
   makePartitionSelector,
   type PartitionSelector,

@@ -29,6 +29,7 @@ import {
 import type { InMemoryTable } from './data-source.js';
 import { chargedLoss } from './output-budget.js';
 import { makePartitionSelector } from './partition-selection.js';
+import { budgetOfLoss, selectionOf } from './query-spec.js';
 
 /**
  * The loss of a query at distance 1 (one privacy unit added or removed): the
@@ -38,13 +39,13 @@ import { makePartitionSelector } from './partition-selection.js';
  * @privacy none (reads no data).
  */
 export function aggregateQueryLoss(spec: AggregateQuerySpec, plan: QueryBudgetPlan): PrivacyLoss {
-  const losses = plan.outputs.map(chargedLoss);
+  // The budgets the noise is calibrated to (each at most the planned loss), composed.
+  const losses = plan.outputs.map((l) => chargedLoss(budgetOfLoss(l)));
   if (plan.selection) {
     const neighbouring = describeNeighbouring(spec);
     losses.push(
       makePartitionSelector({
-        epsilon: plan.selection.epsilon,
-        delta: plan.selection.delta,
+        ...selectionOf(plan),
         maxPartitions: neighbouring.maxPartitions,
         method: spec.partitionSelection ?? 'truncated-geometric',
       }).guarantee,
