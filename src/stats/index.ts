@@ -63,9 +63,12 @@ export {
 } from './fixed-point-grid.js';
 export { outputLoss } from './output-budget.js';
 export {
+  makePartitionSelectionMeasurement,
   makePartitionSelector,
   type PartitionSelector,
   type PartitionSelectorOptions,
+  type SelectedPartitions,
+  selectPartitions,
   truncatedGeometricProbabilities,
 } from './partition-selection.js';
 export {
@@ -101,6 +104,7 @@ export {
 export {
   boundedAggregate,
   columnAggregate,
+  groupLoss,
   type MeasuredRelease,
   noisyRelease,
   releaseFields,
