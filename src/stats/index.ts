@@ -61,10 +61,14 @@ export {
   sumGrid,
   varianceGrid,
 } from './fixed-point-grid.js';
+export { outputLoss } from './output-budget.js';
 export {
+  makePartitionSelectionMeasurement,
   makePartitionSelector,
   type PartitionSelector,
   type PartitionSelectorOptions,
+  type SelectedPartitions,
+  selectPartitions,
   truncatedGeometricProbabilities,
 } from './partition-selection.js';
 export {
@@ -100,6 +104,7 @@ export {
 export {
   boundedAggregate,
   columnAggregate,
+  groupLoss,
   type MeasuredRelease,
   noisyRelease,
   releaseFields,

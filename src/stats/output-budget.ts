@@ -5,11 +5,33 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { type ExactLoss, exactLoss } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import { Rational } from '../numeric/rational.js';
 
-/** The budget of one output: pure ε (discrete Laplace), ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). */
+/**
+ * The budget of one output AS A CALLER WRITES IT: pure ε (discrete Laplace),
+ * ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). It is an
+ * input form, not a third loss type: it is read once, at the edge, into core's
+ * loss types — `chargedLoss` (the `PrivacyLoss` a release states and charges,
+ * via its measurement's map) and `outputLoss` (the `ExactLoss` a plan, a
+ * ledger or a budget stores, spends and leaves). A query's plan
+ * (`QueryBudgetPlan`) holds `ExactLoss` values.
+ */
 export type OutputBudget = { readonly epsilon: number; readonly delta?: number } | { readonly rho: number };
+
+/**
+ * The exact loss of an output budget (core's one type for a loss that is spent and left).
+ * @param budget - the budget as a caller writes it.
+ * @returns `{ε, 0, 0}` or `{0, 0, ρ}` (an unused δ is not spent by the noise).
+ * @throws DpError INVALID_PARAMETER on a malformed budget.
+ * @example
+ * outputLoss({ rho: 0.5 }); // { epsilon: 0, delta: 0, rho: 1/2 }
+ */
+export function outputLoss(budget: OutputBudget): ExactLoss {
+  const b = readBudget(budget);
+  return b.kind === 'zcdp' ? exactLoss(zcdp(b.rho)) : exactLoss(pure(b.epsilon));
+}
 
 /**
  * A parameter as text for an error message, without calling any method the

@@ -22,7 +22,7 @@ import {
   outputBudget,
   type Prepared,
   partitionKeyOf,
-  type QueryBudgetPlan,
+  selectionOf,
   splitBoundsBudget,
 } from './query-spec.js';
 import { type ExactPartition, releaseTable, type TableOutput } from './release-table.js';
@@ -294,11 +294,6 @@ export class QueryPass {
     const result: AggregateQueryResult = { rows: table.rows, guarantee: table.guarantee, neighbouring, bounds };
     return isSecureSource(this.rng) ? result : { ...result, notForRelease: true };
   }
-}
-
-function selectionOf(plan: QueryBudgetPlan): { epsilon: number; delta: number } {
-  if (!plan.selection) throw new DpError('INTERNAL', 'group keys are not declared and the plan has no partition selection', {});
-  return plan.selection;
 }
 
 /** One output of the table: the spec's aggregate with its budget and its (declared or estimated) bounds. */

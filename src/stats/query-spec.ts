@@ -6,6 +6,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { ExactLoss } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { planAggregate } from './aggregate-plan.js';
@@ -61,12 +62,41 @@ export interface AggregateQuerySpec {
   readonly partitionSelection?: 'truncated-geometric' | 'laplace' | 'gaussian';
 }
 
-/** The budget plan of a query: one budget per output, plus partition selection's. */
+/**
+ * The budget plan of a query, in core's one loss type (`ExactLoss`, what is
+ * charged, spent and left): what each output may spend, in order, and what
+ * partition selection spends when keys are not declared. An output's loss is
+ * pure `{ε, 0, 0}` (discrete Laplace) or zCDP `{0, 0, ρ}` (discrete Gaussian);
+ * selection's is `{ε, δ, 0}`.
+ */
 export interface QueryBudgetPlan {
-  /** Budget per aggregate spec, in order. */
-  readonly outputs: readonly OutputBudget[];
-  /** (ε, δ) for partition selection, when keys are not declared. */
-  readonly selection?: { readonly epsilon: number; readonly delta: number };
+  /** Loss per aggregate spec, in order. */
+  readonly outputs: readonly ExactLoss[];
+  /** (ε, δ) of partition selection, when keys are not declared. */
+  readonly selection?: ExactLoss;
+}
+
+/**
+ * The noise budget an output of a plan is calibrated to: `{ rho }` when its
+ * loss is ρ-zCDP, else `{ epsilon }`; each amount rounded DOWN to a double (the
+ * noise is calibrated to at most the planned loss, and the query's privacy map
+ * is computed from these same budgets).
+ * @throws DpError INVALID_PARAMETER for a loss with δ, or with both ε and ρ (an output has one kind of noise).
+ */
+export function budgetOfLoss(loss: ExactLoss): OutputBudget {
+  if (!loss.delta.isZero() || (!loss.rho.isZero() && !loss.epsilon.isZero())) {
+    throw new DpError('INVALID_PARAMETER', 'an output spends pure ε or ρ, not a mix or δ', { parameter: 'budget' });
+  }
+  return loss.rho.isZero() ? { epsilon: loss.epsilon.toNumberDown() } : { rho: loss.rho.toNumberDown() };
+}
+
+/**
+ * Partition selection's (ε, δ) from a plan, as doubles rounded down.
+ * @throws DpError INTERNAL when the plan has none.
+ */
+export function selectionOf(plan: QueryBudgetPlan): { epsilon: number; delta: number } {
+  if (!plan.selection) throw new DpError('INTERNAL', 'group keys are not declared and the plan has no partition selection', {});
+  return { epsilon: plan.selection.epsilon.toNumberDown(), delta: plan.selection.delta.toNumberDown() };
 }
 
 /** The neighbouring relation a guarantee is stated for. */
@@ -161,8 +191,7 @@ export function checkAggregateQuery(spec: AggregateQuerySpec, plan: QueryBudgetP
   });
   if (plan.selection) {
     makePartitionSelector({
-      epsilon: plan.selection.epsilon,
-      delta: plan.selection.delta,
+      ...selectionOf(plan),
       maxPartitions: neighbouring.maxPartitions,
       method: spec.partitionSelection ?? 'truncated-geometric',
     });
@@ -188,7 +217,7 @@ export function boundsEpsilon(budget: OutputBudget, rowsPerUnit: number): { epsi
 export function outputBudget(plan: QueryBudgetPlan, index: number): OutputBudget {
   const b = plan.outputs[index];
   if (b === undefined) throw new DpError('INTERNAL', 'budget plan does not match the aggregates', {});
-  return b;
+  return budgetOfLoss(b);
 }
 
 /** Splits an output's budget between estimating its bounds (`share`) and releasing it. */

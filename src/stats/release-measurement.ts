@@ -26,8 +26,9 @@
 import { PrivacyBudget } from '../core/budget.js';
 import { anyDomain, type Domain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
-import type { LossKind, PrivacyLoss } from '../core/loss.js';
+import { approximate, type LossKind, type PrivacyLoss, pure, roundUpCost, zcdp } from '../core/loss.js';
 import { defineMeasurement, defineTransformation, type Measurement, type Transformation } from '../core/measurement.js';
+import { Rational } from '../numeric/rational.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 
@@ -143,6 +144,29 @@ export function noisyRelease<I, O>(
     invoke,
     privacyMap: map,
   });
+}
+
+/**
+ * Group privacy: the loss at distance `k` from the loss at distance 1 — pure
+ * kε; zCDP k²ρ; (ε, δ) becomes (kε, k·e^{(k−1)ε}·δ) (Dwork & Roth 2014,
+ * Thm 2.2 and its approximate form), capped at δ = 1. Rounded up.
+ */
+export function groupLoss(loss: PrivacyLoss, k: number): PrivacyLoss {
+  if (k === 0) return loss.kind === 'pure' ? pure(0) : loss.kind === 'zcdp' ? zcdp(0) : approximate(0, 0);
+  if (k === 1) return loss;
+  const times = (x: number, m: number) => Rational.fromNumber(x).mul(Rational.fromNumber(m)).toNumberUp();
+  switch (loss.kind) {
+    case 'pure':
+      return pure(times(loss.epsilon, k));
+    case 'zcdp':
+      return zcdp(times(times(loss.rho, k), k));
+    case 'approximate': {
+      const delta = roundUpCost(k * Math.exp((k - 1) * loss.epsilon) * loss.delta);
+      return approximate(times(loss.epsilon, k), Number.isFinite(delta) && delta < 1 ? delta : 1);
+    }
+    default:
+      throw new DpError('INTERNAL', 'unknown loss kind', {});
+  }
 }
 
 /** Reads `spendFrom`: a `PrivacyBudget` or absent. */

@@ -48,7 +48,7 @@ describe('the Session records every public value it uses', () => {
     expect(seen.get('session.output.median_v.bins')).toBe(64);
     expect(seen.get('session.output.median_v.quantiles')).toEqual([0.5]);
     expect(seen.get('session.output.median_v.integer')).toBe(true);
-    expect(seen.get('session.output.sum_v.budget')).toEqual({ epsilon: 1 });
+    expect(seen.get('session.output.sum_v.budget')).toEqual({ epsilon: '1', delta: '0', rho: '0' });
     expect(session.budget.spentExact.epsilon.isZero()).toBe(true);
   });
 

@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/core/budget.js';
+import { exactLoss } from '../../src/core/exact-loss.js';
+import { pure } from '../../src/core/loss.js';
 import type { RandomSource } from '../../src/random/source.js';
 import { Session } from '../../src/session/index.js';
 import type { AggregateQuerySpec } from '../../src/stats/index.js';
@@ -25,7 +27,7 @@ function exactSum(rows: Record<string, unknown>[], seed: number): number {
     aggregates: [{ kind: 'sum', name: 's', column: 'v', bounds: [-1, 1] }],
   };
   const table = tableFromRecords(rows, ['id', 'v']);
-  const r = runAggregateQuery(table, spec, { outputs: [{ epsilon: 1e6 }] }, new SeededRandomSource(seed) as RandomSource);
+  const r = runAggregateQuery(table, spec, { outputs: [exactLoss(pure(1e6))] }, new SeededRandomSource(seed) as RandomSource);
   return r.rows[0]?.values.s?.value ?? Number.NaN;
 }
 

@@ -27,6 +27,7 @@ import {
   makeCountMeasurement,
   makeMeanKnownSizeMeasurement,
   makeMeanMeasurement,
+  makePartitionSelectionMeasurement,
   makeQuantileMeasurement,
   makeQuantileTreeMeasurement,
   makeSumMeasurement,
@@ -42,6 +43,7 @@ import {
   releaseStddev,
   releaseSum,
   releaseVariance,
+  selectPartitions,
   sumGrid,
 } from '../../src/stats/index.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
@@ -270,6 +272,30 @@ describe('statistics releases are measurements: charge == released guarantee == 
     const rng = new CountingSource(1);
     expect(() => boundsCase.run(2, 1, spendFrom, rng)).toThrow(/BUDGET_EXHAUSTED/);
     expect(rng.draws).toBe(0);
+  });
+
+  it('selectPartitions: charge == guarantee == map for every method, group privacy beyond one unit, refusal draws nothing', () => {
+    const units = new Map<string, number>([
+      ['b', 400],
+      ['a', 500],
+      ['c', 1],
+    ]);
+    for (const method of ['truncated-geometric', 'laplace', 'gaussian'] as const) {
+      const options = { epsilon: 0.5, delta: 1e-6, maxPartitions: 2, method };
+      const map = makePartitionSelectionMeasurement(options);
+      const spendFrom = PrivacyBudget.approximate(1, 1e-5);
+      const r = selectPartitions(units, { ...options, spendFrom, rng: new SeededRandomSource(4) });
+      expect(same(r.guarantee, map.privacyMap(1))).toBe(true);
+      expect(r.charged && same(r.charged, r.guarantee)).toBe(true);
+      expect(r.budgetAfter && lossEquals(r.budgetAfter.spentExact, exactLoss(map.privacyMap(1)))).toBe(true);
+      expect(r.keys).toEqual(['a', 'b']);
+      expect(map.privacyMap(2)).toEqual({ kind: 'approximate', epsilon: 1, delta: expect.any(Number) });
+      const rng = new CountingSource(2);
+      expect(() => selectPartitions(units, { ...options, spendFrom: PrivacyBudget.approximate(0.1, 1e-5), rng })).toThrow(
+        /BUDGET_EXHAUSTED/,
+      );
+      expect(rng.draws).toBe(0);
+    }
   });
 
   it('spendFrom that is not a PrivacyBudget is refused with INVALID_PARAMETER before anything is drawn', () => {
