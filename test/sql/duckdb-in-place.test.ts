@@ -97,11 +97,14 @@ describe('DuckDB reads the declared files in place, and nothing else', () => {
     });
   }
 
-  it("DuckDB's own boundary holds on the raw connection too (another file, ATTACH, INSTALL, SET), and the data file is unchanged", async () => {
+  it("DuckDB's own boundary holds on the raw connection too (another file, ATTACH, INSTALL, LOAD, SET, COPY), and the data file is unchanged", async () => {
     const c = engine.connection;
     await expect(c.run(`SELECT * FROM read_text('${secret}')`)).rejects.toThrow(/disabled by configuration/);
     await expect(c.run(`ATTACH '${otherDb}' AS o`)).rejects.toThrow(/disabled by configuration/);
-    await expect(c.run('INSTALL httpfs')).rejects.toThrow();
+    await expect(c.run('INSTALL httpfs')).rejects.toThrow(/Permission Error/);
+    writeFileSync(join(dir, 'x.duckdb_extension'), 'not an extension');
+    await expect(c.run(`LOAD '${dir}/x.duckdb_extension'`)).rejects.toThrow(/Permission Error/);
+    await expect(c.run('LOAD httpfs')).rejects.toThrow(/Permission Error/);
     await expect(c.run('SET enable_external_access = true')).rejects.toThrow(/locked/);
     await expect(c.run(`SET allowed_directories = ['${dir}']`)).rejects.toThrow(/locked/);
     await expect(c.run(`COPY (SELECT 1) TO '${dir}/out.csv'`)).rejects.toThrow(/disabled by configuration/);
