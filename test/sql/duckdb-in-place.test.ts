@@ -113,6 +113,28 @@ describe('DuckDB reads the declared files in place, and nothing else', () => {
     expect(readFileSync(declared, 'utf8')).toBe(CSV);
   });
 
+  it("the analyst's own SQL never reaches DuckDB as written: file functions, ATTACH, SET, COPY and several statements are refused before the charge", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-inplace-home-'));
+    const ledger = new FileLedger({ home });
+    const attempts = [
+      `SELECT COUNT(*) AS n FROM read_csv('${secret}')`,
+      `SELECT COUNT(*) AS n FROM t JOIN read_text('${secret}') ON true`,
+      `SELECT COUNT(*) AS n FROM t WHERE note = (SELECT content FROM read_text('${secret}'))`,
+      `ATTACH '${otherDb}' AS o`,
+      'SET enable_external_access = true',
+      `COPY t TO '${dir}/out.csv'`,
+      'SELECT COUNT(*) AS n FROM t; SELECT 1',
+      'INSTALL httpfs',
+    ];
+    for (const sql of attempts) {
+      const err = await runDpSql({ sql, schema, engine, ledger, epsilon: 1, rng: new SeededRandomSource(1) }).catch((e: unknown) => e);
+      expect(err, sql).toBeInstanceOf(DpError);
+      expect((err as DpError).code, sql).not.toBe('ENGINE_ERROR');
+    }
+    expect(await ledger.entries('inplace')).toEqual([]);
+    await ledger.close();
+  });
+
   it('a declared column the file lacks is NOT_FOUND naming the column and the file, before any charge', async () => {
     const home = mkdtempSync(join(tmpdir(), 'tsdp-inplace-home-'));
     const path = join(dir, 'no-minutes.csv');
