@@ -12,7 +12,9 @@
  * Three ways to run each: `plain` (a node script with @duckdb/node-api reading
  * the file), `lib` (the built package: `DuckDbEngine.open` + `runDpSql`), `cli`
  * (`tsdp sql` from dist/). Goal: lib and cli within 1.5× of plain in wall time
- * and peak RSS. Reported: medians of `--runs` runs, measured round-robin.
+ * and peak RSS. Reported: medians of `--runs` runs, measured round-robin; also
+ * each process's CPU time (all threads), which other load on a shared machine
+ * disturbs less than wall time.
  *
  *   npm run build && npx tsx bench/sql/files.ts [--sizes 1e6,1e7,3e7] [--formats csv,parquet] [--queries count,groupby,unit] [--runs 3] [--dir /tmp/tsdp-bench-files]
  * @module
@@ -104,6 +106,8 @@ interface Measure {
   rssMiB: number;
   /** Open + query inside the process (plain and lib only: printed by files-child.mjs). */
   inProcessMs: number;
+  /** CPU time of the whole process, all threads (user + system): less sensitive than wall time to other load. */
+  cpuMs: number;
 }
 
 /** Runs one process and returns its wall time and peak RSS. */
@@ -119,11 +123,11 @@ function measure(argv: string[], env: Record<string, string>): Measure {
   });
   const wallMs = performance.now() - t;
   if (r.status !== 0) throw new Error(`failed: ${argv.join(' ')}\n${r.stderr}`);
-  const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  const [rssKiB, cpuUs] = (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number) as [number, number];
   rmSync(work, { recursive: true, force: true });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   const inProcessMs = line.startsWith('{"ms":') ? (JSON.parse(line) as { ms: number }).ms : Number.NaN;
-  return { wallMs, rssMiB: rssKiB / 1024, inProcessMs };
+  return { wallMs, rssMiB: rssKiB / 1024, inProcessMs, cpuMs: cpuUs / 1000 };
 }
 
 const median = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)] as number;
@@ -171,6 +175,7 @@ for (const size of SIZES) {
         wall: median(runs[k].map((r) => r.wallMs)),
         rss: median(runs[k].map((r) => r.rssMiB)),
         inProcess: median(runs[k].map((r) => r.inProcessMs)),
+        cpu: median(runs[k].map((r) => r.cpuMs)),
       });
       const [p, l, c] = [m('plain'), m('lib'), m('cli')];
       const row = [
@@ -190,6 +195,11 @@ for (const size of SIZES) {
         (p.inProcess / 1000).toFixed(2),
         (l.inProcess / 1000).toFixed(2),
         (l.inProcess / p.inProcess).toFixed(2),
+        (p.cpu / 1000).toFixed(2),
+        (l.cpu / 1000).toFixed(2),
+        (c.cpu / 1000).toFixed(2),
+        (l.cpu / p.cpu).toFixed(2),
+        (c.cpu / p.cpu).toFixed(2),
       ];
       rows.push(row);
       console.error(row.join('\t'));
@@ -215,6 +225,11 @@ const header = [
   'plain in-process s',
   'lib in-process s',
   'lib/plain in-process',
+  'plain CPU s',
+  'lib CPU s',
+  'cli CPU s',
+  'lib/plain CPU',
+  'cli/plain CPU',
 ];
 console.log(`DP SQL over files in place vs plain DuckDB (node script); median of ${RUNS} runs each, fresh process per run, round-robin`);
 console.log(`| ${header.join(' | ')} |`);

@@ -117,6 +117,18 @@ describe('the PostgreSQL query role (--reader-role)', () => {
     expect(await run(login, 'SELECT COUNT(*) AS n FROM other', `${tag}_nobody`)).toEqual({ outcome: 'ENGINE_ERROR', charged: 0 });
   });
 
+  it('schema init reads a PostgreSQL table as the query role too (openPostgresSource): people is not visible to it, other is', async () => {
+    const { openPostgresSource } = await import('../../src/cli/draft-source.js');
+    const asLogin = await openPostgresSource(login, `${n.data}.people`, 'people');
+    expect(asLogin.columns.map((c) => c.name)).toEqual(['age']);
+    await asLogin.close();
+    await expect(openPostgresSource(login, `${n.data}.people`, 'people', n.reader)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const asReader = await openPostgresSource(`${login}?tsdp_reader_role=${n.reader}`, `${n.data}.other`, 'other');
+    expect(asReader.columns.map((c) => c.name)).toEqual(['age']);
+    await asReader.close();
+    await expect(openPostgresSource(login, `${n.data}.other`, 'other', `${tag}_nobody`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
   it('tsdp sql --reader-role: the flag reaches the engine, and stderr names the role', async () => {
     const home = mkdtempSync(join(tmpdir(), 'tsdp-reader-cli-'));
     const schemaFile = join(home, 's.json');

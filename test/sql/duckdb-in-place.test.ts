@@ -97,17 +97,42 @@ describe('DuckDB reads the declared files in place, and nothing else', () => {
     });
   }
 
-  it("DuckDB's own boundary holds on the raw connection too (another file, ATTACH, INSTALL, SET), and the data file is unchanged", async () => {
+  it("DuckDB's own boundary holds on the raw connection too (another file, ATTACH, INSTALL, LOAD, SET, COPY), and the data file is unchanged", async () => {
     const c = engine.connection;
     await expect(c.run(`SELECT * FROM read_text('${secret}')`)).rejects.toThrow(/disabled by configuration/);
     await expect(c.run(`ATTACH '${otherDb}' AS o`)).rejects.toThrow(/disabled by configuration/);
-    await expect(c.run('INSTALL httpfs')).rejects.toThrow();
+    await expect(c.run('INSTALL httpfs')).rejects.toThrow(/Permission Error/);
+    writeFileSync(join(dir, 'x.duckdb_extension'), 'not an extension');
+    await expect(c.run(`LOAD '${dir}/x.duckdb_extension'`)).rejects.toThrow(/Permission Error/);
+    await expect(c.run('LOAD httpfs')).rejects.toThrow(/Permission Error/);
     await expect(c.run('SET enable_external_access = true')).rejects.toThrow(/locked/);
     await expect(c.run(`SET allowed_directories = ['${dir}']`)).rejects.toThrow(/locked/);
     await expect(c.run(`COPY (SELECT 1) TO '${dir}/out.csv'`)).rejects.toThrow(/disabled by configuration/);
     expect(existsSync(otherDb)).toBe(false);
     expect(existsSync(join(dir, 'out.csv'))).toBe(false);
     expect(readFileSync(declared, 'utf8')).toBe(CSV);
+  });
+
+  it("the analyst's own SQL never reaches DuckDB as written: file functions, ATTACH, SET, COPY and several statements are refused before the charge", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-inplace-home-'));
+    const ledger = new FileLedger({ home });
+    const attempts = [
+      `SELECT COUNT(*) AS n FROM read_csv('${secret}')`,
+      `SELECT COUNT(*) AS n FROM t JOIN read_text('${secret}') ON true`,
+      `SELECT COUNT(*) AS n FROM t WHERE note = (SELECT content FROM read_text('${secret}'))`,
+      `ATTACH '${otherDb}' AS o`,
+      'SET enable_external_access = true',
+      `COPY t TO '${dir}/out.csv'`,
+      'SELECT COUNT(*) AS n FROM t; SELECT 1',
+      'INSTALL httpfs',
+    ];
+    for (const sql of attempts) {
+      const err = await runDpSql({ sql, schema, engine, ledger, epsilon: 1, rng: new SeededRandomSource(1) }).catch((e: unknown) => e);
+      expect(err, sql).toBeInstanceOf(DpError);
+      expect((err as DpError).code, sql).not.toBe('ENGINE_ERROR');
+    }
+    expect(await ledger.entries('inplace')).toEqual([]);
+    await ledger.close();
   });
 
   it('a declared column the file lacks is NOT_FOUND naming the column and the file, before any charge', async () => {
