@@ -65,10 +65,12 @@ function readOptions(options: GdpCltOptions): GdpCltOptions {
 }
 
 function muPoisson({ noiseMultiplier: s, sampleRate: q, steps }: GdpCltOptions): number {
+  if (steps === 0) return 0; // not 0·∞ = NaN when e^{1/σ²} overflows
   return q * Math.sqrt(steps) * Math.sqrt(Math.expm1(1 / (s * s)));
 }
 
 function muUniform({ noiseMultiplier: s, sampleRate: q, steps }: GdpCltOptions): number {
+  if (steps === 0) return 0;
   const inner = Math.exp(1 / (s * s)) * normalCdf(1.5 / s) + 3 * normalCdf(-0.5 / s) - 2;
   return Math.SQRT2 * q * Math.sqrt(steps) * Math.sqrt(Math.max(0, inner));
 }

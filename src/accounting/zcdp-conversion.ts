@@ -13,6 +13,7 @@
  * `test/accounting/zcdp-conversion.test.ts`.
  * @module
  */
+import { DpError } from '../core/errors.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
 import { nonNegativeFiniteNumber, openUnit } from './_internal/argument-checks.js';
 import { zcdpDelta } from './zcdp-accountant.js';
@@ -41,7 +42,7 @@ export function zcdpDeltaForEpsilon(rho: number, epsilon: number): number {
  * @param rho - ρ ≥ 0 (0 gives ε = 0).
  * @param delta - δ in (0, 1).
  * @returns ε ≥ 0.
- * @throws DpError INVALID_PARAMETER on a non-finite or out-of-range argument.
+ * @throws DpError INVALID_PARAMETER on a non-finite or out-of-range argument; NUMERICAL_ERROR when ε overflows (ρ near 1e308).
  * @privacy ρ-zCDP ⇒ (ε(δ), δ)-DP.
  * @see Canonne, Kamath, Steinke (2020), Corollary 13; Bun & Steinke (2016), Proposition 1.3.
  * @example
@@ -50,5 +51,9 @@ export function zcdpDeltaForEpsilon(rho: number, epsilon: number): number {
 export function zcdpEpsilonForDelta(rho: number, delta: number): number {
   nonNegativeFiniteNumber(rho, 'rho');
   openUnit(delta, 'delta');
+  // ε(δ) ≥ ρ − small: when even twice the simple bound overflows, no double holds the answer.
+  if (!Number.isFinite(2 * (rho + 2 * Math.sqrt(rho * Math.log(1 / delta))))) {
+    throw new DpError('NUMERICAL_ERROR', 'epsilon overflows a double for this rho', { routine: 'zcdpEpsilonForDelta' });
+  }
   return zcdpToApproximate(zcdp(rho), delta).epsilon;
 }

@@ -21,6 +21,7 @@
  * about 1e-14 relative for Z, the pmf, the variance and each tail.
  * @module
  */
+import { DpError } from '../core/errors.js';
 import { erfcx, logErfc } from '../numeric/special.js';
 import { integerArgument } from './_internal/integer-argument.js';
 import { positiveNumber } from './_internal/params.js';
@@ -43,6 +44,10 @@ function sumSeries(term: (j: number) => number, first: number): number {
   let comp = 0;
   for (let j = first; ; j++) {
     const t = term(j);
+    // A term that is not a number ≥ 0 is a bug; never loop on it.
+    if (!(t >= 0) || j > first + 4 * MAX_DIRECT_TERMS) {
+      throw new DpError('INTERNAL', 'a discrete Gaussian series did not converge', { routine: 'sumSeries' });
+    }
     const s = sum + t;
     comp += Math.abs(sum) >= t ? sum - s + t : t - s + sum;
     sum = s;
@@ -84,8 +89,8 @@ function logUpperTailSum(a: number, sigma: number): number {
   // written 84σ/(√(r² + 84) + r) to avoid cancellation.
   const terms = (2 * TERM_CUTOFF * sigma) / (Math.sqrt(r * r + 2 * TERM_CUTOFF) + r);
   if (terms <= MAX_DIRECT_TERMS) {
-    const c = 1 / (2 * sigma * sigma);
-    const s = sumSeries((j) => Math.exp(-c * j * (2 * a + j)), 0);
+    // e^{−j(2a+j)/(2σ²)} written in j/σ and r = a/σ: 2σ² overflows for σ > 1e154.
+    const s = sumSeries((j) => Math.exp(-0.5 * (j / sigma) * (2 * r + j / sigma)), 0);
     return -0.5 * r * r + Math.log(s);
   }
   // Euler–Maclaurin about t = a − ½ (see the module header); here (a − ½)/σ² < 5e-3 and σ > 2000.
@@ -239,6 +244,8 @@ export function discreteGaussianVariance(sigma: number): number {
     return second / Math.exp(logNormalizer(s));
   }
   const c = 2 * Math.PI * Math.PI * s * s;
+  // Beyond c = 1500 the correction 8π²σ²e^{−2π²σ²} is below 1e-600: Var = σ² (+∞ once σ² overflows).
+  if (c > 1500) return s * s;
   const theta = thetaTail(s);
   // Σ_{k≥1} (1 − 4π²σ²k²) e^{−2π²σ²k²}: the k-th term is negative, computed as −(2ck² − 1)e^{−ck²}.
   const weighted = sumSeries((k) => (2 * c * k * k - 1) * Math.exp(-c * k * k), 1);

@@ -158,7 +158,8 @@ function discreteGaussianProfile(sigma: number, epsilon: number, sensitivity: nu
   if (!Number.isFinite(centre)) return Number.MIN_VALUE;
   const first = Math.exp(discreteGaussianLogSurvival(Math.floor(centre - sensitivity / 2), sigma));
   const second = Math.exp(epsilon + discreteGaussianLogSurvival(Math.floor(centre + sensitivity / 2), sigma));
-  return roundUp(first - second, first + second, TAIL_SLACK);
+  // δ(ε) > 0 for every ε when Δ > 0 (the tails are infinite): never round it to 0 by underflow.
+  return Math.max(Number.MIN_VALUE, roundUp(first - second, first + second, TAIL_SLACK));
 }
 
 /**

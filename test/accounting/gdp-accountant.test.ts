@@ -161,3 +161,22 @@ describe('μ-GDP ⇄ (ε, δ) duality (exact)', () => {
     }
   });
 });
+
+describe('GDP on hostile but valid inputs', () => {
+  it('never returns NaN: every valid run gives a number in [0, ∞] (property, σ down to 1e-300, steps from 0)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-300, max: 1e6, noNaN: true }),
+        fc.double({ min: 1e-300, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.constantFrom<'poisson' | 'uniform'>('poisson', 'uniform'),
+        (sigma, q, steps, sampling) => {
+          const run = { noiseMultiplier: sigma, sampleRate: q, steps };
+          for (const mu of [gdpMuPoissonClt(run), gdpMuUniformClt(run)]) expect(mu >= 0).toBe(true);
+          const e = gdpEpsilonClt({ ...run, delta: 1e-6, sampling }).epsilon;
+          expect(e >= 0).toBe(true);
+        },
+      ),
+    );
+  });
+});

@@ -78,6 +78,15 @@ describe('zCDP → (ε, δ) by the CKS conversion', () => {
   it('ρ = 0 gives δ = 0 and ε = 0; bad arguments are INVALID_PARAMETER', () => {
     expect(zcdpDeltaForEpsilon(0, 1)).toBe(0);
     expect(zcdpEpsilonForDelta(0, 1e-6)).toBe(0);
+    // ρ near the largest double: ε overflows, a NUMERICAL_ERROR (not an INVALID_PARAMETER about an ε the caller never gave)
+    let overflow: unknown;
+    try {
+      zcdpEpsilonForDelta(1.7e308, 1e-10);
+    } catch (e) {
+      overflow = e;
+    }
+    expect(isDpError(overflow, 'NUMERICAL_ERROR')).toBe(true);
+    expect(zcdpDeltaForEpsilon(1.7e308, 1)).toBe(1);
     const cases: [() => unknown, string][] = [
       [() => zcdpDeltaForEpsilon(-1, 1), 'rho'],
       [() => zcdpDeltaForEpsilon(Number.POSITIVE_INFINITY, 1), 'rho'],

@@ -200,3 +200,26 @@ describe('discrete Laplace distribution', () => {
     for (const bad of [0, -2, Number.NaN, Number.NEGATIVE_INFINITY]) expectInvalid(() => discreteLaplaceVariance(bad), 'scale');
   });
 });
+
+describe('discrete Gaussian on extreme but valid σ and x (regression: 2σ² overflowed to ∞ for σ > 1e154 and a tail sum never ended)', () => {
+  it('returns numbers in range, without hanging, for σ from 2⁻¹⁰²² to 1.7e308 and any integer x (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.double({ min: 2 ** -1022, max: 1.7e308, noNaN: true }), fc.constantFrom(1e154, 1.5e154, 1e200, 1e300, 1.7e308, 1e-300)),
+        fc.oneof(fc.integer(), fc.constantFrom(0, 1, -1, 2 ** 53, -(2 ** 53), 1e300, -1e300, 5e307)),
+        (sigma, x) => {
+          const cdf = discreteGaussianCdf(x, sigma);
+          const logSurvival = discreteGaussianLogSurvival(x, sigma);
+          expect(cdf >= 0 && cdf <= 1).toBe(true);
+          expect(logSurvival <= 0).toBe(true);
+          expect(discreteGaussianPmf(x, sigma) >= 0).toBe(true);
+          expect(discreteGaussianVariance(sigma) >= 0).toBe(true);
+          expect(Number.isFinite(discreteGaussianLogNormalizingConstant(sigma))).toBe(true);
+        },
+      ),
+    );
+    // the example that hung: P[X > 5e307] for σ = 1e154 is e^{−1.25e307}·…
+    expect(discreteGaussianLogSurvival(5e307, 1e154)).toBeLessThan(-1e306);
+    expect(discreteGaussianVariance(1e300)).toBe(1e300 * 1e300);
+  });
+});

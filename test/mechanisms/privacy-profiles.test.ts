@@ -216,3 +216,25 @@ describe('argument validation of the profiles', () => {
     expectInvalid(() => discreteGaussianDeltaForEpsilon('2' as unknown as number, 1, 1), 'sigma');
   });
 });
+
+describe('profiles on extreme but valid inputs', () => {
+  it('never return NaN, stay in [0, 1], and the discrete Gaussian δ stays > 0 for Δ > 0 (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 2 ** -1022, max: 1e300, noNaN: true }),
+        fc.double({ min: 0, max: 1e300, noNaN: true }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        (scale, epsilon, sensitivity) => {
+          for (const d of [
+            laplaceDeltaForEpsilon(scale, epsilon, sensitivity),
+            discreteLaplaceDeltaForEpsilon(scale, epsilon, sensitivity),
+            discreteGaussianDeltaForEpsilon(scale, epsilon, sensitivity),
+          ]) {
+            expect(d >= 0 && d <= 1).toBe(true);
+          }
+          expect(discreteGaussianDeltaForEpsilon(scale, epsilon, sensitivity)).toBeGreaterThan(0);
+        },
+      ),
+    );
+  });
+});
