@@ -32,6 +32,7 @@ export {
 export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
+export { logisticRegression, mlp, mnistCnn } from './models.js';
 export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 export { groupNorm, layerNorm, Normalization } from './normalization.js';
