@@ -28,6 +28,8 @@ export interface Layer {
   readonly inputSize: number;
   /** Width of one example's output. */
   readonly outputSize: number;
+  /** True for a layer whose rows depend on other rows (BatchNorm): Sequential refuses it. */
+  readonly mixesExamples?: boolean;
   /** The trainable parameters (empty for activations). */
   readonly parameters: readonly Parameter[];
   /** Runs the layer on `batch` rows of `input` (batch × inputSize); keeps what backward needs. */
