@@ -12,7 +12,7 @@ import type { BudgetSplit } from './budget-split.js';
 import type { CompiledDpQuery } from './compile.js';
 import type { DpSqlValue } from './dp-sql-types.js';
 import type { EngineRow } from './engine.js';
-import { keyString, publicKey, toBig } from './engine-values.js';
+import { keyString, publicKey, toBig, toBin } from './engine-values.js';
 import type { QueryPlan } from './plan.js';
 
 /** One released group: its key string, its public key values and its engine row (absent for an empty declared group). */
@@ -70,7 +70,8 @@ export function selectGroups(
     const values = keyValues(compiled, r);
     // Keys outside declared categories are dropped before selection (a public rule).
     if (values.some((v, i) => declared[i] && (v === null || !declared[i]?.has(String(v))))) continue;
-    if (selector.keep(toBig(r[compiled.unitsColumn]), rng)) groups.push({ key: keyString(values), values: values.map(publicKey), row: r });
+    if (selector.keep(toBig(r[compiled.unitsColumn]), rng))
+      groups.push({ key: keyString(values), values: values.map((v, i) => publicKey(v, compiled.keyTypes[i] ?? 'null')), row: r });
   }
   // Sorted by key: the engine's group order (a hash table's layout) may depend on keys that were not kept.
   return groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -89,8 +90,7 @@ export function histogramsByGroup(compiled: CompiledDpQuery, histRows: readonly 
     for (const r of rows) {
       const key = keyString(keyValues(compiled, r));
       const bins = m.get(key) ?? new Array<bigint>(size).fill(0n);
-      const b = Number(r.bin);
-      if (Number.isInteger(b) && b >= 0 && b < bins.length) bins[b] = toBig(r.n);
+      bins[toBin(r.bin, size)] = toBig(r.n);
       m.set(key, bins);
     }
     return m;
