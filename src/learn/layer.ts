@@ -35,9 +35,10 @@ export interface Layer {
   /**
    * Given per-example output gradients (batch × outputSize) of the last
    * forward, returns the per-example input gradients and keeps what the
-   * clipping needs.
+   * clipping needs. `needInputGrad` false (the first layer) lets a layer skip
+   * computing the input gradient (its result is then unspecified).
    */
-  backward(outputGrad: Float64Array, batch: number): Float64Array;
+  backward(outputGrad: Float64Array, batch: number, needInputGrad?: boolean): Float64Array;
 }
 
 /**

@@ -100,7 +100,7 @@ export class Sequential {
     const losses = new Float64Array(batch.size);
     this.loss.forward(logits, batch.labels, batch.size, losses);
     let g = this.loss.backward(logits, batch.labels, batch.size);
-    for (let i = this.layers.length - 1; i >= 0; i--) g = (this.layers[i] as Layer).backward(g, batch.size);
+    for (let i = this.layers.length - 1; i >= 0; i--) g = (this.layers[i] as Layer).backward(g, batch.size, i > 0);
     return losses;
   }
 

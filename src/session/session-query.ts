@@ -18,6 +18,8 @@ import {
 import { type DataSource, missingColumn } from '../stats/data-source.js';
 import { checkBounds } from '../stats/fixed-point-grid.js';
 import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, showParameter, splitBudget } from '../stats/output-budget.js';
+import { tracePublicParameter } from '../stats/public-parameters.js';
+import { DEFAULT_QUANTILE_BINS } from '../stats/quantile-common.js';
 import { type AggregateQueryMeasurement, makeAggregateQueryMeasurement } from '../stats/query-measurement.js';
 import { checkDeclaredKeys, checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
 
@@ -354,6 +356,7 @@ export class SessionQuery {
     if (!lossLe(exactLoss(charged), exactLoss(stated))) {
       throw new DpError('INTERNAL', 'the privacy map of the query exceeds the cost its budget plan states', {});
     }
+    recordPublicParameters(spec, plan);
     const columns = new Set<string>();
     if (spec.privacyUnit) columns.add(spec.privacyUnit);
     if (spec.groupBy) columns.add(spec.groupBy);
@@ -409,6 +412,42 @@ export class SessionQuery {
     SessionQuery.#checkColumns(await source.columnNames(), columns);
     this.#access.charge(charged);
     return SessionQuery.#settle(await runAggregateQueryAsync(source, spec, plan, this.#access.rng), charged);
+  }
+}
+
+/**
+ * Records every value the query treats as public through `tracePublicParameter`
+ * (public-parameters.ts's rule), before the charge: the privacy unit and its
+ * caps, the group column and its declared keys, and per output its column,
+ * bounds (declared; estimated bounds are released with DP instead), bins,
+ * quantiles, interval share, integer declaration, value rule and budget, and
+ * partition selection's budget and method. Test: test/session/public-trace.test.ts.
+ */
+function recordPublicParameters(spec: AggregateQuerySpec, plan: QueryBudgetPlan): void {
+  tracePublicParameter('session.privacyUnit', spec.privacyUnit ?? 'row');
+  tracePublicParameter('session.maxPartitions', spec.maxPartitions ?? 1);
+  tracePublicParameter('session.maxContributionsPerPartition', spec.maxContributionsPerPartition ?? 1);
+  if (spec.groupBy !== undefined) tracePublicParameter('session.groupBy', spec.groupBy);
+  if (spec.keys !== undefined) tracePublicParameter('session.keys', spec.keys);
+  if (spec.boundsShare !== undefined) tracePublicParameter('session.boundsShare', spec.boundsShare);
+  spec.aggregates.forEach((a, i) => {
+    const name = `session.output.${'names' in a ? a.names.join(',') : a.name}`;
+    tracePublicParameter(`${name}.kind`, a.kind);
+    tracePublicParameter(`${name}.budget`, plan.outputs[i]);
+    if (a.kind === 'count' || a.kind === 'countDistinct') return;
+    tracePublicParameter(`${name}.column`, a.column);
+    if (a.bounds !== undefined) tracePublicParameter(`${name}.bounds`, a.bounds);
+    if (a.onInvalid !== undefined) tracePublicParameter(`${name}.onInvalid`, a.onInvalid);
+    if (a.kind === 'quantiles') {
+      tracePublicParameter(`${name}.quantiles`, a.quantiles);
+      tracePublicParameter(`${name}.bins`, a.bins ?? DEFAULT_QUANTILE_BINS);
+      if (a.intervalShare !== undefined) tracePublicParameter(`${name}.intervalShare`, a.intervalShare);
+      if (a.integer === true) tracePublicParameter(`${name}.integer`, true);
+    }
+  });
+  if (plan.selection) {
+    tracePublicParameter('session.partitionSelection.budget', plan.selection);
+    tracePublicParameter('session.partitionSelection.method', spec.partitionSelection ?? 'truncated-geometric');
   }
 }
 

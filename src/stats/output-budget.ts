@@ -105,3 +105,22 @@ export function splitBudget(budget: OutputBudget, weights: readonly number[]): O
     return b.delta > 0 ? { epsilon: share(b.epsilon, w), delta: share(b.delta, w) } : { epsilon: share(b.epsilon, w) };
   });
 }
+
+/**
+ * The loss of a mechanism calibrated to `budget` for one privacy unit, when
+ * neighbouring inputs differ by `units` units and its loss is linear in the
+ * distance (Laplace-type noise, the exponential mechanism): pure kε, (kε, 0)
+ * for an (ε, δ) budget (δ unused), ρ-zCDP k²ρ. Exact, rounded up; at k = 1 it
+ * is `chargedLoss(budget)`.
+ * @param budget - the output budget the mechanism was calibrated to.
+ * @param units - the distance in privacy units (finite, ≥ 0).
+ * @returns the loss.
+ * @throws DpError INVALID_PARAMETER on a malformed budget.
+ */
+export function budgetLossAt(budget: OutputBudget, units: number): PrivacyLoss {
+  const b = readBudget(budget);
+  const k = Rational.fromNumber(units);
+  if (b.kind === 'zcdp') return zcdp(k.mul(k).mul(Rational.fromNumber(b.rho)).toNumberUp());
+  const epsilon = k.mul(Rational.fromNumber(b.epsilon)).toNumberUp();
+  return 'delta' in budget && budget.delta !== undefined ? approximate(epsilon, 0) : pure(epsilon);
+}

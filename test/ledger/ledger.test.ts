@@ -115,12 +115,13 @@ describe('ExactLoss spends in the ledgers (item 15)', () => {
   const rhoCost = (r: string) => ({ epsilon: Rational.ZERO, delta: Rational.ZERO, rho: Rational.parse(r) });
   const cap = { epsilon: Rational.parse('2.25'), delta: Rational.parse('5e-6') };
   const RHO = '0.02435597035953836'; // each "ε = 1 at δ = 1e-6"; five of them cost ε ≈ 2.21 with one conversion
+  // (zcdp accounting pinned at the first spend, all of D for the conversion; a later pure ε = 0.2 counts as ρ = 0.02)
 
   it('the file ledger stores ρ, converts the total once, reads old lines without rho as 0 and refuses junk ρ', async () => {
     const h = home();
     const ledger = new FileLedger({ home: h });
     for (let i = 0; i < 5; i++) await ledger.charge({ dataset: 'z', cap }, rhoCost(RHO), 'q');
-    await expect(ledger.charge({ dataset: 'z', cap }, amount('0.05'), 'q')).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
+    await expect(ledger.charge({ dataset: 'z', cap }, amount('0.2'), 'q')).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
     const s = await ledger.status({ dataset: 'z', cap });
     expect(s.dataset.spent.rho.toString()).toBe(Rational.parse(RHO).mul(Rational.of(5n)).toString());
     expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.2128, 3);
@@ -142,7 +143,7 @@ describe('ExactLoss spends in the ledgers (item 15)', () => {
     const dataset = `z${process.pid}x${Date.now()}`;
     try {
       for (let i = 0; i < 5; i++) await ledger.charge({ dataset, cap }, rhoCost(RHO), 'q');
-      await expect(ledger.charge({ dataset, cap }, amount('0.05'), 'q')).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
+      await expect(ledger.charge({ dataset, cap }, amount('0.2'), 'q')).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
       const s = await ledger.status({ dataset, cap });
       expect(s.dataset.guarantee.epsilon.toNumber()).toBeCloseTo(2.2128, 3);
       expect((await ledger.entries(dataset)).length).toBe(5);
