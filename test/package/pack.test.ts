@@ -22,8 +22,11 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
   exports: Record<string, string | Record<string, string>>;
   files: string[];
 };
-/** Packed-size ceiling: measured 0.70 MB (of which examples/adult.csv is 0.36 MB gzipped). */
-const MAX_PACKED_BYTES = 1_000_000;
+/**
+ * Packed-size ceiling: measured 1.04 MB on 2026-12-05 with tsdp/learn and tsdp/synth in (0.70 MB before them),
+ * of which examples/adult.csv (the demo's data) is 0.36 MB gzipped; the ceiling leaves ~25% for growth.
+ */
+const MAX_PACKED_BYTES = 1_300_000;
 
 interface PackResult {
   filename: string;
