@@ -17,7 +17,7 @@
  * the closed forms, 1e-12 of the two tails for the discrete Gaussian), so a returned δ is never
  * below the exact value; every ε(δ) is the upper end of a bisection of that rounded-up profile to
  * 2⁻⁴⁰ relative, so `…DeltaForEpsilon(…, epsilonForDelta(…, δ), …) <= δ` always holds.
- * Agreement with dp_accounting's privacy-loss classes and with the CKS reference code is checked in
+ * Proofs: `privacy-profiles.proof.md`. Agreement with dp_accounting's privacy-loss classes and with the CKS reference code is checked in
  * `test/mechanisms/privacy-profiles.test.ts` (fixture `test/fixtures/accounting/engineer-api.json`).
  * @module
  */

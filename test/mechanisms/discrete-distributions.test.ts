@@ -24,6 +24,7 @@ import {
   discreteLaplaceSurvival,
   discreteLaplaceVariance,
 } from '../../src/index.js';
+import { erfc, erfcx } from '../../src/numeric/special.js';
 
 interface DgEntry {
   sigma: number;
@@ -221,5 +222,17 @@ describe('discrete Gaussian on extreme but valid σ and x (regression: 2σ² ove
     // the example that hung: P[X > 5e307] for σ = 1e154 is e^{−1.25e307}·…
     expect(discreteGaussianLogSurvival(5e307, 1e154)).toBeLessThan(-1e306);
     expect(discreteGaussianVariance(1e300)).toBe(1e300 * 1e300);
+  });
+});
+
+describe('erfcx (the scaled erfc added to numeric/special.ts for the Euler–Maclaurin tails)', () => {
+  it('equals e^{x²}·erfc(x) where that is representable and tends to 1/(x√π) (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -5, max: 25, noNaN: true }), (x) => {
+        expect(Math.abs(erfcx(x) - Math.exp(x * x) * erfc(x))).toBeLessThanOrEqual(1e-13 * erfcx(x));
+      }),
+    );
+    // mpmath 1.2.1: mp.exp(mpf(10)**8)*mp.erfc(mpf(10)**4) at 40 digits = 5.6418958072680841e-5
+    expect(Math.abs(erfcx(1e4) - 5.641895807268084e-5) / 5.641895807268084e-5).toBeLessThan(1e-14);
   });
 });
