@@ -5,6 +5,7 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { reluBwd, reluFwd } from './backend.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
 
@@ -28,7 +29,10 @@ export class Activation implements Layer {
 
   forward(input: FloatArray, batch: number): Float64Array {
     const out = new Float64Array(batch * this.inputSize);
-    if (this.kind === 'relu') for (let i = 0; i < out.length; i++) out[i] = Math.max(0, input[i] as number);
+    if (input.length !== out.length) {
+      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
+    }
+    if (this.kind === 'relu') reluFwd(input, out);
     else for (let i = 0; i < out.length; i++) out[i] = Math.tanh(input[i] as number);
     this.output = out;
     return out;
@@ -41,7 +45,7 @@ export class Activation implements Layer {
     }
     const g = new Float64Array(n);
     const y = this.output;
-    if (this.kind === 'relu') for (let i = 0; i < n; i++) g[i] = (y[i] as number) > 0 ? (outputGrad[i] as number) : 0;
+    if (this.kind === 'relu') reluBwd(y, outputGrad, g);
     else
       for (let i = 0; i < n; i++) {
         const t = y[i] as number;

@@ -12,8 +12,9 @@
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
+import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
 import { fillUniform } from './init.js';
-import { addRowVector, columnSums, type FloatArray, matmul, matmulTransA, matmulTransB, rowSquaredNorms, scaleRows } from './kernels.js';
+import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
 
 /** Options of {@link dense}. */
@@ -65,24 +66,25 @@ export class Dense implements TrainableLayer {
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
     const out = new Float64Array(batch * this.outputSize);
-    matmul(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
-    addRowVector(out, this.bias.value, batch, this.outputSize);
+    gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
+    addBias(out, this.bias.value, batch, this.outputSize);
     return out;
   }
 
-  backward(outputGrad: Float64Array, batch: number): Float64Array {
+  backward(outputGrad: Float64Array, batch: number, needInputGrad = true): Float64Array {
     if (batch !== this.batch)
       throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
     this.delta = outputGrad;
     const inputGrad = new Float64Array(batch * this.inputSize);
-    matmulTransB(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
+    // The first layer's input gradient is not needed (the data are not trained): skipped.
+    if (needInputGrad) gemmNT(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
     return inputGrad;
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
     const a2 = new Float64Array(this.batch);
-    rowSquaredNorms(this.input, this.batch, this.inputSize, a2);
-    rowSquaredNorms(this.delta, this.batch, this.outputSize, out);
+    rowNorms2(this.input, this.batch, this.inputSize, a2);
+    rowNorms2(this.delta, this.batch, this.outputSize, out);
     for (let i = 0; i < this.batch; i++) out[i] = ((a2[i] as number) + 1) * (out[i] as number);
   }
 
@@ -108,10 +110,8 @@ export class Dense implements TrainableLayer {
         kept[r] = scales[i] as number;
       });
     }
-    const scaled = new Float64Array(rows * this.outputSize);
-    scaleRows(delta, kept, rows, this.outputSize, scaled);
-    matmulTransA(input, scaled, this.weight.grad, this.inputSize, rows, this.outputSize, true);
-    columnSums(scaled, rows, this.outputSize, this.bias.grad, undefined, true);
+    gemmTNScaled(input, delta, kept, this.weight.grad, this.inputSize, rows, this.outputSize, true);
+    colSums(delta, rows, this.outputSize, this.bias.grad, kept, true);
   }
 
   perExampleGradient(i: number, out: Float64Array): void {

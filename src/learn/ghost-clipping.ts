@@ -93,6 +93,7 @@ export function perLayerSquaredNorms(model: Sequential, batchSize: number): Floa
  * @param batchSize - the rows of that pass (0 is legal: nothing is added).
  * @param maxGradNorm - the bound C, a finite number > 0.
  * @param clipping - 'flat' or 'perLayer'.
+ * @param keep - optional: keep[i] = 0 drops example i (factor 0, contribution 0), e.g. an out-of-range label.
  * @returns the per-example norms before and after clipping (private; for the trace).
  * @throws DpError INVALID_PARAMETER when maxGradNorm is not a finite number > 0.
  * @privacy each example adds a vector of norm ≤ maxGradNorm: the sum has L2 sensitivity maxGradNorm under add/remove one example.
@@ -107,6 +108,7 @@ export function accumulateClippedGradients(
   batchSize: number,
   maxGradNorm: number,
   clipping: ClippingMode,
+  keep?: Uint8Array,
 ): ClippedBatch {
   if (!(Number.isFinite(maxGradNorm) && maxGradNorm > 0)) {
     throw new DpError('INVALID_PARAMETER', `maxGradNorm must be a finite number > 0, got ${describeValue(maxGradNorm)}`, {
@@ -118,10 +120,14 @@ export function accumulateClippedGradients(
   }
   const gradientNorms = new Float64Array(batchSize);
   const contributionNorms = new Float64Array(batchSize);
+  if (keep !== undefined && keep.length !== batchSize) {
+    throw new DpError('INVALID_PARAMETER', 'keep must have one entry per example', { parameter: 'keep' });
+  }
   if (batchSize === 0) return { gradientNorms, contributionNorms };
   const layerNorms = perLayerSquaredNorms(model, batchSize);
   for (const sq of layerNorms) for (let i = 0; i < batchSize; i++) gradientNorms[i] = (gradientNorms[i] as number) + (sq[i] as number);
-  for (let i = 0; i < batchSize; i++) gradientNorms[i] = Math.sqrt(gradientNorms[i] as number);
+  for (let i = 0; i < batchSize; i++)
+    gradientNorms[i] = keep && keep[i] === 0 ? Number.POSITIVE_INFINITY : Math.sqrt(gradientNorms[i] as number);
   if (clipping === 'flat') {
     const factors = new Float64Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
@@ -137,7 +143,7 @@ export function accumulateClippedGradients(
     const sq = layerNorms[l] as Float64Array;
     const factors = new Float64Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
-      const norm = Math.sqrt(sq[i] as number);
+      const norm = keep && keep[i] === 0 ? Number.POSITIVE_INFINITY : Math.sqrt(sq[i] as number);
       factors[i] = clipFactor(norm, layerBound);
       if (factors[i] !== 0) contributionNorms[i] = (contributionNorms[i] as number) + ((factors[i] as number) * norm) ** 2;
     }

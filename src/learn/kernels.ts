@@ -2,8 +2,8 @@
  * Plain-TypeScript reference kernels for `tsdp/learn`: row-major matrix
  * multiplies (plain and with one operand transposed) and the elementwise and
  * row-wise helpers the layers and the per-example clipping need. They are the
- * test oracle for the WebAssembly SIMD kernels that will replace them on the
- * hot path (issue 12), so they favour obviously-correct loops over speed.
+ * test oracle for the WebAssembly SIMD kernels (`wasm/`, chosen at run time by
+ * `backend.ts`), so they favour obviously-correct loops over speed.
  *
  * Conventions: every matrix is a flat `Float32Array` or `Float64Array` in
  * row-major order; the caller passes the shapes; outputs are overwritten (the
@@ -11,27 +11,10 @@
  * exactly) because a silent out-of-range read would produce `undefined` → NaN.
  * @module
  */
-import { DpError } from '../core/index.js';
-import { describeValue } from './_internal/describe.js';
+import { checkDims, checkLength } from './_internal/shape.js';
 
 /** A dense vector or row-major matrix of floats. */
 export type FloatArray = Float32Array | Float64Array;
-
-function checkDims(...dims: number[]): void {
-  for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new DpError('INVALID_PARAMETER', `matrix dimensions must be non-negative integers, got ${describeValue(d)}`, {
-        parameter: 'shape',
-      });
-    }
-  }
-}
-
-function checkLength(a: FloatArray, expected: number, name: string): void {
-  if (a.length !== expected) {
-    throw new DpError('INVALID_PARAMETER', `${name} has length ${a.length}, expected ${expected}`, { parameter: name });
-  }
-}
 
 /**
  * C (m×n) = A (m×k) · B (k×n), or C += A·B when `accumulate`.
@@ -226,4 +209,32 @@ export function scaleRows(a: FloatArray, scales: FloatArray, m: number, n: numbe
 export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
   checkLength(y, x.length, 'y');
   for (let i = 0; i < x.length; i++) y[i] = (y[i] as number) + alpha * (x[i] as number);
+}
+
+/**
+ * out[i] = max(0, x[i]) (NaN stays NaN, as Math.max).
+ * @param x - the input.
+ * @param out - the output, same length (may be x).
+ * @throws DpError INVALID_PARAMETER when the lengths differ.
+ * @example
+ * reluForward(z, z);
+ */
+export function reluForward(x: FloatArray, out: FloatArray): void {
+  checkLength(out, x.length, 'out');
+  for (let i = 0; i < x.length; i++) out[i] = Math.max(0, x[i] as number);
+}
+
+/**
+ * out[i] = y[i] > 0 ? g[i] : 0: ReLU's backward from its output y.
+ * @param y - the forward output.
+ * @param g - the gradient with respect to the output.
+ * @param out - the gradient with respect to the input (written; may be g).
+ * @throws DpError INVALID_PARAMETER when the lengths differ.
+ * @example
+ * reluBackward(y, g, g);
+ */
+export function reluBackward(y: FloatArray, g: FloatArray, out: FloatArray): void {
+  checkLength(g, y.length, 'g');
+  checkLength(out, y.length, 'out');
+  for (let i = 0; i < y.length; i++) out[i] = (y[i] as number) > 0 ? (g[i] as number) : 0;
 }

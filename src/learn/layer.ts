@@ -28,6 +28,8 @@ export interface Layer {
   readonly inputSize: number;
   /** Width of one example's output. */
   readonly outputSize: number;
+  /** True for a layer whose rows depend on other rows (BatchNorm): Sequential refuses it. */
+  readonly mixesExamples?: boolean;
   /** The trainable parameters (empty for activations). */
   readonly parameters: readonly Parameter[];
   /** Runs the layer on `batch` rows of `input` (batch × inputSize); keeps what backward needs. */
@@ -35,9 +37,10 @@ export interface Layer {
   /**
    * Given per-example output gradients (batch × outputSize) of the last
    * forward, returns the per-example input gradients and keeps what the
-   * clipping needs.
+   * clipping needs. `needInputGrad` false (the first layer) lets a layer skip
+   * computing the input gradient (its result is then unspecified).
    */
-  backward(outputGrad: Float64Array, batch: number): Float64Array;
+  backward(outputGrad: Float64Array, batch: number, needInputGrad?: boolean): Float64Array;
 }
 
 /**

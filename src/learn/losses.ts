@@ -21,6 +21,19 @@ export interface Loss {
   backward(logits: Float64Array, labels: Int32Array, batch: number): Float64Array;
 }
 
+const MIN_NORMAL = 2 ** -1022;
+
+/**
+ * Subnormal gradients become 0. WebAssembly has no flush-to-zero mode and a
+ * subnormal operand slows a multiply (bench/learn/kernels.ts); the loss
+ * gradient is where they arise (a softmax probability below 2⁻¹⁰²² when
+ * logits differ by more than ~708), so they are flushed here, at the source.
+ * Privacy is unaffected: clipping bounds whatever gradient is computed.
+ */
+function flushSubnormal(x: number): number {
+  return Math.abs(x) < MIN_NORMAL ? 0 : x;
+}
+
 function checkLabel(y: number, classes: number): void {
   if (!(Number.isInteger(y) && y >= 0 && y < classes)) {
     // The label is data: the message names the rule, never the value.
@@ -59,7 +72,7 @@ class SoftmaxCrossEntropy implements Loss {
         g[i * c + j] = e;
         s += e;
       }
-      for (let j = 0; j < c; j++) g[i * c + j] = (g[i * c + j] as number) / s;
+      for (let j = 0; j < c; j++) g[i * c + j] = flushSubnormal((g[i * c + j] as number) / s);
       g[i * c + y] = (g[i * c + y] as number) - 1;
     }
     return g;
@@ -88,7 +101,7 @@ class Logistic implements Loss {
       checkLabel(y, 2);
       const z = logits[i] as number;
       const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-      g[i] = p - y;
+      g[i] = flushSubnormal(p - y);
     }
     return g;
   }

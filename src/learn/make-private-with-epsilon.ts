@@ -12,6 +12,7 @@ import { calibrateNoiseMultiplier } from '../accounting/index.js';
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent } from './dp-sgd-accounting.js';
+import { effectiveNoiseMultiplier } from './noise-grid.js';
 import { samplingRate } from './poisson-sampler.js';
 import { type MakePrivateOptions, makePrivate, type PrivateTrainer } from './private-trainer.js';
 import { checkBatch, Sequential } from './sequential.js';
@@ -58,19 +59,43 @@ export function makePrivateWithEpsilon(options: MakePrivateWithEpsilonOptions): 
   if (accountant !== 'pld' && accountant !== 'rdp') {
     throw new DpError('INVALID_PARAMETER', "accountant must be 'pld' or 'rdp'", { parameter: 'accountant' });
   }
-  const q = samplingRate(options.data.size, options.expectedBatchSize);
+  if (!(typeof options.datasetSize === 'number' && Number.isSafeInteger(options.datasetSize) && options.datasetSize >= 1)) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      `datasetSize (the declared public N) must be an integer ≥ 1, got ${describeValue(options.datasetSize)}`,
+      {
+        parameter: 'datasetSize',
+      },
+    );
+  }
+  const q = samplingRate(options.datasetSize, options.expectedBatchSize);
   const steps = epochs * Math.ceil(1 / q);
+  if (!(typeof options.maxGradNorm === 'number' && Number.isFinite(options.maxGradNorm) && options.maxGradNorm > 0)) {
+    throw new DpError('INVALID_PARAMETER', `maxGradNorm must be a finite number > 0, got ${describeValue(options.maxGradNorm)}`, {
+      parameter: 'maxGradNorm',
+    });
+  }
+  const dimension = options.model.parameterCount;
+  const effective = (s: number) => effectiveNoiseMultiplier(s, options.maxGradNorm, dimension);
   const sigma = calibrateNoiseMultiplier({
     targetEpsilon,
     delta: targetDelta,
     accountant,
-    makeEvent: (s) => ({ type: 'selfComposed', event: dpSgdStepEvent(q, s), count: steps }),
+    // The trainer prices each step at σ_eff (its grid rounding widens the sensitivity): calibrate that.
+    makeEvent: (s) => ({ type: 'selfComposed', event: dpSgdStepEvent(q, effective(s)), count: steps }),
   });
   // Re-price exactly as the trainer will after its last step (one run of equal events).
-  const check = accountHistory([], accountant).compose(dpSgdStepEvent(q, sigma), steps).epsilon(targetDelta);
+  const check = accountHistory([], accountant)
+    .compose(dpSgdStepEvent(q, effective(sigma)), steps)
+    .epsilon(targetDelta);
   if (!(check <= targetEpsilon)) {
     throw new DpError('INTERNAL', 'the calibrated noise multiplier does not meet the target on re-check');
   }
   const { targetEpsilon: _epsilon, targetDelta: _delta, epochs: _epochs, ...rest } = options;
-  return makePrivate({ ...rest, noiseMultiplier: sigma, maxSteps: steps });
+  const trainer = makePrivate({ ...rest, noiseMultiplier: sigma, maxSteps: steps });
+  // The trainer's own step event is what it charges: re-check with it.
+  if (!(accountHistory([], accountant).compose(trainer.dpStepEvent, steps).epsilon(targetDelta) <= targetEpsilon)) {
+    throw new DpError('INTERNAL', 'the calibrated noise multiplier does not meet the target on re-check');
+  }
+  return trainer;
 }

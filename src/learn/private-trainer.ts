@@ -2,20 +2,31 @@
  * DP-SGD with Opacus's shape: `makePrivate({ model, optimizer, data, … })`
  * returns a {@link PrivateTrainer} whose `step()` runs one logical step:
  *
- * 1. Poisson-sample the examples at q = expectedBatchSize / N (the engine
- *    computes q from the data it holds; an empty batch is a legal step);
+ * 1. Poisson-sample the examples at q = expectedBatchSize / N, where N is the
+ *    DECLARED public `datasetSize` (the engine computes q from it; nobody
+ *    passes q to the accountant; an empty batch is a legal step). q never
+ *    depends on the private data: under add/remove neighbours the data's own
+ *    size is private, so both neighbours are sampled at the same declared q,
+ *    which is what poissonSampled(q, ·) prices, and nothing the trainer
+ *    exposes (q, epoch length, checkpoint settings, ε) is a function of it;
  * 2. run them in physical chunks of at most `physicalBatchSize` rows, clipping
  *    per example by ghost norms (flat or per layer) and summing;
- * 3. add ONE draw of N(0, (σC)²) per coordinate for the logical batch (the
- *    bulk Gaussian, see its floating-point stance), divide by the *expected*
- *    batch size (the actual size is private), and let the optimizer step;
- * 4. record the step's event poissonSampled(q, gaussian(σ)) and report the
+ * 3. round the clipped sum to the noise's grid G (noise-grid.ts: otherwise
+ *    its residue modulo G survives the grid noise), add ONE draw of
+ *    N(0, (σC)²) per coordinate for the logical batch (the bulk Gaussian, see
+ *    its floating-point stance), divide by the *expected* batch size (the
+ *    actual size is private), and let the optimizer step; the rounding widens
+ *    the sensitivity to C + G√d, so the step is priced at σ_eff ≤ σ;
+ * 4. record the step's event poissonSampled(q, gaussian(σ_eff)) and report the
  *    step to the trace hook (q, clip norm, σ, the clipped contribution norms).
  *
  * Threat model: the adversary sees every intermediate model (the events
- * compose over all steps), the data size N, the model and the options; it
- * does not see the sampled indices, the batch sizes or the noise. Errors
- * never carry data values; shape and label checks run before the first step.
+ * compose over all steps), the model, the options and the declared N; it
+ * does not see the data's actual size, the sampled indices, the batch sizes
+ * or the noise. Errors never carry data values. Shape checks (public: the
+ * model's widths) run before the first step; an example whose label is out of
+ * range or whose values are not finite is not refused but dropped (its
+ * contribution is 0), so whether a run happens never depends on one example.
  * @module
  */
 import type { DpEvent } from '../core/index.js';
@@ -24,6 +35,8 @@ import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSourc
 import { describeValue } from './_internal/describe.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
 import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
+import { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
+import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
 import { type Batch, checkBatch, Sequential } from './sequential.js';
@@ -34,9 +47,14 @@ export interface MakePrivateOptions {
   model: Sequential;
   /** The optimizer; it sees only the noisy clipped mean. */
   optimizer: Optimizer;
-  /** The private training data (N = data.size examples). */
+  /** The private training data (its size is private: it is never read for q). */
   data: Batch;
-  /** Expected logical batch size; q = expectedBatchSize / N. */
+  /**
+   * N: the PUBLIC number of examples the sampling rate is computed from, declared by
+   * the caller (a published or DP-released count), never read from `data`. An integer ≥ 1.
+   */
+  datasetSize: number;
+  /** Expected logical batch size; q = expectedBatchSize / datasetSize. */
   expectedBatchSize: number;
   /** σ: the noise standard deviation is σ·maxGradNorm. A finite number > 0. */
   noiseMultiplier: number;
@@ -46,12 +64,18 @@ export interface MakePrivateOptions {
   sampling?: 'poisson';
   /** 'flat' (default) or 'perLayer' (C/√L per trainable layer). */
   clipping?: ClippingMode;
-  /** Rows per forward/backward chunk (memory bound); default: all sampled rows at once. */
+  /** Rows per forward/backward chunk (memory bound), an integer ≥ 1; default (Infinity): all sampled rows at once. */
   physicalBatchSize?: number;
   /** 'pld' (default) or 'rdp'. */
   accountant?: LearnAccountant;
   /** Randomness for sampling and noise (default: the platform CSPRNG). A seeded source is for tests only. */
   rng?: RandomSource;
+  /**
+   * Where the noise is drawn (default: here, synchronously, from `rng`). `createNoisePool()`
+   * of `tsdp/node` draws the next step's noise in a worker thread while this step's gradient
+   * is computed. A source tsdp did not build makes the run notForRelease.
+   */
+  noise?: NoiseSource;
   /** The most steps this trainer may take (default unlimited); a further step is refused with BUDGET_EXHAUSTED before it samples. */
   maxSteps?: number;
 }
@@ -74,7 +98,9 @@ function checkPositiveFinite(x: number, name: string): void {
 export class PrivateTrainer {
   readonly model: Sequential;
   readonly optimizer: Optimizer;
-  /** q, computed from N and the expected batch size. */
+  /** The declared public N. */
+  readonly datasetSize: number;
+  /** q, computed from the declared N and the expected batch size. */
   readonly sampleRate: number;
   readonly noiseMultiplier: number;
   readonly maxGradNorm: number;
@@ -82,7 +108,7 @@ export class PrivateTrainer {
   readonly clipping: ClippingMode;
   readonly physicalBatchSize: number;
   readonly accountant: LearnAccountant;
-  /** True unless the randomness is the platform CSPRNG (`isSecureSource`): then the run is NOT for release (seeded runs are reproducible by whoever knows the seed). */
+  /** True unless the randomness is the platform CSPRNG (`isSecureSource`) and the noise source, if any, is one tsdp built on it: then the run is NOT for release (seeded runs are reproducible by whoever knows the seed). */
   readonly notForRelease: boolean;
   /** The step limit (Infinity when none). */
   readonly maxSteps: number;
@@ -90,8 +116,10 @@ export class PrivateTrainer {
   private readonly rng: RandomSource;
   private readonly history: DpEvent[] = [];
   private readonly stepEvent: DpEvent;
+  private readonly noiseGrid: number;
+  private readonly noise: NoiseSource | undefined;
 
-  /** The event each step records: poissonSampled(q, gaussian(σ)). */
+  /** The event each step records: poissonSampled(q, gaussian(σ_eff)), σ_eff = σC/(C + G√d) (noise-grid.ts). */
   get dpStepEvent(): DpEvent {
     return this.stepEvent;
   }
@@ -101,7 +129,6 @@ export class PrivateTrainer {
     const { model, data } = options;
     if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
     checkBatch(data, model.inputSize);
-    checkLabels(data, model);
     checkPositiveFinite(options.noiseMultiplier, 'noiseMultiplier');
     checkPositiveFinite(options.maxGradNorm, 'maxGradNorm');
     if ((options.sampling === undefined ? 'poisson' : options.sampling) !== 'poisson') {
@@ -115,8 +142,8 @@ export class PrivateTrainer {
     if (accountant !== 'pld' && accountant !== 'rdp') {
       throw new DpError('INVALID_PARAMETER', "accountant must be 'pld' or 'rdp'", { parameter: 'accountant' });
     }
-    const physical = options.physicalBatchSize === undefined ? data.size : options.physicalBatchSize;
-    if (!Number.isSafeInteger(physical) || physical < 1) {
+    const physical = options.physicalBatchSize === undefined ? Number.POSITIVE_INFINITY : options.physicalBatchSize;
+    if (!(physical === Number.POSITIVE_INFINITY || (Number.isSafeInteger(physical) && physical >= 1))) {
       throw new DpError('INVALID_PARAMETER', `physicalBatchSize must be an integer ≥ 1, got ${describeValue(physical)}`, {
         parameter: 'physicalBatchSize',
       });
@@ -128,7 +155,8 @@ export class PrivateTrainer {
       throw new DpError('INVALID_PARAMETER', `maxSteps must be an integer ≥ 0, got ${describeValue(maxSteps)}`, { parameter: 'maxSteps' });
     }
     this.maxSteps = maxSteps;
-    this.sampleRate = samplingRate(data.size, options.expectedBatchSize);
+    this.datasetSize = checkDatasetSize(options.datasetSize);
+    this.sampleRate = samplingRate(this.datasetSize, options.expectedBatchSize);
     this.model = model;
     this.optimizer = options.optimizer;
     this.data = data;
@@ -139,8 +167,16 @@ export class PrivateTrainer {
     this.physicalBatchSize = physical;
     this.accountant = accountant;
     this.rng = options.rng ?? defaultRandomSource();
-    this.notForRelease = !isSecureSource(this.rng);
-    this.stepEvent = dpSgdStepEvent(this.sampleRate, this.noiseMultiplier);
+    if (options.noise !== undefined && typeof (options.noise as Partial<NoiseSource> | null)?.fill !== 'function') {
+      throw new DpError('INVALID_PARAMETER', 'noise must have a fill method', { parameter: 'noise' });
+    }
+    this.noise = options.noise;
+    this.notForRelease = !isSecureSource(this.rng) || (this.noise !== undefined && !isGenuineNoiseSource(this.noise));
+    this.noiseGrid = noiseGrid(this.noiseMultiplier * this.maxGradNorm);
+    this.stepEvent = dpSgdStepEvent(
+      this.sampleRate,
+      effectiveNoiseMultiplier(this.noiseMultiplier, this.maxGradNorm, model.parameterCount),
+    );
   }
 
   /** Steps taken so far. */
@@ -185,27 +221,34 @@ export class PrivateTrainer {
     const indices = poissonSample(data.size, this.sampleRate, this.rng);
     const contributionNorms = new Float64Array(indices.length);
     const width = model.inputSize;
+    const classes = Math.max(2, model.loss.inputSize);
     for (let start = 0; start < indices.length; start += this.physicalBatchSize) {
       const rows = indices.subarray(start, Math.min(indices.length, start + this.physicalBatchSize));
       const inputs = new Float64Array(rows.length * width);
       const labels = new Int32Array(rows.length);
+      const keep = new Uint8Array(rows.length);
       rows.forEach((row, r) => {
         inputs.set(data.inputs.subarray(row * width, (row + 1) * width), r * width);
-        labels[r] = data.labels[row] as number;
+        const y = data.labels[row] as number;
+        // An out-of-range label is a value rule, not a refusal: the example is dropped (contribution 0).
+        keep[r] = y >= 0 && y < classes ? 1 : 0;
+        labels[r] = keep[r] ? y : 0;
       });
       model.forwardBackward({ inputs, labels, size: rows.length });
-      const clipped = accumulateClippedGradients(model, rows.length, this.maxGradNorm, this.clipping);
+      const clipped = accumulateClippedGradients(model, rows.length, this.maxGradNorm, this.clipping, keep);
       contributionNorms.set(clipped.contributionNorms, start);
     }
     const total = parameters.reduce((s, p) => s + p.value.length, 0);
     const noise = new Float64Array(total);
     const scale = this.noiseMultiplier * this.maxGradNorm;
-    fillBulkGaussian(noise, scale, this.rng);
+    if (this.noise) this.noise.fill(noise, scale);
+    else fillBulkGaussian(noise, scale, this.rng);
     let sumSquares = 0;
     let offset = 0;
+    const grid = this.noiseGrid;
     for (const p of parameters) {
       for (let j = 0; j < p.grad.length; j++) {
-        const g = p.grad[j] as number;
+        const g = roundToGrid(p.grad[j] as number, grid);
         sumSquares += g * g;
         p.grad[j] = (g + (noise[offset + j] as number)) / this.expectedBatchSize;
       }
@@ -231,7 +274,7 @@ export class PrivateTrainer {
   }
 
   /**
-   * Runs ⌈1/q⌉ steps: one epoch in expectation.
+   * Runs ⌈1/q⌉ steps (q from the declared N): one epoch in expectation.
    * @returns the reports of those steps.
    * @privacy ⌈1/q⌉ step events.
    */
@@ -254,15 +297,13 @@ export class PrivateTrainer {
   }
 }
 
-function checkLabels(data: Batch, model: Sequential): void {
-  const classes = Math.max(2, model.loss.inputSize);
-  for (let i = 0; i < data.size; i++) {
-    const y = data.labels[i] as number;
-    if (!(y >= 0 && y < classes)) {
-      // A data check before any step: it names the rule, not the value or the row.
-      throw new DpError('INVALID_PARAMETER', `labels must be integers in [0, ${classes})`, { parameter: 'labels' });
-    }
+function checkDatasetSize(n: number): number {
+  if (!(typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 && n < 2 ** 31)) {
+    throw new DpError('INVALID_PARAMETER', `datasetSize (the declared public N) must be an integer in [1, 2³¹), got ${describeValue(n)}`, {
+      parameter: 'datasetSize',
+    });
   }
+  return n;
 }
 
 /**
@@ -270,12 +311,12 @@ function checkLabels(data: Batch, model: Sequential): void {
  * `PrivacyEngine.make_private`, with typed options.
  * @param options - model, optimizer, data and the privacy settings.
  * @returns the trainer.
- * @throws DpError INVALID_PARAMETER on bad shapes, labels or settings (before any step).
- * @privacy each step is poissonSampled(q, gaussian(σ)) with q = expectedBatchSize/N under add/remove one example; `epsilon(δ)` composes the recorded steps.
+ * @throws DpError INVALID_PARAMETER on bad shapes or settings (before any step); never for one example's values or label.
+ * @privacy each step is poissonSampled(q, gaussian(σ_eff)) (σ_eff = σC/(C + G√d) ≤ σ, the grid rounding priced) with q = expectedBatchSize/datasetSize (the declared N) under add/remove one example; `epsilon(δ)` composes the recorded steps.
  * @see Abadi et al., "Deep Learning with Differential Privacy", CCS 2016; Opacus `make_private`.
  * @example
  * const trainer = makePrivate({ model, optimizer: sgd({ learningRate: 0.5 }), data,
- *   expectedBatchSize: 64, noiseMultiplier: 1.1, maxGradNorm: 1 });
+ *   datasetSize: 60_000, expectedBatchSize: 64, noiseMultiplier: 1.1, maxGradNorm: 1 });
  * trainer.epoch();
  * trainer.epsilon(1e-5);
  */

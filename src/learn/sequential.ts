@@ -26,7 +26,7 @@ export class Sequential {
   /**
    * @param layers - the stack; each layer's inputSize must equal the previous outputSize.
    * @param loss - the per-example loss on the last layer's output.
-   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, or a parameterised layer the clipping engine cannot handle.
+   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, a layer that mixes examples (BatchNorm, or one declaring `mixesExamples`), or a parameterised layer the clipping engine cannot handle.
    */
   constructor(layers: readonly Layer[], loss: Loss) {
     if (layers.length === 0) throw new DpError('INVALID_PARAMETER', 'a model needs at least one layer', { parameter: 'layers' });
@@ -50,6 +50,13 @@ export class Sequential {
       });
     }
     for (const l of layers) {
+      // Opacus's ModuleValidator rule: a layer that mixes examples (BatchNorm) breaks
+      // per-example gradients, so it is refused, whoever wrote it.
+      if (/batch.?norm/i.test(String(l.kind)) || (l as { mixesExamples?: unknown }).mixesExamples === true) {
+        throw new DpError('INVALID_PARAMETER', `layer kind ${String(l.kind)} mixes examples (use groupNorm or layerNorm)`, {
+          parameter: 'layers',
+        });
+      }
       if (l.parameters.length > 0 && !isTrainable(l)) {
         throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} has parameters but no per-example gradients`, { parameter: 'layers' });
       }
@@ -100,7 +107,7 @@ export class Sequential {
     const losses = new Float64Array(batch.size);
     this.loss.forward(logits, batch.labels, batch.size, losses);
     let g = this.loss.backward(logits, batch.labels, batch.size);
-    for (let i = this.layers.length - 1; i >= 0; i--) g = (this.layers[i] as Layer).backward(g, batch.size);
+    for (let i = this.layers.length - 1; i >= 0; i--) g = (this.layers[i] as Layer).backward(g, batch.size, i > 0);
     return losses;
   }
 

@@ -466,6 +466,35 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
   }
 }
 
+/**
+ * A group key as it leaves the engine: a **total conversion** to a value every driver represents
+ * (review finding 3, issue 10 class 3). The drivers cannot return every value the engines store:
+ * DuckDB's client throws "DATE value out of range for JS Date" for `infinity` and years past 275760,
+ * and PostgreSQL's makes an Invalid Date — an error only a row holding such a value would cause,
+ * after the charge. So a date key leaves as its ISO text (`yyyy-mm-dd`) for years 1–9999 and as
+ * NULL otherwise (infinite, BC and far-future dates join the NULL group: a fixed, data-independent
+ * rule); a double key is cast to double precision (a float column may be stored as DECIMAL/numeric,
+ * which PostgreSQL returns as text); integers (BIGINT, HUGEINT… as JS bigint or digits), text and
+ * booleans are represented by both drivers as they are. The engine groups by this converted value,
+ * so two engine groups never become one released key. The Node side reads each key by its static
+ * type (`publicKey` in engine-values.ts) and treats anything else as a compiler error (INTERNAL).
+ * @param env - the compile environment.
+ * @param x - the compiled key with its static type.
+ * @returns the SQL of the key column.
+ */
+export function keyOutput(env: Env, x: TypedSql): string {
+  switch (x.type) {
+    case 'date':
+      return `(CASE WHEN ${x.sql} BETWEEN ${DATE_RANGE} THEN ${env.d.dateText(x.sql)} END)`;
+    case 'double':
+      return `CAST(${x.sql} AS ${env.d.typeName('double')})`;
+    case 'null':
+      return typedNull(env, 'text');
+    default:
+      return x.sql;
+  }
+}
+
 /** Compiles a row expression (any type). */
 export function compileExpr(env: Env, e: PlanExpr): string {
   return compileTyped(env, e).sql;

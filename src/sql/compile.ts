@@ -21,7 +21,18 @@
  */
 import { DpError } from '../core/errors.js';
 import { meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
-import { clamp, compileCondition, compileDouble, compileExpr, compileTyped, type Env, Params, q } from './compile-expr.js';
+import {
+  clamp,
+  compileCondition,
+  compileDouble,
+  compileExpr,
+  compileTyped,
+  type Env,
+  keyOutput,
+  Params,
+  q,
+  type SqlType,
+} from './compile-expr.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
@@ -53,6 +64,8 @@ export interface CompiledDpQuery {
   readonly main: CompiledStatement;
   /** The result column names of the group keys, in GROUP BY order. */
   readonly keyColumns: readonly string[];
+  /** The static type of each key column (how `publicKey` reads it): dates leave the engine as ISO text (`keyOutput`). */
+  readonly keyTypes: readonly SqlType[];
   /** The column holding the number of distinct units per group (after bounding). */
   readonly unitsColumn: string;
   /** Per output (index of `plan.outputs`), where its exact inputs are; null for key and derived outputs. */
@@ -171,7 +184,9 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keyNames = plan.groupBy.map((_, i) => `k${i}`);
-  const keyExprs = plan.groupBy.map((k) => compileExpr(env, k.expr));
+  const typedKeys = plan.groupBy.map((k) => compileTyped(env, k.expr));
+  // Every key through its total output conversion (dates as guarded text…): the driver can represent every value.
+  const keyExprs = typedKeys.map((k) => keyOutput(env, k));
   const wide = dialect.typeName('wide');
 
   // Column lists: per row (unit-level CTE), per unit, final.
@@ -360,6 +375,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     dialect: dialect.name,
     main: Object.freeze(env.p.finish(sql)),
     keyColumns: Object.freeze(keyNames),
+    keyTypes: Object.freeze(typedKeys.map((k) => k.type)),
     unitsColumn: 'units',
     inputs: Object.freeze(inputs),
     histograms: Object.freeze(histograms),
@@ -370,7 +386,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
 function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m: PlanMeasure, schema: SqlSchema): HistogramStatement {
   const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
-  const keyExprs = plan.groupBy.map((k) => compileExpr(env, k.expr));
+  const keyExprs = plan.groupBy.map((k) => keyOutput(env, compileTyped(env, k.expr)));
   const qk = plan.groupBy.map((_, i) => q(env, `k${i}`));
   const B = q(env, 'bin');
   const N = q(env, 'n');

@@ -32,6 +32,10 @@ export interface SqlDialect {
   /** Text known to be a valid ISO date (yyyy-mm-dd, year ≥ 1), as a date. Must not raise. */
   parseGuardedDate(text: string): string;
   /**
+   * A date known to lie in years 1–9999 as ISO text `yyyy-mm-dd` (whatever the session's date style). Must not raise.
+   */
+  dateText(date: string): string;
+  /**
    * A per-query pseudo-random order key from a CSPRNG salt (a bind parameter):
    * a salted hash of `exprs`. Only its independence from other units matters
    * for privacy, not its cryptographic strength: bounding holds for any order.

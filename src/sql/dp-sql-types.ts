@@ -1,7 +1,7 @@
 /**
  * The public types of DP SQL: the options and inputs of `runDpSql` and
  * `explainDpSql`, and what they return. Shared by the files of the run path
- * (run-dp-sql, explain-dp-sql, release-group, select-groups,
+ * (run-dp-sql, explain-dp-sql, release-group, release-through-table,
  * post-process-result), so that none of them imports another's types in a
  * cycle.
  * @module

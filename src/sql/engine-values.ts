@@ -1,11 +1,15 @@
 /**
  * Reading the exact values the engine returns: group keys as comparable
  * strings, exact integer aggregates as `bigint`, released keys as public
- * values. An engine value that is not the integer it must be is an internal
- * error — never silently 0, and never quoted in the message.
+ * values. Every reader is total: an engine value that is not what the compiled
+ * statement's static type says (an aggregate that is not an exact integer, a
+ * key of another type, a bin outside its histogram) means the compiler is
+ * wrong — an INTERNAL error, never silently 0 or dropped, and never quoted in
+ * the message (it could depend on the data).
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { SqlType } from './compile-expr.js';
 import type { DpSqlValue } from './dp-sql-types.js';
 import type { EngineValue } from './engine.js';
 
@@ -30,8 +34,58 @@ export function toBig(v: EngineValue | undefined): bigint {
   throw new DpError('INTERNAL', 'the engine returned an aggregate that is not an exact integer (the value is withheld)', {});
 }
 
-/** A group key as released: safe integers as numbers, larger ones as decimal strings. */
-export function publicKey(v: EngineValue): DpSqlValue {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  return v;
+function notOfItsType(what: string): never {
+  throw new DpError('INTERNAL', `the engine returned ${what} that does not have its compiled type (the value is withheld)`, {});
+}
+
+/** An integer from a bigint or decimal digits: a number when safe, else its decimal text. */
+function releasedInteger(b: bigint): number | string {
+  return Number.isSafeInteger(Number(b)) && BigInt(Number(b)) === b ? Number(b) : b.toString();
+}
+
+/**
+ * A group key as released, read by its static type (`CompiledDpQuery.keyTypes`): integers as numbers when
+ * safe (else decimal text; PostgreSQL returns BIGINT as digits), doubles as numbers, dates as ISO text
+ * (`keyOutput` converts them in SQL), text and booleans as they are, NULL as null.
+ * @param v - the engine value of the key column.
+ * @param type - the key's static type.
+ * @returns the public key value.
+ * @throws DpError INTERNAL when the value does not have that type (a compiler error; no value in the message).
+ */
+export function publicKey(v: EngineValue, type: SqlType): DpSqlValue {
+  if (v === null) return null;
+  switch (type) {
+    case 'integer':
+      if (typeof v === 'bigint') return releasedInteger(v);
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+      if (typeof v === 'string' && /^-?\d{1,80}$/.test(v)) return releasedInteger(BigInt(v));
+      return notOfItsType('an integer key');
+    case 'double':
+      return typeof v === 'number' ? v : notOfItsType('a double key');
+    case 'text':
+      return typeof v === 'string' ? v : notOfItsType('a text key');
+    case 'boolean':
+      return typeof v === 'boolean' ? v : notOfItsType('a boolean key');
+    case 'date':
+      return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : notOfItsType('a date key');
+    case 'null':
+      return notOfItsType('a NULL key');
+    default: {
+      const never: never = type;
+      return notOfItsType(`a key of type ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * A histogram bin index from the engine: an integer in [0, bins).
+ * @param v - the engine value.
+ * @param bins - the number of bins.
+ * @returns the index.
+ * @throws DpError INTERNAL otherwise (the compiled bin is clamped to [0, bins − 1] and NULL rows are dropped in SQL).
+ */
+export function toBin(v: EngineValue | undefined, bins: number): number {
+  const b = typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) ? Number(v) : Number.NaN;
+  if (!Number.isInteger(b) || b < 0 || b >= bins) return notOfItsType('a histogram bin');
+  return b;
 }

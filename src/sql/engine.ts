@@ -48,11 +48,23 @@ export function engineError(engine: string): DpError<'ENGINE_ERROR'> {
   );
 }
 
-/** Normalizes a driver value: safe integers as numbers, big ones as bigint, dates and others as strings. */
+/**
+ * Normalizes a driver value, **totally**: strings, booleans, numbers and bigints as they are, NULL as null.
+ * Anything else — a `Date` (valid or not), a driver object (a DuckDB DECIMAL, a list, a blob) — is never
+ * produced by a compiled statement, whose every output column is converted in SQL to a type both drivers
+ * represent (`keyOutput` in compile-expr.ts: dates leave as ISO text; aggregates are integers). Such a
+ * value therefore means the compiler is wrong: an INTERNAL error whose message holds no value (it could
+ * depend on the data), never a `toISOString()` that throws on an invalid Date or a `String()` of an object.
+ * @param v - the driver's value.
+ * @returns the engine value.
+ * @throws DpError INTERNAL for a value of a type compiled statements never return.
+ */
 export function normalizeValue(v: unknown): EngineValue {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
-  if (typeof v === 'number') return v;
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  return String(v);
+  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint' || typeof v === 'number') return v;
+  throw new DpError(
+    'INTERNAL',
+    `the engine returned a ${v instanceof Date ? 'date' : typeof v} value, which compiled statements never return (the value is withheld)`,
+    {},
+  );
 }

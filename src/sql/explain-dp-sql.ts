@@ -15,6 +15,7 @@ import { checkFiniteRelease } from './finite-release.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { dpSqlMeasurement } from './query-measurement.js';
+import { planReleases } from './release-group.js';
 import type { SqlSchema } from './schema.js';
 
 /** An exact amount as its fraction when short (1/3), else as its decimal when exact (2.348351733), else ≈ the double above it. */
@@ -69,7 +70,10 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
   checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(options);
   const compiled = compileDpQuery(plan, dialect, salt, schema);
-  dpSqlMeasurement(plan, split); // the same check runDpSql makes before its charge: the measurement's map equals the split's statement
+  // The same checks runDpSql makes before its charge: every output's release parameters, and the measurement's map
+  // equals the split's statement. (runDpSql also refuses a confidence outside (0, 1) first.)
+  planReleases(plan, split, compiled, options.confidence ?? 0.95, intervalShare);
+  dpSqlMeasurement(plan, split);
   const p = plan.privacy;
   const text = [
     `dialect: ${dialect.name}`,

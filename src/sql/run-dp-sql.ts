@@ -7,55 +7,36 @@
  * LIMIT) → result, at the padded instant when latency padding is asked for.
  *
  * The parts live beside it: `explain-dp-sql.ts` (the same checks, without
- * running), `select-groups.ts` (which groups), `release-group.ts` (one
- * output of one group), `post-process-result.ts` (post-processing and the
+ * running), `release-group.ts` (each output's release parameters, built once
+ * and checked before the charge), `release-through-table.ts` (the groups
+ * released through stats' `releaseTable`, the one per-group release loop),
+ * `post-process-result.ts` (post-processing and the
  * released table), `engine-values.ts` (reading exact engine values),
  * `dp-sql-types.ts` (the public types).
  * @module
  */
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
-import { tracePublic } from '../core/trace.js';
 import type { LedgerStatus } from '../ledger/ledger.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
-import { type DpSqlResult, type DpSqlValue, QUANTILE_BINS_FALLBACK, type RunDpSqlInput, readIntervalShare } from './dp-sql-types.js';
+import { type DpSqlResult, type DpSqlValue, type RunDpSqlInput, readIntervalShare } from './dp-sql-types.js';
 import { checkFiniteRelease, finiteValue } from './finite-release.js';
 import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
-import { aggregatesIn, planDpQuery } from './plan-query.js';
+import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
 import { dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
-import { planOutput, releaseOutput } from './release-group.js';
-import { histogramsByGroup, selectGroups } from './select-groups.js';
+import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
+import { releaseGroups } from './release-through-table.js';
+import { tracePublics } from './trace-publics.js';
 
 export type { DpSqlExplanation, DpSqlOptions, DpSqlResult, DpSqlValue, RunDpSqlInput } from './dp-sql-types.js';
 export { QUANTILE_INTERVAL_BINS, SQL_QUANTILE_INTERVAL_SHARE } from './dp-sql-types.js';
 export { explainDpSql } from './explain-dp-sql.js';
-
-/**
- * Records every value DP SQL treats as public (core's `tracePublic`): the privacy unit and contribution
- * bounds, the partitions the noise is calibrated for, each measure's clamp bounds, each output's share of
- * the budget and partition selection's, and the declared group keys (in `selectGroups`).
- */
-function tracePublics(plan: QueryPlan, split: BudgetSplit): void {
-  const p = plan.privacy;
-  tracePublic('sql.privacyUnit', p.rowLevel ? 'row' : p.unit);
-  tracePublic('sql.maxPartitions', p.maxPartitions);
-  tracePublic('sql.maxContributionsPerPartition', p.maxContributionsPerPartition);
-  tracePublic('sql.partitions', split.partitions);
-  tracePublic('sql.charge', { epsilon: split.charge.epsilon.toString(), delta: split.charge.delta.toString() });
-  if (split.selection)
-    tracePublic('sql.selection', { epsilon: split.selection.epsilon.toString(), delta: split.selection.delta.toString() });
-  plan.outputs.forEach((o, i) => {
-    if (o.kind !== 'aggregate') return;
-    tracePublic(`sql.output.${o.name}.${split.noise === 'gaussian' ? 'rho' : 'epsilon'}`, split.outputs[i]?.toString());
-    const a = o.aggregate;
-    if ('measure' in a) tracePublic(`sql.output.${o.name}.bounds`, [a.measure.lower, a.measure.upper]);
-  });
-}
+export { planReleases } from './release-group.js';
 
 /**
  * Runs a DP SQL query: checks it, charges the ledger durably, computes exact
@@ -86,7 +67,6 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const split = splitDpBudget(plan, input);
   checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(input);
-  tracePublics(plan, split);
   const analyst = input.analyst ?? 'default';
   const analystBudget = input.schema.analysts.get(analyst);
   if (input.schema.analysts.size > 0 && !analystBudget) {
@@ -96,7 +76,9 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
   const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
   // Every output's release planned from its public parameters (the statistics layer's checks), before the charge.
-  planReleases(plan, split, compiled, confidence, intervalShare);
+  const outputs = planReleases(plan, split, compiled, confidence, intervalShare);
+  // Every value treated as public, recorded (stats' tracePublicParameter) before the charge.
+  tracePublics(plan, split, outputs, { dataset: input.schema.budget, ...(analystBudget ? { analyst: analystBudget } : {}) });
   // The query as a measurement: its exact privacy map is what is charged (checked against the split's own statement).
   const measurement = dpSqlMeasurement(plan, split);
   const cost: ExactLoss = measurement.privacyMap(1);
@@ -110,7 +92,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   );
   // After the charge: the answer, or the one error, only at the padded instant.
   try {
-    const result = await releaseCharged(input, plan, split, compiled, status, cost, rng, confidence, intervalShare);
+    const result = await releaseCharged(input, plan, split, compiled, outputs, status, cost, rng, confidence);
     await padLatency(started, quantum);
     return result;
   } catch (e) {
@@ -119,82 +101,22 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   }
 }
 
-/**
- * The confidence level each output is released at. A derived output gets an interval at the stated level by a
- * union bound: each hidden aggregate it reads (not printed, so its own level is free) is released at
- * 1 − (1 − level)/m, m = the aggregates it reads. A derived output that reads a printed aggregate gets no interval.
- */
-function outputLevels(plan: QueryPlan, confidence: number): { levels: number[]; derivedHasInterval: boolean[] } {
-  const levels = plan.outputs.map(() => confidence);
-  const derivedReads = plan.outputs.map((o) => (o.kind === 'derived' ? [...aggregatesIn(o.expr, plan.outputs)] : []));
-  const derivedHasInterval = plan.outputs.map(
-    (o, i) =>
-      o.kind === 'derived' &&
-      (derivedReads[i] ?? []).length > 0 &&
-      (derivedReads[i] ?? []).every((j) => {
-        const a = plan.outputs[j];
-        return a?.kind === 'aggregate' && a.hidden === true;
-      }),
-  );
-  const raised: (number | undefined)[] = plan.outputs.map(() => undefined);
-  plan.outputs.forEach((_, i) => {
-    if (!derivedHasInterval[i]) return;
-    const reads = derivedReads[i] ?? [];
-    for (const j of reads) raised[j] = Math.max(raised[j] ?? 0, 1 - (1 - confidence) / reads.length);
-  });
-  return { levels: levels.map((l, j) => raised[j] ?? l), derivedHasInterval };
-}
-
-/**
- * Plans every aggregate output's release from public parameters only (`planOutput`), so that a release the
- * statistics layer would refuse is refused before the charge.
- * @throws DpError INVALID_PARAMETER
- */
-export function planReleases(
-  plan: QueryPlan,
-  split: BudgetSplit,
-  compiled: CompiledDpQuery,
-  confidence: number,
-  intervalShare: number,
-): void {
-  const { levels } = outputLevels(plan, confidence);
-  plan.outputs.forEach((o, i) => {
-    if (o.kind !== 'aggregate') return;
-    const inputs = compiled.inputs[i];
-    const share = split.outputs[i];
-    if (!inputs || !share) throw new DpError('INTERNAL', 'inconsistent compiled query');
-    planOutput({
-      aggregate: o.aggregate,
-      inputs,
-      share,
-      noise: split.noise,
-      unitsColumn: compiled.unitsColumn,
-      partitions: split.partitions,
-      contributions: plan.privacy.maxContributionsPerPartition,
-      confidence: levels[i] ?? confidence,
-      intervalShare,
-      bins: inputs.kind === 'quantile' ? (compiled.histograms[inputs.histogram]?.bins ?? QUANTILE_BINS_FALLBACK) : QUANTILE_BINS_FALLBACK,
-    });
-  });
-}
-
-/** Everything after the charge: run the statements, select and release each group, post-process. */
+/** Everything after the charge: run the statements, release each group through `releaseTable`, post-process. */
 async function releaseCharged(
   input: RunDpSqlInput,
   plan: QueryPlan,
   split: BudgetSplit,
   compiled: CompiledDpQuery,
+  outputs: SqlTableOutputs,
   status: LedgerStatus,
   cost: ExactLoss,
   rng: RandomSource,
   confidence: number,
-  intervalShare: number,
 ): Promise<DpSqlResult> {
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
-  const { levels, derivedHasInterval } = outputLevels(plan, confidence);
-  const groups = selectGroups(plan, split, compiled, mainRows, rng);
-  const histograms = histogramsByGroup(compiled, histRows);
+  const { derivedHasInterval } = outputLevels(plan, confidence);
+  const groups = releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng);
 
   const outRows: DpSqlValue[][] = [];
   const outIntervals: ([number, number] | null)[][] = [];
@@ -208,28 +130,19 @@ async function releaseCharged(
         ivs.push(null);
         return;
       }
-      const inputs = compiled.inputs[i];
-      const share = split.outputs[i];
-      if (!inputs || !share) throw new DpError('INTERNAL', 'inconsistent compiled query');
-      const rel = releaseOutput({
-        aggregate: o.aggregate,
-        inputs,
-        share,
-        noise: split.noise,
-        unitsColumn: compiled.unitsColumn,
-        partitions: split.partitions,
-        contributions: plan.privacy.maxContributionsPerPartition,
-        confidence: levels[i] ?? confidence,
-        intervalShare,
-        row: g.row,
-        histogram: inputs.kind === 'quantile' ? histograms[inputs.histogram]?.get(g.key) : undefined,
-        bins: inputs.kind === 'quantile' ? (compiled.histograms[inputs.histogram]?.bins ?? QUANTILE_BINS_FALLBACK) : QUANTILE_BINS_FALLBACK,
-        rng,
-      });
+      const rel = g.releases.get(i);
+      if (!rel) throw new DpError('INTERNAL', 'an output without its release');
+      // Counts are post-processed to be non-negative (the exact count is ≥ 0, so the interval may be cut at 0 too).
+      const count = isCount(o.aggregate.kind);
+      const cut = (x: number) => (count ? Math.max(0, x) : x);
       // Finite by checkFiniteRelease; saturated here should noise beyond its reach (probability < e⁻⁶⁴) occur.
-      const value = finiteValue(rel.value, 0);
+      const value = finiteValue(cut(rel.value), 0);
       row.push(value);
-      ivs.push(rel.interval.method === 'bounds' ? null : [finiteValue(rel.interval.lower, value), finiteValue(rel.interval.upper, value)]);
+      ivs.push(
+        rel.interval.method === 'bounds'
+          ? null
+          : [finiteValue(cut(rel.interval.lower), value), finiteValue(cut(rel.interval.upper), value)],
+      );
     });
     // Arithmetic over the noisy aggregates and keys of this row: post-processing, no further cost.
     plan.outputs.forEach((o, i) => {
@@ -264,4 +177,9 @@ async function releaseCharged(
     confidence,
   };
   return !isSecureSource(rng) ? { ...result, notForRelease: true } : result;
+}
+
+/** A count output (post-processed to be non-negative). */
+function isCount(kind: string): boolean {
+  return kind === 'count' || kind === 'countValues' || kind === 'countUnits';
 }

@@ -11,6 +11,7 @@ function options(seed: string, run: string) {
     model,
     optimizer: adam({ learningRate: 0.05 }),
     data: makeBatch(5, model, 30),
+    datasetSize: 30,
     expectedBatchSize: 6,
     noiseMultiplier: 1.3,
     maxGradNorm: 1,

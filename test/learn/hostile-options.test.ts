@@ -11,6 +11,7 @@ import { SeededRandomSource } from '../../src/random/seeded-source.js';
 
 const keys = [
   'data',
+  'datasetSize',
   'expectedBatchSize',
   'noiseMultiplier',
   'maxGradNorm',
@@ -28,6 +29,7 @@ function base() {
     model: new Sequential([dense(2, 1, { rng: new SeededRandomSource('h') })], logisticLoss()),
     optimizer: sgd({ learningRate: 0.1 }),
     data,
+    datasetSize: 10,
     expectedBatchSize: 2,
     noiseMultiplier: 1,
     maxGradNorm: 1,
@@ -86,7 +88,9 @@ describe('hostile options', () => {
 
   it('symbols and hostile numbers in the privacy settings give INVALID_PARAMETER', () => {
     for (const value of [Symbol('s'), Number.NaN, -1, Number.POSITIVE_INFINITY, '1', 1n, null]) {
-      for (const key of ['noiseMultiplier', 'maxGradNorm', 'expectedBatchSize', 'physicalBatchSize'] as const) {
+      for (const key of ['noiseMultiplier', 'maxGradNorm', 'expectedBatchSize', 'physicalBatchSize', 'datasetSize'] as const) {
+        // physicalBatchSize Infinity is its default ("all sampled rows at once").
+        if (key === 'physicalBatchSize' && value === Number.POSITIVE_INFINITY) continue;
         expect(() => makePrivate({ ...base(), [key]: value } as Parameters<typeof makePrivate>[0])).toThrow(DpError);
       }
       expect(() =>

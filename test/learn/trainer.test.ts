@@ -2,9 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DpEvents, PldAccountant, RdpAccountant } from '../../src/accounting/index.js';
 import { relu } from '../../src/learn/activations.js';
+import { checkpointOf } from '../../src/learn/checkpoint.js';
 import { dense } from '../../src/learn/dense.js';
 import { logisticLoss, softmaxCrossEntropy } from '../../src/learn/losses.js';
 import { makePrivateWithEpsilon } from '../../src/learn/make-private-with-epsilon.js';
+import { effectiveNoiseMultiplier } from '../../src/learn/noise-grid.js';
 import { adam, sgd } from '../../src/learn/optimizers.js';
 import { poissonSample, samplingRate } from '../../src/learn/poisson-sampler.js';
 import { makePrivate } from '../../src/learn/private-trainer.js';
@@ -69,6 +71,7 @@ describe('makePrivate', () => {
       model,
       optimizer: sgd({ learningRate: 1 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 40,
       noiseMultiplier: 1,
       maxGradNorm: 1,
@@ -81,6 +84,7 @@ describe('makePrivate', () => {
         model: logistic('csprng'),
         optimizer: sgd({ learningRate: 1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 40,
         noiseMultiplier: 1,
         maxGradNorm: 1,
@@ -92,6 +96,7 @@ describe('makePrivate', () => {
         model: logistic('fake'),
         optimizer: sgd({ learningRate: 1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 40,
         noiseMultiplier: 1,
         maxGradNorm: 1,
@@ -102,7 +107,11 @@ describe('makePrivate', () => {
     expect(trainer.steps).toBe(30);
     const after = model.meanLoss(data);
     expect(after).toBeLessThan(before - 0.2);
-    const step = DpEvents.poissonSampled(0.1, DpEvents.gaussian(1));
+    // The step is priced at σ_eff = σC/(C + G√d) (the grid rounding widens the sensitivity): 3 parameters, G = 2^-40.
+    const sigmaEff = effectiveNoiseMultiplier(1, 1, 3);
+    expect(sigmaEff).toBeLessThan(1);
+    expect(sigmaEff).toBeGreaterThan(1 - 1e-11);
+    const step = DpEvents.poissonSampled(0.1, DpEvents.gaussian(sigmaEff));
     expect(trainer.events.every((e) => JSON.stringify(e) === JSON.stringify(step))).toBe(true);
     const want = new PldAccountant().compose(DpEvents.selfComposed(step, 30)).epsilon(1e-5);
     expect(trainer.epsilon(1e-5)).toBe(want);
@@ -119,6 +128,7 @@ describe('makePrivate', () => {
       model,
       optimizer: adam({ learningRate: 0.05 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 50,
       noiseMultiplier: 0.8,
       maxGradNorm: 1,
@@ -131,7 +141,12 @@ describe('makePrivate', () => {
     expect(model.meanLoss(data)).toBeLessThan(before - 0.2);
     const q = 50 / 300;
     const want = new RdpAccountant()
-      .compose(DpEvents.selfComposed(DpEvents.poissonSampled(q, DpEvents.gaussian(0.8)), trainer.steps))
+      .compose(
+        DpEvents.selfComposed(
+          DpEvents.poissonSampled(q, DpEvents.gaussian(effectiveNoiseMultiplier(0.8, 1, model.parameterCount))),
+          trainer.steps,
+        ),
+      )
       .epsilon(1e-5);
     expect(trainer.epsilon(1e-5)).toBe(want);
   });
@@ -144,6 +159,7 @@ describe('makePrivate', () => {
         model,
         optimizer: sgd({ learningRate: 0.3, momentum: 0.5 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 12,
         noiseMultiplier: 1.2,
         maxGradNorm: 0.5,
@@ -167,6 +183,7 @@ describe('makePrivate', () => {
         model: logistic('trace-init'),
         optimizer: sgd({ learningRate: 0.1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 10,
         noiseMultiplier: 2,
         maxGradNorm: 0.05,
@@ -177,6 +194,7 @@ describe('makePrivate', () => {
         model: logistic('t2'),
         optimizer: sgd({ learningRate: 0.1 }),
         data,
+        datasetSize: data.size,
         expectedBatchSize: 1e-9,
         noiseMultiplier: 2,
         maxGradNorm: 1,
@@ -203,12 +221,13 @@ describe('makePrivate', () => {
     expect(records[4]?.extra?.batchSize).toBe(0);
   });
 
-  it('refuses bad settings and labels with INVALID_PARAMETER before any step', () => {
+  it('refuses bad settings with INVALID_PARAMETER before any step', () => {
     const data = synthetic(20, 'bad');
     const base = {
       model: logistic('bad'),
       optimizer: sgd({ learningRate: 0.1 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 5,
       noiseMultiplier: 1,
       maxGradNorm: 1,
@@ -219,9 +238,70 @@ describe('makePrivate', () => {
     expectDpError(() => makePrivate({ ...base, physicalBatchSize: 0 }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, sampling: 'shuffle' as 'poisson' }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, accountant: 'zcdp' as 'pld' }), 'INVALID_PARAMETER');
-    const badLabels = { ...data, labels: data.labels.map((y, i) => (i === 3 ? 2 : y)) };
-    expectDpError(() => makePrivate({ ...base, data: badLabels }), 'INVALID_PARAMETER');
     expectDpError(() => makePrivate({ ...base, data: { ...data, size: 19 } }), 'INVALID_PARAMETER');
+    for (const n of [0, 1.5, -3, Number.NaN, 2 ** 31, '20' as unknown as number, undefined as unknown as number]) {
+      expectDpError(() => makePrivate({ ...base, datasetSize: n }), 'INVALID_PARAMETER');
+    }
+  });
+
+  it('q, epoch length and checkpoint settings come from the declared N, never from the data: neighbours N and N+1 publish the same (generative)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 5, max: 60 }), fc.integer({ min: 1, max: 5 }), (n, batchSize) => {
+        const run = (size: number) => {
+          const trainer = makePrivate({
+            model: logistic('nbr'),
+            optimizer: sgd({ learningRate: 0.1 }),
+            data: synthetic(size, 'nbr'),
+            datasetSize: 50,
+            expectedBatchSize: batchSize,
+            noiseMultiplier: 1,
+            maxGradNorm: 1,
+            rng: new SeededRandomSource('nbr'),
+          });
+          trainer.step();
+          return {
+            settings: checkpointOf(trainer).settings,
+            q: trainer.sampleRate,
+            event: trainer.dpStepEvent,
+            eps: trainer.epsilon(1e-5),
+          };
+        };
+        expect(run(n + 1)).toEqual(run(n));
+        expect(run(n).q).toBe(batchSize / 50);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('an example with an out-of-range or non-finite label is dropped (contribution 0), never a refusal (generative)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 19 }), fc.constantFrom(2, -1, 7, 2 ** 31 - 1), (row, bad) => {
+        const data = synthetic(20, 'drop');
+        const labels = data.labels.slice();
+        labels[row] = bad;
+        const trace = startTrace();
+        const trainer = makePrivate({
+          model: logistic('drop'),
+          optimizer: sgd({ learningRate: 0.1 }),
+          data: { ...data, labels },
+          datasetSize: 20,
+          expectedBatchSize: 20,
+          noiseMultiplier: 1,
+          maxGradNorm: 1,
+          rng: new SeededRandomSource('drop'),
+        });
+        try {
+          trainer.step();
+        } finally {
+          trace.stop();
+        }
+        const norms = trace.noise.filter((r) => r.primitive === 'dp-sgd-gaussian')[0]?.extra?.contributionNorms as Float64Array;
+        expect(norms.length).toBe(20); // q = 1: every example sampled
+        expect(norms[row]).toBe(0);
+        expect(norms.filter((x) => x > 0).length).toBe(19);
+      }),
+      { numRuns: 10 },
+    );
   });
 });
 
@@ -239,6 +319,7 @@ describe('makePrivateWithEpsilon', () => {
             model: logistic('calib'),
             optimizer: sgd({ learningRate: 0.1 }),
             data,
+            datasetSize: data.size,
             expectedBatchSize: Math.max(1, Math.floor(size / 10)),
             maxGradNorm: 1,
             targetEpsilon,
@@ -249,7 +330,10 @@ describe('makePrivateWithEpsilon', () => {
           const steps = epochs * Math.ceil(1 / trainer.sampleRate);
           expect(trainer.maxSteps).toBe(steps);
           const planned = new RdpAccountant().compose(
-            DpEvents.selfComposed(DpEvents.poissonSampled(trainer.sampleRate, DpEvents.gaussian(trainer.noiseMultiplier)), steps),
+            DpEvents.selfComposed(
+              DpEvents.poissonSampled(trainer.sampleRate, DpEvents.gaussian(effectiveNoiseMultiplier(trainer.noiseMultiplier, 1, 3))),
+              steps,
+            ),
           );
           expect(planned.epsilon(targetDelta)).toBeLessThanOrEqual(targetEpsilon);
         },
@@ -264,6 +348,7 @@ describe('makePrivateWithEpsilon', () => {
       model: logistic('calib-run'),
       optimizer: sgd({ learningRate: 0.5 }),
       data,
+      datasetSize: data.size,
       expectedBatchSize: 10,
       maxGradNorm: 1,
       targetEpsilon: 2,
@@ -281,7 +366,14 @@ describe('makePrivateWithEpsilon', () => {
     expectDpError(
       () =>
         makePrivateWithEpsilon({
-          ...{ model: logistic('x'), optimizer: sgd({ learningRate: 1 }), data, expectedBatchSize: 10, maxGradNorm: 1 },
+          ...{
+            model: logistic('x'),
+            optimizer: sgd({ learningRate: 1 }),
+            data,
+            datasetSize: data.size,
+            expectedBatchSize: 10,
+            maxGradNorm: 1,
+          },
           targetEpsilon: 0,
           targetDelta: 1e-5,
           epochs: 1,

@@ -29,6 +29,7 @@ export const duckdbDialect: SqlDialect = Object.freeze({
   },
   parseGuardedInteger: (text: string) => `TRY_CAST(${text} AS BIGINT)`,
   parseGuardedDate: (text: string) => `TRY_CAST(${text} AS DATE)`,
+  dateText: (date: string) => `strftime(${date}, '%Y-%m-%d')`,
   saltedHash: (exprs: readonly string[], salt: string) => `hash(${[...exprs, salt].join(', ')})`,
   functionName: (name: string) => name.toUpperCase(),
 });

@@ -36,6 +36,7 @@ export const postgresDialect: SqlDialect = Object.freeze({
   },
   parseGuardedInteger: (text: string) => `CAST(${text} AS bigint)`,
   parseGuardedDate: (text: string) => `CAST(${text} AS date)`,
+  dateText: (date: string) => `to_char(CAST(${date} AS timestamp), 'YYYY-MM-DD')`,
   saltedHash: (exprs: readonly string[], salt: string) =>
     `hashtextextended(concat_ws(chr(31), ${exprs.map((e) => `CAST(${e} AS text)`).join(', ')}), ${salt})`,
   functionName: (name: string) => (name === 'length' ? 'char_length' : name),

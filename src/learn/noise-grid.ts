@@ -1,0 +1,89 @@
+/**
+ * The grid step of DP-SGD's noisy sum. The bulk Gaussian (`fillBulkGaussian`)
+ * returns multiples of G_r = 2^(⌈log₂ σC⌉ − 40); adding them to a float sum
+ * that is NOT on that grid keeps the sum's residue modulo G_r in every noisy
+ * coordinate (fl(g + kG) ≡ g mod G): a perfect distinguisher (Mironov 2012;
+ * review finding dpsgd-gradient-low-bits). Rule that closes the class: the
+ * clipped sum is rounded to a grid G that is a multiple of the noise's grid
+ * BEFORE the noise is added, and the rounding is priced: each coordinate moves
+ * by ≤ G/2, so the rounded sums of neighbours differ by ≤ C + G·√d in L2 (d
+ * coordinates), and the step is accounted as the Gaussian mechanism with the
+ * effective noise multiplier σ_eff = σ·C/(C + G·√d) (≤ σ, so the charge is at
+ * least the unrounded one). The exact sum round(g/G)·G + kG_r is then
+ * round_{G_r}(round(g/G)·G + σC·z): post-processing of the Gaussian mechanism
+ * on the rounded sum. See ghost-clipping.proof.md, "The noisy sum".
+ * @module
+ */
+import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
+
+const GRID_BITS = 40; // as the bulk Gaussian for Float64Array outputs
+const TWO_POW_52 = 2 ** 52;
+
+/**
+ * The smallest k with 2^k ≥ x (x finite > 0), computed without trusting Math.log2's rounding.
+ */
+function ceilLog2(x: number): number {
+  let k = Math.ceil(Math.log2(x));
+  while (2 ** (k - 1) >= x) k--;
+  while (2 ** k < x) k++;
+  return k;
+}
+
+/**
+ * The rounding grid for a noise scale σC: 2^(⌈log₂ σC⌉ − 40), at least
+ * 2⁻¹⁰⁷⁴ — the bulk Gaussian's own grid for Float64Array outputs, so the noise
+ * is a multiple of it (if this k were ever larger, G would still be a
+ * multiple of the noise grid, which is all the argument needs).
+ * @param scale - σC, a finite number > 0.
+ * @returns G, a power of two.
+ * @throws DpError INVALID_PARAMETER when scale is not a finite number > 0.
+ * @privacy the grid of the noisy sum; public (a function of σ and C).
+ * @example
+ * noiseGrid(1.1); // 2^-39
+ */
+export function noiseGrid(scale: number): number {
+  if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) {
+    throw new DpError('INVALID_PARAMETER', `scale must be a finite number > 0, got ${describeValue(scale)}`, { parameter: 'scale' });
+  }
+  return 2 ** Math.max(ceilLog2(scale) - GRID_BITS, -1074);
+}
+
+/**
+ * round(x/G)·G (half away from zero... Math.round's rule), exactly; x itself
+ * when |x/G| ≥ 2⁵² (then x is already a multiple of G).
+ * @param x - a finite double.
+ * @param grid - G, a power of two.
+ * @returns the nearest multiple of G.
+ * @example
+ * roundToGrid(0.3, 2 ** -2); // 0.25
+ */
+export function roundToGrid(x: number, grid: number): number {
+  const t = x / grid; // exact: G is a power of two (or the quotient is < 2⁻¹⁰²², which rounds to 0 either way)
+  if (!(Math.abs(t) < TWO_POW_52)) return x;
+  return Math.round(t) * grid;
+}
+
+/**
+ * σ_eff = σ·C/(C + G·√d): the noise multiplier a step is accounted with once
+ * its d-coordinate clipped sum is rounded to the grid G = noiseGrid(σC).
+ * @param noiseMultiplier - σ > 0.
+ * @param maxGradNorm - C > 0.
+ * @param dimension - d, the number of parameters (≥ 0).
+ * @returns σ_eff ∈ (0, σ].
+ * @throws DpError INVALID_PARAMETER when an argument is out of range.
+ * @privacy the Gaussian mechanism's multiplier for sensitivity C + G·√d at noise σC.
+ * @example
+ * effectiveNoiseMultiplier(1.1, 1, 535_818); // 1.1·(1 − ~1e-9)
+ */
+export function effectiveNoiseMultiplier(noiseMultiplier: number, maxGradNorm: number, dimension: number): number {
+  if (!(Number.isSafeInteger(dimension) && dimension >= 0)) {
+    throw new DpError('INVALID_PARAMETER', `dimension must be an integer ≥ 0, got ${describeValue(dimension)}`, { parameter: 'dimension' });
+  }
+  const scale = noiseMultiplier * maxGradNorm;
+  const grid = noiseGrid(scale);
+  const sensitivity = maxGradNorm + grid * Math.sqrt(dimension);
+  // Round the quotient down: σ_eff must not exceed the true σC/(C + G√d).
+  const q = scale / sensitivity;
+  return q * (1 - 2 ** -50);
+}

@@ -1,0 +1,153 @@
+/**
+ * 2-D max and average pooling on C×H×W examples (channel-major), without
+ * padding: parameter-free layers that act on each example alone. Max pooling
+ * sends the gradient to the first maximum of each window (PyTorch's rule).
+ * @module
+ */
+import { DpError } from '../core/index.js';
+import { describeValue } from './_internal/describe.js';
+import type { FloatArray } from './kernels.js';
+import type { Layer } from './layer.js';
+
+/** The shape of {@link maxPool2d} and {@link avgPool2d}. */
+export interface Pool2dOptions {
+  channels: number;
+  height: number;
+  width: number;
+  /** Square window k. */
+  kernelSize: number;
+  /** Stride (default: kernelSize). */
+  stride?: number;
+}
+
+function positiveInt(x: unknown, name: string): number {
+  if (!(typeof x === 'number' && Number.isSafeInteger(x) && x >= 1)) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be an integer ≥ 1, got ${describeValue(x)}`, { parameter: name });
+  }
+  return x;
+}
+
+/** A pooling layer; build it with {@link maxPool2d} or {@link avgPool2d}. */
+export class Pool2d implements Layer {
+  readonly parameters = [] as const;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  private readonly c: number;
+  private readonly h: number;
+  private readonly w: number;
+  private readonly k: number;
+  private readonly s: number;
+  private argmax = new Int32Array(0);
+  private batch = 0;
+
+  constructor(
+    readonly kind: 'maxPool2d' | 'avgPool2d',
+    options: Pool2dOptions,
+  ) {
+    if (typeof options !== 'object' || options === null)
+      throw new DpError('INVALID_PARAMETER', 'pooling needs options', { parameter: 'options' });
+    this.c = positiveInt(options.channels, 'channels');
+    this.h = positiveInt(options.height, 'height');
+    this.w = positiveInt(options.width, 'width');
+    this.k = positiveInt(options.kernelSize, 'kernelSize');
+    this.s = positiveInt(options.stride ?? options.kernelSize, 'stride');
+    if (this.k > this.h || this.k > this.w)
+      throw new DpError('INVALID_PARAMETER', 'the window is larger than the input', { parameter: 'kernelSize' });
+    this.outHeight = Math.floor((this.h - this.k) / this.s) + 1;
+    this.outWidth = Math.floor((this.w - this.k) / this.s) + 1;
+    this.inputSize = this.c * this.h * this.w;
+    this.outputSize = this.c * this.outHeight * this.outWidth;
+  }
+
+  forward(input: FloatArray, batch: number): Float64Array {
+    if (input.length !== batch * this.inputSize) {
+      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
+    }
+    const { c, h, w, k, s, outHeight: oh, outWidth: ow } = this;
+    const out = new Float64Array(batch * this.outputSize);
+    const max = this.kind === 'maxPool2d';
+    if (max) this.argmax = new Int32Array(batch * this.outputSize);
+    for (let i = 0; i < batch; i++)
+      for (let ch = 0; ch < c; ch++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            const o = i * this.outputSize + (ch * oh + oy) * ow + ox;
+            let best = Number.NEGATIVE_INFINITY;
+            let at = -1;
+            let sum = 0;
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const src = i * this.inputSize + (ch * h + oy * s + ky) * w + ox * s + kx;
+                const v = input[src] as number;
+                sum += v;
+                // NaN propagates like PyTorch's max pooling: the first NaN wins the window.
+                if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+                  best = v;
+                  at = src;
+                }
+              }
+            if (max) {
+              out[o] = best;
+              this.argmax[o] = at;
+            } else out[o] = sum / (k * k);
+          }
+    this.batch = batch;
+    return out;
+  }
+
+  backward(outputGrad: Float64Array, batch: number): Float64Array {
+    if (batch !== this.batch || outputGrad.length !== batch * this.outputSize) {
+      throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
+    }
+    const g = new Float64Array(batch * this.inputSize);
+    if (this.kind === 'maxPool2d') {
+      for (let o = 0; o < outputGrad.length; o++) {
+        const at = this.argmax[o] as number;
+        g[at] = (g[at] as number) + (outputGrad[o] as number);
+      }
+      return g;
+    }
+    const { c, h, w, k, s, outHeight: oh, outWidth: ow } = this;
+    const share = 1 / (k * k);
+    for (let i = 0; i < batch; i++)
+      for (let ch = 0; ch < c; ch++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            const d = (outputGrad[i * this.outputSize + (ch * oh + oy) * ow + ox] as number) * share;
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const dst = i * this.inputSize + (ch * h + oy * s + ky) * w + ox * s + kx;
+                g[dst] = (g[dst] as number) + d;
+              }
+          }
+    return g;
+  }
+}
+
+/**
+ * Max pooling over k×k windows.
+ * @param options - channels, height, width, kernelSize, stride (default kernelSize).
+ * @returns the layer.
+ * @throws DpError INVALID_PARAMETER on a bad size or a window larger than the input.
+ * @privacy acts on each example alone.
+ * @example
+ * maxPool2d({ channels: 16, height: 14, width: 14, kernelSize: 2, stride: 1 });
+ */
+export function maxPool2d(options: Pool2dOptions): Pool2d {
+  return new Pool2d('maxPool2d', options);
+}
+
+/**
+ * Average pooling over k×k windows.
+ * @param options - channels, height, width, kernelSize, stride (default kernelSize).
+ * @returns the layer.
+ * @throws DpError INVALID_PARAMETER on a bad size or a window larger than the input.
+ * @privacy acts on each example alone.
+ * @example
+ * avgPool2d({ channels: 16, height: 14, width: 14, kernelSize: 2 });
+ */
+export function avgPool2d(options: Pool2dOptions): Pool2d {
+  return new Pool2d('avgPool2d', options);
+}

@@ -1,0 +1,260 @@
+// AssemblyScript source of tsdp/learn's WebAssembly SIMD kernels (binary64, f64x2).
+// Built by src/learn/wasm/assembly/build.mjs into src/learn/wasm/kernels-wasm.ts (base64);
+// test/learn/wasm-build.test.ts rebuilds it and compares byte for byte.
+// Memory: the caller (src/learn/wasm/wasm-kernels.ts) owns the linear memory above heapBase();
+// every pointer is a byte offset, every matrix row-major binary64; pointers are 16-byte aligned.
+// The plain-TypeScript kernels in src/learn/kernels.ts are the oracle these are tested against.
+
+const KC: i32 = 256; // rows of a packed B panel (the summed index)
+const NC: i32 = 64; // columns of a packed B panel
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Bytes of scratch the packed panel needs. */
+export function packBytes(): i32 {
+  return KC * (NC + 4) * 8;
+}
+
+// Packs B(p, j) for p in [pc, pc+kc), j in [jc, jc+nc), where B(p, j) is at
+// b + p*bps + j*bjs, times rowScale[p] when rowScale != 0, into blocks of four
+// columns: pack[(jb/4)*kc*4 + (p-pc)*4 + t], zero-padded past nc.
+function packB(b: usize, bps: usize, bjs: usize, rowScale: usize, pc: i32, kc: i32, jc: i32, nc: i32, pack: usize): void {
+  for (let jb: i32 = 0; jb < nc; jb += 4) {
+    const nr = min(4, nc - jb);
+    let dst = pack + <usize>(jb * kc * 8);
+    for (let p: i32 = 0; p < kc; p++) {
+      const src = b + <usize>(pc + p) * bps + <usize>(jc + jb) * bjs;
+      const s: f64 = rowScale != 0 ? load<f64>(rowScale + (<usize>(pc + p) << 3)) : 1.0;
+      if (nr == 4 && bjs == 8) {
+        const v0 = v128.load(src);
+        const v1 = v128.load(src, 16);
+        if (rowScale != 0) {
+          const sv = f64x2.splat(s);
+          v128.store(dst, f64x2.mul(v0, sv));
+          v128.store(dst, f64x2.mul(v1, sv), 16);
+        } else {
+          v128.store(dst, v0);
+          v128.store(dst, v1, 16);
+        }
+      } else {
+        for (let t: i32 = 0; t < 4; t++) {
+          store<f64>(dst + (<usize>t << 3), t < nr ? s * load<f64>(src + <usize>t * bjs) : 0.0);
+        }
+      }
+      dst += 32;
+    }
+  }
+}
+
+// Stores a pair of accumulated lanes into C at c (nr2 valid lanes: 0, 1 or 2).
+@inline
+function storePair(c: usize, v: v128, nr2: i32, first: bool): void {
+  if (nr2 == 2) {
+    if (first) v128.store(c, v);
+    else v128.store(c, f64x2.add(v128.load(c), v));
+  } else if (nr2 == 1) {
+    const x = f64x2.extract_lane(v, 0);
+    store<f64>(c, first ? x : load<f64>(c) + x);
+  }
+}
+
+// C(i..i+4, jb..jb+nr) (+)= Σ_p A(i+r, p) · packed(p, 0..4).
+function micro4(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usize, n: usize, nr: i32, first: bool): void {
+  let a0 = a;
+  let a1 = a + ars;
+  let a2 = a + 2 * ars;
+  let a3 = a + 3 * ars;
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  let bp = pack;
+  for (let p: i32 = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = f64x2.splat(load<f64>(a0));
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = f64x2.splat(load<f64>(a1));
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = f64x2.splat(load<f64>(a2));
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = f64x2.splat(load<f64>(a3));
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    a0 += aps;
+    a1 += aps;
+    a2 += aps;
+    a3 += aps;
+    bp += 32;
+  }
+  const rs = n << 3;
+  const lo = min(nr, 2);
+  const hi = nr - lo;
+  storePair(c, c00, lo, first);
+  storePair(c + 16, c01, hi, first);
+  storePair(c + rs, c10, lo, first);
+  storePair(c + rs + 16, c11, hi, first);
+  storePair(c + 2 * rs, c20, lo, first);
+  storePair(c + 2 * rs + 16, c21, hi, first);
+  storePair(c + 3 * rs, c30, lo, first);
+  storePair(c + 3 * rs + 16, c31, hi, first);
+}
+
+// One row: C(i, jb..jb+nr) (+)= Σ_p A(i, p) · packed(p, 0..4).
+function micro1(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32, first: bool): void {
+  let c0 = f64x2.splat(0), c1 = f64x2.splat(0);
+  let bp = pack;
+  let ap = a;
+  for (let p: i32 = 0; p < kc; p++) {
+    const x = f64x2.splat(load<f64>(ap));
+    c0 = f64x2.add(c0, f64x2.mul(x, v128.load(bp)));
+    c1 = f64x2.add(c1, f64x2.mul(x, v128.load(bp, 16)));
+    ap += aps;
+    bp += 32;
+  }
+  const lo = min(nr, 2);
+  storePair(c, c0, lo, first);
+  storePair(c + 16, c1, nr - lo, first);
+}
+
+/**
+ * C (m×n) (+)= A·B with A(i, p) at a + i*ars + p*aps and B(p, j) at
+ * b + p*bps + j*bjs (all strides in bytes), each B row p scaled by
+ * rowScale[p] when rowScale != 0. C is row-major m×n. pack: packBytes() of scratch.
+ */
+export function gemm(
+  a: usize, ars: usize, aps: usize,
+  b: usize, bps: usize, bjs: usize, rowScale: usize,
+  c: usize, m: i32, k: i32, n: i32, accumulate: i32, pack: usize,
+): void {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (accumulate == 0) memory.fill(c, 0, <usize>(m * n) << 3);
+    return;
+  }
+  for (let jc: i32 = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc: i32 = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(b, bps, bjs, rowScale, pc, kc, jc, nc, pack);
+      const first = pc == 0 && accumulate == 0;
+      let i: i32 = 0;
+      for (; i + 4 <= m; i += 4) {
+        const arow = a + <usize>i * ars + <usize>pc * aps;
+        for (let jb: i32 = 0; jb < nc; jb += 4) {
+          micro4(arow, ars, aps, pack + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), <usize>n, min(4, nc - jb), first);
+        }
+      }
+      for (; i < m; i++) {
+        const arow = a + <usize>i * ars + <usize>pc * aps;
+        for (let jb: i32 = 0; jb < nc; jb += 4) {
+          micro1(arow, aps, pack + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), min(4, nc - jb), first);
+        }
+      }
+    }
+  }
+}
+
+/** out[i] = Σ_j a[i, j]² for the m×n matrix at a. */
+export function rowSquaredNorms(a: usize, m: i32, n: i32, out: usize): void {
+  for (let i: i32 = 0; i < m; i++) {
+    let p = a + ((<usize>i * <usize>n) << 3);
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    let j: i32 = 0;
+    if ((p & 15) == 0) {
+      for (; j + 4 <= n; j += 4) {
+        const v0 = v128.load(p);
+        const v1 = v128.load(p, 16);
+        acc0 = f64x2.add(acc0, f64x2.mul(v0, v0));
+        acc1 = f64x2.add(acc1, f64x2.mul(v1, v1));
+        p += 32;
+      }
+    }
+    const acc = f64x2.add(acc0, acc1);
+    let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < n; j++) {
+      const x = load<f64>(p);
+      s += x * x;
+      p += 8;
+    }
+    store<f64>(out + (<usize>i << 3), s);
+  }
+}
+
+/** c[i, j] += v[j] for the m×n matrix at c. */
+export function addRowVector(c: usize, v: usize, m: i32, n: i32): void {
+  for (let i: i32 = 0; i < m; i++) {
+    let p = c + ((<usize>i * <usize>n) << 3);
+    let q = v;
+    let j: i32 = 0;
+    for (; j + 2 <= n; j += 2) {
+      v128.store(p, f64x2.add(v128.load(p), v128.load(q)));
+      p += 16;
+      q += 16;
+    }
+    if (j < n) store<f64>(p, load<f64>(p) + load<f64>(q));
+  }
+}
+
+/** y[i] += alpha·x[i] for len values. */
+export function axpy(alpha: f64, x: usize, y: usize, len: i32): void {
+  const av = f64x2.splat(alpha);
+  let i: i32 = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(av, v128.load(x + o))));
+  }
+  if (i < len) {
+    const o = <usize>i << 3;
+    store<f64>(y + o, load<f64>(y + o) + alpha * load<f64>(x + o));
+  }
+}
+
+/** out[i] = max(0, x[i]) with NaN propagated (x may equal out). */
+export function reluForward(x: usize, out: usize, len: i32): void {
+  const z = f64x2.splat(0);
+  let i: i32 = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(out + o, f64x2.max(z, v128.load(x + o)));
+  }
+  if (i < len) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, max<f64>(0.0, load<f64>(x + o))); // f64.max: NaN stays NaN, as Math.max
+  }
+}
+
+/** out[i] = y[i] > 0 ? g[i] : 0, the ReLU backward from its output y. */
+export function reluBackward(y: usize, g: usize, out: usize, len: i32): void {
+  const z = f64x2.splat(0);
+  let i: i32 = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    const mask = f64x2.gt(v128.load(y + o), z);
+    v128.store(out + o, v128.and(mask, v128.load(g + o)));
+  }
+  if (i < len) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, load<f64>(y + o) > 0 ? load<f64>(g + o) : 0);
+  }
+}
+
+/** dst (cols×rows) = srcᵀ for the rows×cols matrix at src, in 8×8 blocks (cache-friendly). */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let i0: i32 = 0; i0 < rows; i0 += 8) {
+    const i1 = min(rows, i0 + 8);
+    for (let j0: i32 = 0; j0 < cols; j0 += 8) {
+      const j1 = min(cols, j0 + 8);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          store<f64>(dst + ((<usize>j * <usize>rows + <usize>i) << 3), load<f64>(src + ((<usize>i * <usize>cols + <usize>j) << 3)));
+        }
+      }
+    }
+  }
+}

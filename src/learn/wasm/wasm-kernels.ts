@@ -1,0 +1,125 @@
+/**
+ * The WebAssembly SIMD kernels (binary64, f64x2) of `tsdp/learn`, behind the
+ * same signatures as the plain-TypeScript reference kernels in `../kernels.ts`
+ * (which are their test oracle). The module is built from
+ * `assembly/kernels.as` (AssemblyScript, `asc -O3 --enable simd`) and embedded
+ * in base64 (`kernels-wasm.ts`, rebuilt byte for byte by a test), so a bundle
+ * needs no asset and the 3 KB module compiles synchronously even on a browser's
+ * main thread (the 4 KB limit).
+ *
+ * Each call copies its operands into the module's linear memory (a scratch
+ * arena that grows on demand and is reused), runs, and copies the result out:
+ * O(size) copies beside the O(m·k·n) multiply. Results equal the reference up
+ * to the order of floating-point additions (SIMD lanes and blocking), i.e.
+ * within a few ulps of Σ|a||b| — the property tests bound it. Non-finite
+ * inputs: the reference skips a zero factor (0·∞ is then not formed), the SIMD
+ * kernel forms it; the clipping engine never relies on either (rows it drops
+ * are removed before any product, see ghost-clipping.proof.md).
+ *
+ * Denormals: WebAssembly has no flush-to-zero mode. Subnormal binary64 values
+ * (|x| < 2⁻¹⁰²²) are rare in training (they need a gradient or activation
+ * below 1e-308) and cost about 1.2–1.5× on this machine's multiply when they
+ * are a third of the inputs (bench/learn/kernels.ts measures it); the loss
+ * gradients are flushed at the source (see losses.ts), so the matrices fed to
+ * the kernels carry none in practice.
+ * @module
+ */
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  packBytes(): number;
+  gemm(
+    a: number,
+    ars: number,
+    aps: number,
+    b: number,
+    bps: number,
+    bjs: number,
+    rowScale: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+    pack: number,
+  ): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  rowSquaredNorms(a: number, m: number, n: number, out: number): void;
+  addRowVector(c: number, v: number, m: number, n: number): void;
+  axpy(alpha: number, x: number, y: number, len: number): void;
+  reluForward(x: number, out: number, len: number): void;
+  reluBackward(y: number, g: number, out: number, len: number): void;
+}
+
+/** The loaded module and its scratch arena. */
+export interface WasmKernels {
+  readonly exports: Exports;
+  /** Returns byte offsets for arrays of the given lengths (in doubles), 16-byte aligned, plus a pack buffer. */
+  alloc(...lengths: number[]): number[];
+  /** A Float64Array view of the current memory (re-fetched after growth). */
+  view(): Float64Array;
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+let loaded: WasmKernels | null | undefined;
+
+/**
+ * Loads the SIMD module once; null when this platform's WebAssembly lacks SIMD
+ * (or WebAssembly altogether), in which case the reference kernels are used.
+ * @returns the kernels, or null.
+ * @internal
+ */
+export function loadWasmKernels(): WasmKernels | null {
+  if (loaded === undefined) loaded = instantiateKernels(typeof WebAssembly === 'object' ? WebAssembly : undefined);
+  return loaded;
+}
+
+/**
+ * Instantiates the module with the given WebAssembly namespace (a parameter so
+ * that a test can present a platform without SIMD); null when it is absent or
+ * does not validate the module.
+ * @internal
+ */
+export function instantiateKernels(wa: typeof WebAssembly | undefined): WasmKernels | null {
+  try {
+    if (wa === undefined) return null;
+    const bytes = decode(KERNELS_WASM_BASE64);
+    if (!wa.validate(bytes)) return null; // no SIMD here
+    const instance = new wa.Instance(new wa.Module(bytes), {});
+    const exports = instance.exports as unknown as Exports;
+    const base = (exports.heapBase() + 15) & ~15;
+    const packDoubles = exports.packBytes() / 8;
+    let f64 = new Float64Array(exports.memory.buffer);
+    return {
+      exports,
+      alloc(...lengths: number[]): number[] {
+        const offsets: number[] = [];
+        let at = base;
+        for (const len of [...lengths, packDoubles]) {
+          offsets.push(at);
+          at += Math.ceil((len * 8) / 16) * 16;
+        }
+        const have = exports.memory.buffer.byteLength;
+        if (at > have) {
+          exports.memory.grow(Math.ceil((at - have) / 65_536));
+          f64 = new Float64Array(exports.memory.buffer);
+        }
+        return offsets;
+      },
+      view(): Float64Array {
+        if (f64.buffer !== exports.memory.buffer) f64 = new Float64Array(exports.memory.buffer);
+        return f64;
+      },
+    };
+  } catch {
+    return null;
+  }
+}
