@@ -166,6 +166,20 @@ describe('DuckDB reads the declared files in place, and nothing else', () => {
       await e.close();
     }
   });
+
+  it('JSON: a declared key that no record carries reads as NULL (the column set is never taken from the records), with or without one record carrying it', async () => {
+    for (const extra of ['', '\n{"person_id": 9, "minutes": 5}']) {
+      const js = join(dir, 'keys.jsonl');
+      writeFileSync(js, `{"person_id": 1, "amount": 2}\n{"person_id": 2}\n{trunc${extra}\n`);
+      const e = await DuckDbEngine.open({ files: { j: js }, columnTypes: { j: COLUMNS } });
+      try {
+        const [row] = await e.query(stmt('SELECT COUNT(person_id) AS ids, COUNT(minutes) AS m, COUNT(note) AS notes FROM j'));
+        expect(row, JSON.stringify(extra)).toEqual({ ids: extra ? 3n : 2n, m: extra ? 1n : 0n, notes: 0n });
+      } finally {
+        await e.close();
+      }
+    }
+  });
 });
 
 /** Lines a hostile CSV may hold: each row's own fields, or a line the reader cannot split. */

@@ -7,15 +7,20 @@
  * SQL to DuckDB: statements are compiled by tsdp. Defence in depth, so that
  * even a statement that tried could not escape the declared data:
  * - Each declared file becomes a view `SELECT TRY_CAST(col AS declared) …
- *   FROM read_csv(path, header = true, all_varchar = true, ignore_errors = true)` (Parquet:
- *   `read_parquet`; JSON: every declared column read as text). No view column
- *   takes its type from the values, and no value can make a scan fail: a
- *   malformed value becomes NULL (TRY_CAST) and a line the CSV/JSON reader
- *   cannot split into the header's columns is skipped — a per-row rule, so an
- *   engine error never depends on which rows a query filters to (the
- *   in-memory copy this replaces had the same property; the copy cost 5.3 s
- *   and 4 GB for COUNT(*) on 2·10⁷ Parquet rows, the views cost DuckDB's own
- *   scan).
+ *   FROM <reader>`. CSV: `read_csv(path, auto_detect = false, header = true,
+ *   delim/quote/escape, columns = {every header column: VARCHAR},
+ *   ignore_errors = true)`, the dialect and header sniffed once at open (the
+ *   header line is the file's public structure) and pinned, so no query
+ *   sniffs. JSON: `read_json(path, columns = {declared: VARCHAR},
+ *   ignore_errors = true)` by name — a key no record carries is NULL; the
+ *   column set is never read from the records (which records carry a key
+ *   would decide answered-or-refused). Parquet: `read_parquet` (its schema is
+ *   the file's metadata). No view column takes its type from the values, and
+ *   no value can make a scan fail: a malformed value becomes NULL (TRY_CAST)
+ *   and a line the CSV/JSON reader cannot split is skipped — a per-row rule,
+ *   so an engine error never depends on which rows a query filters to. (The
+ *   in-memory copy this replaces cost 5.3 s and 4 GB for COUNT(*) on 2·10⁷
+ *   Parquet rows; the views cost DuckDB's own scan: bench/sql/README.md.)
  * - Before any statement runs: `allowed_paths` is exactly the declared files
  *   (resolved), `enable_external_access = false` (no other file, no ATTACH of
  *   a file, no INSTALL, no extension from disk, no network), and
@@ -182,7 +187,7 @@ export class DuckDbEngine implements SqlEngine {
 
   /**
    * Creates the view `table` over the file at `path` (see the module header) and returns the resolved path.
-   * @throws DpError NOT_FOUND (no file; a declared column the file lacks), INVALID_PARAMETER (unreadable).
+   * @throws DpError NOT_FOUND (no file; a declared column a CSV header or Parquet schema lacks), INVALID_PARAMETER (unreadable).
    */
   private async createFileView(
     table: string,
@@ -201,7 +206,10 @@ export class DuckDbEngine implements SqlEngine {
       });
     let probe: FileProbe;
     try {
-      probe = await this.probeFile(full, format, declared !== undefined);
+      // JSON has no header: its keys are the records' own, so a declared column is never looked for in them
+      // (whether any record carries it would decide answered-or-refused); a key no record has reads as NULL.
+      probe =
+        format === 'json' && declared ? { columns: Object.keys(declared) } : await this.probeFile(full, format, declared !== undefined);
     } catch {
       throw unreadable();
     }
