@@ -6,6 +6,7 @@
 import { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
+import { describePrivacyUnit, type PrivacyUnit, privacyUnit } from '../core/privacy-unit.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import {
   type ArrowTableLike,
@@ -20,8 +21,12 @@ import { type SessionAccess, SessionQuery } from './session-query.js';
 
 /** Options of a session. */
 export interface SessionOptions {
-  /** The column that identifies a privacy unit (a person); absent = each row is its own unit. */
-  readonly privacyUnit?: string;
+  /**
+   * Whom the session protects: the column that identifies a privacy unit (a
+   * person), or core's `PrivacyUnit` (`privacyUnit('pid', { maxPartitions })`,
+   * whose bounds become the query defaults); absent = each row is its own unit.
+   */
+  readonly privacyUnit?: string | PrivacyUnit;
   /** The total budget: a `PrivacyBudget` or a loss (`pure(1)`, `zcdp(0.5)`, `approximate(1, 1e-6)`). */
   readonly budget: PrivacyBudget | PrivacyLoss;
   /** Default contribution bounds for queries (overridable per query). Default 1 and 1. */
@@ -45,7 +50,7 @@ export interface SessionOptions {
 export class Session {
   readonly #source: DataSource;
   #budget: PrivacyBudget;
-  readonly #unit: string | undefined;
+  readonly #unit: PrivacyUnit;
   readonly #rng: RandomSource;
   readonly #defaults: { maxPartitions: number; maxContributionsPerPartition: number };
 
@@ -58,17 +63,24 @@ export class Session {
     if (b instanceof PrivacyBudget) this.#budget = b;
     else if (b && typeof b === 'object' && 'kind' in b) this.#budget = PrivacyBudget.fromLoss(b);
     else throw new DpError('INVALID_PARAMETER', 'budget must be a PrivacyBudget or a privacy loss', { parameter: 'budget' });
-    if (options.privacyUnit !== undefined && (typeof options.privacyUnit !== 'string' || options.privacyUnit === '')) {
-      throw new DpError('INVALID_PARAMETER', 'privacyUnit must be a column name', { parameter: 'privacyUnit' });
+    const declared = options.privacyUnit;
+    if (declared !== undefined && typeof declared !== 'string' && (declared === null || typeof declared !== 'object')) {
+      throw new DpError('INVALID_PARAMETER', 'privacyUnit must be a column name or a PrivacyUnit', { parameter: 'privacyUnit' });
     }
-    if (options.privacyUnit !== undefined && source.kind === 'memory' && !source.columnNames.includes(options.privacyUnit)) {
+    // Core's one privacy-unit type, validated once here; explicit options override a PrivacyUnit's bounds.
+    const given = typeof declared === 'object' ? declared : undefined;
+    this.#unit = privacyUnit(typeof declared === 'object' ? declared.column : declared, {
+      maxPartitions: options.maxPartitions ?? given?.maxPartitions ?? 1,
+      maxContributionsPerPartition: options.maxContributionsPerPartition ?? given?.maxContributionsPerPartition ?? 1,
+    });
+    const column = this.#unit.column;
+    if (column !== null && source.kind === 'memory' && !source.columnNames.includes(column)) {
       throw new DpError('INVALID_PARAMETER', 'privacyUnit must be one of the declared columns', { parameter: 'privacyUnit' });
     }
-    this.#unit = options.privacyUnit;
     this.#rng = options.rng ?? defaultRandomSource();
     this.#defaults = {
-      maxPartitions: checkPositiveInteger(options.maxPartitions ?? 1, 'maxPartitions'),
-      maxContributionsPerPartition: checkPositiveInteger(options.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition'),
+      maxPartitions: checkPositiveInteger(this.#unit.maxPartitions, 'maxPartitions'),
+      maxContributionsPerPartition: checkPositiveInteger(this.#unit.maxContributionsPerPartition, 'maxContributionsPerPartition'),
     };
   }
 
@@ -121,6 +133,10 @@ export class Session {
   }
   /** The privacy unit column, or undefined when each row is its own unit. */
   get privacyUnit(): string | undefined {
+    return this.#unit.column ?? undefined;
+  }
+  /** The privacy unit, as core's `PrivacyUnit` (column and default contribution bounds). */
+  get unit(): PrivacyUnit {
     return this.#unit;
   }
 
@@ -129,7 +145,7 @@ export class Session {
     const self = this;
     const access: SessionAccess = {
       source: this.#source,
-      privacyUnit: this.#unit,
+      privacyUnit: this.#unit.column ?? undefined,
       defaults: this.#defaults,
       rng: this.#rng,
       budgetKind: this.#budget.kind,
@@ -144,13 +160,29 @@ export class Session {
   /**
    * Charges `loss` for a release made outside the query builder (e.g. `tsdp/synth`'s `synthesize({ budget: session })`),
    * in one step: the budget after it, or a refusal having charged nothing.
+   *
+   * Rule (review finding synth-session-unit; class "a charge in another privacy
+   * unit"): a charge is made in the budget's own privacy unit. The caller states
+   * the unit its guarantee is for; unless it is this session's unit column (a
+   * per-record release on a per-person session, or one per another column), the
+   * charge is refused with DOMAIN_MISMATCH having charged nothing — a per-record
+   * loss understates a person's loss when a person has many records.
+   * Test: test/session/charge-unit.test.ts.
    * @param loss - the release's guarantee (its measurement's `privacyMap(1)`).
-   * @throws DpError BUDGET_EXHAUSTED when it does not fit (nothing charged); DOMAIN_MISMATCH when the budget's kind cannot take it.
-   * @privacy the caller's release must be DP for this session's privacy unit with this loss.
+   * @param unit - the privacy unit that guarantee is stated for (`privacyUnit(null)` for one record).
+   * @throws DpError DOMAIN_MISMATCH when the unit is not this session's, or the budget's kind cannot take the loss; BUDGET_EXHAUSTED when it does not fit (nothing charged in either case).
+   * @privacy the caller's release must be DP for `unit` with this loss.
    * @example
-   * session.charge(zcdp(0.01));
+   * session.charge(zcdp(0.01), privacyUnit(null));
    */
-  charge(loss: PrivacyLoss): void {
+  charge(loss: PrivacyLoss, unit: PrivacyUnit): void {
+    if (unit === null || typeof unit !== 'object' || unit.column !== this.#unit.column) {
+      throw new DpError(
+        'DOMAIN_MISMATCH',
+        `this session protects ${describePrivacyUnit(this.#unit)}: a release stated for another privacy unit cannot be charged to it`,
+        { left: unit && typeof unit === 'object' ? String(unit.column ?? 'row') : 'unknown', right: this.#unit.column ?? 'row' },
+      );
+    }
     this.#budget = this.#budget.charge(loss);
   }
 
@@ -161,10 +193,10 @@ export class Session {
 
   /** Never prints the rows. */
   toString(): string {
-    return `Session(unit=${this.#unit ?? 'row'}, budget=${JSON.stringify(this.#budget.toJSON())})`;
+    return `Session(unit=${this.#unit.column ?? 'row'}, budget=${JSON.stringify(this.#budget.toJSON())})`;
   }
   /** Never serialises the rows. */
   toJSON(): { privacyUnit: string | null; budget: ReturnType<PrivacyBudget['toJSON']> } {
-    return { privacyUnit: this.#unit ?? null, budget: this.#budget.toJSON() };
+    return { privacyUnit: this.#unit.column, budget: this.#budget.toJSON() };
   }
 }

@@ -13,7 +13,7 @@
  */
 import { anyDomain } from '../core/domain.js';
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
-import { chain, defineMeasurement, defineTransformation, type Measurement } from '../core/measurement.js';
+import { defineMeasurement, defineTransformation, type Measurement } from '../core/measurement.js';
 import type { RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import {
@@ -100,6 +100,7 @@ export function makeAggregateQueryMeasurement(spec: AggregateQuerySpec, plan: Qu
     invoke: (table: InMemoryTable, rng: RandomSource) => runAggregateQuery(table, spec, plan, rng),
     privacyMap: (dIn) => groupLoss(loss, dIn),
   });
-  const m = chain(bound, release) as Measurement<InMemoryTable, AggregateQueryResult, LossKind>;
+  // `then` is core's chaining (`chain(bound, release)`), typed end to end.
+  const m = bound.then(release);
   return { ...m, loss: m.privacyMap(1) };
 }

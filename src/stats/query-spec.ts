@@ -8,6 +8,7 @@
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
+import { describePrivacyUnit, type PrivacyUnit, privacyUnit } from '../core/privacy-unit.js';
 import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { planAggregate } from './aggregate-plan.js';
 import { checkBounds } from './fixed-point-grid.js';
@@ -100,13 +101,11 @@ export function selectionOf(plan: QueryBudgetPlan): { epsilon: number; delta: nu
 }
 
 /** The neighbouring relation a guarantee is stated for. */
-export interface NeighbouringRelation {
+export interface NeighbouringRelation extends PrivacyUnit {
   readonly kind: 'add-remove-unit';
-  /** The unit column, or 'row' when each row is its own unit. */
+  /** The unit column, or 'row' when each row is its own unit (for display; `column` is the core `PrivacyUnit`'s). */
   readonly unit: string;
-  readonly maxPartitions: number;
-  readonly maxContributionsPerPartition: number;
-  /** In words. */
+  /** In words (`describePrivacyUnit`). */
   readonly description: string;
 }
 
@@ -124,17 +123,20 @@ export interface AggregateQueryResult {
 
 /** Validates a spec (public parameters only) and returns the neighbouring relation. */
 export function describeNeighbouring(spec: AggregateQuerySpec): NeighbouringRelation {
-  const unit = spec.privacyUnit ?? 'row';
-  const maxPartitions = spec.privacyUnit ? (spec.maxPartitions ?? 1) : 1;
-  const maxContributionsPerPartition = spec.privacyUnit ? (spec.maxContributionsPerPartition ?? 1) : 1;
+  // Core's one privacy-unit type, validated once here (without a unit column each row is its own unit: bounds 1).
+  const u = spec.privacyUnit
+    ? privacyUnit(spec.privacyUnit, {
+        maxPartitions: spec.maxPartitions ?? 1,
+        maxContributionsPerPartition: spec.maxContributionsPerPartition ?? 1,
+      })
+    : privacyUnit(null);
   return {
     kind: 'add-remove-unit',
-    unit,
-    maxPartitions,
-    maxContributionsPerPartition,
-    description: spec.privacyUnit
-      ? `add or remove one ${unit} with all their rows; each ${unit} is cut to at most ${maxPartitions} group(s) and ${maxContributionsPerPartition} row(s) per group`
-      : 'add or remove one row',
+    column: u.column,
+    unit: u.column ?? 'row',
+    maxPartitions: u.maxPartitions,
+    maxContributionsPerPartition: u.maxContributionsPerPartition,
+    description: describePrivacyUnit(u),
   };
 }
 

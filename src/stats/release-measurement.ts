@@ -134,7 +134,8 @@ export function noisyRelease<I, O>(
 ): Measurement<I, O, LossKind> {
   const map = (units: number): PrivacyLoss => {
     const losses = parts.map((p) => p.lossAt(units));
-    return losses.length === 1 ? (losses[0] as PrivacyLoss) : composeLosses(losses);
+    const [only] = losses;
+    return losses.length === 1 && only !== undefined ? only : composeLosses(losses);
   };
   return defineMeasurement<I, O, LossKind>({
     name,

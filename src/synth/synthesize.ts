@@ -25,6 +25,7 @@ import {
   zcdp,
   zcdpToApproximate,
 } from '../core/index.js';
+import { privacyUnit } from '../core/privacy-unit.js';
 import type { LedgerScope, LedgerStatus } from '../ledger/ledger.js';
 import { Rational } from '../numeric/index.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/index.js';
@@ -247,7 +248,8 @@ async function chargeBudget(
   if (budget === undefined) return {};
   if (budget instanceof PrivacyBudget) return { budget: budget.charge(loss) };
   if (budget instanceof Session) {
-    budget.charge(loss);
+    // The synthesizer's ρ is for one record: a session whose unit is a column refuses it (Session.charge's rule).
+    budget.charge(loss, privacyUnit(null));
     return {};
   }
   return { ledgerStatus: await budget.ledger.charge(budget.scope, exactLoss(loss), budget.memo ?? memo) };
