@@ -13,8 +13,8 @@
  *         ← ledger/sql/learn/synth/local/audit ← server/cli
  *     A production file of folder A may import folder B only if rank(B) ≤ rank(A); two folders of the
  *     same rank may import each other's public files (rule 1 still forbids cycles). `src/testing` sits
- *     above everything (it is imported by tests only); `src/index.ts` and `src/experimental` are
- *     entry points that re-export and sit above everything too.
+ *     above everything (it is imported by tests only); `src/index.ts` is
+ *     the entry point that re-exports and sits above everything too.
  *
  * Known violations owned by other areas are listed, each with its owner, in
  * `scripts/import-graph-baseline.json`: they are reported as warnings until fixed, and an entry
@@ -48,7 +48,6 @@ export const RANKS = {
   server: 7,
   cli: 7,
   node: 8, // src/node: the Node-only subpath tsdp/node (re-exports)
-  experimental: 8,
   testing: 9,
   '': 10, // src/index.ts
 };

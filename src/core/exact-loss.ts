@@ -281,22 +281,3 @@ export function fitsCap(loss: ExactLoss, cap: ApproximateCap): boolean {
   const e = effectiveEpsilon(loss, cap.delta);
   return e?.le(cap.epsilon) === true;
 }
-
-/**
- * What is left of an (E, D) cap after `spent`: `E − ε_eff` (≥ 0) and `D − δ` (≥ 0).
- * The ε left is what a further pure charge may use; a further δ charge also
- * shrinks the δ left to ρ's conversion and so may cost more.
- * @param spent - the total spent.
- * @param cap - (E, D).
- * @returns the exact amounts left, rounded toward zero at 0.
- * @example
- * remainingUnder(ZERO_LOSS, { epsilon: Rational.ONE, delta: Rational.ZERO }); // { epsilon: 1, delta: 0 }
- */
-export function remainingUnder(spent: ExactLoss, cap: ApproximateCap): ApproximateCap {
-  const e = effectiveEpsilon(spent, cap.delta);
-  const pos = (r: Rational) => (r.isNegative() ? Rational.ZERO : r);
-  return {
-    epsilon: e === undefined ? Rational.ZERO : pos(cap.epsilon.sub(e)),
-    delta: pos(cap.delta.sub(spent.delta)),
-  };
-}

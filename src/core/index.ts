@@ -38,7 +38,6 @@ export {
   lossLe,
   lossToJson,
   readAmount,
-  remainingUnder,
   ZERO_LOSS,
   zcdpEpsilonBound,
 } from './exact-loss.js';

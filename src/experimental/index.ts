@@ -1,2 +1,0 @@
-/** Unvetted mechanisms; importing this path is the opt-in. @module */
-export {};
