@@ -30,7 +30,7 @@ const records = Array.from({ length: 400 }, (_, i) => ({
 function cli(args: string[], home: string) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'synth', ...args], {
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 240_000,
     env: { ...process.env, TSDP_HOME: home },
   });
 }
@@ -94,7 +94,7 @@ describe('tsdp synth', () => {
     const after = new FileLedger({ home: dir });
     expect((await after.entries('colours')).length).toBe(1);
     await after.close();
-  });
+  }, 300_000);
 
   it('writes Parquet, and shows progress (round, selected marginal, ρ used) with --progress but not by default off a terminal', async () => {
     const dir = setup();
@@ -113,7 +113,7 @@ describe('tsdp synth', () => {
     expect(quiet.status, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toMatch(/round|selected|ρ used/);
     expect(quiet.stderr).toMatch(/ledger: file /);
-  });
+  }, 300_000);
 
   it('refuses a column with no public domain before reading the data (exit 2, nothing written, nothing charged)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsdp-synth-'));
@@ -127,7 +127,7 @@ describe('tsdp synth', () => {
     expect(r.stderr).toMatch(/no public domain/);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'ledger'))).toBe(false);
-  });
+  }, 300_000);
 
   it('refuses an unknown output format and a schema without a budget before the charge', () => {
     const dir = setup();
@@ -153,7 +153,7 @@ describe('tsdp synth', () => {
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/total budget/);
     expect(existsSync(join(dir, 'ledger'))).toBe(false);
-  });
+  }, 300_000);
 });
 
 describe('utility report', () => {
