@@ -1,16 +1,19 @@
 /**
  * bench/synth: MST / AIM on Adult (encoded), average TVD over all 2-way marginals and time.
- * Run: npx tsx bench/synth/adult.ts [mst|aim] [epsilon] [seeds]
+ * Run: npx tsx bench/synth/adult.ts [mst|aim|mwem] [epsilon] [runs] [first seed]
+ * With a first seed, run i uses SeededRandomSource(first + i) (reproducible; not for release); without, the CSPRNG.
  * Data: ../shared/data/adult-encoded.csv and adult-encoded-domain.json (TSDP_ADULT_DIR overrides the folder).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { buildDomain, encodeRecords, meanTvd, schemaFromDomainSizes, synthesize, workloadErrors } from '../../src/synth/index.js';
 
 const dir = process.env.TSDP_ADULT_DIR ?? '/work/shared/data';
-const method = (process.argv[2] ?? 'mst') as 'mst' | 'aim';
+const method = (process.argv[2] ?? 'mst') as 'mst' | 'aim' | 'mwem';
 const epsilon = Number(process.argv[3] ?? 1);
 const seeds = Number(process.argv[4] ?? 1);
+const firstSeed = process.argv[5] === undefined ? undefined : Number(process.argv[5]);
 const schema = schemaFromDomainSizes(JSON.parse(readFileSync(join(dir, 'adult-encoded-domain.json'), 'utf8')));
 const lines = readFileSync(join(dir, 'adult-encoded.csv'), 'utf8').trim().split('\n');
 const header = (lines[0] as string).split(',');
@@ -23,7 +26,8 @@ const real = encodeRecords(domain, data);
 for (let s = 0; s < seeds; s++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const out = synthesize({
+  const out = await synthesize({
+    ...(firstSeed === undefined ? {} : { rng: new SeededRandomSource(firstSeed + s) }),
     data,
     schema,
     epsilon,
@@ -42,6 +46,7 @@ for (let s = 0; s < seeds; s++) {
   console.log(
     JSON.stringify({
       method,
+      seed: firstSeed === undefined ? null : firstSeed + s,
       epsilon,
       delta: 1e-9,
       tvd2: Number(err.toFixed(5)),

@@ -62,13 +62,19 @@ export function makeAccountant(choice: AccountantChoice = 'rdp'): PrivacyAccount
 }
 
 /**
- * The smallest noise parameter x (up to `tolerance`) with ε(makeEvent(x)) ≤ targetEpsilon.
+ * The smallest noise parameter x (up to `tolerance`) with ε(makeEvent(x)) ≤ targetEpsilon — for any event
+ * family: a Gaussian multiplier (`calibrateNoiseMultiplier`), a Laplace scale (`calibrateLaplaceScale`), or your own.
+ * (Named apart from the statistics layer's internal noise calibration to a budget, so each name means one thing.)
  * ε is assumed non-increasing in x (true for every noise parameter of the events).
+ * @param options - the target (ε, δ), the event family `makeEvent(x)`, the accountant and the tolerance.
  * @returns the calibrated parameter, whose ε is ≤ the target.
  * @throws DpError INVALID_PARAMETER on bad options; NUMERICAL_ERROR when even the upper bound misses the target;
  *   UNSUPPORTED_EVENT when the accountant cannot price the event.
+ * @privacy the returned parameter's ε, by the chosen accountant, is at most the target (never overshoots).
+ * @example
+ * calibrateNoiseParameter({ targetEpsilon: 1, delta: 0, accountant: 'zcdp', makeEvent: (b) => DpEvents.laplace(b) });
  */
-export function calibrateNoise(options: CalibrationOptions): number {
+export function calibrateNoiseParameter(options: CalibrationOptions): number {
   const { targetEpsilon, delta, makeEvent } = options;
   if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) {
     throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${describeParameter(targetEpsilon)}`, {
@@ -94,7 +100,7 @@ export function calibrateNoise(options: CalibrationOptions): number {
   let factor = 4;
   const isPld = options.accountant === 'pld' || (typeof options.accountant === 'object' && options.accountant?.method === 'pld');
   if (isPld && makeAccountant('rdp').supports(makeEvent(1))) {
-    start = calibrateNoise({ ...options, accountant: 'rdp', tolerance: 1e-3 });
+    start = calibrateNoiseParameter({ ...options, accountant: 'rdp', tolerance: 1e-3 });
     factor = 1.25;
   }
   // Bracket [lo, hi] with ε(lo) > target ≥ ε(hi), growing geometrically.
@@ -116,7 +122,7 @@ export function calibrateNoise(options: CalibrationOptions): number {
     for (;;) {
       if (hi >= maxX) {
         throw new DpError('NUMERICAL_ERROR', `no noise parameter up to ${maxX} reaches epsilon ${targetEpsilon}`, {
-          routine: 'calibrateNoise',
+          routine: 'calibrateNoiseParameter',
         });
       }
       lo = hi;
@@ -164,10 +170,10 @@ export function calibrateNoise(options: CalibrationOptions): number {
  * @example
  * calibrateNoiseMultiplier({ targetEpsilon: 3, delta: 1e-5, accountant: 'pld',
  *   makeEvent: (s) => DpEvents.selfComposed(DpEvents.poissonSampled(256 / 60000, DpEvents.gaussian(s)), 10_000) });
- * @throws as {@link calibrateNoise}.
+ * @throws as {@link calibrateNoiseParameter}.
  */
 export function calibrateNoiseMultiplier(options: CalibrationOptions): number {
-  return calibrateNoise(options);
+  return calibrateNoiseParameter(options);
 }
 
 /**
@@ -175,8 +181,8 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): number {
  * (targetEpsilon, delta)-DP. Default accountant: PLD when δ > 0 (it prices
  * Laplace tightly up to discretisation), zCDP when δ = 0 (which reports the
  * exact pure Σε of Laplace compositions).
- * @throws as {@link calibrateNoise}.
+ * @throws as {@link calibrateNoiseParameter}.
  */
 export function calibrateLaplaceScale(options: CalibrationOptions): number {
-  return calibrateNoise({ accountant: options.delta > 0 ? 'pld' : 'zcdp', ...options });
+  return calibrateNoiseParameter({ accountant: options.delta > 0 ? 'pld' : 'zcdp', ...options });
 }

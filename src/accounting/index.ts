@@ -10,8 +10,8 @@ export {
   type AccountantChoice,
   type CalibrationOptions,
   calibrateLaplaceScale,
-  calibrateNoise,
   calibrateNoiseMultiplier,
+  calibrateNoiseParameter,
   makeAccountant,
 } from './calibration.js';
 export {
@@ -23,8 +23,19 @@ export {
   optimalCompositionDelta,
 } from './composition.js';
 export { DpEvents, describeEvent, dpEventToJson, parseDpEvent, validateDpEvent } from './dp-events.js';
+export {
+  type GdpCltEstimate,
+  type GdpCltOptions,
+  type GdpSampling,
+  gdpDelta,
+  gdpEpsilon,
+  gdpEpsilonClt,
+  gdpMuPoissonClt,
+  gdpMuUniformClt,
+} from './gdp-accountant.js';
+export { KOV_GRID_MAX_K, kovCompositionEpsilon, kovCompositionGrid } from './kov-composition.js';
 export { PldAccountant, type PldAccountantOptions } from './pld-accountant.js';
-export type { AccountingMethod, NeighboringRelation, PrivacyAccountant } from './privacy-accountant.js';
+export type { AccountingMethod, Adjacency, PrivacyAccountant } from './privacy-accountant.js';
 export { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, type PldOptions, PrivacyLossDistribution } from './privacy-loss-distribution.js';
 export { PrivacyOdometer } from './privacy-odometer.js';
 export {
@@ -39,4 +50,5 @@ export {
 } from './rdp-accountant.js';
 export { RdpFilter } from './rdp-filter.js';
 export { ZcdpAccountant, zcdpDelta } from './zcdp-accountant.js';
+export { zcdpDeltaForEpsilon, zcdpEpsilonForDelta } from './zcdp-conversion.js';
 export { ZcdpFilter } from './zcdp-filter.js';

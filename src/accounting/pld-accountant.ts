@@ -9,7 +9,7 @@ import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { describeParameter } from '../numeric/errors.js';
 import { DEFAULT_TAIL_MASS_TRUNCATION } from './_internal/pld-pmf.js';
-import { BaseAccountant, checkDeltaArg, checkEpsilonArg, type NeighboringRelation } from './privacy-accountant.js';
+import { type Adjacency, BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 import { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, PrivacyLossDistribution } from './privacy-loss-distribution.js';
 
 /** Options of the PLD accountant. */
@@ -17,7 +17,7 @@ export interface PldAccountantOptions {
   /** Grid step of the losses (default 1e-4, as `dp_accounting`). */
   valueDiscretizationInterval?: number;
   /** Neighbouring relation (default add/remove one). */
-  neighboringRelation?: NeighboringRelation;
+  adjacency?: Adjacency;
   /** Tail mass each composition may truncate; it is added to δ (default 1e-15). */
   tailMassTruncation?: number;
 }
@@ -42,7 +42,7 @@ const FLOAT_MARGIN = 1e-6;
  */
 export class PldAccountant extends BaseAccountant {
   readonly method = 'pld' as const;
-  readonly neighboringRelation: NeighboringRelation;
+  readonly adjacency: Adjacency;
   readonly valueDiscretizationInterval: number;
   private readonly tail: number;
   private pld: PrivacyLossDistribution;
@@ -52,7 +52,7 @@ export class PldAccountant extends BaseAccountant {
   constructor(options: PldAccountantOptions = {}) {
     super();
     this.valueDiscretizationInterval = options.valueDiscretizationInterval ?? DEFAULT_VALUE_DISCRETIZATION_INTERVAL;
-    this.neighboringRelation = options.neighboringRelation ?? 'addOrRemoveOne';
+    this.adjacency = options.adjacency ?? 'addOrRemoveOne';
     this.tail = options.tailMassTruncation ?? DEFAULT_TAIL_MASS_TRUNCATION;
     if (!(this.tail >= 0 && this.tail < 1)) {
       throw new DpError('INVALID_PARAMETER', `tailMassTruncation must be in [0, 1), got ${describeParameter(this.tail)}`, {
@@ -66,7 +66,7 @@ export class PldAccountant extends BaseAccountant {
   fresh(): PldAccountant {
     return new PldAccountant({
       valueDiscretizationInterval: this.valueDiscretizationInterval,
-      neighboringRelation: this.neighboringRelation,
+      adjacency: this.adjacency,
       tailMassTruncation: this.tail,
     });
   }
@@ -86,7 +86,7 @@ export class PldAccountant extends BaseAccountant {
 
   protected visit(event: DpEvent, count: number, apply: boolean): string | null {
     const d = this.valueDiscretizationInterval;
-    const rel = this.neighboringRelation;
+    const rel = this.adjacency;
     const addRemove = rel !== 'replaceOne';
     return this.walk(event, count, apply, (e, c) => {
       switch (e.type) {

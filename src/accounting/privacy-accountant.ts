@@ -11,11 +11,11 @@ import { pureEpsilonOfTree } from './_internal/pure-epsilon.js';
 import { describeEvent, validateDpEvent } from './dp-events.js';
 
 /**
- * Which datasets are neighbours (`dp_accounting`'s NeighboringRelation):
+ * Which data sets are neighbouring for an accountant (`dp_accounting`'s `NeighboringRelation`; named `Adjacency` here so the project has one spelling, *neighbouring*, and stats' `NeighbouringRelation` (the privacy unit) is a different thing):
  * adding or removing one record (default); replacing one record by another;
  * replacing one record by a special "absent" value.
  */
-export type NeighboringRelation = 'addOrRemoveOne' | 'replaceOne' | 'replaceSpecial';
+export type Adjacency = 'addOrRemoveOne' | 'replaceOne' | 'replaceSpecial';
 
 /** The name of an accounting method. */
 export type AccountingMethod = 'rdp' | 'pld' | 'zcdp';

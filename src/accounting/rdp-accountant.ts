@@ -10,7 +10,7 @@ import { DpError } from '../core/errors.js';
 import { describeParameter } from '../numeric/errors.js';
 import { logAdd, logSub, logSumExp } from '../numeric/log-space.js';
 import { logAbsBinomial, logErfc } from '../numeric/special.js';
-import { BaseAccountant, checkDeltaArg, checkEpsilonArg, type NeighboringRelation } from './privacy-accountant.js';
+import { type Adjacency, BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 
 /** `dp_accounting`'s default orders: 1.1, 1.2, …, 10.9, 11, 12, …, 63, 128, 256, 512, 1024. */
 export const DEFAULT_RDP_ORDERS: readonly number[] = Object.freeze([
@@ -307,7 +307,7 @@ export interface RdpAccountantOptions {
   /** Orders α > 1 (default {@link DEFAULT_RDP_ORDERS}). */
   orders?: readonly number[];
   /** Neighbouring relation (default add/remove one). */
-  neighboringRelation?: NeighboringRelation;
+  adjacency?: Adjacency;
 }
 
 /**
@@ -327,7 +327,7 @@ export interface RdpAccountantOptions {
 export class RdpAccountant extends BaseAccountant {
   readonly method = 'rdp' as const;
   readonly orders: readonly number[];
-  readonly neighboringRelation: NeighboringRelation;
+  readonly adjacency: Adjacency;
   private readonly state: Float64Array;
   private extraDelta = 0;
 
@@ -339,13 +339,13 @@ export class RdpAccountant extends BaseAccountant {
       if (!(a > 1)) throw new DpError('INVALID_PARAMETER', `RDP orders must be > 1, got ${describeParameter(a)}`, { parameter: 'orders' });
     }
     this.orders = Object.freeze([...orders]);
-    this.neighboringRelation = options.neighboringRelation ?? 'addOrRemoveOne';
+    this.adjacency = options.adjacency ?? 'addOrRemoveOne';
     this.state = new Float64Array(this.orders.length);
   }
 
   /** A new, empty accountant with the same orders and relation. */
   fresh(): RdpAccountant {
-    return new RdpAccountant({ orders: this.orders, neighboringRelation: this.neighboringRelation });
+    return new RdpAccountant({ orders: this.orders, adjacency: this.adjacency });
   }
 
   /** The RDP curve composed so far, one value per order. */
@@ -440,12 +440,12 @@ export class RdpAccountant extends BaseAccountant {
           return null;
         case 'randomizedResponse':
           if (apply) {
-            const f = this.neighboringRelation === 'replaceOne' ? rrRdpReplaceOne : rrRdpReplaceSpecial;
+            const f = this.adjacency === 'replaceOne' ? rrRdpReplaceOne : rrRdpReplaceSpecial;
             this.add(c, (a) => f(e.noiseParameter, e.numBuckets, a));
           }
           return null;
         case 'poissonSampled': {
-          if (this.neighboringRelation === 'replaceOne') return 'Poisson sampling needs the add/remove (or replace-special) relation';
+          if (this.adjacency === 'replaceOne') return 'Poisson sampling needs the add/remove (or replace-special) relation';
           const sigma = this.effectiveSigma(e.event);
           if (sigma === null)
             return 'only Gaussian-like events (gaussian, zcdp, discreteGaussian and their compositions) can be Poisson-sampled';
@@ -456,7 +456,7 @@ export class RdpAccountant extends BaseAccountant {
           return null;
         }
         case 'sampledWithoutReplacement': {
-          if (this.neighboringRelation !== 'replaceOne') return 'sampling without replacement needs the replace-one relation';
+          if (this.adjacency !== 'replaceOne') return 'sampling without replacement needs the replace-one relation';
           const sigma = this.effectiveSigma(e.event);
           if (sigma === null) return 'only Gaussian-like events can be sampled without replacement';
           if (apply && sigma !== Number.POSITIVE_INFINITY) {

@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { DpError } from '../core/errors.js';
-import { redactUrl } from './ledger-choice.js';
+import { postgresTarget, redactUrl } from '../sql/open-data.js';
 import { type DraftColumn, schemaTypeOf } from './schema-draft.js';
 
 /** An opened source. */
@@ -109,7 +109,10 @@ export function postgresFailure(e: unknown, url: string): DpError {
 }
 
 /** Opens a PostgreSQL table (`name` or `schema.name`). */
-export async function openPostgresSource(url: string, qualified: string, table: string): Promise<DraftSource> {
+export async function openPostgresSource(connection: string, qualified: string, table: string, readerRole?: string): Promise<DraftSource> {
+  // tsdp's own URL parameter (tsdp_reader_role) is not the driver's; an explicit role wins over it.
+  const target = postgresTarget(connection, readerRole);
+  const url = target.url;
   const m = /^(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)$/.exec(qualified);
   if (!m)
     throw new DpError('INVALID_PARAMETER', `a table name (or schema.table), got ${JSON.stringify(qualified)}`, { parameter: 'table' });
@@ -125,6 +128,18 @@ export async function openPostgresSource(url: string, qualified: string, table: 
   const close = async () => {
     await client.end().catch(() => undefined);
   };
+  try {
+    // Read-only session; with a query role, everything (the catalog and any DP estimate) runs as that role.
+    await client.query('SET default_transaction_read_only = on');
+    if (target.readerRole) await client.query(`SET ROLE ${target.readerRole}`);
+  } catch {
+    await close();
+    throw new DpError(
+      'UNAUTHORIZED',
+      `cannot switch to the PostgreSQL role ${target.readerRole} at ${redactUrl(url)} (it must exist, set up by an administrator, with this login a member)`,
+      {},
+    );
+  }
   let rows: { column_name: string; data_type: string }[];
   try {
     rows = (

@@ -5,9 +5,13 @@
  * `BUDGET_EXHAUSTED` — it never half-charges.
  *
  * - a pure budget takes pure charges;
- * - an (ε, δ) budget takes pure, (ε, δ) **and ρ-zCDP** charges: ρ is kept as ρ
- *   and converted once, on the total, with the δ left
- *   (`fitsCap`, proof in `exact-loss.proof.md`);
+ * - an (ε, δ) budget takes pure, (ε, δ) **and ρ-zCDP** charges. It is a privacy
+ *   filter pinned at its first charge (`budget-filter.ts`; proof in
+ *   `exact-loss.proof.md`, sound for fully adaptive charges): `approximate`
+ *   accounting when the first charge is pure or (ε, δ) — basic composition, a
+ *   later ρ converted on its own — or `zcdp` accounting when it is ρ — every
+ *   charge recorded as ρ + ε²/2 with its δ, Σρ converted once at the δ reserved
+ *   for it (D/2 unless declared);
  * - a zCDP budget takes ρ charges and pure ones as ε²/2 (Bun–Steinke Prop. 1.4).
  *
  * Amounts are validated at the edge: a bigint, NaN, ±Infinity, a negative
@@ -20,17 +24,26 @@
  * @module
  */
 import { Rational } from '../numeric/rational.js';
+import {
+  type AccountingChoice,
+  type BudgetPin,
+  conversionDeltaFor,
+  fitsPin,
+  pinBudget,
+  pinnedGuarantee,
+  recordedCost,
+  remainingOf,
+} from './budget-filter.js';
 import { assertNever, DpError } from './errors.js';
 import {
   addLoss,
   type ExactLoss,
-  effectiveEpsilon,
   exactLoss,
-  fitsCap,
   formatExactLoss,
+  lossFromJson,
   lossLe,
+  lossToJson,
   readAmount,
-  remainingUnder,
   ZERO_LOSS,
 } from './exact-loss.js';
 import { approximate, formatLoss, type LossKind, type PrivacyLoss, pure, zcdp } from './loss.js';
@@ -62,6 +75,9 @@ export interface PrivacyBudgetJson {
   kind: LossKind;
   total: { epsilon: string; delta: string; rho: string };
   spent: { epsilon: string; delta: string; rho: string };
+  /** (ε, δ) budgets after their first charge: the pinned accounting and what it recorded. */
+  pin?: { mode: 'approximate' | 'zcdp'; conversionDelta: string };
+  recorded?: { epsilon: string; delta: string; rho: string };
 }
 
 /**
@@ -80,6 +96,10 @@ export class PrivacyBudget {
     private readonly totalExact: ExactLoss,
     /** The exact total spent ({ε, δ, ρ}, each kept in the measure it was spent in). */
     readonly spentExact: ExactLoss,
+    /** (ε, δ) budgets: the accounting pinned at the first charge (or declared). */
+    private readonly pin?: BudgetPin,
+    /** (ε, δ) budgets: the total as the pinned filter records it. */
+    private readonly recorded: ExactLoss = spentExact,
   ) {}
 
   /**
@@ -94,19 +114,21 @@ export class PrivacyBudget {
     return new PrivacyBudget('pure', { ...ZERO_LOSS, epsilon: readAmount(epsilon, 'epsilon') }, ZERO_LOSS);
   }
   /**
-   * An (ε, δ) budget; it takes pure, (ε, δ) and ρ-zCDP charges.
+   * An (ε, δ) budget; it takes pure, (ε, δ) and ρ-zCDP charges, as a filter pinned at its first charge.
    * @param epsilon - ε ≥ 0.
    * @param delta - δ ∈ [0, 1).
+   * @param accounting - a declared accounting (default: the first charge decides; see the module header).
    * @returns the budget.
-   * @throws DpError INVALID_PARAMETER on an invalid amount or δ ≥ 1.
+   * @throws DpError INVALID_PARAMETER on an invalid amount, δ ≥ 1 or a bad accounting.
    * @example
    * PrivacyBudget.approximate(1, 1e-6).charge(zcdp(0.01));
    */
-  static approximate(epsilon: number | string | Rational, delta: number | string | Rational): PrivacyBudget {
+  static approximate(epsilon: number | string | Rational, delta: number | string | Rational, accounting?: AccountingChoice): PrivacyBudget {
     const e = readAmount(epsilon, 'epsilon');
     const d = readAmount(delta, 'delta');
     if (d.ge(Rational.ONE)) throw new DpError('INVALID_PARAMETER', 'delta of a budget must be < 1', { parameter: 'delta' });
-    return new PrivacyBudget('approximate', { ...ZERO_LOSS, epsilon: e, delta: d }, ZERO_LOSS);
+    const pin = accounting === undefined ? undefined : pinBudget({ epsilon: e, delta: d }, ZERO_LOSS, accounting);
+    return new PrivacyBudget('approximate', { ...ZERO_LOSS, epsilon: e, delta: d }, ZERO_LOSS, pin);
   }
   /**
    * A ρ-zCDP budget.
@@ -167,22 +189,51 @@ export class PrivacyBudget {
     }
     const total = read(json.total, 'total');
     const spent = read(json.spent, 'spent');
-    const b = new PrivacyBudget(json.kind, total, spent);
-    if (!b.within(spent)) throw new DpError('INVALID_PARAMETER', 'stored budget has spent more than its total', { parameter: 'spent' });
-    return b;
+    if (json.kind !== 'approximate') {
+      if (!lossLe(spent, total))
+        throw new DpError('INVALID_PARAMETER', 'stored budget has spent more than its total', { parameter: 'spent' });
+      return new PrivacyBudget(json.kind, total, spent);
+    }
+    const cap = { epsilon: total.epsilon, delta: total.delta };
+    let pin: BudgetPin | undefined;
+    let recorded: ExactLoss;
+    if (json.pin !== undefined) {
+      const p = json.pin as unknown as Record<string, unknown>;
+      if (typeof p !== 'object' || p === null || (p.mode !== 'approximate' && p.mode !== 'zcdp')) {
+        throw new DpError('INVALID_PARAMETER', 'stored budget has a malformed pin', { parameter: 'pin' });
+      }
+      pin = pinBudget(
+        cap,
+        ZERO_LOSS,
+        p.mode === 'zcdp' ? { mode: 'zcdp', conversionDelta: amount(p.conversionDelta, 'pin.conversionDelta') } : { mode: 'approximate' },
+      );
+      recorded = json.recorded === undefined ? spent : lossFromJson(json.recorded, 'recorded');
+    } else if (spent.rho.isZero()) {
+      // No pin stored: a budget of pure and (ε, δ) charges only is in approximate accounting.
+      pin = spent.epsilon.isZero() && spent.delta.isZero() ? undefined : pinBudget(cap, spent);
+      recorded = spent;
+    } else {
+      // Stored before pins, with ρ spent: recorded conservatively in zcdp accounting (ρ + ε²/2, valid for any order).
+      pin = pinBudget(cap, spent);
+      recorded = recordedCost('zcdp', spent, Rational.ZERO) as ExactLoss;
+    }
+    if (pin && !fitsPin(pin, recorded)) {
+      throw new DpError('INVALID_PARAMETER', 'stored budget has spent more than its total', { parameter: 'spent' });
+    }
+    return new PrivacyBudget('approximate', total, spent, pin, recorded);
   }
 
-  /** True when a total spend of `spent` is within this budget's total. */
-  private within(spent: ExactLoss): boolean {
-    switch (this.kind) {
-      case 'approximate':
-        return fitsCap(spent, this.totalExact);
-      case 'pure':
-      case 'zcdp':
-        return lossLe(spent, this.totalExact);
-      default:
-        return assertNever(this.kind, 'kind');
-    }
+  /** The budget after charging `cost`, or undefined when the total would be passed. */
+  private after(cost: ExactLoss): PrivacyBudget | undefined {
+    const spent = addLoss(this.spentExact, cost);
+    if (this.kind !== 'approximate')
+      return lossLe(spent, this.totalExact) ? new PrivacyBudget(this.kind, this.totalExact, spent) : undefined;
+    const pin = this.pin ?? pinBudget({ epsilon: this.totalExact.epsilon, delta: this.totalExact.delta }, cost);
+    const d = pin.mode === 'approximate' ? conversionDeltaFor([{ pin, recorded: this.recorded }], cost) : Rational.ZERO;
+    const r = recordedCost(pin.mode, cost, d);
+    if (!r) return undefined;
+    const recorded = addLoss(this.recorded, r);
+    return fitsPin(pin, recorded) ? new PrivacyBudget(this.kind, this.totalExact, spent, pin, recorded) : undefined;
   }
 
   /**
@@ -194,7 +245,7 @@ export class PrivacyBudget {
    * PrivacyBudget.pure(1).canCharge(pure(0.5)); // true
    */
   canCharge(loss: PrivacyLoss): boolean {
-    return this.within(addLoss(this.spentExact, costIn(this.kind, loss)));
+    return this.after(costIn(this.kind, loss)) !== undefined;
   }
 
   /**
@@ -208,15 +259,15 @@ export class PrivacyBudget {
    * PrivacyBudget.pure(1).charge(pure(0.25)).remaining; // ε=0.75
    */
   charge(loss: PrivacyLoss): PrivacyBudget {
-    const next = addLoss(this.spentExact, costIn(this.kind, loss));
-    if (!this.within(next)) {
+    const next = this.after(costIn(this.kind, loss));
+    if (!next) {
       const remaining = formatLoss(this.remaining);
       throw new DpError('BUDGET_EXHAUSTED', `charging ${formatLoss(loss)} would pass the budget; remaining ${remaining}`, {
         requested: formatLoss(loss),
         remaining,
       });
     }
-    return new PrivacyBudget(this.kind, this.totalExact, next);
+    return next;
   }
 
   /** The total, as a loss. */
@@ -224,29 +275,37 @@ export class PrivacyBudget {
     return this.asLoss(this.totalExact, 'nearest');
   }
   /**
-   * What has been spent, rounded up. In an (ε, δ) budget with ρ spent this is the
-   * guarantee of the total: (ε + ε_CKS(ρ, D − δ), D).
+   * What has been spent, rounded up. In an (ε, δ) budget this is the guarantee of what the pinned
+   * filter recorded: (Σε, Σδ), or in zcdp accounting (ε_CKS(Σρ, D_c), Σδ + D_c).
    */
   get spent(): PrivacyLoss {
-    if (this.kind === 'approximate' && !this.spentExact.rho.isZero()) {
-      const e = effectiveEpsilon(this.spentExact, this.totalExact.delta);
-      return approximate(e === undefined ? Number.MAX_VALUE : e.toNumberUp(), this.totalExact.delta.toNumberUp());
+    if (this.kind === 'approximate' && this.pin) {
+      const g = pinnedGuarantee(this.pin, this.recorded);
+      return approximate(g.epsilon === undefined ? Number.MAX_VALUE : g.epsilon.toNumberUp(), Math.min(1, g.delta.toNumberUp()));
     }
     return this.asLoss(this.spentExact, 'up');
+  }
+
+  /** The accounting this budget is pinned to (an (ε, δ) budget after its first charge, or declared), else undefined. */
+  get accounting(): BudgetPin | undefined {
+    return this.pin;
   }
   /** What is left, rounded down. */
   get remaining(): PrivacyLoss {
     return this.asLoss(this.remainingExact, 'down');
   }
   /**
-   * The exact remaining amounts. In an (ε, δ) budget: E − (ε + ε_CKS(ρ, D − δ)) and D − δ
-   * (the ε a further pure charge may use), and ρ = 0.
+   * The exact remaining amounts. In an (ε, δ) budget: the ε a further pure charge may use and the δ
+   * charges may use, under the pinned filter (`remainingOf`), and ρ = 0.
    */
   get remainingExact(): { epsilon: Rational; delta: Rational; rho: Rational } {
     const pos = (r: Rational) => (r.isNegative() ? Rational.ZERO : r);
     const t = this.totalExact;
     const s = this.spentExact;
-    if (this.kind === 'approximate') return { ...remainingUnder(s, t), rho: Rational.ZERO };
+    if (this.kind === 'approximate') {
+      if (!this.pin) return { epsilon: t.epsilon, delta: t.delta, rho: Rational.ZERO };
+      return { ...remainingOf(this.pin, this.recorded), rho: Rational.ZERO };
+    }
     return { epsilon: pos(t.epsilon.sub(s.epsilon)), delta: pos(t.delta.sub(s.delta)), rho: pos(t.rho.sub(s.rho)) };
   }
   /** True when nothing is left of the main parameter (ε or ρ). */
@@ -258,7 +317,13 @@ export class PrivacyBudget {
   /** The exact JSON form (rationals as strings); `fromJSON` reads it back. */
   toJSON(): PrivacyBudgetJson {
     const str = (e: ExactLoss) => ({ epsilon: e.epsilon.toString(), delta: e.delta.toString(), rho: e.rho.toString() });
-    return { kind: this.kind, total: str(this.totalExact), spent: str(this.spentExact) };
+    const base: PrivacyBudgetJson = { kind: this.kind, total: str(this.totalExact), spent: str(this.spentExact) };
+    if (this.kind !== 'approximate' || !this.pin) return base;
+    return {
+      ...base,
+      pin: { mode: this.pin.mode, conversionDelta: this.pin.conversionDelta.toString() },
+      recorded: lossToJson(this.recorded),
+    };
   }
 
   /** A short form such as `ρ=0.1 spent of (ε=1, δ=0.000001)`. */

@@ -130,9 +130,12 @@ describe('the (E, D) cap check converts ρ once, with the δ left', () => {
     // Recorded figures (rho per query 0.024356): before = 5, after = 2.2128.
     expect(before).toBeCloseTo(5, 12);
     expect(after).toBeCloseTo(2.2128, 3);
+    // A budget charged adaptively is a filter pinned at its first charge (zcdp accounting, D_c = D/2 = 2.5e-6):
+    // the five cost ε_CKS(5ρ, 2.5e-6) ≈ 2.288 with one conversion (proof: exact-loss.proof.md §5).
     let b = PrivacyBudget.approximate(10, 5e-6);
     for (let i = 0; i < 5; i++) b = b.charge(zcdp(lo));
-    expect(b.spent).toEqual(approximate(effectiveEpsilon(five, Rational.parse('5e-6'))?.toNumberUp() as number, 5e-6));
+    expect(b.spent).toEqual(approximate(effectiveEpsilon(five, Rational.parse('2.5e-6'))?.toNumberUp() as number, 2.5e-6));
+    expect(b.accounting?.mode).toBe('zcdp');
     // A cap of ε = 2.25 holds all five with one conversion; charged one by one it would need ε = 5.
     expect(fitsCap(five, { epsilon: Rational.parse('2.25'), delta: Rational.parse('5e-6') })).toBe(true);
   });

@@ -5,9 +5,11 @@
  *
  * - pure ε is `{ε, 0, 0}`, (ε, δ)-DP is `{ε, δ, 0}`, ρ-zCDP is `{0, 0, ρ}`;
  * - adaptive composition adds all three components (Lemma 8.3), exactly;
- * - an (E, D) cap is met iff `δ ≤ D` and `ε + ε_CKS(ρ, D − δ) ≤ E`: ρ is
- *   converted **once**, on the total, with all the δ that is left
- *   (see `exact-loss.proof.md` beside this file for why that is sound).
+ * - one loss **fixed in advance** meets an (E, D) cap iff `δ ≤ D` and
+ *   `ε + ε_CKS(ρ, D − δ) ≤ E` (`fitsCap`, `effectiveEpsilon`): ρ converted once.
+ *   A *sequence* of spends whose amounts are chosen adaptively is decided by the
+ *   pinned filter of `budget-filter.ts` instead (the ledger, `PrivacyBudget`);
+ *   `exact-loss.proof.md` beside this file proves both (section 5 for the filter).
  *
  * Arithmetic on budgets is exact; the one float step is the CKS conversion,
  * whose input ρ is rounded up, whose δ′ is rounded down and whose output is
@@ -264,7 +266,9 @@ export function effectiveEpsilon(loss: ExactLoss, capDelta: Rational): Rational 
 }
 
 /**
- * The cap check: `loss` fits the (E, D) cap iff `δ ≤ D` and `ε + ε_CKS(ρ, D − δ) ≤ E`.
+ * The cap check of **one loss fixed in advance** (a planned release): `loss` fits the (E, D) cap iff
+ * `δ ≤ D` and `ε + ε_CKS(ρ, D − δ) ≤ E`. Not for deciding a sequence of adaptively chosen spends:
+ * that is `budget-filter.ts` (`fitsPin`), see `exact-loss.proof.md` section 5.
  * @param loss - the total (spent plus the new charge).
  * @param cap - (E, D).
  * @returns true when it fits.

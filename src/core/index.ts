@@ -1,4 +1,5 @@
 export { PrivacyBudget, type PrivacyBudgetJson } from './budget.js';
+export { type AccountingChoice, type AccountingMode, type BudgetPin, largestFirstRho } from './budget-filter.js';
 export {
   anyDomain,
   bigintDomain,
@@ -70,4 +71,5 @@ export {
   type TransformationSpec,
 } from './measurement.js';
 export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, Rho, Scale, Sensitivity } from './params.js';
+export { describePrivacyUnit, type PrivacyUnit, type PrivacyUnitBounds, privacyUnit } from './privacy-unit.js';
 export { type NoiseTraceRecord, type PublicTraceRecord, traceNoise, tracePublic } from './trace.js';

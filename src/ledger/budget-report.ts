@@ -3,13 +3,13 @@
  * is left and the history (oldest first), from any ledger backend.
  *
  * Spent is reported exactly, in the measures it was spent in ({ε, δ, ρ}), with
- * its (ε, δ) guarantee under the cap (ρ converted once with the δ left) and
- * what is left (`balanceOf`). Everything here is public: amounts, analyst
+ * what the data set's pinned filter recorded, its (ε, δ) guarantee and what is
+ * left (the ledger's own `decideCharge`, under the stored pins). Everything here is public: amounts, analyst
  * names, memos (query texts) and times — no data value.
  * @module
  */
 import { type ExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
-import { type BudgetLedger, balanceOf, type LedgerBalance, type LedgerCap, type LedgerEntry, sumEntries } from './ledger.js';
+import { type BudgetLedger, decideCharge, type LedgerBalance, type LedgerCap, type LedgerEntry, replayEntries } from './ledger.js';
 
 /** One analyst's line of a report. */
 export interface AnalystReport {
@@ -33,28 +33,33 @@ export interface BudgetReport {
 
 /**
  * Builds the report of `dataset` from a ledger.
- * @param ledger - a file or PostgreSQL ledger (anything with `entries`).
+ * @param ledger - a file or PostgreSQL ledger (anything with `entries`, and `pins` when it stores them).
  * @param dataset - the data set.
  * @param cap - the data set's (E, D) cap.
  * @param analystBudgets - the analysts' own budgets, when declared.
  * @returns spent, left and history, per data set and per analyst.
- * @throws DpError INTERNAL when the ledger cannot be read or is torn/corrupt (fail-closed, as for a charge).
+ * @throws DpError INTERNAL when the ledger cannot be read or is torn/corrupt (fail-closed, as for a charge);
+ *   DOMAIN_MISMATCH when `cap` (or an analyst's budget) is not the pinned one.
  * @example
  * const report = await budgetReport(new FileLedger(), 'adult', { epsilon: Rational.of(10n), delta: Rational.parse('1e-6') });
  */
 export async function budgetReport(
-  ledger: Pick<BudgetLedger, 'entries'>,
+  ledger: Pick<BudgetLedger, 'entries' | 'pins'>,
   dataset: string,
   cap: LedgerCap,
   analystBudgets: ReadonlyMap<string, LedgerCap> = new Map(),
 ): Promise<BudgetReport> {
   const history = await ledger.entries(dataset);
-  const totals = sumEntries(history);
+  const pins = (await ledger.pins?.(dataset)) ?? [];
+  const scope = { dataset, cap };
+  const totals = replayEntries(history, pins, scope);
   const names = [...new Set([...totals.analysts.keys(), ...analystBudgets.keys()])].sort();
   const analysts = names.map((analyst): AnalystReport => {
     const spent = totals.analysts.get(analyst) ?? ZERO_LOSS;
     const budget = analystBudgets.get(analyst);
-    return budget ? { analyst, spent, balance: balanceOf(budget, spent) } : { analyst, spent };
+    if (!budget) return { analyst, spent };
+    const balance = decideCharge(totals, { ...scope, analyst, analystBudget: budget }, null).analyst;
+    return balance ? { analyst, spent, balance } : { analyst, spent };
   });
-  return { dataset, balance: balanceOf(cap, totals.dataset), analysts, history };
+  return { dataset, balance: decideCharge(totals, scope, null).dataset, analysts, history };
 }

@@ -47,15 +47,17 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
 import { withFileLock } from './file-lock.js';
-import { appendDurably, journalError, parseRecord, readJournal, recordLine, type WriteFunction } from './journal.js';
+import { appendDurably, journalError, parseLine, pinLine, readJournal, readPin, recordLine, type WriteFunction } from './journal.js';
 import {
   type BudgetLedger,
   decideCharge,
   type LedgerEntry,
+  type LedgerPin,
   type LedgerScope,
   type LedgerStatus,
   type LedgerTotals,
-  sumEntries,
+  planCharge,
+  replayEntries,
 } from './ledger.js';
 
 /** Options of `FileLedger`. */
@@ -118,16 +120,28 @@ function checkName(dataset: string): string {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** The stored running total. */
+type LossJson = { epsilon: string; delta: string; rho: string };
+
+/** The stored running total (v2: with the recorded totals and the pins; a v1 total is ignored and the journal replayed). */
 interface TotalFile {
-  v: 1;
+  v: 2;
   /** The journal's byte length this total covers. */
   length: number;
   /** SHA-256 of the journal's last record line (with its newline); '' for an empty journal. */
   last: string;
-  dataset: { epsilon: string; delta: string; rho: string };
-  analysts: Record<string, { epsilon: string; delta: string; rho: string }>;
+  dataset: LossJson;
+  analysts: Record<string, LossJson>;
+  recorded: { dataset: LossJson; analysts: Record<string, LossJson> };
+  pins: unknown[];
 }
+
+const pinJson = (p: LedgerPin) => ({
+  analyst: p.analyst,
+  epsilon: p.cap.epsilon.toString(),
+  delta: p.cap.delta.toString(),
+  mode: p.mode,
+  conversionDelta: p.conversionDelta.toString(),
+});
 
 /** The last line (with its newline) of a journal that ends with a newline, read from its end (a few KB, whatever the length). */
 function lastLine(journal: string, length: number): Buffer | undefined {
@@ -203,7 +217,7 @@ export class FileLedger implements BudgetLedger {
       return undefined;
     }
     try {
-      if (t.v !== 1 || !Number.isSafeInteger(t.length) || typeof t.last !== 'string') return undefined;
+      if (t.v !== 2 || !Number.isSafeInteger(t.length) || typeof t.last !== 'string' || !Array.isArray(t.pins)) return undefined;
       let length = 0;
       try {
         const fd = openSync(journal, 'r');
@@ -221,23 +235,40 @@ export class FileLedger implements BudgetLedger {
       } else {
         const last = lastLine(journal, length);
         if (!last || sha256(last) !== t.last) return undefined;
-        parseRecord(last.toString('utf8').slice(0, -1)); // the last record itself must be whole
+        parseLine(last.toString('utf8').slice(0, -1)); // the last record itself must be whole
       }
-      const analysts = new Map<string, ExactLoss>();
-      for (const [name, loss] of Object.entries(t.analysts ?? {})) analysts.set(name, lossFromJson(loss, 'total'));
-      return { totals: { dataset: lossFromJson(t.dataset, 'total'), analysts }, length };
+      const map = (o: Record<string, LossJson>) => {
+        const m = new Map<string, ExactLoss>();
+        for (const [name, loss] of Object.entries(o ?? {})) m.set(name, lossFromJson(loss, 'total'));
+        return m;
+      };
+      const recorded = { dataset: lossFromJson(t.recorded.dataset, 'total'), analysts: map(t.recorded.analysts) };
+      const totals: LedgerTotals = {
+        dataset: lossFromJson(t.dataset, 'total'),
+        analysts: map(t.analysts),
+        recorded,
+        pins: t.pins.map(readPin),
+      };
+      return { totals, length };
     } catch {
       return undefined; // any doubt: replay the journal
     }
   }
 
   private writeTotals(totalPath: string, totals: LedgerTotals, length: number, lastRecord: Uint8Array): void {
+    // Only a total whose pins are all stored in the journal is cached (a legacy journal's derived pins are not yet).
+    if (!totals.recorded || (totals.pending ?? []).length > 0) return;
     const t: TotalFile = {
-      v: 1,
+      v: 2,
       length,
       last: length === 0 ? '' : sha256(lastRecord),
       dataset: lossToJson(totals.dataset),
       analysts: Object.fromEntries([...totals.analysts].map(([a, l]) => [a, lossToJson(l)])),
+      recorded: {
+        dataset: lossToJson(totals.recorded.dataset),
+        analysts: Object.fromEntries([...totals.recorded.analysts].map(([a, l]) => [a, lossToJson(l)])),
+      },
+      pins: (totals.pins ?? []).map(pinJson),
     };
     const tmp = `${totalPath}.${process.pid}.tmp`;
     try {
@@ -250,13 +281,13 @@ export class FileLedger implements BudgetLedger {
   }
 
   /** The totals under the lock: the verified running total, or a full replay (restoring a missing newline). */
-  private totalsUnderLock(p: { journal: string; total: string }): { totals: LedgerTotals; length: number } {
+  private totalsUnderLock(p: { journal: string; total: string }, scope: LedgerScope): { totals: LedgerTotals; length: number } {
     const cached = this.verifiedTotals(p.journal, p.total);
     if (cached) return cached;
     const read = readJournal(p.journal); // throws on a torn or corrupt journal
     let length = read.length;
     if (read.unterminated) length = appendDurably(p.journal, Buffer.from('\n'), this.write);
-    const totals = sumEntries(read.entries);
+    const totals = replayEntries(read.entries, read.pins, scope);
     const last = lastLine(p.journal, length);
     if (last) this.writeTotals(p.total, totals, length, last);
     return { totals, length };
@@ -280,18 +311,29 @@ export class FileLedger implements BudgetLedger {
       p.lock,
       this.timeoutMs,
       () => {
-        const { totals, length } = this.totalsUnderLock(p);
+        const { totals, length } = this.totalsUnderLock(p, scope);
         this.onStep?.('journal:read');
-        const status = decideCharge(totals, scope, cost);
+        const plan = planCharge(totals, scope, cost);
+        const recorded = plan.recorded ?? cost;
         const analyst = scope.analyst ?? 'default';
-        const line = recordLine(analyst, cost, String(memo), new Date().toISOString());
-        const after = appendDurably(p.journal, line, this.write, this.onStep);
+        const at = new Date().toISOString();
+        // The pins this spend makes and the spend itself: one durable write, so a pin exists exactly when its spend does.
+        const line = recordLine(analyst, cost, String(memo), at, recorded);
+        const bytes = Buffer.concat([...plan.pins.map((pin) => pinLine(pin, at)), line]);
+        const after = appendDurably(p.journal, bytes, this.write, this.onStep);
         if (length === 0) fsyncDir(this.directory);
+        const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
         const next: LedgerTotals = {
           dataset: addLoss(totals.dataset, cost),
           analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
+          recorded: {
+            dataset: addLoss(rec.dataset, recorded),
+            analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
+          },
+          pins: [...(totals.pins ?? []), ...plan.pins],
         };
         this.writeTotals(p.total, next, after, line);
+        const status = plan.status;
         this.onStep?.('total:written');
         return status;
       },
@@ -306,7 +348,17 @@ export class FileLedger implements BudgetLedger {
   async status(scope: LedgerScope): Promise<LedgerStatus> {
     const p = this.paths(scope.dataset);
     if (!this.exists()) return decideCharge([], scope, null);
-    return withFileLock(p.lock, this.timeoutMs, () => decideCharge(this.totalsUnderLock(p).totals, scope, null));
+    return withFileLock(p.lock, this.timeoutMs, () => decideCharge(this.totalsUnderLock(p, scope).totals, scope, null));
+  }
+
+  /**
+   * The pins of `dataset` (its own and its analysts'), in the order they were made.
+   * @throws DpError INTERNAL on a torn or corrupt journal.
+   */
+  async pins(dataset: string): Promise<readonly LedgerPin[]> {
+    const p = this.paths(dataset);
+    if (!this.exists()) return [];
+    return withFileLock(p.lock, this.timeoutMs, () => readJournal(p.journal).pins);
   }
 
   /**
@@ -362,7 +414,7 @@ export class FileLedger implements BudgetLedger {
         for (const [i, line] of head.toString('utf8').split('\n').slice(0, -1).entries()) {
           if (line.trim() === '') continue;
           try {
-            parseRecord(line);
+            parseLine(line);
           } catch {
             throw journalError(p.journal, 'corrupt', i + 1);
           }

@@ -18,12 +18,18 @@
  *    `FileLedger.repair`, which moves the torn bytes aside (kept for audit) and
  *    records, if asked, what they are to count as. A record in the middle that
  *    does not parse refuses the same way (`state: 'corrupt'`).
+ * 4. **Pins.** A line `{"v":1,"pin":{analyst|null, epsilon, delta, mode,
+ *    conversionDelta},"at":…}` records a budget's pin (`core/budget-filter.ts`); it is
+ *    appended in the same durable write as the spend that makes it, so a pin
+ *    exists exactly when that spend does. A pin line that does not parse is a
+ *    corrupt record (rule 3): the ledger refuses rather than guess a cap.
  * @module
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { AccountingMode } from '../core/budget-filter.js';
 import { DpError } from '../core/errors.js';
-import { type ExactLoss, lossFromJson, lossToJson } from '../core/exact-loss.js';
-import type { LedgerEntry } from './ledger.js';
+import { type ExactLoss, type ExactLossJson, lossFromJson, lossToJson, readAmount } from '../core/exact-loss.js';
+import type { LedgerEntry, LedgerPin } from './ledger.js';
 
 /** A journal line as stored. */
 export interface JournalRecord {
@@ -33,7 +39,16 @@ export interface JournalRecord {
   delta: string;
   /** ρ of a zCDP spend; absent in lines written before ρ was stored (reads as 0). */
   rho?: string;
+  /** How the filter recorded the spend (absent in lines written before pins). */
+  recorded?: ExactLossJson;
   memo: string;
+  at: string;
+}
+
+/** A pin line as stored. */
+export interface PinRecord {
+  v: 1;
+  pin: { analyst: string | null; epsilon: string; delta: string; mode: AccountingMode; conversionDelta: string };
   at: string;
 }
 
@@ -41,21 +56,81 @@ export interface JournalRecord {
 export type WriteFunction = (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
 
 /** The bytes of one record line (with its newline). */
-export function recordLine(analyst: string, cost: ExactLoss, memo: string, at: string): Buffer {
-  const record: JournalRecord = { v: 1, analyst, ...lossToJson(cost), memo: memo.slice(0, 10_000), at };
+export function recordLine(analyst: string, cost: ExactLoss, memo: string, at: string, recorded?: ExactLoss): Buffer {
+  const record: JournalRecord = {
+    v: 1,
+    analyst,
+    ...lossToJson(cost),
+    ...(recorded ? { recorded: lossToJson(recorded) } : {}),
+    memo: memo.slice(0, 10_000),
+    at,
+  };
   return Buffer.from(`${JSON.stringify(record)}\n`);
 }
 
-/** Parses one line; throws on anything that is not a whole record. */
+/** The bytes of one pin line (with its newline). */
+export function pinLine(pin: LedgerPin, at: string): Buffer {
+  const record: PinRecord = {
+    v: 1,
+    pin: {
+      analyst: pin.analyst,
+      epsilon: pin.cap.epsilon.toString(),
+      delta: pin.cap.delta.toString(),
+      mode: pin.mode,
+      conversionDelta: pin.conversionDelta.toString(),
+    },
+    at,
+  };
+  return Buffer.from(`${JSON.stringify(record)}\n`);
+}
+
+/**
+ * Reads a stored pin fail-closed (an unknown mode, a junk amount or a D_c outside [0, D] throws).
+ * @param p - the stored form.
+ * @returns the pin.
+ */
+export function readPin(p: unknown): LedgerPin {
+  if (typeof p !== 'object' || p === null) throw new Error('not a pin');
+  const o = p as Record<string, unknown>;
+  if (o.analyst !== null && typeof o.analyst !== 'string') throw new Error('not a pin');
+  if (o.mode !== 'approximate' && o.mode !== 'zcdp') throw new Error('not a pin');
+  const str = (x: unknown) => {
+    if (typeof x !== 'string') throw new Error('not a pin');
+    return readAmount(x, 'pin');
+  };
+  const epsilon = str(o.epsilon);
+  const delta = str(o.delta);
+  const conversionDelta = str(o.conversionDelta);
+  if (conversionDelta.gt(delta) || (o.mode === 'approximate' && !conversionDelta.isZero())) throw new Error('not a pin');
+  return { analyst: o.analyst as string | null, cap: { epsilon, delta }, mode: o.mode, conversionDelta };
+}
+
+/** Parses one line; throws on anything that is not a whole record (a spend or a pin). */
+export function parseLine(line: string): { entry: LedgerEntry } | { pin: LedgerPin } {
+  const j = JSON.parse(line) as JournalRecord & Partial<PinRecord>;
+  if (typeof j !== 'object' || j === null) throw new Error('not a record');
+  if ('pin' in j) return { pin: readPin(j.pin) };
+  return { entry: parseRecord(line) };
+}
+
+/** Parses one spend line; throws on anything that is not a whole spend record. */
 export function parseRecord(line: string): LedgerEntry {
   const j = JSON.parse(line) as JournalRecord;
   if (typeof j !== 'object' || j === null || typeof j.analyst !== 'string') throw new Error('not a record');
-  return { analyst: j.analyst, ...lossFromJson(j, 'record'), memo: String(j.memo ?? ''), at: String(j.at ?? '') };
+  const recorded = j.recorded === undefined ? undefined : lossFromJson(j.recorded, 'recorded');
+  return {
+    analyst: j.analyst,
+    ...lossFromJson(j, 'record'),
+    memo: String(j.memo ?? ''),
+    at: String(j.at ?? ''),
+    ...(recorded ? { recorded } : {}),
+  };
 }
 
-/** A journal read: its records, its byte length, and whether the last record lacked its newline. */
+/** A journal read: its spends and pins, its byte length, and whether the last record lacked its newline. */
 export interface JournalRead {
   readonly entries: LedgerEntry[];
+  readonly pins: LedgerPin[];
   readonly length: number;
   readonly unterminated: boolean;
 }
@@ -82,16 +157,24 @@ export function readJournal(path: string): JournalRead {
   try {
     buf = readFileSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], length: 0, unterminated: false };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], pins: [], length: 0, unterminated: false };
     throw e;
   }
   const lines = buf.toString('utf8').split('\n');
   const tail = lines.pop() as string; // '' when the file ends with a newline
   const entries: LedgerEntry[] = [];
+  const pins: LedgerPin[] = [];
+  const add = (r: { entry: LedgerEntry } | { pin: LedgerPin }) => {
+    if ('pin' in r) {
+      // One pin per budget: a second, different pin for the same budget is corrupt (never "the later one wins").
+      if (pins.some((p) => p.analyst === r.pin.analyst)) throw new Error('a second pin');
+      pins.push(r.pin);
+    } else entries.push(r.entry);
+  };
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     try {
-      entries.push(parseRecord(line));
+      add(parseLine(line));
     } catch {
       throw journalError(path, 'corrupt', i + 1);
     }
@@ -99,13 +182,13 @@ export function readJournal(path: string): JournalRead {
   let unterminated = false;
   if (tail !== '') {
     try {
-      entries.push(parseRecord(tail));
+      add(parseLine(tail));
       unterminated = true; // a whole record whose newline was not written: counted as spent
     } catch {
       throw journalError(path, 'torn');
     }
   }
-  return { entries, length: buf.length, unterminated };
+  return { entries, pins, length: buf.length, unterminated };
 }
 
 /**

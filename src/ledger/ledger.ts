@@ -2,17 +2,25 @@
  * The budget ledger: where spends are recorded durably, in one atomic step
  * with the budget check, before any result leaves the process.
  *
- * A spend is an `ExactLoss` {ε, δ, ρ} (δ-approximate zCDP, `core/exact-loss.ts`),
- * kept in the measure it was made in: pure and (ε, δ) spends add to ε and δ,
- * zCDP spends add to ρ. A scope's cap is (E, D); a total {ε, δ, ρ} meets it iff
- * δ ≤ D and ε + ε_CKS(ρ, D − δ) ≤ E — ρ converted once, on the total, with the
- * δ left (proof: `core/exact-loss.proof.md`). All sums are exact rationals, so
- * eleven spends of 1/11 fit a budget of 1 and a twelfth does not.
+ * A spend is an `ExactLoss` {ε, δ, ρ} (`core/exact-loss.ts`), the sums of the
+ * (εⱼ, δⱼ)-DP and ρⱼ-zCDP parts the release composes. Each data set (and each
+ * analyst with a budget) is a **privacy filter pinned at its first spend**
+ * (`core/budget-filter.ts`): its cap (E, D) and its accounting mode — `approximate`
+ * (basic composition; a ρ spend converted on its own) or `zcdp` (every spend
+ * recorded as ρ + ε²/2 with its δ; Σρ converted once, at the δ reserved for it).
+ * Both are sound for fully adaptive spends (proof: `core/exact-loss.proof.md`).
+ * All sums are exact rationals, so eleven spends of 1/11 fit a budget of 1 and a
+ * twelfth does not.
  *
- * Rules every backend keeps (they share `decideCharge`):
+ * Rules every backend keeps (they share `planCharge`):
  * - a charge depends only on what the caller passes (the query's declared
- *   cost) — never on results, row counts, errors or timing;
- * - a refused charge records nothing;
+ *   cost) and on what is recorded — never on results, row counts, errors or timing;
+ * - **the cap is pinned**: the first spend of a data set records its cap and
+ *   accounting (and each analyst's first spend its budget); a later charge or
+ *   status naming another cap is refused (`DOMAIN_MISMATCH`, naming the fix) —
+ *   a budget is never silently raised by a caller;
+ * - a refused charge records nothing; a pin is recorded atomically with the
+ *   spend that makes it;
  * - a spend is durable before the caller gets the receipt;
  * - a record that cannot be read, or a state that cannot be verified, counts as
  *   spent (the ledger refuses to charge) — never as unspent;
@@ -20,26 +28,30 @@
  *   analysts (public configuration) and file locations.
  * @module
  */
-import { DpError } from '../core/errors.js';
 import {
-  type ApproximateCap,
-  addLoss,
-  checkExactLoss,
-  type ExactLoss,
-  effectiveEpsilon,
-  fitsCap,
-  formatExactLoss,
-  remainingUnder,
-  ZERO_LOSS,
-} from '../core/exact-loss.js';
+  type AccountingChoice,
+  type BudgetPin,
+  checkCap,
+  checkPinned,
+  conversionDeltaFor,
+  fitsPin,
+  formatPin,
+  leftOf,
+  pinBudget,
+  pinnedGuarantee,
+  recordedCost,
+  remainingOf,
+  sharePin,
+} from '../core/budget-filter.js';
+import { DpError } from '../core/errors.js';
+import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import { formatLoss } from '../core/loss.js';
 import { Rational } from '../numeric/rational.js';
 
 /** An exact (E, D) cap: the total a scope may spend, as (ε, δ)-DP. */
 export type LedgerCap = ApproximateCap;
 /**
- * An exact (ε, δ) amount: the cap of a scope, and what the balance reports as left.
- * (Before spends carried ρ this was also the charge; a charge is now an `ExactLoss`.)
+ * @deprecated use `ApproximateCap` (a cap) or `ExactLoss` (an amount spent or left) from `tsdp/core`.
  */
 export type LedgerAmount = LedgerCap;
 
@@ -47,30 +59,44 @@ export type LedgerAmount = LedgerCap;
 export interface LedgerScope {
   /** The data set (its total budget is the per-dataset cap). */
   readonly dataset: string;
-  /** The per-dataset cap: the sum over all analysts never passes it. */
+  /** The per-dataset cap: pinned at the data set's first spend; a different one later is refused. */
   readonly cap: LedgerCap;
   /** The analyst charged (default 'default'). */
   readonly analyst?: string;
-  /** The analyst's own budget under the cap, when analysts are modelled. */
+  /** The analyst's own budget under the cap, when analysts are modelled (pinned at the analyst's first spend). */
   readonly analystBudget?: LedgerCap;
+  /** A declared accounting for the data set (pinned with the cap); default: decided by the first spend. */
+  readonly accounting?: AccountingChoice;
+}
+
+/** A pin as stored: the data set's (`analyst: null`) or an analyst's. */
+export interface LedgerPin extends BudgetPin {
+  /** null for the data set's own pin, else the analyst's name. */
+  readonly analyst: string | null;
 }
 
 /** Spent and remaining amounts of one scope. */
 export interface LedgerBalance {
   /** The cap (E, D). */
   readonly total: LedgerCap;
+  /** The pin (cap and accounting mode); absent before the first spend. */
+  readonly pin?: BudgetPin;
   /** The exact total spent, in the measures it was spent in. */
   readonly spent: ExactLoss;
-  /** The guarantee of what was spent, as (ε, δ): (ε + ε_CKS(ρ, D − δ), D) with ρ > 0, else (ε, δ). */
+  /** The exact total as the filter records it (approximate mode: (ε, δ); zcdp mode: (δ, ρ)). */
+  readonly recorded: ExactLoss;
+  /** The (ε, δ) guarantee of what was recorded (zcdp: (ε_CKS(Σρ, D_c), Σδ + D_c)). */
   readonly guarantee: LedgerCap;
-  /** What is left: E − guarantee ε (what a further pure charge may use) and D − δ. */
+  /** What is left, in the pinned measure (the one type for spent and left). */
+  readonly left: ExactLoss;
+  /** What is left as (ε, δ): the ε a further pure spend may use and the δ spends may use. */
   readonly remaining: LedgerCap;
 }
 
 /** The state after a charge (or a status query). */
 export interface LedgerStatus {
   readonly dataset: LedgerBalance;
-  /** Present when the scope named an analyst budget. */
+  /** Present when the scope named an analyst budget (or the analyst's budget is pinned). */
   readonly analyst?: LedgerBalance;
 }
 
@@ -81,25 +107,36 @@ export interface LedgerEntry extends ExactLoss {
   readonly memo: string;
   /** When it was recorded (ISO 8601). */
   readonly at: string;
+  /** How the filter recorded it (absent in records written before pins: then recomputed in order). */
+  readonly recorded?: ExactLoss;
 }
 
-/** What has been spent on a data set: in total and per analyst. */
+/** What has been spent on a data set: in total and per analyst, raw and as recorded, with its pins. */
 export interface LedgerTotals {
   readonly dataset: ExactLoss;
   readonly analysts: ReadonlyMap<string, ExactLoss>;
+  /** The recorded totals; absent when only raw sums are known (then `decideCharge` needs the entries). */
+  readonly recorded?: { readonly dataset: ExactLoss; readonly analysts: ReadonlyMap<string, ExactLoss> };
+  /** The stored pins (data set and analysts). */
+  readonly pins?: readonly LedgerPin[];
+  /** Pins derived for a journal written before pins existed (from the scope's cap and its first spend): stored with the next spend. */
+  readonly pending?: readonly LedgerPin[];
 }
 
 /** A durable budget ledger. */
 export interface BudgetLedger {
   /**
-   * Checks `cost` against the scope's budgets and records it durably, atomically.
-   * @throws DpError BUDGET_EXHAUSTED (nothing recorded) when it would pass a budget.
+   * Checks `cost` against the scope's pinned budgets and records it durably, atomically.
+   * @throws DpError BUDGET_EXHAUSTED (nothing recorded) when it would pass a budget;
+   *   DOMAIN_MISMATCH when the scope's cap differs from the pinned one.
    */
   charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus>;
   /** The current balance of a scope (no charge). */
   status(scope: LedgerScope): Promise<LedgerStatus>;
   /** Every recorded spend of a data set, oldest first. */
   entries(dataset: string): Promise<readonly LedgerEntry[]>;
+  /** The pins of a data set (its own and its analysts'), in the order they were made (both built-in ledgers have it). */
+  pins?(dataset: string): Promise<readonly LedgerPin[]>;
   /** Releases resources (connections). */
   close(): Promise<void>;
 }
@@ -136,27 +173,35 @@ export function formatAmount(a: LedgerCap | ExactLoss): string {
   return formatExactLoss({ epsilon: a.epsilon, delta: a.delta, rho });
 }
 
+/** An ε shown for a total that has no finite guarantee (only a legacy over-spent record can have none). */
+const NO_GUARANTEE = Rational.fromNumber(Number.MAX_VALUE);
+
 /**
- * The balance of a scope with cap `total` after spending `spent`.
- * @param total - the cap (E, D).
+ * The balance of a scope.
+ * @param pin - the scope's pin (or, before any spend, the pin its first spend would make).
  * @param spent - the exact total spent.
- * @returns spent, its (ε, δ) guarantee and what is left.
+ * @param recorded - the total as the filter recorded it (default: `spent`).
+ * @returns spent, recorded, its (ε, δ) guarantee and what is left.
  * @example
- * balanceOf({ epsilon: Rational.ONE, delta: Rational.ZERO }, ZERO_AMOUNT).remaining.epsilon; // 1
+ * balanceOf(pinBudget(cap, ZERO_LOSS), ZERO_AMOUNT).remaining.epsilon;
  */
-export function balanceOf(total: LedgerCap, spent: ExactLoss): LedgerBalance {
-  const e = effectiveEpsilon(spent, total.delta);
-  const guarantee: LedgerCap = spent.rho.isZero()
-    ? { epsilon: spent.epsilon, delta: spent.delta }
-    : // ρ > 0: converted with all the δ left, the guarantee's δ is D (no finite ε when none is left).
-      { epsilon: e ?? spent.epsilon, delta: Rational.max(total.delta, spent.delta) };
-  return { total, spent, guarantee, remaining: remainingUnder(spent, total) };
+export function balanceOf(pin: BudgetPin, spent: ExactLoss, recorded: ExactLoss = spent): LedgerBalance {
+  const g = pinnedGuarantee(pin, recorded);
+  return {
+    total: pin.cap,
+    pin,
+    spent,
+    recorded,
+    guarantee: { epsilon: g.epsilon ?? NO_GUARANTEE, delta: g.delta },
+    left: leftOf(pin, recorded),
+    remaining: remainingOf(pin, recorded),
+  };
 }
 
 /**
- * Sums the entries of one data set: in total and per analyst.
+ * Sums the entries of one data set, raw (in the measures spent): in total and per analyst.
  * @param entries - the spends.
- * @returns the totals.
+ * @returns the raw totals (no recorded totals: see `replayEntries`).
  * @example
  * sumEntries([]).dataset; // ZERO_AMOUNT
  */
@@ -170,51 +215,186 @@ export function sumEntries(entries: readonly LedgerEntry[]): LedgerTotals {
   return { dataset, analysts };
 }
 
-/** Which part of a cap a refused total passes (for the message: "which part of the budget is the limit"). */
-function limitOf(next: ExactLoss, cap: LedgerCap): string {
-  if (next.delta.gt(cap.delta)) return 'δ';
-  if (!next.rho.isZero() && next.delta.equals(cap.delta)) return 'δ (none left to convert ρ)';
-  return 'ε';
+/** A record that cannot be converted (a legacy ρ spend with no δ left): recorded as more than any cap. */
+function overCap(pin: BudgetPin, cost: ExactLoss): ExactLoss {
+  return { epsilon: pin.cap.epsilon.add(cost.epsilon).add(Rational.ONE), delta: cost.delta, rho: Rational.ZERO };
 }
 
-function refuse(cost: ExactLoss, cap: LedgerCap, spent: ExactLoss, next: ExactLoss, scope: string, what: string): never {
-  const rem = balanceOf(cap, spent).remaining;
+/** The data set's and the analyst's pins for a scope: stored, or (before the first spend, or for a legacy journal) derived. */
+function pinsFor(
+  pins: readonly LedgerPin[],
+  scope: LedgerScope,
+  first: ExactLoss | undefined,
+): { dataset: BudgetPin; analyst?: BudgetPin; made: LedgerPin[] } {
+  const analyst = scope.analyst ?? 'default';
+  const made: LedgerPin[] = [];
+  let dataset: BudgetPin | undefined = pins.find((p) => p.analyst === null);
+  if (dataset) checkPinned(dataset, scope.cap, scope.accounting, `data set "${scope.dataset}"`);
+  else {
+    dataset = pinBudget(scope.cap, first ?? ZERO_LOSS, scope.accounting);
+    made.push({ ...dataset, analyst: null });
+  }
+  let mine: BudgetPin | undefined = pins.find((p) => p.analyst === analyst);
+  if (mine && scope.analystBudget) checkPinned(mine, scope.analystBudget, undefined, `analyst "${analyst}"`);
+  else if (!mine && scope.analystBudget) {
+    mine = sharePin(scope.analystBudget, dataset);
+    made.push({ ...mine, analyst });
+  }
+  return mine ? { dataset, analyst: mine, made } : { dataset, made };
+}
+
+/**
+ * Replays a data set's spends under its pins: raw and recorded totals. Records written before pins
+ * existed (no `recorded`) are recorded again, in order, by the same rule a charge uses; the pins
+ * such a journal lacks are derived from `scope` and its first spend (and returned in `pins`, to be stored).
+ * @param entries - the spends, oldest first.
+ * @param pins - the stored pins.
+ * @param scope - the scope (its cap derives missing pins).
+ * @returns the totals with `recorded`, the stored `pins` and the derived ones (`pending`).
+ * @throws DpError DOMAIN_MISMATCH when `scope` names a cap other than a stored pin.
+ * @example
+ * replayEntries([], [], scope);
+ */
+export function replayEntries(entries: readonly LedgerEntry[], pins: readonly LedgerPin[], scope: LedgerScope): LedgerTotals {
+  const all: LedgerPin[] = [...pins];
+  const pending: LedgerPin[] = [];
+  const raw = sumEntries(entries);
+  let dataset = ZERO_LOSS;
+  const analysts = new Map<string, ExactLoss>();
+  let dsPin: BudgetPin | undefined = pins.find((p) => p.analyst === null);
+  for (const e of entries) {
+    if (!dsPin) {
+      const made: LedgerPin = { ...pinBudget(scope.cap, e, scope.accounting), analyst: null };
+      dsPin = made;
+      all.push(made);
+      pending.push(made);
+    }
+    const aPin = all.find((p) => p.analyst === e.analyst);
+    const mine = analysts.get(e.analyst) ?? ZERO_LOSS;
+    let rec = e.recorded;
+    if (!rec) {
+      const budgets = [{ pin: dsPin, recorded: dataset }, ...(aPin ? [{ pin: aPin, recorded: mine }] : [])];
+      const d = dsPin.mode === 'approximate' ? conversionDeltaFor(budgets, e) : Rational.ZERO;
+      rec = recordedCost(dsPin.mode, e, d) ?? overCap(dsPin, e);
+    }
+    dataset = addLoss(dataset, rec);
+    analysts.set(e.analyst, addLoss(mine, rec));
+  }
+  return { ...raw, recorded: { dataset, analysts }, pins: [...pins], pending };
+}
+
+/** Which part of a pinned budget a refused total passes (for the message: "which part of the budget is the limit"). */
+function limitOf(pin: BudgetPin, next: ExactLoss | undefined): string {
+  if (next === undefined) return 'δ (none left to convert ρ)';
+  if (pin.mode === 'approximate') return next.delta.gt(pin.cap.delta) ? 'δ' : 'ε';
+  if (!next.delta.gt(pin.cap.delta.sub(pin.conversionDelta))) return 'ε (ρ converted once)';
+  return pin.conversionDelta.equals(pin.cap.delta)
+    ? "δ (all of it was reserved for converting ρ at the first spend; to mix spends with δ, such as partition selection, declare accounting { mode: 'zcdp', conversionDelta } below the cap's δ before the first spend, or use a new data set name)"
+    : 'δ (left for spends; the rest converts ρ)';
+}
+
+function refuse(
+  cost: ExactLoss,
+  pin: BudgetPin,
+  spent: ExactLoss,
+  recorded: ExactLoss,
+  next: ExactLoss | undefined,
+  scope: string,
+  what: string,
+): never {
+  const rem = balanceOf(pin, spent, recorded).remaining;
   throw new DpError(
     'BUDGET_EXHAUSTED',
-    `charging ${formatAmount(cost)} would pass the ${limitOf(next, cap)} of the budget of ${what}; remaining ${formatAmount(rem)}`,
+    `charging ${formatAmount(cost)} would pass the ${limitOf(pin, next)} of the budget of ${what} (${formatPin(pin)}); remaining ${formatAmount(rem)}`,
     { requested: formatAmount(cost), remaining: formatAmount(rem), scope },
   );
 }
 
+/** The decision of a charge: the status after it, how it is recorded, and the pins it makes (to store with it). */
+export interface ChargePlan {
+  readonly status: LedgerStatus;
+  /** How the spend is recorded (null for a status query). */
+  readonly recorded: ExactLoss | null;
+  /** Pins to store atomically with the spend (the data set's first spend, an analyst's first spend, a legacy journal). */
+  readonly pins: readonly LedgerPin[];
+}
+
 /**
- * The pure decision of a charge: returns the status after the charge or
- * throws BUDGET_EXHAUSTED. Shared by every ledger backend.
- * @param spent - what was spent before (the replayed entries, or their verified totals).
+ * The pure decision of a charge, shared by every ledger backend.
+ * @param state - what was spent before: the entries (replayed under `pins`), or verified totals with `recorded` and `pins`.
+ * @param scope - the data set's cap and, optionally, the analyst's budget and a declared accounting.
+ * @param cost - the charge, or null for a status query.
+ * @param pins - the stored pins (when `state` is a list of entries).
+ * @returns the status after the charge, the recorded amount and the pins to store.
+ * @throws DpError BUDGET_EXHAUSTED (which part is the limit is in the message), DOMAIN_MISMATCH (a cap other
+ *   than the pinned one), INVALID_PARAMETER (a cost that is not three Rationals ≥ 0, a bad cap).
+ * @privacy a charge is accepted only if the data set's and the analyst's pinned filters accept it (sound for
+ *   fully adaptive spends, `core/exact-loss.proof.md`).
+ * @example
+ * planCharge([], { dataset: 'd', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } }, ZERO_AMOUNT);
+ */
+export function planCharge(
+  state: readonly LedgerEntry[] | LedgerTotals,
+  scope: LedgerScope,
+  cost: ExactLoss | null,
+  pins: readonly LedgerPin[] = [],
+): ChargePlan {
+  const c = cost === null ? null : checkExactLoss(cost, 'cost');
+  checkCap(scope.cap);
+  if (scope.analystBudget !== undefined) checkCap(scope.analystBudget, 'analystBudget');
+  const entries = Array.isArray(state) ? (state as readonly LedgerEntry[]) : undefined;
+  const totals = entries ? replayEntries(entries, pins, scope) : (state as LedgerTotals);
+  if (!totals.recorded) throw new DpError('INTERNAL', 'a charge needs the entries or the recorded totals', {});
+  const pending = totals.pending ?? [];
+  const p = pinsFor([...(totals.pins ?? []), ...pending], scope, c ?? undefined);
+  const made = [...pending, ...p.made];
+  const analyst = scope.analyst ?? 'default';
+  let spentAll = totals.dataset;
+  let spentMine = totals.analysts.get(analyst) ?? ZERO_LOSS;
+  let recAll = totals.recorded.dataset;
+  let recMine = totals.recorded.analysts.get(analyst) ?? ZERO_LOSS;
+  let rec: ExactLoss | null = null;
+  if (c) {
+    const budgets = [{ pin: p.dataset, recorded: recAll }, ...(p.analyst ? [{ pin: p.analyst, recorded: recMine }] : [])];
+    const d = p.dataset.mode === 'approximate' ? conversionDeltaFor(budgets, c) : Rational.ZERO;
+    const r = recordedCost(p.dataset.mode, c, d);
+    const nextAll = r && addLoss(recAll, r);
+    if (!r || !nextAll || !fitsPin(p.dataset, nextAll)) {
+      refuse(c, p.dataset, spentAll, recAll, nextAll, `dataset:${scope.dataset}`, `data set "${scope.dataset}"`);
+    }
+    const nextMine = addLoss(recMine, r);
+    if (p.analyst && !fitsPin(p.analyst, nextMine)) {
+      refuse(c, p.analyst, spentMine, recMine, nextMine, `analyst:${analyst}`, `analyst "${analyst}"`);
+    }
+    rec = r;
+    recAll = nextAll;
+    recMine = nextMine;
+    spentAll = addLoss(spentAll, c);
+    spentMine = addLoss(spentMine, c);
+  }
+  const status: LedgerStatus = p.analyst
+    ? { dataset: balanceOf(p.dataset, spentAll, recAll), analyst: balanceOf(p.analyst, spentMine, recMine) }
+    : { dataset: balanceOf(p.dataset, spentAll, recAll) };
+  return { status, recorded: rec, pins: c ? made : [] };
+}
+
+/**
+ * The decision of a charge (or a status query): the status after it, or a refusal. Shared by every backend.
+ * @param state - the entries (replayed under `pins`) or verified totals with `recorded` and `pins`.
  * @param scope - the data set's cap and, optionally, the analyst's budget.
  * @param cost - the charge, or null for a status query.
+ * @param pins - the stored pins (when `state` is a list of entries; without them a journal's pins are derived from `scope`).
  * @returns the balances after the charge.
- * @throws DpError BUDGET_EXHAUSTED (which part, ε or δ, is the limit is in the message), INVALID_PARAMETER (a cost that is not three Rationals ≥ 0).
- * @privacy a charge is accepted only if the data set's and the analyst's totals, ρ converted once, stay within their (E, D) caps.
+ * @throws DpError BUDGET_EXHAUSTED, DOMAIN_MISMATCH, INVALID_PARAMETER (see `planCharge`).
+ * @privacy see `planCharge`.
  * @example
  * decideCharge([], { dataset: 'd', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } }, ZERO_AMOUNT);
  */
-export function decideCharge(spent: readonly LedgerEntry[] | LedgerTotals, scope: LedgerScope, cost: ExactLoss | null): LedgerStatus {
-  const c = cost === null ? null : checkExactLoss(cost, 'cost');
-  const totals = Array.isArray(spent) ? sumEntries(spent as readonly LedgerEntry[]) : (spent as LedgerTotals);
-  const analyst = scope.analyst ?? 'default';
-  let all = totals.dataset;
-  let mine = totals.analysts.get(analyst) ?? ZERO_LOSS;
-  if (c) {
-    const nextAll = addLoss(all, c);
-    if (!fitsCap(nextAll, scope.cap)) refuse(c, scope.cap, all, nextAll, `dataset:${scope.dataset}`, `data set "${scope.dataset}"`);
-    const nextMine = addLoss(mine, c);
-    if (scope.analystBudget && !fitsCap(nextMine, scope.analystBudget)) {
-      refuse(c, scope.analystBudget, mine, nextMine, `analyst:${analyst}`, `analyst "${analyst}"`);
-    }
-    all = nextAll;
-    mine = nextMine;
-  }
-  return scope.analystBudget
-    ? { dataset: balanceOf(scope.cap, all), analyst: balanceOf(scope.analystBudget, mine) }
-    : { dataset: balanceOf(scope.cap, all) };
+export function decideCharge(
+  state: readonly LedgerEntry[] | LedgerTotals,
+  scope: LedgerScope,
+  cost: ExactLoss | null,
+  pins: readonly LedgerPin[] = [],
+): LedgerStatus {
+  return planCharge(state, scope, cost, pins).status;
 }

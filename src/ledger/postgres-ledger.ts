@@ -18,8 +18,9 @@
  * ledger: give analysts another role.
  *
  * A charge is one transaction: lock the data set's row (`SELECT … FOR
- * UPDATE`), replay its spends with exact rationals, check (`decideCharge`),
- * insert, commit — so concurrent charges serialize and a committed spend
+ * UPDATE`), read its pins (`<schema>.pins`: the cap and accounting pinned at
+ * the first spend) and replay its spends with exact rationals, check
+ * (`planCharge`), insert the pins it makes and the spend, commit — so concurrent charges serialize and a committed spend
  * survives a crash. A row whose amounts do not parse refuses (INTERNAL), never
  * reads as 0. Spends of the legacy public table `tsdp_ledger_spends` (before the
  * ledger had its own schema) are copied in when the schema's tables are created.
@@ -28,9 +29,18 @@
 import type pg from 'pg';
 import { DpError } from '../core/errors.js';
 import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
-import { type BudgetLedger, decideCharge, type LedgerEntry, type LedgerScope, type LedgerStatus } from './ledger.js';
+import { readPin } from './journal.js';
+import {
+  type BudgetLedger,
+  decideCharge,
+  type LedgerEntry,
+  type LedgerPin,
+  type LedgerScope,
+  type LedgerStatus,
+  planCharge,
+} from './ledger.js';
 import { loadPg } from './load-pg.js';
-import { checkIdentifier, DEFAULT_LEDGER_SCHEMA, ledgerTablesSql } from './postgres-setup.js';
+import { checkIdentifier, DEFAULT_LEDGER_SCHEMA, ledgerPinsSql, ledgerTablesSql } from './postgres-setup.js';
 
 /** Options of `PostgresLedger`. */
 export interface PostgresLedgerOptions {
@@ -38,7 +48,18 @@ export interface PostgresLedgerOptions {
   readonly schema?: string;
 }
 
-type SpendRow = { analyst: string; epsilon: string; delta: string; rho: string | null; memo: string; at: Date | string };
+type SpendRow = {
+  analyst: string;
+  epsilon: string;
+  delta: string;
+  rho: string | null;
+  recorded_epsilon: string | null;
+  recorded_delta: string | null;
+  recorded_rho: string | null;
+  memo: string;
+  at: Date | string;
+};
+type PinRow = { budget: string; epsilon: string; delta: string; mode: string; conversion_delta: string };
 
 /**
  * A budget ledger in PostgreSQL tables `<schema>.datasets` and `<schema>.spends`.
@@ -108,6 +129,25 @@ export class PostgresLedger implements BudgetLedger {
         [s],
       );
       if (rho.rowCount === 0) throw new DpError('INTERNAL', `the ledger table ${s}.spends has no rho column; run setupPostgresLedger`, {});
+      const pins = await pool.query('SELECT to_regclass($1) AS pins', [`${s}.pins`]);
+      const recorded = await pool.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'spends' AND column_name = 'recorded_rho'",
+        [s],
+      );
+      if (pins.rows[0]?.pins && recorded.rowCount !== 0) return;
+      // A ledger made before pins existed: add the pins table and the recorded columns (as its owner), once.
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsdp ledger setup ${s}`]);
+        for (const sql of ledgerPinsSql(s)) await client.query(sql);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
       return;
     }
     const client = await pool.connect();
@@ -139,7 +179,24 @@ export class PostgresLedger implements BudgetLedger {
   }
 
   private readSpends(): string {
-    return `SELECT analyst, epsilon, delta, rho, memo, at FROM ${this.schema}.spends WHERE dataset = $1 ORDER BY id`;
+    return `SELECT analyst, epsilon, delta, rho, recorded_epsilon, recorded_delta, recorded_rho, memo, at FROM ${this.schema}.spends WHERE dataset = $1 ORDER BY id`;
+  }
+
+  private readPins(): string {
+    return `SELECT budget, epsilon, delta, mode, conversion_delta FROM ${this.schema}.pins WHERE dataset = $1 ORDER BY at, budget`;
+  }
+
+  /** Reads pin rows fail-closed: a pin that does not parse refuses (INTERNAL), never reads as "no pin". */
+  private static readPinRows(rows: PinRow[]): LedgerPin[] {
+    return rows.map((r) => {
+      try {
+        const analyst = r.budget === 'dataset' ? null : r.budget.startsWith('analyst:') ? r.budget.slice('analyst:'.length) : undefined;
+        if (analyst === undefined) throw new Error('not a pin');
+        return readPin({ analyst, epsilon: r.epsilon, delta: r.delta, mode: r.mode, conversionDelta: r.conversion_delta });
+      } catch {
+        throw new DpError('INTERNAL', 'the PostgreSQL budget ledger has an unreadable pin; refusing to charge', {});
+      }
+    });
   }
 
   /** Reads rows fail-closed: a row whose amounts do not parse makes the ledger refuse (INTERNAL), never reads as 0. */
@@ -147,7 +204,17 @@ export class PostgresLedger implements BudgetLedger {
     return rows.map((r, i) => {
       try {
         const loss = lossFromJson({ epsilon: r.epsilon, delta: r.delta, rho: r.rho ?? undefined }, 'record');
-        return { analyst: String(r.analyst), ...loss, memo: String(r.memo), at: r.at instanceof Date ? r.at.toISOString() : String(r.at) };
+        const hasRecorded = r.recorded_epsilon !== null || r.recorded_delta !== null || r.recorded_rho !== null;
+        const recorded = hasRecorded
+          ? lossFromJson({ epsilon: r.recorded_epsilon, delta: r.recorded_delta, rho: r.recorded_rho }, 'recorded')
+          : undefined;
+        return {
+          analyst: String(r.analyst),
+          ...loss,
+          memo: String(r.memo),
+          at: r.at instanceof Date ? r.at.toISOString() : String(r.at),
+          ...(recorded ? { recorded } : {}),
+        };
       } catch {
         throw new DpError('INTERNAL', `the PostgreSQL budget ledger has an unreadable spend (row ${i + 1}); refusing to charge`, {
           row: i + 1,
@@ -177,17 +244,39 @@ export class PostgresLedger implements BudgetLedger {
       await client.query(`INSERT INTO ${s}.datasets (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
       await client.query(`SELECT dataset FROM ${s}.datasets WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
       const { rows } = await client.query(this.readSpends(), [scope.dataset]);
-      const status = decideCharge(PostgresLedger.read(rows), scope, cost);
-      await client.query(`INSERT INTO ${s}.spends (dataset, analyst, epsilon, delta, rho, memo) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        scope.dataset,
-        scope.analyst ?? 'default',
-        cost.epsilon.toString(),
-        cost.delta.toString(),
-        cost.rho.toString(),
-        String(memo).slice(0, 10_000),
-      ]);
+      const pinRows = await client.query(this.readPins(), [scope.dataset]);
+      const plan = planCharge(PostgresLedger.read(rows), scope, cost, PostgresLedger.readPinRows(pinRows.rows));
+      const recorded = plan.recorded ?? cost;
+      // The pins this spend makes, in the same transaction as the spend: a pin exists exactly when its spend does.
+      for (const pin of plan.pins) {
+        await client.query(
+          `INSERT INTO ${s}.pins (dataset, budget, epsilon, delta, mode, conversion_delta) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            scope.dataset,
+            pin.analyst === null ? 'dataset' : `analyst:${pin.analyst}`,
+            pin.cap.epsilon.toString(),
+            pin.cap.delta.toString(),
+            pin.mode,
+            pin.conversionDelta.toString(),
+          ],
+        );
+      }
+      await client.query(
+        `INSERT INTO ${s}.spends (dataset, analyst, epsilon, delta, rho, recorded_epsilon, recorded_delta, recorded_rho, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          scope.dataset,
+          scope.analyst ?? 'default',
+          cost.epsilon.toString(),
+          cost.delta.toString(),
+          cost.rho.toString(),
+          recorded.epsilon.toString(),
+          recorded.delta.toString(),
+          recorded.rho.toString(),
+          String(memo).slice(0, 10_000),
+        ],
+      );
       await client.query('COMMIT');
-      return status;
+      return plan.status;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
       if (e instanceof DpError) throw e;
@@ -197,9 +286,22 @@ export class PostgresLedger implements BudgetLedger {
     }
   }
 
-  /** The balance of a scope. */
+  /** The balance of a scope (under its stored pins). */
   async status(scope: LedgerScope): Promise<LedgerStatus> {
-    return decideCharge(await this.entries(scope.dataset), scope, null);
+    const entries = await this.entries(scope.dataset);
+    return decideCharge(entries, scope, null, await this.pins(scope.dataset));
+  }
+
+  /** The pins of `dataset` (its own and its analysts'). */
+  async pins(dataset: string): Promise<readonly LedgerPin[]> {
+    const pool = await this.setup();
+    let rows: PinRow[];
+    try {
+      rows = (await pool.query(this.readPins(), [dataset])).rows;
+    } catch (e) {
+      throw ledgerError(e);
+    }
+    return PostgresLedger.readPinRows(rows);
   }
 
   /** Every recorded spend of `dataset`, oldest first. */

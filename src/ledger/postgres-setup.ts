@@ -74,8 +74,29 @@ export function ledgerTablesSql(schema: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${s}.datasets (dataset text PRIMARY KEY)`,
     `CREATE TABLE IF NOT EXISTS ${s}.spends (id bigserial PRIMARY KEY, dataset text NOT NULL, analyst text NOT NULL, epsilon text NOT NULL, delta text NOT NULL, rho text, memo text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
     `CREATE INDEX IF NOT EXISTS spends_dataset ON ${s}.spends (dataset)`,
+    ...ledgerPinsSql(s),
     `REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM PUBLIC`,
     `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${s} FROM PUBLIC`,
+  ];
+}
+
+/**
+ * The statements that add the pins table and the recorded columns (idempotent): a ledger made before pins
+ * existed is upgraded by them (`PostgresLedger` runs them itself when it owns the schema).
+ * @param schema - the ledger schema.
+ * @returns SQL statements.
+ * @example
+ * ledgerPinsSql('tsdp_ledger');
+ */
+export function ledgerPinsSql(schema: string): string[] {
+  const s = checkIdentifier(schema, 'schema');
+  return [
+    // budget: 'dataset' for the data set's own pin, 'analyst:<name>' for an analyst's.
+    `CREATE TABLE IF NOT EXISTS ${s}.pins (dataset text NOT NULL, budget text NOT NULL, epsilon text NOT NULL, delta text NOT NULL, mode text NOT NULL, conversion_delta text NOT NULL, at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (dataset, budget))`,
+    `ALTER TABLE ${s}.spends ADD COLUMN IF NOT EXISTS recorded_epsilon text`,
+    `ALTER TABLE ${s}.spends ADD COLUMN IF NOT EXISTS recorded_delta text`,
+    `ALTER TABLE ${s}.spends ADD COLUMN IF NOT EXISTS recorded_rho text`,
+    `REVOKE ALL ON ${s}.pins FROM PUBLIC`,
   ];
 }
 
@@ -111,6 +132,7 @@ export function postgresLedgerSetupSql(setup: PostgresLedgerSetup): string[] {
     ...ledgerTablesSql(schema),
     `ALTER TABLE ${schema}.datasets OWNER TO ${owner}`,
     `ALTER TABLE ${schema}.spends OWNER TO ${owner}`,
+    `ALTER TABLE ${schema}.pins OWNER TO ${owner}`,
     `ALTER TABLE ${schema}.spends ADD COLUMN IF NOT EXISTS rho text`,
     ...ledgerLogins.map((l) => `GRANT ${owner} TO ${l}`),
     ...[...new Set(tables.map((t) => t.schema))].map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${reader}`),

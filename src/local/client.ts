@@ -13,7 +13,7 @@
  * @module tsdp/local/client
  */
 import { assertNever } from '../core/errors.js';
-import { defaultRandomSource, type RandomSource } from '../random/source.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { type LocalProtocolConfig, type LocalProtocolParams, resolveLocalParams } from './protocol-config.js';
 import { encodeCms, encodeHcms, type SketchOptions, type SketchParams, sketchParams } from './protocols/count-mean-sketch.js';
 import { encodeHr, type HrParams, hrParams } from './protocols/hadamard-response.js';
@@ -49,7 +49,10 @@ function client<V, R extends LocalReport, P extends LocalProtocolParams>(
   encode: (value: V) => R,
   rng: RandomSource,
 ): LocalClient<V, R, P> {
-  return rng.isSeeded ? { params, epsilon: params.epsilon, encode, notForRelease: true } : { params, epsilon: params.epsilon, encode };
+  // isSecureSource decides: a hand-made source claiming isSeeded: false is not the platform CSPRNG.
+  return isSecureSource(rng)
+    ? { params, epsilon: params.epsilon, encode }
+    : { params, epsilon: params.epsilon, encode, notForRelease: true };
 }
 
 /**

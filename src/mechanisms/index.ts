@@ -7,6 +7,7 @@
 
 export type { RationalLike } from './_internal/params.js';
 export { analyticGaussianDelta, analyticGaussianEpsilon, analyticGaussianSigma } from './analytic-gaussian.js';
+export { CLASSIC_GAUSSIAN_MAX_EPSILON, classicGaussianEpsilon, classicGaussianSigma } from './classic-gaussian.js';
 export {
   type DiscreteGaussianOptions,
   discreteGaussianEpsilon,
@@ -14,7 +15,25 @@ export {
   discreteGaussianSigmaSquaredForRho,
   makeDiscreteGaussian,
 } from './discrete-gaussian.js';
+export {
+  discreteGaussianCdf,
+  discreteGaussianLogNormalizingConstant,
+  discreteGaussianLogPmf,
+  discreteGaussianLogSurvival,
+  discreteGaussianNormalizingConstant,
+  discreteGaussianPmf,
+  discreteGaussianSurvival,
+  discreteGaussianVariance,
+} from './discrete-gaussian-distribution.js';
 export { type DiscreteLaplaceOptions, discreteLaplaceScaleForEpsilon, makeDiscreteLaplace } from './discrete-laplace.js';
+export {
+  discreteLaplaceCdf,
+  discreteLaplaceLogPmf,
+  discreteLaplaceNormalizingConstant,
+  discreteLaplacePmf,
+  discreteLaplaceSurvival,
+  discreteLaplaceVariance,
+} from './discrete-laplace-distribution.js';
 export { type ExponentialOptions, makeExponential, permuteAndFlipProbabilities } from './exponential.js';
 export {
   type AnalyticGaussianOptions,
@@ -27,6 +46,14 @@ export {
   type VectorGaussianOptions,
 } from './gaussian.js';
 export { type LaplaceOptions, laplaceScaleForEpsilon, makeLaplace, makeVectorLaplace, type VectorLaplaceOptions } from './laplace.js';
+export {
+  discreteGaussianDeltaForEpsilon,
+  discreteGaussianEpsilonForDelta,
+  discreteLaplaceDeltaForEpsilon,
+  discreteLaplaceEpsilonForDelta,
+  laplaceDeltaForEpsilon,
+  laplaceEpsilonForDelta,
+} from './privacy-profiles.js';
 export {
   type CategoricalRandomizedResponseOptions,
   makeCategoricalRandomizedResponse,

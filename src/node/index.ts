@@ -5,6 +5,8 @@
  *
  * - `csvSource(path)`: a CSV file streamed as a `StreamSource`, for
  *   `Session.fromSource(csvSource('data.csv'), options)`.
+ * - `writeSynthetic(path, records, domain)`: `tsdp/synth`'s records as CSV,
+ *   Parquet (DuckDB) or Arrow IPC, by the file's extension.
  * - `createNoisePool()`: DP-SGD's bulk Gaussian drawn one step ahead in a
  *   worker thread (`makePrivate({ …, noise })` of `tsdp/learn`).
  * - `loadMnist()`, `loadFashionMnist()`, `loadAdult()`: data for `tsdp/learn`.
@@ -18,3 +20,4 @@
 export { ADULT_CSV, type Dataset, FASHION_MNIST_DIR, loadAdult, loadFashionMnist, loadMnist } from '../learn/node/datasets.js';
 export { createNoisePool, NoisePool, type NoisePoolOptions } from '../learn/node/noise-pool.js';
 export { type CsvSourceOptions, csvSource } from '../stats/csv-source.js';
+export { type SynthFileFormat, synthFileFormat, writeSynthetic } from '../synth/write.js';

@@ -88,6 +88,15 @@ export function erfc(x: number): number {
   return x < 0 ? 2 - r : r;
 }
 
+/**
+ * The scaled complementary error function erfcx(x) = e^{x²}·erfc(x), without overflow or loss of
+ * accuracy in the right tail (it tends to 1/(x√π)); overflows to +∞ only for x below about −26.6.
+ */
+export function erfcx(x: number): number {
+  if (x <= 0.46875) return Math.exp(x * x) * erfc(x);
+  return erfcxPositive(x);
+}
+
 /** log erfc(x), accurate far in the right tail. */
 export function logErfc(x: number): number {
   if (x <= 0.46875) return Math.log(erfc(x));

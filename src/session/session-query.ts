@@ -5,8 +5,9 @@
  */
 import type { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
-import { exactLoss, lossEquals, lossLe } from '../core/exact-loss.js';
+import { exactLoss, lossEquals, lossLe, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { Rational } from '../numeric/rational.js';
 import type { RandomSource } from '../random/source.js';
 import {
   type AggregateQueryResult,
@@ -17,7 +18,9 @@ import {
 } from '../stats/aggregate-query.js';
 import { type DataSource, missingColumn } from '../stats/data-source.js';
 import { checkBounds } from '../stats/fixed-point-grid.js';
-import { checkPositive, checkPositiveInteger, type OutputBudget, readBudget, showParameter, splitBudget } from '../stats/output-budget.js';
+import { checkPositive, checkPositiveInteger, readBudget, showParameter } from '../stats/output-budget.js';
+import { tracePublicParameter } from '../stats/public-parameters.js';
+import { DEFAULT_QUANTILE_BINS } from '../stats/quantile-common.js';
 import { type AggregateQueryMeasurement, makeAggregateQueryMeasurement } from '../stats/query-measurement.js';
 import { checkDeclaredKeys, checkInvalidValueRule, type InvalidValueRule } from '../stats/value-rules.js';
 
@@ -293,19 +296,16 @@ export class SessionQuery {
     if (Array.isArray(release.weights) && release.weights.length !== aggs.length) {
       throw new DpError('INVALID_PARAMETER', `weights must have one entry per output (${aggs.length})`, { parameter: 'weights' });
     }
-    let charged: PrivacyLoss;
     if ('rho' in release) {
       if (needsSelection) {
         throw new DpError(
           'UNSUPPORTED_QUERY',
           'group keys are not declared: declare keys, or release with { epsilon, delta } for partition selection',
-          {
-            construct: 'groupBy',
-          },
+          { construct: 'groupBy' },
         );
       }
       const rho = checkPositive(release.rho, 'rho');
-      return { charged: zcdp(rho), plan: { outputs: splitBudget({ rho }, weights) } };
+      return { charged: zcdp(rho), plan: { outputs: splitExact(rho, weights).map((r) => ({ ...ZERO_LOSS, rho: r })) } };
     }
     const { epsilon, delta } = release;
     readBudget({ epsilon, delta }); // validates ε and δ
@@ -322,18 +322,17 @@ export class SessionQuery {
       }
       const w = release.weights;
       const selectionWeight = w && !Array.isArray(w) ? ((w as Readonly<Record<string, number>>).partitionSelection ?? 1) : 1;
-      const parts = splitBudget({ epsilon }, [...weights, selectionWeight]);
-      const selection = parts[parts.length - 1] as { epsilon: number };
-      const outputs = parts.slice(0, -1).map((p) => ({ ...(p as { epsilon: number }), delta: 0 }) as OutputBudget);
-      charged = approximate(epsilon, delta);
-      return { charged, plan: { outputs, selection: { epsilon: selection.epsilon, delta } } };
+      const parts = splitExact(epsilon, [...weights, selectionWeight]).map((e) => ({ ...ZERO_LOSS, epsilon: e }));
+      const selection = parts.pop();
+      if (selection === undefined) throw new DpError('INTERNAL', 'a budget split lost a part', {});
+      return {
+        charged: approximate(epsilon, delta),
+        plan: { outputs: parts, selection: { ...selection, delta: Rational.fromNumber(delta) } },
+      };
     }
-    charged = delta !== undefined && delta > 0 ? approximate(epsilon, delta) : pure(epsilon);
-    const outputs = splitBudget({ epsilon }, weights);
-    return {
-      charged,
-      plan: { outputs: delta !== undefined && delta > 0 ? outputs.map((o) => ({ ...o, delta: 0 }) as OutputBudget) : outputs },
-    };
+    // A δ given without partition selection is unused by the noise (discrete Laplace): charged as stated, never less.
+    const charged = delta !== undefined && delta > 0 ? approximate(epsilon, delta) : pure(epsilon);
+    return { charged, plan: { outputs: splitExact(epsilon, weights).map((e) => ({ ...ZERO_LOSS, epsilon: e })) } };
   }
 
   #check(release: SessionReleaseSpec): {
@@ -354,6 +353,7 @@ export class SessionQuery {
     if (!lossLe(exactLoss(charged), exactLoss(stated))) {
       throw new DpError('INTERNAL', 'the privacy map of the query exceeds the cost its budget plan states', {});
     }
+    recordPublicParameters(spec, plan);
     const columns = new Set<string>();
     if (spec.privacyUnit) columns.add(spec.privacyUnit);
     if (spec.groupBy) columns.add(spec.groupBy);
@@ -410,6 +410,58 @@ export class SessionQuery {
     this.#access.charge(charged);
     return SessionQuery.#settle(await runAggregateQueryAsync(source, spec, plan, this.#access.rng), charged);
   }
+}
+
+/**
+ * Records every value the query treats as public through `tracePublicParameter`
+ * (public-parameters.ts's rule), before the charge: the privacy unit and its
+ * caps, the group column and its declared keys, and per output its column,
+ * bounds (declared; estimated bounds are released with DP instead), bins,
+ * quantiles, interval share, integer declaration, value rule and budget, and
+ * partition selection's budget and method. Test: test/session/public-trace.test.ts.
+ */
+function recordPublicParameters(spec: AggregateQuerySpec, plan: QueryBudgetPlan): void {
+  tracePublicParameter('session.privacyUnit', spec.privacyUnit ?? 'row');
+  tracePublicParameter('session.maxPartitions', spec.maxPartitions ?? 1);
+  tracePublicParameter('session.maxContributionsPerPartition', spec.maxContributionsPerPartition ?? 1);
+  if (spec.groupBy !== undefined) tracePublicParameter('session.groupBy', spec.groupBy);
+  if (spec.keys !== undefined) tracePublicParameter('session.keys', spec.keys);
+  if (spec.boundsShare !== undefined) tracePublicParameter('session.boundsShare', spec.boundsShare);
+  spec.aggregates.forEach((a, i) => {
+    const name = `session.output.${'names' in a ? a.names.join(',') : a.name}`;
+    tracePublicParameter(`${name}.kind`, a.kind);
+    const planned = plan.outputs[i];
+    if (planned) tracePublicParameter(`${name}.budget`, lossToJson(planned));
+    if (a.kind === 'count' || a.kind === 'countDistinct') return;
+    tracePublicParameter(`${name}.column`, a.column);
+    if (a.bounds !== undefined) tracePublicParameter(`${name}.bounds`, a.bounds);
+    if (a.onInvalid !== undefined) tracePublicParameter(`${name}.onInvalid`, a.onInvalid);
+    if (a.kind === 'quantiles') {
+      tracePublicParameter(`${name}.quantiles`, a.quantiles);
+      tracePublicParameter(`${name}.bins`, a.bins ?? DEFAULT_QUANTILE_BINS);
+      if (a.intervalShare !== undefined) tracePublicParameter(`${name}.intervalShare`, a.intervalShare);
+      if (a.integer === true) tracePublicParameter(`${name}.integer`, true);
+    }
+  });
+  if (plan.selection) {
+    tracePublicParameter('session.partitionSelection.budget', lossToJson(plan.selection));
+    tracePublicParameter('session.partitionSelection.method', spec.partitionSelection ?? 'truncated-geometric');
+  }
+}
+
+/**
+ * Splits an amount exactly in proportion to `weights` (rationals: the parts sum
+ * to the amount exactly; each output's noise is calibrated to its part rounded
+ * down, see `budgetOfLoss`).
+ * @throws DpError INVALID_PARAMETER unless every weight is a finite number > 0.
+ */
+function splitExact(amount: number, weights: readonly number[]): Rational[] {
+  if (!(weights.length > 0 && weights.every((w) => typeof w === 'number' && Number.isFinite(w) && w > 0))) {
+    throw new DpError('INVALID_PARAMETER', 'weights must be finite numbers > 0', { parameter: 'weights' });
+  }
+  const total = weights.reduce((t, w) => t.add(Rational.fromNumber(w)), Rational.ZERO);
+  const a = Rational.fromNumber(amount);
+  return weights.map((w) => a.mul(Rational.fromNumber(w)).div(total));
 }
 
 function validateSpec(spec: AggregateQuerySpec): void {

@@ -141,6 +141,19 @@ export class Session {
     return SessionQuery.start(access);
   }
 
+  /**
+   * Charges `loss` for a release made outside the query builder (e.g. `tsdp/synth`'s `synthesize({ budget: session })`),
+   * in one step: the budget after it, or a refusal having charged nothing.
+   * @param loss - the release's guarantee (its measurement's `privacyMap(1)`).
+   * @throws DpError BUDGET_EXHAUSTED when it does not fit (nothing charged); DOMAIN_MISMATCH when the budget's kind cannot take it.
+   * @privacy the caller's release must be DP for this session's privacy unit with this loss.
+   * @example
+   * session.charge(zcdp(0.01));
+   */
+  charge(loss: PrivacyLoss): void {
+    this.#budget = this.#budget.charge(loss);
+  }
+
   /** True when `loss` would fit the remaining budget. */
   canAfford(loss: PrivacyLoss): boolean {
     return this.#budget.canCharge(loss);

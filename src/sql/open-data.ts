@@ -2,60 +2,194 @@
  * Opening the data an analyst names on the command line (CSV/Parquet files,
  * a DuckDB database file or a PostgreSQL URL) with the matching default
  * ledger: a PostgreSQL table when the data lives in PostgreSQL, a file under
- * `TSDP_HOME` otherwise.
+ * the state directory otherwise. `openLedgerFor` is the one place a ledger is
+ * chosen from `--ledger`/`--db` (the CLI's sql, schema and budget verbs use it).
+ *
+ * PostgreSQL query role. Queries run in READ ONLY transactions with a
+ * statement timeout. With a query role (`readerRole`, `--reader-role`, or
+ * `?tsdp_reader_role=` in the URL) each query first switches to that role,
+ * which an administrator made with `setupPostgresLedger` (SELECT on the
+ * declared tables only; never created here); a role that is not set up is
+ * refused. Without one, queries run as the connecting role: the default is
+ * safe only when that login itself holds no more than SELECT on the declared
+ * tables (docs/cli.md, "PostgreSQL roles").
+ *
+ * Engines and ledgers are imported when used, so importing this module loads
+ * neither DuckDB nor pg.
  * @module
  */
 import { basename, extname } from 'node:path';
 import { DpError } from '../core/errors.js';
-import { FileLedger } from '../ledger/file-ledger.js';
 import type { BudgetLedger } from '../ledger/ledger.js';
-import { PostgresLedger } from '../ledger/postgres-ledger.js';
 import type { SqlEngine } from './engine.js';
-import { DuckDbEngine } from './engines/duckdb.js';
-import { PostgresEngine } from './engines/postgres.js';
 import type { SqlSchema } from './schema.js';
 
 /** Where the data is. */
 export interface DataSpec {
-  /** Files to load into DuckDB: `path` or `table=path`. */
+  /** Files to query with DuckDB (in place): `path` or `table=path`. */
   readonly data?: readonly string[];
-  /** `duckdb:file.duckdb`, `file.duckdb`, or `postgres://…`. */
+  /** `duckdb:file.duckdb`, `file.duckdb`, or `postgres://…` (optionally with `?tsdp_reader_role=role`). */
   readonly db?: string;
   /** `file` (default unless the data is in PostgreSQL) or `postgres`. */
   readonly ledger?: 'file' | 'postgres';
   /** The state directory for the file ledger (default `stateDirectory()`: `$TSDP_HOME`, else `$XDG_STATE_HOME/tsdp`, else `~/.local/state/tsdp`). */
   readonly home?: string;
+  /** PostgreSQL: the query role every query switches to (overrides `tsdp_reader_role` in the URL). */
+  readonly readerRole?: string;
+  /** Each statement's deadline in ms (default 60000; the engine's `statementTimeoutMs`). */
+  readonly statementTimeoutMs?: number;
 }
 
-/**
- * Opens the engine and ledger for a data spec.
- * @throws DpError INVALID_PARAMETER on a bad spec, ENGINE_ERROR when PostgreSQL cannot be reached.
- */
+/** A ledger and its printable name. */
+export interface LedgerChoice {
+  readonly ledger: BudgetLedger;
+  /** `file /home/me/.local/state/tsdp` or `postgres postgres://me@db:5432/x` (no password). */
+  readonly description: string;
+}
+
 /** True for a PostgreSQL connection string (`postgres://…` or `postgresql://…`). */
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//.test(db);
 }
 
-export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise<{ engine: SqlEngine; ledger: BudgetLedger }> {
+/** `url` without its password (and without query parameters, which may carry one). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '';
+    u.search = '';
+    return u.toString().replace(/:@/, '@');
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+const READER_PARAM = 'tsdp_reader_role';
+
+/**
+ * Splits tsdp's own `tsdp_reader_role` parameter off a PostgreSQL URL.
+ * @param url - the connection string.
+ * @param readerRole - an explicit role (wins over the URL's); `none` or `''` means no role.
+ * @returns the URL for the driver (without the parameter) and the role, if any.
+ * @throws DpError INVALID_PARAMETER when the role is not a lower-case SQL identifier.
+ */
+export function postgresTarget(url: string, readerRole?: string): { url: string; readerRole?: string } {
+  let driverUrl = url;
+  let fromUrl: string | undefined;
+  try {
+    const u = new URL(url);
+    if (u.searchParams.has(READER_PARAM)) {
+      fromUrl = u.searchParams.get(READER_PARAM) ?? undefined;
+      u.searchParams.delete(READER_PARAM);
+      driverUrl = u.toString();
+    }
+  } catch {
+    // Not a parsable URL: the driver reports it.
+  }
+  const role = readerRole ?? fromUrl;
+  if (role === undefined || role === '' || role === 'none') return { url: driverUrl };
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    throw new DpError('INVALID_PARAMETER', 'the PostgreSQL query role must be a lower-case SQL identifier (letters, digits, _)', {
+      parameter: 'reader-role',
+    });
+  }
+  return { url: driverUrl, readerRole: role };
+}
+
+/**
+ * Opens the ledger of `--ledger` / `--db`: PostgreSQL when asked for (or when the data is in PostgreSQL and
+ * `--ledger file` is not given), the file ledger otherwise.
+ * @param spec - `ledger`, `db` and `home` of a data spec.
+ * @returns the ledger and its printable name.
+ * @throws DpError INVALID_PARAMETER for `--ledger` other than file or postgres, or postgres without a URL.
+ */
+export async function openLedgerFor(spec: { ledger?: string; db?: string; home?: string }): Promise<LedgerChoice> {
+  const kind = spec.ledger;
+  if (kind !== undefined && kind !== 'file' && kind !== 'postgres') {
+    throw new DpError('INVALID_PARAMETER', '--ledger must be file or postgres', { parameter: 'ledger' });
+  }
+  const pgUrl = spec.db && isPostgresUrl(spec.db) ? postgresTarget(spec.db, 'none').url : undefined;
+  if (kind === 'postgres' || (kind === undefined && pgUrl)) {
+    if (!pgUrl) throw new DpError('INVALID_PARAMETER', '--ledger postgres needs --db postgres://…', { parameter: 'ledger' });
+    const { PostgresLedger } = await import('../ledger/postgres-ledger.js');
+    return { ledger: new PostgresLedger(pgUrl), description: `postgres ${redactUrl(pgUrl)}` };
+  }
+  const { FileLedger } = await import('../ledger/file-ledger.js');
+  const ledger = new FileLedger({ home: spec.home });
+  return { ledger, description: `file ${ledger.directory}` };
+}
+
+/** An opened data source: the engine, the ledger and the ledger's printable name. */
+export interface OpenedData {
+  readonly engine: SqlEngine;
+  readonly ledger: BudgetLedger;
+  /** How the ledger is named to the user (see `openLedgerFor`). */
+  readonly ledgerDescription: string;
+}
+
+/**
+ * Opens the engine and ledger for a data spec.
+ * @param spec - the files or database, the ledger kind, the state directory, the PostgreSQL query role.
+ * @param schema - the schema (maps files to declared tables and gives the column types).
+ * @returns the engine, the ledger and the ledger's name.
+ * @throws DpError INVALID_PARAMETER on a bad spec; NOT_FOUND for a missing file or a declared column a file lacks;
+ * ENGINE_ERROR when PostgreSQL cannot be reached or the query role is not set up.
+ */
+export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise<OpenedData> {
   const db = spec.db;
   const files = spec.data ?? [];
   if (db && files.length > 0) throw new DpError('INVALID_PARAMETER', 'give either --data files or --db, not both', { parameter: 'db' });
-  if (db && isPostgresUrl(db)) {
-    const engine = await PostgresEngine.open({ connectionString: db });
-    const ledger = spec.ledger === 'file' ? new FileLedger({ home: spec.home }) : new PostgresLedger(db);
-    return { engine, ledger };
+  if (spec.readerRole !== undefined && !(db && isPostgresUrl(db))) {
+    throw new DpError('INVALID_PARAMETER', '--reader-role applies to --db postgres://… only', { parameter: 'reader-role' });
   }
-  if (spec.ledger === 'postgres')
+  if (spec.ledger === 'postgres' && !(db && isPostgresUrl(db)))
     throw new DpError('INVALID_PARAMETER', '--ledger postgres needs --db postgres://…', { parameter: 'ledger' });
-  const ledger = new FileLedger({ home: spec.home });
-  if (db) {
-    const path = db.replace(/^duckdb:/, '');
-    return { engine: await DuckDbEngine.open({ database: path }), ledger };
-  }
-  if (files.length === 0)
-    throw new DpError('INVALID_PARAMETER', 'name the data: --data file.csv|file.parquet or --db duckdb:file.duckdb|postgres://…', {
-      parameter: 'data',
+  if (db && isPostgresUrl(db)) {
+    const target = postgresTarget(db, spec.readerRole);
+    const { PostgresEngine } = await import('./engines/postgres.js');
+    const engine = await PostgresEngine.open({
+      connectionString: target.url,
+      readerRole: target.readerRole,
+      statementTimeoutMs: spec.statementTimeoutMs,
     });
+    try {
+      const { ledger, description } = await openLedgerFor(spec);
+      return { engine, ledger, ledgerDescription: description };
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+  }
+  const { DuckDbEngine } = await import('./engines/duckdb.js');
+  let engine: SqlEngine;
+  if (db) {
+    engine = await DuckDbEngine.open({ database: db.replace(/^duckdb:/, ''), statementTimeoutMs: spec.statementTimeoutMs });
+  } else {
+    if (files.length === 0)
+      throw new DpError('INVALID_PARAMETER', 'name the data: --data file.csv|file.parquet or --db duckdb:file.duckdb|postgres://…', {
+        parameter: 'data',
+      });
+    const mapping = fileTables(files, schema);
+    // Files are read with the schema's column types, so no column's type is inferred from its values.
+    const columnTypes = Object.fromEntries(
+      Object.keys(mapping).map((t) => [
+        t,
+        Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
+      ]),
+    );
+    engine = await DuckDbEngine.open({ files: mapping, columnTypes, statementTimeoutMs: spec.statementTimeoutMs });
+  }
+  try {
+    const { ledger, description } = await openLedgerFor(spec);
+    return { engine, ledger, ledgerDescription: description };
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+}
+
+/** Maps each `--data` argument to the declared table it provides. @throws DpError INVALID_PARAMETER */
+function fileTables(files: readonly string[], schema: SqlSchema): Record<string, string> {
   const privateTables = [...schema.tables.values()].filter((t) => !t.isPublic).map((t) => t.name);
   const mapping: Record<string, string> = {};
   for (const f of files) {
@@ -74,19 +208,10 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
       throw new DpError(
         'INVALID_PARAMETER',
         `the data file ${path} maps to table "${table}", which the schema does not declare; write --data table=${path}`,
-        {
-          parameter: 'data',
-        },
+        { parameter: 'data' },
       );
     }
     mapping[table] = path;
   }
-  // Files are read with the schema's column types, so no column's type is inferred from its values.
-  const columnTypes = Object.fromEntries(
-    Object.keys(mapping).map((t) => [
-      t,
-      Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
-    ]),
-  );
-  return { engine: await DuckDbEngine.open({ files: mapping, columnTypes }), ledger };
+  return mapping;
 }

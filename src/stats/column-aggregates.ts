@@ -1,31 +1,37 @@
 /**
  * One-call DP aggregates over a single column, where each row is its own
  * privacy unit (add/remove one row): the fast path for arrays and typed
- * arrays, with tight loops that keep sums exact (fixed-point grid, doubles
- * flushed to BigInt every 2¹⁹ rows). For privacy units, groups and
- * budgets, use `Session`.
+ * arrays. Each is a core `Measurement`: a row-level transformation to the
+ * column's exact aggregate (`column-sums.ts`) chained into the release's
+ * measurement (`release-count-sum.ts`, `release-mean-variance.ts`,
+ * `quantile-selection.ts`, `quantile-tree.ts`), released by `releaseWith` so
+ * that the guarantee, and the charge of a passed `spendFrom` budget, are its
+ * `privacyMap(1)`. For privacy units, groups and budgets over many queries,
+ * use `Session`.
  * @module
  */
-import type { PrivacyLoss } from '../core/loss.js';
-import { tracePublic } from '../core/trace.js';
-import { defaultRandomSource, type RandomSource } from '../random/source.js';
-import { composeLosses } from './_internal/compose.js';
+
+import type { PrivacyBudget } from '../core/budget.js';
+import { anyDomain } from '../core/domain.js';
+import type { LossKind, PrivacyLoss } from '../core/loss.js';
+import type { Measurement } from '../core/measurement.js';
+import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, splitBudget } from './_internal/noise.js';
-import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
-import {
-  type AggregateRelease,
-  releaseCount,
-  releaseMean,
-  releaseMeanKnownSize,
-  releaseStddev,
-  releaseSum,
-  releaseVariance,
-} from './release-aggregates.js';
-import { DEFAULT_QUANTILE_BINS, quantileBinIndex, releaseQuantile, releaseQuantiles } from './release-quantiles.js';
-import { applyValueRule, checkInvalidValueRule, type InvalidValueRule } from './value-rules.js';
+import { binCounts, gridSums, keyCounts } from './column-sums.js';
+import { meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
+import { tracePublicParameter } from './public-parameters.js';
+import { DEFAULT_QUANTILE_BINS } from './quantile-common.js';
+import { makeQuantileMeasurement } from './quantile-selection.js';
+import { makeQuantileTreeMeasurement } from './quantile-tree.js';
+import { makeCountMeasurement, makeSumMeasurement } from './release-count-sum.js';
+import { makeMeanKnownSizeMeasurement, makeMeanMeasurement, makeVarianceMeasurement } from './release-mean-variance.js';
+import { columnAggregate, noisyRelease, releaseFields, releaseWith, type SpendOptions } from './release-measurement.js';
+import { saturateRelease } from './release-post.js';
+import type { AggregateRelease } from './release-types.js';
+import { checkInvalidValueRule, type InvalidValueRule } from './value-rules.js';
 
 /** Options of the column aggregates. */
-export interface ColumnAggregateOptions {
+export interface ColumnAggregateOptions extends SpendOptions {
   /** The budget of this release: `{ epsilon }` or `{ rho }`. */
   readonly budget: OutputBudget;
   readonly confidence?: number;
@@ -39,234 +45,64 @@ export interface BoundedColumnOptions extends ColumnAggregateOptions {
   readonly bounds: readonly [number, number];
 }
 
-type NumericArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
-
-function isNumericArray(a: ArrayLike<unknown>): a is NumericArray {
-  return ArrayBuffer.isView(a) && !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array) && !(a instanceof DataView);
+/** The public parameters a column release's measurement is built from. */
+function params(o: ColumnAggregateOptions): { budget: OutputBudget; confidence?: number } {
+  return o.confidence === undefined ? { budget: o.budget } : { budget: o.budget, confidence: o.confidence };
 }
 
-const CHUNK = 1 << 19;
-
-interface Sums {
-  count: number;
-  units: bigint;
-  squares: bigint;
-}
-
-/** 1.5 · 2⁵²: adding it rounds a double of magnitude < 2⁵¹ to the nearest integer (ties to even); subtracting it again is exact. */
-const ROUNDER = 6755399441055744;
-
-/**
- * Rows per call of the fast loops. Short calls get the loops optimized as
- * ordinary functions: a loop compiled on-stack (entered mid-way through one
- * long call) keeps its accumulators and bounds as boxed values, several times slower.
- */
-const BLOCK = 4096;
-
-/**
- * The typed-array path: exact grid sums in chunks whose double accumulators
- * cannot lose a bit (at most 2⁵² / maxUnits rows: 2¹⁹ for the 32-bit grids),
- * each summed block by block by the fast loops. A block holding NaN or
- * ±Infinity is redone row by row under the value rule, so they never reach a sum.
- */
-function typedGridSum(values: NumericArray, grid: FixedPointGrid, impute: number | undefined): { count: number; units: bigint } {
-  const { lower, upper, shift, inverse, maxUnits } = grid;
-  const n = values.length;
-  let chunk = CHUNK;
-  while (chunk > 1 && chunk * maxUnits > 2 ** 52) chunk /= 2;
-  let count = 0;
-  let units = 0n;
-  for (let start = 0; start < n; start += chunk) {
-    const end = Math.min(n, start + chunk);
-    let acc = 0;
-    for (let from = start; from < end; from += BLOCK) {
-      const to = Math.min(end, from + BLOCK);
-      let part =
-        shift === 0
-          ? blockUnshifted(values, from, to, lower, upper, inverse)
-          : blockShifted(values, from, to, lower, upper, shift, inverse);
-      let kept = to - from;
-      if (Number.isNaN(part)) {
-        // NaN or ±Infinity in the block (or a finite value so large that z overflows): redo it row by row.
-        const r = blockCareful(values, from, to, lower, upper, shift, inverse, impute);
-        part = r.acc;
-        kept = r.count;
-      }
-      acc += part;
-      count += kept;
-    }
-    units += BigInt(acc);
-  }
-  return { count, units };
-}
-
-/*
- * The fast block loops work in the rounded domain: z = fl((x − shift)·inverse + 1.5·2⁵²)
- * is 1.5·2⁵² + the grid unit of x (the very rounding `toUnits` does), and
- * clamping z to [z(lower), z(upper)] equals rounding the clamped value, as
- * z is monotone in x. So each row costs a multiply, an add and two compares
- * (plain `<`/`>`, one branch each, where Math.min/max cost four), and pairs
- * are combined as z₀ + (z₁ − 2·1.5·2⁵²) = u₀ + u₁ exactly.
- * NaN fails both compares and reaches the sum; ±Infinity (or a finite value
- * so large that z overflows) is clamped by `bound + (z − z)`, which is the
- * bound for finite z and NaN for infinite z. So the result is NaN exactly
- * when the block needs the careful loop, at no cost for rows inside the bounds.
- */
-
-/** The fast loop for shift 0 (sums): z = fl(x·inverse + 1.5·2⁵²). */
-function blockUnshifted(values: NumericArray, start: number, end: number, lower: number, upper: number, inverse: number): number {
-  const lo = lower * inverse + ROUNDER;
-  const hi = upper * inverse + ROUNDER;
-  const twice = 2 * ROUNDER;
-  let a = 0;
-  let b = 0;
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const x0 = values[i] as number;
-    const x1 = values[i + 1] as number;
-    const x2 = values[i + 2] as number;
-    const x3 = values[i + 3] as number;
-    let z0 = x0 * inverse + ROUNDER;
-    let z1 = x1 * inverse + ROUNDER;
-    let z2 = x2 * inverse + ROUNDER;
-    let z3 = x3 * inverse + ROUNDER;
-    z0 = z0 < lo ? lo + (z0 - z0) : z0 > hi ? hi + (z0 - z0) : z0;
-    z1 = z1 < lo ? lo + (z1 - z1) : z1 > hi ? hi + (z1 - z1) : z1;
-    z2 = z2 < lo ? lo + (z2 - z2) : z2 > hi ? hi + (z2 - z2) : z2;
-    z3 = z3 < lo ? lo + (z3 - z3) : z3 > hi ? hi + (z3 - z3) : z3;
-    a += z0 + (z1 - twice);
-    b += z2 + (z3 - twice);
-  }
-  for (; i < end; i++) {
-    const x = values[i] as number;
-    const z = x * inverse + ROUNDER;
-    a += (z < lo ? lo + (z - z) : z > hi ? hi + (z - z) : z) - ROUNDER;
-  }
-  return a + b;
-}
-
-/** The fast loop for a nonzero shift (means): z = fl((x − shift)·inverse + 1.5·2⁵²). */
-function blockShifted(
-  values: NumericArray,
-  start: number,
-  end: number,
-  lower: number,
-  upper: number,
-  shift: number,
-  inverse: number,
-): number {
-  const lo = (lower - shift) * inverse + ROUNDER;
-  const hi = (upper - shift) * inverse + ROUNDER;
-  const twice = 2 * ROUNDER;
-  let a = 0;
-  let b = 0;
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const x0 = values[i] as number;
-    const x1 = values[i + 1] as number;
-    const x2 = values[i + 2] as number;
-    const x3 = values[i + 3] as number;
-    let z0 = (x0 - shift) * inverse + ROUNDER;
-    let z1 = (x1 - shift) * inverse + ROUNDER;
-    let z2 = (x2 - shift) * inverse + ROUNDER;
-    let z3 = (x3 - shift) * inverse + ROUNDER;
-    z0 = z0 < lo ? lo + (z0 - z0) : z0 > hi ? hi + (z0 - z0) : z0;
-    z1 = z1 < lo ? lo + (z1 - z1) : z1 > hi ? hi + (z1 - z1) : z1;
-    z2 = z2 < lo ? lo + (z2 - z2) : z2 > hi ? hi + (z2 - z2) : z2;
-    z3 = z3 < lo ? lo + (z3 - z3) : z3 > hi ? hi + (z3 - z3) : z3;
-    a += z0 + (z1 - twice);
-    b += z2 + (z3 - twice);
-  }
-  for (; i < end; i++) {
-    const x = values[i] as number;
-    const z = (x - shift) * inverse + ROUNDER;
-    a += (z < lo ? lo + (z - z) : z > hi ? hi + (z - z) : z) - ROUNDER;
-  }
-  return a + b;
-}
-
-function blockCareful(
-  values: NumericArray,
-  start: number,
-  end: number,
-  lower: number,
-  upper: number,
-  shift: number,
-  inverse: number,
-  impute: number | undefined,
-): { acc: number; count: number } {
-  let acc = 0;
-  let count = 0;
-  for (let i = start; i < end; i++) {
-    let x = values[i] as number;
-    if (x - x !== 0) {
-      if (impute === undefined) continue;
-      x = impute;
-    }
-    acc += (Math.max(lower, Math.min(upper, x)) - shift) * inverse + ROUNDER - ROUNDER;
-    count++;
-  }
-  return { acc, count };
-}
-
-/** Exact grid sums of a column (and of squares when asked), with the value rule. */
-function gridSums(values: ArrayLike<unknown>, grid: FixedPointGrid, rule: InvalidValueRule, squares: boolean): Sums {
-  const n = values.length;
-  let count = 0;
-  let units = 0n;
-  let sq = 0n;
-  const impute = rule === 'drop' ? undefined : rule.impute;
-  if (isNumericArray(values) && !squares) {
-    const r = typedGridSum(values, grid, impute);
-    return { count: r.count, units: r.units, squares: 0n };
-  }
-  for (let start = 0; start < n; start += CHUNK) {
-    const end = Math.min(n, start + CHUNK);
-    let acc = 0;
-    let acc2 = 0;
-    for (let i = start; i < end; i++) {
-      const x = applyValueRule(values[i], rule);
-      if (x === undefined) continue;
-      const u = grid.toUnits(x);
-      acc += u;
-      acc2 += u * u;
-      count++;
-    }
-    units += BigInt(acc);
-    if (squares) sq += BigInt(acc2);
-  }
-  return { count, units, squares: sq };
+/** Releases a column through `chain(transformation, measurement)` and attaches its guarantee. */
+function releaseColumn<C, X>(
+  what: string,
+  exact: (column: C) => X,
+  m: Measurement<X, Omit<AggregateRelease, 'guarantee'>, LossKind>,
+  column: C,
+  o: ColumnAggregateOptions,
+): AggregateRelease {
+  const measurement = columnAggregate<C, X>(what, m.inputDomain, exact).then(m);
+  const r = releaseWith(measurement, column, o);
+  return saturateRelease({ ...r.value, ...releaseFields(r) });
 }
 
 /**
  * DP count of rows (each row its own unit).
  * @param values - the column, or a row count.
+ * @param options - budget, confidence, rng, `spendFrom`.
+ * @returns the noisy count; its guarantee is the measurement's `privacyMap(1)`.
  * @privacy ε-DP / ρ-zCDP under add/remove one row.
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
  * @example
  * dpCount(ages, { budget: { epsilon: 1 } }).value;
  */
 export function dpCount(values: ArrayLike<unknown> | number, options: ColumnAggregateOptions): AggregateRelease {
-  const n = typeof values === 'number' ? values : values.length;
-  return releaseCount({ count: n, budget: options.budget, ...common(options) });
-}
-
-function common(o: ColumnAggregateOptions): { rng: RandomSource; confidence?: number } {
-  const rng = o.rng ?? defaultRandomSource();
-  return o.confidence === undefined ? { rng } : { rng, confidence: o.confidence };
+  return releaseColumn(
+    'row count',
+    (v: ArrayLike<unknown> | number) => BigInt(typeof v === 'number' ? v : v.length),
+    makeCountMeasurement(params(options)),
+    values,
+    options,
+  );
 }
 
 /**
  * DP sum of clamped values, exact (fixed-point grid).
+ * @param values - the column.
+ * @param options - bounds, budget, confidence, rng, onInvalid, `spendFrom`.
+ * @returns the noisy sum; its guarantee is the measurement's `privacyMap(1)`.
  * @privacy ε-DP / ρ-zCDP under add/remove one row; sensitivity max(|lower|, |upper|).
- * @throws DpError INVALID_PARAMETER on bad bounds or budget.
+ * @throws DpError INVALID_PARAMETER on bad bounds or budget; BUDGET_EXHAUSTED with `spendFrom`.
  * @example
  * dpSum(new Float64Array([1, 2, 3]), { bounds: [0, 10], budget: { epsilon: 1 } });
  */
 export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
   const grid = sumGrid(options.bounds);
-  const s = gridSums(values, grid, checkInvalidValueRule(options.onInvalid), false);
-  return releaseSum({ units: s.units, bounds: options.bounds, budget: options.budget, ...common(options) });
+  const rule = checkInvalidValueRule(options.onInvalid);
+  return releaseColumn(
+    'clamped grid sum',
+    (v: ArrayLike<unknown>) => gridSums(v, grid, rule, false).units,
+    makeSumMeasurement({ ...params(options), bounds: options.bounds }),
+    values,
+    options,
+  );
 }
 
 /**
@@ -274,8 +110,11 @@ export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions)
  * With `publicSize: true` the number of rows is treated as public (diffprivlib's
  * convention): only the sum is noised and the guarantee is for change-one-row
  * neighbours; invalid values are then imputed (default: the midpoint).
+ * @param values - the column.
+ * @param options - bounds, budget, confidence, rng, onInvalid, publicSize, `spendFrom`.
+ * @returns the noisy mean; its guarantee is the measurement's `privacyMap(1)`.
  * @privacy ε-DP / ρ-zCDP under add/remove one row (change-one row with `publicSize`).
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
  * @example
  * dpMean(ages, { bounds: [17, 90], budget: { epsilon: 1 } }).value;
  */
@@ -285,243 +124,173 @@ export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions
     // The row count is public: invalid values must be imputed (default: the midpoint) so the size stays as declared.
     const rule =
       options.onInvalid === undefined || options.onInvalid === 'drop' ? { impute: grid.shift } : checkInvalidValueRule(options.onInvalid);
-    const s = gridSums(values, grid, rule, false);
-    return releaseMeanKnownSize({
-      size: values.length,
-      units: s.units,
-      bounds: options.bounds,
-      budget: options.budget,
-      ...common(options),
-    });
+    return releaseColumn(
+      'clamped grid sum (public size)',
+      (v: ArrayLike<unknown>) => gridSums(v, grid, rule, false).units,
+      makeMeanKnownSizeMeasurement({ ...params(options), bounds: options.bounds, size: values.length }),
+      values,
+      options,
+    );
   }
-  const s = gridSums(values, grid, checkInvalidValueRule(options.onInvalid), false);
-  return releaseMean({ count: s.count, units: s.units, bounds: options.bounds, budget: options.budget, ...common(options) });
+  const rule = checkInvalidValueRule(options.onInvalid);
+  return releaseColumn(
+    'count and clamped grid sum',
+    (v: ArrayLike<unknown>) => {
+      const s = gridSums(v, grid, rule, false);
+      return { count: BigInt(s.count), units: s.units };
+    },
+    makeMeanMeasurement({ ...params(options), bounds: options.bounds }),
+    values,
+    options,
+  );
+}
+
+function varianceColumn(values: ArrayLike<unknown>, options: BoundedColumnOptions, root: boolean): AggregateRelease {
+  const grid = varianceGrid(options.bounds);
+  const rule = checkInvalidValueRule(options.onInvalid);
+  return releaseColumn(
+    'count, clamped grid sum and sum of squares',
+    (v: ArrayLike<unknown>) => {
+      const s = gridSums(v, grid, rule, true);
+      return { count: BigInt(s.count), units: s.units, squaredUnits: s.squares };
+    },
+    makeVarianceMeasurement({ ...params(options), bounds: options.bounds }, root),
+    values,
+    options,
+  );
 }
 
 /**
  * DP population variance of clamped values.
+ * @param values - the column.
+ * @param options - bounds, budget, confidence, rng, onInvalid, `spendFrom`.
+ * @returns the noisy variance; its guarantee is the measurement's `privacyMap(1)`.
  * @privacy ε-DP / ρ-zCDP under add/remove one row.
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
+ * @example
+ * dpVariance(ages, { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
-  return releaseVariance(varianceInput(values, options));
+  return varianceColumn(values, options, false);
 }
 
 /**
  * DP population standard deviation of clamped values.
+ * @param values - the column.
+ * @param options - as `dpVariance`.
+ * @returns the noisy standard deviation (post-processing of the variance).
  * @privacy ε-DP / ρ-zCDP under add/remove one row.
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
+ * @example
+ * dpStddev(ages, { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpStddev(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
-  return releaseStddev(varianceInput(values, options));
-}
-
-/** The exact inputs of `releaseVariance` / `releaseStddev` for a column. */
-function varianceInput(values: ArrayLike<unknown>, options: BoundedColumnOptions) {
-  const s = gridSums(values, varianceGrid(options.bounds), checkInvalidValueRule(options.onInvalid), true);
-  return { count: s.count, units: s.units, squaredUnits: s.squares, bounds: options.bounds, budget: options.budget, ...common(options) };
-}
-
-function binCounts(values: ArrayLike<unknown>, bounds: readonly [number, number], bins: number, rule: InvalidValueRule): number[] {
-  const counts = new Array<number>(bins).fill(0);
-  const [lo, hi] = bounds;
-  for (let i = 0; i < values.length; i++) {
-    const x = applyValueRule(values[i], rule);
-    if (x === undefined) continue;
-    const b = quantileBinIndex(x, lo, hi, bins);
-    counts[b] = (counts[b] as number) + 1;
-  }
-  return counts;
+  return varianceColumn(values, options, true);
 }
 
 /**
  * DP quantile (exponential mechanism over the data intervals on a grid of `bins` bins, Smith 2011).
- * `intervalShare` (default 0) spends that share of the budget on a quantile tree for a confidence interval.
+ * `intervalShare` (default 0) spends that share of the budget on the interval's two ends
+ * (two more exponential mechanisms, see `releaseQuantile`); with 0 the interval is the bounds.
+ * @param values - the column.
+ * @param quantile - in [0, 1].
+ * @param options - bounds, budget, bins, intervalShare, integer, confidence, rng, onInvalid, `spendFrom`.
+ * @returns the quantile, its interval and rank-error bound; its guarantee is the measurement's `privacyMap(1)`.
  * @privacy ε-DP under add/remove one row (ε²/2-zCDP under a ρ budget).
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
  * @example
- * dpQuantile(ages, 0.5, { bounds: [17, 90], budget: { epsilon: 1 } }).value;
+ * dpQuantile(ages, 0.5, { bounds: [17, 90], budget: { epsilon: 1 }, intervalShare: 0.5 }).interval;
  */
 export function dpQuantile(
   values: ArrayLike<unknown>,
   quantile: number,
   options: BoundedColumnOptions & { bins?: number; intervalShare?: number; integer?: boolean },
-): AggregateRelease {
-  const counts = binCounts(values, options.bounds, options.bins ?? DEFAULT_QUANTILE_BINS, checkInvalidValueRule(options.onInvalid));
-  return releaseQuantile({
-    binCounts: counts,
-    bounds: options.bounds,
-    quantile,
-    budget: options.budget,
-    intervalShare: options.intervalShare ?? 0,
-    integer: options.integer === true,
-    ...common(options),
-  });
+): AggregateRelease & { rankErrorBound: number } {
+  const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
+  const rule = checkInvalidValueRule(options.onInvalid);
+  const m = makeQuantileMeasurement(
+    { ...params(options), bounds: options.bounds, quantile, intervalShare: options.intervalShare ?? 0, integer: options.integer === true },
+    bins,
+  );
+  const measurement = columnAggregate('quantile bin counts', m.inputDomain, (v: ArrayLike<unknown>): readonly bigint[] =>
+    binCounts(v, options.bounds, bins, rule).map((c) => BigInt(c)),
+  ).then(m);
+  const r = releaseWith(measurement, values, options);
+  return { ...r.value, ...releaseFields(r) };
 }
 
 /**
  * DP quantiles from one noisy quantile tree.
+ * @param values - the column.
+ * @param quantiles - each in [0, 1].
+ * @param options - bounds, budget, bins, integer, confidence, rng, onInvalid, `spendFrom`.
+ * @returns one release per quantile, all with the tree's guarantee (the measurement's `privacyMap(1)`, charged once).
  * @privacy ε-DP / ρ-zCDP under add/remove one row.
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
+ * @example
+ * dpQuantiles(ages, [0.25, 0.5, 0.75], { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpQuantiles(
   values: ArrayLike<unknown>,
   quantiles: readonly number[],
   options: BoundedColumnOptions & { bins?: number; integer?: boolean },
 ): AggregateRelease[] {
-  const counts = binCounts(values, options.bounds, options.bins ?? DEFAULT_QUANTILE_BINS, checkInvalidValueRule(options.onInvalid));
-  return releaseQuantiles({
-    binCounts: counts,
-    bounds: options.bounds,
-    quantiles,
-    budget: options.budget,
-    integer: options.integer === true,
-    ...common(options),
-  });
-}
-
-/** Rows per flush of the histogram tallies: Int32 counters cannot overflow within one. */
-const TALLY_FLUSH = 1 << 24;
-/** Rows per call of the tally loops (short calls: see BLOCK). */
-const TALLY_BLOCK = 1 << 16;
-
-/**
- * Row counts of each byte value 0..255. Every byte indexes the table, so no
- * check is needed; four interleaved Int32 tables keep consecutive equal
- * codes from waiting on each other's store.
- */
-function tallyBytes(values: Uint8Array): Float64Array {
-  const n = values.length;
-  const totals = new Float64Array(256);
-  const t = new Int32Array(1024);
-  for (let start = 0; start < n; start += TALLY_FLUSH) {
-    const end = Math.min(n, start + TALLY_FLUSH);
-    for (let from = start; from < end; from += TALLY_BLOCK) countBytes(values, from, Math.min(end, from + TALLY_BLOCK), t);
-    for (let k = 0; k < 256; k++) {
-      totals[k] = (totals[k] as number) + (t[k] as number) + (t[256 + k] as number) + (t[512 + k] as number) + (t[768 + k] as number);
-    }
-    t.fill(0);
-  }
-  return totals;
-}
-
-function countBytes(values: Uint8Array, start: number, end: number, t: Int32Array): void {
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const j0 = values[i] as number;
-    const j1 = 256 + (values[i + 1] as number);
-    const j2 = 512 + (values[i + 2] as number);
-    const j3 = 768 + (values[i + 3] as number);
-    t[j0] = (t[j0] as number) + 1;
-    t[j1] = (t[j1] as number) + 1;
-    t[j2] = (t[j2] as number) + 1;
-    t[j3] = (t[j3] as number) + 1;
-  }
-  for (; i < end; i++) {
-    const j = values[i] as number;
-    t[j] = (t[j] as number) + 1;
-  }
-}
-
-/**
- * Row counts of each integer code 0..maxKey of a typed array; other values
- * (negative, too large, fractional, NaN) land in an overflow slot and are not counted.
- */
-function tallyCodes(values: NumericArray, maxKey: number): Float64Array {
-  const n = values.length;
-  const width = maxKey + 2;
-  const totals = new Float64Array(width);
-  const t = new Int32Array(4 * width);
-  for (let start = 0; start < n; start += TALLY_FLUSH) {
-    const end = Math.min(n, start + TALLY_FLUSH);
-    for (let from = start; from < end; from += TALLY_BLOCK) countCodes(values, from, Math.min(end, from + TALLY_BLOCK), t, maxKey);
-    for (let k = 0; k < width; k++) {
-      totals[k] =
-        (totals[k] as number) + (t[k] as number) + (t[width + k] as number) + (t[2 * width + k] as number) + (t[3 * width + k] as number);
-    }
-    t.fill(0);
-  }
-  return totals;
-}
-
-function countCodes(values: NumericArray, start: number, end: number, t: Int32Array, maxKey: number): void {
-  const width = maxKey + 2;
-  const over = maxKey + 1;
-  const w2 = 2 * width;
-  const w3 = 3 * width;
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const v0 = values[i] as number;
-    const v1 = values[i + 1] as number;
-    const v2 = values[i + 2] as number;
-    const v3 = values[i + 3] as number;
-    const j0 = v0 >= 0 && v0 <= maxKey && v0 === (v0 | 0) ? v0 : over;
-    const j1 = width + (v1 >= 0 && v1 <= maxKey && v1 === (v1 | 0) ? v1 : over);
-    const j2 = w2 + (v2 >= 0 && v2 <= maxKey && v2 === (v2 | 0) ? v2 : over);
-    const j3 = w3 + (v3 >= 0 && v3 <= maxKey && v3 === (v3 | 0) ? v3 : over);
-    t[j0] = (t[j0] as number) + 1;
-    t[j1] = (t[j1] as number) + 1;
-    t[j2] = (t[j2] as number) + 1;
-    t[j3] = (t[j3] as number) + 1;
-  }
-  for (; i < end; i++) {
-    const v = values[i] as number;
-    const j = v >= 0 && v <= maxKey && v === (v | 0) ? v : over;
-    t[j] = (t[j] as number) + 1;
-  }
+  const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
+  const rule = checkInvalidValueRule(options.onInvalid);
+  const m = makeQuantileTreeMeasurement({ ...params(options), bounds: options.bounds, quantiles, integer: options.integer === true }, bins);
+  const measurement = columnAggregate('quantile bin counts', m.inputDomain, (v: ArrayLike<unknown>): readonly bigint[] =>
+    binCounts(v, options.bounds, bins, rule).map((c) => BigInt(c)),
+  ).then(m);
+  const r = releaseWith(measurement, values, options);
+  const fields = releaseFields(r);
+  return r.value.map((v) => saturateRelease({ ...v, ...fields }));
 }
 
 /** A released histogram over declared keys. */
 export interface HistogramRelease {
   /** One release per declared key, in the declared order (keys with no rows included). */
   readonly bins: readonly { readonly key: unknown; readonly count: AggregateRelease }[];
+  /** The histogram's measurement's `privacyMap(1)` (every bin shares it: a row lands in one bin). */
   readonly guarantee: PrivacyLoss;
+  /** With `spendFrom`: exactly what was charged (equal to `guarantee`). */
+  readonly charged?: PrivacyLoss;
+  /** With `spendFrom`: the budget after the charge. */
+  readonly budgetAfter?: PrivacyBudget;
+  readonly notForRelease?: true;
 }
 
 /**
  * DP histogram over declared public keys: every declared key is released
  * (with a noisy count, even when empty); rows whose key is not declared are
- * dropped. Each row lands in one bin, so the whole histogram costs the budget once.
+ * dropped. Each row lands in one bin, so the whole histogram costs the budget
+ * once: one measurement over the vector of counts (the count noise, L1 = L2 = 1 across bins).
+ * @param values - the column.
+ * @param options - keys (public), budget, confidence, rng, `spendFrom`.
+ * @returns one noisy count per key and the histogram's guarantee (its measurement's `privacyMap(1)`).
  * @privacy ε-DP / ρ-zCDP under add/remove one row (L1 = L2 = 1 across bins).
- * @throws DpError INVALID_PARAMETER
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
  * @example
  * dpHistogram(education, { keys: ['HS-grad', 'Bachelors'], budget: { epsilon: 1 } });
  */
 export function dpHistogram(values: ArrayLike<unknown>, options: ColumnAggregateOptions & { keys: readonly unknown[] }): HistogramRelease {
   const keys = options.keys;
-  tracePublic('keys', keys);
-  const counts = new Float64Array(keys.length);
-  const smallInts = keys.every((k) => typeof k === 'number' && Number.isInteger(k) && k >= 0 && k < 65536);
-  if (smallInts && isNumericArray(values)) {
-    // Direct index table for small integer codes.
-    let maxKey = 0;
-    for (const k of keys as number[]) maxKey = Math.max(maxKey, k);
-    const tally = values instanceof Uint8Array ? tallyBytes(values) : tallyCodes(values, maxKey);
-    // A key declared twice counts its rows once, in its last slot (as the Map below does): each row still lands in one bin.
-    const seen = new Set<number>();
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i] as number;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      // A Uint8Array holds no code above 255.
-      counts[i] = k < tally.length ? (tally[k] as number) : 0;
-    }
-  } else {
-    const index = new Map<unknown, number>();
-    keys.forEach((k, i) => {
-      index.set(k, i);
-    });
-    for (let i = 0; i < values.length; i++) {
-      const slot = index.get(values[i]);
-      if (slot !== undefined) counts[slot] = (counts[slot] as number) + 1;
-    }
-  }
-  const bins = keys.map((key, i) => ({
-    key,
-    count: releaseCount({ count: counts[i] as number, budget: options.budget, ...common(options) }),
-  }));
-  const first = bins[0];
-  return { bins, guarantee: first ? first.count.guarantee : composeLosses([]) };
+  tracePublicParameter('keys', keys);
+  // One bin's count measurement; a row lands in one bin, so the vector of bins has one bin's sensitivity
+  // (L1 = L2 = 1 per row) and the same privacy map.
+  const bin = makeCountMeasurement(params(options));
+  const counts = columnAggregate('key counts', anyDomain('counts per declared key'), (v: ArrayLike<unknown>) =>
+    [...keyCounts(v, keys)].map((c) => BigInt(c)),
+  );
+  const noisy = noisyRelease(
+    'noisy histogram',
+    anyDomain('counts per declared key'),
+    [{ lossAt: (units: number) => bin.privacyMap(units) }],
+    (x: readonly bigint[], rng: RandomSource) => x.map((c) => bin.invoke(c, rng)),
+  );
+  const r = releaseWith(counts.then(noisy), values, options);
+  const fields = releaseFields(r);
+  const bins = r.value.map((count, i) => ({ key: keys[i], count: saturateRelease({ ...count, ...fields }) }));
+  return { bins, ...fields };
 }
 
 /** Splits a budget between several column releases by weights (each part rounded down). */

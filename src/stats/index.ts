@@ -18,7 +18,14 @@ export {
   runAggregateQuery,
   runAggregateQueryAsync,
 } from './aggregate-query.js';
-export { type ApproximateBoundsOptions, LogHistogram, logBinIndex, releaseApproximateBounds } from './approximate-bounds.js';
+export {
+  type ApproximateBoundsOptions,
+  type ApproximateBoundsValue,
+  LogHistogram,
+  logBinIndex,
+  makeApproximateBoundsMeasurement,
+  releaseApproximateBounds,
+} from './approximate-bounds.js';
 export {
   type BoundedColumnOptions,
   type ColumnAggregateOptions,
@@ -54,10 +61,14 @@ export {
   sumGrid,
   varianceGrid,
 } from './fixed-point-grid.js';
+export { outputLoss } from './output-budget.js';
 export {
+  makePartitionSelectionMeasurement,
   makePartitionSelector,
   type PartitionSelector,
   type PartitionSelectorOptions,
+  type SelectedPartitions,
+  selectPartitions,
   truncatedGeometricProbabilities,
 } from './partition-selection.js';
 export {
@@ -68,6 +79,12 @@ export {
   type ConfidenceInterval as AggregateInterval,
   type ContributionBounds,
   type ExactInteger,
+  type MeanExact,
+  makeCountMeasurement,
+  makeMeanKnownSizeMeasurement,
+  makeMeanMeasurement,
+  makeSumMeasurement,
+  makeVarianceMeasurement,
   type NoisePart,
   type OutputBudget,
   planAggregate,
@@ -81,11 +98,30 @@ export {
   releaseVariance,
   type SplitOptions,
   tracePublicParameter,
+  type VarianceExact,
   type VarianceInput,
 } from './release-aggregates.js';
 export {
+  boundedAggregate,
+  columnAggregate,
+  groupLoss,
+  type MeasuredRelease,
+  noisyRelease,
+  releaseFields,
+  releaseWith,
+  type SpendOptions,
+  type SpendRecord,
+  type UnitBounds,
+} from './release-measurement.js';
+export type { ReleasedValue } from './release-post.js';
+export {
   checkQuantileParameters,
   DEFAULT_QUANTILE_BINS,
+  makeQuantileMeasurement,
+  makeQuantileTreeMeasurement,
+  type QuantileParameters,
+  type QuantileTreeParameters,
+  type QuantileValue,
   quantileBinIndex,
   releaseQuantile,
   releaseQuantiles,

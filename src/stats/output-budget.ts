@@ -5,11 +5,33 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { type ExactLoss, exactLoss } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import { Rational } from '../numeric/rational.js';
 
-/** The budget of one output: pure ε (discrete Laplace), ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). */
+/**
+ * The budget of one output AS A CALLER WRITES IT: pure ε (discrete Laplace),
+ * ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). It is an
+ * input form, not a third loss type: it is read once, at the edge, into core's
+ * loss types — `chargedLoss` (the `PrivacyLoss` a release states and charges,
+ * via its measurement's map) and `outputLoss` (the `ExactLoss` a plan, a
+ * ledger or a budget stores, spends and leaves). A query's plan
+ * (`QueryBudgetPlan`) holds `ExactLoss` values.
+ */
 export type OutputBudget = { readonly epsilon: number; readonly delta?: number } | { readonly rho: number };
+
+/**
+ * The exact loss of an output budget (core's one type for a loss that is spent and left).
+ * @param budget - the budget as a caller writes it.
+ * @returns `{ε, 0, 0}` or `{0, 0, ρ}` (an unused δ is not spent by the noise).
+ * @throws DpError INVALID_PARAMETER on a malformed budget.
+ * @example
+ * outputLoss({ rho: 0.5 }); // { epsilon: 0, delta: 0, rho: 1/2 }
+ */
+export function outputLoss(budget: OutputBudget): ExactLoss {
+  const b = readBudget(budget);
+  return b.kind === 'zcdp' ? exactLoss(zcdp(b.rho)) : exactLoss(pure(b.epsilon));
+}
 
 /**
  * A parameter as text for an error message, without calling any method the
@@ -104,4 +126,23 @@ export function splitBudget(budget: OutputBudget, weights: readonly number[]): O
     if (b.kind === 'zcdp') return { rho: share(b.rho, w) };
     return b.delta > 0 ? { epsilon: share(b.epsilon, w), delta: share(b.delta, w) } : { epsilon: share(b.epsilon, w) };
   });
+}
+
+/**
+ * The loss of a mechanism calibrated to `budget` for one privacy unit, when
+ * neighbouring inputs differ by `units` units and its loss is linear in the
+ * distance (Laplace-type noise, the exponential mechanism): pure kε, (kε, 0)
+ * for an (ε, δ) budget (δ unused), ρ-zCDP k²ρ. Exact, rounded up; at k = 1 it
+ * is `chargedLoss(budget)`.
+ * @param budget - the output budget the mechanism was calibrated to.
+ * @param units - the distance in privacy units (finite, ≥ 0).
+ * @returns the loss.
+ * @throws DpError INVALID_PARAMETER on a malformed budget.
+ */
+export function budgetLossAt(budget: OutputBudget, units: number): PrivacyLoss {
+  const b = readBudget(budget);
+  const k = Rational.fromNumber(units);
+  if (b.kind === 'zcdp') return zcdp(k.mul(k).mul(Rational.fromNumber(b.rho)).toNumberUp());
+  const epsilon = k.mul(Rational.fromNumber(b.epsilon)).toNumberUp();
+  return 'delta' in budget && budget.delta !== undefined ? approximate(epsilon, 0) : pure(epsilon);
 }

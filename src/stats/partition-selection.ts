@@ -5,14 +5,17 @@
  * `partition-selection.h`).
  * @module
  */
+import { anyDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
-import { type ApproximateLoss, approximate, zcdp, zcdpToApproximate } from '../core/loss.js';
+import { type ApproximateLoss, approximate, type LossKind, zcdp, zcdpToApproximate } from '../core/loss.js';
+import type { Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
 import { nextDown, nextUp } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
 import { sampleBernoulli, sampleDiscreteGaussian, sampleDiscreteLaplace } from '../random/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { checkPositive, checkPositiveInteger, showParameter } from './_internal/noise.js';
+import { boundedAggregate, groupLoss, noisyRelease, releaseFields, releaseWith, type SpendOptions } from './release-measurement.js';
 
 /** Options of `makePartitionSelector`. */
 export interface PartitionSelectorOptions {
@@ -190,4 +193,64 @@ export function truncatedGeometricProbabilities(epsilon: number, delta: number):
     prev = next;
   }
   return p;
+}
+
+/** What a partition-selection release outputs: the kept keys, sorted (so the order reveals nothing of the data's). */
+export interface SelectedPartitions {
+  readonly keys: readonly string[];
+}
+
+/**
+ * The measurement of partition selection: the exact number of distinct units
+ * per partition (bounded data: a unit is in at most `maxPartitions`) chained
+ * into the selector's keep decisions.
+ * @param options - ε, δ, maxPartitions, method.
+ * @returns a measurement from the units per partition to the kept keys.
+ * @throws DpError INVALID_PARAMETER on a bad ε, δ, maxPartitions or method.
+ * @privacy `privacyMap(1)` = (ε, δ); at k units, group privacy (kε, k·e^{(k−1)ε}·δ).
+ * @see Desfontaines, Voss, Gipson, Mandayam (2022).
+ * @example
+ * makePartitionSelectionMeasurement({ epsilon: 1, delta: 1e-6 }).privacyMap(1); // (ε=1, δ=1e-6)
+ */
+export function makePartitionSelectionMeasurement(
+  options: PartitionSelectorOptions,
+): Measurement<ReadonlyMap<string, number | bigint>, SelectedPartitions, LossKind> {
+  const selector = makePartitionSelector(options);
+  const domain = anyDomain('distinct units per partition');
+  return boundedAggregate<ReadonlyMap<string, number | bigint>>(
+    'distinct units per partition',
+    { maxPartitions: options.maxPartitions ?? 1 },
+    domain,
+  ).then(
+    noisyRelease(
+      `partition selection (${selector.method})`,
+      domain,
+      [{ lossAt: (k: number) => groupLoss(selector.guarantee, k) }],
+      (units: ReadonlyMap<string, number | bigint>, rng: RandomSource): SelectedPartitions => ({
+        keys: [...units.entries()]
+          .filter(([, n]) => selector.keep(n, rng))
+          .map(([k]) => k)
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      }),
+    ),
+  );
+}
+
+/**
+ * Selects which undeclared partitions may be released, from the exact number
+ * of distinct units in each (after bounding).
+ * @param units - partition key → distinct units (≥ 0).
+ * @param options - ε, δ, maxPartitions, method, rng, `spendFrom` (charged exactly the map before any draw).
+ * @returns the kept keys (sorted), the guarantee (the measurement's `privacyMap(1)`), and the charge with `spendFrom`.
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED (nothing charged, nothing drawn) when `spendFrom` cannot pay.
+ * @privacy (ε, δ)-DP under add/remove one unit present in at most `maxPartitions` partitions.
+ * @example
+ * selectPartitions(new Map([['a', 120], ['b', 1]]), { epsilon: 1, delta: 1e-6 }).keys; // almost surely ['a']
+ */
+export function selectPartitions(
+  units: ReadonlyMap<string, number | bigint>,
+  options: PartitionSelectorOptions & SpendOptions & { readonly rng?: RandomSource },
+): SelectedPartitions & ReturnType<typeof releaseFields> {
+  const r = releaseWith(makePartitionSelectionMeasurement(options), units, options);
+  return { ...r.value, ...releaseFields(r) };
 }

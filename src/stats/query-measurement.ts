@@ -12,10 +12,8 @@
  * @module
  */
 import { anyDomain } from '../core/domain.js';
-import { DpError } from '../core/errors.js';
-import { approximate, type LossKind, type PrivacyLoss, pure, roundUpCost, zcdp } from '../core/loss.js';
+import type { LossKind, PrivacyLoss } from '../core/loss.js';
 import { chain, defineMeasurement, defineTransformation, type Measurement } from '../core/measurement.js';
-import { Rational } from '../numeric/rational.js';
 import type { RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import {
@@ -29,6 +27,8 @@ import {
 import type { InMemoryTable } from './data-source.js';
 import { chargedLoss } from './output-budget.js';
 import { makePartitionSelector } from './partition-selection.js';
+import { budgetOfLoss, selectionOf } from './query-spec.js';
+import { groupLoss } from './release-measurement.js';
 
 /**
  * The loss of a query at distance 1 (one privacy unit added or removed): the
@@ -38,42 +38,19 @@ import { makePartitionSelector } from './partition-selection.js';
  * @privacy none (reads no data).
  */
 export function aggregateQueryLoss(spec: AggregateQuerySpec, plan: QueryBudgetPlan): PrivacyLoss {
-  const losses = plan.outputs.map(chargedLoss);
+  // The budgets the noise is calibrated to (each at most the planned loss), composed.
+  const losses = plan.outputs.map((l) => chargedLoss(budgetOfLoss(l)));
   if (plan.selection) {
     const neighbouring = describeNeighbouring(spec);
     losses.push(
       makePartitionSelector({
-        epsilon: plan.selection.epsilon,
-        delta: plan.selection.delta,
+        ...selectionOf(plan),
         maxPartitions: neighbouring.maxPartitions,
         method: spec.partitionSelection ?? 'truncated-geometric',
       }).guarantee,
     );
   }
   return composeLosses(losses);
-}
-
-/**
- * Group privacy: the loss at distance `k` from the loss at distance 1 — pure
- * kε; zCDP k²ρ; (ε, δ) becomes (kε, k·e^{(k−1)ε}·δ) (Dwork & Roth 2014,
- * Thm 2.2 and its approximate form), capped at δ = 1. Rounded up.
- */
-export function groupLoss(loss: PrivacyLoss, k: number): PrivacyLoss {
-  if (k === 0) return loss.kind === 'pure' ? pure(0) : loss.kind === 'zcdp' ? zcdp(0) : approximate(0, 0);
-  if (k === 1) return loss;
-  const times = (x: number, m: number) => Rational.fromNumber(x).mul(Rational.fromNumber(m)).toNumberUp();
-  switch (loss.kind) {
-    case 'pure':
-      return pure(times(loss.epsilon, k));
-    case 'zcdp':
-      return zcdp(times(times(loss.rho, k), k));
-    case 'approximate': {
-      const delta = roundUpCost(k * Math.exp((k - 1) * loss.epsilon) * loss.delta);
-      return approximate(times(loss.epsilon, k), Number.isFinite(delta) && delta < 1 ? delta : 1);
-    }
-    default:
-      throw new DpError('INTERNAL', 'unknown loss kind', {});
-  }
 }
 
 /** A query measurement, with its loss at distance 1 (its `privacyMap(1)`). */

@@ -5,9 +5,12 @@
  * each other.
  * @module
  */
+
+import type { PrivacyBudget } from '../core/budget.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import type { OutputBudget } from './output-budget.js';
+import type { SpendOptions } from './release-measurement.js';
 
 /** Per-unit contribution bounds (Google DP / PipelineDP semantics). */
 export interface ContributionBounds {
@@ -36,8 +39,15 @@ export interface ConfidenceInterval {
 export interface AggregateRelease {
   /** The DP value. */
   readonly value: number;
-  /** The privacy loss of this output (for all partitions released with the same budget). */
+  /**
+   * The privacy loss of this output (for all partitions released with the same
+   * budget): its measurement's `privacyMap(1)`.
+   */
   readonly guarantee: PrivacyLoss;
+  /** With `spendFrom`: exactly what was charged (equal to `guarantee`). */
+  readonly charged?: PrivacyLoss;
+  /** With `spendFrom`: the budget after the charge. */
+  readonly budgetAfter?: PrivacyBudget;
   /** Where the exact statistic lies with the stated confidence. */
   readonly interval: ConfidenceInterval;
   /** The noise used (public parameters). */
@@ -47,7 +57,7 @@ export interface AggregateRelease {
 }
 
 /** Options every release takes. */
-export interface ReleaseOptions extends ContributionBounds {
+export interface ReleaseOptions extends ContributionBounds, SpendOptions {
   /** The budget of this output: `{ epsilon }` (discrete Laplace) or `{ rho }` (discrete Gaussian). */
   readonly budget: OutputBudget;
   /** Confidence level of the interval. Default 0.95. */

@@ -105,6 +105,24 @@ export function keyText(v: unknown): string | undefined {
   }
 }
 
+/**
+ * The text of a privacy-unit id, or undefined when the row has no usable id.
+ *
+ * Rule (review finding "null unit pooled", class: a unit id that is not an id):
+ * a missing id (`undefined`, `null`) or one that is not a key (object, symbol,
+ * function) identifies no unit, so the row is DROPPED — never pooled with every
+ * other id-less row into one unit '' (contribution bounding would then keep a
+ * random subset of the pool, and one id-less person could swap the kept row:
+ * the bounded sum moved by 2 against a sensitivity of 1). Whether a row is
+ * dropped depends on that row alone, so the filter is stable.
+ * Test: test/session/unit-id-missing.test.ts.
+ * @param v - the cell of the privacy-unit column.
+ * @returns the id as text, or undefined (drop the row).
+ */
+export function unitText(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : keyText(v);
+}
+
 /** A declared (public) group key. */
 export type DeclaredKey = string | number | boolean | null;
 

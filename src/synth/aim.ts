@@ -20,7 +20,7 @@ import { cellCount, isSubset } from './factor.js';
 import { marginalOracle } from './inference.js';
 import { junctionTreeSize } from './junction-tree.js';
 import { countMarginal, gaussianRho, measureMarginal, sigmaSquaredForRho, ZcdpFilter } from './measure.js';
-import { type Compression, epsilonForRho, type MarginalRun, type RunOptions, selectionRho } from './mst.js';
+import { type Compression, epsilonForRho, type MarginalRun, marginalName, type RunOptions, selectionRho } from './mst.js';
 import { combinations } from './utility.js';
 
 /** AIM's options beyond the shared ones. */
@@ -123,7 +123,7 @@ export function runAim(columns: readonly Int32Array[], sizes: readonly number[],
     const after = marginalOracle(fit.model, fit.potentials, fit.total)(chosen).values;
     let moved = 0;
     for (let i = 0; i < after.length; i++) moved += Math.abs((after[i] as number) - (before[i] as number));
-    report(`round ${t}`, `measured ${chosen.join('×')} (σ ${sigma.toPrecision(4)})`);
+    report(`round ${t}`, `selected ${marginalName(chosen, options.names)} (σ ${sigma.toPrecision(4)})`);
     if (!terminate && moved <= sigma * BIAS * cellCount(chosen.map((a) => sizes[a] as number))) {
       sigmaSquared = sigmaSquared.div(Rational.of(4n));
       epsilon *= 2;

@@ -1,8 +1,11 @@
 /**
  * The public domain of a synthetic-data release, from a declared schema and
  * never from the data: categorical columns list their categories, numeric
- * columns state public bounds and a number of equal-width bins (integers
- * default to one bin per value). A column without a public domain is refused
+ * columns state public bounds and either a number of equal-width bins
+ * (integers default to one bin per value), public cut points (`edges`), or
+ * `binning: 'quantiles'` — bins cut at DP quantiles of the column, released
+ * inside the synthesis at a stated share of its budget (`quantiles.ts`); the
+ * number of bins stays public. A column without a public domain is refused
  * before anything is charged or read. Encoding maps each record to bin
  * indices; a value outside the domain (unknown category, missing, out of
  * bounds) is mapped into it — to the column's `fallback` category or clamped —
@@ -26,8 +29,12 @@ export interface NumericColumn {
   readonly type: 'integer' | 'number';
   readonly min: number;
   readonly max: number;
-  /** Equal-width bins on [min, max] (integers: default one per value, at most 10 000). */
+  /** Equal-width bins on [min, max] (integers: default one per value, at most 10 000); with `binning: 'quantiles'`, the number of quantile bins. */
   readonly bins?: number;
+  /** Public interior cut points, strictly increasing inside (min, max]: bin k holds edges[k−1] ≤ x < edges[k]. */
+  readonly edges?: readonly number[];
+  /** `'equal'` (default: equal-width `bins`, or `edges` when given) or `'quantiles'` (cut at DP quantiles, at a cost inside the charge). */
+  readonly binning?: 'equal' | 'quantiles';
 }
 
 /** One declared column. */
@@ -43,6 +50,13 @@ export interface SynthDomain {
   readonly columns: readonly SynthColumn[];
   readonly names: readonly string[];
   readonly sizes: readonly number[];
+  /**
+   * Interior cut points of each numeric column not cut into equal widths: public `edges`, or DP quantiles once
+   * released (`withCuts`); undefined for categorical and equal-width columns.
+   */
+  readonly cuts: readonly (readonly number[] | undefined)[];
+  /** The columns whose cuts are DP quantiles still to be released (`binning: 'quantiles'`). */
+  readonly quantileColumns: readonly number[];
 }
 
 const MAX_BINS = 10_000;
@@ -57,6 +71,39 @@ function binsOf(c: NumericColumn, path: string): number {
   }
   if (c.type === 'integer' && !(Number.isSafeInteger(c.min) && Number.isSafeInteger(c.max))) {
     throw schemaError(`integer column ${JSON.stringify(c.name)} needs integer bounds`, path, 'safe integers');
+  }
+  if (c.binning !== undefined && c.binning !== 'equal' && c.binning !== 'quantiles') {
+    throw schemaError(
+      `column ${JSON.stringify(c.name)}: binning must be 'equal' or 'quantiles'`,
+      `${path}.binning`,
+      "'equal' | 'quantiles'",
+    );
+  }
+  if (c.edges !== undefined) {
+    const e = c.edges;
+    if (c.binning === 'quantiles' || c.bins !== undefined) {
+      throw schemaError(`column ${JSON.stringify(c.name)}: give edges, or bins (with binning), not both`, `${path}.edges`);
+    }
+    if (
+      !Array.isArray(e) ||
+      e.length + 1 > MAX_BINS ||
+      e.some((x, i) => typeof x !== 'number' || !Number.isFinite(x) || x <= c.min || x > c.max || (i > 0 && x <= (e[i - 1] as number)))
+    ) {
+      throw schemaError(
+        `column ${JSON.stringify(c.name)}: edges must be strictly increasing numbers in (min, max]`,
+        `${path}.edges`,
+        'increasing, inside (min, max]',
+      );
+    }
+    return e.length + 1;
+  }
+  if (c.binning === 'quantiles') {
+    if (!(Number.isSafeInteger(c.bins) && (c.bins as number) >= 2 && (c.bins as number) <= 256)) {
+      throw schemaError(`column ${JSON.stringify(c.name)}: quantile binning needs bins, an integer in [2, 256]`, `${path}.bins`, '2..256');
+    }
+    if (!(c.max > c.min))
+      throw schemaError(`column ${JSON.stringify(c.name)}: quantile binning needs min < max`, `${path}.max`, 'max > min');
+    return c.bins as number;
   }
   const width = c.type === 'integer' ? c.max - c.min + 1 : undefined;
   const bins = c.bins ?? width;
@@ -113,7 +160,39 @@ export function buildDomain(schema: SynthSchema): SynthDomain {
         );
     }
   });
-  return { columns, names: columns.map((c) => c.name), sizes };
+  const cuts = columns.map((c) => (c.type !== 'categorical' && c.edges !== undefined ? [...c.edges] : undefined));
+  const quantileColumns = columns.flatMap((c, j) => (c.type !== 'categorical' && c.binning === 'quantiles' ? [j] : []));
+  return { columns, names: columns.map((c) => c.name), sizes, cuts, quantileColumns };
+}
+
+/**
+ * The domain with DP cut points set for its quantile-binned columns (post-processing of the released quantiles).
+ * @param domain - the domain.
+ * @param cuts - column index → interior cut points (sorted; `size − 1` of them).
+ * @returns a domain whose `quantileColumns` is empty.
+ * @throws DpError INTERNAL when a column gets the wrong number of cuts.
+ */
+export function withCuts(domain: SynthDomain, cuts: ReadonlyMap<number, readonly number[]>): SynthDomain {
+  const next = domain.cuts.map((c, j) => {
+    const got = cuts.get(j);
+    if (got === undefined) return c;
+    if (got.length !== (domain.sizes[j] as number) - 1)
+      throw new DpError('INTERNAL', 'wrong number of cut points', { routine: 'withCuts' });
+    return [...got].sort((a, b) => a - b);
+  });
+  return { ...domain, cuts: next, quantileColumns: domain.quantileColumns.filter((j) => !cuts.has(j)) };
+}
+
+/** The number of cut points ≤ x (binary search): the bin of x. */
+function binOfCut(cuts: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cuts[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -137,7 +216,14 @@ export function schemaFromDomainSizes(sizes: Readonly<Record<string, unknown>>):
   };
 }
 
-function encodeOne(c: SynthColumn, size: number, v: unknown, lookup: Map<string, number> | undefined, fallback: number): number {
+function encodeOne(
+  c: SynthColumn,
+  size: number,
+  v: unknown,
+  lookup: Map<string, number> | undefined,
+  fallback: number,
+  cuts: readonly number[] | undefined,
+): number {
   if (c.type === 'categorical') {
     const key =
       typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? String(v) : undefined;
@@ -147,7 +233,13 @@ function encodeOne(c: SynthColumn, size: number, v: unknown, lookup: Map<string,
   const x =
     typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
   if (Number.isNaN(x)) return 0;
-  const t = c.max === c.min ? 0 : (Math.min(Math.max(x, c.min), c.max) - c.min) / (c.max - c.min + (c.type === 'integer' ? 1 : 0));
+  if (cuts !== undefined) return binOfCut(cuts, Math.min(Math.max(x, c.min), c.max));
+  const u = Math.min(Math.max(x, c.min), c.max) - c.min;
+  if (c.type === 'integer') {
+    // Integer u = x − min lands in bin ⌊u·size / span⌋: the same arithmetic `decodeRecords` inverts.
+    return Math.min(size - 1, Math.max(0, Math.floor((Math.floor(u) * size) / (c.max - c.min + 1))));
+  }
+  const t = c.max === c.min ? 0 : u / (c.max - c.min);
   return Math.min(size - 1, Math.max(0, Math.floor(t * size)));
 }
 
@@ -156,9 +248,13 @@ function encodeOne(c: SynthColumn, size: number, v: unknown, lookup: Map<string,
  * @param domain - the domain.
  * @param records - the records (objects keyed by column name; other keys ignored).
  * @returns the columns.
- * @privacy total: never throws on a data value (out-of-domain values are mapped into the domain).
+ * @throws DpError INTERNAL when a quantile-binned column has no cuts yet (`withCuts` first) — a public fact.
+ * @privacy total on the data: never throws on a data value (out-of-domain values are mapped into the domain).
  */
 export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Record<string, unknown>>[]): Int32Array[] {
+  if (domain.quantileColumns.length > 0) {
+    throw new DpError('INTERNAL', 'quantile-binned columns need their DP cut points before encoding', { routine: 'encodeRecords' });
+  }
   const n = records.length;
   return domain.columns.map((c, j) => {
     const out = new Int32Array(n);
@@ -169,7 +265,7 @@ export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Re
       const record: unknown = records[i];
       // A record that is not an object reads as all-missing: no data-dependent error after the charge.
       const v = typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[c.name] : undefined;
-      out[i] = encodeOne(c, size, v, lookup, fallback);
+      out[i] = encodeOne(c, size, v, lookup, fallback, domain.cuts[j]);
     }
     return out;
   });
@@ -187,11 +283,28 @@ export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[
   const decoders = domain.columns.map((c, j) => {
     const size = domain.sizes[j] as number;
     if (c.type === 'categorical') return (k: number) => c.categories[k] as string;
+    const cuts = domain.cuts[j];
+    if (cuts !== undefined) {
+      // The midpoint of bin k = [cut k−1, cut k) (the bounds at the ends); for integers, the middle integer v with
+      // cut k−1 ≤ v < cut k (≤ max in the last bin), so that the value encodes back into bin k when the bin holds one.
+      return (k: number) => {
+        const lo = k === 0 ? c.min : (cuts[k - 1] as number);
+        const hi = k >= cuts.length ? c.max : (cuts[k] as number);
+        if (c.type !== 'integer') return (lo + hi) / 2;
+        const first = Math.ceil(lo);
+        const last = k >= cuts.length ? Math.floor(hi) : Math.ceil(hi) - 1;
+        return last < first ? Math.min(c.max, first) : Math.floor((first + last) / 2);
+      };
+    }
     const span = c.max - c.min + (c.type === 'integer' ? 1 : 0);
     return (k: number) => {
-      const lo = c.min + (span * k) / size;
-      const hi = c.min + (span * (k + 1)) / size;
-      return c.type === 'integer' ? Math.min(c.max, Math.floor((lo + hi - 1) / 2 + 0.5)) : (lo + hi) / 2;
+      if (c.type === 'integer') {
+        // The integers u = v − min of bin k are ⌈k·span/size⌉ … ⌈(k+1)·span/size⌉ − 1 (non-empty: size ≤ span); the middle one.
+        const first = Math.ceil((k * span) / size);
+        const last = Math.ceil(((k + 1) * span) / size) - 1;
+        return Math.min(c.max, c.min + Math.floor((first + Math.max(first, last)) / 2));
+      }
+      return c.min + (span * (k + 0.5)) / size;
     };
   });
   for (let i = 0; i < n; i++) {

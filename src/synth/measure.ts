@@ -10,7 +10,8 @@
  * Whitehouse, Ramdas, Rogers, Wu 2023).
  * @module
  */
-import { DpError, type DpEvent, exactLoss, fitsCap, readAmount, traceNoise, zcdp } from '../core/index.js';
+import { fitsPin, pinBudget } from '../core/budget-filter.js';
+import { DpError, type DpEvent, exactLoss, readAmount, traceNoise, zcdp } from '../core/index.js';
 import { nextUp, Rational } from '../numeric/index.js';
 import { type RandomSource, sampleDiscreteGaussian } from '../random/index.js';
 import type { MarginalMeasurement } from './estimation.js';
@@ -70,7 +71,8 @@ export function rhoForEpsilonDelta(epsilon: number, delta: number): number {
     throw new DpError('INVALID_PARAMETER', 'delta must be in (0, 1)', { parameter: 'delta' });
   // The cap as a PrivacyBudget reads it (decimal-intended rationals), so a fresh (ε, δ) budget accepts ρ.
   const cap = { epsilon: readAmount(epsilon, 'epsilon'), delta: readAmount(delta, 'delta') };
-  const fits = (rho: number) => fitsCap(exactLoss(zcdp(rho)), cap);
+  // As a fresh budget decides its first charge (pinned filter, core/budget-filter.ts: zcdp accounting, D/2 for the conversion).
+  const fits = (rho: number) => fitsPin(pinBudget(cap, exactLoss(zcdp(rho))), exactLoss(zcdp(rho)));
   let lo = 0;
   let hi = epsilon; // ρ ≤ ε always fits is false in general; grow hi until it does not fit
   while (fits(hi)) hi *= 2;

@@ -43,6 +43,13 @@ export interface RunOptions {
   readonly rng: RandomSource;
   readonly iterations?: number;
   readonly progress?: SynthProgress;
+  /** Column names, for progress messages. */
+  readonly names?: readonly string[];
+}
+
+/** `a × b` with the columns' names when known. */
+export function marginalName(attrs: readonly number[], names: readonly string[] | undefined): string {
+  return attrs.map((a) => names?.[a] ?? `#${a}`).join(' × ');
 }
 
 /**
@@ -204,8 +211,9 @@ export function runMst(columns: readonly Int32Array[], sizes: readonly number[],
       const [a, b] = chosen.split(',').map(Number) as [number, number];
       component[find(a)] = find(b);
       edges.push([a, b]);
+      report(`tree edge ${step + 1} of ${d - 1}`, `selected ${marginalName([a, b], options.names)}`);
     }
-    report('tree selected', edges.map(([a, b]) => `${a}-${b}`).join(' '));
+    report('tree selected', edges.map((e) => marginalName(e, options.names)).join(', '));
     const s2 = sigmaSquaredForRho(third.div(Rational.of(BigInt(d - 1))).toNumberDown());
     for (const e of edges) log.push(measureMarginal(one.columns, one.sizes, e, s2, filter, rng));
     report('2-way marginals measured', `${edges.length} pairs`);

@@ -1,45 +1,81 @@
 /**
- * The utility report of a synthetic data set: one self-contained HTML page
- * (no script, no external file) and the same figures as JSON — average TVD
- * over the 1-, 2- and 3-way marginals, the worst marginals, side-by-side
- * 1-way distributions, a heat map of the 2-way TVDs, the guarantee and the
- * budget. It compares against the real data, so only the data owner may
- * compute or read it; the page says so. It is not a DP release.
+ * The utility report of a synthetic data set, as JSON (`reportHtml` in
+ * `report-html.ts` renders it as one self-contained page): average TVD over
+ * the 1-, 2- and 3-way marginals, the worst marginals, side-by-side 1-way
+ * distributions, pairwise association (Cramér's V, real and synthetic), ML
+ * efficacy (train on synthetic, test on real, beside train on real), the
+ * guarantee and the budget. It compares against the real data, so only the
+ * data owner may compute or read it; the report says so. It is not a DP
+ * release.
  * @module
  */
-import { formatExactLoss, type PrivacyBudget } from '../core/index.js';
+import { DpError, formatExactLoss, type PrivacyBudget } from '../core/index.js';
+import type { LedgerBalance } from '../ledger/ledger.js';
+import { associationMatrix } from './association.js';
 import type { SynthDomain } from './domain.js';
 import { countMarginal } from './measure.js';
+import { type MlEfficacy, mlEfficacy } from './ml-efficacy.js';
 import type { SynthGuarantee, SynthMethod } from './synthesize.js';
-import { type MarginalError, meanTvd, workloadErrors } from './utility.js';
+import { combinations, type MarginalError, marginalTvd, meanTvd } from './utility.js';
+
+/** The budget a report states: a `PrivacyBudget`'s or a ledger scope's, after the charge. */
+export interface ReportBudget {
+  /** Where: `PrivacyBudget`, or the ledger's description (`file /…/tsdp`) and data set. */
+  readonly source: string;
+  readonly total: { readonly epsilon: number; readonly delta: number } | string;
+  /** What has been spent in all (exact text). */
+  readonly spent: string;
+  readonly remaining: { readonly epsilon: number; readonly delta: number } | string;
+}
 
 /** The JSON form of the report. */
 export interface UtilityReport {
   readonly notice: string;
   readonly method: SynthMethod;
+  readonly columns: readonly string[];
   readonly realRows: number;
   readonly syntheticRows: number;
-  readonly guarantee: { rho: number; epsilon: number; delta: number; charged: string };
-  readonly budget?: { total: string; spent: string; remaining: string };
-  readonly averageTvd: { oneWay: number; twoWay: number; threeWay: number };
-  /** How many 3-way marginals were scored (a prefix when capped). */
+  readonly guarantee: {
+    readonly rho: number;
+    readonly epsilon: number;
+    readonly delta: number;
+    /** The exact loss charged (= the privacy map). */
+    readonly charged: string;
+    readonly parts: SynthGuarantee['parts'];
+  };
+  readonly budget?: ReportBudget;
+  /** ½‖p − q‖₁ of the normalised marginals, averaged over every 1-, 2- and 3-way marginal (3-way: the first `threeWayScored`). */
+  readonly averageTvd: { readonly oneWay: number; readonly twoWay: number; readonly threeWay: number };
   readonly threeWayScored: number;
+  readonly threeWayTotal: number;
+  /** The ten worst marginals of any order, worst first. */
   readonly worst: readonly MarginalError[];
-  readonly oneWay: readonly { column: string; labels: string[]; real: number[]; synthetic: number[] }[];
+  readonly oneWay: readonly { column: string; labels: string[]; real: number[]; synthetic: number[]; tvd: number }[];
+  /** Every 2-way marginal's TVD, worst first. */
   readonly twoWayTvd: readonly MarginalError[];
+  /** Cramér's V of every pair, real and synthetic (symmetric matrices over `columns`), and the mean |difference| off the diagonal. */
+  readonly association: { readonly real: number[][]; readonly synthetic: number[][]; readonly meanAbsDifference: number };
+  readonly mlEfficacy?: MlEfficacy;
 }
 
-const NOTICE =
+/** What the report says about itself, at its top. */
+export const REPORT_NOTICE =
   'Computed by the data owner from the real data: this report compares the synthetic records with the private ones and is NOT differentially private. Do not publish it; publish the synthetic data and its guarantee.';
 
 /** What {@link utilityReport} needs. */
 export interface UtilityReportInput {
+  /** The domain both data sets are encoded in (the result's `domain`, with its DP cut points). */
   readonly domain: SynthDomain;
   readonly real: readonly Int32Array[];
   readonly synthetic: readonly Int32Array[];
   readonly method: SynthMethod;
   readonly guarantee: SynthGuarantee;
+  /** The `PrivacyBudget` after the charge. */
   readonly budget?: PrivacyBudget;
+  /** Or the ledger's balance after the charge. */
+  readonly ledger?: { readonly description: string; readonly dataset: string; readonly status: LedgerBalance };
+  /** The ML-efficacy label column (default: the last column; none with a single column). */
+  readonly target?: string;
   /** The most 3-way marginals to score (default 2000). */
   readonly maxThreeWay?: number;
 }
@@ -47,119 +83,100 @@ export interface UtilityReportInput {
 function labelsOf(domain: SynthDomain, j: number): string[] {
   const c = domain.columns[j];
   const size = domain.sizes[j] as number;
-  if (c?.type === 'categorical') return [...c.categories];
-  return Array.from({ length: size }, (_, k) => String(k));
+  if (c === undefined || c.type === 'categorical') return c ? [...c.categories] : [];
+  const cuts = domain.cuts[j];
+  const span = c.max - c.min + (c.type === 'integer' ? 1 : 0);
+  const fmt = (x: number) => String(Number(x.toPrecision(4)));
+  return Array.from({ length: size }, (_, k) => {
+    const lo = cuts ? (k === 0 ? c.min : (cuts[k - 1] as number)) : c.min + (span * k) / size;
+    const hi = cuts ? (k >= cuts.length ? c.max : (cuts[k] as number)) : c.min + (span * (k + 1)) / size;
+    return c.type === 'integer' && !cuts && span === size ? fmt(lo) : `[${fmt(lo)}, ${fmt(hi)})`;
+  });
+}
+
+function errors(input: UtilityReportInput, k: number, limit = Number.POSITIVE_INFINITY): MarginalError[] {
+  const { domain, real, synthetic } = input;
+  return combinations(domain.sizes.length, k)
+    .slice(0, limit)
+    .map((attrs) => ({ columns: attrs.map((a) => domain.names[a] as string), tvd: marginalTvd(real, synthetic, domain.sizes, attrs) }));
+}
+
+function budgetOf(input: UtilityReportInput): ReportBudget | undefined {
+  if (input.ledger) {
+    const s = input.ledger.status;
+    return {
+      source: `ledger ${input.ledger.description}, data set ${input.ledger.dataset}`,
+      total: { epsilon: s.total.epsilon.toNumber(), delta: s.total.delta.toNumber() },
+      spent: formatExactLoss(s.spent),
+      remaining: { epsilon: s.remaining.epsilon.toNumber(), delta: s.remaining.delta.toNumber() },
+    };
+  }
+  if (input.budget) {
+    const b = input.budget;
+    const t = b.total;
+    return {
+      source: 'PrivacyBudget',
+      total: t.kind === 'approximate' ? { epsilon: t.epsilon, delta: t.delta } : JSON.stringify(t),
+      spent: formatExactLoss(b.spentExact),
+      remaining: JSON.stringify(b.remaining),
+    };
+  }
+  return undefined;
 }
 
 /**
  * Computes the report's figures.
- * @param input - domain, encoded real and synthetic data, method, guarantee, budget.
+ * @param input - domain, encoded real and synthetic data, method, guarantee, budget or ledger balance, ML target.
  * @returns the report.
- * @privacy not DP: reads the real data (for the data owner only).
+ * @throws DpError INVALID_PARAMETER when `target` is not a column or the data sets do not match the domain.
+ * @privacy not DP: reads the real data (for the data owner only; the report says so).
+ * @example
+ * const report = utilityReport({ domain: result.domain, real: encodeRecords(result.domain, data), synthetic: encodeRecords(result.domain, result.records), method: 'mst', guarantee: result.guarantee });
  */
 export function utilityReport(input: UtilityReportInput): UtilityReport {
   const { domain, real, synthetic } = input;
-  const one = workloadErrors(real, synthetic, domain.sizes, domain.names, 1);
-  const two = workloadErrors(real, synthetic, domain.sizes, domain.names, 2);
-  const three = workloadErrors(real, synthetic, domain.sizes, domain.names, 3, input.maxThreeWay ?? 2000);
+  const d = domain.sizes.length;
+  if (real.length !== d || synthetic.length !== d) {
+    throw new DpError('INVALID_PARAMETER', 'the real and synthetic data must have one column per domain column', { parameter: 'real' });
+  }
+  const target = input.target === undefined ? d - 1 : domain.names.indexOf(input.target);
+  if (target < 0) throw new DpError('INVALID_PARAMETER', 'target must be one of the columns', { parameter: 'target' });
+  const one = errors(input, 1);
+  const two = errors(input, 2);
+  const maxThree = input.maxThreeWay ?? 2000;
+  const three = errors(input, 3, maxThree);
   const nr = real[0]?.length ?? 0;
   const ns = synthetic[0]?.length ?? 0;
   const share = (x: Float64Array, n: number) => Array.from(x, (v) => (n > 0 ? v / n : 0));
   const g = input.guarantee;
+  const budget = budgetOf(input);
+  const assocReal = associationMatrix(real, domain.sizes);
+  const assocSynth = associationMatrix(synthetic, domain.sizes);
+  let diff = 0;
+  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) diff += Math.abs((assocReal[i]?.[j] ?? 0) - (assocSynth[i]?.[j] ?? 0));
+  const pairs = (d * (d - 1)) / 2;
+  const byTvd = (a: MarginalError, b: MarginalError) => b.tvd - a.tvd;
   return {
-    notice: NOTICE,
+    notice: REPORT_NOTICE,
     method: input.method,
+    columns: [...domain.names],
     realRows: nr,
     syntheticRows: ns,
-    guarantee: { rho: g.rho, epsilon: g.epsilon, delta: g.delta, charged: formatExactLoss(g.loss) },
-    ...(input.budget === undefined
-      ? {}
-      : {
-          budget: {
-            total: String(
-              input.budget.total.kind === 'approximate'
-                ? `ε=${input.budget.total.epsilon}, δ=${input.budget.total.delta}`
-                : JSON.stringify(input.budget.total),
-            ),
-            spent: JSON.stringify(input.budget.spent),
-            remaining: JSON.stringify(input.budget.remaining),
-          },
-        }),
+    guarantee: { rho: g.rho, epsilon: g.epsilon, delta: g.delta, charged: formatExactLoss(g.loss), parts: g.parts },
+    ...(budget === undefined ? {} : { budget }),
     averageTvd: { oneWay: meanTvd(one), twoWay: meanTvd(two), threeWay: meanTvd(three) },
     threeWayScored: three.length,
-    worst: [...two, ...three].sort((a, b) => b.tvd - a.tvd).slice(0, 10),
+    threeWayTotal: combinations(d, 3).length,
+    worst: [...one, ...two, ...three].sort(byTvd).slice(0, 10),
     oneWay: domain.names.map((column, j) => ({
       column,
       labels: labelsOf(domain, j),
       real: share(countMarginal(real, domain.sizes, [j]), nr),
       synthetic: share(countMarginal(synthetic, domain.sizes, [j]), ns),
+      tvd: (one[j] as MarginalError).tvd,
     })),
-    twoWayTvd: two,
+    twoWayTvd: [...two].sort(byTvd),
+    association: { real: assocReal, synthetic: assocSynth, meanAbsDifference: pairs > 0 ? diff / pairs : 0 },
+    ...(d >= 2 && nr > 0 ? { mlEfficacy: mlEfficacy(real, synthetic, domain.sizes, domain.names, target) } : {}),
   };
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function bars(d: UtilityReport['oneWay'][number]): string {
-  const max = Math.max(1e-12, ...d.real, ...d.synthetic);
-  const w = 360;
-  const rowH = 14;
-  const shown = d.labels.slice(0, 40);
-  const rows = shown
-    .map((label, k) => {
-      const y = k * rowH;
-      const r = ((d.real[k] ?? 0) / max) * w;
-      const s = ((d.synthetic[k] ?? 0) / max) * w;
-      return `<text x="0" y="${y + 10}" font-size="10">${esc(label.slice(0, 18))}</text><rect x="110" y="${y + 1}" width="${r.toFixed(1)}" height="5" fill="#3566a8"/><rect x="110" y="${y + 6}" width="${s.toFixed(1)}" height="5" fill="#e08a2c"/>`;
-    })
-    .join('');
-  const more = d.labels.length > shown.length ? `<p class="small">first ${shown.length} of ${d.labels.length} values</p>` : '';
-  return `<figure><figcaption>${esc(d.column)}</figcaption><svg width="${w + 120}" height="${shown.length * rowH}" role="img">${rows}</svg>${more}</figure>`;
-}
-
-function heatmap(r: UtilityReport): string {
-  const names = r.oneWay.map((d) => d.column);
-  const tvd = new Map(r.twoWayTvd.map((e) => [e.columns.join('\u0000'), e.tvd]));
-  const max = Math.max(1e-12, ...r.twoWayTvd.map((e) => e.tvd));
-  const cell = (a: string, b: string) => {
-    const v = tvd.get(`${a}\u0000${b}`) ?? tvd.get(`${b}\u0000${a}`);
-    if (v === undefined) return '<td></td>';
-    const t = v / max;
-    return `<td style="background:rgb(255,${Math.round(255 * (1 - t))},${Math.round(255 * (1 - t))})" title="${esc(a)} × ${esc(b)}">${v.toFixed(3)}</td>`;
-  };
-  const head = `<tr><th></th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr>`;
-  const body = names.map((a) => `<tr><th>${esc(a)}</th>${names.map((b) => (a === b ? '<td>—</td>' : cell(a, b))).join('')}</tr>`).join('');
-  return `<table class="heat">${head}${body}</table>`;
-}
-
-/**
- * The report as one self-contained HTML page.
- * @param r - the report.
- * @returns the HTML text.
- */
-export function reportHtml(r: UtilityReport): string {
-  const worst = r.worst.map((e) => `<tr><td>${esc(e.columns.join(' × '))}</td><td>${e.tvd.toFixed(4)}</td></tr>`).join('');
-  const budget = r.budget
-    ? `<p>Budget: total ${esc(r.budget.total)}; spent ${esc(r.budget.spent)}; remaining ${esc(r.budget.remaining)}.</p>`
-    : '<p>No budget was given to this run.</p>';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tsdp synthetic data: utility report</title>
-<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}.notice{border:2px solid #b00;padding:.8em;background:#fff3f3}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}.heat td{text-align:center}figure{display:inline-block;margin:0 1em 1em 0}.small{font-size:11px;color:#666}
-.key span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}</style></head><body>
-<h1>Synthetic data: utility report</h1>
-<p class="notice">${esc(r.notice)}</p>
-<h2>Guarantee</h2>
-<p>Method ${esc(r.method.toUpperCase())}. The synthetic data is <b>${r.guarantee.rho.toPrecision(6)}-zCDP</b> for adding or removing one record, which implies <b>(ε = ${r.guarantee.epsilon.toPrecision(6)}, δ = ${r.guarantee.delta})-DP</b> (Canonne–Kamath–Steinke). Charged: ${esc(r.guarantee.charged)}.</p>
-${budget}
-<h2>Accuracy</h2>
-<p>${r.syntheticRows} synthetic rows against ${r.realRows} real rows. Average total variation distance (½‖p − q‖₁ of the normalised marginals):</p>
-<table><tr><th>1-way</th><th>2-way</th><th>3-way${r.threeWayScored < 1 ? '' : ` (${r.threeWayScored} scored)`}</th></tr><tr><td>${r.averageTvd.oneWay.toFixed(4)}</td><td>${r.averageTvd.twoWay.toFixed(4)}</td><td>${r.averageTvd.threeWay.toFixed(4)}</td></tr></table>
-<h3>Worst marginals</h3><table><tr><th>marginal</th><th>TVD</th></tr>${worst}</table>
-<h3>2-way TVD by pair</h3>${heatmap(r)}
-<h3>1-way distributions</h3><p class="key"><span style="background:#3566a8"></span>real<span style="background:#e08a2c"></span>synthetic</p>
-${r.oneWay.map(bars).join('\n')}
-</body></html>
-`;
 }

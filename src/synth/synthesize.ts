@@ -1,12 +1,16 @@
 /**
  * `synthesize`: DP synthetic records from a data set and a declared schema,
- * by MST or AIM. The release is one `Measurement` (core) whose privacy map
- * gives ρ-zCDP for add/remove-one-record neighbours (ρ·d² at distance d: every
- * piece is a Gaussian or an ε-DP selection, both scaling so); ρ is the
+ * by MST, AIM or MWEM. The release is one `Measurement` (core) whose privacy
+ * map gives ρ-zCDP for add/remove-one-record neighbours (ρ·d² at distance d:
+ * every piece is a Gaussian or an ε-DP selection, both scaling so); ρ is the
  * largest whose Canonne–Kamath–Steinke conversion meets the requested (ε, δ).
- * A budget, when given, is charged exactly the map's value before the data is
- * read; the result states that same guarantee. Inside, a {@link ZcdpFilter}
- * checks that the pieces spent add up to no more than ρ.
+ * The charge — to a `PrivacyBudget`, a `Session` or a budget ledger
+ * (`charge(scope, cost, memo)`) — is exactly the map's value, ρ kept as ρ
+ * (the budget or ledger converts it once, against its cap), made after every
+ * public check and before the data is read; the result states that same
+ * guarantee. Inside, a {@link ZcdpFilter} checks that the pieces spent — DP
+ * quantile cuts of continuous columns (a stated share), then the method's
+ * marginals and selections — add up to no more than ρ.
  * @module
  */
 import {
@@ -16,21 +20,39 @@ import {
   defineMeasurement,
   type ExactLoss,
   exactLoss,
-  type PrivacyBudget,
+  PrivacyBudget,
   type ZcdpLoss,
   zcdp,
   zcdpToApproximate,
 } from '../core/index.js';
+import type { LedgerScope, LedgerStatus } from '../ledger/ledger.js';
 import { Rational } from '../numeric/index.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/index.js';
+import { Session } from '../session/index.js';
 import { runAim } from './aim.js';
-import { buildDomain, decodeRecords, encodeRecords, type SynthDomain, type SynthSchema } from './domain.js';
-import { rhoForEpsilonDelta } from './measure.js';
+import { buildDomain, decodeRecords, encodeRecords, type SynthDomain, type SynthSchema, withCuts } from './domain.js';
+import { rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
 import { decompressColumns, type MarginalRun, runMst, type SynthProgress } from './mst.js';
+import { runMwem } from './mwem.js';
+import { releaseCuts } from './quantiles.js';
 import { sampleModel } from './sample.js';
 
 /** The methods. */
-export type SynthMethod = 'mst' | 'aim';
+export type SynthMethod = 'mst' | 'aim' | 'mwem';
+
+/** A budget ledger to charge (`FileLedger`, `PostgresLedger`): the scope (data set, cap, analyst) and a memo. */
+export interface SynthLedgerCharge {
+  readonly ledger: { charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> };
+  readonly scope: LedgerScope;
+  /** A public note recorded with the spend (default: `synth <method>`). */
+  readonly memo?: string;
+}
+
+/**
+ * What {@link synthesize} charges: a `PrivacyBudget` (the new budget is returned), a `Session` (charged in place;
+ * the records passed must hold one record per person) or a ledger.
+ */
+export type SynthBudget = PrivacyBudget | Session | SynthLedgerCharge;
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
@@ -45,13 +67,20 @@ export interface SynthesizeOptions {
   readonly method: SynthMethod;
   /** How many records to produce (default: the model's estimated total). */
   readonly rows?: number;
-  /** A budget to charge (the new budget is returned). */
-  readonly budget?: PrivacyBudget;
+  /** What to charge, before the data is read (none: the caller accounts for the guarantee). */
+  readonly budget?: SynthBudget;
+  /**
+   * The share of ρ spent on DP quantile cuts of columns declared `binning: 'quantiles'` (default 0.1 when there
+   * are such columns, else 0), in (0, 0.5].
+   */
+  readonly quantileShare?: number;
   /** The random source (default: the platform CSPRNG). */
   readonly rng?: RandomSource;
   /** Mirror-descent iterations of the final estimation (default 1000). */
   readonly iterations?: number;
-  /** AIM's model-size cap in cells (default 1 000 000). */
+  /** MWEM's rounds (default: the number of columns). */
+  readonly rounds?: number;
+  /** AIM's and MWEM's model-size cap in cells (default 1 000 000). */
   readonly maxModelSize?: number;
   /** Called with progress (stage, detail, ρ used so far). */
   readonly progress?: SynthProgress;
@@ -66,6 +95,8 @@ export interface SynthGuarantee {
   readonly delta: number;
   /** The exact loss charged: {ε: 0, δ: 0, ρ}. */
   readonly loss: ExactLoss;
+  /** How ρ was planned: DP quantile cuts, and the method's marginals and selections (they add up to at most ρ). */
+  readonly parts: { readonly quantiles: number; readonly marginals: number };
 }
 
 /** What {@link synthesize} returns. */
@@ -73,8 +104,12 @@ export interface SynthResult {
   readonly records: Record<string, string | number>[];
   readonly columns: readonly string[];
   readonly guarantee: SynthGuarantee;
-  /** The budget after the charge (when one was given). */
+  /** The `PrivacyBudget` after the charge (when one was given). */
   readonly budget?: PrivacyBudget;
+  /** The ledger's balance after the charge (when a ledger was given). */
+  readonly ledgerStatus?: LedgerStatus;
+  /** The domain the records were encoded in (with the DP cut points of quantile-binned columns). */
+  readonly domain: SynthDomain;
   /** Every noisy step, in order. */
   readonly events: readonly DpEvent[];
   /** True when a seeded source made it: not for release. */
@@ -84,8 +119,11 @@ export interface SynthResult {
 function checkOptions(o: SynthesizeOptions): void {
   if (typeof o !== 'object' || o === null)
     throw new DpError('INVALID_PARAMETER', 'synthesize needs an options object', { parameter: 'options' });
-  if (o.method !== 'mst' && o.method !== 'aim') {
-    throw new DpError('INVALID_PARAMETER', "method must be 'mst' or 'aim'", { parameter: 'method', expected: "'mst' | 'aim'" });
+  if (o.method !== 'mst' && o.method !== 'aim' && o.method !== 'mwem') {
+    throw new DpError('INVALID_PARAMETER', "method must be 'mst', 'aim' or 'mwem'", {
+      parameter: 'method',
+      expected: "'mst' | 'aim' | 'mwem'",
+    });
   }
   if (!Array.isArray(o.data)) throw new DpError('INVALID_PARAMETER', 'data must be an array of records', { parameter: 'data' });
   if (o.rows !== undefined && !(Number.isSafeInteger(o.rows) && o.rows >= 0)) {
@@ -94,42 +132,103 @@ function checkOptions(o: SynthesizeOptions): void {
   if (o.iterations !== undefined && !(Number.isSafeInteger(o.iterations) && o.iterations >= 1)) {
     throw new DpError('INVALID_PARAMETER', 'iterations must be an integer ≥ 1', { parameter: 'iterations' });
   }
+  if (o.rounds !== undefined && !(Number.isSafeInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 10_000)) {
+    throw new DpError('INVALID_PARAMETER', 'rounds must be an integer in [1, 10000]', { parameter: 'rounds' });
+  }
   if (o.maxModelSize !== undefined && !(Number.isFinite(o.maxModelSize) && o.maxModelSize >= 1)) {
     throw new DpError('INVALID_PARAMETER', 'maxModelSize must be ≥ 1', { parameter: 'maxModelSize' });
   }
+  if (o.quantileShare !== undefined && !(typeof o.quantileShare === 'number' && o.quantileShare > 0 && o.quantileShare <= 0.5)) {
+    throw new DpError('INVALID_PARAMETER', 'quantileShare must be in (0, 0.5]', { parameter: 'quantileShare', expected: '(0, 0.5]' });
+  }
+  const b = o.budget;
+  if (
+    b !== undefined &&
+    !(b instanceof PrivacyBudget) &&
+    !(b instanceof Session) &&
+    !(typeof b === 'object' && b !== null && typeof (b as SynthLedgerCharge).ledger?.charge === 'function' && 'scope' in b)
+  ) {
+    throw new DpError('INVALID_PARAMETER', 'budget must be a PrivacyBudget, a Session or { ledger, scope, memo? }', {
+      parameter: 'budget',
+    });
+  }
+}
+
+/** The tuning a synthesizer takes. */
+export type SynthesizerOptions = Pick<
+  SynthesizeOptions,
+  'method' | 'rows' | 'iterations' | 'maxModelSize' | 'progress' | 'quantileShare' | 'rounds'
+>;
+
+/** The plan of ρ: the exact total (what a charge of zcdp(ρ) records) and its parts. */
+function planRho(domain: SynthDomain, rho: number, quantileShare: number | undefined): { total: Rational; quantiles: Rational } {
+  // The filter's total is the exact value a charge of zcdp(rho) records, so the pieces spent never pass what is charged.
+  const total = exactLoss(zcdp(rho)).rho;
+  const share = domain.quantileColumns.length === 0 ? 0 : (quantileShare ?? 0.1);
+  return { total, quantiles: share === 0 ? Rational.ZERO : total.mul(Rational.fromNumber(share)) };
+}
+
+/** What the synthesizer's measurement outputs. */
+export interface SynthOutput {
+  /** The domain with its DP cuts. */
+  readonly domain: SynthDomain;
+  /** Codes per column. */
+  readonly columns: Int32Array[];
+  readonly events: readonly DpEvent[];
 }
 
 /**
- * The release as a core `Measurement`: encoded data in, codes out, ρ-zCDP.
+ * The release as a core `Measurement`: records in, encoded synthetic columns out, ρ-zCDP.
  * @param domain - the public domain.
  * @param rho - the planned ρ.
  * @param options - method and tuning.
  * @returns the measurement.
  */
-export function makeSynthesizer(
-  domain: SynthDomain,
-  rho: number,
-  options: Pick<SynthesizeOptions, 'method' | 'rows' | 'iterations' | 'maxModelSize' | 'progress'>,
-) {
-  // The filter's total is the exact value a charge of zcdp(rho) records, so the pieces spent never pass what is charged.
-  const exactRho = exactLoss(zcdp(rho)).rho;
+export function makeSynthesizer(domain: SynthDomain, rho: number, options: SynthesizerOptions) {
+  const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
     inputDomain: anyDomain('records over the declared schema'),
     inputMetric: 'symmetric-distance',
     outputMeasure: 'zcdp',
-    invoke: (columns: Int32Array[], rng) => {
+    invoke: (records: readonly Readonly<Record<string, unknown>>[], rng): SynthOutput => {
+      // DP cut points first (their share), then the method on the rest; each has its own filter, the totals add to ρ.
+      const quantileFilter = new ZcdpFilter(plan.quantiles);
+      const cut = withCuts(domain, releaseCuts(domain, records, plan.quantiles, quantileFilter, rng));
+      if (domain.quantileColumns.length > 0) {
+        options.progress?.({
+          stage: 'quantile cuts released',
+          detail: `${domain.quantileColumns.length} columns`,
+          rhoUsed: quantileFilter.spent.toNumber(),
+        });
+      }
+      const columns = encodeRecords(cut, records);
+      const rest = plan.total.sub(plan.quantiles);
+      const shifted = shiftProgress(options.progress, quantileFilter.spent.toNumber());
+      const common = { rho: rest, rng, names: cut.names, ...optional({ ...options, ...(shifted ? { progress: shifted } : {}) }) };
+      const maxModelSize = options.maxModelSize ?? 1_000_000;
       const run: MarginalRun =
         options.method === 'mst'
-          ? runMst(columns, domain.sizes, { rho: exactRho, rng, ...optional(options) })
-          : runAim(columns, domain.sizes, { rho: exactRho, rng, ...optional(options), maxModelSize: options.maxModelSize ?? 1_000_000 });
+          ? runMst(columns, cut.sizes, common)
+          : options.method === 'aim'
+            ? runAim(columns, cut.sizes, { ...common, maxModelSize })
+            : runMwem(columns, cut.sizes, { ...common, maxModelSize, ...(options.rounds === undefined ? {} : { rounds: options.rounds }) });
       const rows = options.rows ?? Math.max(0, Math.round(run.fit.total));
       const compressed = sampleModel(run.fit.model, run.fit.potentials, rows, rng);
-      return { columns: decompressColumns(compressed, run.compression, rng), events: run.filter.events };
+      return {
+        domain: cut,
+        columns: decompressColumns(compressed, run.compression, rng),
+        events: [...quantileFilter.events, ...run.filter.events],
+      };
     },
-    privacyMap: (dIn): ZcdpLoss => (dIn === 1 ? zcdp(rho) : zcdp(exactRho.mul(Rational.fromNumber(dIn * dIn)).toNumberUp())),
-    event: (dIn) => (dIn === 0 ? { type: 'noOp' } : { type: 'zcdp', rho: exactRho.mul(Rational.fromNumber(dIn * dIn)).toNumberUp() }),
+    privacyMap: (dIn): ZcdpLoss => (dIn === 1 ? zcdp(rho) : zcdp(plan.total.mul(Rational.fromNumber(dIn * dIn)).toNumberUp())),
+    event: (dIn) => (dIn === 0 ? { type: 'noOp' } : { type: 'zcdp', rho: plan.total.mul(Rational.fromNumber(dIn * dIn)).toNumberUp() }),
   });
+}
+
+function shiftProgress(progress: SynthProgress | undefined, offset: number): SynthProgress | undefined {
+  if (progress === undefined || offset === 0) return progress;
+  return (e) => progress({ ...e, rhoUsed: e.rhoUsed + offset });
 }
 
 function optional(o: Pick<SynthesizeOptions, 'iterations' | 'progress'>): { iterations?: number; progress?: SynthProgress } {
@@ -139,34 +238,86 @@ function optional(o: Pick<SynthesizeOptions, 'iterations' | 'progress'>): { iter
   };
 }
 
+/** Charges `loss` to whatever `budget` is; refuses (throws) having charged nothing. */
+async function chargeBudget(
+  budget: SynthBudget | undefined,
+  loss: ZcdpLoss,
+  memo: string,
+): Promise<{ budget?: PrivacyBudget; ledgerStatus?: LedgerStatus }> {
+  if (budget === undefined) return {};
+  if (budget instanceof PrivacyBudget) return { budget: budget.charge(loss) };
+  if (budget instanceof Session) {
+    budget.charge(loss);
+    return {};
+  }
+  return { ledgerStatus: await budget.ledger.charge(budget.scope, exactLoss(loss), budget.memo ?? memo) };
+}
+
+/** What a synthesis will cost, from its public parameters only. */
+export interface SynthPlan {
+  /** The public domain (quantile-binned columns without their cuts yet). */
+  readonly domain: SynthDomain;
+  /** The charge: the measurement's `privacyMap(1)`, ρ-zCDP. */
+  readonly loss: ZcdpLoss;
+  /** The guarantee the result will state (= the charge). */
+  readonly guarantee: SynthGuarantee;
+}
+
 /**
- * Produces DP synthetic records.
- * @param options - data, schema, (ε, δ), method, rows, budget, random source.
- * @returns the records, the guarantee, the charged budget and the events.
- * @throws DpError INVALID_PARAMETER on bad options; INVALID_SCHEMA on a column with no public domain;
- *   BUDGET_EXHAUSTED (nothing charged, nothing read) when the budget cannot pay; all before the data is read.
- * @privacy ρ-zCDP for adding or removing one record, which implies the requested (ε, δ) (CKS); the budget is charged that ρ.
- * @see McKenna, Miklau, Sheldon (2021) (MST); McKenna et al. (2022) (AIM).
+ * Plans a synthesis from its public parameters (schema, (ε, δ), method, tuning), without data: what it will charge.
+ * Every refusal `synthesize` makes before its charge is made here.
+ * @param options - everything `synthesize` takes except the data and the budget.
+ * @returns the domain, the loss to charge and the guarantee.
+ * @throws DpError INVALID_PARAMETER on bad options; INVALID_SCHEMA on a column with no public domain.
+ * @privacy reads no data.
  * @example
- * const { records, guarantee } = synthesize({ data, schema, epsilon: 1, delta: 1e-9, method: 'mst', rows: 1000 });
+ * planSynthesis({ schema, epsilon: 1, delta: 1e-9, method: 'aim' }).loss; // { kind: 'zcdp', rho: … }
  */
-export function synthesize(options: SynthesizeOptions): SynthResult {
-  checkOptions(options);
+export function planSynthesis(options: Omit<SynthesizeOptions, 'data' | 'budget' | 'rng'>): SynthPlan {
+  checkOptions({ ...options, data: [] });
   const domain = buildDomain(options.schema);
   const rho = rhoForEpsilonDelta(options.epsilon, options.delta);
-  const measurement = makeSynthesizer(domain, rho, options);
-  const loss = measurement.privacyMap(1);
+  const loss = makeSynthesizer(domain, rho, options).privacyMap(1);
   const stated = zcdpToApproximate(loss, options.delta);
-  const budget = options.budget?.charge(loss); // before the data is read
+  const plan = planRho(domain, rho, options.quantileShare);
+  const guarantee: SynthGuarantee = {
+    rho: loss.rho,
+    epsilon: stated.epsilon,
+    delta: stated.delta,
+    loss: exactLoss(loss),
+    parts: { quantiles: plan.quantiles.toNumber(), marginals: plan.total.sub(plan.quantiles).toNumberDown() },
+  };
+  return { domain, loss, guarantee };
+}
+
+/**
+ * Produces DP synthetic records.
+ * @param options - data, schema, (ε, δ), method, rows, what to charge, random source.
+ * @returns the records, the guarantee (= the charge), the budget or ledger balance after it, and the events.
+ * @throws DpError INVALID_PARAMETER on bad options; INVALID_SCHEMA on a column with no public domain;
+ *   BUDGET_EXHAUSTED (nothing charged, nothing read) when the budget or ledger cannot pay; all before the data is read.
+ * @privacy ρ-zCDP for adding or removing one record, which implies the requested (ε, δ) (CKS); the budget, session or
+ *   ledger is charged that ρ, exactly the measurement's `privacyMap(1)`.
+ * @see McKenna, Miklau, Sheldon (2021) (MST); McKenna et al. (2022) (AIM); Hardt, Ligett, McSherry (2012) (MWEM).
+ * @example
+ * const { records, guarantee } = await synthesize({ data, schema, epsilon: 1, delta: 1e-9, method: 'mst', rows: 1000 });
+ */
+export async function synthesize(options: SynthesizeOptions): Promise<SynthResult> {
+  checkOptions(options);
+  const { domain, loss, guarantee } = planSynthesis(options);
+  const measurement = makeSynthesizer(domain, loss.rho, options);
+  if (!exactLoss(measurement.privacyMap(1)).rho.equals(guarantee.loss.rho)) {
+    throw new DpError('INTERNAL', 'the planned charge differs from the privacy map', { routine: 'synthesize' });
+  }
+  const charged = await chargeBudget(options.budget, loss, `synth ${options.method}`); // before the data is read
   const rng = options.rng ?? defaultRandomSource();
-  const columns = encodeRecords(domain, options.data);
-  const out = measurement.invoke(columns, rng);
-  const guarantee: SynthGuarantee = { rho: loss.rho, epsilon: stated.epsilon, delta: stated.delta, loss: exactLoss(loss) };
+  const out = measurement.invoke(options.data, rng);
   return {
-    records: decodeRecords(domain, out.columns),
+    records: decodeRecords(out.domain, out.columns),
     columns: domain.names,
     guarantee,
-    ...(budget === undefined ? {} : { budget }),
+    domain: out.domain,
+    ...charged,
     events: out.events,
     ...(!isSecureSource(rng) ? { notForRelease: true as const } : {}),
   };

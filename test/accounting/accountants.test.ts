@@ -107,11 +107,9 @@ describe('accountants', () => {
   it('sampling without replacement is priced under replace-one only', () => {
     const e = DpEvents.sampledWithoutReplacement(1000, 10, DpEvents.gaussian(1));
     expect(new RdpAccountant().supports(e)).toBe(false);
-    const acc = new RdpAccountant({ neighboringRelation: 'replaceOne' }).compose(e, 100);
+    const acc = new RdpAccountant({ adjacency: 'replaceOne' }).compose(e, 100);
     expect(acc.epsilon(1e-5)).toBeGreaterThan(0);
-    expect(acc.epsilon(1e-5)).toBeLessThan(
-      new RdpAccountant({ neighboringRelation: 'replaceOne' }).compose(DpEvents.gaussian(1), 100).epsilon(1e-5),
-    );
+    expect(acc.epsilon(1e-5)).toBeLessThan(new RdpAccountant({ adjacency: 'replaceOne' }).compose(DpEvents.gaussian(1), 100).epsilon(1e-5));
   });
 });
 

@@ -75,7 +75,7 @@ for (const name of ['reference.json', 'holdout.json']) {
 
     it('randomized-response RDP equals dp_accounting to 1e-9', () => {
       for (const c of fx.rdp_randomized_response) {
-        const acc = new RdpAccountant({ orders: c.orders, neighboringRelation: c.relation });
+        const acc = new RdpAccountant({ orders: c.orders, adjacency: c.relation });
         acc.compose({ type: 'randomizedResponse', noiseParameter: c.noiseParameter, numBuckets: c.numBuckets });
         acc.rdp.forEach((v, i) => {
           expect(rel(v, c.rdp[i] as number)).toBeLessThan(1e-9);

@@ -16,7 +16,13 @@ const DATA_VALUES = ['Self-emp-not-inc', 'Married-civ-spouse', '183710', 'Farmin
 
 function spends(home: string): number {
   const f = join(home, 'ledger', 'adult.jsonl');
-  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+  // Spend lines only (a data set's first spend is preceded by its pin line, written in the same append).
+  return existsSync(f)
+    ? readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('{"v":1,"pin"')).length
+    : 0;
 }
 
 function noDataIn(r: CliRun): void {

@@ -124,8 +124,11 @@ describe('budgetReport (what `tsdp budget` shows)', () => {
         expect(r.history.map((h) => h.memo)).toEqual(['first', 'second', 'third']);
         expect(r.balance.spent.epsilon.toString()).toBe('3/4');
         expect(r.balance.spent.rho.toString()).toBe('1/100');
-        expect(r.balance.remaining.delta.equals(cap.delta.sub(Rational.parse('1e-7')))).toBe(true);
+        // Pinned to (ε, δ) accounting by the first (pure) spend: bob's ρ is converted on its own at δ′ = D/2.
+        expect(r.balance.pin?.mode).toBe('approximate');
+        expect(r.balance.remaining.delta.equals(cap.delta.div(Rational.of(2n)).sub(Rational.parse('1e-7')))).toBe(true);
         expect(r.balance.remaining.epsilon.lt(Rational.parse('99.25'))).toBe(true); // ρ's conversion costs some ε
+        expect(r.balance.left.epsilon.equals(r.balance.remaining.epsilon)).toBe(true);
         expect(r.analysts.map((a) => a.analyst)).toEqual(['alice', 'bob', 'carol']);
         const alice = r.analysts[0];
         expect(alice?.balance?.remaining.epsilon.toString()).toBe('5/4');

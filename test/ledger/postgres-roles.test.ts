@@ -117,6 +117,7 @@ describe('the PostgreSQL ledger in its own schema (item 8)', () => {
     ]);
     expect(rows).toEqual([
       { tablename: 'datasets', tableowner: names.ledgerRole },
+      { tablename: 'pins', tableowner: names.ledgerRole },
       { tablename: 'spends', tableowner: names.ledgerRole },
     ]);
   });

@@ -9,17 +9,16 @@
  * In CI (CI=true) the test always runs; locally it is skipped only when
  * /usr/bin/chromium is absent.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregator, type LocalAggregator } from '../../src/local/aggregator.js';
+import { launchChromium, runsBrowser } from '../_chromium.js';
 import { buildClientBundle } from './_bundle.js';
 import { bernsteinRadius } from './_simulate.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const runs = process.env.CI === 'true' || existsSync(CHROMIUM);
+const runs = runsBrowser;
 
 const EPSILON = 2;
 const DOMAIN = 64;
@@ -125,20 +124,7 @@ describe.runIf(runs)('browser end to end (Chromium, OLH client, local aggregator
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

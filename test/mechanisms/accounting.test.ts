@@ -34,7 +34,7 @@ describe('mechanism events priced by the accountants', () => {
     expect(new ZcdpAccountant().supports(dg) || new PldAccountant().supports(dg)).toBe(true);
     expect(new PldAccountant().supports(rr)).toBe(true);
     // Local RR: any two values are neighbours, i.e. replace-one (dp_accounting's default for RR is replace-special).
-    const epsilon = new PldAccountant({ neighboringRelation: 'replaceOne' }).compose(rr).epsilon(1e-12);
+    const epsilon = new PldAccountant({ adjacency: 'replaceOne' }).compose(rr).epsilon(1e-12);
     expect(Math.abs(epsilon - 1)).toBeLessThan(0.01);
   });
 });

@@ -12,23 +12,22 @@
  * In CI (CI=true) the Chromium part always runs; locally it is skipped only
  * when /usr/bin/chromium is absent. The bundling part always runs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as rootEntry from '../../src/index.js';
 import * as clientEntry from '../../src/local/client.js';
 import * as localEntry from '../../src/local/index.js';
+import { launchChromium, runsBrowser } from '../_chromium.js';
 import { bernsteinRadius } from '../local/_simulate.js';
 import { BROWSER_ENTRIES, type BrowserEntry, bundleForBrowser, isNodeBuiltin, root } from './_browser-entries.js';
 // @ts-expect-error plain JavaScript shared with the page (no declaration file)
 import { workload } from './_browser-workload.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const runsBrowser = process.env.CI === 'true' || existsSync(CHROMIUM);
 const entries = Object.keys(BROWSER_ENTRIES) as BrowserEntry[];
 
 type WorkloadResult = Record<string, unknown> & { localEstimates: number[]; clientEpsilon: number };
@@ -131,20 +130,7 @@ try {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

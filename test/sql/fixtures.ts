@@ -10,7 +10,16 @@ export class MemoryLedger implements BudgetLedger {
   readonly charges: ExactLoss[] = [];
   async charge(_scope: unknown, cost: ExactLoss): Promise<LedgerStatus> {
     this.charges.push(cost);
-    return { dataset: { total: cost, spent: cost, guarantee: cost, remaining: { epsilon: Rational.ZERO, delta: Rational.ZERO } } };
+    return {
+      dataset: {
+        total: cost,
+        spent: cost,
+        recorded: cost,
+        guarantee: cost,
+        left: cost,
+        remaining: { epsilon: Rational.ZERO, delta: Rational.ZERO },
+      },
+    };
   }
   async status(): Promise<LedgerStatus> {
     throw new DpError('INTERNAL', 'not used');

@@ -140,3 +140,38 @@ describe('estimation', () => {
     );
   });
 });
+
+describe('sampling counts', () => {
+  it('forward sampling with deterministic rounding: every pair count within 2 of n·p (generative)', async () => {
+    const { sampleModel } = await import('../../src/synth/sample.js');
+    const { SeededRandomSource } = await import('../../src/random/seeded-source.js');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 2, max: 4 }),
+        fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.nat(),
+        (s0, s1, raw, rows, seed) => {
+          const sizes = [s0, s1];
+          const model = modelStructure(sizes, [[0, 1]]);
+          const potentials = model.cliques.map((c) => {
+            const f = zeroFactor(c, sizes);
+            for (let i = 0; i < f.values.length; i++) f.values[i] = raw[i % raw.length] as number;
+            return f;
+          });
+          const joint = bruteJoint(sizes, potentials, rows);
+          const [a, b] = sampleModel(model, potentials, rows, new SeededRandomSource(seed)) as [Int32Array, Int32Array];
+          expect(a.length).toBe(rows);
+          const counts = new Float64Array(s0 * s1);
+          for (let r = 0; r < rows; r++) {
+            const k = (a[r] as number) * s1 + (b[r] as number);
+            counts[k] = (counts[k] as number) + 1;
+          }
+          for (let i = 0; i < counts.length; i++) expect(Math.abs((counts[i] as number) - (joint.values[i] as number))).toBeLessThan(2);
+        },
+      ),
+      { numRuns: 30, seed: 12 },
+    );
+  });
+});

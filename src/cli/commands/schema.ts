@@ -32,6 +32,7 @@ interface InitFlags {
   ledger?: string;
   force?: boolean;
   json?: boolean;
+  readerRole?: string;
 }
 
 async function runInit(target: string, flags: InitFlags): Promise<void> {
@@ -76,11 +77,15 @@ async function runInit(target: string, flags: InitFlags): Promise<void> {
   if (!NAME_PATTERN.test(dataset))
     throw new DpError('INVALID_PARAMETER', '--dataset must be letters, digits, _ . -', { parameter: 'dataset' });
   if (flags.privacyUnit !== undefined) checkIdentifier(flags.privacyUnit, 'privacy-unit');
+  if (flags.readerRole !== undefined && fromFile)
+    throw new DpError('INVALID_PARAMETER', '--reader-role applies to --db postgres://… only', { parameter: 'reader-role' });
   if (flags.out && existsSync(flags.out) && !flags.force) {
     throw new DpError('INVALID_PARAMETER', `${flags.out} exists; give --force to replace it`, { parameter: 'out' });
   }
 
-  const source = fromFile ? await openFileSource(target, table) : await openPostgresSource(flags.db as string, target, table);
+  const source = fromFile
+    ? await openFileSource(target, table)
+    : await openPostgresSource(flags.db as string, target, table, flags.readerRole);
   try {
     const unitColumn =
       flags.privacyUnit === undefined ? undefined : source.columns.find((c) => c.name.toLowerCase() === flags.privacyUnit?.toLowerCase());
@@ -202,6 +207,7 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--dp-delta <delta>', 'δ for DP category lists (with --dp-bounds)', '1e-8')
     .option('--analyst <name>', 'the analyst charged for --dp-bounds', 'default')
     .option('--ledger <kind>', 'file (default) or postgres (with --db)')
+    .option('--reader-role <role>', 'PostgreSQL: read the table (and any DP estimate) as this SELECT-only role (see tsdp sql)')
     .option('--json', 'print JSON: {out, dataset, table, columns, charged, ledger, draft?}')
     .action(runInit);
   schema

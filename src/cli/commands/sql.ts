@@ -16,6 +16,13 @@
  * # would it be refused? (nothing is run or charged)
  * tsdp sql ... --epsilon 1 --explain "SELECT COUNT(*) FROM adult"
  * ```
+ * # PostgreSQL, each query as the SELECT-only role an administrator set up
+ * tsdp sql --db postgres://svc@db/hr --reader-role tsdp_reader --schema hr.schema.yaml --epsilon 1 "SELECT COUNT(*) FROM people"
+ * ```
+ * On a terminal, a query running longer than 2 s shows `running… 42% · 12 s`
+ * on stderr (DuckDB's progress estimate; quiet when stderr is not a terminal
+ * or with --json).
+ *
  * Everything public is checked before the charge: options, the schema, the
  * query, that each --data file exists, the analyst. The ledger in use is
  * printed (footer, `ledger` in JSON, or stderr for CSV). A refusal for budget
@@ -42,6 +49,8 @@ interface SqlFlags {
   format?: string;
   json?: boolean;
   explain?: boolean;
+  readerRole?: string;
+  timeout?: string;
 }
 
 const FORMATS = ['table', 'csv', 'markdown', 'json'] as const;
@@ -104,24 +113,6 @@ async function checkDataFiles(data: readonly string[], db: string | undefined): 
     const path = /^[A-Za-z_][A-Za-z0-9_]*=(.+)$/.exec(spec)?.[1] ?? spec;
     if (!existsSync(path)) throw new DpError('NOT_FOUND', `data file not found: ${path}`, { kind: 'file', name: path });
   }
-}
-
-/** Shows "running… 12 s" on a terminal for queries that take more than 2 s; quiet otherwise. */
-function progress(enabled: boolean): () => void {
-  if (!enabled || !process.stderr.isTTY) return () => undefined;
-  const start = Date.now();
-  let shown = false;
-  const timer = setInterval(() => {
-    const s = Math.round((Date.now() - start) / 1000);
-    if (s < 2) return;
-    shown = true;
-    process.stderr.write(`\rrunning… ${s} s`);
-  }, 500);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    if (shown) process.stderr.write('\r\x1b[K');
-  };
 }
 
 async function explain(query: string, schema: SqlSchema, flags: SqlFlags, options: DpSqlOptions, format: Format): Promise<void> {
@@ -214,16 +205,39 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
   if (flags.ledger !== undefined && flags.ledger !== 'file' && flags.ledger !== 'postgres') {
     throw new DpError('INVALID_PARAMETER', '--ledger must be file or postgres', { parameter: 'ledger' });
   }
+  const timeoutS = flags.timeout === undefined ? 60 : Number(flags.timeout);
+  if (!(Number.isFinite(timeoutS) && timeoutS > 0 && timeoutS <= 86_400)) {
+    throw new DpError('INVALID_PARAMETER', '--timeout must be a number of seconds in (0, 86400]', { parameter: 'timeout' });
+  }
   await checkDataFiles(flags.data ?? [], flags.db);
   const { openDataSource } = await import('../../sql/open-data.js');
   const { runDpSql } = await import('../../sql/run-dp-sql.js');
-  const { ledgerName } = await import('../ledger-choice.js');
-  const { engine, ledger } = await openDataSource(
-    { data: flags.data, db: flags.db, ledger: flags.ledger as 'file' | 'postgres' | undefined },
+  const {
+    engine,
+    ledger,
+    ledgerDescription: ledgerText,
+  } = await openDataSource(
+    {
+      data: flags.data,
+      db: flags.db,
+      ledger: flags.ledger as 'file' | 'postgres' | undefined,
+      readerRole: flags.readerRole,
+      statementTimeoutMs: timeoutS * 1000,
+    },
     schema,
   );
-  const ledgerText = ledgerName(ledger, flags.db);
-  const done = progress(format !== 'json');
+  if (format !== 'json' && 'readerRole' in engine) {
+    const role = (engine as { readerRole: string | null }).readerRole;
+    process.stderr.write(
+      role
+        ? `queries run as the PostgreSQL role ${role}\n`
+        : 'note: queries run as the connecting PostgreSQL role (READ ONLY); --reader-role switches to a SELECT-only role (docs/cli.md)\n',
+    );
+  }
+  const { startProgress } = await import('../progress.js');
+  // DuckDB's own estimate of the running statement (PostgreSQL gives none: elapsed time only).
+  const percent = 'progress' in engine ? () => (engine as { progress(): number | null }).progress() : undefined;
+  const done = startProgress({ enabled: format !== 'json', percent });
   let result: DpSqlResult;
   try {
     result = await runDpSql({ ...options, sql: query, schema, engine, ledger, analyst: flags.analyst, confidence });
@@ -293,6 +307,14 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--analyst <name>', 'the analyst charged', 'default')
     .option('--confidence <c>', 'confidence level of the intervals (they cover the DP noise only)', '0.95')
     .option('--ledger <kind>', 'file (under $TSDP_HOME) or postgres (default with --db postgres://)')
+    .option(
+      '--reader-role <role>',
+      'PostgreSQL: run each query as this SELECT-only role (made by setupPostgresLedger; also ?tsdp_reader_role= in the URL; none: the connecting role)',
+    )
+    .option(
+      '--timeout <seconds>',
+      "each statement's deadline (default 60); a query that passes it after the charge stays charged (ENGINE_ERROR)",
+    )
     .option('--format <f>', 'table (default), csv, markdown or json')
     .option('--json', 'the same as --format json: {columns, rows, intervals, spent, remaining, ledger}; errors as {"error": …}')
     .option('--explain', 'print the rewritten SQL, the budget split and whether the ledger would refuse it; runs and spends nothing')

@@ -9,7 +9,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import { type PrivacyLoss, zcdp } from '../../core/loss.js';
+import { approximate, type PrivacyLoss, pure, zcdp } from '../../core/loss.js';
 import { traceNoise } from '../../core/trace.js';
 import { Rational } from '../../numeric/rational.js';
 import { sampleDiscreteGaussian, sampleDiscreteLaplace } from '../../random/index.js';
@@ -50,6 +50,14 @@ export interface CalibratedNoise {
   halfWidth(confidence: number): number;
   /** The variance of the noise (upper bound for the discrete Gaussian). */
   readonly variance: number;
+  /**
+   * The privacy map of this noise on a query whose sensitivity per privacy unit
+   * is the one it was calibrated to: the loss when neighbouring inputs differ by
+   * `units` privacy units (the query then moves by at most `units` times the
+   * sensitivity). Exact rational arithmetic, rounded up: pure `units·Δ₁/b`,
+   * zCDP `units²·Δ₂²/(2σ²)`. At `units = 1` it is exactly `guarantee`.
+   */
+  lossAt(units: number): PrivacyLoss;
 }
 
 /**
@@ -63,6 +71,7 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
     const l1 = sensitivity.l1 > 0n ? sensitivity.l1 : 1n;
     const scale = Rational.of(l1).div(Rational.fromNumber(b.epsilon));
     const scaleNumber = checkScale(scale.toNumberUp());
+    const withDelta = 'delta' in budget && budget.delta !== undefined;
     return {
       kind: 'discrete-laplace',
       scale: scaleNumber,
@@ -72,6 +81,11 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
         return sampleDiscreteLaplace(scale, rng);
       },
       halfWidth: (confidence) => laplaceHalfWidth(scaleNumber, confidence),
+      lossAt(units) {
+        // ε(k) = k·Δ₁/b with b = Δ₁/ε exactly, so ε(1) = ε.
+        const epsilon = Rational.fromNumber(units).mul(Rational.of(l1)).div(scale).toNumberUp();
+        return withDelta ? approximate(epsilon, 0) : pure(epsilon);
+      },
     };
   }
   const l2Squared = sensitivity.l2Squared > 0n ? sensitivity.l2Squared : 1n;
@@ -86,6 +100,17 @@ export function calibrateNoise(budget: OutputBudget, sensitivity: IntegerSensiti
       return sampleDiscreteGaussian(sigmaSquared, rng);
     },
     halfWidth: (confidence) => gaussianHalfWidth(sigma, confidence),
+    lossAt(units) {
+      // ρ(k) = (k·Δ₂)²/(2σ²) with σ² = Δ₂²/(2ρ) exactly, so ρ(1) = ρ.
+      const k = Rational.fromNumber(units);
+      return zcdp(
+        k
+          .mul(k)
+          .mul(Rational.of(l2Squared))
+          .div(sigmaSquared.mul(Rational.of(2n)))
+          .toNumberUp(),
+      );
+    },
   };
 }
 

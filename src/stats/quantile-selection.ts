@@ -1,0 +1,246 @@
+/**
+ * One DP quantile of a partition from its bin counts over a public grid, by
+ * the exponential mechanism over data intervals (Smith 2011) with the data
+ * snapped to the grid — and, with `intervalShare`, a confidence interval for
+ * the exact quantile bought with that share of the budget by two more
+ * exponential mechanisms aimed at ranks just below and just above it.
+ *
+ * - The value: the candidates are the bins, a bin's utility is minus the
+ *   distance from the target rank q·n to the range of ranks its rows occupy,
+ *   its base measure its width (all bins are equally wide). Sampled exactly.
+ * - The interval (rule, `quantile-interval.proof.md`): with r = ⌈R⌉ + 1, where
+ *   R = (2Δu/ε_end)·(ln(bins + 2) + ln(2/α)) is the exponential mechanism's
+ *   rank-error bound at failure probability α/2, the lower end is the lower
+ *   edge of a bin chosen for target rank q·n − r and the upper end the upper
+ *   edge of a bin chosen for target q·n + r, over the bins padded with r
+ *   virtual rows below `lower` and above `upper` (public constants, so the
+ *   target always lies within the padded ranks). Each end misses the exact
+ *   quantile with probability ≤ α/2, so the interval covers it with
+ *   probability ≥ 1 − α, and it is only about 2(r + R) ranks wide: at n = 1,628
+ *   and ε = 1 on Adult ages, a few years (bench/stats/quantiles.md).
+ *
+ * The release is a core `Measurement` (`makeQuantileMeasurement`): its map
+ * composes the three mechanisms' maps and is the guarantee and the charge.
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import type { LossKind, PrivacyLoss } from '../core/loss.js';
+import type { Measurement } from '../core/measurement.js';
+import { traceNoise } from '../core/trace.js';
+import { nextDown, nextUp } from '../numeric/float-bits.js';
+import { Rational } from '../numeric/rational.js';
+import type { RandomSource } from '../random/source.js';
+import { checkConfidence, checkPositiveInteger, type OutputBudget, splitBudget } from './_internal/noise.js';
+import { checkBounds } from './fixed-point-grid.js';
+import { budgetLossAt } from './output-budget.js';
+import {
+  checkQuantile,
+  perPartitionEpsilon,
+  prefixCounts,
+  rankDistance,
+  readCounts,
+  sampleExponentialOverBins,
+  toColumnValue,
+} from './quantile-common.js';
+import { boundedAggregate, noisyRelease, releaseFields, releaseWith } from './release-measurement.js';
+import type { ReleasedValue } from './release-post.js';
+import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
+
+/** The parameters of one quantile release (public). */
+export interface QuantileParameters extends Omit<ReleaseOptions, 'rng' | 'spendFrom'> {
+  readonly bounds: readonly [number, number];
+  readonly quantile: number;
+  /** Share of the budget spent on the confidence interval, in [0, 1). 0: the interval is the bounds. */
+  readonly intervalShare?: number;
+  /** The column holds integers (public, declared): report the quantile, and its interval, as integers (post-processing). */
+  readonly integer?: boolean;
+}
+
+/** A quantile as released: value, interval and the exponential mechanism's rank-error bound. */
+export type QuantileValue = ReleasedValue & { readonly rankErrorBound: number };
+
+/** One exponential mechanism of the release: its per-partition ε and its privacy map. */
+interface Selection {
+  readonly epsilon: number;
+  readonly budget: OutputBudget;
+  lossAt(units: number): PrivacyLoss;
+}
+
+function selection(budget: OutputBudget, partitions: number, contributions: number): Selection {
+  const epsilon = perPartitionEpsilon(budget, partitions, contributions);
+  // Each of the `partitions` partitions runs it at ε (or ε²/2 ≤ ρ/p); k units move each utility by k·Δu.
+  return { epsilon, budget, lossAt: (units) => budgetLossAt(budget, units) };
+}
+
+/** Reads the interval share. @throws DpError INVALID_PARAMETER unless in [0, 1). */
+export function checkIntervalShare(share: unknown): number {
+  if (typeof share !== 'number' || !(share >= 0 && share < 1)) {
+    throw new DpError('INVALID_PARAMETER', 'intervalShare must be in [0, 1)', { parameter: 'intervalShare' });
+  }
+  return share;
+}
+
+/** The budgets of the value and of the interval's two ends (each end half of `share`). */
+export function quantileBudgets(
+  budget: OutputBudget,
+  share: number,
+): { point: OutputBudget; ends: [OutputBudget, OutputBudget] | undefined } {
+  if (share === 0) return { point: budget, ends: undefined };
+  const [point, low, high] = splitBudget(budget, [1 - share, share / 2, share / 2]);
+  if (point === undefined || low === undefined || high === undefined) throw new DpError('INTERNAL', 'a budget split lost a part', {});
+  return { point, ends: [low, high] };
+}
+
+/**
+ * The measurement of one quantile release: the exact bin counts (bounded data)
+ * chained into the exponential mechanism for the value and, with
+ * `intervalShare`, the two for the interval's ends.
+ * @param p - bounds, quantile, budget, contribution bounds, confidence, intervalShare, integer.
+ * @param bins - the number of bins the counts will have (public).
+ * @returns a measurement from the bin counts to the quantile, its interval and rank-error bound.
+ * @throws DpError INVALID_PARAMETER on invalid parameters or a budget too small for a finite selection scale.
+ * @privacy `privacyMap(k)`: the composition of the mechanisms' maps (pure kε each, or k²ρ under ρ); at k = 1 the output budget (parts rounded down).
+ * @see Smith (2011), §3; McSherry & Talwar (2007).
+ * @example
+ * makeQuantileMeasurement({ bounds: [0, 100], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.5 }, 4096).privacyMap(1);
+ */
+export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Measurement<readonly bigint[], QuantileValue, LossKind> {
+  const [lower, upper] = checkBounds(p.bounds);
+  const q = checkQuantile(p.quantile);
+  const share = checkIntervalShare(p.intervalShare ?? 0);
+  const partitions = checkPositiveInteger(p.maxPartitions ?? 1, 'maxPartitions');
+  const contributions = checkPositiveInteger(p.maxContributionsPerPartition ?? 1, 'maxContributionsPerPartition');
+  const confidence = checkConfidence(p.confidence ?? 0.95);
+  if (!(Number.isSafeInteger(bins) && bins >= 2))
+    throw new DpError('INVALID_PARAMETER', 'bins must be an integer >= 2', { parameter: 'bins' });
+  const budgets = quantileBudgets(p.budget, share);
+  const point = selection(budgets.point, partitions, contributions);
+  const ends: readonly [Selection, Selection] | undefined = budgets.ends && [
+    selection(budgets.ends[0], partitions, contributions),
+    selection(budgets.ends[1], partitions, contributions),
+  ];
+  // The utility −dist(q·n, [lo, hi]) moves by at most Δu = c·max(q, 1 − q) when one unit adds or removes c rows:
+  // lo and hi move by j ∈ [0, c] while q·n moves by q·c, and the distance is 1-Lipschitz in both.
+  const qExact = Rational.fromNumber(q);
+  const oneMinusQ = Rational.ONE.sub(qExact);
+  const utilitySensitivity = Rational.of(BigInt(contributions)).mul(qExact.gt(oneMinusQ) ? qExact : oneMinusQ);
+  const scaleOf = (s: Selection) => (2 * utilitySensitivity.toNumberUp()) / s.epsilon;
+  const alpha = 1 - confidence;
+  const width = (upper - lower) / bins;
+  const integer = p.integer === true;
+  const invoke = (counts: readonly bigint[], rng: RandomSource): QuantileValue => {
+    if (counts.length !== bins) throw new DpError('INTERNAL', 'bin counts do not match the measurement', {});
+    const prefix = prefixCounts(counts);
+    const n = prefix[bins] as bigint;
+    const target = qExact.mul(Rational.of(n));
+    const chosen = choose(prefix, target, point, 0n, false, rng);
+    const value = toColumnValue(Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width)), lower, upper, integer);
+    const scale = scaleOf(point);
+    // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
+    const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / alpha));
+    const noise: { kind: string; scale: number }[] = [{ kind: 'exponential-mechanism', scale }];
+    if (ends === undefined) {
+      return { value, interval: { lower, upper, confidence: 1, method: 'bounds' }, noise, rankErrorBound };
+    }
+    const [low, high] = ends;
+    const padLow = padding(scaleOf(low), bins, alpha);
+    const padHigh = padding(scaleOf(high), bins, alpha);
+    const lo = choose(prefix, target.sub(Rational.of(padLow)), low, padLow, true, rng);
+    const hi = choose(prefix, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
+    // lo, hi ∈ [−1, bins]: −1 and bins are the virtual bins below `lower` and above `upper`.
+    let ivLower = lo < 0 ? lower : Math.max(lower, nextDown(lower + lo * width));
+    let ivUpper = hi >= bins ? upper : Math.min(upper, nextUp(lower + (hi + 1) * width));
+    if (integer) {
+      ivLower = Math.max(lower, Math.ceil(ivLower));
+      ivUpper = Math.min(upper, Math.floor(ivUpper));
+    }
+    noise.push({ kind: 'exponential-mechanism', scale: scaleOf(low) }, { kind: 'exponential-mechanism', scale: scaleOf(high) });
+    return {
+      value,
+      // Widened to hold the value too (post-processing; coverage of the exact quantile is unchanged or better).
+      interval: { lower: Math.min(ivLower, value), upper: Math.max(ivUpper, value), confidence, method: 'union-bound' },
+      noise,
+      rankErrorBound,
+    };
+  };
+
+  /**
+   * Samples a bin for `target` with the selection's ε: over the bins, or (padded) over the bins with
+   * `pad` virtual rows below and above, returned as −1 and `bins`.
+   */
+  function choose(prefix: readonly bigint[], target: Rational, s: Selection, pad: bigint, padded: boolean, rng: RandomSource): number {
+    const factor = Rational.fromNumber(s.epsilon).div(utilitySensitivity.mul(Rational.of(2n)));
+    const n = prefix[bins] as bigint;
+    const offset = padded ? 1 : 0;
+    const candidates = bins + 2 * offset;
+    traceNoise({
+      primitive: 'exponential-mechanism:quantile',
+      value: Number(n),
+      sensitivity: utilitySensitivity.toNumberUp(),
+      scale: scaleOf(s),
+      extra: { quantile: q, bins, pad: Number(pad) },
+    });
+    const c = sampleExponentialOverBins(
+      candidates,
+      (i) => {
+        const j = i - offset;
+        const lo = j < 0 ? 0n : j >= bins ? pad + n : pad + (prefix[j] as bigint);
+        const hi = j < 0 ? pad : j >= bins ? 2n * pad + n : pad + (prefix[j + 1] as bigint);
+        return rankDistance(target.add(Rational.of(pad)), Rational.of(lo), Rational.of(hi)).mul(factor);
+      },
+      rng,
+    );
+    return c - offset;
+  }
+
+  const parts = ends === undefined ? [point] : [point, ...ends];
+  return boundedAggregate<readonly bigint[]>(`bin counts over ${bins} bins`, p, {
+    kind: 'vector',
+    element: { kind: 'bigint' },
+    size: bins,
+  }).then(noisyRelease('quantile (exponential mechanism)', { kind: 'vector', element: { kind: 'bigint' }, size: bins }, parts, invoke));
+}
+
+/**
+ * r = ⌈R⌉ + 1 rows, with R = scale·(ln(bins + 2) + ln(2/α)) the exponential
+ * mechanism's rank-error bound over bins + 2 candidates at failure probability α/2
+ * (rounded up with a relative margin, so float error only widens the interval).
+ */
+function padding(scale: number, bins: number, alpha: number): bigint {
+  const bound = scale * (Math.log(bins + 2) + Math.log(2 / alpha));
+  const r = Math.ceil(bound * (1 + 1e-9)) + 1;
+  if (!Number.isSafeInteger(r)) {
+    throw new DpError('INVALID_PARAMETER', 'the interval share is too small for a quantile interval: raise it or the budget', {
+      parameter: 'intervalShare',
+    });
+  }
+  return BigInt(r);
+}
+
+/**
+ * Releases one quantile of the values in a partition, from its bin counts.
+ * @param input - `binCounts` over equal bins of `bounds` (see `quantileBinIndex`), `quantile` in [0, 1], and the release options (`spendFrom` to charge a `PrivacyBudget`).
+ * @param input - also `intervalShare` (default 0): the share of the budget spent on the interval's two ends (half each); the interval then covers the exact quantile with probability ≥ `confidence` (`method: 'union-bound'`). With 0 the interval is the bounds (`method: 'bounds'`, coverage 1).
+ * @returns the midpoint of the chosen bin (rounded for an integer column), its guarantee (the measurement's `privacyMap(1)`), the interval and the value's rank-error bound.
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED (nothing charged) when `spendFrom` cannot pay.
+ * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition·max(q, 1 − q), ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
+ *   Not constant-time: the number of rejection-sampling proposals (≤ bins in expectation) depends on the data (SECURITY.md §11).
+ * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
+ * @example
+ * releaseQuantile({ binCounts: [1, 5, 9, 2], bounds: [0, 4], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.5 });
+ */
+export function releaseQuantile(
+  input: {
+    binCounts: readonly ExactInteger[];
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+    /** The column holds integers (public, declared): report the quantile rounded to an integer (post-processing). */
+    integer?: boolean;
+  } & ReleaseOptions,
+): AggregateRelease & { rankErrorBound: number } {
+  const counts = readCounts(input.binCounts);
+  const m = makeQuantileMeasurement(input, counts.length);
+  const r = releaseWith(m, counts, input);
+  return { ...r.value, ...releaseFields(r) };
+}
