@@ -95,6 +95,15 @@ export function restoreTrainer(checkpoint: TrainerCheckpoint, options: MakePriva
     }
   });
   if (!Array.isArray(checkpoint.events)) throw bad('has no event list');
+  // Trained weights never come without their history: a checkpoint whose events were removed
+  // would restore a trained model at ε = 0 (review finding). With no events, the weights must be
+  // the model's own (untrained) ones. The checkpoint is otherwise the owner's trusted record.
+  if (
+    checkpoint.events.length === 0 &&
+    !parameters.every((p, i) => (saved[i] as { values: number[] }).values.every((x, j) => x === p.value[j]))
+  ) {
+    throw bad('has trained weights but no step history');
+  }
   const events = checkpoint.events.map((e) => parseDpEvent(e));
   const step = JSON.stringify(events.length > 0 ? events[0] : null);
   if (events.length > 0 && (step !== JSON.stringify(trainer.dpStepEvent) || events.some((e) => JSON.stringify(e) !== step)))

@@ -56,5 +56,10 @@ describe('checkpoints', () => {
     expectDpError(() => restoreTrainer({ ...saved, format: 'x' }, options('ck2', 'b')), 'INVALID_PARAMETER');
     expectDpError(() => restoreTrainer(saved, { ...options('ck2', 'b'), maxSteps: 1 }), 'BUDGET_EXHAUSTED');
     expect(restoreTrainer(saved, { ...options('ck2', 'b'), maxSteps: 2 }).steps).toBe(2);
+    // Trained weights with the history stripped would restore at ε = 0: refused.
+    expectDpError(() => restoreTrainer({ ...saved, events: [] }, options('ck2', 'b')), 'INVALID_PARAMETER');
+    // An untrained checkpoint (the model's own weights, no steps) restores.
+    const fresh = JSON.parse(JSON.stringify(checkpointOf(makePrivate(options('ck2', 'c')))));
+    expect(restoreTrainer(fresh, options('ck2', 'c')).steps).toBe(0);
   });
 });

@@ -59,6 +59,11 @@ describe('noise drawn one step ahead in a worker thread', () => {
     expect(Array.from(x)).not.toEqual(Array.from(y));
     expect(isGenuineNoiseSource(secure)).toBe(true);
     expect(isGenuineNoiseSource(seeded)).toBe(false);
+    // A registered pool is frozen: its fill cannot be swapped for a constant.
+    expect(Object.isFrozen(secure)).toBe(true);
+    expect(() => {
+      (secure as unknown as { fill: unknown }).fill = () => undefined;
+    }).toThrow(TypeError);
     const data: Batch = {
       inputs: new Float64Array(40).map((_, i) => Math.sin(i)),
       labels: Int32Array.from({ length: 20 }, (_, i) => i % 2),

@@ -25,6 +25,7 @@ export const commands: readonly LazyCommand[] = [
   { name: 'accountant', load: () => import('./accountant.js') },
   { name: 'audit', load: () => import('./audit.js') },
   { name: 'synth', load: () => import('./synth.js') },
+  { name: 'train', load: () => import('./train.js') },
 ];
 
 /**

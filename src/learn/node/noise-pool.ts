@@ -46,8 +46,9 @@ export class NoisePool implements NoiseSource {
   private readonly control: Int32Array;
   private readonly scale: Float64Array;
   private readonly data: Float64Array;
-  private pending: { length: number; scale: number } | null = null;
-  private closed = false;
+  // Mutable state lives in one object so that the pool itself can be frozen (a registered
+  // pool's fill cannot be replaced: createNoisePool freezes it before registering it).
+  private readonly state: { pending: { length: number; scale: number } | null; closed: boolean } = { pending: null, closed: false };
 
   /** @internal Use {@link createNoisePool}. */
   constructor(worker: Worker, control: SharedArrayBuffer, scale: SharedArrayBuffer, data: SharedArrayBuffer, secure: boolean) {
@@ -68,7 +69,7 @@ export class NoisePool implements NoiseSource {
     Atomics.store(this.control, 1, length);
     Atomics.store(this.control, 0, PENDING);
     Atomics.notify(this.control, 0);
-    this.pending = { length, scale };
+    this.state.pending = { length, scale };
   }
 
   /**
@@ -79,7 +80,7 @@ export class NoisePool implements NoiseSource {
    * @throws DpError INVALID_PARAMETER when scale is bad or out is larger than the capacity; INTERNAL after close().
    */
   fill(out: Float64Array, scale: number): void {
-    if (this.closed) throw new DpError('INTERNAL', 'the noise pool is closed');
+    if (this.state.closed) throw new DpError('INTERNAL', 'the noise pool is closed');
     if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) {
       throw new DpError('INVALID_PARAMETER', `scale must be a finite number > 0, got ${describeValue(scale)}`, { parameter: 'scale' });
     }
@@ -88,23 +89,23 @@ export class NoisePool implements NoiseSource {
         parameter: 'capacity',
       });
     }
-    if (this.pending !== null && (this.pending.length !== out.length || this.pending.scale !== scale)) {
+    if (this.state.pending !== null && (this.state.pending.length !== out.length || this.state.pending.scale !== scale)) {
       // Another shape: let the worker finish, discard its unreleased draw.
       this.await();
-      this.pending = null;
+      this.state.pending = null;
     }
-    if (this.pending === null) this.request(out.length, scale);
+    if (this.state.pending === null) this.request(out.length, scale);
     this.await();
     out.set(this.data.subarray(0, out.length));
     Atomics.store(this.control, 0, IDLE);
-    this.pending = null;
+    this.state.pending = null;
     this.request(out.length, scale); // the next step's noise, drawn while its gradient is computed
   }
 
   /** Blocks until the pending draw is READY; INTERNAL if the worker does not answer within WAIT_MS. */
   private await(): void {
     if (Atomics.wait(this.control, 0, PENDING, WAIT_MS) === 'timed-out' || Atomics.load(this.control, 0) !== READY) {
-      this.closed = true;
+      this.state.closed = true;
       void this.worker.terminate();
       throw new DpError('INTERNAL', 'the noise worker did not answer');
     }
@@ -112,8 +113,8 @@ export class NoisePool implements NoiseSource {
 
   /** Stops the worker (pending noise is discarded). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.state.closed) return;
+    this.state.closed = true;
     Atomics.store(this.control, 0, STOP);
     Atomics.notify(this.control, 0);
     await this.worker.terminate();
@@ -166,6 +167,7 @@ export async function createNoisePool(options: NoisePoolOptions = {}): Promise<N
   }
   worker.unref();
   const pool = new NoisePool(worker, control, scale, data, options.seed === undefined);
+  Object.freeze(pool);
   if (pool.secure) registerGenuineNoiseSource(pool);
   return pool;
 }

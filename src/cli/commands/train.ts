@@ -1,0 +1,242 @@
+/**
+ * `tsdp train --data mnist --model cnn --epsilon 3 --delta 1e-5 --epochs 30 [--out dir]`:
+ * DP-SGD on a bundled data set (tsdp/learn + the tsdp/node loaders), with a
+ * progress line on stderr (epoch, test loss, test accuracy, ε spent so far)
+ * and, with --out, the model (`model.json`) and a report (`report.json`:
+ * guarantee, accountant, σ and σ_eff, q, steps, accuracy) whose ε the PLD
+ * accountant reproduces from (q, σ_eff, steps).
+ *
+ * Privacy: σ is calibrated so that ε after all planned steps ≤ the target
+ * (`makePrivateWithEpsilon`, re-checked with the trainer's own event); with an
+ * explicit --noise-multiplier the planned ε is computed first and a run that
+ * would exceed the target is refused before any step (BUDGET_EXHAUSTED). The
+ * trainer is capped at the planned steps. N (the declared public data set size)
+ * is the size of the loaded training split — these data sets' sizes are
+ * published. Loss and accuracy are measured on the TEST split (held out,
+ * evaluation data), never on the private training rows.
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { DpEvents, PldAccountant } from '../../accounting/index.js';
+import { DpError } from '../../core/errors.js';
+import { accountHistory, dpSgdStepEvent } from '../../learn/dp-sgd-accounting.js';
+import { makePrivateWithEpsilon } from '../../learn/make-private-with-epsilon.js';
+import { logisticRegression, mlp, mnistCnn } from '../../learn/models.js';
+import { type Dataset, loadAdult, loadFashionMnist, loadMnist } from '../../learn/node/datasets.js';
+import { effectiveNoiseMultiplier } from '../../learn/noise-grid.js';
+import { sgd } from '../../learn/optimizers.js';
+import { makePrivate, type PrivateTrainer } from '../../learn/private-trainer.js';
+import type { Batch, Sequential } from '../../learn/sequential.js';
+import { SeededRandomSource } from '../../random/seeded-source.js';
+import { parseNumberOption } from '../options.js';
+import type { RegisterCommand } from './register.js';
+
+interface TrainFlags {
+  data?: string;
+  model?: string;
+  epsilon?: string;
+  delta?: string;
+  epochs?: string;
+  batchSize?: string;
+  maxGradNorm?: string;
+  lr?: string;
+  noiseMultiplier?: string;
+  accountant?: string;
+  limit?: string;
+  seed?: string;
+  out?: string;
+}
+
+const DATA = ['mnist', 'fashion-mnist', 'adult'] as const;
+const MODELS = ['cnn', 'mlp', 'logreg'] as const;
+
+function oneOf<T extends string>(text: string | undefined, values: readonly T[], fallback: T, parameter: string): T {
+  if (text === undefined) return fallback;
+  const v = values.find((x) => x === text);
+  if (!v)
+    throw new DpError('INVALID_PARAMETER', `--${parameter} must be one of ${values.join(', ')}, got ${JSON.stringify(text)}`, {
+      parameter,
+    });
+  return v;
+}
+
+function positiveNumber(text: string | undefined, fallback: number, parameter: string): number {
+  if (text === undefined) return fallback;
+  const x = parseNumberOption(text, parameter);
+  if (!(x > 0)) throw new DpError('INVALID_PARAMETER', `--${parameter} must be > 0, got ${x}`, { parameter });
+  return x;
+}
+
+function positiveInt(text: string | undefined, fallback: number, parameter: string): number {
+  const x = positiveNumber(text, fallback, parameter);
+  if (!Number.isSafeInteger(x)) throw new DpError('INVALID_PARAMETER', `--${parameter} must be an integer, got ${x}`, { parameter });
+  return x;
+}
+
+function load(name: (typeof DATA)[number], limit: number | undefined): Dataset {
+  const d = name === 'mnist' ? loadMnist() : name === 'fashion-mnist' ? loadFashionMnist(undefined, limit) : loadAdult();
+  if (limit === undefined || limit >= d.train.size) return d;
+  // A fixed public rule: the first `limit` training rows.
+  const w = d.features;
+  const train: Batch = { inputs: d.train.inputs.slice(0, limit * w), labels: d.train.labels.slice(0, limit), size: limit };
+  return { ...d, train };
+}
+
+/** Test loss and accuracy (evaluation data; not private). */
+function evaluate(model: Sequential, test: Batch): { loss: number; accuracy: number } {
+  const chunk = 500;
+  let loss = 0;
+  let correct = 0;
+  const w = model.inputSize;
+  const c = model.loss.inputSize;
+  for (let s = 0; s < test.size; s += chunk) {
+    const n = Math.min(chunk, test.size - s);
+    const batch: Batch = { inputs: test.inputs.subarray(s * w, (s + n) * w), labels: test.labels.subarray(s, s + n), size: n };
+    loss += model.meanLoss(batch) * n;
+    const out = model.predict(batch.inputs, n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      if (c === 1) best = (out[i] as number) > 0 ? 1 : 0;
+      else for (let j = 1; j < c; j++) if ((out[i * c + j] as number) > (out[i * c + best] as number)) best = j;
+      if (best === batch.labels[i]) correct++;
+    }
+  }
+  return { loss: loss / test.size, accuracy: correct / test.size };
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  const dataName = oneOf(flags.data, DATA, 'mnist', 'data');
+  const modelName = oneOf(flags.model, MODELS, dataName === 'adult' ? 'logreg' : 'cnn', 'model');
+  const targetEpsilon = positiveNumber(flags.epsilon, Number.NaN, 'epsilon');
+  if (Number.isNaN(targetEpsilon)) throw new DpError('INVALID_PARAMETER', '--epsilon is required', { parameter: 'epsilon' });
+  const delta = positiveNumber(flags.delta, 1e-5, 'delta');
+  if (!(delta < 1)) throw new DpError('INVALID_PARAMETER', '--delta must be in (0, 1)', { parameter: 'delta' });
+  const epochs = positiveInt(flags.epochs, 30, 'epochs');
+  const batchSize = positiveInt(flags.batchSize, 256, 'batch-size');
+  const maxGradNorm = positiveNumber(flags.maxGradNorm, 1, 'max-grad-norm');
+  const lr = positiveNumber(flags.lr, modelName === 'logreg' ? 2 : 0.5, 'lr');
+  const accountant = oneOf(flags.accountant, ['pld', 'rdp'] as const, 'pld', 'accountant');
+  const limit = flags.limit === undefined ? undefined : positiveInt(flags.limit, 1, 'limit');
+  if (modelName !== 'logreg' && dataName === 'adult')
+    throw new DpError('INVALID_PARAMETER', '--data adult takes --model logreg or mlp', { parameter: 'model' });
+  if (modelName === 'logreg' && dataName !== 'adult')
+    throw new DpError('INVALID_PARAMETER', '--model logreg is for --data adult', { parameter: 'model' });
+  // Every option is checked before the data are read; the data before any step.
+  const data = load(dataName, limit);
+  const rng = flags.seed === undefined ? undefined : new SeededRandomSource(flags.seed);
+  const model =
+    modelName === 'cnn'
+      ? mnistCnn(rng)
+      : modelName === 'logreg'
+        ? logisticRegression(data.features, rng)
+        : mlp([data.features, 256, data.classes], rng);
+  if (batchSize > data.train.size)
+    throw new DpError('INVALID_PARAMETER', `--batch-size must be ≤ the ${data.train.size} training rows`, { parameter: 'batch-size' });
+  const q = batchSize / data.train.size;
+  const stepsPerEpoch = Math.ceil(1 / q);
+  const steps = epochs * stepsPerEpoch;
+  const common = {
+    model,
+    optimizer: sgd({ learningRate: lr, momentum: 0.9 }),
+    data: data.train,
+    datasetSize: data.train.size,
+    expectedBatchSize: batchSize,
+    maxGradNorm,
+    accountant,
+    ...(rng ? { rng } : {}),
+  };
+  let trainer: PrivateTrainer;
+  if (flags.noiseMultiplier !== undefined) {
+    const sigma = positiveNumber(flags.noiseMultiplier, 1, 'noise-multiplier');
+    const planned = accountHistory([], accountant)
+      .compose(dpSgdStepEvent(q, effectiveNoiseMultiplier(sigma, maxGradNorm, model.parameterCount)), steps)
+      .epsilon(delta);
+    if (!(planned <= targetEpsilon)) {
+      throw new DpError(
+        'BUDGET_EXHAUSTED',
+        `the planned run (${steps} steps at noise multiplier ${sigma}) would spend ε = ${planned} > the target ${targetEpsilon}; nothing was run`,
+      );
+    }
+    trainer = makePrivate({ ...common, noiseMultiplier: sigma, maxSteps: steps });
+  } else {
+    trainer = makePrivateWithEpsilon({ ...common, targetEpsilon, targetDelta: delta, epochs });
+  }
+  const tty = process.stderr.isTTY === true;
+  let last = { loss: Number.NaN, accuracy: Number.NaN };
+  const t0 = Date.now();
+  for (let e = 1; e <= epochs; e++) {
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      trainer.step();
+      if (tty && s % 10 === 0) {
+        const width = 30;
+        const done = Math.round((width * s) / stepsPerEpoch);
+        process.stderr.write(`\repoch ${e}/${epochs} [${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${trainer.steps}/${steps}`);
+      }
+    }
+    last = evaluate(model, data.test);
+    const eps = trainer.epsilon(delta);
+    const line = `epoch ${e}/${epochs}  test loss ${last.loss.toFixed(4)}  test accuracy ${(100 * last.accuracy).toFixed(2)}%  ε ${eps.toFixed(3)} (δ ${delta})  ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    process.stderr.write(tty ? `\r${line}\n` : `${line}\n`);
+  }
+  const epsilon = trainer.epsilon(delta);
+  const sigmaEff = effectiveNoiseMultiplier(trainer.noiseMultiplier, maxGradNorm, model.parameterCount);
+  const report = {
+    format: 'tsdp-train-report/1',
+    guarantee: { epsilon, delta, neighbouring: 'add or remove one training example', accountant },
+    accountant,
+    data: dataName,
+    model: modelName,
+    datasetSize: data.train.size,
+    sampleRate: trainer.sampleRate,
+    expectedBatchSize: batchSize,
+    noiseMultiplier: trainer.noiseMultiplier,
+    effectiveNoiseMultiplier: sigmaEff,
+    maxGradNorm,
+    steps: trainer.steps,
+    epochs,
+    learningRate: lr,
+    testAccuracy: last.accuracy,
+    testLoss: last.loss,
+    notForRelease: trainer.notForRelease,
+    event: DpEvents.selfComposed(trainer.dpStepEvent, trainer.steps),
+  };
+  // The report's ε is the one the PLD accountant gives for its own event (checked here and by a test).
+  if (accountant === 'pld' && new PldAccountant().compose(report.event).epsilon(delta) !== epsilon) {
+    throw new DpError('INTERNAL', 'the report does not reproduce its ε');
+  }
+  if (flags.out !== undefined) {
+    mkdirSync(flags.out, { recursive: true });
+    writeFileSync(join(flags.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const parameters = model.parameters.map((p) => ({ name: p.name, values: Array.from(p.value) }));
+    writeFileSync(
+      join(flags.out, 'model.json'),
+      `${JSON.stringify({ format: 'tsdp-learn-model/1', model: modelName, data: dataName, parameters })}\n`,
+    );
+  }
+  process.stdout.write(
+    `${JSON.stringify({ epsilon, delta, accountant, testAccuracy: last.accuracy, steps: trainer.steps, noiseMultiplier: trainer.noiseMultiplier, sampleRate: trainer.sampleRate, out: flags.out ?? null })}\n`,
+  );
+}
+
+/** Registers `tsdp train`. */
+export const register: RegisterCommand = (program: Command) => {
+  program
+    .command('train')
+    .description('train a model with DP-SGD on a bundled data set (progress on stderr, result JSON on stdout)')
+    .option('--data <name>', `one of ${DATA.join(', ')} (default mnist)`)
+    .option('--model <name>', `one of ${MODELS.join(', ')} (default: cnn, or logreg for adult)`)
+    .option('--epsilon <e>', 'target ε (required): the run never exceeds it')
+    .option('--delta <d>', 'δ (default 1e-5)')
+    .option('--epochs <n>', 'epochs (default 30)')
+    .option('--batch-size <n>', 'expected Poisson batch size (default 256)')
+    .option('--max-grad-norm <c>', 'per-example clip bound C (default 1)')
+    .option('--lr <x>', 'SGD learning rate, momentum 0.9 (default 0.5; 2 for logreg)')
+    .option('--noise-multiplier <s>', 'use this σ instead of calibrating; refused if the run would exceed --epsilon')
+    .option('--accountant <kind>', 'pld (default) or rdp')
+    .option('--limit <n>', 'train on the first n training rows only (a fixed public rule)')
+    .option('--seed <s>', 'TESTS ONLY: seeded randomness (the report is then marked notForRelease)')
+    .option('--out <dir>', 'write model.json and report.json there')
+    .action(async (flags: TrainFlags) => train(flags));
+};

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DpEvents, PldAccountant } from '../../src/accounting/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function tsdp(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, timeout: 240_000 }, (err, stdout, stderr) =>
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('tsdp train', () => {
+  it('trains Adult logistic regression at ε = 1 and writes a report whose ε the PLD accountant reproduces from (q, σ_eff, steps) (seeded, tiny)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tsdp-train-'));
+    const run = await tsdp([
+      'train',
+      '--data',
+      'adult',
+      '--epsilon',
+      '1',
+      '--epochs',
+      '1',
+      '--limit',
+      '3000',
+      '--batch-size',
+      '150',
+      '--seed',
+      'cli',
+      '--out',
+      out,
+    ]);
+    expect(run.stderr).toContain('epoch 1/1');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.accountant).toBe('pld');
+    expect(report.sampleRate).toBe(150 / 3000);
+    expect(report.steps).toBe(20);
+    expect(report.notForRelease).toBe(true); // seeded
+    const replay = new PldAccountant()
+      .compose(
+        DpEvents.selfComposed(DpEvents.poissonSampled(report.sampleRate, DpEvents.gaussian(report.effectiveNoiseMultiplier)), report.steps),
+      )
+      .epsilon(report.guarantee.delta);
+    expect(replay).toBe(report.guarantee.epsilon);
+    expect(report.guarantee.epsilon).toBeLessThanOrEqual(1);
+    expect(report.testAccuracy).toBeGreaterThan(0.7);
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(model.parameters.map((p: { name: string }) => p.name)).toEqual(['dense.weight', 'dense.bias']);
+    expect(JSON.parse(run.stdout).epsilon).toBe(report.guarantee.epsilon);
+  }, 240_000);
+
+  it('refuses a run that would exceed the target before any step (BUDGET_EXHAUSTED, nothing written), and bad options with INVALID_PARAMETER', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'tsdp-train-')), 'never');
+    const run = await tsdp([
+      'train',
+      '--data',
+      'adult',
+      '--epsilon',
+      '0.5',
+      '--noise-multiplier',
+      '0.3',
+      '--epochs',
+      '3',
+      '--limit',
+      '2000',
+      '--out',
+      out,
+    ]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('BUDGET_EXHAUSTED');
+    expect(run.stderr).not.toContain('epoch 1/');
+    expect(existsSync(out)).toBe(false);
+    for (const bad of [
+      ['--data', 'cifar', '--epsilon', '1'],
+      ['--data', 'adult'],
+      ['--data', 'adult', '--epsilon', '-1'],
+      ['--data', 'adult', '--epsilon', '1', '--model', 'cnn'],
+      ['--data', 'adult', '--epsilon', '1', '--batch-size', '2.5'],
+    ]) {
+      const r = await tsdp(['train', ...bad]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('INVALID_PARAMETER');
+    }
+  }, 240_000);
+
+  it('trains the Opacus MNIST CNN for a few DP steps (tiny: 256 rows, one epoch)', async () => {
+    const run = await tsdp([
+      'train',
+      '--data',
+      'mnist',
+      '--model',
+      'cnn',
+      '--epsilon',
+      '3',
+      '--epochs',
+      '1',
+      '--limit',
+      '256',
+      '--batch-size',
+      '64',
+      '--seed',
+      'cnn',
+    ]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.steps).toBe(4);
+    expect(result.epsilon).toBeLessThanOrEqual(3);
+  }, 240_000);
+});
