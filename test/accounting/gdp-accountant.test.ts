@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDpError } from '../../src/core/errors.js';
 import {
   analyticGaussianDelta,
   DpEvents,
@@ -18,6 +17,7 @@ import {
   gdpMuUniformClt,
   PldAccountant,
 } from '../../src/index.js';
+import { expectInvalidParameter } from '../_expect-invalid.js';
 
 interface OpacusPoint {
   noiseMultiplier: number;
@@ -149,16 +149,7 @@ describe('μ-GDP ⇄ (ε, δ) duality (exact)', () => {
       [() => gdpEpsilonClt({ noiseMultiplier: 1, sampleRate: 0.1, steps: 10, delta: 1e-5, sampling: 'shuffle' as 'poisson' }), 'sampling'],
       [() => gdpMuPoissonClt(undefined as unknown as { noiseMultiplier: number; sampleRate: number; steps: number }), 'noiseMultiplier'],
     ];
-    for (const [f, parameter] of cases) {
-      let caught: unknown;
-      try {
-        f();
-      } catch (e) {
-        caught = e;
-      }
-      expect(isDpError(caught, 'INVALID_PARAMETER')).toBe(true);
-      expect((caught as { details: { parameter?: string } }).details.parameter).toBe(parameter);
-    }
+    for (const [f, parameter] of cases) expectInvalidParameter(f, parameter);
   });
 });
 

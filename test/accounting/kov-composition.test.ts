@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDpError } from '../../src/core/errors.js';
 import {
   advancedComposition,
   basicComposition,
@@ -16,6 +15,7 @@ import {
   kovCompositionGrid,
   optimalCompositionDelta,
 } from '../../src/index.js';
+import { expectInvalidParameter } from '../_expect-invalid.js';
 
 interface KovEntry {
   epsilon: number;
@@ -138,15 +138,6 @@ describe('KOV optimal composition, grid form', () => {
       [() => kovCompositionGrid(1, 0, KOV_GRID_MAX_K + 1), 'k'],
       [() => kovCompositionEpsilon(1, 0, 3, Number.NaN), 'targetDelta'],
     ];
-    for (const [f, parameter] of cases) {
-      let caught: unknown;
-      try {
-        f();
-      } catch (e) {
-        caught = e;
-      }
-      expect(isDpError(caught, 'INVALID_PARAMETER')).toBe(true);
-      expect((caught as { details: { parameter?: string } }).details.parameter).toBe(parameter);
-    }
+    for (const [f, parameter] of cases) expectInvalidParameter(f, parameter);
   });
 });

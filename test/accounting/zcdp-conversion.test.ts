@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isDpError } from '../../src/core/errors.js';
 import { ZcdpAccountant, zcdpDeltaForEpsilon, zcdpEpsilonForDelta } from '../../src/index.js';
+import { expectInvalidParameter } from '../_expect-invalid.js';
 
 interface DeltaPoint {
   rho: number;
@@ -95,15 +96,6 @@ describe('zCDP → (ε, δ) by the CKS conversion', () => {
       [() => zcdpEpsilonForDelta(1, 1), 'delta'],
       [() => zcdpEpsilonForDelta('1' as unknown as number, 0.1), 'rho'],
     ];
-    for (const [f, parameter] of cases) {
-      let caught: unknown;
-      try {
-        f();
-      } catch (e) {
-        caught = e;
-      }
-      expect(isDpError(caught, 'INVALID_PARAMETER')).toBe(true);
-      expect((caught as { details: { parameter?: string } }).details.parameter).toBe(parameter);
-    }
+    for (const [f, parameter] of cases) expectInvalidParameter(f, parameter);
   });
 });

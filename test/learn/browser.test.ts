@@ -1,18 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, runsBrowser } from '../_chromium.js';
+import { launchChromium, type PageServer, pageResult, runsBrowser, servePages } from '../_chromium.js';
 import { workload } from './_browser-learn-workload.js';
 
 type Result = ReturnType<typeof workload> & { error?: string };
 
 describe.runIf(runsBrowser)('tsdp/learn in Chromium', () => {
-  let server: Server;
+  let server: PageServer | undefined;
   let browser: Browser;
-  let origin = '';
 
   beforeAll(async () => {
     const bundle = await build({
@@ -27,33 +24,18 @@ describe.runIf(runsBrowser)('tsdp/learn in Chromium', () => {
 try { const { workload } = await import('./learn.js'); window.__result = workload(); }
 catch (e) { window.__result = { error: String((e && e.stack) || e) }; }
 </script></body></html>`;
-    const files: Record<string, [string, string]> = { '/': [page, 'text/html'], '/learn.js': [code, 'text/javascript'] };
-    server = createServer((request, response) => {
-      const f = files[request.url ?? ''];
-      if (request.method !== 'GET' || f === undefined) {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'content-type': `${f[1]}; charset=utf-8` }).end(f[0]);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await servePages({ '/': page, '/learn.js': code });
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
   });
 
   it('an esbuild browser bundle trains DP steps in a page (wasm SIMD kernels) and gets the same clipped sums and weights as Node', async () => {
-    const tab = await browser.newPage();
-    const errors: string[] = [];
-    tab.on('pageerror', (e) => errors.push(String(e)));
-    await tab.goto(`${origin}/`);
-    await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 90_000 });
-    const inBrowser = (await tab.evaluate(() => (window as unknown as { __result: unknown }).__result)) as Result;
-    await tab.close();
+    const { result, errors } = await pageResult(browser, `${server?.origin}/`);
+    const inBrowser = result as Result;
     expect(errors).toEqual([]);
     expect(inBrowser.error).toBeUndefined();
     const inNode = workload();

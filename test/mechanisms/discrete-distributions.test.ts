@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDpError } from '../../src/core/errors.js';
 import {
   discreteGaussianCdf,
   discreteGaussianLogNormalizingConstant,
@@ -25,6 +24,7 @@ import {
   discreteLaplaceVariance,
 } from '../../src/index.js';
 import { erfc, erfcx } from '../../src/numeric/special.js';
+import { expectInvalidParameter } from '../_expect-invalid.js';
 
 interface DgEntry {
   sigma: number;
@@ -46,16 +46,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/accounting/engineer
 };
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
 
-function expectInvalid(f: () => unknown, parameter: string): void {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(isDpError(caught, 'INVALID_PARAMETER')).toBe(true);
-  expect((caught as { details: { parameter?: string } }).details.parameter).toBe(parameter);
-}
+const expectInvalid = expectInvalidParameter;
 
 describe('discrete Gaussian distribution', () => {
   it('agrees with brute-force mpmath sums (40 digits) to 1e-13 relative: Z, variance, pmf, cdf, log survival', () => {

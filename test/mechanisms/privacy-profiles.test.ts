@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDpError } from '../../src/core/errors.js';
 import {
   discreteGaussianDeltaForEpsilon,
   discreteGaussianEpsilon,
@@ -21,6 +20,7 @@ import {
   laplaceDeltaForEpsilon,
   laplaceEpsilonForDelta,
 } from '../../src/index.js';
+import { expectInvalidParameter } from '../_expect-invalid.js';
 
 interface ProfilePoint {
   scale?: number;
@@ -46,16 +46,7 @@ function close(a: number, b: number, relTol: number, absTol = 1e-16): boolean {
   return Math.abs(a - b) <= relTol * Math.abs(b) + absTol;
 }
 
-function expectInvalid(f: () => unknown, parameter: string): void {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(isDpError(caught, 'INVALID_PARAMETER')).toBe(true);
-  expect((caught as { details: { parameter?: string } }).details.parameter).toBe(parameter);
-}
+const expectInvalid = expectInvalidParameter;
 
 /** Σ_x max(0, P(x) − e^ε P(x − Δ)) by brute force over a wide window. */
 function hockeyStick(pmf: (x: number) => number, epsilon: number, sensitivity: number, bound: number): number {

@@ -13,8 +13,6 @@
  * when /usr/bin/chromium is absent. The bundling part always runs.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Browser } from 'playwright-core';
@@ -22,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as rootEntry from '../../src/index.js';
 import * as clientEntry from '../../src/local/client.js';
 import * as localEntry from '../../src/local/index.js';
-import { launchChromium, runsBrowser } from '../_chromium.js';
+import { launchChromium, type PageServer, pageResult, runsBrowser, servePages } from '../_chromium.js';
 import { bernsteinRadius } from '../local/_simulate.js';
 import { BROWSER_ENTRIES, type BrowserEntry, bundleForBrowser, isNodeBuiltin, root } from './_browser-entries.js';
 // @ts-expect-error plain JavaScript shared with the page (no declaration file)
@@ -97,9 +95,8 @@ describe('browser-safe entries bundle for the browser without Node built-ins', (
 });
 
 describe.runIf(runsBrowser)('browser-safe entries run in Chromium', () => {
-  let server: Server;
+  let server: PageServer | undefined;
   let browser: Browser;
-  let origin = '';
   const workloadSource = readFileSync(join(import.meta.dirname, '_browser-workload.js'), 'utf8');
   const page = `<!doctype html><html><head><meta charset="utf-8"><title>tsdp bundles</title></head><body>
 <script type="module">
@@ -119,33 +116,18 @@ try {
       '/tsdp-local-client.js': bundles.get('tsdp/local/client')?.code ?? '',
       '/workload.js': workloadSource,
     };
-    server = createServer((request, response) => {
-      const body = files[request.url ?? ''];
-      if (request.method !== 'GET' || body === undefined) {
-        response.writeHead(404).end();
-        return;
-      }
-      const type = request.url === '/' ? 'text/html' : 'text/javascript';
-      response.writeHead(200, { 'content-type': `${type}; charset=utf-8` }).end(body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await servePages(files);
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
   });
 
   it('mechanisms, accountants, a budget and the OLH client and aggregator give in Chromium what they give in Node; estimates within their Bernstein radius (false failure ≤ 1e-6, union bound over 16 values)', async () => {
-    const tab = await browser.newPage();
-    const errors: string[] = [];
-    tab.on('pageerror', (e) => errors.push(String(e)));
-    await tab.goto(`${origin}/`);
-    await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 90_000 });
-    const inBrowser = (await tab.evaluate(() => (window as unknown as { __result: unknown }).__result)) as WorkloadResult;
-    await tab.close();
+    const { result, errors } = await pageResult(browser, `${server?.origin}/`);
+    const inBrowser = result as WorkloadResult;
     expect(errors).toEqual([]);
     expect(inBrowser.error).toBeUndefined();
 
