@@ -86,6 +86,15 @@ export function dpSqlMeasurement(plan: QueryPlan, split: BudgetSplit): DpSqlMeas
     if (split.noise === 'gaussian') components.push(component(o.name, (d) => zcdp(d * d * x), { epsilon: zero, delta: zero, rho: share }));
     else components.push(component(o.name, (d) => pure(d * x), { epsilon: share, delta: zero, rho: zero }));
   });
+  // The bounding report (`reportBounding`): two counts of units, each of sensitivity 1, each with its share.
+  const b = split.bounding;
+  if (b) {
+    const x = b.toNumberDown();
+    for (const name of ['bounding report: units cut', 'bounding report: units']) {
+      if (split.noise === 'gaussian') components.push(component(name, (d) => zcdp(d * d * x), { epsilon: zero, delta: zero, rho: b }));
+      else components.push(component(name, (d) => pure(d * x), { epsilon: b, delta: zero, rho: zero }));
+    }
+  }
   const sel = split.selection;
   if (sel) {
     const e = sel.epsilon.toNumberDown();

@@ -17,7 +17,7 @@
  */
 import { DpError } from '../core/errors.js';
 import type { RandomSource } from '../random/source.js';
-import { tracePublicParameter } from '../stats/release-aggregates.js';
+import { tracePublicParameter } from '../stats/public-parameters.js';
 import { type ExactPartition, releaseTable, selectPartitions, type TableKeys } from '../stats/release-table.js';
 import type { AggregateRelease } from '../stats/release-types.js';
 import type { BudgetSplit } from './budget-split.js';

@@ -51,6 +51,14 @@ interface SqlFlags {
   explain?: boolean;
   readerRole?: string;
   timeout?: string;
+  reportBounding?: string | boolean;
+}
+
+/** `--report-bounding [share]` as runDpSql's `reportBounding` (the share is validated there, before any charge). */
+function reportBounding(flags: SqlFlags): { reportBounding?: true | { share: number } } {
+  const v = flags.reportBounding;
+  if (v === undefined || v === false) return {};
+  return { reportBounding: v === true ? true : { share: Number(v) } };
 }
 
 const FORMATS = ['table', 'csv', 'markdown', 'json'] as const;
@@ -276,6 +284,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
         confidence: result.confidence,
         ledger: ledgerText,
         ...(result.notForRelease ? { notForRelease: true } : {}),
+        ...(result.bounding ? { bounding: result.bounding } : {}),
       })}\n`,
     );
     return;
@@ -317,6 +326,10 @@ export const register: RegisterCommand = (program: Command) => {
     )
     .option('--format <f>', 'table (default), csv, markdown or json')
     .option('--json', 'the same as --format json: {columns, rows, intervals, spent, remaining, ledger}; errors as {"error": …}')
+    .option(
+      '--report-bounding [share]',
+      "also release, with DP, how many privacy units lost rows to contribution bounding and how many units there are (share of this query's budget, default 0.05; inside the charge)",
+    )
     .option('--explain', 'print the rewritten SQL, the budget split and whether the ledger would refuse it; runs and spends nothing')
     .action(async (arg: string | undefined, flags: SqlFlags) => {
       const { DpError } = await errors();
@@ -340,11 +353,12 @@ export const register: RegisterCommand = (program: Command) => {
           ...(rho === undefined ? { epsilon: epsilon ?? '1' } : { rho, ...(epsilon === undefined ? {} : { epsilon }) }),
           delta,
           noise,
+          ...reportBounding(flags),
         };
         return explain(query, schema, flags, options, format);
       }
       if (epsilon === undefined && rho === undefined)
         throw new DpError('INVALID_PARAMETER', '--epsilon (or --rho) is required (the budget this query spends)', { parameter: 'epsilon' });
-      return run(query, schema, flags, { epsilon, delta, rho, noise }, format);
+      return run(query, schema, flags, { epsilon, delta, rho, noise, ...reportBounding(flags) }, format);
     });
 };
