@@ -51,14 +51,17 @@ interface SqlFlags {
   explain?: boolean;
   readerRole?: string;
   timeout?: string;
-  reportBounding?: string | boolean;
+  reportBounding?: boolean;
+  reportBoundingShare?: string;
 }
 
-/** `--report-bounding [share]` as runDpSql's `reportBounding` (the share is validated there, before any charge). */
+/**
+ * `--report-bounding` (and `--report-bounding-share <s>`, which implies it) as runDpSql's `reportBounding`; the share
+ * is validated there, before any charge. (A flag with an optional value would swallow the query that follows it.)
+ */
 function reportBounding(flags: SqlFlags): { reportBounding?: true | { share: number } } {
-  const v = flags.reportBounding;
-  if (v === undefined || v === false) return {};
-  return { reportBounding: v === true ? true : { share: Number(v) } };
+  if (flags.reportBoundingShare !== undefined) return { reportBounding: { share: Number(flags.reportBoundingShare) } };
+  return flags.reportBounding ? { reportBounding: true } : {};
 }
 
 const FORMATS = ['table', 'csv', 'markdown', 'json'] as const;
@@ -327,9 +330,10 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--format <f>', 'table (default), csv, markdown or json')
     .option('--json', 'the same as --format json: {columns, rows, intervals, spent, remaining, ledger}; errors as {"error": …}')
     .option(
-      '--report-bounding [share]',
-      "also release, with DP, how many privacy units lost rows to contribution bounding and how many units there are (share of this query's budget, default 0.05; inside the charge)",
+      '--report-bounding',
+      "also release, with DP, how many privacy units lost rows to contribution bounding and how many units there are (5% of this query's budget, inside the charge)",
     )
+    .option('--report-bounding-share <s>', 'the share of the budget --report-bounding spends, in (0, 0.5] (implies --report-bounding)')
     .option('--explain', 'print the rewritten SQL, the budget split and whether the ledger would refuse it; runs and spends nothing')
     .action(async (arg: string | undefined, flags: SqlFlags) => {
       const { DpError } = await errors();
