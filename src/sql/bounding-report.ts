@@ -29,6 +29,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, planAggregate, releaseCount } from '../stats/release-aggregates.js';
 import type { BudgetSplit } from './budget-split.js';
@@ -96,7 +97,7 @@ export function planBoundingReport(split: BudgetSplit, confidence: number): void
  * @param split - the split (shares and noise).
  * @param confidence - the intervals' level.
  * @param rng - the randomness.
- * @returns the report: noisy counts (non-negative, post-processing), their intervals and shares.
+ * @returns the report: noisy counts (non-negative, post-processing), their intervals and shares; and the losses the two releases state.
  * @throws DpError INTERNAL on an engine value that is not an exact integer.
  * @privacy each count has sensitivity 1 under add/remove one unit and spends its share (ε, or ρ).
  */
@@ -105,20 +106,23 @@ export function releaseBoundingReport(
   split: BudgetSplit,
   confidence: number,
   rng: RandomSource,
-): BoundingReport {
+): { report: BoundingReport; losses: PrivacyLoss[] } {
   const budget = countBudget(split);
+  const losses: PrivacyLoss[] = [];
   const release = (count: bigint): { value: number; interval: readonly [number, number] } => {
     const r = releaseCount({ count, budget, maxPartitions: 1, maxContributionsPerPartition: 1, confidence, rng });
+    losses.push(r.guarantee);
     // Counts are ≥ 0: the value and the interval are cut at 0 (post-processing).
     return { value: Math.max(0, r.value), interval: [Math.max(0, r.interval.lower), Math.max(0, r.interval.upper)] };
   };
   const cut = release(toBig(row?.cut));
   const units = release(toBig(row?.units));
-  return {
+  const report: BoundingReport = {
     unitsCut: cut.value,
     units: units.value,
     interval: { unitsCut: cut.interval, units: units.interval },
     ...('rho' in budget ? { rho: budget.rho } : { epsilon: budget.epsilon }),
     confidence,
   };
+  return { report, losses };
 }

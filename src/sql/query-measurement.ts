@@ -156,3 +156,29 @@ export function guaranteeOf(loss: ExactLoss): PrivacyLoss {
   const cks = rho + 2 * Math.sqrt(rho * Math.log(1 / d));
   return approximate(e + cks, Math.min(1, 2 * d));
 }
+
+/**
+ * The check after the release (review 22:46): the losses the releases themselves state — releaseTable's composition
+ * of the outputs (from the budgets their noise was calibrated with), partition selection's, the bounding report's —
+ * add up to the charge, component by component (ε, δ, ρ), to the rounding of doubles. This compares what the noise
+ * was set to with what was charged, independently of the split the measurement was built from.
+ * @param losses - the stated losses of every release of the query.
+ * @param charged - the charge (the measurement's privacy map).
+ * @throws DpError INTERNAL on a mismatch (no data in the message).
+ */
+export function checkReleasedLosses(losses: readonly PrivacyLoss[], charged: ExactLoss): void {
+  let epsilon = 0;
+  let delta = 0;
+  let rho = 0;
+  for (const l of losses) {
+    if (l.kind === 'zcdp') rho += l.rho;
+    else epsilon += l.epsilon;
+    if (l.kind === 'approximate') delta += l.delta;
+  }
+  const close = (x: number, r: Rational) => {
+    const c = r.toNumber();
+    return Math.abs(x - c) <= 1e-9 * Math.max(Math.abs(c), Number.MIN_VALUE) || (c === 0 && x === 0);
+  };
+  if (!(close(epsilon, charged.epsilon) && close(delta, charged.delta) && close(rho, charged.rho)))
+    throw new DpError('INTERNAL', 'the released losses and the charge disagree', {});
+}

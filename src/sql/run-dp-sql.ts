@@ -30,7 +30,7 @@ import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
-import { dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
+import { checkReleasedLosses, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
 import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
 import { releaseGroups } from './release-through-table.js';
 import { tracePublics } from './trace-publics.js';
@@ -122,7 +122,11 @@ async function releaseCharged(
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
   const { derivedHasInterval } = outputLevels(plan, confidence);
   const boundingRows = boundingStatement ? await input.engine.query(boundingStatement) : null;
-  const groups = releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng);
+  const { groups, losses } = releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng);
+  // The bounding report, released after the groups (its noise drawn last), with its own share of the charge.
+  const bounding = boundingRows ? releaseBoundingReport(boundingRows[0], split, confidence, rng) : null;
+  // What the releases state (from the budgets their noise was set with) must add up to what was charged.
+  checkReleasedLosses([...losses, ...(bounding?.losses ?? [])], cost);
 
   const outRows: DpSqlValue[][] = [];
   const outIntervals: ([number, number] | null)[][] = [];
@@ -181,8 +185,7 @@ async function releaseCharged(
     guarantee: guaranteeOf(cost),
     loss: cost,
     confidence,
-    // Released after the groups (its noise drawn last), with its own share of the charge.
-    ...(boundingRows ? { bounding: releaseBoundingReport(boundingRows[0], split, confidence, rng) } : {}),
+    ...(bounding ? { bounding: bounding.report } : {}),
   };
   return !isSecureSource(rng) ? { ...result, notForRelease: true } : result;
 }
