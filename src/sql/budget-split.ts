@@ -38,6 +38,40 @@ export interface BudgetSplit {
   readonly rho: Rational | null;
   /** Partitions a unit may touch, as the noise is calibrated for (min(maxPartitions, declared key combinations)). */
   readonly partitions: number;
+  /**
+   * The share of EACH of the bounding report's two counts (units cut, units), ε (Laplace) or ρ (Gaussian), or null
+   * when no report is asked for. The report takes `reportBounding.share` of the query's ε (or ρ), inside the charge.
+   */
+  readonly bounding: Rational | null;
+}
+
+/** The default share of a query's budget spent on the bounding report (`reportBounding: true`). */
+export const DEFAULT_BOUNDING_SHARE = 0.05;
+
+/** Largest share of a query's budget the bounding report may take. */
+export const MAX_BOUNDING_SHARE = 0.5;
+
+/**
+ * The bounding report's share of the query's budget, checked before anything is charged: a number in (0, 0.5], and
+ * only for unit-level queries (with each row its own unit, contribution bounding removes no row).
+ * @throws DpError INVALID_PARAMETER
+ */
+function readBoundingShare(plan: QueryPlan, option: boolean | { readonly share: number } | undefined): Rational | null {
+  if (option === undefined || option === false) return null;
+  const share = option === true ? DEFAULT_BOUNDING_SHARE : typeof option === 'object' && option !== null ? option.share : Number.NaN;
+  if (typeof share !== 'number' || !(share > 0 && share <= MAX_BOUNDING_SHARE)) {
+    throw new DpError('INVALID_PARAMETER', `reportBounding.share must be a number in (0, ${MAX_BOUNDING_SHARE}]`, {
+      parameter: 'reportBounding',
+    });
+  }
+  if (plan.privacy.rowLevel) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      'reportBounding needs a privacy unit: with each row its own unit (row-level), contribution bounding removes no row',
+      { parameter: 'reportBounding' },
+    );
+  }
+  return Rational.fromNumber(share);
 }
 
 function readAmount(x: number | string | Rational, name: string, allowZero: boolean): Rational {
@@ -64,6 +98,7 @@ export function splitDpBudget(
     delta?: number | string | Rational;
     rho?: number | string | Rational;
     noise?: 'laplace' | 'gaussian';
+    reportBounding?: boolean | { readonly share: number };
   },
 ): BudgetSplit {
   const gaussian = budget.rho !== undefined || budget.noise === 'gaussian';
@@ -85,7 +120,8 @@ export function splitDpBudget(
   if (delta.ge(Rational.ONE)) throw new DpError('INVALID_PARAMETER', 'delta must be < 1', { parameter: 'delta' });
   const undeclared = plan.groupBy.filter((k) => k.categories === null);
   const needsSelection = undeclared.length > 0;
-  if (gaussian) return splitGaussian(plan, budget, delta, needsSelection);
+  const boundingShare = readBoundingShare(plan, budget.reportBounding);
+  if (gaussian) return splitGaussian(plan, budget, delta, needsSelection, boundingShare);
   const epsilon = readAmount(budget.epsilon ?? 0, 'epsilon', false);
   if (needsSelection && delta.isZero()) {
     throw new DpError(
@@ -95,7 +131,9 @@ export function splitDpBudget(
     );
   }
   const shares = aggregateCount(plan) + (needsSelection ? 1 : 0);
-  const share = epsilon.div(Rational.of(BigInt(shares)));
+  // The bounding report's two counts take boundingShare of ε (half each); the outputs and selection share the rest.
+  const report = boundingShare ? epsilon.mul(boundingShare) : Rational.ZERO;
+  const share = epsilon.sub(report).div(Rational.of(BigInt(shares)));
   return Object.freeze({
     charge: { epsilon, delta: needsSelection ? delta : Rational.ZERO, rho: Rational.ZERO },
     selection: needsSelection ? { epsilon: share, delta } : null,
@@ -103,6 +141,7 @@ export function splitDpBudget(
     noise: 'laplace' as const,
     rho: null,
     partitions: partitionsOf(plan, needsSelection),
+    bounding: boundingShare ? report.div(Rational.of(2n)) : null,
   });
 }
 
@@ -125,11 +164,12 @@ function roundUpNano(x: number): Rational {
   return r.lt(exact) ? r.add(nano) : r;
 }
 
-/** The (ε, δ) a Gaussian split of total ρ costs: ε as a double, before rounding. */
-function gaussianEpsilon(rho: number, delta: number, outputs: number, selection: boolean): number {
+/** The (ε, δ) a Gaussian split of total ρ costs (with `report` of ρ on the bounding report): ε as a double, before rounding. */
+function gaussianEpsilon(rho: number, delta: number, outputs: number, selection: boolean, report: number): number {
   if (!selection) return zcdpToApproximate(zcdp(rho), delta).epsilon;
   const k = outputs;
-  return zcdpToApproximate(zcdp((rho * k) / (k + 1)), delta / 2).epsilon + Math.sqrt((2 * rho) / (k + 1));
+  const main = rho * (1 - report);
+  return zcdpToApproximate(zcdp((main * k) / (k + 1) + rho * report), delta / 2).epsilon + Math.sqrt((2 * main) / (k + 1));
 }
 
 function splitGaussian(
@@ -137,6 +177,7 @@ function splitGaussian(
   budget: { epsilon?: number | string | Rational; rho?: number | string | Rational },
   delta: Rational,
   needsSelection: boolean,
+  boundingShare: Rational | null,
 ): BudgetSplit {
   if (delta.isZero() && (needsSelection || budget.rho === undefined)) {
     throw new DpError(
@@ -159,7 +200,7 @@ function splitGaussian(
     let hi = target;
     for (let i = 0; i < 200 && hi - lo > hi * 1e-12; i++) {
       const mid = (lo + hi) / 2;
-      if (gaussianEpsilon(mid, d, k, needsSelection) <= target) lo = mid;
+      if (gaussianEpsilon(mid, d, k, needsSelection, boundingShare?.toNumberUp() ?? 0) <= target) lo = mid;
       else hi = mid;
     }
     if (!(lo > 0))
@@ -167,21 +208,25 @@ function splitGaussian(
     rho = Rational.fromNumber(lo);
   }
   const shares = k + (needsSelection ? 1 : 0);
-  const share = rho.div(Rational.of(BigInt(shares)));
+  // The bounding report's two counts take boundingShare of ρ (half each); the outputs and selection share the rest.
+  const report = boundingShare ? rho.mul(boundingShare) : Rational.ZERO;
+  const main = rho.sub(report);
+  const share = main.div(Rational.of(BigInt(shares)));
   // Selection takes δ/2: the other half is left in the cap for the ledger's one conversion of ρ.
   const selection = needsSelection
-    ? { epsilon: roundUpNano(Math.sqrt((2 * rho.toNumberUp()) / shares)), delta: delta.div(Rational.of(2n)) }
+    ? { epsilon: roundUpNano(Math.sqrt((2 * main.toNumberUp()) / shares)), delta: delta.div(Rational.of(2n)) }
     : null;
   return Object.freeze({
     charge: {
       epsilon: selection?.epsilon ?? Rational.ZERO,
       delta: selection?.delta ?? Rational.ZERO,
-      rho: share.mul(Rational.of(BigInt(k))),
+      rho: share.mul(Rational.of(BigInt(k))).add(report),
     },
     selection,
     outputs: plan.outputs.map((o) => (o.kind === 'aggregate' ? share : null)),
     noise: 'gaussian' as const,
     rho,
     partitions: partitionsOf(plan, needsSelection),
+    bounding: boundingShare ? report.div(Rational.of(2n)) : null,
   });
 }

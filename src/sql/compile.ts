@@ -151,7 +151,8 @@ function rowBin(env: Env, m: PlanMeasure, bins: number): string {
   return `LEAST(CAST(FLOOR(${offset} * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')}), ${env.p.int(bins - 1)})`;
 }
 
-function fromClause(env: Env): string {
+/** The FROM clause with its joins (shared by every statement of one query, so they read the same rows). */
+export function fromClause(env: Env): string {
   const { plan } = env;
   const first = plan.sources[0];
   if (!first) throw new DpError('INTERNAL', 'plan without sources');
@@ -164,7 +165,8 @@ function fromClause(env: Env): string {
   return sql;
 }
 
-function whereClause(env: Env, extra?: string): string {
+/** The WHERE clause (with an optional extra condition). */
+export function whereClause(env: Env, extra?: string): string {
   const parts = [env.plan.where ? compileCondition(env, env.plan.where) : undefined, extra].filter((x): x is string => x !== undefined);
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }

@@ -52,6 +52,28 @@ export interface DpSqlOptions {
    * timing reveals ⌈t/q⌉ instead of t (SECURITY.md §11; anything answering over a network should set it).
    */
   readonly padLatencyMs?: number;
+  /**
+   * Also release, with DP, how many privacy units lost rows to contribution bounding and how many units there are
+   * (issue 11 `--report-bounding`): `true` spends `DEFAULT_BOUNDING_SHARE` (5%, budget-split.ts) of the query's ε (or ρ) on the two
+   * counts, `{ share }` a share in (0, 0.5]. Inside the query's charge: the outputs share the rest.
+   * Unit-level queries only (with each row its own unit, bounding removes nothing).
+   */
+  readonly reportBounding?: boolean | { readonly share: number };
+}
+
+/** The bounding report of a query (`reportBounding`). */
+export interface BoundingReport {
+  /** Noisy number of privacy units that lost at least one row to contribution bounding (rounded, ≥ 0). */
+  readonly unitsCut: number;
+  /** Noisy number of privacy units the query's FROM/WHERE reads (rounded, ≥ 0). */
+  readonly units: number;
+  /** The interval of each count at the query's confidence level (the noise only). */
+  readonly interval: { readonly unitsCut: readonly [number, number]; readonly units: readonly [number, number] };
+  /** Each count's share of the budget: ε (Laplace noise) or ρ (Gaussian noise); part of the query's charge. */
+  readonly epsilon?: number;
+  readonly rho?: number;
+  /** The confidence level of the intervals. */
+  readonly confidence: number;
 }
 
 /** The default share of a quantile output's budget spent on its confidence interval (as `Session.quantile`). */
@@ -93,6 +115,8 @@ export interface DpSqlResult {
   readonly confidence: number;
   /** Present when a seeded source made this: not for release. */
   readonly notForRelease?: true;
+  /** The bounding report, when `reportBounding` was asked for. */
+  readonly bounding?: BoundingReport;
 }
 
 /** What `explainDpSql` returns: nothing is run or charged. */

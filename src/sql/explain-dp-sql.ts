@@ -6,6 +6,7 @@
  * @module
  */
 import { Rational } from '../numeric/rational.js';
+import { planBoundingReport } from './bounding-report.js';
 import type { BudgetSplit } from './budget-split.js';
 import { splitDpBudget } from './budget-split.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
@@ -40,6 +41,10 @@ function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: numbe
     const hidden = o.hidden ? ', not printed: used by a derived output, HAVING or ORDER BY' : '';
     lines.push(`  ${o.name}: ${split.noise === 'gaussian' ? `ρ=${fmtAmount(e)}` : `ε=${e.toString()}`} (${how}${hidden})`);
   });
+  if (split.bounding)
+    lines.push(
+      `  bounding report: ${split.noise === 'gaussian' ? `ρ=${fmtAmount(split.bounding)}` : `ε=${fmtAmount(split.bounding)}`} for each of its two counts (units that lost rows to bounding, units)`,
+    );
   if (split.selection) lines.push(`  partition selection: ε=${fmtAmount(split.selection.epsilon)}, δ=${fmtAmount(split.selection.delta)}`);
   return lines;
 }
@@ -73,6 +78,7 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
   // The same checks runDpSql makes before its charge: every output's release parameters, and the measurement's map
   // equals the split's statement. (runDpSql also refuses a confidence outside (0, 1) first.)
   planReleases(plan, split, compiled, options.confidence ?? 0.95, intervalShare);
+  planBoundingReport(split, options.confidence ?? 0.95);
   dpSqlMeasurement(plan, split);
   const p = plan.privacy;
   const text = [

@@ -16,7 +16,7 @@
  */
 import type { LedgerAmount } from '../ledger/ledger.js';
 import { Rational } from '../numeric/rational.js';
-import type { DpSqlResult, DpSqlValue } from './run-dp-sql.js';
+import type { BoundingReport, DpSqlResult, DpSqlValue } from './run-dp-sql.js';
 
 /** The output formats for people and programs. */
 export type ResultFormat = 'table' | 'csv' | 'markdown';
@@ -93,7 +93,15 @@ function cell(v: DpSqlValue | number, grouping: boolean): string {
   return String(v);
 }
 
-/** The footer lines: guarantee, budget left, what intervals cover, ledger. */
+/** The bounding report's footer line (`--report-bounding`). */
+function boundingLine(b: BoundingReport, pct: string): string {
+  const n = (x: number) => formatNumber(x, { grouping: false });
+  const share = b.rho === undefined ? `ε=${n(b.epsilon ?? 0)}` : `ρ=${n(b.rho)}`;
+  const iv = (x: readonly [number, number]) => `[${formatNumber(x[0])}, ${formatNumber(x[1])}]`;
+  return `bounding removed rows of ≈${formatNumber(b.unitsCut)} of ≈${formatNumber(b.units)} units (DP, ${share} per count, within the charge; ${pct} intervals ${iv(b.interval.unitsCut)} and ${iv(b.interval.units)})`;
+}
+
+/** The footer lines: guarantee, budget left, what intervals cover, bounding report, ledger. */
 export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
   const g = result.guarantee;
   const n = (x: number) => formatNumber(x, { grouping: false });
@@ -105,6 +113,7 @@ export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
     `guarantee spent: ${spent}${rho}; budget left: ε=${n(result.remaining.epsilon)}, δ=${n(result.remaining.delta)}`,
     `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, rows dropped by contribution bounding, or sampling error`,
   ];
+  if (result.bounding) lines.push(boundingLine(result.bounding, pct));
   if (ledger) lines.push(`ledger: ${ledger}`);
   if (result.notForRelease) lines.push('NOT FOR RELEASE: made with a seeded (test) random source');
   return lines;

@@ -78,6 +78,7 @@ export { type DataSpec, openDataSource } from './open-data.js';
 export * from './plan.js';
 export { planDpQuery } from './plan-query.js';
 export {
+  type BoundingReport,
   type DpSqlExplanation,
   type DpSqlOptions,
   type DpSqlResult,

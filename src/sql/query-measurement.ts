@@ -86,6 +86,15 @@ export function dpSqlMeasurement(plan: QueryPlan, split: BudgetSplit): DpSqlMeas
     if (split.noise === 'gaussian') components.push(component(o.name, (d) => zcdp(d * d * x), { epsilon: zero, delta: zero, rho: share }));
     else components.push(component(o.name, (d) => pure(d * x), { epsilon: share, delta: zero, rho: zero }));
   });
+  // The bounding report (`reportBounding`): two counts of units, each of sensitivity 1, each with its share.
+  const b = split.bounding;
+  if (b) {
+    const x = b.toNumberDown();
+    for (const name of ['bounding report: units cut', 'bounding report: units']) {
+      if (split.noise === 'gaussian') components.push(component(name, (d) => zcdp(d * d * x), { epsilon: zero, delta: zero, rho: b }));
+      else components.push(component(name, (d) => pure(d * x), { epsilon: b, delta: zero, rho: zero }));
+    }
+  }
   const sel = split.selection;
   if (sel) {
     const e = sel.epsilon.toNumberDown();
@@ -146,4 +155,30 @@ export function guaranteeOf(loss: ExactLoss): PrivacyLoss {
   // The ρ part costs at most ρ + 2√(ρ ln(1/δ)) at δ (Bun & Steinke 2016, Prop. 1.3).
   const cks = rho + 2 * Math.sqrt(rho * Math.log(1 / d));
   return approximate(e + cks, Math.min(1, 2 * d));
+}
+
+/**
+ * The check after the release (review 22:46): the losses the releases themselves state — releaseTable's composition
+ * of the outputs (from the budgets their noise was calibrated with), partition selection's, the bounding report's —
+ * add up to the charge, component by component (ε, δ, ρ), to the rounding of doubles. This compares what the noise
+ * was set to with what was charged, independently of the split the measurement was built from.
+ * @param losses - the stated losses of every release of the query.
+ * @param charged - the charge (the measurement's privacy map).
+ * @throws DpError INTERNAL on a mismatch (no data in the message).
+ */
+export function checkReleasedLosses(losses: readonly PrivacyLoss[], charged: ExactLoss): void {
+  let epsilon = 0;
+  let delta = 0;
+  let rho = 0;
+  for (const l of losses) {
+    if (l.kind === 'zcdp') rho += l.rho;
+    else epsilon += l.epsilon;
+    if (l.kind === 'approximate') delta += l.delta;
+  }
+  const close = (x: number, r: Rational) => {
+    const c = r.toNumber();
+    return Math.abs(x - c) <= 1e-9 * Math.max(Math.abs(c), Number.MIN_VALUE) || (c === 0 && x === 0);
+  };
+  if (!(close(epsilon, charged.epsilon) && close(delta, charged.delta) && close(rho, charged.rho)))
+    throw new DpError('INTERNAL', 'the released losses and the charge disagree', {});
 }

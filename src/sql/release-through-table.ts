@@ -16,8 +16,9 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
-import { tracePublicParameter } from '../stats/release-aggregates.js';
+import { tracePublicParameter } from '../stats/public-parameters.js';
 import { type ExactPartition, releaseTable, selectPartitions, type TableKeys } from '../stats/release-table.js';
 import type { AggregateRelease } from '../stats/release-types.js';
 import type { BudgetSplit } from './budget-split.js';
@@ -128,7 +129,7 @@ export function releaseGroups(
   mainRows: readonly EngineRow[],
   histRows: readonly (readonly EngineRow[])[],
   rng: RandomSource,
-): ReleasedGroup[] {
+): { groups: ReleasedGroup[]; losses: PrivacyLoss[] } {
   const histograms = histogramsByGroup(compiled, histRows);
   const grouped = plan.groupBy.length > 0;
   const partitions = new Map<string, ExactPartition>();
@@ -143,6 +144,8 @@ export function releaseGroups(
   }
 
   let keys: TableKeys;
+  // The losses the releases state (selection's, and releaseTable's composition of the outputs'): compared with the charge.
+  const losses: PrivacyLoss[] = [];
   const released = new Map<string, readonly DpSqlValue[]>();
   if (!grouped) {
     keys = { kind: 'single' };
@@ -170,7 +173,9 @@ export function releaseGroups(
     // Selection through releaseTable's own rule, then the kept keys released as declared ones: the query's loss
     // (selection's (ε, δ) beside zCDP outputs) is composed exactly by the caller's measurement, not by releaseTable.
     const rule = { kind: 'select', epsilon: split.selection.epsilon.toNumberDown(), delta: split.selection.delta.toNumberDown() } as const;
-    keys = { kind: 'declared', keys: selectPartitions(partitions, rule, split.partitions, rng).keys };
+    const selected = selectPartitions(partitions, rule, split.partitions, rng);
+    losses.push(selected.guarantee);
+    keys = { kind: 'declared', keys: selected.keys };
   }
 
   const table = releaseTable({
@@ -181,7 +186,8 @@ export function releaseGroups(
     maxContributionsPerPartition: plan.privacy.maxContributionsPerPartition,
     rng,
   });
-  return table.rows.map((row) => {
+  losses.push(table.guarantee);
+  const groups = table.rows.map((row) => {
     const values = grouped ? released.get(String(row.key)) : [];
     if (!values) throw new DpError('INTERNAL', 'a released group without its key');
     const releases = new Map<number, AggregateRelease>();
@@ -192,4 +198,5 @@ export function releaseGroups(
     }
     return { values, releases };
   });
+  return { groups, losses };
 }

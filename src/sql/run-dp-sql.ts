@@ -19,21 +19,23 @@ import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import type { LedgerStatus } from '../ledger/ledger.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
+import { compileBoundingReport, planBoundingReport, releaseBoundingReport } from './bounding-report.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
+import type { CompiledStatement } from './dialect.js';
 import { type DpSqlResult, type DpSqlValue, type RunDpSqlInput, readIntervalShare } from './dp-sql-types.js';
 import { checkFiniteRelease, finiteValue } from './finite-release.js';
 import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
-import { dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
+import { checkReleasedLosses, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
 import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
 import { releaseGroups } from './release-through-table.js';
 import { tracePublics } from './trace-publics.js';
 
-export type { DpSqlExplanation, DpSqlOptions, DpSqlResult, DpSqlValue, RunDpSqlInput } from './dp-sql-types.js';
+export type { BoundingReport, DpSqlExplanation, DpSqlOptions, DpSqlResult, DpSqlValue, RunDpSqlInput } from './dp-sql-types.js';
 export { QUANTILE_INTERVAL_BINS, SQL_QUANTILE_INTERVAL_SHARE } from './dp-sql-types.js';
 export { explainDpSql } from './explain-dp-sql.js';
 export { planReleases } from './release-group.js';
@@ -77,6 +79,9 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
   // Every output's release planned from its public parameters (the statistics layer's checks), before the charge.
   const outputs = planReleases(plan, split, compiled, confidence, intervalShare);
+  // The bounding report (reportBounding): its statement compiled and its two counts planned before the charge too.
+  planBoundingReport(split, confidence);
+  const boundingStatement = split.bounding ? compileBoundingReport(plan, input.engine.dialect, input.schema) : null;
   // Every value treated as public, recorded (stats' tracePublicParameter) before the charge.
   tracePublics(plan, split, outputs, { dataset: input.schema.budget, ...(analystBudget ? { analyst: analystBudget } : {}) });
   // The query as a measurement: its exact privacy map is what is charged (checked against the split's own statement).
@@ -92,7 +97,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   );
   // After the charge: the answer, or the one error, only at the padded instant.
   try {
-    const result = await releaseCharged(input, plan, split, compiled, outputs, status, cost, rng, confidence);
+    const result = await releaseCharged(input, plan, split, { compiled, outputs, boundingStatement }, status, cost, rng, confidence);
     await padLatency(started, quantum);
     return result;
   } catch (e) {
@@ -106,17 +111,22 @@ async function releaseCharged(
   input: RunDpSqlInput,
   plan: QueryPlan,
   split: BudgetSplit,
-  compiled: CompiledDpQuery,
-  outputs: SqlTableOutputs,
+  prepared: { compiled: CompiledDpQuery; outputs: SqlTableOutputs; boundingStatement: CompiledStatement | null },
   status: LedgerStatus,
   cost: ExactLoss,
   rng: RandomSource,
   confidence: number,
 ): Promise<DpSqlResult> {
+  const { compiled, outputs, boundingStatement } = prepared;
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
   const { derivedHasInterval } = outputLevels(plan, confidence);
-  const groups = releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng);
+  const boundingRows = boundingStatement ? await input.engine.query(boundingStatement) : null;
+  const { groups, losses } = releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng);
+  // The bounding report, released after the groups (its noise drawn last), with its own share of the charge.
+  const bounding = boundingRows ? releaseBoundingReport(boundingRows[0], split, confidence, rng) : null;
+  // What the releases state (from the budgets their noise was set with) must add up to what was charged.
+  checkReleasedLosses([...losses, ...(bounding?.losses ?? [])], cost);
 
   const outRows: DpSqlValue[][] = [];
   const outIntervals: ([number, number] | null)[][] = [];
@@ -175,6 +185,7 @@ async function releaseCharged(
     guarantee: guaranteeOf(cost),
     loss: cost,
     confidence,
+    ...(bounding ? { bounding: bounding.report } : {}),
   };
   return !isSecureSource(rng) ? { ...result, notForRelease: true } : result;
 }

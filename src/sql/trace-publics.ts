@@ -15,7 +15,7 @@
  * used (`release-through-table.ts`).
  * @module
  */
-import { tracePublicParameter } from '../stats/release-aggregates.js';
+import { tracePublicParameter } from '../stats/public-parameters.js';
 import type { BudgetSplit } from './budget-split.js';
 import type { QueryPlan } from './plan.js';
 import type { SqlTableOutputs } from './release-group.js';
@@ -49,6 +49,8 @@ export function tracePublics(
     delta: split.charge.delta.toString(),
     rho: split.charge.rho.toString(),
   });
+  if (split.bounding)
+    tracePublicParameter(`sql.boundingReport.${split.noise === 'gaussian' ? 'rho' : 'epsilon'}`, split.bounding.toString());
   if (split.selection)
     tracePublicParameter('sql.selection', { epsilon: split.selection.epsilon.toString(), delta: split.selection.delta.toString() });
   for (const k of plan.groupBy) tracePublicParameter(`sql.key.${k.name}.categories`, k.categories ?? 'none: DP partition selection');

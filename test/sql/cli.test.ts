@@ -1,6 +1,6 @@
 /** The `tsdp sql` and `tsdp demo` commands, spawned as a user would run them (few tests: each spawn costs ~1–2 s). */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,14 @@ function tsdp(args: string[], home: string): Promise<{ code: number; stdout: str
       (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** The spend records of the data set's journal (the ledger also pins the cap in a first, non-spend record). */
+function spends(home: string): string[] {
+  return readFileSync(join(home, 'ledger', 'adult.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((line) => !('pin' in (JSON.parse(line) as object)));
 }
 
 const QUERY = 'SELECT education, COUNT(*) AS n, AVG(age) AS mean_age FROM adult GROUP BY education';
@@ -39,11 +47,7 @@ describe('tsdp sql', () => {
     expect(out.intervals.mean_age?.[0]?.[0]).toBeLessThanOrEqual(out.intervals.mean_age?.[0]?.[1] as number);
     expect(out.spent).toEqual({ epsilon: 1, delta: 0 });
     expect(out.remaining).toEqual({ epsilon: 9, delta: 1e-6 });
-    expect(
-      readFileSync(join(home, 'ledger', 'adult.jsonl'), 'utf8')
-        .trim()
-        .split('\n'),
-    ).toHaveLength(1);
+    expect(spends(home)).toHaveLength(1);
   });
 
   it('explains without spending, and refuses unsupported SQL with exit code 3 and no charge', async () => {
@@ -60,11 +64,17 @@ describe('tsdp sql', () => {
     expect(table.stdout).toMatch(/n \(95% CI\)/);
     expect(table.stdout).toMatch(/guarantee spent: ε=0.5 \(pure DP\); budget left: ε=9.5, δ=0.000001\n/);
     expect(table.stdout).toMatch(/intervals: 95% confidence for the DP noise only;/);
-    expect(
-      readFileSync(join(home, 'ledger', 'adult.jsonl'), 'utf8')
-        .trim()
-        .split('\n'),
-    ).toHaveLength(1);
+    expect(spends(home)).toHaveLength(1);
+  });
+
+  it('--report-bounding is refused before any charge where bounding removes nothing (row-level) or the share is out of range', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-cli-'));
+    const row = await tsdp([...BASE, '--epsilon', '1', '--report-bounding', 'SELECT COUNT(*) AS n FROM adult'], home);
+    expect(row.code).not.toBe(0);
+    expect(row.stderr).toMatch(/^tsdp: INVALID_PARAMETER: reportBounding needs a privacy unit/);
+    const share = await tsdp([...BASE, '--epsilon', '1', '--report-bounding-share', '0.7', 'SELECT COUNT(*) AS n FROM adult'], home);
+    expect(share.stderr).toMatch(/^tsdp: INVALID_PARAMETER: reportBounding.share must be a number in \(0, 0.5\]/);
+    expect(existsSync(join(home, 'ledger', 'adult.jsonl'))).toBe(false);
   });
 
   it('spends ρ with --rho (Gaussian noise, charged as ρ: the ledger converts its total once), gives quantiles intervals', async () => {

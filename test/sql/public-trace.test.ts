@@ -14,13 +14,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addTraceSink, type PublicTraceRecord } from '../../src/core/trace.js';
 import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
-import * as releaseAggregates from '../../src/stats/release-aggregates.js';
+import * as publicParameters from '../../src/stats/public-parameters.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits } from './data.js';
 import { MemoryLedger, visitsSchema } from './fixtures.js';
 
-vi.mock('../../src/stats/release-aggregates.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/stats/release-aggregates.js')>();
+vi.mock('../../src/stats/public-parameters.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/stats/public-parameters.js')>();
   return { ...original, tracePublicParameter: vi.fn(original.tracePublicParameter) };
 });
 
@@ -47,7 +47,7 @@ function schema(table: string) {
 
 async function traced(sql: string, table: string, budget: { epsilon?: number; rho?: number; delta?: number }) {
   const seen: PublicTraceRecord[] = [];
-  const spy = vi.mocked(releaseAggregates.tracePublicParameter);
+  const spy = vi.mocked(publicParameters.tracePublicParameter);
   spy.mockClear();
   const stop = addTraceSink({ noise: () => {}, publicValue: (r) => seen.push(r) });
   try {

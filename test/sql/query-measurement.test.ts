@@ -131,3 +131,19 @@ describe('five zCDP queries cost one conversion of their total (item 15)', () =>
     console.log(`five zCDP queries at ρ=${rho} (δ=1e-6): before ε=${before.toFixed(4)}, after ε=${after.toFixed(4)}`);
   });
 });
+
+describe('the released losses are compared with the charge after the run (review 22:46: not circular)', () => {
+  it('accepts losses that add up to the charge and refuses any other with INTERNAL', async () => {
+    const { checkReleasedLosses } = await import('../../src/sql/query-measurement.js');
+    const { approximate, pure, zcdp } = await import('../../src/core/loss.js');
+    const { Rational } = await import('../../src/numeric/rational.js');
+    const charge = { epsilon: Rational.parse('1.5'), delta: Rational.parse('1e-6'), rho: Rational.parse('0.25') };
+    expect(() => checkReleasedLosses([pure(1), approximate(0.5, 1e-6), zcdp(0.125), zcdp(0.125)], charge)).not.toThrow();
+    for (const bad of [
+      [pure(1), approximate(0.5, 1e-6), zcdp(0.125)],
+      [pure(1.5), zcdp(0.25)],
+      [pure(1.01), approximate(0.5, 1e-6), zcdp(0.25)],
+    ])
+      expect(() => checkReleasedLosses(bad, charge)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+});

@@ -51,6 +51,17 @@ interface SqlFlags {
   explain?: boolean;
   readerRole?: string;
   timeout?: string;
+  reportBounding?: boolean;
+  reportBoundingShare?: string;
+}
+
+/**
+ * `--report-bounding` (and `--report-bounding-share <s>`, which implies it) as runDpSql's `reportBounding`; the share
+ * is validated there, before any charge. (A flag with an optional value would swallow the query that follows it.)
+ */
+function reportBounding(flags: SqlFlags): { reportBounding?: true | { share: number } } {
+  if (flags.reportBoundingShare !== undefined) return { reportBounding: { share: Number(flags.reportBoundingShare) } };
+  return flags.reportBounding ? { reportBounding: true } : {};
 }
 
 const FORMATS = ['table', 'csv', 'markdown', 'json'] as const;
@@ -276,6 +287,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
         confidence: result.confidence,
         ledger: ledgerText,
         ...(result.notForRelease ? { notForRelease: true } : {}),
+        ...(result.bounding ? { bounding: result.bounding } : {}),
       })}\n`,
     );
     return;
@@ -317,6 +329,11 @@ export const register: RegisterCommand = (program: Command) => {
     )
     .option('--format <f>', 'table (default), csv, markdown or json')
     .option('--json', 'the same as --format json: {columns, rows, intervals, spent, remaining, ledger}; errors as {"error": …}')
+    .option(
+      '--report-bounding',
+      "also release, with DP, how many privacy units lost rows to contribution bounding and how many units there are (5% of this query's budget, inside the charge)",
+    )
+    .option('--report-bounding-share <s>', 'the share of the budget --report-bounding spends, in (0, 0.5] (implies --report-bounding)')
     .option('--explain', 'print the rewritten SQL, the budget split and whether the ledger would refuse it; runs and spends nothing')
     .action(async (arg: string | undefined, flags: SqlFlags) => {
       const { DpError } = await errors();
@@ -340,11 +357,12 @@ export const register: RegisterCommand = (program: Command) => {
           ...(rho === undefined ? { epsilon: epsilon ?? '1' } : { rho, ...(epsilon === undefined ? {} : { epsilon }) }),
           delta,
           noise,
+          ...reportBounding(flags),
         };
         return explain(query, schema, flags, options, format);
       }
       if (epsilon === undefined && rho === undefined)
         throw new DpError('INVALID_PARAMETER', '--epsilon (or --rho) is required (the budget this query spends)', { parameter: 'epsilon' });
-      return run(query, schema, flags, { epsilon, delta, rho, noise }, format);
+      return run(query, schema, flags, { epsilon, delta, rho, noise, ...reportBounding(flags) }, format);
     });
 };
