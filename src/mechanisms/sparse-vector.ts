@@ -46,7 +46,14 @@ function integerAnswer(x: unknown): bigint {
   if (typeof x === 'bigint') return x;
   // A non-finite answer is outside the declared range of the query, not a data value we may echo.
   if (typeof x !== 'number' || !Number.isFinite(x)) throw outOfDomain('sparse-vector', 'finite query answers');
-  return BigInt(Math.floor(x + 0.5));
+  // Rounding rule (review class "a rounding step before calibrated noise must be 1-Lipschitz"):
+  // the integer handed to the noise is round-half-up of x computed exactly, so that
+  // r(x + k) = r(x) + k for every integer k and r is monotone, hence |r(a) − r(b)| ≤ ⌈|a − b|⌉ and
+  // the declared sensitivity Δ still bounds the rounded answers. `Math.floor(x + 0.5)` broke this: the
+  // float sum x + 0.5 rounds (2^53 − 1 → 2^53, 0.49999999999999994 → 1). `Math.round` is defined on
+  // the exact value (ECMA-262 §21.3.2.28: the integer closest to x, ties toward +∞), and every
+  // |x| ≥ 2^52 is already an integer.
+  return BigInt(Math.round(x));
 }
 
 /**

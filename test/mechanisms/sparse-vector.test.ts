@@ -105,3 +105,50 @@ describe('makeSparseVector', () => {
     expect(() => makeSparseVector({ ...ok, queries: [1 as never] })).toThrow(/INVALID_PARAMETER/);
   });
 });
+
+/** The integer sparse vector added noise to, for a query whose real answer is `x` (from the trace). */
+function roundedAnswer(x: number): bigint {
+  const svt = makeSparseVector<null>({ queries: [() => x], threshold: 0, sensitivity: 1, epsilon1: 1, epsilon2: 1 });
+  const trace = startTrace();
+  try {
+    svt.invoke(null, new SeededRandomSource(1));
+  } finally {
+    trace.stop();
+  }
+  const record = trace.noise.find((r) => r.extra?.role === 'query');
+  if (record === undefined) throw new Error('no query traced');
+  return BigInt(record.value);
+}
+
+/** ⌈b − a⌉ of the exact difference of two doubles (TwoSum gives the float difference's error). */
+function ceilExactGap(a: number, b: number): bigint {
+  const s = b - a;
+  const bv = s - b;
+  const err = b - (s - bv) + (-a - bv);
+  return BigInt(Number.isInteger(s) && err > 0 ? s + 1 : Math.ceil(s));
+}
+
+describe('sparse vector rounds real answers by a 1-Lipschitz rule (class: rounding before calibrated noise)', () => {
+  it('answers Δ apart are rounded at most ⌈Δ⌉ apart, near every power of two and at the float edges (generative)', () => {
+    const nearPowers = fc
+      .tuple(fc.integer({ min: -60, max: 60 }), fc.integer({ min: -4, max: 4 }), fc.boolean())
+      .map(([e, k, neg]) => (neg ? -1 : 1) * (2 ** e + k * Math.max(2 ** (e - 53), Number.MIN_VALUE)));
+    const answer = fc.oneof(nearPowers, fc.double({ min: -(2 ** 60), max: 2 ** 60, noNaN: true }), fc.constant(0.49999999999999994));
+    fc.assert(
+      fc.property(answer, fc.oneof(fc.integer({ min: 0, max: 3 }), fc.double({ min: 0, max: 3, noNaN: true })), (a, d) => {
+        const b = a + d;
+        const gap = roundedAnswer(b) - roundedAnswer(a);
+        expect(gap >= 0n).toBe(true);
+        expect(gap <= ceilExactGap(a, b)).toBe(true);
+      }),
+      { seed: 17, numRuns: 400 },
+    );
+  });
+
+  it('rounds half up exactly (0.49999999999999994 → 0, 2.5 → 3, −2.5 → −2, 2^53 − 1 → 2^53 − 1)', () => {
+    expect(roundedAnswer(0.49999999999999994)).toBe(0n);
+    expect(roundedAnswer(2.5)).toBe(3n);
+    expect(roundedAnswer(-2.5)).toBe(-2n);
+    expect(roundedAnswer(2 ** 53 - 1)).toBe(2n ** 53n - 1n);
+  });
+});
