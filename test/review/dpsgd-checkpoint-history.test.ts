@@ -50,7 +50,7 @@ describe('review: a DP-SGD checkpoint carries its own accountant', () => {
     expect(b.steps).toBe(20);
     expect(b.epsilon(1e-5)).toBe(a.epsilon(1e-5));
   });
-  it('regression (review, fixed by learn: the step history is checked against the weights''' step count): a checkpoint with its events cut is refused, not restored with ε = 0', () => {
+  it('regression (review, fixed by learn: the step history is checked against the trained step count): a checkpoint with its events cut is refused, not restored with ε = 0', () => {
     const a = makePrivate(options());
     for (let i = 0; i < 20; i++) a.step();
     const saved = JSON.parse(JSON.stringify(checkpointOf(a)));
