@@ -183,7 +183,13 @@ function checkConfidence(confidence: number): number {
  */
 export function createAggregator(config: LocalProtocolConfig): LocalAggregator {
   const params = resolveLocalParams(config);
-  const savedConfig = JSON.parse(JSON.stringify(config)) as LocalProtocolConfig;
+  let savedConfig: LocalProtocolConfig;
+  try {
+    savedConfig = JSON.parse(JSON.stringify(config)) as LocalProtocolConfig;
+  } catch {
+    // A BigInt or a cycle in an (unused) field: the saved state must be JSON, so refuse at the edge.
+    throw new DpError('INVALID_PARAMETER', 'config must be JSON-serializable', { parameter: 'config' });
+  }
   const accumulator = accumulatorFor(params);
   const rejectedBy = Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<RejectionReason, number>;
   let rejected = 0;

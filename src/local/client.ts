@@ -14,6 +14,7 @@
  */
 import { assertNever } from '../core/errors.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
+import { checkObject, checkRng } from './_internal/check.js';
 import { type LocalProtocolConfig, type LocalProtocolParams, resolveLocalParams } from './protocol-config.js';
 import { encodeCms, encodeHcms, type SketchOptions, type SketchParams, sketchParams } from './protocols/count-mean-sketch.js';
 import { encodeHr, type HrParams, hrParams } from './protocols/hadamard-response.js';
@@ -61,8 +62,9 @@ function client<V, R extends LocalReport, P extends LocalProtocolParams>(
  * @throws DpError INVALID_PARAMETER on a bad ε.
  */
 export function createRrClient(config: { epsilon: number } & ClientRandomness): LocalClient<boolean | 0 | 1, RrReport, GrrParams> {
+  checkObject(config, 'config');
   const params = rrParams(config.epsilon);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   return client(params, (value: boolean | 0 | 1) => encodeRr(params, value, rng), rng);
 }
 
@@ -74,8 +76,9 @@ export function createRrClient(config: { epsilon: number } & ClientRandomness): 
 export function createGrrClient(
   config: { epsilon: number; domainSize: number } & ClientRandomness,
 ): LocalClient<number, GrrReport, GrrParams> {
+  checkObject(config, 'config');
   const params = grrParams(config.epsilon, config.domainSize);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   return client(params, (value: number) => encodeGrr(params, value, rng), rng);
 }
 
@@ -87,8 +90,9 @@ export function createGrrClient(
 export function createUnaryClient(
   config: { protocol: 'oue' | 'sue'; epsilon: number; domainSize: number } & ClientRandomness,
 ): LocalClient<number, UnaryReport, UnaryParams> {
+  checkObject(config, 'config');
   const params = unaryParams(config.protocol, config.epsilon, config.domainSize);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   return client(params, (value: number) => encodeUnary(params, value, rng), rng);
 }
 
@@ -100,8 +104,9 @@ export function createUnaryClient(
 export function createOlhClient(
   config: { epsilon: number; domainSize: number; hashRange?: number } & ClientRandomness,
 ): LocalClient<number, OlhReport, OlhParams> {
+  checkObject(config, 'config');
   const params = olhParams(config.epsilon, config.domainSize, config.hashRange);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   return client(params, (value: number) => encodeOlh(params, value, rng), rng);
 }
 
@@ -113,8 +118,9 @@ export function createOlhClient(
 export function createHrClient(
   config: { epsilon: number; domainSize: number } & ClientRandomness,
 ): LocalClient<number, HrReport, HrParams> {
+  checkObject(config, 'config');
   const params = hrParams(config.epsilon, config.domainSize);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   return client(params, (value: number) => encodeHr(params, value, rng), rng);
 }
 
@@ -127,8 +133,9 @@ export function createHrClient(
 export function createSketchClient(
   config: { protocol: 'cms' | 'hcms'; epsilon: number } & SketchOptions & ClientRandomness,
 ): LocalClient<string | number, CmsReport | HcmsReport, SketchParams> {
+  checkObject(config, 'config');
   const params = sketchParams(config.protocol, config.epsilon, config);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   return client(
     params,
     (value: string | number) => (params.protocol === 'cms' ? encodeCms(params, value, rng) : encodeHcms(params, value, rng)),
@@ -146,8 +153,9 @@ export function createSketchClient(
 export function createRapporClient(
   config: { epsilon: number; memo?: RapporMemoStore } & RapporOptions & ClientRandomness,
 ): LocalClient<string | number, RapporReport, RapporParams> & { readonly cohort: number; readonly epsilonInfinity: number } {
+  checkObject(config, 'config');
   const params = rapporParams(config.epsilon, config);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   const encoder = createRapporEncoder(params, rng, config.memo);
   return {
     ...client(params, (value: string | number) => encoder.encode(value), rng),
@@ -170,7 +178,7 @@ export type LocalClientConfig = LocalProtocolConfig & ClientRandomness & { reado
  */
 export function createClient(config: LocalClientConfig): LocalClient<never> & { encode(value: string | number | boolean): LocalReport } {
   const params = resolveLocalParams(config);
-  const rng = config.rng ?? defaultRandomSource();
+  const rng = checkRng(config.rng ?? defaultRandomSource());
   const make = (encode: (value: never) => LocalReport) =>
     client(params, encode, rng) as LocalClient<never> & { encode(value: string | number | boolean): LocalReport };
   switch (params.protocol) {

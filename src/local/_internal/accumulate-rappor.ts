@@ -19,7 +19,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import { type RapporParams, rapporBloomPositions } from '../protocols/rappor.js';
+import { type RapporParams, rapporBloomPositionsUnchecked } from '../protocols/rappor.js';
 import type { Accumulator, CountEstimates } from './accumulator.js';
 import { cholesky, choleskySolve, nnls } from './linalg.js';
 import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireRowBounds, requireSum } from './snapshot.js';
@@ -55,7 +55,7 @@ export function rapporAccumulator(params: RapporParams): RapporAccumulator {
     for (let d = 0; d < count; d++) {
       for (let j = 0; j < cohorts; j++) {
         const weight = n > 0 ? (perCohort[j] as number) / n : 0;
-        for (const i of rapporBloomPositions(params, candidates[d] as string | number, j)) a[(j * m + i) * count + d] = weight;
+        for (const i of rapporBloomPositionsUnchecked(params, candidates[d] as string | number, j)) a[(j * m + i) * count + d] = weight;
       }
     }
     const t = new Float64Array(rows);

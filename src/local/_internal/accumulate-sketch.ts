@@ -15,7 +15,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import { type SketchParams, sketchBucket } from '../protocols/count-mean-sketch.js';
+import { type SketchParams, sketchBucketUnchecked } from '../protocols/count-mean-sketch.js';
 import { type Accumulator, clampCount } from './accumulator.js';
 import { isSketchValue } from './check.js';
 import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireRowBounds, requireSum, SnapshotError } from './snapshot.js';
@@ -98,7 +98,7 @@ export function cmsAccumulator(params: SketchParams): Accumulator {
         let sum = 0;
         for (let j = 0; j < h; j++) {
           const nj = rows[j] as number;
-          const p = plus[j * m + sketchBucket(params, values[i] as string | number, j)] as number;
+          const p = plus[j * m + sketchBucketUnchecked(params, values[i] as string | number, j)] as number;
           sum += (c / 2) * (2 * p - nj) + nj / 2;
         }
         const estimate = (m / (m - 1)) * (sum - n / m);
@@ -158,7 +158,7 @@ export function hcmsAccumulator(params: SketchParams): Accumulator {
       const variances = new Float64Array(values.length);
       for (let i = 0; i < values.length; i++) {
         let sum = 0;
-        for (let j = 0; j < h; j++) sum += transformed[j * m + sketchBucket(params, values[i] as string | number, j)] as number;
+        for (let j = 0; j < h; j++) sum += transformed[j * m + sketchBucketUnchecked(params, values[i] as string | number, j)] as number;
         const estimate = (m / (m - 1)) * (c * sum - n / m);
         counts[i] = estimate;
         variances[i] = hcmsVariance(params, n, clampCount(estimate, n));

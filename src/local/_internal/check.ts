@@ -68,3 +68,26 @@ export function parity(x0: number): number {
   x ^= x >>> 1;
   return x & 1;
 }
+
+/**
+ * Edge check of a public entry's object argument (a configuration, an options bag, or protocol
+ * parameters): present and an object, and — for parameters — of one of the expected protocols.
+ * Parameters are read, not re-derived: build them with the protocol's `*Params` function.
+ * @throws DpError INVALID_PARAMETER naming `name`.
+ */
+export function checkObject<T>(x: T, name: string, protocols?: readonly string[]): T {
+  if (typeof x !== 'object' || x === null || (protocols && !protocols.includes((x as { protocol?: string }).protocol as string))) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be ${protocols ? `parameters of ${protocols.join('/')}` : 'an object'}`, {
+      parameter: name,
+    });
+  }
+  return x;
+}
+
+/** Edge check of a random source argument (an object with `nextUint32`). */
+export function checkRng<T>(rng: T): T {
+  if (typeof (rng as { nextUint32?: unknown } | null)?.nextUint32 !== 'function') {
+    throw new DpError('INVALID_PARAMETER', 'rng must be a RandomSource', { parameter: 'rng' });
+  }
+  return rng;
+}

@@ -6,7 +6,7 @@
  * @module
  */
 import { assertNever } from '../../core/errors.js';
-import { olhHash } from '../protocols/local-hashing.js';
+import { olhHashUnchecked } from '../protocols/local-hashing.js';
 import { expandSeed, type OlhMode, subsetSums } from './olh-mode.js';
 
 /** How one mode counts supports. */
@@ -333,7 +333,7 @@ export class RawCounter implements SupportCounter {
   support(v: number): number {
     const { seeds, outputs, g, r } = this;
     let count = 0;
-    for (let i = 0; i < this.count; i++) if (olhHash(seeds[i] as number, v, g, r) === outputs[i]) count++;
+    for (let i = 0; i < this.count; i++) if (olhHashUnchecked(seeds[i] as number, v, g, r) === outputs[i]) count++;
     return count;
   }
 }

@@ -15,7 +15,15 @@
 import { DpError } from '../../core/errors.js';
 import type { RandomSource } from '../../random/source.js';
 import { bitsToHex } from '../_internal/bits.js';
-import { checkIntegerParameter, checkLocalEpsilon, checkSketchValue, nextPowerOfTwo, parity } from '../_internal/check.js';
+import {
+  checkIntegerParameter,
+  checkLocalEpsilon,
+  checkObject,
+  checkRng,
+  checkSketchValue,
+  nextPowerOfTwo,
+  parity,
+} from '../_internal/check.js';
 import { hashValue, reduce } from '../_internal/hash.js';
 import { bernoulliThreshold, probabilityThreshold, TWO_32, uniformBelow } from '../_internal/rng.js';
 import type { CmsReport, HcmsReport } from '../report.js';
@@ -70,6 +78,7 @@ function defaultSketchWidth(domainSize: number | undefined): number {
  * @see Apple (2017), "Learning with Privacy at Scale", §3 (Algorithms 1–5).
  */
 export function sketchParams(protocol: 'cms' | 'hcms', epsilon: number, options: SketchOptions = {}): SketchParams {
+  checkObject(options, 'options');
   const e = checkLocalEpsilon(epsilon);
   const width = checkIntegerParameter(options.width ?? defaultSketchWidth(options.domainSize), 'width', 2, 2 ** 16);
   if (nextPowerOfTwo(width) !== width) {
@@ -95,6 +104,14 @@ export function sketchParams(protocol: 'cms' | 'hcms', epsilon: number, options:
 
 /** h_j(value) in [0, m). */
 export function sketchBucket(params: SketchParams, value: string | number, j: number): number {
+  checkObject(params, 'params', ['cms', 'hcms']);
+  checkSketchValue(value);
+  checkIntegerParameter(j, 'j', 0, params.hashCount - 1);
+  return sketchBucketUnchecked(params, value, j);
+}
+
+/** {@link sketchBucket} without the edge checks (internal callers whose arguments are already valid). @internal */
+export function sketchBucketUnchecked(params: SketchParams, value: string | number, j: number): number {
   return reduce(hashValue(value, j), params.width);
 }
 
@@ -104,9 +121,11 @@ export function sketchBucket(params: SketchParams, value: string | number, j: nu
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeCms(params: SketchParams, value: string | number, rng: RandomSource): CmsReport {
+  checkObject(params, 'params', ['cms']);
+  checkRng(rng);
   checkSketchValue(value);
   const j = uniformBelow(params.hashCount, rng);
-  const bucket = sketchBucket(params, value, j);
+  const bucket = sketchBucketUnchecked(params, value, j);
   const m = params.width;
   const words = new Uint32Array(m);
   rng.fill(words);
@@ -123,10 +142,12 @@ export function encodeCms(params: SketchParams, value: string | number, rng: Ran
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeHcms(params: SketchParams, value: string | number, rng: RandomSource): HcmsReport {
+  checkObject(params, 'params', ['hcms']);
+  checkRng(rng);
   checkSketchValue(value);
   const j = uniformBelow(params.hashCount, rng);
   const l = uniformBelow(params.width, rng);
-  const bucket = sketchBucket(params, value, j);
+  const bucket = sketchBucketUnchecked(params, value, j);
   const clean = parity(bucket & l) === 0 ? 1 : 0; // 1 is +1
   const y = bernoulliThreshold(params.flipThreshold, rng) ? clean ^ 1 : clean;
   return { v: 1, p: 'hcms', eps: params.requestedEpsilon, m: params.width, h: params.hashCount, j, l, y: y === 1 ? 1 : 0 };

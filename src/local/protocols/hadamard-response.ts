@@ -12,7 +12,15 @@
  * @module
  */
 import type { RandomSource } from '../../random/source.js';
-import { checkIndexValue, checkIntegerParameter, checkLocalEpsilon, nextPowerOfTwo, parity } from '../_internal/check.js';
+import {
+  checkIndexValue,
+  checkIntegerParameter,
+  checkLocalEpsilon,
+  checkObject,
+  checkRng,
+  nextPowerOfTwo,
+  parity,
+} from '../_internal/check.js';
 import { bernoulliThreshold, probabilityThreshold, TWO_32, uniformBelow } from '../_internal/rng.js';
 import type { HrReport } from '../report.js';
 
@@ -64,6 +72,13 @@ export function hrParams(epsilon: number, domainSize: number): HrParams {
 
 /** True when output y lies in C_v. */
 export function hrInSupport(value: number, y: number): boolean {
+  checkIntegerParameter(value, 'value', 0, MAX_HR_DOMAIN - 1);
+  checkIntegerParameter(y, 'y', 0, 2 ** 32 - 1);
+  return hrInSupportUnchecked(value, y);
+}
+
+/** {@link hrInSupport} without the edge checks (internal callers whose arguments are already valid). @internal */
+export function hrInSupportUnchecked(value: number, y: number): boolean {
   return parity((value + 1) & y) === 0;
 }
 
@@ -74,12 +89,14 @@ export function hrInSupport(value: number, y: number): boolean {
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeHr(params: HrParams, value: number, rng: RandomSource): HrReport {
+  checkObject(params, 'params', ['hr']);
+  checkRng(rng);
   checkIndexValue(value, params.domainSize);
   const wantInside = bernoulliThreshold(params.keepThreshold, rng);
   let y = uniformBelow(params.order, rng);
   // Toggling the lowest set bit of x+1 is a bijection between C_x and its
   // complement, so y stays uniform on the side we want.
   const row = value + 1;
-  if (hrInSupport(value, y) !== wantInside) y ^= row & -row;
+  if (hrInSupportUnchecked(value, y) !== wantInside) y ^= row & -row;
   return { v: 1, p: 'hr', eps: params.requestedEpsilon, k: params.domainSize, y };
 }

@@ -23,7 +23,7 @@
  * @module
  */
 import type { RandomSource } from '../../random/source.js';
-import { bitsFor, checkIndexValue, checkIntegerParameter, checkLocalEpsilon } from '../_internal/check.js';
+import { bitsFor, checkIndexValue, checkIntegerParameter, checkLocalEpsilon, checkObject, checkRng } from '../_internal/check.js';
 import { bernoulliThreshold, probabilityThreshold, TWO_32, uniformBelow } from '../_internal/rng.js';
 import type { OlhReport } from '../report.js';
 
@@ -96,6 +96,15 @@ export function olhCoefficients(seed: number, g: number, r: number, out: Uint32A
 
 /** H_s(v) for the OLH family (v < 2³¹). */
 export function olhHash(seed: number, value: number, g: number, r: number): number {
+  checkIntegerParameter(seed, 'seed', 0, 2 ** 32 - 1);
+  checkIntegerParameter(value, 'value', 0, MAX_OLH_DOMAIN - 1);
+  checkIntegerParameter(g, 'g', 2, 2 ** 20);
+  checkIntegerParameter(r, 'r', 0, 63);
+  return olhHashUnchecked(seed, value, g, r);
+}
+
+/** {@link olhHash} without the edge checks (internal callers whose arguments are already valid). @internal */
+export function olhHashUnchecked(seed: number, value: number, g: number, r: number): number {
   let h = Math.floor((olhCoefficientWord(seed, r) * g) / TWO_32);
   for (let i = 0, rest = value; rest !== 0; i++, rest >>>= 1) {
     if (rest & 1) h += Math.floor((olhCoefficientWord(seed, i) * g) / TWO_32);
@@ -110,10 +119,12 @@ export function olhHash(seed: number, value: number, g: number, r: number): numb
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeOlh(params: OlhParams, value: number, rng: RandomSource): OlhReport {
+  checkObject(params, 'params', ['olh']);
+  checkRng(rng);
   checkIndexValue(value, params.domainSize);
   const seed = rng.nextUint32();
   const g = params.hashRange;
-  const h = olhHash(seed, value, g, params.valueBits);
+  const h = olhHashUnchecked(seed, value, g, params.valueBits);
   let y = h;
   if (!bernoulliThreshold(params.keepThreshold, rng)) {
     const other = uniformBelow(g - 1, rng);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { RandomSource } from '../../random/source.js';
-import { checkIndexValue, checkIntegerParameter, checkLocalEpsilon } from '../_internal/check.js';
+import { checkIndexValue, checkIntegerParameter, checkLocalEpsilon, checkObject, checkRng } from '../_internal/check.js';
 import { bernoulliThreshold, probabilityThreshold, TWO_32, uniformBelow } from '../_internal/rng.js';
 import type { GrrReport, RrReport } from '../report.js';
 
@@ -63,6 +63,8 @@ export function perturbGrr(params: GrrParams, value: number, rng: RandomSource):
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeGrr(params: GrrParams, value: number, rng: RandomSource): GrrReport {
+  checkObject(params, 'params', ['grr']);
+  checkRng(rng);
   checkIndexValue(value, params.domainSize);
   return { v: 1, p: 'grr', eps: params.requestedEpsilon, k: params.domainSize, y: perturbGrr(params, value, rng) };
 }
@@ -83,6 +85,8 @@ export function rrParams(epsilon: number): GrrParams {
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeRr(params: GrrParams, value: boolean | 0 | 1, rng: RandomSource): RrReport {
+  checkObject(params, 'params', ['rr']);
+  checkRng(rng);
   const bit = value === true ? 1 : value === false ? 0 : checkIndexValue(value, 2);
   return { v: 1, p: 'rr', eps: params.requestedEpsilon, y: perturbGrr(params, bit, rng) === 1 ? 1 : 0 };
 }

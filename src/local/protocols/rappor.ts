@@ -22,7 +22,7 @@
 import { DpError } from '../../core/errors.js';
 import type { RandomSource } from '../../random/source.js';
 import { bitsToHex, hexToBits } from '../_internal/bits.js';
-import { checkIntegerParameter, checkLocalEpsilon, checkSketchValue } from '../_internal/check.js';
+import { checkIntegerParameter, checkLocalEpsilon, checkObject, checkRng, checkSketchValue } from '../_internal/check.js';
 import { hashValue, reduce } from '../_internal/hash.js';
 import { probabilityThreshold, TWO_32, uniformBelow } from '../_internal/rng.js';
 import type { RapporReport } from '../report.js';
@@ -79,6 +79,7 @@ export interface RapporOptions {
  * @see Erlingsson, Pihur, Korolova (2014), §3 and Theorems 1–2.
  */
 export function rapporParams(epsilon: number, options: RapporOptions = {}): RapporParams {
+  checkObject(options, 'options');
   const e = checkLocalEpsilon(epsilon);
   const eInf = checkLocalEpsilon(options.epsilonInfinity ?? Math.min(64, 2 * e), 'epsilonInfinity');
   if (e > eInf)
@@ -123,6 +124,14 @@ export function rapporParams(epsilon: number, options: RapporOptions = {}): Rapp
 
 /** The Bloom filter positions of `value` in `cohort` (h of them, possibly repeated). */
 export function rapporBloomPositions(params: RapporParams, value: string | number, cohort: number): number[] {
+  checkObject(params, 'params', ['rappor']);
+  checkSketchValue(value);
+  checkIntegerParameter(cohort, 'cohort', 0, params.cohorts - 1);
+  return rapporBloomPositionsUnchecked(params, value, cohort);
+}
+
+/** {@link rapporBloomPositions} without the edge checks (internal callers whose arguments are already valid). @internal */
+export function rapporBloomPositionsUnchecked(params: RapporParams, value: string | number, cohort: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < params.hashCount; i++) out.push(reduce(hashValue(value, cohort * 64 + i), params.bloomBits));
   return out;
@@ -182,6 +191,9 @@ export function createRapporEncoder(
   rng: RandomSource,
   memo: RapporMemoStore = createMemoryMemoStore(),
 ): RapporEncoder {
+  checkObject(params, 'params', ['rappor']);
+  checkRng(rng);
+  checkObject(memo, 'memo');
   const cohortKey = `cohort:${params.cohorts}`;
   const stored = memo.get(cohortKey);
   let cohort = stored === null || stored === undefined ? Number.NaN : Number(stored);
@@ -202,7 +214,7 @@ export function createRapporEncoder(
       const memoized = memo.get(key);
       if (typeof memoized !== 'string' || !hexToBits(memoized, m, permanent)) {
         permanent.fill(0);
-        for (const position of rapporBloomPositions(params, value, cohort)) permanent[position] = 1;
+        for (const position of rapporBloomPositionsUnchecked(params, value, cohort)) permanent[position] = 1;
         rng.fill(words);
         const half = params.halfFThreshold;
         for (let i = 0; i < m; i++) {

@@ -8,7 +8,7 @@
  */
 import type { RandomSource } from '../../random/source.js';
 import { bitsToHex } from '../_internal/bits.js';
-import { checkIndexValue, checkIntegerParameter, checkLocalEpsilon } from '../_internal/check.js';
+import { checkIndexValue, checkIntegerParameter, checkLocalEpsilon, checkObject, checkRng } from '../_internal/check.js';
 import { probabilityThreshold, TWO_32 } from '../_internal/rng.js';
 import type { UnaryReport } from '../report.js';
 
@@ -78,6 +78,8 @@ export function perturbUnary(params: UnaryParams, value: number, rng: RandomSour
  * @privacy ε-LDP with ε = params.epsilon.
  */
 export function encodeUnary(params: UnaryParams, value: number, rng: RandomSource): UnaryReport {
+  checkObject(params, 'params', ['oue', 'sue']);
+  checkRng(rng);
   checkIndexValue(value, params.domainSize);
   const bits = new Uint8Array(params.domainSize);
   perturbUnary(params, value, rng, bits);
