@@ -9,7 +9,7 @@
 import { parseDpEvent } from '../accounting/index.js';
 import { DpError } from '../core/index.js';
 import type { OptimizerState } from './optimizers.js';
-import { type MakePrivateOptions, makePrivate, type PrivateTrainer } from './private-trainer.js';
+import { type MakePrivateOptions, makePrivate, PrivateTrainer } from './private-trainer.js';
 
 /** The JSON form of a run in progress. */
 export interface TrainerCheckpoint {
@@ -49,6 +49,9 @@ function settingsOf(t: PrivateTrainer): TrainerCheckpoint['settings'] {
  * fs.writeFileSync('run.json', JSON.stringify(checkpointOf(trainer)));
  */
 export function checkpointOf(trainer: PrivateTrainer): TrainerCheckpoint {
+  if (!(trainer instanceof PrivateTrainer)) {
+    throw new DpError('INVALID_PARAMETER', 'trainer must be a PrivateTrainer (from makePrivate)', { parameter: 'trainer' });
+  }
   const parameters = trainer.model.parameters;
   return {
     format: 'tsdp-learn-checkpoint/1',

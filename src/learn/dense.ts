@@ -12,6 +12,7 @@
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkName, checkObject } from './_internal/validate.js';
 import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
@@ -48,6 +49,8 @@ export class Dense implements TrainableLayer {
   ) {
     checkWidth(inputSize, 'inputSize');
     checkWidth(outputSize, 'outputSize');
+    checkObject(options, 'options');
+    checkName(options.name);
     const name = options.name ?? 'dense';
     this.weight = {
       name: `${name}.weight`,

@@ -16,7 +16,8 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
-import type { Sequential } from './sequential.js';
+import { checkCount } from './_internal/validate.js';
+import { Sequential } from './sequential.js';
 
 /** How per-example gradients are bounded. */
 export type ClippingMode = 'flat' | 'perLayer';
@@ -67,6 +68,9 @@ export function clipFactor(norm: number, bound: number): number {
   return factor >= MIN_FACTOR ? factor : 0;
 }
 
+/** Largest batch perLayerSquaredNorms allocates for (2³⁰ examples: far past any batch that fits in memory). */
+const MAX_BATCH = 2 ** 30;
+
 /**
  * Per-layer per-example squared gradient norms, from the ghost algebra.
  * @param model - the model, after `forwardBackward` on a batch of `batchSize` rows.
@@ -78,6 +82,8 @@ export function clipFactor(norm: number, bound: number): number {
  * const [first] = perLayerSquaredNorms(model, batch.size);
  */
 export function perLayerSquaredNorms(model: Sequential, batchSize: number): Float64Array[] {
+  if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
+  checkCount(batchSize, 'batchSize', MAX_BATCH);
   return model.trainable.map((layer) => {
     const out = new Float64Array(batchSize);
     layer.perExampleSquaredNorms(out);

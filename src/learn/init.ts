@@ -8,6 +8,7 @@
 import { DpError } from '../core/index.js';
 import type { RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkFloatArray, checkRandomSource } from './_internal/validate.js';
 
 const TWO_POW_26 = 67_108_864;
 const TWO_POW_MINUS_53 = 2 ** -53;
@@ -20,6 +21,11 @@ const TWO_POW_MINUS_53 = 2 ** -53;
  * uniformUnit(rng) < 0.5;
  */
 export function uniformUnit(rng: RandomSource): number {
+  checkRandomSource(rng, 'rng');
+  return uniformUnitUnchecked(rng);
+}
+
+function uniformUnitUnchecked(rng: RandomSource): number {
   const a = rng.nextUint32() >>> 5;
   const b = rng.nextUint32() >>> 6;
   return (a * TWO_POW_26 + b) * TWO_POW_MINUS_53;
@@ -37,8 +43,10 @@ export function uniformUnit(rng: RandomSource): number {
  * fillUniform(weights, 1 / Math.sqrt(fanIn), defaultRandomSource());
  */
 export function fillUniform(out: Float64Array, bound: number, rng: RandomSource): void {
+  checkFloatArray(out, 'out');
   if (!(Number.isFinite(bound) && bound >= 0)) {
     throw new DpError('INVALID_PARAMETER', `bound must be a finite number ≥ 0, got ${describeValue(bound)}`, { parameter: 'bound' });
   }
-  for (let i = 0; i < out.length; i++) out[i] = (2 * uniformUnit(rng) - 1) * bound;
+  checkRandomSource(rng, 'rng');
+  for (let i = 0; i < out.length; i++) out[i] = (2 * uniformUnitUnchecked(rng) - 1) * bound;
 }

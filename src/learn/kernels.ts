@@ -12,6 +12,7 @@
  * @module
  */
 import { checkDims, checkLength } from './_internal/shape.js';
+import { checkFloatArray, checkNumber } from './_internal/validate.js';
 
 /** A dense vector or row-major matrix of floats. */
 export type FloatArray = Float32Array | Float64Array;
@@ -207,6 +208,9 @@ export function scaleRows(a: FloatArray, scales: FloatArray, m: number, n: numbe
  * axpy(-learningRate, grad, weights);
  */
 export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+  checkNumber(alpha, 'alpha');
+  checkFloatArray(x, 'x');
+  checkFloatArray(y, 'y');
   checkLength(y, x.length, 'y');
   for (let i = 0; i < x.length; i++) y[i] = (y[i] as number) + alpha * (x[i] as number);
 }
@@ -220,6 +224,8 @@ export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
  * reluForward(z, z);
  */
 export function reluForward(x: FloatArray, out: FloatArray): void {
+  checkFloatArray(x, 'x');
+  checkFloatArray(out, 'out');
   checkLength(out, x.length, 'out');
   for (let i = 0; i < x.length; i++) out[i] = Math.max(0, x[i] as number);
 }
@@ -234,6 +240,9 @@ export function reluForward(x: FloatArray, out: FloatArray): void {
  * reluBackward(y, g, g);
  */
 export function reluBackward(y: FloatArray, g: FloatArray, out: FloatArray): void {
+  checkFloatArray(y, 'y');
+  checkFloatArray(g, 'g');
+  checkFloatArray(out, 'out');
   checkLength(g, y.length, 'g');
   checkLength(out, y.length, 'out');
   for (let i = 0; i < y.length; i++) out[i] = (y[i] as number) > 0 ? (g[i] as number) : 0;

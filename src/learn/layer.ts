@@ -8,6 +8,7 @@
  * depend on that row only, or per-example gradients are not per example.
  * @module
  */
+import { checkObject } from './_internal/validate.js';
 import type { FloatArray } from './kernels.js';
 
 /** A trainable tensor: its values and the gradient the trainer fills. */
@@ -67,5 +68,10 @@ export interface TrainableLayer extends Layer {
  * model.layers.filter(isTrainable);
  */
 export function isTrainable(layer: Layer): layer is TrainableLayer {
-  return layer.parameters.length > 0 && typeof (layer as Partial<TrainableLayer>).perExampleSquaredNorms === 'function';
+  checkObject(layer, 'layer');
+  return (
+    Array.isArray(layer.parameters) &&
+    layer.parameters.length > 0 &&
+    typeof (layer as Partial<TrainableLayer>).perExampleSquaredNorms === 'function'
+  );
 }

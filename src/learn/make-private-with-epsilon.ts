@@ -11,6 +11,7 @@
 import { calibrateNoiseMultiplier } from '../accounting/index.js';
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent } from './dp-sgd-accounting.js';
 import { effectiveNoiseMultiplier } from './noise-grid.js';
 import { samplingRate } from './poisson-sampler.js';
@@ -39,6 +40,7 @@ export interface MakePrivateWithEpsilonOptions extends Omit<MakePrivateOptions, 
  *   maxGradNorm: 1, targetEpsilon: 3, targetDelta: 1e-5, epochs: 30 });
  */
 export function makePrivateWithEpsilon(options: MakePrivateWithEpsilonOptions): PrivateTrainer {
+  checkObject(options, 'options');
   const { targetEpsilon, targetDelta, epochs } = options;
   if (!(Number.isFinite(targetEpsilon) && targetEpsilon > 0)) {
     throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${describeValue(targetEpsilon)}`, {

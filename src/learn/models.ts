@@ -6,6 +6,7 @@
  */
 import { DpError } from '../core/index.js';
 import type { RandomSource } from '../random/index.js';
+import { checkRandomSource } from './_internal/validate.js';
 import { relu } from './activations.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
@@ -59,6 +60,7 @@ export function mlp(widths: readonly number[], rng?: RandomSource): Sequential {
  * const model = mnistCnn();
  */
 export function mnistCnn(rng?: RandomSource): Sequential {
+  if (rng !== undefined) checkRandomSource(rng, 'rng');
   const r = rng ? { rng } : {};
   const c1 = conv2d({ inChannels: 1, height: 28, width: 28, outChannels: 16, kernelSize: 8, stride: 2, padding: 3, name: 'conv1', ...r });
   const p1 = maxPool2d({ channels: 16, height: c1.outHeight, width: c1.outWidth, kernelSize: 2, stride: 1 });

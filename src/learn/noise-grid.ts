@@ -16,6 +16,7 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkNumber } from './_internal/validate.js';
 
 const GRID_BITS = 40; // as the bulk Gaussian for Float64Array outputs
 const TWO_POW_52 = 2 ** 52;
@@ -59,6 +60,13 @@ export function noiseGrid(scale: number): number {
  * roundToGrid(0.3, 2 ** -2); // 0.25
  */
 export function roundToGrid(x: number, grid: number): number {
+  checkNumber(x, 'x');
+  checkNumber(grid, 'grid');
+  return roundToGridUnchecked(x, grid);
+}
+
+/** @internal roundToGrid without the edge checks, for the trainer's per-coordinate loop. */
+export function roundToGridUnchecked(x: number, grid: number): number {
   const t = x / grid; // exact: G is a power of two (or the quotient is < 2⁻¹⁰²², which rounds to 0 either way)
   if (!(Math.abs(t) < TWO_POW_52)) return x;
   return Math.round(t) * grid;
@@ -77,6 +85,8 @@ export function roundToGrid(x: number, grid: number): number {
  * effectiveNoiseMultiplier(1.1, 1, 535_818); // 1.1·(1 − ~1e-9)
  */
 export function effectiveNoiseMultiplier(noiseMultiplier: number, maxGradNorm: number, dimension: number): number {
+  checkNumber(noiseMultiplier, 'noiseMultiplier');
+  checkNumber(maxGradNorm, 'maxGradNorm');
   if (!(Number.isSafeInteger(dimension) && dimension >= 0)) {
     throw new DpError('INVALID_PARAMETER', `dimension must be an integer ≥ 0, got ${describeValue(dimension)}`, { parameter: 'dimension' });
   }

@@ -15,6 +15,7 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkName } from './_internal/validate.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
 
@@ -54,6 +55,7 @@ export class Normalization implements TrainableLayer {
         parameter: 'epsilon',
       });
     }
+    checkName(name);
     this.inputSize = channels * spatial;
     this.outputSize = this.inputSize;
     this.gamma = { name: `${name}.weight`, value: new Float64Array(channels).fill(1), grad: new Float64Array(channels) };

@@ -7,6 +7,7 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkObject } from './_internal/validate.js';
 import type { Parameter } from './layer.js';
 
 /** An optimizer's state, for checkpoints: its step count and its buffers in parameter order. */
@@ -120,6 +121,7 @@ function stateFor(map: WeakMap<Parameter, Float64Array>, p: Parameter): Float64A
  * const optimizer = sgd({ learningRate: 0.1, momentum: 0.9 });
  */
 export function sgd(options: SgdOptions): Optimizer {
+  checkObject(options, 'options');
   checkPositive(options.learningRate, 'learningRate');
   const momentum = options.momentum ?? 0;
   checkRange(momentum, 'momentum', 0, 1, true);
@@ -160,6 +162,7 @@ export function sgd(options: SgdOptions): Optimizer {
  * const optimizer = adam({ learningRate: 1e-3 });
  */
 export function adam(options: AdamOptions): Optimizer {
+  checkObject(options, 'options');
   checkPositive(options.learningRate, 'learningRate');
   const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;

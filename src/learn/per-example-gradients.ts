@@ -5,7 +5,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
-import type { Sequential } from './sequential.js';
+import { Sequential } from './sequential.js';
 
 /**
  * Example i's full gradient, flattened over the trainable layers' parameters
@@ -21,6 +21,7 @@ import type { Sequential } from './sequential.js';
  */
 export function perExampleGradient(model: Sequential, i: number): Float64Array {
   if (!Number.isSafeInteger(i) || i < 0) throw new DpError('INVALID_PARAMETER', 'i must be a row index', { parameter: 'i' });
+  if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
   const out = new Float64Array(model.parameterCount);
   let offset = 0;
   for (const layer of model.trainable) {

@@ -8,6 +8,7 @@
 import { DpError } from '../core/index.js';
 import type { RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkRandomSource } from './_internal/validate.js';
 
 const TWO_POW_53 = 2 ** 53;
 const TWO_POW_21 = 2 ** 21;
@@ -57,6 +58,7 @@ export function poissonSample(datasetSize: number, sampleRate: number, rng: Rand
   if (!(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1)) {
     throw new DpError('INVALID_PARAMETER', `sampleRate must be in (0, 1], got ${describeValue(sampleRate)}`, { parameter: 'sampleRate' });
   }
+  checkRandomSource(rng, 'rng');
   // Compare a 53-bit uniform integer u = hi·2³² + lo (hi < 2²¹) with t = ⌊q·2⁵³⌋,
   // split the same way, so every comparison is on exact small integers.
   const threshold = Math.floor(sampleRate * TWO_POW_53);

@@ -33,9 +33,10 @@ import type { DpEvent } from '../core/index.js';
 import { DpError, traceNoise } from '../core/index.js';
 import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
 import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
-import { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
+import { effectiveNoiseMultiplier, noiseGrid, roundToGridUnchecked } from './noise-grid.js';
 import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
@@ -126,6 +127,7 @@ export class PrivateTrainer {
 
   /** @internal Use {@link makePrivate}. */
   constructor(options: MakePrivateOptions) {
+    checkObject(options, 'options');
     const { model, data } = options;
     if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
     checkBatch(data, model.inputSize);
@@ -248,7 +250,7 @@ export class PrivateTrainer {
     const grid = this.noiseGrid;
     for (const p of parameters) {
       for (let j = 0; j < p.grad.length; j++) {
-        const g = roundToGrid(p.grad[j] as number, grid);
+        const g = roundToGridUnchecked(p.grad[j] as number, grid);
         sumSquares += g * g;
         p.grad[j] = (g + (noise[offset + j] as number)) / this.expectedBatchSize;
       }

@@ -20,6 +20,9 @@ export function checkDims(...dims: number[]): void {
 
 /** @internal Throws INVALID_PARAMETER unless `a` has exactly `expected` values. */
 export function checkLength(a: ArrayLike<number>, expected: number, name: string): void {
+  if (!(ArrayBuffer.isView(a) || Array.isArray(a))) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be an array, got ${describeValue(a)}`, { parameter: name });
+  }
   if (a.length !== expected) {
     throw new DpError('INVALID_PARAMETER', `${name} has length ${a.length}, expected ${expected}`, { parameter: name });
   }
