@@ -14,6 +14,7 @@
  */
 import { DpError } from '../core/index.js';
 import { readCell, readField } from '../stats/value-rules.js';
+import { checkArray, checkColumns, checkDomain, checkObject } from './params.js';
 
 /** A categorical column: its public categories. */
 export interface CategoricalColumn {
@@ -174,6 +175,8 @@ export function buildDomain(schema: SynthSchema): SynthDomain {
  * @throws DpError INTERNAL when a column gets the wrong number of cuts.
  */
 export function withCuts(domain: SynthDomain, cuts: ReadonlyMap<number, readonly number[]>): SynthDomain {
+  checkDomain(domain);
+  if (!(cuts instanceof Map)) checkObject(undefined, 'cuts', 'a Map of column index to cut points');
   const next = domain.cuts.map((c, j) => {
     const got = cuts.get(j);
     if (got === undefined) return c;
@@ -291,6 +294,8 @@ export function readRecords(records: ArrayLike<unknown>, names: readonly string[
  *   `readField`; a throwing getter or proxy, or a non-object record, reads as missing; out-of-domain values are mapped into the domain).
  */
 export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Record<string, unknown>>[]): Int32Array[] {
+  checkDomain(domain);
+  checkArray(records, 'records');
   if (domain.quantileColumns.length > 0) {
     throw new DpError('INTERNAL', 'quantile-binned columns need their DP cut points before encoding', { routine: 'encodeRecords' });
   }
@@ -316,6 +321,9 @@ export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Re
  * @returns the records.
  */
 export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[]): Record<string, string | number>[] {
+  checkDomain(domain);
+  checkColumns(columns, 'columns');
+  if (columns.length !== domain.columns.length) checkColumns(undefined, 'columns');
   const n = columns[0]?.length ?? 0;
   const out: Record<string, string | number>[] = [];
   const decoders = domain.columns.map((c, j) => {

@@ -35,6 +35,7 @@ import { buildDomain, decodeRecords, encodeRecords, readRecords, type SynthDomai
 import { rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
 import { decompressColumns, type MarginalRun, runMst, type SynthProgress } from './mst.js';
 import { runMwem } from './mwem.js';
+import { checkDomain, checkObject } from './params.js';
 import { releaseCuts } from './quantiles.js';
 import { sampleModel } from './sample.js';
 
@@ -186,6 +187,8 @@ export interface SynthOutput {
  * @returns the measurement.
  */
 export function makeSynthesizer(domain: SynthDomain, rho: number, options: SynthesizerOptions) {
+  checkDomain(domain);
+  checkObject(options, 'options');
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
