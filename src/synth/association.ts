@@ -9,6 +9,7 @@
  * @see Cramér (1946), Mathematical Methods of Statistics, §21.9.
  */
 import { countMarginal } from './measure.js';
+import { checkColumns, checkInteger, checkSizes } from './params.js';
 
 /**
  * Cramér's V of columns a and b.
@@ -19,6 +20,9 @@ import { countMarginal } from './measure.js';
  * @returns V in [0, 1].
  */
 export function cramersV(columns: readonly Int32Array[], sizes: readonly number[], a: number, b: number): number {
+  checkSizes(sizes, 'sizes');
+  checkInteger(a, 'a', 0, sizes.length - 1);
+  checkInteger(b, 'b', 0, sizes.length - 1);
   const [x, y] = a < b ? [a, b] : [b, a];
   const table = countMarginal(columns, sizes, [x, y]);
   const r = sizes[x] as number;
@@ -57,6 +61,8 @@ export function cramersV(columns: readonly Int32Array[], sizes: readonly number[
  * @returns a symmetric d × d matrix.
  */
 export function associationMatrix(columns: readonly Int32Array[], sizes: readonly number[]): number[][] {
+  checkColumns(columns, 'columns');
+  checkSizes(sizes, 'sizes');
   const d = sizes.length;
   const m = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
   for (let i = 0; i < d; i++)

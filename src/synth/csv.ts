@@ -4,6 +4,7 @@
  * Browser-safe (returns a string; the CLI writes the file).
  * @module
  */
+import { checkArray } from './params.js';
 
 function field(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
@@ -19,6 +20,8 @@ function field(v: unknown): string {
  * toCsv([{ a: 1, b: 'x,y' }], ['a', 'b']); // 'a,b\n1,"x,y"\n'
  */
 export function toCsv(records: readonly Readonly<Record<string, unknown>>[], columns: readonly string[]): string {
+  checkArray(records, 'records', (r) => typeof r === 'object' && r !== null, 'an array of records');
+  checkArray(columns, 'columns', (c) => typeof c === 'string', 'an array of column names');
   const lines = [columns.map(field).join(',')];
   for (const r of records) lines.push(columns.map((c) => field(r[c])).join(','));
   return `${lines.join('\n')}\n`;

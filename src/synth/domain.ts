@@ -13,6 +13,8 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { readCell, readField } from '../stats/value-rules.js';
+import { checkArray, checkColumns, checkDomain, checkObject } from './params.js';
 
 /** A categorical column: its public categories. */
 export interface CategoricalColumn {
@@ -173,6 +175,8 @@ export function buildDomain(schema: SynthSchema): SynthDomain {
  * @throws DpError INTERNAL when a column gets the wrong number of cuts.
  */
 export function withCuts(domain: SynthDomain, cuts: ReadonlyMap<number, readonly number[]>): SynthDomain {
+  checkDomain(domain);
+  if (!(cuts instanceof Map)) checkObject(undefined, 'cuts', 'a Map of column index to cut points');
   const next = domain.cuts.map((c, j) => {
     const got = cuts.get(j);
     if (got === undefined) return c;
@@ -244,27 +248,66 @@ function encodeOne(
 }
 
 /**
+ * The number of records, read totally: an array whose `length` cannot be read
+ * (a hostile proxy) counts as empty. Never throws.
+ * @param records - the records.
+ * @returns a safe integer ≥ 0.
+ */
+export function recordCount(records: ArrayLike<unknown>): number {
+  try {
+    const n: unknown = records.length;
+    return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Copies the private records into plain objects holding only the declared
+ * columns, each field read by the one total reader (stats' `readField`: an own
+ * data property, else missing — a getter or proxy trap that throws, or a
+ * record that is not an object, reads as missing). Later stages never run the
+ * data's own code. Never throws.
+ * @param records - the private records.
+ * @param names - the declared column names.
+ * @returns the plain copy.
+ */
+export function readRecords(records: ArrayLike<unknown>, names: readonly string[]): Record<string, unknown>[] {
+  const n = recordCount(records);
+  const out: Record<string, unknown>[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const record = readCell(records, i);
+    const r: Record<string, unknown> = Object.create(null);
+    for (const name of names) r[name] = readField(record, name);
+    out[i] = r;
+  }
+  return out;
+}
+
+/**
  * Encodes records into one `Int32Array` of bin indices per column.
  * @param domain - the domain.
  * @param records - the records (objects keyed by column name; other keys ignored).
  * @returns the columns.
  * @throws DpError INTERNAL when a quantile-binned column has no cuts yet (`withCuts` first) — a public fact.
- * @privacy total on the data: never throws on a data value (out-of-domain values are mapped into the domain).
+ * @privacy total on the data: never throws on a data value and never runs the data's code (each field is read by
+ *   `readField`; a throwing getter or proxy, or a non-object record, reads as missing; out-of-domain values are mapped into the domain).
  */
 export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Record<string, unknown>>[]): Int32Array[] {
+  checkDomain(domain);
+  checkArray(records, 'records');
   if (domain.quantileColumns.length > 0) {
     throw new DpError('INTERNAL', 'quantile-binned columns need their DP cut points before encoding', { routine: 'encodeRecords' });
   }
-  const n = records.length;
+  const n = recordCount(records);
   return domain.columns.map((c, j) => {
     const out = new Int32Array(n);
     const size = domain.sizes[j] as number;
     const lookup = c.type === 'categorical' ? new Map(c.categories.map((x, i) => [x, i])) : undefined;
     const fallback = c.type === 'categorical' && c.fallback !== undefined ? c.categories.indexOf(c.fallback) : 0;
     for (let i = 0; i < n; i++) {
-      const record: unknown = records[i];
-      // A record that is not an object reads as all-missing: no data-dependent error after the charge.
-      const v = typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[c.name] : undefined;
+      // Total read: a record that is not an object, a throwing getter or proxy trap reads as missing (never the data's error).
+      const v = readField(readCell(records, i), c.name);
       out[i] = encodeOne(c, size, v, lookup, fallback, domain.cuts[j]);
     }
     return out;
@@ -278,6 +321,9 @@ export function encodeRecords(domain: SynthDomain, records: readonly Readonly<Re
  * @returns the records.
  */
 export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[]): Record<string, string | number>[] {
+  checkDomain(domain);
+  checkColumns(columns, 'columns');
+  if (columns.length !== domain.columns.length) checkColumns(undefined, 'columns');
   const n = columns[0]?.length ?? 0;
   const out: Record<string, string | number>[] = [];
   const decoders = domain.columns.map((c, j) => {

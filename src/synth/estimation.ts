@@ -11,6 +11,7 @@
 
 import { cliqueMarginals, type ModelStructure, modelStructure, zeroPotentials } from './belief-propagation.js';
 import { addInto, copyFactor, type Factor, isSubset, sumProject, zeroFactor } from './factor.js';
+import { checkMeasurements, checkObject, checkSizes } from './params.js';
 
 /** One noisy marginal: the counts over `attrs` plus noise, and a weight (1/σ) per cell. */
 export interface MarginalMeasurement {
@@ -48,6 +49,7 @@ export interface EstimatedModel {
  * (at least 1).
  */
 export function estimateTotal(measurements: readonly MarginalMeasurement[]): number {
+  checkMeasurements(measurements, 'measurements');
   let num = 0;
   let den = 0;
   for (const m of measurements) {
@@ -113,6 +115,9 @@ export function estimate(
   measurements: readonly MarginalMeasurement[],
   options: EstimateOptions = {},
 ): EstimatedModel {
+  checkSizes(sizes, 'sizes');
+  checkMeasurements(measurements, 'measurements');
+  if (options !== undefined) checkObject(options, 'options');
   const iterations = options.iterations ?? 1000;
   const model = modelStructure(sizes, [...measurements.map((m) => m.attrs), ...(options.extraCliques ?? []), ...sizes.map((_, a) => [a])]);
   const total = options.total ?? estimateTotal(measurements);

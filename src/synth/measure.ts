@@ -16,6 +16,7 @@ import { nextUp, Rational } from '../numeric/index.js';
 import { type RandomSource, sampleDiscreteGaussian } from '../random/index.js';
 import type { MarginalMeasurement } from './estimation.js';
 import { cellCount } from './factor.js';
+import { checkAttrs, checkColumns, checkSizes } from './params.js';
 
 /**
  * The histogram of `columns` over `attrs`.
@@ -25,6 +26,9 @@ import { cellCount } from './factor.js';
  * @returns the counts, row-major over `attrs`.
  */
 export function countMarginal(columns: readonly Int32Array[], sizes: readonly number[], attrs: readonly number[]): Float64Array {
+  checkColumns(columns, 'columns');
+  checkSizes(sizes, 'sizes');
+  checkAttrs(attrs, 'attrs', Math.min(columns.length, sizes.length));
   const shape = attrs.map((a) => sizes[a] as number);
   const out = new Float64Array(cellCount(shape));
   const n = columns[0]?.length ?? 0;

@@ -10,6 +10,7 @@
  * the data owner, not DP.
  * @module
  */
+import { checkArray, checkColumns, checkInteger, checkSizes } from './params.js';
 
 /** Scores of one classifier on the real test set. */
 export interface ClassifierScore {
@@ -115,6 +116,11 @@ export function mlEfficacy(
   names: readonly string[],
   target: number,
 ): MlEfficacy {
+  checkColumns(real, 'real');
+  checkColumns(synthetic, 'synthetic');
+  checkSizes(sizes, 'sizes');
+  checkArray(names, 'names');
+  checkInteger(target, 'target', 0, Math.min(real.length, synthetic.length, sizes.length) - 1);
   const n = real[0]?.length ?? 0;
   const testRows: number[] = [];
   const trainRows: number[] = [];

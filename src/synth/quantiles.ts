@@ -16,7 +16,8 @@ import { DpError, exactLoss, zcdp } from '../core/index.js';
 import { nextDown, Rational } from '../numeric/index.js';
 import type { RandomSource } from '../random/index.js';
 import { quantileBinIndex, releaseQuantiles } from '../stats/index.js';
-import type { NumericColumn, SynthDomain } from './domain.js';
+import { readCell, readField } from '../stats/value-rules.js';
+import { type NumericColumn, recordCount, type SynthDomain } from './domain.js';
 import type { ZcdpFilter } from './measure.js';
 
 /** Fine bins under each quantile tree (16³: a tree of height 3 at branching 16). */
@@ -55,9 +56,11 @@ export function releaseCuts(
     const c = domain.columns[j] as NumericColumn;
     const k = domain.sizes[j] as number;
     const counts = new Array<number>(QUANTILE_FINE_BINS).fill(0);
-    for (const record of records) {
-      // A record that is not an object, or a value that is not a number, counts at the lower bound (no data-dependent error).
-      const v = typeof record === 'object' && record !== null ? numberOf((record as Record<string, unknown>)[c.name]) : Number.NaN;
+    const n = recordCount(records);
+    for (let r = 0; r < n; r++) {
+      // Total read (`readField`): a record that is not an object, a throwing getter or proxy, or a value that is not a
+      // number, counts at the lower bound (no data-dependent error, never the data's code).
+      const v = numberOf(readField(readCell(records, r), c.name));
       const i = quantileBinIndex(Number.isNaN(v) ? c.min : v, c.min, c.max, QUANTILE_FINE_BINS);
       counts[i] = (counts[i] as number) + 1;
     }

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { DpError } from '../core/index.js';
+import { checkObject } from './params.js';
 import type { UtilityReport } from './report.js';
 import type { MarginalError } from './utility.js';
 
@@ -98,6 +100,16 @@ function pct(x: number): string {
  * writeFileSync('report.html', reportHtml(report));
  */
 export function reportHtml(r: UtilityReport): string {
+  checkObject(r, 'report', 'a UtilityReport (from utilityReport)');
+  // The report is a public, non-private object: a malformed one (a missing part) is refused as a parameter error.
+  try {
+    return renderHtml(r);
+  } catch {
+    throw new DpError('INVALID_PARAMETER', 'report must be a UtilityReport (from utilityReport)', { parameter: 'report' });
+  }
+}
+
+function renderHtml(r: UtilityReport): string {
   const worst = r.worst.map((e) => `<tr><td>${esc(e.columns.join(' × '))}</td><td>${e.tvd.toFixed(4)}</td></tr>`).join('');
   const b = r.budget;
   const amount = (a: { epsilon: number; delta: number } | string) => (typeof a === 'string' ? esc(a) : `ε = ${a.epsilon}, δ = ${a.delta}`);

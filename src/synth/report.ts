@@ -15,6 +15,7 @@ import { associationMatrix } from './association.js';
 import type { SynthDomain } from './domain.js';
 import { countMarginal } from './measure.js';
 import { type MlEfficacy, mlEfficacy } from './ml-efficacy.js';
+import { checkColumns, checkDomain, checkObject } from './params.js';
 import type { SynthGuarantee, SynthMethod } from './synthesize.js';
 import { combinations, type MarginalError, marginalTvd, meanTvd } from './utility.js';
 
@@ -134,6 +135,10 @@ function budgetOf(input: UtilityReportInput): ReportBudget | undefined {
  * const report = utilityReport({ domain: result.domain, real: encodeRecords(result.domain, data), synthetic: encodeRecords(result.domain, result.records), method: 'mst', guarantee: result.guarantee });
  */
 export function utilityReport(input: UtilityReportInput): UtilityReport {
+  checkObject(input, 'input');
+  checkDomain(input.domain, 'domain');
+  checkColumns(input.real, 'real');
+  checkColumns(input.synthetic, 'synthetic');
   const { domain, real, synthetic } = input;
   const d = domain.sizes.length;
   if (real.length !== d || synthetic.length !== d) {

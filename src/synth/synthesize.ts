@@ -31,10 +31,11 @@ import { Rational } from '../numeric/index.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/index.js';
 import { Session } from '../session/index.js';
 import { runAim } from './aim.js';
-import { buildDomain, decodeRecords, encodeRecords, type SynthDomain, type SynthSchema, withCuts } from './domain.js';
+import { buildDomain, decodeRecords, encodeRecords, readRecords, type SynthDomain, type SynthSchema, withCuts } from './domain.js';
 import { rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
 import { decompressColumns, type MarginalRun, runMst, type SynthProgress } from './mst.js';
 import { runMwem } from './mwem.js';
+import { checkDomain, checkObject } from './params.js';
 import { releaseCuts } from './quantiles.js';
 import { sampleModel } from './sample.js';
 
@@ -186,13 +187,17 @@ export interface SynthOutput {
  * @returns the measurement.
  */
 export function makeSynthesizer(domain: SynthDomain, rho: number, options: SynthesizerOptions) {
+  checkDomain(domain);
+  checkObject(options, 'options');
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
     inputDomain: anyDomain('records over the declared schema'),
     inputMetric: 'symmetric-distance',
     outputMeasure: 'zcdp',
-    invoke: (records: readonly Readonly<Record<string, unknown>>[], rng): SynthOutput => {
+    invoke: (data: readonly Readonly<Record<string, unknown>>[], rng): SynthOutput => {
+      // One total read of every declared field (no getter or proxy of the data runs after this line, none throws).
+      const records = readRecords(data, domain.names);
       // DP cut points first (their share), then the method on the rest; each has its own filter, the totals add to ρ.
       const quantileFilter = new ZcdpFilter(plan.quantiles);
       const cut = withCuts(domain, releaseCuts(domain, records, plan.quantiles, quantileFilter, rng));

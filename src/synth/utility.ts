@@ -6,7 +6,9 @@
  * the data owner computes it, and it is not a DP release.
  * @module
  */
+import { DpError } from '../core/index.js';
 import { countMarginal } from './measure.js';
+import { checkArray, checkColumns, checkInteger, checkSizes } from './params.js';
 
 /** The TVD of one marginal. */
 export interface MarginalError {
@@ -14,8 +16,22 @@ export interface MarginalError {
   readonly tvd: number;
 }
 
-/** Every k-subset of 0 … d−1, in lexicographic order. */
+/** The most k-subsets `combinations` lists. */
+const MAX_COMBINATIONS = 1_000_000;
+
+/**
+ * Every k-subset of 0 … d−1, in lexicographic order.
+ * @throws DpError INVALID_PARAMETER unless d, k are integers in [0, 10⁵] and C(d, k) ≤ 10⁶ (none when k > d).
+ */
 export function combinations(d: number, k: number): number[][] {
+  checkInteger(d, 'd', 0, 100_000);
+  checkInteger(k, 'k', 0, 100_000);
+  if (k > d) return [];
+  let count = 1; // C(d, k), stopped past the bound
+  for (let i = 0; i < k && count <= MAX_COMBINATIONS; i++) count = (count * (d - i)) / (i + 1);
+  if (count > MAX_COMBINATIONS) {
+    throw new DpError('INVALID_PARAMETER', `combinations: C(d, k) must be at most ${MAX_COMBINATIONS}`, { parameter: 'k' });
+  }
   const out: number[][] = [];
   const cur: number[] = [];
   const rec = (start: number) => {
@@ -43,6 +59,8 @@ export function marginalTvd(
   sizes: readonly number[],
   attrs: readonly number[],
 ): number {
+  checkColumns(real, 'real');
+  checkColumns(synthetic, 'synthetic');
   const x = countMarginal(real, sizes, attrs);
   const y = countMarginal(synthetic, sizes, attrs);
   const nx = real[0]?.length ?? 0;
@@ -71,6 +89,10 @@ export function workloadErrors(
   k: number,
   limit = Number.POSITIVE_INFINITY,
 ): MarginalError[] {
+  checkColumns(real, 'real');
+  checkColumns(synthetic, 'synthetic');
+  checkSizes(sizes, 'sizes');
+  checkArray(names, 'names');
   return combinations(sizes.length, k)
     .slice(0, limit)
     .map((attrs) => ({ columns: attrs.map((a) => names[a] as string), tvd: marginalTvd(real, synthetic, sizes, attrs) }))
@@ -79,5 +101,11 @@ export function workloadErrors(
 
 /** The mean of the TVDs (0 for none). */
 export function meanTvd(errors: readonly MarginalError[]): number {
+  checkArray(
+    errors,
+    'errors',
+    (e) => typeof e === 'object' && e !== null && typeof (e as MarginalError).tvd === 'number',
+    'an array of { tvd }',
+  );
   return errors.length === 0 ? 0 : errors.reduce((t, e) => t + e.tvd, 0) / errors.length;
 }

@@ -64,7 +64,7 @@ describe('review: tsdp synth fails on one malformed record', () => {
   it('control: the file without the record is synthesised (exit 0)', () => {
     expect(synth(good)).toBe(0);
   });
-  it.fails('BUG: one record with a field too many makes the command fail', () => {
+  it('FIXED: one record with a field too many is dropped (exit 0)', () => {
     expect(synth([...good, 'red,3,extra'])).toBe(0);
   });
 });

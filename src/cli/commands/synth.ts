@@ -9,7 +9,8 @@
  * budget cannot pay is refused before the data is parsed, and charges
  * nothing. The ledger in use is printed (stderr, or `ledger` in JSON).
  * Progress (round, selected marginal, ρ used) goes to stderr when it is a
- * terminal (or with `--progress`). On request, the data owner's utility
+ * terminal (or with `--progress`). The --data CSV is read totally
+ * (`parseSynthCsv`: a malformed record is dropped). On request, the data owner's utility
  * report (HTML, plus JSON beside it) — not DP.
  * @module
  */
@@ -140,6 +141,49 @@ function checkWritable(path: string, parameter: string): void {
   }
 }
 
+/**
+ * Reads the --data CSV totally. The header (the first non-empty record) is the
+ * public schema: it is parsed strictly, and a header that is not CSV is a
+ * public error. Each later record is a private row, read by a fixed,
+ * data-independent rule that never fails: a record that does not parse (a
+ * stray quote) or whose field count differs from the header's is dropped,
+ * empty lines are skipped, and a byte-order mark is ignored. (As in RFC 4180,
+ * a quoted field may span lines: an unclosed quote runs to the end of the
+ * file, and that one record is dropped.)
+ * @param text - the file's text.
+ * @returns the records, keyed by the header's names.
+ * @throws DpError INVALID_PARAMETER when the header line is missing or not CSV (public; no data text in the message).
+ */
+export async function parseSynthCsv(text: string): Promise<Record<string, string>[]> {
+  const { parse } = await import('csv-parse/sync');
+  let header: string[] | undefined;
+  try {
+    header = (parse(text, { skip_empty_lines: true, bom: true, to: 1 }) as string[][])[0];
+  } catch {
+    header = undefined;
+  }
+  if (header === undefined || header.length === 0) {
+    throw new DpError('INVALID_PARAMETER', 'the --data file is not a CSV with a header line', { parameter: 'data' });
+  }
+  let rows: string[][];
+  try {
+    rows = parse(text, { skip_empty_lines: true, bom: true, relax_column_count: true, skip_records_with_error: true }) as string[][];
+  } catch {
+    rows = []; // not reached with skip_records_with_error; total all the same
+  }
+  const out: Record<string, string>[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const row = rows[i] as string[];
+    if (row.length !== header.length) continue; // a field too many or too few: dropped
+    const r: Record<string, string> = Object.create(null);
+    header.forEach((name, j) => {
+      r[name] = row[j] as string;
+    });
+    out.push(r);
+  }
+  return out;
+}
+
 async function runSynth(flags: SynthFlags): Promise<void> {
   const epsilon = parseNumberOption(requiredOption(flags.epsilon, 'epsilon'), 'epsilon');
   const delta = parseNumberOption(requiredOption(flags.delta, 'delta'), 'delta');
@@ -194,14 +238,7 @@ async function runSynth(flags: SynthFlags): Promise<void> {
         } as never,
       );
     }
-    const { parse } = await import('csv-parse/sync');
-    let data: Record<string, string>[];
-    try {
-      data = parse(readText(dataPath, '--data'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-    } catch (e) {
-      if (e instanceof DpError) throw e;
-      throw new DpError('INVALID_PARAMETER', 'the --data file is not a CSV with a header line', { parameter: 'data' });
-    }
+    const data = await parseSynthCsv(readText(dataPath, '--data'));
     const showProgress = flags.quiet ? false : (flags.progress ?? process.stderr.isTTY === true);
     const t0 = performance.now();
     const total = plan.guarantee.rho;
