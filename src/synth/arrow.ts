@@ -7,6 +7,7 @@
  */
 import { DpError } from '../core/index.js';
 import type { SynthDomain } from './domain.js';
+import { checkArray, checkDomain } from './params.js';
 
 /** The part of an apache-arrow `Table` this module promises (the value is a real `Table`). */
 export interface ArrowTableLike {
@@ -20,12 +21,14 @@ export interface ArrowTableLike {
  * @param records - the records (`synthesize(...).records`).
  * @param domain - their domain (`synthesize(...).domain`): the column order and types.
  * @returns an apache-arrow `Table`.
- * @throws DpError NOT_FOUND when the optional dependency `apache-arrow` is not installed.
+ * @throws DpError INVALID_PARAMETER when `records` is not an array of records or `domain` not a SynthDomain; NOT_FOUND when the optional dependency `apache-arrow` is not installed.
  * @privacy post-processing of a DP release.
  * @example
  * const table = await toArrowTable(result.records, result.domain);
  */
 export async function toArrowTable(records: readonly Readonly<Record<string, unknown>>[], domain: SynthDomain): Promise<ArrowTableLike> {
+  checkArray(records, 'records', (r) => typeof r === 'object' && r !== null, 'an array of records');
+  checkDomain(domain);
   let arrow: typeof import('apache-arrow');
   try {
     arrow = await import('apache-arrow');
