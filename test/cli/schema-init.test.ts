@@ -140,9 +140,11 @@ describe('tsdp schema init', () => {
     expect(out.charged).toEqual({ epsilon: '1/2', delta: '1/100000000' });
     expect(out.ledger).toBe(`file ${join(home, 'ledger')}`);
     expect(r.stderr).toContain(`ledger: file ${join(home, 'ledger')}`);
+    // Spend lines only: a data set's first spend is preceded by the ledger's pin line (same append).
     const journal = readFileSync(join(home, 'ledger', 'adult.jsonl'), 'utf8')
       .trim()
-      .split('\n');
+      .split('\n')
+      .filter((l) => !l.startsWith('{"v":1,"pin"'));
     expect(journal).toHaveLength(1);
     expect(JSON.parse(journal[0] as string)).toMatchObject({ epsilon: '1/2', delta: '1/100000000' });
     expect(out.draft).toMatch(/lower: -?\d+ {2}# DP estimate; CONFIRM/);
