@@ -4,6 +4,7 @@ import { makeSparseVector, sparseVectorSplit } from '../../src/mechanisms/sparse
 import { assertMeasurementContract } from '../../src/testing/contract.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { startTrace } from '../../src/testing/trace.js';
+import { roundedAnswer } from './_sparse-vector-rounded.js';
 import { frequencyThreshold } from './_stats.js';
 
 const BAD = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -1];
@@ -105,20 +106,6 @@ describe('makeSparseVector', () => {
     expect(() => makeSparseVector({ ...ok, queries: [1 as never] })).toThrow(/INVALID_PARAMETER/);
   });
 });
-
-/** The integer sparse vector added noise to, for a query whose real answer is `x` (from the trace). */
-function roundedAnswer(x: number): bigint {
-  const svt = makeSparseVector<null>({ queries: [() => x], threshold: 0, sensitivity: 1, epsilon1: 1, epsilon2: 1 });
-  const trace = startTrace();
-  try {
-    svt.invoke(null, new SeededRandomSource(1));
-  } finally {
-    trace.stop();
-  }
-  const record = trace.noise.find((r) => r.extra?.role === 'query');
-  if (record === undefined) throw new Error('no query traced');
-  return BigInt(record.value);
-}
 
 /** ⌈b − a⌉ of the exact difference of two doubles (TwoSum gives the float difference's error). */
 function ceilExactGap(a: number, b: number): bigint {

