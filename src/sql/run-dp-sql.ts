@@ -16,7 +16,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { ExactLoss } from '../core/exact-loss.js';
+import { type ExactLoss, statedExactLoss } from '../core/exact-loss.js';
 import type { LedgerStatus } from '../ledger/ledger.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { compileBoundingReport, planBoundingReport, releaseBoundingReport } from './bounding-report.js';
@@ -30,7 +30,7 @@ import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
-import { checkReleasedLosses, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
+import { checkReleasedLosses, type DpSqlMeasurement, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
 import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
 import { releaseGroups } from './release-through-table.js';
 import { tracePublics } from './trace-publics.js';
@@ -97,7 +97,16 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   );
   // After the charge: the answer, or the one error, only at the padded instant.
   try {
-    const result = await releaseCharged(input, plan, split, { compiled, outputs, boundingStatement }, status, cost, rng, confidence);
+    const result = await releaseCharged(
+      input,
+      plan,
+      split,
+      { compiled, outputs, boundingStatement, measurement },
+      status,
+      cost,
+      rng,
+      confidence,
+    );
     await padLatency(started, quantum);
     return result;
   } catch (e) {
@@ -111,13 +120,18 @@ async function releaseCharged(
   input: RunDpSqlInput,
   plan: QueryPlan,
   split: BudgetSplit,
-  prepared: { compiled: CompiledDpQuery; outputs: SqlTableOutputs; boundingStatement: CompiledStatement | null },
+  prepared: {
+    compiled: CompiledDpQuery;
+    outputs: SqlTableOutputs;
+    boundingStatement: CompiledStatement | null;
+    measurement: DpSqlMeasurement;
+  },
   status: LedgerStatus,
   cost: ExactLoss,
   rng: RandomSource,
   confidence: number,
 ): Promise<DpSqlResult> {
-  const { compiled, outputs, boundingStatement } = prepared;
+  const { compiled, outputs, boundingStatement, measurement } = prepared;
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
   const { derivedHasInterval } = outputLevels(plan, confidence);
@@ -126,7 +140,7 @@ async function releaseCharged(
   // The bounding report, released after the groups (its noise drawn last), with its own share of the charge.
   const bounding = boundingRows ? releaseBoundingReport(boundingRows[0], split, confidence, rng) : null;
   // What the releases state (from the budgets their noise was set with) must add up to what was charged.
-  checkReleasedLosses([...losses, ...(bounding?.losses ?? [])], cost);
+  checkReleasedLosses([...losses, ...(bounding?.losses ?? []).map(statedExactLoss)], measurement);
 
   const outRows: DpSqlValue[][] = [];
   const outIntervals: ([number, number] | null)[][] = [];

@@ -15,6 +15,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { addLoss, type ExactLoss, statedExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
@@ -156,13 +157,14 @@ export function selectPartitions(
 /**
  * Releases one row per group.
  * @param input - exact per-partition aggregates, the keys rule, the outputs with their budgets, the contribution bounds, the randomness.
- * @returns the rows (selected keys sorted, so the order does not reveal the data's) and the loss of the whole table (outputs and selection composed).
+ * @returns the rows (selected keys sorted, so the order does not reveal the data's), the loss of the whole table (outputs and selection composed,
+ *   rounded up) and `exact`, the same composition in exact rationals of the doubles the noise uses.
  * @throws DpError INVALID_PARAMETER on invalid parameters (callers check them before charging, e.g. with `checkAggregateQuery` / `planAggregate`).
  * @privacy the composition of each output's budget and, with `select`, partition selection's (ε, δ), under add/remove one unit.
  * @example
  * releaseTable({ partitions, keys: { kind: 'declared', keys: [['a', 'a']] }, outputs: [{ kind: 'count', name: 'n', budget: { epsilon: 1 } }], maxPartitions: 1, maxContributionsPerPartition: 1, rng });
  */
-export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; guarantee: PrivacyLoss } {
+export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; guarantee: PrivacyLoss; exact: ExactLoss } {
   const { partitions, outputs, rng } = input;
   const losses: PrivacyLoss[] = [];
   let keys: Array<readonly [string, GroupKey]>;
@@ -249,7 +251,10 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
     return input.keys.kind === 'single' ? { values } : { key: original, values };
   });
   for (const o of outputs) losses.push(chargedLoss('totalBudget' in o && o.totalBudget ? o.totalBudget : o.budget));
-  return { rows, guarantee: composeLosses(losses) };
+  // `exact`: the same losses composed exactly (the doubles the noise uses, summed as rationals, no rounding), for a
+  // caller that compares the release with its charge exactly (DP SQL's checkReleasedLosses).
+  const exact = losses.reduce<ExactLoss>((t, l) => addLoss(t, statedExactLoss(l)), ZERO_LOSS);
+  return { rows, guarantee: composeLosses(losses), exact };
 }
 
 /** Sums `bins` into `coarse` equal groups of adjacent bins, or null when they do not divide evenly. */
