@@ -70,5 +70,13 @@ export {
   type TransformationSpec,
 } from './measurement.js';
 export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, Rho, Scale, Sensitivity } from './params.js';
-export { describePrivacyUnit, type PrivacyUnit, type PrivacyUnitBounds, privacyUnit } from './privacy-unit.js';
+export {
+  describePrivacyUnit,
+  type PrivacyUnit,
+  type PrivacyUnitBounds,
+  type PrivacyUnitJson,
+  privacyUnit,
+  readPrivacyUnit,
+  samePrivacyUnit,
+} from './privacy-unit.js';
 export { type NoiseTraceRecord, type PublicTraceRecord, traceNoise, tracePublic } from './trace.js';

@@ -91,7 +91,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   await checkPublicStructure(plan, input.schema, input.engine);
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
-    { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget },
+    { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget, unit: plan.privacy.privacyUnit },
     cost,
     input.sql,
   );

@@ -132,6 +132,28 @@ describe('five zCDP queries cost one conversion of their total (item 15)', () =>
   });
 });
 
+describe('DP SQL states its privacy unit to the ledger (issue 10 "one privacy-unit type"; review P2)', () => {
+  it('a per-person query pins the data set to person_id; a per-record charge (synth) is then refused, charging nothing', async () => {
+    const schema = visitsSchema();
+    const table = schema.tables.get('visits');
+    // The schema holds core's PrivacyUnit (no representation of its own).
+    expect(table?.unit).toMatchObject({ column: 'person_id' });
+    expect(Object.isFrozen(table?.unit)).toBe(true);
+    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-unit-sql-')) });
+    await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM visits', schema, engine: duck, ledger, epsilon: 0.5, rng: new SeededRandomSource(3) });
+    expect((await ledger.pins(schema.dataset)).map((p) => p.unit?.column)).toEqual(['person_id']);
+    const { privacyUnit } = await import('../../src/core/privacy-unit.js');
+    const { exactLoss } = await import('../../src/core/exact-loss.js');
+    await expect(
+      ledger.charge({ dataset: schema.dataset, cap: schema.budget, unit: privacyUnit(null) }, exactLoss(zcdp(0.01)), 'tsdp synth'),
+    ).rejects.toMatchObject({ code: 'DOMAIN_MISMATCH' });
+    expect((await ledger.entries(schema.dataset)).length).toBe(1);
+    // A second per-person query is charged as usual.
+    await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM visits', schema, engine: duck, ledger, epsilon: 0.5, rng: new SeededRandomSource(4) });
+    expect((await ledger.entries(schema.dataset)).length).toBe(2);
+  });
+});
+
 describe('the released losses are compared with the charge after the run, exactly (review 22:46: not circular)', () => {
   it('accepts losses that add up exactly to what the noise is calibrated with and refuses any other with INTERNAL', async () => {
     const { checkReleasedLosses } = await import('../../src/sql/query-measurement.js');
