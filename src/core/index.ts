@@ -1,5 +1,6 @@
 export { PrivacyBudget, type PrivacyBudgetJson } from './budget.js';
 export { type AccountingChoice, type AccountingMode, type BudgetPin, largestFirstRho } from './budget-filter.js';
+export type { OutputBudget } from './budget-input.js';
 export {
   anyDomain,
   bigintDomain,
@@ -38,6 +39,7 @@ export {
   lossLe,
   lossToJson,
   readAmount,
+  statedExactLoss,
   ZERO_LOSS,
   zcdpEpsilonBound,
 } from './exact-loss.js';

@@ -65,10 +65,6 @@ import { Rational } from '../numeric/rational.js';
 
 /** An exact (E, D) cap: the total a scope may spend, as (ε, δ)-DP. */
 export type LedgerCap = ApproximateCap;
-/**
- * @deprecated use `ApproximateCap` (a cap) or `ExactLoss` (an amount spent or left) from `tsdp/core`.
- */
-export type LedgerAmount = LedgerCap;
 
 /** What a charge is checked against. */
 export interface LedgerScope {

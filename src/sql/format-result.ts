@@ -14,7 +14,7 @@
  * bounds, rows dropped by contribution bounding, or sampling error.
  * @module
  */
-import type { LedgerAmount } from '../ledger/ledger.js';
+import type { LedgerCap } from '../ledger/ledger.js';
 import { Rational } from '../numeric/rational.js';
 import type { BoundingReport, DpSqlResult, DpSqlValue } from './run-dp-sql.js';
 
@@ -68,7 +68,7 @@ export function formatRational(r: Rational): string {
 }
 
 /** `ε=0.5, δ=0.000001` (and `ρ=…` when the amount carries one). */
-export function formatAmountText(a: LedgerAmount): string {
+export function formatAmountText(a: LedgerCap): string {
   const rho = (a as { rho?: Rational }).rho;
   const parts = [`ε=${formatRational(a.epsilon)}`, `δ=${formatRational(a.delta)}`];
   if (rho && !rho.isZero()) parts.push(`ρ=${formatRational(rho)}`);
