@@ -45,7 +45,7 @@ describe('DP SQL quantiles through the statistics release', () => {
     for (let t = 0; t < 20; t++) {
       const r = await runDpSql({ sql: 'SELECT MEDIAN(age) AS m FROM adult', schema: adultSchema, engine, ledger, epsilon: 1, rng });
       const m = r.rows[0]?.[0] as number;
-      const [lo, hi] = r.intervals.m?.[0] as [number, number];
+      const [lo, hi] = (r.intervals.m?.[0] ?? [Number.NaN, Number.NaN]) as [number, number];
       expect(Number.isInteger(m) && Number.isInteger(lo) && Number.isInteger(hi)).toBe(true);
       expect(lo).toBeLessThanOrEqual(m);
       expect(m).toBeLessThanOrEqual(hi);
@@ -61,7 +61,7 @@ describe('DP SQL quantiles through the statistics release', () => {
     let covered = 0;
     for (let t = 0; t < 200; t++) {
       const r = await runDpSql({ sql: 'SELECT MEDIAN(age) AS m FROM adult', schema: adultSchema, engine, ledger, epsilon: 1, rng });
-      const [lo, hi] = r.intervals.m?.[0] as [number, number];
+      const [lo, hi] = (r.intervals.m?.[0] ?? [Number.NaN, Number.NaN]) as [number, number];
       if (lo <= truth && truth <= hi) covered++;
     }
     // P(Binomial(200, 0.95) ≤ 172) = 9.6e-7.
@@ -81,12 +81,23 @@ describe('DP SQL quantiles through the statistics release', () => {
     expect(formatDpSqlResult(r)).toMatch(
       /quantiles \(m, p90\): each value from an exponential mechanism; each interval from two more \(10% of the column's share each\) covers the exact quantile of the clamped values at 95%; integer columns \(m, p90\) report integers/,
     );
-    const none = await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM adult', schema: adultSchema, engine, ledger: new MemoryLedger(), epsilon: 1 });
+    const none = await runDpSql({
+      sql: 'SELECT COUNT(*) AS n FROM adult',
+      schema: adultSchema,
+      engine,
+      ledger: new MemoryLedger(),
+      epsilon: 1,
+    });
     expect(none.quantiles).toBeUndefined();
   });
 
   it('grids an integer measure with one bin per integer up to MAX_INTEGER_QUANTILE_BINS values, else QUANTILE_BINS bins rounded', () => {
-    const measure = (lower: number, upper: number, integral: boolean) => ({ expr: { kind: 'literal', value: 0 } as never, lower, upper, integral });
+    const measure = (lower: number, upper: number, integral: boolean) => ({
+      expr: { kind: 'literal', value: 0 } as never,
+      lower,
+      upper,
+      integral,
+    });
     expect(quantileGrid(measure(17, 90, true))).toEqual({ bounds: [16.5, 90.5], bins: 74, integer: true });
     expect(quantileGrid(measure(0, MAX_INTEGER_QUANTILE_BINS - 1, true)).bins).toBe(MAX_INTEGER_QUANTILE_BINS);
     expect(quantileGrid(measure(0, MAX_INTEGER_QUANTILE_BINS, true))).toEqual({

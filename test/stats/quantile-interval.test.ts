@@ -180,8 +180,7 @@ describe('a quantile interval share too small for a finite padding is refused be
           } catch {
             accepted = false;
           }
-          const release = () =>
-            releaseQuantile({ ...p, quantile: 0.5, binCounts: counts.slice(0, bins), rng: new SeededRandomSource(2) });
+          const release = () => releaseQuantile({ ...p, quantile: 0.5, binCounts: counts.slice(0, bins), rng: new SeededRandomSource(2) });
           if (accepted) expect(release).not.toThrow();
           else expect(release).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
         },
