@@ -28,8 +28,8 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { DpError } from '../core/errors.js';
 import { type PrivacyUnit, privacyUnit } from '../core/privacy-unit.js';
@@ -225,6 +225,8 @@ function parseSchemaText(path: string, text: string): unknown {
       }
     }
   }
+  // yaml is loaded only for a file that is not JSON (importing it costs ≈ 50 ms of CPU).
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   try {
     return parseYaml(text, { prettyErrors: true });
   } catch (e) {
