@@ -62,7 +62,10 @@ describe('lazy loading of verbs', () => {
   it('the SQL parser and yaml load on first use only: importing runDpSql, explainDpSql or the schema loader reaches neither', () => {
     for (const file of ['sql/run-dp-sql.ts', 'sql/explain-dp-sql.ts', 'sql/schema.ts', 'sql/index.ts']) {
       const reached = staticPackages(join(SRC, file));
-      expect([...reached].filter((p) => p === 'sql-parser-cst' || p === 'yaml'), file).toEqual([]);
+      expect(
+        [...reached].filter((p) => p === 'sql-parser-cst' || p === 'yaml'),
+        file,
+      ).toEqual([]);
     }
     // Where they are loaded instead: synchronously, on the first parse / the first YAML file.
     expect(readFileSync(join(SRC, 'sql/load-parser.ts'), 'utf8')).toMatch(/createRequire\(import\.meta\.url\)\('sql-parser-cst'\)/);
