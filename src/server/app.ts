@@ -30,7 +30,7 @@ import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import { FileLedger } from '../ledger/file-ledger.js';
 import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
-import { padLatency, systemClock } from '../sql/latency.js';
+import { type PaddingClock, padLatency, systemClock } from '../sql/latency.js';
 import { explainDpSql, runDpSql } from '../sql/run-dp-sql.js';
 import { ApiKeyStore, type Caller, readServerSecret } from './api-keys.js';
 import { AuditLog, type AuditRecord } from './audit-log.js';
@@ -51,6 +51,8 @@ export interface QueryServerOptions {
   readonly playgroundDir?: string | null;
   /** The package version stated in the OpenAPI document. */
   readonly version?: string;
+  /** The clock latency padding reads and sleeps on (default the system's; tests inject one). */
+  readonly clock?: PaddingClock;
 }
 
 /** A running (or ready to listen) query server. */
@@ -136,6 +138,7 @@ function scopeOf(d: OpenDataset, analyst: string) {
  */
 export async function createQueryServer(config: ServerConfig, options: QueryServerOptions = {}): Promise<QueryServer> {
   const s = config.server;
+  const clock = options.clock ?? systemClock;
   const secret = readServerSecret(s.stateDir);
   const keys = new ApiKeyStore(join(s.stateDir, 'keys.json'), secret);
   const ledger = options.ledger ?? (await openLedger(config));
@@ -303,7 +306,7 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     onRequest: authenticate,
     handler: async (request) => {
       // The padding clock starts when the request is handled: refusals and answers alike leave on the quantum.
-      const started = systemClock.now();
+      const started = clock.now();
       const b = request.body as QueryBody;
       openAudit(request, b);
       const { analyst } = callerOf(request);
@@ -333,10 +336,10 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
           },
           ...(result.notForRelease ? { notForRelease: true } : {}),
         };
-        await padLatency(started, s.padLatencyMs);
+        await padLatency(started, s.padLatencyMs, clock);
         return body;
       } catch (e) {
-        await padLatency(started, s.padLatencyMs);
+        await padLatency(started, s.padLatencyMs, clock);
         throw e;
       } finally {
         leave?.();
