@@ -8,7 +8,7 @@ import { api, type Balance, type Dataset, type QueryAnswer } from './api.js';
 import { errorBox, fmt, h, labelled, show } from './ui.js';
 
 const EXAMPLES: Record<string, string> = {
-  adult: 'SELECT education_num, COUNT(*) AS people, AVG(hours_per_week) AS mean_hours\nFROM adult\nWHERE age >= 25\nGROUP BY education_num',
+  adult: 'SELECT education, COUNT(*) AS people, AVG(hours_per_week) AS mean_hours\nFROM adult\nWHERE age >= 25\nGROUP BY education',
   donors: 'SELECT zip, COUNT(*) AS donors, AVG(age) AS mean_age\nFROM donors\nWHERE donated\nGROUP BY zip',
 };
 
