@@ -25,6 +25,8 @@ export const DP_ERRORS = {
   BUDGET_EXHAUSTED: { http: 403, exit: 4 },
   /** The caller is not authenticated or not allowed. */
   UNAUTHORIZED: { http: 401, exit: 5 },
+  /** Too many requests (a rate limit or a concurrency cap of the server); nothing was charged: retry later. */
+  RATE_LIMITED: { http: 429, exit: 9 },
   /** A named thing (dataset, analyst, table) does not exist. */
   NOT_FOUND: { http: 404, exit: 6 },
   /** The database engine failed; the message is the same whatever the data. */
@@ -48,6 +50,7 @@ export interface DpErrorDetails {
   UNSUPPORTED_EVENT: { event?: string; accountant?: string };
   BUDGET_EXHAUSTED: { requested?: string; remaining?: string; scope?: string };
   UNAUTHORIZED: Record<string, never>;
+  RATE_LIMITED: { limit?: string; retryAfterSeconds?: number };
   NOT_FOUND: { kind?: string; name?: string };
   ENGINE_ERROR: { engine?: string };
   NUMERICAL_ERROR: { routine?: string };

@@ -26,6 +26,7 @@ export const commands: readonly LazyCommand[] = [
   { name: 'audit', load: () => import('./audit.js') },
   { name: 'synth', load: () => import('./synth.js') },
   { name: 'train', load: () => import('./train.js') },
+  { name: 'serve', load: () => import('./serve.js') },
 ];
 
 /**

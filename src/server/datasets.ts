@@ -1,0 +1,165 @@
+/**
+ * The data sets a server answers on: each configured data set's schema (with
+ * the configuration's cap and analyst budgets in place of the schema file's),
+ * its engine (DuckDB over files or a database file, or PostgreSQL as a
+ * SELECT-only role), and its public description for `GET /v1/datasets`.
+ *
+ * DuckDB engines run one statement at a time (`SerialEngine`): the statement
+ * timeout interrupts the whole connection, so a second statement running
+ * beside a slow one would be interrupted with it — charged and failed because
+ * of another analyst's query. PostgreSQL engines keep their pool (each
+ * statement has its own `statement_timeout`).
+ * @module
+ */
+import { DpError } from '../core/errors.js';
+import type { CompiledStatement } from '../sql/dialect.js';
+import type { EngineRow, SqlEngine } from '../sql/engine.js';
+import { postgresTarget } from '../sql/open-data.js';
+import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
+import type { DatasetConfig } from './config.js';
+
+/** An engine whose statements run one after another. */
+export class SerialEngine implements SqlEngine {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** @param inner - the engine. */
+  constructor(private readonly inner: SqlEngine) {}
+
+  get dialect() {
+    return this.inner.dialect;
+  }
+
+  private run<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(f, f);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  query(statement: CompiledStatement): Promise<EngineRow[]> {
+    return this.run(() => this.inner.query(statement));
+  }
+
+  catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    return this.run(() => this.inner.catalog(tables));
+  }
+
+  close(): Promise<void> {
+    return this.run(() => this.inner.close());
+  }
+}
+
+/** A data set ready to answer. */
+export interface OpenDataset {
+  readonly name: string;
+  readonly config: DatasetConfig;
+  /** The schema as queries see it: dataset = the configured name, budget = the cap, analysts = the configured budgets. */
+  readonly schema: SqlSchema;
+  readonly engine: SqlEngine;
+  readonly engineKind: 'duckdb' | 'postgres';
+}
+
+/**
+ * The schema a configured data set answers with: the file's tables, the configuration's cap (default: the file's
+ * budget) and analysts, and the configured name as the ledger key.
+ * @param config - the data set's configuration.
+ * @returns the schema.
+ * @throws DpError NOT_FOUND / INVALID_SCHEMA from the schema file; INVALID_SCHEMA when an analyst's budget passes the cap.
+ */
+export function datasetSchema(config: DatasetConfig): SqlSchema {
+  const file = loadSqlSchema(config.schemaPath);
+  const cap = config.cap ?? file.budget;
+  for (const [a, b] of config.analysts) {
+    if (b.epsilon.gt(cap.epsilon) || b.delta.gt(cap.delta)) {
+      const at = `$.datasets.${config.name}.analysts.${a}`;
+      throw new DpError('INVALID_SCHEMA', `${at}: expected a budget within the data set's cap`, {
+        path: at,
+        expected: 'a budget within the cap',
+      });
+    }
+  }
+  return Object.freeze({ ...file, dataset: config.name, budget: cap, analysts: config.analysts });
+}
+
+/**
+ * Opens a configured data set's engine.
+ * @param config - the data set.
+ * @param statementTimeoutMs - each statement's deadline.
+ * @returns the open data set.
+ * @throws DpError NOT_FOUND (files, schema), INVALID_SCHEMA, ENGINE_ERROR (PostgreSQL unreachable or its query role not set up).
+ */
+export async function openDataset(config: DatasetConfig, statementTimeoutMs: number): Promise<OpenDataset> {
+  const schema = datasetSchema(config);
+  if (config.db && /^postgres(ql)?:\/\//.test(config.db)) {
+    const target = postgresTarget(config.db);
+    const { PostgresEngine } = await import('../sql/engines/postgres.js');
+    const engine = await PostgresEngine.open({ connectionString: target.url, readerRole: target.readerRole, statementTimeoutMs });
+    return { name: config.name, config, schema, engine, engineKind: 'postgres' };
+  }
+  const { DuckDbEngine } = await import('../sql/engines/duckdb.js');
+  if (config.db) {
+    const engine = await DuckDbEngine.open({ database: config.db.replace(/^duckdb:/, ''), statementTimeoutMs });
+    return { name: config.name, config, schema, engine: new SerialEngine(engine), engineKind: 'duckdb' };
+  }
+  const files = config.files ?? {};
+  for (const t of Object.keys(files)) {
+    if (!schema.tables.has(t)) {
+      throw new DpError('INVALID_SCHEMA', `$.datasets.${config.name}.files.${t}: expected a table the schema declares`, {
+        path: `$.datasets.${config.name}.files.${t}`,
+        expected: 'a declared table',
+      });
+    }
+  }
+  const columnTypes = Object.fromEntries(
+    Object.keys(files).map((t) => [
+      t,
+      Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
+    ]),
+  );
+  const engine = await DuckDbEngine.open({ files, columnTypes, statementTimeoutMs });
+  return { name: config.name, config, schema, engine: new SerialEngine(engine), engineKind: 'duckdb' };
+}
+
+/** A budget as JSON: exact amounts as text and as numbers for display. */
+export interface BudgetJson {
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly exact: { readonly epsilon: string; readonly delta: string };
+}
+
+/** An exact budget as JSON. */
+export function budgetJson(b: {
+  epsilon: { toNumber(): number; toString(): string };
+  delta: { toNumber(): number; toString(): string };
+}): BudgetJson {
+  return { epsilon: b.epsilon.toNumber(), delta: b.delta.toNumber(), exact: { epsilon: b.epsilon.toString(), delta: b.delta.toString() } };
+}
+
+/**
+ * The public description of a data set (its schema: public by the threat model of `tsdp/sql`), for one analyst.
+ * @param d - the data set.
+ * @param analyst - the caller (its own budget is included; other analysts' are not).
+ * @returns names, tables, columns with types, bounds and declared categories, the privacy unit and bounds, the cap.
+ */
+export function describeDataset(d: OpenDataset, analyst: string) {
+  const own = d.schema.analysts.get(analyst);
+  return {
+    name: d.name,
+    ...(d.config.description !== undefined ? { description: d.config.description } : {}),
+    engine: d.engineKind,
+    cap: budgetJson(d.schema.budget),
+    budget: own ? budgetJson(own) : null,
+    tables: [...d.schema.tables.values()].map((t) => ({
+      name: t.name,
+      public: t.isPublic,
+      privacyUnit: t.privacyUnit ?? null,
+      maxPartitions: t.maxPartitions,
+      maxContributionsPerPartition: t.maxContributionsPerPartition,
+      columns: [...t.columns].map(([name, c]) => ({
+        name,
+        type: c.type,
+        ...(c.lower !== undefined ? { lower: c.lower, upper: c.upper } : {}),
+        ...(c.categories ? { categories: [...c.categories] } : {}),
+      })),
+    })),
+  };
+}

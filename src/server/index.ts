@@ -1,0 +1,64 @@
+/**
+ * `tsdp/server` — the budget-enforcing query server (Node only): DP SQL and
+ * local-DP collection over HTTP for many analysts, each with an API key and a
+ * budget per data set under the data set's cap. `tsdp serve --config
+ * server.yaml` runs it; `createQueryServer` embeds it.
+ *
+ * ## Threat model
+ * - **Trusted**: the operator (the configuration, schema files, the server
+ *   secret, the state folder), the process, the database engines and their
+ *   administrators, the ledger's storage (a file under the state folder, or a
+ *   PostgreSQL schema owned by a ledger role that the query role cannot write).
+ * - **Untrusted**: every client. An analyst holds an API key, sends any query
+ *   text and parameters, sees every response, error and its timing, and may
+ *   collude with other analysts; anyone on the network may send anything
+ *   (malformed or huge bodies, wrong or revoked keys, floods). Local-DP
+ *   reporters are anonymous and may forge reports (poisoning is out of scope).
+ * - **Guarantee**: the data set's rows are protected by the composition of every
+ *   answer any analyst received: each answer is (ε, δ)-DP (or ρ-zCDP) under
+ *   add/remove of one privacy unit (`tsdp/sql`'s threat model), and the ledger
+ *   never lets the total charged on a data set pass its **cap** — the bound on
+ *   what all analysts together learn, colluding or not — nor one analyst's
+ *   total pass the analyst's budget under it. Local-DP estimates are
+ *   post-processing of ε-LDP reports.
+ * - **What defends it**: each answer is charged — durably, atomically with the
+ *   budget check — before it is computed, and refused before any charge when
+ *   anything public is wrong (bad JSON, schema violation, key, rate limit,
+ *   concurrency cap, unknown data set, unsupported SQL, budget); charges depend
+ *   only on the query text, the schema and the declared ε/δ/ρ. API keys are
+ *   256-bit random tokens stored as HMAC-SHA-256 under the server secret and
+ *   compared in constant time (`api-keys.ts`). Errors are DpErrors with the
+ *   code table's status; everything else is one fixed INTERNAL reply
+ *   (`error-reply.ts`), so no database message or data value reaches a client.
+ *   Query answers and their errors leave at the next multiple of the padding
+ *   quantum after the request arrived (`padLatencyMs`, default 50 ms;
+ *   SECURITY.md §11). The audit log records who asked what and what was
+ *   charged, never an answer.
+ * - **Not defended**: a malicious operator or database; timing beyond the
+ *   quantum (a query whose running time crosses a multiple of the quantum
+ *   because of the data shows one more quantum; a statement timeout shows as
+ *   the timeout — choose the quantum well above usual running times); the
+ *   number and timing of requests themselves (public); a stolen API key until
+ *   it is revoked; TLS (terminate it in front of the server; keys are bearer
+ *   tokens); denial of service beyond the per-key rate limit and per-analyst
+ *   concurrency cap (front the server with a proxy for per-address limits).
+ * @module tsdp/server
+ */
+export { ApiKeyStore, type Caller, KEY_FILE_FORMAT, readServerSecret, type StoredKey } from './api-keys.js';
+export { createQueryServer, type QueryServer, type QueryServerOptions } from './app.js';
+export { AuditLog, type AuditRecord } from './audit-log.js';
+export {
+  type CollectorConfig,
+  type ConfigBudget,
+  type DatasetConfig,
+  loadServerConfig,
+  parseServerConfig,
+  type ServerConfig,
+  serverConfigFormat,
+} from './config.js';
+export { datasetSchema, type OpenDataset, openDataset, SerialEngine } from './datasets.js';
+export { toErrorReply } from './error-reply.js';
+export { LdpCollector, MAX_REPORTS_PER_REQUEST } from './ldp-collectors.js';
+export { openApiDocument } from './openapi.js';
+export { ConcurrencyGate, RateLimiter } from './rate-limit.js';
+export { type QueryBody, ROUTES, type RouteSpec } from './route-schemas.js';
