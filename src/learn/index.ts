@@ -10,6 +10,36 @@
 export { Activation, relu, tanh } from './activations.js';
 export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.js';
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
+// DP classic models (models area, issue 13): src/learn/classic/.
+export type { FitOptions, FitReport, LedgerCharge, ModelBudget } from './classic/fit-budget.js';
+export { GaussianNB, type GaussianNBOptions, type GaussianNBParams } from './classic/gaussian-nb.js';
+export { KMeans, type KMeansOptions, type KMeansParams } from './classic/kmeans.js';
+export { LinearRegression, type LinearRegressionOptions, type LinearRegressionParams } from './classic/linear-regression.js';
+export {
+  type LogisticMethod,
+  type LogisticParams,
+  LogisticRegression,
+  type LogisticRegressionOptions,
+} from './classic/logistic-regression.js';
+export {
+  type ArrowTableLike,
+  type LabelInput,
+  type Matrix,
+  type ModelInput,
+  readLabels,
+  readMatrix,
+  type SqlResultLike,
+} from './classic/model-input.js';
+export { PCA, type PCAOptions, type PCAParams } from './classic/pca.js';
+export {
+  DecisionTreeClassifier,
+  RandomForestClassifier,
+  type RandomForestOptions,
+  type RandomForestParams,
+  type RandomTree,
+} from './classic/random-forest.js';
+export { accuracy, argmaxRows, rSquared } from './classic/scoring.js';
+export { StandardScaler, type StandardScalerOptions, type StandardScalerParams } from './classic/standard-scaler.js';
 export { Conv2d, type Conv2dOptions, conv2d } from './conv2d.js';
 export { Dense, type DenseOptions, dense } from './dense.js';
 export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
