@@ -62,6 +62,32 @@ export {
 export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
+// Membership-inference audits (models area, issue 13): src/learn/membership/.
+export {
+  type AttackReport,
+  type AuditModelOptions,
+  auditModel,
+  type LabelledRows,
+  type ModelAuditReport,
+  type ProbabilisticModel,
+  trueClassProbability,
+} from './membership/audit-model.js';
+export { auditDpSgdOneRun, type DpSgdAuditOptions, dpSgdAuditSubject, labelConfidences } from './membership/dp-sgd-audit.js';
+export { membershipEpsilonLowerBound } from './membership/epsilon-bound.js';
+export {
+  type MembershipMatcherOptions,
+  type MembershipMatcherResult,
+  type MembershipMatchers,
+  membershipMatchers,
+} from './membership/matchers.js';
+export {
+  type OneRunAuditOptions,
+  type OneRunAuditResult,
+  oneRunAudit,
+  oneRunEpsilonLowerBound,
+  oneRunPValue,
+} from './membership/one-run.js';
+export { type MembershipRoc, membershipRoc, tprAtFpr } from './membership/roc.js';
 export { logisticRegression, mlp, mnistCnn } from './models.js';
 export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
