@@ -224,8 +224,8 @@ function releaseNB(t: TrainingSet, plan: NBPlan, rng: RandomSource): GaussianNBP
       const mean = Math.min(1, Math.max(-1, (nSum[c * d + f] as number) / n));
       const second = Math.min(1, Math.max(0, (nSquare[c * d + f] as number) / n));
       means[c * d + f] = mean;
-      // A floor keeps every density finite (sklearn's var_smoothing, in u-space where the range is ≤ 2).
-      variances[c * d + f] = Math.max(1e-3, second - mean * mean);
+      // A floor of 0.01 (u-space, range ≤ 2) keeps every density finite and stops near-constant one-hot columns from dominating (chosen on Adult, public).
+      variances[c * d + f] = Math.max(0.01, second - mean * mean);
     }
   }
   return { classPrior, means, variances };
