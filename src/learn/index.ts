@@ -10,6 +10,36 @@
 export { Activation, relu, tanh } from './activations.js';
 export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.js';
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
+// DP classic models (models area, issue 13): src/learn/classic/.
+export type { FitOptions, FitReport, LedgerCharge, ModelBudget } from './classic/fit-budget.js';
+export { GaussianNB, type GaussianNBOptions, type GaussianNBParams } from './classic/gaussian-nb.js';
+export { KMeans, type KMeansOptions, type KMeansParams } from './classic/kmeans.js';
+export { LinearRegression, type LinearRegressionOptions, type LinearRegressionParams } from './classic/linear-regression.js';
+export {
+  type LogisticMethod,
+  type LogisticParams,
+  LogisticRegression,
+  type LogisticRegressionOptions,
+} from './classic/logistic-regression.js';
+export {
+  type ArrowTableLike,
+  type LabelInput,
+  type Matrix,
+  type ModelInput,
+  readLabels,
+  readMatrix,
+  type SqlResultLike,
+} from './classic/model-input.js';
+export { PCA, type PCAOptions, type PCAParams } from './classic/pca.js';
+export {
+  DecisionTreeClassifier,
+  RandomForestClassifier,
+  type RandomForestOptions,
+  type RandomForestParams,
+  type RandomTree,
+} from './classic/random-forest.js';
+export { accuracy, argmaxRows, rSquared } from './classic/scoring.js';
+export { StandardScaler, type StandardScalerOptions, type StandardScalerParams } from './classic/standard-scaler.js';
 export { Conv2d, type Conv2dOptions, conv2d } from './conv2d.js';
 export { Dense, type DenseOptions, dense } from './dense.js';
 export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccountant } from './dp-sgd-accounting.js';
@@ -32,6 +62,32 @@ export {
 export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './layer.js';
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
+// Membership-inference audits (models area, issue 13): src/learn/membership/.
+export {
+  type AttackReport,
+  type AuditModelOptions,
+  auditModel,
+  type LabelledRows,
+  type ModelAuditReport,
+  type ProbabilisticModel,
+  trueClassProbability,
+} from './membership/audit-model.js';
+export { auditDpSgdOneRun, type DpSgdAuditOptions, dpSgdAuditSubject, labelConfidences } from './membership/dp-sgd-audit.js';
+export { membershipEpsilonLowerBound } from './membership/epsilon-bound.js';
+export {
+  type MembershipMatcherOptions,
+  type MembershipMatcherResult,
+  type MembershipMatchers,
+  membershipMatchers,
+} from './membership/matchers.js';
+export {
+  type OneRunAuditOptions,
+  type OneRunAuditResult,
+  oneRunAudit,
+  oneRunEpsilonLowerBound,
+  oneRunPValue,
+} from './membership/one-run.js';
+export { type MembershipRoc, membershipRoc, tprAtFpr } from './membership/roc.js';
 export { logisticRegression, mlp, mnistCnn } from './models.js';
 export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';

@@ -26,6 +26,7 @@ import {
 } from '../../mechanisms/index.js';
 import { SeededRandomSource } from '../../random/seeded-source.js';
 import { defaultRandomSource } from '../../random/source.js';
+import { registerAuditModel } from './audit-model.js';
 import type { RegisterCommand } from './register.js';
 
 /** The mechanisms `tsdp audit mechanism` knows, with the neighbouring inputs it tests them on. */
@@ -208,4 +209,5 @@ export const register: RegisterCommand = (program: Command) => {
         if (result.violated) process.exitCode = 1;
       },
     );
+  registerAuditModel(audit); // `tsdp audit model` (models area, issue 13)
 };

@@ -1,0 +1,91 @@
+"""diffprivlib 0.6.5 side of bench/models/compare.ts (run by it; never imported by tsdp).
+
+Reads the Adult split that compare.ts wrote (same public encoding and bounds),
+fits each diffprivlib model at each ε and seed, and prints one JSON line per fit:
+{"model", "epsilon", "seed", "metric", "value", "fit_ms"}.
+Usage: PYTHONPATH=/tmp/models-peers /usr/bin/python3 diffprivlib_peer.py DATA_DIR SEEDS EPSILONS
+"""
+import json
+import signal
+import sys
+import time
+import warnings
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+import diffprivlib.models as dp  # noqa: E402
+
+data_dir, seeds, epsilons = sys.argv[1], int(sys.argv[2]), [float(e) for e in sys.argv[3].split(",")]
+load = lambda name: np.loadtxt(f"{data_dir}/{name}.csv", delimiter=",")
+xtr, ytr, xte, yte = load("train_x"), load("train_y"), load("test_x"), load("test_y")
+d = xtr.shape[1]
+lower, upper = np.zeros(d), np.ones(d)
+norm = float(np.sqrt(12))
+
+
+def captured(x, components):
+    c = x - x.mean(axis=0)
+    total = (c ** 2).sum()
+    proj = c @ components.T
+    return float((proj ** 2).sum() / total)
+
+
+def neg_inertia(x, centres):
+    dist = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    return float(-dist.min(axis=1).sum() / x.shape[0])
+
+
+def r2(pred, y):
+    return float(1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+
+class Timeout(Exception):
+    pass
+
+
+def on_alarm(_signum, _frame):
+    raise Timeout()
+
+
+signal.signal(signal.SIGALRM, on_alarm)
+LIMIT_S = 30  # diffprivlib's PCA did not finish in 25 min on this machine: give each fit a limit, report a timeout once
+timed_out = set()
+
+for eps in epsilons:
+    for seed in range(1, seeds + 1):
+        runs = {
+            "LogisticRegression": lambda: dp.LogisticRegression(epsilon=eps, data_norm=norm, random_state=seed),
+            "GaussianNB": lambda: dp.GaussianNB(epsilon=eps, bounds=(lower, upper), random_state=seed),
+            "LinearRegression": lambda: dp.LinearRegression(epsilon=eps, bounds_X=(lower, upper), bounds_y=(0, 1), random_state=seed),
+            "RandomForestClassifier": lambda: dp.RandomForestClassifier(n_estimators=10, epsilon=eps, bounds=(lower, upper), classes=[0, 1], max_depth=5, random_state=seed),
+            "KMeans": lambda: dp.KMeans(n_clusters=5, epsilon=eps, bounds=(lower, upper), random_state=seed),
+            "PCA": lambda: dp.PCA(n_components=5, epsilon=eps, bounds=(lower, upper), data_norm=norm, random_state=seed),
+        }
+        for name, make in runs.items():
+            if (name, eps) in timed_out:
+                continue
+            model = make()
+            t = time.perf_counter()
+            signal.alarm(LIMIT_S)
+            try:
+                if name in ("KMeans", "PCA"):
+                    model.fit(xtr)
+                else:
+                    model.fit(xtr, ytr)
+            except Timeout:
+                timed_out.add((name, eps))
+                print(json.dumps({"model": name, "epsilon": eps, "seed": seed, "timeout_s": LIMIT_S}), flush=True)
+                continue
+            finally:
+                signal.alarm(0)
+            ms = (time.perf_counter() - t) * 1000
+            if name == "LinearRegression":
+                metric, value = "r2", r2(model.predict(xte), yte)
+            elif name == "KMeans":
+                metric, value = "neg_inertia_per_row", neg_inertia(xte, model.cluster_centers_)
+            elif name == "PCA":
+                metric, value = "captured_variance", captured(xte, model.components_)
+            else:
+                metric, value = "accuracy", float((model.predict(xte) == yte).mean())
+            print(json.dumps({"model": name, "epsilon": eps, "seed": seed, "metric": metric, "value": value, "fit_ms": ms}), flush=True)

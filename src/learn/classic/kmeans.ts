@@ -1,0 +1,203 @@
+/**
+ * k-means with differential privacy (DP Lloyd's iterations, Su et al. 2016,
+ * as diffprivlib's `KMeans`): centres start uniform in the public box (no
+ * data), then each of T iterations assigns rows to their nearest centre and
+ * releases per-cluster noisy counts (sensitivity 1: a row is in one cluster)
+ * and noisy per-cluster sums of u (sensitivity ‖u‖₁ ≤ L), with the secure
+ * vector Laplace mechanism; new centres are sums/counts (post-processing).
+ * The map is the composition of the 2T releases.
+ * @see Su, Cao, Li, Bertino, Xiao, Lin, "Differentially private k-means clustering", VLDB J. 2016.
+ * @module
+ */
+import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
+import type { RandomSource } from '../../random/index.js';
+import { checkObject } from '../_internal/validate.js';
+import { uniformUnit } from '../init.js';
+import {
+  checkBounds,
+  checkInteger,
+  checkPositive,
+  checkRowL1,
+  clipRowsL1,
+  type FeatureBounds,
+  featureScales,
+  scaleToUnit,
+} from './_internal/features.js';
+import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import type { FitOptions, FitReport } from './fit-budget.js';
+import { type ModelInput, readMatrix } from './model-input.js';
+
+/** Options of {@link KMeans}: all public. */
+export interface KMeansOptions {
+  /** ε of the fit (pure DP). */
+  readonly epsilon: number;
+  /** Number of clusters k ≥ 1. */
+  readonly clusters: number;
+  /** Per-feature bounds (declared). */
+  readonly bounds: FeatureBounds;
+  /** Bound on ‖u‖₁ of a row; default the number of features. */
+  readonly maxRowL1?: number;
+  /** Lloyd iterations T (default 5). */
+  readonly iterations?: number;
+  /** Feature column names (records, Arrow, SQL). */
+  readonly features?: readonly string[];
+}
+
+/** The released centres (k×d, in the data's units). */
+export interface KMeansParams {
+  readonly centres: Float64Array;
+}
+
+/** DP k-means (diffprivlib's `KMeans`). */
+export class KMeans {
+  readonly epsilon: number;
+  readonly clusters: number;
+  readonly bounds: FeatureBounds;
+  readonly maxRowL1: number;
+  readonly iterations: number;
+  readonly features: readonly string[] | undefined;
+  /** The fit as a core Measurement with its privacy map. */
+  readonly measurement: Measurement<TrainingSet, KMeansParams, 'pure'>;
+  readonly #scales: Float64Array;
+  #params: KMeansParams | undefined;
+  #report: FitReport | undefined;
+
+  /**
+   * @param options - the public parameters.
+   * @throws DpError INVALID_PARAMETER on bad options.
+   * @privacy reads no data.
+   * @example
+   * new KMeans({ epsilon: 1, clusters: 3, bounds: { lower: [0, 0], upper: [1, 1] } });
+   */
+  constructor(options: KMeansOptions) {
+    checkObject(options, 'options');
+    this.epsilon = checkPositive(options.epsilon, 'epsilon');
+    this.clusters = checkInteger(options.clusters, 'clusters', 1, 10_000);
+    this.bounds = checkBounds(options.bounds);
+    const d = this.bounds.lower.length;
+    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
+    this.iterations = checkInteger(options.iterations ?? 5, 'iterations', 1, 1000);
+    this.features = options.features;
+    this.#scales = featureScales(this.bounds);
+    const T = this.iterations;
+    const k = this.clusters;
+    const weights: number[] = [];
+    for (let t = 0; t < T; t++) weights.push(0.3, 0.7);
+    const shares = splitEpsilon(this.epsilon, weights);
+    const steps = Array.from({ length: T }, (_, t) => ({
+      counts: laplaceStatistic(shares[2 * t] as number, 1, k),
+      sums: laplaceStatistic(shares[2 * t + 1] as number, this.maxRowL1, k * d),
+    }));
+    this.measurement = modelMeasurement(
+      'kmeans',
+      (t, rng) => this.release(t, steps, rng),
+      (dIn): PureLoss => composePure(steps.flatMap((s) => [s.counts.loss(dIn), s.sums.loss(dIn)])),
+    );
+  }
+
+  private release(
+    t: TrainingSet,
+    steps: { counts: ReturnType<typeof laplaceStatistic>; sums: ReturnType<typeof laplaceStatistic> }[],
+    rng: RandomSource,
+  ): KMeansParams {
+    const d = this.bounds.lower.length;
+    const k = this.clusters;
+    const u = scaleToUnit(t.x, t.rows, this.bounds, this.#scales);
+    clipRowsL1(u, t.rows, d, this.maxRowL1);
+    const lowerU = this.bounds.lower.map((lo, f) => lo / (this.#scales[f] as number));
+    const upperU = this.bounds.upper.map((hi, f) => hi / (this.#scales[f] as number));
+    // Data-independent start: uniform in the public box.
+    const centres = new Float64Array(k * d);
+    for (let c = 0; c < k; c++)
+      for (let f = 0; f < d; f++)
+        centres[c * d + f] = (lowerU[f] as number) + uniformUnit(rng) * ((upperU[f] as number) - (lowerU[f] as number));
+    for (const step of steps) {
+      const count = new Array<number>(k).fill(0);
+      const sum = new Array<number>(k * d).fill(0);
+      for (let r = 0; r < t.rows; r++) {
+        const c = nearest(u, r, centres, k, d);
+        count[c] = (count[c] as number) + 1;
+        for (let f = 0; f < d; f++) sum[c * d + f] = (sum[c * d + f] as number) + (u[r * d + f] as number);
+      }
+      const nc = step.counts.release(count, rng);
+      const ns = step.sums.release(sum, rng);
+      for (let c = 0; c < k; c++) {
+        const n = nc[c] as number;
+        if (!(n >= 1)) continue; // a cluster with (noisily) no rows keeps its centre
+        for (let f = 0; f < d; f++) {
+          centres[c * d + f] = Math.min(upperU[f] as number, Math.max(lowerU[f] as number, (ns[c * d + f] as number) / n));
+        }
+      }
+    }
+    for (let c = 0; c < k; c++)
+      for (let f = 0; f < d; f++) centres[c * d + f] = (centres[c * d + f] as number) * (this.#scales[f] as number);
+    return { centres };
+  }
+
+  /**
+   * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
+   * @param x - features.
+   * @param options - budget and randomness.
+   * @returns the report (guarantee = charge).
+   * @throws DpError INVALID_PARAMETER (public shapes), BUDGET_EXHAUSTED, DOMAIN_MISMATCH: before the charge.
+   * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
+   */
+  async fit(x: ModelInput, options: FitOptions): Promise<FitReport> {
+    const o = checkFitOptions(options);
+    const m = readMatrix(x, this.features, this.bounds.lower.length);
+    const { params, report } = await runFit(this.measurement, { x: m.values as Float64Array, rows: m.rows, columns: m.columns }, o);
+    this.#params = params;
+    this.#report = report;
+    return report;
+  }
+
+  /** The released centres. @throws DpError INVALID_PARAMETER before fit. */
+  get params(): KMeansParams {
+    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
+    return this.#params;
+  }
+
+  /** The last fit's report. */
+  get report(): FitReport | undefined {
+    return this.#report;
+  }
+
+  /** The nearest centre of each row. @param x - features. @returns cluster indices. @privacy post-processing. */
+  predict(x: ModelInput): Int32Array {
+    const d = this.bounds.lower.length;
+    const m = readMatrix(x, this.features, d);
+    const out = new Int32Array(m.rows);
+    const values = Float64Array.from(m.values);
+    for (let r = 0; r < m.rows; r++) out[r] = nearest(values, r, this.params.centres, this.clusters, d);
+    return out;
+  }
+
+  /** −inertia (sklearn's score): minus the sum of squared distances to the nearest centre. @param x - features. @returns the score. @privacy not a release. */
+  score(x: ModelInput): number {
+    const d = this.bounds.lower.length;
+    const m = readMatrix(x, this.features, d);
+    const c = this.params.centres;
+    let inertia = 0;
+    const values = Float64Array.from(m.values);
+    for (let r = 0; r < m.rows; r++) {
+      const j = nearest(values, r, c, this.clusters, d);
+      for (let f = 0; f < d; f++) inertia += ((values[r * d + f] as number) - (c[j * d + f] as number)) ** 2;
+    }
+    return -inertia;
+  }
+}
+
+function nearest(x: Float64Array, r: number, centres: Float64Array, k: number, d: number): number {
+  let best = 0;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < k; c++) {
+    let s = 0;
+    for (let f = 0; f < d; f++) s += ((x[r * d + f] as number) - (centres[c * d + f] as number)) ** 2;
+    if (s < bestDistance) {
+      bestDistance = s;
+      best = c;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,192 @@
+/**
+ * Linear (ridge) regression by sufficient-statistics perturbation: release
+ * A = Σ z zᵀ and b = Σ z v with the secure vector Laplace mechanism, where
+ * z = [u, 1] (u = clamp(x)/m ∈ [−1, 1], rows clipped to ‖u‖₁ ≤ L) and
+ * v = clamp(y)/m_y ∈ [−1, 1]; then solve (Â₊ + λI) θ = b̂, Â₊ being Â with
+ * its eigenvalues raised to ≥ 0 (post-processing).
+ *
+ * Sensitivity (one row added or removed, L1 over the upper triangle):
+ * Σ_{i≤j} |z_i z_j| = (‖z‖₁² + ‖z‖₂²)/2 ≤ ((L+1)² + (L+1))/2, since
+ * ‖z‖₂² ≤ ‖z‖₁·‖z‖∞ ≤ L + 1; and ‖z v‖₁ ≤ L + 1. diffprivlib's
+ * LinearRegression (a functional mechanism) pays per feature instead.
+ * @see Sheffet, "Differentially private ordinary least squares", ICML 2017;
+ *   Wang, "Revisiting differentially private linear regression", NeurIPS 2018.
+ * @module
+ */
+import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
+import type { RandomSource } from '../../random/index.js';
+import { checkObject } from '../_internal/validate.js';
+import {
+  checkBounds,
+  checkPositive,
+  checkRowL1,
+  clipRowsL1,
+  type FeatureBounds,
+  featureScales,
+  scaleToUnit,
+} from './_internal/features.js';
+import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { raiseEigenvalues, solveSpd } from './_internal/linalg.js';
+import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import type { FitOptions, FitReport } from './fit-budget.js';
+import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
+import { rSquared } from './scoring.js';
+
+/** Options of {@link LinearRegression}: all public. */
+export interface LinearRegressionOptions {
+  /** ε of the fit (pure DP), a finite number > 0. */
+  readonly epsilon: number;
+  /** Per-feature bounds (declared). */
+  readonly bounds: FeatureBounds;
+  /** Bounds of the target (declared). */
+  readonly labelBounds: { readonly lower: number; readonly upper: number };
+  /** Bound on ‖u‖₁ of a row (rows clipped to it); default the number of features. */
+  readonly maxRowL1?: number;
+  /** λ added to the released Gram matrix (default: from the noise scale). */
+  readonly regularization?: number;
+  /** Feature column names (records, Arrow, SQL). */
+  readonly features?: readonly string[];
+}
+
+/** The released coefficients: θ on z = [u, 1], predictions m_y · z·θ. */
+export interface LinearRegressionParams {
+  readonly theta: Float64Array;
+}
+
+/** DP linear regression (diffprivlib's `LinearRegression`, by sufficient statistics). */
+export class LinearRegression {
+  readonly epsilon: number;
+  readonly bounds: FeatureBounds;
+  readonly labelBounds: { readonly lower: number; readonly upper: number };
+  readonly maxRowL1: number;
+  readonly regularization: number;
+  readonly features: readonly string[] | undefined;
+  /** The fit as a core Measurement with its privacy map. */
+  readonly measurement: Measurement<TrainingSet, LinearRegressionParams, 'pure'>;
+  readonly #scales: Float64Array;
+  readonly #labelScale: number;
+  #params: LinearRegressionParams | undefined;
+  #report: FitReport | undefined;
+
+  /**
+   * @param options - the public parameters.
+   * @throws DpError INVALID_PARAMETER on bad options.
+   * @privacy reads no data.
+   * @example
+   * new LinearRegression({ epsilon: 1, bounds: { lower: [0], upper: [1] }, labelBounds: { lower: 0, upper: 1 } });
+   */
+  constructor(options: LinearRegressionOptions) {
+    checkObject(options, 'options');
+    this.epsilon = checkPositive(options.epsilon, 'epsilon');
+    this.bounds = checkBounds(options.bounds);
+    const lb = checkBounds({ lower: [options.labelBounds?.lower], upper: [options.labelBounds?.upper] }, 'labelBounds');
+    this.labelBounds = { lower: lb.lower[0] as number, upper: lb.upper[0] as number };
+    const d = this.bounds.lower.length;
+    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
+    this.features = options.features;
+    this.#scales = featureScales(this.bounds);
+    this.#labelScale = Math.max(Math.abs(this.labelBounds.lower), Math.abs(this.labelBounds.upper)) || 1;
+    const p = d + 1;
+    const l1 = this.maxRowL1 + 1;
+    const [eA, eB] = splitEpsilon(this.epsilon, [0.6, 0.4]) as [number, number];
+    const gram = laplaceStatistic(eA, (l1 * l1 + l1) / 2, (p * (p + 1)) / 2);
+    const cross = laplaceStatistic(eB, l1, p);
+    this.regularization =
+      options.regularization === undefined ? gram.scale * Math.sqrt(p) : checkPositive(options.regularization, 'regularization');
+    this.measurement = modelMeasurement(
+      'linear-regression',
+      (t, rng) => this.release(t, gram, cross, rng),
+      (dIn): PureLoss => composePure([gram.loss(dIn), cross.loss(dIn)]),
+    );
+  }
+
+  private release(t: TrainingSet, gram: LaplaceStatistic, cross: LaplaceStatistic, rng: RandomSource): LinearRegressionParams {
+    const d = this.bounds.lower.length;
+    const p = d + 1;
+    const u = scaleToUnit(t.x, t.rows, this.bounds, this.#scales);
+    clipRowsL1(u, t.rows, d, this.maxRowL1);
+    const a = new Array<number>((p * (p + 1)) / 2).fill(0);
+    const b = new Array<number>(p).fill(0);
+    const z = new Float64Array(p);
+    for (let r = 0; r < t.rows; r++) {
+      for (let f = 0; f < d; f++) z[f] = u[r * d + f] as number;
+      z[d] = 1;
+      const raw = t.y?.[r] as number;
+      const v = Number.isFinite(raw) ? Math.min(this.labelBounds.upper, Math.max(this.labelBounds.lower, raw)) / this.#labelScale : 0;
+      let k = 0;
+      for (let i = 0; i < p; i++) {
+        const zi = z[i] as number;
+        b[i] = (b[i] as number) + zi * v;
+        for (let j = i; j < p; j++, k++) if (zi !== 0) a[k] = (a[k] as number) + zi * (z[j] as number);
+      }
+    }
+    const na = gram.release(a, rng);
+    const nb = cross.release(b, rng);
+    const full = new Float64Array(p * p);
+    let k = 0;
+    for (let i = 0; i < p; i++)
+      for (let j = i; j < p; j++, k++) {
+        full[i * p + j] = na[k] as number;
+        full[j * p + i] = na[k] as number;
+      }
+    const psd = raiseEigenvalues(full, p, 0);
+    for (let i = 0; i < p; i++) psd[i * p + i] = (psd[i * p + i] as number) + this.regularization;
+    return { theta: solveSpd(psd, Float64Array.from(nb), p) };
+  }
+
+  /**
+   * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
+   * @param x - features.
+   * @param y - targets (clamped to labelBounds; a malformed one reads as 0) or a column name.
+   * @param options - budget and randomness.
+   * @returns the report (guarantee = charge).
+   * @throws DpError INVALID_PARAMETER (public shapes), BUDGET_EXHAUSTED, DOMAIN_MISMATCH: before the charge.
+   * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
+   */
+  async fit(x: ModelInput, y: LabelInput, options: FitOptions): Promise<FitReport> {
+    const o = checkFitOptions(options);
+    const m = readMatrix(x, this.features, this.bounds.lower.length);
+    const labels = readLabels(x, y, m.rows);
+    const { params, report } = await runFit(
+      this.measurement,
+      { x: m.values as Float64Array, rows: m.rows, columns: m.columns, y: labels },
+      o,
+    );
+    this.#params = params;
+    this.#report = report;
+    return report;
+  }
+
+  /** The released coefficients. @throws DpError INVALID_PARAMETER before fit. */
+  get params(): LinearRegressionParams {
+    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
+    return this.#params;
+  }
+
+  /** The last fit's report. */
+  get report(): FitReport | undefined {
+    return this.#report;
+  }
+
+  /** Predictions. @param x - features. @returns one value per row. @throws DpError INVALID_PARAMETER before fit. @privacy post-processing. */
+  predict(x: ModelInput): Float64Array {
+    const theta = this.params.theta;
+    const d = this.bounds.lower.length;
+    const m = readMatrix(x, this.features, d);
+    const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
+    clipRowsL1(u, m.rows, d, this.maxRowL1);
+    const out = new Float64Array(m.rows);
+    for (let r = 0; r < m.rows; r++) {
+      let s = theta[d] as number;
+      for (let f = 0; f < d; f++) s += (theta[f] as number) * (u[r * d + f] as number);
+      out[r] = s * this.#labelScale;
+    }
+    return out;
+  }
+
+  /** R² on (x, y). @param x - features. @param y - targets. @returns R². @privacy not a release. */
+  score(x: ModelInput, y: LabelInput): number {
+    const predicted = this.predict(x);
+    return rSquared(predicted, readLabels(x, y, predicted.length));
+  }
+}
