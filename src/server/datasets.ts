@@ -151,9 +151,9 @@ export function describeDataset(d: OpenDataset, analyst: string) {
     tables: [...d.schema.tables.values()].map((t) => ({
       name: t.name,
       public: t.isPublic,
-      privacyUnit: t.privacyUnit ?? null,
-      maxPartitions: t.maxPartitions,
-      maxContributionsPerPartition: t.maxContributionsPerPartition,
+      privacyUnit: t.unit.column,
+      maxPartitions: t.unit.maxPartitions,
+      maxContributionsPerPartition: t.unit.maxContributionsPerPartition,
       columns: [...t.columns].map(([name, c]) => ({
         name,
         type: c.type,
