@@ -31,7 +31,11 @@ const schema = parseSqlSchema({
   tables: { t: { columns: { pid: { type: 'integer' }, s: { type: 'string' } } } },
 });
 
-const base = ['pid,s', ...Array.from({ length: 20 }, (_, k) => `${k + 1},'abc'`), ...Array.from({ length: 20 }, (_, k) => `${k + 21},plain`)];
+const base = [
+  'pid,s',
+  ...Array.from({ length: 20 }, (_, k) => `${k + 1},'abc'`),
+  ...Array.from({ length: 20 }, (_, k) => `${k + 21},plain`),
+];
 
 /** The DP count of rows with s = 'abc' at ε = 40 (discrete Laplace of scale 1/40: |noise| ≥ 1 with probability < 1e-17). */
 async function countAbc(lines: readonly string[], seed: number): Promise<number> {
