@@ -1,0 +1,40 @@
+/**
+ * Review finding (session 3, issue 10 class 2 — "structure read from the data", and the calculus's "one
+ * privacy-unit type"; severity ε = ∞ on the row count under add/remove, i.e. under every budget a caller
+ * would charge it to): `dpMean(values, { publicSize: true, … })` treats the row count as public, but takes it
+ * from the data (`values.length`, `src/stats/column-aggregates.ts`), and publishes it: the noise scale of the
+ * mean is (grid units)/n, so the released interval's width is a deterministic function of n (0.59915 at
+ * n = 100, 0.59321 at n = 101, whatever the seed). Its guarantee object says only `{ kind: 'pure', epsilon }`
+ * — no neighbouring relation — and `spendFrom` charges that ε to a `PrivacyBudget` like every add/remove
+ * release. Under add/remove (the relation of every other statistic, the Session and the ledger) the two
+ * neighbours' outputs have disjoint supports.
+ *
+ * This is review R2's rule (DP-SGD's q from `data.size`) in the statistics functions: a value a release
+ * treats as public is public by DECLARATION (`size: n` given by the caller; rows beyond it dropped, missing
+ * ones imputed), never `values.length`; or the guarantee states change-one and a budget of another relation
+ * refuses it. Owner: sqlrun (stats).
+ */
+import { describe, expect, it } from 'vitest';
+import { dpMean } from '../../src/stats/index.js';
+import { SeededRandomSource } from '../../src/testing/seeded-source.js';
+
+function width(n: number, seed: number): number {
+  const r = dpMean(new Float64Array(n).fill(5), {
+    bounds: [0, 10],
+    budget: { epsilon: 1 },
+    publicSize: true,
+    rng: new SeededRandomSource(seed),
+  });
+  const iv = r.interval as { lower: number; upper: number };
+  return iv.upper - iv.lower;
+}
+
+describe('review: dpMean publicSize reads the size from the data', () => {
+  it.fails('BUG (ε = ∞ on n under add/remove): the released interval width tells n = 100 from n = 101 with certainty', () => {
+    for (let seed = 1; seed <= 5; seed++) expect(width(100, seed)).toBeCloseTo(width(101, seed + 100), 9);
+  });
+
+  it('context: with publicSize the width depends on n alone (the same for every seed), so it carries n', () => {
+    for (let seed = 2; seed <= 5; seed++) expect(width(100, seed)).toBeCloseTo(width(100, 1), 9);
+  });
+});
