@@ -15,26 +15,30 @@
  * refuses it. Owner: sqlrun (stats).
  */
 import { describe, expect, it } from 'vitest';
+import { DpError } from '../../src/core/errors.js';
 import { dpMean } from '../../src/stats/index.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
+/** The interval width of a mean whose size is declared public (100), over `n` rows. */
 function width(n: number, seed: number): number {
   const r = dpMean(new Float64Array(n).fill(5), {
     bounds: [0, 10],
     budget: { epsilon: 1 },
-    publicSize: true,
+    size: 100,
     rng: new SeededRandomSource(seed),
-  });
+  } as Parameters<typeof dpMean>[1]);
   const iv = r.interval as { lower: number; upper: number };
   return iv.upper - iv.lower;
 }
 
-describe('review: dpMean publicSize reads the size from the data', () => {
-  it.fails('BUG (ε = ∞ on n under add/remove): the released interval width tells n = 100 from n = 101 with certainty', () => {
+describe('review: a mean with a public size takes the size declared, never from the data', () => {
+  it.fails('BUG (ε = ∞ on n under add/remove): with the size declared (100), 100 and 101 rows give the same released width', () => {
     for (let seed = 1; seed <= 5; seed++) expect(width(100, seed)).toBeCloseTo(width(101, seed + 100), 9);
   });
 
-  it('context: with publicSize the width depends on n alone (the same for every seed), so it carries n', () => {
-    for (let seed = 2; seed <= 5; seed++) expect(width(100, seed)).toBeCloseTo(width(100, 1), 9);
+  it.fails('BUG: publicSize: true (the size read from values.length) is refused', () => {
+    expect(() =>
+      dpMean(new Float64Array(100).fill(5), { bounds: [0, 10], budget: { epsilon: 1 }, publicSize: true } as Parameters<typeof dpMean>[1]),
+    ).toThrow(DpError);
   });
 });
