@@ -157,7 +157,7 @@ if (throughputOnly) {
   const errs = { mean: [] as number[], meanSized: [] as number[], median: [] as number[], hist: [] as number[] };
   for (let r = 0; r < reps; r++) {
     errs.mean.push(Math.abs(dpMean(ages, { bounds, budget, rng }).value - trueMean));
-    errs.meanSized.push(Math.abs(dpMean(ages, { bounds, budget, rng, publicSize: true }).value - trueMean));
+    errs.meanSized.push(Math.abs(dpMean(ages, { bounds, budget, rng, size: ages.length }).value - trueMean));
     errs.median.push(Math.abs(dpQuantile(ages, 0.5, { bounds, budget, rng }).value - trueMedian));
     const h = dpHistogram(edu, { keys: levels, budget, rng });
     errs.hist.push(h.bins.reduce((s, b, i) => s + Math.abs(b.count.value - (trueHist[i] as number)), 0) / levels.length);

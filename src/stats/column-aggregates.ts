@@ -13,6 +13,7 @@
 
 import type { PrivacyBudget } from '../core/budget.js';
 import { anyDomain } from '../core/domain.js';
+import { DpError } from '../core/errors.js';
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
 import type { RandomSource } from '../random/source.js';
@@ -107,27 +108,38 @@ export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions)
 
 /**
  * DP mean of clamped values (Google's BoundedMean: noisy count and noisy midpoint-shifted sum).
- * With `publicSize: true` the number of rows is treated as public (diffprivlib's
- * convention): only the sum is noised and the guarantee is for change-one-row
- * neighbours; invalid values are then imputed (default: the midpoint).
+ * With `size: n` the number of rows is a DECLARED public value (diffprivlib's and OpenDP's sized mean): only the
+ * sum is noised, over exactly n rows — the first n values (rows beyond them are dropped), missing rows and invalid
+ * values counted as the midpoint. The size is never read from the data (`values.length` would publish it: the
+ * noise scale is (upper − lower)/n; review finding mean-public-size), and adding or removing one row changes at
+ * most one of the n rows, so the guarantee holds for add/remove and change-one neighbours alike.
  * @param values - the column.
- * @param options - bounds, budget, confidence, rng, onInvalid, publicSize, `spendFrom`.
+ * @param options - bounds, budget, confidence, rng, onInvalid, `size` (declared, public), `spendFrom`.
  * @returns the noisy mean; its guarantee is the measurement's `privacyMap(1)`.
- * @privacy ε-DP / ρ-zCDP under add/remove one row (change-one row with `publicSize`).
- * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED with `spendFrom`.
+ * @privacy ε-DP / ρ-zCDP under add/remove one row (with `size`: also under change-one).
+ * @throws DpError INVALID_PARAMETER (also for the removed `publicSize`: declare `size`); BUDGET_EXHAUSTED with `spendFrom`.
  * @example
  * dpMean(ages, { bounds: [17, 90], budget: { epsilon: 1 } }).value;
+ * dpMean(ages, { bounds: [17, 90], budget: { epsilon: 1 }, size: 30_162 }).value; // the census says 30,162 people
  */
-export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions & { publicSize?: boolean }): AggregateRelease {
+export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions & { size?: number }): AggregateRelease {
   const grid = meanGrid(options.bounds);
-  if (options.publicSize) {
-    // The row count is public: invalid values must be imputed (default: the midpoint) so the size stays as declared.
+  if (typeof options === 'object' && options !== null && 'publicSize' in options) {
+    throw new DpError('INVALID_PARAMETER', 'publicSize is replaced by size: declare the public number of rows (size: n)', {
+      parameter: 'publicSize',
+    });
+  }
+  if (options.size !== undefined) {
+    const size = options.size;
+    tracePublicParameter('size', size);
+    // Missing rows and invalid values count as the midpoint (0 grid units), so the sum is over exactly `size` rows.
     const rule =
       options.onInvalid === undefined || options.onInvalid === 'drop' ? { impute: grid.shift } : checkInvalidValueRule(options.onInvalid);
+    const measurement = makeMeanKnownSizeMeasurement({ ...params(options), bounds: options.bounds, size });
     return releaseColumn(
-      'clamped grid sum (public size)',
-      (v: ArrayLike<unknown>) => gridSums(v, grid, rule, false).units,
-      makeMeanKnownSizeMeasurement({ ...params(options), bounds: options.bounds, size: values.length }),
+      `clamped grid sum over the first ${size} rows (declared size)`,
+      (v: ArrayLike<unknown>) => gridSums(firstRows(v, size), grid, rule, false).units,
+      measurement,
       values,
       options,
     );
@@ -143,6 +155,11 @@ export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions
     values,
     options,
   );
+}
+
+/** The first `n` items of `v` (all of them when there are fewer): a public rule, whatever the data. */
+function firstRows(v: ArrayLike<unknown>, n: number): ArrayLike<unknown> {
+  return v.length <= n ? v : Array.prototype.slice.call(v, 0, n);
 }
 
 function varianceColumn(values: ArrayLike<unknown>, options: BoundedColumnOptions, root: boolean): AggregateRelease {

@@ -175,9 +175,9 @@ const cases: Case[] = [
     run: (budget, _b, spendFrom, rng) => dpMean(column, { bounds, budget, rng, ...(spendFrom ? { spendFrom } : {}) }),
   },
   {
-    name: 'dpMean (public size)',
+    name: 'dpMean (declared size)',
     map: (budget) => asMeasurement(makeMeanKnownSizeMeasurement({ budget, bounds, size: column.length })),
-    run: (budget, _b, spendFrom, rng) => dpMean(column, { bounds, budget, publicSize: true, rng, ...(spendFrom ? { spendFrom } : {}) }),
+    run: (budget, _b, spendFrom, rng) => dpMean(column, { bounds, budget, size: column.length, rng, ...(spendFrom ? { spendFrom } : {}) }),
   },
   {
     name: 'dpVariance',

@@ -9,9 +9,10 @@
  * - Each declared file becomes a view `SELECT TRY_CAST(col AS declared) …
  *   FROM <reader>`. CSV: `read_csv(path, auto_detect = false, header = true,
  *   delim/quote/escape, columns = {every header column: VARCHAR},
- *   ignore_errors = true)`, the dialect and header sniffed once at open (the
- *   header line is the file's public structure) and pinned, so no query
- *   sniffs. JSON: `read_json(path, columns = {declared: VARCHAR},
+ *   ignore_errors = true)`, the dialect DECLARED (RFC 4180, or TAB for
+ *   `.tsv`) and the columns read from the header line alone (the file's
+ *   public structure; `csv-header.ts`) — never sniffed from the records.
+ *   JSON: `read_json(path, columns = {declared: VARCHAR},
  *   ignore_errors = true)` by name — a key no record carries is NULL; the
  *   column set is never read from the records (which records carry a key
  *   would decide answered-or-refused). Parquet: `read_parquet` (its schema is
@@ -54,6 +55,7 @@ import { DpError } from '../../core/errors.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+import { csvDialectOf, readCsvHeader } from './csv-header.js';
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
@@ -101,12 +103,12 @@ function formatOf(path: string): FileFormat {
 interface FileProbe {
   /** The file's column names, in order. */
   readonly columns: readonly string[];
-  /** CSV: the sniffed delimiter, quote and escape characters (pinned in the view, so no query sniffs again). */
+  /** CSV: the declared delimiter, quote and escape characters (pinned in the view, so no query sniffs). */
   readonly csv?: { readonly delim: string; readonly quote: string; readonly escape: string };
 }
 
 /**
- * The table function reading a file. Declared (`probe` given): CSV as text with the dialect sniffed at open and
+ * The table function reading a file. Declared (`probe` given): CSV as text with the declared dialect and
  * every file column VARCHAR, unreadable lines skipped; JSON with the declared columns as text, unreadable records
  * skipped; Parquet as stored. Undeclared: DuckDB's automatic readers.
  */
@@ -122,12 +124,6 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
   const { delim, quote, escape: esc } = probe.csv;
   const cols = probe.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
   return `read_csv(${p}, auto_detect = false, header = true, delim = ${sqlString(delim)}, quote = ${sqlString(quote)}, escape = ${sqlString(esc)}, columns = {${cols}}, ignore_errors = true)`;
-}
-
-/** A sniffed CSV character, or the CSV default `"` when the sniffer saw none. */
-function csvChar(v: unknown): string {
-  const t = typeof v === 'string' ? v : '';
-  return t.length === 1 ? t : '"';
 }
 
 /** The DuckDB engine. */
@@ -242,19 +238,13 @@ export class DuckDbEngine implements SqlEngine {
     return full;
   }
 
-  /** The file's columns (and CSV dialect), from DuckDB's sniffer or the file's metadata; no value is returned. */
+  /** The file's columns (and CSV dialect), from the header line (declared CSV) or the file's metadata; no value is returned. */
   private async probeFile(full: string, format: FileFormat, declared: boolean): Promise<FileProbe> {
     const p = sqlString(full);
     if (format === 'csv' && declared) {
-      const r = await this.connection.runAndReadAll(
-        `SELECT Delimiter, Quote, Escape, Columns FROM sniff_csv(${p}, header = true, all_varchar = true, ignore_errors = true)`,
-      );
-      const [delim, quote, esc, columns] = (r.getRowsJS() as unknown[][])[0] ?? [];
-      const names = (columns as Array<{ name: unknown }>).map((c) => String(c.name));
-      return {
-        columns: names,
-        csv: { delim: typeof delim === 'string' && delim.length > 0 ? delim : ',', quote: csvChar(quote), escape: csvChar(esc) },
-      };
+      // The dialect is declared and the columns come from the header line alone (csv-header.ts): nothing is sniffed.
+      const csv = csvDialectOf(full);
+      return { columns: readCsvHeader(full, csv), csv };
     }
     const source = format === 'json' ? `read_json(${p}, ignore_errors = true)` : readerSql(full, format, undefined);
     const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);

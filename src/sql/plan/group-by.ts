@@ -204,5 +204,30 @@ export function readGroupBy(ctx: Ctx, columns: CstNode | undefined, items: reado
     const categories = spec?.categories ? distinctAsText(spec.categories) : spec?.type === 'boolean' ? [true, false] : null;
     groupBy.push({ name: col.column, expr: col, categories });
   }
+  checkReleasedGroups(ctx, columns, groupBy);
   return groupBy;
+}
+
+/**
+ * Most groups a query with only declared keys may release. Every combination of declared keys is released, even
+ * an empty one (SECURITY.md §8), so the rows released are the PRODUCT of the keys' category counts: it is bounded
+ * here, from the plan, before anything is charged (a release loop over 10¹⁶ combinations would run after the charge
+ * and never return; review finding, issue 10 classes 13/14).
+ */
+export const MAX_RELEASED_GROUPS = 100_000;
+
+/** Refuses a GROUP BY whose declared key combinations exceed MAX_RELEASED_GROUPS. @throws DpError UNSUPPORTED_QUERY */
+function checkReleasedGroups(ctx: Ctx, node: CstNode | undefined, groupBy: readonly PlanGroupKey[]): void {
+  // With an undeclared key, DP partition selection releases only groups the engine found: nothing is enumerated.
+  if (groupBy.length === 0 || groupBy.some((k) => k.categories === null)) return;
+  let product = 1;
+  for (const k of groupBy) product *= (k.categories ?? []).length;
+  if (product > MAX_RELEASED_GROUPS) {
+    refuse(
+      ctx,
+      node,
+      `GROUP BY ${groupBy.length} declared key(s) with ${product} combinations`,
+      `a query releases every combination of declared keys, at most ${MAX_RELEASED_GROUPS}; group by fewer keys or split the query`,
+    );
+  }
 }
