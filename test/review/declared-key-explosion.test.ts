@@ -70,14 +70,14 @@ async function outcome(sql: string): Promise<{ refusedBeforeCharge: boolean; cha
 }
 
 describe('review: the number of declared key combinations is bounded before the charge', () => {
-  it.fails('BUG (DoS after the charge): GROUP BY eight declared 100-category columns (10^16 rows to release) reaches the charge', async () => {
+  it('regression (review S6, fixed by sqlrun e3d29b5: MAX_RELEASED_GROUPS before the charge; was DoS after the charge): GROUP BY eight declared 100-category columns (10^16 rows to release) reaches the charge', async () => {
     const r = await outcome(
       `SELECT g0, g1, g2, g3, g4, g5, g6, g7, COUNT(*) AS n FROM t GROUP BY ${'g0 g1 g2 g3 g4 g5 g6 g7'.split(' ').join(', ')}`,
     );
     expect(r.refusedBeforeCharge).toBe(true);
   });
 
-  it.fails('BUG (DoS after the charge): GROUP BY four integer expressions of one bounded column (10^12 keys) reaches the charge', async () => {
+  it('regression (review S6, fixed by sqlrun e3d29b5): GROUP BY four integer expressions of one bounded column (10^12 keys) reaches the charge', async () => {
     const r = await outcome('SELECT a + 1 AS b, a + 2 AS c, a + 3 AS d, a + 4 AS e, COUNT(*) AS n FROM t GROUP BY 1, 2, 3, 4');
     expect(r.refusedBeforeCharge).toBe(true);
   });

@@ -32,11 +32,11 @@ function width(n: number, seed: number): number {
 }
 
 describe('review: a mean with a public size takes the size declared, never from the data', () => {
-  it.fails('BUG (ε = ∞ on n under add/remove): with the size declared (100), 100 and 101 rows give the same released width', () => {
+  it('regression (review S5, fixed by sqlrun 623d44f: declared size; was ε = ∞ on n): with the size declared (100), 100 and 101 rows give the same released width', () => {
     for (let seed = 1; seed <= 5; seed++) expect(width(100, seed)).toBeCloseTo(width(101, seed + 100), 9);
   });
 
-  it.fails('BUG: publicSize: true (the size read from values.length) is refused', () => {
+  it('regression (review S5, fixed by sqlrun 623d44f): publicSize: true (the size read from values.length) is refused', () => {
     expect(() =>
       dpMean(new Float64Array(100).fill(5), { bounds: [0, 10], budget: { epsilon: 1 }, publicSize: true } as Parameters<typeof dpMean>[1]),
     ).toThrow(DpError);
