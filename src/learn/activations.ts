@@ -8,6 +8,7 @@ import { describeValue } from './_internal/describe.js';
 import { reluBwd, reluFwd } from './backend.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
+import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
 type Kind = 'relu' | 'tanh';
 
@@ -24,10 +25,12 @@ export class Activation implements Layer {
     if (!Number.isSafeInteger(inputSize) || inputSize < 1) {
       throw new DpError('INVALID_PARAMETER', `size must be an integer ≥ 1, got ${describeValue(inputSize)}`, { parameter: 'size' });
     }
+    checkExampleValues(inputSize, 'size'); // size-limits.ts
     this.outputSize = inputSize;
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, this.inputSize);
     const out = new Float64Array(batch * this.inputSize);
     if (input.length !== out.length) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
@@ -59,7 +62,7 @@ export class Activation implements Layer {
  * ReLU, max(0, x), on rows of `size` values.
  * @param size - the row width, an integer ≥ 1.
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER when size is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when size is not an integer in [1, 2²⁴] (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * new Sequential([dense(4, 8), relu(8), dense(8, 2)], softmaxCrossEntropy(2));
@@ -72,7 +75,7 @@ export function relu(size: number): Activation {
  * tanh on rows of `size` values.
  * @param size - the row width, an integer ≥ 1.
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER when size is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when size is not an integer in [1, 2²⁴] (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * new Sequential([dense(4, 8), tanh(8), dense(8, 1)], logisticLoss());

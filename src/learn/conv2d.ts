@@ -24,6 +24,7 @@ import { addBias, colSums, gemmNN, gemmNT, gemmTN, gemmTNScaled } from './backen
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
+import { checkBatchValues, checkExampleValues, checkParameterCount } from './size-limits.js';
 
 /** The shape and options of {@link conv2d}. */
 export interface Conv2dOptions {
@@ -64,6 +65,8 @@ export class Conv2d implements TrainableLayer {
   readonly parameters: readonly Parameter[];
   readonly inputSize: number;
   readonly outputSize: number;
+  /** The largest per-example buffer: the im2col patch matrix T·K, the T·outC positions, or a width. */
+  readonly valuesPerExample: number;
   /** Output height and width. */
   readonly outHeight: number;
   readonly outWidth: number;
@@ -93,6 +96,18 @@ export class Conv2d implements TrainableLayer {
     }
     const oh = Math.floor((h + 2 * p - k) / s) + 1;
     const ow = Math.floor((w + 2 * p - k) / s) + 1;
+    // Size limits (size-limits.ts), before any allocation or loop: the widths, the im2col
+    // patch matrix T·K and the T·outC output positions of one example, the parameters.
+    checkExampleValues(inC * h * w, 'height');
+    checkExampleValues(outC * oh * ow, 'outChannels');
+    checkExampleValues(oh * ow * inC * k * k, 'kernelSize');
+    checkParameterCount(outC * inC * k * k + outC, 'outChannels');
+    const route = options.normRoute ?? 'auto';
+    if (route !== 'auto' && route !== 'ghost' && route !== 'materialised') {
+      throw new DpError('INVALID_PARAMETER', "normRoute must be 'auto', 'ghost' or 'materialised'", { parameter: 'normRoute' });
+    }
+    // The ghost route holds two T × T Gram matrices ('auto' picks it only when T² < K·outC).
+    if (route === 'ghost') checkExampleValues(oh * ow * oh * ow, 'normRoute');
     this.inC = inC;
     this.outC = outC;
     this.outHeight = oh;
@@ -103,6 +118,7 @@ export class Conv2d implements TrainableLayer {
     this.outputSize = outC * oh * ow;
     const T = this.positions;
     const K = this.patch;
+    this.valuesPerExample = Math.max(T * K, T * outC, this.inputSize, this.outputSize);
     this.index = new Int32Array(T * K);
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0; ox < ow; ox++) {
@@ -116,10 +132,6 @@ export class Conv2d implements TrainableLayer {
               this.index[t * K + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? (c * h + iy) * w + ix : -1;
             }
       }
-    const route = options.normRoute ?? 'auto';
-    if (route !== 'auto' && route !== 'ghost' && route !== 'materialised') {
-      throw new DpError('INVALID_PARAMETER', "normRoute must be 'auto', 'ghost' or 'materialised'", { parameter: 'normRoute' });
-    }
     this.normRoute = route === 'auto' ? (T * (K + outC) < K * outC ? 'ghost' : 'materialised') : route;
     const name = options.name ?? 'conv';
     this.weight = { name: `${name}.weight`, value: new Float64Array(outC * K), grad: new Float64Array(outC * K) };
@@ -132,6 +144,7 @@ export class Conv2d implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, this.valuesPerExample);
     if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
@@ -275,7 +288,8 @@ export class Conv2d implements TrainableLayer {
  * A 2-D convolution with PyTorch's default initialisation U(±1/√(C·k·k)).
  * @param options - shape (channels, height, width, kernel, stride, padding), norm route, randomness, name.
  * @returns the layer; its output is outChannels × outHeight × outWidth per example.
- * @throws DpError INVALID_PARAMETER on a non-integer or non-positive size, or a kernel larger than the padded input.
+ * @throws DpError INVALID_PARAMETER on a non-integer or non-positive size, a kernel larger than the padded input, or a shape beyond
+ * the size limits (`LEARN_SIZE_LIMITS`): a width or the im2col patch matrix T·K above 2²⁴ values, more than 2²⁵ parameters (before allocating).
  * @privacy acts on each example alone; per-example gradient norms by the cheaper of the ghost and materialised routes.
  * @see Li et al., ICLR 2022 (ghost norms for convolutions); Opacus grad samplers.
  * @example

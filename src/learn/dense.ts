@@ -17,6 +17,7 @@ import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './bac
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
+import { checkBatchValues, checkExampleValues, checkParameterCount } from './size-limits.js';
 
 /** Options of {@link dense}. */
 export interface DenseOptions {
@@ -30,6 +31,7 @@ function checkWidth(x: number, name: string): void {
   if (!Number.isSafeInteger(x) || x < 1) {
     throw new DpError('INVALID_PARAMETER', `${name} must be an integer ≥ 1, got ${describeValue(x)}`, { parameter: name });
   }
+  checkExampleValues(x, name);
 }
 
 /** A dense layer; build it with {@link dense}. */
@@ -49,6 +51,7 @@ export class Dense implements TrainableLayer {
   ) {
     checkWidth(inputSize, 'inputSize');
     checkWidth(outputSize, 'outputSize');
+    checkParameterCount(inputSize * outputSize + outputSize, 'outputSize'); // before any allocation (size-limits.ts)
     checkObject(options, 'options');
     checkName(options.name);
     const name = options.name ?? 'dense';
@@ -66,6 +69,7 @@ export class Dense implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, Math.max(this.inputSize, this.outputSize));
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
     const out = new Float64Array(batch * this.outputSize);
@@ -135,7 +139,8 @@ export class Dense implements TrainableLayer {
  * @param outputSize - width of an output row, an integer ≥ 1.
  * @param options - randomness and name.
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER when a width is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when a width is not an integer ≥ 1, or the layer exceeds
+ * the size limits (`LEARN_SIZE_LIMITS`: a width above 2²⁴, more than 2²⁵ parameters), before allocating.
  * @privacy data-independent initialisation; the gradients it exposes are per example.
  * @see Goodfellow, "Efficient per-example gradient computations" (2015).
  * @example

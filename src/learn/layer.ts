@@ -29,6 +29,12 @@ export interface Layer {
   readonly inputSize: number;
   /** Width of one example's output. */
   readonly outputSize: number;
+  /**
+   * The most values one example occupies in any one buffer of this layer (e.g. Conv2d's
+   * im2col patch matrix); omitted: max(inputSize, outputSize). Bounded by the size
+   * limits (size-limits.ts): Sequential and the trainer size their batches by it.
+   */
+  readonly valuesPerExample?: number;
   /** True for a layer whose rows depend on other rows (BatchNorm): Sequential refuses it. */
   readonly mixesExamples?: boolean;
   /** The trainable parameters (empty for activations). */

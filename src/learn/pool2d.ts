@@ -8,6 +8,7 @@ import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
+import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
 /** The shape of {@link maxPool2d} and {@link avgPool2d}. */
 export interface Pool2dOptions {
@@ -57,11 +58,13 @@ export class Pool2d implements Layer {
       throw new DpError('INVALID_PARAMETER', 'the window is larger than the input', { parameter: 'kernelSize' });
     this.outHeight = Math.floor((this.h - this.k) / this.s) + 1;
     this.outWidth = Math.floor((this.w - this.k) / this.s) + 1;
+    checkExampleValues(this.c * this.h * this.w, 'height'); // size-limits.ts
     this.inputSize = this.c * this.h * this.w;
     this.outputSize = this.c * this.outHeight * this.outWidth;
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, this.inputSize);
     if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
@@ -130,7 +133,7 @@ export class Pool2d implements Layer {
  * Max pooling over k×k windows.
  * @param options - channels, height, width, kernelSize, stride (default kernelSize).
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER on a bad size or a window larger than the input.
+ * @throws DpError INVALID_PARAMETER on a bad size, a window larger than the input, or an input above 2²⁴ values (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * maxPool2d({ channels: 16, height: 14, width: 14, kernelSize: 2, stride: 1 });
@@ -143,7 +146,7 @@ export function maxPool2d(options: Pool2dOptions): Pool2d {
  * Average pooling over k×k windows.
  * @param options - channels, height, width, kernelSize, stride (default kernelSize).
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER on a bad size or a window larger than the input.
+ * @throws DpError INVALID_PARAMETER on a bad size, a window larger than the input, or an input above 2²⁴ values (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * avgPool2d({ channels: 16, height: 14, width: 14, kernelSize: 2 });
