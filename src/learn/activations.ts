@@ -4,6 +4,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { reluBwd, reluFwd } from './backend.js';
 import type { FloatArray } from './kernels.js';
@@ -17,6 +18,8 @@ export class Activation implements Layer {
   readonly parameters = [] as const;
   readonly outputSize: number;
   private output: Float64Array = new Float64Array(0);
+  private readonly outputScratch = new Scratch();
+  private readonly inputGradScratch = new Scratch();
 
   constructor(
     readonly kind: Kind,
@@ -31,10 +34,10 @@ export class Activation implements Layer {
 
   forward(input: FloatArray, batch: number): Float64Array {
     checkBatchValues(batch, this.inputSize);
-    const out = new Float64Array(batch * this.inputSize);
-    if (input.length !== out.length) {
+    if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
+    const out = this.outputScratch.take(batch * this.inputSize);
     if (this.kind === 'relu') reluFwd(input, out);
     else for (let i = 0; i < out.length; i++) out[i] = Math.tanh(input[i] as number);
     this.output = out;
@@ -46,7 +49,7 @@ export class Activation implements Layer {
     if (outputGrad.length !== n || this.output.length !== n) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
-    const g = new Float64Array(n);
+    const g = this.inputGradScratch.take(n);
     const y = this.output;
     if (this.kind === 'relu') reluBwd(y, outputGrad, g);
     else

@@ -11,6 +11,7 @@
  */
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { checkName, checkObject } from './_internal/validate.js';
 import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
@@ -43,6 +44,8 @@ export class Dense implements TrainableLayer {
   private input: Float64Array = new Float64Array(0);
   private delta: Float64Array = new Float64Array(0);
   private batch = 0;
+  private readonly outScratch = new Scratch();
+  private readonly inputGradScratch = new Scratch();
 
   constructor(
     readonly inputSize: number,
@@ -72,7 +75,7 @@ export class Dense implements TrainableLayer {
     checkBatchValues(batch, Math.max(this.inputSize, this.outputSize));
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
-    const out = new Float64Array(batch * this.outputSize);
+    const out = this.outScratch.take(batch * this.outputSize);
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
     return out;
@@ -82,7 +85,7 @@ export class Dense implements TrainableLayer {
     if (batch !== this.batch)
       throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
     this.delta = outputGrad;
-    const inputGrad = new Float64Array(batch * this.inputSize);
+    const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
     // The first layer's input gradient is not needed (the data are not trained): skipped.
     if (needInputGrad) gemmNT(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
     return inputGrad;

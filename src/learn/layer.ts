@@ -39,7 +39,11 @@ export interface Layer {
   readonly mixesExamples?: boolean;
   /** The trainable parameters (empty for activations). */
   readonly parameters: readonly Parameter[];
-  /** Runs the layer on `batch` rows of `input` (batch × inputSize); keeps what backward needs. */
+  /**
+   * Runs the layer on `batch` rows of `input` (batch × inputSize); keeps what backward needs.
+   * The returned array belongs to the layer: it is valid until the layer's next forward
+   * (a layer may reuse it; copy it to keep it). Likewise backward's result until the next backward.
+   */
   forward(input: FloatArray, batch: number): Float64Array;
   /**
    * Given per-example output gradients (batch × outputSize) of the last

@@ -32,6 +32,7 @@
 import type { DpEvent } from '../core/index.js';
 import { DpError, traceNoise } from '../core/index.js';
 import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
@@ -125,6 +126,8 @@ export class PrivateTrainer {
   private readonly noiseGrid: number;
   private readonly noise: NoiseSource | undefined;
   private readonly chunkRows: number;
+  private readonly inputScratch = new Scratch();
+  private readonly noiseScratch = new Scratch();
 
   /** The event each step records: poissonSampled(q, gaussian(σ_eff)), σ_eff = σC/(C + G√d) (noise-grid.ts). */
   get dpStepEvent(): DpEvent {
@@ -237,7 +240,7 @@ export class PrivateTrainer {
     const classes = Math.max(2, model.loss.inputSize);
     for (let start = 0; start < indices.length; start += this.chunkRows) {
       const rows = indices.subarray(start, Math.min(indices.length, start + this.chunkRows));
-      const inputs = new Float64Array(rows.length * width);
+      const inputs = this.inputScratch.take(rows.length * width);
       const labels = new Int32Array(rows.length);
       const keep = new Uint8Array(rows.length);
       rows.forEach((row, r) => {
@@ -252,7 +255,7 @@ export class PrivateTrainer {
       contributionNorms.set(clipped.contributionNorms, start);
     }
     const total = parameters.reduce((s, p) => s + p.value.length, 0);
-    const noise = new Float64Array(total);
+    const noise = this.noiseScratch.take(total);
     const scale = this.noiseMultiplier * this.maxGradNorm;
     if (this.noise) this.noise.fill(noise, scale);
     else fillBulkGaussian(noise, scale, this.rng);

@@ -100,7 +100,7 @@ export class Sequential {
    * Runs the forward pass only.
    * @param inputs - batch × inputSize values.
    * @param batch - the number of rows.
-   * @returns the output rows (batch × loss.inputSize).
+   * @returns the output rows (batch × loss.inputSize), a new array.
    */
   predict(inputs: Float64Array, batch: number): Float64Array {
     if (!(inputs instanceof Float64Array)) throw new DpError('INVALID_PARAMETER', 'inputs must be a Float64Array', { parameter: 'inputs' });
@@ -109,7 +109,7 @@ export class Sequential {
     }
     // Forward only: run in chunks that keep every buffer within the size limits (size-limits.ts).
     const chunk = maxRowsPerBuffer(this.valuesPerExample);
-    if (batch <= chunk) return this.forwardRows(inputs, batch);
+    if (batch <= chunk) return this.forwardRows(inputs, batch).slice(); // the layer's buffer is reused by its next forward
     const width = this.loss.inputSize;
     const out = new Float64Array(batch * width);
     for (let start = 0; start < batch; start += chunk) {

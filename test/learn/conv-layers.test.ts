@@ -257,10 +257,12 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
     );
   });
 
-  it('auto route: the Opacus MNIST CNN materialises conv1 and uses ghost norms for conv2 (by cost)', () => {
+  it('auto route: materialised (its clipped sum is a weighted row sum) unless ghost norms are 4× cheaper than the outC·K gradient (Opacus MNIST CNN: both materialised)', () => {
     expect(conv2d({ inChannels: 1, height: 28, width: 28, outChannels: 16, kernelSize: 8, stride: 2, padding: 3 }).normRoute).toBe(
       'materialised',
     );
-    expect(conv2d({ inChannels: 16, height: 13, width: 13, outChannels: 32, kernelSize: 4, stride: 2 }).normRoute).toBe('ghost');
+    expect(conv2d({ inChannels: 16, height: 13, width: 13, outChannels: 32, kernelSize: 4, stride: 2 }).normRoute).toBe('materialised');
+    // T = 4 positions, K = 576, outC = 128: 4·T·(K + outC) = 11 264 < K·outC = 73 728
+    expect(conv2d({ inChannels: 64, height: 4, width: 4, outChannels: 128, kernelSize: 3 }).normRoute).toBe('ghost');
   });
 });
