@@ -19,22 +19,11 @@ import {
   poolBackward,
   poolForward,
 } from '../../src/learn/conv-ops.js';
+import { filler } from './_helpers.js';
 
 afterEach(() => {
   setKernelBackend('auto');
 });
-
-function filler(len: number, seed: number): Float64Array {
-  const out = new Float64Array(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = ((x >>> 0) / 2 ** 32) * 8 - 4;
-  }
-  return out;
-}
 
 const abs = (a: Float64Array): Float64Array => a.map(Math.abs);
 
