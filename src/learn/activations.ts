@@ -4,10 +4,12 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { reluBwd, reluFwd } from './backend.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
+import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
 type Kind = 'relu' | 'tanh';
 
@@ -16,6 +18,8 @@ export class Activation implements Layer {
   readonly parameters = [] as const;
   readonly outputSize: number;
   private output: Float64Array = new Float64Array(0);
+  private readonly outputScratch = new Scratch();
+  private readonly inputGradScratch = new Scratch();
 
   constructor(
     readonly kind: Kind,
@@ -24,14 +28,16 @@ export class Activation implements Layer {
     if (!Number.isSafeInteger(inputSize) || inputSize < 1) {
       throw new DpError('INVALID_PARAMETER', `size must be an integer ≥ 1, got ${describeValue(inputSize)}`, { parameter: 'size' });
     }
+    checkExampleValues(inputSize, 'size'); // size-limits.ts
     this.outputSize = inputSize;
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
-    const out = new Float64Array(batch * this.inputSize);
-    if (input.length !== out.length) {
+    checkBatchValues(batch, this.inputSize);
+    if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
+    const out = this.outputScratch.take(batch * this.inputSize);
     if (this.kind === 'relu') reluFwd(input, out);
     else for (let i = 0; i < out.length; i++) out[i] = Math.tanh(input[i] as number);
     this.output = out;
@@ -43,7 +49,7 @@ export class Activation implements Layer {
     if (outputGrad.length !== n || this.output.length !== n) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
-    const g = new Float64Array(n);
+    const g = this.inputGradScratch.take(n);
     const y = this.output;
     if (this.kind === 'relu') reluBwd(y, outputGrad, g);
     else
@@ -59,7 +65,7 @@ export class Activation implements Layer {
  * ReLU, max(0, x), on rows of `size` values.
  * @param size - the row width, an integer ≥ 1.
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER when size is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when size is not an integer in [1, 2²⁴] (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * new Sequential([dense(4, 8), relu(8), dense(8, 2)], softmaxCrossEntropy(2));
@@ -72,7 +78,7 @@ export function relu(size: number): Activation {
  * tanh on rows of `size` values.
  * @param size - the row width, an integer ≥ 1.
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER when size is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when size is not an integer in [1, 2²⁴] (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * new Sequential([dense(4, 8), tanh(8), dense(8, 1)], logisticLoss());

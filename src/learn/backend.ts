@@ -62,21 +62,47 @@ function wasm(): WasmKernels | null {
   return requested === 'reference' ? null : loadWasmKernels();
 }
 
-/** Copies `src` into the module's memory at byte offset `at`. */
-function put(w: WasmKernels, at: number, src: FloatArray): void {
-  w.view().set(src, at / 8);
-}
+/** @internal What a wasm call works on: an array copied into the arena, or a count of scratch doubles. */
+export type WasmRegion = FloatArray | number;
 
-function take(w: WasmKernels, at: number, dst: FloatArray): void {
-  const v = w.view();
-  dst.set(v.subarray(at / 8, at / 8 + dst.length));
+/**
+ * @internal Runs `call` on the WebAssembly kernels with each region placed in the module's
+ * arena (arrays copied in; a number: that many doubles of scratch, 16-byte aligned), then
+ * copies each `[region index, array]` of `outputs` back out. `call` receives the module's
+ * exports, the regions' byte offsets and the offset of the pack buffer. Returns false, having
+ * written nothing, when the reference kernels are in use or the arena cannot grow: the caller
+ * then runs the reference kernel. Every wasm path of tsdp/learn goes through here.
+ */
+export function runWasm(
+  regions: readonly WasmRegion[],
+  outputs: readonly (readonly [number, FloatArray])[],
+  call: (k: WasmKernels['exports'], at: readonly number[], pack: number) => void,
+): boolean {
+  const w = wasm();
+  if (!w) return false;
+  let at: number[];
+  try {
+    at = w.alloc(...regions.map((r) => (typeof r === 'number' ? r : r.length)));
+  } catch {
+    return false; // memory could not grow: use the reference kernel
+  }
+  const view = w.view();
+  regions.forEach((r, i) => {
+    if (typeof r !== 'number') view.set(r, (at[i] as number) / 8);
+  });
+  call(w.exports, at, at[regions.length] as number);
+  const after = w.view();
+  for (const [i, dst] of outputs) {
+    const from = (at[i] as number) / 8;
+    dst.set(after.subarray(from, from + dst.length));
+  }
+  return true;
 }
 
 type Layout = 'nn' | 'tn' | 'nt';
 
-/** C (+)= op(A)·diag(s)·op(B) in wasm; false when the arena cannot grow (the caller falls back). */
+/** C (+)= op(A)·diag(s)·op(B) in wasm; false when wasm is off or the arena cannot grow (the caller falls back). */
 function gemmWasm(
-  w: WasmKernels,
   layout: Layout,
   a: FloatArray,
   b: FloatArray,
@@ -87,31 +113,22 @@ function gemmWasm(
   n: number,
   accumulate: boolean,
 ): boolean {
-  let at: number[];
-  try {
-    at = w.alloc(a.length, b.length, scales ? scales.length : 0, c.length, layout === 'nn' ? 0 : Math.max(a.length, b.length));
-  } catch {
-    return false; // memory could not grow: use the reference kernel
-  }
-  const [pa, pb, ps, pc, pt, pack] = at as [number, number, number, number, number, number];
-  put(w, pa, a);
-  put(w, pb, b);
-  if (scales) put(w, ps, scales);
-  if (accumulate) put(w, pc, c);
-  // A transposed operand is transposed in wasm first (8×8 blocks, O(size)), so that
-  // the multiply reads rows of A and packs rows of B contiguously.
-  let aa = pa;
-  let bb = pb;
-  if (layout === 'tn') {
-    w.exports.transpose(pa, pt, k, m); // A stored k×m → m×k
-    aa = pt;
-  } else if (layout === 'nt') {
-    w.exports.transpose(pb, pt, n, k); // B stored n×k → k×n
-    bb = pt;
-  }
-  w.exports.gemm(aa, k * 8, 8, bb, n * 8, 8, scales ? ps : 0, pc, m, k, n, accumulate ? 1 : 0, pack);
-  take(w, pc, c);
-  return true;
+  const scratch = layout === 'nn' ? 0 : Math.max(a.length, b.length);
+  return runWasm([a, b, scales ?? 0, accumulate ? c : c.length, scratch], [[3, c]], (e, at, pack) => {
+    const [pa, pb, ps, pc, pt] = at as [number, number, number, number, number];
+    // A transposed operand is transposed in wasm first (8×8 blocks, O(size)), so that
+    // the multiply reads rows of A and packs rows of B contiguously.
+    let aa = pa;
+    let bb = pb;
+    if (layout === 'tn') {
+      e.transpose(pa, pt, k, m); // A stored k×m → m×k
+      aa = pt;
+    } else if (layout === 'nt') {
+      e.transpose(pb, pt, n, k); // B stored n×k → k×n
+      bb = pt;
+    }
+    e.gemm(aa, k * 8, 8, bb, n * 8, 8, scales ? ps : 0, pc, m, k, n, accumulate ? 1 : 0, pack);
+  });
 }
 
 /**
@@ -128,13 +145,7 @@ function gemmWasm(
  * gemmNN(x, w, z, batch, inputSize, outputSize);
  */
 export function gemmNN(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, accumulate = false): void {
-  checkDims(m, k, n);
-  checkLength(a, m * k, 'a');
-  checkLength(b, k * n, 'b');
-  checkLength(c, m * n, 'c');
-  const w = wasm();
-  if (w && gemmWasm(w, 'nn', a, b, undefined, c, m, k, n, accumulate)) return;
-  ref.matmul(a, b, c, m, k, n, accumulate);
+  gemm('nn', a, b, undefined, c, m, k, n, accumulate);
 }
 
 /**
@@ -179,14 +190,30 @@ export function gemmTNScaled(
   n: number,
   accumulate = false,
 ): void {
+  gemm('tn', a, b, scales, c, m, k, n, accumulate);
+}
+
+/** The one dispatch of the products: shape checks, then wasm, else the reference kernel. */
+function gemm(
+  layout: Layout,
+  a: FloatArray,
+  b: FloatArray,
+  scales: FloatArray | undefined,
+  c: FloatArray,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): void {
   checkDims(m, k, n);
-  checkLength(a, k * m, 'a');
+  checkLength(a, m * k, 'a');
   checkLength(b, k * n, 'b');
   checkLength(c, m * n, 'c');
   if (scales) checkLength(scales, k, 'scales');
-  const w = wasm();
-  if (w && gemmWasm(w, 'tn', a, b, scales, c, m, k, n, accumulate)) return;
-  if (scales) {
+  if (gemmWasm(layout, a, b, scales, c, m, k, n, accumulate)) return;
+  if (layout === 'nn') ref.matmul(a, b, c, m, k, n, accumulate);
+  else if (layout === 'nt') ref.matmulTransB(a, b, c, m, k, n, accumulate);
+  else if (scales) {
     const scaled = new Float64Array(k * n);
     ref.scaleRows(b, scales, k, n, scaled);
     ref.matmulTransA(a, scaled, c, m, k, n, accumulate);
@@ -207,33 +234,7 @@ export function gemmTNScaled(
  * gemmNT(delta, w, inputGrad, batch, outputSize, inputSize);
  */
 export function gemmNT(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, accumulate = false): void {
-  checkDims(m, k, n);
-  checkLength(a, m * k, 'a');
-  checkLength(b, n * k, 'b');
-  checkLength(c, m * n, 'c');
-  const w = wasm();
-  if (w && gemmWasm(w, 'nt', a, b, undefined, c, m, k, n, accumulate)) return;
-  ref.matmulTransB(a, b, c, m, k, n, accumulate);
-}
-
-/** Runs an elementwise wasm kernel on copies; false when the arena cannot grow. */
-function elementwise(inputs: FloatArray[], outputs: FloatArray[], call: (w: WasmKernels, at: number[]) => void): boolean {
-  const w = wasm();
-  if (!w) return false;
-  let at: number[];
-  try {
-    at = w.alloc(...inputs.map((x) => x.length));
-  } catch {
-    return false;
-  }
-  inputs.forEach((x, i) => {
-    put(w, at[i] as number, x);
-  });
-  call(w, at);
-  outputs.forEach((x, i) => {
-    take(w, at[i] as number, x);
-  });
-  return true;
+  gemm('nt', a, b, undefined, c, m, k, n, accumulate);
 }
 
 /**
@@ -250,13 +251,7 @@ export function rowNorms2(a: FloatArray, m: number, n: number, out: FloatArray):
   checkDims(m, n);
   checkLength(a, m * n, 'a');
   checkLength(out, m, 'out');
-  if (
-    elementwise([a, out], [], (w, [pa, po]) => {
-      w.exports.rowSquaredNorms(pa as number, m, n, po as number);
-      take(w, po as number, out);
-    })
-  )
-    return;
+  if (runWasm([a, m], [[1, out]], (e, [pa, po]) => e.rowSquaredNorms(pa as number, m, n, po as number))) return;
   ref.rowSquaredNorms(a, m, n, out);
 }
 
@@ -274,7 +269,7 @@ export function addBias(c: FloatArray, v: FloatArray, m: number, n: number): voi
   checkDims(m, n);
   checkLength(c, m * n, 'c');
   checkLength(v, n, 'v');
-  if (elementwise([c, v], [c], (w, [pc, pv]) => w.exports.addRowVector(pc as number, pv as number, m, n))) return;
+  if (runWasm([c, v], [[0, c]], (e, [pc, pv]) => e.addRowVector(pc as number, pv as number, m, n))) return;
   ref.addRowVector(c, v, m, n);
 }
 
@@ -289,13 +284,7 @@ export function addBias(c: FloatArray, v: FloatArray, m: number, n: number): voi
  */
 export function axpyInPlace(alpha: number, x: FloatArray, y: FloatArray): void {
   checkLength(y, x.length, 'y');
-  if (
-    elementwise([x, y], [], (w, [px, py]) => {
-      w.exports.axpy(alpha, px as number, py as number, x.length);
-      take(w, py as number, y);
-    })
-  )
-    return;
+  if (runWasm([x, y], [[1, y]], (e, [px, py]) => e.axpy(alpha, px as number, py as number, x.length))) return;
   ref.axpy(alpha, x, y);
 }
 
@@ -309,7 +298,7 @@ export function axpyInPlace(alpha: number, x: FloatArray, y: FloatArray): void {
  */
 export function reluFwd(x: FloatArray, out: FloatArray): void {
   checkLength(out, x.length, 'out');
-  if (elementwise([x], [out], (w, [px]) => w.exports.reluForward(px as number, px as number, x.length))) return;
+  if (runWasm([x], [[0, out]], (e, [px]) => e.reluForward(px as number, px as number, x.length))) return;
   ref.reluForward(x, out);
 }
 
@@ -325,13 +314,7 @@ export function reluFwd(x: FloatArray, out: FloatArray): void {
 export function reluBwd(y: FloatArray, g: FloatArray, out: FloatArray): void {
   checkLength(g, y.length, 'g');
   checkLength(out, y.length, 'out');
-  if (
-    elementwise([y, g], [], (w, [py, pg]) => {
-      w.exports.reluBackward(py as number, pg as number, pg as number, y.length);
-      take(w, pg as number, out);
-    })
-  )
-    return;
+  if (runWasm([y, g], [[1, out]], (e, [py, pg]) => e.reluBackward(py as number, pg as number, pg as number, y.length))) return;
   ref.reluBackward(y, g, out);
 }
 

@@ -11,12 +11,14 @@
  */
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { checkName, checkObject } from './_internal/validate.js';
 import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
+import { checkBatchValues, checkExampleValues, checkParameterCount } from './size-limits.js';
 
 /** Options of {@link dense}. */
 export interface DenseOptions {
@@ -30,6 +32,7 @@ function checkWidth(x: number, name: string): void {
   if (!Number.isSafeInteger(x) || x < 1) {
     throw new DpError('INVALID_PARAMETER', `${name} must be an integer ≥ 1, got ${describeValue(x)}`, { parameter: name });
   }
+  checkExampleValues(x, name);
 }
 
 /** A dense layer; build it with {@link dense}. */
@@ -41,6 +44,8 @@ export class Dense implements TrainableLayer {
   private input: Float64Array = new Float64Array(0);
   private delta: Float64Array = new Float64Array(0);
   private batch = 0;
+  private readonly outScratch = new Scratch();
+  private readonly inputGradScratch = new Scratch();
 
   constructor(
     readonly inputSize: number,
@@ -49,6 +54,7 @@ export class Dense implements TrainableLayer {
   ) {
     checkWidth(inputSize, 'inputSize');
     checkWidth(outputSize, 'outputSize');
+    checkParameterCount(inputSize * outputSize + outputSize, 'outputSize'); // before any allocation (size-limits.ts)
     checkObject(options, 'options');
     checkName(options.name);
     const name = options.name ?? 'dense';
@@ -66,9 +72,10 @@ export class Dense implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, Math.max(this.inputSize, this.outputSize));
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
-    const out = new Float64Array(batch * this.outputSize);
+    const out = this.outScratch.take(batch * this.outputSize);
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
     return out;
@@ -78,7 +85,7 @@ export class Dense implements TrainableLayer {
     if (batch !== this.batch)
       throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
     this.delta = outputGrad;
-    const inputGrad = new Float64Array(batch * this.inputSize);
+    const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
     // The first layer's input gradient is not needed (the data are not trained): skipped.
     if (needInputGrad) gemmNT(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
     return inputGrad;
@@ -135,7 +142,8 @@ export class Dense implements TrainableLayer {
  * @param outputSize - width of an output row, an integer ≥ 1.
  * @param options - randomness and name.
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER when a width is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when a width is not an integer ≥ 1, or the layer exceeds
+ * the size limits (`LEARN_SIZE_LIMITS`: a width above 2²⁴, more than 2²⁵ parameters), before allocating.
  * @privacy data-independent initialisation; the gradients it exposes are per example.
  * @see Goodfellow, "Efficient per-example gradient computations" (2015).
  * @example

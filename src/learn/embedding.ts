@@ -14,6 +14,7 @@ import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
+import { checkBatchValues, checkExampleValues, checkParameterCount } from './size-limits.js';
 
 /** Options of {@link embedding}. */
 export interface EmbeddingOptions {
@@ -49,6 +50,9 @@ export class Embedding implements TrainableLayer {
         throw new DpError('INVALID_PARAMETER', `${n} must be an integer ≥ 1, got ${describeValue(x)}`, { parameter: n });
       }
     }
+    // Size limits (size-limits.ts), before the table is allocated and initialised.
+    checkParameterCount(vocab * dim, 'vocab');
+    checkExampleValues(length * dim, 'length');
     this.inputSize = length;
     this.outputSize = length * dim;
     const name = options.name ?? 'embedding';
@@ -64,6 +68,7 @@ export class Embedding implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, this.outputSize);
     if (input.length !== batch * this.length) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.length} values`, { parameter: 'input' });
     }
@@ -141,7 +146,7 @@ export class Embedding implements TrainableLayer {
  * @param length - tokens per example.
  * @param options - randomness and name.
  * @returns the layer (output length·dim per example).
- * @throws DpError INVALID_PARAMETER when a size is not an integer ≥ 1.
+ * @throws DpError INVALID_PARAMETER when a size is not an integer ≥ 1, the table has more than 2²⁵ values or an example's output more than 2²⁴ (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy per example; an invalid token id maps to zeros (a value rule, never a refusal).
  * @example
  * new Sequential([embedding(1000, 16, 20), dense(320, 2)], softmaxCrossEntropy(2));

@@ -98,3 +98,4 @@ export { poissonSample, samplingRate } from './poisson-sampler.js';
 export { avgPool2d, maxPool2d, Pool2d, type Pool2dOptions } from './pool2d.js';
 export { type MakePrivateOptions, makePrivate, PrivateTrainer, type StepReport } from './private-trainer.js';
 export { type Batch, checkBatch, Sequential } from './sequential.js';
+export { LEARN_SIZE_LIMITS } from './size-limits.js';

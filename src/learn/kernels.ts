@@ -18,6 +18,44 @@ import { checkFloatArray, checkNumber } from './_internal/validate.js';
 export type FloatArray = Float32Array | Float64Array;
 
 /**
+ * The one reference multiply: C (m×n) (+)= op(A)·op(B) with A(i, p) at
+ * a[i·ars + p·aps] and B(p, j) at b[p·bps + j·bjs]; a zero A(i, p) is skipped
+ * (0·∞ is never formed). Every reference product below is this loop with its strides.
+ */
+function stridedProduct(
+  a: FloatArray,
+  ars: number,
+  aps: number,
+  b: FloatArray,
+  bps: number,
+  bjs: number,
+  c: FloatArray,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): void {
+  if (!accumulate) c.fill(0);
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * ars + p * aps] as number;
+      if (aip === 0) continue;
+      const bp = p * bps;
+      for (let j = 0; j < n; j++) c[ci + j] = (c[ci + j] as number) + aip * (b[bp + j * bjs] as number);
+    }
+  }
+}
+
+/** Shape checks of a product: A and B hold m·k and k·n values (in whichever layout), C m·n. */
+function checkProduct(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+  checkDims(m, k, n);
+  checkLength(a, m * k, 'a');
+  checkLength(b, k * n, 'b');
+  checkLength(c, m * n, 'c');
+}
+
+/**
  * C (m×n) = A (m×k) · B (k×n), or C += A·B when `accumulate`.
  * @param a - A, length m·k.
  * @param b - B, length k·n.
@@ -31,20 +69,8 @@ export type FloatArray = Float32Array | Float64Array;
  * matmul(a, b, c, 2, 3, 4);
  */
 export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, accumulate = false): void {
-  checkDims(m, k, n);
-  checkLength(a, m * k, 'a');
-  checkLength(b, k * n, 'b');
-  checkLength(c, m * n, 'c');
-  if (!accumulate) c.fill(0);
-  for (let i = 0; i < m; i++) {
-    const ci = i * n;
-    for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p] as number;
-      if (aip === 0) continue;
-      const bp = p * n;
-      for (let j = 0; j < n; j++) c[ci + j] = (c[ci + j] as number) + aip * (b[bp + j] as number);
-    }
-  }
+  checkProduct(a, b, c, m, k, n);
+  stridedProduct(a, k, 1, b, n, 1, c, m, k, n, accumulate);
 }
 
 /**
@@ -62,21 +88,8 @@ export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k
  * matmulTransA(activations, deltas, weightGrad, inputSize, batch, outputSize);
  */
 export function matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, accumulate = false): void {
-  checkDims(m, k, n);
-  checkLength(a, k * m, 'a');
-  checkLength(b, k * n, 'b');
-  checkLength(c, m * n, 'c');
-  if (!accumulate) c.fill(0);
-  for (let p = 0; p < k; p++) {
-    const ap = p * m;
-    const bp = p * n;
-    for (let i = 0; i < m; i++) {
-      const api = a[ap + i] as number;
-      if (api === 0) continue;
-      const ci = i * n;
-      for (let j = 0; j < n; j++) c[ci + j] = (c[ci + j] as number) + api * (b[bp + j] as number);
-    }
-  }
+  checkProduct(a, b, c, m, k, n);
+  stridedProduct(a, 1, m, b, n, 1, c, m, k, n, accumulate);
 }
 
 /**
@@ -94,19 +107,8 @@ export function matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: num
  * matmulTransB(deltas, weights, inputGrad, batch, outputSize, inputSize);
  */
 export function matmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, accumulate = false): void {
-  checkDims(m, k, n);
-  checkLength(a, m * k, 'a');
-  checkLength(b, n * k, 'b');
-  checkLength(c, m * n, 'c');
-  for (let i = 0; i < m; i++) {
-    const ai = i * k;
-    for (let j = 0; j < n; j++) {
-      const bj = j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += (a[ai + p] as number) * (b[bj + p] as number);
-      c[i * n + j] = accumulate ? (c[i * n + j] as number) + s : s;
-    }
-  }
+  checkProduct(a, b, c, m, k, n);
+  stridedProduct(a, k, 1, b, 1, k, c, m, k, n, accumulate);
 }
 
 /**

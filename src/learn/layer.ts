@@ -29,11 +29,21 @@ export interface Layer {
   readonly inputSize: number;
   /** Width of one example's output. */
   readonly outputSize: number;
+  /**
+   * The most values one example occupies in any one buffer of this layer (e.g. Conv2d's
+   * im2col patch matrix); omitted: max(inputSize, outputSize). Bounded by the size
+   * limits (size-limits.ts): Sequential and the trainer size their batches by it.
+   */
+  readonly valuesPerExample?: number;
   /** True for a layer whose rows depend on other rows (BatchNorm): Sequential refuses it. */
   readonly mixesExamples?: boolean;
   /** The trainable parameters (empty for activations). */
   readonly parameters: readonly Parameter[];
-  /** Runs the layer on `batch` rows of `input` (batch × inputSize); keeps what backward needs. */
+  /**
+   * Runs the layer on `batch` rows of `input` (batch × inputSize); keeps what backward needs.
+   * The returned array belongs to the layer: it is valid until the layer's next forward
+   * (a layer may reuse it; copy it to keep it). Likewise backward's result until the next backward.
+   */
   forward(input: FloatArray, batch: number): Float64Array;
   /**
    * Given per-example output gradients (batch × outputSize) of the last

@@ -8,6 +8,7 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { checkExampleValues } from './size-limits.js';
 
 /** A per-example loss on the model's output rows. */
 export interface Loss {
@@ -111,7 +112,7 @@ class Logistic implements Loss {
  * Softmax cross-entropy over `classes` classes; labels are integers in [0, classes).
  * @param classes - the number of classes, an integer ≥ 2.
  * @returns the loss.
- * @throws DpError INVALID_PARAMETER when classes is not an integer ≥ 2 (and, at use, on a label out of range).
+ * @throws DpError INVALID_PARAMETER when classes is not an integer in [2, 2²⁴] (and, at use, on a label out of range).
  * @privacy per example: example i's loss depends on its row only.
  * @example
  * new Sequential([dense(784, 10)], softmaxCrossEntropy(10));
@@ -120,6 +121,7 @@ export function softmaxCrossEntropy(classes: number): Loss {
   if (!Number.isSafeInteger(classes) || classes < 2) {
     throw new DpError('INVALID_PARAMETER', `classes must be an integer ≥ 2, got ${describeValue(classes)}`, { parameter: 'classes' });
   }
+  checkExampleValues(classes, 'classes'); // size-limits.ts
   return new SoftmaxCrossEntropy(classes);
 }
 

@@ -6,6 +6,7 @@
  */
 import { DpError } from '../core/index.js';
 import type { RandomSource } from '../random/index.js';
+import { describeValue } from './_internal/describe.js';
 import { checkRandomSource } from './_internal/validate.js';
 import { relu } from './activations.js';
 import { conv2d } from './conv2d.js';
@@ -14,6 +15,7 @@ import type { Layer } from './layer.js';
 import { logisticLoss, softmaxCrossEntropy } from './losses.js';
 import { maxPool2d } from './pool2d.js';
 import { Sequential } from './sequential.js';
+import { checkParameterCount } from './size-limits.js';
 
 /**
  * Logistic regression: one dense layer to one logit, logistic loss (2 classes).
@@ -34,7 +36,7 @@ export function logisticRegression(features: number, rng?: RandomSource): Sequen
  * @param widths - [input, hidden…, classes], at least two entries.
  * @param rng - initialisation randomness.
  * @returns the model.
- * @throws DpError INVALID_PARAMETER on fewer than two widths or a bad width.
+ * @throws DpError INVALID_PARAMETER on fewer than two widths, a bad width, or more than 2²⁵ parameters in all (the size limits, `LEARN_SIZE_LIMITS`), before allocating.
  * @privacy per example.
  * @example
  * mlp([784, 512, 256, 10]);
@@ -42,6 +44,15 @@ export function logisticRegression(features: number, rng?: RandomSource): Sequen
 export function mlp(widths: readonly number[], rng?: RandomSource): Sequential {
   if (!Array.isArray(widths) || widths.length < 2)
     throw new DpError('INVALID_PARAMETER', 'an MLP needs at least two widths', { parameter: 'widths' });
+  // The whole model's parameter count is checked before any layer allocates (size-limits.ts).
+  let count = 0;
+  widths.forEach((w, i) => {
+    if (!(typeof w === 'number' && Number.isSafeInteger(w) && w >= 1)) {
+      throw new DpError('INVALID_PARAMETER', `widths[${i}] must be an integer ≥ 1, got ${describeValue(w)}`, { parameter: 'widths' });
+    }
+    if (i > 0) count += (widths[i - 1] as number) * w + w;
+  });
+  checkParameterCount(count, 'widths');
   const layers: Layer[] = [];
   for (let i = 1; i < widths.length; i++) {
     layers.push(dense(widths[i - 1] as number, widths[i] as number, { ...(rng ? { rng } : {}), name: `dense${i - 1}` }));

@@ -18,6 +18,7 @@ import { describeValue } from './_internal/describe.js';
 import { checkName } from './_internal/validate.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
+import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
 function positiveInt(x: unknown, name: string): number {
   if (!(typeof x === 'number' && Number.isSafeInteger(x) && x >= 1)) {
@@ -33,6 +34,8 @@ export class Normalization implements TrainableLayer {
   readonly parameters: readonly Parameter[];
   readonly inputSize: number;
   readonly outputSize: number;
+  /** The largest per-example buffer: the input, or the 2C per-example gradient. */
+  readonly valuesPerExample: number;
   private xhat = new Float64Array(0);
   private invStd = new Float64Array(0); // per (example, group)
   private grads = new Float64Array(0); // B × 2C per-example gradients
@@ -56,8 +59,12 @@ export class Normalization implements TrainableLayer {
       });
     }
     checkName(name);
+    // Size limits (size-limits.ts): an example's C·S values and its 2C per-example gradient.
+    checkExampleValues(channels * spatial, 'spatial');
+    checkExampleValues(2 * channels, 'channels');
     this.inputSize = channels * spatial;
     this.outputSize = this.inputSize;
+    this.valuesPerExample = Math.max(this.inputSize, 2 * channels);
     this.gamma = { name: `${name}.weight`, value: new Float64Array(channels).fill(1), grad: new Float64Array(channels) };
     this.beta = { name: `${name}.bias`, value: new Float64Array(channels), grad: new Float64Array(channels) };
     this.parameters = [this.gamma, this.beta];
@@ -68,6 +75,7 @@ export class Normalization implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, this.valuesPerExample);
     if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
@@ -181,7 +189,7 @@ export class Normalization implements TrainableLayer {
  * @param epsilon - ε added to the variance (default 1e-5).
  * @param name - parameter name prefix (default 'groupNorm').
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER on bad sizes or ε.
+ * @throws DpError INVALID_PARAMETER on bad sizes or ε, or more than 2²⁴ values per example (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy normalises within one example: no example affects another's output.
  * @example
  * groupNorm(4, 16, 13 * 13);
@@ -196,7 +204,7 @@ export function groupNorm(groups: number, channels: number, spatial: number, eps
  * @param epsilon - ε (default 1e-5).
  * @param name - parameter name prefix (default 'layerNorm').
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER on bad sizes or ε.
+ * @throws DpError INVALID_PARAMETER on bad sizes or ε, or more than 2²⁴ values per example (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy normalises within one example.
  * @example
  * layerNorm(64);

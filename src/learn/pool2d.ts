@@ -5,9 +5,12 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
+import { type PoolShape, poolBackward, poolForward } from './conv-ops.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
+import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
 /** The shape of {@link maxPool2d} and {@link avgPool2d}. */
 export interface Pool2dOptions {
@@ -39,7 +42,10 @@ export class Pool2d implements Layer {
   private readonly w: number;
   private readonly k: number;
   private readonly s: number;
-  private argmax = new Int32Array(0);
+  private argmax: Float64Array = new Float64Array(0); // flat input index of each window's maximum (max pooling)
+  private readonly argmaxScratch = new Scratch();
+  private readonly outScratch = new Scratch();
+  private readonly inputGradScratch = new Scratch();
   private batch = 0;
 
   constructor(
@@ -57,42 +63,20 @@ export class Pool2d implements Layer {
       throw new DpError('INVALID_PARAMETER', 'the window is larger than the input', { parameter: 'kernelSize' });
     this.outHeight = Math.floor((this.h - this.k) / this.s) + 1;
     this.outWidth = Math.floor((this.w - this.k) / this.s) + 1;
+    checkExampleValues(this.c * this.h * this.w, 'height'); // size-limits.ts
     this.inputSize = this.c * this.h * this.w;
     this.outputSize = this.c * this.outHeight * this.outWidth;
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    checkBatchValues(batch, this.inputSize);
     if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
-    const { c, h, w, k, s, outHeight: oh, outWidth: ow } = this;
-    const out = new Float64Array(batch * this.outputSize);
+    const out = this.outScratch.take(batch * this.outputSize);
     const max = this.kind === 'maxPool2d';
-    if (max) this.argmax = new Int32Array(batch * this.outputSize);
-    for (let i = 0; i < batch; i++)
-      for (let ch = 0; ch < c; ch++)
-        for (let oy = 0; oy < oh; oy++)
-          for (let ox = 0; ox < ow; ox++) {
-            const o = i * this.outputSize + (ch * oh + oy) * ow + ox;
-            let best = Number.NEGATIVE_INFINITY;
-            let at = -1;
-            let sum = 0;
-            for (let ky = 0; ky < k; ky++)
-              for (let kx = 0; kx < k; kx++) {
-                const src = i * this.inputSize + (ch * h + oy * s + ky) * w + ox * s + kx;
-                const v = input[src] as number;
-                sum += v;
-                // NaN propagates like PyTorch's max pooling: the first NaN wins the window.
-                if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
-                  best = v;
-                  at = src;
-                }
-              }
-            if (max) {
-              out[o] = best;
-              this.argmax[o] = at;
-            } else out[o] = sum / (k * k);
-          }
+    if (max) this.argmax = this.argmaxScratch.take(out.length);
+    poolForward(this.geometry(batch), max, input, out, this.argmax);
     this.batch = batch;
     return out;
   }
@@ -101,28 +85,13 @@ export class Pool2d implements Layer {
     if (batch !== this.batch || outputGrad.length !== batch * this.outputSize) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
-    const g = new Float64Array(batch * this.inputSize);
-    if (this.kind === 'maxPool2d') {
-      for (let o = 0; o < outputGrad.length; o++) {
-        const at = this.argmax[o] as number;
-        g[at] = (g[at] as number) + (outputGrad[o] as number);
-      }
-      return g;
-    }
-    const { c, h, w, k, s, outHeight: oh, outWidth: ow } = this;
-    const share = 1 / (k * k);
-    for (let i = 0; i < batch; i++)
-      for (let ch = 0; ch < c; ch++)
-        for (let oy = 0; oy < oh; oy++)
-          for (let ox = 0; ox < ow; ox++) {
-            const d = (outputGrad[i * this.outputSize + (ch * oh + oy) * ow + ox] as number) * share;
-            for (let ky = 0; ky < k; ky++)
-              for (let kx = 0; kx < k; kx++) {
-                const dst = i * this.inputSize + (ch * h + oy * s + ky) * w + ox * s + kx;
-                g[dst] = (g[dst] as number) + d;
-              }
-          }
+    const g = this.inputGradScratch.take(batch * this.inputSize);
+    poolBackward(this.geometry(batch), this.kind === 'maxPool2d', outputGrad, this.argmax, g);
     return g;
+  }
+
+  private geometry(batch: number): PoolShape {
+    return { rows: batch * this.c, H: this.h, W: this.w, k: this.k, s: this.s, oh: this.outHeight, ow: this.outWidth };
   }
 }
 
@@ -130,7 +99,7 @@ export class Pool2d implements Layer {
  * Max pooling over k×k windows.
  * @param options - channels, height, width, kernelSize, stride (default kernelSize).
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER on a bad size or a window larger than the input.
+ * @throws DpError INVALID_PARAMETER on a bad size, a window larger than the input, or an input above 2²⁴ values (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * maxPool2d({ channels: 16, height: 14, width: 14, kernelSize: 2, stride: 1 });
@@ -143,7 +112,7 @@ export function maxPool2d(options: Pool2dOptions): Pool2d {
  * Average pooling over k×k windows.
  * @param options - channels, height, width, kernelSize, stride (default kernelSize).
  * @returns the layer.
- * @throws DpError INVALID_PARAMETER on a bad size or a window larger than the input.
+ * @throws DpError INVALID_PARAMETER on a bad size, a window larger than the input, or an input above 2²⁴ values (the size limits (`LEARN_SIZE_LIMITS`)).
  * @privacy acts on each example alone.
  * @example
  * avgPool2d({ channels: 16, height: 14, width: 14, kernelSize: 2 });

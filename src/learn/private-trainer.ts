@@ -32,6 +32,7 @@
 import type { DpEvent } from '../core/index.js';
 import { DpError, traceNoise } from '../core/index.js';
 import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
+import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
@@ -41,6 +42,7 @@ import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
 import { type Batch, checkBatch, Sequential } from './sequential.js';
+import { checkBatchValues, maxRowsPerBuffer } from './size-limits.js';
 
 /** Options of {@link makePrivate}. */
 export interface MakePrivateOptions {
@@ -65,7 +67,11 @@ export interface MakePrivateOptions {
   sampling?: 'poisson';
   /** 'flat' (default) or 'perLayer' (C/√L per trainable layer). */
   clipping?: ClippingMode;
-  /** Rows per forward/backward chunk (memory bound), an integer ≥ 1; default (Infinity): all sampled rows at once. */
+  /**
+   * Rows per forward/backward chunk (memory bound), an integer ≥ 1 whose buffers fit the size
+   * limits (`LEARN_SIZE_LIMITS`); default (Infinity): all sampled rows at once, in chunks of the
+   * most rows the size limits allow.
+   */
   physicalBatchSize?: number;
   /** 'pld' (default) or 'rdp'. */
   accountant?: LearnAccountant;
@@ -119,6 +125,9 @@ export class PrivateTrainer {
   private readonly stepEvent: DpEvent;
   private readonly noiseGrid: number;
   private readonly noise: NoiseSource | undefined;
+  private readonly chunkRows: number;
+  private readonly inputScratch = new Scratch();
+  private readonly noiseScratch = new Scratch();
 
   /** The event each step records: poissonSampled(q, gaussian(σ_eff)), σ_eff = σC/(C + G√d) (noise-grid.ts). */
   get dpStepEvent(): DpEvent {
@@ -156,6 +165,11 @@ export class PrivateTrainer {
     if (!(maxSteps === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxSteps) && maxSteps >= 0))) {
       throw new DpError('INVALID_PARAMETER', `maxSteps must be an integer ≥ 0, got ${describeValue(maxSteps)}`, { parameter: 'maxSteps' });
     }
+    // Size limits (size-limits.ts), from public values only: a chunk's buffers stay within
+    // maxBatchValues; without physicalBatchSize the sampled rows run in chunks of that size,
+    // so a step never refuses because of the private size of a Poisson sample.
+    if (physical !== Number.POSITIVE_INFINITY) checkBatchValues(physical, model.valuesPerExample, 'physicalBatchSize');
+    this.chunkRows = physical === Number.POSITIVE_INFINITY ? maxRowsPerBuffer(model.valuesPerExample) : physical;
     this.maxSteps = maxSteps;
     this.datasetSize = checkDatasetSize(options.datasetSize);
     this.sampleRate = samplingRate(this.datasetSize, options.expectedBatchSize);
@@ -224,9 +238,9 @@ export class PrivateTrainer {
     const contributionNorms = new Float64Array(indices.length);
     const width = model.inputSize;
     const classes = Math.max(2, model.loss.inputSize);
-    for (let start = 0; start < indices.length; start += this.physicalBatchSize) {
-      const rows = indices.subarray(start, Math.min(indices.length, start + this.physicalBatchSize));
-      const inputs = new Float64Array(rows.length * width);
+    for (let start = 0; start < indices.length; start += this.chunkRows) {
+      const rows = indices.subarray(start, Math.min(indices.length, start + this.chunkRows));
+      const inputs = this.inputScratch.take(rows.length * width);
       const labels = new Int32Array(rows.length);
       const keep = new Uint8Array(rows.length);
       rows.forEach((row, r) => {
@@ -241,7 +255,7 @@ export class PrivateTrainer {
       contributionNorms.set(clipped.contributionNorms, start);
     }
     const total = parameters.reduce((s, p) => s + p.value.length, 0);
-    const noise = new Float64Array(total);
+    const noise = this.noiseScratch.take(total);
     const scale = this.noiseMultiplier * this.maxGradNorm;
     if (this.noise) this.noise.fill(noise, scale);
     else fillBulkGaussian(noise, scale, this.rng);

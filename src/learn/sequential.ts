@@ -8,6 +8,7 @@ import { DpError } from '../core/index.js';
 import type { Layer, Parameter, TrainableLayer } from './layer.js';
 import { isTrainable } from './layer.js';
 import type { Loss } from './losses.js';
+import { checkBatchValues, checkExampleValues, checkParameterCount, layerValuesPerExample, maxRowsPerBuffer } from './size-limits.js';
 
 /** A batch of examples: rows of `inputs` (batch × inputSize) and their labels. */
 export interface Batch {
@@ -22,11 +23,13 @@ export class Sequential {
   readonly loss: Loss;
   /** The layers with parameters, in order (the clipping groups for per-layer clipping). */
   readonly trainable: readonly TrainableLayer[];
+  /** The largest buffer one example occupies in any layer (size-limits.ts); a batch allocates at most rows × this per buffer. */
+  readonly valuesPerExample: number;
 
   /**
    * @param layers - the stack; each layer's inputSize must equal the previous outputSize.
    * @param loss - the per-example loss on the last layer's output.
-   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, a layer that mixes examples (BatchNorm, or one declaring `mixesExamples`), or a parameterised layer the clipping engine cannot handle.
+   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, a model beyond the size limits (`LEARN_SIZE_LIMITS`: more than 2²⁵ parameters, a per-example buffer above 2²⁴), a layer that mixes examples (BatchNorm, or one declaring `mixesExamples`), or a parameterised layer the clipping engine cannot handle.
    */
   constructor(layers: readonly Layer[], loss: Loss) {
     if (layers.length === 0) throw new DpError('INVALID_PARAMETER', 'a model needs at least one layer', { parameter: 'layers' });
@@ -61,9 +64,21 @@ export class Sequential {
         throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} has parameters but no per-example gradients`, { parameter: 'layers' });
       }
     }
+    // Size limits (size-limits.ts): every layer's per-example buffers, and the model's parameters.
+    let perExample = Number.isSafeInteger(loss.inputSize) ? loss.inputSize : Number.POSITIVE_INFINITY;
+    let count = 0;
+    for (const l of layers) {
+      const v = layerValuesPerExample(l);
+      checkExampleValues(Number.isSafeInteger(v) && v >= 1 ? v : Number.POSITIVE_INFINITY, 'layers');
+      perExample = Math.max(perExample, v);
+      for (const p of l.parameters) count += p.value.length;
+    }
+    checkExampleValues(perExample, 'loss');
+    checkParameterCount(count, 'layers');
     this.layers = layers;
     this.loss = loss;
     this.trainable = layers.filter(isTrainable);
+    this.valuesPerExample = perExample;
   }
 
   /** Width of an input row. */
@@ -85,9 +100,27 @@ export class Sequential {
    * Runs the forward pass only.
    * @param inputs - batch × inputSize values.
    * @param batch - the number of rows.
-   * @returns the output rows (batch × loss.inputSize).
+   * @returns the output rows (batch × loss.inputSize), a new array.
    */
   predict(inputs: Float64Array, batch: number): Float64Array {
+    if (!(inputs instanceof Float64Array)) throw new DpError('INVALID_PARAMETER', 'inputs must be a Float64Array', { parameter: 'inputs' });
+    if (!(Number.isSafeInteger(batch) && batch >= 0 && inputs.length === batch * this.inputSize)) {
+      throw new DpError('INVALID_PARAMETER', `inputs must have batch × ${this.inputSize} values`, { parameter: 'batch' });
+    }
+    // Forward only: run in chunks that keep every buffer within the size limits (size-limits.ts).
+    const chunk = maxRowsPerBuffer(this.valuesPerExample);
+    if (batch <= chunk) return this.forwardRows(inputs, batch).slice(); // the layer's buffer is reused by its next forward
+    const width = this.loss.inputSize;
+    const out = new Float64Array(batch * width);
+    for (let start = 0; start < batch; start += chunk) {
+      const rows = Math.min(chunk, batch - start);
+      const part = this.forwardRows(inputs.subarray(start * this.inputSize, (start + rows) * this.inputSize), rows);
+      out.set(part, start * width);
+    }
+    return out;
+  }
+
+  private forwardRows(inputs: Float64Array, batch: number): Float64Array {
     let x: Float64Array = inputs;
     for (const l of this.layers) x = l.forward(x, batch);
     return x;
@@ -103,7 +136,8 @@ export class Sequential {
    */
   forwardBackward(batch: Batch): Float64Array {
     checkBatch(batch, this.inputSize);
-    const logits = this.predict(batch.inputs, batch.size);
+    checkBatchValues(batch.size, this.valuesPerExample);
+    const logits = this.forwardRows(batch.inputs, batch.size);
     const losses = new Float64Array(batch.size);
     this.loss.forward(logits, batch.labels, batch.size, losses);
     let g = this.loss.backward(logits, batch.labels, batch.size);

@@ -63,3 +63,27 @@ export function expectDpError(f: () => unknown, code: string): void {
   }
   throw new Error(`expected DpError ${code}, nothing thrown`);
 }
+
+/** Flattened grads of all parameters, in model order. */
+export function gradVector(model: Sequential): Float64Array {
+  const out = new Float64Array(model.parameterCount);
+  let k = 0;
+  for (const p of model.parameters) {
+    out.set(p.grad, k);
+    k += p.grad.length;
+  }
+  return out;
+}
+
+/** A cheap deterministic filler (xorshift of i and the seed), values in [−4, 4): shapes come from fast-check. */
+export function filler(len: number, seed: number): Float64Array {
+  const out = new Float64Array(len);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = ((x >>> 0) / 2 ** 32) * 8 - 4;
+  }
+  return out;
+}

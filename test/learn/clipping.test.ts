@@ -3,18 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { accumulateClippedGradients, clipFactor } from '../../src/learn/ghost-clipping.js';
 import { perExampleGradient } from '../../src/learn/per-example-gradients.js';
 import type { Sequential } from '../../src/learn/sequential.js';
-import { example, expectDpError, finiteDifferenceGradient, makeBatch, makeNetwork } from './_helpers.js';
-
-/** Flattened grads of all parameters, in model order. */
-function gradVector(model: Sequential): Float64Array {
-  const out = new Float64Array(model.parameterCount);
-  let k = 0;
-  for (const p of model.parameters) {
-    out.set(p.grad, k);
-    k += p.grad.length;
-  }
-  return out;
-}
+import { example, expectDpError, finiteDifferenceGradient, gradVector, makeBatch, makeNetwork } from './_helpers.js';
 
 function norm(v: ArrayLike<number>, from = 0, to = v.length): number {
   let s = 0;

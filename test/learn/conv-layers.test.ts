@@ -12,7 +12,7 @@ import { perExampleGradient } from '../../src/learn/per-example-gradients.js';
 import { avgPool2d, maxPool2d } from '../../src/learn/pool2d.js';
 import { type Batch, Sequential } from '../../src/learn/sequential.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
-import { example, expectDpError, finiteDifferenceGradient } from './_helpers.js';
+import { example, expectDpError, finiteDifferenceGradient, gradVector } from './_helpers.js';
 
 const convArb = fc.record({
   seed: fc.nat(1_000_000),
@@ -30,10 +30,9 @@ const convArb = fc.record({
 
 type ConvCase = typeof convArb extends fc.Arbitrary<infer T> ? T : never;
 
-/** conv → tanh → [pool] → [groupNorm] → dense(→3) with softmax: every new layer in one network. */
-function convNet(c: ConvCase, route = c.route): Sequential {
-  const rng = new SeededRandomSource(`conv-${c.seed}`);
-  const conv = conv2d({
+/** The case's convolution layer. */
+function convOf(c: ConvCase, route: ConvCase['route'] | undefined, rng: SeededRandomSource) {
+  const shape = {
     inChannels: c.inC,
     height: c.size,
     width: c.size,
@@ -41,9 +40,14 @@ function convNet(c: ConvCase, route = c.route): Sequential {
     kernelSize: c.k,
     stride: c.stride,
     padding: c.padding,
-    normRoute: route,
-    rng,
-  });
+  };
+  return conv2d({ ...shape, ...(route ? { normRoute: route } : {}), rng });
+}
+
+/** conv → tanh → [pool] → [groupNorm] → dense(→3) with softmax: every new layer in one network. */
+function convNet(c: ConvCase, route = c.route): Sequential {
+  const rng = new SeededRandomSource(`conv-${c.seed}`);
+  const conv = convOf(c, route, rng);
   const layers: Layer[] = [conv, tanh(conv.outputSize)];
   let [ch, h, w] = [c.outC, conv.outHeight, conv.outWidth];
   if (c.pool !== 'none' && h >= 2 && w >= 2) {
@@ -72,30 +76,11 @@ function norm(v: ArrayLike<number>): number {
   return Math.sqrt(s);
 }
 
-function grads(model: Sequential): Float64Array {
-  const out = new Float64Array(model.parameterCount);
-  let k = 0;
-  for (const p of model.parameters) {
-    out.set(p.grad, k);
-    k += p.grad.length;
-  }
-  return out;
-}
-
 describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
   it('conv2d forward equals the direct convolution (random shapes, strides, padding)', () => {
     fc.assert(
       fc.property(convArb, (c) => {
-        const conv = conv2d({
-          inChannels: c.inC,
-          height: c.size,
-          width: c.size,
-          outChannels: c.outC,
-          kernelSize: c.k,
-          stride: c.stride,
-          padding: c.padding,
-          rng: new SeededRandomSource(c.seed),
-        });
+        const conv = convOf(c, undefined, new SeededRandomSource(c.seed));
         const x = Float64Array.from({ length: conv.inputSize }, (_, j) => Math.sin(j + c.seed));
         const y = conv.forward(x, 1);
         const W = conv.weight.value;
@@ -156,7 +141,7 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
               off += len;
             }
           }
-          const got = grads(model);
+          const got = gradVector(model);
           for (let j = 0; j < got.length; j++)
             expect(Math.abs((got[j] as number) - (want[j] as number))).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(want[j] as number)));
           for (const n of clipped.contributionNorms) expect(n).toBeLessThanOrEqual(bound);
@@ -207,7 +192,7 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
             const f = Math.min(1, 0.3 / norm(gi));
             for (let j = 0; j < gi.length; j++) want[j] = (want[j] as number) + f * (gi[j] as number);
           }
-          const got = grads(model);
+          const got = gradVector(model);
           for (let j = 0; j < got.length; j++)
             expect(Math.abs((got[j] as number) - (want[j] as number))).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(want[j] as number)));
         },
@@ -257,10 +242,12 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
     );
   });
 
-  it('auto route: the Opacus MNIST CNN materialises conv1 and uses ghost norms for conv2 (by cost)', () => {
+  it('auto route: materialised (its clipped sum is a weighted row sum) unless ghost norms are 4× cheaper than the outC·K gradient (Opacus MNIST CNN: both materialised)', () => {
     expect(conv2d({ inChannels: 1, height: 28, width: 28, outChannels: 16, kernelSize: 8, stride: 2, padding: 3 }).normRoute).toBe(
       'materialised',
     );
-    expect(conv2d({ inChannels: 16, height: 13, width: 13, outChannels: 32, kernelSize: 4, stride: 2 }).normRoute).toBe('ghost');
+    expect(conv2d({ inChannels: 16, height: 13, width: 13, outChannels: 32, kernelSize: 4, stride: 2 }).normRoute).toBe('materialised');
+    // T = 4 positions, K = 576, outC = 128: 4·T·(K + outC) = 11 264 < K·outC = 73 728
+    expect(conv2d({ inChannels: 64, height: 4, width: 4, outChannels: 128, kernelSize: 3 }).normRoute).toBe('ghost');
   });
 });

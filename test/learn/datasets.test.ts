@@ -27,7 +27,7 @@ describe('data loaders (public preprocessing) and ready models', () => {
 
   it('Adult: fixed-bound numeric and published one-hot features, label >50K, fixed split', () => {
     const d = loadAdult();
-    expect(d.features).toBe(5 + 8 + 7 + 14 + 6 + 5 + 2 + 1);
+    expect(d.features).toBe(5 + 16 + 8 + 7 + 14 + 6 + 5 + 2 + 1 + 2 + 10 + 7); // numeric, one-hot, log amounts, age and hours bins
     expect(d.train.size + d.test.size).toBe(30162);
     let pos = 0;
     for (const y of d.train.labels) pos += y;

@@ -5,7 +5,7 @@
  * an argument checks its kind first. The generative test calls every function export of
  * src/learn/index.ts with 0–3 hostile arguments; only a DpError may escape (a class constructor
  * called without `new` throws TypeError by the language and is excluded).
- * Not covered here: huge-but-safe integer layer widths (e.g. 2³¹−1) allocate until memory runs out.
+ * Huge-but-safe integer sizes (e.g. dense(1e6, 1e6)) are the size-limits class: test/learn/size-limits.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -9,7 +9,7 @@ import { makePrivateWithEpsilon } from '../../src/learn/make-private-with-epsilo
 import { effectiveNoiseMultiplier } from '../../src/learn/noise-grid.js';
 import { adam, sgd } from '../../src/learn/optimizers.js';
 import { poissonSample, samplingRate } from '../../src/learn/poisson-sampler.js';
-import { makePrivate } from '../../src/learn/private-trainer.js';
+import { type MakePrivateOptions, makePrivate } from '../../src/learn/private-trainer.js';
 import { type Batch, Sequential } from '../../src/learn/sequential.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { startTrace } from '../../src/testing/trace.js';
@@ -28,6 +28,20 @@ function synthetic(n: number, seed: string): Batch {
     labels[i] = x + 2 * y > 0.3 ? 1 : 0;
   }
   return { inputs, labels, size: n };
+}
+
+/** makePrivate options with the tests' defaults (SGD lr 0.1, N = data.size, σ = 1, C = 1), overridden by `over`. */
+function options(model: Sequential, data: Batch, over: Partial<MakePrivateOptions> = {}): MakePrivateOptions {
+  return {
+    model,
+    optimizer: sgd({ learningRate: 0.1 }),
+    data,
+    datasetSize: data.size,
+    expectedBatchSize: 10,
+    noiseMultiplier: 1,
+    maxGradNorm: 1,
+    ...over,
+  };
 }
 
 function logistic(seed: string): Sequential {
@@ -67,41 +81,18 @@ describe('makePrivate', () => {
     const data = synthetic(400, 'logreg-data');
     const model = logistic('logreg-init');
     const before = model.meanLoss(data);
-    const trainer = makePrivate({
-      model,
-      optimizer: sgd({ learningRate: 1 }),
-      data,
-      datasetSize: data.size,
-      expectedBatchSize: 40,
-      noiseMultiplier: 1,
-      maxGradNorm: 1,
-      rng: new SeededRandomSource('logreg-run'),
-    });
+    const trainer = makePrivate(
+      options(model, data, { optimizer: sgd({ learningRate: 1 }), expectedBatchSize: 40, rng: new SeededRandomSource('logreg-run') }),
+    );
     expect(trainer.sampleRate).toBe(0.1);
     expect(trainer.notForRelease).toBe(true);
     expect(
-      makePrivate({
-        model: logistic('csprng'),
-        optimizer: sgd({ learningRate: 1 }),
-        data,
-        datasetSize: data.size,
-        expectedBatchSize: 40,
-        noiseMultiplier: 1,
-        maxGradNorm: 1,
-      }).notForRelease,
+      makePrivate(options(logistic('csprng'), data, { optimizer: sgd({ learningRate: 1 }), expectedBatchSize: 40 })).notForRelease,
     ).toBe(false);
     const impostor = { isSeeded: false, nextUint32: () => 4, fill: (o: Uint32Array) => o.fill(4) };
     expect(
-      makePrivate({
-        model: logistic('fake'),
-        optimizer: sgd({ learningRate: 1 }),
-        data,
-        datasetSize: data.size,
-        expectedBatchSize: 40,
-        noiseMultiplier: 1,
-        maxGradNorm: 1,
-        rng: impostor,
-      }).notForRelease,
+      makePrivate(options(logistic('fake'), data, { optimizer: sgd({ learningRate: 1 }), expectedBatchSize: 40, rng: impostor }))
+        .notForRelease,
     ).toBe(true);
     for (let e = 0; e < 3; e++) trainer.epoch();
     expect(trainer.steps).toBe(30);
@@ -190,16 +181,9 @@ describe('makePrivate', () => {
         rng: new SeededRandomSource('trace-run'),
       });
       for (let i = 0; i < 4; i++) t.step();
-      const tiny = makePrivate({
-        model: logistic('t2'),
-        optimizer: sgd({ learningRate: 0.1 }),
-        data,
-        datasetSize: data.size,
-        expectedBatchSize: 1e-9,
-        noiseMultiplier: 2,
-        maxGradNorm: 1,
-        rng: new SeededRandomSource('t3'),
-      });
+      const tiny = makePrivate(
+        options(logistic('t2'), data, { expectedBatchSize: 1e-9, noiseMultiplier: 2, rng: new SeededRandomSource('t3') }),
+      );
       tiny.step();
       expect(tiny.steps).toBe(1);
       expect(tiny.epsilon(1e-5)).toBeGreaterThanOrEqual(0);
@@ -248,16 +232,13 @@ describe('makePrivate', () => {
     fc.assert(
       fc.property(fc.integer({ min: 5, max: 60 }), fc.integer({ min: 1, max: 5 }), (n, batchSize) => {
         const run = (size: number) => {
-          const trainer = makePrivate({
-            model: logistic('nbr'),
-            optimizer: sgd({ learningRate: 0.1 }),
-            data: synthetic(size, 'nbr'),
-            datasetSize: 50,
-            expectedBatchSize: batchSize,
-            noiseMultiplier: 1,
-            maxGradNorm: 1,
-            rng: new SeededRandomSource('nbr'),
-          });
+          const trainer = makePrivate(
+            options(logistic('nbr'), synthetic(size, 'nbr'), {
+              datasetSize: 50,
+              expectedBatchSize: batchSize,
+              rng: new SeededRandomSource('nbr'),
+            }),
+          );
           trainer.step();
           return {
             settings: checkpointOf(trainer).settings,
@@ -280,16 +261,9 @@ describe('makePrivate', () => {
         const labels = data.labels.slice();
         labels[row] = bad;
         const trace = startTrace();
-        const trainer = makePrivate({
-          model: logistic('drop'),
-          optimizer: sgd({ learningRate: 0.1 }),
-          data: { ...data, labels },
-          datasetSize: 20,
-          expectedBatchSize: 20,
-          noiseMultiplier: 1,
-          maxGradNorm: 1,
-          rng: new SeededRandomSource('drop'),
-        });
+        const trainer = makePrivate(
+          options(logistic('drop'), { ...data, labels }, { datasetSize: 20, expectedBatchSize: 20, rng: new SeededRandomSource('drop') }),
+        );
         try {
           trainer.step();
         } finally {

@@ -16,25 +16,14 @@ import {
 } from '../../src/learn/backend.js';
 import * as ref from '../../src/learn/kernels.js';
 import { instantiateKernels, loadWasmKernels } from '../../src/learn/wasm/wasm-kernels.js';
-import { expectDpError } from './_helpers.js';
+import { expectDpError, filler } from './_helpers.js';
 
 // Shapes include 0 and sizes that straddle the SIMD kernel's blocks (4-row/4-column
 // micro-tiles, 64-column and 256-row panels): every remainder path runs.
 const size = fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 60, max: 70 }));
 const kSize = fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 250, max: 262 }));
 const value = fc.double({ min: -8, max: 8, noNaN: true, noDefaultInfinity: true });
-const seeded = (len: number, seed: number): Float64Array => {
-  // A cheap deterministic filler (a hash of i and the seed), values in [-4, 4): shapes come from fast-check.
-  const out = new Float64Array(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = ((x >>> 0) / 2 ** 32) * 8 - 4;
-  }
-  return out;
-};
+const seeded = filler;
 
 /** |wasm − reference| ≤ 1e-13·(Σ_p |a||b|) + 1e-300: the two differ only in the order of additions. */
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>): void {

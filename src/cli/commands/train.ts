@@ -114,9 +114,10 @@ async function train(flags: TrainFlags): Promise<void> {
   const delta = positiveNumber(flags.delta, 1e-5, 'delta');
   if (!(delta < 1)) throw new DpError('INVALID_PARAMETER', '--delta must be in (0, 1)', { parameter: 'delta' });
   const epochs = positiveInt(flags.epochs, 30, 'epochs');
-  const batchSize = positiveInt(flags.batchSize, 256, 'batch-size');
+  // Defaults chosen on public grounds per data set (bench/learn/adult-sweep.ts, bench/learn/README.md).
+  const batchSize = positiveInt(flags.batchSize, dataName === 'adult' ? 1024 : 256, 'batch-size');
   const maxGradNorm = positiveNumber(flags.maxGradNorm, 1, 'max-grad-norm');
-  const lr = positiveNumber(flags.lr, modelName === 'logreg' ? 2 : 0.5, 'lr');
+  const lr = positiveNumber(flags.lr, modelName === 'logreg' ? 1 : 0.1, 'lr');
   const accountant = oneOf(flags.accountant, ['pld', 'rdp'] as const, 'pld', 'accountant');
   const limit = flags.limit === undefined ? undefined : positiveInt(flags.limit, 1, 'limit');
   if (modelName !== 'logreg' && dataName === 'adult')
@@ -230,9 +231,9 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--epsilon <e>', 'target ε (required): the run never exceeds it')
     .option('--delta <d>', 'δ (default 1e-5)')
     .option('--epochs <n>', 'epochs (default 30)')
-    .option('--batch-size <n>', 'expected Poisson batch size (default 256)')
+    .option('--batch-size <n>', 'expected Poisson batch size (default 256; 1024 for adult)')
     .option('--max-grad-norm <c>', 'per-example clip bound C (default 1)')
-    .option('--lr <x>', 'SGD learning rate, momentum 0.9 (default 0.5; 2 for logreg)')
+    .option('--lr <x>', 'SGD learning rate, momentum 0.9 (default 0.1; 1 for logreg)')
     .option('--noise-multiplier <s>', 'use this σ instead of calibrating; refused if the run would exceed --epsilon')
     .option('--accountant <kind>', 'pld (default) or rdp')
     .option('--limit <n>', 'train on the first n training rows only (a fixed public rule)')

@@ -138,6 +138,24 @@ export function loadFashionMnist(dir: string = FASHION_MNIST_DIR, limit?: number
 
 // UCI Adult's published attribute values (adult.names).
 const ADULT_CATEGORIES: Record<string, readonly string[]> = {
+  education: [
+    'Preschool',
+    '1st-4th',
+    '5th-6th',
+    '7th-8th',
+    '9th',
+    '10th',
+    '11th',
+    '12th',
+    'HS-grad',
+    'Some-college',
+    'Assoc-voc',
+    'Assoc-acdm',
+    'Bachelors',
+    'Masters',
+    'Prof-school',
+    'Doctorate',
+  ],
   workclass: ['Private', 'Self-emp-not-inc', 'Self-emp-inc', 'Federal-gov', 'Local-gov', 'State-gov', 'Without-pay', 'Never-worked'],
   marital_status: ['Married-civ-spouse', 'Divorced', 'Never-married', 'Separated', 'Widowed', 'Married-spouse-absent', 'Married-AF-spouse'],
   occupation: [
@@ -169,6 +187,13 @@ const ADULT_NUMERIC: Record<string, number> = {
   capital_loss: 5_000,
   hours_per_week: 100,
 };
+// Fixed public transforms (no statistic of the data): log1p(v)/log1p(bound) for the heavy-tailed
+// amounts, and one-hot bins with fixed edges (x < edge[0], …, x ≥ last edge) for age and hours.
+const ADULT_LOG: Record<string, number> = { capital_gain: 100_000, capital_loss: 5_000 };
+const ADULT_BINS: Record<string, readonly number[]> = {
+  age: [25, 30, 35, 40, 45, 50, 55, 60, 65],
+  hours_per_week: [25, 35, 40, 41, 50, 60],
+};
 
 /** The default location of adult.csv (the shared data folder). */
 export const ADULT_CSV = '/work/shared/data/adult.csv';
@@ -176,7 +201,7 @@ export const ADULT_CSV = '/work/shared/data/adult.csv';
 /**
  * UCI Adult from a CSV with UCI's attribute names in snake_case.
  * @param path - the CSV (default /work/shared/data/adult.csv).
- * @returns the data set (numeric + one-hot features, 2 classes: income >50K); rows with index ≡ 4 (mod 5) are the test split.
+ * @returns the data set (fixed-bound numeric, log-scaled capital gain/loss, fixed-edge age and hours bins, published one-hot categories; 2 classes: income >50K); rows with index ≡ 4 (mod 5) are the test split.
  * @throws DpError UNSUPPORTED_QUERY when the file is absent; INVALID_PARAMETER when a column is missing (the header is public).
  * @privacy public preprocessing only: fixed bounds and published category lists.
  * @example
@@ -195,6 +220,8 @@ export function loadAdult(path: string = ADULT_CSV): Dataset {
   };
   const numeric = Object.entries(ADULT_NUMERIC).map(([name, bound]) => [col(name), bound] as const);
   const categorical = Object.entries(ADULT_CATEGORIES).map(([name, values]) => [col(name), values] as const);
+  const logs = Object.entries(ADULT_LOG).map(([name, bound]) => [col(name), Math.log1p(bound)] as const);
+  const bins = Object.entries(ADULT_BINS).map(([name, edges]) => [col(name), edges] as const);
   const income = col('income');
   const train: number[][] = [];
   const trainLabels: number[] = [];
@@ -208,6 +235,15 @@ export function loadAdult(path: string = ADULT_CSV): Dataset {
       row.push(Number.isFinite(v) ? Math.min(1, Math.max(0, v / bound)) : 0);
     }
     for (const [i, values] of categorical) for (const v of values) row.push(f[i] === v ? 1 : 0);
+    for (const [i, scale] of logs) {
+      const v = Number(f[i]);
+      row.push(Number.isFinite(v) ? Math.min(1, Math.max(0, Math.log1p(Math.max(0, v)) / scale)) : 0);
+    }
+    for (const [i, edges] of bins) {
+      const v = Number(f[i]);
+      const bin = Number.isFinite(v) ? edges.filter((e) => v >= e).length : -1;
+      for (let b = 0; b <= edges.length; b++) row.push(b === bin ? 1 : 0);
+    }
     const label = (f[income] ?? '').startsWith('>50K') ? 1 : 0;
     if (r % 5 === 4) {
       test.push(row);
@@ -217,6 +253,7 @@ export function loadAdult(path: string = ADULT_CSV): Dataset {
       trainLabels.push(label);
     }
   });
-  const features = numeric.length + categorical.reduce((s, [, v]) => s + v.length, 0);
+  const features =
+    numeric.length + categorical.reduce((s, [, v]) => s + v.length, 0) + logs.length + bins.reduce((s, [, e]) => s + e.length + 1, 0);
   return { name: 'adult', train: toBatch(train, trainLabels), test: toBatch(test, testLabels), features, classes: 2 };
 }

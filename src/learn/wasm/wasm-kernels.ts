@@ -4,8 +4,8 @@
  * (which are their test oracle). The module is built from
  * `assembly/kernels.as` (AssemblyScript, `asc -O3 --enable simd`) and embedded
  * in base64 (`kernels-wasm.ts`, rebuilt byte for byte by a test), so a bundle
- * needs no asset and the 3 KB module compiles synchronously even on a browser's
- * main thread (the 4 KB limit).
+ * needs no asset and the ~6 KB module compiles synchronously on a browser's main
+ * thread (Chromium ≥ 114 allows 8 MB there; it was 4 KB before).
  *
  * Each call copies its operands into the module's linear memory (a scratch
  * arena that grows on demand and is reused), runs, and copies the result out:
@@ -51,7 +51,71 @@ interface Exports {
   axpy(alpha: number, x: number, y: number, len: number): void;
   reluForward(x: number, out: number, len: number): void;
   reluBackward(y: number, g: number, out: number, len: number): void;
+  convForward(x: number, w: number, b: number, out: number, col: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
+  convInputGrad(g: number, w: number, dx: number, col: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
+  convExampleGrads(
+    x: number,
+    g: number,
+    grads: number,
+    norms: number,
+    col: number,
+    pack: number,
+    batch: number,
+    ...shape: ConvShapeArgs
+  ): void;
+  convScaledGradSum(
+    x: number,
+    g: number,
+    scales: number,
+    gw: number,
+    gb: number,
+    col: number,
+    rs: number,
+    pack: number,
+    batch: number,
+    ...shape: ConvShapeArgs
+  ): void;
+  convGhostNorms(
+    x: number,
+    g: number,
+    out: number,
+    col: number,
+    g1: number,
+    g2: number,
+    pack: number,
+    batch: number,
+    ...shape: ConvShapeArgs
+  ): void;
+  poolForward(
+    x: number,
+    out: number,
+    arg: number,
+    rows: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    oh: number,
+    ow: number,
+    mode: number,
+  ): void;
+  poolBackward(
+    g: number,
+    arg: number,
+    dx: number,
+    rows: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    oh: number,
+    ow: number,
+    mode: number,
+  ): void;
 }
+
+/** A convolution's geometry as the kernels take it: C, H, W, k, stride, padding, oh, ow, outC. */
+export type ConvShapeArgs = [number, number, number, number, number, number, number, number, number];
 
 /** The loaded module and its scratch arena. */
 export interface WasmKernels {

@@ -258,3 +258,296 @@ export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
     }
   }
 }
+
+// ---- Convolution (Conv2d) and pooling, a whole batch per call ----
+// An example is C×H×W (channel-major); the patch matrix of one example is T×K (T = oh·ow output
+// positions, K = C·k·k, column j = (c·k + ky)·k + kx), built in scratch by im2col, never stored per batch.
+
+// dst (T×K) = the patches of the C×H×W example at src (zero padding p, stride s).
+function im2col(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
+  let d = dst;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    for (let ox: i32 = 0; ox < ow; ox++) {
+      for (let c: i32 = 0; c < C; c++) {
+        for (let ky: i32 = 0; ky < k; ky++) {
+          const iy = oy * s - p + ky;
+          if (iy < 0 || iy >= H) {
+            memory.fill(d, 0, <usize>k << 3);
+            d += <usize>k << 3;
+            continue;
+          }
+          const row = src + ((<usize>(c * H + iy) * <usize>W) << 3);
+          for (let kx: i32 = 0; kx < k; kx++) {
+            const ix = ox * s - p + kx;
+            store<f64>(d, ix >= 0 && ix < W ? load<f64>(row + (<usize>ix << 3)) : 0.0);
+            d += 8;
+          }
+        }
+      }
+    }
+  }
+}
+
+// dst (C×H×W) += the patches at src (T×K) added back to the pixels they came from.
+function col2imAdd(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
+  let q = src;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    for (let ox: i32 = 0; ox < ow; ox++) {
+      for (let c: i32 = 0; c < C; c++) {
+        for (let ky: i32 = 0; ky < k; ky++) {
+          const iy = oy * s - p + ky;
+          if (iy < 0 || iy >= H) {
+            q += <usize>k << 3;
+            continue;
+          }
+          const row = dst + ((<usize>(c * H + iy) * <usize>W) << 3);
+          for (let kx: i32 = 0; kx < k; kx++) {
+            const ix = ox * s - p + kx;
+            if (ix >= 0 && ix < W) {
+              const at = row + (<usize>ix << 3);
+              store<f64>(at, load<f64>(at) + load<f64>(q));
+            }
+            q += 8;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * out_i (outC×T) = W (outC×K) · P_iᵀ + b for each of `batch` examples at x (each C·H·W values);
+ * col: T·K scratch. The output is channel-major (PyTorch's layout), no transpose needed.
+ */
+export function convForward(
+  x: usize, w: usize, b: usize, out: usize, col: usize, pack: usize, batch: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+): void {
+  const T = oh * ow;
+  const K = C * k * k;
+  const inBytes = <usize>(C * H * W) << 3;
+  const outBytes = <usize>(outC * T) << 3;
+  for (let i: i32 = 0; i < batch; i++) {
+    const xi = x + <usize>i * inBytes;
+    const oi = out + <usize>i * outBytes;
+    im2col(xi, col, C, H, W, k, s, p, oh, ow);
+    // B(j, t) = P_i(t, j): row stride 8, column stride K·8 (packed by packB's general path).
+    gemm(w, <usize>K << 3, 8, col, 8, <usize>K << 3, 0, oi, outC, K, T, 0, pack);
+    for (let o: i32 = 0; o < outC; o++) {
+      const bo = f64x2.splat(load<f64>(b + (<usize>o << 3)));
+      let q = oi + ((<usize>(o * T)) << 3);
+      let t: i32 = 0;
+      if ((q & 15) == 0) {
+        for (; t + 2 <= T; t += 2) {
+          v128.store(q, f64x2.add(v128.load(q), bo));
+          q += 16;
+        }
+      }
+      for (; t < T; t++) {
+        store<f64>(q, load<f64>(q) + f64x2.extract_lane(bo, 0));
+        q += 8;
+      }
+    }
+  }
+}
+
+/** dx_i (C×H×W) = col2im(Δ_iᵀ · W) for each example: g holds Δ_i (outC×T, channel-major), w is outC×K. */
+export function convInputGrad(
+  g: usize, w: usize, dx: usize, col: usize, pack: usize, batch: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+): void {
+  const T = oh * ow;
+  const K = C * k * k;
+  const inBytes = <usize>(C * H * W) << 3;
+  const outBytes = <usize>(outC * T) << 3;
+  for (let i: i32 = 0; i < batch; i++) {
+    // A(t, o) = Δ_i(o, t): row stride 8, column stride T·8.
+    gemm(g + <usize>i * outBytes, 8, <usize>T << 3, w, <usize>K << 3, 8, 0, col, T, outC, K, 0, pack);
+    const di = dx + <usize>i * inBytes;
+    memory.fill(di, 0, inBytes);
+    col2imAdd(col, di, C, H, W, k, s, p, oh, ow);
+  }
+}
+
+/**
+ * The per-example gradients, materialised: grads_i = (Δ_i · P_i (outC×K), Σ_t Δ_i(·, t) (outC)),
+ * each outC·K + outC values, for each example, and their squared norms norms[i] = ‖grads_i‖²
+ * (computed while the row is in cache).
+ */
+export function convExampleGrads(
+  x: usize, g: usize, grads: usize, norms: usize, col: usize, pack: usize, batch: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+): void {
+  const T = oh * ow;
+  const K = C * k * k;
+  const inBytes = <usize>(C * H * W) << 3;
+  const outBytes = <usize>(outC * T) << 3;
+  const gradBytes = <usize>(outC * K + outC) << 3;
+  for (let i: i32 = 0; i < batch; i++) {
+    const gi = g + <usize>i * outBytes;
+    const ri = grads + <usize>i * gradBytes;
+    im2col(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+    gemm(gi, <usize>T << 3, 8, col, <usize>K << 3, 8, 0, ri, outC, T, K, 0, pack);
+    const bias = ri + (<usize>(outC * K) << 3);
+    for (let o: i32 = 0; o < outC; o++) {
+      let q = gi + ((<usize>(o * T)) << 3);
+      let acc = f64x2.splat(0);
+      let t: i32 = 0;
+      if ((q & 15) == 0) {
+        for (; t + 2 <= T; t += 2) {
+          acc = f64x2.add(acc, v128.load(q));
+          q += 16;
+        }
+      }
+      let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      for (; t < T; t++) {
+        sum += load<f64>(q);
+        q += 8;
+      }
+      store<f64>(bias + (<usize>o << 3), sum);
+    }
+    rowSquaredNorms(ri, 1, outC * K + outC, norms + (<usize>i << 3));
+  }
+}
+
+/**
+ * gw (outC×K) += Σ_i s_i Δ_i P_i and gb (outC) += Σ_i s_i Σ_t Δ_i(·, t), over the examples with
+ * s_i ≠ 0 (a dropped example is skipped, never multiplied by 0). rs: T doubles of scratch.
+ */
+export function convScaledGradSum(
+  x: usize, g: usize, scales: usize, gw: usize, gb: usize, col: usize, rs: usize, pack: usize, batch: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+): void {
+  const T = oh * ow;
+  const K = C * k * k;
+  const inBytes = <usize>(C * H * W) << 3;
+  const outBytes = <usize>(outC * T) << 3;
+  for (let i: i32 = 0; i < batch; i++) {
+    const si = load<f64>(scales + (<usize>i << 3));
+    if (si == 0) continue;
+    for (let t: i32 = 0; t < T; t++) store<f64>(rs + (<usize>t << 3), si);
+    const gi = g + <usize>i * outBytes;
+    im2col(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+    gemm(gi, <usize>T << 3, 8, col, <usize>K << 3, 8, rs, gw, outC, T, K, 1, pack);
+    for (let o: i32 = 0; o < outC; o++) {
+      let q = gi + ((<usize>(o * T)) << 3);
+      let sum: f64 = 0;
+      for (let t: i32 = 0; t < T; t++) {
+        sum += load<f64>(q);
+        q += 8;
+      }
+      const at = gb + (<usize>o << 3);
+      store<f64>(at, load<f64>(at) + si * sum);
+    }
+  }
+}
+
+/**
+ * Ghost norms of a convolution: out[i] = ⟨P_iP_iᵀ, Δ_iᵀΔ_i⟩ + ‖Σ_t Δ_i(·, t)‖² (two T×T Gram
+ * matrices in g1, g2), without forming the outC×K gradient.
+ */
+export function convGhostNorms(
+  x: usize, g: usize, out: usize, col: usize, g1: usize, g2: usize, pack: usize, batch: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+): void {
+  const T = oh * ow;
+  const K = C * k * k;
+  const inBytes = <usize>(C * H * W) << 3;
+  const outBytes = <usize>(outC * T) << 3;
+  for (let i: i32 = 0; i < batch; i++) {
+    const gi = g + <usize>i * outBytes;
+    im2col(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+    gemm(col, <usize>K << 3, 8, col, 8, <usize>K << 3, 0, g1, T, K, T, 0, pack);
+    gemm(gi, 8, <usize>T << 3, gi, <usize>T << 3, 8, 0, g2, T, outC, T, 0, pack);
+    let acc: f64 = 0;
+    for (let j: i32 = 0; j < T * T; j++) acc += load<f64>(g1 + (<usize>j << 3)) * load<f64>(g2 + (<usize>j << 3));
+    for (let o: i32 = 0; o < outC; o++) {
+      let q = gi + ((<usize>(o * T)) << 3);
+      let sum: f64 = 0;
+      for (let t: i32 = 0; t < T; t++) {
+        sum += load<f64>(q);
+        q += 8;
+      }
+      acc += sum * sum;
+    }
+    store<f64>(out + (<usize>i << 3), acc);
+  }
+}
+
+/**
+ * Pooling over k×k windows with stride s (no padding) of `rows` channel planes H×W (batch·C of
+ * them): max (mode 0: also writes the flat input index of each maximum, the first on ties, as f64
+ * into arg) or average (mode 1).
+ */
+export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, mode: i32): void {
+  const plane = H * W;
+  const area: f64 = <f64>(k * k);
+  let o = out;
+  let a = arg;
+  for (let r: i32 = 0; r < rows; r++) {
+    const base = r * plane;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      for (let ox: i32 = 0; ox < ow; ox++) {
+        const y0 = oy * s;
+        const x0 = ox * s;
+        if (mode == 0) {
+          let best = base + y0 * W + x0;
+          let m = load<f64>(x + (<usize>best << 3));
+          for (let ky: i32 = 0; ky < k; ky++) {
+            for (let kx: i32 = 0; kx < k; kx++) {
+              const at = base + (y0 + ky) * W + x0 + kx;
+              const v = load<f64>(x + (<usize>at << 3));
+              if (v > m || (v != v && m == m)) {
+                m = v;
+                best = at;
+              }
+            }
+          }
+          store<f64>(o, m);
+          store<f64>(a, <f64>best);
+          a += 8;
+        } else {
+          let acc: f64 = 0;
+          for (let ky: i32 = 0; ky < k; ky++) {
+            for (let kx: i32 = 0; kx < k; kx++) acc += load<f64>(x + (<usize>(base + (y0 + ky) * W + x0 + kx) << 3));
+          }
+          store<f64>(o, acc / area);
+        }
+        o += 8;
+      }
+    }
+  }
+}
+
+/** The input gradient of poolForward: dx (rows·H·W) = routed (max, through arg) or spread (average) g. */
+export function poolBackward(g: usize, arg: usize, dx: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, mode: i32): void {
+  const plane = H * W;
+  memory.fill(dx, 0, <usize>(rows * plane) << 3);
+  const inv: f64 = 1.0 / <f64>(k * k);
+  let q = g;
+  let a = arg;
+  for (let r: i32 = 0; r < rows; r++) {
+    const base = r * plane;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      for (let ox: i32 = 0; ox < ow; ox++) {
+        const v = load<f64>(q);
+        if (mode == 0) {
+          const at = dx + (<usize>(<i32>load<f64>(a)) << 3);
+          store<f64>(at, load<f64>(at) + v);
+          a += 8;
+        } else {
+          const y0 = oy * s;
+          const x0 = ox * s;
+          const d = v * inv;
+          for (let ky: i32 = 0; ky < k; ky++) {
+            for (let kx: i32 = 0; kx < k; kx++) {
+              const at = dx + (<usize>(base + (y0 + ky) * W + x0 + kx) << 3);
+              store<f64>(at, load<f64>(at) + d);
+            }
+          }
+        }
+        q += 8;
+      }
+    }
+  }
+}

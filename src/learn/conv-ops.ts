@@ -1,0 +1,339 @@
+/**
+ * Batch-level kernels of Conv2d and pooling: the WebAssembly SIMD kernels
+ * (`wasm/assembly/kernels.as`: im2col, col2im, the multiply and the pooling
+ * loops all inside the module, one call per batch) when they are in use, and
+ * plain-TypeScript reference versions otherwise — the test oracle
+ * (test/learn/conv-ops.test.ts compares them).
+ *
+ * Layout: an example is C×H×W (channel-major); its patch matrix P (T×K, T =
+ * oh·ow positions, K = C·k·k) is built per example in scratch and never stored
+ * per batch; outputs and output gradients Δ are outC×T per example
+ * (channel-major, PyTorch's NCHW), so no transpose is needed on either side.
+ * Per-example gradients g_i = (Δ_i·P_i, Σ_t Δ_i[·, t]), outC·K + outC values.
+ * Callers validate shapes (the layer owns them); lengths are checked here.
+ * @module
+ */
+import { checkLength } from './_internal/shape.js';
+import { runWasm } from './backend.js';
+import type { FloatArray } from './kernels.js';
+import type { ConvShapeArgs } from './wasm/wasm-kernels.js';
+
+/** @internal A convolution's geometry. */
+export interface ConvShape {
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly k: number;
+  readonly s: number;
+  readonly p: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly outC: number;
+}
+
+function args(g: ConvShape): ConvShapeArgs {
+  return [g.C, g.H, g.W, g.k, g.s, g.p, g.oh, g.ow, g.outC];
+}
+
+function sizes(g: ConvShape): { T: number; K: number; inSize: number; outSize: number; grad: number } {
+  const T = g.oh * g.ow;
+  const K = g.C * g.k * g.k;
+  return { T, K, inSize: g.C * g.H * g.W, outSize: g.outC * T, grad: g.outC * K + g.outC };
+}
+
+/**
+ * @internal Calls visit(t, j, pixel) for every output position t and patch column j
+ * = (c·k + ky)·k + kx whose input pixel (an index into one C×H×W example) lies inside
+ * the image; padding taps are skipped. The definition of the convolution's geometry,
+ * shared by the reference kernels and Conv2d's oracle.
+ */
+export function forEachTap(g: ConvShape, visit: (t: number, j: number, pixel: number) => void): void {
+  const { C, H, W, k, s, p, oh, ow } = g;
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++)
+      for (let c = 0; c < C; c++)
+        for (let ky = 0; ky < k; ky++)
+          for (let kx = 0; kx < k; kx++) {
+            const iy = oy * s - p + ky;
+            const ix = ox * s - p + kx;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) visit(oy * ow + ox, (c * k + ky) * k + kx, (c * H + iy) * W + ix);
+          }
+}
+
+/** Reference im2col of example `i` of x into col (T×K). */
+function im2col(g: ConvShape, x: FloatArray, i: number, col: Float64Array): void {
+  const K = g.C * g.k * g.k;
+  const base = i * g.C * g.H * g.W;
+  col.fill(0);
+  forEachTap(g, (t, j, pixel) => {
+    col[t * K + j] = x[base + pixel] as number;
+  });
+}
+
+/** Reference g_i (outC·K + outC) of example i from Δ (outC×T per example) and its patches. */
+function exampleGradient(g: ConvShape, x: FloatArray, dy: FloatArray, i: number, col: Float64Array, out: Float64Array, at: number): void {
+  const { T, K, outSize } = sizes(g);
+  im2col(g, x, i, col);
+  for (let o = 0; o < g.outC; o++) {
+    const d = i * outSize + o * T;
+    for (let j = 0; j < K; j++) {
+      let acc = 0;
+      for (let t = 0; t < T; t++) acc += (dy[d + t] as number) * (col[t * K + j] as number);
+      out[at + o * K + j] = acc;
+    }
+    let b = 0;
+    for (let t = 0; t < T; t++) b += dy[d + t] as number;
+    out[at + g.outC * K + o] = b;
+  }
+}
+
+/**
+ * @internal out (batch × outC·T) = the convolution of x (batch × C·H·W) with w (outC×K) plus b.
+ */
+export function convForward(g: ConvShape, x: FloatArray, w: FloatArray, b: FloatArray, out: Float64Array, batch: number): void {
+  const { T, K, inSize, outSize } = sizes(g);
+  checkLength(x, batch * inSize, 'input');
+  checkLength(out, batch * outSize, 'out');
+  if (
+    runWasm([x, w, b, out.length, T * K], [[3, out]], (e, [px, pw, pb, po, pc], pack) =>
+      e.convForward(px as number, pw as number, pb as number, po as number, pc as number, pack, batch, ...args(g)),
+    )
+  )
+    return;
+  const col = new Float64Array(T * K);
+  for (let i = 0; i < batch; i++) {
+    im2col(g, x, i, col);
+    for (let o = 0; o < g.outC; o++)
+      for (let t = 0; t < T; t++) {
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc += (w[o * K + j] as number) * (col[t * K + j] as number);
+        out[i * outSize + o * T + t] = acc + (b[o] as number);
+      }
+  }
+}
+
+/** @internal dx (batch × C·H·W) = the input gradient for output gradients dy (batch × outC·T). */
+export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: Float64Array, batch: number): void {
+  const { T, K, inSize, outSize } = sizes(g);
+  checkLength(dy, batch * outSize, 'outputGrad');
+  checkLength(dx, batch * inSize, 'inputGrad');
+  if (
+    runWasm([dy, w, dx.length, T * K], [[2, dx]], (e, [pg, pw, pd, pc], pack) =>
+      e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pack, batch, ...args(g)),
+    )
+  )
+    return;
+  dx.fill(0);
+  for (let i = 0; i < batch; i++)
+    forEachTap(g, (t, j, pixel) => {
+      let acc = 0;
+      for (let o = 0; o < g.outC; o++) acc += (dy[i * outSize + o * T + t] as number) * (w[o * K + j] as number);
+      dx[i * inSize + pixel] = (dx[i * inSize + pixel] as number) + acc;
+    });
+}
+
+/** @internal grads (batch × (outC·K + outC)) = each example's gradient, materialised, and norms[i] = ‖grads_i‖². */
+export function convExampleGrads(
+  g: ConvShape,
+  x: FloatArray,
+  dy: FloatArray,
+  grads: Float64Array,
+  norms: Float64Array,
+  batch: number,
+): void {
+  const { T, K, grad } = sizes(g);
+  checkLength(grads, batch * grad, 'grads');
+  checkLength(norms, batch, 'norms');
+  if (
+    runWasm(
+      [x, dy, grads.length, batch, T * K],
+      [
+        [2, grads],
+        [3, norms],
+      ],
+      (e, [px, pg, pr, pn, pc], pack) =>
+        e.convExampleGrads(px as number, pg as number, pr as number, pn as number, pc as number, pack, batch, ...args(g)),
+    )
+  )
+    return;
+  const col = new Float64Array(T * K);
+  for (let i = 0; i < batch; i++) {
+    exampleGradient(g, x, dy, i, col, grads, i * grad);
+    let sq = 0;
+    for (let j = i * grad; j < (i + 1) * grad; j++) sq += (grads[j] as number) ** 2;
+    norms[i] = sq;
+  }
+}
+
+/**
+ * @internal gw (outC·K) += Σ_i s_i (Δ_i·P_i) and gb (outC) += Σ_i s_i Σ_t Δ_i[·, t] over the
+ * examples with s_i ≠ 0 (a dropped example is skipped, never multiplied by 0).
+ */
+export function convScaledGradSum(
+  g: ConvShape,
+  x: FloatArray,
+  dy: FloatArray,
+  scales: FloatArray,
+  gw: Float64Array,
+  gb: Float64Array,
+  batch: number,
+): void {
+  const { T, K, grad } = sizes(g);
+  checkLength(scales, batch, 'scales');
+  if (
+    runWasm(
+      [x, dy, scales, gw, gb, T * K, T],
+      [
+        [3, gw],
+        [4, gb],
+      ],
+      (e, [px, pg, ps, pw, pb, pc, pr], pack) =>
+        e.convScaledGradSum(
+          px as number,
+          pg as number,
+          ps as number,
+          pw as number,
+          pb as number,
+          pc as number,
+          pr as number,
+          pack,
+          batch,
+          ...args(g),
+        ),
+    )
+  )
+    return;
+  const col = new Float64Array(T * K);
+  const one = new Float64Array(grad);
+  const wn = g.outC * K;
+  for (let i = 0; i < batch; i++) {
+    const si = scales[i] as number;
+    if (si === 0) continue;
+    exampleGradient(g, x, dy, i, col, one, 0);
+    for (let j = 0; j < wn; j++) gw[j] = (gw[j] as number) + si * (one[j] as number);
+    for (let o = 0; o < g.outC; o++) gb[o] = (gb[o] as number) + si * (one[wn + o] as number);
+  }
+}
+
+/** @internal out[i] = ‖g_i‖² by ghost norms: ⟨P_iP_iᵀ, Δ_iᵀΔ_i⟩ + ‖Σ_t Δ_i[·, t]‖² (T×T Gram matrices, no outC×K gradient). */
+export function convGhostNorms(g: ConvShape, x: FloatArray, dy: FloatArray, out: Float64Array, batch: number): void {
+  const { T, K, outSize } = sizes(g);
+  checkLength(out, batch, 'out');
+  if (
+    runWasm([x, dy, batch, T * K, T * T, T * T], [[2, out]], (e, [px, pg, po, pc, p1, p2], pack) =>
+      e.convGhostNorms(px as number, pg as number, po as number, pc as number, p1 as number, p2 as number, pack, batch, ...args(g)),
+    )
+  )
+    return;
+  const col = new Float64Array(T * K);
+  for (let i = 0; i < batch; i++) {
+    im2col(g, x, i, col);
+    const d = i * outSize;
+    let acc = 0;
+    for (let t = 0; t < T; t++)
+      for (let u = 0; u < T; u++) {
+        let pp = 0;
+        for (let j = 0; j < K; j++) pp += (col[t * K + j] as number) * (col[u * K + j] as number);
+        let dd = 0;
+        for (let o = 0; o < g.outC; o++) dd += (dy[d + o * T + t] as number) * (dy[d + o * T + u] as number);
+        acc += pp * dd;
+      }
+    for (let o = 0; o < g.outC; o++) {
+      let b = 0;
+      for (let t = 0; t < T; t++) b += dy[d + o * T + t] as number;
+      acc += b * b;
+    }
+    out[i] = acc;
+  }
+}
+
+/** @internal A pooling geometry: `rows` planes H×W (batch·channels), k×k windows, stride s. */
+export interface PoolShape {
+  readonly rows: number;
+  readonly H: number;
+  readonly W: number;
+  readonly k: number;
+  readonly s: number;
+  readonly oh: number;
+  readonly ow: number;
+}
+
+/**
+ * @internal Max (writes the flat input index of each window's maximum — the first on ties, a
+ * NaN wins like PyTorch — into arg) or average pooling of x into out.
+ */
+export function poolForward(g: PoolShape, max: boolean, x: FloatArray, out: Float64Array, arg: Float64Array): void {
+  const { rows, H, W, k, s, oh, ow } = g;
+  checkLength(x, rows * H * W, 'input');
+  checkLength(out, rows * oh * ow, 'out');
+  if (max) checkLength(arg, out.length, 'arg');
+  if (
+    runWasm(
+      [x, out.length, max ? out.length : 0],
+      max
+        ? [
+            [1, out],
+            [2, arg],
+          ]
+        : [[1, out]],
+      (e, [px, po, pa]) => e.poolForward(px as number, po as number, pa as number, rows, H, W, k, s, oh, ow, max ? 0 : 1),
+    )
+  )
+    return;
+  let o = 0;
+  for (let r = 0; r < rows; r++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let best = Number.NaN;
+        let at = -1;
+        let sum = 0;
+        for (let ky = 0; ky < k; ky++)
+          for (let kx = 0; kx < k; kx++) {
+            const src = (r * H + oy * s + ky) * W + ox * s + kx;
+            const v = x[src] as number;
+            sum += v;
+            if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+              best = v;
+              at = src;
+            }
+          }
+        if (max) {
+          out[o] = best;
+          arg[o] = at;
+        } else out[o] = sum / (k * k);
+        o++;
+      }
+}
+
+/** @internal dx = the input gradient of poolForward for output gradients g (max: routed through arg). */
+export function poolBackward(g: PoolShape, max: boolean, dy: FloatArray, arg: Float64Array, dx: Float64Array): void {
+  const { rows, H, W, k, s, oh, ow } = g;
+  checkLength(dy, rows * oh * ow, 'outputGrad');
+  checkLength(dx, rows * H * W, 'inputGrad');
+  if (
+    runWasm([dy, max ? arg : 0, dx.length], [[2, dx]], (e, [pg, pa, pd]) =>
+      e.poolBackward(pg as number, pa as number, pd as number, rows, H, W, k, s, oh, ow, max ? 0 : 1),
+    )
+  )
+    return;
+  dx.fill(0);
+  const share = 1 / (k * k);
+  let o = 0;
+  for (let r = 0; r < rows; r++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const v = dy[o] as number;
+        if (max) {
+          const at = arg[o] as number;
+          dx[at] = (dx[at] as number) + v;
+        } else {
+          const d = v * share;
+          for (let ky = 0; ky < k; ky++)
+            for (let kx = 0; kx < k; kx++) {
+              const at = (r * H + oy * s + ky) * W + ox * s + kx;
+              dx[at] = (dx[at] as number) + d;
+            }
+        }
+        o++;
+      }
+}

@@ -1,0 +1,189 @@
+/**
+ * The batch-level Conv2d and pooling kernels (src/learn/conv-ops.ts): the WebAssembly SIMD
+ * versions (im2col, col2im, multiplies and pooling loops inside the module) against the
+ * plain-TypeScript reference versions (the oracle), on random geometries that straddle the
+ * multiply's blocks (K > 256, T > 64), with padding, strides, empty batches and a dropped
+ * example holding NaN (skipped, never multiplied by 0).
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setKernelBackend } from '../../src/learn/backend.js';
+import {
+  type ConvShape,
+  convExampleGrads,
+  convForward,
+  convGhostNorms,
+  convInputGrad,
+  convScaledGradSum,
+  type PoolShape,
+  poolBackward,
+  poolForward,
+} from '../../src/learn/conv-ops.js';
+import { filler } from './_helpers.js';
+
+afterEach(() => {
+  setKernelBackend('auto');
+});
+
+const abs = (a: Float64Array): Float64Array => a.map(Math.abs);
+
+/** Runs `f` with the reference kernels, then with wasm; returns both results. */
+function both<T>(f: () => T): [T, T] {
+  setKernelBackend('reference');
+  const want = f();
+  setKernelBackend('auto');
+  return [want, f()];
+}
+
+/** |wasm − reference| ≤ 1e-12·scale + 1e-300 (they differ only in the order of additions). */
+function expectNear(got: Float64Array, want: Float64Array, scale: Float64Array): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < got.length; i++)
+    expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThanOrEqual(1e-12 * (scale[i] as number) + 1e-300);
+}
+
+const convArb = fc
+  .record({
+    C: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(17)),
+    H: fc.integer({ min: 1, max: 9 }),
+    W: fc.integer({ min: 1, max: 9 }),
+    k: fc.integer({ min: 1, max: 4 }),
+    s: fc.integer({ min: 1, max: 3 }),
+    p: fc.integer({ min: 0, max: 2 }),
+    outC: fc.integer({ min: 1, max: 6 }),
+    batch: fc.integer({ min: 0, max: 3 }),
+    seed: fc.nat(),
+  })
+  .filter((g) => g.H + 2 * g.p >= g.k && g.W + 2 * g.p >= g.k)
+  .map((g) => ({ ...g, oh: Math.floor((g.H + 2 * g.p - g.k) / g.s) + 1, ow: Math.floor((g.W + 2 * g.p - g.k) / g.s) + 1 }));
+
+describe('Conv2d batch kernels: wasm SIMD against the reference (random geometries)', () => {
+  it('forward, input gradient, per-example gradients, ghost norms and scaled sums agree', () => {
+    fc.assert(
+      fc.property(convArb, (g) => {
+        const shape: ConvShape = g;
+        const T = g.oh * g.ow;
+        const K = g.C * g.k * g.k;
+        const inSize = g.C * g.H * g.W;
+        const x = filler(g.batch * inSize, g.seed);
+        const w = filler(g.outC * K, g.seed + 1);
+        const b = filler(g.outC, g.seed + 2);
+        const dy = filler(g.batch * g.outC * T, g.seed + 3);
+        const run = <T>(f: () => T) => both(f);
+
+        const fwd = (xx: Float64Array, ww: Float64Array, bb: Float64Array) => {
+          const out = new Float64Array(g.batch * g.outC * T);
+          convForward(shape, xx, ww, bb, out, g.batch);
+          return out;
+        };
+        const [f0, f1] = run(() => fwd(x, w, b));
+        setKernelBackend('reference');
+        expectNear(f1, f0, fwd(abs(x), abs(w), abs(b)));
+
+        const dx = (dd: Float64Array, ww: Float64Array) => {
+          const out = new Float64Array(g.batch * inSize);
+          convInputGrad(shape, dd, ww, out, g.batch);
+          return out;
+        };
+        const [d0, d1] = run(() => dx(dy, w));
+        setKernelBackend('reference');
+        expectNear(d1, d0, dx(abs(dy), abs(w)));
+
+        const grads = (xx: Float64Array, dd: Float64Array) => {
+          const out = new Float64Array(g.batch * (g.outC * K + g.outC));
+          const norms = new Float64Array(g.batch);
+          convExampleGrads(shape, xx, dd, out, norms, g.batch);
+          // the norms returned beside the gradients are their rows' squared norms
+          const width = g.outC * K + g.outC;
+          for (let i = 0; i < g.batch; i++) {
+            let sq = 0;
+            for (let j = 0; j < width; j++) sq += (out[i * width + j] as number) ** 2;
+            expect(Math.abs((norms[i] as number) - sq)).toBeLessThanOrEqual(1e-12 * sq + 1e-300);
+          }
+          return out;
+        };
+        const [e0, e1] = run(() => grads(x, dy));
+        setKernelBackend('reference');
+        const eScale = grads(abs(x), abs(dy));
+        expectNear(e1, e0, eScale);
+
+        const ghost = (xx: Float64Array, dd: Float64Array) => {
+          const out = new Float64Array(g.batch);
+          convGhostNorms(shape, xx, dd, out, g.batch);
+          return out;
+        };
+        const [n0, n1] = run(() => ghost(x, dy));
+        setKernelBackend('reference');
+        expectNear(n1, n0, ghost(abs(x), abs(dy)));
+        // ghost norms = squared norms of the materialised gradients
+        const width = g.outC * K + g.outC;
+        for (let i = 0; i < g.batch; i++) {
+          let sq = 0;
+          let sc = 0;
+          for (let j = 0; j < width; j++) {
+            sq += (e0[i * width + j] as number) ** 2;
+            sc += (eScale[i * width + j] as number) ** 2;
+          }
+          expect(Math.abs((n0[i] as number) - sq)).toBeLessThanOrEqual(1e-12 * sc + 1e-300);
+        }
+
+        // scaled sum, with example 0 dropped (scale 0) and holding NaN: skipped, never 0·NaN
+        const scales = filler(g.batch, g.seed + 4);
+        const dyNan = dy.slice();
+        if (g.batch > 1) {
+          scales[0] = 0;
+          dyNan.fill(Number.NaN, 0, g.outC * T);
+        }
+        const sum = (xx: Float64Array, dd: Float64Array, ss: Float64Array) => {
+          const gw = filler(g.outC * K, 7);
+          const gb = filler(g.outC, 8);
+          convScaledGradSum(shape, xx, dd, ss, gw, gb, g.batch);
+          return Float64Array.of(...gw, ...gb);
+        };
+        const [s0, s1] = run(() => sum(x, dyNan, scales));
+        expect(s1.every(Number.isFinite)).toBe(true);
+        setKernelBackend('reference');
+        // scale: Σ|s||Δ||P| plus the (|·| ≤ 4) values the sums started from
+        const sScale = sum(abs(x), abs(dy), abs(scales)).map((v) => v + 8);
+        expectNear(s1, s0, sScale);
+      }),
+      { numRuns: 60, seed: 12 },
+    );
+  });
+});
+
+describe('pooling batch kernels: wasm SIMD equals the reference exactly', () => {
+  it('max (with NaN and ties) and average, forward and backward', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 0, max: 5 }),
+          H: fc.integer({ min: 1, max: 8 }),
+          W: fc.integer({ min: 1, max: 8 }),
+          k: fc.integer({ min: 1, max: 3 }),
+          s: fc.integer({ min: 1, max: 3 }),
+          seed: fc.nat(),
+          max: fc.boolean(),
+        }),
+        (r) => {
+          fc.pre(r.k <= r.H && r.k <= r.W);
+          const g: PoolShape = { ...r, oh: Math.floor((r.H - r.k) / r.s) + 1, ow: Math.floor((r.W - r.k) / r.s) + 1 };
+          const x = filler(r.rows * r.H * r.W, r.seed).map((v, i) => (i % 7 === 3 ? Number.NaN : i % 5 === 0 ? 1 : Math.round(v)));
+          const dy = filler(r.rows * g.oh * g.ow, r.seed + 1);
+          const [a0, a1] = both(() => {
+            const out = new Float64Array(r.rows * g.oh * g.ow);
+            const arg = new Float64Array(r.max ? out.length : 0);
+            poolForward(g, r.max, x, out, arg);
+            const dx = new Float64Array(x.length);
+            poolBackward(g, r.max, dy, arg, dx);
+            return { out, arg, dx };
+          });
+          expect(Array.from(a1.out)).toEqual(Array.from(a0.out));
+          expect(Array.from(a1.arg)).toEqual(Array.from(a0.arg));
+          expect(Array.from(a1.dx)).toEqual(Array.from(a0.dx));
+        },
+      ),
+      { numRuns: 150, seed: 12 },
+    );
+  });
+});
