@@ -47,6 +47,9 @@ case "${1:-start}" in
       if [ "$ok" = 1 ]; then cat "$CHDIR/url"; exit 0; fi
     fi
     stop_all
+    for i in $(seq 0 $((SHARDS - 1))); do
+      if ping_shard $((PORT + i)); then echo "port $((PORT + i)) is in use by another server: choose TSDP_CH_PORT" >&2; exit 1; fi
+    done
     rm -rf "$CHDIR"; mkdir -p "$CHDIR"
     shards_xml=""
     for i in $(seq 0 $((SHARDS - 1))); do

@@ -12,6 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { doubleLiteral, intLiteral, textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { makeVisits } from '../sql/data.js';
@@ -59,9 +60,18 @@ export function testCluster(dir: string, port: number): TestCluster {
 export async function adminExec(base: string, sql: string, settings: Record<string, string> = {}): Promise<string> {
   const u = new URL(base);
   for (const [k, v] of Object.entries(settings)) u.searchParams.set(k, v);
-  const r = await fetch(u, { method: 'POST', body: sql });
-  const text = await r.text();
-  if (r.status !== 200) throw new Error(`ClickHouse: ${text.slice(0, 400)}`);
+  // A fresh connection per statement: a kept-alive socket the server closed while idle would fail the next one.
+  const { status, text } = await new Promise<{ status: number; text: string }>((done, fail) => {
+    const req = httpRequest(u, { method: 'POST', agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end(sql);
+  });
+  if (status !== 200) throw new Error(`ClickHouse: ${text.slice(0, 400)}`);
   return text;
 }
 

@@ -177,17 +177,18 @@ export function compileClickHouseQuery(
     seen.set(key, name);
     sums.push(name);
     if (rowLevel) {
-      const agg = kind === 'count' ? (perRow === null ? 'count()' : `count(${perRow})`) : `sum(toDecimal128(${perRow}, 0))`;
+      const agg = kind === 'count' ? (perRow === null ? 'count()' : `sum(isNotNull(${perRow}))`) : `sum(toDecimal128(${perRow}, 0))`;
       finalCols.push(`toString(${agg}) AS ${name}`);
       return name;
     }
     checkBound(bound);
     const c = `tsdp_c${n}`;
-    // Counts as Int64 (count() is UInt64, which has no common type with Int64 in least/greatest).
+    // Counts as Int64 (count() is UInt64, which has no common type with Int64 in least/greatest). COUNT(x) is
+    // sum(isNotNull(x)): 18.16's count(x) crashes the server on some constant Nullable columns (coalesce(x, NULL)).
     if (perRow === null) unitCols.push(`toInt64(count()) AS ${c}`);
     else {
       rowCols.push(`${perRow} AS tsdp_v${n}`);
-      unitCols.push(`${kind === 'count' ? `toInt64(count(tsdp_v${n}))` : `sum(tsdp_v${n})`} AS ${c}`);
+      unitCols.push(`${kind === 'count' ? `toInt64(sum(isNotNull(tsdp_v${n})))` : `sum(tsdp_v${n})`} AS ${c}`);
     }
     const lo = kind === 'count' || nonNegative ? int(0) : int(-bound);
     finalCols.push(`toString(sum(toDecimal128(least(greatest(${c}, ${lo}), ${int(bound)}), 0))) AS ${name}`);

@@ -14,8 +14,11 @@
  *   result of a guarded-out branch is discarded), and a float remainder written
  *   as `l − r·trunc(l/r)` (ClickHouse's `%` converts floats to integers and
  *   raises "Division by zero" for `5 % 0.5`).
+ * - **Server crashes (SIGSEGV) found by the totality suite on 18.16**: `count(x)`
+ *   over `coalesce(x, NULL)`; so COALESCE is a `multiIf` chain and COUNT(x) is
+ *   `sum(isNotNull(x))` (clickhouse-compile.ts).
  * - **NaN compares false** and `least`/`greatest` take exactly two arguments and
- *   return NULL when one is NULL: clamps are written `if(isNaN(x), hi, least(greatest(x, lo), hi))`
+ *   return NULL when one is NULL: clamps are written `multiIf(isNaN(x), hi, least(greatest(x, lo), hi))`
  *   (NaN goes to the top, as on PostgreSQL and DuckDB); LEAST/GREATEST of the
  *   query skip NULLs as on the other engines.
  * - No TRUE/FALSE (booleans are UInt8 0/1), no ILIKE (`lowerUTF8(x) LIKE lowerUTF8(p)`),
@@ -62,7 +65,7 @@ function refuse(what: string, hint: string): never {
 
 /** `x` clamped to [lo, hi], NaN to hi, NULL stays NULL (ClickHouse's least/greatest would keep NaN's side arbitrary). */
 export function chClamp(x: string, lo: string, hi: string): string {
-  return `if(isNaN(${x}), ${hi}, least(greatest(${x}, ${lo}), ${hi}))`;
+  return `multiIf(isNaN(${x}), ${hi}, least(greatest(${x}, ${lo}), ${hi}))`;
 }
 
 function typedNull(t: Exclude<SqlType, 'null'>): string {
@@ -73,7 +76,7 @@ const dbl = doubleLiteral;
 
 /** A double saturated to ±1e308 with |x| < 1e-300 flushed to 0 (as the other dialects' parseGuardedNumber). */
 function saturateParsed(v: string): string {
-  return `if(abs(${v}) < ${dbl(1e-300)}, ${dbl(0)}, ${chClamp(v, dbl(-1e308), dbl(1e308))})`;
+  return `multiIf(abs(${v}) < ${dbl(1e-300)}, ${dbl(0)}, ${chClamp(v, dbl(-1e308), dbl(1e308))})`;
 }
 
 const MAX_NUMBER_TEXT = 400;
@@ -112,7 +115,7 @@ export function chConvert(x: TypedSql, to: Exclude<SqlType, 'null'>): string {
   if (x.type === 'null') return typedNull(to);
   switch (to) {
     case 'text':
-      if (x.type === 'boolean') return `if(${x.sql}, 'true', 'false')`;
+      if (x.type === 'boolean') return `multiIf(isNull(${x.sql}), ${typedNull('text')}, ${x.sql} != 0, 'true', 'false')`;
       if (x.type === 'date') return chDateText(x.sql);
       return `toString(${x.sql})`;
     case 'double':
@@ -144,7 +147,7 @@ export function chConvert(x: TypedSql, to: Exclude<SqlType, 'null'>): string {
 
 /** A Date as ISO text; day 0 (1970-01-01) prints as `0000-00-00` in ClickHouse, so it is written out. */
 export function chDateText(d: string): string {
-  return `if(${d} = toDate(0), '1970-01-01', toString(${d}))`;
+  return `multiIf(${d} = toDate(0), '1970-01-01', toString(${d}))`;
 }
 
 function unified(xs: readonly TypedSql[]): { sqls: string[]; type: SqlType } {
@@ -159,7 +162,7 @@ function safeArithmetic(op: '+' | '-' | '*' | '/' | '%', left: string, right: st
   const sat = (x: string) => chClamp(x, dbl(-big), dbl(big));
   if (op === '+' || op === '-') return `(${sat(left)} ${op} ${sat(right)})`;
   const tiny = dbl(1e-150);
-  const flushed = (x: string) => `if(abs(${x}) < ${tiny}, ${dbl(0)}, ${sat(x)})`;
+  const flushed = (x: string) => `multiIf(abs(${x}) < ${tiny}, ${dbl(0)}, ${sat(x)})`;
   if (op === '*') return `(${flushed(left)} * ${flushed(right)})`;
   // Both branches are computed on every row: the quotient of a guarded-out row is inf or nan, never an error.
   if (op === '/') return `multiIf(abs(${right}) < ${tiny}, ${typedNull('double')}, ${flushed(left)} / ${sat(right)})`;
@@ -227,9 +230,12 @@ function columnRef(env: ClickHouseEnv, source: number, column: string): TypedSql
   }
 }
 
-/** LEAST/GREATEST of two values of one type, skipping NULLs as PostgreSQL and DuckDB do. */
+/**
+ * LEAST/GREATEST of two values of one type, skipping NULLs as PostgreSQL and DuckDB do, by comparison
+ * (ClickHouse's least/greatest refuse String on 18.16).
+ */
 function pairwise(fn: 'least' | 'greatest', a: string, b: string): string {
-  return `multiIf(isNull(${a}), ${b}, isNull(${b}), ${a}, ${fn}(assumeNotNull(${a}), assumeNotNull(${b})))`;
+  return `multiIf(isNull(${a}), ${b}, isNull(${b}), ${a}, ${b} ${fn === 'least' ? '<' : '>'} ${a}, ${b}, ${a})`;
 }
 
 /** Compiles a row expression to total ClickHouse SQL with its static type. */
@@ -334,7 +340,7 @@ function compileFunction(env: ClickHouseEnv, e: Extract<PlanExpr, { kind: 'func'
   switch (e.name) {
     case 'sqrt': {
       const x = as(a0, 'double');
-      return { sql: `sqrt(if(${x} < ${dbl(0)}, ${dbl(0)}, ${x}))`, type: 'double' };
+      return { sql: `sqrt(multiIf(${x} < ${dbl(0)}, ${dbl(0)}, ${x}))`, type: 'double' };
     }
     case 'abs':
     case 'floor':
@@ -351,7 +357,7 @@ function compileFunction(env: ClickHouseEnv, e: Extract<PlanExpr, { kind: 'func'
       if (typeof digits !== 'number' || !Number.isInteger(digits) || Math.abs(digits) > 20)
         refuse('ROUND(x, digits) with these digits', 'give digits as an integer literal in [-20, 20]');
       const scale = dbl(10 ** digits);
-      const flushed = `if(abs(${x}) < ${dbl(1e-200)}, ${dbl(0)}, ${chClamp(x, dbl(-1e280), dbl(1e280))})`;
+      const flushed = `multiIf(abs(${x}) < ${dbl(1e-200)}, ${dbl(0)}, ${chClamp(x, dbl(-1e280), dbl(1e280))})`;
       return { sql: `(round(${flushed} * ${scale}) / ${scale})`, type: 'double' };
     }
     case 'least':
@@ -361,8 +367,17 @@ function compileFunction(env: ClickHouseEnv, e: Extract<PlanExpr, { kind: 'func'
       return { sql, type };
     }
     case 'coalesce': {
+      // As multiIf: 18.16's coalesce with a constant NULL argument makes a column that crashes count() (SIGSEGV).
       const { sqls, type } = unified(e.args.map(r));
-      return { sql: `coalesce(${sqls.join(', ')})`, type };
+      const last = sqls[sqls.length - 1] as string;
+      const sql =
+        sqls.length === 1
+          ? last
+          : `multiIf(${sqls
+              .slice(0, -1)
+              .flatMap((x) => [`isNotNull(${x})`, x])
+              .join(', ')}, ${last})`;
+      return { sql, type };
     }
     case 'nullif': {
       const { sqls, type } = unified(e.args.map(r));

@@ -1,5 +1,5 @@
 /**
- * ClickHouse's HTTP interface, through Node's `fetch` (no native addon, no
+ * ClickHouse's HTTP interface, through Node's `http` (no native addon, no
  * driver package): one POST per statement, the result in
  * `TabSeparatedWithNamesAndTypes`, read **totally**: every field by its
  * declared ClickHouse type, text decoded as strict UTF-8 field by field.
@@ -8,6 +8,8 @@
  * quote data, is never read).
  * @module
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { DpError } from '../../core/errors.js';
 import { type EngineValue, engineError } from '../engine.js';
 
@@ -44,24 +46,44 @@ export async function clickhouseQuery(endpoint: ClickHouseEndpoint, sql: string,
   const url = new URL(endpoint.base);
   url.searchParams.set('database', endpoint.database);
   url.searchParams.set('max_execution_time', String(Math.max(1, Math.ceil(timeoutMs / 1000))));
+  // The parser's limits follow the statement (public: its text), so that no size limit fails a compiled statement
+  // after the charge (the defaults — 256 KiB of text, 50 000 AST elements, depth 1000 — are below what the totality
+  // rewrite of a long query reaches). The compiler bounds each expression (MAX_COMPILED_EXPRESSION).
+  const size = new TextEncoder().encode(sql).length;
+  url.searchParams.set('max_query_size', String(size + 4096));
+  url.searchParams.set('max_ast_elements', String(Math.max(50_000, size)));
+  url.searchParams.set('max_expanded_ast_elements', String(Math.max(500_000, size * 4)));
+  url.searchParams.set('max_ast_depth', String(Math.max(1000, Math.ceil(size / 4))));
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
   if (endpoint.user) headers['X-ClickHouse-User'] = endpoint.user;
   if (endpoint.password) headers['X-ClickHouse-Key'] = endpoint.password;
-  let body: Uint8Array;
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: `${sql}\nFORMAT TabSeparatedWithNamesAndTypes`,
-      signal: AbortSignal.timeout(timeoutMs + 5_000),
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (response.status !== 200) throw engineError('clickhouse');
-    body = bytes;
-  } catch {
-    throw engineError('clickhouse');
-  }
+  const body = await post(url, headers, `${sql}\nFORMAT TabSeparatedWithNamesAndTypes`, timeoutMs + 5_000);
   return parseTsv(body);
+}
+
+/**
+ * One POST on a fresh connection (`agent: false`): a kept-alive socket that the server closes while idle
+ * (ClickHouse's keep_alive_timeout, 3 s by default) would fail the next request on it — an error that depends
+ * on timing, after the charge. @throws DpError ENGINE_ERROR
+ */
+function post(url: URL, headers: Record<string, string>, text: string, timeoutMs: number): Promise<Uint8Array> {
+  const payload = Buffer.from(text, 'utf8');
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      { method: 'POST', agent: false, headers: { ...headers, 'Content-Length': String(payload.length) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => reject(engineError('clickhouse')));
+        res.on('end', () => (res.statusCode === 200 ? resolve(new Uint8Array(Buffer.concat(chunks))) : reject(engineError('clickhouse'))));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => reject(engineError('clickhouse')));
+    req.end(payload);
+  });
 }
 
 const strict = new TextDecoder('utf-8', { fatal: true });
