@@ -18,7 +18,7 @@ import { FileLedger } from '../../src/ledger/file-ledger.js';
 import type { LedgerScope } from '../../src/ledger/ledger.js';
 import { type CompiledDpQuery, compileDpQuery } from '../../src/sql/compile.js';
 import type { SqlDialect } from '../../src/sql/dialect.js';
-import { clickhouseDialect, clickhouseLimitByDialect } from '../../src/sql/dialects/clickhouse.js';
+import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';
 import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
@@ -202,7 +202,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
     const people = [...new Set(makeVisits().visits.map((v) => v.person_id))];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...people), fc.bigInt({ min: 1n, max: 2n ** 62n }), fc.boolean(), async (person, salt, limitBy) => {
-        const dialect: SqlDialect = limitBy ? clickhouseLimitByDialect : clickhouseDialect;
+        const dialect: SqlDialect = limitBy ? clickhouseArraysDialect : clickhouseDialect;
         const engine: SqlEngine = { dialect, catalog: (t) => ch.catalog(t), query: (s) => ch.query(s), close: async () => {} };
         const run = async (where: string) => {
           const plan = planDpQuery(`SELECT region, COUNT(*) AS n FROM visits${where} GROUP BY region`, schema);

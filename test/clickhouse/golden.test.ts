@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
-import { clickhouseDialect, clickhouseLimitByDialect } from '../../src/sql/dialects/clickhouse.js';
+import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import { textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { rowSchema, visitsSchema } from '../sql/fixtures.js';
@@ -33,7 +33,7 @@ const cases: [string, string, 'rows' | 'visits'][] = [
 
 function render(sql: string, schema: 'rows' | 'visits', limitBy: boolean): string {
   const s = schema === 'rows' ? rowSchema() : visitsSchema();
-  const c = compileDpQuery(planDpQuery(sql, s), limitBy ? clickhouseLimitByDialect : clickhouseDialect, 42n, s);
+  const c = compileDpQuery(planDpQuery(sql, s), limitBy ? clickhouseArraysDialect : clickhouseDialect, 42n, s);
   expect(c.main.params).toEqual([]);
   return [c.main, ...c.histograms].map((x) => `${x.sql}\n`).join('\n');
 }
@@ -42,8 +42,8 @@ describe('golden compiled SQL for ClickHouse', () => {
   for (const [name, sql, schema] of cases) {
     for (const limitBy of [false, true]) {
       if (limitBy && schema === 'rows') continue;
-      it(`pins ${name}${limitBy ? ' (LIMIT BY)' : ''} for clickhouse`, () => {
-        const file = join(dir, `${name}${limitBy ? '.limit-by' : ''}.clickhouse.sql`);
+      it(`pins ${name}${limitBy ? ' (arrays top-P)' : ''} for clickhouse`, () => {
+        const file = join(dir, `${name}${limitBy ? '.arrays' : ''}.clickhouse.sql`);
         const text = render(sql, schema, limitBy);
         if (process.env.UPDATE_GOLDEN === '1') {
           mkdirSync(dir, { recursive: true });
@@ -59,7 +59,7 @@ describe('golden compiled SQL for ClickHouse', () => {
     const s = visitsSchema();
     for (const [, sql, schema] of cases) {
       const sch = schema === 'rows' ? rowSchema() : s;
-      for (const d of [clickhouseDialect, clickhouseLimitByDialect]) {
+      for (const d of [clickhouseDialect, clickhouseArraysDialect]) {
         const c = compileDpQuery(planDpQuery(sql, sch), d, 12345n, sch);
         for (const st of [c.main, ...c.histograms]) {
           expect(st.sql).not.toMatch(/\bOVER\b|\bWITH\b|\$\d/);

@@ -14,11 +14,14 @@
  *   Which P groups a unit keeps depends on that unit's own (unit, key) pairs
  *   and the per-query salt only — never on other units' rows or on engine
  *   order, unlike a plain `LIMIT P BY unit` (hash-table order). Two ways to
- *   keep the top P, chosen by measurement (bench/sql/clickhouse.ts):
- *   - `arrays` (default): `GROUP BY unit` over the per-(unit, keys) table with
+ *   keep the top P, chosen by measurement (bench/sql/clickhouse.md: at 10⁶ rows, 10⁵ units,
+ *   1,000 groups, `limitBy` 17.0 s vs `arrays` 22.6 s on one loaded shard — the issue's
+ *   earlier 41× vs 81× was not reproduced here):
+ *   - `arrays`: `GROUP BY unit` over the per-(unit, keys) table with
  *     `arraySlice(arraySort(groupArray(tuple(hash, keys…, aggregates…))), 1, P)`
  *     and `ARRAY JOIN` — a per-unit sort of that unit's own groups, no global sort;
- *   - `limitBy`: `ORDER BY unit, hash, keys… LIMIT P BY unit` (a global sort).
+ *   - `limitBy` (default): `ORDER BY unit, hash, keys… LIMIT P BY unit` (a sort by the salted hash; LIMIT BY
+ *     then keeps each unit's first P in that order, not in hash-table order).
  * - **quantiles**: per (unit, keys, bin) counts; per (unit, keys) the bins in
  *   salted order `cityHash64(unit, bin, salt)` with a running sum
  *   (`arrayCumSum`), each bin taking `min(n, C − (cum − n))` while positive;
@@ -136,7 +139,7 @@ function topGroups(inner: string, keys: readonly string[], cols: readonly string
  * @param plan - the checked plan.
  * @param salt - the per-query CSPRNG salt (bounding's order).
  * @param schema - the schema (column types).
- * @param bounding - how a unit keeps its P groups (default `arrays`).
+ * @param bounding - how a unit keeps its P groups (default `limitBy`, by measurement).
  * @returns the compiled query; `main` and `histograms` are `ClickHouseStatement`s.
  * @throws DpError UNSUPPORTED_QUERY for a JOIN, a reserved column name or a per-unit bound beyond 2⁶² grid units (before any charge).
  */
@@ -144,7 +147,7 @@ export function compileClickHouseQuery(
   plan: QueryPlan,
   salt: bigint,
   schema: SqlSchema,
-  bounding: ClickHouseBounding = 'arrays',
+  bounding: ClickHouseBounding = 'limitBy',
 ): CompiledDpQuery {
   const env: ClickHouseEnv = { plan, schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
