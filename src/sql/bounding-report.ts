@@ -33,7 +33,7 @@ import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, planAggregate, releaseCount } from '../stats/release-aggregates.js';
 import type { BudgetSplit } from './budget-split.js';
-import { fromClause, whereClause } from './compile.js';
+import { dialectCompiler, fromClause, whereClause } from './compile.js';
 import { compileExpr, compileTyped, type Env, keyOutput, Params, q } from './compile-expr.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import type { BoundingReport } from './dp-sql-types.js';
@@ -52,6 +52,8 @@ import type { SqlSchema } from './schema.js';
  */
 export function compileBoundingReport(plan: QueryPlan, dialect: SqlDialect, schema: SqlSchema): CompiledStatement {
   if (plan.privacy.rowLevel) throw new DpError('INTERNAL', 'a bounding report of a row-level query');
+  const own = dialectCompiler(dialect);
+  if (own) return own.compileBoundingReport(plan, schema);
   const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const wide = dialect.typeName('wide');

@@ -81,6 +81,34 @@ export interface CompiledDpQuery {
   readonly histograms: readonly HistogramStatement[];
 }
 
+/**
+ * A dialect's own statement compiler, for an engine whose statements cannot take this file's shapes
+ * (ClickHouse: no window functions, no CTEs, no bind parameters). It returns the same `CompiledDpQuery`,
+ * read by the same release code.
+ */
+export interface DialectCompiler {
+  /** As `compileDpQuery`: the main and histogram statements of a plan. */
+  compileDpQuery(plan: QueryPlan, salt: bigint, schema: SqlSchema): CompiledDpQuery;
+  /** As `compileBoundingReport` (bounding-report.ts): one row with `units` and `cut`. */
+  compileBoundingReport(plan: QueryPlan, schema: SqlSchema): CompiledStatement;
+}
+
+const OWN_COMPILERS = new WeakMap<SqlDialect, DialectCompiler>();
+
+/**
+ * Registers a dialect's own compiler (called once by the dialect's module, e.g. dialects/clickhouse.ts).
+ * @param dialect - the dialect object.
+ * @param compiler - its compiler.
+ */
+export function registerDialectCompiler(dialect: SqlDialect, compiler: DialectCompiler): void {
+  OWN_COMPILERS.set(dialect, compiler);
+}
+
+/** The registered compiler of a dialect, if it has its own. */
+export function dialectCompiler(dialect: SqlDialect): DialectCompiler | undefined {
+  return OWN_COMPILERS.get(dialect);
+}
+
 /** Bins of a quantile histogram over a non-integer measure, or an integer one with a wide range (public). */
 export const QUANTILE_BINS = 256;
 
@@ -224,6 +252,9 @@ export function whereClause(env: Env, extra?: string): string {
  * const compiled = compileDpQuery(plan, duckdbDialect, 12345n, schema);
  */
 export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigint, schema: SqlSchema): CompiledDpQuery {
+  // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
+  const own = OWN_COMPILERS.get(dialect);
+  if (own) return own.compileDpQuery(plan, salt, schema);
   const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keyNames = plan.groupBy.map((_, i) => `k${i}`);

@@ -77,9 +77,11 @@ export {
   quantileGrid,
 } from './compile.js';
 export type { CompiledStatement, SqlDialect, SqlParam, SqlParamType } from './dialect.js';
+export { clickhouseDialect } from './dialects/clickhouse.js';
 export { duckdbDialect } from './dialects/duckdb.js';
 export { postgresDialect } from './dialects/postgres.js';
 export { type EngineRow, type EngineValue, engineError, type SqlEngine } from './engine.js';
+export { ClickHouseEngine, type ClickHouseOptions } from './engines/clickhouse.js';
 export { DuckDbEngine, type DuckDbOptions } from './engines/duckdb.js';
 export { PostgresEngine, type PostgresOptions } from './engines/postgres.js';
 export { formatDpSqlResult } from './format-result.js';

@@ -28,7 +28,7 @@ import type { SqlSchema } from './schema.js';
 export interface DataSpec {
   /** Files to query with DuckDB (in place): `path` or `table=path`. */
   readonly data?: readonly string[];
-  /** `duckdb:file.duckdb`, `file.duckdb`, or `postgres://…` (optionally with `?tsdp_reader_role=role`). */
+  /** `duckdb:file.duckdb`, `file.duckdb`, `postgres://…` (optionally with `?tsdp_reader_role=role`), or `clickhouse://host:port/db?cluster=name`. */
   readonly db?: string;
   /** `file` (default unless the data is in PostgreSQL) or `postgres`. */
   readonly ledger?: 'file' | 'postgres';
@@ -62,6 +62,50 @@ export function redactUrl(url: string): string {
   } catch {
     return 'postgres://(unparsable URL)';
   }
+}
+
+/** True for a ClickHouse URL (`clickhouse://host:port/db?cluster=name`). */
+export function isClickHouseUrl(db: string): boolean {
+  return /^clickhouses?:\/\//.test(db);
+}
+
+/**
+ * Reads `clickhouse://[user[:password]@]host:port/database?cluster=name&shards=http://h1:p1,http://h2:p2`
+ * (`clickhouses://` for HTTPS) into the ClickHouse engine's options.
+ * @param url - the URL given to `--db`.
+ * @returns the HTTP URL, database, credentials, cluster and shard list.
+ * @throws DpError INVALID_PARAMETER when it does not parse.
+ */
+export function clickhouseTarget(url: string): {
+  url: string;
+  database: string;
+  user?: string;
+  password?: string;
+  cluster?: string;
+  shards?: string[];
+} {
+  let u: URL;
+  try {
+    u = new URL(url.replace(/^clickhouse(s?):/, 'http$1:'));
+  } catch {
+    throw new DpError('INVALID_PARAMETER', 'the ClickHouse URL does not parse: write clickhouse://host:8123/database?cluster=name', {
+      parameter: 'db',
+    });
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'default';
+  const cluster = u.searchParams.get('cluster') ?? undefined;
+  const shards = u.searchParams
+    .get('shards')
+    ?.split(',')
+    .filter((x) => x !== '');
+  return {
+    url: `${u.protocol}//${u.host}`,
+    database,
+    ...(u.username ? { user: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(shards && shards.length > 0 ? { shards } : {}),
+  };
 }
 
 const READER_PARAM = 'tsdp_reader_role';
@@ -152,6 +196,17 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
       readerRole: target.readerRole,
       statementTimeoutMs: spec.statementTimeoutMs,
     });
+    try {
+      const { ledger, description } = await openLedgerFor(spec);
+      return { engine, ledger, ledgerDescription: description };
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+  }
+  if (db && isClickHouseUrl(db)) {
+    const { ClickHouseEngine } = await import('./engines/clickhouse.js');
+    const engine = await ClickHouseEngine.open({ ...clickhouseTarget(db), schema, statementTimeoutMs: spec.statementTimeoutMs });
     try {
       const { ledger, description } = await openLedgerFor(spec);
       return { engine, ledger, ledgerDescription: description };

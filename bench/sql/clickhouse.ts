@@ -1,0 +1,187 @@
+/**
+ * DP SQL on a local ClickHouse cluster (issue 16): for each size (rows) and
+ * shard count, `units` privacy units, `groups` groups, unit-level DP with
+ * `maxPartitions` P = 2 and `maxContributionsPerPartition` C = 2:
+ *
+ * - `dp`: the compiled per-shard statement of `SELECT g, COUNT(*), SUM(x), AVG(x)
+ *   … GROUP BY g` sent to every shard in parallel and merged by the driver
+ *   (`ClickHouseEngine.query`), with the default top-P strategy (`arrays`) and
+ *   with `limitBy`;
+ * - `dp-e2e`: the whole `runDpSql` (catalog checks, charge to a file ledger,
+ *   statement, release) once per measurement;
+ * - `hand`: the cheapest hand-written SQL computing the same bounded aggregates
+ *   per shard (pre-aggregate per unit and group, keep P groups per unit by a
+ *   salted hash with `LIMIT P BY` after `ORDER BY`, cap, aggregate), on every
+ *   shard in parallel;
+ * - `plain`: the plain `GROUP BY g` (count, sum) on every shard in parallel;
+ * - DuckDB on the same data (one process, all threads): plain and the DP
+ *   statement compiled for DuckDB.
+ *
+ * Medians of `--runs` runs. The machine is shared (2 cores, other agents
+ * running): a cluster of 3 shards on 2 cores shows per-shard linearity (rows/s
+ * per shard), not speed-up.
+ *
+ *   npx tsx bench/sql/clickhouse.ts [--sizes 1e7,3e7] [--shards 1,2,3] [--units 1e6] [--groups 1000] [--runs 3] [--port 18126]
+ * @module
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { FileLedger } from '../../src/ledger/file-ledger.js';
+import { compileDpQuery } from '../../src/sql/compile.js';
+import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
+import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
+import type { SqlEngine } from '../../src/sql/engine.js';
+import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
+import { planDpQuery } from '../../src/sql/plan-query.js';
+import { runDpSql } from '../../src/sql/run-dp-sql.js';
+import { parseSqlSchema } from '../../src/sql/schema.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+const SIZES = arg('sizes', '1e7,3e7').split(',').map(Number);
+const SHARDS = arg('shards', '1,2,3').split(',').map(Number);
+const UNITS = Number(arg('units', '1e6'));
+const GROUPS = Number(arg('groups', '1000'));
+const RUNS = Number(arg('runs', '3'));
+const PORT = Number(arg('port', '18126'));
+const SCRIPT = resolve(import.meta.dirname, '../../scripts/clickhouse.sh');
+const P = 2;
+const C = 2;
+const SQL = 'SELECT g, COUNT(*) AS n, SUM(x) AS s, AVG(x) AS m FROM bench GROUP BY g';
+
+const schema = parseSqlSchema({
+  dataset: 'bench',
+  budget: { epsilon: 1e9, delta: 0.5 },
+  tables: {
+    bench: {
+      privacyUnit: 'pid',
+      maxPartitions: P,
+      maxContributionsPerPartition: C,
+      columns: { pid: { type: 'integer' }, g: { type: 'integer' }, x: { type: 'float', lower: 0, upper: 100 } },
+    },
+  },
+});
+
+async function exec(base: string, sql: string, settings: Record<string, string> = {}): Promise<string> {
+  const u = new URL(base);
+  for (const [k, v] of Object.entries(settings)) u.searchParams.set(k, v);
+  // A fresh connection per statement: a kept-alive socket the server closed while idle would fail the next one.
+  const { status, text } = await new Promise<{ status: number; text: string }>((done, fail) => {
+    const req = httpRequest(u, { method: 'POST', agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end(sql);
+  });
+  if (status !== 200) throw new Error(`ClickHouse: ${text.slice(0, 400)}`);
+  return text;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function time(f: () => Promise<unknown>): Promise<number> {
+  await f(); // warm-up (caches, marks)
+  const ts: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await f();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+const dataSql = (rows: number) =>
+  `SELECT toInt64(intHash64(number) % ${UNITS}) AS pid, toInt64(intHash32(number) % ${GROUPS}) AS g, toFloat64(number % 1000) / 10 AS x FROM system.numbers LIMIT ${rows}`;
+
+/** The cheapest hand-written bounded SQL (same bounds, same salted choice), per shard. */
+function handSql(salt: bigint): string {
+  return (
+    `SELECT g, count() AS units, sum(least(c, ${C})) AS n, sum(greatest(least(s, ${C * 100}), 0)) AS sx FROM ` +
+    `(SELECT pid, g, count() AS c, sum(x) AS s FROM bench GROUP BY pid, g ORDER BY pid, cityHash64(pid, g, ${salt}) LIMIT ${P} BY pid) GROUP BY g`
+  );
+}
+
+interface Row {
+  rows: number;
+  shards: number;
+  plain: number;
+  hand: number;
+  dp: number;
+  dpLimitBy: number;
+  dpE2e: number;
+}
+
+async function clusterRun(rows: number, shards: number): Promise<Row> {
+  const env = { ...process.env, TSDP_CH_DIR: '/tmp/tsdp-ch-bench', TSDP_CH_PORT: String(PORT), TSDP_CH_SHARDS: String(shards) };
+  execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'ignore' });
+  execFileSync('bash', [SCRIPT, 'start'], { env, stdio: 'ignore' });
+  try {
+    const bases = Array.from({ length: shards }, (_, i) => `http://127.0.0.1:${PORT + i}`);
+    await Promise.all(
+      bases.map(async (b) => {
+        await exec(b, 'CREATE TABLE bench (pid Int64, g Int64, x Float64) ENGINE = MergeTree ORDER BY pid');
+        await exec(b, 'CREATE TABLE bench_all AS bench ENGINE = Distributed(tsdp, default, bench, cityHash64(pid))');
+      }),
+    );
+    const t0 = performance.now();
+    await exec(bases[0] as string, `INSERT INTO bench_all ${dataSql(rows)}`, { insert_distributed_sync: '1' });
+    console.error(`  loaded ${rows} rows on ${shards} shard(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const all = (sql: string) => Promise.all(bases.map((b) => exec(b, sql, { max_execution_time: '600' })));
+    const plain = await time(() => all('SELECT g, count(), sum(x) FROM bench GROUP BY g FORMAT Null'));
+    const hand = await time(() => all(`${handSql(12345n)} FORMAT Null`));
+    const ch = await ClickHouseEngine.open({ url: bases[0] as string, cluster: 'tsdp', schema, statementTimeoutMs: 600_000 });
+    const plan = planDpQuery(SQL, schema);
+    const dp = await time(() => ch.query(compileDpQuery(plan, clickhouseDialect, 12345n, schema).main));
+    const dpLimitBy = await time(() => ch.query(compileDpQuery(plan, clickhouseArraysDialect, 12345n, schema).main));
+    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-bench-ch-')) });
+    const dpE2e = await time(() => runDpSql({ sql: SQL, schema, engine: ch as SqlEngine, ledger, epsilon: 1, delta: 1e-6 }));
+    return { rows, shards, plain, hand, dp, dpLimitBy, dpE2e };
+  } finally {
+    execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'ignore' });
+  }
+}
+
+async function duckRun(rows: number): Promise<{ plain: number; dp: number }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(
+    `CREATE TABLE bench AS SELECT CAST(hash(i) % ${UNITS} AS BIGINT) AS pid, CAST(hash(i + 7) % ${GROUPS} AS BIGINT) AS g, CAST(i % 1000 AS DOUBLE) / 10 AS x FROM range(${rows}) t(i)`,
+  );
+  const plain = await time(() => c.run('SELECT g, count(*), sum(x) FROM bench GROUP BY g'));
+  const compiled = compileDpQuery(planDpQuery(SQL, schema), duckdbDialect, 12345n, schema);
+  const params = compiled.main.params.map((p) => p.value) as never;
+  const dp = await time(() => c.run(compiled.main.sql, params));
+  c.closeSync();
+  return { plain, dp };
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+console.log(`# ClickHouse ${UNITS} units, ${GROUPS} groups, P=${P}, C=${C}; medians of ${RUNS}; shared 2-core machine`);
+console.log(
+  '| rows | shards | plain GROUP BY | hand bounded | DP (LIMIT BY, default) | DP (arrays) | DP end to end | DP/hand | DP/plain | rows/s per shard (DP) |',
+);
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const rows of SIZES) {
+  for (const shards of SHARDS) {
+    const r = await clusterRun(rows, shards);
+    const best = Math.min(r.dp, r.dpLimitBy);
+    console.log(
+      `| ${rows.toExponential(0)} | ${shards} | ${fmt(r.plain)} | ${fmt(r.hand)} | ${fmt(r.dp)} | ${fmt(r.dpLimitBy)} | ${fmt(r.dpE2e)} | ${(best / r.hand).toFixed(2)}× | ${(best / r.plain).toFixed(1)}× | ${(rows / shards / (best / 1000)).toExponential(2)} |`,
+    );
+  }
+  const d = await duckRun(rows);
+  console.log(`| ${rows.toExponential(0)} | DuckDB | ${fmt(d.plain)} | | ${fmt(d.dp)} | | | | ${(d.dp / d.plain).toFixed(1)}× | |`);
+}

@@ -1,0 +1,340 @@
+/**
+ * The ClickHouse statement compiler: the same `QueryPlan`, the same outputs
+ * (`CompiledDpQuery`: exact per-group aggregates read by the same release code)
+ * as `compile.ts`, written without window functions or CTEs (18.16 has neither)
+ * and in a shape that one **shard** can run alone: every output column is a sum
+ * over units, so the driver adds the shards' rows key by key (`merge`).
+ *
+ * Shapes (nested subqueries, innermost first):
+ * - **row-level**: `SELECT keys, count(), sum(Decimal128 units) … GROUP BY keys`.
+ * - **unit-level**: rows → per (unit, keys): `count()` and per-unit sums
+ *   (capped at C / clamped to ±C·M later) and a **salted hash**
+ *   `cityHash64(unit, keys…, salt)` → the unit's P groups of smallest
+ *   (hash, keys) → per keys: Σ min(count, C), Σ clamp(sum), count() = units.
+ *   Which P groups a unit keeps depends on that unit's own (unit, key) pairs
+ *   and the per-query salt only — never on other units' rows or on engine
+ *   order, unlike a plain `LIMIT P BY unit` (hash-table order). Two ways to
+ *   keep the top P, chosen by measurement (bench/sql/clickhouse.md: at 10⁶ rows, 10⁵ units,
+ *   1,000 groups, `limitBy` 17.0 s vs `arrays` 22.6 s on one loaded shard — the issue's
+ *   earlier 41× vs 81× was not reproduced here):
+ *   - `arrays`: `GROUP BY unit` over the per-(unit, keys) table with
+ *     `arraySlice(arraySort(groupArray(tuple(hash, keys…, aggregates…))), 1, P)`
+ *     and `ARRAY JOIN` — a per-unit sort of that unit's own groups, no global sort;
+ *   - `limitBy` (default): `ORDER BY unit, hash, keys… LIMIT P BY unit` (a sort by the salted hash; LIMIT BY
+ *     then keeps each unit's first P in that order, not in hash-table order).
+ * - **quantiles**: per (unit, keys, bin) counts; per (unit, keys) the bins in
+ *   salted order `cityHash64(unit, bin, salt)` with a running sum
+ *   (`arrayCumSum`), each bin taking `min(n, C − (cum − n))` while positive;
+ *   then the same top-P groups per unit.
+ *
+ * Integer arithmetic (18.16's `sum(Int64)` wraps silently): per-row grid units are
+ * at most 2⁴⁰ (fixed-point-grid.ts); a unit's sum in one group is Int64 and could
+ * wrap only past 2²² rows of that unit in that group — a function of that unit's
+ * rows alone, then clamped to ±C·M, so the sensitivity holds either way. C·M is
+ * checked < 2⁶² here (refused before the charge otherwise), so the clamped
+ * per-unit values are exact Int64, and the sum over units is `Decimal128(0)`:
+ * < 2⁶³ units × 2⁶² < 10³⁸. Every aggregate leaves as `toString(…)` digits (exact
+ * through HTTP), and the driver adds shards in BigInt.
+ * @module
+ */
+import { DpError } from '../../core/errors.js';
+import { meanGrid, sumGrid, varianceGrid } from '../../stats/fixed-point-grid.js';
+import { type CompiledDpQuery, type HistogramStatement, type OutputInputs, type QuantileGrid, quantileGrid } from '../compile.js';
+import type { SqlType } from '../compile-expr.js';
+import type { CompiledStatement } from '../dialect.js';
+import { measureBounds } from '../finite-release.js';
+import type { PlanExpr, PlanMeasure, QueryPlan } from '../plan.js';
+import type { SqlSchema } from '../schema.js';
+import {
+  type ClickHouseEnv,
+  chClamp,
+  chCompileCondition,
+  chCompileDouble,
+  chCompileTyped,
+  chKeyOutput,
+  quoteClickHouse as q,
+} from './clickhouse-expr.js';
+import { doubleLiteral as dbl, intLiteral as int } from './clickhouse-literals.js';
+
+/** How the per-shard rows of a statement are added up by the driver. */
+export interface ClickHouseMerge {
+  /** The key columns: rows with equal keys (one per shard at most) are one group. */
+  readonly keys: readonly string[];
+  /** Every other column: exact integers (decimal text), added in BigInt. */
+  readonly sums: readonly string[];
+  /** Key columns of static type boolean (UInt8 0/1 in ClickHouse), returned as JS booleans. */
+  readonly booleans: readonly string[];
+}
+
+/** A compiled ClickHouse statement: literals inlined (no params), with its merge rule. */
+export interface ClickHouseStatement extends CompiledStatement {
+  readonly merge: ClickHouseMerge;
+}
+
+/** How a unit keeps its P groups (see the module header). */
+export type ClickHouseBounding = 'arrays' | 'limitBy';
+
+/** The largest per-unit clamp bound C·M (units of the grid) the compiled SQL holds exactly in Int64. */
+const MAX_PER_UNIT = 2n ** 62n;
+
+interface Grid {
+  readonly shift: number;
+  readonly inverse: number;
+  readonly maxUnits: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+function rowUnits(env: ClickHouseEnv, m: PlanMeasure, grid: Grid): string {
+  const clamped = chClamp(chCompileDouble(env, m.expr), dbl(grid.lower), dbl(grid.upper));
+  const shifted = grid.shift === 0 ? clamped : `(${clamped} - ${dbl(grid.shift)})`;
+  // |shifted·inverse| ≤ 2⁴⁰: the product and round are exact or monotone, never out of range.
+  return `toInt64(round(${shifted} * ${dbl(grid.inverse)}))`;
+}
+
+function rowBin(env: ClickHouseEnv, m: PlanMeasure, grid: QuantileGrid): string {
+  const [lower, upper] = grid.bounds;
+  const bins = grid.bins;
+  const clamped = chClamp(chCompileDouble(env, m.expr), dbl(lower), dbl(upper));
+  const width = bins / (upper - lower);
+  return `least(toInt64(floor((${clamped} - ${dbl(lower)}) * ${dbl(width)})), ${int(bins - 1)})`;
+}
+
+function refuse(what: string, hint: string): never {
+  throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported on ClickHouse: ${hint}`, { construct: what, hint });
+}
+
+function fromWhere(env: ClickHouseEnv): string {
+  const { plan } = env;
+  if (plan.joins.length > 0)
+    refuse('a JOIN', 'denormalize the joined columns into the private table (sharded by the privacy unit) and query that table');
+  const first = plan.sources[0];
+  if (!first) throw new DpError('INTERNAL', 'plan without sources');
+  const where = plan.where ? ` WHERE ${chCompileCondition(env, plan.where)}` : '';
+  return ` FROM ${q(first.table)} AS ${q(first.alias)}${where}`;
+}
+
+/** The statement of `sql` with its merge rule. */
+function statement(sql: string, merge: ClickHouseMerge): ClickHouseStatement {
+  return Object.freeze({ sql, params: Object.freeze([]), merge: Object.freeze(merge) });
+}
+
+/**
+ * The top P groups of each unit, from a per-(unit, keys) table `inner` with columns `tsdp_u`, `tsdp_h`, keys, `cols`.
+ * Returns a FROM-able subquery with the same columns (one row per kept (unit, group)).
+ */
+function topGroups(inner: string, keys: readonly string[], cols: readonly string[], P: number, how: ClickHouseBounding): string {
+  if (how === 'limitBy') {
+    return `(SELECT * FROM ${inner} ORDER BY tsdp_u, tsdp_h, ${keys.join(', ')} LIMIT ${P} BY tsdp_u)`;
+  }
+  // Tuples sort by (hash, keys…) first: the order is the salted hash, ties (probability ~2⁻⁶⁴) broken by the keys.
+  const fields = ['tsdp_h', ...keys, ...cols];
+  const top = `arraySlice(arraySort(groupArray(tuple(${fields.join(', ')}))), 1, ${P})`;
+  const perUnit = `(SELECT tsdp_u, ${top} AS tsdp_top FROM ${inner} GROUP BY tsdp_u)`;
+  const picks = fields.map((f, i) => `tupleElement(tsdp_g, ${i + 1}) AS ${f}`);
+  return `(SELECT tsdp_u, ${picks.join(', ')} FROM ${perUnit} ARRAY JOIN tsdp_top AS tsdp_g)`;
+}
+
+/**
+ * Compiles a plan for ClickHouse (the per-shard statements).
+ * @param plan - the checked plan.
+ * @param salt - the per-query CSPRNG salt (bounding's order).
+ * @param schema - the schema (column types).
+ * @param bounding - how a unit keeps its P groups (default `limitBy`, by measurement).
+ * @returns the compiled query; `main` and `histograms` are `ClickHouseStatement`s.
+ * @throws DpError UNSUPPORTED_QUERY for a JOIN, a reserved column name or a per-unit bound beyond 2⁶² grid units (before any charge).
+ */
+export function compileClickHouseQuery(
+  plan: QueryPlan,
+  salt: bigint,
+  schema: SqlSchema,
+  bounding: ClickHouseBounding = 'limitBy',
+): CompiledDpQuery {
+  const env: ClickHouseEnv = { plan, schema };
+  const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
+  const typedKeys = plan.groupBy.map((k) => chCompileTyped(env, k.expr));
+  const keyExprs = typedKeys.map(chKeyOutput);
+  const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
+  const booleans = keys.filter((_, i) => typedKeys[i]?.type === 'boolean');
+  const from = fromWhere(env);
+
+  const rowCols: string[] = []; // unit-level: per-row values (tsdp_vN)
+  const unitCols: string[] = []; // unit-level: per (unit, keys) aggregates (tsdp_cN)
+  const finalCols: string[] = []; // per group
+  const sums: string[] = [];
+  const inputs: (OutputInputs | null)[] = [];
+  const seen = new Map<string, string>();
+  let counter = 0;
+  const checkBound = (bound: bigint) => {
+    if (bound >= MAX_PER_UNIT)
+      refuse(
+        'contribution bounds this large',
+        'lower maxContributionsPerPartition or narrow the bounds: C × grid units must stay below 2^62',
+      );
+  };
+  /** An exact per-group aggregate: `perRow` (null = a row count), `cap` bounds a unit's value in one group. */
+  const add = (key: string, perRow: string | null, kind: 'count' | 'sum', bound: bigint, nonNegative = false): string => {
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const n = counter++;
+    const name = `tsdp_a${n}`;
+    seen.set(key, name);
+    sums.push(name);
+    if (rowLevel) {
+      const agg = kind === 'count' ? (perRow === null ? 'count()' : `sum(isNotNull(${perRow}))`) : `sum(toDecimal128(${perRow}, 0))`;
+      finalCols.push(`toString(${agg}) AS ${name}`);
+      return name;
+    }
+    checkBound(bound);
+    const c = `tsdp_c${n}`;
+    // Counts as Int64 (count() is UInt64, which has no common type with Int64 in least/greatest). COUNT(x) is
+    // sum(isNotNull(x)): 18.16's count(x) crashes the server on some constant Nullable columns (coalesce(x, NULL)).
+    if (perRow === null) unitCols.push(`toInt64(count()) AS ${c}`);
+    else {
+      rowCols.push(`${perRow} AS tsdp_v${n}`);
+      unitCols.push(`${kind === 'count' ? `toInt64(sum(isNotNull(tsdp_v${n})))` : `sum(tsdp_v${n})`} AS ${c}`);
+    }
+    const lo = kind === 'count' || nonNegative ? int(0) : int(-bound);
+    finalCols.push(`toString(sum(toDecimal128(least(greatest(${c}, ${lo}), ${int(bound)}), 0))) AS ${name}`);
+    return name;
+  };
+  const big = (x: number) => BigInt(C) * BigInt(x);
+  const countValues = (e: PlanExpr) => add(`values:${JSON.stringify(e)}`, chCompileTyped(env, e).sql, 'count', BigInt(C));
+  const sumOf = (key: string, units: string, maxUnits: number, nonNegative = false) => add(key, units, 'sum', big(maxUnits), nonNegative);
+
+  const histograms: HistogramStatement[] = [];
+  for (const o of plan.outputs) {
+    if (o.kind !== 'aggregate') {
+      inputs.push(null);
+      continue;
+    }
+    const a = o.aggregate;
+    switch (a.kind) {
+      case 'count':
+        inputs.push({ kind: 'count', count: add('rows', null, 'count', BigInt(C)) });
+        break;
+      case 'countValues':
+        inputs.push({ kind: 'count', count: countValues(a.arg) });
+        break;
+      case 'countUnits':
+        inputs.push({ kind: 'count', count: 'tsdp_units' });
+        break;
+      case 'sum': {
+        const bounds = measureBounds(a.measure);
+        const g = sumGrid(bounds);
+        inputs.push({ kind: 'sum', units: sumOf(`sum:${JSON.stringify(a.measure)}`, rowUnits(env, a.measure, g), g.maxUnits), bounds });
+        break;
+      }
+      case 'mean': {
+        const bounds = measureBounds(a.measure);
+        const g = meanGrid(bounds);
+        const units = sumOf(`mean:${JSON.stringify(a.measure)}`, rowUnits(env, a.measure, g), g.maxUnits);
+        inputs.push({ kind: 'mean', count: countValues(a.measure.expr), units, bounds });
+        break;
+      }
+      case 'variance': {
+        const bounds = measureBounds(a.measure);
+        const g = varianceGrid(bounds);
+        const key = `var:${JSON.stringify(a.measure)}`;
+        const d = rowUnits(env, a.measure, g);
+        const units = sumOf(key, d, g.maxUnits);
+        const squares = sumOf(`${key}:sq`, `(${d}) * (${d})`, g.maxUnits * g.maxUnits, true);
+        inputs.push({ kind: 'variance', count: countValues(a.measure.expr), units, squares, bounds });
+        break;
+      }
+      case 'quantile':
+        const grid = quantileGrid(a.measure);
+        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
+        histograms.push(compileHistogram(env, salt, a.measure, grid, bounding));
+        break;
+      default: {
+        const never: never = a;
+        throw new DpError('INTERNAL', `unknown aggregate ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  const keySelect = keyExprs.map((e, i) => `${e} AS ${keys[i]}`);
+  const groupBy = keys.length ? ` GROUP BY ${keys.join(', ')}` : '';
+  let sql: string;
+  if (rowLevel) {
+    sql = `SELECT ${[...keySelect, 'toString(count()) AS tsdp_units', ...finalCols].join(', ')}${from}${groupBy}`;
+  } else {
+    const unit = chCompileTyped(env, plan.privacy.unit as PlanExpr).sql;
+    const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, ...rowCols].join(', ')}${from})`;
+    const ucols = unitCols.map((c) => c.replace(/^.* AS /, ''));
+    const hash = `cityHash64(${['tsdp_u', ...keys, int(salt)].join(', ')}) AS tsdp_h`;
+    const perUnit = `(SELECT ${['tsdp_u', ...keys, ...(keys.length ? [hash] : []), ...unitCols].join(', ')} FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
+    const bounded = keys.length ? topGroups(perUnit, keys, ucols, P, bounding) : perUnit;
+    sql = `SELECT ${[...keys, 'toString(count()) AS tsdp_units', ...finalCols].join(', ')} FROM ${bounded}${groupBy}`;
+  }
+  return Object.freeze({
+    dialect: 'clickhouse',
+    main: statement(sql, { keys, sums: ['tsdp_units', ...sums], booleans }),
+    keyColumns: Object.freeze(keys),
+    keyTypes: Object.freeze(typedKeys.map((k) => k.type as SqlType)),
+    unitsColumn: 'tsdp_units',
+    inputs: Object.freeze(inputs),
+    histograms: Object.freeze(histograms),
+  });
+}
+
+/** The histogram statement of one quantile measure (columns keys…, `bin`, `n`). */
+function compileHistogram(
+  env: ClickHouseEnv,
+  salt: bigint,
+  m: PlanMeasure,
+  grid: QuantileGrid,
+  bounding: ClickHouseBounding,
+): HistogramStatement {
+  const { plan } = env;
+  const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
+  const typedKeys = plan.groupBy.map((k) => chCompileTyped(env, k.expr));
+  const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
+  const keySelect = typedKeys.map((k, i) => `${chKeyOutput(k)} AS ${keys[i]}`);
+  const booleans = keys.filter((_, i) => typedKeys[i]?.type === 'boolean');
+  const bin = rowBin(env, m, grid);
+  const from = fromWhere(env);
+  let sql: string;
+  if (rowLevel) {
+    const binned = `(SELECT ${[...keySelect, `${bin} AS tsdp_bin`].join(', ')}${from})`;
+    sql = `SELECT ${[...keys, 'tsdp_bin AS bin', 'toString(count()) AS n'].join(', ')} FROM ${binned} WHERE isNotNull(tsdp_bin) GROUP BY ${[...keys, 'tsdp_bin'].join(', ')}`;
+  } else {
+    const unit = chCompileTyped(env, plan.privacy.unit as PlanExpr).sql;
+    const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, `${bin} AS tsdp_bin`].join(', ')}${from})`;
+    const perBin = `(SELECT ${['tsdp_u', ...keys, 'tsdp_bin', 'toInt64(count()) AS tsdp_n', `cityHash64(tsdp_u, tsdp_bin, ${int(salt)}) AS tsdp_hb`].join(', ')} FROM ${rows} WHERE isNotNull(tsdp_bin) GROUP BY ${['tsdp_u', ...keys, 'tsdp_bin'].join(', ')})`;
+    // Per (unit, group): the bins in salted order; each takes min(n, C − (cum − n)) while C is not used up.
+    const sorted = 'arraySort(groupArray(tuple(tsdp_hb, tsdp_bin, tsdp_n)))';
+    const ns = 'arrayMap(x -> tupleElement(x, 3), tsdp_s)';
+    const takes = `arrayMap((n, c) -> least(n, ${int(C)} - (c - n)), ${ns}, arrayCumSum(${ns}))`;
+    const hash = keys.length ? [`cityHash64(${['tsdp_u', ...keys, int(salt)].join(', ')}) AS tsdp_h`] : [];
+    const perGroup =
+      `(SELECT ${['tsdp_u', ...keys, ...hash, 'arrayMap(x -> tupleElement(x, 2), tsdp_s) AS tsdp_bins', `${takes} AS tsdp_takes`].join(', ')} ` +
+      `FROM (SELECT ${['tsdp_u', ...keys, `${sorted} AS tsdp_s`].join(', ')} FROM ${perBin} GROUP BY ${['tsdp_u', ...keys].join(', ')}))`;
+    const bounded = keys.length ? topGroups(perGroup, keys, ['tsdp_bins', 'tsdp_takes'], P, bounding) : perGroup;
+    const flat = `(SELECT ${[...keys, 'tsdp_bin', 'tsdp_take'].join(', ')} FROM ${bounded} ARRAY JOIN tsdp_bins AS tsdp_bin, tsdp_takes AS tsdp_take)`;
+    sql = `SELECT ${[...keys, 'tsdp_bin AS bin', 'toString(sum(toDecimal128(tsdp_take, 0))) AS n'].join(', ')} FROM ${flat} WHERE tsdp_take > 0 GROUP BY ${[...keys, 'tsdp_bin'].join(', ')}`;
+  }
+  return Object.freeze({ ...statement(sql, { keys: [...keys, 'bin'], sums: ['n'], booleans }), bins: grid.bins });
+}
+
+/**
+ * The bounding report's statement (units, and units cut by the bounds), per shard; both columns add up over shards.
+ * @param plan - a unit-level plan.
+ * @param schema - the schema.
+ * @returns the statement.
+ * @throws DpError INTERNAL for a row-level plan.
+ */
+export function compileClickHouseBoundingReport(plan: QueryPlan, schema: SqlSchema): ClickHouseStatement {
+  if (plan.privacy.rowLevel) throw new DpError('INTERNAL', 'a bounding report of a row-level query');
+  const env: ClickHouseEnv = { plan, schema };
+  const { maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
+  const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
+  const keySelect = plan.groupBy.map((k, i) => `${chKeyOutput(chCompileTyped(env, k.expr))} AS ${keys[i]}`);
+  const unit = chCompileTyped(env, plan.privacy.unit as PlanExpr).sql;
+  const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect].join(', ')}${fromWhere(env)})`;
+  const perGroup = `(SELECT tsdp_u, count() AS tsdp_c FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
+  const perUnit = `(SELECT tsdp_u, count() AS tsdp_g, max(tsdp_c) AS tsdp_m FROM ${perGroup} GROUP BY tsdp_u)`;
+  const sql = `SELECT toString(count()) AS units, toString(sum(if(tsdp_g > ${int(P)} OR tsdp_m > ${int(C)}, 1, 0))) AS cut FROM ${perUnit}`;
+  return statement(sql, { keys: [], sums: ['units', 'cut'], booleans: [] });
+}

@@ -1,0 +1,100 @@
+/**
+ * Golden SQL for the ClickHouse dialect: the compiled per-shard statements are
+ * pinned in test/clickhouse/golden/ (regenerate deliberately with
+ * UPDATE_GOLDEN=1 and review the diff). Needs no server: the text is checked
+ * here; test/clickhouse/cluster.test.ts runs the same shapes on a real cluster.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileDpQuery } from '../../src/sql/compile.js';
+import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
+import { textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
+import { planDpQuery } from '../../src/sql/plan-query.js';
+import { rowSchema, visitsSchema } from '../sql/fixtures.js';
+
+const dir = join(import.meta.dirname, 'golden');
+const cases: [string, string, 'rows' | 'visits'][] = [
+  ['row-level', "SELECT shop, COUNT(*) AS n, SUM(qty) AS q, AVG(price) AS p FROM sales WHERE item <> 'x' GROUP BY shop", 'rows'],
+  [
+    'unit-level',
+    'SELECT region, COUNT(*) AS n, SUM(amount) AS s, AVG(minutes) AS m, STDDEV(day) AS sd FROM visits GROUP BY region',
+    'visits',
+  ],
+  ['unit-no-group', 'SELECT COUNT(DISTINCT person_id) AS u, COUNT(city) AS c FROM visits', 'visits'],
+  ['quantile', 'SELECT region, MEDIAN(amount) AS m FROM visits GROUP BY region', 'visits'],
+  [
+    'group-expression',
+    "SELECT FLOOR(minutes / 10) AS m10, CASE WHEN day > 15 THEN 'late' ELSE 'early' END AS half, COUNT(*) AS n FROM visits GROUP BY 1, 2",
+    'visits',
+  ],
+];
+
+function render(sql: string, schema: 'rows' | 'visits', limitBy: boolean): string {
+  const s = schema === 'rows' ? rowSchema() : visitsSchema();
+  const c = compileDpQuery(planDpQuery(sql, s), limitBy ? clickhouseArraysDialect : clickhouseDialect, 42n, s);
+  expect(c.main.params).toEqual([]);
+  return [c.main, ...c.histograms].map((x) => `${x.sql}\n`).join('\n');
+}
+
+describe('golden compiled SQL for ClickHouse', () => {
+  for (const [name, sql, schema] of cases) {
+    for (const limitBy of [false, true]) {
+      if (limitBy && schema === 'rows') continue;
+      it(`pins ${name}${limitBy ? ' (arrays top-P)' : ''} for clickhouse`, () => {
+        const file = join(dir, `${name}${limitBy ? '.arrays' : ''}.clickhouse.sql`);
+        const text = render(sql, schema, limitBy);
+        if (process.env.UPDATE_GOLDEN === '1') {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(file, text);
+        }
+        expect(existsSync(file), `missing golden file ${file}: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
+        expect(text).toBe(readFileSync(file, 'utf8'));
+      });
+    }
+  }
+
+  it('uses no window function, no CTE and no bind parameter, and orders bounding by the salted hash only', () => {
+    const s = visitsSchema();
+    for (const [, sql, schema] of cases) {
+      const sch = schema === 'rows' ? rowSchema() : s;
+      for (const d of [clickhouseDialect, clickhouseArraysDialect]) {
+        const c = compileDpQuery(planDpQuery(sql, sch), d, 12345n, sch);
+        for (const st of [c.main, ...c.histograms]) {
+          expect(st.sql).not.toMatch(/\bOVER\b|\bWITH\b|\$\d/);
+          if (/LIMIT \d+ BY/.test(st.sql)) expect(st.sql).toMatch(/ORDER BY tsdp_u, tsdp_h,/);
+          if (schema === 'visits' && /GROUP BY region|GROUP BY 1/.test(sql)) expect(st.sql).toContain('cityHash64(tsdp_u, tsdp_k0');
+        }
+      }
+    }
+  });
+
+  it('refuses a JOIN on ClickHouse before any charge (UNSUPPORTED_QUERY naming the fix)', () => {
+    const plan = planDpQuery(
+      'SELECT r.label, COUNT(*) AS n FROM visits v JOIN regions r ON v.region = r.code GROUP BY r.label',
+      visitsSchema(),
+    );
+    expect(() => compileDpQuery(plan, clickhouseDialect, 1n, visitsSchema())).toThrow(/denormalize/);
+  });
+
+  it('writes every text literal with no quote, backslash escape or control byte the value could end it with (fast-check, seed 1017)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const lit = textLiteral(s);
+        const inner = lit.slice(1, -1);
+        expect(lit.startsWith("'") && lit.endsWith("'")).toBe(true);
+        // Only safe ASCII and \xHH escapes inside: no quote, no lone backslash, no newline, no NUL.
+        expect(inner).toMatch(/^(?:[A-Za-z0-9 _.,:/+-]|\\x[0-9A-F]{2})*$/);
+      }),
+      { numRuns: 200, seed: 1017 },
+    );
+  });
+
+  it('keeps a query literal out of the SQL only as an escaped literal (regression: a quote in WHERE)', () => {
+    const plan = planDpQuery("SELECT COUNT(*) FROM visits WHERE city = 'a''; DROP TABLE visits; --'", visitsSchema());
+    const c = compileDpQuery(plan, clickhouseDialect, 1n, visitsSchema());
+    expect(c.main.sql).not.toContain("'; DROP");
+    expect(c.main.sql).toContain("'a\\x27\\x3B DROP TABLE visits\\x3B --'");
+  });
+});

@@ -1,0 +1,1 @@
+SELECT toString(count()) AS tsdp_units, toString(sum(toDecimal128(least(greatest(tsdp_c0, toInt64(0)), toInt64(3)), 0))) AS tsdp_a0 FROM (SELECT tsdp_u, toInt64(sum(isNotNull(tsdp_v0))) AS tsdp_c0 FROM (SELECT toInt64(`visits`.`person_id`) AS tsdp_u, `visits`.`city` AS tsdp_v0 FROM `visits` AS `visits`) GROUP BY tsdp_u)
