@@ -5,9 +5,9 @@
  * @module
  */
 
-import { Scale } from '../core/params.js';
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { Scale } from '../core/params.js';
 import { describeParameter } from '../numeric/errors.js';
 import { PldAccountant } from './pld-accountant.js';
 import type { AccountingMethod, PrivacyAccountant } from './privacy-accountant.js';

@@ -5,8 +5,8 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
-import { describeParameter } from '../numeric/errors.js';
 import type { LossAmount } from '../core/params.js';
+import { describeParameter } from '../numeric/errors.js';
 import { Rational } from '../numeric/rational.js';
 import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 import { RdpAccountant } from './rdp-accountant.js';

@@ -9,10 +9,10 @@ import { floatDomain, vectorDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
+import { Scale, type Sensitivity } from '../core/params.js';
 import { traceNoise } from '../core/trace.js';
 import { Rational } from '../numeric/rational.js';
 import { addSecureLaplaceNoise, laplaceGranularity } from '../random/index.js';
-import { type Sensitivity, Scale } from '../core/params.js';
 import {
   distanceParameter,
   epsilonParameter,
