@@ -3,7 +3,8 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { Rational } from '../numeric/rational.js';
+import type { LossAmount } from '../core/params.js';
+import { Rational } from '../numeric/rational.js';
 import { exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 
 /**
@@ -18,8 +19,8 @@ import { exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-he
  * f.charge(0.5, 0); f.charge(0.5, 0); f.charge(0.1, 0); // throws BUDGET_EXHAUSTED before the third release
  */
 export class ApproxDpFilter {
-  readonly epsilonBudget: number;
-  readonly deltaBudget: number;
+  readonly epsilonBudget: LossAmount;
+  readonly deltaBudget: LossAmount;
   private readonly epsilonCap: Rational;
   private readonly deltaCap: Rational;
   private epsilonSpent: Rational;
@@ -32,8 +33,8 @@ export class ApproxDpFilter {
     if (this.deltaBudget > 1) throw new DpError('INVALID_PARAMETER', 'delta must be <= 1', { parameter: 'delta' });
     this.epsilonCap = exactAmount(this.epsilonBudget);
     this.deltaCap = exactAmount(this.deltaBudget);
-    this.epsilonSpent = exactAmount(0);
-    this.deltaSpent = exactAmount(0);
+    this.epsilonSpent = Rational.ZERO;
+    this.deltaSpent = Rational.ZERO;
   }
 
   /** True when (ε, δ) still fits. @throws DpError INVALID_PARAMETER on a bad cost. */
@@ -48,13 +49,13 @@ export class ApproxDpFilter {
    * @throws DpError BUDGET_EXHAUSTED when it does not fit; INVALID_PARAMETER on a bad cost.
    */
   charge(epsilon: number, delta = 0): void {
-    nonNegativeFinite(epsilon, 'epsilon');
-    nonNegativeFinite(delta, 'delta');
-    if (!this.canCharge(epsilon, delta)) {
-      exhausted(`epsilon=${epsilon}, delta=${delta}`, `epsilon=${this.remaining.epsilon}, delta=${this.remaining.delta}`, 'approximate-DP');
+    const e = nonNegativeFinite(epsilon, 'epsilon');
+    const d = nonNegativeFinite(delta, 'delta');
+    if (!this.canCharge(e, d)) {
+      exhausted(`epsilon=${e}, delta=${d}`, `epsilon=${this.remaining.epsilon}, delta=${this.remaining.delta}`, 'approximate-DP');
     }
-    this.epsilonSpent = this.epsilonSpent.add(exactAmount(epsilon));
-    this.deltaSpent = this.deltaSpent.add(exactAmount(delta));
+    this.epsilonSpent = this.epsilonSpent.add(exactAmount(e));
+    this.deltaSpent = this.deltaSpent.add(exactAmount(d));
   }
 
   /** What is left (the nearest double; decisions use the exact value). */

@@ -7,6 +7,7 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { Scale } from '../core/params.js';
 import { describeParameter } from '../numeric/errors.js';
 import { PldAccountant } from './pld-accountant.js';
 import type { AccountingMethod, PrivacyAccountant } from './privacy-accountant.js';
@@ -67,14 +68,14 @@ export function makeAccountant(choice: AccountantChoice = 'rdp'): PrivacyAccount
  * (Named apart from the statistics layer's internal noise calibration to a budget, so each name means one thing.)
  * ε is assumed non-increasing in x (true for every noise parameter of the events).
  * @param options - the target (ε, δ), the event family `makeEvent(x)`, the accountant and the tolerance.
- * @returns the calibrated parameter, whose ε is ≤ the target.
+ * @returns the calibrated parameter (a branded `Scale`), whose ε is ≤ the target.
  * @throws DpError INVALID_PARAMETER on bad options; NUMERICAL_ERROR when even the upper bound misses the target;
  *   UNSUPPORTED_EVENT when the accountant cannot price the event.
  * @privacy the returned parameter's ε, by the chosen accountant, is at most the target (never overshoots).
  * @example
  * calibrateNoiseParameter({ targetEpsilon: 1, delta: 0, accountant: 'zcdp', makeEvent: (b) => DpEvents.laplace(b) });
  */
-export function calibrateNoiseParameter(options: CalibrationOptions): number {
+export function calibrateNoiseParameter(options: CalibrationOptions): Scale {
   const { targetEpsilon, delta, makeEvent } = options;
   if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) {
     throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${describeParameter(targetEpsilon)}`, {
@@ -111,7 +112,7 @@ export function calibrateNoiseParameter(options: CalibrationOptions): number {
   if (fLo <= 0) {
     // lo already satisfies: walk down.
     for (;;) {
-      if (lo <= minX) return lo;
+      if (lo <= minX) return Scale.of(lo);
       hi = lo;
       fHi = fLo;
       lo = Math.max(minX, lo / factor);
@@ -161,7 +162,8 @@ export function calibrateNoiseParameter(options: CalibrationOptions): number {
       side = -1;
     }
   }
-  return hi;
+  // The result leaves as a brand: a validated noise parameter (finite, not subnormal).
+  return Scale.of(hi);
 }
 
 /**
@@ -172,7 +174,7 @@ export function calibrateNoiseParameter(options: CalibrationOptions): number {
  *   makeEvent: (s) => DpEvents.selfComposed(DpEvents.poissonSampled(256 / 60000, DpEvents.gaussian(s)), 10_000) });
  * @throws as {@link calibrateNoiseParameter}.
  */
-export function calibrateNoiseMultiplier(options: CalibrationOptions): number {
+export function calibrateNoiseMultiplier(options: CalibrationOptions): Scale {
   return calibrateNoiseParameter(options);
 }
 
@@ -183,6 +185,6 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): number {
  * exact pure Σε of Laplace compositions).
  * @throws as {@link calibrateNoiseParameter}.
  */
-export function calibrateLaplaceScale(options: CalibrationOptions): number {
+export function calibrateLaplaceScale(options: CalibrationOptions): Scale {
   return calibrateNoiseParameter({ accountant: options.delta > 0 ? 'pld' : 'zcdp', ...options });
 }

@@ -5,8 +5,9 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import type { LossAmount } from '../core/params.js';
 import { describeParameter } from '../numeric/errors.js';
-import type { Rational } from '../numeric/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 import { RdpAccountant } from './rdp-accountant.js';
 
@@ -22,7 +23,7 @@ import { RdpAccountant } from './rdp-accountant.js';
  */
 export class RdpFilter {
   readonly order: number;
-  readonly budget: number;
+  readonly budget: LossAmount;
   private readonly cap: Rational;
   private used: Rational;
 
@@ -36,7 +37,7 @@ export class RdpFilter {
     this.order = options.order;
     this.budget = nonNegativeFinite(options.budget, 'budget');
     this.cap = exactAmount(this.budget);
-    this.used = exactAmount(0);
+    this.used = Rational.ZERO;
   }
 
   /**

@@ -6,8 +6,9 @@
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import type { LossAmount } from '../core/params.js';
 import { describeParameter } from '../numeric/errors.js';
-import type { Rational } from '../numeric/rational.js';
+import { Rational } from '../numeric/rational.js';
 import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 import { ZcdpAccountant } from './zcdp-accountant.js';
 
@@ -27,7 +28,7 @@ function rhoOf(event: DpEvent): number {
  * f.chargeEvent(DpEvents.gaussian(10)); // ρ = 0.005
  */
 export class ZcdpFilter {
-  readonly rhoBudget: number;
+  readonly rhoBudget: LossAmount;
   private readonly cap: Rational;
   private rhoSpent: Rational;
 
@@ -35,7 +36,7 @@ export class ZcdpFilter {
   constructor(rhoBudget: number) {
     this.rhoBudget = nonNegativeFinite(rhoBudget, 'rho');
     this.cap = exactAmount(this.rhoBudget);
-    this.rhoSpent = exactAmount(0);
+    this.rhoSpent = Rational.ZERO;
   }
 
   /** The largest ρ whose CKS conversion is (ε, δ)-DP, as a filter. @throws DpError INVALID_PARAMETER. */
@@ -62,8 +63,8 @@ export class ZcdpFilter {
 
   /** Charges ρ or refuses before anything is spent. @throws DpError BUDGET_EXHAUSTED; INVALID_PARAMETER. */
   charge(rho: number): void {
-    nonNegativeFinite(rho, 'rho');
-    this.add(exactAmount(rho), `rho=${rho}`);
+    const r = nonNegativeFinite(rho, 'rho');
+    this.add(exactAmount(r), `rho=${r}`);
   }
 
   private add(cost: Rational | null, what: string): void {

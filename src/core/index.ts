@@ -71,7 +71,7 @@ export {
   type Transformation,
   type TransformationSpec,
 } from './measurement.js';
-export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, Rho, Scale, Sensitivity } from './params.js';
+export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, LossAmount, Rho, Scale, Sensitivity } from './params.js';
 export {
   describePrivacyUnit,
   type PrivacyUnit,

@@ -14,7 +14,7 @@ import { type Domain, describeDomain, domainWithin, type Metric } from './domain
 import type { DpEvent } from './dp-event.js';
 import { DpError } from './errors.js';
 import type { LossKind, LossOf } from './loss.js';
-import { checkDistance } from './params.js';
+import { checkDistance, type Sensitivity } from './params.js';
 
 /** A released value with the guarantee it was released under. */
 export interface Release<O, K extends LossKind = LossKind> {
@@ -70,9 +70,9 @@ export interface MeasurementSpec<I, O, K extends LossKind> {
   inputMetric: Metric;
   outputMeasure: K;
   invoke: (input: I, rng: RandomSource) => O;
-  /** Gets a validated dIn (finite, ≥ 0). */
-  privacyMap: (dIn: number) => LossOf<K>;
-  event?: (dIn: number) => DpEvent;
+  /** The privacy map; it receives a validated distance (the brand proves `checkDistance` ran). */
+  privacyMap: (dIn: Sensitivity) => LossOf<K>;
+  event?: (dIn: Sensitivity) => DpEvent;
 }
 
 /** Builds a Measurement from its parts; validates dIn before the map sees it. */
@@ -110,7 +110,7 @@ export interface TransformationSpec<I, O> {
   outputMetric: Metric;
   invoke: (input: I) => O;
   /** Gets a validated dIn (finite, ≥ 0); must be monotone and round up. */
-  stabilityMap: (dIn: number) => number;
+  stabilityMap: (dIn: Sensitivity) => number;
 }
 
 function checkFits(outDomain: Domain, outMetric: Metric, next: { name: string; inputDomain: Domain; inputMetric: Metric }, from: string) {

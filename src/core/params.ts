@@ -3,7 +3,19 @@
  *
  * `Epsilon.of(x)` throws `DpError('INVALID_PARAMETER')`; `Epsilon.safe(x)`
  * returns a result. NaN, ±Infinity, negatives and zero are refused where they
- * make no sense; −0 is read as 0 only where 0 is allowed (δ).
+ * make no sense; −0 is read as 0 only where 0 is allowed (δ). Each validator is
+ * total on `unknown` (a bigint, a string, an object: INVALID_PARAMETER, never a
+ * TypeError).
+ *
+ * Rule (issue 10, item 12 and "validators only at the edge"): a brand is made
+ * only by a validator — these, or an edge validator of a folder that checks the
+ * same invariant and more (`mechanisms/_internal/params.ts`) — and the code
+ * behind the edge (privacy maps, calibration, filters' arithmetic, the noise
+ * primitives' callers) takes brands in its signature, so the type checker proves
+ * a value was validated once before it is used (`test/core/brands.test.ts`:
+ * a plain `number` does not type-check there). Public entry points may take a
+ * plain `number` from users and validate it; what they return (a calibrated
+ * scale, a measured distance) carries the brand.
  * @module
  */
 import { DpError, type SafeResult, safely } from './errors.js';
@@ -22,6 +34,8 @@ export type Rho = Branded<'Rho'>;
 export type Scale = Branded<'Scale'>;
 /** A sensitivity or distance: finite and ≥ 0. */
 export type Sensitivity = Branded<'Sensitivity'>;
+/** An amount of privacy loss spent or stated (an ε, δ or ρ of a charge): finite and ≥ 0. */
+export type LossAmount = Branded<'LossAmount'>;
 
 function describe(x: unknown): string {
   if (typeof x !== 'number') return typeof x;
@@ -31,18 +45,19 @@ function describe(x: unknown): string {
 }
 
 function makeParam<B extends string>(name: string, expected: string, ok: (x: number) => boolean, normalize = (x: number) => x) {
-  const of = (x: number): Branded<B> => {
+  // A non-number fails `typeof` before `ok` runs, so `ok` only ever sees numbers.
+  const of = (x: unknown): Branded<B> => {
     // Parameters are public, so echoing them is allowed.
     if (typeof x !== 'number' || !ok(x)) {
       throw new DpError('INVALID_PARAMETER', `${name} must be ${expected}, got ${describe(x)}`, { parameter: name, expected });
     }
-    return normalize(x) as Branded<B>;
+    return normalize(x as number) as Branded<B>;
   };
   return {
     /** Validates `x` or throws DpError('INVALID_PARAMETER'). */
     of,
     /** Validates `x` without throwing. */
-    safe: (x: number): SafeResult<Branded<B>> => safely(() => of(x)),
+    safe: (x: unknown): SafeResult<Branded<B>> => safely(() => of(x)),
     /** True when `x` satisfies the invariant. */
     is: (x: unknown): x is Branded<B> => typeof x === 'number' && ok(x),
   };
@@ -61,11 +76,23 @@ export const Delta = makeParam<'Delta'>(
 );
 /** ρ: finite and > 0. */
 export const Rho = makeParam<'Rho'>('rho', 'a finite number > 0', positiveFinite);
-/** A noise scale: finite and > 0. */
-export const Scale = makeParam<'Scale'>('scale', 'a finite number > 0', positiveFinite);
+/** A noise scale: finite and ≥ 2⁻¹⁰²² (a subnormal scale breaks the math: 1/b overflows, b² underflows). */
+export const Scale = makeParam<'Scale'>(
+  'scale',
+  'a finite number >= 2^-1022 (not subnormal)',
+  (x) => Number.isFinite(x) && x >= 2 ** -1022 && Number.isFinite(1 / x),
+);
 /** A sensitivity or distance: finite and ≥ 0; −0 is read as 0. */
 export const Sensitivity = makeParam<'Sensitivity'>(
   'sensitivity',
+  'a finite number >= 0',
+  (x) => Number.isFinite(x) && x >= 0,
+  (x) => (x === 0 ? 0 : x),
+);
+
+/** An amount of privacy loss spent or stated: finite and ≥ 0; −0 is read as 0. */
+export const LossAmount = makeParam<'LossAmount'>(
+  'amount',
   'a finite number >= 0',
   (x) => Number.isFinite(x) && x >= 0,
   (x) => (x === 0 ? 0 : x),
@@ -77,9 +104,9 @@ export const Sensitivity = makeParam<'Sensitivity'>(
  * the private row count — or the refusal itself would reveal it.
  * @throws DpError INVALID_PARAMETER
  */
-export function checkDeltaForSize(delta: number, n: number): Delta {
+export function checkDeltaForSize(delta: unknown, n: unknown): Delta {
   const d = Delta.of(delta);
-  if (!(Number.isSafeInteger(n) && n > 0)) {
+  if (!(typeof n === 'number' && Number.isSafeInteger(n) && n > 0)) {
     throw new DpError('INVALID_PARAMETER', 'the data set size must be a positive integer', { parameter: 'n' });
   }
   if (d >= 1 / n) {
@@ -92,12 +119,12 @@ export function checkDeltaForSize(delta: number, n: number): Delta {
 }
 
 /**
- * Validates a distance `dIn` (finite, ≥ 0) and returns it.
+ * Validates a distance `dIn` (finite, ≥ 0) and returns it as a `Sensitivity` (what privacy and stability maps take).
  * @throws DpError INVALID_PARAMETER
  */
-export function checkDistance(dIn: number, name = 'dIn'): number {
+export function checkDistance(dIn: unknown, name = 'dIn'): Sensitivity {
   if (typeof dIn !== 'number' || !Number.isFinite(dIn) || dIn < 0) {
     throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${describe(dIn)}`, { parameter: name });
   }
-  return dIn === 0 ? 0 : dIn;
+  return (dIn === 0 ? 0 : dIn) as Sensitivity;
 }

@@ -9,10 +9,19 @@ import { floatDomain, vectorDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import { type PureLoss, pure } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
+import { Scale, type Sensitivity } from '../core/params.js';
 import { traceNoise } from '../core/trace.js';
 import { Rational } from '../numeric/rational.js';
 import { addSecureLaplaceNoise, laplaceGranularity } from '../random/index.js';
-import { finiteInput, integerAtLeast, nonNegativeNumber, outOfDomain, positiveNumber } from './_internal/params.js';
+import {
+  distanceParameter,
+  epsilonParameter,
+  finiteInput,
+  integerAtLeast,
+  outOfDomain,
+  scaleParameter,
+  sensitivityParameter,
+} from './_internal/params.js';
 
 /** Options of {@link makeLaplace}. */
 export interface LaplaceOptions {
@@ -31,8 +40,14 @@ export interface VectorLaplaceOptions extends LaplaceOptions {
 /**
  * ε = (dIn + k·g) / b rounded up, 0 at dIn = 0, where k is the number of
  * coordinates and g the grid. Exact rational arithmetic, then one rounding up.
+ * Internal (behind the edge): its distance and scale are brands, so only a validated value can reach it.
+ * @param dIn - the distance (validated: `checkDistance` or a sensitivity parameter).
+ * @param scale - the noise scale (validated: `scaleParameter`).
+ * @param granularity - the grid g = laplaceGranularity(scale).
+ * @param size - the number of coordinates.
+ * @returns ε, rounded up.
  */
-function laplaceEpsilon(dIn: number, scale: number, granularity: number, size: number): number {
+export function laplaceEpsilon(dIn: Sensitivity, scale: Scale, granularity: number, size: number): number {
   if (dIn === 0) return 0;
   const numerator = Rational.fromNumber(dIn).add(Rational.fromNumber(granularity).mul(Rational.of(BigInt(size))));
   return numerator.div(Rational.fromNumber(scale)).toNumberUp();
@@ -51,8 +66,8 @@ function laplaceEpsilon(dIn: number, scale: number, granularity: number, size: n
  * m.invoke(42);    // 42 + noise
  */
 export function makeLaplace(options: LaplaceOptions): Measurement<number, number, 'pure'> {
-  const scale = positiveNumber(options?.scale, 'scale');
-  const sensitivity = nonNegativeNumber(options.sensitivity ?? 1, 'sensitivity');
+  const scale = scaleParameter(options?.scale, 'scale');
+  const sensitivity = distanceParameter(options.sensitivity ?? 1, 'sensitivity');
   const granularity = laplaceGranularity(scale);
   return defineMeasurement({
     name: 'laplace',
@@ -79,9 +94,9 @@ export function makeLaplace(options: LaplaceOptions): Measurement<number, number
  * @see `laplace.proof.md`.
  */
 export function makeVectorLaplace(options: VectorLaplaceOptions): Measurement<readonly number[], number[], 'pure'> {
-  const scale = positiveNumber(options?.scale, 'scale');
+  const scale = scaleParameter(options?.scale, 'scale');
   const size = integerAtLeast(options.size, 1, 'size');
-  const sensitivity = nonNegativeNumber(options.sensitivity ?? 1, 'sensitivity');
+  const sensitivity = distanceParameter(options.sensitivity ?? 1, 'sensitivity');
   const granularity = laplaceGranularity(scale);
   return defineMeasurement({
     name: 'vector-laplace',
@@ -111,18 +126,22 @@ export function makeVectorLaplace(options: VectorLaplaceOptions): Measurement<re
  * @param epsilon - target ε > 0.
  * @param sensitivity - the L1 sensitivity (dIn) > 0.
  * @param options - `size` for the vector mechanism (default 1).
- * @returns the scale b.
+ * @returns the scale b (branded: a validated `Scale`).
  * @throws DpError INVALID_PARAMETER on bad arguments.
  * @privacy b ≥ (Δ + size·g(b))/ε.
  * @see `laplace.proof.md`.
  * @example
  * laplaceScaleForEpsilon(0.5, 1); // ≈ 2 (a hair above, for the grid)
  */
-export function laplaceScaleForEpsilon(epsilon: number, sensitivity: number, options?: { size?: number }): number {
-  positiveNumber(epsilon, 'epsilon');
-  positiveNumber(sensitivity, 'sensitivity');
+export function laplaceScaleForEpsilon(epsilon: number, sensitivity: number, options?: { size?: number }): Scale {
+  const target = epsilonParameter(epsilon, 'epsilon');
+  const delta = sensitivityParameter(sensitivity, 'sensitivity');
   const size = integerAtLeast(options?.size ?? 1, 1, 'size');
-  const fits = (b: number) => laplaceEpsilon(sensitivity, b, laplaceGranularity(b), size) <= epsilon;
+  // Each candidate scale is validated (a brand) before the privacy map sees it.
+  const fits = (b: number) => {
+    const s = Scale.safe(b);
+    return s.ok && laplaceEpsilon(delta, s.value, laplaceGranularity(s.value), size) <= target;
+  };
   // Start at Δ/ε and climb: g(b) grows with b, but only as b·2^-k, so few steps suffice.
   let scale = Rational.fromNumber(sensitivity).div(Rational.fromNumber(epsilon)).toNumberUp();
   for (let i = 0; i < 200 && Number.isFinite(scale) && !fits(scale); i++) {
@@ -136,5 +155,5 @@ export function laplaceScaleForEpsilon(epsilon: number, sensitivity: number, opt
   if (!Number.isFinite(scale) || !fits(scale)) {
     throw new DpError('NUMERICAL_ERROR', 'no finite Laplace scale reaches this epsilon', { routine: 'laplaceScaleForEpsilon' });
   }
-  return scale;
+  return Scale.of(scale);
 }

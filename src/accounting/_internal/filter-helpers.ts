@@ -4,6 +4,7 @@
  */
 
 import { DpError } from '../../core/errors.js';
+import type { LossAmount } from '../../core/params.js';
 import { describeParameter } from '../../numeric/errors.js';
 import { nextUp } from '../../numeric/float-bits.js';
 import { Rational } from '../../numeric/rational.js';
@@ -22,11 +23,12 @@ export function exhausted(requested: string, remaining: string, scope: string): 
 }
 
 /** @throws DpError INVALID_PARAMETER unless x is finite and ≥ 0. */
-export function nonNegativeFinite(x: number, name: string): number {
+export function nonNegativeFinite(x: unknown, name: string): LossAmount {
   if (typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x)) {
     throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${describeParameter(x)}`, { parameter: name });
   }
-  return x;
+  // The edge validator of the filters: the brand says this ran (the filters' exact arithmetic takes only brands).
+  return (x === 0 ? 0 : x) as LossAmount;
 }
 
 /**
@@ -34,7 +36,7 @@ export function nonNegativeFinite(x: number, name: string): number {
  * for (as `PrivacyBudget`), so that ten spends of 0.1 fit a budget of 1. Every value > 0 stays > 0,
  * so sums of charges grow with each charge, however small (see filters.proof.md).
  */
-export function exactAmount(x: number): Rational {
+export function exactAmount(x: LossAmount): Rational {
   return Rational.fromNumberIntended(x);
 }
 

@@ -2,9 +2,16 @@
  * Option validation shared by the mechanism constructors. Every check throws
  * `DpError('INVALID_PARAMETER')` naming the option; messages echo only the
  * (public) option value.
+ *
+ * These are the mechanisms' edge validators: the branded forms (`scaleParameter`,
+ * `epsilonParameter`, `sensitivityParameter`, `distanceParameter`) check the
+ * brand's invariant (and more: no subnormal ε or scale) and are, with
+ * `core/params.ts`, the only places a brand is made; the privacy maps and
+ * calibration behind them take the brands (`laplaceEpsilon`).
  * @module
  */
 import { DpError } from '../../core/errors.js';
+import type { Epsilon, Scale, Sensitivity } from '../../core/params.js';
 import { Rational } from '../../numeric/rational.js';
 
 function describe(x: unknown): string {
@@ -110,4 +117,24 @@ export function outOfDomain(mechanism: string, expected: string): DpError<'INVAL
 export function finiteInput(value: unknown, mechanism: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw outOfDomain(mechanism, 'a finite number');
   return value;
+}
+
+/** A noise scale (b, σ): `positiveNumber`'s invariant (finite, ≥ 2⁻¹⁰²², not subnormal), branded. */
+export function scaleParameter(x: unknown, parameter = 'scale'): Scale {
+  return positiveNumber(x, parameter) as Scale;
+}
+
+/** A target ε: finite, ≥ 2⁻¹⁰²², branded. */
+export function epsilonParameter(x: unknown, parameter = 'epsilon'): Epsilon {
+  return positiveNumber(x, parameter) as Epsilon;
+}
+
+/** A sensitivity that must be > 0 (a calibration target): finite, ≥ 2⁻¹⁰²², branded. */
+export function sensitivityParameter(x: unknown, parameter = 'sensitivity'): Sensitivity {
+  return positiveNumber(x, parameter) as Sensitivity;
+}
+
+/** A declared sensitivity or distance that may be 0: finite, ≥ 0 (−0 read as 0), branded. */
+export function distanceParameter(x: unknown, parameter: string): Sensitivity {
+  return nonNegativeNumber(x, parameter) as Sensitivity;
 }
