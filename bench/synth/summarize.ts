@@ -23,7 +23,11 @@ const runs: Run[] = process.argv
   .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n'))
   .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as Run)
-  .filter((r, i, all) => r.side !== 'tsdp' || !all.slice(i + 1).some((o) => o.side === 'tsdp' && o.method === r.method && o.epsilon === r.epsilon && o.seed === r.seed));
+  .filter(
+    (r, i, all) =>
+      r.side !== 'tsdp' ||
+      !all.slice(i + 1).some((o) => o.side === 'tsdp' && o.method === r.method && o.epsilon === r.epsilon && o.seed === r.seed),
+  );
 const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
 const sd = (xs: number[]) => (xs.length < 2 ? Number.NaN : Math.sqrt(xs.reduce((t, x) => t + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const pm = (xs: number[], digits: number) => `${mean(xs).toFixed(digits)}${xs.length < 2 ? '' : ` ± ${sd(xs).toFixed(digits)}`}`;
@@ -45,13 +49,20 @@ for (const key of keys) {
     if (rs.length === 0) continue;
     const tvd = rs.map((r) => r.tvd2);
     const goal = goals[method as string];
-    const verdict = (x: number, g: number | undefined) => `${x.toFixed(3)}${g === undefined ? '' : ` (≤ ${g}: ${x <= g ? 'met' : '**missed**'})`}`;
+    const verdict = (x: number, g: number | undefined) =>
+      `${x.toFixed(3)}${g === undefined ? '' : ` (≤ ${g}: ${x <= g ? 'met' : '**missed**'})`}`;
     const ratio =
       name === 'tsdp' && theirs.length > 0
         ? `${verdict(mean(tvd) / mean(theirs.map((r) => r.tvd2)), goal?.error)} | ${verdict(mean(rs.map((r) => r.cpuSeconds)) / mean(theirs.map((r) => r.cpuSeconds)), goal?.cpu)}`
         : ' | ';
     console.log(
-      `| ${method} | ${eps} | ${name} | ${rs.length} | ${pm(tvd, 4)} [${Math.min(...tvd).toFixed(4)}, ${Math.max(...tvd).toFixed(4)}] | ${pm(rs.map((r) => r.cpuSeconds), 1)} | ${pm(rs.map((r) => r.wallSeconds), 0)} | ${Math.round(Math.max(...rs.map((r) => r.peakRssKiB)) / 1024)} | ${ratio} |`,
+      `| ${method} | ${eps} | ${name} | ${rs.length} | ${pm(tvd, 4)} [${Math.min(...tvd).toFixed(4)}, ${Math.max(...tvd).toFixed(4)}] | ${pm(
+        rs.map((r) => r.cpuSeconds),
+        1,
+      )} | ${pm(
+        rs.map((r) => r.wallSeconds),
+        0,
+      )} | ${Math.round(Math.max(...rs.map((r) => r.peakRssKiB)) / 1024)} | ${ratio} |`,
     );
   }
 }
