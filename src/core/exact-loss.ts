@@ -113,6 +113,29 @@ export function exactLoss(loss: PrivacyLoss): ExactLoss {
 }
 
 /**
+ * The exact value of the doubles a stated loss carries (each amount read with `Rational.fromNumber`, not as the
+ * value a user most likely meant): what a mechanism calibrated with those doubles actually guarantees. Used to
+ * compare released guarantees with a charge with no tolerance at all.
+ * @param loss - pure ε, (ε, δ) or ρ-zCDP, every amount a finite double ≥ 0.
+ * @returns `{ε,0,0}`, `{ε,δ,0}` or `{0,0,ρ}`, exactly the doubles.
+ * @throws DpError INVALID_PARAMETER on a malformed loss or an amount that is not a finite number ≥ 0.
+ * @example
+ * statedExactLoss(pure(0.1)).epsilon.toString(); // '3602879701896397/36028797018963968'
+ */
+export function statedExactLoss(loss: PrivacyLoss): ExactLoss {
+  const intended = exactLoss(loss); // validates every amount
+  const exact = (x: number) => Rational.fromNumber(x);
+  switch (loss.kind) {
+    case 'pure':
+      return { ...intended, epsilon: exact(loss.epsilon) };
+    case 'approximate':
+      return { ...intended, epsilon: exact(loss.epsilon), delta: exact(loss.delta) };
+    default:
+      return { ...intended, rho: exact(loss.rho) };
+  }
+}
+
+/**
  * Checks a value claimed to be an `ExactLoss` (e.g. a ledger charge from a caller): three `Rational`s ≥ 0.
  * @param x - the value.
  * @param name - the parameter name for errors.

@@ -1,5 +1,6 @@
 export { PrivacyBudget, type PrivacyBudgetJson } from './budget.js';
 export { type AccountingChoice, type AccountingMode, type BudgetPin, largestFirstRho } from './budget-filter.js';
+export type { OutputBudget } from './budget-input.js';
 export {
   anyDomain,
   bigintDomain,
@@ -38,6 +39,7 @@ export {
   lossLe,
   lossToJson,
   readAmount,
+  statedExactLoss,
   ZERO_LOSS,
   zcdpEpsilonBound,
 } from './exact-loss.js';
@@ -70,5 +72,13 @@ export {
   type TransformationSpec,
 } from './measurement.js';
 export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, Rho, Scale, Sensitivity } from './params.js';
-export { describePrivacyUnit, type PrivacyUnit, type PrivacyUnitBounds, privacyUnit } from './privacy-unit.js';
+export {
+  describePrivacyUnit,
+  type PrivacyUnit,
+  type PrivacyUnitBounds,
+  type PrivacyUnitJson,
+  privacyUnit,
+  readPrivacyUnit,
+  samePrivacyUnit,
+} from './privacy-unit.js';
 export { type NoiseTraceRecord, type PublicTraceRecord, traceNoise, tracePublic } from './trace.js';

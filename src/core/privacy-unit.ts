@@ -81,3 +81,53 @@ export function describePrivacyUnit(unit: PrivacyUnit): string {
   const rows = `${unit.maxContributionsPerPartition} row${unit.maxContributionsPerPartition === 1 ? '' : 's'} per group`;
   return unit.column === null ? `adding or removing ${who} (${groups}, ${rows})` : `adding or removing ${who}; ${groups}, ${rows})`;
 }
+
+/**
+ * Whether two units protect the same thing: the same unit column (or both row-level). The contribution bounds are
+ * how a release enforces the unit (truncation), not part of what its guarantee is stated for: a loss stated for
+ * "one person_id, at most 3 groups" and one for "one person_id, at most 1 group" are both per-person losses and
+ * compose; a per-row loss and a per-person loss do not (one person with k rows costs up to k times the per-row loss).
+ * @param a - a unit.
+ * @param b - another unit.
+ * @returns true when losses stated for `a` and for `b` may be added in one budget.
+ * @example
+ * samePrivacyUnit(privacyUnit('pid'), privacyUnit('pid', { maxPartitions: 3 })); // true
+ * samePrivacyUnit(privacyUnit('pid'), privacyUnit(null)); // false
+ */
+export function samePrivacyUnit(a: PrivacyUnit, b: PrivacyUnit): boolean {
+  return a.column === b.column;
+}
+
+/** A privacy unit as stored (JSON): the same three fields. */
+export interface PrivacyUnitJson {
+  readonly column: string | null;
+  readonly maxPartitions: number;
+  readonly maxContributionsPerPartition: number;
+}
+
+/**
+ * Reads a stored or caller-given privacy unit, validating it as `privacyUnit` does (fail-closed: anything that is not
+ * a unit throws).
+ * @param x - `{ column, maxPartitions, maxContributionsPerPartition }`.
+ * @param name - the parameter name for errors.
+ * @returns the frozen unit.
+ * @throws DpError INVALID_PARAMETER when `x` is not a privacy unit.
+ * @example
+ * readPrivacyUnit({ column: 'pid', maxPartitions: 1, maxContributionsPerPartition: 1 }).column; // 'pid'
+ */
+export function readPrivacyUnit(x: unknown, name = 'unit'): PrivacyUnit {
+  if (typeof x !== 'object' || x === null || !('column' in x)) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be a privacy unit { column, maxPartitions, maxContributionsPerPartition }`, {
+      parameter: name,
+    });
+  }
+  const o = x as Record<string, unknown>;
+  if (o.column !== null && typeof o.column !== 'string') {
+    throw new DpError('INVALID_PARAMETER', `${name}.column must be a column name or null`, { parameter: name });
+  }
+  const bounds: PrivacyUnitBounds = {
+    maxPartitions: o.maxPartitions as number,
+    maxContributionsPerPartition: o.maxContributionsPerPartition as number,
+  };
+  return privacyUnit(o.column as string | null, bounds);
+}

@@ -47,7 +47,17 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
 import { withFileLock } from './file-lock.js';
-import { appendDurably, journalError, parseLine, pinLine, readJournal, readPin, recordLine, type WriteFunction } from './journal.js';
+import {
+  appendDurably,
+  journalError,
+  parseLine,
+  pinJson,
+  pinLine,
+  readJournal,
+  readPin,
+  recordLine,
+  type WriteFunction,
+} from './journal.js';
 import {
   type BudgetLedger,
   decideCharge,
@@ -56,6 +66,7 @@ import {
   type LedgerScope,
   type LedgerStatus,
   type LedgerTotals,
+  mergePins,
   planCharge,
   replayEntries,
 } from './ledger.js';
@@ -134,14 +145,6 @@ interface TotalFile {
   recorded: { dataset: LossJson; analysts: Record<string, LossJson> };
   pins: unknown[];
 }
-
-const pinJson = (p: LedgerPin) => ({
-  analyst: p.analyst,
-  epsilon: p.cap.epsilon.toString(),
-  delta: p.cap.delta.toString(),
-  mode: p.mode,
-  conversionDelta: p.conversionDelta.toString(),
-});
 
 /** The last line (with its newline) of a journal that ends with a newline, read from its end (a few KB, whatever the length). */
 function lastLine(journal: string, length: number): Buffer | undefined {
@@ -330,7 +333,7 @@ export class FileLedger implements BudgetLedger {
             dataset: addLoss(rec.dataset, recorded),
             analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
           },
-          pins: [...(totals.pins ?? []), ...plan.pins],
+          pins: mergePins([...(totals.pins ?? []), ...plan.pins]),
         };
         this.writeTotals(p.total, next, after, line);
         const status = plan.status;

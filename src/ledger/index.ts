@@ -12,7 +12,6 @@ export {
   type ChargePlan,
   decideCharge,
   formatAmount,
-  type LedgerAmount,
   type LedgerBalance,
   type LedgerCap,
   type LedgerEntry,

@@ -23,12 +23,19 @@
  *    appended in the same durable write as the spend that makes it, so a pin
  *    exists exactly when that spend does. A pin line that does not parse is a
  *    corrupt record (rule 3): the ledger refuses rather than guess a cap.
+ *    The data set's pin carries `unit` ({column, maxPartitions,
+ *    maxContributionsPerPartition}: the privacy unit its spends are stated for).
+ *    A pin written before units has none; the first charge after the upgrade
+ *    appends the same pin with the unit (with its spend). That is the one second
+ *    pin line a budget may have: same cap, mode and D_c, adding the unit the first
+ *    lacked; any other second pin is corrupt.
  * @module
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { AccountingMode } from '../core/budget-filter.js';
 import { DpError } from '../core/errors.js';
 import { type ExactLoss, type ExactLossJson, lossFromJson, lossToJson, readAmount } from '../core/exact-loss.js';
+import { type PrivacyUnitJson, readPrivacyUnit } from '../core/privacy-unit.js';
 import type { LedgerEntry, LedgerPin } from './ledger.js';
 
 /** A journal line as stored. */
@@ -48,8 +55,39 @@ export interface JournalRecord {
 /** A pin line as stored. */
 export interface PinRecord {
   v: 1;
-  pin: { analyst: string | null; epsilon: string; delta: string; mode: AccountingMode; conversionDelta: string };
+  pin: PinJson;
   at: string;
+}
+
+/** A pin as stored in a journal line and in the cached total. */
+export interface PinJson {
+  analyst: string | null;
+  epsilon: string;
+  delta: string;
+  mode: AccountingMode;
+  conversionDelta: string;
+  /** The data set's pin: its privacy unit (absent in pins written before units, and in analysts' pins). */
+  unit?: PrivacyUnitJson;
+}
+
+/** The stored form of a pin. */
+export function pinJson(pin: LedgerPin): PinJson {
+  return {
+    analyst: pin.analyst,
+    epsilon: pin.cap.epsilon.toString(),
+    delta: pin.cap.delta.toString(),
+    mode: pin.mode,
+    conversionDelta: pin.conversionDelta.toString(),
+    ...(pin.unit
+      ? {
+          unit: {
+            column: pin.unit.column,
+            maxPartitions: pin.unit.maxPartitions,
+            maxContributionsPerPartition: pin.unit.maxContributionsPerPartition,
+          },
+        }
+      : {}),
+  };
 }
 
 /** A write function with the signature of `fs.writeSync(fd, buffer, offset, length)` (injectable to simulate a full disk). */
@@ -70,22 +108,13 @@ export function recordLine(analyst: string, cost: ExactLoss, memo: string, at: s
 
 /** The bytes of one pin line (with its newline). */
 export function pinLine(pin: LedgerPin, at: string): Buffer {
-  const record: PinRecord = {
-    v: 1,
-    pin: {
-      analyst: pin.analyst,
-      epsilon: pin.cap.epsilon.toString(),
-      delta: pin.cap.delta.toString(),
-      mode: pin.mode,
-      conversionDelta: pin.conversionDelta.toString(),
-    },
-    at,
-  };
+  const record: PinRecord = { v: 1, pin: pinJson(pin), at };
   return Buffer.from(`${JSON.stringify(record)}\n`);
 }
 
 /**
- * Reads a stored pin fail-closed (an unknown mode, a junk amount or a D_c outside [0, D] throws).
+ * Reads a stored pin fail-closed (an unknown mode, a junk amount, a D_c outside [0, D], a unit that is not one, or a
+ * unit on an analyst's pin throws).
  * @param p - the stored form.
  * @returns the pin.
  */
@@ -102,7 +131,27 @@ export function readPin(p: unknown): LedgerPin {
   const delta = str(o.delta);
   const conversionDelta = str(o.conversionDelta);
   if (conversionDelta.gt(delta) || (o.mode === 'approximate' && !conversionDelta.isZero())) throw new Error('not a pin');
-  return { analyst: o.analyst as string | null, cap: { epsilon, delta }, mode: o.mode, conversionDelta };
+  const pin: LedgerPin = { analyst: o.analyst as string | null, cap: { epsilon, delta }, mode: o.mode as AccountingMode, conversionDelta };
+  if (o.unit === undefined || o.unit === null) return pin;
+  if (o.analyst !== null) throw new Error('not a pin');
+  return { ...pin, unit: readPrivacyUnit(o.unit, 'pin.unit') };
+}
+
+/**
+ * Whether `later` may follow `earlier` for the same budget: only the data set's legacy pin restated with the unit it
+ * lacked (same cap, mode and D_c).
+ */
+export function isUnitAdoption(earlier: LedgerPin, later: LedgerPin): boolean {
+  return (
+    earlier.analyst === null &&
+    later.analyst === null &&
+    earlier.unit === undefined &&
+    later.unit !== undefined &&
+    earlier.mode === later.mode &&
+    earlier.cap.epsilon.equals(later.cap.epsilon) &&
+    earlier.cap.delta.equals(later.cap.delta) &&
+    earlier.conversionDelta.equals(later.conversionDelta)
+  );
 }
 
 /** Parses one line; throws on anything that is not a whole record (a spend or a pin). */
@@ -166,9 +215,12 @@ export function readJournal(path: string): JournalRead {
   const pins: LedgerPin[] = [];
   const add = (r: { entry: LedgerEntry } | { pin: LedgerPin }) => {
     if ('pin' in r) {
-      // One pin per budget: a second, different pin for the same budget is corrupt (never "the later one wins").
-      if (pins.some((p) => p.analyst === r.pin.analyst)) throw new Error('a second pin');
-      pins.push(r.pin);
+      // One pin per budget: a second, different pin for the same budget is corrupt (never "the later one wins"),
+      // except the legacy data-set pin restated with the unit it lacked (rule 4).
+      const i = pins.findIndex((p) => p.analyst === r.pin.analyst);
+      if (i < 0) pins.push(r.pin);
+      else if (isUnitAdoption(pins[i] as LedgerPin, r.pin)) pins[i] = r.pin;
+      else throw new Error('a second pin');
     } else entries.push(r.entry);
   };
   for (const [i, line] of lines.entries()) {

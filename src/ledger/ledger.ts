@@ -19,6 +19,20 @@
  *   accounting (and each analyst's first spend its budget); a later charge or
  *   status naming another cap is refused (`DOMAIN_MISMATCH`, naming the fix) —
  *   a budget is never silently raised by a caller;
+ * - **the privacy unit is pinned** (class "one privacy-unit type"): every spend
+ *   states the unit its loss is for (`LedgerScope.unit`, default one row); the
+ *   data set's pin records the unit of its first spend, and a charge stated for
+ *   another unit (another unit column, or row-level against per-person) is
+ *   refused (`DOMAIN_MISMATCH`) having recorded nothing — losses for different
+ *   neighbouring relations do not add up to a guarantee for either (one person
+ *   with k records costs up to k times a per-record loss). The contribution
+ *   bounds are not compared: they are how a release enforces the unit, and every
+ *   loss stated for one unit column is a loss per that unit. **Legacy pins**
+ *   (written before units were recorded, and the pins derived for journals older
+ *   than pins) take the unit of the first charge after the upgrade, recorded
+ *   with that spend, atomically, and fixed from then on — the same trust as the
+ *   legacy cap (the schema naming the unit is operator configuration; spends
+ *   recorded before the upgrade were stated for the unit of the schema then);
  * - a refused charge records nothing; a pin is recorded atomically with the
  *   spend that makes it;
  * - a spend is durable before the caller gets the receipt;
@@ -46,14 +60,11 @@ import {
 import { DpError } from '../core/errors.js';
 import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import { formatLoss } from '../core/loss.js';
+import { describePrivacyUnit, type PrivacyUnit, privacyUnit, readPrivacyUnit, samePrivacyUnit } from '../core/privacy-unit.js';
 import { Rational } from '../numeric/rational.js';
 
 /** An exact (E, D) cap: the total a scope may spend, as (ε, δ)-DP. */
 export type LedgerCap = ApproximateCap;
-/**
- * @deprecated use `ApproximateCap` (a cap) or `ExactLoss` (an amount spent or left) from `tsdp/core`.
- */
-export type LedgerAmount = LedgerCap;
 
 /** What a charge is checked against. */
 export interface LedgerScope {
@@ -67,12 +78,22 @@ export interface LedgerScope {
   readonly analystBudget?: LedgerCap;
   /** A declared accounting for the data set (pinned with the cap); default: decided by the first spend. */
   readonly accounting?: AccountingChoice;
+  /**
+   * The privacy unit the charged loss is stated for (default: one row, `privacyUnit(null)`). Pinned with the data set
+   * at its first spend; a charge stated for another unit column is refused (DOMAIN_MISMATCH). Status queries ignore it.
+   */
+  readonly unit?: PrivacyUnit;
 }
 
 /** A pin as stored: the data set's (`analyst: null`) or an analyst's. */
 export interface LedgerPin extends BudgetPin {
   /** null for the data set's own pin, else the analyst's name. */
   readonly analyst: string | null;
+  /**
+   * The data set's pin: the privacy unit its spends are stated for (recorded at the first spend). Absent in an
+   * analyst's pin (the data set's covers every analyst's spends) and in a legacy pin written before units.
+   */
+  readonly unit?: PrivacyUnit;
 }
 
 /** Spent and remaining amounts of one scope. */
@@ -128,7 +149,7 @@ export interface BudgetLedger {
   /**
    * Checks `cost` against the scope's pinned budgets and records it durably, atomically.
    * @throws DpError BUDGET_EXHAUSTED (nothing recorded) when it would pass a budget;
-   *   DOMAIN_MISMATCH when the scope's cap differs from the pinned one.
+   *   DOMAIN_MISMATCH when the scope's cap differs from the pinned one, or its unit from the pinned unit (nothing recorded).
    */
   charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus>;
   /** The current balance of a scope (no charge). */
@@ -220,19 +241,61 @@ function overCap(pin: BudgetPin, cost: ExactLoss): ExactLoss {
   return { epsilon: pin.cap.epsilon.add(cost.epsilon).add(Rational.ONE), delta: cost.delta, rho: Rational.ZERO };
 }
 
+/** The unit a scope's charge is stated for: validated (a unit built elsewhere is read again), default one row. */
+function unitOf(scope: LedgerScope): PrivacyUnit {
+  return scope.unit === undefined ? privacyUnit(null) : readPrivacyUnit(scope.unit, 'scope.unit');
+}
+
+/** Refuses a charge stated for another unit than the data set's pinned one (nothing recorded). */
+function checkUnit(pinned: PrivacyUnit, stated: PrivacyUnit, dataset: string): void {
+  if (samePrivacyUnit(pinned, stated)) return;
+  throw new DpError(
+    'DOMAIN_MISMATCH',
+    `data set "${dataset}" is pinned to losses stated for ${describePrivacyUnit(pinned)}; this charge is stated for ${describePrivacyUnit(stated)}. ` +
+      'Losses for different privacy units do not add up to a guarantee for either: release per the pinned unit (e.g. bound each ' +
+      'unit to m records and charge the group cost), or use another data set name',
+    { left: `unit ${stated.column ?? 'row'}`, right: `unit ${pinned.column ?? 'row'}` },
+  );
+}
+
+/**
+ * Merges pins: a later pin of the same budget replaces an earlier one (a legacy data-set pin and the same pin with the
+ * unit adopted at the first charge after the upgrade), order kept.
+ * @param pins - pins, oldest first.
+ * @returns one pin per budget.
+ */
+export function mergePins(pins: readonly LedgerPin[]): LedgerPin[] {
+  const out: LedgerPin[] = [];
+  for (const p of pins) {
+    const i = out.findIndex((q) => q.analyst === p.analyst);
+    if (i >= 0) out[i] = p;
+    else out.push(p);
+  }
+  return out;
+}
+
 /** The data set's and the analyst's pins for a scope: stored, or (before the first spend, or for a legacy journal) derived. */
 function pinsFor(
   pins: readonly LedgerPin[],
   scope: LedgerScope,
   first: ExactLoss | undefined,
-): { dataset: BudgetPin; analyst?: BudgetPin; made: LedgerPin[] } {
+): { dataset: LedgerPin; analyst?: BudgetPin; made: LedgerPin[] } {
   const analyst = scope.analyst ?? 'default';
   const made: LedgerPin[] = [];
-  let dataset: BudgetPin | undefined = pins.find((p) => p.analyst === null);
-  if (dataset) checkPinned(dataset, scope.cap, scope.accounting, `data set "${scope.dataset}"`);
-  else {
-    dataset = pinBudget(scope.cap, first ?? ZERO_LOSS, scope.accounting);
-    made.push({ ...dataset, analyst: null });
+  let dataset: LedgerPin | undefined = pins.find((p) => p.analyst === null);
+  // The unit is pinned by (and checked for) charges only: a status query states no loss.
+  const unit = first ? unitOf(scope) : undefined;
+  if (dataset) {
+    checkPinned(dataset, scope.cap, scope.accounting, `data set "${scope.dataset}"`);
+    if (unit && dataset.unit) checkUnit(dataset.unit, unit, scope.dataset);
+    else if (unit) {
+      // A legacy pin without a unit: the first charge after the upgrade records it (with its spend), fixed from then on.
+      dataset = { ...dataset, unit };
+      made.push(dataset);
+    }
+  } else {
+    dataset = { ...pinBudget(scope.cap, first ?? ZERO_LOSS, scope.accounting), analyst: null, ...(unit ? { unit } : {}) };
+    made.push(dataset);
   }
   let mine: BudgetPin | undefined = pins.find((p) => p.analyst === analyst);
   if (mine && scope.analystBudget) checkPinned(mine, scope.analystBudget, undefined, `analyst "${analyst}"`);
@@ -315,7 +378,11 @@ export interface ChargePlan {
   readonly status: LedgerStatus;
   /** How the spend is recorded (null for a status query). */
   readonly recorded: ExactLoss | null;
-  /** Pins to store atomically with the spend (the data set's first spend, an analyst's first spend, a legacy journal). */
+  /**
+   * Pins to store atomically with the spend (the data set's first spend, an analyst's first spend, a legacy journal),
+   * one per budget; a data-set pin here may restate a stored legacy pin with the unit it lacked (the backend stores
+   * it as an update of that pin, never as a second, different pin).
+   */
   readonly pins: readonly LedgerPin[];
 }
 
@@ -327,7 +394,7 @@ export interface ChargePlan {
  * @param pins - the stored pins (when `state` is a list of entries).
  * @returns the status after the charge, the recorded amount and the pins to store.
  * @throws DpError BUDGET_EXHAUSTED (which part is the limit is in the message), DOMAIN_MISMATCH (a cap other
- *   than the pinned one), INVALID_PARAMETER (a cost that is not three Rationals ≥ 0, a bad cap).
+ *   than the pinned one, or a charge stated for another privacy unit than the pinned one), INVALID_PARAMETER (a cost that is not three Rationals ≥ 0, a bad cap).
  * @privacy a charge is accepted only if the data set's and the analyst's pinned filters accept it (sound for
  *   fully adaptive spends, `core/exact-loss.proof.md`).
  * @example
@@ -346,8 +413,8 @@ export function planCharge(
   const totals = entries ? replayEntries(entries, pins, scope) : (state as LedgerTotals);
   if (!totals.recorded) throw new DpError('INTERNAL', 'a charge needs the entries or the recorded totals', {});
   const pending = totals.pending ?? [];
-  const p = pinsFor([...(totals.pins ?? []), ...pending], scope, c ?? undefined);
-  const made = [...pending, ...p.made];
+  const p = pinsFor(mergePins([...(totals.pins ?? []), ...pending]), scope, c ?? undefined);
+  const made = mergePins([...pending, ...p.made]);
   const analyst = scope.analyst ?? 'default';
   let spentAll = totals.dataset;
   let spentMine = totals.analysts.get(analyst) ?? ZERO_LOSS;

@@ -18,8 +18,9 @@
  * ledger: give analysts another role.
  *
  * A charge is one transaction: lock the data set's row (`SELECT … FOR
- * UPDATE`), read its pins (`<schema>.pins`: the cap and accounting pinned at
- * the first spend) and replay its spends with exact rationals, check
+ * UPDATE`), read its pins (`<schema>.pins`: the cap, accounting and privacy unit
+ * pinned at the first spend; a legacy pin's NULL unit is set, once, by the first
+ * charge after the upgrade, in that charge's transaction) and replay its spends with exact rationals, check
  * (`planCharge`), insert the pins it makes and the spend, commit — so concurrent charges serialize and a committed spend
  * survives a crash. A row whose amounts do not parse refuses (INTERNAL), never
  * reads as 0. Spends of the legacy public table `tsdp_ledger_spends` (before the
@@ -29,7 +30,7 @@
 import type pg from 'pg';
 import { DpError } from '../core/errors.js';
 import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
-import { readPin } from './journal.js';
+import { pinJson, readPin } from './journal.js';
 import {
   type BudgetLedger,
   decideCharge,
@@ -59,7 +60,7 @@ type SpendRow = {
   memo: string;
   at: Date | string;
 };
-type PinRow = { budget: string; epsilon: string; delta: string; mode: string; conversion_delta: string };
+type PinRow = { budget: string; epsilon: string; delta: string; mode: string; conversion_delta: string; unit: string | null };
 
 /**
  * A budget ledger in PostgreSQL tables `<schema>.datasets` and `<schema>.spends`.
@@ -134,8 +135,12 @@ export class PostgresLedger implements BudgetLedger {
         "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'spends' AND column_name = 'recorded_rho'",
         [s],
       );
-      if (pins.rows[0]?.pins && recorded.rowCount !== 0) return;
-      // A ledger made before pins existed: add the pins table and the recorded columns (as its owner), once.
+      const unit = await pool.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'pins' AND column_name = 'unit'",
+        [s],
+      );
+      if (pins.rows[0]?.pins && recorded.rowCount !== 0 && unit.rowCount !== 0) return;
+      // A ledger made before pins (or pinned units) existed: add the pins table, its unit and the recorded columns (as its owner), once.
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -183,7 +188,7 @@ export class PostgresLedger implements BudgetLedger {
   }
 
   private readPins(): string {
-    return `SELECT budget, epsilon, delta, mode, conversion_delta FROM ${this.schema}.pins WHERE dataset = $1 ORDER BY at, budget`;
+    return `SELECT budget, epsilon, delta, mode, conversion_delta, unit FROM ${this.schema}.pins WHERE dataset = $1 ORDER BY at, budget`;
   }
 
   /** Reads pin rows fail-closed: a pin that does not parse refuses (INTERNAL), never reads as "no pin". */
@@ -192,7 +197,8 @@ export class PostgresLedger implements BudgetLedger {
       try {
         const analyst = r.budget === 'dataset' ? null : r.budget.startsWith('analyst:') ? r.budget.slice('analyst:'.length) : undefined;
         if (analyst === undefined) throw new Error('not a pin');
-        return readPin({ analyst, epsilon: r.epsilon, delta: r.delta, mode: r.mode, conversionDelta: r.conversion_delta });
+        const unit = r.unit === null || r.unit === undefined ? undefined : (JSON.parse(r.unit) as unknown);
+        return readPin({ analyst, epsilon: r.epsilon, delta: r.delta, mode: r.mode, conversionDelta: r.conversion_delta, unit });
       } catch {
         throw new DpError('INTERNAL', 'the PostgreSQL budget ledger has an unreadable pin; refusing to charge', {});
       }
@@ -247,19 +253,28 @@ export class PostgresLedger implements BudgetLedger {
       const pinRows = await client.query(this.readPins(), [scope.dataset]);
       const plan = planCharge(PostgresLedger.read(rows), scope, cost, PostgresLedger.readPinRows(pinRows.rows));
       const recorded = plan.recorded ?? cost;
-      // The pins this spend makes, in the same transaction as the spend: a pin exists exactly when its spend does.
+      // The pins this spend makes, in the same transaction as the spend: a pin exists exactly when its spend does. A
+      // stored legacy data-set pin (unit NULL) restated with its unit is an update of that one row, never a second pin.
       for (const pin of plan.pins) {
-        await client.query(
-          `INSERT INTO ${s}.pins (dataset, budget, epsilon, delta, mode, conversion_delta) VALUES ($1, $2, $3, $4, $5, $6)`,
+        const stored = pinJson(pin);
+        const written = await client.query(
+          `INSERT INTO ${s}.pins (dataset, budget, epsilon, delta, mode, conversion_delta, unit) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (dataset, budget) DO UPDATE SET unit = EXCLUDED.unit
+           WHERE ${s}.pins.unit IS NULL AND ${s}.pins.epsilon = EXCLUDED.epsilon AND ${s}.pins.delta = EXCLUDED.delta
+             AND ${s}.pins.mode = EXCLUDED.mode AND ${s}.pins.conversion_delta = EXCLUDED.conversion_delta`,
           [
             scope.dataset,
             pin.analyst === null ? 'dataset' : `analyst:${pin.analyst}`,
-            pin.cap.epsilon.toString(),
-            pin.cap.delta.toString(),
-            pin.mode,
-            pin.conversionDelta.toString(),
+            stored.epsilon,
+            stored.delta,
+            stored.mode,
+            stored.conversionDelta,
+            stored.unit ? JSON.stringify(stored.unit) : null,
           ],
         );
+        // The decision was made under the data set's row lock, so this always writes; if not, refuse (fail closed).
+        if (written.rowCount !== 1)
+          throw new DpError('INTERNAL', 'the PostgreSQL budget ledger could not record a pin; nothing was charged', {});
       }
       await client.query(
         `INSERT INTO ${s}.spends (dataset, analyst, epsilon, delta, rho, recorded_epsilon, recorded_delta, recorded_rho, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -294,26 +309,22 @@ export class PostgresLedger implements BudgetLedger {
 
   /** The pins of `dataset` (its own and its analysts'). */
   async pins(dataset: string): Promise<readonly LedgerPin[]> {
-    const pool = await this.setup();
-    let rows: PinRow[];
-    try {
-      rows = (await pool.query(this.readPins(), [dataset])).rows;
-    } catch (e) {
-      throw ledgerError(e);
-    }
-    return PostgresLedger.readPinRows(rows);
+    return PostgresLedger.readPinRows(await this.rowsOf<PinRow>(this.readPins(), dataset));
   }
 
   /** Every recorded spend of `dataset`, oldest first. */
   async entries(dataset: string): Promise<readonly LedgerEntry[]> {
+    return PostgresLedger.read(await this.rowsOf<SpendRow>(this.readSpends(), dataset));
+  }
+
+  /** The rows of one read of `dataset` (outside a charge's transaction); a database failure is ENGINE_ERROR. */
+  private async rowsOf<R>(sql: string, dataset: string): Promise<R[]> {
     const pool = await this.setup();
-    let rows: SpendRow[];
     try {
-      rows = (await pool.query(this.readSpends(), [dataset])).rows;
+      return (await pool.query(sql, [dataset])).rows as R[];
     } catch (e) {
       throw ledgerError(e);
     }
-    return PostgresLedger.read(rows);
   }
 
   /** The data sets with spends, sorted. */

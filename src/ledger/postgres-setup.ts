@@ -81,8 +81,8 @@ export function ledgerTablesSql(schema: string): string[] {
 }
 
 /**
- * The statements that add the pins table and the recorded columns (idempotent): a ledger made before pins
- * existed is upgraded by them (`PostgresLedger` runs them itself when it owns the schema).
+ * The statements that add the pins table (with its unit column) and the recorded columns (idempotent): a ledger
+ * made before pins (or before pinned units) existed is upgraded by them (`PostgresLedger` runs them itself when it owns the schema).
  * @param schema - the ledger schema.
  * @returns SQL statements.
  * @example
@@ -96,6 +96,8 @@ export function ledgerPinsSql(schema: string): string[] {
     `ALTER TABLE ${s}.spends ADD COLUMN IF NOT EXISTS recorded_epsilon text`,
     `ALTER TABLE ${s}.spends ADD COLUMN IF NOT EXISTS recorded_delta text`,
     `ALTER TABLE ${s}.spends ADD COLUMN IF NOT EXISTS recorded_rho text`,
+    // The data set's privacy unit (JSON {column, maxPartitions, maxContributionsPerPartition}); NULL in pins made before units.
+    `ALTER TABLE ${s}.pins ADD COLUMN IF NOT EXISTS unit text`,
     `REVOKE ALL ON ${s}.pins FROM PUBLIC`,
   ];
 }

@@ -50,7 +50,14 @@ export type OutputInputs =
       readonly squares: string;
       readonly bounds: readonly [number, number];
     }
-  | { readonly kind: 'quantile'; readonly histogram: number; readonly bounds: readonly [number, number] };
+  | {
+      readonly kind: 'quantile';
+      readonly histogram: number;
+      /** The histogram's grid bounds (`quantileGrid`): the release's bounds. */
+      readonly bounds: readonly [number, number];
+      /** The measure holds integers: the release reports an integer quantile and integer interval ends. */
+      readonly integer: boolean;
+    };
 
 /** A histogram statement for one quantile output: rows (keys…, bin, count). */
 export interface HistogramStatement extends CompiledStatement {
@@ -74,8 +81,41 @@ export interface CompiledDpQuery {
   readonly histograms: readonly HistogramStatement[];
 }
 
-/** Bins of a quantile histogram (public). */
+/** Bins of a quantile histogram over a non-integer measure, or an integer one with a wide range (public). */
 export const QUANTILE_BINS = 256;
+
+/** The most integer values a quantile histogram gives one bin each (an integer measure with a wider range uses `QUANTILE_BINS`). */
+export const MAX_INTEGER_QUANTILE_BINS = 1024;
+
+/** The public grid of a quantile histogram: `bins` equal bins on `bounds`. */
+export interface QuantileGrid {
+  readonly bounds: readonly [number, number];
+  readonly bins: number;
+  /** The measure holds integers (the release is rounded; with one bin per integer, the bins are the integers). */
+  readonly integer: boolean;
+}
+
+/**
+ * The grid of a quantile measure (public: from the plan's bounds only). An integer measure whose clamp range
+ * [L, U] holds at most `MAX_INTEGER_QUANTILE_BINS` integers gets one bin per integer, on [L − ½, U + ½]: bin i
+ * holds exactly the value L + i, so the released quantile (a bin's midpoint) and its interval ends (bin edges,
+ * rounded inward) are integers, and a value is never split between bins. Others get `QUANTILE_BINS` bins on
+ * the clamp bounds (an integer measure's release is then rounded: post-processing).
+ * @param m - the measure.
+ * @returns the grid.
+ */
+export function quantileGrid(m: PlanMeasure): QuantileGrid {
+  const [lower, upper] = measureBounds(m);
+  if (m.integral) {
+    const lo = Math.ceil(lower);
+    const hi = Math.floor(upper);
+    const values = hi - lo + 1;
+    if (Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && values >= 2 && values <= MAX_INTEGER_QUANTILE_BINS) {
+      return { bounds: [lo - 0.5, hi + 0.5], bins: values, integer: true };
+    }
+  }
+  return { bounds: [lower, upper], bins: QUANTILE_BINS, integer: m.integral };
+}
 
 interface Grid {
   readonly shift: number;
@@ -141,10 +181,11 @@ function flushBelow(env: Env, x: string, factor: number): string {
 }
 
 /** A per-row integer measure in [0, bins) for quantile histograms. */
-function rowBin(env: Env, m: PlanMeasure, bins: number): string {
+function rowBin(env: Env, m: PlanMeasure, grid: QuantileGrid): string {
   const value = compileDouble(env, m.expr);
   // Bounds widened to an interval when the measure is constant; their range is finite (checkFiniteRelease).
-  const [lower, upper] = measureBounds(m);
+  const [lower, upper] = grid.bounds;
+  const bins = grid.bins;
   const clamped = clamp(value, env.p.dbl(lower), env.p.dbl(upper));
   const width = bins / (upper - lower);
   const offset = flushBelow(env, `(${clamped} - ${env.p.dbl(lower)})`, width);
@@ -340,10 +381,12 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
         inputs.push({ kind: 'variance', count: countValues(a.measure.expr), units, squares, bounds });
         break;
       }
-      case 'quantile':
-        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: measureBounds(a.measure) });
-        histograms.push(compileHistogram(plan, dialect, salt, a.measure, schema));
+      case 'quantile': {
+        const grid = quantileGrid(a.measure);
+        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
+        histograms.push(compileHistogram(plan, dialect, salt, a.measure, grid, schema));
         break;
+      }
       default: {
         const never: never = a;
         throw new DpError('INTERNAL', `unknown aggregate ${JSON.stringify(never)}`);
@@ -385,7 +428,14 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
 }
 
 /** The histogram statement of one quantile measure. */
-function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m: PlanMeasure, schema: SqlSchema): HistogramStatement {
+function compileHistogram(
+  plan: QueryPlan,
+  dialect: SqlDialect,
+  salt: bigint,
+  m: PlanMeasure,
+  grid: QuantileGrid,
+  schema: SqlSchema,
+): HistogramStatement {
   const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keyExprs = plan.groupBy.map((k) => keyOutput(env, compileTyped(env, k.expr)));
@@ -393,7 +443,7 @@ function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m:
   const B = q(env, 'bin');
   const N = q(env, 'n');
   const wide = dialect.typeName('wide');
-  const bin = rowBin(env, m, QUANTILE_BINS);
+  const bin = rowBin(env, m, grid);
   const from = fromClause(env);
   let sql: string;
   if (rowLevel) {
@@ -418,5 +468,5 @@ function compileHistogram(plan: QueryPlan, dialect: SqlDialect, salt: bigint, m:
       `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${per}), ${q(env, 'tsdp_ranked')} AS (${ranked}) ` +
       `SELECT ${[...qk, B, `CAST(SUM(LEAST(${N}, ${cParam} - (${cum} - ${N}))) AS ${wide}) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_ranked')} WHERE ${keep} GROUP BY ${[...qk, B].join(', ')}`;
   }
-  return Object.freeze({ ...env.p.finish(sql), bins: QUANTILE_BINS });
+  return Object.freeze({ ...env.p.finish(sql), bins: grid.bins });
 }

@@ -36,10 +36,11 @@ export interface DpSqlOptions {
   /** Confidence level of the intervals (default 0.95). */
   readonly confidence?: number;
   /**
-   * The share of each quantile output's ε (or ρ) spent on a noisy quantile tree (one level over
-   * `QUANTILE_INTERVAL_BINS` coarse bins) whose union-bound interval is released with the value
+   * The share of each quantile output's ε (or ρ) spent on its confidence interval: two exponential
+   * mechanisms (half the share each) pick the interval's ends a public number of ranks below and above
+   * the quantile (the statistics layer's `releaseQuantile`, src/stats/quantile-interval.proof.md)
    * (default `SQL_QUANTILE_INTERVAL_SHARE`, 20%, as the Session does); the rest goes to the
-   * exponential mechanism that picks the value over the fine bins.
+   * exponential mechanism that picks the value.
    * Within the output's own share, so the query's total charge is unchanged. 0 releases no
    * quantile interval.
    */
@@ -82,9 +83,6 @@ export const SQL_QUANTILE_INTERVAL_SHARE = 0.2;
 /** Bins of an empty group's quantile histogram when the compiled query names none (it always does). */
 export const QUANTILE_BINS_FALLBACK = 2;
 
-/** Coarse bins of the quantile tree that gives a quantile output its interval (one level, branching 16). */
-export const QUANTILE_INTERVAL_BINS = 16;
-
 /** The quantile interval share of a query, validated. @throws DpError INVALID_PARAMETER unless in [0, 1). */
 export function readIntervalShare(options: DpSqlOptions): number {
   const share = options.quantileIntervalShare ?? SQL_QUANTILE_INTERVAL_SHARE;
@@ -117,6 +115,21 @@ export interface DpSqlResult {
   readonly notForRelease?: true;
   /** The bounding report, when `reportBounding` was asked for. */
   readonly bounding?: BoundingReport;
+  /** How the printed quantile columns (MEDIAN, PERCENTILE_CONT, QUANTILE, MIN, MAX) were released; absent without any. */
+  readonly quantiles?: QuantileNote;
+}
+
+/** How a query's printed quantile columns were released (public: from the plan and the options). */
+export interface QuantileNote {
+  /** The quantile columns, in column order. */
+  readonly columns: readonly string[];
+  /**
+   * The share of each quantile's budget spent on its interval (two exponential mechanisms, half each, for the ends);
+   * 0: no interval. The interval covers the exact quantile of the clamped, bounded values at the stated confidence.
+   */
+  readonly intervalShare: number;
+  /** The columns over an integer measure: value and interval ends are integers. */
+  readonly integerColumns: readonly string[];
 }
 
 /** What `explainDpSql` returns: nothing is run or charged. */

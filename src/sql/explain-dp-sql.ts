@@ -11,7 +11,7 @@ import type { BudgetSplit } from './budget-split.js';
 import { splitDpBudget } from './budget-split.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { SqlDialect } from './dialect.js';
-import { type DpSqlExplanation, type DpSqlOptions, QUANTILE_INTERVAL_BINS, readIntervalShare } from './dp-sql-types.js';
+import { type DpSqlExplanation, type DpSqlOptions, readIntervalShare } from './dp-sql-types.js';
 import { checkFiniteRelease } from './finite-release.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
@@ -27,7 +27,18 @@ function fmtAmount(r: Rational): string {
   return Rational.parse(d).equals(r) ? d : `≈${r.toNumberUp()}`;
 }
 
-function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: number): string[] {
+/** How an integer column's quantile is reported (public: from the compiled grid). */
+function integerNote(compiled: CompiledDpQuery, i: number): string {
+  const inputs = compiled.inputs[i];
+  if (inputs?.kind !== 'quantile' || !inputs.integer) return '';
+  const bins = compiled.histograms[inputs.histogram]?.bins ?? 0;
+  const perInteger = inputs.bounds[1] - inputs.bounds[0] === bins;
+  return perInteger
+    ? `; integer column: one bin per integer, value and ends are integers`
+    : '; integer column: value and ends rounded to integers';
+}
+
+function describeSplit(plan: QueryPlan, split: BudgetSplit, compiled: CompiledDpQuery, intervalShare: number): string[] {
   const lines: string[] = [];
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
   plan.outputs.forEach((o, i) => {
@@ -36,7 +47,7 @@ function describeSplit(plan: QueryPlan, split: BudgetSplit, intervalShare: numbe
     if (o.kind !== 'aggregate' || !e) return;
     const how =
       o.aggregate.kind === 'quantile' && intervalShare > 0
-        ? `quantile: ${pct(1 - intervalShare)} exponential mechanism for the value, ${pct(intervalShare)} quantile tree (${QUANTILE_INTERVAL_BINS} bins) for its interval`
+        ? `quantile: ${pct(1 - intervalShare)} exponential mechanism for the value, ${pct(intervalShare / 2)} for each end of its interval (two more exponential mechanisms)${integerNote(compiled, i)}`
         : o.aggregate.kind;
     const hidden = o.hidden ? ', not printed: used by a derived output, HAVING or ORDER BY' : '';
     lines.push(`  ${o.name}: ${split.noise === 'gaussian' ? `ρ=${fmtAmount(e)}` : `ε=${e.toString()}`} (${how}${hidden})`);
@@ -89,7 +100,7 @@ export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect
     `noise: ${split.noise === 'gaussian' ? `discrete Gaussian, ρ=${fmtAmount(split.rho ?? Rational.ZERO)} (zCDP, charged as ρ: the ledger converts its total once against the (ε, δ) cap)` : 'discrete Laplace (pure ε per output)'}`,
     `charge: ε=${fmtAmount(split.charge.epsilon)}, δ=${fmtAmount(split.charge.delta)}, ρ=${fmtAmount(split.charge.rho)}`,
     'budget split:',
-    ...describeSplit(plan, split, intervalShare),
+    ...describeSplit(plan, split, compiled, intervalShare),
     'rewritten SQL:',
     `  ${inlineParams(compiled.main.sql, compiled.main.params)}`,
     ...compiled.histograms.map((h) => `  ${inlineParams(h.sql, h.params)}`),

@@ -14,9 +14,9 @@
  * bounds, rows dropped by contribution bounding, or sampling error.
  * @module
  */
-import type { LedgerAmount } from '../ledger/ledger.js';
+import type { LedgerCap } from '../ledger/ledger.js';
 import { Rational } from '../numeric/rational.js';
-import type { BoundingReport, DpSqlResult, DpSqlValue } from './run-dp-sql.js';
+import type { BoundingReport, DpSqlResult, DpSqlValue, QuantileNote } from './run-dp-sql.js';
 
 /** The output formats for people and programs. */
 export type ResultFormat = 'table' | 'csv' | 'markdown';
@@ -68,7 +68,7 @@ export function formatRational(r: Rational): string {
 }
 
 /** `ε=0.5, δ=0.000001` (and `ρ=…` when the amount carries one). */
-export function formatAmountText(a: LedgerAmount): string {
+export function formatAmountText(a: LedgerCap): string {
   const rho = (a as { rho?: Rational }).rho;
   const parts = [`ε=${formatRational(a.epsilon)}`, `δ=${formatRational(a.delta)}`];
   if (rho && !rho.isZero()) parts.push(`ρ=${formatRational(rho)}`);
@@ -101,7 +101,18 @@ function boundingLine(b: BoundingReport, pct: string): string {
   return `bounding removed rows of ≈${formatNumber(b.unitsCut)} of ≈${formatNumber(b.units)} units (DP, ${share} per count, within the charge; ${pct} intervals ${iv(b.interval.unitsCut)} and ${iv(b.interval.units)})`;
 }
 
-/** The footer lines: guarantee, budget left, what intervals cover, bounding report, ledger. */
+/** The quantile columns' footer line: how their values and intervals were released. */
+function quantileLine(q: QuantileNote, pct: string): string {
+  const list = (c: readonly string[]) => c.join(', ');
+  const interval =
+    q.intervalShare > 0
+      ? `each interval from two more (${formatNumber((q.intervalShare / 2) * 100, { grouping: false })}% of the column's share each) covers the exact quantile of the clamped values at ${pct}`
+      : 'no interval (quantileIntervalShare 0)';
+  const integer = q.integerColumns.length > 0 ? `; integer columns (${list(q.integerColumns)}) report integers` : '';
+  return `quantiles (${list(q.columns)}): each value from an exponential mechanism; ${interval}${integer}`;
+}
+
+/** The footer lines: guarantee, budget left, what intervals cover, quantiles, bounding report, ledger. */
 export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
   const g = result.guarantee;
   const n = (x: number) => formatNumber(x, { grouping: false });
@@ -113,6 +124,7 @@ export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
     `guarantee spent: ${spent}${rho}; budget left: ε=${n(result.remaining.epsilon)}, δ=${n(result.remaining.delta)}`,
     `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, rows dropped by contribution bounding, or sampling error`,
   ];
+  if (result.quantiles) lines.push(quantileLine(result.quantiles, pct));
   if (result.bounding) lines.push(boundingLine(result.bounding, pct));
   if (ledger) lines.push(`ledger: ${ledger}`);
   if (result.notForRelease) lines.push('NOT FOR RELEASE: made with a seeded (test) random source');

@@ -66,7 +66,16 @@
 
 export * from '../ledger/index.js';
 export { type BudgetSplit, splitDpBudget } from './budget-split.js';
-export { type CompiledDpQuery, compileDpQuery, type HistogramStatement, type OutputInputs, QUANTILE_BINS } from './compile.js';
+export {
+  type CompiledDpQuery,
+  compileDpQuery,
+  type HistogramStatement,
+  MAX_INTEGER_QUANTILE_BINS,
+  type OutputInputs,
+  QUANTILE_BINS,
+  type QuantileGrid,
+  quantileGrid,
+} from './compile.js';
 export type { CompiledStatement, SqlDialect, SqlParam, SqlParamType } from './dialect.js';
 export { duckdbDialect } from './dialects/duckdb.js';
 export { postgresDialect } from './dialects/postgres.js';
@@ -84,7 +93,7 @@ export {
   type DpSqlResult,
   type DpSqlValue,
   explainDpSql,
-  QUANTILE_INTERVAL_BINS,
+  type QuantileNote,
   type RunDpSqlInput,
   runDpSql,
   SQL_QUANTILE_INTERVAL_SHARE,

@@ -5,6 +5,7 @@
  * first, interpret later.
  * @module
  */
+import type { PrivacyUnit } from '../core/privacy-unit.js';
 
 /** A scalar expression evaluated per row inside the engine. */
 export type PlanExpr =
@@ -145,6 +146,8 @@ export interface PlanPrivacy {
   readonly maxPartitions: number;
   /** Rows one unit may contribute to one group (1 in row-level mode). */
   readonly maxContributionsPerPartition: number;
+  /** The same unit as core's one privacy-unit type: what the query's loss is stated for (and the ledger pins). */
+  readonly privacyUnit: PrivacyUnit;
 }
 
 /** The immutable plan of one accepted query. */

@@ -11,13 +11,15 @@
  * Rule: `runDpSql` charges exactly `privacyMap(1)`, the result's `loss` is
  * that same value, and it must equal the budget split's own statement of
  * cost (`split.charge`): a mismatch is an INTERNAL error, raised before the
- * charge. Each component's numeric map must also agree with its exact share
- * (to the rounding of one double), so the mechanisms that add the noise and
- * the exact loss that is charged cannot drift apart.
+ * charge. Each component's numeric map (the double its noise is calibrated
+ * with) must be its exact share rounded down, and after the run the releases'
+ * own stated losses must add up, exactly, to those doubles
+ * (`checkReleasedLosses`), so the mechanisms that add the noise and the exact
+ * loss that is charged cannot drift apart by any amount.
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { addLoss, type ExactLoss, lossEquals, ZERO_LOSS } from '../core/exact-loss.js';
+import { addLoss, checkExactLoss, type ExactLoss, lossEquals, lossLe, statedExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { Rational } from '../numeric/rational.js';
@@ -43,6 +45,12 @@ export interface DpSqlMeasurement {
    * @throws DpError INVALID_PARAMETER for dIn ≠ 1 when a component is (ε, δ)-DP (its group privacy is not stated here).
    */
   privacyMap(dIn: number): ExactLoss;
+  /**
+   * The exact loss the noise is calibrated with: the sum of the components' numeric maps at distance 1, each double
+   * read exactly (each is its share rounded down, so this is ≤ `privacyMap(1)` component by component). What the
+   * releases state must add up to exactly this (`checkReleasedLosses`).
+   */
+  readonly calibrated: ExactLoss;
 }
 
 const UNIT = { kind: 'any' } as never;
@@ -63,9 +71,9 @@ function component(name: string, loss: (dIn: number) => PrivacyLoss, exact: Exac
   return { name, measurement: measurement as Measurement<unknown, unknown>, exact };
 }
 
-/** True when a double `x` is the exact `r` rounded (down, as the releases calibrate) to one of its neighbouring doubles. */
+/** True when a double `x` is exactly the share `r` rounded down (as the releases calibrate): never more than the share. */
 function agrees(x: number, r: Rational): boolean {
-  return x === r.toNumberDown() || x === r.toNumberUp() || x === r.toNumber();
+  return x === r.toNumberDown() && Rational.fromNumber(x).le(r);
 }
 
 /**
@@ -137,7 +145,9 @@ export function dpSqlMeasurement(plan: QueryPlan, split: BudgetSplit): DpSqlMeas
   if (!lossEquals(total, split.charge)) {
     throw new DpError('INTERNAL', 'the query measurement and the budget split state different costs', {});
   }
-  return { name: 'dp-sql query', components, privacyMap };
+  const calibrated = components.reduce((acc, c) => addLoss(acc, statedExactLoss(c.measurement.privacyMap(1))), ZERO_LOSS);
+  if (!lossLe(calibrated, total)) throw new DpError('INTERNAL', 'the noise is calibrated with more than the charge', {});
+  return { name: 'dp-sql query', components, privacyMap, calibrated };
 }
 
 /**
@@ -160,25 +170,28 @@ export function guaranteeOf(loss: ExactLoss): PrivacyLoss {
 /**
  * The check after the release (review 22:46): the losses the releases themselves state — releaseTable's composition
  * of the outputs (from the budgets their noise was calibrated with), partition selection's, the bounding report's —
- * add up to the charge, component by component (ε, δ, ρ), to the rounding of doubles. This compares what the noise
- * was set to with what was charged, independently of the split the measurement was built from.
- * @param losses - the stated losses of every release of the query.
- * @param charged - the charge (the measurement's privacy map).
+ * add up EXACTLY to the loss the query's measurement says its noise is calibrated with (`calibrated`), which is the
+ * charge with each share rounded down to the double the noise uses (checked exactly, ≤ the charge, when the
+ * measurement is built). Everything is exact rational arithmetic: a mismatch of any size — one ulp included — is
+ * INTERNAL. This compares what the noise was set to with what was charged, independently of the split.
+ *
+ * Rule (class "the charge and the released guarantee come from different code"): no tolerance. Each release states
+ * its loss exactly (`statedExactLoss` of the doubles its noise uses; `releaseTable`'s `exact` composition), the
+ * measurement states the same doubles, so equal means equal; a tolerance would let a drift below it (a share moved
+ * to another output, repeated without bound) pass. The charge is ≥ `calibrated` by construction (shares rounded
+ * down), never less.
+ * @param losses - the exact stated losses of every release of the query.
+ * @param measurement - the query's measurement (its `calibrated` loss, and the charge `privacyMap(1)`).
  * @throws DpError INTERNAL on a mismatch (no data in the message).
  */
-export function checkReleasedLosses(losses: readonly PrivacyLoss[], charged: ExactLoss): void {
-  let epsilon = 0;
-  let delta = 0;
-  let rho = 0;
-  for (const l of losses) {
-    if (l.kind === 'zcdp') rho += l.rho;
-    else epsilon += l.epsilon;
-    if (l.kind === 'approximate') delta += l.delta;
+export function checkReleasedLosses(losses: readonly ExactLoss[], measurement: Pick<DpSqlMeasurement, 'calibrated' | 'privacyMap'>): void {
+  let total: ExactLoss = ZERO_LOSS;
+  try {
+    for (const l of losses) total = addLoss(total, checkExactLoss(l, 'released loss'));
+  } catch {
+    // A stated loss that is not a valid loss is the library's fault after the charge, never the caller's.
+    throw new DpError('INTERNAL', 'a release stated an invalid loss', {});
   }
-  const close = (x: number, r: Rational) => {
-    const c = r.toNumber();
-    return Math.abs(x - c) <= 1e-9 * Math.max(Math.abs(c), Number.MIN_VALUE) || (c === 0 && x === 0);
-  };
-  if (!(close(epsilon, charged.epsilon) && close(delta, charged.delta) && close(rho, charged.rho)))
+  if (!lossEquals(total, measurement.calibrated) || !lossLe(total, measurement.privacyMap(1)))
     throw new DpError('INTERNAL', 'the released losses and the charge disagree', {});
 }

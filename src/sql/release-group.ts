@@ -8,19 +8,22 @@
  *
  * Each output gets its share of the budget (ε, or ρ with Gaussian noise),
  * its clamp bounds, its confidence level, and — for a quantile — the share of
- * its own budget that buys its interval (a one-level quantile tree over
- * `QUANTILE_INTERVAL_BINS` coarse bins).
+ * its own budget that buys its interval: the statistics layer's quantile
+ * release (`releaseQuantile` with `intervalShare`: the value by one
+ * exponential mechanism, each interval end by another, aimed a public number
+ * of ranks below and above; src/stats/quantile-interval.proof.md), over the
+ * histogram's grid (one bin per integer for a narrow integer column,
+ * `quantileGrid`), reported as an integer for an integer column.
  * @module
  */
 import { DpError } from '../core/errors.js';
 import type { Rational } from '../numeric/rational.js';
-import { splitBudget } from '../stats/output-budget.js';
 import { type OutputBudget, planAggregate } from '../stats/release-aggregates.js';
 import { checkQuantileParameters } from '../stats/release-quantiles.js';
 import type { TableOutput } from '../stats/release-table.js';
 import type { BudgetSplit } from './budget-split.js';
 import type { CompiledDpQuery } from './compile.js';
-import { QUANTILE_BINS_FALLBACK, QUANTILE_INTERVAL_BINS } from './dp-sql-types.js';
+import { QUANTILE_BINS_FALLBACK } from './dp-sql-types.js';
 import type { QueryPlan } from './plan.js';
 import { aggregatesIn } from './plan-query.js';
 
@@ -86,7 +89,7 @@ export function tableOutputs(
           bounds: inputs.bounds,
           bins: compiled.histograms[inputs.histogram]?.bins ?? QUANTILE_BINS_FALLBACK,
           intervalShare,
-          intervalBins: QUANTILE_INTERVAL_BINS,
+          integer: inputs.integer,
         });
         break;
       default: {
@@ -135,33 +138,12 @@ export function planTableOutputs(t: SqlTableOutputs, partitions: number, contrib
   }
 }
 
-/** The checks of a quantile's point release and of its interval tree, with the budgets `releaseTable` splits. */
+/** The checks of a quantile's release (value and interval ends) exactly as `releaseTable` runs it (`releaseQuantile`). */
 function planQuantile(
   o: Extract<TableOutput, { kind: 'quantiles' }>,
   base: { budget: OutputBudget; maxPartitions: number; maxContributionsPerPartition: number; confidence?: number },
 ): void {
-  const share = o.intervalShare ?? 0;
-  const quantiles = o.quantiles;
-  if (share === 0) {
-    checkQuantileParameters({ ...base, bounds: o.bounds, bins: o.bins, quantiles, intervalShare: 0 });
-    return;
-  }
-  const [pointBudget, treeBudget] = splitBudget(o.budget, [1 - share, share]) as [OutputBudget, OutputBudget];
-  checkQuantileParameters({ ...base, budget: pointBudget, bounds: o.bounds, bins: o.bins, quantiles });
-  // releaseTable's one-level tree over the coarse bins when they divide the fine ones (always, for DP SQL's 256 and 16).
-  const coarse = o.intervalBins;
-  const treeBins = coarse !== undefined && coarse >= 2 && o.bins > coarse && o.bins % coarse === 0 ? coarse : o.bins;
-  checkQuantileParameters({ ...base, budget: treeBudget, bounds: o.bounds, bins: treeBins, quantiles });
-  // The tree's per-bin count noise must stay within the statistics layer's largest scale (2⁸⁰), which
-  // checkQuantileParameters does not check: a conservative bound (4× the count sensitivity over the budget).
-  const reach =
-    'rho' in treeBudget
-      ? (4 * Math.sqrt(base.maxPartitions) * base.maxContributionsPerPartition) / Math.sqrt(2 * treeBudget.rho)
-      : (4 * base.maxPartitions * base.maxContributionsPerPartition) / treeBudget.epsilon;
-  if (!(reach <= 2 ** 80))
-    throw new DpError('INVALID_PARAMETER', 'the budget is too small for this sensitivity: the noise scale would pass 2^80', {
-      parameter: 'budget',
-    });
+  checkQuantileParameters({ ...base, bounds: o.bounds, bins: o.bins, quantiles: o.quantiles, intervalShare: o.intervalShare ?? 0 });
 }
 
 /**

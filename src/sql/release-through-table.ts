@@ -16,7 +16,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { PrivacyLoss } from '../core/loss.js';
+import { type ExactLoss, statedExactLoss } from '../core/exact-loss.js';
 import type { RandomSource } from '../random/source.js';
 import { tracePublicParameter } from '../stats/public-parameters.js';
 import { type ExactPartition, releaseTable, selectPartitions, type TableKeys } from '../stats/release-table.js';
@@ -129,7 +129,7 @@ export function releaseGroups(
   mainRows: readonly EngineRow[],
   histRows: readonly (readonly EngineRow[])[],
   rng: RandomSource,
-): { groups: ReleasedGroup[]; losses: PrivacyLoss[] } {
+): { groups: ReleasedGroup[]; losses: ExactLoss[] } {
   const histograms = histogramsByGroup(compiled, histRows);
   const grouped = plan.groupBy.length > 0;
   const partitions = new Map<string, ExactPartition>();
@@ -145,7 +145,7 @@ export function releaseGroups(
 
   let keys: TableKeys;
   // The losses the releases state (selection's, and releaseTable's composition of the outputs'): compared with the charge.
-  const losses: PrivacyLoss[] = [];
+  const losses: ExactLoss[] = [];
   const released = new Map<string, readonly DpSqlValue[]>();
   if (!grouped) {
     keys = { kind: 'single' };
@@ -174,7 +174,7 @@ export function releaseGroups(
     // (selection's (ε, δ) beside zCDP outputs) is composed exactly by the caller's measurement, not by releaseTable.
     const rule = { kind: 'select', epsilon: split.selection.epsilon.toNumberDown(), delta: split.selection.delta.toNumberDown() } as const;
     const selected = selectPartitions(partitions, rule, split.partitions, rng);
-    losses.push(selected.guarantee);
+    losses.push(statedExactLoss(selected.guarantee));
     keys = { kind: 'declared', keys: selected.keys };
   }
 
@@ -186,7 +186,7 @@ export function releaseGroups(
     maxContributionsPerPartition: plan.privacy.maxContributionsPerPartition,
     rng,
   });
-  losses.push(table.guarantee);
+  losses.push(table.exact);
   const groups = table.rows.map((row) => {
     const values = grouped ? released.get(String(row.key)) : [];
     if (!values) throw new DpError('INTERNAL', 'a released group without its key');

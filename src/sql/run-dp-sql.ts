@@ -16,7 +16,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { ExactLoss } from '../core/exact-loss.js';
+import { type ExactLoss, statedExactLoss } from '../core/exact-loss.js';
 import type { LedgerStatus } from '../ledger/ledger.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { compileBoundingReport, planBoundingReport, releaseBoundingReport } from './bounding-report.js';
@@ -24,19 +24,27 @@ import { type BudgetSplit, splitDpBudget } from './budget-split.js';
 import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { CompiledStatement } from './dialect.js';
-import { type DpSqlResult, type DpSqlValue, type RunDpSqlInput, readIntervalShare } from './dp-sql-types.js';
+import { type DpSqlResult, type DpSqlValue, type QuantileNote, type RunDpSqlInput, readIntervalShare } from './dp-sql-types.js';
 import { checkFiniteRelease, finiteValue } from './finite-release.js';
 import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
-import { checkReleasedLosses, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
+import { checkReleasedLosses, type DpSqlMeasurement, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
 import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
 import { releaseGroups } from './release-through-table.js';
 import { tracePublics } from './trace-publics.js';
 
-export type { BoundingReport, DpSqlExplanation, DpSqlOptions, DpSqlResult, DpSqlValue, RunDpSqlInput } from './dp-sql-types.js';
-export { QUANTILE_INTERVAL_BINS, SQL_QUANTILE_INTERVAL_SHARE } from './dp-sql-types.js';
+export type {
+  BoundingReport,
+  DpSqlExplanation,
+  DpSqlOptions,
+  DpSqlResult,
+  DpSqlValue,
+  QuantileNote,
+  RunDpSqlInput,
+} from './dp-sql-types.js';
+export { SQL_QUANTILE_INTERVAL_SHARE } from './dp-sql-types.js';
 export { explainDpSql } from './explain-dp-sql.js';
 export { planReleases } from './release-group.js';
 
@@ -52,9 +60,9 @@ export { planReleases } from './release-group.js';
  *   exact privacy map of the query's measurement (`query-measurement.ts`): ρ kept as ρ, partition selection as (ε, δ),
  *   Laplace outputs as ε; `result.loss` is that same value. A query refused for any reason (bad parameters, unsupported
  *   SQL, a missing table, budget) charges nothing.
- *   A quantile output spends `quantileIntervalShare` (20%) of its own share on a one-level noisy quantile tree over
- *   `QUANTILE_INTERVAL_BINS` coarse bins for its interval (basic composition within that share), so intervals never
- *   change the charge.
+ *   A quantile output spends `quantileIntervalShare` (20%) of its own share on its interval (two exponential
+ *   mechanisms for the ends, basic composition within that share), so intervals never change the charge; an integer
+ *   column's quantile and interval ends are integers.
  * @example
  * const result = await runDpSql({ sql, schema, engine, ledger: new FileLedger(), epsilon: 1 });
  */
@@ -91,13 +99,22 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   await checkPublicStructure(plan, input.schema, input.engine);
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
-    { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget },
+    { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget, unit: plan.privacy.privacyUnit },
     cost,
     input.sql,
   );
   // After the charge: the answer, or the one error, only at the padded instant.
   try {
-    const result = await releaseCharged(input, plan, split, { compiled, outputs, boundingStatement }, status, cost, rng, confidence);
+    const result = await releaseCharged(
+      input,
+      plan,
+      split,
+      { compiled, outputs, boundingStatement, measurement },
+      status,
+      cost,
+      rng,
+      confidence,
+    );
     await padLatency(started, quantum);
     return result;
   } catch (e) {
@@ -111,13 +128,18 @@ async function releaseCharged(
   input: RunDpSqlInput,
   plan: QueryPlan,
   split: BudgetSplit,
-  prepared: { compiled: CompiledDpQuery; outputs: SqlTableOutputs; boundingStatement: CompiledStatement | null },
+  prepared: {
+    compiled: CompiledDpQuery;
+    outputs: SqlTableOutputs;
+    boundingStatement: CompiledStatement | null;
+    measurement: DpSqlMeasurement;
+  },
   status: LedgerStatus,
   cost: ExactLoss,
   rng: RandomSource,
   confidence: number,
 ): Promise<DpSqlResult> {
-  const { compiled, outputs, boundingStatement } = prepared;
+  const { compiled, outputs, boundingStatement, measurement } = prepared;
   const mainRows = await input.engine.query(compiled.main);
   const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
   const { derivedHasInterval } = outputLevels(plan, confidence);
@@ -126,7 +148,7 @@ async function releaseCharged(
   // The bounding report, released after the groups (its noise drawn last), with its own share of the charge.
   const bounding = boundingRows ? releaseBoundingReport(boundingRows[0], split, confidence, rng) : null;
   // What the releases state (from the budgets their noise was set with) must add up to what was charged.
-  checkReleasedLosses([...losses, ...(bounding?.losses ?? [])], cost);
+  checkReleasedLosses([...losses, ...(bounding?.losses ?? []).map(statedExactLoss)], measurement);
 
   const outRows: DpSqlValue[][] = [];
   const outIntervals: ([number, number] | null)[][] = [];
@@ -186,8 +208,40 @@ async function releaseCharged(
     loss: cost,
     confidence,
     ...(bounding ? { bounding: bounding.report } : {}),
+    ...quantileNote(plan, compiled, columns, intervalShareOf(outputs)),
   };
   return !isSecureSource(rng) ? { ...result, notForRelease: true } : result;
+}
+
+/** The interval share the quantile outputs were planned with (the same for all of a query's quantiles). */
+function intervalShareOf(t: SqlTableOutputs): number {
+  for (const o of t.outputs) if (o.kind === 'quantiles') return o.intervalShare ?? 0;
+  return 0;
+}
+
+/** The printed quantile columns and how they were released (public), or nothing without any. */
+function quantileNote(
+  plan: QueryPlan,
+  compiled: CompiledDpQuery,
+  columns: readonly string[],
+  intervalShare: number,
+): { quantiles?: QuantileNote } {
+  const quantile = new Set<string>();
+  const integer = new Set<string>();
+  plan.outputs.forEach((o, i) => {
+    if (o.kind !== 'aggregate' || o.aggregate.kind !== 'quantile' || o.hidden) return;
+    quantile.add(o.name);
+    const inputs = compiled.inputs[i];
+    if (inputs?.kind === 'quantile' && inputs.integer) integer.add(o.name);
+  });
+  if (quantile.size === 0) return {};
+  return {
+    quantiles: {
+      columns: columns.filter((c) => quantile.has(c)),
+      intervalShare,
+      integerColumns: columns.filter((c) => integer.has(c)),
+    },
+  };
 }
 
 /** A count output (post-processed to be non-negative). */

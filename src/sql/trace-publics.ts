@@ -9,7 +9,7 @@
  * maxContributionsPerPartition) and the partitions the noise is calibrated
  * for; the data set's and the analyst's budget caps; the charge and partition
  * selection's share; per aggregate output its share, its clamp bounds, its
- * confidence level and (quantiles) its bins and interval share; per group key
+ * confidence level and (quantiles) its bins, grid bounds, integer rounding and interval share; per group key
  * its declared categories (or that it has none: DP partition selection).
  * The declared key combinations released are recorded again where they are
  * used (`release-through-table.ts`).
@@ -66,6 +66,8 @@ export function tracePublics(
     tracePublicParameter(`sql.output.${o.name}.confidence`, t.confidence);
     if (t.kind === 'quantiles') {
       tracePublicParameter(`sql.output.${o.name}.bins`, t.bins);
+      tracePublicParameter(`sql.output.${o.name}.grid`, t.bounds);
+      tracePublicParameter(`sql.output.${o.name}.integer`, t.integer === true);
       tracePublicParameter(`sql.output.${o.name}.intervalShare`, t.intervalShare ?? 0);
     }
   });

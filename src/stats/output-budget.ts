@@ -4,21 +4,19 @@
  * messages never call a value's own methods).
  * @module
  */
+import type { OutputBudget } from '../core/budget-input.js';
 import { DpError } from '../core/errors.js';
 import { type ExactLoss, exactLoss } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
 import { Rational } from '../numeric/rational.js';
 
 /**
- * The budget of one output AS A CALLER WRITES IT: pure ε (discrete Laplace),
- * ρ-zCDP (discrete Gaussian), or (ε, δ) (discrete Laplace, δ unused). It is an
- * input form, not a third loss type: it is read once, at the edge, into core's
- * loss types — `chargedLoss` (the `PrivacyLoss` a release states and charges,
- * via its measurement's map) and `outputLoss` (the `ExactLoss` a plan, a
- * ledger or a budget stores, spends and leaves). A query's plan
- * (`QueryBudgetPlan`) holds `ExactLoss` values.
+ * The budget of one output AS A CALLER WRITES IT: core's one input shape of a budget (`core/budget-input.ts`),
+ * read once, at the edge, into core's loss types — `chargedLoss` (the `PrivacyLoss` a release states and charges,
+ * via its measurement's map) and `outputLoss` (the `ExactLoss` a plan, a ledger or a budget stores, spends and
+ * leaves). A query's plan (`QueryBudgetPlan`) holds `ExactLoss` values.
  */
-export type OutputBudget = { readonly epsilon: number; readonly delta?: number } | { readonly rho: number };
+export type { OutputBudget };
 
 /**
  * The exact loss of an output budget (core's one type for a loss that is spent and left).

@@ -128,6 +128,9 @@ export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Me
   const alpha = 1 - confidence;
   const width = (upper - lower) / bins;
   const integer = p.integer === true;
+  // The ends' paddings are public; computed here so that a share too small for a finite padding is refused when the
+  // measurement is built (before any charge), not when it runs.
+  const pads = ends && ([padding(scaleOf(ends[0]), bins, alpha), padding(scaleOf(ends[1]), bins, alpha)] as const);
   const invoke = (counts: readonly bigint[], rng: RandomSource): QuantileValue => {
     if (counts.length !== bins) throw new DpError('INTERNAL', 'bin counts do not match the measurement', {});
     const prefix = prefixCounts(counts);
@@ -139,12 +142,11 @@ export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Me
     // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
     const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / alpha));
     const noise: { kind: string; scale: number }[] = [{ kind: 'exponential-mechanism', scale }];
-    if (ends === undefined) {
+    if (ends === undefined || pads === undefined) {
       return { value, interval: { lower, upper, confidence: 1, method: 'bounds' }, noise, rankErrorBound };
     }
     const [low, high] = ends;
-    const padLow = padding(scaleOf(low), bins, alpha);
-    const padHigh = padding(scaleOf(high), bins, alpha);
+    const [padLow, padHigh] = pads;
     const lo = choose(prefix, target.sub(Rational.of(padLow)), low, padLow, true, rng);
     const hi = choose(prefix, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
     // lo, hi ∈ [−1, bins]: −1 and bins are the virtual bins below `lower` and above `upper`.

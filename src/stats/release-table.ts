@@ -15,10 +15,11 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { addLoss, type ExactLoss, statedExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
-import { chargedLoss, type OutputBudget, splitBudget } from './output-budget.js';
+import { chargedLoss, type OutputBudget } from './output-budget.js';
 import { makePartitionSelector } from './partition-selection.js';
 import { releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
 import { releaseQuantile, releaseQuantiles } from './release-quantiles.js';
@@ -80,14 +81,6 @@ export type TableOutput = OutputOptions &
         readonly bins: number;
         readonly intervalShare?: number;
         readonly integer?: boolean;
-        /**
-         * With `intervalShare` > 0 and a single quantile: the interval comes from a one-level noisy quantile tree
-         * over this many coarse bins (unions of adjacent bins, same edges; `bins` must be a multiple of it), bought
-         * with `intervalShare` of the budget; the value from the exponential mechanism over the fine bins with the
-         * rest. A one-level tree's union bound is several times tighter in rank than a deep tree's (DP SQL uses 16).
-         * Absent: `releaseQuantile`'s own interval tree.
-         */
-        readonly intervalBins?: number;
         readonly boundsLoss?: PrivacyLoss;
         readonly totalBudget?: OutputBudget;
       }
@@ -156,13 +149,14 @@ export function selectPartitions(
 /**
  * Releases one row per group.
  * @param input - exact per-partition aggregates, the keys rule, the outputs with their budgets, the contribution bounds, the randomness.
- * @returns the rows (selected keys sorted, so the order does not reveal the data's) and the loss of the whole table (outputs and selection composed).
+ * @returns the rows (selected keys sorted, so the order does not reveal the data's), the loss of the whole table (outputs and selection composed,
+ *   rounded up) and `exact`, the same composition in exact rationals of the doubles the noise uses.
  * @throws DpError INVALID_PARAMETER on invalid parameters (callers check them before charging, e.g. with `checkAggregateQuery` / `planAggregate`).
  * @privacy the composition of each output's budget and, with `select`, partition selection's (ε, δ), under add/remove one unit.
  * @example
  * releaseTable({ partitions, keys: { kind: 'declared', keys: [['a', 'a']] }, outputs: [{ kind: 'count', name: 'n', budget: { epsilon: 1 } }], maxPartitions: 1, maxContributionsPerPartition: 1, rng });
  */
-export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; guarantee: PrivacyLoss } {
+export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; guarantee: PrivacyLoss; exact: ExactLoss } {
   const { partitions, outputs, rng } = input;
   const losses: PrivacyLoss[] = [];
   let keys: Array<readonly [string, GroupKey]>;
@@ -197,11 +191,8 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
           return;
         case 'quantiles': {
           const bins = s.bins.get(index) ?? new Array<number>(o.bins).fill(0);
-          const coarse =
-            o.quantiles.length === 1 && (o.intervalShare ?? 0) > 0 && o.intervalBins ? coarsenBins(bins, o.intervalBins) : null;
-          const rs = coarse
-            ? [quantileWithCoarseInterval(bins, coarse, o, common)]
-            : o.quantiles.length === 1
+          const rs =
+            o.quantiles.length === 1
               ? [
                   releaseQuantile({
                     binCounts: bins,
@@ -249,55 +240,10 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
     return input.keys.kind === 'single' ? { values } : { key: original, values };
   });
   for (const o of outputs) losses.push(chargedLoss('totalBudget' in o && o.totalBudget ? o.totalBudget : o.budget));
-  return { rows, guarantee: composeLosses(losses) };
-}
-
-/** Sums `bins` into `coarse` equal groups of adjacent bins, or null when they do not divide evenly. */
-function coarsenBins(bins: readonly ExactInteger[], coarse: number): bigint[] | null {
-  if (!Number.isInteger(coarse) || coarse < 2 || bins.length <= coarse || bins.length % coarse !== 0) return null;
-  const width = bins.length / coarse;
-  return Array.from({ length: coarse }, (_, i) => bins.slice(i * width, (i + 1) * width).reduce<bigint>((a, b) => a + BigInt(b), 0n));
-}
-
-/**
- * One quantile: the value from the exponential mechanism over the fine bins with (1 − intervalShare) of the budget,
- * its interval from a one-level quantile tree over the coarse bins with intervalShare (basic composition: the
- * output's budget in all).
- */
-function quantileWithCoarseInterval(
-  bins: readonly ExactInteger[],
-  coarse: readonly bigint[],
-  o: Extract<TableOutput, { kind: 'quantiles' }>,
-  common: { maxPartitions: number; maxContributionsPerPartition: number; rng: RandomSource; confidence?: number },
-): AggregateRelease {
-  const share = o.intervalShare ?? 0;
-  const [pointBudget, treeBudget] = splitBudget(o.budget, [1 - share, share]) as [OutputBudget, OutputBudget];
-  const quantile = o.quantiles[0] as number;
-  const point = releaseQuantile({
-    ...common,
-    budget: pointBudget,
-    binCounts: bins,
-    bounds: o.bounds,
-    quantile,
-    integer: o.integer === true,
-  });
-  const [tree] = releaseQuantiles({
-    ...common,
-    budget: treeBudget,
-    binCounts: coarse,
-    bounds: o.bounds,
-    quantiles: [quantile],
-    branching: coarse.length,
-  });
-  if (!tree) throw new DpError('INTERNAL', 'no quantile tree release', {});
-  const lower = Math.min(tree.interval.lower, point.value);
-  const upper = Math.max(tree.interval.upper, point.value);
-  return {
-    ...point,
-    guarantee: composeLosses([point.guarantee, tree.guarantee]),
-    interval: { ...tree.interval, lower, upper },
-    noise: [...point.noise, ...tree.noise],
-  };
+  // `exact`: the same losses composed exactly (the doubles the noise uses, summed as rationals, no rounding), for a
+  // caller that compares the release with its charge exactly (DP SQL's checkReleasedLosses).
+  const exact = losses.reduce<ExactLoss>((t, l) => addLoss(t, statedExactLoss(l)), ZERO_LOSS);
+  return { rows, guarantee: composeLosses(losses), exact };
 }
 
 function withBoundsCost(r: AggregateRelease, boundsLoss: PrivacyLoss | undefined): AggregateRelease {

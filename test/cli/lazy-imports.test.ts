@@ -56,6 +56,19 @@ describe('lazy loading of verbs', () => {
   it('the import scanner sees the heavy packages where they are (a check of the check)', () => {
     const reached = staticPackages(join(SRC, 'sql/engines/duckdb.ts'));
     expect(reached.has('@duckdb/node-api')).toBe(true);
-    expect(staticPackages(join(SRC, 'sql/plan-query.ts')).has('sql-parser-cst')).toBe(true);
+    expect(staticPackages(join(SRC, 'sql/schema-format.ts')).has('zod')).toBe(true);
+  });
+
+  it('the SQL parser and yaml load on first use only: importing runDpSql, explainDpSql or the schema loader reaches neither', () => {
+    for (const file of ['sql/run-dp-sql.ts', 'sql/explain-dp-sql.ts', 'sql/schema.ts', 'sql/index.ts']) {
+      const reached = staticPackages(join(SRC, file));
+      expect(
+        [...reached].filter((p) => p === 'sql-parser-cst' || p === 'yaml'),
+        file,
+      ).toEqual([]);
+    }
+    // Where they are loaded instead: synchronously, on the first parse / the first YAML file.
+    expect(readFileSync(join(SRC, 'sql/load-parser.ts'), 'utf8')).toMatch(/createRequire\(import\.meta\.url\)\('sql-parser-cst'\)/);
+    expect(readFileSync(join(SRC, 'sql/schema.ts'), 'utf8')).toMatch(/createRequire\(import\.meta\.url\)\('yaml'\)/);
   });
 });

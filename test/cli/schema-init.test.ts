@@ -56,7 +56,7 @@ describe('the draft writer (generative)', () => {
         const s = loadSqlSchema(join(dir, 'd.yaml'));
         const t = s.tables.get('data');
         expect([...(t?.columns.keys() ?? [])].sort()).toEqual(ident.map((c) => c.name.toLowerCase()).sort());
-        expect(t?.privacyUnit).toBe(unit?.toLowerCase());
+        expect(t?.unit.column).toBe(unit?.toLowerCase() ?? null);
         // Without estimates, nothing but booleans' two values is declared as bounds or categories.
         for (const c of t?.columns.values() ?? []) {
           expect(c.lower).toBeUndefined();

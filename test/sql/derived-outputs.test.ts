@@ -67,7 +67,7 @@ describe('running output arithmetic', () => {
     const base = visitsSchema();
     const visits = base.tables.get('visits');
     if (!visits) throw new Error('fixture');
-    const schema = { ...base, tables: new Map([...base.tables, ['visits', { ...visits, maxPartitions: 4 }]]) };
+    const schema = { ...base, tables: new Map([...base.tables, ['visits', { ...visits, unit: { ...visits.unit, maxPartitions: 4 } }]]) };
     const run = (sql: string, seed: number) =>
       runDpSql({ sql, schema, engine: duck, ledger, epsilon: 1e6, rng: new SeededRandomSource(seed) });
     // Reusing printed aggregates: the derived value is exactly their arithmetic.
@@ -102,7 +102,7 @@ describe('running output arithmetic', () => {
     const base = visitsSchema();
     const visits = base.tables.get('visits');
     if (!visits) throw new Error('fixture');
-    const schema = { ...base, tables: new Map([...base.tables, ['visits', { ...visits, maxPartitions: 4 }]]) };
+    const schema = { ...base, tables: new Map([...base.tables, ['visits', { ...visits, unit: { ...visits.unit, maxPartitions: 4 } }]]) };
     const ledger = new MemoryLedger();
     const sql = "SELECT SUM(minutes) / COUNT(minutes) AS r FROM visits WHERE region = 'north'";
     // The exact bounded ratio: at ε = 10¹² the noise is far below 10⁻⁶.

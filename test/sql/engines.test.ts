@@ -28,7 +28,14 @@ function allPartitionsSchema(): SqlSchema {
   const visits = s.tables.get('visits');
   const people = s.tables.get('people');
   if (!visits || !people) throw new Error('fixture');
-  return { ...s, tables: new Map([...s.tables, ['visits', { ...visits, maxPartitions: 4 }], ['people', { ...people, maxPartitions: 4 }]]) };
+  return {
+    ...s,
+    tables: new Map([
+      ...s.tables,
+      ['visits', { ...visits, unit: { ...visits.unit, maxPartitions: 4 } }],
+      ['people', { ...people, unit: { ...people.unit, maxPartitions: 4 } }],
+    ]),
+  };
 }
 
 let duck: DuckDbEngine;

@@ -167,7 +167,7 @@ describe('loadSqlSchema', () => {
     const s = loadSqlSchema(join(dir, 'shop.schema.yaml'));
     expect(s.dataset).toBe('shop');
     expect(s.budget.delta.toString()).toBe('1/1000000');
-    expect(s.tables.get('sales')).toMatchObject({ privacyUnit: 'customer', maxPartitions: 3, maxContributionsPerPartition: 1 });
+    expect(s.tables.get('sales')).toMatchObject({ unit: { column: 'customer', maxPartitions: 3, maxContributionsPerPartition: 1 } });
     writeFileSync(join(dir, 'bad.yaml'), 'budget: [1');
     expect(() => loadSqlSchema(join(dir, 'bad.yaml'))).toThrow(/INVALID_SCHEMA/);
   });

@@ -84,7 +84,10 @@ describe('DP SQL records its public values through tracePublicParameter', () => 
     expect(byName.get('sql.output.m.bounds')).toEqual([0, 60]);
     expect(byName.get('sql.output.n.epsilon')).toBe('1/3');
     expect(byName.get('sql.output.n.confidence')).toBe(0.95);
-    expect(byName.get('sql.output.m.bins')).toBe(256);
+    // An integer column of 61 values: one bin per integer, on [−½, 60½] (quantileGrid).
+    expect(byName.get('sql.output.m.bins')).toBe(61);
+    expect(byName.get('sql.output.m.grid')).toEqual([-0.5, 60.5]);
+    expect(byName.get('sql.output.m.integer')).toBe(true);
     expect(byName.get('sql.output.m.intervalShare')).toBe(0.2);
     expect(byName.get('sql.key.region.categories')).toEqual(['north', 'south', 'east']);
     expect(byName.get('declared keys of region')).toEqual(['north', 'south', 'east']);

@@ -132,18 +132,95 @@ describe('five zCDP queries cost one conversion of their total (item 15)', () =>
   });
 });
 
-describe('the released losses are compared with the charge after the run (review 22:46: not circular)', () => {
-  it('accepts losses that add up to the charge and refuses any other with INTERNAL', async () => {
+describe('DP SQL states its privacy unit to the ledger (issue 10 "one privacy-unit type"; review P2)', () => {
+  it('a per-person query pins the data set to person_id; a per-record charge (synth) is then refused, charging nothing', async () => {
+    const schema = visitsSchema();
+    const table = schema.tables.get('visits');
+    // The schema holds core's PrivacyUnit (no representation of its own).
+    expect(table?.unit).toMatchObject({ column: 'person_id' });
+    expect(Object.isFrozen(table?.unit)).toBe(true);
+    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-unit-sql-')) });
+    await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM visits', schema, engine: duck, ledger, epsilon: 0.5, rng: new SeededRandomSource(3) });
+    expect((await ledger.pins(schema.dataset)).map((p) => p.unit?.column)).toEqual(['person_id']);
+    const { privacyUnit } = await import('../../src/core/privacy-unit.js');
+    const { exactLoss } = await import('../../src/core/exact-loss.js');
+    await expect(
+      ledger.charge({ dataset: schema.dataset, cap: schema.budget, unit: privacyUnit(null) }, exactLoss(zcdp(0.01)), 'tsdp synth'),
+    ).rejects.toMatchObject({ code: 'DOMAIN_MISMATCH' });
+    expect((await ledger.entries(schema.dataset)).length).toBe(1);
+    // A second per-person query is charged as usual.
+    await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM visits', schema, engine: duck, ledger, epsilon: 0.5, rng: new SeededRandomSource(4) });
+    expect((await ledger.entries(schema.dataset)).length).toBe(2);
+  });
+});
+
+describe('the released losses are compared with the charge after the run, exactly (review 22:46: not circular)', () => {
+  it('accepts losses that add up exactly to what the noise is calibrated with and refuses any other with INTERNAL', async () => {
     const { checkReleasedLosses } = await import('../../src/sql/query-measurement.js');
     const { approximate, pure, zcdp } = await import('../../src/core/loss.js');
-    const { Rational } = await import('../../src/numeric/rational.js');
+    const { addLoss, statedExactLoss, ZERO_LOSS } = await import('../../src/core/exact-loss.js');
+    const stated = [pure(1), approximate(0.5, 1e-6), zcdp(0.125), zcdp(0.125)];
+    const calibrated = stated.reduce((t, l) => addLoss(t, statedExactLoss(l)), ZERO_LOSS);
     const charge = { epsilon: Rational.parse('1.5'), delta: Rational.parse('1e-6'), rho: Rational.parse('0.25') };
-    expect(() => checkReleasedLosses([pure(1), approximate(0.5, 1e-6), zcdp(0.125), zcdp(0.125)], charge)).not.toThrow();
+    const m = { calibrated, privacyMap: () => charge };
+    expect(() => checkReleasedLosses(stated.map(statedExactLoss), m)).not.toThrow();
     for (const bad of [
       [pure(1), approximate(0.5, 1e-6), zcdp(0.125)],
       [pure(1.5), zcdp(0.25)],
       [pure(1.01), approximate(0.5, 1e-6), zcdp(0.25)],
+      // One ulp of ε too much: the 1e-9 tolerance used before let this, and any drift below it, pass.
+      [pure(1), approximate(0.5000000000000001, 1e-6), zcdp(0.25)],
+      // One ulp of ρ too little.
+      [pure(1), approximate(0.5, 1e-6), zcdp(0.24999999999999997)],
     ])
-      expect(() => checkReleasedLosses(bad, charge)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+      expect(() => checkReleasedLosses(bad.map(statedExactLoss), m)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    // A release stating a loss that is not one (a negative amount) is INTERNAL too, never a caller's error.
+    const broken = { epsilon: Rational.of(-1n), delta: Rational.ZERO, rho: Rational.ZERO };
+    expect(() => checkReleasedLosses([broken], m)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    // Calibrated with more than the charge: INTERNAL even when the releases agree with the calibration.
+    expect(() => checkReleasedLosses(stated.map(statedExactLoss), { calibrated, privacyMap: () => ZERO_LOSS })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL' }),
+    );
+  });
+
+  it('generative: the comparison is exact — equal rational sums pass, a mismatch of any size (one ulp) is INTERNAL', async () => {
+    const { checkReleasedLosses } = await import('../../src/sql/query-measurement.js');
+    const { approximate, pure, zcdp } = await import('../../src/core/loss.js');
+    const { addLoss, statedExactLoss, ZERO_LOSS } = await import('../../src/core/exact-loss.js');
+    const amount = fc.double({ min: 1e-300, max: 1e3, noNaN: true });
+    const loss = fc.oneof(
+      amount.map((e) => pure(e)),
+      fc.tuple(amount, fc.double({ min: 1e-300, max: 0.1, noNaN: true })).map(([e, d]) => approximate(e, d)),
+      amount.map((r) => zcdp(r)),
+    );
+    fc.assert(
+      fc.property(fc.array(loss, { minLength: 1, maxLength: 8 }), fc.nat(), fc.boolean(), (losses, pick, up) => {
+        const calibrated = losses.reduce((t, l) => addLoss(t, statedExactLoss(l)), ZERO_LOSS);
+        const m = { calibrated, privacyMap: () => calibrated };
+        expect(() => checkReleasedLosses(losses.map(statedExactLoss), m)).not.toThrow();
+        // Move one stated amount by one ulp: the sums now differ by a tiny rational, and that is refused.
+        const i = pick % losses.length;
+        const l = losses[i] as (typeof losses)[number];
+        const nudge = (x: number) => (up ? nextUp(x) : nextDown(x));
+        const moved =
+          l.kind === 'zcdp' ? zcdp(nudge(l.rho)) : l.kind === 'pure' ? pure(nudge(l.epsilon)) : approximate(nudge(l.epsilon), l.delta);
+        const changed = losses.map((x, j) => (j === i ? moved : x));
+        expect(() => checkReleasedLosses(changed.map(statedExactLoss), m)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+      }),
+      { numRuns: 300, seed: 20261206 },
+    );
   });
 });
+
+function nextUp(x: number): number {
+  const b = new Float64Array([x]);
+  const u = new BigUint64Array(b.buffer);
+  u[0] = (u[0] as bigint) + 1n;
+  return b[0] as number;
+}
+function nextDown(x: number): number {
+  const b = new Float64Array([x]);
+  const u = new BigUint64Array(b.buffer);
+  u[0] = (u[0] as bigint) - 1n;
+  return b[0] as number;
+}

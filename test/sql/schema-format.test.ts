@@ -276,9 +276,8 @@ describe('parseSqlSchema (examples)', () => {
     expect(s.tables.get('visits')).toMatchObject({
       name: 'visits',
       isPublic: false,
-      privacyUnit: 'person',
-      maxPartitions: 2,
-      maxContributionsPerPartition: 1,
+      // Core's one privacy-unit type (issue 10, "one privacy-unit type").
+      unit: { column: 'person', maxPartitions: 2, maxContributionsPerPartition: 1 },
     });
     expect(s.tables.get('visits')?.columns.get('city')).toEqual({ type: 'string', categories: ['a', 'b'] });
     expect(s.tables.get('visits')?.columns.get('person')).toEqual({ type: 'integer' });

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/core/budget.js';
 import { Session } from '../../src/session/index.js';
-import { dpQuantile, releaseQuantile } from '../../src/stats/index.js';
+import { checkQuantileParameters, dpQuantile, releaseQuantile } from '../../src/stats/index.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { binomialLowerLimit } from './binomial.js';
 
@@ -142,5 +142,50 @@ describe('quantile intervals from two exponential mechanisms', () => {
     expect(() =>
       releaseQuantile({ binCounts: [3, 4], bounds: [0, 4], quantile: 0.5, budget: { epsilon: 1e-300 }, intervalShare: 1e-10 }),
     ).toThrow(/INVALID_PARAMETER/);
+  });
+});
+
+describe('a quantile interval share too small for a finite padding is refused before any charge', () => {
+  it('refuses intervalShare 1e-15 at ε = 1 in checkQuantileParameters and in releaseQuantile with spendFrom, spending nothing (regression)', () => {
+    expect(() =>
+      checkQuantileParameters({ bounds: [0, 1], bins: 4, quantiles: [0.5], intervalShare: 1e-15, budget: { epsilon: 1 } }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    const budget = PrivacyBudget.pure(10);
+    expect(() =>
+      releaseQuantile({
+        binCounts: [1, 2, 3, 4],
+        bounds: [0, 1],
+        quantile: 0.5,
+        intervalShare: 1e-15,
+        budget: { epsilon: 1 },
+        spendFrom: budget,
+        rng: new SeededRandomSource(1),
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    expect(budget.spent).toMatchObject({ epsilon: 0 });
+  });
+
+  it('generative: whenever checkQuantileParameters accepts a share and budget, the release runs without error (fast-check, seed 11)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-20, max: 0.99, noNaN: true }),
+        fc.double({ min: 1e-6, max: 10, noNaN: true }),
+        fc.integer({ min: 2, max: 64 }),
+        fc.array(fc.nat(50), { minLength: 64, maxLength: 64 }),
+        (share, epsilon, bins, counts) => {
+          const p = { bounds: [0, 1] as [number, number], quantiles: [0.5], intervalShare: share, budget: { epsilon } };
+          let accepted = true;
+          try {
+            checkQuantileParameters({ ...p, bins });
+          } catch {
+            accepted = false;
+          }
+          const release = () => releaseQuantile({ ...p, quantile: 0.5, binCounts: counts.slice(0, bins), rng: new SeededRandomSource(2) });
+          if (accepted) expect(release).not.toThrow();
+          else expect(release).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+        },
+      ),
+      { numRuns: 200, seed: 11 },
+    );
   });
 });

@@ -46,6 +46,7 @@ async function runInit(target: string, flags: InitFlags): Promise<void> {
   const { draftSchemaYaml, checkIdentifier } = await import('../schema-draft.js');
   const { openFileSource, openPostgresSource, tableNameOf } = await import('../draft-source.js');
   const { isPostgresUrl } = await import('../ledger-choice.js');
+  const { privacyUnit } = await import('../../core/privacy-unit.js');
 
   // Parameters first: all public, all before anything is opened or charged.
   const amount = (text: string, name: string, kind: 'positive' | 'probability') => {
@@ -110,7 +111,13 @@ async function runInit(target: string, flags: InitFlags): Promise<void> {
         process.stderr.write(`ledger: ${description}\n`);
         try {
           const cost = { epsilon: dpEpsilon, delta, rho: Rational.ZERO };
-          const scope = { dataset, cap: { epsilon: budgetEpsilon, delta: budgetDelta }, analyst: flags.analyst };
+          // The estimates are DP per unit (one row per unit per column): the ledger pins the data set to that unit.
+          const scope = {
+            dataset,
+            cap: { epsilon: budgetEpsilon, delta: budgetDelta },
+            analyst: flags.analyst,
+            unit: privacyUnit(unit?.toLowerCase() ?? null),
+          };
           // Charged before any row is read; refused (nothing recorded) when it does not fit.
           await ledger.charge(
             scope,
@@ -177,11 +184,11 @@ async function runCheck(file: string, flags: { json?: boolean }): Promise<void> 
   const tables = [...s.tables.values()];
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ valid: true, dataset: s.dataset, tables: tables.map((t) => ({ name: t.name, public: t.isPublic, privacyUnit: t.privacyUnit ?? null, columns: t.columns.size })) })}\n`,
+      `${JSON.stringify({ valid: true, dataset: s.dataset, tables: tables.map((t) => ({ name: t.name, public: t.isPublic, privacyUnit: t.unit.column, columns: t.columns.size })) })}\n`,
     );
   } else {
     process.stdout.write(
-      `${file}: valid; data set "${s.dataset}", ${tables.map((t) => `${t.name} (${t.isPublic ? 'public' : `private, unit ${t.privacyUnit ?? 'row'}`}, ${t.columns.size} columns)`).join(', ')}\n`,
+      `${file}: valid; data set "${s.dataset}", ${tables.map((t) => `${t.name} (${t.isPublic ? 'public' : `private, unit ${t.unit.column ?? 'row'}`}, ${t.columns.size} columns)`).join(', ')}\n`,
     );
   }
 }

@@ -288,6 +288,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
         ledger: ledgerText,
         ...(result.notForRelease ? { notForRelease: true } : {}),
         ...(result.bounding ? { bounding: result.bounding } : {}),
+        ...(result.quantiles ? { quantiles: result.quantiles } : {}),
       })}\n`,
     );
     return;

@@ -19,10 +19,13 @@
  *    `AND`/`+` chains).
  * 3. As a last guard, a stack overflow anywhere in planning becomes the same
  *    typed refusal (see `planDpQuery`).
+ *
+ * The parser package is loaded on the first parse, not at import (`load-parser.ts`).
  * @module
  */
-import { type Program, parse } from 'sql-parser-cst';
+import type { Program } from 'sql-parser-cst';
 import { DpError } from '../../core/errors.js';
+import { sqlParser } from '../load-parser.js';
 import { type CstNode, isNode } from './cst.js';
 
 /** A line:column position (1-based). */
@@ -141,7 +144,7 @@ export function parseOneStatement(text: string): CstNode {
   checkQueryShape(text);
   let program: Program;
   try {
-    program = parse(rewriteWithinGroup(text), { dialect: 'postgresql', includeRange: true });
+    program = sqlParser()(rewriteWithinGroup(text), { dialect: 'postgresql', includeRange: true });
   } catch (e) {
     if (e instanceof RangeError) refuseShape(text, 0, 'nesting depth', 'the query nests too deeply to parse');
     const m = e instanceof Error ? /-->\s*\S*?:(\d+):(\d+)/.exec(e.message) : null;

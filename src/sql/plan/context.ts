@@ -147,7 +147,7 @@ export function funcArgs(node: CstNode): { args: CstNode[]; distinct: boolean; a
 export function isUnitColumn(ctx: Ctx, e: PlanExpr): boolean {
   if (e.kind !== 'column') return false;
   const t = tableOf(ctx, e.source);
-  return t.privacyUnit === e.column;
+  return t.unit.column !== null && t.unit.column === e.column;
 }
 
 /** Structural equality of two plan expressions. */

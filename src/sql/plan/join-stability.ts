@@ -62,7 +62,7 @@ export function checkJoinStability(ctx: Ctx, join: PlanJoin, node: CstNode, rowL
   const alias = ctx.sources[join.source]?.alias ?? '';
   const links = joinLinks(ctx, join);
   if (join.kind === 'unit') {
-    const mineUnit = tableOf(ctx, join.source).privacyUnit;
+    const mineUnit = tableOf(ctx, join.source).unit.column ?? undefined;
     // The earlier side must be the unit column of a private table (a schema built in code could put a unit on a public one).
     const unitLink = links.some(
       (p) => p.mine.column === mineUnit && isUnitColumn(ctx, p.other) && ctx.sources[p.other.source]?.isPublic === false,

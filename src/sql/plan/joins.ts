@@ -52,7 +52,7 @@ export function readFrom(ctx: Ctx, node: CstNode | undefined): PlanJoin[] {
   if (!node) return refuse(ctx, undefined, 'a query without FROM', 'select FROM a table declared in the schema');
   const joins: PlanJoin[] = [];
   // Each row of the (private) first table is its own unit when that table declares no privacyUnit.
-  const rowLevel = (): boolean => ctx.sources[0] !== undefined && tableOf(ctx, 0).privacyUnit === undefined;
+  const rowLevel = (): boolean => ctx.sources[0] !== undefined && tableOf(ctx, 0).unit.column === null;
   const walk = (n: CstNode): void => {
     if (n.type !== 'join_expr') {
       const source = readSource(ctx, n);

@@ -7,6 +7,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
+import { privacyUnit } from '../../core/privacy-unit.js';
 import type { CstNode } from '../_internal/cst.js';
 import type { PlanPrivacy } from '../plan.js';
 import { type Ctx, refuse, tableOf } from './context.js';
@@ -23,8 +24,8 @@ export function readPrivacy(ctx: Ctx, fromClause: CstNode | undefined): PlanPriv
   const [unitSource] = privateSources;
   const [first] = privTables;
   if (unitSource === undefined || first === undefined) throw new DpError('INTERNAL', 'a plan without a private source');
-  const unitColumn = first.privacyUnit;
-  if (unitColumn === undefined && privTables.length > 1) {
+  const unitColumn = first.unit.column;
+  if (unitColumn === null && privTables.length > 1) {
     return refuse(
       ctx,
       fromClause,
@@ -32,11 +33,15 @@ export function readPrivacy(ctx: Ctx, fromClause: CstNode | undefined): PlanPriv
       'declare privacyUnit on both tables and join on it',
     );
   }
-  if (unitColumn === undefined) return { rowLevel: true, unit: null, maxPartitions: 1, maxContributionsPerPartition: 1 };
+  if (unitColumn === null)
+    return { rowLevel: true, unit: null, maxPartitions: 1, maxContributionsPerPartition: 1, privacyUnit: privacyUnit(null) };
+  const maxPartitions = Math.min(...privTables.map((t) => t.unit.maxPartitions));
+  const maxContributionsPerPartition = Math.min(...privTables.map((t) => t.unit.maxContributionsPerPartition));
   return {
     rowLevel: false,
     unit: { kind: 'column', source: unitSource, column: unitColumn },
-    maxPartitions: Math.min(...privTables.map((t) => t.maxPartitions)),
-    maxContributionsPerPartition: Math.min(...privTables.map((t) => t.maxContributionsPerPartition)),
+    maxPartitions,
+    maxContributionsPerPartition,
+    privacyUnit: privacyUnit(unitColumn, { maxPartitions, maxContributionsPerPartition }),
   };
 }

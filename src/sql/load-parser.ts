@@ -1,0 +1,29 @@
+/**
+ * Loads the SQL parser (`sql-parser-cst`) once, on the first query, never at
+ * import: the parser is one generated 6.5 MB file whose compilation is the
+ * largest fixed cost of a DP SQL process (≈ 0.2 s of CPU, more than the whole
+ * scan of a Parquet `COUNT(*)`, bench/sql/README.md), so code that imports
+ * `tsdp/sql` without parsing (an engine, a schema, formatting) does not pay it.
+ *
+ * (A V8 code cache for this file was measured too — `vm.Script` with
+ * `cachedData`, the mechanism of Node 22's compile cache — and saved only
+ * ≈ 50 ms of CPU per process: not worth bytecode files in the user's cache
+ * directory.)
+ * @module
+ */
+import { createRequire } from 'node:module';
+import type * as Cst from 'sql-parser-cst';
+
+/** The parser package's `parse`. */
+export type SqlParser = typeof Cst.parse;
+
+let loaded: SqlParser | undefined;
+
+/**
+ * The parser's `parse`, loaded on the first call (synchronously: planning is synchronous).
+ * @returns `parse` of sql-parser-cst.
+ */
+export function sqlParser(): SqlParser {
+  loaded ??= (createRequire(import.meta.url)('sql-parser-cst') as typeof Cst).parse;
+  return loaded;
+}
