@@ -77,11 +77,21 @@ describe('synthesize charges like every release: charge == guarantee == privacy 
     // A data set pinned per person by a first per-person spend: synthesize is refused, nothing recorded.
     await ledger.charge({ dataset: 'p', cap, unit: privacyUnit('a') }, planSynthesis(common).guarantee.loss, 'sql');
     const personScope = { dataset: 'p', cap, unit: privacyUnit('a') };
-    await rejects(synthesize({ ...common, data, budget: { ledger, scope: personScope }, rng: new SeededRandomSource(4) }), 'DOMAIN_MISMATCH');
+    await rejects(
+      synthesize({ ...common, data, budget: { ledger, scope: personScope }, rng: new SeededRandomSource(4) }),
+      'DOMAIN_MISMATCH',
+    );
     expect((await ledger.entries('p')).length).toBe(1);
     // A fresh data set: the caller's unit 'a' is overridden, the spend is pinned per record, so a per-person charge is refused after it.
-    await synthesize({ ...common, data, budget: { ledger, scope: { dataset: 'q', cap, unit: privacyUnit('a') } }, rng: new SeededRandomSource(5) });
-    await expect(ledger.charge({ dataset: 'q', cap, unit: privacyUnit('a') }, planSynthesis(common).guarantee.loss, 'sql')).rejects.toMatchObject({
+    await synthesize({
+      ...common,
+      data,
+      budget: { ledger, scope: { dataset: 'q', cap, unit: privacyUnit('a') } },
+      rng: new SeededRandomSource(5),
+    });
+    await expect(
+      ledger.charge({ dataset: 'q', cap, unit: privacyUnit('a') }, planSynthesis(common).guarantee.loss, 'sql'),
+    ).rejects.toMatchObject({
       code: 'DOMAIN_MISMATCH',
     });
     await ledger.close();
