@@ -1,11 +1,14 @@
 /**
- * Summarises the JSON lines of compare-private-pgm.sh: per method and ε, each side's runs, mean TVD, mean CPU
- * seconds, mean wall seconds and peak RSS, and tsdp / Private-PGM ratios of error and CPU time.
+ * Summarises the JSON lines of compare-private-pgm.sh: per method and ε, each side's runs, TVD, CPU seconds and
+ * wall seconds (mean ± sample sd), peak RSS, and the tsdp / Private-PGM ratios of the mean error and mean CPU time
+ * against the goals of issue 14 (MST: error ≤ 1.05×, CPU ≤ 0.2×; AIM: error ≤ 1.05×, CPU ≤ 0.25×).
+ * A tsdp seed logged twice counts once (the last line).
  * Run: npx tsx bench/synth/summarize.ts results.jsonl [more.jsonl …]
  */
 import { readFileSync } from 'node:fs';
 
 interface Run {
+  seed?: number;
   side: 'tsdp' | 'private-pgm';
   method: string;
   epsilon: number;
@@ -19,11 +22,19 @@ const runs: Run[] = process.argv
   .slice(2)
   .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n'))
   .filter((l) => l.startsWith('{'))
-  .map((l) => JSON.parse(l) as Run);
+  .map((l) => JSON.parse(l) as Run)
+  .filter(
+    (r, i, all) =>
+      r.side !== 'tsdp' ||
+      !all.slice(i + 1).some((o) => o.side === 'tsdp' && o.method === r.method && o.epsilon === r.epsilon && o.seed === r.seed),
+  );
 const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
+const sd = (xs: number[]) => (xs.length < 2 ? Number.NaN : Math.sqrt(xs.reduce((t, x) => t + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const pm = (xs: number[], digits: number) => `${mean(xs).toFixed(digits)}${xs.length < 2 ? '' : ` ± ${sd(xs).toFixed(digits)}`}`;
+const goals: Record<string, { error: number; cpu: number }> = { mst: { error: 1.05, cpu: 0.2 }, aim: { error: 1.05, cpu: 0.25 } };
 const keys = [...new Set(runs.map((r) => `${r.method} ${r.epsilon}`))].sort();
 console.log(
-  '| method | ε | side | runs | TVD (2-way) mean [min, max] | CPU s mean | wall s mean | peak RSS MiB | error ratio | CPU ratio |',
+  '| method | ε | side | runs | TVD (2-way) mean ± sd [min, max] | CPU s mean ± sd | wall s mean ± sd | peak RSS MiB (max) | error ratio (goal) | CPU ratio (goal) |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const key of keys) {
@@ -37,12 +48,21 @@ for (const key of keys) {
   ] as const) {
     if (rs.length === 0) continue;
     const tvd = rs.map((r) => r.tvd2);
+    const goal = goals[method as string];
+    const verdict = (x: number, g: number | undefined) =>
+      `${x.toFixed(3)}${g === undefined ? '' : ` (≤ ${g}: ${x <= g ? 'met' : '**missed**'})`}`;
     const ratio =
       name === 'tsdp' && theirs.length > 0
-        ? `${(mean(tvd) / mean(theirs.map((r) => r.tvd2))).toFixed(3)} | ${(mean(rs.map((r) => r.cpuSeconds)) / mean(theirs.map((r) => r.cpuSeconds))).toFixed(3)}`
+        ? `${verdict(mean(tvd) / mean(theirs.map((r) => r.tvd2)), goal?.error)} | ${verdict(mean(rs.map((r) => r.cpuSeconds)) / mean(theirs.map((r) => r.cpuSeconds)), goal?.cpu)}`
         : ' | ';
     console.log(
-      `| ${method} | ${eps} | ${name} | ${rs.length} | ${mean(tvd).toFixed(4)} [${Math.min(...tvd).toFixed(4)}, ${Math.max(...tvd).toFixed(4)}] | ${mean(rs.map((r) => r.cpuSeconds)).toFixed(1)} | ${mean(rs.map((r) => r.wallSeconds)).toFixed(0)} | ${Math.round(Math.max(...rs.map((r) => r.peakRssKiB)) / 1024)} | ${ratio} |`,
+      `| ${method} | ${eps} | ${name} | ${rs.length} | ${pm(tvd, 4)} [${Math.min(...tvd).toFixed(4)}, ${Math.max(...tvd).toFixed(4)}] | ${pm(
+        rs.map((r) => r.cpuSeconds),
+        1,
+      )} | ${pm(
+        rs.map((r) => r.wallSeconds),
+        0,
+      )} | ${Math.round(Math.max(...rs.map((r) => r.peakRssKiB)) / 1024)} | ${ratio} |`,
     );
   }
 }

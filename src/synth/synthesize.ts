@@ -257,7 +257,10 @@ async function chargeBudget(
     budget.charge(loss, privacyUnit(null));
     return {};
   }
-  return { ledgerStatus: await budget.ledger.charge(budget.scope, exactLoss(loss), budget.memo ?? memo) };
+  // The release states its own unit (one record), overriding the caller's scope.unit: a data set pinned to a
+  // unit column refuses the per-record ρ (DOMAIN_MISMATCH, nothing recorded) instead of recording it per person.
+  const scope: LedgerScope = { ...budget.scope, unit: privacyUnit(null) };
+  return { ledgerStatus: await budget.ledger.charge(scope, exactLoss(loss), budget.memo ?? memo) };
 }
 
 /** What a synthesis will cost, from its public parameters only. */

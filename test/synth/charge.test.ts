@@ -70,6 +70,33 @@ describe('synthesize charges like every release: charge == guarantee == privacy 
     await ledger.close();
   });
 
+  it('a ledger scope naming a unit column cannot make the per-record ρ a per-person spend (review 01:28: the release states its own unit)', async () => {
+    const { privacyUnit } = await import('../../src/core/privacy-unit.js');
+    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-synth-ledger-')) });
+    const cap = { epsilon: Rational.of(4n), delta: Rational.parse('1e-6') };
+    // A data set pinned per person by a first per-person spend: synthesize is refused, nothing recorded.
+    await ledger.charge({ dataset: 'p', cap, unit: privacyUnit('a') }, planSynthesis(common).guarantee.loss, 'sql');
+    const personScope = { dataset: 'p', cap, unit: privacyUnit('a') };
+    await rejects(
+      synthesize({ ...common, data, budget: { ledger, scope: personScope }, rng: new SeededRandomSource(4) }),
+      'DOMAIN_MISMATCH',
+    );
+    expect((await ledger.entries('p')).length).toBe(1);
+    // A fresh data set: the caller's unit 'a' is overridden, the spend is pinned per record, so a per-person charge is refused after it.
+    await synthesize({
+      ...common,
+      data,
+      budget: { ledger, scope: { dataset: 'q', cap, unit: privacyUnit('a') } },
+      rng: new SeededRandomSource(5),
+    });
+    await expect(
+      ledger.charge({ dataset: 'q', cap, unit: privacyUnit('a') }, planSynthesis(common).guarantee.loss, 'sql'),
+    ).rejects.toMatchObject({
+      code: 'DOMAIN_MISMATCH',
+    });
+    await ledger.close();
+  });
+
   it('a refused run charges nothing and reads no record (budget, session, ledger)', async () => {
     const small = PrivacyBudget.approximate(0.5, 1e-6);
     const w1 = watched();
