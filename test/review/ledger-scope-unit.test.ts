@@ -52,7 +52,7 @@ async function pinnedPerPerson(): Promise<{ ledger: FileLedger; scope: LedgerSco
 }
 
 describe('review: a per-record release charged through a caller scope that names a person unit', () => {
-  it.fails('BUG (ε understated without bound): synthesize({ budget: { ledger, scope } }) records its per-record ρ as a per-person spend', async () => {
+  it('regression (review S4, fixed by synth: the charge states one record whatever the scope says): synthesize({ budget: { ledger, scope } }) no longer records its per-record ρ as a per-person spend', async () => {
     const { ledger, scope } = await pinnedPerPerson();
     const outcome = await synthesize({
       data: rows,

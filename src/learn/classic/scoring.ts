@@ -39,6 +39,8 @@ export function argmaxRows(proba: Float64Array, k: number): Int32Array {
  * accuracy(Int32Array.of(1, 0), Float64Array.of(1, 1)); // 0.5
  */
 export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  checkArrayLike(predicted, 'predicted');
+  checkArrayLike(labels, 'labels');
   if (predicted.length !== labels.length)
     throw new DpError('INVALID_PARAMETER', 'predictions and labels differ in length', { parameter: 'labels' });
   let right = 0;
@@ -57,6 +59,8 @@ export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>
  * rSquared(Float64Array.of(1, 2), Float64Array.of(1, 2)); // 1
  */
 export function rSquared(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  checkArrayLike(predicted, 'predicted');
+  checkArrayLike(labels, 'labels');
   if (predicted.length !== labels.length)
     throw new DpError('INVALID_PARAMETER', 'predictions and labels differ in length', { parameter: 'labels' });
   const n = labels.length;
@@ -70,4 +74,16 @@ export function rSquared(predicted: ArrayLike<number>, labels: ArrayLike<number>
     ssTot += ((labels[i] as number) - mean) ** 2;
   }
   return ssTot === 0 ? 0 : 1 - ssRes / ssTot;
+}
+
+/**
+ * Refuses anything that is not an array-like of numbers' shape (validation at the edge: no TypeError escapes).
+ * @param x - the argument.
+ * @param name - its name for the error.
+ * @throws DpError INVALID_PARAMETER when `x` is not an object with a whole-number length.
+ */
+function checkArrayLike(x: unknown, name: string): asserts x is ArrayLike<number> {
+  const length = typeof x === 'object' && x !== null ? (x as { length?: unknown }).length : undefined;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
+    throw new DpError('INVALID_PARAMETER', `${name} must be an array of numbers`, { parameter: name });
 }

@@ -97,6 +97,11 @@ export interface AuditModelOptions {
  * trueClassProbability(model, { x, y }, 2);
  */
 export function trueClassProbability(model: ProbabilisticModel, data: LabelledRows, classes = 2): Float64Array {
+  if (typeof model !== 'object' || model === null || typeof (model as { predictProba?: unknown }).predictProba !== 'function')
+    throw new DpError('INVALID_PARAMETER', 'model must have predictProba', { parameter: 'model' });
+  if (typeof data !== 'object' || data === null) throw new DpError('INVALID_PARAMETER', 'data must be { x, y }', { parameter: 'data' });
+  if (!(Number.isSafeInteger(classes) && classes >= 2))
+    throw new DpError('INVALID_PARAMETER', 'classes must be a whole number ≥ 2', { parameter: 'classes' });
   const m = readMatrix(data.x);
   const labels = readLabels(data.x, data.y, m.rows);
   const proba = model.predictProba({ values: Float64Array.from(m.values), rows: m.rows, columns: m.columns });

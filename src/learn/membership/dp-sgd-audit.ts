@@ -54,6 +54,21 @@ function rowsOf(batch: Batch, rows: readonly number[], width: number): Batch {
  * labelConfidences(trainer.model, canaries);
  */
 export function labelConfidences(model: Sequential, batch: Batch): Float64Array {
+  if (typeof model !== 'object' || model === null || typeof (model as { predict?: unknown }).predict !== 'function')
+    throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
+  const b = batch as Partial<Batch> | null | undefined;
+  if (
+    typeof b !== 'object' ||
+    b === null ||
+    !Number.isSafeInteger(b.size) ||
+    (b.size as number) < 0 ||
+    typeof b.inputs !== 'object' ||
+    b.inputs === null ||
+    typeof b.labels !== 'object' ||
+    b.labels === null ||
+    (b.labels as ArrayLike<number>).length !== b.size
+  )
+    throw new DpError('INVALID_PARAMETER', 'batch must be { inputs, labels, size } with one label per row', { parameter: 'batch' });
   const out = model.predict(batch.inputs, batch.size);
   const k = out.length / Math.max(1, batch.size);
   const scores = new Float64Array(batch.size);
