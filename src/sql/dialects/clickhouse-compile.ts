@@ -242,11 +242,12 @@ export function compileClickHouseQuery(
         inputs.push({ kind: 'variance', count: countValues(a.measure.expr), units, squares, bounds });
         break;
       }
-      case 'quantile':
+      case 'quantile': {
         const grid = quantileGrid(a.measure);
         inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
         histograms.push(compileHistogram(env, salt, a.measure, grid, bounding));
         break;
+      }
       default: {
         const never: never = a;
         throw new DpError('INTERNAL', `unknown aggregate ${JSON.stringify(never)}`);
