@@ -59,7 +59,7 @@ async function outcome(lines: readonly string[]): Promise<{ result: string; char
 }
 
 describe('review: a cut first JSON record decides whether the query is answered', () => {
-  it.fails('BUG (leak via error after the charge): the file with a cut FIRST record is charged, then ENGINE_ERROR', async () => {
+  it('regression (review S9, fixed: .jsonl/.ndjson format pinned by the extension): the file with a cut FIRST record is answered like any other', async () => {
     const r = await outcome([cut, ...base]);
     // Answered (the record skipped), or refused before any charge; never an engine error after the charge.
     expect(r.result === 'answered' || r.charges === 0).toBe(true);

@@ -15,7 +15,9 @@
  *   JSON: `read_json(path, columns = {declared: VARCHAR},
  *   ignore_errors = true)` by name — a key no record carries is NULL; the
  *   column set is never read from the records (which records carry a key
- *   would decide answered-or-refused). Parquet: `read_parquet` (its schema is
+ *   would decide answered-or-refused); a `.jsonl`/`.ndjson` file's format is
+ *   pinned (`newline_delimited`), never detected from its first record, so
+ *   a broken record is dropped alone wherever it is. Parquet: `read_parquet` (its schema is
  *   the file's metadata). No view column takes its type from the values, and
  *   no value can make a scan fail: a malformed value becomes NULL (TRY_CAST)
  *   and a line the CSV/JSON reader cannot split is skipped — a per-row rule,
@@ -118,7 +120,10 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
   if (format === 'json') {
     if (!probe) return `read_json_auto(${p})`;
     const cols = textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    return `read_json(${p}, columns = {${cols}}, ignore_errors = true)`;
+    // A newline-delimited file's format is pinned by its extension, never detected from its first record (a cut
+    // first record made the query fail after the charge, review S9); each line is then one record, dropped alone.
+    const pinned = /\.(jsonl|ndjson)$/i.test(path) ? `, format = 'newline_delimited', records = true` : '';
+    return `read_json(${p}, columns = {${cols}}${pinned}, ignore_errors = true)`;
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
   const { delim, quote, escape: esc } = probe.csv;
