@@ -122,6 +122,8 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
     const cols = textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
     // A newline-delimited file's format is pinned by its extension, never detected from its first record (a cut
     // first record made the query fail after the charge, review S9); each line is then one record, dropped alone.
+    // OPEN (same class): a `.json` file keeps DuckDB's layout detection (array or lines, from its first records);
+    // its first byte cannot decide it either (a newline-delimited file's first record is a person's). Use `.jsonl`.
     const pinned = /\.(jsonl|ndjson)$/i.test(path) ? `, format = 'newline_delimited', records = true` : '';
     return `read_json(${p}, columns = {${cols}}${pinned}, ignore_errors = true)`;
   }
