@@ -48,13 +48,13 @@ async function mean(rows: unknown[], seed: number): Promise<number> {
 const base: unknown[] = Array.from({ length: 50 }, () => [8, 8]);
 
 describe.skipIf(StandardScaler === undefined)('review: a classic model reads its input format from the first row', () => {
-  it.fails('BUG (ε = ∞): one record placed first zeroes every other row (released mean moves by ~8, one row can move it by 10/51)', async () => {
+  it('regression (review S3, fixed: each row is read by its own shape): one record placed first no longer zeroes every other row', async () => {
     const without = await mean(base, 1);
     const withOne = await mean([{ a: 8, b: 8 }, ...base], 2);
     expect(Math.abs(withOne - without)).toBeLessThan(1);
   });
 
-  it.fails('BUG (data-dependent refusal): a null first element refuses the fit that the data without it answers', async () => {
+  it('regression (review S3, fixed): a null first element reads as missing; the fit is answered', async () => {
     await expect(mean([null, ...base], 3)).resolves.toBeTypeOf('number');
   });
 

@@ -74,6 +74,15 @@ function checkNames(names: readonly string[] | undefined, kind: string): readonl
   return names;
 }
 
+/** The length of the first array row (only used when no width is declared: never on a fit's path). */
+function firstArrayWidth(input: readonly unknown[]): number {
+  for (let r = 0; r < input.length; r++) {
+    const row = readCell(input, r);
+    if (Array.isArray(row)) return row.length;
+  }
+  return 0;
+}
+
 /**
  * Reads `input` as a row-major matrix.
  * @param input - a Matrix, rows of numbers, records, an Arrow table or a DP SQL result.
@@ -135,32 +144,28 @@ export function readMatrix(input: ModelInput, features?: readonly string[], expe
     }
     out = { values, rows, columns: names.length };
   } else if (Array.isArray(input)) {
+    // An array of rows. How each row is read is decided by that row alone (review S3: the first row used to decide
+    // for all rows, so one person placed first could zero everyone else or refuse the fit): an array row is read by
+    // position, a record row by the declared feature names, anything else reads as missing (0). The width is public
+    // (the declared features or the fitted model's column count); only when neither exists (an audit of data the
+    // caller owns, not a fit) does the first array row give it.
     const rows = input.length;
     if (rows > MAX_ROWS) throw bad('too many rows', 'input');
-    const first = rows > 0 ? readCell(input, 0) : undefined;
-    if (rows > 0 && !Array.isArray(first) && (typeof first !== 'object' || first === null))
-      throw bad('rows must be arrays of numbers or records', 'input');
-    if (rows > 0 && Array.isArray(first)) {
-      // Arrays of numbers: the width is public (the declared features or expectedColumns), else the first row's length.
-      const columns = features?.length ?? expectedColumns ?? (first as unknown[]).length;
-      if (!(columns >= 1)) throw bad('rows must have at least one column', 'input');
-      const values = new Float64Array(rows * columns);
-      for (let r = 0; r < rows; r++) {
-        const row = readCell(input, r);
-        for (let c = 0; c < columns; c++) values[r * columns + c] = Array.isArray(row) ? cellNumber(readCell(row, c)) : 0;
+    const names = features === undefined ? undefined : checkNames(features, 'record');
+    const columns = names?.length ?? expectedColumns ?? firstArrayWidth(input);
+    if (!(Number.isSafeInteger(columns) && columns >= 1)) throw bad('rows must have at least one column (declare features)', 'input');
+    const values = new Float64Array(rows * columns);
+    for (let r = 0; r < rows; r++) {
+      const row = readCell(input, r);
+      for (let c = 0; c < columns; c++) {
+        values[r * columns + c] = Array.isArray(row)
+          ? cellNumber(readCell(row, c))
+          : names !== undefined && typeof row === 'object' && row !== null
+            ? cellNumber(readField(row, names[c] as string))
+            : 0;
       }
-      out = { values, rows, columns };
-    } else {
-      const names = checkNames(features, 'record');
-      const values = new Float64Array(rows * names.length);
-      for (let r = 0; r < rows; r++) {
-        const record = readCell(input, r);
-        names.forEach((n, c) => {
-          values[r * names.length + c] = cellNumber(readField(record, n));
-        });
-      }
-      out = { values, rows, columns: names.length };
     }
+    out = { values, rows, columns };
   } else {
     throw bad('input must be a matrix, an array of rows or records, an Arrow table or a DP SQL result', 'input');
   }
