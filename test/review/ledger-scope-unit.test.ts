@@ -82,8 +82,8 @@ describe('review: a per-record release charged through a caller scope that names
         fit(x: unknown, y: unknown, o: unknown): Promise<unknown>;
       })
     | undefined;
-  it.skipIf(LogisticRegression === undefined).fails(
-    "BUG (ε understated without bound; wip/models): a classic model's fit({ budget: { ledger, scope } }) records its per-row ε as a per-person spend",
+  it.skipIf(LogisticRegression === undefined)(
+    "regression (review S4, fixed: the fit states one record whatever the scope says): a classic model's fit({ budget: { ledger, scope } }) no longer records its per-row ε as a per-person spend",
     async () => {
       const { ledger, scope } = await pinnedPerPerson();
       const model = new (LogisticRegression as NonNullable<typeof LogisticRegression>)({

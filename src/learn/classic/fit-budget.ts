@@ -88,6 +88,9 @@ export async function chargeFit(budget: ModelBudget, loss: PrivacyLoss, memo: st
     budget.charge(loss, privacyUnit(null));
     return { guarantee: loss, notForRelease };
   }
-  const ledgerStatus = await budget.ledger.charge(budget.scope, exactLoss(loss), budget.memo ?? memo);
+  // The fit states its own unit (one record), overriding the caller's scope.unit (review S4): a data set pinned to a
+  // unit column refuses the per-record loss (DOMAIN_MISMATCH, nothing recorded) instead of recording it per person.
+  const scope: LedgerScope = { ...budget.scope, unit: privacyUnit(null) };
+  const ledgerStatus = await budget.ledger.charge(scope, exactLoss(loss), budget.memo ?? memo);
   return { guarantee: loss, ledgerStatus, notForRelease };
 }
