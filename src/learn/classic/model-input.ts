@@ -191,6 +191,7 @@ export function readMatrix(input: ModelInput, features?: readonly string[], expe
  * readLabels([[1], [2]], [0, 1], 2); // Float64Array [0, 1]
  */
 export function readLabels(input: ModelInput, labels: LabelInput, rows: number): Float64Array {
+  if (!(Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_ROWS)) throw bad('rows must be a whole number ≥ 0', 'rows');
   const out = new Float64Array(rows);
   if (typeof labels === 'string') {
     const matrix = readMatrix(input, [labels]);
