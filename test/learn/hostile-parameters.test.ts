@@ -46,9 +46,11 @@ const pool: unknown[] = [
 
 const functions = Object.entries(learn).filter((e): e is [string, (...a: unknown[]) => unknown] => typeof e[1] === 'function');
 
-function escaped(f: (...a: unknown[]) => unknown, args: unknown[]): unknown {
+/** An async export's rejection is awaited and judged like a throw (an unawaited rejection fails the run). */
+async function escaped(f: (...a: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
   try {
-    f(...args);
+    const r = f(...args);
+    if (r instanceof Promise) await r;
   } catch (e) {
     if (e instanceof DpError) return undefined;
     if (e instanceof TypeError && /without 'new'/.test(e.message)) return undefined;
@@ -102,11 +104,11 @@ describe('tsdp/learn: hostile parameters are refused with DpError', () => {
     expect(learn.isTrainable(learn.dense(2, 1))).toBe(true);
   });
 
-  it('generative: every function export, called with 0–3 hostile arguments, lets only DpError escape', () => {
+  it('generative: every function export, called with 0–3 hostile arguments, lets only DpError escape', async () => {
     expect(functions.length).toBeGreaterThan(40);
-    fc.assert(
-      fc.property(fc.constantFrom(...functions), fc.array(fc.constantFrom(...pool), { maxLength: 3 }), ([name, f], args) => {
-        const e = escaped(f, args);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...functions), fc.array(fc.constantFrom(...pool), { maxLength: 3 }), async ([name, f], args) => {
+        const e = await escaped(f, args);
         if (e !== undefined)
           throw new Error(`learn.${name} let ${(e as Error)?.constructor?.name} escape: ${String((e as Error)?.message)}`);
       }),
