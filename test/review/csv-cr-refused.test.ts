@@ -1,5 +1,5 @@
 /**
- * Review S13 (issue 10 class 3 — whether a query is answered depends on one record; owner readers).
+ * Review S14 (issue 10 class 3 — whether a query is answered depends on one record; owner readers).
  *
  * DP SQL's DuckDB CSV loader (`DuckDbEngine.open({ files })`: `tsdp sql --data`, the query server's `files`) fails
  * the whole file when ONE record ends in CRLF (a Windows line end in an LF file) or holds a bare CR: every query on
@@ -22,7 +22,7 @@ import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
 
 const schema = parseSqlSchema({
-  dataset: 'review_s13',
+  dataset: 'review_s14',
   budget: { epsilon: 100000, delta: 1e-6 },
   tables: { t: { columns: { pid: { type: 'integer' }, s: { type: 'string' } } } },
 });
@@ -30,7 +30,7 @@ const lines = ['pid,s', ...Array.from({ length: 40 }, (_, k) => `${k + 1},plain$
 
 /** COUNT(*) at ε = 40 (|noise| ≥ 1 with probability < 1e-17), or the error code. */
 async function count(extra: string | null): Promise<number | string> {
-  const path = join(mkdtempSync(join(tmpdir(), 'review-s13-')), 't.csv');
+  const path = join(mkdtempSync(join(tmpdir(), 'review-s14-')), 't.csv');
   writeFileSync(path, extra === null ? `${lines.join('\n')}\n` : `${lines.slice(0, 3).join('\n')}\n${extra}${lines.slice(3).join('\n')}\n`);
   try {
     const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
@@ -52,7 +52,7 @@ async function count(extra: string | null): Promise<number | string> {
   }
 }
 
-describe('review S13: one CR in a CSV record refuses every query on the file', () => {
+describe('review S14: one CR in a CSV record refuses every query on the file', () => {
   it('control: the file without the person is answered (40)', async () => {
     expect(await count(null)).toBe(40);
   });
@@ -60,7 +60,7 @@ describe('review S13: one CR in a CSV record refuses every query on the file', (
     ['a record ending in CRLF', '99,x\r\n'],
     ['a bare CR inside a record', '99,x\ry\n'],
   ] as const) {
-    it.fails(`BUG S13: ${name} — answered with 40 or 41, not refused`, async () => {
+    it.fails(`BUG S14: ${name} — answered with 40 or 41, not refused`, async () => {
       const n = await count(record);
       expect(typeof n === 'number' && Math.abs(n - 40) <= 1).toBe(true);
     }, 60_000);

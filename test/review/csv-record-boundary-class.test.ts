@@ -109,7 +109,7 @@ const OPEN: Readonly<Record<string, string>> = {
   'a lone quote record': 'S2',
   'escaped quote then no close': 'S2',
   'text after the closing quote': 'S2',
-  'bare CR inside a field': 'S13',
+  'bare CR inside a field': 'S14',
 };
 
 describe('review phase 2: one hostile CSV record drops at most itself in every reader (S2 class)', () => {
