@@ -48,7 +48,7 @@ function distance(a: Map<string, number>, b: Map<string, number>): number {
 }
 
 describe('review S12: loadAdult splits train/test by line index', () => {
-  it('regression S12 (fixed on main 3c4f5f8: a record's side from its own line): adding one line changes the training set by ≤ 1 row (was 81 of 201)', () => {
+  it("regression S12 (fixed on main 3c4f5f8: each record's side from its own line): adding one line changes the training set by ≤ 1 row (was 81 of 201)", () => {
     const without = trainRows(write(lines));
     const withOne = trainRows(write([lines[0] as string, extra, ...lines.slice(1)]));
     expect(distance(without, withOne)).toBeLessThanOrEqual(1);
