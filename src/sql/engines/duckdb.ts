@@ -15,9 +15,10 @@
  *   rest of the file); the dialect is DECLARED (RFC 4180, or TAB for `.tsv`)
  *   and the columns read from the header line alone (the file's public
  *   structure; `csv-header.ts`) — never sniffed from the records.
- *   JSON: `read_json(path, columns = {declared: VARCHAR},
- *   format = 'newline_delimited', records = true, ignore_errors = true)` by
- *   name — a key no record carries is NULL; the column set is never read from
+ *   JSON: each physical line (the same line reader as CSV) that is one JSON
+ *   object is one record, its declared keys read by name with
+ *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
+ *   carries is NULL; the column set is never read from
  *   the records (which records carry a key would decide answered-or-refused);
  *   the layout of every JSON file (`.json`, `.jsonl`, `.ndjson`) is pinned by
  *   its name to one object per line, never detected from its records (review
@@ -63,7 +64,7 @@ import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
-import { csvRecordsSql } from './duckdb-csv.js';
+import { csvRecordsSql, jsonRecordsSql } from './duckdb-csv.js';
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
@@ -103,7 +104,7 @@ function sqlString(s: string): string {
 
 type FileFormat = 'csv' | 'parquet' | 'json';
 
-/** The pinned layout of every JSON file (review S9): one object per line, a line that is not one dropped alone. */
+/** The pinned layout of an undeclared JSON file (declared ones: `jsonRecordsSql`): one object per line. */
 const JSON_LAYOUT = `format = 'newline_delimited', records = true, ignore_errors = true`;
 
 function formatOf(path: string): FileFormat {
@@ -127,14 +128,13 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
   if (format === 'json') {
-    // The layout of every JSON file (.json, .jsonl, .ndjson) is pinned: newline-delimited, one object per line —
-    // decided by the file's name, never detected from its records (review S9: DuckDB's detection read the FIRST
-    // record, and a cut first record made a charged query fail with ENGINE_ERROR). Each line is then one record,
-    // and a line that is not one JSON object is dropped alone. A JSON array file (`[{…}, {…}]`) is not read as an
-    // array (one broken element would decide whether the whole file parses): convert it to JSON Lines.
+    // The layout of every JSON file (.json, .jsonl, .ndjson) is pinned: JSON Lines, one object per line — decided
+    // by the file's name, never detected from its records (review S9: DuckDB's detection read the FIRST record, and
+    // a cut first record made a charged query fail with ENGINE_ERROR). Declared: each physical line is one record,
+    // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
+    // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
     if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
-    const cols = textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    return `read_json(${p}, columns = {${cols}}, ${JSON_LAYOUT})`;
+    return jsonRecordsSql(path, textColumns);
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
