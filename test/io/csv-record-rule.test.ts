@@ -113,6 +113,17 @@ describe('one record rule of private CSV (review S2): a malformed record removes
     );
   }, 300_000);
 
+  it('the line-length limit is the same in the three readers, at the boundary, with LF and CRLF endings', async () => {
+    for (const eol of ['\n', '\r\n']) {
+      for (const len of [CSV_MAX_LINE_BYTES - 1, CSV_MAX_LINE_BYTES, CSV_MAX_LINE_BYTES + 1]) {
+        const line = `1000,${'x'.repeat(len - 5)}`;
+        const { synth, source, sql } = await readAll(new TextEncoder().encode(['pid,s', '1,a', line, '2,b', ''].join(eol)));
+        const n = len < CSV_MAX_LINE_BYTES ? 3 : 2;
+        expect([synth.length, source.length, sql.length]).toEqual([n, n, n]);
+      }
+    }
+  }, 120_000);
+
   it('the one-line grammar: quoted fields, doubled quotes, empty fields; any other quote is malformed', () => {
     expect(parseCsvLine('a,"b,c","d""e",,""', ',')).toEqual(['a', 'b,c', 'd"e', '', '']);
     expect(parseCsvLine('a,', ',')).toEqual(['a', '']);
