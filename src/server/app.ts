@@ -40,10 +40,11 @@ import { budgetJson, describeDataset, type OpenDataset, openDataset } from './da
 import { toErrorReply } from './error-reply.js';
 import { LdpCollector } from './ldp-collectors.js';
 import { openApiDocument } from './openapi.js';
+import { runPlainDemoQuery } from './plain-demo.js';
 import { servePlayground } from './playground.js';
 import { ConcurrencyGate, RateLimiter } from './rate-limit.js';
 import { registerResponsePadding } from './response-padding.js';
-import { type QueryBody, ROUTES } from './route-schemas.js';
+import { type PlainQueryBody, type QueryBody, ROUTES } from './route-schemas.js';
 
 /** Options of `createQueryServer` beyond the configuration. */
 export interface QueryServerOptions {
@@ -345,6 +346,17 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
         const st = stateOf(request);
         if (st.audit) st.audit = { ...st.audit, charged: charged ? exactText(charged) : null };
       }
+    },
+  });
+
+  app.route({
+    ...ROUTES.plainQuery,
+    onRequest: authenticate,
+    handler: async (request) => {
+      const b = request.body as PlainQueryBody;
+      const st = stateOf(request);
+      if (st.audit) st.audit = { ...st.audit, dataset: b.dataset, sql: b.sql, requested: { nonPrivate: true } };
+      return runPlainDemoQuery(datasetFor(b.dataset, callerOf(request).analyst), b.sql);
     },
   });
 

@@ -94,6 +94,7 @@ const datasetFormat = z
       db: z.string({ error: 'duckdb:file.duckdb, postgres://… or clickhouse://…' }).min(1).optional(),
       cap: budgetFormat.optional(),
       analysts: z.record(name, budgetFormat, { error: 'analyst → { epsilon, delta? }' }),
+      nonPrivateDemo: z.boolean({ error: 'true or false (true: exact answers for anyone with a key — demo data only)' }).optional(),
     },
     { error: (i) => (i.code === 'unrecognized_keys' ? `only the keys of a data set (${i.keys[0]} is not one)` : 'an object') },
   )
@@ -145,6 +146,11 @@ export interface DatasetConfig {
   readonly cap?: ConfigBudget;
   /** Each analyst's budget under the cap. */
   readonly analysts: ReadonlyMap<string, ConfigBudget>;
+  /**
+   * A demo data set that is **not private**: `POST /v1/demo/plain-queries` answers exact (plain SQL) aggregates on it,
+   * so that the playground can show what a plain SQL endpoint leaks beside the DP answers. For made-up data only.
+   */
+  readonly nonPrivateDemo: boolean;
 }
 
 /** One local-DP collector as configured. */
@@ -248,6 +254,7 @@ export function parseServerConfig(raw: unknown, baseDir: string, where = 'config
         ...(db !== undefined ? { db } : {}),
         ...(cap ? { cap } : {}),
         analysts,
+        nonPrivateDemo: d.nonPrivateDemo === true,
       }),
     );
   }

@@ -154,6 +154,7 @@ export function describeDataset(d: OpenDataset, analyst: string) {
     name: d.name,
     ...(d.config.description !== undefined ? { description: d.config.description } : {}),
     engine: d.engineKind,
+    ...(d.config.nonPrivateDemo ? { nonPrivateDemo: true } : {}),
     cap: budgetJson(d.schema.budget),
     budget: own ? budgetJson(own) : null,
     tables: [...d.schema.tables.values()].map((t) => ({

@@ -59,6 +59,12 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const server = await createQueryServer(effective, { version: '0.1.0' });
   const url = await server.listen(p);
   const lines = [`tsdp serve: listening on ${url} (${server.datasets.size} data set(s); state ${config.server.stateDir})`];
+  const open = [...server.datasets.values()].filter((d) => d.config.nonPrivateDemo).map((d) => d.name);
+  if (open.length > 0) {
+    process.stderr.write(
+      `tsdp serve: WARNING: NOT PRIVATE (nonPrivateDemo, exact answers at /v1/demo/plain-queries): ${open.join(', ')}\n`,
+    );
+  }
   if (flags.demo !== undefined) {
     const { token } = server.keys.create(flags.demo);
     lines.push(`playground with a new key for analyst "${flags.demo}" (shown once): ${url}/#key=${token}`);
