@@ -63,7 +63,7 @@ let duck: DuckDbEngine;
 
 describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', () => {
   beforeAll(async () => {
-    cluster = testCluster('/tmp/tsdp-ch-test-cluster', 18126);
+    cluster = testCluster();
     await loadVisits(cluster, DB);
     ch = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, cluster: 'tsdp', schema: schemaWith(4) });
     duck = await duckdbWithVisits();

@@ -81,7 +81,7 @@ const INPUTS = [...COLUMNS, ...HOSTILE_LITERALS];
 
 describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no engine error on hostile rows (3 shards)', () => {
   beforeAll(async () => {
-    cluster = testCluster('/tmp/tsdp-ch-test-totality', 18123);
+    cluster = testCluster();
     await createSharded(
       cluster.shards,
       DB,

@@ -40,6 +40,7 @@ import { DpError } from '../../core/errors.js';
 import type { CompiledStatement } from '../dialect.js';
 import { clickhouseDialect } from '../dialects/clickhouse.js';
 import type { ClickHouseMerge, ClickHouseStatement } from '../dialects/clickhouse-compile.js';
+import { quoteClickHouse } from '../dialects/clickhouse-expr.js';
 import { textLiteral } from '../dialects/clickhouse-literals.js';
 import { type EngineRow, type EngineValue, engineError, type SqlEngine } from '../engine.js';
 import type { SqlSchema } from '../schema.js';
@@ -91,6 +92,13 @@ export function shardsByUnit(key: string, unit: string): boolean {
     k = m[1] as string;
   }
   return false;
+}
+
+/** A sharding key with its unit column written `?` (whitespace and quotes removed): equal for tables sharded by the same function of their units. */
+export function unitFunction(key: string, unit: string): string {
+  const k = key.replace(/\s+/g, '');
+  for (const name of [`\`${unit}\``, `"${unit}"`]) if (k.includes(name)) return k.split(name).join('?');
+  return k.replace(new RegExp(`(^|[^A-Za-z0-9_])${unit.replace(/[^A-Za-z0-9_]/g, '')}(?![A-Za-z0-9_])`, 'g'), '$1?');
 }
 
 /** The four arguments of `Distributed(cluster, database, table, key)` (quotes removed), or null. */
@@ -197,8 +205,10 @@ export class ClickHouseEngine implements SqlEngine {
     const perShard = await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)));
     const text = (r: ClickHouseResult) => JSON.stringify(r.rows.map((row) => row.map((v) => (typeof v === 'symbol' ? null : String(v)))));
     const first = perShard[0] as ClickHouseResult;
+    const stored = new Map<string, Map<string, string>>();
     for (const r of first.rows) {
       const [t, c, ty] = r.map((v) => (typeof v === 'string' ? v : '')) as [string, string, string];
+      stored.set(t, (stored.get(t) ?? new Map<string, string>()).set(c, ty));
       const declared = this.schema?.tables.get(t)?.columns.get(c)?.type;
       const m = out.get(t) ?? new Map<string, string>();
       m.set(c, catalogType(ty, declared));
@@ -206,12 +216,20 @@ export class ClickHouseEngine implements SqlEngine {
     }
     // A table whose structure differs between shards is reported missing (public, before the charge).
     for (const r of perShard.slice(1)) if (text(r) !== text(first)) for (const t of tables) if (!sameTable(first, r, t)) out.delete(t);
-    if (this.shards.length > 1) await this.checkSharding(tables.filter((t) => out.has(t)));
+    if (this.shards.length > 1)
+      await this.checkSharding(
+        tables.filter((t) => out.has(t)),
+        stored,
+      );
     return out;
   }
 
-  /** Refuses a private table that is not sharded by its privacy unit (see the module header). */
-  private async checkSharding(tables: readonly string[]): Promise<void> {
+  /**
+   * Refuses a private table that is not sharded by its privacy unit, private tables of one query sharded by
+   * different functions of their units or with units of different stored types (a unit join would miss rows on
+   * other shards), and a public table that is not the same full copy on every shard (see the module header).
+   */
+  private async checkSharding(tables: readonly string[], stored: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void> {
     const schema = this.schema;
     if (!schema) throw new DpError('INTERNAL', 'a cluster engine without its schema');
     const dist = await clickhouseQuery(
@@ -219,21 +237,24 @@ export class ClickHouseEngine implements SqlEngine {
       "SELECT name AS n, engine_full AS e FROM system.tables WHERE database = currentDatabase() AND engine = 'Distributed'",
       this.timeoutMs,
     );
+    const privateKeys: { table: string; unit: string; keys: Set<string> }[] = [];
     for (const t of tables) {
       const declared = schema.tables.get(t);
       if (!declared || declared.isPublic || declared.unit.column === null) continue;
       const unit = declared.unit.column;
-      const ok = dist.rows.some((r) => {
+      const keys = new Set<string>();
+      for (const r of dist.rows) {
         const a = typeof r[1] === 'string' ? distributedArgs(r[1]) : null;
-        return (
+        if (
           a !== null &&
           a.cluster === this.cluster &&
           (a.database === '' || a.database === this.initiator.database || a.database === 'currentDatabase()') &&
           a.table === t &&
           shardsByUnit(a.key, unit)
-        );
-      });
-      if (!ok) {
+        )
+          keys.add(unitFunction(a.key, unit));
+      }
+      if (keys.size === 0) {
         throw new DpError(
           'UNSUPPORTED_QUERY',
           `the table "${t}" is not sharded by its privacy unit "${unit}" on cluster "${this.cluster}": per-shard bounding is exact only when all of a unit's rows are on one shard. ` +
@@ -242,6 +263,38 @@ export class ClickHouseEngine implements SqlEngine {
             construct: 'a table not sharded by its privacy unit',
             hint: `Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit}))`,
           },
+        );
+      }
+      privateKeys.push({ table: t, unit, keys });
+    }
+    if (privateKeys.length > 1) {
+      // Co-location of a unit join: one sharding function of the unit for every private table, units of one stored type.
+      const [first, ...rest] = privateKeys as [(typeof privateKeys)[0], ...typeof privateKeys];
+      const common = [...first.keys].filter((k) => rest.every((p) => p.keys.has(k)));
+      const typeOf = (p: { table: string; unit: string }) => stored.get(p.table)?.get(p.unit);
+      if (common.length === 0 || rest.some((p) => typeOf(p) !== typeOf(first))) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          `the private tables ${privateKeys.map((p) => `"${p.table}"`).join(', ')} are not sharded by the same function of their privacy units (of one stored type) on cluster "${this.cluster}": ` +
+            'a join on the unit would miss rows held by other shards. Shard every private table by cityHash64(<unit>) with units of the same ClickHouse type (docs/clickhouse.md); nothing was charged',
+          { construct: 'private tables sharded differently', hint: 'Distributed(…, cityHash64(<unit>)) for every private table' },
+        );
+      }
+    }
+    const publics = tables.filter((t) => schema.tables.get(t)?.isPublic === true);
+    for (const t of publics) {
+      const cols = [...(schema.tables.get(t)?.columns.keys() ?? [])].filter((c) => stored.get(t)?.has(c));
+      if (cols.length === 0) continue;
+      // Public data (the same in neighbouring data sets): reading it before the charge reveals nothing private.
+      const sql = `SELECT toString(count()) AS n, toString(sum(cityHash64(toString(tuple(${cols.map(quoteClickHouse).join(', ')}))))) AS h FROM ${quoteClickHouse(t)}`;
+      const sums = await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)));
+      const text = (r: ClickHouseResult) => JSON.stringify(r.rows.map((row) => row.map(String)));
+      if (sums.some((r) => text(r) !== text(sums[0] as ClickHouseResult))) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          `the public table "${t}" is not the same on every shard of "${this.cluster}": each shard joins its own copy, so a public table must be a full copy on every shard ` +
+            `(create it on every shard and insert all its rows into each, or use a ReplicatedMergeTree per shard; docs/clickhouse.md); nothing was charged`,
+          { construct: 'a public table that differs between shards', hint: 'a full copy of the public table on every shard' },
         );
       }
     }
