@@ -53,6 +53,8 @@ function schemaWith(maxPartitions: number): SqlSchema {
       },
       unsharded: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' }, region: { type: 'string' } } },
       nodistributed: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
+      randarg: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
+      twice: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
     },
   });
 }
@@ -236,8 +238,10 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
   }, 120_000);
 
   it('refuses a private table not sharded by its unit before the charge (UNSUPPORTED_QUERY naming the fix, nothing charged)', async () => {
-    for (const table of ['unsharded', 'nodistributed']) {
-      // unsharded: a Distributed table sharding by rand(); nodistributed: local tables and no Distributed table at all.
+    for (const table of ['unsharded', 'nodistributed', 'randarg', 'twice']) {
+      // unsharded: a Distributed table sharding by rand(); nodistributed: local tables and no Distributed table at all;
+      // randarg: by rand(person_id) (rand ignores its argument; review S10); twice: one Distributed table by the unit
+      // and another over the same table at random (review S10: every Distributed table over it must shard by the unit).
       const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-test-')) });
       const err = await runDpSql({
         sql: `SELECT COUNT(*) AS n FROM ${table}`,

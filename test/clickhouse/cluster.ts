@@ -145,8 +145,17 @@ export async function loadVisits(cluster: TestCluster, database: string): Promis
       visits: 'person_id Int64, region String, city Nullable(String), amount Nullable(Float64), minutes Int64, day Int64',
       unsharded: 'person_id Int64, region String',
       nodistributed: 'person_id Int64',
+      randarg: 'person_id Int64',
+      twice: 'person_id Int64',
     },
-    (t) => (t === 'visits' ? 'cityHash64(person_id)' : t === 'unsharded' ? 'rand()' : null),
+    (t) =>
+      t === 'visits' || t === 'twice' ? 'cityHash64(person_id)' : t === 'unsharded' ? 'rand()' : t === 'randarg' ? 'rand(person_id)' : null,
+  );
+  // review S10: a second Distributed table over `twice` that shards at random (rows inserted through it spread a unit).
+  await Promise.all(
+    cluster.shards.map((s) =>
+      adminExec(s, `CREATE TABLE ${database}.twice_rand AS ${database}.twice ENGINE = Distributed(tsdp, ${database}, twice, rand())`),
+    ),
   );
   const { visits } = makeVisits();
   await insertRows(

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
 import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import { textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
+import { shardsByUnit } from '../../src/sql/engines/clickhouse.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { rowSchema, visitsSchema } from '../sql/fixtures.js';
 
@@ -118,5 +119,25 @@ describe('golden compiled SQL for ClickHouse', () => {
     const c = compileDpQuery(plan, clickhouseDialect, 1n, visitsSchema());
     expect(c.main.sql).not.toContain("'; DROP");
     expect(c.main.sql).toContain("'a\\x27\\x3B DROP TABLE visits\\x3B --'");
+  });
+});
+
+describe('the sharding-key rule (review S10)', () => {
+  const allowed = ['cityHash64', 'sipHash64', 'intHash64', 'xxHash64', 'murmurHash3_64', 'toUInt64', 'toString'];
+  const other = ['rand', 'rand64', 'now', 'rowNumberInAllBlocks', 'randConstant', 'blockNumber', 'plus'];
+  it('accepts a key iff it nests only allow-listed deterministic functions around the unit alone (fast-check, seed 1610)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...allowed, ...other), { maxLength: 3 }),
+        fc.constantFrom('pid', '`pid`', 'other', 'pid, 1', 'pid + 1'),
+        (fs, inner) => {
+          const key = fs.reduceRight((acc, f) => `${f}(${acc})`, inner);
+          const expected = fs.every((f) => allowed.includes(f)) && (inner === 'pid' || inner === '`pid`');
+          expect(shardsByUnit(key, 'pid'), key).toBe(expected);
+        },
+      ),
+      { numRuns: 300, seed: 1610 },
+    );
+    expect(shardsByUnit('rand(pid)', 'pid')).toBe(false);
   });
 });

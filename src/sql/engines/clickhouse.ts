@@ -81,15 +81,44 @@ function catalogType(stored: string, declared: string | undefined): string {
   return t.toLowerCase();
 }
 
-/** True when a Distributed sharding key is a function of `unit` alone: `unit`, `f(unit)`, `f(g(unit))`… */
+/**
+ * Deterministic functions of one value a sharding key may nest (an allow-list: `rand(x)` ignores its argument, and
+ * any function not listed might too). Conversions and hashes only: equal units always give equal keys.
+ */
+const SHARDING_FUNCTIONS = new Set([
+  'cityHash64',
+  'sipHash64',
+  'intHash64',
+  'intHash32',
+  'xxHash64',
+  'xxHash32',
+  'murmurHash2_64',
+  'murmurHash3_64',
+  'murmurHash2_32',
+  'murmurHash3_32',
+  'farmHash64',
+  'metroHash64',
+  'javaHash',
+  'halfMD5',
+  'toUInt64',
+  'toInt64',
+  'toUInt32',
+  'toInt32',
+  'toString',
+]);
+
+/**
+ * True when a Distributed sharding key is a deterministic function of `unit` alone: `unit`, or `f(unit)`,
+ * `f(g(unit))`… with every function in the allow-list above (review S10: `rand(unit)` is not).
+ */
 export function shardsByUnit(key: string, unit: string): boolean {
   let k = key.replace(/\s+/g, '');
   const names = [unit, `\`${unit}\``, `"${unit}"`];
   for (let depth = 0; depth < 4; depth++) {
     if (names.includes(k)) return true;
-    const m = /^[A-Za-z_][A-Za-z0-9_]*\((.*)\)$/.exec(k);
-    if (!m) return false;
-    k = m[1] as string;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$/.exec(k);
+    if (!m || !SHARDING_FUNCTIONS.has(m[1] as string)) return false;
+    k = m[2] as string;
   }
   return false;
 }
@@ -101,11 +130,13 @@ export function unitFunction(key: string, unit: string): string {
   return k.replace(new RegExp(`(^|[^A-Za-z0-9_])${unit.replace(/[^A-Za-z0-9_]/g, '')}(?![A-Za-z0-9_])`, 'g'), '$1?');
 }
 
-/** The four arguments of `Distributed(cluster, database, table, key)` (quotes removed), or null. */
+/** The arguments of `Distributed(cluster, database, table[, key[, policy]])` (quotes removed; key '' when none), or null. */
 function distributedArgs(engineFull: string): { cluster: string; database: string; table: string; key: string } | null {
-  const m = /^Distributed\(\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*(.+)\)\s*$/.exec(engineFull.trim());
+  const m = /^Distributed\(\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*'?([^,')]*)'?\s*(?:,\s*(.+?))?\s*\)\s*(SETTINGS.*)?$/.exec(
+    engineFull.trim(),
+  );
   if (!m) return null;
-  return { cluster: m[1] as string, database: m[2] as string, table: m[3] as string, key: m[4] as string };
+  return { cluster: m[1] as string, database: m[2] as string, table: m[3] as string, key: m[4] ?? '' };
 }
 
 /** The ClickHouse engine: one server, or every shard of a cluster in parallel. */
@@ -232,33 +263,33 @@ export class ClickHouseEngine implements SqlEngine {
   private async checkSharding(tables: readonly string[], stored: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void> {
     const schema = this.schema;
     if (!schema) throw new DpError('INTERNAL', 'a cluster engine without its schema');
-    const dist = await clickhouseQuery(
-      this.initiator,
-      "SELECT name AS n, engine_full AS e FROM system.tables WHERE database = currentDatabase() AND engine = 'Distributed'",
-      this.timeoutMs,
-    );
+    // Every Distributed table of every database on every shard (rows may have been inserted through any of them).
+    const sql = "SELECT database AS d, name AS n, engine_full AS e FROM system.tables WHERE engine = 'Distributed'";
+    const dist = (await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)))).flatMap((r) => r.rows);
     const privateKeys: { table: string; unit: string; keys: Set<string> }[] = [];
     for (const t of tables) {
       const declared = schema.tables.get(t);
       if (!declared || declared.isPublic || declared.unit.column === null) continue;
       const unit = declared.unit.column;
       const keys = new Set<string>();
-      for (const r of dist.rows) {
-        const a = typeof r[1] === 'string' ? distributedArgs(r[1]) : null;
-        if (
-          a !== null &&
-          a.cluster === this.cluster &&
-          (a.database === '' || a.database === this.initiator.database || a.database === 'currentDatabase()') &&
-          a.table === t &&
-          shardsByUnit(a.key, unit)
-        )
-          keys.add(unitFunction(a.key, unit));
+      let random = false;
+      for (const r of dist) {
+        const a = typeof r[2] === 'string' ? distributedArgs(r[2]) : null;
+        if (a === null) {
+          random = true; // an engine definition this reader cannot parse: it might shard anything anywhere
+          continue;
+        }
+        // The target database: the Distributed table's own when written '' or currentDatabase().
+        const target = a.database === '' || a.database === 'currentDatabase()' ? String(r[0]) : a.database;
+        if (target !== this.initiator.database || a.table !== t) continue;
+        if (a.cluster === this.cluster && shardsByUnit(a.key, unit)) keys.add(unitFunction(a.key, unit));
+        else random = true; // another cluster, no key, or a key that is not a deterministic function of the unit
       }
-      if (keys.size === 0) {
+      if (keys.size === 0 || random) {
         throw new DpError(
           'UNSUPPORTED_QUERY',
-          `the table "${t}" is not sharded by its privacy unit "${unit}" on cluster "${this.cluster}": per-shard bounding is exact only when all of a unit's rows are on one shard. ` +
-            `Create CREATE TABLE ${t}_all AS ${t} ENGINE = Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit})) and load the data through it (docs/clickhouse.md); nothing was charged`,
+          `the table "${t}" is not sharded by its privacy unit "${unit}" on cluster "${this.cluster}" (every Distributed table over it must shard by a hash of the unit alone): per-shard bounding is exact only when all of a unit's rows are on one shard. ` +
+            `Drop any other Distributed table over it and create CREATE TABLE ${t}_all AS ${t} ENGINE = Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit})) and load the data through it (docs/clickhouse.md); nothing was charged`,
           {
             construct: 'a table not sharded by its privacy unit',
             hint: `Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit}))`,
