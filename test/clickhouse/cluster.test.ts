@@ -29,7 +29,7 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { sumGrid } from '../../src/stats/fixed-point-grid.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits, makeVisits } from '../sql/data.js';
-import { clickhouseAvailable, loadVisits, type TestCluster, testCluster } from './cluster.js';
+import { adminExec, clickhouseAvailable, loadVisits, type TestCluster, testCluster } from './cluster.js';
 
 const DB = 'tsdp_cluster_test';
 
@@ -332,5 +332,49 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
       await opened.engine.close();
       await opened.ledger.close();
     }
+  });
+
+  it("the slower path for a table not sharded by its unit: its Distributed table through one server computes DuckDB's exact aggregates", async () => {
+    // The rows of `visits` again, scattered over the shards at random (rand()): per-shard bounding would be wrong here.
+    await Promise.all(
+      cluster.shards.map(async (s) => {
+        await adminExec(s, `CREATE TABLE ${DB}.scattered AS ${DB}.visits`);
+        await adminExec(s, `CREATE TABLE ${DB}.scattered_all AS ${DB}.scattered ENGINE = Distributed(tsdp, ${DB}, scattered, rand())`);
+      }),
+    );
+    await adminExec(cluster.shards[0] as string, `INSERT INTO ${DB}.scattered_all SELECT * FROM ${DB}.visits_all`, {
+      insert_distributed_sync: '1',
+    });
+    const visits = schemaWith(4);
+    const scattered = parseSqlSchema({
+      dataset: 'visits',
+      budget: { epsilon: 1000, delta: 1e-5 },
+      tables: {
+        scattered_all: {
+          privacyUnit: 'person_id',
+          maxPartitions: 4,
+          maxContributionsPerPartition: 3,
+          columns: {
+            person_id: { type: 'integer' },
+            region: { type: 'string', categories: ['north', 'south', 'east'] },
+            city: { type: 'string' },
+            amount: { type: 'float', lower: 0, upper: 100 },
+            minutes: { type: 'integer', lower: 0, upper: 60 },
+            day: { type: 'integer', lower: 1, upper: 31 },
+          },
+        },
+      },
+    });
+    // No `cluster`: the whole statement runs on one server, which reads every shard's rows through the Distributed table.
+    const one = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, schema: scattered });
+    const sql =
+      'SELECT region, COUNT(*) AS n, COUNT(DISTINCT person_id) AS u, AVG(minutes) AS m, SUM(amount) AS s FROM visits GROUP BY region';
+    const run = async (engine: SqlEngine, text: string, schema: SqlSchema) => {
+      const compiled = compileDpQuery(planDpQuery(text, schema), engine.dialect, 7n, schema);
+      return exactInputs(compiled, await engine.query(compiled.main));
+    };
+    const a = await run(one, sql.replace('FROM visits', 'FROM scattered_all'), scattered);
+    expect(a.size).toBeGreaterThanOrEqual(3);
+    expect(a).toEqual(await run(duck, sql, visits));
   });
 });
