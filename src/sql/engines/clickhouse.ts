@@ -13,7 +13,13 @@
  * `catalog()` (run by `checkPublicStructure` before the charge) refuses, with
  * `UNSUPPORTED_QUERY` naming the fix, a private table whose cluster has no
  * `Distributed(cluster, db, table, key)` table with a sharding key that is a
- * function of the unit column alone (e.g. `cityHash64(person_id)`). Rows
+ * deterministic function of the unit column alone (an allow-list of hashes and
+ * conversions, e.g. `cityHash64(person_id)`; not `rand(person_id)`), or over
+ * which any other Distributed table (any database, any shard) shards otherwise
+ * (review S10). **Joins** (clickhouse-joins.ts): private tables of one query
+ * must share one sharding function of their units, of one stored type
+ * (co-located), and each joined public table must be the same full copy on
+ * every shard (count and checksum compared before the charge). Rows
  * inserted through that Distributed table land on the shard of their unit; the
  * declaration is the administrator's statement of the layout (public metadata,
  * like the schema). Row-level tables (each row its own unit) need no sharding key.
