@@ -29,7 +29,7 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { sumGrid } from '../../src/stats/fixed-point-grid.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits, makeVisits } from '../sql/data.js';
-import { adminExec, clickhouseAvailable, loadVisits, type TestCluster, testCluster } from './cluster.js';
+import { adminExec, clickhouseAvailable, loadVisits, type TestCluster, testCluster, visitsTable } from './cluster.js';
 
 const DB = 'tsdp_cluster_test';
 
@@ -38,19 +38,7 @@ function schemaWith(maxPartitions: number): SqlSchema {
     dataset: 'visits',
     budget: { epsilon: 1000, delta: 1e-5 },
     tables: {
-      visits: {
-        privacyUnit: 'person_id',
-        maxPartitions,
-        maxContributionsPerPartition: 3,
-        columns: {
-          person_id: { type: 'integer' },
-          region: { type: 'string', categories: ['north', 'south', 'east'] },
-          city: { type: 'string' },
-          amount: { type: 'float', lower: 0, upper: 100 },
-          minutes: { type: 'integer', lower: 0, upper: 60 },
-          day: { type: 'integer', lower: 1, upper: 31 },
-        },
-      },
+      visits: visitsTable(maxPartitions),
       unsharded: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' }, region: { type: 'string' } } },
       nodistributed: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
       randarg: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
@@ -69,7 +57,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
     await loadVisits(cluster, DB);
     ch = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, cluster: 'tsdp', schema: schemaWith(4) });
     duck = await duckdbWithVisits();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await duck?.close();
@@ -235,7 +223,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
       }),
       { numRuns: 20, seed: 16 },
     );
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a private table not sharded by its unit before the charge (UNSUPPORTED_QUERY naming the fix, nothing charged)', async () => {
     for (const table of ['unsharded', 'nodistributed', 'randarg', 'twice']) {
@@ -350,19 +338,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
       dataset: 'visits',
       budget: { epsilon: 1000, delta: 1e-5 },
       tables: {
-        scattered_all: {
-          privacyUnit: 'person_id',
-          maxPartitions: 4,
-          maxContributionsPerPartition: 3,
-          columns: {
-            person_id: { type: 'integer' },
-            region: { type: 'string', categories: ['north', 'south', 'east'] },
-            city: { type: 'string' },
-            amount: { type: 'float', lower: 0, upper: 100 },
-            minutes: { type: 'integer', lower: 0, upper: 60 },
-            day: { type: 'integer', lower: 1, upper: 31 },
-          },
-        },
+        scattered_all: visitsTable(4),
       },
     });
     // No `cluster`: the whole statement runs on one server, which reads every shard's rows through the Distributed table.

@@ -136,6 +136,23 @@ export async function insertRows(initiator: string, table: string, rows: readonl
   }
 }
 
+/** The schema entry (raw) of the `visits` table as loaded by `loadVisits`, with `maxPartitions` P and C = 3. */
+export function visitsTable(maxPartitions: number) {
+  return {
+    privacyUnit: 'person_id',
+    maxPartitions,
+    maxContributionsPerPartition: 3,
+    columns: {
+      person_id: { type: 'integer' },
+      region: { type: 'string', categories: ['north', 'south', 'east'] },
+      city: { type: 'string' },
+      amount: { type: 'float', lower: 0, upper: 100 },
+      minutes: { type: 'integer', lower: 0, upper: 60 },
+      day: { type: 'integer', lower: 1, upper: 31 },
+    },
+  } as const;
+}
+
 /** The visits of test/sql/data.ts, sharded by person over the cluster, in `database`. */
 export async function loadVisits(cluster: TestCluster, database: string): Promise<void> {
   await createSharded(

@@ -19,26 +19,14 @@ import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { duckdbWithVisits } from '../sql/data.js';
-import { clickhouseAvailable, loadVisits, type TestCluster, testCluster } from './cluster.js';
+import { clickhouseAvailable, loadVisits, type TestCluster, testCluster, visitsTable } from './cluster.js';
 
 const DB = 'tsdp_server_test';
 const SCHEMA = {
   dataset: 'visits',
   budget: { epsilon: 100, delta: 1e-5 },
   tables: {
-    visits: {
-      privacyUnit: 'person_id',
-      maxPartitions: 4,
-      maxContributionsPerPartition: 3,
-      columns: {
-        person_id: { type: 'integer' },
-        region: { type: 'string', categories: ['north', 'south', 'east'] },
-        city: { type: 'string' },
-        amount: { type: 'float', lower: 0, upper: 100 },
-        minutes: { type: 'integer', lower: 0, upper: 60 },
-        day: { type: 'integer', lower: 1, upper: 31 },
-      },
-    },
+    visits: visitsTable(4),
     unsharded: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' }, region: { type: 'string' } } },
   },
 };
@@ -87,7 +75,7 @@ describe.skipIf(!clickhouseAvailable)("the query server's ClickHouse data set", 
     server = await createQueryServer(config, { playgroundDir: null });
     url = await server.listen(0);
     key = server.keys.create('alice').token;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await server?.close();
