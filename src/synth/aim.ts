@@ -31,8 +31,9 @@ export interface AimOptions extends RunOptions {
   /** The workload (attribute lists); default every pair. */
   readonly workload?: readonly (readonly number[])[];
   /**
-   * Mirror-descent iterations per round at most (warm-started; default 1000, Private-PGM's), stopping early
-   * once 10 iterations lower the loss by ≤ {@link ROUND_TOLERANCE} of it.
+   * Mirror-descent iterations per round at most (warm-started), stopping early once 10 iterations lower the
+   * loss by ≤ {@link ROUND_TOLERANCE} of it. Default {@link roundIterationsFor} the model's size: 1000
+   * (Private-PGM's) up to 10⁵ cells, then a constant amount of work per round, never under 100.
    */
   readonly roundIterations?: number;
 }
@@ -45,6 +46,17 @@ const BIAS = Math.sqrt(2 / Math.PI);
  * large model (high ε: cliques of 10⁵–10⁶ cells) each iteration is a full belief-propagation pass.
  */
 export const ROUND_TOLERANCE = 1e-4;
+
+/**
+ * The default iteration cap of a round's fit for a model whose junction tree holds `cells` cells: 1000 up to
+ * 10⁵ cells, then 10⁸/cells (each iteration is one or two belief-propagation passes over every cell), at
+ * least 100. Public structure only. At high ε the cap lets the model grow to 10⁶ cells, where 1000 plain
+ * iterations a round (Private-PGM's) cost hours; the rounds there start from the previous fit and its step
+ * size, and the final fit still runs its full iteration count.
+ */
+export function roundIterationsFor(cells: number): number {
+  return Math.max(100, Math.min(1000, Math.floor(1e8 / Math.max(1, cells))));
+}
 
 /** The workload's downward closure with AIM's weights Σ_w |c ∩ w|. */
 export function aimCandidates(workload: readonly (readonly number[])[]): { attrs: number[]; weight: number }[] {
@@ -89,8 +101,9 @@ export function runAim(columns: readonly Int32Array[], sizes: readonly number[],
   const oneWays = candidates.filter((c) => c.attrs.length === 1);
   for (const c of oneWays) log.push(measureMarginal(columns, sizes, c.attrs, sigmaSquared, filter, rng));
   report('1-way marginals measured', `${oneWays.length} columns`);
-  const roundIterations = options.roundIterations ?? 1000;
-  let fit: EstimatedModel = estimate(sizes, log, { iterations: roundIterations, tolerance: ROUND_TOLERANCE });
+  const iterationsFor = (cliques: readonly (readonly number[])[]) =>
+    options.roundIterations ?? roundIterationsFor(junctionTreeSize(sizes, cliques));
+  let fit: EstimatedModel = estimate(sizes, log, { iterations: iterationsFor(log.map((m) => m.attrs)), tolerance: ROUND_TOLERANCE });
   let terminate = false;
   for (let t = 1; !terminate; t++) {
     const roundCost = gaussianRho(sigmaSquared).add(exponentialSelectionRho(epsilon));
@@ -126,7 +139,8 @@ export function runAim(columns: readonly Int32Array[], sizes: readonly number[],
     const chosen = (keys[selectExponential([...scores.values()], maxWeight, epsilon, rng)] as string).split(',').map(Number);
     log.push(measureMarginal(columns, sizes, chosen, sigmaSquared, filter, rng));
     const before = oracle(chosen).values;
-    fit = estimate(sizes, log, { iterations: roundIterations, warmStart: fit, tolerance: ROUND_TOLERANCE });
+    const iterations = iterationsFor([...fit.model.tree.cliques, chosen]);
+    fit = estimate(sizes, log, { iterations, warmStart: fit, tolerance: ROUND_TOLERANCE });
     const after = marginalOracle(fit.model, fit.potentials, fit.total)(chosen).values;
     let moved = 0;
     for (let i = 0; i < after.length; i++) moved += Math.abs((after[i] as number) - (before[i] as number));

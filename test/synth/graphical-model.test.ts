@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { roundIterationsFor } from '../../src/synth/aim.js';
 import { cliqueMarginals, modelStructure } from '../../src/synth/belief-propagation.js';
 import { estimate } from '../../src/synth/estimation.js';
 import { cellCount, type Factor, sumProject, zeroFactor } from '../../src/synth/factor.js';
@@ -236,6 +237,16 @@ describe('estimation: accelerated mirror descent', () => {
         expect(early).toBeLessThanOrEqual(estimate(sizes, measurements, { iterations: 10 }).loss); // at least 10 steps taken, or converged
       }),
       { numRuns: 10, seed: 8 },
+    );
+  });
+
+  it("AIM's round iteration cap: 1000 up to 1e5 cells, then non-increasing, never under 100 (generative)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1e9 }), (a, b) => {
+        const [x, y] = [roundIterationsFor(Math.min(a, b)), roundIterationsFor(Math.max(a, b))];
+        expect(x >= y && y >= 100 && x <= 1000).toBe(true);
+        if (Math.min(a, b) <= 1e5) expect(x).toBe(1000);
+      }),
     );
   });
 
