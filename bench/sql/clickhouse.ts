@@ -21,13 +21,16 @@
  * running): a cluster of 3 shards on 2 cores shows per-shard linearity (rows/s
  * per shard), not speed-up.
  *
- *   npx tsx bench/sql/clickhouse.ts [--sizes 1e7,3e7] [--shards 1,2,3] [--units 1e6] [--groups 1000] [--runs 3] [--port 18126]
+ * `--warmup 0` skips the warm-up run (large sizes); `--variants` picks the
+ * measurements (default all: plain,hand,dp,arrays,e2e,duckdb).
+ *
+ *   npx tsx bench/sql/clickhouse.ts [--sizes 1e7,3e7] [--shards 1,2,3] [--units 1e6] [--groups 1000] [--runs 3] [--warmup 1] [--variants plain,hand,dp,arrays,e2e,duckdb] [--port 18126]
  * @module
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -51,6 +54,8 @@ const UNITS = Number(arg('units', '1e6'));
 const GROUPS = Number(arg('groups', '1000'));
 const RUNS = Number(arg('runs', '3'));
 const PORT = Number(arg('port', '18126'));
+const WARMUP = Number(arg('warmup', '1'));
+const VARIANTS = new Set(arg('variants', 'plain,hand,dp,arrays,e2e,duckdb').split(','));
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/clickhouse.sh');
 const P = 2;
 const C = 2;
@@ -92,14 +97,16 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-async function time(f: () => Promise<unknown>): Promise<number> {
-  await f(); // warm-up (caches, marks)
+async function time(variant: string, f: () => Promise<unknown>): Promise<number> {
+  if (!VARIANTS.has(variant)) return Number.NaN;
+  for (let w = 0; w < WARMUP; w++) await f(); // warm-up (caches, marks)
   const ts: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
     await f();
     ts.push(performance.now() - t0);
   }
+  console.error(`    ${variant}: ${ts.map((t) => (t / 1000).toFixed(2)).join(', ')} s`);
   return median(ts);
 }
 
@@ -139,15 +146,20 @@ async function clusterRun(rows: number, shards: number): Promise<Row> {
     const t0 = performance.now();
     await exec(bases[0] as string, `INSERT INTO bench_all ${dataSql(rows)}`, { insert_distributed_sync: '1' });
     console.error(`  loaded ${rows} rows on ${shards} shard(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const all = (sql: string) => Promise.all(bases.map((b) => exec(b, sql, { max_execution_time: '600' })));
-    const plain = await time(() => all('SELECT g, count(), sum(x) FROM bench GROUP BY g FORMAT Null'));
-    const hand = await time(() => all(`${handSql(12345n)} FORMAT Null`));
-    const ch = await ClickHouseEngine.open({ url: bases[0] as string, cluster: 'tsdp', schema, statementTimeoutMs: 600_000 });
+    const all = (sql: string) => Promise.all(bases.map((b) => exec(b, sql, { max_execution_time: '1800' })));
+    const plain = await time('plain', () => all('SELECT g, count(), sum(x) FROM bench GROUP BY g FORMAT Null'));
+    const hand = await time('hand', () => all(`${handSql(12345n)} FORMAT Null`));
+    console.error(
+      `    load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    const ch = await ClickHouseEngine.open({ url: bases[0] as string, cluster: 'tsdp', schema, statementTimeoutMs: 1_800_000 });
     const plan = planDpQuery(SQL, schema);
-    const dp = await time(() => ch.query(compileDpQuery(plan, clickhouseDialect, 12345n, schema).main));
-    const dpLimitBy = await time(() => ch.query(compileDpQuery(plan, clickhouseArraysDialect, 12345n, schema).main));
+    const dp = await time('dp', () => ch.query(compileDpQuery(plan, clickhouseDialect, 12345n, schema).main));
+    const dpLimitBy = await time('arrays', () => ch.query(compileDpQuery(plan, clickhouseArraysDialect, 12345n, schema).main));
     const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-bench-ch-')) });
-    const dpE2e = await time(() => runDpSql({ sql: SQL, schema, engine: ch as SqlEngine, ledger, epsilon: 1, delta: 1e-6 }));
+    const dpE2e = await time('e2e', () => runDpSql({ sql: SQL, schema, engine: ch as SqlEngine, ledger, epsilon: 1, delta: 1e-6 }));
     return { rows, shards, plain, hand, dp, dpLimitBy, dpE2e };
   } finally {
     execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'ignore' });
@@ -160,16 +172,20 @@ async function duckRun(rows: number): Promise<{ plain: number; dp: number }> {
   await c.run(
     `CREATE TABLE bench AS SELECT CAST(hash(i) % ${UNITS} AS BIGINT) AS pid, CAST(hash(i + 7) % ${GROUPS} AS BIGINT) AS g, CAST(i % 1000 AS DOUBLE) / 10 AS x FROM range(${rows}) t(i)`,
   );
-  const plain = await time(() => c.run('SELECT g, count(*), sum(x) FROM bench GROUP BY g'));
+  const plain = await time('duckdb', () => c.run('SELECT g, count(*), sum(x) FROM bench GROUP BY g'));
   const compiled = compileDpQuery(planDpQuery(SQL, schema), duckdbDialect, 12345n, schema);
   const params = compiled.main.params.map((p) => p.value) as never;
-  const dp = await time(() => c.run(compiled.main.sql, params));
+  const dp = await time('duckdb', () => c.run(compiled.main.sql, params));
   c.closeSync();
   return { plain, dp };
 }
 
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-console.log(`# ClickHouse ${UNITS} units, ${GROUPS} groups, P=${P}, C=${C}; medians of ${RUNS}; shared 2-core machine`);
+const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : `${(ms / 1000).toFixed(2)} s`);
+console.log(
+  `# ClickHouse ${UNITS} units, ${GROUPS} groups, P=${P}, C=${C}; medians of ${RUNS} (warm-up ${WARMUP}); shared 2-core machine, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at start`,
+);
 console.log(
   '| rows | shards | plain GROUP BY | hand bounded | DP (LIMIT BY, default) | DP (arrays) | DP end to end | DP/hand | DP/plain | rows/s per shard (DP) |',
 );
@@ -177,11 +193,12 @@ console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const rows of SIZES) {
   for (const shards of SHARDS) {
     const r = await clusterRun(rows, shards);
-    const best = Math.min(r.dp, r.dpLimitBy);
+    const best = Math.min(...[r.dp, r.dpLimitBy].filter((t) => !Number.isNaN(t)));
     console.log(
       `| ${rows.toExponential(0)} | ${shards} | ${fmt(r.plain)} | ${fmt(r.hand)} | ${fmt(r.dp)} | ${fmt(r.dpLimitBy)} | ${fmt(r.dpE2e)} | ${(best / r.hand).toFixed(2)}× | ${(best / r.plain).toFixed(1)}× | ${(rows / shards / (best / 1000)).toExponential(2)} |`,
     );
   }
+  if (!VARIANTS.has('duckdb')) continue;
   const d = await duckRun(rows);
   console.log(`| ${rows.toExponential(0)} | DuckDB | ${fmt(d.plain)} | | ${fmt(d.dp)} | | | | ${(d.dp / d.plain).toFixed(1)}× | |`);
 }

@@ -13,7 +13,7 @@
  *    empty or malformed first line means the file has no header (a public error).
  * 3. **Records.** Every later non-empty line is one record, read on its own and dropped alone when it is
  *    malformed: it is not valid UTF-8, contains the control character U+0001 (DuckDB's line reader uses it
- *    as its column delimiter), is longer than {@link CSV_MAX_LINE_BYTES}, does not match the one-line
+ *    as its column delimiter), has {@link CSV_MAX_LINE_BYTES} bytes or more, does not match the one-line
  *    grammar below, or has more or fewer fields than the header.
  * 4. **Fields** (one line, RFC 4180 without line breaks): fields are separated by the declared delimiter
  *    (`,`, or TAB for `.tsv`/`.tab`); a field is either quoted — `"` … `"`, with `""` for one quote inside — or
@@ -27,7 +27,7 @@
  * @module
  */
 
-/** A line (record) longer than this many bytes (UTF-8) is dropped (DuckDB's `max_line_size`, pinned to the same value). */
+/** A line (record) of this many bytes (UTF-8) or more is dropped (DuckDB's `max_line_size`, pinned to the same value, drops it). */
 export const CSV_MAX_LINE_BYTES = 1 << 20;
 
 /** The quote character of every private CSV reader (RFC 4180). */
@@ -109,16 +109,16 @@ function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-/** Whether a line is longer than {@link CSV_MAX_LINE_BYTES} in UTF-8 (rule 3). */
+/** Whether a line has {@link CSV_MAX_LINE_BYTES} bytes or more in UTF-8 (rule 3). */
 function isTooLong(line: string): boolean {
-  return line.length * 3 > CSV_MAX_LINE_BYTES && encoder.encode(line).length > CSV_MAX_LINE_BYTES;
+  return line.length * 3 >= CSV_MAX_LINE_BYTES && encoder.encode(line).length >= CSV_MAX_LINE_BYTES;
 }
 const LF = 0x0a;
 const CR = 0x0d;
 
 /**
  * The lines of a byte stream by rule 1, each decoded on its own: `undefined` for a line that is not valid UTF-8
- * or is longer than {@link CSV_MAX_LINE_BYTES} (so one such line never touches another). Empty lines are skipped,
+ * or has {@link CSV_MAX_LINE_BYTES} bytes or more (so one such line never touches another). Empty lines are skipped,
  * except the first (the header's place), which is yielded as `''`.
  * @param chunks - the file's bytes, in order.
  */
@@ -130,7 +130,7 @@ export async function* csvLinesOfBytes(chunks: AsyncIterable<Uint8Array> | Itera
     if (size === 0 && !first) return;
     const isFirst = first;
     first = false;
-    if (size > CSV_MAX_LINE_BYTES) {
+    if (size >= CSV_MAX_LINE_BYTES) {
       yield undefined;
     } else {
       const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, size);

@@ -36,6 +36,8 @@ export interface StoredKey {
   readonly hmac: string;
   readonly createdAt: string;
   readonly revokedAt?: string;
+  /** The key that replaced this one (`rotate`). */
+  readonly replacedBy?: string;
 }
 
 /** The identity a valid token proves. */
@@ -182,11 +184,44 @@ export class ApiKeyStore {
       throw new DpError('INVALID_PARAMETER', 'an analyst name is letters, digits, _ . - (1–100 characters)', { parameter: 'analyst' });
     }
     this.reload();
+    const { token, key } = this.mint(analyst, new Date().toISOString());
+    this.write([...this.keys.values(), key]);
+    return { token, id: key.id };
+  }
+
+  /**
+   * Rotates a key: a new key for the same analyst and the old key's revocation, in one write of the key file (a
+   * running server sees both at its next request; there is no instant at which both or neither work). Budgets are
+   * the analyst's, not the key's, so the new key continues the same spend.
+   * @param id - the id of the key to replace (a live key).
+   * @returns the new token (show it once), its id, and the analyst.
+   * @throws DpError NOT_FOUND when no such key exists; INVALID_PARAMETER when it is already revoked (create a new one).
+   */
+  rotate(id: string): { token: string; id: string; analyst: string } {
+    this.reload();
+    const old = typeof id === 'string' ? this.keys.get(id) : undefined;
+    if (!old)
+      throw new DpError('NOT_FOUND', `no API key with id ${typeof id === 'string' && /^[0-9a-f]{16}$/.test(id) ? id : '(malformed)'}`, {
+        kind: 'API key',
+      });
+    if (old.revokedAt !== undefined) {
+      throw new DpError('INVALID_PARAMETER', `key ${old.id} is revoked: create a new key instead (tsdp serve keys create)`, {
+        parameter: 'id',
+      });
+    }
+    const now = new Date().toISOString();
+    const next = this.mint(old.analyst, now);
+    this.write([
+      ...[...this.keys.values()].map((x) => (x.id === old.id ? { ...x, revokedAt: now, replacedBy: next.key.id } : x)),
+      next.key,
+    ]);
+    return { token: next.token, id: next.key.id, analyst: old.analyst };
+  }
+
+  private mint(analyst: string, createdAt: string): { token: string; key: StoredKey } {
     const id = randomBytes(8).toString('hex');
     const token = `tsdp_${id}_${randomBytes(32).toString('base64url')}`;
-    const key: StoredKey = { id, analyst, hmac: this.digest(token).toString('hex'), createdAt: new Date().toISOString() };
-    this.write([...this.keys.values(), key]);
-    return { token, id };
+    return { token, key: { id, analyst, hmac: this.digest(token).toString('hex'), createdAt } };
   }
 
   /**
@@ -196,7 +231,7 @@ export class ApiKeyStore {
    */
   revoke(id: string): void {
     this.reload();
-    const k = this.keys.get(id);
+    const k = typeof id === 'string' ? this.keys.get(id) : undefined;
     if (!k) throw new DpError('NOT_FOUND', `no API key with id ${/^[0-9a-f]{16}$/.test(id) ? id : '(malformed)'}`, { kind: 'API key' });
     if (k.revokedAt !== undefined) return;
     this.write([...this.keys.values()].map((x) => (x.id === id ? { ...x, revokedAt: new Date().toISOString() } : x)));

@@ -13,8 +13,9 @@
  * 5. `runDpSql`: plan, split, public checks, then the **charge** (durable,
  *    atomic with the budget check, in the ledger before anything is computed),
  *    then the engine, noise, post-processing;
- * 6. the answer — or any error — released at the next multiple of the padding
- *    quantum after the request arrived (SECURITY.md §11);
+ * 6. the answer — or any error, including every refusal of steps 1–4 — released
+ *    at the next multiple of the padding quantum after the request arrived
+ *    (`response-padding.ts`: measured from the first onRequest hook; SECURITY.md §11);
  * 7. one audit line (who, what, what was charged; never the answer).
  *
  * Everything before step 5's charge is a refusal that spends nothing. Errors
@@ -30,7 +31,7 @@ import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import { FileLedger } from '../ledger/file-ledger.js';
 import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
-import { type PaddingClock, padLatency, systemClock } from '../sql/latency.js';
+import { type PaddingClock, systemClock } from '../sql/latency.js';
 import { explainDpSql, runDpSql } from '../sql/run-dp-sql.js';
 import { ApiKeyStore, type Caller, readServerSecret } from './api-keys.js';
 import { AuditLog, type AuditRecord } from './audit-log.js';
@@ -39,9 +40,11 @@ import { budgetJson, describeDataset, type OpenDataset, openDataset } from './da
 import { toErrorReply } from './error-reply.js';
 import { LdpCollector } from './ldp-collectors.js';
 import { openApiDocument } from './openapi.js';
+import { runPlainDemoQuery } from './plain-demo.js';
 import { servePlayground } from './playground.js';
 import { ConcurrencyGate, RateLimiter } from './rate-limit.js';
-import { type QueryBody, ROUTES } from './route-schemas.js';
+import { registerResponsePadding } from './response-padding.js';
+import { type PlainQueryBody, type QueryBody, ROUTES } from './route-schemas.js';
 
 /** Options of `createQueryServer` beyond the configuration. */
 export interface QueryServerOptions {
@@ -170,6 +173,8 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  // First of all hooks: the arrival instant every reply of a query (answer, refusal, error) is padded from.
+  registerResponsePadding(app, { quantumMs: s.padLatencyMs, clock, routes: new Set([`${ROUTES.query.method} ${ROUTES.query.url}`]) });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body, code, retryAfter } = toErrorReply(error, s.bodyLimitBytes);
@@ -305,8 +310,6 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     ...ROUTES.query,
     onRequest: authenticate,
     handler: async (request) => {
-      // The padding clock starts when the request is handled: refusals and answers alike leave on the quantum.
-      const started = clock.now();
       const b = request.body as QueryBody;
       openAudit(request, b);
       const { analyst } = callerOf(request);
@@ -336,17 +339,24 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
           },
           ...(result.notForRelease ? { notForRelease: true } : {}),
         };
-        await padLatency(started, s.padLatencyMs, clock);
         return body;
-      } catch (e) {
-        await padLatency(started, s.padLatencyMs, clock);
-        throw e;
       } finally {
         leave?.();
         const charged = rec.charged();
         const st = stateOf(request);
         if (st.audit) st.audit = { ...st.audit, charged: charged ? exactText(charged) : null };
       }
+    },
+  });
+
+  app.route({
+    ...ROUTES.plainQuery,
+    onRequest: authenticate,
+    handler: async (request) => {
+      const b = request.body as PlainQueryBody;
+      const st = stateOf(request);
+      if (st.audit) st.audit = { ...st.audit, dataset: b.dataset, sql: b.sql, requested: { nonPrivate: true } };
+      return runPlainDemoQuery(datasetFor(b.dataset, callerOf(request).analyst), b.sql);
     },
   });
 

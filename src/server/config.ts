@@ -28,6 +28,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DpError } from '../core/errors.js';
 import type { Rational } from '../numeric/rational.js';
+import { clickhouseTarget, isClickHouseUrl, isPostgresUrl } from '../sql/open-data.js';
 import { budgetFormat, NAME_PATTERN, readSchemaAmount } from '../sql/schema-format.js';
 
 const name = z.string({ error: 'a name' }).regex(NAME_PATTERN, { error: 'a name of letters, digits, _ . - (1–100 characters)' });
@@ -90,9 +91,10 @@ const datasetFormat = z
       description: z.string().optional(),
       schema: path,
       files: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'a table name' }), path, { error: 'table → file' }).optional(),
-      db: z.string({ error: 'duckdb:file.duckdb or postgres://…' }).min(1).optional(),
+      db: z.string({ error: 'duckdb:file.duckdb, postgres://… or clickhouse://…' }).min(1).optional(),
       cap: budgetFormat.optional(),
       analysts: z.record(name, budgetFormat, { error: 'analyst → { epsilon, delta? }' }),
+      nonPrivateDemo: z.boolean({ error: 'true or false (true: exact answers for anyone with a key — demo data only)' }).optional(),
     },
     { error: (i) => (i.code === 'unrecognized_keys' ? `only the keys of a data set (${i.keys[0]} is not one)` : 'an object') },
   )
@@ -138,12 +140,17 @@ export interface DatasetConfig {
   readonly schemaPath: string;
   /** Table → absolute file path (CSV, Parquet, JSON), or undefined when `db` is given. */
   readonly files?: Readonly<Record<string, string>>;
-  /** `duckdb:/abs/file.duckdb` or a PostgreSQL URL. */
+  /** `duckdb:/abs/file.duckdb`, a PostgreSQL URL or a ClickHouse URL (`clickhouse://host:8123/db?cluster=name`). */
   readonly db?: string;
   /** The per-dataset cap (default: the schema's budget). */
   readonly cap?: ConfigBudget;
   /** Each analyst's budget under the cap. */
   readonly analysts: ReadonlyMap<string, ConfigBudget>;
+  /**
+   * A demo data set that is **not private**: `POST /v1/demo/plain-queries` answers exact (plain SQL) aggregates on it,
+   * so that the playground can show what a plain SQL endpoint leaks beside the DP answers. For made-up data only.
+   */
+  readonly nonPrivateDemo: boolean;
 }
 
 /** One local-DP collector as configured. */
@@ -195,12 +202,16 @@ function budget(b: { epsilon: number | string; delta?: number | string | undefin
  * @param baseDir - the folder relative paths are read from (the config file's).
  * @param where - how to name the source in messages (the file's path).
  * @returns the frozen configuration with absolute paths and exact budgets.
- * @throws DpError INVALID_SCHEMA naming the path of the first problem and what was expected (an analyst budget above
+ * @throws DpError INVALID_PARAMETER when baseDir is not an absolute path; INVALID_SCHEMA naming the path of the first problem and what was expected (an analyst budget above
  *   the data set's cap included).
  * @example
  * parseServerConfig({ datasets: { d: { schema: 'd.yaml', files: { t: 't.csv' }, analysts: { alice: { epsilon: 1 } } } } }, '/srv');
  */
 export function parseServerConfig(raw: unknown, baseDir: string, where = 'config'): ServerConfig {
+  if (typeof baseDir !== 'string' || !isAbsolute(baseDir)) {
+    throw new DpError('INVALID_PARAMETER', 'baseDir must be an absolute folder path (the config file’s folder)', { parameter: 'baseDir' });
+  }
+  if (typeof where !== 'string') throw new DpError('INVALID_PARAMETER', 'where must be a string naming the source', { parameter: 'where' });
   const parsed = serverConfigFormat.safeParse(raw ?? {});
   if (!parsed.success) throw configError(where, parsed.error.issues);
   const file = parsed.data;
@@ -220,7 +231,19 @@ export function parseServerConfig(raw: unknown, baseDir: string, where = 'config
         }
       }
     }
-    const db = d.db === undefined ? undefined : /^postgres(ql)?:\/\//.test(d.db) ? d.db : `duckdb:${abs(d.db.replace(/^duckdb:/, ''))}`;
+    if (d.db !== undefined && isClickHouseUrl(d.db)) {
+      try {
+        clickhouseTarget(d.db);
+      } catch {
+        const at = `$.datasets.${n}.db`;
+        throw new DpError('INVALID_SCHEMA', `${where} ${at}: expected clickhouse://host:8123/database?cluster=name`, {
+          path: at,
+          expected: 'clickhouse://host:8123/database?cluster=name',
+        });
+      }
+    }
+    const db =
+      d.db === undefined ? undefined : isPostgresUrl(d.db) || isClickHouseUrl(d.db) ? d.db : `duckdb:${abs(d.db.replace(/^duckdb:/, ''))}`;
     datasets.set(
       n,
       Object.freeze({
@@ -231,6 +254,7 @@ export function parseServerConfig(raw: unknown, baseDir: string, where = 'config
         ...(db !== undefined ? { db } : {}),
         ...(cap ? { cap } : {}),
         analysts,
+        nonPrivateDemo: d.nonPrivateDemo === true,
       }),
     );
   }
@@ -261,12 +285,13 @@ export function parseServerConfig(raw: unknown, baseDir: string, where = 'config
  * Reads and validates a configuration file (YAML or JSON).
  * @param file - the file's path.
  * @returns the configuration (relative paths read from the file's folder).
- * @throws DpError NOT_FOUND when the file is missing; INVALID_SCHEMA when it is not YAML (with the line and column) or not a
+ * @throws DpError INVALID_PARAMETER when file is not a path; NOT_FOUND when the file is missing; INVALID_SCHEMA when it is not YAML (with the line and column) or not a
  *   valid configuration (with the path of the problem).
  * @example
  * const config = loadServerConfig('examples/server/server.yaml');
  */
 export function loadServerConfig(file: string): ServerConfig {
+  if (typeof file !== 'string' || file === '') throw new DpError('INVALID_PARAMETER', 'file must be a path', { parameter: 'file' });
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

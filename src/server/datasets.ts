@@ -1,20 +1,22 @@
 /**
  * The data sets a server answers on: each configured data set's schema (with
  * the configuration's cap and analyst budgets in place of the schema file's),
- * its engine (DuckDB over files or a database file, or PostgreSQL as a
- * SELECT-only role), and its public description for `GET /v1/datasets`.
+ * its engine (DuckDB over files or a database file, PostgreSQL as a
+ * SELECT-only role, or ClickHouse — one server or a cluster sharded by the
+ * privacy unit), and its public description for `GET /v1/datasets`.
  *
  * DuckDB engines run one statement at a time (`SerialEngine`): the statement
  * timeout interrupts the whole connection, so a second statement running
  * beside a slow one would be interrupted with it — charged and failed because
  * of another analyst's query. PostgreSQL engines keep their pool (each
- * statement has its own `statement_timeout`).
+ * statement has its own `statement_timeout`); so do ClickHouse engines (each
+ * HTTP query carries its own `max_execution_time`).
  * @module
  */
 import { DpError } from '../core/errors.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
-import { postgresTarget } from '../sql/open-data.js';
+import { clickhouseTarget, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import type { DatasetConfig } from './config.js';
 
@@ -55,7 +57,7 @@ export interface OpenDataset {
   /** The schema as queries see it: dataset = the configured name, budget = the cap, analysts = the configured budgets. */
   readonly schema: SqlSchema;
   readonly engine: SqlEngine;
-  readonly engineKind: 'duckdb' | 'postgres';
+  readonly engineKind: 'duckdb' | 'postgres' | 'clickhouse';
 }
 
 /**
@@ -85,11 +87,17 @@ export function datasetSchema(config: DatasetConfig): SqlSchema {
  * @param config - the data set.
  * @param statementTimeoutMs - each statement's deadline.
  * @returns the open data set.
- * @throws DpError NOT_FOUND (files, schema), INVALID_SCHEMA, ENGINE_ERROR (PostgreSQL unreachable or its query role not set up).
+ * @throws DpError NOT_FOUND (files, schema), INVALID_SCHEMA, ENGINE_ERROR (PostgreSQL or ClickHouse unreachable, PostgreSQL's
+ *   query role not set up), INVALID_PARAMETER for a ClickHouse URL that does not parse.
  */
 export async function openDataset(config: DatasetConfig, statementTimeoutMs: number): Promise<OpenDataset> {
   const schema = datasetSchema(config);
-  if (config.db && /^postgres(ql)?:\/\//.test(config.db)) {
+  if (config.db && isClickHouseUrl(config.db)) {
+    const { ClickHouseEngine } = await import('../sql/engines/clickhouse.js');
+    const engine = await ClickHouseEngine.open({ ...clickhouseTarget(config.db), schema, statementTimeoutMs });
+    return { name: config.name, config, schema, engine, engineKind: 'clickhouse' };
+  }
+  if (config.db && isPostgresUrl(config.db)) {
     const target = postgresTarget(config.db);
     const { PostgresEngine } = await import('../sql/engines/postgres.js');
     const engine = await PostgresEngine.open({ connectionString: target.url, readerRole: target.readerRole, statementTimeoutMs });
@@ -146,6 +154,7 @@ export function describeDataset(d: OpenDataset, analyst: string) {
     name: d.name,
     ...(d.config.description !== undefined ? { description: d.config.description } : {}),
     engine: d.engineKind,
+    ...(d.config.nonPrivateDemo ? { nonPrivateDemo: true } : {}),
     cap: budgetJson(d.schema.budget),
     budget: own ? budgetJson(own) : null,
     tables: [...d.schema.tables.values()].map((t) => ({

@@ -30,9 +30,10 @@
  *   compared in constant time (`api-keys.ts`). Errors are DpErrors with the
  *   code table's status; everything else is one fixed INTERNAL reply
  *   (`error-reply.ts`), so no database message or data value reaches a client.
- *   Query answers and their errors leave at the next multiple of the padding
- *   quantum after the request arrived (`padLatencyMs`, default 50 ms;
- *   SECURITY.md §11). The audit log records who asked what and what was
+ *   Every reply of `POST /v1/queries` — answer, refusal or error — leaves at
+ *   the next multiple of the padding quantum after the request arrived (the
+ *   first onRequest hook, before the body is read; `response-padding.ts`;
+ *   `padLatencyMs`, default 50 ms; SECURITY.md §11). The audit log records who asked what and what was
  *   charged, never an answer.
  * - **Not defended**: a malicious operator or database; timing beyond the
  *   quantum (a query whose running time crosses a multiple of the quantum

@@ -41,6 +41,19 @@ const queryBody = {
   },
 } as const;
 
+/** The body of `POST /v1/demo/plain-queries`. */
+export interface PlainQueryBody {
+  readonly dataset: string;
+  readonly sql: string;
+}
+
+const plainQueryBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['dataset', 'sql'],
+  properties: { dataset: queryBody.properties.dataset, sql: queryBody.properties.sql },
+} as const;
+
 const errorBody = {
   type: 'object',
   required: ['error'],
@@ -125,6 +138,10 @@ const dataset = {
     name: { type: 'string' },
     description: { type: 'string' },
     engine: { type: 'string' },
+    nonPrivateDemo: {
+      type: 'boolean',
+      description: 'True for a demo data set that is NOT private: POST /v1/demo/plain-queries answers exactly on it.',
+    },
     cap: budgetJson,
     budget: { anyOf: [budgetJson, { type: 'null' }] },
     tables: {
@@ -252,6 +269,28 @@ export const ROUTES = {
     auth: true,
     summary: 'Runs a DP SQL query: charged (durably) before it runs; the answer with intervals, guarantee and budget left.',
     schema: { body: queryBody, response: { 200: queryResponse, ...errors } },
+  },
+  plainQuery: {
+    method: 'POST',
+    url: '/v1/demo/plain-queries',
+    auth: true,
+    summary:
+      'NOT PRIVATE. Exact answers of a query (the DP SQL subset) on a data set the operator marked nonPrivateDemo — what a plain SQL endpoint would leak, for the playground’s attack demo. Charges nothing; NOT_FOUND on every other data set.',
+    schema: {
+      body: plainQueryBody,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            dataset: { type: 'string' },
+            nonPrivate: { type: 'boolean', const: true },
+            columns: { type: 'array', items: { type: 'string' } },
+            rows: { type: 'array', items: { type: 'array', items: { type: ['string', 'number', 'boolean', 'null'] } } },
+          },
+        },
+        ...errors,
+      },
+    },
   },
   collectors: {
     method: 'GET',

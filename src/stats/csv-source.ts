@@ -8,7 +8,7 @@
  * reads it without reading any record); every later non-empty line is one
  * record, read alone by RFC 4180 without line breaks, and a record that does
  * not parse (an unclosed or stray quote, a field too many or too few, bytes
- * that are not UTF-8, a line over 1 MiB) is dropped alone — never another
+ * that are not UTF-8, a line of 1 MiB or more) is dropped alone — never another
  * record, never an error (an error would be a data-dependent signal raised
  * after the charge). A quoted field holding a line break is not supported.
  * Fields are trimmed of surrounding whitespace.

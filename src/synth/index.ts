@@ -27,6 +27,8 @@ export type { SynthProgress } from './mst.js';
 export { REPORT_NOTICE, type ReportBudget, type UtilityReport, type UtilityReportInput, utilityReport } from './report.js';
 export { reportHtml } from './report-html.js';
 export {
+  DEFAULT_ROWS_CAP,
+  MAX_SYNTH_ROWS,
   makeSynthesizer,
   planSynthesis,
   type SynthBudget,

@@ -1,7 +1,10 @@
 /**
  * A junction tree for a set of cliques over discrete attributes: the
- * interaction graph is triangulated by greedy min-fill elimination (ties by
- * the size of the clique created), the maximal elimination cliques become the
+ * interaction graph is triangulated by greedy elimination — min-fill (ties by
+ * the size of the clique created) and min-weight (the smallest clique created
+ * first, Private-PGM's rule), keeping the one whose cliques hold fewer cells
+ * (the model size AIM's cap bounds and every belief-propagation pass walks) —
+ * the maximal elimination cliques become the
  * tree's nodes, and a maximum-weight spanning tree on separator sizes joins
  * them (Kruskal) — the running-intersection property then holds. Only public
  * structure (attribute sizes, clique lists) enters here.
@@ -25,14 +28,16 @@ export interface JunctionTree {
 }
 
 /**
- * Greedy min-fill elimination order of the interaction graph of `cliques` over `sizes.length` attributes.
+ * Greedy elimination order of the interaction graph of `cliques` over `sizes.length` attributes.
  * @param sizes - each attribute's domain size.
  * @param cliques - the cliques (each a list of attributes).
+ * @param rule - 'min-fill' (fewest fill edges first, ties by clique size; default) or 'min-weight' (smallest clique first, ties by fill).
  * @returns the elimination order and the clique each elimination creates.
  */
 export function minFillElimination(
   sizes: readonly number[],
   cliques: readonly (readonly number[])[],
+  rule: 'min-fill' | 'min-weight' = 'min-fill',
 ): { order: number[]; created: number[][] } {
   const n = sizes.length;
   const adj: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
@@ -49,7 +54,11 @@ export function minFillElimination(
       let fill = 0;
       for (let i = 0; i < nb.length; i++) for (let j = i + 1; j < nb.length; j++) if (!adj[nb[i] as number]?.has(nb[j] as number)) fill++;
       const size = cellCount([v, ...nb].map((a) => sizes[a] as number));
-      if (fill < bestFill || (fill === bestFill && size < bestSize)) {
+      const better =
+        rule === 'min-fill'
+          ? fill < bestFill || (fill === bestFill && size < bestSize)
+          : size < bestSize || (size === bestSize && fill < bestFill);
+      if (better) {
         best = v;
         bestFill = fill;
         bestSize = size;
@@ -72,11 +81,24 @@ export function minFillElimination(
  * @returns the tree.
  */
 export function buildJunctionTree(sizes: readonly number[], cliques: readonly (readonly number[])[]): JunctionTree {
-  const { created } = minFillElimination(sizes, cliques);
+  // Both greedy rules; the one whose cliques hold fewer cells wins (ties: min-fill). Min-weight is Private-PGM's rule.
+  const a = maximalCliques(minFillElimination(sizes, cliques, 'min-fill').created);
+  const b = maximalCliques(minFillElimination(sizes, cliques, 'min-weight').created);
+  const cells = (m: readonly (readonly number[])[]) => m.reduce((t, c) => t + cellCount(c.map((x) => sizes[x] as number)), 0);
+  return treeOf(sizes, cells(b) < cells(a) ? b : a);
+}
+
+/** The maximal cliques among the elimination cliques (largest first so subsets are dropped). */
+function maximalCliques(created: readonly number[][]): number[][] {
   // Keep the maximal elimination cliques (largest first so subsets are dropped).
   const sorted = created.map((c, i) => ({ c, i })).sort((x, y) => y.c.length - x.c.length || x.i - y.i);
   const maximal: number[][] = [];
   for (const { c } of sorted) if (!maximal.some((m) => isSubset(c, m))) maximal.push(c);
+  return maximal;
+}
+
+/** The junction tree on the maximal cliques of a triangulation. */
+function treeOf(sizes: readonly number[], maximal: readonly number[][]): JunctionTree {
   const k = maximal.length;
   // Kruskal on separator sizes; ties keep the lower indices; weight-0 edges join components.
   const edges: { a: number; b: number; w: number }[] = [];

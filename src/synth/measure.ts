@@ -3,8 +3,8 @@
  * records over some attributes; adding or removing one record changes one
  * cell by 1, so its L2 sensitivity is 1 and the exact discrete Gaussian of
  * variance σ² on every cell is (1/(2σ²))-zCDP (Canonne, Kamath, Steinke 2020,
- * Thm. 4). Selections made with pure ε count ε²/2 (Bun & Steinke 2016,
- * Prop. 1.4). A {@link ZcdpFilter} adds every piece exactly (rationals) and
+ * Thm. 4). Exponential-mechanism selections count ε²/8 (bounded range,
+ * Cesar & Rogers 2021; `selection.ts`). A {@link ZcdpFilter} adds every piece exactly (rationals) and
  * refuses a piece that would pass the planned total: the filter, not the
  * round count, bounds the loss of an adaptive run (a zCDP privacy filter:
  * Whitehouse, Ramdas, Rogers, Wu 2023).

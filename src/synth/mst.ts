@@ -3,20 +3,21 @@
  * marginal, values whose noisy count is under 3σ are merged into one bucket
  * (domain compression), a third selects a maximum spanning tree of attribute
  * pairs — Kruskal's order, each edge chosen by the exponential mechanism
- * (permute-and-flip) on how badly the independent model fits the pair (L1,
- * sensitivity 1) — and the last third measures the tree's 2-way marginals.
+ * (exact; ε²/8-zCDP by bounded range, as MST is analysed: src/synth/selection.ts)
+ * on how badly the independent model fits the pair (L1, sensitivity 1) — and
+ * the last third measures the tree's 2-way marginals.
  * Private-PGM's estimator fits the model; sampling is forward along the tree.
  * Every piece is spent through a {@link ZcdpFilter} against the planned ρ.
  * @module
  * @see McKenna, Miklau, Sheldon (2021), "Winning the NIST contest", §4.
  */
-import { makeExponential } from '../mechanisms/index.js';
-import { nextDown, Rational } from '../numeric/index.js';
+import { Rational } from '../numeric/index.js';
 import type { RandomSource } from '../random/index.js';
 import { cliqueMarginals } from './belief-propagation.js';
 import { type EstimatedModel, estimate, type MarginalMeasurement } from './estimation.js';
 import type { Factor } from './factor.js';
 import { countMarginal, measureMarginal, sigmaSquaredForRho, ZcdpFilter } from './measure.js';
+import { exponentialEpsilonForRho, exponentialSelectionEvent, exponentialSelectionRho, selectExponential } from './selection.js';
 
 /** What a synthesis run reports while it works. */
 export type SynthProgress = (event: { readonly stage: string; readonly detail?: string; readonly rhoUsed: number }) => void;
@@ -50,22 +51,6 @@ export interface RunOptions {
 /** `a × b` with the columns' names when known. */
 export function marginalName(attrs: readonly number[], names: readonly string[] | undefined): string {
   return attrs.map((a) => names?.[a] ?? `#${a}`).join(' × ');
-}
-
-/**
- * The pure ε (a double) whose ε²/2 is at most `rho` exactly.
- * @param rho - the zCDP share (> 0).
- */
-export function epsilonForRho(rho: Rational): number {
-  let epsilon = Math.sqrt(2 * rho.toNumberDown());
-  while (epsilon > 0 && selectionRho(epsilon).gt(rho)) epsilon = nextDown(epsilon);
-  return epsilon;
-}
-
-/** The exact ε²/2 charged for an ε-DP selection. */
-export function selectionRho(epsilon: number): Rational {
-  const e = Rational.fromNumber(epsilon);
-  return e.mul(e).div(Rational.of(2n));
 }
 
 /** Merges the values of each 1-way measurement whose noisy count is under 3σ (MST's `compress_domain`). */
@@ -191,7 +176,7 @@ export function runMst(columns: readonly Int32Array[], sizes: readonly number[],
     const marg = cliqueMarginals(init.model, init.potentials, init.total);
     const oneWay = one.sizes.map((_, a) => marg[init.model.cliques.findIndex((c) => c.length === 1 && c[0] === a)] as Factor);
     const scores = pairScores(one.columns, one.sizes, oneWay, init.total);
-    const epsilon = epsilonForRho(third.div(Rational.of(BigInt(d - 1))));
+    const epsilon = exponentialEpsilonForRho(third.div(Rational.of(BigInt(d - 1))));
     const component = Array.from({ length: d }, (_, i) => i);
     const find = (x: number): number => (component[x] === x ? x : find(component[x] as number));
     const edges: [number, number][] = [];
@@ -200,14 +185,16 @@ export function runMst(columns: readonly Int32Array[], sizes: readonly number[],
         const [a, b] = k.split(',').map(Number) as [number, number];
         return find(a) !== find(b);
       });
-      const select = makeExponential<Map<string, number>, string>({
-        candidates,
-        utility: (s, k) => s.get(k) as number,
-        sensitivity: 1,
-        epsilon,
-      });
-      filter.spend(selectionRho(epsilon), select.event?.(1) ?? { type: 'exponential', epsilon });
-      const chosen = select.invoke(scores, rng);
+      // The exponential mechanism (ε²/8-zCDP, bounded range; src/synth/selection.ts), as MST is analysed.
+      filter.spend(exponentialSelectionRho(epsilon), exponentialSelectionEvent(epsilon));
+      const chosen = candidates[
+        selectExponential(
+          candidates.map((k) => scores.get(k) as number),
+          1,
+          epsilon,
+          rng,
+        )
+      ] as string;
       const [a, b] = chosen.split(',').map(Number) as [number, number];
       component[find(a)] = find(b);
       edges.push([a, b]);

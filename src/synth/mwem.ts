@@ -4,7 +4,7 @@
  * ρ, a discrete Gaussian count); then each of T rounds selects the workload
  * marginal (default: every 2-way and 1-way marginal) the current model answers
  * worst — L1 error, sensitivity 1 — by the exponential mechanism
- * (permute-and-flip), measures it with the discrete Gaussian and refits the
+ * (exact; ε²/8-zCDP by bounded range: src/synth/selection.ts), measures it with the discrete Gaussian and refits the
  * model, warm-started, by Private-PGM's estimator instead of multiplicative
  * weights over the full domain (which would not fit in memory). Candidates
  * that would grow the junction tree past the model-size cap are skipped.
@@ -15,14 +15,14 @@
  * @see Hardt, Ligett, McSherry (2012), "A simple and practical algorithm for differentially private data release".
  * @see McKenna, Sheldon, Miklau (2019), §6 (MWEM with PGM estimation).
  */
-import { makeExponential } from '../mechanisms/index.js';
 import { Rational } from '../numeric/index.js';
 import { type EstimatedModel, estimate, estimateTotal, type MarginalMeasurement } from './estimation.js';
 import { isSubset } from './factor.js';
 import { marginalOracle } from './inference.js';
 import { junctionTreeSize } from './junction-tree.js';
 import { countMarginal, gaussianRho, measureMarginal, sigmaSquaredForRho, ZcdpFilter } from './measure.js';
-import { type Compression, epsilonForRho, type MarginalRun, marginalName, type RunOptions, selectionRho } from './mst.js';
+import { type Compression, type MarginalRun, marginalName, type RunOptions } from './mst.js';
+import { exponentialEpsilonForRho, exponentialSelectionEvent, exponentialSelectionRho, selectExponential } from './selection.js';
 import { combinations } from './utility.js';
 
 /** MWEM's options beyond the shared ones. */
@@ -61,7 +61,7 @@ export function runMwem(columns: readonly Int32Array[], sizes: readonly number[]
   report('record count measured');
   const perRound = filter.remaining.div(Rational.of(BigInt(rounds))).toNumberDown();
   let sigmaSquared = sigmaSquaredForRho(0.9 * perRound);
-  let epsilon = epsilonForRho(Rational.fromNumber(0.1 * perRound));
+  let epsilon = exponentialEpsilonForRho(Rational.fromNumber(0.1 * perRound));
   const log: MarginalMeasurement[] = [];
   const totalOf = () => estimateTotal([count, ...log]);
   let fit: EstimatedModel = estimate(sizes, log, { iterations: 1, total: totalOf() });
@@ -70,7 +70,7 @@ export function runMwem(columns: readonly Int32Array[], sizes: readonly number[]
       // The last round spends what is left, exactly: 90% (rounded down) to the Gaussian, the exact rest to the selection.
       const rest = filter.remaining;
       sigmaSquared = sigmaSquaredForRho(rest.mul(Rational.of(9n, 10n)).toNumberDown());
-      epsilon = epsilonForRho(rest.sub(gaussianRho(sigmaSquared)));
+      epsilon = exponentialEpsilonForRho(rest.sub(gaussianRho(sigmaSquared)));
     }
     const free = fit.model.cliques;
     const small = workload.filter((w) => free.some((m) => isSubset(w, m)) || junctionTreeSize(sizes, [...free, w]) <= options.maxModelSize);
@@ -84,14 +84,9 @@ export function runMwem(columns: readonly Int32Array[], sizes: readonly number[]
       for (let i = 0; i < x.length; i++) l1 += Math.abs((x[i] as number) - (est[i] as number));
       scores.set(key, l1);
     }
-    const select = makeExponential<Map<string, number>, string>({
-      candidates: [...scores.keys()],
-      utility: (s, k) => s.get(k) as number,
-      sensitivity: 1,
-      epsilon,
-    });
-    filter.spend(selectionRho(epsilon), select.event?.(1) ?? { type: 'exponential', epsilon });
-    const chosen = select.invoke(scores, rng).split(',').map(Number);
+    const keys = [...scores.keys()];
+    filter.spend(exponentialSelectionRho(epsilon), exponentialSelectionEvent(epsilon));
+    const chosen = (keys[selectExponential([...scores.values()], 1, epsilon, rng)] as string).split(',').map(Number);
     log.push(measureMarginal(columns, sizes, chosen, sigmaSquared, filter, rng));
     fit = estimate(sizes, log, { iterations: roundIterations, warmStart: fit, total: totalOf() });
     report(

@@ -67,7 +67,10 @@ export interface SynthesizeOptions {
   /** δ of the (ε, δ) guarantee, in (0, 1). */
   readonly delta: number;
   readonly method: SynthMethod;
-  /** How many records to produce (default: the model's estimated total). */
+  /**
+   * How many records to produce, at most {@link MAX_SYNTH_ROWS} (default: the model's estimated total — a
+   * noisy number — capped at {@link DEFAULT_ROWS_CAP}).
+   */
   readonly rows?: number;
   /** What to charge, before the data is read (none: the caller accounts for the guarantee). */
   readonly budget?: SynthBudget;
@@ -118,6 +121,34 @@ export interface SynthResult {
   readonly notForRelease?: true;
 }
 
+/** The most records one release may be asked for (`rows`): every size a release allocates has a public bound. */
+export const MAX_SYNTH_ROWS = 10_000_000;
+
+/**
+ * Without `rows`, the number of records is the model's estimated total (a DP estimate, post-processing)
+ * capped at this public number: at small ε the estimate is noise and has no bound of its own (review S11).
+ */
+export const DEFAULT_ROWS_CAP = 1_000_000;
+
+function checkRows(rows: unknown): void {
+  if (rows !== undefined && !(typeof rows === 'number' && Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_SYNTH_ROWS)) {
+    throw new DpError('INVALID_PARAMETER', `rows must be an integer in [0, ${MAX_SYNTH_ROWS}]`, {
+      parameter: 'rows',
+      expected: `an integer in [0, ${MAX_SYNTH_ROWS}]`,
+    });
+  }
+}
+
+/**
+ * The number of records to sample: `rows` (checked ≤ {@link MAX_SYNTH_ROWS} before the charge), else the
+ * estimated total rounded and capped at {@link DEFAULT_ROWS_CAP} (0 when not finite). Internal.
+ */
+export function rowsToSample(rows: number | undefined, estimatedTotal: number): number {
+  if (rows !== undefined) return rows;
+  const t = Math.round(estimatedTotal);
+  return Number.isFinite(t) ? Math.min(DEFAULT_ROWS_CAP, Math.max(0, t)) : 0;
+}
+
 function checkOptions(o: SynthesizeOptions): void {
   if (typeof o !== 'object' || o === null)
     throw new DpError('INVALID_PARAMETER', 'synthesize needs an options object', { parameter: 'options' });
@@ -128,9 +159,7 @@ function checkOptions(o: SynthesizeOptions): void {
     });
   }
   if (!Array.isArray(o.data)) throw new DpError('INVALID_PARAMETER', 'data must be an array of records', { parameter: 'data' });
-  if (o.rows !== undefined && !(Number.isSafeInteger(o.rows) && o.rows >= 0)) {
-    throw new DpError('INVALID_PARAMETER', 'rows must be an integer ≥ 0', { parameter: 'rows', expected: 'an integer ≥ 0' });
-  }
+  checkRows(o.rows);
   if (o.iterations !== undefined && !(Number.isSafeInteger(o.iterations) && o.iterations >= 1)) {
     throw new DpError('INVALID_PARAMETER', 'iterations must be an integer ≥ 1', { parameter: 'iterations' });
   }
@@ -189,6 +218,7 @@ export interface SynthOutput {
 export function makeSynthesizer(domain: SynthDomain, rho: number, options: SynthesizerOptions) {
   checkDomain(domain);
   checkObject(options, 'options');
+  checkRows(options.rows);
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
@@ -219,7 +249,7 @@ export function makeSynthesizer(domain: SynthDomain, rho: number, options: Synth
           : options.method === 'aim'
             ? runAim(columns, cut.sizes, { ...common, maxModelSize })
             : runMwem(columns, cut.sizes, { ...common, maxModelSize, ...(options.rounds === undefined ? {} : { rounds: options.rounds }) });
-      const rows = options.rows ?? Math.max(0, Math.round(run.fit.total));
+      const rows = rowsToSample(options.rows, run.fit.total);
       const compressed = sampleModel(run.fit.model, run.fit.potentials, rows, rng);
       return {
         domain: cut,

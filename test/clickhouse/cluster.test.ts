@@ -29,7 +29,7 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { sumGrid } from '../../src/stats/fixed-point-grid.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits, makeVisits } from '../sql/data.js';
-import { clickhouseAvailable, loadVisits, type TestCluster, testCluster } from './cluster.js';
+import { adminExec, clickhouseAvailable, loadVisits, type TestCluster, testCluster, visitsTable } from './cluster.js';
 
 const DB = 'tsdp_cluster_test';
 
@@ -38,21 +38,11 @@ function schemaWith(maxPartitions: number): SqlSchema {
     dataset: 'visits',
     budget: { epsilon: 1000, delta: 1e-5 },
     tables: {
-      visits: {
-        privacyUnit: 'person_id',
-        maxPartitions,
-        maxContributionsPerPartition: 3,
-        columns: {
-          person_id: { type: 'integer' },
-          region: { type: 'string', categories: ['north', 'south', 'east'] },
-          city: { type: 'string' },
-          amount: { type: 'float', lower: 0, upper: 100 },
-          minutes: { type: 'integer', lower: 0, upper: 60 },
-          day: { type: 'integer', lower: 1, upper: 31 },
-        },
-      },
+      visits: visitsTable(maxPartitions),
       unsharded: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' }, region: { type: 'string' } } },
       nodistributed: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
+      randarg: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
+      twice: { privacyUnit: 'person_id', columns: { person_id: { type: 'integer' } } },
     },
   });
 }
@@ -63,11 +53,11 @@ let duck: DuckDbEngine;
 
 describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', () => {
   beforeAll(async () => {
-    cluster = testCluster('/tmp/tsdp-ch-test-cluster', 18126);
+    cluster = testCluster();
     await loadVisits(cluster, DB);
     ch = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, cluster: 'tsdp', schema: schemaWith(4) });
     duck = await duckdbWithVisits();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await duck?.close();
@@ -233,11 +223,13 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
       }),
       { numRuns: 20, seed: 16 },
     );
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a private table not sharded by its unit before the charge (UNSUPPORTED_QUERY naming the fix, nothing charged)', async () => {
-    for (const table of ['unsharded', 'nodistributed']) {
-      // unsharded: a Distributed table sharding by rand(); nodistributed: local tables and no Distributed table at all.
+    for (const table of ['unsharded', 'nodistributed', 'randarg', 'twice']) {
+      // unsharded: a Distributed table sharding by rand(); nodistributed: local tables and no Distributed table at all;
+      // randarg: by rand(person_id) (rand ignores its argument; review S10); twice: one Distributed table by the unit
+      // and another over the same table at random (review S10: every Distributed table over it must shard by the unit).
       const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-test-')) });
       const err = await runDpSql({
         sql: `SELECT COUNT(*) AS n FROM ${table}`,
@@ -328,5 +320,37 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
       await opened.engine.close();
       await opened.ledger.close();
     }
+  });
+
+  it("the slower path for a table not sharded by its unit: its Distributed table through one server computes DuckDB's exact aggregates", async () => {
+    // The rows of `visits` again, scattered over the shards at random (rand()): per-shard bounding would be wrong here.
+    await Promise.all(
+      cluster.shards.map(async (s) => {
+        await adminExec(s, `CREATE TABLE ${DB}.scattered AS ${DB}.visits`);
+        await adminExec(s, `CREATE TABLE ${DB}.scattered_all AS ${DB}.scattered ENGINE = Distributed(tsdp, ${DB}, scattered, rand())`);
+      }),
+    );
+    await adminExec(cluster.shards[0] as string, `INSERT INTO ${DB}.scattered_all SELECT * FROM ${DB}.visits_all`, {
+      insert_distributed_sync: '1',
+    });
+    const visits = schemaWith(4);
+    const scattered = parseSqlSchema({
+      dataset: 'visits',
+      budget: { epsilon: 1000, delta: 1e-5 },
+      tables: {
+        scattered_all: visitsTable(4),
+      },
+    });
+    // No `cluster`: the whole statement runs on one server, which reads every shard's rows through the Distributed table.
+    const one = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, schema: scattered });
+    const sql =
+      'SELECT region, COUNT(*) AS n, COUNT(DISTINCT person_id) AS u, AVG(minutes) AS m, SUM(amount) AS s FROM visits GROUP BY region';
+    const run = async (engine: SqlEngine, text: string, schema: SqlSchema) => {
+      const compiled = compileDpQuery(planDpQuery(text, schema), engine.dialect, 7n, schema);
+      return exactInputs(compiled, await engine.query(compiled.main));
+    };
+    const a = await run(one, sql.replace('FROM visits', 'FROM scattered_all'), scattered);
+    expect(a.size).toBeGreaterThanOrEqual(3);
+    expect(a).toEqual(await run(duck, sql, visits));
   });
 });

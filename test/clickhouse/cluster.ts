@@ -4,16 +4,19 @@
  *
  * - `TSDP_TEST_CLICKHOUSE_URL` set (CI sets it, from `scripts/clickhouse.sh start`
  *   with 3 shards): that cluster is used; tables go to a database of the test file.
- * - Otherwise, outside CI: when `clickhouse-server` is installed, a private
- *   3-shard cluster is started for the test file (its own directory and ports) and
- *   stopped by `stopTestCluster`; when it is not installed the tests skip (the
- *   caller uses `describe.skipIf(!available)`).
+ * - Otherwise, outside CI: when `clickhouse-server` is installed, one private
+ *   3-shard cluster (`/tmp/tsdp-ch-test`, HTTP ports 18126–18128) is shared by the
+ *   test files (each in its own database): each file registers itself beside the
+ *   cluster directory, and the last one to stop stops the cluster (the port range
+ *   has room for one cluster beside `scripts/clickhouse.sh`'s default). When it
+ *   is not installed the tests skip (the caller uses `describe.skipIf(!available)`).
  * - Under CI without the variable: an error (never a silent skip).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { doubleLiteral, intLiteral, textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { makeVisits } from '../sql/data.js';
 
@@ -33,12 +36,21 @@ export interface TestCluster {
   readonly stop: (() => void) | null;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The cluster for one test file.
+ * The cluster for one test file (shared with the other files; see the header).
  * @param dir - the private cluster directory (outside CI).
  * @param port - its first HTTP port (shards use port…port+2, TCP port+10…).
  */
-export function testCluster(dir: string, port: number): TestCluster {
+export function testCluster(dir = '/tmp/tsdp-ch-test', port = 18126): TestCluster {
   const fromEnv = process.env.TSDP_TEST_CLICKHOUSE_URL;
   const env = { ...process.env, TSDP_CH_DIR: dir, TSDP_CH_PORT: String(port), TSDP_CH_SHARDS: '3' };
   let url: string;
@@ -47,8 +59,16 @@ export function testCluster(dir: string, port: number): TestCluster {
   else {
     if (inCi)
       throw new Error('CI is set but TSDP_TEST_CLICKHOUSE_URL is not: start the cluster with scripts/clickhouse.sh and export the URL');
+    const users = `${dir}.users`;
+    mkdirSync(users, { recursive: true });
+    const me = join(users, `${process.pid}-${randomUUID()}`);
+    writeFileSync(me, '');
     url = execFileSync('bash', [script, 'start'], { env, encoding: 'utf8' }).trim().split('\n').pop() as string;
-    stop = () => execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' });
+    stop = () => {
+      rmSync(me, { force: true });
+      const others = readdirSync(users).filter((f) => alive(Number(f.split('-')[0])));
+      if (others.length === 0) execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' });
+    };
   }
   const u = new URL(url.replace(/^clickhouse:/, 'http:'));
   const first = Number(u.port);
@@ -116,6 +136,23 @@ export async function insertRows(initiator: string, table: string, rows: readonl
   }
 }
 
+/** The schema entry (raw) of the `visits` table as loaded by `loadVisits`, with `maxPartitions` P and C = 3. */
+export function visitsTable(maxPartitions: number) {
+  return {
+    privacyUnit: 'person_id',
+    maxPartitions,
+    maxContributionsPerPartition: 3,
+    columns: {
+      person_id: { type: 'integer' },
+      region: { type: 'string', categories: ['north', 'south', 'east'] },
+      city: { type: 'string' },
+      amount: { type: 'float', lower: 0, upper: 100 },
+      minutes: { type: 'integer', lower: 0, upper: 60 },
+      day: { type: 'integer', lower: 1, upper: 31 },
+    },
+  } as const;
+}
+
 /** The visits of test/sql/data.ts, sharded by person over the cluster, in `database`. */
 export async function loadVisits(cluster: TestCluster, database: string): Promise<void> {
   await createSharded(
@@ -125,8 +162,17 @@ export async function loadVisits(cluster: TestCluster, database: string): Promis
       visits: 'person_id Int64, region String, city Nullable(String), amount Nullable(Float64), minutes Int64, day Int64',
       unsharded: 'person_id Int64, region String',
       nodistributed: 'person_id Int64',
+      randarg: 'person_id Int64',
+      twice: 'person_id Int64',
     },
-    (t) => (t === 'visits' ? 'cityHash64(person_id)' : t === 'unsharded' ? 'rand()' : null),
+    (t) =>
+      t === 'visits' || t === 'twice' ? 'cityHash64(person_id)' : t === 'unsharded' ? 'rand()' : t === 'randarg' ? 'rand(person_id)' : null,
+  );
+  // review S10: a second Distributed table over `twice` that shards at random (rows inserted through it spread a unit).
+  await Promise.all(
+    cluster.shards.map((s) =>
+      adminExec(s, `CREATE TABLE ${database}.twice_rand AS ${database}.twice ENGINE = Distributed(tsdp, ${database}, twice, rand())`),
+    ),
   );
   const { visits } = makeVisits();
   await insertRows(

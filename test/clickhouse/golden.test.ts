@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
 import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import { textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
+import { shardsByUnit } from '../../src/sql/engines/clickhouse.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { rowSchema, visitsSchema } from '../sql/fixtures.js';
 
@@ -27,6 +28,16 @@ const cases: [string, string, 'rows' | 'visits'][] = [
   [
     'group-expression',
     "SELECT FLOOR(minutes / 10) AS m10, CASE WHEN day > 15 THEN 'late' ELSE 'early' END AS half, COUNT(*) AS n FROM visits GROUP BY 1, 2",
+    'visits',
+  ],
+  [
+    'join-public',
+    'SELECT r.label, COUNT(*) AS n, SUM(v.amount) AS s FROM visits v JOIN regions r ON r.code = v.region GROUP BY r.label',
+    'visits',
+  ],
+  [
+    'join-unit-left',
+    "SELECT v.region, COUNT(*) AS n, AVG(p.age) AS a FROM visits v LEFT JOIN people p ON p.person_id = v.person_id AND p.age > 17 AND v.city <> 'x' GROUP BY v.region",
     'visits',
   ],
 ];
@@ -70,12 +81,24 @@ describe('golden compiled SQL for ClickHouse', () => {
     }
   });
 
-  it('refuses a JOIN on ClickHouse before any charge (UNSUPPORTED_QUERY naming the fix)', () => {
+  it('writes a JOIN as nested single joins with renamed columns and join_use_nulls, and refuses a LEFT JOIN condition it cannot write', () => {
+    const s = visitsSchema();
     const plan = planDpQuery(
-      'SELECT r.label, COUNT(*) AS n FROM visits v JOIN regions r ON v.region = r.code GROUP BY r.label',
-      visitsSchema(),
+      'SELECT r.label, COUNT(*) AS n FROM visits v LEFT JOIN regions r ON r.code = v.region JOIN people p ON p.person_id = v.person_id GROUP BY r.label',
+      s,
     );
-    expect(() => compileDpQuery(plan, clickhouseDialect, 1n, visitsSchema())).toThrow(/denormalize/);
+    const c = compileDpQuery(plan, clickhouseDialect, 1n, s);
+    expect(c.main.sql).toMatch(/ SETTINGS join_use_nulls = 1$/);
+    expect(c.main.sql.match(/ ALL (LEFT|INNER) JOIN /g)).toEqual([' ALL LEFT JOIN ', ' ALL INNER JOIN ']);
+    // Columns are read by their renamed names only (no alias.column after the FROM).
+    expect(c.main.sql).not.toMatch(/`[vrp]`\./);
+    const mixed = planDpQuery(
+      'SELECT COUNT(*) AS n FROM visits v LEFT JOIN people p ON p.person_id = v.person_id AND p.age < v.minutes',
+      s,
+    );
+    expect(() => compileDpQuery(mixed, clickhouseDialect, 1n, s)).toThrow(
+      /UNSUPPORTED_QUERY: this LEFT JOIN condition is not supported on ClickHouse/,
+    );
   });
 
   it('writes every text literal with no quote, backslash escape or control byte the value could end it with (fast-check, seed 1017)', () => {
@@ -96,5 +119,25 @@ describe('golden compiled SQL for ClickHouse', () => {
     const c = compileDpQuery(plan, clickhouseDialect, 1n, visitsSchema());
     expect(c.main.sql).not.toContain("'; DROP");
     expect(c.main.sql).toContain("'a\\x27\\x3B DROP TABLE visits\\x3B --'");
+  });
+});
+
+describe('the sharding-key rule (review S10)', () => {
+  const allowed = ['cityHash64', 'sipHash64', 'intHash64', 'xxHash64', 'murmurHash3_64', 'toUInt64', 'toString'];
+  const other = ['rand', 'rand64', 'now', 'rowNumberInAllBlocks', 'randConstant', 'blockNumber', 'plus'];
+  it('accepts a key iff it nests only allow-listed deterministic functions around the unit alone (fast-check, seed 1610)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...allowed, ...other), { maxLength: 3 }),
+        fc.constantFrom('pid', '`pid`', 'other', 'pid, 1', 'pid + 1'),
+        (fs, inner) => {
+          const key = fs.reduceRight((acc, f) => `${f}(${acc})`, inner);
+          const expected = fs.every((f) => allowed.includes(f)) && (inner === 'pid' || inner === '`pid`');
+          expect(shardsByUnit(key, 'pid'), key).toBe(expected);
+        },
+      ),
+      { numRuns: 300, seed: 1610 },
+    );
+    expect(shardsByUnit('rand(pid)', 'pid')).toBe(false);
   });
 });

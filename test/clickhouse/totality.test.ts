@@ -16,6 +16,7 @@ import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
+import { parseSqlSchema } from '../../src/sql/schema.js';
 import {
   BINARY_OPS,
   CAST_TYPES,
@@ -81,7 +82,7 @@ const INPUTS = [...COLUMNS, ...HOSTILE_LITERALS];
 
 describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no engine error on hostile rows (3 shards)', () => {
   beforeAll(async () => {
-    cluster = testCluster('/tmp/tsdp-ch-test-totality', 18123);
+    cluster = testCluster();
     await createSharded(
       cluster.shards,
       DB,
@@ -219,4 +220,54 @@ describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no eng
       { numRuns: 60, seed: 1016 },
     );
   }, 120_000);
+
+  it('every join shape on hostile keys: links on each column type, non-link keys of mixed types, conditions on either side (INNER and LEFT)', async () => {
+    // A public full copy of the hostile rows on every shard (NaN, ±inf, Int64 extremes, invalid UTF-8, NUL as join keys).
+    await Promise.all(
+      cluster.shards.map(async (s) => {
+        await adminExec(s, `CREATE TABLE ${DB}.hcopy AS ${DB}.${HOSTILE_TABLE}`);
+        await adminExec(s, `INSERT INTO ${DB}.hcopy VALUES ${hostileRows().join(', ')}`);
+      }),
+    );
+    const publicCopy = parseSqlSchema({
+      dataset: 'hostile',
+      budget: { epsilon: 1, delta: 0 },
+      tables: {
+        dummy: { columns: { id: { type: 'integer' } } },
+        hcopy: {
+          public: true,
+          columns: {
+            id: { type: 'integer' },
+            i: { type: 'integer' },
+            f: { type: 'float' },
+            s: { type: 'string' },
+            b: { type: 'boolean' },
+            d: { type: 'date' },
+          },
+        },
+      },
+    });
+    const joined = { ...schema, tables: new Map([...schema.tables, ['hcopy', publicCopy.tables.get('hcopy')]]) } as typeof schema;
+    const links = ['l.i = h.i', 'l.f = h.f', 'l.s = h.s', 'l.b = h.b', 'l.d = h.d', 'l.id = h.id'];
+    const extras = ['', ' AND l.f = h.i + 0.5', " AND l.s <> 'x'", ' AND h.f / h.i > 1', ' AND l.i = h.id', ' AND (l.f > 0 OR h.f < 0)'];
+    let ran = 0;
+    for (const kind of ['JOIN', 'LEFT JOIN'])
+      for (const link of links)
+        for (const extra of extras) {
+          const sql = `SELECT h.s AS k, COUNT(*) AS n, SUM(h.f) AS sf, COUNT(l.s) AS c FROM ${HOSTILE_TABLE} h ${kind} hcopy l ON ${link}${extra} GROUP BY h.s`;
+          let compiled: CompiledDpQuery;
+          try {
+            compiled = explainDpSql(sql, joined, clickhouseDialect, { epsilon: 1, delta: 1e-6 }, 77n).compiled;
+          } catch (e) {
+            if (e instanceof DpError && e.code === 'UNSUPPORTED_QUERY') continue;
+            throw e;
+          }
+          const rows = await ch.query(compiled.main).catch((e: unknown) => {
+            throw new Error(`clickhouse raised ${(e as Error).message} on: ${sql}\n${compiled.main.sql.slice(0, 2000)}`);
+          });
+          expect(Array.isArray(rows)).toBe(true);
+          ran++;
+        }
+    expect(ran).toBeGreaterThan(links.length * 4);
+  }, 300_000);
 });

@@ -1,7 +1,7 @@
 /**
  * The one record rule of private CSV (`src/io/csv-records.ts`; review S2, issue 10 class 3, ε = ∞ before): one
  * person's malformed record can only remove itself. Generative (fast-check, fixed seed): random valid records
- * (quoted fields with commas, quotes, Unicode; LF or CRLF endings) with random malformed records inserted at
+ * (quoted fields with commas, quotes, Unicode; LF, CRLF or CR-only endings) with random malformed records inserted at
  * random places — unclosed and stray quotes, text after a closing quote, too many and too few fields, NUL,
  * U+0001, a lone CR, a byte-order mark in the middle, bytes that are not UTF-8, a line over 1 MiB — read by all
  * three readers of private CSV: DP SQL's DuckDB view, `csvSource` (Session.fromSource) and `parseSynthCsv`.
@@ -65,14 +65,14 @@ const fileArb = fc.record({
     minLength: 1,
     maxLength: 3,
   }),
-  crlf: fc.boolean(),
+  eol: fc.constantFrom('\n', '\r\n', '\r'),
 });
 
-function fileBytes(good: readonly string[], bad: readonly (readonly [Uint8Array, number])[], crlf: boolean): Uint8Array {
+function fileBytes(good: readonly string[], bad: readonly (readonly [Uint8Array, number])[], eolText: string): Uint8Array {
   const enc = new TextEncoder();
   const lines: Uint8Array[] = good.map((s, i) => enc.encode(`${i + 1},${quoteField(s)}`));
   for (const [line, at] of bad) lines.splice(at % (lines.length + 1), 0, line);
-  const eol = enc.encode(crlf ? '\r\n' : '\n');
+  const eol = enc.encode(eolText);
   const parts = [enc.encode('pid,s'), eol, ...lines.flatMap((l) => [l, eol])];
   return Uint8Array.from(parts.flatMap((p) => [...p]));
 }
@@ -98,10 +98,10 @@ const trimmed = (rows: readonly Row[]) => rows.map((r) => ({ pid: r.pid.trim(), 
 describe('one record rule of private CSV (review S2): a malformed record removes only itself, in every reader', () => {
   it('generative (fast-check, seed 10): good records are read identically with random malformed records anywhere; the three readers agree', async () => {
     await fc.assert(
-      fc.asyncProperty(fileArb, async ({ good, bad, crlf }) => {
+      fc.asyncProperty(fileArb, async ({ good, bad, eol }) => {
         const expected: Row[] = good.map((s, i) => ({ pid: String(i + 1), s }));
         const isGood = (r: Row) => /^[0-9]+$/.test(r.pid) && Number(r.pid) <= good.length;
-        const { synth, source, sql } = await readAll(fileBytes(good, bad, crlf));
+        const { synth, source, sql } = await readAll(fileBytes(good, bad, eol));
         expect(synth.filter(isGood)).toEqual(expected);
         expect(source.filter(isGood)).toEqual(expected);
         expect([...sql.filter(isGood)].sort(byKey)).toEqual([...expected].sort(byKey));
@@ -112,6 +112,17 @@ describe('one record rule of private CSV (review S2): a malformed record removes
       { numRuns: 30, seed: 10 },
     );
   }, 300_000);
+
+  it('the line-length limit is the same in the three readers, at the boundary, with LF and CRLF endings', async () => {
+    for (const eol of ['\n', '\r\n']) {
+      for (const len of [CSV_MAX_LINE_BYTES - 1, CSV_MAX_LINE_BYTES, CSV_MAX_LINE_BYTES + 1]) {
+        const line = `1000,${'x'.repeat(len - 5)}`;
+        const { synth, source, sql } = await readAll(new TextEncoder().encode(['pid,s', '1,a', line, '2,b', ''].join(eol)));
+        const n = len < CSV_MAX_LINE_BYTES ? 3 : 2;
+        expect([synth.length, source.length, sql.length]).toEqual([n, n, n]);
+      }
+    }
+  }, 120_000);
 
   it('the one-line grammar: quoted fields, doubled quotes, empty fields; any other quote is malformed', () => {
     expect(parseCsvLine('a,"b,c","d""e",,""', ',')).toEqual(['a', 'b,c', 'd"e', '', '']);

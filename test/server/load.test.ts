@@ -66,7 +66,7 @@ async function runScenario(s: Running, ledger: BudgetLedger, dataset: string, ta
   expect(answered.length).toBe(possible);
 }
 
-function datasetsFor(name: string, table: string, source: Record<string, unknown>, sc: Scenario) {
+function datasetsFor(name: string, _table: string, source: Record<string, unknown>, sc: Scenario) {
   const budget = (k: number) => ({ epsilon: `${k}/${sc.denominator}` });
   return {
     [name]: {

@@ -2,7 +2,8 @@
  * The playground in Debian's Chromium (playwright-core), served by the query
  * server from a fresh Vite build: each view loads without page errors and
  * draws a non-blank screen; a query runs end to end (table, chart, budget
- * meter); the attack demo shows the leak (plain SQL gives Zoe's age) and its
+ * meter); the attack demo shows the leak (the server's plain SQL demo endpoint
+ * gives Zoe's age) and its
  * defeat (DP answers, then the server's refusal once the budget is spent); the
  * local-DP demo posts a randomised report and draws the estimate; the
  * accountant computes ε; every control has a label and the tabs work from the
@@ -38,6 +39,7 @@ describe.runIf(runsBrowser)('the playground in Chromium', () => {
           donors: {
             schema: join(EXAMPLES, 'server/donors.schema.yaml'),
             files: { donors: join(EXAMPLES, 'server/donors.csv') },
+            nonPrivateDemo: true,
             analysts: { demo: { epsilon: 1 } },
           },
         },
@@ -88,6 +90,8 @@ describe.runIf(runsBrowser)('the playground in Chromium', () => {
 
   it('shows the leak with plain SQL and its defeat with DP SQL, until the server refuses', async () => {
     await page.click('#tab-attack');
+    // The exact side comes from the server's non-private demo endpoint, on the same engine and data as the DP side.
+    await page.waitForSelector('[data-testid="leaked-age"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="leaked-age"]')).toBe('67');
     await page.click('#attack-drain');
     await page.waitForSelector('[data-testid="refused"]', { timeout: 60_000 });

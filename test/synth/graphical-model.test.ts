@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { roundIterationsFor } from '../../src/synth/aim.js';
 import { cliqueMarginals, modelStructure } from '../../src/synth/belief-propagation.js';
 import { estimate } from '../../src/synth/estimation.js';
 import { cellCount, type Factor, sumProject, zeroFactor } from '../../src/synth/factor.js';
-import { buildJunctionTree } from '../../src/synth/junction-tree.js';
+import { buildJunctionTree, minFillElimination } from '../../src/synth/junction-tree.js';
 
 /** The joint table ∝ exp(Σ potentials), normalised to `total`, by enumeration. */
 function bruteJoint(sizes: number[], potentials: Factor[], total: number): Factor {
@@ -69,6 +70,22 @@ describe('junction tree', () => {
         }
       }),
       { numRuns: 200, seed: 14 },
+    );
+  });
+
+  it('keeps the smaller of the min-fill and min-weight triangulations (generative)', () => {
+    fc.assert(
+      fc.property(smallModel, ({ sizes, model }) => {
+        const cells = (rule: 'min-fill' | 'min-weight') => {
+          const created = minFillElimination(sizes, model.cliques, rule).created;
+          const maximal = created.filter(
+            (c, i) => !created.some((o, j) => j !== i && c.every((a) => o.includes(a)) && (o.length > c.length || j < i)),
+          );
+          return maximal.reduce((t, c) => t + cellCount(c.map((a) => sizes[a] as number)), 0);
+        };
+        expect(buildJunctionTree(sizes, model.cliques).size).toBe(Math.min(cells('min-fill'), cells('min-weight')));
+      }),
+      { numRuns: 200, seed: 15 },
     );
   });
 
@@ -209,9 +226,42 @@ describe('estimation: accelerated mirror descent', () => {
     );
   });
 
-  it('refuses a non-boolean accelerate and a bad iteration count with INVALID_PARAMETER', () => {
+  it('an early stop (tolerance) ends no lower than the full run and no higher than the stop rule allows (generative)', () => {
+    fc.assert(
+      fc.property(noisyChain, ({ sizes, measurements }) => {
+        const full = estimate(sizes, measurements, { iterations: 300 }).loss;
+        const early = estimate(sizes, measurements, { iterations: 300, tolerance: 1e-4 }).loss;
+        const none = estimate(sizes, measurements, { iterations: 300, tolerance: 0 }).loss;
+        expect(none).toBe(full); // tolerance 0 is the default: every iteration runs
+        expect(early).toBeGreaterThanOrEqual(full); // the same deterministic path, cut short
+        expect(early).toBeLessThanOrEqual(estimate(sizes, measurements, { iterations: 10 }).loss); // at least 10 steps taken, or converged
+      }),
+      { numRuns: 10, seed: 8 },
+    );
+  });
+
+  it("AIM's round iteration cap: 100 up to 1e5 cells, then non-increasing, never under 20 (generative)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1e9 }), (a, b) => {
+        const [x, y] = [roundIterationsFor(Math.min(a, b)), roundIterationsFor(Math.max(a, b))];
+        expect(x >= y && y >= 20 && x <= 100).toBe(true);
+        if (Math.min(a, b) <= 1e5) expect(x).toBe(100);
+      }),
+    );
+  });
+
+  it('refuses a non-boolean accelerate, a bad iteration count and a bad tolerance with INVALID_PARAMETER', () => {
     const m = [{ attrs: [0], values: new Float64Array([1, 2]), weights: new Float64Array([1, 1]) }];
-    for (const options of [{ accelerate: 'yes' }, { iterations: -1 }, { iterations: 1.5 }, { iterations: Number.NaN }]) {
+    for (const options of [
+      { accelerate: 'yes' },
+      { iterations: -1 },
+      { iterations: 1.5 },
+      { iterations: Number.NaN },
+      { tolerance: -1 },
+      { tolerance: Number.NaN },
+      { tolerance: Number.POSITIVE_INFINITY },
+      { tolerance: '0.1' },
+    ]) {
       expect(() => estimate([2], m, options as never)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
     }
   });

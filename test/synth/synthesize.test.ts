@@ -158,10 +158,10 @@ describe('synthesize', () => {
       expect(out.records.length).toBe(500);
       expect(out.budget?.spentExact.rho.equals(out.guarantee.loss.rho)).toBe(true);
       expect(out.guarantee.loss.rho.toNumber()).toBe(out.guarantee.rho);
-      // The pieces spent (discrete Gaussians 1/(2σ²), selections ε²/2) add up to at most the charge.
+      // The pieces spent (discrete Gaussians 1/(2σ²), exponential-mechanism selections ε²/8) add up to at most the charge.
       const spent = out.events.reduce((t, e) => {
         if (e.type === 'discreteGaussian') return t.add(Rational.ONE.div(Rational.fromNumber(e.sigma ** 2).mul(Rational.of(2n))));
-        if (e.type === 'exponential') return t.add(Rational.fromNumber(e.epsilon ** 2 / 2));
+        if (e.type === 'exponential') return t.add(Rational.fromNumber(e.epsilon).mul(Rational.fromNumber(e.epsilon)).div(Rational.of(8n)));
         throw new Error(`unexpected event ${e.type}`);
       }, Rational.ZERO);
       expect(spent.toNumber()).toBeLessThanOrEqual(out.guarantee.rho * (1 + 1e-12));
@@ -279,7 +279,7 @@ describe('the charge is the map (generative)', () => {
               e.type === 'discreteGaussian'
                 ? t + 1 / (2 * e.sigma ** 2)
                 : e.type === 'exponential'
-                  ? t + e.epsilon ** 2 / 2
+                  ? t + e.epsilon ** 2 / 8
                   : Number.POSITIVE_INFINITY,
             0,
           );

@@ -55,6 +55,14 @@ export interface QueryAnswer {
   remaining: { analyst: { epsilon: number; delta: number } | null; dataset: { epsilon: number; delta: number } };
 }
 
+/** An exact answer of the non-private demo endpoint. */
+export interface PlainAnswer {
+  dataset: string;
+  nonPrivate: true;
+  columns: string[];
+  rows: (string | number | boolean | null)[][];
+}
+
 /** One data set's balance for the caller. */
 export interface Balance {
   dataset: string;

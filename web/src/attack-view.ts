@@ -6,13 +6,13 @@
  * and again to average the noise away spends the budget until the server
  * refuses.
  *
- * The exact answers are computed here, in the browser, on the demo table
- * (synthetic data shipped with the example) — what any database without DP
- * would answer. The DP answers come from the server.
+ * Both sides come from the server, on the same engine and data: the exact
+ * answers from `POST /v1/demo/plain-queries`, which the server offers only on
+ * a data set its operator marked `nonPrivateDemo` (the made-up donors) — what
+ * any plain SQL endpoint would answer; the DP answers from `POST /v1/queries`.
  */
 import * as Plot from '@observablehq/plot';
-import donorsCsv from '../../examples/server/donors.csv?raw';
-import { api, type QueryAnswer } from './api.js';
+import { api, type PlainAnswer, type QueryAnswer } from './api.js';
 import { refreshBudgets } from './query-view.js';
 import { errorBox, fmt, h, labelled, show } from './ui.js';
 
@@ -20,27 +20,11 @@ const ALL = 'SELECT COUNT(*) AS n, SUM(age) AS total_age FROM donors WHERE donat
 const WITHOUT = "SELECT COUNT(*) AS n, SUM(age) AS total_age FROM donors WHERE donated AND zip <> '02139'";
 const TARGET_AGE = 67;
 
-interface Donor {
-  age: number;
-  zip: string;
-  donated: boolean;
-}
-
-function donors(): Donor[] {
-  return donorsCsv
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line: string) => {
-      const [, age, zip, donated] = line.split(',');
-      return { age: Number(age), zip: String(zip), donated: donated === 'true' };
-    });
-}
-
-/** Plain SQL, exactly: COUNT(*) and AVG(age) of a filter. */
-function exact(rows: Donor[], keep: (d: Donor) => boolean): { n: number; mean: number } {
-  const kept = rows.filter(keep);
-  return { n: kept.length, mean: kept.reduce((s, d) => s + d.age, 0) / kept.length };
+/** Plain SQL on the server: COUNT(*) and SUM(age) of a filter, exactly; null when the server does not offer it. */
+async function exact(sql: string): Promise<{ n: number; total: number } | { error: { code: string; message: string } }> {
+  const r = await api<PlainAnswer>('POST', '/v1/demo/plain-queries', { dataset: 'donors', sql });
+  if (!r.ok) return { error: r.error };
+  return { n: Number(r.value.rows[0]?.[0]), total: Number(r.value.rows[0]?.[1]) };
 }
 
 /** Density of the difference of two independent Laplace(b) variables, shifted by `mu`. */
@@ -56,10 +40,24 @@ function differenceDensity(mu: number, b: number): { x: number; y: number }[] {
 
 /** Builds the attack view into `root`. */
 export function attackView(root: HTMLElement): { refresh: () => Promise<void> } {
-  const rows = donors();
-  const a = exact(rows, (d) => d.donated);
-  const b = exact(rows, (d) => d.donated && d.zip !== '02139');
-  const leaked = a.n * a.mean - b.n * b.mean;
+  const plain = h('div', { 'data-testid': 'plain-answers', 'aria-live': 'polite' }, h('p', { class: 'muted', text: 'Asking the plain SQL endpoint…' }));
+  let plainDone = false;
+  const askPlain = async () => {
+    const [a, b] = [await exact(ALL), await exact(WITHOUT)];
+    if ('error' in a || 'error' in b) {
+      const err = 'error' in a ? a.error : 'error' in b ? b.error : { code: '', message: '' };
+      show(plain, errorBox(err), h('p', { class: 'muted', text: 'This server offers no non-private demo data set named donors.' }));
+      return;
+    }
+    plainDone = true;
+    const mean = (x: { n: number; total: number }) => x.total / x.n;
+    show(
+      plain,
+      h('pre', { text: `${ALL}\n→ ${a.n} donors, ages summing to ${a.total} (average ${fmt(mean(a), 4)})` }),
+      h('pre', { text: `${WITHOUT}\n→ ${b.n} donors, ages summing to ${b.total} (average ${fmt(mean(b), 4)})` }),
+      h('p', {}, `${a.total} − ${b.total} = `, h('span', { class: 'leak', 'data-testid': 'leaked-age', text: `${a.total - b.total}` }), ' — Zoe’s age, exactly.'),
+    );
+  };
 
   const eps = h('input', { id: 'attack-epsilon', type: 'range', min: 0.05, max: 1, step: 0.05, value: 0.25 });
   const epsOut = h('output', { for: 'attack-epsilon', text: '0.25' });
@@ -162,11 +160,12 @@ export function attackView(root: HTMLElement): { refresh: () => Promise<void> } 
       h(
         'div',
         { class: 'card', 'data-testid': 'plain' },
-        h('h3', { text: 'Plain SQL (exact answers)' }),
-        h('pre', { text: `${ALL.replace('SUM(age) AS total_age', 'AVG(age)')}\n→ ${a.n} donors, average age ${fmt(a.mean, 4)}` }),
-        h('pre', { text: `${WITHOUT.replace('SUM(age) AS total_age', 'AVG(age)')}\n→ ${b.n} donors, average age ${fmt(b.mean, 4)}` }),
-        h('p', {}, `${a.n} × ${fmt(a.mean, 4)} − ${b.n} × ${fmt(b.mean, 4)} = `, h('span', { class: 'leak', 'data-testid': 'leaked-age', text: `${Math.round(leaked)}` }), ' — Zoe’s age, exactly.'),
-        h('p', { class: 'muted', text: 'Computed in your browser on the demo table: what any database without DP answers.' }),
+        h('h3', { text: 'Plain SQL (exact answers — NOT private)' }),
+        plain,
+        h('p', {
+          class: 'muted',
+          text: 'From the server’s plain SQL demo endpoint (POST /v1/demo/plain-queries), offered only on this made-up data set, which its operator marked non-private: what any database without DP answers.',
+        }),
       ),
       h(
         'div',
@@ -184,5 +183,10 @@ export function attackView(root: HTMLElement): { refresh: () => Promise<void> } 
     budgets,
   );
   draw();
-  return { refresh: () => refreshBudgets(budgets) };
+  return {
+    refresh: async () => {
+      if (!plainDone) await askPlain();
+      await refreshBudgets(budgets);
+    },
+  };
 }

@@ -8,6 +8,7 @@
  * tsdp serve keys create --config server.yaml --analyst alice     # the key is shown once
  * tsdp serve keys list --config server.yaml
  * tsdp serve keys revoke --config server.yaml 3f1c0a9e2b7d4c51
+ * tsdp serve keys rotate --config server.yaml 3f1c0a9e2b7d4c51   # a new key for the same analyst; the old one revoked
  * tsdp serve check --config server.yaml                           # validate, open everything, exit
  * ```
  * SIGINT/SIGTERM stop it gracefully: no new requests, requests in flight
@@ -59,6 +60,12 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const server = await createQueryServer(effective, { version: '0.1.0' });
   const url = await server.listen(p);
   const lines = [`tsdp serve: listening on ${url} (${server.datasets.size} data set(s); state ${config.server.stateDir})`];
+  const open = [...server.datasets.values()].filter((d) => d.config.nonPrivateDemo).map((d) => d.name);
+  if (open.length > 0) {
+    process.stderr.write(
+      `tsdp serve: WARNING: NOT PRIVATE (nonPrivateDemo, exact answers at /v1/demo/plain-queries): ${open.join(', ')}\n`,
+    );
+  }
   if (flags.demo !== undefined) {
     const { token } = server.keys.create(flags.demo);
     lines.push(`playground with a new key for analyst "${flags.demo}" (shown once): ${url}/#key=${token}`);
@@ -89,18 +96,26 @@ export const register: RegisterCommand = (program: Command): void => {
     .action(async (flags: ServeFlags) => {
       await runServe(flags);
     });
+  // `serve` and its subcommands share --config and --json: commander hands them to whichever command declares them
+  // first (serve), so `tsdp serve keys create --config f --json` would otherwise reach the subcommand without them.
+  const withServe = <T extends { config?: string; json?: boolean }>(flags: T): T => {
+    const parent = serve.opts<ServeFlags>();
+    return { ...flags, config: flags.config ?? parent.config, json: flags.json ?? parent.json };
+  };
   serve
     .command('check')
     .description('validate the configuration and open every data set, the ledger and the collectors, then exit')
     .option('--config <file>', 'the server configuration')
     .action(async (flags: { config?: string }) => {
-      const config = await configOf(flags);
+      const config = await configOf(withServe(flags));
       const { createQueryServer } = await import('../../server/app.js');
       const server = await createQueryServer(config, { playgroundDir: null });
       await server.close();
       process.stdout.write(`configuration ok: ${[...config.datasets.keys()].join(', ')}\n`);
     });
-  const keys = serve.command('keys').description('create, list and revoke API keys (stored as HMAC-SHA-256 under the server secret)');
+  const keys = serve
+    .command('keys')
+    .description('create, list, revoke and rotate API keys (stored as HMAC-SHA-256 under the server secret)');
   keys
     .command('create')
     .description('create a 256-bit API key for an analyst; it is printed once and never stored')
@@ -111,12 +126,12 @@ export const register: RegisterCommand = (program: Command): void => {
       const { DpError } = await import('../../core/errors.js');
       if (flags.analyst === undefined)
         throw new DpError('INVALID_PARAMETER', 'name the analyst: --analyst alice', { parameter: 'analyst' });
-      const { config, store } = await keyStore(flags);
+      const { config, store } = await keyStore(withServe(flags));
       const { token, id } = store.create(flags.analyst);
       const known = [...config.datasets.values()].some((d) => d.analysts.has(flags.analyst as string));
       const warn = known ? '' : `\nnote: no data set in the configuration gives "${flags.analyst}" a budget yet`;
       process.stdout.write(
-        flags.json
+        withServe(flags).json
           ? `${JSON.stringify({ id, analyst: flags.analyst, key: token })}\n`
           : `key ${id} for analyst ${flags.analyst} (shown once; store it now):\n${token}${warn}\n`,
       );
@@ -127,12 +142,18 @@ export const register: RegisterCommand = (program: Command): void => {
     .option('--config <file>', 'the server configuration')
     .option('--json', 'print JSON')
     .action(async (flags: { config?: string; json?: boolean }) => {
-      const { store } = await keyStore(flags);
-      const list = store.list().map((k) => ({ id: k.id, analyst: k.analyst, createdAt: k.createdAt, revokedAt: k.revokedAt ?? null }));
+      const { store } = await keyStore(withServe(flags));
+      const list = store.list().map((k) => ({
+        id: k.id,
+        analyst: k.analyst,
+        createdAt: k.createdAt,
+        revokedAt: k.revokedAt ?? null,
+        replacedBy: k.replacedBy ?? null,
+      }));
       process.stdout.write(
-        flags.json
+        withServe(flags).json
           ? `${JSON.stringify(list)}\n`
-          : `${list.map((k) => `${k.id}  ${k.analyst}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`).join('\n') || '(no keys)'}\n`,
+          : `${list.map((k) => `${k.id}  ${k.analyst}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}${k.replacedBy ? ` (replaced by ${k.replacedBy})` : ''}`).join('\n') || '(no keys)'}\n`,
       );
     });
   keys
@@ -140,8 +161,22 @@ export const register: RegisterCommand = (program: Command): void => {
     .description('revoke a key by id (a running server refuses it at its next request)')
     .option('--config <file>', 'the server configuration')
     .action(async (id: string, flags: { config?: string }) => {
-      const { store } = await keyStore(flags);
+      const { store } = await keyStore(withServe(flags));
       store.revoke(id);
       process.stdout.write(`key ${id} revoked\n`);
+    });
+  keys
+    .command('rotate <id>')
+    .description('replace a key: a new key for the same analyst (printed once) and the old one revoked, in one step')
+    .option('--config <file>', 'the server configuration')
+    .option('--json', 'print { id, analyst, key, replaced }')
+    .action(async (id: string, flags: { config?: string; json?: boolean }) => {
+      const { store } = await keyStore(withServe(flags));
+      const next = store.rotate(id);
+      process.stdout.write(
+        withServe(flags).json
+          ? `${JSON.stringify({ id: next.id, analyst: next.analyst, key: next.token, replaced: id })}\n`
+          : `key ${id} revoked; new key ${next.id} for analyst ${next.analyst} (shown once; store it now):\n${next.token}\n`,
+      );
     });
 };

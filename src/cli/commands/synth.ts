@@ -149,7 +149,7 @@ function checkWritable(path: string, parameter: string): void {
  * schema; a byte-order mark is ignored) and a missing or malformed header is
  * a public error; every later non-empty line is one record, read alone by
  * RFC 4180 without line breaks, and a record that does not parse (an unclosed
- * or stray quote, a field too many or too few, a line over 1 MiB, bytes that
+ * or stray quote, a field too many or too few, a line of 1 MiB or more, bytes that
  * are not UTF-8 when given bytes) is dropped alone — it never removes or
  * changes another record. A quoted field holding a line break is not
  * supported (its record is cut into lines, each read alone).

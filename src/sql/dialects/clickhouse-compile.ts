@@ -54,6 +54,7 @@ import {
   chKeyOutput,
   quoteClickHouse as q,
 } from './clickhouse-expr.js';
+import { chJoinedFrom, JOIN_SETTINGS } from './clickhouse-joins.js';
 import { doubleLiteral as dbl, intLiteral as int } from './clickhouse-literals.js';
 
 /** How the per-shard rows of a statement are added up by the driver. */
@@ -106,12 +107,25 @@ function refuse(what: string, hint: string): never {
 
 function fromWhere(env: ClickHouseEnv): string {
   const { plan } = env;
-  if (plan.joins.length > 0)
-    refuse('a JOIN', 'denormalize the joined columns into the private table (sharded by the privacy unit) and query that table');
   const first = plan.sources[0];
   if (!first) throw new DpError('INTERNAL', 'plan without sources');
+  if (env.joined) {
+    const { from, where } = chJoinedFrom(env);
+    const all = [...where, ...(plan.where ? [chCompileCondition(env, plan.where)] : [])];
+    return ` FROM ${from}${all.length ? ` WHERE ${all.map((c) => `(${c})`).join(' AND ')}` : ''}`;
+  }
   const where = plan.where ? ` WHERE ${chCompileCondition(env, plan.where)}` : '';
   return ` FROM ${q(first.table)} AS ${q(first.alias)}${where}`;
+}
+
+/** A compile environment: joined plans read renamed columns (clickhouse-joins.ts). */
+function envOf(plan: QueryPlan, schema: SqlSchema): ClickHouseEnv {
+  return { plan, schema, joined: plan.joins.length > 0 };
+}
+
+/** The statement's SQL with the settings a join needs. */
+function withSettings(env: ClickHouseEnv, sql: string): string {
+  return env.joined ? `${sql}${JOIN_SETTINGS}` : sql;
 }
 
 /** The statement of `sql` with its merge rule. */
@@ -142,7 +156,7 @@ function topGroups(inner: string, keys: readonly string[], cols: readonly string
  * @param schema - the schema (column types).
  * @param bounding - how a unit keeps its P groups (default `limitBy`, by measurement).
  * @returns the compiled query; `main` and `histograms` are `ClickHouseStatement`s.
- * @throws DpError UNSUPPORTED_QUERY for a JOIN, a reserved column name or a per-unit bound beyond 2⁶² grid units (before any charge).
+ * @throws DpError UNSUPPORTED_QUERY for a LEFT JOIN condition ClickHouse cannot write (clickhouse-joins.ts), a reserved column name or a per-unit bound beyond 2⁶² grid units (before any charge).
  */
 export function compileClickHouseQuery(
   plan: QueryPlan,
@@ -150,7 +164,7 @@ export function compileClickHouseQuery(
   schema: SqlSchema,
   bounding: ClickHouseBounding = 'limitBy',
 ): CompiledDpQuery {
-  const env: ClickHouseEnv = { plan, schema };
+  const env = envOf(plan, schema);
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const typedKeys = plan.groupBy.map((k) => chCompileTyped(env, k.expr));
   const keyExprs = typedKeys.map(chKeyOutput);
@@ -271,7 +285,7 @@ export function compileClickHouseQuery(
   }
   return Object.freeze({
     dialect: 'clickhouse',
-    main: statement(sql, { keys, sums: ['tsdp_units', ...sums], booleans }),
+    main: statement(withSettings(env, sql), { keys, sums: ['tsdp_units', ...sums], booleans }),
     keyColumns: Object.freeze(keys),
     keyTypes: Object.freeze(typedKeys.map((k) => k.type as SqlType)),
     unitsColumn: 'tsdp_units',
@@ -316,7 +330,7 @@ function compileHistogram(
     const flat = `(SELECT ${[...keys, 'tsdp_bin', 'tsdp_take'].join(', ')} FROM ${bounded} ARRAY JOIN tsdp_bins AS tsdp_bin, tsdp_takes AS tsdp_take)`;
     sql = `SELECT ${[...keys, 'tsdp_bin AS bin', 'toString(sum(toDecimal128(tsdp_take, 0))) AS n'].join(', ')} FROM ${flat} WHERE tsdp_take > 0 GROUP BY ${[...keys, 'tsdp_bin'].join(', ')}`;
   }
-  return Object.freeze({ ...statement(sql, { keys: [...keys, 'bin'], sums: ['n'], booleans }), bins: grid.bins });
+  return Object.freeze({ ...statement(withSettings(env, sql), { keys: [...keys, 'bin'], sums: ['n'], booleans }), bins: grid.bins });
 }
 
 /**
@@ -328,7 +342,7 @@ function compileHistogram(
  */
 export function compileClickHouseBoundingReport(plan: QueryPlan, schema: SqlSchema): ClickHouseStatement {
   if (plan.privacy.rowLevel) throw new DpError('INTERNAL', 'a bounding report of a row-level query');
-  const env: ClickHouseEnv = { plan, schema };
+  const env = envOf(plan, schema);
   const { maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
   const keySelect = plan.groupBy.map((k, i) => `${chKeyOutput(chCompileTyped(env, k.expr))} AS ${keys[i]}`);
@@ -337,5 +351,5 @@ export function compileClickHouseBoundingReport(plan: QueryPlan, schema: SqlSche
   const perGroup = `(SELECT tsdp_u, count() AS tsdp_c FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
   const perUnit = `(SELECT tsdp_u, count() AS tsdp_g, max(tsdp_c) AS tsdp_m FROM ${perGroup} GROUP BY tsdp_u)`;
   const sql = `SELECT toString(count()) AS units, toString(sum(if(tsdp_g > ${int(P)} OR tsdp_m > ${int(C)}, 1, 0))) AS cut FROM ${perUnit}`;
-  return statement(sql, { keys: [], sums: ['units', 'cut'], booleans: [] });
+  return statement(withSettings(env, sql), { keys: [], sums: ['units', 'cut'], booleans: [] });
 }

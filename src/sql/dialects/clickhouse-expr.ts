@@ -41,6 +41,8 @@ import { booleanLiteral, doubleLiteral, intLiteral, textLiteral } from './clickh
 export interface ClickHouseEnv {
   readonly plan: QueryPlan;
   readonly schema: SqlSchema;
+  /** True when the plan has joins: columns are read by their renamed `tsdp_j<source>_<k>` names (clickhouse-joins.ts). */
+  readonly joined?: boolean;
 }
 
 /** ClickHouse type names of the static types. */
@@ -216,7 +218,9 @@ function columnRef(env: ClickHouseEnv, source: number, column: string): TypedSql
     refuse(`the column name ${column}`, 'names starting with tsdp_ are reserved for the rewrite; rename the column');
   const declared = env.schema.tables.get(s.table)?.columns.get(column)?.type;
   if (!declared) throw new DpError('INTERNAL', 'a plan column the schema does not declare');
-  const ref = `${quoteClickHouse(s.alias)}.${quoteClickHouse(column)}`;
+  const ref = env.joined
+    ? `tsdp_j${source}_${[...(env.schema.tables.get(s.table)?.columns.keys() ?? [])].indexOf(column)}`
+    : `${quoteClickHouse(s.alias)}.${quoteClickHouse(column)}`;
   const type = COLUMN_TYPES[declared];
   switch (type) {
     case 'integer':

@@ -13,7 +13,13 @@
  * `catalog()` (run by `checkPublicStructure` before the charge) refuses, with
  * `UNSUPPORTED_QUERY` naming the fix, a private table whose cluster has no
  * `Distributed(cluster, db, table, key)` table with a sharding key that is a
- * function of the unit column alone (e.g. `cityHash64(person_id)`). Rows
+ * deterministic function of the unit column alone (an allow-list of hashes and
+ * conversions, e.g. `cityHash64(person_id)`; not `rand(person_id)`), or over
+ * which any other Distributed table (any database, any shard) shards otherwise
+ * (review S10). **Joins** (clickhouse-joins.ts): private tables of one query
+ * must share one sharding function of their units, of one stored type
+ * (co-located), and each joined public table must be the same full copy on
+ * every shard (count and checksum compared before the charge). Rows
  * inserted through that Distributed table land on the shard of their unit; the
  * declaration is the administrator's statement of the layout (public metadata,
  * like the schema). Row-level tables (each row its own unit) need no sharding key.
@@ -40,6 +46,7 @@ import { DpError } from '../../core/errors.js';
 import type { CompiledStatement } from '../dialect.js';
 import { clickhouseDialect } from '../dialects/clickhouse.js';
 import type { ClickHouseMerge, ClickHouseStatement } from '../dialects/clickhouse-compile.js';
+import { quoteClickHouse } from '../dialects/clickhouse-expr.js';
 import { textLiteral } from '../dialects/clickhouse-literals.js';
 import { type EngineRow, type EngineValue, engineError, type SqlEngine } from '../engine.js';
 import type { SqlSchema } from '../schema.js';
@@ -80,24 +87,62 @@ function catalogType(stored: string, declared: string | undefined): string {
   return t.toLowerCase();
 }
 
-/** True when a Distributed sharding key is a function of `unit` alone: `unit`, `f(unit)`, `f(g(unit))`… */
+/**
+ * Deterministic functions of one value a sharding key may nest (an allow-list: `rand(x)` ignores its argument, and
+ * any function not listed might too). Conversions and hashes only: equal units always give equal keys.
+ */
+const SHARDING_FUNCTIONS = new Set([
+  'cityHash64',
+  'sipHash64',
+  'intHash64',
+  'intHash32',
+  'xxHash64',
+  'xxHash32',
+  'murmurHash2_64',
+  'murmurHash3_64',
+  'murmurHash2_32',
+  'murmurHash3_32',
+  'farmHash64',
+  'metroHash64',
+  'javaHash',
+  'halfMD5',
+  'toUInt64',
+  'toInt64',
+  'toUInt32',
+  'toInt32',
+  'toString',
+]);
+
+/**
+ * True when a Distributed sharding key is a deterministic function of `unit` alone: `unit`, or `f(unit)`,
+ * `f(g(unit))`… with every function in the allow-list above (review S10: `rand(unit)` is not).
+ */
 export function shardsByUnit(key: string, unit: string): boolean {
   let k = key.replace(/\s+/g, '');
   const names = [unit, `\`${unit}\``, `"${unit}"`];
   for (let depth = 0; depth < 4; depth++) {
     if (names.includes(k)) return true;
-    const m = /^[A-Za-z_][A-Za-z0-9_]*\((.*)\)$/.exec(k);
-    if (!m) return false;
-    k = m[1] as string;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$/.exec(k);
+    if (!m || !SHARDING_FUNCTIONS.has(m[1] as string)) return false;
+    k = m[2] as string;
   }
   return false;
 }
 
-/** The four arguments of `Distributed(cluster, database, table, key)` (quotes removed), or null. */
+/** A sharding key with its unit column written `?` (whitespace and quotes removed): equal for tables sharded by the same function of their units. */
+export function unitFunction(key: string, unit: string): string {
+  const k = key.replace(/\s+/g, '');
+  for (const name of [`\`${unit}\``, `"${unit}"`]) if (k.includes(name)) return k.split(name).join('?');
+  return k.replace(new RegExp(`(^|[^A-Za-z0-9_])${unit.replace(/[^A-Za-z0-9_]/g, '')}(?![A-Za-z0-9_])`, 'g'), '$1?');
+}
+
+/** The arguments of `Distributed(cluster, database, table[, key[, policy]])` (quotes removed; key '' when none), or null. */
 function distributedArgs(engineFull: string): { cluster: string; database: string; table: string; key: string } | null {
-  const m = /^Distributed\(\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*(.+)\)\s*$/.exec(engineFull.trim());
+  const m = /^Distributed\(\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*'?([^,')]*)'?\s*(?:,\s*(.+?))?\s*\)\s*(SETTINGS.*)?$/.exec(
+    engineFull.trim(),
+  );
   if (!m) return null;
-  return { cluster: m[1] as string, database: m[2] as string, table: m[3] as string, key: m[4] as string };
+  return { cluster: m[1] as string, database: m[2] as string, table: m[3] as string, key: m[4] ?? '' };
 }
 
 /** The ClickHouse engine: one server, or every shard of a cluster in parallel. */
@@ -197,8 +242,10 @@ export class ClickHouseEngine implements SqlEngine {
     const perShard = await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)));
     const text = (r: ClickHouseResult) => JSON.stringify(r.rows.map((row) => row.map((v) => (typeof v === 'symbol' ? null : String(v)))));
     const first = perShard[0] as ClickHouseResult;
+    const stored = new Map<string, Map<string, string>>();
     for (const r of first.rows) {
       const [t, c, ty] = r.map((v) => (typeof v === 'string' ? v : '')) as [string, string, string];
+      stored.set(t, (stored.get(t) ?? new Map<string, string>()).set(c, ty));
       const declared = this.schema?.tables.get(t)?.columns.get(c)?.type;
       const m = out.get(t) ?? new Map<string, string>();
       m.set(c, catalogType(ty, declared));
@@ -206,42 +253,85 @@ export class ClickHouseEngine implements SqlEngine {
     }
     // A table whose structure differs between shards is reported missing (public, before the charge).
     for (const r of perShard.slice(1)) if (text(r) !== text(first)) for (const t of tables) if (!sameTable(first, r, t)) out.delete(t);
-    if (this.shards.length > 1) await this.checkSharding(tables.filter((t) => out.has(t)));
+    if (this.shards.length > 1)
+      await this.checkSharding(
+        tables.filter((t) => out.has(t)),
+        stored,
+      );
     return out;
   }
 
-  /** Refuses a private table that is not sharded by its privacy unit (see the module header). */
-  private async checkSharding(tables: readonly string[]): Promise<void> {
+  /**
+   * Refuses a private table that is not sharded by its privacy unit, private tables of one query sharded by
+   * different functions of their units or with units of different stored types (a unit join would miss rows on
+   * other shards), and a public table that is not the same full copy on every shard (see the module header).
+   */
+  private async checkSharding(tables: readonly string[], stored: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void> {
     const schema = this.schema;
     if (!schema) throw new DpError('INTERNAL', 'a cluster engine without its schema');
-    const dist = await clickhouseQuery(
-      this.initiator,
-      "SELECT name AS n, engine_full AS e FROM system.tables WHERE database = currentDatabase() AND engine = 'Distributed'",
-      this.timeoutMs,
-    );
+    // Every Distributed table of every database on every shard (rows may have been inserted through any of them).
+    const sql = "SELECT database AS d, name AS n, engine_full AS e FROM system.tables WHERE engine = 'Distributed'";
+    const dist = (await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)))).flatMap((r) => r.rows);
+    const privateKeys: { table: string; unit: string; keys: Set<string> }[] = [];
     for (const t of tables) {
       const declared = schema.tables.get(t);
       if (!declared || declared.isPublic || declared.unit.column === null) continue;
       const unit = declared.unit.column;
-      const ok = dist.rows.some((r) => {
-        const a = typeof r[1] === 'string' ? distributedArgs(r[1]) : null;
-        return (
-          a !== null &&
-          a.cluster === this.cluster &&
-          (a.database === '' || a.database === this.initiator.database || a.database === 'currentDatabase()') &&
-          a.table === t &&
-          shardsByUnit(a.key, unit)
-        );
-      });
-      if (!ok) {
+      const keys = new Set<string>();
+      let random = false;
+      for (const r of dist) {
+        const a = typeof r[2] === 'string' ? distributedArgs(r[2]) : null;
+        if (a === null) {
+          random = true; // an engine definition this reader cannot parse: it might shard anything anywhere
+          continue;
+        }
+        // The target database: the Distributed table's own when written '' or currentDatabase().
+        const target = a.database === '' || a.database === 'currentDatabase()' ? String(r[0]) : a.database;
+        if (target !== this.initiator.database || a.table !== t) continue;
+        if (a.cluster === this.cluster && shardsByUnit(a.key, unit)) keys.add(unitFunction(a.key, unit));
+        else random = true; // another cluster, no key, or a key that is not a deterministic function of the unit
+      }
+      if (keys.size === 0 || random) {
         throw new DpError(
           'UNSUPPORTED_QUERY',
-          `the table "${t}" is not sharded by its privacy unit "${unit}" on cluster "${this.cluster}": per-shard bounding is exact only when all of a unit's rows are on one shard. ` +
-            `Create CREATE TABLE ${t}_all AS ${t} ENGINE = Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit})) and load the data through it (docs/clickhouse.md); nothing was charged`,
+          `the table "${t}" is not sharded by its privacy unit "${unit}" on cluster "${this.cluster}" (every Distributed table over it must shard by a hash of the unit alone): per-shard bounding is exact only when all of a unit's rows are on one shard. ` +
+            `Drop any other Distributed table over it and create CREATE TABLE ${t}_all AS ${t} ENGINE = Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit})) and load the data through it (docs/clickhouse.md); nothing was charged`,
           {
             construct: 'a table not sharded by its privacy unit',
             hint: `Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit}))`,
           },
+        );
+      }
+      privateKeys.push({ table: t, unit, keys });
+    }
+    if (privateKeys.length > 1) {
+      // Co-location of a unit join: one sharding function of the unit for every private table, units of one stored type.
+      const [first, ...rest] = privateKeys as [(typeof privateKeys)[0], ...typeof privateKeys];
+      const common = [...first.keys].filter((k) => rest.every((p) => p.keys.has(k)));
+      const typeOf = (p: { table: string; unit: string }) => stored.get(p.table)?.get(p.unit);
+      if (common.length === 0 || rest.some((p) => typeOf(p) !== typeOf(first))) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          `the private tables ${privateKeys.map((p) => `"${p.table}"`).join(', ')} are not sharded by the same function of their privacy units (of one stored type) on cluster "${this.cluster}": ` +
+            'a join on the unit would miss rows held by other shards. Shard every private table by cityHash64(<unit>) with units of the same ClickHouse type (docs/clickhouse.md); nothing was charged',
+          { construct: 'private tables sharded differently', hint: 'Distributed(…, cityHash64(<unit>)) for every private table' },
+        );
+      }
+    }
+    const publics = tables.filter((t) => schema.tables.get(t)?.isPublic === true);
+    for (const t of publics) {
+      const cols = [...(schema.tables.get(t)?.columns.keys() ?? [])].filter((c) => stored.get(t)?.has(c));
+      if (cols.length === 0) continue;
+      // Public data (the same in neighbouring data sets): reading it before the charge reveals nothing private.
+      const sql = `SELECT toString(count()) AS n, toString(sum(cityHash64(toString(tuple(${cols.map(quoteClickHouse).join(', ')}))))) AS h FROM ${quoteClickHouse(t)}`;
+      const sums = await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)));
+      const text = (r: ClickHouseResult) => JSON.stringify(r.rows.map((row) => row.map(String)));
+      if (sums.some((r) => text(r) !== text(sums[0] as ClickHouseResult))) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          `the public table "${t}" is not the same on every shard of "${this.cluster}": each shard joins its own copy, so a public table must be a full copy on every shard ` +
+            `(create it on every shard and insert all its rows into each, or use a ReplicatedMergeTree per shard; docs/clickhouse.md); nothing was charged`,
+          { construct: 'a public table that differs between shards', hint: 'a full copy of the public table on every shard' },
         );
       }
     }

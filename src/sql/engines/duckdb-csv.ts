@@ -11,8 +11,8 @@
  * So DuckDB reads physical LINES only — `quote = ''` and `escape = ''` (no state crosses a line),
  * `strict_mode = false` (CR, LF and CRLF each end a line, as in rule 1; an empty line yields no row),
  * delimiter U+0001 into two columns (`line`, `extra`) with `null_padding` and a null string that no field can
- * equal (a LF), so `extra` is non-NULL exactly when the line holds a U+0001 (rule 3), `max_line_size` pinned
- * to `CSV_MAX_LINE_BYTES` and `ignore_errors` (a line that is not UTF-8 or too long is skipped alone), `skip
+ * equal (a LF), so `extra` is non-NULL exactly when the line holds a U+0001 (rule 3), a byte-length filter
+ * (`strlen(line) < CSV_MAX_LINE_BYTES`) and `ignore_errors` (a line that is not UTF-8 is skipped alone), `skip
  * = 1` (the header line, read by `csv-header.ts`). Each line is then split by the one-line grammar (rule 4):
  * a line without `"` by the delimiter (`string_split`), any other line only when it matches the grammar as a
  * whole (`regexp_full_match`), its fields taken by `regexp_extract_all` and unquoted; a line whose field count
@@ -59,8 +59,10 @@ export function linesSql(path: string, skip: 0 | 1): string {
   const reader =
     `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = ${skip}, delim = chr(1), quote = '', escape = '', ` +
     `columns = {'line': 'VARCHAR', 'extra': 'VARCHAR'}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
-    `max_line_size = ${CSV_MAX_LINE_BYTES}, ignore_errors = true)`;
-  return `(SELECT line FROM ${reader} WHERE extra IS NULL AND line IS NOT NULL)`;
+    `max_line_size = ${2 * CSV_MAX_LINE_BYTES}, ignore_errors = true)`;
+  // The length limit is applied here, in bytes: DuckDB's own `max_line_size` boundary moves with the line ending
+  // (a CRLF line's CR counts), so it is set twice as high and only ever drops lines this filter drops too.
+  return `(SELECT line FROM ${reader} WHERE extra IS NULL AND line IS NOT NULL AND strlen(line) < ${CSV_MAX_LINE_BYTES})`;
 }
 
 /**
