@@ -33,7 +33,7 @@ const schema: SynthSchema = {
 const data = Array.from({ length: 100 }, (_, i) => ({ x: i, s: 'a' }));
 
 describe('review S11: synthesize draws an unbounded, noise-sized number of rows after the charge', () => {
-  it.fails('BUG S11: at ε = 1e-12 (seed 3) a RangeError escapes after the ledger charged the run', async () => {
+  it('regression S11 (fixed by synth 68fefb7: rows capped before the charge): at ε = 1e-12 (seed 3) no RangeError escapes after the charge', async () => {
     const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'review-s11-')) });
     try {
       const scope = { dataset: 'people', cap: { epsilon: Rational.of(1n), delta: Rational.parse('1e-6') } };
