@@ -26,7 +26,7 @@ import { sgd } from '../optimizers.js';
 import { checkInteger, checkPositive, clipRowsL2 } from './_internal/features.js';
 import { checkFitOptions } from './_internal/fit-flow.js';
 import { minimizeLogistic } from './_internal/logistic.js';
-import { sampleNormNoise, splitEpsilon } from './_internal/noise.js';
+import { type LaplaceStatistic, laplaceStatistic, sampleObjectiveNoise, splitEpsilon } from './_internal/noise.js';
 import { chargeFit, type FitOptions, type FitReport } from './fit-budget.js';
 import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
 import { accuracy } from './scoring.js';
@@ -62,6 +62,11 @@ export interface LogisticRegressionOptions {
 /** The released weights: θ on x̃ = [x, 1]/√(R² + 1) (the last entry is the intercept's). */
 export interface LogisticParams {
   readonly theta: Float64Array;
+  /**
+   * 'objective' and 'output': the public power-of-two grid g every entry of θ is a multiple of (grid Laplace release,
+   * SECURITY §1; logistic-regression.proof.md). Undefined for 'dp-sgd' (its noise is on the gradients).
+   */
+  readonly granularity?: number;
 }
 
 // Newton's stopping tolerance γ on ‖∇J‖ (far above the float error of a sum of 10⁷ unit terms).
@@ -82,7 +87,7 @@ export class LogisticRegression {
   readonly features: readonly string[] | undefined;
   readonly delta: number | undefined;
   readonly #options: LogisticRegressionOptions;
-  readonly #plan: { epsilonB: number; epsilonZ: number; jacobian: number } | undefined;
+  readonly #plan: { epsilonB: number; jacobian: number; final: LaplaceStatistic } | undefined;
   #params: LogisticParams | undefined;
   #report: FitReport | undefined;
 
@@ -125,13 +130,20 @@ export class LogisticRegression {
             },
           );
         }
-        this.#plan = { epsilonB, epsilonZ: eZ, jacobian: jacobianEpsilon };
+        // The released vector: θ̂ by the grid Laplace mechanism at L1 sensitivity √d·γ/Λ (‖θ̂ − θ*‖₂ ≤ γ/Λ).
+        const final = laplaceStatistic(eZ, (Math.sqrt(d) * TOLERANCE * (1 + 1e-9)) / this.regularization, d);
+        this.#plan = { epsilonB, jacobian: jacobianEpsilon, final };
         break;
       }
       case 'output':
         this.regularization =
           options.regularization === undefined ? (5 * d) / this.epsilon : checkPositive(options.regularization, 'regularization');
-        this.#plan = undefined;
+        // θ* moves by ≤ (1 + 2γ)/Λ in L2, so ≤ √d(1 + 2γ)/Λ in L1: the grid Laplace release at that sensitivity.
+        this.#plan = {
+          epsilonB: 0,
+          jacobian: 0,
+          final: laplaceStatistic(this.epsilon * (1 - 1e-9), (Math.sqrt(d) * (1 + 2 * TOLERANCE) * (1 + 1e-9)) / this.regularization, d),
+        };
         break;
       case 'dp-sgd':
         this.regularization = 0;
@@ -177,14 +189,15 @@ export class LogisticRegression {
   }
 
   private pureEpsilonOne(): number {
+    const p = this.#plan as { epsilonB: number; jacobian: number; final: LaplaceStatistic };
+    const last = Rational.fromNumber(p.final.loss(1).epsilon);
     if (this.method === 'objective') {
-      const p = this.#plan as { epsilonB: number; epsilonZ: number; jacobian: number };
       return Rational.fromNumber(p.epsilonB)
         .add(Rational.fromNumber(p.jacobian))
-        .add(Rational.fromNumber(p.epsilonZ).mul(Rational.of(2n)))
+        .add(last.mul(Rational.of(2n)))
         .toNumberUp();
     }
-    return this.epsilon * (1 - 1e-9);
+    return last.toNumberUp();
   }
 
   private dpSgdLoss(): ApproximateLoss {
@@ -248,31 +261,23 @@ export class LogisticRegression {
       return this.#report;
     }
     const report = await chargeFit(o.budget, loss, `tsdp/learn logistic-regression ${this.method}`, rng);
-    this.#params = { theta: this.release(m.values as Float64Array, labels, m.rows, rng) };
+    this.#params = this.release(m.values as Float64Array, labels, m.rows, rng);
     this.#report = report;
     return report;
   }
 
-  private release(values: Float64Array, labels: Float64Array, rows: number, rng: RandomSource): Float64Array {
+  private release(values: Float64Array, labels: Float64Array, rows: number, rng: RandomSource): LogisticParams {
     const d = this.featureCount + 1;
     const xt = this.extend(values, rows);
     const ys = Float64Array.from(labels, (v) => (v === 1 ? 1 : -1));
-    const lambda = this.regularization;
-    if (this.method === 'objective') {
-      const p = this.#plan as { epsilonB: number; epsilonZ: number };
-      const b = sampleNormNoise(d, 1 / p.epsilonB, rng);
-      const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, lambda, b, TOLERANCE);
-      // A step budget run out (never seen; Newton on a Λ-strongly convex smooth J converges) releases θ = 0: data-independent.
-      const base = gradientNorm <= TOLERANCE ? theta : new Float64Array(d);
-      const z = sampleNormNoise(d, TOLERANCE / (lambda * p.epsilonZ), rng);
-      return Float64Array.from(base, (v, j) => v + (z[j] as number));
-    }
-    // Output perturbation: sensitivity of the exact minimiser 1/Λ, plus 2γ/Λ for the approximate one.
-    const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, lambda, new Float64Array(d), TOLERANCE);
+    const p = this.#plan as { epsilonB: number; final: LaplaceStatistic };
+    // Objective: b (never released) perturbs J; output: no b.
+    const b = this.method === 'objective' ? sampleObjectiveNoise(d, 1 / p.epsilonB, rng) : new Float64Array(d);
+    const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, this.regularization, b, TOLERANCE);
+    // A step budget run out (never seen; Newton on a Λ-strongly convex smooth J converges) releases from θ = 0: data-independent.
     const base = gradientNorm <= TOLERANCE ? theta : new Float64Array(d);
-    const sensitivity = (1 + 2 * TOLERANCE) / lambda;
-    const z = sampleNormNoise(d, sensitivity / (this.epsilon * (1 - 1e-9)), rng);
-    return Float64Array.from(base, (v, j) => v + (z[j] as number));
+    // The only release: the grid Laplace mechanism (multiples of p.final.granularity, exact discrete noise).
+    return { theta: Float64Array.from(p.final.release(Array.from(base), rng)), granularity: p.final.granularity };
   }
 
   /** x̃ = [clip_R(x), 1]/√(R² + 1), rows × (d + 1). */
