@@ -11,17 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/index.js';
-import {
-  DecisionTreeClassifier,
-  type FitReport,
-  GaussianNB,
-  KMeans,
-  LinearRegression,
-  LogisticRegression,
-  PCA,
-  RandomForestClassifier,
-  StandardScaler,
-} from '../../src/learn/index.js';
+import * as learn from '../../src/learn/index.js';
 import { laplaceGranularity } from '../../src/random/index.js';
 import { SeededRandomSource, startTrace } from '../../src/testing/index.js';
 
@@ -46,7 +36,7 @@ describe('review S8: LogisticRegression releases its weights on the public grid'
   for (const method of ['objective', 'output'] as const) {
     it(`'${method}': every θ_j is a multiple of params.granularity, a power of two (regression: float K-norm noise was released)`, async () => {
       const { x, y } = data(80, 3, 7);
-      const lr = new LogisticRegression({ epsilon: 1, featureCount: 3, dataNorm: 2, method });
+      const lr = new learn.LogisticRegression({ epsilon: 1, featureCount: 3, dataNorm: 2, method });
       await lr.fit(x, y, { budget: PrivacyBudget.pure(1), rng: new SeededRandomSource(3) });
       const g = lr.params.granularity as number;
       expect(g).toBeGreaterThan(0);
@@ -57,7 +47,7 @@ describe('review S8: LogisticRegression releases its weights on the public grid'
   }
 });
 
-type Fit = () => Promise<FitReport>;
+type Fit = () => Promise<learn.FitReport>;
 interface Case {
   name: string;
   /** The number of noisy coordinates the model releases (the sum of its statistics' sizes). */
@@ -73,7 +63,7 @@ function cases(epsilon: number, d: number, rows: number, seed: number, k: number
   const opts = () => ({ budget: PrivacyBudget.pure(epsilon), rng: new SeededRandomSource(seed + 1) });
   const out: Case[] = [];
   for (const method of ['objective', 'output'] as const) {
-    const lr = new LogisticRegression({ epsilon, featureCount: d, dataNorm: Math.sqrt(d), method });
+    const lr = new learn.LogisticRegression({ epsilon, featureCount: d, dataNorm: Math.sqrt(d), method });
     out.push({
       name: `logistic ${method}`,
       released: d + 1,
@@ -81,19 +71,19 @@ function cases(epsilon: number, d: number, rows: number, seed: number, k: number
       onGrid: () => ({ values: lr.params.theta, grid: lr.params.granularity as number }),
     });
   }
-  const nb = new GaussianNB({ epsilon, bounds, classes: 2 });
+  const nb = new learn.GaussianNB({ epsilon, bounds, classes: 2 });
   out.push({ name: 'gaussian-nb', released: 2 + 2 * 2 * d, fit: () => nb.fit(x, y, opts()) });
-  const lin = new LinearRegression({ epsilon, bounds, labelBounds: { lower: 0, upper: 1 } });
+  const lin = new learn.LinearRegression({ epsilon, bounds, labelBounds: { lower: 0, upper: 1 } });
   out.push({ name: 'linear-regression', released: ((d + 1) * (d + 2)) / 2 + d + 1, fit: () => lin.fit(x, y, opts()) });
-  const km = new KMeans({ epsilon, clusters: k, bounds, iterations: 2 });
+  const km = new learn.KMeans({ epsilon, clusters: k, bounds, iterations: 2 });
   out.push({ name: 'kmeans', released: 2 * (k + k * d), fit: () => km.fit(x, opts()) });
-  const pca = new PCA({ epsilon, components: 1, bounds });
+  const pca = new learn.PCA({ epsilon, components: 1, bounds });
   out.push({ name: 'pca', released: 1 + d + (d * (d + 1)) / 2, fit: () => pca.fit(x, opts()) });
-  const sc = new StandardScaler({ epsilon, bounds });
+  const sc = new learn.StandardScaler({ epsilon, bounds });
   out.push({ name: 'standard-scaler', released: 1 + 2 * d, fit: () => sc.fit(x, opts()) });
-  const rf = new RandomForestClassifier({ epsilon, bounds, classes: 2, trees: k, maxDepth: depth });
+  const rf = new learn.RandomForestClassifier({ epsilon, bounds, classes: 2, trees: k, maxDepth: depth });
   out.push({ name: 'random-forest', released: k * 2 ** depth * 2 + 2 + 2 * d, fit: () => rf.fit(x, y, opts()) });
-  const tree = new DecisionTreeClassifier({ epsilon, bounds, classes: 2, maxDepth: depth });
+  const tree = new learn.DecisionTreeClassifier({ epsilon, bounds, classes: 2, maxDepth: depth });
   out.push({ name: 'decision-tree', released: 2 ** depth * 2 + 2 + 2 * d, fit: () => tree.fit(x, y, opts()) });
   return out;
 }

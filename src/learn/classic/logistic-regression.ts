@@ -28,8 +28,8 @@ import { checkFitOptions } from './_internal/fit-flow.js';
 import { minimizeLogistic } from './_internal/logistic.js';
 import { type LaplaceStatistic, laplaceStatistic, sampleObjectiveNoise, splitEpsilon } from './_internal/noise.js';
 import { chargeFit, type FitOptions, type FitReport } from './fit-budget.js';
-import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
-import { accuracy } from './scoring.js';
+import { FittedModel } from './fitted-model.js';
+import { type LabelInput, type ModelInput, readLabels } from './model-input.js';
 
 /** How the model is made private. */
 export type LogisticMethod = 'objective' | 'output' | 'dp-sgd';
@@ -77,7 +77,7 @@ const MIN_REGULARIZATION = 0.01;
 const OBJECTIVE_WEIGHTS = [0.25, 0.74, 0.005, 0.005] as const;
 
 /** DP logistic regression (diffprivlib's `LogisticRegression`, plus output perturbation and DP-SGD). */
-export class LogisticRegression {
+export class LogisticRegression extends FittedModel<LogisticParams> {
   readonly epsilon: number;
   readonly featureCount: number;
   readonly dataNorm: number;
@@ -88,8 +88,6 @@ export class LogisticRegression {
   readonly delta: number | undefined;
   readonly #options: LogisticRegressionOptions;
   readonly #plan: { epsilonB: number; jacobian: number; final: LaplaceStatistic } | undefined;
-  #params: LogisticParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -99,6 +97,7 @@ export class LogisticRegression {
    * new LogisticRegression({ epsilon: 1, featureCount: 48, dataNorm: Math.sqrt(12) });
    */
   constructor(options: LogisticRegressionOptions) {
+    super();
     checkObject(options, 'options');
     this.#options = options;
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
@@ -224,6 +223,11 @@ export class LogisticRegression {
     });
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.featureCount;
+  }
+
   /**
    * Fits the model, charging `options.budget` exactly `privacyMap(1)` before any value is used.
    * @param x - features (d columns).
@@ -239,7 +243,7 @@ export class LogisticRegression {
    */
   async fit(x: ModelInput, y: LabelInput, options: FitOptions): Promise<FitReport> {
     const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.featureCount);
+    const m = this.readRows(x);
     const labels = readLabels(x, y, m.rows);
     const rng = o.rng ?? defaultRandomSource();
     const loss = this.privacyMap(1);
@@ -256,14 +260,10 @@ export class LogisticRegression {
       const theta = new Float64Array(this.featureCount + 1);
       for (let j = 0; j < this.featureCount; j++) theta[j] = (w[j] as number) * scale;
       theta[this.featureCount] = (b[0] as number) * scale;
-      this.#params = { theta };
-      this.#report = { ...report, notForRelease: report.notForRelease || trainer.notForRelease };
-      return this.#report;
+      return this.store({ theta }, { ...report, notForRelease: report.notForRelease || trainer.notForRelease });
     }
     const report = await chargeFit(o.budget, loss, `tsdp/learn logistic-regression ${this.method}`, rng);
-    this.#params = this.release(m.values as Float64Array, labels, m.rows, rng);
-    this.#report = report;
-    return report;
+    return this.store(this.release(m.values as Float64Array, labels, m.rows, rng), report);
   }
 
   private release(values: Float64Array, labels: Float64Array, rows: number, rng: RandomSource): LogisticParams {
@@ -294,17 +294,6 @@ export class LogisticRegression {
     return out;
   }
 
-  /** The released parameters. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): LogisticParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
-  }
-
   /**
    * P(y = 1 | x) for each row.
    * @param x - features.
@@ -314,7 +303,7 @@ export class LogisticRegression {
    */
   predictProba(x: ModelInput): Float64Array {
     const theta = this.params.theta;
-    const m = readMatrix(x, this.features, this.featureCount);
+    const m = this.readRows(x);
     const xt = this.extend(m.values as Float64Array, m.rows);
     const d = this.featureCount + 1;
     const out = new Float64Array(m.rows);
@@ -333,10 +322,6 @@ export class LogisticRegression {
 
   /** Accuracy. @param x - features. @param y - labels (1 positive). @returns the fraction right. @privacy not a release. */
   score(x: ModelInput, y: LabelInput): number {
-    const predicted = this.predict(x);
-    return accuracy(
-      predicted,
-      Float64Array.from(readLabels(x, y, predicted.length), (v) => (v === 1 ? 1 : 0)),
-    );
+    return this.accuracyOn(this.predict(x), x, y, (v) => (v === 1 ? 1 : 0));
   }
 }

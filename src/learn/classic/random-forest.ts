@@ -22,21 +22,13 @@ import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
 import { type RandomSource, sampleUniformBelow } from '../../random/index.js';
 import { checkObject } from '../_internal/validate.js';
 import { uniformUnit } from '../init.js';
-import {
-  checkBounds,
-  checkInteger,
-  checkPositive,
-  checkRowL1,
-  clipRowsL1,
-  type FeatureBounds,
-  featureScales,
-  scaleToUnit,
-} from './_internal/features.js';
-import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { checkBounds, checkInteger, checkPositive, checkRowL1, type FeatureBounds, unitRows } from './_internal/features.js';
+import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
-import { accuracy, argmaxRows } from './scoring.js';
+import { FittedModel } from './fitted-model.js';
+import type { LabelInput, ModelInput } from './model-input.js';
+import { argmaxRows } from './scoring.js';
 
 /** Options of {@link RandomForestClassifier}: all public. */
 export interface RandomForestOptions {
@@ -77,7 +69,7 @@ export interface RandomForestParams {
 }
 
 /** DP random forest (diffprivlib's `RandomForestClassifier`). */
-export class RandomForestClassifier {
+export class RandomForestClassifier extends FittedModel<RandomForestParams> {
   readonly epsilon: number;
   readonly bounds: FeatureBounds;
   readonly classes: number;
@@ -88,8 +80,6 @@ export class RandomForestClassifier {
   readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, RandomForestParams, 'pure'>;
-  #params: RandomForestParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -99,6 +89,7 @@ export class RandomForestClassifier {
    * new RandomForestClassifier({ epsilon: 1, bounds: { lower: [0, 0], upper: [1, 1] }, classes: 2 });
    */
   constructor(options: RandomForestOptions) {
+    super();
     checkObject(options, 'options');
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
     this.bounds = checkBounds(options.bounds);
@@ -139,8 +130,7 @@ export class RandomForestClassifier {
     const k = this.classes;
     const uniform = new Float64Array(d).fill(1 / d);
     if (!w) return uniform;
-    const u = scaleToUnit(t.x, t.rows, this.bounds, featureScales(this.bounds));
-    clipRowsL1(u, t.rows, d, this.maxRowL1);
+    const u = unitRows(t.x, t.rows, this.bounds, this.maxRowL1);
     const count = new Array<number>(k).fill(0);
     const sum = new Array<number>(k * d).fill(0);
     for (let r = 0; r < t.rows; r++) {
@@ -216,6 +206,11 @@ export class RandomForestClassifier {
     return { feature, threshold };
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.bounds.lower.length;
+  }
+
   /**
    * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
    * @param x - features.
@@ -226,28 +221,7 @@ export class RandomForestClassifier {
    * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
    */
   async fit(x: ModelInput, y: LabelInput, options: FitOptions): Promise<FitReport> {
-    const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.bounds.lower.length);
-    const labels = readLabels(x, y, m.rows);
-    const { params, report } = await runFit(
-      this.measurement,
-      { x: m.values as Float64Array, rows: m.rows, columns: m.columns, y: labels },
-      o,
-    );
-    this.#params = params;
-    this.#report = report;
-    return report;
-  }
-
-  /** The released forest. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): RandomForestParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
+    return this.fitSupervised(this.measurement, x, y, options);
   }
 
   /** Class probabilities (rows × k): the trees' leaf class frequencies averaged (uniform where every leaf is empty). @param x - features. @returns probabilities. @privacy post-processing. */
@@ -255,7 +229,7 @@ export class RandomForestClassifier {
     const d = this.bounds.lower.length;
     const k = this.classes;
     const inner = 2 ** this.maxDepth - 1;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const values = Float64Array.from(m.values);
     const out = new Float64Array(m.rows * k);
     const trees = this.params.trees;
@@ -283,8 +257,7 @@ export class RandomForestClassifier {
 
   /** Accuracy. @param x - features. @param y - labels. @returns the fraction right. @privacy not a release. */
   score(x: ModelInput, y: LabelInput): number {
-    const predicted = this.predict(x);
-    return accuracy(predicted, readLabels(x, y, predicted.length));
+    return this.accuracyOn(this.predict(x), x, y);
   }
 }
 
