@@ -257,7 +257,7 @@ export function whereClause(env: Env, extra?: string): string {
 export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigint, schema: SqlSchema): CompiledDpQuery {
   edgeRecord(plan, 'plan');
   edgeRecord(plan.privacy, 'plan.privacy');
-  edgeString(dialect, 'dialect');
+  if (typeof dialect !== 'string') edgeRecord(dialect, 'dialect');
   edgeRecord(schema, 'schema');
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
   const own = OWN_COMPILERS.get(dialect);
