@@ -38,6 +38,7 @@ export const RANKS = {
   mechanisms: 3,
   accounting: 4,
   stats: 4,
+  io: 2, // src/io: the shared private-record readers (CSV record rule); imports nothing above core
   session: 5,
   ledger: 6,
   sql: 6,

@@ -4,6 +4,7 @@
  */
 import { DpError } from '../core/errors.js';
 import type { LossAmount } from '../core/params.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import { exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
 
@@ -28,6 +29,7 @@ export class ApproxDpFilter {
 
   /** @throws DpError INVALID_PARAMETER on a bad budget. */
   constructor(budget: { epsilon: number; delta?: number }) {
+    edgeRecord(budget, 'budget');
     this.epsilonBudget = nonNegativeFinite(budget.epsilon, 'epsilon');
     this.deltaBudget = nonNegativeFinite(budget.delta ?? 0, 'delta');
     if (this.deltaBudget > 1) throw new DpError('INVALID_PARAMETER', 'delta must be <= 1', { parameter: 'delta' });

@@ -8,6 +8,7 @@
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { Scale } from '../core/params.js';
+import { edgeFunction, edgeRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { PldAccountant } from './pld-accountant.js';
 import type { AccountingMethod, PrivacyAccountant } from './privacy-accountant.js';
@@ -76,13 +77,15 @@ export function makeAccountant(choice: AccountantChoice = 'rdp'): PrivacyAccount
  * calibrateNoiseParameter({ targetEpsilon: 1, delta: 0, accountant: 'zcdp', makeEvent: (b) => DpEvents.laplace(b) });
  */
 export function calibrateNoiseParameter(options: CalibrationOptions): Scale {
+  edgeRecord(options, 'options');
+  edgeFunction(options.makeEvent, 'makeEvent');
   const { targetEpsilon, delta, makeEvent } = options;
   if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) {
     throw new DpError('INVALID_PARAMETER', `targetEpsilon must be a finite number > 0, got ${describeParameter(targetEpsilon)}`, {
       parameter: 'targetEpsilon',
     });
   }
-  if (!(delta >= 0 && delta < 1))
+  if (typeof delta !== 'number' || !(delta >= 0 && delta < 1))
     throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1), got ${describeParameter(delta)}`, { parameter: 'delta' });
   const tol = options.tolerance ?? 1e-6;
   if (!(tol > 0 && tol < 1))
@@ -186,5 +189,6 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Scale {
  * @throws as {@link calibrateNoiseParameter}.
  */
 export function calibrateLaplaceScale(options: CalibrationOptions): Scale {
+  edgeRecord(options, 'options');
   return calibrateNoiseParameter({ accountant: options.delta > 0 ? 'pld' : 'zcdp', ...options });
 }

@@ -6,8 +6,10 @@
  */
 
 import { DpError } from '../core/errors.js';
+import { edgeIterable, edgeRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { logAdd } from '../numeric/log-space.js';
+import { Rational } from '../numeric/rational.js';
 import { nonNegativeFinite } from './_internal/filter-helpers.js';
 
 /** An (ε, δ) pair. */
@@ -36,13 +38,16 @@ function checkK(k: number): number {
  * @throws DpError INVALID_PARAMETER on a bad pair.
  */
 export function basicComposition(losses: readonly EpsilonDelta[]): EpsilonDelta {
-  let e = 0;
-  let d = 0;
+  edgeIterable(losses, 'losses');
+  // Summed exactly and rounded up once (a float sum could under-charge by ulps).
+  let e = Rational.ZERO;
+  let d = Rational.ZERO;
   for (const l of losses) {
-    e += nonNegativeFinite(l.epsilon, 'epsilon');
-    d += checkDel(l.delta);
+    edgeRecord(l, 'losses[i]');
+    e = e.add(Rational.fromNumber(nonNegativeFinite(l.epsilon, 'epsilon')));
+    d = d.add(Rational.fromNumber(checkDel(l.delta)));
   }
-  return { epsilon: e, delta: Math.min(1, d) };
+  return { epsilon: e.toNumberUp(), delta: Math.min(1, d.toNumberUp()) };
 }
 
 /**

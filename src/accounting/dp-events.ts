@@ -23,6 +23,7 @@ import type {
   ZcdpEvent,
 } from '../core/dp-event.js';
 import { assertNever, DpError } from '../core/errors.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 
 type Code = 'INVALID_PARAMETER' | 'MALFORMED_REQUEST';
@@ -135,7 +136,11 @@ export function parseDpEvent(json: string | unknown): DpEvent {
 
 /** Serialises an event to JSON text (events are plain data). */
 export function dpEventToJson(event: DpEvent): string {
-  return JSON.stringify(event);
+  edgeRecord(event, 'event');
+  return JSON.stringify(event, (_key, v: unknown) => {
+    if (typeof v === 'bigint') throw new DpError('INVALID_PARAMETER', 'an event holds numbers, not bigints', { parameter: 'event' });
+    return v;
+  });
 }
 
 /**
@@ -232,6 +237,7 @@ export const DpEvents = {
 
 /** A short description of an event's kind for error messages (no data values). */
 export function describeEvent(event: DpEvent): string {
+  edgeRecord(event, 'event');
   switch (event.type) {
     case 'poissonSampled':
     case 'sampledWithoutReplacement':

@@ -7,10 +7,11 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { DEFAULT_TAIL_MASS_TRUNCATION } from './_internal/pld-pmf.js';
 import { type Adjacency, BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
-import { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, PrivacyLossDistribution } from './privacy-loss-distribution.js';
+import { DEFAULT_VALUE_DISCRETIZATION_INTERVAL, MAX_PLD_COMPOSITIONS, PrivacyLossDistribution } from './privacy-loss-distribution.js';
 
 /** Options of the PLD accountant. */
 export interface PldAccountantOptions {
@@ -51,6 +52,7 @@ export class PldAccountant extends BaseAccountant {
   /** @throws DpError INVALID_PARAMETER on a bad interval or tail. */
   constructor(options: PldAccountantOptions = {}) {
     super();
+    edgeOptionalRecord(options, 'options');
     this.valueDiscretizationInterval = options.valueDiscretizationInterval ?? DEFAULT_VALUE_DISCRETIZATION_INTERVAL;
     this.adjacency = options.adjacency ?? 'addOrRemoveOne';
     this.tail = options.tailMassTruncation ?? DEFAULT_TAIL_MASS_TRUNCATION;
@@ -89,6 +91,16 @@ export class PldAccountant extends BaseAccountant {
     const rel = this.adjacency;
     const addRemove = rel !== 'replaceOne';
     return this.walk(event, count, apply, (e, c) => {
+      // The size limit is checked in the pricing pass (apply = false), so a refusal changes nothing.
+      if (c > MAX_PLD_COMPOSITIONS) {
+        throw new DpError(
+          'INVALID_PARAMETER',
+          `the PLD accountant composes at most ${MAX_PLD_COMPOSITIONS} copies of one event, got ${c}`,
+          {
+            parameter: 'count',
+          },
+        );
+      }
       switch (e.type) {
         case 'nonPrivate':
           if (apply) this.nonPrivate = true;

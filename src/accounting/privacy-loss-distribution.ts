@@ -5,6 +5,7 @@
  */
 
 import { DpError } from '../core/errors.js';
+import { edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import {
   discreteGaussianPmf,
@@ -30,8 +31,9 @@ export interface PldOptions {
   sensitivity?: number;
 }
 
-function interval(o: PldOptions): number {
-  const d = o.valueDiscretizationInterval ?? DEFAULT_VALUE_DISCRETIZATION_INTERVAL;
+function interval(o: PldOptions | undefined): number {
+  edgeOptionalRecord(o, 'options');
+  const d = o?.valueDiscretizationInterval ?? DEFAULT_VALUE_DISCRETIZATION_INTERVAL;
   if (!(d > 0 && Number.isFinite(d))) {
     throw new DpError('INVALID_PARAMETER', `valueDiscretizationInterval must be > 0, got ${describeParameter(d)}`, {
       parameter: 'valueDiscretizationInterval',
@@ -63,6 +65,13 @@ function positiveParam(x: number, name: string): number {
     throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${describeParameter(x)}`, { parameter: name });
   return x;
 }
+
+/**
+ * The most self-compositions a PLD takes (S7): the composed distribution's support grows with the count, so the
+ * cost does too (10⁶ Gaussian steps: seconds; 10⁸ never returned). Refused at the edge with INVALID_PARAMETER,
+ * before anything is composed; compose the RDP or zCDP accountant for longer runs.
+ */
+export const MAX_PLD_COMPOSITIONS = 1_000_000;
 
 /**
  * A privacy-loss distribution: `remove` (and `add`, when asymmetric) PMFs on a
@@ -180,9 +189,9 @@ export class PrivacyLossDistribution {
 
   /** The PLD dominating every (ε, δ)-DP mechanism. @throws DpError INVALID_PARAMETER. */
   static epsilonDelta(epsilon: number, delta: number, options: { valueDiscretizationInterval?: number } = {}): PrivacyLossDistribution {
-    if (!(epsilon >= 0 && Number.isFinite(epsilon)))
+    if (typeof epsilon !== 'number' || !(epsilon >= 0 && Number.isFinite(epsilon)))
       throw new DpError('INVALID_PARAMETER', `epsilon must be >= 0, got ${describeParameter(epsilon)}`, { parameter: 'epsilon' });
-    if (!(delta >= 0 && delta <= 1))
+    if (typeof delta !== 'number' || !(delta >= 0 && delta <= 1))
       throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${describeParameter(delta)}`, { parameter: 'delta' });
     return new PrivacyLossDistribution(epsilonDeltaPmf(epsilon, delta, interval(options)), null);
   }
@@ -202,10 +211,12 @@ export class PrivacyLossDistribution {
     return new PrivacyLossDistribution(remove, add);
   }
 
-  /** The `count`-fold self-composition (spectrum to the power `count`). @throws DpError INVALID_PARAMETER unless count ≥ 1. */
+  /** The `count`-fold self-composition (spectrum to the power `count`). @throws DpError INVALID_PARAMETER unless 1 ≤ count ≤ MAX_PLD_COMPOSITIONS. */
   selfCompose(count: number, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
-    if (!(Number.isSafeInteger(count) && count >= 1)) {
-      throw new DpError('INVALID_PARAMETER', `count must be an integer >= 1, got ${describeParameter(count)}`, { parameter: 'count' });
+    if (!(Number.isSafeInteger(count) && count >= 1 && count <= MAX_PLD_COMPOSITIONS)) {
+      throw new DpError('INVALID_PARAMETER', `count must be an integer in [1, ${MAX_PLD_COMPOSITIONS}], got ${describeParameter(count)}`, {
+        parameter: 'count',
+      });
     }
     if (count === 1) {
       // As dp_accounting: a dense PMF (> 1000 points) self-composed once still books the truncation mass in δ.

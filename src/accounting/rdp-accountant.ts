@@ -7,6 +7,7 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { edgeArray, edgeNumber, edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { logAdd, logSub, logSumExp } from '../numeric/log-space.js';
 import { logAbsBinomial, logErfc } from '../numeric/special.js';
@@ -21,6 +22,42 @@ export const DEFAULT_RDP_ORDERS: readonly number[] = Object.freeze([
   512,
   1024,
 ]);
+
+/**
+ * The largest Rényi order an accountant or RDP function takes. The exact series cost O(α) per order (O(α²) for
+ * sampling without replacement), so an unbounded order hung the caller (α = 10¹⁵); 4096 is four times
+ * `dp_accounting`'s largest default order, and a larger order never gives a tighter (ε, δ) at any δ ≥ 1e-300.
+ */
+export const MAX_RDP_ORDER = 4096;
+/** The most orders an accountant takes (its cost is linear in their number). */
+export const MAX_RDP_ORDER_COUNT = 10_000;
+
+/** Validates one Rényi order at the edge: a number in [1, MAX_RDP_ORDER] (1 only where `allowOne`). */
+function checkOrder(alpha: unknown, name = 'alpha', allowOne = false): number {
+  if (typeof alpha !== 'number' || !((allowOne ? alpha >= 1 : alpha > 1) && alpha <= MAX_RDP_ORDER)) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      `${name} must be a number in ${allowOne ? '[1' : '(1'}, ${MAX_RDP_ORDER}], got ${describeParameter(alpha)}`,
+      {
+        parameter: name,
+        expected: `${allowOne ? '[1' : '(1'}, ${MAX_RDP_ORDER}]`,
+      },
+    );
+  }
+  return alpha;
+}
+
+/** Validates a list of orders at the edge (an array of at most MAX_RDP_ORDER_COUNT orders, each checked). */
+function checkOrders(orders: unknown): readonly number[] {
+  edgeArray(orders, 'orders');
+  if (orders.length > MAX_RDP_ORDER_COUNT) {
+    throw new DpError('INVALID_PARAMETER', `at most ${MAX_RDP_ORDER_COUNT} RDP orders are taken, got ${orders.length}`, {
+      parameter: 'orders',
+    });
+  }
+  for (const a of Array.from(orders)) checkOrder(a, 'orders');
+  return orders as readonly number[];
+}
 
 /** log A_α for integer α (Mironov–Talwar–Zhang 2019, eq. for integer orders): exact binomial expansion in log space. */
 function logAInt(q: number, sigma: number, alpha: number): number {
@@ -115,6 +152,9 @@ function subsampledGaussianRdpAt(q: number, sigma: number, alpha: number): numbe
  * @throws DpError INVALID_PARAMETER on parameters out of range.
  */
 export function rdpPoissonSubsampledGaussian(sampleRate: number, noiseMultiplier: number, orders: readonly number[]): number[] {
+  edgeNumber(sampleRate, 'sampleRate');
+  edgeNumber(noiseMultiplier, 'noiseMultiplier');
+  checkOrders(orders);
   if (!(sampleRate >= 0 && sampleRate <= 1)) {
     throw new DpError('INVALID_PARAMETER', `sampleRate must be in [0, 1], got ${describeParameter(sampleRate)}`, {
       parameter: 'sampleRate',
@@ -133,6 +173,9 @@ export function rdpPoissonSubsampledGaussian(sampleRate: number, noiseMultiplier
  * @see Mironov (2017), Proposition 6.
  */
 export function laplaceRdp(epsilon: number, alpha: number): number {
+  edgeNumber(epsilon, 'epsilon');
+  if (Number.isNaN(epsilon) || epsilon < 0) throw new DpError('INVALID_PARAMETER', 'epsilon must be >= 0', { parameter: 'epsilon' });
+  checkOrder(alpha, 'alpha', true);
   const a = alpha;
   if (a === 1) return epsilon + Math.expm1(-epsilon);
   if (!Number.isFinite(epsilon)) return Number.POSITIVE_INFINITY;
@@ -239,6 +282,9 @@ function sworGaussianLogA(q: number, sigma: number, alpha: number): number {
  * @see Wang, Balle, Kasiviswanathan (2019), Theorem 27.
  */
 export function rdpSampledWithoutReplacementGaussian(q: number, sigma: number, alpha: number): number {
+  if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new DpError('INVALID_PARAMETER', 'q must be in [0, 1]', { parameter: 'q' });
+  if (typeof sigma !== 'number' || !(sigma >= 0)) throw new DpError('INVALID_PARAMETER', 'sigma must be >= 0', { parameter: 'sigma' });
+  checkOrder(alpha);
   if (q === 0) return 0;
   if (q === 1) return alpha / (2 * sigma * sigma);
   if (!Number.isFinite(alpha) || sigma === 0) return Number.POSITIVE_INFINITY;
@@ -331,13 +377,11 @@ export class RdpAccountant extends BaseAccountant {
   private readonly state: Float64Array;
   private extraDelta = 0;
 
-  /** @throws DpError INVALID_PARAMETER when an order is not > 1. */
+  /** @throws DpError INVALID_PARAMETER when an order is not in (1, MAX_RDP_ORDER] or there are more than MAX_RDP_ORDER_COUNT. */
   constructor(options: RdpAccountantOptions = {}) {
     super();
-    const orders = options.orders ?? DEFAULT_RDP_ORDERS;
-    for (const a of orders) {
-      if (!(a > 1)) throw new DpError('INVALID_PARAMETER', `RDP orders must be > 1, got ${describeParameter(a)}`, { parameter: 'orders' });
-    }
+    edgeOptionalRecord(options, 'options');
+    const orders = checkOrders(options.orders ?? DEFAULT_RDP_ORDERS);
     this.orders = Object.freeze([...orders]);
     this.adjacency = options.adjacency ?? 'addOrRemoveOne';
     this.state = new Float64Array(this.orders.length);

@@ -6,6 +6,7 @@
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import type { LossAmount } from '../core/params.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { Rational } from '../numeric/rational.js';
 import { computedCost, exactAmount, exhausted, nonNegativeFinite } from './_internal/filter-helpers.js';
@@ -29,6 +30,7 @@ export class RdpFilter {
 
   /** @throws DpError INVALID_PARAMETER unless α > 1 and budget ≥ 0. */
   constructor(options: { order: number; budget: number }) {
+    edgeRecord(options, 'options');
     if (typeof options?.order !== 'number' || !(options.order > 1 && Number.isFinite(options.order))) {
       throw new DpError('INVALID_PARAMETER', `order must be a finite number > 1, got ${describeParameter(options.order)}`, {
         parameter: 'order',

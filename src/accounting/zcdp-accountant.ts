@@ -7,6 +7,7 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { edgeNumber } from '../numeric/edge.js';
 import { minimizeUnimodal } from '../numeric/minimize.js';
 import { pureEpsilon } from './_internal/pure-epsilon.js';
 import { BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
@@ -17,6 +18,8 @@ import { BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accoun
  * @see Canonne, Kamath, Steinke (2020), Corollary 13.
  */
 export function zcdpDelta(rho: number, epsilon: number): number {
+  edgeNumber(rho, 'rho');
+  edgeNumber(epsilon, 'epsilon');
   if (rho === 0) return 0;
   if (!Number.isFinite(rho)) return 1;
   const f = (t: number) => {

@@ -4,7 +4,9 @@
  * of inputs and one such event.
  * @module
  */
+
 import { assertNever } from '../core/errors.js';
+import { edgeKind } from '../numeric/edge.js';
 
 /** {y : y op threshold} on a numeric feature; outputs without the feature are outside. */
 export interface ThresholdEvent {
@@ -49,6 +51,7 @@ export type FeatureRecord = ReadonlyMap<string, number | string>;
  * @returns a function that is true when the output lies in the event.
  */
 export function auditEventPredicate(event: AuditEvent): (features: FeatureRecord) => boolean {
+  edgeKind(event, 'event');
   const name = event.kind === 'linear' ? '' : event.feature;
   switch (event.kind) {
     case 'linear': {
@@ -109,6 +112,7 @@ export function auditEventPredicate(event: AuditEvent): (features: FeatureRecord
  * @returns one line of text.
  */
 export function describeAuditEvent(event: AuditEvent): string {
+  edgeKind(event, 'event');
   switch (event.kind) {
     case 'linear': {
       const terms = event.features.map((f, i) => `${(event.weights[i] as number).toPrecision(3)}·${f}`);

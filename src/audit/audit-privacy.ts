@@ -19,9 +19,11 @@
  * A correct mechanism is therefore reported violated with probability ≤ α.
  * @module
  */
+
 import type { Domain, Metric } from '../core/domain.js';
 import { assertNever, DpError } from '../core/errors.js';
 import { type PrivacyLoss, zcdpToApproximate } from '../core/loss.js';
+import { edgeOptionalRecord, edgeRecord } from '../numeric/edge.js';
 import { normalQuantile } from '../numeric/special.js';
 import { SeededRandomSource } from '../random/seeded-source.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
@@ -240,6 +242,8 @@ export function auditPrivacy<I, O>(
   target: AuditableMeasurement<I, O> | RandomizedFunction<I, O>,
   options: AuditOptions<I, O> = {},
 ): AuditResult<I> {
+  if (typeof target !== 'function') edgeRecord(target, 'target');
+  edgeOptionalRecord(options, 'options');
   const m: AuditableMeasurement<I, O> =
     typeof target === 'function' ? { invoke: (input, rng) => target(input, rng ?? defaultRandomSource()) } : target;
   const samples = options.samples ?? DEFAULT_AUDIT_SAMPLES;

@@ -6,8 +6,10 @@
  * mixed-sign shifts of vectors.
  * @module
  */
+
 import type { Domain, Metric } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
+import { edgeKind } from '../numeric/edge.js';
 
 /** A pair of inputs at distance at most dIn, with a label saying why it is a candidate. */
 export interface NeighbourPair<I> {
@@ -190,6 +192,7 @@ const floatDomainUnbounded: Domain = { kind: 'float' };
  * neighbourCandidates(floatDomain(), 'absolute-distance', 1); // [[0, 1], [2**30, 2**30 + 1]]
  */
 export function neighbourCandidates(inputDomain: Domain, inputMetric: Metric, dIn = 1): Array<NeighbourPair<unknown>> {
+  edgeKind(inputDomain, 'inputDomain');
   const pairs =
     inputDomain.kind === 'any'
       ? genericPairs(inputMetric, dIn)

@@ -3,6 +3,7 @@
  * checks, so a transformation's output fits the next step's input.
  * @module
  */
+import { edgeKind } from '../numeric/edge.js';
 
 /** A set of values a function accepts or returns. */
 export type Domain =
@@ -56,11 +57,15 @@ export function anyDomain(description: string): Domain {
 
 /** Structural equality of domains. */
 export function domainEquals(a: Domain, b: Domain): boolean {
+  edgeKind(a, 'a');
+  edgeKind(b, 'b');
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /** True when every value of `inner` is in `outer` (bounds nested, `any` contains all). */
 export function domainWithin(inner: Domain, outer: Domain): boolean {
+  edgeKind(inner, 'inner');
+  edgeKind(outer, 'outer');
   if (outer.kind === 'any') return true;
   if (inner.kind !== outer.kind) return false;
   if ((inner.kind === 'float' || inner.kind === 'int') && (outer.kind === 'float' || outer.kind === 'int')) {
@@ -81,6 +86,7 @@ function canonical(d: Domain): unknown {
 
 /** A one-line description of a domain for messages. */
 export function describeDomain(d: Domain): string {
+  edgeKind(d, 'domain');
   switch (d.kind) {
     case 'float':
     case 'int':

@@ -16,6 +16,7 @@
  * rounded up, so every rounding adds cost.
  * @module
  */
+import { edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import { assertNever, DpError } from './errors.js';
 import { type PrivacyLoss, zcdp, zcdpToApproximate } from './loss.js';
@@ -157,6 +158,13 @@ export function checkExactLoss(x: unknown, name = 'cost'): ExactLoss {
   return { epsilon: o.epsilon as Rational, delta: o.delta as Rational, rho: o.rho as Rational };
 }
 
+/** A Rational amount ≥ 0 handed in from outside. */
+function checkAmount(x: unknown, name: string): asserts x is Rational {
+  if (!(x instanceof Rational) || x.isNegative()) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be a Rational >= 0`, { parameter: name });
+  }
+}
+
 /**
  * Adaptive composition: adds ξ, δ and ρ exactly.
  * @param a - a loss.
@@ -168,6 +176,8 @@ export function checkExactLoss(x: unknown, name = 'cost'): ExactLoss {
  * addLoss(exactLoss(pure(1)), exactLoss(zcdp(0.5)));
  */
 export function addLoss(a: ExactLoss, b: ExactLoss): ExactLoss {
+  checkExactLoss(a, 'a');
+  checkExactLoss(b, 'b');
   return { epsilon: a.epsilon.add(b.epsilon), delta: a.delta.add(b.delta), rho: a.rho.add(b.rho) };
 }
 
@@ -180,6 +190,8 @@ export function addLoss(a: ExactLoss, b: ExactLoss): ExactLoss {
  * lossLe(ZERO_LOSS, exactLoss(pure(1))); // true
  */
 export function lossLe(a: ExactLoss, b: ExactLoss): boolean {
+  checkExactLoss(a, 'a');
+  checkExactLoss(b, 'b');
   return a.epsilon.le(b.epsilon) && a.delta.le(b.delta) && a.rho.le(b.rho);
 }
 
@@ -192,6 +204,8 @@ export function lossLe(a: ExactLoss, b: ExactLoss): boolean {
  * lossEquals(ZERO_LOSS, ZERO_LOSS); // true
  */
 export function lossEquals(a: ExactLoss, b: ExactLoss): boolean {
+  checkExactLoss(a, 'a');
+  checkExactLoss(b, 'b');
   return a.epsilon.equals(b.epsilon) && a.delta.equals(b.delta) && a.rho.equals(b.rho);
 }
 
@@ -203,6 +217,7 @@ export function lossEquals(a: ExactLoss, b: ExactLoss): boolean {
  * lossToJson(exactLoss(pure(0.5))); // { epsilon: '1/2', delta: '0', rho: '0' }
  */
 export function lossToJson(loss: ExactLoss): ExactLossJson {
+  checkExactLoss(loss, 'loss');
   return { epsilon: loss.epsilon.toString(), delta: loss.delta.toString(), rho: loss.rho.toString() };
 }
 
@@ -238,6 +253,7 @@ export function lossFromJson(json: unknown, name = 'loss'): ExactLoss {
  * formatExactLoss(exactLoss(zcdp(0.125))); // 'ρ=0.125'
  */
 export function formatExactLoss(loss: ExactLoss): string {
+  checkExactLoss(loss, 'loss');
   const parts: string[] = [];
   if (!loss.epsilon.isZero() || (loss.delta.isZero() && loss.rho.isZero())) parts.push(`ε=${loss.epsilon.toNumber()}`);
   if (!loss.delta.isZero()) parts.push(`δ=${loss.delta.toNumber()}`);
@@ -261,6 +277,8 @@ const BELOW_ONE = 1 - 2 ** -53;
  * zcdpEpsilonBound(Rational.of(1n, 2n), Rational.parse('1e-6'));
  */
 export function zcdpEpsilonBound(rho: Rational, deltaLeft: Rational): Rational | undefined {
+  checkAmount(rho, 'rho');
+  checkAmount(deltaLeft, 'deltaLeft');
   if (rho.isZero()) return Rational.ZERO;
   if (!(deltaLeft.num > 0n)) return undefined;
   const rhoUp = rho.toNumberUp();
@@ -283,6 +301,8 @@ export function zcdpEpsilonBound(rho: Rational, deltaLeft: Rational): Rational |
  * effectiveEpsilon(exactLoss(pure(1)), Rational.ZERO); // 1
  */
 export function effectiveEpsilon(loss: ExactLoss, capDelta: Rational): Rational | undefined {
+  checkExactLoss(loss, 'loss');
+  checkAmount(capDelta, 'capDelta');
   if (loss.delta.gt(capDelta)) return undefined;
   const conversion = zcdpEpsilonBound(loss.rho, capDelta.sub(loss.delta));
   return conversion === undefined ? undefined : loss.epsilon.add(conversion);
@@ -301,6 +321,10 @@ export function effectiveEpsilon(loss: ExactLoss, capDelta: Rational): Rational 
  * fitsCap(exactLoss(pure(1)), { epsilon: Rational.ONE, delta: Rational.ZERO }); // true
  */
 export function fitsCap(loss: ExactLoss, cap: ApproximateCap): boolean {
+  checkExactLoss(loss, 'loss');
+  edgeRecord(cap, 'cap');
+  checkAmount(cap.epsilon, 'cap.epsilon');
+  checkAmount(cap.delta, 'cap.delta');
   const e = effectiveEpsilon(loss, cap.delta);
   return e?.le(cap.epsilon) === true;
 }

@@ -7,9 +7,10 @@
  * than the exact value of the theorem it implements.
  * @module
  */
+import { edgeInteger, edgeKind, edgeRecord } from '../numeric/edge.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
-import { assertNever, DpError } from './errors.js';
+import { assertNever, DpError, describeParameter } from './errors.js';
 
 /** ε-DP. */
 export interface PureLoss {
@@ -36,9 +37,33 @@ export type LossOf<K extends LossKind> = Extract<PrivacyLoss, { kind: K }>;
 
 function checkNonNegative(x: number, name: string): number {
   if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
-    throw new DpError('INVALID_PARAMETER', `${name} of a loss must be a finite number >= 0, got ${String(x)}`, { parameter: name });
+    throw new DpError('INVALID_PARAMETER', `${name} of a loss must be a finite number >= 0, got ${describeParameter(x)}`, {
+      parameter: name,
+    });
   }
   return x === 0 ? 0 : x;
+}
+
+/**
+ * Validates a loss handed in from outside (the edge): its shape, kind and amounts, as the constructors do.
+ * @throws DpError INVALID_PARAMETER
+ */
+export function checkLoss(loss: unknown, kind?: LossKind): PrivacyLoss {
+  edgeRecord(loss, 'loss');
+  const l = loss as { kind?: unknown; epsilon?: unknown; delta?: unknown; rho?: unknown };
+  if (kind !== undefined && l.kind !== kind) {
+    throw new DpError('INVALID_PARAMETER', `loss must be a ${kind} loss`, { parameter: 'loss', expected: kind });
+  }
+  switch (l.kind) {
+    case 'pure':
+      return pure(l.epsilon as number);
+    case 'approximate':
+      return approximate(l.epsilon as number, l.delta as number);
+    case 'zcdp':
+      return zcdp(l.rho as number);
+    default:
+      throw new DpError('INVALID_PARAMETER', "loss must have kind 'pure', 'approximate' or 'zcdp'", { parameter: 'loss' });
+  }
 }
 
 /** A pure ε loss. @throws DpError INVALID_PARAMETER unless ε is finite ≥ 0. */
@@ -49,7 +74,7 @@ export function pure(epsilon: number): PureLoss {
 /** An (ε, δ) loss. @throws DpError INVALID_PARAMETER unless ε ≥ 0 finite and δ ∈ [0, 1]. */
 export function approximate(epsilon: number, delta: number): ApproximateLoss {
   const d = checkNonNegative(delta, 'delta');
-  if (d > 1) throw new DpError('INVALID_PARAMETER', `delta must be <= 1, got ${delta}`, { parameter: 'delta' });
+  if (d > 1) throw new DpError('INVALID_PARAMETER', `delta must be <= 1, got ${describeParameter(delta)}`, { parameter: 'delta' });
   return { kind: 'approximate', epsilon: checkNonNegative(epsilon, 'epsilon'), delta: d };
 }
 
@@ -58,8 +83,19 @@ export function zcdp(rho: number): ZcdpLoss {
   return { kind: 'zcdp', rho: checkNonNegative(rho, 'rho') };
 }
 
-/** Rounds a computed cost up by a few ulps to absorb floating-point error in a formula. */
+/** The most ulps `roundUpCost` moves (its cost is linear in them; a stated limit keeps it bounded). */
+export const MAX_ROUNDING_ULPS = 1024;
+
+/**
+ * Rounds a computed cost up by a few ulps to absorb floating-point error in a formula.
+ * @throws DpError INVALID_PARAMETER when x is not a number or is NaN (a NaN cost is never charged), or ulps is
+ * not an integer in [0, MAX_ROUNDING_ULPS].
+ */
 export function roundUpCost(x: number, ulps = 4): number {
+  if (typeof x !== 'number' || Number.isNaN(x)) {
+    throw new DpError('INVALID_PARAMETER', 'a cost to round up must be a number (not NaN)', { parameter: 'x' });
+  }
+  edgeInteger(ulps, 'ulps', 0, MAX_ROUNDING_ULPS);
   let y = x;
   for (let i = 0; i < ulps; i++) y = nextUp(y);
   return y;
@@ -70,11 +106,13 @@ export function roundUpCost(x: number, ulps = 4): number {
  * @see Bun & Steinke (2016), Proposition 1.4.
  */
 export function pureToZcdp(loss: PureLoss): ZcdpLoss {
+  checkLoss(loss, 'pure');
   return zcdp(roundUpCost((loss.epsilon * loss.epsilon) / 2, 1));
 }
 
 /** ε-DP is (ε, 0)-DP. */
 export function pureToApproximate(loss: PureLoss): ApproximateLoss {
+  checkLoss(loss, 'pure');
   return approximate(loss.epsilon, 0);
 }
 
@@ -84,6 +122,7 @@ export function pureToApproximate(loss: PureLoss): ApproximateLoss {
  * @throws DpError INVALID_PARAMETER unless δ ∈ (0, 1).
  */
 export function zcdpToApproximateSimple(loss: ZcdpLoss, delta: number): ApproximateLoss {
+  checkLoss(loss, 'zcdp');
   checkOpenDelta(delta);
   const rho = loss.rho;
   return approximate(roundUpCost(rho + 2 * Math.sqrt(rho * Math.log(1 / delta))), delta);
@@ -91,7 +130,7 @@ export function zcdpToApproximateSimple(loss: ZcdpLoss, delta: number): Approxim
 
 function checkOpenDelta(delta: number): void {
   if (!(Number.isFinite(delta) && delta > 0 && delta < 1)) {
-    throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1) to convert zCDP to (epsilon, delta), got ${delta}`, {
+    throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1) to convert zCDP to (epsilon, delta), got ${describeParameter(delta)}`, {
       parameter: 'delta',
     });
   }
@@ -113,6 +152,7 @@ function cksEpsilonAt(rho: number, logInvDelta: number, alpha: number): number {
  * @throws DpError INVALID_PARAMETER unless δ ∈ (0, 1).
  */
 export function zcdpToApproximate(loss: ZcdpLoss, delta: number): ApproximateLoss {
+  checkLoss(loss, 'zcdp');
   checkOpenDelta(delta);
   const simple = zcdpToApproximateSimple(loss, delta);
   const rho = loss.rho;
@@ -131,6 +171,7 @@ export function zcdpToApproximate(loss: ZcdpLoss, delta: number): ApproximateLos
  * @throws DpError DOMAIN_MISMATCH when no conversion exists.
  */
 export function convertLoss(loss: PrivacyLoss, to: LossKind, delta?: number): PrivacyLoss {
+  checkLoss(loss);
   if (loss.kind === to) return loss;
   switch (loss.kind) {
     case 'pure':
@@ -151,6 +192,7 @@ export function convertLoss(loss: PrivacyLoss, to: LossKind, delta?: number): Pr
 
 /** A short human form: `ε=0.5`, `(ε=1, δ=1e-6)`, `ρ=0.125`. */
 export function formatLoss(loss: PrivacyLoss): string {
+  edgeKind(loss, 'loss');
   switch (loss.kind) {
     case 'pure':
       return `ε=${loss.epsilon}`;

@@ -9,6 +9,8 @@
  * such a map.
  * @module
  */
+
+import { edgeFunction, edgeKind, edgeRecord, edgeString } from '../numeric/edge.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { type Domain, describeDomain, domainWithin, type Metric } from './domain.js';
 import type { DpEvent } from './dp-event.js';
@@ -77,6 +79,7 @@ export interface MeasurementSpec<I, O, K extends LossKind> {
 
 /** Builds a Measurement from its parts; validates dIn before the map sees it. */
 export function defineMeasurement<I, O, K extends LossKind>(spec: MeasurementSpec<I, O, K>): Measurement<I, O, K> {
+  checkSpec(spec, ['invoke', 'privacyMap']);
   const privacyMap = (dIn: number) => spec.privacyMap(checkDistance(dIn));
   const invoke = (input: I, rng?: RandomSource) => spec.invoke(input, rng ?? defaultRandomSource());
   const m: Measurement<I, O, K> = {
@@ -129,12 +132,23 @@ function checkFits(outDomain: Domain, outMetric: Metric, next: { name: string; i
   }
 }
 
+/** The edge check of a spec: an object with a name, an input domain and the named functions. */
+function checkSpec(spec: unknown, functions: readonly string[]): void {
+  edgeRecord(spec, 'spec');
+  const s = spec as Record<string, unknown>;
+  edgeString(s.name, 'spec.name');
+  edgeKind(s.inputDomain, 'spec.inputDomain');
+  for (const f of functions) edgeFunction(s[f], `spec.${f}`);
+}
+
 function isMeasurement(x: object): x is Measurement<unknown, unknown, LossKind> {
   return 'privacyMap' in x;
 }
 
 /** Builds a Transformation from its parts. */
 export function defineTransformation<I, O>(spec: TransformationSpec<I, O>): Transformation<I, O> {
+  checkSpec(spec, ['invoke', 'stabilityMap']);
+  edgeKind(spec.outputDomain, 'spec.outputDomain');
   const stabilityMap = (dIn: number) => spec.stabilityMap(checkDistance(dIn));
   const t = {
     name: spec.name,
@@ -202,6 +216,14 @@ export function chain<A, B, C, D, K extends LossKind>(
 export function chain(...parts: Array<Transformation<unknown, unknown> | Measurement<unknown, unknown, LossKind>>): unknown {
   if (parts.length < 2)
     throw new DpError('INVALID_PARAMETER', 'chain needs at least a transformation and a measurement', { parameter: 'parts' });
+  for (const [i, p] of parts.entries()) {
+    edgeRecord(p, `parts[${i}]`);
+    const q = p as unknown as Record<string, unknown>;
+    edgeString(q.name, `parts[${i}].name`);
+    edgeKind(q.inputDomain, `parts[${i}].inputDomain`);
+    edgeFunction(q.invoke, `parts[${i}].invoke`);
+    if (i < parts.length - 1) edgeFunction(q.then, `parts[${i}].then`);
+  }
   let acc = parts[0] as Transformation<unknown, unknown>;
   for (let i = 1; i < parts.length; i++) {
     if (isMeasurement(acc)) throw new DpError('DOMAIN_MISMATCH', 'only the last part of a chain may be a measurement', {});

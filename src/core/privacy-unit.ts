@@ -11,6 +11,7 @@
  * once, at the edge) and state it with `describePrivacyUnit`.
  * @module
  */
+import { edgeRecord } from '../numeric/edge.js';
 import { DpError } from './errors.js';
 
 /**
@@ -75,6 +76,7 @@ export function privacyUnit(column?: string | null, bounds: PrivacyUnitBounds = 
  * describePrivacyUnit(privacyUnit()); // 'adding or removing one row'
  */
 export function describePrivacyUnit(unit: PrivacyUnit): string {
+  edgeRecord(unit, 'unit');
   if (unit.column === null && unit.maxPartitions === 1 && unit.maxContributionsPerPartition === 1) return 'adding or removing one row';
   const who = unit.column === null ? 'one row' : `one ${unit.column} (all its rows`;
   const groups = `at most ${unit.maxPartitions} group${unit.maxPartitions === 1 ? '' : 's'}`;
@@ -95,6 +97,8 @@ export function describePrivacyUnit(unit: PrivacyUnit): string {
  * samePrivacyUnit(privacyUnit('pid'), privacyUnit(null)); // false
  */
 export function samePrivacyUnit(a: PrivacyUnit, b: PrivacyUnit): boolean {
+  edgeRecord(a, 'a');
+  edgeRecord(b, 'b');
   return a.column === b.column;
 }
 

@@ -8,8 +8,19 @@
  * names, memos (query texts) and times — no data value.
  * @module
  */
+
+import { DpError } from '../core/errors.js';
 import { type ExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
-import { type BudgetLedger, decideCharge, type LedgerBalance, type LedgerCap, type LedgerEntry, replayEntries } from './ledger.js';
+import { edgeFunction, edgeRecord, edgeString } from '../numeric/edge.js';
+import {
+  type BudgetLedger,
+  checkLedgerCap,
+  decideCharge,
+  type LedgerBalance,
+  type LedgerCap,
+  type LedgerEntry,
+  replayEntries,
+} from './ledger.js';
 
 /** One analyst's line of a report. */
 export interface AnalystReport {
@@ -49,6 +60,12 @@ export async function budgetReport(
   cap: LedgerCap,
   analystBudgets: ReadonlyMap<string, LedgerCap> = new Map(),
 ): Promise<BudgetReport> {
+  edgeRecord(ledger, 'ledger');
+  edgeFunction(ledger.entries, 'ledger.entries');
+  edgeString(dataset, 'dataset');
+  checkLedgerCap(cap, 'cap');
+  if (!(analystBudgets instanceof Map))
+    throw new DpError('INVALID_PARAMETER', 'analystBudgets must be a Map', { parameter: 'analystBudgets' });
   const history = await ledger.entries(dataset);
   const pins = (await ledger.pins?.(dataset)) ?? [];
   const scope = { dataset, cap };

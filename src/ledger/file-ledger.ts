@@ -26,6 +26,7 @@
  * Wall time is dominated by the journal's fsync (before 10–17 ms and 83–123 ms; after 16–17 ms and 8–20 ms).
  * @module
  */
+
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -46,6 +47,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
+import { edgeOptionalRecord, edgeString } from '../numeric/edge.js';
 import { withFileLock } from './file-lock.js';
 import {
   appendDurably,
@@ -191,6 +193,8 @@ export class FileLedger implements BudgetLedger {
    * @throws DpError INVALID_PARAMETER when `TSDP_HOME` is relative.
    */
   constructor(options: FileLedgerOptions = {}) {
+    edgeOptionalRecord(options, 'options');
+    if (options.home !== undefined) edgeString(options.home, 'home');
     this.directory = join(options.home ? resolve(options.home) : stateDirectory(), 'ledger');
     this.timeoutMs = options.lockTimeoutMs ?? 30_000;
     this.write = options.write ?? writeSync;

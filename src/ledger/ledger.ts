@@ -61,6 +61,7 @@ import { DpError } from '../core/errors.js';
 import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import { formatLoss } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit, readPrivacyUnit, samePrivacyUnit } from '../core/privacy-unit.js';
+import { edgeIterable, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 
 /** An exact (E, D) cap: the total a scope may spend, as (ε, δ)-DP. */
@@ -163,6 +164,22 @@ export interface BudgetLedger {
 }
 
 /**
+ * The edge check of a cap (or an amount with ε and δ) handed in: an object whose ε and δ are Rationals ≥ 0.
+ * @param x - the cap.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ */
+export function checkLedgerCap(x: unknown, name: string): asserts x is LedgerCap {
+  edgeRecord(x, name);
+  for (const k of ['epsilon', 'delta'] as const) {
+    const v = (x as Record<string, unknown>)[k];
+    if (!(v instanceof Rational) || v.isNegative()) {
+      throw new DpError('INVALID_PARAMETER', `${name}.${k} must be a Rational >= 0`, { parameter: `${name}.${k}` });
+    }
+  }
+}
+
+/**
  * Adds two losses exactly (composition).
  * @param a - a loss.
  * @param b - a loss.
@@ -171,6 +188,8 @@ export interface BudgetLedger {
  * addAmounts(ZERO_AMOUNT, ZERO_AMOUNT);
  */
 export function addAmounts(a: ExactLoss, b: ExactLoss): ExactLoss {
+  checkExactLoss(a, 'a');
+  checkExactLoss(b, 'b');
   return addLoss(a, b);
 }
 
@@ -185,6 +204,9 @@ export const ZERO_AMOUNT: ExactLoss = ZERO_LOSS;
  * formatAmount({ epsilon: Rational.ONE, delta: Rational.ZERO }); // 'ε=1'
  */
 export function formatAmount(a: LedgerCap | ExactLoss): string {
+  checkLedgerCap(a, 'amount');
+  if ('rho' in a && !(a.rho instanceof Rational))
+    throw new DpError('INVALID_PARAMETER', 'amount.rho must be a Rational', { parameter: 'amount.rho' });
   const rho = 'rho' in a ? a.rho : Rational.ZERO;
   if (rho.isZero()) {
     return a.delta.isZero()
@@ -207,6 +229,10 @@ const NO_GUARANTEE = Rational.fromNumber(Number.MAX_VALUE);
  * balanceOf(pinBudget(cap, ZERO_LOSS), ZERO_AMOUNT).remaining.epsilon;
  */
 export function balanceOf(pin: BudgetPin, spent: ExactLoss, recorded: ExactLoss = spent): LedgerBalance {
+  edgeRecord(pin, 'pin');
+  checkLedgerCap(pin.cap, 'pin.cap');
+  checkExactLoss(spent, 'spent');
+  checkExactLoss(recorded, 'recorded');
   const g = pinnedGuarantee(pin, recorded);
   return {
     total: pin.cap,
@@ -227,6 +253,7 @@ export function balanceOf(pin: BudgetPin, spent: ExactLoss, recorded: ExactLoss 
  * sumEntries([]).dataset; // ZERO_AMOUNT
  */
 export function sumEntries(entries: readonly LedgerEntry[]): LedgerTotals {
+  edgeIterable(entries, 'entries');
   let dataset = ZERO_LOSS;
   const analysts = new Map<string, ExactLoss>();
   for (const e of entries) {
@@ -319,6 +346,11 @@ function pinsFor(
  * replayEntries([], [], scope);
  */
 export function replayEntries(entries: readonly LedgerEntry[], pins: readonly LedgerPin[], scope: LedgerScope): LedgerTotals {
+  edgeIterable(entries, 'entries');
+  edgeIterable(pins, 'pins');
+  edgeRecord(scope, 'scope');
+  edgeString(scope.dataset, 'scope.dataset');
+  checkLedgerCap(scope.cap, 'scope.cap');
   const all: LedgerPin[] = [...pins];
   const pending: LedgerPin[] = [];
   const raw = sumEntries(entries);

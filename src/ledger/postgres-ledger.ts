@@ -27,9 +27,11 @@
  * ledger had its own schema) are copied in when the schema's tables are created.
  * @module
  */
+
 import type pg from 'pg';
 import { DpError } from '../core/errors.js';
 import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
+import { edgeArray, edgeOptionalRecord, edgeString } from '../numeric/edge.js';
 import { pinJson, readPin } from './journal.js';
 import {
   type BudgetLedger,
@@ -84,6 +86,8 @@ export class PostgresLedger implements BudgetLedger {
     private readonly connectionString: string,
     options: PostgresLedgerOptions = {},
   ) {
+    edgeString(connectionString, 'connectionString');
+    edgeOptionalRecord(options, 'options');
     this.schema = checkIdentifier(options.schema ?? DEFAULT_LEDGER_SCHEMA, 'schema');
   }
 
@@ -193,6 +197,7 @@ export class PostgresLedger implements BudgetLedger {
 
   /** Reads pin rows fail-closed: a pin that does not parse refuses (INTERNAL), never reads as "no pin". */
   private static readPinRows(rows: PinRow[]): LedgerPin[] {
+    edgeArray(rows, 'rows');
     return rows.map((r) => {
       try {
         const analyst = r.budget === 'dataset' ? null : r.budget.startsWith('analyst:') ? r.budget.slice('analyst:'.length) : undefined;
@@ -207,6 +212,7 @@ export class PostgresLedger implements BudgetLedger {
 
   /** Reads rows fail-closed: a row whose amounts do not parse makes the ledger refuse (INTERNAL), never reads as 0. */
   private static read(rows: SpendRow[]): LedgerEntry[] {
+    edgeArray(rows, 'rows');
     return rows.map((r, i) => {
       try {
         const loss = lossFromJson({ epsilon: r.epsilon, delta: r.delta, rho: r.rho ?? undefined }, 'record');

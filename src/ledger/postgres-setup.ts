@@ -15,7 +15,9 @@
  * Analysts' login roles must not be members of the ledger role.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeArray, edgeRecord, edgeString } from '../numeric/edge.js';
 import { loadPg } from './load-pg.js';
 
 /** The default schema of the ledger. */
@@ -114,6 +116,10 @@ const createRole = (role: string) =>
  * console.log(postgresLedgerSetupSql({ tables: ['public.adult'], ledgerLogins: ['tsdp_service'], queryLogins: ['tsdp_service'] }).join(';\n'));
  */
 export function postgresLedgerSetupSql(setup: PostgresLedgerSetup): string[] {
+  edgeRecord(setup, 'setup');
+  edgeArray(setup.tables, 'setup.tables');
+  if (setup.ledgerLogins !== undefined) edgeArray(setup.ledgerLogins, 'setup.ledgerLogins');
+  if (setup.queryLogins !== undefined) edgeArray(setup.queryLogins, 'setup.queryLogins');
   const schema = checkIdentifier(setup.schema ?? DEFAULT_LEDGER_SCHEMA, 'schema');
   const owner = checkIdentifier(setup.ledgerRole ?? 'tsdp_ledger_owner', 'ledgerRole');
   const reader = checkIdentifier(setup.queryRole ?? 'tsdp_reader', 'queryRole');
@@ -152,6 +158,7 @@ export function postgresLedgerSetupSql(setup: PostgresLedgerSetup): string[] {
  * await setupPostgresLedger('postgres://postgres@db/tsdp', { tables: ['public.adult'], ledgerLogins: ['tsdp_service'], queryLogins: ['tsdp_service'] });
  */
 export async function setupPostgresLedger(adminConnectionString: string, setup: PostgresLedgerSetup): Promise<void> {
+  edgeString(adminConnectionString, 'adminConnectionString');
   const statements = postgresLedgerSetupSql(setup);
   const { Client } = await loadPg();
   const client = new Client({ connectionString: adminConnectionString });

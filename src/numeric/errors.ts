@@ -98,7 +98,8 @@ export function isDpError<C extends DpErrorCode>(e: unknown, code?: C): e is DpE
 
 /** Exhaustiveness check for switches over discriminated unions. */
 export function assertNever(x: never, what = 'value'): never {
-  throw new DpError('INTERNAL', `unexpected ${what}: ${JSON.stringify(x)}`);
+  // Only the type: the value may be anything (a bigint JSON cannot write, a data value that must not leak).
+  throw new DpError('INTERNAL', `unexpected ${String(what)}: ${describeParameter(x)}`);
 }
 
 /** A result for `safe*` forms: no throw. */
@@ -106,6 +107,7 @@ export type SafeResult<T> = { ok: true; value: T } | { ok: false; error: DpError
 
 /** Runs `f` and returns a SafeResult instead of throwing DpErrors. */
 export function safely<T>(f: () => T): SafeResult<T> {
+  if (typeof f !== 'function') return { ok: false, error: new DpError('INVALID_PARAMETER', 'safely needs a function', { parameter: 'f' }) };
   try {
     return { ok: true, value: f() };
   } catch (e) {

@@ -5,10 +5,14 @@
  * @module
  */
 
+import { edgeFinite, edgeNumber } from './edge.js';
+import { DpError } from './errors.js';
+
 const view = new DataView(new ArrayBuffer(8));
 
 /** The smallest double strictly greater than `x` (NaN stays NaN, +∞ stays +∞). */
 export function nextUp(x: number): number {
+  edgeNumber(x, 'x');
   if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY) return x;
   if (x === 0) return Number.MIN_VALUE;
   view.setFloat64(0, x);
@@ -20,6 +24,7 @@ export function nextUp(x: number): number {
 
 /** The largest double strictly smaller than `x`. */
 export function nextDown(x: number): number {
+  edgeNumber(x, 'x');
   return -nextUp(-x);
 }
 
@@ -28,7 +33,8 @@ export function nextDown(x: number): number {
  * mantissa (exact).
  */
 export function decomposeDouble(x: number): { mantissa: bigint; exponent: number } {
-  if (!Number.isFinite(x)) throw new RangeError('decomposeDouble needs a finite number');
+  if (typeof x !== 'number' || !Number.isFinite(x))
+    throw new DpError('INVALID_PARAMETER', 'decomposeDouble needs a finite number', { parameter: 'x' });
   if (x === 0) return { mantissa: 0n, exponent: 0 };
   view.setFloat64(0, x);
   const bits = view.getBigUint64(0);
@@ -41,18 +47,21 @@ export function decomposeDouble(x: number): { mantissa: bigint; exponent: number
 
 /** The distance from |x| to the next double above it. */
 export function ulp(x: number): number {
+  edgeNumber(x, 'x');
   const a = Math.abs(x);
   return nextUp(a) - a;
 }
 
 /** Exact 2^k for integer k within the double range (subnormals included). */
 export function powerOfTwo(k: number): number {
+  edgeNumber(k, 'k');
   if (k >= -1022) return 2 ** k;
   return 2 ** (k + 100) * 2 ** -100;
 }
 
 /** The smallest k such that 2^k ≥ x, for finite x > 0. */
 export function ceilLog2(x: number): number {
+  edgeFinite(x, 'x');
   const { mantissa, exponent } = decomposeDouble(x);
   const bitLength = mantissa.toString(2).length;
   const isPowerOfTwo = (mantissa & (mantissa - 1n)) === 0n;

@@ -3,7 +3,24 @@
  * exact and for budgets that must add up exactly.
  * @module
  */
+import { edgeString } from './edge.js';
+import { DpError } from './errors.js';
 import { decomposeDouble, nextDown, nextUp } from './float-bits.js';
+
+function refuse(message: string, parameter: string): never {
+  throw new DpError('INVALID_PARAMETER', message, { parameter });
+}
+
+function integer(x: unknown, parameter: string): bigint {
+  if (typeof x === 'bigint') return x;
+  if (typeof x === 'number' && Number.isSafeInteger(x)) return BigInt(x);
+  return refuse(`Rational.of needs a bigint or a safe integer for ${parameter}`, parameter);
+}
+
+function rational(x: unknown, parameter: string): Rational {
+  if (!(x instanceof Rational)) refuse(`${parameter} must be a Rational`, parameter);
+  return x;
+}
 
 function gcd(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;
@@ -44,11 +61,11 @@ export class Rational {
     this.den = den;
   }
 
-  /** `num / den`, reduced. Throws RangeError when den = 0. */
+  /** `num / den`, reduced. Throws DpError INVALID_PARAMETER when den = 0 or a part is not an integer. */
   static of(num: bigint | number, den: bigint | number = 1n): Rational {
-    let n = typeof num === 'bigint' ? num : BigInt(num);
-    let d = typeof den === 'bigint' ? den : BigInt(den);
-    if (d === 0n) throw new RangeError('Rational with zero denominator');
+    let n = integer(num, 'num');
+    let d = integer(den, 'den');
+    if (d === 0n) refuse('Rational with zero denominator', 'den');
     if (d < 0n) {
       n = -n;
       d = -d;
@@ -59,7 +76,7 @@ export class Rational {
 
   /** The exact value of a finite double (a dyadic rational). */
   static fromNumber(x: number): Rational {
-    if (!Number.isFinite(x)) throw new RangeError('Rational.fromNumber needs a finite number');
+    if (typeof x !== 'number' || !Number.isFinite(x)) refuse('Rational.fromNumber needs a finite number', 'x');
     const { mantissa, exponent } = decomposeDouble(x);
     return exponent >= 0 ? Rational.of(mantissa << BigInt(exponent)) : Rational.of(mantissa, 1n << BigInt(-exponent));
   }
@@ -72,7 +89,7 @@ export class Rational {
    * the representation, e.g. so that eleven spends of `1/11` fit a budget of 1.
    */
   static fromNumberIntended(x: number): Rational {
-    if (!Number.isFinite(x)) throw new RangeError('Rational.fromNumberIntended needs a finite number');
+    if (typeof x !== 'number' || !Number.isFinite(x)) refuse('Rational.fromNumberIntended needs a finite number', 'x');
     if (x === 0) return Rational.ZERO;
     if (Number.isInteger(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER) return Rational.of(BigInt(x));
     const exact = Rational.fromNumber(Math.abs(x));
@@ -89,17 +106,18 @@ export class Rational {
 
   /**
    * Parses `"3"`, `"-2.5"`, `"1e-6"` or `"1/11"` exactly.
-   * @throws RangeError on anything else.
+   * @throws DpError INVALID_PARAMETER on anything else.
    */
   static parse(text: string): Rational {
+    edgeString(text, 'text');
     const s = text.trim();
     const frac = /^([+-]?\d+)\s*\/\s*(\d+)$/.exec(s);
     if (frac) return Rational.of(BigInt(frac[1] as string), BigInt(frac[2] as string));
     const dec = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
-    if (!dec || (dec[2] === '' && (dec[3] ?? '') === '')) throw new RangeError(`not a number: ${JSON.stringify(text)}`);
+    if (!dec || (dec[2] === '' && (dec[3] ?? '') === '')) refuse('not a decimal number or a fraction', 'text');
     const digits = `${dec[2]}${dec[3] ?? ''}` || '0';
     const exp = Number(dec[4] ?? '0') - (dec[3] ?? '').length;
-    if (Math.abs(exp) > 10_000) throw new RangeError('exponent too large');
+    if (Math.abs(exp) > 10_000) refuse('exponent too large (|e| > 10000)', 'text');
     const sign = dec[1] === '-' ? -1n : 1n;
     const n = sign * BigInt(digits);
     return exp >= 0 ? Rational.of(n * 10n ** BigInt(exp)) : Rational.of(n, 10n ** BigInt(-exp));
@@ -114,9 +132,9 @@ export class Rational {
   mul(o: Rational): Rational {
     return Rational.of(this.num * o.num, this.den * o.den);
   }
-  /** Throws RangeError on division by zero. */
+  /** Throws DpError INVALID_PARAMETER on division by zero. */
   div(o: Rational): Rational {
-    if (o.num === 0n) throw new RangeError('Rational division by zero');
+    if (o.num === 0n) refuse('Rational division by zero', 'divisor');
     return Rational.of(this.num * o.den, this.den * o.num);
   }
   neg(): Rational {
@@ -164,10 +182,10 @@ export class Rational {
     return -floorDiv(-this.num, this.den);
   }
   static min(a: Rational, b: Rational): Rational {
-    return a.le(b) ? a : b;
+    return rational(a, 'a').le(rational(b, 'b')) ? a : b;
   }
   static max(a: Rational, b: Rational): Rational {
-    return a.ge(b) ? a : b;
+    return rational(a, 'a').ge(rational(b, 'b')) ? a : b;
   }
 
   /** The nearest double (ties to even). */

@@ -15,6 +15,8 @@
  * Browser-safe; imports only `./errors.js`.
  * @module
  */
+
+import { edgeInteger, edgeNumber } from './edge.js';
 import { DpError } from './errors.js';
 
 function invalid(parameter: string, expected: string): DpError<'INVALID_PARAMETER'> {
@@ -82,6 +84,7 @@ function expMinusSquare(y: number): number {
 
 /** The complementary error function erfc(x). */
 export function erfc(x: number): number {
+  edgeNumber(x, 'x');
   const y = Math.abs(x);
   if (y <= 0.46875) return 1 - erfSmall(x);
   const r = y >= 26.543 ? 0 : expMinusSquare(y) * erfcxPositive(y);
@@ -93,18 +96,21 @@ export function erfc(x: number): number {
  * accuracy in the right tail (it tends to 1/(x√π)); overflows to +∞ only for x below about −26.6.
  */
 export function erfcx(x: number): number {
+  edgeNumber(x, 'x');
   if (x <= 0.46875) return Math.exp(x * x) * erfc(x);
   return erfcxPositive(x);
 }
 
 /** log erfc(x), accurate far in the right tail. */
 export function logErfc(x: number): number {
+  edgeNumber(x, 'x');
   if (x <= 0.46875) return Math.log(erfc(x));
   return Math.log(erfcxPositive(x)) - x * x;
 }
 
 /** The standard normal cdf Φ(x) = erfc(−x/√2)/2 (as scipy's ndtr). */
 export function normalCdf(x: number): number {
+  edgeNumber(x, 'x');
   if (Number.isNaN(x)) return Number.NaN;
   if (x === Number.POSITIVE_INFINITY) return 1;
   if (x === Number.NEGATIVE_INFINITY) return 0;
@@ -113,6 +119,7 @@ export function normalCdf(x: number): number {
 
 /** log Φ(x), accurate in both tails. */
 export function logNormalCdf(x: number): number {
+  edgeNumber(x, 'x');
   if (x === Number.POSITIVE_INFINITY) return 0;
   if (x === Number.NEGATIVE_INFINITY) return Number.NEGATIVE_INFINITY;
   if (x > 0) return Math.log1p(-normalCdf(-x));
@@ -124,6 +131,7 @@ export function logNormalCdf(x: number): number {
  * log Φ from the tail asymptote, accurate to about 1e-15 relative over the whole range, tails included.
  */
 export function normalQuantile(p: number): number {
+  edgeNumber(p, 'p');
   if (!(p > 0 && p < 1)) {
     if (p === 0) return Number.NEGATIVE_INFINITY;
     if (p === 1) return Number.POSITIVE_INFINITY;
@@ -144,8 +152,16 @@ export function normalQuantile(p: number): number {
   return x;
 }
 
-/** log |binom(n, k)| for real n and integer k ≥ 0, by the product recurrence (exact for integers, stable). */
+/** The largest k `logAbsBinomial` takes: its cost is linear in k, so a stated limit keeps every call bounded (≈ 10 ms). */
+export const MAX_BINOMIAL_K = 1_000_000;
+
+/**
+ * log |binom(n, k)| for real n and integer k ≥ 0, by the product recurrence (exact for integers, stable).
+ * @throws DpError INVALID_PARAMETER when n is not a number or k is not an integer in [0, MAX_BINOMIAL_K].
+ */
 export function logAbsBinomial(n: number, k: number): number {
+  edgeNumber(n, 'n');
+  edgeInteger(k, 'k', 0, MAX_BINOMIAL_K);
   let s = 0;
   for (let j = 0; j < k; j++) {
     const f = (n - j) / (j + 1);
@@ -166,6 +182,7 @@ const LANCZOS = [
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7; relative error ≈ 1e−15). */
 export function logGamma(x: number): number {
+  edgeNumber(x, 'x');
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
   const z = x - 1;
   let a = LANCZOS[0] as number;
@@ -180,6 +197,8 @@ export function logGamma(x: number): number {
  * (both to full double precision).
  */
 export function regularizedGammaQ(a: number, x: number): number {
+  edgeNumber(a, 'a');
+  edgeNumber(x, 'x');
   if (!(a > 0) || !(x >= 0)) throw invalid('a, x', 'a > 0 and x ≥ 0');
   if (x === 0) return 1;
   const logPrefix = a * Math.log(x) - x - logGamma(a);
@@ -245,8 +264,17 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
   return h;
 }
 
+/** Refuses Beta shapes that are not finite and > 0 (a NaN shape made every bisection step run the continued fraction to its 100 000-step cap: 12 s). */
+function checkBetaShape(a: unknown, b: unknown): void {
+  if (typeof a !== 'number' || !(a > 0 && Number.isFinite(a))) throw invalid('a', 'a finite number > 0');
+  if (typeof b !== 'number' || !(b > 0 && Number.isFinite(b))) throw invalid('b', 'a finite number > 0');
+}
+
 /** I_x(a, b), the regularized incomplete beta function, for a, b > 0 and x ∈ [0, 1]. */
 export function regularizedBeta(x: number, a: number, b: number): number {
+  checkBetaShape(a, b);
+  edgeNumber(x, 'x');
+  if (Number.isNaN(x)) return Number.NaN;
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
@@ -260,6 +288,8 @@ export function regularizedBeta(x: number, a: number, b: number): number {
  * log space below 1e-3, where binomial bounds on rare events live).
  */
 export function betaQuantile(p: number, a: number, b: number): number {
+  checkBetaShape(a, b);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw invalid('p', 'a number in [0, 1]');
   if (p <= 0) return 0;
   if (p >= 1) return 1;
   // Bisection on u = log(x) for x ∈ [1e-300, 1] reaches relative precision in ~80 steps.

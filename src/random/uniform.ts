@@ -28,10 +28,18 @@ const TWO_MINUS_16 = 2 ** -16;
  * @example
  * sampleUniformBelow(6, defaultRandomSource()) + 1; // a fair die
  */
+/** The edge check of a random source argument: an object with `nextUint32`. */
+function edgeSource(rng: unknown): void {
+  if (typeof (rng as { nextUint32?: unknown } | null)?.nextUint32 !== 'function') {
+    throw new DpError('INVALID_PARAMETER', 'rng must be a RandomSource', { parameter: 'rng' });
+  }
+}
+
 export function sampleUniformBelow(n: number, rng: RandomSource): number {
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new DpError('INVALID_PARAMETER', 'n must be a safe integer ≥ 1', { parameter: 'n', expected: 'a safe integer ≥ 1' });
   }
+  edgeSource(rng);
   return uniformBelowUnchecked(n, rng);
 }
 
@@ -119,6 +127,7 @@ export function sampleUniformBigBelow(n: bigint, rng: RandomSource): bigint {
   if (typeof n !== 'bigint' || n < 1n) {
     throw new DpError('INVALID_PARAMETER', 'n must be a BigInt ≥ 1', { parameter: 'n', expected: 'a BigInt ≥ 1' });
   }
+  edgeSource(rng);
   return uniformBigBelowUnchecked(n, rng);
 }
 

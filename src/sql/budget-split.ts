@@ -18,9 +18,11 @@
  * same loss from the release's measurements and compares the two.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import type { QueryPlan } from './plan.js';
 
@@ -101,6 +103,8 @@ export function splitDpBudget(
     reportBounding?: boolean | { readonly share: number };
   },
 ): BudgetSplit {
+  edgeRecord(plan, 'plan');
+  edgeRecord(budget, 'budget');
   const gaussian = budget.rho !== undefined || budget.noise === 'gaussian';
   if (budget.noise !== undefined && budget.noise !== 'laplace' && budget.noise !== 'gaussian') {
     throw new DpError('INVALID_PARAMETER', 'noise must be laplace or gaussian', { parameter: 'noise' });

@@ -19,7 +19,9 @@
  * bin by bin in the same salted order.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeRecord, edgeString } from '../numeric/edge.js';
 import { meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
 import {
   atMost,
@@ -134,6 +136,7 @@ export interface QuantileGrid {
  * @returns the grid.
  */
 export function quantileGrid(m: PlanMeasure): QuantileGrid {
+  edgeRecord(m, 'm');
   const [lower, upper] = measureBounds(m);
   if (m.integral) {
     const lo = Math.ceil(lower);
@@ -253,6 +256,10 @@ export function whereClause(env: Env, extra?: string): string {
  * const compiled = compileDpQuery(plan, duckdbDialect, 12345n, schema);
  */
 export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigint, schema: SqlSchema): CompiledDpQuery {
+  edgeRecord(plan, 'plan');
+  edgeRecord(plan.privacy, 'plan.privacy');
+  edgeString(dialect, 'dialect');
+  edgeRecord(schema, 'schema');
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
   const own = OWN_COMPILERS.get(dialect);
   if (own) return own.compileDpQuery(plan, salt, schema);

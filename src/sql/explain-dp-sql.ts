@@ -5,6 +5,7 @@
  * engine (planning, budget split, finite-release check, compilation).
  * @module
  */
+import { edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import { planBoundingReport } from './bounding-report.js';
 import type { BudgetSplit } from './budget-split.js';
@@ -81,6 +82,9 @@ function inlineParams(sql: string, params: CompiledDpQuery['main']['params']): s
  * console.log(explainDpSql(sql, schema, duckdbDialect, { epsilon: 1 }).text);
  */
 export function explainDpSql(sql: string, schema: SqlSchema, dialect: SqlDialect, options: DpSqlOptions, salt = 0n): DpSqlExplanation {
+  edgeString(sql, 'sql');
+  edgeRecord(schema, 'schema');
+  edgeRecord(options, 'options');
   const plan = planDpQuery(sql, schema);
   const split = splitDpBudget(plan, options);
   checkFiniteRelease(plan, split);

@@ -14,7 +14,9 @@
  * bounds, rows dropped by contribution bounding, or sampling error.
  * @module
  */
+
 import type { LedgerCap } from '../ledger/ledger.js';
+import { edgeArray, edgeOptionalRecord, edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import type { BoundingReport, DpSqlResult, DpSqlValue, QuantileNote } from './run-dp-sql.js';
 
@@ -146,6 +148,10 @@ function quoteCsv(s: string): string {
  * process.stdout.write(formatDpSqlResult(result, { format: 'markdown' }));
  */
 export function formatDpSqlResult(result: DpSqlResult, options: { format?: ResultFormat; ledger?: string } = {}): string {
+  edgeRecord(result, 'result');
+  edgeOptionalRecord(options, 'options');
+  edgeArray(result.columns, 'result.columns');
+  edgeArray(result.rows, 'result.rows');
   const format = options.format ?? 'table';
   const hasInterval = (c: string) => result.intervals[c] !== undefined;
   if (format === 'csv') {

@@ -15,9 +15,11 @@
  * `dp-sql-types.ts` (the public types).
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import { type ExactLoss, statedExactLoss } from '../core/exact-loss.js';
 import type { LedgerStatus } from '../ledger/ledger.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { compileBoundingReport, planBoundingReport, releaseBoundingReport } from './bounding-report.js';
 import { type BudgetSplit, splitDpBudget } from './budget-split.js';
@@ -67,6 +69,7 @@ export { planReleases } from './release-group.js';
  * const result = await runDpSql({ sql, schema, engine, ledger: new FileLedger(), epsilon: 1 });
  */
 export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
+  edgeRecord(input, 'input');
   const started = systemClock.now();
   const quantum = readPadding(input.padLatencyMs);
   const rng = input.rng ?? defaultRandomSource();

@@ -17,8 +17,10 @@
  * unchanged — so every value and interval end is finite.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { composeLosses } from './_internal/compose.js';
 import {
   type CalibratedNoise,
@@ -136,6 +138,7 @@ function shapesOf(kind: AggregateKind, d: bigint, g: number, widening: bigint): 
  * planAggregate('mean', { bounds: [0, 100], budget: { epsilon: 1 } }).guarantee; // { kind: 'pure', epsilon: 1 }
  */
 export function planAggregate(kind: AggregateKind, input: AggregatePlanInput): AggregatePlan {
+  edgeRecord(input, 'input');
   const confidence = checkConfidence(input.confidence ?? 0.95);
   const grid = gridOf(kind, () => {
     if (input.bounds === undefined) throw new DpError('INVALID_PARAMETER', `a ${kind} needs bounds`, { parameter: 'bounds' });

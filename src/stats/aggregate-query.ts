@@ -13,6 +13,7 @@
  * one-pass aggregator), `query-measurement.ts` (the query as a Measurement).
  * @module
  */
+import { edgeKind, edgeRecord } from '../numeric/edge.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import { boundInMemory } from './bound-in-memory.js';
 import type { DataSource, InMemoryTable } from './data-source.js';
@@ -47,6 +48,9 @@ export function runAggregateQuery(
   plan: QueryBudgetPlan,
   rng: RandomSource = defaultRandomSource(),
 ): AggregateQueryResult {
+  edgeRecord(source, 'source');
+  edgeRecord(spec, 'spec');
+  edgeRecord(plan, 'plan');
   const prepared = prepare(spec, plan);
   const unitCol = spec.privacyUnit ? source.column(spec.privacyUnit) : undefined;
   const keyCol = spec.groupBy ? source.column(spec.groupBy) : undefined;
@@ -97,6 +101,9 @@ export async function runAggregateQueryAsync(
   plan: QueryBudgetPlan,
   rng: RandomSource = defaultRandomSource(),
 ): Promise<AggregateQueryResult> {
+  edgeKind(source, 'source');
+  edgeRecord(spec, 'spec');
+  edgeRecord(plan, 'plan');
   if (source.kind === 'memory') return runAggregateQuery(source, spec, plan, rng);
   const prepared = prepare(spec, plan);
   const run = new QueryPass(prepared, rng);

@@ -5,11 +5,13 @@
  * bins whose noisy count passes a threshold give the bounds.
  * @module
  */
+
 import type { PrivacyBudget } from '../core/budget.js';
 import { anyDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import type { LossKind, PrivacyLoss, PureLoss } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
+import { edgeNumber, edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { addNoise, calibrateNoise, checkPositive, checkPositiveInteger } from './_internal/noise.js';
 import { boundedAggregate, noisyRelease, releaseFields, releaseWith, type SpendOptions } from './release-measurement.js';
@@ -19,6 +21,7 @@ const POSITIVE_BINS = 64;
 
 /** The log-scale bin of a finite value: 0..63 for x ≥ 0, −1..−64 for x < 0. */
 export function logBinIndex(x: number): number {
+  edgeNumber(x, 'x');
   const a = Math.abs(x);
   const k = a < 1 ? 0 : Math.min(POSITIVE_BINS - 1, Math.floor(Math.log2(a)) + 1);
   return x < 0 ? -1 - k : k;
@@ -76,6 +79,7 @@ export interface ApproximateBoundsValue {
 export function makeApproximateBoundsMeasurement(
   options: Omit<ApproximateBoundsOptions, 'rng' | 'spendFrom'>,
 ): Measurement<LogHistogram, ApproximateBoundsValue, LossKind> {
+  edgeRecord(options, 'options');
   const epsilon = checkPositive(options.epsilon, 'epsilon');
   const rows = BigInt(checkPositiveInteger(options.maxRowsPerUnit ?? 1, 'maxRowsPerUnit'));
   const falsePositive = options.falsePositive ?? 1e-6;

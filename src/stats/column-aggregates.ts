@@ -16,6 +16,7 @@ import { anyDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
+import { edgeArray, edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, splitBudget } from './_internal/noise.js';
 import { binCounts, gridSums, keyCounts } from './column-sums.js';
@@ -75,6 +76,8 @@ function releaseColumn<C, X>(
  * dpCount(ages, { budget: { epsilon: 1 } }).value;
  */
 export function dpCount(values: ArrayLike<unknown> | number, options: ColumnAggregateOptions): AggregateRelease {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   return releaseColumn(
     'row count',
     (v: ArrayLike<unknown> | number) => BigInt(typeof v === 'number' ? v : v.length),
@@ -95,6 +98,8 @@ export function dpCount(values: ArrayLike<unknown> | number, options: ColumnAggr
  * dpSum(new Float64Array([1, 2, 3]), { bounds: [0, 10], budget: { epsilon: 1 } });
  */
 export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   const grid = sumGrid(options.bounds);
   const rule = checkInvalidValueRule(options.onInvalid);
   return releaseColumn(
@@ -123,6 +128,8 @@ export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions)
  * dpMean(ages, { bounds: [17, 90], budget: { epsilon: 1 }, size: 30_162 }).value; // the census says 30,162 people
  */
 export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions & { size?: number }): AggregateRelease {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   const grid = meanGrid(options.bounds);
   if (typeof options === 'object' && options !== null && 'publicSize' in options) {
     throw new DpError('INVALID_PARAMETER', 'publicSize is replaced by size: declare the public number of rows (size: n)', {
@@ -188,6 +195,8 @@ function varianceColumn(values: ArrayLike<unknown>, options: BoundedColumnOption
  * dpVariance(ages, { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   return varianceColumn(values, options, false);
 }
 
@@ -202,6 +211,8 @@ export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOpt
  * dpStddev(ages, { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpStddev(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   return varianceColumn(values, options, true);
 }
 
@@ -223,6 +234,8 @@ export function dpQuantile(
   quantile: number,
   options: BoundedColumnOptions & { bins?: number; intervalShare?: number; integer?: boolean },
 ): AggregateRelease & { rankErrorBound: number } {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
   const rule = checkInvalidValueRule(options.onInvalid);
   const m = makeQuantileMeasurement(
@@ -252,6 +265,8 @@ export function dpQuantiles(
   quantiles: readonly number[],
   options: BoundedColumnOptions & { bins?: number; integer?: boolean },
 ): AggregateRelease[] {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
   const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
   const rule = checkInvalidValueRule(options.onInvalid);
   const m = makeQuantileTreeMeasurement({ ...params(options), bounds: options.bounds, quantiles, integer: options.integer === true }, bins);
@@ -290,6 +305,9 @@ export interface HistogramRelease {
  * dpHistogram(education, { keys: ['HS-grad', 'Bachelors'], budget: { epsilon: 1 } });
  */
 export function dpHistogram(values: ArrayLike<unknown>, options: ColumnAggregateOptions & { keys: readonly unknown[] }): HistogramRelease {
+  edgeArray(values, 'values', true);
+  edgeRecord(options, 'options');
+  edgeArray(options.keys, 'keys');
   const keys = options.keys;
   tracePublicParameter('keys', keys);
   // One bin's count measurement; a row lands in one bin, so the vector of bins has one bin's sensitivity

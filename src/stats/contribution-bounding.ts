@@ -12,6 +12,7 @@
  * maxContributionsPerPartition), not to the rows read.
  * @module
  */
+import { edgeRecord } from '../numeric/edge.js';
 import { sampleUniformBelow } from '../random/index.js';
 import type { RandomSource } from '../random/source.js';
 import { checkPositiveInteger } from './_internal/noise.js';
@@ -47,6 +48,7 @@ export class ContributionBounder<P> {
     bounds: BoundingParameters,
     private readonly rng: RandomSource,
   ) {
+    edgeRecord(bounds, 'bounds');
     this.maxPartitions = checkPositiveInteger(bounds.maxPartitions, 'maxPartitions');
     this.maxRows = checkPositiveInteger(bounds.maxContributionsPerPartition, 'maxContributionsPerPartition');
   }

@@ -1,21 +1,26 @@
 /**
- * A CSV file read as a stream of records (Node only: it imports `node:fs`
- * and `csv-parse`). Exported from `tsdp/node`, never from the browser-safe
- * root entry.
+ * A CSV file read as a stream of records (Node only: it imports `node:fs`).
+ * Exported from `tsdp/node`, never from the browser-safe root entry.
  *
- * The header line is the public schema (`columnNames()` reads it without
- * reading any record). A malformed record is skipped (a per-record filter:
- * the guarantee is unchanged) rather than thrown: the parser's error would be
- * a data-dependent signal, raised after the charge, and its message quotes
- * the data.
+ * Records follow the one record rule of private CSV (`src/io/csv-records.ts`,
+ * review S2): the file is cut into lines at every CR and LF before any field
+ * is parsed; the first line is the header (the public schema; `columnNames()`
+ * reads it without reading any record); every later non-empty line is one
+ * record, read alone by RFC 4180 without line breaks, and a record that does
+ * not parse (an unclosed or stray quote, a field too many or too few, bytes
+ * that are not UTF-8, a line over 1 MiB) is dropped alone — never another
+ * record, never an error (an error would be a data-dependent signal raised
+ * after the charge). A quoted field holding a line break is not supported.
+ * Fields are trimmed of surrounding whitespace.
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { csvLinesOfBytes, csvRecordsOfLines } from '../io/csv-records.js';
 import type { StreamSource } from './data-source.js';
 
 /** Options of `csvSource`. */
 export interface CsvSourceOptions {
-  /** Field delimiter. Default ','. */
+  /** Field delimiter: one character other than `"`, CR, LF and U+0001. Default ','. */
   readonly delimiter?: string;
 }
 
@@ -33,54 +38,57 @@ export interface CsvSourceOptions {
 export function csvSource(path: string, options: CsvSourceOptions = {}): StreamSource {
   if (typeof path !== 'string' || path === '') throw new DpError('INVALID_PARAMETER', 'path must be a file path', { parameter: 'path' });
   const delimiter = options.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter === '') {
-    throw new DpError('INVALID_PARAMETER', 'delimiter must be a non-empty string', { parameter: 'delimiter' });
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || ['"', '\r', '\n', '\u0001'].includes(delimiter)) {
+    throw new DpError('INVALID_PARAMETER', 'delimiter must be one character other than a quote, CR, LF or U+0001', {
+      parameter: 'delimiter',
+    });
   }
-  const parseOptions = {
-    delimiter,
-    trim: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_records_with_error: true,
+  /** The file's records by the shared rule: the header first, then each record that parses. */
+  const records = async function* () {
+    const fs = await import('node:fs');
+    yield* csvRecordsOfLines(csvLinesOfBytes(fs.createReadStream(path)), delimiter);
   };
   return {
     kind: 'stream',
     name: path,
     async columnNames() {
-      const fs = await import('node:fs');
-      const { parse } = await import('csv-parse');
       try {
-        const input = fs.createReadStream(path);
-        const parser = input.pipe(parse({ ...parseOptions, to_line: 1 }));
-        // `pipe` does not forward the file's errors: pass them on, or a missing file would hang the reader.
-        input.on('error', (e) => parser.destroy(e));
-        for await (const header of parser) return (header as string[]).map(String);
-        return [];
+        for await (const item of records()) {
+          if ('header' in item) return item.header.map((c) => c.trim());
+          break;
+        }
       } catch {
-        // The file and its header are public (the header is the schema): the cause may be named.
-        throw new DpError('NOT_FOUND', `the CSV file ${JSON.stringify(path)} could not be opened or has no header`, {
-          kind: 'file',
-          name: path,
-        });
+        // fall through: the file could not be opened
       }
+      // The file and its header are public (the header is the schema): the cause may be named.
+      throw new DpError('NOT_FOUND', `the CSV file ${JSON.stringify(path)} could not be opened or has no header`, {
+        kind: 'file',
+        name: path,
+      });
     },
     async *rows() {
-      const fs = await import('node:fs');
-      const { parse } = await import('csv-parse');
-      const input = fs.createReadStream(path);
-      const parser = input.pipe(parse({ ...parseOptions, columns: true }));
-      input.on('error', (e) => parser.destroy(e));
-      try {
-        for await (const record of parser) yield record as Record<string, string>;
-      } catch {
-        throw new DpError(
-          'INVALID_PARAMETER',
-          'the CSV file could not be read to its end (the reason is withheld: it may quote the data)',
-          {
+      let names: readonly string[] = [];
+      const it = records();
+      for (;;) {
+        let next: IteratorResult<{ readonly header: readonly string[] } | { readonly record: readonly string[] }>;
+        try {
+          next = await it.next();
+        } catch {
+          throw new DpError('INVALID_PARAMETER', 'the CSV file could not be read to its end (an I/O error; the reason is withheld)', {
             parameter: 'path',
-          },
-        );
+          });
+        }
+        if (next.done) return;
+        const item = next.value;
+        if ('header' in item) {
+          names = item.header.map((c) => c.trim());
+          continue;
+        }
+        const row: Record<string, string> = Object.create(null);
+        item.record.forEach((v, j) => {
+          row[names[j] as string] = v.trim();
+        });
+        yield row;
       }
     },
   };

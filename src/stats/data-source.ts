@@ -17,7 +17,9 @@
  * a missing value.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeArray, edgeFunction, edgeRecord } from '../numeric/edge.js';
 import { readCell, readField } from './value-rules.js';
 
 /** A table held in memory, read column by column. */
@@ -163,6 +165,10 @@ export interface ArrowVectorLike {
  * const t = tableFromArrow(tableFromArrays({ age: new Float64Array([30, 41]) }));
  */
 export function tableFromArrow(table: ArrowTableLike): InMemoryTable {
+  edgeRecord(table, 'table');
+  edgeRecord(table.schema, 'table.schema');
+  edgeArray(table.schema.fields, 'table.schema.fields');
+  edgeFunction(table.getChild, 'table.getChild');
   const cache = new Map<string, ArrayLike<unknown>>();
   return {
     kind: 'memory',

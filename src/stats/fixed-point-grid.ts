@@ -15,7 +15,9 @@
  * the release functions.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { ceilLog2, nextUp, powerOfTwo } from '../numeric/float-bits.js';
 import { showParameter } from './_internal/noise.js';
 
@@ -42,6 +44,7 @@ export interface FixedPointGrid {
 
 /** Validates public clamp bounds: finite, lower < upper. */
 export function checkBounds(bounds: readonly [number, number] | { lower: number; upper: number }): [number, number] {
+  if (!Array.isArray(bounds)) edgeRecord(bounds, 'bounds');
   const [lower, upper] = Array.isArray(bounds)
     ? (bounds as readonly [number, number])
     : [(bounds as { lower: number }).lower, (bounds as { upper: number }).upper];

@@ -4,10 +4,12 @@
  * messages never call a value's own methods).
  * @module
  */
+
 import type { OutputBudget } from '../core/budget-input.js';
 import { DpError } from '../core/errors.js';
 import { type ExactLoss, exactLoss } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { edgeArray, edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 
 /**
@@ -113,6 +115,8 @@ export function chargedLoss(budget: OutputBudget): PrivacyLoss {
 
 /** Splits a budget into parts proportional to `weights` (each part rounded down, so the parts never sum to more). */
 export function splitBudget(budget: OutputBudget, weights: readonly number[]): OutputBudget[] {
+  edgeRecord(budget, 'budget');
+  edgeArray(weights, 'weights');
   const total = weights.reduce((s, w) => s + w, 0);
   if (!(weights.length > 0 && weights.every((w) => Number.isFinite(w) && w > 0) && Number.isFinite(total))) {
     throw new DpError('INVALID_PARAMETER', 'weights must be finite numbers > 0', { parameter: 'weights' });

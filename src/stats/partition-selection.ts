@@ -5,11 +5,13 @@
  * `partition-selection.h`).
  * @module
  */
+
 import { anyDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import { type ApproximateLoss, approximate, type LossKind, zcdp, zcdpToApproximate } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { nextDown, nextUp } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
 import { sampleBernoulli, sampleDiscreteGaussian, sampleDiscreteLaplace } from '../random/index.js';
@@ -61,6 +63,7 @@ export interface PartitionSelector {
  * sel.keep(120); // almost surely true
  */
 export function makePartitionSelector(options: PartitionSelectorOptions): PartitionSelector {
+  edgeRecord(options, 'options');
   const epsilon = checkPositive(options.epsilon, 'epsilon');
   const delta = options.delta;
   if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) {

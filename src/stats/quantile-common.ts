@@ -6,7 +6,9 @@
  * sampler over bins.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeNumber } from '../numeric/edge.js';
 import { nextDown } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
 import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
@@ -29,6 +31,10 @@ export const DEFAULT_QUANTILE_BINS = 4096;
  * quantileBinIndex(50, 0, 100, 4); // 2
  */
 export function quantileBinIndex(x: number, lower: number, upper: number, bins: number): number {
+  edgeNumber(x, 'x');
+  edgeNumber(lower, 'lower');
+  edgeNumber(upper, 'upper');
+  edgeNumber(bins, 'bins');
   const v = x < lower ? lower : x > upper ? upper : x;
   const i = Math.floor(((v - lower) / (upper - lower)) * bins);
   return i >= bins ? bins - 1 : i > 0 ? i : 0;

@@ -23,10 +23,12 @@
  * composes the three mechanisms' maps and is the guarantee and the charge.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
 import { traceNoise } from '../core/trace.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { nextDown, nextUp } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
 import type { RandomSource } from '../random/source.js';
@@ -105,6 +107,7 @@ export function quantileBudgets(
  * makeQuantileMeasurement({ bounds: [0, 100], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.5 }, 4096).privacyMap(1);
  */
 export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Measurement<readonly bigint[], QuantileValue, LossKind> {
+  edgeRecord(p, 'p');
   const [lower, upper] = checkBounds(p.bounds);
   const q = checkQuantile(p.quantile);
   const share = checkIntervalShare(p.intervalShare ?? 0);
@@ -241,6 +244,7 @@ export function releaseQuantile(
     integer?: boolean;
   } & ReleaseOptions,
 ): AggregateRelease & { rankErrorBound: number } {
+  edgeRecord(input, 'input');
   const counts = readCounts(input.binCounts);
   const m = makeQuantileMeasurement(input, counts.length);
   const r = releaseWith(m, counts, input);

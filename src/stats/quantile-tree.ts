@@ -8,9 +8,11 @@
  * guarantee and the charge (`release-measurement.ts`).
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import type { LossKind } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
+import { edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { addNoise, type CalibratedNoise, calibrateNoise, checkConfidence, checkPositiveInteger, readBounding } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
@@ -126,6 +128,7 @@ export function releaseQuantiles(
     integer?: boolean;
   } & ReleaseOptions,
 ): AggregateRelease[] {
+  edgeRecord(input, 'input');
   const counts = readCounts(input.binCounts);
   const m = makeQuantileTreeMeasurement(input, counts.length);
   const r = releaseWith(m, counts, input);
@@ -158,6 +161,7 @@ export function makeQuantileTreeMeasurement(
   p: QuantileTreeParameters,
   bins: number,
 ): Measurement<readonly bigint[], ReleasedValue[], LossKind> {
+  edgeRecord(p, 'p');
   const [lower, upper] = checkBounds(p.bounds);
   if (!Array.isArray(p.quantiles)) throw new DpError('INVALID_PARAMETER', 'quantiles must be an array', { parameter: 'quantiles' });
   const qs = p.quantiles.map(checkQuantile);

@@ -5,10 +5,12 @@
  * it that run before anything is charged (`checkAggregateQuery`). Reads no data.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit } from '../core/privacy-unit.js';
+import { edgeArray, edgeRecord } from '../numeric/edge.js';
 import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
 import { planAggregate } from './aggregate-plan.js';
 import { checkBounds } from './fixed-point-grid.js';
@@ -123,6 +125,7 @@ export interface AggregateQueryResult {
 
 /** Validates a spec (public parameters only) and returns the neighbouring relation. */
 export function describeNeighbouring(spec: AggregateQuerySpec): NeighbouringRelation {
+  edgeRecord(spec, 'spec');
   // Core's one privacy-unit type, validated once here (without a unit column each row is its own unit: bounds 1).
   const u = spec.privacyUnit
     ? privacyUnit(spec.privacyUnit, {
@@ -156,6 +159,8 @@ export const WORST_ESTIMATED_BOUNDS: readonly [number, number] = [-(2 ** 63), 2 
  * @privacy none (reads no data).
  */
 export function checkAggregateQuery(spec: AggregateQuerySpec, plan: QueryBudgetPlan): void {
+  edgeRecord(spec, 'spec');
+  edgeRecord(plan, 'plan');
   const { neighbouring } = prepare(spec, plan);
   const bounding = {
     maxPartitions: neighbouring.maxPartitions,
@@ -244,6 +249,9 @@ export interface Prepared {
  */
 export function prepare(spec: AggregateQuerySpec, plan: QueryBudgetPlan): Prepared {
   const neighbouring = describeNeighbouring(spec);
+  edgeArray(spec.aggregates, 'spec.aggregates');
+  edgeRecord(plan, 'plan');
+  edgeArray(plan.outputs, 'plan.outputs');
   if (plan.outputs.length !== spec.aggregates.length) {
     throw new DpError('INTERNAL', 'budget plan does not match the aggregates', {});
   }

@@ -14,9 +14,11 @@
  * Sums are exact on a public fixed-point grid (SECURITY.md §1, §3).
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import type { LossKind } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { nextUp } from '../numeric/float-bits.js';
 import type { RandomSource } from '../random/source.js';
 import { addNoise, checkPositiveInteger } from './_internal/noise.js';
@@ -37,6 +39,7 @@ import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-t
  * makeCountMeasurement({ budget: { epsilon: 0.5 } }).privacyMap(1); // { kind: 'pure', epsilon: 0.5 }
  */
 export function makeCountMeasurement(options: Omit<ReleaseOptions, 'rng' | 'spendFrom'>): Measurement<bigint, ReleasedValue, LossKind> {
+  edgeRecord(options, 'options');
   const plan = planAggregate('count', options);
   const { noise, perPartition } = partOf(plan, 0);
   const k = noise.halfWidth(plan.confidence);
@@ -64,6 +67,7 @@ export function makeCountMeasurement(options: Omit<ReleaseOptions, 'rng' | 'spen
  * releaseCount({ count: 1234n, budget: { epsilon: 0.5 } }).value;
  */
 export function releaseCount(input: { count: ExactInteger } & ReleaseOptions): AggregateRelease {
+  edgeRecord(input, 'input');
   const m = makeCountMeasurement(input);
   const r = releaseWith(m, toExactInteger(input.count, 'count'), input);
   return saturateRelease({ ...r.value, ...releaseFields(r) });
@@ -82,6 +86,7 @@ export function releaseCount(input: { count: ExactInteger } & ReleaseOptions): A
 export function releaseCountDistinct(
   input: { units: ExactInteger } & Omit<ReleaseOptions, 'maxContributionsPerPartition'>,
 ): AggregateRelease {
+  edgeRecord(input, 'input');
   return releaseCount({ ...input, count: input.units, maxContributionsPerPartition: 1 });
 }
 
@@ -98,6 +103,7 @@ export function releaseCountDistinct(
 export function makeSumMeasurement(
   options: Omit<ReleaseOptions, 'rng' | 'spendFrom'> & { bounds: readonly [number, number]; widening?: bigint },
 ): Measurement<bigint, ReleasedValue, LossKind> {
+  edgeRecord(options, 'options');
   const grid = sumGrid(options.bounds);
   const plan = planAggregate('sum', options);
   const { noise, perPartition } = partOf(plan, 0);
@@ -161,6 +167,7 @@ function floatSumUnits(floatSum: number, rowBound: number, bounds: readonly [num
 export function releaseSum(
   input: ({ units: ExactInteger } | { floatSum: number; rowBound: number }) & { bounds: readonly [number, number] } & ReleaseOptions,
 ): AggregateRelease {
+  edgeRecord(input, 'input');
   const exact =
     'units' in input
       ? { units: toExactInteger(input.units, 'units'), widening: 0n }

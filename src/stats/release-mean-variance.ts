@@ -8,8 +8,10 @@
  * `privacyMap(1)` (`release-measurement.ts`).
  * @module
  */
+
 import type { LossKind } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
+import { edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { addNoise, calibrateNoise, checkConfidence, checkPositiveInteger } from './_internal/noise.js';
 import { partOf, planAggregate, type SplitOptions, sumSensitivity } from './aggregate-plan.js';
@@ -111,6 +113,7 @@ export function releaseMean(
 export function makeMeanKnownSizeMeasurement(
   options: BuildOptions & { size: number; bounds: readonly [number, number] },
 ): Measurement<bigint, ReleasedValue, LossKind> {
+  edgeRecord(options, 'options');
   const grid = meanGrid(options.bounds);
   const size = checkPositiveInteger(options.size, 'size');
   const confidence = checkConfidence(options.confidence ?? 0.95);

@@ -23,11 +23,13 @@
  * per release function and a property test over random parameters).
  * @module
  */
+
 import { PrivacyBudget } from '../core/budget.js';
 import { anyDomain, type Domain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
-import { approximate, type LossKind, type PrivacyLoss, pure, roundUpCost, zcdp } from '../core/loss.js';
+import { approximate, checkLoss, type LossKind, type PrivacyLoss, pure, roundUpCost, zcdp } from '../core/loss.js';
 import { defineMeasurement, defineTransformation, type Measurement, type Transformation } from '../core/measurement.js';
+import { edgeArray, edgeFunction, edgeKind, edgeNumber, edgeOptionalRecord, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
@@ -82,6 +84,9 @@ function describeUnits(o: UnitBounds): string {
  * boundedAggregate<bigint>('count', { maxPartitions: 1 }, bigintDomain()).stabilityMap(1); // 1
  */
 export function boundedAggregate<I>(what: string, bounds: UnitBounds, outputDomain: Domain): Transformation<I, I> {
+  edgeString(what, 'what');
+  edgeOptionalRecord(bounds, 'bounds');
+  edgeKind(outputDomain, 'outputDomain');
   return defineTransformation<I, I>({
     name: `exact ${what}`,
     inputDomain: anyDomain(`exact ${what} of bounded data (${describeUnits(bounds)})`),
@@ -132,6 +137,10 @@ export function noisyRelease<I, O>(
   parts: readonly { lossAt(units: number): PrivacyLoss }[],
   invoke: (input: I, rng: RandomSource) => O,
 ): Measurement<I, O, LossKind> {
+  edgeString(name, 'name');
+  edgeKind(inputDomain, 'inputDomain');
+  edgeArray(parts, 'parts');
+  edgeFunction(invoke, 'invoke');
   const map = (units: number): PrivacyLoss => {
     const losses = parts.map((p) => p.lossAt(units));
     const [only] = losses;
@@ -153,6 +162,8 @@ export function noisyRelease<I, O>(
  * Thm 2.2 and its approximate form), capped at δ = 1. Rounded up.
  */
 export function groupLoss(loss: PrivacyLoss, k: number): PrivacyLoss {
+  checkLoss(loss);
+  edgeNumber(k, 'k');
   if (k === 0) return loss.kind === 'pure' ? pure(0) : loss.kind === 'zcdp' ? zcdp(0) : approximate(0, 0);
   if (k === 1) return loss;
   const times = (x: number, m: number) => Rational.fromNumber(x).mul(Rational.fromNumber(m)).toNumberUp();
@@ -197,6 +208,9 @@ export function releaseWith<I, O>(
   input: I,
   options: SpendOptions & { readonly rng?: RandomSource | undefined },
 ): MeasuredRelease<O> {
+  edgeRecord(measurement, 'measurement');
+  edgeFunction(measurement.privacyMap, 'measurement.privacyMap');
+  edgeRecord(options, 'options');
   const spendFrom = readSpendFrom(options.spendFrom);
   const guarantee = measurement.privacyMap(1); // priced before anything touches data
   const budgetAfter = spendFrom?.charge(guarantee); // throws having changed nothing
@@ -217,6 +231,7 @@ export function releaseFields(r: MeasuredRelease<unknown>): {
   budgetAfter?: PrivacyBudget;
   notForRelease?: true;
 } {
+  edgeRecord(r, 'r');
   return {
     guarantee: r.guarantee,
     ...(r.spend ? { charged: r.spend.charged, budgetAfter: r.spend.budgetAfter } : {}),

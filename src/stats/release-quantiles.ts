@@ -10,7 +10,9 @@
  * Each release is a core `Measurement` whose `privacyMap(1)` is its guarantee and charge.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { checkPositiveInteger } from './_internal/noise.js';
 import { checkIntervalShare, makeQuantileMeasurement } from './quantile-selection.js';
 import { makeQuantileTreeMeasurement } from './quantile-tree.js';
@@ -40,6 +42,7 @@ export function checkQuantileParameters(
     intervalShare?: number;
   } & Omit<ReleaseOptions, 'rng' | 'spendFrom'>,
 ): void {
+  edgeRecord(input, 'input');
   if (!(Number.isSafeInteger(input.bins) && input.bins >= 2 && input.bins <= 1 << 20)) {
     throw new DpError('INVALID_PARAMETER', 'bins must be an integer in [2, 2^20]', { parameter: 'bins' });
   }

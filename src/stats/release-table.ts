@@ -14,9 +14,11 @@
  * its (ε, δ); the losses returned compose to the query's privacy map.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
 import { addLoss, type ExactLoss, statedExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
+import { edgeArray, edgeKind, edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import { chargedLoss, type OutputBudget } from './output-budget.js';
@@ -157,6 +159,9 @@ export function selectPartitions(
  * releaseTable({ partitions, keys: { kind: 'declared', keys: [['a', 'a']] }, outputs: [{ kind: 'count', name: 'n', budget: { epsilon: 1 } }], maxPartitions: 1, maxContributionsPerPartition: 1, rng });
  */
 export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; guarantee: PrivacyLoss; exact: ExactLoss } {
+  edgeRecord(input, 'input');
+  edgeKind(input.keys, 'input.keys');
+  edgeArray(input.outputs, 'input.outputs');
   const { partitions, outputs, rng } = input;
   const losses: PrivacyLoss[] = [];
   let keys: Array<readonly [string, GroupKey]>;

@@ -32,7 +32,9 @@
  * value can make a release throw after its charge.
  * @module
  */
+
 import { DpError } from '../core/errors.js';
+import { edgeRecord } from '../numeric/edge.js';
 
 /** What to do with a missing or malformed value. */
 export type InvalidValueRule = 'drop' | { readonly impute: number };
@@ -73,6 +75,7 @@ export function readFiniteNumber(v: unknown): number | undefined {
 
 /** Applies the rule: a finite number, or undefined when the row is dropped. Never throws. */
 export function applyValueRule(v: unknown, rule: InvalidValueRule): number | undefined {
+  if (rule !== 'drop') edgeRecord(rule, 'rule');
   const x = readFiniteNumber(v);
   if (x !== undefined) return x;
   return rule === 'drop' ? undefined : rule.impute;

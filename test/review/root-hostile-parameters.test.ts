@@ -75,11 +75,11 @@ async function escapes(modules: Record<string, Record<string, unknown>>): Promis
 }
 
 describe('review: hostile parameters on tsdp, tsdp/sql, tsdp/audit and tsdp/node', () => {
-  it.fails('BUG (low): no export of tsdp, tsdp/sql, tsdp/audit or tsdp/node lets a TypeError/RangeError escape, synchronously or as a rejection', async () => {
+  it('regression (S7, fixed): no export of tsdp, tsdp/sql, tsdp/audit or tsdp/node lets a TypeError/RangeError escape, synchronously or as a rejection', async () => {
     expect(await escapes({ root, sql, audit, node })).toEqual([]);
   }, 120_000);
 
-  it.fails('BUG (low): roundUpCost(x, NaN) returns x unrounded instead of refusing', () => {
+  it('regression (S7, fixed): roundUpCost(x, NaN) refuses instead of returning x unrounded', () => {
     expect(() => root.roundUpCost(1, Number.NaN)).toThrow(DpError);
   });
 });

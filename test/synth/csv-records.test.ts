@@ -39,12 +39,15 @@ describe('synth CSV reader: a malformed record is dropped, never an error', () =
       { numRuns: 200 },
     );
   });
-  it('a byte-order mark and blank lines are ignored; an unclosed quote drops its one record (to the end of the file)', async () => {
+  it('a byte-order mark and blank lines are ignored; an unclosed quote drops its one line only (review S2: records never span lines)', async () => {
     expect(await parseSynthCsv(`\uFEFF${header}\n\nred,1\n\ngreen,2\n`)).toEqual([
       { colour: 'red', n: '1' },
       { colour: 'green', n: '2' },
     ]);
-    expect(await parseSynthCsv(`${header}\nred,1\ngreen,"2\nred,3\n`)).toEqual([{ colour: 'red', n: '1' }]);
+    expect(await parseSynthCsv(`${header}\nred,1\ngreen,"2\nred,3\n`)).toEqual([
+      { colour: 'red', n: '1' },
+      { colour: 'red', n: '3' },
+    ]);
   });
   it('a missing or malformed header is a public error (no data text)', async () => {
     for (const t of ['', '\n\n', 'a,"b\n1,2\n']) {

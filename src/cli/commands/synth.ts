@@ -18,6 +18,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DpError } from '../../core/errors.js';
+import { readCsvRecords } from '../../io/csv-records.js';
 import type { LedgerScope } from '../../ledger/ledger.js';
 import type { Rational } from '../../numeric/rational.js';
 import { encodeRecords, planSynthesis, type SynthMethod, type SynthSchema, schemaFromDomainSizes } from '../../synth/index.js';
@@ -142,46 +143,33 @@ function checkWritable(path: string, parameter: string): void {
 }
 
 /**
- * Reads the --data CSV totally. The header (the first non-empty record) is the
- * public schema: it is parsed strictly, and a header that is not CSV is a
- * public error. Each later record is a private row, read by a fixed,
- * data-independent rule that never fails: a record that does not parse (a
- * stray quote) or whose field count differs from the header's is dropped,
- * empty lines are skipped, and a byte-order mark is ignored. (As in RFC 4180,
- * a quoted field may span lines: an unclosed quote runs to the end of the
- * file, and that one record is dropped.)
- * @param text - the file's text.
+ * Reads the --data CSV totally, by the one record rule of private CSV
+ * (`src/io/csv-records.ts`, review S2): lines are cut at every CR and LF
+ * before any field is parsed; the first line is the header (the public
+ * schema; a byte-order mark is ignored) and a missing or malformed header is
+ * a public error; every later non-empty line is one record, read alone by
+ * RFC 4180 without line breaks, and a record that does not parse (an unclosed
+ * or stray quote, a field too many or too few, a line over 1 MiB, bytes that
+ * are not UTF-8 when given bytes) is dropped alone — it never removes or
+ * changes another record. A quoted field holding a line break is not
+ * supported (its record is cut into lines, each read alone).
+ * @param text - the file's text, or its bytes.
  * @returns the records, keyed by the header's names.
  * @throws DpError INVALID_PARAMETER when the header line is missing or not CSV (public; no data text in the message).
  */
-export async function parseSynthCsv(text: string): Promise<Record<string, string>[]> {
-  const { parse } = await import('csv-parse/sync');
-  let header: string[] | undefined;
-  try {
-    header = (parse(text, { skip_empty_lines: true, bom: true, to: 1 }) as string[][])[0];
-  } catch {
-    header = undefined;
-  }
-  if (header === undefined || header.length === 0) {
+export async function parseSynthCsv(text: string | Uint8Array): Promise<Record<string, string>[]> {
+  const read = await readCsvRecords(text);
+  if (read === undefined || read.header.length === 0) {
     throw new DpError('INVALID_PARAMETER', 'the --data file is not a CSV with a header line', { parameter: 'data' });
   }
-  let rows: string[][];
-  try {
-    rows = parse(text, { skip_empty_lines: true, bom: true, relax_column_count: true, skip_records_with_error: true }) as string[][];
-  } catch {
-    rows = []; // not reached with skip_records_with_error; total all the same
-  }
-  const out: Record<string, string>[] = [];
-  for (let i = 1; i < rows.length; i++) {
-    const row = rows[i] as string[];
-    if (row.length !== header.length) continue; // a field too many or too few: dropped
+  const { header, records } = read;
+  return records.map((row) => {
     const r: Record<string, string> = Object.create(null);
     header.forEach((name, j) => {
       r[name] = row[j] as string;
     });
-    out.push(r);
-  }
-  return out;
+    return r;
+  });
 }
 
 async function runSynth(flags: SynthFlags): Promise<void> {

