@@ -21,7 +21,7 @@
  */
 
 import { DpError } from '../core/errors.js';
-import { edgeRecord, edgeString } from '../numeric/edge.js';
+import { edgeRecord } from '../numeric/edge.js';
 import { meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
 import {
   atMost,
@@ -258,7 +258,7 @@ export function whereClause(env: Env, extra?: string): string {
 export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigint, schema: SqlSchema): CompiledDpQuery {
   edgeRecord(plan, 'plan');
   edgeRecord(plan.privacy, 'plan.privacy');
-  edgeString(dialect, 'dialect');
+  edgeRecord(dialect, 'dialect');
   edgeRecord(schema, 'schema');
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
   const own = OWN_COMPILERS.get(dialect);
