@@ -47,7 +47,7 @@ async function ours(): Promise<Row[]> {
       fits.push(['GaussianNB', 'accuracy', () => nb.fit(X, A.train.y, budget()), () => nb.score(T, A.test.y)]);
       const lin = new LinearRegression({ epsilon, bounds: A.bounds, labelBounds: { lower: 0, upper: 1 }, maxRowL1: A.maxRowL1 });
       fits.push(['LinearRegression', 'r2', () => lin.fit(X, A.train.y, budget()), () => lin.score(T, A.test.y)]);
-      const rf = new RandomForestClassifier({ epsilon, bounds: A.bounds, classes: 2, trees: 10, maxDepth: 5 });
+      const rf = new RandomForestClassifier({ epsilon, bounds: A.bounds, classes: 2, trees: 10, maxDepth: 5, maxRowL1: A.maxRowL1 });
       fits.push(['RandomForestClassifier', 'accuracy', () => rf.fit(X, A.train.y, budget()), () => rf.score(T, A.test.y)]);
       const km = new KMeans({ epsilon, clusters: 5, bounds: A.bounds, maxRowL1: A.maxRowL1 });
       fits.push(['KMeans', 'neg_inertia_per_row', () => km.fit(X, budget()), () => km.score(T) / A.test.rows]);

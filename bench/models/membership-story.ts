@@ -2,11 +2,13 @@
  * The seeds' story, runnable: a non-private model on Adult leaks membership
  * (loss-threshold attack and offline LiRA well above chance, TPR at low FPR
  * well above the FPR), while tsdp's DP logistic regression at ε = 1, trained
- * on the same rows, does not (AUC ≈ ½). Members: 500 Adult training rows;
- * non-members: 500 other training rows; shadow pool (public stand-in): 2 000
- * further rows. Figures printed; seeded (not for release).
+ * on the same rows, does not (AUC ≈ ½). Members: N = 200 Adult training rows
+ * (few rows and a d-128-2 MLP trained 800 full-batch epochs: it overfits);
+ * non-members: N other training rows; shadow pool (public stand-in): 2N
+ * further rows, 4 shadow models for offline LiRA. Figures printed; seeded
+ * (not for release).
  *
- * Run: npx tsx bench/models/membership-story.ts
+ * Run: npx tsx bench/models/membership-story.ts   (MEMBERS, HIDDEN, EPOCHS, SHADOWS override)
  * @module
  */
 import { PrivacyBudget, type RandomSource } from '../../src/index.js';
@@ -29,17 +31,22 @@ const slice = (from: number, n: number) => ({
   x: { values: A.train.x.slice(from * d, (from + n) * d), rows: n, columns: d },
   y: A.train.y.slice(from, from + n),
 });
-const members = slice(0, 500);
-const nonMembers = slice(500, 500);
-const pool = slice(1000, 2000);
+// Few members and a high-capacity model: the non-private one memorises them (overfits), as the seeds' story needs.
+const N = Number(process.env.MEMBERS ?? 200);
+const members = slice(0, N);
+const nonMembers = slice(N, N);
+const pool = slice(2 * N, 4 * N);
+const HIDDEN = Number(process.env.HIDDEN ?? 128);
+const EPOCHS = Number(process.env.EPOCHS ?? 800);
+const SHADOWS = Number(process.env.SHADOWS ?? 4);
 
-/** A 48-64-2 MLP trained WITHOUT privacy: full batch, 300 epochs of SGD — it memorises. */
+/** A d-HIDDEN-2 MLP trained WITHOUT privacy: full batch, EPOCHS epochs of SGD — it memorises. */
 function trainNonPrivate(data: { x: Matrix; y: Float64Array }, rng: RandomSource): ProbabilisticModel {
-  const model = mlp([d, 64, 2], rng);
+  const model = mlp([d, HIDDEN, 2], rng);
   const optimizer = sgd({ learningRate: 0.5 });
   const batch = { inputs: Float64Array.from(data.x.values), labels: Int32Array.from(data.y), size: data.x.rows };
   const scales = new Float64Array(batch.size).fill(1 / batch.size);
-  for (let epoch = 0; epoch < 300; epoch++) {
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
     for (const p of model.parameters) p.grad.fill(0);
     model.forwardBackward(batch);
     for (const layer of model.layers) if (isTrainable(layer)) layer.accumulateScaledGradients(scales);
@@ -73,10 +80,10 @@ const rng = new SeededRandomSource(2026);
 const leaky = trainNonPrivate(members, rng);
 show(
   'non-private MLP',
-  await auditModel({ model: leaky, members, nonMembers, shadow: { data: pool, train: trainNonPrivate, models: 8 }, rng }),
+  await auditModel({ model: leaky, members, nonMembers, shadow: { data: pool, train: trainNonPrivate, models: SHADOWS }, rng }),
 );
 const dp = await trainDp(members, rng);
 show(
   'tsdp LogisticRegression ε=1',
-  await auditModel({ model: dp, members, nonMembers, shadow: { data: pool, train: trainDp, models: 8 }, rng, claimedEpsilon: 1 }),
+  await auditModel({ model: dp, members, nonMembers, shadow: { data: pool, train: trainDp, models: SHADOWS }, rng, claimedEpsilon: 1 }),
 );

@@ -76,7 +76,10 @@ export function makeExponential<D, C>(options: ExponentialOptions<D, C>): Measur
       return list[permuteAndFlip(exact, temperature, rng)] as C;
     },
     privacyMap: (dIn): PureLoss => pure(epsilonAt(dIn)),
-    event: (dIn) => (dIn === 0 ? { type: 'noOp' } : { type: 'exponential', epsilon: epsilonAt(dIn) }),
+    // Rule (S13, "a mechanism's recorded event names the sampler it actually runs"): this runs permute-and-flip,
+    // which is ε-DP but NOT ε-bounded-range, so its event is 'permuteAndFlip' (priced as pure ε: ε²/2 in zCDP), never
+    // 'exponential' (the bounded-range event, ε²/8), which would under-count composition under zCDP/RDP 4×.
+    event: (dIn) => (dIn === 0 ? { type: 'noOp' } : { type: 'permuteAndFlip', epsilon: epsilonAt(dIn) }),
   });
 }
 

@@ -93,6 +93,18 @@ export function edgeArray(x: unknown, name: string, typed = false): asserts x is
 }
 
 /**
+ * Checks that `x` is array-like: an object with a safe-integer `length` ≥ 0 (an array, a typed array, an Arrow vector).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeArrayLike(values, 'values')
+ */
+export function edgeArrayLike(x: unknown, name: string): asserts x is ArrayLike<unknown> {
+  const length = typeof x === 'object' && x !== null ? (x as { length?: unknown }).length : undefined;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) refuse(name, 'an array-like value (with a length)', x);
+}
+
+/**
  * Checks that `x` is iterable (an array, a Set, a generator …) and not a string.
  * @param x - the argument.
  * @param name - its name, for the message.

@@ -100,9 +100,28 @@ export function q(env: Env, name: string): string {
   return env.d.quoteIdentifier(name);
 }
 
-/** `x` clamped to [lo, hi] in SQL: `LEAST(GREATEST(x, lo), hi)`. */
+/*
+ * NULL through clamps (compile.proof.md, "NULL is no value"). DuckDB's and PostgreSQL's LEAST and GREATEST
+ * *ignore* NULL arguments: `LEAST(GREATEST(NULL, lo), hi)` is `lo`, not NULL. Every clamp, saturation and
+ * floor the compiler writes is therefore one of the three helpers below, which keep NULL as NULL; a bare
+ * LEAST/GREATEST is written only over values that cannot be NULL (counts). Without this, a NULL value
+ * became the lower clamp: a unit whose values in a group were all NULL added −C·M to SUM/AVG, a NULL
+ * operand of + − × ÷ became −1e300, SQRT(NULL) became 0 and a NULL quantile value fell into the top bin.
+ */
+
+/** `x` clamped to [lo, hi] in SQL, NULL staying NULL. */
 export function clamp(x: string, lo: string, hi: string): string {
-  return `LEAST(GREATEST(${x}, ${lo}), ${hi})`;
+  return `(CASE WHEN ${x} IS NULL THEN NULL ELSE LEAST(GREATEST(${x}, ${lo}), ${hi}) END)`;
+}
+
+/** `max(x, lo)` in SQL, NULL staying NULL. */
+export function atLeast(x: string, lo: string): string {
+  return `(CASE WHEN ${x} IS NULL THEN NULL ELSE GREATEST(${x}, ${lo}) END)`;
+}
+
+/** `min(x, hi)` in SQL, NULL staying NULL. */
+export function atMost(x: string, hi: string): string {
+  return `(CASE WHEN ${x} IS NULL THEN NULL ELSE LEAST(${x}, ${hi}) END)`;
 }
 
 function refuse(what: string, hint: string): never {
@@ -391,7 +410,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
       const [a0, a1] = e.args as [PlanExpr, PlanExpr | undefined];
       switch (e.name) {
         case 'sqrt':
-          return { sql: `${name}(GREATEST(${as(a0, 'double')}, ${env.p.dbl(0)}))`, type: 'double' };
+          return { sql: `${name}(${atLeast(as(a0, 'double'), env.p.dbl(0))})`, type: 'double' };
         case 'abs':
         case 'floor':
         case 'ceil':

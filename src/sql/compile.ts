@@ -24,6 +24,7 @@ import { DpError } from '../core/errors.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
 import {
+  atMost,
   clamp,
   compileCondition,
   compileDouble,
@@ -220,7 +221,7 @@ function rowBin(env: Env, m: PlanMeasure, grid: QuantileGrid): string {
   const clamped = clamp(value, env.p.dbl(lower), env.p.dbl(upper));
   const width = bins / (upper - lower);
   const offset = flushBelow(env, `(${clamped} - ${env.p.dbl(lower)})`, width);
-  return `LEAST(CAST(FLOOR(${offset} * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')}), ${env.p.int(bins - 1)})`;
+  return atMost(`CAST(FLOOR(${offset} * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')})`, env.p.int(bins - 1));
 }
 
 /** The FROM clause with its joins (shared by every statement of one query, so they read the same rows). */

@@ -20,7 +20,7 @@
  */
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossEquals, lossLe, statedExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
-import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { approximate, type PrivacyLoss, pure, roundUpCost, zcdp } from '../core/loss.js';
 import { defineMeasurement, type Measurement } from '../core/measurement.js';
 import { Rational } from '../numeric/rational.js';
 import type { BudgetSplit } from './budget-split.js';
@@ -162,9 +162,15 @@ export function guaranteeOf(loss: ExactLoss): PrivacyLoss {
   if (loss.rho.isZero()) return loss.delta.isZero() ? pure(e) : approximate(e, d);
   if (loss.epsilon.isZero() && loss.delta.isZero()) return zcdp(loss.rho.toNumberUp());
   const rho = loss.rho.toNumberUp();
-  // The ρ part costs at most ρ + 2√(ρ ln(1/δ)) at δ (Bun & Steinke 2016, Prop. 1.3).
-  const cks = rho + 2 * Math.sqrt(rho * Math.log(1 / d));
-  return approximate(e + cks, Math.min(1, 2 * d));
+  // The ρ part costs at most ρ + 2√(ρ ln(1/δ)) at δ (Bun & Steinke 2016, Prop. 1.3). Rule (issue 10, mixed
+  // guarantees): every float step is rounded OUTWARD — δ read down inside the log (a smaller δ costs more), and
+  // each of 1/x, log, ×, √, + moved up by roundUpCost's ulps past its ≤ 1-ulp error — so the stated ε is never
+  // below the exact value (test/sql/guarantee-rounding.test.ts checks it against exact rationals).
+  const dDown = loss.delta.toNumberDown();
+  const logInv = roundUpCost(Math.log(roundUpCost(1 / dDown)));
+  const root = roundUpCost(Math.sqrt(roundUpCost(rho * logInv)));
+  const cks = roundUpCost(rho + 2 * root);
+  return approximate(roundUpCost(e + cks), Math.min(1, 2 * d));
 }
 
 /**

@@ -16,7 +16,7 @@ import { anyDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
-import { edgeArray, edgeRecord } from '../numeric/edge.js';
+import { edgeArray, edgeArrayLike, edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, splitBudget } from './_internal/noise.js';
 import { binCounts, gridSums, keyCounts } from './column-sums.js';
@@ -76,7 +76,7 @@ function releaseColumn<C, X>(
  * dpCount(ages, { budget: { epsilon: 1 } }).value;
  */
 export function dpCount(values: ArrayLike<unknown> | number, options: ColumnAggregateOptions): AggregateRelease {
-  edgeArray(values, 'values', true);
+  if (typeof values !== 'number') edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   return releaseColumn(
     'row count',
@@ -98,7 +98,7 @@ export function dpCount(values: ArrayLike<unknown> | number, options: ColumnAggr
  * dpSum(new Float64Array([1, 2, 3]), { bounds: [0, 10], budget: { epsilon: 1 } });
  */
 export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   const grid = sumGrid(options.bounds);
   const rule = checkInvalidValueRule(options.onInvalid);
@@ -128,7 +128,7 @@ export function dpSum(values: ArrayLike<unknown>, options: BoundedColumnOptions)
  * dpMean(ages, { bounds: [17, 90], budget: { epsilon: 1 }, size: 30_162 }).value; // the census says 30,162 people
  */
 export function dpMean(values: ArrayLike<unknown>, options: BoundedColumnOptions & { size?: number }): AggregateRelease {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   const grid = meanGrid(options.bounds);
   if (typeof options === 'object' && options !== null && 'publicSize' in options) {
@@ -195,7 +195,7 @@ function varianceColumn(values: ArrayLike<unknown>, options: BoundedColumnOption
  * dpVariance(ages, { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   return varianceColumn(values, options, false);
 }
@@ -211,7 +211,7 @@ export function dpVariance(values: ArrayLike<unknown>, options: BoundedColumnOpt
  * dpStddev(ages, { bounds: [17, 90], budget: { epsilon: 1 } });
  */
 export function dpStddev(values: ArrayLike<unknown>, options: BoundedColumnOptions): AggregateRelease {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   return varianceColumn(values, options, true);
 }
@@ -234,7 +234,7 @@ export function dpQuantile(
   quantile: number,
   options: BoundedColumnOptions & { bins?: number; intervalShare?: number; integer?: boolean },
 ): AggregateRelease & { rankErrorBound: number } {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
   const rule = checkInvalidValueRule(options.onInvalid);
@@ -265,7 +265,7 @@ export function dpQuantiles(
   quantiles: readonly number[],
   options: BoundedColumnOptions & { bins?: number; integer?: boolean },
 ): AggregateRelease[] {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
   const rule = checkInvalidValueRule(options.onInvalid);
@@ -305,7 +305,7 @@ export interface HistogramRelease {
  * dpHistogram(education, { keys: ['HS-grad', 'Bachelors'], budget: { epsilon: 1 } });
  */
 export function dpHistogram(values: ArrayLike<unknown>, options: ColumnAggregateOptions & { keys: readonly unknown[] }): HistogramRelease {
-  edgeArray(values, 'values', true);
+  edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
   edgeArray(options.keys, 'keys');
   const keys = options.keys;

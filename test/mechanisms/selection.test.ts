@@ -57,11 +57,11 @@ describe('makeExponential (permute-and-flip, exact coins)', () => {
     assertMeasurementContract(m, { inputs: [data, []], neighbours: [[data, data.slice(1), 1]] });
   });
 
-  it('states ε·dIn and an exponential event', () => {
+  it('states ε·dIn and the permute-and-flip event it runs (S13: not the bounded-range exponential event)', () => {
     const m = makeExponential({ candidates, utility: votes, sensitivity: 1, epsilon: 0.7 });
     expect(m.privacyMap(1).epsilon).toBe(0.7);
     expect(m.privacyMap(2).epsilon).toBeGreaterThanOrEqual(1.4);
-    expect(m.event?.(1)).toEqual({ type: 'exponential', epsilon: 0.7 });
+    expect(m.event?.(1)).toEqual({ type: 'permuteAndFlip', epsilon: 0.7 });
   });
 
   it('selects with the exact permute-and-flip probabilities: n = 20000, Hoeffding over 4 candidates (false failure ≤ 1e-6)', () => {

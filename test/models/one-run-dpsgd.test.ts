@@ -149,7 +149,7 @@ describe('the one-run theorem', () => {
           const [lo, hi] = a <= b ? [a, b] : [b, a];
           expect(oneRunPValue(1000, r, v, lo, 0)).toBeLessThanOrEqual(oneRunPValue(1000, r, v, hi, 0) * (1 + 1e-9) + 1e-300);
           expect(oneRunPValue(1000, r, v, lo, 0)).toBeLessThanOrEqual(oneRunPValue(1000, r, v, lo, 1e-3) * (1 + 1e-9) + 1e-300);
-          expect(oneRunEpsilonLowerBound(1000, r, v - 1 >= 0 ? v - 1 : 0)).toBeLessThanOrEqual(oneRunEpsilonLowerBound(1000, r, v) + 1e-9);
+          expect(oneRunEpsilonLowerBound(1000, r, Math.max(v - 1, 0))).toBeLessThanOrEqual(oneRunEpsilonLowerBound(1000, r, v) + 1e-9);
         },
       ),
       { numRuns: 60 },

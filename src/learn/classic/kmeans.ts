@@ -9,7 +9,7 @@
  * @see Su, Cao, Li, Bertino, Xiao, Lin, "Differentially private k-means clustering", VLDB J. 2016.
  * @module
  */
-import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
+import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
 import { checkObject } from '../_internal/validate.js';
 import { uniformUnit } from '../init.js';
@@ -23,10 +23,11 @@ import {
   featureScales,
   scaleToUnit,
 } from './_internal/features.js';
-import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { type ModelInput, readMatrix } from './model-input.js';
+import { FittedModel } from './fitted-model.js';
+import type { ModelInput } from './model-input.js';
 
 /** Options of {@link KMeans}: all public. */
 export interface KMeansOptions {
@@ -50,7 +51,7 @@ export interface KMeansParams {
 }
 
 /** DP k-means (diffprivlib's `KMeans`). */
-export class KMeans {
+export class KMeans extends FittedModel<KMeansParams> {
   readonly epsilon: number;
   readonly clusters: number;
   readonly bounds: FeatureBounds;
@@ -60,8 +61,6 @@ export class KMeans {
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, KMeansParams, 'pure'>;
   readonly #scales: Float64Array;
-  #params: KMeansParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -71,6 +70,7 @@ export class KMeans {
    * new KMeans({ epsilon: 1, clusters: 3, bounds: { lower: [0, 0], upper: [1, 1] } });
    */
   constructor(options: KMeansOptions) {
+    super();
     checkObject(options, 'options');
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
     this.clusters = checkInteger(options.clusters, 'clusters', 1, 10_000);
@@ -135,6 +135,11 @@ export class KMeans {
     return { centres };
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.bounds.lower.length;
+  }
+
   /**
    * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
    * @param x - features.
@@ -144,29 +149,13 @@ export class KMeans {
    * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
    */
   async fit(x: ModelInput, options: FitOptions): Promise<FitReport> {
-    const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.bounds.lower.length);
-    const { params, report } = await runFit(this.measurement, { x: m.values as Float64Array, rows: m.rows, columns: m.columns }, o);
-    this.#params = params;
-    this.#report = report;
-    return report;
-  }
-
-  /** The released centres. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): KMeansParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
+    return this.fitUnsupervised(this.measurement, x, options);
   }
 
   /** The nearest centre of each row. @param x - features. @returns cluster indices. @privacy post-processing. */
   predict(x: ModelInput): Int32Array {
     const d = this.bounds.lower.length;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const out = new Int32Array(m.rows);
     const values = Float64Array.from(m.values);
     for (let r = 0; r < m.rows; r++) out[r] = nearest(values, r, this.params.centres, this.clusters, d);
@@ -176,7 +165,7 @@ export class KMeans {
   /** −inertia (sklearn's score): minus the sum of squared distances to the nearest centre. @param x - features. @returns the score. @privacy not a release. */
   score(x: ModelInput): number {
     const d = this.bounds.lower.length;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const c = this.params.centres;
     let inertia = 0;
     const values = Float64Array.from(m.values);

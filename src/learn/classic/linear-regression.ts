@@ -13,7 +13,7 @@
  *   Wang, "Revisiting differentially private linear regression", NeurIPS 2018.
  * @module
  */
-import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
+import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
 import { checkObject } from '../_internal/validate.js';
 import {
@@ -25,11 +25,12 @@ import {
   featureScales,
   scaleToUnit,
 } from './_internal/features.js';
-import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { raiseEigenvalues, solveSpd } from './_internal/linalg.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
+import { FittedModel } from './fitted-model.js';
+import { type LabelInput, type ModelInput, readLabels } from './model-input.js';
 import { rSquared } from './scoring.js';
 
 /** Options of {@link LinearRegression}: all public. */
@@ -54,7 +55,7 @@ export interface LinearRegressionParams {
 }
 
 /** DP linear regression (diffprivlib's `LinearRegression`, by sufficient statistics). */
-export class LinearRegression {
+export class LinearRegression extends FittedModel<LinearRegressionParams> {
   readonly epsilon: number;
   readonly bounds: FeatureBounds;
   readonly labelBounds: { readonly lower: number; readonly upper: number };
@@ -65,8 +66,6 @@ export class LinearRegression {
   readonly measurement: Measurement<TrainingSet, LinearRegressionParams, 'pure'>;
   readonly #scales: Float64Array;
   readonly #labelScale: number;
-  #params: LinearRegressionParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -76,6 +75,7 @@ export class LinearRegression {
    * new LinearRegression({ epsilon: 1, bounds: { lower: [0], upper: [1] }, labelBounds: { lower: 0, upper: 1 } });
    */
   constructor(options: LinearRegressionOptions) {
+    super();
     checkObject(options, 'options');
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
     this.bounds = checkBounds(options.bounds);
@@ -134,6 +134,11 @@ export class LinearRegression {
     return { theta: solveSpd(psd, Float64Array.from(nb), p) };
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.bounds.lower.length;
+  }
+
   /**
    * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
    * @param x - features.
@@ -144,35 +149,14 @@ export class LinearRegression {
    * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
    */
   async fit(x: ModelInput, y: LabelInput, options: FitOptions): Promise<FitReport> {
-    const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.bounds.lower.length);
-    const labels = readLabels(x, y, m.rows);
-    const { params, report } = await runFit(
-      this.measurement,
-      { x: m.values as Float64Array, rows: m.rows, columns: m.columns, y: labels },
-      o,
-    );
-    this.#params = params;
-    this.#report = report;
-    return report;
-  }
-
-  /** The released coefficients. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): LinearRegressionParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
+    return this.fitSupervised(this.measurement, x, y, options);
   }
 
   /** Predictions. @param x - features. @returns one value per row. @throws DpError INVALID_PARAMETER before fit. @privacy post-processing. */
   predict(x: ModelInput): Float64Array {
     const theta = this.params.theta;
     const d = this.bounds.lower.length;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
     clipRowsL1(u, m.rows, d, this.maxRowL1);
     const out = new Float64Array(m.rows);

@@ -26,10 +26,10 @@ import { sgd } from '../optimizers.js';
 import { checkInteger, checkPositive, clipRowsL2 } from './_internal/features.js';
 import { checkFitOptions } from './_internal/fit-flow.js';
 import { minimizeLogistic } from './_internal/logistic.js';
-import { sampleNormNoise, splitEpsilon } from './_internal/noise.js';
+import { type LaplaceStatistic, laplaceStatistic, sampleObjectiveNoise, splitEpsilon } from './_internal/noise.js';
 import { chargeFit, type FitOptions, type FitReport } from './fit-budget.js';
-import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
-import { accuracy } from './scoring.js';
+import { FittedModel } from './fitted-model.js';
+import { type LabelInput, type ModelInput, readLabels } from './model-input.js';
 
 /** How the model is made private. */
 export type LogisticMethod = 'objective' | 'output' | 'dp-sgd';
@@ -62,6 +62,11 @@ export interface LogisticRegressionOptions {
 /** The released weights: θ on x̃ = [x, 1]/√(R² + 1) (the last entry is the intercept's). */
 export interface LogisticParams {
   readonly theta: Float64Array;
+  /**
+   * 'objective' and 'output': the public power-of-two grid g every entry of θ is a multiple of (grid Laplace release,
+   * SECURITY §1; logistic-regression.proof.md). Undefined for 'dp-sgd' (its noise is on the gradients).
+   */
+  readonly granularity?: number;
 }
 
 // Newton's stopping tolerance γ on ‖∇J‖ (far above the float error of a sum of 10⁷ unit terms).
@@ -72,7 +77,7 @@ const MIN_REGULARIZATION = 0.01;
 const OBJECTIVE_WEIGHTS = [0.25, 0.74, 0.005, 0.005] as const;
 
 /** DP logistic regression (diffprivlib's `LogisticRegression`, plus output perturbation and DP-SGD). */
-export class LogisticRegression {
+export class LogisticRegression extends FittedModel<LogisticParams> {
   readonly epsilon: number;
   readonly featureCount: number;
   readonly dataNorm: number;
@@ -82,9 +87,7 @@ export class LogisticRegression {
   readonly features: readonly string[] | undefined;
   readonly delta: number | undefined;
   readonly #options: LogisticRegressionOptions;
-  readonly #plan: { epsilonB: number; epsilonZ: number; jacobian: number } | undefined;
-  #params: LogisticParams | undefined;
-  #report: FitReport | undefined;
+  readonly #plan: { epsilonB: number; jacobian: number; final: LaplaceStatistic } | undefined;
 
   /**
    * @param options - the public parameters.
@@ -94,6 +97,7 @@ export class LogisticRegression {
    * new LogisticRegression({ epsilon: 1, featureCount: 48, dataNorm: Math.sqrt(12) });
    */
   constructor(options: LogisticRegressionOptions) {
+    super();
     checkObject(options, 'options');
     this.#options = options;
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
@@ -125,13 +129,20 @@ export class LogisticRegression {
             },
           );
         }
-        this.#plan = { epsilonB, epsilonZ: eZ, jacobian: jacobianEpsilon };
+        // The released vector: θ̂ by the grid Laplace mechanism at L1 sensitivity √d·γ/Λ (‖θ̂ − θ*‖₂ ≤ γ/Λ).
+        const final = laplaceStatistic(eZ, (Math.sqrt(d) * TOLERANCE * (1 + 1e-9)) / this.regularization, d);
+        this.#plan = { epsilonB, jacobian: jacobianEpsilon, final };
         break;
       }
       case 'output':
         this.regularization =
           options.regularization === undefined ? (5 * d) / this.epsilon : checkPositive(options.regularization, 'regularization');
-        this.#plan = undefined;
+        // θ* moves by ≤ (1 + 2γ)/Λ in L2, so ≤ √d(1 + 2γ)/Λ in L1: the grid Laplace release at that sensitivity.
+        this.#plan = {
+          epsilonB: 0,
+          jacobian: 0,
+          final: laplaceStatistic(this.epsilon * (1 - 1e-9), (Math.sqrt(d) * (1 + 2 * TOLERANCE) * (1 + 1e-9)) / this.regularization, d),
+        };
         break;
       case 'dp-sgd':
         this.regularization = 0;
@@ -177,14 +188,15 @@ export class LogisticRegression {
   }
 
   private pureEpsilonOne(): number {
+    const p = this.#plan as { epsilonB: number; jacobian: number; final: LaplaceStatistic };
+    const last = Rational.fromNumber(p.final.loss(1).epsilon);
     if (this.method === 'objective') {
-      const p = this.#plan as { epsilonB: number; epsilonZ: number; jacobian: number };
       return Rational.fromNumber(p.epsilonB)
         .add(Rational.fromNumber(p.jacobian))
-        .add(Rational.fromNumber(p.epsilonZ).mul(Rational.of(2n)))
+        .add(last.mul(Rational.of(2n)))
         .toNumberUp();
     }
-    return this.epsilon * (1 - 1e-9);
+    return last.toNumberUp();
   }
 
   private dpSgdLoss(): ApproximateLoss {
@@ -211,6 +223,11 @@ export class LogisticRegression {
     });
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.featureCount;
+  }
+
   /**
    * Fits the model, charging `options.budget` exactly `privacyMap(1)` before any value is used.
    * @param x - features (d columns).
@@ -226,7 +243,7 @@ export class LogisticRegression {
    */
   async fit(x: ModelInput, y: LabelInput, options: FitOptions): Promise<FitReport> {
     const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.featureCount);
+    const m = this.readRows(x);
     const labels = readLabels(x, y, m.rows);
     const rng = o.rng ?? defaultRandomSource();
     const loss = this.privacyMap(1);
@@ -243,36 +260,24 @@ export class LogisticRegression {
       const theta = new Float64Array(this.featureCount + 1);
       for (let j = 0; j < this.featureCount; j++) theta[j] = (w[j] as number) * scale;
       theta[this.featureCount] = (b[0] as number) * scale;
-      this.#params = { theta };
-      this.#report = { ...report, notForRelease: report.notForRelease || trainer.notForRelease };
-      return this.#report;
+      return this.store({ theta }, { ...report, notForRelease: report.notForRelease || trainer.notForRelease });
     }
     const report = await chargeFit(o.budget, loss, `tsdp/learn logistic-regression ${this.method}`, rng);
-    this.#params = { theta: this.release(m.values as Float64Array, labels, m.rows, rng) };
-    this.#report = report;
-    return report;
+    return this.store(this.release(m.values as Float64Array, labels, m.rows, rng), report);
   }
 
-  private release(values: Float64Array, labels: Float64Array, rows: number, rng: RandomSource): Float64Array {
+  private release(values: Float64Array, labels: Float64Array, rows: number, rng: RandomSource): LogisticParams {
     const d = this.featureCount + 1;
     const xt = this.extend(values, rows);
     const ys = Float64Array.from(labels, (v) => (v === 1 ? 1 : -1));
-    const lambda = this.regularization;
-    if (this.method === 'objective') {
-      const p = this.#plan as { epsilonB: number; epsilonZ: number };
-      const b = sampleNormNoise(d, 1 / p.epsilonB, rng);
-      const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, lambda, b, TOLERANCE);
-      // A step budget run out (never seen; Newton on a Λ-strongly convex smooth J converges) releases θ = 0: data-independent.
-      const base = gradientNorm <= TOLERANCE ? theta : new Float64Array(d);
-      const z = sampleNormNoise(d, TOLERANCE / (lambda * p.epsilonZ), rng);
-      return Float64Array.from(base, (v, j) => v + (z[j] as number));
-    }
-    // Output perturbation: sensitivity of the exact minimiser 1/Λ, plus 2γ/Λ for the approximate one.
-    const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, lambda, new Float64Array(d), TOLERANCE);
+    const p = this.#plan as { epsilonB: number; final: LaplaceStatistic };
+    // Objective: b (never released) perturbs J; output: no b.
+    const b = this.method === 'objective' ? sampleObjectiveNoise(d, 1 / p.epsilonB, rng) : new Float64Array(d);
+    const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, this.regularization, b, TOLERANCE);
+    // A step budget run out (never seen; Newton on a Λ-strongly convex smooth J converges) releases from θ = 0: data-independent.
     const base = gradientNorm <= TOLERANCE ? theta : new Float64Array(d);
-    const sensitivity = (1 + 2 * TOLERANCE) / lambda;
-    const z = sampleNormNoise(d, sensitivity / (this.epsilon * (1 - 1e-9)), rng);
-    return Float64Array.from(base, (v, j) => v + (z[j] as number));
+    // The only release: the grid Laplace mechanism (multiples of p.final.granularity, exact discrete noise).
+    return { theta: Float64Array.from(p.final.release(Array.from(base), rng)), granularity: p.final.granularity };
   }
 
   /** x̃ = [clip_R(x), 1]/√(R² + 1), rows × (d + 1). */
@@ -289,17 +294,6 @@ export class LogisticRegression {
     return out;
   }
 
-  /** The released parameters. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): LogisticParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
-  }
-
   /**
    * P(y = 1 | x) for each row.
    * @param x - features.
@@ -309,7 +303,7 @@ export class LogisticRegression {
    */
   predictProba(x: ModelInput): Float64Array {
     const theta = this.params.theta;
-    const m = readMatrix(x, this.features, this.featureCount);
+    const m = this.readRows(x);
     const xt = this.extend(m.values as Float64Array, m.rows);
     const d = this.featureCount + 1;
     const out = new Float64Array(m.rows);
@@ -328,10 +322,6 @@ export class LogisticRegression {
 
   /** Accuracy. @param x - features. @param y - labels (1 positive). @returns the fraction right. @privacy not a release. */
   score(x: ModelInput, y: LabelInput): number {
-    const predicted = this.predict(x);
-    return accuracy(
-      predicted,
-      Float64Array.from(readLabels(x, y, predicted.length), (v) => (v === 1 ? 1 : 0)),
-    );
+    return this.accuracyOn(this.predict(x), x, y, (v) => (v === 1 ? 1 : 0));
   }
 }

@@ -11,7 +11,7 @@
  *   diffprivlib's PCA (which perturbs per feature).
  * @module
  */
-import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
+import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
 import { checkObject } from '../_internal/validate.js';
 import {
@@ -24,11 +24,12 @@ import {
   featureScales,
   scaleToUnit,
 } from './_internal/features.js';
-import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { symmetricEigen } from './_internal/linalg.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { type Matrix, type ModelInput, readMatrix } from './model-input.js';
+import { FittedModel } from './fitted-model.js';
+import type { Matrix, ModelInput } from './model-input.js';
 
 /** Options of {@link PCA}: all public. */
 export interface PCAOptions {
@@ -52,7 +53,7 @@ export interface PCAParams {
 }
 
 /** DP principal component analysis (diffprivlib's `PCA`). */
-export class PCA {
+export class PCA extends FittedModel<PCAParams> {
   readonly epsilon: number;
   readonly components: number;
   readonly bounds: FeatureBounds;
@@ -61,8 +62,6 @@ export class PCA {
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, PCAParams, 'pure'>;
   readonly #scales: Float64Array;
-  #params: PCAParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -72,6 +71,7 @@ export class PCA {
    * new PCA({ epsilon: 1, components: 2, bounds: { lower: [0, 0, 0], upper: [1, 1, 1] } });
    */
   constructor(options: PCAOptions) {
+    super();
     checkObject(options, 'options');
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
     this.bounds = checkBounds(options.bounds);
@@ -126,6 +126,11 @@ export class PCA {
     return { mean, components, explainedVariance: values.slice(0, c) };
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.bounds.lower.length;
+  }
+
   /**
    * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
    * @param x - features.
@@ -135,23 +140,7 @@ export class PCA {
    * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
    */
   async fit(x: ModelInput, options: FitOptions): Promise<FitReport> {
-    const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.bounds.lower.length);
-    const { params, report } = await runFit(this.measurement, { x: m.values as Float64Array, rows: m.rows, columns: m.columns }, o);
-    this.#params = params;
-    this.#report = report;
-    return report;
-  }
-
-  /** The released parameters. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): PCAParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
+    return this.fitUnsupervised(this.measurement, x, options);
   }
 
   /** Projects rows onto the components: (u − μ̂)·V. @param x - features. @returns rows × k. @privacy post-processing. */
@@ -159,7 +148,7 @@ export class PCA {
     const { mean, components } = this.params;
     const d = this.bounds.lower.length;
     const c = this.components;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
     const values = new Float64Array(m.rows * c);
     for (let r = 0; r < m.rows; r++)
@@ -181,7 +170,7 @@ export class PCA {
     const { components } = this.params;
     const d = this.bounds.lower.length;
     const c = this.components;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
     const mu = new Float64Array(d);
     for (let r = 0; r < m.rows; r++) for (let f = 0; f < d; f++) mu[f] = (mu[f] as number) + (u[r * d + f] as number) / m.rows;

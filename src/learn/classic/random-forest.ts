@@ -1,14 +1,19 @@
 /**
  * Random forests with differential privacy, as diffprivlib's
  * (Fletcher & Islam 2017 style "random decision trees"): every tree's
- * structure is drawn without looking at the data (at each node a feature
- * uniformly at random and a threshold uniform within the node's public
- * bounds, to `maxDepth`); each row is assigned to one tree uniformly at
+ * structure is drawn at random (at each node a feature, never twice on a
+ * path, and a threshold uniform within the node's public bounds, to
+ * `maxDepth`). diffprivlib draws the feature uniformly, which on Adult's 83
+ * mostly one-hot columns gives the majority class at every ε; here a share of
+ * ε (`featureShare`, default 0.2) first releases per-class feature sums (grid
+ * Laplace) and the split features are drawn ∝ the squared spread of the noisy
+ * class means (10 % uniform): post-processing of a DP release. Each row is assigned to one tree uniformly at
  * random, independently of the other rows, and each tree releases the class
  * counts of its leaves with the secure vector Laplace mechanism (one row
  * changes one count of one leaf of one tree by 1: L1 sensitivity 1, and the
  * trees see disjoint rows, so the forest's map is one tree's map —
- * parallel composition). Predictions sum the trees' leaf counts.
+ * parallel composition; the feature weighting composes with it).
+ * Predictions average the trees' leaf class frequencies.
  * @see Fletcher & Islam, "Differentially private random decision forests using smooth sensitivity", 2017;
  *   Jagannathan, Pillaipakkamnatt, Wright, "A practical differentially private random decision tree classifier", 2012.
  * @module
@@ -17,12 +22,13 @@ import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
 import { type RandomSource, sampleUniformBelow } from '../../random/index.js';
 import { checkObject } from '../_internal/validate.js';
 import { uniformUnit } from '../init.js';
-import { checkBounds, checkInteger, checkPositive, type FeatureBounds } from './_internal/features.js';
-import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
-import { type LaplaceStatistic, laplaceStatistic } from './_internal/noise.js';
+import { checkBounds, checkInteger, checkPositive, checkRowL1, type FeatureBounds, unitRows } from './_internal/features.js';
+import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
+import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { type LabelInput, type ModelInput, readLabels, readMatrix } from './model-input.js';
-import { accuracy, argmaxRows } from './scoring.js';
+import { FittedModel } from './fitted-model.js';
+import type { LabelInput, ModelInput } from './model-input.js';
+import { argmaxRows } from './scoring.js';
 
 /** Options of {@link RandomForestClassifier}: all public. */
 export interface RandomForestOptions {
@@ -36,6 +42,15 @@ export interface RandomForestOptions {
   readonly trees?: number;
   /** Depth of each tree (default 5): 2^depth leaves. */
   readonly maxDepth?: number;
+  /**
+   * Share of ε (in [0, 0.9], default 0.2) spent on which features the trees split on: per-class sums of the
+   * unit-scaled features (grid Laplace, L1 sensitivity `maxRowL1`) give each feature a weight (how far apart the
+   * class means are), and split features are drawn with probability ∝ that weight (mixed half-and-half with the
+   * uniform draw). 0: every split feature uniform, as diffprivlib (the structure then never looks at the data).
+   */
+  readonly featureShare?: number;
+  /** Bound on ‖u‖₁ of a row, u = clamp(x)/max(|lower|,|upper|) (feature weighting only; rows clipped to it). Default: the number of features. */
+  readonly maxRowL1?: number;
   /** Feature column names (records, Arrow, SQL). */
   readonly features?: readonly string[];
 }
@@ -54,17 +69,17 @@ export interface RandomForestParams {
 }
 
 /** DP random forest (diffprivlib's `RandomForestClassifier`). */
-export class RandomForestClassifier {
+export class RandomForestClassifier extends FittedModel<RandomForestParams> {
   readonly epsilon: number;
   readonly bounds: FeatureBounds;
   readonly classes: number;
   readonly trees: number;
   readonly maxDepth: number;
+  readonly featureShare: number;
+  readonly maxRowL1: number;
   readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, RandomForestParams, 'pure'>;
-  #params: RandomForestParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -74,6 +89,7 @@ export class RandomForestClassifier {
    * new RandomForestClassifier({ epsilon: 1, bounds: { lower: [0, 0], upper: [1, 1] }, classes: 2 });
    */
   constructor(options: RandomForestOptions) {
+    super();
     checkObject(options, 'options');
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
     this.bounds = checkBounds(options.bounds);
@@ -81,20 +97,73 @@ export class RandomForestClassifier {
     this.trees = checkInteger(options.trees ?? 10, 'trees', 1, 10_000);
     this.maxDepth = checkInteger(options.maxDepth ?? 5, 'maxDepth', 1, 20);
     this.features = options.features;
-    const leaves = laplaceStatistic(this.epsilon * (1 - 1e-9), 1, 2 ** this.maxDepth * this.classes);
+    const d = this.bounds.lower.length;
+    const share = options.featureShare ?? 0.2;
+    if (!(typeof share === 'number' && share >= 0 && share <= 0.9)) {
+      throw new DpError('INVALID_PARAMETER', 'featureShare must be a number in [0, 0.9]', { parameter: 'featureShare' });
+    }
+    this.featureShare = share;
+    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
+    const k = this.classes;
+    const size = 2 ** this.maxDepth * k;
+    let weighting: Weighting | undefined;
+    let leaves: LaplaceStatistic;
+    if (share > 0) {
+      const [eC, eS, eL] = splitEpsilon(this.epsilon, [0.2 * share, 0.8 * share, 1 - share]) as [number, number, number];
+      weighting = { counts: laplaceStatistic(eC, 1, k), sums: laplaceStatistic(eS, this.maxRowL1, k * d) };
+      leaves = laplaceStatistic(eL, 1, size);
+    } else {
+      leaves = laplaceStatistic(this.epsilon * (1 - 1e-9), 1, size);
+    }
+    const w = weighting;
     this.measurement = modelMeasurement(
       this.trees === 1 ? 'decision-tree' : 'random-forest',
-      (t, rng) => this.release(t, leaves, rng),
-      // Disjoint rows per tree: one tree's map (parallel composition).
-      (dIn): PureLoss => leaves.loss(dIn),
+      (t, rng) => this.release(t, w, leaves, rng),
+      // The weighting statistics compose with the leaves; the trees see disjoint rows: one tree's map (parallel composition).
+      (dIn): PureLoss => composePure(w ? [w.counts.loss(dIn), w.sums.loss(dIn), leaves.loss(dIn)] : [leaves.loss(dIn)]),
     );
   }
 
-  private release(t: TrainingSet, leaves: LaplaceStatistic, rng: RandomSource): RandomForestParams {
+  /** Split-feature probabilities: uniform, or half uniform and half ∝ the spread of the noisy class means. */
+  private featureProbabilities(t: TrainingSet, w: Weighting | undefined, rng: RandomSource): Float64Array {
+    const d = this.bounds.lower.length;
+    const k = this.classes;
+    const uniform = new Float64Array(d).fill(1 / d);
+    if (!w) return uniform;
+    const u = unitRows(t.x, t.rows, this.bounds, this.maxRowL1);
+    const count = new Array<number>(k).fill(0);
+    const sum = new Array<number>(k * d).fill(0);
+    for (let r = 0; r < t.rows; r++) {
+      const c = t.y?.[r] as number;
+      if (!(Number.isInteger(c) && c >= 0 && c < k)) continue;
+      count[c] = (count[c] as number) + 1;
+      for (let f = 0; f < d; f++) sum[c * d + f] = (sum[c * d + f] as number) + (u[r * d + f] as number);
+    }
+    const nCount = w.counts.release(count, rng);
+    const nSum = w.sums.release(sum, rng);
+    const spread = new Float64Array(d);
+    let total = 0;
+    for (let f = 0; f < d; f++) {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < k; c++) {
+        const mean = Math.min(1, Math.max(-1, (nSum[c * d + f] as number) / Math.max(1, nCount[c] as number)));
+        lo = Math.min(lo, mean);
+        hi = Math.max(hi, mean);
+      }
+      spread[f] = (hi - lo) ** POWER;
+      total += spread[f] as number;
+    }
+    if (!(total > 0)) return uniform;
+    return Float64Array.from(spread, (v) => (1 - FLOOR) * (v / total) + FLOOR / d);
+  }
+
+  private release(t: TrainingSet, w: Weighting | undefined, leaves: LaplaceStatistic, rng: RandomSource): RandomForestParams {
     const d = this.bounds.lower.length;
     const k = this.classes;
     const inner = 2 ** this.maxDepth - 1;
-    const structures = Array.from({ length: this.trees }, () => this.drawStructure(rng));
+    const probabilities = this.featureProbabilities(t, w, rng);
+    const structures = Array.from({ length: this.trees }, () => this.drawStructure(probabilities, rng));
     const counts = structures.map(() => new Array<number>((inner + 1) * k).fill(0));
     for (let r = 0; r < t.rows; r++) {
       const tree = sampleUniformBelow(this.trees, rng); // drawn for every row, kept or not: independent of the others
@@ -113,14 +182,13 @@ export class RandomForestClassifier {
     };
   }
 
-  private drawStructure(rng: RandomSource): Structure {
-    const d = this.bounds.lower.length;
+  private drawStructure(probabilities: Float64Array, rng: RandomSource): Structure {
     const inner = 2 ** this.maxDepth - 1;
     const feature = new Int32Array(inner);
     const threshold = new Float64Array(inner);
-    const walk = (node: number, lower: number[], upper: number[]) => {
+    const walk = (node: number, lower: number[], upper: number[], used: readonly number[]) => {
       if (node >= inner) return;
-      const f = sampleUniformBelow(d, rng);
+      const f = drawIndex(probabilities, used, rng);
       const lo = lower[f] as number;
       const hi = upper[f] as number;
       const cut = lo + uniformUnit(rng) * (hi - lo);
@@ -130,11 +198,17 @@ export class RandomForestClassifier {
       leftUpper[f] = cut;
       const rightLower = [...lower];
       rightLower[f] = cut;
-      walk(2 * node + 1, lower, leftUpper);
-      walk(2 * node + 2, rightLower, upper);
+      const path = [...used, f]; // a feature is split at most once per path (a second cut on a one-hot column is empty)
+      walk(2 * node + 1, lower, leftUpper, path);
+      walk(2 * node + 2, rightLower, upper, path);
     };
-    walk(0, [...this.bounds.lower], [...this.bounds.upper]);
+    walk(0, [...this.bounds.lower], [...this.bounds.upper], []);
     return { feature, threshold };
+  }
+
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.bounds.lower.length;
   }
 
   /**
@@ -147,43 +221,26 @@ export class RandomForestClassifier {
    * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
    */
   async fit(x: ModelInput, y: LabelInput, options: FitOptions): Promise<FitReport> {
-    const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.bounds.lower.length);
-    const labels = readLabels(x, y, m.rows);
-    const { params, report } = await runFit(
-      this.measurement,
-      { x: m.values as Float64Array, rows: m.rows, columns: m.columns, y: labels },
-      o,
-    );
-    this.#params = params;
-    this.#report = report;
-    return report;
+    return this.fitSupervised(this.measurement, x, y, options);
   }
 
-  /** The released forest. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): RandomForestParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
-  }
-
-  /** Class probabilities (rows × k): the trees' leaf counts summed and normalised (uniform where all are 0). @param x - features. @returns probabilities. @privacy post-processing. */
+  /** Class probabilities (rows × k): the trees' leaf class frequencies averaged (uniform where every leaf is empty). @param x - features. @returns probabilities. @privacy post-processing. */
   predictProba(x: ModelInput): Float64Array {
     const d = this.bounds.lower.length;
     const k = this.classes;
     const inner = 2 ** this.maxDepth - 1;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const values = Float64Array.from(m.values);
     const out = new Float64Array(m.rows * k);
     const trees = this.params.trees;
     for (let r = 0; r < m.rows; r++)
       for (const tree of trees) {
         const leaf = leafOf(tree, values, r, d, inner);
-        for (let c = 0; c < k; c++) out[r * k + c] = (out[r * k + c] as number) + (tree.leaves[leaf * k + c] as number);
+        let n = 0;
+        for (let c = 0; c < k; c++) n += tree.leaves[leaf * k + c] as number;
+        // Each tree votes its leaf's class frequencies (an empty leaf abstains): summed counts let the large,
+        // uninformative leaves drown the pure ones.
+        if (n > 0) for (let c = 0; c < k; c++) out[r * k + c] = (out[r * k + c] as number) + (tree.leaves[leaf * k + c] as number) / n;
       }
     for (let r = 0; r < m.rows; r++) {
       let z = 0;
@@ -200,8 +257,7 @@ export class RandomForestClassifier {
 
   /** Accuracy. @param x - features. @param y - labels. @returns the fraction right. @privacy not a release. */
   score(x: ModelInput, y: LabelInput): number {
-    const predicted = this.predict(x);
-    return accuracy(predicted, readLabels(x, y, predicted.length));
+    return this.accuracyOn(this.predict(x), x, y);
   }
 }
 
@@ -218,6 +274,32 @@ export class DecisionTreeClassifier extends RandomForestClassifier {
     checkObject(options, 'options');
     super({ ...options, trees: 1 });
   }
+}
+
+// Split-feature weights ∝ spread^POWER, mixed with FLOOR of the uniform draw (chosen on Adult at ε = 1, public).
+const POWER = 2;
+const FLOOR = 0.1;
+
+interface Weighting {
+  readonly counts: LaplaceStatistic;
+  readonly sums: LaplaceStatistic;
+}
+
+/** An index drawn with probabilities ∝ p, indices in `used` excluded (unless every index is used). */
+function drawIndex(p: Float64Array, used: readonly number[], rng: RandomSource): number {
+  let total = 0;
+  for (let i = 0; i < p.length; i++) if (!used.includes(i)) total += p[i] as number;
+  const skip = total > 0 ? used : [];
+  if (!(total > 0)) total = p.reduce((a, b) => a + b, 0);
+  let u = uniformUnit(rng) * total;
+  let last = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (skip.includes(i)) continue;
+    last = i;
+    u -= p[i] as number;
+    if (u < 0) return i;
+  }
+  return last;
 }
 
 interface Structure {

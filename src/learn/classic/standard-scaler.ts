@@ -5,7 +5,7 @@
  * (one row added or removed). diffprivlib's StandardScaler pays per feature.
  * @module
  */
-import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
+import type { Measurement, PureLoss } from '../../core/index.js';
 import { checkObject } from '../_internal/validate.js';
 import {
   checkBounds,
@@ -16,10 +16,11 @@ import {
   featureScales,
   scaleToUnit,
 } from './_internal/features.js';
-import { checkFitOptions, modelMeasurement, runFit, type TrainingSet } from './_internal/fit-flow.js';
+import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { type Matrix, type ModelInput, readMatrix } from './model-input.js';
+import { FittedModel } from './fitted-model.js';
+import type { Matrix, ModelInput } from './model-input.js';
 
 /** Options of {@link StandardScaler}: all public. */
 export interface StandardScalerOptions {
@@ -40,15 +41,13 @@ export interface StandardScalerParams {
 }
 
 /** DP standardisation (diffprivlib's `StandardScaler`). */
-export class StandardScaler {
+export class StandardScaler extends FittedModel<StandardScalerParams> {
   readonly epsilon: number;
   readonly bounds: FeatureBounds;
   readonly maxRowL1: number;
   readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, StandardScalerParams, 'pure'>;
-  #params: StandardScalerParams | undefined;
-  #report: FitReport | undefined;
 
   /**
    * @param options - the public parameters.
@@ -58,6 +57,7 @@ export class StandardScaler {
    * new StandardScaler({ epsilon: 1, bounds: { lower: [0], upper: [100] } });
    */
   constructor(options: StandardScalerOptions) {
+    super();
     checkObject(options, 'options');
     this.epsilon = checkPositive(options.epsilon, 'epsilon');
     this.bounds = checkBounds(options.bounds);
@@ -100,6 +100,11 @@ export class StandardScaler {
     );
   }
 
+  /** The number of feature columns. */
+  protected get width(): number {
+    return this.bounds.lower.length;
+  }
+
   /**
    * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
    * @param x - features.
@@ -109,23 +114,7 @@ export class StandardScaler {
    * @privacy pure ε = measurement.privacyMap(1) ≤ epsilon, add/remove one row.
    */
   async fit(x: ModelInput, options: FitOptions): Promise<FitReport> {
-    const o = checkFitOptions(options);
-    const m = readMatrix(x, this.features, this.bounds.lower.length);
-    const { params, report } = await runFit(this.measurement, { x: m.values as Float64Array, rows: m.rows, columns: m.columns }, o);
-    this.#params = params;
-    this.#report = report;
-    return report;
-  }
-
-  /** The released mean and scale. @throws DpError INVALID_PARAMETER before fit. */
-  get params(): StandardScalerParams {
-    if (!this.#params) throw new DpError('INVALID_PARAMETER', 'the model is not fitted', { parameter: 'model' });
-    return this.#params;
-  }
-
-  /** The last fit's report. */
-  get report(): FitReport | undefined {
-    return this.#report;
+    return this.fitUnsupervised(this.measurement, x, options);
   }
 
   /**
@@ -138,7 +127,7 @@ export class StandardScaler {
   transform(x: ModelInput): Matrix {
     const { mean, scale } = this.params;
     const d = this.bounds.lower.length;
-    const m = readMatrix(x, this.features, d);
+    const m = this.readRows(x);
     const values = new Float64Array(m.rows * d);
     for (let r = 0; r < m.rows; r++)
       for (let f = 0; f < d; f++) values[r * d + f] = ((m.values[r * d + f] as number) - (mean[f] as number)) / (scale[f] as number);

@@ -21,9 +21,10 @@
 import { DpError } from '../../core/errors.js';
 import { type RapporParams, rapporBloomPositionsUnchecked } from '../protocols/rappor.js';
 import type { Accumulator, CountEstimates } from './accumulator.js';
+import { BitRows } from './bit-rows.js';
 import { cholesky, choleskySolve, nnls } from './linalg.js';
-import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireRowBounds, requireSum } from './snapshot.js';
-import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import type { AccumulatorSnapshot } from './snapshot.js';
+import { headerChecker, plausibleOnes, type ReportObject } from './validate.js';
 
 /** RAPPOR decoding method. */
 export type RapporDecoding = 'ols' | 'nnls';
@@ -37,13 +38,16 @@ export interface RapporAccumulator extends Accumulator {
 export function rapporAccumulator(params: RapporParams): RapporAccumulator {
   const m = params.bloomBits;
   const cohorts = params.cohorts;
-  const perCohort = new Float64Array(cohorts);
-  const ones = new Float64Array(cohorts * m);
-  const scratch = new Uint8Array(m);
   const header = { eps: params.requestedEpsilon, m, h: params.hashCount, c: cohorts, epsInf: params.requestedEpsilonInfinity };
   const checkHeaderOf = headerChecker('rappor', header, ['r', 'b']);
   const { pStar, qStar } = params;
-  const bounds = plausibleOnes(m, m * pStar, m * pStar + params.hashCount * (qStar - pStar));
+  const counts = new BitRows(
+    cohorts,
+    m,
+    { ones: 'ones', rows: 'perCohort' },
+    plausibleOnes(m, m * pStar, m * pStar + params.hashCount * (qStar - pStar)),
+  );
+  const { ones, perRow: perCohort } = counts;
   let total = 0;
 
   function decode(candidates: readonly (string | number)[], method: RapporDecoding | 'auto') {
@@ -152,24 +156,14 @@ export function rapporAccumulator(params: RapporParams): RapporAccumulator {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeaderOf(report) ?? checkIndex(report.r, cohorts) ?? readBits(report.b, m, scratch, bounds);
+      const bad = checkHeaderOf(report) ?? counts.add(report.r, report.b);
       if (bad) return bad;
-      const j = report.r as number;
-      const base = j * m;
-      for (let i = 0; i < m; i++) ones[base + i] = (ones[base + i] as number) + (scratch[i] as number);
-      perCohort[j] = (perCohort[j] as number) + 1;
       total++;
       return null;
     },
-    snapshot: () => ({ total, cells: { ones: Array.from(ones), perCohort: Array.from(perCohort) } }),
+    snapshot: () => ({ total, cells: counts.cells() }),
     absorb(snapshot: AccumulatorSnapshot) {
-      requireNames(snapshot, ['ones', 'perCohort']);
-      const addedCohorts = readVector(snapshot, 'perCohort', cohorts, 0, snapshot.total);
-      requireSum(addedCohorts, snapshot.total, 'perCohort');
-      const addedOnes = readVector(snapshot, 'ones', cohorts * m, 0, snapshot.total);
-      requireRowBounds(addedOnes, addedCohorts, m, 'ones');
-      addInto(ones, addedOnes);
-      addInto(perCohort, addedCohorts);
+      counts.absorb(snapshot);
       total += snapshot.total;
     },
     estimate(candidates) {

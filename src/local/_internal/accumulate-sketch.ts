@@ -17,9 +17,10 @@
 import { DpError } from '../../core/errors.js';
 import { type SketchParams, sketchBucketUnchecked } from '../protocols/count-mean-sketch.js';
 import { type Accumulator, clampCount } from './accumulator.js';
+import { BitRows } from './bit-rows.js';
 import { isSketchValue } from './check.js';
-import { type AccumulatorSnapshot, addInto, readVector, requireNames, requireRowBounds, requireSum, SnapshotError } from './snapshot.js';
-import { checkIndex, headerChecker, plausibleOnes, type ReportObject, readBits } from './validate.js';
+import { type AccumulatorSnapshot, addInto, readVector, requireNames, SnapshotError } from './snapshot.js';
+import { checkIndex, headerChecker, plausibleOnes, type ReportObject } from './validate.js';
 import { walshHadamard } from './walsh-hadamard.js';
 
 function requireCandidates(candidates: readonly (string | number)[] | undefined): readonly (string | number)[] {
@@ -54,38 +55,26 @@ export function hcmsVariance(params: SketchParams, n: number, nd: number): numbe
 export function cmsAccumulator(params: SketchParams): Accumulator {
   const m = params.width;
   const h = params.hashCount;
-  const plus = new Float64Array(h * m);
-  const rows = new Float64Array(h);
-  const scratch = new Uint8Array(m);
   const header = { eps: params.requestedEpsilon, m, h };
   const checkHeaderOf = headerChecker('cms', header, ['j', 'b']);
   const f = params.flipProbability;
   const mean = (m - 1) * f + (1 - f);
-  const bounds = plausibleOnes(m, mean, mean);
+  const counts = new BitRows(h, m, { ones: 'plus', rows: 'rows' }, plausibleOnes(m, mean, mean));
+  const { ones: plus, perRow: rows } = counts;
   let total = 0;
   return {
     get total() {
       return total;
     },
     ingest(report: ReportObject) {
-      const bad = checkHeaderOf(report) ?? checkIndex(report.j, h) ?? readBits(report.b, m, scratch, bounds);
+      const bad = checkHeaderOf(report) ?? counts.add(report.j, report.b);
       if (bad) return bad;
-      const j = report.j as number;
-      const base = j * m;
-      for (let l = 0; l < m; l++) plus[base + l] = (plus[base + l] as number) + (scratch[l] as number);
-      rows[j] = (rows[j] as number) + 1;
       total++;
       return null;
     },
-    snapshot: () => ({ total, cells: { plus: Array.from(plus), rows: Array.from(rows) } }),
+    snapshot: () => ({ total, cells: counts.cells() }),
     absorb(snapshot: AccumulatorSnapshot) {
-      requireNames(snapshot, ['plus', 'rows']);
-      const addedRows = readVector(snapshot, 'rows', h, 0, snapshot.total);
-      requireSum(addedRows, snapshot.total, 'rows');
-      const addedPlus = readVector(snapshot, 'plus', h * m, 0, snapshot.total);
-      requireRowBounds(addedPlus, addedRows, m, 'plus');
-      addInto(plus, addedPlus);
-      addInto(rows, addedRows);
+      counts.absorb(snapshot);
       total += snapshot.total;
     },
     estimate(candidates) {

@@ -164,6 +164,63 @@ class TableCounter extends BatchedCounter {
 }
 
 /**
+ * Enumerate mode: per report, the subset sums of the low and the high
+ * coefficient bits (meet in the middle, `accumulate-olh.ts`); value v = (v_hi,
+ * t) is supported when lowSums[t] = highSums[v_hi]. The two subclasses differ
+ * only in how they find, for each row v_hi, the t with that low sum, and count
+ * each into `direct` (rows of 1 + lowCount cells, the first one spare).
+ */
+abstract class EnumerateCounter extends BatchedCounter {
+  protected readonly coefficients: Int32Array;
+  protected readonly lowSums: Int32Array;
+  protected readonly highSums: Int32Array;
+  protected readonly lowCount: number;
+  protected readonly highCount: number;
+  /** Counts per value: rows of 1 + lowCount cells, the first one spare. */
+  protected readonly direct: Float64Array;
+
+  constructor(
+    private readonly k: number,
+    protected readonly g: number,
+    private readonly r: number,
+    private readonly lowBits: number,
+  ) {
+    super();
+    this.coefficients = new Int32Array(r + 1);
+    this.lowCount = 2 ** lowBits;
+    this.highCount = 2 ** (r - lowBits);
+    this.lowSums = new Int32Array(this.lowCount);
+    this.highSums = new Int32Array(this.highCount);
+    this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
+  }
+
+  protected countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void {
+    const { coefficients, lowSums, highSums, g, r, lowBits } = this;
+    for (let report = 0; report < count; report++) {
+      expandSeed(seeds[report] as number, g, r, coefficients);
+      subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
+      const residue = (outputs[report] as number) - (coefficients[r] as number);
+      subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
+      this.countMatches();
+    }
+  }
+
+  /** Adds 1 to `direct[1 + v_hi·(lowCount + 1) + t]` for every t and v_hi with lowSums[t] = highSums[v_hi]. */
+  protected abstract countMatches(): void;
+
+  allSupports(): Float64Array {
+    this.drain();
+    const { direct, k, lowCount } = this;
+    const out = new Float64Array(k);
+    for (let v = 0; v < k; v++) {
+      const high = Math.floor(v / lowCount);
+      out[v] = direct[high * (lowCount + 1) + 1 + (v - high * lowCount)] as number;
+    }
+    return out;
+  }
+}
+
+/**
  * Enumerate mode with bit masks (2^lowBits ≤ 32): masks[s] has bit t set
  * when the low sum of t is s; the values supported in row v_hi are then the
  * bits of masks[highSums[v_hi]]. Mostly no bit or one is set (k/g supports
@@ -171,128 +228,50 @@ class TableCounter extends BatchedCounter {
  * empty mask counts into the row's spare cell — and a loop runs only for the
  * rest: data-dependent loop exits, mispredicted, were most of the cost.
  */
-class MaskCounter extends BatchedCounter {
-  private readonly coefficients: Int32Array;
-  private readonly lowSums: Int32Array;
-  private readonly highSums: Int32Array;
-  private readonly masks: Int32Array;
-  private readonly lowCount: number;
-  private readonly highCount: number;
-  /** Counts per value: rows of 1 + lowCount cells, the first one spare. */
-  private readonly direct: Float64Array;
+class MaskCounter extends EnumerateCounter {
+  private readonly masks = new Int32Array(this.g);
 
-  constructor(
-    private readonly k: number,
-    private readonly g: number,
-    private readonly r: number,
-    private readonly lowBits: number,
-  ) {
-    super();
-    this.coefficients = new Int32Array(r + 1);
-    this.lowCount = 2 ** lowBits;
-    this.highCount = 2 ** (r - lowBits);
-    this.lowSums = new Int32Array(this.lowCount);
-    this.highSums = new Int32Array(this.highCount);
-    this.masks = new Int32Array(g);
-    this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
-  }
-
-  protected countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void {
-    const { coefficients, lowSums, highSums, masks, direct, g, r, lowBits, lowCount, highCount } = this;
+  protected countMatches(): void {
+    const { lowSums, highSums, masks, direct, lowCount, highCount } = this;
     const stride = lowCount + 1;
-    for (let report = 0; report < count; report++) {
-      expandSeed(seeds[report] as number, g, r, coefficients);
-      subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
-      const residue = (outputs[report] as number) - (coefficients[r] as number);
-      subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
-      for (let low = 0; low < lowCount; low++) {
-        const s = lowSums[low] as number;
-        masks[s] = (masks[s] as number) | (1 << low);
-      }
-      for (let high = 0, row = 1; high < highCount; high++, row += stride) {
-        const mask = masks[highSums[high] as number] as number;
-        // Bit t counts into row + t (clz32 of bit t is 31 − t); no bit into row − 1, the spare cell.
-        const first = row + 31 - Math.clz32(mask & -mask);
-        direct[first] = (direct[first] as number) + 1;
-        for (let rest = mask & (mask - 1); rest !== 0; rest &= rest - 1) {
-          const at = row + 31 - Math.clz32(rest & -rest);
-          direct[at] = (direct[at] as number) + 1;
-        }
-      }
-      for (let low = 0; low < lowCount; low++) masks[lowSums[low] as number] = 0;
+    for (let low = 0; low < lowCount; low++) {
+      const s = lowSums[low] as number;
+      masks[s] = (masks[s] as number) | (1 << low);
     }
+    for (let high = 0, row = 1; high < highCount; high++, row += stride) {
+      const mask = masks[highSums[high] as number] as number;
+      // Bit t counts into row + t (clz32 of bit t is 31 − t); no bit into row − 1, the spare cell.
+      const first = row + 31 - Math.clz32(mask & -mask);
+      direct[first] = (direct[first] as number) + 1;
+      for (let rest = mask & (mask - 1); rest !== 0; rest &= rest - 1) {
+        const at = row + 31 - Math.clz32(rest & -rest);
+        direct[at] = (direct[at] as number) + 1;
+      }
+    }
+    for (let low = 0; low < lowCount; low++) masks[lowSums[low] as number] = 0;
   }
-
-  allSupports(): Float64Array {
-    this.drain();
-    return directSupports(this.direct, this.k, this.lowCount);
-  }
-}
-
-/** The counts of values 0…k−1 from rows of 1 + lowCount cells (the first spare). */
-function directSupports(direct: Float64Array, k: number, lowCount: number): Float64Array {
-  const out = new Float64Array(k);
-  for (let v = 0; v < k; v++) {
-    const high = Math.floor(v / lowCount);
-    out[v] = direct[high * (lowCount + 1) + 1 + (v - high * lowCount)] as number;
-  }
-  return out;
 }
 
 /** Enumerate mode with per-residue lists of low parts (for 2^lowBits > 32). */
-class ListCounter extends BatchedCounter {
-  private readonly coefficients: Int32Array;
-  private readonly lowSums: Int32Array;
-  private readonly highSums: Int32Array;
-  private readonly bucketHead: Int32Array;
-  private readonly nextInBucket: Int32Array;
-  private readonly lowCount: number;
-  private readonly highCount: number;
-  private readonly direct: Float64Array;
+class ListCounter extends EnumerateCounter {
+  private readonly bucketHead = new Int32Array(this.g).fill(-1);
+  private readonly nextInBucket = new Int32Array(this.lowCount);
 
-  constructor(
-    private readonly k: number,
-    private readonly g: number,
-    private readonly r: number,
-    private readonly lowBits: number,
-  ) {
-    super();
-    this.coefficients = new Int32Array(r + 1);
-    this.lowCount = 2 ** lowBits;
-    this.highCount = 2 ** (r - lowBits);
-    this.lowSums = new Int32Array(this.lowCount);
-    this.highSums = new Int32Array(this.highCount);
-    this.bucketHead = new Int32Array(g).fill(-1);
-    this.nextInBucket = new Int32Array(this.lowCount);
-    this.direct = new Float64Array(this.highCount * (this.lowCount + 1));
-  }
-
-  protected countBatch(seeds: Int32Array, outputs: Int32Array, count: number): void {
-    const { coefficients, lowSums, highSums, bucketHead, nextInBucket, direct, g, r, lowBits, lowCount, highCount } = this;
+  protected countMatches(): void {
+    const { lowSums, highSums, bucketHead, nextInBucket, direct, lowCount, highCount } = this;
     const stride = lowCount + 1;
-    for (let report = 0; report < count; report++) {
-      expandSeed(seeds[report] as number, g, r, coefficients);
-      subsetSums(coefficients, 0, lowBits, g, 0, 1, lowSums);
-      const residue = (outputs[report] as number) - (coefficients[r] as number);
-      subsetSums(coefficients, lowBits, r - lowBits, g, residue + (g & (residue >> 31)), -1, highSums);
-      for (let low = 0; low < lowCount; low++) {
-        const s = lowSums[low] as number;
-        nextInBucket[low] = bucketHead[s] as number;
-        bucketHead[s] = low;
-      }
-      for (let high = 0, row = 1; high < highCount; high++, row += stride) {
-        for (let low = bucketHead[highSums[high] as number] as number; low >= 0; low = nextInBucket[low] as number) {
-          direct[row + low] = (direct[row + low] as number) + 1;
-        }
-      }
-      // Empty the buckets again (cheaper than clearing all g of them).
-      for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
+    for (let low = 0; low < lowCount; low++) {
+      const s = lowSums[low] as number;
+      nextInBucket[low] = bucketHead[s] as number;
+      bucketHead[s] = low;
     }
-  }
-
-  allSupports(): Float64Array {
-    this.drain();
-    return directSupports(this.direct, this.k, this.lowCount);
+    for (let high = 0, row = 1; high < highCount; high++, row += stride) {
+      for (let low = bucketHead[highSums[high] as number] as number; low >= 0; low = nextInBucket[low] as number) {
+        direct[row + low] = (direct[row + low] as number) + 1;
+      }
+    }
+    // Empty the buckets again (cheaper than clearing all g of them).
+    for (let low = 0; low < lowCount; low++) bucketHead[lowSums[low] as number] = -1;
   }
 }
 

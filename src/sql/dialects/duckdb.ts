@@ -25,7 +25,8 @@ export const duckdbDialect: SqlDialect = Object.freeze({
   regexFullMatch: (expr: string, pattern: string) => `regexp_full_match(${expr}, '${pattern}')`,
   parseGuardedNumber: (text: string) => {
     const v = `TRY_CAST(${text} AS DOUBLE)`;
-    return `(CASE WHEN ABS(${v}) < 1e-300 THEN CAST(0 AS DOUBLE) ELSE LEAST(GREATEST(${v}, CAST(-1e308 AS DOUBLE)), CAST(1e308 AS DOUBLE)) END)`;
+    // A NULL (text that does not parse) stays NULL: LEAST/GREATEST ignore NULL, so the guard names it first.
+    return `(CASE WHEN ${v} IS NULL THEN NULL WHEN ABS(${v}) < 1e-300 THEN CAST(0 AS DOUBLE) ELSE LEAST(GREATEST(${v}, CAST(-1e308 AS DOUBLE)), CAST(1e308 AS DOUBLE)) END)`;
   },
   parseGuardedInteger: (text: string) => `TRY_CAST(${text} AS BIGINT)`,
   parseGuardedDate: (text: string) => `TRY_CAST(${text} AS DATE)`,

@@ -174,8 +174,9 @@ function checkedCast(ctx: Ctx, node: CstNode, arg: PlanExpr, to: PlanCastType): 
 
 /**
  * Most nodes a row expression may expand to in compiled SQL, counting each operand of `*`, `/` and `%`
- * twice: the compiler repeats them (overflow and division guards), so nesting them doubles the SQL's size
- * per level, and a short query could otherwise compile to gigabytes (issue 10, item 13).
+ * three times, of `+`, `-` and of a CAST twice: the compiler repeats them (the NULL test of a saturation,
+ * overflow and division guards; compile-expr.ts `clamp`), so nesting them multiplies the SQL's size per
+ * level, and a short query could otherwise compile to gigabytes (issue 10, item 13).
  */
 export const MAX_EXPANDED_SIZE = 4096;
 
@@ -194,11 +195,12 @@ function expandedSize(e: PlanExpr, cap: number): number {
     case 'literal':
       return 1;
     case 'unary':
-    case 'cast':
     case 'isNull':
       return sum([e.arg], 1);
+    case 'cast':
+      return sum([e.arg], 2);
     case 'binary':
-      return sum([e.left, e.right], e.op === '*' || e.op === '/' || e.op === '%' ? 2 : 1);
+      return sum([e.left, e.right], e.op === '*' || e.op === '/' || e.op === '%' ? 3 : e.op === '+' || e.op === '-' ? 2 : 1);
     case 'in':
       return sum([e.arg, ...e.list], 1);
     case 'between':
@@ -227,7 +229,7 @@ export function scalar(ctx: Ctx, node: CstNode, opts: ExprOptions): PlanExpr {
       ctx,
       node,
       `an expression ${opts.where} this large`,
-      `expressions may expand to at most ${MAX_EXPANDED_SIZE} terms (each operand of * / % counts twice per level); simplify it`,
+      `expressions may expand to at most ${MAX_EXPANDED_SIZE} terms (each operand of * / % counts three times per level, of + - and CAST twice); simplify it`,
     );
   }
   return expr;

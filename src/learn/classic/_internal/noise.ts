@@ -6,18 +6,23 @@
  *   the secure vector Laplace mechanism of `tsdp/mechanisms` (grid-rounded,
  *   exact discrete noise: no floating-point leak), calibrated with
  *   `laplaceScaleForEpsilon` so that its map never exceeds the share of ε;
- * - objective and output perturbation need a vector whose density is
- *   ∝ exp(−‖z‖₂/scale) (the "K-norm" noise of Chaudhuri et al. 2011): its
- *   radius is Gamma(d, scale) — the sum of d exponentials, exact in shape — and
- *   its direction a normalised Gaussian. This noise enters an optimisation and
- *   the released weights are rounded to a grid (see each model's proof note),
- *   the same floating-point stance as DP-SGD's bulk Gaussian.
+ * - objective perturbation's linear term b needs a vector whose density is
+ *   ∝ exp(−‖b‖₂/scale) (the "K-norm" noise of Chaudhuri et al. 2011):
+ *   `sampleObjectiveNoise` (radius Gamma(d, scale), a normalised Gaussian
+ *   direction). It is NEVER released: it only enters the optimisation, and the
+ *   minimiser is released through the grid Laplace path below.
+ *
+ * Rule (SECURITY §1; `noise.proof.md`): every real value a classic model or
+ * an audit releases that carries noise is a multiple of a power-of-two grid
+ * chosen from public parameters, with exact discrete noise on that grid —
+ * `laplaceStatistic` is the only release path, and its map includes the
+ * grid's rounding (`src/mechanisms/laplace.proof.md`; Mironov 2012).
  * @module
  */
 import { type PureLoss, pure } from '../../../core/index.js';
 import { laplaceScaleForEpsilon, makeVectorLaplace } from '../../../mechanisms/index.js';
 import { Rational } from '../../../numeric/rational.js';
-import { fillBulkGaussian, type RandomSource } from '../../../random/index.js';
+import { fillBulkGaussian, laplaceGranularity, type RandomSource } from '../../../random/index.js';
 import { uniformUnit } from '../../init.js';
 
 /** @internal A released statistic: the Laplace measurement and the L1 sensitivity of one row. */
@@ -25,6 +30,8 @@ export interface LaplaceStatistic {
   readonly size: number;
   readonly sensitivity: number;
   readonly scale: number;
+  /** The public grid g (a power of two from the scale only): every released coordinate is a multiple of it. */
+  readonly granularity: number;
   /** The loss for dIn added/removed rows: the mechanism's own map at L1 distance dIn·sensitivity. */
   loss(dIn: number): PureLoss;
   /** Releases `values` (length `size`). */
@@ -39,6 +46,7 @@ export function laplaceStatistic(epsilon: number, sensitivity: number, size: num
     size,
     sensitivity,
     scale,
+    granularity: laplaceGranularity(scale),
     loss: (dIn) => m.privacyMap(dIn * sensitivity),
     release: (values, rng) => m.invoke(values, rng),
   };
@@ -58,8 +66,11 @@ export function sampleGammaInteger(shape: number, scale: number, rng: RandomSour
   return s * scale;
 }
 
-/** @internal A vector of length d with density ∝ exp(−‖z‖₂/scale). */
-export function sampleNormNoise(d: number, scale: number, rng: RandomSource): Float64Array {
+/**
+ * @internal A vector of length d with density ∝ exp(−‖z‖₂/scale), in floating point: for objective
+ * perturbation's b only, which enters the optimisation and is never released (noise.proof.md).
+ */
+export function sampleObjectiveNoise(d: number, scale: number, rng: RandomSource): Float64Array {
   const direction = new Float64Array(d);
   let norm = 0;
   while (norm === 0) {
