@@ -11,7 +11,7 @@ import { Rational } from '../../src/numeric/rational.js';
 import { guaranteeOf } from '../../src/sql/query-measurement.js';
 
 describe('review: a mixed (ε, δ) + ρ guarantee is rounded outward', () => {
-  it('regression P4 (fixed by ledger 300d905: guaranteeOf rounds every float step up): ε = 1, δ = 1/4, ρ = 1e-40 is stated as ε = 1 (the ρ part rounded away)', () => {
+  it('regression P4 (fixed by ledger 300d905: guaranteeOf rounds every float step up): ε = 1, δ = 1/4, ρ = 1e-40 is stated above ε = 1 (the ρ part rounded up, never away)', () => {
     const g = guaranteeOf({ epsilon: Rational.of(1n), delta: Rational.of(1n, 4n), rho: Rational.fromNumber(1e-40) });
     expect(g.kind === 'approximate' && g.epsilon > 1).toBe(true);
   });
