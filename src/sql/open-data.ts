@@ -196,24 +196,12 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
       readerRole: target.readerRole,
       statementTimeoutMs: spec.statementTimeoutMs,
     });
-    try {
-      const { ledger, description } = await openLedgerFor(spec);
-      return { engine, ledger, ledgerDescription: description };
-    } catch (e) {
-      await engine.close();
-      throw e;
-    }
+    return withLedger(engine, spec);
   }
   if (db && isClickHouseUrl(db)) {
     const { ClickHouseEngine } = await import('./engines/clickhouse.js');
     const engine = await ClickHouseEngine.open({ ...clickhouseTarget(db), schema, statementTimeoutMs: spec.statementTimeoutMs });
-    try {
-      const { ledger, description } = await openLedgerFor(spec);
-      return { engine, ledger, ledgerDescription: description };
-    } catch (e) {
-      await engine.close();
-      throw e;
-    }
+    return withLedger(engine, spec);
   }
   const { DuckDbEngine } = await import('./engines/duckdb.js');
   let engine: SqlEngine;
@@ -234,6 +222,11 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
     );
     engine = await DuckDbEngine.open({ files: mapping, columnTypes, statementTimeoutMs: spec.statementTimeoutMs });
   }
+  return withLedger(engine, spec);
+}
+
+/** Opens the spec's ledger beside an open engine; the engine is closed when the ledger cannot be opened. */
+async function withLedger(engine: SqlEngine, spec: DataSpec): Promise<OpenedData> {
   try {
     const { ledger, description } = await openLedgerFor(spec);
     return { engine, ledger, ledgerDescription: description };
