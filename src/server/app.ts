@@ -38,9 +38,11 @@ import { AuditLog, type AuditRecord } from './audit-log.js';
 import type { ServerConfig } from './config.js';
 import { budgetJson, describeDataset, type OpenDataset, openDataset } from './datasets.js';
 import { toErrorReply } from './error-reply.js';
+import { GroupCommitLedger } from './group-commit.js';
 import { LdpCollector } from './ldp-collectors.js';
 import { openApiDocument } from './openapi.js';
 import { runPlainDemoQuery } from './plain-demo.js';
+import { PlanCache } from './plan-cache.js';
 import { servePlayground } from './playground.js';
 import { ConcurrencyGate, RateLimiter } from './rate-limit.js';
 import { registerResponsePadding } from './response-padding.js';
@@ -160,6 +162,9 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     await closeAll();
     throw e;
   }
+  // Charges of concurrent queries share one fsync (group-commit.ts); plans of repeated queries are reused (plan-cache.ts).
+  const charging = new GroupCommitLedger(ledger);
+  const plans = new PlanCache();
   const audit = new AuditLog(join(s.stateDir, 'audit.jsonl'));
   const limiter = new RateLimiter(s.rateLimit.perSecond, s.rateLimit.burst);
   const gate = new ConcurrencyGate(s.maxConcurrentPerAnalyst);
@@ -314,11 +319,19 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
       openAudit(request, b);
       const { analyst } = callerOf(request);
       let leave: (() => void) | undefined;
-      const rec = recordingLedger(ledger);
+      const rec = recordingLedger(charging);
       try {
         leave = gate.enter(analyst);
         const d = datasetFor(b.dataset, analyst);
-        const result = await runDpSql({ sql: b.sql, schema: d.schema, engine: d.engine, ledger: rec.ledger, analyst, ...options_(b) });
+        const result = await runDpSql({
+          sql: b.sql,
+          schema: d.schema,
+          engine: d.engine,
+          ledger: rec.ledger,
+          planCache: plans,
+          analyst,
+          ...options_(b),
+        });
         const status = rec.status();
         const num = (x: { epsilon: { toNumberDown(): number }; delta: { toNumberDown(): number } }) => ({
           epsilon: x.epsilon.toNumberDown(),

@@ -20,11 +20,18 @@ import { clickhouseTarget, isClickHouseUrl, isPostgresUrl, postgresTarget } from
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import type { DatasetConfig } from './config.js';
 
-/** An engine whose statements run one after another. */
+/**
+ * An engine whose statements run one after another, and whose catalog is read once per set of tables: a DuckDB
+ * engine's catalog is fixed when it opens (its views are created at open and the configuration locked; a database
+ * file is opened read-only, and DuckDB's file lock keeps writers out while it is open), so the public check before
+ * each charge (`checkPublicStructure`) reads the same answer from memory instead of `information_schema` (≈ 2–5 ms).
+ * A failed catalog read is not kept.
+ */
 export class SerialEngine implements SqlEngine {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly catalogs = new Map<string, Promise<ReadonlyMap<string, ReadonlyMap<string, string>>>>();
 
-  /** @param inner - the engine. */
+  /** @param inner - the engine (its catalog fixed while it is open). */
   constructor(private readonly inner: SqlEngine) {}
 
   get dialect() {
@@ -42,7 +49,13 @@ export class SerialEngine implements SqlEngine {
   }
 
   catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
-    return this.run(() => this.inner.catalog(tables));
+    const key = JSON.stringify([...tables].sort());
+    const known = this.catalogs.get(key);
+    if (known) return known;
+    const read = this.run(() => this.inner.catalog(tables));
+    this.catalogs.set(key, read);
+    read.catch(() => this.catalogs.delete(key));
+    return read;
   }
 
   close(): Promise<void> {
