@@ -23,6 +23,9 @@ import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
 
+/** The longest query text (UTF-16 units) whose plan is kept: 1024 keys × 8 KiB bounds a schema's cache to ≈ 16 MiB of text. */
+export const MAX_CACHED_TEXT = 8192;
+
 /** A bounded LRU of plans per schema object. */
 export class PlanCache implements DpSqlPlanCache {
   private readonly bySchema = new WeakMap<SqlSchema, Map<string, QueryPlan>>();
@@ -60,7 +63,8 @@ export class PlanCache implements DpSqlPlanCache {
    * @param plan - the (deep-frozen) plan.
    */
   set(sql: string, schema: SqlSchema, plan: QueryPlan): void {
-    if (this.maxPerSchema <= 0) return;
+    // Memory stays bounded by keys × text: a text longer than MAX_CACHED_TEXT is planned every time.
+    if (this.maxPerSchema <= 0 || sql.length > MAX_CACHED_TEXT) return;
     let m = this.bySchema.get(schema);
     if (!m) {
       m = new Map();

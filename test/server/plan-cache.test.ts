@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
-import { PlanCache } from '../../src/server/plan-cache.js';
+import { MAX_CACHED_TEXT, PlanCache } from '../../src/server/plan-cache.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { planDpQuery } from '../../src/sql/plan/plan-query.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
@@ -62,6 +62,10 @@ describe('PlanCache', () => {
     expect(planned).not.toEqual(planDpQuery(sql, a));
     // One byte of difference in the text is another key.
     expect(cache.get(`${sql} `, b)).toBeUndefined();
+    // A text longer than MAX_CACHED_TEXT is never kept (memory bound).
+    const long = `${sql}${' '.repeat(MAX_CACHED_TEXT)}`;
+    cache.set(long, b, planDpQuery(long, b));
+    expect(cache.get(long, b)).toBeUndefined();
   });
 
   it('another ε reuses the plan and is charged its own ε; refusals are not cached', async () => {
