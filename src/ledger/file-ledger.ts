@@ -353,7 +353,8 @@ export class FileLedger implements BudgetLedger {
    * Group commit: checks and records several charges of one data set under ONE lock with ONE durable append (one
    * fsync). Each is decided in order against the totals the charges before it in the batch leave (the same
    * `planCharge` as `charge`), so a batch accepts exactly what the same charges made one by one would; a refused one
-   * records nothing and its error takes its place in the result. Nothing is returned before the append is durable.
+   * (over budget, another cap or unit, a cost that is not three Rationals ≥ 0) records nothing and its error takes
+   * its place in the result. Nothing is returned before the append is durable.
    * @param items - the charges (scope, cost, memo), all of the data set `items[0].scope.dataset`.
    * @returns per item, in order, its status after the charge or the DpError that refused it.
    * @throws DpError INVALID_PARAMETER when the items name more than one data set; INTERNAL as `charge` (then nothing
@@ -366,7 +367,6 @@ export class FileLedger implements BudgetLedger {
     if (items.some((i) => i.scope.dataset !== dataset)) {
       throw new DpError('INVALID_PARAMETER', 'chargeMany takes the charges of one data set', { parameter: 'items' });
     }
-    for (const i of items) checkExactLoss(i.cost, 'cost');
     const p = this.paths(dataset);
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     return withFileLock(

@@ -75,6 +75,22 @@ describe('GroupCommitLedger', () => {
     );
   });
 
+  it('a malformed cost in a batch is refused alone; the others are recorded', async () => {
+    const inner = new FileLedger({ home: home() });
+    const ledger = new GroupCommitLedger(inner);
+    const scope: LedgerScope = { dataset: 'm', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } };
+    const bad = { epsilon: -1, delta: Rational.ZERO, rho: Rational.ZERO } as never;
+    const [a, b, c] = await Promise.allSettled([
+      ledger.charge(scope, loss(1n, 4n), 'a'),
+      ledger.charge(scope, bad, 'b'),
+      ledger.charge(scope, loss(1n, 4n), 'c'),
+    ]);
+    expect([a?.status, c?.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_PARAMETER' } });
+    expect(ledger.batches).toBe(1);
+    expect((await inner.entries('m')).map((e) => e.memo)).toEqual(['a', 'c']);
+  });
+
   it('falls back to one charge at a time for a ledger without chargeMany', async () => {
     const inner = new FileLedger({ home: home() });
     const plain = {
