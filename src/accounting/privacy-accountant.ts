@@ -7,7 +7,8 @@
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { describeParameter } from '../numeric/errors.js';
-import { pureEpsilonOfTree } from './_internal/pure-epsilon.js';
+import { Rational } from '../numeric/rational.js';
+import { pureEpsilonOfTreeExact } from './_internal/pure-epsilon.js';
 import { describeEvent, validateDpEvent } from './dp-events.js';
 
 /**
@@ -53,6 +54,8 @@ export abstract class BaseAccountant implements PrivacyAccountant {
    * δ = 0 even where a PLD's truncation mass or RDP's conversion gives ∞.
    */
   protected pureBound = 0;
+  /** The exact Σε behind `pureBound` (null once a non-pure event is composed). */
+  private pureExact: Rational | null = Rational.ZERO;
 
   /**
    * Visits `event` repeated `count` times; with `apply` false it only checks.
@@ -95,7 +98,12 @@ export abstract class BaseAccountant implements PrivacyAccountant {
       });
     }
     this.visit(e, count, true);
-    if (count > 0) this.pureBound += count * pureEpsilonOfTree(e);
+    // Kept exactly and rounded up once (float-sums.proof.md): the report is never below the exact Σε.
+    if (count > 0 && this.pureExact !== null) {
+      const tree = pureEpsilonOfTreeExact(e);
+      this.pureExact = tree === null ? null : this.pureExact.add(tree.mul(Rational.of(count)));
+      this.pureBound = this.pureExact === null ? Number.POSITIVE_INFINITY : this.pureExact.toNumberUp();
+    }
     return this;
   }
 
