@@ -6,6 +6,7 @@
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { type EpsilonBound, epsilonBound } from '../core/params.js';
 import { describeParameter } from '../numeric/errors.js';
 import { nextDown } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
@@ -87,7 +88,11 @@ export class PrivacyOdometer {
    * The running loss: the smallest valid ε at `delta` (basic composition needs delta ≥ its Σδ), rounded up.
    * @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1].
    */
-  epsilon(delta: number): number {
+  epsilon(delta: number): EpsilonBound {
+    return epsilonBound(this.epsilonAt(delta));
+  }
+
+  private epsilonAt(delta: number): number {
     if (typeof delta !== 'number' || !(delta >= 0 && delta <= 1))
       throw new DpError('INVALID_PARAMETER', `delta must be in [0, 1], got ${describeParameter(delta)}`, { parameter: 'delta' });
     const basic =

@@ -524,7 +524,7 @@ export class RdpAccountant extends BaseAccountant {
   }
 
   /** ε for δ (Balle et al. 2020 conversion), accounting for the δ of (ε, δ) events. */
-  epsilon(delta: number): number {
+  protected epsilonFor(delta: number): number {
     checkDeltaArg(delta);
     const effective = -Math.expm1(Math.log1p(-delta) - Math.log1p(-this.extraDelta));
     if (effective < 0) return this.pureBound;
@@ -532,7 +532,7 @@ export class RdpAccountant extends BaseAccountant {
   }
 
   /** δ for ε, accounting for the δ of (ε, δ) events. */
-  delta(epsilon: number): number {
+  protected deltaFor(epsilon: number): number {
     checkEpsilonArg(epsilon);
     if (epsilon >= this.pureBound) return 0;
     const d = rdpToDelta(this.orders, this.rdp, epsilon).delta;

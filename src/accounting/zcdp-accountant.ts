@@ -84,7 +84,7 @@ export class ZcdpAccountant extends BaseAccountant {
   }
 
   /** ε for δ: the CKS conversion of ρ (or Σε for all-pure compositions, when smaller). */
-  epsilon(delta: number): number {
+  protected epsilonFor(delta: number): number {
     checkDeltaArg(delta);
     if (this.rhoTotal === 0) return 0;
     if (delta === 0 || delta === 1) return delta === 1 ? 0 : this.pureBound;
@@ -93,7 +93,7 @@ export class ZcdpAccountant extends BaseAccountant {
   }
 
   /** δ for ε by the CKS conversion (0 when ε ≥ Σε of an all-pure composition). */
-  delta(epsilon: number): number {
+  protected deltaFor(epsilon: number): number {
     checkEpsilonArg(epsilon);
     if (epsilon >= this.pureBound) return 0;
     return zcdpDelta(this.rhoTotal, epsilon);
