@@ -42,12 +42,9 @@ test('a plain number (or a hand-made loss object) is refused where a loss is exp
   const eps: EpsilonBound = 1.5;
   // @ts-expect-error nor can a δ bound
   const del: DeltaBound = 1e-6;
+  const session = Session.fromRecords([], { columns: ['x'], budget: PrivacyBudget.pure(1) });
   // @ts-expect-error a session charge needs a loss from the calculus
-  Session.prototype.charge.call(
-    undefined,
-    { kind: 'pure', epsilon: 1 },
-    { column: null, maxPartitions: 1, maxContributionsPerPartition: 1 },
-  );
+  session.charge({ kind: 'pure', epsilon: 1 }, session.unit);
   // @ts-expect-error zcdpToApproximate takes a ZcdpLoss, not a number
   zcdpToApproximate(0.1, 1e-6);
   void amount;
