@@ -59,7 +59,7 @@ import {
 } from '../core/budget-filter.js';
 import { DpError } from '../core/errors.js';
 import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
-import { formatLoss } from '../core/loss.js';
+import { approximate, formatLoss, pure } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit, readPrivacyUnit, samePrivacyUnit } from '../core/privacy-unit.js';
 import { edgeIterable, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
@@ -222,8 +222,8 @@ export function formatAmount(a: LedgerCap | ExactLoss): string {
   const rho = 'rho' in a ? a.rho : Rational.ZERO;
   if (rho.isZero()) {
     return a.delta.isZero()
-      ? formatLoss({ kind: 'pure', epsilon: a.epsilon.toNumber() })
-      : formatLoss({ kind: 'approximate', epsilon: a.epsilon.toNumber(), delta: a.delta.toNumber() });
+      ? formatLoss(pure(a.epsilon.toNumber()))
+      : formatLoss(approximate(a.epsilon.toNumber(), Math.min(1, a.delta.toNumber())));
   }
   return formatExactLoss({ epsilon: a.epsilon, delta: a.delta, rho });
 }
