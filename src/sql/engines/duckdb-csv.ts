@@ -18,10 +18,12 @@
  * whole (`regexp_full_match`), its fields taken by `regexp_extract_all` and unquoted; a line whose field count
  * differs from the header's is dropped. Every step is a function of one line: one person's record can only
  * remove itself. `test/io/csv-record-rule.test.ts` checks that this view and the Node readers read the same
- * records from random files with malformed lines.
+ * records from random files with malformed lines. With a file declared `lineBreaks: 'quoted'` (rule 5: its writer
+ * quotes every field), a record line must also match the all-fields-quoted grammar and hold a character other than
+ * `"` and the delimiter — still a function of one line (`test/io/csv-line-breaks.test.ts`).
  * @module
  */
-import { CSV_MAX_LINE_BYTES } from '../../io/csv-records.js';
+import { CSV_MAX_LINE_BYTES, type CsvLineBreaks } from '../../io/csv-records.js';
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -33,17 +35,30 @@ function sqlString(s: string): string {
  * @param path - the file (resolved).
  * @param delimiter - its declared delimiter (`,` or TAB).
  * @param width - the header's field count.
+ * @param lineBreaks - the file's declared line-break encoding (rule 5 of `src/io/csv-records.ts`; default `'none'`):
+ *   with `'quoted'` a record line must match the all-fields-quoted grammar as a whole and hold a character other
+ *   than `"` and the delimiter, exactly as `parseCsvLine` decides.
  * @returns a parenthesised subquery to select from.
  */
-export function csvRecordsSql(path: string, delimiter: ',' | '\t', width: number): string {
+export function csvRecordsSql(path: string, delimiter: ',' | '\t', width: number, lineBreaks: CsvLineBreaks = 'none'): string {
   const d = sqlString(delimiter);
-  const field = `(?:"(?:[^"]|"")*"|[^"${delimiter}]*)`;
-  const line = `${field}(?:${delimiter}${field})*`;
+  const quotedField = '"(?:[^"]|"")*"';
+  const field = `(?:${quotedField}|[^"${delimiter}]*)`;
   const reader = linesSql(path, 1);
-  const fields =
-    `CASE WHEN NOT contains(line, '"') THEN string_split(line, ${d}) ` +
-    `WHEN regexp_full_match(line, ${sqlString(line)}) THEN list_transform(regexp_extract_all(line || ${d}, ${sqlString(`(${field})${delimiter}`)}, 1), ` +
-    `f -> CASE WHEN starts_with(f, '"') THEN replace(f[2:-2], '""', '"') ELSE f END) END`;
+  const unquote = `f -> CASE WHEN starts_with(f, '"') THEN replace(f[2:-2], '""', '"') ELSE f END`;
+  let fields: string;
+  if (lineBreaks === 'quoted') {
+    const line = `${quotedField}(?:${delimiter}${quotedField})*`;
+    fields =
+      `CASE WHEN regexp_full_match(line, ${sqlString(line)}) AND regexp_matches(line, ${sqlString(`[^"${delimiter}]`)}) ` +
+      `THEN list_transform(regexp_extract_all(line || ${d}, ${sqlString(`(${quotedField})${delimiter}`)}, 1), ${unquote}) END`;
+  } else {
+    const line = `${field}(?:${delimiter}${field})*`;
+    fields =
+      `CASE WHEN NOT contains(line, '"') THEN string_split(line, ${d}) ` +
+      `WHEN regexp_full_match(line, ${sqlString(line)}) THEN list_transform(regexp_extract_all(line || ${d}, ${sqlString(`(${field})${delimiter}`)}, 1), ` +
+      `${unquote}) END`;
+  }
   const columns = Array.from({ length: width }, (_, i) => `f[${i + 1}] AS c${i + 1}`).join(', ');
   return `(SELECT ${columns} FROM (SELECT ${fields} AS f FROM ${reader}) WHERE len(f) = ${width})`;
 }
