@@ -65,7 +65,7 @@ import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
-import { csvRecordsSql, jsonRecordsSql } from './duckdb-csv.js';
+import { csvRecordsSql, jsonRecordsSql, loadFileLines } from './duckdb-csv.js';
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
@@ -136,6 +136,7 @@ function readerSql(
   probe: FileProbe | undefined,
   textColumns: readonly string[] = [],
   lineBreaks: CsvLineBreaks = 'none',
+  linesTable = '',
 ): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
@@ -146,11 +147,11 @@ function readerSql(
     // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
     // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
     if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
-    return jsonRecordsSql(path, textColumns);
+    return jsonRecordsSql(linesTable, textColumns);
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  return csvRecordsSql(path, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
+  return csvRecordsSql(linesTable, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
 }
 
 /** The DuckDB engine. */
@@ -260,12 +261,22 @@ export class DuckDbEngine implements SqlEngine {
           });
         }
       }
+      // A declared CSV or JSON file's lines are cut by the shared Node reader, never by DuckDB (review S15).
+      let linesTable = '';
+      if (format !== 'parquet') {
+        try {
+          linesTable = await loadFileLines(this.connection, full, format === 'csv' ? 1 : 0);
+        } catch {
+          throw unreadable();
+        }
+      }
       reader = readerSql(
         full,
         format,
         probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
         lineBreaks,
+        linesTable,
       );
       // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
       const position = new Map<string, number>();
