@@ -96,7 +96,9 @@ export async function openDataset(config: DatasetConfig, statementTimeoutMs: num
       Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
     ]),
   );
-  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, columnTypes, statementTimeoutMs }));
+  // How each CSV file's writer encodes a line break in a field (rule 5 of src/io/csv-records.ts), from the schema.
+  const csvLineBreaks = Object.fromEntries(Object.keys(files).map((t) => [t, schema.tables.get(t)?.lineBreaks ?? 'none'] as const));
+  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, columnTypes, csvLineBreaks, statementTimeoutMs }));
   return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
 }
 
