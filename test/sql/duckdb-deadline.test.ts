@@ -3,7 +3,8 @@
  * DuckDB call did not settle and the test waited until vitest killed it). A read blocked on a named pipe (FIFO)
  * is a statement DuckDB cannot interrupt: it returns only when the pipe gets a writer. Each test releases the pipe
  * only AFTER it has seen the ENGINE_ERROR, so the error provably came while DuckDB was still inside the statement.
- * No test measures time (the deadlines are short, the blocked read lasts until released).
+ * No test measures time (the deadlines are short, the blocked read lasts until released; the statement after it
+ * waits for `whenIdle`, so how fast DuckDB returns on a loaded machine does not matter).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -35,14 +36,15 @@ function blockedRead(): { sql: string; release: () => Promise<void> } {
 
 describe('DuckDB statement deadline', () => {
   it('fails a statement DuckDB cannot interrupt with ENGINE_ERROR once the grace after its deadline ends; the next one waits for DuckDB within its own deadline', async () => {
-    const engine = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: 300 });
+    const engine = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: 1000 });
     const pipe = blockedRead();
     try {
       await expect(engine.query({ sql: pipe.sql, params: [] })).rejects.toMatchObject(ENGINE_ERROR);
       // DuckDB is still blocked in the read: a statement queued behind it fails at its own deadline and never runs.
       await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).rejects.toMatchObject(ENGINE_ERROR);
       await pipe.release();
-      // Once DuckDB returns, the connection serves statements again.
+      await engine.whenIdle();
+      // Once DuckDB has returned, the connection serves statements again.
       await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).resolves.toEqual([{ x: 42 }]);
     } finally {
       await engine.close();
@@ -50,7 +52,7 @@ describe('DuckDB statement deadline', () => {
   }, 30_000);
 
   it('close() does not wait for a statement DuckDB has not returned from, and nothing runs after it', async () => {
-    const engine = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: 300 });
+    const engine = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: 1000 });
     const pipe = blockedRead();
     await expect(engine.query({ sql: pipe.sql, params: [] })).rejects.toMatchObject(ENGINE_ERROR);
     // DuckDB still holds the connection: close must return without freeing it under DuckDB (which would block).

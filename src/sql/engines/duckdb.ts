@@ -398,6 +398,15 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /**
+   * Settles when DuckDB has returned from every call made so far, also from calls whose callers have already
+   * failed at their deadline (it never rejects; it waits as long as DuckDB does).
+   * @returns a promise of nothing.
+   */
+  whenIdle(): Promise<void> {
+    return this.calls.whenIdle();
+  }
+
+  /**
    * Closes the engine: at once when no DuckDB call runs; otherwise the running call is interrupted and DuckDB is
    * closed when it returns (closing under a running statement would block this thread until then). Never waits.
    */
