@@ -67,6 +67,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
+import { edgeArray, edgeString } from '../../numeric/edge.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
@@ -335,10 +336,16 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
-  /** The readable columns of `tables` from DuckDB's catalog (no row is read). @throws DpError ENGINE_ERROR */
+  /**
+   * The readable columns of `tables` from DuckDB's catalog (no row is read).
+   * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR
+   */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    edgeArray(tables, 'tables');
+    const names = [...tables];
+    for (const t of names) edgeString(t, 'tables[]');
     const out = new Map<string, Map<string, string>>();
-    if (tables.length === 0) return out;
+    if (names.length === 0) return out;
     let rows: unknown[][];
     try {
       const reader = await this.calls.run(
@@ -346,7 +353,7 @@ export class DuckDbEngine implements SqlEngine {
           this.connection.runAndReadAll(
             `SELECT table_name, column_name, data_type FROM information_schema.columns
          WHERE table_catalog = current_database() AND table_schema = current_schema() AND list_contains($1::VARCHAR[], table_name)`,
-            [listValue([...tables])] as never,
+            [listValue(names)] as never,
           ),
         this.setupDeadlineMs,
       );
