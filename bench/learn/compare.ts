@@ -3,7 +3,7 @@
  * MLP 784-512-256-10 and of Opacus's MNIST CNN, batch 256, one thread each side, without DP and
  * with DP (σ = 1.1, C = 1; tsdp: Poisson sampling at q = 256/N with the noise drawn in a worker,
  * Opacus: fixed batches), and the ratios.
- * Robust to a busy machine: `rounds` rounds, each timing one window of every case on our side and
+ * Robust to a busy machine: after one untimed warm-up round, `rounds` rounds, each timing one window of every case on our side and
  * then the same case on Opacus's (a long-lived `opacus_peer.py serve` process), so both sides see
  * the same load; each window is measured by wall clock and by the process's CPU time (ours includes
  * the noise worker's thread). Printed: the median over the windows, the spread (min–max), and the
@@ -115,8 +115,12 @@ for (const [name, make] of [
   });
   steps[`${name}_dp`] = () => trainer.step();
 }
-for (const c of CASES) (steps[c] as () => void)(); // warm-up
 const peer = await startPeer();
+// One untimed round first (JIT, the noise worker's first draws, the peer's lazy model set-up).
+for (const c of CASES) {
+  window(steps[c]);
+  if (peer) await peer(c);
+}
 const ours: Record<string, Window[]> = Object.fromEntries(CASES.map((c) => [c, []]));
 const theirs: Record<string, Window[]> = Object.fromEntries(CASES.map((c) => [c, []]));
 for (let r = 0; r < rounds; r++)
