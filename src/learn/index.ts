@@ -48,6 +48,7 @@ export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccounta
 export { Embedding, type EmbeddingOptions, embedding } from './embedding.js';
 export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
 export { fillUniform, uniformUnit } from './init.js';
+export { IterateAverage } from './iterate-average.js';
 export {
   addRowVector,
   axpy,
@@ -90,7 +91,7 @@ export {
   oneRunPValue,
 } from './membership/one-run.js';
 export { type MembershipRoc, membershipRoc, tprAtFpr } from './membership/roc.js';
-export { logisticRegression, mlp, mnistCnn } from './models.js';
+export { logisticRegression, type MnistCnnOptions, mlp, mnistCnn } from './models.js';
 export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 export { groupNorm, layerNorm, Normalization } from './normalization.js';
