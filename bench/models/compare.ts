@@ -24,6 +24,8 @@ import { adult, matrix } from './adult.js';
 const SEEDS = Number(process.env.SEEDS ?? 20);
 const EPSILONS = (process.env.EPSILONS ?? '0.1,1,10').split(',').map(Number);
 const PEERS = process.env.PEERS ?? '/tmp/models-peers';
+// MODELS=LogisticRegression,PCA: only those of ours (the peer still runs all of its models unless PEERS=none).
+const ONLY = process.env.MODELS?.split(',');
 // Every fit's row is appended here as it finishes (JSON lines), so a long run can be followed and kept.
 const ROWS = process.env.ROWS ?? '/tmp/models-bench-rows.jsonl';
 const A = adult();
@@ -58,6 +60,7 @@ async function ours(): Promise<Row[]> {
       const pca = new PCA({ epsilon, components: 5, bounds: A.bounds, maxRowL1: A.maxRowL1 });
       fits.push(['PCA', 'captured_variance', () => pca.fit(X, budget()), () => pca.score(T)]);
       for (const [model, metric, fitModel, score] of fits) {
+        if (ONLY && !ONLY.includes(model)) continue;
         const t = performance.now();
         // Sequential on purpose: each fit is timed alone.
         await fitModel();
