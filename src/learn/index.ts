@@ -10,6 +10,7 @@
 export { Activation, relu, tanh } from './activations.js';
 export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.js';
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
+export type { BoundedModel, BoundedModelOptions } from './classic/bounded-model.js';
 // DP classic models (models area, issue 13): src/learn/classic/.
 export type { FitOptions, FitReport, LedgerCharge, ModelBudget } from './classic/fit-budget.js';
 export type { FittedModel } from './classic/fitted-model.js';
