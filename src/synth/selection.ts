@@ -84,25 +84,32 @@ export function selectExponential(utilities: readonly number[], sensitivity: num
   // T = 2Δ/ε exactly; the coin for r is Bernoulli(exp(−(u* − u_r)/T)), decided on a 64-bit uniform against bounds.
   const temperature = Rational.fromNumber(sensitivity).mul(Rational.of(2n)).div(Rational.fromNumber(epsilon));
   const exponents = exact.map((u) => best.sub(u).div(temperature));
-  const bounds = exponents.map((x) => expNegBounds(x, COIN_BITS));
+  // Each candidate's 64-bit bounds as 32-bit halves (numbers: a round does no BigInt work).
+  const halves = exponents.map((x) => {
+    const [lo, hi] = expNegBounds(x, COIN_BITS);
+    return [Number(lo >> 32n), Number(lo & 0xffffffffn), Number(hi >> 32n), Number(hi & 0xffffffffn)] as const;
+  });
   const k = exact.length;
   const rounds = ROUNDS_PER_CANDIDATE * k;
+  /** One round: a uniform candidate and its coin on V ∈ [U, U+1)/2⁶⁴, U = (w1, w2). */
+  const round = (): number => {
+    const r = sampleUniformBelow(k, rng);
+    const w1 = rng.nextUint32();
+    const w2 = rng.nextUint32();
+    const [loH, loL, hiH, hiL] = halves[r] as readonly [number, number, number, number];
+    if (w1 < loH || (w1 === loH && w2 < loL)) return r; // U < lo: V < exp(−x)
+    if (w1 > hiH || (w1 === hiH && w2 >= hiL)) return -1; // U ≥ hi: V ≥ exp(−x)
+    const u = (BigInt(w1) << 32n) | BigInt(w2);
+    return refineCoin(u, exponents[r] as Rational, rng) ? r : -1; // event (b)
+  };
   let chosen = -1;
   for (let i = 0; i < rounds; i++) {
-    const r = sampleUniformBelow(k, rng);
-    const u = (BigInt(rng.nextUint32()) << 32n) | BigInt(rng.nextUint32());
-    const [lo, hi] = bounds[r] as readonly [bigint, bigint];
-    // Every round runs to the end; only the first success counts (work independent of the utilities).
-    const success = u + 1n <= lo ? true : u >= hi ? false : refineCoin(u, exponents[r] as Rational, rng);
-    if (success && chosen < 0) chosen = r;
+    // Every round runs; only the first success counts (work independent of the utilities).
+    const r = round();
+    if (chosen < 0) chosen = r;
   }
   // (a): probability ≤ (1 − 1/k)^N ≤ e^−40 — go on until a round succeeds (the exact rejection sampler's tail).
-  while (chosen < 0) {
-    const r = sampleUniformBelow(k, rng);
-    const u = (BigInt(rng.nextUint32()) << 32n) | BigInt(rng.nextUint32());
-    const [lo, hi] = bounds[r] as readonly [bigint, bigint];
-    if (u + 1n <= lo ? true : u >= hi ? false : refineCoin(u, exponents[r] as Rational, rng)) chosen = r;
-  }
+  while (chosen < 0) chosen = round();
   return chosen;
 }
 

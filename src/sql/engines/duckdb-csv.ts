@@ -9,7 +9,7 @@
  * all but itself); and in strict mode one lone CR inside a record failed the whole scan even with
  * `ignore_errors` (an engine error decided by one record).
  *
- * So DuckDB never splits the file into lines: the lines are cut by the shared Node reader (`csvLinesOfBytes`: at every
+ * So DuckDB never splits the file into lines: the lines are cut by the shared Node reader (`csvLineBatchesOfBytes`: at every
  * CR and LF, each line decoded alone, a line that is not UTF-8 or has `CSV_MAX_LINE_BYTES` bytes or more dropped
  * alone) and appended, at open, to an internal table (`loadFileLines`). An earlier version read the lines with
  * DuckDB's own `read_csv` (`quote = ''`, `strict_mode = false`); review S15 found that DuckDB's reader reads the record
@@ -30,7 +30,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CSV_MAX_LINE_BYTES, type CsvLineBreaks, csvLinesOfBytes } from '../../io/csv-records.js';
+import { CSV_MAX_LINE_BYTES, type CsvLineBreaks, csvLineBatchesOfBytes } from '../../io/csv-records.js';
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -92,11 +92,14 @@ export async function loadFileLines(connection: DuckDBConnection, path: string, 
   try {
     let seen = 0;
     let pending = 0;
-    for await (const line of csvLinesOfBytes(createReadStream(path))) {
-      if (seen++ < skip || line === undefined || line === '') continue;
-      appender.appendVarchar(line);
-      appender.endRow();
-      if (++pending >= FLUSH_EVERY) {
+    for await (const batch of csvLineBatchesOfBytes(createReadStream(path))) {
+      for (const line of batch) {
+        if (seen++ < skip || line === undefined || line === '') continue;
+        appender.appendVarchar(line);
+        appender.endRow();
+        pending++;
+      }
+      if (pending >= FLUSH_EVERY) {
         appender.flushSync();
         pending = 0;
       }
