@@ -47,7 +47,9 @@ import type { PlanExpr, PlanMeasure, QueryPlan } from '../plan.js';
 import type { SqlSchema } from '../schema.js';
 import {
   type ClickHouseEnv,
+  chAtMost,
   chClamp,
+  chClampInteger,
   chCompileCondition,
   chCompileDouble,
   chCompileTyped,
@@ -98,7 +100,7 @@ function rowBin(env: ClickHouseEnv, m: PlanMeasure, grid: QuantileGrid): string 
   const bins = grid.bins;
   const clamped = chClamp(chCompileDouble(env, m.expr), dbl(lower), dbl(upper));
   const width = bins / (upper - lower);
-  return `least(toInt64(floor((${clamped} - ${dbl(lower)}) * ${dbl(width)})), ${int(bins - 1)})`;
+  return chAtMost(`toInt64(floor((${clamped} - ${dbl(lower)}) * ${dbl(width)}))`, int(bins - 1));
 }
 
 function refuse(what: string, hint: string): never {
@@ -209,7 +211,8 @@ export function compileClickHouseQuery(
       unitCols.push(`${kind === 'count' ? `toInt64(sum(isNotNull(tsdp_v${n})))` : `sum(tsdp_v${n})`} AS ${c}`);
     }
     const lo = kind === 'count' || nonNegative ? int(0) : int(-bound);
-    finalCols.push(`toString(sum(toDecimal128(least(greatest(${c}, ${lo}), ${int(bound)}), 0))) AS ${name}`);
+    // A unit whose values in this group are all NULL has c = NULL (sum of no values): it stays NULL and adds nothing.
+    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(c, lo, int(bound))}, 0))) AS ${name}`);
     return name;
   };
   const big = (x: number) => BigInt(C) * BigInt(x);

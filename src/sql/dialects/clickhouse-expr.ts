@@ -17,10 +17,12 @@
  * - **Server crashes (SIGSEGV) found by the totality suite on 18.16**: `count(x)`
  *   over `coalesce(x, NULL)`; so COALESCE is a `multiIf` chain and COUNT(x) is
  *   `sum(isNotNull(x))` (clickhouse-compile.ts).
- * - **NaN compares false** and `least`/`greatest` take exactly two arguments and
- *   return NULL when one is NULL: clamps are written `multiIf(isNaN(x), hi, least(greatest(x, lo), hi))`
- *   (NaN goes to the top, as on PostgreSQL and DuckDB); LEAST/GREATEST of the
- *   query skip NULLs as on the other engines.
+ * - **NaN compares false**, and `least`/`greatest` take exactly two arguments and
+ *   return NULL when one is NULL up to 24.11 but ignore NULL from 24.12 on: clamps
+ *   are written `multiIf(isNull(x), x, isNaN(x), hi, least(greatest(x, lo), hi))`
+ *   (NULL stays NULL on every release, NaN goes to the top, as on PostgreSQL and
+ *   DuckDB); LEAST/GREATEST of the query skip NULLs explicitly (`pairwise`), as on
+ *   the other engines.
  * - No TRUE/FALSE (booleans are UInt8 0/1), no ILIKE (`lowerUTF8(x) LIKE lowerUTF8(p)`),
  *   no ESCAPE clause (backslash is LIKE's escape character already), no TRIM
  *   (`replaceRegexpAll(x, '^ +| +$', '')`), no SIGN, no DATE_TRUNC (`toStartOf…`),
@@ -65,9 +67,29 @@ function refuse(what: string, hint: string): never {
   throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported on ClickHouse: ${hint}`, { construct: what, hint });
 }
 
-/** `x` clamped to [lo, hi], NaN to hi, NULL stays NULL (ClickHouse's least/greatest would keep NaN's side arbitrary). */
+/*
+ * NULL through clamps (compile.proof.md, "NULL is no value"). ClickHouse's least/greatest return NULL when an
+ * argument is NULL up to 24.11 and *ignore* NULL from 24.12 on (as PostgreSQL and DuckDB do; the setting
+ * `least_greatest_legacy_null_behavior` restores the old way). A clamp written `least(greatest(x, lo), hi)` kept
+ * NULL on 18.16 and turned it into `lo` on current releases: a unit whose values were all NULL would add −C·M.
+ * So every clamp tests `isNull` first and returns `x` itself there (NULL, of x's own type: a non-Nullable x
+ * keeps a non-Nullable result), whatever least/greatest do with NULL; a bare least/greatest is written only
+ * over values that cannot be NULL (counts).
+ */
+
+/** `x` (a double) clamped to [lo, hi], NaN to hi (NaN compares false in ClickHouse), NULL kept NULL on every release. */
 export function chClamp(x: string, lo: string, hi: string): string {
-  return `multiIf(isNaN(${x}), ${hi}, least(greatest(${x}, ${lo}), ${hi}))`;
+  return `multiIf(isNull(${x}), ${x}, isNaN(${x}), ${hi}, least(greatest(${x}, ${lo}), ${hi}))`;
+}
+
+/** An integer `x` clamped to [lo, hi], NULL kept NULL on every release. */
+export function chClampInteger(x: string, lo: string, hi: string): string {
+  return `multiIf(isNull(${x}), ${x}, least(greatest(${x}, ${lo}), ${hi}))`;
+}
+
+/** `min(x, hi)` for an integer `x`, NULL kept NULL on every release. */
+export function chAtMost(x: string, hi: string): string {
+  return `multiIf(isNull(${x}), ${x}, least(${x}, ${hi}))`;
 }
 
 function typedNull(t: Exclude<SqlType, 'null'>): string {

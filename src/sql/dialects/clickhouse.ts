@@ -25,7 +25,8 @@
  * | `if`/`multiIf`/`CASE` evaluate every branch on every row | only functions that never raise appear anywhere: `toFloat64OrNull`, `toInt64OrNull`, `toDateOrNull`, float arithmetic |
  * | `toInt64(nan)`, `toInt64(1e300)` give −2⁶³ (no error) | values saturated before every integer conversion |
  * | NaN compares false: `greatest(nan, 1)` = 1 | clamps test `isNaN` first (NaN to the top, as PostgreSQL and DuckDB order it) |
- * | `least`/`greatest` take two arguments and return NULL with a NULL | LEAST/GREATEST of the query nested pairwise, skipping NULLs |
+ * | `least`/`greatest` take two arguments and return NULL with a NULL (18.16 … 24.11; from 24.12 they ignore NULL, like PostgreSQL) | no result depends on which: every clamp tests `isNull` first and keeps NULL (`chClamp`); LEAST/GREATEST of the query nested pairwise, skipping NULLs explicitly |
+ * | `sum` over a group whose values are all NULL is NULL | a unit with no value in a group stays NULL through its clamp and adds nothing; an all-NULL total leaves as NULL, read as 0 by the driver |
  * | `sumMap` drops keys whose sums are all 0 | not used for bounding; the per-unit top-P carries its counts in tuples |
  * | lambdas cannot capture outer columns (`arrayMap(y -> y + x, …)` with `x` a column fails on 18.16) | lambdas use only their own arguments and constants |
  * | no boolean type, no `TRUE`/`FALSE`, no `ILIKE`, no `ESCAPE`, no `TRIM`, no `sign`, no `isValidUTF8`, `Date` only 1970–2105 | UInt8 0/1; `lowerUTF8(x) LIKE lowerUTF8(p)` (backslash already escapes); `replaceRegexpAll`; `multiIf`; dates outside the range are NULL |
