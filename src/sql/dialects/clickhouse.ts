@@ -42,18 +42,25 @@
  */
 import { DpError } from '../../core/errors.js';
 import { type DialectCompiler, registerDialectCompiler } from '../compile.js';
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect, SqlParamType } from '../dialect.js';
 import type { QueryPlan } from '../plan.js';
 import type { SqlSchema } from '../schema.js';
 import { type ClickHouseBounding, compileClickHouseBoundingReport, compileClickHouseQuery } from './clickhouse-compile.js';
-import { CLICKHOUSE_TYPES, chDateText, quoteClickHouse } from './clickhouse-expr.js';
-import { textLiteral } from './clickhouse-literals.js';
+import { CLICKHOUSE_FORMS, CLICKHOUSE_TYPES, chDateText, quoteClickHouse } from './clickhouse-expr.js';
+import { booleanLiteral, doubleLiteral, intLiteral, textLiteral } from './clickhouse-literals.js';
 
-function compilerWith(bounding: ClickHouseBounding): DialectCompiler {
+function compilerWith(dialect: SqlDialect, bounding: ClickHouseBounding): DialectCompiler {
   return Object.freeze({
-    compileDpQuery: (plan: QueryPlan, salt: bigint, schema: SqlSchema) => compileClickHouseQuery(plan, salt, schema, bounding),
-    compileBoundingReport: compileClickHouseBoundingReport,
+    compileDpQuery: (plan: QueryPlan, salt: bigint, schema: SqlSchema) => compileClickHouseQuery(plan, salt, schema, dialect, bounding),
+    compileBoundingReport: (plan: QueryPlan, schema: SqlSchema) => compileClickHouseBoundingReport(plan, schema, dialect),
   });
+}
+
+function inlineLiteral(value: bigint | number | string | boolean, type: SqlParamType): string {
+  if (type === 'text') return textLiteral(String(value));
+  if (type === 'boolean') return booleanLiteral(value === true);
+  if (type === 'bigint') return intLiteral(typeof value === 'bigint' ? value : BigInt(value as number));
+  return doubleLiteral(Number(value));
 }
 
 const TYPES = { ...CLICKHOUSE_TYPES, varchar: 'String', bigint: 'Int64', wide: 'Decimal128(0)' } as const;
@@ -75,8 +82,10 @@ export const clickhouseDialect: SqlDialect = Object.freeze({
   dateText: chDateText,
   saltedHash: (exprs: readonly string[], salt: string) => `cityHash64(${[...exprs, salt].join(', ')})`,
   functionName: (name: string) => name,
+  inlineLiteral,
+  expression: CLICKHOUSE_FORMS,
 } satisfies SqlDialect);
-registerDialectCompiler(clickhouseDialect, compilerWith('limitBy'));
+registerDialectCompiler(clickhouseDialect, compilerWith(clickhouseDialect, 'limitBy'));
 
 /**
  * The ClickHouse dialect with the other per-unit top-P strategy (`arraySort(groupArray(…))` per unit), kept for the
@@ -84,4 +93,4 @@ registerDialectCompiler(clickhouseDialect, compilerWith('limitBy'));
  * guarantee: the order is the salted hash either way.
  */
 export const clickhouseArraysDialect: SqlDialect = Object.freeze({ ...clickhouseDialect });
-registerDialectCompiler(clickhouseArraysDialect, compilerWith('arrays'));
+registerDialectCompiler(clickhouseArraysDialect, compilerWith(clickhouseArraysDialect, 'arrays'));
