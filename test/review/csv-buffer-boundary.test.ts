@@ -76,7 +76,14 @@ const schema = parseSqlSchema({
 async function count(path: string, seed: number): Promise<number> {
   const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
   try {
-    const r = await runDpSql({ sql: 'SELECT COUNT(*) AS n FROM t', schema, engine, ledger: new MemoryLedger(), epsilon: 40, rng: new SeededRandomSource(seed) });
+    const r = await runDpSql({
+      sql: 'SELECT COUNT(*) AS n FROM t',
+      schema,
+      engine,
+      ledger: new MemoryLedger(),
+      epsilon: 40,
+      rng: new SeededRandomSource(seed),
+    });
     return Number(r.rows[0]?.[0]);
   } finally {
     await engine.close();
@@ -88,30 +95,22 @@ async function nodeCount(path: string): Promise<number> {
   return (await readCsvRecords(readFileSync(path, 'latin1'))).records.length;
 }
 
-describe('review S15: a line terminator at DuckDB\'s 32 MiB buffer boundary duplicates or drops ANOTHER record', () => {
-  it.fails(
-    'BUG S15: in an LF file, adding one record `99,a` written with a CRLF ending (its CR at byte 2^25 − 1) moves DP SQL COUNT(*) by 2 — the record after the boundary is read twice (failure probability < 1e-16)',
-    async () => {
-      const member = '99,a\r\n';
-      const without = file('lf-without.csv', 'pid,s\n', '\n', '', B - 1 - 4);
-      const withX = file('lf-with.csv', 'pid,s\n', '\n', member, B - 1 - 4);
-      // The Node reader reads one more record, as it should (control: the files are neighbours).
-      expect((await nodeCount(withX)) - (await nodeCount(without))).toBe(1);
-      const moved = (await count(withX, 1)) - (await count(without, 2));
-      expect(Math.abs(moved)).toBeLessThanOrEqual(1);
-    },
-    120_000,
-  );
+describe("review S15: a line terminator at DuckDB's 32 MiB buffer boundary duplicates or drops ANOTHER record", () => {
+  it.fails('BUG S15: in an LF file, adding one record `99,a` written with a CRLF ending (its CR at byte 2^25 − 1) moves DP SQL COUNT(*) by 2 — the record after the boundary is read twice (failure probability < 1e-16)', async () => {
+    const member = '99,a\r\n';
+    const without = file('lf-without.csv', 'pid,s\n', '\n', '', B - 1 - 4);
+    const withX = file('lf-with.csv', 'pid,s\n', '\n', member, B - 1 - 4);
+    // The Node reader reads one more record, as it should (control: the files are neighbours).
+    expect((await nodeCount(withX)) - (await nodeCount(without))).toBe(1);
+    const moved = (await count(withX, 1)) - (await count(without, 2));
+    expect(Math.abs(moved)).toBeLessThanOrEqual(1);
+  }, 120_000);
 
-  it.fails(
-    'BUG S15: in a CRLF file, one lone CR line (no record by the rule) at byte 2^25 removes the NEXT person\'s record from DP SQL: COUNT(*) moves by −1 (failure probability < 1e-16)',
-    async () => {
-      const without = file('crlf-without.csv', 'pid,s\r\n', '\r\n', '', B);
-      const withX = file('crlf-with.csv', 'pid,s\r\n', '\r\n', '\r', B);
-      expect(await nodeCount(withX)).toBe(await nodeCount(without));
-      const moved = (await count(withX, 3)) - (await count(without, 4));
-      expect(moved).toBe(0);
-    },
-    120_000,
-  );
+  it.fails("BUG S15: in a CRLF file, one lone CR line (no record by the rule) at byte 2^25 removes the NEXT person's record from DP SQL: COUNT(*) moves by −1 (failure probability < 1e-16)", async () => {
+    const without = file('crlf-without.csv', 'pid,s\r\n', '\r\n', '', B);
+    const withX = file('crlf-with.csv', 'pid,s\r\n', '\r\n', '\r', B);
+    expect(await nodeCount(withX)).toBe(await nodeCount(without));
+    const moved = (await count(withX, 3)) - (await count(without, 4));
+    expect(moved).toBe(0);
+  }, 120_000);
 });

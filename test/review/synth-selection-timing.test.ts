@@ -54,7 +54,7 @@ function workPerSelection(utilities: number[], n: number, seed: number): number[
   return out;
 }
 
-describe('review S16: synth\'s exact exponential mechanism — work depends on the private utilities', () => {
+describe("review S16: synth's exact exponential mechanism — work depends on the private utilities", () => {
   it.fails('BUG S16: the work of a selection (random words drawn) is the same on neighbouring utilities (k = 50 tied vs one moved by Δ = 1, ε = 1, 200 selections each)', () => {
     const k = 50;
     const tied = workPerSelection(Array(k).fill(0), 200, 1);
