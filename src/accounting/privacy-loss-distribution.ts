@@ -5,6 +5,7 @@
  */
 
 import { DpError } from '../core/errors.js';
+import { type DeltaBound, deltaBound, type EpsilonBound, epsilonBound } from '../core/params.js';
 import { edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import {
@@ -17,6 +18,7 @@ import {
   pmfFromTwoDistributions,
 } from './_internal/pld-mechanisms.js';
 import { DEFAULT_TAIL_MASS_TRUNCATION, PldPmf, selfComposePair } from './_internal/pld-pmf.js';
+import { checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 
 /** `dp_accounting`'s default grid step for privacy losses. */
 export const DEFAULT_VALUE_DISCRETIZATION_INTERVAL = 1e-4;
@@ -228,15 +230,17 @@ export class PrivacyLossDistribution {
     return new PrivacyLossDistribution(remove, add);
   }
 
-  /** δ for ε: the worse direction's hockey-stick divergence. */
-  delta(epsilon: number): number {
+  /** δ for ε: the worse direction's hockey-stick divergence (a `DeltaBound`: never NaN). */
+  delta(epsilon: number): DeltaBound {
+    checkEpsilonArg(epsilon);
     const r = this.remove.deltaForEpsilon(epsilon);
-    return this.add === null ? r : Math.max(r, this.add.deltaForEpsilon(epsilon));
+    return deltaBound(this.add === null ? r : Math.max(r, this.add.deltaForEpsilon(epsilon)));
   }
 
-  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when none). */
-  epsilon(delta: number): number {
+  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when none; an `EpsilonBound`: never NaN). */
+  epsilon(delta: number): EpsilonBound {
+    checkDeltaArg(delta);
     const r = this.remove.epsilonForDelta(delta);
-    return this.add === null ? r : Math.max(r, this.add.epsilonForDelta(delta));
+    return epsilonBound(this.add === null ? r : Math.max(r, this.add.epsilonForDelta(delta)));
   }
 }

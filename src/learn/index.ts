@@ -12,6 +12,7 @@ export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.j
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
 // DP classic models (models area, issue 13): src/learn/classic/.
 export type { FitOptions, FitReport, LedgerCharge, ModelBudget } from './classic/fit-budget.js';
+export type { BoundedModel, BoundedModelOptions } from './classic/bounded-model.js';
 export type { FittedModel } from './classic/fitted-model.js';
 export { GaussianNB, type GaussianNBOptions, type GaussianNBParams } from './classic/gaussian-nb.js';
 export { KMeans, type KMeansOptions, type KMeansParams } from './classic/kmeans.js';

@@ -59,7 +59,7 @@ import {
 } from '../core/budget-filter.js';
 import { DpError } from '../core/errors.js';
 import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
-import { formatLoss } from '../core/loss.js';
+import { approximate, formatLoss, pure } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit, readPrivacyUnit, samePrivacyUnit } from '../core/privacy-unit.js';
 import { edgeIterable, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
@@ -145,6 +145,13 @@ export interface LedgerTotals {
   readonly pending?: readonly LedgerPin[];
 }
 
+/** One charge of a batch (`BudgetLedger.chargeMany`). */
+export interface ChargeRequest {
+  readonly scope: LedgerScope;
+  readonly cost: ExactLoss;
+  readonly memo: string;
+}
+
 /** A durable budget ledger. */
 export interface BudgetLedger {
   /**
@@ -153,6 +160,11 @@ export interface BudgetLedger {
    *   DOMAIN_MISMATCH when the scope's cap differs from the pinned one, or its unit from the pinned unit (nothing recorded).
    */
   charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus>;
+  /**
+   * Group commit (optional): several charges of one data set checked in order and recorded with one durable write;
+   * per item its status or the DpError that refused it (a refusal records nothing). Same guarantees as `charge`.
+   */
+  chargeMany?(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]>;
   /** The current balance of a scope (no charge). */
   status(scope: LedgerScope): Promise<LedgerStatus>;
   /** Every recorded spend of a data set, oldest first. */
@@ -210,8 +222,8 @@ export function formatAmount(a: LedgerCap | ExactLoss): string {
   const rho = 'rho' in a ? a.rho : Rational.ZERO;
   if (rho.isZero()) {
     return a.delta.isZero()
-      ? formatLoss({ kind: 'pure', epsilon: a.epsilon.toNumber() })
-      : formatLoss({ kind: 'approximate', epsilon: a.epsilon.toNumber(), delta: a.delta.toNumber() });
+      ? formatLoss(pure(a.epsilon.toNumber()))
+      : formatLoss(approximate(a.epsilon.toNumber(), Math.min(1, a.delta.toNumber())));
   }
   return formatExactLoss({ epsilon: a.epsilon, delta: a.delta, rho });
 }

@@ -220,7 +220,9 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
         Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
       ]),
     );
-    engine = await DuckDbEngine.open({ files: mapping, columnTypes, statementTimeoutMs: spec.statementTimeoutMs });
+    // How each CSV file's writer encodes a line break in a field (rule 5 of src/io/csv-records.ts), from the schema.
+    const csvLineBreaks = Object.fromEntries(Object.keys(mapping).map((t) => [t, schema.tables.get(t)?.lineBreaks ?? 'none'] as const));
+    engine = await DuckDbEngine.open({ files: mapping, columnTypes, csvLineBreaks, statementTimeoutMs: spec.statementTimeoutMs });
   }
   return withLedger(engine, spec);
 }

@@ -69,7 +69,7 @@ export interface LogisticParams {
   readonly granularity?: number;
 }
 
-// Newton's stopping tolerance γ on ‖∇J‖ (far above the float error of a sum of 10⁷ unit terms).
+// γ: Newton stops when a certified bound on the true ‖∇J‖ (float error included) is at most γ.
 const TOLERANCE = 1e-6;
 // Smallest default Λ.
 const MIN_REGULARIZATION = 0.01;
@@ -273,11 +273,10 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
     const p = this.#plan as { epsilonB: number; final: LaplaceStatistic };
     // Objective: b (never released) perturbs J; output: no b.
     const b = this.method === 'objective' ? sampleObjectiveNoise(d, 1 / p.epsilonB, rng) : new Float64Array(d);
-    const { theta, gradientNorm } = minimizeLogistic(xt, ys, rows, d, this.regularization, b, TOLERANCE);
-    // A step budget run out (never seen; Newton on a Λ-strongly convex smooth J converges) releases from θ = 0: data-independent.
-    const base = gradientNorm <= TOLERANCE ? theta : new Float64Array(d);
-    // The only release: the grid Laplace mechanism (multiples of p.final.granularity, exact discrete noise).
-    return { theta: Float64Array.from(p.final.release(Array.from(base), rng)), granularity: p.final.granularity };
+    // One release path (logistic-regression.proof.md): the solver's only exit is the certificate ‖∇J(θ̂)‖ ≤ γ, and θ̂ is
+    // always what the grid Laplace mechanism releases (multiples of p.final.granularity, exact discrete noise).
+    const { theta } = minimizeLogistic(xt, ys, rows, d, this.regularization, b, TOLERANCE);
+    return { theta: Float64Array.from(p.final.release(Array.from(theta), rng)), granularity: p.final.granularity };
   }
 
   /** x̃ = [clip_R(x), 1]/√(R² + 1), rows × (d + 1). */

@@ -60,11 +60,12 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
+import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
-import { csvRecordsSql, jsonRecordsSql } from './duckdb-csv.js';
+import { csvRecordsSql, jsonRecordsSql, loadFileLines } from './duckdb-csv.js';
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
@@ -86,6 +87,11 @@ export interface DuckDbOptions {
   readonly statementTimeoutMs?: number;
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /**
+   * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
+   * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
+   */
+  readonly csvLineBreaks?: Readonly<Record<string, CsvLineBreaks>>;
   /**
    * The declared column types of each file's table (from the schema). The view then has exactly these columns,
    * each converted with TRY_CAST from the file's text (CSV, JSON) or stored type (Parquet), so a column's type
@@ -124,7 +130,14 @@ interface FileProbe {
  * every file column VARCHAR, unreadable lines skipped; JSON with the declared columns as text, unreadable records
  * skipped; Parquet as stored. Undeclared: DuckDB's automatic readers.
  */
-function readerSql(path: string, format: FileFormat, probe: FileProbe | undefined, textColumns: readonly string[] = []): string {
+function readerSql(
+  path: string,
+  format: FileFormat,
+  probe: FileProbe | undefined,
+  textColumns: readonly string[] = [],
+  lineBreaks: CsvLineBreaks = 'none',
+  linesTable = '',
+): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
   if (format === 'json') {
@@ -134,11 +147,11 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
     // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
     // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
     if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
-    return jsonRecordsSql(path, textColumns);
+    return jsonRecordsSql(linesTable, textColumns);
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  return csvRecordsSql(path, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length);
+  return csvRecordsSql(linesTable, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
 }
 
 /** The DuckDB engine. */
@@ -174,11 +187,21 @@ export class DuckDbEngine implements SqlEngine {
         parameter: 'statementTimeoutMs',
       });
     }
+    for (const v of Object.values(options.csvLineBreaks ?? {})) {
+      if (!isCsvLineBreaks(v)) {
+        connection.closeSync();
+        instance.closeSync();
+        throw new DpError('INVALID_PARAMETER', "csvLineBreaks: each value must be 'none', 'escaped' or 'quoted'", {
+          parameter: 'csvLineBreaks',
+        });
+      }
+    }
     const engine = new DuckDbEngine(instance, connection, timeout);
     const allowed: string[] = [];
     try {
       for (const [table, path] of Object.entries(options.files ?? {})) {
-        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table]));
+        const lineBreaks = Object.hasOwn(options.csvLineBreaks ?? {}, table) ? options.csvLineBreaks?.[table] : undefined;
+        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table], lineBreaks));
       }
       // Progress is tracked (for `progress()`), never printed by DuckDB itself.
       await connection.run('SET enable_progress_bar = true');
@@ -204,6 +227,7 @@ export class DuckDbEngine implements SqlEngine {
     table: string,
     path: string,
     declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
+    lineBreaks: CsvLineBreaks = 'none',
   ): Promise<string> {
     if (!existsSync(path)) {
       throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
@@ -237,11 +261,22 @@ export class DuckDbEngine implements SqlEngine {
           });
         }
       }
+      // A declared CSV or JSON file's lines are cut by the shared Node reader, never by DuckDB (review S15).
+      let linesTable = '';
+      if (format !== 'parquet') {
+        try {
+          linesTable = await loadFileLines(this.connection, full, format === 'csv' ? 1 : 0);
+        } catch {
+          throw unreadable();
+        }
+      }
       reader = readerSql(
         full,
         format,
         probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
+        lineBreaks,
+        linesTable,
       );
       // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
       const position = new Map<string, number>();
