@@ -20,6 +20,12 @@
  * `backward`, `perExampleGradient`, `accumulateScaledGradients`, `perExampleSquaredNorms([])`, synth's
  * `ZcdpFilter#spend(undefined)`. None of them was after a charge (the held test below).
  *
+ * Phase 2 (main abee3d2, after trustcalc's merge): fixed — Rational, PrivacyLossDistribution epsilon/delta,
+ * PrivacyOdometer, synth's ZcdpFilter. Still open (31): SessionQuery count/countDistinct/sum/mean/variance/stddev/
+ * median/min/max/quantile/histogram/groupBy (null options, 1n), FileLedger status and the new chargeMany
+ * (undefined), PrivacyLossDistribution.compose(undefined), LogHistogram.add(NaN), CryptoRandomSource.fill(undefined),
+ * the learn layers' forward/backward/perExampleGradient/accumulateScaledGradients/perExampleSquaredNorms.
+ *
  * Rule that would close the class: every public method validates its arguments at its first line (the edge
  * helpers of src/numeric/edge.ts), and this sweep (generated from package.json "exports", every exported class,
  * every prototype method) runs in CI. Owners: trustcalc (core, numeric, accounting, session, stats classes,
