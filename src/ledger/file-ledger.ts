@@ -70,6 +70,7 @@ import {
   type LedgerTotals,
   mergePins,
   planCharge,
+  readScope,
   replayEntries,
 } from './ledger.js';
 
@@ -310,7 +311,8 @@ export class FileLedger implements BudgetLedger {
    *   INTERNAL when the lock stays held, or the journal is torn/corrupt (refused until `repair`), or cannot be written.
    * @privacy the record is durable (whole and fsynced) before this returns.
    */
-  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+  async charge(scope0: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7 edge line: read once, totally
     checkExactLoss(cost, 'cost');
     const p = this.paths(scope.dataset);
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
@@ -352,7 +354,9 @@ export class FileLedger implements BudgetLedger {
    * The balance of a scope (under the lock, so it never sees a record being written).
    * @throws DpError INTERNAL on a torn or corrupt journal.
    */
-  async status(scope: LedgerScope): Promise<LedgerStatus> {
+  async status(scope0: LedgerScope): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7 edge line: read once, totally
+    edgeString(scope.dataset, 'scope.dataset');
     const p = this.paths(scope.dataset);
     if (!this.exists()) return decideCharge([], scope, null);
     return withFileLock(p.lock, this.timeoutMs, () => decideCharge(this.totalsUnderLock(p, scope).totals, scope, null));

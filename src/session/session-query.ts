@@ -3,10 +3,12 @@
  * aggregation, priced from its declared parameters before it touches data.
  * @module
  */
+
 import type { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import { exactLoss, lossEquals, lossLe, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { edgeOptionalRecord, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import type { RandomSource } from '../random/source.js';
 import {
@@ -86,6 +88,16 @@ interface QueryState {
   readonly boundsShare?: number;
 }
 
+/** S7 edge line of count/countDistinct: the optional `as`, read once, totally; a string when given. */
+function readAs(options: unknown): string | undefined {
+  return edgeRead('options', () => {
+    edgeOptionalRecord(options, 'options');
+    const as = (options as { as?: unknown } | undefined)?.as;
+    if (as !== undefined) edgeString(as, 'options.as');
+    return as as string | undefined;
+  });
+}
+
 function checkColumn(column: string): string {
   if (typeof column !== 'string' || column === '')
     throw new DpError('INVALID_PARAMETER', 'a column name is required', { parameter: 'column' });
@@ -147,7 +159,16 @@ export class SessionQuery {
 
   /** Overrides the session's contribution bounds for this query. */
   bound(options: { maxPartitions?: number; maxContributionsPerPartition?: number }): SessionQuery {
-    return this.#with({ ...options });
+    // S7 edge line: read the options once, totally.
+    const o = edgeRead('options', () => {
+      edgeRecord(options, 'options');
+      const { maxPartitions, maxContributionsPerPartition } = options;
+      return {
+        ...(maxPartitions !== undefined ? { maxPartitions } : {}),
+        ...(maxContributionsPerPartition !== undefined ? { maxContributionsPerPartition } : {}),
+      };
+    });
+    return this.#with({ ...o });
   }
 
   /** Chooses the partition selection method (default truncated-geometric). */
@@ -162,11 +183,11 @@ export class SessionQuery {
 
   /** Number of rows (after bounding). */
   count(options: { as?: string } = {}): SessionQuery {
-    return this.#add({ kind: 'count', name: options.as ?? 'count' });
+    return this.#add({ kind: 'count', name: readAs(options) ?? 'count' });
   }
   /** Number of distinct privacy units. */
   countDistinct(options: { as?: string } = {}): SessionQuery {
-    return this.#add({ kind: 'countDistinct', name: options.as ?? 'count_distinct' });
+    return this.#add({ kind: 'countDistinct', name: readAs(options) ?? 'count_distinct' });
   }
   /** Sum of clamped values (exact). */
   sum(column: string, options: ValueAggregateOptions = {}): SessionQuery {
