@@ -324,3 +324,35 @@ describe('S7: public instance methods of every exported class refuse hostile arg
     expect([...KNOWN_OPEN].filter((m) => !failing.has(m))).toEqual([]);
   }, 120_000);
 });
+
+describe('S7: SessionQuery builder methods with a valid column and a hostile options bag (review S18)', () => {
+  it('regression: null, 1n, a Proxy and throwing getters as options are INVALID_PARAMETER', () => {
+    const q = () => root.Session.fromRecords([{ x: 1 }], { columns: ['x'], budget: root.PrivacyBudget.pure(1), rng: rng() }).query();
+    const calls: [string, (o: unknown) => unknown][] = [
+      ['sum', (o) => q().sum('x', o as never)],
+      ['mean', (o) => q().mean('x', o as never)],
+      ['variance', (o) => q().variance('x', o as never)],
+      ['stddev', (o) => q().stddev('x', o as never)],
+      ['median', (o) => q().median('x', o as never)],
+      ['min', (o) => q().min('x', o as never)],
+      ['max', (o) => q().max('x', o as never)],
+      ['quantile', (o) => q().quantile('x', 0.5, o as never)],
+      ['quantiles', (o) => q().quantiles('x', [0.5], o as never)],
+      ['histogram', (o) => q().histogram('x', o as never)],
+      ['groupBy', (o) => q().groupBy('x', o as never)],
+      ['count', (o) => q().count(o as never)],
+      ['countDistinct', (o) => q().countDistinct(o as never)],
+      ['bound', (o) => q().bound(o as never)],
+    ];
+    const bad: string[] = [];
+    for (const [name, call] of calls)
+      for (const h of [null, 1n, 'x', throwingGetters, HOSTILE[HOSTILE.length - 1], HOSTILE[HOSTILE.length - 2]]) {
+        try {
+          call(h);
+        } catch (e) {
+          if (!(e instanceof DpError && e.code === 'INVALID_PARAMETER')) bad.push(`${name}(${describeArg(h)})`);
+        }
+      }
+    expect(bad).toEqual([]);
+  });
+});
