@@ -2,7 +2,7 @@
 // Builds dist/ from a clean slate (a file deleted from src/ must not linger in the package):
 // removes dist/, then runs tsc with tsconfig.build.json (no source maps: the package ships no src/).
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,48 @@ if (esbuild) {
     legalComments: 'none',
     banner: { js: `/* sql-parser-cst ${version} (${license}), minified from the installed package by scripts/build.mjs; not shipped in the npm package. */` },
     outfile: join(root, 'dist', 'vendor', 'sql-parser-cst.cjs'),
+    logLevel: 'warning',
+  });
+}
+
+// zod inlined, minified, into the one module that uses it on a CLI's path (dist/sql/schema-format.js; its own
+// relative imports stay imports): every `tsdp sql` loads the privacy schema's format, and zod is ~100 ES modules —
+// one file loads in less CPU (measured in bench/sql/README.md, "start-up"). zod is MIT: the copy is shipped with
+// its notice in the banner. The types (dist/**/*.d.ts) still name the zod package, which stays a dependency.
+if (esbuild) {
+  const target = join(root, 'dist', 'sql', 'schema-format.js');
+  const zodPackage = require.resolve('zod/package.json');
+  const { version, license } = require(zodPackage);
+  const notice = readFileSync(join(dirname(zodPackage), 'LICENSE'), 'utf8').replaceAll('*/', '* /');
+  await esbuild.build({
+    entryPoints: [target],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    legalComments: 'none',
+    banner: { js: `/* tsdp's schema format; includes zod ${version} (${license}), bundled by scripts/build.mjs:\n${notice}*/` },
+    plugins: [
+      {
+        // The module's own relative imports (../numeric/rational.js) stay imports of the other dist modules.
+        name: 'keep-relative-imports',
+        setup(build) {
+          build.onResolve({ filter: /^\.\.?\// }, (a) => (a.importer === target ? { path: a.path, external: true } : undefined));
+        },
+      },
+      {
+        // zod's `z.locales` namespace (≈ 40 translations, 40% of the bundle) is never used: tsdp's messages are its own,
+        // and zod's English default is imported by its schemas module directly, not through this namespace.
+        name: 'no-zod-locales-namespace',
+        setup(build) {
+          build.onResolve({ filter: /\/locales\/index\.js$/ }, () => ({ path: 'zod-locales', namespace: 'empty' }));
+          build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+        },
+      },
+    ],
+    outfile: target,
+    allowOverwrite: true,
     logLevel: 'warning',
   });
 }

@@ -62,6 +62,7 @@ import {
 } from './journal.js';
 import {
   type BudgetLedger,
+  type ChargeRequest,
   decideCharge,
   type LedgerEntry,
   type LedgerPin,
@@ -345,6 +346,73 @@ export class FileLedger implements BudgetLedger {
         const status = plan.status;
         this.onStep?.('total:written');
         return status;
+      },
+      this.onStep,
+    );
+  }
+
+  /**
+   * Group commit: checks and records several charges of one data set under ONE lock with ONE durable append (one
+   * fsync). Each is decided in order against the totals the charges before it in the batch leave (the same
+   * `planCharge` as `charge`), so a batch accepts exactly what the same charges made one by one would; a refused one
+   * (over budget, another cap or unit, a cost that is not three Rationals ≥ 0) records nothing and its error takes
+   * its place in the result. Nothing is returned before the append is durable.
+   * @param items - the charges (scope, cost, memo), all of the data set `items[0].scope.dataset`.
+   * @returns per item, in order, its status after the charge or the DpError that refused it.
+   * @throws DpError INVALID_PARAMETER when the items name more than one data set; INTERNAL as `charge` (then nothing
+   *   of the batch is recorded).
+   * @privacy every accepted record is whole and fsynced before this returns; refusals record nothing.
+   */
+  async chargeMany(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+    if (items.length === 0) return [];
+    const dataset = items[0]?.scope.dataset as string;
+    if (items.some((i) => i.scope.dataset !== dataset)) {
+      throw new DpError('INVALID_PARAMETER', 'chargeMany takes the charges of one data set', { parameter: 'items' });
+    }
+    const p = this.paths(dataset);
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    return withFileLock(
+      p.lock,
+      this.timeoutMs,
+      () => {
+        const read = this.totalsUnderLock(p, items[0]?.scope as LedgerScope);
+        let totals = read.totals;
+        this.onStep?.('journal:read');
+        const out: (LedgerStatus | DpError)[] = [];
+        const lines: Buffer[] = [];
+        let lastLine: Buffer | undefined;
+        for (const { scope, cost, memo } of items) {
+          let plan: ReturnType<typeof planCharge>;
+          try {
+            plan = planCharge(totals, scope, cost);
+          } catch (e) {
+            if (!(e instanceof DpError)) throw e;
+            out.push(e);
+            continue;
+          }
+          const recorded = plan.recorded ?? cost;
+          const analyst = scope.analyst ?? 'default';
+          const at = new Date().toISOString();
+          lastLine = recordLine(analyst, cost, String(memo), at, recorded);
+          lines.push(...plan.pins.map((pin) => pinLine(pin, at)), lastLine);
+          const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
+          totals = {
+            dataset: addLoss(totals.dataset, cost),
+            analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
+            recorded: {
+              dataset: addLoss(rec.dataset, recorded),
+              analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
+            },
+            pins: mergePins([...(totals.pins ?? []), ...plan.pins]),
+          };
+          out.push(plan.status);
+        }
+        if (lastLine === undefined) return out;
+        const after = appendDurably(p.journal, Buffer.concat(lines), this.write, this.onStep);
+        if (read.length === 0) fsyncDir(this.directory);
+        this.writeTotals(p.total, totals, after, lastLine);
+        this.onStep?.('total:written');
+        return out;
       },
       this.onStep,
     );

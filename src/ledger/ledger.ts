@@ -167,6 +167,13 @@ export interface LedgerTotals {
   readonly pending?: readonly LedgerPin[];
 }
 
+/** One charge of a batch (`BudgetLedger.chargeMany`). */
+export interface ChargeRequest {
+  readonly scope: LedgerScope;
+  readonly cost: ExactLoss;
+  readonly memo: string;
+}
+
 /** A durable budget ledger. */
 export interface BudgetLedger {
   /**
@@ -175,6 +182,11 @@ export interface BudgetLedger {
    *   DOMAIN_MISMATCH when the scope's cap differs from the pinned one, or its unit from the pinned unit (nothing recorded).
    */
   charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus>;
+  /**
+   * Group commit (optional): several charges of one data set checked in order and recorded with one durable write;
+   * per item its status or the DpError that refused it (a refusal records nothing). Same guarantees as `charge`.
+   */
+  chargeMany?(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]>;
   /** The current balance of a scope (no charge). */
   status(scope: LedgerScope): Promise<LedgerStatus>;
   /** Every recorded spend of a data set, oldest first. */

@@ -38,6 +38,8 @@ export interface DataSpec {
   readonly readerRole?: string;
   /** Each statement's deadline in ms (default 60000; the engine's `statementTimeoutMs`). */
   readonly statementTimeoutMs?: number;
+  /** DuckDB: track each statement's progress (the engine's `trackProgress`; the CLI's progress line). Default false. */
+  readonly trackProgress?: boolean;
 }
 
 /** A ledger and its printable name. */
@@ -206,7 +208,11 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
   const { DuckDbEngine } = await import('./engines/duckdb.js');
   let engine: SqlEngine;
   if (db) {
-    engine = await DuckDbEngine.open({ database: db.replace(/^duckdb:/, ''), statementTimeoutMs: spec.statementTimeoutMs });
+    engine = await DuckDbEngine.open({
+      database: db.replace(/^duckdb:/, ''),
+      statementTimeoutMs: spec.statementTimeoutMs,
+      trackProgress: spec.trackProgress,
+    });
   } else {
     if (files.length === 0)
       throw new DpError('INVALID_PARAMETER', 'name the data: --data file.csv|file.parquet or --db duckdb:file.duckdb|postgres://…', {
@@ -220,7 +226,15 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
         Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
       ]),
     );
-    engine = await DuckDbEngine.open({ files: mapping, columnTypes, statementTimeoutMs: spec.statementTimeoutMs });
+    // How each CSV file's writer encodes a line break in a field (rule 5 of src/io/csv-records.ts), from the schema.
+    const csvLineBreaks = Object.fromEntries(Object.keys(mapping).map((t) => [t, schema.tables.get(t)?.lineBreaks ?? 'none'] as const));
+    engine = await DuckDbEngine.open({
+      files: mapping,
+      columnTypes,
+      csvLineBreaks,
+      statementTimeoutMs: spec.statementTimeoutMs,
+      trackProgress: spec.trackProgress,
+    });
   }
   return withLedger(engine, spec);
 }

@@ -3,12 +3,18 @@
  * type inference one "NA" makes a numeric column VARCHAR, and the CAST in the
  * rewritten SQL then fails exactly when the rows a WHERE clause selects hold
  * such a value — an engine error that tells the analyst about one person.
+ *
+ * This test timed out once in CI (2026-12-06, 60 s, never here): each DuckDB call now has a deadline that holds
+ * even if DuckDB never returns (test/sql/duckdb-deadline.test.ts), and this test's deadline (15 s) is well inside
+ * vitest's, so a stuck call shows as ENGINE_ERROR naming the query, not as a bare timeout. The engine module is
+ * imported here, at collection, so its transform and DuckDB's native load are not billed to the test's clock.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
+import '../../src/sql/engines/duckdb.js';
 import { openDataSource } from '../../src/sql/open-data.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
@@ -32,7 +38,7 @@ describe('CSV files are loaded with the declared column types', () => {
         },
       },
     });
-    const { engine, ledger } = await openDataSource({ data: [`t=${path}`], home: dir }, schema);
+    const { engine, ledger } = await openDataSource({ data: [`t=${path}`], home: dir, statementTimeoutMs: 15_000 }, schema);
     try {
       for (const id of [41, 42, 43]) {
         const sql = `SELECT SUM(amount) AS s, AVG(minutes) AS m FROM t WHERE person_id = ${id}`;

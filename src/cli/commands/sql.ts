@@ -234,6 +234,8 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
       ledger: flags.ledger as 'file' | 'postgres' | undefined,
       readerRole: flags.readerRole,
       statementTimeoutMs: timeoutS * 1000,
+      // DuckDB tracks progress only for the progress line (a terminal, not --json): no bookkeeping otherwise.
+      trackProgress: format !== 'json' && process.stderr.isTTY === true,
     },
     schema,
   );

@@ -42,7 +42,14 @@
  *
  * Each statement has a deadline (`statementTimeoutMs`, default 60 s): DuckDB
  * has no statement_timeout setting, so the connection is interrupted when it
- * passes, and the statement fails with the one data-independent ENGINE_ERROR.
+ * passes, and the statement fails with the one data-independent ENGINE_ERROR
+ * — also when DuckDB never returns: then when a grace of min(deadline, 5 s)
+ * after the deadline ends (`deadline-queue.ts`: statements run one at a time,
+ * each bounded; `close` frees DuckDB only once it has returned). Opening, the
+ * view definitions and the catalog read are bounded the same way, by
+ * max(deadline, 60 s) (metadata, never a value). No DuckDB setting that adds
+ * work beside the statement is on unless asked for: the progress bar only
+ * with `trackProgress` (the CLI's progress line on a terminal).
  * @module
  */
 
@@ -60,11 +67,19 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
+import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
+import { edgeArray, edgeString } from '../../numeric/edge.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
-import { csvRecordsSql, jsonRecordsSql } from './duckdb-csv.js';
+import { DeadlineQueue, withDeadline } from './deadline-queue.js';
+import { csvRecordsSql, jsonRecordsSql, loadFileLines } from './duckdb-csv.js';
+
+/** setTimeout's longest delay (a longer one fires at once). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** The least deadline of opening, view definitions and catalog reads (metadata): a slow machine is not a stuck call. */
+const SETUP_DEADLINE_MS = 60_000;
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
@@ -86,6 +101,16 @@ export interface DuckDbOptions {
   readonly statementTimeoutMs?: number;
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /**
+   * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
+   * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
+   */
+  readonly csvLineBreaks?: Readonly<Record<string, CsvLineBreaks>>;
+  /**
+   * Track each statement's progress for `progress()` (DuckDB's progress bar, never printed). Default false: off,
+   * DuckDB does no progress bookkeeping and `progress()` is null.
+   */
+  readonly trackProgress?: boolean;
   /**
    * The declared column types of each file's table (from the schema). The view then has exactly these columns,
    * each converted with TRY_CAST from the file's text (CSV, JSON) or stored type (Parquet), so a column's type
@@ -124,7 +149,14 @@ interface FileProbe {
  * every file column VARCHAR, unreadable lines skipped; JSON with the declared columns as text, unreadable records
  * skipped; Parquet as stored. Undeclared: DuckDB's automatic readers.
  */
-function readerSql(path: string, format: FileFormat, probe: FileProbe | undefined, textColumns: readonly string[] = []): string {
+function readerSql(
+  path: string,
+  format: FileFormat,
+  probe: FileProbe | undefined,
+  textColumns: readonly string[] = [],
+  lineBreaks: CsvLineBreaks = 'none',
+  linesTable = '',
+): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
   if (format === 'json') {
@@ -134,63 +166,104 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
     // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
     // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
     if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
-    return jsonRecordsSql(path, textColumns);
+    return jsonRecordsSql(linesTable, textColumns);
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  return csvRecordsSql(path, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length);
+  return csvRecordsSql(linesTable, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
 }
 
 /** The DuckDB engine. */
 export class DuckDbEngine implements SqlEngine {
   readonly dialect = duckdbDialect;
+  /** Every DuckDB call of a statement goes through this queue: one at a time, each with its deadline. */
+  private readonly calls: DeadlineQueue;
+  /** The deadline of opening, view definitions and catalog reads (module header). */
+  private readonly setupDeadlineMs: number;
+  private closed = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     /** The connection (exposed for loading data in tests and benchmarks). */
     readonly connection: DuckDBConnection,
-    private readonly timeoutMs: number,
-  ) {}
+    timeoutMs: number,
+  ) {
+    this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
+    this.calls = new DeadlineQueue(
+      timeoutMs,
+      () => connection.interrupt(),
+      () => engineError('duckdb'),
+    );
+  }
 
   /**
    * Opens DuckDB and loads the given files.
    * @throws DpError NOT_FOUND when a file does not exist, INVALID_PARAMETER when it cannot be loaded (public facts about the operator's input).
    */
   static async open(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
-    const config: Record<string, string> = {};
-    if (options.database) config.access_mode = 'READ_ONLY';
-    if (options.threads) config.threads = String(options.threads);
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(options.database ?? ':memory:', config);
-    } catch {
-      throw new DpError('INVALID_PARAMETER', `cannot open the DuckDB database ${options.database ?? ''}`, { parameter: 'database' });
-    }
-    const connection = await instance.connect();
     const timeout = options.statementTimeoutMs ?? 60_000;
-    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-      connection.closeSync();
-      instance.closeSync();
-      throw new DpError('INVALID_PARAMETER', 'statementTimeoutMs must be a positive number of milliseconds', {
+    // setTimeout's own limit (2³¹−1 ms, ~24.8 days): a longer delay would fire at once.
+    if (typeof timeout !== 'number' || !(timeout > 0) || !(timeout <= MAX_TIMEOUT_MS)) {
+      throw new DpError('INVALID_PARAMETER', 'statementTimeoutMs must be a positive number of milliseconds (at most 2147483647)', {
         parameter: 'statementTimeoutMs',
       });
     }
+    for (const v of Object.values(options.csvLineBreaks ?? {})) {
+      if (!isCsvLineBreaks(v)) {
+        throw new DpError('INVALID_PARAMETER', "csvLineBreaks: each value must be 'none', 'escaped' or 'quoted'", {
+          parameter: 'csvLineBreaks',
+        });
+      }
+    }
+    const config: Record<string, string> = {};
+    if (options.database) config.access_mode = 'READ_ONLY';
+    if (options.threads) config.threads = String(options.threads);
+    // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
+    // opening after it is closed then.
+    const opening = (async () => {
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(options.database ?? ':memory:', config);
+      } catch {
+        throw new DpError('INVALID_PARAMETER', `cannot open the DuckDB database ${options.database ?? ''}`, { parameter: 'database' });
+      }
+      try {
+        return { instance, connection: await instance.connect() };
+      } catch {
+        instance.closeSync();
+        throw engineError('duckdb');
+      }
+    })();
+    const { instance, connection } = await withDeadline(
+      opening,
+      Math.max(timeout, SETUP_DEADLINE_MS),
+      () => engineError('duckdb'),
+      (late) => {
+        late.connection.closeSync();
+        late.instance.closeSync();
+      },
+    );
     const engine = new DuckDbEngine(instance, connection, timeout);
     const allowed: string[] = [];
+    const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
       for (const [table, path] of Object.entries(options.files ?? {})) {
-        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table]));
+        const lineBreaks = Object.hasOwn(options.csvLineBreaks ?? {}, table) ? options.csvLineBreaks?.[table] : undefined;
+        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table], lineBreaks));
       }
-      // Progress is tracked (for `progress()`), never printed by DuckDB itself.
-      await connection.run('SET enable_progress_bar = true');
-      await connection.run('SET enable_progress_bar_print = false');
+      // Progress is tracked only when asked for (for `progress()`), and never printed by DuckDB itself.
+      if (options.trackProgress) {
+        await run('SET enable_progress_bar = true');
+        await run('SET enable_progress_bar_print = false');
+      }
       if (!options.allowExternalAccess) {
         // DuckDB's own boundary: only the declared files, nothing else, and no statement can change it.
-        if (allowed.length > 0) await connection.run(`SET allowed_paths = [${allowed.map(sqlString).join(', ')}]`);
-        await connection.run('SET enable_external_access = false');
-        await connection.run('SET lock_configuration = true');
+        if (allowed.length > 0) await run(`SET allowed_paths = [${allowed.map(sqlString).join(', ')}]`);
+        await run('SET enable_external_access = false');
+        await run('SET lock_configuration = true');
       }
     } catch (e) {
-      engine.closeNow();
+      await engine.close();
       throw e;
     }
     return engine;
@@ -204,6 +277,7 @@ export class DuckDbEngine implements SqlEngine {
     table: string,
     path: string,
     declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
+    lineBreaks: CsvLineBreaks = 'none',
   ): Promise<string> {
     if (!existsSync(path)) {
       throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
@@ -237,11 +311,23 @@ export class DuckDbEngine implements SqlEngine {
           });
         }
       }
+      // A declared CSV or JSON file's lines are cut by the shared Node reader, never by DuckDB (review S15).
+      let linesTable = '';
+      if (format !== 'parquet') {
+        try {
+          // Serialised with the connection's other calls; no deadline (a large file takes as long as reading it takes).
+          linesTable = await this.calls.run(() => loadFileLines(this.connection, full, format === 'csv' ? 1 : 0), MAX_TIMEOUT_MS);
+        } catch {
+          throw unreadable();
+        }
+      }
       reader = readerSql(
         full,
         format,
         probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
+        lineBreaks,
+        linesTable,
       );
       // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
       const position = new Map<string, number>();
@@ -252,7 +338,7 @@ export class DuckDbEngine implements SqlEngine {
       select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
     }
     try {
-      await this.connection.run(`CREATE VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`);
+      await this.calls.run(() => this.connection.run(`CREATE VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`), this.setupDeadlineMs);
     } catch {
       throw unreadable();
     }
@@ -267,7 +353,7 @@ export class DuckDbEngine implements SqlEngine {
       return { columns: readCsvHeader(full, csv), csv };
     }
     const source = readerSql(full, format, undefined);
-    const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    const described = await this.calls.run(() => this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`), this.setupDeadlineMs);
     return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }
 
@@ -284,16 +370,26 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
-  /** The readable columns of `tables` from DuckDB's catalog (no row is read). @throws DpError ENGINE_ERROR */
+  /**
+   * The readable columns of `tables` from DuckDB's catalog (no row is read).
+   * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR
+   */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    edgeArray(tables, 'tables');
+    const names = [...tables];
+    for (const t of names) edgeString(t, 'tables[]');
     const out = new Map<string, Map<string, string>>();
-    if (tables.length === 0) return out;
+    if (names.length === 0) return out;
     let rows: unknown[][];
     try {
-      const reader = await this.connection.runAndReadAll(
-        `SELECT table_name, column_name, data_type FROM information_schema.columns
+      const reader = await this.calls.run(
+        () =>
+          this.connection.runAndReadAll(
+            `SELECT table_name, column_name, data_type FROM information_schema.columns
          WHERE table_catalog = current_database() AND table_schema = current_schema() AND list_contains($1::VARCHAR[], table_name)`,
-        [listValue([...tables])] as never,
+            [listValue(names)] as never,
+          ),
+        this.setupDeadlineMs,
       );
       rows = reader.getRowsJS() as unknown[][];
     } catch {
@@ -309,15 +405,20 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /**
-   * Runs a compiled statement: exactly one statement, which DuckDB classifies as SELECT.
-   * @throws DpError ENGINE_ERROR (also for anything but one SELECT: COPY, ATTACH, SET, LOAD, CALL, several statements)
+   * Runs a compiled statement: exactly one statement, which DuckDB classifies as SELECT, after the statements
+   * before it, failing at its deadline even if DuckDB never returns (module header).
+   * @throws DpError ENGINE_ERROR (also for anything but one SELECT: COPY, ATTACH, SET, LOAD, CALL, several statements;
+   * at the deadline; after `close`)
    */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
-    // The statement timeout: interrupt the connection at the deadline (the statement then fails, as any other error).
-    const timer = setTimeout(() => this.connection.interrupt(), this.timeoutMs);
-    let prepared: Awaited<ReturnType<DuckDBConnection['prepare']>> | undefined;
+    if (this.closed) throw engineError('duckdb');
+    return this.calls.run(() => this.runStatement(statement));
+  }
+
+  /** One statement, from prepare to rows; the prepared statement is destroyed once DuckDB has returned. */
+  private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
+    const prepared = await this.connection.prepare(statement.sql);
     try {
-      prepared = await this.connection.prepare(statement.sql);
       if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb');
       const values = statement.params.map((p) => p.value);
       // Bind with the declared types: left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails.
@@ -332,15 +433,32 @@ export class DuckDbEngine implements SqlEngine {
         });
         return o;
       });
-    } catch {
-      throw engineError('duckdb');
     } finally {
-      clearTimeout(timer);
-      prepared?.destroySync();
+      prepared.destroySync();
     }
   }
 
+  /**
+   * Settles when DuckDB has returned from every call made so far, also from calls whose callers have already
+   * failed at their deadline (it never rejects; it waits as long as DuckDB does).
+   * @returns a promise of nothing.
+   */
+  whenIdle(): Promise<void> {
+    return this.calls.whenIdle();
+  }
+
+  /**
+   * Closes the engine: at once when no DuckDB call runs; otherwise the running call is interrupted and DuckDB is
+   * closed when it returns (closing under a running statement would block this thread until then). Never waits.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.calls.busy) {
+      this.connection.interrupt();
+      void this.calls.whenIdle().then(() => this.closeNow());
+      return;
+    }
     this.closeNow();
   }
 

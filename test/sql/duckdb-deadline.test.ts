@@ -1,0 +1,87 @@
+/**
+ * The DuckDB engine's statement deadline holds even when DuckDB never returns (the CI hang of 2026-12-06: one
+ * DuckDB call did not settle and the test waited until vitest killed it). A read blocked on a named pipe (FIFO)
+ * is a statement DuckDB cannot interrupt: it returns only when the pipe gets a writer. Each test releases the pipe
+ * only AFTER it has seen the ENGINE_ERROR, so the error provably came while DuckDB was still inside the statement.
+ * No test measures time (the deadlines are short, the blocked read lasts until released; the statement after it
+ * waits for `whenIdle`, so how fast DuckDB returns on a loaded machine does not matter).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+
+const ENGINE_ERROR = {
+  code: 'ENGINE_ERROR',
+  message: 'ENGINE_ERROR: the duckdb engine could not run the query (the reason is withheld because it may depend on the data)',
+};
+
+/** A FIFO and the statement that blocks reading it. */
+function blockedRead(): { sql: string; release: () => Promise<void> } {
+  const fifo = join(mkdtempSync(join(tmpdir(), 'tsdp-fifo-')), 'blocked.csv');
+  execFileSync('mkfifo', [fifo]);
+  return {
+    sql: `SELECT COUNT(*) AS n FROM read_csv('${fifo}', auto_detect = false, header = false, columns = {'a': 'VARCHAR'})`,
+    // Opening for writing waits for DuckDB's reader (it is inside the statement); closing gives it end-of-file.
+    release: async () => {
+      const w = await open(fifo, 'w');
+      await w.write('1\n');
+      await w.close();
+    },
+  };
+}
+
+describe('DuckDB statement deadline', () => {
+  it('fails a statement DuckDB cannot interrupt with ENGINE_ERROR once the grace after its deadline ends; the next one waits for DuckDB within its own deadline', async () => {
+    const engine = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: 1000 });
+    const pipe = blockedRead();
+    try {
+      await expect(engine.query({ sql: pipe.sql, params: [] })).rejects.toMatchObject(ENGINE_ERROR);
+      // DuckDB is still blocked in the read: a statement queued behind it fails at its own deadline and never runs.
+      await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).rejects.toMatchObject(ENGINE_ERROR);
+      await pipe.release();
+      await engine.whenIdle();
+      // Once DuckDB has returned, the connection serves statements again.
+      await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).resolves.toEqual([{ x: 42 }]);
+    } finally {
+      await engine.close();
+    }
+  }, 30_000);
+
+  it('close() does not wait for a statement DuckDB has not returned from, and nothing runs after it', async () => {
+    const engine = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: 1000 });
+    const pipe = blockedRead();
+    await expect(engine.query({ sql: pipe.sql, params: [] })).rejects.toMatchObject(ENGINE_ERROR);
+    // DuckDB still holds the connection: close must return without freeing it under DuckDB (which would block).
+    await expect(engine.close()).resolves.toBeUndefined();
+    await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).rejects.toMatchObject(ENGINE_ERROR);
+    await pipe.release();
+  }, 30_000);
+
+  it('an interrupt that arrives between statements does not touch the next statement', async () => {
+    const engine = await DuckDbEngine.open({ allowExternalAccess: true });
+    try {
+      engine.connection.interrupt();
+      await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).resolves.toEqual([{ x: 42 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('statements sent together run one at a time, in order, each answered', async () => {
+    const engine = await DuckDbEngine.open({ allowExternalAccess: true });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          engine.query({ sql: `SELECT ${i} AS i, COUNT(*) AS n FROM range(${1000 * (i + 1)})`, params: [] }),
+        ),
+      );
+      expect(answers).toEqual(Array.from({ length: 12 }, (_, i) => [{ i, n: BigInt(1000 * (i + 1)) }]));
+    } finally {
+      await engine.close();
+    }
+  });
+});
