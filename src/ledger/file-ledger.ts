@@ -47,7 +47,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
-import { edgeOptionalRecord, edgeString } from '../numeric/edge.js';
+import { edgeArray, edgeOptionalRecord, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { withFileLock } from './file-lock.js';
 import {
   appendDurably,
@@ -363,7 +363,18 @@ export class FileLedger implements BudgetLedger {
    *   of the batch is recorded).
    * @privacy every accepted record is whole and fsynced before this returns; refusals record nothing.
    */
-  async chargeMany(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+  async chargeMany(items0: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+    // S7 edge line: the batch read once, totally (each item's scope snapshotted; costs are checked per item below).
+    const items: readonly ChargeRequest[] = edgeRead('items', () => {
+      edgeArray(items0, 'items');
+      return Array.from(items0, (i) => {
+        edgeRecord(i, 'items[i]');
+        const { scope, cost, memo } = i;
+        const s = readScope(scope);
+        edgeString(s.dataset, 'items[i].scope.dataset');
+        return { scope: s, cost, memo };
+      });
+    });
     if (items.length === 0) return [];
     const dataset = items[0]?.scope.dataset as string;
     if (items.some((i) => i.scope.dataset !== dataset)) {

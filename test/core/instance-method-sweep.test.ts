@@ -147,6 +147,8 @@ const NOT_BUILT: Record<string, string> = {
   'server.ApiKeyStore': 'needs the server state folder and secret (test/server)',
   'server.LdpCollector': 'needs the server state folder (test/server)',
   'server.SerialEngine': 'wraps an engine; its methods forward to the engine swept above',
+  'server.EnginePool': 'wraps engines (new on main at 07:53; factory not yet written: OPEN)',
+  'learn.IterateAverage': 'new on main at 07:53 (learn); factory not yet written: OPEN',
 };
 
 /**
