@@ -6,7 +6,7 @@
 
 import { DpError } from '../core/errors.js';
 import { type DeltaBound, deltaBound, type EpsilonBound, epsilonBound } from '../core/params.js';
-import { edgeOptionalRecord } from '../numeric/edge.js';
+import { edgeOptionalRecord, edgeRead } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import {
   discreteGaussianPmf,
@@ -200,6 +200,10 @@ export class PrivacyLossDistribution {
 
   /** Composition with another PLD of the same grid (FFT convolution, tails truncated pessimistically). */
   compose(other: PrivacyLossDistribution, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
+    // S7 edge line: the other PLD must be one (proxy-safe check).
+    if (!edgeRead('other', () => other instanceof PrivacyLossDistribution)) {
+      throw new DpError('INVALID_PARAMETER', 'other must be a PrivacyLossDistribution', { parameter: 'other' });
+    }
     // Grids Δ·2^a and Δ·2^b compose (the finer is coarsened, losses rounded up); others do not.
     const ratio = Math.max(other.discretization, this.discretization) / Math.min(other.discretization, this.discretization);
     if (!Number.isInteger(Math.log2(ratio))) {

@@ -18,7 +18,7 @@
  * Accountants' answers are brands too (`EpsilonBound`, `DeltaBound` in `params.ts`): never NaN.
  * @module
  */
-import { edgeInteger, edgeKind, edgeRecord } from '../numeric/edge.js';
+import { edgeInteger, edgeKind, edgeRead, edgeRecord } from '../numeric/edge.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
 import { assertNever, DpError, describeParameter } from './errors.js';
@@ -62,6 +62,10 @@ function checkNonNegative(x: unknown, name: string): LossAmount {
  * @throws DpError INVALID_PARAMETER
  */
 export function checkLoss(loss: unknown, kind?: LossKind): PrivacyLoss {
+  return edgeRead('loss', () => readLoss(loss, kind));
+}
+
+function readLoss(loss: unknown, kind?: LossKind): PrivacyLoss {
   edgeRecord(loss, 'loss');
   const l = loss as { kind?: unknown; epsilon?: unknown; delta?: unknown; rho?: unknown };
   if (kind !== undefined && l.kind !== kind) {

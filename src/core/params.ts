@@ -146,7 +146,7 @@ export function checkDistance(dIn: unknown, name = 'dIn'): Sensitivity {
 export function epsilonBound(x: number): EpsilonBound {
   if (typeof x !== 'number') throw new DpError('INVALID_PARAMETER', 'an epsilon bound must be a number', { parameter: 'epsilon' });
   if (Number.isNaN(x)) return Number.POSITIVE_INFINITY as EpsilonBound;
-  return (x > 0 ? x : 0) as EpsilonBound;
+  return Math.max(x, 0) as EpsilonBound;
 }
 
 /**
@@ -161,5 +161,5 @@ export function epsilonBound(x: number): EpsilonBound {
 export function deltaBound(x: number): DeltaBound {
   if (typeof x !== 'number') throw new DpError('INVALID_PARAMETER', 'a delta bound must be a number', { parameter: 'delta' });
   if (Number.isNaN(x) || x >= 1) return 1 as DeltaBound;
-  return (x > 0 ? x : 0) as DeltaBound;
+  return Math.max(x, 0) as DeltaBound;
 }

@@ -47,7 +47,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
-import { edgeOptionalRecord, edgeString } from '../numeric/edge.js';
+import { edgeArray, edgeOptionalRecord, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { withFileLock } from './file-lock.js';
 import {
   appendDurably,
@@ -71,6 +71,7 @@ import {
   type LedgerTotals,
   mergePins,
   planCharge,
+  readScope,
   replayEntries,
 } from './ledger.js';
 
@@ -311,7 +312,8 @@ export class FileLedger implements BudgetLedger {
    *   INTERNAL when the lock stays held, or the journal is torn/corrupt (refused until `repair`), or cannot be written.
    * @privacy the record is durable (whole and fsynced) before this returns.
    */
-  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+  async charge(scope0: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7 edge line: read once, totally
     checkExactLoss(cost, 'cost');
     const p = this.paths(scope.dataset);
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
@@ -361,7 +363,18 @@ export class FileLedger implements BudgetLedger {
    *   of the batch is recorded).
    * @privacy every accepted record is whole and fsynced before this returns; refusals record nothing.
    */
-  async chargeMany(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+  async chargeMany(items0: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+    // S7 edge line: the batch read once, totally (each item's scope snapshotted; costs are checked per item below).
+    const items: readonly ChargeRequest[] = edgeRead('items', () => {
+      edgeArray(items0, 'items');
+      return Array.from(items0, (i) => {
+        edgeRecord(i, 'items[i]');
+        const { scope, cost, memo } = i;
+        const s = readScope(scope);
+        edgeString(s.dataset, 'items[i].scope.dataset');
+        return { scope: s, cost, memo };
+      });
+    });
     if (items.length === 0) return [];
     const dataset = items[0]?.scope.dataset as string;
     if (items.some((i) => i.scope.dataset !== dataset)) {
@@ -420,7 +433,9 @@ export class FileLedger implements BudgetLedger {
    * The balance of a scope (under the lock, so it never sees a record being written).
    * @throws DpError INTERNAL on a torn or corrupt journal.
    */
-  async status(scope: LedgerScope): Promise<LedgerStatus> {
+  async status(scope0: LedgerScope): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7 edge line: read once, totally
+    edgeString(scope.dataset, 'scope.dataset');
     const p = this.paths(scope.dataset);
     if (!this.exists()) return decideCharge([], scope, null);
     return withFileLock(p.lock, this.timeoutMs, () => decideCharge(this.totalsUnderLock(p, scope).totals, scope, null));

@@ -61,11 +61,33 @@ import { DpError } from '../core/errors.js';
 import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import { approximate, formatLoss, pure } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit, readPrivacyUnit, samePrivacyUnit } from '../core/privacy-unit.js';
-import { edgeIterable, edgeRecord, edgeString } from '../numeric/edge.js';
+import { edgeIterable, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 
 /** An exact (E, D) cap: the total a scope may spend, as (ε, δ)-DP. */
 export type LedgerCap = ApproximateCap;
+
+/**
+ * Reads a caller's scope once, at the edge (S7): a plain snapshot of its fields, so a getter that throws
+ * (INVALID_PARAMETER) or answers differently on a second read cannot reach the ledger's decisions.
+ * @param scope - the caller's scope.
+ * @returns a frozen copy with the same fields.
+ * @throws DpError INVALID_PARAMETER when it is not an object or a field cannot be read.
+ * @example
+ * readScope({ dataset: 'adult', cap: { epsilon: 1, delta: 0 } });
+ */
+export function readScope(scope: unknown): LedgerScope {
+  return edgeRead('scope', () => {
+    edgeRecord(scope, 'scope');
+    const s = scope as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const k of ['dataset', 'cap', 'analyst', 'analystBudget', 'accounting', 'unit'] as const) {
+      const v = s[k];
+      if (v !== undefined) copy[k] = v !== null && typeof v === 'object' ? { ...(v as object) } : v;
+    }
+    return Object.freeze(copy) as unknown as LedgerScope;
+  });
+}
 
 /** What a charge is checked against. */
 export interface LedgerScope {

@@ -71,8 +71,8 @@ function finiteArgs(a: number, b: number): boolean {
  * mulUp(0.1, 3) >= 0.30000000000000004; // true
  */
 export function mulUp(a: number, b: number): number {
-  const p = a * b;
-  return finiteArgs(a, b) ? directed(p, () => Rational.fromNumber(a).mul(Rational.fromNumber(b)), true) : p;
+  if (!finiteArgs(a, b)) return a * b;
+  return directed(a * b, () => Rational.fromNumber(a).mul(Rational.fromNumber(b)), true);
 }
 
 /**
@@ -85,8 +85,8 @@ export function mulUp(a: number, b: number): number {
  * mulDown(0.1, 3) <= 0.30000000000000004; // true
  */
 export function mulDown(a: number, b: number): number {
-  const p = a * b;
-  return finiteArgs(a, b) ? directed(p, () => Rational.fromNumber(a).mul(Rational.fromNumber(b)), false) : p;
+  if (!finiteArgs(a, b)) return a * b;
+  return directed(a * b, () => Rational.fromNumber(a).mul(Rational.fromNumber(b)), false);
 }
 
 /**
@@ -99,6 +99,6 @@ export function mulDown(a: number, b: number): number {
  * divUp(1, 3) > 1 / 3; // true (1/3 rounds down to nearest)
  */
 export function divUp(a: number, b: number): number {
-  const q = a / b;
-  return finiteArgs(a, b) && b !== 0 ? directed(q, () => Rational.fromNumber(a).div(Rational.fromNumber(b)), true) : q;
+  if (!finiteArgs(a, b) || b === 0) return a / b;
+  return directed(a / b, () => Rational.fromNumber(a).div(Rational.fromNumber(b)), true);
 }

@@ -186,8 +186,8 @@ describe('float sums rounded outward', () => {
           const S = exactSum(charges).toNumber();
           expect(R(S).equals(exactSum(charges))).toBe(true); // S is exact
           // cap = S: all accepted.
-          const fit = make(S);
-          for (const c of charges) fit(c);
+          const exactFit = make(S);
+          for (const c of charges) exactFit(c);
           // cap = S − 1 ulp: all but the last accepted, the last refused.
           const over = make(nextDown(S));
           for (const c of charges.slice(0, -1)) over(c);

@@ -147,6 +147,8 @@ const NOT_BUILT: Record<string, string> = {
   'server.ApiKeyStore': 'needs the server state folder and secret (test/server)',
   'server.LdpCollector': 'needs the server state folder (test/server)',
   'server.SerialEngine': 'wraps an engine; its methods forward to the engine swept above',
+  'server.EnginePool': 'wraps engines (new on main at 07:53; factory not yet written: OPEN)',
+  'learn.IterateAverage': 'new on main at 07:53 (learn); factory not yet written: OPEN',
 };
 
 /**
@@ -184,28 +186,7 @@ const KNOWN_OPEN = new Set<string>([
   'learn.Sequential#meanLoss',
   'learn.Sequential#predict',
   'learn.StandardScaler#fit',
-  'root.CryptoRandomSource#fill',
-  'root.PldAccountant#compose',
-  'root.PrivacyBudget#canCharge',
-  'root.PrivacyBudget#charge',
-  'root.PrivacyLossDistribution#compose',
-  'root.PrivacyLossDistribution#selfCompose',
-  'root.RdpAccountant#compose',
-  'root.RdpFilter#chargeEvent',
-  'root.RdpFilter#costOf',
-  'root.Session#canAfford',
-  'root.Session#charge',
-  'root.SessionQuery#bound',
-  'root.SessionQuery#count',
-  'root.SessionQuery#countDistinct',
-  'root.ZcdpAccountant#compose',
-  'root.ZcdpFilter#chargeEvent',
   'sql.DuckDbEngine#catalog',
-  'sql.FileLedger#charge',
-  'sql.FileLedger#repair',
-  'sql.FileLedger#status',
-  'synth.ZcdpFilter#spend',
-  'testing.SeededRandomSource#fill',
 ]);
 
 // ---- hostile values ----
@@ -340,5 +321,40 @@ describe('S7: public instance methods of every exported class refuse hostile arg
     // Every escape must be a method listed as open below (with its owner); a new escape fails the test.
     const unexpected = [...failures].filter((f) => !KNOWN_OPEN.has(f.slice(0, f.indexOf('('))));
     expect(unexpected.sort()).toEqual([]);
+    // And the open list only names methods that still escape (a fixed one must leave the list).
+    const failing = new Set([...failures].map((f) => f.slice(0, f.indexOf('('))));
+    expect([...KNOWN_OPEN].filter((m) => !failing.has(m))).toEqual([]);
   }, 120_000);
+});
+
+describe('S7: SessionQuery builder methods with a valid column and a hostile options bag (review S18)', () => {
+  it('regression: null, 1n, a Proxy and throwing getters as options are INVALID_PARAMETER', () => {
+    const q = () => root.Session.fromRecords([{ x: 1 }], { columns: ['x'], budget: root.PrivacyBudget.pure(1), rng: rng() }).query();
+    const calls: [string, (o: unknown) => unknown][] = [
+      ['sum', (o) => q().sum('x', o as never)],
+      ['mean', (o) => q().mean('x', o as never)],
+      ['variance', (o) => q().variance('x', o as never)],
+      ['stddev', (o) => q().stddev('x', o as never)],
+      ['median', (o) => q().median('x', o as never)],
+      ['min', (o) => q().min('x', o as never)],
+      ['max', (o) => q().max('x', o as never)],
+      ['quantile', (o) => q().quantile('x', 0.5, o as never)],
+      ['quantiles', (o) => q().quantiles('x', [0.5], o as never)],
+      ['histogram', (o) => q().histogram('x', o as never)],
+      ['groupBy', (o) => q().groupBy('x', o as never)],
+      ['count', (o) => q().count(o as never)],
+      ['countDistinct', (o) => q().countDistinct(o as never)],
+      ['bound', (o) => q().bound(o as never)],
+    ];
+    const bad: string[] = [];
+    for (const [name, call] of calls)
+      for (const h of [null, 1n, 'x', throwingGetters, HOSTILE[HOSTILE.length - 1], HOSTILE[HOSTILE.length - 2]]) {
+        try {
+          call(h);
+        } catch (e) {
+          if (!(e instanceof DpError && e.code === 'INVALID_PARAMETER')) bad.push(`${name}(${describeArg(h)})`);
+        }
+      }
+    expect(bad).toEqual([]);
+  });
 });
