@@ -176,6 +176,29 @@ function lastLine(journal: string, length: number): Buffer | undefined {
 }
 
 /**
+ * The running totals after one accepted charge (the journal records `cost`, the total `recorded`, and the pins
+ * the charge makes): what `charge` and `chargeMany` write to the total file, one function so they cannot drift.
+ */
+function totalsAfter(
+  totals: LedgerTotals,
+  analyst: string,
+  cost: ExactLoss,
+  recorded: ExactLoss,
+  pins: readonly LedgerPin[],
+): LedgerTotals {
+  const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
+  return {
+    dataset: addLoss(totals.dataset, cost),
+    analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
+    recorded: {
+      dataset: addLoss(rec.dataset, recorded),
+      analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
+    },
+    pins: mergePins([...(totals.pins ?? []), ...pins]),
+  };
+}
+
+/**
  * A budget ledger in files under the state directory.
  * @privacy a charge is recorded durably, in one atomic step with the check, before the caller gets its receipt.
  * @example
@@ -332,17 +355,7 @@ export class FileLedger implements BudgetLedger {
         const bytes = Buffer.concat([...plan.pins.map((pin) => pinLine(pin, at)), line]);
         const after = appendDurably(p.journal, bytes, this.write, this.onStep);
         if (length === 0) fsyncDir(this.directory);
-        const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
-        const next: LedgerTotals = {
-          dataset: addLoss(totals.dataset, cost),
-          analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
-          recorded: {
-            dataset: addLoss(rec.dataset, recorded),
-            analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
-          },
-          pins: mergePins([...(totals.pins ?? []), ...plan.pins]),
-        };
-        this.writeTotals(p.total, next, after, line);
+        this.writeTotals(p.total, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line);
         const status = plan.status;
         this.onStep?.('total:written');
         return status;
@@ -406,16 +419,7 @@ export class FileLedger implements BudgetLedger {
           const at = new Date().toISOString();
           lastLine = recordLine(analyst, cost, String(memo), at, recorded);
           lines.push(...plan.pins.map((pin) => pinLine(pin, at)), lastLine);
-          const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
-          totals = {
-            dataset: addLoss(totals.dataset, cost),
-            analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
-            recorded: {
-              dataset: addLoss(rec.dataset, recorded),
-              analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
-            },
-            pins: mergePins([...(totals.pins ?? []), ...plan.pins]),
-          };
+          totals = totalsAfter(totals, analyst, cost, recorded, plan.pins);
           out.push(plan.status);
         }
         if (lastLine === undefined) return out;
