@@ -16,7 +16,7 @@
  */
 import { DpError } from '../core/errors.js';
 import type { SqlEngine } from '../sql/engine.js';
-import { clickhouseTarget, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
+import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import type { DatasetConfig } from './config.js';
 import { EnginePool } from './engine-pool.js';
@@ -90,15 +90,8 @@ export async function openDataset(config: DatasetConfig, statementTimeoutMs: num
       });
     }
   }
-  const columnTypes = Object.fromEntries(
-    Object.keys(files).map((t) => [
-      t,
-      Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
-    ]),
-  );
-  // How each CSV file's writer encodes a line break in a field (rule 5 of src/io/csv-records.ts), from the schema.
-  const csvLineBreaks = Object.fromEntries(Object.keys(files).map((t) => [t, schema.tables.get(t)?.lineBreaks ?? 'none'] as const));
-  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, columnTypes, csvLineBreaks, statementTimeoutMs }));
+  const declared = declaredFileOptions(Object.keys(files), schema);
+  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, ...declared, statementTimeoutMs }));
   return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
 }
 
