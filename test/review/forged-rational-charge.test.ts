@@ -63,7 +63,9 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
     const ledger = new FileLedger({ home, lockTimeoutMs: 5_000 });
     const scope = { dataset: 'forged', cap: { epsilon: Rational.of(3n), delta: Rational.ZERO } };
     await ledger.charge(scope, one, 'SELECT COUNT(*) FROM t'); // control: a genuine charge
-    const forged = await refusedInvalid(() => ledger.charge(scope, { epsilon: forgedMinusOne(), delta: Rational.ZERO, rho: Rational.ZERO }, 'x'));
+    const forged = await refusedInvalid(() =>
+      ledger.charge(scope, { epsilon: forgedMinusOne(), delta: Rational.ZERO, rho: Rational.ZERO }, 'x'),
+    );
     let after: string;
     try {
       const s = await ledger.charge(scope, one, 'SELECT COUNT(*) FROM t');
