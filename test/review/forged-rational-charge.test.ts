@@ -79,6 +79,46 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
     expect({ forged, after }).toEqual({ forged: true, after: 'spent 2' });
   });
 
+  it.fails('BUG S19 (class 12, other members): every forged or rewritten Rational is refused by checkExactLoss (or read as its true value)', async () => {
+    class Evil extends (Rational as unknown as new (n: bigint, d: bigint) => Rational) {
+      override isNegative(): boolean {
+        return false;
+      }
+    }
+    let reads = 0;
+    const members: Record<string, () => unknown> = {
+      'den −1n': forgedMinusOne,
+      'den 0n': () => Object.create(Rational.prototype, { num: { value: 1n }, den: { value: 0n } }),
+      'num as a number': () => Object.create(Rational.prototype, { num: { value: -1 }, den: { value: 1n } }),
+      'num getter: 1n once, then −5n': () =>
+        Object.create(Rational.prototype, {
+          num: {
+            get: () => (reads++ === 0 ? 1n : -5n),
+          },
+          den: { value: 1n },
+        }),
+      'subclass whose isNegative lies (value −5)': () => new Evil(-5n, 1n),
+      'genuine −5 given a lying prototype': () =>
+        Object.setPrototypeOf(Rational.of(-5n), Object.create(Rational.prototype, { isNegative: { value: () => false } })),
+    };
+    const accepted: string[] = [];
+    for (const [name, make] of Object.entries(members)) {
+      reads = 0;
+      let loss: ExactLoss;
+      try {
+        loss = checkExactLoss({ epsilon: make(), delta: Rational.ZERO, rho: Rational.ZERO });
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'INVALID_PARAMETER') accepted.push(`${name}: ${String(e)}`);
+        continue;
+      }
+      // Accepted: then it must be a genuine Rational ≥ 0 whose value the library reads the same every time.
+      const e = loss.epsilon;
+      if (!(Object.getPrototypeOf(e) === Rational.prototype && e.den > 0n && e.num >= 0n && Rational.of(e.num, e.den).equals(e)))
+        accepted.push(name);
+    }
+    expect(accepted).toEqual([]);
+  });
+
   it.fails('BUG S19 (class 12): a genuine Rational can be rewritten after it is made (instances are not frozen)', () => {
     const r = Rational.of(1n);
     try {
