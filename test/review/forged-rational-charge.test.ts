@@ -29,6 +29,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkExactLoss, type ExactLoss } from '../../src/core/exact-loss.js';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { Rational } from '../../src/numeric/rational.js';
+import { exponentialEpsilonForRho } from '../../src/synth/selection.js';
 
 const home = mkdtempSync(join(tmpdir(), 'review-forged-rational-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -117,6 +118,16 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
         accepted.push(name);
     }
     expect(accepted).toEqual([]);
+  });
+
+  it.fails('BUG S19 (class 10/12): exponentialEpsilonForRho (tsdp/synth) returns NaN for a forged ρ = 1/(−1) — never NaN, refuse instead', async () => {
+    let out: unknown;
+    try {
+      out = exponentialEpsilonForRho(forgedMinusOne());
+    } catch (e) {
+      out = (e as { code?: unknown }).code;
+    }
+    expect(out).toBe('INVALID_PARAMETER');
   });
 
   it.fails('BUG S19 (class 12): a genuine Rational can be rewritten after it is made (instances are not frozen)', () => {
