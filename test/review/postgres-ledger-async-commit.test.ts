@@ -20,9 +20,13 @@
  * the ledger said "spent 0" and a second charge of ε = 1 under the cap of 1 was ACCEPTED (3 of 3 runs); with
  * `synchronous_commit=on` in the URL the spend survived and the second charge was BUDGET_EXHAUSTED.
  *
+ * A second member (S20b), found after the fix pinned synchronous_commit: the ledger's tables made UNLOGGED (by an operator,
+ * or pre-created so) lose every spend in crash recovery — measured: logged table + synchronous commit → the spend
+ * survived an immediate stop; UNLOGGED → gone, and a second ε = 1 under cap 1 accepted. The ledger checks neither.
+ *
  * Rule that would close the class: the charge pins durability the way it pins isolation — `SET LOCAL
- * synchronous_commit = on` (or `local`) inside its transaction — and the ledger refuses at setup a server whose
- * `fsync` is off (it cannot be made durable from the client), with a typed error naming the setting.
+ * synchronous_commit = on` (or `local`) inside its transaction — and the ledger refuses at setup (and re-checks cheaply per charge) a server whose
+ * `fsync` is off or a ledger table whose `relpersistence` is not 'p' (it cannot be made durable from the client), with a typed error naming the setting.
  * Owner: trust (src/ledger/postgres-ledger.ts; scripts/postgres.sh's header should not say "for users" while it
  * turns durability off, or should say what that means for a ledger).
  */
@@ -74,5 +78,32 @@ describe('review S20: the PostgreSQL ledger commits a charge with the connection
     // One spend recorded; its transaction must have committed synchronously (flushed before COMMIT returned).
     expect(settings.length).toBe(1);
     expect(['on', 'local', 'remote_write', 'remote_apply']).toContain(settings[0]);
+  });
+  it.fails('BUG S20b (class 6, another member): a ledger whose spends table is UNLOGGED charges without complaint (PostgreSQL truncates unlogged tables in crash recovery)', async () => {
+    const schemaU = `${schema}_u`;
+    const ledger = new PostgresLedger(postgresTestUrl(), { schema: schemaU });
+    const scope = { dataset: 'unlogged', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } };
+    let outcome: string;
+    const admin = new pg.Client({ connectionString: postgresTestUrl() });
+    await admin.connect();
+    try {
+      await ledger.status(scope); // creates the ledger's tables
+      // An operator "tunes" the ledger (or pre-creates it so): its rows are no longer WAL-logged.
+      await admin.query(`ALTER TABLE ${schemaU}.spends SET UNLOGGED`);
+      try {
+        await ledger.charge(scope, { epsilon: Rational.of(1n, 2n), delta: Rational.ZERO, rho: Rational.ZERO }, 'SELECT COUNT(*) FROM t');
+        outcome = 'charged';
+      } catch (e) {
+        outcome = String((e as { code?: unknown }).code);
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schemaU} CASCADE`);
+      await admin.end();
+      await ledger.close();
+    }
+    // Measured by hand: with synchronous_commit=on in the URL, a charge recorded in an UNLOGGED spends table was gone
+    // after `pg_ctl stop -m immediate` + restart and a second ε = 1 charge under cap 1 was accepted (logged: refused).
+    // The ledger must refuse to record spends in a table that does not survive a crash.
+    expect(outcome).not.toBe('charged');
   });
 });
