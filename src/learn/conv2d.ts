@@ -27,6 +27,7 @@ import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { type ConvShape, convExampleGrads, convForward, convGhostNorms, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
@@ -143,10 +144,9 @@ export class Conv2d implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.valuesPerExample);
-    if (input.length !== batch * this.inputSize) {
-      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
-    }
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     const out = this.outScratch.take(batch * this.outputSize);
     convForward(this.shape, this.input, this.weight.value, this.bias.value, out, batch);
@@ -156,9 +156,10 @@ export class Conv2d implements TrainableLayer {
   }
 
   backward(outputGrad: Float64Array, batch: number, needInputGrad = true): Float64Array {
-    if (batch !== this.batch || outputGrad.length !== batch * this.outputSize) {
+    if (batch !== this.batch) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     this.delta = outputGrad;
     this.grads = null;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
@@ -167,6 +168,7 @@ export class Conv2d implements TrainableLayer {
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
+    out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     if (this.normRoute === 'ghost') {
       convGhostNorms(this.shape, this.input, this.delta, out, this.batch);
       return;
@@ -178,8 +180,7 @@ export class Conv2d implements TrainableLayer {
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
-    if (scales.length !== this.batch)
-      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     const grads = this.grads;
     if (grads === null) {
       // Ghost route, or no norm pass (a non-private step): one pass over the batch.
@@ -204,8 +205,8 @@ export class Conv2d implements TrainableLayer {
     // The oracle: the convolution's gradient written out from its definition (the taps), no im2col, no product kernel.
     const K = this.patch;
     const outC = this.outC;
-    if (out.length !== outC * K + outC)
-      throw new DpError('INVALID_PARAMETER', `out must have length ${outC * K + outC}`, { parameter: 'out' });
+    edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
+    out = edgeFloat64(out, 'out', outC * K + outC);
     const T = this.positions;
     const x = this.input.subarray(i * this.inputSize, (i + 1) * this.inputSize);
     const d = this.delta.subarray(i * this.outputSize, (i + 1) * this.outputSize);
