@@ -61,8 +61,9 @@ function operand(o: unknown): void {
  *
  * Run-time brand (review S19, issue 10 class 12 "a hand-made value reaches a charge"): only this module's own
  * constructor makes a Rational — every instance carries the private brand `#made` and is frozen, and
- * `x instanceof Rational` is the brand check (`static [Symbol.hasInstance]`: `#made in x`, total, no Proxy trap
- * runs). So an object made with `Object.create(Rational.prototype, …)` is not a Rational, and a genuine one cannot
+ * `x instanceof Rational` is the brand check (`static [Symbol.hasInstance]`: `#made in x` and the prototype is
+ * `Rational.prototype`, total, no Proxy trap runs; the constructor refuses a subclass, and a frozen instance's
+ * prototype cannot be changed). So an object made with `Object.create(Rational.prototype, …)` is not a Rational, and a genuine one cannot
  * be rewritten (e.g. `den = -1n`, which every "≥ 0" edge check — `isNegative()` reads `num` only — would have
  * accepted). Every `instanceof Rational` edge check in the library (exact-loss.ts, budget-filter.ts, ledger.ts,
  * budget-split.ts, random/_internal/validate.ts, mechanisms/_internal/params.ts, synth/selection.ts) is therefore a
@@ -82,6 +83,8 @@ export class Rational {
   readonly #made = true;
 
   private constructor(num: bigint, den: bigint) {
+    // No subclass (a subclass could override isNegative/compare and still carry the brand): refused at its super().
+    if (new.target !== Rational) refuse('Rational cannot be subclassed', 'Rational');
     this.num = num;
     this.den = den;
     Object.freeze(this);
@@ -95,7 +98,7 @@ export class Rational {
    * Object.create(Rational.prototype) instanceof Rational; // false
    */
   static [Symbol.hasInstance](x: unknown): x is Rational {
-    return typeof x === 'object' && x !== null && #made in x;
+    return typeof x === 'object' && x !== null && #made in x && Object.getPrototypeOf(x) === Rational.prototype;
   }
 
   /** `num / den`, reduced. Throws DpError INVALID_PARAMETER when den = 0 or a part is not an integer. */

@@ -320,7 +320,7 @@ describe('S7: public instance methods of every exported class refuse hostile arg
   }, 120_000);
 });
 
-describe('S7: SessionQuery builder methods with a valid column and a hostile options bag (review S18)', () => {
+describe('S7: SessionQuery builder methods with a valid column and a hostile options bag or quantile (review S18)', () => {
   it('regression: null, 1n, a Proxy and throwing getters as options are INVALID_PARAMETER', () => {
     const q = () => root.Session.fromRecords([{ x: 1 }], { columns: ['x'], budget: root.PrivacyBudget.pure(1), rng: rng() }).query();
     const calls: [string, (o: unknown) => unknown][] = [
@@ -333,6 +333,9 @@ describe('S7: SessionQuery builder methods with a valid column and a hostile opt
       ['max', (o) => q().max('x', o as never)],
       ['quantile', (o) => q().quantile('x', 0.5, o as never)],
       ['quantiles', (o) => q().quantiles('x', [0.5], o as never)],
+      ['quantile (the quantile itself)', (o) => q().quantile('x', o as never)],
+      ['quantiles (the list)', (o) => q().quantiles('x', o as never)],
+      ['quantiles (an element)', (o) => q().quantiles('x', [0.5, o] as never)],
       ['histogram', (o) => q().histogram('x', o as never)],
       ['groupBy', (o) => q().groupBy('x', o as never)],
       ['count', (o) => q().count(o as never)],
