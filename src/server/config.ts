@@ -97,6 +97,8 @@ const datasetFormat = z
       cap: budgetFormat.optional(),
       analysts: z.record(name, budgetFormat, { error: 'analyst → { epsilon, delta? }' }),
       nonPrivateDemo: z.boolean({ error: 'true or false (true: exact answers for anyone with a key — demo data only)' }).optional(),
+      /** Reuse the exact aggregates of repeated statements (exact-aggregate-cache.ts); default: on for a DuckDB file only. */
+      exactAggregateCache: z.boolean({ error: 'true or false (true: the data never changes while the server runs)' }).optional(),
     },
     { error: (i) => (i.code === 'unrecognized_keys' ? `only the keys of a data set (${i.keys[0]} is not one)` : 'an object') },
   )
@@ -153,6 +155,12 @@ export interface DatasetConfig {
    * so that the playground can show what a plain SQL endpoint leaks beside the DP answers. For made-up data only.
    */
   readonly nonPrivateDemo: boolean;
+  /**
+   * The exact aggregates of a repeated statement are reused (`exact-aggregate-cache.ts`; noise fresh, every query
+   * charged): only for data that never changes while the server runs. Default: on for a DuckDB database file (opened
+   * read-only), off for files (they could be replaced in place), PostgreSQL and ClickHouse (live databases).
+   */
+  readonly exactAggregateCache: boolean;
 }
 
 /** One local-DP collector as configured. */
@@ -257,6 +265,7 @@ export function parseServerConfig(raw: unknown, baseDir: string, where = 'config
         ...(cap ? { cap } : {}),
         analysts,
         nonPrivateDemo: d.nonPrivateDemo === true,
+        exactAggregateCache: d.exactAggregateCache ?? db?.startsWith('duckdb:') === true,
       }),
     );
   }

@@ -20,6 +20,7 @@ import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, 
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import type { DatasetConfig } from './config.js';
 import { EnginePool } from './engine-pool.js';
+import { ExactAggregateCache } from './exact-aggregate-cache.js';
 
 /** A data set ready to answer. */
 export interface OpenDataset {
@@ -63,6 +64,12 @@ export function datasetSchema(config: DatasetConfig): SqlSchema {
  *   query role not set up), INVALID_PARAMETER for a ClickHouse URL that does not parse.
  */
 export async function openDataset(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections = 1): Promise<OpenDataset> {
+  const d = await openEngine(config, statementTimeoutMs, duckdbConnections);
+  // Data that never changes while the server runs: repeated statements reuse their exact aggregates (noise stays fresh).
+  return config.exactAggregateCache ? { ...d, engine: new ExactAggregateCache(d.engine) } : d;
+}
+
+async function openEngine(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections: number): Promise<OpenDataset> {
   const schema = datasetSchema(config);
   if (config.db && isClickHouseUrl(config.db)) {
     const { ClickHouseEngine } = await import('../sql/engines/clickhouse.js');

@@ -17,6 +17,16 @@
  * Tested in test/server/plan-cache.test.ts (a schema change and another ε,
  * with fast-check over random query texts and budgets: the same charge as
  * without the cache).
+ *
+ * **Kept salt** (only for the schemas named by `keepSaltFor`: data sets whose
+ * exact aggregates are cached, `exact-aggregate-cache.ts`): the bounding salt
+ * of a cached plan is drawn from the CSPRNG once, at its first query, and kept
+ * with the plan, so a repeated query compiles to the same statement and its
+ * exact aggregates can be reused. The salt only orders a unit's contributions
+ * for bounding; bounding is stable for every salt value, and a salt drawn
+ * independently of the data is as good as a fresh one for the guarantee (each
+ * answer is a stable function of the data plus fresh noise, charged in full).
+ * An evicted plan's salt goes with it (the next one is drawn afresh).
  * @module
  */
 import type { QueryPlan } from '../sql/plan.js';
@@ -29,6 +39,8 @@ export const MAX_CACHED_TEXT = 8192;
 /** A bounded LRU of plans per schema object. */
 export class PlanCache implements DpSqlPlanCache {
   private readonly bySchema = new WeakMap<SqlSchema, Map<string, QueryPlan>>();
+  private readonly salts = new WeakMap<QueryPlan, bigint>();
+  private readonly keepsSalt = new WeakSet<SqlSchema>();
   /** Lookups that found a plan. */
   hits = 0;
   /** Lookups that did not. */
@@ -54,6 +66,34 @@ export class PlanCache implements DpSqlPlanCache {
     m.set(sql, plan);
     this.hits++;
     return plan;
+  }
+
+  /**
+   * Keeps the bounding salt of this schema's cached plans (see the module header): for data sets whose exact
+   * aggregates are cached.
+   * @param schema - the data set's schema (by identity).
+   */
+  keepSaltFor(schema: SqlSchema): void {
+    this.keepsSalt.add(schema);
+  }
+
+  /**
+   * The salt to compile (sql, schema) with: the one kept with its cached plan (drawn at its first use), or `draw()`
+   * when the schema's salts are not kept or the plan is not cached.
+   * @param sql - the query text.
+   * @param schema - the schema (by identity).
+   * @param draw - a fresh salt from the CSPRNG.
+   * @returns the salt.
+   */
+  salt(sql: string, schema: SqlSchema, draw: () => bigint): bigint {
+    const plan = this.keepsSalt.has(schema) ? this.bySchema.get(schema)?.get(sql) : undefined;
+    if (!plan) return draw();
+    let s = this.salts.get(plan);
+    if (s === undefined) {
+      s = draw();
+      this.salts.set(plan, s);
+    }
+    return s;
   }
 
   /**

@@ -159,4 +159,11 @@ export interface RunDpSqlInput extends DpSqlOptions {
 export interface DpSqlPlanCache {
   get(sql: string, schema: SqlSchema): QueryPlan | undefined;
   set(sql: string, schema: SqlSchema, plan: QueryPlan): void;
+  /**
+   * Optional: the bounding salt to compile this (schema, text) with — `draw()` (a fresh CSPRNG value) once, then kept
+   * with the cached plan, so that a repeated query compiles to the same statement (the server's exact-aggregate cache,
+   * `src/server/exact-aggregate-cache.ts`). Any salt fixed independently of the data keeps the guarantee: the
+   * bounding is stable for every salt value (compile.ts), the noise is fresh and each query is charged.
+   */
+  salt?(sql: string, schema: SqlSchema, draw: () => bigint): bigint;
 }
