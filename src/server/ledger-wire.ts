@@ -18,7 +18,12 @@ type Wire = unknown;
  */
 export function toWire(x: unknown): Wire {
   if (x instanceof Rational) return { $r: [x.num, x.den] };
-  if (x instanceof DpError) return { $e: [x.code, x.message, toWire(x.details ?? {})] };
+  if (x instanceof DpError) {
+    // The constructor prefixes the code: send the message it was given, so the rebuilt one reads the same.
+    const prefix = `${x.code}: `;
+    const message = x.message.startsWith(prefix) ? x.message.slice(prefix.length) : x.message;
+    return { $e: [x.code, message, toWire(x.details ?? {})] };
+  }
   if (Array.isArray(x)) return x.map(toWire);
   if (x instanceof Map) return { $m: [...x].map(([k, v]) => [k, toWire(v)]) };
   if (typeof x === 'object' && x !== null) {

@@ -38,11 +38,16 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/** A started worker and the batches it has not answered yet. */
+interface Thread {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
 /** A `FileLedger` whose `chargeMany` runs in a worker thread (see the module rules). */
 export class ThreadedFileLedger implements BudgetLedger {
   private readonly local: FileLedger;
-  private worker: Promise<Worker> | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private thread: Promise<Thread> | undefined;
   private nextId = 0;
   private closed = false;
 
@@ -56,58 +61,63 @@ export class ThreadedFileLedger implements BudgetLedger {
     return this.local.location;
   }
 
-  private start(): Promise<Worker> {
+  private start(): Promise<Thread> {
     const workerData = { home: this.options.home, ...(this.options.lockTimeoutMs ? { lockTimeoutMs: this.options.lockTimeoutMs } : {}) };
     // Under a TypeScript runner (tests, tsx) this module is a .ts file: the worker registers tsx's loader first.
-    const w = import.meta.url.endsWith('.ts')
+    const worker = import.meta.url.endsWith('.ts')
       ? new Worker(
           `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./ledger-worker.ts', import.meta.url).href)}); });`,
           { eval: true, workerData },
         )
       : new Worker(new URL('./ledger-worker.js', import.meta.url), { workerData });
+    const thread: Thread = { worker, pending: new Map() };
+    const started = new Promise<Thread>((resolve, reject) => {
+      worker.once('message', () => resolve(thread)); // { ready }
+      worker.once('error', () => reject(new DpError('INTERNAL', 'the ledger worker failed to start', {})));
+    });
+    // This worker's unanswered batches fail with it (nothing of them was answered); the next batch starts another.
     const fail = (why: string) => {
-      this.worker = undefined;
+      if (this.thread === started) this.thread = undefined;
       const e = new DpError('INTERNAL', `the ledger worker ${why}`, {});
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
+      for (const p of thread.pending.values()) p.reject(e);
+      thread.pending.clear();
     };
-    w.on('message', (m: { ready?: true; id?: number; results?: unknown; failure?: unknown }) => {
+    worker.on('message', (m: { ready?: true; id?: number; results?: unknown; failure?: unknown }) => {
       if (m.id === undefined) return;
-      const p = this.pending.get(m.id);
+      const p = thread.pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
+      thread.pending.delete(m.id);
       if (m.failure !== undefined) p.reject(fromWire(m.failure));
       else p.resolve(fromWire(m.results) as Outcome);
-      if (this.pending.size === 0) w.unref();
+      if (thread.pending.size === 0) worker.unref();
     });
-    w.on('error', () => fail('failed'));
-    w.on('exit', () => fail('stopped'));
-    return new Promise<Worker>((resolve, reject) => {
-      w.once('message', () => resolve(w)); // { ready }
-      w.once('error', () => reject(new DpError('INTERNAL', 'the ledger worker failed to start', {})));
-    });
+    worker.on('error', () => fail('failed'));
+    worker.on('exit', () => fail('stopped'));
+    return started;
   }
 
   /**
    * Group commit in the worker: as `FileLedger.chargeMany`, off this thread.
    * @param items - the charges of one data set.
    * @returns per item its status after the charge or the DpError that refused it, once the batch is durable.
-   * @throws DpError as `FileLedger.chargeMany`; INTERNAL when the worker dies (nothing of the batch answered).
+   * @throws DpError as `FileLedger.chargeMany`; INTERNAL when the worker dies (nothing of the batch answered) or the
+   *   ledger is closed.
    */
   async chargeMany(items: readonly ChargeRequest[]): Promise<Outcome> {
     if (this.closed) throw new DpError('INTERNAL', 'the ledger is closed', {});
-    this.worker ??= this.start();
-    let w: Worker;
+    const starting = this.thread ?? this.start();
+    this.thread = starting;
+    let thread: Thread;
     try {
-      w = await this.worker;
+      thread = await starting;
     } catch (e) {
-      this.worker = undefined;
+      if (this.thread === starting) this.thread = undefined;
       throw e;
     }
     const id = this.nextId++;
-    const done = new Promise<Outcome>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    w.ref(); // a batch in flight keeps the process alive
-    w.postMessage({ id, items: toWire(items) });
+    const done = new Promise<Outcome>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
+    thread.worker.ref(); // a batch in flight keeps the process alive
+    thread.worker.postMessage({ id, items: toWire(items) });
     return done;
   }
 
@@ -127,12 +137,12 @@ export class ThreadedFileLedger implements BudgetLedger {
     return this.local.pins(dataset);
   }
 
-  /** Stops the worker once its batches are answered (the group commit awaits each before closing). */
+  /** Stops the worker (the group commit has had every batch answered before the server closes its ledger). */
   async close(): Promise<void> {
     this.closed = true;
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await (await w.catch(() => undefined))?.terminate();
+    const t = this.thread;
+    this.thread = undefined;
+    if (t) await (await t.catch(() => undefined))?.worker.terminate();
     await this.local.close();
   }
 }
