@@ -26,9 +26,13 @@
  * for bounding; bounding is stable for every salt value, and a salt drawn
  * independently of the data is as good as a fresh one for the guarantee (each
  * answer is a stable function of the data plus fresh noise, charged in full).
- * An evicted plan's salt goes with it (the next one is drawn afresh).
+ * An evicted plan's salt goes with it (the next one is drawn afresh). With
+ * the salt fixed, the compiled statements are a pure function of the plan too
+ * (`compileDpQuery(plan, dialect, salt, schema)`), so they are kept with it
+ * (deep-frozen): a repeated query skips compiling as well as planning.
  * @module
  */
+import type { CompiledDpQuery } from '../sql/compile.js';
 import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
@@ -40,6 +44,7 @@ export const MAX_CACHED_TEXT = 8192;
 export class PlanCache implements DpSqlPlanCache {
   private readonly bySchema = new WeakMap<SqlSchema, Map<string, QueryPlan>>();
   private readonly salts = new WeakMap<QueryPlan, bigint>();
+  private readonly compiledOf = new WeakMap<QueryPlan, { salt: bigint; dialect: string; compiled: CompiledDpQuery }>();
   private readonly keepsSalt = new WeakSet<SqlSchema>();
   /** Lookups that found a plan. */
   hits = 0;
@@ -97,6 +102,24 @@ export class PlanCache implements DpSqlPlanCache {
   }
 
   /**
+   * The compiled statements of a plan under its kept salt: compiled once, deep-frozen and kept with the plan (a pure
+   * function of plan, salt, dialect and schema, and a cached plan belongs to one schema); `compile()` for anything else.
+   * @param plan - the plan (a kept one only when this cache stored it, for a schema whose salts it keeps).
+   * @param salt - the salt it is compiled with (a kept one only for the plan's kept salt).
+   * @param dialect - the engine's dialect name.
+   * @param compile - compiles it.
+   * @returns the compiled statements.
+   */
+  compiled(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery {
+    if (this.salts.get(plan) !== salt) return compile();
+    const known = this.compiledOf.get(plan);
+    if (known && known.salt === salt && known.dialect === dialect) return known.compiled;
+    const compiled = deepFreeze(compile());
+    this.compiledOf.set(plan, { salt, dialect, compiled });
+    return compiled;
+  }
+
+  /**
    * Stores a plan built by `planDpQuery(sql, schema)`.
    * @param sql - the query text.
    * @param schema - the schema it was planned under.
@@ -116,4 +139,13 @@ export class PlanCache implements DpSqlPlanCache {
       m.delete(oldest);
     }
   }
+}
+
+/** Freezes an object and everything it holds (compiled statements are plain data: objects, arrays, bigints, text). */
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
 }

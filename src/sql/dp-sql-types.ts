@@ -166,4 +166,9 @@ export interface DpSqlPlanCache {
    * bounding is stable for every salt value (compile.ts), the noise is fresh and each query is charged.
    */
   salt?(sql: string, schema: SqlSchema, draw: () => bigint): bigint;
+  /**
+   * Optional: the compiled statements of a cached plan under its kept salt — `compile()` once, then kept (a pure
+   * function of plan, salt, dialect and schema). A cache returns a kept one only for that very plan, salt and dialect.
+   */
+  compiled?(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery;
 }

@@ -174,6 +174,31 @@ describe('PlanCache kept salt', () => {
   });
 });
 
+describe('PlanCache kept compiled statements', () => {
+  it('compiles a cached plan once under its kept salt, deep-frozen; any other salt, plan or dialect compiles afresh', async () => {
+    const plans = new PlanCache();
+    plans.keepSaltFor(schema);
+    const l = ledger();
+    const sql = 'SELECT zip, AVG(age) AS a FROM donors GROUP BY zip';
+    await runDpSql({ sql, schema, engine, ledger: l, planCache: plans, epsilon: 1 });
+    const plan = plans.get(sql, schema);
+    if (!plan) throw new Error('not cached');
+    const salt = plans.salt(sql, schema, () => -1n);
+    let compiles = 0;
+    const compile = () => {
+      compiles++;
+      return { main: { sql: `x${compiles}`, params: [] } } as never;
+    };
+    const kept = plans.compiled(plan, salt, 'duckdb', compile); // runDpSql kept the real one already: not called
+    expect(compiles).toBe(0);
+    expect(Object.isFrozen(kept) && Object.isFrozen(kept.main) && Object.isFrozen(kept.main.params)).toBe(true);
+    expect(kept.main.sql).toContain('SELECT');
+    expect(plans.compiled(plan, salt + 1n, 'duckdb', compile).main.sql).toBe('x1');
+    expect(plans.compiled(plan, salt, 'postgres', compile).main.sql).toBe('x2');
+    expect(plans.compiled(Object.freeze({ ...plan }), salt, 'duckdb', compile).main.sql).toBe('x3');
+  });
+});
+
 describe('which data sets cache exact aggregates', () => {
   it('on by default only for a DuckDB database file; files, PostgreSQL and ClickHouse only when declared', () => {
     const ds = (d: Record<string, unknown>) =>
