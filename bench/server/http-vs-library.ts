@@ -103,10 +103,9 @@ function report(label: string, times: number[], wall: number, cpuMicros: { user:
   return f;
 }
 
-/** Runs `one(i)` N times (after 10 warm-up calls) at the given concurrency; `i` numbers the calls of the whole run. */
-let calls = 0;
-async function measure(label: string, concurrency: number, one: (i: number) => Promise<void>): Promise<Figures> {
-  for (let i = 0; i < 10; i++) await one(calls++);
+/** Runs `one()` N times (after 10 warm-up calls) at the given concurrency. */
+async function measure(label: string, concurrency: number, one: () => Promise<void>): Promise<Figures> {
+  for (let i = 0; i < 10; i++) await one();
   const times: number[] = [];
   let next = 0;
   const cpu0 = process.cpuUsage();
@@ -115,7 +114,7 @@ async function measure(label: string, concurrency: number, one: (i: number) => P
     Array.from({ length: concurrency }, async () => {
       while (next++ < N) {
         const s = performance.now();
-        await one(calls++);
+        await one();
         times.push(performance.now() - s);
       }
     }),
@@ -124,18 +123,20 @@ async function measure(label: string, concurrency: number, one: (i: number) => P
 }
 
 /**
- * The i-th distinct query of the run: the same GROUP BY over a WHERE range of ages that no other call has
- * (17 ≤ lo < hi ≤ 90, 2,628 pairs; the run uses fewer), so neither the plan cache nor the exact-aggregate cache hits.
+ * A query text no earlier call of the run had: the same GROUP BY over a WHERE range of ages and a floor on hours
+ * (17 ≤ lo < hi ≤ 90, hours ≥ 0…9: 26,280 texts), so neither the plan cache nor the exact-aggregate cache hits.
  */
-function distinctSql(i: number): string {
-  let k = i;
+let distinctCalls = 0;
+function distinctSql(): string {
+  const i = distinctCalls++;
+  let k = Math.floor(i / 10);
   for (let lo = 17; lo < 90; lo++) {
     const span = 90 - lo;
     if (k < span)
-      return `SELECT sex, COUNT(*) AS n, AVG(hours_per_week) AS h FROM adult WHERE age >= ${lo} AND age <= ${lo + 1 + k} GROUP BY sex`;
+      return `SELECT sex, COUNT(*) AS n, AVG(hours_per_week) AS h FROM adult WHERE age >= ${lo} AND age <= ${lo + 1 + k} AND hours_per_week >= ${i % 10} GROUP BY sex`;
     k -= span;
   }
-  throw new Error('more distinct queries than age ranges: lower the query count');
+  throw new Error('more distinct queries than texts: lower the query count');
 }
 
 const cfg = config(join(work, 'state'));
@@ -156,9 +157,9 @@ if (adultConfig.exactAggregateCache) plans.keepSaltFor(lib.schema);
 const viaLibrary = async () => {
   await runDpSql({ sql: SQL, schema: plain.schema, engine: plain.engine, ledger: plainLedger, analyst: 'bench', epsilon: 0.001 });
 };
-const libraryWith = (sqlOf: (i: number) => string) => async (i: number) => {
+const libraryWith = (sqlOf: () => string) => async () => {
   await runDpSql({
-    sql: sqlOf(i),
+    sql: sqlOf(),
     schema: lib.schema,
     engine: lib.engine,
     ledger: sameLedger,
@@ -218,7 +219,7 @@ function measureHttpInWorker(label: string, concurrency: number, bodies: string[
     worker.on('error', fail);
   });
 }
-const bodiesOf = (sqlOf: (i: number) => string) => Array.from({ length: N + 10 }, () => bodyOf(sqlOf(calls++)));
+const bodiesOf = (sqlOf: () => string) => Array.from({ length: N + 10 }, () => bodyOf(sqlOf()));
 
 const load0 = loadavg()[0] ?? Number.NaN;
 console.log(
