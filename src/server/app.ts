@@ -30,11 +30,12 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
+import { edgeOptionalRecord } from '../numeric/edge.js';
 import { type PaddingClock, systemClock } from '../sql/latency.js';
 import { explainDpSql, runDpSql } from '../sql/run-dp-sql.js';
 import { ApiKeyStore, type Caller, readServerSecret } from './api-keys.js';
 import { AuditLog, type AuditRecord } from './audit-log.js';
-import type { ServerConfig } from './config.js';
+import { checkServerConfig, type ServerConfig } from './config.js';
 import { budgetJson, describeDataset, type OpenDataset, openDataset } from './datasets.js';
 import { toErrorReply } from './error-reply.js';
 import { GroupCommitLedger } from './group-commit.js';
@@ -143,6 +144,8 @@ function scopeOf(d: OpenDataset, analyst: string) {
  * console.log(await server.listen());
  */
 export async function createQueryServer(config: ServerConfig, options: QueryServerOptions = {}): Promise<QueryServer> {
+  checkServerConfig(config); // S22 edge line: a configuration from parseServerConfig / loadServerConfig
+  edgeOptionalRecord(options, 'options');
   const s = config.server;
   const clock = options.clock ?? systemClock;
   const secret = readServerSecret(s.stateDir);
