@@ -51,9 +51,14 @@ export interface ExactAggregateCacheOptions {
   readonly maxRows?: number;
 }
 
-/** The cache key: the statement's text and its typed bind values (bigints as decimal text), nothing else. */
+/**
+ * The cache key: the statement's text and its typed bind values, nothing else, and injective: bigints as `<n>n`,
+ * numbers as `Object.is`-exact text (NaN, ±Infinity and −0 kept apart from null and 0), strings quoted by JSON.
+ */
 function keyOf(statement: CompiledStatement): string {
-  return JSON.stringify([statement.sql, statement.params.map((p) => [p.type, typeof p.value === 'bigint' ? `${p.value}n` : p.value])]);
+  const value = (v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : JSON.stringify(v);
+  return JSON.stringify([statement.sql, statement.params.map((p) => [p.type, value(p.value)])]);
 }
 
 /** An engine over immutable data whose statements' rows are reused (see the module header). */

@@ -140,6 +140,22 @@ describe('ExactAggregateCache', () => {
     expect([cached.misses, cached.hits]).toEqual([4, 0]);
   });
 
+  it('tells apart bind values that JSON prints alike: −0 and 0, NaN and null, Infinity and null', async () => {
+    const pairs: [number | null, number | null][] = [
+      [-0, 0],
+      [Number.NaN, null],
+      [Number.POSITIVE_INFINITY, null],
+    ];
+    for (const [a, b] of pairs) {
+      const cached = cacheOver(engine);
+      const run = (v: number | null) =>
+        cached.query({ sql: 'SELECT CAST(? AS VARCHAR) AS v', params: [{ value: v, type: 'double' }] }).catch(() => []);
+      const [ra, rb] = [await run(a), await run(b)];
+      expect(cached.misses).toBe(2); // two statements, each run: never one answered with the other's rows
+      expect(rb).not.toEqual(ra);
+    }
+  });
+
   it('kept rows are frozen: the release path cannot change what the next query reads', async () => {
     const rows = await cacheOver(engine).query(value(4));
     expect(Object.isFrozen(rows) && rows.every((r) => Object.isFrozen(r))).toBe(true);
