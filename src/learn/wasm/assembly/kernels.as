@@ -474,6 +474,31 @@ export function convGhostNorms(
   }
 }
 
+// Max pooling of one window row: out/arg for output positions ox0..ox0+1 of the output row whose
+// windows start at input index i0 (plane offset + y0·W + ox0·s); two windows per f64x2 (lane 1 is
+// the window s to the right). The first maximum wins on ties and a NaN wins (as PyTorch), by
+// bitselect — no branch: on real activations the comparison is a coin flip.
+@inline
+function maxPoolPair(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, s: i32): void {
+  const sb = <usize>s << 3;
+  const lane = f64x2(0, <f64>s);
+  let p = x + (<usize>i0 << 3);
+  let m = f64x2.replace_lane(f64x2.splat(load<f64>(p)), 1, load<f64>(p + sb));
+  let idx = f64x2.add(f64x2.splat(<f64>i0), lane);
+  for (let ky: i32 = 0; ky < k; ky++) {
+    for (let kx: i32 = 0; kx < k; kx++) {
+      const at = i0 + ky * W + kx;
+      const q = x + (<usize>at << 3);
+      const v = f64x2.replace_lane(f64x2.splat(load<f64>(q)), 1, load<f64>(q + sb));
+      const take = v128.or(f64x2.gt(v, m), v128.and(f64x2.ne(v, v), f64x2.eq(m, m)));
+      m = v128.bitselect(v, m, take);
+      idx = v128.bitselect(f64x2.add(f64x2.splat(<f64>at), lane), idx, take);
+    }
+  }
+  v128.store(out, m);
+  v128.store(arg, idx);
+}
+
 /**
  * Pooling over k×k windows with stride s (no padding) of `rows` channel planes H×W (batch·C of
  * them): max (mode 0: also writes the flat input index of each maximum, the first on ties, as f64
@@ -487,8 +512,16 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
   for (let r: i32 = 0; r < rows; r++) {
     const base = r * plane;
     for (let oy: i32 = 0; oy < oh; oy++) {
-      for (let ox: i32 = 0; ox < ow; ox++) {
-        const y0 = oy * s;
+      const y0 = oy * s;
+      let ox: i32 = 0;
+      if (mode == 0) {
+        for (; ox + 2 <= ow; ox += 2) {
+          maxPoolPair(x, o, a, base + y0 * W + ox * s, W, k, s);
+          o += 16;
+          a += 16;
+        }
+      }
+      for (; ox < ow; ox++) {
         const x0 = ox * s;
         if (mode == 0) {
           let best = base + y0 * W + x0;
