@@ -35,6 +35,11 @@ function args(g: ConvShape): ConvShapeArgs {
   return [g.C, g.H, g.W, g.k, g.s, g.p, g.oh, g.ow, g.outC];
 }
 
+/** n rounded up to a multiple of 4 (the width of the kernels' packed panels). */
+function up4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
 function sizes(g: ConvShape): { T: number; K: number; inSize: number; outSize: number; grad: number } {
   const T = g.oh * g.ow;
   const K = g.C * g.k * g.k;
@@ -95,8 +100,19 @@ export function convForward(g: ConvShape, x: FloatArray, w: FloatArray, b: Float
   checkLength(x, batch * inSize, 'input');
   checkLength(out, batch * outSize, 'out');
   if (
-    runWasm([x, w, b, out.length, T * K], [[3, out]], (e, [px, pw, pb, po, pc], pack) =>
-      e.convForward(px as number, pw as number, pb as number, po as number, pc as number, pack, batch, ...args(g)),
+    runWasm([x, w, b, out.length, T * K, T * g.outC, K * up4(g.outC)], [[3, out]], (e, [px, pw, pb, po, pc, pt, pp], pack) =>
+      e.convForward(
+        px as number,
+        pw as number,
+        pb as number,
+        po as number,
+        pc as number,
+        pt as number,
+        pp as number,
+        pack,
+        batch,
+        ...args(g),
+      ),
     )
   )
     return;
@@ -118,8 +134,8 @@ export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: F
   checkLength(dy, batch * outSize, 'outputGrad');
   checkLength(dx, batch * inSize, 'inputGrad');
   if (
-    runWasm([dy, w, dx.length, T * K], [[2, dx]], (e, [pg, pw, pd, pc], pack) =>
-      e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pack, batch, ...args(g)),
+    runWasm([dy, w, dx.length, T * K, g.outC * up4(K)], [[2, dx]], (e, [pg, pw, pd, pc, pp], pack) =>
+      e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pp as number, pack, batch, ...args(g)),
     )
   )
     return;

@@ -51,8 +51,19 @@ interface Exports {
   axpy(alpha: number, x: number, y: number, len: number): void;
   reluForward(x: number, out: number, len: number): void;
   reluBackward(y: number, g: number, out: number, len: number): void;
-  convForward(x: number, w: number, b: number, out: number, col: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
-  convInputGrad(g: number, w: number, dx: number, col: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
+  convForward(
+    x: number,
+    w: number,
+    b: number,
+    out: number,
+    col: number,
+    tmp: number,
+    wp: number,
+    pack: number,
+    batch: number,
+    ...shape: ConvShapeArgs
+  ): void;
+  convInputGrad(g: number, w: number, dx: number, col: number, wp: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
   convExampleGrads(
     x: number,
     g: number,

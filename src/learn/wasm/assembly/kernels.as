@@ -132,6 +132,27 @@ export function gemm(
   b: usize, bps: usize, bjs: usize, rowScale: usize,
   c: usize, m: i32, k: i32, n: i32, accumulate: i32, pack: usize,
 ): void {
+  gemmWith(a, ars, aps, b, bps, bjs, rowScale, 0, c, m, k, n, accumulate, pack);
+}
+
+// Packs the whole k×n B (B(p, j) at b + p*bps + j*bjs) once, panel by panel in gemmWith's order:
+// panel (jc, pc) at packed + (jc·k + pc·⌈nc/4⌉·4)·8. For an operand shared by a batch of products
+// (a convolution's weights), packed once per batch instead of once per example.
+function packAll(b: usize, bps: usize, bjs: usize, k: i32, n: i32, packed: usize): void {
+  for (let jc: i32 = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc: i32 = 0; pc < k; pc += KC) {
+      packB(b, bps, bjs, 0, pc, min(KC, k - pc), jc, nc, packed + (<usize>(jc * k + pc * ((nc + 3) & ~3)) << 3));
+    }
+  }
+}
+
+// gemm's body; prepacked != 0: B was packed by packAll there (b, strides and rowScale unused).
+function gemmWith(
+  a: usize, ars: usize, aps: usize,
+  b: usize, bps: usize, bjs: usize, rowScale: usize, prepacked: usize,
+  c: usize, m: i32, k: i32, n: i32, accumulate: i32, pack: usize,
+): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (accumulate == 0) memory.fill(c, 0, <usize>(m * n) << 3);
@@ -141,19 +162,21 @@ export function gemm(
     const nc = min(NC, n - jc);
     for (let pc: i32 = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(b, bps, bjs, rowScale, pc, kc, jc, nc, pack);
+      let panel = pack;
+      if (prepacked != 0) panel = prepacked + (<usize>(jc * k + pc * ((nc + 3) & ~3)) << 3);
+      else packB(b, bps, bjs, rowScale, pc, kc, jc, nc, pack);
       const first = pc == 0 && accumulate == 0;
       let i: i32 = 0;
       for (; i + 4 <= m; i += 4) {
         const arow = a + <usize>i * ars + <usize>pc * aps;
         for (let jb: i32 = 0; jb < nc; jb += 4) {
-          micro4(arow, ars, aps, pack + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), <usize>n, min(4, nc - jb), first);
+          micro4(arow, ars, aps, panel + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), <usize>n, min(4, nc - jb), first);
         }
       }
       for (; i < m; i++) {
         const arow = a + <usize>i * ars + <usize>pc * aps;
         for (let jb: i32 = 0; jb < nc; jb += 4) {
-          micro1(arow, aps, pack + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), min(4, nc - jb), first);
+          micro1(arow, aps, panel + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), min(4, nc - jb), first);
         }
       }
     }
@@ -316,53 +339,56 @@ function col2imAdd(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i3
 }
 
 /**
- * out_i (outC×T) = W (outC×K) · P_iᵀ + b for each of `batch` examples at x (each C·H·W values);
- * col: T·K scratch. The output is channel-major (PyTorch's layout), no transpose needed.
+ * out_i (outC×T) = W (outC×K) · P_iᵀ + b for each of `batch` examples at x (each C·H·W values).
+ * Computed as P_i (T×K) · Wᵀ into tmp (T×outC) with Wᵀ packed once per batch into wp (so the
+ * per-example operand is the unpacked side), then transposed into the channel-major output
+ * (PyTorch's layout). Scratch: col T·K, tmp T·outC, wp K·⌈outC/4⌉·4 doubles.
  */
 export function convForward(
-  x: usize, w: usize, b: usize, out: usize, col: usize, pack: usize, batch: i32,
+  x: usize, w: usize, b: usize, out: usize, col: usize, tmp: usize, wp: usize, pack: usize, batch: i32,
   C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
 ): void {
   const T = oh * ow;
   const K = C * k * k;
   const inBytes = <usize>(C * H * W) << 3;
   const outBytes = <usize>(outC * T) << 3;
+  if (batch == 0) return;
+  packAll(w, 8, <usize>K << 3, K, outC, wp); // B(j, o) = W(o, j)
   for (let i: i32 = 0; i < batch; i++) {
-    const xi = x + <usize>i * inBytes;
     const oi = out + <usize>i * outBytes;
-    im2col(xi, col, C, H, W, k, s, p, oh, ow);
-    // B(j, t) = P_i(t, j): row stride 8, column stride K·8 (packed by packB's general path).
-    gemm(w, <usize>K << 3, 8, col, 8, <usize>K << 3, 0, oi, outC, K, T, 0, pack);
+    im2col(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+    gemmWith(col, <usize>K << 3, 8, 0, 0, 0, 0, wp, tmp, T, K, outC, 0, pack);
     for (let o: i32 = 0; o < outC; o++) {
-      const bo = f64x2.splat(load<f64>(b + (<usize>o << 3)));
+      const bo = load<f64>(b + (<usize>o << 3));
       let q = oi + ((<usize>(o * T)) << 3);
-      let t: i32 = 0;
-      if ((q & 15) == 0) {
-        for (; t + 2 <= T; t += 2) {
-          v128.store(q, f64x2.add(v128.load(q), bo));
-          q += 16;
-        }
-      }
-      for (; t < T; t++) {
-        store<f64>(q, load<f64>(q) + f64x2.extract_lane(bo, 0));
+      let r = tmp + (<usize>o << 3);
+      const rs = <usize>outC << 3;
+      for (let t: i32 = 0; t < T; t++) {
+        store<f64>(q, load<f64>(r) + bo);
         q += 8;
+        r += rs;
       }
     }
   }
 }
 
-/** dx_i (C×H×W) = col2im(Δ_iᵀ · W) for each example: g holds Δ_i (outC×T, channel-major), w is outC×K. */
+/**
+ * dx_i (C×H×W) = col2im(Δ_iᵀ · W) for each example: g holds Δ_i (outC×T, channel-major), w is
+ * outC×K, packed once per batch into wp (outC·⌈K/4⌉·4 doubles).
+ */
 export function convInputGrad(
-  g: usize, w: usize, dx: usize, col: usize, pack: usize, batch: i32,
+  g: usize, w: usize, dx: usize, col: usize, wp: usize, pack: usize, batch: i32,
   C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
 ): void {
   const T = oh * ow;
   const K = C * k * k;
   const inBytes = <usize>(C * H * W) << 3;
   const outBytes = <usize>(outC * T) << 3;
+  if (batch == 0) return;
+  packAll(w, <usize>K << 3, 8, outC, K, wp);
   for (let i: i32 = 0; i < batch; i++) {
     // A(t, o) = Δ_i(o, t): row stride 8, column stride T·8.
-    gemm(g + <usize>i * outBytes, 8, <usize>T << 3, w, <usize>K << 3, 8, 0, col, T, outC, K, 0, pack);
+    gemmWith(g + <usize>i * outBytes, 8, <usize>T << 3, 0, 0, 0, 0, wp, col, T, outC, K, 0, pack);
     const di = dx + <usize>i * inBytes;
     memory.fill(di, 0, inBytes);
     col2imAdd(col, di, C, H, W, k, s, p, oh, ow);
