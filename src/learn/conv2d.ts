@@ -19,7 +19,8 @@
  *   against T, so 'auto' picks it when T·(K + outC) < K·outC / 4.
  * All batch work runs in `conv-ops.ts` (WebAssembly SIMD: im2col, col2im and
  * the multiplies inside the module, one call per batch; reference kernels
- * otherwise). Rows of a dropped example (c_i = 0) are removed before any
+ * otherwise; the forward, input gradient and materialised per-example
+ * gradients in binary32 there — conv-ops.ts says why that is safe). Rows of a dropped example (c_i = 0) are removed before any
  * product (0·∞).
  * @module
  */
