@@ -62,7 +62,7 @@ const convArb = fc
     C: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(17)),
     H: fc.integer({ min: 1, max: 9 }),
     W: fc.integer({ min: 1, max: 9 }),
-    k: fc.integer({ min: 1, max: 4 }),
+    k: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(5)), // 5: a v128 of taps and a scalar one inside the image
     s: fc.integer({ min: 1, max: 3 }),
     p: fc.integer({ min: 0, max: 2 }),
     outC: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(9), fc.constant(17)), // 17: two full 8-lane panels and a partial one

@@ -468,8 +468,25 @@ function im2col32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32
             continue;
           }
           const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
+          const ix0 = ox * s - p;
+          if (ix0 >= 0 && ix0 + k <= W) {
+            // inside the image: k contiguous values, four per v128, no per-tap test
+            let from = row + (<usize>ix0 << 2);
+            let kx: i32 = 0;
+            for (; kx + 4 <= k; kx += 4) {
+              v128.store(d, v128.load(from));
+              d += 16;
+              from += 16;
+            }
+            for (; kx < k; kx++) {
+              store<f32>(d, load<f32>(from));
+              d += 4;
+              from += 4;
+            }
+            continue;
+          }
           for (let kx: i32 = 0; kx < k; kx++) {
-            const ix = ox * s - p + kx;
+            const ix = ix0 + kx;
             store<f32>(d, ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
             d += 4;
           }
@@ -492,8 +509,25 @@ function col2imAdd32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: 
             continue;
           }
           const row = dst + ((<usize>(c * H + iy) * <usize>W) << 2);
+          const ix0 = ox * s - p;
+          if (ix0 >= 0 && ix0 + k <= W) {
+            // inside the image: k contiguous pixels, four per v128, no per-tap test
+            let at = row + (<usize>ix0 << 2);
+            let kx: i32 = 0;
+            for (; kx + 4 <= k; kx += 4) {
+              v128.store(at, f32x4.add(v128.load(at), v128.load(q)));
+              at += 16;
+              q += 16;
+            }
+            for (; kx < k; kx++) {
+              store<f32>(at, load<f32>(at) + load<f32>(q));
+              at += 4;
+              q += 4;
+            }
+            continue;
+          }
           for (let kx: i32 = 0; kx < k; kx++) {
-            const ix = ox * s - p + kx;
+            const ix = ix0 + kx;
             if (ix >= 0 && ix < W) {
               const at = row + (<usize>ix << 2);
               store<f32>(at, load<f32>(at) + load<f32>(q));
@@ -689,13 +723,13 @@ function maxPoolPair(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, 
   const sb = <usize>s << 3;
   const lane = f64x2(0, <f64>s);
   let p = x + (<usize>i0 << 3);
-  let m = f64x2.replace_lane(f64x2.splat(load<f64>(p)), 1, load<f64>(p + sb));
+  let m = s == 1 ? v128.load(p) : f64x2.replace_lane(f64x2.splat(load<f64>(p)), 1, load<f64>(p + sb));
   let idx = f64x2.add(f64x2.splat(<f64>i0), lane);
   for (let ky: i32 = 0; ky < k; ky++) {
     for (let kx: i32 = 0; kx < k; kx++) {
       const at = i0 + ky * W + kx;
       const q = x + (<usize>at << 3);
-      const v = f64x2.replace_lane(f64x2.splat(load<f64>(q)), 1, load<f64>(q + sb));
+      const v = s == 1 ? v128.load(q) : f64x2.replace_lane(f64x2.splat(load<f64>(q)), 1, load<f64>(q + sb));
       const take = v128.or(f64x2.gt(v, m), v128.and(f64x2.ne(v, v), f64x2.eq(m, m)));
       m = v128.bitselect(v, m, take);
       idx = v128.bitselect(f64x2.add(f64x2.splat(<f64>at), lane), idx, take);
