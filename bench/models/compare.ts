@@ -88,7 +88,7 @@ function peer(): Promise<Row[]> {
   writeFileSync(join(dir, 'test_x.csv'), csv(A.test.x, A.d));
   writeFileSync(join(dir, 'test_y.csv'), csv(A.test.y, 1));
   const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'diffprivlib_peer.py'), dir, String(SEEDS), EPSILONS.join(',')], {
-    env: { ...process.env, PYTHONPATH: PEERS, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    env: { ...process.env, PYTHONPATH: PEERS, DATA_NORM: String(A.maxRowL2), OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
   });
   const rows: Row[] = [];
   let pending = '';
