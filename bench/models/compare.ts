@@ -10,8 +10,8 @@
  * and is run with Debian's python3 (numpy, scipy, sklearn).
  *
  * Run: SEEDS=20 npx tsx bench/models/compare.ts   (PEERS=/tmp/models-peers by default; PEERS=none skips the peer;
- * diffprivlib's PCA runs PCA_SEEDS=3 seeds with PCA_LIMIT_S=120 s per fit, see diffprivlib_peer.py; each fit's row
- * is appended to ROWS=/tmp/models-bench-rows.jsonl as it ends)
+ * MODELS=… ours only, PEER_MODELS=… the peer's only; diffprivlib's PCA runs PCA_SEEDS=3 seeds with PCA_LIMIT_S=120 s
+ * per fit, see diffprivlib_peer.py; each fit's row is appended to ROWS=/tmp/models-bench-rows.jsonl as it ends)
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -128,7 +128,9 @@ async function main() {
   const theirsRun = peer();
   const mine = await ours();
   const theirs = await theirsRun;
-  const models = ['LogisticRegression', 'GaussianNB', 'LinearRegression', 'RandomForestClassifier', 'KMeans', 'PCA'];
+  const models = ['LogisticRegression', 'GaussianNB', 'LinearRegression', 'RandomForestClassifier', 'KMeans', 'PCA'].filter(
+    (m) => !ONLY || ONLY.includes(m),
+  );
   const metric = Object.fromEntries(mine.map((r) => [r.model, r.metric]));
   console.log(`Adult (train ${A.train.rows}, test ${A.test.rows}, ${A.d} features), ${SEEDS} seeds, mean ± sd; fit time mean (ms)`);
   console.log('| model | metric | ε | tsdp | diffprivlib 0.6.5 | tsdp ms | diffprivlib ms | tsdp ≥ peer |');
