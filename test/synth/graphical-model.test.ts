@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { roundIterationsFor } from '../../src/synth/aim.js';
+import { finalIterationsFor, roundIterationsFor } from '../../src/synth/aim.js';
 import {
   calibrate,
   calibratedCounts,
@@ -338,6 +338,16 @@ describe('estimation: accelerated mirror descent', () => {
         const [x, y] = [roundIterationsFor(Math.min(a, b)), roundIterationsFor(Math.max(a, b))];
         expect(x >= y && y >= 20 && x <= 100).toBe(true);
         if (Math.min(a, b) <= 1e5) expect(x).toBe(100);
+      }),
+    );
+  });
+
+  it("AIM's final-fit iterations: 1000 up to 1e5 cells, then non-increasing, never under 200 (generative)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1e9 }), (a, b) => {
+        const [x, y] = [finalIterationsFor(Math.min(a, b)), finalIterationsFor(Math.max(a, b))];
+        expect(x >= y && y >= 200 && x <= 1000).toBe(true);
+        if (Math.min(a, b) <= 1e5) expect(x).toBe(1000);
       }),
     );
   });
