@@ -3,7 +3,7 @@
 #   scripts/clickhouse.sh start   → prints the tsdp URL clickhouse://127.0.0.1:<http>/default?cluster=tsdp
 #                                   (also written to $CHDIR/url)
 #   scripts/clickhouse.sh stop
-# TSDP_CH_DIR (default /tmp/tsdp-ch), TSDP_CH_SHARDS (2 or 3, default 2) and TSDP_CH_PORT (the first
+# TSDP_CH_DIR (default /tmp/tsdp-ch), TSDP_CH_SHARDS (1, 2 or 3, default 2) and TSDP_CH_PORT (the first
 # HTTP port, default 18123) choose the cluster. Shard i (0-based) listens on 127.0.0.1 only: HTTP port
 # TSDP_CH_PORT+i, native TCP port TSDP_CH_PORT+10+i (18123–18125 and 18133–18135 by default).
 # Each shard is a plain `clickhouse-server` process with its own temp directory and config naming a
@@ -15,6 +15,13 @@ set -euo pipefail
 CHDIR=${TSDP_CH_DIR:-/tmp/tsdp-ch}
 SHARDS=${TSDP_CH_SHARDS:-2}
 PORT=${TSDP_CH_PORT:-18123}
+# TSDP_CH_LOG_QUERIES=1: the default user's queries are written to system.query_log (the benchmark reads rows and memory there).
+LOG_QUERIES=""
+[ "${TSDP_CH_LOG_QUERIES:-0}" = 1 ] && LOG_QUERIES="<log_queries>1</log_queries>"
+# TSDP_CH_MAX_MEMORY: the default user's memory limit per query in bytes (default 4 GB; the benchmark's 3·10⁷ rows on one shard need more).
+MAX_MEMORY=${TSDP_CH_MAX_MEMORY:-4000000000}
+case "$MAX_MEMORY" in *[!0-9]*|'') echo "TSDP_CH_MAX_MEMORY must be a number of bytes" >&2; exit 2 ;; esac
+
 BIN=$(command -v clickhouse-server || true)
 [ -n "$BIN" ] || BIN=$(command -v clickhouse || true)
 if [ -z "$BIN" ]; then
@@ -62,7 +69,7 @@ case "${1:-start}" in
 <?xml version="1.0"?>
 <yandex>
   <profiles>
-    <default><max_memory_usage>4000000000</max_memory_usage></default>
+    <default><max_memory_usage>$MAX_MEMORY</max_memory_usage>$LOG_QUERIES</default>
     <reader><readonly>2</readonly><max_execution_time>600</max_execution_time><max_memory_usage>4000000000</max_memory_usage></reader>
   </profiles>
   <users>
@@ -93,6 +100,7 @@ EOF
   <timezone>UTC</timezone>
   <mlock_executable>false</mlock_executable>
   <remote_servers><tsdp>$shards_xml</tsdp></remote_servers>
+  <query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>7500</flush_interval_milliseconds></query_log>
   <macros><shard>$i</shard></macros>
 </yandex>
 EOF

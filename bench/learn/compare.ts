@@ -3,13 +3,19 @@
  * MLP 784-512-256-10 and of Opacus's MNIST CNN, batch 256, one thread each side, without DP and
  * with DP (σ = 1.1, C = 1; tsdp: Poisson sampling at q = 256/N with the noise drawn in a worker,
  * Opacus: fixed batches), and the ratios.
- * Usage: npx tsx bench/learn/compare.ts [seconds per case, default 5]
+ * Robust to a busy machine: after one untimed warm-up round, `rounds` rounds, each timing one window of every case on our side and
+ * then the same case on Opacus's (a long-lived `opacus_peer.py serve` process), so both sides see
+ * the same load; each window is measured by wall clock and by the process's CPU time (ours includes
+ * the noise worker's thread). Printed: the median over the windows, the spread (min–max), and the
+ * ratio's median and spread over the rounds (a ratio per round, from the two interleaved windows).
+ * Usage: npx tsx bench/learn/compare.ts [seconds per window, default 2] [rounds, default 7]
  * Opacus: apt-get install -y python3-torch python3-numpy libopenblas0-pthread; pytorch/opacus v1.4.0
  * and dgasmith/opt_einsum v3.3.0 unpacked under /tmp/learn-peers/ (TOOLCHAIN.md); override with
  * TSDP_OPACUS_PATH. Figures from the shared 2-core build machine are indicative only.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { mlp, mnistCnn } from '../../src/learn/models.js';
 import { createNoisePool } from '../../src/learn/node/noise-pool.js';
 import { sgd } from '../../src/learn/optimizers.js';
@@ -27,15 +33,23 @@ function data(n: number): Batch {
   return { inputs, labels: Int32Array.from({ length: n }, () => rng.nextUint32() % 10), size: n };
 }
 
-function rate(fn: () => void): number {
-  fn();
+interface Window {
+  wall: number;
+  cpu: number;
+}
+
+/** One timed window: examples/s by wall clock and by this process's CPU time (all threads). */
+function window(fn: () => void): Window {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let n = 0;
   while (performance.now() - t0 < seconds * 1000) {
     fn();
     n++;
   }
-  return (n * B) / ((performance.now() - t0) / 1000);
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: (n * B) / wall, cpu: (n * B) / Math.max(1e-9, (c.user + c.system) / 1e6) };
 }
 
 function plainStep(model: Sequential, batch: Batch): () => void {
@@ -50,14 +64,44 @@ function plainStep(model: Sequential, batch: Batch): () => void {
   };
 }
 
+const rounds = Number(process.argv[3] ?? 7);
+const CASES = ['mlp_plain', 'mlp_dp', 'cnn_plain', 'cnn_dp'] as const;
+type Case = (typeof CASES)[number];
+
+/** The Opacus side as a long-lived process answering one timed window per request; null when absent. */
+async function startPeer(): Promise<((c: Case) => Promise<Window>) | null> {
+  const path = process.env.TSDP_OPACUS_PATH ?? '/tmp/learn-peers/opacus-1.4.0:/tmp/learn-peers/opt_einsum-3.3.0';
+  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'opacus_peer.py'), 'serve'], {
+    env: { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: '1' },
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('the Opacus peer stopped');
+    return JSON.parse(r.value);
+  };
+  try {
+    await next(); // ready
+  } catch (e) {
+    console.error(`Opacus peer not run: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+  process.on('exit', () => child.kill());
+  return async (c) => {
+    child.stdin.write(`${c} ${seconds}\n`);
+    return (await next()) as Window;
+  };
+}
+
 const pool = await createNoisePool();
 const big = data(60_000);
-const ours: Record<string, number> = {};
+const steps: Record<Case, () => void> = {} as Record<Case, () => void>;
 for (const [name, make] of [
   ['mlp', () => mlp([784, 512, 256, 10], new SeededRandomSource('m'))],
   ['cnn', () => mnistCnn(new SeededRandomSource('c'))],
 ] as const) {
-  ours[`${name}_plain`] = rate(plainStep(make(), data(B)));
+  steps[`${name}_plain`] = plainStep(make(), data(B));
   const trainer = makePrivate({
     model: make(),
     optimizer: sgd({ learningRate: 0.01 }),
@@ -69,30 +113,51 @@ for (const [name, make] of [
     rng: defaultRandomSource(),
     noise: pool,
   });
-  ours[`${name}_dp`] = rate(() => trainer.step());
+  steps[`${name}_dp`] = () => trainer.step();
 }
+const peer = await startPeer();
+// One untimed round first (JIT, the noise worker's first draws, the peer's lazy model set-up).
+for (const c of CASES) {
+  window(steps[c]);
+  if (peer) await peer(c);
+}
+const ours: Record<string, Window[]> = Object.fromEntries(CASES.map((c) => [c, []]));
+const theirs: Record<string, Window[]> = Object.fromEntries(CASES.map((c) => [c, []]));
+for (let r = 0; r < rounds; r++)
+  for (const c of CASES) {
+    ours[c]?.push(window(steps[c]));
+    if (peer) theirs[c]?.push(await peer(c));
+  }
 await pool.close();
-let peer: Record<string, number> | null = null;
-try {
-  const path = process.env.TSDP_OPACUS_PATH ?? '/tmp/learn-peers/opacus-1.4.0:/tmp/learn-peers/opt_einsum-3.3.0';
-  const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'opacus_peer.py'), String(seconds)], {
-    env: { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: '1' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  peer = JSON.parse(out.trim().split('\n').pop() ?? 'null');
-} catch (e) {
-  console.error(`Opacus peer not run: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+process.exit(report());
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? (s[h] as number) : ((s[h - 1] as number) + (s[h] as number)) / 2;
 }
-console.log('examples/s, batch 256, one thread (shared 2-core machine: indicative)');
-console.log('case         tsdp/learn    Opacus 1.4    tsdp/Opacus');
-for (const k of ['mlp_plain', 'mlp_dp', 'cnn_plain', 'cnn_dp']) {
-  const a = ours[k] as number;
-  const b = peer?.[k];
-  console.log(
-    `${k.padEnd(12)} ${a.toFixed(0).padStart(10)}    ${b === undefined ? '—'.padStart(10) : b.toFixed(0).padStart(10)}    ${b === undefined ? '—' : (a / b).toFixed(2)}`,
-  );
+function spread(xs: number[], digits = 0): string {
+  return `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 }
-console.log(
-  `tsdp DP/non-private: MLP ${((ours.mlp_dp as number) / (ours.mlp_plain as number)).toFixed(2)}, CNN ${((ours.cnn_dp as number) / (ours.cnn_plain as number)).toFixed(2)}`,
-);
+
+function report(): number {
+  console.log(`examples/s, batch 256, one thread; ${rounds} interleaved rounds of ${seconds} s windows; median [min–max]`);
+  for (const clock of ['wall', 'cpu'] as const) {
+    console.log(`\nby ${clock === 'wall' ? 'wall clock' : 'process CPU time'}:`);
+    console.log('case         tsdp/learn               Opacus 1.4               tsdp/Opacus per round');
+    for (const c of CASES) {
+      const a = (ours[c] ?? []).map((w) => w[clock]);
+      const b = (theirs[c] ?? []).map((w) => w[clock]);
+      const ratio = b.length ? a.map((x, i) => x / (b[i] as number)) : [];
+      console.log(
+        `${c.padEnd(12)} ${spread(a).padEnd(24)} ${(b.length ? spread(b) : '—').padEnd(24)} ${ratio.length ? spread(ratio, 2) : '—'}`,
+      );
+    }
+    const own = (m: string) => {
+      const plain = ours[`${m}_plain`] ?? [];
+      return (ours[`${m}_dp`] ?? []).map((w, i) => (plain[i] as Window)[clock] / w[clock]);
+    };
+    console.log(`tsdp DP step / non-private step (time per example): MLP ${spread(own('mlp'), 2)}, CNN ${spread(own('cnn'), 2)}`);
+  }
+  return 0;
+}

@@ -2,7 +2,7 @@
 (the same rows, preprocessing and split as tsdp/learn), with Opacus's MNIST example CNN, SGD with
 momentum 0.9, Poisson sampling, make_private_with_epsilon at the target (ε, δ) — the same settings as
 `tsdp train`. Prints the test accuracy after each epoch and a final JSON line. One thread.
-Usage: python3 opacus_accuracy.py <dir> <name> <epsilon> <epochs> [lr=0.5] [batch=256] [clip=1] [accountant=prv]"""
+Usage: python3 opacus_accuracy.py <dir> <name> <epsilon> <epochs> [lr=0.5] [batch=256] [clip=1] [accountant=prv] [activation=relu|tanh]"""
 import json, sys, time
 import numpy as np
 import torch
@@ -16,6 +16,7 @@ lr = float(sys.argv[5]) if len(sys.argv) > 5 else 0.5
 batch = int(sys.argv[6]) if len(sys.argv) > 6 else 256
 clip = float(sys.argv[7]) if len(sys.argv) > 7 else 1.0
 accountant = sys.argv[8] if len(sys.argv) > 8 else 'prv'
+act = nn.Tanh if len(sys.argv) > 9 and sys.argv[9] == 'tanh' else nn.ReLU
 meta = json.load(open(f'{d}/{name}.json'))
 def load(split):
     x = np.fromfile(f'{d}/{name}-{split}-x.bin', dtype=np.float64).reshape(-1, 1, 28, 28).astype(np.float32)
@@ -24,9 +25,9 @@ def load(split):
 xtr, ytr = load('train')
 xte, yte = load('test')
 model = nn.Sequential(  # opacus/examples/mnist.py SampleConvNet
-    nn.Conv2d(1, 16, 8, 2, padding=3), nn.ReLU(), nn.MaxPool2d(2, 1),
-    nn.Conv2d(16, 32, 4, 2), nn.ReLU(), nn.MaxPool2d(2, 1),
-    nn.Flatten(), nn.Linear(32 * 4 * 4, 32), nn.ReLU(), nn.Linear(32, 10))
+    nn.Conv2d(1, 16, 8, 2, padding=3), act(), nn.MaxPool2d(2, 1),
+    nn.Conv2d(16, 32, 4, 2), act(), nn.MaxPool2d(2, 1),
+    nn.Flatten(), nn.Linear(32 * 4 * 4, 32), act(), nn.Linear(32, 10))
 opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 loader = DataLoader(TensorDataset(xtr, ytr), batch_size=batch)
 engine = PrivacyEngine(accountant=accountant)
@@ -48,4 +49,4 @@ for e in range(1, epochs + 1):
         acc = (model(xte).argmax(1) == yte).float().mean().item()
     print(f'epoch {e}/{epochs}  test accuracy {100 * acc:.2f}%  ε {engine.get_epsilon(1e-5):.3f}  {time.time() - t0:.0f} s', flush=True)
 print(json.dumps({'peer': 'opacus-1.4.0', 'data': name, 'train': meta['train'], 'epsilon': engine.get_epsilon(1e-5), 'target': eps,
-                  'sigma': opt.noise_multiplier, 'epochs': epochs, 'lr': lr, 'batch': batch, 'accountant': accountant, 'testAccuracy': acc}))
+                  'sigma': opt.noise_multiplier, 'epochs': epochs, 'lr': lr, 'batch': batch, 'accountant': accountant, 'activation': act.__name__, 'testAccuracy': acc}))

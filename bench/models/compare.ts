@@ -9,11 +9,13 @@
  *   git archive 0.6.5 of IBM/differential-privacy-library | tar -x -C /tmp/models-peers
  * and is run with Debian's python3 (numpy, scipy, sklearn).
  *
- * Run: SEEDS=20 npx tsx bench/models/compare.ts   (PEERS=/tmp/models-peers by default; PEERS=none skips the peer)
+ * Run: SEEDS=20 npx tsx bench/models/compare.ts   (PEERS=/tmp/models-peers by default; PEERS=none skips the peer;
+ * diffprivlib's PCA runs PCA_SEEDS=3 seeds with PCA_LIMIT_S=120 s per fit, see diffprivlib_peer.py; each fit's row
+ * is appended to ROWS=/tmp/models-bench-rows.jsonl as it ends)
  * @module
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivacyBudget } from '../../src/index.js';
 import { GaussianNB, KMeans, LinearRegression, LogisticRegression, PCA, RandomForestClassifier } from '../../src/learn/index.js';
@@ -22,6 +24,10 @@ import { adult, matrix } from './adult.js';
 const SEEDS = Number(process.env.SEEDS ?? 20);
 const EPSILONS = (process.env.EPSILONS ?? '0.1,1,10').split(',').map(Number);
 const PEERS = process.env.PEERS ?? '/tmp/models-peers';
+// MODELS=LogisticRegression,PCA: only those of ours (the peer still runs all of its models unless PEERS=none).
+const ONLY = process.env.MODELS?.split(',');
+// Every fit's row is appended here as it finishes (JSON lines), so a long run can be followed and kept.
+const ROWS = process.env.ROWS ?? '/tmp/models-bench-rows.jsonl';
 const A = adult();
 const X = matrix(A.train, A.d);
 const T = matrix(A.test, A.d);
@@ -54,18 +60,22 @@ async function ours(): Promise<Row[]> {
       const pca = new PCA({ epsilon, components: 5, bounds: A.bounds, maxRowL1: A.maxRowL1 });
       fits.push(['PCA', 'captured_variance', () => pca.fit(X, budget()), () => pca.score(T)]);
       for (const [model, metric, fitModel, score] of fits) {
+        if (ONLY && !ONLY.includes(model)) continue;
         const t = performance.now();
         // Sequential on purpose: each fit is timed alone.
         await fitModel();
-        out.push({ model, epsilon, seed, metric, value: score(), fit_ms: performance.now() - t });
+        const row = { model, epsilon, seed, metric, value: score(), fit_ms: performance.now() - t };
+        out.push(row);
+        appendFileSync(ROWS, `${JSON.stringify({ side: 'tsdp', ...row })}\n`);
       }
     }
   }
   return out;
 }
 
-function peer(): Row[] {
-  if (PEERS === 'none') return [];
+/** The diffprivlib side, run concurrently with ours (same machine, same load); its rows stream into ROWS. */
+function peer(): Promise<Row[]> {
+  if (PEERS === 'none') return Promise.resolve([]);
   const dir = join(PEERS, 'data');
   mkdirSync(dir, { recursive: true });
   const csv = (x: Float64Array, cols: number) => {
@@ -77,20 +87,32 @@ function peer(): Row[] {
   writeFileSync(join(dir, 'train_y.csv'), csv(A.train.y, 1));
   writeFileSync(join(dir, 'test_x.csv'), csv(A.test.x, A.d));
   writeFileSync(join(dir, 'test_y.csv'), csv(A.test.y, 1));
-  const run = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'diffprivlib_peer.py'), dir, String(SEEDS), EPSILONS.join(',')], {
+  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'diffprivlib_peer.py'), dir, String(SEEDS), EPSILONS.join(',')], {
     env: { ...process.env, PYTHONPATH: PEERS, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
   });
-  if (run.status !== 0) throw new Error(`diffprivlib peer failed: ${run.stderr.slice(-2000)}`);
-  return run.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Row & { timeout_s?: number })
-    .filter((r) => {
+  const rows: Row[] = [];
+  let pending = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!l.startsWith('{')) continue;
+      const r = JSON.parse(l) as Row & { timeout_s?: number };
+      appendFileSync(ROWS, `${JSON.stringify({ side: 'diffprivlib', ...r })}\n`);
       if (r.timeout_s !== undefined) console.log(`diffprivlib ${r.model} at ε=${r.epsilon}: no result within ${r.timeout_s} s (skipped)`);
-      return r.timeout_s === undefined;
-    });
+      else rows.push(r);
+    }
+  });
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve(rows) : reject(new Error(`diffprivlib peer failed: ${stderr}`)))),
+  );
 }
 
 function summary(rows: Row[], model: string, epsilon: number) {
@@ -102,8 +124,10 @@ function summary(rows: Row[], model: string, epsilon: number) {
 }
 
 async function main() {
-  const theirs = peer();
+  // Both sides at once, on the same machine under the same load; rows appear in ROWS as they end.
+  const theirsRun = peer();
   const mine = await ours();
+  const theirs = await theirsRun;
   const models = ['LogisticRegression', 'GaussianNB', 'LinearRegression', 'RandomForestClassifier', 'KMeans', 'PCA'];
   const metric = Object.fromEntries(mine.map((r) => [r.model, r.metric]));
   console.log(`Adult (train ${A.train.rows}, test ${A.test.rows}, ${A.d} features), ${SEEDS} seeds, mean ± sd; fit time mean (ms)`);

@@ -49,7 +49,13 @@ def on_alarm(_signum, _frame):
 
 
 signal.signal(signal.SIGALRM, on_alarm)
-LIMIT_S = 30  # diffprivlib's PCA did not finish in 25 min on this machine: give each fit a limit, report a timeout once
+import os  # noqa: E402
+
+LIMIT_S = 30  # a limit per fit; a timeout is reported once and that (model, ε) is skipped from then on
+# diffprivlib's PCA samples its components from a Bingham distribution: at ε = 0.1 a fit took 29 s here, at ε = 1 it
+# did not finish in 25 min (machine shared, load ~30). PCA gets its own, longer limit and fewer seeds.
+PCA_LIMIT_S = int(os.environ.get("PCA_LIMIT_S", "120"))
+PCA_SEEDS = int(os.environ.get("PCA_SEEDS", "3"))
 timed_out = set()
 
 for eps in epsilons:
@@ -63,11 +69,12 @@ for eps in epsilons:
             "PCA": lambda: dp.PCA(n_components=5, epsilon=eps, bounds=(lower, upper), data_norm=norm, random_state=seed),
         }
         for name, make in runs.items():
-            if (name, eps) in timed_out:
+            if (name, eps) in timed_out or (name == "PCA" and seed > PCA_SEEDS):
                 continue
+            limit = PCA_LIMIT_S if name == "PCA" else LIMIT_S
             model = make()
             t = time.perf_counter()
-            signal.alarm(LIMIT_S)
+            signal.alarm(limit)
             try:
                 if name in ("KMeans", "PCA"):
                     model.fit(xtr)
@@ -75,7 +82,7 @@ for eps in epsilons:
                     model.fit(xtr, ytr)
             except Timeout:
                 timed_out.add((name, eps))
-                print(json.dumps({"model": name, "epsilon": eps, "seed": seed, "timeout_s": LIMIT_S}), flush=True)
+                print(json.dumps({"model": name, "epsilon": eps, "seed": seed, "timeout_s": limit}), flush=True)
                 continue
             finally:
                 signal.alarm(0)

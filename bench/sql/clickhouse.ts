@@ -12,7 +12,10 @@
  * - `hand`: the cheapest hand-written SQL computing the same bounded aggregates
  *   per shard (pre-aggregate per unit and group, keep P groups per unit by a
  *   salted hash with `LIMIT P BY` after `ORDER BY`, cap, aggregate), on every
- *   shard in parallel;
+ *   shard in parallel — run before and after the DP statements (interleaved:
+ *   hand, DP, arrays, hand), so that DP is compared with hand under the same
+ *   load; each statement's rows read and peak memory on shard 0 come from
+ *   `system.query_log`;
  * - `plain`: the plain `GROUP BY g` (count, sum) on every shard in parallel;
  * - DuckDB on the same data (one process, all threads): plain and the DP
  *   statement compiled for DuckDB.
@@ -24,7 +27,7 @@
  * `--warmup 0` skips the warm-up run (large sizes); `--variants` picks the
  * measurements (default all: plain,hand,dp,arrays,e2e,duckdb).
  *
- *   npx tsx bench/sql/clickhouse.ts [--sizes 1e7,3e7] [--shards 1,2,3] [--units 1e6] [--groups 1000] [--runs 3] [--warmup 1] [--variants plain,hand,dp,arrays,e2e,duckdb] [--port 18126]
+ *   npx tsx bench/sql/clickhouse.ts [--sizes 1e7,3e7] [--shards 1,2,3] [--units 1e6] [--groups 1000] [--runs 3] [--warmup 1] [--variants plain,hand,dp,arrays,e2e,duckdb] [--port 18123]
  * @module
  */
 import { execFileSync } from 'node:child_process';
@@ -37,6 +40,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { compileDpQuery } from '../../src/sql/compile.js';
 import { clickhouseArraysDialect, clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
+import { textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import type { SqlEngine } from '../../src/sql/engine.js';
 import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
@@ -53,7 +57,7 @@ const SHARDS = arg('shards', '1,2,3').split(',').map(Number);
 const UNITS = Number(arg('units', '1e6'));
 const GROUPS = Number(arg('groups', '1000'));
 const RUNS = Number(arg('runs', '3'));
-const PORT = Number(arg('port', '18126'));
+const PORT = Number(arg('port', '18123'));
 const WARMUP = Number(arg('warmup', '1'));
 const VARIANTS = new Set(arg('variants', 'plain,hand,dp,arrays,e2e,duckdb').split(','));
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/clickhouse.sh');
@@ -97,6 +101,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
+const loadNow = () => loadavg()[0]?.toFixed(1) ?? '?';
+
 async function time(variant: string, f: () => Promise<unknown>): Promise<number> {
   if (!VARIANTS.has(variant)) return Number.NaN;
   for (let w = 0; w < WARMUP; w++) await f(); // warm-up (caches, marks)
@@ -106,8 +112,38 @@ async function time(variant: string, f: () => Promise<unknown>): Promise<number>
     await f();
     ts.push(performance.now() - t0);
   }
-  console.error(`    ${variant}: ${ts.map((t) => (t / 1000).toFixed(2)).join(', ')} s`);
+  console.error(`    ${variant}: ${ts.map((t) => (t / 1000).toFixed(2)).join(', ')} s (load ${loadNow()})`);
   return median(ts);
+}
+
+/**
+ * The bounded statements interleaved so that they see the same load: hand, then each DP variant, then hand again
+ * (per run); DP is compared with the mean of the hand runs around it. After each statement, shard 0's
+ * `system.query_log` gives the rows it read and its peak memory (the cluster logs queries: TSDP_CH_LOG_QUERIES=1).
+ */
+async function interleaved(base: string, steps: readonly [string, string, () => Promise<unknown>][]): Promise<Map<string, number>> {
+  const runs = new Map<string, number[]>();
+  const chosen = steps.filter(([v]) => VARIANTS.has(v) || v.startsWith('hand'));
+  for (let w = 0; w < WARMUP; w++) for (const [, , f] of chosen) await f();
+  for (let r = 0; r < RUNS; r++) {
+    for (const [variant, marker, f] of chosen) {
+      const load = loadNow();
+      const t0 = performance.now();
+      await f();
+      const t = performance.now() - t0;
+      runs.set(variant, [...(runs.get(variant) ?? []), t]);
+      await exec(base, 'SYSTEM FLUSH LOGS');
+      const log = await exec(
+        base,
+        `SELECT read_rows, formatReadableSize(memory_usage), query_duration_ms FROM system.query_log WHERE type = 2 AND position(query, ${textLiteral(marker)}) > 0 AND query NOT LIKE '%system.query_log%' ORDER BY event_time DESC LIMIT 1 FORMAT TSV`,
+      ).catch(() => '? ? ?');
+      const [readRows, memory, ms] = log.trim().split('\t');
+      console.error(
+        `    ${variant}: ${(t / 1000).toFixed(2)} s (load ${load} → ${loadNow()}; shard 0: ${readRows} rows read, peak ${memory}, ${ms} ms)`,
+      );
+    }
+  }
+  return new Map([...runs].map(([v, ts]) => [v, median(ts)]));
 }
 
 const dataSql = (rows: number) =>
@@ -132,7 +168,14 @@ interface Row {
 }
 
 async function clusterRun(rows: number, shards: number): Promise<Row> {
-  const env = { ...process.env, TSDP_CH_DIR: '/tmp/tsdp-ch-bench', TSDP_CH_PORT: String(PORT), TSDP_CH_SHARDS: String(shards) };
+  const env = {
+    ...process.env,
+    TSDP_CH_DIR: '/tmp/tsdp-ch-bench',
+    TSDP_CH_PORT: String(PORT),
+    TSDP_CH_SHARDS: String(shards),
+    TSDP_CH_LOG_QUERIES: '1',
+    TSDP_CH_MAX_MEMORY: '8000000000',
+  };
   execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'ignore' });
   execFileSync('bash', [SCRIPT, 'start'], { env, stdio: 'ignore' });
   try {
@@ -148,16 +191,19 @@ async function clusterRun(rows: number, shards: number): Promise<Row> {
     console.error(`  loaded ${rows} rows on ${shards} shard(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const all = (sql: string) => Promise.all(bases.map((b) => exec(b, sql, { max_execution_time: '1800' })));
     const plain = await time('plain', () => all('SELECT g, count(), sum(x) FROM bench GROUP BY g FORMAT Null'));
-    const hand = await time('hand', () => all(`${handSql(12345n)} FORMAT Null`));
-    console.error(
-      `    load ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
     const ch = await ClickHouseEngine.open({ url: bases[0] as string, cluster: 'tsdp', schema, statementTimeoutMs: 1_800_000 });
     const plan = planDpQuery(SQL, schema);
-    const dp = await time('dp', () => ch.query(compileDpQuery(plan, clickhouseDialect, 12345n, schema).main));
-    const dpLimitBy = await time('arrays', () => ch.query(compileDpQuery(plan, clickhouseArraysDialect, 12345n, schema).main));
+    const handRun = () => all(`${handSql(12345n)} FORMAT Null`);
+    const t = await interleaved(bases[0] as string, [
+      ['hand', 'AS sx FROM', handRun],
+      ['dp', 'LIMIT 2 BY tsdp_u', () => ch.query(compileDpQuery(plan, clickhouseDialect, 12345n, schema).main)],
+      ['arrays', 'arraySlice', () => ch.query(compileDpQuery(plan, clickhouseArraysDialect, 12345n, schema).main)],
+      ['hand-after', 'AS sx FROM', handRun],
+    ]);
+    const hands = [t.get('hand'), t.get('hand-after')].filter((x): x is number => x !== undefined);
+    const hand = hands.length ? hands.reduce((a, b) => a + b, 0) / hands.length : Number.NaN;
+    const dp = t.get('dp') ?? Number.NaN;
+    const dpLimitBy = t.get('arrays') ?? Number.NaN;
     const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-bench-ch-')) });
     const dpE2e = await time('e2e', () => runDpSql({ sql: SQL, schema, engine: ch as SqlEngine, ledger, epsilon: 1, delta: 1e-6 }));
     return { rows, shards, plain, hand, dp, dpLimitBy, dpE2e };

@@ -60,16 +60,16 @@ export class ApproxDpFilter {
     this.deltaSpent = this.deltaSpent.add(exactAmount(d));
   }
 
-  /** What is left (the nearest double; decisions use the exact value). */
+  /** What is left, rounded down (decisions use the exact value; float-sums.proof.md). */
   get remaining(): { epsilon: number; delta: number } {
     return {
-      epsilon: Math.max(0, this.epsilonCap.sub(this.epsilonSpent).toNumber()),
-      delta: Math.max(0, this.deltaCap.sub(this.deltaSpent).toNumber()),
+      epsilon: Math.max(0, this.epsilonCap.sub(this.epsilonSpent).toNumberDown()),
+      delta: Math.max(0, this.deltaCap.sub(this.deltaSpent).toNumberDown()),
     };
   }
 
-  /** What was spent (the nearest double; decisions use the exact value). */
+  /** What was spent, rounded up (decisions use the exact value; float-sums.proof.md). */
   get spent(): { epsilon: number; delta: number } {
-    return { epsilon: this.epsilonSpent.toNumber(), delta: this.deltaSpent.toNumber() };
+    return { epsilon: this.epsilonSpent.toNumberUp(), delta: this.deltaSpent.toNumberUp() };
   }
 }

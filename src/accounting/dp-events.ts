@@ -23,7 +23,7 @@ import type {
   ZcdpEvent,
 } from '../core/dp-event.js';
 import { assertNever, DpError } from '../core/errors.js';
-import { edgeRecord } from '../numeric/edge.js';
+import { edgeRead, edgeRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 
 type Code = 'INVALID_PARAMETER' | 'MALFORMED_REQUEST';
@@ -112,7 +112,8 @@ function checkEvent(e: unknown, code: Code, depth: number): DpEvent {
  * @throws DpError INVALID_PARAMETER when a field is out of its domain.
  */
 export function validateDpEvent(event: DpEvent): DpEvent {
-  return checkEvent(event, 'INVALID_PARAMETER', 0);
+  // S7: a getter, Proxy trap or conversion of the caller's that throws is INVALID_PARAMETER.
+  return edgeRead('event', () => checkEvent(event, 'INVALID_PARAMETER', 0));
 }
 
 /**

@@ -218,7 +218,7 @@ export class PldAccountant extends BaseAccountant {
   }
 
   /** The smallest ε with δ(ε) ≤ delta (∞ when a non-private event was composed). */
-  epsilon(delta: number): number {
+  protected epsilonFor(delta: number): number {
     checkDeltaArg(delta);
     if (this.nonPrivate) return Number.POSITIVE_INFINITY;
     const e = this.pld.epsilon(delta);
@@ -226,7 +226,7 @@ export class PldAccountant extends BaseAccountant {
   }
 
   /** δ(ε), the hockey-stick divergence of the composed PLD (1 when a non-private event was composed). */
-  delta(epsilon: number): number {
+  protected deltaFor(epsilon: number): number {
     checkEpsilonArg(epsilon);
     if (this.nonPrivate) return 1;
     if (epsilon >= this.pureBound) return 0;

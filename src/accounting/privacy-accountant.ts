@@ -6,8 +6,10 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { type DeltaBound, deltaBound, type EpsilonBound, epsilonBound } from '../core/params.js';
 import { describeParameter } from '../numeric/errors.js';
-import { pureEpsilonOfTree } from './_internal/pure-epsilon.js';
+import { Rational } from '../numeric/rational.js';
+import { pureEpsilonOfTreeExact } from './_internal/pure-epsilon.js';
 import { describeEvent, validateDpEvent } from './dp-events.js';
 
 /**
@@ -34,10 +36,13 @@ export interface PrivacyAccountant {
    * @throws DpError UNSUPPORTED_EVENT when the accountant cannot price the event; INVALID_PARAMETER on a bad event or count.
    */
   compose(event: DpEvent, count?: number): this;
-  /** The smallest ε the accountant can prove for `delta`. @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1]. */
-  epsilon(delta: number): number;
-  /** The smallest δ the accountant can prove for `epsilon`. @throws DpError INVALID_PARAMETER unless ε ≥ 0. */
-  delta(epsilon: number): number;
+  /**
+   * The smallest ε the accountant can prove for `delta`: a brand (a number, ≥ 0 or +∞, never NaN).
+   * @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1].
+   */
+  epsilon(delta: number): EpsilonBound;
+  /** The smallest δ the accountant can prove for `epsilon`: a brand (a number in [0, 1], never NaN). @throws DpError INVALID_PARAMETER unless ε ≥ 0. */
+  delta(epsilon: number): DeltaBound;
   /** A new, empty accountant with the same options. */
   fresh(): PrivacyAccountant;
 }
@@ -53,6 +58,8 @@ export abstract class BaseAccountant implements PrivacyAccountant {
    * δ = 0 even where a PLD's truncation mass or RDP's conversion gives ∞.
    */
   protected pureBound = 0;
+  /** The exact Σε behind `pureBound` (null once a non-pure event is composed). */
+  private pureExact: Rational | null = Rational.ZERO;
 
   /**
    * Visits `event` repeated `count` times; with `apply` false it only checks.
@@ -95,12 +102,37 @@ export abstract class BaseAccountant implements PrivacyAccountant {
       });
     }
     this.visit(e, count, true);
-    if (count > 0) this.pureBound += count * pureEpsilonOfTree(e);
+    // Kept exactly and rounded up once (float-sums.proof.md): the report is never below the exact Σε.
+    if (count > 0 && this.pureExact !== null) {
+      const tree = pureEpsilonOfTreeExact(e);
+      this.pureExact = tree === null ? null : this.pureExact.add(tree.mul(Rational.of(count)));
+      this.pureBound = this.pureExact === null ? Number.POSITIVE_INFINITY : this.pureExact.toNumberUp();
+    }
     return this;
   }
 
-  abstract epsilon(delta: number): number;
-  abstract delta(epsilon: number): number;
+  /**
+   * The smallest ε proven for `delta`, as an `EpsilonBound` (never NaN: see `epsilonBound`).
+   * @param delta - δ ∈ [0, 1].
+   * @returns the bound.
+   * @throws DpError INVALID_PARAMETER unless δ ∈ [0, 1].
+   */
+  epsilon(delta: number): EpsilonBound {
+    return epsilonBound(this.epsilonFor(checkDeltaArg(delta)));
+  }
+  /**
+   * The smallest δ proven for `epsilon`, as a `DeltaBound` (never NaN: see `deltaBound`).
+   * @param epsilon - ε ≥ 0.
+   * @returns the bound.
+   * @throws DpError INVALID_PARAMETER unless ε ≥ 0.
+   */
+  delta(epsilon: number): DeltaBound {
+    return deltaBound(this.deltaFor(checkEpsilonArg(epsilon)));
+  }
+  /** The accountant's own ε for a validated δ (a float; `epsilon` brands it). */
+  protected abstract epsilonFor(delta: number): number;
+  /** The accountant's own δ for a validated ε (a float; `delta` brands it). */
+  protected abstract deltaFor(epsilon: number): number;
   abstract fresh(): PrivacyAccountant;
 }
 

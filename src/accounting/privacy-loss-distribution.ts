@@ -5,7 +5,8 @@
  */
 
 import { DpError } from '../core/errors.js';
-import { edgeOptionalRecord } from '../numeric/edge.js';
+import { type DeltaBound, deltaBound, type EpsilonBound, epsilonBound } from '../core/params.js';
+import { edgeOptionalRecord, edgeRead } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import {
   discreteGaussianPmf,
@@ -17,6 +18,7 @@ import {
   pmfFromTwoDistributions,
 } from './_internal/pld-mechanisms.js';
 import { DEFAULT_TAIL_MASS_TRUNCATION, PldPmf, selfComposePair } from './_internal/pld-pmf.js';
+import { checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 
 /** `dp_accounting`'s default grid step for privacy losses. */
 export const DEFAULT_VALUE_DISCRETIZATION_INTERVAL = 1e-4;
@@ -198,6 +200,10 @@ export class PrivacyLossDistribution {
 
   /** Composition with another PLD of the same grid (FFT convolution, tails truncated pessimistically). */
   compose(other: PrivacyLossDistribution, tailMassTruncation = DEFAULT_TAIL_MASS_TRUNCATION): PrivacyLossDistribution {
+    // S7 edge line: the other PLD must be one (proxy-safe check).
+    if (!edgeRead('other', () => other instanceof PrivacyLossDistribution)) {
+      throw new DpError('INVALID_PARAMETER', 'other must be a PrivacyLossDistribution', { parameter: 'other' });
+    }
     // Grids Δ·2^a and Δ·2^b compose (the finer is coarsened, losses rounded up); others do not.
     const ratio = Math.max(other.discretization, this.discretization) / Math.min(other.discretization, this.discretization);
     if (!Number.isInteger(Math.log2(ratio))) {
@@ -228,15 +234,17 @@ export class PrivacyLossDistribution {
     return new PrivacyLossDistribution(remove, add);
   }
 
-  /** δ for ε: the worse direction's hockey-stick divergence. */
-  delta(epsilon: number): number {
+  /** δ for ε: the worse direction's hockey-stick divergence (a `DeltaBound`: never NaN). */
+  delta(epsilon: number): DeltaBound {
+    checkEpsilonArg(epsilon);
     const r = this.remove.deltaForEpsilon(epsilon);
-    return this.add === null ? r : Math.max(r, this.add.deltaForEpsilon(epsilon));
+    return deltaBound(this.add === null ? r : Math.max(r, this.add.deltaForEpsilon(epsilon)));
   }
 
-  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when none). */
-  epsilon(delta: number): number {
+  /** The smallest ε ≥ 0 with δ(ε) ≤ delta (∞ when none; an `EpsilonBound`: never NaN). */
+  epsilon(delta: number): EpsilonBound {
+    checkDeltaArg(delta);
     const r = this.remove.epsilonForDelta(delta);
-    return this.add === null ? r : Math.max(r, this.add.epsilonForDelta(delta));
+    return epsilonBound(this.add === null ? r : Math.max(r, this.add.epsilonForDelta(delta)));
   }
 }

@@ -7,6 +7,7 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import { addUp, divUp, mulDown, mulUp } from '../numeric/directed-rounding.js';
 import { edgeArray, edgeNumber, edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { logAdd, logSub, logSumExp } from '../numeric/log-space.js';
@@ -401,7 +402,8 @@ export class RdpAccountant extends BaseAccountant {
   private add(count: number, f: (alpha: number, index: number) => number): void {
     for (let i = 0; i < this.orders.length; i++) {
       const v = f(this.orders[i] as number, i);
-      this.state[i] = (this.state[i] as number) + (v === 0 ? 0 : count * v);
+      // Rounded toward more loss: the product up, the running sum toward +∞ (float-sums.proof.md).
+      this.state[i] = addUp(this.state[i] as number, v === 0 ? 0 : mulUp(count, v));
     }
   }
 
@@ -452,16 +454,16 @@ export class RdpAccountant extends BaseAccountant {
         case 'gaussian':
           if (apply) {
             const s = e.noiseMultiplier;
-            this.add(c, (a) => (s === 0 ? Number.POSITIVE_INFINITY : a / (2 * s * s)));
+            this.add(c, (a) => (s === 0 ? Number.POSITIVE_INFINITY : divUp(a, mulDown(2 * s, s))));
           }
           return null;
         case 'zcdp':
-          if (apply) this.add(c, (a) => e.rho * a);
+          if (apply) this.add(c, (a) => mulUp(e.rho, a));
           return null;
         case 'discreteGaussian':
           if (apply) {
-            const rho = (e.sensitivity * e.sensitivity) / (2 * e.sigma * e.sigma);
-            this.add(c, (a) => rho * a);
+            const rho = divUp(mulUp(e.sensitivity, e.sensitivity), mulDown(2 * e.sigma, e.sigma));
+            this.add(c, (a) => mulUp(rho, a));
           }
           return null;
         case 'exponential':
@@ -522,7 +524,7 @@ export class RdpAccountant extends BaseAccountant {
   }
 
   /** ε for δ (Balle et al. 2020 conversion), accounting for the δ of (ε, δ) events. */
-  epsilon(delta: number): number {
+  protected epsilonFor(delta: number): number {
     checkDeltaArg(delta);
     const effective = -Math.expm1(Math.log1p(-delta) - Math.log1p(-this.extraDelta));
     if (effective < 0) return this.pureBound;
@@ -530,7 +532,7 @@ export class RdpAccountant extends BaseAccountant {
   }
 
   /** δ for ε, accounting for the δ of (ε, δ) events. */
-  delta(epsilon: number): number {
+  protected deltaFor(epsilon: number): number {
     checkEpsilonArg(epsilon);
     if (epsilon >= this.pureBound) return 0;
     const d = rdpToDelta(this.orders, this.rdp, epsilon).delta;

@@ -7,6 +7,7 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { addUp, divUp, mulDown, mulUp } from '../numeric/directed-rounding.js';
 import { edgeNumber } from '../numeric/edge.js';
 import { minimizeUnimodal } from '../numeric/minimize.js';
 import { pureEpsilon } from './_internal/pure-epsilon.js';
@@ -35,6 +36,8 @@ export function zcdpDelta(rho: number, epsilon: number): number {
  * (Bun & Steinke 2016, Prop. 1.4), except the exponential mechanism: ε²/8
  * (Cesar & Rogers 2021). (ε, δ) with δ > 0 and subsampled events are refused.
  * All-pure compositions also report the basic Σε when it is smaller.
+ * Σρ is a float sum rounded up: each term's products and quotients rounded up, each addition toward +∞
+ * (`addUp`), so ρ is never below the exact sum (`float-sums.proof.md`).
  * @example new ZcdpAccountant().compose(DpEvents.gaussian(2), 10).epsilon(1e-6)
  */
 export class ZcdpAccountant extends BaseAccountant {
@@ -60,19 +63,20 @@ export class ZcdpAccountant extends BaseAccountant {
         case 'gaussian':
           if (apply) {
             const s = e.noiseMultiplier;
-            this.rhoTotal += s === 0 ? Number.POSITIVE_INFINITY : c / (2 * s * s);
+            this.rhoTotal = addUp(this.rhoTotal, s === 0 ? Number.POSITIVE_INFINITY : divUp(c, mulDown(2 * s, s)));
           }
           return null;
         case 'discreteGaussian':
-          if (apply) this.rhoTotal += (c * e.sensitivity * e.sensitivity) / (2 * e.sigma * e.sigma);
+          if (apply)
+            this.rhoTotal = addUp(this.rhoTotal, divUp(mulUp(c, mulUp(e.sensitivity, e.sensitivity)), mulDown(2 * e.sigma, e.sigma)));
           return null;
         case 'zcdp':
-          if (apply) this.rhoTotal += c * e.rho;
+          if (apply) this.rhoTotal = addUp(this.rhoTotal, mulUp(c, e.rho));
           return null;
         default: {
           const eps = pureEpsilon(e);
           if (eps === null) return 'only Gaussian, discrete Gaussian, zCDP and pure-ε events have a zCDP guarantee';
-          if (apply) this.rhoTotal += e.type === 'exponential' ? (c * eps * eps) / 8 : (c * eps * eps) / 2;
+          if (apply) this.rhoTotal = addUp(this.rhoTotal, divUp(mulUp(c, mulUp(eps, eps)), e.type === 'exponential' ? 8 : 2));
           return null;
         }
       }
@@ -80,7 +84,7 @@ export class ZcdpAccountant extends BaseAccountant {
   }
 
   /** ε for δ: the CKS conversion of ρ (or Σε for all-pure compositions, when smaller). */
-  epsilon(delta: number): number {
+  protected epsilonFor(delta: number): number {
     checkDeltaArg(delta);
     if (this.rhoTotal === 0) return 0;
     if (delta === 0 || delta === 1) return delta === 1 ? 0 : this.pureBound;
@@ -89,7 +93,7 @@ export class ZcdpAccountant extends BaseAccountant {
   }
 
   /** δ for ε by the CKS conversion (0 when ε ≥ Σε of an all-pure composition). */
-  delta(epsilon: number): number {
+  protected deltaFor(epsilon: number): number {
     checkEpsilonArg(epsilon);
     if (epsilon >= this.pureBound) return 0;
     return zcdpDelta(this.rhoTotal, epsilon);

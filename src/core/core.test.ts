@@ -4,7 +4,7 @@ import { Rational } from '../numeric/rational.js';
 import { PrivacyBudget } from './budget.js';
 import { floatDomain, intDomain, vectorDomain } from './domain.js';
 import { isDpError } from './errors.js';
-import { approximate, convertLoss, pure, pureToZcdp, zcdp, zcdpToApproximate, zcdpToApproximateSimple } from './loss.js';
+import { approximate, convertLoss, type PrivacyLoss, pure, pureToZcdp, zcdp, zcdpToApproximate, zcdpToApproximateSimple } from './loss.js';
 import { chain, defineMeasurement, defineTransformation } from './measurement.js';
 import { checkDeltaForSize, Delta, Epsilon, Rho, Scale } from './params.js';
 
@@ -171,7 +171,9 @@ describe('PrivacyBudget', () => {
 
   it('refuses NaN and ±Infinity amounts before any check', () => {
     expect(codeOf(() => PrivacyBudget.pure(Number.NaN))).toBe('INVALID_PARAMETER');
-    expect(codeOf(() => PrivacyBudget.pure(1).charge({ kind: 'pure', epsilon: Number.NaN }))).toBe('INVALID_PARAMETER');
+    expect(codeOf(() => PrivacyBudget.pure(1).charge({ kind: 'pure', epsilon: Number.NaN } as unknown as PrivacyLoss))).toBe(
+      'INVALID_PARAMETER',
+    );
     expect(codeOf(() => PrivacyBudget.pure(Number.POSITIVE_INFINITY))).toBe('INVALID_PARAMETER');
   });
 

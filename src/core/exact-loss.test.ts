@@ -49,11 +49,11 @@ describe('exactLoss and its arithmetic', () => {
   it('refuses bigint, string junk, NaN, ±Infinity and negative amounts with INVALID_PARAMETER', () => {
     for (const bad of [1n, '1', Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, null, undefined]) {
       expect(
-        code(() => exactLoss({ kind: 'pure', epsilon: bad as number })),
+        code(() => exactLoss({ kind: 'pure', epsilon: bad } as unknown as PrivacyLoss)),
         String(bad),
       ).toBe('INVALID_PARAMETER');
       expect(
-        code(() => exactLoss({ kind: 'zcdp', rho: bad as number })),
+        code(() => exactLoss({ kind: 'zcdp', rho: bad } as unknown as PrivacyLoss)),
         String(bad),
       ).toBe('INVALID_PARAMETER');
     }
@@ -63,7 +63,7 @@ describe('exactLoss and its arithmetic', () => {
         String(bad),
       ).toBe('INVALID_PARAMETER');
     }
-    expect(code(() => exactLoss({ kind: 'approximate', epsilon: 1, delta: 2 }))).toBe('INVALID_PARAMETER');
+    expect(code(() => exactLoss({ kind: 'approximate', epsilon: 1, delta: 2 } as unknown as PrivacyLoss))).toBe('INVALID_PARAMETER');
     expect(code(() => exactLoss(null as unknown as PrivacyLoss))).toBe('INVALID_PARAMETER');
   });
 

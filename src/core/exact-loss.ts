@@ -16,7 +16,7 @@
  * rounded up, so every rounding adds cost.
  * @module
  */
-import { edgeRecord } from '../numeric/edge.js';
+import { edgeRead, edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import { assertNever, DpError } from './errors.js';
 import { type PrivacyLoss, zcdp, zcdpToApproximate } from './loss.js';
@@ -91,6 +91,11 @@ export function readAmount(x: unknown, name: string): Rational {
  * exactLoss(pure(0.5)); // { epsilon: 1/2, delta: 0, rho: 0 }
  */
 export function exactLoss(loss: PrivacyLoss): ExactLoss {
+  // S7: a caller's getter, Proxy or conversion that throws is INVALID_PARAMETER, never its own error.
+  return edgeRead('loss', () => readExactLoss(loss));
+}
+
+function readExactLoss(loss: PrivacyLoss): ExactLoss {
   if (typeof loss !== 'object' || loss === null) {
     throw new DpError('INVALID_PARAMETER', 'a loss must be an object with a kind', { parameter: 'loss' });
   }
@@ -109,7 +114,8 @@ export function exactLoss(loss: PrivacyLoss): ExactLoss {
     case 'zcdp':
       return { epsilon: Rational.ZERO, delta: Rational.ZERO, rho: num(loss.rho, 'rho') };
     default:
-      return assertNever(loss, 'loss');
+      // A caller's object of no known kind (the types exclude it; the edge refuses it, not INTERNAL).
+      throw new DpError('INVALID_PARAMETER', "a loss must have kind 'pure', 'approximate' or 'zcdp'", { parameter: 'loss' });
   }
 }
 
@@ -146,6 +152,11 @@ export function statedExactLoss(loss: PrivacyLoss): ExactLoss {
  * checkExactLoss({ epsilon: Rational.ONE, delta: Rational.ZERO, rho: Rational.ZERO });
  */
 export function checkExactLoss(x: unknown, name = 'cost'): ExactLoss {
+  // S7: read once, totally (a throwing getter or Proxy trap is INVALID_PARAMETER).
+  return edgeRead(name, () => readExactLossShape(x, name));
+}
+
+function readExactLossShape(x: unknown, name: string): ExactLoss {
   if (typeof x !== 'object' || x === null) throw new DpError('INVALID_PARAMETER', `${name} must be an exact loss`, { parameter: name });
   const o = x as Record<string, unknown>;
   for (const k of ['epsilon', 'delta', 'rho'] as const) {

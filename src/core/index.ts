@@ -71,7 +71,21 @@ export {
   type Transformation,
   type TransformationSpec,
 } from './measurement.js';
-export { type Branded, checkDeltaForSize, checkDistance, Delta, Epsilon, LossAmount, Rho, Scale, Sensitivity } from './params.js';
+export {
+  type Branded,
+  checkDeltaForSize,
+  checkDistance,
+  Delta,
+  type DeltaBound,
+  deltaBound,
+  Epsilon,
+  type EpsilonBound,
+  epsilonBound,
+  LossAmount,
+  Rho,
+  Scale,
+  Sensitivity,
+} from './params.js';
 export {
   describePrivacyUnit,
   type PrivacyUnit,

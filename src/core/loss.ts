@@ -5,28 +5,40 @@
  *
  * Conversions round toward more privacy loss: a converted ε is never smaller
  * than the exact value of the theorem it implements.
+ *
+ * Brands (issue 10, "the brands appear in no signature"; class 12): every amount of a loss is a
+ * `LossAmount` (a number: reading it needs no cast). The brand is made in one place, the validating
+ * constructors `pure`, `approximate` and `zcdp` (and `checkLoss`, which calls them), so a float cannot
+ * be charged (`PrivacyBudget.charge`, `Session.charge`, the ledger) or stated as a release's guarantee
+ * without going through them: a plain object `{ kind: 'pure', epsilon: 1 }` does not type-check where a
+ * `PrivacyLoss` is expected (`test/core/loss-brands.test-d.ts`). The library's losses come from privacy
+ * maps and calibrations, which build them with these constructors (or the conversions below). A user
+ * who states a loss (a budget, or the guarantee of a mechanism built outside tsdp) uses the same
+ * constructors — that is the documented escape hatch, and it validates: `pure(NaN)` is refused.
+ * Accountants' answers are brands too (`EpsilonBound`, `DeltaBound` in `params.ts`): never NaN.
  * @module
  */
-import { edgeInteger, edgeKind, edgeRecord } from '../numeric/edge.js';
+import { edgeInteger, edgeKind, edgeRead, edgeRecord } from '../numeric/edge.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
 import { assertNever, DpError, describeParameter } from './errors.js';
+import type { LossAmount } from './params.js';
 
-/** ε-DP. */
+/** ε-DP. The amount is a `LossAmount` brand: made only by `pure` (or `checkLoss`), see the module header. */
 export interface PureLoss {
   readonly kind: 'pure';
-  readonly epsilon: number;
+  readonly epsilon: LossAmount;
 }
-/** (ε, δ)-DP. */
+/** (ε, δ)-DP. The amounts are `LossAmount` brands: made only by `approximate` (or `checkLoss`). */
 export interface ApproximateLoss {
   readonly kind: 'approximate';
-  readonly epsilon: number;
-  readonly delta: number;
+  readonly epsilon: LossAmount;
+  readonly delta: LossAmount;
 }
-/** ρ-zCDP (Bun & Steinke 2016). */
+/** ρ-zCDP (Bun & Steinke 2016). The amount is a `LossAmount` brand: made only by `zcdp` (or `checkLoss`). */
 export interface ZcdpLoss {
   readonly kind: 'zcdp';
-  readonly rho: number;
+  readonly rho: LossAmount;
 }
 /** A privacy loss of one of the supported kinds. */
 export type PrivacyLoss = PureLoss | ApproximateLoss | ZcdpLoss;
@@ -35,13 +47,14 @@ export type LossKind = PrivacyLoss['kind'];
 /** The loss type for a kind. */
 export type LossOf<K extends LossKind> = Extract<PrivacyLoss, { kind: K }>;
 
-function checkNonNegative(x: number, name: string): number {
+function checkNonNegative(x: unknown, name: string): LossAmount {
   if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
     throw new DpError('INVALID_PARAMETER', `${name} of a loss must be a finite number >= 0, got ${describeParameter(x)}`, {
       parameter: name,
     });
   }
-  return x === 0 ? 0 : x;
+  // The one place a loss amount is branded (rule in the module header).
+  return (x === 0 ? 0 : x) as LossAmount;
 }
 
 /**
@@ -49,6 +62,10 @@ function checkNonNegative(x: number, name: string): number {
  * @throws DpError INVALID_PARAMETER
  */
 export function checkLoss(loss: unknown, kind?: LossKind): PrivacyLoss {
+  return edgeRead('loss', () => readLoss(loss, kind));
+}
+
+function readLoss(loss: unknown, kind?: LossKind): PrivacyLoss {
   edgeRecord(loss, 'loss');
   const l = loss as { kind?: unknown; epsilon?: unknown; delta?: unknown; rho?: unknown };
   if (kind !== undefined && l.kind !== kind) {

@@ -36,6 +36,10 @@ export type Scale = Branded<'Scale'>;
 export type Sensitivity = Branded<'Sensitivity'>;
 /** An amount of privacy loss spent or stated (an ε, δ or ρ of a charge): finite and ≥ 0. */
 export type LossAmount = Branded<'LossAmount'>;
+/** An ε an accountant or odometer proves: ≥ 0, or +∞ (no finite bound); never NaN. */
+export type EpsilonBound = Branded<'EpsilonBound'>;
+/** A δ an accountant proves: in [0, 1]; never NaN. */
+export type DeltaBound = Branded<'DeltaBound'>;
 
 function describe(x: unknown): string {
   if (typeof x !== 'number') return typeof x;
@@ -127,4 +131,35 @@ export function checkDistance(dIn: unknown, name = 'dIn'): Sensitivity {
     throw new DpError('INVALID_PARAMETER', `${name} must be a finite number >= 0, got ${describe(dIn)}`, { parameter: name });
   }
   return (dIn === 0 ? 0 : dIn) as Sensitivity;
+}
+
+/**
+ * The ε an accountant reports, as a brand: the one way an accountant's float becomes an `EpsilonBound`
+ * (`PrivacyAccountant.epsilon`). Total and sound, never NaN (issue 10, class 10): NaN (a failed
+ * evaluation) reads as +∞ (no bound), a negative value as 0 ((ε < 0, δ)-DP implies (0, δ)-DP), −0 as 0.
+ * @param x - the computed ε.
+ * @returns the bound.
+ * @throws DpError INVALID_PARAMETER when x is not a number.
+ * @example
+ * epsilonBound(Number.NaN); // Infinity
+ */
+export function epsilonBound(x: number): EpsilonBound {
+  if (typeof x !== 'number') throw new DpError('INVALID_PARAMETER', 'an epsilon bound must be a number', { parameter: 'epsilon' });
+  if (Number.isNaN(x)) return Number.POSITIVE_INFINITY as EpsilonBound;
+  return Math.max(x, 0) as EpsilonBound;
+}
+
+/**
+ * The δ an accountant reports, as a brand (`PrivacyAccountant.delta`). Total and sound, never NaN:
+ * NaN or anything above 1 reads as 1 (the trivial bound), a negative value or −0 as 0.
+ * @param x - the computed δ.
+ * @returns the bound.
+ * @throws DpError INVALID_PARAMETER when x is not a number.
+ * @example
+ * deltaBound(Number.NaN); // 1
+ */
+export function deltaBound(x: number): DeltaBound {
+  if (typeof x !== 'number') throw new DpError('INVALID_PARAMETER', 'a delta bound must be a number', { parameter: 'delta' });
+  if (Number.isNaN(x) || x >= 1) return 1 as DeltaBound;
+  return Math.max(x, 0) as DeltaBound;
 }

@@ -20,10 +20,21 @@
  *    unquoted and free of `"`. A quote anywhere else (an unclosed quote, a stray quote, text after a closing
  *    quote) makes the record malformed.
  *
+ * 5. **Line breaks in fields** — declared per file (`lineBreaks`, {@link CsvLineBreaks}), never detected:
+ *    - `"none"` (the default) and `"escaped"`: the file's writer never writes a CR or LF inside a field (it strips
+ *      them or escapes them, e.g. as `\n`); rules 1–4 as they stand.
+ *    - `"quoted"`: the writer is an RFC 4180 writer that quotes EVERY field (Python `csv.QUOTE_ALL`, R's
+ *      `write.csv`, PostgreSQL `COPY … FORCE_QUOTE *`, DuckDB `COPY … (FORCE_QUOTE *)`) and writes line breaks
+ *      inside quotes. A record line must then also have every field quoted, and hold at least one character that
+ *      is neither `"` nor the delimiter. A record whose field held a line break is then dropped whole (none of its
+ *      pieces is read) — it cannot be read, but it cannot inject anything either.
+ *
  * So one person's record can only remove itself: it never removes another record, never changes how another
- * record is read, and never turns a read into an error. A field holding a line break is NOT supported for
- * private data: its record is cut into lines, each read (and, having an unclosed quote, usually dropped) on
- * its own — quote such values away (e.g. as `\n`) before loading.
+ * record is read, and never turns a read into an error. With `"quoted"`, a piece of a multi-line record is never
+ * read as a record (the proof: `csv-records.proof.md`): one person's record yields at most one record, their own.
+ * Under `"none"`, a writer that writes a line break inside quotes breaks the declaration: then a piece of one
+ * person's record that parses is read as a record of whatever unit its own fields name (so data owners who
+ * collect free text either strip/escape line breaks, or export with every field quoted and declare `"quoted"`).
  * @module
  */
 
@@ -39,13 +50,34 @@ export function csvDelimiterOf(path: string): ',' | '\t' {
 }
 
 /**
- * Splits one line by the one-line grammar (rule 4 of the module header).
+ * How the writer of a CSV file encodes a line break inside a field (rule 5 of the module header), declared per file:
+ * - `'none'` (default): it never writes one (fields are free of CR and LF);
+ * - `'escaped'`: it writes it escaped (e.g. `\\n`); read exactly like `'none'` (the escape is kept as text);
+ * - `'quoted'`: it quotes every field (RFC 4180, all fields quoted) and writes line breaks inside the quotes; a
+ *   record line must have every field quoted and a character other than `"` and the delimiter, so no piece of a
+ *   multi-line record is ever read as a record (`csv-records.proof.md`).
+ */
+export type CsvLineBreaks = 'none' | 'escaped' | 'quoted';
+
+/** The accepted values of {@link CsvLineBreaks}. */
+export const CSV_LINE_BREAKS: readonly CsvLineBreaks[] = Object.freeze(['none', 'escaped', 'quoted']);
+
+/** Whether `x` is a {@link CsvLineBreaks} value. */
+export function isCsvLineBreaks(x: unknown): x is CsvLineBreaks {
+  return x === 'none' || x === 'escaped' || x === 'quoted';
+}
+
+/**
+ * Splits one line by the one-line grammar (rule 4 of the module header; with `lineBreaks: 'quoted'`, rule 5 too).
  * @param line - one line, without its line break.
  * @param delimiter - the declared one-character delimiter.
+ * @param lineBreaks - the file's declared line-break encoding (default `'none'`).
  * @returns the field values (quotes removed, `""` read as `"`), or `undefined` when the line is malformed.
  */
-export function parseCsvLine(line: string, delimiter: string): string[] | undefined {
+export function parseCsvLine(line: string, delimiter: string, lineBreaks: CsvLineBreaks = 'none'): string[] | undefined {
   if (line.includes('\u0001')) return undefined;
+  const quoted = lineBreaks === 'quoted';
+  if (quoted && !hasOtherThan(line, delimiter)) return undefined; // only quotes and delimiters: maybe a piece (rule 5)
   const fields: string[] = [];
   let i = 0;
   for (;;) {
@@ -66,6 +98,7 @@ export function parseCsvLine(line: string, delimiter: string): string[] | undefi
       }
       if (i < line.length && line[i] !== delimiter) return undefined; // text after the closing quote
     } else {
+      if (quoted) return undefined; // an unquoted field where every field is quoted (rule 5)
       const d = line.indexOf(delimiter, i);
       const end = d < 0 ? line.length : d;
       field = line.slice(i, end);
@@ -76,10 +109,20 @@ export function parseCsvLine(line: string, delimiter: string): string[] | undefi
     if (i >= line.length) return fields;
     i++; // the delimiter
     if (i === line.length) {
+      if (quoted) return undefined; // a trailing delimiter: an empty unquoted field
       fields.push(''); // a trailing delimiter: one more, empty field
       return fields;
     }
   }
+}
+
+/** Whether `line` holds a character other than the quote and `delimiter` (rule 5). */
+function hasOtherThan(line: string, delimiter: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c !== CSV_QUOTE && c !== delimiter) return true;
+  }
+  return false;
 }
 
 /** The lines of a text by rule 1 (cut at every CR and LF), empty lines included (the caller skips them). */
@@ -123,15 +166,27 @@ const CR = 0x0d;
  * @param chunks - the file's bytes, in order.
  */
 export async function* csvLinesOfBytes(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<string | undefined> {
+  for await (const batch of csvLineBatchesOfBytes(chunks)) yield* batch;
+}
+
+/**
+ * {@link csvLinesOfBytes} by batches: the lines that end in each chunk, in order (the same lines, the same rule;
+ * for callers that take many lines at a time, such as DP SQL's loader).
+ * @param chunks - the file's bytes, in order.
+ */
+export async function* csvLineBatchesOfBytes(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<(string | undefined)[]> {
   let parts: Uint8Array[] = [];
   let size = 0;
   let first = true;
-  const flush = function* (): Generator<string | undefined> {
+  let out: (string | undefined)[] = [];
+  const flush = (): void => {
     if (size === 0 && !first) return;
     const isFirst = first;
     first = false;
     if (size >= CSV_MAX_LINE_BYTES) {
-      yield undefined;
+      out.push(undefined);
     } else {
       const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, size);
       let line: string | undefined;
@@ -141,39 +196,51 @@ export async function* csvLinesOfBytes(chunks: AsyncIterable<Uint8Array> | Itera
         line = undefined;
       }
       if (isFirst && line?.startsWith('\uFEFF')) line = line.slice(1);
-      yield line;
+      out.push(line);
     }
     parts = [];
     size = 0;
   };
   for await (const chunk of chunks) {
     let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (b !== LF && b !== CR) continue;
+    // The next CR and LF, each found by the native scan (indexOf), the nearer one ends the line.
+    let lf = chunk.indexOf(LF, 0);
+    let cr = chunk.indexOf(CR, 0);
+    while (lf >= 0 || cr >= 0) {
+      const i = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
       if (i > start && size <= CSV_MAX_LINE_BYTES) parts.push(chunk.subarray(start, i));
       size += i - start;
-      yield* flush();
+      flush();
       start = i + 1;
+      if (lf >= 0 && lf < start) lf = chunk.indexOf(LF, start);
+      if (cr >= 0 && cr < start) cr = chunk.indexOf(CR, start);
     }
     if (start < chunk.length) {
       if (size <= CSV_MAX_LINE_BYTES) parts.push(chunk.slice(start));
       size += chunk.length - start;
     }
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
   }
-  yield* flush();
+  flush();
+  if (out.length > 0) yield out;
 }
 
 /**
  * Reads the header and the records of a CSV by the module's rule (lines first, then fields, each record alone).
  * @param lines - the file's lines from {@link csvLinesOfBytes} (or {@link splitCsvLines} for text).
  * @param delimiter - the declared delimiter.
+ * @param lineBreaks - the file's declared line-break encoding (rule 5; default `'none'`). The header line is read by
+ *   rule 4 whatever it is (it is public, and a writer may quote it or not).
  * @returns the header and, lazily, the records with exactly the header's field count; `header` is `undefined`
  *   when the first line is empty or malformed (the caller refuses: a public fact).
  */
 export async function* csvRecordsOfLines(
   lines: AsyncIterable<string | undefined> | Iterable<string | undefined>,
   delimiter: string,
+  lineBreaks: CsvLineBreaks = 'none',
 ): AsyncGenerator<{ readonly header: readonly string[] } | { readonly record: readonly string[] }> {
   let width = -1;
   for await (const line of lines) {
@@ -187,7 +254,7 @@ export async function* csvRecordsOfLines(
       continue;
     }
     if (line === undefined || line === '') continue;
-    const record = parseCsvLine(line, delimiter);
+    const record = parseCsvLine(line, delimiter, lineBreaks);
     if (record !== undefined && record.length === width) yield { record };
   }
 }
@@ -197,14 +264,19 @@ export async function* csvRecordsOfLines(
  * {@link csvLinesOfBytes}).
  * @param text - the file's text, or its bytes (then a line that is not valid UTF-8 is dropped alone).
  * @param delimiter - the declared delimiter (default `,`).
+ * @param lineBreaks - the file's declared line-break encoding (rule 5; default `'none'`).
  * @returns the header and records, or `undefined` when the file has no header line.
  */
-export async function readCsvRecords(text: string | Uint8Array, delimiter = ','): Promise<CsvRecords | undefined> {
+export async function readCsvRecords(
+  text: string | Uint8Array,
+  delimiter = ',',
+  lineBreaks: CsvLineBreaks = 'none',
+): Promise<CsvRecords | undefined> {
   const lines =
     typeof text === 'string' ? splitCsvLines(text).map((l, i) => (i > 0 && isTooLong(l) ? undefined : l)) : csvLinesOfBytes([text]);
   let header: readonly string[] | undefined;
   const records: (readonly string[])[] = [];
-  for await (const item of csvRecordsOfLines(lines, delimiter)) {
+  for await (const item of csvRecordsOfLines(lines, delimiter, lineBreaks)) {
     if ('header' in item) header = item.header;
     else records.push(item.record);
   }

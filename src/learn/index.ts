@@ -10,6 +10,7 @@
 export { Activation, relu, tanh } from './activations.js';
 export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.js';
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
+export type { BoundedModel, BoundedModelOptions } from './classic/bounded-model.js';
 // DP classic models (models area, issue 13): src/learn/classic/.
 export type { FitOptions, FitReport, LedgerCharge, ModelBudget } from './classic/fit-budget.js';
 export type { FittedModel } from './classic/fitted-model.js';
@@ -47,6 +48,7 @@ export { accountHistory, dpSgdStepEvent, type LearnAccountant, makeLearnAccounta
 export { Embedding, type EmbeddingOptions, embedding } from './embedding.js';
 export { accumulateClippedGradients, type ClippedBatch, type ClippingMode, clipFactor, perLayerSquaredNorms } from './ghost-clipping.js';
 export { fillUniform, uniformUnit } from './init.js';
+export { IterateAverage } from './iterate-average.js';
 export {
   addRowVector,
   axpy,
@@ -89,7 +91,7 @@ export {
   oneRunPValue,
 } from './membership/one-run.js';
 export { type MembershipRoc, membershipRoc, tprAtFpr } from './membership/roc.js';
-export { logisticRegression, mlp, mnistCnn } from './models.js';
+export { logisticRegression, type MnistCnnOptions, mlp, mnistCnn } from './models.js';
 export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 export { groupNorm, layerNorm, Normalization } from './normalization.js';

@@ -47,7 +47,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { addLoss, checkExactLoss, type ExactLoss, lossFromJson, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
-import { edgeOptionalRecord, edgeString } from '../numeric/edge.js';
+import { edgeArray, edgeOptionalRecord, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { withFileLock } from './file-lock.js';
 import {
   appendDurably,
@@ -62,6 +62,7 @@ import {
 } from './journal.js';
 import {
   type BudgetLedger,
+  type ChargeRequest,
   decideCharge,
   type LedgerEntry,
   type LedgerPin,
@@ -70,6 +71,7 @@ import {
   type LedgerTotals,
   mergePins,
   planCharge,
+  readScope,
   replayEntries,
 } from './ledger.js';
 
@@ -171,6 +173,29 @@ function lastLine(journal: string, length: number): Buffer | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The running totals after one accepted charge (the journal records `cost`, the total `recorded`, and the pins
+ * the charge makes): what `charge` and `chargeMany` write to the total file, one function so they cannot drift.
+ */
+function totalsAfter(
+  totals: LedgerTotals,
+  analyst: string,
+  cost: ExactLoss,
+  recorded: ExactLoss,
+  pins: readonly LedgerPin[],
+): LedgerTotals {
+  const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
+  return {
+    dataset: addLoss(totals.dataset, cost),
+    analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
+    recorded: {
+      dataset: addLoss(rec.dataset, recorded),
+      analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
+    },
+    pins: mergePins([...(totals.pins ?? []), ...pins]),
+  };
 }
 
 /**
@@ -310,7 +335,8 @@ export class FileLedger implements BudgetLedger {
    *   INTERNAL when the lock stays held, or the journal is torn/corrupt (refused until `repair`), or cannot be written.
    * @privacy the record is durable (whole and fsynced) before this returns.
    */
-  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+  async charge(scope0: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7 edge line: read once, totally
     checkExactLoss(cost, 'cost');
     const p = this.paths(scope.dataset);
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
@@ -329,17 +355,7 @@ export class FileLedger implements BudgetLedger {
         const bytes = Buffer.concat([...plan.pins.map((pin) => pinLine(pin, at)), line]);
         const after = appendDurably(p.journal, bytes, this.write, this.onStep);
         if (length === 0) fsyncDir(this.directory);
-        const rec = totals.recorded ?? { dataset: ZERO_LOSS, analysts: new Map<string, ExactLoss>() };
-        const next: LedgerTotals = {
-          dataset: addLoss(totals.dataset, cost),
-          analysts: new Map(totals.analysts).set(analyst, addLoss(totals.analysts.get(analyst) ?? ZERO_LOSS, cost)),
-          recorded: {
-            dataset: addLoss(rec.dataset, recorded),
-            analysts: new Map(rec.analysts).set(analyst, addLoss(rec.analysts.get(analyst) ?? ZERO_LOSS, recorded)),
-          },
-          pins: mergePins([...(totals.pins ?? []), ...plan.pins]),
-        };
-        this.writeTotals(p.total, next, after, line);
+        this.writeTotals(p.total, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line);
         const status = plan.status;
         this.onStep?.('total:written');
         return status;
@@ -349,10 +365,81 @@ export class FileLedger implements BudgetLedger {
   }
 
   /**
+   * Group commit: checks and records several charges of one data set under ONE lock with ONE durable append (one
+   * fsync). Each is decided in order against the totals the charges before it in the batch leave (the same
+   * `planCharge` as `charge`), so a batch accepts exactly what the same charges made one by one would; a refused one
+   * (over budget, another cap or unit, a cost that is not three Rationals ≥ 0) records nothing and its error takes
+   * its place in the result. Nothing is returned before the append is durable.
+   * @param items - the charges (scope, cost, memo), all of the data set `items[0].scope.dataset`.
+   * @returns per item, in order, its status after the charge or the DpError that refused it.
+   * @throws DpError INVALID_PARAMETER when the items name more than one data set; INTERNAL as `charge` (then nothing
+   *   of the batch is recorded).
+   * @privacy every accepted record is whole and fsynced before this returns; refusals record nothing.
+   */
+  async chargeMany(items0: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+    // S7 edge line: the batch read once, totally (each item's scope snapshotted; costs are checked per item below).
+    const items: readonly ChargeRequest[] = edgeRead('items', () => {
+      edgeArray(items0, 'items');
+      return Array.from(items0, (i) => {
+        edgeRecord(i, 'items[i]');
+        const { scope, cost, memo } = i;
+        const s = readScope(scope);
+        edgeString(s.dataset, 'items[i].scope.dataset');
+        return { scope: s, cost, memo };
+      });
+    });
+    if (items.length === 0) return [];
+    const dataset = items[0]?.scope.dataset as string;
+    if (items.some((i) => i.scope.dataset !== dataset)) {
+      throw new DpError('INVALID_PARAMETER', 'chargeMany takes the charges of one data set', { parameter: 'items' });
+    }
+    const p = this.paths(dataset);
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    return withFileLock(
+      p.lock,
+      this.timeoutMs,
+      () => {
+        const read = this.totalsUnderLock(p, items[0]?.scope as LedgerScope);
+        let totals = read.totals;
+        this.onStep?.('journal:read');
+        const out: (LedgerStatus | DpError)[] = [];
+        const lines: Buffer[] = [];
+        let lastLine: Buffer | undefined;
+        for (const { scope, cost, memo } of items) {
+          let plan: ReturnType<typeof planCharge>;
+          try {
+            plan = planCharge(totals, scope, cost);
+          } catch (e) {
+            if (!(e instanceof DpError)) throw e;
+            out.push(e);
+            continue;
+          }
+          const recorded = plan.recorded ?? cost;
+          const analyst = scope.analyst ?? 'default';
+          const at = new Date().toISOString();
+          lastLine = recordLine(analyst, cost, String(memo), at, recorded);
+          lines.push(...plan.pins.map((pin) => pinLine(pin, at)), lastLine);
+          totals = totalsAfter(totals, analyst, cost, recorded, plan.pins);
+          out.push(plan.status);
+        }
+        if (lastLine === undefined) return out;
+        const after = appendDurably(p.journal, Buffer.concat(lines), this.write, this.onStep);
+        if (read.length === 0) fsyncDir(this.directory);
+        this.writeTotals(p.total, totals, after, lastLine);
+        this.onStep?.('total:written');
+        return out;
+      },
+      this.onStep,
+    );
+  }
+
+  /**
    * The balance of a scope (under the lock, so it never sees a record being written).
    * @throws DpError INTERNAL on a torn or corrupt journal.
    */
-  async status(scope: LedgerScope): Promise<LedgerStatus> {
+  async status(scope0: LedgerScope): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7 edge line: read once, totally
+    edgeString(scope.dataset, 'scope.dataset');
     const p = this.paths(scope.dataset);
     if (!this.exists()) return decideCharge([], scope, null);
     return withFileLock(p.lock, this.timeoutMs, () => decideCharge(this.totalsUnderLock(p, scope).totals, scope, null));

@@ -59,13 +59,35 @@ import {
 } from '../core/budget-filter.js';
 import { DpError } from '../core/errors.js';
 import { type ApproximateCap, addLoss, checkExactLoss, type ExactLoss, formatExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
-import { formatLoss } from '../core/loss.js';
+import { approximate, formatLoss, pure } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit, readPrivacyUnit, samePrivacyUnit } from '../core/privacy-unit.js';
-import { edgeIterable, edgeRecord, edgeString } from '../numeric/edge.js';
+import { edgeIterable, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 
 /** An exact (E, D) cap: the total a scope may spend, as (ε, δ)-DP. */
 export type LedgerCap = ApproximateCap;
+
+/**
+ * Reads a caller's scope once, at the edge (S7): a plain snapshot of its fields, so a getter that throws
+ * (INVALID_PARAMETER) or answers differently on a second read cannot reach the ledger's decisions.
+ * @param scope - the caller's scope.
+ * @returns a frozen copy with the same fields.
+ * @throws DpError INVALID_PARAMETER when it is not an object or a field cannot be read.
+ * @example
+ * readScope({ dataset: 'adult', cap: { epsilon: 1, delta: 0 } });
+ */
+export function readScope(scope: unknown): LedgerScope {
+  return edgeRead('scope', () => {
+    edgeRecord(scope, 'scope');
+    const s = scope as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const k of ['dataset', 'cap', 'analyst', 'analystBudget', 'accounting', 'unit'] as const) {
+      const v = s[k];
+      if (v !== undefined) copy[k] = v !== null && typeof v === 'object' ? { ...(v as object) } : v;
+    }
+    return Object.freeze(copy) as unknown as LedgerScope;
+  });
+}
 
 /** What a charge is checked against. */
 export interface LedgerScope {
@@ -145,6 +167,13 @@ export interface LedgerTotals {
   readonly pending?: readonly LedgerPin[];
 }
 
+/** One charge of a batch (`BudgetLedger.chargeMany`). */
+export interface ChargeRequest {
+  readonly scope: LedgerScope;
+  readonly cost: ExactLoss;
+  readonly memo: string;
+}
+
 /** A durable budget ledger. */
 export interface BudgetLedger {
   /**
@@ -153,6 +182,11 @@ export interface BudgetLedger {
    *   DOMAIN_MISMATCH when the scope's cap differs from the pinned one, or its unit from the pinned unit (nothing recorded).
    */
   charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus>;
+  /**
+   * Group commit (optional): several charges of one data set checked in order and recorded with one durable write;
+   * per item its status or the DpError that refused it (a refusal records nothing). Same guarantees as `charge`.
+   */
+  chargeMany?(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]>;
   /** The current balance of a scope (no charge). */
   status(scope: LedgerScope): Promise<LedgerStatus>;
   /** Every recorded spend of a data set, oldest first. */
@@ -210,8 +244,8 @@ export function formatAmount(a: LedgerCap | ExactLoss): string {
   const rho = 'rho' in a ? a.rho : Rational.ZERO;
   if (rho.isZero()) {
     return a.delta.isZero()
-      ? formatLoss({ kind: 'pure', epsilon: a.epsilon.toNumber() })
-      : formatLoss({ kind: 'approximate', epsilon: a.epsilon.toNumber(), delta: a.delta.toNumber() });
+      ? formatLoss(pure(a.epsilon.toNumber()))
+      : formatLoss(approximate(a.epsilon.toNumber(), Math.min(1, a.delta.toNumber())));
   }
   return formatExactLoss({ epsilon: a.epsilon, delta: a.delta, rho });
 }

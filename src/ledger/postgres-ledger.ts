@@ -22,7 +22,17 @@
  * pinned at the first spend; a legacy pin's NULL unit is set, once, by the first
  * charge after the upgrade, in that charge's transaction) and replay its spends with exact rationals, check
  * (`planCharge`), insert the pins it makes and the spend, commit — so concurrent charges serialize and a committed spend
- * survives a crash. A row whose amounts do not parse refuses (INTERNAL), never
+ * survives a crash.
+ *
+ * Races (the rule, tested from several connections and processes in `test/ledger/postgres-races.test.ts`):
+ * - every read the decision uses happens after the data set's row lock is held, in a transaction whose isolation
+ *   is pinned to READ COMMITTED by the charge itself (`BEGIN ISOLATION LEVEL READ COMMITTED`): a server, database,
+ *   role or URL default (`default_transaction_isolation`) cannot move the snapshot before the lock. There is no
+ *   other read-then-write window: the pins and the spend are written in the same transaction, under the lock;
+ * - the receipt is returned only after COMMIT succeeded, so a crash of the caller after it leaves the charge
+ *   recorded, and a crash before it leaves nothing (the server rolls back the open transaction and frees the lock);
+ * - nothing is retried: a failed COMMIT (whose outcome the client cannot know) is ENGINE_ERROR and the answer is
+ *   withheld (fail closed: possibly charged, never released), so no retry can charge twice. A row whose amounts do not parse refuses (INTERNAL), never
  * reads as 0. Spends of the legacy public table `tsdp_ledger_spends` (before the
  * ledger had its own schema) are copied in when the schema's tables are created.
  * @module
@@ -252,7 +262,11 @@ export class PostgresLedger implements BudgetLedger {
     });
     const s = this.schema;
     try {
-      await client.query('BEGIN');
+      // READ COMMITTED, pinned here (never the server's, database's or role's default): each statement reads the
+      // latest committed rows, so the spends read AFTER the row lock include every charge that held it before. Under
+      // a default of REPEATABLE READ the snapshot was taken at the first statement, before the lock, and two charges
+      // waiting on the lock both passed the check (an overspend; test/ledger/postgres-races.test.ts).
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE');
       await client.query(`INSERT INTO ${s}.datasets (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
       await client.query(`SELECT dataset FROM ${s}.datasets WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
       const { rows } = await client.query(this.readSpends(), [scope.dataset]);

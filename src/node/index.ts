@@ -17,7 +17,15 @@
  * @module tsdp/node
  */
 
-export { ADULT_CSV, type Dataset, FASHION_MNIST_DIR, loadAdult, loadFashionMnist, loadMnist } from '../learn/node/datasets.js';
+export {
+  ADULT_CSV,
+  type AdultOptions,
+  type Dataset,
+  FASHION_MNIST_DIR,
+  loadAdult,
+  loadFashionMnist,
+  loadMnist,
+} from '../learn/node/datasets.js';
 export { createNoisePool, NoisePool, type NoisePoolOptions } from '../learn/node/noise-pool.js';
 export { type CsvSourceOptions, csvSource } from '../stats/csv-source.js';
 export { type SynthFileFormat, synthFileFormat, writeSynthetic } from '../synth/write.js';

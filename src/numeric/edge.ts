@@ -152,3 +152,44 @@ export function edgeKind(x: unknown, name: string): asserts x is { kind: string 
     refuse(name, "an object with a string 'kind'", x);
   }
 }
+
+/**
+ * Runs the reading of a caller's argument (`read`) at the edge: a `DpError` passes through, anything
+ * else thrown while reading (a getter, a Proxy trap, a `toString`/`valueOf` of the caller's own that
+ * throws) becomes `DpError('INVALID_PARAMETER')` naming the parameter — never the thrown message, which
+ * could carry a data value. Only for reading and validating, before any state changes or any charge
+ * (S7 over instance methods; rule in this module's header).
+ * @param name - the parameter read.
+ * @param read - the reading and validation.
+ * @returns what `read` returns.
+ * @throws DpError INVALID_PARAMETER when reading fails; the DpError `read` throws otherwise.
+ * @example
+ * const loss = edgeRead('loss', () => checkLoss(x));
+ */
+export function edgeRead<T>(name: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof DpError) throw e;
+    throw new DpError('INVALID_PARAMETER', `${name} could not be read (a getter, proxy or conversion of it threw)`, {
+      parameter: name,
+    });
+  }
+}
+
+/**
+ * Checks that `x` is a `Uint32Array` (proxy-safe).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example edgeUint32Array(out, 'out')
+ */
+export function edgeUint32Array(x: unknown, name: string): asserts x is Uint32Array {
+  let ok = false;
+  try {
+    ok = x instanceof Uint32Array;
+  } catch {
+    ok = false;
+  }
+  if (!ok) refuse(name, 'a Uint32Array', x);
+}

@@ -4,6 +4,7 @@
  * ground floor of tsdp: it imports nothing else of the package.
  * @module
  */
+export { addDown, addUp, divUp, mulDown, mulUp } from './directed-rounding.js';
 export { ceilLog2, decomposeDouble, nextDown, nextUp, powerOfTwo, ulp } from './float-bits.js';
 export { logAdd, logSub, logSumExp } from './log-space.js';
 export { Rational } from './rational.js';

@@ -43,6 +43,20 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 /**
+ * S7 edge line of the instance methods: the other operand must be a Rational. Total on every value
+ * (a Proxy whose prototype trap throws is refused, not propagated).
+ */
+function operand(o: unknown): void {
+  let ok = false;
+  try {
+    ok = o instanceof Rational;
+  } catch {
+    ok = false;
+  }
+  if (!ok) refuse('the other operand must be a Rational', 'o');
+}
+
+/**
  * An exact rational `num / den` in lowest terms with `den > 0`.
  * @example
  * Rational.of(1n, 11n).mul(Rational.of(11n)).equals(Rational.ONE); // true
@@ -124,16 +138,20 @@ export class Rational {
   }
 
   add(o: Rational): Rational {
+    operand(o);
     return Rational.of(this.num * o.den + o.num * this.den, this.den * o.den);
   }
   sub(o: Rational): Rational {
+    operand(o);
     return Rational.of(this.num * o.den - o.num * this.den, this.den * o.den);
   }
   mul(o: Rational): Rational {
+    operand(o);
     return Rational.of(this.num * o.num, this.den * o.den);
   }
   /** Throws DpError INVALID_PARAMETER on division by zero. */
   div(o: Rational): Rational {
+    operand(o);
     if (o.num === 0n) refuse('Rational division by zero', 'divisor');
     return Rational.of(this.num * o.den, this.den * o.num);
   }
@@ -145,11 +163,13 @@ export class Rational {
   }
   /** -1, 0 or 1. */
   cmp(o: Rational): number {
+    operand(o);
     const l = this.num * o.den;
     const r = o.num * this.den;
     return l < r ? -1 : l > r ? 1 : 0;
   }
   equals(o: Rational): boolean {
+    operand(o);
     return this.num === o.num && this.den === o.den;
   }
   lt(o: Rational): boolean {

@@ -4,6 +4,7 @@
  * it says so through `isSeeded`, and anyone who knows the seed knows the noise.
  * @module
  */
+import { edgeUint32Array } from '../numeric/edge.js';
 import { DpError } from '../numeric/errors.js';
 import type { RandomSource } from './source.js';
 
@@ -258,6 +259,7 @@ export class SeededRandomSource implements RandomSource {
 
   /** Fills `out` with the next keystream words. */
   fill(out: Uint32Array): void {
+    edgeUint32Array(out, 'out'); // S7 edge line
     let offset = 0;
     while (offset < out.length) {
       if (this.index === this.pool.length) this.refill();

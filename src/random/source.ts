@@ -6,6 +6,7 @@
  * `isSeeded`; only `CryptoRandomSource` counts as secure (`isSecureSource`).
  * @module
  */
+import { edgeUint32Array } from '../numeric/edge.js';
 
 /** A source of uniformly random 32-bit words. */
 export interface RandomSource {
@@ -66,6 +67,7 @@ export class CryptoRandomSource implements RandomSource {
   }
 
   fill(out: Uint32Array): void {
+    edgeUint32Array(out, 'out'); // S7 edge line
     let offset = 0;
     // Drain what is pooled, then fill the rest in 64 KiB calls.
     while (offset < out.length && this.#index < POOL_WORDS) out[offset++] = this.#pool[this.#index++] as number;

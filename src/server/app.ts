@@ -38,9 +38,11 @@ import { AuditLog, type AuditRecord } from './audit-log.js';
 import type { ServerConfig } from './config.js';
 import { budgetJson, describeDataset, type OpenDataset, openDataset } from './datasets.js';
 import { toErrorReply } from './error-reply.js';
+import { GroupCommitLedger } from './group-commit.js';
 import { LdpCollector } from './ldp-collectors.js';
 import { openApiDocument } from './openapi.js';
 import { runPlainDemoQuery } from './plain-demo.js';
+import { PlanCache } from './plan-cache.js';
 import { servePlayground } from './playground.js';
 import { ConcurrencyGate, RateLimiter } from './rate-limit.js';
 import { registerResponsePadding } from './response-padding.js';
@@ -152,7 +154,7 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     if (!options.ledger) await ledger.close().catch(() => {});
   };
   try {
-    for (const d of config.datasets.values()) datasets.set(d.name, await openDataset(d, s.statementTimeoutMs));
+    for (const d of config.datasets.values()) datasets.set(d.name, await openDataset(d, s.statementTimeoutMs, s.duckdbConnections));
     // A budget changed since the ledger pinned it is refused now, at start, rather than on an analyst's first query.
     for (const d of datasets.values()) for (const a of d.schema.analysts.keys()) await ledger.status(scopeOf(d, a));
     for (const c of config.collectors.values()) collectors.set(c.name, new LdpCollector(c, s.stateDir));
@@ -160,6 +162,9 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     await closeAll();
     throw e;
   }
+  // Charges of concurrent queries share one fsync (group-commit.ts); plans of repeated queries are reused (plan-cache.ts).
+  const charging = new GroupCommitLedger(ledger);
+  const plans = new PlanCache();
   const audit = new AuditLog(join(s.stateDir, 'audit.jsonl'));
   const limiter = new RateLimiter(s.rateLimit.perSecond, s.rateLimit.burst);
   const gate = new ConcurrencyGate(s.maxConcurrentPerAnalyst);
@@ -314,11 +319,19 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
       openAudit(request, b);
       const { analyst } = callerOf(request);
       let leave: (() => void) | undefined;
-      const rec = recordingLedger(ledger);
+      const rec = recordingLedger(charging);
       try {
         leave = gate.enter(analyst);
         const d = datasetFor(b.dataset, analyst);
-        const result = await runDpSql({ sql: b.sql, schema: d.schema, engine: d.engine, ledger: rec.ledger, analyst, ...options_(b) });
+        const result = await runDpSql({
+          sql: b.sql,
+          schema: d.schema,
+          engine: d.engine,
+          ledger: rec.ledger,
+          planCache: plans,
+          analyst,
+          ...options_(b),
+        });
         const status = rec.status();
         const num = (x: { epsilon: { toNumberDown(): number }; delta: { toNumberDown(): number } }) => ({
           epsilon: x.epsilon.toNumberDown(),

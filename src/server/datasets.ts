@@ -5,50 +5,21 @@
  * SELECT-only role, or ClickHouse — one server or a cluster sharded by the
  * privacy unit), and its public description for `GET /v1/datasets`.
  *
- * DuckDB engines run one statement at a time (`SerialEngine`): the statement
- * timeout interrupts the whole connection, so a second statement running
- * beside a slow one would be interrupted with it — charged and failed because
- * of another analyst's query. PostgreSQL engines keep their pool (each
+ * DuckDB engines are a pool (`engine-pool.ts`, `server.duckdbConnections`):
+ * each connection runs one statement at a time, because the statement timeout
+ * interrupts the whole connection, so a second statement sharing it would be
+ * interrupted with it — charged and failed because of another analyst's
+ * query. PostgreSQL engines keep their pool (each
  * statement has its own `statement_timeout`); so do ClickHouse engines (each
  * HTTP query carries its own `max_execution_time`).
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { CompiledStatement } from '../sql/dialect.js';
-import type { EngineRow, SqlEngine } from '../sql/engine.js';
-import { clickhouseTarget, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
+import type { SqlEngine } from '../sql/engine.js';
+import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import type { DatasetConfig } from './config.js';
-
-/** An engine whose statements run one after another. */
-export class SerialEngine implements SqlEngine {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  /** @param inner - the engine. */
-  constructor(private readonly inner: SqlEngine) {}
-
-  get dialect() {
-    return this.inner.dialect;
-  }
-
-  private run<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(f, f);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-
-  query(statement: CompiledStatement): Promise<EngineRow[]> {
-    return this.run(() => this.inner.query(statement));
-  }
-
-  catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
-    return this.run(() => this.inner.catalog(tables));
-  }
-
-  close(): Promise<void> {
-    return this.run(() => this.inner.close());
-  }
-}
+import { EnginePool } from './engine-pool.js';
 
 /** A data set ready to answer. */
 export interface OpenDataset {
@@ -86,11 +57,12 @@ export function datasetSchema(config: DatasetConfig): SqlSchema {
  * Opens a configured data set's engine.
  * @param config - the data set.
  * @param statementTimeoutMs - each statement's deadline.
+ * @param duckdbConnections - DuckDB: connections (engines) in the pool, each running one statement at a time.
  * @returns the open data set.
  * @throws DpError NOT_FOUND (files, schema), INVALID_SCHEMA, ENGINE_ERROR (PostgreSQL or ClickHouse unreachable, PostgreSQL's
  *   query role not set up), INVALID_PARAMETER for a ClickHouse URL that does not parse.
  */
-export async function openDataset(config: DatasetConfig, statementTimeoutMs: number): Promise<OpenDataset> {
+export async function openDataset(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections = 1): Promise<OpenDataset> {
   const schema = datasetSchema(config);
   if (config.db && isClickHouseUrl(config.db)) {
     const { ClickHouseEngine } = await import('../sql/engines/clickhouse.js');
@@ -105,8 +77,9 @@ export async function openDataset(config: DatasetConfig, statementTimeoutMs: num
   }
   const { DuckDbEngine } = await import('../sql/engines/duckdb.js');
   if (config.db) {
-    const engine = await DuckDbEngine.open({ database: config.db.replace(/^duckdb:/, ''), statementTimeoutMs });
-    return { name: config.name, config, schema, engine: new SerialEngine(engine), engineKind: 'duckdb' };
+    const database = config.db.replace(/^duckdb:/, '');
+    const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ database, statementTimeoutMs }));
+    return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
   }
   const files = config.files ?? {};
   for (const t of Object.keys(files)) {
@@ -117,14 +90,21 @@ export async function openDataset(config: DatasetConfig, statementTimeoutMs: num
       });
     }
   }
-  const columnTypes = Object.fromEntries(
-    Object.keys(files).map((t) => [
-      t,
-      Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
-    ]),
-  );
-  const engine = await DuckDbEngine.open({ files, columnTypes, statementTimeoutMs });
-  return { name: config.name, config, schema, engine: new SerialEngine(engine), engineKind: 'duckdb' };
+  const declared = declaredFileOptions(Object.keys(files), schema);
+  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, ...declared, statementTimeoutMs }));
+  return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
+}
+
+/** `n` engines opened one after another (all closed again if one fails to open). */
+async function duckdbPool(n: number, open: () => Promise<SqlEngine>): Promise<EnginePool> {
+  const engines: SqlEngine[] = [];
+  try {
+    for (let i = 0; i < n; i++) engines.push(await open());
+  } catch (e) {
+    for (const x of engines) await x.close().catch(() => {});
+    throw e;
+  }
+  return new EnginePool(engines);
 }
 
 /** A budget as JSON: exact amounts as text and as numbers for display. */

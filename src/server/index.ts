@@ -35,6 +35,16 @@
  *   first onRequest hook, before the body is read; `response-padding.ts`;
  *   `padLatencyMs`, default 50 ms; SECURITY.md §11). The audit log records who asked what and what was
  *   charged, never an answer.
+ * - **Throughput parts, and what each keeps**: concurrent charges of a data set
+ *   share one fsync (`group-commit.ts`: decided in order under the ledger's
+ *   lock exactly as one by one; no answer before its batch is durable); plans
+ *   are cached per (schema object, exact query text) (`plan-cache.ts`: a plan
+ *   depends on nothing else; split, compile with a fresh salt, checks and charge
+ *   run per query); DuckDB statements run on a pool of connections, one
+ *   statement each (`engine-pool.ts`), with the fixed catalog read once. A plan
+ *   cache hit is faster than a miss, so timing could tell an analyst that the
+ *   same text was asked before (by anyone): a fact about queries, not data,
+ *   and hidden by the padding quantum like every other time difference.
  * - **Not defended**: a malicious operator or database; timing beyond the
  *   quantum (a query whose running time crosses a multiple of the quantum
  *   because of the data shows one more quantum; a statement timeout shows as
@@ -57,7 +67,8 @@ export {
   type ServerConfig,
   serverConfigFormat,
 } from './config.js';
-export { datasetSchema, type OpenDataset, openDataset, SerialEngine } from './datasets.js';
+export { datasetSchema, type OpenDataset, openDataset } from './datasets.js';
+export { EnginePool, SerialEngine } from './engine-pool.js';
 export { toErrorReply } from './error-reply.js';
 export { LdpCollector, MAX_REPORTS_PER_REQUEST } from './ldp-collectors.js';
 export { openApiDocument } from './openapi.js';

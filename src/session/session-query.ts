@@ -3,10 +3,12 @@
  * aggregation, priced from its declared parameters before it touches data.
  * @module
  */
+
 import type { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import { exactLoss, lossEquals, lossLe, lossToJson, ZERO_LOSS } from '../core/exact-loss.js';
 import { approximate, type PrivacyLoss, pure, zcdp } from '../core/loss.js';
+import { edgeOptionalRecord, edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
 import type { RandomSource } from '../random/source.js';
 import {
@@ -86,6 +88,27 @@ interface QueryState {
   readonly boundsShare?: number;
 }
 
+/**
+ * S7 edge line of the builder methods: an options bag read once, totally (undefined → {}); a getter,
+ * Proxy trap or non-object (null, 1n) is INVALID_PARAMETER, never a TypeError.
+ */
+function readOptions<T extends object>(options: T | undefined): T {
+  return edgeRead('options', () => {
+    edgeOptionalRecord(options, 'options');
+    return (options === undefined ? {} : { ...options }) as T;
+  });
+}
+
+/** S7 edge line of count/countDistinct: the optional `as`, read once, totally; a string when given. */
+function readAs(options: unknown): string | undefined {
+  return edgeRead('options', () => {
+    edgeOptionalRecord(options, 'options');
+    const as = (options as { as?: unknown } | undefined)?.as;
+    if (as !== undefined) edgeString(as, 'options.as');
+    return as as string | undefined;
+  });
+}
+
 function checkColumn(column: string): string {
   if (typeof column !== 'string' || column === '')
     throw new DpError('INVALID_PARAMETER', 'a column name is required', { parameter: 'column' });
@@ -138,7 +161,8 @@ export class SessionQuery {
    * and other values are dropped; without keys, groups are chosen by DP
    * partition selection (needs δ at release).
    */
-  groupBy(column: string, options: { keys?: readonly (string | number | boolean | null)[] } = {}): SessionQuery {
+  groupBy(column: string, options0: { keys?: readonly (string | number | boolean | null)[] } = {}): SessionQuery {
+    const options = readOptions(options0);
     if (this.#state.groupBy) throw new DpError('UNSUPPORTED_QUERY', 'only one groupBy column is supported', { construct: 'groupBy' });
     return options.keys !== undefined
       ? this.#with({ groupBy: checkColumn(column), keys: checkDeclaredKeys(options.keys) })
@@ -147,7 +171,16 @@ export class SessionQuery {
 
   /** Overrides the session's contribution bounds for this query. */
   bound(options: { maxPartitions?: number; maxContributionsPerPartition?: number }): SessionQuery {
-    return this.#with({ ...options });
+    // S7 edge line: read the options once, totally.
+    const o = edgeRead('options', () => {
+      edgeRecord(options, 'options');
+      const { maxPartitions, maxContributionsPerPartition } = options;
+      return {
+        ...(maxPartitions !== undefined ? { maxPartitions } : {}),
+        ...(maxContributionsPerPartition !== undefined ? { maxContributionsPerPartition } : {}),
+      };
+    });
+    return this.#with({ ...o });
   }
 
   /** Chooses the partition selection method (default truncated-geometric). */
@@ -162,11 +195,11 @@ export class SessionQuery {
 
   /** Number of rows (after bounding). */
   count(options: { as?: string } = {}): SessionQuery {
-    return this.#add({ kind: 'count', name: options.as ?? 'count' });
+    return this.#add({ kind: 'count', name: readAs(options) ?? 'count' });
   }
   /** Number of distinct privacy units. */
   countDistinct(options: { as?: string } = {}): SessionQuery {
-    return this.#add({ kind: 'countDistinct', name: options.as ?? 'count_distinct' });
+    return this.#add({ kind: 'countDistinct', name: readAs(options) ?? 'count_distinct' });
   }
   /** Sum of clamped values (exact). */
   sum(column: string, options: ValueAggregateOptions = {}): SessionQuery {
@@ -185,7 +218,8 @@ export class SessionQuery {
     return this.#value('stddev', column, options);
   }
   /** One quantile (exponential mechanism, Smith 2011). */
-  quantile(column: string, quantile: number, options: QuantileAggregateOptions = {}): SessionQuery {
+  quantile(column: string, quantile: number, options0: QuantileAggregateOptions = {}): SessionQuery {
+    const options = readOptions(options0);
     const share = options.intervalShare ?? 0.2;
     if (typeof share !== 'number' || !(share >= 0 && share < 1)) {
       throw new DpError('INVALID_PARAMETER', 'intervalShare must be in [0, 1)', { parameter: 'intervalShare' });
@@ -196,8 +230,9 @@ export class SessionQuery {
   quantiles(
     column: string,
     quantiles: readonly number[],
-    options: Omit<QuantileAggregateOptions, 'as'> & { as?: readonly string[] | undefined } = {},
+    options0: Omit<QuantileAggregateOptions, 'as'> & { as?: readonly string[] | undefined } = {},
   ): SessionQuery {
+    const options = readOptions(options0);
     checkColumn(column);
     if (!Array.isArray(quantiles) || quantiles.length === 0) {
       throw new DpError('INVALID_PARAMETER', 'quantiles must be a non-empty array', { parameter: 'quantiles' });
@@ -230,11 +265,13 @@ export class SessionQuery {
     return this.quantile(column, 1, options);
   }
   /** A histogram: `groupBy(column, { keys }).count()`. */
-  histogram(column: string, options: { keys?: readonly (string | number | boolean | null)[]; as?: string } = {}): SessionQuery {
+  histogram(column: string, options0: { keys?: readonly (string | number | boolean | null)[]; as?: string } = {}): SessionQuery {
+    const options = readOptions(options0);
     return this.groupBy(column, options.keys ? { keys: options.keys } : {}).count(options.as ? { as: options.as } : {});
   }
 
-  #value(kind: 'sum' | 'mean' | 'variance' | 'stddev', column: string, options: ValueAggregateOptions): SessionQuery {
+  #value(kind: 'sum' | 'mean' | 'variance' | 'stddev', column: string, options0: ValueAggregateOptions): SessionQuery {
+    const options = readOptions(options0);
     checkColumn(column);
     return this.#add({
       kind,

@@ -7,6 +7,7 @@ import { PrivacyBudget } from '../core/budget.js';
 import { DpError } from '../core/errors.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit } from '../core/privacy-unit.js';
+import { edgeRead } from '../numeric/edge.js';
 import { defaultRandomSource, type RandomSource } from '../random/source.js';
 import {
   type ArrowTableLike,
@@ -176,11 +177,13 @@ export class Session {
    * session.charge(zcdp(0.01), privacyUnit(null));
    */
   charge(loss: PrivacyLoss, unit: PrivacyUnit): void {
-    if (unit === null || typeof unit !== 'object' || unit.column !== this.#unit.column) {
+    // S7 edge line: the unit's column read once, totally (a throwing getter or Proxy is INVALID_PARAMETER).
+    const column = edgeRead('unit', () => (unit !== null && typeof unit === 'object' ? unit.column : undefined));
+    if (unit === null || typeof unit !== 'object' || column !== this.#unit.column) {
       throw new DpError(
         'DOMAIN_MISMATCH',
         `this session protects ${describePrivacyUnit(this.#unit)}: a release stated for another privacy unit cannot be charged to it`,
-        { left: unit && typeof unit === 'object' ? String(unit.column ?? 'row') : 'unknown', right: this.#unit.column ?? 'row' },
+        { left: typeof column === 'string' ? column : column === null ? 'row' : 'unknown', right: this.#unit.column ?? 'row' },
       );
     }
     this.#budget = this.#budget.charge(loss);

@@ -22,18 +22,11 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { SqlDialect, SqlParam, SqlParamType } from './dialect.js';
+import type { ExpressionEnv, ExpressionForms, SqlDialect, SqlParam, SqlParamType, SqlType, TypedSql } from './dialect.js';
 import { DATE_TRUNC_UNITS, type PlanCastType, type PlanExpr, type QueryPlan } from './plan.js';
 import type { SqlColumnType, SqlSchema } from './schema.js';
 
-/** The static type of a compiled row expression ('null' for an untyped NULL literal). */
-export type SqlType = 'integer' | 'double' | 'text' | 'boolean' | 'date' | 'null';
-
-/** A compiled expression with its static type. */
-export interface TypedSql {
-  readonly sql: string;
-  readonly type: SqlType;
-}
+export type { ExpressionForms, SqlType, TypedSql };
 
 /** The bind parameters of one statement. */
 export class Params {
@@ -42,6 +35,7 @@ export class Params {
   constructor(private readonly dialect: SqlDialect) {}
   /** A marker for `value`; equal values share one parameter, so equal expressions stay textually equal (the engine computes them once). */
   add(value: SqlParam['value'], type: SqlParamType): string {
+    if (this.dialect.inlineLiteral && value !== null) return this.dialect.inlineLiteral(value, type);
     const key = `${type}:${typeof value}:${String(value)}`;
     const hit = this.markers.get(key);
     if (hit) return hit;
@@ -80,7 +74,7 @@ export class Params {
 }
 
 /** What compiling an expression needs. */
-export interface Env {
+export interface Env extends ExpressionEnv {
   readonly plan: QueryPlan;
   readonly d: SqlDialect;
   readonly p: Params;
@@ -124,6 +118,72 @@ export function atMost(x: string, hi: string): string {
   return `(CASE WHEN ${x} IS NULL THEN NULL ELSE LEAST(${x}, ${hi}) END)`;
 }
 
+/** The dates the date functions read (years 1–9999, inside both engines' TIMESTAMP range); others give NULL. */
+const DATE_RANGE = "DATE '0001-01-01' AND DATE '9999-12-31'";
+
+/** DuckDB's and PostgreSQL's forms (the reasons are beside each construct in `compileNode` and in compile.proof.md). */
+export const DEFAULT_FORMS: ExpressionForms = Object.freeze({
+  clamp: (_env: Env, x: string, lo: string, hi: string) => clamp(x, lo, hi),
+  atLeast: (_env: Env, x: string, lo: string) => atLeast(x, lo),
+  atMost: (_env: Env, x: string, hi: string) => atMost(x, hi),
+  caseWhen: (_env: Env, whens: readonly (readonly [string, string])[], otherwise?: string) =>
+    `CASE ${whens.map(([c, v]) => `WHEN ${c} THEN ${v}`).join(' ')}${otherwise === undefined ? '' : ` ELSE ${otherwise}`} END`,
+  typedNull: (env: Env, t: Exclude<SqlType, 'null'>) =>
+    `CAST(NULL AS ${env.d.typeName(t === 'integer' ? 'bigint' : t === 'text' ? 'varchar' : t)})`,
+  bool: (_env: Env, v: boolean) => (v ? 'TRUE' : 'FALSE'),
+  column: (env: Env, source: number, column: string) => {
+    const s = env.plan.sources[source];
+    if (!s) throw new DpError('INTERNAL', 'unknown source');
+    return `${q(env, s.alias)}.${q(env, column)}`;
+  },
+  abs: (_env: Env, x: string) => `ABS(${x})`,
+  round: (_env: Env, x: string) => `ROUND(${x})`,
+  toNumber: (env: Env, x: TypedSql, to: 'double' | 'integer') => {
+    const type = env.d.typeName(to === 'double' ? 'double' : 'bigint');
+    return x.type === 'boolean' ? `CAST(CASE WHEN ${x.sql} THEN 1 WHEN NOT ${x.sql} THEN 0 END AS ${type})` : `CAST(${x.sql} AS ${type})`;
+  },
+  toText: (env: Env, x: TypedSql) => `CAST(${x.sql} AS ${env.d.typeName('varchar')})`,
+  textToDouble,
+  textToDate,
+  normalizeWord: (_env: Env, text: string) => `LOWER(TRIM(${text}))`,
+  remainder: (_env: Env, l: string, r: string) => `${l} % ${r}`,
+  concat: (_env: Env, l: string, r: string) => `(${l} || ${r})`,
+  // An explicit ESCAPE gives both engines PostgreSQL's default (DuckDB has no escape character otherwise).
+  like: (_env: Env, value: string, op: string, pattern: string) => `(${value} ${op} ${pattern} ESCAPE '\\')`,
+  inList: (_env: Env, arg: string, list: readonly string[], negated: boolean) =>
+    `(${arg} ${negated ? 'NOT IN' : 'IN'} (${list.join(', ')}))`,
+  between: (_env: Env, arg: string, low: string, high: string, negated: boolean) =>
+    `(${arg} ${negated ? 'NOT BETWEEN' : 'BETWEEN'} ${low} AND ${high})`,
+  call: (env: Env, name: string, args: readonly string[]) => `${env.d.functionName(name)}(${args.join(', ')})`,
+  // EXTRACT (year()/month() do not exist in PostgreSQL), as BIGINT (PostgreSQL's is numeric). Only for years
+  // 1–9999 (NULL otherwise): an infinite date would make PostgreSQL's cast fail on that row only, and the
+  // engines number the years before 1 differently.
+  datePart: (env: Env, unit: string, d: string) =>
+    `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(EXTRACT(${unit.toUpperCase()} FROM ${d}) AS ${env.d.typeName('bigint')}) END)`,
+  // On a TIMESTAMP (PostgreSQL would read a DATE as TIMESTAMPTZ, in the session's time zone), back to DATE;
+  // the unit is inlined from the allow-list (DuckDB wants a constant). Only for years 1–9999 (NULL
+  // otherwise): a later date overflows the TIMESTAMP range on both engines and an infinite one cannot be
+  // returned by DuckDB's client — errors only rows holding them would cause.
+  dateTrunc: (env: Env, unit: string, d: string) =>
+    `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(DATE_TRUNC('${unit}', CAST(${d} AS TIMESTAMP)) AS ${env.d.typeName('date')}) END)`,
+  dateKey: (env: Env, d: string) => `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN ${env.d.dateText(d)} END)`,
+  doubleKey: (env: Env, x: string) => `CAST(${x} AS ${env.d.typeName('double')})`,
+} satisfies ExpressionForms);
+
+const FORMS = new WeakMap<SqlDialect, ExpressionForms>();
+
+/** The forms of `env`'s dialect: its own over the defaults. */
+export function forms(env: Env): ExpressionForms {
+  const own = env.d.expression;
+  if (!own) return DEFAULT_FORMS;
+  let f = FORMS.get(env.d);
+  if (!f) {
+    f = Object.freeze({ ...DEFAULT_FORMS, ...own });
+    FORMS.set(env.d, f);
+  }
+  return f;
+}
+
 function refuse(what: string, hint: string): never {
   throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported: ${hint}`, { construct: what, hint });
 }
@@ -139,7 +199,7 @@ function columnType(env: Env, source: number, column: string): SqlType {
 
 /** A NULL of type `t` (typed, so that PostgreSQL can resolve operators on it). */
 function typedNull(env: Env, t: Exclude<SqlType, 'null'>): string {
-  return `CAST(NULL AS ${env.d.typeName(t === 'integer' ? 'bigint' : t === 'text' ? 'varchar' : t)})`;
+  return forms(env).typedNull(env, t);
 }
 
 /**
@@ -150,33 +210,42 @@ function typedNull(env: Env, t: Exclude<SqlType, 'null'>): string {
  */
 export function convert(env: Env, x: TypedSql, to: Exclude<SqlType, 'null'>): string {
   const { d } = env;
+  const f = forms(env);
   if (x.type === to) return x.sql;
   if (x.type === 'null') return typedNull(env, to);
   switch (to) {
     case 'text':
-      return `CAST(${x.sql} AS ${d.typeName('varchar')})`;
+      return f.toText(env, x);
     case 'double':
-      if (x.type === 'integer') return `CAST(${x.sql} AS ${d.typeName('double')})`;
-      if (x.type === 'text') return textToDouble(env, x.sql);
-      if (x.type === 'boolean') return `CAST(CASE WHEN ${x.sql} THEN 1 WHEN NOT ${x.sql} THEN 0 END AS ${d.typeName('double')})`;
+      if (x.type === 'integer' || x.type === 'boolean') return f.toNumber(env, x, 'double');
+      if (x.type === 'text') return f.textToDouble(env, x.sql);
       return typedNull(env, 'double');
     case 'integer': {
       if (x.type === 'date') return typedNull(env, 'integer');
-      if (x.type === 'boolean') return `CAST(CASE WHEN ${x.sql} THEN 1 WHEN NOT ${x.sql} THEN 0 END AS ${d.typeName('bigint')})`;
+      if (x.type === 'boolean') return f.toNumber(env, x, 'integer');
       // Saturate into the BIGINT range first: PostgreSQL raises "bigint out of range" for NaN, ±Infinity and
-      // |x| ≥ 2⁶³, an error only some rows would cause. NaN compares above everything, so it becomes the top.
-      const inRange = clamp(`ROUND(${convert(env, x, 'double')})`, env.p.dbl(-(2 ** 63)), env.p.dbl(2 ** 63 - 1024));
+      // |x| ≥ 2⁶³, an error only some rows would cause (ClickHouse returns an arbitrary value). NaN becomes the top.
+      const inRange = f.clamp(env, f.round(env, convert(env, x, 'double')), env.p.dbl(-(2 ** 63)), env.p.dbl(2 ** 63 - 1024));
       return d.safeCast(inRange, 'bigint');
     }
-    case 'boolean':
-      if (x.type === 'integer' || x.type === 'double') return `(CASE WHEN ${x.sql} <> 0 THEN TRUE WHEN ${x.sql} = 0 THEN FALSE END)`;
+    case 'boolean': {
+      const [yes, no] = [f.bool(env, true), f.bool(env, false)];
+      if (x.type === 'integer' || x.type === 'double')
+        return `(${f.caseWhen(env, [
+          [`${x.sql} <> 0`, yes],
+          [`${x.sql} = 0`, no],
+        ])})`;
       if (x.type === 'text') {
-        const t = `LOWER(TRIM(${x.sql}))`;
-        return `(CASE WHEN ${t} IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE WHEN ${t} IN ('false', 'f', 'no', 'n', 'off', '0') THEN FALSE END)`;
+        const t = f.normalizeWord(env, x.sql);
+        return `(${f.caseWhen(env, [
+          [`${t} IN ('true', 't', 'yes', 'y', 'on', '1')`, yes],
+          [`${t} IN ('false', 'f', 'no', 'n', 'off', '0')`, no],
+        ])})`;
       }
       return typedNull(env, 'boolean');
+    }
     case 'date':
-      if (x.type === 'text') return textToDate(env, x.sql);
+      if (x.type === 'text') return f.textToDate(env, x.sql);
       return typedNull(env, 'date');
     default: {
       const never: never = to;
@@ -257,15 +326,17 @@ function unified(env: Env, xs: readonly TypedSql[]): { sqls: string[]; type: Sql
 function safeArithmetic(env: Env, op: '+' | '-' | '*' | '/' | '%', left: string, right: string): string {
   const big = env.p.dbl(op === '+' || op === '-' ? 1e300 : 1e150);
   const negBig = env.p.dbl(op === '+' || op === '-' ? -1e300 : -1e150);
-  const sat = (x: string) => clamp(x, negBig, big);
+  const f = forms(env);
+  const sat = (x: string) => f.clamp(env, x, negBig, big);
   if (op === '+' || op === '-') return `(${sat(left)} ${op} ${sat(right)})`;
   const tiny = env.p.dbl(1e-150);
   const zero = env.p.dbl(0);
-  const flushed = (x: string) => `CASE WHEN ABS(${x}) < ${tiny} THEN ${zero} ELSE ${sat(x)} END`;
+  const flushed = (x: string) => f.caseWhen(env, [[`${f.abs(env, x)} < ${tiny}`, zero]], sat(x));
   if (op === '*') return `(${flushed(left)} * ${flushed(right)})`;
-  if (op === '/') return `(CASE WHEN ABS(${right}) < ${tiny} THEN NULL ELSE ${flushed(left)} / ${sat(right)} END)`;
+  // ClickHouse computes every branch on every row: there the quotient of a guarded-out row is inf or nan, discarded.
+  if (op === '/') return `(${f.caseWhen(env, [[`${f.abs(env, right)} < ${tiny}`, 'NULL']], `${flushed(left)} / ${sat(right)}`)})`;
   // x % y keeps |x % y| < |y| and needs no flush; only a zero divisor errors.
-  return `(CASE WHEN ${right} = ${zero} THEN NULL ELSE ${sat(left)} % ${sat(right)} END)`;
+  return `(${f.caseWhen(env, [[`${right} = ${zero}`, 'NULL']], f.remainder(env, sat(left), sat(right)))})`;
 }
 
 function literal(env: Env, v: number | string | boolean | null): TypedSql {
@@ -299,9 +370,6 @@ const ARITY: Record<string, readonly [number, number]> = {
   date_trunc: [2, 2],
 };
 
-/** The dates the date functions read (years 1–9999, inside both engines' TIMESTAMP range); others give NULL. */
-const DATE_RANGE = "DATE '0001-01-01' AND DATE '9999-12-31'";
-
 /** Largest |digits| of ROUND(x, digits). */
 const MAX_ROUND_DIGITS = 20;
 
@@ -332,13 +400,13 @@ export function compileTyped(env: Env, e: PlanExpr): TypedSql {
 }
 
 function compileNode(env: Env, e: PlanExpr): TypedSql {
+  const f = forms(env);
   const r = (x: PlanExpr) => compileTyped(env, x);
   const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
   switch (e.kind) {
     case 'column': {
-      const s = env.plan.sources[e.source];
-      if (!s) throw new DpError('INTERNAL', 'unknown source');
-      return { sql: `${q(env, s.alias)}.${q(env, e.column)}`, type: columnType(env, e.source, e.column) };
+      const type = columnType(env, e.source, e.column);
+      return { sql: f.column(env, e.source, e.column, type), type };
     }
     case 'literal':
       return literal(env, e.value);
@@ -355,7 +423,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
         case '%':
           return { sql: safeArithmetic(env, e.op, as(e.left, 'double'), as(e.right, 'double')), type: 'double' };
         case '||':
-          return { sql: `(${as(e.left, 'text')} || ${as(e.right, 'text')})`, type: 'text' };
+          return { sql: f.concat(env, as(e.left, 'text'), as(e.right, 'text')), type: 'text' };
         case 'AND':
         case 'OR':
           return { sql: `(${as(e.left, 'boolean')} ${e.op} ${as(e.right, 'boolean')})`, type: 'boolean' };
@@ -368,8 +436,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
             refuse(`${e.op} with a pattern that is not a text literal`, "write the pattern as a literal, e.g. x LIKE 'a%'");
           if ((/\\*$/.exec(pattern.value)?.[0].length ?? 0) % 2 === 1)
             refuse(`${e.op} with a pattern ending in a lone backslash`, 'escape it as \\\\');
-          // An explicit ESCAPE gives both engines PostgreSQL's default (DuckDB has no escape character otherwise).
-          return { sql: `(${as(e.left, 'text')} ${e.op} ${literal(env, pattern.value).sql} ESCAPE '\\')`, type: 'boolean' };
+          return { sql: f.like(env, as(e.left, 'text'), e.op, literal(env, pattern.value).sql), type: 'boolean' };
         }
         default: {
           const { sqls } = unified(env, [r(e.left), r(e.right)]);
@@ -379,108 +446,93 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
     case 'in': {
       const { sqls } = unified(env, [r(e.arg), ...e.list.map(r)]);
       const [arg, ...list] = sqls;
-      return { sql: `(${arg} ${e.negated ? 'NOT IN' : 'IN'} (${list.join(', ')}))`, type: 'boolean' };
+      return { sql: f.inList(env, arg as string, list, e.negated), type: 'boolean' };
     }
     case 'between': {
       const { sqls } = unified(env, [r(e.arg), r(e.low), r(e.high)]);
-      return { sql: `(${sqls[0]} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${sqls[1]} AND ${sqls[2]})`, type: 'boolean' };
+      return { sql: f.between(env, sqls[0] as string, sqls[1] as string, sqls[2] as string, e.negated), type: 'boolean' };
     }
     case 'isNull':
       return { sql: `(${r(e.arg).sql} IS ${e.negated ? 'NOT ' : ''}NULL)`, type: 'boolean' };
     case 'case': {
       const results = [...e.whens.map((w) => r(w.result)), ...(e.otherwise ? [r(e.otherwise)] : [])];
       const { sqls, type } = unified(env, results);
-      const whens = e.whens.map((w, i) => `WHEN ${as(w.condition, 'boolean')} THEN ${sqls[i]}`).join(' ');
-      const otherwise = e.otherwise ? ` ELSE ${sqls[e.whens.length]}` : '';
-      return { sql: `CASE ${whens}${otherwise} END`, type };
+      const whens = e.whens.map((w, i) => [as(w.condition, 'boolean'), sqls[i] as string] as const);
+      return { sql: f.caseWhen(env, whens, e.otherwise ? sqls[e.whens.length] : undefined), type };
     }
     case 'cast': {
       const to = CAST_TARGET[e.to];
       return { sql: as(e.arg, to), type: to };
     }
-    case 'func': {
-      const arity = ARITY[e.name];
-      if (!arity) throw new DpError('INTERNAL', 'a function outside the allow-list');
-      if (e.args.length < arity[0] || e.args.length > arity[1])
-        refuse(
-          `${e.name.toUpperCase()} with ${e.args.length} argument(s)`,
-          `give it ${arity[0] === arity[1] ? arity[0] : `${arity[0]} to ${arity[1]}`}`,
-        );
-      const name = env.d.functionName(e.name);
-      const [a0, a1] = e.args as [PlanExpr, PlanExpr | undefined];
-      switch (e.name) {
-        case 'sqrt':
-          return { sql: `${name}(${atLeast(as(a0, 'double'), env.p.dbl(0))})`, type: 'double' };
-        case 'abs':
-        case 'floor':
-        case 'ceil':
-        case 'sign':
-          // In double precision: ABS of the smallest BIGINT overflows, an error only a row holding it would cause.
-          return { sql: `${name}(${as(a0, 'double')})`, type: 'double' };
-        case 'round': {
-          const x = as(a0, 'double');
-          if (!a1) return { sql: `${name}(${x})`, type: 'double' };
-          const digits = a1.kind === 'literal' ? a1.value : null;
-          if (typeof digits !== 'number' || !Number.isInteger(digits) || Math.abs(digits) > MAX_ROUND_DIGITS)
-            refuse(
-              'ROUND(x, digits) with these digits',
-              `give digits as an integer literal in [-${MAX_ROUND_DIGITS}, ${MAX_ROUND_DIGITS}]`,
-            );
-          // ROUND(x·10ᵈ)/10ᵈ on a saturated, flushed x: no overflow, no underflow (PostgreSQL has no ROUND(double, int)).
-          const scale = env.p.dbl(10 ** digits);
-          const sat = clamp(x, env.p.dbl(-1e280), env.p.dbl(1e280));
-          const flushed = `CASE WHEN ABS(${x}) < ${env.p.dbl(1e-200)} THEN ${env.p.dbl(0)} ELSE ${sat} END`;
-          return { sql: `(${name}((${flushed}) * ${scale}) / ${scale})`, type: 'double' };
-        }
-        case 'least':
-        case 'greatest':
-        case 'coalesce':
-        case 'nullif': {
-          const { sqls, type } = unified(env, e.args.map(r));
-          return { sql: `${name}(${sqls.join(', ')})`, type };
-        }
-        case 'lower':
-        case 'upper':
-        case 'trim':
-          return { sql: `${name}(${as(a0, 'text')})`, type: 'text' };
-        case 'length':
-          return { sql: `${name}(${as(a0, 'text')})`, type: 'integer' };
-        case 'year':
-        case 'quarter':
-        case 'month':
-        case 'day': {
-          // EXTRACT (year()/month() do not exist in PostgreSQL), as BIGINT (PostgreSQL's is numeric). Only for years
-          // 1–9999 (NULL otherwise): an infinite date would make PostgreSQL's cast fail on that row only, and the
-          // engines number the years before 1 differently.
-          const d = as(a0, 'date');
-          return {
-            sql: `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(EXTRACT(${e.name.toUpperCase()} FROM ${d}) AS ${env.d.typeName('bigint')}) END)`,
-            type: 'integer',
-          };
-        }
-        case 'date_trunc': {
-          const unit = a0.kind === 'literal' && typeof a0.value === 'string' ? a0.value : '';
-          if (!DATE_TRUNC_UNITS.includes(unit)) refuse('DATE_TRUNC with this unit', `give one of ${DATE_TRUNC_UNITS.join(', ')}`);
-          if (!a1) throw new DpError('INTERNAL', 'date_trunc without a date');
-          // On a TIMESTAMP (PostgreSQL would read a DATE as TIMESTAMPTZ, in the session's time zone), back to DATE;
-          // the unit is inlined from the allow-list (DuckDB wants a constant). Only for years 1–9999 (NULL
-          // otherwise): a later date overflows the TIMESTAMP range on both engines and an infinite one cannot be
-          // returned by DuckDB's client — errors only rows holding them would cause.
-          const d = as(a1, 'date');
-          return {
-            sql: `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(DATE_TRUNC('${unit}', CAST(${d} AS TIMESTAMP)) AS ${env.d.typeName('date')}) END)`,
-            type: 'date',
-          };
-        }
-        default: {
-          const never: never = e.name;
-          throw new DpError('INTERNAL', `unknown function ${String(never)}`);
-        }
-      }
-    }
+    case 'func':
+      return compileFunction(env, e);
     default: {
       const never: never = e;
       throw new DpError('INTERNAL', `unknown expression ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function compileFunction(env: Env, e: Extract<PlanExpr, { kind: 'func' }>): TypedSql {
+  const f = forms(env);
+  const r = (x: PlanExpr) => compileTyped(env, x);
+  const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
+  const arity = ARITY[e.name];
+  if (!arity) throw new DpError('INTERNAL', 'a function outside the allow-list');
+  if (e.args.length < arity[0] || e.args.length > arity[1])
+    refuse(
+      `${e.name.toUpperCase()} with ${e.args.length} argument(s)`,
+      `give it ${arity[0] === arity[1] ? arity[0] : `${arity[0]} to ${arity[1]}`}`,
+    );
+  const [a0, a1] = e.args as [PlanExpr, PlanExpr | undefined];
+  switch (e.name) {
+    case 'sqrt':
+      return { sql: f.call(env, 'sqrt', [f.atLeast(env, as(a0, 'double'), env.p.dbl(0))]), type: 'double' };
+    case 'abs':
+    case 'floor':
+    case 'ceil':
+    case 'sign':
+      // In double precision: ABS of the smallest BIGINT overflows, an error only a row holding it would cause.
+      return { sql: f.call(env, e.name, [as(a0, 'double')]), type: 'double' };
+    case 'round': {
+      const x = as(a0, 'double');
+      if (!a1) return { sql: f.call(env, 'round', [x]), type: 'double' };
+      const digits = a1.kind === 'literal' ? a1.value : null;
+      if (typeof digits !== 'number' || !Number.isInteger(digits) || Math.abs(digits) > MAX_ROUND_DIGITS)
+        refuse('ROUND(x, digits) with these digits', `give digits as an integer literal in [-${MAX_ROUND_DIGITS}, ${MAX_ROUND_DIGITS}]`);
+      // ROUND(x·10ᵈ)/10ᵈ on a saturated, flushed x: no overflow, no underflow (PostgreSQL has no ROUND(double, int)).
+      const scale = env.p.dbl(10 ** digits);
+      const sat = f.clamp(env, x, env.p.dbl(-1e280), env.p.dbl(1e280));
+      const flushed = f.caseWhen(env, [[`${f.abs(env, x)} < ${env.p.dbl(1e-200)}`, env.p.dbl(0)]], sat);
+      return { sql: `(${f.call(env, 'round', [`(${flushed}) * ${scale}`])} / ${scale})`, type: 'double' };
+    }
+    case 'least':
+    case 'greatest':
+    case 'coalesce':
+    case 'nullif': {
+      const { sqls, type } = unified(env, e.args.map(r));
+      return { sql: f.call(env, e.name, sqls), type };
+    }
+    case 'lower':
+    case 'upper':
+    case 'trim':
+      return { sql: f.call(env, e.name, [as(a0, 'text')]), type: 'text' };
+    case 'length':
+      return { sql: f.call(env, e.name, [as(a0, 'text')]), type: 'integer' };
+    case 'year':
+    case 'quarter':
+    case 'month':
+    case 'day':
+      return { sql: f.datePart(env, e.name, as(a0, 'date')), type: 'integer' };
+    case 'date_trunc': {
+      const unit = a0.kind === 'literal' && typeof a0.value === 'string' ? a0.value : '';
+      if (!DATE_TRUNC_UNITS.includes(unit)) refuse('DATE_TRUNC with this unit', `give one of ${DATE_TRUNC_UNITS.join(', ')}`);
+      if (!a1) throw new DpError('INTERNAL', 'date_trunc without a date');
+      return { sql: f.dateTrunc(env, unit, as(a1, 'date')), type: 'date' };
+    }
+    default: {
+      const never: never = e.name;
+      throw new DpError('INTERNAL', `unknown function ${String(never)}`);
     }
   }
 }
@@ -504,9 +556,9 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
 export function keyOutput(env: Env, x: TypedSql): string {
   switch (x.type) {
     case 'date':
-      return `(CASE WHEN ${x.sql} BETWEEN ${DATE_RANGE} THEN ${env.d.dateText(x.sql)} END)`;
+      return forms(env).dateKey(env, x.sql);
     case 'double':
-      return `CAST(${x.sql} AS ${env.d.typeName('double')})`;
+      return forms(env).doubleKey(env, x.sql);
     case 'null':
       return typedNull(env, 'text');
     default:

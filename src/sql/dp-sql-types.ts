@@ -147,4 +147,16 @@ export interface RunDpSqlInput extends DpSqlOptions {
   readonly schema: SqlSchema;
   readonly engine: SqlEngine;
   readonly ledger: BudgetLedger;
+  /**
+   * A cache of checked plans (the query server's, `tsdp/server`): a plan is a deep-frozen pure function of the query
+   * text and the schema, so a cache keyed on both returns the plan `planDpQuery(sql, schema)` would build. Everything
+   * after the plan (budget split, compile with a fresh salt, public checks, charge) runs on every query.
+   */
+  readonly planCache?: DpSqlPlanCache;
+}
+
+/** A cache of plans keyed on (schema, query text): `get` returns only a plan stored for that very schema and text. */
+export interface DpSqlPlanCache {
+  get(sql: string, schema: SqlSchema): QueryPlan | undefined;
+  set(sql: string, schema: SqlSchema, plan: QueryPlan): void;
 }

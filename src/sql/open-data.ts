@@ -22,6 +22,7 @@ import { basename, extname } from 'node:path';
 import { DpError } from '../core/errors.js';
 import type { BudgetLedger } from '../ledger/ledger.js';
 import type { SqlEngine } from './engine.js';
+import type { DuckDbOptions } from './engines/duckdb.js';
 import type { SqlSchema } from './schema.js';
 
 /** Where the data is. */
@@ -219,21 +220,30 @@ export async function openDataSource(spec: DataSpec, schema: SqlSchema): Promise
         parameter: 'data',
       });
     const mapping = fileTables(files, schema);
-    // Files are read with the schema's column types, so no column's type is inferred from its values.
-    const columnTypes = Object.fromEntries(
-      Object.keys(mapping).map((t) => [
-        t,
-        Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type])),
-      ]),
-    );
     engine = await DuckDbEngine.open({
       files: mapping,
-      columnTypes,
+      ...declaredFileOptions(Object.keys(mapping), schema),
       statementTimeoutMs: spec.statementTimeoutMs,
       trackProgress: spec.trackProgress,
     });
   }
   return withLedger(engine, spec);
+}
+
+/**
+ * What the DuckDB engine needs from the schema to read declared files (`DuckDbOptions`' `columnTypes` and
+ * `csvLineBreaks`), for the CLI's `--data` files and the server's `files` alike.
+ * @param tables - the declared tables that files provide.
+ * @param schema - the schema.
+ * @returns each table's declared column types (files are read with them, so no column's type is inferred from its
+ * values) and how each CSV file's writer encodes a line break in a field (rule 5 of src/io/csv-records.ts).
+ */
+export function declaredFileOptions(tables: readonly string[], schema: SqlSchema): Pick<DuckDbOptions, 'columnTypes' | 'csvLineBreaks'> {
+  const columnTypes = Object.fromEntries(
+    tables.map((t) => [t, Object.fromEntries([...(schema.tables.get(t)?.columns ?? new Map())].map(([c, col]) => [c, col.type]))]),
+  );
+  const csvLineBreaks = Object.fromEntries(tables.map((t) => [t, schema.tables.get(t)?.lineBreaks ?? 'none'] as const));
+  return { columnTypes, csvLineBreaks };
 }
 
 /** Opens the spec's ledger beside an open engine; the engine is closed when the ledger cannot be opened. */

@@ -41,6 +41,7 @@ export type {
   BoundingReport,
   DpSqlExplanation,
   DpSqlOptions,
+  DpSqlPlanCache,
   DpSqlResult,
   DpSqlValue,
   QuantileNote,
@@ -76,7 +77,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const confidence = input.confidence ?? 0.95;
   if (!(confidence > 0 && confidence < 1))
     throw new DpError('INVALID_PARAMETER', 'confidence must be in (0, 1)', { parameter: 'confidence' });
-  const plan = planDpQuery(input.sql, input.schema);
+  const plan = cachedPlan(input);
   const split = splitDpBudget(plan, input);
   checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(input);
@@ -124,6 +125,15 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     await padLatency(started, quantum);
     throw e;
   }
+}
+
+/** The query's plan: from the caller's plan cache (keyed on schema and text) or planned now (and stored there). */
+function cachedPlan(input: RunDpSqlInput): QueryPlan {
+  const hit = input.planCache?.get(input.sql, input.schema);
+  if (hit) return hit;
+  const plan = planDpQuery(input.sql, input.schema);
+  input.planCache?.set(input.sql, input.schema, plan);
+  return plan;
 }
 
 /** Everything after the charge: run the statements, release each group through `releaseTable`, post-process. */

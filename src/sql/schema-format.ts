@@ -179,6 +179,12 @@ export const tableFormat = z
         .max(Number.MAX_SAFE_INTEGER, { error: 'an integer >= 1' })
         .optional()
         .describe('Rows one unit may contribute to one group; the rewrite drops the rest. Default 1.'),
+      lineBreaks: z
+        .enum(['none', 'escaped', 'quoted'], { error: "'none', 'escaped' or 'quoted'" })
+        .optional()
+        .describe(
+          "CSV files only: how the file's writer encodes a line break inside a field. 'none' (default): it never writes one; 'escaped': as text such as \\n; 'quoted': every field is quoted and line breaks sit inside the quotes (a record holding one is then dropped whole, and none of its pieces is read).",
+        ),
       columns: z
         .record(z.string().regex(IDENTIFIER_PATTERN, { error: 'a column name of letters, digits and _' }), columnFormat, {
           error: 'an object naming each column',
@@ -197,7 +203,7 @@ export const tableFormat = z
     {
       error: (i) =>
         i.code === 'unrecognized_keys'
-          ? 'only the keys public, privacyUnit, maxPartitions, maxContributionsPerPartition, columns, publicGroupKeys, description'
+          ? 'only the keys public, privacyUnit, maxPartitions, maxContributionsPerPartition, lineBreaks, columns, publicGroupKeys, description'
           : 'an object { privacyUnit?, columns, … }',
     },
   )

@@ -67,6 +67,8 @@ export interface SqlTableSchema {
    */
   readonly unit: PrivacyUnit;
   readonly columns: ReadonlyMap<string, SqlColumnSchema>;
+  /** CSV files: how the file's writer encodes a line break inside a field (rule 5 of `src/io/csv-records.ts`); absent: `'none'`. */
+  readonly lineBreaks?: 'none' | 'escaped' | 'quoted';
 }
 
 /** An exact budget: ε and δ as rationals. */
@@ -165,7 +167,10 @@ export function parseSqlSchema(raw: unknown, defaultDataset = 'default'): SqlSch
       maxPartitions: spec.maxPartitions ?? 1,
       maxContributionsPerPartition: spec.maxContributionsPerPartition ?? 1,
     });
-    tables.set(name, Object.freeze({ name, isPublic: spec.public ?? false, unit, columns }));
+    tables.set(
+      name,
+      Object.freeze({ name, isPublic: spec.public ?? false, unit, columns, ...(spec.lineBreaks ? { lineBreaks: spec.lineBreaks } : {}) }),
+    );
   }
   const analysts = new Map(Object.entries(file.analysts ?? {}).map(([a, b]) => [a, toBudget(b)]));
   return Object.freeze({ dataset: file.dataset ?? defaultDataset, budget: toBudget(file.budget), analysts, tables });

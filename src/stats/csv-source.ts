@@ -10,27 +10,34 @@
  * not parse (an unclosed or stray quote, a field too many or too few, bytes
  * that are not UTF-8, a line of 1 MiB or more) is dropped alone — never another
  * record, never an error (an error would be a data-dependent signal raised
- * after the charge). A quoted field holding a line break is not supported.
+ * after the charge). A field holding a line break: see `lineBreaks` (rule 5;
+ * with `'quoted'` such a record is dropped whole and none of its pieces is read).
  * Fields are trimmed of surrounding whitespace.
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { csvLinesOfBytes, csvRecordsOfLines } from '../io/csv-records.js';
+import { type CsvLineBreaks, csvLinesOfBytes, csvRecordsOfLines, isCsvLineBreaks } from '../io/csv-records.js';
 import type { StreamSource } from './data-source.js';
 
 /** Options of `csvSource`. */
 export interface CsvSourceOptions {
   /** Field delimiter: one character other than `"`, CR, LF and U+0001. Default ','. */
   readonly delimiter?: string;
+  /**
+   * How the file's writer encodes a line break inside a field (rule 5 of `src/io/csv-records.ts`): `'none'`
+   * (default: it never writes one), `'escaped'` (read like `'none'`), or `'quoted'` (every field quoted; a record
+   * whose field holds a line break is dropped whole, and no piece of it is read as a record).
+   */
+  readonly lineBreaks?: CsvLineBreaks;
 }
 
 /**
  * A CSV file, read as a stream on every pass (never loaded whole). The first
  * line is the header (the declared schema).
  * @param path - the file (public).
- * @param options - the delimiter.
+ * @param options - the delimiter and the declared line-break encoding.
  * @returns a `StreamSource` for `Session.fromSource`.
- * @throws DpError INVALID_PARAMETER when the path is not a string; `columnNames()` rejects with NOT_FOUND when the file cannot be opened.
+ * @throws DpError INVALID_PARAMETER when the path is not a string or an option is not one the type allows; `columnNames()` rejects with NOT_FOUND when the file cannot be opened.
  * @example
  * import { csvSource } from 'tsdp/node';
  * const session = Session.fromSource(csvSource('adult.csv'), { budget: PrivacyBudget.pure(1) });
@@ -43,10 +50,14 @@ export function csvSource(path: string, options: CsvSourceOptions = {}): StreamS
       parameter: 'delimiter',
     });
   }
+  const lineBreaks = options.lineBreaks ?? 'none';
+  if (!isCsvLineBreaks(lineBreaks)) {
+    throw new DpError('INVALID_PARAMETER', "lineBreaks must be 'none', 'escaped' or 'quoted'", { parameter: 'lineBreaks' });
+  }
   /** The file's records by the shared rule: the header first, then each record that parses. */
   const records = async function* () {
     const fs = await import('node:fs');
-    yield* csvRecordsOfLines(csvLinesOfBytes(fs.createReadStream(path)), delimiter);
+    yield* csvRecordsOfLines(csvLinesOfBytes(fs.createReadStream(path)), delimiter, lineBreaks);
   };
   return {
     kind: 'stream',

@@ -8,7 +8,7 @@
 
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
-import type { PrivacyLoss } from '../core/loss.js';
+import { type PrivacyLoss, zcdp } from '../core/loss.js';
 import { describePrivacyUnit, type PrivacyUnit, privacyUnit } from '../core/privacy-unit.js';
 import { edgeArray, edgeRecord } from '../numeric/edge.js';
 import { type OutputBudget, readBudget, splitBudget } from './_internal/noise.js';
@@ -214,7 +214,7 @@ export function boundsEpsilon(budget: OutputBudget, rowsPerUnit: number): { epsi
       parameter: 'budget',
     });
   }
-  return { epsilon, loss: b.kind === 'zcdp' ? { kind: 'zcdp', rho: b.rho } : undefined };
+  return { epsilon, loss: b.kind === 'zcdp' ? zcdp(b.rho) : undefined };
 }
 
 /**

@@ -4,7 +4,6 @@
  * UPDATE_GOLDEN=1 and review the diff). Needs no server: the text is checked
  * here; test/clickhouse/cluster.test.ts runs the same shapes on a real cluster.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,22 +13,11 @@ import { textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { shardsByUnit } from '../../src/sql/engines/clickhouse.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { rowSchema, visitsSchema } from '../sql/fixtures.js';
+import { expectGolden, GOLDEN_CASES, type GoldenCase } from '../sql/golden-harness.js';
 
 const dir = join(import.meta.dirname, 'golden');
-const cases: [string, string, 'rows' | 'visits'][] = [
-  ['row-level', "SELECT shop, COUNT(*) AS n, SUM(qty) AS q, AVG(price) AS p FROM sales WHERE item <> 'x' GROUP BY shop", 'rows'],
-  [
-    'unit-level',
-    'SELECT region, COUNT(*) AS n, SUM(amount) AS s, AVG(minutes) AS m, STDDEV(day) AS sd FROM visits GROUP BY region',
-    'visits',
-  ],
-  ['unit-no-group', 'SELECT COUNT(DISTINCT person_id) AS u, COUNT(city) AS c FROM visits', 'visits'],
-  ['quantile', 'SELECT region, MEDIAN(amount) AS m FROM visits GROUP BY region', 'visits'],
-  [
-    'group-expression',
-    "SELECT FLOOR(minutes / 10) AS m10, CASE WHEN day > 15 THEN 'late' ELSE 'early' END AS half, COUNT(*) AS n FROM visits GROUP BY 1, 2",
-    'visits',
-  ],
+const cases: GoldenCase[] = [
+  ...GOLDEN_CASES,
   [
     'join-public',
     'SELECT r.label, COUNT(*) AS n, SUM(v.amount) AS s FROM visits v JOIN regions r ON r.code = v.region GROUP BY r.label',
@@ -54,14 +42,7 @@ describe('golden compiled SQL for ClickHouse', () => {
     for (const limitBy of [false, true]) {
       if (limitBy && schema === 'rows') continue;
       it(`pins ${name}${limitBy ? ' (arrays top-P)' : ''} for clickhouse`, () => {
-        const file = join(dir, `${name}${limitBy ? '.arrays' : ''}.clickhouse.sql`);
-        const text = render(sql, schema, limitBy);
-        if (process.env.UPDATE_GOLDEN === '1') {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(file, text);
-        }
-        expect(existsSync(file), `missing golden file ${file}: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
-        expect(text).toBe(readFileSync(file, 'utf8'));
+        expectGolden(dir, `${name}${limitBy ? '.arrays' : ''}.clickhouse.sql`, render(sql, schema, limitBy));
       });
     }
   }

@@ -14,21 +14,20 @@ import { clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import { doubleLiteral, intLiteral, textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
-import { planDpQuery } from '../../src/sql/plan-query.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { BINARY_OPS, expressionArbitrary, FUNCTIONS, HOSTILE_TABLE, hostileSchema } from '../sql/hostile.js';
 import {
-  BINARY_OPS,
-  CAST_TYPES,
-  COLUMNS,
-  expressionArbitrary,
-  FUNCTIONS,
-  HOSTILE_LITERALS,
-  HOSTILE_TABLE,
-  hostileSchema,
-  LIKE_OPS,
-  PATTERNS,
-} from '../sql/hostile.js';
+  castExpressions,
+  countAll as countAllIn,
+  functionExpressions,
+  INPUTS,
+  operatorExpressions,
+  planOrNull as planOrNullIn,
+  runsOn,
+  SHAPES,
+  shapedQuery,
+} from '../sql/totality-harness.js';
 import { adminExec, clickhouseAvailable, createSharded, type TestCluster, testCluster } from './cluster.js';
 import { HOSTILE_STRINGS, hostileRows } from './hostile-data.js';
 
@@ -38,47 +37,17 @@ let cluster: TestCluster;
 let ch: ClickHouseEngine;
 
 function planOrNull(sql: string): QueryPlan | null {
-  try {
-    return planDpQuery(sql, schema);
-  } catch (e) {
-    if (e instanceof DpError && e.code !== 'INTERNAL') return null;
-    throw e;
-  }
+  return planOrNullIn(sql, schema);
 }
 
 /** Every statement of an accepted plan, compiled as runDpSql does before its charge, runs on every shard without error. */
-async function runs(plan: QueryPlan): Promise<'ran' | 'refused'> {
-  let compiled: CompiledDpQuery;
-  try {
-    compiled = explainDpSql(plan.text, schema, clickhouseDialect, { epsilon: 1, delta: 1e-6 }, 77n).compiled;
-  } catch (e) {
-    if (e instanceof DpError && e.code !== 'INTERNAL') return 'refused';
-    throw e;
-  }
-  for (const statement of [compiled.main, ...compiled.histograms]) {
-    const rows = await ch.query(statement).catch((e: unknown) => {
-      throw new Error(`clickhouse raised ${(e as Error).message} on: ${plan.text}\n${statement.sql.slice(0, 2000)}`);
-    });
-    expect(Array.isArray(rows)).toBe(true);
-  }
-  return 'ran';
+function runs(plan: QueryPlan): Promise<'ran' | 'refused'> {
+  return runsOn(ch, plan, schema);
 }
 
 async function countAll(expressions: readonly string[]): Promise<number> {
-  const accepted = expressions.filter((e) => planOrNull(`SELECT COUNT(${e}) AS n FROM ${HOSTILE_TABLE}`) !== null);
-  for (let k = 0; k < accepted.length; k += 30) {
-    const batch = accepted.slice(k, k + 30);
-    const plan = planOrNull(`SELECT ${batch.map((e, j) => `COUNT(${e}) AS c${j}`).join(', ')} FROM ${HOSTILE_TABLE}`);
-    if (plan && (await runs(plan)) === 'ran') continue;
-    for (const e of batch) {
-      const one = planOrNull(`SELECT COUNT(${e}) AS n FROM ${HOSTILE_TABLE}`);
-      if (one) await runs(one);
-    }
-  }
-  return accepted.length;
+  return countAllIn(expressions, schema, runs, 30);
 }
-
-const INPUTS = [...COLUMNS, ...HOSTILE_LITERALS];
 
 describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no engine error on hostile rows (3 shards)', () => {
   beforeAll(async () => {
@@ -101,52 +70,29 @@ describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no eng
   });
 
   it('every cast of every column type and hostile literal', async () => {
-    const n = await countAll(INPUTS.flatMap((x) => CAST_TYPES.map((t) => `CAST(${x} AS ${t})`)));
+    const n = await countAll(castExpressions());
     expect(n).toBeGreaterThan(INPUTS.length * 2);
   }, 300_000);
 
   it('every allow-listed function on every column type and hostile literal', async () => {
-    const exprs: string[] = [];
-    for (const [f, arity] of FUNCTIONS) {
-      for (const x of INPUTS) {
-        if (arity === 1) exprs.push(`${f}(${x})`);
-        else if (f === 'ROUND') for (const k of ['0', '2', '-3', '25']) exprs.push(`ROUND(${x}, ${k})`);
-        // Pairs with a column on one side (pairs of literals fold to constants).
-        else if (COLUMNS.includes(x))
-          for (const y of INPUTS) exprs.push(`${f}(${x}, ${y}${arity === 3 ? ', 0' : ''})`, `${f}(${y}, ${x}${arity === 3 ? ', 0' : ''})`);
-      }
-    }
+    // Pairs with a column on one side (pairs of literals fold to constants), and the date functions on every input.
+    const exprs = functionExpressions('withColumn');
     for (const x of INPUTS) exprs.push(`YEAR(${x})`, `MONTH(${x})`, `DAY(${x})`, `DATE_TRUNC('quarter', ${x})`);
     const n = await countAll(exprs);
     expect(n).toBeGreaterThan(FUNCTIONS.length * 5);
   }, 300_000);
 
   it('every operator on every pair of column types and hostile literals (÷ and % by zero, NaN, ±inf)', async () => {
-    const exprs: string[] = [];
     // Every pair with a column on one side (pairs of literals fold to constants and add nothing per row).
-    for (const op of [...BINARY_OPS, '%'])
-      for (const x of COLUMNS) for (const y of INPUTS) exprs.push(`(${x} ${op} ${y})`, `(${y} ${op} ${x})`);
-    for (const op of LIKE_OPS) for (const x of INPUTS) for (const p of PATTERNS) exprs.push(`(${x} ${op} ${p})`);
-    for (const x of INPUTS) exprs.push(`(-${x})`, `(NOT ${x})`, `(${x} BETWEEN 0 AND 'a')`, `(${x} IN (1, 'a', NULL))`);
-    const n = await countAll(exprs);
+    const n = await countAll(operatorExpressions('withColumn', ['%']));
     expect(n).toBeGreaterThan(BINARY_OPS.length * 10);
   }, 300_000);
 
   it('random expressions over the allow-list, in WHERE, as COUNT, SUM and MEDIAN arguments and as GROUP BY keys (fast-check, seed 10)', async () => {
     let ran = 0;
     await fc.assert(
-      fc.asyncProperty(expressionArbitrary(), fc.constantFrom('where', 'count', 'sum', 'median', 'group'), async (e, shape) => {
-        const sql =
-          shape === 'where'
-            ? `SELECT COUNT(*) AS n FROM ${HOSTILE_TABLE} WHERE ${e}`
-            : shape === 'count'
-              ? `SELECT COUNT(${e}) AS n FROM ${HOSTILE_TABLE}`
-              : shape === 'sum'
-                ? `SELECT SUM(${e}) AS s, AVG(${e}) AS a FROM ${HOSTILE_TABLE}`
-                : shape === 'median'
-                  ? `SELECT MEDIAN(${e}) AS m FROM ${HOSTILE_TABLE}`
-                  : `SELECT ${e} AS k, COUNT(*) AS n FROM ${HOSTILE_TABLE} GROUP BY 1`;
-        const plan = planOrNull(sql);
+      fc.asyncProperty(expressionArbitrary(), fc.constantFrom(...SHAPES), async (e, shape) => {
+        const plan = planOrNull(shapedQuery(e, shape));
         if (plan && (await runs(plan)) === 'ran') ran++;
       }),
       { numRuns: 200, seed: 10 },

@@ -27,7 +27,7 @@ describe('data loaders (public preprocessing) and ready models', () => {
 
   it('Adult: fixed-bound numeric and published one-hot features, label >50K, fixed split', () => {
     const d = loadAdult();
-    expect(d.features).toBe(5 + 16 + 8 + 7 + 14 + 6 + 5 + 2 + 1 + 2 + 10 + 7); // numeric, one-hot, log amounts, age and hours bins
+    expect(d.features).toBe(5 + 16 + 8 + 7 + 14 + 6 + 5 + 2 + 1 + 2 + 10 + 7 + 15 + 9); // numeric, one-hot, log amounts, age and hours bins, quarter-decade gain and loss bins
     expect(d.train.size + d.test.size).toBe(30162);
     let pos = 0;
     for (const y of d.train.labels) pos += y;
@@ -82,5 +82,20 @@ describe('data loaders (public preprocessing) and ready models', () => {
     trainer.step();
     expect(trainer.steps).toBe(2);
     for (const p of cnn.parameters) for (const x of p.value) expect(Number.isFinite(x)).toBe(true);
+  });
+
+  it("the CNN with tanh hidden activations (tsdp train's default) has the same parameters; an unknown activation is INVALID_PARAMETER", () => {
+    const relu = mnistCnn(new SeededRandomSource('act'));
+    const tanh = mnistCnn(new SeededRandomSource('act'), { activation: 'tanh' });
+    expect(tanh.parameterCount).toBe(26010);
+    expect(tanh.parameters.map((p) => Array.from(p.value))).toEqual(relu.parameters.map((p) => Array.from(p.value)));
+    const kinds = (m: typeof relu) => m.layers.map((l) => l.kind).filter((k) => k === 'relu' || k === 'tanh');
+    expect(kinds(relu)).toEqual(['relu', 'relu', 'relu']);
+    expect(kinds(tanh)).toEqual(['tanh', 'tanh', 'tanh']);
+    // Same weights, different activation: different outputs (the option is really applied).
+    const r = new SeededRandomSource('act-input');
+    const x = Float64Array.from({ length: 784 }, () => (r.nextUint32() / 2 ** 32) * 4 - 1);
+    expect(Array.from(tanh.predict(x, 1))).not.toEqual(Array.from(relu.predict(x, 1)));
+    expectDpError(() => mnistCnn(undefined, { activation: 'sigmoid' as never }), 'INVALID_PARAMETER');
   });
 });

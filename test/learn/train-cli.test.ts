@@ -41,6 +41,8 @@ describe('tsdp train', () => {
     expect(report.accountant).toBe('pld');
     expect(report.sampleRate).toBe(150 / 3000);
     expect(report.steps).toBe(20);
+    expect(report.averagedIterates).toBe(10); // Adult's default: the tail average of the last half (post-processing)
+    expect(report.momentum).toBe(0.9);
     expect(report.notForRelease).toBe(true); // seeded
     const replay = new PldAccountant()
       .compose(
@@ -69,6 +71,8 @@ describe('tsdp train', () => {
       '3',
       '--limit',
       '2000',
+      '--batch-size',
+      '200',
       '--out',
       out,
     ]);
@@ -82,6 +86,10 @@ describe('tsdp train', () => {
       ['--data', 'adult', '--epsilon', '-1'],
       ['--data', 'adult', '--epsilon', '1', '--model', 'cnn'],
       ['--data', 'adult', '--epsilon', '1', '--batch-size', '2.5'],
+      ['--data', 'adult', '--epsilon', '1', '--average', '1.5'],
+      ['--data', 'adult', '--epsilon', '1', '--momentum', '1'],
+      ['--data', 'adult', '--epsilon', '1', '--activation', 'tanh'],
+      ['--data', 'mnist', '--epsilon', '1', '--activation', 'sigmoid'],
     ]) {
       const r = await tsdp(['train', ...bad]);
       expect(r.code).not.toBe(0);

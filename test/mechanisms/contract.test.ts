@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { floatDomain } from '../../src/core/domain.js';
 import { DpError } from '../../src/core/errors.js';
-import { pure } from '../../src/core/loss.js';
+import { type PureLoss, pure } from '../../src/core/loss.js';
 import { defineMeasurement } from '../../src/core/measurement.js';
 import { traceNoise } from '../../src/core/trace.js';
 import { makeLaplace } from '../../src/mechanisms/laplace.js';
@@ -75,7 +75,10 @@ describe('assertMeasurementContract', () => {
   });
   it('catches a privacy map that returns a negative or infinite loss', () => {
     expect(() =>
-      assertMeasurementContract(variant({ privacyMap: () => ({ kind: 'pure', epsilon: Number.POSITIVE_INFINITY }) }), { inputs: [1] }),
+      assertMeasurementContract(
+        variant({ privacyMap: () => ({ kind: 'pure', epsilon: Number.POSITIVE_INFINITY }) as unknown as PureLoss }),
+        { inputs: [1] },
+      ),
     ).toThrow(/finite/);
   });
 });

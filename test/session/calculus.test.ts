@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/core/budget.js';
 import { exactLoss, fitsCap, lossEquals } from '../../src/core/exact-loss.js';
-import { zcdpToApproximate } from '../../src/core/loss.js';
+import { zcdp, zcdpToApproximate } from '../../src/core/loss.js';
 import { Rational } from '../../src/numeric/rational.js';
 import { Session, type SessionQuery } from '../../src/session/index.js';
 import { makeAggregateQueryMeasurement } from '../../src/stats/query-measurement.js';
@@ -106,11 +106,11 @@ describe('Session queries are measurements: charge == released guarantee == priv
     const session = Session.fromRecords(rows, { columns, budget: PrivacyBudget.approximate(5, 1e-6), rng: new SeededRandomSource(8) });
     for (let i = 0; i < 5; i++) session.query().count().release({ rho: 0.05 });
     const spent = session.budget.spentExact;
-    expect(spent.rho.equals(exactLoss({ kind: 'zcdp', rho: 0.05 }).rho.mul(Rational.of(5n)))).toBe(true);
+    expect(spent.rho.equals(exactLoss(zcdp(0.05)).rho.mul(Rational.of(5n)))).toBe(true);
     expect(spent.epsilon.isZero()).toBe(true);
     // One conversion of the total fits the cap of 5; five separate conversions (one per query) would not.
-    const once = zcdpToApproximate({ kind: 'zcdp', rho: 0.25 }, 1e-6).epsilon;
-    const five = 5 * zcdpToApproximate({ kind: 'zcdp', rho: 0.05 }, 1e-6).epsilon;
+    const once = zcdpToApproximate(zcdp(0.25), 1e-6).epsilon;
+    const five = 5 * zcdpToApproximate(zcdp(0.05), 1e-6).epsilon;
     expect(once).toBeLessThan(5);
     expect(five).toBeGreaterThan(5);
     expect(fitsCap(spent, { epsilon: Rational.fromNumber(5), delta: Rational.fromNumber(1e-6) })).toBe(true);

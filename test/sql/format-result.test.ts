@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { pure } from '../../src/core/loss.js';
 import { Rational } from '../../src/numeric/rational.js';
 import { formatDpSqlResult, formatNumber, formatRational } from '../../src/sql/format-result.js';
 import type { DpSqlResult } from '../../src/sql/run-dp-sql.js';
@@ -75,7 +76,7 @@ describe('formatDpSqlResult (generative)', () => {
         ),
         spent: { epsilon: 1, delta: 0 },
         remaining: { epsilon: 9, delta: 1e-6 },
-        guarantee: { kind: 'pure', epsilon: 1 },
+        guarantee: pure(1),
         loss: { epsilon: Rational.ONE, delta: Rational.ZERO, rho: Rational.ZERO },
         confidence: 0.95,
       } as DpSqlResult;

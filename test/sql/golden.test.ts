@@ -2,7 +2,6 @@
  * Golden SQL: the compiled text per dialect is pinned in test/sql/golden/.
  * Regenerate deliberately with UPDATE_GOLDEN=1 and review the diff.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
@@ -11,22 +10,11 @@ import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { rowSchema, visitsSchema } from './fixtures.js';
+import { expectGolden, GOLDEN_CASES, type GoldenCase } from './golden-harness.js';
 
 const dir = join(import.meta.dirname, 'golden');
-const cases: [string, string, 'rows' | 'visits'][] = [
-  ['row-level', "SELECT shop, COUNT(*) AS n, SUM(qty) AS q, AVG(price) AS p FROM sales WHERE item <> 'x' GROUP BY shop", 'rows'],
-  [
-    'unit-level',
-    'SELECT region, COUNT(*) AS n, SUM(amount) AS s, AVG(minutes) AS m, STDDEV(day) AS sd FROM visits GROUP BY region',
-    'visits',
-  ],
-  ['unit-no-group', 'SELECT COUNT(DISTINCT person_id) AS u, COUNT(city) AS c FROM visits', 'visits'],
-  ['quantile', 'SELECT region, MEDIAN(amount) AS m FROM visits GROUP BY region', 'visits'],
-  [
-    'group-expression',
-    "SELECT FLOOR(minutes / 10) AS m10, CASE WHEN day > 15 THEN 'late' ELSE 'early' END AS half, COUNT(*) AS n FROM visits GROUP BY 1, 2",
-    'visits',
-  ],
+const cases: GoldenCase[] = [
+  ...GOLDEN_CASES,
   [
     'joins',
     'SELECT r.label, AVG(p.age) AS a FROM visits v JOIN people p ON v.person_id = p.person_id LEFT JOIN regions r ON v.region = r.code GROUP BY r.label',
@@ -47,15 +35,7 @@ describe('golden compiled SQL', () => {
   for (const [name, sql, schema] of cases) {
     for (const dialect of dialects) {
       it(`pins ${name} for ${dialect.name}`, () => {
-        const file = join(dir, `${name}.${dialect.name}.sql`);
-        const text = render(sql, schema, dialect);
-        if (process.env.UPDATE_GOLDEN === '1') {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(file, text);
-        }
-        // A missing golden file fails: it is written only when asked for (UPDATE_GOLDEN=1), then reviewed.
-        expect(existsSync(file), `missing golden file ${file}: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
-        expect(text).toBe(readFileSync(file, 'utf8'));
+        expectGolden(dir, `${name}.${dialect.name}.sql`, render(sql, schema, dialect));
       });
     }
   }

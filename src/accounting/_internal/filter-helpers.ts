@@ -52,3 +52,16 @@ export function computedCost(x: number, name: string): Rational | null {
   const up = nextUp(x + x * 2 ** -40);
   return Number.isFinite(up) ? Rational.fromNumber(up) : null;
 }
+
+/**
+ * A computed per-release cost rounded toward more loss by `ulps` ulps (0 and ±∞ unchanged; a negative
+ * cost is never expected and is left as is). Used before a cost is added to an accountant's running
+ * total with `addUp` (float-sums.proof.md): each product or quotient of the closed forms rounds to
+ * nearest (≤ ½ ulp per operation), so `ulps` ≥ the number of operations covers them.
+ */
+export function costUp(x: number, ulps: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return x;
+  let y = x;
+  for (let i = 0; i < ulps; i++) y = nextUp(y);
+  return y;
+}

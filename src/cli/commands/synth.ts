@@ -18,7 +18,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DpError } from '../../core/errors.js';
-import { readCsvRecords } from '../../io/csv-records.js';
+import { type CsvLineBreaks, isCsvLineBreaks, readCsvRecords } from '../../io/csv-records.js';
 import type { LedgerScope } from '../../ledger/ledger.js';
 import type { Rational } from '../../numeric/rational.js';
 import { encodeRecords, planSynthesis, type SynthMethod, type SynthSchema, schemaFromDomainSizes } from '../../synth/index.js';
@@ -38,6 +38,7 @@ interface SynthFlags {
   report?: string;
   target?: string;
   iterations?: string;
+  lineBreaks?: string;
   dataset?: string;
   budgetEpsilon?: string;
   budgetDelta?: string;
@@ -151,14 +152,20 @@ function checkWritable(path: string, parameter: string): void {
  * RFC 4180 without line breaks, and a record that does not parse (an unclosed
  * or stray quote, a field too many or too few, a line of 1 MiB or more, bytes that
  * are not UTF-8 when given bytes) is dropped alone — it never removes or
- * changes another record. A quoted field holding a line break is not
- * supported (its record is cut into lines, each read alone).
+ * changes another record. A field holding a line break: rule 5 of the
+ * shared rule, by the declared `lineBreaks` (`--line-breaks`; with `'quoted'`
+ * such a record is dropped whole and none of its pieces is read).
  * @param text - the file's text, or its bytes.
+ * @param lineBreaks - how the file's writer encodes a line break inside a field (default `'none'`).
  * @returns the records, keyed by the header's names.
- * @throws DpError INVALID_PARAMETER when the header line is missing or not CSV (public; no data text in the message).
+ * @throws DpError INVALID_PARAMETER when the header line is missing or not CSV, or `lineBreaks` is not a
+ *   `CsvLineBreaks` (public; no data text in the message).
  */
-export async function parseSynthCsv(text: string | Uint8Array): Promise<Record<string, string>[]> {
-  const read = await readCsvRecords(text);
+export async function parseSynthCsv(text: string | Uint8Array, lineBreaks: CsvLineBreaks = 'none'): Promise<Record<string, string>[]> {
+  if (!isCsvLineBreaks(lineBreaks)) {
+    throw new DpError('INVALID_PARAMETER', "--line-breaks must be 'none', 'escaped' or 'quoted'", { parameter: 'line-breaks' });
+  }
+  const read = await readCsvRecords(text, ',', lineBreaks);
   if (read === undefined || read.header.length === 0) {
     throw new DpError('INVALID_PARAMETER', 'the --data file is not a CSV with a header line', { parameter: 'data' });
   }
@@ -182,6 +189,9 @@ async function runSynth(flags: SynthFlags): Promise<void> {
   const iterations = integerOption(flags.iterations, 'iterations');
   if (iterations !== undefined && iterations < 1)
     throw new DpError('INVALID_PARAMETER', '--iterations must be ≥ 1', { parameter: 'iterations' });
+  const lineBreaks = flags.lineBreaks ?? 'none';
+  if (!isCsvLineBreaks(lineBreaks))
+    throw new DpError('INVALID_PARAMETER', "--line-breaks must be 'none', 'escaped' or 'quoted'", { parameter: 'line-breaks' });
   const out = requiredOption(flags.out, 'out');
   synthFileFormat(out);
   checkWritable(out, 'out');
@@ -226,7 +236,7 @@ async function runSynth(flags: SynthFlags): Promise<void> {
         } as never,
       );
     }
-    const data = await parseSynthCsv(readText(dataPath, '--data'));
+    const data = await parseSynthCsv(readText(dataPath, '--data'), lineBreaks);
     const showProgress = flags.quiet ? false : (flags.progress ?? process.stderr.isTTY === true);
     const t0 = performance.now();
     const total = plan.guarantee.rho;
@@ -305,6 +315,10 @@ export const register = (program: Command): void => {
     .option('--report <file.html>', 'also write the utility report (HTML, and JSON beside it) — for the data owner only, not DP')
     .option('--target <column>', "the report's ML-efficacy label (default: the last column)")
     .option('--iterations <n>', 'mirror-descent iterations of the final estimation (default 1000)')
+    .option(
+      '--line-breaks <how>',
+      "how the --data file's writer encodes a line break in a field: none (default: never), escaped, or quoted (every field quoted)",
+    )
     .option('--dataset <name>', "the data set's key in the ledger (default: the schema's dataset, else its file name)")
     .option('--budget-epsilon <number>', "the data set's total ε (default: the schema's budget.epsilon)")
     .option('--budget-delta <number>', "the data set's total δ (default: the schema's budget.delta, else 0)")

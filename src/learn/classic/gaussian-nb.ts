@@ -14,36 +14,19 @@
  */
 import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
-import { checkObject } from '../_internal/validate.js';
-import {
-  checkBounds,
-  checkInteger,
-  checkPositive,
-  checkRowL1,
-  clipRowsL1,
-  type FeatureBounds,
-  featureScales,
-  scaleToUnit,
-} from './_internal/features.js';
+import { ExactTotals, LINEAR_GRID, ONE, PRODUCT_GRID, productUnits } from './_internal/exact-sums.js';
+import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { FittedModel } from './fitted-model.js';
 import type { LabelInput, ModelInput } from './model-input.js';
 import { argmaxRows } from './scoring.js';
 
 /** Options of {@link GaussianNB}: all public. */
-export interface GaussianNBOptions {
-  /** ε of the whole fit (pure DP), a finite number > 0. */
-  readonly epsilon: number;
-  /** Per-feature bounds, declared (never read from the data). */
-  readonly bounds: FeatureBounds;
+export interface GaussianNBOptions extends BoundedModelOptions {
   /** Number of classes k: labels are 0 … k−1 (public). */
   readonly classes: number;
-  /** Bound on ‖u‖₁ of a row, u = clamp(x)/max(|lower|,|upper|); rows are clipped to it. Default: the number of features. */
-  readonly maxRowL1?: number;
-  /** Feature column names (for records, Arrow tables and SQL results). */
-  readonly features?: readonly string[];
 }
 
 /** The released parameters. */
@@ -70,46 +53,32 @@ const SHARES = [0.1, 0.45, 0.45] as const;
  * await nb.fit([[0.1, 0.9], [0.8, 0.2]], [0, 1], { budget: PrivacyBudget.pure(1) });
  * nb.predict([[0.2, 0.8]]);
  */
-export class GaussianNB extends FittedModel<GaussianNBParams> {
-  readonly epsilon: number;
-  readonly bounds: FeatureBounds;
+export class GaussianNB extends BoundedModel<GaussianNBParams> {
+  /** k. */
   readonly classes: number;
-  readonly maxRowL1: number;
-  readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement: rows → parameters, with its privacy map. */
   readonly measurement: Measurement<TrainingSet, GaussianNBParams, 'pure'>;
 
   /**
    * @param options - the public parameters.
-   * @throws DpError INVALID_PARAMETER on bad options.
+   * @throws DpError INVALID_PARAMETER on bad options (checked in order: epsilon, bounds, maxRowL1, classes).
    * @privacy building reads no data.
    */
   constructor(options: GaussianNBOptions) {
-    super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.bounds = checkBounds(options.bounds);
+    super(options);
     this.classes = checkInteger(options.classes, 'classes', 2, 10_000);
-    const d = this.bounds.lower.length;
-    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
-    this.features = options.features;
+    const d = this.width;
     const k = this.classes;
     const L = this.maxRowL1;
     const [eCount, eSum, eSquare] = splitEpsilon(this.epsilon, SHARES) as [number, number, number];
     const counts = laplaceStatistic(eCount, 1, k);
     const sums = laplaceStatistic(eSum, L, k * d);
     const squares = laplaceStatistic(eSquare, L, k * d);
-    const scales = featureScales(this.bounds);
     this.measurement = modelMeasurement(
       'gaussian-nb',
-      (t, rng) => releaseNB(t, { d, k, L, bounds: this.bounds, scales, counts, sums, squares }, rng),
+      (t, rng) => releaseNB(t, this.unitGrid(t), { d, k, counts, sums, squares }, rng),
       (dIn): PureLoss => composePure([counts.loss(dIn), sums.loss(dIn), squares.loss(dIn)]),
     );
-  }
-
-  /** The number of feature columns. */
-  protected get width(): number {
-    return this.bounds.lower.length;
   }
 
   /**
@@ -137,7 +106,7 @@ export class GaussianNB extends FittedModel<GaussianNBParams> {
     const d = this.bounds.lower.length;
     const k = this.classes;
     const m = this.readRows(x);
-    const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, featureScales(this.bounds));
+    const u = this.unitRows(m.values, m.rows);
     const out = new Float64Array(m.rows * k);
     for (let r = 0; r < m.rows; r++) {
       let best = Number.NEGATIVE_INFINITY;
@@ -172,34 +141,34 @@ export class GaussianNB extends FittedModel<GaussianNBParams> {
 interface NBPlan {
   d: number;
   k: number;
-  L: number;
-  bounds: FeatureBounds;
-  scales: Float64Array;
   counts: ReturnType<typeof laplaceStatistic>;
   sums: ReturnType<typeof laplaceStatistic>;
   squares: ReturnType<typeof laplaceStatistic>;
 }
 
-function releaseNB(t: TrainingSet, plan: NBPlan, rng: RandomSource): GaussianNBParams {
-  const { d, k, L } = plan;
-  const u = scaleToUnit(t.x, t.rows, plan.bounds, plan.scales);
-  clipRowsL1(u, t.rows, d, L);
+/** `q`: the rows as exact units (BoundedModel.unitGrid); counts, sums and sums of squares are exact (exact-sums.ts). */
+function releaseNB(t: TrainingSet, q: Float64Array, plan: NBPlan, rng: RandomSource): GaussianNBParams {
+  const { d, k } = plan;
   const count = new Array<number>(k).fill(0);
-  const sum = new Array<number>(k * d).fill(0);
-  const square = new Array<number>(k * d).fill(0);
+  const sum = new ExactTotals(k * d, ONE);
+  const square = new ExactTotals(k * d, productUnits(ONE, ONE));
   for (let r = 0; r < t.rows; r++) {
     const c = t.y?.[r] as number;
-    if (!(Number.isInteger(c) && c >= 0 && c < k)) continue; // dropped: a per-row rule
-    count[c] = (count[c] as number) + 1;
-    for (let f = 0; f < d; f++) {
-      const v = u[r * d + f] as number;
-      sum[c * d + f] = (sum[c * d + f] as number) + v;
-      square[c * d + f] = (square[c * d + f] as number) + v * v;
-    }
+    if (Number.isInteger(c) && c >= 0 && c < k) {
+      count[c] = (count[c] as number) + 1;
+      for (let f = 0; f < d; f++) {
+        const v = q[r * d + f] as number;
+        if (v === 0) continue;
+        sum.add(c * d + f, v);
+        square.add(c * d + f, productUnits(v, v));
+      }
+    } // else dropped: a per-row rule
+    sum.endRow();
+    square.endRow();
   }
   const nCount = plan.counts.release(count, rng);
-  const nSum = plan.sums.release(sum, rng);
-  const nSquare = plan.squares.release(square, rng);
+  const nSum = plan.sums.release(sum.values(LINEAR_GRID), rng);
+  const nSquare = plan.squares.release(square.values(PRODUCT_GRID), rng);
   const classPrior = new Float64Array(k);
   const means = new Float64Array(k * d);
   const variances = new Float64Array(k * d);

@@ -11,38 +11,21 @@
  */
 import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
-import { checkObject } from '../_internal/validate.js';
 import { uniformUnit } from '../init.js';
-import {
-  checkBounds,
-  checkInteger,
-  checkPositive,
-  checkRowL1,
-  clipRowsL1,
-  type FeatureBounds,
-  featureScales,
-  scaleToUnit,
-} from './_internal/features.js';
+import { ExactTotals, LINEAR_GRID, ONE } from './_internal/exact-sums.js';
+import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { FittedModel } from './fitted-model.js';
 import type { ModelInput } from './model-input.js';
 
 /** Options of {@link KMeans}: all public. */
-export interface KMeansOptions {
-  /** ε of the fit (pure DP). */
-  readonly epsilon: number;
+export interface KMeansOptions extends BoundedModelOptions {
   /** Number of clusters k ≥ 1. */
   readonly clusters: number;
-  /** Per-feature bounds (declared). */
-  readonly bounds: FeatureBounds;
-  /** Bound on ‖u‖₁ of a row; default the number of features. */
-  readonly maxRowL1?: number;
   /** Lloyd iterations T (default 5). */
   readonly iterations?: number;
-  /** Feature column names (records, Arrow, SQL). */
-  readonly features?: readonly string[];
 }
 
 /** The released centres (k×d, in the data's units). */
@@ -51,35 +34,26 @@ export interface KMeansParams {
 }
 
 /** DP k-means (diffprivlib's `KMeans`). */
-export class KMeans extends FittedModel<KMeansParams> {
-  readonly epsilon: number;
+export class KMeans extends BoundedModel<KMeansParams> {
+  /** k. */
   readonly clusters: number;
-  readonly bounds: FeatureBounds;
-  readonly maxRowL1: number;
+  /** T. */
   readonly iterations: number;
-  readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, KMeansParams, 'pure'>;
-  readonly #scales: Float64Array;
 
   /**
    * @param options - the public parameters.
-   * @throws DpError INVALID_PARAMETER on bad options.
+   * @throws DpError INVALID_PARAMETER on bad options (checked in order: epsilon, bounds, maxRowL1, clusters, iterations).
    * @privacy reads no data.
    * @example
    * new KMeans({ epsilon: 1, clusters: 3, bounds: { lower: [0, 0], upper: [1, 1] } });
    */
   constructor(options: KMeansOptions) {
-    super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
+    super(options);
     this.clusters = checkInteger(options.clusters, 'clusters', 1, 10_000);
-    this.bounds = checkBounds(options.bounds);
-    const d = this.bounds.lower.length;
-    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
     this.iterations = checkInteger(options.iterations ?? 5, 'iterations', 1, 1000);
-    this.features = options.features;
-    this.#scales = featureScales(this.bounds);
+    const d = this.width;
     const T = this.iterations;
     const k = this.clusters;
     const weights: number[] = [];
@@ -101,12 +75,13 @@ export class KMeans extends FittedModel<KMeansParams> {
     steps: { counts: ReturnType<typeof laplaceStatistic>; sums: ReturnType<typeof laplaceStatistic> }[],
     rng: RandomSource,
   ): KMeansParams {
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const k = this.clusters;
-    const u = scaleToUnit(t.x, t.rows, this.bounds, this.#scales);
-    clipRowsL1(u, t.rows, d, this.maxRowL1);
-    const lowerU = this.bounds.lower.map((lo, f) => lo / (this.#scales[f] as number));
-    const upperU = this.bounds.upper.map((hi, f) => hi / (this.#scales[f] as number));
+    // Exact units (BoundedModel.unitGrid); the assignment reads their exact real values q·2⁻²⁰.
+    const q = this.unitGrid(t);
+    const u = Float64Array.from(q, (v) => v * LINEAR_GRID);
+    const lowerU = this.bounds.lower.map((lo, f) => lo / (this.scales[f] as number));
+    const upperU = this.bounds.upper.map((hi, f) => hi / (this.scales[f] as number));
     // Data-independent start: uniform in the public box.
     const centres = new Float64Array(k * d);
     for (let c = 0; c < k; c++)
@@ -114,14 +89,15 @@ export class KMeans extends FittedModel<KMeansParams> {
         centres[c * d + f] = (lowerU[f] as number) + uniformUnit(rng) * ((upperU[f] as number) - (lowerU[f] as number));
     for (const step of steps) {
       const count = new Array<number>(k).fill(0);
-      const sum = new Array<number>(k * d).fill(0);
+      const sum = new ExactTotals(k * d, ONE);
       for (let r = 0; r < t.rows; r++) {
         const c = nearest(u, r, centres, k, d);
         count[c] = (count[c] as number) + 1;
-        for (let f = 0; f < d; f++) sum[c * d + f] = (sum[c * d + f] as number) + (u[r * d + f] as number);
+        for (let f = 0; f < d; f++) if (q[r * d + f] !== 0) sum.add(c * d + f, q[r * d + f] as number);
+        sum.endRow();
       }
       const nc = step.counts.release(count, rng);
-      const ns = step.sums.release(sum, rng);
+      const ns = step.sums.release(sum.values(LINEAR_GRID), rng);
       for (let c = 0; c < k; c++) {
         const n = nc[c] as number;
         if (!(n >= 1)) continue; // a cluster with (noisily) no rows keeps its centre
@@ -131,13 +107,8 @@ export class KMeans extends FittedModel<KMeansParams> {
       }
     }
     for (let c = 0; c < k; c++)
-      for (let f = 0; f < d; f++) centres[c * d + f] = (centres[c * d + f] as number) * (this.#scales[f] as number);
+      for (let f = 0; f < d; f++) centres[c * d + f] = (centres[c * d + f] as number) * (this.scales[f] as number);
     return { centres };
-  }
-
-  /** The number of feature columns. */
-  protected get width(): number {
-    return this.bounds.lower.length;
   }
 
   /**

@@ -15,38 +15,22 @@
  */
 import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
-import { checkObject } from '../_internal/validate.js';
-import {
-  checkBounds,
-  checkPositive,
-  checkRowL1,
-  clipRowsL1,
-  type FeatureBounds,
-  featureScales,
-  scaleToUnit,
-} from './_internal/features.js';
+import { ExactTotals, ONE, PRODUCT_GRID, productUnits } from './_internal/exact-sums.js';
+import { checkBounds, checkPositive, clipRowsL1 } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { raiseEigenvalues, solveSpd } from './_internal/linalg.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { FittedModel } from './fitted-model.js';
 import { type LabelInput, type ModelInput, readLabels } from './model-input.js';
 import { rSquared } from './scoring.js';
 
 /** Options of {@link LinearRegression}: all public. */
-export interface LinearRegressionOptions {
-  /** ε of the fit (pure DP), a finite number > 0. */
-  readonly epsilon: number;
-  /** Per-feature bounds (declared). */
-  readonly bounds: FeatureBounds;
+export interface LinearRegressionOptions extends BoundedModelOptions {
   /** Bounds of the target (declared). */
   readonly labelBounds: { readonly lower: number; readonly upper: number };
-  /** Bound on ‖u‖₁ of a row (rows clipped to it); default the number of features. */
-  readonly maxRowL1?: number;
   /** λ added to the released Gram matrix (default: from the noise scale). */
   readonly regularization?: number;
-  /** Feature column names (records, Arrow, SQL). */
-  readonly features?: readonly string[];
 }
 
 /** The released coefficients: θ on z = [u, 1], predictions m_y · z·θ. */
@@ -55,36 +39,27 @@ export interface LinearRegressionParams {
 }
 
 /** DP linear regression (diffprivlib's `LinearRegression`, by sufficient statistics). */
-export class LinearRegression extends FittedModel<LinearRegressionParams> {
-  readonly epsilon: number;
-  readonly bounds: FeatureBounds;
+export class LinearRegression extends BoundedModel<LinearRegressionParams> {
+  /** The declared target bounds. */
   readonly labelBounds: { readonly lower: number; readonly upper: number };
-  readonly maxRowL1: number;
+  /** λ. */
   readonly regularization: number;
-  readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, LinearRegressionParams, 'pure'>;
-  readonly #scales: Float64Array;
   readonly #labelScale: number;
 
   /**
    * @param options - the public parameters.
-   * @throws DpError INVALID_PARAMETER on bad options.
+   * @throws DpError INVALID_PARAMETER on bad options (checked in order: epsilon, bounds, maxRowL1, labelBounds, regularization).
    * @privacy reads no data.
    * @example
    * new LinearRegression({ epsilon: 1, bounds: { lower: [0], upper: [1] }, labelBounds: { lower: 0, upper: 1 } });
    */
   constructor(options: LinearRegressionOptions) {
-    super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.bounds = checkBounds(options.bounds);
+    super(options);
     const lb = checkBounds({ lower: [options.labelBounds?.lower], upper: [options.labelBounds?.upper] }, 'labelBounds');
     this.labelBounds = { lower: lb.lower[0] as number, upper: lb.upper[0] as number };
-    const d = this.bounds.lower.length;
-    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
-    this.features = options.features;
-    this.#scales = featureScales(this.bounds);
+    const d = this.width;
     this.#labelScale = Math.max(Math.abs(this.labelBounds.lower), Math.abs(this.labelBounds.upper)) || 1;
     const p = d + 1;
     const l1 = this.maxRowL1 + 1;
@@ -101,25 +76,34 @@ export class LinearRegression extends FittedModel<LinearRegressionParams> {
   }
 
   private release(t: TrainingSet, gram: LaplaceStatistic, cross: LaplaceStatistic, rng: RandomSource): LinearRegressionParams {
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const p = d + 1;
-    const u = scaleToUnit(t.x, t.rows, this.bounds, this.#scales);
-    clipRowsL1(u, t.rows, d, this.maxRowL1);
-    const a = new Array<number>((p * (p + 1)) / 2).fill(0);
-    const b = new Array<number>(p).fill(0);
+    // Exact units (BoundedModel.unitGrid; exact-sums.ts): z = [q, 2^20], v on the same grid, products trunc(·/2^16).
+    const q = this.unitGrid(t);
+    const gramTotals = new ExactTotals((p * (p + 1)) / 2, productUnits(ONE, ONE));
+    const crossTotals = new ExactTotals(p, productUnits(ONE, ONE));
     const z = new Float64Array(p);
     for (let r = 0; r < t.rows; r++) {
-      for (let f = 0; f < d; f++) z[f] = u[r * d + f] as number;
-      z[d] = 1;
+      for (let f = 0; f < d; f++) z[f] = q[r * d + f] as number;
+      z[d] = ONE;
       const raw = t.y?.[r] as number;
-      const v = Number.isFinite(raw) ? Math.min(this.labelBounds.upper, Math.max(this.labelBounds.lower, raw)) / this.#labelScale : 0;
+      const clamped = Number.isFinite(raw) ? Math.min(this.labelBounds.upper, Math.max(this.labelBounds.lower, raw)) : 0;
+      const v = Math.trunc((clamped / this.#labelScale) * ONE) + 0;
       let k = 0;
       for (let i = 0; i < p; i++) {
         const zi = z[i] as number;
-        b[i] = (b[i] as number) + zi * v;
-        for (let j = i; j < p; j++, k++) if (zi !== 0) a[k] = (a[k] as number) + zi * (z[j] as number);
+        if (zi === 0) {
+          k += p - i;
+          continue;
+        }
+        if (v !== 0) crossTotals.add(i, productUnits(zi, v));
+        for (let j = i; j < p; j++, k++) if (z[j] !== 0) gramTotals.add(k, productUnits(zi, z[j] as number));
       }
+      gramTotals.endRow();
+      crossTotals.endRow();
     }
+    const a = gramTotals.values(PRODUCT_GRID);
+    const b = crossTotals.values(PRODUCT_GRID);
     const na = gram.release(a, rng);
     const nb = cross.release(b, rng);
     const full = new Float64Array(p * p);
@@ -132,11 +116,6 @@ export class LinearRegression extends FittedModel<LinearRegressionParams> {
     const psd = raiseEigenvalues(full, p, 0);
     for (let i = 0; i < p; i++) psd[i * p + i] = (psd[i * p + i] as number) + this.regularization;
     return { theta: solveSpd(psd, Float64Array.from(nb), p) };
-  }
-
-  /** The number of feature columns. */
-  protected get width(): number {
-    return this.bounds.lower.length;
   }
 
   /**
@@ -155,9 +134,9 @@ export class LinearRegression extends FittedModel<LinearRegressionParams> {
   /** Predictions. @param x - features. @returns one value per row. @throws DpError INVALID_PARAMETER before fit. @privacy post-processing. */
   predict(x: ModelInput): Float64Array {
     const theta = this.params.theta;
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const m = this.readRows(x);
-    const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
+    const u = this.unitRows(m.values, m.rows);
     clipRowsL1(u, m.rows, d, this.maxRowL1);
     const out = new Float64Array(m.rows);
     for (let r = 0; r < m.rows; r++) {

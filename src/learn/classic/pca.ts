@@ -13,36 +13,19 @@
  */
 import type { Measurement, PureLoss } from '../../core/index.js';
 import type { RandomSource } from '../../random/index.js';
-import { checkObject } from '../_internal/validate.js';
-import {
-  checkBounds,
-  checkInteger,
-  checkPositive,
-  checkRowL1,
-  clipRowsL1,
-  type FeatureBounds,
-  featureScales,
-  scaleToUnit,
-} from './_internal/features.js';
+import { ExactTotals, LINEAR_GRID, ONE, PRODUCT_GRID, productUnits, quantizeRows } from './_internal/exact-sums.js';
+import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { symmetricEigen } from './_internal/linalg.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { FittedModel } from './fitted-model.js';
 import type { Matrix, ModelInput } from './model-input.js';
 
 /** Options of {@link PCA}: all public. */
-export interface PCAOptions {
-  /** ε of the fit (pure DP). */
-  readonly epsilon: number;
-  /** Number of components k. */
+export interface PCAOptions extends BoundedModelOptions {
+  /** Number of components k (1 … the number of features). */
   readonly components: number;
-  /** Per-feature bounds (declared). */
-  readonly bounds: FeatureBounds;
-  /** Bound on ‖u‖₁ of a row; default the number of features. */
-  readonly maxRowL1?: number;
-  /** Feature column names (records, Arrow, SQL). */
-  readonly features?: readonly string[];
 }
 
 /** The released mean (u-space) and components (d×k, column j the j-th component), with their noisy eigenvalues. */
@@ -53,33 +36,23 @@ export interface PCAParams {
 }
 
 /** DP principal component analysis (diffprivlib's `PCA`). */
-export class PCA extends FittedModel<PCAParams> {
-  readonly epsilon: number;
+export class PCA extends BoundedModel<PCAParams> {
+  /** k. */
   readonly components: number;
-  readonly bounds: FeatureBounds;
-  readonly maxRowL1: number;
-  readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, PCAParams, 'pure'>;
-  readonly #scales: Float64Array;
 
   /**
    * @param options - the public parameters.
-   * @throws DpError INVALID_PARAMETER on bad options.
+   * @throws DpError INVALID_PARAMETER on bad options (checked in order: epsilon, bounds, maxRowL1, components).
    * @privacy reads no data.
    * @example
    * new PCA({ epsilon: 1, components: 2, bounds: { lower: [0, 0, 0], upper: [1, 1, 1] } });
    */
   constructor(options: PCAOptions) {
-    super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.bounds = checkBounds(options.bounds);
-    const d = this.bounds.lower.length;
+    super(options);
+    const d = this.width;
     this.components = checkInteger(options.components, 'components', 1, d);
-    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
-    this.features = options.features;
-    this.#scales = featureScales(this.bounds);
     const [eN, eS, eC] = splitEpsilon(this.epsilon, [0.05, 0.15, 0.8]) as [number, number, number];
     const lc = 2 * this.maxRowL1;
     const count = laplaceStatistic(eN, 1, 1);
@@ -93,24 +66,36 @@ export class PCA extends FittedModel<PCAParams> {
   }
 
   private release(t: TrainingSet, count: LaplaceStatistic, sums: LaplaceStatistic, cov: LaplaceStatistic, rng: RandomSource): PCAParams {
-    const d = this.bounds.lower.length;
-    const u = scaleToUnit(t.x, t.rows, this.bounds, this.#scales);
-    clipRowsL1(u, t.rows, d, this.maxRowL1);
-    const s = new Array<number>(d).fill(0);
-    for (let r = 0; r < t.rows; r++) for (let f = 0; f < d; f++) s[f] = (s[f] as number) + (u[r * d + f] as number);
+    const d = this.width;
+    // Exact units (BoundedModel.unitGrid; exact-sums.ts).
+    const q = this.unitGrid(t);
+    const s = new ExactTotals(d, ONE);
+    for (let r = 0; r < t.rows; r++) {
+      for (let f = 0; f < d; f++) if (q[r * d + f] !== 0) s.add(f, q[r * d + f] as number);
+      s.endRow();
+    }
     const n = Math.max(1, count.release([t.rows], rng)[0] as number);
-    const ns = sums.release(s, rng);
+    const ns = sums.release(s.values(LINEAR_GRID), rng);
     const mean = Float64Array.from(ns, (v) => Math.min(1, Math.max(-1, v / n)));
-    for (let r = 0; r < t.rows; r++) for (let f = 0; f < d; f++) u[r * d + f] = (u[r * d + f] as number) - (mean[f] as number);
-    clipRowsL1(u, t.rows, d, 2 * this.maxRowL1);
-    const a = new Array<number>((d * (d + 1)) / 2).fill(0);
+    // w = u − μ̂ (|w_f| ≤ 2; μ̂ is released): exact units again, ‖w‖₁ clipped to 2L in integers.
+    const w = new Float64Array(t.rows * d);
+    for (let r = 0; r < t.rows; r++)
+      for (let f = 0; f < d; f++) w[r * d + f] = (q[r * d + f] as number) * LINEAR_GRID - (mean[f] as number);
+    const qw = quantizeRows(w, t.rows, d, 2 * this.maxRowL1);
+    const totals = new ExactTotals((d * (d + 1)) / 2, productUnits(2 * ONE, 2 * ONE));
     for (let r = 0; r < t.rows; r++) {
       let k = 0;
       for (let i = 0; i < d; i++) {
-        const wi = u[r * d + i] as number;
-        for (let j = i; j < d; j++, k++) a[k] = (a[k] as number) + wi * (u[r * d + j] as number);
+        const wi = qw[r * d + i] as number;
+        if (wi === 0) {
+          k += d - i;
+          continue;
+        }
+        for (let j = i; j < d; j++, k++) if (qw[r * d + j] !== 0) totals.add(k, productUnits(wi, qw[r * d + j] as number));
       }
+      totals.endRow();
     }
+    const a = totals.values(PRODUCT_GRID);
     const na = cov.release(a, rng);
     const full = new Float64Array(d * d);
     let k = 0;
@@ -124,11 +109,6 @@ export class PCA extends FittedModel<PCAParams> {
     const components = new Float64Array(d * c);
     for (let i = 0; i < d; i++) for (let j = 0; j < c; j++) components[i * c + j] = vectors[i * d + j] as number;
     return { mean, components, explainedVariance: values.slice(0, c) };
-  }
-
-  /** The number of feature columns. */
-  protected get width(): number {
-    return this.bounds.lower.length;
   }
 
   /**
@@ -146,10 +126,10 @@ export class PCA extends FittedModel<PCAParams> {
   /** Projects rows onto the components: (u − μ̂)·V. @param x - features. @returns rows × k. @privacy post-processing. */
   transform(x: ModelInput): Matrix {
     const { mean, components } = this.params;
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const c = this.components;
     const m = this.readRows(x);
-    const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
+    const u = this.unitRows(m.values, m.rows);
     const values = new Float64Array(m.rows * c);
     for (let r = 0; r < m.rows; r++)
       for (let j = 0; j < c; j++) {
@@ -168,10 +148,10 @@ export class PCA extends FittedModel<PCAParams> {
    */
   score(x: ModelInput): number {
     const { components } = this.params;
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const c = this.components;
     const m = this.readRows(x);
-    const u = scaleToUnit(m.values as Float64Array, m.rows, this.bounds, this.#scales);
+    const u = this.unitRows(m.values, m.rows);
     const mu = new Float64Array(d);
     for (let r = 0; r < m.rows; r++) for (let f = 0; f < d; f++) mu[f] = (mu[f] as number) + (u[r * d + f] as number) / m.rows;
     let total = 0;

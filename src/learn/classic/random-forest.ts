@@ -22,20 +22,17 @@ import { DpError, type Measurement, type PureLoss } from '../../core/index.js';
 import { type RandomSource, sampleUniformBelow } from '../../random/index.js';
 import { checkObject } from '../_internal/validate.js';
 import { uniformUnit } from '../init.js';
-import { checkBounds, checkInteger, checkPositive, checkRowL1, type FeatureBounds, unitRows } from './_internal/features.js';
+import { ExactTotals, LINEAR_GRID, ONE } from './_internal/exact-sums.js';
+import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { FittedModel } from './fitted-model.js';
 import type { LabelInput, ModelInput } from './model-input.js';
 import { argmaxRows } from './scoring.js';
 
 /** Options of {@link RandomForestClassifier}: all public. */
-export interface RandomForestOptions {
-  /** ε of the fit (pure DP). */
-  readonly epsilon: number;
-  /** Per-feature bounds (declared): the trees' thresholds are drawn inside them. */
-  readonly bounds: FeatureBounds;
+export interface RandomForestOptions extends BoundedModelOptions {
   /** Number of classes k (labels 0 … k−1; other labels: the row is dropped). */
   readonly classes: number;
   /** Trees (default 10). */
@@ -49,10 +46,6 @@ export interface RandomForestOptions {
    * uniform draw). 0: every split feature uniform, as diffprivlib (the structure then never looks at the data).
    */
   readonly featureShare?: number;
-  /** Bound on ‖u‖₁ of a row, u = clamp(x)/max(|lower|,|upper|) (feature weighting only; rows clipped to it). Default: the number of features. */
-  readonly maxRowL1?: number;
-  /** Feature column names (records, Arrow, SQL). */
-  readonly features?: readonly string[];
 }
 
 /** A released tree: complete binary, nodes in heap order (children of i: 2i+1, 2i+2), leaves' class distributions. */
@@ -69,41 +62,36 @@ export interface RandomForestParams {
 }
 
 /** DP random forest (diffprivlib's `RandomForestClassifier`). */
-export class RandomForestClassifier extends FittedModel<RandomForestParams> {
-  readonly epsilon: number;
-  readonly bounds: FeatureBounds;
+export class RandomForestClassifier extends BoundedModel<RandomForestParams> {
+  /** k. */
   readonly classes: number;
+  /** The number of trees. */
   readonly trees: number;
+  /** Each tree's depth. */
   readonly maxDepth: number;
+  /** The share of ε spent on the split-feature weights. */
   readonly featureShare: number;
-  readonly maxRowL1: number;
-  readonly features: readonly string[] | undefined;
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, RandomForestParams, 'pure'>;
 
   /**
    * @param options - the public parameters.
-   * @throws DpError INVALID_PARAMETER on bad options.
+   * @throws DpError INVALID_PARAMETER on bad options (checked in order: epsilon, bounds, maxRowL1, classes, trees, maxDepth, featureShare).
    * @privacy reads no data.
    * @example
    * new RandomForestClassifier({ epsilon: 1, bounds: { lower: [0, 0], upper: [1, 1] }, classes: 2 });
    */
   constructor(options: RandomForestOptions) {
-    super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.bounds = checkBounds(options.bounds);
+    super(options);
     this.classes = checkInteger(options.classes, 'classes', 2, 10_000);
     this.trees = checkInteger(options.trees ?? 10, 'trees', 1, 10_000);
     this.maxDepth = checkInteger(options.maxDepth ?? 5, 'maxDepth', 1, 20);
-    this.features = options.features;
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const share = options.featureShare ?? 0.2;
     if (!(typeof share === 'number' && share >= 0 && share <= 0.9)) {
       throw new DpError('INVALID_PARAMETER', 'featureShare must be a number in [0, 0.9]', { parameter: 'featureShare' });
     }
     this.featureShare = share;
-    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
     const k = this.classes;
     const size = 2 ** this.maxDepth * k;
     let weighting: Weighting | undefined;
@@ -126,21 +114,24 @@ export class RandomForestClassifier extends FittedModel<RandomForestParams> {
 
   /** Split-feature probabilities: uniform, or half uniform and half ∝ the spread of the noisy class means. */
   private featureProbabilities(t: TrainingSet, w: Weighting | undefined, rng: RandomSource): Float64Array {
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const k = this.classes;
     const uniform = new Float64Array(d).fill(1 / d);
     if (!w) return uniform;
-    const u = unitRows(t.x, t.rows, this.bounds, this.maxRowL1);
+    // Exact units (BoundedModel.unitGrid; exact-sums.ts).
+    const q = this.unitGrid(t);
     const count = new Array<number>(k).fill(0);
-    const sum = new Array<number>(k * d).fill(0);
+    const sum = new ExactTotals(k * d, ONE);
     for (let r = 0; r < t.rows; r++) {
       const c = t.y?.[r] as number;
-      if (!(Number.isInteger(c) && c >= 0 && c < k)) continue;
-      count[c] = (count[c] as number) + 1;
-      for (let f = 0; f < d; f++) sum[c * d + f] = (sum[c * d + f] as number) + (u[r * d + f] as number);
+      if (Number.isInteger(c) && c >= 0 && c < k) {
+        count[c] = (count[c] as number) + 1;
+        for (let f = 0; f < d; f++) if (q[r * d + f] !== 0) sum.add(c * d + f, q[r * d + f] as number);
+      }
+      sum.endRow();
     }
     const nCount = w.counts.release(count, rng);
-    const nSum = w.sums.release(sum, rng);
+    const nSum = w.sums.release(sum.values(LINEAR_GRID), rng);
     const spread = new Float64Array(d);
     let total = 0;
     for (let f = 0; f < d; f++) {
@@ -159,7 +150,7 @@ export class RandomForestClassifier extends FittedModel<RandomForestParams> {
   }
 
   private release(t: TrainingSet, w: Weighting | undefined, leaves: LaplaceStatistic, rng: RandomSource): RandomForestParams {
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const k = this.classes;
     const inner = 2 ** this.maxDepth - 1;
     const probabilities = this.featureProbabilities(t, w, rng);
@@ -206,11 +197,6 @@ export class RandomForestClassifier extends FittedModel<RandomForestParams> {
     return { feature, threshold };
   }
 
-  /** The number of feature columns. */
-  protected get width(): number {
-    return this.bounds.lower.length;
-  }
-
   /**
    * Fits, charging exactly `measurement.privacyMap(1)` before any value is used.
    * @param x - features.
@@ -226,7 +212,7 @@ export class RandomForestClassifier extends FittedModel<RandomForestParams> {
 
   /** Class probabilities (rows × k): the trees' leaf class frequencies averaged (uniform where every leaf is empty). @param x - features. @returns probabilities. @privacy post-processing. */
   predictProba(x: ModelInput): Float64Array {
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const k = this.classes;
     const inner = 2 ** this.maxDepth - 1;
     const m = this.readRows(x);

@@ -6,33 +6,15 @@
  * @module
  */
 import type { Measurement, PureLoss } from '../../core/index.js';
-import { checkObject } from '../_internal/validate.js';
-import {
-  checkBounds,
-  checkPositive,
-  checkRowL1,
-  clipRowsL1,
-  type FeatureBounds,
-  featureScales,
-  scaleToUnit,
-} from './_internal/features.js';
+import { ExactTotals, LINEAR_GRID, ONE, PRODUCT_GRID, productUnits } from './_internal/exact-sums.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
-import { FittedModel } from './fitted-model.js';
 import type { Matrix, ModelInput } from './model-input.js';
 
 /** Options of {@link StandardScaler}: all public. */
-export interface StandardScalerOptions {
-  /** ε of the fit (pure DP). */
-  readonly epsilon: number;
-  /** Per-feature bounds (declared). */
-  readonly bounds: FeatureBounds;
-  /** Bound on ‖u‖₁ of a row; default the number of features. */
-  readonly maxRowL1?: number;
-  /** Feature column names (records, Arrow, SQL). */
-  readonly features?: readonly string[];
-}
+export type StandardScalerOptions = BoundedModelOptions;
 
 /** The released statistics, in the data's units. */
 export interface StandardScalerParams {
@@ -41,30 +23,21 @@ export interface StandardScalerParams {
 }
 
 /** DP standardisation (diffprivlib's `StandardScaler`). */
-export class StandardScaler extends FittedModel<StandardScalerParams> {
-  readonly epsilon: number;
-  readonly bounds: FeatureBounds;
-  readonly maxRowL1: number;
-  readonly features: readonly string[] | undefined;
+export class StandardScaler extends BoundedModel<StandardScalerParams> {
   /** The fit as a core Measurement with its privacy map. */
   readonly measurement: Measurement<TrainingSet, StandardScalerParams, 'pure'>;
 
   /**
    * @param options - the public parameters.
-   * @throws DpError INVALID_PARAMETER on bad options.
+   * @throws DpError INVALID_PARAMETER on bad options (checked in order: epsilon, bounds, maxRowL1).
    * @privacy reads no data.
    * @example
    * new StandardScaler({ epsilon: 1, bounds: { lower: [0], upper: [100] } });
    */
   constructor(options: StandardScalerOptions) {
-    super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.bounds = checkBounds(options.bounds);
-    const d = this.bounds.lower.length;
-    this.maxRowL1 = checkRowL1(options.maxRowL1, d);
-    this.features = options.features;
-    const scales = featureScales(this.bounds);
+    super(options);
+    const d = this.width;
+    const scales = this.scales;
     const [eN, eS, eQ] = splitEpsilon(this.epsilon, [0.1, 0.45, 0.45]) as [number, number, number];
     const count = laplaceStatistic(eN, 1, 1);
     const sums = laplaceStatistic(eS, this.maxRowL1, d);
@@ -72,19 +45,23 @@ export class StandardScaler extends FittedModel<StandardScalerParams> {
     this.measurement = modelMeasurement(
       'standard-scaler',
       (t, rng) => {
-        const u = scaleToUnit(t.x, t.rows, this.bounds, scales);
-        clipRowsL1(u, t.rows, d, this.maxRowL1);
-        const s = new Array<number>(d).fill(0);
-        const q = new Array<number>(d).fill(0);
-        for (let r = 0; r < t.rows; r++)
+        // Exact units (BoundedModel.unitGrid; exact-sums.ts).
+        const q = this.unitGrid(t);
+        const s = new ExactTotals(d, ONE);
+        const sq = new ExactTotals(d, productUnits(ONE, ONE));
+        for (let r = 0; r < t.rows; r++) {
           for (let f = 0; f < d; f++) {
-            const v = u[r * d + f] as number;
-            s[f] = (s[f] as number) + v;
-            q[f] = (q[f] as number) + v * v;
+            const v = q[r * d + f] as number;
+            if (v === 0) continue;
+            s.add(f, v);
+            sq.add(f, productUnits(v, v));
           }
+          s.endRow();
+          sq.endRow();
+        }
         const n = Math.max(1, count.release([t.rows], rng)[0] as number);
-        const ns = sums.release(s, rng);
-        const nq = squares.release(q, rng);
+        const ns = sums.release(s.values(LINEAR_GRID), rng);
+        const nq = squares.release(sq.values(PRODUCT_GRID), rng);
         const mean = new Float64Array(d);
         const scale = new Float64Array(d);
         for (let f = 0; f < d; f++) {
@@ -98,11 +75,6 @@ export class StandardScaler extends FittedModel<StandardScalerParams> {
       },
       (dIn): PureLoss => composePure([count.loss(dIn), sums.loss(dIn), squares.loss(dIn)]),
     );
-  }
-
-  /** The number of feature columns. */
-  protected get width(): number {
-    return this.bounds.lower.length;
   }
 
   /**
@@ -126,7 +98,7 @@ export class StandardScaler extends FittedModel<StandardScalerParams> {
    */
   transform(x: ModelInput): Matrix {
     const { mean, scale } = this.params;
-    const d = this.bounds.lower.length;
+    const d = this.width;
     const m = this.readRows(x);
     const values = new Float64Array(m.rows * d);
     for (let r = 0; r < m.rows; r++)

@@ -40,20 +40,12 @@
 import { DpError } from '../../core/errors.js';
 import { meanGrid, sumGrid, varianceGrid } from '../../stats/fixed-point-grid.js';
 import { type CompiledDpQuery, type HistogramStatement, type OutputInputs, type QuantileGrid, quantileGrid } from '../compile.js';
-import type { SqlType } from '../compile-expr.js';
-import type { CompiledStatement } from '../dialect.js';
+import { compileCondition, compileDouble, compileTyped, keyOutput, Params, type SqlType } from '../compile-expr.js';
+import type { CompiledStatement, SqlDialect } from '../dialect.js';
 import { measureBounds } from '../finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from '../plan.js';
 import type { SqlSchema } from '../schema.js';
-import {
-  type ClickHouseEnv,
-  chClamp,
-  chCompileCondition,
-  chCompileDouble,
-  chCompileTyped,
-  chKeyOutput,
-  quoteClickHouse as q,
-} from './clickhouse-expr.js';
+import { type ClickHouseEnv, chAtMost, chClamp, chClampInteger, quoteClickHouse as q } from './clickhouse-expr.js';
 import { chJoinedFrom, JOIN_SETTINGS } from './clickhouse-joins.js';
 import { doubleLiteral as dbl, intLiteral as int } from './clickhouse-literals.js';
 
@@ -87,7 +79,7 @@ interface Grid {
 }
 
 function rowUnits(env: ClickHouseEnv, m: PlanMeasure, grid: Grid): string {
-  const clamped = chClamp(chCompileDouble(env, m.expr), dbl(grid.lower), dbl(grid.upper));
+  const clamped = chClamp(compileDouble(env, m.expr), dbl(grid.lower), dbl(grid.upper));
   const shifted = grid.shift === 0 ? clamped : `(${clamped} - ${dbl(grid.shift)})`;
   // |shifted·inverse| ≤ 2⁴⁰: the product and round are exact or monotone, never out of range.
   return `toInt64(round(${shifted} * ${dbl(grid.inverse)}))`;
@@ -96,9 +88,9 @@ function rowUnits(env: ClickHouseEnv, m: PlanMeasure, grid: Grid): string {
 function rowBin(env: ClickHouseEnv, m: PlanMeasure, grid: QuantileGrid): string {
   const [lower, upper] = grid.bounds;
   const bins = grid.bins;
-  const clamped = chClamp(chCompileDouble(env, m.expr), dbl(lower), dbl(upper));
+  const clamped = chClamp(compileDouble(env, m.expr), dbl(lower), dbl(upper));
   const width = bins / (upper - lower);
-  return `least(toInt64(floor((${clamped} - ${dbl(lower)}) * ${dbl(width)})), ${int(bins - 1)})`;
+  return chAtMost(`toInt64(floor((${clamped} - ${dbl(lower)}) * ${dbl(width)}))`, int(bins - 1));
 }
 
 function refuse(what: string, hint: string): never {
@@ -111,16 +103,16 @@ function fromWhere(env: ClickHouseEnv): string {
   if (!first) throw new DpError('INTERNAL', 'plan without sources');
   if (env.joined) {
     const { from, where } = chJoinedFrom(env);
-    const all = [...where, ...(plan.where ? [chCompileCondition(env, plan.where)] : [])];
+    const all = [...where, ...(plan.where ? [compileCondition(env, plan.where)] : [])];
     return ` FROM ${from}${all.length ? ` WHERE ${all.map((c) => `(${c})`).join(' AND ')}` : ''}`;
   }
-  const where = plan.where ? ` WHERE ${chCompileCondition(env, plan.where)}` : '';
+  const where = plan.where ? ` WHERE ${compileCondition(env, plan.where)}` : '';
   return ` FROM ${q(first.table)} AS ${q(first.alias)}${where}`;
 }
 
-/** A compile environment: joined plans read renamed columns (clickhouse-joins.ts). */
-function envOf(plan: QueryPlan, schema: SqlSchema): ClickHouseEnv {
-  return { plan, schema, joined: plan.joins.length > 0 };
+/** A compile environment for the shared expression compiler: ClickHouse's forms, literals inlined; joined plans read renamed columns (clickhouse-joins.ts). */
+function envOf(plan: QueryPlan, schema: SqlSchema, dialect: SqlDialect): ClickHouseEnv {
+  return { plan, schema, d: dialect, p: new Params(dialect), joined: plan.joins.length > 0 };
 }
 
 /** The statement's SQL with the settings a join needs. */
@@ -154,6 +146,7 @@ function topGroups(inner: string, keys: readonly string[], cols: readonly string
  * @param plan - the checked plan.
  * @param salt - the per-query CSPRNG salt (bounding's order).
  * @param schema - the schema (column types).
+ * @param dialect - the ClickHouse dialect object (its expression forms and literal inlining).
  * @param bounding - how a unit keeps its P groups (default `limitBy`, by measurement).
  * @returns the compiled query; `main` and `histograms` are `ClickHouseStatement`s.
  * @throws DpError UNSUPPORTED_QUERY for a LEFT JOIN condition ClickHouse cannot write (clickhouse-joins.ts), a reserved column name or a per-unit bound beyond 2⁶² grid units (before any charge).
@@ -162,12 +155,13 @@ export function compileClickHouseQuery(
   plan: QueryPlan,
   salt: bigint,
   schema: SqlSchema,
+  dialect: SqlDialect,
   bounding: ClickHouseBounding = 'limitBy',
 ): CompiledDpQuery {
-  const env = envOf(plan, schema);
+  const env = envOf(plan, schema, dialect);
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
-  const typedKeys = plan.groupBy.map((k) => chCompileTyped(env, k.expr));
-  const keyExprs = typedKeys.map(chKeyOutput);
+  const typedKeys = plan.groupBy.map((k) => compileTyped(env, k.expr));
+  const keyExprs = typedKeys.map((k) => keyOutput(env, k));
   const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
   const booleans = keys.filter((_, i) => typedKeys[i]?.type === 'boolean');
   const from = fromWhere(env);
@@ -209,11 +203,12 @@ export function compileClickHouseQuery(
       unitCols.push(`${kind === 'count' ? `toInt64(sum(isNotNull(tsdp_v${n})))` : `sum(tsdp_v${n})`} AS ${c}`);
     }
     const lo = kind === 'count' || nonNegative ? int(0) : int(-bound);
-    finalCols.push(`toString(sum(toDecimal128(least(greatest(${c}, ${lo}), ${int(bound)}), 0))) AS ${name}`);
+    // A unit whose values in this group are all NULL has c = NULL (sum of no values): it stays NULL and adds nothing.
+    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(c, lo, int(bound))}, 0))) AS ${name}`);
     return name;
   };
   const big = (x: number) => BigInt(C) * BigInt(x);
-  const countValues = (e: PlanExpr) => add(`values:${JSON.stringify(e)}`, chCompileTyped(env, e).sql, 'count', BigInt(C));
+  const countValues = (e: PlanExpr) => add(`values:${JSON.stringify(e)}`, compileTyped(env, e).sql, 'count', BigInt(C));
   const sumOf = (key: string, units: string, maxUnits: number, nonNegative = false) => add(key, units, 'sum', big(maxUnits), nonNegative);
 
   const histograms: HistogramStatement[] = [];
@@ -275,7 +270,7 @@ export function compileClickHouseQuery(
   if (rowLevel) {
     sql = `SELECT ${[...keySelect, 'toString(count()) AS tsdp_units', ...finalCols].join(', ')}${from}${groupBy}`;
   } else {
-    const unit = chCompileTyped(env, plan.privacy.unit as PlanExpr).sql;
+    const unit = compileTyped(env, plan.privacy.unit as PlanExpr).sql;
     const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, ...rowCols].join(', ')}${from})`;
     const ucols = unitCols.map((c) => c.replace(/^.* AS /, ''));
     const hash = `cityHash64(${['tsdp_u', ...keys, int(salt)].join(', ')}) AS tsdp_h`;
@@ -304,9 +299,9 @@ function compileHistogram(
 ): HistogramStatement {
   const { plan } = env;
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
-  const typedKeys = plan.groupBy.map((k) => chCompileTyped(env, k.expr));
+  const typedKeys = plan.groupBy.map((k) => compileTyped(env, k.expr));
   const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
-  const keySelect = typedKeys.map((k, i) => `${chKeyOutput(k)} AS ${keys[i]}`);
+  const keySelect = typedKeys.map((k, i) => `${keyOutput(env, k)} AS ${keys[i]}`);
   const booleans = keys.filter((_, i) => typedKeys[i]?.type === 'boolean');
   const bin = rowBin(env, m, grid);
   const from = fromWhere(env);
@@ -315,7 +310,7 @@ function compileHistogram(
     const binned = `(SELECT ${[...keySelect, `${bin} AS tsdp_bin`].join(', ')}${from})`;
     sql = `SELECT ${[...keys, 'tsdp_bin AS bin', 'toString(count()) AS n'].join(', ')} FROM ${binned} WHERE isNotNull(tsdp_bin) GROUP BY ${[...keys, 'tsdp_bin'].join(', ')}`;
   } else {
-    const unit = chCompileTyped(env, plan.privacy.unit as PlanExpr).sql;
+    const unit = compileTyped(env, plan.privacy.unit as PlanExpr).sql;
     const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, `${bin} AS tsdp_bin`].join(', ')}${from})`;
     const perBin = `(SELECT ${['tsdp_u', ...keys, 'tsdp_bin', 'toInt64(count()) AS tsdp_n', `cityHash64(tsdp_u, tsdp_bin, ${int(salt)}) AS tsdp_hb`].join(', ')} FROM ${rows} WHERE isNotNull(tsdp_bin) GROUP BY ${['tsdp_u', ...keys, 'tsdp_bin'].join(', ')})`;
     // Per (unit, group): the bins in salted order; each takes min(n, C − (cum − n)) while C is not used up.
@@ -337,16 +332,17 @@ function compileHistogram(
  * The bounding report's statement (units, and units cut by the bounds), per shard; both columns add up over shards.
  * @param plan - a unit-level plan.
  * @param schema - the schema.
+ * @param dialect - the ClickHouse dialect object.
  * @returns the statement.
  * @throws DpError INTERNAL for a row-level plan.
  */
-export function compileClickHouseBoundingReport(plan: QueryPlan, schema: SqlSchema): ClickHouseStatement {
+export function compileClickHouseBoundingReport(plan: QueryPlan, schema: SqlSchema, dialect: SqlDialect): ClickHouseStatement {
   if (plan.privacy.rowLevel) throw new DpError('INTERNAL', 'a bounding report of a row-level query');
-  const env = envOf(plan, schema);
+  const env = envOf(plan, schema, dialect);
   const { maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
-  const keySelect = plan.groupBy.map((k, i) => `${chKeyOutput(chCompileTyped(env, k.expr))} AS ${keys[i]}`);
-  const unit = chCompileTyped(env, plan.privacy.unit as PlanExpr).sql;
+  const keySelect = plan.groupBy.map((k, i) => `${keyOutput(env, compileTyped(env, k.expr))} AS ${keys[i]}`);
+  const unit = compileTyped(env, plan.privacy.unit as PlanExpr).sql;
   const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect].join(', ')}${fromWhere(env)})`;
   const perGroup = `(SELECT tsdp_u, count() AS tsdp_c FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
   const perUnit = `(SELECT tsdp_u, count() AS tsdp_g, max(tsdp_c) AS tsdp_m FROM ${perGroup} GROUP BY tsdp_u)`;

@@ -25,9 +25,9 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
-import type { SqlType } from '../compile-expr.js';
+import { compileCondition, compileTyped, convert, type SqlType } from '../compile-expr.js';
 import type { PlanExpr } from '../plan.js';
-import { type ClickHouseEnv, chCompileCondition, chCompileTyped, chConvert, quoteClickHouse as q } from './clickhouse-expr.js';
+import { type ClickHouseEnv, quoteClickHouse as q } from './clickhouse-expr.js';
 
 function refuse(what: string, hint: string): never {
   throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported on ClickHouse: ${hint}`, { construct: what, hint });
@@ -74,12 +74,12 @@ function sourceSelect(env: ClickHouseEnv, i: number): string {
 
 /** Both keys of an equality as one ClickHouse type, or null when the two static types do not unify. */
 function keyPair(env: ClickHouseEnv, earlier: PlanExpr, joined: PlanExpr): [string, string] | null {
-  const a = chCompileTyped(env, earlier);
-  const b = chCompileTyped(env, joined);
+  const a = compileTyped(env, earlier);
+  const b = compileTyped(env, joined);
   const numeric = (t: SqlType) => t === 'integer' || t === 'double';
   if (a.type === 'null' || b.type === 'null') return null;
   if (a.type === b.type) return [`toNullable(${a.sql})`, `toNullable(${b.sql})`];
-  if (numeric(a.type) && numeric(b.type)) return [`toNullable(${chConvert(a, 'double')})`, `toNullable(${chConvert(b, 'double')})`];
+  if (numeric(a.type) && numeric(b.type)) return [`toNullable(${convert(env, a, 'double')})`, `toNullable(${convert(env, b, 'double')})`];
   return null;
 }
 
@@ -104,13 +104,13 @@ export function chJoinedFrom(env: ClickHouseEnv): { from: string; where: string[
       const earlierOnly = [...seen].every((s) => s < i);
       if (!mine || seen.size === 0) {
         // A constant is a condition on the joined row too (the same for every row): filter the joined table.
-        if (seen.size === 0) rightOnly.push(chCompileCondition(env, c));
-        else if (earlierOnly) leftOnly.push(chCompileCondition(env, c));
+        if (seen.size === 0) rightOnly.push(compileCondition(env, c));
+        else if (earlierOnly) leftOnly.push(compileCondition(env, c));
         else throw new DpError('INTERNAL', 'a join condition on a later table');
         continue;
       }
       if (seen.size === 1) {
-        rightOnly.push(chCompileCondition(env, c));
+        rightOnly.push(compileCondition(env, c));
         continue;
       }
       if (c.kind === 'binary' && c.op === '=') {
@@ -125,7 +125,7 @@ export function chJoinedFrom(env: ClickHouseEnv): { from: string; where: string[
           continue;
         }
       }
-      if (j.type === 'inner') where.push(chCompileCondition(env, c));
+      if (j.type === 'inner') where.push(compileCondition(env, c));
       else
         refuse(
           'this LEFT JOIN condition',

@@ -25,7 +25,8 @@
  * | `if`/`multiIf`/`CASE` evaluate every branch on every row | only functions that never raise appear anywhere: `toFloat64OrNull`, `toInt64OrNull`, `toDateOrNull`, float arithmetic |
  * | `toInt64(nan)`, `toInt64(1e300)` give −2⁶³ (no error) | values saturated before every integer conversion |
  * | NaN compares false: `greatest(nan, 1)` = 1 | clamps test `isNaN` first (NaN to the top, as PostgreSQL and DuckDB order it) |
- * | `least`/`greatest` take two arguments and return NULL with a NULL | LEAST/GREATEST of the query nested pairwise, skipping NULLs |
+ * | `least`/`greatest` take two arguments and return NULL with a NULL (18.16 … 24.11; from 24.12 they ignore NULL, like PostgreSQL) | no result depends on which: every clamp tests `isNull` first and keeps NULL (`chClamp`); LEAST/GREATEST of the query nested pairwise, skipping NULLs explicitly |
+ * | `sum` over a group whose values are all NULL is NULL | a unit with no value in a group stays NULL through its clamp and adds nothing; an all-NULL total leaves as NULL, read as 0 by the driver |
  * | `sumMap` drops keys whose sums are all 0 | not used for bounding; the per-unit top-P carries its counts in tuples |
  * | lambdas cannot capture outer columns (`arrayMap(y -> y + x, …)` with `x` a column fails on 18.16) | lambdas use only their own arguments and constants |
  * | no boolean type, no `TRUE`/`FALSE`, no `ILIKE`, no `ESCAPE`, no `TRIM`, no `sign`, no `isValidUTF8`, `Date` only 1970–2105 | UInt8 0/1; `lowerUTF8(x) LIKE lowerUTF8(p)` (backslash already escapes); `replaceRegexpAll`; `multiIf`; dates outside the range are NULL |
@@ -41,18 +42,25 @@
  */
 import { DpError } from '../../core/errors.js';
 import { type DialectCompiler, registerDialectCompiler } from '../compile.js';
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect, SqlParamType } from '../dialect.js';
 import type { QueryPlan } from '../plan.js';
 import type { SqlSchema } from '../schema.js';
 import { type ClickHouseBounding, compileClickHouseBoundingReport, compileClickHouseQuery } from './clickhouse-compile.js';
-import { CLICKHOUSE_TYPES, chDateText, quoteClickHouse } from './clickhouse-expr.js';
-import { textLiteral } from './clickhouse-literals.js';
+import { CLICKHOUSE_FORMS, CLICKHOUSE_TYPES, chDateText, quoteClickHouse } from './clickhouse-expr.js';
+import { booleanLiteral, doubleLiteral, intLiteral, textLiteral } from './clickhouse-literals.js';
 
-function compilerWith(bounding: ClickHouseBounding): DialectCompiler {
+function compilerWith(dialect: SqlDialect, bounding: ClickHouseBounding): DialectCompiler {
   return Object.freeze({
-    compileDpQuery: (plan: QueryPlan, salt: bigint, schema: SqlSchema) => compileClickHouseQuery(plan, salt, schema, bounding),
-    compileBoundingReport: compileClickHouseBoundingReport,
+    compileDpQuery: (plan: QueryPlan, salt: bigint, schema: SqlSchema) => compileClickHouseQuery(plan, salt, schema, dialect, bounding),
+    compileBoundingReport: (plan: QueryPlan, schema: SqlSchema) => compileClickHouseBoundingReport(plan, schema, dialect),
   });
+}
+
+function inlineLiteral(value: bigint | number | string | boolean, type: SqlParamType): string {
+  if (type === 'text') return textLiteral(String(value));
+  if (type === 'boolean') return booleanLiteral(value === true);
+  if (type === 'bigint') return intLiteral(typeof value === 'bigint' ? value : BigInt(value as number));
+  return doubleLiteral(Number(value));
 }
 
 const TYPES = { ...CLICKHOUSE_TYPES, varchar: 'String', bigint: 'Int64', wide: 'Decimal128(0)' } as const;
@@ -74,8 +82,10 @@ export const clickhouseDialect: SqlDialect = Object.freeze({
   dateText: chDateText,
   saltedHash: (exprs: readonly string[], salt: string) => `cityHash64(${[...exprs, salt].join(', ')})`,
   functionName: (name: string) => name,
+  inlineLiteral,
+  expression: CLICKHOUSE_FORMS,
 } satisfies SqlDialect);
-registerDialectCompiler(clickhouseDialect, compilerWith('limitBy'));
+registerDialectCompiler(clickhouseDialect, compilerWith(clickhouseDialect, 'limitBy'));
 
 /**
  * The ClickHouse dialect with the other per-unit top-P strategy (`arraySort(groupArray(…))` per unit), kept for the
@@ -83,4 +93,4 @@ registerDialectCompiler(clickhouseDialect, compilerWith('limitBy'));
  * guarantee: the order is the salted hash either way.
  */
 export const clickhouseArraysDialect: SqlDialect = Object.freeze({ ...clickhouseDialect });
-registerDialectCompiler(clickhouseArraysDialect, compilerWith('arrays'));
+registerDialectCompiler(clickhouseArraysDialect, compilerWith(clickhouseArraysDialect, 'arrays'));

@@ -1,6 +1,7 @@
 /**
- * DP SQL's line-bounded readers of declared CSV and JSON files (JSON: `jsonRecordsSql`, review S9). CSV: the one record rule of private CSV (`src/io/csv-records.ts`, review
- * S2), enforced by DuckDB itself, in SQL, so a large file is still scanned in parallel by DuckDB's own reader.
+ * DP SQL's line-bounded readers of declared CSV and JSON files (JSON: `jsonRecordsSql`, review S9). CSV: the one
+ * record rule of private CSV (`src/io/csv-records.ts`, review S2): lines cut by the shared Node reader, fields split
+ * by DuckDB in SQL.
  *
  * Why not `read_csv` with quoting (measured on @duckdb/node-api 1.5.6): whatever the options (`strict_mode`
  * true or false, `ignore_errors`, `null_padding`, `new_line`), DuckDB's RFC 4180 state machine lets a quoted
@@ -8,20 +9,28 @@
  * all but itself); and in strict mode one lone CR inside a record failed the whole scan even with
  * `ignore_errors` (an engine error decided by one record).
  *
- * So DuckDB reads physical LINES only — `quote = ''` and `escape = ''` (no state crosses a line),
- * `strict_mode = false` (CR, LF and CRLF each end a line, as in rule 1; an empty line yields no row),
- * delimiter U+0001 into two columns (`line`, `extra`) with `null_padding` and a null string that no field can
- * equal (a LF), so `extra` is non-NULL exactly when the line holds a U+0001 (rule 3), a byte-length filter
- * (`strlen(line) < CSV_MAX_LINE_BYTES`) and `ignore_errors` (a line that is not UTF-8 is skipped alone), `skip
- * = 1` (the header line, read by `csv-header.ts`). Each line is then split by the one-line grammar (rule 4):
+ * So DuckDB never splits the file into lines: the lines are cut by the shared Node reader (`csvLineBatchesOfBytes`: at every
+ * CR and LF, each line decoded alone, a line that is not UTF-8 or has `CSV_MAX_LINE_BYTES` bytes or more dropped
+ * alone) and appended, at open, to an internal table (`loadFileLines`). An earlier version read the lines with
+ * DuckDB's own `read_csv` (`quote = ''`, `strict_mode = false`); review S15 found that DuckDB's reader reads the record
+ * after a 32 MiB buffer boundary twice (or drops it) when two line-terminator bytes meet at the boundary — so one
+ * person's CRLF ending or lone CR duplicated or removed ANOTHER person's record, depending only on where the bytes
+ * fell. With the lines cut in Node, where a line starts is a function of the bytes at that place only, at every
+ * offset. The header line is the first line (`skip`), read by `csv-header.ts`. Each line is then split in SQL by the
+ * one-line grammar (rule 4):
  * a line without `"` by the delimiter (`string_split`), any other line only when it matches the grammar as a
  * whole (`regexp_full_match`), its fields taken by `regexp_extract_all` and unquoted; a line whose field count
- * differs from the header's is dropped. Every step is a function of one line: one person's record can only
+ * differs from the header's is dropped; a line holding U+0001 is dropped (rule 3). Every step is a function of one
+ * line: one person's record can only
  * remove itself. `test/io/csv-record-rule.test.ts` checks that this view and the Node readers read the same
- * records from random files with malformed lines.
+ * records from random files with malformed lines. With a file declared `lineBreaks: 'quoted'` (rule 5: its writer
+ * quotes every field), a record line must also match the all-fields-quoted grammar and hold a character other than
+ * `"` and the delimiter — still a function of one line (`test/io/csv-line-breaks.test.ts`).
  * @module
  */
-import { CSV_MAX_LINE_BYTES } from '../../io/csv-records.js';
+import { createReadStream } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CSV_MAX_LINE_BYTES, type CsvLineBreaks, csvLineBatchesOfBytes } from '../../io/csv-records.js';
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -30,39 +39,86 @@ function sqlString(s: string): string {
 /**
  * The SQL relation of a declared CSV's records: one VARCHAR column per header field, named `c1`, `c2`, …
  * (positions in the header), every row a record that parses by the shared rule.
- * @param path - the file (resolved).
+ * @param linesTable - the file's lines without its header ({@link loadFileLines} with `skip` 1).
  * @param delimiter - its declared delimiter (`,` or TAB).
  * @param width - the header's field count.
+ * @param lineBreaks - the file's declared line-break encoding (rule 5 of `src/io/csv-records.ts`; default `'none'`):
+ *   with `'quoted'` a record line must match the all-fields-quoted grammar as a whole and hold a character other
+ *   than `"` and the delimiter, exactly as `parseCsvLine` decides.
  * @returns a parenthesised subquery to select from.
  */
-export function csvRecordsSql(path: string, delimiter: ',' | '\t', width: number): string {
+export function csvRecordsSql(linesTable: string, delimiter: ',' | '\t', width: number, lineBreaks: CsvLineBreaks = 'none'): string {
   const d = sqlString(delimiter);
-  const field = `(?:"(?:[^"]|"")*"|[^"${delimiter}]*)`;
-  const line = `${field}(?:${delimiter}${field})*`;
-  const reader = linesSql(path, 1);
-  const fields =
-    `CASE WHEN NOT contains(line, '"') THEN string_split(line, ${d}) ` +
-    `WHEN regexp_full_match(line, ${sqlString(line)}) THEN list_transform(regexp_extract_all(line || ${d}, ${sqlString(`(${field})${delimiter}`)}, 1), ` +
-    `f -> CASE WHEN starts_with(f, '"') THEN replace(f[2:-2], '""', '"') ELSE f END) END`;
+  const quotedField = '"(?:[^"]|"")*"';
+  const field = `(?:${quotedField}|[^"${delimiter}]*)`;
+  const reader = linesSql(linesTable);
+  const unquote = `f -> CASE WHEN starts_with(f, '"') THEN replace(f[2:-2], '""', '"') ELSE f END`;
+  let fields: string;
+  if (lineBreaks === 'quoted') {
+    const line = `${quotedField}(?:${delimiter}${quotedField})*`;
+    fields =
+      `CASE WHEN regexp_full_match(line, ${sqlString(line)}) AND regexp_matches(line, ${sqlString(`[^"${delimiter}]`)}) ` +
+      `THEN list_transform(regexp_extract_all(line || ${d}, ${sqlString(`(${quotedField})${delimiter}`)}, 1), ${unquote}) END`;
+  } else {
+    const line = `${field}(?:${delimiter}${field})*`;
+    fields =
+      `CASE WHEN NOT contains(line, '"') THEN string_split(line, ${d}) ` +
+      `WHEN regexp_full_match(line, ${sqlString(line)}) THEN list_transform(regexp_extract_all(line || ${d}, ${sqlString(`(${field})${delimiter}`)}, 1), ` +
+      `${unquote}) END`;
+  }
   const columns = Array.from({ length: width }, (_, i) => `f[${i + 1}] AS c${i + 1}`).join(', ');
   return `(SELECT ${columns} FROM (SELECT ${fields} AS f FROM ${reader}) WHERE len(f) = ${width})`;
 }
 
+/** How many lines are appended to DuckDB at a time before the appender is flushed. */
+const FLUSH_EVERY = 100_000;
+let linesTableNo = 0;
+
 /**
- * The physical lines of a file (rule 1 and 3 of `src/io/csv-records.ts`): cut at every CR and LF, empty lines,
- * lines holding U+0001, lines over `CSV_MAX_LINE_BYTES` and lines that are not UTF-8 dropped, each alone.
+ * Cuts a file into lines by rules 1 and 3 of `src/io/csv-records.ts` (the shared Node reader, `csvLinesOfBytes`) and
+ * appends them, in order, to a new internal table with one VARCHAR column `line` (review S15: DuckDB's own line
+ * splitting is not a function of the bytes at each place). Empty lines, lines that are not UTF-8 and lines of
+ * `CSV_MAX_LINE_BYTES` bytes or more are dropped, each alone.
+ * @param connection - the engine's connection (before external access is closed).
  * @param path - the file (resolved).
  * @param skip - lines to skip first (1: a CSV's header).
+ * @returns the internal table's quoted name, for {@link linesSql}.
+ * @throws Error when the file cannot be read (the caller reports it as unreadable: a public fact).
+ */
+export async function loadFileLines(connection: DuckDBConnection, path: string, skip: 0 | 1): Promise<string> {
+  const name = `tsdp_lines_${++linesTableNo}`;
+  await connection.run(`CREATE TEMP TABLE ${name} (line VARCHAR)`);
+  const appender = await connection.createAppender(name, 'main', 'temp');
+  try {
+    let seen = 0;
+    let pending = 0;
+    for await (const batch of csvLineBatchesOfBytes(createReadStream(path))) {
+      for (const line of batch) {
+        if (seen++ < skip || line === undefined || line === '') continue;
+        appender.appendVarchar(line);
+        appender.endRow();
+        pending++;
+      }
+      if (pending >= FLUSH_EVERY) {
+        appender.flushSync();
+        pending = 0;
+      }
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  return name;
+}
+
+/**
+ * The lines of a file loaded by {@link loadFileLines} (rules 1 and 3 of `src/io/csv-records.ts`), lines holding
+ * U+0001 dropped.
+ * @param linesTable - the table {@link loadFileLines} returned.
  * @returns a parenthesised subquery with one VARCHAR column `line`.
  */
-export function linesSql(path: string, skip: 0 | 1): string {
-  const reader =
-    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = ${skip}, delim = chr(1), quote = '', escape = '', ` +
-    `columns = {'line': 'VARCHAR', 'extra': 'VARCHAR'}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
-    `max_line_size = ${2 * CSV_MAX_LINE_BYTES}, ignore_errors = true)`;
-  // The length limit is applied here, in bytes: DuckDB's own `max_line_size` boundary moves with the line ending
-  // (a CRLF line's CR counts), so it is set twice as high and only ever drops lines this filter drops too.
-  return `(SELECT line FROM ${reader} WHERE extra IS NULL AND line IS NOT NULL AND strlen(line) < ${CSV_MAX_LINE_BYTES})`;
+export function linesSql(linesTable: string): string {
+  return `(SELECT line FROM ${linesTable} WHERE line IS NOT NULL AND NOT contains(line, chr(1)) AND strlen(line) < ${CSV_MAX_LINE_BYTES})`;
 }
 
 /**
@@ -73,12 +129,12 @@ export function linesSql(path: string, skip: 0 | 1): string {
  * `read_json` could not be used: with `format = 'newline_delimited'` and `ignore_errors` it still let a cut
  * record take the next line (a COUNT moved), and a pretty-printed object next to a raw NUL made the scan fail
  * (measured on @duckdb/node-api 1.5.6). Every JSON function is wrapped in `TRY`, so no line can fail a scan.
- * @param path - the file (resolved).
+ * @param linesTable - the file's lines ({@link loadFileLines} with `skip` 0).
  * @param keys - the declared keys; each becomes a VARCHAR column of that name (the key's text, NULL when absent).
  * @returns a parenthesised subquery to select from.
  */
-export function jsonRecordsSql(path: string, keys: readonly string[]): string {
+export function jsonRecordsSql(linesTable: string, keys: readonly string[]): string {
   const pointer = (k: string) => sqlString(`/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
   const columns = keys.map((k) => `TRY(json_extract_string(j, ${pointer(k)})) AS "${k.replace(/"/g, '""')}"`).join(', ');
-  return `(SELECT ${columns} FROM (SELECT ltrim(line, chr(65279)) AS j FROM ${linesSql(path, 0)}) WHERE TRY(json_type(j)) = 'OBJECT')`;
+  return `(SELECT ${columns} FROM (SELECT ltrim(line, chr(65279)) AS j FROM ${linesSql(linesTable)}) WHERE TRY(json_type(j)) = 'OBJECT')`;
 }

@@ -67,13 +67,14 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
+import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
 import { edgeArray, edgeString } from '../../numeric/edge.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
-import { csvRecordsSql, jsonRecordsSql } from './duckdb-csv.js';
+import { csvRecordsSql, jsonRecordsSql, loadFileLines } from './duckdb-csv.js';
 
 /** setTimeout's longest delay (a longer one fires at once). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -100,6 +101,11 @@ export interface DuckDbOptions {
   readonly statementTimeoutMs?: number;
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /**
+   * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
+   * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
+   */
+  readonly csvLineBreaks?: Readonly<Record<string, CsvLineBreaks>>;
   /**
    * Track each statement's progress for `progress()` (DuckDB's progress bar, never printed). Default false: off,
    * DuckDB does no progress bookkeeping and `progress()` is null.
@@ -143,7 +149,14 @@ interface FileProbe {
  * every file column VARCHAR, unreadable lines skipped; JSON with the declared columns as text, unreadable records
  * skipped; Parquet as stored. Undeclared: DuckDB's automatic readers.
  */
-function readerSql(path: string, format: FileFormat, probe: FileProbe | undefined, textColumns: readonly string[] = []): string {
+function readerSql(
+  path: string,
+  format: FileFormat,
+  probe: FileProbe | undefined,
+  textColumns: readonly string[] = [],
+  lineBreaks: CsvLineBreaks = 'none',
+  linesTable = '',
+): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
   if (format === 'json') {
@@ -153,11 +166,11 @@ function readerSql(path: string, format: FileFormat, probe: FileProbe | undefine
     // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
     // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
     if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
-    return jsonRecordsSql(path, textColumns);
+    return jsonRecordsSql(linesTable, textColumns);
   }
   if (!probe?.csv) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  return csvRecordsSql(path, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length);
+  return csvRecordsSql(linesTable, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
 }
 
 /** The DuckDB engine. */
@@ -195,6 +208,13 @@ export class DuckDbEngine implements SqlEngine {
         parameter: 'statementTimeoutMs',
       });
     }
+    for (const v of Object.values(options.csvLineBreaks ?? {})) {
+      if (!isCsvLineBreaks(v)) {
+        throw new DpError('INVALID_PARAMETER', "csvLineBreaks: each value must be 'none', 'escaped' or 'quoted'", {
+          parameter: 'csvLineBreaks',
+        });
+      }
+    }
     const config: Record<string, string> = {};
     if (options.database) config.access_mode = 'READ_ONLY';
     if (options.threads) config.threads = String(options.threads);
@@ -228,7 +248,8 @@ export class DuckDbEngine implements SqlEngine {
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
       for (const [table, path] of Object.entries(options.files ?? {})) {
-        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table]));
+        const lineBreaks = Object.hasOwn(options.csvLineBreaks ?? {}, table) ? options.csvLineBreaks?.[table] : undefined;
+        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table], lineBreaks));
       }
       // Progress is tracked only when asked for (for `progress()`), and never printed by DuckDB itself.
       if (options.trackProgress) {
@@ -256,6 +277,7 @@ export class DuckDbEngine implements SqlEngine {
     table: string,
     path: string,
     declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
+    lineBreaks: CsvLineBreaks = 'none',
   ): Promise<string> {
     if (!existsSync(path)) {
       throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
@@ -289,11 +311,23 @@ export class DuckDbEngine implements SqlEngine {
           });
         }
       }
+      // A declared CSV or JSON file's lines are cut by the shared Node reader, never by DuckDB (review S15).
+      let linesTable = '';
+      if (format !== 'parquet') {
+        try {
+          // Serialised with the connection's other calls; no deadline (a large file takes as long as reading it takes).
+          linesTable = await this.calls.run(() => loadFileLines(this.connection, full, format === 'csv' ? 1 : 0), MAX_TIMEOUT_MS);
+        } catch {
+          throw unreadable();
+        }
+      }
       reader = readerSql(
         full,
         format,
         probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
+        lineBreaks,
+        linesTable,
       );
       // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
       const position = new Map<string, number>();

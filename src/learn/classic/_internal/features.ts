@@ -117,10 +117,3 @@ export function checkRowL1(x: unknown, d: number): number {
   if (x === undefined) return d;
   return Math.min(d, checkPositive(x, 'maxRowL1'));
 }
-
-/** @internal The rows in u-space (clamped, divided by m_f) with each row's L1 norm clipped to `maxRowL1`, into a new array. */
-export function unitRows(values: Float64Array, rows: number, bounds: FeatureBounds, maxRowL1: number): Float64Array {
-  const u = scaleToUnit(values, rows, bounds, featureScales(bounds));
-  clipRowsL1(u, rows, bounds.lower.length, maxRowL1);
-  return u;
-}
