@@ -56,11 +56,11 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
     expect(await refusedInvalid(() => checkExactLoss({ epsilon: Rational.of(-1n), delta: Rational.ZERO, rho: Rational.ZERO }))).toBe(true);
   });
 
-  it.fails('BUG S19 (class 12): checkExactLoss accepts ε = 1/(−1) (num 1n, den −1n) as a loss ≥ 0', async () => {
+  it('regression, was BUG S19 (class 12): checkExactLoss accepts ε = 1/(−1) (num 1n, den −1n) as a loss ≥ 0', async () => {
     expect(await refusedInvalid(() => checkExactLoss({ epsilon: forgedMinusOne(), delta: Rational.ZERO, rho: Rational.ZERO }))).toBe(true);
   });
 
-  it.fails('BUG S19 (class 12, availability): FileLedger.charge accepts a forged ε = 1/(−1), journals "1/-1" and then refuses every charge (INTERNAL until repair)', async () => {
+  it('regression, was BUG S19 (class 12, availability): FileLedger.charge accepts a forged ε = 1/(−1), journals "1/-1" and then refuses every charge (INTERNAL until repair)', async () => {
     const ledger = new FileLedger({ home, lockTimeoutMs: 5_000 });
     const scope = { dataset: 'forged', cap: { epsilon: Rational.of(3n), delta: Rational.ZERO } };
     await ledger.charge(scope, one, 'SELECT COUNT(*) FROM t'); // control: a genuine charge
@@ -80,7 +80,7 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
     expect({ forged, after }).toEqual({ forged: true, after: 'spent 2' });
   });
 
-  it.fails('BUG S19 (class 12, other members): every forged or rewritten Rational is refused by checkExactLoss (or read as its true value)', async () => {
+  it('regression, was BUG S19 (class 12, other members): every forged or rewritten Rational is refused by checkExactLoss (or read as its true value)', async () => {
     class Evil extends (Rational as unknown as new (n: bigint, d: bigint) => Rational) {
       override isNegative(): boolean {
         return false;
@@ -126,7 +126,7 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
     expect(accepted).toEqual([]);
   });
 
-  it.fails('BUG S19 (class 10/12): exponentialEpsilonForRho (tsdp/synth) returns NaN for a forged ρ = 1/(−1) — never NaN, refuse instead', async () => {
+  it('regression, was BUG S19 (class 10/12): exponentialEpsilonForRho (tsdp/synth) returns NaN for a forged ρ = 1/(−1) — never NaN, refuse instead', async () => {
     let out: unknown;
     try {
       out = exponentialEpsilonForRho(forgedMinusOne());
@@ -136,7 +136,7 @@ describe('review S19: a Rational with a negative denominator passes every ≥ 0 
     expect(out).toBe('INVALID_PARAMETER');
   });
 
-  it.fails('BUG S19 (class 12): a genuine Rational can be rewritten after it is made (instances are not frozen)', () => {
+  it('regression, was BUG S19 (class 12): a genuine Rational can be rewritten after it is made (instances are not frozen)', () => {
     const r = Rational.of(1n);
     try {
       (r as unknown as { den: bigint }).den = -1n;

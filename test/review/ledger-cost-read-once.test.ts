@@ -83,7 +83,7 @@ describe('review: each ledger decides and records the amount it read once', () =
     expect(r).toEqual({ spentAfterFirst: '1/2', second: 'BUDGET_EXHAUSTED' });
   });
 
-  it.fails('BUG S21b (class 12): PostgresLedger.charge', async () => {
+  it('regression, was BUG S21b (class 12): PostgresLedger.charge', async () => {
     const ledger = new PostgresLedger(postgresTestUrl(), { schema: pgSchema });
     const r = await twoCharges(ledger, 'c', (c) => ledger.charge({ dataset: 'c', cap }, c, 'q'));
     await ledger.close();

@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('review S20: the PostgreSQL ledger commits a charge with the connection default synchronous_commit', () => {
-  it.fails('BUG S20 (class 6): with synchronous_commit = off as the connection default, the charge commits asynchronously (its receipt precedes durability)', async () => {
+  it('regression, was BUG S20 (class 6): with synchronous_commit = off as the connection default, the charge commits asynchronously (its receipt precedes durability)', async () => {
     const ledger = new PostgresLedger(withAsyncCommit(postgresTestUrl()), { schema });
     const scope = { dataset: 'async', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } };
     await ledger.status(scope); // creates the ledger's tables

@@ -53,7 +53,7 @@ async function escapes(f: () => unknown): Promise<string | undefined> {
 }
 
 describe('review S22: tsdp/server entries with hostile arguments', () => {
-  it.fails('BUG S22 (class 12): only DpError leaves a tsdp/server function or constructor called with a hostile argument', async () => {
+  it('regression, was BUG S22 (class 12): only DpError leaves a tsdp/server function or constructor called with a hostile argument', async () => {
     const bad: string[] = [];
     for (const [name, entry] of Object.entries(server)) {
       if (typeof entry !== 'function') continue;
