@@ -72,7 +72,7 @@ import {
 } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
 import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
-import { edgeArray, edgeString } from '../../numeric/edge.js';
+import { edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
@@ -427,9 +427,7 @@ export class DuckDbEngine implements SqlEngine {
    * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
-    edgeArray(tables, 'tables');
-    const names = [...tables];
-    for (const t of names) edgeString(t, 'tables[]');
+    const names = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (names.length === 0) return out;
     let rows: unknown[][];
