@@ -78,7 +78,7 @@ import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
-import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines } from './duckdb-csv.js';
+import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 
 /** setTimeout's longest delay (a longer one fires at once). */
@@ -161,6 +161,7 @@ function readerSql(
   textColumns: readonly string[] = [],
   lineBreaks: CsvLineBreaks = 'none',
   lines?: LineSource,
+  nativeFields = false,
 ): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
@@ -175,7 +176,9 @@ function readerSql(
   }
   if (!probe?.csv || !lines) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  return csvRecordsSql(lines, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
+  const delimiter = probe.csv.delim === '\t' ? '\t' : ',';
+  if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') return nativeFieldsSql(lines.path, delimiter, probe.columns.length);
+  return csvRecordsSql(lines, delimiter, probe.columns.length, lineBreaks);
 }
 
 /** Runs one DuckDB call of opening or of a view's (re)definition: through the engine's queue at open, directly inside a statement. */
@@ -341,12 +344,14 @@ export class DuckDbEngine implements SqlEngine {
       // A declared CSV or JSON file's lines: cut by DuckDB's own reader when the public check of the file's bytes
       // admits it, else by the shared Node reader (review S15; duckdb-csv.ts, line-check.ts).
       let lines: LineSource | undefined;
+      let nativeFields = false;
       if (format !== 'parquet') {
         const skip = format === 'csv' ? 1 : 0;
         try {
           const check = await checkNativeLines(full);
           if (check.native) {
             lines = { kind: 'file', path: full, skip };
+            nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
             lines = { kind: 'table', table: await run(() => loadFileLines(this.connection, full, skip), MAX_TIMEOUT_MS) };
@@ -368,6 +373,7 @@ export class DuckDbEngine implements SqlEngine {
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
         lineBreaks,
         lines,
+        nativeFields,
       );
       // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
       const position = new Map<string, number>();

@@ -5,11 +5,12 @@
  *
  * The rule (`src/io/csv-records.proof.md`, "Where a line starts"): a line starts right after a line-terminator
  * byte, whatever precedes it. DuckDB's `read_csv` (quote off, `linesSql`) honours it at its buffer and thread-split
- * boundaries except where two terminator bytes meet (CR LF, LF LF, a lone CR, review S15), and it drops a line that
- * starts with NUL (its reader, not ours). So DuckDB may cut a file only when its bytes hold
+ * boundaries except where two terminator bytes meet (CR LF, LF LF, a lone CR, review S15); it drops a line that
+ * starts with NUL, and it removes byte-order marks inside a file that the Node decoder keeps (its reader, not ours).
+ * So DuckDB may cut a file only when its bytes hold
  * - no CR (0x0D): every line ends in a lone LF;
  * - no LF LF and no LF as the first byte: no blank line anywhere;
- * - no NUL (0x00).
+ * - no NUL (0x00), and no byte-order mark (EF BB BF) except as the file's first bytes.
  * Such a file has no two terminator bytes next to each other anywhere, so no boundary can fall between them; that
  * DuckDB is then right at every buffer boundary and every thread split is checked generatively in
  * `test/sql/native-line-reader.test.ts` (small pinned buffers, many boundaries, hostile lines, 1–4 threads), where the
@@ -36,6 +37,11 @@ export interface FileIdentity {
 export interface NativeLineCheck {
   /** True when DuckDB's line reader may cut the file (no CR, no blank line, no NUL). */
   readonly native: boolean;
+  /**
+   * True when, moreover, the file holds no `"` and no U+0001 byte: then every line that parses is its delimiter-split
+   * fields, and DuckDB may split the fields too (`nativeFieldsSql`).
+   */
+  readonly fields: boolean;
   /** The file's identity when it was read (the same before and after the read, else `native` is false). */
   readonly identity: FileIdentity;
 }
@@ -43,22 +49,31 @@ export interface NativeLineCheck {
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
+const QUOTE = 0x22;
+const SOH = 0x01;
 const LF_LF = Buffer.from([LF, LF]);
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Read size of the check. */
 const CHUNK = 4 << 20;
 
+/** How many bytes of one read are read again at the start of the next, so a pattern across two reads is seen whole. */
+export const HAZARD_OVERLAP = 2;
+
 /**
- * Whether a piece of a file holds a byte pattern that DuckDB's line reader may misread (module header).
+ * Whether a piece of a file holds a byte pattern that DuckDB's line reader may misread (module header). A file is
+ * checked piece by piece, each piece after the first starting with the last {@link HAZARD_OVERLAP} bytes of the one
+ * before (the longest pattern has 3 bytes), so every pattern lies whole inside some piece.
  * @param bytes - consecutive bytes of the file.
- * @param before - the byte just before `bytes` in the file, or `undefined` when `bytes` starts the file.
- * @returns true when `bytes` (with the byte before it) holds a CR, a NUL, two LF in a row, or an LF first in the file.
+ * @param atFileStart - whether `bytes` starts at the file's first byte.
+ * @returns true when `bytes` holds a CR, a NUL, two LF in a row, a byte-order mark other than at the file's start,
+ *   or (at the file's start) an LF first.
  */
-export function hasLineHazard(bytes: Uint8Array, before: number | undefined): boolean {
+export function hasLineHazard(bytes: Uint8Array, atFileStart: boolean): boolean {
   if (bytes.length === 0) return false;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (b.indexOf(CR) >= 0 || b.indexOf(NUL) >= 0 || b.indexOf(LF_LF) >= 0) return true;
-  // An LF first in the file is a blank first line; an LF first in a piece after an LF is a blank line.
-  return b[0] === LF && (before === undefined || before === LF);
+  if (b.indexOf(BOM, atFileStart ? 1 : 0) >= 0) return true;
+  return atFileStart && b[0] === LF;
 }
 
 /** The identity of the file at `path` (one stat). */
@@ -83,22 +98,27 @@ export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
   try {
     const s0 = await handle.stat();
     const identity: FileIdentity = { size: s0.size, mtimeMs: s0.mtimeMs, ctimeMs: s0.ctimeMs, ino: s0.ino, dev: s0.dev };
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let before: number | undefined;
+    const buf = Buffer.allocUnsafe(CHUNK + HAZARD_OVERLAP);
+    let kept = 0; // bytes of the previous read kept at the start of buf
+    let atFileStart = true;
     let hazard = false;
+    let plain = true;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      const { bytesRead } = await handle.read(buf, kept, CHUNK, null);
       if (bytesRead === 0) break;
-      const piece = buf.subarray(0, bytesRead);
-      if (hasLineHazard(piece, before)) {
+      const piece = buf.subarray(0, kept + bytesRead);
+      if (hasLineHazard(piece, atFileStart)) {
         hazard = true;
         break;
       }
-      before = piece[bytesRead - 1];
+      if (plain && (piece.indexOf(QUOTE) >= 0 || piece.indexOf(SOH) >= 0)) plain = false;
+      kept = Math.min(HAZARD_OVERLAP, piece.length);
+      piece.copyWithin(0, piece.length - kept);
+      atFileStart = false;
     }
     const s1 = await handle.stat();
     const still = sameIdentity(identity, { size: s1.size, mtimeMs: s1.mtimeMs, ctimeMs: s1.ctimeMs, ino: s1.ino, dev: s1.dev });
-    return { native: !hazard && still, identity };
+    return { native: !hazard && still, fields: !hazard && still && plain, identity };
   } finally {
     await handle.close();
   }
