@@ -3,7 +3,8 @@
  * wall seconds (mean ± sample sd), peak RSS, and the tsdp / Private-PGM ratios of the mean error and mean CPU time
  * against the goals of issue 14 (MST: error ≤ 1.05×, CPU ≤ 0.2×; AIM: error ≤ 1.05×, CPU ≤ 0.25×).
  * A tsdp seed logged twice counts once (the last line).
- * Run: npx tsx bench/synth/summarize.ts results.jsonl [more.jsonl …]
+ * Run: npx tsx bench/synth/summarize.ts [--max-seed N] results.jsonl [more.jsonl …]
+ * (`--max-seed N`: only tsdp seeds 1…N, e.g. the first five of ten.)
  */
 import { readFileSync } from 'node:fs';
 
@@ -18,11 +19,14 @@ interface Run {
   peakRssKiB: number;
 }
 
-const runs: Run[] = process.argv
-  .slice(2)
+const args = process.argv.slice(2);
+const maxSeedAt = args.indexOf('--max-seed');
+const maxSeed = maxSeedAt < 0 ? Number.POSITIVE_INFINITY : Number(args.splice(maxSeedAt, 2)[1]);
+const runs: Run[] = args
   .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n'))
   .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as Run)
+  .filter((r) => r.side !== 'tsdp' || (r.seed ?? 0) <= maxSeed)
   .filter(
     (r, i, all) =>
       r.side !== 'tsdp' ||
