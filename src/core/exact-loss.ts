@@ -159,14 +159,15 @@ export function checkExactLoss(x: unknown, name = 'cost'): ExactLoss {
 function readExactLossShape(x: unknown, name: string): ExactLoss {
   if (typeof x !== 'object' || x === null) throw new DpError('INVALID_PARAMETER', `${name} must be an exact loss`, { parameter: name });
   const o = x as Record<string, unknown>;
-  for (const k of ['epsilon', 'delta', 'rho'] as const) {
-    const v = o[k];
+  const read = (k: 'epsilon' | 'delta' | 'rho'): Rational => {
+    const v = o[k]; // each field read exactly once: the checked value is the one returned
     if (!(v instanceof Rational)) {
       throw new DpError('INVALID_PARAMETER', `${name}.${k} must be a Rational`, { parameter: `${name}.${k}` });
     }
     if (v.isNegative()) throw new DpError('INVALID_PARAMETER', `${name}.${k} must be >= 0`, { parameter: `${name}.${k}` });
-  }
-  return { epsilon: o.epsilon as Rational, delta: o.delta as Rational, rho: o.rho as Rational };
+    return v;
+  };
+  return { epsilon: read('epsilon'), delta: read('delta'), rho: read('rho') };
 }
 
 /** A Rational amount ≥ 0 handed in from outside. */

@@ -6,6 +6,7 @@
 import { DpError } from '../core/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { reluBwd, reluFwd } from './backend.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
@@ -33,7 +34,9 @@ export class Activation implements Layer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.inputSize);
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
     if (input.length !== batch * this.inputSize) {
       throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
     }
@@ -45,6 +48,10 @@ export class Activation implements Layer {
   }
 
   backward(outputGrad: Float64Array, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts)
+    if (batch * this.inputSize !== this.output.length)
+      throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'batch' });
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', this.output.length);
     const n = batch * this.inputSize;
     if (outputGrad.length !== n || this.output.length !== n) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });

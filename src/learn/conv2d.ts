@@ -19,7 +19,8 @@
  *   against T, so 'auto' picks it when T·(K + outC) < K·outC / 4.
  * All batch work runs in `conv-ops.ts` (WebAssembly SIMD: im2col, col2im and
  * the multiplies inside the module, one call per batch; reference kernels
- * otherwise). Rows of a dropped example (c_i = 0) are removed before any
+ * otherwise; the forward, input gradient and materialised per-example
+ * gradients in binary32 there — conv-ops.ts says why that is safe). Rows of a dropped example (c_i = 0) are removed before any
  * product (0·∞).
  * @module
  */
@@ -27,6 +28,7 @@ import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { type ConvShape, convExampleGrads, convForward, convGhostNorms, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
@@ -143,10 +145,9 @@ export class Conv2d implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.valuesPerExample);
-    if (input.length !== batch * this.inputSize) {
-      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
-    }
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     const out = this.outScratch.take(batch * this.outputSize);
     convForward(this.shape, this.input, this.weight.value, this.bias.value, out, batch);
@@ -156,9 +157,10 @@ export class Conv2d implements TrainableLayer {
   }
 
   backward(outputGrad: Float64Array, batch: number, needInputGrad = true): Float64Array {
-    if (batch !== this.batch || outputGrad.length !== batch * this.outputSize) {
+    if (batch !== this.batch) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     this.delta = outputGrad;
     this.grads = null;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
@@ -167,6 +169,7 @@ export class Conv2d implements TrainableLayer {
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
+    out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     if (this.normRoute === 'ghost') {
       convGhostNorms(this.shape, this.input, this.delta, out, this.batch);
       return;
@@ -178,8 +181,7 @@ export class Conv2d implements TrainableLayer {
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
-    if (scales.length !== this.batch)
-      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     const grads = this.grads;
     if (grads === null) {
       // Ghost route, or no norm pass (a non-private step): one pass over the batch.
@@ -189,23 +191,18 @@ export class Conv2d implements TrainableLayer {
     // Materialised: Σ_i c_i g_i is a weighted sum of rows; a dropped row (c_i = 0) is skipped, never ×0.
     const wn = this.outC * this.patch;
     const width = wn + this.outC;
-    const wg = this.weight.grad;
-    const bg = this.bias.grad;
-    for (let i = 0; i < this.batch; i++) {
-      const c = scales[i] as number;
-      if (c === 0) continue;
-      const row = i * width;
-      for (let j = 0; j < wn; j++) wg[j] = (wg[j] as number) + c * (grads[row + j] as number);
-      for (let o = 0; o < this.outC; o++) bg[o] = (bg[o] as number) + c * (grads[row + wn + o] as number);
-    }
+    const kept: number[] = [];
+    for (let i = 0; i < this.batch; i++) if ((scales[i] as number) !== 0) kept.push(i);
+    addScaledRows(grads, width, kept, scales, 0, wn, this.weight.grad);
+    addScaledRows(grads, width, kept, scales, wn, this.outC, this.bias.grad);
   }
 
   perExampleGradient(i: number, out: Float64Array): void {
     // The oracle: the convolution's gradient written out from its definition (the taps), no im2col, no product kernel.
     const K = this.patch;
     const outC = this.outC;
-    if (out.length !== outC * K + outC)
-      throw new DpError('INVALID_PARAMETER', `out must have length ${outC * K + outC}`, { parameter: 'out' });
+    edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
+    out = edgeFloat64(out, 'out', outC * K + outC);
     const T = this.positions;
     const x = this.input.subarray(i * this.inputSize, (i + 1) * this.inputSize);
     const d = this.delta.subarray(i * this.outputSize, (i + 1) * this.outputSize);
@@ -226,6 +223,50 @@ export class Conv2d implements TrainableLayer {
   /** Output channels. */
   get outChannels(): number {
     return this.outC;
+  }
+}
+
+/**
+ * out[j] += Σ_{i ∈ rows} scales[i]·grads[i·width + from + j] for j < count, four rows per pass
+ * over out (a quarter of the loads and stores of out; binary64 throughout).
+ */
+function addScaledRows(
+  grads: Float64Array,
+  width: number,
+  rows: readonly number[],
+  scales: Float64Array,
+  from: number,
+  count: number,
+  out: Float64Array,
+): void {
+  let r = 0;
+  for (; r + 4 <= rows.length; r += 4) {
+    const i0 = rows[r] as number;
+    const i1 = rows[r + 1] as number;
+    const i2 = rows[r + 2] as number;
+    const i3 = rows[r + 3] as number;
+    const c0 = scales[i0] as number;
+    const c1 = scales[i1] as number;
+    const c2 = scales[i2] as number;
+    const c3 = scales[i3] as number;
+    const a0 = i0 * width + from;
+    const a1 = i1 * width + from;
+    const a2 = i2 * width + from;
+    const a3 = i3 * width + from;
+    for (let j = 0; j < count; j++) {
+      out[j] =
+        (out[j] as number) +
+        c0 * (grads[a0 + j] as number) +
+        c1 * (grads[a1 + j] as number) +
+        c2 * (grads[a2 + j] as number) +
+        c3 * (grads[a3 + j] as number);
+    }
+  }
+  for (; r < rows.length; r++) {
+    const i = rows[r] as number;
+    const c = scales[i] as number;
+    const a = i * width + from;
+    for (let j = 0; j < count; j++) out[j] = (out[j] as number) + c * (grads[a + j] as number);
   }
 }
 

@@ -13,6 +13,7 @@ import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { checkName, checkObject } from './_internal/validate.js';
 import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
 import { fillUniform } from './init.js';
@@ -72,7 +73,9 @@ export class Dense implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, Math.max(this.inputSize, this.outputSize));
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
     const out = this.outScratch.take(batch * this.outputSize);
@@ -84,6 +87,7 @@ export class Dense implements TrainableLayer {
   backward(outputGrad: Float64Array, batch: number, needInputGrad = true): Float64Array {
     if (batch !== this.batch)
       throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     this.delta = outputGrad;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
     // The first layer's input gradient is not needed (the data are not trained): skipped.
@@ -92,6 +96,7 @@ export class Dense implements TrainableLayer {
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
+    out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     const a2 = new Float64Array(this.batch);
     rowNorms2(this.input, this.batch, this.inputSize, a2);
     rowNorms2(this.delta, this.batch, this.outputSize, out);
@@ -99,8 +104,7 @@ export class Dense implements TrainableLayer {
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
-    if (scales.length !== this.batch)
-      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     // Rows with scale 0 are left out entirely (not multiplied by 0): a dropped
     // example may hold non-finite values, and 0·∞ would poison the sum.
     let input = this.input;
@@ -127,7 +131,8 @@ export class Dense implements TrainableLayer {
   perExampleGradient(i: number, out: Float64Array): void {
     const n = this.outputSize;
     const m = this.inputSize;
-    if (out.length !== m * n + n) throw new DpError('INVALID_PARAMETER', `out must have length ${m * n + n}`, { parameter: 'out' });
+    edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
+    out = edgeFloat64(out, 'out', m * n + n);
     for (let r = 0; r < m; r++) {
       const a = this.input[i * m + r] as number;
       for (let c = 0; c < n; c++) out[r * n + c] = a * (this.delta[i * n + c] as number);

@@ -12,6 +12,7 @@
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
 import { checkBatchValues, checkExampleValues, checkParameterCount } from './size-limits.js';
@@ -68,10 +69,9 @@ export class Embedding implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.outputSize);
-    if (input.length !== batch * this.length) {
-      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.length} values`, { parameter: 'input' });
-    }
+    input = edgeFloatInput(input, 'input', batch * this.length);
     const tokens = new Int32Array(input.length);
     const out = new Float64Array(batch * this.outputSize);
     for (let j = 0; j < input.length; j++) {
@@ -86,9 +86,10 @@ export class Embedding implements TrainableLayer {
   }
 
   backward(outputGrad: Float64Array, batch: number): Float64Array {
-    if (batch !== this.batch || outputGrad.length !== batch * this.outputSize) {
+    if (batch !== this.batch) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     this.delta = outputGrad;
     return new Float64Array(batch * this.inputSize); // token ids are not differentiable
   }
@@ -111,6 +112,7 @@ export class Embedding implements TrainableLayer {
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
+    out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     for (let i = 0; i < this.batch; i++) {
       let s = 0;
       for (const row of this.rows(i).values()) for (const x of row) s += x * x;
@@ -119,8 +121,7 @@ export class Embedding implements TrainableLayer {
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
-    if (scales.length !== this.batch)
-      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     for (let i = 0; i < this.batch; i++) {
       const f = scales[i] as number;
       if (f === 0) continue;
@@ -132,8 +133,8 @@ export class Embedding implements TrainableLayer {
   }
 
   perExampleGradient(i: number, out: Float64Array): void {
-    if (out.length !== this.vocab * this.dim)
-      throw new DpError('INVALID_PARAMETER', `out must have length ${this.vocab * this.dim}`, { parameter: 'out' });
+    edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
+    out = edgeFloat64(out, 'out', this.vocab * this.dim);
     out.fill(0);
     for (const [v, row] of this.rows(i)) out.set(row, v * this.dim);
   }

@@ -15,6 +15,7 @@
  */
 import { DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { checkName } from './_internal/validate.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
@@ -75,10 +76,9 @@ export class Normalization implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.valuesPerExample);
-    if (input.length !== batch * this.inputSize) {
-      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
-    }
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
     const n = this.groupSize;
     const out = new Float64Array(input.length);
     const xhat = new Float64Array(input.length);
@@ -109,9 +109,10 @@ export class Normalization implements TrainableLayer {
   }
 
   backward(outputGrad: Float64Array, batch: number): Float64Array {
-    if (batch !== this.batch || outputGrad.length !== batch * this.inputSize) {
+    if (batch !== this.batch) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.inputSize); // S7 edge (_internal/layer-edge.ts)
     const C = this.channels;
     const S = this.spatial;
     const n = this.groupSize;
@@ -152,6 +153,7 @@ export class Normalization implements TrainableLayer {
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
+    out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     const w = 2 * this.channels;
     for (let i = 0; i < this.batch; i++) {
       let s = 0;
@@ -161,8 +163,7 @@ export class Normalization implements TrainableLayer {
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
-    if (scales.length !== this.batch)
-      throw new DpError('INVALID_PARAMETER', 'scales must have one entry per example', { parameter: 'scales' });
+    scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     const C = this.channels;
     for (let i = 0; i < this.batch; i++) {
       const f = scales[i] as number;
@@ -176,7 +177,8 @@ export class Normalization implements TrainableLayer {
 
   perExampleGradient(i: number, out: Float64Array): void {
     const w = 2 * this.channels;
-    if (out.length !== w) throw new DpError('INVALID_PARAMETER', `out must have length ${w}`, { parameter: 'out' });
+    edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
+    out = edgeFloat64(out, 'out', w);
     out.set(this.grads.subarray(i * w, (i + 1) * w));
   }
 }

@@ -7,6 +7,7 @@
 import { DpError } from '../core/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
+import { edgeBatch, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { type PoolShape, poolBackward, poolForward } from './conv-ops.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
@@ -69,10 +70,9 @@ export class Pool2d implements Layer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.inputSize);
-    if (input.length !== batch * this.inputSize) {
-      throw new DpError('INVALID_PARAMETER', `input must have batch × ${this.inputSize} values`, { parameter: 'input' });
-    }
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
     const out = this.outScratch.take(batch * this.outputSize);
     const max = this.kind === 'maxPool2d';
     if (max) this.argmax = this.argmaxScratch.take(out.length);
@@ -82,9 +82,10 @@ export class Pool2d implements Layer {
   }
 
   backward(outputGrad: Float64Array, batch: number): Float64Array {
-    if (batch !== this.batch || outputGrad.length !== batch * this.outputSize) {
+    if (batch !== this.batch) {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
+    outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     const g = this.inputGradScratch.take(batch * this.inputSize);
     poolBackward(this.geometry(batch), this.kind === 'maxPool2d', outputGrad, this.argmax, g);
     return g;

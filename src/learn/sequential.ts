@@ -5,6 +5,8 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { edgeRead, edgeTypedArray } from '../numeric/edge.js';
+import { FLOAT64 } from './_internal/layer-edge.js';
 import type { Layer, Parameter, TrainableLayer } from './layer.js';
 import { isTrainable } from './layer.js';
 import type { Loss } from './losses.js';
@@ -103,7 +105,7 @@ export class Sequential {
    * @returns the output rows (batch × loss.inputSize), a new array.
    */
   predict(inputs: Float64Array, batch: number): Float64Array {
-    if (!(inputs instanceof Float64Array)) throw new DpError('INVALID_PARAMETER', 'inputs must be a Float64Array', { parameter: 'inputs' });
+    inputs = edgeTypedArray(inputs, 'inputs', FLOAT64); // S7 edge (_internal/layer-edge.ts): a clean view, read once
     if (!(Number.isSafeInteger(batch) && batch >= 0 && inputs.length === batch * this.inputSize)) {
       throw new DpError('INVALID_PARAMETER', `inputs must have batch × ${this.inputSize} values`, { parameter: 'batch' });
     }
@@ -135,7 +137,7 @@ export class Sequential {
    * @throws DpError INVALID_PARAMETER when the shapes disagree or a label is out of range.
    */
   forwardBackward(batch: Batch): Float64Array {
-    checkBatch(batch, this.inputSize);
+    batch = checkBatch(batch, this.inputSize); // S7 edge: the batch read once, totally; only the snapshot is used
     checkBatchValues(batch.size, this.valuesPerExample);
     const logits = this.forwardRows(batch.inputs, batch.size);
     const losses = new Float64Array(batch.size);
@@ -152,7 +154,7 @@ export class Sequential {
    * @returns the mean loss (NaN for an empty batch).
    */
   meanLoss(batch: Batch): number {
-    checkBatch(batch, this.inputSize);
+    batch = checkBatch(batch, this.inputSize); // S7 edge: the batch read once, totally; only the snapshot is used
     const logits = this.predict(batch.inputs, batch.size);
     const losses = new Float64Array(batch.size);
     this.loss.forward(logits, batch.labels, batch.size, losses);
@@ -163,19 +165,34 @@ export class Sequential {
 }
 
 /**
- * Checks that a batch's arrays match its size and the model's input width.
+ * Checks that a batch's arrays match its size and the model's input width, reading the batch once, totally
+ * (S7 edge, `_internal/layer-edge.ts`): its three fields are read one time each (a throwing getter or Proxy trap is
+ * INVALID_PARAMETER), the arrays become clean views of the caller's memory, and the caller uses only the returned
+ * snapshot — a getter cannot hand back a different array after the check.
  * @param batch - the batch.
  * @param inputSize - the expected row width.
- * @throws DpError INVALID_PARAMETER on a mismatch.
+ * @returns the snapshot `{ inputs, labels, size }` the checks passed on.
+ * @throws DpError INVALID_PARAMETER on a mismatch or an unreadable batch.
  */
-export function checkBatch(batch: Batch, inputSize: number): void {
-  if (typeof batch !== 'object' || batch === null || !(batch.inputs instanceof Float64Array) || !(batch.labels instanceof Int32Array)) {
-    throw new DpError('INVALID_PARAMETER', 'data must be { inputs: Float64Array, labels: Int32Array, size }', { parameter: 'data' });
+export function checkBatch(batch: Batch, inputSize: number): Batch {
+  const shapeError = () =>
+    new DpError('INVALID_PARAMETER', 'data must be { inputs: Float64Array, labels: Int32Array, size }', { parameter: 'data' });
+  if (typeof batch !== 'object' || batch === null) throw shapeError();
+  const read = edgeRead('data', () => ({ inputs: batch.inputs as unknown, labels: batch.labels as unknown, size: batch.size as unknown }));
+  let inputs: Float64Array;
+  let labels: Int32Array;
+  try {
+    inputs = edgeTypedArray(read.inputs, 'inputs', FLOAT64);
+    labels = edgeTypedArray(read.labels, 'labels', ['Int32Array']);
+  } catch {
+    throw shapeError();
   }
+  batch = { inputs, labels, size: read.size as number };
   if (!Number.isSafeInteger(batch.size) || batch.size < 0) {
     throw new DpError('INVALID_PARAMETER', 'batch size must be a non-negative integer', { parameter: 'size' });
   }
   if (batch.inputs.length !== batch.size * inputSize || batch.labels.length !== batch.size) {
     throw new DpError('INVALID_PARAMETER', `inputs must have size × ${inputSize} values and labels size values`, { parameter: 'inputs' });
   }
+  return batch;
 }

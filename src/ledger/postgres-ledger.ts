@@ -29,6 +29,13 @@
  *   is pinned to READ COMMITTED by the charge itself (`BEGIN ISOLATION LEVEL READ COMMITTED`): a server, database,
  *   role or URL default (`default_transaction_isolation`) cannot move the snapshot before the lock. There is no
  *   other read-then-write window: the pins and the spend are written in the same transaction, under the lock;
+ * - durability is pinned by the charge too (`SET LOCAL synchronous_commit = on`, review S20): COMMIT returns only
+ *   after the commit record is flushed, whatever the server, database, role or URL default. What a client cannot pin:
+ *   a server run with `fsync = off` (as `scripts/postgres.sh` starts its throwaway TEST clusters) or on storage that
+ *   acknowledges unflushed writes loses recent commits in an OS or power crash — an operator must not run a ledger's
+ *   database that way (stated limit; the ledger reads no server setting);
+ * - every argument is read once (`readScope`, `checkExactLoss`: snapshots; review S21), so the data set the spends
+ *   are summed for is the data set the spend is recorded on;
  * - the receipt is returned only after COMMIT succeeded, so a crash of the caller after it leaves the charge
  *   recorded, and a crash before it leaves nothing (the server rolls back the open transaction and frees the lock);
  * - nothing is retried: a failed COMMIT (whose outcome the client cannot know) is ENGINE_ERROR and the answer is
@@ -51,6 +58,7 @@ import {
   type LedgerScope,
   type LedgerStatus,
   planCharge,
+  readScope,
 } from './ledger.js';
 import { loadPg } from './load-pg.js';
 import { checkIdentifier, DEFAULT_LEDGER_SCHEMA, ledgerPinsSql, ledgerTablesSql } from './postgres-setup.js';
@@ -254,8 +262,12 @@ export class PostgresLedger implements BudgetLedger {
    * @throws DpError BUDGET_EXHAUSTED (nothing recorded), INVALID_PARAMETER (a bad cost), INTERNAL (an unreadable row),
    *   ENGINE_ERROR when the database fails.
    */
-  async charge(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
-    checkExactLoss(cost, 'cost');
+  async charge(scope0: LedgerScope, cost0: ExactLoss, memo: string): Promise<LedgerStatus> {
+    // S7 / review S21: the scope and the cost are read once, totally, and only the snapshots are used (a getter
+    // answering differently on a later read — the spends' sum against one data set, the record against another —
+    // cannot split the decision from the record). FileLedger does the same (readScope).
+    const scope = readScope(scope0);
+    const cost = checkExactLoss(cost0, 'cost');
     const pool = await this.setup();
     const client = await pool.connect().catch((e: unknown) => {
       throw ledgerError(e);
@@ -267,6 +279,10 @@ export class PostgresLedger implements BudgetLedger {
       // a default of REPEATABLE READ the snapshot was taken at the first statement, before the lock, and two charges
       // waiting on the lock both passed the check (an overspend; test/ledger/postgres-races.test.ts).
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE');
+      // Durability pinned like isolation (review S20, class 6): COMMIT returns only after the commit record is
+      // flushed to the WAL, whatever synchronous_commit the server, database, role or URL sets (with `off` the
+      // receipt — and the answer — left before the spend was durable, and a server crash forgot it).
+      await client.query('SET LOCAL synchronous_commit = on');
       await client.query(`INSERT INTO ${s}.datasets (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
       await client.query(`SELECT dataset FROM ${s}.datasets WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
       const { rows } = await client.query(this.readSpends(), [scope.dataset]);
@@ -322,7 +338,8 @@ export class PostgresLedger implements BudgetLedger {
   }
 
   /** The balance of a scope (under its stored pins). */
-  async status(scope: LedgerScope): Promise<LedgerStatus> {
+  async status(scope0: LedgerScope): Promise<LedgerStatus> {
+    const scope = readScope(scope0); // S7: read once
     const entries = await this.entries(scope.dataset);
     return decideCharge(entries, scope, null, await this.pins(scope.dataset));
   }

@@ -193,3 +193,93 @@ export function edgeUint32Array(x: unknown, name: string): asserts x is Uint32Ar
   }
   if (!ok) refuse(name, 'a Uint32Array', x);
 }
+
+/** The typed arrays {@link edgeTypedArray} can return, by their `Symbol.toStringTag`. */
+export interface EdgeTypedArrays {
+  Float64Array: Float64Array;
+  Float32Array: Float32Array;
+  Int32Array: Int32Array;
+  Uint32Array: Uint32Array;
+}
+type EdgeTag = keyof EdgeTypedArrays;
+const VIEW_CONSTRUCTORS: { readonly [K in EdgeTag]: new (b: ArrayBufferLike, o: number, n: number) => EdgeTypedArrays[K] } = {
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+};
+// The intrinsic accessors of %TypedArray%.prototype: they read a typed array's internal slots, run no user code
+// (no getter, no Proxy trap: a Proxy or any other object makes them throw TypeError, which is caught below).
+const TYPED_ARRAY_PROTOTYPE = Object.getPrototypeOf(Int8Array.prototype) as object;
+function intrinsicGetter(key: PropertyKey): (this: unknown) => unknown {
+  const get = Object.getOwnPropertyDescriptor(TYPED_ARRAY_PROTOTYPE, key)?.get;
+  if (get === undefined) throw new Error(`no intrinsic typed-array accessor ${String(key)}`);
+  return get as (this: unknown) => unknown;
+}
+const TAG = intrinsicGetter(Symbol.toStringTag);
+const BUFFER = intrinsicGetter('buffer');
+const BYTE_OFFSET = intrinsicGetter('byteOffset');
+const LENGTH = intrinsicGetter('length');
+
+/**
+ * Reads a typed-array argument once, totally: returns a FRESH view of the same memory (same buffer, offset and
+ * length, so writes through it reach the caller's array), built from the argument's internal slots by the
+ * intrinsic accessors of `%TypedArray%.prototype`. The view has the intrinsic prototype and no own properties,
+ * so nothing the caller put on the object (a subclass's overridden `length` or `subarray`, an own accessor, a
+ * changed prototype) and no Proxy trap ever runs inside tsdp; a Proxy, a detached buffer or any other value is
+ * refused. Cost: O(1) (no copy). Rule: a method that keeps or indexes a typed array it was given goes through
+ * this at its top (S7; this module's header).
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @param tags - the accepted element types (`Symbol.toStringTag` names).
+ * @param length - when given, the exact length required.
+ * @returns a clean view of the same memory.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example
+ * const input = edgeTypedArray(x, 'input', ['Float64Array', 'Float32Array'], batch * width);
+ */
+export function edgeTypedArray<K extends EdgeTag>(x: unknown, name: string, tags: readonly K[], length?: number): EdgeTypedArrays[K] {
+  const expected = `a ${tags.join(' or ')}${length === undefined ? '' : ` of length ${length}`}`;
+  let view: EdgeTypedArrays[K] | undefined;
+  try {
+    const tag = TAG.call(x) as K | undefined;
+    if (tag !== undefined && tags.includes(tag)) {
+      const n = LENGTH.call(x) as number;
+      if (length === undefined || n === length) {
+        const make = VIEW_CONSTRUCTORS[tag] as new (b: ArrayBufferLike, o: number, n: number) => EdgeTypedArrays[K];
+        view = new make(BUFFER.call(x) as ArrayBufferLike, BYTE_OFFSET.call(x) as number, n);
+      }
+    }
+  } catch {
+    view = undefined; // not a typed array (a Proxy, a plain object) or a detached buffer
+  }
+  if (view === undefined) refuse(name, expected, x);
+  return view;
+}
+
+/**
+ * Reads an array of strings once, totally: its length once (an integer in [0, max]), then each element once by
+ * index (no iterator, so no user `Symbol.iterator`), each checked to be a string; a Proxy trap or getter that
+ * throws is INVALID_PARAMETER. The caller uses only the returned copy.
+ * @param x - the argument.
+ * @param name - its name, for the message.
+ * @param max - the most elements accepted (a stated limit keeps the cost of the call bounded).
+ * @returns a fresh array of the strings.
+ * @throws DpError INVALID_PARAMETER otherwise.
+ * @example
+ * const names = edgeStringArray(tables, 'tables');
+ */
+export function edgeStringArray(x: unknown, name: string, max = 2 ** 24): string[] {
+  return edgeRead(name, () => {
+    edgeArray(x, name);
+    const n = x.length;
+    edgeInteger(n, `${name}.length`, 0, max);
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      edgeString(v, `${name}[]`);
+      out.push(v);
+    }
+    return out;
+  });
+}

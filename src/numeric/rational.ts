@@ -58,6 +58,17 @@ function operand(o: unknown): void {
 
 /**
  * An exact rational `num / den` in lowest terms with `den > 0`.
+ *
+ * Run-time brand (review S19, issue 10 class 12 "a hand-made value reaches a charge"): only this module's own
+ * constructor makes a Rational — every instance carries the private brand `#made` and is frozen, and
+ * `x instanceof Rational` is the brand check (`static [Symbol.hasInstance]`: `#made in x` and the prototype is
+ * `Rational.prototype`, total, no Proxy trap runs; the constructor refuses a subclass, and a frozen instance's
+ * prototype cannot be changed). So an object made with `Object.create(Rational.prototype, …)` is not a Rational, and a genuine one cannot
+ * be rewritten (e.g. `den = -1n`, which every "≥ 0" edge check — `isNegative()` reads `num` only — would have
+ * accepted). Every `instanceof Rational` edge check in the library (exact-loss.ts, budget-filter.ts, ledger.ts,
+ * budget-split.ts, random/_internal/validate.ts, mechanisms/_internal/params.ts, synth/selection.ts) is therefore a
+ * brand check; the invariant `den > 0`, lowest terms, holds for every value that passes one.
+ * Tests: test/core/rational-brand.test.ts (regression + generative forgeries), test/review/forged-rational-charge.test.ts.
  * @example
  * Rational.of(1n, 11n).mul(Rational.of(11n)).equals(Rational.ONE); // true
  */
@@ -69,10 +80,25 @@ export class Rational {
   readonly num: bigint;
   /** Denominator, always > 0. */
   readonly den: bigint;
+  readonly #made = true;
 
   private constructor(num: bigint, den: bigint) {
+    // No subclass (a subclass could override isNegative/compare and still carry the brand): refused at its super().
+    if (new.target !== Rational) refuse('Rational cannot be subclassed', 'Rational');
     this.num = num;
     this.den = den;
+    Object.freeze(this);
+  }
+
+  /**
+   * The brand check behind `x instanceof Rational`: true only for a value made by this class (see the class doc).
+   * @param x - any value.
+   * @returns whether `x` is a genuine Rational.
+   * @example
+   * Object.create(Rational.prototype) instanceof Rational; // false
+   */
+  static [Symbol.hasInstance](x: unknown): x is Rational {
+    return typeof x === 'object' && x !== null && #made in x && Object.getPrototypeOf(x) === Rational.prototype;
   }
 
   /** `num / den`, reduced. Throws DpError INVALID_PARAMETER when den = 0 or a part is not an integer. */

@@ -18,7 +18,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { edgeArray, edgeRead, edgeRecord } from '../numeric/edge.js';
+import { edgeArray, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
 
@@ -31,6 +31,7 @@ export class EnginePool implements SqlEngine {
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private readonly engines: readonly SqlEngine[];
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   /**
    * @param engines - one or more engines opened on the same data (each used by one statement at a time).
@@ -84,6 +85,7 @@ export class EnginePool implements SqlEngine {
   }
 
   catalog(tables: readonly string[]): Promise<Catalog> {
+    tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const key = JSON.stringify([...tables].sort());
     const known = this.catalogs.get(key);
     if (known) return known;
@@ -93,11 +95,17 @@ export class EnginePool implements SqlEngine {
     return read;
   }
 
-  /** Waits for the statements running now, then closes every engine. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const all = await Promise.all(this.engines.map(() => this.take()));
-    for (const e of all) await e.close().catch(() => {});
+  /**
+   * Waits for the statements running now, then closes every engine. Idempotent: a second call returns the first
+   * call's promise (it used to wait forever for engines the first call had taken — found by the S7 sweep).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      const all = await Promise.all(this.engines.map(() => this.take()));
+      for (const e of all) await e.close().catch(() => {});
+    })();
+    return this.closing;
   }
 }
 

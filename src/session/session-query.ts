@@ -115,6 +115,29 @@ function checkColumn(column: string): string {
   return column;
 }
 
+/**
+ * The quantiles argument read once, totally (S7 edge; review S18's `quantile('x', 1n)`): a non-empty array of
+ * numbers, each read by index one time, copied and frozen — a bigint, a Symbol, NaN, a getter or a Proxy trap is
+ * INVALID_PARAMETER here, and a later change to the caller's array cannot reach the query.
+ */
+function readQuantiles(x: unknown): readonly number[] {
+  return edgeRead('quantiles', () => {
+    if (!Array.isArray(x) || x.length === 0) {
+      throw new DpError('INVALID_PARAMETER', 'quantiles must be a non-empty array', { parameter: 'quantiles' });
+    }
+    const n = x.length;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const q: unknown = x[i];
+      if (typeof q !== 'number' || Number.isNaN(q)) {
+        throw new DpError('INVALID_PARAMETER', 'each quantile must be a number in [0, 1]', { parameter: 'quantiles' });
+      }
+      out.push(q);
+    }
+    return Object.freeze(out);
+  });
+}
+
 function quantileName(q: number): string {
   if (q === 0) return 'min';
   if (q === 1) return 'max';
@@ -229,14 +252,12 @@ export class SessionQuery {
   /** Several quantiles from one noisy quantile tree (one output; names default `p25_age`, `median_age`, …). */
   quantiles(
     column: string,
-    quantiles: readonly number[],
+    quantiles0: readonly number[],
     options0: Omit<QuantileAggregateOptions, 'as'> & { as?: readonly string[] | undefined } = {},
   ): SessionQuery {
     const options = readOptions(options0);
     checkColumn(column);
-    if (!Array.isArray(quantiles) || quantiles.length === 0) {
-      throw new DpError('INVALID_PARAMETER', 'quantiles must be a non-empty array', { parameter: 'quantiles' });
-    }
+    const quantiles = readQuantiles(quantiles0); // S7 edge: read once, totally; the query keeps this copy
     const names = options.as ?? quantiles.map((q) => `${quantileName(q)}_${column}`);
     if (names.length !== quantiles.length) throw new DpError('INVALID_PARAMETER', 'one name per quantile', { parameter: 'as' });
     const spec: AggregateSpec = {

@@ -19,9 +19,14 @@ import { boundedAggregate, noisyRelease, releaseFields, releaseWith, type SpendO
 /** Positive bins: [0,1), [1,2), [2,4), …, [2⁶¹, 2⁶²), [2⁶², ∞). Negative values mirror them. */
 const POSITIVE_BINS = 64;
 
-/** The log-scale bin of a finite value: 0..63 for x ≥ 0, −1..−64 for x < 0. */
+/**
+ * The log-scale bin of a number: 0..63 for x ≥ 0, −1..−64 for x < 0 (±∞ fall in the end bins).
+ * S7 edge (review S18): NaN has no bin and is INVALID_PARAMETER (it used to index no bin and let a TypeError out
+ * of `LogHistogram.add`); the release path only ever adds finite values (the value rules run first).
+ */
 export function logBinIndex(x: number): number {
   edgeNumber(x, 'x');
+  if (Number.isNaN(x)) throw new DpError('INVALID_PARAMETER', 'x must be a number, not NaN (NaN has no bin)', { parameter: 'x' });
   const a = Math.abs(x);
   const k = a < 1 ? 0 : Math.min(POSITIVE_BINS - 1, Math.floor(Math.log2(a)) + 1);
   return x < 0 ? -1 - k : k;
@@ -37,7 +42,7 @@ function binEdges(index: number): [number, number] {
 export class LogHistogram {
   /** counts[k + 64] for bin k ∈ [−64, 63]. */
   readonly counts = new Array<bigint>(2 * POSITIVE_BINS).fill(0n);
-  /** Adds one finite value. */
+  /** Adds one value (its bin by {@link logBinIndex}). @throws DpError INVALID_PARAMETER on a non-number or NaN. */
   add(x: number): void {
     const i = logBinIndex(x) + POSITIVE_BINS;
     this.counts[i] = (this.counts[i] as bigint) + 1n;

@@ -64,7 +64,10 @@ export interface FitReport {
 export function checkModelBudget(budget: unknown): ModelBudget {
   if (budget instanceof PrivacyBudget || budget instanceof Session) return budget;
   if (typeof budget === 'object' && budget !== null && typeof (budget as LedgerCharge).ledger?.charge === 'function' && 'scope' in budget) {
-    return budget as LedgerCharge;
+    // Read once (S7 edge; the caller runs this inside edgeRead): the fit charges this snapshot, not the caller's object.
+    const { ledger, scope, memo } = budget as LedgerCharge;
+    const snapshot: LedgerScope = typeof scope === 'object' && scope !== null ? { ...scope } : scope;
+    return memo === undefined ? { ledger, scope: snapshot } : { ledger, scope: snapshot, memo };
   }
   throw new DpError('INVALID_PARAMETER', 'budget must be a PrivacyBudget, a Session or { ledger, scope, memo? }', { parameter: 'budget' });
 }

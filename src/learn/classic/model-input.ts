@@ -11,12 +11,22 @@
  * declared column names) are checked, before any charge. Messages never carry
  * a data value.
  *
+ * Reading rule (S7, issue 10 class 12: the one reader every fit, predict and score goes through): the input's
+ * structure (a matrix's `values`/`rows`/`columns`, an Arrow table's `numRows` and children, a SQL result's
+ * `columns`/`rows`, an array's length, the labels' length) is read ONCE, inside `edgeRead`, so a getter, a Proxy
+ * trap or a conversion of the caller's that throws is `DpError INVALID_PARAMETER` (a public-shape refusal,
+ * before any charge) — never the caller's own Error or a TypeError; a matrix's values must be a genuine
+ * Float32/Float64Array (`edgeTypedArray`: a Proxy or a doctored subclass is refused, no user code runs). Inside
+ * the rows every read is total (`readCell`, `readField`, `isArrayRow`): one record's throwing getter or revoked
+ * Proxy reads as missing (0), never as a refusal, so whether a fit runs never depends on one record.
+ *
  * A DP SQL result is read as records (its `columns` and `rows`) and is
  * charged like any private input: an object cannot prove it is a genuine
  * release, so fitting on it is never treated as free post-processing.
  * @module
  */
 import { DpError } from '../../core/index.js';
+import { edgeRead, edgeTypedArray } from '../../numeric/edge.js';
 import { readCell, readField, readFiniteNumber } from '../../stats/value-rules.js';
 
 /** A dense row-major matrix: `values[r * columns + c]`. */
@@ -63,6 +73,15 @@ function bad(message: string, parameter: string): DpError {
   return new DpError('INVALID_PARAMETER', message, { parameter });
 }
 
+/** Whether a row is an array; a row that cannot be inspected (a revoked Proxy) is not one (reads as missing). Never throws. */
+function isArrayRow(row: unknown): row is readonly unknown[] {
+  try {
+    return Array.isArray(row);
+  } catch {
+    return false;
+  }
+}
+
 function cellNumber(v: unknown): number {
   return readFiniteNumber(v) ?? 0;
 }
@@ -78,7 +97,7 @@ function checkNames(names: readonly string[] | undefined, kind: string): readonl
 function firstArrayWidth(input: readonly unknown[]): number {
   for (let r = 0; r < input.length; r++) {
     const row = readCell(input, r);
-    if (Array.isArray(row)) return row.length;
+    if (isArrayRow(row)) return row.length;
   }
   return 0;
 }
@@ -95,13 +114,16 @@ function firstArrayWidth(input: readonly unknown[]): number {
  * readMatrix([[1, 2], [3, 4]]).columns; // 2
  */
 export function readMatrix(input: ModelInput, features?: readonly string[], expectedColumns?: number): Matrix {
+  return edgeRead('input', () => readMatrixOnce(input, features, expectedColumns)); // the reading rule (header)
+}
+
+function readMatrixOnce(input: ModelInput, features?: readonly string[], expectedColumns?: number): Matrix {
   if (typeof input !== 'object' || input === null)
     throw bad('input must be a matrix, an array of rows or records, an Arrow table or a DP SQL result', 'input');
   let out: Matrix;
   if (isMatrix(input)) {
-    const { values, rows, columns } = input;
-    if (!(values instanceof Float64Array || values instanceof Float32Array))
-      throw bad('matrix values must be a Float64Array or Float32Array', 'input');
+    const { rows, columns } = input;
+    const values = edgeTypedArray(input.values, 'input', ['Float64Array', 'Float32Array']); // a clean view (header)
     if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(columns) || rows < 0 || columns < 1 || rows * columns !== values.length) {
       throw bad('matrix rows × columns must equal values.length', 'input');
     }
@@ -134,12 +156,14 @@ export function readMatrix(input: ModelInput, features?: readonly string[], expe
       if (i < 0) throw bad(`the SQL result has no column ${JSON.stringify(n)}`, 'features');
       return i;
     });
-    const rows = input.rows.length;
+    const sqlRows = input.rows; // read once
+    const rows = sqlRows.length;
+    if (!(Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_ROWS)) throw bad('too many rows', 'input');
     const values = new Float64Array(rows * names.length);
     for (let r = 0; r < rows; r++) {
-      const row = readCell(input.rows, r);
+      const row = readCell(sqlRows, r);
       index.forEach((i, c) => {
-        values[r * names.length + c] = Array.isArray(row) ? cellNumber(readCell(row, i)) : 0;
+        values[r * names.length + c] = isArrayRow(row) ? cellNumber(readCell(row, i)) : 0;
       });
     }
     out = { values, rows, columns: names.length };
@@ -150,7 +174,7 @@ export function readMatrix(input: ModelInput, features?: readonly string[], expe
     // (the declared features or the fitted model's column count); only when neither exists (an audit of data the
     // caller owns, not a fit) does the first array row give it.
     const rows = input.length;
-    if (rows > MAX_ROWS) throw bad('too many rows', 'input');
+    if (!(Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_ROWS)) throw bad('too many rows', 'input');
     const names = features === undefined ? undefined : checkNames(features, 'record');
     const columns = names?.length ?? expectedColumns ?? firstArrayWidth(input);
     if (!(Number.isSafeInteger(columns) && columns >= 1)) throw bad('rows must have at least one column (declare features)', 'input');
@@ -158,7 +182,7 @@ export function readMatrix(input: ModelInput, features?: readonly string[], expe
     for (let r = 0; r < rows; r++) {
       const row = readCell(input, r);
       for (let c = 0; c < columns; c++) {
-        values[r * columns + c] = Array.isArray(row)
+        values[r * columns + c] = isArrayRow(row)
           ? cellNumber(readCell(row, c))
           : names !== undefined && typeof row === 'object' && row !== null
             ? cellNumber(readField(row, names[c] as string))
@@ -191,6 +215,10 @@ export function readMatrix(input: ModelInput, features?: readonly string[], expe
  * readLabels([[1], [2]], [0, 1], 2); // Float64Array [0, 1]
  */
 export function readLabels(input: ModelInput, labels: LabelInput, rows: number): Float64Array {
+  return edgeRead('labels', () => readLabelsOnce(input, labels, rows)); // the reading rule (header)
+}
+
+function readLabelsOnce(input: ModelInput, labels: LabelInput, rows: number): Float64Array {
   if (!(Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_ROWS)) throw bad('rows must be a whole number ≥ 0', 'rows');
   const out = new Float64Array(rows);
   if (typeof labels === 'string') {
@@ -199,10 +227,9 @@ export function readLabels(input: ModelInput, labels: LabelInput, rows: number):
     for (let r = 0; r < rows; r++) out[r] = matrix.values[r] as number;
     return out;
   }
-  if (labels === null || typeof labels !== 'object' || typeof (labels as ArrayLike<number>).length !== 'number') {
-    throw bad('labels must be an array of numbers or a column name', 'labels');
-  }
-  if (labels.length !== rows) throw bad(`labels has ${labels.length} entries, the input has ${rows} rows`, 'labels');
+  const count = labels === null || typeof labels !== 'object' ? undefined : (labels as ArrayLike<number>).length; // read once
+  if (typeof count !== 'number') throw bad('labels must be an array of numbers or a column name', 'labels');
+  if (count !== rows) throw bad(`labels has ${count} entries, the input has ${rows} rows`, 'labels');
   for (let r = 0; r < rows; r++) out[r] = readFiniteNumber(readCell(labels, r)) ?? Number.NaN;
   return out;
 }

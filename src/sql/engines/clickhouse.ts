@@ -43,6 +43,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
+import { edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { clickhouseDialect } from '../dialects/clickhouse.js';
 import type { ClickHouseMerge, ClickHouseStatement } from '../dialects/clickhouse-compile.js';
@@ -235,6 +236,7 @@ export class ClickHouseEngine implements SqlEngine {
    * @throws DpError ENGINE_ERROR when a catalog cannot be read; UNSUPPORTED_QUERY for a private table not sharded by its unit.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
     const list = tables.map(textLiteral).join(', ');

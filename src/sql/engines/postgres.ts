@@ -11,6 +11,7 @@
  */
 import type pg from 'pg';
 import { loadPg } from '../../ledger/load-pg.js';
+import { edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
@@ -73,6 +74,7 @@ export class PostgresEngine implements SqlEngine {
    * @throws DpError ENGINE_ERROR
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
     const rows = await this.inReadOnlyTransaction(

@@ -8,6 +8,7 @@
  * @module
  */
 import { anyDomain, defineMeasurement, type Measurement, type PureLoss } from '../../../core/index.js';
+import { edgeRead } from '../../../numeric/edge.js';
 import { defaultRandomSource, type RandomSource } from '../../../random/index.js';
 import { checkObject, checkRandomSource } from '../../_internal/validate.js';
 import { chargeFit, checkModelBudget, type FitOptions, type FitReport } from '../fit-budget.js';
@@ -48,11 +49,18 @@ export async function runFit<P>(
   return { params: measurement.invoke(training, rng), report };
 }
 
-/** @internal Step (1)'s option checks shared by all fits. */
+/**
+ * @internal Step (1)'s option checks shared by all fits. S7 edge (issue 10 class 12; the reading rule of
+ * model-input.ts): `budget` and `rng` are read ONCE (a throwing getter or Proxy trap is INVALID_PARAMETER) and the
+ * fit uses only the returned snapshot, so a getter cannot hand back another budget after the check.
+ */
 export function checkFitOptions(options: unknown): FitOptions {
   checkObject(options, 'options');
-  const o = options as FitOptions;
-  checkModelBudget(o.budget);
-  if (o.rng !== undefined) checkRandomSource(o.rng, 'rng');
-  return o;
+  const read = edgeRead('options', () => {
+    const { budget, rng } = options as FitOptions;
+    const checked = checkModelBudget(budget); // a ledger charge is snapshotted there
+    if (rng !== undefined) checkRandomSource(rng, 'rng');
+    return rng === undefined ? { budget: checked } : { budget: checked, rng };
+  });
+  return read;
 }
