@@ -1,17 +1,3 @@
-/**
- * JOINs on a real 3-shard ClickHouse cluster (issue 16; the rule:
- * src/sql/plan/join-stability.proof.md, the ClickHouse form:
- * src/sql/dialects/clickhouse-joins.ts). Every join the planner accepts and
- * ClickHouse compiles computes exactly DuckDB's bounded aggregates on the same
- * data, and keeps the declared sensitivity on neighbouring data (fast-check over
- * random ON conditions: conjunctions, disjunctions, tautologies, wrapped
- * columns, inner and left joins, one or two joined tables); a public table that
- * is not the same full copy on every shard, and private tables sharded by
- * different functions of their units, are refused before the charge.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DpError } from '../../src/core/errors.js';
@@ -25,7 +11,16 @@ import type { QueryPlan } from '../../src/sql/plan.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
-import { adminExec, clickhouseAvailable, insertRows, lit, type TestCluster, testCluster } from './cluster.js';
+import {
+  adminExec,
+  clickhouseAvailable,
+  insertRows,
+  lit,
+  removeTemporaryDirs,
+  type TestCluster,
+  temporaryDir,
+  testCluster,
+} from './cluster.js';
 
 type Value = number | string | null;
 const DB = 'tsdp_join_test';
@@ -360,6 +355,7 @@ describe.skipIf(!clickhouseAvailable)('JOINs on a 3-shard ClickHouse cluster', (
     for (const d of duck) await d.close();
     for (const c of ch) await c.close();
     cluster?.stop?.();
+    removeTemporaryDirs();
   });
 
   const fixed: [string, string][] = [
@@ -419,7 +415,7 @@ describe.skipIf(!clickhouseAvailable)('JOINs on a 3-shard ClickHouse cluster', (
   }, 600_000);
 
   it('refuses before the charge a public table that is not the same full copy on every shard', async () => {
-    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-join-')) });
+    const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-join-') });
     const sql = 'SELECT COUNT(*) AS n FROM people p JOIN skewed k ON k.code = p.code';
     const run = runDpSql({ sql, schema, engine: ch[0] as SqlEngine, ledger, epsilon: 1 });
     await expect(run).rejects.toMatchObject({ code: 'UNSUPPORTED_QUERY', message: expect.stringMatching(/full copy on every shard/) });
@@ -427,7 +423,7 @@ describe.skipIf(!clickhouseAvailable)('JOINs on a 3-shard ClickHouse cluster', (
   });
 
   it('refuses before the charge a join of private tables sharded by different functions of their units', async () => {
-    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-join-')) });
+    const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-join-') });
     const sql = 'SELECT COUNT(*) AS n FROM visits a JOIN other o ON o.pid = a.pid';
     const run = runDpSql({ sql, schema, engine: ch[0] as SqlEngine, ledger, epsilon: 1 });
     await expect(run).rejects.toMatchObject({
