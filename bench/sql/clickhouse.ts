@@ -116,10 +116,14 @@ async function time(variant: string, f: () => Promise<unknown>): Promise<number>
   return median(ts);
 }
 
+/** A statement's CPU time (user + system, all its threads) in ms, from query_log: steadier than wall time on a shared machine. */
+const CPU_MS =
+  "round((ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')] + ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]) / 1000)";
+
 /**
  * The bounded statements interleaved so that they see the same load: hand, then each DP variant, then hand again
  * (per run); DP is compared with the mean of the hand runs around it. After each statement, shard 0's
- * `system.query_log` gives the rows it read and its peak memory (the cluster logs queries: TSDP_CH_LOG_QUERIES=1).
+ * `system.query_log` gives the rows it read, its peak memory and its CPU time (the cluster logs queries: TSDP_CH_LOG_QUERIES=1).
  */
 async function interleaved(base: string, steps: readonly [string, string, () => Promise<unknown>][]): Promise<Map<string, number>> {
   const runs = new Map<string, number[]>();
@@ -135,11 +139,11 @@ async function interleaved(base: string, steps: readonly [string, string, () => 
       await exec(base, 'SYSTEM FLUSH LOGS');
       const log = await exec(
         base,
-        `SELECT read_rows, formatReadableSize(memory_usage), query_duration_ms FROM system.query_log WHERE type = 2 AND position(query, ${textLiteral(marker)}) > 0 AND query NOT LIKE '%system.query_log%' ORDER BY event_time DESC LIMIT 1 FORMAT TSV`,
-      ).catch(() => '? ? ?');
-      const [readRows, memory, ms] = log.trim().split('\t');
+        `SELECT read_rows, formatReadableSize(memory_usage), query_duration_ms, ${CPU_MS} FROM system.query_log WHERE type = 2 AND position(query, ${textLiteral(marker)}) > 0 AND query NOT LIKE '%system.query_log%' ORDER BY event_time DESC LIMIT 1 FORMAT TSV`,
+      ).catch(() => '? ? ? ?');
+      const [readRows, memory, ms, cpu] = log.trim().split('\t');
       console.error(
-        `    ${variant}: ${(t / 1000).toFixed(2)} s (load ${load} → ${loadNow()}; shard 0: ${readRows} rows read, peak ${memory}, ${ms} ms)`,
+        `    ${variant}: ${(t / 1000).toFixed(2)} s (load ${load} → ${loadNow()}; shard 0: ${readRows} rows read, peak ${memory}, ${ms} ms, CPU ${cpu} ms)`,
       );
     }
   }

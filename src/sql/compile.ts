@@ -22,7 +22,7 @@
 
 import { DpError } from '../core/errors.js';
 import { edgeRecord } from '../numeric/edge.js';
-import { meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
+import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
 import {
   atMost,
   clamp,
@@ -245,6 +245,90 @@ export function whereClause(env: Env, extra?: string): string {
 }
 
 /**
+ * How one dialect's compiler writes the exact per-group columns of the aggregate outputs: the hook of
+ * `aggregateInputs`, implemented by `compileDpQuery` (DuckDB, PostgreSQL) and by ClickHouse's compiler
+ * (`dialects/clickhouse-compile.ts`). Each method returns the result column holding the value; asked again
+ * for the same value (the same key), it returns the same column.
+ */
+export interface AggregateColumns {
+  /** The column of the number of distinct units per group (COUNT(DISTINCT unit)). */
+  readonly unitsColumn: string;
+  /** COUNT(*): rows, at most C per unit and group. */
+  rows(): string;
+  /** COUNT(e): the non-NULL values of `e`, at most C per unit and group. */
+  values(e: PlanExpr): string;
+  /** Σ grid units of the clamped measure on `grid` (`sumGrid` for SUM, `meanGrid` for AVG), clamped to ±C·maxUnits per unit and group. */
+  sum(key: string, measure: PlanMeasure, grid: FixedPointGrid, of: 'sum' | 'mean'): string;
+  /** Σ units and Σ units² on `grid` (`varianceGrid`), each bounded per unit and group. */
+  moments(key: string, measure: PlanMeasure, grid: FixedPointGrid): { readonly units: string; readonly squares: string };
+  /** The histogram statement of a quantile measure on its public grid. */
+  histogram(measure: PlanMeasure, grid: QuantileGrid): HistogramStatement;
+}
+
+/**
+ * The one walk over a plan's outputs: which exact columns each aggregate needs (a mean its values' count and
+ * sum on the mean grid, a variance its count, sum and sum of squares, a quantile a histogram), written by the
+ * dialect's `columns`. Both statement compilers call it, so an aggregate is added in one place.
+ * @param plan - the checked plan.
+ * @param columns - the dialect compiler's column writer.
+ * @returns per output (null for keys and derived outputs) where its exact inputs are, and the histogram statements.
+ * @throws DpError INTERNAL on an unknown aggregate kind.
+ */
+export function aggregateInputs(
+  plan: QueryPlan,
+  columns: AggregateColumns,
+): { readonly inputs: readonly (OutputInputs | null)[]; readonly histograms: readonly HistogramStatement[] } {
+  const inputs: (OutputInputs | null)[] = [];
+  const histograms: HistogramStatement[] = [];
+  for (const o of plan.outputs) {
+    if (o.kind !== 'aggregate') {
+      inputs.push(null);
+      continue;
+    }
+    const a = o.aggregate;
+    switch (a.kind) {
+      case 'count':
+        inputs.push({ kind: 'count', count: columns.rows() });
+        break;
+      case 'countValues':
+        inputs.push({ kind: 'count', count: columns.values(a.arg) });
+        break;
+      case 'countUnits':
+        inputs.push({ kind: 'count', count: columns.unitsColumn });
+        break;
+      case 'sum': {
+        const bounds = measureBounds(a.measure);
+        inputs.push({ kind: 'sum', units: columns.sum(`sum:${JSON.stringify(a.measure)}`, a.measure, sumGrid(bounds), 'sum'), bounds });
+        break;
+      }
+      case 'mean': {
+        const bounds = measureBounds(a.measure);
+        const units = columns.sum(`mean:${JSON.stringify(a.measure)}`, a.measure, meanGrid(bounds), 'mean');
+        inputs.push({ kind: 'mean', count: columns.values(a.measure.expr), units, bounds });
+        break;
+      }
+      case 'variance': {
+        const bounds = measureBounds(a.measure);
+        const { units, squares } = columns.moments(`var:${JSON.stringify(a.measure)}`, a.measure, varianceGrid(bounds));
+        inputs.push({ kind: 'variance', count: columns.values(a.measure.expr), units, squares, bounds });
+        break;
+      }
+      case 'quantile': {
+        const grid = quantileGrid(a.measure);
+        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
+        histograms.push(columns.histogram(a.measure, grid));
+        break;
+      }
+      default: {
+        const never: never = a;
+        throw new DpError('INTERNAL', `unknown aggregate ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return { inputs: Object.freeze(inputs), histograms: Object.freeze(histograms) };
+}
+
+/**
  * Compiles a plan for a dialect.
  * @param plan - the checked plan.
  * @param dialect - the target dialect.
@@ -275,7 +359,6 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   const rowCols: string[] = [];
   const unitCols: string[] = [];
   const finalCols: string[] = [];
-  const inputs: (OutputInputs | null)[] = [];
   const seen = new Map<string, string>();
   /** The key of COUNT(e), shared by `countValues` and the per-unit count a linear mean reuses. */
   const valuesKey = (e: PlanExpr) => `values:${JSON.stringify(e)}`;
@@ -374,64 +457,19 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     return name;
   };
 
-  const histograms: HistogramStatement[] = [];
-  for (const o of plan.outputs) {
-    if (o.kind !== 'aggregate') {
-      inputs.push(null);
-      continue;
-    }
-    const a = o.aggregate;
-    switch (a.kind) {
-      case 'count':
-        inputs.push({ kind: 'count', count: countRows() });
-        break;
-      case 'countValues':
-        inputs.push({ kind: 'count', count: countValues(a.arg) });
-        break;
-      case 'countUnits':
-        inputs.push({ kind: 'count', count: 'units' });
-        break;
-      case 'sum': {
-        const bounds = measureBounds(a.measure);
-        const g = sumGrid(bounds);
-        const key = `sum:${JSON.stringify(a.measure)}`;
-        inputs.push({
-          kind: 'sum',
-          units: linearSum(key, a.measure, g) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false),
-          bounds,
-        });
-        break;
-      }
-      case 'mean': {
-        const bounds = measureBounds(a.measure);
-        const g = meanGrid(bounds);
-        const key = `mean:${JSON.stringify(a.measure)}`;
-        const units = linearSum(key, a.measure, g, true) ?? unitSum(key, rowUnits(env, a.measure, g), BigInt(g.maxUnits), false);
-        inputs.push({ kind: 'mean', count: countValues(a.measure.expr), units, bounds });
-        break;
-      }
-      case 'variance': {
-        const bounds = measureBounds(a.measure);
-        const g = varianceGrid(bounds);
-        const key = `var:${JSON.stringify(a.measure)}`;
-        const d = rowUnits(env, a.measure, g);
-        const units = unitSum(key, d, BigInt(g.maxUnits), false);
-        const squares = unitSum(`${key}:sq`, `(${d}) * (${d})`, BigInt(g.maxUnits) * BigInt(g.maxUnits), true);
-        inputs.push({ kind: 'variance', count: countValues(a.measure.expr), units, squares, bounds });
-        break;
-      }
-      case 'quantile': {
-        const grid = quantileGrid(a.measure);
-        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
-        histograms.push(compileHistogram(plan, dialect, salt, a.measure, grid, schema));
-        break;
-      }
-      default: {
-        const never: never = a;
-        throw new DpError('INTERNAL', `unknown aggregate ${JSON.stringify(never)}`);
-      }
-    }
-  }
+  const { inputs, histograms } = aggregateInputs(plan, {
+    unitsColumn: 'units',
+    rows: countRows,
+    values: countValues,
+    sum: (key, m, g, of) => linearSum(key, m, g, of === 'mean') ?? unitSum(key, rowUnits(env, m, g), BigInt(g.maxUnits), false),
+    moments: (key, m, g) => {
+      const d = rowUnits(env, m, g);
+      const units = unitSum(key, d, BigInt(g.maxUnits), false);
+      const squares = unitSum(`${key}:sq`, `(${d}) * (${d})`, BigInt(g.maxUnits) * BigInt(g.maxUnits), true);
+      return { units, squares };
+    },
+    histogram: (m, grid) => compileHistogram(plan, dialect, salt, m, grid, schema),
+  });
 
   const qk = keyNames.map((k) => q(env, k));
   const from = fromClause(env);

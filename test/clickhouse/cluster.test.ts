@@ -7,10 +7,7 @@
  * failing after the charge keeps the charge and returns one data-independent
  * error.
  */
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExactLoss } from '../../src/core/exact-loss.js';
@@ -29,7 +26,16 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { sumGrid } from '../../src/stats/fixed-point-grid.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits, makeVisits } from '../sql/data.js';
-import { adminExec, clickhouseAvailable, loadVisits, type TestCluster, testCluster, visitsTable } from './cluster.js';
+import {
+  adminExec,
+  clickhouseAvailable,
+  loadVisits,
+  removeTemporaryDirs,
+  type TestCluster,
+  temporaryDir,
+  testCluster,
+  visitsTable,
+} from './cluster.js';
 
 const DB = 'tsdp_cluster_test';
 
@@ -63,6 +69,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
     await duck?.close();
     await ch?.close();
     cluster?.stop?.();
+    removeTemporaryDirs();
   });
 
   /** Each output's exact inputs, by output index and role (the compilers name their columns differently). */
@@ -163,7 +170,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
     const sql = 'SELECT region, COUNT(*) AS n, AVG(minutes) AS m, SUM(amount) AS s FROM visits GROUP BY region ORDER BY region';
     const results = [];
     for (const engine of [ch, duck] as SqlEngine[]) {
-      const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-test-')) });
+      const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-test-') });
       results.push(await runDpSql({ sql, schema: schemaWith(4), engine, ledger, epsilon: 3, rng: new SeededRandomSource(99) }));
       expect((await ledger.entries('visits')).length).toBe(1);
     }
@@ -173,7 +180,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
 
   it('answers within the stated noise of the exact DuckDB counts (unseeded CSPRNG; 99.9999% intervals, false-failure probability ≤ 1e-6 per count)', async () => {
     const sql = 'SELECT region, COUNT(*) AS n FROM visits GROUP BY region ORDER BY region';
-    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-test-')) });
+    const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-test-') });
     const r = await runDpSql({ sql, schema: schemaWith(4), engine: ch, ledger, epsilon: 10, confidence: 1 - 1e-6 });
     const [exact] = await both(sql, schemaWith(4));
     expect(r.rows.length).toBe(3);
@@ -230,7 +237,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
       // unsharded: a Distributed table sharding by rand(); nodistributed: local tables and no Distributed table at all;
       // randarg: by rand(person_id) (rand ignores its argument; review S10); twice: one Distributed table by the unit
       // and another over the same table at random (review S10: every Distributed table over it must shard by the unit).
-      const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-test-')) });
+      const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-test-') });
       const err = await runDpSql({
         sql: `SELECT COUNT(*) AS n FROM ${table}`,
         schema: schemaWith(4),
@@ -275,7 +282,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
         schema: schemaWith(4),
         shards: [cluster.shards[0] as string, cluster.shards[1] as string, `http://127.0.0.1:${port}`],
       });
-      const inner = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-test-')) });
+      const inner = new FileLedger({ home: temporaryDir('tsdp-ch-test-') });
       const ledger = Object.assign(Object.create(inner) as FileLedger, {
         charge: async (scope: LedgerScope, cost: ExactLoss, what: string) => {
           log.push('charge');
@@ -301,7 +308,7 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
 
   it('opens clickhouse://host:port/db?cluster=name from --db with the layout of system.clusters', async () => {
     const url = cluster.url.replace(/\/default\?/, `/${DB}?`);
-    const home = mkdtempSync(join(tmpdir(), 'tsdp-ch-test-'));
+    const home = temporaryDir('tsdp-ch-test-');
     const opened = await openDataSource({ db: url, home }, schemaWith(4));
     try {
       expect(opened.engine).toBeInstanceOf(ClickHouseEngine);

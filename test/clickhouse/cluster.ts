@@ -14,8 +14,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { doubleLiteral, intLiteral, textLiteral } from '../../src/sql/dialects/clickhouse-literals.js';
 import { makeVisits } from '../sql/data.js';
@@ -180,4 +181,23 @@ export async function loadVisits(cluster: TestCluster, database: string): Promis
     `${database}.visits_all`,
     visits.map((v) => [v.person_id, v.region, v.city, v.amount, v.minutes, v.day]),
   );
+}
+
+const temporaryDirs: string[] = [];
+
+/**
+ * A fresh directory under the system temp folder (a ledger home, a server's state) that
+ * `removeTemporaryDirs` deletes: every test file calls it in its `afterAll`, so no run leaves them behind.
+ * @param prefix - the directory name's prefix (e.g. `tsdp-ch-test-`).
+ * @returns its path.
+ */
+export function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** Deletes every directory `temporaryDir` made in this test file. */
+export function removeTemporaryDirs(): void {
+  for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,17 +1,3 @@
-/**
- * JOINs on a real 3-shard ClickHouse cluster (issue 16; the rule:
- * src/sql/plan/join-stability.proof.md, the ClickHouse form:
- * src/sql/dialects/clickhouse-joins.ts). Every join the planner accepts and
- * ClickHouse compiles computes exactly DuckDB's bounded aggregates on the same
- * data, and keeps the declared sensitivity on neighbouring data (fast-check over
- * random ON conditions: conjunctions, disjunctions, tautologies, wrapped
- * columns, inner and left joins, one or two joined tables); a public table that
- * is not the same full copy on every shard, and private tables sharded by
- * different functions of their units, are refused before the charge.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DpError } from '../../src/core/errors.js';
@@ -25,9 +11,32 @@ import type { QueryPlan } from '../../src/sql/plan.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
-import { adminExec, clickhouseAvailable, insertRows, lit, type TestCluster, testCluster } from './cluster.js';
+import {
+  type Col,
+  EXTRA,
+  EXTRA_COLUMNS,
+  JOIN_COLUMNS,
+  LOOKUP,
+  LOOKUP_COLUMNS,
+  LOOKUP2,
+  LOOKUP2_COLUMNS,
+  PEOPLE,
+  PEOPLE_COLUMNS,
+  type Value,
+  VISITS,
+  VISITS_COLUMNS,
+} from '../sql/join-fixtures.js';
+import {
+  adminExec,
+  clickhouseAvailable,
+  insertRows,
+  lit,
+  removeTemporaryDirs,
+  type TestCluster,
+  temporaryDir,
+  testCluster,
+} from './cluster.js';
 
-type Value = number | string | null;
 const DB = 'tsdp_join_test';
 // maxPartitions P = 3: no unit has more than 3 groups (keys are a.x ∈ {0, 1, 2, NULL} … and at most 3 per unit here), so
 // the salted choice of groups (cityHash64 on ClickHouse, DuckDB's hash) keeps every group on both engines and the exact
@@ -37,39 +46,12 @@ const schema: SqlSchema = parseSqlSchema({
   dataset: 'joins',
   budget: { epsilon: 1000, delta: 1e-5 },
   tables: {
-    people: {
-      columns: {
-        id: { type: 'integer' },
-        x: { type: 'integer' },
-        code: { type: 'integer' },
-        s: { type: 'string' },
-        v: { type: 'integer', lower: 0, upper: 10 },
-      },
-    },
-    visits: {
-      privacyUnit: 'pid',
-      maxPartitions: 3,
-      maxContributionsPerPartition: 2,
-      columns: { pid: { type: 'integer' }, x: { type: 'integer' }, s: { type: 'string' } },
-    },
-    extra: {
-      privacyUnit: 'pid',
-      maxPartitions: 3,
-      maxContributionsPerPartition: 2,
-      columns: { pid: { type: 'integer' }, x: { type: 'integer', lower: 0, upper: 5 }, tag: { type: 'string' } },
-    },
+    people: { columns: PEOPLE_COLUMNS },
+    visits: { privacyUnit: 'pid', maxPartitions: 3, maxContributionsPerPartition: 2, columns: VISITS_COLUMNS },
+    extra: { privacyUnit: 'pid', maxPartitions: 3, maxContributionsPerPartition: 2, columns: EXTRA_COLUMNS },
     other: { privacyUnit: 'pid', columns: { pid: { type: 'integer' }, x: { type: 'integer' } } },
-    lookup: {
-      public: true,
-      columns: {
-        code: { type: 'integer', unique: true },
-        x: { type: 'integer' },
-        name: { type: 'string', unique: true },
-        y: { type: 'integer' },
-        label: { type: 'string', unique: true },
-      },
-    },
-    lookup2: { public: true, columns: { k: { type: 'integer', unique: true }, code: { type: 'integer' } } },
+    lookup: { public: true, columns: LOOKUP_COLUMNS },
+    lookup2: { public: true, columns: LOOKUP2_COLUMNS },
     skewed: { public: true, columns: { code: { type: 'integer', unique: true }, y: { type: 'integer' } } },
   },
 });
@@ -91,46 +73,10 @@ const KEYS: Record<string, string> = {
   other: 'intHash64(pid)',
 };
 
-// Unique columns hold distinct non-NULL values and NULLs, chosen so that functions of them collide (-1/1, NULL/0, 'a'/'A').
-const LOOKUP: Value[][] = [
-  [-1, 0, 'a', 1, 'p'],
-  [1, 0, 'A', 1, 'q'],
-  [0, 1, ' a', 2, 'r'],
-  [2, 1, 'b', null, 's'],
-  [null, 2, 'B', 0, null],
-  [null, null, null, 0, null],
-];
-const LOOKUP2: Value[][] = [
-  [0, 0],
-  [1, 0],
-  [2, 1],
-  [-1, null],
-];
-const BASE: Record<string, Value[][]> = {
-  people: [
-    [1, 0, 1, 'a', 3],
-    [2, 1, -1, 'A', 10],
-    [3, 2, 0, 'b', 0],
-    [4, null, 2, null, 7],
-    [5, 0, null, 'a', 5],
-    [6, -1, 1, ' a', 1],
-  ],
-  visits: [
-    [1, 0, 'a'],
-    [1, 1, 'b'],
-    [2, 1, 'A'],
-    [3, 2, 'a'],
-    [3, 2, 'a'],
-    [3, 0, null],
-    [4, null, 'b'],
-  ],
-  extra: [
-    [1, 0, 'a'],
-    [2, 1, 'b'],
-    [2, 1, 'b'],
-    [3, 0, 'a'],
-    [4, 2, null],
-  ],
+const BASE: Record<string, readonly (readonly Value[])[]> = {
+  people: PEOPLE,
+  visits: [...VISITS, [4, null, 'b']],
+  extra: [...EXTRA, [4, 2, null]],
   other: [
     [1, 0],
     [2, 1],
@@ -202,7 +148,7 @@ async function duckWith(added: Record<string, Value[][]>): Promise<DuckDbEngine>
       .replace(/Nullable\((\w+)\)/g, '$1')
       .replace(/Int64/g, 'BIGINT')
       .replace(/String/g, 'VARCHAR');
-  const tables: Record<string, Value[][]> = { lookup: LOOKUP, lookup2: LOOKUP2, skewed: [[1, 1]] };
+  const tables: Record<string, readonly (readonly Value[])[]> = { lookup: LOOKUP, lookup2: LOOKUP2, skewed: [[1, 1]] };
   for (const t of Object.keys(KEYS)) tables[t] = [...(BASE[t] ?? []), ...(added[t] ?? [])];
   for (const [t, ddl] of Object.entries(DDL)) {
     await d.connection.run(`CREATE TABLE ${t} (${types(ddl)})`);
@@ -269,30 +215,7 @@ function compiles(plan: QueryPlan): boolean {
   }
 }
 
-type Col = { readonly ref: string; readonly type: 'int' | 'text' };
-const COLUMNS: Record<string, Col[]> = {
-  p: ['id', 'x', 'code'].map((c): Col => ({ ref: `p.${c}`, type: 'int' })).concat([{ ref: 'p.s', type: 'text' }]),
-  a: [
-    { ref: 'a.pid', type: 'int' },
-    { ref: 'a.x', type: 'int' },
-    { ref: 'a.s', type: 'text' },
-  ],
-  b: [
-    { ref: 'b.pid', type: 'int' },
-    { ref: 'b.x', type: 'int' },
-    { ref: 'b.tag', type: 'text' },
-  ],
-  l: ['code', 'x', 'y']
-    .map((c): Col => ({ ref: `l.${c}`, type: 'int' }))
-    .concat([
-      { ref: 'l.name', type: 'text' },
-      { ref: 'l.label', type: 'text' },
-    ]),
-  m: [
-    { ref: 'm.k', type: 'int' },
-    { ref: 'm.code', type: 'int' },
-  ],
-};
+const COLUMNS: Record<string, readonly Col[]> = JOIN_COLUMNS;
 
 function operand(c: Col): fc.Arbitrary<string> {
   return c.type === 'int'
@@ -360,6 +283,7 @@ describe.skipIf(!clickhouseAvailable)('JOINs on a 3-shard ClickHouse cluster', (
     for (const d of duck) await d.close();
     for (const c of ch) await c.close();
     cluster?.stop?.();
+    removeTemporaryDirs();
   });
 
   const fixed: [string, string][] = [
@@ -419,7 +343,7 @@ describe.skipIf(!clickhouseAvailable)('JOINs on a 3-shard ClickHouse cluster', (
   }, 600_000);
 
   it('refuses before the charge a public table that is not the same full copy on every shard', async () => {
-    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-join-')) });
+    const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-join-') });
     const sql = 'SELECT COUNT(*) AS n FROM people p JOIN skewed k ON k.code = p.code';
     const run = runDpSql({ sql, schema, engine: ch[0] as SqlEngine, ledger, epsilon: 1 });
     await expect(run).rejects.toMatchObject({ code: 'UNSUPPORTED_QUERY', message: expect.stringMatching(/full copy on every shard/) });
@@ -427,7 +351,7 @@ describe.skipIf(!clickhouseAvailable)('JOINs on a 3-shard ClickHouse cluster', (
   });
 
   it('refuses before the charge a join of private tables sharded by different functions of their units', async () => {
-    const ledger = new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-ch-join-')) });
+    const ledger = new FileLedger({ home: temporaryDir('tsdp-ch-join-') });
     const sql = 'SELECT COUNT(*) AS n FROM visits a JOIN other o ON o.pid = a.pid';
     const run = runDpSql({ sql, schema, engine: ch[0] as SqlEngine, ledger, epsilon: 1 });
     await expect(run).rejects.toMatchObject({

@@ -8,8 +8,7 @@
  * on the same data and is charged once, and a table not sharded by its unit is
  * refused before the charge.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
@@ -19,7 +18,15 @@ import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { duckdbWithVisits } from '../sql/data.js';
-import { clickhouseAvailable, loadVisits, type TestCluster, testCluster, visitsTable } from './cluster.js';
+import {
+  clickhouseAvailable,
+  loadVisits,
+  removeTemporaryDirs,
+  type TestCluster,
+  temporaryDir,
+  testCluster,
+  visitsTable,
+} from './cluster.js';
 
 const DB = 'tsdp_server_test';
 const SCHEMA = {
@@ -53,7 +60,7 @@ describe.skipIf(!clickhouseAvailable)("the query server's ClickHouse data set", 
     cluster = testCluster();
     await loadVisits(cluster, DB);
     duck = await duckdbWithVisits();
-    state = mkdtempSync(join(tmpdir(), 'tsdp-ch-server-'));
+    state = temporaryDir('tsdp-ch-server-');
     const schemaPath = join(state, 'visits.schema.json');
     writeFileSync(schemaPath, JSON.stringify(SCHEMA));
     const http = new URL(cluster.shards[0] as string);
@@ -81,6 +88,7 @@ describe.skipIf(!clickhouseAvailable)("the query server's ClickHouse data set", 
     await server?.close();
     await duck?.close();
     cluster?.stop?.();
+    removeTemporaryDirs();
   });
 
   it('lists the data set with engine clickhouse', async () => {

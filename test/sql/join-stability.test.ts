@@ -16,8 +16,21 @@ import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
-
-type Value = number | string | null;
+import {
+  type Col,
+  EXTRA,
+  EXTRA_COLUMNS,
+  JOIN_COLUMNS,
+  LOOKUP,
+  LOOKUP_COLUMNS,
+  LOOKUP2,
+  LOOKUP2_COLUMNS,
+  PEOPLE,
+  PEOPLE_COLUMNS,
+  type Value,
+  VISITS,
+  VISITS_COLUMNS,
+} from './join-fixtures.js';
 
 /** Row-level: `people` is private (each row its own unit); `lookup` and `lookup2` are public. */
 const rowLevelSchema = (): SqlSchema =>
@@ -25,26 +38,9 @@ const rowLevelSchema = (): SqlSchema =>
     dataset: 'join-rows',
     budget: { epsilon: 100, delta: 1e-5 },
     tables: {
-      people: {
-        columns: {
-          id: { type: 'integer' },
-          x: { type: 'integer' },
-          code: { type: 'integer' },
-          s: { type: 'string' },
-          v: { type: 'integer', lower: 0, upper: 10 },
-        },
-      },
-      lookup: {
-        public: true,
-        columns: {
-          code: { type: 'integer', unique: true },
-          x: { type: 'integer' },
-          name: { type: 'string', unique: true },
-          y: { type: 'integer' },
-          label: { type: 'string', unique: true },
-        },
-      },
-      lookup2: { public: true, columns: { k: { type: 'integer', unique: true }, code: { type: 'integer' } } },
+      people: { columns: PEOPLE_COLUMNS },
+      lookup: { public: true, columns: LOOKUP_COLUMNS },
+      lookup2: { public: true, columns: LOOKUP2_COLUMNS },
     },
   });
 
@@ -54,69 +50,11 @@ const unitSchema = (): SqlSchema =>
     dataset: 'join-units',
     budget: { epsilon: 100, delta: 1e-5 },
     tables: {
-      visits: {
-        privacyUnit: 'pid',
-        maxPartitions: 1,
-        maxContributionsPerPartition: 2,
-        columns: { pid: { type: 'integer' }, x: { type: 'integer' }, s: { type: 'string' } },
-      },
-      extra: {
-        privacyUnit: 'pid',
-        maxPartitions: 1,
-        maxContributionsPerPartition: 2,
-        columns: { pid: { type: 'integer' }, x: { type: 'integer' }, tag: { type: 'string' } },
-      },
-      lookup: {
-        public: true,
-        columns: {
-          code: { type: 'integer', unique: true },
-          x: { type: 'integer' },
-          name: { type: 'string', unique: true },
-          y: { type: 'integer' },
-          label: { type: 'string', unique: true },
-        },
-      },
+      visits: { privacyUnit: 'pid', maxPartitions: 1, maxContributionsPerPartition: 2, columns: VISITS_COLUMNS },
+      extra: { privacyUnit: 'pid', maxPartitions: 1, maxContributionsPerPartition: 2, columns: EXTRA_COLUMNS },
+      lookup: { public: true, columns: LOOKUP_COLUMNS },
     },
   });
-
-// Public tables: unique columns hold distinct non-NULL values (and NULLs), chosen so that any function of them
-// (ABS, COALESCE, LOWER, arithmetic, a cast to text) collides: -1/1, NULL/NULL/0, 'a'/'A'/' a'.
-const LOOKUP: Value[][] = [
-  [-1, 0, 'a', 1, 'p'],
-  [1, 0, 'A', 1, 'q'],
-  [0, 1, ' a', 2, 'r'],
-  [2, 1, 'b', null, 's'],
-  [null, 2, 'B', 0, null],
-  [null, null, null, 0, null],
-];
-const LOOKUP2: Value[][] = [
-  [0, 0],
-  [1, 0],
-  [2, 1],
-  [-1, null],
-];
-const PEOPLE: Value[][] = [
-  [1, 0, 1, 'a', 3],
-  [2, 1, -1, 'A', 10],
-  [3, 2, 0, 'b', 0],
-  [4, null, 2, null, 7],
-  [5, 0, null, 'a', 5],
-  [6, -1, 1, ' a', 1],
-];
-const VISITS: Value[][] = [
-  [1, 0, 'a'],
-  [1, 1, 'b'],
-  [2, 1, 'A'],
-  [3, 2, 'a'],
-  [3, 2, 'a'],
-  [3, 0, null],
-];
-const EXTRA: Value[][] = [
-  [1, 0, 'a'],
-  [2, 1, 'b'],
-  [2, 1, 'b'],
-  [3, 0, 'a'],
-];
 
 const smallInt = fc.constantFrom<Value>(-1, 0, 1, 2, null);
 const smallText = fc.constantFrom<Value>('a', 'A', 'b', ' a', null);
@@ -175,40 +113,8 @@ function refusal(sql: string, schema: SqlSchema): DpError {
   throw new Error(`accepted: ${sql}`);
 }
 
-/** Column references by type, per alias. */
-type Col = { readonly ref: string; readonly type: 'int' | 'text' };
-const ROW_COLUMNS: Record<string, Col[]> = {
-  p: [
-    { ref: 'p.id', type: 'int' },
-    { ref: 'p.x', type: 'int' },
-    { ref: 'p.code', type: 'int' },
-    { ref: 'p.s', type: 'text' },
-  ],
-  l: [
-    { ref: 'l.code', type: 'int' },
-    { ref: 'l.x', type: 'int' },
-    { ref: 'l.name', type: 'text' },
-    { ref: 'l.y', type: 'int' },
-    { ref: 'l.label', type: 'text' },
-  ],
-  m: [
-    { ref: 'm.k', type: 'int' },
-    { ref: 'm.code', type: 'int' },
-  ],
-};
-const UNIT_COLUMNS: Record<string, Col[]> = {
-  a: [
-    { ref: 'a.pid', type: 'int' },
-    { ref: 'a.x', type: 'int' },
-    { ref: 'a.s', type: 'text' },
-  ],
-  b: [
-    { ref: 'b.pid', type: 'int' },
-    { ref: 'b.x', type: 'int' },
-    { ref: 'b.tag', type: 'text' },
-  ],
-  l: ROW_COLUMNS.l ?? [],
-};
+const ROW_COLUMNS: Record<string, readonly Col[]> = { p: JOIN_COLUMNS.p, l: JOIN_COLUMNS.l, m: JOIN_COLUMNS.m };
+const UNIT_COLUMNS: Record<string, readonly Col[]> = { a: JOIN_COLUMNS.a, b: JOIN_COLUMNS.b, l: JOIN_COLUMNS.l };
 
 /** A column reference wrapped in a (type-preserving) cast, COALESCE, arithmetic or function, or bare. */
 function operand(col: Col): fc.Arbitrary<string> {
@@ -235,7 +141,7 @@ function operand(col: Col): fc.Arbitrary<string> {
 }
 
 /** A random condition over the columns of `aliases` (the joined table last). */
-function condition(columns: Record<string, Col[]>, aliases: readonly string[]): fc.Arbitrary<string> {
+function condition(columns: Record<string, readonly Col[]>, aliases: readonly string[]): fc.Arbitrary<string> {
   const cols = aliases.flatMap((a) => columns[a] ?? []);
   const joined = columns[aliases[aliases.length - 1] ?? ''] ?? [];
   const sameType = (c: Col) => cols.filter((d) => d.type === c.type);

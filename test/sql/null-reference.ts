@@ -151,6 +151,9 @@ const CASES: Case[] = [
   },
   { sql: (t) => `SELECT g, COUNT(x) AS s FROM ${t} GROUP BY g`, measure: (r) => r.x, kind: 'countValues', bounds: [-5, 10] },
   { sql: (t) => `SELECT g, MEDIAN(x) AS s FROM ${t} GROUP BY g`, measure: (r) => r.x, kind: 'quantile', bounds: [-5, 10] },
+  // Two counts in one query (ClickHouse carries them in one packed column: clickhouse-compile.ts `unitColumns`): each is checked.
+  { sql: (t) => `SELECT g, AVG(x) AS s, COUNT(*) AS n FROM ${t} GROUP BY g`, measure: (r) => r.x, kind: 'mean', bounds: [-5, 10] },
+  { sql: (t) => `SELECT g, COUNT(*) AS s, AVG(x) AS m FROM ${t} GROUP BY g`, measure: () => 1, kind: 'countValues', bounds: [-5, 10] },
 ];
 
 /**
