@@ -244,5 +244,10 @@ export const CLICKHOUSE_FORMS: ExpressionForms = Object.freeze({
   },
   // Every ClickHouse Date (1970–2105) is representable: no range guard.
   dateKey: (_env: Env, d: string) => chDateText(d),
-  doubleKey: (_env: Env, x: string) => x,
+  // A double key is normalised before anything groups by it (review S23): ClickHouse groups −0.0 and +0.0 apart and
+  // NaNs of either sign apart, while the driver merges shards by the key's text, so two engine groups could become one
+  // released key and one unit would hold two partitions of it. `+ 0.` maps −0 to +0 (IEEE: −0 + +0 = +0) and every NaN
+  // becomes the one `nan`; NULL stays NULL. Rule: the engine's groups and the released keys are the same partition of
+  // the rows (compile-expr.ts keyOutput), so the bounding counts each released key once.
+  doubleKey: (_env: Env, x: string) => `if(isNaN(toFloat64(${x}) + 0.), nan, toFloat64(${x}) + 0.)`,
 } satisfies ExpressionForms);
