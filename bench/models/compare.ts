@@ -10,8 +10,8 @@
  * and is run with Debian's python3 (numpy, scipy, sklearn).
  *
  * Run: SEEDS=20 npx tsx bench/models/compare.ts   (PEERS=/tmp/models-peers by default; PEERS=none skips the peer;
- * diffprivlib's PCA runs PCA_SEEDS=3 seeds with PCA_LIMIT_S=120 s per fit, see diffprivlib_peer.py; each fit's row
- * is appended to ROWS=/tmp/models-bench-rows.jsonl as it ends)
+ * MODELS=… ours only, PEER_MODELS=… the peer's only; diffprivlib's PCA runs PCA_SEEDS=3 seeds with PCA_LIMIT_S=120 s
+ * per fit, see diffprivlib_peer.py; each fit's row is appended to ROWS=/tmp/models-bench-rows.jsonl as it ends)
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -88,7 +88,7 @@ function peer(): Promise<Row[]> {
   writeFileSync(join(dir, 'test_x.csv'), csv(A.test.x, A.d));
   writeFileSync(join(dir, 'test_y.csv'), csv(A.test.y, 1));
   const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'diffprivlib_peer.py'), dir, String(SEEDS), EPSILONS.join(',')], {
-    env: { ...process.env, PYTHONPATH: PEERS, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    env: { ...process.env, PYTHONPATH: PEERS, DATA_NORM: String(A.maxRowL2), OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
   });
   const rows: Row[] = [];
   let pending = '';
@@ -128,7 +128,9 @@ async function main() {
   const theirsRun = peer();
   const mine = await ours();
   const theirs = await theirsRun;
-  const models = ['LogisticRegression', 'GaussianNB', 'LinearRegression', 'RandomForestClassifier', 'KMeans', 'PCA'];
+  const models = ['LogisticRegression', 'GaussianNB', 'LinearRegression', 'RandomForestClassifier', 'KMeans', 'PCA'].filter(
+    (m) => !ONLY || ONLY.includes(m),
+  );
   const metric = Object.fromEntries(mine.map((r) => [r.model, r.metric]));
   console.log(`Adult (train ${A.train.rows}, test ${A.test.rows}, ${A.d} features), ${SEEDS} seeds, mean ± sd; fit time mean (ms)`);
   console.log('| model | metric | ε | tsdp | diffprivlib 0.6.5 | tsdp ms | diffprivlib ms | tsdp ≥ peer |');

@@ -1,6 +1,6 @@
 /**
  * bench/synth: MST / AIM on Adult (encoded), average TVD over all 2-way marginals and time.
- * Run: npx tsx bench/synth/adult.ts [mst|aim|mwem] [epsilon] [runs] [first seed]
+ * Run: npx tsx bench/synth/adult.ts [mst|aim|mwem] [epsilon] [runs] [first seed] [final-fit iterations]
  * With a first seed, run i uses SeededRandomSource(first + i) (reproducible; not for release); without, the CSPRNG.
  * Data: ../shared/data/adult-encoded.csv and adult-encoded-domain.json (TSDP_ADULT_DIR overrides the folder).
  */
@@ -14,6 +14,8 @@ const method = (process.argv[2] ?? 'mst') as 'mst' | 'aim' | 'mwem';
 const epsilon = Number(process.argv[3] ?? 1);
 const seeds = Number(process.argv[4] ?? 1);
 const firstSeed = process.argv[5] === undefined ? undefined : Number(process.argv[5]);
+/** The final fit's iterations (default: the method's own). */
+const iterations = process.argv[6] === undefined ? undefined : Number(process.argv[6]);
 const schema = schemaFromDomainSizes(JSON.parse(readFileSync(join(dir, 'adult-encoded-domain.json'), 'utf8')));
 const lines = readFileSync(join(dir, 'adult-encoded.csv'), 'utf8').trim().split('\n');
 const header = (lines[0] as string).split(',');
@@ -28,6 +30,7 @@ for (let s = 0; s < seeds; s++) {
   const c0 = process.cpuUsage();
   const out = await synthesize({
     ...(firstSeed === undefined ? {} : { rng: new SeededRandomSource(firstSeed + s) }),
+    ...(iterations === undefined ? {} : { iterations }),
     data,
     schema,
     epsilon,
@@ -54,6 +57,7 @@ for (let s = 0; s < seeds; s++) {
       cpuSeconds: Number(cpuSeconds.toFixed(2)),
       rssMiB: Math.round(mem),
       rho: out.guarantee.rho,
+      ...(iterations === undefined ? {} : { iterations }),
     }),
   );
 }

@@ -62,8 +62,28 @@ function wasm(): WasmKernels | null {
   return requested === 'reference' ? null : loadWasmKernels();
 }
 
-/** @internal What a wasm call works on: an array copied into the arena, or a count of scratch doubles. */
-export type WasmRegion = FloatArray | number;
+/**
+ * @internal What a wasm call works on: an array copied into the arena, or a count of scratch
+ * doubles; wrapped by {@link binary32}, the array is copied in as binary32 (rounded to nearest;
+ * an output region is read back exactly) or the count is of binary32 values.
+ */
+export type WasmRegion = FloatArray | number | Binary32Region;
+
+/** @internal A region the kernel reads and writes as binary32 (see {@link WasmRegion}). */
+export interface Binary32Region {
+  readonly binary32: FloatArray | number;
+}
+
+/** @internal Marks a region as binary32 for {@link runWasm}. */
+export function binary32(region: FloatArray | number): Binary32Region {
+  return { binary32: region };
+}
+
+function regionDoubles(r: WasmRegion): number {
+  if (typeof r === 'number') return r;
+  if ('binary32' in r) return Math.ceil((typeof r.binary32 === 'number' ? r.binary32 : r.binary32.length) / 2);
+  return r.length;
+}
 
 /**
  * @internal Runs `call` on the WebAssembly kernels with each region placed in the module's
@@ -82,19 +102,26 @@ export function runWasm(
   if (!w) return false;
   let at: number[];
   try {
-    at = w.alloc(...regions.map((r) => (typeof r === 'number' ? r : r.length)));
+    at = w.alloc(...regions.map(regionDoubles));
   } catch {
     return false; // memory could not grow: use the reference kernel
   }
   const view = w.view();
   regions.forEach((r, i) => {
-    if (typeof r !== 'number') view.set(r, (at[i] as number) / 8);
+    if (typeof r === 'number') return;
+    if ('binary32' in r) {
+      if (typeof r.binary32 !== 'number') new Float32Array(view.buffer, at[i] as number, r.binary32.length).set(r.binary32);
+    } else view.set(r, (at[i] as number) / 8);
   });
   call(w.exports, at, at[regions.length] as number);
   const after = w.view();
   for (const [i, dst] of outputs) {
-    const from = (at[i] as number) / 8;
-    dst.set(after.subarray(from, from + dst.length));
+    const r = regions[i];
+    if (typeof r === 'object' && r !== null && 'binary32' in r) dst.set(new Float32Array(after.buffer, at[i] as number, dst.length));
+    else {
+      const from = (at[i] as number) / 8;
+      dst.set(after.subarray(from, from + dst.length));
+    }
   }
   return true;
 }

@@ -11,10 +11,27 @@
  * (channel-major, PyTorch's NCHW), so no transpose is needed on either side.
  * Per-example gradients g_i = (Δ_i·P_i, Σ_t Δ_i[·, t]), outC·K + outC values.
  * Callers validate shapes (the layer owns them); lengths are checked here.
+ *
+ * **Precision (what may be binary32, and why).** In wasm the forward, the input
+ * gradient and the materialised per-example gradients run in binary32 (f32x4:
+ * four lanes instead of two; they were most of a CNN step and ran at the f64x2
+ * roof): operands are rounded to binary32 on the way in, results widened exactly
+ * on the way out; the arrays stay Float64Array. That is safe for privacy because
+ * (1) every value is still computed from one example and the public weights
+ * (no example mixes into another's gradient), and (2) clipping needs the norm of
+ * exactly the vector that is summed: convExampleGrads returns each norm summed in
+ * binary64 over exactly the binary32 values it stores (each square exact), and
+ * the clipped sum is then a binary64 weighted sum of those same stored values
+ * (Conv2d.accumulateScaledGradients). The ghost route computes its norm and its
+ * sum separately (convGhostNorms, convScaledGradSum), so both stay binary64: the
+ * clip margin (2⁻⁴⁰, ghost-clipping.proof.md) covers binary64 reassociation, not
+ * binary32. Accuracy: |wasm − reference| ≤ (n + 2)·2⁻²⁴·Σ|a||b| (tested).
+ * Subnormal binary32 operands (< 2⁻¹²⁶) would slow the multiply; the loss
+ * gradients below 2⁻¹²⁶ are flushed at the source (losses.ts).
  * @module
  */
 import { checkLength } from './_internal/shape.js';
-import { runWasm } from './backend.js';
+import { binary32, runWasm } from './backend.js';
 import type { FloatArray } from './kernels.js';
 import type { ConvShapeArgs } from './wasm/wasm-kernels.js';
 
@@ -33,6 +50,11 @@ export interface ConvShape {
 
 function args(g: ConvShape): ConvShapeArgs {
   return [g.C, g.H, g.W, g.k, g.s, g.p, g.oh, g.ow, g.outC];
+}
+
+/** n rounded up to a multiple of 8 (the width of the binary32 kernels' packed panels). */
+function up8(n: number): number {
+  return Math.ceil(n / 8) * 8;
 }
 
 function sizes(g: ConvShape): { T: number; K: number; inSize: number; outSize: number; grad: number } {
@@ -95,8 +117,19 @@ export function convForward(g: ConvShape, x: FloatArray, w: FloatArray, b: Float
   checkLength(x, batch * inSize, 'input');
   checkLength(out, batch * outSize, 'out');
   if (
-    runWasm([x, w, b, out.length, T * K], [[3, out]], (e, [px, pw, pb, po, pc], pack) =>
-      e.convForward(px as number, pw as number, pb as number, po as number, pc as number, pack, batch, ...args(g)),
+    runWasm([x, w, b, out.length, T * K, T * g.outC, K * up8(g.outC)].map(binary32), [[3, out]], (e, [px, pw, pb, po, pc, pt, pp], pack) =>
+      e.convForward(
+        px as number,
+        pw as number,
+        pb as number,
+        po as number,
+        pc as number,
+        pt as number,
+        pp as number,
+        pack,
+        batch,
+        ...args(g),
+      ),
     )
   )
     return;
@@ -118,8 +151,8 @@ export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: F
   checkLength(dy, batch * outSize, 'outputGrad');
   checkLength(dx, batch * inSize, 'inputGrad');
   if (
-    runWasm([dy, w, dx.length, T * K], [[2, dx]], (e, [pg, pw, pd, pc], pack) =>
-      e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pack, batch, ...args(g)),
+    runWasm([dy, w, dx.length, T * K, g.outC * up8(K)].map(binary32), [[2, dx]], (e, [pg, pw, pd, pc, pp], pack) =>
+      e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pp as number, pack, batch, ...args(g)),
     )
   )
     return;
@@ -146,7 +179,7 @@ export function convExampleGrads(
   checkLength(norms, batch, 'norms');
   if (
     runWasm(
-      [x, dy, grads.length, batch, T * K],
+      [binary32(x), binary32(dy), binary32(grads.length), batch, binary32(T * K)],
       [
         [2, grads],
         [3, norms],

@@ -19,7 +19,8 @@
  *   against T, so 'auto' picks it when T·(K + outC) < K·outC / 4.
  * All batch work runs in `conv-ops.ts` (WebAssembly SIMD: im2col, col2im and
  * the multiplies inside the module, one call per batch; reference kernels
- * otherwise). Rows of a dropped example (c_i = 0) are removed before any
+ * otherwise; the forward, input gradient and materialised per-example
+ * gradients in binary32 there — conv-ops.ts says why that is safe). Rows of a dropped example (c_i = 0) are removed before any
  * product (0·∞).
  * @module
  */
@@ -190,15 +191,10 @@ export class Conv2d implements TrainableLayer {
     // Materialised: Σ_i c_i g_i is a weighted sum of rows; a dropped row (c_i = 0) is skipped, never ×0.
     const wn = this.outC * this.patch;
     const width = wn + this.outC;
-    const wg = this.weight.grad;
-    const bg = this.bias.grad;
-    for (let i = 0; i < this.batch; i++) {
-      const c = scales[i] as number;
-      if (c === 0) continue;
-      const row = i * width;
-      for (let j = 0; j < wn; j++) wg[j] = (wg[j] as number) + c * (grads[row + j] as number);
-      for (let o = 0; o < this.outC; o++) bg[o] = (bg[o] as number) + c * (grads[row + wn + o] as number);
-    }
+    const kept: number[] = [];
+    for (let i = 0; i < this.batch; i++) if ((scales[i] as number) !== 0) kept.push(i);
+    addScaledRows(grads, width, kept, scales, 0, wn, this.weight.grad);
+    addScaledRows(grads, width, kept, scales, wn, this.outC, this.bias.grad);
   }
 
   perExampleGradient(i: number, out: Float64Array): void {
@@ -227,6 +223,50 @@ export class Conv2d implements TrainableLayer {
   /** Output channels. */
   get outChannels(): number {
     return this.outC;
+  }
+}
+
+/**
+ * out[j] += Σ_{i ∈ rows} scales[i]·grads[i·width + from + j] for j < count, four rows per pass
+ * over out (a quarter of the loads and stores of out; binary64 throughout).
+ */
+function addScaledRows(
+  grads: Float64Array,
+  width: number,
+  rows: readonly number[],
+  scales: Float64Array,
+  from: number,
+  count: number,
+  out: Float64Array,
+): void {
+  let r = 0;
+  for (; r + 4 <= rows.length; r += 4) {
+    const i0 = rows[r] as number;
+    const i1 = rows[r + 1] as number;
+    const i2 = rows[r + 2] as number;
+    const i3 = rows[r + 3] as number;
+    const c0 = scales[i0] as number;
+    const c1 = scales[i1] as number;
+    const c2 = scales[i2] as number;
+    const c3 = scales[i3] as number;
+    const a0 = i0 * width + from;
+    const a1 = i1 * width + from;
+    const a2 = i2 * width + from;
+    const a3 = i3 * width + from;
+    for (let j = 0; j < count; j++) {
+      out[j] =
+        (out[j] as number) +
+        c0 * (grads[a0 + j] as number) +
+        c1 * (grads[a1 + j] as number) +
+        c2 * (grads[a2 + j] as number) +
+        c3 * (grads[a3 + j] as number);
+    }
+  }
+  for (; r < rows.length; r++) {
+    const i = rows[r] as number;
+    const c = scales[i] as number;
+    const a = i * width + from;
+    for (let j = 0; j < count; j++) out[j] = (out[j] as number) + c * (grads[a + j] as number);
   }
 }
 

@@ -22,14 +22,19 @@ export interface Loss {
   backward(logits: Float64Array, labels: Int32Array, batch: number): Float64Array;
 }
 
-const MIN_NORMAL = 2 ** -1022;
+/** The smallest normal binary32 value: the convolution's wasm kernels run in binary32. */
+const MIN_NORMAL = 2 ** -126;
 
 /**
- * Subnormal gradients become 0. WebAssembly has no flush-to-zero mode and a
- * subnormal operand slows a multiply (bench/learn/kernels.ts); the loss
- * gradient is where they arise (a softmax probability below 2⁻¹⁰²² when
- * logits differ by more than ~708), so they are flushed here, at the source.
- * Privacy is unaffected: clipping bounds whatever gradient is computed.
+ * Gradients below binary32's smallest normal (2⁻¹²⁶ ≈ 1.2e-38) become 0.
+ * WebAssembly has no flush-to-zero mode and a subnormal operand slows a
+ * multiply (bench/learn/kernels.ts); the loss gradient is where they arise (a
+ * softmax probability below 2⁻¹²⁶ when logits differ by more than ~87), and the
+ * convolution kernels take their operands as binary32 (conv-ops.ts), where such
+ * values would be subnormal, so they are flushed here, at the source: the change
+ * is below 1.2e-38 per coordinate. Privacy is unaffected: the gradient of each
+ * example is still a function of that example alone, and clipping bounds
+ * whatever gradient is computed.
  */
 function flushSubnormal(x: number): number {
   return Math.abs(x) < MIN_NORMAL ? 0 : x;

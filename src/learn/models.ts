@@ -73,7 +73,7 @@ export interface MnistCnnOptions {
  * @param options - the hidden activation (default ReLU, as Opacus's example).
  * @returns the model.
  * @throws DpError INVALID_PARAMETER for an unknown activation.
- * @privacy per example; conv1 materialises per-example gradients, conv2 uses ghost norms (cheaper there).
+ * @privacy per example; both convolutions materialise per-example gradients (binary32 in wasm, norms in binary64 over the stored values: conv-ops.ts).
  * @see https://github.com/pytorch/opacus/blob/main/examples/mnist.py
  * @example
  * const model = mnistCnn();

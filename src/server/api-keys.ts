@@ -23,6 +23,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DpError } from '../core/errors.js';
+import { edgeString } from '../numeric/edge.js';
 
 /** The `format` tag of a key file. */
 export const KEY_FILE_FORMAT = 'tsdp-server-keys';
@@ -63,6 +64,7 @@ function unauthorized(): DpError<'UNAUTHORIZED'> {
  * @throws DpError INVALID_PARAMETER when the secret is shorter than 32 bytes or not hex; NOT_FOUND when missing and not created.
  */
 export function readServerSecret(stateDir: string, create = true): Buffer {
+  edgeString(stateDir, 'stateDir'); // S22 edge line
   const fromEnv = process.env.TSDP_SERVER_SECRET;
   const file = join(stateDir, 'server.secret');
   let hex: string;

@@ -29,13 +29,13 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
-import { FileLedger } from '../ledger/file-ledger.js';
 import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
+import { edgeOptionalRecord } from '../numeric/edge.js';
 import { type PaddingClock, systemClock } from '../sql/latency.js';
 import { explainDpSql, runDpSql } from '../sql/run-dp-sql.js';
 import { ApiKeyStore, type Caller, readServerSecret } from './api-keys.js';
 import { AuditLog, type AuditRecord } from './audit-log.js';
-import type { ServerConfig } from './config.js';
+import { checkServerConfig, type ServerConfig } from './config.js';
 import { budgetJson, describeDataset, type OpenDataset, openDataset } from './datasets.js';
 import { toErrorReply } from './error-reply.js';
 import { GroupCommitLedger } from './group-commit.js';
@@ -47,6 +47,7 @@ import { servePlayground } from './playground.js';
 import { ConcurrencyGate, RateLimiter } from './rate-limit.js';
 import { registerResponsePadding } from './response-padding.js';
 import { type PlainQueryBody, type QueryBody, ROUTES } from './route-schemas.js';
+import { ThreadedFileLedger } from './threaded-ledger.js';
 
 /** Options of `createQueryServer` beyond the configuration. */
 export interface QueryServerOptions {
@@ -119,7 +120,8 @@ async function openLedger(config: ServerConfig): Promise<BudgetLedger> {
     const { PostgresLedger } = await import('../ledger/postgres-ledger.js');
     return new PostgresLedger(config.ledger.url, config.ledger.schema ? { schema: config.ledger.schema } : {});
   }
-  return new FileLedger({ home: config.server.stateDir });
+  // The file ledger's group commits (lock, append, fsync, total) run in a worker thread, off the event loop.
+  return new ThreadedFileLedger({ home: config.server.stateDir });
 }
 
 function scopeOf(d: OpenDataset, analyst: string) {
@@ -142,6 +144,8 @@ function scopeOf(d: OpenDataset, analyst: string) {
  * console.log(await server.listen());
  */
 export async function createQueryServer(config: ServerConfig, options: QueryServerOptions = {}): Promise<QueryServer> {
+  checkServerConfig(config); // S22 edge line: a configuration from parseServerConfig / loadServerConfig
+  edgeOptionalRecord(options, 'options');
   const s = config.server;
   const clock = options.clock ?? systemClock;
   const secret = readServerSecret(s.stateDir);
@@ -165,6 +169,8 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
   // Charges of concurrent queries share one fsync (group-commit.ts); plans of repeated queries are reused (plan-cache.ts).
   const charging = new GroupCommitLedger(ledger);
   const plans = new PlanCache();
+  // Data sets whose exact aggregates are reused keep one bounding salt per cached plan (plan-cache.ts, exact-aggregate-cache.ts).
+  for (const d of datasets.values()) if (d.config.exactAggregateCache) plans.keepSaltFor(d.schema);
   const audit = new AuditLog(join(s.stateDir, 'audit.jsonl'));
   const limiter = new RateLimiter(s.rateLimit.perSecond, s.rateLimit.burst);
   const gate = new ConcurrencyGate(s.maxConcurrentPerAnalyst);

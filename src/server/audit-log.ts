@@ -13,6 +13,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { edgeString } from '../numeric/edge.js';
 
 /** One audit record. */
 export interface AuditRecord {
@@ -45,6 +46,7 @@ export class AuditLog {
       this.fd = null;
       return;
     }
+    edgeString(file, 'file'); // S22 edge line
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     this.fd = openSync(file, 'a', 0o600);
   }

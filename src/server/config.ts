@@ -27,6 +27,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DpError } from '../core/errors.js';
+import { edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import type { Rational } from '../numeric/rational.js';
 import { clickhouseTarget, isClickHouseUrl, isPostgresUrl } from '../sql/open-data.js';
 import { budgetFormat, NAME_PATTERN, readSchemaAmount } from '../sql/schema-format.js';
@@ -97,6 +98,8 @@ const datasetFormat = z
       cap: budgetFormat.optional(),
       analysts: z.record(name, budgetFormat, { error: 'analyst → { epsilon, delta? }' }),
       nonPrivateDemo: z.boolean({ error: 'true or false (true: exact answers for anyone with a key — demo data only)' }).optional(),
+      /** Reuse the exact aggregates of repeated statements (exact-aggregate-cache.ts); default: on for a DuckDB file only. */
+      exactAggregateCache: z.boolean({ error: 'true or false (true: the data never changes while the server runs)' }).optional(),
     },
     { error: (i) => (i.code === 'unrecognized_keys' ? `only the keys of a data set (${i.keys[0]} is not one)` : 'an object') },
   )
@@ -153,6 +156,12 @@ export interface DatasetConfig {
    * so that the playground can show what a plain SQL endpoint leaks beside the DP answers. For made-up data only.
    */
   readonly nonPrivateDemo: boolean;
+  /**
+   * The exact aggregates of a repeated statement are reused (`exact-aggregate-cache.ts`; noise fresh, every query
+   * charged): only for data that never changes while the server runs. Default: on for a DuckDB database file (opened
+   * read-only), off for files (they could be replaced in place), PostgreSQL and ClickHouse (live databases).
+   */
+  readonly exactAggregateCache: boolean;
 }
 
 /** One local-DP collector as configured. */
@@ -257,6 +266,7 @@ export function parseServerConfig(raw: unknown, baseDir: string, where = 'config
         ...(cap ? { cap } : {}),
         analysts,
         nonPrivateDemo: d.nonPrivateDemo === true,
+        exactAggregateCache: d.exactAggregateCache ?? db?.startsWith('duckdb:') === true,
       }),
     );
   }
@@ -314,4 +324,42 @@ export function loadServerConfig(file: string): ServerConfig {
     throw new DpError('INVALID_SCHEMA', `${file}: expected YAML (syntax error${at})`, { path: file, expected: 'YAML' });
   }
   return parseServerConfig(raw, dirname(resolve(file)), file);
+}
+
+/**
+ * The edge check of a validated configuration handed to `createQueryServer` (S22: never a TypeError from a public
+ * entry): read once, totally — the parts the server reads must be there with their types (a configuration comes from
+ * `parseServerConfig` / `loadServerConfig`, which validate everything else).
+ * @param config - the argument.
+ * @throws DpError INVALID_PARAMETER when it is not a configuration (or a getter of it throws).
+ */
+export function checkServerConfig(config: unknown): asserts config is ServerConfig {
+  edgeRead('config', () => {
+    edgeRecord(config, 'config');
+    const c = config as Record<string, unknown>;
+    edgeRecord(c.server, 'config.server');
+    edgeString((c.server as Record<string, unknown>).stateDir, 'config.server.stateDir');
+    edgeRecord(c.ledger, 'config.ledger');
+    for (const k of ['datasets', 'collectors'] as const) {
+      if (!(c[k] instanceof Map))
+        throw new DpError('INVALID_PARAMETER', `config.${k} must be a Map (use parseServerConfig)`, { parameter: `config.${k}` });
+    }
+    for (const d of (c.datasets as Map<unknown, unknown>).values()) checkDatasetConfig(d);
+  });
+}
+
+/**
+ * The edge check of one data set's configuration (`datasetSchema`, `openDataset`): read once, totally.
+ * @param config - the argument.
+ * @throws DpError INVALID_PARAMETER when it is not a data set configuration (or a getter of it throws).
+ */
+export function checkDatasetConfig(config: unknown): asserts config is DatasetConfig {
+  edgeRead('config', () => {
+    edgeRecord(config, 'config');
+    const d = config as Record<string, unknown>;
+    edgeString(d.name, 'config.name');
+    edgeString(d.schemaPath, 'config.schemaPath');
+    if (!(d.analysts instanceof Map))
+      throw new DpError('INVALID_PARAMETER', 'config.analysts must be a Map (use parseServerConfig)', { parameter: 'config.analysts' });
+  });
 }

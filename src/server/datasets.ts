@@ -18,8 +18,9 @@ import { DpError } from '../core/errors.js';
 import type { SqlEngine } from '../sql/engine.js';
 import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
-import type { DatasetConfig } from './config.js';
+import { checkDatasetConfig, type DatasetConfig } from './config.js';
 import { EnginePool } from './engine-pool.js';
+import { ExactAggregateCache } from './exact-aggregate-cache.js';
 
 /** A data set ready to answer. */
 export interface OpenDataset {
@@ -39,6 +40,7 @@ export interface OpenDataset {
  * @throws DpError NOT_FOUND / INVALID_SCHEMA from the schema file; INVALID_SCHEMA when an analyst's budget passes the cap.
  */
 export function datasetSchema(config: DatasetConfig): SqlSchema {
+  checkDatasetConfig(config); // S22 edge line
   const file = loadSqlSchema(config.schemaPath);
   const cap = config.cap ?? file.budget;
   for (const [a, b] of config.analysts) {
@@ -63,6 +65,13 @@ export function datasetSchema(config: DatasetConfig): SqlSchema {
  *   query role not set up), INVALID_PARAMETER for a ClickHouse URL that does not parse.
  */
 export async function openDataset(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections = 1): Promise<OpenDataset> {
+  checkDatasetConfig(config); // S22 edge line
+  const d = await openEngine(config, statementTimeoutMs, duckdbConnections);
+  // Data that never changes while the server runs: repeated statements reuse their exact aggregates (noise stays fresh).
+  return config.exactAggregateCache ? { ...d, engine: new ExactAggregateCache(d.engine) } : d;
+}
+
+async function openEngine(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections: number): Promise<OpenDataset> {
   const schema = datasetSchema(config);
   if (config.db && isClickHouseUrl(config.db)) {
     const { ClickHouseEngine } = await import('../sql/engines/clickhouse.js');

@@ -18,7 +18,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { edgeStringArray } from '../numeric/edge.js';
+import { edgeArray, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
 
@@ -29,6 +29,7 @@ export class EnginePool implements SqlEngine {
   private readonly free: SqlEngine[];
   private readonly waiting: ((e: SqlEngine) => void)[] = [];
   private readonly catalogs = new Map<string, Promise<Catalog>>();
+  private readonly engines: readonly SqlEngine[];
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -36,9 +37,16 @@ export class EnginePool implements SqlEngine {
    * @param engines - one or more engines opened on the same data (each used by one statement at a time).
    * @throws DpError INTERNAL without an engine.
    */
-  constructor(private readonly engines: readonly SqlEngine[]) {
-    if (engines.length === 0) throw new DpError('INTERNAL', 'an engine pool without an engine', {});
-    this.free = [...engines];
+  constructor(engines: readonly SqlEngine[]) {
+    // S22 edge line: the engines read once (an array of objects), totally.
+    this.engines = edgeRead('engines', () => {
+      edgeArray(engines, 'engines');
+      const all = Array.from(engines);
+      for (const e of all) edgeRecord(e, 'engines[i]');
+      return all;
+    });
+    if (this.engines.length === 0) throw new DpError('INTERNAL', 'an engine pool without an engine', {});
+    this.free = [...this.engines];
   }
 
   get dialect() {

@@ -73,6 +73,15 @@ function validationMessage(context: string, v: ValidationEntry): { field: string
  * @returns status, body and code.
  */
 export function toErrorReply(error: unknown, bodyLimit: number): ErrorReply {
+  // Total (S22): an error handler must never throw; a value whose getters throw is one more INTERNAL.
+  try {
+    return classify(error, bodyLimit);
+  } catch {
+    return reply(new DpError('INTERNAL', 'internal error (the reason is withheld; see the server log)', {}));
+  }
+}
+
+function classify(error: unknown, bodyLimit: number): ErrorReply {
   if (isDpError(error)) return reply(error);
   const e = error as { code?: string; statusCode?: number; validation?: ValidationEntry[]; validationContext?: string };
   if (Array.isArray(e?.validation)) {

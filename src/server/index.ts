@@ -41,10 +41,20 @@
  *   are cached per (schema object, exact query text) (`plan-cache.ts`: a plan
  *   depends on nothing else; split, compile with a fresh salt, checks and charge
  *   run per query); DuckDB statements run on a pool of connections, one
- *   statement each (`engine-pool.ts`), with the fixed catalog read once. A plan
- *   cache hit is faster than a miss, so timing could tell an analyst that the
- *   same text was asked before (by anyone): a fact about queries, not data,
- *   and hidden by the padding quantum like every other time difference.
+ *   statement each (`engine-pool.ts`), with the fixed catalog read once; the
+ *   file ledger's group commits run in a worker thread (`threaded-ledger.ts`:
+ *   same files and lock, answered only after the batch's fsync). On data that
+ *   cannot change while the server runs (a DuckDB file, opened read-only, or
+ *   files declared `exactAggregateCache: true`), a cached plan keeps one
+ *   CSPRNG bounding salt, so a repeated query compiles to the same statement,
+ *   and that statement's exact aggregates are reused
+ *   (`exact-aggregate-cache.ts`): each answer is still a stable function of the
+ *   data (for that data-independent salt) plus **fresh** noise, charged in
+ *   full, so the guarantee is unchanged. A plan-cache or exact-aggregate hit
+ *   is faster than a miss, so timing could tell an analyst that the same text
+ *   was asked before (by anyone): a fact about queries, not data, and hidden
+ *   by the padding quantum (on by default, 50 ms) like every other time
+ *   difference; with padding off, an operator accepts that this is visible.
  * - **Not defended**: a malicious operator or database; timing beyond the
  *   quantum (a query whose running time crosses a multiple of the quantum
  *   because of the data shows one more quantum; a statement timeout shows as

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DpError } from '../core/errors.js';
 import { createAggregator, type LocalAggregator } from '../local/aggregator.js';
 import type { LocalProtocolConfig } from '../local/protocol-config.js';
+import { edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import type { CollectorConfig } from './config.js';
 
 /** The most reports one request may carry. */
@@ -33,6 +34,13 @@ export class LdpCollector {
     readonly config: CollectorConfig,
     stateDir: string,
   ) {
+    // S22 edge line: a collector configuration (from parseServerConfig) and a state folder, read once, totally.
+    edgeRead('config', () => {
+      edgeRecord(config, 'config');
+      edgeString(config.name, 'config.name');
+      edgeRecord(config.protocol, 'config.protocol');
+    });
+    edgeString(stateDir, 'stateDir');
     this.aggregator = createAggregator(config.protocol as unknown as LocalProtocolConfig);
     const dir = join(stateDir, 'ldp');
     mkdirSync(dir, { recursive: true, mode: 0o700 });

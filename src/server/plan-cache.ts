@@ -17,8 +17,22 @@
  * Tested in test/server/plan-cache.test.ts (a schema change and another ε,
  * with fast-check over random query texts and budgets: the same charge as
  * without the cache).
+ *
+ * **Kept salt** (only for the schemas named by `keepSaltFor`: data sets whose
+ * exact aggregates are cached, `exact-aggregate-cache.ts`): the bounding salt
+ * of a cached plan is drawn from the CSPRNG once, at its first query, and kept
+ * with the plan, so a repeated query compiles to the same statement and its
+ * exact aggregates can be reused. The salt only orders a unit's contributions
+ * for bounding; bounding is stable for every salt value, and a salt drawn
+ * independently of the data is as good as a fresh one for the guarantee (each
+ * answer is a stable function of the data plus fresh noise, charged in full).
+ * An evicted plan's salt goes with it (the next one is drawn afresh). With
+ * the salt fixed, the compiled statements are a pure function of the plan too
+ * (`compileDpQuery(plan, dialect, salt, schema)`), so they are kept with it
+ * (deep-frozen): a repeated query skips compiling as well as planning.
  * @module
  */
+import type { CompiledDpQuery } from '../sql/compile.js';
 import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
@@ -29,6 +43,9 @@ export const MAX_CACHED_TEXT = 8192;
 /** A bounded LRU of plans per schema object. */
 export class PlanCache implements DpSqlPlanCache {
   private readonly bySchema = new WeakMap<SqlSchema, Map<string, QueryPlan>>();
+  private readonly salts = new WeakMap<QueryPlan, bigint>();
+  private readonly compiledOf = new WeakMap<QueryPlan, { salt: bigint; dialect: string; compiled: CompiledDpQuery }>();
+  private readonly keepsSalt = new WeakSet<SqlSchema>();
   /** Lookups that found a plan. */
   hits = 0;
   /** Lookups that did not. */
@@ -57,6 +74,52 @@ export class PlanCache implements DpSqlPlanCache {
   }
 
   /**
+   * Keeps the bounding salt of this schema's cached plans (see the module header): for data sets whose exact
+   * aggregates are cached.
+   * @param schema - the data set's schema (by identity).
+   */
+  keepSaltFor(schema: SqlSchema): void {
+    this.keepsSalt.add(schema);
+  }
+
+  /**
+   * The salt to compile (sql, schema) with: the one kept with its cached plan (drawn at its first use), or `draw()`
+   * when the schema's salts are not kept or the plan is not cached.
+   * @param sql - the query text.
+   * @param schema - the schema (by identity).
+   * @param draw - a fresh salt from the CSPRNG.
+   * @returns the salt.
+   */
+  salt(sql: string, schema: SqlSchema, draw: () => bigint): bigint {
+    const plan = this.keepsSalt.has(schema) ? this.bySchema.get(schema)?.get(sql) : undefined;
+    if (!plan) return draw();
+    let s = this.salts.get(plan);
+    if (s === undefined) {
+      s = draw();
+      this.salts.set(plan, s);
+    }
+    return s;
+  }
+
+  /**
+   * The compiled statements of a plan under its kept salt: compiled once, deep-frozen and kept with the plan (a pure
+   * function of plan, salt, dialect and schema, and a cached plan belongs to one schema); `compile()` for anything else.
+   * @param plan - the plan (a kept one only when this cache stored it, for a schema whose salts it keeps).
+   * @param salt - the salt it is compiled with (a kept one only for the plan's kept salt).
+   * @param dialect - the engine's dialect name.
+   * @param compile - compiles it.
+   * @returns the compiled statements.
+   */
+  compiled(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery {
+    if (this.salts.get(plan) !== salt) return compile();
+    const known = this.compiledOf.get(plan);
+    if (known && known.salt === salt && known.dialect === dialect) return known.compiled;
+    const compiled = deepFreeze(compile());
+    this.compiledOf.set(plan, { salt, dialect, compiled });
+    return compiled;
+  }
+
+  /**
    * Stores a plan built by `planDpQuery(sql, schema)`.
    * @param sql - the query text.
    * @param schema - the schema it was planned under.
@@ -76,4 +139,13 @@ export class PlanCache implements DpSqlPlanCache {
       m.delete(oldest);
     }
   }
+}
+
+/** Freezes an object and everything it holds (compiled statements are plain data: objects, arrays, bigints, text). */
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
 }

@@ -159,4 +159,16 @@ export interface RunDpSqlInput extends DpSqlOptions {
 export interface DpSqlPlanCache {
   get(sql: string, schema: SqlSchema): QueryPlan | undefined;
   set(sql: string, schema: SqlSchema, plan: QueryPlan): void;
+  /**
+   * Optional: the bounding salt to compile this (schema, text) with — `draw()` (a fresh CSPRNG value) once, then kept
+   * with the cached plan, so that a repeated query compiles to the same statement (the server's exact-aggregate cache,
+   * `src/server/exact-aggregate-cache.ts`). Any salt fixed independently of the data keeps the guarantee: the
+   * bounding is stable for every salt value (compile.ts), the noise is fresh and each query is charged.
+   */
+  salt?(sql: string, schema: SqlSchema, draw: () => bigint): bigint;
+  /**
+   * Optional: the compiled statements of a cached plan under its kept salt — `compile()` once, then kept (a pure
+   * function of plan, salt, dialect and schema). A cache returns a kept one only for that very plan, salt and dialect.
+   */
+  compiled?(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery;
 }

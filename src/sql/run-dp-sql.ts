@@ -86,9 +86,12 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   if (input.schema.analysts.size > 0 && !analystBudget) {
     throw new DpError('UNAUTHORIZED', `the analyst "${analyst}" has no budget in the schema`, {});
   }
-  // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT).
-  const salt = (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
-  const compiled = compileDpQuery(plan, input.engine.dialect, salt, input.schema);
+  // A salt for the random order of contribution bounding, from the CSPRNG (62 bits, a positive BIGINT); a plan cache
+  // may keep the first one drawn for its plan (DpSqlPlanCache.salt: any data-independent salt keeps the guarantee).
+  const draw = () => (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
+  const salt = input.planCache?.salt ? input.planCache.salt(input.sql, input.schema, draw) : draw();
+  const compile = () => compileDpQuery(plan, input.engine.dialect, salt, input.schema);
+  const compiled = input.planCache?.compiled ? input.planCache.compiled(plan, salt, input.engine.dialect.name, compile) : compile();
   // Every output's release planned from its public parameters (the statistics layer's checks), before the charge.
   const outputs = planReleases(plan, split, compiled, confidence, intervalShare);
   // The bounding report (reportBounding): its statement compiled and its two counts planned before the charge too.

@@ -21,7 +21,7 @@
 
 import { DpError } from '../core/index.js';
 import { cliqueMarginals, type ModelStructure, modelStructure, zeroPotentials } from './belief-propagation.js';
-import { addInto, copyFactor, type Factor, isSubset, sumProject, zeroFactor } from './factor.js';
+import { addInto, copyFactor, type Factor, isSubset, smallestHolding, sumProject, zeroFactor } from './factor.js';
 import { checkInteger, checkMeasurements, checkObject, checkSizes } from './params.js';
 
 /** One noisy marginal: the counts over `attrs` plus noise, and a weight (1/σ) per cell. */
@@ -168,7 +168,7 @@ export function estimate(
   const history: number[] = [];
   const model = modelStructure(sizes, [...measurements.map((m) => m.attrs), ...(options.extraCliques ?? []), ...sizes.map((_, a) => [a])]);
   const total = options.total ?? estimateTotal(measurements);
-  const home = measurements.map((m) => model.cliques.findIndex((c) => isSubset(m.attrs, c)));
+  const home = measurements.map((m) => smallestHolding(model.cliques, sizes, m.attrs));
   let theta = zeroPotentials(model);
   const warm = options.warmStart;
   if (warm) {

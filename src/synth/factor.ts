@@ -172,3 +172,23 @@ export function copyFactor(f: Factor): Factor {
 export function isSubset(sub: readonly number[], set: readonly number[]): boolean {
   return sub.every((a) => set.includes(a));
 }
+
+/**
+ * The index of the smallest (fewest cells) of `sets` that contains `attrs`, or −1 when none does.
+ * A marginal over `attrs` is the same projected from any calibrated clique that holds them, and a log-potential
+ * over `attrs` adds the same term to the joint in any clique that holds it; the smallest such clique makes that
+ * projection or addition cheapest (on AIM's large models, the first one found is often 50× larger).
+ */
+export function smallestHolding(sets: readonly (readonly number[])[], sizes: readonly number[], attrs: readonly number[]): number {
+  let best = -1;
+  let bestCells = Number.POSITIVE_INFINITY;
+  sets.forEach((set, i) => {
+    if (!isSubset(attrs, set)) return;
+    const cells = cellCount(set.map((a) => sizes[a] as number));
+    if (cells < bestCells) {
+      best = i;
+      bestCells = cells;
+    }
+  });
+  return best;
+}

@@ -6,7 +6,7 @@
  * @module
  * @see Koller & Friedman (2009), §9.3.
  */
-import { calibrate, expFactor, type ModelStructure, projectBeliefs } from './belief-propagation.js';
+import { calibratedCounts, expFactor, type ModelStructure, projectBeliefs } from './belief-propagation.js';
 import { addInto, cellCount, type Factor, logSumProject, zeroFactor } from './factor.js';
 
 function union(fs: readonly Factor[]): number[] {
@@ -63,6 +63,6 @@ export function marginalOf(model: ModelStructure, potentials: readonly Factor[],
  * holds the attributes, variable elimination otherwise.
  */
 export function marginalOracle(model: ModelStructure, potentials: readonly Factor[], total: number): (attrs: readonly number[]) => Factor {
-  const beliefs = calibrate(model, potentials, total).map(expFactor);
+  const beliefs = calibratedCounts(model, potentials, total);
   return (attrs) => projectBeliefs(model, beliefs, attrs) ?? marginalOf(model, potentials, total, attrs);
 }

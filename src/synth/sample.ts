@@ -12,7 +12,7 @@
  */
 import { DpError } from '../core/index.js';
 import { type RandomSource, sampleUniformBelow } from '../random/index.js';
-import { calibrate, expFactor, type ModelStructure } from './belief-propagation.js';
+import { calibratedCounts, type ModelStructure } from './belief-propagation.js';
 import { alignedStrides, type Factor, sumProject } from './factor.js';
 
 function uniform01(rng: RandomSource): number {
@@ -88,7 +88,7 @@ export function sampleModel(model: ModelStructure, potentials: readonly Factor[]
   if (!(Number.isSafeInteger(rows) && rows >= 0)) {
     throw new DpError('INVALID_PARAMETER', 'rows must be an integer ≥ 0', { parameter: 'rows', expected: 'an integer ≥ 0' });
   }
-  const beliefs = calibrate(model, potentials, 1).map(expFactor);
+  const beliefs = calibratedCounts(model, potentials, 1);
   const n = model.sizes.length;
   const columns = Array.from({ length: n }, () => new Int32Array(rows));
   const filled = new Array<boolean>(n).fill(false);

@@ -81,7 +81,7 @@ export interface SynthesizeOptions {
   readonly quantileShare?: number;
   /** The random source (default: the platform CSPRNG). */
   readonly rng?: RandomSource;
-  /** Mirror-descent iterations of the final estimation (default 1000). */
+  /** Mirror-descent iterations of the final estimation (default 1000; AIM: 1000 up to 10⁵ model cells, then fewer, see `finalIterationsFor`). */
   readonly iterations?: number;
   /** MWEM's rounds (default: the number of columns). */
   readonly rounds?: number;

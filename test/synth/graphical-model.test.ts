@@ -1,9 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { roundIterationsFor } from '../../src/synth/aim.js';
-import { cliqueMarginals, modelStructure } from '../../src/synth/belief-propagation.js';
+import { finalIterationsFor, roundIterationsFor } from '../../src/synth/aim.js';
+import {
+  calibrate,
+  calibratedCounts,
+  cliqueMarginals,
+  expFactor,
+  modelStructure,
+  projectBeliefs,
+} from '../../src/synth/belief-propagation.js';
 import { estimate } from '../../src/synth/estimation.js';
-import { cellCount, type Factor, sumProject, zeroFactor } from '../../src/synth/factor.js';
+import { cellCount, type Factor, smallestHolding, sumProject, zeroFactor } from '../../src/synth/factor.js';
 import { buildJunctionTree, minFillElimination } from '../../src/synth/junction-tree.js';
 
 /** The joint table ∝ exp(Σ potentials), normalised to `total`, by enumeration. */
@@ -121,6 +128,91 @@ describe('belief propagation', () => {
       }),
       { numRuns: 150, seed: 7 },
     );
+  });
+});
+
+describe('belief propagation: where a clique lives', () => {
+  // The rule the cheaper homes rest on: on a calibrated tree, every junction-tree clique that holds a set of
+  // attributes gives the same marginal of it, so a model clique may live in (and be read from) the smallest one.
+  it('every junction-tree clique holding a set of attributes gives the same marginal of it; homes are the smallest (generative)', () => {
+    fc.assert(
+      fc.property(smallModel, ({ sizes, model, potentials }) => {
+        const total = 1000;
+        const counts = calibratedCounts(model, potentials, total);
+        model.cliques.forEach((c, r) => {
+          expect(model.home[r]).toBe(smallestHolding(model.tree.cliques, sizes, c));
+        });
+        for (const t of model.tree.cliques)
+          for (let mask = 1; mask < 1 << t.length; mask++) {
+            const attrs = t.filter((_, i) => mask & (1 << i));
+            const holding = model.tree.cliques.map((u, i) => (attrs.every((a) => u.includes(a)) ? i : -1)).filter((i) => i >= 0);
+            const reference = sumProject(counts[holding[0] as number] as Factor, attrs).values;
+            for (const i of holding) {
+              const other = sumProject(counts[i] as Factor, attrs).values;
+              for (let j = 0; j < reference.length; j++)
+                expect(Math.abs((other[j] as number) - (reference[j] as number))).toBeLessThan(1e-9 * total);
+            }
+            const projected = projectBeliefs(model, counts, attrs)?.values ?? new Float64Array(0);
+            expect(projected.length).toBe(reference.length);
+            for (let j = 0; j < reference.length; j++)
+              expect(Math.abs((projected[j] as number) - (reference[j] as number))).toBeLessThan(1e-9 * total);
+          }
+      }),
+      { numRuns: 150, seed: 16 },
+    );
+  });
+
+  it('smallestHolding returns a set holding the attributes with the fewest cells, −1 when none holds them (generative)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.array(fc.nat(), { maxLength: 4 }), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (sizes, rawSets, rawAttrs) => {
+          const sets = rawSets.map((c) => [...new Set(c.map((a) => a % sizes.length))]);
+          const attrs = [...new Set(rawAttrs.map((a) => a % sizes.length))];
+          const cells = (c: readonly number[]) => cellCount(c.map((a) => sizes[a] as number));
+          const holding = sets.filter((c) => attrs.every((a) => c.includes(a)));
+          const i = smallestHolding(sets, sizes, attrs);
+          if (holding.length === 0) expect(i).toBe(-1);
+          else {
+            expect(attrs.every((a) => (sets[i] as number[]).includes(a))).toBe(true);
+            expect(cells(sets[i] as number[])).toBe(Math.min(...holding.map(cells)));
+          }
+        },
+      ),
+      { numRuns: 300, seed: 18 },
+    );
+  });
+
+  it('the calibrated counts are exp of the calibrated log-beliefs (generative)', () => {
+    fc.assert(
+      fc.property(smallModel, ({ model, potentials }) => {
+        const total = 777;
+        const counts = calibratedCounts(model, potentials, total);
+        const viaLogs = calibrate(model, potentials, total).map(expFactor);
+        counts.forEach((f, i) => {
+          const g = (viaLogs[i] as Factor).values;
+          for (let j = 0; j < f.values.length; j++) expect(Math.abs((f.values[j] as number) - (g[j] as number))).toBeLessThan(1e-9 * total);
+        });
+      }),
+      { numRuns: 150, seed: 17 },
+    );
+  });
+
+  it('smallestHolding picks the fewest cells among the sets holding the attributes, −1 when none does', () => {
+    const sizes = [5, 2, 3, 7];
+    const sets = [
+      [0, 1, 2],
+      [1, 2],
+      [1, 2, 3],
+      [0, 3],
+    ];
+    expect(smallestHolding(sets, sizes, [1, 2])).toBe(1);
+    expect(smallestHolding(sets, sizes, [1])).toBe(1);
+    expect(smallestHolding(sets, sizes, [0])).toBe(0); // 30 cells against 35
+    expect(smallestHolding(sets, sizes, [3])).toBe(3); // 35 cells against 42
+    expect(smallestHolding(sets, sizes, [0, 2, 3])).toBe(-1);
   });
 });
 
@@ -246,6 +338,16 @@ describe('estimation: accelerated mirror descent', () => {
         const [x, y] = [roundIterationsFor(Math.min(a, b)), roundIterationsFor(Math.max(a, b))];
         expect(x >= y && y >= 20 && x <= 100).toBe(true);
         if (Math.min(a, b) <= 1e5) expect(x).toBe(100);
+      }),
+    );
+  });
+
+  it("AIM's final-fit iterations: 1000 up to 1e5 cells, then non-increasing, never under 200 (generative)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1e9 }), (a, b) => {
+        const [x, y] = [finalIterationsFor(Math.min(a, b)), finalIterationsFor(Math.max(a, b))];
+        expect(x >= y && y >= 200 && x <= 1000).toBe(true);
+        if (Math.min(a, b) <= 1e5) expect(x).toBe(1000);
       }),
     );
   });

@@ -5,8 +5,12 @@
  * one class's count by 1 and its sums by at most ‖u‖₁ ≤ L (declared
  * `maxRowL1`, rows clipped to it) and Σu² ≤ ‖u‖₁ ≤ L: so the sensitivities
  * are 1, L and L, whatever the number of features. diffprivlib's GaussianNB
- * splits ε per feature (sensitivity d·range); declaring L (e.g. 14 for
- * Adult's 6 numeric + 8 one-hot groups) is what makes ours more accurate.
+ * splits ε per feature (sensitivity d·range); declaring L (e.g. 19 for
+ * bench/models' Adult encoding: 7 numeric features + 12 one-hot groups) is
+ * what makes ours more accurate. Priors, means and variances are
+ * post-processing of the three releases (`_internal/nb-parameters.ts`: the
+ * variance floor follows the noise of the released sums of squares and the
+ * released count, never the data).
  *
  * Privacy unit: one row (add/remove); rows whose label is not one of the
  * declared classes are dropped (a stable, per-row rule).
@@ -17,6 +21,7 @@ import type { RandomSource } from '../../random/index.js';
 import { ExactTotals, LINEAR_GRID, ONE, PRODUCT_GRID, productUnits } from './_internal/exact-sums.js';
 import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
+import { nbParameters, type UnitHull, unitHull } from './_internal/nb-parameters.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
@@ -37,11 +42,6 @@ export interface GaussianNBParams {
   /** k×d variances in u-space. */
   readonly variances: Float64Array;
 }
-
-// A variance floor (u-space, range ≤ 2) keeps every density finite and stops near-constant one-hot columns from
-// dominating. A public constant, chosen on Adult (bench/models, 3 seeds at ε = 1 and 10: 0.001 → 0.76, 0.01 → 0.794,
-// 0.02 → 0.796, 0.03 → 0.796, 0.05 → 0.77, 0.1 → 0.75 accuracy), not read from the data being fitted.
-const VARIANCE_FLOOR = 0.03;
 
 // Shares of ε: counts, sums, sums of squares.
 const SHARES = [0.1, 0.45, 0.45] as const;
@@ -74,9 +74,10 @@ export class GaussianNB extends BoundedModel<GaussianNBParams> {
     const counts = laplaceStatistic(eCount, 1, k);
     const sums = laplaceStatistic(eSum, L, k * d);
     const squares = laplaceStatistic(eSquare, L, k * d);
+    const hull = unitHull(this.bounds, this.scales);
     this.measurement = modelMeasurement(
       'gaussian-nb',
-      (t, rng) => releaseNB(t, this.unitGrid(t), { d, k, counts, sums, squares }, rng),
+      (t, rng) => releaseNB(t, this.unitGrid(t), { d, k, counts, sums, squares, hull }, rng),
       (dIn): PureLoss => composePure([counts.loss(dIn), sums.loss(dIn), squares.loss(dIn)]),
     );
   }
@@ -144,6 +145,7 @@ interface NBPlan {
   counts: ReturnType<typeof laplaceStatistic>;
   sums: ReturnType<typeof laplaceStatistic>;
   squares: ReturnType<typeof laplaceStatistic>;
+  hull: UnitHull;
 }
 
 /** `q`: the rows as exact units (BoundedModel.unitGrid); counts, sums and sums of squares are exact (exact-sums.ts). */
@@ -166,23 +168,11 @@ function releaseNB(t: TrainingSet, q: Float64Array, plan: NBPlan, rng: RandomSou
     sum.endRow();
     square.endRow();
   }
-  const nCount = plan.counts.release(count, rng);
-  const nSum = plan.sums.release(sum.values(LINEAR_GRID), rng);
-  const nSquare = plan.squares.release(square.values(PRODUCT_GRID), rng);
-  const classPrior = new Float64Array(k);
-  const means = new Float64Array(k * d);
-  const variances = new Float64Array(k * d);
-  let total = 0;
-  for (let c = 0; c < k; c++) total += Math.max(1, nCount[c] as number);
-  for (let c = 0; c < k; c++) {
-    const n = Math.max(1, nCount[c] as number);
-    classPrior[c] = n / total;
-    for (let f = 0; f < d; f++) {
-      const mean = Math.min(1, Math.max(-1, (nSum[c * d + f] as number) / n));
-      const second = Math.min(1, Math.max(0, (nSquare[c * d + f] as number) / n));
-      means[c * d + f] = mean;
-      variances[c * d + f] = Math.max(VARIANCE_FLOOR, second - mean * mean);
-    }
-  }
-  return { classPrior, means, variances };
+  const released = {
+    counts: plan.counts.release(count, rng),
+    sums: plan.sums.release(sum.values(LINEAR_GRID), rng),
+    squares: plan.squares.release(square.values(PRODUCT_GRID), rng),
+  };
+  // Post-processing of the releases and public parameters only (nb-parameters.ts).
+  return nbParameters(released, plan.hull, plan.squares.scale);
 }

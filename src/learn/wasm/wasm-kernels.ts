@@ -1,10 +1,12 @@
 /**
- * The WebAssembly SIMD kernels (binary64, f64x2) of `tsdp/learn`, behind the
+ * The WebAssembly SIMD kernels of `tsdp/learn` (binary64, f64x2; the
+ * convolution's forward, input gradient and materialised per-example gradients
+ * in binary32, f32x4 — see conv-ops.ts for why that is safe), behind the
  * same signatures as the plain-TypeScript reference kernels in `../kernels.ts`
  * (which are their test oracle). The module is built from
  * `assembly/kernels.as` (AssemblyScript, `asc -O3 --enable simd`) and embedded
  * in base64 (`kernels-wasm.ts`, rebuilt byte for byte by a test), so a bundle
- * needs no asset and the ~6 KB module compiles synchronously on a browser's main
+ * needs no asset and the ~8 KB module compiles synchronously on a browser's main
  * thread (Chromium ≥ 114 allows 8 MB there; it was 4 KB before).
  *
  * Each call copies its operands into the module's linear memory (a scratch
@@ -51,8 +53,19 @@ interface Exports {
   axpy(alpha: number, x: number, y: number, len: number): void;
   reluForward(x: number, out: number, len: number): void;
   reluBackward(y: number, g: number, out: number, len: number): void;
-  convForward(x: number, w: number, b: number, out: number, col: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
-  convInputGrad(g: number, w: number, dx: number, col: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
+  convForward(
+    x: number,
+    w: number,
+    b: number,
+    out: number,
+    col: number,
+    tmp: number,
+    wp: number,
+    pack: number,
+    batch: number,
+    ...shape: ConvShapeArgs
+  ): void;
+  convInputGrad(g: number, w: number, dx: number, col: number, wp: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
   convExampleGrads(
     x: number,
     g: number,

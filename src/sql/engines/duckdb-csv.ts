@@ -1,23 +1,32 @@
 /**
  * DP SQL's line-bounded readers of declared CSV and JSON files (JSON: `jsonRecordsSql`, review S9). CSV: the one
- * record rule of private CSV (`src/io/csv-records.ts`, review S2): lines cut by the shared Node reader, fields split
- * by DuckDB in SQL.
+ * record rule of private CSV (`src/io/csv-records.ts`, review S2): a file is cut into lines first, then each line's
+ * fields are split by DuckDB in SQL.
  *
  * Why not `read_csv` with quoting (measured on @duckdb/node-api 1.5.6): whatever the options (`strict_mode`
  * true or false, `ignore_errors`, `null_padding`, `new_line`), DuckDB's RFC 4180 state machine lets a quoted
  * field run across lines, so one record `99,"x` removed every later record (strict: all of them; non-strict:
  * all but itself); and in strict mode one lone CR inside a record failed the whole scan even with
- * `ignore_errors` (an engine error decided by one record).
+ * `ignore_errors` (an engine error decided by one record). Nor with quoting off and DuckDB splitting the fields
+ * (one column per field): with `ignore_errors` it read rows that no line of the file holds (measured).
  *
- * So DuckDB never splits the file into lines: the lines are cut by the shared Node reader (`csvLineBatchesOfBytes`: at every
- * CR and LF, each line decoded alone, a line that is not UTF-8 or has `CSV_MAX_LINE_BYTES` bytes or more dropped
- * alone) and appended, at open, to an internal table (`loadFileLines`). An earlier version read the lines with
- * DuckDB's own `read_csv` (`quote = ''`, `strict_mode = false`); review S15 found that DuckDB's reader reads the record
- * after a 32 MiB buffer boundary twice (or drops it) when two line-terminator bytes meet at the boundary — so one
- * person's CRLF ending or lone CR duplicated or removed ANOTHER person's record, depending only on where the bytes
- * fell. With the lines cut in Node, where a line starts is a function of the bytes at that place only, at every
- * offset. The header line is the first line (`skip`), read by `csv-header.ts`. Each line is then split in SQL by the
- * one-line grammar (rule 4):
+ * Who cuts the lines ({@link LineSource}), decided per file by a public check of its bytes (`line-check.ts`):
+ * - **DuckDB** (`nativeLinesSql`, parallel, in place) when the file holds no CR, no blank line and no NUL: DuckDB
+ *   reads physical LINES only — `quote = ''` and `escape = ''` (no state crosses a line), delimiter U+0001 into two
+ *   columns (`line`, `extra`) with `null_padding` and a null string no field can equal (a LF), so `extra` is
+ *   non-NULL exactly when the line holds a U+0001 (rule 3), `ignore_errors` (a line that is not UTF-8 is skipped
+ *   alone), `max_line_size` twice {@link CSV_MAX_LINE_BYTES} and the buffer pinned at 16 times that
+ *   ({@link nativeLineReaderOptions}: DuckDB's thread splits are a quarter buffer, its buffer a multiple of 16 —
+ *   other sizes drop lines that cross a split, measured). Review S15 found that DuckDB reads the record after a
+ *   buffer boundary twice, or drops it, when two line-terminator bytes meet there (CR LF, LF LF, a lone CR): the
+ *   check keeps such files away from it, and `test/sql/native-line-reader.test.ts` checks generatively, at small
+ *   pinned buffers (many boundaries) and 1–4 threads, that DuckDB reads the Node reader's lines on every other file.
+ * - **Node** (`loadFileLines`) otherwise: the shared reader (`csvLineBatchesOfBytes`: at every CR and LF, each line
+ *   decoded alone, a line that is not UTF-8 or has `CSV_MAX_LINE_BYTES` bytes or more dropped alone) appends the
+ *   lines, at open, to an internal table.
+ * Either way, where a line starts is a function of the bytes at that place only, at every offset. The header line
+ * is the first line (`skip`), read by `csv-header.ts`. Each line is then split in SQL by the one-line grammar
+ * (rule 4):
  * a line without `"` by the delimiter (`string_split`), any other line only when it matches the grammar as a
  * whole (`regexp_full_match`), its fields taken by `regexp_extract_all` and unquoted; a line whose field count
  * differs from the header's is dropped; a line holding U+0001 is dropped (rule 3). Every step is a function of one
@@ -39,7 +48,7 @@ function sqlString(s: string): string {
 /**
  * The SQL relation of a declared CSV's records: one VARCHAR column per header field, named `c1`, `c2`, …
  * (positions in the header), every row a record that parses by the shared rule.
- * @param linesTable - the file's lines without its header ({@link loadFileLines} with `skip` 1).
+ * @param source - where the file's lines come from, its header skipped (skip 1).
  * @param delimiter - its declared delimiter (`,` or TAB).
  * @param width - the header's field count.
  * @param lineBreaks - the file's declared line-break encoding (rule 5 of `src/io/csv-records.ts`; default `'none'`):
@@ -47,11 +56,11 @@ function sqlString(s: string): string {
  *   than `"` and the delimiter, exactly as `parseCsvLine` decides.
  * @returns a parenthesised subquery to select from.
  */
-export function csvRecordsSql(linesTable: string, delimiter: ',' | '\t', width: number, lineBreaks: CsvLineBreaks = 'none'): string {
+export function csvRecordsSql(source: LineSource, delimiter: ',' | '\t', width: number, lineBreaks: CsvLineBreaks = 'none'): string {
   const d = sqlString(delimiter);
   const quotedField = '"(?:[^"]|"")*"';
   const field = `(?:${quotedField}|[^"${delimiter}]*)`;
-  const reader = linesSql(linesTable);
+  const reader = linesSql(source);
   const unquote = `f -> CASE WHEN starts_with(f, '"') THEN replace(f[2:-2], '""', '"') ELSE f END`;
   let fields: string;
   if (lineBreaks === 'quoted') {
@@ -111,14 +120,50 @@ export async function loadFileLines(connection: DuckDBConnection, path: string, 
   return name;
 }
 
+/** Where a declared file's lines come from: a table {@link loadFileLines} filled, or DuckDB's reader on the file. */
+export type LineSource =
+  | { readonly kind: 'table'; readonly table: string }
+  | { readonly kind: 'file'; readonly path: string; readonly skip: 0 | 1 };
+
 /**
- * The lines of a file loaded by {@link loadFileLines} (rules 1 and 3 of `src/io/csv-records.ts`), lines holding
- * U+0001 dropped.
- * @param linesTable - the table {@link loadFileLines} returned.
+ * The pinned options of DuckDB's line reader: `max_line_size` twice the line limit (DuckDB's own limit moves with
+ * the line ending, so the byte filter in {@link linesSql} decides) and the buffer 16 times that — a multiple of 16,
+ * so DuckDB's thread splits (a quarter buffer) tile each buffer (module header). Tests pass a smaller limit to get
+ * many boundaries in a small file; production uses {@link CSV_MAX_LINE_BYTES}.
+ * @param lineLimit - the line limit in bytes (lines of this many bytes or more are dropped).
+ * @returns the reader's `max_line_size` and `buffer_size`.
+ */
+export function nativeLineReaderOptions(lineLimit: number = CSV_MAX_LINE_BYTES): { maxLineSize: number; bufferSize: number } {
+  return { maxLineSize: 2 * lineLimit, bufferSize: 32 * lineLimit };
+}
+
+/**
+ * DuckDB's reader of a file's physical lines (module header), for a file that `checkNativeLines` admitted.
+ * @param path - the file (resolved).
+ * @param skip - lines to skip first (1: a CSV's header).
+ * @param lineLimit - the line limit (default {@link CSV_MAX_LINE_BYTES}; smaller only in tests).
  * @returns a parenthesised subquery with one VARCHAR column `line`.
  */
-export function linesSql(linesTable: string): string {
-  return `(SELECT line FROM ${linesTable} WHERE line IS NOT NULL AND NOT contains(line, chr(1)) AND strlen(line) < ${CSV_MAX_LINE_BYTES})`;
+export function nativeLinesSql(path: string, skip: 0 | 1, lineLimit: number = CSV_MAX_LINE_BYTES): string {
+  const { maxLineSize, bufferSize } = nativeLineReaderOptions(lineLimit);
+  const reader =
+    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = ${skip}, delim = chr(1), quote = '', escape = '', ` +
+    `columns = {'line': 'VARCHAR', 'extra': 'VARCHAR'}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
+    `max_line_size = ${maxLineSize}, buffer_size = ${bufferSize}, ignore_errors = true)`;
+  // One leading byte-order mark is removed from each line, as the Node reader's decoder does (a line of only a BOM is empty).
+  const line = `CASE WHEN starts_with(line, chr(65279)) THEN substr(line, 2) ELSE line END`;
+  return `(SELECT line FROM (SELECT ${line} AS line FROM ${reader} WHERE extra IS NULL AND line IS NOT NULL AND strlen(line) < ${lineLimit}) WHERE line <> '')`;
+}
+
+/**
+ * The lines of a declared file (rules 1 and 3 of `src/io/csv-records.ts`): empty lines, lines holding U+0001, lines
+ * of {@link CSV_MAX_LINE_BYTES} bytes or more and lines that are not UTF-8 dropped, each alone.
+ * @param source - the table {@link loadFileLines} returned, or the file DuckDB reads itself.
+ * @returns a parenthesised subquery with one VARCHAR column `line`.
+ */
+export function linesSql(source: LineSource): string {
+  if (source.kind === 'file') return nativeLinesSql(source.path, source.skip);
+  return `(SELECT line FROM ${source.table} WHERE line IS NOT NULL AND NOT contains(line, chr(1)) AND strlen(line) < ${CSV_MAX_LINE_BYTES})`;
 }
 
 /**
@@ -129,12 +174,12 @@ export function linesSql(linesTable: string): string {
  * `read_json` could not be used: with `format = 'newline_delimited'` and `ignore_errors` it still let a cut
  * record take the next line (a COUNT moved), and a pretty-printed object next to a raw NUL made the scan fail
  * (measured on @duckdb/node-api 1.5.6). Every JSON function is wrapped in `TRY`, so no line can fail a scan.
- * @param linesTable - the file's lines ({@link loadFileLines} with `skip` 0).
+ * @param source - where the file's lines come from (skip 0).
  * @param keys - the declared keys; each becomes a VARCHAR column of that name (the key's text, NULL when absent).
  * @returns a parenthesised subquery to select from.
  */
-export function jsonRecordsSql(linesTable: string, keys: readonly string[]): string {
+export function jsonRecordsSql(source: LineSource, keys: readonly string[]): string {
   const pointer = (k: string) => sqlString(`/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
   const columns = keys.map((k) => `TRY(json_extract_string(j, ${pointer(k)})) AS "${k.replace(/"/g, '""')}"`).join(', ');
-  return `(SELECT ${columns} FROM (SELECT ltrim(line, chr(65279)) AS j FROM ${linesSql(linesTable)}) WHERE TRY(json_type(j)) = 'OBJECT')`;
+  return `(SELECT ${columns} FROM (SELECT ltrim(line, chr(65279)) AS j FROM ${linesSql(source)}) WHERE TRY(json_type(j)) = 'OBJECT')`;
 }

@@ -9,7 +9,11 @@
  * - Each declared file becomes a view `SELECT TRY_CAST(col AS declared) …
  *   FROM <reader>`. CSV: the one record rule of private CSV
  *   (`src/io/csv-records.ts`, review S2), enforced in SQL by `duckdb-csv.ts`:
- *   DuckDB reads physical lines (no quoting, so no state crosses a line),
+ *   the file is cut into physical lines first (no quoting, so no state crosses
+ *   a line) — by DuckDB's own parallel reader, in place, when a public check
+ *   of the file's bytes admits it (no CR, no blank line, no NUL: review S15,
+ *   `line-check.ts` and its proof), else by the shared Node reader at open;
+ *   a file written after open is checked again before the next statement —
  *   each line is one record split by RFC 4180 without line breaks and
  *   dropped alone when malformed (an unclosed quote no longer swallows the
  *   rest of the file); the dialect is DECLARED (RFC 4180, or TAB for `.tsv`)
@@ -74,7 +78,8 @@ import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
-import { csvRecordsSql, jsonRecordsSql, loadFileLines } from './duckdb-csv.js';
+import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines } from './duckdb-csv.js';
+import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 
 /** setTimeout's longest delay (a longer one fires at once). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -155,7 +160,7 @@ function readerSql(
   probe: FileProbe | undefined,
   textColumns: readonly string[] = [],
   lineBreaks: CsvLineBreaks = 'none',
-  linesTable = '',
+  lines?: LineSource,
 ): string {
   const p = sqlString(path);
   if (format === 'parquet') return `read_parquet(${p})`;
@@ -165,12 +170,25 @@ function readerSql(
     // a cut first record made a charged query fail with ENGINE_ERROR). Declared: each physical line is one record,
     // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
     // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
-    if (!probe) return `read_json(${p}, ${JSON_LAYOUT})`;
-    return jsonRecordsSql(linesTable, textColumns);
+    if (!probe || !lines) return `read_json(${p}, ${JSON_LAYOUT})`;
+    return jsonRecordsSql(lines, textColumns);
   }
-  if (!probe?.csv) return `read_csv_auto(${p})`;
+  if (!probe?.csv || !lines) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  return csvRecordsSql(linesTable, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
+  return csvRecordsSql(lines, probe.csv.delim === '\t' ? '\t' : ',', probe.columns.length, lineBreaks);
+}
+
+/** Runs one DuckDB call of opening or of a view's (re)definition: through the engine's queue at open, directly inside a statement. */
+type Runner = <T>(work: () => Promise<T>, deadlineMs?: number) => Promise<T>;
+
+/** A declared CSV/JSON file and the version of it its view was built from. */
+interface WatchedFile {
+  readonly path: string;
+  readonly identity: FileIdentity;
+  /** The table the Node loader filled, when the file's lines were cut in Node. */
+  readonly linesTable: string | undefined;
+  /** Rebuilds the view from the file's current bytes (with `run` for each DuckDB call). */
+  readonly rebuild: (run: Runner) => Promise<string>;
 }
 
 /** The DuckDB engine. */
@@ -180,6 +198,10 @@ export class DuckDbEngine implements SqlEngine {
   private readonly calls: DeadlineQueue;
   /** The deadline of opening, view definitions and catalog reads (module header). */
   private readonly setupDeadlineMs: number;
+  /** Declared CSV/JSON files, by table: the version of the file each view was built from (see `refreshChanged`). */
+  private readonly watched = new Map<string, WatchedFile>();
+  /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
+  private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
 
   private constructor(
@@ -249,7 +271,7 @@ export class DuckDbEngine implements SqlEngine {
     try {
       for (const [table, path] of Object.entries(options.files ?? {})) {
         const lineBreaks = Object.hasOwn(options.csvLineBreaks ?? {}, table) ? options.csvLineBreaks?.[table] : undefined;
-        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table], lineBreaks));
+        allowed.push(await engine.createFileView(table, path, options.columnTypes?.[table], lineBreaks, engine.setup));
       }
       // Progress is tracked only when asked for (for `progress()`), and never printed by DuckDB itself.
       if (options.trackProgress) {
@@ -278,6 +300,8 @@ export class DuckDbEngine implements SqlEngine {
     path: string,
     declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
     lineBreaks: CsvLineBreaks = 'none',
+    run: Runner,
+    replace = false,
   ): Promise<string> {
     if (!existsSync(path)) {
       throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
@@ -294,13 +318,16 @@ export class DuckDbEngine implements SqlEngine {
       // JSON has no header: its keys are the records' own, so a declared column is never looked for in them
       // (whether any record carries it would decide answered-or-refused); a key no record has reads as NULL.
       probe =
-        format === 'json' && declared ? { columns: Object.keys(declared) } : await this.probeFile(full, format, declared !== undefined);
+        format === 'json' && declared
+          ? { columns: Object.keys(declared) }
+          : await this.probeFile(full, format, declared !== undefined, run);
     } catch {
       throw unreadable();
     }
     const present = new Map(probe.columns.map((c) => [c.toLowerCase(), c]));
     let select = '*';
     let reader = readerSql(full, format, undefined);
+    let watch: WatchedFile | undefined;
     if (declared) {
       const columns = Object.entries(declared);
       for (const [c] of columns) {
@@ -311,12 +338,25 @@ export class DuckDbEngine implements SqlEngine {
           });
         }
       }
-      // A declared CSV or JSON file's lines are cut by the shared Node reader, never by DuckDB (review S15).
-      let linesTable = '';
+      // A declared CSV or JSON file's lines: cut by DuckDB's own reader when the public check of the file's bytes
+      // admits it, else by the shared Node reader (review S15; duckdb-csv.ts, line-check.ts).
+      let lines: LineSource | undefined;
       if (format !== 'parquet') {
+        const skip = format === 'csv' ? 1 : 0;
         try {
-          // Serialised with the connection's other calls; no deadline (a large file takes as long as reading it takes).
-          linesTable = await this.calls.run(() => loadFileLines(this.connection, full, format === 'csv' ? 1 : 0), MAX_TIMEOUT_MS);
+          const check = await checkNativeLines(full);
+          if (check.native) {
+            lines = { kind: 'file', path: full, skip };
+          } else {
+            // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
+            lines = { kind: 'table', table: await run(() => loadFileLines(this.connection, full, skip), MAX_TIMEOUT_MS) };
+          }
+          watch = {
+            path: full,
+            identity: check.identity,
+            linesTable: lines.kind === 'table' ? lines.table : undefined,
+            rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
+          };
         } catch {
           throw unreadable();
         }
@@ -327,7 +367,7 @@ export class DuckDbEngine implements SqlEngine {
         probe,
         columns.map(([c]) => present.get(c.toLowerCase()) as string),
         lineBreaks,
-        linesTable,
+        lines,
       );
       // A declared CSV's relation names its columns by header position (c1, c2, …; the first of equal names).
       const position = new Map<string, number>();
@@ -338,7 +378,13 @@ export class DuckDbEngine implements SqlEngine {
       select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
     }
     try {
-      await this.calls.run(() => this.connection.run(`CREATE VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`), this.setupDeadlineMs);
+      await run(() => this.connection.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      if (watch) {
+        // The view now reads the new version; the lines an older version loaded are dropped.
+        const before = this.watched.get(table);
+        this.watched.set(table, watch);
+        if (before?.linesTable) await run(() => this.connection.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
+      }
     } catch {
       throw unreadable();
     }
@@ -346,14 +392,14 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /** The file's columns (and CSV dialect), from the header line (declared CSV) or the file's metadata; no value is returned. */
-  private async probeFile(full: string, format: FileFormat, declared: boolean): Promise<FileProbe> {
+  private async probeFile(full: string, format: FileFormat, declared: boolean, run: Runner): Promise<FileProbe> {
     if (format === 'csv' && declared) {
       // The dialect is declared and the columns come from the header line alone (csv-header.ts): nothing is sniffed.
       const csv = csvDialectOf(full);
       return { columns: readCsvHeader(full, csv), csv };
     }
     const source = readerSql(full, format, undefined);
-    const described = await this.calls.run(() => this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`), this.setupDeadlineMs);
+    const described = await run(() => this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
     return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }
 
@@ -410,7 +456,28 @@ export class DuckDbEngine implements SqlEngine {
    */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
     if (this.closed) throw engineError('duckdb');
-    return this.calls.run(() => this.runStatement(statement));
+    return this.calls.run(async () => {
+      await this.refreshChanged();
+      return this.runStatement(statement);
+    });
+  }
+
+  /**
+   * Rebuilds the view of every declared CSV/JSON file whose identity (size, modification and change time, inode)
+   * moved since its view was built, from the file's bytes now: the line-reader check runs again, so bytes written
+   * after open never reach DuckDB's line reader unchecked (review S15; `line-check.ts`). Runs inside the
+   * statement's own call, under its deadline.
+   * @throws DpError ENGINE_ERROR when the file cannot be read or its view rebuilt (the operator's file, not a value).
+   */
+  private async refreshChanged(): Promise<void> {
+    for (const file of [...this.watched.values()]) {
+      try {
+        if (sameIdentity(await fileIdentity(file.path), file.identity)) continue;
+        await file.rebuild((work) => work());
+      } catch {
+        throw engineError('duckdb');
+      }
+    }
   }
 
   /** One statement, from prepare to rows; the prepared statement is destroyed once DuckDB has returned. */

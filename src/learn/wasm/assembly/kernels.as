@@ -1,8 +1,11 @@
-// AssemblyScript source of tsdp/learn's WebAssembly SIMD kernels (binary64, f64x2).
-// Built by src/learn/wasm/assembly/build.mjs into src/learn/wasm/kernels-wasm.ts (base64);
-// test/learn/wasm-build.test.ts rebuilds it and compares byte for byte.
+// AssemblyScript source of tsdp/learn's WebAssembly SIMD kernels (binary64, f64x2; the convolution's
+// forward, input gradient and materialised per-example gradients in binary32, f32x4 — conv-ops.ts
+// says why that is safe). Built by src/learn/wasm/assembly/build.mjs into src/learn/wasm/kernels-wasm.ts
+// (base64); test/learn/wasm-build.test.ts rebuilds it and compares byte for byte. One file of ~750
+// lines, above the house's ~500: asc builds one entry file, and the byte-for-byte check covers it whole.
 // Memory: the caller (src/learn/wasm/wasm-kernels.ts) owns the linear memory above heapBase();
-// every pointer is a byte offset, every matrix row-major binary64; pointers are 16-byte aligned.
+// every pointer is a byte offset, every matrix row-major (binary64 unless a section says binary32);
+// pointers are 16-byte aligned.
 // The plain-TypeScript kernels in src/learn/kernels.ts are the oracle these are tested against.
 
 const KC: i32 = 256; // rows of a packed B panel (the summed index)
@@ -132,6 +135,15 @@ export function gemm(
   b: usize, bps: usize, bjs: usize, rowScale: usize,
   c: usize, m: i32, k: i32, n: i32, accumulate: i32, pack: usize,
 ): void {
+  gemmWith(a, ars, aps, b, bps, bjs, rowScale, 0, c, m, k, n, accumulate, pack);
+}
+
+// gemm's body; prepacked != 0: B was packed by packAll there (b, strides and rowScale unused).
+function gemmWith(
+  a: usize, ars: usize, aps: usize,
+  b: usize, bps: usize, bjs: usize, rowScale: usize, prepacked: usize,
+  c: usize, m: i32, k: i32, n: i32, accumulate: i32, pack: usize,
+): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (accumulate == 0) memory.fill(c, 0, <usize>(m * n) << 3);
@@ -141,19 +153,21 @@ export function gemm(
     const nc = min(NC, n - jc);
     for (let pc: i32 = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(b, bps, bjs, rowScale, pc, kc, jc, nc, pack);
+      let panel = pack;
+      if (prepacked != 0) panel = prepacked + (<usize>(jc * k + pc * ((nc + 3) & ~3)) << 3);
+      else packB(b, bps, bjs, rowScale, pc, kc, jc, nc, pack);
       const first = pc == 0 && accumulate == 0;
       let i: i32 = 0;
       for (; i + 4 <= m; i += 4) {
         const arow = a + <usize>i * ars + <usize>pc * aps;
         for (let jb: i32 = 0; jb < nc; jb += 4) {
-          micro4(arow, ars, aps, pack + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), <usize>n, min(4, nc - jb), first);
+          micro4(arow, ars, aps, panel + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), <usize>n, min(4, nc - jb), first);
         }
       }
       for (; i < m; i++) {
         const arow = a + <usize>i * ars + <usize>pc * aps;
         for (let jb: i32 = 0; jb < nc; jb += 4) {
-          micro1(arow, aps, pack + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), min(4, nc - jb), first);
+          micro1(arow, aps, panel + <usize>(jb * kc * 8), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 3), min(4, nc - jb), first);
         }
       }
     }
@@ -288,8 +302,202 @@ function im2col(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, 
   }
 }
 
-// dst (C×H×W) += the patches at src (T×K) added back to the pixels they came from.
-function col2imAdd(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
+// ---- binary32 (f32x4) kernels: the convolution's forward, input gradient and materialised
+// per-example gradients. Four lanes per instruction instead of two: these three products are
+// most of a CNN step and ran at the f64x2 roof. What may be binary32 and what may not is set
+// out in conv-ops.ts (the norms and the clipped sum stay binary64). Every pointer here points
+// at binary32 values (4-byte elements) unless named otherwise.
+
+const KC32: i32 = 256; // rows of a packed binary32 B panel
+const NC32: i32 = 64; // columns of a packed binary32 B panel (a multiple of 8); KC32·NC32·4 ≤ packBytes()
+const TILE32: usize = memory.data(32, 16); // one 8-lane row of a micro-tile, for partial stores
+
+// Packs B(p, j) (at b + p*bps + j*bjs, binary32) for p in [pc, pc+kc), j in [jc, jc+nc) into
+// blocks of eight columns: pack[(jb/8)*kc*8 + (p-pc)*8 + t], zero-padded past nc.
+function packB32(b: usize, bps: usize, bjs: usize, pc: i32, kc: i32, jc: i32, nc: i32, pack: usize): void {
+  for (let jb: i32 = 0; jb < nc; jb += 8) {
+    const nr = min(8, nc - jb);
+    let dst = pack + <usize>(jb * kc * 4);
+    for (let p: i32 = 0; p < kc; p++) {
+      const src = b + <usize>(pc + p) * bps + <usize>(jc + jb) * bjs;
+      if (nr == 8 && bjs == 4) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      } else {
+        for (let t: i32 = 0; t < 8; t++) store<f32>(dst + (<usize>t << 2), t < nr ? load<f32>(src + <usize>t * bjs) : 0);
+      }
+      dst += 32;
+    }
+  }
+}
+
+// Packs the whole k×n B once, panel (jc, pc) at packed + (jc·k + pc·⌈nc/8⌉·8)·4, gemm32's order:
+// an operand shared by a batch of products (the weights) is packed once per batch.
+function packAll32(b: usize, bps: usize, bjs: usize, k: i32, n: i32, packed: usize): void {
+  for (let jc: i32 = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    for (let pc: i32 = 0; pc < k; pc += KC32) {
+      packB32(b, bps, bjs, pc, min(KC32, k - pc), jc, nc, packed + (<usize>(jc * k + pc * ((nc + 7) & ~7)) << 2));
+    }
+  }
+}
+
+// Stores (or adds) one accumulated 8-lane row into C at c, nr ≤ 8 valid lanes.
+@inline
+function storeRow32(c: usize, v0: v128, v1: v128, nr: i32, first: bool): void {
+  if (nr == 8) {
+    if (first) {
+      v128.store(c, v0);
+      v128.store(c, v1, 16);
+    } else {
+      v128.store(c, f32x4.add(v128.load(c), v0));
+      v128.store(c, f32x4.add(v128.load(c, 16), v1), 16);
+    }
+    return;
+  }
+  v128.store(TILE32, v0);
+  v128.store(TILE32, v1, 16);
+  for (let t: i32 = 0; t < nr; t++) {
+    const x = load<f32>(TILE32 + (<usize>t << 2));
+    const at = c + (<usize>t << 2);
+    store<f32>(at, first ? x : load<f32>(at) + x);
+  }
+}
+
+// C(i..i+4, jb..jb+nr) (+)= Σ_p A(i+r, p) · packed(p, 0..8): a 4×8 micro-tile in eight f32x4.
+function micro4x8(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usize, n: usize, nr: i32, first: bool): void {
+  let a0 = a;
+  let a1 = a + ars;
+  let a2 = a + 2 * ars;
+  let a3 = a + 3 * ars;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let bp = pack;
+  for (let p: i32 = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = f32x4.splat(load<f32>(a0));
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = f32x4.splat(load<f32>(a1));
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = f32x4.splat(load<f32>(a2));
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = f32x4.splat(load<f32>(a3));
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a0 += aps;
+    a1 += aps;
+    a2 += aps;
+    a3 += aps;
+    bp += 32;
+  }
+  const rs = n << 2;
+  storeRow32(c, c00, c01, nr, first);
+  storeRow32(c + rs, c10, c11, nr, first);
+  storeRow32(c + 2 * rs, c20, c21, nr, first);
+  storeRow32(c + 3 * rs, c30, c31, nr, first);
+}
+
+// One row: C(i, jb..jb+nr) (+)= Σ_p A(i, p) · packed(p, 0..8).
+function micro1x8(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32, first: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let bp = pack;
+  let ap = a;
+  for (let p: i32 = 0; p < kc; p++) {
+    const x = f32x4.splat(load<f32>(ap));
+    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
+    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
+    ap += aps;
+    bp += 32;
+  }
+  storeRow32(c, c0, c1, nr, first);
+}
+
+// C (m×n, binary32, row-major) = A·B, A(i, p) at a + i*ars + p*aps, B(p, j) at b + p*bps + j*bjs
+// (strides in bytes), or with prepacked != 0, B as packAll32 packed it there. pack: scratch.
+function gemm32(
+  a: usize, ars: usize, aps: usize, b: usize, bps: usize, bjs: usize, prepacked: usize,
+  c: usize, m: i32, k: i32, n: i32, pack: usize,
+): void {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    memory.fill(c, 0, <usize>(m * n) << 2);
+    return;
+  }
+  for (let jc: i32 = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    for (let pc: i32 = 0; pc < k; pc += KC32) {
+      const kc = min(KC32, k - pc);
+      let panel = pack;
+      if (prepacked != 0) panel = prepacked + (<usize>(jc * k + pc * ((nc + 7) & ~7)) << 2);
+      else packB32(b, bps, bjs, pc, kc, jc, nc, pack);
+      const first = pc == 0;
+      let i: i32 = 0;
+      for (; i + 4 <= m; i += 4) {
+        const arow = a + <usize>i * ars + <usize>pc * aps;
+        for (let jb: i32 = 0; jb < nc; jb += 8) {
+          micro4x8(arow, ars, aps, panel + <usize>(jb * kc * 4), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 2), <usize>n, min(8, nc - jb), first);
+        }
+      }
+      for (; i < m; i++) {
+        const arow = a + <usize>i * ars + <usize>pc * aps;
+        for (let jb: i32 = 0; jb < nc; jb += 8) {
+          micro1x8(arow, aps, panel + <usize>(jb * kc * 4), kc, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 2), min(8, nc - jb), first);
+        }
+      }
+    }
+  }
+}
+
+// dst (T×K, binary32) = the patches of the C×H×W binary32 example at src (zero padding p, stride s).
+function im2col32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
+  let d = dst;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    for (let ox: i32 = 0; ox < ow; ox++) {
+      for (let c: i32 = 0; c < C; c++) {
+        for (let ky: i32 = 0; ky < k; ky++) {
+          const iy = oy * s - p + ky;
+          if (iy < 0 || iy >= H) {
+            memory.fill(d, 0, <usize>k << 2);
+            d += <usize>k << 2;
+            continue;
+          }
+          const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
+          const ix0 = ox * s - p;
+          if (ix0 >= 0 && ix0 + k <= W) {
+            // inside the image: k contiguous values, four per v128, no per-tap test
+            let from = row + (<usize>ix0 << 2);
+            let kx: i32 = 0;
+            for (; kx + 4 <= k; kx += 4) {
+              v128.store(d, v128.load(from));
+              d += 16;
+              from += 16;
+            }
+            for (; kx < k; kx++) {
+              store<f32>(d, load<f32>(from));
+              d += 4;
+              from += 4;
+            }
+            continue;
+          }
+          for (let kx: i32 = 0; kx < k; kx++) {
+            const ix = ix0 + kx;
+            store<f32>(d, ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
+            d += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+// dst (C×H×W, binary32) += the patches at src (T×K) added back to the pixels they came from.
+function col2imAdd32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
   let q = src;
   for (let oy: i32 = 0; oy < oh; oy++) {
     for (let ox: i32 = 0; ox < ow; ox++) {
@@ -297,17 +505,34 @@ function col2imAdd(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i3
         for (let ky: i32 = 0; ky < k; ky++) {
           const iy = oy * s - p + ky;
           if (iy < 0 || iy >= H) {
-            q += <usize>k << 3;
+            q += <usize>k << 2;
             continue;
           }
-          const row = dst + ((<usize>(c * H + iy) * <usize>W) << 3);
-          for (let kx: i32 = 0; kx < k; kx++) {
-            const ix = ox * s - p + kx;
-            if (ix >= 0 && ix < W) {
-              const at = row + (<usize>ix << 3);
-              store<f64>(at, load<f64>(at) + load<f64>(q));
+          const row = dst + ((<usize>(c * H + iy) * <usize>W) << 2);
+          const ix0 = ox * s - p;
+          if (ix0 >= 0 && ix0 + k <= W) {
+            // inside the image: k contiguous pixels, four per v128, no per-tap test
+            let at = row + (<usize>ix0 << 2);
+            let kx: i32 = 0;
+            for (; kx + 4 <= k; kx += 4) {
+              v128.store(at, f32x4.add(v128.load(at), v128.load(q)));
+              at += 16;
+              q += 16;
             }
-            q += 8;
+            for (; kx < k; kx++) {
+              store<f32>(at, load<f32>(at) + load<f32>(q));
+              at += 4;
+              q += 4;
+            }
+            continue;
+          }
+          for (let kx: i32 = 0; kx < k; kx++) {
+            const ix = ix0 + kx;
+            if (ix >= 0 && ix < W) {
+              const at = row + (<usize>ix << 2);
+              store<f32>(at, load<f32>(at) + load<f32>(q));
+            }
+            q += 4;
           }
         }
       }
@@ -316,63 +541,67 @@ function col2imAdd(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i3
 }
 
 /**
- * out_i (outC×T) = W (outC×K) · P_iᵀ + b for each of `batch` examples at x (each C·H·W values);
- * col: T·K scratch. The output is channel-major (PyTorch's layout), no transpose needed.
+ * out_i (outC×T) = W (outC×K) · P_iᵀ + b for each of `batch` examples at x (each C·H·W values), all
+ * binary32. Computed as P_i (T×K) · Wᵀ into tmp (T×outC) with Wᵀ packed once per batch into wp
+ * (the per-example operand is the unpacked side), then transposed into the channel-major output
+ * (PyTorch's layout). Scratch (binary32 values): col T·K, tmp T·outC, wp K·⌈outC/8⌉·8.
  */
 export function convForward(
-  x: usize, w: usize, b: usize, out: usize, col: usize, pack: usize, batch: i32,
+  x: usize, w: usize, b: usize, out: usize, col: usize, tmp: usize, wp: usize, pack: usize, batch: i32,
   C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
 ): void {
   const T = oh * ow;
   const K = C * k * k;
-  const inBytes = <usize>(C * H * W) << 3;
-  const outBytes = <usize>(outC * T) << 3;
+  const inBytes = <usize>(C * H * W) << 2;
+  const outBytes = <usize>(outC * T) << 2;
+  if (batch == 0) return;
+  packAll32(w, 4, <usize>K << 2, K, outC, wp); // B(j, o) = W(o, j)
+  const rs = <usize>outC << 2;
   for (let i: i32 = 0; i < batch; i++) {
-    const xi = x + <usize>i * inBytes;
     const oi = out + <usize>i * outBytes;
-    im2col(xi, col, C, H, W, k, s, p, oh, ow);
-    // B(j, t) = P_i(t, j): row stride 8, column stride K·8 (packed by packB's general path).
-    gemm(w, <usize>K << 3, 8, col, 8, <usize>K << 3, 0, oi, outC, K, T, 0, pack);
+    im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+    gemm32(col, <usize>K << 2, 4, 0, 0, 0, wp, tmp, T, K, outC, pack);
     for (let o: i32 = 0; o < outC; o++) {
-      const bo = f64x2.splat(load<f64>(b + (<usize>o << 3)));
-      let q = oi + ((<usize>(o * T)) << 3);
-      let t: i32 = 0;
-      if ((q & 15) == 0) {
-        for (; t + 2 <= T; t += 2) {
-          v128.store(q, f64x2.add(v128.load(q), bo));
-          q += 16;
-        }
-      }
-      for (; t < T; t++) {
-        store<f64>(q, load<f64>(q) + f64x2.extract_lane(bo, 0));
-        q += 8;
+      const bo = load<f32>(b + (<usize>o << 2));
+      let q = oi + ((<usize>(o * T)) << 2);
+      let r = tmp + (<usize>o << 2);
+      for (let t: i32 = 0; t < T; t++) {
+        store<f32>(q, load<f32>(r) + bo);
+        q += 4;
+        r += rs;
       }
     }
   }
 }
 
-/** dx_i (C×H×W) = col2im(Δ_iᵀ · W) for each example: g holds Δ_i (outC×T, channel-major), w is outC×K. */
+/**
+ * dx_i (C×H×W) = col2im(Δ_iᵀ · W) for each example, binary32: g holds Δ_i (outC×T, channel-major),
+ * w is outC×K, packed once per batch into wp (outC·⌈K/8⌉·8 values); col: T·K.
+ */
 export function convInputGrad(
-  g: usize, w: usize, dx: usize, col: usize, pack: usize, batch: i32,
+  g: usize, w: usize, dx: usize, col: usize, wp: usize, pack: usize, batch: i32,
   C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
 ): void {
   const T = oh * ow;
   const K = C * k * k;
-  const inBytes = <usize>(C * H * W) << 3;
-  const outBytes = <usize>(outC * T) << 3;
+  const inBytes = <usize>(C * H * W) << 2;
+  const outBytes = <usize>(outC * T) << 2;
+  if (batch == 0) return;
+  packAll32(w, <usize>K << 2, 4, outC, K, wp);
   for (let i: i32 = 0; i < batch; i++) {
-    // A(t, o) = Δ_i(o, t): row stride 8, column stride T·8.
-    gemm(g + <usize>i * outBytes, 8, <usize>T << 3, w, <usize>K << 3, 8, 0, col, T, outC, K, 0, pack);
+    // A(t, o) = Δ_i(o, t): row stride 4, column stride T·4.
+    gemm32(g + <usize>i * outBytes, 4, <usize>T << 2, 0, 0, 0, wp, col, T, outC, K, pack);
     const di = dx + <usize>i * inBytes;
     memory.fill(di, 0, inBytes);
-    col2imAdd(col, di, C, H, W, k, s, p, oh, ow);
+    col2imAdd32(col, di, C, H, W, k, s, p, oh, ow);
   }
 }
 
 /**
- * The per-example gradients, materialised: grads_i = (Δ_i · P_i (outC×K), Σ_t Δ_i(·, t) (outC)),
- * each outC·K + outC values, for each example, and their squared norms norms[i] = ‖grads_i‖²
- * (computed while the row is in cache).
+ * The per-example gradients, materialised in binary32: grads_i = (Δ_i · P_i (outC×K), Σ_t Δ_i(·, t)
+ * (outC; summed in binary64, then rounded)), outC·K + outC values each; and norms (binary64, at
+ * `norms`): norms[i] = ‖grads_i‖² summed in binary64 over exactly the stored binary32 values (each
+ * square is exact in binary64), so a clip factor from it bounds the vector that is then summed.
  */
 export function convExampleGrads(
   x: usize, g: usize, grads: usize, norms: usize, col: usize, pack: usize, batch: i32,
@@ -380,33 +609,44 @@ export function convExampleGrads(
 ): void {
   const T = oh * ow;
   const K = C * k * k;
-  const inBytes = <usize>(C * H * W) << 3;
-  const outBytes = <usize>(outC * T) << 3;
-  const gradBytes = <usize>(outC * K + outC) << 3;
+  const inBytes = <usize>(C * H * W) << 2;
+  const outBytes = <usize>(outC * T) << 2;
+  const width = outC * K + outC;
+  const gradBytes = <usize>width << 2;
   for (let i: i32 = 0; i < batch; i++) {
     const gi = g + <usize>i * outBytes;
     const ri = grads + <usize>i * gradBytes;
-    im2col(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
-    gemm(gi, <usize>T << 3, 8, col, <usize>K << 3, 8, 0, ri, outC, T, K, 0, pack);
-    const bias = ri + (<usize>(outC * K) << 3);
+    im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+    gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
+    const bias = ri + (<usize>(outC * K) << 2);
     for (let o: i32 = 0; o < outC; o++) {
-      let q = gi + ((<usize>(o * T)) << 3);
-      let acc = f64x2.splat(0);
-      let t: i32 = 0;
-      if ((q & 15) == 0) {
-        for (; t + 2 <= T; t += 2) {
-          acc = f64x2.add(acc, v128.load(q));
-          q += 16;
-        }
+      let q = gi + ((<usize>(o * T)) << 2);
+      let sum: f64 = 0;
+      for (let t: i32 = 0; t < T; t++) {
+        sum += <f64>load<f32>(q);
+        q += 4;
       }
-      let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-      for (; t < T; t++) {
-        sum += load<f64>(q);
-        q += 8;
-      }
-      store<f64>(bias + (<usize>o << 3), sum);
+      store<f32>(bias + (<usize>o << 2), <f32>sum);
     }
-    rowSquaredNorms(ri, 1, outC * K + outC, norms + (<usize>i << 3));
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    let q = ri;
+    let j: i32 = 0;
+    for (; j + 4 <= width; j += 4) {
+      const v = v128.load(q);
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+      acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+      q += 16;
+    }
+    const acc = f64x2.add(acc0, acc1);
+    let sq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < width; j++) {
+      const v = <f64>load<f32>(q);
+      sq += v * v;
+      q += 4;
+    }
+    store<f64>(norms + (<usize>i << 3), sq);
   }
 }
 
@@ -474,6 +714,31 @@ export function convGhostNorms(
   }
 }
 
+// Max pooling of one window row: out/arg for output positions ox0..ox0+1 of the output row whose
+// windows start at input index i0 (plane offset + y0·W + ox0·s); two windows per f64x2 (lane 1 is
+// the window s to the right). The first maximum wins on ties and a NaN wins (as PyTorch), by
+// bitselect — no branch: on real activations the comparison is a coin flip.
+@inline
+function maxPoolPair(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, s: i32): void {
+  const sb = <usize>s << 3;
+  const lane = f64x2(0, <f64>s);
+  let p = x + (<usize>i0 << 3);
+  let m = s == 1 ? v128.load(p) : f64x2.replace_lane(f64x2.splat(load<f64>(p)), 1, load<f64>(p + sb));
+  let idx = f64x2.add(f64x2.splat(<f64>i0), lane);
+  for (let ky: i32 = 0; ky < k; ky++) {
+    for (let kx: i32 = 0; kx < k; kx++) {
+      const at = i0 + ky * W + kx;
+      const q = x + (<usize>at << 3);
+      const v = s == 1 ? v128.load(q) : f64x2.replace_lane(f64x2.splat(load<f64>(q)), 1, load<f64>(q + sb));
+      const take = v128.or(f64x2.gt(v, m), v128.and(f64x2.ne(v, v), f64x2.eq(m, m)));
+      m = v128.bitselect(v, m, take);
+      idx = v128.bitselect(f64x2.add(f64x2.splat(<f64>at), lane), idx, take);
+    }
+  }
+  v128.store(out, m);
+  v128.store(arg, idx);
+}
+
 /**
  * Pooling over k×k windows with stride s (no padding) of `rows` channel planes H×W (batch·C of
  * them): max (mode 0: also writes the flat input index of each maximum, the first on ties, as f64
@@ -487,8 +752,16 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
   for (let r: i32 = 0; r < rows; r++) {
     const base = r * plane;
     for (let oy: i32 = 0; oy < oh; oy++) {
-      for (let ox: i32 = 0; ox < ow; ox++) {
-        const y0 = oy * s;
+      const y0 = oy * s;
+      let ox: i32 = 0;
+      if (mode == 0) {
+        for (; ox + 2 <= ow; ox += 2) {
+          maxPoolPair(x, o, a, base + y0 * W + ox * s, W, k, s);
+          o += 16;
+          a += 16;
+        }
+      }
+      for (; ox < ow; ox++) {
         const x0 = ox * s;
         if (mode == 0) {
           let best = base + y0 * W + x0;

@@ -1,0 +1,34 @@
+/**
+ * The worker-thread side of `ThreadedFileLedger` (`threaded-ledger.ts`): a
+ * `FileLedger` over the same state folder, running each batch of charges
+ * (`chargeMany`: lock, check, one append, one fsync, the running total) on its
+ * own thread and posting the results back only once the batch is durable.
+ * Messages: `{ id, items }` in (ledger values as structured clones),
+ * `{ id, results }` or `{ id, failure }` out; `threaded-ledger.ts` revives
+ * Rationals and DpErrors on both sides.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { DpError } from '../core/errors.js';
+import { FileLedger } from '../ledger/file-ledger.js';
+import type { ChargeRequest } from '../ledger/ledger.js';
+import { fromWire, toWire } from './ledger-wire.js';
+
+const port = parentPort;
+if (port) {
+  const ledger = new FileLedger(workerData as { home: string; lockTimeoutMs?: number });
+  // One batch at a time, in the order they were posted (the group commit sends the next only after this one returns).
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (m: { id: number; items: unknown }) => {
+    chain = chain.then(async () => {
+      try {
+        const results = await ledger.chargeMany(fromWire(m.items) as ChargeRequest[]);
+        port.postMessage({ id: m.id, results: toWire(results) });
+      } catch (e) {
+        const failure = e instanceof DpError ? e : new DpError('INTERNAL', 'the ledger failed to record a batch', {});
+        port.postMessage({ id: m.id, failure: toWire(failure) });
+      }
+    });
+  });
+  port.postMessage({ ready: true });
+}

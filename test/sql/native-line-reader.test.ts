@@ -1,0 +1,251 @@
+/**
+ * Issue 11 / review S15: DuckDB's own line reader cuts a declared CSV or JSON file only when the public check of its
+ * bytes admits it (`src/sql/engines/line-check.ts`: no CR, no blank line, no NUL); the Node loader cuts any other.
+ * The rule both must keep: where a line starts is a function of the bytes at that place only, at every buffer
+ * boundary and every thread split.
+ *
+ * How it is tested: DuckDB's boundaries are a function of its pinned options (`nativeLineReaderOptions`: buffer
+ * 16 × max_line_size, thread splits a quarter buffer), so a small line limit L = 32 (buffer 1 KiB, splits every
+ * 256 bytes) puts dozens of boundaries in a 20 KB file: the same code paths as the 32 MiB production buffer, cheap.
+ * - Generative (fast-check, seeds 1101–1103, threads 1, 2, 4): random files the check admits, built from hostile
+ *   pieces (multi-byte UTF-8, invalid UTF-8, U+0001, BOM, quotes, TAB, lines around L and 2L and longer): DuckDB reads
+ *   exactly the Node reader's lines, in order.
+ * - The harness can fail: on files the check turns away (a CRLF, a blank line or a lone CR somewhere), the same
+ *   comparison finds DuckDB wrong (S15 at small buffers) — and the check turned every one of them away.
+ * - Generative (fast-check, seed 1104): the check decides the same whatever the file's read chunks are.
+ * - A file written after open is checked again before the next statement (a CRLF appended is never read by DuckDB).
+ * - At production size (34 MB, 2²⁵ buffer, 2²³ splits): a COUNT through DP SQL's view equals the Node reader's.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvLinesOfBytes, readCsvRecords } from '../../src/io/csv-records.js';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import { nativeLinesSql } from '../../src/sql/engines/duckdb-csv.js';
+import { checkNativeLines, hasLineHazard } from '../../src/sql/engines/line-check.js';
+
+const L = 32;
+const dir = mkdtempSync(join(tmpdir(), 'native-lines-'));
+const engines = new Map<number, DuckDbEngine>();
+beforeAll(async () => {
+  for (const threads of [1, 2, 4]) engines.set(threads, await DuckDbEngine.open({ threads, allowExternalAccess: true }));
+});
+afterAll(async () => {
+  for (const e of engines.values()) await e.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Pieces of lines: mostly plain text and delimiters, sometimes what readers trip on (never CR, LF or NUL). */
+const PIECES: readonly number[][] = [
+  [0x61],
+  [0x62, 0x63],
+  [0x2c],
+  [0x31, 0x32],
+  [0xc3, 0xa9],
+  [0xe2, 0x82, 0xac],
+  [0xf0, 0x9f, 0x98, 0x80],
+  [0xff],
+  [0xe2, 0x82],
+  [0x80],
+  [0x01],
+  [0x22],
+  [0xef, 0xbb, 0xbf],
+  [0x09],
+  [0x20],
+];
+/** A small deterministic generator (mulberry32) driven by fast-check's seed, so a 20 KB file costs one draw. */
+function generator(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** A file the check admits: a header, 150–700 lines ending in LF, no blank line; the last LF present or not. */
+const admittedFile = fc.integer().map((seed) => {
+  const next = generator(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const bytes = [...Buffer.from('h1,h2\n')];
+  const lines = int(150, 700);
+  for (let i = 0; i < lines; i++) {
+    // A line's length: short, around L, around 2L (DuckDB's own limit), or long.
+    const r = next();
+    const n = r < 0.7 ? int(1, 20) : r < 0.85 ? int(L - 3, L + 2) : r < 0.95 ? int(2 * L - 3, 2 * L + 2) : int(1, 300);
+    const start = bytes.length;
+    // Mostly plain text and delimiters, sometimes what readers trip on.
+    while (bytes.length - start < n) bytes.push(...(PIECES[next() < 0.8 ? int(0, 6) : int(0, PIECES.length - 1)] as number[]));
+    bytes.push(0x0a);
+  }
+  if (next() < 0.5) bytes.pop();
+  return Buffer.from(bytes);
+});
+
+/**
+ * The Node reader's lines after the header, by the view's rules with the line limit L: the file is cut at each LF
+ * (an admitted file has no CR), a piece of L bytes or more dropped (raw bytes, as `csvLinesOfBytes` counts them),
+ * each other piece decoded by `csvLinesOfBytes` itself; empty lines and lines with U+0001 dropped.
+ */
+async function nodeLines(bytes: Uint8Array): Promise<string[]> {
+  const out: string[] = [];
+  let start = Buffer.from(bytes).indexOf(0x0a) + 1;
+  while (start > 0 && start <= bytes.length) {
+    const lf = Buffer.from(bytes).indexOf(0x0a, start);
+    const end = lf < 0 ? bytes.length : lf;
+    const raw = bytes.subarray(start, end);
+    start = lf < 0 ? -1 : lf + 1;
+    if (raw.length >= L) continue;
+    for await (const l of csvLinesOfBytes([raw])) {
+      if (l === undefined || l === '' || l.includes('\u0001')) continue;
+      out.push(l);
+    }
+  }
+  return out;
+}
+
+/** DuckDB's lines of the file, with the line limit L (its buffer 1 KiB, thread splits every 256 bytes). */
+async function duckLines(engine: DuckDbEngine, path: string): Promise<string[]> {
+  const rows = await engine.query({ sql: `SELECT line FROM ${nativeLinesSql(path, 1, L)}`, params: [] });
+  return rows.map((r) => String(r.line));
+}
+
+let fileNo = 0;
+function put(bytes: Uint8Array): string {
+  const path = join(dir, `f${++fileNo}.csv`);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe("DuckDB's line reader on the files the check admits (issue 11, review S15)", () => {
+  for (const [threads, seed] of [
+    [1, 1101],
+    [2, 1102],
+    [4, 1103],
+  ] as const) {
+    it(`generative (fast-check, seed ${seed}, threads ${threads}): DuckDB reads the Node reader's lines at every buffer boundary and thread split`, async () => {
+      const engine = engines.get(threads) as DuckDbEngine;
+      await fc.assert(
+        fc.asyncProperty(admittedFile, async (bytes) => {
+          const path = put(bytes);
+          expect((await checkNativeLines(path)).native).toBe(true);
+          expect(await duckLines(engine, path)).toEqual(await nodeLines(bytes));
+        }),
+        { numRuns: 25, seed },
+      );
+    }, 120_000);
+  }
+
+  it('the harness can fail: with a CRLF, a blank line or a lone CR in the file DuckDB misreads some files — and the check turns every such file away', async () => {
+    const engine = engines.get(2) as DuckDbEngine;
+    let misread = 0;
+    // LF files of short records, one irregular ending placed at each offset around a thread split (256) and a buffer boundary (1024).
+    for (const [member, around] of [
+      ['\r\n', 256],
+      ['\n\n', 256],
+      ['\r', 256],
+      ['\r\n', 1024],
+      ['\n\n', 1024],
+      ['\r', 1024],
+    ] as const) {
+      for (let at = around - 4; at <= around + 2; at++) {
+        const parts = ['h1,h2\n'];
+        let size = parts[0]?.length ?? 0;
+        let k = 0;
+        while (size < at - 12) {
+          const r = `${k++},${'x'.repeat(k % 5)}\n`;
+          parts.push(r);
+          size += r.length;
+        }
+        parts.push(`${'y'.repeat(Math.max(1, at - size - 1))}${member}`);
+        for (let j = 0; j < 200; j++) parts.push(`${k++},z\n`);
+        const bytes = Buffer.from(parts.join(''));
+        const path = put(bytes);
+        expect((await checkNativeLines(path)).native).toBe(false);
+        const duck = await duckLines(engine, path);
+        const node = await nodeLines(bytes);
+        if (JSON.stringify(duck) !== JSON.stringify(node)) misread++;
+      }
+    }
+    expect(misread).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('generative (fast-check, seed 1104): the check decides the same for any cut of the file into read chunks, and as the byte rule says', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0x61, 0x2c, 0x0a, 0x0d, 0x00, 0xff), { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (list, cuts) => {
+          const bytes = Uint8Array.from(list);
+          const text = Buffer.from(bytes).toString('latin1');
+          const expected = /\r|\0|\n\n|^\n/.test(text);
+          const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          let prev = 0;
+          let before: number | undefined;
+          let hazard = false;
+          for (const c of [...at, bytes.length]) {
+            const piece = bytes.subarray(prev, c);
+            if (piece.length > 0) {
+              hazard ||= hasLineHazard(piece, before);
+              before = piece[piece.length - 1];
+            }
+            prev = c;
+          }
+          expect(hazard).toBe(expected);
+          expect(hasLineHazard(bytes, undefined)).toBe(expected);
+        },
+      ),
+      { numRuns: 2000, seed: 1104 },
+    );
+  });
+
+  it('a file written after open is checked again before the next statement: CRLF records appended are read by the Node reader, the count stays exact', async () => {
+    const path = join(dir, 'grow.csv');
+    writeFileSync(path, `pid,s\n${Array.from({ length: 50 }, (_, i) => `${i},a`).join('\n')}\n`);
+    const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
+    try {
+      const count = async () => Number((await engine.query({ sql: 'SELECT COUNT(*) AS n FROM t', params: [] }))[0]?.n);
+      const node = async () => (await readCsvRecords(readFileSync(path)))?.records.length;
+      expect(await count()).toBe(50);
+      appendFileSync(path, '50,b\r\n51,c\r\n\r\n52,d\n');
+      expect(await count()).toBe(await node());
+      expect(await count()).toBe(53);
+      writeFileSync(path, 'pid,s\n1,a\n2,b\n');
+      expect(await count()).toBe(2);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("at production size (34 MB: the 2^25 buffer boundary and the 2^23 thread splits), DP SQL's view counts what the Node reader counts, threads 2 and 4", async () => {
+    const parts = ['pid,s\n'];
+    let size = 6;
+    let k = 0;
+    // Line lengths cycle through 1..97 bytes of payload, so each boundary falls at some offset inside a line.
+    while (size < (1 << 25) + 300_000) {
+      const r = `${k},${'v'.repeat(k % 97)}\n`;
+      parts.push(r);
+      size += r.length;
+      k++;
+    }
+    const bytes = Buffer.from(parts.join(''));
+    for (const [threads, shift] of [
+      [2, 'p'],
+      [4, 'pppppppppppppppppppppppppppppppppp'],
+    ] as const) {
+      const path = put(Buffer.concat([Buffer.from(`pid,s\n0,${shift}\n`), bytes.subarray(6)]));
+      expect((await checkNativeLines(path)).native).toBe(true);
+      const engine = await DuckDbEngine.open({ threads, files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
+      try {
+        const rows = await engine.query({ sql: 'SELECT COUNT(*) AS n, COUNT(DISTINCT pid) AS d FROM t', params: [] });
+        expect(Number(rows[0]?.n)).toBe(k + 1);
+        expect(Number(rows[0]?.d)).toBe(k);
+      } finally {
+        await engine.close();
+      }
+    }
+  }, 240_000);
+});
