@@ -338,9 +338,12 @@ export class FileLedger implements BudgetLedger {
    *   INTERNAL when the lock stays held, or the journal is torn/corrupt (refused until `repair`), or cannot be written.
    * @privacy the record is durable (whole and fsynced) before this returns.
    */
-  async charge(scope0: LedgerScope, cost: ExactLoss, memo: string): Promise<LedgerStatus> {
-    const scope = readScope(scope0); // S7 edge line: read once, totally
-    checkExactLoss(cost, 'cost');
+  async charge(scope0: LedgerScope, cost0: ExactLoss, memo0: string): Promise<LedgerStatus> {
+    // S7 edge line: every argument read once, totally, and only the snapshots used below (review S21b: the cost's
+    // fields were re-read by planCharge, recordLine and totalsAfter, so a getter could be decided and journaled as 0).
+    const scope = readScope(scope0);
+    const cost = checkExactLoss(cost0, 'cost');
+    const memo = edgeRead('memo', () => String(memo0));
     const p = this.paths(scope.dataset);
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     return withFileLock(
@@ -388,7 +391,7 @@ export class FileLedger implements BudgetLedger {
         const { scope, cost, memo } = i;
         const s = readScope(scope);
         edgeString(s.dataset, 'items[i].scope.dataset');
-        return { scope: s, cost, memo };
+        return { scope: s, cost, memo: String(memo) }; // the cost is read once, per item, in the loop below
       });
     });
     if (items.length === 0) return [];
@@ -408,9 +411,11 @@ export class FileLedger implements BudgetLedger {
         const out: (LedgerStatus | DpError)[] = [];
         const lines: Buffer[] = [];
         let lastLine: Buffer | undefined;
-        for (const { scope, cost, memo } of items) {
+        for (const { scope, cost: cost0, memo } of items) {
           let plan: ReturnType<typeof planCharge>;
+          let cost: ExactLoss;
           try {
+            cost = checkExactLoss(cost0, 'cost'); // read once (review S21b): only this snapshot is planned and journaled
             plan = planCharge(totals, scope, cost);
           } catch (e) {
             if (!(e instanceof DpError)) throw e;
