@@ -40,6 +40,10 @@
  *   spent (the ledger refuses to charge) — never as unspent;
  * - no data value reaches a message: only amounts, names of data sets and
  *   analysts (public configuration) and file locations.
+ *
+ * Size (about 530 lines, over the house's ~500): the ledger's one decision rule (`planCharge`, pins, caps, the
+ * privacy unit) and the types it decides over are kept in one file on purpose, so that the file and PostgreSQL
+ * ledgers share every line of the rule and a reader checks it in one place.
  * @module
  */
 import {

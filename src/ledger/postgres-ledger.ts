@@ -34,6 +34,9 @@
  *   a server run with `fsync = off` (as `scripts/postgres.sh` starts its throwaway TEST clusters) or on storage that
  *   acknowledges unflushed writes loses recent commits in an OS or power crash — an operator must not run a ledger's
  *   database that way (stated limit; the ledger reads no server setting);
+ * - the ledger's own tables must be permanent (`relpersistence = 'p'`, checked inside every charge's transaction;
+ *   review S20b): an UNLOGGED table is emptied by crash recovery, so a charge against one is refused (INTERNAL,
+ *   nothing recorded);
  * - every argument is read once (`readScope`, `checkExactLoss`: snapshots; review S21), so the data set the spends
  *   are summed for is the data set the spend is recorded on;
  * - the receipt is returned only after COMMIT succeeded, so a crash of the caller after it leaves the charge
@@ -48,7 +51,7 @@
 import type pg from 'pg';
 import { DpError } from '../core/errors.js';
 import { checkExactLoss, type ExactLoss, lossFromJson } from '../core/exact-loss.js';
-import { edgeArray, edgeOptionalRecord, edgeString } from '../numeric/edge.js';
+import { edgeArray, edgeOptionalRecord, edgeRead, edgeString } from '../numeric/edge.js';
 import { pinJson, readPin } from './journal.js';
 import {
   type BudgetLedger,
@@ -268,6 +271,7 @@ export class PostgresLedger implements BudgetLedger {
     // cannot split the decision from the record). FileLedger does the same (readScope).
     const scope = readScope(scope0);
     const cost = checkExactLoss(cost0, 'cost');
+    const memoText = edgeRead('memo', () => String(memo));
     const pool = await this.setup();
     const client = await pool.connect().catch((e: unknown) => {
       throw ledgerError(e);
@@ -285,6 +289,21 @@ export class PostgresLedger implements BudgetLedger {
       await client.query('SET LOCAL synchronous_commit = on');
       await client.query(`INSERT INTO ${s}.datasets (dataset) VALUES ($1) ON CONFLICT DO NOTHING`, [scope.dataset]);
       await client.query(`SELECT dataset FROM ${s}.datasets WHERE dataset = $1 FOR UPDATE`, [scope.dataset]);
+      // Durability of the tables themselves (review S20b): an UNLOGGED (or temporary) table is emptied by crash
+      // recovery, so a spend recorded there is forgotten after a server crash. Checked in every charge's transaction
+      // (an operator may ALTER TABLE … SET UNLOGGED at any time); refused, nothing recorded.
+      const volatile = await client.query(
+        `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname IN ('datasets', 'pins', 'spends') AND c.relpersistence <> 'p'`,
+        [this.schema],
+      );
+      if (volatile.rows.length > 0) {
+        throw new DpError(
+          'INTERNAL',
+          `the PostgreSQL budget ledger's tables must be logged (permanent): ${this.schema}.${String(volatile.rows[0]?.relname)} is UNLOGGED or temporary and would be emptied by crash recovery; nothing was charged (ALTER TABLE … SET LOGGED)`,
+          {},
+        );
+      }
       const { rows } = await client.query(this.readSpends(), [scope.dataset]);
       const pinRows = await client.query(this.readPins(), [scope.dataset]);
       const plan = planCharge(PostgresLedger.read(rows), scope, cost, PostgresLedger.readPinRows(pinRows.rows));
@@ -323,7 +342,7 @@ export class PostgresLedger implements BudgetLedger {
           recorded.epsilon.toString(),
           recorded.delta.toString(),
           recorded.rho.toString(),
-          String(memo).slice(0, 10_000),
+          memoText.slice(0, 10_000),
         ],
       );
       await client.query('COMMIT');

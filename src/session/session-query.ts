@@ -1,6 +1,11 @@
 /**
  * The query builder of a `Session`: an immutable description of a grouped
  * aggregation, priced from its declared parameters before it touches data.
+ *
+ * Size (about 550 lines, over the house's ~500): one public concept — the builder's methods (count, sums, means,
+ * quantiles, histograms, groupBy, release) are each a few lines that record a frozen spec, and splitting them by
+ * method would scatter one immutable type over several files; the pricing (stats/query-measurement.ts) and the
+ * per-group release loop (shared with DP SQL) live elsewhere.
  * @module
  */
 

@@ -19,6 +19,10 @@
  * - Constructs that cannot be made total (a LIKE pattern that is not a text
  *   literal, a function with the wrong number of arguments) are refused here,
  *   at compile time, which is before the charge.
+ *
+ * Size (about 580 lines, over the house's ~500; reason added by trust for issue 10's checklist): the single
+ * expression compiler of every dialect (ClickHouse's spellings are hooks, `dialect.ts`); its totality rule
+ * (compile.proof.md) is checked construct by construct, so the constructs stay in one file.
  * @module
  */
 import { DpError } from '../core/errors.js';

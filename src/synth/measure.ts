@@ -10,6 +10,7 @@
  * Whitehouse, Ramdas, Rogers, Wu 2023).
  * @module
  */
+import { validateDpEvent } from '../accounting/index.js';
 import { fitsPin, pinBudget } from '../core/budget-filter.js';
 import { DpError, type DpEvent, exactLoss, readAmount, traceNoise, zcdp } from '../core/index.js';
 import { nextUp, Rational } from '../numeric/index.js';
@@ -89,12 +90,23 @@ export function rhoForEpsilonDelta(epsilon: number, delta: number): number {
   return lo;
 }
 
+function checkRho(x: unknown, name: string): asserts x is Rational {
+  if (!(x instanceof Rational) || x.isNegative()) {
+    throw new DpError('INVALID_PARAMETER', `${name} must be a Rational >= 0`, { parameter: name });
+  }
+}
+
 /** The running total of an adaptive zCDP run against a planned total. */
 export class ZcdpFilter {
   private spentExact = Rational.ZERO;
   private readonly log: DpEvent[] = [];
-  /** @param total - the planned total ρ (exact). */
-  constructor(readonly total: Rational) {}
+  /**
+   * @param total - the planned total ρ (exact, ≥ 0).
+   * @throws DpError INVALID_PARAMETER unless it is a Rational ≥ 0 (S7 edge; review S24).
+   */
+  constructor(readonly total: Rational) {
+    checkRho(total, 'total');
+  }
   /** What has been spent (exact). */
   get spent(): Rational {
     return this.spentExact;
@@ -113,12 +125,16 @@ export class ZcdpFilter {
    * @throws DpError INTERNAL when it would pass the total (a planning bug; nothing is released).
    */
   spend(rho: Rational, event: DpEvent): void {
+    // S7 edge (review S24, issue 10 class 9): a spend is a Rational ≥ 0 (a negative one used to LOWER the spent total,
+    // so a run could pass its planned ρ) and the event is a valid DpEvent, both checked before anything changes.
+    checkRho(rho, 'rho');
+    const checked = validateDpEvent(event); // the log keeps this normalised copy
     const next = this.spentExact.add(rho);
     if (next.gt(this.total)) {
       throw new DpError('INTERNAL', 'a synthesis step would pass its planned privacy total', { routine: 'ZcdpFilter.spend' });
     }
     this.spentExact = next;
-    this.log.push(event);
+    this.log.push(checked);
   }
 }
 

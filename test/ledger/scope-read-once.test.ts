@@ -1,8 +1,9 @@
 /**
- * Review S21 and S20 (issue 10: class 12 read-once at the edge, class 6 durability), for both ledgers.
+ * Review S21, S21b, S20 and S20b (issue 10: class 12 read-once at the edge, class 6 durability), for both ledgers.
  * Rules (src/ledger/postgres-ledger.ts header, src/ledger/ledger.ts `readScope`): a charge reads its scope and its cost
- * once (snapshots), so the data set whose spends are summed is the data set the spend is recorded on; and the
- * PostgreSQL charge pins `synchronous_commit = on` in its own transaction, so its receipt follows durability.
+ * once (snapshots), so the data set whose spends are summed is the data set the spend is recorded on, and the cost
+ * decided is the cost journaled (S21b); the PostgreSQL charge pins `synchronous_commit = on` in its own transaction,
+ * so its receipt follows durability, and refuses tables that crash recovery would empty (UNLOGGED, S20b).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,76 @@ describe.each(ledgers)('review S21: $name reads the scope once', ({ ledger }) =>
       }),
       { seed: 21, numRuns: 12 },
     );
+  });
+});
+
+/** A cost whose ε reads 1/2 on the k-th read and 0 on every other read. */
+function shiftyCost(k: number) {
+  let reads = 0;
+  return {
+    get epsilon() {
+      reads++;
+      return reads === k ? Rational.of(1n, 2n) : Rational.ZERO;
+    },
+    delta: Rational.ZERO,
+    rho: Rational.ZERO,
+  };
+}
+
+describe.each(ledgers)('review S21b: $name decides and records the same cost', ({ name, ledger }) => {
+  it('generative: whichever read of ε says 1/2, ε is read once — the ledger records exactly what it decided — and two such charges never pass a cap of 3/4 (fast-check, seed 22)', async () => {
+    const cap34 = { epsilon: Rational.of(3n, 4n), delta: Rational.ZERO };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.boolean(), async (k, many) => {
+        const dataset = `c${run++}`;
+        const scope = { dataset, cap: cap34 };
+        const charge = async () => {
+          if (many && name === 'FileLedger') {
+            const [r] = await (ledger as FileLedger).chargeMany([{ scope, cost: shiftyCost(k) as never, memo: 'q' }]);
+            if (r instanceof Error) throw r;
+            return r as Awaited<ReturnType<BudgetLedger['charge']>>;
+          }
+          return ledger.charge(scope, shiftyCost(k) as never, 'q');
+        };
+        const first = await charge().catch(() => undefined);
+        const second = await charge().catch(() => undefined);
+        const spent = (await ledger.status(scope)).dataset.spent.epsilon;
+        expect(spent.le(cap34.epsilon)).toBe(true);
+        // each field is read exactly once: only when that one read says 1/2 is anything spent (and then exactly once)
+        expect(spent.toString()).toBe(k === 1 ? '1/2' : '0');
+        // what a receipt states is what the ledger holds
+        const stated = second ?? first;
+        if (stated) expect(stated.dataset.spent.epsilon.equals(spent)).toBe(true);
+      }),
+      { seed: 22, numRuns: 12 },
+    );
+  });
+});
+
+describe('review S20b: the PostgreSQL ledger refuses tables that crash recovery empties', () => {
+  it('regression: with its spends table set UNLOGGED, a charge is refused (INTERNAL) and nothing is recorded; SET LOGGED again, it charges', async () => {
+    const schemaU = `${schema}_u`;
+    const ledger = new PostgresLedger(postgresTestUrl(), { schema: schemaU });
+    const scope = { dataset: 'unlogged', cap };
+    const admin = new pg.Client({ connectionString: postgresTestUrl() });
+    await admin.connect();
+    try {
+      await ledger.status(scope);
+      await admin.query(`ALTER TABLE ${schemaU}.spends SET UNLOGGED`);
+      await expect(
+        ledger.charge(scope, { epsilon: Rational.of(1n, 2n), delta: Rational.ZERO, rho: Rational.ZERO }, 'q'),
+      ).rejects.toMatchObject({
+        code: 'INTERNAL',
+      });
+      expect((await ledger.status(scope)).dataset.spent.epsilon.toString()).toBe('0');
+      await admin.query(`ALTER TABLE ${schemaU}.spends SET LOGGED`);
+      const s = await ledger.charge(scope, { epsilon: Rational.of(1n, 2n), delta: Rational.ZERO, rho: Rational.ZERO }, 'q');
+      expect(s.dataset.spent.epsilon.toString()).toBe('1/2');
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schemaU} CASCADE`);
+      await admin.end();
+      await ledger.close();
+    }
   });
 });
 

@@ -79,7 +79,7 @@ describe('review S20: the PostgreSQL ledger commits a charge with the connection
     expect(settings.length).toBe(1);
     expect(['on', 'local', 'remote_write', 'remote_apply']).toContain(settings[0]);
   });
-  it.fails('BUG S20b (class 6, another member): a ledger whose spends table is UNLOGGED charges without complaint (PostgreSQL truncates unlogged tables in crash recovery)', async () => {
+  it('regression, was BUG S20b (class 6, another member): a ledger whose spends table is UNLOGGED charges without complaint (PostgreSQL truncates unlogged tables in crash recovery)', async () => {
     const schemaU = `${schema}_u`;
     const ledger = new PostgresLedger(postgresTestUrl(), { schema: schemaU });
     const scope = { dataset: 'unlogged', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } };
