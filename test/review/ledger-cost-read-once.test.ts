@@ -65,14 +65,14 @@ async function twoCharges(
 }
 
 describe('review: each ledger decides and records the amount it read once', () => {
-  it.fails('BUG S21b (class 12): FileLedger.charge', async () => {
+  it('regression, was BUG S21b (class 12): FileLedger.charge', async () => {
     const ledger = new FileLedger({ home, lockTimeoutMs: 5_000 });
     const r = await twoCharges(ledger, 'a', (c) => ledger.charge({ dataset: 'a', cap }, c, 'q'));
     await ledger.close();
     expect(r).toEqual({ spentAfterFirst: '1/2', second: 'BUDGET_EXHAUSTED' });
   });
 
-  it.fails('BUG S21b (class 12): FileLedger.chargeMany', async () => {
+  it('regression, was BUG S21b (class 12): FileLedger.chargeMany', async () => {
     const ledger = new FileLedger({ home, lockTimeoutMs: 5_000 });
     const r = await twoCharges(ledger, 'b', async (c) => {
       const [s] = await ledger.chargeMany([{ scope: { dataset: 'b', cap }, cost: c, memo: 'q' }]);
