@@ -16,8 +16,9 @@
  *    min((r/6)², (3 + b_Q)/n̂), which reads the released count n̂ and b_Q; the table's post-processing
  *    argument must name what the floor reads, so an auditor checks the real rule. Owner: models.
  */
-import fc from 'fast-check';
+
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { PrivacyBudget } from '../../src/index.js';
 import { nbParameters, unitHull } from '../../src/learn/classic/_internal/nb-parameters.js';
