@@ -1,5 +1,5 @@
 /**
- * Review (review-models, session of 2026-12-06) of GaussianNB's new variance floor (be6afcb:
+ * Review (review-models, session of 2026-12-06; kept beside the code because it intercepts `_internal/noise.js`) of GaussianNB's new variance floor (be6afcb:
  * floor = min((r/6)², (3 + b_Q)/n̂), `src/learn/classic/_internal/nb-parameters.ts`) and its privacy statement.
  *
  * 1. HOLDS (regression pin): the released parameters are post-processing of the three Laplace releases and public
@@ -20,15 +20,15 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { PrivacyBudget } from '../../src/index.js';
-import { nbParameters, unitHull } from '../../src/learn/classic/_internal/nb-parameters.js';
-import { GaussianNB } from '../../src/learn/index.js';
-import { SeededRandomSource } from '../../src/testing/index.js';
+import { PrivacyBudget } from '../../index.js';
+import { SeededRandomSource } from '../../testing/index.js';
+import { GaussianNB } from '../index.js';
+import { nbParameters, unitHull } from './_internal/nb-parameters.js';
 
 const recorded: { scale: number; sensitivity: number; size: number; loss: number; out: number[] }[] = [];
 
-vi.mock('../../src/learn/classic/_internal/noise.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/learn/classic/_internal/noise.js')>();
+vi.mock('./_internal/noise.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./_internal/noise.js')>();
   return {
     ...real,
     laplaceStatistic: (epsilon: number, sensitivity: number, size: number) => {
@@ -73,8 +73,10 @@ describe('review-models: GaussianNB variance floor is post-processing of its rel
           expect([counts.sensitivity, counts.size, sums.size, squares.size]).toEqual([1, k, k * d, k * d]);
           // charge = guarantee = privacyMap(1) ≥ Σ of the three releases' own maps, and ≤ ε
           expect(report.guarantee).toEqual(nb.measurement.privacyMap(1));
-          expect(report.guarantee.epsilon).toBeLessThanOrEqual(epsilon);
-          expect(report.guarantee.epsilon).toBeGreaterThanOrEqual(counts.loss + sums.loss + squares.loss - 1e-12 * epsilon);
+          expect((report.guarantee as { epsilon: number }).epsilon).toBeLessThanOrEqual(epsilon);
+          expect((report.guarantee as { epsilon: number }).epsilon).toBeGreaterThanOrEqual(
+            counts.loss + sums.loss + squares.loss - 1e-12 * epsilon,
+          );
           // public hull: from the declared bounds only (scales m_f = max(|lo|, |hi|), 1 where both are 0)
           const scales = Float64Array.from(lower, (lo, f) => Math.max(Math.abs(lo), Math.abs(upper[f] as number)) || 1);
           const again = nbParameters({ counts: counts.out, sums: sums.out, squares: squares.out }, unitHull(bounds, scales), squares.scale);
@@ -92,7 +94,7 @@ describe('review-models: GaussianNB variance floor is post-processing of its rel
 
   // FINDING (class: proof note's per-model argument names a rule the code no longer has). Owner: models.
   it('regression, was a finding (fixed by the lead): logistic-regression.proof.md per-model table states the GaussianNB floor the code has (not the old constant 0.03)', () => {
-    const note = readFileSync(new URL('../../src/learn/classic/logistic-regression.proof.md', import.meta.url), 'utf8');
+    const note = readFileSync(new URL('./logistic-regression.proof.md', import.meta.url), 'utf8');
     const row = note.split('\n').find((l) => l.startsWith('| GaussianNB |')) ?? '';
     expect(row).not.toBe('');
     expect(row).not.toMatch(/0\.03/);
