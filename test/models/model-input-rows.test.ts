@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ModelInput, readMatrix } from '../../src/learn/classic/model-input.js';
+import { type ModelInput, readLabels, readMatrix } from '../../src/learn/classic/model-input.js';
 
 /** Hostile mixes are what the test feeds: the type says what callers should pass, not what arrives. */
 const asInput = (x: unknown): ModelInput => x as ModelInput;
@@ -35,5 +35,34 @@ describe('classic models: each row is read by its own shape', () => {
   it('regression: a record first, array rows after — the array rows keep their values', () => {
     const m = readMatrix(asInput([{ a: 1, b: 2 }, [8, 8], [7, 7]]), undefined, 2);
     expect([...m.values]).toEqual([0, 0, 8, 8, 7, 7]);
+  });
+
+  it('regression (review-models): a label column name reads array rows as missing (0), never their first feature', () => {
+    expect([
+      ...readLabels(
+        asInput([
+          [7, 8],
+          [9, 10],
+        ]),
+        'label',
+        2,
+      ),
+    ]).toEqual([0, 0]);
+    expect([...readLabels(asInput([{ label: 1 }, [9, 10], { label: 0 }]), 'label', 3)]).toEqual([1, 0, 0]);
+  });
+
+  it('generative (fast-check, seed 34): a label column of an array input — one inserted element changes no other label', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(arrayRow, recordRow), { maxLength: 12 }), anyRow, fc.nat(), (rows, extra, at) => {
+        const k = at % (rows.length + 1);
+        const without = readLabels(asInput(rows), 'a', rows.length);
+        const withOne = readLabels(asInput([...rows.slice(0, k), extra, ...rows.slice(k)]), 'a', rows.length + 1);
+        expect([...withOne.slice(0, k), ...withOne.slice(k + 1)]).toEqual([...without]);
+        rows.forEach((row, r) => {
+          if (Array.isArray(row)) expect(without[r]).toBe(0);
+        });
+      }),
+      { seed: 34, numRuns: 300 },
+    );
   });
 });

@@ -221,6 +221,15 @@ export function readLabels(input: ModelInput, labels: LabelInput, rows: number):
 function readLabelsOnce(input: ModelInput, labels: LabelInput, rows: number): Float64Array {
   if (!(Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_ROWS)) throw bad('rows must be a whole number ≥ 0', 'rows');
   const out = new Float64Array(rows);
+  if (typeof labels === 'string' && Array.isArray(input)) {
+    // A label column of an array of rows, read by each row alone (the per-row rule above): a record row by the name,
+    // an array row has no names, so its label is missing (0) — never its first feature read by position.
+    for (let r = 0; r < rows; r++) {
+      const row = readCell(input, r);
+      out[r] = !isArrayRow(row) && typeof row === 'object' && row !== null ? cellNumber(readField(row, labels)) : 0;
+    }
+    return out;
+  }
   if (typeof labels === 'string') {
     const matrix = readMatrix(input, [labels]);
     // A missing or malformed cell of a label column reads as 0, like any cell (the value rule above).
