@@ -15,8 +15,10 @@
  *   about what a non-private one does;
  * - **ghost** (Li et al. 2022): ‖Δ_i P_i‖²_F = ⟨P_iP_iᵀ, Δ_iᵀΔ_i⟩ from two T × T
  *   Gram matrices (T²·(K + outC) per example) with no outC × K gradient, then
- *   the clipped sum as one more pass; it wins on memory when outC·K is large
- *   against T, so 'auto' picks it when T·(K + outC) < K·outC / 4.
+ *   the clipped sum as one more pass. NOT AVAILABLE since review-learn L1: the
+ *   identity sums terms of both signs, so a rounded ghost norm can be far below
+ *   the norm of what is summed (0 against 7 in the review's example); the code
+ *   is kept for when an error bound is proven, and the constructor refuses it.
  * All batch work runs in `conv-ops.ts` (WebAssembly SIMD: im2col, col2im and
  * the multiplies inside the module, one call per batch; reference kernels
  * otherwise; the forward, input gradient and materialised per-example
@@ -51,7 +53,7 @@ export interface Conv2dOptions {
   stride?: number;
   /** Zero padding on each side (default 0). */
   padding?: number;
-  /** Per-example norm route: 'auto' (default, the cheaper), 'ghost' or 'materialised'. */
+  /** Per-example norm route: 'auto' (default) or 'materialised' — the same; 'ghost' is refused (review-learn L1). */
   normRoute?: 'auto' | 'ghost' | 'materialised';
   /** Randomness for the initial weights (default: the platform CSPRNG). */
   rng?: RandomSource;
@@ -119,8 +121,19 @@ export class Conv2d implements TrainableLayer {
     if (route !== 'auto' && route !== 'ghost' && route !== 'materialised') {
       throw new DpError('INVALID_PARAMETER', "normRoute must be 'auto', 'ghost' or 'materialised'", { parameter: 'normRoute' });
     }
-    // The ghost route holds two T × T Gram matrices ('auto' picks it only when T² < K·outC).
-    if (route === 'ghost') checkExampleValues(oh * ow * oh * ow, 'normRoute');
+    // The ghost route is refused (review-learn L1): its norm ⟨PPᵀ, ΔᵀΔ⟩ sums terms of both signs, so its rounding
+    // error scales with the terms, not with the norm — patches (2³⁰, 7) and (2³⁰, −7) gave a computed norm of 0 and a
+    // contribution of norm 7 with C = 1. No error bound is proven for it, so the clip factor always comes from a sum
+    // of squares over exactly the values that are summed (the materialised route); 'auto' means 'materialised'.
+    if (route === 'ghost') {
+      throw new DpError(
+        'INVALID_PARAMETER',
+        "normRoute 'ghost' is not available for Conv2d (its norm can cancel; use 'materialised' or 'auto')",
+        {
+          parameter: 'normRoute',
+        },
+      );
+    }
     this.inC = inC;
     this.outC = outC;
     this.outHeight = oh;
@@ -133,7 +146,7 @@ export class Conv2d implements TrainableLayer {
     const K = this.patch;
     this.valuesPerExample = Math.max(T * K, T * outC, this.inputSize, this.outputSize);
     this.shape = { C: inC, H: h, W: w, k, s, p, oh, ow, outC };
-    this.normRoute = route === 'auto' ? (4 * T * (K + outC) < K * outC ? 'ghost' : 'materialised') : route;
+    this.normRoute = 'materialised';
     const name = options.name ?? 'conv';
     this.weight = { name: `${name}.weight`, value: new Float64Array(outC * K), grad: new Float64Array(outC * K) };
     this.bias = { name: `${name}.bias`, value: new Float64Array(outC), grad: new Float64Array(outC) };

@@ -66,6 +66,24 @@ export class Sequential {
         throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} has parameters but no per-example gradients`, { parameter: 'layers' });
       }
     }
+    // One use per layer and per parameter (review-learn L4): clipping treats each layer's parameters as their own
+    // block of the per-example gradient, so a layer used twice (weight tying) or a parameter — or its value or grad
+    // array — held by two layers would add two clipped blocks into one gradient (√2·C accounted as C). Refused.
+    const seenLayers = new Set<Layer>();
+    const seenArrays = new Set<unknown>();
+    for (const l of layers) {
+      if (seenLayers.has(l))
+        throw new DpError('INVALID_PARAMETER', `layer ${l.kind} appears twice (shared layers are not supported)`, { parameter: 'layers' });
+      seenLayers.add(l);
+      for (const p of l.parameters) {
+        for (const x of [p, p.value, p.grad, p.value.buffer, p.grad.buffer]) {
+          if (seenArrays.has(x))
+            throw new DpError('INVALID_PARAMETER', `parameter ${p.name} is shared between layers (not supported)`, { parameter: 'layers' });
+        }
+        for (const x of [p, p.value, p.grad]) seenArrays.add(x);
+        if (p.value.buffer !== p.grad.buffer) seenArrays.add(p.value.buffer).add(p.grad.buffer);
+      }
+    }
     // Size limits (size-limits.ts): every layer's per-example buffers, and the model's parameters.
     let perExample = Number.isSafeInteger(loss.inputSize) ? loss.inputSize : Number.POSITIVE_INFINITY;
     let count = 0;

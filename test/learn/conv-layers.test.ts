@@ -27,7 +27,7 @@ const convArb = fc.record({
   k: fc.integer({ min: 1, max: 3 }),
   stride: fc.integer({ min: 1, max: 2 }),
   padding: fc.integer({ min: 0, max: 1 }),
-  route: fc.constantFrom('ghost' as const, 'materialised' as const),
+  route: fc.constantFrom('materialised' as const, 'auto' as const),
   pool: fc.constantFrom('max' as const, 'avg' as const, 'none' as const),
   norm: fc.boolean(),
   batch: fc.integer({ min: 0, max: 4 }),
@@ -132,7 +132,7 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
     setKernelBackend('auto');
   });
 
-  it('clipped sums equal the sum of explicitly clipped per-example gradients, and the ghost and materialised norm routes agree (reference and wasm kernels)', () => {
+  it('clipped sums equal the sum of explicitly clipped per-example gradients, and the materialised and auto routes agree (reference and wasm kernels)', () => {
     fc.assert(
       fc.property(
         convArb,
@@ -144,7 +144,7 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
           // wasm: the materialised per-example gradients are binary32 (relative ~2⁻²⁴ per product,
           // a few dozen products here); the explicit oracle is binary64. reference: reassociation only.
           const tolerance = backend === 'wasm' ? 1e-5 : 1e-9;
-          const results = (['ghost', 'materialised'] as const).map((route) => {
+          const results = (['materialised', 'auto'] as const).map((route) => {
             const model = convNet(c, route);
             const data = batchFor(model, c.batch, c.seed);
             for (const p of model.parameters) p.grad.fill(0);
@@ -267,12 +267,16 @@ describe('Conv2d, pooling, GroupNorm/LayerNorm, Embedding', () => {
     );
   });
 
-  it('auto route: materialised (its clipped sum is a weighted row sum) unless ghost norms are 4× cheaper than the outC·K gradient (Opacus MNIST CNN: both materialised)', () => {
+  it("auto route: always materialised; 'ghost' is refused for Conv2d (review-learn L1: its norm can cancel)", () => {
+    expectDpError(
+      () => conv2d({ inChannels: 1, height: 4, width: 4, outChannels: 1, kernelSize: 2, normRoute: 'ghost' }),
+      'INVALID_PARAMETER',
+    );
     expect(conv2d({ inChannels: 1, height: 28, width: 28, outChannels: 16, kernelSize: 8, stride: 2, padding: 3 }).normRoute).toBe(
       'materialised',
     );
     expect(conv2d({ inChannels: 16, height: 13, width: 13, outChannels: 32, kernelSize: 4, stride: 2 }).normRoute).toBe('materialised');
-    // T = 4 positions, K = 576, outC = 128: 4·T·(K + outC) = 11 264 < K·outC = 73 728
-    expect(conv2d({ inChannels: 64, height: 4, width: 4, outChannels: 128, kernelSize: 3 }).normRoute).toBe('ghost');
+    // T = 4 positions, K = 576, outC = 128: the ghost norms would be 4× cheaper, but they are not used (L1).
+    expect(conv2d({ inChannels: 64, height: 4, width: 4, outChannels: 128, kernelSize: 3 }).normRoute).toBe('materialised');
   });
 });

@@ -79,15 +79,14 @@ function contribution(route: 'ghost' | 'materialised' | 'auto', inC: number, out
 
 describe('review-learn L1: conv ghost norms cancel, the clipped contribution exceeds C', () => {
   for (const backend of ['wasm', 'reference'] as const) {
-    it.fails(`BUG L1 (${backend}): normRoute 'ghost' — one example adds a vector of norm 7 with C = 1`, () => {
-      const r = contribution('ghost', 2, 1, backend);
-      expect(r.route).toBe('ghost');
-      expect(r.norm).toBeLessThanOrEqual(C);
+    it(`regression, was BUG L1 (${backend}): normRoute 'ghost' is refused for Conv2d (its norm can cancel)`, () => {
+      setKernelBackend(backend);
+      expect(() => build('ghost', 2, 1)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
     });
 
-    it.fails(`BUG L1 (${backend}): 'auto' picks ghost for inC 64, outC 16, T 2 — the same example adds norm 7`, () => {
+    it(`regression, was BUG L1 (${backend}): 'auto' (inC 64, outC 16, T 2) takes the materialised route and clips the same example to ≤ C`, () => {
       const r = contribution('auto', 64, 16, backend);
-      expect(r.route).toBe('ghost');
+      expect(r.route).toBe('materialised');
       expect(r.norm).toBeLessThanOrEqual(C);
     });
 
@@ -98,11 +97,11 @@ describe('review-learn L1: conv ghost norms cancel, the clipped contribution exc
     });
   }
 
-  it.fails('BUG L1 through makePrivate (q = 1): the rounded clipped sum the noise is added to has norm 7 > C, while the trace says contribution 0', () => {
-    const { model, batch } = build('ghost', 2, 1);
+  it('regression, was BUG L1 through makePrivate (q = 1): with the default route the rounded clipped sum the noise is added to has norm ≤ C', () => {
+    const { model, batch } = build('auto', 2, 1);
     const trainer = makePrivate({
       model,
-      optimizer: sgd({ learningRate: 0 }),
+      optimizer: sgd({ learningRate: 1 }),
       data: batch,
       datasetSize: 1,
       expectedBatchSize: 1,

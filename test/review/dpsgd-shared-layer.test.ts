@@ -47,9 +47,13 @@ function gradNorm(model: Sequential): number {
 
 describe('review-learn L4: a layer used twice is clipped as two blocks but sums into one', () => {
   for (const clipping of ['flat', 'perLayer'] as const) {
-    it.fails(`BUG L4 (${clipping}): one example adds √2·C to the tied layer's gradient`, () => {
+    it(`regression, was BUG L4 (${clipping}): a layer used twice is refused (or, if ever accepted, adds ≤ C)`, () => {
       const model = tiedModel();
-      if (model === null) return;
+      if (model === null) {
+        const d = dense(2, 2, { rng: new SeededRandomSource('tied'), name: 'tied' });
+        expect(() => new Sequential([d, d], softmaxCrossEntropy(2))).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+        return;
+      }
       for (const p of model.layers[0]?.parameters ?? []) p.grad.fill(0);
       model.forwardBackward(example);
       const clipped = accumulateClippedGradients(model, 1, C, clipping);
