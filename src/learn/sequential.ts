@@ -70,18 +70,36 @@ export class Sequential {
     // block of the per-example gradient, so a layer used twice (weight tying) or a parameter — or its value or grad
     // array — held by two layers would add two clipped blocks into one gradient (√2·C accounted as C). Refused.
     const seenLayers = new Set<Layer>();
-    const seenArrays = new Set<unknown>();
+    const ranges: { buffer: ArrayBufferLike; start: number; end: number; name: string }[] = [];
     for (const l of layers) {
       if (seenLayers.has(l))
         throw new DpError('INVALID_PARAMETER', `layer ${l.kind} appears twice (shared layers are not supported)`, { parameter: 'layers' });
       seenLayers.add(l);
       for (const p of l.parameters) {
-        for (const x of [p, p.value, p.grad, p.value.buffer, p.grad.buffer]) {
-          if (seenArrays.has(x))
-            throw new DpError('INVALID_PARAMETER', `parameter ${p.name} is shared between layers (not supported)`, { parameter: 'layers' });
+        if (!(p?.value instanceof Float64Array && p.grad instanceof Float64Array && p.grad.length === p.value.length)) {
+          throw new DpError(
+            'INVALID_PARAMETER',
+            `layer ${l.kind} has a parameter whose value and grad are not Float64Arrays of one length`,
+            {
+              parameter: 'layers',
+            },
+          );
         }
-        for (const x of [p, p.value, p.grad]) seenArrays.add(x);
-        if (p.value.buffer !== p.grad.buffer) seenArrays.add(p.value.buffer).add(p.grad.buffer);
+        for (const a of [p.value, p.grad])
+          ranges.push({ buffer: a.buffer, start: a.byteOffset, end: a.byteOffset + a.byteLength, name: p.name });
+      }
+    }
+    // Memory held twice: any two value/grad arrays of the model that overlap (views of one buffer may sit side by side).
+    ranges.sort((a, b) => a.start - b.start);
+    for (let i = 0; i < ranges.length; i++) {
+      const a = ranges[i] as (typeof ranges)[number];
+      for (let j = i + 1; j < ranges.length && (ranges[j] as (typeof ranges)[number]).start < a.end; j++) {
+        const b = ranges[j] as (typeof ranges)[number];
+        if (b.buffer === a.buffer && b.end > b.start && a.end > a.start) {
+          throw new DpError('INVALID_PARAMETER', `parameters ${a.name} and ${b.name} share memory (not supported)`, {
+            parameter: 'layers',
+          });
+        }
       }
     }
     // Size limits (size-limits.ts): every layer's per-example buffers, and the model's parameters.
