@@ -17,8 +17,9 @@
  *   Gram matrices (T²·(K + outC) per example) with no outC × K gradient, then
  *   the clipped sum as one more pass. NOT AVAILABLE since review-learn L1: the
  *   identity sums terms of both signs, so a rounded ghost norm can be far below
- *   the norm of what is summed (0 against 7 in the review's example); the code
- *   is kept for when an error bound is proven, and the constructor refuses it.
+ *   the norm of what is summed (0 against 7 in the review's example), so the
+ *   constructor refuses it (the kernel `convGhostNorms` stays in conv-ops.ts,
+ *   tested against the reference, for when an error bound is proven).
  * All batch work runs in `conv-ops.ts` (WebAssembly SIMD: im2col, col2im and
  * the multiplies inside the module, one call per batch; reference kernels
  * otherwise; the forward, input gradient and materialised per-example
@@ -31,7 +32,7 @@ import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
-import { type ConvShape, convExampleGrads, convForward, convGhostNorms, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
+import { type ConvShape, convExampleGrads, convForward, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
@@ -82,7 +83,7 @@ export class Conv2d implements TrainableLayer {
   readonly outHeight: number;
   readonly outWidth: number;
   /** The norm route this layer uses. */
-  readonly normRoute: 'ghost' | 'materialised';
+  readonly normRoute: 'materialised';
   private readonly inC: number;
   private readonly outC: number;
   private readonly positions: number; // T
@@ -183,10 +184,6 @@ export class Conv2d implements TrainableLayer {
 
   perExampleSquaredNorms(out: Float64Array): void {
     out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
-    if (this.normRoute === 'ghost') {
-      convGhostNorms(this.shape, this.input, this.delta, out, this.batch);
-      return;
-    }
     const width = this.outC * this.patch + this.outC;
     const grads = this.gradsBufferScratch.take(this.batch * width);
     convExampleGrads(this.shape, this.input, this.delta, grads, out, this.batch);
@@ -197,7 +194,7 @@ export class Conv2d implements TrainableLayer {
     scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     const grads = this.grads;
     if (grads === null) {
-      // Ghost route, or no norm pass (a non-private step): one pass over the batch.
+      // No norm pass (a non-private step): one pass over the batch.
       convScaledGradSum(this.shape, this.input, this.delta, scales, this.weight.grad, this.bias.grad, this.batch);
       return;
     }
