@@ -66,42 +66,7 @@ export class Sequential {
         throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} has parameters but no per-example gradients`, { parameter: 'layers' });
       }
     }
-    // One use per layer and per parameter (review-learn L4): clipping treats each layer's parameters as their own
-    // block of the per-example gradient, so a layer used twice (weight tying) or a parameter — or its value or grad
-    // array — held by two layers would add two clipped blocks into one gradient (√2·C accounted as C). Refused.
-    const seenLayers = new Set<Layer>();
-    const ranges: { buffer: ArrayBufferLike; start: number; end: number; name: string }[] = [];
-    for (const l of layers) {
-      if (seenLayers.has(l))
-        throw new DpError('INVALID_PARAMETER', `layer ${l.kind} appears twice (shared layers are not supported)`, { parameter: 'layers' });
-      seenLayers.add(l);
-      for (const p of l.parameters) {
-        if (!(p?.value instanceof Float64Array && p.grad instanceof Float64Array && p.grad.length === p.value.length)) {
-          throw new DpError(
-            'INVALID_PARAMETER',
-            `layer ${l.kind} has a parameter whose value and grad are not Float64Arrays of one length`,
-            {
-              parameter: 'layers',
-            },
-          );
-        }
-        for (const a of [p.value, p.grad])
-          ranges.push({ buffer: a.buffer, start: a.byteOffset, end: a.byteOffset + a.byteLength, name: p.name });
-      }
-    }
-    // Memory held twice: any two value/grad arrays of the model that overlap (views of one buffer may sit side by side).
-    ranges.sort((a, b) => a.start - b.start);
-    for (let i = 0; i < ranges.length; i++) {
-      const a = ranges[i] as (typeof ranges)[number];
-      for (let j = i + 1; j < ranges.length && (ranges[j] as (typeof ranges)[number]).start < a.end; j++) {
-        const b = ranges[j] as (typeof ranges)[number];
-        if (b.buffer === a.buffer && b.end > b.start && a.end > a.start) {
-          throw new DpError('INVALID_PARAMETER', `parameters ${a.name} and ${b.name} share memory (not supported)`, {
-            parameter: 'layers',
-          });
-        }
-      }
-    }
+    checkNothingShared(layers); // review-learn L4
     // Size limits (size-limits.ts): every layer's per-example buffers, and the model's parameters.
     let perExample = Number.isSafeInteger(loss.inputSize) ? loss.inputSize : Number.POSITIVE_INFINITY;
     let count = 0;
@@ -231,4 +196,42 @@ export function checkBatch(batch: Batch, inputSize: number): Batch {
     throw new DpError('INVALID_PARAMETER', `inputs must have size × ${inputSize} values and labels size values`, { parameter: 'inputs' });
   }
   return batch;
+}
+
+/**
+ * One use per layer and per parameter memory (review-learn L4): clipping treats each layer's parameters as their own
+ * block of the per-example gradient, so a layer used twice (weight tying) or two parameter arrays whose memory
+ * overlaps would add two clipped blocks into one gradient (√2·C accounted as C).
+ * @throws DpError INVALID_PARAMETER on a repeated layer, a malformed parameter, or overlapping parameter memory.
+ */
+function checkNothingShared(layers: readonly Layer[]): void {
+  const seenLayers = new Set<Layer>();
+  const ranges: { buffer: ArrayBufferLike; start: number; end: number; name: string }[] = [];
+  for (const l of layers) {
+    if (seenLayers.has(l))
+      throw new DpError('INVALID_PARAMETER', `layer ${l.kind} appears twice (shared layers are not supported)`, { parameter: 'layers' });
+    seenLayers.add(l);
+    for (const p of l.parameters) {
+      if (!(p?.value instanceof Float64Array && p.grad instanceof Float64Array && p.grad.length === p.value.length)) {
+        throw new DpError('INVALID_PARAMETER', `layer ${l.kind} has a parameter whose value and grad are not Float64Arrays of one length`, {
+          parameter: 'layers',
+        });
+      }
+      for (const a of [p.value, p.grad])
+        ranges.push({ buffer: a.buffer, start: a.byteOffset, end: a.byteOffset + a.byteLength, name: p.name });
+    }
+  }
+  // Memory held twice: any two value/grad arrays of the model that overlap (views of one buffer may sit side by side).
+  ranges.sort((a, b) => a.start - b.start);
+  for (let i = 0; i < ranges.length; i++) {
+    const a = ranges[i] as (typeof ranges)[number];
+    for (let j = i + 1; j < ranges.length && (ranges[j] as (typeof ranges)[number]).start < a.end; j++) {
+      const b = ranges[j] as (typeof ranges)[number];
+      if (b.buffer === a.buffer && b.end > b.start && a.end > a.start) {
+        throw new DpError('INVALID_PARAMETER', `parameters ${a.name} and ${b.name} share memory (not supported)`, {
+          parameter: 'layers',
+        });
+      }
+    }
+  }
 }
