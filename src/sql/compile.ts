@@ -245,6 +245,22 @@ export function whereClause(env: Env, extra?: string): string {
 }
 
 /**
+ * The unit and WHERE clause of a unit-level statement's rows (review S25, class 18 "people merged into one unit").
+ * A row whose unit is missing — NULL, or the empty string of a text unit (a blank field of a file) — is not a
+ * unit: bounded, every such row would be ONE unit (SQL groups and partitions all NULLs together, and the salted
+ * hash of NULL is NULL, so the key order picks the kept groups), and one more such row would move the counts by
+ * 2·C. Such rows are dropped in every unit-level statement (main, histogram, bounding report); rule in
+ * compile.proof.md "Rows without a unit".
+ * @param env - the compile environment (unit-level plan).
+ * @returns the unit's SQL and the WHERE clause that keeps only rows with a unit.
+ */
+export function unitRows(env: Env): { readonly unit: string; readonly where: string } {
+  const typed = compileTyped(env, env.plan.privacy.unit as PlanExpr);
+  const present = typed.type === 'text' ? `${typed.sql} IS NOT NULL AND ${typed.sql} <> ''` : `${typed.sql} IS NOT NULL`;
+  return { unit: typed.sql, where: whereClause(env, `(${present})`) };
+}
+
+/**
  * How one dialect's compiler writes the exact per-group columns of the aggregate outputs: the hook of
  * `aggregateInputs`, implemented by `compileDpQuery` (DuckDB, PostgreSQL) and by ClickHouse's compiler
  * (`dialects/clickhouse-compile.ts`). Each method returns the result column holding the value; asked again
@@ -478,9 +494,9 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     const select = [...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `CAST(COUNT(*) AS ${wide}) AS ${q(env, 'units')}`, ...finalCols];
     sql = `SELECT ${select.join(', ')} FROM ${from}${whereClause(env)}${keyExprs.length ? ` GROUP BY ${keyExprs.join(', ')}` : ''}`;
   } else {
-    const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
+    const { unit, where } = unitRows(env);
     const U = q(env, 'unit');
-    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), ...rowCols].join(', ')} FROM ${from}${whereClause(env)}`;
+    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), ...rowCols].join(', ')} FROM ${from}${where}`;
     const perUnit = `SELECT ${[U, ...qk, ...unitCols].join(', ')} FROM ${q(env, 'tsdp_rows')} GROUP BY ${[U, ...qk].join(', ')}`;
     const finalSelect = `SELECT ${[...qk, `CAST(COUNT(*) AS ${wide}) AS ${q(env, 'units')}`, ...finalCols].join(', ')}`;
     if (qk.length === 0) {
@@ -528,8 +544,8 @@ function compileHistogram(
     sql = `SELECT ${[...qk, B, `CAST(COUNT(*) AS ${wide}) AS ${N}`].join(', ')} FROM (${binned}) AS ${q(env, 'tsdp_binned')} WHERE ${B} IS NOT NULL GROUP BY ${[...qk, B].join(', ')}`;
   } else {
     const U = q(env, 'unit');
-    const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
-    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `${bin} AS ${B}`].join(', ')} FROM ${from}${whereClause(env)}`;
+    const { unit, where } = unitRows(env);
+    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `${bin} AS ${B}`].join(', ')} FROM ${from}${where}`;
     const per = `SELECT ${[U, ...qk, B, `COUNT(*) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_rows')} WHERE ${B} IS NOT NULL GROUP BY ${[U, ...qk, B].join(', ')}`;
     const cum = q(env, 'cum');
     const gr = q(env, 'gr');
