@@ -34,12 +34,12 @@ import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, planAggregate, releaseCount } from '../stats/release-aggregates.js';
 import type { BudgetSplit } from './budget-split.js';
 import { dialectCompiler, fromClause, unitRows } from './compile.js';
-import { compileExpr, compileTyped, type Env, keyOutput, Params, q } from './compile-expr.js';
+import { compileTyped, type Env, keyOutput, Params, q } from './compile-expr.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import type { BoundingReport } from './dp-sql-types.js';
 import type { EngineRow } from './engine.js';
 import { toBig } from './engine-values.js';
-import type { PlanExpr, QueryPlan } from './plan.js';
+import type { QueryPlan } from './plan.js';
 import type { SqlSchema } from './schema.js';
 
 /**
