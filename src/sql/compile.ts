@@ -31,6 +31,7 @@ import {
   compileExpr,
   compileTyped,
   type Env,
+  forms,
   keyOutput,
   Params,
   q,
@@ -246,8 +247,8 @@ export function whereClause(env: Env, extra?: string): string {
 
 /**
  * The unit and WHERE clause of a unit-level statement's rows (review S25, class 18 "people merged into one unit").
- * A row whose unit is missing — NULL, or the empty string of a text unit (a blank field of a file) — is not a
- * unit: bounded, every such row would be ONE unit (SQL groups and partitions all NULLs together, and the salted
+ * A row whose unit identifies no one — NULL, the empty string of a text unit (a blank field of a file), NaN or ±∞
+ * of a float unit — is not a unit: bounded, every such row would be ONE unit (SQL groups and partitions all NULLs together, and the salted
  * hash of NULL is NULL, so the key order picks the kept groups), and one more such row would move the counts by
  * 2·C. Such rows are dropped in every unit-level statement (main, histogram, bounding report); rule in
  * compile.proof.md "Rows without a unit".
@@ -256,7 +257,13 @@ export function whereClause(env: Env, extra?: string): string {
  */
 export function unitRows(env: Env): { readonly unit: string; readonly where: string } {
   const typed = compileTyped(env, env.plan.privacy.unit as PlanExpr);
-  const present = typed.type === 'text' ? `${typed.sql} IS NOT NULL AND ${typed.sql} <> ''` : `${typed.sql} IS NOT NULL`;
+  const u = typed.sql;
+  const present =
+    typed.type === 'text'
+      ? `${u} IS NOT NULL AND ${u} <> ''`
+      : typed.type === 'double' // NaN (and ±∞) identify no one; |NaN| ≤ max is false on every dialect.
+        ? `${u} IS NOT NULL AND ${forms(env).abs(env, u)} <= ${env.p.dbl(Number.MAX_VALUE)}`
+        : `${u} IS NOT NULL`;
   return { unit: typed.sql, where: whereClause(env, `(${present})`) };
 }
 

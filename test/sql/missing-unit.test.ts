@@ -21,10 +21,10 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { postgresTestUrl } from './postgres-url.js';
 
 type Key = 'a' | 'b' | 'c';
-/** A row: unit id (null or '' = missing), key, value in [0, 10]. */
+/** A row: unit id (null, '', NaN, ±∞ = missing), key, value in [0, 10]. */
 type Row = readonly [number | string | null, Key, number];
 
-function schema(table: string, unitType: 'integer' | 'string', P: number, C: number): SqlSchema {
+function schema(table: string, unitType: 'integer' | 'string' | 'float', P: number, C: number): SqlSchema {
   return parseSqlSchema({
     dataset: 'missing_unit',
     budget: { epsilon: 100, delta: 1e-5 },
@@ -57,6 +57,7 @@ beforeAll(async () => {
   for (const [t, type] of [
     ['mu_int', ['BIGINT', 'bigint']],
     ['mu_txt', ['VARCHAR', 'text']],
+    ['mu_dbl', ['DOUBLE', 'double precision']],
   ] as const) {
     await duck.connection.run(`CREATE OR REPLACE TABLE ${t} (pid ${type[0]}, k VARCHAR, v DOUBLE)`);
     await client.query(`DROP TABLE IF EXISTS ${t}; CREATE TABLE ${t} (pid ${type[1]}, k text, v double precision)`);
@@ -66,12 +67,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await duck?.close();
   await postgres?.close();
-  await client?.query('DROP TABLE IF EXISTS mu_int; DROP TABLE IF EXISTS mu_txt');
+  await client?.query('DROP TABLE IF EXISTS mu_int; DROP TABLE IF EXISTS mu_txt; DROP TABLE IF EXISTS mu_dbl');
   await client?.end();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const literal = (v: number | string | null) => (v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v));
+const literal = (v: number | string | null) =>
+  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : Number.isFinite(v) ? String(v) : `CAST('${v}' AS DOUBLE PRECISION)`;
 
 async function load(table: string, rows: readonly Row[]): Promise<void> {
   await duck.connection.run(`DELETE FROM ${table}`);
@@ -146,6 +148,25 @@ describe('rows without a privacy unit are dropped, not bounded as one unit (revi
     }
   }, 60_000);
 
+  it('a float unit: NaN and ±∞ identify no one (review S25, NaN member), on DuckDB and PostgreSQL', async () => {
+    const s = schema('mu_dbl', 'float', 1, 1);
+    const dPrime: Row[] = [
+      [1.5, 'a', 1],
+      [2.5, 'b', 1],
+      [Number.NaN, 'b', 1],
+      [Number.POSITIVE_INFINITY, 'b', 1],
+    ];
+    for (const engine of engines()) {
+      await load('mu_dbl', dPrime);
+      const a = await exactAll(engine, 'mu_dbl', s);
+      expect(a.counts.get('b')).toBe(1);
+      for (const extra of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        await load('mu_dbl', [...dPrime, [extra, 'a', 1]]);
+        expect((await exactAll(engine, 'mu_dbl', s)).all).toBe(a.all);
+      }
+    }
+  }, 60_000);
+
   it.each([
     ['integer', 'pid,k,v\n1,a,1\n2,b,1\n,b,1\n', 'pid,k,v\n1,a,1\n2,b,1\n,b,1\n,a,1\n'],
     ['string', 'pid,k,v\np1,a,1\np2,b,1\n,b,1\n', 'pid,k,v\np1,a,1\np2,b,1\n,b,1\n,a,1\n'],
@@ -180,18 +201,26 @@ describe('rows without a privacy unit are dropped, not bounded as one unit (revi
     const value = fc.integer({ min: 0, max: 10 });
     await fc.assert(
       fc.asyncProperty(
-        fc.boolean(),
+        fc.constantFrom('integer', 'string', 'float'),
         fc.integer({ min: 1, max: 2 }),
         fc.integer({ min: 1, max: 2 }),
         fc.array(fc.tuple(fc.option(fc.integer({ min: 1, max: 4 }), { freq: 3 }), key, value), { maxLength: 12 }),
-        fc.tuple(fc.boolean(), key, value),
+        fc.tuple(fc.integer({ min: 0, max: 3 }), key, value),
         fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 4 }),
-        async (text, P, C, raw, [emptyString, mk, mv], person) => {
-          const table = text ? 'mu_txt' : 'mu_int';
-          const s = schema(table, text ? 'string' : 'integer', P, C);
-          const id = (i: number | null): number | string | null => (i === null ? null : text ? `p${i}` : i);
+        async (type, P, C, raw, [how, mk, mv], person) => {
+          const table = type === 'string' ? 'mu_txt' : type === 'float' ? 'mu_dbl' : 'mu_int';
+          const s = schema(table, type, P, C);
+          const id = (i: number | null): number | string | null =>
+            i === null ? null : type === 'string' ? `p${i}` : type === 'float' ? i + 0.5 : i;
           const base: Row[] = raw.map(([i, k, v]) => [id(i), k, v]);
-          const missing: Row = [text && emptyString ? '' : null, mk, mv];
+          // The ways a unit value identifies no one, per type (NULL for all).
+          const none =
+            type === 'string'
+              ? [null, '']
+              : type === 'float'
+                ? [null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]
+                : [null];
+          const missing: Row = [none[how % none.length] ?? null, mk, mv];
           const fresh: Row[] = person.map(([k, v]) => [id(99), k, v]);
           for (const engine of engines()) {
             await load(table, base);
