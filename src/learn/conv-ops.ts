@@ -172,14 +172,7 @@ export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: F
  * (no widening copy; the reference kernel's values are rounded once on store and the norm reads them back), a
  * Float64Array holds them widened exactly.
  */
-export function convExampleGrads(
-  g: ConvShape,
-  x: FloatArray,
-  dy: FloatArray,
-  grads: FloatArray,
-  norms: Float64Array,
-  batch: number,
-): void {
+export function convExampleGrads(g: ConvShape, x: FloatArray, dy: FloatArray, grads: FloatArray, norms: Float64Array, batch: number): void {
   const { T, K, grad } = sizes(g);
   checkLength(grads, batch * grad, 'grads');
   checkLength(norms, batch, 'norms');
