@@ -36,16 +36,43 @@ type Maker = (o: Record<string, unknown>) => { fit: (x: unknown, y: unknown, f: 
 const MODELS: [string, Record<string, unknown>, Maker][] = [
   ['GaussianNB', { ...bounded, classes: 2 }, (o) => new learn.GaussianNB(o as never) as never],
   ['KMeans', { ...bounded, clusters: 2, iterations: 2 }, (o) => new learn.KMeans(o as never) as never],
-  ['LinearRegression', { ...bounded, labelBounds: { lower: 0, upper: 1 }, regularization: 1 }, (o) => new learn.LinearRegression(o as never) as never],
+  [
+    'LinearRegression',
+    { ...bounded, labelBounds: { lower: 0, upper: 1 }, regularization: 1 },
+    (o) => new learn.LinearRegression(o as never) as never,
+  ],
   ['PCA', { ...bounded, components: 1 }, (o) => new learn.PCA(o as never) as never],
   ['StandardScaler', { ...bounded }, (o) => new learn.StandardScaler(o as never) as never],
-  ['RandomForestClassifier', { ...bounded, classes: 2, trees: 2, maxDepth: 2, featureShare: 0.5 }, (o) => new learn.RandomForestClassifier(o as never) as never],
+  [
+    'RandomForestClassifier',
+    { ...bounded, classes: 2, trees: 2, maxDepth: 2, featureShare: 0.5 },
+    (o) => new learn.RandomForestClassifier(o as never) as never,
+  ],
   ['DecisionTreeClassifier', { ...bounded, classes: 2, maxDepth: 2 }, (o) => new learn.DecisionTreeClassifier(o as never) as never],
-  ['LogisticRegression objective', { epsilon: 1, featureCount: 2, dataNorm: 1, regularization: 5 }, (o) => new learn.LogisticRegression(o as never) as never],
-  ['LogisticRegression output', { epsilon: 1, featureCount: 2, dataNorm: 1, method: 'output' }, (o) => new learn.LogisticRegression(o as never) as never],
+  [
+    'LogisticRegression objective',
+    { epsilon: 1, featureCount: 2, dataNorm: 1, regularization: 5 },
+    (o) => new learn.LogisticRegression(o as never) as never,
+  ],
+  [
+    'LogisticRegression output',
+    { epsilon: 1, featureCount: 2, dataNorm: 1, method: 'output' },
+    (o) => new learn.LogisticRegression(o as never) as never,
+  ],
   [
     'LogisticRegression dp-sgd',
-    { epsilon: 1, featureCount: 2, dataNorm: 1, method: 'dp-sgd', delta: 1e-3, datasetSize: 40, batchSize: 10, epochs: 1, learningRate: 1, maxGradNorm: 1 },
+    {
+      epsilon: 1,
+      featureCount: 2,
+      dataNorm: 1,
+      method: 'dp-sgd',
+      delta: 1e-3,
+      datasetSize: 40,
+      batchSize: 10,
+      epochs: 1,
+      learningRate: 1,
+      maxGradNorm: 1,
+    },
     (o) => new learn.LogisticRegression(o as never) as never,
   ],
 ];
