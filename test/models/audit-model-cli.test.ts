@@ -61,9 +61,14 @@ describe('tsdp audit model', () => {
   });
 
   it('without --json prints each TPR with its interval and the true-FPR bound of its threshold', async () => {
-    const run = await tsdp(['audit', 'model', '--model', 'gaussian-nb', '--data', csv, '--epsilon', '1', '--seed', '3', '--shadows', '0'], home);
+    const run = await tsdp(
+      ['audit', 'model', '--model', 'gaussian-nb', '--data', csv, '--epsilon', '1', '--seed', '3', '--shadows', '0'],
+      home,
+    );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^loss: AUC [0-9.]+, TPR [0-9.]+% \[[0-9.]+%, [0-9.]+%\] at 0\.10% FPR \(true FPR ≤ [0-9.]+%\), TPR .* at 1\.00% FPR/m);
+    expect(run.stdout).toMatch(
+      /^loss: AUC [0-9.]+, TPR [0-9.]+% \[[0-9.]+%, [0-9.]+%\] at 0\.10% FPR \(true FPR ≤ [0-9.]+%\), TPR .* at 1\.00% FPR/m,
+    );
   });
 
   it('an unknown model, too few rows or a missing label column are refused (non-zero exit, a typed error, no report)', async () => {
