@@ -22,13 +22,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDialect } from '../../src/sql/dialect.js';
+import { clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import type { SqlEngine } from '../../src/sql/engine.js';
+import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { explainDpSql } from '../../src/sql/explain-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { adminExec, clickhouseAvailable, createSharded, insertRows, type TestCluster, testCluster } from '../clickhouse/cluster.js';
 import { postgresTestUrl } from '../sql/postgres-url.js';
 
 const P = 1;
@@ -144,5 +147,53 @@ describe('review S25: DP SQL bounds every row with a NULL unit id as one person'
       const onePerson = Math.max(...[...(await exact(engine, dialect, sql, [[1, 'a', 10]], 1n)).values()]);
       expect(l1(a, b)).toBeLessThanOrEqual(P * C * onePerson);
     }
+  }, 60_000);
+});
+
+describe.skipIf(!clickhouseAvailable)('review S25 on ClickHouse: NULL unit ids bounded as one person', () => {
+  const DB = `tsdp_review_null_unit_${process.pid}`;
+  let cluster: TestCluster;
+  let ch: ClickHouseEngine;
+  beforeAll(async () => {
+    // My own ports locally (TEAM.md: review has 18140–18149); CI's TSDP_TEST_CLICKHOUSE_URL wins when set.
+    cluster = testCluster('/tmp/tsdp-ch-review', 18140);
+    await createSharded(
+      cluster.shards,
+      DB,
+      { review_nu: 'pid Nullable(Int64), k String, v Float64' },
+      () => 'cityHash64(assumeNotNull(pid))',
+    );
+    ch = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, cluster: 'tsdp', schema });
+  }, 120_000);
+  afterAll(async () => {
+    await ch?.close();
+    if (cluster) await Promise.all(cluster.shards.map((s) => adminExec(s, `DROP DATABASE IF EXISTS ${DB}`)));
+    cluster?.stop?.();
+  });
+
+  /** Exact per-key counts; the NULL-id rows all on shard 0's local table (one shard: the pool is bounded there). */
+  async function counts(rows: readonly Row[]): Promise<Map<string, number>> {
+    await Promise.all(cluster.shards.map((s) => adminExec(s, `TRUNCATE TABLE ${DB}.review_nu`)));
+    await insertRows(cluster.shards[0] as string, `${DB}.review_nu`, rows);
+    const compiled = explainDpSql(
+      'SELECT k, COUNT(*) AS n FROM review_nu GROUP BY k',
+      schema,
+      clickhouseDialect,
+      { epsilon: 1 },
+      1n,
+    ).compiled;
+    const input = compiled.inputs[1];
+    if (input?.kind !== 'count') throw new Error('fixture: the second output is the count');
+    const out = new Map<string, number>();
+    for (const r of await ch.query(compiled.main)) out.set(String(r[compiled.keyColumns[0] as string]), Number(r[input.count]));
+    return out;
+  }
+
+  it('control: a person with their own id moves the counts by at most P·C in L1', async () => {
+    expect(l1(await counts(dPrime), await counts([...dPrime, [3, 'a', 10]]))).toBeLessThanOrEqual(P * C);
+  }, 60_000);
+
+  it.fails('BUG S25: one row with a NULL unit id moves COUNT(*) GROUP BY k by 2 in L1 (P·C = 1)', async () => {
+    expect(l1(await counts(dPrime), await counts(d))).toBeLessThanOrEqual(P * C);
   }, 60_000);
 });
