@@ -19,6 +19,9 @@
  * random keys, P and C; for every neighbour (one row added) the exact per-key rows move by ≤ P·C in L1 and ≤ C each.
  * Owner: sqlrun (compile.ts; ClickHouse's compiler has the same shape: clickhouse).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDialect } from '../../src/sql/dialect.js';
@@ -147,6 +150,41 @@ describe('review S25: DP SQL bounds every row with a NULL unit id as one person'
       const onePerson = Math.max(...[...(await exact(engine, dialect, sql, [[1, 'a', 10]], 1n)).values()]);
       expect(l1(a, b)).toBeLessThanOrEqual(P * C * onePerson);
     }
+  }, 60_000);
+});
+
+describe("review S25 through a declared CSV file (tsdp sql --data, the server's files): a blank unit field is NULL", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'review-null-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** Exact per-key counts of `COUNT(*) GROUP BY k` over a CSV file read by DuckDB's declared-file reader. */
+  async function csvCounts(name: string, text: string): Promise<Map<string, number>> {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    const engine = await DuckDbEngine.open({
+      files: { review_nu: path },
+      columnTypes: { review_nu: { pid: 'integer', k: 'string', v: 'float' } },
+    });
+    try {
+      const compiled = explainDpSql(
+        'SELECT k, COUNT(*) AS n FROM review_nu GROUP BY k',
+        schema,
+        duckdbDialect,
+        { epsilon: 1 },
+        1n,
+      ).compiled;
+      const input = compiled.inputs[1];
+      if (input?.kind !== 'count') throw new Error('fixture: the second output is the count');
+      const out = new Map<string, number>();
+      for (const r of await engine.query(compiled.main)) out.set(String(r[compiled.keyColumns[0] as string]), Number(r[input.count]));
+      return out;
+    } finally {
+      await engine.close();
+    }
+  }
+  it.fails('BUG S25: one more line with a blank pid moves COUNT(*) GROUP BY k by 2 in L1 (P·C = 1)', async () => {
+    const a = await csvCounts('d-prime.csv', 'pid,k,v\n1,a,1\n2,b,1\n,b,1\n');
+    const b = await csvCounts('d.csv', 'pid,k,v\n1,a,1\n2,b,1\n,b,1\n,a,1\n');
+    expect(l1(a, b)).toBeLessThanOrEqual(P * C);
   }, 60_000);
 });
 
