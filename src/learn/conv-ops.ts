@@ -23,9 +23,10 @@
  * binary64 over exactly the binary32 values it stores (each square exact), and
  * the clipped sum is then a binary64 weighted sum of those same stored values
  * (Conv2d.accumulateScaledGradients). The ghost route computes its norm and its
- * sum separately (convGhostNorms, convScaledGradSum), so both stay binary64: the
- * clip margin (2⁻⁴⁰, ghost-clipping.proof.md) covers binary64 reassociation, not
- * binary32. Accuracy: |wasm − reference| ≤ (n + 2)·2⁻²⁴·Σ|a||b| (tested).
+ * sum separately (convGhostNorms, convScaledGradSum), so both stay binary64 (and
+ * Conv2d refuses that route, review-learn L1). The clip margin grows with the
+ * public count of squares, outC·K + outC (`squaredNormRoundings`,
+ * ghost-clipping.proof.md "The float margin"). Accuracy: |wasm − reference| ≤ (n + 2)·2⁻²⁴·Σ|a||b| (tested).
  * Subnormal binary32 operands (< 2⁻¹²⁶) would slow the multiply; the loss
  * gradients below 2⁻¹²⁶ are flushed at the source (losses.ts).
  * @module

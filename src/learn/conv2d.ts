@@ -77,7 +77,11 @@ export class Conv2d implements TrainableLayer {
   readonly parameters: readonly Parameter[];
   readonly inputSize: number;
   readonly outputSize: number;
-  /** The largest per-example buffer: the im2col patch matrix T·K, the T·outC positions, or a width. */
+  /**
+   * The largest per-example buffer: the im2col patch matrix T·K, the T·outC positions, a width, or
+   * the materialised per-example gradient row outC·K + outC (review-learn L5: the norm pass keeps
+   * rows × that many values, so the trainer's chunking must count it).
+   */
   readonly valuesPerExample: number;
   /** Output height and width. */
   readonly outHeight: number;
@@ -118,6 +122,7 @@ export class Conv2d implements TrainableLayer {
     checkExampleValues(outC * oh * ow, 'outChannels');
     checkExampleValues(oh * ow * inC * k * k, 'kernelSize');
     checkParameterCount(outC * inC * k * k + outC, 'outChannels');
+    checkExampleValues(outC * inC * k * k + outC, 'outChannels'); // the materialised per-example gradient row (review-learn L5)
     const route = options.normRoute ?? 'auto';
     if (route !== 'auto' && route !== 'ghost' && route !== 'materialised') {
       throw new DpError('INVALID_PARAMETER', "normRoute must be 'auto', 'ghost' or 'materialised'", { parameter: 'normRoute' });
@@ -145,7 +150,7 @@ export class Conv2d implements TrainableLayer {
     this.outputSize = outC * oh * ow;
     const T = this.positions;
     const K = this.patch;
-    this.valuesPerExample = Math.max(T * K, T * outC, this.inputSize, this.outputSize);
+    this.valuesPerExample = Math.max(T * K, T * outC, this.inputSize, this.outputSize, outC * K + outC);
     this.shape = { C: inC, H: h, W: w, k, s, p, oh, ow, outC };
     this.normRoute = 'materialised';
     const name = options.name ?? 'conv';
@@ -188,6 +193,15 @@ export class Conv2d implements TrainableLayer {
     const grads = this.gradsBufferScratch.take(this.batch * width);
     convExampleGrads(this.shape, this.input, this.delta, grads, out, this.batch);
     this.grads = grads;
+  }
+
+  /**
+   * A sum of the outC·K + outC squares of the stored gradient (binary32 values in wasm: each square
+   * exact; binary64 in the reference kernel), in any order; the sum is over those same values, one
+   * rounding each (c·g).
+   */
+  get squaredNormRoundings(): number {
+    return this.outC * this.patch + this.outC;
   }
 
   accumulateScaledGradients(scales: Float64Array): void {

@@ -30,13 +30,13 @@
  * @module
  */
 import type { DpEvent } from '../core/index.js';
-import { DpError, traceNoise } from '../core/index.js';
+import { checkDeltaForSize, DpError, traceNoise } from '../core/index.js';
 import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
-import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
+import { accumulateClippedGradients, type ClippingMode, checkClipBound } from './ghost-clipping.js';
 import { effectiveNoiseMultiplier, noiseGrid, roundToGridUnchecked } from './noise-grid.js';
 import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
@@ -142,6 +142,7 @@ export class PrivateTrainer {
     checkBatch(data, model.inputSize);
     checkPositiveFinite(options.noiseMultiplier, 'noiseMultiplier');
     checkPositiveFinite(options.maxGradNorm, 'maxGradNorm');
+    checkClipBound(options.maxGradNorm);
     if ((options.sampling === undefined ? 'poisson' : options.sampling) !== 'poisson') {
       throw new DpError('INVALID_PARAMETER', "sampling must be 'poisson'", { parameter: 'sampling' });
     }
@@ -303,12 +304,13 @@ export class PrivateTrainer {
 
   /**
    * ε at `delta` for every step taken, from the trainer's accountant.
-   * @param delta - δ ∈ [0, 1].
+   * @param delta - δ ∈ [0, 1/datasetSize) (δ ≥ 1/N is refused, SECURITY §4: it would allow releasing an example outright).
    * @returns ε (0 before the first step).
-   * @throws DpError INVALID_PARAMETER on a bad δ.
+   * @throws DpError INVALID_PARAMETER on a bad δ, or δ ≥ 1/datasetSize.
    * @privacy the (ε, δ) guarantee of the model after these steps.
    */
   epsilon(delta: number): number {
+    checkDeltaForSize(delta, this.datasetSize); // review-learn L3: every learning entry that takes δ and knows N
     return accountHistory(this.history, this.accountant).epsilon(delta);
   }
 }
