@@ -14,9 +14,11 @@ import { tanh } from '../../src/learn/activations.js';
 import { setKernelBackend } from '../../src/learn/backend.js';
 import { conv2d } from '../../src/learn/conv2d.js';
 import { dense } from '../../src/learn/dense.js';
+import { embedding } from '../../src/learn/embedding.js';
 import { accumulateClippedGradients, clipFactor, MIN_CLIP_BOUND, normMargin } from '../../src/learn/ghost-clipping.js';
 import type { Layer } from '../../src/learn/layer.js';
 import { logisticLoss } from '../../src/learn/losses.js';
+import { layerNorm } from '../../src/learn/normalization.js';
 import { Sequential } from '../../src/learn/sequential.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { exactSquaredNormVersus } from './_exact-norm.js';
@@ -112,6 +114,82 @@ describe('the clip margin grows with the number of squares summed (review-learn 
       const layer = dense(2, 1, { rng: new SeededRandomSource('rounding') });
       const doctored = Object.create(layer, { squaredNormRoundings: { value: bad } }) as Layer;
       expectDpError(() => new Sequential([doctored], logisticLoss()), 'INVALID_PARAMETER');
+    }
+  });
+});
+
+type Chain = 'dense' | 'conv' | 'layerNorm' | 'embedding';
+
+/**
+ * A first layer of kind `chain`, then Dense(·, 1) with public weights ±2^e (e down to −700) and bias b: the
+ * hidden δ can be far below 2⁻⁵³⁷ (its squares underflow) while the first layer's inputs are up to 2¹⁰⁰⁰.
+ */
+function chainModel(chain: Chain, width: number, exponent: number, bias: number, seed: number): Sequential {
+  const rng = new SeededRandomSource(`chain-${seed}`);
+  let first: Layer[];
+  if (chain === 'dense') first = [dense(width, 2, { rng })];
+  else if (chain === 'conv') first = [conv2d({ inChannels: 1, height: 2, width: 2, outChannels: 2, kernelSize: 2, rng })];
+  else if (chain === 'layerNorm') first = [dense(width, 3, { rng }), layerNorm(3)];
+  else first = [embedding(5, 2, width, { rng })];
+  const last = first[first.length - 1] as Layer;
+  const head = dense(last.outputSize, 1, { rng });
+  head.weight.value.forEach((_, j) => {
+    head.weight.value[j] = (j % 2 ? -1 : 1) * 2 ** exponent;
+  });
+  head.bias.value[0] = bias;
+  return new Sequential([...first, head], logisticLoss());
+}
+
+const chainArb = fc.record({
+  chain: fc.constantFrom<Chain>('dense', 'conv', 'layerNorm', 'embedding'),
+  width: fc.integer({ min: 1, max: 4 }),
+  inputExponents: fc.array(fc.integer({ min: -1074, max: 1000 }), { minLength: 4, maxLength: 4 }),
+  signs: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+  weightExponent: fc.integer({ min: -700, max: 0 }),
+  bias: fc.integer({ min: -100, max: 100 }),
+  label: fc.constantFrom(0, 1),
+  boundExponent: fc.integer({ min: -400, max: 10 }),
+  mode: fc.constantFrom('flat' as const, 'perLayer' as const),
+  backend: fc.constantFrom('wasm' as const, 'reference' as const),
+  seed: fc.nat(1000),
+});
+
+describe('the clip bound holds across the whole binary64 range: underflowing squares (reviewml M3)', () => {
+  it('every example’s clipped contribution has exact norm ≤ C when hidden gradients underflow and inputs are huge (generative over exponents, every trainable layer kind, both backends)', () => {
+    fc.assert(
+      fc.property(chainArb, ({ chain, width, inputExponents, signs, weightExponent, bias, label, boundExponent, mode, backend, seed }) => {
+        setKernelBackend(backend);
+        const model = chainModel(chain, width, weightExponent, bias, seed);
+        const inputs = new Float64Array(model.inputSize).map((_, j) =>
+          chain === 'embedding' ? j % 5 : (signs[j % 4] ? -1 : 1) * 2 ** (inputExponents[j % 4] as number),
+        );
+        for (const p of model.parameters) p.grad.fill(0);
+        model.forwardBackward({ inputs, labels: Int32Array.from([label]), size: 1 });
+        const bound = 2 ** boundExponent;
+        accumulateClippedGradients(model, 1, bound, mode);
+        const grads = gradVector(model);
+        expect(grads.every(Number.isFinite)).toBe(true);
+        const exact = exactSquaredNormVersus(grads, bound);
+        expect(exact.sign, `excess ${exact.excess}`).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 400, seed: 20261206 },
+    );
+  });
+
+  it('regression (reviewml M3): Dense(1,1) → Dense(1,1), w₂ = 1e-130, b₂ = −80, a = 1e154, C = 1e-12: the contribution stays ≤ C (both backends)', () => {
+    for (const backend of ['wasm', 'reference'] as const) {
+      setKernelBackend(backend);
+      const first = dense(1, 1, { rng: new SeededRandomSource('m3a') });
+      const second = dense(1, 1, { rng: new SeededRandomSource('m3b') });
+      const model = new Sequential([first, second], logisticLoss());
+      first.weight.value.fill(0);
+      first.bias.value.fill(0);
+      second.weight.value.fill(1e-130);
+      second.bias.value.fill(-80);
+      for (const p of model.parameters) p.grad.fill(0);
+      model.forwardBackward({ inputs: Float64Array.from([1e154]), labels: Int32Array.from([0]), size: 1 });
+      accumulateClippedGradients(model, 1, 1e-12, 'flat');
+      expect(exactSquaredNormVersus(gradVector(model), 1e-12).sign).toBeLessThanOrEqual(0);
     }
   });
 });
