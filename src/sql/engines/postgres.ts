@@ -12,7 +12,7 @@
 import type pg from 'pg';
 import { DpError } from '../../core/errors.js';
 import { loadPg } from '../../ledger/load-pg.js';
-import { edgeStringArray } from '../../numeric/edge.js';
+import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
@@ -27,9 +27,41 @@ export interface PostgresOptions {
   readonly readerRole?: string;
 }
 
+/** The most bind values one statement takes (PostgreSQL's wire protocol carries at most 65,535). */
+const MAX_PARAMS = 65_535;
+
+/**
+ * S7 edge (issue 10 class 12; `numeric/edge.ts`): the statement is read once, totally, into plain values before
+ * anything reaches the driver. `pg` serialises any `Array.isArray` value as a PostgreSQL array by looping to its
+ * `length`: a Proxy array whose `length` reads 1e308 grew one string until the process ran out of heap (how the
+ * instance-method sweep with PostgreSQL killed its worker). So: `sql` a string, `params` an array of at most
+ * MAX_PARAMS records whose `value` is a scalar (bigint sent as its decimal text) — anything else INVALID_PARAMETER.
+ */
+function readStatement(statement: unknown): { text: string; values: (string | number | boolean | null)[] } {
+  return edgeRead('statement', () => {
+    edgeRecord(statement, 'statement');
+    const { sql: text, params } = statement as { sql: unknown; params: unknown };
+    edgeString(text, 'statement.sql');
+    edgeArray(params, 'statement.params');
+    const n = params.length;
+    edgeInteger(n, 'statement.params.length', 0, MAX_PARAMS);
+    const values: (string | number | boolean | null)[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = params[i];
+      edgeRecord(p, 'statement.params[]');
+      const v = (p as { value: unknown }).value;
+      if (typeof v === 'bigint') values.push(v.toString());
+      else if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') values.push(v);
+      else edgeString(v, 'statement.params[].value');
+    }
+    return { text, values };
+  });
+}
+
 /** The PostgreSQL engine. */
 export class PostgresEngine implements SqlEngine {
   readonly dialect = postgresDialect;
+  private closed = false;
   private constructor(
     private readonly pool: pg.Pool,
     private readonly timeoutMs: number,
@@ -109,12 +141,13 @@ export class PostgresEngine implements SqlEngine {
     return out;
   }
 
-  /** Runs a compiled statement read-only. @throws DpError ENGINE_ERROR */
+  /**
+   * Runs a compiled statement read-only.
+   * @throws DpError INVALID_PARAMETER when `statement` is not a compiled statement (S7 edge, below); ENGINE_ERROR
+   */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
-    const rows = await this.inReadOnlyTransaction(
-      statement.sql,
-      statement.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
-    );
+    const { text, values } = readStatement(statement);
+    const rows = await this.inReadOnlyTransaction(text, values);
     return rows.map((r) => {
       const o: Record<string, ReturnType<typeof normalizeValue>> = {};
       for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
@@ -145,7 +178,10 @@ export class PostgresEngine implements SqlEngine {
     }
   }
 
+  /** Closes the pool; idempotent (a second call returns at once; `pg` rejects a second `end`). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }
