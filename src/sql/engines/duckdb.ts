@@ -58,18 +58,10 @@
  */
 
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBType,
-  listValue,
-  StatementType,
-  VARCHAR,
-} from '@duckdb/node-api';
+import type * as DuckDbApi from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
 import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
 import { edgeStringArray } from '../../numeric/edge.js';
@@ -80,6 +72,16 @@ import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+
+/**
+ * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
+ * Node run its cjs-module-lexer over every file the package re-exports to find the named exports — measured here
+ * at about twice the load time of `require` (issue 11: the fixed start-up cost of `tsdp sql`). Same module, same
+ * instance either way.
+ */
+const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDbApi;
+const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
+type DuckDBInstance = DuckDbApi.DuckDBInstance;
 
 /** setTimeout's longest delay (a longer one fires at once). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
