@@ -62,23 +62,23 @@ describe('review ML M1: a declared number column whose span max − min overflow
     expect(r.finite).toBe(true);
   });
 
-  // BUG M1, a second member: the span is finite (1.6e308) but the decoder's span·(k + ½) overflows before its
+  // M1 (fixed by trust: domain.ts span check + decoders scale by a fraction ≤ 1), a second member: the span is finite (1.6e308) but the decoder's span·(k + ½) overflows before its
   // division by the number of bins, so the upper bins decode to +∞.
-  it.fails('a finite span whose decoding overflows: refused before the charge, or every released value finite', async () => {
+  it('a finite span whose decoding overflows: refused before the charge, or every released value finite', async () => {
     const r = await outcome({ min: -8e307, max: 8e307, bins: 4 }, 'd');
     if (r.code !== undefined) expect(r.spent).toBe(false);
     else expect(r.finite).toBe(true);
   });
 
-  // BUG M1 (class 11): the quantile release refuses the public bounds only after the charge.
-  it.fails('quantile binning over an overflowing span is refused before anything is charged', async () => {
+  // M1 (fixed by trust) (class 11): the quantile release refuses the public bounds only after the charge.
+  it('quantile binning over an overflowing span is refused before anything is charged', async () => {
     const r = await outcome({ min: -1.7e308, max: 1.7e308, bins: 4, binning: 'quantiles' }, 'q');
     expect(r.code).toBeDefined(); // it is refused (INVALID_PARAMETER from tsdp/stats today) …
     expect(r.spent).toBe(false); // … but only after the Session was charged
   });
 
-  // BUG M1 (class 4): every synthetic value of the column is +∞ (and every record was encoded to bin 0).
-  it.fails('equal-width bins over an overflowing span: refused before the charge, or every released value finite', async () => {
+  // M1 (fixed by trust) (class 4): every synthetic value of the column is +∞ (and every record was encoded to bin 0).
+  it('equal-width bins over an overflowing span: refused before the charge, or every released value finite', async () => {
     const r = await outcome({ min: -1.7e308, max: 1.7e308, bins: 4 }, 'e');
     if (r.code !== undefined) expect(r.spent).toBe(false);
     else expect(r.finite).toBe(true);
