@@ -95,17 +95,47 @@ function refuse(what: string, hint: string): never {
   throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported on ClickHouse: ${hint}`, { construct: what, hint });
 }
 
-function fromWhere(env: ClickHouseEnv): string {
+/** The FROM and WHERE of a statement's rows; `extra`: one more condition (a unit-level statement's `unitRows`). */
+function fromWhere(env: ClickHouseEnv, extra?: string): string {
   const { plan } = env;
   const first = plan.sources[0];
   if (!first) throw new DpError('INTERNAL', 'plan without sources');
+  const conditions = [...(plan.where ? [compileCondition(env, plan.where)] : []), ...(extra ? [extra] : [])];
   if (env.joined) {
     const { from, where } = chJoinedFrom(env);
-    const all = [...where, ...(plan.where ? [compileCondition(env, plan.where)] : [])];
+    const all = [...where, ...conditions];
     return ` FROM ${from}${all.length ? ` WHERE ${all.map((c) => `(${c})`).join(' AND ')}` : ''}`;
   }
-  const where = plan.where ? ` WHERE ${compileCondition(env, plan.where)}` : '';
+  const where = plan.where
+    ? ` WHERE ${compileCondition(env, plan.where)}${extra ? ` AND (${extra})` : ''}`
+    : extra
+      ? ` WHERE ${extra}`
+      : '';
   return ` FROM ${q(first.table)} AS ${q(first.alias)}${where}`;
+}
+
+/**
+ * The unit and the FROM … WHERE of a unit-level statement's rows (review S25, class "people merged into one
+ * unit"). A row whose unit identifies no one — NULL, the empty string of a text unit (a blank field), NaN of a
+ * float unit — is **not a unit**: bounded, all such rows would be ONE unit (GROUP BY pools NULLs and equal
+ * NaNs; the salted hash of NULL is NULL, so the sort order picks the kept groups) and one more such row could
+ * move the counts by 2·C. Such rows are dropped in every unit-level statement (main, histogram, bounding
+ * report), as on DuckDB and PostgreSQL (compile.ts `unitRows`, compile.proof.md "Rows without a unit"). The
+ * condition reads the unit's own value only, so whether a row counts is a function of that row: the
+ * neighbouring argument is unchanged for every other unit.
+ * @param env - the compile environment of a unit-level plan.
+ * @returns the unit's SQL and the FROM … WHERE that keeps only rows with a unit.
+ */
+function unitRows(env: ClickHouseEnv): { readonly unit: string; readonly from: string } {
+  const typed = compileTyped(env, env.plan.privacy.unit as PlanExpr);
+  const u = typed.sql;
+  const present =
+    typed.type === 'text'
+      ? `isNotNull(${u}) AND notEmpty(assumeNotNull(${u}))`
+      : typed.type === 'double'
+        ? `isNotNull(${u}) AND NOT isNaN(assumeNotNull(${u}))`
+        : `isNotNull(${u})`;
+  return { unit: u, from: fromWhere(env, present) };
 }
 
 /** A compile environment for the shared expression compiler: ClickHouse's forms, literals inlined; joined plans read renamed columns (clickhouse-joins.ts). */
@@ -288,9 +318,9 @@ export function compileClickHouseQuery(
   if (rowLevel) {
     sql = `SELECT ${[...keySelect, 'toString(count()) AS tsdp_units', ...finalCols].join(', ')}${from}${groupBy}`;
   } else {
-    const unit = compileTyped(env, plan.privacy.unit as PlanExpr).sql;
+    const { unit, from: unitFrom } = unitRows(env);
     const { rowCols, unitCols, finalCols: perGroup } = unitColumns(fields, C);
-    const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, ...rowCols].join(', ')}${from})`;
+    const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, ...rowCols].join(', ')}${unitFrom})`;
     const ucols = unitCols.map((c) => c.replace(/^.* AS /, ''));
     const hash = `cityHash64(${['tsdp_u', ...keys, int(salt)].join(', ')}) AS tsdp_h`;
     const perUnit = `(SELECT ${['tsdp_u', ...keys, ...(keys.length ? [hash] : []), ...unitCols].join(', ')} FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
@@ -329,8 +359,8 @@ function compileHistogram(
     const binned = `(SELECT ${[...keySelect, `${bin} AS tsdp_bin`].join(', ')}${from})`;
     sql = `SELECT ${[...keys, 'tsdp_bin AS bin', 'toString(count()) AS n'].join(', ')} FROM ${binned} WHERE isNotNull(tsdp_bin) GROUP BY ${[...keys, 'tsdp_bin'].join(', ')}`;
   } else {
-    const unit = compileTyped(env, plan.privacy.unit as PlanExpr).sql;
-    const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, `${bin} AS tsdp_bin`].join(', ')}${from})`;
+    const { unit, from: unitFrom } = unitRows(env);
+    const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, `${bin} AS tsdp_bin`].join(', ')}${unitFrom})`;
     const perBin = `(SELECT ${['tsdp_u', ...keys, 'tsdp_bin', 'toInt64(count()) AS tsdp_n', `cityHash64(tsdp_u, tsdp_bin, ${int(salt)}) AS tsdp_hb`].join(', ')} FROM ${rows} WHERE isNotNull(tsdp_bin) GROUP BY ${['tsdp_u', ...keys, 'tsdp_bin'].join(', ')})`;
     // Per (unit, group): the bins in salted order; each takes min(n, C − (cum − n)) while C is not used up.
     const sorted = 'arraySort(groupArray(tuple(tsdp_hb, tsdp_bin, tsdp_n)))';
@@ -361,8 +391,8 @@ export function compileClickHouseBoundingReport(plan: QueryPlan, schema: SqlSche
   const { maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;
   const keys = plan.groupBy.map((_, i) => `tsdp_k${i}`);
   const keySelect = plan.groupBy.map((k, i) => `${keyOutput(env, compileTyped(env, k.expr))} AS ${keys[i]}`);
-  const unit = compileTyped(env, plan.privacy.unit as PlanExpr).sql;
-  const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect].join(', ')}${fromWhere(env)})`;
+  const { unit, from } = unitRows(env);
+  const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect].join(', ')}${from})`;
   const perGroup = `(SELECT tsdp_u, count() AS tsdp_c FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
   const perUnit = `(SELECT tsdp_u, count() AS tsdp_g, max(tsdp_c) AS tsdp_m FROM ${perGroup} GROUP BY tsdp_u)`;
   const sql = `SELECT toString(count()) AS units, toString(sum(if(tsdp_g > ${int(P)} OR tsdp_m > ${int(C)}, 1, 0))) AS cut FROM ${perUnit}`;
