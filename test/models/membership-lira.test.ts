@@ -153,9 +153,11 @@ describe('labelLogOdds and logProbabilityOfLabel', () => {
     expect(labelLogOdds({ predictProba: confident.predictProba }, { x: [[0]], y: [0] }, 3)[0]).toBeLessThan(28);
   });
 
-  it('binary logits: φ = z for label 1, −z for label 0; a label outside the classes is the weakest claim', () => {
+  it('binary logits: φ = z for label 1, −z otherwise (the binary models treat any other label as 0); k logits: a label outside 0 … k−1 is the weakest claim', () => {
     const model: ProbabilisticModel = { predictProba: () => Float64Array.of(0.5, 0.5, 0.5), predictLogits: () => Float64Array.of(3, 3, 3) };
-    expect(Array.from(labelLogOdds(model, { x: [[0], [0], [0]], y: [1, 0, 7] }, 2))).toEqual([3, -3, -1e6]);
+    expect(Array.from(labelLogOdds(model, { x: [[0], [0], [0]], y: [1, 0, 7] }, 2))).toEqual([3, -3, -3]);
+    const multi: ProbabilisticModel = { predictProba: () => Float64Array.of(0.5, 0.5), predictLogits: () => Float64Array.of(1, 2) };
+    expect(Array.from(labelLogOdds(multi, { x: [[0]], y: [5] }, 2))).toEqual([-1e6]);
     expect(() =>
       labelLogOdds(
         { predictProba: () => Float64Array.of(0.5), predictLogits: () => Float64Array.of(1, 2, 3) },
