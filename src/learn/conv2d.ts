@@ -29,9 +29,10 @@
  */
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
-import { Scratch } from './_internal/buffers.js';
+import { Scratch, Scratch32 } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
+import { kernelBackend } from './backend.js';
 import { type ConvShape, convExampleGrads, convForward, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
@@ -95,8 +96,9 @@ export class Conv2d implements TrainableLayer {
   private readonly shape: ConvShape;
   private input: Float64Array = new Float64Array(0); // B × C·H·W (the last forward's)
   private delta: Float64Array = new Float64Array(0); // B × outC·T (the last backward's)
-  private grads: Float64Array | null = null; // B × (outC·K + outC), materialised route, this batch
+  private grads: FloatArray | null = null; // B × (outC·K + outC), materialised route, this batch
   private readonly gradsBufferScratch = new Scratch();
+  private readonly grads32Scratch = new Scratch32(); // the same, binary32, when the wasm kernels run
   private readonly outScratch = new Scratch();
   private readonly inputGradScratch = new Scratch();
   private batch = 0;
@@ -190,7 +192,10 @@ export class Conv2d implements TrainableLayer {
   perExampleSquaredNorms(out: Float64Array): void {
     out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     const width = this.outC * this.patch + this.outC;
-    const grads = this.gradsBufferScratch.take(this.batch * width);
+    // With wasm the gradients are binary32: kept as such (a Float32Array, no widening copy); the norms are over
+    // exactly these stored values and accumulateScaledGradients sums c_i times the same values (conv-ops.ts).
+    const n = this.batch * width;
+    const grads = kernelBackend() === 'wasm' ? this.grads32Scratch.take(n) : this.gradsBufferScratch.take(n);
     convExampleGrads(this.shape, this.input, this.delta, grads, out, this.batch);
     this.grads = grads;
   }
@@ -252,10 +257,11 @@ export class Conv2d implements TrainableLayer {
 
 /**
  * out[j] += Σ_{i ∈ rows} scales[i]·grads[i·width + from + j] for j < count, four rows per pass
- * over out (a quarter of the loads and stores of out; binary64 throughout).
+ * over out (a quarter of the loads and stores of out; binary64 arithmetic on the stored values, binary32
+ * ones widened exactly).
  */
 function addScaledRows(
-  grads: Float64Array,
+  grads: FloatArray,
   width: number,
   rows: readonly number[],
   scales: Float64Array,

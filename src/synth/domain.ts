@@ -71,6 +71,13 @@ function binsOf(c: NumericColumn, path: string): number {
   if (!(Number.isFinite(c.min) && Number.isFinite(c.max) && c.min <= c.max)) {
     throw schemaError(`column ${JSON.stringify(c.name)} needs public finite bounds min ≤ max`, path, 'min ≤ max, finite');
   }
+  // Review ML M1 (classes 11 and 4): the encoder, the decoder and the DP quantile release all use max − min; a span
+  // that overflows (min −1.7e308, max 1.7e308) was refused by the quantile release only AFTER the charge, and decoded
+  // every equal-width bin to +∞. Rule: the span the arithmetic uses is finite, checked here (planSynthesis, before
+  // any charge); the decoders scale the span by a fraction ≤ 1 (never span·(k + ½) first) and clamp into [min, max].
+  if (!Number.isFinite(c.max - c.min)) {
+    throw schemaError(`column ${JSON.stringify(c.name)}: max − min must be a finite number`, path, 'max − min finite');
+  }
   if (c.type === 'integer' && !(Number.isSafeInteger(c.min) && Number.isSafeInteger(c.max))) {
     throw schemaError(`integer column ${JSON.stringify(c.name)} needs integer bounds`, path, 'safe integers');
   }
@@ -336,7 +343,7 @@ export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[
       return (k: number) => {
         const lo = k === 0 ? c.min : (cuts[k - 1] as number);
         const hi = k >= cuts.length ? c.max : (cuts[k] as number);
-        if (c.type !== 'integer') return (lo + hi) / 2;
+        if (c.type !== 'integer') return lo / 2 + hi / 2; // never overflows (lo + hi could), stays in [lo, hi]
         const first = Math.ceil(lo);
         const last = k >= cuts.length ? Math.floor(hi) : Math.ceil(hi) - 1;
         return last < first ? Math.min(c.max, first) : Math.floor((first + last) / 2);
@@ -350,7 +357,8 @@ export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[
         const last = Math.ceil(((k + 1) * span) / size) - 1;
         return Math.min(c.max, c.min + Math.floor((first + Math.max(first, last)) / 2));
       }
-      return c.min + (span * (k + 0.5)) / size;
+      // span·((k + ½)/size): the fraction is ≤ 1, so the product is ≤ span (finite); clamped into [min, max].
+      return Math.min(c.max, Math.max(c.min, c.min + span * ((k + 0.5) / size)));
     };
   });
   for (let i = 0; i < n; i++) {
