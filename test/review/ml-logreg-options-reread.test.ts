@@ -66,8 +66,8 @@ describe('review ML M7: LogisticRegression (dp-sgd) prices one trainer and train
     expect(r.stated).toBeLessThanOrEqual(1);
   });
 
-  // BUG M7: the charge was priced for 4 steps (1 epoch, σ_A) but 12 steps run (3 epochs, σ_B).
-  it.fails('an options getter cannot make the run differ from the priced run (steps run = steps priced)', async () => {
+  // M7 FIXED (models aba9cf6: options snapshotted once; the trainer that runs is the one priced). Was: priced 4 steps, ran 12.
+  it('an options getter cannot make the run differ from the priced run (steps run = steps priced)', async () => {
     const r = await fitWith(3);
     expect(r.steps).toBe(4);
   });
