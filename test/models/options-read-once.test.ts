@@ -143,7 +143,57 @@ describe('classic models read their options once (review ML M7)', () => {
           for (const [key, n] of reads) expect({ key, reads: n }).toEqual({ key, reads: 1 });
         },
       ),
-      { numRuns: 16 },
+      { numRuns: 10 },
+    );
+  });
+});
+
+/** An array whose entry i answers `first[i]` on its first read and `later` afterwards; counts reads per index. */
+function shiftyArray(first: number[], later: number) {
+  const reads = new Map<string, number>();
+  const proxy = new Proxy(first, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^[0-9]+$/.test(key)) {
+        const n = (reads.get(key) ?? 0) + 1;
+        reads.set(key, n);
+        return n === 1 ? target[Number(key)] : later;
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { proxy, reads };
+}
+
+describe('classic models read nested option arrays once (review ML M9)', () => {
+  it('regression: GaussianNB with bounds answering 1 then NaN fits with finite parameters and charges what it states', async () => {
+    const upper = shiftyArray([1, 1], Number.NaN);
+    const nb = new learn.GaussianNB({ epsilon: 1, bounds: { lower: [0, 0], upper: upper.proxy }, classes: 2 });
+    const report = await nb.fit(rows, labels, { budget: PrivacyBudget.pure(1), rng: new SeededRandomSource(9) });
+    expect(report.guarantee).toEqual(nb.measurement.privacyMap(1));
+    const params = nb.params as { means: Float64Array; variances: Float64Array };
+    expect([...params.means, ...params.variances].every(Number.isFinite)).toBe(true);
+    expect(Math.max(...upper.reads.values())).toBe(1);
+  });
+
+  it('every bounded model and LogisticRegression: each bounds entry and feature name read at most once over construction and fit (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: MODELS.length - 1 }),
+        fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -5, 1e300),
+        fc.integer({ min: 1, max: 1000 }),
+        async (which, later, seed) => {
+          const [, base, make] = MODELS[which] as (typeof MODELS)[number];
+          const lower = shiftyArray([0, 0], later);
+          const upper = shiftyArray([1, 1], later);
+          const options = 'bounds' in base ? { ...base, bounds: { lower: lower.proxy, upper: upper.proxy } } : { ...base };
+          const model = make(options) as unknown as { fit: (...args: unknown[]) => Promise<unknown> };
+          const fitOptions = { budget: PrivacyBudget.approximate(100, 0.5), rng: new SeededRandomSource(seed) };
+          if (UNSUPERVISED.has(which)) await model.fit(rows, fitOptions);
+          else await model.fit(rows, labels, fitOptions);
+          for (const r of [lower.reads, upper.reads]) for (const [i, n] of r) expect({ i, reads: n }).toEqual({ i, reads: 1 });
+        },
+      ),
+      { numRuns: 10 },
     );
   });
 });

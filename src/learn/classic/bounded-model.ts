@@ -15,7 +15,15 @@
  * @module
  */
 import { quantizeRows } from './_internal/exact-sums.js';
-import { checkBounds, checkPositive, checkRowL1, type FeatureBounds, featureScales, scaleToUnit } from './_internal/features.js';
+import {
+  checkBounds,
+  checkPositive,
+  checkRowL1,
+  copyFeatures,
+  type FeatureBounds,
+  featureScales,
+  scaleToUnit,
+} from './_internal/features.js';
 import type { TrainingSet } from './_internal/fit-flow.js';
 import { snapshotOptions } from './_internal/options-snapshot.js';
 import { FittedModel } from './fitted-model.js';
@@ -63,7 +71,7 @@ export abstract class BoundedModel<P> extends FittedModel<P> {
     this.epsilon = checkPositive(o.epsilon, 'epsilon');
     this.bounds = checkBounds(o.bounds);
     this.maxRowL1 = checkRowL1(o.maxRowL1, this.bounds.lower.length);
-    this.features = o.features;
+    this.features = copyFeatures(o.features);
     this.scales = featureScales(this.bounds);
   }
 

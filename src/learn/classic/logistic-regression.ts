@@ -23,7 +23,7 @@ import { makePrivateWithEpsilon } from '../make-private-with-epsilon.js';
 import { logisticRegression } from '../models.js';
 import { sgd } from '../optimizers.js';
 import type { PrivateTrainer } from '../private-trainer.js';
-import { checkInteger, checkPositive, clipRowsL2 } from './_internal/features.js';
+import { checkInteger, checkPositive, clipRowsL2, copyFeatures } from './_internal/features.js';
 import { checkFitOptions } from './_internal/fit-flow.js';
 import { minimizeLogistic } from './_internal/logistic.js';
 import { type LaplaceStatistic, laplaceStatistic, sampleObjectiveNoise, splitEpsilon } from './_internal/noise.js';
@@ -123,7 +123,7 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
     this.featureCount = checkInteger(o.featureCount, 'featureCount', 1, 100_000);
     this.dataNorm = checkPositive(o.dataNorm, 'dataNorm');
     this.method = o.method ?? 'objective';
-    this.features = o.features;
+    this.features = copyFeatures(o.features);
     const d = this.featureCount + 1;
     switch (this.method) {
       case 'objective': {

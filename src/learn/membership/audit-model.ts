@@ -168,6 +168,15 @@ function shadowRows(poolRows: number, size: number | undefined, rng: RandomSourc
   return order.slice(0, size).sort((a, b) => a - b);
 }
 
+function snapshotRows(rows: LabelledRows, name: string): LabelledRows {
+  if (typeof rows !== 'object' || rows === null) throw new DpError('INVALID_PARAMETER', `${name} must be { x, y }`, { parameter: name });
+  const x = readMatrix(rows.x);
+  return {
+    x: { values: Float64Array.from(x.values), rows: x.rows, columns: x.columns },
+    y: Float64Array.from(readLabels(rows.x, rows.y, x.rows)),
+  };
+}
+
 /**
  * Audits a trained model with the loss-threshold attack and, when shadows are given, offline LiRA.
  * @param options - model, members, non-members, optional shadow set and trainer.
@@ -181,8 +190,11 @@ function shadowRows(poolRows: number, size: number | undefined, rng: RandomSourc
  */
 export async function auditModel(options: AuditModelOptions): Promise<ModelAuditReport> {
   const { classes, confidence, delta, rng, shadows, shadowSize, variance } = checkOptions(options);
-  const phiIn = labelLogOdds(options.model, options.members, classes);
-  const phiOut = labelLogOdds(options.model, options.nonMembers, classes);
+  // The audited rows are read once, here; the target and every shadow score the same snapshot.
+  const members = snapshotRows(options.members, 'members');
+  const nonMembers = snapshotRows(options.nonMembers, 'nonMembers');
+  const phiIn = labelLogOdds(options.model, members, classes);
+  const phiOut = labelLogOdds(options.model, nonMembers, classes);
   const loss = report('loss', phiIn.map(logProbabilityOfLabel), phiOut.map(logProbabilityOfLabel), confidence, delta);
   let lira: AttackReport | undefined;
   if (options.shadow) {
@@ -201,8 +213,8 @@ export async function auditModel(options: AuditModelOptions): Promise<ModelAudit
         { x: { values, rows: keep.length, columns: pool.columns }, y: Float64Array.from(keep, (r) => poolLabels[r] as number) },
         rng,
       );
-      shadowIn.push(labelLogOdds(model, options.members, classes));
-      shadowOut.push(labelLogOdds(model, options.nonMembers, classes));
+      shadowIn.push(labelLogOdds(model, members, classes));
+      shadowOut.push(labelLogOdds(model, nonMembers, classes));
     }
     const statsIn = outStatistics(shadowIn);
     const statsOut = outStatistics(shadowOut);

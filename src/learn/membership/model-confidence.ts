@@ -76,7 +76,8 @@ function probabilities(model: ProbabilisticModel, m: Matrix, labels: Float64Arra
   for (let r = 0; r < m.rows; r++) {
     const y = labels[r] as number;
     let p: number;
-    if (proba.length === m.rows) p = y === 1 ? (proba[r] as number) : y === 0 ? 1 - (proba[r] as number) : 0;
+    // One output per row: P(y = 1); any other label is class 0 (the binary models' own convention in fit).
+    if (proba.length === m.rows) p = y === 1 ? (proba[r] as number) : 1 - (proba[r] as number);
     else p = Number.isInteger(y) && y >= 0 && y < classes ? (proba[r * classes + y] as number) : 0;
     out[r] = Math.min(1 - 1e-12, Math.max(1e-12, Number.isFinite(p) ? p : 0));
   }
@@ -89,7 +90,7 @@ function probabilities(model: ProbabilisticModel, m: Matrix, labels: Float64Arra
  * @param model - the model.
  * @param data - labelled rows.
  * @param classes - k.
- * @returns one confidence per row, in [−1e6, 1e6] (a label outside 0 … k−1, or a NaN output: −1e6).
+ * @returns one confidence per row, in [−1e6, 1e6] (with k outputs per row, a label outside 0 … k−1 or a NaN output: −1e6; with one output per row, any label but 1 is class 0).
  * @throws DpError INVALID_PARAMETER when the model's output has the wrong size.
  * @privacy not a release.
  * @see Carlini et al., IEEE S&P 2022, §IV-C (the logit scaling).
@@ -105,7 +106,7 @@ export function labelLogOdds(model: ProbabilisticModel, data: LabelledRows, clas
   for (let r = 0; r < m.rows; r++) {
     const y = labels[r] as number;
     if (z.length === m.rows) {
-      out[r] = clampPhi(y === 1 ? (z[r] as number) : y === 0 ? -(z[r] as number) : Number.NaN);
+      out[r] = clampPhi(y === 1 ? (z[r] as number) : -(z[r] as number)); // as for probabilities: not 1 is class 0
       continue;
     }
     if (!(Number.isInteger(y) && y >= 0 && y < classes)) {

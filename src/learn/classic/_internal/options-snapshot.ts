@@ -9,7 +9,10 @@
  * the caller's object. A getter or Proxy that answers differently on a later
  * read then cannot make the mechanism that is priced (privacyMap, the charge)
  * differ from the mechanism that runs (fit), nor a checked value differ from
- * the used one. Pinned for every classic model by
+ * the used one. The rule goes all the way down (review ML M9): a nested
+ * array (bounds, label bounds, feature names) is copied once, entry by entry,
+ * checked on the copy, and only the frozen copy is kept (features.ts
+ * `checkBounds`, `copyFeatures`). Pinned for every classic model by
  * test/models/options-read-once.test.ts (a Proxy counts reads per field over
  * construction, privacyMap and fit).
  * @module
