@@ -246,10 +246,19 @@ function httpClient(kind: ClientKind) {
     });
     const requestBytes = (body) => Buffer.from('POST /v1/queries HTTP/1.1\\r\\nhost: ' + u.host + '\\r\\nauthorization: Bearer ' + w.key +
       '\\r\\ncontent-type: application/json\\r\\ncontent-length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n' + body);
+    // One kept-alive socket per concurrent stream; its requests are sequential, so a response ends where its
+    // Content-Length says. A socket the server closed (its keep-alive timeout, between rows) is replaced before the
+    // next batch; a request in flight on a socket that closes fails loudly instead of waiting for ever.
     const sockets = [];
-    // One kept-alive socket per concurrent stream; its requests are sequential, so a response ends where its Content-Length says.
     const minimalStream = (socket) => {
-      let buf = Buffer.alloc(0); let waiting = null;
+      let buf = Buffer.alloc(0); let waiting = null; let failing = null;
+      const stream = { alive: true };
+      const dead = () => {
+        stream.alive = false;
+        const f = failing; waiting = null; failing = null;
+        f?.(new Error('the server closed the connection during a request'));
+      };
+      socket.on('close', dead); socket.on('end', dead); socket.on('error', dead);
       socket.on('data', (d) => {
         buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
         const end = buf.indexOf('\\r\\n\\r\\n'); if (end < 0) return;
@@ -260,21 +269,25 @@ function httpClient(kind: ClientKind) {
         const status = Number(head.slice(9, 12));
         const body = buf.subarray(end + 4, end + 4 + length);
         buf = buf.subarray(end + 4 + length);
-        const cb = waiting; waiting = null; cb?.(status, body);
+        const cb = waiting; waiting = null; failing = null; cb?.(status, body);
       });
-      return (bytes) => new Promise((done, fail) => {
+      stream.send = (bytes) => new Promise((done, fail) => {
+        if (!stream.alive) { fail(new Error('request on a closed connection')); return; }
         waiting = (status, body) => status === 200 ? done() : fail(new Error('HTTP ' + status + ': ' + body));
+        failing = fail;
         socket.write(bytes);
       });
+      return stream;
     };
     const streams = async (c) => {
+      for (let i = sockets.length - 1; i >= 0; i--) if (!sockets[i].alive) sockets.splice(i, 1);
       while (sockets.length < c) {
         const socket = net.connect(Number(u.port), u.hostname);
         socket.setNoDelay(true);
         await new Promise((r, f) => { socket.once('connect', r); socket.once('error', f); });
         sockets.push(minimalStream(socket));
       }
-      return sockets.slice(0, c);
+      return sockets.slice(0, c).map((s) => s.send);
     };
     parentPort.on('message', async ({ bodies, c }) => {
       try {

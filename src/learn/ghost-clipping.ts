@@ -128,7 +128,7 @@ function floored(squared: number): number {
 /** A trainable layer's public rounding count (Sequential validated it at construction; re-read once here). */
 function layerRoundings(layer: TrainableLayer): number {
   const k = layer.squaredNormRoundings;
-  if (!(Number.isSafeInteger(k) && k >= 0 && k <= MAX_NORM_ROUNDINGS)) {
+  if (!(Number.isSafeInteger(k) && k >= 0 && k <= 2 ** 36)) {
     throw new DpError('INVALID_PARAMETER', `layer ${String(layer.kind)} declares no valid squaredNormRoundings`, { parameter: 'model' });
   }
   return k;
@@ -197,7 +197,7 @@ export function accumulateClippedGradients(
   for (const sq of layerNorms) for (let i = 0; i < batchSize; i++) gradientNorms[i] = (gradientNorms[i] as number) + (sq[i] as number);
   if (clipping === 'flat') {
     // The flat sum adds L layer terms (≤ L roundings each) to layer sums of ≤ max k_l roundings; + 1 for the floor.
-    const flatRoundings = Math.min(MAX_NORM_ROUNDINGS, model.trainable.length + Math.max(0, ...roundings) + 1);
+    const flatRoundings = model.trainable.length + Math.max(0, ...roundings) + 1; // ≤ 2⁴⁰: k_l ≤ 2³⁶, L < 2³²
     const factors = new Float64Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
       const dropped = keep !== undefined && keep[i] === 0;
@@ -214,7 +214,7 @@ export function accumulateClippedGradients(
   const layerBound = maxGradNorm / Math.sqrt(model.trainable.length);
   model.trainable.forEach((layer, l) => {
     const sq = layerNorms[l] as Float64Array;
-    const k = Math.min(MAX_NORM_ROUNDINGS, (roundings[l] as number) + 1); // + 1 for the floor
+    const k = (roundings[l] as number) + 1; // + 1 for the floor
     const factors = new Float64Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
       const dropped = keep !== undefined && keep[i] === 0;

@@ -69,7 +69,8 @@ export interface TrainableLayer extends Layer {
    * norm of the vector `accumulateScaledGradients` scales and sums for it is
    * ≤ (ŝ + k·2⁻¹⁰⁷⁵)·(1 − 2⁻⁵³)^(−k), ŝ being what `perExampleSquaredNorms` reports, and each
    * coordinate of s·g is formed with at most two roundings. For a plain sum of n squares of the
-   * summed values, in any order, k = n. An integer in [0, 2⁴⁰]; Sequential refuses a layer without
+   * summed values, in any order, k = n. An integer in [0, 2³⁶] (so that a model's total, L + max k_l + 1, stays within the margin's
+   * range 2⁴⁰); Sequential refuses a layer without
    * one. The clip margin grows with it (ghost-clipping.proof.md, "The float margin").
    */
   readonly squaredNormRoundings: number;

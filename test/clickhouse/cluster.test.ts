@@ -194,41 +194,47 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
     expect(r.notForRelease).toBeUndefined();
   });
 
-  it('bounds each unit on its own rows: the neighbour without one unit differs by that unit alone (fast-check, seed 16, both top-P strategies)', async () => {
+  it('bounds each unit on its own rows: the neighbour without one unit differs by that unit alone (fast-check, seed 16, both top-P strategies, a text key and an integer key — the one-column order of clickhouse-compile.ts groupHash)', async () => {
     const schema = schemaWith(2);
     const people = [...new Set(makeVisits().visits.map((v) => v.person_id))];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...people), fc.bigInt({ min: 1n, max: 2n ** 62n }), fc.boolean(), async (person, salt, limitBy) => {
-        const dialect: SqlDialect = limitBy ? clickhouseArraysDialect : clickhouseDialect;
-        const engine: SqlEngine = { dialect, catalog: (t) => ch.catalog(t), query: (s) => ch.query(s), close: async () => {} };
-        const run = async (where: string) => {
-          const plan = planDpQuery(`SELECT region, COUNT(*) AS n FROM visits${where} GROUP BY region`, schema);
-          const c = compileDpQuery(plan, engine.dialect, salt, schema);
-          return new Map(
-            (await engine.query(c.main)).map((r) => [String(r.tsdp_k0), [BigInt(String(r.tsdp_units)), BigInt(String(r.tsdp_a0))]]),
-          );
-        };
-        const all = await run('');
-        const without = await run(` WHERE person_id <> ${person}`);
-        const mine = makeVisits().visits.filter((v) => v.person_id === person);
-        const groups = new Set(mine.map((v) => v.region));
-        let changed = 0n;
-        for (const [g, [units, n]] of all) {
-          const [u0, n0] = without.get(g) ?? [0n, 0n];
-          const du = (units as bigint) - (u0 as bigint);
-          const dn = (n as bigint) - (n0 as bigint);
-          // Only this unit's own kept groups change, by one unit and at most C rows each.
-          expect(du === 0n || du === 1n).toBe(true);
-          if (du === 0n) expect(dn).toBe(0n);
-          else {
-            expect(groups.has(g)).toBe(true);
-            expect(dn).toBe(BigInt(Math.min(3, mine.filter((v) => v.region === g).length)));
+      fc.asyncProperty(
+        fc.constantFrom(...people),
+        fc.bigInt({ min: 1n, max: 2n ** 62n }),
+        fc.boolean(),
+        fc.constantFrom('region' as const, 'day' as const),
+        async (person, salt, limitBy, key) => {
+          const dialect: SqlDialect = limitBy ? clickhouseArraysDialect : clickhouseDialect;
+          const engine: SqlEngine = { dialect, catalog: (t) => ch.catalog(t), query: (s) => ch.query(s), close: async () => {} };
+          const run = async (where: string) => {
+            const plan = planDpQuery(`SELECT ${key}, COUNT(*) AS n FROM visits${where} GROUP BY ${key}`, schema);
+            const c = compileDpQuery(plan, engine.dialect, salt, schema);
+            return new Map(
+              (await engine.query(c.main)).map((r) => [String(r.tsdp_k0), [BigInt(String(r.tsdp_units)), BigInt(String(r.tsdp_a0))]]),
+            );
+          };
+          const all = await run('');
+          const without = await run(` WHERE person_id <> ${person}`);
+          const mine = makeVisits().visits.filter((v) => v.person_id === person);
+          const groups = new Set(mine.map((v) => String(v[key])));
+          let changed = 0n;
+          for (const [g, [units, n]] of all) {
+            const [u0, n0] = without.get(g) ?? [0n, 0n];
+            const du = (units as bigint) - (u0 as bigint);
+            const dn = (n as bigint) - (n0 as bigint);
+            // Only this unit's own kept groups change, by one unit and at most C rows each.
+            expect(du === 0n || du === 1n).toBe(true);
+            if (du === 0n) expect(dn).toBe(0n);
+            else {
+              expect(groups.has(g)).toBe(true);
+              expect(dn).toBe(BigInt(Math.min(3, mine.filter((v) => String(v[key]) === g).length)));
+            }
+            changed += du;
           }
-          changed += du;
-        }
-        expect(changed).toBe(BigInt(Math.min(2, groups.size)));
-      }),
-      { numRuns: 20, seed: 16 },
+          expect(changed).toBe(BigInt(Math.min(2, groups.size)));
+        },
+      ),
+      { numRuns: 30, seed: 16 },
     );
   }, 300_000);
 

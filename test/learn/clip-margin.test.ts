@@ -110,7 +110,7 @@ describe('the clip margin grows with the number of squares summed (review-learn 
   });
 
   it('Sequential refuses a trainable layer that declares no valid squaredNormRoundings', () => {
-    for (const bad of [undefined, -1, 1.5, 2 ** 41, Number.POSITIVE_INFINITY]) {
+    for (const bad of [undefined, -1, 1.5, 2 ** 36 + 1, Number.POSITIVE_INFINITY]) {
       const layer = dense(2, 1, { rng: new SeededRandomSource('rounding') });
       const doctored = Object.create(layer, { squaredNormRoundings: { value: bad } }) as Layer;
       expectDpError(() => new Sequential([doctored], logisticLoss()), 'INVALID_PARAMETER');

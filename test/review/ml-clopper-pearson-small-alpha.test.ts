@@ -59,13 +59,15 @@ describe('review ML M4: Clopper–Pearson bounds at small α are not bounds', ()
     expect(tailVsAlpha(clopperPearsonUpper(50, 100, 1e-9), 100, upTo(50), 1e-9).above).toBe(false);
   });
 
-  // BUG M4: fl(1 − α) — P[X ≤ 3 | p = upper bound] ≈ 1.05·α at α = 10⁻¹⁵ and ≈ 1.3·α at α = 3·10⁻¹⁶.
-  it.fails('the upper bound meets its failure probability at α = 10⁻¹⁵ and 3·10⁻¹⁶', () => {
+  // M4 fixed by trust (the small tail solved at α itself, by symmetry); was: P[X ≤ 3 | p = upper bound] ≈ 1.05·α at α = 10⁻¹⁵ and ≈ 1.3·α at α = 3·10⁻¹⁶.
+  it('the upper bound meets its failure probability at α = 10⁻¹⁵ and 3·10⁻¹⁶', () => {
     for (const alpha of [1e-15, 3e-16]) expect(tailVsAlpha(clopperPearsonUpper(3, 10, alpha), 10, upTo(3), alpha).above).toBe(false);
   });
 
-  // BUG M4: the bisection floor 10⁻³⁰⁰ — the lower bound for 1 success in 2 trials at α = 10⁻³¹⁰ is ≈ 10⁻³⁰⁰ (true ≈ 5·10⁻³¹¹).
-  it.fails('the lower bound meets its failure probability at α = 10⁻³¹⁰', () => {
-    expect(tailVsAlpha(clopperPearsonLower(1, 2, 1e-310), 2, from(1, 2), 1e-310).above).toBe(false);
+  // M4 fixed by trust: α below MIN_CLOPPER_PEARSON_ALPHA (1e-280) is refused (the quantile would leave the normal
+  // doubles); at the smallest α taken the lower bound meets its failure probability.
+  it('the lower bound at α = 10⁻³¹⁰ is refused (INVALID_PARAMETER), and meets its failure probability at α = 10⁻²⁸⁰', () => {
+    expect(() => clopperPearsonLower(1, 2, 1e-310)).toThrow(/alpha/);
+    expect(tailVsAlpha(clopperPearsonLower(1, 2, 1e-280), 2, from(1, 2), 1e-280).above).toBe(false);
   });
 });

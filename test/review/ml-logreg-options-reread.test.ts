@@ -16,6 +16,10 @@
  * Rule: snapshot the options once in the constructor (a frozen copy of every public field, validated there) and
  * build both the priced trainer and the trained one from that snapshot — better, from ONE trainer, priced by its
  * own `dpStepEvent` and `maxSteps`; test: getters on every option, the charge equals the ε of the trainer that runs.
+ *
+ * FIXED on main 5272cf8 (models aba9cf6): every classic model snapshots its options at construction
+ * (`_internal/options-snapshot.ts`); 'dp-sgd' prices the one trainer that runs and compares it with privacyMap(1)
+ * before charging. Flipped to a regression.
  */
 import { describe, expect, it } from 'vitest';
 import { PrivacyBudget } from '../../src/core/index.js';
@@ -66,8 +70,8 @@ describe('review ML M7: LogisticRegression (dp-sgd) prices one trainer and train
     expect(r.stated).toBeLessThanOrEqual(1);
   });
 
-  // BUG M7: the charge was priced for 4 steps (1 epoch, σ_A) but 12 steps run (3 epochs, σ_B).
-  it.fails('an options getter cannot make the run differ from the priced run (steps run = steps priced)', async () => {
+  // Was BUG M7 (priced for 4 steps at σ_A, 12 steps ran at σ_B); fixed on 5272cf8.
+  it('an options getter cannot make the run differ from the priced run (steps run = steps priced)', async () => {
     const r = await fitWith(3);
     expect(r.steps).toBe(4);
   });

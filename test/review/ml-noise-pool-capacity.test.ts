@@ -16,8 +16,14 @@
  * Rule: every public property of the noise source (capacity ≥ the parameter count, open) is checked at
  * makePrivate, and again at the top of step() before sampling; and the noisy update is computed in a private
  * buffer, written to `p.grad` only once it is noisy (or `p.grad` zeroed on any failure).
+ *
+ * FIXED on main 67c941c (learn 2b9eb53): the noise source's capacity and closed state are checked at makePrivate
+ * and at the top of step(), the noise is drawn before sampling, and any later failure zeroes every grad. Flipped to
+ * regressions; one more member checked in phase 2 and held: a layer that throws in the SECOND physical chunk
+ * (after the first chunk's clipped sum is in p.grad) leaves every grad at 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relu } from '../../src/learn/activations.js';
 import { dense } from '../../src/learn/dense.js';
 import { logisticLoss } from '../../src/learn/losses.js';
 import { createNoisePool, type NoisePool } from '../../src/learn/node/noise-pool.js';
@@ -77,8 +83,8 @@ function attempt(noise: NoisePool): { built: boolean; code?: string; grads: numb
 const clippedSum = [0.25 * -0.5 + 0.5 * 0.5 + 0.75 * -0.5, -0.5 + 0.5 - 0.5];
 
 describe('review ML M6: a noise pool that cannot serve the step fails only after the clipped sum is in p.grad', () => {
-  // BUG M6: capacity 1 < 2 parameters is accepted; step() throws INVALID_PARAMETER with p.grad = the clipped sum.
-  it.fails('a pool too small for the model is refused before any example is read, and no un-noised sum is left behind', () => {
+  // Was BUG M6 (capacity 1 < 2 parameters accepted; step() threw with p.grad = the clipped sum); fixed on 67c941c.
+  it('a pool too small for the model is refused before any example is read, and no un-noised sum is left behind', () => {
     const r = attempt(small);
     if (r.built) {
       expect(r.code).toBeDefined(); // it cannot serve the step …
@@ -86,8 +92,8 @@ describe('review ML M6: a noise pool that cannot serve the step fails only after
     } else expect(r.code).toBe('INVALID_PARAMETER');
   });
 
-  // BUG M6, same class: a closed pool (public state) — INTERNAL after clipping, p.grad = the clipped sum.
-  it.fails('a closed pool is refused before any example is read, and no un-noised sum is left behind', () => {
+  // Was BUG M6, same class: a closed pool (public state) — INTERNAL after clipping; fixed on 67c941c.
+  it('a closed pool is refused before any example is read, and no un-noised sum is left behind', () => {
     const r = attempt(closed);
     if (r.built) {
       expect(r.code).toBeDefined();
@@ -100,5 +106,34 @@ describe('review ML M6: a noise pool that cannot serve the step fails only after
     expect(r.built).toBe(true);
     expect(r.code).toBeUndefined();
     expect(r.grads).not.toEqual(clippedSum);
+  });
+
+  it('member (holds on 67c941c): a failure in the second physical chunk leaves no clipped sum in p.grad', () => {
+    const layer = dense(1, 1, { rng: new SeededRandomSource('m6b'), name: 'm6b' });
+    const act = relu(1);
+    const forward = act.forward.bind(act);
+    let calls = 0;
+    Object.defineProperty(act, 'forward', {
+      value: (x: Float64Array, b: number) => {
+        calls++;
+        if (calls === 2) throw new Error('a failure in the second chunk');
+        return forward(x, b);
+      },
+    });
+    const model = new Sequential([layer, act], logisticLoss());
+    for (const p of model.parameters) p.value.fill(0.5);
+    const trainer = makePrivate({
+      model,
+      optimizer: sgd({ learningRate: 1 }),
+      data: { inputs: Float64Array.from([1, 2]), labels: Int32Array.from([1, 0]), size: 2 },
+      datasetSize: 2,
+      expectedBatchSize: 2,
+      noiseMultiplier: 1,
+      maxGradNorm: 1,
+      physicalBatchSize: 1,
+      rng: new SeededRandomSource('m6b-rng'),
+    });
+    expect(() => trainer.step()).toThrow('a failure in the second chunk');
+    expect(model.parameters.flatMap((p) => Array.from(p.grad))).toEqual([0, 0]);
   });
 });

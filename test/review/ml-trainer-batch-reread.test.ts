@@ -16,6 +16,11 @@
  * Rule: keep and use only checkBatch's snapshot (sizes fixed at construction; a copy, or a view checked at each
  * step against the snapshot's lengths, refused before sampling); generative test: mutate size/inputs/labels
  * between steps in random ways; the step either refuses before sampling or equals the snapshot's step.
+ *
+ * FIXED on main 67c941c (learn 2b9eb53): the trainer keeps checkBatch's frozen snapshot and re-checks its lengths
+ * before sampling. Flipped to a regression; two more members checked in phase 2 and held: the input's resizable
+ * ArrayBuffer shrunk after makePrivate, and the buffer detached (structuredClone transfer) — both refused
+ * (INVALID_PARAMETER) before sampling.
  */
 import { describe, expect, it } from 'vitest';
 import { dense } from '../../src/learn/dense.js';
@@ -67,6 +72,12 @@ function stepSum(grow: boolean): { norm?: number; code?: string } {
   return { norm: Math.sqrt(sq) * 4 };
 }
 
+/** ES2024 resizable ArrayBuffer (Node ≥ 20), typed here because the project's TS lib predates it. */
+const ResizableBuffer = ArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number },
+) => ArrayBuffer & { resize(length: number): void };
+
 describe('review ML M5: the trainer re-reads the caller’s Batch at every step', () => {
   it('control (holds): two examples, clipped sum of norm ≤ 2·C', () => {
     const r = stepSum(false);
@@ -75,10 +86,36 @@ describe('review ML M5: the trainer re-reads the caller’s Batch at every step'
     expect(r.norm).toBeLessThanOrEqual(2 + 1e-6);
   });
 
-  // BUG M5: the stale rows of the second chunk are the first chunk's examples again: norm ≈ 4 = 2 examples × 2·C.
-  it.fails('after the Batch object grows, a step refuses before sampling or uses the checked snapshot (sum ≤ 2·C)', () => {
+  // Was BUG M5 (the second chunk's stale rows re-trained the first chunk's examples: norm 4·C); fixed on 67c941c.
+  it('after the Batch object grows, a step refuses before sampling or uses the checked snapshot (sum ≤ 2·C)', () => {
     const r = stepSum(true);
     if (r.code === undefined) expect(r.norm).toBeLessThanOrEqual(2 + 1e-6);
     else expect(r.code).toBe('INVALID_PARAMETER');
+  });
+
+  it('member (holds on 67c941c): the input buffer resized or detached after makePrivate is refused before sampling', () => {
+    for (const change of ['shrink', 'detach'] as const) {
+      const layer = dense(1, 1, { rng: new SeededRandomSource('m5b'), name: 'm5b' });
+      const model = new Sequential([layer], logisticLoss());
+      const buffer = new ResizableBuffer(4 * 8, { maxByteLength: 64 });
+      const inputs = new Float64Array(buffer);
+      inputs.set([1000, 1000, 1000, 1000]);
+      const trainer = makePrivate({
+        model,
+        optimizer: sgd({ learningRate: 1 }),
+        data: { inputs, labels: Int32Array.from([1, 1, 1, 1]), size: 4 },
+        datasetSize: 4,
+        expectedBatchSize: 4,
+        noiseMultiplier: 1,
+        maxGradNorm: 1,
+        physicalBatchSize: 2,
+        rng: new SeededRandomSource('m5b-rng'),
+      });
+      trainer.step();
+      if (change === 'shrink') buffer.resize(2 * 8);
+      else structuredClone(buffer, { transfer: [buffer] });
+      expect(() => trainer.step()).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+      expect(trainer.steps).toBe(1);
+    }
   });
 });

@@ -82,4 +82,50 @@ describe('synthesize reads its options once (review ML M2)', () => {
       { seed: 13, numRuns: 60 },
     );
   }, 120_000);
+
+  it('generative: a schema column whose fields turn hostile after any number of reads (M2b, deep snapshot) never refuses after the charge (fast-check, seed 17)', async () => {
+    const COLUMN_KEYS = ['min', 'max', 'type', 'bins', 'binning', 'name'] as const;
+    const HOSTILE_FIELD: unknown[] = [Number.POSITIVE_INFINITY, Number.NaN, 'categorical', 'quantiles', -1, 1e308, 'b', undefined];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...COLUMN_KEYS),
+        fc.nat({ max: 4 }),
+        fc.constantFrom(...HOSTILE_FIELD),
+        fc.boolean(),
+        async (key, n, hostile, throws) => {
+          const column: Record<string, unknown> = { name: 'x', type: 'number', min: 0, max: 1, bins: 4, binning: 'quantiles' };
+          const good = column[key];
+          let reads = 0;
+          Object.defineProperty(column, key, {
+            enumerable: true,
+            get: () => {
+              if (reads++ < n) return good;
+              if (throws) throw new Error('getter');
+              return hostile;
+            },
+          });
+          const records = Array.from({ length: 30 }, (_, i) => ({ b: i % 5, x: i / 30 }));
+          const budget = PrivacyBudget.zcdp(10);
+          try {
+            const r = await synthesize({
+              data: records,
+              schema: { columns: [column as never, { name: 'b', type: 'integer', min: 0, max: 4 }] },
+              epsilon: 1,
+              delta: 1e-9,
+              method: 'mst',
+              rows: 5,
+              iterations: 5,
+              budget,
+              rng: new SeededRandomSource(3),
+            });
+            expect(r.records.every((x) => typeof x.x === 'string' || Number.isFinite(x.x))).toBe(true);
+          } catch (e) {
+            expect((e as { code?: string }).code).toMatch(/INVALID_PARAMETER|INVALID_SCHEMA/);
+            expect(budget.spentExact.rho.isZero()).toBe(true);
+          }
+        },
+      ),
+      { seed: 17, numRuns: 60 },
+    );
+  }, 120_000);
 });

@@ -10,6 +10,7 @@
  * @module
  */
 import type pg from 'pg';
+import { DpError } from '../../core/errors.js';
 import { loadPg } from '../../ledger/load-pg.js';
 import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
@@ -103,14 +104,21 @@ export class PostgresEngine implements SqlEngine {
   /**
    * The columns of `tables` the query role may read, from PostgreSQL's catalog (no row is read): tables on
    * the search path on which the role (the reader role when set) holds SELECT.
-   * @throws DpError ENGINE_ERROR
+   *
+   * Stored relations only (review S29, class 3 "answered depends on a row"): a plain or partitioned table or a
+   * materialized view. A VIEW or a FOREIGN TABLE runs SQL tsdp did not compile and cannot make total — a view's
+   * `CAST(age_text AS integer)` raises on one person's `'unknown'`, after the charge — so a declared table that
+   * is one is refused here, before any charge, whatever its rows (relkind is catalog, public). The data owner
+   * materialises it (CREATE TABLE … AS, or CREATE MATERIALIZED VIEW: a refresh that fails fails outside tsdp).
+   * Test: test/sql/postgres-stored-only.test.ts.
+   * @throws DpError ENGINE_ERROR; INVALID_SCHEMA when a declared table is a view or a foreign table.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
     const rows = await this.inReadOnlyTransaction(
-      `SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty
+      `SELECT c.relname AS t, c.relkind::text AS k, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
        WHERE c.relname = ANY($1::text[]) AND pg_catalog.pg_table_is_visible(c.oid) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
          AND a.attnum > 0 AND NOT a.attisdropped AND pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
@@ -118,6 +126,14 @@ export class PostgresEngine implements SqlEngine {
     );
     for (const r of rows) {
       const t = String(r.t);
+      if (r.k === 'v' || r.k === 'f') {
+        const what = r.k === 'v' ? 'a view' : 'a foreign table';
+        throw new DpError(
+          'INVALID_SCHEMA',
+          `the table "${t}" declared in the schema is ${what} in the PostgreSQL database: tsdp reads stored tables only (SQL it did not compile may fail on one person's row, after the charge); store it as a table or a materialized view; nothing was charged`,
+          { path: `tables.${t}`, expected: 'a table, a partitioned table or a materialized view' },
+        );
+      }
       const m = out.get(t) ?? new Map<string, string>();
       m.set(String(r.c), String(r.ty).toLowerCase());
       out.set(t, m);
