@@ -80,13 +80,14 @@ async function outcome(): Promise<{ result: string; charged: number }> {
 }
 
 describe('review S29: a declared PostgreSQL VIEW runs SQL tsdp cannot make total', () => {
-  it.fails('BUG S29: one person whose raw age does not cast turns an answered query into ENGINE_ERROR after the charge', async () => {
+  it('regression S29 (fixed on main 3aa2643, sqlrun ec845bb: stored relations only, INVALID_SCHEMA before the charge): one person whose raw age does not cast turns an answered query into ENGINE_ERROR after the charge', async () => {
     const without = await outcome();
     await admin.query("INSERT INTO review_people_raw VALUES (1000, 'unknown')");
     try {
       const withTarget = await outcome();
       // Either the view is refused before any charge on both data sets, or both are answered.
       expect(withTarget.result).toBe(without.result);
+      expect(withTarget.charged).toBe(without.charged);
     } finally {
       await admin.query('DELETE FROM review_people_raw WHERE pid = 1000');
     }
