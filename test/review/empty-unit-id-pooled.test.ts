@@ -89,7 +89,7 @@ describe('review S25b: an empty unit id (a CSV blank) is a unit that pools every
     ).toBe(0);
   });
 
-  it.fails("BUG S25b: ids '' pool into one unit — one more id-less person moves the bounded sum by 2 (> sensitivity 1)", () => {
+  it("regression S25b (fixed on main 3aa2643, sqlrun a85e67d: unitText drops '', NaN, ±∞): ids '' pool into one unit — one more id-less person moves the bounded sum by 2 (> sensitivity 1)", () => {
     expect(
       largestMove(
         [{ id: '', v: -1 }],
@@ -101,7 +101,7 @@ describe('review S25b: an empty unit id (a CSV blank) is a unit that pools every
     ).toBeLessThanOrEqual(1);
   });
 
-  it.fails("BUG S25b: ids 1 and '1' (two people) are one unit — adding the second moves the sum by 2", () => {
+  it.fails("OPEN BY DECISION S25b (sqlrun: 'a unit is its id's canonical text', value-rules.ts): ids 1 and '1' (two people) are one unit — adding the second moves the sum by 2", () => {
     expect(
       largestMove(
         [{ id: 1, v: -1 }],
@@ -113,7 +113,7 @@ describe('review S25b: an empty unit id (a CSV blank) is a unit that pools every
     ).toBeLessThanOrEqual(1);
   });
 
-  it.fails('BUG S25b: through Session.fromSource(csvSource(…)), blank pid fields pool: the exact sum moves by 2', async () => {
+  it('regression S25b (fixed on main 3aa2643): through Session.fromSource(csvSource(…)), blank pid fields pool: the exact sum moves by 2', async () => {
     const dPrime = await csvSums('pid,x\n,-1\n');
     const d = await csvSums('pid,x\n,-1\n,1\n');
     let moved = 0;

@@ -77,7 +77,7 @@ async function hitsOfRepeat(): Promise<number> {
 }
 
 describe('review S27: whether the exact-aggregate cache keeps a result depends on the private number of groups', () => {
-  it.fails('BUG S27: the second run of one query hits the cache on D′ (maxRows groups) and misses on D (one person more)', async () => {
+  it('regression S27 (fixed on main cca874e: kept only for a statement with a public row bound, declared from its plan): the second run of one query hits the cache on D′ (maxRows groups) and misses on D (one person more)', async () => {
     const withoutTarget = await hitsOfRepeat();
     await duck.connection.run('INSERT INTO t VALUES (10, 10)');
     try {
