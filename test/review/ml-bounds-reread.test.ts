@@ -67,15 +67,15 @@ describe('review ML M9: checkBounds reads each bound twice (check, then copy)', 
     expect(r).toEqual({ spent: true, finite: true });
   });
 
-  // BUG M9: upper reads NaN in the copy → RangeError after the charge.
-  it.fails('bounds whose second read is NaN: refused at construction, or a finite release', async () => {
+  // Was BUG M9 (fixed by models: nested bounds read once): upper reads NaN in the copy → RangeError after the charge.
+  it('bounds whose second read is NaN: refused at construction, or a finite release', async () => {
     const r = await fitWith(Number.NaN);
     if (r.code !== undefined) expect(r).toEqual({ code: 'INVALID_PARAMETER', name: 'DpError', spent: false });
     else expect(r.finite).toBe(true);
   });
 
-  // BUG M9: upper reads +∞ in the copy → the released means are NaN.
-  it.fails('bounds whose second read is +∞: refused at construction, or a finite release', async () => {
+  // Was BUG M9 (fixed by models: nested bounds read once): upper reads +∞ in the copy → the released means are NaN.
+  it('bounds whose second read is +∞: refused at construction, or a finite release', async () => {
     const r = await fitWith(Number.POSITIVE_INFINITY);
     if (r.code !== undefined) expect(r).toEqual({ code: 'INVALID_PARAMETER', name: 'DpError', spent: false });
     else expect(r.finite).toBe(true);
