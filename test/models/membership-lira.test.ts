@@ -96,6 +96,23 @@ describe('outStatistics, globalOutVariance, offlineLiraScores', () => {
     expect(() => offlineLiraScores([1, 2], st, 0)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
     expect(() => offlineLiraScores([1, 2], st, 1, -1)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
     expect(() => offlineLiraScores([1], st, 1)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    // Hostile arguments (lead 13:30 / learn 13:37: the tsdp/learn sweeps found TypeErrors; generative cover:
+    // test/learn/hostile-parameters.test.ts, test/review/subpath-hostile-parameters.test.ts) are typed refusals.
+    const throwing = new Proxy([] as number[], {
+      get() {
+        throw new Error('hostile');
+      },
+    });
+    for (const call of [
+      () => offlineLiraScores([1], undefined as never, 1),
+      () => offlineLiraScores(throwing, st, 1),
+      () => globalOutVariance([{}] as never),
+      () => globalOutVariance(undefined as never),
+      () => outStatistics([throwing, throwing]),
+      () => logProbabilityOfLabel(1n as never),
+      () => logProbabilityOfLabel(Number.NaN),
+    ])
+      expect(call).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
     // Non-finite confidences are clamped, never NaN.
     const odd = outStatistics([Float64Array.of(Number.NaN, Number.POSITIVE_INFINITY), Float64Array.of(0, 0)]);
     expect(Array.from(offlineLiraScores([Number.NaN, 1], odd, globalOutVariance([odd]))).every(Number.isFinite)).toBe(true);

@@ -26,6 +26,7 @@
  * @module
  */
 import { DpError } from '../../core/index.js';
+import { edgeRead } from '../../numeric/edge.js';
 
 /** How offline LiRA estimates each record's out-variance. */
 export type LiraVariance = 'global' | 'per-record' | number;
@@ -50,11 +51,20 @@ export interface OutStatistics {
  * outStatistics([Float64Array.of(1, 2), Float64Array.of(3, 2)]).mean; // [2, 2]
  */
 export function outStatistics(shadows: readonly ArrayLike<number>[]): OutStatistics {
-  if (!Array.isArray(shadows) || shadows.length < 2)
-    throw new DpError('INVALID_PARAMETER', 'offline LiRA needs at least 2 shadow models', { parameter: 'shadows' });
-  const n = (shadows[0] as ArrayLike<number>).length;
-  if (!shadows.every((s) => s !== null && typeof s === 'object' && s.length === n))
+  // Edge: every row copied once into a Float64Array (a hostile container or value is INVALID_PARAMETER).
+  const rows = edgeRead('shadows', () => {
+    if (!Array.isArray(shadows) || shadows.length < 2)
+      throw new DpError('INVALID_PARAMETER', 'offline LiRA needs at least 2 shadow models', { parameter: 'shadows' });
+    return Array.from(shadows, (row) => {
+      if (row === null || typeof row !== 'object' || !Number.isSafeInteger(row.length))
+        throw new DpError('INVALID_PARAMETER', 'every shadow must be an array of confidences', { parameter: 'shadows' });
+      return Float64Array.from(row as ArrayLike<unknown>, (v) => (typeof v === 'number' ? v : Number.NaN));
+    });
+  });
+  const n = (rows[0] as Float64Array).length;
+  if (!rows.every((s) => s.length === n))
     throw new DpError('INVALID_PARAMETER', 'every shadow must score the same records', { parameter: 'shadows' });
+  shadows = rows;
   const mean = new Float64Array(n);
   const m2 = new Float64Array(n);
   shadows.forEach((row, s) => {
@@ -74,6 +84,22 @@ function finiteConfidence(v: number): number {
   return typeof v === 'number' && !Number.isNaN(v) ? Math.min(1e6, Math.max(-1e6, v)) : -1e6;
 }
 
+// Edge: an OutStatistics read once into a checked copy (what outStatistics returns, or an equivalent).
+function checkStatistics(stats: unknown, name: string): OutStatistics {
+  return edgeRead(name, () => {
+    const s = stats as Partial<OutStatistics> | null;
+    if (s === null || typeof s !== 'object')
+      throw new DpError('INVALID_PARAMETER', `${name} must be out statistics ({ mean, variance, shadows })`, { parameter: name });
+    const { mean, variance, shadows } = s;
+    if (
+      !(mean instanceof Float64Array && variance instanceof Float64Array && mean.length === variance.length) ||
+      !(typeof shadows === 'number' && Number.isSafeInteger(shadows) && shadows >= 2)
+    )
+      throw new DpError('INVALID_PARAMETER', `${name} must be out statistics ({ mean, variance, shadows })`, { parameter: name });
+    return { mean: Float64Array.from(mean), variance: Float64Array.from(variance, (v) => (v >= 0 ? v : 0)), shadows };
+  });
+}
+
 /**
  * The global out-variance: the mean of the per-record sample variances of the given records.
  * @param stats - out statistics, one or several sets (e.g. members' and non-members').
@@ -84,9 +110,13 @@ function finiteConfidence(v: number): number {
  * globalOutVariance([outStatistics(shadows)]);
  */
 export function globalOutVariance(stats: readonly OutStatistics[]): number {
+  const checked = edgeRead('stats', () => {
+    if (!Array.isArray(stats)) throw new DpError('INVALID_PARAMETER', 'stats must be an array of out statistics', { parameter: 'stats' });
+    return Array.from(stats, (s) => checkStatistics(s, 'stats'));
+  });
   let sum = 0;
   let count = 0;
-  for (const s of stats)
+  for (const s of checked)
     for (const v of s.variance) {
       sum += v;
       count++;
@@ -116,7 +146,13 @@ export function offlineLiraScores(
   globalVariance: number,
   variance: LiraVariance = 'global',
 ): Float64Array {
-  if (target === null || typeof target !== 'object' || target.length !== stats.mean.length)
+  stats = checkStatistics(stats, 'stats');
+  const phi = edgeRead('target', () => {
+    if (target === null || typeof target !== 'object' || !Number.isSafeInteger(target.length))
+      throw new DpError('INVALID_PARAMETER', 'target must be an array of confidences', { parameter: 'target' });
+    return Float64Array.from(target as ArrayLike<unknown>, (v) => (typeof v === 'number' ? v : Number.NaN));
+  });
+  if (phi.length !== stats.mean.length)
     throw new DpError('INVALID_PARAMETER', 'target must have one confidence per record the shadows scored', { parameter: 'target' });
   if (!(typeof globalVariance === 'number' && globalVariance >= 1e-150 && Number.isFinite(globalVariance)))
     throw new DpError('INVALID_PARAMETER', 'globalVariance must be a finite number ≥ 1e-150', { parameter: 'globalVariance' });
@@ -125,11 +161,11 @@ export function offlineLiraScores(
     throw new DpError('INVALID_PARAMETER', "variance must be 'global', 'per-record' or a number ≥ 0", { parameter: 'variance' });
   const dof = stats.shadows - 1;
   const floor = 0.01 * globalVariance;
-  const out = new Float64Array(target.length);
+  const out = new Float64Array(phi.length);
   for (let i = 0; i < out.length; i++) {
     const own = stats.variance[i] as number;
     const v = kappa === Number.POSITIVE_INFINITY ? globalVariance : (dof * own + kappa * globalVariance) / (dof + kappa);
-    out[i] = (finiteConfidence(target[i] as number) - (stats.mean[i] as number)) / Math.sqrt(Math.max(v, floor));
+    out[i] = (finiteConfidence(phi[i] as number) - (stats.mean[i] as number)) / Math.sqrt(Math.max(v, floor));
   }
   return out;
 }

@@ -130,10 +130,13 @@ export function labelLogOdds(model: ProbabilisticModel, data: LabelledRows, clas
  * log p_y from φ: −log(1 + e^{−φ}), computed without rounding a confident row's loss to 0.
  * @param phi - a confidence φ.
  * @returns log p_y ≤ 0.
+ * @throws DpError INVALID_PARAMETER when phi is not a number or is NaN.
  * @privacy not a release.
  * @example
  * logProbabilityOfLabel(0); // −log 2
  */
 export function logProbabilityOfLabel(phi: number): number {
+  if (typeof phi !== 'number' || Number.isNaN(phi))
+    throw new DpError('INVALID_PARAMETER', 'phi must be a number (not NaN)', { parameter: 'phi' });
   return phi >= 0 ? -Math.log1p(Math.exp(-phi)) : phi - Math.log1p(Math.exp(phi));
 }
