@@ -18,16 +18,18 @@
  * Owner: sqlrun (src/stats).
  */
 import { describe, expect, it } from 'vitest';
-import { makePartitionSelector, truncatedGeometricProbabilities } from '../../src/stats/partition-selection.js';
+import { MAX_SELECTION_TABLE, makePartitionSelector, truncatedGeometricProbabilities } from '../../src/stats/partition-selection.js';
 
 describe('review S28: one partition selection tabulates ~ln(1/δ)/ε entries', () => {
   it('control: at ε = 1, δ = 1e-6 the table is small (29 entries)', () => {
     expect(truncatedGeometricProbabilities(1, 1e-6).length).toBeLessThan(100);
   });
 
-  it.fails('BUG S28: at ε = 1e-5, δ = 1e-9 one selector builds a 1.7-million-entry table (10⁷ at ε = 1e-6), per query', () => {
-    // A closed form needs no table; any fixed public bound would do. 1.7·10⁶ entries ≈ 0.8 s of CPU here.
-    expect(truncatedGeometricProbabilities(1e-5, 1e-9).length).toBeLessThanOrEqual(100_000);
+  // Was BUG S28 (1.7·10⁶ entries at ε = 1e-5, 10⁷ at 1e-6); fixed by sqlrun 2f6057a: a public cap MAX_SELECTION_TABLE
+  // (131,072; flat tail, sound) — "any fixed public bound would do".
+  it('at ε = 1e-5 and 1e-6, δ = 1e-9 the table stays within the public cap', () => {
+    expect(truncatedGeometricProbabilities(1e-5, 1e-9).length).toBeLessThanOrEqual(MAX_SELECTION_TABLE);
+    expect(truncatedGeometricProbabilities(1e-6, 1e-9).length).toBeLessThanOrEqual(MAX_SELECTION_TABLE);
   });
 
   it('the selector itself is built for such ε without refusal (so the work happens on every query)', () => {
