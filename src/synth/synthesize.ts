@@ -39,6 +39,7 @@ import { runMwem } from './mwem.js';
 import { checkDomain, checkObject } from './params.js';
 import { releaseCuts } from './quantiles.js';
 import { sampleModel } from './sample.js';
+import { checkWorkBound } from './work-bound.js';
 
 /** The methods. */
 export type SynthMethod = 'mst' | 'aim' | 'mwem';
@@ -252,12 +253,15 @@ export interface SynthOutput {
  * @param rho - the planned ρ.
  * @param options - method and tuning.
  * @returns the measurement.
+ * @throws DpError INVALID_SCHEMA when the declared domain's 1- and 2-way marginals exceed `MAX_WORKLOAD_CELLS`;
+ *   INVALID_PARAMETER on bad options or `maxModelSize` above `MAX_MODEL_SIZE` (all before anything is charged).
  */
 export function makeSynthesizer(domain: SynthDomain, rho: number, options0: SynthesizerOptions) {
   checkDomain(domain);
   checkObject(options0, 'options');
   const options = snapshotOptions(options0); // read once (M2): invoke uses only this snapshot
   checkRows(options.rows);
+  checkWorkBound(domain.sizes, options.maxModelSize); // public sizes only, before any charge (M8)
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,

@@ -68,7 +68,7 @@ describe('review ML M8: a marginal whose size has no public bound is allocated a
   });
 
   for (const method of ['aim', 'mwem'] as const) {
-    // Was BUG M8 (RangeError after the charge); this member closed by a3fa844 (a column domain ≤ 10,000 values, INVALID_SCHEMA before the charge). Open in the class: a bound on the product of domain sizes over the workload.
+    // Was BUG M8 (RangeError after the charge); this member closed by a3fa844 (a column domain ≤ 10,000 values), the class by src/synth/work-bound.ts (test/synth/work-bound.test.ts).
     it(`${method}: two columns of 200 000 categories are refused (typed DpError) before anything is charged, or run`, async () => {
       const r = await run(method, 200_000);
       if (!r.ok) {
