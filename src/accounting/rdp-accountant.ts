@@ -11,11 +11,35 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
+import {
+  addAbove,
+  addBelow,
+  divAbove,
+  divBelow,
+  expDown,
+  expm1Down,
+  expm1Up,
+  expUp,
+  log1pDown,
+  log1pUp,
+  logDown,
+  mulAbove,
+  mulBelow,
+  sqrtUp,
+} from '../numeric/directed-libm.js';
 import { addUp, divUp, mulDown, mulUp } from '../numeric/directed-rounding.js';
 import { edgeArray, edgeNumber, edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
-import { logAdd, logSub, logSumExp } from '../numeric/log-space.js';
-import { logAbsBinomial, logErfc } from '../numeric/special.js';
+import { logAdd } from '../numeric/log-space.js';
+import { logAbsBinomial } from '../numeric/special.js';
+import {
+  exponentialRdpUp,
+  laplaceRdpUp,
+  pureEpsilonRdpUp,
+  rrReplaceOneRdpUp,
+  rrReplaceSpecialRdpUp,
+  subsampledGaussianRdpUp,
+} from './_internal/rdp-terms.js';
 import { type Adjacency, BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 
 /** `dp_accounting`'s default orders: 1.1, 1.2, …, 10.9, 11, 12, …, 63, 128, 256, 512, 1024. */
@@ -64,92 +88,10 @@ function checkOrders(orders: unknown): readonly number[] {
   return orders as readonly number[];
 }
 
-/** log A_α for integer α (Mironov–Talwar–Zhang 2019, eq. for integer orders): exact binomial expansion in log space. */
-function logAInt(q: number, sigma: number, alpha: number): number {
-  let logA = Number.NEGATIVE_INFINITY;
-  const logq = Math.log(q);
-  const log1mq = Math.log1p(-q);
-  let logCoef = 0; // log binom(alpha, i)
-  for (let i = 0; i <= alpha; i++) {
-    if (i > 0) logCoef += Math.log((alpha - i + 1) / i);
-    const s = logCoef + i * logq + (alpha - i) * log1mq + (i * i - i) / (2 * sigma * sigma);
-    logA = logAdd(logA, s);
-  }
-  return logA;
-}
-
 /**
- * log A_α for fractional α: the two-sided binomial series of Mironov–Talwar–Zhang
- * (2019, §3.3), summed WITH the signs of the generalised binomial coefficients
- * (the exact value), and also with their absolute values (the upper bound that
- * `dp_accounting` computes); the smaller is returned, so the result is never
- * above dp_accounting's. Returns null when the series does not converge.
- */
-function logAFrac(q: number, sigma: number, alpha: number): number | null {
-  let pos0 = Number.NEGATIVE_INFINITY;
-  let neg0 = Number.NEGATIVE_INFINITY;
-  let pos1 = Number.NEGATIVE_INFINITY;
-  let neg1 = Number.NEGATIVE_INFINITY;
-  const z0 = sigma * sigma * Math.log(1 / q - 1) + 0.5;
-  const logq = Math.log(q);
-  const log1mq = Math.log1p(-q);
-  const floorAlpha = Math.floor(alpha);
-  let lastS0 = Number.NEGATIVE_INFINITY;
-  let lastS1 = Number.NEGATIVE_INFINITY;
-  let logCoef = 0;
-  for (let i = 0; i < 20000; i++) {
-    if (i > 0) logCoef += Math.log(Math.abs((alpha - i + 1) / i));
-    // binom(alpha, i) has (i − 1 − floor(alpha))⁺ negative factors.
-    const negatives = Math.max(0, i - 1 - floorAlpha);
-    const negative = negatives % 2 === 1;
-    const j = alpha - i;
-    const logT0 = logCoef + i * logq + j * log1mq;
-    const logT1 = logCoef + j * logq + i * log1mq;
-    const logE0 = Math.log(0.5) + logErfc((i - z0) / (Math.SQRT2 * sigma));
-    const logE1 = Math.log(0.5) + logErfc((z0 - j) / (Math.SQRT2 * sigma));
-    const logS0 = logT0 + (i * i - i) / (2 * sigma * sigma) + logE0;
-    const logS1 = logT1 + (j * j - j) / (2 * sigma * sigma) + logE1;
-    if (negative) {
-      neg0 = logAdd(neg0, logS0);
-      neg1 = logAdd(neg1, logS1);
-    } else {
-      pos0 = logAdd(pos0, logS0);
-      pos1 = logAdd(pos1, logS1);
-    }
-    const bound = logAdd(logAdd(pos0, neg0), logAdd(pos1, neg1));
-    // Past floor(α)+1 the signed terms alternate and shrink: the error of the partial sum is below the next term (< e^-30 relative).
-    if (logS0 < lastS0 && logS1 < lastS1 && Math.max(logS0, logS1) < bound - 30) {
-      // Add the last terms' magnitude: the alternating tail is smaller, so this is an upper bound.
-      const exact = logAdd(logSub(logAdd(pos0, pos1), logAdd(neg0, neg1)), logAdd(logS0, logS1));
-      return Math.min(exact, bound);
-    }
-    lastS0 = logS0;
-    lastS1 = logS1;
-  }
-  return null;
-}
-
-/** RDP of the Poisson-subsampled Gaussian at one order. */
-function subsampledGaussianRdpAt(q: number, sigma: number, alpha: number): number {
-  if (q === 0) return 0;
-  if (!Number.isFinite(alpha) || sigma === 0) return Number.POSITIVE_INFINITY;
-  if (q === 1) return alpha / (2 * sigma * sigma);
-  if (Number.isInteger(alpha)) return logAInt(q, sigma, alpha) / (alpha - 1);
-  const frac = logAFrac(q, sigma, alpha);
-  if (frac !== null) return frac / (alpha - 1);
-  // Fallback: (α−1)·D_α is convex in α, so interpolating the neighbouring integer orders bounds it.
-  const lo = Math.floor(alpha);
-  const hi = Math.ceil(alpha);
-  const t = alpha - lo;
-  const a = lo === 1 ? 0 : logAInt(q, sigma, lo);
-  const b = logAInt(q, sigma, hi);
-  return ((1 - t) * a + t * b) / (alpha - 1);
-}
-
-/**
- * RDP ε(α) of the Poisson-subsampled Gaussian mechanism at each order: exact at
- * integer orders; at fractional orders the exact two-sided series, never above
- * `dp_accounting`'s bound.
+ * RDP ε(α) of the Poisson-subsampled Gaussian mechanism at each order, as upper bounds of the exact values
+ * (float-sums.proof.md, "Terms"): the finite sum at integer orders; at fractional orders the exact two-sided series
+ * with a proven remainder (or the convexity interpolation of the integer orders, whichever is smaller).
  * @param sampleRate q ∈ [0, 1].
  * @param noiseMultiplier σ ≥ 0 (σ = 0: ∞).
  * @param orders orders α > 1.
@@ -170,53 +112,19 @@ export function rdpPoissonSubsampledGaussian(sampleRate: number, noiseMultiplier
       parameter: 'noiseMultiplier',
     });
   }
-  return orders.map((a) => subsampledGaussianRdpAt(sampleRate, noiseMultiplier, a));
+  return orders.map((a) => subsampledGaussianRdpUp(sampleRate, noiseMultiplier, a));
 }
 
 /**
- * RDP of the Laplace mechanism with pure ε at order α (exact).
+ * RDP of the Laplace mechanism with pure ε at order α: an upper bound of the exact value, rounded outward
+ * (float-sums.proof.md, "Terms").
  * @see Mironov (2017), Proposition 6.
  */
 export function laplaceRdp(epsilon: number, alpha: number): number {
   edgeNumber(epsilon, 'epsilon');
   if (Number.isNaN(epsilon) || epsilon < 0) throw new DpError('INVALID_PARAMETER', 'epsilon must be >= 0', { parameter: 'epsilon' });
   checkOrder(alpha, 'alpha', true);
-  const a = alpha;
-  if (a === 1) return epsilon + Math.expm1(-epsilon);
-  if (!Number.isFinite(epsilon)) return Number.POSITIVE_INFINITY;
-  if (a < 1.1) {
-    const c = Math.expm1(epsilon * (1 - 2 * a)) / (2 * a - 1);
-    const v = -c * (a - 1);
-    // log1p(−v·…)/(a−1) by its series, stable as a → 1.
-    let s = 0;
-    let p = 1;
-    for (let k = 1; k < 100; k++) {
-      s += p / k;
-      p *= v;
-    }
-    return epsilon + c * s;
-  }
-  return epsilon + Math.log1p(((a - 1) * Math.expm1(epsilon * (1 - 2 * a))) / (2 * a - 1)) / (a - 1);
-}
-
-function rrRdpReplaceSpecial(p: number, k: number, alpha: number): number {
-  if (k === 1 || p === 1) return 0;
-  if (p === 0) return Number.POSITIVE_INFINITY;
-  const log1 = Math.log(k * (1 - p) + p);
-  const log2 = Math.log(p);
-  if (!Number.isFinite(alpha)) return Math.max(log1, -log2);
-  const w = [1 / k, 1 - 1 / k];
-  const b1 = logSumExp([alpha * log1, alpha * log2], w);
-  const b2 = logSumExp([(1 - alpha) * log1, (1 - alpha) * log2], w);
-  return Math.max(b1, b2) / (alpha - 1);
-}
-
-function rrRdpReplaceOne(p: number, k: number, alpha: number): number {
-  if (k === 1 || p === 1) return 0;
-  if (p === 0) return Number.POSITIVE_INFINITY;
-  const log1 = Math.log(k / p - k + 1);
-  if (!Number.isFinite(alpha)) return log1;
-  return logSumExp([alpha * log1, -alpha * log1, 0], [p / k, 1 - p + p / k, (1 - 2 / k) * p]) / (alpha - 1);
+  return laplaceRdpUp(epsilon, alpha);
 }
 
 /** The signed log forward differences of f at 0 (Wang, Balle, Kasiviswanathan 2019, Theorem 27). */
@@ -315,9 +223,11 @@ export function rdpToEpsilon(orders: readonly number[], rdp: readonly number[], 
     const a = orders[i] as number;
     const r = rdp[i] as number;
     let eps: number;
+    // Every step rounded toward a LARGER ε (float-sums.proof.md, "Terms"): r is already an upper bound; the
+    // KL test δ² > 1 − e^{−r} is decided on a lower bound of its left side minus an upper bound of its right.
     if (r < 0) eps = 0;
-    else if (delta * delta + Math.expm1(-r) > 0) eps = 0;
-    else if (a > 1.01) eps = r + Math.log1p(-1 / a) - Math.log(delta * a) / (a - 1);
+    else if (addBelow(mulBelow(delta, delta), expm1Down(-r)) > 0) eps = 0;
+    else if (a > 1.01) eps = addAbove(addAbove(r, log1pUp(-divBelow(1, a))), divAbove(-logDown(mulBelow(delta, a)), a - 1));
     else eps = Number.POSITIVE_INFINITY;
     if (eps < best || Number.isNaN(best)) {
       best = eps;
@@ -339,10 +249,11 @@ export function rdpToDelta(orders: readonly number[], rdp: readonly number[], ep
     const a = orders[i] as number;
     const r = rdp[i] as number;
     let logDelta: number;
+    // Every step rounded toward a LARGER δ (float-sums.proof.md, "Terms").
     if (r < 0 || r === 0) logDelta = Number.NEGATIVE_INFINITY;
-    else logDelta = 0.5 * Math.log1p(-Math.exp(-r));
+    else logDelta = 0.5 * log1pUp(-expDown(-r));
     if (a > 1.01 && r >= 0) {
-      const bound = (a - 1) * (r - epsilon + Math.log1p(-1 / a)) - Math.log(a);
+      const bound = addAbove(mulAbove(a - 1, addAbove(addAbove(r, -epsilon), log1pUp(-divBelow(1, a)))), -logDown(a));
       logDelta = Math.min(logDelta, bound);
     }
     if (logDelta < best) {
@@ -350,7 +261,7 @@ export function rdpToDelta(orders: readonly number[], rdp: readonly number[], ep
       bestOrder = a;
     }
   }
-  return { delta: Math.min(Math.exp(best), 1), order: bestOrder };
+  return { delta: Math.min(expUp(best), 1), order: bestOrder };
 }
 
 /** Options of the RDP accountant. */
@@ -411,28 +322,31 @@ export class RdpAccountant extends BaseAccountant {
     }
   }
 
-  /** σ of the single Gaussian equivalent to a nested structure of Gaussians (Mironov et al. 2019, §3), or null. */
+  /**
+   * σ of the single Gaussian equivalent to a nested structure of Gaussians (Mironov et al. 2019, §3), or null.
+   * Rounded DOWN (a smaller σ costs more): Σσ⁻² up, then σ = 1/√Σ down (float-sums.proof.md, "Terms").
+   */
   private effectiveSigma(e: DpEvent): number | null {
     switch (e.type) {
       case 'gaussian':
         return e.noiseMultiplier;
       case 'zcdp':
-        return e.rho === 0 ? Number.POSITIVE_INFINITY : 1 / Math.sqrt(2 * e.rho);
+        return e.rho === 0 ? Number.POSITIVE_INFINITY : divBelow(1, sqrtUp(mulAbove(2, e.rho)));
       case 'discreteGaussian':
-        return e.sigma / e.sensitivity;
+        return divBelow(e.sigma, e.sensitivity);
       case 'composed': {
         let s = 0;
         for (const x of e.events) {
           const sig = this.effectiveSigma(x);
           if (sig === null) return null;
-          s += sig === Number.POSITIVE_INFINITY ? 0 : sig ** -2;
+          s = sig === Number.POSITIVE_INFINITY ? s : addAbove(s, divAbove(1, mulBelow(sig, sig)));
         }
-        return s === 0 ? Number.POSITIVE_INFINITY : s ** -0.5;
+        return s === 0 ? Number.POSITIVE_INFINITY : divBelow(1, sqrtUp(s));
       }
       case 'selfComposed': {
         const sig = this.effectiveSigma(e.event);
         if (sig === null) return null;
-        return e.count === 0 ? Number.POSITIVE_INFINITY : sig / Math.sqrt(e.count);
+        return e.count === 0 ? Number.POSITIVE_INFINITY : divBelow(sig, sqrtUp(e.count));
       }
       case 'noOp':
         return Number.POSITIVE_INFINITY;
@@ -449,10 +363,10 @@ export class RdpAccountant extends BaseAccountant {
           return null;
         case 'epsilonDelta':
           if (apply) {
-            this.extraDelta = -Math.expm1(Math.log1p(-this.extraDelta) + c * Math.log1p(-e.delta));
+            // δ_total = 1 − (1 − δ_total)(1 − δ)^c, rounded up (a larger δ leaves less for the RDP part).
+            this.extraDelta = Math.min(1, -expm1Down(addBelow(log1pDown(-this.extraDelta), mulBelow(c, log1pDown(-e.delta)))));
             const eps = e.epsilon;
-            const t3 = logAdd(0, eps);
-            this.add(c, (a) => (eps * a + logAdd(0, eps * (1 - 2 * a)) - t3) / (a - 1));
+            this.add(c, (a) => pureEpsilonRdpUp(eps, a));
           }
           return null;
         case 'gaussian':
@@ -474,23 +388,21 @@ export class RdpAccountant extends BaseAccountant {
           if (apply) {
             const eps = e.epsilon;
             if (eps === 0) return null;
-            const r = eps / Math.expm1(eps);
-            const xi = r - 1 - Math.log(r) - (eps * eps) / 8;
-            this.add(c, (a) => Math.min(xi + ((eps * eps) / 8) * a, eps));
+            this.add(c, (a) => exponentialRdpUp(eps, a));
           }
           return null;
         case 'permuteAndFlip':
-          if (apply) this.add(c, (a) => laplaceRdp(e.epsilon, a));
+          if (apply) this.add(c, (a) => laplaceRdpUp(e.epsilon, a));
           return null;
         case 'laplace':
           if (apply) {
-            const eps = e.noiseMultiplier === 0 ? Number.POSITIVE_INFINITY : 1 / e.noiseMultiplier;
-            this.add(c, (a) => laplaceRdp(eps, a));
+            const eps = e.noiseMultiplier === 0 ? Number.POSITIVE_INFINITY : divUp(1, e.noiseMultiplier);
+            this.add(c, (a) => laplaceRdpUp(eps, a));
           }
           return null;
         case 'randomizedResponse':
           if (apply) {
-            const f = this.adjacency === 'replaceOne' ? rrRdpReplaceOne : rrRdpReplaceSpecial;
+            const f = this.adjacency === 'replaceOne' ? rrReplaceOneRdpUp : rrReplaceSpecialRdpUp;
             this.add(c, (a) => f(e.noiseParameter, e.numBuckets, a));
           }
           return null;
@@ -510,7 +422,7 @@ export class RdpAccountant extends BaseAccountant {
           const sigma = this.effectiveSigma(e.event);
           if (sigma === null) return 'only Gaussian-like events can be sampled without replacement';
           if (apply && sigma !== Number.POSITIVE_INFINITY) {
-            const q = e.sampleSize / e.sourceDatasetSize;
+            const q = divUp(e.sampleSize, e.sourceDatasetSize); // a larger rate costs more
             this.add(c, (a) => rdpSampledWithoutReplacementGaussian(q, sigma, a));
           }
           return null;
@@ -530,7 +442,8 @@ export class RdpAccountant extends BaseAccountant {
   /** ε for δ (Balle et al. 2020 conversion), accounting for the δ of (ε, δ) events. */
   protected epsilonFor(delta: number): number {
     checkDeltaArg(delta);
-    const effective = -Math.expm1(Math.log1p(-delta) - Math.log1p(-this.extraDelta));
+    // The δ left for the RDP part, 1 − (1 − δ)/(1 − δ_events), rounded DOWN (a smaller δ gives a larger ε).
+    const effective = -expm1Up(addAbove(log1pUp(-delta), -log1pDown(-this.extraDelta)));
     if (effective < 0) return this.pureBound;
     return Math.min(this.pureBound, rdpToEpsilon(this.orders, this.rdp, effective).epsilon);
   }
@@ -540,6 +453,7 @@ export class RdpAccountant extends BaseAccountant {
     checkEpsilonArg(epsilon);
     if (epsilon >= this.pureBound) return 0;
     const d = rdpToDelta(this.orders, this.rdp, epsilon).delta;
-    return d + this.extraDelta - d * this.extraDelta;
+    // 1 − (1 − d)(1 − δ_events), rounded up.
+    return Math.min(1, addAbove(d, addAbove(this.extraDelta, -mulBelow(d, this.extraDelta))));
   }
 }

@@ -23,9 +23,10 @@
  * binary64 over exactly the binary32 values it stores (each square exact), and
  * the clipped sum is then a binary64 weighted sum of those same stored values
  * (Conv2d.accumulateScaledGradients). The ghost route computes its norm and its
- * sum separately (convGhostNorms, convScaledGradSum), so both stay binary64: the
- * clip margin (2⁻⁴⁰, ghost-clipping.proof.md) covers binary64 reassociation, not
- * binary32. Accuracy: |wasm − reference| ≤ (n + 2)·2⁻²⁴·Σ|a||b| (tested).
+ * sum separately (convGhostNorms, convScaledGradSum), so both stay binary64 (and
+ * Conv2d refuses that route, review-learn L1). The clip margin grows with the
+ * public count of squares, outC·K + outC (`squaredNormRoundings`,
+ * ghost-clipping.proof.md "The float margin"). Accuracy: |wasm − reference| ≤ (n + 2)·2⁻²⁴·Σ|a||b| (tested).
  * Subnormal binary32 operands (< 2⁻¹²⁶) would slow the multiply; the loss
  * gradients below 2⁻¹²⁶ are flushed at the source (losses.ts).
  * @module
@@ -93,7 +94,7 @@ function im2col(g: ConvShape, x: FloatArray, i: number, col: Float64Array): void
 }
 
 /** Reference g_i (outC·K + outC) of example i from Δ (outC×T per example) and its patches. */
-function exampleGradient(g: ConvShape, x: FloatArray, dy: FloatArray, i: number, col: Float64Array, out: Float64Array, at: number): void {
+function exampleGradient(g: ConvShape, x: FloatArray, dy: FloatArray, i: number, col: Float64Array, out: FloatArray, at: number): void {
   const { T, K, outSize } = sizes(g);
   im2col(g, x, i, col);
   for (let o = 0; o < g.outC; o++) {
@@ -165,15 +166,13 @@ export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: F
     });
 }
 
-/** @internal grads (batch × (outC·K + outC)) = each example's gradient, materialised, and norms[i] = ‖grads_i‖². */
-export function convExampleGrads(
-  g: ConvShape,
-  x: FloatArray,
-  dy: FloatArray,
-  grads: Float64Array,
-  norms: Float64Array,
-  batch: number,
-): void {
+/**
+ * @internal grads (batch × (outC·K + outC)) = each example's gradient, materialised, and norms[i] = ‖grads_i‖²
+ * over exactly the values stored in `grads`: a Float32Array holds the wasm kernel's binary32 values as they are
+ * (no widening copy; the reference kernel's values are rounded once on store and the norm reads them back), a
+ * Float64Array holds them widened exactly.
+ */
+export function convExampleGrads(g: ConvShape, x: FloatArray, dy: FloatArray, grads: FloatArray, norms: Float64Array, batch: number): void {
   const { T, K, grad } = sizes(g);
   checkLength(grads, batch * grad, 'grads');
   checkLength(norms, batch, 'norms');

@@ -29,9 +29,10 @@
  */
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
-import { Scratch } from './_internal/buffers.js';
+import { Scratch, Scratch32 } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
+import { kernelBackend } from './backend.js';
 import { type ConvShape, convExampleGrads, convForward, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
@@ -77,7 +78,11 @@ export class Conv2d implements TrainableLayer {
   readonly parameters: readonly Parameter[];
   readonly inputSize: number;
   readonly outputSize: number;
-  /** The largest per-example buffer: the im2col patch matrix T·K, the T·outC positions, or a width. */
+  /**
+   * The largest per-example buffer: the im2col patch matrix T·K, the T·outC positions, a width, or
+   * the materialised per-example gradient row outC·K + outC (review-learn L5: the norm pass keeps
+   * rows × that many values, so the trainer's chunking must count it).
+   */
   readonly valuesPerExample: number;
   /** Output height and width. */
   readonly outHeight: number;
@@ -91,8 +96,9 @@ export class Conv2d implements TrainableLayer {
   private readonly shape: ConvShape;
   private input: Float64Array = new Float64Array(0); // B × C·H·W (the last forward's)
   private delta: Float64Array = new Float64Array(0); // B × outC·T (the last backward's)
-  private grads: Float64Array | null = null; // B × (outC·K + outC), materialised route, this batch
+  private grads: FloatArray | null = null; // B × (outC·K + outC), materialised route, this batch
   private readonly gradsBufferScratch = new Scratch();
+  private readonly grads32Scratch = new Scratch32(); // the same, binary32, when the wasm kernels run
   private readonly outScratch = new Scratch();
   private readonly inputGradScratch = new Scratch();
   private batch = 0;
@@ -118,6 +124,7 @@ export class Conv2d implements TrainableLayer {
     checkExampleValues(outC * oh * ow, 'outChannels');
     checkExampleValues(oh * ow * inC * k * k, 'kernelSize');
     checkParameterCount(outC * inC * k * k + outC, 'outChannels');
+    checkExampleValues(outC * inC * k * k + outC, 'outChannels'); // the materialised per-example gradient row (review-learn L5)
     const route = options.normRoute ?? 'auto';
     if (route !== 'auto' && route !== 'ghost' && route !== 'materialised') {
       throw new DpError('INVALID_PARAMETER', "normRoute must be 'auto', 'ghost' or 'materialised'", { parameter: 'normRoute' });
@@ -145,7 +152,7 @@ export class Conv2d implements TrainableLayer {
     this.outputSize = outC * oh * ow;
     const T = this.positions;
     const K = this.patch;
-    this.valuesPerExample = Math.max(T * K, T * outC, this.inputSize, this.outputSize);
+    this.valuesPerExample = Math.max(T * K, T * outC, this.inputSize, this.outputSize, outC * K + outC);
     this.shape = { C: inC, H: h, W: w, k, s, p, oh, ow, outC };
     this.normRoute = 'materialised';
     const name = options.name ?? 'conv';
@@ -185,9 +192,21 @@ export class Conv2d implements TrainableLayer {
   perExampleSquaredNorms(out: Float64Array): void {
     out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     const width = this.outC * this.patch + this.outC;
-    const grads = this.gradsBufferScratch.take(this.batch * width);
+    // With wasm the gradients are binary32: kept as such (a Float32Array, no widening copy); the norms are over
+    // exactly these stored values and accumulateScaledGradients sums c_i times the same values (conv-ops.ts).
+    const n = this.batch * width;
+    const grads = kernelBackend() === 'wasm' ? this.grads32Scratch.take(n) : this.gradsBufferScratch.take(n);
     convExampleGrads(this.shape, this.input, this.delta, grads, out, this.batch);
     this.grads = grads;
+  }
+
+  /**
+   * A sum of the outC·K + outC squares of the stored gradient (binary32 values in wasm: each square
+   * exact; binary64 in the reference kernel), in any order; the sum is over those same values, one
+   * rounding each (c·g).
+   */
+  get squaredNormRoundings(): number {
+    return this.outC * this.patch + this.outC;
   }
 
   accumulateScaledGradients(scales: Float64Array): void {
@@ -238,10 +257,11 @@ export class Conv2d implements TrainableLayer {
 
 /**
  * out[j] += Σ_{i ∈ rows} scales[i]·grads[i·width + from + j] for j < count, four rows per pass
- * over out (a quarter of the loads and stores of out; binary64 throughout).
+ * over out (a quarter of the loads and stores of out; binary64 arithmetic on the stored values, binary32
+ * ones widened exactly).
  */
 function addScaledRows(
-  grads: Float64Array,
+  grads: FloatArray,
   width: number,
   rows: readonly number[],
   scales: Float64Array,

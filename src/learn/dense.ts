@@ -14,6 +14,7 @@ import { defaultRandomSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
+import { SQUARED_NORM_FLOOR } from './_internal/norm-floor.js';
 import { checkName, checkObject } from './_internal/validate.js';
 import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
 import { fillUniform } from './init.js';
@@ -100,7 +101,20 @@ export class Dense implements TrainableLayer {
     const a2 = new Float64Array(this.batch);
     rowNorms2(this.input, this.batch, this.inputSize, a2);
     rowNorms2(this.delta, this.batch, this.outputSize, out);
-    for (let i = 0; i < this.batch; i++) out[i] = ((a2[i] as number) + 1) * (out[i] as number);
+    // ‖δ‖² is raised to 2⁻⁹⁶⁸ first: its squares may underflow (absolute error ≤ n·2⁻¹⁰⁷⁵), and the
+    // product with ‖a‖² + 1 (up to 2¹⁰²⁴) would scale that error out of any relative margin.
+    for (let i = 0; i < this.batch; i++) {
+      const d2 = out[i] as number;
+      out[i] = ((a2[i] as number) + 1) * Math.max(d2, SQUARED_NORM_FLOOR);
+    }
+  }
+
+  /**
+   * ‖a‖² + 1: n_in + 2 roundings (its squares' underflow is ≤ u·1); the floored ‖δ‖²: n_out + 1; their
+   * product: 1. The summed vector is the exact a_iᵀδ_i, each coordinate fl(a·fl(c·δ)) (two roundings).
+   */
+  get squaredNormRoundings(): number {
+    return this.inputSize + this.outputSize + 4;
   }
 
   accumulateScaledGradients(scales: Float64Array): void {

@@ -120,6 +120,11 @@ export class Embedding implements TrainableLayer {
     }
   }
 
+  /** At most length·dim squares (one row of dim values per distinct token); the sum is over those rows, f·row[d] (one rounding). */
+  get squaredNormRoundings(): number {
+    return this.length * this.dim;
+  }
+
   accumulateScaledGradients(scales: Float64Array): void {
     scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     for (let i = 0; i < this.batch; i++) {

@@ -66,17 +66,16 @@ export { isTrainable, type Layer, type Parameter, type TrainableLayer } from './
 export { type Loss, logisticLoss, softmaxCrossEntropy } from './losses.js';
 export { type MakePrivateWithEpsilonOptions, makePrivateWithEpsilon } from './make-private-with-epsilon.js';
 // Membership-inference audits (models area, issue 13): src/learn/membership/.
-export {
-  type AttackReport,
-  type AuditModelOptions,
-  auditModel,
-  type LabelledRows,
-  type ModelAuditReport,
-  type ProbabilisticModel,
-  trueClassProbability,
-} from './membership/audit-model.js';
+export { type AttackReport, type AuditModelOptions, auditModel, type ModelAuditReport } from './membership/audit-model.js';
 export { auditDpSgdOneRun, type DpSgdAuditOptions, dpSgdAuditSubject, labelConfidences } from './membership/dp-sgd-audit.js';
 export { membershipEpsilonLowerBound } from './membership/epsilon-bound.js';
+export {
+  globalOutVariance,
+  type LiraVariance,
+  type OutStatistics,
+  offlineLiraScores,
+  outStatistics,
+} from './membership/lira.js';
 export {
   type MembershipMatcherOptions,
   type MembershipMatcherResult,
@@ -84,13 +83,20 @@ export {
   membershipMatchers,
 } from './membership/matchers.js';
 export {
+  type LabelledRows,
+  labelLogOdds,
+  logProbabilityOfLabel,
+  type ProbabilisticModel,
+  trueClassProbability,
+} from './membership/model-confidence.js';
+export {
   type OneRunAuditOptions,
   type OneRunAuditResult,
   oneRunAudit,
   oneRunEpsilonLowerBound,
   oneRunPValue,
 } from './membership/one-run.js';
-export { type MembershipRoc, membershipRoc, tprAtFpr } from './membership/roc.js';
+export { type LowFprPoint, lowFprPoint, type MembershipRoc, membershipRoc, tprAtFpr } from './membership/roc.js';
 export { logisticRegression, type MnistCnnOptions, mlp, mnistCnn } from './models.js';
 export { effectiveNoiseMultiplier, noiseGrid, roundToGrid } from './noise-grid.js';
 export { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';

@@ -64,6 +64,16 @@ export interface TrainableLayer extends Layer {
    * forward/backward pair.
    */
   perExampleSquaredNorms(out: Float64Array): void;
+  /**
+   * k: a public count, from the layer's shape only, such that for every example the exact squared
+   * norm of the vector `accumulateScaledGradients` scales and sums for it is
+   * ≤ (ŝ + k·2⁻¹⁰⁷⁵)·(1 − 2⁻⁵³)^(−k), ŝ being what `perExampleSquaredNorms` reports, and each
+   * coordinate of s·g is formed with at most two roundings. For a plain sum of n squares of the
+   * summed values, in any order, k = n. An integer in [0, 2³⁶] (so that a model's total, L + max k_l + 1, stays within the margin's
+   * range 2⁴⁰); Sequential refuses a layer without
+   * one. The clip margin grows with it (ghost-clipping.proof.md, "The float margin").
+   */
+  readonly squaredNormRoundings: number;
   /** Adds Σ_i s_i · g_i (the per-example gradients scaled by `scales`) to the parameters' grad arrays. */
   accumulateScaledGradients(scales: Float64Array): void;
   /** Writes example i's gradient, flattened in `parameters` order, into `out` (the reference oracle). */

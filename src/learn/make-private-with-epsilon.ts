@@ -9,10 +9,11 @@
  * @module
  */
 import { calibrateNoiseMultiplier } from '../accounting/index.js';
-import { DpError } from '../core/index.js';
+import { checkDeltaForSize, DpError } from '../core/index.js';
 import { describeValue } from './_internal/describe.js';
 import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent } from './dp-sgd-accounting.js';
+import { checkClipBound } from './ghost-clipping.js';
 import { effectiveNoiseMultiplier } from './noise-grid.js';
 import { samplingRate } from './poisson-sampler.js';
 import { type MakePrivateOptions, makePrivate, type PrivateTrainer } from './private-trainer.js';
@@ -22,7 +23,7 @@ import { checkBatch, Sequential } from './sequential.js';
 export interface MakePrivateWithEpsilonOptions extends Omit<MakePrivateOptions, 'noiseMultiplier' | 'maxSteps'> {
   /** ε not to exceed, a finite number > 0. */
   targetEpsilon: number;
-  /** δ at which ε is measured, in (0, 1). */
+  /** δ at which ε is measured, in (0, 1/datasetSize) (δ ≥ 1/N is refused: SECURITY §4). */
   targetDelta: number;
   /** Epochs to plan for, an integer ≥ 1; each epoch is ⌈1/q⌉ steps. */
   epochs: number;
@@ -32,7 +33,7 @@ export interface MakePrivateWithEpsilonOptions extends Omit<MakePrivateOptions, 
  * Makes a DP-SGD trainer whose planned run meets (targetEpsilon, targetDelta).
  * @param options - the makePrivate options without noiseMultiplier, and the target.
  * @returns the trainer, limited to epochs·⌈1/q⌉ steps.
- * @throws DpError INVALID_PARAMETER on a bad target or epochs (and as makePrivate); INTERNAL if the calibrated σ failed the re-check.
+ * @throws DpError INVALID_PARAMETER on a bad target or epochs, or targetDelta ≥ 1/datasetSize (and as makePrivate); INTERNAL if the calibrated σ failed the re-check.
  * @privacy (ε, δ)-DP with ε ≤ targetEpsilon at δ = targetDelta for all planned steps, by the chosen accountant.
  * @see Opacus `make_private_with_epsilon` (whose search could overshoot the target).
  * @example
@@ -70,13 +71,11 @@ export function makePrivateWithEpsilon(options: MakePrivateWithEpsilonOptions): 
       },
     );
   }
+  // δ ≥ 1/N would allow releasing an example outright (SECURITY §4; review-learn L3): refused with the declared N.
+  checkDeltaForSize(targetDelta, options.datasetSize);
   const q = samplingRate(options.datasetSize, options.expectedBatchSize);
   const steps = epochs * Math.ceil(1 / q);
-  if (!(typeof options.maxGradNorm === 'number' && Number.isFinite(options.maxGradNorm) && options.maxGradNorm > 0)) {
-    throw new DpError('INVALID_PARAMETER', `maxGradNorm must be a finite number > 0, got ${describeValue(options.maxGradNorm)}`, {
-      parameter: 'maxGradNorm',
-    });
-  }
+  checkClipBound(options.maxGradNorm);
   const dimension = options.model.parameterCount;
   const effective = (s: number) => effectiveNoiseMultiplier(s, options.maxGradNorm, dimension);
   const sigma = calibrateNoiseMultiplier({

@@ -12,6 +12,10 @@
 export interface NoiseSource {
   /** Fills `out` with independent N(0, scale²) values on the bulk Gaussian's grid; each draw is used once. */
   fill(out: Float64Array, scale: number): void;
+  /** The largest draw it serves, when bounded (public; makePrivate refuses a model with more parameters). */
+  readonly capacity?: number;
+  /** True once it can serve no more draws (public; makePrivate and step() refuse a closed source before sampling). */
+  readonly closed?: boolean;
 }
 
 const genuine = new WeakSet<object>();

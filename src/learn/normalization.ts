@@ -162,6 +162,11 @@ export class Normalization implements TrainableLayer {
     }
   }
 
+  /** 2·channels squares of the stored per-example (γ, β) gradient; the sum is over those values, f·g (one rounding). */
+  get squaredNormRoundings(): number {
+    return 2 * this.channels;
+  }
+
   accumulateScaledGradients(scales: Float64Array): void {
     scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     const C = this.channels;

@@ -20,6 +20,14 @@
  * 4. record the step's event poissonSampled(q, gaussian(σ_eff)) and report the
  *    step to the trace hook (q, clip norm, σ, the clipped contribution norms).
  *
+ * Order of a step (reviewml M5, M6; class: everything public is checked before anything private is
+ * read, and a failure leaves nothing private behind): the trainer keeps only checkBatch's snapshot of
+ * the data (the caller's object is never read again; the snapshot's lengths are re-checked before each
+ * sample, since a resizable buffer can shrink under a view); the noise source's public state (open,
+ * capacity ≥ the parameter count) is checked at makePrivate and at the top of each step; the noise is
+ * drawn before sampling; any failure after that zeroes every `grad`, so no un-noised clipped sum is left
+ * in the model. Tests: test/learn/trainer-public-checks.test.ts.
+ *
  * Threat model: the adversary sees every intermediate model (the events
  * compose over all steps), the model, the options and the declared N; it
  * does not see the data's actual size, the sampled indices, the batch sizes
@@ -30,13 +38,14 @@
  * @module
  */
 import type { DpEvent } from '../core/index.js';
-import { DpError, traceNoise } from '../core/index.js';
+import { checkDeltaForSize, DpError, traceNoise } from '../core/index.js';
+import { edgeRead } from '../numeric/edge.js';
 import { defaultRandomSource, fillBulkGaussian, isSecureSource, type RandomSource } from '../random/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { checkObject } from './_internal/validate.js';
 import { accountHistory, dpSgdStepEvent, type LearnAccountant } from './dp-sgd-accounting.js';
-import { accumulateClippedGradients, type ClippingMode } from './ghost-clipping.js';
+import { accumulateClippedGradients, type ClippingMode, checkClipBound } from './ghost-clipping.js';
 import { effectiveNoiseMultiplier, noiseGrid, roundToGridUnchecked } from './noise-grid.js';
 import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
@@ -95,6 +104,21 @@ export interface StepReport {
   readonly event: DpEvent;
 }
 
+/** A noise source's public state: open, and large enough for `count` coordinates when it declares a capacity. */
+function checkNoiseSource(noise: NoiseSource, count: number): void {
+  const { capacity, closed } = edgeRead('noise', () => ({ capacity: noise.capacity as unknown, closed: noise.closed as unknown }));
+  if (closed === true) throw new DpError('INVALID_PARAMETER', 'the noise source is closed', { parameter: 'noise' });
+  if (capacity !== undefined && !(typeof capacity === 'number' && capacity >= count)) {
+    throw new DpError(
+      'INVALID_PARAMETER',
+      `the noise source serves at most ${describeValue(capacity)} values; the model has ${count} parameters`,
+      {
+        parameter: 'noise',
+      },
+    );
+  }
+}
+
 function checkPositiveFinite(x: number, name: string): void {
   if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) {
     throw new DpError('INVALID_PARAMETER', `${name} must be a finite number > 0, got ${describeValue(x)}`, { parameter: name });
@@ -139,9 +163,12 @@ export class PrivateTrainer {
     checkObject(options, 'options');
     const { model, data } = options;
     if (!(model instanceof Sequential)) throw new DpError('INVALID_PARAMETER', 'model must be a Sequential', { parameter: 'model' });
-    checkBatch(data, model.inputSize);
+    // Only the checked snapshot is kept (review ML M5): its arrays and size are fixed here; step() re-checks their
+    // lengths (a resizable buffer can shrink under a view) before it samples.
+    const snapshot = Object.freeze(checkBatch(data, model.inputSize));
     checkPositiveFinite(options.noiseMultiplier, 'noiseMultiplier');
     checkPositiveFinite(options.maxGradNorm, 'maxGradNorm');
+    checkClipBound(options.maxGradNorm);
     if ((options.sampling === undefined ? 'poisson' : options.sampling) !== 'poisson') {
       throw new DpError('INVALID_PARAMETER', "sampling must be 'poisson'", { parameter: 'sampling' });
     }
@@ -175,7 +202,7 @@ export class PrivateTrainer {
     this.sampleRate = samplingRate(this.datasetSize, options.expectedBatchSize);
     this.model = model;
     this.optimizer = options.optimizer;
-    this.data = data;
+    this.data = snapshot;
     this.expectedBatchSize = options.expectedBatchSize;
     this.noiseMultiplier = options.noiseMultiplier;
     this.maxGradNorm = options.maxGradNorm;
@@ -187,6 +214,7 @@ export class PrivateTrainer {
       throw new DpError('INVALID_PARAMETER', 'noise must have a fill method', { parameter: 'noise' });
     }
     this.noise = options.noise;
+    if (this.noise !== undefined) checkNoiseSource(this.noise, model.parameterCount);
     this.notForRelease = !isSecureSource(this.rng) || (this.noise !== undefined && !isGenuineNoiseSource(this.noise));
     this.noiseGrid = noiseGrid(this.noiseMultiplier * this.maxGradNorm);
     this.stepEvent = dpSgdStepEvent(
@@ -233,6 +261,32 @@ export class PrivateTrainer {
     }
     const { model, data } = this;
     const parameters = model.parameters;
+    const width = model.inputSize;
+    // Everything public is checked before anything private is read (review ML M5, M6): the data snapshot's lengths
+    // and the noise source; then the noise is drawn FIRST (it does not depend on the data), so a source that
+    // fails leaves nothing behind, and any later failure zeroes the grads (no un-noised clipped sum is left there).
+    if (data.inputs.length !== data.size * width || data.labels.length !== data.size) {
+      throw new DpError('INVALID_PARAMETER', 'the training data changed size since makePrivate (a resized buffer)', { parameter: 'data' });
+    }
+    const total = parameters.reduce((s, p) => s + p.value.length, 0);
+    const noise = this.noiseScratch.take(total);
+    const scale = this.noiseMultiplier * this.maxGradNorm;
+    if (this.noise) {
+      checkNoiseSource(this.noise, total);
+      this.noise.fill(noise, scale);
+    } else fillBulkGaussian(noise, scale, this.rng);
+    try {
+      return this.privateStep(noise, scale);
+    } catch (e) {
+      for (const p of parameters) p.grad.fill(0);
+      throw e;
+    }
+  }
+
+  /** The data-dependent part of step(), after the public checks and the noise draw. */
+  private privateStep(noise: Float64Array, scale: number): StepReport {
+    const { model, data } = this;
+    const parameters = model.parameters;
     for (const p of parameters) p.grad.fill(0);
     const indices = poissonSample(data.size, this.sampleRate, this.rng);
     const contributionNorms = new Float64Array(indices.length);
@@ -254,11 +308,6 @@ export class PrivateTrainer {
       const clipped = accumulateClippedGradients(model, rows.length, this.maxGradNorm, this.clipping, keep);
       contributionNorms.set(clipped.contributionNorms, start);
     }
-    const total = parameters.reduce((s, p) => s + p.value.length, 0);
-    const noise = this.noiseScratch.take(total);
-    const scale = this.noiseMultiplier * this.maxGradNorm;
-    if (this.noise) this.noise.fill(noise, scale);
-    else fillBulkGaussian(noise, scale, this.rng);
     let sumSquares = 0;
     let offset = 0;
     const grid = this.noiseGrid;
@@ -303,12 +352,13 @@ export class PrivateTrainer {
 
   /**
    * ε at `delta` for every step taken, from the trainer's accountant.
-   * @param delta - δ ∈ [0, 1].
+   * @param delta - δ ∈ [0, 1/datasetSize) (δ ≥ 1/N is refused, SECURITY §4: it would allow releasing an example outright).
    * @returns ε (0 before the first step).
-   * @throws DpError INVALID_PARAMETER on a bad δ.
+   * @throws DpError INVALID_PARAMETER on a bad δ, or δ ≥ 1/datasetSize.
    * @privacy the (ε, δ) guarantee of the model after these steps.
    */
   epsilon(delta: number): number {
+    checkDeltaForSize(delta, this.datasetSize); // review-learn L3: every learning entry that takes δ and knows N
     return accountHistory(this.history, this.accountant).epsilon(delta);
   }
 }

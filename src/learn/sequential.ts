@@ -31,7 +31,7 @@ export class Sequential {
   /**
    * @param layers - the stack; each layer's inputSize must equal the previous outputSize.
    * @param loss - the per-example loss on the last layer's output.
-   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, a model beyond the size limits (`LEARN_SIZE_LIMITS`: more than 2²⁵ parameters, a per-example buffer above 2²⁴), a layer that mixes examples (BatchNorm, or one declaring `mixesExamples`), or a parameterised layer the clipping engine cannot handle.
+   * @throws DpError INVALID_PARAMETER on an empty stack, mismatched widths, a model beyond the size limits (`LEARN_SIZE_LIMITS`: more than 2²⁵ parameters, a per-example buffer above 2²⁴), a layer that mixes examples (BatchNorm, or one declaring `mixesExamples`), or a parameterised layer the clipping engine cannot handle (no per-example gradients, or no `squaredNormRoundings` in [0, 2³⁶]).
    */
   constructor(layers: readonly Layer[], loss: Loss) {
     if (layers.length === 0) throw new DpError('INVALID_PARAMETER', 'a model needs at least one layer', { parameter: 'layers' });
@@ -64,6 +64,13 @@ export class Sequential {
       }
       if (l.parameters.length > 0 && !isTrainable(l)) {
         throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} has parameters but no per-example gradients`, { parameter: 'layers' });
+      }
+      // The clip margin grows with each layer's public rounding count (review-learn L2; ghost-clipping.proof.md).
+      const k = isTrainable(l) ? l.squaredNormRoundings : 0;
+      if (!(Number.isSafeInteger(k) && k >= 0 && k <= 2 ** 36)) {
+        throw new DpError('INVALID_PARAMETER', `layer kind ${l.kind} declares no squaredNormRoundings in [0, 2^36]`, {
+          parameter: 'layers',
+        });
       }
     }
     checkNothingShared(layers); // review-learn L4

@@ -17,9 +17,14 @@
  *    256 MiB per copy; value, gradient, noise and two Adam moments ≈ 1.3 GiB);
  * 2. **one example**: each buffer one example occupies in a layer (its input
  *    and output widths, Conv2d's im2col patch matrix T·K, its T·outC output
- *    positions and, on the ghost route, its T·T Gram matrix) holds
- *    ≤ maxExampleValues (2²⁴) values; a layer declares the largest as
- *    `valuesPerExample` (default: max(inputSize, outputSize));
+ *    positions and its materialised per-example gradient row outC·K + outC,
+ *    GroupNorm's 2C gradient) holds ≤ maxExampleValues (2²⁴) values; a layer
+ *    declares the largest as `valuesPerExample` (default: max(inputSize,
+ *    outputSize)). EVERY per-batch buffer a layer's forward, backward, norm
+ *    and clipped-sum passes allocate must be counted (review-learn L5: the
+ *    conv gradient row was not, so the chunking did not bound it);
+ *    test/learn/buffer-estimate.test.ts records every typed array a step
+ *    allocates, for random shapes of every layer kind;
  * 3. **one batch**: rows × valuesPerExample ≤ maxBatchValues (2²⁷ values,
  *    1 GiB of binary64) for every buffer a forward/backward pass allocates.
  *    Layer.forward and Sequential.forwardBackward/predict check it before

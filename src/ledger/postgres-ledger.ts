@@ -95,6 +95,7 @@ export class PostgresLedger implements BudgetLedger {
   /** Created by `setup()` once `pg` is loaded (an optional peer dependency, imported on first use). */
   private pool: pg.Pool | undefined;
   private ready: Promise<void> | undefined;
+  private closed = false;
   private readonly schema: string;
 
   /**
@@ -365,15 +366,22 @@ export class PostgresLedger implements BudgetLedger {
 
   /** The pins of `dataset` (its own and its analysts'). */
   async pins(dataset: string): Promise<readonly LedgerPin[]> {
+    edgeString(dataset, 'dataset'); // S7 edge: see rowsOf
     return PostgresLedger.readPinRows(await this.rowsOf<PinRow>(this.readPins(), dataset));
   }
 
   /** Every recorded spend of `dataset`, oldest first. */
   async entries(dataset: string): Promise<readonly LedgerEntry[]> {
+    edgeString(dataset, 'dataset'); // S7 edge: see rowsOf
     return PostgresLedger.read(await this.rowsOf<SpendRow>(this.readSpends(), dataset));
   }
 
-  /** The rows of one read of `dataset` (outside a charge's transaction); a database failure is ENGINE_ERROR. */
+  /**
+   * The rows of one read of `dataset` (outside a charge's transaction); a database failure is ENGINE_ERROR.
+   * `dataset` must already be a string (its callers' edge line): `pg` serialises an `Array.isArray` value by
+   * looping to its `length`, and a Proxy array whose length reads 1e308 (the S7 sweep's hostile value) grew one
+   * string until the process ran out of heap — no caller's value reaches the driver unchecked.
+   */
   private async rowsOf<R>(sql: string, dataset: string): Promise<R[]> {
     const pool = await this.setup();
     try {
@@ -394,7 +402,10 @@ export class PostgresLedger implements BudgetLedger {
     }
   }
 
+  /** Closes the connections; idempotent (a second call returns at once, as `EnginePool.close`). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool?.end();
   }
 }

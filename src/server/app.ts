@@ -158,7 +158,8 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
     if (!options.ledger) await ledger.close().catch(() => {});
   };
   try {
-    for (const d of config.datasets.values()) datasets.set(d.name, await openDataset(d, s.statementTimeoutMs, s.duckdbConnections));
+    for (const d of config.datasets.values())
+      datasets.set(d.name, await openDataset(d, s.statementTimeoutMs, s.duckdbConnections, s.duckdbThreads));
     // A budget changed since the ledger pinned it is refused now, at start, rather than on an analyst's first query.
     for (const d of datasets.values()) for (const a of d.schema.analysts.keys()) await ledger.status(scopeOf(d, a));
     for (const c of config.collectors.values()) collectors.set(c.name, new LdpCollector(c, s.stateDir));

@@ -60,18 +60,32 @@ export function datasetSchema(config: DatasetConfig): SqlSchema {
  * @param config - the data set.
  * @param statementTimeoutMs - each statement's deadline.
  * @param duckdbConnections - DuckDB: connections (engines) in the pool, each running one statement at a time.
+ * @param duckdbThreads - DuckDB: worker threads of each engine (default: DuckDB's own choice, one per core).
  * @returns the open data set.
  * @throws DpError NOT_FOUND (files, schema), INVALID_SCHEMA, ENGINE_ERROR (PostgreSQL or ClickHouse unreachable, PostgreSQL's
  *   query role not set up), INVALID_PARAMETER for a ClickHouse URL that does not parse.
  */
-export async function openDataset(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections = 1): Promise<OpenDataset> {
+export async function openDataset(
+  config: DatasetConfig,
+  statementTimeoutMs: number,
+  duckdbConnections = 1,
+  duckdbThreads?: number,
+): Promise<OpenDataset> {
   checkDatasetConfig(config); // S22 edge line
-  const d = await openEngine(config, statementTimeoutMs, duckdbConnections);
+  if (duckdbThreads !== undefined && !(Number.isInteger(duckdbThreads) && duckdbThreads >= 1 && duckdbThreads <= 1024)) {
+    throw new DpError('INVALID_PARAMETER', 'duckdbThreads must be an integer in [1, 1024]', { parameter: 'duckdbThreads' });
+  }
+  const d = await openEngine(config, statementTimeoutMs, duckdbConnections, duckdbThreads);
   // Data that never changes while the server runs: repeated statements reuse their exact aggregates (noise stays fresh).
   return config.exactAggregateCache ? { ...d, engine: new ExactAggregateCache(d.engine) } : d;
 }
 
-async function openEngine(config: DatasetConfig, statementTimeoutMs: number, duckdbConnections: number): Promise<OpenDataset> {
+async function openEngine(
+  config: DatasetConfig,
+  statementTimeoutMs: number,
+  duckdbConnections: number,
+  duckdbThreads: number | undefined,
+): Promise<OpenDataset> {
   const schema = datasetSchema(config);
   if (config.db && isClickHouseUrl(config.db)) {
     const { ClickHouseEngine } = await import('../sql/engines/clickhouse.js');
@@ -85,9 +99,10 @@ async function openEngine(config: DatasetConfig, statementTimeoutMs: number, duc
     return { name: config.name, config, schema, engine, engineKind: 'postgres' };
   }
   const { DuckDbEngine } = await import('../sql/engines/duckdb.js');
+  const threads = duckdbThreads !== undefined ? { threads: duckdbThreads } : {};
   if (config.db) {
     const database = config.db.replace(/^duckdb:/, '');
-    const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ database, statementTimeoutMs }));
+    const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ database, statementTimeoutMs, ...threads }));
     return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
   }
   const files = config.files ?? {};
@@ -100,7 +115,7 @@ async function openEngine(config: DatasetConfig, statementTimeoutMs: number, duc
     }
   }
   const declared = declaredFileOptions(Object.keys(files), schema);
-  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, ...declared, statementTimeoutMs }));
+  const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ files, ...declared, statementTimeoutMs, ...threads }));
   return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
 }
 

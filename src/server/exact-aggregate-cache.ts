@@ -35,20 +35,66 @@
  * asked, not about the data, and hidden by the padding quantum (on by default)
  * like every other time difference (the threat model in `index.ts`).
  *
+ * **Whether a result is kept is decided before the run, from public facts
+ * only** (review S27). A result is kept only for a statement declared with a
+ * public row bound (`declareRowBound`; the plan cache declares each statement
+ * it keeps compiled, from its plan: no GROUP BY → 1 row; declared keys → the
+ * product of the declared category counts, × the bins for a histogram; any key
+ * chosen by partition selection → no bound, never kept) and only when that
+ * bound is ≤ `maxRows`. The rows returned are never looked at for the
+ * decision: the number of groups present in the data (private for selected
+ * keys, one person can add one) once decided it, so one person could flip
+ * every later run of a query from hit to miss, a whole engine run of time
+ * that the analyst can size to cross a padding quantum. With the decision
+ * made from the statement alone, the sequence of hits and misses is a
+ * function of the sequence of statements (tested on neighbouring tables,
+ * test/server/exact-aggregate-cache.test.ts).
+ *
  * Memory is bounded: at most `maxEntries` statements (least recently used
- * evicted) and at most `maxRows` rows each (a bigger result is not kept).
+ * evicted: an order of the statements asked, public) and, per kept statement,
+ * its public bound in rows plus the groups of values outside the declared
+ * categories that the operator's own data holds (no analyst can add those).
  * Kept rows are frozen (the release path only reads them).
  * @module
  */
+import type { CompiledDpQuery } from '../sql/compile.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
+import type { QueryPlan } from '../sql/plan.js';
 
 /** Bounds of an exact-aggregate cache. */
 export interface ExactAggregateCacheOptions {
   /** Statements kept (least recently used evicted; default 1024). */
   readonly maxEntries?: number;
-  /** Rows a kept result may have (default 10,000; a bigger result is run every time). */
+  /** The largest public row bound a kept statement may have (default 10,000; a statement with a bigger one, or none, is run every time). */
   readonly maxRows?: number;
+}
+
+/** Public row bounds of statement objects (compiled statements are frozen; the bound is a fact about the object). */
+const publicRowBounds = new WeakMap<CompiledStatement, number>();
+
+/**
+ * Declares a public upper bound on the rows a statement returns (before any run: from its plan, never from data);
+ * only a declared statement's result can be kept (see the module header).
+ * @param statement - the compiled statement (by identity; frozen).
+ * @param rows - the bound: a non-negative integer or Infinity (never kept).
+ */
+export function declareRowBound(statement: CompiledStatement, rows: number): void {
+  publicRowBounds.set(statement, Number.isInteger(rows) && rows >= 0 ? rows : Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Declares the public row bounds of a plan's compiled statements: the main statement has one row per group — 1
+ * without GROUP BY, the product of the declared category counts when every key is declared, no bound when a key
+ * is chosen by partition selection (its groups are the data's); a histogram has that many groups × its bins.
+ * @param plan - the plan (public).
+ * @param compiled - its compiled statements.
+ */
+export function declarePlanRowBounds(plan: QueryPlan, compiled: CompiledDpQuery): void {
+  let groups = 1;
+  for (const k of plan.groupBy) groups = k.categories === null ? Number.POSITIVE_INFINITY : groups * k.categories.length;
+  declareRowBound(compiled.main, groups);
+  for (const h of compiled.histograms) declareRowBound(h, groups * h.bins);
 }
 
 /**
@@ -96,6 +142,12 @@ export class ExactAggregateCache implements SqlEngine {
    * @throws DpError ENGINE_ERROR as the engine (a failure is not kept).
    */
   query(statement: CompiledStatement): Promise<EngineRow[]> {
+    // Decided before the run from the statement's public bound alone, never from the rows (review S27).
+    const bound = publicRowBounds.get(statement);
+    if (bound === undefined || bound > this.maxRows) {
+      this.misses++;
+      return this.inner.query(statement);
+    }
     const key = keyOf(statement);
     const known = this.kept.get(key);
     if (known) {
@@ -110,14 +162,10 @@ export class ExactAggregateCache implements SqlEngine {
       return Object.freeze(rows) as EngineRow[];
     });
     this.kept.set(key, run);
-    run.then(
-      (rows) => {
-        if (rows.length > this.maxRows && this.kept.get(key) === run) this.kept.delete(key);
-      },
-      () => {
-        if (this.kept.get(key) === run) this.kept.delete(key);
-      },
-    );
+    // A failure is not kept (the next run tries again); compiled SQL is total, so failures do not depend on the data.
+    run.catch(() => {
+      if (this.kept.get(key) === run) this.kept.delete(key);
+    });
     while (this.kept.size > this.maxEntries) {
       const oldest = this.kept.keys().next().value as string;
       this.kept.delete(oldest);

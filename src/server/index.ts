@@ -50,8 +50,10 @@
  *   and that statement's exact aggregates are reused
  *   (`exact-aggregate-cache.ts`): each answer is still a stable function of the
  *   data (for that data-independent salt) plus **fresh** noise, charged in
- *   full, so the guarantee is unchanged. A plan-cache or exact-aggregate hit
- *   is faster than a miss, so timing could tell an analyst that the same text
+ *   full, so the guarantee is unchanged. Whether a result is kept is decided
+ *   before the run from the plan's public row bound, never from the rows
+ *   (review S27: the number of selected groups is private). A plan-cache or
+ *   exact-aggregate hit is faster than a miss, so timing could tell an analyst that the same text
  *   was asked before (by anyone): a fact about queries, not data, and hidden
  *   by the padding quantum (on by default, 50 ms) like every other time
  *   difference; with padding off, an operator accepts that this is visible.

@@ -29,13 +29,17 @@
  * An evicted plan's salt goes with it (the next one is drawn afresh). With
  * the salt fixed, the compiled statements are a pure function of the plan too
  * (`compileDpQuery(plan, dialect, salt, schema)`), so they are kept with it
- * (deep-frozen): a repeated query skips compiling as well as planning.
+ * (deep-frozen): a repeated query skips compiling as well as planning. Their
+ * public row bounds are declared from the plan as they are kept
+ * (`declarePlanRowBounds`): an exact-aggregate cache keeps only a declared
+ * statement's rows, decided before the run (review S27).
  * @module
  */
 import type { CompiledDpQuery } from '../sql/compile.js';
 import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
+import { declarePlanRowBounds } from './exact-aggregate-cache.js';
 
 /** The longest query text (UTF-16 units) whose plan is kept: 1024 keys × 8 KiB bounds a schema's cache to ≈ 16 MiB of text. */
 export const MAX_CACHED_TEXT = 8192;
@@ -115,6 +119,8 @@ export class PlanCache implements DpSqlPlanCache {
     const known = this.compiledOf.get(plan);
     if (known && known.salt === salt && known.dialect === dialect) return known.compiled;
     const compiled = deepFreeze(compile());
+    // Kept statements repeat: their public row bounds decide whether an exact-aggregate cache may keep their rows.
+    declarePlanRowBounds(plan, compiled);
     this.compiledOf.set(plan, { salt, dialect, compiled });
     return compiled;
   }

@@ -33,13 +33,13 @@ import type { PrivacyLoss } from '../core/loss.js';
 import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, planAggregate, releaseCount } from '../stats/release-aggregates.js';
 import type { BudgetSplit } from './budget-split.js';
-import { dialectCompiler, fromClause, whereClause } from './compile.js';
-import { compileExpr, compileTyped, type Env, keyOutput, Params, q } from './compile-expr.js';
+import { dialectCompiler, fromClause, unitRows } from './compile.js';
+import { compileTyped, type Env, keyOutput, Params, q } from './compile-expr.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import type { BoundingReport } from './dp-sql-types.js';
 import type { EngineRow } from './engine.js';
 import { toBig } from './engine-values.js';
-import type { PlanExpr, QueryPlan } from './plan.js';
+import type { QueryPlan } from './plan.js';
 import type { SqlSchema } from './schema.js';
 
 /**
@@ -60,8 +60,8 @@ export function compileBoundingReport(plan: QueryPlan, dialect: SqlDialect, sche
   const U = q(env, 'unit');
   const qk = plan.groupBy.map((_, i) => q(env, `k${i}`));
   const keys = plan.groupBy.map((k, i) => `${keyOutput(env, compileTyped(env, k.expr))} AS ${qk[i]}`);
-  const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
-  const rows = `SELECT ${[`${unit} AS ${U}`, ...keys].join(', ')} FROM ${fromClause(env)}${whereClause(env)}`;
+  const { unit, where } = unitRows(env);
+  const rows = `SELECT ${[`${unit} AS ${U}`, ...keys].join(', ')} FROM ${fromClause(env)}${where}`;
   const c = q(env, 'c');
   const g = q(env, 'g');
   const m = q(env, 'm');

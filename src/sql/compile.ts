@@ -31,6 +31,7 @@ import {
   compileExpr,
   compileTyped,
   type Env,
+  forms,
   keyOutput,
   Params,
   q,
@@ -242,6 +243,28 @@ export function fromClause(env: Env): string {
 export function whereClause(env: Env, extra?: string): string {
   const parts = [env.plan.where ? compileCondition(env, env.plan.where) : undefined, extra].filter((x): x is string => x !== undefined);
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+}
+
+/**
+ * The unit and WHERE clause of a unit-level statement's rows (review S25, class 18 "people merged into one unit").
+ * A row whose unit identifies no one — NULL, the empty string of a text unit (a blank field of a file), NaN or ±∞
+ * of a float unit — is not a unit: bounded, every such row would be ONE unit (SQL groups and partitions all NULLs together, and the salted
+ * hash of NULL is NULL, so the key order picks the kept groups), and one more such row would move the counts by
+ * 2·C. Such rows are dropped in every unit-level statement (main, histogram, bounding report); rule in
+ * compile.proof.md "Rows without a unit".
+ * @param env - the compile environment (unit-level plan).
+ * @returns the unit's SQL and the WHERE clause that keeps only rows with a unit.
+ */
+export function unitRows(env: Env): { readonly unit: string; readonly where: string } {
+  const typed = compileTyped(env, env.plan.privacy.unit as PlanExpr);
+  const u = typed.sql;
+  const present =
+    typed.type === 'text'
+      ? `${u} IS NOT NULL AND ${u} <> ''`
+      : typed.type === 'double' // NaN (and ±∞) identify no one; |NaN| ≤ max is false on every dialect.
+        ? `${u} IS NOT NULL AND ${forms(env).abs(env, u)} <= ${env.p.dbl(Number.MAX_VALUE)}`
+        : `${u} IS NOT NULL`;
+  return { unit: typed.sql, where: whereClause(env, `(${present})`) };
 }
 
 /**
@@ -478,9 +501,9 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     const select = [...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `CAST(COUNT(*) AS ${wide}) AS ${q(env, 'units')}`, ...finalCols];
     sql = `SELECT ${select.join(', ')} FROM ${from}${whereClause(env)}${keyExprs.length ? ` GROUP BY ${keyExprs.join(', ')}` : ''}`;
   } else {
-    const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
+    const { unit, where } = unitRows(env);
     const U = q(env, 'unit');
-    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), ...rowCols].join(', ')} FROM ${from}${whereClause(env)}`;
+    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), ...rowCols].join(', ')} FROM ${from}${where}`;
     const perUnit = `SELECT ${[U, ...qk, ...unitCols].join(', ')} FROM ${q(env, 'tsdp_rows')} GROUP BY ${[U, ...qk].join(', ')}`;
     const finalSelect = `SELECT ${[...qk, `CAST(COUNT(*) AS ${wide}) AS ${q(env, 'units')}`, ...finalCols].join(', ')}`;
     if (qk.length === 0) {
@@ -528,8 +551,8 @@ function compileHistogram(
     sql = `SELECT ${[...qk, B, `CAST(COUNT(*) AS ${wide}) AS ${N}`].join(', ')} FROM (${binned}) AS ${q(env, 'tsdp_binned')} WHERE ${B} IS NOT NULL GROUP BY ${[...qk, B].join(', ')}`;
   } else {
     const U = q(env, 'unit');
-    const unit = compileExpr(env, plan.privacy.unit as PlanExpr);
-    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `${bin} AS ${B}`].join(', ')} FROM ${from}${whereClause(env)}`;
+    const { unit, where } = unitRows(env);
+    const rows = `SELECT ${[`${unit} AS ${U}`, ...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `${bin} AS ${B}`].join(', ')} FROM ${from}${where}`;
     const per = `SELECT ${[U, ...qk, B, `COUNT(*) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_rows')} WHERE ${B} IS NOT NULL GROUP BY ${[U, ...qk, B].join(', ')}`;
     const cum = q(env, 'cum');
     const gr = q(env, 'gr');

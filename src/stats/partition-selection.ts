@@ -76,9 +76,9 @@ export function makePartitionSelector(options: PartitionSelectorOptions): Partit
   const guarantee = approximate(epsilon, delta);
   switch (method) {
     case 'truncated-geometric': {
-      const probs = truncatedGeometricProbabilities(epsilon / partitions, delta / partitions);
+      const probs = memoisedProbabilities(epsilon / partitions, delta / partitions);
       // Past the computed range p stays at its last value: 1 when the sequence reached it, otherwise (tiny ε/δ,
-      // stopped at 10⁷ steps) a flat tail, which still meets both DP constraints — jumping to 1 would not.
+      // stopped at MAX_SELECTION_TABLE steps) a flat tail, which still meets both DP constraints — jumping to 1 would not.
       const last = probs[probs.length - 1] ?? 0;
       const keepProbability = (n: number) => (n <= 0 ? 0 : n >= probs.length ? last : (probs[n] ?? last));
       return {
@@ -172,11 +172,43 @@ function largestRho(epsilon: number, delta: number): number {
 }
 
 /**
+ * The longest keep-probability table (entries, ≈ 1 MiB), a public constant (review S28, class 13 "work bounded up
+ * front"): the table has ~2·ln(1/δ)/ε entries, so a tiny per-partition ε (ε/maxPartitions) made every query tabulate
+ * up to 10⁷ entries (166 MB, seconds of CPU on the server's event loop) for a charge of 1e-6. Past the cap p(n) stays
+ * flat at p(cap), which meets both DP constraints (module header of `truncatedGeometricProbabilities`): the work and
+ * memory of a selector are bounded whatever ε and δ, at the cost of utility only where ε/maxPartitions < ~1e-4 with
+ * δ ≤ 1e-9 (there a group of more than 131,072 units is kept with probability p(cap) < 1). Tables are memoised per
+ * public (ε, δ) (`memoisedProbabilities`), so a repeated query shape builds none.
+ */
+export const MAX_SELECTION_TABLE = 131_072;
+
+/** The last few tables, keyed by the public (ε, δ) of one partition; frozen, shared by selectors. */
+const tables = new Map<string, readonly number[]>();
+const MEMO_TABLES = 16;
+
+/** `truncatedGeometricProbabilities` through a small LRU memo keyed on public parameters only. */
+function memoisedProbabilities(epsilon: number, delta: number): readonly number[] {
+  const key = `${epsilon}|${delta}`;
+  const hit = tables.get(key);
+  if (hit) {
+    tables.delete(key);
+    tables.set(key, hit);
+    return hit;
+  }
+  const made = Object.freeze(truncatedGeometricProbabilities(epsilon, delta));
+  tables.set(key, made);
+  if (tables.size > MEMO_TABLES) tables.delete(tables.keys().next().value as string);
+  return made;
+}
+
+/**
  * Keep probabilities p(n) of the optimal (ε, δ) partition selection for one
  * partition: p(0) = 0, p(n) = min(e^ε p(n−1) + δ, 1 − e^{−ε}(1 − p(n−1) − δ), 1).
  * Every step rounds down (each constraint is an upper bound on p(n)), so the
  * computed sequence satisfies the DP constraints for the exact ε and δ.
- * Returns p(0..N) with p(N) = 1 (or the array up to the first 1).
+ * Returns p(0..N) with p(N) = 1 (or the array up to the first 1), N < MAX_SELECTION_TABLE: a flat
+ * tail past the last entry (p(n) = p(N)) meets both constraints — p(n) ≤ e^ε p(n) + δ and
+ * 1 − p(n) ≤ e^ε (1 − p(n)) + δ — so stopping early is sound; it only keeps large groups less often.
  */
 export function truncatedGeometricProbabilities(epsilon: number, delta: number): number[] {
   const eUp = Math.exp(epsilon);
@@ -184,7 +216,7 @@ export function truncatedGeometricProbabilities(epsilon: number, delta: number):
   const emHi = nextUp(nextUp(Math.exp(-epsilon)));
   const p: number[] = [0];
   let prev = 0;
-  for (let n = 1; n < 10_000_000; n++) {
+  for (let n = 1; n < MAX_SELECTION_TABLE; n++) {
     const a = nextDown(nextDown(nextDown(eLo * prev) + delta));
     const rest = nextUp(nextUp(1 - prev - delta));
     const b = rest <= 0 ? 1 : nextDown(nextDown(1 - nextUp(emHi * rest)));

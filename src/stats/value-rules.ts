@@ -111,19 +111,32 @@ export function keyText(v: unknown): string | undefined {
 /**
  * The text of a privacy-unit id, or undefined when the row has no usable id.
  *
- * Rule (review finding "null unit pooled", class: a unit id that is not an id):
- * a missing id (`undefined`, `null`) or one that is not a key (object, symbol,
- * function) identifies no unit, so the row is DROPPED — never pooled with every
+ * Rule (review findings "null unit pooled" and S25b, class 18: a unit id that
+ * is not an id): a value that identifies no one — `undefined`, `null`, the
+ * empty string (how a CSV source reads a blank field), NaN and ±Infinity — or
+ * one that is not a key (object, symbol, function) identifies no unit, so the
+ * row is DROPPED — never pooled with every
  * other id-less row into one unit '' (contribution bounding would then keep a
  * random subset of the pool, and one id-less person could swap the kept row:
  * the bounded sum moved by 2 against a sensitivity of 1). Whether a row is
- * dropped depends on that row alone, so the filter is stable.
+ * dropped depends on that row alone, so the filter is stable. (DP SQL drops
+ * the same values in its compiled SQL: compile.proof.md "Rows without a unit".)
+ *
+ * A unit is its id's canonical text (`keyText`): `1`, `'1'` and `1n` are ONE
+ * id, by definition — the guarantee is stated per id, and a source that spells
+ * one person's id as a number in one row and as text in another (a CSV column
+ * beside a JSON one) keeps that person one unit; typed ids would split them
+ * into two units, each with its own bound (twice the person's contribution).
+ * Distinct people must have ids with distinct texts (the data owner's
+ * declaration, SECURITY.md's trusted schema).
  * Test: test/session/unit-id-missing.test.ts.
  * @param v - the cell of the privacy-unit column.
  * @returns the id as text, or undefined (drop the row).
  */
 export function unitText(v: unknown): string | undefined {
-  return v === undefined || v === null ? undefined : keyText(v);
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'number' && !Number.isFinite(v)) return undefined;
+  return keyText(v);
 }
 
 /** A declared (public) group key. */

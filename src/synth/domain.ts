@@ -13,6 +13,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { edgeRead } from '../numeric/edge.js';
 import { readCell, readField } from '../stats/value-rules.js';
 import { checkArray, checkColumns, checkDomain, checkObject } from './params.js';
 
@@ -71,6 +72,13 @@ function binsOf(c: NumericColumn, path: string): number {
   if (!(Number.isFinite(c.min) && Number.isFinite(c.max) && c.min <= c.max)) {
     throw schemaError(`column ${JSON.stringify(c.name)} needs public finite bounds min ≤ max`, path, 'min ≤ max, finite');
   }
+  // Review ML M1 (classes 11 and 4): the encoder, the decoder and the DP quantile release all use max − min; a span
+  // that overflows (min −1.7e308, max 1.7e308) was refused by the quantile release only AFTER the charge, and decoded
+  // every equal-width bin to +∞. Rule: the span the arithmetic uses is finite, checked here (planSynthesis, before
+  // any charge); the decoders scale the span by a fraction ≤ 1 (never span·(k + ½) first) and clamp into [min, max].
+  if (!Number.isFinite(c.max - c.min)) {
+    throw schemaError(`column ${JSON.stringify(c.name)}: max − min must be a finite number`, path, 'max − min finite');
+  }
   if (c.type === 'integer' && !(Number.isSafeInteger(c.min) && Number.isSafeInteger(c.max))) {
     throw schemaError(`integer column ${JSON.stringify(c.name)} needs integer bounds`, path, 'safe integers');
   }
@@ -117,6 +125,47 @@ function binsOf(c: NumericColumn, path: string): number {
   return width === undefined ? bins : Math.min(bins, width);
 }
 
+/** The most columns a schema declares (a stated bound on the one copy made of it). */
+const MAX_COLUMNS = 10_000;
+const COLUMN_KEYS = ['name', 'type', 'categories', 'fallback', 'min', 'max', 'bins', 'edges', 'binning'] as const;
+
+/**
+ * Read-once rule for the schema (review ML M2b, class 12 / 5): the caller's schema and column objects are read ONCE
+ * into a deep frozen copy (arrays copied element by element, bounded) and only the copy is validated and kept in the
+ * domain — the encoder, the quantile release and the decoder read `type`, `min`, `max`, `categories` after the
+ * charge, so a getter answering 1 when checked and ∞ (or another type) later changed what ran after ρ was spent.
+ * A getter or Proxy that throws while being read is INVALID_PARAMETER, before any charge.
+ */
+function snapshotColumns(schema: unknown): SynthColumn[] | undefined {
+  return edgeRead('schema', () => {
+    const columns = typeof schema === 'object' && schema !== null ? (schema as { columns?: unknown }).columns : undefined;
+    if (!Array.isArray(columns)) return undefined;
+    const n = columns.length;
+    if (!(Number.isSafeInteger(n) && n <= MAX_COLUMNS)) throw schemaError(`at most ${MAX_COLUMNS} columns`, 'columns');
+    const out: SynthColumn[] = [];
+    for (let i = 0; i < n; i++) {
+      const c: unknown = columns[i];
+      if (typeof c !== 'object' || c === null) {
+        out.push(c as SynthColumn);
+        continue;
+      }
+      const copy: Record<string, unknown> = {};
+      for (const k of COLUMN_KEYS) {
+        const v = (c as Record<string, unknown>)[k];
+        if (v === undefined) continue;
+        if (Array.isArray(v)) {
+          const len = v.length;
+          if (!(Number.isSafeInteger(len) && len <= 10 * MAX_BINS))
+            throw schemaError(`columns[${i}].${k} is too long`, `columns[${i}].${k}`);
+          copy[k] = Object.freeze(Array.from({ length: len }, (_, j) => v[j]));
+        } else copy[k] = v;
+      }
+      out.push(Object.freeze(copy) as unknown as SynthColumn);
+    }
+    return Object.freeze(out) as SynthColumn[];
+  });
+}
+
 /**
  * Builds the public domain from a declared schema.
  * @param schema - the declared columns.
@@ -127,7 +176,7 @@ function binsOf(c: NumericColumn, path: string): number {
  * buildDomain({ columns: [{ name: 'sex', type: 'categorical', categories: ['f', 'm'] }, { name: 'age', type: 'integer', min: 17, max: 90, bins: 8 }] });
  */
 export function buildDomain(schema: SynthSchema): SynthDomain {
-  const columns = schema?.columns;
+  const columns = snapshotColumns(schema); // read once (M2b): nothing below reads the caller's objects
   if (!Array.isArray(columns) || columns.length === 0)
     throw schemaError('the schema needs at least one column', 'columns', 'a non-empty array');
   const seen = new Set<string>();
@@ -336,7 +385,7 @@ export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[
       return (k: number) => {
         const lo = k === 0 ? c.min : (cuts[k - 1] as number);
         const hi = k >= cuts.length ? c.max : (cuts[k] as number);
-        if (c.type !== 'integer') return (lo + hi) / 2;
+        if (c.type !== 'integer') return lo / 2 + hi / 2; // never overflows (lo + hi could), stays in [lo, hi]
         const first = Math.ceil(lo);
         const last = k >= cuts.length ? Math.floor(hi) : Math.ceil(hi) - 1;
         return last < first ? Math.min(c.max, first) : Math.floor((first + last) / 2);
@@ -350,7 +399,8 @@ export function decodeRecords(domain: SynthDomain, columns: readonly Int32Array[
         const last = Math.ceil(((k + 1) * span) / size) - 1;
         return Math.min(c.max, c.min + Math.floor((first + Math.max(first, last)) / 2));
       }
-      return c.min + (span * (k + 0.5)) / size;
+      // span·((k + ½)/size): the fraction is ≤ 1, so the product is ≤ span (finite); clamped into [min, max].
+      return Math.min(c.max, Math.max(c.min, c.min + span * ((k + 0.5) / size)));
     };
   });
   for (let i = 0; i < n; i++) {

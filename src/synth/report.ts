@@ -89,8 +89,9 @@ function labelsOf(domain: SynthDomain, j: number): string[] {
   const span = c.max - c.min + (c.type === 'integer' ? 1 : 0);
   const fmt = (x: number) => String(Number(x.toPrecision(4)));
   return Array.from({ length: size }, (_, k) => {
-    const lo = cuts ? (k === 0 ? c.min : (cuts[k - 1] as number)) : c.min + (span * k) / size;
-    const hi = cuts ? (k >= cuts.length ? c.max : (cuts[k] as number)) : c.min + (span * (k + 1)) / size;
+    // span·(k/size), never span·k first (it overflows for a span near the largest double; review ML M1).
+    const lo = cuts ? (k === 0 ? c.min : (cuts[k - 1] as number)) : Math.min(c.max, c.min + span * (k / size));
+    const hi = cuts ? (k >= cuts.length ? c.max : (cuts[k] as number)) : Math.min(c.max, c.min + span * ((k + 1) / size));
     return c.type === 'integer' && !cuts && span === size ? fmt(lo) : `[${fmt(lo)}, ${fmt(hi)})`;
   });
 }

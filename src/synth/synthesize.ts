@@ -27,6 +27,7 @@ import {
 } from '../core/index.js';
 import { privacyUnit } from '../core/privacy-unit.js';
 import type { LedgerScope, LedgerStatus } from '../ledger/ledger.js';
+import { edgeRead } from '../numeric/edge.js';
 import { Rational } from '../numeric/index.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/index.js';
 import { Session } from '../session/index.js';
@@ -38,6 +39,7 @@ import { runMwem } from './mwem.js';
 import { checkDomain, checkObject } from './params.js';
 import { releaseCuts } from './quantiles.js';
 import { sampleModel } from './sample.js';
+import { checkWorkBound } from './work-bound.js';
 
 /** The methods. */
 export type SynthMethod = 'mst' | 'aim' | 'mwem';
@@ -149,6 +151,43 @@ export function rowsToSample(rows: number | undefined, estimatedTotal: number): 
   return Number.isFinite(t) ? Math.min(DEFAULT_ROWS_CAP, Math.max(0, t)) : 0;
 }
 
+/** Every option `synthesize` reads. */
+const OPTION_KEYS = [
+  'data',
+  'schema',
+  'epsilon',
+  'delta',
+  'method',
+  'rows',
+  'budget',
+  'quantileShare',
+  'rng',
+  'iterations',
+  'rounds',
+  'maxModelSize',
+  'progress',
+] as const;
+
+/**
+ * Read-once rule (issue 10 class 12 / class 5; review ML M2): the caller's options object is read ONCE, at the edge,
+ * into a frozen snapshot, and only the snapshot reaches the checks, the plan, the measurement and its `invoke` — a
+ * getter that answers 10 when checked and −3 (or 2³¹) after the charge can no longer make a value used differ from
+ * the value checked (it refused after ρ was spent, or aborted the process on an invalid size). A getter or Proxy
+ * that throws while being read is INVALID_PARAMETER, before anything is charged.
+ */
+function snapshotOptions<T extends object>(o: T): T {
+  return edgeRead('options', () => {
+    if (typeof o !== 'object' || o === null)
+      throw new DpError('INVALID_PARAMETER', 'synthesize needs an options object', { parameter: 'options' });
+    const copy: Record<string, unknown> = {};
+    for (const k of OPTION_KEYS) {
+      const v = (o as Record<string, unknown>)[k];
+      if (v !== undefined) copy[k] = v;
+    }
+    return Object.freeze(copy) as T;
+  });
+}
+
 function checkOptions(o: SynthesizeOptions): void {
   if (typeof o !== 'object' || o === null)
     throw new DpError('INVALID_PARAMETER', 'synthesize needs an options object', { parameter: 'options' });
@@ -214,11 +253,15 @@ export interface SynthOutput {
  * @param rho - the planned ρ.
  * @param options - method and tuning.
  * @returns the measurement.
+ * @throws DpError INVALID_SCHEMA when the declared domain's 1- and 2-way marginals exceed `MAX_WORKLOAD_CELLS`;
+ *   INVALID_PARAMETER on bad options or `maxModelSize` above `MAX_MODEL_SIZE` (all before anything is charged).
  */
-export function makeSynthesizer(domain: SynthDomain, rho: number, options: SynthesizerOptions) {
+export function makeSynthesizer(domain: SynthDomain, rho: number, options0: SynthesizerOptions) {
   checkDomain(domain);
-  checkObject(options, 'options');
+  checkObject(options0, 'options');
+  const options = snapshotOptions(options0); // read once (M2): invoke uses only this snapshot
   checkRows(options.rows);
+  checkWorkBound(domain.sizes, options.maxModelSize); // public sizes only, before any charge (M8)
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
@@ -313,7 +356,8 @@ export interface SynthPlan {
  * @example
  * planSynthesis({ schema, epsilon: 1, delta: 1e-9, method: 'aim' }).loss; // { kind: 'zcdp', rho: … }
  */
-export function planSynthesis(options: Omit<SynthesizeOptions, 'data' | 'budget' | 'rng'>): SynthPlan {
+export function planSynthesis(options0: Omit<SynthesizeOptions, 'data' | 'budget' | 'rng'>): SynthPlan {
+  const options = snapshotOptions(options0); // read once (M2)
   checkOptions({ ...options, data: [] });
   const domain = buildDomain(options.schema);
   const rho = rhoForEpsilonDelta(options.epsilon, options.delta);
@@ -342,7 +386,8 @@ export function planSynthesis(options: Omit<SynthesizeOptions, 'data' | 'budget'
  * @example
  * const { records, guarantee } = await synthesize({ data, schema, epsilon: 1, delta: 1e-9, method: 'mst', rows: 1000 });
  */
-export async function synthesize(options: SynthesizeOptions): Promise<SynthResult> {
+export async function synthesize(options0: SynthesizeOptions): Promise<SynthResult> {
+  const options = snapshotOptions(options0); // read once (M2): everything below sees only this snapshot
   checkOptions(options);
   const { domain, loss, guarantee } = planSynthesis(options);
   const measurement = makeSynthesizer(domain, loss.rho, options);

@@ -37,6 +37,28 @@ describe('the noisy sum is on the noise grid (review finding dpsgd-gradient-low-
     );
   });
 
+  it('roundToGrid is exact at the rounding switch-overs: ties and quotients near 2⁵¹ and 2⁵² (generative)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 2 ** 51, 2 ** 52, 2 ** 50, 3),
+        fc.integer({ min: -8, max: 8 }),
+        fc.constantFrom(0, 0.5, 0.25, 0.75),
+        fc.boolean(),
+        scale,
+        (base, step, fraction, negative, s) => {
+          const g = noiseGrid(s);
+          const t = (negative ? -1 : 1) * (base + step + fraction);
+          const x = t * g;
+          fc.pre(Number.isFinite(x) && x / g === t); // representable on this grid
+          const r = roundToGrid(x, g);
+          expect(Number.isInteger(r / g)).toBe(true);
+          expect(Math.abs(r - x)).toBeLessThanOrEqual(g / 2);
+        },
+      ),
+      { numRuns: 500, seed: 20261206 },
+    );
+  });
+
   it('σ_eff = σC/(C + G√d) is ≤ σ and ≥ that value minus 2⁻⁴⁹ relative (random settings)', () => {
     fc.assert(
       fc.property(

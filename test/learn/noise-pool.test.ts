@@ -86,7 +86,8 @@ describe('noise drawn one step ahead in a worker thread', () => {
     expect(good.steps).toBe(3);
     expect(make(seeded).notForRelease).toBe(true);
     const impostor = Object.create(Object.getPrototypeOf(secure)) as NoisePool;
-    expect(make(impostor).notForRelease).toBe(true);
+    // An impostor's capacity/closed getters throw (no private state): its public state cannot be read, so it is refused (reviewml M6).
+    expectDpError(() => make(impostor), 'INVALID_PARAMETER');
     expect(make({ fill: (o: Float64Array) => o.fill(0) }).notForRelease).toBe(true);
     expectDpError(() => make({} as NoisePool), 'INVALID_PARAMETER');
   });

@@ -90,6 +90,7 @@ describe('tsdp train', () => {
       ['--data', 'adult', '--epsilon', '1', '--momentum', '1'],
       ['--data', 'adult', '--epsilon', '1', '--activation', 'tanh'],
       ['--data', 'mnist', '--epsilon', '1', '--activation', 'sigmoid'],
+      ['--data', 'adult', '--epsilon', '1', '--limit', '100', '--delta', '0.01'], // δ = 1/N (review-learn L3)
     ]) {
       const r = await tsdp(['train', ...bad]);
       expect(r.code).not.toBe(0);

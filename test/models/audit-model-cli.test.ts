@@ -35,7 +35,13 @@ describe('tsdp audit model', () => {
       epsilon: number;
       notForRelease: boolean;
       consistent?: boolean;
-      loss: { auc: number; tprAt0_1: number; tprAt1: number; epsilonLowerBound: number };
+      loss: {
+        auc: number;
+        tprAt0_1: number;
+        tprAt1: number;
+        epsilonLowerBound: number;
+        lowFpr: { fpr: number; tpr: number; tprInterval: [number, number]; fprUpper: number }[];
+      };
     };
     expect(report.model).toBe('gaussian-nb');
     expect(report.epsilon).toBe(1);
@@ -46,6 +52,23 @@ describe('tsdp audit model', () => {
     expect(report.loss.epsilonLowerBound).toBeGreaterThanOrEqual(0);
     expect(report.loss.epsilonLowerBound).toBeLessThanOrEqual(1);
     expect(report.consistent).not.toBe(false);
+    expect(report.loss.lowFpr.map((p) => p.fpr)).toEqual([0.001, 0.01]);
+    for (const p of report.loss.lowFpr) {
+      expect(p.tprInterval[0]).toBeLessThanOrEqual(p.tpr);
+      expect(p.tprInterval[1]).toBeGreaterThanOrEqual(p.tpr);
+      expect(p.fprUpper).toBeGreaterThanOrEqual(p.fpr * 0.5);
+    }
+  });
+
+  it('without --json prints each TPR with its interval and the true-FPR bound of its threshold', async () => {
+    const run = await tsdp(
+      ['audit', 'model', '--model', 'gaussian-nb', '--data', csv, '--epsilon', '1', '--seed', '3', '--shadows', '0'],
+      home,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^loss: AUC [0-9.]+, TPR [0-9.]+% \[[0-9.]+%, [0-9.]+%\] at 0\.10% FPR \(true FPR ≤ [0-9.]+%\), TPR .* at 1\.00% FPR/m,
+    );
   });
 
   it('an unknown model, too few rows or a missing label column are refused (non-zero exit, a typed error, no report)', async () => {

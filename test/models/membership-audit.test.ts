@@ -121,4 +121,17 @@ describe('ROC and ε bound', () => {
     expect(weak).toBeGreaterThan(0);
     expect(strong).toBeGreaterThan(weak);
   });
+
+  it('the tail thresholds see a leak confined to the top 3 % (deterministic: the top-62 threshold holds ≥ 60 members whatever the draw)', () => {
+    // 60 of 2,000 members score above every other record. An even grid of 50 pooled quantiles puts
+    // its highest threshold ~78 scores from the top (gave ε ≥ 0.52; with a grid of 10, 0); the tail
+    // position 1 − 1/64 has ≤ 2 ordinary records above it, so ε ≥ ln(CP_lo(60/2000)/CP_hi(2/2000)) > 1.
+    const rng = new SeededRandomSource(7);
+    const u = () => rng.nextUint32() / 2 ** 32;
+    const m = Float64Array.from({ length: 2000 }, (_, i) => (i < 60 ? 100 + u() : u()));
+    const n = Float64Array.from({ length: 2000 }, u);
+    expect(membershipEpsilonLowerBound(m, n)).toBeGreaterThan(1);
+    expect(membershipEpsilonLowerBound(m, n, { thresholds: 10 })).toBeGreaterThan(1);
+    expect(membershipEpsilonLowerBound(n, Float64Array.from(n).reverse())).toBe(0);
+  });
 });

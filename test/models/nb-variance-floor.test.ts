@@ -93,13 +93,14 @@ describe('GaussianNB variance floor, end to end', () => {
             for (const c of [0, 1]) {
               const v = nb.params.variances[c * d + f] as number;
               expect(Number.isFinite(v) && v > 0).toBe(true);
-              if (r > 0) expect(v).toBeLessThanOrEqual((r * r) / 4);
+              // The model clamps to its own r²/4; this r is recomputed here with different roundings: a few ulps apart.
+              if (r > 0) expect(v).toBeLessThanOrEqual(((r * r) / 4) * (1 + 2 ** -48));
             }
           }
           expect(nb.predict(x.length > 0 ? x : [new Array<number>(d).fill(0)]).every((c) => c === 0 || c === 1)).toBe(true);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 40, seed: 4242 },
     );
   });
 });

@@ -26,9 +26,10 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
  * Packed-size ceiling: measured 1.04 MB on 2026-12-05 with tsdp/learn and tsdp/synth in (0.70 MB before them),
  * of which examples/adult.csv (the demo's data) is 0.36 MB gzipped; ≈ 1.26 MB on 2026-12-06, then 1.31 MB with
  * zod bundled into dist/sql/schema-format.js (+57 kB gzipped; ≈ 80 ms less CPU at every `tsdp sql` start,
- * bench/sql/README.md). The ceiling leaves ~7% for growth.
+ * bench/sql/README.md); 1.42 MB at stop 15 (offline LiRA, directed libm and the outward RDP terms, the synthesis work
+ * bound, the DP-SGD margin code). The ceiling leaves ~5% for growth.
  */
-const MAX_PACKED_BYTES = 1_400_000;
+const MAX_PACKED_BYTES = 1_500_000;
 
 interface PackResult {
   filename: string;

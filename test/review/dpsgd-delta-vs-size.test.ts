@@ -46,7 +46,7 @@ describe('review-learn L3: δ ≥ 1/N accepted by makePrivateWithEpsilon', () =>
     expect(attempt(1e-3)).toBeNull();
   });
 
-  it.fails('BUG L3: δ = 0.05 ≥ 1/N = 0.01 is accepted silently (expected INVALID_PARAMETER naming delta)', () => {
+  it('BUG L3: δ = 0.05 ≥ 1/N = 0.01 is accepted silently (expected INVALID_PARAMETER naming delta)', () => {
     const e = attempt(0.05);
     expect(e).toBeInstanceOf(DpError);
     expect((e as DpError).code).toBe('INVALID_PARAMETER');

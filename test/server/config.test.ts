@@ -59,6 +59,20 @@ describe('clear errors', () => {
     expect(() => loadServerConfig(`${EXAMPLES}/server/missing.yaml`)).toThrow(/config file not found/);
   });
 
+  it('reads duckdbThreads (DuckDB threads per connection) and refuses anything but an integer in [1, 1024], naming the path', () => {
+    const cfg = parseServerConfig({ server: { stateDir: stateDir(), duckdbThreads: 1 }, datasets: donors('x.duckdb') }, ROOT);
+    expect(cfg.server.duckdbThreads).toBe(1);
+    expect(
+      parseServerConfig({ server: { stateDir: stateDir() }, datasets: donors('x.duckdb') }, ROOT).server.duckdbThreads,
+    ).toBeUndefined();
+    for (const v of [0, 1.5, 1025, -1, '2', null]) {
+      const e = attempt(() =>
+        parseServerConfig({ server: { stateDir: stateDir(), duckdbThreads: v }, datasets: donors('x.duckdb') }, ROOT),
+      );
+      expect(isDpError(e, 'INVALID_SCHEMA') && e.message).toMatch(/\$\.server\.duckdbThreads: expected threads: an integer in \[1, 1024\]/);
+    }
+  });
+
   it('refuses bad arguments with INVALID_PARAMETER', () => {
     for (const [raw, base] of [
       [{}, 'relative/dir'],

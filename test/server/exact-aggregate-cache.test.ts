@@ -11,12 +11,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
-import { ExactAggregateCache } from '../../src/server/exact-aggregate-cache.js';
+import { declareRowBound, ExactAggregateCache } from '../../src/server/exact-aggregate-cache.js';
 import { PlanCache } from '../../src/server/plan-cache.js';
 import type { CompiledStatement } from '../../src/sql/dialect.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { MemoryLedger } from '../sql/fixtures.js';
 import { call, EXAMPLES, startServer, stateDir, testConfig } from './_server.js';
 
 const schemaInput = {
@@ -52,7 +53,12 @@ const ledger = () => new FileLedger({ home: mkdtempSync(join(tmpdir(), 'tsdp-exa
 /** The cache over the shared engine, whose close leaves the engine open (the suite closes it). */
 const cacheOver = (e: DuckDbEngine, options?: { maxEntries?: number; maxRows?: number }) =>
   new ExactAggregateCache({ dialect: e.dialect, catalog: (t) => e.catalog(t), query: (s) => e.query(s), close: async () => {} }, options);
-const value = (v: number): CompiledStatement => ({ sql: 'SELECT ? * 2 AS x', params: [{ value: BigInt(v), type: 'bigint' }] });
+/** A statement declared with a public bound of `rows` rows (as the plan cache declares the statements it keeps). */
+const declared = (statement: CompiledStatement, rows = 1): CompiledStatement => {
+  declareRowBound(statement, rows);
+  return statement;
+};
+const value = (v: number): CompiledStatement => declared({ sql: 'SELECT ? * 2 AS x', params: [{ value: BigInt(v), type: 'bigint' }] });
 
 describe('ExactAggregateCache', () => {
   it('a repeated query runs its statement once, is charged every time, and draws fresh noise', async () => {
@@ -128,16 +134,23 @@ describe('ExactAggregateCache', () => {
     );
   });
 
-  it('never keeps a failed statement or a result over maxRows', async () => {
+  it('keeps by the public bound declared before the run, never by the rows: a failed, an undeclared or an over-bound statement is never kept', async () => {
     const cached = cacheOver(engine, { maxRows: 3 });
-    const bad: CompiledStatement = { sql: 'SELECT * FROM no_such_table', params: [] };
+    const bad = declared({ sql: 'SELECT * FROM no_such_table', params: [] });
     for (let i = 0; i < 2; i++) await expect(cached.query(bad)).rejects.toMatchObject({ code: 'ENGINE_ERROR' });
-    expect(cached.misses).toBe(2);
-    const big: CompiledStatement = { sql: 'SELECT range AS r FROM range(5)', params: [] };
-    expect(await cached.query(big)).toHaveLength(5);
-    await Promise.resolve();
-    expect(await cached.query(big)).toHaveLength(5);
-    expect([cached.misses, cached.hits]).toEqual([4, 0]);
+    expect([cached.misses, cached.hits]).toEqual([2, 0]);
+    const twice = async (statement: CompiledStatement) => {
+      const before = cached.hits;
+      expect(await cached.query(statement)).toHaveLength(5);
+      expect(await cached.query(statement)).toHaveLength(5);
+      return cached.hits - before;
+    };
+    // Undeclared, or declared above maxRows: run every time.
+    expect(await twice({ sql: 'SELECT range AS r FROM range(5)', params: [] })).toBe(0);
+    expect(await twice(declared({ sql: 'SELECT range AS r FROM range(5) WHERE 1 = 1', params: [] }, 4))).toBe(0);
+    expect(await twice(declared({ sql: 'SELECT range AS r FROM range(5) WHERE 2 = 2', params: [] }, Number.POSITIVE_INFINITY))).toBe(0);
+    // Declared within maxRows: kept, whatever number of rows the data then gives (5 > 3 here): the rows never decide.
+    expect(await twice(declared({ sql: 'SELECT range AS r FROM range(5) WHERE 3 = 3', params: [] }, 3))).toBe(1);
   });
 
   it('tells apart bind values that JSON prints alike: −0 and 0, NaN and null, Infinity and null', async () => {
@@ -149,7 +162,7 @@ describe('ExactAggregateCache', () => {
     for (const [a, b] of pairs) {
       const cached = cacheOver(engine);
       const run = (v: number | null) =>
-        cached.query({ sql: 'SELECT CAST(? AS VARCHAR) AS v', params: [{ value: v, type: 'double' }] }).catch(() => []);
+        cached.query(declared({ sql: 'SELECT CAST(? AS VARCHAR) AS v', params: [{ value: v, type: 'double' }] })).catch(() => []);
       const [ra, rb] = [await run(a), await run(b)];
       expect(cached.misses).toBe(2); // two statements, each run: never one answered with the other's rows
       expect(rb).not.toEqual(ra);
@@ -160,6 +173,106 @@ describe('ExactAggregateCache', () => {
     const rows = await cacheOver(engine).query(value(4));
     expect(Object.isFrozen(rows) && rows.every((r) => Object.isFrozen(r))).toBe(true);
   });
+});
+
+describe('review S27: whether a result is kept never depends on the data', () => {
+  const unitSchema = parseSqlSchema({
+    dataset: 's27',
+    budget: { epsilon: 1e6, delta: 1e-3 },
+    tables: {
+      t: {
+        privacyUnit: 'pid',
+        maxPartitions: 1,
+        maxContributionsPerPartition: 1,
+        columns: {
+          pid: { type: 'integer' },
+          g: { type: 'integer' },
+          c: { type: 'string', categories: ['a', 'b', 'c'] },
+          v: { type: 'integer', lower: 0, upper: 10 },
+        },
+      },
+    },
+  });
+  const queries = [
+    'SELECT COUNT(*) AS n FROM t',
+    'SELECT g, COUNT(*) AS n FROM t GROUP BY g', // keys by partition selection: the data's groups
+    'SELECT c, COUNT(*) AS n FROM t GROUP BY c', // declared keys: 3 groups, public
+    'SELECT c, SUM(v) AS s FROM t GROUP BY c',
+    'SELECT g, c, COUNT(*) AS n FROM t GROUP BY g, c',
+  ];
+  let duck: DuckDbEngine;
+  beforeAll(async () => {
+    duck = await DuckDbEngine.open({});
+  });
+  afterAll(async () => {
+    await duck?.close();
+  });
+  type Person = { g: number; c: string; v: number };
+  const load = async (people: readonly Person[]) => {
+    const rows = people.map((p, i) => `(${i}, ${p.g}, '${p.c}', ${p.v})`).join(', ');
+    await duck.connection.run(
+      people.length === 0
+        ? 'CREATE OR REPLACE TABLE t (pid BIGINT, g BIGINT, c VARCHAR, v BIGINT)'
+        : `CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES ${rows}) v(pid, g, c, v)`,
+    );
+  };
+  /** The cache's (misses, hits) after each query of the sequence, on a fresh cache and plan cache (as a new server). */
+  const trace = async (people: readonly Person[], sequence: readonly number[], maxRows: number) => {
+    await load(people);
+    const cache = new ExactAggregateCache(
+      { dialect: duck.dialect, catalog: (t) => duck.catalog(t), query: (x) => duck.query(x), close: async () => {} },
+      { maxRows },
+    );
+    const plans = new PlanCache();
+    plans.keepSaltFor(unitSchema);
+    const out: [number, number][] = [];
+    for (const [i, q] of sequence.entries()) {
+      const sql = queries[q] as string;
+      await runDpSql({
+        sql,
+        schema: unitSchema,
+        engine: cache,
+        ledger: new MemoryLedger(),
+        planCache: plans,
+        epsilon: 1,
+        delta: 1e-6,
+        rng: new SeededRandomSource(i),
+      });
+      out.push([cache.misses, cache.hits]);
+    }
+    return out;
+  };
+
+  it('regression: a selection query is kept on neither D′ (maxRows groups) nor D (one more person, one more group)', async () => {
+    const dPrime = Array.from({ length: 3 }, (_, g) => ({ g, c: 'a', v: 1 }));
+    const sequence = [1, 1, 1];
+    const without = await trace(dPrime, sequence, 3);
+    const withTarget = await trace([...dPrime, { g: 3, c: 'a', v: 1 }], sequence, 3);
+    expect(withTarget).toEqual(without);
+    expect(without.at(-1)).toEqual([3, 0]);
+  }, 60_000);
+
+  it('the class: on neighbouring tables (one person more) the hit/miss sequence of any query sequence is the same (fast-check)', async () => {
+    const person = fc.record({
+      g: fc.integer({ min: 0, max: 6 }),
+      c: fc.constantFrom('a', 'b', 'c', 'z'),
+      v: fc.integer({ min: -3, max: 14 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(person, { maxLength: 12 }),
+        person,
+        fc.array(fc.integer({ min: 0, max: queries.length - 1 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(1, 2, 3, 10),
+        async (dPrime, target, sequence, maxRows) => {
+          const without = await trace(dPrime, sequence, maxRows);
+          const withTarget = await trace([...dPrime, target], sequence, maxRows);
+          expect(withTarget).toEqual(without);
+        },
+      ),
+      { numRuns: 25, seed: 27 },
+    );
+  }, 120_000);
 });
 
 describe('PlanCache kept salt', () => {
@@ -203,7 +316,7 @@ describe('PlanCache kept compiled statements', () => {
     let compiles = 0;
     const compile = () => {
       compiles++;
-      return { main: { sql: `x${compiles}`, params: [] } } as never;
+      return { main: { sql: `x${compiles}`, params: [] }, histograms: [] } as never;
     };
     const kept = plans.compiled(plan, salt, 'duckdb', compile); // runDpSql kept the real one already: not called
     expect(compiles).toBe(0);

@@ -4,6 +4,8 @@
  * bounding then kept a random subset of the pool, so one id-less person could
  * swap the kept row and move the bounded sum by 2 against a sensitivity of 1.
  * Rule (value-rules.ts `unitText`): such rows identify no unit and are dropped.
+ * Review S25b: the empty string (a blank CSV field, how `csvSource` reads it) and
+ * a NaN or ±Infinity id identify no one too (they were each pooled into one unit).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +36,7 @@ function exactSum(rows: Record<string, unknown>[], seed: number): number {
 describe('rows without a privacy-unit id are dropped, never pooled into one unit', () => {
   it('regression: id-less rows (null and undefined) do not enter the sum, whatever the seed', () => {
     const base = [{ id: 'a', v: 1 }];
-    const withNulls = [...base, { id: null, v: 1 }, { id: undefined, v: -1 }, { v: 1 }];
+    const withNulls = [...base, { id: null, v: 1 }, { id: undefined, v: -1 }, { v: 1 }, { id: '', v: 1 }, { id: Number.NaN, v: 1 }];
     for (let seed = 0; seed < 20; seed++) {
       expect(exactSum(withNulls, seed)).toBe(exactSum(base, seed));
     }
@@ -43,14 +45,25 @@ describe('rows without a privacy-unit id are dropped, never pooled into one unit
   it('generative: adding one id-less row (any value) never changes the release under the same seed (deterministic)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.constantFrom('a', 'b', 'c', null, undefined), v: fc.double({ min: -1, max: 1, noNaN: true }) }), {
-          maxLength: 20,
-        }),
-        fc.constantFrom(null, undefined),
+        fc.array(
+          fc.record({
+            id: fc.constantFrom<unknown>('a', 'b', 'c', 1, null, undefined, '', Number.NaN, Number.POSITIVE_INFINITY),
+            v: fc.double({ min: -1, max: 1, noNaN: true }),
+          }),
+          { maxLength: 20 },
+        ),
+        fc.constantFrom<unknown>(null, undefined, '', Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
         fc.double({ min: -1, max: 1, noNaN: true }),
         fc.integer({ min: 0, max: 1000 }),
         (rows, missing, v, seed) => {
-          const keyed = rows.filter((r) => r.id !== null && r.id !== undefined);
+          const keyed = rows.filter(
+            (r) =>
+              r.id !== null &&
+              r.id !== undefined &&
+              r.id !== '' &&
+              !Number.isNaN(r.id) &&
+              Math.abs(r.id as number) !== Number.POSITIVE_INFINITY,
+          );
           // With only keyed rows, each unit's one kept row is a uniform choice; compare through the same seed and the
           // same row order, so the choice is the same: the id-less rows must not take part in it.
           expect(exactSum([...rows, { id: missing, v }], seed)).toBe(exactSum(keyed, seed));

@@ -1,5 +1,5 @@
 /**
- * The truncated-geometric keep probabilities are computed up to 10⁷ units; for
+ * The truncated-geometric keep probabilities are computed up to MAX_SELECTION_TABLE units (was 10⁷); for
  * a tiny per-partition ε and δ the sequence has not reached 1 by then, and a
  * jump to 1 past the table would break p(n) ≤ e^ε p(n−1) + δ.
  */

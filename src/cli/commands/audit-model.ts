@@ -18,6 +18,11 @@ import type { Command } from 'commander';
 import { DpError } from '../../core/errors.js';
 
 /** The models `tsdp audit model` trains. */
+const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
+// TPR at an FPR cap with its Clopper–Pearson interval and the threshold's true-FPR upper bound (roc.ts).
+const figure = (p: { fpr: number; tpr: number; tprInterval: readonly [number, number]; fprUpper: number }) =>
+  `TPR ${percent(p.tpr)} [${percent(p.tprInterval[0])}, ${percent(p.tprInterval[1])}] at ${percent(p.fpr)} FPR (true FPR ≤ ${percent(p.fprUpper)})`;
+
 export const AUDITABLE_MODELS = ['logistic-regression', 'gaussian-nb', 'random-forest', 'nonprivate-logistic'] as const;
 
 interface Rows {
@@ -147,7 +152,7 @@ export function registerAuditModel(audit: Command): void {
           for (const a of [report.loss, report.lira]) {
             if (!a) continue;
             process.stdout.write(
-              `${a.attack}: AUC ${a.auc.toFixed(3)}, TPR ${(100 * a.tprAt0_1).toFixed(1)}% at 0.1% FPR, ${(100 * a.tprAt1).toFixed(1)}% at 1% FPR, ε ≥ ${a.epsilonLowerBound.toFixed(3)} (${report.confidence})\n`,
+              `${a.attack}: AUC ${a.auc.toFixed(3)}, ${a.lowFpr.map(figure).join(', ')}, ε ≥ ${a.epsilonLowerBound.toFixed(3)} (${report.confidence})\n`,
             );
           }
         }

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DpEvents, PldAccountant } from '../../accounting/index.js';
 import { DpError } from '../../core/errors.js';
+import { checkDeltaForSize } from '../../core/index.js';
 import { accountHistory, dpSgdStepEvent } from '../../learn/dp-sgd-accounting.js';
 import { IterateAverage } from '../../learn/iterate-average.js';
 import { makePrivateWithEpsilon } from '../../learn/make-private-with-epsilon.js';
@@ -156,6 +157,8 @@ async function train(flags: TrainFlags): Promise<void> {
     throw new DpError('INVALID_PARAMETER', '--model logreg is for --data adult', { parameter: 'model' });
   // Every option is checked before the data are read; the data before any step.
   const data = load(dataName, limit);
+  // δ ≥ 1/N would allow releasing an example outright (SECURITY §4; review-learn L3): N is the split's public size.
+  checkDeltaForSize(delta, data.train.size);
   const rng = flags.seed === undefined ? undefined : new SeededRandomSource(flags.seed);
   const model =
     modelName === 'cnn'

@@ -24,3 +24,16 @@ export class Scratch {
     return this.store.length === length ? this.store : this.store.subarray(0, length);
   }
 }
+
+/** @internal {@link Scratch} for binary32 arrays (Conv2d's materialised per-example gradients in wasm). */
+export class Scratch32 {
+  private store: Float32Array = new Float32Array(0);
+
+  /** A view of `length` values with stale contents; the store grows by at least 1.5× (within the size limits). */
+  take(length: number): Float32Array {
+    if (this.store.length < length) {
+      this.store = new Float32Array(Math.max(length, Math.min(Math.ceil(this.store.length * 1.5), LEARN_SIZE_LIMITS.maxBatchValues)));
+    }
+    return this.store.length === length ? this.store : this.store.subarray(0, length);
+  }
+}

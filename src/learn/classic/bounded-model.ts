@@ -14,10 +14,18 @@
  * for all six (test/models/bounded-options.test.ts pins it).
  * @module
  */
-import { checkObject } from '../_internal/validate.js';
 import { quantizeRows } from './_internal/exact-sums.js';
-import { checkBounds, checkPositive, checkRowL1, type FeatureBounds, featureScales, scaleToUnit } from './_internal/features.js';
+import {
+  checkBounds,
+  checkPositive,
+  checkRowL1,
+  copyFeatures,
+  type FeatureBounds,
+  featureScales,
+  scaleToUnit,
+} from './_internal/features.js';
 import type { TrainingSet } from './_internal/fit-flow.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { FittedModel } from './fitted-model.js';
 
 /** The public parameters every bounded model takes. */
@@ -58,11 +66,12 @@ export abstract class BoundedModel<P> extends FittedModel<P> {
    */
   protected constructor(options: BoundedModelOptions) {
     super();
-    checkObject(options, 'options');
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.bounds = checkBounds(options.bounds);
-    this.maxRowL1 = checkRowL1(options.maxRowL1, this.bounds.lower.length);
-    this.features = options.features;
+    // Each field read once (options-snapshot.ts); subclasses pass their own snapshot, so this copies a frozen copy.
+    const o = snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features']);
+    this.epsilon = checkPositive(o.epsilon, 'epsilon');
+    this.bounds = checkBounds(o.bounds);
+    this.maxRowL1 = checkRowL1(o.maxRowL1, this.bounds.lower.length);
+    this.features = copyFeatures(o.features);
     this.scales = featureScales(this.bounds);
   }
 

@@ -23,6 +23,7 @@ import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { nbParameters, type UnitHull, unitHull } from './_internal/nb-parameters.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
 import type { LabelInput, ModelInput } from './model-input.js';
@@ -65,8 +66,9 @@ export class GaussianNB extends BoundedModel<GaussianNBParams> {
    * @privacy building reads no data.
    */
   constructor(options: GaussianNBOptions) {
-    super(options);
-    this.classes = checkInteger(options.classes, 'classes', 2, 10_000);
+    const o = snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features', 'classes']); // read once (options-snapshot.ts)
+    super(o);
+    this.classes = checkInteger(o.classes, 'classes', 2, 10_000);
     const d = this.width;
     const k = this.classes;
     const L = this.maxRowL1;

@@ -16,6 +16,7 @@ import { ExactTotals, LINEAR_GRID, ONE } from './_internal/exact-sums.js';
 import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
 import type { ModelInput } from './model-input.js';
@@ -50,9 +51,10 @@ export class KMeans extends BoundedModel<KMeansParams> {
    * new KMeans({ epsilon: 1, clusters: 3, bounds: { lower: [0, 0], upper: [1, 1] } });
    */
   constructor(options: KMeansOptions) {
-    super(options);
-    this.clusters = checkInteger(options.clusters, 'clusters', 1, 10_000);
-    this.iterations = checkInteger(options.iterations ?? 5, 'iterations', 1, 1000);
+    const o = snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features', 'clusters', 'iterations']); // read once (options-snapshot.ts)
+    super(o);
+    this.clusters = checkInteger(o.clusters, 'clusters', 1, 10_000);
+    this.iterations = checkInteger(o.iterations ?? 5, 'iterations', 1, 1000);
     const d = this.width;
     const T = this.iterations;
     const k = this.clusters;

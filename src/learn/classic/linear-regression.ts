@@ -14,12 +14,14 @@
  * @module
  */
 import type { Measurement, PureLoss } from '../../core/index.js';
+import { edgeRead } from '../../numeric/edge.js';
 import type { RandomSource } from '../../random/index.js';
 import { ExactTotals, ONE, PRODUCT_GRID, productUnits } from './_internal/exact-sums.js';
 import { checkBounds, checkPositive, clipRowsL1 } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { raiseEigenvalues, solveSpd } from './_internal/linalg.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
 import { type LabelInput, type ModelInput, readLabels } from './model-input.js';
@@ -56,8 +58,14 @@ export class LinearRegression extends BoundedModel<LinearRegressionParams> {
    * new LinearRegression({ epsilon: 1, bounds: { lower: [0], upper: [1] }, labelBounds: { lower: 0, upper: 1 } });
    */
   constructor(options: LinearRegressionOptions) {
-    super(options);
-    const lb = checkBounds({ lower: [options.labelBounds?.lower], upper: [options.labelBounds?.upper] }, 'labelBounds');
+    const o = snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features', 'labelBounds', 'regularization']); // read once (options-snapshot.ts)
+    super(o);
+    const labelBounds = o.labelBounds as { lower?: unknown; upper?: unknown } | undefined;
+    const lb = edgeRead('labelBounds', () => {
+      const lower = labelBounds?.lower;
+      const upper = labelBounds?.upper;
+      return checkBounds({ lower: [lower], upper: [upper] } as never, 'labelBounds');
+    });
     this.labelBounds = { lower: lb.lower[0] as number, upper: lb.upper[0] as number };
     const d = this.width;
     this.#labelScale = Math.max(Math.abs(this.labelBounds.lower), Math.abs(this.labelBounds.upper)) || 1;
@@ -66,8 +74,7 @@ export class LinearRegression extends BoundedModel<LinearRegressionParams> {
     const [eA, eB] = splitEpsilon(this.epsilon, [0.6, 0.4]) as [number, number];
     const gram = laplaceStatistic(eA, (l1 * l1 + l1) / 2, (p * (p + 1)) / 2);
     const cross = laplaceStatistic(eB, l1, p);
-    this.regularization =
-      options.regularization === undefined ? gram.scale * Math.sqrt(p) : checkPositive(options.regularization, 'regularization');
+    this.regularization = o.regularization === undefined ? gram.scale * Math.sqrt(p) : checkPositive(o.regularization, 'regularization');
     this.measurement = modelMeasurement(
       'linear-regression',
       (t, rng) => this.release(t, gram, cross, rng),

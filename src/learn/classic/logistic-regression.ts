@@ -18,15 +18,16 @@
 import { type ApproximateLoss, approximate, DpError, type LossKind, type PrivacyLoss, pure } from '../../core/index.js';
 import { Rational } from '../../numeric/rational.js';
 import { defaultRandomSource, type RandomSource } from '../../random/index.js';
-import { checkObject } from '../_internal/validate.js';
 import { accountHistory } from '../dp-sgd-accounting.js';
 import { makePrivateWithEpsilon } from '../make-private-with-epsilon.js';
 import { logisticRegression } from '../models.js';
 import { sgd } from '../optimizers.js';
-import { checkInteger, checkPositive, clipRowsL2 } from './_internal/features.js';
+import type { PrivateTrainer } from '../private-trainer.js';
+import { checkInteger, checkPositive, clipRowsL2, copyFeatures } from './_internal/features.js';
 import { checkFitOptions } from './_internal/fit-flow.js';
 import { minimizeLogistic } from './_internal/logistic.js';
 import { type LaplaceStatistic, laplaceStatistic, sampleObjectiveNoise, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { chargeFit, type FitOptions, type FitReport } from './fit-budget.js';
 import { FittedModel } from './fitted-model.js';
 import { type LabelInput, type ModelInput, readLabels } from './model-input.js';
@@ -101,13 +102,28 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
    */
   constructor(options: LogisticRegressionOptions) {
     super();
-    checkObject(options, 'options');
-    this.#options = options;
-    this.epsilon = checkPositive(options.epsilon, 'epsilon');
-    this.featureCount = checkInteger(options.featureCount, 'featureCount', 1, 100_000);
-    this.dataNorm = checkPositive(options.dataNorm, 'dataNorm');
-    this.method = options.method ?? 'objective';
-    this.features = options.features;
+    // Every field read once into a frozen snapshot (options-snapshot.ts, review ML M7): the trainer that is priced
+    // and the trainer that runs are both built from it, never from the caller's object.
+    const o = snapshotOptions(options, [
+      'epsilon',
+      'featureCount',
+      'dataNorm',
+      'method',
+      'regularization',
+      'features',
+      'delta',
+      'datasetSize',
+      'epochs',
+      'batchSize',
+      'learningRate',
+      'maxGradNorm',
+    ]);
+    this.#options = o;
+    this.epsilon = checkPositive(o.epsilon, 'epsilon');
+    this.featureCount = checkInteger(o.featureCount, 'featureCount', 1, 100_000);
+    this.dataNorm = checkPositive(o.dataNorm, 'dataNorm');
+    this.method = o.method ?? 'objective';
+    this.features = copyFeatures(o.features);
     const d = this.featureCount + 1;
     switch (this.method) {
       case 'objective': {
@@ -115,9 +131,9 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
         // Λ with log(1 + 1/(4Λ)) = ε_J (ℓ'' ≤ 1/4 and ‖x̃‖ ≤ 1), unless declared.
         // The floor keeps the last noise (scale γ/(Λ ε_z)) and the conditioning sane at large ε.
         this.regularization =
-          options.regularization === undefined
+          o.regularization === undefined
             ? Math.max(MIN_REGULARIZATION, 1 / (4 * Math.expm1(eJ)))
-            : checkPositive(options.regularization, 'regularization');
+            : checkPositive(o.regularization, 'regularization');
         const jacobian = Rational.fromNumber(1)
           .add(Rational.fromNumber(1).div(Rational.fromNumber(4 * this.regularization)))
           .toNumberUp();
@@ -138,8 +154,7 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
         break;
       }
       case 'output':
-        this.regularization =
-          options.regularization === undefined ? (5 * d) / this.epsilon : checkPositive(options.regularization, 'regularization');
+        this.regularization = o.regularization === undefined ? (5 * d) / this.epsilon : checkPositive(o.regularization, 'regularization');
         // θ* moves by ≤ (1 + 2γ)/Λ in L2, so ≤ √d(1 + 2γ)/Λ in L1: the grid Laplace release at that sensitivity.
         this.#plan = {
           epsilonB: 0,
@@ -150,15 +165,15 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
       case 'dp-sgd':
         this.regularization = 0;
         this.#plan = undefined;
-        if (!(typeof options.delta === 'number' && options.delta > 0 && options.delta < 1)) {
+        if (!(typeof o.delta === 'number' && o.delta > 0 && o.delta < 1)) {
           throw new DpError('INVALID_PARAMETER', "method 'dp-sgd' needs delta in (0, 1)", { parameter: 'delta' });
         }
-        checkInteger(options.datasetSize, 'datasetSize', 1, 2 ** 31 - 1);
+        checkInteger(o.datasetSize, 'datasetSize', 1, 2 ** 31 - 1);
         break;
       default:
         throw new DpError('INVALID_PARAMETER', "method must be 'objective', 'output' or 'dp-sgd'", { parameter: 'method' });
     }
-    this.delta = this.method === 'dp-sgd' ? options.delta : undefined;
+    this.delta = this.method === 'dp-sgd' ? o.delta : undefined;
   }
 
   /** The kind of guarantee: 'pure' for objective/output, 'approximate' for dp-sgd. */
@@ -203,7 +218,11 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
   }
 
   private dpSgdLoss(): ApproximateLoss {
-    const trainer = this.makeTrainer({ inputs: new Float64Array(0), labels: new Int32Array(0), size: 0 }, defaultRandomSource());
+    return this.trainerLoss(this.makeTrainer({ inputs: new Float64Array(0), labels: new Int32Array(0), size: 0 }, defaultRandomSource()));
+  }
+
+  // The (ε, δ) of a trainer's whole planned run, priced by its own step event and step limit.
+  private trainerLoss(trainer: PrivateTrainer): ApproximateLoss {
     const epsilon = accountHistory([], trainer.accountant)
       .compose(trainer.dpStepEvent, trainer.maxSteps)
       .epsilon(this.delta as number);
@@ -253,6 +272,11 @@ export class LogisticRegression extends FittedModel<LogisticParams> {
     if (this.method === 'dp-sgd') {
       const data = { inputs: Float64Array.from(m.values), labels: Int32Array.from(labels, (v) => (v === 1 ? 1 : 0)), size: m.rows };
       const trainer = this.makeTrainer(data, rng); // public checks only; before the charge
+      // The charge is the map of the trainer that runs: priced from it, and compared with privacyMap(1) (both come
+      // from the frozen options snapshot, so a mismatch is a bug, refused before anything is charged or trained).
+      const ran = this.trainerLoss(trainer);
+      if (!(ran.epsilon === (loss as ApproximateLoss).epsilon && ran.delta === (loss as ApproximateLoss).delta))
+        throw new DpError('INTERNAL', 'the DP-SGD run to be trained is not the one its privacy map priced');
       const report = await chargeFit(o.budget, loss, `tsdp/learn logistic-regression dp-sgd`, rng);
       while (trainer.steps < trainer.maxSteps) trainer.step();
       const dense = trainer.model.parameters;

@@ -18,6 +18,7 @@ import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { symmetricEigen } from './_internal/linalg.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
 import type { Matrix, ModelInput } from './model-input.js';
@@ -50,9 +51,10 @@ export class PCA extends BoundedModel<PCAParams> {
    * new PCA({ epsilon: 1, components: 2, bounds: { lower: [0, 0, 0], upper: [1, 1, 1] } });
    */
   constructor(options: PCAOptions) {
-    super(options);
+    const o = snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features', 'components']); // read once (options-snapshot.ts)
+    super(o);
     const d = this.width;
-    this.components = checkInteger(options.components, 'components', 1, d);
+    this.components = checkInteger(o.components, 'components', 1, d);
     const [eN, eS, eC] = splitEpsilon(this.epsilon, [0.05, 0.15, 0.8]) as [number, number, number];
     const lc = 2 * this.maxRowL1;
     const count = laplaceStatistic(eN, 1, 1);

@@ -26,6 +26,7 @@ import { ExactTotals, LINEAR_GRID, ONE } from './_internal/exact-sums.js';
 import { checkInteger } from './_internal/features.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, type LaplaceStatistic, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
 import type { LabelInput, ModelInput } from './model-input.js';
@@ -82,12 +83,13 @@ export class RandomForestClassifier extends BoundedModel<RandomForestParams> {
    * new RandomForestClassifier({ epsilon: 1, bounds: { lower: [0, 0], upper: [1, 1] }, classes: 2 });
    */
   constructor(options: RandomForestOptions) {
-    super(options);
-    this.classes = checkInteger(options.classes, 'classes', 2, 10_000);
-    this.trees = checkInteger(options.trees ?? 10, 'trees', 1, 10_000);
-    this.maxDepth = checkInteger(options.maxDepth ?? 5, 'maxDepth', 1, 20);
+    const o = snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features', 'classes', 'trees', 'maxDepth', 'featureShare']); // read once (options-snapshot.ts)
+    super(o);
+    this.classes = checkInteger(o.classes, 'classes', 2, 10_000);
+    this.trees = checkInteger(o.trees ?? 10, 'trees', 1, 10_000);
+    this.maxDepth = checkInteger(o.maxDepth ?? 5, 'maxDepth', 1, 20);
     const d = this.width;
-    const share = options.featureShare ?? 0.2;
+    const share = o.featureShare ?? 0.2;
     if (!(typeof share === 'number' && share >= 0 && share <= 0.9)) {
       throw new DpError('INVALID_PARAMETER', 'featureShare must be a number in [0, 0.9]', { parameter: 'featureShare' });
     }

@@ -9,6 +9,7 @@ import type { Measurement, PureLoss } from '../../core/index.js';
 import { ExactTotals, LINEAR_GRID, ONE, PRODUCT_GRID, productUnits } from './_internal/exact-sums.js';
 import { modelMeasurement, type TrainingSet } from './_internal/fit-flow.js';
 import { composePure, laplaceStatistic, splitEpsilon } from './_internal/noise.js';
+import { snapshotOptions } from './_internal/options-snapshot.js';
 import { BoundedModel, type BoundedModelOptions } from './bounded-model.js';
 import type { FitOptions, FitReport } from './fit-budget.js';
 import type { Matrix, ModelInput } from './model-input.js';
@@ -35,7 +36,7 @@ export class StandardScaler extends BoundedModel<StandardScalerParams> {
    * new StandardScaler({ epsilon: 1, bounds: { lower: [0], upper: [100] } });
    */
   constructor(options: StandardScalerOptions) {
-    super(options);
+    super(snapshotOptions(options, ['epsilon', 'bounds', 'maxRowL1', 'features'])); // read once (options-snapshot.ts)
     const d = this.width;
     const scales = this.scales;
     const [eN, eS, eQ] = splitEpsilon(this.epsilon, [0.1, 0.45, 0.45]) as [number, number, number];

@@ -3,7 +3,8 @@
  * any test that calls "member", TPR ≤ e^ε·FPR + δ and TNR ≤ e^ε·FNR + δ
  * (Kairouz, Oh, Viswanath 2015; used for audits by Jagielski et al. 2020).
  * With Clopper–Pearson bounds — TPR from below, FPR from above — at a set of
- * thresholds fixed before looking (a grid of score quantiles), the
+ * thresholds fixed before looking (a grid of pooled-score quantiles, with
+ * its tails refined geometrically: see thresholdPositions), the
  * confidence is shared by a union bound over thresholds and the two
  * inequalities: ε ≥ max ln((TPR_lo − δ)/FPR_hi), ln((TNR_lo − δ)/FNR_hi).
  *
@@ -15,6 +16,20 @@
  */
 import { clopperPearsonLower, clopperPearsonUpper } from '../../audit/clopper-pearson.js';
 import { DpError } from '../../core/index.js';
+
+/**
+ * The pooled-quantile positions the thresholds sit at, fixed by the grid size and the pooled count
+ * alone (never by the labels): `grid` evenly spaced ones, g/(grid + 1), and the tails the even grid
+ * misses — 1 − 2^−j and 2^−j while 2^−j·pooled ≥ 1 and 2^−j < 1/(grid + 1). A strong attack at low
+ * FPR (LiRA) shows its best ratio TPR/FPR in the top tail: with 5,000 scores and grid 50 the even
+ * grid's highest threshold has ~100 scores above it; the tail adds 64, 32, …, 1.
+ */
+function thresholdPositions(grid: number, pooled: number): number[] {
+  const positions: number[] = [];
+  for (let g = 1; g <= grid; g++) positions.push(g / (grid + 1));
+  for (let tail = 2 ** -Math.ceil(Math.log2(grid + 1.000001)); tail * pooled >= 1; tail /= 2) positions.push(tail, 1 - tail);
+  return positions;
+}
 
 /**
  * A lower bound on ε from member / non-member scores.
@@ -46,11 +61,12 @@ export function membershipEpsilonLowerBound(
   const m = Float64Array.from(members, (v) => (Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v));
   const n = Float64Array.from(nonMembers, (v) => (Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v));
   const pooled = Float64Array.from([...m, ...n]).sort();
-  // 2 inequalities × 2 rates × grid thresholds share 1 − confidence.
-  const alpha = (1 - confidence) / (4 * grid);
+  const positions = thresholdPositions(grid, pooled.length);
+  // 2 inequalities × 2 rates × every threshold share 1 − confidence.
+  const alpha = (1 - confidence) / (4 * positions.length);
   let best = 0;
-  for (let g = 1; g <= grid; g++) {
-    const t = pooled[Math.min(pooled.length - 1, Math.floor((g / (grid + 1)) * pooled.length))] as number;
+  for (const q of positions) {
+    const t = pooled[Math.min(pooled.length - 1, Math.floor(q * pooled.length))] as number;
     let tp = 0;
     let fp = 0;
     for (const v of m) if (v >= t) tp++;

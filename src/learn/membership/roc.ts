@@ -6,6 +6,7 @@
  * few records is a real leak even at AUC ≈ ½.
  * @module
  */
+import { clopperPearsonLower, clopperPearsonUpper } from '../../audit/clopper-pearson.js';
 import { DpError } from '../../core/index.js';
 
 /** AUC and TPR at low FPR of one score. */
@@ -76,4 +77,64 @@ export function membershipRoc(members: ArrayLike<number>, nonMembers: ArrayLike<
   }
   const auc = (rankSum - (m.length * (m.length + 1)) / 2) / (m.length * n.length);
   return { auc, tprAt0_1: tprAtFpr(m, n, 0.001), tprAt1: tprAtFpr(m, n, 0.01) };
+}
+
+/** The TPR of an attack at a capped FPR, with what the sample sizes let one say about it. */
+export interface LowFprPoint {
+  /** The FPR cap asked for, in [0, 1]. */
+  readonly fpr: number;
+  /** Members scoring strictly above the threshold, over all members (the point estimate). */
+  readonly tpr: number;
+  /** Members above the threshold. */
+  readonly truePositives: number;
+  /** Non-members above the threshold: at most ⌊fpr·n⌋. */
+  readonly falsePositives: number;
+  /** Two-sided Clopper–Pearson interval for the TPR at this threshold, at the asked confidence (½ of 1 − confidence on each side). */
+  readonly tprInterval: readonly [number, number];
+  /**
+   * One-sided upper confidence bound on the threshold's TRUE FPR. The threshold is the (k+1)-th
+   * highest of n non-member scores (k = ⌊fpr·n⌋), so the probability mass above it is the
+   * (k+1)-th smallest of n uniforms, Beta(k + 1, n − k)-distributed (ties only lower it): its
+   * upper quantile is the Clopper–Pearson upper bound of k in n. With n = 1,000 and fpr = 0.1 %
+   * it is ≈ 0.47 % at 95 %: the "0.1 % FPR" figure of a small audit is really "below ½ %".
+   */
+  readonly fprUpper: number;
+}
+
+/**
+ * {@link tprAtFpr} with its uncertainty: a Clopper–Pearson interval on the TPR over the members
+ * and an upper confidence bound on the true FPR of the threshold chosen from the non-members.
+ * Both treat the scores as independent draws given the model (see epsilon-bound.ts's caveat).
+ * @param members - member scores (higher = member).
+ * @param nonMembers - non-member scores.
+ * @param fpr - the FPR cap in [0, 1].
+ * @param confidence - the level of each bound, in (0, 1) (default 0.95).
+ * @returns the TPR, its counts, its interval and the threshold's FPR upper bound.
+ * @throws DpError INVALID_PARAMETER on empty score lists, fpr outside [0, 1] or a confidence outside (0, 1).
+ * @privacy not a release: evaluates an attack.
+ * @see Clopper & Pearson (1934); David & Nagaraja, Order Statistics (2003), §2.2 (uniform order statistics are Beta).
+ * @example
+ * lowFprPoint(members, nonMembers, 0.001).tprInterval; // [lo, hi]
+ */
+export function lowFprPoint(members: ArrayLike<number>, nonMembers: ArrayLike<number>, fpr: number, confidence = 0.95): LowFprPoint {
+  if (!(typeof confidence === 'number' && confidence > 0 && confidence < 1))
+    throw new DpError('INVALID_PARAMETER', 'confidence must be in (0, 1)', { parameter: 'confidence' });
+  const m = checkScores(members, 'members');
+  const n = checkScores(nonMembers, 'nonMembers').sort().reverse();
+  if (!(fpr >= 0 && fpr <= 1)) throw new DpError('INVALID_PARAMETER', 'fpr must be in [0, 1]', { parameter: 'fpr' });
+  const allowed = Math.min(n.length, Math.floor(fpr * n.length + 1e-9));
+  const bar = allowed >= n.length ? Number.NEGATIVE_INFINITY : (n[allowed] as number);
+  let truePositives = 0;
+  for (const v of m) if (v > bar) truePositives++;
+  let falsePositives = 0;
+  for (const v of n) if (v > bar) falsePositives++;
+  const alpha = 1 - confidence;
+  return {
+    fpr,
+    tpr: truePositives / m.length,
+    truePositives,
+    falsePositives,
+    tprInterval: [clopperPearsonLower(truePositives, m.length, alpha / 2), clopperPearsonUpper(truePositives, m.length, alpha / 2)],
+    fprUpper: allowed >= n.length ? 1 : clopperPearsonUpper(allowed, n.length, alpha),
+  };
 }

@@ -76,6 +76,11 @@ export class NoisePool implements NoiseSource {
     return this.data.length;
   }
 
+  /** True after close() or a worker failure: no more draws (the trainer checks it before sampling). */
+  get closed(): boolean {
+    return this.state.closed;
+  }
+
   private request(length: number, scale: number): void {
     this.scale[0] = scale;
     Atomics.store(this.control, 1, length);

@@ -58,18 +58,10 @@
  */
 
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBType,
-  listValue,
-  StatementType,
-  VARCHAR,
-} from '@duckdb/node-api';
+import type * as DuckDbApi from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
 import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
 import { edgeStringArray } from '../../numeric/edge.js';
@@ -80,6 +72,16 @@ import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+
+/**
+ * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
+ * Node run its cjs-module-lexer over every file the package re-exports to find the named exports — measured here
+ * at about twice the load time of `require` (issue 11: the fixed start-up cost of `tsdp sql`). Same module, same
+ * instance either way.
+ */
+const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDbApi;
+const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
+type DuckDBInstance = DuckDbApi.DuckDBInstance;
 
 /** setTimeout's longest delay (a longer one fires at once). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -203,6 +205,8 @@ export class DuckDbEngine implements SqlEngine {
   private readonly setupDeadlineMs: number;
   /** Declared CSV/JSON files, by table: the version of the file each view was built from (see `refreshChanged`). */
   private readonly watched = new Map<string, WatchedFile>();
+  /** The views tsdp made over declared files (total by construction: TRY_CAST); any other view is refused (S29b). */
+  private readonly ownViews = new Set<string>();
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
@@ -385,6 +389,7 @@ export class DuckDbEngine implements SqlEngine {
     }
     try {
       await run(() => this.connection.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      this.ownViews.add(table);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);
@@ -424,7 +429,15 @@ export class DuckDbEngine implements SqlEngine {
 
   /**
    * The readable columns of `tables` from DuckDB's catalog (no row is read).
-   * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR
+   *
+   * Stored tables and tsdp's own file views only (review S29b, the rule of S29 in postgres.ts for every engine that
+   * reads an operator's catalog): a VIEW in a DuckDB database file runs SQL tsdp did not compile and cannot make
+   * total — its `CAST(age_text AS INTEGER)` raises on one person's 'unknown', after the charge — so a declared table
+   * that is such a view is refused here, before any charge, whatever its rows (the table type is catalog, public).
+   * The views tsdp creates over declared files read every field with TRY_CAST and are accepted.
+   * Test: test/sql/duckdb-stored-only.test.ts.
+   * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR; INVALID_SCHEMA when a
+   *   declared table is a view tsdp did not make.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     const names = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
@@ -435,8 +448,10 @@ export class DuckDbEngine implements SqlEngine {
       const reader = await this.calls.run(
         () =>
           this.connection.runAndReadAll(
-            `SELECT table_name, column_name, data_type FROM information_schema.columns
-         WHERE table_catalog = current_database() AND table_schema = current_schema() AND list_contains($1::VARCHAR[], table_name)`,
+            `SELECT c.table_name, c.column_name, c.data_type, t.table_type FROM information_schema.columns c
+         JOIN information_schema.tables t
+           ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`,
             [listValue(names)] as never,
           ),
         this.setupDeadlineMs,
@@ -445,8 +460,15 @@ export class DuckDbEngine implements SqlEngine {
     } catch {
       throw engineError('duckdb');
     }
-    for (const [table, column, type] of rows) {
+    for (const [table, column, type, kind] of rows) {
       const t = String(table);
+      if (String(kind) !== 'BASE TABLE' && !this.ownViews.has(t)) {
+        throw new DpError(
+          'INVALID_SCHEMA',
+          `the table "${t}" declared in the schema is a view in the DuckDB database: tsdp reads stored tables only (SQL it did not compile may fail on one person's row, after the charge); store it as a table (CREATE TABLE … AS); nothing was charged`,
+          { path: `tables.${t}`, expected: 'a table' },
+        );
+      }
       const m = out.get(t) ?? new Map<string, string>();
       m.set(String(column), String(type).toLowerCase());
       out.set(t, m);

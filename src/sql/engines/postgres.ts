@@ -10,8 +10,9 @@
  * @module
  */
 import type pg from 'pg';
+import { DpError } from '../../core/errors.js';
 import { loadPg } from '../../ledger/load-pg.js';
-import { edgeStringArray } from '../../numeric/edge.js';
+import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
@@ -26,9 +27,41 @@ export interface PostgresOptions {
   readonly readerRole?: string;
 }
 
+/** The most bind values one statement takes (PostgreSQL's wire protocol carries at most 65,535). */
+const MAX_PARAMS = 65_535;
+
+/**
+ * S7 edge (issue 10 class 12; `numeric/edge.ts`): the statement is read once, totally, into plain values before
+ * anything reaches the driver. `pg` serialises any `Array.isArray` value as a PostgreSQL array by looping to its
+ * `length`: a Proxy array whose `length` reads 1e308 grew one string until the process ran out of heap (how the
+ * instance-method sweep with PostgreSQL killed its worker). So: `sql` a string, `params` an array of at most
+ * MAX_PARAMS records whose `value` is a scalar (bigint sent as its decimal text) — anything else INVALID_PARAMETER.
+ */
+function readStatement(statement: unknown): { text: string; values: (string | number | boolean | null)[] } {
+  return edgeRead('statement', () => {
+    edgeRecord(statement, 'statement');
+    const { sql: text, params } = statement as { sql: unknown; params: unknown };
+    edgeString(text, 'statement.sql');
+    edgeArray(params, 'statement.params');
+    const n = params.length;
+    edgeInteger(n, 'statement.params.length', 0, MAX_PARAMS);
+    const values: (string | number | boolean | null)[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = params[i];
+      edgeRecord(p, 'statement.params[]');
+      const v = (p as { value: unknown }).value;
+      if (typeof v === 'bigint') values.push(v.toString());
+      else if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') values.push(v);
+      else edgeString(v, 'statement.params[].value');
+    }
+    return { text, values };
+  });
+}
+
 /** The PostgreSQL engine. */
 export class PostgresEngine implements SqlEngine {
   readonly dialect = postgresDialect;
+  private closed = false;
   private constructor(
     private readonly pool: pg.Pool,
     private readonly timeoutMs: number,
@@ -71,14 +104,21 @@ export class PostgresEngine implements SqlEngine {
   /**
    * The columns of `tables` the query role may read, from PostgreSQL's catalog (no row is read): tables on
    * the search path on which the role (the reader role when set) holds SELECT.
-   * @throws DpError ENGINE_ERROR
+   *
+   * Stored relations only (review S29, class 3 "answered depends on a row"): a plain or partitioned table or a
+   * materialized view. A VIEW or a FOREIGN TABLE runs SQL tsdp did not compile and cannot make total — a view's
+   * `CAST(age_text AS integer)` raises on one person's `'unknown'`, after the charge — so a declared table that
+   * is one is refused here, before any charge, whatever its rows (relkind is catalog, public). The data owner
+   * materialises it (CREATE TABLE … AS, or CREATE MATERIALIZED VIEW: a refresh that fails fails outside tsdp).
+   * Test: test/sql/postgres-stored-only.test.ts.
+   * @throws DpError ENGINE_ERROR; INVALID_SCHEMA when a declared table is a view or a foreign table.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
     const rows = await this.inReadOnlyTransaction(
-      `SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty
+      `SELECT c.relname AS t, c.relkind::text AS k, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
        WHERE c.relname = ANY($1::text[]) AND pg_catalog.pg_table_is_visible(c.oid) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
          AND a.attnum > 0 AND NOT a.attisdropped AND pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
@@ -86,6 +126,14 @@ export class PostgresEngine implements SqlEngine {
     );
     for (const r of rows) {
       const t = String(r.t);
+      if (r.k === 'v' || r.k === 'f') {
+        const what = r.k === 'v' ? 'a view' : 'a foreign table';
+        throw new DpError(
+          'INVALID_SCHEMA',
+          `the table "${t}" declared in the schema is ${what} in the PostgreSQL database: tsdp reads stored tables only (SQL it did not compile may fail on one person's row, after the charge); store it as a table or a materialized view; nothing was charged`,
+          { path: `tables.${t}`, expected: 'a table, a partitioned table or a materialized view' },
+        );
+      }
       const m = out.get(t) ?? new Map<string, string>();
       m.set(String(r.c), String(r.ty).toLowerCase());
       out.set(t, m);
@@ -93,12 +141,13 @@ export class PostgresEngine implements SqlEngine {
     return out;
   }
 
-  /** Runs a compiled statement read-only. @throws DpError ENGINE_ERROR */
+  /**
+   * Runs a compiled statement read-only.
+   * @throws DpError INVALID_PARAMETER when `statement` is not a compiled statement (S7 edge, below); ENGINE_ERROR
+   */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
-    const rows = await this.inReadOnlyTransaction(
-      statement.sql,
-      statement.params.map((p) => (typeof p.value === 'bigint' ? p.value.toString() : p.value)),
-    );
+    const { text, values } = readStatement(statement);
+    const rows = await this.inReadOnlyTransaction(text, values);
     return rows.map((r) => {
       const o: Record<string, ReturnType<typeof normalizeValue>> = {};
       for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
@@ -129,7 +178,10 @@ export class PostgresEngine implements SqlEngine {
     }
   }
 
+  /** Closes the pool; idempotent (a second call returns at once; `pg` rejects a second `end`). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -8,7 +8,9 @@
  * sensitivity. Bounds are never read from the data.
  * @module
  */
+
 import { DpError } from '../../../core/index.js';
+import { edgeRead } from '../../../numeric/edge.js';
 import { describeValue } from '../../_internal/describe.js';
 
 /** Per-feature public bounds. */
@@ -19,15 +21,17 @@ export interface FeatureBounds {
 
 /** @internal Validates bounds for `d` features (or infers d from them when d is undefined). */
 export function checkBounds(bounds: unknown, name = 'bounds'): FeatureBounds {
-  const b = bounds as Partial<FeatureBounds> | null;
-  if (
-    typeof b !== 'object' ||
-    b === null ||
-    !Array.isArray(b.lower) ||
-    !Array.isArray(b.upper) ||
-    b.lower.length !== b.upper.length ||
-    b.lower.length === 0
-  ) {
+  // Read once (review ML M9, options-snapshot.ts's rule one level down): each array and each entry is read
+  // exactly once into a plain copy; the checks run on the copy and only the copy is kept.
+  const copy = edgeRead(name, () => {
+    const b = bounds as { lower?: unknown; upper?: unknown } | null;
+    if (typeof b !== 'object' || b === null) return undefined;
+    const lower = b.lower;
+    const upper = b.upper;
+    if (!Array.isArray(lower) || !Array.isArray(upper)) return undefined;
+    return { lower: Array.from(lower as unknown[]), upper: Array.from(upper as unknown[]) };
+  });
+  if (copy === undefined || copy.lower.length !== copy.upper.length || copy.lower.length === 0) {
     throw new DpError(
       'INVALID_PARAMETER',
       `${name} must be { lower: number[], upper: number[] } of equal, non-zero length (public bounds, never read from the data)`,
@@ -36,9 +40,9 @@ export function checkBounds(bounds: unknown, name = 'bounds'): FeatureBounds {
       },
     );
   }
-  for (let i = 0; i < b.lower.length; i++) {
-    const lo = b.lower[i];
-    const hi = b.upper[i];
+  for (let i = 0; i < copy.lower.length; i++) {
+    const lo = copy.lower[i];
+    const hi = copy.upper[i];
     if (!(typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) {
       throw new DpError(
         'INVALID_PARAMETER',
@@ -49,7 +53,16 @@ export function checkBounds(bounds: unknown, name = 'bounds'): FeatureBounds {
       );
     }
   }
-  return { lower: [...b.lower], upper: [...b.upper] };
+  return { lower: Object.freeze(copy.lower as number[]), upper: Object.freeze(copy.upper as number[]) };
+}
+
+/**
+ * @internal Feature names read once into a frozen copy (review ML M9); anything but an array is passed on
+ * unchanged, for the input readers to refuse as before.
+ */
+export function copyFeatures(features: unknown): readonly string[] | undefined {
+  if (!Array.isArray(features)) return features as undefined;
+  return edgeRead('features', () => Object.freeze(Array.from(features as string[])));
 }
 
 /** @internal Throws INVALID_PARAMETER unless x is a finite number > 0. */
