@@ -1,8 +1,9 @@
 /**
  * What one distinct query costs (issue 15): the library path the server takes (plan cache, exact-aggregate cache,
  * the file ledger on /dev/shm so that the disk's fsync is not measured), every query a new text of one shape (the WHERE range of
- * `http-vs-library.ts`), on Adult in a DuckDB database file, sequentially. A/B in interleaved rounds: DuckDB
- * prepared statements kept by exact text (`preparedStatements`, the server's setting) against none.
+ * `http-vs-library.ts`), on Adult in a DuckDB database file, sequentially. A/B/C in interleaved rounds: DuckDB
+ * prepared statements kept by exact text (`preparedStatements`, the server's setting) against none, and kept with
+ * one DuckDB worker thread (`server.duckdbThreads: 1`).
  *
  *   nice -n 10 npx tsx bench/server/distinct-cost.ts [rounds=6] [queries per round=150]
  *   nice -n 10 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/server/distinct-cost.ts 2 300   # a profile
@@ -60,9 +61,18 @@ function threadCpuMs(): number {
 }
 
 const variants = await Promise.all(
-  [0, 256].map(async (kept) => {
-    const engine = await DuckDbEngine.open({ database: file, preparedStatements: kept, statementTimeoutMs: 10_000 });
-    return { name: kept ? 'prepared statements kept' : 'prepared per query', engine, wrapped: new ExactAggregateCache(new EnginePool([engine])) };
+  [
+    { name: 'prepared per query', kept: 0 },
+    { name: 'prepared statements kept', kept: 256 },
+    { name: 'kept, DuckDB threads 1', kept: 256, threads: 1 },
+  ].map(async ({ name, kept, threads }) => {
+    const engine = await DuckDbEngine.open({
+      database: file,
+      preparedStatements: kept,
+      statementTimeoutMs: 10_000,
+      ...(threads ? { threads } : {}),
+    });
+    return { name, engine, wrapped: new ExactAggregateCache(new EnginePool([engine])) };
   }),
 );
 const plans = new PlanCache(1024);
@@ -96,7 +106,11 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-console.log(`distinct queries, ${ROUNDS} rounds × ${N}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `distinct queries, ${ROUNDS} rounds × ${N}, load ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 for (const [name, e] of results) {
   console.log(
     `${name.padEnd(28)} CPU ${median(e.cpu).toFixed(2)} ms/query (main thread ${median(e.main).toFixed(2)})   p50 ${median(e.p50).toFixed(2)} ms   rounds CPU ${e.cpu.map((x) => x.toFixed(2)).join(' ')}`,
