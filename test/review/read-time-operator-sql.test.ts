@@ -8,7 +8,8 @@
  *   only kind) is computed when read. DuckDB checks the expression on INSERT but not on UPDATE, so one person's
  *   `age_text = 'unknown'` written by an UPDATE makes every query reading `age` fail — the table is a BASE TABLE.
  * - S31, PostgreSQL: a row-level-security POLICY on a table (relkind 'r') is evaluated for the query role on every
- *   row: `USING (CAST(consent AS boolean))` raises on one person's 'n/a'.
+ *   row: `USING (CAST(consent AS boolean))` raises on one person's 'n/a'. S31b: a partitioned table (relkind 'p',
+ *   accepted) whose partition is a FOREIGN table (file_fdw): the file is parsed when read.
  * - S32, ClickHouse: an ALIAS column of a MergeTree table (`age Int64 ALIAS toInt64(age_text)`) is computed when read;
  *   so is a DEFAULT column added by ALTER for the parts written before it.
  * In each case one person's row turns `SELECT COUNT(*) … WHERE age > 30` from answered into ENGINE_ERROR after the
@@ -22,7 +23,7 @@
  * catalog rule per engine, with a generative test over (construct × one more person) like the stored-only tests.
  * Owners: sqlrun (S30 DuckDB catalog, S31 PostgreSQL catalog), clickhouse (S32).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -133,6 +134,51 @@ describe('review S31: a row-level-security policy on a PostgreSQL table', () => 
       expect(withTarget).toEqual(without);
     } finally {
       await admin.query('DELETE FROM review_rls WHERE pid = 1000');
+    }
+  }, 60_000);
+});
+
+/**
+ * S31b: the same class through a PARTITION. `PostgresEngine.catalog` accepts a partitioned table (relkind 'p') and
+ * refuses foreign tables only at the top level — but a partition (or an inheritance child) of the declared table may
+ * be a FOREIGN table (file_fdw, shipped with PostgreSQL), whose rows come from a file parsed at read time: one
+ * malformed line for one person turns the query into ENGINE_ERROR after the charge.
+ */
+describe('review S31b: a foreign partition of a declared PostgreSQL partitioned table', () => {
+  let admin: pg.Client;
+  let engine: PostgresEngine;
+  const schema = peopleSchema('review_part', 'review_part');
+  const dir = mkdtempSync(join(tmpdir(), 'review-fdw-'));
+  const csv = join(dir, 'part2.csv');
+  const lines = Array.from({ length: 50 }, (_, i) => `${1000 + i},${20 + (i % 50)}`).join('\n');
+  beforeAll(async () => {
+    chmodSync(dir, 0o755); // the server (user postgres) reads the file
+    writeFileSync(csv, `${lines}\n`, { mode: 0o644 });
+    admin = new pg.Client({ connectionString: postgresTestUrl() });
+    await admin.connect();
+    await admin.query(`DROP TABLE IF EXISTS review_part CASCADE; CREATE EXTENSION IF NOT EXISTS file_fdw;
+      DROP SERVER IF EXISTS review_files CASCADE; CREATE SERVER review_files FOREIGN DATA WRAPPER file_fdw;
+      CREATE TABLE review_part (pid BIGINT, age INTEGER) PARTITION BY RANGE (pid);
+      CREATE TABLE review_part_1 PARTITION OF review_part FOR VALUES FROM (0) TO (1000);
+      INSERT INTO review_part SELECT i, 20 + i % 50 FROM generate_series(1, 100) i;
+      CREATE FOREIGN TABLE review_part_2 PARTITION OF review_part FOR VALUES FROM (1000) TO (2000)
+        SERVER review_files OPTIONS (filename '${csv}', format 'csv')`);
+    engine = await PostgresEngine.open({ connectionString: postgresTestUrl() });
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.close();
+    await admin?.query('DROP TABLE IF EXISTS review_part CASCADE; DROP SERVER IF EXISTS review_files CASCADE');
+    await admin?.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.fails("BUG S31b: one person's malformed line in the foreign partition's file turns an answered query into ENGINE_ERROR after the charge", async () => {
+    const without = await outcome(engine, schema, 'review_part');
+    writeFileSync(csv, `${lines}\n1060,unknown\n`);
+    try {
+      expect(await outcome(engine, schema, 'review_part')).toEqual(without);
+    } finally {
+      writeFileSync(csv, `${lines}\n`);
     }
   }, 60_000);
 });
