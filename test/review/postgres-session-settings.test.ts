@@ -87,3 +87,34 @@ describe('review S36: PostgreSQL session settings the engine does not pin', () =
     }
   }, 60_000);
 });
+
+/**
+ * S37 (low; availability — an engine error that escapes as a process crash): `inReadOnlyTransaction`
+ * holds a checked-out `pg` client across several statements (BEGIN, SET LOCAL …, the query, COMMIT) without an
+ * 'error' listener of its own — `pool.on('error')` covers IDLE clients only. When the server ends the connection
+ * while the client sits between two statements (here `idle_in_transaction_session_timeout = 1` ms; in life a DBA's
+ * pg_terminate_backend, a failover, a proxy reset), the client emits 'error' with nobody listening and Node
+ * terminates the whole process (a server: every analyst). Here it strikes the catalog read (before the charge); the
+ * same gap sits between the statements of the query's own transaction, after the charge. Shown in a child process.
+ * Rule: a checked-out client carries an 'error' listener from connect to release (the ledger's pool likewise);
+ * a generative test terminates the backend at every step of the transaction.
+ */
+describe('review S37: a connection ended between two statements of the engine’s transaction', () => {
+  it.fails('BUG S37: the process dies with an unhandled error event instead of a typed ENGINE_ERROR', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { resolve, join } = await import('node:path');
+    const root = resolve(import.meta.dirname, '../..');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'postgres-client-error-child.ts'), postgresTestUrl(), 'review_efd'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    const outcomes = r.stdout.split('\n').filter((l) => l.startsWith('outcome '));
+    // Every query settles (answered or a typed error) and the process exits normally.
+    expect({ status: r.status, outcomes: outcomes.length }).toEqual({ status: 0, outcomes: 5 });
+  }, 90_000);
+});
