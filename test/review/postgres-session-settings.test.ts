@@ -88,6 +88,29 @@ describe('review S36: PostgreSQL session settings the engine does not pin', () =
   }, 60_000);
 });
 
+describe('review S36b: standard_conforming_strings = off (a public-cause failure charged)', () => {
+  it.fails('BUG S36b: every LIKE query is charged, then fails with ENGINE_ERROR (the compiled ESCAPE literal is read as an escape)', async () => {
+    const off = await PostgresEngine.open({ connectionString: withSetting(postgresTestUrl(), 'standard_conforming_strings=off') });
+    try {
+      const ledger = new MemoryLedger();
+      const result = await runDpSql({
+        sql: "SELECT COUNT(*) AS n FROM review_efd WHERE CAST(x AS VARCHAR) LIKE '1%'",
+        schema,
+        engine: off,
+        ledger,
+        epsilon: 1,
+        rng: new SeededRandomSource(1),
+      }).then(
+        () => 'answered',
+        (e: { code?: string }) => String(e.code),
+      );
+      expect(result === 'answered' || ledger.charges.length === 0).toBe(true);
+    } finally {
+      await off.close();
+    }
+  }, 60_000);
+});
+
 /**
  * S37 (low; availability — an engine error that escapes as a process crash): `inReadOnlyTransaction`
  * holds a checked-out `pg` client across several statements (BEGIN, SET LOCAL …, the query, COMMIT) without an
