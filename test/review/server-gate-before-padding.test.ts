@@ -48,7 +48,8 @@ describe('review S33: the concurrency gate opens at the end of the work, not of 
     await t?.close();
   });
 
-  it.fails('BUG S33: while the first query’s reply is still held by padding, a second request is admitted (its refusal would have said the first was still working)', async () => {
+  // Was BUG S33; fixed on main 1a170fa (server 90759b5: the slot is freed in onSend after the padding wait).
+  it('regression S33: while the first query’s reply is still held by padding, a second request is refused RATE_LIMITED (the slot is held until the padded reply leaves)', async () => {
     const held = heldClock();
     t = await startServer({ server: { maxConcurrentPerAnalyst: 1, padLatencyMs: 1000 } }, { clock: held.clock });
     const key = t.key('alice');
