@@ -38,6 +38,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
+import { BLANK_UNIT_PATTERN } from '../../core/missing-unit.js';
 import { aggregateInputs, type CompiledDpQuery, type HistogramStatement, type QuantileGrid } from '../compile.js';
 import { compileCondition, compileDouble, compileTyped, keyOutput, Params, type SqlType } from '../compile-expr.js';
 import type { CompiledStatement, SqlDialect } from '../dialect.js';
@@ -131,7 +132,7 @@ function unitRows(env: ClickHouseEnv): { readonly unit: string; readonly from: s
   const u = typed.sql;
   const present =
     typed.type === 'text'
-      ? `isNotNull(${u}) AND notEmpty(assumeNotNull(${u}))`
+      ? `isNotNull(${u}) AND NOT ${env.d.regexFullMatch(`assumeNotNull(${u})`, BLANK_UNIT_PATTERN)}` // S25c: core/missing-unit.ts
       : typed.type === 'double'
         ? `isNotNull(${u}) AND NOT isNaN(assumeNotNull(${u}))`
         : `isNotNull(${u})`;
