@@ -72,6 +72,7 @@ import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
+import { PreparedStatements } from './duckdb-prepared.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 import { storedOnlyError } from './stored-only.js';
 
@@ -128,6 +129,11 @@ export interface DuckDbOptions {
    * NOT_FOUND at open.
    */
   readonly columnTypes?: Readonly<Record<string, Readonly<Record<string, DeclaredColumnType>>>>;
+  /**
+   * Prepared statements kept for reuse by exact statement text (default 0: each statement prepared and destroyed);
+   * the server keeps some (queries of one shape compile to one text). Rule and residual: `duckdb-prepared.ts`.
+   */
+  readonly preparedStatements?: number;
 }
 
 const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
@@ -214,13 +220,17 @@ export class DuckDbEngine implements SqlEngine {
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
+  /** Prepared statements kept by exact text (`duckdb-prepared.ts`; none unless `preparedStatements` > 0). */
+  readonly prepared: PreparedStatements;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     /** The connection (exposed for loading data in tests and benchmarks). */
     readonly connection: DuckDBConnection,
     timeoutMs: number,
+    keptStatements = 0,
   ) {
+    this.prepared = new PreparedStatements(connection, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
       timeoutMs,
@@ -276,7 +286,13 @@ export class DuckDbEngine implements SqlEngine {
         late.instance.closeSync();
       },
     );
-    const engine = new DuckDbEngine(instance, connection, timeout);
+    const kept = options.preparedStatements ?? 0;
+    if (!(Number.isInteger(kept) && kept >= 0 && kept <= 65_536)) {
+      connection.closeSync();
+      instance.closeSync();
+      throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
+    }
+    const engine = new DuckDbEngine(instance, connection, timeout, kept);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -512,6 +528,7 @@ export class DuckDbEngine implements SqlEngine {
     for (const file of [...this.watched.values()]) {
       try {
         if (sameIdentity(await fileIdentity(file.path), file.identity)) continue;
+        this.prepared.clear(); // the catalog changes: nothing prepared over the old view is run again
         await file.rebuild((work) => work());
       } catch {
         throw engineError('duckdb');
@@ -519,9 +536,9 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
-  /** One statement, from prepare to rows; the prepared statement is destroyed once DuckDB has returned. */
+  /** One statement, from prepare (or a kept prepared statement) to rows; one not kept is destroyed once DuckDB has returned. */
   private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
-    const prepared = await this.connection.prepare(statement.sql);
+    const { prepared, done } = await this.prepared.acquire(statement.sql);
     try {
       if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb');
       const values = statement.params.map((p) => p.value);
@@ -538,7 +555,7 @@ export class DuckDbEngine implements SqlEngine {
         return o;
       });
     } finally {
-      prepared.destroySync();
+      done();
     }
   }
 
@@ -567,6 +584,7 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   private closeNow(): void {
+    this.prepared.clear();
     this.connection.closeSync();
     this.instance.closeSync();
   }
