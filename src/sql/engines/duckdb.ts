@@ -11,7 +11,8 @@
  *   (`src/io/csv-records.ts`, review S2), enforced in SQL by `duckdb-csv.ts`:
  *   the file is cut into physical lines first (no quoting, so no state crosses
  *   a line) — by DuckDB's own parallel reader, in place, when a public check
- *   of the file's bytes admits it (no CR, no blank line, no NUL: review S15,
+ *   of the file's bytes admits it (one line ending throughout, LF or CR LF,
+ *   no blank line, no NUL: review S15,
  *   `line-check.ts` and its proof), else by the shared Node reader at open;
  *   a file written after open is checked again before the next statement —
  *   each line is one record split by RFC 4180 without line breaks and
@@ -185,7 +186,9 @@ function readerSql(
   if (!probe?.csv || !lines) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
   const delimiter = probe.csv.delim === '\t' ? '\t' : ',';
-  if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') return nativeFieldsSql(lines.path, delimiter, probe.columns.length);
+  if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') {
+    return nativeFieldsSql(lines.path, delimiter, probe.columns.length, undefined, lines.lineEnding);
+  }
   return csvRecordsSql(lines, delimiter, probe.columns.length, lineBreaks);
 }
 
@@ -370,7 +373,7 @@ export class DuckDbEngine implements SqlEngine {
         try {
           const check = await checkNativeLines(full);
           if (check.native) {
-            lines = { kind: 'file', path: full, skip };
+            lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding };
             nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
