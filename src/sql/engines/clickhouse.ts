@@ -311,6 +311,16 @@ export class ClickHouseEngine implements SqlEngine {
           },
         );
       }
+      // Review M10 (c): a float unit cannot be sharded exactly — the sharding hash sends −0 and +0 (one unit, the
+      // compiler's rule) to different shards, where each would be bounded on its own.
+      if (/^Float(32|64)$/.test(baseType(stored.get(t)?.get(unit) ?? ''))) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          `the privacy unit "${unit}" of "${t}" is a floating-point column: on a cluster of several shards its sharding hash sends −0 and +0 (one unit) to different shards. ` +
+            'Use an integer or text unit (or query through one server); nothing was charged',
+          { construct: 'a floating-point privacy unit on several shards', hint: 'an Int64 or String unit column' },
+        );
+      }
       privateKeys.push({ table: t, unit, keys });
     }
     if (privateKeys.length > 1) {
