@@ -2,7 +2,9 @@
  * Review ML M8's class (src/synth/work-bound.ts): what a synthesis run allocates is bounded by public sizes and
  * refused before the charge. Regression: 20 integer columns of 10,000 bins (AIM would allocate 190 pair marginals of
  * 10⁸ cells after the charge). Generative: random declared domains and methods — a run is either refused with a typed
- * error having charged nothing, or its workload is within the bound (and small ones run to the end).
+ * error having charged nothing, or its workload is within the bound (and small ones run to the end). The final fit's
+ * `iterations` likewise: refused before the charge exactly when over MAX_ITERATIONS or MAX_FIT_WORK (a value like 2⁵³−1
+ * used to run, after the charge, for ever).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
