@@ -24,6 +24,13 @@
  * declaration is the administrator's statement of the layout (public metadata,
  * like the schema). Row-level tables (each row its own unit) need no sharding key.
  *
+ * **Stored relations only** (review S29/S32, class 3 "answered depends on a row"; `clickhouse-stored.ts`): before
+ * the charge, on every server a statement reaches, each declared table must be of a stored engine (MergeTree
+ * family, Log family, Memory) with no column computed at read (ALIAS, DEFAULT, MATERIALIZED) and no row policy;
+ * a Distributed table only through one server, over such tables on every shard of its cluster. Views,
+ * dictionaries, materialized views and external or proxy engines (URL, File, MySQL, Merge, Buffer, Null, …)
+ * run SQL tsdp did not compile and are refused `INVALID_SCHEMA`.
+ *
  * **HTTP ports of the shards.** `system.clusters` lists native (TCP) ports. Each
  * shard's HTTP port is its TCP port plus the offset of the server in the URL
  * (its HTTP port minus its own TCP port: 8123 − 9000 on a default install,
@@ -52,6 +59,7 @@ import { textLiteral } from '../dialects/clickhouse-literals.js';
 import { type EngineRow, type EngineValue, engineError, type SqlEngine } from '../engine.js';
 import type { SqlSchema } from '../schema.js';
 import { baseType, type ClickHouseEndpoint, type ClickHouseResult, clickhouseQuery, INVALID_TEXT } from './clickhouse-http.js';
+import { checkStoredRelations, distributedArgs } from './clickhouse-stored.js';
 
 /** Options of `ClickHouseEngine.open`. */
 export interface ClickHouseOptions {
@@ -135,15 +143,6 @@ export function unitFunction(key: string, unit: string): string {
   const k = key.replace(/\s+/g, '');
   for (const name of [`\`${unit}\``, `"${unit}"`]) if (k.includes(name)) return k.split(name).join('?');
   return k.replace(new RegExp(`(^|[^A-Za-z0-9_])${unit.replace(/[^A-Za-z0-9_]/g, '')}(?![A-Za-z0-9_])`, 'g'), '$1?');
-}
-
-/** The arguments of `Distributed(cluster, database, table[, key[, policy]])` (quotes removed; key '' when none), or null. */
-function distributedArgs(engineFull: string): { cluster: string; database: string; table: string; key: string } | null {
-  const m = /^Distributed\(\s*'?([^,']*)'?\s*,\s*'?([^,']*)'?\s*,\s*'?([^,')]*)'?\s*(?:,\s*(.+?))?\s*\)\s*(SETTINGS.*)?$/.exec(
-    engineFull.trim(),
-  );
-  if (!m) return null;
-  return { cluster: m[1] as string, database: m[2] as string, table: m[3] as string, key: m[4] ?? '' };
 }
 
 /** The ClickHouse engine: one server, or every shard of a cluster in parallel. */
@@ -230,10 +229,12 @@ export class ClickHouseEngine implements SqlEngine {
   }
 
   /**
-   * The columns of `tables` on every shard (a table must exist with the same columns everywhere), and — with
-   * several shards — the check that each private table of the schema is sharded by its privacy unit. Reads
-   * `system.columns` and `system.tables` only, never a row.
-   * @throws DpError ENGINE_ERROR when a catalog cannot be read; UNSUPPORTED_QUERY for a private table not sharded by its unit.
+   * The columns of `tables` on every shard (a table must exist with the same columns everywhere), the check that
+   * each is a stored relation on every shard (`clickhouse-stored.ts`: stored engines, no column computed at read;
+   * review S29/S32), and — with several shards — the check that each private table of the schema is sharded by
+   * its privacy unit. Reads `system.columns` and `system.tables` only, never a row.
+   * @throws DpError ENGINE_ERROR when a catalog cannot be read; INVALID_SCHEMA for a relation that is not stored;
+   *   UNSUPPORTED_QUERY for a private table not sharded by its unit.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
@@ -255,6 +256,8 @@ export class ClickHouseEngine implements SqlEngine {
     }
     // A table whose structure differs between shards is reported missing (public, before the charge).
     for (const r of perShard.slice(1)) if (text(r) !== text(first)) for (const t of tables) if (!sameTable(first, r, t)) out.delete(t);
+    // Stored relations only, on every server a statement reaches (review S29/S32; clickhouse-stored.ts).
+    await checkStoredRelations(this.shards, tables, this.timeoutMs);
     if (this.shards.length > 1)
       await this.checkSharding(
         tables.filter((t) => out.has(t)),
