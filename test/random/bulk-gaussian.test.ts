@@ -2,6 +2,36 @@
  * The bulk Gaussian's ziggurat (src/random/bulk-gaussian.ts, issue 12: DP-SGD's noise): the block table is the
  * exact ziggurat to binary64 accuracy, and the samples are N(0, σ²) on the grid in every region the construction
  * treats separately (core rectangles, wedges, the tail beyond R), tested at 10⁶ draws.
+ *
+ * The table (ZIG_R, ZIG_X) was computed with this mpmath script (python3, mpmath 1.3), printing R, V and the edges:
+ *   from mpmath import mp, mpf, exp, log, sqrt, erfc, pi
+ *   mp.dps = 60
+ *   C = 128
+ *   def f(x): return exp(-x*x/2)
+ *   def table(R):
+ *       V = R*f(R) + sqrt(pi/2)*erfc(R/sqrt(2))
+ *       xs = [V/f(R), R]
+ *       for i in range(2, C):
+ *           t = V/xs[-1] + f(xs[-1])
+ *           if t >= 1: return None, V, xs
+ *           xs.append(sqrt(-2*log(t)))
+ *       return V/xs[-1] + f(xs[-1]) - 1, V, xs
+ *   lo, hi = mpf('3.44'), mpf('3.45')
+ *   # bisection on R: the recursion must close at the top block (g = 0)
+ *   for _ in range(300):
+ *       mid = (lo+hi)/2
+ *       g, V, xs = table(mid)
+ *       if g is None or g > 0: lo = mid   # R too small -> recursion overshoots
+ *       else: hi = mid
+ *       if hi - lo < mpf(10)**-55: break
+ *   R = (lo+hi)/2
+ *   g, V, xs = table(R)
+ *   xs.append(mpf(0))
+ *   print('R', mp.nstr(R, 25), 'V', mp.nstr(V, 25), 'closure', mp.nstr(g, 5), len(xs))
+ *   def lit(x):
+ *       d = float(x)
+ *       return repr(d)
+ *   print('[' + ', '.join(lit(x) for x in xs) + ']')
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
