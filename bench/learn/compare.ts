@@ -154,7 +154,9 @@ function spread(xs: number[], digits = 0): string {
 
 function report(): number {
   console.log(`examples/s, batch 256, one thread; ${rounds} interleaved rounds of ${seconds} s windows; median [min–max]`);
-  console.log(`Opacus's allocator: ${Object.keys(PEER_MALLOC).length ? 'glibc with fixed mmap/trim thresholds (its steady fast mode)' : "glibc's defaults"}`);
+  console.log(
+    `Opacus's allocator: ${Object.keys(PEER_MALLOC).length ? 'glibc with fixed mmap/trim thresholds (its steady fast mode)' : "glibc's defaults"}`,
+  );
   for (const clock of ['wall', 'cpu'] as const) {
     console.log(`\nby ${clock === 'wall' ? 'wall clock' : 'process CPU time'}:`);
     console.log('case         tsdp/learn               Opacus 1.4               tsdp/Opacus per round');
