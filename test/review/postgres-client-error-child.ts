@@ -1,5 +1,5 @@
 /**
- * Child of postgres-session-settings.test.ts (review S37): one DP COUNT on PostgreSQL through a URL whose session
+ * Child of postgres-session-settings.test.ts (review S38): one DP COUNT on PostgreSQL through a URL whose session
  * setting terminates a connection that idles inside a transaction after 1 ms. Prints `charged` when the ledger charges
  * and `outcome <code>` when runDpSql settles (synchronous writes: they survive a crash that follows).
  * argv: the PostgreSQL URL, the table.

@@ -112,7 +112,7 @@ describe('review S36b: standard_conforming_strings = off (a public-cause failure
 });
 
 /**
- * S37 (low; availability — an engine error that escapes as a process crash): `inReadOnlyTransaction`
+ * S38 (low; availability — an engine error that escapes as a process crash): `inReadOnlyTransaction`
  * holds a checked-out `pg` client across several statements (BEGIN, SET LOCAL …, the query, COMMIT) without an
  * 'error' listener of its own — `pool.on('error')` covers IDLE clients only. When the server ends the connection
  * while the client sits between two statements (here `idle_in_transaction_session_timeout = 1` ms; in life a DBA's
@@ -122,8 +122,8 @@ describe('review S36b: standard_conforming_strings = off (a public-cause failure
  * Rule: a checked-out client carries an 'error' listener from connect to release (the ledger's pool likewise);
  * a generative test terminates the backend at every step of the transaction.
  */
-describe('review S37: a connection ended between two statements of the engine’s transaction', () => {
-  it.fails('BUG S37: the process dies with an unhandled error event instead of a typed ENGINE_ERROR', async () => {
+describe('review S38: a connection ended between two statements of the engine’s transaction', () => {
+  it.fails('BUG S38: the process dies with an unhandled error event instead of a typed ENGINE_ERROR', async () => {
     const { spawnSync } = await import('node:child_process');
     const { resolve, join } = await import('node:path');
     const root = resolve(import.meta.dirname, '../..');

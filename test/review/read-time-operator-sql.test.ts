@@ -190,8 +190,8 @@ describe.skipIf(!clickhouseAvailable)('review S32: columns a ClickHouse MergeTre
   const schemas = new Map<string, SqlSchema>(['people', 'late_a', 'late_b'].map((t) => [t, peopleSchema(`review_ch_${t}`, t)]));
   const rows = Array.from({ length: 100 }, (_, i) => [i + 1, String(20 + (i % 50))]);
   beforeAll(async () => {
-    // My own ports locally (TEAM.md: review has 18140–18149); CI's TSDP_TEST_CLICKHOUSE_URL wins when set.
-    cluster = testCluster('/tmp/tsdp-ch-review', 18140);
+    // My own ports locally (TEAM.md: review has 18140–18149: 18143–18145, TCP +10, clear of neighbours); CI's TSDP_TEST_CLICKHOUSE_URL wins when set.
+    cluster = testCluster('/tmp/tsdp-ch-review', 18143);
     await createSharded(
       cluster.shards,
       DB,
