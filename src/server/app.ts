@@ -7,7 +7,9 @@
  *    MALFORMED_REQUEST otherwise;
  * 2. API key checked (HMAC, constant-time) — UNAUTHORIZED; rate limit per key —
  *    RATE_LIMITED;
- * 3. concurrency slot of the analyst — RATE_LIMITED;
+ * 3. concurrency slot of the analyst — RATE_LIMITED; the slot is held until the
+ *    reply leaves, after the padding wait (review S33: released at the end of
+ *    the work, the next request's admission timed the work inside a quantum);
  * 4. data set and the analyst's budget on it — NOT_FOUND (one answer whether
  *    the data set is missing or only not the caller's);
  * 5. `runDpSql`: plan, split, public checks, then the **charge** (durable,
@@ -76,6 +78,8 @@ export interface QueryServer {
 
 interface RequestState {
   caller?: Caller;
+  /** Frees the analyst's concurrency slot: called in `onSend`, after the padding hook's wait (review S33). */
+  releaseSlot?: () => void;
   audit?: Omit<AuditRecord, 'at' | 'status' | 'outcome' | 'charged'> & { charged: AuditRecord['charged'] };
   outcome?: string;
 }
@@ -200,7 +204,12 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
       .code(404)
       .send({ error: new DpError('NOT_FOUND', 'no such route (GET /openapi.json lists them)', { kind: 'route' }).toJSON() });
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Registered after the padding hook, so it runs once the padded instant is reached, just before the bytes leave:
+  // a concurrency slot is freed then, never at the unpadded end of the work (review S33). Every way out of the
+  // query handler (a returned body, a thrown error through the error handler) is a reply.send, hence an onSend —
+  // Fastify sends a returned body even when the client has gone.
+  app.addHook('onSend', async (request, reply, payload) => {
+    states.get(request)?.releaseSlot?.();
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     void reply.header('x-content-type-options', 'nosniff');
     return payload;
@@ -325,10 +334,10 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
       const b = request.body as QueryBody;
       openAudit(request, b);
       const { analyst } = callerOf(request);
-      let leave: (() => void) | undefined;
       const rec = recordingLedger(charging);
       try {
-        leave = gate.enter(analyst);
+        // Freed in onSend after the padding wait, not here when the work ends (review S33).
+        stateOf(request).releaseSlot = gate.enter(analyst);
         const d = datasetFor(b.dataset, analyst);
         const result = await runDpSql({
           sql: b.sql,
@@ -361,7 +370,6 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
         };
         return body;
       } finally {
-        leave?.();
         const charged = rec.charged();
         const st = stateOf(request);
         if (st.audit) st.audit = { ...st.audit, charged: charged ? exactText(charged) : null };

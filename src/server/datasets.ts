@@ -12,6 +12,10 @@
  * query. PostgreSQL engines keep their pool (each
  * statement has its own `statement_timeout`); so do ClickHouse engines (each
  * HTTP query carries its own `max_execution_time`).
+ *
+ * Each DuckDB connection keeps up to `PREPARED_PER_CONNECTION` prepared statements by exact text
+ * (`src/sql/engines/duckdb-prepared.ts`: queries of one shape compile to one text; the rule and its timing residual
+ * are there).
  * @module
  */
 import { DpError } from '../core/errors.js';
@@ -21,6 +25,9 @@ import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import { checkDatasetConfig, type DatasetConfig } from './config.js';
 import { EnginePool } from './engine-pool.js';
 import { ExactAggregateCache } from './exact-aggregate-cache.js';
+
+/** Prepared statements each DuckDB connection of the server keeps (by exact text; least recently used evicted). */
+export const PREPARED_PER_CONNECTION = 256;
 
 /** A data set ready to answer. */
 export interface OpenDataset {
@@ -99,7 +106,7 @@ async function openEngine(
     return { name: config.name, config, schema, engine, engineKind: 'postgres' };
   }
   const { DuckDbEngine } = await import('../sql/engines/duckdb.js');
-  const threads = duckdbThreads !== undefined ? { threads: duckdbThreads } : {};
+  const threads = { preparedStatements: PREPARED_PER_CONNECTION, ...(duckdbThreads !== undefined ? { threads: duckdbThreads } : {}) };
   if (config.db) {
     const database = config.db.replace(/^duckdb:/, '');
     const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ database, statementTimeoutMs, ...threads }));

@@ -33,6 +33,17 @@
  * public row bounds are declared from the plan as they are kept
  * (`declarePlanRowBounds`): an exact-aggregate cache keeps only a declared
  * statement's rows, decided before the run (review S27).
+ *
+ * **Why the key is the exact text, not the text modulo its literals** (issue 15's "queries of one shape"): a
+ * literal can decide the plan's privacy-relevant parts — `SUM(age * k)`, `LEAST(age, k)`, `CASE … THEN k` and
+ * `GREATEST(age − k, 0)` set the clamping bounds and so the sensitivity and the noise scale; a `GROUP BY`
+ * expression's constant decides the groups (test/review/ml-server-cache-shape.test.ts holds the charge and the
+ * interval widths of a shape's new literals to the uncached library's). Only literals that reach the compiled
+ * statement as bind values in a WHERE predicate are provably irrelevant to the plan, and telling them apart needs
+ * the parser to mark each literal's role; for what it would save (parsing and planning, ≈ 0.5–1 ms of a distinct
+ * query's ≈ 10 ms CPU, stop 16's profile) that is not done. What queries of one shape share is lower down: their
+ * compiled statements have one text (literals and the salt are bind values), so DuckDB's prepared statement is
+ * reused (`src/sql/engines/duckdb-prepared.ts`).
  * @module
  */
 import type { CompiledDpQuery } from '../sql/compile.js';

@@ -23,6 +23,8 @@
  * events) over a grid of σ, n and δ down to 10⁻¹⁴. Owner: trust (accounting).
  */
 import { describe, expect, it } from 'vitest';
+import { DpEvents } from '../../src/accounting/dp-events.js';
+import { PldAccountant } from '../../src/accounting/pld-accountant.js';
 import { PrivacyLossDistribution } from '../../src/accounting/privacy-loss-distribution.js';
 
 describe('review S26: the FFT self-composition of a PLD understates small δ', () => {
@@ -41,4 +43,33 @@ describe('review S26: the FFT self-composition of a PLD understates small δ', (
     const eps = 1000 / 2 + 7 * Math.sqrt(1000);
     expect(pld.delta(eps)).toBeGreaterThanOrEqual(1.0434595e-12);
   });
+});
+
+/**
+ * S26b (session 8; the same class through the accountant DP-SGD uses): S26's note said `PldAccountant` is sound on
+ * plain Gaussians (closed form) and that no exact reference was at hand for the subsampled events it self-composes by
+ * FFT. There is one: Poisson subsampling at q = 1 is no subsampling, so `poissonSampled(1, gaussian(1))` × 1,000 is
+ * exactly one Gaussian of μ = √1000 — yet the accountant takes the subsampled path and states, at δ = 10⁻¹² and 10⁻¹⁴,
+ * an ε BELOW the exact one (mpmath, 60 digits, bisection 200 steps): 721.5118 < 721.54717437180933 and
+ * 740.5045 < 741.03871585648158 (at 10⁻⁶ and 10⁻⁹ it is above: 649.3858 ≥ 649.3851, 688.7525 ≥ 688.7518).
+ * Held in the same run (sound): ε(0.1, 0) × 1,000 by `PrivacyLossDistribution.epsilonDelta` against the exact KOV
+ * profile at δ 10⁻⁶…10⁻¹⁴ and δ(ε) at ε 5…16; `gaussian(1).compose(gaussian(2))` × 500 against μ = 25 (ε(10⁻¹²) +∞).
+ * Rule: S26's. Owner: trust (accounting).
+ */
+describe('review S26b: PldAccountant on a Poisson-subsampled Gaussian at q = 1 (DP-SGD’s path, exact reference)', () => {
+  let made: PldAccountant | undefined;
+  const accountant = () => {
+    made ??= new PldAccountant().compose(DpEvents.selfComposed(DpEvents.poissonSampled(1, DpEvents.gaussian(1)), 1000));
+    return made;
+  };
+
+  it('control: at δ = 1e-9 the accountant is above the exact ε (688.7518457373403)', () => {
+    expect(accountant().epsilon(1e-9)).toBeGreaterThanOrEqual(688.7518457373403);
+  }, 120_000);
+
+  it.fails('BUG S26b: ε(1e-12) and ε(1e-14) are below the exact 721.54717437180933 and 741.03871585648158', () => {
+    const a = accountant();
+    expect(a.epsilon(1e-12)).toBeGreaterThanOrEqual(721.5471743718093);
+    expect(a.epsilon(1e-14)).toBeGreaterThanOrEqual(741.0387158564815);
+  }, 120_000);
 });

@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvLinesOfBytes, parseCsvLine, readCsvRecords } from '../../src/io/csv-records.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { nativeFieldsSql, nativeLinesSql } from '../../src/sql/engines/duckdb-csv.js';
-import { checkNativeLines, HAZARD_OVERLAP, hasLineHazard } from '../../src/sql/engines/line-check.js';
+import { checkNativeLines, HAZARD_OVERLAP, hasLineHazard, type LineEnding } from '../../src/sql/engines/line-check.js';
 
 const L = 32;
 const dir = mkdtempSync(join(tmpdir(), 'native-lines-'));
@@ -71,54 +71,63 @@ function generator(seed: number): () => number {
  * A file the check admits with `fields` (no `"`, no U+0001): a header of `width` fields, lines of random pieces
  * with the delimiter frequent, so lines have fewer, as many and more fields than the header.
  */
-function plainFile(width: number) {
+function plainFile(width: number, ending: LineEnding = 'lf') {
+  const eol = ending === 'crlf' ? [0x0d, 0x0a] : [0x0a];
   const pieces = PIECES.filter((p) => p[0] !== 0x22 && p[0] !== 0x01);
   return fc.integer().map((seed) => {
     const next = generator(seed);
     const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-    const bytes = [...Buffer.from(`${Array.from({ length: width }, (_, i) => `h${i}`).join(',')}\n`)];
+    const bytes = [...Buffer.from(Array.from({ length: width }, (_, i) => `h${i}`).join(',')), ...eol];
     const lines = int(150, 600);
     for (let i = 0; i < lines; i++) {
       const r = next();
       const n = r < 0.75 ? int(1, 20) : r < 0.9 ? int(L - 3, L + 2) : r < 0.97 ? int(2 * L - 3, 2 * L + 2) : int(1, 300);
       const start = bytes.length;
       while (bytes.length - start < n) bytes.push(...(next() < 0.25 ? [0x2c] : (pieces[int(0, pieces.length - 1)] as number[])));
-      bytes.push(0x0a);
+      bytes.push(...eol);
     }
-    if (next() < 0.5) bytes.pop();
+    if (next() < 0.5) bytes.splice(bytes.length - eol.length);
     return Buffer.from(bytes);
   });
 }
 
-/** A file the check admits: a header, 150–700 lines ending in LF, no blank line; the last LF present or not. */
-const admittedFile = fc.integer().map((seed) => {
-  const next = generator(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const bytes = [...Buffer.from('h1,h2\n')];
-  const lines = int(150, 700);
-  for (let i = 0; i < lines; i++) {
-    // A line's length: short, around L, around 2L (DuckDB's own limit), or long.
-    const r = next();
-    const n = r < 0.7 ? int(1, 20) : r < 0.85 ? int(L - 3, L + 2) : r < 0.95 ? int(2 * L - 3, 2 * L + 2) : int(1, 300);
-    const start = bytes.length;
-    // Mostly plain text and delimiters, sometimes what readers trip on.
-    while (bytes.length - start < n) bytes.push(...(PIECES[next() < 0.8 ? int(0, 6) : int(0, PIECES.length - 1)] as number[]));
-    bytes.push(0x0a);
-  }
-  if (next() < 0.5) bytes.pop();
-  return Buffer.from(bytes);
-});
+/** A file the check admits: a header, 150–700 lines ending in LF (or CR LF), no blank line; the last ending present or not. */
+const admittedFile = (ending: LineEnding = 'lf') =>
+  fc.integer().map((seed) => {
+    const eol = ending === 'crlf' ? [0x0d, 0x0a] : [0x0a];
+    const next = generator(seed);
+    const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+    const bytes = [...Buffer.from('h1,h2'), ...eol];
+    const lines = int(150, 700);
+    for (let i = 0; i < lines; i++) {
+      // A line's length: short, around L, around 2L (DuckDB's own limit), or long.
+      const r = next();
+      const n = r < 0.7 ? int(1, 20) : r < 0.85 ? int(L - 3, L + 2) : r < 0.95 ? int(2 * L - 3, 2 * L + 2) : int(1, 300);
+      const start = bytes.length;
+      // Mostly plain text and delimiters, sometimes what readers trip on.
+      while (bytes.length - start < n) bytes.push(...(PIECES[next() < 0.8 ? int(0, 6) : int(0, PIECES.length - 1)] as number[]));
+      bytes.push(...eol);
+    }
+    if (next() < 0.5) bytes.splice(bytes.length - eol.length);
+    return Buffer.from(bytes);
+  });
+
+/** The index of the first CR or LF at or after `from`, or -1. */
+function nextTerminator(bytes: Uint8Array, from: number): number {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] === 0x0a || bytes[i] === 0x0d) return i;
+  return -1;
+}
 
 /**
- * The Node reader's lines after the header, by the view's rules with the line limit L: the file is cut at each LF
- * (an admitted file has no CR), a piece of L bytes or more dropped (raw bytes, as `csvLinesOfBytes` counts them),
- * each other piece decoded by `csvLinesOfBytes` itself; empty lines and lines with U+0001 dropped.
+ * The Node reader's lines after the header, by the view's rules with the line limit L: the file is cut at each CR
+ * and each LF (rule 1), a piece of L bytes or more dropped (raw bytes, as `csvLinesOfBytes` counts them), each other
+ * piece decoded by `csvLinesOfBytes` itself; empty lines and lines with U+0001 dropped.
  */
 async function nodeLines(bytes: Uint8Array): Promise<string[]> {
   const out: string[] = [];
-  let start = Buffer.from(bytes).indexOf(0x0a) + 1;
+  let start = nextTerminator(bytes, 0) + 1;
   while (start > 0 && start <= bytes.length) {
-    const lf = Buffer.from(bytes).indexOf(0x0a, start);
+    const lf = nextTerminator(bytes, start);
     const end = lf < 0 ? bytes.length : lf;
     const raw = bytes.subarray(start, end);
     start = lf < 0 ? -1 : lf + 1;
@@ -142,8 +151,8 @@ async function nodeRecords(bytes: Uint8Array, width: number): Promise<string[][]
 }
 
 /** DuckDB's lines of the file, with the line limit L (its buffer 1 KiB, thread splits every 256 bytes). */
-async function duckLines(engine: DuckDbEngine, path: string): Promise<string[]> {
-  const rows = await engine.query({ sql: `SELECT line FROM ${nativeLinesSql(path, 1, L)}`, params: [] });
+async function duckLines(engine: DuckDbEngine, path: string, ending: LineEnding = 'lf'): Promise<string[]> {
+  const rows = await engine.query({ sql: `SELECT line FROM ${nativeLinesSql(path, 1, L, ending)}`, params: [] });
   return rows.map((r) => String(r.line));
 }
 
@@ -155,37 +164,45 @@ function put(bytes: Uint8Array): string {
 }
 
 describe("DuckDB's line reader on the files the check admits (issue 11, review S15)", () => {
-  for (const [threads, seed] of [
-    [1, 1101],
-    [2, 1102],
-    [4, 1103],
+  for (const [ending, threads, seed] of [
+    ['lf', 1, 1101],
+    ['lf', 2, 1102],
+    ['lf', 4, 1103],
+    ['crlf', 1, 1111],
+    ['crlf', 2, 1112],
+    ['crlf', 4, 1113],
   ] as const) {
-    it(`generative (fast-check, seed ${seed}, threads ${threads}): DuckDB reads the Node reader's lines at every buffer boundary and thread split`, async () => {
+    it(`generative (fast-check, seed ${seed}, ${ending} endings, threads ${threads}): DuckDB reads the Node reader's lines at every buffer boundary and thread split`, async () => {
       const engine = engines.get(threads) as DuckDbEngine;
       await fc.assert(
-        fc.asyncProperty(admittedFile, async (bytes) => {
+        fc.asyncProperty(admittedFile(ending), async (bytes) => {
           const path = put(bytes);
-          expect((await checkNativeLines(path)).native).toBe(true);
-          expect(await duckLines(engine, path)).toEqual(await nodeLines(bytes));
+          const check = await checkNativeLines(path);
+          expect(check.native).toBe(true);
+          expect(check.lineEnding).toBe(ending);
+          expect(await duckLines(engine, path, ending)).toEqual(await nodeLines(bytes));
         }),
         { numRuns: 25, seed },
       );
     }, 120_000);
   }
 
-  for (const [width, threads, seed] of [
-    [1, 2, 1105],
-    [3, 1, 1106],
-    [3, 4, 1107],
-    [5, 2, 1108],
+  for (const [width, ending, threads, seed] of [
+    [1, 'lf', 2, 1105],
+    [3, 'lf', 1, 1106],
+    [3, 'lf', 4, 1107],
+    [5, 'lf', 2, 1108],
+    [1, 'crlf', 4, 1115],
+    [3, 'crlf', 2, 1116],
+    [5, 'crlf', 1, 1117],
   ] as const) {
-    it(`generative (fast-check, seed ${seed}, width ${width}, threads ${threads}): on a file without quotes DuckDB splitting the fields reads the Node reader's records`, async () => {
+    it(`generative (fast-check, seed ${seed}, width ${width}, ${ending} endings, threads ${threads}): on a file without quotes DuckDB splitting the fields reads the Node reader's records`, async () => {
       const engine = engines.get(threads) as DuckDbEngine;
       await fc.assert(
-        fc.asyncProperty(plainFile(width), async (bytes) => {
+        fc.asyncProperty(plainFile(width, ending), async (bytes) => {
           const path = put(bytes);
           expect((await checkNativeLines(path)).fields).toBe(true);
-          const rows = await engine.query({ sql: `SELECT * FROM ${nativeFieldsSql(path, ',', width, L)}`, params: [] });
+          const rows = await engine.query({ sql: `SELECT * FROM ${nativeFieldsSql(path, ',', width, L, ending)}`, params: [] });
           const duck = rows.map((r) => Array.from({ length: width }, (_, i) => String(r[`c${i + 1}`])));
           expect(duck).toEqual(await nodeRecords(bytes, width));
         }),
@@ -194,67 +211,77 @@ describe("DuckDB's line reader on the files the check admits (issue 11, review S
     }, 120_000);
   }
 
-  it('the harness can fail: with a CRLF, a blank line or a lone CR in the file DuckDB misreads some files — and the check turns every such file away', async () => {
+  it("the harness can fail: with a line ending other than the file's, a blank line or a lone CR, DuckDB misreads some files (LF and CR LF files alike) — and the check turns every such file away", async () => {
     const engine = engines.get(2) as DuckDbEngine;
-    let misread = 0;
-    // LF files of short records, one irregular ending placed at each offset around a thread split (256) and a buffer boundary (1024).
-    for (const [member, around] of [
-      ['\r\n', 256],
-      ['\n\n', 256],
-      ['\r', 256],
-      ['\r\n', 1024],
-      ['\n\n', 1024],
-      ['\r', 1024],
+    const misread = { lf: 0, crlf: 0 };
+    // Files of short records ending in `eol`, one irregular ending placed at each offset around a thread split (256)
+    // and a buffer boundary (1024).
+    for (const [eol, members] of [
+      ['\n', ['\r\n', '\n\n', '\r']],
+      ['\r\n', ['\n', '\r', '\r\n\r\n', '\n\r']],
     ] as const) {
-      for (let at = around - 4; at <= around + 2; at++) {
-        const parts = ['h1,h2\n'];
-        let size = parts[0]?.length ?? 0;
-        let k = 0;
-        while (size < at - 12) {
-          const r = `${k++},${'x'.repeat(k % 5)}\n`;
-          parts.push(r);
-          size += r.length;
+      const ending: LineEnding = eol === '\n' ? 'lf' : 'crlf';
+      for (const member of members) {
+        for (const around of [256, 1024]) {
+          for (let at = around - 4; at <= around + 2; at++) {
+            const parts = [`h1,h2${eol}`];
+            let size = parts[0]?.length ?? 0;
+            let k = 0;
+            while (size < at - 12) {
+              const r = `${k++},${'x'.repeat(k % 5)}${eol}`;
+              parts.push(r);
+              size += r.length;
+            }
+            parts.push(`${'y'.repeat(Math.max(1, at - size - 1))}${member}`);
+            for (let j = 0; j < 200; j++) parts.push(`${k++},z${eol}`);
+            const bytes = Buffer.from(parts.join(''));
+            const path = put(bytes);
+            const check = await checkNativeLines(path);
+            expect(check.native).toBe(false);
+            expect(check.lineEnding).toBe(ending);
+            const duck = await duckLines(engine, path, ending);
+            const node = await nodeLines(bytes);
+            if (JSON.stringify(duck) !== JSON.stringify(node)) misread[ending]++;
+          }
         }
-        parts.push(`${'y'.repeat(Math.max(1, at - size - 1))}${member}`);
-        for (let j = 0; j < 200; j++) parts.push(`${k++},z\n`);
-        const bytes = Buffer.from(parts.join(''));
-        const path = put(bytes);
-        expect((await checkNativeLines(path)).native).toBe(false);
-        const duck = await duckLines(engine, path);
-        const node = await nodeLines(bytes);
-        if (JSON.stringify(duck) !== JSON.stringify(node)) misread++;
       }
     }
-    expect(misread).toBeGreaterThan(0);
+    expect(misread.lf).toBeGreaterThan(0);
+    expect(misread.crlf).toBeGreaterThan(0);
   }, 120_000);
 
-  it('generative (fast-check, seed 1104): the check decides as the byte rule says, for any cut of the file into overlapping reads', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.constantFrom(0x61, 0x2c, 0x0a, 0x0d, 0x00, 0xff, 0xef, 0xbb, 0xbf), { maxLength: 40 }),
-        fc.array(fc.nat(), { maxLength: 6 }),
-        (list, cuts) => {
-          const bytes = Uint8Array.from(list);
-          const text = Buffer.from(bytes).toString('latin1');
-          const expected = /\r|\0|\n\n|^\n|[\s\S]\xef\xbb\xbf/.test(text);
-          const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-          let prev = 0;
-          let hazard = false;
-          for (const c of [...at, bytes.length]) {
-            if (c > prev) {
-              // Each read after the first starts with the last HAZARD_OVERLAP bytes of the file before it.
-              const from = Math.max(0, prev - HAZARD_OVERLAP);
-              hazard ||= hasLineHazard(bytes.subarray(from, c), from === 0);
+  for (const [ending, seed, rule] of [
+    ['lf', 1104, /\r|\0|\n\n|^\n|[\s\S]\xef\xbb\xbf/],
+    ['crlf', 1114, /\0|[\s\S]\xef\xbb\xbf|\n\r|^\r|\r(?!\n)|(?<!\r)\n/],
+  ] as const) {
+    it(`generative (fast-check, seed ${seed}, ${ending}): the check decides as the byte rule says, for any cut of the file into overlapping reads`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.constantFrom(0x61, 0x2c, 0x0a, 0x0d, 0x0d, 0x0a, 0x00, 0xff, 0xef, 0xbb, 0xbf), { maxLength: 40 }),
+          fc.array(fc.nat(), { maxLength: 6 }),
+          (list, cuts) => {
+            const bytes = Uint8Array.from(list);
+            const text = Buffer.from(bytes).toString('latin1');
+            const expected = rule.test(text);
+            const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+            let prev = 0;
+            let hazard = false;
+            for (const c of [...at, bytes.length]) {
+              if (c > prev) {
+                // Each read after the first starts with the last HAZARD_OVERLAP bytes of the file before it.
+                const from = Math.max(0, prev - HAZARD_OVERLAP);
+                hazard ||= hasLineHazard(bytes.subarray(from, c), from === 0, ending, c === bytes.length);
+              }
+              prev = Math.max(prev, c);
             }
-            prev = Math.max(prev, c);
-          }
-          expect(hazard).toBe(expected);
-          expect(hasLineHazard(bytes, true)).toBe(expected);
-        },
-      ),
-      { numRuns: 3000, seed: 1104 },
-    );
-  });
+            expect(hazard).toBe(expected);
+            expect(hasLineHazard(bytes, true, ending, true)).toBe(expected);
+          },
+        ),
+        { numRuns: 3000, seed },
+      );
+    });
+  }
 
   it('a file written after open is checked again before the next statement: CRLF records appended are read by the Node reader, the count stays exact', async () => {
     const path = join(dir, 'grow.csv');
@@ -300,6 +327,37 @@ describe("DuckDB's line reader on the files the check admits (issue 11, review S
       } finally {
         await engine.close();
       }
+    }
+  }, 240_000);
+
+  it("at production size, CR LF endings (a CR LF split by the 2^25 buffer boundary): DP SQL's view counts what the Node reader counts, threads 4", async () => {
+    const parts = ['pid,s\r\n'];
+    let size = 7;
+    let k = 0;
+    while (size < (1 << 25) + 300_000) {
+      const r = `${k},${'v'.repeat(k % 97)}\r\n`;
+      parts.push(r);
+      size += r.length;
+      k++;
+    }
+    const body = Buffer.from(parts.join(''));
+    // Pad the first record (`0,ppp…` CR LF, 4 + pad bytes) so that a CR is the first buffer's last byte and its LF the
+    // next buffer's first.
+    const boundary = (1 << 25) - 1;
+    const pad = boundary - 4 - body.lastIndexOf(0x0d, boundary - 4);
+    const bytes = Buffer.concat([Buffer.from(`pid,s\r\n0,${'p'.repeat(pad)}\r\n`), body.subarray(7)]);
+    expect([bytes[boundary], bytes[boundary + 1]]).toEqual([0x0d, 0x0a]);
+    const path = put(bytes);
+    const check = await checkNativeLines(path);
+    expect(check.native).toBe(true);
+    expect(check.lineEnding).toBe('crlf');
+    const engine = await DuckDbEngine.open({ threads: 4, files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
+    try {
+      const rows = await engine.query({ sql: 'SELECT COUNT(*) AS n, COUNT(DISTINCT pid) AS d FROM t', params: [] });
+      expect(Number(rows[0]?.n)).toBe(k + 1);
+      expect(Number(rows[0]?.d)).toBe(k);
+    } finally {
+      await engine.close();
     }
   }, 240_000);
 });

@@ -11,8 +11,8 @@
  * (one column per field): with `ignore_errors` it read rows that no line of the file holds (measured).
  *
  * Who cuts the lines ({@link LineSource}), decided per file by a public check of its bytes (`line-check.ts`):
- * - **DuckDB** (`nativeLinesSql`, parallel, in place) when the file holds no CR, no blank line, no NUL and no
- *   byte-order mark but at its start: DuckDB
+ * - **DuckDB** (`nativeLinesSql`, parallel, in place) when the file holds one line ending throughout (LF, or CR LF
+ *   told to DuckDB as `new_line`), no blank line, no NUL and no byte-order mark but at its start: DuckDB
  *   reads physical LINES only — `quote = ''` and `escape = ''` (no state crosses a line), delimiter U+0001 into two
  *   columns (`line`, `extra`) with `null_padding` and a null string no field can equal (a LF), so `extra` is
  *   non-NULL exactly when the line holds a U+0001 (rule 3), `ignore_errors` (a line that is not UTF-8 is skipped
@@ -43,6 +43,7 @@
 import { createReadStream } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CSV_MAX_LINE_BYTES, type CsvLineBreaks, csvLineBatchesOfBytes } from '../../io/csv-records.js';
+import type { LineEnding } from './line-check.js';
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -126,7 +127,7 @@ export async function loadFileLines(connection: DuckDBConnection, path: string, 
 /** Where a declared file's lines come from: a table {@link loadFileLines} filled, or DuckDB's reader on the file. */
 export type LineSource =
   | { readonly kind: 'table'; readonly table: string }
-  | { readonly kind: 'file'; readonly path: string; readonly skip: 0 | 1 };
+  | { readonly kind: 'file'; readonly path: string; readonly skip: 0 | 1; readonly lineEnding: LineEnding };
 
 /**
  * The pinned options of DuckDB's line reader: `max_line_size` twice the line limit (DuckDB's own limit moves with
@@ -141,16 +142,26 @@ export function nativeLineReaderOptions(lineLimit: number = CSV_MAX_LINE_BYTES):
 }
 
 /**
+ * The `new_line` option of DuckDB's reader for an admitted file's line ending: none for LF (the configuration the
+ * tests pin), `'\r\n'` for CR LF — DuckDB then reads a CR LF split by a buffer boundary or a thread split as one
+ * line ending (`test/sql/native-line-reader.test.ts`, CRLF files at every offset around the boundaries).
+ */
+function newLineOption(lineEnding: LineEnding): string {
+  return lineEnding === 'crlf' ? `new_line = '\\r\\n', ` : '';
+}
+
+/**
  * DuckDB's reader of a file's physical lines (module header), for a file that `checkNativeLines` admitted.
  * @param path - the file (resolved).
  * @param skip - lines to skip first (1: a CSV's header).
  * @param lineLimit - the line limit (default {@link CSV_MAX_LINE_BYTES}; smaller only in tests).
+ * @param lineEnding - the file's line ending, as the check found it (default `'lf'`).
  * @returns a parenthesised subquery with one VARCHAR column `line`.
  */
-export function nativeLinesSql(path: string, skip: 0 | 1, lineLimit: number = CSV_MAX_LINE_BYTES): string {
+export function nativeLinesSql(path: string, skip: 0 | 1, lineLimit: number = CSV_MAX_LINE_BYTES, lineEnding: LineEnding = 'lf'): string {
   const { maxLineSize, bufferSize } = nativeLineReaderOptions(lineLimit);
   const reader =
-    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = ${skip}, delim = chr(1), quote = '', escape = '', ` +
+    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = ${skip}, delim = chr(1), quote = '', escape = '', ${newLineOption(lineEnding)}` +
     `columns = {'line': 'VARCHAR', 'extra': 'VARCHAR'}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
     `max_line_size = ${maxLineSize}, buffer_size = ${bufferSize}, ignore_errors = true)`;
   // An admitted file has no byte-order mark but at its start (the header's, or a JSON file's first line, where
@@ -172,13 +183,20 @@ export function nativeLinesSql(path: string, skip: 0 | 1, lineLimit: number = CS
  * @param delimiter - its declared delimiter (`,` or TAB).
  * @param width - the header's field count.
  * @param lineLimit - the line limit (default {@link CSV_MAX_LINE_BYTES}; smaller only in tests).
+ * @param lineEnding - the file's line ending, as the check found it (default `'lf'`).
  * @returns a parenthesised subquery to select from.
  */
-export function nativeFieldsSql(path: string, delimiter: ',' | '\t', width: number, lineLimit: number = CSV_MAX_LINE_BYTES): string {
+export function nativeFieldsSql(
+  path: string,
+  delimiter: ',' | '\t',
+  width: number,
+  lineLimit: number = CSV_MAX_LINE_BYTES,
+  lineEnding: LineEnding = 'lf',
+): string {
   const { maxLineSize, bufferSize } = nativeLineReaderOptions(lineLimit);
   const names = Array.from({ length: width + 1 }, (_, i) => `c${i + 1}`);
   const reader =
-    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = 1, delim = ${sqlString(delimiter)}, quote = '', escape = '', ` +
+    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = 1, delim = ${sqlString(delimiter)}, quote = '', escape = '', ${newLineOption(lineEnding)}` +
     `columns = {${names.map((n) => `'${n}': 'VARCHAR'`).join(', ')}}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
     `max_line_size = ${maxLineSize}, buffer_size = ${bufferSize}, ignore_errors = true)`;
   const fields = names.slice(0, width);
@@ -193,7 +211,7 @@ export function nativeFieldsSql(path: string, delimiter: ',' | '\t', width: numb
  * @returns a parenthesised subquery with one VARCHAR column `line`.
  */
 export function linesSql(source: LineSource): string {
-  if (source.kind === 'file') return nativeLinesSql(source.path, source.skip);
+  if (source.kind === 'file') return nativeLinesSql(source.path, source.skip, CSV_MAX_LINE_BYTES, source.lineEnding);
   return `(SELECT line FROM ${source.table} WHERE line IS NOT NULL AND NOT contains(line, chr(1)) AND strlen(line) < ${CSV_MAX_LINE_BYTES})`;
 }
 

@@ -11,7 +11,8 @@
  *   (`src/io/csv-records.ts`, review S2), enforced in SQL by `duckdb-csv.ts`:
  *   the file is cut into physical lines first (no quoting, so no state crosses
  *   a line) — by DuckDB's own parallel reader, in place, when a public check
- *   of the file's bytes admits it (no CR, no blank line, no NUL: review S15,
+ *   of the file's bytes admits it (one line ending throughout, LF or CR LF,
+ *   no blank line, no NUL: review S15,
  *   `line-check.ts` and its proof), else by the shared Node reader at open;
  *   a file written after open is checked again before the next statement —
  *   each line is one record split by RFC 4180 without line breaks and
@@ -71,6 +72,7 @@ import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
+import { PreparedStatements } from './duckdb-prepared.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 
 /**
@@ -126,6 +128,11 @@ export interface DuckDbOptions {
    * NOT_FOUND at open.
    */
   readonly columnTypes?: Readonly<Record<string, Readonly<Record<string, DeclaredColumnType>>>>;
+  /**
+   * Prepared statements kept for reuse by exact statement text (default 0: each statement prepared and destroyed);
+   * the server keeps some (queries of one shape compile to one text). Rule and residual: `duckdb-prepared.ts`.
+   */
+  readonly preparedStatements?: number;
 }
 
 const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
@@ -179,7 +186,9 @@ function readerSql(
   if (!probe?.csv || !lines) return `read_csv_auto(${p})`;
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
   const delimiter = probe.csv.delim === '\t' ? '\t' : ',';
-  if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') return nativeFieldsSql(lines.path, delimiter, probe.columns.length);
+  if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') {
+    return nativeFieldsSql(lines.path, delimiter, probe.columns.length, undefined, lines.lineEnding);
+  }
   return csvRecordsSql(lines, delimiter, probe.columns.length, lineBreaks);
 }
 
@@ -210,13 +219,17 @@ export class DuckDbEngine implements SqlEngine {
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
+  /** Prepared statements kept by exact text (`duckdb-prepared.ts`; none unless `preparedStatements` > 0). */
+  readonly prepared: PreparedStatements;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     /** The connection (exposed for loading data in tests and benchmarks). */
     readonly connection: DuckDBConnection,
     timeoutMs: number,
+    keptStatements = 0,
   ) {
+    this.prepared = new PreparedStatements(connection, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
       timeoutMs,
@@ -272,7 +285,13 @@ export class DuckDbEngine implements SqlEngine {
         late.instance.closeSync();
       },
     );
-    const engine = new DuckDbEngine(instance, connection, timeout);
+    const kept = options.preparedStatements ?? 0;
+    if (!(Number.isInteger(kept) && kept >= 0 && kept <= 65_536)) {
+      connection.closeSync();
+      instance.closeSync();
+      throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
+    }
+    const engine = new DuckDbEngine(instance, connection, timeout, kept);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -354,7 +373,7 @@ export class DuckDbEngine implements SqlEngine {
         try {
           const check = await checkNativeLines(full);
           if (check.native) {
-            lines = { kind: 'file', path: full, skip };
+            lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding };
             nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
@@ -501,6 +520,7 @@ export class DuckDbEngine implements SqlEngine {
     for (const file of [...this.watched.values()]) {
       try {
         if (sameIdentity(await fileIdentity(file.path), file.identity)) continue;
+        this.prepared.clear(); // the catalog changes: nothing prepared over the old view is run again
         await file.rebuild((work) => work());
       } catch {
         throw engineError('duckdb');
@@ -508,9 +528,9 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
-  /** One statement, from prepare to rows; the prepared statement is destroyed once DuckDB has returned. */
+  /** One statement, from prepare (or a kept prepared statement) to rows; one not kept is destroyed once DuckDB has returned. */
   private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
-    const prepared = await this.connection.prepare(statement.sql);
+    const { prepared, done } = await this.prepared.acquire(statement.sql);
     try {
       if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb');
       const values = statement.params.map((p) => p.value);
@@ -527,7 +547,7 @@ export class DuckDbEngine implements SqlEngine {
         return o;
       });
     } finally {
-      prepared.destroySync();
+      done();
     }
   }
 
@@ -556,6 +576,7 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   private closeNow(): void {
+    this.prepared.clear();
     this.connection.closeSync();
     this.instance.closeSync();
   }

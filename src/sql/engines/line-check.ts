@@ -7,11 +7,14 @@
  * byte, whatever precedes it. DuckDB's `read_csv` (quote off, `linesSql`) honours it at its buffer and thread-split
  * boundaries except where two terminator bytes meet (CR LF, LF LF, a lone CR, review S15); it drops a line that
  * starts with NUL, and it removes byte-order marks inside a file that the Node decoder keeps (its reader, not ours).
- * So DuckDB may cut a file only when its bytes hold
- * - no CR (0x0D): every line ends in a lone LF;
- * - no LF LF and no LF as the first byte: no blank line anywhere;
- * - no NUL (0x00), and no byte-order mark (EF BB BF) except as the file's first bytes.
- * Such a file has no two terminator bytes next to each other anywhere, so no boundary can fall between them; that
+ * So DuckDB may cut a file only when its bytes hold one line ending throughout, announced by its first terminator
+ * byte ({@link LineEnding}; CR LF is told to DuckDB, `new_line = '\r\n'`), and no blank line:
+ * - `'lf'`: no CR (0x0D), no LF LF and no LF as the first byte — every line ends in a lone LF;
+ * - `'crlf'`: every CR followed by an LF, every LF preceded by a CR, no LF CR and no CR as the first byte — every
+ *   line ends in CR LF (Windows exports);
+ * - either way no NUL (0x00), and no byte-order mark (EF BB BF) except as the file's first bytes.
+ * In such a file the only terminator bytes that meet are the CR LF of one line ending that DuckDB was told to
+ * expect, so no boundary can fall between two line endings; that
  * DuckDB is then right at every buffer boundary and every thread split is checked generatively in
  * `test/sql/native-line-reader.test.ts` (small pinned buffers, many boundaries, hostile lines, 1–4 threads), where the
  * same harness finds S15 on the files this check turns away. Any other file is cut in Node. The decision reads
@@ -33,10 +36,18 @@ export interface FileIdentity {
   readonly dev: number;
 }
 
+/**
+ * How every line of an admitted file ends: `'lf'` (LF alone, no CR anywhere) or `'crlf'` (CR LF, no other CR or
+ * LF anywhere). DuckDB's reader is told which (`new_line`), so it never has to guess at a boundary.
+ */
+export type LineEnding = 'lf' | 'crlf';
+
 /** The outcome of {@link checkNativeLines}. */
 export interface NativeLineCheck {
-  /** True when DuckDB's line reader may cut the file (no CR, no blank line, no NUL). */
+  /** True when DuckDB's line reader may cut the file (one line ending throughout, no blank line, no NUL). */
   readonly native: boolean;
+  /** The file's line ending when `native` (the ending of its first line otherwise). */
+  readonly lineEnding: LineEnding;
   /**
    * True when, moreover, the file holds no `"` and no U+0001 byte: then every line that parses is its delimiter-split
    * fields, and DuckDB may split the fields too (`nativeFieldsSql`).
@@ -52,6 +63,7 @@ const NUL = 0x00;
 const QUOTE = 0x22;
 const SOH = 0x01;
 const LF_LF = Buffer.from([LF, LF]);
+const LF_CR = Buffer.from([LF, CR]);
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Read size of the check. */
 const CHUNK = 4 << 20;
@@ -65,15 +77,58 @@ export const HAZARD_OVERLAP = 2;
  * before (the longest pattern has 3 bytes), so every pattern lies whole inside some piece.
  * @param bytes - consecutive bytes of the file.
  * @param atFileStart - whether `bytes` starts at the file's first byte.
- * @returns true when `bytes` holds a CR, a NUL, two LF in a row, a byte-order mark other than at the file's start,
- *   or (at the file's start) an LF first.
+ * @param lineEnding - the line ending the file must keep throughout (default `'lf'`).
+ * @param atFileEnd - whether `bytes` ends at the file's last byte (`'crlf'` only: a CR in the piece's last byte is
+ *   judged by the next piece, which starts with it, or here at the file's end).
+ * @returns `'lf'`: true when `bytes` holds a CR, a NUL, two LF in a row, a byte-order mark other than at the file's
+ *   start, or (at the file's start) an LF first. `'crlf'`: true when it holds a NUL, an inner byte-order mark, an LF
+ *   followed by a CR (a blank line), a CR not followed by an LF, an LF not preceded by a CR, or (at the file's
+ *   start) a CR first.
  */
-export function hasLineHazard(bytes: Uint8Array, atFileStart: boolean): boolean {
+export function hasLineHazard(bytes: Uint8Array, atFileStart: boolean, lineEnding: LineEnding = 'lf', atFileEnd = false): boolean {
   if (bytes.length === 0) return false;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (b.indexOf(CR) >= 0 || b.indexOf(NUL) >= 0 || b.indexOf(LF_LF) >= 0) return true;
-  if (b.indexOf(BOM, atFileStart ? 1 : 0) >= 0) return true;
-  return atFileStart && b[0] === LF;
+  if (b.indexOf(NUL) >= 0 || b.indexOf(BOM, atFileStart ? 1 : 0) >= 0) return true;
+  if (lineEnding === 'lf') return b.indexOf(CR) >= 0 || b.indexOf(LF_LF) >= 0 || (atFileStart && b[0] === LF);
+  return b.indexOf(LF_CR) >= 0 || (atFileStart && b[0] === CR) || !terminatorsPaired(b, atFileStart, atFileEnd);
+}
+
+/**
+ * Whether every CR of `b` is followed by an LF and every LF preceded by a CR (a CR in the last byte counts as
+ * unpaired only at the file's end, an LF in the first byte only at its start: the neighbouring piece judges them).
+ * One pass: a 4-byte word with no byte below 0x0E holds neither (Mycroft's test `(v − 0x0E0E0E0E) & ~v & 0x80808080`
+ * has no false negative), so only words that may hold one are looked at byte by byte — about 1 ns per byte here.
+ */
+function terminatorsPaired(b: Buffer, atFileStart: boolean, atFileEnd: boolean): boolean {
+  const n = b.length;
+  const unpaired = (i: number): boolean => {
+    const c = b[i];
+    if (c === CR) return i + 1 < n ? b[i + 1] !== LF : atFileEnd;
+    if (c === LF) return i > 0 ? b[i - 1] !== CR : atFileStart;
+    return false;
+  };
+  const head = Math.min(n, (4 - (b.byteOffset & 3)) & 3);
+  for (let i = 0; i < head; i++) if (unpaired(i)) return false;
+  const words = new Uint32Array(b.buffer, b.byteOffset + head, (n - head) >>> 2);
+  for (let k = 0; k < words.length; k++) {
+    const v = words[k] as number;
+    if (((v - 0x0e0e0e0e) & ~v & 0x80808080) === 0) continue;
+    const s = head + 4 * k;
+    if (unpaired(s) || unpaired(s + 1) || unpaired(s + 2) || unpaired(s + 3)) return false;
+  }
+  for (let i = head + 4 * words.length; i < n; i++) if (unpaired(i)) return false;
+  return true;
+}
+
+/**
+ * The line ending a file's first terminator byte announces: `'crlf'` when it is a CR, else `'lf'` (also for a
+ * file without any). Only which check runs depends on it; the check then holds the whole file to it.
+ */
+export function lineEndingOf(firstBytes: Uint8Array): LineEnding {
+  const b = Buffer.from(firstBytes.buffer, firstBytes.byteOffset, firstBytes.length);
+  const cr = b.indexOf(CR);
+  const lf = b.indexOf(LF);
+  return cr >= 0 && (lf < 0 || cr < lf) ? 'crlf' : 'lf';
 }
 
 /** The identity of the file at `path` (one stat). */
@@ -88,9 +143,10 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
 }
 
 /**
- * Reads the whole file once and decides whether DuckDB's line reader may cut it (module header).
+ * Reads the whole file once and decides whether DuckDB's line reader may cut it, and with which line ending
+ * (module header).
  * @param path - the file (resolved).
- * @returns the decision and the file's identity.
+ * @returns the decision, the line ending and the file's identity.
  * @throws Error when the file cannot be read (the caller reports it as unreadable: a public fact).
  */
 export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
@@ -100,25 +156,30 @@ export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
     const identity: FileIdentity = { size: s0.size, mtimeMs: s0.mtimeMs, ctimeMs: s0.ctimeMs, ino: s0.ino, dev: s0.dev };
     const buf = Buffer.allocUnsafe(CHUNK + HAZARD_OVERLAP);
     let kept = 0; // bytes of the previous read kept at the start of buf
-    let atFileStart = true;
+    let offset = 0; // bytes of the file read so far
+    let lineEnding: LineEnding | undefined;
     let hazard = false;
     let plain = true;
     for (;;) {
       const { bytesRead } = await handle.read(buf, kept, CHUNK, null);
       if (bytesRead === 0) break;
+      const atFileStart = offset === 0;
+      offset += bytesRead;
       const piece = buf.subarray(0, kept + bytesRead);
-      if (hasLineHazard(piece, atFileStart)) {
+      lineEnding ??= lineEndingOf(piece);
+      if (hasLineHazard(piece, atFileStart, lineEnding, offset >= identity.size)) {
         hazard = true;
         break;
       }
       if (plain && (piece.indexOf(QUOTE) >= 0 || piece.indexOf(SOH) >= 0)) plain = false;
       kept = Math.min(HAZARD_OVERLAP, piece.length);
       piece.copyWithin(0, piece.length - kept);
-      atFileStart = false;
     }
     const s1 = await handle.stat();
     const still = sameIdentity(identity, { size: s1.size, mtimeMs: s1.mtimeMs, ctimeMs: s1.ctimeMs, ino: s1.ino, dev: s1.dev });
-    return { native: !hazard && still, fields: !hazard && still && plain, identity };
+    // A file shorter than its stat (it shrank) ended without its last piece being judged as the end: not admitted.
+    const native = !hazard && still && offset === identity.size;
+    return { native, lineEnding: lineEnding ?? 'lf', fields: native && plain, identity };
   } finally {
     await handle.close();
   }

@@ -1,0 +1,120 @@
+/**
+ * What one distinct query costs (issue 15): the library path the server takes (plan cache, exact-aggregate cache,
+ * the file ledger on /dev/shm so that the disk's fsync is not measured), every query a new text of one shape (the WHERE range of
+ * `http-vs-library.ts`), on Adult in a DuckDB database file, sequentially. A/B/C in interleaved rounds: DuckDB
+ * prepared statements kept by exact text (`preparedStatements`, the server's setting) against none, and kept with
+ * one DuckDB worker thread (`server.duckdbThreads: 1`).
+ *
+ *   nice -n 10 npx tsx bench/server/distinct-cost.ts [rounds=6] [queries per round=150]
+ *   nice -n 10 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/server/distinct-cost.ts 2 300   # a profile
+ *
+ * Prints, per variant, the median over rounds of CPU per query (this process, all threads: JS and DuckDB) and of
+ * the main thread's CPU per query (Linux schedstat), and the p50 latency.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FileLedger } from '../../src/ledger/file-ledger.js';
+import { EnginePool } from '../../src/server/engine-pool.js';
+import { ExactAggregateCache } from '../../src/server/exact-aggregate-cache.js';
+import { PlanCache } from '../../src/server/plan-cache.js';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import { runDpSql } from '../../src/sql/run-dp-sql.js';
+import { loadSqlSchema } from '../../src/sql/schema.js';
+
+const ROUNDS = Number(process.argv[2] ?? 6);
+const N = Number(process.argv[3] ?? 150);
+const root = resolve(import.meta.dirname, '../..');
+const schemaPath = join(root, 'examples/adult.schema.json');
+const csvPath = join(root, 'examples/adult.csv');
+const schema = loadSqlSchema(schemaPath);
+
+const work = mkdtempSync(join(tmpdir(), 'tsdp-bench-distinct-'));
+const file = join(work, 'adult.duckdb');
+{
+  const table = schema.tables.get('adult');
+  if (!table) throw new Error('no adult table');
+  const columnTypes = { adult: Object.fromEntries([...table.columns].map(([c, col]) => [c, col.type])) };
+  const e = await DuckDbEngine.open({ files: { adult: csvPath }, columnTypes, allowExternalAccess: true });
+  await e.connection.run(`ATTACH '${file.replace(/'/g, "''")}' AS out`);
+  await e.connection.run('CREATE TABLE out.adult AS SELECT * FROM adult');
+  await e.connection.run('DETACH out');
+  await e.close();
+}
+
+let calls = 0;
+/** A new text every call (as http-vs-library.ts's distinct workload), one shape. */
+function distinctSql(): string {
+  const i = calls++;
+  const lo = 17 + (Math.floor(i / 10) % 70);
+  const hi = lo + 1 + (Math.floor(i / 700) % 19);
+  return `SELECT sex, COUNT(*) AS n, AVG(hours_per_week) AS h FROM adult WHERE age >= ${lo} AND age <= ${hi} AND hours_per_week >= ${(i % 10) + 10 * Math.floor(i / 13300)} GROUP BY sex`;
+}
+
+/** The main thread's CPU time in ms (Linux; NaN elsewhere). */
+function threadCpuMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const variants = await Promise.all(
+  [
+    { name: 'prepared per query', kept: 0 },
+    { name: 'prepared statements kept', kept: 256 },
+    { name: 'kept, DuckDB threads 1', kept: 256, threads: 1 },
+  ].map(async ({ name, kept, threads }) => {
+    const engine = await DuckDbEngine.open({
+      database: file,
+      preparedStatements: kept,
+      statementTimeoutMs: 10_000,
+      ...(threads ? { threads } : {}),
+    });
+    return { name, engine, wrapped: new ExactAggregateCache(new EnginePool([engine])) };
+  }),
+);
+const plans = new PlanCache(1024);
+plans.keepSaltFor(schema);
+// The file ledger in memory (/dev/shm where there is one), so that the disk's fsync is not what is measured.
+const ledger = new FileLedger({ home: mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tsdp-bench-ledger-')) });
+const run = (engine: ExactAggregateCache) =>
+  runDpSql({ sql: distinctSql(), schema, engine, ledger, planCache: plans, analyst: 'bench', epsilon: 0.001 });
+
+for (const v of variants) for (let i = 0; i < 50; i++) await run(v.wrapped); // warm-up
+const results = new Map<string, { cpu: number[]; main: number[]; p50: number[] }>();
+for (let r = 0; r < ROUNDS; r++) {
+  const order = r % 2 === 0 ? variants : [...variants].reverse();
+  for (const v of order) {
+    const times: number[] = [];
+    const c0 = process.cpuUsage();
+    const m0 = threadCpuMs();
+    for (let i = 0; i < N; i++) {
+      const s = performance.now();
+      await run(v.wrapped);
+      times.push(performance.now() - s);
+    }
+    const c = process.cpuUsage(c0);
+    const m = threadCpuMs() - m0;
+    times.sort((a, b) => a - b);
+    const e = results.get(v.name) ?? { cpu: [], main: [], p50: [] };
+    e.cpu.push((c.user + c.system) / 1000 / N);
+    e.main.push(m / N);
+    e.p50.push(times[Math.floor(N / 2)] ?? Number.NaN);
+    results.set(v.name, e);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+console.log(
+  `distinct queries, ${ROUNDS} rounds × ${N}, load ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+for (const [name, e] of results) {
+  console.log(
+    `${name.padEnd(28)} CPU ${median(e.cpu).toFixed(2)} ms/query (main thread ${median(e.main).toFixed(2)})   p50 ${median(e.p50).toFixed(2)} ms   rounds CPU ${e.cpu.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+}
+for (const v of variants) console.log(`${v.name}: DuckDB prepared hits ${v.engine.prepared.hits}, misses ${v.engine.prepared.misses}`);
+for (const v of variants) await v.wrapped.close();
