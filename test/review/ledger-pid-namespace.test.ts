@@ -75,7 +75,7 @@ describe.skipIf(!canUnshare)('review S34: a live lock held from another PID name
     expect(await race(false)).toEqual({ accepted: 1, spent: 1 });
   }, 60_000);
 
-  it.fails('BUG S34: the same race from another PID namespace (same host name and kernel) — both charges of ε = 1 under a cap of 1 are accepted', async () => {
+  it('S34 (fixed: the lock owner carries its PID namespace, file-lock.ts rule 3): the same race from another PID namespace (same host name and kernel) — one charge accepted, ε = 1 spent', async () => {
     expect(await race(true)).toEqual({ accepted: 1, spent: 1 });
   }, 60_000);
 });
