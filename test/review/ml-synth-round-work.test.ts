@@ -32,6 +32,12 @@ const categorical = (n: number, size: number, prefix: string) => ({
 });
 
 describe('review ML M13: the work a synthesis run does after its charge is bounded before it', () => {
+  it('held: the new bound refuses a huge final-fit iteration count before the charge (synth 857e206, on main)', () => {
+    expect(() => planSynthesis({ schema: categorical(4, 10, 'a'), epsilon: 1, delta: 1e-9, method: 'mst', iterations: 2 ** 40 })).toThrow(
+      /iterations/,
+    );
+  });
+
   it.fails('BUG M13 (a): MWEM with 10⁴ rounds of 100 iterations on a 2²⁶-cell model cap (≈ 6.7·10¹³ cell-iterations) is accepted', () => {
     expect(() =>
       planSynthesis({ schema: categorical(20, 100, 'b'), epsilon: 1, delta: 1e-9, method: 'mwem', rounds: 10_000, maxModelSize: 2 ** 26 }),
