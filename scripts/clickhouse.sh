@@ -20,6 +20,10 @@ LOG_QUERIES=""
 [ "${TSDP_CH_LOG_QUERIES:-0}" = 1 ] && LOG_QUERIES="<log_queries>1</log_queries>"
 # TSDP_CH_MAX_MEMORY: the default user's memory limit per query in bytes (default 4 GB; the benchmark's 3·10⁷ rows on one shard need more).
 MAX_MEMORY=${TSDP_CH_MAX_MEMORY:-4000000000}
+# TSDP_CH_EXTRA_PROFILES / TSDP_CH_EXTRA_USERS: XML appended inside <profiles> / <users> (tests of reader profiles, e.g.
+# test/clickhouse/reader-settings.test.ts; an operator's own users).
+EXTRA_PROFILES=${TSDP_CH_EXTRA_PROFILES:-}
+EXTRA_USERS=${TSDP_CH_EXTRA_USERS:-}
 case "$MAX_MEMORY" in *[!0-9]*|'') echo "TSDP_CH_MAX_MEMORY must be a number of bytes" >&2; exit 2 ;; esac
 
 BIN=$(command -v clickhouse-server || true)
@@ -70,11 +74,11 @@ case "${1:-start}" in
 <yandex>
   <profiles>
     <default><max_memory_usage>$MAX_MEMORY</max_memory_usage>$LOG_QUERIES</default>
-    <reader><readonly>2</readonly><max_execution_time>600</max_execution_time><max_memory_usage>4000000000</max_memory_usage></reader>
+    <reader><readonly>2</readonly><max_execution_time>600</max_execution_time><max_memory_usage>4000000000</max_memory_usage></reader>$EXTRA_PROFILES
   </profiles>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
-    <tsdp_reader><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>reader</profile><quota>default</quota></tsdp_reader>
+    <tsdp_reader><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>reader</profile><quota>default</quota></tsdp_reader>$EXTRA_USERS
   </users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>

@@ -9,6 +9,7 @@
  * the noise worker's thread). Printed: the median over the windows, the spread (min–max), and the
  * ratio's median and spread over the rounds (a ratio per round, from the two interleaved windows).
  * Usage: npx tsx bench/learn/compare.ts [seconds per window, default 2] [rounds, default 7]
+ * The peer runs with fixed glibc malloc thresholds (PEER_MALLOC below; TSDP_OPACUS_DEFAULT_MALLOC=1 for the defaults).
  * Opacus: apt-get install -y python3-torch python3-numpy libopenblas0-pthread; pytorch/opacus v1.4.0
  * and dgasmith/opt_einsum v3.3.0 unpacked under /tmp/learn-peers/ (TOOLCHAIN.md); override with
  * TSDP_OPACUS_PATH. Figures from the shared 2-core build machine are indicative only.
@@ -68,11 +69,22 @@ const rounds = Number(process.argv[3] ?? 7);
 const CASES = ['mlp_plain', 'mlp_dp', 'cnn_plain', 'cnn_dp'] as const;
 type Case = (typeof CASES)[number];
 
+/**
+ * glibc's allocator for the peer (6 Dec 2026, 16:20): with its defaults, Opacus's per-sample gradient buffers (the MLP's
+ * 256 × 536k floats per step, the CNN's unfolded patches) are mmapped and returned to the kernel on every step, so
+ * 35–50% of its CPU is system time (page faults zeroing fresh pages) and its CNN DP figure flips between ≈ 1,200 and
+ * ≈ 6,000 examples/s as glibc's dynamic threshold moves. Fixed thresholds keep those buffers in the heap: Opacus's
+ * steady fast mode (MLP DP ≈ 1,400 instead of ≈ 67 examples/s, CNN DP ≈ 5,000–6,100). The comparison is against that
+ * mode; TSDP_OPACUS_DEFAULT_MALLOC=1 runs the peer with glibc's defaults instead.
+ */
+const PEER_MALLOC: Record<string, string> =
+  process.env.TSDP_OPACUS_DEFAULT_MALLOC === '1' ? {} : { MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '4294967295' };
+
 /** The Opacus side as a long-lived process answering one timed window per request; null when absent. */
 async function startPeer(): Promise<((c: Case) => Promise<Window>) | null> {
   const path = process.env.TSDP_OPACUS_PATH ?? '/tmp/learn-peers/opacus-1.4.0:/tmp/learn-peers/opt_einsum-3.3.0';
   const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'opacus_peer.py'), 'serve'], {
-    env: { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: '1' },
+    env: { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: '1', ...PEER_MALLOC },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -142,6 +154,9 @@ function spread(xs: number[], digits = 0): string {
 
 function report(): number {
   console.log(`examples/s, batch 256, one thread; ${rounds} interleaved rounds of ${seconds} s windows; median [min–max]`);
+  console.log(
+    `Opacus's allocator: ${Object.keys(PEER_MALLOC).length ? 'glibc with fixed mmap/trim thresholds (its steady fast mode)' : "glibc's defaults"}`,
+  );
   for (const clock of ['wall', 'cpu'] as const) {
     console.log(`\nby ${clock === 'wall' ? 'wall clock' : 'process CPU time'}:`);
     console.log('case         tsdp/learn               Opacus 1.4               tsdp/Opacus per round');

@@ -227,7 +227,7 @@ export class PrivacyLossDistribution {
     if (count === 1) {
       // As dp_accounting: a dense PMF (> 1000 points) self-composed once still books the truncation mass in δ.
       const book = (p: PldPmf) =>
-        p.probs.length > 1000 ? new PldPmf(p.discretization, p.lower, p.probs, p.infinityMass + tailMassTruncation) : p;
+        p.probs.length > 1000 ? new PldPmf(p.discretization, p.lower, p.probs, p.infinityMass + tailMassTruncation, p.roundoff) : p;
       return new PrivacyLossDistribution(book(this.remove), this.add === null ? null : book(this.add));
     }
     const [remove, add] = selfComposePair(this.remove, this.add, count, tailMassTruncation);

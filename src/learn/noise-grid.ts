@@ -1,6 +1,6 @@
 /**
  * The grid step of DP-SGD's noisy sum. The bulk Gaussian (`fillBulkGaussian`)
- * returns multiples of G_r = 2^(⌈log₂ σC⌉ − 40); adding them to a float sum
+ * returns multiples of G_r = `bulkGaussianGrid(σC)` = 2^(⌈log₂ σC⌉ − 20); adding them to a float sum
  * that is NOT on that grid keeps the sum's residue modulo G_r in every noisy
  * coordinate (fl(g + kG) ≡ g mod G): a perfect distinguisher (Mironov 2012;
  * review finding dpsgd-gradient-low-bits). Rule that closes the class: the
@@ -15,42 +15,32 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import { bulkGaussianGrid } from '../random/index.js';
 import { describeValue } from './_internal/describe.js';
 import { checkNumber } from './_internal/validate.js';
 
-const GRID_BITS = 40; // as the bulk Gaussian for Float64Array outputs
 const TWO_POW_52 = 2 ** 52;
 const TWO_POW_51 = 2 ** 51;
 /** 1.5·2⁵²: adding and subtracting it rounds a |t| < 2⁵¹ to the nearest integer (ties to even). */
 const ROUNDING_SHIFT = 1.5 * 2 ** 52;
 
 /**
- * The smallest k with 2^k ≥ x (x finite > 0), computed without trusting Math.log2's rounding.
- */
-function ceilLog2(x: number): number {
-  let k = Math.ceil(Math.log2(x));
-  while (2 ** (k - 1) >= x) k--;
-  while (2 ** k < x) k++;
-  return k;
-}
-
-/**
- * The rounding grid for a noise scale σC: 2^(⌈log₂ σC⌉ − 40), at least
- * 2⁻¹⁰⁷⁴ — the bulk Gaussian's own grid for Float64Array outputs, so the noise
- * is a multiple of it (if this k were ever larger, G would still be a
- * multiple of the noise grid, which is all the argument needs).
+ * The rounding grid for a noise scale σC: the bulk Gaussian's own grid for
+ * Float64Array outputs, `bulkGaussianGrid(σC)` = 2^(⌈log₂ σC⌉ − 20) (at least
+ * 2⁻¹⁰⁷⁴), so the noise is a multiple of it. (Review S37 moved both from 40 to
+ * 20 bits below σC: see the sampler's floating-point stance.)
  * @param scale - σC, a finite number > 0.
  * @returns G, a power of two.
  * @throws DpError INVALID_PARAMETER when scale is not a finite number > 0.
  * @privacy the grid of the noisy sum; public (a function of σ and C).
  * @example
- * noiseGrid(1.1); // 2^-39
+ * noiseGrid(1.1); // 2^-19
  */
 export function noiseGrid(scale: number): number {
   if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) {
     throw new DpError('INVALID_PARAMETER', `scale must be a finite number > 0, got ${describeValue(scale)}`, { parameter: 'scale' });
   }
-  return 2 ** Math.max(ceilLog2(scale) - GRID_BITS, -1074);
+  return bulkGaussianGrid(scale);
 }
 
 /**

@@ -4,16 +4,24 @@
  *
  * Rules (each closes a way a lock could stall or be stolen):
  * 1. **Acquire** writes the owner record (pid, the process's start time, boot
- *    id, host) to a private temporary file, then `link`s it to the
+ *    id, host, PID namespace) to a private temporary file, then `link`s it to the
  *    lock path. `link` fails with EEXIST when the lock is held: taking the lock
  *    and naming its owner are one atomic step (a kill at any point leaves either
  *    no lock or a lock with an owner).
  * 2. **Release** checks the lock still holds our own owner record and unlinks it
  *    (one atomic step: a kill during release leaves either our lock, which rule
  *    3 breaks, or no lock).
- * 3. **Stale** means: the owner is on this host and this boot, and either no
- *    process has its pid or the process with that pid started at another time
- *    (a reused pid is not the owner). A lock whose record cannot be read (a
+ * 3. **Stale** means: the owner is on this host and this boot, **in this PID
+ *    namespace** (review S34), and either no process has its pid or the process
+ *    with that pid started at another time (a reused pid is not the owner). A pid
+ *    means something only inside one PID namespace: two containers of one image
+ *    sharing the ledger's volume, the hostname and the kernel (or `unshare -p`,
+ *    systemd's PrivatePIDs) each see the other's pid as absent. So an owner in
+ *    another namespace — or one whose namespace is unknown while ours is known (a
+ *    record written before this rule) — is treated like an owner on another host:
+ *    never broken automatically (the wait times out with a typed error). The
+ *    namespace is the inode in `/proc/self/ns/pid` (Linux); where neither side
+ *    knows it (other platforms) the pid rule applies as before. A lock whose record cannot be read (a
  *    legacy lock directory without an owner file, a record cut by a crash of
  *    the file system) is stale once it is older than a short grace period
  *    (`STALE_GRACE_MS`). A lock owned on another host is never broken
@@ -27,12 +35,17 @@
  *
  * On Linux the start time is field 22 of `/proc/<pid>/stat` with the boot id
  * of `/proc/sys/kernel/random/boot_id`; elsewhere it is absent and rule 3
- * falls back to "no process has the pid".
+ * falls back to "no process has the pid". Our own start time, boot id and
+ * namespace are read once per process (they cannot change).
+ *
+ * Not defended: two MACHINES with the same hostname sharing the ledger folder
+ * over a network file system (the boot ids differ, which rule 3 reads as a
+ * reboot). Give each machine its own hostname, or use the PostgreSQL ledger.
  * @module
  */
 
 import { randomUUID } from 'node:crypto';
-import { closeSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DpError } from '../core/errors.js';
@@ -50,6 +63,8 @@ interface Owner {
   readonly start: string | null;
   readonly boot: string | null;
   readonly host: string;
+  /** The PID namespace (`pid:[inode]` of /proc/self/ns/pid), when the platform tells (rule 3, review S34). */
+  readonly pidns?: string | null;
   /** A random tag, so two records are never equal by chance. */
   readonly tag: string;
 }
@@ -87,12 +102,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
+let nsCache: string | null | undefined;
+/** This process's PID namespace, or null when the platform does not tell. */
+export function pidNamespace(): string | null {
+  if (nsCache === undefined) {
+    try {
+      nsCache = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      nsCache = null;
+    }
+  }
+  return nsCache;
+}
+
+let startCache: string | null | undefined;
 function me(): Owner {
+  startCache ??= processStartTime(process.pid);
   return {
     pid: process.pid,
-    start: processStartTime(process.pid),
+    start: startCache,
     boot: bootId(),
     host: hostname(),
+    pidns: pidNamespace(),
     tag: randomUUID(),
   };
 }
@@ -127,6 +158,10 @@ function isStale(lock: { text: string; ageMs: number }): boolean {
   if (!owner) return lock.ageMs > STALE_GRACE_MS;
   if (owner.host !== hostname()) return false;
   if (owner.boot !== null && bootId() !== null && owner.boot !== bootId()) return true; // the machine rebooted since
+  // A pid is judged only inside its own PID namespace; another or an unknown one is like another host (S34).
+  const ours = pidNamespace();
+  const theirs = typeof owner.pidns === 'string' ? owner.pidns : null;
+  if (ours !== theirs) return false;
   if (!isAlive(owner.pid)) return true;
   if (owner.start !== null) {
     const now = processStartTime(owner.pid);

@@ -1,6 +1,6 @@
 export { sampleBernoulli } from './bernoulli.js';
 export { sampleBernoulliExp } from './bernoulli-exp.js';
-export { fillBulkGaussian } from './bulk-gaussian.js';
+export { bulkGaussianGrid, fillBulkGaussian } from './bulk-gaussian.js';
 export { sampleDiscreteGaussian } from './discrete-gaussian.js';
 export { sampleDiscreteLaplace } from './discrete-laplace.js';
 export { sampleGeometricExp } from './geometric.js';

@@ -21,6 +21,7 @@
  */
 
 import { DpError } from '../core/errors.js';
+import { BLANK_UNIT_PATTERN } from '../core/missing-unit.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
 import {
@@ -260,7 +261,7 @@ export function unitRows(env: Env): { readonly unit: string; readonly where: str
   const u = typed.sql;
   const present =
     typed.type === 'text'
-      ? `${u} IS NOT NULL AND ${u} <> ''`
+      ? `${u} IS NOT NULL AND NOT ${env.d.regexFullMatch(u, BLANK_UNIT_PATTERN)}` // S25c: core/missing-unit.ts
       : typed.type === 'double' // NaN (and ±∞) identify no one; |NaN| ≤ max is false on every dialect.
         ? `${u} IS NOT NULL AND ${forms(env).abs(env, u)} <= ${env.p.dbl(Number.MAX_VALUE)}`
         : `${u} IS NOT NULL`;

@@ -7,7 +7,9 @@
  * 8503778.4 is `8,503,778` and 22690000.5 is `22,690,001`, never `2.269e+7`);
  * thousands separators in tables and Markdown, none in CSV; never exponent
  * notation (at most 20 digits after the point, so magnitudes below 5e-21
- * read 0). JSON output (in the CLI) keeps full-precision numbers.
+ * read 0); the digits are those `Intl.NumberFormat('en-US')` writes, made
+ * without ICU (`_internal/format-decimal.ts`: ICU's start-up cost ≈ 0.16 s of
+ * the CLI's). JSON output (in the CLI) keeps full-precision numbers.
  *
  * The footer says what the intervals mean: they cover **the DP noise only**
  * (at the stated confidence), not the bias from clamping to the declared
@@ -18,6 +20,7 @@
 import type { LedgerCap } from '../ledger/ledger.js';
 import { edgeArray, edgeOptionalRecord, edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
+import { formatDecimal } from './_internal/format-decimal.js';
 import type { BoundingReport, DpSqlResult, DpSqlValue, QuantileNote } from './run-dp-sql.js';
 
 /** The output formats for people and programs. */
@@ -25,19 +28,6 @@ export type ResultFormat = 'table' | 'csv' | 'markdown';
 
 /** Significant digits of a non-integer (fewer only where the integer part has more digits). */
 const SIGNIFICANT = 6;
-
-const grouped = new Map<number, Intl.NumberFormat>();
-const plain = new Map<number, Intl.NumberFormat>();
-
-function formatter(fractionDigits: number, grouping: boolean): Intl.NumberFormat {
-  const cache = grouping ? grouped : plain;
-  let f = cache.get(fractionDigits);
-  if (!f) {
-    f = new Intl.NumberFormat('en-US', { maximumFractionDigits: fractionDigits, useGrouping: grouping });
-    cache.set(fractionDigits, f);
-  }
-  return f;
-}
 
 /**
  * Formats a number the one way results are shown.
@@ -53,11 +43,11 @@ export function formatNumber(x: number, options: { grouping?: boolean } = {}): s
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
   if (Object.is(x, -0)) return '0';
   const a = Math.abs(x);
-  if (Number.isInteger(x) || a >= 10 ** (SIGNIFICANT - 1)) return formatter(0, grouping).format(x);
+  if (Number.isInteger(x) || a >= 10 ** (SIGNIFICANT - 1)) return formatDecimal(x, 0, grouping);
   // Digits after the point for SIGNIFICANT significant digits (more for |x| < 1, where leading zeros do not count).
   const magnitude = Math.floor(Math.log10(a)) + 1;
   const fraction = Math.min(20, Math.max(0, SIGNIFICANT - magnitude));
-  return formatter(fraction, grouping).format(x);
+  return formatDecimal(x, fraction, grouping);
 }
 
 /** An exact amount for people: its decimal when short and exact (0.5), else its fraction when short (1/3), else ≈ its value. */

@@ -34,6 +34,7 @@
  */
 
 import { DpError } from '../core/errors.js';
+import { isMissingUnitText } from '../core/missing-unit.js';
 import { edgeRecord } from '../numeric/edge.js';
 
 /** What to do with a missing or malformed value. */
@@ -134,7 +135,7 @@ export function keyText(v: unknown): string | undefined {
  * @returns the id as text, or undefined (drop the row).
  */
 export function unitText(v: unknown): string | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
+  if (v === undefined || v === null || (typeof v === 'string' && isMissingUnitText(v))) return undefined; // S25c
   if (typeof v === 'number' && !Number.isFinite(v)) return undefined;
   return keyText(v);
 }

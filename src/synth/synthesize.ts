@@ -39,7 +39,7 @@ import { runMwem } from './mwem.js';
 import { checkDomain, checkObject } from './params.js';
 import { releaseCuts } from './quantiles.js';
 import { sampleModel } from './sample.js';
-import { checkWorkBound } from './work-bound.js';
+import { checkWorkBound, DEFAULT_MAX_MODEL_SIZE } from './work-bound.js';
 
 /** The methods. */
 export type SynthMethod = 'mst' | 'aim' | 'mwem';
@@ -83,7 +83,11 @@ export interface SynthesizeOptions {
   readonly quantileShare?: number;
   /** The random source (default: the platform CSPRNG). */
   readonly rng?: RandomSource;
-  /** Mirror-descent iterations of the final estimation (default 1000; AIM: 1000 up to 10⁵ model cells, then fewer, see `finalIterationsFor`). */
+  /**
+   * Mirror-descent iterations of the final estimation (default 1000; AIM: 1000 up to 10⁵ model cells, then fewer, see
+   * `finalIterationsFor`). At most `MAX_ITERATIONS`, and iterations × max(workload cells, maxModelSize) at most
+   * `MAX_FIT_WORK` (`src/synth/work-bound.ts`), refused before anything is charged.
+   */
   readonly iterations?: number;
   /** MWEM's rounds (default: the number of columns). */
   readonly rounds?: number;
@@ -254,14 +258,15 @@ export interface SynthOutput {
  * @param options - method and tuning.
  * @returns the measurement.
  * @throws DpError INVALID_SCHEMA when the declared domain's 1- and 2-way marginals exceed `MAX_WORKLOAD_CELLS`;
- *   INVALID_PARAMETER on bad options or `maxModelSize` above `MAX_MODEL_SIZE` (all before anything is charged).
+ *   INVALID_PARAMETER on bad options, `maxModelSize` above `MAX_MODEL_SIZE` or `iterations` above the work bound
+ *   (`MAX_ITERATIONS`, `MAX_FIT_WORK`; all before anything is charged).
  */
 export function makeSynthesizer(domain: SynthDomain, rho: number, options0: SynthesizerOptions) {
   checkDomain(domain);
   checkObject(options0, 'options');
   const options = snapshotOptions(options0); // read once (M2): invoke uses only this snapshot
   checkRows(options.rows);
-  checkWorkBound(domain.sizes, options.maxModelSize); // public sizes only, before any charge (M8)
+  checkWorkBound(domain.sizes, options.maxModelSize, options.iterations); // public sizes and options only, before any charge (M8)
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
@@ -285,7 +290,7 @@ export function makeSynthesizer(domain: SynthDomain, rho: number, options0: Synt
       const rest = plan.total.sub(plan.quantiles);
       const shifted = shiftProgress(options.progress, quantileFilter.spent.toNumber());
       const common = { rho: rest, rng, names: cut.names, ...optional({ ...options, ...(shifted ? { progress: shifted } : {}) }) };
-      const maxModelSize = options.maxModelSize ?? 1_000_000;
+      const maxModelSize = options.maxModelSize ?? DEFAULT_MAX_MODEL_SIZE;
       const run: MarginalRun =
         options.method === 'mst'
           ? runMst(columns, cut.sizes, common)

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
-import { processStartTime, STALE_GRACE_MS, withFileLock } from '../../src/ledger/file-lock.js';
+import { pidNamespace, processStartTime, STALE_GRACE_MS, withFileLock } from '../../src/ledger/file-lock.js';
 import { Rational } from '../../src/numeric/rational.js';
 import { runChild } from './spawn-child.js';
 
@@ -59,7 +59,8 @@ describe('file ledger locks (item 7)', () => {
   it('does not break a lock held by a live process (itself, same start time), and breaks one whose pid was reused', async () => {
     const dir = home();
     const lock = join(dir, 'x.lock');
-    const record = (start: string | null) => JSON.stringify({ pid: process.pid, start, boot: boot(), host: hostname(), tag: 't' });
+    const record = (start: string | null) =>
+      JSON.stringify({ pid: process.pid, start, boot: boot(), host: hostname(), pidns: pidNamespace(), tag: 't' });
     writeFileSync(lock, record(processStartTime(process.pid)));
     await expect(withFileLock(lock, 200, () => 1)).rejects.toMatchObject({ code: 'INTERNAL' });
     writeFileSync(lock, record('1')); // same pid, another start time: the pid was reused
@@ -75,6 +76,7 @@ describe('file ledger locks (item 7)', () => {
           start: fc.constantFrom('same', 'other', 'unknown'),
           host: fc.constantFrom('same', 'other'),
           boot: fc.constantFrom('same', 'other'),
+          pidns: fc.constantFrom('same', 'other', 'absent'),
           junk: fc.boolean(),
           old: fc.boolean(),
         }),
@@ -88,6 +90,7 @@ describe('file ledger locks (item 7)', () => {
                 start: o.start === 'same' ? processStartTime(process.pid) : o.start === 'other' ? '1' : null,
                 boot: o.boot === 'same' ? boot() : 'another-boot',
                 host: o.host === 'same' ? hostname() : 'another-host',
+                ...(o.pidns === 'absent' ? {} : { pidns: o.pidns === 'same' ? pidNamespace() : 'pid:[1]' }),
                 tag: 't',
               });
           writeFileSync(lock, text);
@@ -97,9 +100,13 @@ describe('file ledger locks (item 7)', () => {
           }
           const bootKnown = boot() !== null;
           const startKnown = processStartTime(process.pid) !== null;
+          // Rule 3 (S34): the pid is judged only in the same PID namespace (an absent one counts as unknown).
+          const nsKnown = pidNamespace() !== null;
+          const sameNs = o.pidns === 'same' || (o.pidns === 'absent' && !nsKnown);
           const stale = o.junk
             ? o.old
-            : o.host === 'same' && ((bootKnown && o.boot === 'other') || o.pid === 'dead' || (o.start === 'other' && startKnown));
+            : o.host === 'same' &&
+              ((bootKnown && o.boot === 'other') || (sameNs && (o.pid === 'dead' || (o.start === 'other' && startKnown))));
           const got = await withFileLock(lock, 150, () => true).catch((e: { code?: string }) => e.code);
           expect(got).toBe(stale ? true : 'INTERNAL');
         },

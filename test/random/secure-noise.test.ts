@@ -198,7 +198,7 @@ describe('fillBulkGaussian', () => {
     const rng = new SeededRandomSource('bulk64');
     const out = new Float64Array(100_001);
     fillBulkGaussian(out, 2.5, rng);
-    const g = 2 ** (Math.ceil(Math.log2(2.5)) - 40);
+    const g = 2 ** (Math.ceil(Math.log2(2.5)) - 20);
     expect(out.every((x) => Number.isInteger(x / g))).toBe(true);
     // Rounded to the grid: P(out ≤ kg) = Φ((k + 1/2)g/σ).
     expect(ksTest(out, discreteGaussianCdfOnGrid(2.5, g), { alpha: 1e-6 }).reject).toBe(false);

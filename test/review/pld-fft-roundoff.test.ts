@@ -34,11 +34,11 @@ describe('review S26: the FFT self-composition of a PLD understates small δ', (
     expect(pld.epsilon(1e-6)).toBeGreaterThanOrEqual(649.3850894714814);
   });
 
-  it.fails('BUG S26: ε(1e-12) of 1,000 composed Gaussians of σ = 1 is below the exact 721.54717437180933', () => {
+  it('S26 (fixed by bounding the round-off): ε(1e-12) of 1,000 composed Gaussians of σ = 1 is at least the exact 721.54717437180933', () => {
     expect(pld.epsilon(1e-12)).toBeGreaterThanOrEqual(721.5471743718093);
   });
 
-  it.fails('BUG S26: δ(721.3594) is below the exact 1.0434595e-12 (the FFT round-off is dropped, not bounded)', () => {
+  it('S26 (fixed by bounding the round-off): δ(721.3594) is at least the exact 1.0434595e-12', () => {
     // ε = μ²/2 + 7μ for μ = √1000; reference δ(ε) to 8 digits, rounded down.
     const eps = 1000 / 2 + 7 * Math.sqrt(1000);
     expect(pld.delta(eps)).toBeGreaterThanOrEqual(1.0434595e-12);

@@ -1,9 +1,11 @@
 /**
  * Review S29b (class 3 "answered depends on a row"; S29's rule for every engine that reads an operator's catalog):
  * a VIEW in a DuckDB database file runs SQL tsdp did not compile — `CAST(age_text AS INTEGER)` raised on one
- * person's 'unknown', after the charge. Rule (duckdb.ts `catalog`): a declared table is a stored table or one of the
- * views tsdp made over declared files (TRY_CAST, total); any other view is refused with INVALID_SCHEMA before any
- * charge, whatever its rows.
+ * person's 'unknown', after the charge. Review S30: so does a BASE TABLE's VIRTUAL generated column (computed when
+ * read; DuckDB checks it on INSERT, not on UPDATE). Rule (`src/sql/engines/stored-only.ts`, duckdb.ts `catalog`): a
+ * declared table is a stored table without expression columns (generated or DEFAULT: the catalog does not tell them
+ * apart) or one of the views tsdp made over declared files (TRY_CAST, total); anything else is refused with
+ * INVALID_SCHEMA before any charge, whatever its rows.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +19,9 @@ import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
 
-type Kind = 'table' | 'view-cast' | 'view-plain' | 'declared-file';
-const KINDS: readonly Kind[] = ['table', 'view-cast', 'view-plain', 'declared-file'];
+type Kind = 'table' | 'view-cast' | 'view-plain' | 'declared-file' | 'generated' | 'default';
+const KINDS: readonly Kind[] = ['table', 'view-cast', 'view-plain', 'declared-file', 'generated', 'default'];
+const REFUSED: ReadonlySet<Kind> = new Set(['view-cast', 'view-plain', 'generated', 'default']);
 
 const dir = mkdtempSync(join(tmpdir(), 'tsdp-duck-stored-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,8 +58,14 @@ async function build(kind: Kind, rows: readonly (readonly [number, string])[]): 
     table: 'CREATE TABLE people AS SELECT pid, TRY_CAST(age_text AS INTEGER) AS age FROM raw',
     'view-cast': 'CREATE VIEW people AS SELECT pid, CAST(age_text AS INTEGER) AS age FROM raw',
     'view-plain': 'CREATE VIEW people AS SELECT pid, TRY_CAST(age_text AS INTEGER) AS age FROM raw',
+    // S30: inserted castable (DuckDB checks a generated column on INSERT), then the raw text written by UPDATE.
+    generated: `CREATE TABLE people (pid BIGINT, age_text VARCHAR, age INTEGER GENERATED ALWAYS AS (CAST(age_text AS INTEGER)) VIRTUAL);
+      INSERT INTO people (pid, age_text) SELECT pid, '0' FROM raw;
+      UPDATE people SET age_text = raw.age_text FROM raw WHERE people.pid = raw.pid`,
+    default: `CREATE TABLE people (pid BIGINT, age INTEGER, note INTEGER DEFAULT 3);
+      INSERT INTO people (pid, age) SELECT pid, TRY_CAST(age_text AS INTEGER) FROM raw`,
   };
-  await c.run(create[kind]);
+  for (const statement of create[kind].split(';')) await c.run(statement);
   c.closeSync();
   instance.closeSync();
   return DuckDbEngine.open({ database: path });
@@ -102,6 +111,24 @@ describe('a declared DuckDB table must be stored or a view tsdp made: other view
     }
   }, 60_000);
 
+  it("regression S30: a VIRTUAL generated column whose raw text one person's UPDATE made uncastable is refused (INVALID_SCHEMA, nothing charged), with or without that person", async () => {
+    const rows = [1, 2, 3].map((i) => [i, String(20 + i)] as const);
+    expect(await outcome(await build('generated', rows))).toEqual({ result: 'INVALID_SCHEMA', charged: 0 });
+    expect(await outcome(await build('generated', [...rows, [1000, 'unknown']]))).toEqual({ result: 'INVALID_SCHEMA', charged: 0 });
+    const engine = await build('generated', [...rows, [1000, 'unknown']]);
+    try {
+      await engine.catalog(['people']).then(
+        () => expect.unreachable(),
+        (e: Error) => {
+          expect(e.message).toContain('computed from an expression ("age"');
+          expect(e.message).not.toContain('unknown');
+        },
+      );
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
+
   it('generative (fast-check, seed 291): for every relation kind, one more person (castable or not) never changes answered/refused or the charge', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -113,11 +140,11 @@ describe('a declared DuckDB table must be stored or a view tsdp made: other view
           const without = await outcome(await build(kind, rows));
           const withPerson = await outcome(await build(kind, [...rows, [1000, extra]]));
           expect(withPerson).toEqual(without);
-          expect(without.result).toBe(kind === 'view-cast' || kind === 'view-plain' ? 'INVALID_SCHEMA' : 'answered');
+          expect(without.result).toBe(REFUSED.has(kind) ? 'INVALID_SCHEMA' : 'answered');
           expect(without.charged).toBe(without.result === 'answered' ? 1 : 0);
         },
       ),
-      { numRuns: 24, seed: 291 },
+      { numRuns: 30, seed: 291 },
     );
   }, 180_000);
 });

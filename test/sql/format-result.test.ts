@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pure } from '../../src/core/loss.js';
 import { Rational } from '../../src/numeric/rational.js';
+import { formatDecimal } from '../../src/sql/_internal/format-decimal.js';
 import { formatDpSqlResult, formatNumber, formatRational } from '../../src/sql/format-result.js';
 import type { DpSqlResult } from '../../src/sql/run-dp-sql.js';
 
@@ -119,6 +120,46 @@ describe('formatDpSqlResult (generative)', () => {
         }
       }),
       { numRuns: 200, seed: 32 },
+    );
+  });
+});
+
+describe('the number format without ICU (issue 11: start-up)', () => {
+  it('generative (fast-check, seed 1131): formatDecimal writes exactly what Intl.NumberFormat en-US writes, for every fraction digit count and grouping', () => {
+    const tricky = fc.constantFrom(
+      1.005,
+      2.5,
+      -2.5,
+      0.125,
+      1e21,
+      2 ** 60,
+      2 ** 63,
+      2 ** 53 + 2,
+      1e-7,
+      -1e-7,
+      5e-21,
+      123456.5,
+      1.45,
+      8503778.4,
+      1e300,
+      5e-324,
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)),
+          fc.integer().map((i) => i / 1000),
+          fc.integer({ min: -1e6, max: 1e6 }).map((i) => i / 8 + 0.0005),
+          tricky,
+        ),
+        fc.integer({ min: 0, max: 20 }),
+        fc.boolean(),
+        (x, fractionDigits, grouping) => {
+          const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: fractionDigits, useGrouping: grouping });
+          expect(formatDecimal(x, fractionDigits, grouping)).toBe(intl.format(x));
+        },
+      ),
+      { numRuns: 20_000, seed: 1131 },
     );
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Review S29 (class 3 "answered depends on a row"): PostgresEngine.catalog accepted views and foreign tables,
  * whose SQL tsdp did not compile and cannot make total — a view's `CAST(age_text AS integer)` raised on one
- * person's 'unknown', turning an answered query into ENGINE_ERROR after the charge. Rule (postgres.ts `catalog`):
- * a declared table must be a stored relation (table, partitioned table, materialized view); a view or a foreign
- * table is refused with INVALID_SCHEMA before any charge, whatever its rows.
+ * person's 'unknown', turning an answered query into ENGINE_ERROR after the charge. S31/S31b: so does a
+ * row-level-security policy (its USING cast runs on every row) on the table or a partition, and a foreign partition;
+ * S35: an unpopulated materialized view cannot be read at all. Rule (`src/sql/engines/stored-only.ts`, postgres.ts
+ * `catalog`): a declared table and every partition/child below it is stored (table, partitioned table, populated
+ * materialized view) without row-level security; anything else is refused with INVALID_SCHEMA before any charge,
+ * whatever its rows. (The review's S31b test covers a file_fdw partition.)
  */
 import fc from 'fast-check';
 import pg from 'pg';
@@ -15,8 +18,9 @@ import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
 import { postgresTestUrl } from './postgres-url.js';
 
-type Kind = 'table' | 'partitioned' | 'matview' | 'view-cast' | 'view-plain';
-const KINDS: readonly Kind[] = ['table', 'partitioned', 'matview', 'view-cast', 'view-plain'];
+type Kind = 'table' | 'partitioned' | 'matview' | 'view-cast' | 'view-plain' | 'rls' | 'partition-rls' | 'matview-empty';
+const KINDS: readonly Kind[] = ['table', 'partitioned', 'matview', 'view-cast', 'view-plain', 'rls', 'partition-rls', 'matview-empty'];
+const STORED: ReadonlySet<Kind> = new Set(['table', 'partitioned', 'matview']);
 
 let admin: pg.Client;
 let engine: PostgresEngine;
@@ -55,6 +59,15 @@ async function build(kind: Kind, rows: readonly (readonly [number, string])[]): 
     matview: 'CREATE MATERIALIZED VIEW so_people AS SELECT pid, age FROM so_raw_int',
     'view-cast': 'CREATE VIEW so_people AS SELECT pid, CAST(age_text AS INTEGER) AS age FROM so_raw_text',
     'view-plain': 'CREATE VIEW so_people AS SELECT pid, age FROM so_raw_int',
+    // S31: the policy casts the raw text of each row (as the owner, FORCE makes it apply to the test's role).
+    rls: `CREATE TABLE so_people AS SELECT i.pid, i.age, t.age_text FROM so_raw_int i JOIN so_raw_text t USING (pid);
+      ALTER TABLE so_people ENABLE ROW LEVEL SECURITY; ALTER TABLE so_people FORCE ROW LEVEL SECURITY;
+      CREATE POLICY so_cast ON so_people USING (CAST(age_text AS integer) IS NOT NULL OR true)`,
+    'partition-rls': `CREATE TABLE so_people (pid BIGINT, age INTEGER) PARTITION BY RANGE (pid);
+      CREATE TABLE so_people_all PARTITION OF so_people FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+      INSERT INTO so_people SELECT pid, age FROM so_raw_int;
+      ALTER TABLE so_people_all ENABLE ROW LEVEL SECURITY; CREATE POLICY so_all ON so_people_all USING (true)`,
+    'matview-empty': 'CREATE MATERIALIZED VIEW so_people AS SELECT pid, age FROM so_raw_int WITH NO DATA',
   };
   await admin.query(create[kind]);
 }
@@ -119,11 +132,11 @@ describe('a declared PostgreSQL table must be stored: views and foreign tables a
           await build(kind, [...rows, [1000, extra]]);
           const withPerson = await outcome();
           expect(withPerson).toEqual(without);
-          const stored = kind === 'table' || kind === 'partitioned' || kind === 'matview';
+          const stored = STORED.has(kind);
           expect(without).toEqual(stored ? { result: 'answered', charged: 1 } : { result: 'INVALID_SCHEMA', charged: 0 });
         },
       ),
-      { seed: 29, numRuns: 15 },
+      { seed: 29, numRuns: 24 },
     );
   }, 300_000);
 });

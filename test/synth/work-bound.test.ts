@@ -2,7 +2,9 @@
  * Review ML M8's class (src/synth/work-bound.ts): what a synthesis run allocates is bounded by public sizes and
  * refused before the charge. Regression: 20 integer columns of 10,000 bins (AIM would allocate 190 pair marginals of
  * 10⁸ cells after the charge). Generative: random declared domains and methods — a run is either refused with a typed
- * error having charged nothing, or its workload is within the bound (and small ones run to the end).
+ * error having charged nothing, or its workload is within the bound (and small ones run to the end). The final fit's
+ * `iterations` likewise: refused before the charge exactly when over MAX_ITERATIONS or MAX_FIT_WORK (a value like 2⁵³−1
+ * used to run, after the charge, for ever).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +12,14 @@ import { PrivacyBudget } from '../../src/core/index.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { Session } from '../../src/session/index.js';
 import { planSynthesis, synthesize } from '../../src/synth/index.js';
-import { MAX_MODEL_SIZE, MAX_WORKLOAD_CELLS, workloadCells } from '../../src/synth/work-bound.js';
+import {
+  DEFAULT_MAX_MODEL_SIZE,
+  MAX_FIT_WORK,
+  MAX_ITERATIONS,
+  MAX_MODEL_SIZE,
+  MAX_WORKLOAD_CELLS,
+  workloadCells,
+} from '../../src/synth/work-bound.js';
 
 type Method = 'mst' | 'aim' | 'mwem';
 
@@ -20,7 +29,7 @@ function schemaOf(sizes: readonly number[]) {
   };
 }
 
-async function attempt(sizes: readonly number[], method: Method, maxModelSize?: number) {
+async function attempt(sizes: readonly number[], method: Method, maxModelSize?: number, iterations = 2) {
   const names = sizes.map((_, i) => `c${i}`);
   const data = Array.from({ length: 12 }, (_, r) => Object.fromEntries(names.map((n, i) => [n, r % (sizes[i] as number)])));
   const session = Session.fromRecords(data, { columns: names, budget: PrivacyBudget.approximate(10, 1e-6) });
@@ -32,7 +41,7 @@ async function attempt(sizes: readonly number[], method: Method, maxModelSize?: 
       delta: 1e-9,
       method,
       rows: 3,
-      iterations: 2,
+      iterations,
       budget: session,
       rng: new SeededRandomSource(`${method}-${sizes.join(',')}`),
       ...(maxModelSize === undefined ? {} : { maxModelSize }),
@@ -74,6 +83,65 @@ describe('synthesis work bound (review ML M8 class)', () => {
   it('a maxModelSize above the public cap is refused before anything is charged', async () => {
     const r = await attempt([3, 4], 'aim', MAX_MODEL_SIZE * 2);
     expect(r).toMatchObject({ ok: false, name: 'DpError', code: 'INVALID_PARAMETER', spent: false });
+  });
+
+  it('regression: a huge `iterations` is refused (INVALID_PARAMETER) before anything is charged, for every method', async () => {
+    for (const method of ['mst', 'aim', 'mwem'] as const) {
+      for (const iterations of [Number.MAX_SAFE_INTEGER, 2 ** 31, MAX_ITERATIONS + 1]) {
+        const r = await attempt([3, 5, 2], method, undefined, iterations);
+        expect(r).toMatchObject({ ok: false, name: 'DpError', code: 'INVALID_PARAMETER', spent: false });
+      }
+      expect(() => planSynthesis({ schema: schemaOf([3, 5, 2]), epsilon: 1, delta: 1e-9, method, rows: 3, iterations: 2 ** 40 })).toThrow(
+        expect.objectContaining({ code: 'INVALID_PARAMETER' }),
+      );
+    }
+    // The work bound with the largest model cap: 1000 iterations (Private-PGM's default) pass, 1025 do not.
+    const plan = (iterations: number) =>
+      planSynthesis({
+        schema: schemaOf([3, 5]),
+        epsilon: 1,
+        delta: 1e-9,
+        method: 'aim',
+        rows: 3,
+        maxModelSize: MAX_MODEL_SIZE,
+        iterations,
+      });
+    expect(() => plan(1000)).not.toThrow();
+    expect(() => plan(1025)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+  });
+
+  it('generative: `iterations` is refused before the charge exactly when it exceeds MAX_ITERATIONS or the fit-work bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 3000 })), { minLength: 2, maxLength: 6 }),
+        fc.option(fc.integer({ min: 1, max: MAX_MODEL_SIZE }), { nil: undefined }),
+        fc.oneof(fc.integer({ min: 1, max: 4 * MAX_ITERATIONS }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+        fc.constantFrom<Method>('mst', 'aim', 'mwem'),
+        async (sizes, maxModelSize, iterations, method) => {
+          const cells = Math.max(workloadCells(sizes), maxModelSize ?? DEFAULT_MAX_MODEL_SIZE);
+          const over = iterations > MAX_ITERATIONS || iterations * cells > MAX_FIT_WORK;
+          const plan = () =>
+            planSynthesis({
+              schema: schemaOf(sizes),
+              epsilon: 1,
+              delta: 1e-9,
+              method,
+              rows: 3,
+              iterations,
+              ...(maxModelSize === undefined ? {} : { maxModelSize }),
+            });
+          if (over) {
+            expect(plan).toThrow(expect.objectContaining({ name: 'DpError', code: 'INVALID_PARAMETER' }));
+            // Through synthesize with a Session: refused, nothing spent.
+            const r = await attempt(sizes, method, maxModelSize, iterations);
+            expect(r).toMatchObject({ ok: false, name: 'DpError', code: 'INVALID_PARAMETER', spent: false });
+          } else {
+            expect(plan).not.toThrow();
+          }
+        },
+      ),
+      { numRuns: 40, seed: 16 },
+    );
   });
 
   it('generative: a declared domain is refused before the charge exactly when its workload exceeds the bound', async () => {

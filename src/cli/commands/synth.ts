@@ -316,7 +316,7 @@ export const register = (program: Command): void => {
     .option('--target <column>', "the report's ML-efficacy label (default: the last column)")
     .option(
       '--iterations <n>',
-      'mirror-descent iterations of the final estimation (default 1000; AIM on a model over 1e5 cells: 1e8/cells, at least 200)',
+      'mirror-descent iterations of the final estimation (default 1000; AIM on a model over 1e5 cells: 1e8/cells, at least 200; at most 1e5 and 2^36 cell-iterations)',
     )
     .option(
       '--line-breaks <how>',

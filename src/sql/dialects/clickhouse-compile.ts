@@ -38,6 +38,7 @@
  * @module
  */
 import { DpError } from '../../core/errors.js';
+import { BLANK_UNIT_PATTERN } from '../../core/missing-unit.js';
 import { aggregateInputs, type CompiledDpQuery, type HistogramStatement, type QuantileGrid } from '../compile.js';
 import { compileCondition, compileDouble, compileTyped, keyOutput, Params, type SqlType } from '../compile-expr.js';
 import type { CompiledStatement, SqlDialect } from '../dialect.js';
@@ -116,8 +117,8 @@ function fromWhere(env: ClickHouseEnv, extra?: string): string {
 
 /**
  * The unit and the FROM … WHERE of a unit-level statement's rows (review S25, class "people merged into one
- * unit"). A row whose unit identifies no one — NULL, the empty string of a text unit (a blank field), NaN of a
- * float unit — is **not a unit**: bounded, all such rows would be ONE unit (GROUP BY pools NULLs and equal
+ * unit"). A row whose unit identifies no one — NULL, the empty string of a text unit (a blank field), NaN or ±∞
+ * of a float unit — is **not a unit**: bounded, all such rows would be ONE unit (GROUP BY pools NULLs and equal
  * NaNs; the salted hash of NULL is NULL, so the sort order picks the kept groups) and one more such row could
  * move the counts by 2·C. Such rows are dropped in every unit-level statement (main, histogram, bounding
  * report), as on DuckDB and PostgreSQL (compile.ts `unitRows`, compile.proof.md "Rows without a unit"). The
@@ -129,12 +130,16 @@ function fromWhere(env: ClickHouseEnv, extra?: string): string {
 function unitRows(env: ClickHouseEnv): { readonly unit: string; readonly from: string } {
   const typed = compileTyped(env, env.plan.privacy.unit as PlanExpr);
   const u = typed.sql;
+  if (typed.type === 'double') {
+    // Review M10: −0 and +0 are one unit (`+ 0.` maps −0 to +0 before GROUP BY and the salted hash, which tell them
+    // apart), and ±∞ like NaN identifies no one (dropped, as on DuckDB/PostgreSQL: compile.proof.md). A float unit
+    // on several shards is refused before the charge (clickhouse.ts checkSharding: the sharding hash splits ±0).
+    return { unit: `(${u} + 0.)`, from: fromWhere(env, `isNotNull(${u}) AND isFinite(assumeNotNull(${u}))`) };
+  }
   const present =
     typed.type === 'text'
-      ? `isNotNull(${u}) AND notEmpty(assumeNotNull(${u}))`
-      : typed.type === 'double'
-        ? `isNotNull(${u}) AND NOT isNaN(assumeNotNull(${u}))`
-        : `isNotNull(${u})`;
+      ? `isNotNull(${u}) AND NOT ${env.d.regexFullMatch(`assumeNotNull(${u})`, BLANK_UNIT_PATTERN)}` // S25c: core/missing-unit.ts
+      : `isNotNull(${u})`;
   return { unit: u, from: fromWhere(env, present) };
 }
 

@@ -35,14 +35,41 @@ export const INVALID_TEXT: unique symbol = Symbol('invalid UTF-8 text');
 export type InvalidText = typeof INVALID_TEXT;
 
 /**
+ * Settings every statement pins (review M11, class 1 "stability understated"): each limit's overflow mode is
+ * `throw`, never `break` or `any` — under `group_by_overflow_mode = 'any'` a GROUP BY skips keys past its limit,
+ * under `read_overflow_mode`/`result_overflow_mode`/`timeout_overflow_mode = 'break'` a statement returns a
+ * partial answer — so a statement either computes the exact aggregate or fails with the one ENGINE_ERROR; and a
+ * Distributed read never skips a shard it cannot reach. The connecting user's other changed settings are checked
+ * before the charge (`clickhouse-settings.ts`). All exist on 18.16 and on current releases.
+ */
+export const PINNED_SETTINGS: Readonly<Record<string, string>> = {
+  read_overflow_mode: 'throw',
+  group_by_overflow_mode: 'throw',
+  sort_overflow_mode: 'throw',
+  result_overflow_mode: 'throw',
+  timeout_overflow_mode: 'throw',
+  set_overflow_mode: 'throw',
+  join_overflow_mode: 'throw',
+  transfer_overflow_mode: 'throw',
+  distinct_overflow_mode: 'throw',
+  skip_unavailable_shards: '0',
+};
+
+/**
  * Runs one statement on one server.
  * @param endpoint - the server.
  * @param sql - the statement (literals inlined; one statement).
  * @param timeoutMs - the deadline: `max_execution_time` on the server and an abort on the client.
+ * @param settings - further settings of this statement only (catalog reads that must not meet a profile's limits).
  * @returns the parsed result.
  * @throws DpError ENGINE_ERROR on any failure (the reason withheld).
  */
-export async function clickhouseQuery(endpoint: ClickHouseEndpoint, sql: string, timeoutMs: number): Promise<ClickHouseResult> {
+export async function clickhouseQuery(
+  endpoint: ClickHouseEndpoint,
+  sql: string,
+  timeoutMs: number,
+  settings: Readonly<Record<string, string>> = {},
+): Promise<ClickHouseResult> {
   const url = new URL(endpoint.base);
   url.searchParams.set('database', endpoint.database);
   url.searchParams.set('max_execution_time', String(Math.max(1, Math.ceil(timeoutMs / 1000))));
@@ -54,6 +81,7 @@ export async function clickhouseQuery(endpoint: ClickHouseEndpoint, sql: string,
   url.searchParams.set('max_ast_elements', String(Math.max(50_000, size)));
   url.searchParams.set('max_expanded_ast_elements', String(Math.max(500_000, size * 4)));
   url.searchParams.set('max_ast_depth', String(Math.max(1000, Math.ceil(size / 4))));
+  for (const [name, value] of Object.entries({ ...PINNED_SETTINGS, ...settings })) url.searchParams.set(name, value);
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
   if (endpoint.user) headers['X-ClickHouse-User'] = endpoint.user;
   if (endpoint.password) headers['X-ClickHouse-Key'] = endpoint.password;

@@ -59,6 +59,7 @@ import { textLiteral } from '../dialects/clickhouse-literals.js';
 import { type EngineRow, type EngineValue, engineError, type SqlEngine } from '../engine.js';
 import type { SqlSchema } from '../schema.js';
 import { baseType, type ClickHouseEndpoint, type ClickHouseResult, clickhouseQuery, INVALID_TEXT } from './clickhouse-http.js';
+import { checkReaderSettings } from './clickhouse-settings.js';
 import { checkStoredRelations, distributedArgs } from './clickhouse-stored.js';
 
 /** Options of `ClickHouseEngine.open`. */
@@ -234,12 +235,15 @@ export class ClickHouseEngine implements SqlEngine {
    * review S29/S32), and — with several shards — the check that each private table of the schema is sharded by
    * its privacy unit. Reads `system.columns` and `system.tables` only, never a row.
    * @throws DpError ENGINE_ERROR when a catalog cannot be read; INVALID_SCHEMA for a relation that is not stored;
+   *   INVALID_PARAMETER for a reader whose changed settings could change a result (`clickhouse-settings.ts`);
    *   UNSUPPORTED_QUERY for a private table not sharded by its unit.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
+    // First, settings that could change what a statement computes (review M11; clickhouse-settings.ts).
+    await checkReaderSettings(this.shards, this.timeoutMs);
     const list = tables.map(textLiteral).join(', ');
     const sql = `SELECT table AS t, name AS c, type AS ty FROM system.columns WHERE database = currentDatabase() AND table IN (${list}) ORDER BY table, name`;
     const perShard = await Promise.all(this.shards.map((s) => clickhouseQuery(s, sql, this.timeoutMs)));
@@ -305,6 +309,16 @@ export class ClickHouseEngine implements SqlEngine {
             construct: 'a table not sharded by its privacy unit',
             hint: `Distributed(${this.cluster}, ${this.initiator.database}, ${t}, cityHash64(${unit}))`,
           },
+        );
+      }
+      // Review M10 (c): a float unit cannot be sharded exactly — the sharding hash sends −0 and +0 (one unit, the
+      // compiler's rule) to different shards, where each would be bounded on its own.
+      if (/^Float(32|64)$/.test(baseType(stored.get(t)?.get(unit) ?? ''))) {
+        throw new DpError(
+          'UNSUPPORTED_QUERY',
+          `the privacy unit "${unit}" of "${t}" is a floating-point column: on a cluster of several shards its sharding hash sends −0 and +0 (one unit) to different shards. ` +
+            'Use an integer or text unit (or query through one server); nothing was charged',
+          { construct: 'a floating-point privacy unit on several shards', hint: 'an Int64 or String unit column' },
         );
       }
       privateKeys.push({ table: t, unit, keys });

@@ -27,8 +27,11 @@
  * **Residual (timing, stated):** a hit saves DuckDB's prepare (≈ 1–2 ms), so it shows that the same statement text
  * ran on this connection before — a fact about the queries asked, hidden by the server's padding quantum like every
  * time difference. In the server's pool (`src/server/engine-pool.ts`) each connection has its own cache, and which
- * connection runs a statement is the first free one: that assignment depends on when earlier statements finished —
- * the same fact the pool's queueing delay already shows, of which this adds at most one prepare.
+ * connection runs a statement is the first free one: that assignment — and, for two requests of one shape close
+ * together, whether the first one's statement was already prepared when the second arrived — depends on when
+ * earlier statements finished: the same fact the pool's queueing delay already shows (a whole engine run), of which
+ * this adds at most one prepare. The cache's state changes when a statement is prepared, before it runs, never at
+ * the end of the work (review S33's rule).
  * @module
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';

@@ -74,6 +74,7 @@ import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+import { storedOnlyError } from './stored-only.js';
 
 /**
  * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
@@ -449,14 +450,15 @@ export class DuckDbEngine implements SqlEngine {
   /**
    * The readable columns of `tables` from DuckDB's catalog (no row is read).
    *
-   * Stored tables and tsdp's own file views only (review S29b, the rule of S29 in postgres.ts for every engine that
-   * reads an operator's catalog): a VIEW in a DuckDB database file runs SQL tsdp did not compile and cannot make
-   * total — its `CAST(age_text AS INTEGER)` raises on one person's 'unknown', after the charge — so a declared table
-   * that is such a view is refused here, before any charge, whatever its rows (the table type is catalog, public).
+   * Read without the operator's SQL (`stored-only.ts`, reviews S29b, S30): a VIEW in a DuckDB database file runs
+   * SQL tsdp did not compile and cannot make total — its `CAST(age_text AS INTEGER)` raises on one person's
+   * 'unknown', after the charge — and so does a table's generated column (VIRTUAL, computed when read); so a
+   * declared table that is such a view, or has a column with an expression (`column_default`: generated or DEFAULT,
+   * which the catalog does not tell apart), is refused here, before any charge, whatever its rows (catalog, public).
    * The views tsdp creates over declared files read every field with TRY_CAST and are accepted.
    * Test: test/sql/duckdb-stored-only.test.ts.
    * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR; INVALID_SCHEMA when a
-   *   declared table is a view tsdp did not make.
+   *   declared table is a view tsdp did not make or has a column computed from an expression.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     const names = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
@@ -467,7 +469,7 @@ export class DuckDbEngine implements SqlEngine {
       const reader = await this.calls.run(
         () =>
           this.connection.runAndReadAll(
-            `SELECT c.table_name, c.column_name, c.data_type, t.table_type FROM information_schema.columns c
+            `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed FROM information_schema.columns c
          JOIN information_schema.tables t
            ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
          WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`,
@@ -479,14 +481,20 @@ export class DuckDbEngine implements SqlEngine {
     } catch {
       throw engineError('duckdb');
     }
-    for (const [table, column, type, kind] of rows) {
+    const remedy = 'store it as a table (CREATE TABLE … AS)';
+    const expected = 'a table';
+    for (const [table, , , kind] of rows) {
       const t = String(table);
-      if (String(kind) !== 'BASE TABLE' && !this.ownViews.has(t)) {
-        throw new DpError(
-          'INVALID_SCHEMA',
-          `the table "${t}" declared in the schema is a view in the DuckDB database: tsdp reads stored tables only (SQL it did not compile may fail on one person's row, after the charge); store it as a table (CREATE TABLE … AS); nothing was charged`,
-          { path: `tables.${t}`, expected: 'a table' },
-        );
+      if (String(kind) !== 'BASE TABLE' && !this.ownViews.has(t)) throw storedOnlyError('DuckDB', t, { what: 'a view', remedy, expected });
+    }
+    for (const [table, column, type, , computed] of rows) {
+      const t = String(table);
+      if (computed === true && !this.ownViews.has(t)) {
+        throw storedOnlyError('DuckDB', t, {
+          what: `a table with a column computed from an expression ("${String(column)}": GENERATED, computed when read, or DEFAULT)`,
+          remedy: 'store its values in a table without expressions (CREATE TABLE … AS SELECT * FROM …)',
+          expected: 'a table without generated or DEFAULT columns',
+        });
       }
       const m = out.get(t) ?? new Map<string, string>();
       m.set(String(column), String(type).toLowerCase());

@@ -10,12 +10,12 @@
  * @module
  */
 import type pg from 'pg';
-import { DpError } from '../../core/errors.js';
 import { loadPg } from '../../ledger/load-pg.js';
 import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+import { storedOnlyError } from './stored-only.js';
 
 /** Options of `PostgresEngine.open`. */
 export interface PostgresOptions {
@@ -26,6 +26,25 @@ export interface PostgresOptions {
   /** The query role to switch to for every query (none by default); it must exist with the connecting role a member — never created here. */
   readonly readerRole?: string;
 }
+
+/**
+ * Session settings pinned in every transaction (review S36): those that change what a statement returns or how its
+ * text is printed and parsed by `pg` — float digits (shortest exact), date/interval styles, time zone, string
+ * literal escapes, `= NULL`, bytea output, client encoding — and `row_security = on` (never bypassed silently).
+ */
+const PINNED_SETTINGS = [
+  'extra_float_digits = 3',
+  '"DateStyle" = \'ISO, MDY\'',
+  '"IntervalStyle" = \'postgres\'',
+  '"TimeZone" = \'UTC\'',
+  'standard_conforming_strings = on',
+  'transform_null_equals = off',
+  "bytea_output = 'hex'",
+  "client_encoding = 'UTF8'",
+  'row_security = on',
+]
+  .map((s) => `SET LOCAL ${s}`)
+  .join('; ');
 
 /** The most bind values one statement takes (PostgreSQL's wire protocol carries at most 65,535). */
 const MAX_PARAMS = 65_535;
@@ -105,34 +124,71 @@ export class PostgresEngine implements SqlEngine {
    * The columns of `tables` the query role may read, from PostgreSQL's catalog (no row is read): tables on
    * the search path on which the role (the reader role when set) holds SELECT.
    *
-   * Stored relations only (review S29, class 3 "answered depends on a row"): a plain or partitioned table or a
-   * materialized view. A VIEW or a FOREIGN TABLE runs SQL tsdp did not compile and cannot make total — a view's
-   * `CAST(age_text AS integer)` raises on one person's `'unknown'`, after the charge — so a declared table that
-   * is one is refused here, before any charge, whatever its rows (relkind is catalog, public). The data owner
-   * materialises it (CREATE TABLE … AS, or CREATE MATERIALIZED VIEW: a refresh that fails fails outside tsdp).
+   * Read without the operator's SQL (`stored-only.ts`; reviews S29, S31, S31b, S35): a declared table must be a
+   * plain or partitioned table or a populated materialized view, every partition and inheritance child below it
+   * (recursively, `pg_inherits`) a plain or partitioned table, and none of them may have row-level security
+   * enabled. A VIEW, a FOREIGN table (or partition, or child: file_fdw parses its file at read), an RLS policy (its
+   * USING expression runs on every row) evaluate SQL tsdp did not compile and cannot make total — a
+   * `CAST(age_text AS integer)` raises on one person's `'unknown'`, after the charge — and a materialized view that
+   * was never populated cannot be read at all (public, `relispopulated`). Each is refused here, before any charge,
+   * whatever its rows (relkind and these flags are catalog, public). The data owner materialises it (CREATE TABLE …
+   * AS, or REFRESH MATERIALIZED VIEW: a refresh that fails fails outside tsdp).
    * Test: test/sql/postgres-stored-only.test.ts.
-   * @throws DpError ENGINE_ERROR; INVALID_SCHEMA when a declared table is a view or a foreign table.
+   * @throws DpError ENGINE_ERROR; INVALID_SCHEMA when a declared table is a view, a foreign table, has a part that
+   *   is not a stored table, has row-level security, or is an unpopulated materialized view.
    */
   async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
     const rows = await this.inReadOnlyTransaction(
-      `SELECT c.relname AS t, c.relkind::text AS k, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty
-       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-       WHERE c.relname = ANY($1::text[]) AND pg_catalog.pg_table_is_visible(c.oid) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
-         AND a.attnum > 0 AND NOT a.attisdropped AND pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
+      `WITH RECURSIVE declared AS (
+         SELECT c.oid FROM pg_catalog.pg_class c
+         WHERE c.relname = ANY($1::text[]) AND pg_catalog.pg_table_is_visible(c.oid) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+           AND pg_catalog.has_table_privilege(c.oid, 'SELECT')),
+       tree(root, rel, depth) AS (
+         SELECT oid, oid, 0 FROM declared
+         UNION ALL SELECT t.root, i.inhrelid, t.depth + 1 FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.rel),
+       flags AS (
+         SELECT t.root,
+           bool_or(t.depth > 0 AND k.relkind NOT IN ('r', 'p')) AS odd_part,
+           bool_or(k.relrowsecurity) AS rls,
+           bool_or(k.relkind = 'm' AND NOT k.relispopulated) AS unpopulated
+         FROM tree t JOIN pg_catalog.pg_class k ON k.oid = t.rel GROUP BY t.root)
+       SELECT c.relname AS t, c.relkind::text AS k, f.odd_part, f.rls, f.unpopulated, a.attname AS c,
+         format_type(a.atttypid, a.atttypmod) AS ty
+       FROM declared d JOIN pg_catalog.pg_class c ON c.oid = d.oid JOIN flags f ON f.root = d.oid
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+       WHERE a.attnum > 0 AND NOT a.attisdropped`,
       [[...tables]],
     );
+    const expected = 'a table, a partitioned table of tables or a populated materialized view, without row-level security';
+    const remedy = 'store it as a table or a materialized view';
     for (const r of rows) {
       const t = String(r.t);
-      if (r.k === 'v' || r.k === 'f') {
-        const what = r.k === 'v' ? 'a view' : 'a foreign table';
-        throw new DpError(
-          'INVALID_SCHEMA',
-          `the table "${t}" declared in the schema is ${what} in the PostgreSQL database: tsdp reads stored tables only (SQL it did not compile may fail on one person's row, after the charge); store it as a table or a materialized view; nothing was charged`,
-          { path: `tables.${t}`, expected: 'a table, a partitioned table or a materialized view' },
-        );
+      if (r.k === 'v') throw storedOnlyError('PostgreSQL', t, { what: 'a view', remedy, expected });
+      if (r.k === 'f') throw storedOnlyError('PostgreSQL', t, { what: 'a foreign table', remedy, expected });
+      if (r.odd_part === true) {
+        throw storedOnlyError('PostgreSQL', t, {
+          what: 'a table with a partition or child that is not a stored table (a foreign table)',
+          remedy,
+          expected,
+        });
+      }
+      if (r.rls === true) {
+        throw storedOnlyError('PostgreSQL', t, {
+          what: 'a table with row-level security enabled (on it or a partition)',
+          remedy: 'grant the query role SELECT on a table holding only the rows it may read, without row-level security',
+          expected,
+        });
+      }
+      if (r.unpopulated === true) {
+        throw storedOnlyError('PostgreSQL', t, {
+          what: 'a materialized view that has not been populated',
+          why: 'it cannot be read: every query would be charged, then fail',
+          remedy: 'populate it (REFRESH MATERIALIZED VIEW)',
+          expected,
+        });
       }
       const m = out.get(t) ?? new Map<string, string>();
       m.set(String(r.c), String(r.ty).toLowerCase());
@@ -155,7 +211,16 @@ export class PostgresEngine implements SqlEngine {
     });
   }
 
-  /** One statement in a READ ONLY transaction with the statement timeout, as the reader role. @throws DpError ENGINE_ERROR */
+  /**
+   * One statement in a READ ONLY transaction with the statement timeout, as the reader role, under pinned session
+   * settings (review S36): every setting that changes the values a compiled statement returns or how they are
+   * printed and parsed is set in the transaction ({@link PINNED_SETTINGS}), whatever the server, database, role or
+   * URL (`options=-c …`) set — `extra_float_digits = -15` printed two DOUBLE keys alike, one person's value then
+   * made two engine groups one key (INTERNAL after the charge); `standard_conforming_strings = off` made every
+   * compiled LIKE's ESCAPE literal fail after the charge. The checked-out client carries an 'error' listener until
+   * it is released (review S37: a connection ended between two statements otherwise emitted an unhandled 'error'
+   * and ended the process). @throws DpError ENGINE_ERROR
+   */
   private async inReadOnlyTransaction(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
     let client: pg.PoolClient;
     try {
@@ -163,18 +228,25 @@ export class PostgresEngine implements SqlEngine {
     } catch {
       throw engineError('postgres');
     }
+    const onError = () => {}; // the failing statement rejects; the pool discards the client (release(true) below)
+    client.on('error', onError);
+    let broken = false;
     try {
-      await client.query('BEGIN TRANSACTION READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}`);
-      if (this.readerRole) await client.query(`SET LOCAL ROLE ${this.readerRole}`);
+      // One round trip: BEGIN, the deadline, the pinned settings, the role.
+      const role = this.readerRole ? `; SET LOCAL ROLE ${this.readerRole}` : '';
+      await client.query(
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}; ${PINNED_SETTINGS}${role}`,
+      );
       const result = await client.query({ text, values });
       await client.query('COMMIT');
       return result.rows as Record<string, unknown>[];
     } catch {
+      broken = true;
       await client.query('ROLLBACK').catch(() => {});
       throw engineError('postgres');
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

@@ -1,0 +1,68 @@
+/**
+ * A declared table is read without evaluating SQL the operator wrote (review S29, S29b, S30, S31, S31b, S35;
+ * class 3 "whether a query is answered depends on one person's row" and class 11 "a public-cause failure charged").
+ *
+ * **Threat.** tsdp's compiled SQL is total (every cast a TRY_CAST, every division guarded), but that covers the
+ * statement, not the relation it reads. A relation that evaluates the operator's SQL when read — a VIEW, a FOREIGN
+ * table (its file or remote server parsed at read), a DuckDB generated column (VIRTUAL: computed at read; DuckDB
+ * checks it on INSERT, not on UPDATE), a PostgreSQL row-level-security policy (its USING expression runs on every
+ * row), a partition or inheritance child that is any of these — can raise on one person's raw value (`CAST(age_text
+ * AS integer)` on `'unknown'`), turning an answered query into ENGINE_ERROR after the charge. A relation that cannot
+ * be read at all for a public reason (a materialized view never populated) would be charged, then fail.
+ *
+ * **Rule.** Before any charge (`catalog`, run by `checkPublicStructure`), every relation a scan of a declared table
+ * reads (the table, and in PostgreSQL every partition and inheritance child, recursively) must be stored and
+ * readable, and evaluate nothing when read:
+ * - DuckDB (`duckdb.ts`): a BASE TABLE with no column that has an expression (`column_default`: DuckDB's catalog
+ *   shows a generated column's expression there and does not tell it from a DEFAULT, so both are refused; `CREATE
+ *   TABLE t2 AS SELECT * FROM t` keeps the values and drops both), or a view tsdp itself made over a declared file
+ *   (TRY_CAST, total by construction);
+ * - PostgreSQL (`postgres.ts`): a plain or partitioned table or a populated materialized view at the top; plain or
+ *   partitioned tables below it; row-level security enabled on none of them;
+ * - ClickHouse: `clickhouse-stored.ts` (stored engines, no ALIAS/DEFAULT/MATERIALIZED column, no row policy).
+ * Everything else is refused INVALID_SCHEMA — relation kinds, column defaults, RLS flags and populated flags are
+ * catalog, public — whatever the rows, with one message shape ({@link storedOnlyError}) that names the table and the
+ * public cause and never a value. The data owner materialises the relation into a stored table: a cast that fails
+ * then fails at load time, outside tsdp.
+ *
+ * Tests: `test/sql/duckdb-stored-only.test.ts`, `test/sql/postgres-stored-only.test.ts` (regression per member;
+ * fast-check over relation kind × one more person: refused before the charge with no charge, or answered).
+ * @module
+ */
+import { DpError } from '../../core/errors.js';
+
+/** The engine whose catalog a refusal comes from. */
+export type StoredOnlyEngine = 'DuckDB' | 'PostgreSQL';
+
+/** Why a declared relation is refused (see the module header). */
+export interface StoredOnlyCause {
+  /** What the relation is, as a predicate after "is": `a view`, `a table with a column computed from an expression ("age")`. */
+  readonly what: string;
+  /** What the data owner does instead (`store it as a table (CREATE TABLE … AS)`). */
+  readonly remedy: string;
+  /** The accepted relations, for `details.expected`. */
+  readonly expected: string;
+  /** Why it matters, when not the default (SQL evaluated at read). */
+  readonly why?: string;
+}
+
+const EVALUATES_SQL = "SQL it did not compile may fail on one person's row, after the charge";
+
+/**
+ * The one refusal of a declared relation that a scan could not read without evaluating the operator's SQL (or could
+ * not read at all), for every engine's catalog check (module header). Its message names the table and the public
+ * cause only.
+ * @param engine - the engine whose catalog showed it.
+ * @param table - the declared table.
+ * @param cause - what it is, the remedy, the accepted relations.
+ * @returns a DpError INVALID_SCHEMA with `details.path = tables.<table>` and `details.expected`.
+ * @example
+ * throw storedOnlyError('DuckDB', 'people', { what: 'a view', remedy: 'store it as a table (CREATE TABLE … AS)', expected: 'a table' });
+ */
+export function storedOnlyError(engine: StoredOnlyEngine, table: string, cause: StoredOnlyCause): DpError<'INVALID_SCHEMA'> {
+  return new DpError(
+    'INVALID_SCHEMA',
+    `the table "${table}" declared in the schema is ${cause.what} in the ${engine} database: tsdp reads stored tables only (${cause.why ?? EVALUATES_SQL}); ${cause.remedy}; nothing was charged`,
+    { path: `tables.${table}`, expected: cause.expected },
+  );
+}
