@@ -75,7 +75,8 @@ describe.skipIf(!canUnshare)('review S34: a live lock held from another PID name
     expect(await race(false)).toEqual({ accepted: 1, spent: 1 });
   }, 60_000);
 
-  it('S34 (fixed: the lock owner carries its PID namespace, file-lock.ts rule 3): the same race from another PID namespace (same host name and kernel) — one charge accepted, ε = 1 spent', async () => {
+  // Was BUG S34; fixed on main 8821b45 (trust 3a27e99: the owner record carries the PID namespace; another namespace is another host).
+  it('regression S34: the same race from another PID namespace (same host name and kernel) — one charge, ε = 1 spent', async () => {
     expect(await race(true)).toEqual({ accepted: 1, spent: 1 });
   }, 60_000);
 });

@@ -67,7 +67,8 @@ describe('review S26b: PldAccountant on a Poisson-subsampled Gaussian at q = 1 (
     expect(accountant().epsilon(1e-9)).toBeGreaterThanOrEqual(688.7518457373403);
   }, 120_000);
 
-  it('S26b (fixed by 040bb2b, round-off bounded on every FFT path): ε(1e-12) and ε(1e-14) are at least the exact 721.54717437180933 and 741.03871585648158', () => {
+  // Was BUG S26b; fixed on main 8821b45 (trust 040bb2b: the FFT round-off bounded, pld-roundoff.proof.md).
+  it('regression S26b: ε(1e-12) and ε(1e-14) are at least the exact 721.54717437180933 and 741.03871585648158', () => {
     const a = accountant();
     expect(a.epsilon(1e-12)).toBeGreaterThanOrEqual(721.5471743718093);
     expect(a.epsilon(1e-14)).toBeGreaterThanOrEqual(741.0387158564815);

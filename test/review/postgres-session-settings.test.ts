@@ -77,7 +77,8 @@ async function outcome(): Promise<{ result: string; charged: number }> {
 }
 
 describe('review S36: PostgreSQL session settings the engine does not pin', () => {
-  it.fails('BUG S36: under extra_float_digits = -15, one person whose x is 100.5 turns an answered query into INTERNAL after the charge', async () => {
+  // Was BUG S36; fixed on main 8821b45 (sqlrun 9d5e22f: value-affecting settings pinned with SET LOCAL in every query transaction).
+  it('regression S36: under extra_float_digits = -15, one person whose x is 100.5 does not change the outcome', async () => {
     const without = await outcome();
     await admin.query('INSERT INTO review_efd VALUES (5000, 100.5)');
     try {
@@ -89,7 +90,8 @@ describe('review S36: PostgreSQL session settings the engine does not pin', () =
 });
 
 describe('review S36b: standard_conforming_strings = off (a public-cause failure charged)', () => {
-  it.fails('BUG S36b: every LIKE query is charged, then fails with ENGINE_ERROR (the compiled ESCAPE literal is read as an escape)', async () => {
+  // Was BUG S36b; fixed on main 8821b45 (same fix: standard_conforming_strings pinned on).
+  it('regression S36b: with standard_conforming_strings = off a LIKE query is answered (or refused before the charge)', async () => {
     const off = await PostgresEngine.open({ connectionString: withSetting(postgresTestUrl(), 'standard_conforming_strings=off') });
     try {
       const ledger = new MemoryLedger();
@@ -123,7 +125,8 @@ describe('review S36b: standard_conforming_strings = off (a public-cause failure
  * a generative test terminates the backend at every step of the transaction.
  */
 describe('review S38: a connection ended between two statements of the engine’s transaction', () => {
-  it.fails('BUG S38: the process dies with an unhandled error event instead of a typed ENGINE_ERROR', async () => {
+  // Was BUG S38 (sqlrun's "S37"); fixed on main 8821b45 (sqlrun 9d5e22f: a checked-out client carries an error listener until released).
+  it('regression S38: a connection ended between two statements gives typed errors and the process exits normally', async () => {
     const { spawnSync } = await import('node:child_process');
     const { resolve, join } = await import('node:path');
     const root = resolve(import.meta.dirname, '../..');

@@ -50,7 +50,8 @@ const schema = parseSqlSchema({
 });
 
 describe('review S35: an unpopulated PostgreSQL materialized view', () => {
-  it.fails('BUG S35: a query over a materialized view created WITH NO DATA is charged, then fails with ENGINE_ERROR (a public cause)', async () => {
+  // Was BUG S35; fixed on main 8821b45 (sqlrun 9d5e22f: an unpopulated materialized view is refused before the charge).
+  it('regression S35: a query over a materialized view created WITH NO DATA is refused before the charge, never charged then ENGINE_ERROR', async () => {
     const ledger = new MemoryLedger();
     const result = await runDpSql({
       sql: 'SELECT COUNT(*) AS n FROM review_mv',
