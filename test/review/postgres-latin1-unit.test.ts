@@ -62,7 +62,9 @@ const schema = parseSqlSchema({
 });
 
 describe('review S40: a text privacy unit on a LATIN1 PostgreSQL database', () => {
-  it.fails('BUG S40: every query is charged, then fails with ENGINE_ERROR (the blank-unit pattern cannot be converted to LATIN1)', async () => {
+  // Was BUG S40 (every query charged, then ENGINE_ERROR); fixed by the lead: PostgresEngine.catalog refuses a database
+  // whose server_encoding is not UTF8 (INVALID_SCHEMA) before any charge.
+  it('regression S40: a LATIN1 database is refused before the charge (INVALID_SCHEMA, nothing charged)', async () => {
     const ledger = new MemoryLedger();
     const result = await runDpSql({
       sql: 'SELECT COUNT(*) AS n FROM people WHERE age > 30',
@@ -77,5 +79,6 @@ describe('review S40: a text privacy unit on a LATIN1 PostgreSQL database', () =
     );
     // Answered, or refused before the charge — never charged, then an engine error.
     expect({ result, charged: ledger.charges.length }).not.toEqual({ result: 'ENGINE_ERROR', charged: 1 });
+    expect({ result, charged: ledger.charges.length }).toEqual({ result: 'INVALID_SCHEMA', charged: 0 });
   }, 60_000);
 });

@@ -10,6 +10,7 @@
  * @module
  */
 import type pg from 'pg';
+import { DpError } from '../../core/index.js';
 import { loadPg } from '../../ledger/load-pg.js';
 import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
@@ -141,6 +142,7 @@ export class PostgresEngine implements SqlEngine {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
+    await this.checkServerEncoding();
     const rows = await this.inReadOnlyTransaction(
       `WITH RECURSIVE declared AS (
          SELECT c.oid FROM pg_catalog.pg_class c
@@ -195,6 +197,26 @@ export class PostgresEngine implements SqlEngine {
       out.set(t, m);
     }
     return out;
+  }
+
+  /**
+   * Review S40 (class 11: a public cause of failure found only after the charge): the compiled SQL carries
+   * non-Latin characters (the blank-unit pattern of core/missing-unit.ts: U+1680, U+2000…, U+3000, U+FEFF), which
+   * a database whose server_encoding is not UTF8 cannot convert — every query over a text unit would be charged,
+   * then fail. Rule: a public property of the database that makes compiled statements fail is checked at the
+   * catalog step, before any charge; a non-UTF8 database is refused with INVALID_SCHEMA.
+   * @throws DpError INVALID_SCHEMA when the database's server_encoding is not UTF8; ENGINE_ERROR
+   */
+  private async checkServerEncoding(): Promise<void> {
+    const rows = await this.inReadOnlyTransaction(`SELECT pg_catalog.current_setting('server_encoding') AS e`, []);
+    const encoding = String(rows[0]?.e ?? '');
+    if (encoding.toUpperCase() !== 'UTF8') {
+      throw new DpError(
+        'INVALID_SCHEMA',
+        `PostgreSQL: the database's server_encoding is ${encoding === '' ? 'unknown' : encoding}; tsdp reads UTF8 databases only (its compiled SQL carries Unicode characters that other encodings cannot convert) — use a database created with ENCODING 'UTF8'`,
+        { expected: 'server_encoding UTF8' },
+      );
+    }
   }
 
   /**
