@@ -74,7 +74,7 @@ import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
-import { storedOnlyError } from './stored-only.js';
+import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
 /**
  * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
@@ -465,6 +465,7 @@ export class DuckDbEngine implements SqlEngine {
     const out = new Map<string, Map<string, string>>();
     if (names.length === 0) return out;
     let rows: unknown[][];
+    let shadows: string[];
     try {
       const reader = await this.calls.run(
         () =>
@@ -478,9 +479,24 @@ export class DuckDbEngine implements SqlEngine {
         this.setupDeadlineMs,
       );
       rows = reader.getRowsJS() as unknown[][];
+      shadows = (
+        (
+          await this.calls.run(
+            () =>
+              this.connection.runAndReadAll(
+                `SELECT DISTINCT f.function_name FROM duckdb_functions() f
+               WHERE NOT f.internal AND f.function_name IN (SELECT i.function_name FROM duckdb_functions() i WHERE i.internal)
+               ORDER BY 1`,
+              ),
+            this.setupDeadlineMs,
+          )
+        ).getRowsJS() as unknown[][]
+      ).map(([name]) => String(name));
     } catch {
       throw engineError('duckdb');
     }
+    // Review S39 (stored-only.ts "Names"): a user macro or function with a built-in's name would replace it.
+    if (shadows.length > 0) throw shadowedBuiltinsError('DuckDB', shadows);
     const remedy = 'store it as a table (CREATE TABLE … AS)';
     const expected = 'a table';
     for (const [table, , , kind] of rows) {

@@ -16,7 +16,7 @@ import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArr
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
-import { storedOnlyError } from './stored-only.js';
+import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
 /** Options of `PostgresEngine.open`. */
 export interface PostgresOptions {
@@ -142,7 +142,7 @@ export class PostgresEngine implements SqlEngine {
     tables = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (tables.length === 0) return out;
-    await this.checkServerEncoding();
+    await this.checkDatabase();
     const rows = await this.inReadOnlyTransaction(
       `WITH RECURSIVE declared AS (
          SELECT c.oid FROM pg_catalog.pg_class c
@@ -200,23 +200,46 @@ export class PostgresEngine implements SqlEngine {
   }
 
   /**
-   * Review S40 (class 11: a public cause of failure found only after the charge): the compiled SQL carries
-   * non-Latin characters (the blank-unit pattern of core/missing-unit.ts: U+1680, U+2000…, U+3000, U+FEFF), which
-   * a database whose server_encoding is not UTF8 cannot convert — every query over a text unit would be charged,
-   * then fail. Rule: a public property of the database that makes compiled statements fail is checked at the
-   * catalog step, before any charge; a non-UTF8 database is refused with INVALID_SCHEMA.
-   * @throws DpError INVALID_SCHEMA when the database's server_encoding is not UTF8; ENGINE_ERROR
+   * Public properties of the database that would make compiled statements fail, or run the operator's SQL, checked
+   * at the catalog step before any charge:
+   * - review S40 (class 11: a public cause of failure found only after the charge): the compiled SQL carries
+   *   non-Latin characters (the blank-unit pattern of core/missing-unit.ts: U+1680, U+2000…, U+3000, U+FEFF) that a
+   *   database whose server_encoding is not UTF8 cannot convert — every query over a text unit would be charged, then
+   *   fail: a non-UTF8 database is refused;
+   * - review S39 (class 3, stored-only.ts "Names"): a function or operator with a `pg_catalog` name in a schema of the
+   *   search path (an exact argument-type match wins over the built-in: CVE-2018-1058), anything created after initdb
+   *   inside `pg_catalog`, or a user-defined cast would replace a built-in the compiled SQL calls: refused. Trigger
+   *   and other functions with other names are kept (the compiled SQL never names them).
+   * @throws DpError INVALID_SCHEMA as above; ENGINE_ERROR
    */
-  private async checkServerEncoding(): Promise<void> {
-    const rows = await this.inReadOnlyTransaction(`SELECT pg_catalog.current_setting('server_encoding') AS e`, []);
+  private async checkDatabase(): Promise<void> {
+    const rows = await this.inReadOnlyTransaction(
+      `SELECT pg_catalog.current_setting('server_encoding') AS e, ARRAY(
+         SELECT DISTINCT x.name FROM (
+           SELECT p.proname::text AS name FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+           WHERE (n.nspname = ANY (pg_catalog.current_schemas(false)) AND n.nspname <> 'pg_catalog'
+                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc q WHERE q.pronamespace = 'pg_catalog'::regnamespace AND q.proname = p.proname))
+              OR (n.nspname = 'pg_catalog' AND p.oid >= 16384)
+           UNION ALL
+           SELECT 'operator ' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+           WHERE (n.nspname = ANY (pg_catalog.current_schemas(false)) AND n.nspname <> 'pg_catalog'
+                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_operator q WHERE q.oprnamespace = 'pg_catalog'::regnamespace AND q.oprname = o.oprname))
+              OR (n.nspname = 'pg_catalog' AND o.oid >= 16384)
+           UNION ALL
+           SELECT 'cast ' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL)
+           FROM pg_catalog.pg_cast c WHERE c.oid >= 16384) x ORDER BY 1) AS shadows`,
+      [],
+    );
     const encoding = String(rows[0]?.e ?? '');
     if (encoding.toUpperCase() !== 'UTF8') {
       throw new DpError(
         'INVALID_SCHEMA',
-        `PostgreSQL: the database's server_encoding is ${encoding === '' ? 'unknown' : encoding}; tsdp reads UTF8 databases only (its compiled SQL carries Unicode characters that other encodings cannot convert) — use a database created with ENCODING 'UTF8'`,
+        `PostgreSQL: the database's server_encoding is ${encoding === '' ? 'unknown' : encoding}; tsdp reads UTF8 databases only (its compiled SQL carries Unicode characters that other encodings cannot convert) — use a database created with ENCODING 'UTF8'; nothing was charged`,
         { expected: 'server_encoding UTF8' },
       );
     }
+    const shadows = rows[0]?.shadows;
+    if (Array.isArray(shadows) && shadows.length > 0) throw shadowedBuiltinsError('PostgreSQL', shadows.map(String));
   }
 
   /**

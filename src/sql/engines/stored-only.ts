@@ -25,8 +25,21 @@
  * public cause and never a value. The data owner materialises the relation into a stored table: a cast that fails
  * then fails at load time, outside tsdp.
  *
+ * **Names (review S39).** The same holds for the functions and operators the compiled SQL names: it calls the
+ * engine's built-ins by bare name (`lower`, `least`, `hash`, `>`), and each engine resolves a bare name through the
+ * operator's catalog — a DuckDB MACRO stored in the database file with a built-in's name replaces it; a PostgreSQL
+ * function or operator on the search path whose argument types match exactly wins over `pg_catalog`'s
+ * (CVE-2018-1058's mechanism: `public.lower(varchar)` for a VARCHAR column). Rule: before any charge, a database
+ * whose catalog defines, where the reader's name resolution looks, a function or operator with the name of a
+ * built-in one is refused INVALID_SCHEMA ({@link shadowedBuiltinsError}) — DuckDB: a non-internal function with the
+ * name of an internal one; PostgreSQL: a function or operator with a `pg_catalog` name in a schema of the search path,
+ * any function, operator or cast created after initdb inside `pg_catalog` (oid ≥ 16384), and any user-defined cast
+ * (casts are global). Names the compiled SQL never calls cannot change it, so other operator functions are kept.
+ * ClickHouse 18.16 has no user functions (current releases refuse a SQL UDF with a built-in's name).
+ *
  * Tests: `test/sql/duckdb-stored-only.test.ts`, `test/sql/postgres-stored-only.test.ts` (regression per member;
- * fast-check over relation kind × one more person: refused before the charge with no charge, or answered).
+ * fast-check over relation kind × one more person: refused before the charge with no charge, or answered);
+ * `test/sql/shadowed-builtins.test.ts` (S39).
  * @module
  */
 import { DpError } from '../../core/errors.js';
@@ -64,5 +77,23 @@ export function storedOnlyError(engine: StoredOnlyEngine, table: string, cause: 
     'INVALID_SCHEMA',
     `the table "${table}" declared in the schema is ${cause.what} in the ${engine} database: tsdp reads stored tables only (${cause.why ?? EVALUATES_SQL}); ${cause.remedy}; nothing was charged`,
     { path: `tables.${table}`, expected: cause.expected },
+  );
+}
+
+/**
+ * The one refusal of a database whose catalog defines functions, operators or casts that would replace the built-ins
+ * the compiled SQL names (module header, "Names"). Its message names them (catalog, not data).
+ * @param engine - the engine whose catalog showed them.
+ * @param names - the shadowing names (functions, operators, `cast …`), at least one.
+ * @returns a DpError INVALID_SCHEMA with `details.expected`.
+ * @example
+ * throw shadowedBuiltinsError('DuckDB', ['lower']);
+ */
+export function shadowedBuiltinsError(engine: StoredOnlyEngine, names: readonly string[]): DpError<'INVALID_SCHEMA'> {
+  const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
+  return new DpError(
+    'INVALID_SCHEMA',
+    `the ${engine} database defines functions, operators or casts with the names of built-ins its compiled SQL calls (${shown}): tsdp reads without the operator's SQL (they may fail on one person's row, after the charge); move them to a schema the reader does not search, or rename them; nothing was charged`,
+    { expected: 'no user-defined function, operator or cast replacing a built-in' },
   );
 }
