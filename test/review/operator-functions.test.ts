@@ -35,7 +35,7 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
-import { postgresTestUrl } from '../sql/postgres-url.js';
+import { postgresTestUrl, postgresTestUrlFor } from '../sql/postgres-url.js';
 
 function namesSchema(dataset: string, table: string): SqlSchema {
   return parseSqlSchema({
@@ -110,23 +110,18 @@ describe('review S39: a PostgreSQL function overload with an exact argument type
   let c: pg.Client;
   let engine: PostgresEngine;
   const schema = namesSchema('review_fn', 'review_fn');
-  function urlOf(database: string): string {
-    const u = new URL(postgresTestUrl());
-    u.pathname = `/${database}`;
-    return u.toString();
-  }
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: postgresTestUrl() });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
     await admin.query(`CREATE DATABASE ${DB}`);
-    c = new pg.Client({ connectionString: urlOf(DB) });
+    c = new pg.Client({ connectionString: postgresTestUrlFor(DB) });
     await c.connect();
     await c.query(`CREATE TABLE review_fn (pid BIGINT, name VARCHAR(40));
       INSERT INTO review_fn SELECT i, 'n' || i FROM generate_series(1, 100) AS i;
       CREATE OR REPLACE FUNCTION public.lower(x character varying) RETURNS text LANGUAGE sql IMMUTABLE AS
         $f$ SELECT CASE WHEN x LIKE '#%' THEN CAST(CAST(substr(x, 2) AS integer) AS text) ELSE pg_catalog.lower(x) END $f$`);
-    engine = await PostgresEngine.open({ connectionString: urlOf(DB) });
+    engine = await PostgresEngine.open({ connectionString: postgresTestUrlFor(DB) });
   }, 60_000);
   afterAll(async () => {
     await engine?.close();

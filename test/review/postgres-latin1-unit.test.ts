@@ -19,28 +19,23 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
-import { postgresTestUrl } from '../sql/postgres-url.js';
+import { postgresTestUrl, postgresTestUrlFor } from '../sql/postgres-url.js';
 
 const DB = 'review_latin1';
 let admin: pg.Client;
 let engine: PostgresEngine | undefined;
-function urlOf(database: string): string {
-  const u = new URL(postgresTestUrl());
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: postgresTestUrl() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
   await admin.query(`CREATE DATABASE ${DB} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
-  const c = new pg.Client({ connectionString: urlOf(DB) });
+  const c = new pg.Client({ connectionString: postgresTestUrlFor(DB) });
   await c.connect();
   await c.query(
     "CREATE TABLE people (pid TEXT, age INTEGER); INSERT INTO people SELECT 'p' || i, 20 + i % 50 FROM generate_series(1, 100) AS i",
   );
   await c.end();
-  engine = await PostgresEngine.open({ connectionString: urlOf(DB) });
+  engine = await PostgresEngine.open({ connectionString: postgresTestUrlFor(DB) });
 }, 60_000);
 afterAll(async () => {
   await engine?.close();

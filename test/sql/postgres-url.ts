@@ -23,3 +23,14 @@ export function postgresTestUrl(): string {
   cached = execFileSync('bash', [script, 'start'], { encoding: 'utf8' }).trim().split('\n').pop() as string;
   return cached;
 }
+
+/**
+ * The URL of another database on the test cluster (for tests that change a database's catalog — functions,
+ * encodings — which must not reach the shared test database other test files query in parallel).
+ * @param database - the database name (created by the caller).
+ */
+export function postgresTestUrlFor(database: string): string {
+  const u = new URL(postgresTestUrl());
+  u.pathname = `/${database}`;
+  return u.toString();
+}

@@ -21,7 +21,7 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
-import { postgresTestUrl } from './postgres-url.js';
+import { postgresTestUrl, postgresTestUrlFor } from './postgres-url.js';
 
 const schema = parseSqlSchema({
   dataset: 'shadowed_builtins',
@@ -104,23 +104,18 @@ describe('S39 on PostgreSQL: a function or operator with a pg_catalog name on th
   let admin: pg.Client;
   let c: pg.Client;
   let engine: PostgresEngine;
-  function urlOf(database: string): string {
-    const u = new URL(postgresTestUrl());
-    u.pathname = `/${database}`;
-    return u.toString();
-  }
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: postgresTestUrl() });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
     await admin.query(`CREATE DATABASE ${DB}`);
-    c = new pg.Client({ connectionString: urlOf(DB) });
+    c = new pg.Client({ connectionString: postgresTestUrlFor(DB) });
     await c.connect();
     await c.query(`CREATE TABLE t (pid BIGINT, name VARCHAR(40), x BIGINT);
       INSERT INTO t SELECT i, 'n' || i, i % 50 FROM generate_series(1, 50) AS i;
       CREATE FUNCTION public.audit_row() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NEW; END $f$;
       CREATE FUNCTION public.my_normalise(s varchar) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT pg_catalog.lower(s) $f$`);
-    engine = await PostgresEngine.open({ connectionString: urlOf(DB) });
+    engine = await PostgresEngine.open({ connectionString: postgresTestUrlFor(DB) });
   }, 60_000);
   afterAll(async () => {
     await engine?.close();
