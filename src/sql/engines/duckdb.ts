@@ -220,6 +220,8 @@ export class DuckDbEngine implements SqlEngine {
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
+  /** Whether the function catalog was read and no user function shares a built-in's name (`shadowedBuiltins`). */
+  private noShadowedBuiltins = false;
   /** Prepared statements kept by exact text (`duckdb-prepared.ts`; none unless `preparedStatements` > 0). */
   readonly prepared: PreparedStatements;
 
@@ -465,7 +467,7 @@ export class DuckDbEngine implements SqlEngine {
     const out = new Map<string, Map<string, string>>();
     if (names.length === 0) return out;
     let rows: unknown[][];
-    let shadows: string[];
+    let shadows: readonly string[];
     try {
       const reader = await this.calls.run(
         () =>
@@ -479,19 +481,7 @@ export class DuckDbEngine implements SqlEngine {
         this.setupDeadlineMs,
       );
       rows = reader.getRowsJS() as unknown[][];
-      shadows = (
-        (
-          await this.calls.run(
-            () =>
-              this.connection.runAndReadAll(
-                `SELECT DISTINCT f.function_name FROM duckdb_functions() f
-               WHERE NOT f.internal AND f.function_name IN (SELECT i.function_name FROM duckdb_functions() i WHERE i.internal)
-               ORDER BY 1`,
-              ),
-            this.setupDeadlineMs,
-          )
-        ).getRowsJS() as unknown[][]
-      ).map(([name]) => String(name));
+      shadows = await this.shadowedBuiltins();
     } catch {
       throw engineError('duckdb');
     }
@@ -517,6 +507,28 @@ export class DuckDbEngine implements SqlEngine {
       out.set(t, m);
     }
     return out;
+  }
+
+  /**
+   * The names of user functions and macros that share a built-in's name (review S39, `stored-only.ts` "Names").
+   * Listing DuckDB's functions costs ≈ 15 ms, so an empty answer is kept for the engine's life: the function catalog
+   * cannot change under it — a database file is opened READ_ONLY (DuckDB's file lock keeps writers out while it is
+   * open), `query` runs single SELECTs only, and tsdp itself creates views, never functions. A non-empty answer
+   * (a refusal) is not kept.
+   * @throws whatever the read throws (the caller maps it to ENGINE_ERROR)
+   */
+  private async shadowedBuiltins(): Promise<readonly string[]> {
+    if (this.noShadowedBuiltins) return [];
+    const reader = await this.calls.run(
+      () =>
+        this.connection.runAndReadAll(
+          'SELECT function_name FROM duckdb_functions() GROUP BY function_name HAVING bool_or(NOT internal) AND bool_or(internal) ORDER BY 1',
+        ),
+      this.setupDeadlineMs,
+    );
+    const names = (reader.getRowsJS() as unknown[][]).map(([name]) => String(name));
+    this.noShadowedBuiltins = names.length === 0;
+    return names;
   }
 
   /**

@@ -217,14 +217,16 @@ export class PostgresEngine implements SqlEngine {
       `SELECT pg_catalog.current_setting('server_encoding') AS e, ARRAY(
          SELECT DISTINCT x.name FROM (
            SELECT p.proname::text AS name FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-           WHERE (n.nspname = ANY (pg_catalog.current_schemas(false)) AND n.nspname <> 'pg_catalog'
-                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc q WHERE q.pronamespace = 'pg_catalog'::regnamespace AND q.proname = p.proname))
-              OR (n.nspname = 'pg_catalog' AND p.oid >= 16384)
+           WHERE n.nspname = ANY (pg_catalog.current_schemas(false)) AND n.nspname <> 'pg_catalog'
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc q WHERE q.proname = p.proname AND q.pronamespace = 'pg_catalog'::regnamespace)
+           UNION ALL
+           SELECT p.proname::text FROM pg_catalog.pg_proc p WHERE p.oid >= 16384 AND p.pronamespace = 'pg_catalog'::regnamespace
            UNION ALL
            SELECT 'operator ' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-           WHERE (n.nspname = ANY (pg_catalog.current_schemas(false)) AND n.nspname <> 'pg_catalog'
-                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_operator q WHERE q.oprnamespace = 'pg_catalog'::regnamespace AND q.oprname = o.oprname))
-              OR (n.nspname = 'pg_catalog' AND o.oid >= 16384)
+           WHERE n.nspname = ANY (pg_catalog.current_schemas(false)) AND n.nspname <> 'pg_catalog'
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_operator q WHERE q.oprname = o.oprname AND q.oprnamespace = 'pg_catalog'::regnamespace)
+           UNION ALL
+           SELECT 'operator ' || o.oprname FROM pg_catalog.pg_operator o WHERE o.oid >= 16384 AND o.oprnamespace = 'pg_catalog'::regnamespace
            UNION ALL
            SELECT 'cast ' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL)
            FROM pg_catalog.pg_cast c WHERE c.oid >= 16384) x ORDER BY 1) AS shadows`,
