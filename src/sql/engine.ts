@@ -25,6 +25,14 @@ export interface EngineCatalog {
    * @throws DpError ENGINE_ERROR when the catalog cannot be read.
    */
   catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>>;
+  /**
+   * Optional: plans the compiled statements as the query role without reading a row (PostgreSQL: `EXPLAIN`), so a
+   * public cause that fails them whatever the rows — a privilege the role lacks on a function they call, review
+   * S45 — is found before the charge (`check-public.ts`, run by `runDpSql` after the catalog step). An engine
+   * without it has no such cause beyond what `catalog` checks.
+   * @throws DpError INVALID_SCHEMA naming the public cause; ENGINE_ERROR when the engine cannot plan (both uncharged).
+   */
+  preflight?(statements: readonly CompiledStatement[]): Promise<void>;
 }
 
 /** A database engine the DP SQL layer can run compiled statements on. */

@@ -295,6 +295,32 @@ export class PostgresEngine implements SqlEngine {
   }
 
   /**
+   * Review S45 (class 11: a public-cause failure charged): PostgreSQL checks a function's EXECUTE privilege (and a
+   * schema's USAGE, a column's SELECT) when the executor starts, whatever the rows — a hardened database that revokes
+   * EXECUTE on a built-in the compiled SQL calls (`hashtextextended`, the salted bounding order) made every grouped
+   * query charged, then ENGINE_ERROR. Rule: before the charge, every compiled statement is planned with `EXPLAIN`
+   * (executor start, no row read) in the same transaction setup as the query — the same role, limits and pinned
+   * settings — so a privilege it lacks is refused then: INVALID_SCHEMA for SQLSTATE class 42 (insufficient
+   * privilege, an undefined object), the engine error otherwise — both before anything is charged.
+   * Test: test/review/postgres-function-privilege.test.ts, test/sql/postgres-preflight.test.ts.
+   * @throws DpError INVALID_SCHEMA; ENGINE_ERROR
+   */
+  async preflight(statements: readonly CompiledStatement[]): Promise<void> {
+    for (const statement of statements) {
+      const { text, values } = readStatement(statement);
+      await this.inReadOnlyTransaction(`EXPLAIN ${text}`, values, (code) =>
+        code.startsWith('42')
+          ? new DpError(
+              'INVALID_SCHEMA',
+              `PostgreSQL: the query role${this.readerRole ? ` "${this.readerRole}"` : ''} cannot run the compiled statement (SQLSTATE ${code}: a privilege it lacks — e.g. EXECUTE on a built-in function revoked from PUBLIC — or an object it cannot see); grant it, or use a role that has it; nothing was charged`,
+              { expected: 'a query role that may execute the built-in functions and read the declared tables' },
+            )
+          : undefined,
+      );
+    }
+  }
+
+  /**
    * Runs a compiled statement read-only.
    * @throws DpError INVALID_PARAMETER when `statement` is not a compiled statement (S7 edge, below); ENGINE_ERROR
    */
@@ -318,7 +344,11 @@ export class PostgresEngine implements SqlEngine {
    * it is released (review S37: a connection ended between two statements otherwise emitted an unhandled 'error'
    * and ended the process). @throws DpError ENGINE_ERROR
    */
-  private async inReadOnlyTransaction(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  private async inReadOnlyTransaction(
+    text: string,
+    values: unknown[],
+    publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
+  ): Promise<Record<string, unknown>[]> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -337,10 +367,12 @@ export class PostgresEngine implements SqlEngine {
       const result = await client.query({ text, values });
       await client.query('COMMIT');
       return result.rows as Record<string, unknown>[];
-    } catch {
+    } catch (e) {
       broken = true;
       await client.query('ROLLBACK').catch(() => {});
-      throw engineError('postgres', this.limits);
+      // Only a caller that runs no data (the preflight's EXPLAIN) reads the SQLSTATE — a code, never the message.
+      const code = (e as { code?: unknown } | null)?.code;
+      throw (typeof code === 'string' ? publicCause(code) : undefined) ?? engineError('postgres', this.limits);
     } finally {
       client.off('error', onError);
       client.release(broken);
