@@ -284,10 +284,14 @@ export function appendDurably(path: string, bytes: Uint8Array, write: WriteFunct
         ftruncateSync(fd, before);
         fsyncSync(fd);
       } catch {
-        throw new DpError('INTERNAL', `the budget journal ${fileName(path)} could not be written nor restored; it is now refused until repaired`, {
-          journal: fileName(path),
-          state: 'torn',
-        });
+        throw new DpError(
+          'INTERNAL',
+          `the budget journal ${fileName(path)} could not be written nor restored; it is now refused until repaired`,
+          {
+            journal: fileName(path),
+            state: 'torn',
+          },
+        );
       }
       throw new DpError(
         'INTERNAL',
