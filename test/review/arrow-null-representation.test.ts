@@ -24,7 +24,10 @@ import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 function releasedSum(values: unknown[], type: unknown, bound: number): number {
   const vector = vectorFromArray(values as never, type as never);
   const session = Session.fromArrow(new Table({ h: vector }) as never, { budget: pure(1000), rng: new SeededRandomSource(7) });
-  const result = session.query().sum('h', { bounds: [0, bound] }).release({ epsilon: 100 });
+  const result = session
+    .query()
+    .sum('h', { bounds: [0, bound] })
+    .release({ epsilon: 100 });
   return result.rows[0]?.values.sum_h?.value as number;
 }
 
