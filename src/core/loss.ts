@@ -19,6 +19,7 @@
  * @module
  */
 import { edgeInteger, edgeKind, edgeRead, edgeRecord } from '../numeric/edge.js';
+import { addAbove, addBelow, divAbove, divBelow, log1pUp, logDown, mulAbove } from '../numeric/directed-libm.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
 import { assertNever, DpError, describeParameter } from './errors.js';
@@ -154,11 +155,22 @@ function checkOpenDelta(delta: number): void {
 }
 
 /**
- * ε(α) of the Canonne–Kamath–Steinke conversion at order α > 1.
- * δ = exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α, solved for ε.
+ * ε(α) of the Canonne–Kamath–Steinke conversion at order α > 1:
+ * δ = exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α, solved for ε — as an **upper bound** on the exact ε(α) at the double α
+ * (review M16: the formula cancels — its numerator's terms reach |log 1/δ| while ε can be 10⁻⁹ — and a 4-ulp margin
+ * on the result was up to 270 ulps short). Every operation is rounded outward (`numeric/directed-libm.ts`): log(1/δ)
+ * as −logDown(δ); log1p(−1/α) from a 1/α rounded down (log1p(−x) decreases in x); log(α − 1) from an α − 1 rounded
+ * down, subtracted; the quotient divided by the lower or upper bound of α − 1 as the numerator's sign needs. Test:
+ * test/review/ml-zcdp-conversion-rounding.test.ts (mpmath references).
  */
-function cksEpsilonAt(rho: number, logInvDelta: number, alpha: number): number {
-  return alpha * rho + (logInvDelta + alpha * Math.log1p(-1 / alpha) - Math.log(alpha - 1)) / (alpha - 1);
+function cksEpsilonUpper(rho: number, delta: number, alpha: number): number {
+  const a = mulAbove(alpha, rho);
+  const logInvDelta = -logDown(delta);
+  const b = mulAbove(alpha, log1pUp(-divBelow(1, alpha)));
+  const c = logDown(addBelow(alpha, -1));
+  const num = addAbove(addAbove(logInvDelta, b), -c);
+  const q = num >= 0 ? divAbove(num, addBelow(alpha, -1)) : divAbove(num, addAbove(alpha, -1));
+  return addAbove(a, q);
 }
 
 /**
@@ -174,10 +186,9 @@ export function zcdpToApproximate(loss: ZcdpLoss, delta: number): ApproximateLos
   const simple = zcdpToApproximateSimple(loss, delta);
   const rho = loss.rho;
   if (rho === 0) return approximate(0, delta);
-  const logInvDelta = Math.log(1 / delta);
-  // ε(α) is convex in α on (1, ∞); search on t = log(α − 1).
-  const best0 = minimizeUnimodal((t) => cksEpsilonAt(rho, logInvDelta, 1 + Math.exp(t)), -40, 40, 1e-12);
-  // Any α gives a valid bound, so evaluating at the found α is sound; round up.
+  // ε(α) is convex in α on (1, ∞); search on t = log(α − 1). Any α gives a valid bound, so the least upper bound seen
+  // is sound (review M16: each point evaluated with outward rounding, `cksEpsilonUpper`); then round up as before.
+  const best0 = minimizeUnimodal((t) => cksEpsilonUpper(rho, delta, 1 + Math.exp(t)), -40, 40, 1e-12);
   const best = Math.max(0, roundUpCost(best0));
   return best < simple.epsilon ? approximate(best, delta) : simple;
 }
