@@ -18,8 +18,9 @@
  * Accountants' answers are brands too (`EpsilonBound`, `DeltaBound` in `params.ts`): never NaN.
  * @module
  */
-import { edgeInteger, edgeKind, edgeRead, edgeRecord } from '../numeric/edge.js';
+
 import { addAbove, addBelow, divAbove, divBelow, log1pUp, logDown, mulAbove } from '../numeric/directed-libm.js';
+import { edgeInteger, edgeKind, edgeRead, edgeRecord } from '../numeric/edge.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
 import { assertNever, DpError, describeParameter } from './errors.js';
