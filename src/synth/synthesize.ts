@@ -272,7 +272,13 @@ export function makeSynthesizer(domain: SynthDomain, rho: number, options0: Synt
   checkObject(options0, 'options');
   const options = snapshotOptions(options0); // read once (M2): invoke uses only this snapshot
   checkRows(options.rows);
-  checkWorkBound(domain.sizes, options.maxModelSize, options.iterations); // public sizes and options only, before any charge (M8)
+  // Public sizes and options only, before any charge: allocations (M8) and the whole run's work (M13).
+  checkWorkBound(domain.sizes, {
+    method: options.method,
+    maxModelSize: options.maxModelSize,
+    iterations: options.iterations,
+    rounds: options.method === 'mwem' ? options.rounds : undefined,
+  });
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
