@@ -378,16 +378,16 @@ function micro4x8(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usi
   for (let p: i32 = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let x = f32x4.splat(load<f32>(a0));
+    let x = v128.load32_splat(a0);
     c00 = f32x4.add(c00, f32x4.mul(x, b0));
     c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a1));
+    x = v128.load32_splat(a1);
     c10 = f32x4.add(c10, f32x4.mul(x, b0));
     c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a2));
+    x = v128.load32_splat(a2);
     c20 = f32x4.add(c20, f32x4.mul(x, b0));
     c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a3));
+    x = v128.load32_splat(a3);
     c30 = f32x4.add(c30, f32x4.mul(x, b0));
     c31 = f32x4.add(c31, f32x4.mul(x, b1));
     a0 += aps;
@@ -409,7 +409,7 @@ function micro1x8(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32,
   let bp = pack;
   let ap = a;
   for (let p: i32 = 0; p < kc; p++) {
-    const x = f32x4.splat(load<f32>(ap));
+    const x = v128.load32_splat(ap);
     c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
     c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
     ap += aps;
@@ -647,6 +647,112 @@ export function convExampleGrads(
       q += 4;
     }
     store<f64>(norms + (<usize>i << 3), sq);
+  }
+}
+
+/**
+ * dst[i] = the binary32 rounding (to nearest, ties to even: as Math.fround) of the binary64 src[i],
+ * for n values; four per step (two f64x2 demotions). A layer copies binary64 operands in at memory
+ * speed and rounds them here, faster than a Float32Array.set from a Float64Array.
+ */
+export function demote(src: usize, dst: usize, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(src));
+    const hi = f32x4.demote_f64x2_zero(v128.load(src, 16));
+    v128.store(dst, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+    src += 32;
+    dst += 16;
+  }
+  for (; i < n; i++) {
+    store<f32>(dst, <f32>load<f64>(src));
+    src += 8;
+    dst += 4;
+  }
+}
+
+/**
+ * out[j] += Σ_i s_i · rows[i·width + from + j] for j < count (out binary64; rows binary32, widened
+ * exactly), over the `batch` rows with s_i ≠ 0 (a dropped row is skipped, never multiplied by 0):
+ * each term s_i·g is one binary64 rounding and each addition one more. The clipped sum of Conv2d's
+ * materialised per-example gradients, read from where convExampleGrads stored them (the values its
+ * norms were taken over).
+ */
+export function addScaledRows32(rows: usize, width: i32, scales: usize, batch: i32, from: i32, count: i32, out: usize): void {
+  // Rows with s_i ≠ 0 in groups of four: one pass over out per group (a quarter of its loads and stores).
+  let r0: i32 = -1, r1: i32 = -1, r2: i32 = -1;
+  let have: i32 = 0;
+  for (let i: i32 = 0; i < batch; i++) {
+    if (load<f64>(scales + (<usize>i << 3)) == 0) continue;
+    if (have == 0) r0 = i;
+    else if (have == 1) r1 = i;
+    else if (have == 2) r2 = i;
+    else {
+      addFourRows(rows, width, scales, r0, r1, r2, i, from, count, out);
+      have = 0;
+      continue;
+    }
+    have++;
+  }
+  if (have > 0) addOneRow(rows, width, scales, r0, from, count, out);
+  if (have > 1) addOneRow(rows, width, scales, r1, from, count, out);
+  if (have > 2) addOneRow(rows, width, scales, r2, from, count, out);
+}
+
+// out[j] += s_i·rows[i, from + j], j < count.
+function addOneRow(rows: usize, width: i32, scales: usize, i: i32, from: i32, count: i32, out: usize): void {
+  const si = load<f64>(scales + (<usize>i << 3));
+  const sv = f64x2.splat(si);
+  let q = rows + ((<usize>i * <usize>width + <usize>from) << 2);
+  let o = out;
+  let j: i32 = 0;
+  for (; j + 4 <= count; j += 4) {
+    const v = v128.load(q);
+    v128.store(o, f64x2.add(v128.load(o), f64x2.mul(sv, f64x2.promote_low_f32x4(v))));
+    v128.store(o, f64x2.add(v128.load(o, 16), f64x2.mul(sv, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)))), 16);
+    q += 16;
+    o += 32;
+  }
+  for (; j < count; j++) {
+    store<f64>(o, load<f64>(o) + si * <f64>load<f32>(q));
+    q += 4;
+    o += 8;
+  }
+}
+
+// out[j] = (((out[j] + s_a·g_a) + s_b·g_b) + s_c·g_c) + s_d·g_d for rows a, b, c, d, j < count.
+function addFourRows(rows: usize, width: i32, scales: usize, a: i32, b: i32, c: i32, d: i32, from: i32, count: i32, out: usize): void {
+  const sa = load<f64>(scales + (<usize>a << 3));
+  const sb = load<f64>(scales + (<usize>b << 3));
+  const sc = load<f64>(scales + (<usize>c << 3));
+  const sd = load<f64>(scales + (<usize>d << 3));
+  const va = f64x2.splat(sa), vb = f64x2.splat(sb), vc = f64x2.splat(sc), vd = f64x2.splat(sd);
+  let qa = rows + ((<usize>a * <usize>width + <usize>from) << 2);
+  let qb = rows + ((<usize>b * <usize>width + <usize>from) << 2);
+  let qc = rows + ((<usize>c * <usize>width + <usize>from) << 2);
+  let qd = rows + ((<usize>d * <usize>width + <usize>from) << 2);
+  let o = out;
+  let j: i32 = 0;
+  for (; j + 2 <= count; j += 2) {
+    let acc = v128.load(o);
+    acc = f64x2.add(acc, f64x2.mul(va, f64x2.promote_low_f32x4(v128.load64_zero(qa))));
+    acc = f64x2.add(acc, f64x2.mul(vb, f64x2.promote_low_f32x4(v128.load64_zero(qb))));
+    acc = f64x2.add(acc, f64x2.mul(vc, f64x2.promote_low_f32x4(v128.load64_zero(qc))));
+    acc = f64x2.add(acc, f64x2.mul(vd, f64x2.promote_low_f32x4(v128.load64_zero(qd))));
+    v128.store(o, acc);
+    qa += 8;
+    qb += 8;
+    qc += 8;
+    qd += 8;
+    o += 16;
+  }
+  if (j < count) {
+    let x = load<f64>(o);
+    x += sa * <f64>load<f32>(qa);
+    x += sb * <f64>load<f32>(qb);
+    x += sc * <f64>load<f32>(qc);
+    x += sd * <f64>load<f32>(qd);
+    store<f64>(o, x);
   }
 }
 
