@@ -11,7 +11,9 @@
  *
  * Each call copies its operands into the module's linear memory (a scratch
  * arena that grows on demand and is reused), runs, and copies the result out:
- * O(size) copies beside the O(m·k·n) multiply. Results equal the reference up
+ * O(size) copies beside the O(m·k·n) multiply. A layer that keeps operands
+ * between its calls owns a separate instance (`newWasmKernelInstance`; Conv2d,
+ * see ../conv-resident.ts), so the shared arena's reuse never touches them. Results equal the reference up
  * to the order of floating-point additions (SIMD lanes and blocking), i.e.
  * within a few ulps of Σ|a||b| — the property tests bound it. Non-finite
  * inputs: the reference skips a zero factor (0·∞ is then not formed), the SIMD

@@ -820,29 +820,69 @@ export function convGhostNorms(
   }
 }
 
-// Max pooling of one window row: out/arg for output positions ox0..ox0+1 of the output row whose
+// Max pooling of two windows: out/arg for output positions ox0, ox0 + 1 of the output row whose
 // windows start at input index i0 (plane offset + y0·W + ox0·s); two windows per f64x2 (lane 1 is
-// the window s to the right). The first maximum wins on ties and a NaN wins (as PyTorch), by
-// bitselect — no branch: on real activations the comparison is a coin flip.
+// the window s to the right). The first maximum in row-major tap order wins on ties and a NaN wins
+// (as PyTorch), by bitselect — no branch: on real activations the comparison is a coin flip. A tap
+// is taken when m is not NaN and not (v ≤ m): v > m, or v NaN. The winner is tracked as its offset
+// ky·W + kx inside the window (an i64 lane), made a flat index once at the end.
 @inline
 function maxPoolPair(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, s: i32): void {
   const sb = <usize>s << 3;
-  const lane = f64x2(0, <f64>s);
-  let p = x + (<usize>i0 << 3);
+  const p = x + (<usize>i0 << 3);
   let m = s == 1 ? v128.load(p) : f64x2.replace_lane(f64x2.splat(load<f64>(p)), 1, load<f64>(p + sb));
-  let idx = f64x2.add(f64x2.splat(<f64>i0), lane);
+  let idx = i64x2.splat(0);
   for (let ky: i32 = 0; ky < k; ky++) {
+    const row = ky * W;
     for (let kx: i32 = 0; kx < k; kx++) {
-      const at = i0 + ky * W + kx;
-      const q = x + (<usize>at << 3);
+      const off = row + kx;
+      const q = p + (<usize>off << 3);
       const v = s == 1 ? v128.load(q) : f64x2.replace_lane(f64x2.splat(load<f64>(q)), 1, load<f64>(q + sb));
-      const take = v128.or(f64x2.gt(v, m), v128.and(f64x2.ne(v, v), f64x2.eq(m, m)));
+      const take = v128.andnot(f64x2.eq(m, m), f64x2.le(v, m));
       m = v128.bitselect(v, m, take);
-      idx = v128.bitselect(f64x2.add(f64x2.splat(<f64>at), lane), idx, take);
+      idx = v128.bitselect(i64x2.splat(<i64>off), idx, take);
     }
   }
   v128.store(out, m);
-  v128.store(arg, idx);
+  v128.store(arg, f64x2.add(winnerOffsets(idx), f64x2(<f64>i0, <f64>(i0 + s))));
+}
+
+// The two i64 lanes of idx (small non-negative offsets) as f64x2.
+@inline
+function winnerOffsets(idx: v128): v128 {
+  return f64x2.convert_low_i32x4_s(v128.shuffle<i32>(idx, idx, 0, 2, 0, 2));
+}
+
+// Four windows of stride 1 (output positions ox0..ox0+3), two f64x2 pairs interleaved (two
+// independent chains of comparisons); the same rule as maxPoolPair.
+@inline
+function maxPoolQuad1(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32): void {
+  const p = x + (<usize>i0 << 3);
+  let m0 = v128.load(p);
+  let m1 = v128.load(p, 16);
+  let i0v = i64x2.splat(0);
+  let i1v = i64x2.splat(0);
+  for (let ky: i32 = 0; ky < k; ky++) {
+    const row = ky * W;
+    for (let kx: i32 = 0; kx < k; kx++) {
+      const off = row + kx;
+      const q = p + (<usize>off << 3);
+      const v0 = v128.load(q);
+      const v1 = v128.load(q, 16);
+      const t0 = v128.andnot(f64x2.eq(m0, m0), f64x2.le(v0, m0));
+      const t1 = v128.andnot(f64x2.eq(m1, m1), f64x2.le(v1, m1));
+      const ov = i64x2.splat(<i64>off);
+      m0 = v128.bitselect(v0, m0, t0);
+      m1 = v128.bitselect(v1, m1, t1);
+      i0v = v128.bitselect(ov, i0v, t0);
+      i1v = v128.bitselect(ov, i1v, t1);
+    }
+  }
+  v128.store(out, m0);
+  v128.store(out, m1, 16);
+  const b = f64x2(<f64>i0, <f64>(i0 + 1));
+  v128.store(arg, f64x2.add(winnerOffsets(i0v), b));
+  v128.store(arg, f64x2.add(winnerOffsets(i1v), f64x2.add(b, f64x2.splat(2))), 16);
 }
 
 /**
@@ -861,6 +901,13 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
       const y0 = oy * s;
       let ox: i32 = 0;
       if (mode == 0) {
+        if (s == 1) {
+          for (; ox + 4 <= ow; ox += 4) {
+            maxPoolQuad1(x, o, a, base + y0 * W + ox, W, k);
+            o += 32;
+            a += 32;
+          }
+        }
         for (; ox + 2 <= ow; ox += 2) {
           maxPoolPair(x, o, a, base + y0 * W + ox * s, W, k, s);
           o += 16;
