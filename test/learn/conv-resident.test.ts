@@ -1,5 +1,5 @@
 /**
- * Conv2d's resident kernel instance (src/learn/conv-resident.ts): a layer's binary32 input, output
+ * Conv2d's and MaxPool2d's resident kernel instances (src/learn/conv-resident.ts, pool-resident.ts): a layer's binary32 input, output
  * gradient and per-example gradients stay in its own WebAssembly memory from forward to the clipped
  * sum. Its results must be bit for bit those of the shared path (conv-ops.ts's per-call functions:
  * the same kernels on the same binary32 roundings), and the clipped sum must read exactly the values
@@ -10,8 +10,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernelBackend, setKernelBackend } from '../../src/learn/backend.js';
-import { type ConvShape, convExampleGrads, convForward, convInputGrad } from '../../src/learn/conv-ops.js';
+import { type ConvShape, convExampleGrads, convForward, convInputGrad, poolBackward, poolForward } from '../../src/learn/conv-ops.js';
 import { conv2d } from '../../src/learn/conv2d.js';
+import { maxPool2d } from '../../src/learn/pool2d.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { filler } from './_helpers.js';
 
@@ -158,5 +159,42 @@ describe('Conv2d resident kernels (conv-resident.ts)', () => {
     const wasm2 = norms(x2);
     expect(Array.from(out)).toEqual(Array.from(wasm2));
     expect(Array.from(out)).not.toEqual(Array.from(wasm1));
+  });
+
+  it('MaxPool2d keeps its winners resident: forward and backward equal the shared path bit for bit (NaN, ties, changing batches, a backend switch between them)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          C: fc.integer({ min: 1, max: 3 }),
+          H: fc.integer({ min: 2, max: 9 }),
+          W: fc.integer({ min: 2, max: 9 }),
+          k: fc.integer({ min: 1, max: 3 }),
+          s: fc.integer({ min: 1, max: 3 }),
+          batches: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 }),
+          switchAt: fc.integer({ min: -1, max: 3 }),
+          seed: fc.nat(),
+        }),
+        (q) => {
+          const k = Math.min(q.k, q.H, q.W);
+          const layer = maxPool2d({ channels: q.C, height: q.H, width: q.W, kernelSize: k, stride: q.s });
+          q.batches.forEach((batch, step) => {
+            // Few distinct values (ties) and some NaN.
+            const x = filler(batch * layer.inputSize, q.seed + 3 * step + 1).map((v) => (v > 3.5 ? Number.NaN : Math.round(v)));
+            const dy = filler(batch * layer.outputSize, q.seed + 3 * step + 2);
+            const g = { rows: batch * q.C, H: q.H, W: q.W, k, s: q.s, oh: layer.outHeight, ow: layer.outWidth };
+            const out = new Float64Array(batch * layer.outputSize);
+            const arg = new Float64Array(out.length);
+            poolForward(g, true, x, out, arg);
+            const dx = new Float64Array(batch * layer.inputSize);
+            poolBackward(g, true, dy, arg, dx);
+            expect(Array.from(layer.forward(x, batch))).toEqual(Array.from(out));
+            if (step === q.switchAt) setKernelBackend('reference');
+            expect(Array.from(layer.backward(dy, batch))).toEqual(Array.from(dx));
+            setKernelBackend('auto');
+          });
+        },
+      ),
+      { numRuns: 150, seed: 12_018 },
+    );
   });
 });
