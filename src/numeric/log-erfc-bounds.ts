@@ -18,6 +18,12 @@ import { nextDown, nextUp } from './float-bits.js';
 const TWO_OVER_SQRT_PI: readonly [number, number] = [nextDown(1.1283791670955126), nextUp(1.1283791670955126)];
 const ONE_OVER_SQRT_PI: readonly [number, number] = [nextDown(0.5641895835477563), nextUp(0.5641895835477563)];
 const LOG_SQRT_PI: readonly [number, number] = [nextDown(0.5723649429247001), nextUp(0.5723649429247001)];
+/** The three constants' literals (the nearest doubles), exported for the test that checks them. @internal */
+export const LOG_ERFC_CONSTANT_LITERALS = {
+  twoOverSqrtPi: 1.1283791670955126,
+  oneOverSqrtPi: 0.5641895835477563,
+  logSqrtPi: 0.5723649429247001,
+};
 /** Below this |x| the series, from it the continued fraction. */
 export const LOG_ERFC_SPLIT = 2;
 

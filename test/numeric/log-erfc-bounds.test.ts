@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decomposeDouble } from '../../src/numeric/float-bits.js';
-import { LOG_ERFC_SPLIT, logErfcBounds } from '../../src/numeric/log-erfc-bounds.js';
+import { LOG_ERFC_CONSTANT_LITERALS, LOG_ERFC_SPLIT, logErfcBounds } from '../../src/numeric/log-erfc-bounds.js';
 import * as F from '../accounting/_fixed-point.js';
 
 const ROWS = (
@@ -105,6 +105,22 @@ describe('logErfcBounds: proven bounds of log erfc (class 9, log-erfc-bounds.pro
     for (const [x, ref] of table) {
       const [lo, hi] = logErfcBounds(x);
       expect(leq(lo, ref) && geq(hi, ref), `x = ${x}`).toBe(true);
+    }
+  });
+
+  it('the constants 2/√π, 1/√π and log √π are the nearest doubles (within half an ulp; 400-bit π by Machin)', () => {
+    const halfUlp = (v: number) => F.fromDouble(v) >> 53n; // ≥ half an ulp for v ∈ [0.5, 2)
+    const c = LOG_ERFC_CONSTANT_LITERALS;
+    const twoOverSqrtPi = F.div(2n * F.ONE, SQRT_PI);
+    const oneOverSqrtPi = F.div(F.ONE, SQRT_PI);
+    const logSqrtPi = F.log(SQRT_PI);
+    for (const [v, ref] of [
+      [c.twoOverSqrtPi, twoOverSqrtPi],
+      [c.oneOverSqrtPi, oneOverSqrtPi],
+      [c.logSqrtPi, logSqrtPi],
+    ] as [number, bigint][]) {
+      const d = F.fromDouble(v) - ref;
+      expect((d < 0n ? -d : d) <= halfUlp(v), `${v}`).toBe(true);
     }
   });
 
