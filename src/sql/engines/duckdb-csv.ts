@@ -45,7 +45,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CSV_MAX_LINE_BYTES, type CsvLineBreaks, csvLineBatchesOfBytes } from '../../io/csv-records.js';
 import type { LineEnding } from './line-check.js';
 
-function sqlString(s: string): string {
+/** `s` as a SQL string literal (quotes doubled). */
+export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 

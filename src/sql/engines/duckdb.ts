@@ -52,37 +52,35 @@
  * after the deadline ends (`deadline-queue.ts`: statements run one at a time,
  * each bounded; `close` frees DuckDB only once it has returned). Opening, the
  * view definitions and the catalog read are bounded the same way, by
- * max(deadline, 60 s) (metadata, never a value). No DuckDB setting that adds
+ * max(deadline, 60 s) (metadata, never a value). Memory and spilling are
+ * pinned at open and locked (`memory_limit`, a private `temp_directory`
+ * removed at close — DuckDB's own default was `.tmp` in the working directory
+ * — and `max_temp_directory_size`): a statement they stop fails with the same
+ * one ENGINE_ERROR, naming the limits (`resource-limits.ts`). No DuckDB setting that adds
  * work beside the statement is on unless asked for: the progress bar only
  * with `trackProgress` (the CLI's progress line on a terminal).
  * @module
  */
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
 import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
-import { edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
-import { csvRecordsSql, jsonRecordsSql, type LineSource, loadFileLines, nativeFieldsSql } from './duckdb-csv.js';
+import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
+import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
+import { duckdb } from './duckdb-driver.js';
 import { PreparedStatements } from './duckdb-prepared.js';
+import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
-import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
+import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
-/**
- * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
- * Node run its cjs-module-lexer over every file the package re-exports to find the named exports — measured here
- * at about twice the load time of `require` (issue 11: the fixed start-up cost of `tsdp sql`). Same module, same
- * instance either way.
- */
-const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDbApi;
 const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
 type DuckDBInstance = DuckDbApi.DuckDBInstance;
 
@@ -112,6 +110,18 @@ export interface DuckDbOptions {
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
   /**
+   * `memory_limit` in bytes (default 80 % of the machine's memory — DuckDB's own default, stated as a number; at
+   * least 1 MiB). Pinned at open and locked. Rule: `resource-limits.ts`.
+   */
+  readonly memoryLimitBytes?: number;
+  /**
+   * Where DuckDB spills what does not fit in `memory_limit`: default a private directory under the OS temp directory,
+   * removed at close (DuckDB's own default is `.tmp` in the working directory); `null`: never spill.
+   */
+  readonly tempDirectory?: string | null;
+  /** `max_temp_directory_size` in bytes (default DuckDB's: 90 % of the free disk space; at least 1 MiB). */
+  readonly maxTempBytes?: number;
+  /**
    * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
    * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
    */
@@ -137,61 +147,6 @@ export interface DuckDbOptions {
 }
 
 const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
-
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-type FileFormat = 'csv' | 'parquet' | 'json';
-
-/** The pinned layout of an undeclared JSON file (declared ones: `jsonRecordsSql`): one object per line. */
-const JSON_LAYOUT = `format = 'newline_delimited', records = true, ignore_errors = true`;
-
-function formatOf(path: string): FileFormat {
-  return /\.parquet$/i.test(path) ? 'parquet' : /\.(json|jsonl|ndjson)$/i.test(path) ? 'json' : 'csv';
-}
-
-/** What opening a file learns about it (structure only, never a value): its columns and, for CSV, its dialect. */
-interface FileProbe {
-  /** The file's column names, in order. */
-  readonly columns: readonly string[];
-  /** CSV: the declared delimiter, quote and escape characters (pinned in the view, so no query sniffs). */
-  readonly csv?: { readonly delim: string; readonly quote: string; readonly escape: string };
-}
-
-/**
- * The table function reading a file. Declared (`probe` given): CSV as text with the declared dialect and
- * every file column VARCHAR, unreadable lines skipped; JSON with the declared columns as text, unreadable records
- * skipped; Parquet as stored. Undeclared: DuckDB's automatic readers.
- */
-function readerSql(
-  path: string,
-  format: FileFormat,
-  probe: FileProbe | undefined,
-  textColumns: readonly string[] = [],
-  lineBreaks: CsvLineBreaks = 'none',
-  lines?: LineSource,
-  nativeFields = false,
-): string {
-  const p = sqlString(path);
-  if (format === 'parquet') return `read_parquet(${p})`;
-  if (format === 'json') {
-    // The layout of every JSON file (.json, .jsonl, .ndjson) is pinned: JSON Lines, one object per line — decided
-    // by the file's name, never detected from its records (review S9: DuckDB's detection read the FIRST record, and
-    // a cut first record made a charged query fail with ENGINE_ERROR). Declared: each physical line is one record,
-    // a line that is not one JSON object dropped alone (duckdb-csv.ts, jsonRecordsSql). A JSON array file
-    // (`[{…}, {…}]`) is not read as an array (one broken element would decide whether the whole file parses).
-    if (!probe || !lines) return `read_json(${p}, ${JSON_LAYOUT})`;
-    return jsonRecordsSql(lines, textColumns);
-  }
-  if (!probe?.csv || !lines) return `read_csv_auto(${p})`;
-  // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
-  const delimiter = probe.csv.delim === '\t' ? '\t' : ',';
-  if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') {
-    return nativeFieldsSql(lines.path, delimiter, probe.columns.length, undefined, lines.lineEnding);
-  }
-  return csvRecordsSql(lines, delimiter, probe.columns.length, lineBreaks);
-}
 
 /** Runs one DuckDB call of opening or of a view's (re)definition: through the engine's queue at open, directly inside a statement. */
 type Runner = <T>(work: () => Promise<T>, deadlineMs?: number) => Promise<T>;
@@ -220,25 +175,38 @@ export class DuckDbEngine implements SqlEngine {
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
-  /** Whether the function catalog was read and no user function shares a built-in's name (`shadowedBuiltins`). */
-  private noShadowedBuiltins = false;
+  /** The catalog step (`duckdb-catalog.ts`): stored relations only, no shadowed built-ins. */
+  private readonly catalogReader: DuckDbCatalog;
   /** Prepared statements kept by exact text (`duckdb-prepared.ts`; none unless `preparedStatements` > 0). */
   readonly prepared: PreparedStatements;
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    /** The connection (exposed for loading data in tests and benchmarks). */
-    readonly connection: DuckDBConnection,
+    private readonly db: DuckDBConnection,
     timeoutMs: number,
-    keptStatements = 0,
+    keptStatements: number,
+    inMemory: boolean,
+    /** The pinned resource limits (`resource-limits.ts`): named by the engine error; a private spill directory removed at close. */
+    private readonly pinned: DuckDbLimits,
   ) {
-    this.prepared = new PreparedStatements(connection, keptStatements, (p) => p.statementType === StatementType.SELECT);
+    this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
       timeoutMs,
-      () => connection.interrupt(),
-      () => engineError('duckdb'),
+      () => db.interrupt(),
+      () => engineError('duckdb', pinned.limits),
     );
+    const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
+    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, inMemory);
+  }
+
+  /**
+   * The connection, for loading data in tests and benchmarks. Whoever holds it can create functions, so reading it
+   * makes the catalog step list the function catalog again (`duckdb-catalog.ts`, review S39).
+   */
+  get connection(): DuckDBConnection {
+    this.catalogReader.connectionShared();
+    return this.db;
   }
 
   /**
@@ -263,6 +231,9 @@ export class DuckDbEngine implements SqlEngine {
     const config: Record<string, string> = {};
     if (options.database) config.access_mode = 'READ_ONLY';
     if (options.threads) config.threads = String(options.threads);
+    // The resource limits, pinned here and locked with the configuration below (resource-limits.ts).
+    const pinned = duckdbLimits(options, timeout);
+    Object.assign(config, pinned.config);
     // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
     // opening after it is closed then.
     const opening = (async () => {
@@ -276,13 +247,13 @@ export class DuckDbEngine implements SqlEngine {
         return { instance, connection: await instance.connect() };
       } catch {
         instance.closeSync();
-        throw engineError('duckdb');
+        throw engineError('duckdb', pinned.limits);
       }
     })();
     const { instance, connection } = await withDeadline(
       opening,
       Math.max(timeout, SETUP_DEADLINE_MS),
-      () => engineError('duckdb'),
+      () => engineError('duckdb', pinned.limits),
       (late) => {
         late.connection.closeSync();
         late.instance.closeSync();
@@ -294,7 +265,7 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
     }
-    const engine = new DuckDbEngine(instance, connection, timeout, kept);
+    const engine = new DuckDbEngine(instance, connection, timeout, kept, options.database === undefined, pinned);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -380,7 +351,7 @@ export class DuckDbEngine implements SqlEngine {
             nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
-            lines = { kind: 'table', table: await run(() => loadFileLines(this.connection, full, skip), MAX_TIMEOUT_MS) };
+            lines = { kind: 'table', table: await run(() => loadFileLines(this.db, full, skip), MAX_TIMEOUT_MS) };
           }
           watch = {
             path: full,
@@ -410,13 +381,13 @@ export class DuckDbEngine implements SqlEngine {
       select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
     }
     try {
-      await run(() => this.connection.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
       this.ownViews.add(table);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);
         this.watched.set(table, watch);
-        if (before?.linesTable) await run(() => this.connection.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
+        if (before?.linesTable) await run(() => this.db.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
       }
     } catch {
       throw unreadable();
@@ -432,7 +403,7 @@ export class DuckDbEngine implements SqlEngine {
       return { columns: readCsvHeader(full, csv), csv };
     }
     const source = readerSql(full, format, undefined);
-    const described = await run(() => this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
+    const described = await run(() => this.db.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
     return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }
 
@@ -442,7 +413,7 @@ export class DuckDbEngine implements SqlEngine {
    */
   progress(): number | null {
     try {
-      const p = this.connection.progress.percentage;
+      const p = this.db.progress.percentage;
       return Number.isFinite(p) && p >= 0 ? p : null;
     } catch {
       return null;
@@ -450,85 +421,15 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /**
-   * The readable columns of `tables` from DuckDB's catalog (no row is read).
-   *
-   * Read without the operator's SQL (`stored-only.ts`, reviews S29b, S30): a VIEW in a DuckDB database file runs
-   * SQL tsdp did not compile and cannot make total — its `CAST(age_text AS INTEGER)` raises on one person's
-   * 'unknown', after the charge — and so does a table's generated column (VIRTUAL, computed when read); so a
-   * declared table that is such a view, or has a column with an expression (`column_default`: generated or DEFAULT,
-   * which the catalog does not tell apart), is refused here, before any charge, whatever its rows (catalog, public).
-   * The views tsdp creates over declared files read every field with TRY_CAST and are accepted.
-   * Test: test/sql/duckdb-stored-only.test.ts.
+   * The readable columns of `tables` from DuckDB's catalog (no row is read), refusing before any charge a declared
+   * table that would run SQL tsdp did not compile — a view tsdp did not make, a column computed from an expression —
+   * and a database with a user function named like a built-in (`duckdb-catalog.ts`; reviews S29b, S30, S39).
    * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR; INVALID_SCHEMA when a
-   *   declared table is a view tsdp did not make or has a column computed from an expression.
+   *   declared table is a view tsdp did not make or has a column computed from an expression, or when a user
+   *   function shares a built-in's name.
    */
-  async catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
-    const names = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
-    const out = new Map<string, Map<string, string>>();
-    if (names.length === 0) return out;
-    let rows: unknown[][];
-    let shadows: readonly string[];
-    try {
-      const reader = await this.calls.run(
-        () =>
-          this.connection.runAndReadAll(
-            `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed FROM information_schema.columns c
-         JOIN information_schema.tables t
-           ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
-         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`,
-            [listValue(names)] as never,
-          ),
-        this.setupDeadlineMs,
-      );
-      rows = reader.getRowsJS() as unknown[][];
-      shadows = await this.shadowedBuiltins();
-    } catch {
-      throw engineError('duckdb');
-    }
-    // Review S39 (stored-only.ts "Names"): a user macro or function with a built-in's name would replace it.
-    if (shadows.length > 0) throw shadowedBuiltinsError('DuckDB', shadows);
-    const remedy = 'store it as a table (CREATE TABLE … AS)';
-    const expected = 'a table';
-    for (const [table, , , kind] of rows) {
-      const t = String(table);
-      if (String(kind) !== 'BASE TABLE' && !this.ownViews.has(t)) throw storedOnlyError('DuckDB', t, { what: 'a view', remedy, expected });
-    }
-    for (const [table, column, type, , computed] of rows) {
-      const t = String(table);
-      if (computed === true && !this.ownViews.has(t)) {
-        throw storedOnlyError('DuckDB', t, {
-          what: `a table with a column computed from an expression ("${String(column)}": GENERATED, computed when read, or DEFAULT)`,
-          remedy: 'store its values in a table without expressions (CREATE TABLE … AS SELECT * FROM …)',
-          expected: 'a table without generated or DEFAULT columns',
-        });
-      }
-      const m = out.get(t) ?? new Map<string, string>();
-      m.set(String(column), String(type).toLowerCase());
-      out.set(t, m);
-    }
-    return out;
-  }
-
-  /**
-   * The names of user functions and macros that share a built-in's name (review S39, `stored-only.ts` "Names").
-   * Listing DuckDB's functions costs ≈ 15 ms, so an empty answer is kept for the engine's life: the function catalog
-   * cannot change under it — a database file is opened READ_ONLY (DuckDB's file lock keeps writers out while it is
-   * open), `query` runs single SELECTs only, and tsdp itself creates views, never functions. A non-empty answer
-   * (a refusal) is not kept.
-   * @throws whatever the read throws (the caller maps it to ENGINE_ERROR)
-   */
-  private async shadowedBuiltins(): Promise<readonly string[]> {
-    if (this.noShadowedBuiltins) return [];
-    const reader = await this.calls.run(
-      () =>
-        this.connection.runAndReadAll(
-          'SELECT function_name FROM duckdb_functions() GROUP BY function_name HAVING bool_or(NOT internal) AND bool_or(internal) ORDER BY 1',
-        ),
-      this.setupDeadlineMs,
-    );
-    const names = (reader.getRowsJS() as unknown[][]).map(([name]) => String(name));
-    this.noShadowedBuiltins = names.length === 0;
-    return names;
+  catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    return this.catalogReader.read(tables);
   }
 
   /**
@@ -538,7 +439,7 @@ export class DuckDbEngine implements SqlEngine {
    * at the deadline; after `close`)
    */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
-    if (this.closed) throw engineError('duckdb');
+    if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async () => {
       await this.refreshChanged();
       return this.runStatement(statement);
@@ -559,7 +460,7 @@ export class DuckDbEngine implements SqlEngine {
         this.prepared.clear(); // the catalog changes: nothing prepared over the old view is run again
         await file.rebuild((work) => work());
       } catch {
-        throw engineError('duckdb');
+        throw engineError('duckdb', this.pinned.limits);
       }
     }
   }
@@ -568,7 +469,7 @@ export class DuckDbEngine implements SqlEngine {
   private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
     const { prepared, done } = await this.prepared.acquire(statement.sql);
     try {
-      if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb');
+      if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb', this.pinned.limits);
       const values = statement.params.map((p) => p.value);
       // Bind with the declared types: left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails.
       const types = statement.params.map((p) => PARAM_TYPES[p.type]);
@@ -604,7 +505,7 @@ export class DuckDbEngine implements SqlEngine {
     if (this.closed) return;
     this.closed = true;
     if (this.calls.busy) {
-      this.connection.interrupt();
+      this.db.interrupt();
       void this.calls.whenIdle().then(() => this.closeNow());
       return;
     }
@@ -613,7 +514,8 @@ export class DuckDbEngine implements SqlEngine {
 
   private closeNow(): void {
     this.prepared.clear();
-    this.connection.closeSync();
+    this.db.closeSync();
     this.instance.closeSync();
+    if (this.pinned.ownTempDirectory) rmSync(this.pinned.ownTempDirectory, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * The catalog step of the DuckDB engine (`duckdb.ts`): the readable columns of the declared tables, and the checks
+ * that refuse, before any charge, a database whose reads would run SQL tsdp did not compile (`stored-only.ts`).
+ *
+ * - **Stored relations only** (reviews S29b, S30): a VIEW in a DuckDB database file runs the operator's SQL, which
+ *   tsdp cannot make total — its `CAST(age_text AS INTEGER)` raises on one person's 'unknown', after the charge —
+ *   and so does a table's generated column (VIRTUAL, computed when read). A declared table that is such a view, or
+ *   has a column with an expression (`column_default`: generated or DEFAULT, which the catalog does not tell
+ *   apart), is refused INVALID_SCHEMA whatever its rows (catalog, public). The views tsdp creates over declared
+ *   files read every field with TRY_CAST and are accepted. Test: test/sql/duckdb-stored-only.test.ts.
+ * - **No shadowed built-ins** (review S39, `stored-only.ts` "Names"): a user macro or function with a built-in's
+ *   name would replace the built-in the compiled SQL calls by bare name. Test: test/sql/shadowed-builtins.test.ts.
+ * @module
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { edgeStringArray } from '../../numeric/edge.js';
+import { engineError } from '../engine.js';
+import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
+
+/** Runs one DuckDB call of the catalog step (through the engine's queue, under the setup deadline). */
+export type CatalogRunner = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** The declared tables' columns with their kind (table or view) and whether a column is computed from an expression. */
+const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed FROM information_schema.columns c
+         JOIN information_schema.tables t
+           ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`;
+
+/** The names that both a user function (or macro) and a built-in carry. */
+const SHADOWED_SQL =
+  'SELECT function_name FROM duckdb_functions() GROUP BY function_name HAVING bool_or(NOT internal) AND bool_or(internal) ORDER BY 1';
+
+/** The catalog step of one DuckDB engine (module header); it keeps what it learnt of the function catalog. */
+export class DuckDbCatalog {
+  /** Whether the function catalog was read and no user function shares a built-in's name (`shadowedBuiltins`). */
+  private noShadowedBuiltins = false;
+
+  /**
+   * @param connection - the engine's connection.
+   * @param run - runs each catalog read through the engine's queue, under its setup deadline.
+   * @param ownViews - the views tsdp made over declared files (accepted as stored).
+   * @param toList - DuckDB's `listValue` (the driver's value constructor, passed in so this module loads no driver).
+   * @param inMemory - whether the database is a fresh in-memory one (no database file): it then holds no user
+   *   function until someone else holds the connection (`connectionShared`), so the function catalog is not listed.
+   */
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly run: CatalogRunner,
+    private readonly ownViews: ReadonlySet<string>,
+    private readonly toList: (items: readonly string[]) => unknown,
+    inMemory: boolean,
+  ) {
+    this.noShadowedBuiltins = inMemory;
+  }
+
+  /**
+   * Someone else now holds the connection (the engine's `connection` was read) and may create functions: the next
+   * catalog step lists the function catalog again.
+   */
+  connectionShared(): void {
+    this.noShadowedBuiltins = false;
+  }
+
+  /**
+   * The readable columns of `tables` from DuckDB's catalog (no row is read), after the checks of the module header.
+   * @param tables - the declared tables' names.
+   * @returns each table's columns, name → lower-case DuckDB type.
+   * @throws DpError INVALID_PARAMETER when `tables` is not an array of strings; ENGINE_ERROR; INVALID_SCHEMA when a
+   *   declared table is a view tsdp did not make or has a column computed from an expression, or when a user
+   *   function shares a built-in's name.
+   */
+  async read(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
+    const names = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
+    const out = new Map<string, Map<string, string>>();
+    if (names.length === 0) return out;
+    let rows: unknown[][];
+    let shadows: readonly string[];
+    try {
+      const reader = await this.run(() => this.connection.runAndReadAll(COLUMNS_SQL, [this.toList(names)] as never));
+      rows = reader.getRowsJS() as unknown[][];
+      shadows = await this.shadowedBuiltins();
+    } catch {
+      throw engineError('duckdb');
+    }
+    // Review S39 (stored-only.ts "Names"): a user macro or function with a built-in's name would replace it.
+    if (shadows.length > 0) throw shadowedBuiltinsError('DuckDB', shadows);
+    const remedy = 'store it as a table (CREATE TABLE … AS)';
+    const expected = 'a table';
+    for (const [table, , , kind] of rows) {
+      const t = String(table);
+      if (String(kind) !== 'BASE TABLE' && !this.ownViews.has(t)) throw storedOnlyError('DuckDB', t, { what: 'a view', remedy, expected });
+    }
+    for (const [table, column, type, , computed] of rows) {
+      const t = String(table);
+      if (computed === true && !this.ownViews.has(t)) {
+        throw storedOnlyError('DuckDB', t, {
+          what: `a table with a column computed from an expression ("${String(column)}": GENERATED, computed when read, or DEFAULT)`,
+          remedy: 'store its values in a table without expressions (CREATE TABLE … AS SELECT * FROM …)',
+          expected: 'a table without generated or DEFAULT columns',
+        });
+      }
+      const m = out.get(t) ?? new Map<string, string>();
+      m.set(String(column), String(type).toLowerCase());
+      out.set(t, m);
+    }
+    return out;
+  }
+
+  /**
+   * The names of user functions and macros that share a built-in's name (review S39, `stored-only.ts` "Names").
+   * Listing DuckDB's functions costs 15–100 ms, so it is skipped where the answer is known to be empty, and an empty
+   * answer is kept: the function catalog cannot change under the engine — a database file is opened READ_ONLY
+   * (DuckDB's file lock keeps writers out while it is open), `query` runs single SELECTs only, and tsdp itself creates
+   * views, never functions. So a fresh in-memory database holds no user function until the engine hands out its
+   * connection (tests and benchmarks load data through it); from then on the list is read again at the next step.
+   * A non-empty answer (a refusal) is not kept. Residual: code that keeps the connection it was handed can create a
+   * function after the next step has listed none; that code is the operator's own.
+   * @throws whatever the read throws (the caller maps it to ENGINE_ERROR)
+   */
+  private async shadowedBuiltins(): Promise<readonly string[]> {
+    if (this.noShadowedBuiltins) return [];
+    const reader = await this.run(() => this.connection.runAndReadAll(SHADOWED_SQL));
+    const names = (reader.getRowsJS() as unknown[][]).map(([name]) => String(name));
+    this.noShadowedBuiltins = names.length === 0;
+    return names;
+  }
+}
