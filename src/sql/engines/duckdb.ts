@@ -52,13 +52,17 @@
  * after the deadline ends (`deadline-queue.ts`: statements run one at a time,
  * each bounded; `close` frees DuckDB only once it has returned). Opening, the
  * view definitions and the catalog read are bounded the same way, by
- * max(deadline, 60 s) (metadata, never a value). No DuckDB setting that adds
+ * max(deadline, 60 s) (metadata, never a value). Memory and spilling are
+ * pinned at open and locked (`memory_limit`, a private `temp_directory`
+ * removed at close — DuckDB's own default was `.tmp` in the working directory
+ * — and `max_temp_directory_size`): a statement they stop fails with the same
+ * one ENGINE_ERROR, naming the limits (`resource-limits.ts`). No DuckDB setting that adds
  * work beside the statement is on unless asked for: the progress bar only
  * with `trackProgress` (the CLI's progress line on a terminal).
  * @module
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
@@ -72,9 +76,11 @@ import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
 import { duckdb } from './duckdb-driver.js';
+import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
 const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
 type DuckDBInstance = DuckDbApi.DuckDBInstance;
@@ -86,48 +92,7 @@ const SETUP_DEADLINE_MS = 60_000;
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
-/** A declared column type of the schema. */
-export type DeclaredColumnType = 'integer' | 'float' | 'string' | 'boolean' | 'date';
-
-/** Options of `openDuckDb`. */
-export interface DuckDbOptions {
-  /** A DuckDB database file, opened read-only (default: an in-memory database). */
-  readonly database?: string;
-  /** Files to query as tables (in place, through views): table name → CSV, Parquet or JSON path. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** Keep external access on (for callers that load more data later, e.g. benchmarks and tests). Default false. */
-  readonly allowExternalAccess?: boolean;
-  /**
-   * Statement timeout in ms (default 60000): a statement still running then is interrupted and fails with the one
-   * data-independent ENGINE_ERROR (DuckDB has no statement_timeout setting of its own).
-   */
-  readonly statementTimeoutMs?: number;
-  /** Worker threads (default: DuckDB's choice). */
-  readonly threads?: number;
-  /**
-   * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
-   * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
-   */
-  readonly csvLineBreaks?: Readonly<Record<string, CsvLineBreaks>>;
-  /**
-   * Track each statement's progress for `progress()` (DuckDB's progress bar, never printed). Default false: off,
-   * DuckDB does no progress bookkeeping and `progress()` is null.
-   */
-  readonly trackProgress?: boolean;
-  /**
-   * The declared column types of each file's table (from the schema). The view then has exactly these columns,
-   * each converted with TRY_CAST from the file's text (CSV, JSON) or stored type (Parquet), so a column's type
-   * never depends on its contents: otherwise one "NA" in a numeric column makes it VARCHAR, and a query's engine
-   * error would reveal whether the rows it filters to hold such a value. A declared column the file lacks is
-   * NOT_FOUND at open.
-   */
-  readonly columnTypes?: Readonly<Record<string, Readonly<Record<string, DeclaredColumnType>>>>;
-  /**
-   * Prepared statements kept for reuse by exact statement text (default 0: each statement prepared and destroyed);
-   * the server keeps some (queries of one shape compile to one text). Rule and residual: `duckdb-prepared.ts`.
-   */
-  readonly preparedStatements?: number;
-}
+export type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 
 const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
 
@@ -168,6 +133,8 @@ export class DuckDbEngine implements SqlEngine {
     private readonly db: DuckDBConnection,
     timeoutMs: number,
     keptStatements: number,
+    /** The pinned resource limits (`resource-limits.ts`): named by the engine error; a private spill directory removed at close. */
+    private readonly pinned: DuckDbLimits,
     inMemory: boolean,
   ) {
     this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
@@ -175,10 +142,10 @@ export class DuckDbEngine implements SqlEngine {
     this.calls = new DeadlineQueue(
       timeoutMs,
       () => db.interrupt(),
-      () => engineError('duckdb'),
+      () => engineError('duckdb', pinned.limits),
     );
     const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
-    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, inMemory);
+    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, () => engineError('duckdb', pinned.limits), inMemory);
   }
 
   /**
@@ -212,6 +179,9 @@ export class DuckDbEngine implements SqlEngine {
     const config: Record<string, string> = {};
     if (options.database) config.access_mode = 'READ_ONLY';
     if (options.threads) config.threads = String(options.threads);
+    // The resource limits, pinned here and locked with the configuration below (resource-limits.ts).
+    const pinned = duckdbLimits(options, timeout);
+    Object.assign(config, pinned.config);
     // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
     // opening after it is closed then.
     const opening = (async () => {
@@ -225,13 +195,13 @@ export class DuckDbEngine implements SqlEngine {
         return { instance, connection: await instance.connect() };
       } catch {
         instance.closeSync();
-        throw engineError('duckdb');
+        throw engineError('duckdb', pinned.limits);
       }
     })();
     const { instance, connection } = await withDeadline(
       opening,
       Math.max(timeout, SETUP_DEADLINE_MS),
-      () => engineError('duckdb'),
+      () => engineError('duckdb', pinned.limits),
       (late) => {
         late.connection.closeSync();
         late.instance.closeSync();
@@ -243,7 +213,7 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
     }
-    const engine = new DuckDbEngine(instance, connection, timeout, kept, options.database === undefined);
+    const engine = new DuckDbEngine(instance, connection, timeout, kept, pinned, options.database === undefined);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -417,7 +387,7 @@ export class DuckDbEngine implements SqlEngine {
    * at the deadline; after `close`)
    */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
-    if (this.closed) throw engineError('duckdb');
+    if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async () => {
       await this.refreshChanged();
       return this.runStatement(statement);
@@ -438,7 +408,7 @@ export class DuckDbEngine implements SqlEngine {
         this.prepared.clear(); // the catalog changes: nothing prepared over the old view is run again
         await file.rebuild((work) => work());
       } catch {
-        throw engineError('duckdb');
+        throw engineError('duckdb', this.pinned.limits);
       }
     }
   }
@@ -447,7 +417,7 @@ export class DuckDbEngine implements SqlEngine {
   private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
     const { prepared, done } = await this.prepared.acquire(statement.sql);
     try {
-      if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb');
+      if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb', this.pinned.limits);
       const values = statement.params.map((p) => p.value);
       // Bind with the declared types: left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails.
       const types = statement.params.map((p) => PARAM_TYPES[p.type]);
@@ -494,5 +464,6 @@ export class DuckDbEngine implements SqlEngine {
     this.prepared.clear();
     this.db.closeSync();
     this.instance.closeSync();
+    if (this.pinned.ownTempDirectory) rmSync(this.pinned.ownTempDirectory, { recursive: true, force: true });
   }
 }
