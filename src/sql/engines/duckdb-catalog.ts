@@ -14,7 +14,6 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { edgeStringArray } from '../../numeric/edge.js';
-import { engineError } from '../engine.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
 /** Runs one DuckDB call of the catalog step (through the engine's queue, under the setup deadline). */
@@ -40,6 +39,7 @@ export class DuckDbCatalog {
    * @param run - runs each catalog read through the engine's queue, under its setup deadline.
    * @param ownViews - the views tsdp made over declared files (accepted as stored).
    * @param toList - DuckDB's `listValue` (the driver's value constructor, passed in so this module loads no driver).
+   * @param fail - the engine's one ENGINE_ERROR (naming its pinned limits, `resource-limits.ts`).
    * @param inMemory - whether the database is a fresh in-memory one (no database file): it then holds no user
    *   function until someone else holds the connection (`connectionShared`), so the function catalog is not listed.
    */
@@ -48,6 +48,7 @@ export class DuckDbCatalog {
     private readonly run: CatalogRunner,
     private readonly ownViews: ReadonlySet<string>,
     private readonly toList: (items: readonly string[]) => unknown,
+    private readonly fail: () => Error,
     inMemory: boolean,
   ) {
     this.noShadowedBuiltins = inMemory;
@@ -80,7 +81,7 @@ export class DuckDbCatalog {
       rows = reader.getRowsJS() as unknown[][];
       shadows = await this.shadowedBuiltins();
     } catch {
-      throw engineError('duckdb');
+      throw this.fail();
     }
     // Review S39 (stored-only.ts "Names"): a user macro or function with a built-in's name would replace it.
     if (shadows.length > 0) throw shadowedBuiltinsError('DuckDB', shadows);

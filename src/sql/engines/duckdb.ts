@@ -76,6 +76,7 @@ import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
 import { duckdb } from './duckdb-driver.js';
+import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
@@ -91,60 +92,7 @@ const SETUP_DEADLINE_MS = 60_000;
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
-/** A declared column type of the schema. */
-export type DeclaredColumnType = 'integer' | 'float' | 'string' | 'boolean' | 'date';
-
-/** Options of `openDuckDb`. */
-export interface DuckDbOptions {
-  /** A DuckDB database file, opened read-only (default: an in-memory database). */
-  readonly database?: string;
-  /** Files to query as tables (in place, through views): table name → CSV, Parquet or JSON path. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** Keep external access on (for callers that load more data later, e.g. benchmarks and tests). Default false. */
-  readonly allowExternalAccess?: boolean;
-  /**
-   * Statement timeout in ms (default 60000): a statement still running then is interrupted and fails with the one
-   * data-independent ENGINE_ERROR (DuckDB has no statement_timeout setting of its own).
-   */
-  readonly statementTimeoutMs?: number;
-  /** Worker threads (default: DuckDB's choice). */
-  readonly threads?: number;
-  /**
-   * `memory_limit` in bytes (default 80 % of the machine's memory — DuckDB's own default, stated as a number; at
-   * least 1 MiB). Pinned at open and locked. Rule: `resource-limits.ts`.
-   */
-  readonly memoryLimitBytes?: number;
-  /**
-   * Where DuckDB spills what does not fit in `memory_limit`: default a private directory under the OS temp directory,
-   * removed at close (DuckDB's own default is `.tmp` in the working directory); `null`: never spill.
-   */
-  readonly tempDirectory?: string | null;
-  /** `max_temp_directory_size` in bytes (default DuckDB's: 90 % of the free disk space; at least 1 MiB). */
-  readonly maxTempBytes?: number;
-  /**
-   * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
-   * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
-   */
-  readonly csvLineBreaks?: Readonly<Record<string, CsvLineBreaks>>;
-  /**
-   * Track each statement's progress for `progress()` (DuckDB's progress bar, never printed). Default false: off,
-   * DuckDB does no progress bookkeeping and `progress()` is null.
-   */
-  readonly trackProgress?: boolean;
-  /**
-   * The declared column types of each file's table (from the schema). The view then has exactly these columns,
-   * each converted with TRY_CAST from the file's text (CSV, JSON) or stored type (Parquet), so a column's type
-   * never depends on its contents: otherwise one "NA" in a numeric column makes it VARCHAR, and a query's engine
-   * error would reveal whether the rows it filters to hold such a value. A declared column the file lacks is
-   * NOT_FOUND at open.
-   */
-  readonly columnTypes?: Readonly<Record<string, Readonly<Record<string, DeclaredColumnType>>>>;
-  /**
-   * Prepared statements kept for reuse by exact statement text (default 0: each statement prepared and destroyed);
-   * the server keeps some (queries of one shape compile to one text). Rule and residual: `duckdb-prepared.ts`.
-   */
-  readonly preparedStatements?: number;
-}
+export type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 
 const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
 
@@ -185,9 +133,9 @@ export class DuckDbEngine implements SqlEngine {
     private readonly db: DuckDBConnection,
     timeoutMs: number,
     keptStatements: number,
-    inMemory: boolean,
     /** The pinned resource limits (`resource-limits.ts`): named by the engine error; a private spill directory removed at close. */
     private readonly pinned: DuckDbLimits,
+    inMemory: boolean,
   ) {
     this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
@@ -197,7 +145,7 @@ export class DuckDbEngine implements SqlEngine {
       () => engineError('duckdb', pinned.limits),
     );
     const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
-    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, inMemory);
+    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, () => engineError('duckdb', pinned.limits), inMemory);
   }
 
   /**
@@ -265,7 +213,7 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
     }
-    const engine = new DuckDbEngine(instance, connection, timeout, kept, options.database === undefined, pinned);
+    const engine = new DuckDbEngine(instance, connection, timeout, kept, pinned, options.database === undefined);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
