@@ -27,9 +27,7 @@ async function spillModes(): Promise<{ sawDirectory: boolean; modes: number[] }>
   if (dir === null) throw new Error('fixture: the engine has no own temporary directory');
   const connection = (engine as unknown as { connection: { run(sql: string): Promise<unknown> } }).connection;
   const run = connection
-    .run(
-      'SELECT count(*) FROM (SELECT i, md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS s FROM range(4000000) t(i) ORDER BY s) x',
-    )
+    .run('SELECT count(*) FROM (SELECT i, md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS s FROM range(4000000) t(i) ORDER BY s) x')
     .then(
       () => 'done',
       () => 'failed', // an out-of-memory stop after the spill is fine: the files were written
