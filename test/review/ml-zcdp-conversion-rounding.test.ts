@@ -4,7 +4,8 @@
  * exact Canonne–Kamath–Steinke value by 10⁻¹⁶ … 10⁻¹³ relative (≈ 500 ulps at most here, ≤ 10⁻¹² absolute) — but a
  * guarantee stated below its theorem's value, with a margin (4 ulps) that is not derived from an error bound.
  * Found through synth's new full-δ calibration (`rhoForEpsilonDelta(ε, δ, 'whole-delta')` bisects on this very
- * conversion: 7 of 77 (ε, δ) grid points give a ρ whose exact δ(ε) exceeds δ by 10⁻¹⁶ relative).
+ * conversion: of 77 (ε, δ) grid points, 2 (whole δ) and 6 (δ/2) give a ρ whose exact δ(ε) exceeds the target δ by 1–6·10⁻¹⁶
+ * relative, all at δ ≥ 10⁻³).
  * Owner: trust (`src/core/loss.ts` `zcdpToApproximate`, `cksEpsilonAt`; used by `zcdpEpsilonBound`, so by every
  * PrivacyBudget/Session/ledger pin that converts ρ, and by synth's stated guarantee).
  *
