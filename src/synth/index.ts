@@ -21,7 +21,7 @@ export {
   withCuts,
 } from './domain.js';
 export { type EstimatedModel, type EstimateOptions, estimate, estimateTotal, type MarginalMeasurement } from './estimation.js';
-export { countMarginal, rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
+export { countMarginal, type RhoCalibration, rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
 export { type ClassifierScore, type MlEfficacy, mlEfficacy } from './ml-efficacy.js';
 export type { SynthProgress } from './mst.js';
 export { REPORT_NOTICE, type ReportBudget, type UtilityReport, type UtilityReportInput, utilityReport } from './report.js';
@@ -39,6 +39,7 @@ export {
   type SynthMethod,
   type SynthOutput,
   type SynthPlan,
+  type SynthPlanOptions,
   type SynthResult,
   synthesize,
 } from './synthesize.js';

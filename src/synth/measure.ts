@@ -62,24 +62,45 @@ export function sigmaSquaredForRho(rho: number): Rational {
 }
 
 /**
- * The largest double ρ whose ρ-zCDP guarantee meets the (ε, δ) cap by the
- * Canonne–Kamath–Steinke conversion (the same check a `PrivacyBudget` makes).
+ * Which δ the one conversion of ρ to (ε, δ) may use when ρ is calibrated (see {@link rhoForEpsilonDelta}).
+ * - `'whole-delta'`: all of δ. The release owns its (ε, δ): no budget is passed, so nothing else will ever
+ *   spend δ against it; ρ = ρ_CKS(ε, δ), the ρ Private-PGM's mechanisms run at.
+ * - `'budget-reserve'`: half of δ — the caller's `PrivacyBudget`, `Session` or ledger converts Σρ at its own
+ *   D_c, which is D/2 unless the budget declared otherwise (`src/core/budget-filter.ts`: the other half is kept
+ *   for later spends that carry their own δ, e.g. DP partition selection). ρ = ρ_CKS(ε, δ/2), so that a fresh
+ *   (ε, δ) budget accepts the charge: at δ/2 → δ a budget of exactly (ε, δ) would refuse it.
+ */
+export type RhoCalibration = 'whole-delta' | 'budget-reserve';
+
+/**
+ * The largest double ρ whose ρ-zCDP guarantee meets the (ε, δ) target by the Canonne–Kamath–Steinke conversion,
+ * decided by the very check a budget makes (`fitsPin` on a zcdp pin) with the conversion's δ set by `calibration`:
+ * `'whole-delta'` a zcdp pin declaring D_c = δ (a budget that never spends δ: one conversion at all of δ),
+ * `'budget-reserve'` the pin a fresh `PrivacyBudget.approximate(ε, δ)` takes at its first ρ spend (D_c = δ/2).
+ * The conversion rounds toward more loss (`zcdpEpsilonBound`: ρ up, δ down), so ε_CKS(ρ, D_c) ≤ ε holds for the
+ * returned ρ, and (ε, δ) stated from the privacy map's ρ (`zcdpToApproximate(zcdp(ρ), δ)`) is at most the target.
  * @param epsilon - ε > 0.
  * @param delta - δ ∈ (0, 1).
+ * @param calibration - which δ the conversion may use (default `'budget-reserve'`, the rule before stop 17).
  * @returns ρ.
- * @throws DpError INVALID_PARAMETER when ε or δ is out of range.
+ * @throws DpError INVALID_PARAMETER when ε or δ is out of range, or the calibration is unknown.
+ * @privacy public parameters only.
+ * @example
+ * rhoForEpsilonDelta(1, 1e-9, 'whole-delta'); // ≈ 0.014973 (Private-PGM's cdp_rho(1, 1e-9))
  */
-export function rhoForEpsilonDelta(epsilon: number, delta: number): number {
+export function rhoForEpsilonDelta(epsilon: number, delta: number, calibration: RhoCalibration = 'budget-reserve'): number {
   if (!(Number.isFinite(epsilon) && epsilon > 0))
     throw new DpError('INVALID_PARAMETER', 'epsilon must be finite and > 0', { parameter: 'epsilon' });
   if (!(Number.isFinite(delta) && delta > 0 && delta < 1))
     throw new DpError('INVALID_PARAMETER', 'delta must be in (0, 1)', { parameter: 'delta' });
-  // The cap as a PrivacyBudget reads it (decimal-intended rationals), so a fresh (ε, δ) budget accepts ρ.
+  if (calibration !== 'whole-delta' && calibration !== 'budget-reserve')
+    throw new DpError('INVALID_PARAMETER', "calibration must be 'whole-delta' or 'budget-reserve'", { parameter: 'calibration' });
+  // The target as a PrivacyBudget reads it (decimal-intended rationals).
   const cap = { epsilon: readAmount(epsilon, 'epsilon'), delta: readAmount(delta, 'delta') };
-  // As a fresh budget decides its first charge (pinned filter, core/budget-filter.ts: zcdp accounting, D/2 for the conversion).
-  const fits = (rho: number) => fitsPin(pinBudget(cap, exactLoss(zcdp(rho))), exactLoss(zcdp(rho)));
+  const choice = calibration === 'whole-delta' ? ({ mode: 'zcdp', conversionDelta: cap.delta } as const) : undefined;
+  const fits = (rho: number) => fitsPin(pinBudget(cap, exactLoss(zcdp(rho)), choice), exactLoss(zcdp(rho)));
   let lo = 0;
-  let hi = epsilon; // ρ ≤ ε always fits is false in general; grow hi until it does not fit
+  let hi = epsilon; // grow hi until it does not fit
   while (fits(hi)) hi *= 2;
   for (let i = 0; i < 80 && hi - lo > 1e-15 * hi; i++) {
     const mid = (lo + hi) / 2;

@@ -33,7 +33,7 @@
  * @see Cesar & Rogers (2021), "Bounding, concentrating, and truncating: unifying privacy loss composition for data analytics".
  * @see McKenna, Mullins, Sheldon, Miklau (2022), "AIM", §3 (ε²/8 per selection).
  */
-import { DpError, type DpEvent } from '../core/index.js';
+import { DpError, type DpEvent, traceNoise } from '../core/index.js';
 import { nextDown, Rational } from '../numeric/index.js';
 import { type RandomSource, sampleUniformBelow } from '../random/index.js';
 
@@ -90,6 +90,17 @@ export function selectExponential(utilities: readonly number[], sensitivity: num
     return [Number(lo >> 32n), Number(lo & 0xffffffffn), Number(hi >> 32n), Number(hi & 0xffffffffn)] as const;
   });
   const k = exact.length;
+  // Trace rule (review M12; SECURITY §9; issue 14 "each measurement recorded as a DpEvent and by the trace hook"):
+  // every primitive that draws randomness for a release traces itself, so a grey-box audit sees the selections as it
+  // sees the Gaussians. One record per selection, hence one per `exponential` DpEvent the run records: the private
+  // utilities (value: the best one; extra: all of them), the declared sensitivity Δ and the temperature T = 2Δ/ε.
+  traceNoise({
+    primitive: 'exponential-mechanism',
+    value: best.toNumber(),
+    sensitivity,
+    scale: temperature.toNumber(),
+    extra: { epsilon, candidates: k, utilities: [...utilities] },
+  });
   const rounds = ROUNDS_PER_CANDIDATE * k;
   /** One round: a uniform candidate and its coin on V ∈ [U, U+1)/2⁶⁴, U = (w1, w2). */
   const round = (): number => {

@@ -3,7 +3,10 @@
  * by MST, AIM or MWEM. The release is one `Measurement` (core) whose privacy
  * map gives ρ-zCDP for add/remove-one-record neighbours (ρ·d² at distance d:
  * every piece is a Gaussian or an ε-DP selection, both scaling so); ρ is the
- * largest whose Canonne–Kamath–Steinke conversion meets the requested (ε, δ).
+ * largest whose Canonne–Kamath–Steinke conversion meets the requested (ε, δ) —
+ * at all of δ when no budget is passed (the release owns its (ε, δ)), at δ/2
+ * when a caller's budget is charged (it keeps half of δ for spends of their own:
+ * `calibrationFor`).
  * The charge — to a `PrivacyBudget`, a `Session` or a budget ledger
  * (`charge(scope, cost, memo)`) — is exactly the map's value, ρ kept as ρ
  * (the budget or ledger converts it once, against its cap), made after every
@@ -33,7 +36,7 @@ import { defaultRandomSource, isSecureSource, type RandomSource } from '../rando
 import { Session } from '../session/index.js';
 import { runAim } from './aim.js';
 import { buildDomain, decodeRecords, encodeRecords, readRecords, type SynthDomain, type SynthSchema, withCuts } from './domain.js';
-import { rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
+import { type RhoCalibration, rhoForEpsilonDelta, ZcdpFilter } from './measure.js';
 import { decompressColumns, type MarginalRun, runMst, type SynthProgress } from './mst.js';
 import { runMwem } from './mwem.js';
 import { checkDomain, checkObject } from './params.js';
@@ -74,7 +77,10 @@ export interface SynthesizeOptions {
    * noisy number — capped at {@link DEFAULT_ROWS_CAP}).
    */
   readonly rows?: number;
-  /** What to charge, before the data is read (none: the caller accounts for the guarantee). */
+  /**
+   * What to charge, before the data is read (none: the caller accounts for the guarantee, and ρ is calibrated to
+   * all of δ; given: to δ/2, which a fresh (ε, δ) budget accepts — `calibrationFor`).
+   */
   readonly budget?: SynthBudget;
   /**
    * The share of ρ spent on DP quantile cuts of columns declared `binning: 'quantiles'` (default 0.1 when there
@@ -170,6 +176,7 @@ const OPTION_KEYS = [
   'rounds',
   'maxModelSize',
   'progress',
+  'calibration',
 ] as const;
 
 /**
@@ -266,7 +273,13 @@ export function makeSynthesizer(domain: SynthDomain, rho: number, options0: Synt
   checkObject(options0, 'options');
   const options = snapshotOptions(options0); // read once (M2): invoke uses only this snapshot
   checkRows(options.rows);
-  checkWorkBound(domain.sizes, options.maxModelSize, options.iterations); // public sizes and options only, before any charge (M8)
+  // Public sizes and options only, before any charge: allocations (M8) and the whole run's work (M13).
+  checkWorkBound(domain.sizes, {
+    method: options.method,
+    maxModelSize: options.maxModelSize,
+    iterations: options.iterations,
+    rounds: options.method === 'mwem' ? options.rounds : undefined,
+  });
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
@@ -352,20 +365,65 @@ export interface SynthPlan {
 }
 
 /**
+ * Which δ the calibration of ρ may convert at (rule, stop 17; `RhoCalibration` in `measure.ts`).
+ * - No budget: `synthesize` owns the (ε, δ) it was asked for — nothing else is ever charged against it, so no δ
+ *   needs keeping for later spends: ρ = ρ_CKS(ε, δ), all of δ (`'whole-delta'`). The stated guarantee is the map's
+ *   ρ converted at that δ, at most the requested ε.
+ * - A `PrivacyBudget`, `Session` or ledger: the caller's budget converts its total ρ at its own D_c, D/2 unless it
+ *   declared otherwise, keeping the rest for spends that carry their own δ. Calibrating to the whole δ would make a
+ *   fresh budget of exactly (ε, δ) refuse the charge, so ρ = ρ_CKS(ε, δ/2) (`'budget-reserve'`), as before stop 17.
+ * Only whether a budget is given is read (public); the budget itself is charged once, in `synthesize`.
+ */
+function calibrationFor(budget: SynthBudget | undefined): RhoCalibration {
+  return budget === undefined ? 'whole-delta' : 'budget-reserve';
+}
+
+/** Options of {@link planSynthesis}: `synthesize`'s without the data and the random source, and the calibration. */
+export type SynthPlanOptions = Omit<SynthesizeOptions, 'data' | 'rng'> & {
+  /**
+   * Which run to plan: `'budget-reserve'` (default) a run charged to a budget, Session or ledger — `tsdp synth`'s, which
+   * plans before it opens its ledger —, `'whole-delta'` a `synthesize` call without a budget (`calibrationFor`).
+   * `'whole-delta'` with a `budget` given is refused: a budget keeps half of δ.
+   */
+  readonly calibration?: RhoCalibration;
+};
+
+/** The calibration a plan is for (see {@link SynthPlanOptions}). */
+function planCalibration(options: SynthPlanOptions): RhoCalibration {
+  const c = options.calibration ?? 'budget-reserve';
+  if (c !== 'budget-reserve' && c !== 'whole-delta') {
+    throw new DpError('INVALID_PARAMETER', "calibration must be 'whole-delta' or 'budget-reserve'", {
+      parameter: 'calibration',
+      expected: "'whole-delta' | 'budget-reserve'",
+    });
+  }
+  if (c === 'whole-delta' && options.budget !== undefined) {
+    throw new DpError('INVALID_PARAMETER', "calibration 'whole-delta' is for a run without a budget: a budget keeps half of δ", {
+      parameter: 'calibration',
+    });
+  }
+  return c;
+}
+
+/**
  * Plans a synthesis from its public parameters (schema, (ε, δ), method, tuning), without data: what it will charge.
- * Every refusal `synthesize` makes before its charge is made here.
- * @param options - everything `synthesize` takes except the data and the budget.
+ * Every refusal `synthesize` makes before its charge is made here. By default the plan of a run charged to a budget
+ * (ρ at δ/2, what `synthesize({ budget })` and `tsdp synth` charge); `calibration: 'whole-delta'` plans a `synthesize`
+ * call without a budget (ρ at all of δ).
+ * @param options - everything `synthesize` takes except the data and the random source, and `calibration`; `budget` is
+ *   only checked, never charged.
  * @returns the domain, the loss to charge and the guarantee.
  * @throws DpError INVALID_PARAMETER on bad options; INVALID_SCHEMA on a column with no public domain.
  * @privacy reads no data.
  * @example
  * planSynthesis({ schema, epsilon: 1, delta: 1e-9, method: 'aim' }).loss; // { kind: 'zcdp', rho: … }
  */
-export function planSynthesis(options0: Omit<SynthesizeOptions, 'data' | 'budget' | 'rng'>): SynthPlan {
+export function planSynthesis(options0: SynthPlanOptions): SynthPlan {
   const options = snapshotOptions(options0); // read once (M2)
   checkOptions({ ...options, data: [] });
+  const calibration = planCalibration(options);
   const domain = buildDomain(options.schema);
-  const rho = rhoForEpsilonDelta(options.epsilon, options.delta);
+  const rho = rhoForEpsilonDelta(options.epsilon, options.delta, calibration);
   const loss = makeSynthesizer(domain, rho, options).privacyMap(1);
   const stated = zcdpToApproximate(loss, options.delta);
   const plan = planRho(domain, rho, options.quantileShare);
@@ -385,8 +443,8 @@ export function planSynthesis(options0: Omit<SynthesizeOptions, 'data' | 'budget
  * @returns the records, the guarantee (= the charge), the budget or ledger balance after it, and the events.
  * @throws DpError INVALID_PARAMETER on bad options; INVALID_SCHEMA on a column with no public domain;
  *   BUDGET_EXHAUSTED (nothing charged, nothing read) when the budget or ledger cannot pay; all before the data is read.
- * @privacy ρ-zCDP for adding or removing one record, which implies the requested (ε, δ) (CKS); the budget, session or
- *   ledger is charged that ρ, exactly the measurement's `privacyMap(1)`.
+ * @privacy ρ-zCDP for adding or removing one record, which implies the requested (ε, δ) (CKS; at all of δ without a
+ *   budget, at δ/2 with one); the budget, session or ledger is charged that ρ, exactly the measurement's `privacyMap(1)`.
  * @see McKenna, Miklau, Sheldon (2021) (MST); McKenna et al. (2022) (AIM); Hardt, Ligett, McSherry (2012) (MWEM).
  * @example
  * const { records, guarantee } = await synthesize({ data, schema, epsilon: 1, delta: 1e-9, method: 'mst', rows: 1000 });
@@ -394,7 +452,8 @@ export function planSynthesis(options0: Omit<SynthesizeOptions, 'data' | 'budget
 export async function synthesize(options0: SynthesizeOptions): Promise<SynthResult> {
   const options = snapshotOptions(options0); // read once (M2): everything below sees only this snapshot
   checkOptions(options);
-  const { domain, loss, guarantee } = planSynthesis(options);
+  // The calibration is synthesize's own (calibrationFor: whether a budget is given), never a caller's option.
+  const { domain, loss, guarantee } = planSynthesis({ ...options, calibration: calibrationFor(options.budget) });
   const measurement = makeSynthesizer(domain, loss.rho, options);
   if (!exactLoss(measurement.privacyMap(1)).rho.equals(guarantee.loss.rho)) {
     throw new DpError('INTERNAL', 'the planned charge differs from the privacy map', { routine: 'synthesize' });

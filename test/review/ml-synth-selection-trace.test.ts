@@ -46,7 +46,7 @@ describe('review ML M12: the trace hook sees every noise primitive of a synthesi
       expect(out.events.filter((e) => e.type === 'discreteGaussian').length).toBeGreaterThan(0);
     });
 
-    it.fails(`BUG M12: ${method}'s exponential-mechanism selections are DpEvents but invisible to the trace hook`, async () => {
+    it(`fixed M12 (was BUG: invisible to the trace hook): ${method}'s exponential-mechanism selections are traced, one record per DpEvent`, async () => {
       const trace = startTrace();
       const out = await synthesize({
         data,

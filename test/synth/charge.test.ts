@@ -46,11 +46,12 @@ const common = { schema, epsilon: 1, delta: 1e-6, method: 'mst' as const, rows: 
 
 describe('synthesize charges like every release: charge == guarantee == privacy map', () => {
   it('a PrivacyBudget, a Session and a file ledger are each charged exactly the map; the report guarantee is that value', async () => {
-    const plan = planSynthesis(common);
+    const budget = PrivacyBudget.approximate(2, 1e-6);
+    // Charged to a caller's budget: ρ calibrated at δ/2 (calibrationFor); planned with the budget given.
+    const plan = planSynthesis({ ...common, budget });
     const map = makeSynthesizer(plan.domain, plan.loss.rho, common).privacyMap(1);
     expect(lossEquals(exactLoss(map), plan.guarantee.loss)).toBe(true);
 
-    const budget = PrivacyBudget.approximate(2, 1e-6);
     const a = await synthesize({ ...common, data, budget, rng: new SeededRandomSource(1) });
     expect(lossEquals(a.budget?.spentExact as never, plan.guarantee.loss)).toBe(true);
     expect(lossEquals(a.guarantee.loss, exactLoss(map))).toBe(true);

@@ -223,7 +223,10 @@ async function runSynth(flags: SynthFlags): Promise<void> {
     if (!flags.json) process.stderr.write(`ledger: ${description} (data set ${scope.dataset})\n`);
     const { forecastCharge } = await import('../budget-view.js');
     const { formatAmountText } = await import('../../sql/format-result.js');
-    const charge = plan.guarantee.loss;
+    // The run charges this ledger, so its ρ is calibrated as with a budget (δ/2: `calibrationFor`); the plan above,
+    // made before the ledger was open, checked the parameters only.
+    const charged = planSynthesis({ ...options, budget: { ledger, scope } });
+    const charge = charged.guarantee.loss;
     const forecast = await forecastCharge(ledger, scope, charge);
     if (forecast.refused) {
       throw new DpError(
@@ -239,7 +242,7 @@ async function runSynth(flags: SynthFlags): Promise<void> {
     const data = await parseSynthCsv(readText(dataPath, '--data'), lineBreaks);
     const showProgress = flags.quiet ? false : (flags.progress ?? process.stderr.isTTY === true);
     const t0 = performance.now();
-    const total = plan.guarantee.rho;
+    const total = charged.guarantee.rho;
     const { synthesize } = await import('../../synth/synthesize.js');
     const result = await synthesize({
       ...options,

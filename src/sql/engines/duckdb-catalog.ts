@@ -40,13 +40,26 @@ export class DuckDbCatalog {
    * @param run - runs each catalog read through the engine's queue, under its setup deadline.
    * @param ownViews - the views tsdp made over declared files (accepted as stored).
    * @param toList - DuckDB's `listValue` (the driver's value constructor, passed in so this module loads no driver).
+   * @param inMemory - whether the database is a fresh in-memory one (no database file): it then holds no user
+   *   function until someone else holds the connection (`connectionShared`), so the function catalog is not listed.
    */
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly run: CatalogRunner,
     private readonly ownViews: ReadonlySet<string>,
     private readonly toList: (items: readonly string[]) => unknown,
-  ) {}
+    inMemory: boolean,
+  ) {
+    this.noShadowedBuiltins = inMemory;
+  }
+
+  /**
+   * Someone else now holds the connection (the engine's `connection` was read) and may create functions: the next
+   * catalog step lists the function catalog again.
+   */
+  connectionShared(): void {
+    this.noShadowedBuiltins = false;
+  }
 
   /**
    * The readable columns of `tables` from DuckDB's catalog (no row is read), after the checks of the module header.
@@ -95,10 +108,13 @@ export class DuckDbCatalog {
 
   /**
    * The names of user functions and macros that share a built-in's name (review S39, `stored-only.ts` "Names").
-   * Listing DuckDB's functions costs ≈ 15 ms, so an empty answer is kept for the engine's life: the function catalog
-   * cannot change under it — a database file is opened READ_ONLY (DuckDB's file lock keeps writers out while it is
-   * open), `query` runs single SELECTs only, and tsdp itself creates views, never functions. A non-empty answer
-   * (a refusal) is not kept.
+   * Listing DuckDB's functions costs 15–100 ms, so it is skipped where the answer is known to be empty, and an empty
+   * answer is kept: the function catalog cannot change under the engine — a database file is opened READ_ONLY
+   * (DuckDB's file lock keeps writers out while it is open), `query` runs single SELECTs only, and tsdp itself creates
+   * views, never functions. So a fresh in-memory database holds no user function until the engine hands out its
+   * connection (tests and benchmarks load data through it); from then on the list is read again at the next step.
+   * A non-empty answer (a refusal) is not kept. Residual: code that keeps the connection it was handed can create a
+   * function after the next step has listed none; that code is the operator's own.
    * @throws whatever the read throws (the caller maps it to ENGINE_ERROR)
    */
   private async shadowedBuiltins(): Promise<readonly string[]> {

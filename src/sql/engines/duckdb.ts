@@ -59,7 +59,6 @@
  */
 
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
@@ -70,19 +69,13 @@ import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
-import { DuckDbCatalog } from './duckdb-catalog.js';
+import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
+import { duckdb } from './duckdb-driver.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 
-/**
- * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
- * Node run its cjs-module-lexer over every file the package re-exports to find the named exports — measured here
- * at about twice the load time of `require` (issue 11: the fixed start-up cost of `tsdp sql`). Same module, same
- * instance either way.
- */
-const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDbApi;
 const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
 type DuckDBInstance = DuckDbApi.DuckDBInstance;
 
@@ -172,19 +165,29 @@ export class DuckDbEngine implements SqlEngine {
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    /** The connection (exposed for loading data in tests and benchmarks). */
-    readonly connection: DuckDBConnection,
+    private readonly db: DuckDBConnection,
     timeoutMs: number,
-    keptStatements = 0,
+    keptStatements: number,
+    inMemory: boolean,
   ) {
-    this.prepared = new PreparedStatements(connection, keptStatements, (p) => p.statementType === StatementType.SELECT);
+    this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
       timeoutMs,
-      () => connection.interrupt(),
+      () => db.interrupt(),
       () => engineError('duckdb'),
     );
-    this.catalogReader = new DuckDbCatalog(connection, (work) => this.calls.run(work, this.setupDeadlineMs), this.ownViews, listValue);
+    const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
+    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, inMemory);
+  }
+
+  /**
+   * The connection, for loading data in tests and benchmarks. Whoever holds it can create functions, so reading it
+   * makes the catalog step list the function catalog again (`duckdb-catalog.ts`, review S39).
+   */
+  get connection(): DuckDBConnection {
+    this.catalogReader.connectionShared();
+    return this.db;
   }
 
   /**
@@ -240,7 +243,7 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
     }
-    const engine = new DuckDbEngine(instance, connection, timeout, kept);
+    const engine = new DuckDbEngine(instance, connection, timeout, kept, options.database === undefined);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -326,7 +329,7 @@ export class DuckDbEngine implements SqlEngine {
             nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
-            lines = { kind: 'table', table: await run(() => loadFileLines(this.connection, full, skip), MAX_TIMEOUT_MS) };
+            lines = { kind: 'table', table: await run(() => loadFileLines(this.db, full, skip), MAX_TIMEOUT_MS) };
           }
           watch = {
             path: full,
@@ -356,13 +359,13 @@ export class DuckDbEngine implements SqlEngine {
       select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
     }
     try {
-      await run(() => this.connection.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
       this.ownViews.add(table);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);
         this.watched.set(table, watch);
-        if (before?.linesTable) await run(() => this.connection.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
+        if (before?.linesTable) await run(() => this.db.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
       }
     } catch {
       throw unreadable();
@@ -378,7 +381,7 @@ export class DuckDbEngine implements SqlEngine {
       return { columns: readCsvHeader(full, csv), csv };
     }
     const source = readerSql(full, format, undefined);
-    const described = await run(() => this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
+    const described = await run(() => this.db.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
     return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }
 
@@ -388,7 +391,7 @@ export class DuckDbEngine implements SqlEngine {
    */
   progress(): number | null {
     try {
-      const p = this.connection.progress.percentage;
+      const p = this.db.progress.percentage;
       return Number.isFinite(p) && p >= 0 ? p : null;
     } catch {
       return null;
@@ -480,7 +483,7 @@ export class DuckDbEngine implements SqlEngine {
     if (this.closed) return;
     this.closed = true;
     if (this.calls.busy) {
-      this.connection.interrupt();
+      this.db.interrupt();
       void this.calls.whenIdle().then(() => this.closeNow());
       return;
     }
@@ -489,7 +492,7 @@ export class DuckDbEngine implements SqlEngine {
 
   private closeNow(): void {
     this.prepared.clear();
-    this.connection.closeSync();
+    this.db.closeSync();
     this.instance.closeSync();
   }
 }
