@@ -47,7 +47,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, linkSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DpError } from '../core/errors.js';
 
 /** How old an unreadable or ownerless lock must be before it is broken, in ms. */
@@ -279,7 +279,9 @@ export async function withFileLock<T>(lockPath: string, timeoutMs: number, body:
     }
     breakIfStale(lockPath);
     if (Date.now() > deadline) {
-      throw new DpError('INTERNAL', `the budget ledger is locked by another live process (${lockPath}); try again`, { lock: lockPath });
+      throw new DpError('INTERNAL', `the budget ledger is locked by another live process (${basename(lockPath)}); try again`, {
+        lock: basename(lockPath),
+      });
     }
     await sleep(wait);
     wait = Math.min(wait * 2, 50);

@@ -32,6 +32,7 @@
  * @module
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { AccountingMode } from '../core/budget-filter.js';
 import { DpError } from '../core/errors.js';
 import { type ExactLoss, type ExactLossJson, lossFromJson, lossToJson, readAmount } from '../core/exact-loss.js';
@@ -184,14 +185,26 @@ export interface JournalRead {
   readonly unterminated: boolean;
 }
 
+/**
+ * How a ledger error names a journal or lock file: its file name only (`adult.jsonl`: the data set's name, public),
+ * never its directory. A ledger error can reach an analyst (the server passes every DpError's message and details
+ * through), and the operator's file layout (home directory, user name, mount points) is not the analyst's to see;
+ * the operator has the directory (`TSDP_HOME`, the ledger's `home`); the lock error (file-lock.ts) follows the same rule.
+ * Test: test/ledger/error-paths.test.ts.
+ */
+export function fileName(path: string): string {
+  return basename(path);
+}
+
 /** The typed refusal of a journal that cannot be trusted (rule 3). */
 export function journalError(path: string, state: 'torn' | 'corrupt', line?: number): DpError<'INTERNAL'> {
   const what =
     state === 'torn'
       ? 'ends with an incomplete record (a write that did not finish); it may be a spend'
       : `has an unreadable record at line ${line}`;
-  return new DpError('INTERNAL', `the budget journal ${path} ${what}; refusing to charge until an operator runs FileLedger.repair`, {
-    journal: path,
+  const name = fileName(path);
+  return new DpError('INTERNAL', `the budget journal ${name} ${what}; refusing to charge until an operator runs FileLedger.repair`, {
+    journal: name,
     state,
     ...(line === undefined ? {} : { line }),
   });
@@ -271,16 +284,20 @@ export function appendDurably(path: string, bytes: Uint8Array, write: WriteFunct
         ftruncateSync(fd, before);
         fsyncSync(fd);
       } catch {
-        throw new DpError('INTERNAL', `the budget journal ${path} could not be written nor restored; it is now refused until repaired`, {
-          journal: path,
-          state: 'torn',
-        });
+        throw new DpError(
+          'INTERNAL',
+          `the budget journal ${fileName(path)} could not be written nor restored; it is now refused until repaired`,
+          {
+            journal: fileName(path),
+            state: 'torn',
+          },
+        );
       }
       throw new DpError(
         'INTERNAL',
-        `the budget journal ${path} could not be written (disk full or a file-size limit?); nothing was charged`,
+        `the budget journal ${fileName(path)} could not be written (disk full or a file-size limit?); nothing was charged`,
         {
-          journal: path,
+          journal: fileName(path),
           state: 'unwritten',
         },
       );

@@ -6,6 +6,7 @@
  */
 import { DpError } from '../core/errors.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
+import { describeLimits, type EngineLimits } from './engines/resource-limits.js';
 
 /** A value in an engine row, normalized. */
 export type EngineValue = string | number | bigint | boolean | null;
@@ -24,6 +25,14 @@ export interface EngineCatalog {
    * @throws DpError ENGINE_ERROR when the catalog cannot be read.
    */
   catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>>;
+  /**
+   * Optional: plans the compiled statements as the query role without reading a row (PostgreSQL: `EXPLAIN`), so a
+   * public cause that fails them whatever the rows — a privilege the role lacks on a function they call, review
+   * S45 — is found before the charge (`check-public.ts`, run by `runDpSql` after the catalog step). An engine
+   * without it has no such cause beyond what `catalog` checks.
+   * @throws DpError INVALID_SCHEMA naming the public cause; ENGINE_ERROR when the engine cannot plan (both uncharged).
+   */
+  preflight?(statements: readonly CompiledStatement[]): Promise<void>;
 }
 
 /** A database engine the DP SQL layer can run compiled statements on. */
@@ -37,11 +46,19 @@ export interface SqlEngine extends EngineCatalog {
   close(): Promise<void>;
 }
 
-/** The one error every engine failure becomes. */
-export function engineError(engine: string): DpError<'ENGINE_ERROR'> {
+/**
+ * The one error every engine failure becomes — a deadline, a memory or temporary-space limit, a dropped connection
+ * alike (the rule: `engines/resource-limits.ts`). Its message names the engine and the limits it runs under (public
+ * configuration), never which one stopped the statement, the engine's own message or a value.
+ * @param engine - the engine's name.
+ * @param limits - the limits in force (none: the message names none).
+ * @returns the error.
+ */
+export function engineError(engine: string, limits: EngineLimits = {}): DpError<'ENGINE_ERROR'> {
+  const named = describeLimits(limits);
   return new DpError(
     'ENGINE_ERROR',
-    `the ${engine} engine could not run the query (the reason is withheld because it may depend on the data)`,
+    `the ${engine} engine could not run the query${named === '' ? '' : ` within its limits (${named}) or failed`} (the reason is withheld because it may depend on the data)`,
     {
       engine,
     },

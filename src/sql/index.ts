@@ -59,8 +59,23 @@
  *   still shows as one more quantum, and a deadline hit shows as the timeout;
  *   choose q well above the query's usual running time. Local callers who
  *   measure the process itself (CPU, memory, cache) are not defended against.
- * - **Not defended**: a malicious operator or database; the timing residue
- *   above.
+ * - **Resource limits** (`engines/resource-limits.ts`): an engine also stops a
+ *   statement that needs more memory or temporary space than allowed
+ *   (PostgreSQL `temp_file_limit`, DuckDB `memory_limit`, ClickHouse
+ *   `max_memory_usage`), and what a statement needs grows with the data. Rule:
+ *   the limits are tsdp's options with stated defaults, pinned on every
+ *   statement (or at open, then locked) over any role, database or profile
+ *   setting, validated before anything is charged; a statement they stop
+ *   after the charge stays charged and fails with the same one ENGINE_ERROR
+ *   as the deadline — one message for every cause, naming the engine and its
+ *   limits, never which one was hit nor the engine's text. **Residual risk**:
+ *   the same one bit as the deadline (answered or not, depending on the data's
+ *   size and the machine's load); sorts and hashes spill to disk before a
+ *   memory limit is reached (DuckDB's private temporary directory, PostgreSQL
+ *   `work_mem`, ClickHouse's external GROUP BY/sort at half the limit), so the
+ *   bit is set only by inputs far larger than the limits suggest.
+ * - **Not defended**: a malicious operator or database; the timing and
+ *   resource-limit residues above.
  * @module tsdp/sql
  */
 

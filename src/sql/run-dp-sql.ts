@@ -104,6 +104,8 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const cost: ExactLoss = measurement.privacyMap(1);
   // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
   await checkPublicStructure(plan, input.schema, input.engine);
+  // Every compiled statement planned as the query role (PostgreSQL EXPLAIN: privileges; review S45), before the charge.
+  await input.engine.preflight?.([compiled.main, ...compiled.histograms, ...(boundingStatement ? [boundingStatement] : [])]);
   // Durable and atomic with the budget check, before the data is touched.
   const status: LedgerStatus = await input.ledger.charge(
     { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget, unit: plan.privacy.privacyUnit },

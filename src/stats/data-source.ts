@@ -169,26 +169,59 @@ export function tableFromArrow(table: ArrowTableLike): InMemoryTable {
   edgeRecord(table.schema, 'table.schema');
   edgeArray(table.schema.fields, 'table.schema.fields');
   edgeFunction(table.getChild, 'table.getChild');
+  const length = table.numRows;
+  const columnNames = table.schema.fields.map((f) => f.name);
+  const declared = new Set(columnNames);
   const cache = new Map<string, ArrayLike<unknown>>();
   return {
     kind: 'memory',
-    length: table.numRows,
-    columnNames: table.schema.fields.map((f) => f.name),
+    length,
+    columnNames,
     column(name) {
       let c = cache.get(name);
       if (c === undefined) {
-        const v = table.getChild(name);
-        if (v === null) throw missingColumn(name);
-        if (v.nullCount === 0) {
-          const a = v.toArray();
-          // 64-bit integer columns come back as BigInt64Array; strings as arrays of strings.
-          c = a.length === v.length ? a : Array.from({ length: v.length }, (_, i) => v.get(i));
-        } else {
-          c = Array.from({ length: v.length }, (_, i) => v.get(i));
-        }
+        if (!declared.has(name)) throw missingColumn(name);
+        c = readArrowColumn(table, name, length);
         cache.set(name, c);
       }
       return c;
     },
   };
+}
+
+/**
+ * One declared column of an Arrow table, read **totally** (review S44, class 5: the column is first read after the
+ * charge, so nothing the reader throws may escape — its message could carry a value): a vector that cannot be had
+ * (`getChild` throws or gives none) reads as all missing, a `toArray` that throws or has another length falls back
+ * to cell reads, and a cell whose `get` throws is missing — the value rule then drops or imputes it, as for
+ * `tableFromColumns` and `tableFromRecords`. Test: test/session/arrow-total.test.ts (generative).
+ */
+function readArrowColumn(table: ArrowTableLike, name: string, length: number): ArrayLike<unknown> {
+  const missing = () => new Array<unknown>(length).fill(undefined);
+  let v: ArrowVectorLike | null;
+  try {
+    v = table.getChild(name);
+  } catch {
+    return missing();
+  }
+  if (v === null || typeof v !== 'object') return missing();
+  try {
+    if (v.nullCount === 0) {
+      // 64-bit integer columns come back as BigInt64Array; strings as arrays of strings.
+      const a = v.toArray();
+      if (a.length === length) return a;
+    }
+  } catch {
+    // read cell by cell below
+  }
+  const out = new Array<unknown>(length);
+  const vector = v;
+  for (let i = 0; i < length; i++) {
+    try {
+      out[i] = vector.get(i);
+    } catch {
+      out[i] = undefined;
+    }
+  }
+  return out;
 }

@@ -31,7 +31,7 @@ function arrowWithThrowingCell() {
 }
 
 describe('review S44: an Arrow source is read after the charge, and its errors escape', () => {
-  it.fails('BUG S44: a vector whose get() throws on one cell makes release throw its message after ε was spent', () => {
+  it('S44 (fixed: Arrow reads are total, a throwing cell is missing): a vector whose get() throws on one cell never makes release throw its message after ε was spent', () => {
     const session = Session.fromArrow(arrowWithThrowingCell() as never, { budget: pure(10), rng: new SeededRandomSource(1) });
     let message = '';
     try {

@@ -63,7 +63,7 @@ describe('review S45: EXECUTE on a built-in the compiled SQL calls, revoked from
     await admin?.end();
   });
 
-  it.fails('BUG S45: a grouped query is charged, then ENGINE_ERROR (permission denied for hashtextextended), whatever the rows', async () => {
+  it('S45 (fixed: EXPLAIN preflight as the query role before the charge): a grouped query is refused before the charge or answered, never charged then failed', async () => {
     const ledger = new MemoryLedger();
     const result = await runDpSql({
       sql: 'SELECT name, COUNT(*) AS n FROM s GROUP BY name',

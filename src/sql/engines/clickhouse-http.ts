@@ -12,6 +12,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { DpError } from '../../core/errors.js';
 import { type EngineValue, engineError } from '../engine.js';
+import type { EngineLimits } from './resource-limits.js';
 
 /** Where one ClickHouse server is and who we are there. */
 export interface ClickHouseEndpoint {
@@ -20,6 +21,29 @@ export interface ClickHouseEndpoint {
   readonly database: string;
   readonly user?: string;
   readonly password?: string;
+  /** The resource limits sent with every statement (resource-limits.ts); none: the reader profile's (tests of the HTTP layer only). */
+  readonly limits?: ClickHouseLimits;
+}
+
+/** ClickHouse's per-statement resource limits, pinned by tsdp on every statement (rule: `resource-limits.ts`). */
+export interface ClickHouseLimits {
+  /** `max_memory_usage` in bytes. */
+  readonly maxMemoryBytes: number;
+  /** `max_bytes_before_external_group_by` and `max_bytes_before_external_sort` in bytes (0: no spilling). */
+  readonly spillBytes: number;
+}
+
+/** The limits as the one engine error names them. */
+export function clickhouseLimitNames(limits: ClickHouseLimits | undefined, timeoutMs: number): EngineLimits {
+  return {
+    max_execution_time: `${Math.max(1, Math.ceil(timeoutMs / 1000))} s`,
+    ...(limits
+      ? {
+          max_memory_usage: `${limits.maxMemoryBytes} bytes`,
+          'spill (external GROUP BY/sort) at': limits.spillBytes === 0 ? 'never' : `${limits.spillBytes} bytes`,
+        }
+      : {}),
+  };
 }
 
 /** One result: column names, their ClickHouse types, and the rows (null for a text field that is not valid UTF-8). */
@@ -81,12 +105,23 @@ export async function clickhouseQuery(
   url.searchParams.set('max_ast_elements', String(Math.max(50_000, size)));
   url.searchParams.set('max_expanded_ast_elements', String(Math.max(500_000, size * 4)));
   url.searchParams.set('max_ast_depth', String(Math.max(1000, Math.ceil(size / 4))));
+  // The resource limits, pinned by tsdp over the reader profile's (resource-limits.ts, rule 3); the whole answer is
+  // buffered by the server before the status is sent, so a limit hit while output streams is a failed status, never
+  // an exception's text appended to a 200 body (which could parse as one more row).
+  url.searchParams.set('wait_end_of_query', '1');
+  const limits = endpoint.limits;
+  if (limits) {
+    url.searchParams.set('max_memory_usage', String(limits.maxMemoryBytes));
+    url.searchParams.set('max_bytes_before_external_group_by', String(limits.spillBytes));
+    url.searchParams.set('max_bytes_before_external_sort', String(limits.spillBytes));
+  }
   for (const [name, value] of Object.entries({ ...PINNED_SETTINGS, ...settings })) url.searchParams.set(name, value);
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
   if (endpoint.user) headers['X-ClickHouse-User'] = endpoint.user;
   if (endpoint.password) headers['X-ClickHouse-Key'] = endpoint.password;
-  const body = await post(url, headers, `${sql}\nFORMAT TabSeparatedWithNamesAndTypes`, timeoutMs + 5_000);
-  return parseTsv(body);
+  const error = () => engineError('clickhouse', clickhouseLimitNames(limits, timeoutMs));
+  const body = await post(url, headers, `${sql}\nFORMAT TabSeparatedWithNamesAndTypes`, timeoutMs + 5_000, error);
+  return parseTsv(body, error);
 }
 
 /**
@@ -94,7 +129,13 @@ export async function clickhouseQuery(
  * (ClickHouse's keep_alive_timeout, 3 s by default) would fail the next request on it — an error that depends
  * on timing, after the charge. @throws DpError ENGINE_ERROR
  */
-function post(url: URL, headers: Record<string, string>, text: string, timeoutMs: number): Promise<Uint8Array> {
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  text: string,
+  timeoutMs: number,
+  error: () => DpError<'ENGINE_ERROR'>,
+): Promise<Uint8Array> {
   const payload = Buffer.from(text, 'utf8');
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -104,12 +145,12 @@ function post(url: URL, headers: Record<string, string>, text: string, timeoutMs
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', () => reject(engineError('clickhouse')));
-        res.on('end', () => (res.statusCode === 200 ? resolve(new Uint8Array(Buffer.concat(chunks))) : reject(engineError('clickhouse'))));
+        res.on('error', () => reject(error()));
+        res.on('end', () => (res.statusCode === 200 ? resolve(new Uint8Array(Buffer.concat(chunks))) : reject(error())));
       },
     );
     req.on('timeout', () => req.destroy());
-    req.on('error', () => reject(engineError('clickhouse')));
+    req.on('error', () => reject(error()));
     req.end(payload);
   });
 }
@@ -186,19 +227,24 @@ function readField(bytes: Uint8Array | null, type: string): EngineValue | Invali
   throw new DpError('INTERNAL', 'ClickHouse returned a column type that compiled statements never return');
 }
 
-/** Parses a `TabSeparatedWithNamesAndTypes` body. @throws DpError ENGINE_ERROR when it is not one. */
-export function parseTsv(body: Uint8Array): ClickHouseResult {
+/**
+ * Parses a `TabSeparatedWithNamesAndTypes` body.
+ * @param body - the response body.
+ * @param error - the engine error (default: without limits).
+ * @throws DpError ENGINE_ERROR when it is not one.
+ */
+export function parseTsv(body: Uint8Array, error: () => DpError<'ENGINE_ERROR'> = () => engineError('clickhouse')): ClickHouseResult {
   const lines = splitBytes(body, 0x0a);
   if (lines.length > 0 && lines[lines.length - 1]?.length === 0) lines.pop();
   const [nameLine, typeLine, ...rest] = lines;
-  if (!nameLine || !typeLine) throw engineError('clickhouse');
+  if (!nameLine || !typeLine) throw error();
   const decode = (line: Uint8Array) => splitBytes(line, 0x09).map((f) => new TextDecoder().decode(unescapeField(f) ?? new Uint8Array()));
   const names = decode(nameLine);
   const types = decode(typeLine);
-  if (names.length !== types.length) throw engineError('clickhouse');
+  if (names.length !== types.length) throw error();
   const rows = rest.map((line) => {
     const fields = splitBytes(line, 0x09);
-    if (fields.length !== names.length) throw engineError('clickhouse');
+    if (fields.length !== names.length) throw error();
     return fields.map((f, i) => readField(unescapeField(f), types[i] as string));
   });
   return { names, types, rows };

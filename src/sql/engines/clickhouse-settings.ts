@@ -16,9 +16,10 @@
  * timeouts, logging, caches and buffer sizes: settings that change how fast or whether a statement runs at all,
  * never which rows it reads or what it returns — or the settings tsdp itself sends with its own values. Any other
  * changed setting is refused with INVALID_PARAMETER naming it (a setting's name is configuration, public); the
- * fix is to reset it in the reader's profile. Residual (as on every engine): a memory limit or the statement
- * deadline can still fail a statement on a large input after the charge — one data-independent ENGINE_ERROR,
- * whose occurrence depends on the data's size and the machine's load (SQL threat model).
+ * fix is to reset it in the reader's profile. The per-statement memory limit and spilling sizes in the profile do not
+ * matter: tsdp sends its own with every statement (`resource-limits.ts`). Residual (as on every engine): that limit,
+ * a server-wide one or the statement deadline can still fail a statement on a large input after the charge — the one
+ * ENGINE_ERROR, whose occurrence depends on the data's size and the machine's load (SQL threat model).
  * Test: `test/clickhouse/reader-settings.test.ts`.
  * @module
  */

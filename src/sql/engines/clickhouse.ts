@@ -58,9 +58,18 @@ import { quoteClickHouse } from '../dialects/clickhouse-expr.js';
 import { textLiteral } from '../dialects/clickhouse-literals.js';
 import { type EngineRow, type EngineValue, engineError, type SqlEngine } from '../engine.js';
 import type { SqlSchema } from '../schema.js';
-import { baseType, type ClickHouseEndpoint, type ClickHouseResult, clickhouseQuery, INVALID_TEXT } from './clickhouse-http.js';
+import {
+  baseType,
+  type ClickHouseEndpoint,
+  type ClickHouseLimits,
+  type ClickHouseResult,
+  clickhouseLimitNames,
+  clickhouseQuery,
+  INVALID_TEXT,
+} from './clickhouse-http.js';
 import { checkReaderSettings } from './clickhouse-settings.js';
 import { checkStoredRelations, distributedArgs } from './clickhouse-stored.js';
+import { readByteLimit } from './resource-limits.js';
 
 /** Options of `ClickHouseEngine.open`. */
 export interface ClickHouseOptions {
@@ -78,7 +87,20 @@ export interface ClickHouseOptions {
   readonly schema?: SqlSchema;
   /** Each statement's deadline in ms (default 60000): `max_execution_time` on every shard. */
   readonly statementTimeoutMs?: number;
+  /**
+   * `max_memory_usage` of every statement in bytes (default 10,000,000,000, ClickHouse 18.16's default; at least
+   * 1 MiB), sent with it over the reader profile's (rule: `resource-limits.ts`).
+   */
+  readonly maxMemoryBytes?: number;
+  /**
+   * `max_bytes_before_external_group_by` and `…_sort` of every statement in bytes (default half of
+   * `maxMemoryBytes`; 0: never spill): past it a GROUP BY or ORDER BY spills to disk instead of failing.
+   */
+  readonly spillBytes?: number;
 }
+
+/** ClickHouse 18.16's default `max_memory_usage` (bytes), tsdp's default pin. */
+const DEFAULT_MAX_MEMORY_BYTES = 10_000_000_000;
 
 /** The stored ClickHouse types a declared column may have, as `checkPublicStructure` reads them. */
 function catalogType(stored: string, declared: string | undefined): string {
@@ -175,7 +197,15 @@ export class ClickHouseEngine implements SqlEngine {
     const database = options.database ?? 'default';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
       throw new DpError('INVALID_PARAMETER', 'the ClickHouse database must be a plain identifier', { parameter: 'db' });
-    const who = { database, ...(options.user ? { user: options.user } : {}), ...(options.password ? { password: options.password } : {}) };
+    const maxMemoryBytes = readByteLimit(options.maxMemoryBytes, 'maxMemoryBytes') ?? DEFAULT_MAX_MEMORY_BYTES;
+    const spillBytes = readByteLimit(options.spillBytes, 'spillBytes', 0) ?? Math.floor(maxMemoryBytes / 2);
+    const limits: ClickHouseLimits = { maxMemoryBytes, spillBytes };
+    const who = {
+      database,
+      ...(options.user ? { user: options.user } : {}),
+      ...(options.password ? { password: options.password } : {}),
+      limits,
+    };
     const initiator: ClickHouseEndpoint = { base: base.origin, ...who };
     const timeoutMs = options.statementTimeoutMs ?? 60_000;
     let shards: ClickHouseEndpoint[] = [initiator];
@@ -369,7 +399,7 @@ export class ClickHouseEngine implements SqlEngine {
       if (s.status === 'rejected') {
         // INTERNAL (a compiler error) stays; anything else is the one engine error.
         if (s.reason instanceof DpError && s.reason.code === 'INTERNAL') throw s.reason;
-        throw engineError('clickhouse');
+        throw engineError('clickhouse', clickhouseLimitNames(this.initiator.limits, this.timeoutMs));
       }
       results.push(s.value);
     }

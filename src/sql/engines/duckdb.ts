@@ -52,13 +52,17 @@
  * after the deadline ends (`deadline-queue.ts`: statements run one at a time,
  * each bounded; `close` frees DuckDB only once it has returned). Opening, the
  * view definitions and the catalog read are bounded the same way, by
- * max(deadline, 60 s) (metadata, never a value). No DuckDB setting that adds
+ * max(deadline, 60 s) (metadata, never a value). Memory and spilling are
+ * pinned at open and locked (`memory_limit`, a private `temp_directory`
+ * removed at close — DuckDB's own default was `.tmp` in the working directory
+ * — and `max_temp_directory_size`): a statement they stop fails with the same
+ * one ENGINE_ERROR, naming the limits (`resource-limits.ts`). No DuckDB setting that adds
  * work beside the statement is on unless asked for: the progress bar only
  * with `trackProgress` (the CLI's progress line on a terminal).
  * @module
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
@@ -75,6 +79,7 @@ import { duckdb } from './duckdb-driver.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
 const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
 type DuckDBInstance = DuckDbApi.DuckDBInstance;
@@ -104,6 +109,18 @@ export interface DuckDbOptions {
   readonly statementTimeoutMs?: number;
   /** Worker threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /**
+   * `memory_limit` in bytes (default 80 % of the machine's memory — DuckDB's own default, stated as a number; at
+   * least 1 MiB). Pinned at open and locked. Rule: `resource-limits.ts`.
+   */
+  readonly memoryLimitBytes?: number;
+  /**
+   * Where DuckDB spills what does not fit in `memory_limit`: default a private directory under the OS temp directory,
+   * removed at close (DuckDB's own default is `.tmp` in the working directory); `null`: never spill.
+   */
+  readonly tempDirectory?: string | null;
+  /** `max_temp_directory_size` in bytes (default DuckDB's: 90 % of the free disk space; at least 1 MiB). */
+  readonly maxTempBytes?: number;
   /**
    * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
    * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
@@ -169,13 +186,15 @@ export class DuckDbEngine implements SqlEngine {
     timeoutMs: number,
     keptStatements: number,
     inMemory: boolean,
+    /** The pinned resource limits (`resource-limits.ts`): named by the engine error; a private spill directory removed at close. */
+    private readonly pinned: DuckDbLimits,
   ) {
     this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
       timeoutMs,
       () => db.interrupt(),
-      () => engineError('duckdb'),
+      () => engineError('duckdb', pinned.limits),
     );
     const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
     this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, inMemory);
@@ -212,6 +231,9 @@ export class DuckDbEngine implements SqlEngine {
     const config: Record<string, string> = {};
     if (options.database) config.access_mode = 'READ_ONLY';
     if (options.threads) config.threads = String(options.threads);
+    // The resource limits, pinned here and locked with the configuration below (resource-limits.ts).
+    const pinned = duckdbLimits(options, timeout);
+    Object.assign(config, pinned.config);
     // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
     // opening after it is closed then.
     const opening = (async () => {
@@ -225,13 +247,13 @@ export class DuckDbEngine implements SqlEngine {
         return { instance, connection: await instance.connect() };
       } catch {
         instance.closeSync();
-        throw engineError('duckdb');
+        throw engineError('duckdb', pinned.limits);
       }
     })();
     const { instance, connection } = await withDeadline(
       opening,
       Math.max(timeout, SETUP_DEADLINE_MS),
-      () => engineError('duckdb'),
+      () => engineError('duckdb', pinned.limits),
       (late) => {
         late.connection.closeSync();
         late.instance.closeSync();
@@ -243,7 +265,7 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
     }
-    const engine = new DuckDbEngine(instance, connection, timeout, kept, options.database === undefined);
+    const engine = new DuckDbEngine(instance, connection, timeout, kept, options.database === undefined, pinned);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -417,7 +439,7 @@ export class DuckDbEngine implements SqlEngine {
    * at the deadline; after `close`)
    */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
-    if (this.closed) throw engineError('duckdb');
+    if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async () => {
       await this.refreshChanged();
       return this.runStatement(statement);
@@ -438,7 +460,7 @@ export class DuckDbEngine implements SqlEngine {
         this.prepared.clear(); // the catalog changes: nothing prepared over the old view is run again
         await file.rebuild((work) => work());
       } catch {
-        throw engineError('duckdb');
+        throw engineError('duckdb', this.pinned.limits);
       }
     }
   }
@@ -447,7 +469,7 @@ export class DuckDbEngine implements SqlEngine {
   private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
     const { prepared, done } = await this.prepared.acquire(statement.sql);
     try {
-      if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb');
+      if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb', this.pinned.limits);
       const values = statement.params.map((p) => p.value);
       // Bind with the declared types: left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails.
       const types = statement.params.map((p) => PARAM_TYPES[p.type]);
@@ -494,5 +516,6 @@ export class DuckDbEngine implements SqlEngine {
     this.prepared.clear();
     this.db.closeSync();
     this.instance.closeSync();
+    if (this.pinned.ownTempDirectory) rmSync(this.pinned.ownTempDirectory, { recursive: true, force: true });
   }
 }

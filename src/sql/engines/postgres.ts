@@ -1,6 +1,7 @@
 /**
  * PostgreSQL, the server engine (`pg`). Each query runs in its own
- * transaction that is `READ ONLY`, has a `statement_timeout`, and — when
+ * transaction that is `READ ONLY`, has a `statement_timeout` and pinned
+ * resource limits (`work_mem`, `temp_file_limit`: `resource-limits.ts`), and — when
  * `readerRole` is given — switches to that query role (e.g. `tsdp_reader`),
  * which holds nothing but `SELECT` on the declared tables. The role and its
  * grants are made explicitly by an administrator (`setupPostgresLedger` in
@@ -16,6 +17,7 @@ import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArr
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+import { type EngineLimits, readByteLimit } from './resource-limits.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
 /** Options of `PostgresEngine.open`. */
@@ -26,7 +28,23 @@ export interface PostgresOptions {
   readonly statementTimeoutMs?: number;
   /** The query role to switch to for every query (none by default); it must exist with the connecting role a member — never created here. */
   readonly readerRole?: string;
+  /**
+   * `work_mem` pinned in every transaction, in kB (default 65536; at least 64): what a sort or hash holds in memory
+   * before it spills to temporary files (`hash_mem_multiplier` pinned to 2). Rule: `resource-limits.ts`.
+   */
+  readonly workMemKb?: number;
+  /**
+   * `temp_file_limit` pinned in every transaction, in kB (at least 64): the temporary-file space one statement may
+   * use. A superuser setting (PostgreSQL ≥ 15: or `GRANT SET ON PARAMETER temp_file_limit`): `open` refuses it
+   * (INVALID_PARAMETER) when the connecting role cannot set it. Not given: the server's value, read at open.
+   */
+  readonly tempFileLimitKb?: number;
 }
+
+/** The default `work_mem` pinned in every transaction (kB). */
+const DEFAULT_WORK_MEM_KB = 65_536;
+/** PostgreSQL's own floor of `work_mem` and `temp_file_limit` (kB). */
+const MIN_PG_KB = 64;
 
 /**
  * Session settings pinned in every transaction (review S36): those that change what a statement returns or how its
@@ -87,6 +105,10 @@ export class PostgresEngine implements SqlEngine {
     private readonly timeoutMs: number,
     /** The role queries run as, or null when the connecting role could not set one up (READ ONLY still applies). */
     readonly readerRole: string | null,
+    /** The resource limits pinned in every transaction (`SET LOCAL …; `), before the role switch. */
+    private readonly limitSettings: string,
+    /** The limits statements run under, as the one engine error names them (resource-limits.ts). */
+    readonly limits: EngineLimits,
   ) {}
 
   /**
@@ -94,6 +116,8 @@ export class PostgresEngine implements SqlEngine {
    * @throws DpError ENGINE_ERROR when the server cannot be reached; NOT_FOUND when the optional peer dependency `pg` is not installed.
    */
   static async open(options: PostgresOptions): Promise<PostgresEngine> {
+    const workMemKb = readByteLimit(options.workMemKb, 'workMemKb', MIN_PG_KB) ?? DEFAULT_WORK_MEM_KB;
+    const tempFileLimitKb = readByteLimit(options.tempFileLimitKb, 'tempFileLimitKb', MIN_PG_KB);
     const { Pool } = await loadPg(); // an optional peer dependency: DpError NOT_FOUND when absent
     const pool = new Pool({ connectionString: options.connectionString, max: 4 });
     pool.on('error', () => {});
@@ -118,7 +142,33 @@ export class PostgresEngine implements SqlEngine {
       }
       readerRole = role;
     }
-    return new PostgresEngine(pool, options.statementTimeoutMs ?? 60_000, readerRole);
+    const timeoutMs = options.statementTimeoutMs ?? 60_000;
+    const pins = [`work_mem = ${workMemKb}`, 'hash_mem_multiplier = 2'];
+    if (tempFileLimitKb !== undefined) pins.push(`temp_file_limit = ${tempFileLimitKb}`);
+    const limitSettings = pins.map((p) => `SET LOCAL ${p}; `).join('');
+    // temp_file_limit: settable by a superuser (or a role granted SET on it) only — checked now, before any charge;
+    // not given, the administrator's value is read and named (resource-limits.ts, rule 3).
+    let tempFiles: string;
+    try {
+      const r = await pool.query(`BEGIN; ${limitSettings}SELECT pg_catalog.current_setting('temp_file_limit') AS t; ROLLBACK`);
+      const results = (Array.isArray(r) ? r : [r]) as { rows?: { t?: unknown }[] }[];
+      tempFiles = String(results.find((x) => x.rows?.[0]?.t !== undefined)?.rows?.[0]?.t);
+    } catch {
+      await pool.query('ROLLBACK').catch(() => {});
+      await pool.end().catch(() => {});
+      throw new DpError(
+        'INVALID_PARAMETER',
+        'tempFileLimitKb: the connecting role cannot set temp_file_limit (a superuser setting; PostgreSQL ≥ 15: GRANT SET ON PARAMETER temp_file_limit to it), or workMemKb is outside what the server accepts; nothing was charged',
+        { parameter: tempFileLimitKb === undefined ? 'workMemKb' : 'tempFileLimitKb' },
+      );
+    }
+    const limits: EngineLimits = {
+      statement_timeout: `${Math.max(1, Math.floor(timeoutMs))} ms`,
+      work_mem: `${workMemKb} kB`,
+      temp_file_limit:
+        tempFileLimitKb === undefined ? `${tempFiles === '-1' ? 'none' : tempFiles} (the server's)` : `${tempFileLimitKb} kB`,
+    };
+    return new PostgresEngine(pool, timeoutMs, readerRole, limitSettings, limits);
   }
 
   /**
@@ -245,6 +295,32 @@ export class PostgresEngine implements SqlEngine {
   }
 
   /**
+   * Review S45 (class 11: a public-cause failure charged): PostgreSQL checks a function's EXECUTE privilege (and a
+   * schema's USAGE, a column's SELECT) when the executor starts, whatever the rows — a hardened database that revokes
+   * EXECUTE on a built-in the compiled SQL calls (`hashtextextended`, the salted bounding order) made every grouped
+   * query charged, then ENGINE_ERROR. Rule: before the charge, every compiled statement is planned with `EXPLAIN`
+   * (executor start, no row read) in the same transaction setup as the query — the same role, limits and pinned
+   * settings — so a privilege it lacks is refused then: INVALID_SCHEMA for SQLSTATE class 42 (insufficient
+   * privilege, an undefined object), the engine error otherwise — both before anything is charged.
+   * Test: test/review/postgres-function-privilege.test.ts, test/sql/postgres-preflight.test.ts.
+   * @throws DpError INVALID_SCHEMA; ENGINE_ERROR
+   */
+  async preflight(statements: readonly CompiledStatement[]): Promise<void> {
+    for (const statement of statements) {
+      const { text, values } = readStatement(statement);
+      await this.inReadOnlyTransaction(`EXPLAIN ${text}`, values, (code) =>
+        code.startsWith('42')
+          ? new DpError(
+              'INVALID_SCHEMA',
+              `PostgreSQL: the query role${this.readerRole ? ` "${this.readerRole}"` : ''} cannot run the compiled statement (SQLSTATE ${code}: a privilege it lacks — e.g. EXECUTE on a built-in function revoked from PUBLIC — or an object it cannot see); grant it, or use a role that has it; nothing was charged`,
+              { expected: 'a query role that may execute the built-in functions and read the declared tables' },
+            )
+          : undefined,
+      );
+    }
+  }
+
+  /**
    * Runs a compiled statement read-only.
    * @throws DpError INVALID_PARAMETER when `statement` is not a compiled statement (S7 edge, below); ENGINE_ERROR
    */
@@ -268,29 +344,35 @@ export class PostgresEngine implements SqlEngine {
    * it is released (review S37: a connection ended between two statements otherwise emitted an unhandled 'error'
    * and ended the process). @throws DpError ENGINE_ERROR
    */
-  private async inReadOnlyTransaction(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  private async inReadOnlyTransaction(
+    text: string,
+    values: unknown[],
+    publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
+  ): Promise<Record<string, unknown>[]> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch {
-      throw engineError('postgres');
+      throw engineError('postgres', this.limits);
     }
     const onError = () => {}; // the failing statement rejects; the pool discards the client (release(true) below)
     client.on('error', onError);
     let broken = false;
     try {
-      // One round trip: BEGIN, the deadline, the pinned settings, the role.
+      // One round trip: BEGIN, the deadline, the resource limits (resource-limits.ts), the pinned settings, the role.
       const role = this.readerRole ? `; SET LOCAL ROLE ${this.readerRole}` : '';
       await client.query(
-        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}; ${PINNED_SETTINGS}${role}`,
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
       );
       const result = await client.query({ text, values });
       await client.query('COMMIT');
       return result.rows as Record<string, unknown>[];
-    } catch {
+    } catch (e) {
       broken = true;
       await client.query('ROLLBACK').catch(() => {});
-      throw engineError('postgres');
+      // Only a caller that runs no data (the preflight's EXPLAIN) reads the SQLSTATE — a code, never the message.
+      const code = (e as { code?: unknown } | null)?.code;
+      throw (typeof code === 'string' ? publicCause(code) : undefined) ?? engineError('postgres', this.limits);
     } finally {
       client.off('error', onError);
       client.release(broken);
