@@ -8,7 +8,8 @@
  * range") on DuckDB and PostgreSQL — but only when a row reaches it. So `SELECT MEDIAN(x * 1e-308) … WHERE pid = 42`
  * is answered when person 42 is absent and ENGINE_ERROR (after the charge) when present: a membership oracle whatever
  * ε is charged. (QUANTILE and PERCENTILE_CONT alike; `x * 1e306`, whose range overflows the other way, is refused
- * before the charge by checkFiniteRelease.)
+ * before the charge by checkFiniteRelease.) ClickHouse (3 shards): `toInt64` does not raise, the bin comes back out of
+ * range and the release throws INTERNAL after the charge — the same oracle.
  *
  * Rule that would close the class: a quantile grid is public — refuse, before the charge, bounds whose bin width
  * bins / (U − L) (and every product the bin expression forms) is not finite, or compute the bin in a form that cannot
@@ -19,11 +20,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlEngine } from '../../src/sql/engine.js';
+import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
+import { adminExec, clickhouseAvailable, createSharded, insertRows, type TestCluster, testCluster } from '../clickhouse/cluster.js';
 import { MemoryLedger } from '../sql/fixtures.js';
 import { postgresTestUrl, postgresTestUrlFor } from '../sql/postgres-url.js';
 
@@ -99,5 +102,34 @@ describe('review S47: a quantile over a tiny derived range', () => {
         await c.query('DELETE FROM m WHERE pid = 42');
       }
     }, 60_000);
+  });
+
+  describe.skipIf(!clickhouseAvailable)('ClickHouse (3 shards)', () => {
+    const DB = `tsdp_review_s47_${process.pid}`;
+    let cluster: TestCluster;
+    let ch: ClickHouseEngine;
+    beforeAll(async () => {
+      // My own ports locally (TEAM.md: review has 18140–18145); CI's TSDP_TEST_CLICKHOUSE_URL wins when set.
+      cluster = testCluster('/tmp/tsdp-ch-review', 18140);
+      await createSharded(cluster.shards, DB, { m: 'pid Int64, x Float64' }, () => 'cityHash64(pid)');
+      ch = await ClickHouseEngine.open({ url: cluster.shards[0] as string, database: DB, cluster: 'tsdp', schema });
+    }, 120_000);
+    afterAll(async () => {
+      await ch?.close();
+      if (cluster) await Promise.all(cluster.shards.map((s) => adminExec(s, `DROP DATABASE IF EXISTS ${DB}`)));
+      cluster?.stop?.();
+    });
+
+    async function chOutcome(withTarget: boolean): Promise<string> {
+      await Promise.all(cluster.shards.map((s) => adminExec(s, `TRUNCATE TABLE ${DB}.m`)));
+      const rows: (readonly [number, number])[] = Array.from({ length: 40 }, (_, i) => [i + 1, (i + 1) % 7] as const);
+      if (withTarget) rows.push([42, 3.5]);
+      await insertRows(cluster.shards[0] as string, `${DB}.m_all`, rows);
+      return outcome(ch);
+    }
+
+    it.fails('BUG S47 (ClickHouse): WHERE pid = 42 — answered without person 42, INTERNAL after the charge with them', async () => {
+      expect(await chOutcome(true)).toBe(await chOutcome(false));
+    }, 120_000);
   });
 });
