@@ -3,6 +3,11 @@
  * total beside it, and a lock — under the state directory, which never depends
  * on the working directory (`stateDirectory`).
  *
+ * Size (about 550 lines, over the house's ~500): one class, `FileLedger`, whose methods each take the lock and
+ * read or extend one journal; about a fifth is this header and the methods' stated rules. The journal's record
+ * format and durable append (`journal.ts`) and the lock (`file-lock.ts`) are already their own files; what stays
+ * here is the sequence lock → verified total → decide → append → total, which is the atomicity argument itself.
+ *
  * A charge takes the lock (`file-lock.ts`), reads the data set's totals, checks
  * the budgets (`decideCharge`), appends one record durably (`journal.ts`:
  * whole record + `fsync` before anything is released; a torn or unreadable

@@ -21,10 +21,12 @@
  *    record written before this rule) — is treated like an owner on another host:
  *    never broken automatically (the wait times out with a typed error). The
  *    namespace is the inode in `/proc/self/ns/pid` (Linux); where neither side
- *    knows it (other platforms) the pid rule applies as before. A lock whose record cannot be read (a
- *    legacy lock directory without an owner file, a record cut by a crash of
+ *    knows it (other platforms) the pid rule applies as before. A lock whose record was read and is empty or
+ *    malformed (a legacy lock directory without an owner file, a record cut by a crash of
  *    the file system) is stale once it is older than a short grace period
- *    (`STALE_GRACE_MS`). A lock owned on another host is never broken
+ *    (`STALE_GRACE_MS`). A record that exists but cannot be read (EACCES: another
+ *    OS user's; EIO) is never evidence of a dead owner: judged like another host's
+ *    (review S46); records are written 0644 so every user of the folder can read them. A lock owned on another host is never broken
  *    automatically (the wait times out with a typed error naming the lock).
  * 4. **Break** only under the breaker lock (the same mechanism on
  *    `<lock>.break`), re-reading the lock under it and removing it only if it is
@@ -139,8 +141,23 @@ function parseOwner(text: string | undefined): Owner | undefined {
   }
 }
 
-/** Reads a lock: its owner record text, or a legacy directory's owner file; `undefined` when absent. */
-function readLock(path: string): { text: string; ageMs: number; isDir: boolean } | undefined {
+/**
+ * An owner record's text: '' when the file is absent (a legacy directory without its owner file), null when it
+ * exists but cannot be read (EACCES — another OS user's 0600 record —, EIO, …): review S46.
+ */
+function readRecord(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? '' : null;
+  }
+}
+
+/**
+ * Reads a lock: its owner record text, or a legacy directory's owner file; `undefined` when absent. `unreadable`:
+ * the record exists and could not be read — never evidence of a dead owner (rule 3, review S46).
+ */
+function readLock(path: string): { text: string; ageMs: number; isDir: boolean; unreadable: boolean } | undefined {
   let st: ReturnType<typeof lstatSync>;
   try {
     st = lstatSync(path);
@@ -148,12 +165,14 @@ function readLock(path: string): { text: string; ageMs: number; isDir: boolean }
     return undefined;
   }
   const isDir = st.isDirectory();
-  const text = (isDir ? readText(join(path, 'owner')) : readText(path)) ?? '';
-  return { text, ageMs: Date.now() - st.mtimeMs, isDir };
+  const text = isDir ? readRecord(join(path, 'owner')) : readRecord(path);
+  return { text: text ?? '', ageMs: Date.now() - st.mtimeMs, isDir, unreadable: text === null };
 }
 
 /** Rule 3: is the lock whose record is `text` stale? */
-function isStale(lock: { text: string; ageMs: number }): boolean {
+function isStale(lock: { text: string; ageMs: number; unreadable?: boolean }): boolean {
+  // Review S46: a record we cannot read (another OS user's, an I/O error) is judged like another host's: never broken.
+  if (lock.unreadable === true) return false;
   const owner = parseOwner(lock.text);
   if (!owner) return lock.ageMs > STALE_GRACE_MS;
   if (owner.host !== hostname()) return false;
@@ -170,9 +189,13 @@ function isStale(lock: { text: string; ageMs: number }): boolean {
   return false;
 }
 
-/** Writes a whole owner record (no fsync: after a crash of the machine the boot id differs and the lock is stale anyway). */
+/**
+ * Writes a whole owner record (no fsync: after a crash of the machine the boot id differs and the lock is stale
+ * anyway), readable by everyone who can use the ledger folder (0644; review S46: pid, start time, boot id, host and
+ * namespace are not secret, and a record another user cannot read must never look like a dead owner's).
+ */
 function writeWhole(path: string, text: string): void {
-  const fd = openSync(path, 'wx', 0o600);
+  const fd = openSync(path, 'wx', 0o644);
   try {
     const buf = Buffer.from(text);
     let off = 0;

@@ -2,6 +2,11 @@
  * The budget ledger: where spends are recorded durably, in one atomic step
  * with the budget check, before any result leaves the process.
  *
+ * Size (about 540 lines, over the house's ~500): one concept — the contract every backend keeps (its types) and
+ * the one decision they share (`planCharge`/`decideCharge`, pins, replay). The file, PostgreSQL and threaded
+ * ledgers call only this; splitting the decision from the types it reads and returns would put each rule and the
+ * shape it constrains in different files. The backends' storage (journal, lock, SQL) already lives apart.
+ *
  * A spend is an `ExactLoss` {ε, δ, ρ} (`core/exact-loss.ts`), the sums of the
  * (εⱼ, δⱼ)-DP and ρⱼ-zCDP parts the release composes. Each data set (and each
  * analyst with a budget) is a **privacy filter pinned at its first spend**

@@ -1,4 +1,9 @@
 /**
+ * Size (about 590 lines, over the house's ~500): one concept — the total row-expression compiler, one case per
+ * `PlanExpr` kind with the conversions it needs; `compile.proof.md` argues totality case by case against this
+ * file, and splitting the cases would split that argument. Literals, dialect functions and LIKE patterns are
+ * already apart.
+ *
  * The row-expression compiler: a `PlanExpr` becomes SQL that is **total** —
  * it evaluates without an engine error on every row, on every dialect — so
  * that whether a query is answered never depends on the rows (SECURITY.md §3,

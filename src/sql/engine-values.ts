@@ -61,7 +61,9 @@ export function publicKey(v: EngineValue, type: SqlType): DpSqlValue {
       if (typeof v === 'string' && /^-?\d{1,80}$/.test(v)) return releasedInteger(BigInt(v));
       return notOfItsType('an integer key');
     case 'double':
-      return typeof v === 'number' ? v : notOfItsType('a double key');
+      // Review S41d: −0 and +0 are one group (they are '='), and PostgreSQL returns the first row's zero as its key —
+      // a released key must be a function of its group, so −0 is released as +0 (−0 + 0 = +0 in IEEE arithmetic).
+      return typeof v === 'number' ? v + 0 : notOfItsType('a double key');
     case 'text':
       return typeof v === 'string' ? v : notOfItsType('a text key');
     case 'boolean':

@@ -189,6 +189,20 @@ export function tableFromArrow(table: ArrowTableLike): InMemoryTable {
   };
 }
 
+/** Arrow's type ids (apache-arrow `Type`) and float precisions whose `toArray` equals `get` cell by cell. */
+const ARROW_INT = 2;
+const ARROW_FLOAT = 3;
+const ARROW_SINGLE = 1;
+const ARROW_DOUBLE = 2;
+
+/** True when the vector's declared Arrow type is Int or Float32/64 (its `toArray` is its values); false when unknown. */
+function toArrayIsGet(v: ArrowVectorLike): boolean {
+  const type = (v as { type?: { typeId?: unknown; precision?: unknown } }).type;
+  if (type === null || typeof type !== 'object') return false;
+  if (type.typeId === ARROW_INT) return true;
+  return type.typeId === ARROW_FLOAT && (type.precision === ARROW_SINGLE || type.precision === ARROW_DOUBLE);
+}
+
 /**
  * One declared column of an Arrow table, read **totally** (review S44, class 5: the column is first read after the
  * charge, so nothing the reader throws may escape — its message could carry a value): a vector that cannot be had
@@ -206,8 +220,11 @@ function readArrowColumn(table: ArrowTableLike, name: string, length: number): A
   }
   if (v === null || typeof v !== 'object') return missing();
   try {
-    if (v.nullCount === 0) {
-      // 64-bit integer columns come back as BigInt64Array; strings as arrays of strings.
+    // Review S43 (class 2): a column is read one way whatever its values — by its Arrow type (the schema, public),
+    // never by whether a cell is null. `toArray` (no copy) only for the types where it gives what `get` gives
+    // (Int8–64, Uint8–64: BigInt64Array for 64 bits; Float32/64); Float16 (raw bits) and timestamps (the column's
+    // unit, where `get` gives ms) and every other type through `get`, cell by cell.
+    if (toArrayIsGet(v) && v.nullCount === 0) {
       const a = v.toArray();
       if (a.length === length) return a;
     }

@@ -80,7 +80,7 @@ describe.skipIf(!canSwitchUser)('review S46: a live lock whose owner record anot
     expect(await race(false)).toEqual({ accepted: 1, spent: 1 });
   }, 60_000);
 
-  it.fails('BUG S46: the same race from another OS user (the 0600 record reads as unreadable → stale after 2 s) — both accepted, ε = 2 spent under a cap of 1', async () => {
+  it('S46 (fixed: records 0644, an unreadable record is never stale): the same race from another OS user — one charge accepted, never ε = 2 under a cap of 1', async () => {
     expect(await race(true)).toEqual({ accepted: 1, spent: 1 });
   }, 60_000);
 });

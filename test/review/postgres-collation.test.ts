@@ -88,7 +88,7 @@ describe('review S41: a nondeterministic collation on a declared PostgreSQL text
     await c.query(`DROP TABLE IF EXISTS s; CREATE TABLE s (pid bigint, name text COLLATE ci); ${rows}`);
   }
 
-  it.fails("BUG S41: the released key's spelling is one person's value — 200 × 'a' releases 'a', one more person (pid 0) 'A' releases 'A'", async () => {
+  it("S41 (fixed: a nondeterministic collation is refused before the charge): the released key's spelling is one person's value — 200 × 'a' releases 'a', one more person (pid 0) 'A' releases 'A'", async () => {
     const sql = 'SELECT name, COUNT(*) AS n FROM s GROUP BY name';
     await table("INSERT INTO s SELECT i, 'a' FROM generate_series(1, 200) i");
     const without = await outcome(sql, 1);
@@ -99,7 +99,7 @@ describe('review S41: a nondeterministic collation on a declared PostgreSQL text
     expect(withTarget.result).toBe(without.result);
   }, 60_000);
 
-  it.fails('BUG S41b: LIKE on such a column — answered on the empty table, ENGINE_ERROR after the charge with one row', async () => {
+  it('S41b (fixed, as S41): LIKE on such a column — answered on the empty table, ENGINE_ERROR after the charge with one row', async () => {
     const sql = "SELECT COUNT(*) AS n FROM s WHERE name LIKE 'x%'";
     await table('');
     const empty = await outcome(sql, 2);

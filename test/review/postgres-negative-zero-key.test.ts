@@ -68,7 +68,7 @@ describe('review S41d: a PostgreSQL DOUBLE key of −0 and 0', () => {
     return r.rows.map((row) => (Object.is(row[0], -0) ? '-0' : String(row[0])));
   }
 
-  it.fails('BUG S41d: 200 × 0 release the key +0; one more person (pid 0) with −0 makes it −0', async () => {
+  it('S41d (fixed: float keys released as k + 0): 200 × 0 release the key +0, also with one more person (pid 0) whose value is −0', async () => {
     const without = await releasedKeys('INSERT INTO z SELECT i, 0 FROM generate_series(1, 200) AS i');
     const withTarget = await releasedKeys("INSERT INTO z VALUES (0, '-0'); INSERT INTO z SELECT i, 0 FROM generate_series(1, 200) AS i");
     expect(withTarget).toEqual(without);

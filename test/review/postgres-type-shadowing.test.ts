@@ -79,7 +79,7 @@ describe('review S42: a type with a built-in type’s name on the search path', 
     return { result, charged: ledger.charges.length };
   }
 
-  it.fails("BUG S42: answered without the person whose name is '#abc', ENGINE_ERROR after the charge with them (CAST(… AS text) is public.text)", async () => {
+  it("S42 (fixed: the dialect names pg_catalog.text/date): answered without the person whose name is '#abc', ENGINE_ERROR after the charge with them (CAST(… AS text) is public.text)", async () => {
     const without = await outcome();
     await c.query("INSERT INTO s VALUES (1000, '#abc')");
     try {

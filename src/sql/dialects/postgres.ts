@@ -4,13 +4,21 @@
  */
 import type { SqlDialect } from '../dialect.js';
 
+/**
+ * The types casts name. Review S42 (class 3, S39's shadowing through type names): `text` and `date` are not SQL
+ * keywords but ordinary names resolved through the search path, so a `public.text` DOMAIN with a CHECK (under
+ * `search_path = public, pg_catalog`) replaced the built-in in every cast and failed on one person's value after
+ * the charge. Rule: every type the compiled SQL names is a grammar keyword bound to `pg_catalog` (`bigint`,
+ * `double precision`, `boolean`, `numeric`, `timestamp`) or qualified with `pg_catalog.`. Test:
+ * test/review/postgres-type-shadowing.test.ts, test/sql/postgres-type-names.test.ts (every type name in compiled SQL).
+ */
 const TYPES = {
   integer: 'bigint',
   bigint: 'bigint',
   double: 'double precision',
-  varchar: 'text',
+  varchar: 'pg_catalog.text',
   boolean: 'boolean',
-  date: 'date',
+  date: 'pg_catalog.date',
   wide: 'numeric',
 } as const;
 
@@ -26,7 +34,7 @@ export const postgresDialect: SqlDialect = Object.freeze({
   name: 'postgres',
   quoteIdentifier: (name: string) => `"${name.replace(/"/g, '""')}"`,
   parameter: (index: number, type: 'bigint' | 'double' | 'text' | 'boolean') =>
-    `$${index}::${type === 'double' ? 'double precision' : type}`,
+    `$${index}::${type === 'double' ? 'double precision' : type === 'text' ? 'pg_catalog.text' : type}`,
   typeName: (t: keyof typeof TYPES) => TYPES[t],
   safeCast: (expr: string, t: keyof typeof TYPES) => `CAST(${expr} AS ${TYPES[t]})`,
   regexFullMatch: (expr: string, pattern: string) => `(${expr} ~ '${pattern}')`,
@@ -35,9 +43,9 @@ export const postgresDialect: SqlDialect = Object.freeze({
     return `CAST(CASE WHEN ${n} > 1e308 THEN 1e308 WHEN ${n} < -1e308 THEN -1e308 WHEN ABS(${n}) < 1e-300 THEN 0 ELSE ${n} END AS double precision)`;
   },
   parseGuardedInteger: (text: string) => `CAST(${text} AS bigint)`,
-  parseGuardedDate: (text: string) => `CAST(${text} AS date)`,
+  parseGuardedDate: (text: string) => `CAST(${text} AS pg_catalog.date)`,
   dateText: (date: string) => `to_char(CAST(${date} AS timestamp), 'YYYY-MM-DD')`,
   saltedHash: (exprs: readonly string[], salt: string) =>
-    `hashtextextended(concat_ws(chr(31), ${exprs.map((e) => `CAST(${e} AS text)`).join(', ')}), ${salt})`,
+    `hashtextextended(concat_ws(chr(31), ${exprs.map((e) => `CAST(${e} AS pg_catalog.text)`).join(', ')}), ${salt})`,
   functionName: (name: string) => (name === 'length' ? 'char_length' : name),
 });

@@ -208,9 +208,10 @@ export class PostgresEngine implements SqlEngine {
            bool_or(k.relkind = 'm' AND NOT k.relispopulated) AS unpopulated
          FROM tree t JOIN pg_catalog.pg_class k ON k.oid = t.rel GROUP BY t.root)
        SELECT c.relname AS t, c.relkind::text AS k, f.odd_part, f.rls, f.unpopulated, a.attname AS c,
-         format_type(a.atttypid, a.atttypmod) AS ty
+         format_type(a.atttypid, a.atttypmod) AS ty, NOT coalesce(co.collisdeterministic, true) AS nondet, co.collname AS coll
        FROM declared d JOIN pg_catalog.pg_class c ON c.oid = d.oid JOIN flags f ON f.root = d.oid
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+         LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
        WHERE a.attnum > 0 AND NOT a.attisdropped`,
       [[...tables]],
     );
@@ -243,7 +244,13 @@ export class PostgresEngine implements SqlEngine {
         });
       }
       const m = out.get(t) ?? new Map<string, string>();
-      m.set(String(r.c), String(r.ty).toLowerCase());
+      // Review S41: a NONDETERMINISTIC collation (ICU, e.g. case-insensitive) makes '=' and GROUP BY treat different
+      // spellings as one, and the engine returns one row's spelling as the key (ε = ∞ on the released key); LIKE and
+      // regular expressions fail on it when a row exists. Its stored type is reported with the collation, which no
+      // declared type allows: a declared column so collated is refused INVALID_SCHEMA before the charge (public:
+      // catalog). Test: test/review/postgres-collation.test.ts, test/sql/postgres-collation.test.ts.
+      const collated = r.nondet === true ? ` collate nondeterministic "${String(r.coll)}"` : '';
+      m.set(String(r.c), `${String(r.ty).toLowerCase()}${collated}`);
       out.set(t, m);
     }
     return out;
