@@ -24,13 +24,16 @@ cd "$(dirname "$0")/../.."
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 tmp=$(mktemp -d)
 emit() { echo "$1"; if [ -n "${LOG:-}" ]; then echo "$1" >>"$LOG"; fi; }
+# The machine's 1-minute load average when the run ended (the figures are CPU seconds; the load says how shared it was).
+load1() { cut -d' ' -f1 /proc/loadavg; }
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 for eps in $epsilons; do
   for s in $(seq 1 "$seeds"); do
     if [ "$side" != pgm ]; then
       /usr/bin/time -o "$tmp/t" -f '%U %S %e %M' npx tsx bench/synth/adult.ts "$method" "$eps" 1 "$s" 2>"$tmp/err" >"$tmp/out"
       read -r u sy w m <"$tmp/t"
       tvd=$(grep -o '"tvd2":[0-9.e-]*' "$tmp/out" | cut -d: -f2)
-      emit "{\"side\":\"tsdp\",\"method\":\"$method\",\"epsilon\":$eps,\"seed\":$s,\"tvd2\":$tvd,\"cpuSeconds\":$(echo "$u + $sy" | bc),\"wallSeconds\":$w,\"peakRssKiB\":$m}"
+      emit "{\"side\":\"tsdp\",\"method\":\"$method\",\"epsilon\":$eps,\"seed\":$s,\"tvd2\":$tvd,\"cpuSeconds\":$(echo "$u + $sy" | bc),\"wallSeconds\":$w,\"peakRssKiB\":$m,\"load1\":$(load1),\"commit\":\"$commit\"}"
     fi
     if [ "$side" != tsdp ]; then
       (cd "$pgm/mechanisms" && PYTHONPATH="$pgm/src:$pgm:$stubs" /usr/bin/time -o "$tmp/t" -f '%U %S %e %M' \
@@ -38,7 +41,7 @@ for eps in $epsilons; do
         --epsilon "$eps" --delta 1e-9 --degree 2 >"$tmp/out" 2>"$tmp/err") || { tail -5 "$tmp/err" >&2; continue; }
       read -r u sy w m <"$tmp/t"
       tvd=$(grep 'Average Error' "$tmp/out" | awk '{print $NF}')
-      emit "{\"side\":\"private-pgm\",\"method\":\"$method\",\"epsilon\":$eps,\"run\":$s,\"tvd2\":$tvd,\"cpuSeconds\":$(echo "$u + $sy" | bc),\"wallSeconds\":$w,\"peakRssKiB\":$m}"
+      emit "{\"side\":\"private-pgm\",\"method\":\"$method\",\"epsilon\":$eps,\"run\":$s,\"tvd2\":$tvd,\"cpuSeconds\":$(echo "$u + $sy" | bc),\"wallSeconds\":$w,\"peakRssKiB\":$m,\"load1\":$(load1)}"
     fi
   done
 done

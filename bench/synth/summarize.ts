@@ -2,7 +2,8 @@
  * Summarises the JSON lines of compare-private-pgm.sh: per method and ε, each side's runs, TVD, CPU seconds and
  * wall seconds (mean ± sample sd), peak RSS, and the tsdp / Private-PGM ratios of the mean error and mean CPU time
  * against the goals of issue 14 (MST: error ≤ 1.05×, CPU ≤ 0.2×; AIM: error ≤ 1.05×, CPU ≤ 0.25×).
- * A tsdp seed logged twice counts once (the last line).
+ * A tsdp seed logged twice counts once (the last line). The last column is the range of the 1-minute load average at
+ * the runs' ends (`load1`, logged since stop 17; "—" for older lines): the machine is shared, the load says how much.
  * Run: npx tsx bench/synth/summarize.ts [--max-seed N] results.jsonl [more.jsonl …]
  * (`--max-seed N`: only tsdp seeds 1…N, e.g. the first five of ten.)
  */
@@ -17,6 +18,7 @@ interface Run {
   cpuSeconds: number;
   wallSeconds: number;
   peakRssKiB: number;
+  load1?: number;
 }
 
 const args = process.argv.slice(2);
@@ -38,9 +40,16 @@ const pm = (xs: number[], digits: number) => `${mean(xs).toFixed(digits)}${xs.le
 const goals: Record<string, { error: number; cpu: number }> = { mst: { error: 1.05, cpu: 0.2 }, aim: { error: 1.05, cpu: 0.25 } };
 const keys = [...new Set(runs.map((r) => `${r.method} ${r.epsilon}`))].sort();
 console.log(
-  '| method | ε | side | runs | TVD (2-way) mean ± sd [min, max] | CPU s mean ± sd | wall s mean ± sd | peak RSS MiB (max) | error ratio (goal) | CPU ratio (goal) |',
+  '| method | ε | side | runs | TVD (2-way) mean ± sd [min, max] | CPU s mean ± sd | wall s mean ± sd | peak RSS MiB (max) | error ratio (goal) | CPU ratio (goal) | load (1-min avg at run end) |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+/** The range of the logged loads, "—" when no line has one. */
+const loadRange = (rs: readonly Run[]) => {
+  const ls = rs.flatMap((r) => (typeof r.load1 === 'number' ? [r.load1] : []));
+  if (ls.length === 0) return '—';
+  const [lo, hi] = [Math.min(...ls), Math.max(...ls)];
+  return `${lo.toFixed(1)}${hi > lo ? `–${hi.toFixed(1)}` : ''}${ls.length < rs.length ? ` (${ls.length} of ${rs.length})` : ''}`;
+};
 for (const key of keys) {
   const [method, eps] = key.split(' ');
   const side = (s: Run['side']) => runs.filter((r) => r.method === method && String(r.epsilon) === eps && r.side === s);
@@ -66,7 +75,7 @@ for (const key of keys) {
       )} | ${pm(
         rs.map((r) => r.wallSeconds),
         0,
-      )} | ${Math.round(Math.max(...rs.map((r) => r.peakRssKiB)) / 1024)} | ${ratio} |`,
+      )} | ${Math.round(Math.max(...rs.map((r) => r.peakRssKiB)) / 1024)} | ${ratio} | ${loadRange(rs)} |`,
     );
   }
 }

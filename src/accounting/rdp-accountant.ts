@@ -30,8 +30,6 @@ import {
 import { addUp, divUp, mulDown, mulUp } from '../numeric/directed-rounding.js';
 import { edgeArray, edgeNumber, edgeOptionalRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
-import { logAdd } from '../numeric/log-space.js';
-import { logAbsBinomial } from '../numeric/special.js';
 import {
   exponentialRdpUp,
   laplaceRdpUp,
@@ -40,6 +38,7 @@ import {
   rrReplaceSpecialRdpUp,
   subsampledGaussianRdpUp,
 } from './_internal/rdp-terms.js';
+import { sworGaussianRdpUp } from './_internal/swor-gaussian.js';
 import { type Adjacency, BaseAccountant, checkDeltaArg, checkEpsilonArg } from './privacy-accountant.js';
 
 /** `dp_accounting`'s default orders: 1.1, 1.2, …, 10.9, 11, 12, …, 63, 128, 256, 512, 1024. */
@@ -127,85 +126,19 @@ export function laplaceRdp(epsilon: number, alpha: number): number {
   return laplaceRdpUp(epsilon, alpha);
 }
 
-/** The signed log forward differences of f at 0 (Wang, Balle, Kasiviswanathan 2019, Theorem 27). */
-function forwardDiffs(f: (x: number) => number, n: number): number[] {
-  const vec = new Float64Array(n + 3);
-  const signs: boolean[] = new Array(n + 3).fill(true);
-  const deltas: number[] = new Array(n + 2).fill(0);
-  for (let i = 1; i < n + 3; i++) vec[i] = f(i - 1);
-  for (let i = 0; i < n + 2; i++) {
-    const m = n + 2 - i;
-    for (let j = 0; j < m; j++) {
-      const a = vec[j] as number;
-      const b = vec[j + 1] as number;
-      if (signs[j] === signs[j + 1]) {
-        // log|e^b − e^a| with the sign of (e^b − e^a), flipped when both are negative
-        let s: boolean;
-        let mag: number;
-        if (b > a) {
-          s = true;
-          mag = b + Math.log1p(-Math.exp(a - b));
-        } else if (b < a) {
-          s = false;
-          mag = a + Math.log1p(-Math.exp(b - a));
-        } else {
-          s = true;
-          mag = Number.NEGATIVE_INFINITY;
-        }
-        if (!signs[j + 1]) s = !s;
-        signs[j] = s;
-        vec[j] = mag;
-      } else {
-        vec[j] = logAdd(a, b);
-        signs[j] = signs[j + 1] as boolean;
-      }
-    }
-    deltas[i] = vec[0] as number;
-  }
-  return deltas;
-}
-
-function sworGaussianLogA(q: number, sigma: number, alpha: number): number {
-  if (alpha === 1) return 0;
-  const cgf = (x: number) => (x * (x + 1)) / (2 * sigma * sigma);
-  const func = (x: number) => x / (2 * sigma * sigma);
-  let logA = 0;
-  const logF2m1 = func(2) + Math.log1p(-Math.exp(-func(2)));
-  const deltas = alpha <= 256 ? forwardDiffs(cgf, alpha) : null;
-  for (let i = 2; i <= alpha; i++) {
-    let s: number;
-    if (i === 2) {
-      s = 2 * Math.log(q) + logAbsBinomial(alpha, 2) + Math.min(Math.log(4) + logF2m1, func(2) + Math.log(2));
-    } else if (deltas) {
-      const lo = deltas[2 * Math.floor(i / 2) - 1] as number;
-      const hi = deltas[2 * Math.ceil(i / 2) - 1] as number;
-      s = Math.min(Math.log(4) + 0.5 * (lo + hi), Math.log(2) + cgf(i - 1)) + i * Math.log(q) + logAbsBinomial(alpha, i);
-    } else {
-      s = Math.log(2) + cgf(i - 1) + i * Math.log(q) + logAbsBinomial(alpha, i);
-    }
-    logA = logAdd(logA, s);
-  }
-  return logA;
-}
-
 /**
  * RDP of the Gaussian mechanism on a sample of fixed size drawn without
- * replacement, under the replace-one relation (fractional orders by
- * interpolation of the neighbouring integer orders, valid by convexity).
- * @see Wang, Balle, Kasiviswanathan (2019), Theorem 27.
+ * replacement, under the replace-one relation, as an UPPER BOUND of the exact value of the bound
+ * `dp_accounting` evaluates (forward differences in exact fixed-point intervals, every other step directed;
+ * `_internal/swor-gaussian.proof.md`). Fractional orders by interpolation of the neighbouring integer orders
+ * (valid by convexity).
+ * @see Wang, Balle, Kasiviswanathan (2019), Theorems 9 and 27.
  */
 export function rdpSampledWithoutReplacementGaussian(q: number, sigma: number, alpha: number): number {
   if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new DpError('INVALID_PARAMETER', 'q must be in [0, 1]', { parameter: 'q' });
   if (typeof sigma !== 'number' || !(sigma >= 0)) throw new DpError('INVALID_PARAMETER', 'sigma must be >= 0', { parameter: 'sigma' });
   checkOrder(alpha);
-  if (q === 0) return 0;
-  if (q === 1) return alpha / (2 * sigma * sigma);
-  if (!Number.isFinite(alpha) || sigma === 0) return Number.POSITIVE_INFINITY;
-  if (Number.isInteger(alpha)) return sworGaussianLogA(q, sigma, alpha) / (alpha - 1);
-  const lo = Math.floor(alpha);
-  const hi = Math.ceil(alpha);
-  const t = alpha - lo;
-  return ((1 - t) * sworGaussianLogA(q, sigma, lo) + t * sworGaussianLogA(q, sigma, hi)) / (alpha - 1);
+  return sworGaussianRdpUp(q, sigma, alpha);
 }
 
 /**

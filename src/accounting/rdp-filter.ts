@@ -6,6 +6,7 @@
 import type { DpEvent } from '../core/dp-event.js';
 import { DpError } from '../core/errors.js';
 import type { LossAmount } from '../core/params.js';
+import { addAbove, addBelow, divBelow, log1pUp, logDown, mulBelow } from '../numeric/directed-libm.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { describeParameter } from '../numeric/errors.js';
 import { Rational } from '../numeric/rational.js';
@@ -54,7 +55,14 @@ export class RdpFilter {
     }
     if (typeof delta !== 'number' || !(delta > 0 && delta < 1))
       throw new DpError('INVALID_PARAMETER', `delta must be in (0, 1), got ${describeParameter(delta)}`, { parameter: 'delta' });
-    const budget = epsilon - Math.log1p(-1 / order) + Math.log(delta * order) / (order - 1);
+    // Rounded DOWN (a smaller RDP budget is the safe side; float-sums.proof.md, "Terms"): −log1p(−1/α) at its lower
+    // end (log1p of the upper end of −1/α, rounded up); log(δα) at its lower end, divided by the lower end of α − 1
+    // when it is negative and by the upper end otherwise.
+    const am1Lo = addBelow(order, -1);
+    const am1Hi = addAbove(order, -1);
+    const logDeltaOrder = logDown(mulBelow(delta, order));
+    const tail = logDeltaOrder < 0 ? divBelow(logDeltaOrder, am1Lo) : divBelow(logDeltaOrder, am1Hi);
+    const budget = addBelow(addBelow(epsilon, -log1pUp(-divBelow(1, order))), tail);
     if (!(budget >= 0))
       throw new DpError('INVALID_PARAMETER', `(epsilon, delta) leaves no RDP budget at order ${order}; choose a larger order`, {
         parameter: 'order',

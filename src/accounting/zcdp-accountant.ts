@@ -7,6 +7,7 @@
 
 import type { DpEvent } from '../core/dp-event.js';
 import { zcdp, zcdpToApproximate } from '../core/loss.js';
+import { addAbove, divBelow, expUp, log1pUp, logDown, mulAbove } from '../numeric/directed-libm.js';
 import { addUp, divUp, mulDown, mulUp } from '../numeric/directed-rounding.js';
 import { edgeNumber } from '../numeric/edge.js';
 import { minimizeUnimodal } from '../numeric/minimize.js';
@@ -23,11 +24,33 @@ export function zcdpDelta(rho: number, epsilon: number): number {
   edgeNumber(epsilon, 'epsilon');
   if (rho === 0) return 0;
   if (!Number.isFinite(rho)) return 1;
+  let bestT = 0;
+  let bestF = Number.POSITIVE_INFINITY;
   const f = (t: number) => {
     const a = 1 + Math.exp(t);
-    return (a - 1) * (a * rho - epsilon) + a * Math.log1p(-1 / a) - Math.log(a - 1);
+    const v = (a - 1) * (a * rho - epsilon) + a * Math.log1p(-1 / a) - Math.log(a - 1);
+    if (v < bestF) {
+      bestF = v;
+      bestT = t;
+    }
+    return v;
   };
-  return Math.min(1, Math.exp(minimizeUnimodal(f, -30, 30, 1e-13)));
+  // The bound holds at EVERY order α > 1, so the minimiser (found to nearest) only picks α; the δ reported is the
+  // bound at that α evaluated with every step rounded toward a larger δ (float-sums.proof.md, "Terms").
+  minimizeUnimodal(f, -30, 30, 1e-13);
+  const a = 1 + Math.exp(bestT);
+  return Math.min(1, zcdpDeltaAtOrderUp(rho, epsilon, a > 1 ? a : 1 + 2 ** -52));
+}
+
+/**
+ * Upper bound of the CKS δ at one order α > 1 (α < 2⁵³, so α − 1 is exact):
+ * exp((α−1)(αρ−ε) + α·log1p(−1/α) − log(α−1)), each step directed toward the larger value.
+ */
+export function zcdpDeltaAtOrderUp(rho: number, epsilon: number, alpha: number): number {
+  const am1 = alpha - 1; // exact: Sterbenz for α ≤ 2, a multiple of ulp(α) ≤ 1 above
+  const t1 = mulAbove(am1, addAbove(mulAbove(alpha, rho), -epsilon));
+  const t2 = mulAbove(alpha, log1pUp(-divBelow(1, alpha)));
+  return expUp(addAbove(addAbove(t1, t2), -logDown(am1)));
 }
 
 /**

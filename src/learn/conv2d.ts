@@ -34,6 +34,7 @@ import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { kernelBackend } from './backend.js';
 import { type ConvShape, convExampleGrads, convForward, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
+import { ConvResident } from './conv-resident.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
@@ -102,6 +103,9 @@ export class Conv2d implements TrainableLayer {
   private readonly outScratch = new Scratch();
   private readonly inputGradScratch = new Scratch();
   private batch = 0;
+  // This layer's own kernel instance (conv-resident.ts): undefined until the first wasm forward, null if unavailable.
+  private resident: ConvResident | null | undefined;
+  private gradsResident = false; // the last norm pass left the per-example gradients in the resident instance
 
   constructor(options: Conv2dOptions) {
     if (typeof options !== 'object' || options === null)
@@ -171,9 +175,14 @@ export class Conv2d implements TrainableLayer {
     input = edgeFloatInput(input, 'input', batch * this.inputSize);
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     const out = this.outScratch.take(batch * this.outputSize);
-    convForward(this.shape, this.input, this.weight.value, this.bias.value, out, batch);
     this.batch = batch;
     this.grads = null;
+    this.gradsResident = false;
+    const r = this.residentKernels();
+    if (!r?.forward(this.shape, this.input, this.weight.value, this.bias.value, out, batch)) {
+      r?.invalidate();
+      convForward(this.shape, this.input, this.weight.value, this.bias.value, out, batch);
+    }
     return out;
   }
 
@@ -184,13 +193,26 @@ export class Conv2d implements TrainableLayer {
     outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     this.delta = outputGrad;
     this.grads = null;
+    this.gradsResident = false;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
-    if (needInputGrad) convInputGrad(this.shape, outputGrad, this.weight.value, inputGrad, batch);
+    const r = this.residentKernels();
+    if (!r?.backward(this.shape, outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch)) {
+      r?.invalidate();
+      if (needInputGrad) convInputGrad(this.shape, outputGrad, this.weight.value, inputGrad, batch);
+    }
     return inputGrad;
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
     out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
+    this.grads = null;
+    this.gradsResident = false;
+    const r = this.residentKernels();
+    if (r?.exampleGrads(this.shape, out, this.batch)) {
+      this.gradsResident = true; // kept in the layer's kernel instance, read there by accumulateScaledGradients
+      return;
+    }
+    r?.invalidate();
     const width = this.outC * this.patch + this.outC;
     // With wasm the gradients are binary32: kept as such (a Float32Array, no widening copy); the norms are over
     // exactly these stored values and accumulateScaledGradients sums c_i times the same values (conv-ops.ts).
@@ -211,6 +233,11 @@ export class Conv2d implements TrainableLayer {
 
   accumulateScaledGradients(scales: Float64Array): void {
     scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
+    if (this.gradsResident && this.resident?.gradsReady(this.batch)) {
+      // Materialised, resident: the same weighted sum of the stored rows, in SIMD (conv-resident.ts).
+      this.resident.accumulate(this.shape, scales, this.weight.grad, this.bias.grad, this.batch);
+      return;
+    }
     const grads = this.grads;
     if (grads === null) {
       // No norm pass (a non-private step): one pass over the batch.
@@ -224,6 +251,16 @@ export class Conv2d implements TrainableLayer {
     for (let i = 0; i < this.batch; i++) if ((scales[i] as number) !== 0) kept.push(i);
     addScaledRows(grads, width, kept, scales, 0, wn, this.weight.grad);
     addScaledRows(grads, width, kept, scales, wn, this.outC, this.bias.grad);
+  }
+
+  /** The resident kernel instance when the wasm kernels are in use (made on first use), else null. */
+  private residentKernels(): ConvResident | null {
+    if (kernelBackend() !== 'wasm') {
+      this.resident?.invalidate(); // what it holds is older than this call
+      return null;
+    }
+    if (this.resident === undefined) this.resident = ConvResident.create();
+    return this.resident;
   }
 
   perExampleGradient(i: number, out: Float64Array): void {

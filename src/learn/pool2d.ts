@@ -8,9 +8,11 @@ import { DpError } from '../core/index.js';
 import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
+import { kernelBackend } from './backend.js';
 import { type PoolShape, poolBackward, poolForward } from './conv-ops.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer } from './layer.js';
+import { PoolResident } from './pool-resident.js';
 import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
 /** The shape of {@link maxPool2d} and {@link avgPool2d}. */
@@ -48,6 +50,9 @@ export class Pool2d implements Layer {
   private readonly outScratch = new Scratch();
   private readonly inputGradScratch = new Scratch();
   private batch = 0;
+  // Max pooling on the wasm kernels: the winners stay in this layer's own instance (pool-resident.ts).
+  private resident: PoolResident | null | undefined;
+  private winnersResident = false; // the last forward left its winners there (this.argmax is then unused)
 
   constructor(
     readonly kind: 'maxPool2d' | 'avgPool2d',
@@ -75,9 +80,18 @@ export class Pool2d implements Layer {
     input = edgeFloatInput(input, 'input', batch * this.inputSize);
     const out = this.outScratch.take(batch * this.outputSize);
     const max = this.kind === 'maxPool2d';
+    this.batch = batch;
+    this.winnersResident = false;
+    if (max && kernelBackend() === 'wasm' && input instanceof Float64Array) {
+      if (this.resident === undefined) this.resident = PoolResident.create();
+      if (this.resident?.forward(this.geometry(batch), input, out)) {
+        this.winnersResident = true;
+        return out;
+      }
+    }
+    this.resident?.invalidate();
     if (max) this.argmax = this.argmaxScratch.take(out.length);
     poolForward(this.geometry(batch), max, input, out, this.argmax);
-    this.batch = batch;
     return out;
   }
 
@@ -87,6 +101,11 @@ export class Pool2d implements Layer {
     }
     outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     const g = this.inputGradScratch.take(batch * this.inputSize);
+    if (this.winnersResident) {
+      // Same shape as the forward, so the regions exist: it cannot fail; a failure would be a bug, not a fallback.
+      if (!this.resident?.backward(this.geometry(batch), outputGrad, g)) throw new Error('internal: pooling winners lost');
+      return g;
+    }
     poolBackward(this.geometry(batch), this.kind === 'maxPool2d', outputGrad, this.argmax, g);
     return g;
   }

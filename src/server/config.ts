@@ -65,7 +65,7 @@ const serverFormat = z.strictObject(
     maxConcurrentPerAnalyst: int(1, 1024, 'queries').default(4),
     /** DuckDB data sets: statements run at once, each on its own connection (engine-pool.ts). */
     duckdbConnections: int(1, 64, 'connections').default(2),
-    /** DuckDB data sets: worker threads of each connection (default DuckDB's own choice, one per core). */
+    /** DuckDB data sets: worker threads of each connection (default: the cores shared out among the connections, `defaultDuckdbThreads`). */
     duckdbThreads: int(1, 1024, 'threads').optional(),
     playground: z.boolean({ error: 'true or false' }).default(true),
     /** Origins allowed to call the API from a browser (CORS); the playground served here needs none. */

@@ -18,6 +18,7 @@
  * are there).
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { DpError } from '../core/errors.js';
 import type { SqlEngine } from '../sql/engine.js';
 import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
@@ -28,6 +29,22 @@ import { ExactAggregateCache } from './exact-aggregate-cache.js';
 
 /** Prepared statements each DuckDB connection of the server keeps (by exact text; least recently used evicted). */
 export const PREPARED_PER_CONNECTION = 256;
+
+/**
+ * DuckDB worker threads per connection when the configuration names none: the cores shared out among the pool's
+ * connections (at least one). The pool already runs statements side by side, one per connection; DuckDB's own
+ * default (one thread per core on every connection) puts `connections × cores` threads on the cores, and on small
+ * tables a statement's threads mostly wait for each other: on Adult (30,162 rows, two connections, two cores) one
+ * thread per connection ran the same statement for 1.3–1.7 ms CPU against 2.2–3.0 ms with two
+ * (`bench/server/distinct-cost.ts`; stop 17's figures in bench/server/README.md). A large data set served to few
+ * analysts at once may want more: `server.duckdbThreads`.
+ * @param connections - connections in the pool (≥ 1).
+ * @param cores - the cores this process may use (default `os.availableParallelism()`).
+ * @returns threads per connection, ≥ 1.
+ */
+export function defaultDuckdbThreads(connections: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, connections)));
+}
 
 /** A data set ready to answer. */
 export interface OpenDataset {
@@ -67,7 +84,7 @@ export function datasetSchema(config: DatasetConfig): SqlSchema {
  * @param config - the data set.
  * @param statementTimeoutMs - each statement's deadline.
  * @param duckdbConnections - DuckDB: connections (engines) in the pool, each running one statement at a time.
- * @param duckdbThreads - DuckDB: worker threads of each engine (default: DuckDB's own choice, one per core).
+ * @param duckdbThreads - DuckDB: worker threads of each engine (default: `defaultDuckdbThreads`, the cores shared out among the connections).
  * @returns the open data set.
  * @throws DpError NOT_FOUND (files, schema), INVALID_SCHEMA, ENGINE_ERROR (PostgreSQL or ClickHouse unreachable, PostgreSQL's
  *   query role not set up), INVALID_PARAMETER for a ClickHouse URL that does not parse.
@@ -106,7 +123,7 @@ async function openEngine(
     return { name: config.name, config, schema, engine, engineKind: 'postgres' };
   }
   const { DuckDbEngine } = await import('../sql/engines/duckdb.js');
-  const threads = { preparedStatements: PREPARED_PER_CONNECTION, ...(duckdbThreads !== undefined ? { threads: duckdbThreads } : {}) };
+  const threads = { preparedStatements: PREPARED_PER_CONNECTION, threads: duckdbThreads ?? defaultDuckdbThreads(duckdbConnections) };
   if (config.db) {
     const database = config.db.replace(/^duckdb:/, '');
     const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ database, statementTimeoutMs, ...threads }));

@@ -123,7 +123,9 @@ export function runAim(columns: readonly Int32Array[], sizes: readonly number[],
   let terminate = false;
   for (let t = 1; !terminate; t++) {
     const roundCost = gaussianRho(sigmaSquared).add(exponentialSelectionRho(epsilon));
-    if (filter.remaining.lt(roundCost.mul(Rational.of(2n)))) {
+    // Round 16·d is the last whatever the annealing (the whole-run work bound counts 16·d rounds: work-bound.ts). The
+    // budget alone ends the loop by then (each earlier round spends ≥ ρ/(16·d) less rounding), so this changes no run.
+    if (t >= rounds || filter.remaining.lt(roundCost.mul(Rational.of(2n)))) {
       // The last round spends what is left, exactly: 90% (rounded down) to the Gaussian, the exact rest to the selection.
       const rest = filter.remaining;
       sigmaSquared = sigmaSquaredForRho(rest.mul(Rational.of(9n, 10n)).toNumberDown());

@@ -39,6 +39,7 @@ export {
   type SynthMethod,
   type SynthOutput,
   type SynthPlan,
+  type SynthPlanOptions,
   type SynthResult,
   synthesize,
 } from './synthesize.js';

@@ -176,6 +176,7 @@ const OPTION_KEYS = [
   'rounds',
   'maxModelSize',
   'progress',
+  'calibration',
 ] as const;
 
 /**
@@ -272,7 +273,13 @@ export function makeSynthesizer(domain: SynthDomain, rho: number, options0: Synt
   checkObject(options0, 'options');
   const options = snapshotOptions(options0); // read once (M2): invoke uses only this snapshot
   checkRows(options.rows);
-  checkWorkBound(domain.sizes, options.maxModelSize, options.iterations); // public sizes and options only, before any charge (M8)
+  // Public sizes and options only, before any charge: allocations (M8) and the whole run's work (M13).
+  checkWorkBound(domain.sizes, {
+    method: options.method,
+    maxModelSize: options.maxModelSize,
+    iterations: options.iterations,
+    rounds: options.method === 'mwem' ? options.rounds : undefined,
+  });
   const plan = planRho(domain, rho, options.quantileShare);
   return defineMeasurement({
     name: `synth-${options.method}`,
@@ -371,22 +378,52 @@ function calibrationFor(budget: SynthBudget | undefined): RhoCalibration {
   return budget === undefined ? 'whole-delta' : 'budget-reserve';
 }
 
+/** Options of {@link planSynthesis}: `synthesize`'s without the data and the random source, and the calibration. */
+export type SynthPlanOptions = Omit<SynthesizeOptions, 'data' | 'rng'> & {
+  /**
+   * Which run to plan: `'budget-reserve'` (default) a run charged to a budget, Session or ledger — `tsdp synth`'s, which
+   * plans before it opens its ledger —, `'whole-delta'` a `synthesize` call without a budget (`calibrationFor`).
+   * `'whole-delta'` with a `budget` given is refused: a budget keeps half of δ.
+   */
+  readonly calibration?: RhoCalibration;
+};
+
+/** The calibration a plan is for (see {@link SynthPlanOptions}). */
+function planCalibration(options: SynthPlanOptions): RhoCalibration {
+  const c = options.calibration ?? 'budget-reserve';
+  if (c !== 'budget-reserve' && c !== 'whole-delta') {
+    throw new DpError('INVALID_PARAMETER', "calibration must be 'whole-delta' or 'budget-reserve'", {
+      parameter: 'calibration',
+      expected: "'whole-delta' | 'budget-reserve'",
+    });
+  }
+  if (c === 'whole-delta' && options.budget !== undefined) {
+    throw new DpError('INVALID_PARAMETER', "calibration 'whole-delta' is for a run without a budget: a budget keeps half of δ", {
+      parameter: 'calibration',
+    });
+  }
+  return c;
+}
+
 /**
  * Plans a synthesis from its public parameters (schema, (ε, δ), method, tuning), without data: what it will charge.
- * Every refusal `synthesize` makes before its charge is made here.
- * @param options - everything `synthesize` takes except the data and the random source; of `budget` only whether one
- *   is given is read (it sets the calibration: `calibrationFor`), nothing is charged.
+ * Every refusal `synthesize` makes before its charge is made here. By default the plan of a run charged to a budget
+ * (ρ at δ/2, what `synthesize({ budget })` and `tsdp synth` charge); `calibration: 'whole-delta'` plans a `synthesize`
+ * call without a budget (ρ at all of δ).
+ * @param options - everything `synthesize` takes except the data and the random source, and `calibration`; `budget` is
+ *   only checked, never charged.
  * @returns the domain, the loss to charge and the guarantee.
  * @throws DpError INVALID_PARAMETER on bad options; INVALID_SCHEMA on a column with no public domain.
  * @privacy reads no data.
  * @example
  * planSynthesis({ schema, epsilon: 1, delta: 1e-9, method: 'aim' }).loss; // { kind: 'zcdp', rho: … }
  */
-export function planSynthesis(options0: Omit<SynthesizeOptions, 'data' | 'rng'>): SynthPlan {
+export function planSynthesis(options0: SynthPlanOptions): SynthPlan {
   const options = snapshotOptions(options0); // read once (M2)
   checkOptions({ ...options, data: [] });
+  const calibration = planCalibration(options);
   const domain = buildDomain(options.schema);
-  const rho = rhoForEpsilonDelta(options.epsilon, options.delta, calibrationFor(options.budget));
+  const rho = rhoForEpsilonDelta(options.epsilon, options.delta, calibration);
   const loss = makeSynthesizer(domain, rho, options).privacyMap(1);
   const stated = zcdpToApproximate(loss, options.delta);
   const plan = planRho(domain, rho, options.quantileShare);
@@ -415,7 +452,8 @@ export function planSynthesis(options0: Omit<SynthesizeOptions, 'data' | 'rng'>)
 export async function synthesize(options0: SynthesizeOptions): Promise<SynthResult> {
   const options = snapshotOptions(options0); // read once (M2): everything below sees only this snapshot
   checkOptions(options);
-  const { domain, loss, guarantee } = planSynthesis(options);
+  // The calibration is synthesize's own (calibrationFor: whether a budget is given), never a caller's option.
+  const { domain, loss, guarantee } = planSynthesis({ ...options, calibration: calibrationFor(options.budget) });
   const measurement = makeSynthesizer(domain, loss.rho, options);
   if (!exactLoss(measurement.privacyMap(1)).rho.equals(guarantee.loss.rho)) {
     throw new DpError('INTERNAL', 'the planned charge differs from the privacy map', { routine: 'synthesize' });

@@ -2,7 +2,7 @@
  * `tsdp` loads per verb: `--version` loads no verb; the verbs that do not touch data
  * (accountant, mechanism, audit) never reach DuckDB, pg, the SQL parser, Arrow, yaml or zod,
  * not even transitively; sql, schema and budget load them inside their actions only. The import graph is read from the sources (static imports and module-scope
- * `createRequire(…)('pkg')` calls; a dynamic `import()` or a require inside a function is the lazy edge and is not followed).
+ * `createRequire(…)('pkg')` calls and module-scope `require(…'pkg')` calls; a dynamic `import()` or a require inside a function is the lazy edge and is not followed).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +21,9 @@ function staticPackages(file: string, seen = new Set<string>(), packages = new S
   const re = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
   // A module-scope `createRequire(import.meta.url)('pkg')` (at column 0: not inside a function) loads eagerly too.
   const eagerRequire = /^(?:const|let|var)\s+[^=\n]+=\s*createRequire\(import\.meta\.url\)\(['"]([^'"]+)['"]\)/gm;
-  for (const m of [...text.matchAll(re), ...text.matchAll(eagerRequire)]) {
+  // …and a module-scope call of a `require` made that way, also with a vendored copy tried first (`require(copy ?? 'pkg')`).
+  const eagerLocalRequire = /^(?:export\s+)?(?:const|let|var)\s+[^=\n]+=\s*require\((?:[^'"\n]*\?\?\s*)?['"]([^'"]+)['"]\)/gm;
+  for (const m of [...text.matchAll(re), ...text.matchAll(eagerRequire), ...text.matchAll(eagerLocalRequire)]) {
     const spec = m[1] as string;
     if (spec.startsWith('.')) staticPackages(join(dirname(file), spec.replace(/\.js$/, '.ts')), seen, packages);
     else if (!spec.startsWith('node:'))

@@ -18,7 +18,9 @@
  * reads are not total for the dialect's functions — here FixedString for a declared text column (or the dialect reads
  * it as `toStringCutToZero(col)`, which also keeps the missing-unit rule: '' stored in a FixedString is N NUL bytes,
  * which `match` would otherwise keep as ONE pooled unit, S25's ×2); a generative test over stored types × the
- * dialect's text functions: charged ⇒ answered.
+ * dialect's text functions: charged ⇒ answered. Class-wide: a ClickHouse `preflight` (trust's S45 hook) running each
+ * compiled statement as `SELECT * FROM (…) LIMIT 0` before the charge — on 18.16 that analyses without reading rows and
+ * refuses FixedString's `match` even on an empty table (checked by hand).
  *
  * Own 1-shard ClickHouse server (scripts/clickhouse.sh; TSDP_CH_REVIEW_ML_FS_DIR/PORT choose it).
  */

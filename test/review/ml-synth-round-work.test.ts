@@ -38,13 +38,13 @@ describe('review ML M13: the work a synthesis run does after its charge is bound
     );
   });
 
-  it.fails('BUG M13 (a): MWEM with 10⁴ rounds of 100 iterations on a 2²⁶-cell model cap (≈ 6.7·10¹³ cell-iterations) is accepted', () => {
+  it('fixed M13 (a) (was BUG: accepted): MWEM with 10⁴ rounds of 100 iterations on a 2²⁶-cell model cap (≈ 6.7·10¹³ cell-iterations) is refused', () => {
     expect(() =>
       planSynthesis({ schema: categorical(20, 100, 'b'), epsilon: 1, delta: 1e-9, method: 'mwem', rounds: 10_000, maxModelSize: 2 ** 26 }),
     ).toThrow(/INVALID_PARAMETER|INVALID_SCHEMA/);
   });
 
-  it.fails('BUG M13 (b): AIM on 2,000 binary columns (32,000 rounds, each scoring ~2·10⁶ candidates on the model) is accepted', () => {
+  it('fixed M13 (b) (was BUG: accepted): AIM on 2,000 binary columns (32,000 rounds, each scoring ~2·10⁶ candidates on the model) is refused', () => {
     expect(() => planSynthesis({ schema: categorical(2000, 2, 'w'), epsilon: 1, delta: 1e-9, method: 'aim' })).toThrow(
       /INVALID_PARAMETER|INVALID_SCHEMA/,
     );

@@ -13,16 +13,26 @@
  *   substring searches) when the predicate is first EVALUATED: on an empty table `… WHERE name LIKE 'x%'` is
  *   answered; with one row it is charged, then ENGINE_ERROR.
  * The same holds for the privacy unit: 'Bob' and 'bob' are one unit (two people pooled, S25's class).
- * DuckDB's collations (NOCASE, NOACCENT) held: its GROUP BY returns the collated form (a function of the group).
+ * DuckDB's NOCASE/NOACCENT held (its GROUP BY returns the collated form, a function of the group), but S41c: DuckDB's
+ * NFC collation and its ICU collations (`COLLATE de`, `en`, …) equate canonically equivalent spellings ('é' = 'e' +
+ * U+0301) and return ONE ROW'S spelling as the key: a database file with `name VARCHAR COLLATE NFC`, 3 people 'é'
+ * (composed) → key 'é' (1 code unit); one more person (pid 1) with the decomposed spelling → the released key is his
+ * (2 code units), every seed.
  *
  * Rule that would close the class: the catalog step reads each declared text column's collation
  * (`pg_attribute.attcollation` → `pg_collation.collisdeterministic`) and refuses a nondeterministic one before the
  * charge (INVALID_SCHEMA), or the compiled SQL applies `COLLATE "C"` to every text column it reads (keys, units,
- * predicates); a generative test over the collations an operator can attach. Owner: sqlrun (engines/postgres.ts) /
- * trust (compile).
+ * predicates); a generative test over the collations an operator can attach. DuckDB: refuse a declared column whose
+ * collation is not the default (`duckdb_columns()`/`information_schema.columns.collation_name`) before the charge.
+ * Owners: trust (engines/postgres.ts), sqlrun (engines/duckdb-catalog.ts).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
@@ -96,5 +106,46 @@ describe('review S41: a nondeterministic collation on a declared PostgreSQL text
     await table("INSERT INTO s VALUES (1, 'b')");
     const one = await outcome(sql, 2);
     expect(one.result === 'ENGINE_ERROR' ? 'ENGINE_ERROR' : 'answered').toBe(empty.result === 'ENGINE_ERROR' ? 'ENGINE_ERROR' : 'answered');
+  }, 60_000);
+});
+
+describe('review S41c: a DuckDB NFC (or ICU) collation on a declared text column', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'review-duck-collation-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The released keys' lengths in UTF-16 code units (the composed 'é' is 1, the decomposed 'e' + U+0301 is 2). */
+  async function releasedKeyLengths(withTarget: boolean): Promise<string> {
+    const path = join(dir, `c-${withTarget}.duckdb`);
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    await c.run('CREATE TABLE s (pid BIGINT, name VARCHAR COLLATE NFC)');
+    if (withTarget) await c.run("INSERT INTO s VALUES (1, 'e' || chr(769))");
+    await c.run('INSERT INTO s SELECT i, chr(233) FROM range(100, 103) r(i)');
+    c.closeSync();
+    instance.closeSync();
+    const engine = await DuckDbEngine.open({ database: path });
+    try {
+      const r = await runDpSql({
+        sql: 'SELECT name, COUNT(*) AS n FROM s GROUP BY name',
+        schema,
+        engine,
+        ledger: new MemoryLedger(),
+        epsilon: 100,
+        delta: 1e-4,
+        rng: new SeededRandomSource(1),
+      }).then(
+        (res) => JSON.stringify(res.rows.map((row) => String(row[0]).length)),
+        (e: { code?: string }) => String(e.code),
+      );
+      return r;
+    } finally {
+      await engine.close();
+    }
+  }
+
+  it.fails("BUG S41c: 3 × composed 'é' release a 1-unit key; one more person (pid 1) spelling it decomposed makes the released key his spelling", async () => {
+    const without = await releasedKeyLengths(false);
+    const withTarget = await releasedKeyLengths(true);
+    expect(withTarget).toBe(without);
   }, 60_000);
 });

@@ -5,12 +5,13 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { defaultDuckdbThreads, openDataset } from '../../src/server/datasets.js';
 import { EnginePool } from '../../src/server/engine-pool.js';
 import type { CompiledStatement } from '../../src/sql/dialect.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
-import { EXAMPLES } from './_server.js';
+import { EXAMPLES, stateDir, testConfig } from './_server.js';
 
 const statement = (sql: string): CompiledStatement => ({ sql, params: [] });
 
@@ -97,4 +98,34 @@ describe('EnginePool', () => {
     expect(b).toBe(a);
     expect(reads).toBe(2);
   });
+
+  it('shares the cores out among the connections when no thread count is configured (at least one each)', () => {
+    expect(defaultDuckdbThreads(2, 2)).toBe(1);
+    expect(defaultDuckdbThreads(1, 8)).toBe(8);
+    expect(defaultDuckdbThreads(3, 8)).toBe(2);
+    expect(defaultDuckdbThreads(4, 2)).toBe(1);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 256 }), (connections, cores) => {
+        const t = defaultDuckdbThreads(connections, cores);
+        expect(t).toBeGreaterThanOrEqual(1);
+        expect(connections * t <= cores || t === 1).toBe(true);
+      }),
+    );
+  });
+
+  it('opens each DuckDB connection of a data set with the default thread count, or the configured one', async () => {
+    const donors = testConfig(stateDir()).datasets.get('donors');
+    if (!donors) throw new Error('no donors data set');
+    const threads = async (configured?: number) => {
+      const d = await openDataset(donors, 10_000, 2, configured);
+      try {
+        const rows = await Promise.all([1, 2].map(() => d.engine.query(statement("SELECT current_setting('threads') AS t"))));
+        return rows.map((r) => Number(r[0]?.t));
+      } finally {
+        await d.engine.close();
+      }
+    };
+    expect(await threads()).toEqual([defaultDuckdbThreads(2), defaultDuckdbThreads(2)]);
+    expect(await threads(3)).toEqual([3, 3]);
+  }, 60_000);
 });

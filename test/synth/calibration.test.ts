@@ -39,8 +39,10 @@ describe('ρ calibration: all of δ when synthesize owns the budget, δ/2 when a
       [1, 0.014973, 0.014408],
       [10, 1.0908, 1.0597],
     ] as const) {
-      const plan = planSynthesis({ ...common, epsilon, delta: 1e-9 });
+      const plan = planSynthesis({ ...common, epsilon, delta: 1e-9, calibration: 'whole-delta' });
       expect(plan.guarantee.rho / reference).toBeCloseTo(1, 4);
+      // planSynthesis's default plans a charge to a budget (tsdp synth plans before it opens its ledger).
+      expect(planSynthesis({ ...common, epsilon, delta: 1e-9 }).guarantee.rho / half).toBeCloseTo(1, 4);
       const charged = planSynthesis({ ...common, epsilon, delta: 1e-9, budget: PrivacyBudget.approximate(epsilon, 1e-9) });
       expect(charged.guarantee.rho / half).toBeCloseTo(1, 4);
     }
@@ -50,7 +52,7 @@ describe('ρ calibration: all of δ when synthesize owns the budget, δ/2 when a
     const epsilon = 1;
     const delta = 1e-9;
     const out = await synthesize({ ...common, data, epsilon, delta, rng: new SeededRandomSource(1) });
-    const plan = planSynthesis({ ...common, epsilon, delta });
+    const plan = planSynthesis({ ...common, epsilon, delta, calibration: 'whole-delta' });
     const map = fromMap(plan, { ...common }, delta);
     expect(out.guarantee.rho).toBe(map.rho);
     expect(out.guarantee.rho).toBe(rhoForEpsilonDelta(epsilon, delta, 'whole-delta'));
@@ -103,6 +105,16 @@ describe('ρ calibration: all of δ when synthesize owns the budget, δ/2 when a
     for (const r of [a, b, c]) expect(r.guarantee.epsilon).toBe(zcdpToApproximate(zcdp(r.guarantee.rho), delta).epsilon);
   });
 
+  it("planSynthesis refuses 'whole-delta' with a budget (a budget keeps half of δ) and an unknown calibration", () => {
+    const budget = PrivacyBudget.approximate(1, 1e-9);
+    expect(() => planSynthesis({ ...common, epsilon: 1, delta: 1e-9, budget, calibration: 'whole-delta' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_PARAMETER' }),
+    );
+    expect(() => planSynthesis({ ...common, epsilon: 1, delta: 1e-9, calibration: 'all' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_PARAMETER' }),
+    );
+  });
+
   it('ε(ρ) ≤ ε at all of δ, and ρ is the largest such up to 10⁻⁹ (generative over ε × δ)', () => {
     fc.assert(
       fc.property(
@@ -141,7 +153,7 @@ describe('ρ calibration: all of δ when synthesize owns the budget, δ/2 when a
           const budget = withBudget ? PrivacyBudget.approximate(epsilon, delta) : undefined;
           const options = { schema, epsilon, delta, method, rows: 3, iterations: 3, ...(budget ? { budget } : {}) };
           const out = await synthesize({ ...options, data: records, rng: new SeededRandomSource(k) });
-          const plan = planSynthesis(options);
+          const plan = planSynthesis({ ...options, ...(budget ? {} : { calibration: 'whole-delta' as const }) });
           const map = fromMap(plan, options, delta);
           expect(out.guarantee.rho).toBe(map.rho);
           expect(out.guarantee.epsilon).toBe(map.epsilon);

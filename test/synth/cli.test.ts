@@ -8,7 +8,7 @@ import { PrivacyBudget } from '../../src/core/index.js';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { toCsv } from '../../src/synth/csv.js';
-import { encodeRecords, synthesize } from '../../src/synth/index.js';
+import { encodeRecords, planSynthesis, synthesize } from '../../src/synth/index.js';
 import { utilityReport } from '../../src/synth/report.js';
 import { reportHtml } from '../../src/synth/report-html.js';
 
@@ -113,6 +113,25 @@ describe('tsdp synth', () => {
     expect(quiet.status, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toMatch(/round|selected|ρ used/);
     expect(quiet.stderr).toMatch(/ledger: file /);
+  }, 300_000);
+
+  it('regression (stop 17 calibration): a ledger capped at exactly the requested (ε, δ) pays the run — the CLI plans and charges ρ at δ/2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdp-synth-'));
+    const small = { dataset: 'exact', budget: { epsilon: 1, delta: 1e-9 }, columns: schema.columns.slice(0, 2) };
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify(small));
+    writeFileSync(join(dir, 'data.csv'), toCsv(records, ['colour', 'n']));
+    const args = ['--data', join(dir, 'data.csv'), '--schema', join(dir, 'schema.json'), '--epsilon', '1', '--delta', '1e-9'];
+    const r = cli([...args, '--rows', '5', '--iterations', '5', '--out', join(dir, 'o.csv'), '--json'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.guarantee.rho).toBe(
+      planSynthesis({ schema: small as never, epsilon: 1, delta: 1e-9, method: 'mst', rows: 5 }).guarantee.rho,
+    );
+    expect(summary.guarantee.epsilon).toBeLessThanOrEqual(1);
+    const ledger = new FileLedger({ home: dir });
+    const entries = await ledger.entries('exact');
+    await ledger.close();
+    expect(entries.map((e) => e.rho.toString())).toEqual([summary.charged.rho]);
   }, 300_000);
 
   it('refuses a column with no public domain before reading the data (exit 2, nothing written, nothing charged)', async () => {

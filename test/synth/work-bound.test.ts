@@ -17,7 +17,9 @@ import {
   MAX_FIT_WORK,
   MAX_ITERATIONS,
   MAX_MODEL_SIZE,
+  MAX_RUN_WORK,
   MAX_WORKLOAD_CELLS,
+  runWork,
   workloadCells,
 } from '../../src/synth/work-bound.js';
 
@@ -119,7 +121,12 @@ describe('synthesis work bound (review ML M8 class)', () => {
         fc.constantFrom<Method>('mst', 'aim', 'mwem'),
         async (sizes, maxModelSize, iterations, method) => {
           const cells = Math.max(workloadCells(sizes), maxModelSize ?? DEFAULT_MAX_MODEL_SIZE);
-          const over = iterations > MAX_ITERATIONS || iterations * cells > MAX_FIT_WORK;
+          fc.pre(workloadCells(sizes) <= MAX_WORKLOAD_CELLS && runWork(method, sizes).total <= MAX_RUN_WORK);
+          // Over the final fit's bound, or (M13) the whole run's with these options: the options are refused.
+          const over =
+            iterations > MAX_ITERATIONS ||
+            iterations * cells > MAX_FIT_WORK ||
+            runWork(method, sizes, { maxModelSize, iterations }).total > MAX_RUN_WORK;
           const plan = () =>
             planSynthesis({
               schema: schemaOf(sizes),
@@ -150,7 +157,8 @@ describe('synthesis work bound (review ML M8 class)', () => {
         fc.array(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 10_000 })), { minLength: 2, maxLength: 16 }),
         fc.constantFrom<Method>('mst', 'aim', 'mwem'),
         async (sizes, method) => {
-          const over = workloadCells(sizes) > MAX_WORKLOAD_CELLS;
+          // The allocation bound (M8), then the whole run's work with the method's defaults (M13): both the schema's.
+          const over = workloadCells(sizes) > MAX_WORKLOAD_CELLS || runWork(method, sizes).total > MAX_RUN_WORK;
           if (over) {
             const r = await attempt(sizes, method);
             expect(r).toMatchObject({ ok: false, name: 'DpError', code: 'INVALID_SCHEMA', spent: false });

@@ -3,8 +3,8 @@
  * "float sums rounded outward"; rule and error bounds: `src/accounting/float-sums.proof.md`, "Terms").
  *
  * Every operation is directed: sums and products by `addAbove`/`mulAbove` … (`numeric/directed-libm.ts`),
- * exp/log/log1p/expm1 widened by two steps (fdlibm's "< 1 ulp", sourced there), erfc by the stated margin
- * `LOG_ERFC_ERROR` below. Where a quantity enters with both signs it is carried as an interval `[lo, hi]` and the
+ * exp/log/log1p/expm1 widened by two steps (fdlibm's "< 1 ulp", sourced there), log erfc by its proven bounds
+ * (`numeric/log-erfc-bounds.ts`). Where a quantity enters with both signs it is carried as an interval `[lo, hi]` and the
  * end that makes the term larger is used. Series are summed only where their remainder has a proven bound that is
  * added (the fractional-order subsampled Gaussian); the constants √2 and log ½ are bracketed, never taken as exact.
  * @internal
@@ -25,7 +25,7 @@ import {
   mulAbove,
   mulBelow,
 } from '../../numeric/directed-libm.js';
-import { logErfc } from '../../numeric/special.js';
+import { logErfcBounds } from '../../numeric/log-erfc-bounds.js';
 
 /** A closed interval [lo, hi] of reals holding an exact value. */
 type Iv = readonly [number, number];
@@ -38,15 +38,13 @@ function iMul(a: Iv, b: Iv): Iv {
   return [lo, hi];
 }
 /**
- * The error bound relied on for `logErfc` (absolute, in log): 10⁻¹⁴ for x ≤ 0 (erfc ∈ [1, 2], no cancellation), and
- * 10⁻¹² + 2⁻⁴⁸·x² for x > 0 (the −x² of the right tail is rounded once, ≤ 2⁻⁵³·x²). Not sourced from a proof: `erfc`
- * is Cody's rational Chebyshev approximation (Math. Comp. 23, 1969; approximation error ~10⁻¹⁸ relative) evaluated in
- * doubles. Measured against a 200-bit reference (mpmath) on 20,000 random points in [−600, 2400], the largest error
- * is 1/56 of the bound for x ≤ 0 (1.8·10⁻¹⁶) and 1/20 of it for x > 0 (4.4·10⁻¹³ at x ≈ 46.9);
- * `test/accounting/rdp-terms-outward.test.ts` keeps a table of reference values and checks the bound.
+ * log erfc(x) to nearest from its PROVEN bounds (`numeric/log-erfc-bounds.ts`, proof beside it): the midpoint of
+ * [lo, hi], and the error of that midpoint, (hi − lo)/2 + 2⁻⁵²·(|lo| + |hi|) (the midpoint's own rounding).
  */
-export function logErfcError(x: number): number {
-  return x <= 0 ? 1e-14 : 1e-12 + 2 ** -48 * x * x;
+function logErfcWithError(x: number): [value: number, error: number] {
+  const [lo, hi] = logErfcBounds(x);
+  if (lo === Number.NEGATIVE_INFINITY) return [hi, Number.POSITIVE_INFINITY];
+  return [0.5 * lo + 0.5 * hi, 0.5 * (hi - lo) + 2 ** -52 * (Math.abs(lo) + Math.abs(hi))];
 }
 /**
  * The error of log erfc(x) caused by an error of x itself when x was computed with ≤ 5 roundings (|Δx| ≤ 2⁻⁵⁰·|x|):
@@ -77,7 +75,8 @@ const TERM_REL = 2 ** -46;
  * with the signs of the generalised binomial coefficients (float-sums.proof.md, "The fractional series"):
  * - the integral is split at z_lo ≤ z₀ ≤ z_hi (z₀ = σ²·log((1−q)/q) + ½ bracketed, so each binomial expansion
  *   converges on its side) and the sliver [z_lo, z_hi] is bounded directly;
- * - each term's log is computed to nearest with the stated error bound TERM_REL·(Σ|parts| + 1) + the erfc margin,
+ * - each term's log is computed to nearest with the stated error bound TERM_REL·(Σ|parts| + 1) + the proven error of
+ *   log erfc (`logErfcWithError`),
  *   positive terms taken at the top of their bracket, negative ones at the bottom;
  * - the remainder: from i ≥ i₀ = max(⌊α⌋+1, α, z_lo, α − z_hi) the terms alternate in sign and decrease in
  *   magnitude (each side's ratio is ≤ (i−α)/(i+1) < 1: log-concavity of erfc), so the remainder after stopping
@@ -122,22 +121,21 @@ function logAFracUp(q: number, sigma: number, alpha: number, logq: Iv, log1mq: I
     const a0 = i * lq;
     const b0 = j * l1q;
     const c0 = (i * i - i) / tws;
-    const e0 = logErfc(x0) - Math.LN2;
+    const [le0, le0Err] = logErfcWithError(x0);
+    const e0 = le0 - Math.LN2;
     const a1 = j * lq;
     const b1 = i * l1q;
     const c1 = (j * j - j) / tws;
-    const e1 = logErfc(x1) - Math.LN2;
+    const [le1, le1Err] = logErfcWithError(x1);
+    const e1 = le1 - Math.LN2;
     const s0 = coef + a0 + b0 + c0 + e0;
     const s1 = coef + a1 + b1 + c1 + e1;
     const err0 =
-      coefErr +
-      TERM_REL * (Math.abs(coef) + Math.abs(a0) + Math.abs(b0) + c0 + Math.abs(e0) + 1) +
-      logErfcError(x0) +
-      erfcArgumentError(x0);
+      coefErr + TERM_REL * (Math.abs(coef) + Math.abs(a0) + Math.abs(b0) + c0 + Math.abs(e0) + 1) + le0Err + erfcArgumentError(x0);
     const err1 =
       coefErr +
       TERM_REL * (Math.abs(coef) + Math.abs(a1) + Math.abs(b1) + Math.abs(c1) + Math.abs(e1) + 1) +
-      logErfcError(x1) +
+      le1Err +
       erfcArgumentError(x1);
     const up = logAddUp(addAbove(s0, err0), addAbove(s1, err1)); // ≥ log |term i|
     if (i >= i0 && up < logAddDown(pos, neg) - 30) {

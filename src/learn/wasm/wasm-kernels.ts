@@ -11,7 +11,9 @@
  *
  * Each call copies its operands into the module's linear memory (a scratch
  * arena that grows on demand and is reused), runs, and copies the result out:
- * O(size) copies beside the O(m·k·n) multiply. Results equal the reference up
+ * O(size) copies beside the O(m·k·n) multiply. A layer that keeps operands
+ * between its calls owns a separate instance (`newWasmKernelInstance`; Conv2d,
+ * see ../conv-resident.ts), so the shared arena's reuse never touches them. Results equal the reference up
  * to the order of floating-point additions (SIMD lanes and blocking), i.e.
  * within a few ulps of Σ|a||b| — the property tests bound it. Non-finite
  * inputs: the reference skips a zero factor (0·∞ is then not formed), the SIMD
@@ -76,6 +78,8 @@ interface Exports {
     batch: number,
     ...shape: ConvShapeArgs
   ): void;
+  demote(src: number, dst: number, n: number): void;
+  addScaledRows32(rows: number, width: number, scales: number, batch: number, from: number, count: number, out: number): void;
   convScaledGradSum(
     x: number,
     g: number,
@@ -147,6 +151,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 }
 
 let loaded: WasmKernels | null | undefined;
+let compiled: WebAssembly.Module | null | undefined;
 
 /**
  * Loads the SIMD module once; null when this platform's WebAssembly lacks SIMD
@@ -160,6 +165,23 @@ export function loadWasmKernels(): WasmKernels | null {
 }
 
 /**
+ * A fresh instance of the module, with its own linear memory, for a layer that keeps operands
+ * resident between its calls (Conv2d: its binary32 input, output gradient and per-example
+ * gradients live there from forward to the clipped sum, with no copy through JavaScript). Nothing
+ * else writes that memory; it is freed with the layer. Null where {@link loadWasmKernels} is null
+ * or the instance cannot be made.
+ * @internal
+ */
+export function newWasmKernelInstance(): WasmKernels | null {
+  if (loadWasmKernels() === null || !compiled) return null;
+  try {
+    return arena(new WebAssembly.Instance(compiled, {}).exports as unknown as Exports);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Instantiates the module with the given WebAssembly namespace (a parameter so
  * that a test can present a platform without SIMD); null when it is absent or
  * does not validate the module.
@@ -170,33 +192,39 @@ export function instantiateKernels(wa: typeof WebAssembly | undefined): WasmKern
     if (wa === undefined) return null;
     const bytes = decode(KERNELS_WASM_BASE64);
     if (!wa.validate(bytes)) return null; // no SIMD here
-    const instance = new wa.Instance(new wa.Module(bytes), {});
-    const exports = instance.exports as unknown as Exports;
-    const base = (exports.heapBase() + 15) & ~15;
-    const packDoubles = exports.packBytes() / 8;
-    let f64 = new Float64Array(exports.memory.buffer);
-    return {
-      exports,
-      alloc(...lengths: number[]): number[] {
-        const offsets: number[] = [];
-        let at = base;
-        for (const len of [...lengths, packDoubles]) {
-          offsets.push(at);
-          at += Math.ceil((len * 8) / 16) * 16;
-        }
-        const have = exports.memory.buffer.byteLength;
-        if (at > have) {
-          exports.memory.grow(Math.ceil((at - have) / 65_536));
-          f64 = new Float64Array(exports.memory.buffer);
-        }
-        return offsets;
-      },
-      view(): Float64Array {
-        if (f64.buffer !== exports.memory.buffer) f64 = new Float64Array(exports.memory.buffer);
-        return f64;
-      },
-    };
+    const module = new wa.Module(bytes);
+    const kernels = arena(new wa.Instance(module, {}).exports as unknown as Exports);
+    if (wa === (typeof WebAssembly === 'object' ? WebAssembly : undefined) && compiled === undefined) compiled = module;
+    return kernels;
   } catch {
     return null;
   }
+}
+
+/** The scratch arena over an instance's memory: regions laid out from heapBase on every call. */
+function arena(exports: Exports): WasmKernels {
+  const base = (exports.heapBase() + 15) & ~15;
+  const packDoubles = exports.packBytes() / 8;
+  let f64 = new Float64Array(exports.memory.buffer);
+  return {
+    exports,
+    alloc(...lengths: number[]): number[] {
+      const offsets: number[] = [];
+      let at = base;
+      for (const len of [...lengths, packDoubles]) {
+        offsets.push(at);
+        at += Math.ceil((len * 8) / 16) * 16;
+      }
+      const have = exports.memory.buffer.byteLength;
+      if (at > have) {
+        exports.memory.grow(Math.ceil((at - have) / 65_536));
+        f64 = new Float64Array(exports.memory.buffer);
+      }
+      return offsets;
+    },
+    view(): Float64Array {
+      if (f64.buffer !== exports.memory.buffer) f64 = new Float64Array(exports.memory.buffer);
+      return f64;
+    },
+  };
 }

@@ -14,7 +14,6 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { edgeStringArray } from '../../numeric/edge.js';
-import { engineError } from '../engine.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
 /** Runs one DuckDB call of the catalog step (through the engine's queue, under the setup deadline). */
@@ -40,13 +39,28 @@ export class DuckDbCatalog {
    * @param run - runs each catalog read through the engine's queue, under its setup deadline.
    * @param ownViews - the views tsdp made over declared files (accepted as stored).
    * @param toList - DuckDB's `listValue` (the driver's value constructor, passed in so this module loads no driver).
+   * @param fail - the engine's one ENGINE_ERROR (naming its pinned limits, `resource-limits.ts`).
+   * @param inMemory - whether the database is a fresh in-memory one (no database file): it then holds no user
+   *   function until someone else holds the connection (`connectionShared`), so the function catalog is not listed.
    */
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly run: CatalogRunner,
     private readonly ownViews: ReadonlySet<string>,
     private readonly toList: (items: readonly string[]) => unknown,
-  ) {}
+    private readonly fail: () => Error,
+    inMemory: boolean,
+  ) {
+    this.noShadowedBuiltins = inMemory;
+  }
+
+  /**
+   * Someone else now holds the connection (the engine's `connection` was read) and may create functions: the next
+   * catalog step lists the function catalog again.
+   */
+  connectionShared(): void {
+    this.noShadowedBuiltins = false;
+  }
 
   /**
    * The readable columns of `tables` from DuckDB's catalog (no row is read), after the checks of the module header.
@@ -67,7 +81,7 @@ export class DuckDbCatalog {
       rows = reader.getRowsJS() as unknown[][];
       shadows = await this.shadowedBuiltins();
     } catch {
-      throw engineError('duckdb');
+      throw this.fail();
     }
     // Review S39 (stored-only.ts "Names"): a user macro or function with a built-in's name would replace it.
     if (shadows.length > 0) throw shadowedBuiltinsError('DuckDB', shadows);
@@ -95,10 +109,13 @@ export class DuckDbCatalog {
 
   /**
    * The names of user functions and macros that share a built-in's name (review S39, `stored-only.ts` "Names").
-   * Listing DuckDB's functions costs ≈ 15 ms, so an empty answer is kept for the engine's life: the function catalog
-   * cannot change under it — a database file is opened READ_ONLY (DuckDB's file lock keeps writers out while it is
-   * open), `query` runs single SELECTs only, and tsdp itself creates views, never functions. A non-empty answer
-   * (a refusal) is not kept.
+   * Listing DuckDB's functions costs 15–100 ms, so it is skipped where the answer is known to be empty, and an empty
+   * answer is kept: the function catalog cannot change under the engine — a database file is opened READ_ONLY
+   * (DuckDB's file lock keeps writers out while it is open), `query` runs single SELECTs only, and tsdp itself creates
+   * views, never functions. So a fresh in-memory database holds no user function until the engine hands out its
+   * connection (tests and benchmarks load data through it); from then on the list is read again at the next step.
+   * A non-empty answer (a refusal) is not kept. Residual: code that keeps the connection it was handed can create a
+   * function after the next step has listed none; that code is the operator's own.
    * @throws whatever the read throws (the caller maps it to ENGINE_ERROR)
    */
   private async shadowedBuiltins(): Promise<readonly string[]> {

@@ -1,7 +1,10 @@
 /**
  * Prepared statements of one DuckDB connection, kept and run again (issue 15: distinct queries of one shape). DuckDB
- * parses, binds and optimises a statement at `prepare` — 1–2 ms of the 4–8 ms of DuckDB CPU of a new query on Adult
- * (measured at stop 15) — and a prepared statement can be run again with new values bound. tsdp compiles every
+ * parses a statement at `prepare` and a prepared statement can be run again with new values bound — but a statement
+ * with parameters is bound, optimised and planned again at every execute (server's measurement at stop 17, DuckDB 1.5,
+ * bench/server/README.md "Stop 17": a prepared GROUP BY with one parameter 0.80 ms CPU per run, the same text run anew
+ * 0.77 ms, prepared without parameters 0.57 ms), so a kept statement saves the first prepare's parse, not the
+ * per-run planning. tsdp compiles every
  * literal of a query, and the bounding salt, to bind parameters, so queries of one shape (the same statement text
  * with other constants, salts or ε) compile to the same text and reuse one prepared statement.
  *
@@ -24,7 +27,7 @@
  * 4. It sits below the charge: the plan, its sensitivity, the budget split and the charge are computed before any
  *    statement reaches the engine, so the cache cannot change a guarantee or a charge.
  *
- * **Residual (timing, stated):** a hit saves DuckDB's prepare (≈ 1–2 ms), so it shows that the same statement text
+ * **Residual (timing, stated):** a hit saves DuckDB's prepare (at most ≈ 1–2 ms, measured at stop 15), so it shows that the same statement text
  * ran on this connection before — a fact about the queries asked, hidden by the server's padding quantum like every
  * time difference. In the server's pool (`src/server/engine-pool.ts`) each connection has its own cache, and which
  * connection runs a statement is the first free one: that assignment — and, for two requests of one shape close

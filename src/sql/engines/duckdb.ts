@@ -63,7 +63,6 @@
  */
 
 import { existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
@@ -74,20 +73,15 @@ import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
-import { DuckDbCatalog } from './duckdb-catalog.js';
+import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
+import { duckdb } from './duckdb-driver.js';
+import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
-/**
- * DuckDB's Node API, loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes
- * Node run its cjs-module-lexer over every file the package re-exports to find the named exports — measured here
- * at about twice the load time of `require` (issue 11: the fixed start-up cost of `tsdp sql`). Same module, same
- * instance either way.
- */
-const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDbApi;
 const { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, listValue, StatementType, VARCHAR } = duckdb;
 type DuckDBInstance = DuckDbApi.DuckDBInstance;
 
@@ -98,60 +92,7 @@ const SETUP_DEADLINE_MS = 60_000;
 
 const PARAM_TYPES: Record<SqlParamType, DuckDBType> = { bigint: BIGINT, double: DOUBLE, text: VARCHAR, boolean: BOOLEAN };
 
-/** A declared column type of the schema. */
-export type DeclaredColumnType = 'integer' | 'float' | 'string' | 'boolean' | 'date';
-
-/** Options of `openDuckDb`. */
-export interface DuckDbOptions {
-  /** A DuckDB database file, opened read-only (default: an in-memory database). */
-  readonly database?: string;
-  /** Files to query as tables (in place, through views): table name → CSV, Parquet or JSON path. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** Keep external access on (for callers that load more data later, e.g. benchmarks and tests). Default false. */
-  readonly allowExternalAccess?: boolean;
-  /**
-   * Statement timeout in ms (default 60000): a statement still running then is interrupted and fails with the one
-   * data-independent ENGINE_ERROR (DuckDB has no statement_timeout setting of its own).
-   */
-  readonly statementTimeoutMs?: number;
-  /** Worker threads (default: DuckDB's choice). */
-  readonly threads?: number;
-  /**
-   * `memory_limit` in bytes (default 80 % of the machine's memory — DuckDB's own default, stated as a number; at
-   * least 1 MiB). Pinned at open and locked. Rule: `resource-limits.ts`.
-   */
-  readonly memoryLimitBytes?: number;
-  /**
-   * Where DuckDB spills what does not fit in `memory_limit`: default a private directory under the OS temp directory,
-   * removed at close (DuckDB's own default is `.tmp` in the working directory); `null`: never spill.
-   */
-  readonly tempDirectory?: string | null;
-  /** `max_temp_directory_size` in bytes (default DuckDB's: 90 % of the free disk space; at least 1 MiB). */
-  readonly maxTempBytes?: number;
-  /**
-   * How each declared CSV file's writer encodes a line break inside a field (table name → `'none'` (default),
-   * `'escaped'` or `'quoted'`; rule 5 of `src/io/csv-records.ts`, from the schema's `lineBreaks`).
-   */
-  readonly csvLineBreaks?: Readonly<Record<string, CsvLineBreaks>>;
-  /**
-   * Track each statement's progress for `progress()` (DuckDB's progress bar, never printed). Default false: off,
-   * DuckDB does no progress bookkeeping and `progress()` is null.
-   */
-  readonly trackProgress?: boolean;
-  /**
-   * The declared column types of each file's table (from the schema). The view then has exactly these columns,
-   * each converted with TRY_CAST from the file's text (CSV, JSON) or stored type (Parquet), so a column's type
-   * never depends on its contents: otherwise one "NA" in a numeric column makes it VARCHAR, and a query's engine
-   * error would reveal whether the rows it filters to hold such a value. A declared column the file lacks is
-   * NOT_FOUND at open.
-   */
-  readonly columnTypes?: Readonly<Record<string, Readonly<Record<string, DeclaredColumnType>>>>;
-  /**
-   * Prepared statements kept for reuse by exact statement text (default 0: each statement prepared and destroyed);
-   * the server keeps some (queries of one shape compile to one text). Rule and residual: `duckdb-prepared.ts`.
-   */
-  readonly preparedStatements?: number;
-}
+export type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 
 const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar', boolean: 'boolean', date: 'date' } as const;
 
@@ -189,21 +130,31 @@ export class DuckDbEngine implements SqlEngine {
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    /** The connection (exposed for loading data in tests and benchmarks). */
-    readonly connection: DuckDBConnection,
+    private readonly db: DuckDBConnection,
     timeoutMs: number,
     keptStatements: number,
     /** The pinned resource limits (`resource-limits.ts`): named by the engine error; a private spill directory removed at close. */
     private readonly pinned: DuckDbLimits,
+    inMemory: boolean,
   ) {
-    this.prepared = new PreparedStatements(connection, keptStatements, (p) => p.statementType === StatementType.SELECT);
+    this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
       timeoutMs,
-      () => connection.interrupt(),
+      () => db.interrupt(),
       () => engineError('duckdb', pinned.limits),
     );
-    this.catalogReader = new DuckDbCatalog(connection, (work) => this.calls.run(work, this.setupDeadlineMs), this.ownViews, listValue);
+    const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
+    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, () => engineError('duckdb', pinned.limits), inMemory);
+  }
+
+  /**
+   * The connection, for loading data in tests and benchmarks. Whoever holds it can create functions, so reading it
+   * makes the catalog step list the function catalog again (`duckdb-catalog.ts`, review S39).
+   */
+  get connection(): DuckDBConnection {
+    this.catalogReader.connectionShared();
+    return this.db;
   }
 
   /**
@@ -262,7 +213,7 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       throw new DpError('INVALID_PARAMETER', 'preparedStatements must be an integer in [0, 65536]', { parameter: 'preparedStatements' });
     }
-    const engine = new DuckDbEngine(instance, connection, timeout, kept, pinned);
+    const engine = new DuckDbEngine(instance, connection, timeout, kept, pinned, options.database === undefined);
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
@@ -348,7 +299,7 @@ export class DuckDbEngine implements SqlEngine {
             nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
-            lines = { kind: 'table', table: await run(() => loadFileLines(this.connection, full, skip), MAX_TIMEOUT_MS) };
+            lines = { kind: 'table', table: await run(() => loadFileLines(this.db, full, skip), MAX_TIMEOUT_MS) };
           }
           watch = {
             path: full,
@@ -378,13 +329,13 @@ export class DuckDbEngine implements SqlEngine {
       select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
     }
     try {
-      await run(() => this.connection.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
       this.ownViews.add(table);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);
         this.watched.set(table, watch);
-        if (before?.linesTable) await run(() => this.connection.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
+        if (before?.linesTable) await run(() => this.db.run(`DROP TABLE IF EXISTS ${before.linesTable}`));
       }
     } catch {
       throw unreadable();
@@ -400,7 +351,7 @@ export class DuckDbEngine implements SqlEngine {
       return { columns: readCsvHeader(full, csv), csv };
     }
     const source = readerSql(full, format, undefined);
-    const described = await run(() => this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
+    const described = await run(() => this.db.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
     return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
   }
 
@@ -410,7 +361,7 @@ export class DuckDbEngine implements SqlEngine {
    */
   progress(): number | null {
     try {
-      const p = this.connection.progress.percentage;
+      const p = this.db.progress.percentage;
       return Number.isFinite(p) && p >= 0 ? p : null;
     } catch {
       return null;
@@ -502,7 +453,7 @@ export class DuckDbEngine implements SqlEngine {
     if (this.closed) return;
     this.closed = true;
     if (this.calls.busy) {
-      this.connection.interrupt();
+      this.db.interrupt();
       void this.calls.whenIdle().then(() => this.closeNow());
       return;
     }
@@ -511,7 +462,7 @@ export class DuckDbEngine implements SqlEngine {
 
   private closeNow(): void {
     this.prepared.clear();
-    this.connection.closeSync();
+    this.db.closeSync();
     this.instance.closeSync();
     if (this.pinned.ownTempDirectory) rmSync(this.pinned.ownTempDirectory, { recursive: true, force: true });
   }

@@ -378,16 +378,16 @@ function micro4x8(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usi
   for (let p: i32 = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let x = f32x4.splat(load<f32>(a0));
+    let x = v128.load32_splat(a0);
     c00 = f32x4.add(c00, f32x4.mul(x, b0));
     c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a1));
+    x = v128.load32_splat(a1);
     c10 = f32x4.add(c10, f32x4.mul(x, b0));
     c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a2));
+    x = v128.load32_splat(a2);
     c20 = f32x4.add(c20, f32x4.mul(x, b0));
     c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a3));
+    x = v128.load32_splat(a3);
     c30 = f32x4.add(c30, f32x4.mul(x, b0));
     c31 = f32x4.add(c31, f32x4.mul(x, b1));
     a0 += aps;
@@ -409,7 +409,7 @@ function micro1x8(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32,
   let bp = pack;
   let ap = a;
   for (let p: i32 = 0; p < kc; p++) {
-    const x = f32x4.splat(load<f32>(ap));
+    const x = v128.load32_splat(ap);
     c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
     c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
     ap += aps;
@@ -651,6 +651,112 @@ export function convExampleGrads(
 }
 
 /**
+ * dst[i] = the binary32 rounding (to nearest, ties to even: as Math.fround) of the binary64 src[i],
+ * for n values; four per step (two f64x2 demotions). A layer copies binary64 operands in at memory
+ * speed and rounds them here, faster than a Float32Array.set from a Float64Array.
+ */
+export function demote(src: usize, dst: usize, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(src));
+    const hi = f32x4.demote_f64x2_zero(v128.load(src, 16));
+    v128.store(dst, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+    src += 32;
+    dst += 16;
+  }
+  for (; i < n; i++) {
+    store<f32>(dst, <f32>load<f64>(src));
+    src += 8;
+    dst += 4;
+  }
+}
+
+/**
+ * out[j] += Σ_i s_i · rows[i·width + from + j] for j < count (out binary64; rows binary32, widened
+ * exactly), over the `batch` rows with s_i ≠ 0 (a dropped row is skipped, never multiplied by 0):
+ * each term s_i·g is one binary64 rounding and each addition one more. The clipped sum of Conv2d's
+ * materialised per-example gradients, read from where convExampleGrads stored them (the values its
+ * norms were taken over).
+ */
+export function addScaledRows32(rows: usize, width: i32, scales: usize, batch: i32, from: i32, count: i32, out: usize): void {
+  // Rows with s_i ≠ 0 in groups of four: one pass over out per group (a quarter of its loads and stores).
+  let r0: i32 = -1, r1: i32 = -1, r2: i32 = -1;
+  let have: i32 = 0;
+  for (let i: i32 = 0; i < batch; i++) {
+    if (load<f64>(scales + (<usize>i << 3)) == 0) continue;
+    if (have == 0) r0 = i;
+    else if (have == 1) r1 = i;
+    else if (have == 2) r2 = i;
+    else {
+      addFourRows(rows, width, scales, r0, r1, r2, i, from, count, out);
+      have = 0;
+      continue;
+    }
+    have++;
+  }
+  if (have > 0) addOneRow(rows, width, scales, r0, from, count, out);
+  if (have > 1) addOneRow(rows, width, scales, r1, from, count, out);
+  if (have > 2) addOneRow(rows, width, scales, r2, from, count, out);
+}
+
+// out[j] += s_i·rows[i, from + j], j < count.
+function addOneRow(rows: usize, width: i32, scales: usize, i: i32, from: i32, count: i32, out: usize): void {
+  const si = load<f64>(scales + (<usize>i << 3));
+  const sv = f64x2.splat(si);
+  let q = rows + ((<usize>i * <usize>width + <usize>from) << 2);
+  let o = out;
+  let j: i32 = 0;
+  for (; j + 4 <= count; j += 4) {
+    const v = v128.load(q);
+    v128.store(o, f64x2.add(v128.load(o), f64x2.mul(sv, f64x2.promote_low_f32x4(v))));
+    v128.store(o, f64x2.add(v128.load(o, 16), f64x2.mul(sv, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)))), 16);
+    q += 16;
+    o += 32;
+  }
+  for (; j < count; j++) {
+    store<f64>(o, load<f64>(o) + si * <f64>load<f32>(q));
+    q += 4;
+    o += 8;
+  }
+}
+
+// out[j] = (((out[j] + s_a·g_a) + s_b·g_b) + s_c·g_c) + s_d·g_d for rows a, b, c, d, j < count.
+function addFourRows(rows: usize, width: i32, scales: usize, a: i32, b: i32, c: i32, d: i32, from: i32, count: i32, out: usize): void {
+  const sa = load<f64>(scales + (<usize>a << 3));
+  const sb = load<f64>(scales + (<usize>b << 3));
+  const sc = load<f64>(scales + (<usize>c << 3));
+  const sd = load<f64>(scales + (<usize>d << 3));
+  const va = f64x2.splat(sa), vb = f64x2.splat(sb), vc = f64x2.splat(sc), vd = f64x2.splat(sd);
+  let qa = rows + ((<usize>a * <usize>width + <usize>from) << 2);
+  let qb = rows + ((<usize>b * <usize>width + <usize>from) << 2);
+  let qc = rows + ((<usize>c * <usize>width + <usize>from) << 2);
+  let qd = rows + ((<usize>d * <usize>width + <usize>from) << 2);
+  let o = out;
+  let j: i32 = 0;
+  for (; j + 2 <= count; j += 2) {
+    let acc = v128.load(o);
+    acc = f64x2.add(acc, f64x2.mul(va, f64x2.promote_low_f32x4(v128.load64_zero(qa))));
+    acc = f64x2.add(acc, f64x2.mul(vb, f64x2.promote_low_f32x4(v128.load64_zero(qb))));
+    acc = f64x2.add(acc, f64x2.mul(vc, f64x2.promote_low_f32x4(v128.load64_zero(qc))));
+    acc = f64x2.add(acc, f64x2.mul(vd, f64x2.promote_low_f32x4(v128.load64_zero(qd))));
+    v128.store(o, acc);
+    qa += 8;
+    qb += 8;
+    qc += 8;
+    qd += 8;
+    o += 16;
+  }
+  if (j < count) {
+    let x = load<f64>(o);
+    x += sa * <f64>load<f32>(qa);
+    x += sb * <f64>load<f32>(qb);
+    x += sc * <f64>load<f32>(qc);
+    x += sd * <f64>load<f32>(qd);
+    store<f64>(o, x);
+  }
+}
+
+/**
  * gw (outC×K) += Σ_i s_i Δ_i P_i and gb (outC) += Σ_i s_i Σ_t Δ_i(·, t), over the examples with
  * s_i ≠ 0 (a dropped example is skipped, never multiplied by 0). rs: T doubles of scratch.
  */
@@ -714,29 +820,69 @@ export function convGhostNorms(
   }
 }
 
-// Max pooling of one window row: out/arg for output positions ox0..ox0+1 of the output row whose
+// Max pooling of two windows: out/arg for output positions ox0, ox0 + 1 of the output row whose
 // windows start at input index i0 (plane offset + y0·W + ox0·s); two windows per f64x2 (lane 1 is
-// the window s to the right). The first maximum wins on ties and a NaN wins (as PyTorch), by
-// bitselect — no branch: on real activations the comparison is a coin flip.
+// the window s to the right). The first maximum in row-major tap order wins on ties and a NaN wins
+// (as PyTorch), by bitselect — no branch: on real activations the comparison is a coin flip. A tap
+// is taken when m is not NaN and not (v ≤ m): v > m, or v NaN. The winner is tracked as its offset
+// ky·W + kx inside the window (an i64 lane), made a flat index once at the end.
 @inline
 function maxPoolPair(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, s: i32): void {
   const sb = <usize>s << 3;
-  const lane = f64x2(0, <f64>s);
-  let p = x + (<usize>i0 << 3);
+  const p = x + (<usize>i0 << 3);
   let m = s == 1 ? v128.load(p) : f64x2.replace_lane(f64x2.splat(load<f64>(p)), 1, load<f64>(p + sb));
-  let idx = f64x2.add(f64x2.splat(<f64>i0), lane);
+  let idx = i64x2.splat(0);
   for (let ky: i32 = 0; ky < k; ky++) {
+    const row = ky * W;
     for (let kx: i32 = 0; kx < k; kx++) {
-      const at = i0 + ky * W + kx;
-      const q = x + (<usize>at << 3);
+      const off = row + kx;
+      const q = p + (<usize>off << 3);
       const v = s == 1 ? v128.load(q) : f64x2.replace_lane(f64x2.splat(load<f64>(q)), 1, load<f64>(q + sb));
-      const take = v128.or(f64x2.gt(v, m), v128.and(f64x2.ne(v, v), f64x2.eq(m, m)));
+      const take = v128.andnot(f64x2.eq(m, m), f64x2.le(v, m));
       m = v128.bitselect(v, m, take);
-      idx = v128.bitselect(f64x2.add(f64x2.splat(<f64>at), lane), idx, take);
+      idx = v128.bitselect(i64x2.splat(<i64>off), idx, take);
     }
   }
   v128.store(out, m);
-  v128.store(arg, idx);
+  v128.store(arg, f64x2.add(winnerOffsets(idx), f64x2(<f64>i0, <f64>(i0 + s))));
+}
+
+// The two i64 lanes of idx (small non-negative offsets) as f64x2.
+@inline
+function winnerOffsets(idx: v128): v128 {
+  return f64x2.convert_low_i32x4_s(v128.shuffle<i32>(idx, idx, 0, 2, 0, 2));
+}
+
+// Four windows of stride 1 (output positions ox0..ox0+3), two f64x2 pairs interleaved (two
+// independent chains of comparisons); the same rule as maxPoolPair.
+@inline
+function maxPoolQuad1(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32): void {
+  const p = x + (<usize>i0 << 3);
+  let m0 = v128.load(p);
+  let m1 = v128.load(p, 16);
+  let i0v = i64x2.splat(0);
+  let i1v = i64x2.splat(0);
+  for (let ky: i32 = 0; ky < k; ky++) {
+    const row = ky * W;
+    for (let kx: i32 = 0; kx < k; kx++) {
+      const off = row + kx;
+      const q = p + (<usize>off << 3);
+      const v0 = v128.load(q);
+      const v1 = v128.load(q, 16);
+      const t0 = v128.andnot(f64x2.eq(m0, m0), f64x2.le(v0, m0));
+      const t1 = v128.andnot(f64x2.eq(m1, m1), f64x2.le(v1, m1));
+      const ov = i64x2.splat(<i64>off);
+      m0 = v128.bitselect(v0, m0, t0);
+      m1 = v128.bitselect(v1, m1, t1);
+      i0v = v128.bitselect(ov, i0v, t0);
+      i1v = v128.bitselect(ov, i1v, t1);
+    }
+  }
+  v128.store(out, m0);
+  v128.store(out, m1, 16);
+  const b = f64x2(<f64>i0, <f64>(i0 + 1));
+  v128.store(arg, f64x2.add(winnerOffsets(i0v), b));
+  v128.store(arg, f64x2.add(winnerOffsets(i1v), f64x2.add(b, f64x2.splat(2))), 16);
 }
 
 /**
@@ -755,6 +901,13 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
       const y0 = oy * s;
       let ox: i32 = 0;
       if (mode == 0) {
+        if (s == 1) {
+          for (; ox + 4 <= ow; ox += 4) {
+            maxPoolQuad1(x, o, a, base + y0 * W + ox, W, k);
+            o += 32;
+            a += 32;
+          }
+        }
         for (; ox + 2 <= ow; ox += 2) {
           maxPoolPair(x, o, a, base + y0 * W + ox * s, W, k, s);
           o += 16;

@@ -1,0 +1,46 @@
+/**
+ * DuckDB's Node API (`@duckdb/node-api`), loaded once for the DuckDB engine, at the engine module's import.
+ *
+ * Loaded with `require`, not `import`: the package is CommonJS, and an ESM import of it makes Node run its
+ * cjs-module-lexer over every file the package re-exports to find the named exports — measured at about twice the
+ * load time of `require` (issue 11: the fixed start-up cost of `tsdp sql`).
+ *
+ * A checkout's build (`scripts/build.mjs`) also writes the package's JavaScript as one minified CommonJS file,
+ * `dist/vendor/duckdb-node-api.cjs` (its native bindings, `@duckdb/node-bindings`, stay the installed package's):
+ * loading one file instead of ≈ 100 costs ≈ 40 ms less CPU per process (bench/sql/README.md). It is used only when
+ * its banner names the very version installed, so the two never differ; from `src/` and in the npm package (which
+ * does not ship `dist/vendor`) the package itself is loaded. Residual: a program that also loads the package itself
+ * has two copies of its JavaScript classes (one native library): values made with one copy's constructors (e.g.
+ * `listValue`) are not `instanceof` the other's — tsdp passes none across.
+ * @module
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type * as DuckDbApi from '@duckdb/node-api';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The vendored single-file copy beside this module's build when it was built from the installed version, else
+ * undefined.
+ */
+function vendoredPath(): string | undefined {
+  try {
+    const path = fileURLToPath(new URL('../../vendor/duckdb-node-api.cjs', import.meta.url));
+    const { version } = require('@duckdb/node-api/package.json') as { version: string };
+    const banner = Buffer.alloc(120);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, banner, 0, banner.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return banner.toString('latin1').includes(`@duckdb/node-api ${version} `) ? path : undefined;
+  } catch {
+    return undefined; // no vendored copy (running from src/, or the npm package)
+  }
+}
+
+/** DuckDB's Node API: the vendored copy of the installed version when built, else the package (module header). */
+export const duckdb: typeof DuckDbApi = require(vendoredPath() ?? '@duckdb/node-api') as typeof DuckDbApi;
