@@ -5,6 +5,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { edgeRead, edgeRecord, edgeString } from '../numeric/edge.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { describeLimits, type EngineLimits } from './engines/resource-limits.js';
 
@@ -55,7 +56,17 @@ export interface SqlEngine extends EngineCatalog {
  * @returns the error.
  */
 export function engineError(engine: string, limits: EngineLimits = {}): DpError<'ENGINE_ERROR'> {
-  const named = describeLimits(limits);
+  // A public export: its arguments are read once, totally, at the edge (S7; numeric/edge.ts).
+  edgeString(engine, 'engine');
+  const named = edgeRead('limits', () => {
+    edgeRecord(limits, 'limits');
+    const read: Record<string, string> = {};
+    for (const [name, value] of Object.entries(limits)) {
+      edgeString(value, 'limits[]');
+      read[name] = value;
+    }
+    return describeLimits(read);
+  });
   return new DpError(
     'ENGINE_ERROR',
     `the ${engine} engine could not run the query${named === '' ? '' : ` within its limits (${named}) or failed`} (the reason is withheld because it may depend on the data)`,
