@@ -153,6 +153,19 @@ export function quantileGrid(m: PlanMeasure): QuantileGrid {
       return { bounds: [lo - 0.5, hi + 0.5], bins: values, integer: true };
     }
   }
+  // Review S47 (class 3): the bin is CAST(FLOOR((clamp(x) − L) · bins/(U − L)) AS BIGINT); a grid whose width
+  // bins/(U − L) is not finite (MEDIAN(x * 1e-308): U − L = 1e-306) made that cast raise on every row — an engine
+  // error iff a row reaches it, after the charge. The grid is public (bounds of the schema and the query): refused
+  // here, at compile time, before the charge, unless bins/(U − L) is finite and (U − L)/bins is a normal double.
+  // Test: test/review/quantile-tiny-range.test.ts, test/sql/quantile-grid-finite.test.ts (generative over scales).
+  const range = upper - lower;
+  if (!(Number.isFinite(QUANTILE_BINS / range) && range / QUANTILE_BINS >= 2 ** -1022)) {
+    throw new DpError(
+      'UNSUPPORTED_QUERY',
+      `the quantile's value range [${lower}, ${upper}] cannot be cut into ${QUANTILE_BINS} bins in double precision (its width is ${range}); rescale the expression (e.g. by a power of ten) — nothing was charged`,
+      { construct: 'quantile bounds' },
+    );
+  }
   return { bounds: [lower, upper], bins: QUANTILE_BINS, integer: m.integral };
 }
 

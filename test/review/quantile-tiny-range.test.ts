@@ -67,7 +67,7 @@ describe('review S47: a quantile over a tiny derived range', () => {
     }
   }
 
-  it.fails('BUG S47 (DuckDB): WHERE pid = 42 — answered without person 42, ENGINE_ERROR after the charge with them', async () => {
+  it('S47 (fixed: grid refused before the charge) (DuckDB): WHERE pid = 42 — answered without person 42, ENGINE_ERROR after the charge with them', async () => {
     expect(await duck(true)).toBe(await duck(false));
   }, 60_000);
 
@@ -93,7 +93,7 @@ describe('review S47: a quantile over a tiny derived range', () => {
       await admin?.end();
     });
 
-    it.fails('BUG S47 (PostgreSQL): WHERE pid = 42 — answered without person 42, ENGINE_ERROR after the charge with them', async () => {
+    it('S47 (fixed: grid refused before the charge) (PostgreSQL): WHERE pid = 42 — answered without person 42, ENGINE_ERROR after the charge with them', async () => {
       const without = await outcome(engine);
       await c.query('INSERT INTO m VALUES (42, 3.5)');
       try {
@@ -128,7 +128,7 @@ describe('review S47: a quantile over a tiny derived range', () => {
       return outcome(ch);
     }
 
-    it.fails('BUG S47 (ClickHouse): WHERE pid = 42 — answered without person 42, INTERNAL after the charge with them', async () => {
+    it('S47 (fixed: grid refused before the charge) (ClickHouse): WHERE pid = 42 — answered without person 42, INTERNAL after the charge with them', async () => {
       expect(await chOutcome(true)).toBe(await chOutcome(false));
     }, 120_000);
   });
