@@ -21,15 +21,18 @@ import { DpError } from '../core/errors.js';
 import { edgeArray, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
+import { type EngineWrapper, forwardPreflight } from './engine-wrapper.js';
 
 type Catalog = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
 /** A pool of engines over the same data (see the module header). */
-export class EnginePool implements SqlEngine {
+export class EnginePool implements EngineWrapper {
   private readonly free: SqlEngine[];
   private readonly waiting: ((e: SqlEngine) => void)[] = [];
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private readonly engines: readonly SqlEngine[];
+  /** Whether the engines have a preflight (read once: engines opened from one configuration are of one kind). */
+  private readonly preflights: boolean;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -46,6 +49,7 @@ export class EnginePool implements SqlEngine {
       return all;
     });
     if (this.engines.length === 0) throw new DpError('INTERNAL', 'an engine pool without an engine', {});
+    this.preflights = edgeRead('engines', () => this.engines.some((e) => typeof e.preflight === 'function'));
     this.free = [...this.engines];
   }
 
@@ -82,6 +86,21 @@ export class EnginePool implements SqlEngine {
 
   query(statement: CompiledStatement): Promise<EngineRow[]> {
     return this.use((e) => e.query(statement));
+  }
+
+  /**
+   * The engines' preflight (review S45b: every hook forwarded, `engine-wrapper.ts`), on an engine of its own like a
+   * statement, on every query (never kept: a privilege may change). Engines without one (DuckDB) have nothing to
+   * check: no engine is taken.
+   * @throws DpError INVALID_PARAMETER when `statements` is not an array; INVALID_SCHEMA / ENGINE_ERROR as the engine.
+   */
+  async preflight(statements: readonly CompiledStatement[]): Promise<void> {
+    const all = edgeRead('statements', () => {
+      edgeArray(statements, 'statements');
+      return Array.from(statements);
+    });
+    if (!this.preflights) return;
+    await this.use((e) => forwardPreflight(e, all));
   }
 
   catalog(tables: readonly string[]): Promise<Catalog> {

@@ -61,6 +61,7 @@ import type { CompiledDpQuery } from '../sql/compile.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
 import type { QueryPlan } from '../sql/plan.js';
+import { type EngineWrapper, forwardPreflight } from './engine-wrapper.js';
 
 /** Bounds of an exact-aggregate cache. */
 export interface ExactAggregateCacheOptions {
@@ -108,7 +109,7 @@ function keyOf(statement: CompiledStatement): string {
 }
 
 /** An engine over immutable data whose statements' rows are reused (see the module header). */
-export class ExactAggregateCache implements SqlEngine {
+export class ExactAggregateCache implements EngineWrapper {
   private readonly kept = new Map<string, Promise<EngineRow[]>>();
   private readonly maxEntries: number;
   private readonly maxRows: number;
@@ -135,6 +136,15 @@ export class ExactAggregateCache implements SqlEngine {
 
   catalog(tables: readonly string[]) {
     return this.inner.catalog(tables);
+  }
+
+  /**
+   * The engine's preflight (review S45b: every hook forwarded, `engine-wrapper.ts`), on every query, never kept: the
+   * public causes it checks (a privilege) may change while the data does not.
+   * @throws DpError INVALID_SCHEMA / ENGINE_ERROR as the engine (before the charge).
+   */
+  preflight(statements: readonly CompiledStatement[]): Promise<void> {
+    return forwardPreflight(this.inner, statements);
   }
 
   /**

@@ -64,7 +64,7 @@ describe('review S45b: the server’s engine wrappers and the optional preflight
     await admin?.end();
   });
 
-  it.fails('BUG S45b: through ExactAggregateCache (a PostgreSQL data set with exactAggregateCache: true) the grouped query is charged, then ENGINE_ERROR', async () => {
+  it('S45b (fixed): through ExactAggregateCache (a PostgreSQL data set with exactAggregateCache: true) the grouped query is not charged, then ENGINE_ERROR', async () => {
     const engine = new ExactAggregateCache(inner);
     const ledger = new MemoryLedger();
     const result = await runDpSql({
