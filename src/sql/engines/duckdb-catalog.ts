@@ -8,11 +8,20 @@
  *   has a column with an expression (`column_default`: generated or DEFAULT, which the catalog does not tell
  *   apart), is refused INVALID_SCHEMA whatever its rows (catalog, public). The views tsdp creates over declared
  *   files read every field with TRY_CAST and are accepted. Test: test/sql/duckdb-stored-only.test.ts.
+ * - **No collations** (review S41c, class 1/2 through the released key): a column declared `COLLATE NFC`, an ICU
+ *   collation (`COLLATE de`) or `NOCASE` makes `=` and GROUP BY equate different spellings ('é' and 'e' + U+0301)
+ *   and release ONE ROW's spelling as the group's key — a person's raw value. A stored table whose definition
+ *   (`duckdb_tables().sql`) names COLLATE anywhere is refused INVALID_SCHEMA before the charge, whatever its rows
+ *   (conservative: a CHECK mentioning the word is refused too — a public cause either way), and the engine pins
+ *   `default_collation = ''` (binary) at open (`duckdb.ts`), so no setting can collate an undeclared column.
+ *   PostgreSQL's twin (S41: a nondeterministic collation) is refused in `postgres.ts`'s catalog step.
+ *   Test: test/sql/duckdb-collation.test.ts.
  * - **No shadowed built-ins** (review S39, `stored-only.ts` "Names"): a user macro or function with a built-in's
  *   name would replace the built-in the compiled SQL calls by bare name. Test: test/sql/shadowed-builtins.test.ts.
  * @module
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DpError } from '../../core/errors.js';
 import { edgeStringArray } from '../../numeric/edge.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
@@ -20,7 +29,10 @@ import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 export type CatalogRunner = <T>(work: () => Promise<T>) => Promise<T>;
 
 /** The declared tables' columns with their kind (table or view) and whether a column is computed from an expression. */
-const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed FROM information_schema.columns c
+const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed,
+           (SELECT regexp_matches(d.sql, '\\bcollate\\b', 'i') FROM duckdb_tables() d
+             WHERE d.database_name = c.table_catalog AND d.schema_name = c.table_schema AND d.table_name = c.table_name) AS collated
+         FROM information_schema.columns c
          JOIN information_schema.tables t
            ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
          WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`;
@@ -28,6 +40,16 @@ const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_ty
 /** The names that both a user function (or macro) and a built-in carry. */
 const SHADOWED_SQL =
   'SELECT function_name FROM duckdb_functions() GROUP BY function_name HAVING bool_or(NOT internal) AND bool_or(internal) ORDER BY 1';
+
+/** The refusal of a declared table with a column collation (module header, "No collations"; review S41c). */
+function collatedTableError(table: string): DpError<'INVALID_SCHEMA'> {
+  return storedOnlyError('DuckDB', table, {
+    what: 'a table with a column collation (COLLATE)',
+    why: "a collation makes GROUP BY equate different spellings and release one row's spelling as the key",
+    remedy: 'store its text columns without a collation (CREATE TABLE … AS SELECT, with columns declared without COLLATE)',
+    expected: 'a table without collations',
+  });
+}
 
 /** The catalog step of one DuckDB engine (module header); it keeps what it learnt of the function catalog. */
 export class DuckDbCatalog {
@@ -91,7 +113,7 @@ export class DuckDbCatalog {
       const t = String(table);
       if (String(kind) !== 'BASE TABLE' && !this.ownViews.has(t)) throw storedOnlyError('DuckDB', t, { what: 'a view', remedy, expected });
     }
-    for (const [table, column, type, , computed] of rows) {
+    for (const [table, column, type, , computed, collated] of rows) {
       const t = String(table);
       if (computed === true && !this.ownViews.has(t)) {
         throw storedOnlyError('DuckDB', t, {
@@ -100,6 +122,7 @@ export class DuckDbCatalog {
           expected: 'a table without generated or DEFAULT columns',
         });
       }
+      if (collated === true && !this.ownViews.has(t)) throw collatedTableError(t);
       const m = out.get(t) ?? new Map<string, string>();
       m.set(String(column), String(type).toLowerCase());
       out.set(t, m);

@@ -182,6 +182,8 @@ export class DuckDbEngine implements SqlEngine {
     // The resource limits, pinned here and locked with the configuration below (resource-limits.ts).
     const pinned = duckdbLimits(options, timeout);
     Object.assign(config, pinned.config);
+    // Binary comparison of text everywhere (duckdb-catalog.ts "No collations", review S41c).
+    config.default_collation = '';
     // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
     // opening after it is closed then.
     const opening = (async () => {
