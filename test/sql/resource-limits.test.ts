@@ -10,7 +10,7 @@
  * accepted queries, every outcome is an answer or exactly that one error, and the query is charged once either
  * way. ClickHouse: test/clickhouse/resource-limits.test.ts.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -111,6 +111,16 @@ describe('DuckDB memory_limit', () => {
     }
     expect(readdirSync(process.cwd())).toEqual(before);
   }, 60_000);
+
+  it('spill directory (review M17): tsdp creates its own owner-only (0700) before DuckDB can, removes it at close, and removes one a dead process left', async () => {
+    const stale = mkdtempSync(join(tmpdir(), `tsdp-duckdb-${2 ** 22 + 12345}-`)); // above the usual pid_max: no such process
+    const engine = await DuckDbEngine.open({ memoryLimitBytes: 32 * MiB });
+    const own = (engine as unknown as { pinned: { ownTempDirectory: string } }).pinned.ownTempDirectory;
+    expect(statSync(own).mode & 0o777).toBe(0o700);
+    expect(existsSync(stale)).toBe(false);
+    await engine.close();
+    expect(existsSync(own)).toBe(false);
+  });
 
   it('refuses a limit that is not a safe integer of at least 1 MiB, or a bad directory, before opening (INVALID_PARAMETER)', async () => {
     for (const bad of [0, -1, 1000, 0.5 * MiB, MiB + 0.5, Number.NaN, Number.POSITIVE_INFINITY, '8MB', 2 ** 60]) {

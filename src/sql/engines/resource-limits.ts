@@ -53,7 +53,7 @@
  * engine text; generative over limits × queries), `test/clickhouse/resource-limits.test.ts` (ClickHouse).
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DpError } from '../../core/errors.js';
@@ -94,6 +94,44 @@ export function readByteLimit(value: unknown, parameter: string, min = MIN_LIMIT
   return value;
 }
 
+/** The prefix of tsdp's own DuckDB spill directories: `tsdp-duckdb-<pid>-XXXXXX` under the OS temp directory. */
+const SPILL_PREFIX = 'tsdp-duckdb-';
+
+/**
+ * Review M17: DuckDB writes spilled rows (private data) into its temporary directory, creating it with the umask
+ * (0755 under 022) when it does not exist. tsdp therefore creates its own spill directory first, owner-only
+ * (`mkdtemp`: 0700), so no other local user can list or read what DuckDB writes in it, whatever the files' modes;
+ * directories left by a killed process of this user (their pid no longer alive) are removed first. An operator's
+ * `tempDirectory` is theirs to keep private. Test: test/sql/resource-limits.test.ts ("spill directory").
+ * @returns the new directory's path.
+ */
+function privateSpillDirectory(): string {
+  const base = tmpdir();
+  try {
+    for (const name of readdirSync(base)) {
+      const m = new RegExp(`^${SPILL_PREFIX}(\\d+)-`).exec(name);
+      if (!m) continue;
+      const path = join(base, name);
+      const st = lstatSync(path);
+      if (!st.isDirectory() || st.uid !== process.getuid?.()) continue;
+      if (!pidAlive(Number(m[1]))) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // cleaning up is best effort: a directory we cannot read or remove is left
+  }
+  return mkdtempSync(join(base, `${SPILL_PREFIX}${process.pid}-`));
+}
+
+/** True when a process has `pid` (EPERM: it exists, owned by another user). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** DuckDB's pinned limits: the instance configuration, their names for the error, and a spill directory tsdp owns. */
 export interface DuckDbLimits {
   /** `memory_limit`, `temp_directory` and (when given) `max_temp_directory_size`, for `DuckDBInstance.create`. */
@@ -124,7 +162,7 @@ export function duckdbLimits(
       parameter: 'tempDirectory',
     });
   }
-  const own = dir === undefined ? join(tmpdir(), `tsdp-duckdb-${randomUUID()}`) : null;
+  const own = dir === undefined ? privateSpillDirectory() : null;
   const temp = dir === undefined ? (own as string) : dir === null ? '' : resolve(dir);
   return {
     config: {
