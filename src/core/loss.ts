@@ -18,8 +18,8 @@
  * Accountants' answers are brands too (`EpsilonBound`, `DeltaBound` in `params.ts`): never NaN.
  * @module
  */
-
-import { addAbove, addBelow, divAbove, divBelow, log1pUp, logDown, mulAbove } from '../numeric/directed-libm.js';
+import { divAbove, divBelow, log1pUp, logDown, mulAbove, sqrtUp } from '../numeric/directed-libm.js';
+import { addUp } from '../numeric/directed-rounding.js';
 import { edgeInteger, edgeKind, edgeRead, edgeRecord } from '../numeric/edge.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { minimizeUnimodal } from './_internal/golden-section.js';
@@ -144,7 +144,9 @@ export function zcdpToApproximateSimple(loss: ZcdpLoss, delta: number): Approxim
   checkLoss(loss, 'zcdp');
   checkOpenDelta(delta);
   const rho = loss.rho;
-  return approximate(roundUpCost(rho + 2 * Math.sqrt(rho * Math.log(1 / delta))), delta);
+  // Every step rounded toward a larger ε (rule: src/core/zcdp-conversion.proof.md): ln(1/δ) = −ln δ from below-ln δ,
+  // so δ near 1 (ln(1/δ) ≪ 1, where 1/δ's own rounding was a large relative error) is covered; ×2 is exact.
+  return approximate(addUp(rho, 2 * sqrtUp(mulAbove(rho, -logDown(delta)))), delta);
 }
 
 function checkOpenDelta(delta: number): void {
@@ -155,29 +157,51 @@ function checkOpenDelta(delta: number): void {
   }
 }
 
+/** The largest order used: below 2⁵³ every double α > 1 has α − 1 exact (Sterbenz up to 2, a multiple of ulp(α) above). */
+const MAX_CKS_ORDER = 2 ** 52;
 /**
- * ε(α) of the Canonne–Kamath–Steinke conversion at order α > 1:
- * δ = exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α, solved for ε — as an **upper bound** on the exact ε(α) at the double α
- * (review M16: the formula cancels — its numerator's terms reach |log 1/δ| while ε can be 10⁻⁹ — and a 4-ulp margin
- * on the result was up to 270 ulps short). Every operation is rounded outward (`numeric/directed-libm.ts`): log(1/δ)
- * as −logDown(δ); log1p(−1/α) from a 1/α rounded down (log1p(−x) decreases in x); log(α − 1) from an α − 1 rounded
- * down, subtracted; the quotient divided by the lower or upper bound of α − 1 as the numerator's sign needs. Test:
- * test/review/ml-zcdp-conversion-rounding.test.ts (mpmath references).
+ * Grid points per doubling of α − 1 (a step of 6.6·10⁻⁷ in s = ln(α − 1)): near the minimum ε(s) ≈ ε_min·(1 + Δs²/2),
+ * so ε at the best grid point is ≲ 6·10⁻¹⁴ relative above the minimum over all α.
  */
-function cksEpsilonUpper(rho: number, delta: number, alpha: number): number {
-  const a = mulAbove(alpha, rho);
-  const logInvDelta = -logDown(delta);
-  const b = mulAbove(alpha, log1pUp(-divBelow(1, alpha)));
-  const c = logDown(addBelow(alpha, -1));
-  const num = addAbove(addAbove(logInvDelta, b), -c);
-  const q = num >= 0 ? divAbove(num, addBelow(alpha, -1)) : divAbove(num, addAbove(alpha, -1));
-  return addAbove(a, q);
+const ORDER_GRID = 2 ** 20;
+/**
+ * Grid points tried on each side of the snapped order: the nearest search's noise (≲ 10⁻¹³ relative where the terms
+ * cancel most) leaves ln(α − 1) within ≈ 4.5·10⁻⁷ of the minimiser (under one step), and three steps away ε is ≳
+ * 2·10⁻¹² relative higher (≫ the directed evaluation's spread), so the window's minimum is the whole grid's.
+ */
+const ORDER_WINDOW = 4;
+
+/**
+ * ε(α) of the Canonne–Kamath–Steinke conversion at order α > 1, to nearest (only used to PICK α).
+ * δ = exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α, solved for ε.
+ */
+function cksEpsilonAt(rho: number, logInvDelta: number, alpha: number): number {
+  return alpha * rho + (logInvDelta + alpha * Math.log1p(-1 / alpha) - Math.log(alpha - 1)) / (alpha - 1);
+}
+
+/**
+ * An upper bound of the CKS ε(α) = αρ + (ln(1/δ) + α·log1p(−1/α) − ln(α−1))/(α−1) at one double order
+ * 1 < α ≤ 2⁵², every step directed toward the larger ε (rule: `zcdp-conversion.proof.md`): ln(1/δ) = −(ln δ rounded
+ * down); log1p's argument −1/α rounded up (log1p increases) and log1p rounded up; ln(α−1) rounded down (α − 1 exact);
+ * the numerator's sums up; the division by the exact α − 1 > 0 up (it keeps the order of numerators); αρ up.
+ * The terms cancel when ε ≪ them (δ near 1, tiny ρ): to nearest the result sat hundreds of ulps below the exact value
+ * (review M16); here each step's error is on the side of more loss, so the result is ≥ the exact ε(α).
+ */
+export function cksEpsilonAtUp(rho: number, delta: number, alpha: number): number {
+  const am1 = alpha - 1; // exact for 1 < α ≤ 2⁵² (see MAX_CKS_ORDER)
+  const logInvDeltaUp = -logDown(delta);
+  const t2 = mulAbove(alpha, log1pUp(-divBelow(1, alpha)));
+  const numerator = addUp(addUp(logInvDeltaUp, t2), -logDown(am1));
+  // addUp (correctly rounded up, one exact ulp) rather than addAbove (its step is 1 or 2 ulps): with it every step is
+  // non-decreasing in ρ and in 1/δ, which the monotonicity of the stated ε rests on.
+  return addUp(mulAbove(alpha, rho), divAbove(numerator, am1));
 }
 
 /**
  * ρ-zCDP implies (ε, δ)-DP with the tighter bound of Canonne, Kamath and
  * Steinke (2020), minimised over the Rényi order α; never worse than the
- * simple bound (the smaller of the two is returned).
+ * simple bound (the smaller of the two is returned). Both are upper bounds of their exact values: the order is found
+ * to nearest (the bound holds at EVERY α > 1, so α is only a choice) and ε(α) at that α is evaluated upward.
  * @see Canonne, Kamath, Steinke (2020), Corollary 13.
  * @throws DpError INVALID_PARAMETER unless δ ∈ (0, 1).
  */
@@ -187,10 +211,35 @@ export function zcdpToApproximate(loss: ZcdpLoss, delta: number): ApproximateLos
   const simple = zcdpToApproximateSimple(loss, delta);
   const rho = loss.rho;
   if (rho === 0) return approximate(0, delta);
-  // ε(α) is convex in α on (1, ∞); search on t = log(α − 1). Any α gives a valid bound, so the least upper bound seen
-  // is sound (review M16: each point evaluated with outward rounding, `cksEpsilonUpper`); then round up as before.
-  const best0 = minimizeUnimodal((t) => cksEpsilonUpper(rho, delta, 1 + Math.exp(t)), -40, 40, 1e-12);
-  const best = Math.max(0, roundUpCost(best0));
+  const logInvDelta = Math.log(1 / delta);
+  // ε(α) is convex in α on (1, ∞); search on t = log(α − 1), remembering the t of the smallest value seen.
+  let bestT = 0;
+  let bestF = Number.POSITIVE_INFINITY;
+  minimizeUnimodal(
+    (t) => {
+      const v = cksEpsilonAt(rho, logInvDelta, 1 + Math.exp(t));
+      if (v < bestF) {
+        bestF = v;
+        bestT = t;
+      }
+      return v;
+    },
+    -40,
+    40,
+    1e-12,
+  );
+  // The order is snapped to the fixed grid α − 1 = 2^(j/ORDER_GRID) and the directed value is minimised over the
+  // grid points next to it: for a fixed α the directed ε is non-decreasing in ρ, so the stated ε is too (a nearest
+  // search alone picked orders that moved with ρ by an ulp, and the directed value with them: ε(ρ) was not monotone).
+  const j0 = Math.round((bestT / Math.LN2) * ORDER_GRID);
+  let best = Number.POSITIVE_INFINITY;
+  for (let j = j0 - ORDER_WINDOW; j <= j0 + ORDER_WINDOW; j++) {
+    const a = 1 + 2 ** (j / ORDER_GRID);
+    const alpha = a > 1 ? Math.min(a, MAX_CKS_ORDER) : 1 + 2 ** -52;
+    const v = cksEpsilonAtUp(rho, delta, alpha);
+    if (v < best) best = v;
+  }
+  best = Math.max(0, best);
   return best < simple.epsilon ? approximate(best, delta) : simple;
 }
 
