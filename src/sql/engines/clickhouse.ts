@@ -112,8 +112,12 @@ function catalogType(stored: string, declared: string | undefined): string {
   const decimal = /^Decimal(?:32|64|128)?\((\d+),\s*(\d+)\)$/.exec(t);
   if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
   if (t === 'String') return 'varchar';
+  // FixedString(N) is not a text type here (review M15, class 11): the compiled SQL's String functions (S25c's
+  // blank-unit `match`, `like`, `lowerUTF8`, `upperUTF8`) refuse it at analysis, whatever the rows, and its values are
+  // NUL-padded (an equality with a shorter declared category never holds). Reported as `fixedstring(N)`, which no
+  // declared type allows, so `checkPublicStructure` refuses the table INVALID_SCHEMA before the charge.
   const fixed = /^FixedString\((\d+)\)$/.exec(t);
-  if (fixed) return `char(${fixed[1]})`;
+  if (fixed) return `fixedstring(${fixed[1]})`;
   if (t === 'Date') return 'date';
   // UInt64 (values past 2⁶³ have no Int64), DateTime, Enum, arrays…: no declared type fits.
   return t.toLowerCase();
