@@ -25,12 +25,15 @@ const CP_FIXTURES: Array<[number, number, number, number, number]> = [
 ];
 
 describe('Clopper–Pearson bounds', () => {
-  it('match scipy to 8 significant digits and err on the conservative side', () => {
+  // Review M14: the bounds are widened by a relative margin growing with n·ln n (clopper-pearson.ts quantileMargin:
+  // 2⁻⁴⁷·(n + 2)·ln(n + 2), 1e-9 at least): scipy's to-nearest value is matched to 8 digits or to that margin.
+  it('match scipy to 8 significant digits (or within the stated margin at large n) and err on the conservative side', () => {
     for (const [k, n, alpha, lo, hi] of CP_FIXTURES) {
       const l = clopperPearsonLower(k, n, alpha);
       const u = clopperPearsonUpper(k, n, alpha);
-      expect(Math.abs(l - lo) / lo).toBeLessThan(1e-8);
-      expect(Math.abs(u - hi) / hi).toBeLessThan(1e-8);
+      const tolerance = Math.max(1e-8, 1.01 * 2 ** -47 * (n + 2) * Math.log(n + 2));
+      expect(Math.abs(l - lo) / lo).toBeLessThan(tolerance);
+      expect(Math.abs(u - hi) / hi).toBeLessThan(tolerance);
       expect(l).toBeLessThanOrEqual(lo);
       expect(u).toBeGreaterThanOrEqual(hi);
     }

@@ -86,19 +86,19 @@ describe('review ML M14: Clopper–Pearson bounds over many trials are not bound
     }
   });
 
-  it.fails('BUG M14: at 10¹⁵ trials the lower bound fails with probability ≈ 250·α (5 successes, α = 10⁻³)', () => {
+  it('M14 (fixed: a margin growing with n·ln n, clopper-pearson.ts quantileMargin): at 10¹⁵ trials the lower bound fails with probability ≈ 250·α (5 successes, α = 10⁻³)', () => {
     const c = coverage(5, 1e15, 1e-3);
     if (c === null) return; // refused: closed
     expect(c.lower).toBeLessThanOrEqual(TOLERANCE); // ≈ 248.6 on main 4de1ec1
   });
 
-  it.fails('BUG M14: at 10¹⁴ trials the upper bound fails with probability ≈ 1.6·α (50 successes, α = 10⁻³)', () => {
+  it('M14 (fixed, same margin): at 10¹⁴ trials the upper bound fails with probability ≈ 1.6·α (50 successes, α = 10⁻³)', () => {
     const c = coverage(50, 1e14, 1e-3);
     if (c === null) return;
     expect(c.upper).toBeLessThanOrEqual(TOLERANCE); // ≈ 1.62 on main 4de1ec1
   });
 
-  it.fails('BUG M14 (class, generative): every (k ≤ 60, n ≤ 10¹⁵, α) meets α, or is refused', () => {
+  it('M14 (class, generative; fixed): every (k ≤ 60, n ≤ 10¹⁵, α) meets α, or is refused', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 60 }),
