@@ -1,5 +1,5 @@
 /**
- * Review session 9b, S41d (S41's class — a stored text type whose `=` is not byte equality — through the released
+ * Review session 9b, S41e (S41's class — a stored text type whose `=` is not byte equality — through the released
  * group KEY; class 1/2, ε = ∞ on the key): a PostgreSQL column of type `bpchar` (unbounded `character`, no length) is
  * accepted for a declared string (`check-public.ts` TEXT_TYPES lists `bpchar`), its collation is the deterministic
  * default (so S41's collation check does not see it), but bpchar's `=` and GROUP BY ignore trailing spaces while the
@@ -20,7 +20,7 @@ import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
 import { postgresTestUrl, postgresTestUrlFor } from '../sql/postgres-url.js';
 
-const DB = 'review_bpchar_s41d';
+const DB = 'review_bpchar_s41e';
 const schema = parseSqlSchema({
   dataset: 'review_bpchar',
   budget: { epsilon: 1e6, delta: 1e-3 },
@@ -34,7 +34,7 @@ const schema = parseSqlSchema({
   },
 });
 
-describe('review S41d: a PostgreSQL bpchar column equates trailing-space spellings', () => {
+describe('review S41e: a PostgreSQL bpchar column equates trailing-space spellings', () => {
   let admin: pg.Client;
   let c: pg.Client;
   let engine: PostgresEngine;
@@ -71,7 +71,7 @@ describe('review S41d: a PostgreSQL bpchar column equates trailing-space spellin
     );
   }
 
-  it.fails("S41d: 200 × 'a' releases 'a'; one more person (pid 0) spelling 'a  ' changes the released key", async () => {
+  it.fails("S41e: 200 × 'a' releases 'a'; one more person (pid 0) spelling 'a  ' changes the released key", async () => {
     const without = await keys("INSERT INTO s SELECT i, 'a' FROM generate_series(1, 200) i");
     const withTarget = await keys("INSERT INTO s VALUES (0, 'a  '); INSERT INTO s SELECT i, 'a' FROM generate_series(1, 200) i");
     // Any answer is fine (refused before the charge, or a key that is not a person's spelling), but 200 people already
