@@ -250,7 +250,12 @@ export class PostgresEngine implements SqlEngine {
       // declared type allows: a declared column so collated is refused INVALID_SCHEMA before the charge (public:
       // catalog). Test: test/review/postgres-collation.test.ts, test/sql/postgres-collation.test.ts.
       const collated = r.nondet === true ? ` collate nondeterministic "${String(r.coll)}"` : '';
-      m.set(String(r.c), `${String(r.ty).toLowerCase()}${collated}`);
+      // Review S41e (the same class through a TYPE): `bpchar` without a length keeps the trailing spaces it was given
+      // but its '=' and GROUP BY ignore them, so 'a' and 'a  ' are one group whose released key is one row's spelling.
+      // (`character(n)` pads every value to n: one stored spelling per group, kept.) Reported as a type no declared
+      // type allows: refused INVALID_SCHEMA before the charge. Test: test/sql/postgres-bpchar.test.ts.
+      const type = String(r.ty).toLowerCase();
+      m.set(String(r.c), `${type === 'bpchar' ? 'bpchar without length' : type}${collated}`);
       out.set(t, m);
     }
     return out;
