@@ -31,7 +31,7 @@ const schema = {
 const records = Array.from({ length: 200 }, (_, i) => ({ colour: i % 3 === 0 ? 'red' : 'green', n: i % 10 }));
 
 describe('review M17b: the non-DP synth report is written group/other-readable', () => {
-  it.fails('tsdp synth --report under umask 022: report.html and report.json are owner-only', () => {
+  it('M17b (fixed: src/cli/owner-only-file.ts) — tsdp synth --report under umask 022: report.html and report.json are owner-only', () => {
     writeFileSync(join(dir, 'data.csv'), toCsv(records, ['colour', 'n']));
     writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
     const args = ['--data', join(dir, 'data.csv'), '--schema', join(dir, 'schema.json'), '--epsilon', '1', '--delta', '1e-6'];

@@ -26,6 +26,7 @@ import { utilityReport } from '../../synth/report.js';
 import { reportHtml } from '../../synth/report-html.js';
 import { synthFileFormat, writeSynthetic } from '../../synth/write.js';
 import { parseNumberOption, requiredOption } from '../options.js';
+import { writeOwnerOnly } from '../owner-only-file.js';
 
 interface SynthFlags {
   data?: string;
@@ -271,9 +272,9 @@ async function runSynth(flags: SynthFlags): Promise<void> {
           ? { ledger: { description, dataset: scope.dataset, status: result.ledgerStatus.analyst ?? result.ledgerStatus.dataset } }
           : {}),
       });
-      writeFileSync(flags.report, reportHtml(report));
+      writeOwnerOnly(flags.report, reportHtml(report));
       reportJson = `${flags.report.replace(/\.html?$/i, '')}.json`;
-      writeFileSync(reportJson, `${JSON.stringify(report, null, 2)}\n`);
+      writeOwnerOnly(reportJson, `${JSON.stringify(report, null, 2)}\n`);
       if (!flags.json) process.stderr.write(`report (for the data owner only; not DP): ${flags.report}\n`);
     }
     const summary = {

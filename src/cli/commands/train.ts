@@ -39,6 +39,7 @@ import { makePrivate, type PrivateTrainer } from '../../learn/private-trainer.js
 import type { Batch, Sequential } from '../../learn/sequential.js';
 import { SeededRandomSource } from '../../random/seeded-source.js';
 import { parseNumberOption } from '../options.js';
+import { writeOwnerOnly } from '../owner-only-file.js';
 import type { RegisterCommand } from './register.js';
 
 interface TrainFlags {
@@ -254,7 +255,7 @@ async function train(flags: TrainFlags): Promise<void> {
   }
   if (flags.out !== undefined) {
     mkdirSync(flags.out, { recursive: true });
-    writeFileSync(join(flags.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeOwnerOnly(join(flags.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const parameters = model.parameters.map((p) => ({ name: p.name, values: Array.from(p.value) }));
     writeFileSync(
       join(flags.out, 'model.json'),
