@@ -18,7 +18,8 @@ const SAFETY = 1e-9;
  * by η / (d ln I / d ln x). Error model: `logGamma(x)` is within 3.3·u·(x + 1)·ln(x + 2) of lgΓ(x) (measured against
  * mpmath at 3,000 points, x ∈ [1, 10¹⁵]), so ≤ 10u·m·ln m for the three terms (m = n + 2), plus ≤ 6u·m·ln m for the
  * prefactor's other terms (a·ln x, b·log1p(−x), smaller); and the slope d ln I / d ln x ≥ 1/4 at the quantiles solved
- * (≈ a ≥ 1 deep in the lower tail, ≈ 0.6 at k = 1, α = 1/2). Margin 64u·m·ln m = 2⁻⁴⁷·m·ln m, never below 1e-9.
+ * (≈ a ≥ 1 deep in the lower tail, ≈ 0.6 at k = 1, α = 1/2; for α near 1 the slope falls — ≈ 10⁻⁵ at n = 10⁶,
+ * α = 1 − 10⁻⁹, review2 — but there the error lands on the small complement and coverage held at every point tried). Margin 64u·m·ln m = 2⁻⁴⁷·m·ln m, never below 1e-9.
  * This is an error model (lgΓ's accuracy measured, the slope argued), not a proof — stated as such. It widens a
  * bound by 8·10⁻⁹ relative at 10⁵ trials, 10⁻⁷ at 10⁶, 1.5·10⁻⁴ at 10⁹; from ≈ 10¹³ trials the lower bound is 0 and
  * the upper 1 (sound, uninformative). Test: test/review/ml-clopper-pearson-many-trials.test.ts (coverage against exact
