@@ -1,7 +1,7 @@
 /**
  * Review M17b: files the CLI writes that are not DP releases are owner-only (`src/cli/owner-only-file.ts`). Generative
  * (fast-check, seed 1717): over process umasks × whether the file existed and with which mode, the written file is
- * 0600 and holds the new text.
+ * 0600, holds the new text and is a new file (review M17c).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ describe('writeOwnerOnly (review M17b)', () => {
         (mask, existing, text) => {
           const path = join(dir, `f${files++}`);
           if (existing !== undefined) writeFileSync(path, 'old', { mode: existing });
+          const oldInode = existing !== undefined ? statSync(path).ino : -1;
           const before = process.umask(mask);
           try {
             writeOwnerOnly(path, text);
@@ -32,6 +33,8 @@ describe('writeOwnerOnly (review M17b)', () => {
           }
           expect(statSync(path).mode & 0o777).toBe(0o600);
           expect(readFileSync(path, 'utf8')).toBe(text);
+          // M17c: an earlier file is replaced by a new inode, never rewritten (an old descriptor keeps the old bytes).
+          if (existing !== undefined) expect(statSync(path).ino).not.toBe(oldInode);
         },
       ),
       { numRuns: 100, seed: 1717 },

@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'review-open-descriptor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('review M17c: a report rewritten in place is readable through a descriptor opened earlier', () => {
-  it.fails('M17c: a descriptor opened on the earlier 0644 report does not read the new (non-DP) report', () => {
+  it('M17c (fixed: a new 0600 file renamed over the path, owner-only-file.ts): a descriptor opened on the earlier 0644 report does not read the new (non-DP) report', () => {
     const path = join(dir, 'report.json');
     writeFileSync(path, 'old report\n', { mode: 0o644 });
     const other = openSync(path, 'r'); // another local user, while the file was 0644
