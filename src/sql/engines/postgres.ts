@@ -209,7 +209,7 @@ export class PostgresEngine implements SqlEngine {
          FROM tree t JOIN pg_catalog.pg_class k ON k.oid = t.rel GROUP BY t.root)
        SELECT c.relname AS t, c.relkind::text AS k, f.odd_part, f.rls, f.unpopulated, a.attname AS c,
          format_type(a.atttypid, a.atttypmod) AS ty, NOT coalesce(co.collisdeterministic, true) AS nondet, co.collname AS coll,
-         (typ.typtype = 'd' OR tn.nspname <> 'pg_catalog') AS usertype
+         (typ.typtype <> 'b' OR typ.oid >= 16384 OR tn.nspname <> 'pg_catalog') AS usertype
        FROM declared d JOIN pg_catalog.pg_class c ON c.oid = d.oid JOIN flags f ON f.root = d.oid
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
          JOIN pg_catalog.pg_type typ ON typ.oid = a.atttypid JOIN pg_catalog.pg_namespace tn ON tn.oid = typ.typnamespace
@@ -256,10 +256,11 @@ export class PostgresEngine implements SqlEngine {
       // but its '=' and GROUP BY ignore them, so 'a' and 'a  ' are one group whose released key is one row's spelling.
       // (`character(n)` pads every value to n: one stored spelling per group, kept.) Reported as a type no declared
       // type allows: refused INVALID_SCHEMA before the charge. Test: test/sql/postgres-bpchar.test.ts.
-      // Review S41f: a DOMAIN (or any type outside pg_catalog) prints under its own name — `public.string` over bpchar
-      // printed as `string`, a declared text type — and its base type's equality applies. Rule: only pg_catalog's own
-      // base types are read; a domain or user type is reported as one no declared type allows (refused before the
-      // charge). Test: test/sql/postgres-bpchar.test.ts (domains), test/review/pg-bpchar-domain.test.ts.
+      // Review S41f/S41g: a DOMAIN, any type outside pg_catalog, or a type a superuser added to pg_catalog after initdb
+      // (oid ≥ 16384, S39's line) prints under its own name — `public.string` over bpchar printed as `string`, a
+      // declared text type — and brings its own equality. Rule: only initdb's own BASE types of pg_catalog are read;
+      // anything else is reported as a type no declared type allows (refused before the charge). Tests:
+      // test/sql/postgres-bpchar.test.ts, test/review/pg-bpchar-domain.test.ts, test/review/pg-catalog-type.test.ts.
       const type = String(r.ty).toLowerCase();
       const shown = r.usertype === true ? `domain or user type ${type}` : type === 'bpchar' ? 'bpchar without length' : type;
       m.set(String(r.c), `${shown}${collated}`);
