@@ -279,7 +279,13 @@ export class PostgresEngine implements SqlEngine {
    * - review S39 (class 3, stored-only.ts "Names"): a function or operator with a `pg_catalog` name in a schema of the
    *   search path (an exact argument-type match wins over the built-in: CVE-2018-1058), anything created after initdb
    *   inside `pg_catalog`, or a user-defined cast would replace a built-in the compiled SQL calls: refused. Trigger
-   *   and other functions with other names are kept (the compiled SQL never names them).
+   *   and other functions with other names are kept (the compiled SQL never names them);
+   * - review S41h (class 1/2 on the released key): GROUP BY, DISTINCT and joins take a type's equality from its
+   *   DEFAULT btree/hash operator class, not from its name — `varchar` borrows text's, so ordinary DDL could add a
+   *   default class for varchar comparing lower(a) = lower(b), and the released key became one person's spelling. A
+   *   default operator class created after initdb for a built-in type, or an entry added after initdb to a built-in
+   *   operator family, is refused (the compiled SQL never names a class, so other user classes are kept).
+   *   Test: test/review/pg-varchar-opclass.test.ts.
    * @throws DpError INVALID_SCHEMA as above; ENGINE_ERROR
    */
   private async checkDatabase(): Promise<void> {
@@ -299,7 +305,16 @@ export class PostgresEngine implements SqlEngine {
            SELECT 'operator ' || o.oprname FROM pg_catalog.pg_operator o WHERE o.oid >= 16384 AND o.oprnamespace = 'pg_catalog'::regnamespace
            UNION ALL
            SELECT 'cast ' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL)
-           FROM pg_catalog.pg_cast c WHERE c.oid >= 16384) x ORDER BY 1) AS shadows`,
+           FROM pg_catalog.pg_cast c WHERE c.oid >= 16384
+           UNION ALL
+           SELECT 'default operator class ' || oc.opcname || ' for ' || pg_catalog.format_type(oc.opcintype, NULL)
+           FROM pg_catalog.pg_opclass oc WHERE oc.oid >= 16384 AND oc.opcdefault AND oc.opcintype < 16384
+           UNION ALL
+           SELECT 'operator family entry of ' || f.opfname FROM pg_catalog.pg_amop a JOIN pg_catalog.pg_opfamily f ON f.oid = a.amopfamily
+           WHERE a.oid >= 16384 AND a.amopfamily < 16384
+           UNION ALL
+           SELECT 'operator family support of ' || f.opfname FROM pg_catalog.pg_amproc a JOIN pg_catalog.pg_opfamily f ON f.oid = a.amprocfamily
+           WHERE a.oid >= 16384 AND a.amprocfamily < 16384) x ORDER BY 1) AS shadows`,
       [],
     );
     const encoding = String(rows[0]?.e ?? '');
