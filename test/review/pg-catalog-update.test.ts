@@ -86,7 +86,7 @@ describe('review S41i: initdb catalog rows UPDATEd in place (text = and its btre
     );
   }
 
-  it.fails("S41i (open: S41h's rule reads only rows created after initdb; initdb's own rows updated in place keep oid < 16384): 200 × 'a' and one more person spelling 'A' give the same outcome", async () => {
+  it.fails("S41i (NOT DEFENDED by decision, SECURITY.md \"Not defended\": a superuser editing initdb's catalog rows in place can read the tables directly): 200 × 'a' and one more person spelling 'A' give the same outcome", async () => {
     const without = await keys("INSERT INTO s SELECT i, 'a' FROM generate_series(1, 200) i");
     const withTarget = await keys("INSERT INTO s VALUES (0, 'A'); INSERT INTO s SELECT i, 'a' FROM generate_series(1, 200) i");
     // Any answer is fine (refused before the charge, or a key that is not a person's spelling), but 200 people already
