@@ -95,11 +95,11 @@ describe.skipIf(!clickhouseAvailable)('ClickHouse text types (review M15)', () =
         fc.constantFrom(...QUERIES),
         async (types, rows, sql) => {
           // FixedString(1) cannot hold longer values: cut them to the stored width (as ClickHouse would refuse the insert).
-          const fit = (v: string, t: string) => {
+          const toWidth = (v: string, t: string) => {
             const m = /FixedString\((\d+)\)/.exec(t);
             return m ? v.slice(0, Number(m[1])) : v;
           };
-          const stored = rows.map((r) => [fit(r[0], types[0]), fit(r[1], types[1]), fit(r[2], types[2])] as const);
+          const stored = rows.map((r) => [toWidth(r[0], types[0]), toWidth(r[1], types[1]), toWidth(r[2], types[2])] as const);
           const o = await outcome(types, stored, sql);
           if (o.charges > 0) expect(o.result).toBe('answered');
           if (types.some((t) => t.includes('FixedString'))) expect(o).toEqual({ result: 'INVALID_SCHEMA', charges: 0 });

@@ -341,8 +341,12 @@ export class PostgresEngine implements SqlEngine {
    * @throws DpError INVALID_SCHEMA; ENGINE_ERROR
    */
   async preflight(statements: readonly CompiledStatement[]): Promise<void> {
-    for (const statement of statements) {
-      const { text, values } = readStatement(statement);
+    // A public method: its argument is read once, totally, at the edge (S7; numeric/edge.ts).
+    const all = edgeRead('statements', () => {
+      edgeArray(statements, 'statements');
+      return Array.from(statements).map(readStatement);
+    });
+    for (const { text, values } of all) {
       await this.inReadOnlyTransaction(`EXPLAIN ${text}`, values, (code) =>
         code.startsWith('42')
           ? new DpError(
