@@ -6,9 +6,14 @@
  * Double-double operations are Joldes, Muller and Popescu's (ACM TOMS 44(2), 2017): `ddAdd` is
  * AccurateDWPlusDW (relative error ≤ 3u²/(1 − 4u)), `ddMul` is DWTimesDW1 (≤ 7u²), u = 2⁻⁵³, round to nearest,
  * no overflow (every value here is ≤ 2 in modulus); underflow is covered by an absolute term per operation.
- * A complex product (4 products, 2 sums) is then within 32u²·|z|·|w| (τ below, generous).
+ * A complex product (4 products, 2 sums) is then within 32u²·|z|·|w| (τ below, generous). Both operations are
+ * defined once, on scalars, in `dd-dft-sums.ts` (`ddSumInto`, `ddProductInto`), whose loop over the input runs
+ * every bin of a refinement in one pass with the same operations in the same order (bit-identical results,
+ * `test/accounting/dd-dft-identical.test.ts`); the tuple forms here serve the few operations around it.
  * @module
  */
+
+import { accumulateBins, ddProductInto, ddSumInto, STATE_STRIDE, setTwiddle, TWIDDLE_STRIDE } from './dd-dft-sums.js';
 
 const U = 2 ** -53;
 /** Relative error of one double-double complex product or sum (see the module header). */
@@ -34,61 +39,17 @@ function twoProd(a: number, b: number): [number, number] {
 /** A double-double: hi + lo with |lo| ≤ ulp(hi)/2. */
 type DD = [number, number];
 
-/** Scalar result holder reused by the hot loop (V8 keeps these objects on the stack after inlining). */
-type Pair = { h: number; l: number };
-
-/** AccurateDWPlusDW on scalars. */
-function addDD(xh: number, xl: number, yh: number, yl: number): Pair {
-  let sh = xh + yh;
-  let bb = sh - xh;
-  let sl = xh - (sh - bb) + (yh - bb);
-  const th = xl + yl;
-  bb = th - xl;
-  const tl = xl - (th - bb) + (yl - bb);
-  sl += th;
-  let v = sh + sl;
-  sl -= v - sh;
-  sh = v;
-  sl += tl;
-  v = sh + sl;
-  return { h: v, l: sl - (v - sh) };
-}
-
-/** DWTimesDW1 on scalars (Dekker's product inlined). */
-function mulDD(xh: number, xl: number, yh: number, yl: number): Pair {
-  const p = xh * yh;
-  let c = 134217729 * xh;
-  const ah = c - (c - xh);
-  const al = xh - ah;
-  c = 134217729 * yh;
-  const bh = c - (c - yh);
-  const bl = yh - bh;
-  const cl = ah * bh - p + ah * bl + al * bh + al * bl + (xh * yl + xl * yh);
-  const v = p + cl;
-  return { h: v, l: cl - (v - p) };
-}
+/** Scratch of the tuple forms below (one pair; nothing else holds it across a call). */
+const pair = new Float64Array(2);
 
 function ddAdd(x: DD, y: DD): DD {
-  let sh = x[0] + y[0];
-  let bb = sh - x[0];
-  let sl = x[0] - (sh - bb) + (y[0] - bb);
-  const th = x[1] + y[1];
-  bb = th - x[1];
-  const tl = x[1] - (th - bb) + (y[1] - bb);
-  sl += th;
-  let v = sh + sl;
-  sl -= v - sh;
-  sh = v;
-  sl += tl;
-  v = sh + sl;
-  return [v, sl - (v - sh)];
+  ddSumInto(pair, 0, x[0], x[1], y[0], y[1]);
+  return [pair[0] as number, pair[1] as number];
 }
 
 function ddMul(x: DD, y: DD): DD {
-  const [ch, cl0] = twoProd(x[0], y[0]);
-  const cl = cl0 + (x[0] * y[1] + x[1] * y[0]);
-  const v = ch + cl;
-  return [v, cl - (v - ch)];
+  ddProductInto(pair, 0, x[0], x[1], y[0], y[1]);
+  return [pair[0] as number, pair[1] as number];
 }
 
 function ddNeg(x: DD): DD {
@@ -150,61 +111,49 @@ function cPow(z: CDD, k: number): CDD {
 
 const log2 = (k: number) => (k <= 1 ? 1 : Math.ceil(Math.log2(k)));
 
+/** One refined bin: X_kⁿ rounded to double, and a bound on its error. */
+export type RefinedBin = { re: number; im: number; error: number };
+
 /**
- * The k-th bin of the size-point DFT of x (zero-padded), X_k = Σ_j x_j e^{−2πijk/size}, raised to the power n,
- * in double-double, rounded to double. With `shift` = s, the bin of x rotated down by s: X_k·ω^{−sk}.
- * @returns [re, im] of X_kⁿ, |X_k| (upper bound), and `error`: a bound on |returned − X_kⁿ| (exact X_k of the
- * given doubles x), including the final rounding to double.
+ * The bins `ks` of the size-point DFT of x (zero-padded), X_k = Σ_j x_j e^{−2πijk/size}, each raised to the power
+ * n, in double-double, rounded to double. With `shift` = s, the bins of x rotated down by s: X_k·ω^{−sk}. All
+ * bins are computed in one pass over x (`dd-dft-sums.ts`); each result is the same as a pass for that bin alone.
+ * @returns per bin of `ks`, in its order: [re, im] of X_kⁿ and `error`, a bound on |returned − X_kⁿ| (exact X_k of
+ * the given doubles x), including the final rounding to double.
  */
-export function refinedBinPower(x: Float64Array, size: number, k: number, n: number, shift = 0): { re: number; im: number; error: number } {
+export function refinedBinPowers(x: Float64Array, size: number, ks: readonly number[], n: number, shift = 0): RefinedBin[] {
   const len = Math.min(x.length, size);
   const omega = rootOfUnity(size);
-  const t = cPow(omega, k);
-  // |t̂ − t| ≤ k·64u² (error of ω, times k) + 2·log₂k·τ (the products), all ×1.01.
-  const errT = 1.01 * (k * 64 * U * U + 2 * log2(k) * TAU);
-  // w_0 = ω^{(size − s)·k mod size} (≤ size·64u² + 2·log₂size·τ).
-  const e0 = ((size - (shift % size)) * k) % size;
-  const w0 = cPow(omega, e0);
-  const err0 = 1.01 * (e0 * 64 * U * U + 2 * log2(e0) * TAU);
-  // The loop below is the double-double algebra of the header written out on scalars (no allocation):
-  // S += x_j·w_j (DWTimesDW1 with x_j's low part 0, AccurateDWPlusDW), w_{j+1} = w_j·t (a complex product).
-  const [[trh, trl], [tih, til]] = t;
-  let wrh = w0[0][0];
-  let wrl = w0[0][1];
-  let wih = w0[1][0];
-  let wil = w0[1][1];
-  let srh = 0;
-  let srl = 0;
-  let sih = 0;
-  let sil = 0;
-  let l1 = 0;
-  for (let j = 0; j < len; j++) {
-    const xj = x[j] as number;
-    if (xj !== 0) {
-      l1 += Math.abs(xj);
-      let m = mulDD(xj, 0, wrh, wrl);
-      let r = addDD(srh, srl, m.h, m.l);
-      srh = r.h;
-      srl = r.l;
-      m = mulDD(xj, 0, wih, wil);
-      r = addDD(sih, sil, m.h, m.l);
-      sih = r.h;
-      sil = r.l;
-    }
-    const a = mulDD(wrh, wrl, trh, trl);
-    const b = mulDD(wih, wil, tih, til);
-    const c = mulDD(wrh, wrl, tih, til);
-    const d = mulDD(wih, wil, trh, trl);
-    const re = addDD(a.h, a.l, -b.h, -b.l);
-    const im = addDD(c.h, c.l, d.h, d.l);
-    wrh = re.h;
-    wrl = re.l;
-    wih = im.h;
-    wil = im.l;
+  const bins = ks.length;
+  const twiddles = new Float64Array(TWIDDLE_STRIDE * bins);
+  const state = new Float64Array(STATE_STRIDE * bins);
+  const err0s = new Float64Array(bins);
+  const errTs = new Float64Array(bins);
+  for (let b = 0; b < bins; b++) {
+    const k = ks[b] as number;
+    const t = cPow(omega, k);
+    setTwiddle(twiddles, b, t[0][0], t[0][1], t[1][0], t[1][1]);
+    // |t̂ − t| ≤ k·64u² (error of ω, times k) + 2·log₂k·τ (the products), all ×1.01.
+    errTs[b] = 1.01 * (k * 64 * U * U + 2 * log2(k) * TAU);
+    // w_0 = ω^{(size − s)·k mod size} (≤ size·64u² + 2·log₂size·τ).
+    const e0 = ((size - (shift % size)) * k) % size;
+    const w0 = cPow(omega, e0);
+    err0s[b] = 1.01 * (e0 * 64 * U * U + 2 * log2(e0) * TAU);
+    state.set([w0[0][0], w0[0][1], w0[1][0], w0[1][1]], STATE_STRIDE * b);
   }
-  const sr: DD = [srh, srl];
-  const si: DD = [sih, sil];
-  l1 *= 1 + 2 ** -28;
+  const l1 = accumulateBins(x, len, twiddles, state, bins) * (1 + 2 ** -28);
+  const out: RefinedBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    const o = STATE_STRIDE * b;
+    const sr: DD = [state[o + 4] as number, state[o + 5] as number];
+    const si: DD = [state[o + 6] as number, state[o + 7] as number];
+    out.push(binPower(sr, si, l1, len, err0s[b] as number, errTs[b] as number, n));
+  }
+  return out;
+}
+
+/** X̂ⁿ from X̂ = sr + i·si (computed from x with ‖x‖₁ ≤ l1), and its error bound (the module header's algebra). */
+function binPower(sr: DD, si: DD, l1: number, len: number, err0: number, errT: number, n: number): RefinedBin {
   // |ŵ_j − w_j| ≤ j·(errT + τ)·1.01; each term adds τ·|x_j| and each sum 3u²·‖x‖₁; underflow 2⁻¹⁰⁷⁴ per operation.
   const errX = 1.1 * l1 * (err0 + (len + 1) * (errT + TAU) + 2 * TAU + len * 6 * U * U) + len * 64 * Number.MIN_VALUE;
   const mod = Math.hypot(sr[0], si[0]) * (1 + 4 * U) + Math.abs(sr[1]) + Math.abs(si[1]);

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { refinedBinPower } from './dd-dft.js';
+import { type RefinedBin, refinedBinPowers } from './dd-dft.js';
 
 /** The unit round-off 2⁻⁵³. */
 const U = 2 ** -53;
@@ -279,6 +279,18 @@ function realTwiddles(size: number): { cos: Float64Array; sin: Float64Array } {
 }
 
 /**
+ * The refinement's choice: the candidates (in increasing order) whose bound exceeds `floor`, largest bound
+ * first (ties in candidate order), at most `count` of them. The same bins, in the same order, as sorting every
+ * candidate by decreasing bound (a stable sort) and taking the prefix above `floor` — without sorting the tens
+ * of thousands that are not above it. A bound that is NaN is never above `floor` (`>` is false).
+ */
+function largestAbove(candidates: readonly number[], dk: Float64Array, floor: number, count: number): number[] {
+  const above = candidates.filter((k) => (dk[k] as number) > floor);
+  above.sort((i, j) => (dk[j] as number) - (dk[i] as number));
+  return above.slice(0, count);
+}
+
+/**
  * The n-fold circular self-convolution of a real sequence x (zero-padded to
  * `size`, a power of two ≥ 4): a real FFT (one complex FFT of size/2 and a
  * split), each bin raised to the power n (bins whose modulus² is below
@@ -373,12 +385,12 @@ export function realSelfConvolvePower(x: Float64Array, size: number, n: number, 
     let rest2 = 0;
     for (let k = 0; k <= h; k++) if (isCandidate[k] === 0) rest2 += (k === 0 || k === h ? 1 : 2) * (dk[k] as number) ** 2;
     const floor = (0.1 * (Math.sqrt(rest2) + (bits + 2) * ETA * Math.sqrt(p2))) / Math.sqrt(2 * candidates.length);
-    candidates.sort((i, j) => (dk[j] as number) - (dk[i] as number));
     const count = Math.min(candidates.length, Math.max(16, Math.floor(REFINE_WORK / Math.max(1, len))));
-    for (let c = 0; c < count; c++) {
-      const k = candidates[c] as number;
-      if (!((dk[k] as number) > floor)) break;
-      const r = refinedBinPower(x.subarray(0, len), size, k, n, j0);
+    const chosen = largestAbove(candidates, dk, floor, count);
+    const refined = refinedBinPowers(x.subarray(0, len), size, chosen, n, j0);
+    for (let c = 0; c < chosen.length; c++) {
+      const k = chosen[c] as number;
+      const r = refined[c] as RefinedBin;
       if (!(r.error < (dk[k] as number))) continue;
       pr[k] = r.re;
       pi[k] = r.im;
