@@ -11,10 +11,9 @@
  * directory.)
  * @module
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type * as Cst from 'sql-parser-cst';
+import { vendoredCopy } from './_internal/vendored.js';
 
 /** The parser package's `parse`. */
 export type SqlParser = typeof Cst.parse;
@@ -34,25 +33,17 @@ export function sqlParser(): SqlParser {
  * The minified single-file build of the parser beside this module's build (`dist/vendor/sql-parser-cst.cjs`,
  * written by scripts/build.mjs from the installed package: ≈ 0.12 s of CPU to load instead of ≈ 0.27 s), else
  * the package itself (from src/, and in the npm package, which ships no copy of the GPL parser). The copy is
- * used only when it was built from the very version installed (its banner names it), so the two never differ.
+ * used only when it was built from the very version installed (its banner names it: `_internal/vendored.ts`).
  */
 function loadParser(): SqlParser {
   const require = createRequire(import.meta.url);
-  try {
-    const vendored = new URL('../vendor/sql-parser-cst.cjs', import.meta.url);
-    const { version } = require('sql-parser-cst/package.json') as { version: string };
-    const banner = Buffer.alloc(120);
-    const fd = openSync(vendored, 'r');
+  const copy = vendoredCopy(new URL('../vendor/sql-parser-cst.cjs', import.meta.url), 'sql-parser-cst');
+  if (copy !== undefined) {
     try {
-      readSync(fd, banner, 0, banner.length, 0);
-    } finally {
-      closeSync(fd);
+      return (require(copy) as typeof Cst).parse;
+    } catch {
+      // A copy that does not load: the package below (as before D53's helper).
     }
-    if (banner.toString('latin1').includes(`sql-parser-cst ${version} `)) {
-      return (require(fileURLToPath(vendored)) as typeof Cst).parse;
-    }
-  } catch {
-    // No vendored copy (running from src/, or the npm package): the package below.
   }
   return (require('sql-parser-cst') as typeof Cst).parse;
 }

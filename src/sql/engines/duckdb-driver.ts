@@ -14,33 +14,14 @@
  * `listValue`) are not `instanceof` the other's — tsdp passes none across.
  * @module
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type * as DuckDbApi from '@duckdb/node-api';
+import { vendoredCopy } from '../_internal/vendored.js';
 
 const require = createRequire(import.meta.url);
 
-/**
- * The vendored single-file copy beside this module's build when it was built from the installed version, else
- * undefined.
- */
-function vendoredPath(): string | undefined {
-  try {
-    const path = fileURLToPath(new URL('../../vendor/duckdb-node-api.cjs', import.meta.url));
-    const { version } = require('@duckdb/node-api/package.json') as { version: string };
-    const banner = Buffer.alloc(120);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, banner, 0, banner.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-    return banner.toString('latin1').includes(`@duckdb/node-api ${version} `) ? path : undefined;
-  } catch {
-    return undefined; // no vendored copy (running from src/, or the npm package)
-  }
-}
+/** The vendored single-file copy beside this module's build, when it was built from the installed version. */
+const copy = vendoredCopy(new URL('../../vendor/duckdb-node-api.cjs', import.meta.url), '@duckdb/node-api');
 
 /** DuckDB's Node API: the vendored copy of the installed version when built, else the package (module header). */
-export const duckdb: typeof DuckDbApi = require(vendoredPath() ?? '@duckdb/node-api') as typeof DuckDbApi;
+export const duckdb: typeof DuckDbApi = require(copy ?? '@duckdb/node-api') as typeof DuckDbApi;
