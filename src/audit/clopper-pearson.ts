@@ -4,8 +4,10 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import { logDown } from '../numeric/directed-libm.js';
 import { nextUp } from '../numeric/float-bits.js';
 import { betaQuantile } from '../numeric/special.js';
+import { logBinomialUp, logLowerTailUp, logUpperTailUp, MAX_CERTIFIED_K } from './_internal/binomial-tail.js';
 
 // Bounds are widened by this relative margin to absorb the floating-point error of the beta quantile.
 const SAFETY = 1e-9;
@@ -20,7 +22,8 @@ const SAFETY = 1e-9;
  * prefactor's other terms (a·ln x, b·log1p(−x), smaller); and the slope d ln I / d ln x ≥ 1/4 at the quantiles solved
  * (≈ a ≥ 1 deep in the lower tail, ≈ 0.6 at k = 1, α = 1/2; for α near 1 the slope falls — ≈ 10⁻⁵ at n = 10⁶,
  * α = 1 − 10⁻⁹, review2 — but there the error lands on the small complement and coverage held at every point tried). Margin 64u·m·ln m = 2⁻⁴⁷·m·ln m, never below 1e-9.
- * This is an error model (lgΓ's accuracy measured, the slope argued), not a proof — stated as such. It widens a
+ * This is an error model (lgΓ's accuracy measured, the slope argued), not a proof — stated as such; it is used only
+ * where the certificate below does not reach (min(k, n − k) > MAX_CERTIFIED_K, `clopper-pearson.proof.md`). It widens a
  * bound by 8·10⁻⁹ relative at 10⁵ trials, 10⁻⁷ at 10⁶, 1.5·10⁻⁴ at 10⁹; from ≈ 10¹³ trials the lower bound is 0 and
  * the upper 1 (sound, uninformative). Test: test/review/ml-clopper-pearson-many-trials.test.ts (coverage against exact
  * binomial tails up to 10¹⁵ trials, generative).
@@ -67,8 +70,15 @@ function check(successes: number, trials: number, alpha: number): void {
 export function clopperPearsonLower(successes: number, trials: number, alpha: number): number {
   check(successes, trials, alpha);
   if (successes === 0) return 0;
-  if (successes === trials) return alpha ** (1 / trials) * (1 - SAFETY);
-  return Math.max(0, betaQuantile(alpha, successes, trials - successes + 1) * (1 - quantileMargin(trials)));
+  const n = trials;
+  const k = successes;
+  const candidate = k === n ? alpha ** (1 / n) : betaQuantile(alpha, k, n - k + 1);
+  // Beyond the certificate's range: the error-model margin (quantileMargin's header; not proven).
+  if (Math.min(k, n - k) > MAX_CERTIFIED_K) return Math.max(0, candidate * (1 - quantileMargin(n)));
+  const logChoose = logBinomialUp(n, k);
+  const logAlpha = logDown(alpha);
+  // P[Bin(n, L) ≥ k] ≤ α certified ⇒ L ≤ the exact bound (the tail grows with L).
+  return certifiedEdge(candidate, -1, (p) => logUpperTailUp(n, k, p, logChoose) <= logAlpha);
 }
 
 /**
@@ -85,11 +95,68 @@ export function clopperPearsonLower(successes: number, trials: number, alpha: nu
 export function clopperPearsonUpper(successes: number, trials: number, alpha: number): number {
   check(successes, trials, alpha);
   if (successes === trials) return 1;
-  if (successes === 0) return Math.min(1, -Math.expm1(Math.log(alpha) / trials) * (1 + SAFETY));
-  // Review ML M4: betaQuantile(1 − α, …) used fl(1 − α) — another α (30 % off at α = 3·10⁻¹⁶), and near level 1
-  // the beta function's own resolution is an absolute 2⁻⁵³. By symmetry the bound is 1 − q with q the α-quantile
-  // of Beta(n − k, k + 1): the SMALL tail, solved at α itself. The margin goes on the tail 1 − q (relative, the
-  // quantile's own error) plus 2⁻⁴⁹·q (the bisection stops at 10⁻¹⁵·q), and the subtraction rounds up.
-  const q = betaQuantile(alpha, trials - successes, successes + 1);
-  return Math.min(1, nextUp((1 - q) * (1 + quantileMargin(trials)) + 2 ** -49 * q));
+  const n = trials;
+  const k = successes;
+  // Review ML M4: betaQuantile(1 − α, …) would use fl(1 − α) — another α. By symmetry the bound is 1 − q with q the
+  // α-quantile of Beta(n − k, k + 1), solved at α itself: the candidate (coarse near 0, which the search refines).
+  const candidate = Math.max(Number.MIN_VALUE, 1 - betaQuantile(alpha, n - k, k + 1));
+  if (Math.min(k, n - k) > MAX_CERTIFIED_K) {
+    // Beyond the certificate's range: the error-model margin, on the tail 1 − q, plus 2⁻⁴⁹ for the bisection's stop.
+    return Math.min(1, nextUp(candidate * (1 + quantileMargin(n)) + 2 ** -49));
+  }
+  const logChoose = logBinomialUp(n, k);
+  const logAlpha = logDown(alpha);
+  // P[Bin(n, U) ≤ k] ≤ α certified ⇒ U ≥ the exact bound (the tail falls as U grows).
+  return certifiedEdge(candidate, 1, (p) => logLowerTailUp(n, k, p, logChoose) <= logAlpha);
+}
+
+/**
+ * The certified edge nearest `candidate` (`clopper-pearson.proof.md`). `direction` is where validity lies (−1: lower
+ * values hold, for L; +1: higher values hold, for U). From c, points s·2^(i − 30) away (i = 0, 1, …; s = min(c, 1 − c);
+ * downward, halvings once past c/2), so a candidate off by any factor is reached: when c does not hold, the first
+ * that holds in `direction`; when it does, the first that fails the other way. Then bisection between the two
+ * (≤ 64 steps, to 2⁻⁴² relative); every value kept held. Nothing holds: 0 (down) or 1 (up), both valid.
+ */
+function certifiedEdge(candidate: number, direction: -1 | 1, holds: (p: number) => boolean): number {
+  const c = Math.min(Math.max(candidate, Number.MIN_VALUE), 1 - 2 ** -53);
+  const limit = direction < 0 ? 0 : 1;
+  let good: number;
+  let failed: number;
+  if (holds(c)) {
+    good = c;
+    const away = walk(c, direction > 0 ? -1 : 1, (p) => !holds(p));
+    if (away === undefined) return good; // holds up to the end of (0, 1): keep c
+    failed = away;
+  } else {
+    failed = c;
+    const toward = walk(c, direction, holds);
+    if (toward === undefined) return limit;
+    good = toward;
+  }
+  for (let step = 0; step < 64 && Math.abs(failed - good) > 2 ** -42 * Math.min(good, 1 - good); step++) {
+    const mid = good + (failed - good) / 2;
+    if (mid === good || mid === failed) break;
+    if (holds(mid)) good = mid;
+    else failed = mid;
+  }
+  return good;
+}
+
+/**
+ * The first point away from c in `direction` (steps s·2^(i − 30), s = min(c, 1 − c); downward, halvings once past
+ * c/2) where `stop` is true; undefined when the walk leaves (0, 1) first.
+ */
+function walk(c: number, direction: -1 | 1, stop: (p: number) => boolean): number | undefined {
+  const scale = Math.min(c, 1 - c);
+  let halvings = 0;
+  for (let i = 0; i < 1200; i++) {
+    const step = scale * 2 ** (i - 30);
+    let p: number;
+    if (direction > 0) p = c + step;
+    else if (step <= c / 2) p = c - step;
+    else p = (c / 2) * 2 ** -++halvings;
+    if (!(p > 0 && p < 1)) return undefined;
+    if (stop(p)) return p;
+  }
+  return undefined;
 }
