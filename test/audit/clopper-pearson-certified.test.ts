@@ -123,12 +123,12 @@ describe('review M14: Clopper–Pearson bounds certified by an outward-rounded b
   });
 });
 
-// [k, n, α, exact lower, exact upper] (mpmath, 50 digits, rounded to 17); NaN: not computed.
+// [k, n, α, exact lower, exact upper] (mpmath, 50 digits, as the nearest double); NaN: not computed.
 const REFERENCES: [number, number, number, number, number][] = [
-  [5, 1e15, 1e-3, 7.3937173191783372574e-16, 1.6454745203680012336e-14],
-  [5000, 1e15, 1.7e-7, 4.6476865725097319745e-12, 5.3700204198864821501e-12],
-  [60, 1e15, 1e-9, 2.448497983701487793e-14, 1.2004367843803300693e-13],
-  [3, 1e9, 0.05, 8.1769144764733514168e-10, Number.NaN],
-  [7, 2 ** 53 - 1, 1e-12, 7.3048854738957763429e-18, Number.NaN],
-  [3, 100_000, 1e-7, Number.NaN, 0.00023983715725232059806],
+  [5, 1e15, 1e-3, 7.393717319178338e-16, 1.6454745203680014e-14],
+  [5000, 1e15, 1.7e-7, 4.647686572509732e-12, 5.370020419886482e-12],
+  [60, 1e15, 1e-9, 2.4484979837014878e-14, 1.20043678438033e-13],
+  [3, 1e9, 0.05, 8.176914476473351e-10, Number.NaN],
+  [7, 2 ** 53 - 1, 1e-12, 7.304885473895777e-18, Number.NaN],
+  [3, 100_000, 1e-7, Number.NaN, 0.0002398371572523206],
 ];
