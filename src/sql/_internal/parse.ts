@@ -20,13 +20,15 @@
  * 3. As a last guard, a stack overflow anywhere in planning becomes the same
  *    typed refusal (see `planDpQuery`).
  *
- * The parser package is loaded on the first parse, not at import (`load-parser.ts`).
+ * The parser package is loaded on the first parse, not at import (`load-parser.ts`). The plainest queries take
+ * a fast path that builds sql-parser-cst's exact tree without it (`fast-parse.ts`, issue 15).
  * @module
  */
 import type { Program } from 'sql-parser-cst';
 import { DpError } from '../../core/errors.js';
 import { sqlParser } from '../load-parser.js';
 import { type CstNode, isNode } from './cst.js';
+import { fastParseSelect } from './fast-parse.js';
 
 /** A line:column position (1-based). */
 export interface SqlPosition {
@@ -142,6 +144,12 @@ export function rewriteWithinGroup(text: string): string {
  */
 export function parseOneStatement(text: string): CstNode {
   checkQueryShape(text);
+  // The fast path: sql-parser-cst's exact tree for the plainest queries, or nothing (fast-parse.ts has the rule).
+  const fast = fastParseSelect(text);
+  if (fast) {
+    checkTreeDepth(text, fast);
+    return fast;
+  }
   let program: Program;
   try {
     program = sqlParser()(rewriteWithinGroup(text), { dialect: 'postgresql', includeRange: true });
