@@ -45,6 +45,11 @@ function checkWidth(x: number, name: string): void {
   checkExampleValues(x, name);
 }
 
+/** The refusal of a batch the binary32 route's module memory cannot hold (never a silent change of route). */
+function memoryRefusal(): DpError {
+  return new DpError('INTERNAL', 'Dense: WebAssembly memory could not grow to hold this batch (use smaller physical batches)');
+}
+
 /** A dense layer; build it with {@link dense}. */
 export class Dense implements TrainableLayer {
   readonly kind = 'dense';
@@ -92,13 +97,19 @@ export class Dense implements TrainableLayer {
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
     const out = this.outScratch.take(batch * this.outputSize);
+    // The route is a function of public choices only (the kernel backend, and whether this layer's module
+    // instance could be made, before any data): never of the batch. A batch the instance's memory cannot
+    // grow to is refused, not run in binary64 (reviewml 22:02: the numerics would then depend on the
+    // private batch size).
     this.binary32 = false;
     if (kernelBackend() === 'wasm') {
       if (this.resident === undefined) this.resident = DenseResident.create(this.inputSize, this.outputSize);
-      this.binary32 = this.resident?.forward(this.input, this.weight.value, this.bias.value, out, batch) ?? false;
+      if (this.resident) {
+        if (!this.resident.forward(this.input, this.weight.value, this.bias.value, out, batch)) throw memoryRefusal();
+        this.binary32 = true;
+        return out;
+      }
     }
-    if (this.binary32) return out;
-    this.resident?.invalidate();
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
     return out;
@@ -111,11 +122,8 @@ export class Dense implements TrainableLayer {
     this.delta = outputGrad;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
     if (this.binary32) {
-      // Both rows of this pass are then binary32 in the instance; a refusal (cannot happen after a resident
-      // forward of this batch) falls back to binary64 for the whole pass, norms and sum included.
-      this.binary32 = this.resident?.backward(outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch) ?? false;
-      if (this.binary32) return inputGrad;
-      this.resident?.invalidate();
+      if (!this.resident?.backward(outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch)) throw memoryRefusal();
+      return inputGrad;
     }
     // The first layer's input gradient is not needed (the data are not trained): skipped.
     if (needInputGrad) gemmNT(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);

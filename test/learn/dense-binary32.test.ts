@@ -20,7 +20,7 @@ import { perExampleGradient } from '../../src/learn/per-example-gradients.js';
 import { Sequential } from '../../src/learn/sequential.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { exactSquaredNormVersus } from './_exact-norm.js';
-import { example, gradVector, makeBatch, makeNetwork } from './_helpers.js';
+import { example, expectDpError, gradVector, makeBatch, makeNetwork } from './_helpers.js';
 
 afterEach(() => {
   setKernelBackend('auto');
@@ -111,6 +111,20 @@ describe('Dense on wasm in binary32 (dense-binary32.proof.md)', () => {
       ),
       { numRuns: 40, seed: 20261207 },
     );
+  });
+
+  it('regression (reviewml 22:02): a batch the module memory cannot hold is refused, never run in binary64 (the route must not depend on the private batch size)', () => {
+    setKernelBackend('wasm');
+    const layer = dense(3, 2, { rng: new SeededRandomSource('route') });
+    const inputs = Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+    layer.forward(inputs, 2); // the instance exists now; the route is binary32 from here on
+    const held = layer as unknown as { resident: { forward: () => boolean; backward: () => boolean } };
+    const real = held.resident;
+    held.resident = { ...real, forward: () => false, backward: () => false }; // memory that cannot grow
+    expectDpError(() => layer.forward(inputs, 2), 'INTERNAL');
+    held.resident = real;
+    const out = layer.forward(inputs, 2);
+    expect(Array.from(out).every((v) => Math.fround(v) === v)).toBe(true); // still the binary32 route
   });
 
   it('per-example gradients are within binary32 rounding of the binary64 reference kernels’', () => {
