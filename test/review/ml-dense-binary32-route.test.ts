@@ -14,8 +14,8 @@
  * Where: `DenseResident.layout(batch)` grows the instance's memory to what THIS batch needs (the Poisson sample or
  * its last physical chunk, whose size is private); `Dense.forward` throws INTERNAL when it cannot. Repro (a wasm
  * memory limit of 18 pages, `--wasm-max-mem-pages`, standing for a memory-limited platform; on plain Node the wall is
- * 4 GiB — Dense(4096, 4096) under the default chunk of 32,768 rows needs ≈ 4.5 GiB, so a sample whose chunk passes
- * ≈ 29,000 rows is refused): the same model, q = 1 (full batch, legal), declared N = n + 1; a data set of n = 12,370
+ * 4 GiB — Dense(4096, 4096) under the default chunk of 32,768 rows needs ≈ 4.7 GiB (by its regions: 18,435 doubles a row), so a sample whose chunk passes
+ * ≈ 27,300 rows is refused): the same model, q = 1 (full batch, legal), declared N = n + 1; a data set of n = 12,370
  * examples steps, its neighbour with one more example is refused INTERNAL, every time (ε = ∞ for the event "refused";
  * at q < 1 the event is a thresholded Poisson count, still unaccounted).
  *
