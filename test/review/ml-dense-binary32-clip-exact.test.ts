@@ -110,4 +110,53 @@ describe('review ML (re-attack): Dense’s binary32 route keeps every clipped co
     );
     expect(tested).toBeGreaterThan(400);
   });
+  it('an example’s clipped contribution does not depend on its batch: alone, or at any position among up to 8 others, bit for bit (fast-check, seed 1819)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          widths: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 3 }),
+          middle: fc.constantFrom('none', 'tanh', 'relu'),
+          seed: fc.integer({ min: 0, max: 1 << 30 }),
+          others: fc.integer({ min: 0, max: 8 }),
+          position: fc.nat(),
+          C: fc.constantFrom(1e-3, 1, 1e3),
+          mode: fc.constantFrom('flat' as const, 'perLayer' as const),
+        }),
+        (c) => {
+          setKernelBackend('wasm');
+          const rng = new SeededRandomSource(`pos-${c.seed}`);
+          const out = 3;
+          const widths = [...c.widths, out];
+          const layers: Layer[] = [];
+          for (let l = 0; l + 1 < widths.length; l++) {
+            layers.push(dense(widths[l] as number, widths[l + 1] as number, { rng, name: `d${l}` }));
+            if (l + 2 < widths.length && c.middle === 'tanh') layers.push(tanh(widths[l + 1] as number));
+            if (l + 2 < widths.length && c.middle === 'relu') layers.push(relu(widths[l + 1] as number));
+          }
+          const model = new Sequential(layers, softmaxCrossEntropy(out));
+          const nIn = widths[0] as number;
+          const row = () =>
+            Float64Array.from({ length: nIn }, () => (rng.nextUint32() / 2 ** 31 - 1) * 2 ** ((rng.nextUint32() % 40) - 20));
+          const x = row();
+          const contribution = (batch: Float64Array[], at: number): number[] => {
+            const size = batch.length;
+            const inputs = new Float64Array(size * nIn);
+            batch.forEach((r, i) => inputs.set(r, i * nIn));
+            for (const p of model.parameters) p.grad.fill(0);
+            model.forwardBackward({ inputs, labels: Int32Array.from({ length: size }, (_, i) => (i === at ? 1 : i % out)), size });
+            const keep = new Uint8Array(size);
+            keep[at] = 1;
+            accumulateClippedGradients(model, size, c.C, c.mode, keep);
+            return model.parameters.flatMap((p) => Array.from(p.grad));
+          };
+          const alone = contribution([x], 0);
+          const batch = Array.from({ length: c.others }, row);
+          const at = c.position % (c.others + 1);
+          batch.splice(at, 0, x);
+          expect(contribution(batch, at)).toEqual(alone);
+        },
+      ),
+      { seed: 1819, numRuns: 200 },
+    );
+  });
 });
