@@ -141,7 +141,7 @@ describe('review ML (re-attack): Dense’s binary32 route keeps every clipped co
           const contribution = (batch: Float64Array[], at: number): number[] => {
             const size = batch.length;
             const inputs = new Float64Array(size * nIn);
-            batch.forEach((r, i) => inputs.set(r, i * nIn));
+            for (let i = 0; i < size; i++) inputs.set(batch[i] as Float64Array, i * nIn);
             for (const p of model.parameters) p.grad.fill(0);
             model.forwardBackward({ inputs, labels: Int32Array.from({ length: size }, (_, i) => (i === at ? 1 : i % out)), size });
             const keep = new Uint8Array(size);
