@@ -180,14 +180,14 @@ export function rowSquaredNorms(a: usize, m: i32, n: i32, out: usize): void {
     let p = a + ((<usize>i * <usize>n) << 3);
     let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
     let j: i32 = 0;
-    if ((p & 15) == 0) {
-      for (; j + 4 <= n; j += 4) {
-        const v0 = v128.load(p);
-        const v1 = v128.load(p, 16);
-        acc0 = f64x2.add(acc0, f64x2.mul(v0, v0));
-        acc1 = f64x2.add(acc1, f64x2.mul(v1, v1));
-        p += 32;
-      }
+    // Unaligned loads whatever the row's address (wasm allows them): the summation order must not depend on
+    // the row's position in the batch, i.e. on the other examples (reviewml NEWS 22:23).
+    for (; j + 4 <= n; j += 4) {
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      acc0 = f64x2.add(acc0, f64x2.mul(v0, v0));
+      acc1 = f64x2.add(acc1, f64x2.mul(v1, v1));
+      p += 32;
     }
     const acc = f64x2.add(acc0, acc1);
     let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
