@@ -235,7 +235,7 @@ describe('review ML (re-attack): the fast parse path returns sql-parser-cst’s 
   // M20: a lone carriage return (not followed by LF) is a blank to the fast path and a syntax error to sql-parser-cst
   // (which accepts CR only in CRLF). No privacy effect found — the tree is the one a space would give — but the
   // module's safety argument ("declines wherever sql-parser-cst refuses") does not hold as stated.
-  it.fails('DEVIATION M20 (no privacy effect found): a text with a lone CR plans on the fast path and is a syntax error on the parser', () => {
+  it('M20 fixed: a text with a lone CR is refused on both paths (the fast path declines a CR not followed by LF)', () => {
     for (const text of [
       '\rselect COUNT(*) from donors',
       'select SUM(age)\r,age from donors',
