@@ -92,7 +92,14 @@ async function outcome(name: string, sql: string): Promise<string> {
     },
   });
   try {
-    await runDpSql({ sql: sql.replace(/ FROM T\b/, ` FROM ${name}`), schema, engine: duck, ledger, epsilon: 1, rng: new SeededRandomSource(1) });
+    await runDpSql({
+      sql: sql.replace(/ FROM T\b/, ` FROM ${name}`),
+      schema,
+      engine: duck,
+      ledger,
+      epsilon: 1,
+      rng: new SeededRandomSource(1),
+    });
     return 'answered';
   } catch (e) {
     return ledger.charges.length === 0 ? 'refused' : `charged-error ${(e as { code?: string }).code}`;
