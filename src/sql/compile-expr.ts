@@ -140,10 +140,16 @@ export const DEFAULT_FORMS: ExpressionForms = Object.freeze({
   typedNull: (env: Env, t: Exclude<SqlType, 'null'>) =>
     `CAST(NULL AS ${env.d.typeName(t === 'integer' ? 'bigint' : t === 'text' ? 'varchar' : t)})`,
   bool: (_env: Env, v: boolean) => (v ? 'TRUE' : 'FALSE'),
-  column: (env: Env, source: number, column: string) => {
+  // A declared float column is read as DOUBLE, whatever it is stored as (review S48, class 3): the catalog
+  // admits integer and DECIMAL(p, s) storage (check-public.ts), and two such columns meeting raw (`a = b`, CASE,
+  // COALESCE, NULLIF, LEAST…) are unified by the engine to one DECIMAL(38, s), whose cast fails on the rows of
+  // one person with a large value — after the charge. Every stored type the catalog admits converts to DOUBLE
+  // totally (DECIMAL precision ≤ 300 digits), so the compiled SQL only ever sees the declared type.
+  column: (env: Env, source: number, column: string, type: SqlType) => {
     const s = env.plan.sources[source];
     if (!s) throw new DpError('INTERNAL', 'unknown source');
-    return `${q(env, s.alias)}.${q(env, column)}`;
+    const ref = `${q(env, s.alias)}.${q(env, column)}`;
+    return type === 'double' ? `CAST(${ref} AS ${env.d.typeName('double')})` : ref;
   },
   abs: (_env: Env, x: string) => `ABS(${x})`,
   round: (_env: Env, x: string) => `ROUND(${x})`,

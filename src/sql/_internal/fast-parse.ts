@@ -135,7 +135,9 @@ function tokenize(text: string): Token[] {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13) {
+    // Blanks are exactly the parser's: space, tab, LF, and CR only as part of CR LF — a lone CR is a syntax
+    // error to sql-parser-cst, so it declines here (review M20: the fast path accepts only what the parser accepts).
+    if (c === 32 || c === 9 || c === 10 || (c === 13 && text.charCodeAt(i + 1) === 10)) {
       i++;
     } else if (isWordStart(c)) {
       const start = i;
