@@ -66,6 +66,10 @@ describe('tsdp budget', () => {
     expect(text.stdout).toContain(COUNT);
     const other = await tsdp(['budget', '--dataset', 'adult', '--analyst', 'bob', '--json'], home);
     expect(JSON.parse(other.stdout)).toMatchObject({ history: [], analysts: [{ analyst: 'bob', spent: { epsilon: 0 } }], remaining: null });
+    // No data set named: every data set of the ledger with what it spent.
+    const all = await tsdp(['budget', '--json'], home);
+    expect(JSON.parse(all.stdout)).toMatchObject({ datasets: [{ dataset: 'adult', spent: { exact: { epsilon: '1/4' } }, spends: 1 }] });
+    expect((await tsdp(['budget'], home)).stdout).toMatch(/data set +spent +spends\n[- ]+\nadult +ε=0.25, δ=0 +1\n/);
     expect(spends(home)).toBe(1);
   });
 });
