@@ -164,6 +164,25 @@ describe('the query from stdin or a file; formats', () => {
   });
 });
 
+describe('tsdp sql names why PostgreSQL cannot be used (issue 11), charging nothing', () => {
+  it('connection refused, and (with a test cluster) a database that does not exist', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-pg-cause-'));
+    const args = ['sql', '--schema', 'examples/adult.schema.json', '--epsilon', '1', '--json', COUNT];
+    // Port 1 on the loopback: nothing listens there.
+    const refused = await tsdp([...args, '--db', 'postgres://postgres@127.0.0.1:1/tsdp'], home);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      error: { code: 'ENGINE_ERROR', message: expect.stringMatching(/^connection refused by PostgreSQL at /) },
+    });
+    const url = process.env.TSDP_TEST_POSTGRES_URL;
+    if (url) {
+      const missing = await tsdp([...args, '--db', url.replace(/\/[^/?]*(\?|$)/, '/tsdp_no_such_db$1')], home);
+      expect(missing.code).toBe(6);
+      expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'NOT_FOUND', details: { kind: 'database' } } });
+    }
+    expect(spends(home)).toBe(0);
+  });
+});
+
 describe.skipIf(!process.env.TSDP_TEST_POSTGRES_URL)('the PostgreSQL ledger', () => {
   it('tsdp budget reads it, naming it without the password', async () => {
     const url = process.env.TSDP_TEST_POSTGRES_URL as string;

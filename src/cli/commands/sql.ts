@@ -238,7 +238,19 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
       trackProgress: format !== 'json' && process.stderr.isTTY === true,
     },
     schema,
-  );
+  ).catch(async (e: unknown) => {
+    // The engine's open says only that PostgreSQL failed: name the public cause (refused, unknown host, no database,
+    // login refused) from a fresh connection. Nothing has been charged yet.
+    if (isDpError(e, 'ENGINE_ERROR') && flags.db !== undefined) {
+      const { isPostgresUrl } = await import('../ledger-choice.js');
+      if (isPostgresUrl(flags.db)) {
+        const { postgresTarget } = await import('../../sql/open-data.js');
+        const cause = await (await import('../draft-source.js')).diagnosePostgres(postgresTarget(flags.db, flags.readerRole).url);
+        if (cause) throw cause;
+      }
+    }
+    throw e;
+  });
   if (format !== 'json' && 'readerRole' in engine) {
     const role = (engine as { readerRole: string | null }).readerRole;
     process.stderr.write(
