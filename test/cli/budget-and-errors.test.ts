@@ -164,8 +164,8 @@ describe('the query from stdin or a file; formats', () => {
   });
 });
 
-describe('tsdp sql names why PostgreSQL cannot be used (issue 11), charging nothing', () => {
-  it('connection refused, and (with a test cluster) a database that does not exist', async () => {
+describe('tsdp sql names why PostgreSQL or ClickHouse cannot be used (issue 11), charging nothing', () => {
+  it('connection refused (both), and (with a test cluster) a PostgreSQL database that does not exist', async () => {
     const home = mkdtempSync(join(tmpdir(), 'tsdp-pg-cause-'));
     const args = ['sql', '--schema', 'examples/adult.schema.json', '--epsilon', '1', '--json', COUNT];
     // Port 1 on the loopback: nothing listens there.
@@ -173,6 +173,17 @@ describe('tsdp sql names why PostgreSQL cannot be used (issue 11), charging noth
     expect(JSON.parse(refused.stdout)).toMatchObject({
       error: { code: 'ENGINE_ERROR', message: expect.stringMatching(/^connection refused by PostgreSQL at /) },
     });
+    // ClickHouse: the URL is a server, not a DuckDB file; a refused connection is named, and --explain compiles
+    // ClickHouse's SQL.
+    const clickhouse = await tsdp([...args, '--db', 'clickhouse://127.0.0.1:1/default'], home);
+    expect(JSON.parse(clickhouse.stdout)).toMatchObject({
+      error: { code: 'ENGINE_ERROR', message: 'connection refused by ClickHouse at http://127.0.0.1:1' },
+    });
+    const explained = await tsdp(
+      ['sql', '--schema', 'examples/adult.schema.json', '--epsilon', '1', '--explain', '--db', 'clickhouse://127.0.0.1:1/default', COUNT],
+      home,
+    );
+    expect(explained.stdout).toMatch(/toString\(count\(\)\)/);
     const url = process.env.TSDP_TEST_POSTGRES_URL;
     if (url) {
       const missing = await tsdp([...args, '--db', url.replace(/\/[^/?]*(\?|$)/, '/tsdp_no_such_db$1')], home);
