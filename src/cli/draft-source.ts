@@ -108,6 +108,33 @@ export function postgresFailure(e: unknown, url: string): DpError {
   }
 }
 
+/**
+ * Why a PostgreSQL server cannot be used, found by one fresh connection and `SELECT 1` (issue 11: connection refused,
+ * unknown host, missing database, refused login — public facts about the server, never about data): the engine's own
+ * open reports only that it failed. Nothing is charged before the engine is open, so asking costs no privacy.
+ * @param url - the connection URL (tsdp's own parameters already removed).
+ * @returns the public cause, or undefined when this connection succeeds (or `pg` is not installed).
+ */
+export async function diagnosePostgres(url: string): Promise<DpError | undefined> {
+  let pg: typeof import('pg').default;
+  try {
+    pg = (await import('pg')).default;
+  } catch {
+    return undefined;
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (e) {
+    return postgresFailure(e, url);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Opens a PostgreSQL table (`name` or `schema.name`). */
 export async function openPostgresSource(connection: string, qualified: string, table: string, readerRole?: string): Promise<DraftSource> {
   // tsdp's own URL parameter (tsdp_reader_role) is not the driver's; an explicit role wins over it.

@@ -89,6 +89,22 @@ export const budgetFormat = z
   )
   .describe('A privacy budget { epsilon, delta? }, spent exactly (rationals) by the ledger.');
 
+/** A calendar date written YYYY-MM-DD, years 0001–9999 (the date keys the engines return). */
+export const ISO_DATE_PATTERN = /^(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
+
+/** Whether `s` (matching {@link ISO_DATE_PATTERN}) names a day of the proleptic Gregorian calendar (not 2021-02-30). */
+export function isCalendarDate(s: string): boolean {
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/** A column bound: a finite number (numeric columns) or a date (date columns; `columnFormat` checks which). */
+const bound = z.union([z.number(), z.string().regex(ISO_DATE_PATTERN, { error: 'a date YYYY-MM-DD (date columns)' })], {
+  error: 'a finite number (numeric columns) or a date YYYY-MM-DD (date columns)',
+});
+
 const category = z.union([z.string(), z.boolean(), z.number()], { error: 'a string, number or boolean' });
 
 /** One column's public metadata. */
@@ -100,14 +116,16 @@ export const columnFormat = z
         .describe(
           'The column type: integer (int, bigint, smallint), float (double, real, numeric, decimal), string (text, varchar), boolean (bool) or date. Data files are read with this type. Case-insensitive (editors suggest the lowercase spellings).',
         ),
-      lower: z
-        .number({ error: 'a finite number' })
+      lower: bound
         .optional()
-        .describe('Lower clamping bound (numeric columns; with upper). Must come from public knowledge, never from the data.'),
-      upper: z
-        .number({ error: 'a finite number' })
+        .describe(
+          'Lower bound (with upper). Numeric columns: the clamping bound, a finite number. Date columns: the earliest date, YYYY-MM-DD, so that year() and date_trunc() keys are public and need no delta. Must come from public knowledge, never from the data.',
+        ),
+      upper: bound
         .optional()
-        .describe('Upper clamping bound (numeric columns; with lower, and greater than it). Public knowledge only.'),
+        .describe(
+          'Upper bound (with lower). Numeric columns: greater than lower. Date columns: the latest date, YYYY-MM-DD, not before lower. Public knowledge only.',
+        ),
       categories: z
         .array(category, { error: 'a non-empty list of values' })
         .min(1, { error: 'a non-empty list of values' })
@@ -130,12 +148,22 @@ export const columnFormat = z
   )
   .superRefine((c, ctx) => {
     const type = SQL_TYPE_ALIASES[c.type];
-    if (c.lower !== undefined || c.upper !== undefined) {
+    if ((c.lower !== undefined || c.upper !== undefined) && type === 'date') {
+      // Date bounds: the public range of the dates, so year() and date_trunc() keys are enumerated from the schema.
+      const lower = typeof c.lower === 'string' && isCalendarDate(c.lower) ? c.lower : undefined;
+      const upper = typeof c.upper === 'string' && isCalendarDate(c.upper) ? c.upper : undefined;
+      if (lower === undefined) ctx.addIssue({ code: 'custom', path: ['lower'], message: 'a calendar date YYYY-MM-DD (with upper)' });
+      else if (upper === undefined) ctx.addIssue({ code: 'custom', path: ['upper'], message: 'a calendar date YYYY-MM-DD (with lower)' });
+      else if (upper < lower) ctx.addIssue({ code: 'custom', path: ['upper'], message: 'a date not before lower' });
+    } else if (c.lower !== undefined || c.upper !== undefined) {
       if (type !== 'integer' && type !== 'float') {
-        ctx.addIssue({ code: 'custom', path: ['lower'], message: 'bounds only on integer or float columns' });
+        ctx.addIssue({ code: 'custom', path: ['lower'], message: 'bounds only on integer, float or date columns' });
         return;
       }
-      if (c.lower === undefined) ctx.addIssue({ code: 'custom', path: ['lower'], message: 'a finite number (with upper)' });
+      if (typeof c.lower === 'string') ctx.addIssue({ code: 'custom', path: ['lower'], message: 'a finite number on a numeric column' });
+      else if (typeof c.upper === 'string')
+        ctx.addIssue({ code: 'custom', path: ['upper'], message: 'a finite number on a numeric column' });
+      else if (c.lower === undefined) ctx.addIssue({ code: 'custom', path: ['lower'], message: 'a finite number (with upper)' });
       else if (c.upper === undefined) ctx.addIssue({ code: 'custom', path: ['upper'], message: 'a finite number (with lower)' });
       else if (!(c.lower < c.upper)) ctx.addIssue({ code: 'custom', path: ['upper'], message: 'a number greater than lower' });
       else if (type === 'integer' && !(Number.isSafeInteger(c.lower) && Number.isSafeInteger(c.upper)))

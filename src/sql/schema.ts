@@ -49,6 +49,11 @@ export interface SqlColumnSchema {
   readonly lower?: number;
   /** Upper clamping bound. */
   readonly upper?: number;
+  /**
+   * Date columns: the public range of the dates, ISO `YYYY-MM-DD` (inclusive): `year(d)` and `date_trunc(unit, d)`
+   * keys are enumerated from it, so they are declared keys and need no δ (a date outside the range is in no released group).
+   */
+  readonly dateRange?: { readonly lower: string; readonly upper: string };
   /** Public categories: the declared group keys (emitted even when empty). */
   readonly categories?: readonly (string | number | boolean)[];
   /** On a public table: the column's values are unique (a join on it cannot fan out). */
@@ -125,7 +130,11 @@ function toColumn(c: ColumnFile, categories: readonly (string | number | boolean
   return Object.freeze({
     type,
     // -0 is written 0 so the compiled SQL never shows a negative zero.
-    ...(c.lower !== undefined && c.upper !== undefined ? { lower: c.lower === 0 ? 0 : c.lower, upper: c.upper === 0 ? 0 : c.upper } : {}),
+    ...(typeof c.lower === 'number' && typeof c.upper === 'number'
+      ? { lower: c.lower === 0 ? 0 : c.lower, upper: c.upper === 0 ? 0 : c.upper }
+      : {}),
+    // The format accepts string bounds on date columns only.
+    ...(typeof c.lower === 'string' && typeof c.upper === 'string' ? { dateRange: Object.freeze({ lower: c.lower, upper: c.upper }) } : {}),
     ...(categories ? { categories: Object.freeze([...categories]) } : {}),
     ...(c.unique !== undefined ? { unique: c.unique } : {}),
   });

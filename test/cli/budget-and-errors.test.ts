@@ -66,6 +66,10 @@ describe('tsdp budget', () => {
     expect(text.stdout).toContain(COUNT);
     const other = await tsdp(['budget', '--dataset', 'adult', '--analyst', 'bob', '--json'], home);
     expect(JSON.parse(other.stdout)).toMatchObject({ history: [], analysts: [{ analyst: 'bob', spent: { epsilon: 0 } }], remaining: null });
+    // No data set named: every data set of the ledger with what it spent.
+    const all = await tsdp(['budget', '--json'], home);
+    expect(JSON.parse(all.stdout)).toMatchObject({ datasets: [{ dataset: 'adult', spent: { exact: { epsilon: '1/4' } }, spends: 1 }] });
+    expect((await tsdp(['budget'], home)).stdout).toMatch(/data set +spent +spends\n[- ]+\nadult +ε=0.25, δ=0 +1\n/);
     expect(spends(home)).toBe(1);
   });
 });
@@ -157,6 +161,36 @@ describe('the query from stdin or a file; formats', () => {
     const bad = await tsdp([...BASE, '--epsilon', '1', '--format', 'xml', COUNT], home);
     expect(bad.code).toBe(2);
     expect(spends(home)).toBe(2);
+  });
+});
+
+describe('tsdp sql names why PostgreSQL or ClickHouse cannot be used (issue 11), charging nothing', () => {
+  it('connection refused (both), and (with a test cluster) a PostgreSQL database that does not exist', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-pg-cause-'));
+    const args = ['sql', '--schema', 'examples/adult.schema.json', '--epsilon', '1', '--json', COUNT];
+    // Port 1 on the loopback: nothing listens there.
+    const refused = await tsdp([...args, '--db', 'postgres://postgres@127.0.0.1:1/tsdp'], home);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      error: { code: 'ENGINE_ERROR', message: expect.stringMatching(/^connection refused by PostgreSQL at /) },
+    });
+    // ClickHouse: the URL is a server, not a DuckDB file; a refused connection is named, and --explain compiles
+    // ClickHouse's SQL.
+    const clickhouse = await tsdp([...args, '--db', 'clickhouse://127.0.0.1:1/default'], home);
+    expect(JSON.parse(clickhouse.stdout)).toMatchObject({
+      error: { code: 'ENGINE_ERROR', message: 'connection refused by ClickHouse at http://127.0.0.1:1' },
+    });
+    const explained = await tsdp(
+      ['sql', '--schema', 'examples/adult.schema.json', '--epsilon', '1', '--explain', '--db', 'clickhouse://127.0.0.1:1/default', COUNT],
+      home,
+    );
+    expect(explained.stdout).toMatch(/toString\(count\(\)\)/);
+    const url = process.env.TSDP_TEST_POSTGRES_URL;
+    if (url) {
+      const missing = await tsdp([...args, '--db', url.replace(/\/[^/?]*(\?|$)/, '/tsdp_no_such_db$1')], home);
+      expect(missing.code).toBe(6);
+      expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'NOT_FOUND', details: { kind: 'database' } } });
+    }
+    expect(spends(home)).toBe(0);
   });
 });
 

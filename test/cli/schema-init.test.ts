@@ -3,7 +3,7 @@
  * and charged; a refused or failed init charges nothing. In-process generative test of the draft writer;
  * a few spawns of the real command (each ~2 s).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -85,6 +85,8 @@ describe('tsdp schema init', () => {
     const r = await tsdp(['schema', 'init', 'examples/adult.csv', '--out', out], home);
     expect(r.code).toBe(0);
     const yaml = readFileSync(out, 'utf8');
+    // The draft is read from private data: owner-only whatever the umask.
+    expect(statSync(out).mode & 0o777).toBe(0o600);
     for (const v of CSV_VALUES) expect(yaml).not.toContain(v);
     expect(yaml).toMatch(/^# yaml-language-server: \$schema=/);
     expect(yaml).toMatch(/age:\n {8}type: integer {2}# BIGINT in the engine; CONFIRM\n {8}# lower: \?/);

@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvLinesOfBytes, parseCsvLine, readCsvRecords } from '../../src/io/csv-records.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { nativeFieldsSql, nativeLinesSql } from '../../src/sql/engines/duckdb-csv.js';
-import { checkNativeLines, HAZARD_OVERLAP, hasLineHazard, type LineEnding } from '../../src/sql/engines/line-check.js';
+import { checkNativeLines, HAZARD_OVERLAP, hasLineHazard, type LineEnding, lfRunsBelow } from '../../src/sql/engines/line-check.js';
 
 const L = 32;
 const dir = mkdtempSync(join(tmpdir(), 'native-lines-'));
@@ -71,7 +71,7 @@ function generator(seed: number): () => number {
  * A file the check admits with `fields` (no `"`, no U+0001): a header of `width` fields, lines of random pieces
  * with the delimiter frequent, so lines have fewer, as many and more fields than the header.
  */
-function plainFile(width: number, ending: LineEnding = 'lf') {
+function plainFile(width: number, ending: LineEnding = 'lf', short = false) {
   const eol = ending === 'crlf' ? [0x0d, 0x0a] : [0x0a];
   const pieces = PIECES.filter((p) => p[0] !== 0x22 && p[0] !== 0x01);
   return fc.integer().map((seed) => {
@@ -81,7 +81,18 @@ function plainFile(width: number, ending: LineEnding = 'lf') {
     const lines = int(150, 600);
     for (let i = 0; i < lines; i++) {
       const r = next();
-      const n = r < 0.75 ? int(1, 20) : r < 0.9 ? int(L - 3, L + 2) : r < 0.97 ? int(2 * L - 3, 2 * L + 2) : int(1, 300);
+      // short: every LF-free run below L bytes (a piece adds at most 3 bytes past n, a CR one more), many just below.
+      const n = short
+        ? r < 0.75
+          ? int(1, 20)
+          : int(L - 9, L - 5)
+        : r < 0.75
+          ? int(1, 20)
+          : r < 0.9
+            ? int(L - 3, L + 2)
+            : r < 0.97
+              ? int(2 * L - 3, 2 * L + 2)
+              : int(1, 300);
       const start = bytes.length;
       while (bytes.length - start < n) bytes.push(...(next() < 0.25 ? [0x2c] : (pieces[int(0, pieces.length - 1)] as number[])));
       bytes.push(...eol);
@@ -210,6 +221,86 @@ describe("DuckDB's line reader on the files the check admits (issue 11, review S
       );
     }, 120_000);
   }
+
+  for (const [width, ending, threads, seed] of [
+    [1, 'lf', 4, 1131],
+    [3, 'lf', 2, 1132],
+    [5, 'lf', 1, 1133],
+    [3, 'crlf', 4, 1134],
+  ] as const) {
+    it(`generative (fast-check, seed ${seed}, width ${width}, ${ending} endings, threads ${threads}): on a file whose lines are all below the limit, DuckDB's readers without the byte count read the Node reader's lines and records (issue 11)`, async () => {
+      const engine = engines.get(threads) as DuckDbEngine;
+      await fc.assert(
+        fc.asyncProperty(plainFile(width, ending, true), async (bytes) => {
+          const path = put(bytes);
+          const check = await checkNativeLines(path, L);
+          expect(check.fields).toBe(true);
+          expect(check.shortLines).toBe(true);
+          const rows = await engine.query({ sql: `SELECT * FROM ${nativeFieldsSql(path, ',', width, L, ending, true)}`, params: [] });
+          const duck = rows.map((r) => Array.from({ length: width }, (_, i) => String(r[`c${i + 1}`])));
+          expect(duck).toEqual(await nodeRecords(bytes, width));
+          const lines = await engine.query({ sql: `SELECT line FROM ${nativeLinesSql(path, 1, L, ending, true)}`, params: [] });
+          expect(lines.map((r) => String(r.line))).toEqual(await nodeLines(bytes));
+        }),
+        { numRuns: 20, seed },
+      );
+    }, 120_000);
+  }
+
+  it('the byte count matters: the check says shortLines exactly when every LF file line is below L, and without the byte count DuckDB would keep a record of L bytes or more that the Node reader drops', async () => {
+    await fc.assert(
+      fc.asyncProperty(plainFile(3), async (bytes) => {
+        const check = await checkNativeLines(put(bytes), L);
+        const longest = Math.max(
+          ...bytes
+            .toString('latin1')
+            .split('\n')
+            .map((l) => l.length),
+        );
+        expect(check.shortLines).toBe(longest < L);
+      }),
+      { numRuns: 20, seed: 1135 },
+    );
+    const engine = engines.get(2) as DuckDbEngine;
+    const bytes = Buffer.from(`a,b,c\n1,2,3\n${'x'.repeat(L)},1,2\n4,5,6\n`);
+    const path = put(bytes);
+    expect((await checkNativeLines(path, L)).shortLines).toBe(false);
+    const read = async (shortLines: boolean) =>
+      (await engine.query({ sql: `SELECT * FROM ${nativeFieldsSql(path, ',', 3, L, 'lf', shortLines)}`, params: [] })).length;
+    expect(await nodeRecords(bytes, 3)).toHaveLength(2);
+    expect(await read(false)).toBe(2);
+    expect(await read(true)).toBe(3);
+  }, 120_000);
+
+  it('generative (fast-check, seed 1136): lfRunsBelow says whether every LF-free run is below the limit, for any cut of the file into overlapping reads', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0x61, 0x61, 0x61, 0x2c, 0x0a, 0x0d), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (list, limit, cuts) => {
+          const bytes = Uint8Array.from(list);
+          const runs = Buffer.from(bytes)
+            .toString('latin1')
+            .split('\n')
+            .map((r) => r.length);
+          const expected = Math.max(...runs) < limit;
+          const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const tracker = lfRunsBelow(limit);
+          let prev = 0;
+          for (const c of [...at, bytes.length]) {
+            if (c > prev) {
+              const from = Math.max(0, prev - HAZARD_OVERLAP);
+              tracker.feed(bytes.subarray(from, c), from);
+            }
+            prev = Math.max(prev, c);
+          }
+          expect(tracker.end(bytes.length)).toBe(expected);
+        },
+      ),
+      { numRuns: 3000, seed: 1136 },
+    );
+  });
 
   it("the harness can fail: with a line ending other than the file's, a blank line or a lone CR, DuckDB misreads some files (LF and CR LF files alike) — and the check turns every such file away", async () => {
     const engine = engines.get(2) as DuckDbEngine;

@@ -3,6 +3,7 @@
  * from the file ledger or the PostgreSQL ledger (never charged).
  *
  * ```
+ * tsdp budget                                                  # every data set of the ledger, what each spent
  * tsdp budget --schema examples/adult.schema.json              # spent, left, history
  * tsdp budget --dataset adult --analyst alice --json
  * tsdp budget --db postgres://me@db/hr --schema hr.schema.yaml   # the PostgreSQL ledger
@@ -33,13 +34,41 @@ async function runBudget(flags: BudgetFlags): Promise<void> {
     });
   }
   const dataset = flags.dataset ?? schema?.dataset;
-  if (dataset === undefined) {
-    throw new DpError('INVALID_PARAMETER', 'name the data set: --dataset D, or --schema file (its budget gives what is left)', {
-      parameter: 'dataset',
-    });
-  }
   const { ledger, description } = await openLedger({ ledger: flags.ledger, db: flags.db });
   try {
+    if (dataset === undefined) {
+      // No data set named: every data set of the ledger, with what it spent (its budget is in its schema).
+      const lister = ledger as { datasets?: () => Promise<string[]> };
+      if (typeof lister.datasets !== 'function') {
+        throw new DpError('INVALID_PARAMETER', 'name the data set: --dataset D, or --schema file (its budget gives what is left)', {
+          parameter: 'dataset',
+        });
+      }
+      const names = (await lister.datasets()).sort();
+      const views = await Promise.all(
+        names.map(async (d) => ({ dataset: d, view: await readBudget(ledger, d, undefined, flags.analyst) })),
+      );
+      if (flags.json) {
+        const list = views.map(({ dataset: d, view }) => ({ dataset: d, spent: amountJson(view.spent), spends: view.history.length }));
+        process.stdout.write(`${JSON.stringify({ ledger: description, datasets: list })}\n`);
+        return;
+      }
+      const lines = [`ledger: ${description}`];
+      if (views.length === 0) lines.push('no data set has spent anything in this ledger');
+      else {
+        lines.push(
+          '',
+          ...formatTable(
+            ['data set', 'spent', 'spends'],
+            views.map(({ dataset: d, view }) => [d, formatAmountText(view.spent), String(view.history.length)]),
+          ),
+          '',
+          'what is left and the history: tsdp budget --schema <file> (or --dataset <name>)',
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      return;
+    }
     const view = await readBudget(ledger, dataset, schema, flags.analyst);
     if (flags.json) {
       const opt = (a: Parameters<typeof amountJson>[0] | undefined) => (a ? amountJson(a) : null);
@@ -105,7 +134,7 @@ export const register: RegisterCommand = (program: Command) => {
     .command('budget')
     .description('show what a data set has spent, what is left and the history (from the file or PostgreSQL ledger); charges nothing')
     .option('--schema <file>', "the data set's schema: its name and budget (for what is left)")
-    .option('--dataset <name>', "the data set (default: the schema's)")
+    .option('--dataset <name>', "the data set (default: the schema's; neither: list every data set of the ledger)")
     .option('--analyst <name>', 'show this analyst only')
     .option('--db <url>', 'postgres://…: read the PostgreSQL ledger there')
     .option('--ledger <kind>', 'file (default; under $TSDP_HOME) or postgres (with --db)')

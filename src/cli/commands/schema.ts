@@ -36,7 +36,7 @@ interface InitFlags {
 }
 
 async function runInit(target: string, flags: InitFlags): Promise<void> {
-  const [{ existsSync, writeFileSync }, { relative, dirname, resolve }, { DpError }, { Rational }] = await Promise.all([
+  const [{ existsSync }, { relative, dirname, resolve }, { DpError }, { Rational }] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../../core/errors.js'),
@@ -155,7 +155,9 @@ async function runInit(target: string, flags: InitFlags): Promise<void> {
       estimates,
       jsonSchema,
     });
-    if (flags.out) writeFileSync(flags.out, yaml);
+    // Owner-only (0600, a new file renamed over the target): the draft is read from private data — types guessed from
+    // values, with --dp-bounds DP estimates — and is for the data owner to confirm (owner-only-file.ts).
+    if (flags.out) (await import('../owner-only-file.js')).writeOwnerOnly(flags.out, yaml);
     if (flags.json) {
       process.stdout.write(
         `${JSON.stringify({

@@ -116,7 +116,9 @@ async function checkDataFiles(data: readonly string[], db: string | undefined): 
   const { existsSync } = await import('node:fs');
   const { DpError } = await errors();
   const { isPostgresUrl } = await import('../ledger-choice.js');
-  if (db !== undefined && !isPostgresUrl(db)) {
+  const { isClickHouseUrl } = await import('../../sql/open-data.js');
+  // A server URL (PostgreSQL, ClickHouse) is no file: only a DuckDB database file is looked for here.
+  if (db !== undefined && !isPostgresUrl(db) && !isClickHouseUrl(db)) {
     const path = db.replace(/^duckdb:/, '');
     if (!existsSync(path)) throw new DpError('NOT_FOUND', `DuckDB database not found: ${path}`, { kind: 'file', name: path });
   }
@@ -129,10 +131,13 @@ async function checkDataFiles(data: readonly string[], db: string | undefined): 
 async function explain(query: string, schema: SqlSchema, flags: SqlFlags, options: DpSqlOptions, format: Format): Promise<void> {
   const { isPostgresUrl } = await import('../ledger-choice.js');
   const { explainDpSql, SQL_QUANTILE_INTERVAL_SHARE } = await import('../../sql/run-dp-sql.js');
+  const { isClickHouseUrl } = await import('../../sql/open-data.js');
   const dialect =
     flags.db && isPostgresUrl(flags.db)
       ? (await import('../../sql/dialects/postgres.js')).postgresDialect
-      : (await import('../../sql/dialects/duckdb.js')).duckdbDialect;
+      : flags.db && isClickHouseUrl(flags.db)
+        ? (await import('../../sql/dialects/clickhouse.js')).clickhouseDialect
+        : (await import('../../sql/dialects/duckdb.js')).duckdbDialect;
   const ex = explainDpSql(query, schema, dialect, options);
   const forecast = await budgetForecast(schema, flags, ex.split.charge);
   if (format === 'json') {
@@ -238,7 +243,22 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
       trackProgress: format !== 'json' && process.stderr.isTTY === true,
     },
     schema,
-  );
+  ).catch(async (e: unknown) => {
+    // The engine's open says only that the server failed: name the public cause (refused, unknown host, no database,
+    // login refused) from a fresh connection or a ping. Nothing has been charged yet.
+    if (isDpError(e, 'ENGINE_ERROR') && flags.db !== undefined) {
+      const { isPostgresUrl } = await import('../ledger-choice.js');
+      const { postgresTarget, clickhouseTarget, isClickHouseUrl } = await import('../../sql/open-data.js');
+      if (isPostgresUrl(flags.db)) {
+        const cause = await (await import('../draft-source.js')).diagnosePostgres(postgresTarget(flags.db, flags.readerRole).url);
+        if (cause) throw cause;
+      } else if (isClickHouseUrl(flags.db)) {
+        const cause = await (await import('../clickhouse-cause.js')).diagnoseClickHouse(clickhouseTarget(flags.db).url);
+        if (cause) throw cause;
+      }
+    }
+    throw e;
+  });
   if (format !== 'json' && 'readerRole' in engine) {
     const role = (engine as { readerRole: string | null }).readerRole;
     process.stderr.write(

@@ -56,7 +56,7 @@ export function readerSql(
   // The shared record rule of private CSV (src/io/csv-records.ts), in SQL: columns c1, c2, … by header position.
   const delimiter = probe.csv.delim === '\t' ? '\t' : ',';
   if (nativeFields && lines.kind === 'file' && lineBreaks !== 'quoted') {
-    return nativeFieldsSql(lines.path, delimiter, probe.columns.length, undefined, lines.lineEnding);
+    return nativeFieldsSql(lines.path, delimiter, probe.columns.length, undefined, lines.lineEnding, lines.shortLines);
   }
   return csvRecordsSql(lines, delimiter, probe.columns.length, lineBreaks);
 }

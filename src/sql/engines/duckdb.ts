@@ -297,7 +297,7 @@ export class DuckDbEngine implements SqlEngine {
         try {
           const check = await checkNativeLines(full);
           if (check.native) {
-            lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding };
+            lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding, shortLines: check.shortLines };
             nativeFields = check.fields;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).

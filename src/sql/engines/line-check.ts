@@ -26,6 +26,7 @@
  * @module
  */
 import { open, stat } from 'node:fs/promises';
+import { CSV_MAX_LINE_BYTES } from '../../io/csv-records.js';
 
 /** What identifies a version of a file: when any of these moves, its bytes are checked again. */
 export interface FileIdentity {
@@ -53,6 +54,12 @@ export interface NativeLineCheck {
    * fields, and DuckDB may split the fields too (`nativeFieldsSql`).
    */
   readonly fields: boolean;
+  /**
+   * True when every line of the file (the header too) has fewer bytes than the line limit: every run of bytes without
+   * an LF is shorter than the limit ({@link lfRunsBelow}). Then no line is dropped for its length, and DuckDB's
+   * reader needs no per-line byte count (issue 11: that count read every field of every line, even for a COUNT(*)).
+   */
+  readonly shortLines: boolean;
   /** The file's identity when it was read (the same before and after the read, else `native` is false). */
   readonly identity: FileIdentity;
 }
@@ -142,14 +149,62 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
 }
 
+/** What {@link lfRunsBelow} returns: fed the pieces of a file in order, it tells at the end whether every LF-free run was short. */
+export interface LfRunTracker {
+  /**
+   * Takes the next piece of the file.
+   * @param piece - consecutive bytes of the file (it may start with bytes of the piece before: re-read bytes are harmless).
+   * @param start - the offset in the file of the piece's first byte (never past the previous piece's end).
+   */
+  feed(piece: Uint8Array, start: number): void;
+  /** Whether every run of bytes without an LF (from the file's start, between two LFs, to its end) had fewer than `limit` bytes. */
+  end(size: number): boolean;
+}
+
+/**
+ * Tracks, over the pieces of a file, whether every maximal run of bytes without an LF is shorter than `limit` bytes —
+ * so that every line, whatever its ending (a CR LF line is one byte shorter than its run), has fewer than `limit`
+ * bytes. Greedy and exact: from the last LF accepted, the furthest LF within `limit` bytes is found by one
+ * `lastIndexOf` (none there: a run of `limit` LF-free bytes exists); a file of n bytes costs about n / limit calls
+ * (≈ 130 for a 127 MB file at the 1 MiB line limit), not one per line.
+ * @param limit - the line limit in bytes (≥ 1).
+ */
+export function lfRunsBelow(limit: number): LfRunTracker {
+  let lastLf = -1; // offset of the last LF accepted (-1: the file's start acts as one)
+  let ok = true;
+  return {
+    feed(piece, start) {
+      if (!ok) return;
+      const b = Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+      const end = start + b.length;
+      // Invariant after each feed: lastLf + limit ≥ the piece's end, so the next search offset is never negative.
+      while (lastLf + limit < end) {
+        const j = b.lastIndexOf(LF, lastLf + limit - start);
+        if (j < 0 || start + j <= lastLf) {
+          ok = false; // bytes lastLf + 1 … lastLf + limit, all in this piece, hold no LF
+          return;
+        }
+        lastLf = start + j;
+      }
+      const last = b.lastIndexOf(LF);
+      if (last >= 0 && start + last > lastLf) lastLf = start + last;
+    },
+    end(size) {
+      return ok && lastLf + limit >= size;
+    },
+  };
+}
+
 /**
  * Reads the whole file once and decides whether DuckDB's line reader may cut it, and with which line ending
  * (module header).
  * @param path - the file (resolved).
+ * @param lineLimit - the line limit in bytes, for {@link NativeLineCheck.shortLines} (default `CSV_MAX_LINE_BYTES`;
+ *   smaller only in tests).
  * @returns the decision, the line ending and the file's identity.
  * @throws Error when the file cannot be read (the caller reports it as unreadable: a public fact).
  */
-export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
+export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX_LINE_BYTES): Promise<NativeLineCheck> {
   const handle = await open(path, 'r');
   try {
     const s0 = await handle.stat();
@@ -160,6 +215,7 @@ export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
     let lineEnding: LineEnding | undefined;
     let hazard = false;
     let plain = true;
+    const runs = lfRunsBelow(lineLimit);
     for (;;) {
       const { bytesRead } = await handle.read(buf, kept, CHUNK, null);
       if (bytesRead === 0) break;
@@ -172,6 +228,7 @@ export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
         break;
       }
       if (plain && (piece.indexOf(QUOTE) >= 0 || piece.indexOf(SOH) >= 0)) plain = false;
+      runs.feed(piece, offset - piece.length);
       kept = Math.min(HAZARD_OVERLAP, piece.length);
       piece.copyWithin(0, piece.length - kept);
     }
@@ -179,7 +236,7 @@ export async function checkNativeLines(path: string): Promise<NativeLineCheck> {
     const still = sameIdentity(identity, { size: s1.size, mtimeMs: s1.mtimeMs, ctimeMs: s1.ctimeMs, ino: s1.ino, dev: s1.dev });
     // A file shorter than its stat (it shrank) ended without its last piece being judged as the end: not admitted.
     const native = !hazard && still && offset === identity.size;
-    return { native, lineEnding: lineEnding ?? 'lf', fields: native && plain, identity };
+    return { native, lineEnding: lineEnding ?? 'lf', fields: native && plain, shortLines: native && runs.end(identity.size), identity };
   } finally {
     await handle.close();
   }

@@ -11,6 +11,7 @@ import { type CstNode, identifierName, listItems } from '../_internal/cst.js';
 import { intervalOf, isBooleanExpr } from '../_internal/interval.js';
 import type { PlanExpr, PlanGroupKey } from '../plan.js';
 import { type Ctx, isUnitColumn, refuse, resolveColumn, sameExpr, sourceText, tableOf } from './context.js';
+import { dateRangeKeys } from './date-keys.js';
 import { columnsOf, scalar } from './expressions.js';
 
 /** One SELECT item: its expression node and its name (the alias when `explicit`). */
@@ -138,6 +139,9 @@ function expressionCategories(ctx: Ctx, e: PlanExpr): (string | number | boolean
     if (values.length === results.length) return distinctAsText(values);
   }
   if (isBooleanExpr(e, (src, c) => tableOf(ctx, src).columns.get(c)?.type)) return [true, false];
+  // year(d) and date_trunc(unit, d) on a date column with a declared range (issue 11): keys from the range.
+  const dated = dateRangeKeys(e, (src, c) => tableOf(ctx, src).columns.get(c), MAX_EXPRESSION_KEYS);
+  if (dated) return dated;
   // Date parts other than the year have public ranges (a NULL or infinite date gives NULL, not released).
   if (e.kind === 'func' && e.name in DATE_PART_KEYS) {
     const top = DATE_PART_KEYS[e.name] ?? 0;
