@@ -7,6 +7,13 @@
  * per-example gradient (ghost norms, Goodfellow 2015; Li et al. 2022):
  * ‖g_i‖² = ‖a_i‖²·‖δ_i‖² + ‖δ_i‖² = (‖a_i‖² + 1)·‖δ_i‖², and a weighted sum
  * Σ_i s_i g_i = (Aᵀ (s ⊙ Δ), Σ_i s_i δ_i) is one transposed matmul.
+ *
+ * Two routes, chosen per pass at forward: on the WebAssembly SIMD kernels the
+ * forward product and the input gradient run in binary32, with a_i and δ_i
+ * stored as binary32 in the layer's own module instance (dense-resident.ts);
+ * the norms and the clipped sum are binary64 over exactly those stored values
+ * (dense-binary32.proof.md). With the reference kernels everything is binary64
+ * (the test oracle).
  * @module
  */
 import { DpError } from '../core/index.js';
@@ -16,7 +23,8 @@ import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { SQUARED_NORM_FLOOR } from './_internal/norm-floor.js';
 import { checkName, checkObject } from './_internal/validate.js';
-import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, rowNorms2 } from './backend.js';
+import { addBias, colSums, gemmNN, gemmNT, gemmTNScaled, kernelBackend, rowNorms2 } from './backend.js';
+import { DenseResident } from './dense-resident.js';
 import { fillUniform } from './init.js';
 import type { FloatArray } from './kernels.js';
 import type { Parameter, TrainableLayer } from './layer.js';
@@ -37,6 +45,11 @@ function checkWidth(x: number, name: string): void {
   checkExampleValues(x, name);
 }
 
+/** The refusal of a batch the binary32 route's module memory cannot hold (never a silent change of route). */
+function memoryRefusal(): DpError {
+  return new DpError('INTERNAL', 'Dense: WebAssembly memory could not grow to hold this batch (use smaller physical batches)');
+}
+
 /** A dense layer; build it with {@link dense}. */
 export class Dense implements TrainableLayer {
   readonly kind = 'dense';
@@ -48,6 +61,10 @@ export class Dense implements TrainableLayer {
   private batch = 0;
   private readonly outScratch = new Scratch();
   private readonly inputGradScratch = new Scratch();
+  /** The binary32 route's module instance (made on the first forward on the wasm kernels). */
+  private resident: DenseResident | null | undefined;
+  /** Which route the current pass took (set by forward, kept by backward). */
+  private binary32 = false;
 
   constructor(
     readonly inputSize: number,
@@ -80,6 +97,19 @@ export class Dense implements TrainableLayer {
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     this.batch = batch;
     const out = this.outScratch.take(batch * this.outputSize);
+    // The route is a function of public choices only (the kernel backend, and whether this layer's module
+    // instance could be made, before any data): never of the batch. A batch the instance's memory cannot
+    // grow to is refused, not run in binary64 (reviewml 22:02: the numerics would then depend on the
+    // private batch size).
+    this.binary32 = false;
+    if (kernelBackend() === 'wasm') {
+      if (this.resident === undefined) this.resident = DenseResident.create(this.inputSize, this.outputSize);
+      if (this.resident) {
+        if (!this.resident.forward(this.input, this.weight.value, this.bias.value, out, batch)) throw memoryRefusal();
+        this.binary32 = true;
+        return out;
+      }
+    }
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
     return out;
@@ -91,6 +121,10 @@ export class Dense implements TrainableLayer {
     outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
     this.delta = outputGrad;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
+    if (this.binary32) {
+      if (!this.resident?.backward(outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch)) throw memoryRefusal();
+      return inputGrad;
+    }
     // The first layer's input gradient is not needed (the data are not trained): skipped.
     if (needInputGrad) gemmNT(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
     return inputGrad;
@@ -99,8 +133,11 @@ export class Dense implements TrainableLayer {
   perExampleSquaredNorms(out: Float64Array): void {
     out = edgeFloat64(out, 'out', this.batch); // S7 edge (_internal/layer-edge.ts)
     const a2 = new Float64Array(this.batch);
-    rowNorms2(this.input, this.batch, this.inputSize, a2);
-    rowNorms2(this.delta, this.batch, this.outputSize, out);
+    if (this.binary32 && this.resident) this.resident.squaredNorms(a2, out, this.batch);
+    else {
+      rowNorms2(this.input, this.batch, this.inputSize, a2);
+      rowNorms2(this.delta, this.batch, this.outputSize, out);
+    }
     // ‖δ‖² is raised to 2⁻⁹⁶⁸ first: its squares may underflow (absolute error ≤ n·2⁻¹⁰⁷⁵), and the
     // product with ‖a‖² + 1 (up to 2¹⁰²⁴) would scale that error out of any relative margin.
     for (let i = 0; i < this.batch; i++) {
@@ -121,6 +158,10 @@ export class Dense implements TrainableLayer {
     scales = edgeFloat64(scales, 'scales', this.batch); // S7 edge (_internal/layer-edge.ts): one entry per example
     // Rows with scale 0 are left out entirely (not multiplied by 0): a dropped
     // example may hold non-finite values, and 0·∞ would poison the sum.
+    if (this.binary32 && this.resident) {
+      this.resident.accumulate(scales, this.weight.grad, this.bias.grad, this.batch);
+      return;
+    }
     let input = this.input;
     let delta = this.delta;
     let kept = scales;
@@ -147,11 +188,15 @@ export class Dense implements TrainableLayer {
     const m = this.inputSize;
     edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
     out = edgeFloat64(out, 'out', m * n + n);
+    // The gradient of this pass's route: on the binary32 route, of the stored binary32 rows (products exact).
+    const rows = this.binary32 && this.resident ? this.resident.rows(i, this.batch) : null;
+    const input = rows ? rows.a : this.input.subarray(i * m, (i + 1) * m);
+    const delta = rows ? rows.d : this.delta.subarray(i * n, (i + 1) * n);
     for (let r = 0; r < m; r++) {
-      const a = this.input[i * m + r] as number;
-      for (let c = 0; c < n; c++) out[r * n + c] = a * (this.delta[i * n + c] as number);
+      const a = input[r] as number;
+      for (let c = 0; c < n; c++) out[r * n + c] = a * (delta[c] as number);
     }
-    for (let c = 0; c < n; c++) out[m * n + c] = this.delta[i * n + c] as number;
+    for (let c = 0; c < n; c++) out[m * n + c] = delta[c] as number;
   }
 }
 

@@ -179,3 +179,22 @@ describe('WebAssembly SIMD kernels against the reference kernels (the oracle)', 
     expectDpError(() => setKernelBackend('gpu' as 'wasm'), 'INVALID_PARAMETER');
   });
 });
+
+describe('row norms do not depend on the row’s position (reviewml NEWS 22:23)', () => {
+  it('each row’s wasm squared norm equals that row’s norm computed alone, bit for bit (odd widths: rows at every alignment)', () => {
+    setKernelBackend('wasm');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 41 }), fc.nat(1000), (m, n, seed) => {
+        const a = seeded(m * n, seed + 1).map((x) => x * 2 ** ((seed % 40) - 20));
+        const all = new Float64Array(m);
+        rowNorms2(a, m, n, all);
+        for (let i = 0; i < m; i++) {
+          const one = new Float64Array(1);
+          rowNorms2(a.slice(i * n, (i + 1) * n), 1, n, one);
+          expect(all[i]).toBe(one[0]);
+        }
+      }),
+      { numRuns: 60, seed: 20261207 },
+    );
+  });
+});

@@ -79,6 +79,22 @@ interface Exports {
     ...shape: ConvShapeArgs
   ): void;
   demote(src: number, dst: number, n: number): void;
+  denseForward32(x: number, w: number, b: number, out: number, wp: number, pack: number, m: number, k: number, n: number): void;
+  denseInputGrad32(d: number, w: number, dx: number, wp: number, pack: number, m: number, nOut: number, nIn: number): void;
+  rowSquaredNorms32(a: number, m: number, n: number, out: number): void;
+  denseClippedSum(
+    x: number,
+    d: number,
+    scales: number,
+    gw: number,
+    gb: number,
+    at: number,
+    ut: number,
+    pack: number,
+    batch: number,
+    nIn: number,
+    nOut: number,
+  ): void;
   addScaledRows32(rows: number, width: number, scales: number, batch: number, from: number, count: number, out: number): void;
   convScaledGradSum(
     x: number,

@@ -20,13 +20,15 @@
  * 3. As a last guard, a stack overflow anywhere in planning becomes the same
  *    typed refusal (see `planDpQuery`).
  *
- * The parser package is loaded on the first parse, not at import (`load-parser.ts`).
+ * The parser package is loaded on the first parse, not at import (`load-parser.ts`). The plainest queries take
+ * a fast path that builds sql-parser-cst's exact tree without it (`fast-parse.ts`, issue 15).
  * @module
  */
 import type { Program } from 'sql-parser-cst';
 import { DpError } from '../../core/errors.js';
 import { sqlParser } from '../load-parser.js';
 import { type CstNode, isNode } from './cst.js';
+import { fastParseSelect } from './fast-parse.js';
 
 /** A line:column position (1-based). */
 export interface SqlPosition {
@@ -112,19 +114,30 @@ export function checkQueryShape(text: string): void {
  * @throws DpError UNSUPPORTED_QUERY naming the position of the first node too deep.
  */
 export function checkTreeDepth(text: string, root: CstNode): void {
-  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { node, depth } = top;
+  // Two parallel stacks (no object per entry): this walk runs on every query.
+  const nodes: unknown[] = [root];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() as number;
     if (Array.isArray(node)) {
-      for (const x of node) stack.push({ node: x, depth });
+      for (const x of node) {
+        nodes.push(x);
+        depths.push(depth);
+      }
       continue;
     }
     if (!isNode(node)) continue;
     if (depth > MAX_TREE_DEPTH) {
       refuseShape(text, node.range?.[0] ?? 0, 'expression depth', `the query's expressions nest more than ${MAX_TREE_DEPTH} levels deep`);
     }
-    for (const [key, value] of Object.entries(node)) {
-      if (key !== 'range' && typeof value === 'object' && value !== null) stack.push({ node: value, depth: depth + 1 });
+    for (const key in node) {
+      if (!Object.hasOwn(node, key) || key === 'range') continue;
+      const value = node[key];
+      if (typeof value === 'object' && value !== null) {
+        nodes.push(value);
+        depths.push(depth + 1);
+      }
     }
   }
 }
@@ -142,6 +155,12 @@ export function rewriteWithinGroup(text: string): string {
  */
 export function parseOneStatement(text: string): CstNode {
   checkQueryShape(text);
+  // The fast path: sql-parser-cst's exact tree for the plainest queries, or nothing (fast-parse.ts has the rule).
+  const fast = fastParseSelect(text);
+  if (fast) {
+    checkTreeDepth(text, fast);
+    return fast;
+  }
   let program: Program;
   try {
     program = sqlParser()(rewriteWithinGroup(text), { dialect: 'postgresql', includeRange: true });

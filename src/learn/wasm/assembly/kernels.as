@@ -1,6 +1,6 @@
 // AssemblyScript source of tsdp/learn's WebAssembly SIMD kernels (binary64, f64x2; the convolution's
-// forward, input gradient and materialised per-example gradients in binary32, f32x4 — conv-ops.ts
-// says why that is safe). Built by src/learn/wasm/assembly/build.mjs into src/learn/wasm/kernels-wasm.ts
+// forward, input gradient and materialised per-example gradients, and Dense's forward and input
+// gradient, in binary32, f32x4 — conv-ops.ts and dense-binary32.proof.md say why that is safe). Built by src/learn/wasm/assembly/build.mjs into src/learn/wasm/kernels-wasm.ts
 // (base64); test/learn/wasm-build.test.ts rebuilds it and compares byte for byte. One file of ~750
 // lines, above the house's ~500: asc builds one entry file, and the byte-for-byte check covers it whole.
 // Memory: the caller (src/learn/wasm/wasm-kernels.ts) owns the linear memory above heapBase();
@@ -77,16 +77,16 @@ function micro4(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usize
   for (let p: i32 = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let x = f64x2.splat(load<f64>(a0));
+    let x = v128.load64_splat(a0);
     c00 = f64x2.add(c00, f64x2.mul(x, b0));
     c01 = f64x2.add(c01, f64x2.mul(x, b1));
-    x = f64x2.splat(load<f64>(a1));
+    x = v128.load64_splat(a1);
     c10 = f64x2.add(c10, f64x2.mul(x, b0));
     c11 = f64x2.add(c11, f64x2.mul(x, b1));
-    x = f64x2.splat(load<f64>(a2));
+    x = v128.load64_splat(a2);
     c20 = f64x2.add(c20, f64x2.mul(x, b0));
     c21 = f64x2.add(c21, f64x2.mul(x, b1));
-    x = f64x2.splat(load<f64>(a3));
+    x = v128.load64_splat(a3);
     c30 = f64x2.add(c30, f64x2.mul(x, b0));
     c31 = f64x2.add(c31, f64x2.mul(x, b1));
     a0 += aps;
@@ -114,7 +114,7 @@ function micro1(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32, f
   let bp = pack;
   let ap = a;
   for (let p: i32 = 0; p < kc; p++) {
-    const x = f64x2.splat(load<f64>(ap));
+    const x = v128.load64_splat(ap);
     c0 = f64x2.add(c0, f64x2.mul(x, v128.load(bp)));
     c1 = f64x2.add(c1, f64x2.mul(x, v128.load(bp, 16)));
     ap += aps;
@@ -180,14 +180,14 @@ export function rowSquaredNorms(a: usize, m: i32, n: i32, out: usize): void {
     let p = a + ((<usize>i * <usize>n) << 3);
     let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
     let j: i32 = 0;
-    if ((p & 15) == 0) {
-      for (; j + 4 <= n; j += 4) {
-        const v0 = v128.load(p);
-        const v1 = v128.load(p, 16);
-        acc0 = f64x2.add(acc0, f64x2.mul(v0, v0));
-        acc1 = f64x2.add(acc1, f64x2.mul(v1, v1));
-        p += 32;
-      }
+    // Unaligned loads whatever the row's address (wasm allows them): the summation order must not depend on
+    // the row's position in the batch, i.e. on the other examples (reviewml NEWS 22:23).
+    for (; j + 4 <= n; j += 4) {
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      acc0 = f64x2.add(acc0, f64x2.mul(v0, v0));
+      acc1 = f64x2.add(acc1, f64x2.mul(v1, v1));
+      p += 32;
     }
     const acc = f64x2.add(acc0, acc1);
     let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
@@ -974,6 +974,124 @@ export function poolBackward(g: usize, arg: usize, dx: usize, rows: i32, H: i32,
         }
         q += 8;
       }
+    }
+  }
+}
+
+// ---- Dense in binary32 (dense-resident.ts; the argument in dense-binary32.proof.md) ----
+// The forward product and the input gradient in binary32 (f32x4); the norms and the clipped sum in
+// binary64 over exactly the stored binary32 input rows a_i and output-gradient rows δ_i (widened
+// exactly), so that every clip factor bounds the vector that is summed.
+
+/**
+ * out (m×n, binary32) = x (m×k) · W (k×n, row-major) + b, all binary32; W packed once into wp
+ * (k·⌈n/8⌉·8 values). The bias is added after the product (one more binary32 rounding).
+ */
+export function denseForward32(x: usize, w: usize, b: usize, out: usize, wp: usize, pack: usize, m: i32, k: i32, n: i32): void {
+  if (m == 0) return;
+  packAll32(w, <usize>n << 2, 4, k, n, wp);
+  gemm32(x, <usize>k << 2, 4, 0, 0, 0, wp, out, m, k, n, pack);
+  for (let i: i32 = 0; i < m; i++) {
+    let q = out + ((<usize>i * <usize>n) << 2);
+    let j: i32 = 0;
+    for (; j + 4 <= n; j += 4) {
+      v128.store(q, f32x4.add(v128.load(q), v128.load(b + (<usize>j << 2))));
+      q += 16;
+    }
+    for (; j < n; j++) {
+      store<f32>(q, load<f32>(q) + load<f32>(b + (<usize>j << 2)));
+      q += 4;
+    }
+  }
+}
+
+/**
+ * dx (m×nIn, binary32) = Δ (m×nOut) · Wᵀ, W (nIn×nOut, row-major) packed once into wp
+ * (nOut·⌈nIn/8⌉·8 values).
+ */
+export function denseInputGrad32(d: usize, w: usize, dx: usize, wp: usize, pack: usize, m: i32, nOut: i32, nIn: i32): void {
+  if (m == 0) return;
+  packAll32(w, 4, <usize>nOut << 2, nOut, nIn, wp); // B(o, j) = W(j, o)
+  gemm32(d, <usize>nOut << 2, 4, 0, 0, 0, wp, dx, m, nOut, nIn, pack);
+}
+
+/**
+ * out[i] (binary64) = Σ_j a[i, j]² for the m×n binary32 matrix at a: each square exact in binary64
+ * (24 × 24 bits, ≥ 2⁻²⁹⁸), summed in binary64 (four lanes, then the tail).
+ */
+export function rowSquaredNorms32(a: usize, m: i32, n: i32, out: usize): void {
+  for (let i: i32 = 0; i < m; i++) {
+    let q = a + ((<usize>i * <usize>n) << 2);
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    let j: i32 = 0;
+    for (; j + 4 <= n; j += 4) {
+      const v = v128.load(q);
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+      acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+      q += 16;
+    }
+    const acc = f64x2.add(acc0, acc1);
+    let sq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < n; j++) {
+      const v = <f64>load<f32>(q);
+      sq += v * v;
+      q += 4;
+    }
+    store<f64>(out + (<usize>i << 3), sq);
+  }
+}
+
+/**
+ * The clipped sum of a dense layer from its stored binary32 rows: gw (nIn×nOut, binary64) +=
+ * Σ_i a_iᵀ·fl(s_i·δ_i) and gb (nOut) += Σ_i fl(s_i·δ_i), over the rows with s_i ≠ 0 only (a dropped
+ * row is left out, never multiplied by 0). a_i (x, batch×nIn) and δ_i (d, batch×nOut) are widened
+ * exactly; fl(s_i·δ_i) is one binary64 rounding, each product with a_i one more, each addition one
+ * more — binary64 throughout, as the binary64 path (backend.gemmTNScaled) computes it. Scratch
+ * (binary64): at nIn·batch (the kept a_i as columns), ut batch·nOut (the kept fl(s_i·δ_i) as rows).
+ */
+export function denseClippedSum(
+  x: usize, d: usize, scales: usize, gw: usize, gb: usize, at: usize, ut: usize, pack: usize,
+  batch: i32, nIn: i32, nOut: i32,
+): void {
+  let kept: i32 = 0;
+  const ars = <usize>batch << 3;
+  for (let i: i32 = 0; i < batch; i++) {
+    const s = load<f64>(scales + (<usize>i << 3));
+    if (s == 0) continue;
+    let src = x + ((<usize>i * <usize>nIn) << 2);
+    let dst = at + (<usize>kept << 3);
+    for (let j: i32 = 0; j < nIn; j++) {
+      store<f64>(dst, <f64>load<f32>(src));
+      src += 4;
+      dst += ars;
+    }
+    const sv = f64x2.splat(s);
+    let ds = d + ((<usize>i * <usize>nOut) << 2);
+    let u = ut + ((<usize>kept * <usize>nOut) << 3);
+    let o: i32 = 0;
+    for (; o + 2 <= nOut; o += 2) {
+      v128.store(u, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(ds)), sv));
+      ds += 8;
+      u += 16;
+    }
+    for (; o < nOut; o++) {
+      store<f64>(u, s * <f64>load<f32>(ds));
+      ds += 4;
+      u += 8;
+    }
+    kept++;
+  }
+  if (kept == 0) return;
+  gemmWith(at, ars, 8, ut, <usize>nOut << 3, 8, 0, 0, gw, nIn, kept, nOut, 1, pack);
+  for (let r: i32 = 0; r < kept; r++) {
+    let u = ut + ((<usize>r * <usize>nOut) << 3);
+    let g = gb;
+    for (let o: i32 = 0; o < nOut; o++) {
+      store<f64>(g, load<f64>(g) + load<f64>(u));
+      u += 8;
+      g += 8;
     }
   }
 }
