@@ -130,6 +130,14 @@ export function atMost(x: string, hi: string): string {
 /** The dates the date functions read (years 1–9999, inside both engines' TIMESTAMP range); others give NULL. */
 const DATE_RANGE = "DATE '0001-01-01' AND DATE '9999-12-31'";
 
+/** True for a column that identifies someone or something: its table's privacy unit, or a column declared `unique`. */
+function isIdentityColumn(env: Env, table: string, column: string): boolean {
+  const t = env.schema.tables.get(table);
+  if (!t) return false;
+  const unit = t.unit.column;
+  return (unit !== null && unit.toLowerCase() === column.toLowerCase()) || t.columns.get(column)?.unique === true;
+}
+
 /** DuckDB's and PostgreSQL's forms (the reasons are beside each construct in `compileNode` and in compile.proof.md). */
 export const DEFAULT_FORMS: ExpressionForms = Object.freeze({
   clamp: (_env: Env, x: string, lo: string, hi: string) => clamp(x, lo, hi),
@@ -140,16 +148,19 @@ export const DEFAULT_FORMS: ExpressionForms = Object.freeze({
   typedNull: (env: Env, t: Exclude<SqlType, 'null'>) =>
     `CAST(NULL AS ${env.d.typeName(t === 'integer' ? 'bigint' : t === 'text' ? 'varchar' : t)})`,
   bool: (_env: Env, v: boolean) => (v ? 'TRUE' : 'FALSE'),
-  // A declared float column is read as DOUBLE, whatever it is stored as (review S48, class 3): the catalog
+  // A declared float VALUE column is read as DOUBLE, whatever it is stored as (review S48, class 3): the catalog
   // admits integer and DECIMAL(p, s) storage (check-public.ts), and two such columns meeting raw (`a = b`, CASE,
   // COALESCE, NULLIF, LEAST…) are unified by the engine to one DECIMAL(38, s), whose cast fails on the rows of
   // one person with a large value — after the charge. Every stored type the catalog admits converts to DOUBLE
   // totally (DECIMAL precision ≤ 300 digits), so the compiled SQL only ever sees the declared type.
+  // An IDENTITY column — the table's privacy unit, or a `unique` column (the links of row-level joins) — is read
+  // as stored (review S50, class 18): distinct stored ids above 2⁵³ can be one double, which would make two people
+  // one unit, or let one private row join two public rows.
   column: (env: Env, source: number, column: string, type: SqlType) => {
     const s = env.plan.sources[source];
     if (!s) throw new DpError('INTERNAL', 'unknown source');
     const ref = `${q(env, s.alias)}.${q(env, column)}`;
-    return type === 'double' ? `CAST(${ref} AS ${env.d.typeName('double')})` : ref;
+    return type === 'double' && !isIdentityColumn(env, s.table, column) ? `CAST(${ref} AS ${env.d.typeName('double')})` : ref;
   },
   abs: (_env: Env, x: string) => `ABS(${x})`,
   round: (_env: Env, x: string) => `ROUND(${x})`,
