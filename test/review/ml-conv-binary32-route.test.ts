@@ -31,7 +31,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CHILD = join(import.meta.dirname, 'ml-conv-route-child.ts');
 
 describe('review ML M19: the convolution kernels chosen per batch by whether the wasm arena can grow', () => {
-  it.fails('BUG M19: one more example (contributing 0 itself) moves the clipped sum of the others by more than C (wasm memory limited to 18 pages)', () => {
+  it('M19: one more example (contributing 0 itself) moves the clipped sum of the others by more than C (wasm memory limited to 18 pages)', () => {
     const r = spawnSync(process.execPath, ['--wasm-max-mem-pages=18', '--import', 'tsx', CHILD], {
       cwd: ROOT,
       encoding: 'utf8',

@@ -48,7 +48,7 @@ function runChild(pages: number): ChildReport {
 }
 
 describe('review ML M18: a DP-SGD step refused or not by the private batch size (Dense’s binary32 memory)', () => {
-  it.fails('BUG M18: data sets of n and n + 1 examples (same declared N, q = 1) — one steps, the other is refused (wasm memory limited to 18 pages)', () => {
+  it('M18: data sets of n and n + 1 examples (same declared N, q = 1) — one steps, the other is refused (wasm memory limited to 18 pages)', () => {
     const report = runChild(18);
     expect(report.atN1, JSON.stringify(report)).toBe(report.atN);
   }, 180_000);
