@@ -90,8 +90,11 @@ function regionDoubles(r: WasmRegion): number {
  * arena (arrays copied in; a number: that many doubles of scratch, 16-byte aligned), then
  * copies each `[region index, array]` of `outputs` back out. `call` receives the module's
  * exports, the regions' byte offsets and the offset of the pack buffer. Returns false, having
- * written nothing, when the reference kernels are in use or the arena cannot grow: the caller
- * then runs the reference kernel. Every wasm path of tsdp/learn goes through here.
+ * written nothing, when the reference kernels are in use or the arena cannot grow. A caller whose
+ * batch size is private never turns the second case into the reference kernel (review ML M19): it
+ * goes through {@link runWasmBlocks}. (The binary64 products below — gemm, row norms, bias, axpy —
+ * still fall back; in tsdp/learn's passes they run only on the reference backend, Dense's binary32
+ * route holding its own instance.)
  */
 export function runWasm(
   regions: readonly WasmRegion[],
@@ -122,6 +125,33 @@ export function runWasm(
       const from = (at[i] as number) / 8;
       dst.set(after.subarray(from, from + dst.length));
     }
+  }
+  return true;
+}
+
+/**
+ * @internal Runs a batch kernel over `total` independent units (examples, planes or elements, in order) on the
+ * WebAssembly kernels: `run(start, count)` runs units [start, start + count) through {@link runWasm} and says
+ * whether the arena held them. The whole range goes in one call when it fits, else in consecutive blocks (halved
+ * until one fits). Returns false only when the reference kernels are in use (a public choice).
+ *
+ * Why (review ML M19, one class with M18): the kernels a pass runs must be a function of public values, never of
+ * whether memory could grow for THIS (private-size) batch. Every caller's kernel computes each unit from that unit
+ * and the public weights alone, in the same arithmetic wherever the unit sits in the call, and a kernel that sums
+ * over units (convScaledGradSum) adds them one by one, in order, onto the accumulator it is given — so a blocked
+ * run writes the same bits as one call (test/learn/kernel-route-public.test.ts). The only refusal left is one unit
+ * that does not fit: a function of the shape and of the platform's memory, never of the batch size (and the
+ * private trainer runs a public one-row pass at makePrivate, so it is raised before any data is read).
+ * @throws DpError INTERNAL when one unit cannot fit in the arena.
+ */
+export function runWasmBlocks(total: number, run: (start: number, count: number) => boolean): boolean {
+  if (wasm() === null) return false;
+  let block = Math.max(1, total);
+  for (let start = 0; start < total; ) {
+    const count = Math.min(block, total - start);
+    if (run(start, count)) start += count;
+    else if (count > 1) block = Math.ceil(count / 2);
+    else throw new DpError('INTERNAL', 'WebAssembly memory could not grow to hold one example for this kernel');
   }
   return true;
 }
@@ -325,7 +355,9 @@ export function axpyInPlace(alpha: number, x: FloatArray, y: FloatArray): void {
  */
 export function reluFwd(x: FloatArray, out: FloatArray): void {
   checkLength(out, x.length, 'out');
-  if (runWasm([x], [[0, out]], (e, [px]) => e.reluForward(px as number, px as number, x.length))) return;
+  const run = (at: number, n: number): boolean =>
+    runWasm([x.subarray(at, at + n)], [[0, out.subarray(at, at + n)]], (e, [px]) => e.reluForward(px as number, px as number, n));
+  if (runWasmBlocks(x.length, run)) return; // elementwise: blocks write the same bits (review ML M19)
   ref.reluForward(x, out);
 }
 
@@ -341,7 +373,11 @@ export function reluFwd(x: FloatArray, out: FloatArray): void {
 export function reluBwd(y: FloatArray, g: FloatArray, out: FloatArray): void {
   checkLength(g, y.length, 'g');
   checkLength(out, y.length, 'out');
-  if (runWasm([y, g], [[1, out]], (e, [py, pg]) => e.reluBackward(py as number, pg as number, pg as number, y.length))) return;
+  const run = (at: number, n: number): boolean =>
+    runWasm([y.subarray(at, at + n), g.subarray(at, at + n)], [[1, out.subarray(at, at + n)]], (e, [py, pg]) =>
+      e.reluBackward(py as number, pg as number, pg as number, n),
+    );
+  if (runWasmBlocks(y.length, run)) return; // elementwise: blocks write the same bits (review ML M19)
   ref.reluBackward(y, g, out);
 }
 

@@ -29,10 +29,21 @@
  * ghost-clipping.proof.md "The float margin"). Accuracy: |wasm − reference| ≤ (n + 2)·2⁻²⁴·Σ|a||b| (tested).
  * Subnormal binary32 operands (< 2⁻¹²⁶) would slow the multiply; the loss
  * gradients below 2⁻¹²⁶ are flushed at the source (losses.ts).
+ *
+ * **The kernels are chosen from public values only (review ML M19, one class with M18).** Which
+ * kernels run is the backend's choice (wasm or reference), never whether the shared arena can grow
+ * for THIS batch, whose size is private: when it cannot, the wasm kernel runs the examples (planes
+ * for pooling) in consecutive blocks (backend.ts runWasmBlocks) — every kernel here computes an
+ * example from that example and the public weights alone, and convScaledGradSum adds the examples
+ * one by one, in order, onto the sums it is given, so a blocked run writes the same bits as one
+ * call. Before, such a batch ran the binary64 reference kernel, and adding one example (contributing
+ * 0 itself) could move the others' clipped sum by 10⁵·C (test/review/ml-conv-binary32-route.test.ts;
+ * generative: test/learn/route-public.test.ts). The one refusal left — one example that does not
+ * fit — depends on the shape only and is raised by the trainer's public pass (public-pass.ts).
  * @module
  */
 import { checkLength } from './_internal/shape.js';
-import { binary32, runWasm } from './backend.js';
+import { binary32, runWasm, runWasmBlocks } from './backend.js';
 import type { FloatArray } from './kernels.js';
 import type { ConvShapeArgs } from './wasm/wasm-kernels.js';
 
@@ -117,23 +128,25 @@ export function convForward(g: ConvShape, x: FloatArray, w: FloatArray, b: Float
   const { T, K, inSize, outSize } = sizes(g);
   checkLength(x, batch * inSize, 'input');
   checkLength(out, batch * outSize, 'out');
-  if (
-    runWasm([x, w, b, out.length, T * K, T * g.outC, K * up8(g.outC)].map(binary32), [[3, out]], (e, [px, pw, pb, po, pc, pt, pp], pack) =>
-      e.convForward(
-        px as number,
-        pw as number,
-        pb as number,
-        po as number,
-        pc as number,
-        pt as number,
-        pp as number,
-        pack,
-        batch,
-        ...args(g),
-      ),
-    )
-  )
-    return;
+  const run = (at: number, n: number): boolean =>
+    runWasm(
+      [x.subarray(at * inSize, (at + n) * inSize), w, b, n * outSize, T * K, T * g.outC, K * up8(g.outC)].map(binary32),
+      [[3, out.subarray(at * outSize, (at + n) * outSize)]],
+      (e, [px, pw, pb, po, pc, pt, pp], pack) =>
+        e.convForward(
+          px as number,
+          pw as number,
+          pb as number,
+          po as number,
+          pc as number,
+          pt as number,
+          pp as number,
+          pack,
+          n,
+          ...args(g),
+        ),
+    );
+  if (runWasmBlocks(batch, run)) return;
   const col = new Float64Array(T * K);
   for (let i = 0; i < batch; i++) {
     im2col(g, x, i, col);
@@ -151,12 +164,14 @@ export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: F
   const { T, K, inSize, outSize } = sizes(g);
   checkLength(dy, batch * outSize, 'outputGrad');
   checkLength(dx, batch * inSize, 'inputGrad');
-  if (
-    runWasm([dy, w, dx.length, T * K, g.outC * up8(K)].map(binary32), [[2, dx]], (e, [pg, pw, pd, pc, pp], pack) =>
-      e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pp as number, pack, batch, ...args(g)),
-    )
-  )
-    return;
+  const run = (at: number, n: number): boolean =>
+    runWasm(
+      [dy.subarray(at * outSize, (at + n) * outSize), w, n * inSize, T * K, g.outC * up8(K)].map(binary32),
+      [[2, dx.subarray(at * inSize, (at + n) * inSize)]],
+      (e, [pg, pw, pd, pc, pp], pack) =>
+        e.convInputGrad(pg as number, pw as number, pd as number, pc as number, pp as number, pack, n, ...args(g)),
+    );
+  if (runWasmBlocks(batch, run)) return;
   dx.fill(0);
   for (let i = 0; i < batch; i++)
     forEachTap(g, (t, j, pixel) => {
@@ -173,21 +188,26 @@ export function convInputGrad(g: ConvShape, dy: FloatArray, w: FloatArray, dx: F
  * Float64Array holds them widened exactly.
  */
 export function convExampleGrads(g: ConvShape, x: FloatArray, dy: FloatArray, grads: FloatArray, norms: Float64Array, batch: number): void {
-  const { T, K, grad } = sizes(g);
+  const { T, K, grad, inSize, outSize } = sizes(g);
   checkLength(grads, batch * grad, 'grads');
   checkLength(norms, batch, 'norms');
-  if (
+  const run = (at: number, n: number): boolean =>
     runWasm(
-      [binary32(x), binary32(dy), binary32(grads.length), batch, binary32(T * K)],
       [
-        [2, grads],
-        [3, norms],
+        binary32(x.subarray(at * inSize, (at + n) * inSize)),
+        binary32(dy.subarray(at * outSize, (at + n) * outSize)),
+        binary32(n * grad),
+        n,
+        binary32(T * K),
+      ],
+      [
+        [2, grads.subarray(at * grad, (at + n) * grad)],
+        [3, norms.subarray(at, at + n)],
       ],
       (e, [px, pg, pr, pn, pc], pack) =>
-        e.convExampleGrads(px as number, pg as number, pr as number, pn as number, pc as number, pack, batch, ...args(g)),
-    )
-  )
-    return;
+        e.convExampleGrads(px as number, pg as number, pr as number, pn as number, pc as number, pack, n, ...args(g)),
+    );
+  if (runWasmBlocks(batch, run)) return;
   const col = new Float64Array(T * K);
   for (let i = 0; i < batch; i++) {
     exampleGradient(g, x, dy, i, col, grads, i * grad);
@@ -210,11 +230,20 @@ export function convScaledGradSum(
   gb: Float64Array,
   batch: number,
 ): void {
-  const { T, K, grad } = sizes(g);
+  const { T, K, grad, inSize, outSize } = sizes(g);
   checkLength(scales, batch, 'scales');
-  if (
+  // The kernel adds the examples one by one, in order, onto gw and gb as given: a block carries the sum on.
+  const run = (at: number, n: number): boolean =>
     runWasm(
-      [x, dy, scales, gw, gb, T * K, T],
+      [
+        x.subarray(at * inSize, (at + n) * inSize),
+        dy.subarray(at * outSize, (at + n) * outSize),
+        scales.subarray(at, at + n),
+        gw,
+        gb,
+        T * K,
+        T,
+      ],
       [
         [3, gw],
         [4, gb],
@@ -229,12 +258,11 @@ export function convScaledGradSum(
           pc as number,
           pr as number,
           pack,
-          batch,
+          n,
           ...args(g),
         ),
-    )
-  )
-    return;
+    );
+  if (runWasmBlocks(batch, run)) return;
   const col = new Float64Array(T * K);
   const one = new Float64Array(grad);
   const wn = g.outC * K;
@@ -249,14 +277,16 @@ export function convScaledGradSum(
 
 /** @internal out[i] = ‖g_i‖² by ghost norms: ⟨P_iP_iᵀ, Δ_iᵀΔ_i⟩ + ‖Σ_t Δ_i[·, t]‖² (T×T Gram matrices, no outC×K gradient). */
 export function convGhostNorms(g: ConvShape, x: FloatArray, dy: FloatArray, out: Float64Array, batch: number): void {
-  const { T, K, outSize } = sizes(g);
+  const { T, K, inSize, outSize } = sizes(g);
   checkLength(out, batch, 'out');
-  if (
-    runWasm([x, dy, batch, T * K, T * T, T * T], [[2, out]], (e, [px, pg, po, pc, p1, p2], pack) =>
-      e.convGhostNorms(px as number, pg as number, po as number, pc as number, p1 as number, p2 as number, pack, batch, ...args(g)),
-    )
-  )
-    return;
+  const run = (at: number, n: number): boolean =>
+    runWasm(
+      [x.subarray(at * inSize, (at + n) * inSize), dy.subarray(at * outSize, (at + n) * outSize), n, T * K, T * T, T * T],
+      [[2, out.subarray(at, at + n)]],
+      (e, [px, pg, po, pc, p1, p2], pack) =>
+        e.convGhostNorms(px as number, pg as number, po as number, pc as number, p1 as number, p2 as number, pack, n, ...args(g)),
+    );
+  if (runWasmBlocks(batch, run)) return;
   const col = new Float64Array(T * K);
   for (let i = 0; i < batch; i++) {
     im2col(g, x, i, col);
@@ -299,19 +329,25 @@ export function poolForward(g: PoolShape, max: boolean, x: FloatArray, out: Floa
   checkLength(x, rows * H * W, 'input');
   checkLength(out, rows * oh * ow, 'out');
   if (max) checkLength(arg, out.length, 'arg');
-  if (
-    runWasm(
-      [x, out.length, max ? out.length : 0],
+  // Planes are independent; a block's arg indices are relative to its first plane and shifted back here.
+  const plane = H * W;
+  const outs = oh * ow;
+  const run = (at: number, n: number): boolean => {
+    const argBlock = arg.subarray(at * outs, (at + n) * outs);
+    const done = runWasm(
+      [x.subarray(at * plane, (at + n) * plane), n * outs, max ? n * outs : 0],
       max
         ? [
-            [1, out],
-            [2, arg],
+            [1, out.subarray(at * outs, (at + n) * outs)],
+            [2, argBlock],
           ]
-        : [[1, out]],
-      (e, [px, po, pa]) => e.poolForward(px as number, po as number, pa as number, rows, H, W, k, s, oh, ow, max ? 0 : 1),
-    )
-  )
-    return;
+        : [[1, out.subarray(at * outs, (at + n) * outs)]],
+      (e, [px, po, pa]) => e.poolForward(px as number, po as number, pa as number, n, H, W, k, s, oh, ow, max ? 0 : 1),
+    );
+    if (done && max && at > 0) for (let j = 0; j < argBlock.length; j++) argBlock[j] = (argBlock[j] as number) + at * plane;
+    return done;
+  };
+  if (runWasmBlocks(rows, run)) return;
   let o = 0;
   for (let r = 0; r < rows; r++)
     for (let oy = 0; oy < oh; oy++)
@@ -342,12 +378,21 @@ export function poolBackward(g: PoolShape, max: boolean, dy: FloatArray, arg: Fl
   const { rows, H, W, k, s, oh, ow } = g;
   checkLength(dy, rows * oh * ow, 'outputGrad');
   checkLength(dx, rows * H * W, 'inputGrad');
-  if (
-    runWasm([dy, max ? arg : 0, dx.length], [[2, dx]], (e, [pg, pa, pd]) =>
-      e.poolBackward(pg as number, pa as number, pd as number, rows, H, W, k, s, oh, ow, max ? 0 : 1),
-    )
-  )
-    return;
+  const plane = H * W;
+  const outs = oh * ow;
+  const run = (at: number, n: number): boolean => {
+    let argBlock: Float64Array | number = 0;
+    if (max) {
+      argBlock = arg.subarray(at * outs, (at + n) * outs);
+      if (at > 0) argBlock = argBlock.map((v) => v - at * plane); // relative to the block's first plane
+    }
+    return runWasm(
+      [dy.subarray(at * outs, (at + n) * outs), argBlock, n * plane],
+      [[2, dx.subarray(at * plane, (at + n) * plane)]],
+      (e, [pg, pa, pd]) => e.poolBackward(pg as number, pa as number, pd as number, n, H, W, k, s, oh, ow, max ? 0 : 1),
+    );
+  };
+  if (runWasmBlocks(rows, run)) return;
   dx.fill(0);
   const share = 1 / (k * k);
   let o = 0;

@@ -16,16 +16,35 @@
  * that ghost-clipping.proof.md counts for the binary64 route, applied to the
  * stored vector. So the clip factor bounds the vector that is summed, as before.
  *
- * Layout: a pure function of the batch size and the shape, recomputed when the
- * batch size changes. A call whose prerequisites are missing returns false and
- * the layer takes the binary64 route for the whole pass.
+ * Blocks (review ML M18/M19: the route and every allocation that can fail are
+ * functions of public values only). The instance holds a working set of
+ * {@link denseBlockRows} rows (≤ 1024, from the widths), laid out once when the instance is made — its
+ * size a function of the shape alone; an instance whose working set cannot be
+ * laid out is refused there (INTERNAL), before any batch. Every pass runs the
+ * batch in consecutive blocks of that public size, whatever the batch and the
+ * memory: the stored binary32 rows live in JavaScript arrays (Float32Array, the
+ * values copied exactly) and each block is copied in for the kernels. The
+ * clipped sum adds the blocks' sums onto the accumulator in order, so its
+ * grouping is a function of the batch size and the block size alone, as the
+ * single call's was of the batch size; no step of a pass depends on whether a
+ * wasm memory could grow.
  * @module
  */
+import { DpError } from '../core/index.js';
 import { newWasmKernelInstance, type WasmKernels } from './wasm/wasm-kernels.js';
+/** Rows of one block at most: the public working set of a Dense instance (see {@link denseBlockRows}). */
+export const DENSE_BLOCK_ROWS = 1024;
 
-/** Byte offsets of the regions for one batch size (binary32 regions unless named f64). */
+/**
+ * @internal Rows of one block for a layer of these widths: ⌊2²⁰ / max(nIn, nOut)⌋ clamped to [1, DENSE_BLOCK_ROWS]
+ * (a function of the shape alone), so that the working set stays near 2²⁰ values per region however wide the layer.
+ */
+export function denseBlockRows(nIn: number, nOut: number): number {
+  return Math.max(1, Math.min(DENSE_BLOCK_ROWS, Math.floor(2 ** 20 / Math.max(nIn, nOut))));
+}
+
+/** Byte offsets of the regions of one block (binary32 regions unless named f64). */
 interface Regions {
-  batch: number;
   x: number;
   d: number;
   out: number;
@@ -47,10 +66,14 @@ function up8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-/** @internal One Dense layer's resident kernel instance and the validity of what it holds. */
+/** @internal One Dense layer's resident kernel instance and the stored binary32 rows of the last pass. */
 export class DenseResident {
   private readonly k: WasmKernels;
-  private regions: Regions | null = null;
+  private readonly r: Regions;
+  private readonly block: number;
+  private x32 = new Float32Array(0);
+  private d32 = new Float32Array(0);
+  private batch = -1;
   private hasInput = false;
   private hasDelta = false;
 
@@ -60,9 +83,14 @@ export class DenseResident {
     private readonly nOut: number,
   ) {
     this.k = k;
+    this.block = denseBlockRows(nIn, nOut);
+    this.r = layout(k, nIn, nOut, this.block);
   }
 
-  /** A fresh instance, or null where the SIMD module is unavailable. */
+  /**
+   * A fresh instance with its block working set laid out; null where the SIMD module is unavailable.
+   * @throws DpError INTERNAL when the working set (a function of the shape) cannot be laid out.
+   */
   static create(nIn: number, nOut: number): DenseResident | null {
     const k = newWasmKernelInstance();
     return k ? new DenseResident(k, nIn, nOut) : null;
@@ -70,132 +98,152 @@ export class DenseResident {
 
   /** True when forward and backward stored a_i and δ_i for `batch` examples. */
   ready(batch: number): boolean {
-    return this.hasInput && this.hasDelta && this.regions?.batch === batch;
-  }
-
-  /** Forgets everything held (the layer took the binary64 route). */
-  invalidate(): void {
-    this.hasInput = false;
-    this.hasDelta = false;
-  }
-
-  private layout(batch: number): Regions | null {
-    if (this.regions?.batch === batch) return this.regions;
-    const { nIn, nOut } = this;
-    const half = (n: number): number => Math.ceil(n / 2); // binary32 values, in doubles
-    const wide = Math.max(nIn, nOut);
-    let at: number[];
-    try {
-      at = this.k.alloc(
-        half(batch * nIn),
-        half(batch * nOut),
-        half(batch * wide),
-        half(nIn * nOut),
-        half(nOut),
-        half(Math.max(nIn * up8(nOut), nOut * up8(nIn))),
-        Math.max(batch * wide, nIn * nOut),
-        batch,
-        batch,
-        batch,
-        nIn * nOut,
-        nOut,
-        nIn * batch,
-        batch * nOut,
-      );
-    } catch {
-      this.regions = null;
-      return null; // memory could not grow
-    }
-    const [x, d, out, w, b, wp, stage, a2, d2, scales, gw, gb, at2, ut, pack] = at as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    this.regions = { batch, x, d, out, w, b, wp, stage, a2, d2, scales, gw, gb, at: at2, ut, pack };
-    this.invalidate();
-    return this.regions;
+    return this.hasInput && this.hasDelta && this.batch === batch;
   }
 
   /** Copies a binary64 array into the staging region and rounds it to binary32 at `dst` (nearest-even). */
-  private roundIn(r: Regions, src: Float64Array, dst: number): void {
-    this.k.view().set(src, r.stage / 8);
-    this.k.exports.demote(r.stage, dst, src.length);
+  private roundIn(src: Float64Array, dst: number): void {
+    this.k.view().set(src, this.r.stage / 8);
+    this.k.exports.demote(this.r.stage, dst, src.length);
   }
 
-  /** out (batch × nOut) = fl32(a)·fl32(W) + fl32(b), widened; keeps fl32(a). False: not run. */
-  forward(x: Float64Array, w: Float64Array, b: Float64Array, out: Float64Array, batch: number): boolean {
-    const r = this.layout(batch);
-    if (!r) return false;
-    this.invalidate();
-    this.roundIn(r, x, r.x);
-    this.roundIn(r, w, r.w);
-    this.roundIn(r, b, r.b);
-    this.k.exports.denseForward32(r.x, r.w, r.b, r.out, r.wp, r.pack, batch, this.nIn, this.nOut);
-    out.set(new Float32Array(this.k.exports.memory.buffer, r.out, out.length));
-    this.hasInput = true;
-    return true;
+  private f32(at: number, length: number): Float32Array {
+    return new Float32Array(this.k.exports.memory.buffer, at, length);
   }
 
-  /** Keeps fl32(Δ) and, when dx is given, writes dx = fl32(Δ)·fl32(W)ᵀ widened. False: not run. */
-  backward(dy: Float64Array, w: Float64Array, dx: Float64Array | null, batch: number): boolean {
-    const r = this.regions;
-    if (!r || r.batch !== batch || !this.hasInput) return false;
-    this.roundIn(r, dy, r.d);
-    this.hasDelta = true;
-    if (dx) {
-      this.roundIn(r, w, r.w);
-      this.k.exports.denseInputGrad32(r.d, r.w, r.out, r.wp, r.pack, batch, this.nOut, this.nIn);
-      dx.set(new Float32Array(this.k.exports.memory.buffer, r.out, dx.length));
+  /** out (batch × nOut) = fl32(a)·fl32(W) + fl32(b), widened; keeps fl32(a), block by block. */
+  forward(x: Float64Array, w: Float64Array, b: Float64Array, out: Float64Array, batch: number): void {
+    const { r, nIn, nOut } = this;
+    this.hasInput = false;
+    this.hasDelta = false;
+    if (this.x32.length < batch * nIn) this.x32 = new Float32Array(batch * nIn);
+    this.roundIn(w, r.w);
+    this.roundIn(b, r.b);
+    for (let at = 0; at < batch; at += this.block) {
+      const n = Math.min(this.block, batch - at);
+      this.roundIn(x.subarray(at * nIn, (at + n) * nIn), r.x);
+      this.k.exports.denseForward32(r.x, r.w, r.b, r.out, r.wp, r.pack, n, nIn, nOut);
+      out.set(this.f32(r.out, n * nOut), at * nOut);
+      this.x32.set(this.f32(r.x, n * nIn), at * nIn);
     }
+    this.batch = batch;
+    this.hasInput = true;
+  }
+
+  /** Keeps fl32(Δ) and, when dx is given, writes dx = fl32(Δ)·fl32(W)ᵀ widened. False: no forward of this batch. */
+  backward(dy: Float64Array, w: Float64Array, dx: Float64Array | null, batch: number): boolean {
+    const { r, nIn, nOut } = this;
+    if (this.batch !== batch || !this.hasInput) return false;
+    if (this.d32.length < batch * nOut) this.d32 = new Float32Array(batch * nOut);
+    if (dx) this.roundIn(w, r.w);
+    for (let at = 0; at < batch; at += this.block) {
+      const n = Math.min(this.block, batch - at);
+      this.roundIn(dy.subarray(at * nOut, (at + n) * nOut), r.d);
+      this.d32.set(this.f32(r.d, n * nOut), at * nOut);
+      if (dx) {
+        this.k.exports.denseInputGrad32(r.d, r.w, r.out, r.wp, r.pack, n, nOut, nIn);
+        dx.set(this.f32(r.out, n * nIn), at * nIn);
+      }
+    }
+    this.hasDelta = true;
     return true;
+  }
+
+  /** Copies the stored rows of block [at, at + n) into the working set. */
+  private loadBlock(at: number, n: number): void {
+    const { r, nIn, nOut } = this;
+    this.f32(r.x, n * nIn).set(this.x32.subarray(at * nIn, (at + n) * nIn));
+    this.f32(r.d, n * nOut).set(this.d32.subarray(at * nOut, (at + n) * nOut));
   }
 
   /** a2[i] = ‖a_i‖², d2[i] = ‖δ_i‖², binary64 sums of the exact squares of the stored binary32 rows. */
   squaredNorms(a2: Float64Array, d2: Float64Array, batch: number): void {
-    const r = this.regions;
-    if (!r || !this.ready(batch)) throw new Error('internal: no resident dense rows');
+    if (!this.ready(batch)) throw new Error('internal: no resident dense rows');
+    const { r, nIn, nOut } = this;
     const e = this.k.exports;
-    e.rowSquaredNorms32(r.x, batch, this.nIn, r.a2);
-    e.rowSquaredNorms32(r.d, batch, this.nOut, r.d2);
-    const view = this.k.view();
-    a2.set(view.subarray(r.a2 / 8, r.a2 / 8 + batch));
-    d2.set(view.subarray(r.d2 / 8, r.d2 / 8 + batch));
+    for (let at = 0; at < batch; at += this.block) {
+      const n = Math.min(this.block, batch - at);
+      this.loadBlock(at, n);
+      e.rowSquaredNorms32(r.x, n, nIn, r.a2);
+      e.rowSquaredNorms32(r.d, n, nOut, r.d2);
+      const view = this.k.view();
+      a2.set(view.subarray(r.a2 / 8, r.a2 / 8 + n), at);
+      d2.set(view.subarray(r.d2 / 8, r.d2 / 8 + n), at);
+    }
   }
 
-  /** gw += Σ_i a_iᵀ·fl(s_i·δ_i), gb += Σ_i fl(s_i·δ_i) over the stored rows with s_i ≠ 0 (binary64). */
+  /**
+   * gw += Σ_i a_iᵀ·fl(s_i·δ_i), gb += Σ_i fl(s_i·δ_i) over the stored rows with s_i ≠ 0 (binary64): each block's
+   * sum added onto the accumulator in block order.
+   */
   accumulate(scales: Float64Array, gw: Float64Array, gb: Float64Array, batch: number): void {
-    const r = this.regions;
-    if (!r || !this.ready(batch)) throw new Error('internal: no resident dense rows');
-    const view = this.k.view();
-    view.set(scales, r.scales / 8);
+    if (!this.ready(batch)) throw new Error('internal: no resident dense rows');
+    const { r, nIn, nOut } = this;
+    let view = this.k.view();
     view.set(gw, r.gw / 8);
     view.set(gb, r.gb / 8);
-    this.k.exports.denseClippedSum(r.x, r.d, r.scales, r.gw, r.gb, r.at, r.ut, r.pack, batch, this.nIn, this.nOut);
-    const after = this.k.view();
-    gw.set(after.subarray(r.gw / 8, r.gw / 8 + gw.length));
-    gb.set(after.subarray(r.gb / 8, r.gb / 8 + gb.length));
+    for (let at = 0; at < batch; at += this.block) {
+      const n = Math.min(this.block, batch - at);
+      this.loadBlock(at, n);
+      this.k.view().set(scales.subarray(at, at + n), r.scales / 8);
+      this.k.exports.denseClippedSum(r.x, r.d, r.scales, r.gw, r.gb, r.at, r.ut, r.pack, n, nIn, nOut);
+    }
+    view = this.k.view();
+    gw.set(view.subarray(r.gw / 8, r.gw / 8 + gw.length));
+    gb.set(view.subarray(r.gb / 8, r.gb / 8 + gb.length));
   }
 
   /** Example i's stored binary32 input row and output-gradient row, widened exactly. */
   rows(i: number, batch: number): { a: Float64Array; d: Float64Array } {
-    const r = this.regions;
-    if (!r || !this.ready(batch)) throw new Error('internal: no resident dense rows');
-    const buf = this.k.exports.memory.buffer;
+    if (!this.ready(batch)) throw new Error('internal: no resident dense rows');
     return {
-      a: Float64Array.from(new Float32Array(buf, r.x + i * this.nIn * 4, this.nIn)),
-      d: Float64Array.from(new Float32Array(buf, r.d + i * this.nOut * 4, this.nOut)),
+      a: Float64Array.from(this.x32.subarray(i * this.nIn, (i + 1) * this.nIn)),
+      d: Float64Array.from(this.d32.subarray(i * this.nOut, (i + 1) * this.nOut)),
     };
   }
+}
+
+/** The working set of one block, laid out once (a function of the shape); INTERNAL when memory cannot hold it. */
+function layout(k: WasmKernels, nIn: number, nOut: number, rows: number): Regions {
+  const half = (n: number): number => Math.ceil(n / 2); // binary32 values, in doubles
+  const wide = Math.max(nIn, nOut);
+  let at: number[];
+  try {
+    at = k.alloc(
+      half(rows * nIn),
+      half(rows * nOut),
+      half(rows * wide),
+      half(nIn * nOut),
+      half(nOut),
+      half(Math.max(nIn * up8(nOut), nOut * up8(nIn))),
+      Math.max(rows * wide, nIn * nOut),
+      rows,
+      rows,
+      rows,
+      nIn * nOut,
+      nOut,
+      nIn * rows,
+      rows * nOut,
+    );
+  } catch {
+    throw new DpError('INTERNAL', `Dense(${nIn}, ${nOut}): WebAssembly memory could not hold the layer's working set of ${rows} rows`);
+  }
+  const [x, d, out, w, b, wp, stage, a2, d2, scales, gw, gb, at2, ut, pack] = at as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { x, d, out, w, b, wp, stage, a2, d2, scales, gw, gb, at: at2, ut, pack };
 }

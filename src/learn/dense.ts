@@ -45,11 +45,6 @@ function checkWidth(x: number, name: string): void {
   checkExampleValues(x, name);
 }
 
-/** The refusal of a batch the binary32 route's module memory cannot hold (never a silent change of route). */
-function memoryRefusal(): DpError {
-  return new DpError('INTERNAL', 'Dense: WebAssembly memory could not grow to hold this batch (use smaller physical batches)');
-}
-
 /** A dense layer; build it with {@link dense}. */
 export class Dense implements TrainableLayer {
   readonly kind = 'dense';
@@ -98,17 +93,18 @@ export class Dense implements TrainableLayer {
     this.batch = batch;
     const out = this.outScratch.take(batch * this.outputSize);
     // The route is a function of public choices only (the kernel backend, and whether this layer's module
-    // instance could be made, before any data): never of the batch. A batch the instance's memory cannot
-    // grow to is refused, not run in binary64 (reviewml 22:02: the numerics would then depend on the
-    // private batch size).
+    // instance and its working set of DENSE_BLOCK_ROWS rows could be made — a function of the shape, refused
+    // INTERNAL otherwise, and made by the trainer's public pass at makePrivate): never of the batch, which runs
+    // in blocks of that public size whatever memory is left (review ML M18/M19, dense-binary32.proof.md).
     this.binary32 = false;
     if (kernelBackend() === 'wasm') {
       if (this.resident === undefined) this.resident = DenseResident.create(this.inputSize, this.outputSize);
-      if (this.resident) {
-        if (!this.resident.forward(this.input, this.weight.value, this.bias.value, out, batch)) throw memoryRefusal();
-        this.binary32 = true;
-        return out;
-      }
+      // No instance although the kernels are loaded: refused (not the shared binary64 wasm products, whose
+      // arena may fail for one batch size and not another).
+      if (!this.resident) throw new DpError('INTERNAL', 'Dense: a WebAssembly instance for this layer could not be made');
+      this.resident.forward(this.input, this.weight.value, this.bias.value, out, batch);
+      this.binary32 = true;
+      return out;
     }
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
@@ -122,7 +118,8 @@ export class Dense implements TrainableLayer {
     this.delta = outputGrad;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
     if (this.binary32) {
-      if (!this.resident?.backward(outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch)) throw memoryRefusal();
+      if (!this.resident?.backward(outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch))
+        throw new DpError('INTERNAL', 'Dense: backward without the forward of this batch');
       return inputGrad;
     }
     // The first layer's input gradient is not needed (the data are not trained): skipped.

@@ -50,6 +50,7 @@ import { effectiveNoiseMultiplier, noiseGrid, roundToGridUnchecked } from './noi
 import { isGenuineNoiseSource, type NoiseSource } from './noise-source.js';
 import type { Optimizer } from './optimizers.js';
 import { poissonSample, samplingRate } from './poisson-sampler.js';
+import { runPublicPass } from './public-pass.js';
 import { type Batch, checkBatch, Sequential } from './sequential.js';
 import { checkBatchValues, maxRowsPerBuffer } from './size-limits.js';
 
@@ -221,6 +222,9 @@ export class PrivateTrainer {
       this.sampleRate,
       effectiveNoiseMultiplier(this.noiseMultiplier, this.maxGradNorm, model.parameterCount),
     );
+    // The public pass (public-pass.ts, review ML M18/M19): every memory refusal a shape can meet is raised here,
+    // before any data is read or sampled; a step's route and refusals never depend on the sample's size.
+    runPublicPass(model, clipping);
   }
 
   /** Steps taken so far. */

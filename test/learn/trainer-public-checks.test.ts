@@ -156,7 +156,8 @@ describe('the noise source is checked before anything private, and a failed step
         parameters: [],
         forward(input: Float64Array | Float32Array) {
           forwards++;
-          if (forwards === failAt) throw new DpError('INTERNAL', 'tripwire');
+          // forward 1 is makePrivate's public one-row pass (public-pass.ts); the step's forwards follow
+          if (forwards === failAt + 1) throw new DpError('INTERNAL', 'tripwire');
           return Float64Array.from(input);
         },
         backward(g: Float64Array) {

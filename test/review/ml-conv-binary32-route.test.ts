@@ -47,7 +47,7 @@ describe('review ML M19: the convolution kernels chosen per batch by whether the
     expect(child.status, child.stderr).toBe(0);
   });
 
-  it.fails('BUG M19: one more example (dropped by the trainer, contribution 0) moves the clipped sum of the others by more than C (wasm memory limited to 18 pages)', () => {
+  it('M19 (fixed by learn c593297): one more example (dropped by the trainer, contribution 0) moves the clipped sum of the others by more than C (wasm memory limited to 18 pages)', () => {
     const report = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as { trainerRatio: number };
     // expectedBatchSize · ‖Δ grad‖ / C between the two steps: ≤ 1 + the grid and float rounding when nothing else moves.
     expect(report.trainerRatio, child.stdout.trim()).toBeLessThanOrEqual(1.5);

@@ -55,7 +55,7 @@ describe('review ML M18: a DP-SGD step refused or not by the private batch size 
     expect(report, failure).toBeDefined();
   });
 
-  it.fails('BUG M18: data sets of n and n + 1 examples (same declared N, q = 1) — one steps, the other is refused (wasm memory limited to 18 pages)', () => {
+  it('M18 (fixed by learn c593297): data sets of n and n + 1 examples (same declared N, q = 1) — one steps, the other is refused (wasm memory limited to 18 pages)', () => {
     expect(report?.atN1, JSON.stringify(report)).toBe(report?.atN);
   });
 });
