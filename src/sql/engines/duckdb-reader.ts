@@ -5,7 +5,9 @@
  * taken from the file's name, never detected from its bytes (review S9).
  * @module
  */
+import { DpError } from '../../core/errors.js';
 import type { CsvLineBreaks } from '../../io/csv-records.js';
+import { duckdbDialect } from '../dialects/duckdb.js';
 import { csvRecordsSql, jsonRecordsSql, type LineSource, nativeFieldsSql, sqlString } from './duckdb-csv.js';
 
 /** A data file's format, from its name. */
@@ -23,6 +25,8 @@ export function formatOf(path: string): FileFormat {
 export interface FileProbe {
   /** The file's column names, in order. */
   readonly columns: readonly string[];
+  /** Parquet and JSON: the column types DuckDB reads (from the file's metadata), in order. */
+  readonly types?: readonly string[];
   /** CSV: the declared delimiter, quote and escape characters (pinned in the view, so no query sniffs). */
   readonly csv?: { readonly delim: string; readonly quote: string; readonly escape: string };
 }
@@ -59,4 +63,26 @@ export function readerSql(
     return nativeFieldsSql(lines.path, delimiter, probe.columns.length, undefined, lines.lineEnding, lines.shortLines);
   }
   return csvRecordsSql(lines, delimiter, probe.columns.length, lineBreaks);
+}
+
+/**
+ * The statement that reads every text column of a Parquet file once (`strlen` makes DuckDB check each value's
+ * UTF-8; review S49: DuckDB checks it only when a function first reads the value as text, so one person's
+ * non-UTF-8 value made a charged query fail). Run at open, before any query; no value is returned to tsdp.
+ * @returns the statement, or undefined when the file has no text column.
+ */
+export function parquetTextCheckSql(path: string, probe: FileProbe): string | undefined {
+  const text = probe.columns.filter((_, i) => /VARCHAR/i.test(probe.types?.[i] ?? 'VARCHAR'));
+  if (text.length === 0) return undefined;
+  const q = duckdbDialect.quoteIdentifier;
+  return `SELECT ${text.map((c) => `max(strlen(CAST(${q(c)} AS VARCHAR)))`).join(', ')} FROM ${readerSql(path, 'parquet', undefined)}`;
+}
+
+/** The refusal of a Parquet file whose text is not all UTF-8 (at open, before any query: nothing is charged). */
+export function notUtf8(path: string, table: string): DpError {
+  return new DpError(
+    'INVALID_PARAMETER',
+    `cannot read ${path} as table "${table}": a text column holds bytes that are not UTF-8 (the whole file is refused, before any query)`,
+    { parameter: 'data' },
+  );
 }

@@ -78,7 +78,7 @@ import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import { PreparedStatements } from './duckdb-prepared.js';
-import { type FileFormat, type FileProbe, formatOf, readerSql } from './duckdb-reader.js';
+import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
@@ -278,6 +278,23 @@ export class DuckDbEngine implements SqlEngine {
     let select = '*';
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
+    if (format === 'parquet') {
+      // Review S49 (class 3 with class 2's reader rule): DuckDB checks a Parquet string's UTF-8 only when a function
+      // first reads it as text, so one person's non-UTF-8 value made a charged query fail. Every text column is read
+      // once here, at open, before any query: a file holding such a value is refused whole (nothing charged), and a
+      // file changed after this check is checked again before the next statement (its identity, as for CSV).
+      const identity = await fileIdentity(full);
+      const check = parquetTextCheckSql(full, probe);
+      // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
+      if (check) await run(() => this.db.run(check), MAX_TIMEOUT_MS).catch(() => Promise.reject(notUtf8(path, table)));
+      if (!sameIdentity(identity, await fileIdentity(full))) throw unreadable();
+      watch = {
+        path: full,
+        identity,
+        linesTable: undefined,
+        rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
+      };
+    }
     if (declared) {
       const columns = Object.entries(declared);
       for (const [c] of columns) {
@@ -354,7 +371,8 @@ export class DuckDbEngine implements SqlEngine {
     }
     const source = readerSql(full, format, undefined);
     const described = await run(() => this.db.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`));
-    return { columns: (described.getRowsJS() as unknown[][]).map((r) => String(r[0])) };
+    const rows = described.getRowsJS() as unknown[][];
+    return { columns: rows.map((r) => String(r[0])), types: rows.map((r) => String(r[1])) };
   }
 
   /**
