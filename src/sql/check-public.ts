@@ -90,6 +90,19 @@ export async function checkPublicStructure(plan: QueryPlan, schema: SqlSchema, e
           { path: `tables.${name}.columns.${column}.type`, expected: EXPECTED[spec.type] },
         );
       }
+      // An identity column (the privacy unit, or a column declared unique: the links of row-level joins) declared
+      // float must be stored as a floating-point type (reviews S50–S52): stored as an integer or DECIMAL, two
+      // identities meet in the engine through a conversion — to DOUBLE, where distinct ids above 2⁵³ are one value
+      // (two people one unit; one private row joining two public rows), or to one DECIMAL(38, s), whose cast fails
+      // after the charge on one person's id. Stored as DOUBLE or REAL, every comparison of identities is exact.
+      const identity = declared.unit.column === column || spec.unique === true;
+      if (identity && spec.type === 'float' && !FLOAT_TYPES.test(type.trim().toLowerCase())) {
+        throw new DpError(
+          'INVALID_SCHEMA',
+          `the column "${name}.${column}" identifies rows (${declared.unit.column === column ? 'the privacy unit' : 'declared unique'}) and is declared float but stored as ${type.toUpperCase()}; an identity declared float must be stored as DOUBLE or REAL (declare an integer id as integer); nothing was charged`,
+          { path: `tables.${name}.columns.${column}.type`, expected: 'DOUBLE or REAL' },
+        );
+      }
     }
   }
 }

@@ -63,31 +63,32 @@ const unit = (extra: Record<string, unknown>) => ({
 });
 
 describe('review2 S51/S52 on PostgreSQL', () => {
-  it.fails('BUG S52: one private row (10²²) meets two distinct public numeric keys — counted twice', async () => {
-    const schema = parseSqlSchema({
-      dataset: 'fidpg',
-      budget: { epsilon: 100, delta: 1e-5 },
-      tables: {
-        r2_pubk: { public: true, columns: { k: { type: 'float', unique: true }, g: { type: 'string', categories: ['a', 'b'] } } },
-        r2_priv: { columns: { a: { type: 'float', lower: 0, upper: 1e23 } } },
-      },
-    });
-    const sql = 'SELECT g, COUNT(*) AS n FROM r2_priv JOIN r2_pubk ON r2_pubk.k = r2_priv.a GROUP BY g';
-    const compiled = explainDpSql(sql, schema, engine.dialect, { epsilon: 1 }, 1n).compiled;
-    const rows = await engine.query(compiled.main);
-    expect(rows.map((r) => Number(r.units))).toEqual([1]);
+  it('S52 fixed: a unique public float key stored as numeric(38,0) is refused before the charge', async () => {
+    const tables = {
+      r2_pubk: { public: true, columns: { k: { type: 'float', unique: true }, g: { type: 'string', categories: ['a', 'b'] } } },
+      r2_priv: { columns: { a: { type: 'float', lower: 0, upper: 1e23 } } },
+    };
+    const got = await outcome('SELECT g, COUNT(*) AS n FROM r2_priv JOIN r2_pubk ON r2_pubk.k = r2_priv.a GROUP BY g', tables);
+    expect(got.startsWith('refused'), got).toBe(true);
   }, 60_000);
-  it('held: unit join bigint × numeric(38,20), one person at 2·10¹⁸, answered both ways', async () => {
+  it('unit join bigint × numeric(38,20), one person at 2·10¹⁸: refused both ways since S51 (a float unit is stored as double precision or real)', async () => {
     const K = { k: { type: 'string', categories: ['a', 'b'] } };
     const W = { w: { type: 'float', lower: 0, upper: 1 } };
     for (const t of ['r2_ub', 'r2_ub_big']) {
-      expect(await outcome(`SELECT COUNT(*) AS n FROM ${t} JOIN r2_ud ON r2_ud.pid = ${t}.pid`, { [t]: unit(K), r2_ud: unit(W) }), t).toBe(
-        'answered',
-      );
+      expect(
+        await outcome(`SELECT COUNT(*) AS n FROM ${t} JOIN r2_ud ON r2_ud.pid = ${t}.pid`, { [t]: unit(K), r2_ud: unit(W) }),
+        t,
+      ).toMatch(/^refused .*must be stored as DOUBLE or REAL/);
     }
   }, 60_000);
   it('held: numeric(38,10) NaN in a declared float value column are answered (SUM, AVG, WHERE)', async () => {
-    const tables = { r2_nan: unit({ a: { type: 'float', lower: 0, upper: 10 } }) };
+    // The unit is declared integer (its storage, bigint): since S51 a float unit must be stored as a floating-point type.
+    const tables = {
+      r2_nan: {
+        ...unit({ a: { type: 'float', lower: 0, upper: 10 } }),
+        columns: { pid: { type: 'integer' }, a: { type: 'float', lower: 0, upper: 10 } },
+      },
+    };
     for (const sql of [
       'SELECT SUM(a) AS s FROM r2_nan',
       'SELECT AVG(a) AS s FROM r2_nan',

@@ -73,25 +73,25 @@ async function both(sql: (t: string) => string, small: string, big: string, tabl
 }
 
 describe('review2 S51 (S48 class on identity columns): stored unit types meet raw', () => {
-  it.fails('BUG S51: unit join BIGINT × DECIMAL(38,20), one person at 2·10¹⁸ → ENGINE_ERROR after the charge', async () => {
+  it('S51 fixed: unit join BIGINT × DECIMAL(38,20), one person at 2·10¹⁸ — refused before the charge both ways (float units must be stored as DOUBLE/REAL)', async () => {
     const got = await both(
       (t) => `SELECT COUNT(*) AS n FROM ${t} JOIN ud ON ud.pid = ${t}.pid`,
       'ub',
       'ub_big',
       (t) => ({ [t]: unit(K), ud: unit(W) }),
     );
-    expect(got).toEqual(['answered', 'answered']);
+    expect(got).toEqual(['refused', 'refused']);
   }, 60_000);
-  it.fails('BUG S51: unit join HUGEINT × DECIMAL(38,0), one person at 1.5·10³⁸ → ENGINE_ERROR after the charge', async () => {
+  it('S51 fixed: unit join HUGEINT × DECIMAL(38,0), one person at 1.5·10³⁸ — refused before the charge both ways', async () => {
     const got = await both(
       (t) => `SELECT COUNT(*) AS n FROM ${t} JOIN ud0 ON ud0.pid = ${t}.pid`,
       'uh',
       'uh_big',
       (t) => ({ [t]: unit(K), ud0: unit(W) }),
     );
-    expect(got).toEqual(['answered', 'answered']);
+    expect(got).toEqual(['refused', 'refused']);
   }, 60_000);
-  it.fails('BUG S51: unit (BIGINT) = unique column (DECIMAL(38,20)) of one table, in WHERE and COALESCE', async () => {
+  it('S51 fixed: unit (BIGINT) = unique column (DECIMAL(38,20)) of one table, in WHERE and COALESCE — refused both ways', async () => {
     for (const where of ['pid = uid', 'COALESCE(pid, uid) > 0']) {
       const got = await both(
         (t) => `SELECT COUNT(*) AS n FROM ${t} WHERE ${where}`,
@@ -99,34 +99,26 @@ describe('review2 S51 (S48 class on identity columns): stored unit types meet ra
         'uu_big',
         (t) => ({ [t]: unit(UU) }),
       );
-      expect(got, where).toEqual(['answered', 'answered']);
+      expect(got, where).toEqual(['refused', 'refused']);
     }
   }, 60_000);
-  it('held: the unit against a value column (pid = a: DOUBLE against stored BIGINT) answers both ways', async () => {
+  it('the unit stored BIGINT against a value column (pid = a) — refused both ways since S51 (a float unit stored as an integer)', async () => {
     const got = await both(
       (t) => `SELECT COUNT(*) AS n FROM ${t} WHERE pid = a`,
       'uu',
       'uu_big',
       (t) => ({ [t]: unit(UU) }),
     );
-    expect(got).toEqual(['answered', 'answered']);
+    expect(got).toEqual(['refused', 'refused']);
   }, 60_000);
 });
 
 describe('review2 S52 (S50 class): a unique public key read as stored, compared to a private value read as DOUBLE', () => {
-  it.fails('BUG S52: one private row (10²²) meets two distinct public keys 10²², 10²² + 1 — counted twice', async () => {
-    const schema = parseSqlSchema({
-      dataset: 'pubk',
-      budget: { epsilon: 100, delta: 1e-5 },
-      tables: {
-        pubk: { public: true, columns: { k: { type: 'float', unique: true }, g: { type: 'string', categories: ['a', 'b'] } } },
-        priv: { columns: { a: { type: 'float', lower: 0, upper: 1e23 } } },
-      },
-    });
-    const sql = 'SELECT g, COUNT(*) AS n FROM priv JOIN pubk ON pubk.k = priv.a GROUP BY g';
-    const compiled = explainDpSql(sql, schema, duck.dialect, { epsilon: 1 }, 1n).compiled;
-    const rows = await duck.query(compiled.main);
-    // Row level: one private row may move the exact count of its group by at most 1.
-    expect(rows.map((r) => Number(r.units))).toEqual([1]);
+  it('S52 fixed: a unique public float key stored as DECIMAL(38,0) is refused before the charge (identities stored as DOUBLE/REAL only)', async () => {
+    const tables = {
+      pubk: { public: true, columns: { k: { type: 'float', unique: true }, g: { type: 'string', categories: ['a', 'b'] } } },
+      priv: { columns: { a: { type: 'float', lower: 0, upper: 1e23 } } },
+    };
+    expect(await outcome('SELECT g, COUNT(*) AS n FROM priv JOIN pubk ON pubk.k = priv.a GROUP BY g', tables)).toBe('refused');
   }, 60_000);
 });
