@@ -67,6 +67,7 @@ import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
+import { edgeArray, edgeRead } from '../../numeric/edge.js';
 import { type CsvLineBreaks, isCsvLineBreaks } from '../../io/csv-records.js';
 import type { CompiledStatement, SqlParamType } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
@@ -398,6 +399,20 @@ export class DuckDbEngine implements SqlEngine {
    */
   catalog(tables: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, string>>> {
     return this.catalogReader.read(tables);
+  }
+
+  /**
+   * Before the charge (`SqlEngine.preflight`): rebuilds the view of every declared file that changed since its view
+   * was built, so that a new version the view cannot read — a Parquet file whose text is not UTF-8 (review S53) —
+   * is refused with nothing charged. A file changed between this call and the statement is still checked inside
+   * the statement (the residual of `line-check.proof.md`).
+   * @throws DpError INVALID_PARAMETER when `statements` is not an array (S7 edge); ENGINE_ERROR (a changed file
+   *   that cannot be read; after `close`)
+   */
+  async preflight(statements: readonly CompiledStatement[]): Promise<void> {
+    edgeRead('statements', () => edgeArray(statements, 'statements')); // a public method: its argument is read at the edge (S7)
+    if (this.closed) throw engineError('duckdb', this.pinned.limits);
+    await this.calls.run(() => this.refreshChanged());
   }
 
   /**
