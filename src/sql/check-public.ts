@@ -16,7 +16,7 @@
 import { DpError } from '../core/errors.js';
 import type { EngineCatalog } from './engine.js';
 import type { QueryPlan } from './plan.js';
-import type { SqlColumnType, SqlSchema } from './schema.js';
+import { isIdentityColumn, type SqlColumnType, type SqlSchema } from './schema.js';
 
 const INTEGER_TYPES = /^(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|int1|int2|int4|int8)$/;
 const FLOAT_TYPES = /^(double|double precision|float|float4|float8|real)$/;
@@ -95,8 +95,7 @@ export async function checkPublicStructure(plan: QueryPlan, schema: SqlSchema, e
       // identities meet in the engine through a conversion — to DOUBLE, where distinct ids above 2⁵³ are one value
       // (two people one unit; one private row joining two public rows), or to one DECIMAL(38, s), whose cast fails
       // after the charge on one person's id. Stored as DOUBLE or REAL, every comparison of identities is exact.
-      const identity = declared.unit.column === column || spec.unique === true;
-      if (identity && spec.type === 'float' && !FLOAT_TYPES.test(type.trim().toLowerCase())) {
+      if (isIdentityColumn(declared, column) && spec.type === 'float' && !FLOAT_TYPES.test(type.trim().toLowerCase())) {
         throw new DpError(
           'INVALID_SCHEMA',
           `the column "${name}.${column}" identifies rows (${declared.unit.column === column ? 'the privacy unit' : 'declared unique'}) and is declared float but stored as ${type.toUpperCase()}; an identity declared float must be stored as DOUBLE or REAL (declare an integer id as integer); nothing was charged`,

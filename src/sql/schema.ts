@@ -76,6 +76,14 @@ export interface SqlTableSchema {
   readonly lineBreaks?: 'none' | 'escaped' | 'quoted';
 }
 
+/**
+ * True for a column that identifies someone or something: the table's privacy unit, or a column declared `unique`
+ * (the links of row-level joins). Such a column is compared only exactly, as stored (reviews S50–S52).
+ */
+export function isIdentityColumn(table: SqlTableSchema, column: string): boolean {
+  return table.unit.column === column.toLowerCase() || table.columns.get(column)?.unique === true;
+}
+
 /** An exact budget: ε and δ as rationals. */
 export interface ExactBudget {
   readonly epsilon: Rational;
