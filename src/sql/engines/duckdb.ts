@@ -279,6 +279,13 @@ export class DuckDbEngine implements SqlEngine {
     let select = '*';
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
+    /** The version of the file this view is built from; a changed file rebuilds the view (see `refreshChanged`). */
+    const watched = (identity: FileIdentity, linesTable: string | undefined): WatchedFile => ({
+      path: full,
+      identity,
+      linesTable,
+      rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
+    });
     if (format === 'parquet') {
       // Review S49 (class 3 with class 2's reader rule): DuckDB checks a Parquet string's UTF-8 only when a function
       // first reads it as text, so one person's non-UTF-8 value made a charged query fail. Every text column is read
@@ -289,12 +296,7 @@ export class DuckDbEngine implements SqlEngine {
       // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
       if (check) await run(() => this.db.run(check), MAX_TIMEOUT_MS).catch(() => Promise.reject(notUtf8(path, table)));
       if (!sameIdentity(identity, await fileIdentity(full))) throw unreadable();
-      watch = {
-        path: full,
-        identity,
-        linesTable: undefined,
-        rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
-      };
+      watch = watched(identity, undefined);
     }
     if (declared) {
       const columns = Object.entries(declared);
@@ -321,12 +323,7 @@ export class DuckDbEngine implements SqlEngine {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
             lines = { kind: 'table', table: await run(() => loadFileLines(this.db, full, skip), MAX_TIMEOUT_MS) };
           }
-          watch = {
-            path: full,
-            identity: check.identity,
-            linesTable: lines.kind === 'table' ? lines.table : undefined,
-            rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
-          };
+          watch = watched(check.identity, lines.kind === 'table' ? lines.table : undefined);
         } catch {
           throw unreadable();
         }
