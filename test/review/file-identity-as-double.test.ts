@@ -43,7 +43,10 @@ beforeAll(async () => {
   const c = await instance.connect();
   const copy = (select: string, name: string) => c.run(`COPY (${select}) TO '${at(name)}' (FORMAT parquet)`);
   // Two people, one row each: snowflake-style ids 256 apart from a double, and the control ids 1 and 2.
-  await copy("SELECT * FROM (VALUES (CAST(1152921504606846977 AS BIGINT), 'a'), (1152921504606846978, 'a')) v(pid, g)", 'units-big.parquet');
+  await copy(
+    "SELECT * FROM (VALUES (CAST(1152921504606846977 AS BIGINT), 'a'), (1152921504606846978, 'a')) v(pid, g)",
+    'units-big.parquet',
+  );
   await copy("SELECT * FROM (VALUES (CAST(1 AS BIGINT), 'a'), (2, 'a')) v(pid, g)", 'units-small.parquet');
   // A public table with a unique key stored DECIMAL(38,0); the private row is 10²².
   await copy(
@@ -110,7 +113,14 @@ describe('review S56: a file view converts a float identity to DOUBLE, past S51/
 
   // Fails today: the two people are one unit, so the released count is the control's minus exactly 1.
   it.fails('BUG S56 (class 18): a Parquet INT64 unit declared float — refused, or two ids stay two units', async () => {
-    const tables = { t: { privacyUnit: 'pid', maxPartitions: 1, maxContributionsPerPartition: 1, columns: { pid: { type: 'float' }, g: { type: 'string' } } } };
+    const tables = {
+      t: {
+        privacyUnit: 'pid',
+        maxPartitions: 1,
+        maxContributionsPerPartition: 1,
+        columns: { pid: { type: 'float' }, g: { type: 'string' } },
+      },
+    };
     const types = { t: { pid: 'float', g: 'string' } as Record<string, DeclaredColumnType> };
     const sql = 'SELECT COUNT(*) AS n FROM t';
     const big = await released({ t: 'units-big.parquet' }, types, tables, sql, 'n');

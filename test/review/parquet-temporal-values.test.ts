@@ -50,7 +50,9 @@ const MARK_TIME = MARK_US % 86_400_000_000n;
 async function write(name: string, value: (i: string) => string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const c = await instance.connect();
-  await c.run(`COPY (SELECT i AS pid, ${value('i')} AS v FROM range(1, 200) r(i)) TO '${at(name)}' (FORMAT parquet, COMPRESSION uncompressed)`);
+  await c.run(
+    `COPY (SELECT i AS pid, ${value('i')} AS v FROM range(1, 200) r(i)) TO '${at(name)}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  );
   c.closeSync();
   instance.closeSync();
 }
@@ -73,9 +75,11 @@ const LONG_MAX = 9223372036854775807n;
 const LONG_MIN = -9223372036854775808n;
 
 beforeAll(async () => {
-  const ms = (i: string) => `CASE WHEN ${i} = 42 THEN CAST(make_timestamp(${MARK_MS * 1000n}) AS TIMESTAMP_MS) ELSE CAST(make_timestamp(1600000000000000 + ${i}) AS TIMESTAMP_MS) END`;
+  const ms = (i: string) =>
+    `CASE WHEN ${i} = 42 THEN CAST(make_timestamp(${MARK_MS * 1000n}) AS TIMESTAMP_MS) ELSE CAST(make_timestamp(1600000000000000 + ${i}) AS TIMESTAMP_MS) END`;
   const us = (i: string) => `CASE WHEN ${i} = 42 THEN make_timestamp(${MARK_US}) ELSE make_timestamp(1600000000000000 + ${i}) END`;
-  const time = (i: string) => `CASE WHEN ${i} = 42 THEN CAST(make_timestamp(${MARK_TIME}) AS TIME) ELSE CAST(make_timestamp(3600000000 + ${i}) AS TIME) END`;
+  const time = (i: string) =>
+    `CASE WHEN ${i} = 42 THEN CAST(make_timestamp(${MARK_TIME}) AS TIME) ELSE CAST(make_timestamp(3600000000 + ${i}) AS TIME) END`;
   // Controls: person 42's value an ordinary one (the neighbour without the extreme value).
   await write('ms-ok.parquet', ms);
   await write('us-ok.parquet', us);
