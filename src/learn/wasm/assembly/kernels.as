@@ -455,44 +455,82 @@ function gemm32(
 }
 
 // dst (T×K, binary32) = the patches of the C×H×W binary32 example at src (zero padding p, stride s).
+// Row-outer order: for each output row oy and input row (c, ky) of the window, the k taps of every
+// output column ox come from the same input row, so the inner loop walks ox with the source row and
+// the destination stride (K values) fixed. The columns whose window lies inside the image
+// ([oxLo, oxHi)) copy k contiguous values, four per v128, with no per-tap test; the others test
+// each tap. A pure copy: the same bytes as the tap-by-tap definition (conv-ops.ts's im2col).
 function im2col32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
-  let d = dst;
+  const K = C * k * k;
+  const tStride = <usize>K << 2;
+  const oxLo = min(ow, (p + s - 1) / s); // first ox with ox·s − p ≥ 0
+  const oxHi = W - k + p >= 0 ? max(oxLo, min(ow, (W - k + p) / s + 1)) : oxLo; // past the last ox with ox·s − p + k ≤ W
   for (let oy: i32 = 0; oy < oh; oy++) {
-    for (let ox: i32 = 0; ox < ow; ox++) {
-      for (let c: i32 = 0; c < C; c++) {
-        for (let ky: i32 = 0; ky < k; ky++) {
-          const iy = oy * s - p + ky;
-          if (iy < 0 || iy >= H) {
-            memory.fill(d, 0, <usize>k << 2);
-            d += <usize>k << 2;
-            continue;
+    for (let c: i32 = 0; c < C; c++) {
+      for (let ky: i32 = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        let d = dst + ((<usize>(oy * ow) * <usize>K + <usize>((c * k + ky) * k)) << 2);
+        if (iy < 0 || iy >= H) {
+          for (let ox: i32 = 0; ox < ow; ox++) {
+            zero32(d, k);
+            d += tStride;
           }
-          const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
-          const ix0 = ox * s - p;
-          if (ix0 >= 0 && ix0 + k <= W) {
-            // inside the image: k contiguous values, four per v128, no per-tap test
-            let from = row + (<usize>ix0 << 2);
-            let kx: i32 = 0;
-            for (; kx + 4 <= k; kx += 4) {
-              v128.store(d, v128.load(from));
-              d += 16;
-              from += 16;
-            }
-            for (; kx < k; kx++) {
-              store<f32>(d, load<f32>(from));
-              d += 4;
-              from += 4;
-            }
-            continue;
+          continue;
+        }
+        const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
+        let ox: i32 = 0;
+        for (; ox < oxLo; ox++) {
+          edgeTaps32(row, d, ox * s - p, k, W);
+          d += tStride;
+        }
+        for (; ox < oxHi; ox++) {
+          let from = row + (<usize>(ox * s - p) << 2);
+          let to = d;
+          let kx: i32 = 0;
+          for (; kx + 4 <= k; kx += 4) {
+            v128.store(to, v128.load(from));
+            to += 16;
+            from += 16;
           }
-          for (let kx: i32 = 0; kx < k; kx++) {
-            const ix = ix0 + kx;
-            store<f32>(d, ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
-            d += 4;
+          for (; kx < k; kx++) {
+            store<f32>(to, load<f32>(from));
+            to += 4;
+            from += 4;
           }
+          d += tStride;
+        }
+        for (; ox < ow; ox++) {
+          edgeTaps32(row, d, ox * s - p, k, W);
+          d += tStride;
         }
       }
     }
+  }
+}
+
+// dst[0..k) = row[ix0 + kx] where 0 ≤ ix0 + kx < W, else 0 (binary32): a window column at the border.
+@inline
+function edgeTaps32(row: usize, dst: usize, ix0: i32, k: i32, W: i32): void {
+  let d = dst;
+  for (let kx: i32 = 0; kx < k; kx++) {
+    const ix = ix0 + kx;
+    store<f32>(d, ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
+    d += 4;
+  }
+}
+
+// dst[0..k) = 0 (binary32).
+@inline
+function zero32(dst: usize, k: i32): void {
+  let d = dst;
+  let kx: i32 = 0;
+  for (; kx + 4 <= k; kx += 4) {
+    v128.store(d, i32x4.splat(0));
+    d += 16;
+  }
+  for (; kx < k; kx++) {
+    store<f32>(d, 0);
+    d += 4;
   }
 }
 
