@@ -508,6 +508,50 @@ function im2col32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32
   }
 }
 
+// The patches of the C×H×W binary32 example at src, written straight into gemm32's packed layout of
+// the T×K patch matrix as its B operand (packB32's blocks of eight columns: value (t, j) at
+// (j >> 3)·8T + 8t + (j & 7)), so that the per-example gradient Δ_i·P_i needs no separate pack —
+// the same values packB32 would write from im2col32's matrix. Only for T ≤ KC32 (one panel row
+// block) and k a multiple of 4 (then K is a multiple of 16, no padding columns, and each group of
+// four taps kx0..kx0+3 of a window row lies inside one block of eight).
+function im2colPacked32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
+  const T = oh * ow;
+  const oxLo = min(ow, (p + s - 1) / s);
+  const oxHi = W - k + p >= 0 ? max(oxLo, min(ow, (W - k + p) / s + 1)) : oxLo;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    for (let c: i32 = 0; c < C; c++) {
+      for (let ky: i32 = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
+        for (let kx0: i32 = 0; kx0 < k; kx0 += 4) {
+          const j = (c * k + ky) * k + kx0;
+          let d = dst + ((<usize>((j >> 3) * 8 * T + (j & 7)) + (<usize>(oy * ow) << 3)) << 2);
+          if (iy < 0 || iy >= H) {
+            for (let ox: i32 = 0; ox < ow; ox++) {
+              v128.store(d, i32x4.splat(0));
+              d += 32;
+            }
+            continue;
+          }
+          let ox: i32 = 0;
+          for (; ox < oxLo; ox++) {
+            edgeTaps32(row, d, ox * s - p + kx0, 4, W);
+            d += 32;
+          }
+          for (; ox < oxHi; ox++) {
+            v128.store(d, v128.load(row + (<usize>(ox * s - p + kx0) << 2)));
+            d += 32;
+          }
+          for (; ox < ow; ox++) {
+            edgeTaps32(row, d, ox * s - p + kx0, 4, W);
+            d += 32;
+          }
+        }
+      }
+    }
+  }
+}
+
 // dst[0..k) = row[ix0 + kx] where 0 ≤ ix0 + kx < W, else 0 (binary32): a window column at the border.
 @inline
 function edgeTaps32(row: usize, dst: usize, ix0: i32, k: i32, W: i32): void {
@@ -651,11 +695,17 @@ export function convExampleGrads(
   const outBytes = <usize>(outC * T) << 2;
   const width = outC * K + outC;
   const gradBytes = <usize>width << 2;
+  const direct = T <= KC32 && (k & 3) == 0; // the patches written packed (im2colPacked32): the same B values
   for (let i: i32 = 0; i < batch; i++) {
     const gi = g + <usize>i * outBytes;
     const ri = grads + <usize>i * gradBytes;
-    im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
-    gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
+    if (direct) {
+      im2colPacked32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+      gemm32(gi, <usize>T << 2, 4, 0, 0, 0, col, ri, outC, T, K, pack);
+    } else {
+      im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+      gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
+    }
     const bias = ri + (<usize>(outC * K) << 2);
     for (let o: i32 = 0; o < outC; o++) {
       let q = gi + ((<usize>(o * T)) << 2);
