@@ -1131,30 +1131,41 @@ export function rowSquaredNorms32(a: usize, m: i32, n: i32, out: usize): void {
   }
 }
 
+// dst[0..n) (binary64) = src[0..n) (binary32), widened exactly, four per step.
+function widenRow(src: usize, dst: usize, n: i32): void {
+  let j: i32 = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v = v128.load(src);
+    v128.store(dst, f64x2.promote_low_f32x4(v));
+    v128.store(dst, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), 16);
+    src += 16;
+    dst += 32;
+  }
+  for (; j < n; j++) {
+    store<f64>(dst, <f64>load<f32>(src));
+    src += 4;
+    dst += 8;
+  }
+}
+
 /**
  * The clipped sum of a dense layer from its stored binary32 rows: gw (nIn×nOut, binary64) +=
  * Σ_i a_iᵀ·fl(s_i·δ_i) and gb (nOut) += Σ_i fl(s_i·δ_i), over the rows with s_i ≠ 0 only (a dropped
  * row is left out, never multiplied by 0). a_i (x, batch×nIn) and δ_i (d, batch×nOut) are widened
  * exactly; fl(s_i·δ_i) is one binary64 rounding, each product with a_i one more, each addition one
  * more — binary64 throughout, as the binary64 path (backend.gemmTNScaled) computes it. Scratch
- * (binary64): at nIn·batch (the kept a_i as columns), ut batch·nOut (the kept fl(s_i·δ_i) as rows).
+ * (binary64): at batch·nIn (the kept a_i widened, as rows: a contiguous copy, where a transposed one
+ * scattered each value to its own cache line), ut batch·nOut (the kept fl(s_i·δ_i) as rows).
  */
 export function denseClippedSum(
   x: usize, d: usize, scales: usize, gw: usize, gb: usize, at: usize, ut: usize, pack: usize,
   batch: i32, nIn: i32, nOut: i32,
 ): void {
   let kept: i32 = 0;
-  const ars = <usize>batch << 3;
   for (let i: i32 = 0; i < batch; i++) {
     const s = load<f64>(scales + (<usize>i << 3));
     if (s == 0) continue;
-    let src = x + ((<usize>i * <usize>nIn) << 2);
-    let dst = at + (<usize>kept << 3);
-    for (let j: i32 = 0; j < nIn; j++) {
-      store<f64>(dst, <f64>load<f32>(src));
-      src += 4;
-      dst += ars;
-    }
+    widenRow(x + ((<usize>i * <usize>nIn) << 2), at + ((<usize>kept * <usize>nIn) << 3), nIn);
     const sv = f64x2.splat(s);
     let ds = d + ((<usize>i * <usize>nOut) << 2);
     let u = ut + ((<usize>kept * <usize>nOut) << 3);
@@ -1172,7 +1183,8 @@ export function denseClippedSum(
     kept++;
   }
   if (kept == 0) return;
-  gemmWith(at, ars, 8, ut, <usize>nOut << 3, 8, 0, 0, gw, nIn, kept, nOut, 1, pack);
+  // A(j, r) = a_r[j]: the kept rows read down their columns (row stride 8, column stride nIn·8).
+  gemmWith(at, 8, <usize>nIn << 3, ut, <usize>nOut << 3, 8, 0, 0, gw, nIn, kept, nOut, 1, pack);
   for (let r: i32 = 0; r < kept; r++) {
     let u = ut + ((<usize>r * <usize>nOut) << 3);
     let g = gb;
