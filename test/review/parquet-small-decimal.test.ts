@@ -15,9 +15,14 @@
  * allow-list ("DECIMAL(p, s) ← INT32, INT64 | integer, float, string", said to be total on every raw value).
  * Decided by one person's value (measured on both): with it the query is charged and fails; without it, answered.
  *
+ * S58b, the same through FIXED_LEN_BYTE_ARRAY: a DECIMAL(4,2) stored in 16 bytes (a writer that uses 16 bytes for
+ * every decimal; trust's row "DECIMAL ← FIXED_LEN_BYTE_ARRAY (at most 16 bytes)" admits it) with one raw value past
+ * 16 bits: "Invalid decimal encoding in Parquet file", charged then failed.
+ *
  * Rule that would close it: the allow-list's DECIMAL row by DuckDB's storage width, not only the Parquet physical
- * type — DECIMAL(p, s) ← INT32 only for p ≥ 5, ← INT64 only for p ≥ 10 (narrower widths are narrowed with a check
- * that raises); or refuse any DECIMAL whose DuckDB width is narrower than its Parquet physical type. The class sweep
+ * type — DuckDB keeps p ≤ 4 in 2 bytes, p ≤ 9 in 4, p ≤ 18 in 8, else 16; admit a DECIMAL only when its Parquet
+ * encoding is no wider (INT32 for p ≥ 5, INT64 for p ≥ 10, FIXED_LEN_BYTE_ARRAY(n) for n ≤ that width), since
+ * narrower widths are narrowed with a check that raises. The class sweep
  * (`parquet-extremes-sweep.test.ts`) should carry DECIMAL(4,2) and DECIMAL(9,2)-from-INT64 rows.
  * Owner: trust (src/sql/engines/duckdb-parquet-types.ts).
  */
@@ -57,7 +62,52 @@ beforeAll(async () => {
   }
   if (n === 0) throw new Error('fixture: marker not found');
   writeFileSync(at('wide.parquet'), bytes);
+  await flbaFixtures();
 }, 60_000);
+
+/** 16-byte big-endian two's complement (Parquet DECIMAL as FIXED_LEN_BYTE_ARRAY). */
+function be128(v: bigint): Buffer {
+  const b = Buffer.alloc(16);
+  let x = BigInt.asUintN(128, v);
+  for (let k = 15; k >= 0; k--) {
+    b[k] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return b;
+}
+
+/**
+ * S58b: DECIMAL(4,2) in a FIXED_LEN_BYTE_ARRAY(16) — a writer that stores every decimal in 16 bytes. DuckDB writes
+ * DECIMAL(38,2) that way; the footer's precision (SchemaElement.precision and the DecimalType logical type, Thrift
+ * compact: zigzag 38 = 0x4c) is rewritten to 4 (0x08). `flba4-ok`: person 42 at 99.99 (raw 9999, fits 16 bits);
+ * `flba4-wide`: the same file with person 42 at raw 100000.
+ */
+async function flbaFixtures(): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  await c.run(
+    `COPY (SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(38,2)) ELSE CAST(i % 50 AS DECIMAL(38,2)) END AS v ` +
+      `FROM range(1, 200) r(i)) TO '${at('flba38.parquet')}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  );
+  c.closeSync();
+  instance.closeSync();
+  const bytes = readFileSync(at('flba38.parquet'));
+  const footer = bytes.length - 8 - bytes.readInt32LE(bytes.length - 8);
+  // converted_type DECIMAL, scale 2, precision 38, then the logical type DecimalType(scale 2, precision 38).
+  const sig = Buffer.from([0x25, 0x0a, 0x15, 0x04, 0x15, 0x4c, 0x2c, 0x5c, 0x15, 0x04, 0x15, 0x4c]);
+  const s = bytes.indexOf(sig, footer);
+  if (s < 0) throw new Error('fixture: DECIMAL(38,2) schema element not found');
+  bytes[s + 5] = 0x08;
+  bytes[s + 11] = 0x08;
+  writeFileSync(at('flba4-ok.parquet'), bytes);
+  let n = 0;
+  for (let o = bytes.indexOf(be128(9999n)); o >= 0; o = bytes.indexOf(be128(9999n), o + 1)) {
+    be128(100_000n).copy(bytes, o);
+    n++;
+  }
+  if (n === 0) throw new Error('fixture: marker not found');
+  writeFileSync(at('flba4-wide.parquet'), bytes);
+}
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
@@ -104,5 +154,13 @@ describe('review S58: a Parquet DECIMAL(4,2) stored INT32 with one raw value pas
   // and so is every later query of the engine, charged and failed, whatever it reads.
   it.fails('BUG S58: person 42 at raw 100000 (declared float) — refused before any charge, or answered', async () => {
     expect((await outcomes('wide.parquet', 'float', [SUM, PLAIN])).filter((o) => o === 'charged-error')).toEqual([]);
+  });
+  it('control S58b: DECIMAL(4,2) in FIXED_LEN_BYTE_ARRAY(16), person 42 at 99.99 — answered', async () => {
+    expect(await outcomes('flba4-ok.parquet', 'float', [SUM, PLAIN])).toEqual(['answered', 'answered']);
+  });
+  // Fails today: ['charged-error', 'charged-error'] — "Invalid decimal encoding in Parquet file", even for the query that
+  // does not read v (admitted by trust's FLBA ≤ 16 row too).
+  it.fails('BUG S58b: DECIMAL(4,2) in FIXED_LEN_BYTE_ARRAY(16), person 42 at raw 100000 — refused before any charge, or answered', async () => {
+    expect((await outcomes('flba4-wide.parquet', 'float', [SUM, PLAIN])).filter((o) => o === 'charged-error')).toEqual([]);
   });
 });
