@@ -46,14 +46,10 @@ describe('reviewml (issue 11, visible budget): schema init --dp-bounds, then the
     expect(q.stderr).toMatch(/DOMAIN_MISMATCH.*pinned at its first spend/);
   }, 120_000);
 
-  it.fails(
-    'NOT MET (owners acct/sqlrun): `tsdp budget --schema` still shows the spend (ε=0.5) and history instead of failing DOMAIN_MISMATCH',
-    async () => {
-      const r = await tsdp(['budget', '--schema', draft], home);
-      expect(r.stderr).not.toMatch(/DOMAIN_MISMATCH/);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/spent: ε=0\.5/);
-    },
-    120_000,
-  );
+  it.fails('NOT MET (owners acct/sqlrun): `tsdp budget --schema` still shows the spend (ε=0.5) and history instead of failing DOMAIN_MISMATCH', async () => {
+    const r = await tsdp(['budget', '--schema', draft], home);
+    expect(r.stderr).not.toMatch(/DOMAIN_MISMATCH/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/spent: ε=0\.5/);
+  }, 120_000);
 });

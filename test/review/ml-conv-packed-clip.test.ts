@@ -42,7 +42,6 @@ function exceeds(values: readonly number[], bound: number): boolean {
 }
 afterEach(() => setKernelBackend('auto'));
 
-
 describe('reviewml stop 19: Conv2d on the packed-patch path (k a multiple of 4, T ≤ 256)', () => {
   it('each example’s clipped contribution is ≤ C exactly and equals its contribution alone, bit for bit', () => {
     fc.assert(
@@ -67,7 +66,17 @@ describe('reviewml stop 19: Conv2d on the packed-patch path (k a multiple of 4, 
           if (oh < 1 || oh * oh > 256) return;
           setKernelBackend(c.backend as KernelBackend);
           const rng = new SeededRandomSource('conv-packed');
-          const cv = conv2d({ inChannels: c.inC, height: c.H, width: c.H, outChannels: c.outC, kernelSize: c.k, stride: c.s, padding: c.pad, rng, name: 'c1' });
+          const cv = conv2d({
+            inChannels: c.inC,
+            height: c.H,
+            width: c.H,
+            outChannels: c.outC,
+            kernelSize: c.k,
+            stride: c.s,
+            padding: c.pad,
+            rng,
+            name: 'c1',
+          });
           const feat = c.outC * oh * oh;
           const model = new Sequential([cv, relu(feat), dense(feat, 3, { rng, name: 'd1' })], softmaxCrossEntropy(3));
           let w = 0;
@@ -75,7 +84,10 @@ describe('reviewml stop 19: Conv2d on the packed-patch path (k a multiple of 4, 
             for (let j = 0; j < p.value.length; j++, w++) p.value[j] = (c.wMan[w % 64] as number) * 2 ** (c.wExp[w % 64] as number);
           const per = c.inC * c.H * c.H;
           const example = (i: number) =>
-            Float64Array.from({ length: per }, (_, j) => ((((i * 31 + j) * 7) % 11) - 5) * 0.17 * 2 ** (c.xExp[(i * 13 + j) % 97] as number));
+            Float64Array.from(
+              { length: per },
+              (_, j) => ((((i * 31 + j) * 7) % 11) - 5) * 0.17 * 2 ** (c.xExp[(i * 13 + j) % 97] as number),
+            );
           const C = 1.5 * 2 ** c.cExp;
           const contribution = (inputs: Float64Array, labels: Int32Array, size: number, i: number): number[] => {
             for (const p of model.parameters) p.grad.fill(0);
