@@ -21,7 +21,7 @@
  * declared file whose identity column declared float is stored as anything but DOUBLE/FLOAT (Parquet), and for
  * text files (CSV, JSON Lines) read a float identity exactly (refuse a float identity there, or compare the text),
  * so that no view converts an identity. Generative test: file formats × stored identity types × ids that differ
- * below 2⁻⁵³ relative. Owner: sqlrun (src/sql/engines/duckdb.ts; the catalog rule is acct's check-public.ts).
+ * below 2⁻⁵³ relative. Owner: trust (duckdb.ts file-open path, check-public.ts, schema.ts; reassigned, 00:57).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -26,7 +26,7 @@
  * nested types holding them) refused at open, before any query; or the open check reads every declared column
  * exactly as the view converts it (`max(strlen(CAST(TRY_CAST(col AS T) AS VARCHAR)))`), so any lazy decoding
  * fails at open. Generative test: Parquet logical types × one undecodable value × declared types.
- * Owner: sqlrun (src/sql/engines/duckdb-reader.ts, duckdb.ts).
+ * Owner: trust (src/sql/engines/duckdb-reader.ts, duckdb.ts file-open path; reassigned from sqlrun by the lead, 00:57).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -24,7 +24,7 @@
  * every declared column exactly as the view converts it (`max(strlen(CAST(TRY_CAST(col AS T) AS VARCHAR)))`), so a
  * value the reader cannot convert refuses the file before any query. Generative test: Parquet physical/logical
  * types × extreme raw values (±2⁶³, ±2³¹, one past a day) × declared types.
- * Owner: sqlrun (src/sql/engines/duckdb.ts, duckdb-reader.ts).
+ * Owner: trust (src/sql/engines/duckdb.ts file-open path, duckdb-reader.ts; reassigned from sqlrun, 00:57).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
