@@ -1,0 +1,108 @@
+/**
+ * Review session 11 (stop 19), finding S58 — issue 10 class 3 (S55's class, a member that trust's S54/S55
+ * allow-list, `duckdb-parquet-types.ts` on wip/trust c1c1f9b, still admits): a Parquet DECIMAL of precision ≤ 4
+ * stored as INT32 — what DuckDB itself writes for DECIMAL(4,2) — holding one raw value outside ±32767.
+ *
+ * Mechanism (DuckDB 1.5.6). DuckDB keeps a DECIMAL of width ≤ 4 in 16 bits. Its Parquet reader narrows the column
+ * chunk's min/max STATISTICS from INT32 with a checked cast whenever a query reads the column: when one person's raw
+ * value past ±32767 (for DECIMAL(4,2), 1000.00 or more — a precision a writer that does not enforce it can exceed) is
+ * the column's maximum or minimum, and so is written into the footer's statistics, that cast raises "INTERNAL Error:
+ * Information loss on integer cast", whatever the declared type (float, integer, string, boolean all fail; even
+ * `parquet_metadata` does). (The data page alone is narrowed silently: the same value that is not an extreme reads as
+ * a wrapped int16, −310.72 for 1000.00 — wrong, but no error.) The error is INTERNAL, so
+ * DuckDB also invalidates the database: every later query of that engine, on any column, is charged and then fails
+ * until it is reopened (the server's fixed pool never reopens one: every analyst keeps paying for errors). Main adf3dd5 admits the column (declared float), and so does trust's
+ * allow-list ("DECIMAL(p, s) ← INT32, INT64 | integer, float, string", said to be total on every raw value).
+ * Decided by one person's value (measured on both): with it the query is charged and fails; without it, answered.
+ *
+ * Rule that would close it: the allow-list's DECIMAL row by DuckDB's storage width, not only the Parquet physical
+ * type — DECIMAL(p, s) ← INT32 only for p ≥ 5, ← INT64 only for p ≥ 10 (narrower widths are narrowed with a check
+ * that raises); or refuse any DECIMAL whose DuckDB width is narrower than its Parquet physical type. The class sweep
+ * (`parquet-extremes-sweep.test.ts`) should carry DECIMAL(4,2) and DECIMAL(9,2)-from-INT64 rows.
+ * Owner: trust (src/sql/engines/duckdb-parquet-types.ts).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import type { DeclaredColumnType } from '../../src/sql/engines/duckdb-options.js';
+import { runDpSql } from '../../src/sql/run-dp-sql.js';
+import { parseSqlSchema } from '../../src/sql/schema.js';
+import { SeededRandomSource } from '../../src/testing/seeded-source.js';
+import { MemoryLedger } from '../sql/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'review-parquet-small-decimal-'));
+const at = (name: string) => join(dir, name);
+/** Person 42's amount 99.99 as DECIMAL(4,2) — the column's maximum, so also in the footer's statistics: raw INT32 9999. */
+const MARK = 9999;
+
+beforeAll(async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  await c.run(
+    `COPY (SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(4,2)) ELSE CAST(i % 50 AS DECIMAL(4,2)) END AS v ` +
+      `FROM range(1, 200) r(i)) TO '${at('ok.parquet')}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  );
+  c.closeSync();
+  instance.closeSync();
+  const bytes = readFileSync(at('ok.parquet'));
+  const marker = Buffer.alloc(4);
+  marker.writeInt32LE(MARK);
+  let n = 0;
+  for (let o = bytes.indexOf(marker); o >= 0; o = bytes.indexOf(marker, o + 1)) {
+    bytes.writeInt32LE(100_000, o); // 1000.00: past DECIMAL(4,2)'s precision and past int16
+    n++;
+  }
+  if (n === 0) throw new Error('fixture: marker not found');
+  writeFileSync(at('wide.parquet'), bytes);
+}, 60_000);
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Outcomes of `sqls` on one engine over `file` (v declared `type`): 'answered', 'refused' or 'charged-error'. */
+async function outcomes(file: string, type: DeclaredColumnType, sqls: readonly string[]): Promise<string[]> {
+  let engine: DuckDbEngine;
+  try {
+    engine = await DuckDbEngine.open({ files: { t: at(file) }, columnTypes: { t: { pid: 'integer', v: type } } });
+  } catch {
+    return sqls.map(() => 'refused');
+  }
+  const bounds = type === 'float' || type === 'integer' ? { lower: 0, upper: 100 } : {};
+  const schema = parseSqlSchema({
+    dataset: 'parquet_small_decimal',
+    budget: { epsilon: 100, delta: 1e-5 },
+    tables: { t: { privacyUnit: 'pid', columns: { pid: { type: 'integer' }, v: { type, ...bounds } } } },
+  });
+  const out: string[] = [];
+  try {
+    for (const sql of sqls) {
+      const ledger = new MemoryLedger();
+      try {
+        await runDpSql({ sql, schema, engine, ledger, epsilon: 1, rng: new SeededRandomSource(1) });
+        out.push('answered');
+      } catch {
+        out.push(ledger.charges.length === 0 ? 'refused' : 'charged-error');
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+  return out;
+}
+
+const SUM = 'SELECT SUM(v) AS s FROM t';
+const PLAIN = 'SELECT COUNT(*) AS n FROM t WHERE pid > 0';
+
+describe('review S58: a Parquet DECIMAL(4,2) stored INT32 with one raw value past ±32767', () => {
+  it('control: person 42 at 99.99 — answered', async () => {
+    expect(await outcomes('ok.parquet', 'float', [SUM, PLAIN])).toEqual(['answered', 'answered']);
+  });
+  // Fails today: ['charged-error', 'charged-error'] — SUM is charged and fails (INTERNAL: the database is invalidated),
+  // and so is every later query of the engine, charged and failed, whatever it reads.
+  it.fails('BUG S58: person 42 at raw 100000 (declared float) — refused before any charge, or answered', async () => {
+    expect((await outcomes('wide.parquet', 'float', [SUM, PLAIN])).filter((o) => o === 'charged-error')).toEqual([]);
+  });
+});
