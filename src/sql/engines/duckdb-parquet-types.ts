@@ -9,8 +9,8 @@
  * | stored (DuckDB's type ← Parquet encoding) | declared |
  * |---|---|
  * | BOOLEAN ← BOOLEAN; the integer types ← INT32/INT64 | integer, float, string, boolean |
- * | DECIMAL(p, s) ← INT32, INT64 | integer, float, string |
- * | DECIMAL(p, s) ← FIXED_LEN_BYTE_ARRAY (at most 16 bytes) | integer, float (not string: DuckDB's text of −2¹²⁷ raises) |
+ * | DECIMAL(p, s) ← INT32, INT64, FIXED_LEN_BYTE_ARRAY(n ≤ 8), no wider than DuckDB keeps DECIMAL(p, ·) | integer, float, string |
+ * | DECIMAL(p, s) ← FIXED_LEN_BYTE_ARRAY(9 … 16), p ≥ 19 | integer, float (not string: DuckDB's text of −2¹²⁷ raises) |
  * | FLOAT ← FLOAT, DOUBLE ← DOUBLE | integer, float, string |
  * | DATE ← INT32 | date, string |
  * | TIMESTAMP, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE ← INT64 in µs or ns | date (not string: the text of a raw −2⁶³ raises, S55b) |
@@ -22,6 +22,10 @@
  * milliseconds and INT96: one raw value past ±2⁶³ µs fails the scan, S55a; TIME and TIME WITH TIME ZONE: a value
  * past one day raises an INTERNAL error that invalidates the database or crashes the process, S55c), INTERVAL,
  * nested types (LIST, STRUCT, MAP) and any type not listed (a future DuckDB type is refused until it is checked).
+ * DECIMAL by width (review S58): DuckDB keeps DECIMAL(p, ·) in 16 bits for p ≤ 4, 32 for p ≤ 9, 64 for p ≤ 18 and
+ * 128 beyond, and narrows a wider Parquet encoding's column statistics with a checked cast — one raw value past the
+ * narrow range as the column's min or max raised an INTERNAL error in every query reading it (and invalidated the
+ * database). So a DECIMAL is admitted only when its Parquet encoding is no wider than DuckDB's storage for it.
  * Both halves are read: DuckDB's type (what the reader makes of the column — GEOMETRY comes from the file's `geo`
  * metadata, not the column's own annotation) and the footer's physical type and unit (a TIMESTAMP in
  * milliseconds and one in microseconds are the same DuckDB type). Measured on DuckDB 1.5.6 with raw values
@@ -67,6 +71,11 @@ function timestampUnit(column: ParquetColumn): 'millis' | 'micros' | 'nanos' | u
   return column.converted === 'TIMESTAMP_MICROS' ? 'micros' : column.converted === 'TIMESTAMP_MILLIS' ? 'millis' : undefined;
 }
 
+/** The bits DuckDB keeps a DECIMAL of precision `p` in (its physical storage: int16, int32, int64, int128). */
+function decimalStorageBits(precision: number): number {
+  return precision <= 4 ? 16 : precision <= 9 ? 32 : precision <= 18 ? 64 : 128;
+}
+
 /**
  * The declared types a stored Parquet column may be read as (the module's table); empty when none.
  * @param column - the column's DuckDB type and Parquet encoding.
@@ -78,9 +87,18 @@ export function admittedDeclaredTypes(column: ParquetColumn): readonly DeclaredC
   if (read === 'BOOLEAN') return p === 'BOOLEAN' ? ALL_BUT_DATE : [];
   if (/^U?(TINYINT|SMALLINT|INTEGER)$/.test(read)) return p === 'INT32' ? ALL_BUT_DATE : [];
   if (/^U?BIGINT$/.test(read)) return p === 'INT64' ? ALL_BUT_DATE : [];
-  if (/^DECIMAL\(\d+,\s*\d+\)$/.test(read)) {
-    if (p === 'INT32' || p === 'INT64') return NUMBER;
-    return p === 'FIXED_LEN_BYTE_ARRAY' && column.typeLength !== null && column.typeLength <= 16 ? ['integer', 'float'] : [];
+  const decimal = /^DECIMAL\((\d+),\s*\d+\)$/.exec(read);
+  if (decimal) {
+    const bits =
+      p === 'INT32'
+        ? 32
+        : p === 'INT64'
+          ? 64
+          : p === 'FIXED_LEN_BYTE_ARRAY' && column.typeLength !== null
+            ? 8 * column.typeLength
+            : Infinity;
+    if (bits > decimalStorageBits(Number(decimal[1]))) return [];
+    return bits <= 64 ? NUMBER : ['integer', 'float'];
   }
   if (read === 'FLOAT' || read === 'DOUBLE') return p === read ? NUMBER : [];
   if (read === 'DATE') return p === 'INT32' ? ['date', 'string'] : [];
