@@ -62,7 +62,15 @@ if (other) {
 const integerCounts = new Array<number>(99).fill(0);
 for (const x of sample) integerCounts[x - 1] = (integerCounts[x - 1] as number) + 1;
 report('DP SQL today (20% share, one bin per integer: 99 bins)', (rng) => {
-  const r = releaseQuantile({ binCounts: integerCounts, bounds: [0.5, 99.5], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.2, integer: true, rng });
+  const r = releaseQuantile({
+    binCounts: integerCounts,
+    bounds: [0.5, 99.5],
+    quantile: 0.5,
+    budget: { epsilon: 1 },
+    intervalShare: 0.2,
+    integer: true,
+    rng,
+  });
   return r.interval ?? { lower: 1, upper: 99 };
 });
 for (const share of [0.2, 0.4, 0.5]) {

@@ -31,7 +31,10 @@ const datasets: Record<string, number[]> = {
 };
 // Wide public bounds (as Adult's fnlwgt declares [0, 1,500,000]): the data fill a small part of the range.
 const wide: [number, number] = [0, 1_500_000];
-const adult = readFileSync(join(import.meta.dirname, '../../examples/adult.csv'), 'utf8').trim().split('\n').slice(1);
+const adult = readFileSync(join(import.meta.dirname, '../../examples/adult.csv'), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1);
 const fnlwgt = adult.map((l) => Number(l.split(',')[2]));
 const wideSets: Record<string, number[]> = {
   'Adult fnlwgt, bounds [0, 1.5e6]': Array.from({ length: n }, () => fnlwgt[Math.floor(u() * fnlwgt.length)] as number),
@@ -44,7 +47,10 @@ const median = (xs: number[]) => {
 };
 const path = join(tmpdir(), 'tsdp-quantile-bench.json');
 const all = { ...datasets, ...wideSets };
-writeFileSync(path, JSON.stringify({ datasets: all, bounds: Object.fromEntries(Object.keys(all).map((k) => [k, boundsOf(k)])), epsilon: 1 }));
+writeFileSync(
+  path,
+  JSON.stringify({ datasets: all, bounds: Object.fromEntries(Object.keys(all).map((k) => [k, boundsOf(k)])), epsilon: 1 }),
+);
 const peer = JSON.parse(
   execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'quantile_peer.py'), dir, path, String(reps)], { encoding: 'utf8' }),
 ) as Record<string, { mae: number; se2: number }>;
@@ -54,7 +60,9 @@ console.log('| data | tsdp dpQuantile | diffprivlib 0.6.5 median | ratio |');
 console.log('| --- | --- | --- | --- |');
 for (const [name, xs] of Object.entries(all)) {
   const truth = median(xs);
-  const errs = Array.from({ length: reps }, () => Math.abs(dpQuantile(xs, 0.5, { bounds: boundsOf(name), budget: { epsilon: 1 }, rng }).value - truth));
+  const errs = Array.from({ length: reps }, () =>
+    Math.abs(dpQuantile(xs, 0.5, { bounds: boundsOf(name), budget: { epsilon: 1 }, rng }).value - truth),
+  );
   const mae = errs.reduce((s, e) => s + e, 0) / reps;
   const sd = Math.sqrt(errs.reduce((s, e) => s + (e - mae) ** 2, 0) / (reps - 1));
   const p = peer[name] as { mae: number; se2: number };
