@@ -92,4 +92,8 @@ describe('review M14 beyond 10⁶: the Stirling certificate', () => {
 });
 
 // [k, n, α, exact lower, exact upper] from fixtures/clopper-pearson-mpmath-large.py (mpmath, 50 digits).
-const LARGE: [number, number, number, number, number][] = [[2_000_001, 10_000_000, 1e-6, 0.1993992462062445, 0.2006018777071598]];
+const LARGE: [number, number, number, number, number][] = [
+  [2_000_001, 10_000_000, 1e-6, 0.1993992462062445, 0.20060187770715981],
+  [3_000_000, 1e15, 1e-3, 2.994650410365283e-9, 3.0053562902169536e-9],
+  [1_000_001, 2_000_003, 0.05, 0.49941795712996956, 0.500581542871315],
+];
