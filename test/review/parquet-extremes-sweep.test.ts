@@ -22,6 +22,7 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
+import { be128 } from './parquet-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'review-parquet-sweep-'));
 const at = (name: string) => join(dir, name);
@@ -34,16 +35,6 @@ const i64 = (v: bigint) => {
 const i32 = (v: number) => {
   const b = Buffer.alloc(4);
   b.writeInt32LE(v);
-  return b;
-};
-/** A 16-byte big-endian two's complement (Parquet's DECIMAL as FIXED_LEN_BYTE_ARRAY). */
-const be128 = (v: bigint) => {
-  const b = Buffer.alloc(16);
-  let x = BigInt.asUintN(128, v);
-  for (let k = 15; k >= 0; k--) {
-    b[k] = Number(x & 0xffn);
-    x >>= 8n;
-  }
   return b;
 };
 

@@ -29,7 +29,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import type { DeclaredColumnType } from '../../src/sql/engines/duckdb-options.js';
@@ -37,6 +36,7 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
+import { be128, patchFile, replaceAll, writeParquet } from './parquet-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'review-parquet-small-decimal-'));
 const at = (name: string) => join(dir, name);
@@ -44,35 +44,18 @@ const at = (name: string) => join(dir, name);
 const MARK = 9999;
 
 beforeAll(async () => {
-  const instance = await DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  await c.run(
-    `COPY (SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(4,2)) ELSE CAST(i % 50 AS DECIMAL(4,2)) END AS v ` +
-      `FROM range(1, 200) r(i)) TO '${at('ok.parquet')}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  await writeParquet(
+    at('ok.parquet'),
+    'SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(4,2)) ELSE CAST(i % 50 AS DECIMAL(4,2)) END AS v FROM range(1, 200) r(i)',
   );
-  c.closeSync();
-  instance.closeSync();
-  const bytes = readFileSync(at('ok.parquet'));
-  const marker = Buffer.alloc(4);
-  marker.writeInt32LE(MARK);
-  let n = 0;
-  for (let o = bytes.indexOf(marker); o >= 0; o = bytes.indexOf(marker, o + 1)) {
-    bytes.writeInt32LE(100_000, o); // 1000.00: past DECIMAL(4,2)'s precision and past int16
-    n++;
-  }
-  if (n === 0) throw new Error('fixture: marker not found');
-  writeFileSync(at('wide.parquet'), bytes);
+  // 1000.00: past DECIMAL(4,2)'s precision and past int16.
+  patchFile(at('ok.parquet'), at('wide.parquet'), int32(MARK), int32(100_000));
   await flbaFixtures();
 }, 60_000);
 
-/** 16-byte big-endian two's complement (Parquet DECIMAL as FIXED_LEN_BYTE_ARRAY). */
-function be128(v: bigint): Buffer {
-  const b = Buffer.alloc(16);
-  let x = BigInt.asUintN(128, v);
-  for (let k = 15; k >= 0; k--) {
-    b[k] = Number(x & 0xffn);
-    x >>= 8n;
-  }
+function int32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(v);
   return b;
 }
 
@@ -83,14 +66,10 @@ function be128(v: bigint): Buffer {
  * `flba4-wide`: the same file with person 42 at raw 100000.
  */
 async function flbaFixtures(): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  await c.run(
-    `COPY (SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(38,2)) ELSE CAST(i % 50 AS DECIMAL(38,2)) END AS v ` +
-      `FROM range(1, 200) r(i)) TO '${at('flba38.parquet')}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  await writeParquet(
+    at('flba38.parquet'),
+    'SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(38,2)) ELSE CAST(i % 50 AS DECIMAL(38,2)) END AS v FROM range(1, 200) r(i)',
   );
-  c.closeSync();
-  instance.closeSync();
   const bytes = readFileSync(at('flba38.parquet'));
   const footer = bytes.length - 8 - bytes.readInt32LE(bytes.length - 8);
   // converted_type DECIMAL, scale 2, precision 38, then the logical type DecimalType(scale 2, precision 38).
@@ -100,14 +79,10 @@ async function flbaFixtures(): Promise<void> {
   bytes[s + 5] = 0x08;
   bytes[s + 11] = 0x08;
   writeFileSync(at('flba4-ok.parquet'), bytes);
-  let n = 0;
-  for (let o = bytes.indexOf(be128(9999n)); o >= 0; o = bytes.indexOf(be128(9999n), o + 1)) {
-    be128(100_000n).copy(bytes, o);
-    n++;
-  }
-  if (n === 0) throw new Error('fixture: marker not found');
+  replaceAll(bytes, be128(9999n), be128(100_000n));
   writeFileSync(at('flba4-wide.parquet'), bytes);
 }
+
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
