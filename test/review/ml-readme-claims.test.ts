@@ -20,14 +20,14 @@ const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'ut
 
 describe('reviewml (issue 11, docs that are true): the README ZcdpFilter ρ claim', () => {
   it('control: the README still shows the example, and the filter admits ρ = 0.005 then refuses ρ = 0.5 as written', () => {
-    expect(readme).toMatch(/ZcdpFilter\.fromEpsilonDelta\(1, 1e-6\); \/\/ ρ ≈ ([0-9.]+)/);
+    expect(readme).toMatch(/ZcdpFilter\.fromEpsilonDelta\(1, 1e-6\);.*\nNumber\(filter\.rhoBudget\); +\/\/ ([0-9.]+)/);
     const f = ZcdpFilter.fromEpsilonDelta(1, 1e-6);
     expect(f.canCharge(0.005)).toBe(true);
     expect(f.canCharge(0.5)).toBe(false);
   });
 
-  it.fails('NOT MET (owner lead, README): the ρ the README states is the ρ fromEpsilonDelta gives (0.0175 vs 0.024356)', () => {
-    const claimed = Number(/ZcdpFilter\.fromEpsilonDelta\(1, 1e-6\); \/\/ ρ ≈ ([0-9.]+)/.exec(readme)?.[1]);
+  it('MET since stop 19 (lead, README): the ρ the README states is the ρ fromEpsilonDelta gives (0.0175 vs 0.024356)', () => {
+    const claimed = Number(/ZcdpFilter\.fromEpsilonDelta\(1, 1e-6\);.*\nNumber\(filter\.rhoBudget\); +\/\/ ([0-9.]+)/.exec(readme)?.[1]);
     const actual = Number(ZcdpFilter.fromEpsilonDelta(1, 1e-6).rhoBudget);
     expect(Math.abs(actual - claimed) / actual).toBeLessThan(0.01);
   });

@@ -69,19 +69,24 @@ function run(file: string): { lines: string[]; end: string } {
 }
 
 describe('review S57: a Parquet TIME of −2⁶³ read as text kills the process after the charge', () => {
-  it('control: person 42 at 13:14:15 — answered, the process exits normally', () => {
-    expect(run('ok.parquet')).toEqual({ lines: ['open', 'charged', 'answered'], end: 'exit 0' });
+  // Before the fix the control was answered (['open', 'charged', 'answered']); a declared TIME column is now refused at
+  // open from the footer (trust, stop 19), so the control is refused the same way as the files below.
+  it('control: person 42 at 13:14:15 — refused at open like the files below (by the stored type), the process exits normally', () => {
+    expect(run('ok.parquet')).toEqual({ lines: ['refused-open'], end: 'exit 0' });
   }, 120_000);
 
-  // Fails today: { lines: ['open', 'charged'], end: 'signal SIGSEGV' } — charged, then the process is gone.
-  it.fails('BUG S57: person 42 at raw −2⁶³ — refused before any charge, or answered, and the process survives', () => {
+  // Failed before the fix: { lines: ['open', 'charged'], end: 'signal SIGSEGV' } — charged, then the process was gone.
+  // The fix (trust, stop 19: duckdb-parquet-types.ts) refuses a declared TIME column at open from the footer alone.
+  it('S57 fixed: person 42 at raw −2⁶³ — refused before any charge, or answered, and the process survives', () => {
     const { lines, end } = run('min.parquet');
     expect(end).toBe('exit 0');
+    expect(lines).toEqual(['refused-open']);
     expect(lines).not.toContain('charged-error');
   }, 120_000);
-  it.fails('BUG S57: person 42 at raw −2⁶³ + 1 — refused before any charge, or answered, and the process survives', () => {
+  it('S57 fixed: person 42 at raw −2⁶³ + 1 — refused before any charge, or answered, and the process survives', () => {
     const { lines, end } = run('min1.parquet');
     expect(end).toBe('exit 0');
+    expect(lines).toEqual(['refused-open']);
     expect(lines).not.toContain('charged-error');
   }, 120_000);
 });
