@@ -144,4 +144,3 @@ describe('review S58: a Parquet DECIMAL(4,2) stored INT32 with one raw value pas
     expect((await outcomes('flba4-wide.parquet', 'float', [SUM, PLAIN])).filter((o) => o === 'charged-error')).toEqual([]);
   });
 });
-});
