@@ -5,8 +5,8 @@
  * and then fails (whether it is answered is then decided by one person's value); refused at open or before the
  * charge, or answered, holds.
  *
- * This is the class sweep for S54/S55/S57's fix (owner: trust): it fails today and lists every failing combination
- * in its assertion message. Each engine is opened afresh per combination (a DuckDB INTERNAL error invalidates the
+ * This is the class sweep for S54/S55/S57's fix (owner: trust): it failed on main adf3dd5, listing every failing
+ * combination in its assertion message, and passes since trust's allow-list (duckdb-parquet-types.ts). Each engine is opened afresh per combination (a DuckDB INTERNAL error invalidates the
  * database it happens in). JSON and GEOMETRY (S54) are in parquet-decoded-types.test.ts; TIME/TIME_NS as text in
  * parquet-temporal-values.test.ts and parquet-time-crash.test.ts (they crash the process). About 500 engine opens:
  * ≈ 100 s at load 17 on the 2-core review machine.

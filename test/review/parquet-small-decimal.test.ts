@@ -24,7 +24,8 @@
  * encoding is no wider (INT32 for p ≥ 5, INT64 for p ≥ 10, FIXED_LEN_BYTE_ARRAY(n) for n ≤ that width), since
  * narrower widths are narrowed with a check that raises. The class sweep
  * (`parquet-extremes-sweep.test.ts`) should carry DECIMAL(4,2) and DECIMAL(9,2)-from-INT64 rows.
- * Owner: trust (src/sql/engines/duckdb-parquet-types.ts).
+ * Owner: trust (src/sql/engines/duckdb-parquet-types.ts). Status: S58 and S58b closed on main by 7fbe4ff (the DECIMAL
+ * row by DuckDB's storage width); both tests flipped, their controls now refused at open like the files.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
