@@ -26,49 +26,30 @@
  * @module
  */
 import type { ConvShape } from './conv-ops.js';
-import { newWasmKernelInstance, type WasmKernels } from './wasm/wasm-kernels.js';
+import { binary32Doubles as half, type Regions, ResidentInstance, up8 } from './resident-instance.js';
 
-/** Byte offsets of the regions for one batch size (f32 regions unless named f64). */
-interface Regions {
+/**
+ * The regions for one batch size, binary32 unless named f64: x, d, g, out, w, b, col, tmp, wp; stage (f64: staging
+ * for operands copied in), norms, scales, gw, gb (f64).
+ */
+type ConvRegions = Regions<'x' | 'd' | 'g' | 'out' | 'w' | 'b' | 'col' | 'tmp' | 'wp' | 'stage' | 'norms' | 'scales' | 'gw' | 'gb'> & {
   batch: number;
-  x: number;
-  d: number;
-  g: number;
-  out: number;
-  w: number;
-  b: number;
-  col: number;
-  tmp: number;
-  wp: number;
-  stage: number; // f64 staging for operands copied in
-  norms: number; // f64
-  scales: number; // f64
-  gw: number; // f64
-  gb: number; // f64
-  pack: number;
-}
-
-function up8(n: number): number {
-  return Math.ceil(n / 8) * 8;
-}
+};
 
 /** @internal One Conv2d's resident kernel instance and the validity of what it holds. */
 export class ConvResident {
-  private readonly k: WasmKernels;
-  private regions: Regions | null = null;
+  private regions: ConvRegions | null = null;
   private hasInput = false;
   private hasDelta = false;
   private hasGrads = false;
   private pendingDelta: Float64Array | null = null; // Δ of a backward that needed no input gradient, not yet rounded in
 
-  private constructor(k: WasmKernels) {
-    this.k = k;
-  }
+  private constructor(private readonly m: ResidentInstance) {}
 
   /** A fresh instance, or null where the SIMD module is unavailable. */
   static create(): ConvResident | null {
-    const k = newWasmKernelInstance();
-    return k ? new ConvResident(k) : null;
+    const m = ResidentInstance.create();
+    return m ? new ConvResident(m) : null;
   }
 
   /** True when the last norm pass left the per-example gradients in G for `batch` examples. */
@@ -84,69 +65,47 @@ export class ConvResident {
     this.pendingDelta = null;
   }
 
-  private layout(g: ConvShape, batch: number): Regions | null {
+  private layout(g: ConvShape, batch: number): ConvRegions | null {
     if (this.regions?.batch === batch) return this.regions;
     const T = g.oh * g.ow;
     const K = g.C * g.k * g.k;
     const inSize = g.C * g.H * g.W;
     const outSize = g.outC * T;
     const width = g.outC * K + g.outC;
-    const half = (n: number): number => Math.ceil(n / 2); // binary32 values, in doubles
     const big = batch * Math.max(inSize, outSize);
-    let at: number[];
-    try {
-      at = this.k.alloc(
-        half(batch * inSize),
-        half(batch * outSize),
-        half(batch * width),
-        half(big),
-        half(g.outC * K),
-        half(g.outC),
-        half(T * K),
-        half(T * g.outC),
-        half(Math.max(K * up8(g.outC), g.outC * up8(K))),
-        big,
-        batch,
-        batch,
-        g.outC * K,
-        g.outC,
-      );
-    } catch {
+    const regions = this.m.layout({
+      x: half(batch * inSize),
+      d: half(batch * outSize),
+      g: half(batch * width),
+      out: half(big),
+      w: half(g.outC * K),
+      b: half(g.outC),
+      col: half(T * K),
+      tmp: half(T * g.outC),
+      wp: half(Math.max(K * up8(g.outC), g.outC * up8(K))),
+      stage: big,
+      norms: batch,
+      scales: batch,
+      gw: g.outC * K,
+      gb: g.outC,
+    });
+    if (!regions) {
       this.regions = null;
       return null; // memory could not grow
     }
-    const [x, d, gr, out, w, b, col, tmp, wp, stage, norms, scales, gw, gb, pack] = at as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    this.regions = { batch, x, d, g: gr, out, w, b, col, tmp, wp, stage, norms, scales, gw, gb, pack };
+    this.regions = { ...regions, batch };
     this.invalidate();
     return this.regions;
   }
 
   /** Copies a binary64 array into the staging region and rounds it to binary32 at `dst`. */
-  private roundIn(r: Regions, src: Float64Array, dst: number): void {
-    this.k.view().set(src, r.stage / 8);
-    this.k.exports.demote(r.stage, dst, src.length);
+  private roundIn(r: ConvRegions, src: Float64Array, dst: number): void {
+    this.m.roundIn(src, r.stage, dst);
   }
 
-  private weightsIn(r: Regions, w: Float64Array, b: Float64Array | null): void {
-    const buf = this.k.exports.memory.buffer;
-    new Float32Array(buf, r.w, w.length).set(w);
-    if (b) new Float32Array(buf, r.b, b.length).set(b);
+  private weightsIn(r: ConvRegions, w: Float64Array, b: Float64Array | null): void {
+    this.m.f32(r.w, w.length).set(w);
+    if (b) this.m.f32(r.b, b.length).set(b);
   }
 
   private args(g: ConvShape): [number, number, number, number, number, number, number, number, number] {
@@ -160,8 +119,8 @@ export class ConvResident {
     this.invalidate();
     this.roundIn(r, x, r.x);
     this.weightsIn(r, w, b);
-    this.k.exports.convForward(r.x, r.w, r.b, r.out, r.col, r.tmp, r.wp, r.pack, batch, ...this.args(g));
-    out.set(new Float32Array(this.k.exports.memory.buffer, r.out, out.length));
+    this.m.exports.convForward(r.x, r.w, r.b, r.out, r.col, r.tmp, r.wp, r.pack, batch, ...this.args(g));
+    out.set(this.m.f32(r.out, out.length));
     this.hasInput = true;
     return true;
   }
@@ -177,8 +136,8 @@ export class ConvResident {
       this.roundIn(r, dy, r.d);
       this.hasDelta = true;
       this.weightsIn(r, w, null);
-      this.k.exports.convInputGrad(r.d, r.w, r.out, r.col, r.wp, r.pack, batch, ...this.args(g));
-      dx.set(new Float32Array(this.k.exports.memory.buffer, r.out, dx.length));
+      this.m.exports.convInputGrad(r.d, r.w, r.out, r.col, r.wp, r.pack, batch, ...this.args(g));
+      dx.set(this.m.f32(r.out, dx.length));
     } else this.pendingDelta = dy; // rounded in by the norm pass, if one comes (a non-private step has none)
     return true;
   }
@@ -194,8 +153,8 @@ export class ConvResident {
     }
     if (!this.hasDelta) return false;
     this.hasGrads = false;
-    this.k.exports.convExampleGrads(r.x, r.d, r.g, r.norms, r.col, r.pack, batch, ...this.args(g));
-    norms.set(new Float64Array(this.k.exports.memory.buffer, r.norms, batch));
+    this.m.exports.convExampleGrads(r.x, r.d, r.g, r.norms, r.col, r.pack, batch, ...this.args(g));
+    this.m.copyOut(r.norms, norms.subarray(0, batch));
     this.hasGrads = true;
     return true;
   }
@@ -209,15 +168,13 @@ export class ConvResident {
     if (!r || !this.gradsReady(batch)) throw new Error('internal: no resident per-example gradients');
     const K = g.C * g.k * g.k;
     const wn = g.outC * K;
-    const view = this.k.view();
-    view.set(scales, r.scales / 8);
-    view.set(gw, r.gw / 8);
-    view.set(gb, r.gb / 8);
-    const e = this.k.exports;
-    e.addScaledRows32(r.g, wn + g.outC, r.scales, batch, 0, wn, r.gw);
-    e.addScaledRows32(r.g, wn + g.outC, r.scales, batch, wn, g.outC, r.gb);
-    const after = this.k.view();
-    gw.set(after.subarray(r.gw / 8, r.gw / 8 + wn));
-    gb.set(after.subarray(r.gb / 8, r.gb / 8 + g.outC));
+    const { m } = this;
+    m.copyIn(scales, r.scales);
+    m.copyIn(gw, r.gw);
+    m.copyIn(gb, r.gb);
+    m.exports.addScaledRows32(r.g, wn + g.outC, r.scales, batch, 0, wn, r.gw);
+    m.exports.addScaledRows32(r.g, wn + g.outC, r.scales, batch, wn, g.outC, r.gb);
+    m.copyOut(r.gw, gw.subarray(0, wn));
+    m.copyOut(r.gb, gb.subarray(0, g.outC));
   }
 }

@@ -31,7 +31,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
-import { newWasmKernelInstance, type WasmKernels } from './wasm/wasm-kernels.js';
+import { binary32Doubles as half, type Regions, ResidentInstance, up8 } from './resident-instance.js';
 /** Rows of one block at most: the public working set of a Dense instance (see {@link denseBlockRows}). */
 export const DENSE_BLOCK_ROWS = 1024;
 
@@ -43,33 +43,15 @@ export function denseBlockRows(nIn: number, nOut: number): number {
   return Math.max(1, Math.min(DENSE_BLOCK_ROWS, Math.floor(2 ** 20 / Math.max(nIn, nOut))));
 }
 
-/** Byte offsets of the regions of one block (binary32 regions unless named f64). */
-interface Regions {
-  x: number;
-  d: number;
-  out: number;
-  w: number;
-  b: number;
-  wp: number;
-  stage: number; // f64: binary64 operands copied in before rounding
-  a2: number; // f64
-  d2: number; // f64
-  scales: number; // f64
-  gw: number; // f64
-  gb: number; // f64
-  at: number; // f64
-  ut: number; // f64
-  pack: number;
-}
-
-function up8(n: number): number {
-  return Math.ceil(n / 8) * 8;
-}
+/**
+ * The regions of one block, binary32 unless named f64: x, d, out, w, b, wp; stage (f64: binary64 operands copied
+ * in before rounding), a2, d2, scales, gw, gb, at, ut (f64).
+ */
+type DenseRegions = Regions<'x' | 'd' | 'out' | 'w' | 'b' | 'wp' | 'stage' | 'a2' | 'd2' | 'scales' | 'gw' | 'gb' | 'at' | 'ut'>;
 
 /** @internal One Dense layer's resident kernel instance and the stored binary32 rows of the last pass. */
 export class DenseResident {
-  private readonly k: WasmKernels;
-  private readonly r: Regions;
+  private readonly r: DenseRegions;
   private readonly block: number;
   private x32 = new Float32Array(0);
   private d32 = new Float32Array(0);
@@ -78,13 +60,12 @@ export class DenseResident {
   private hasDelta = false;
 
   private constructor(
-    k: WasmKernels,
+    private readonly m: ResidentInstance,
     private readonly nIn: number,
     private readonly nOut: number,
   ) {
-    this.k = k;
     this.block = denseBlockRows(nIn, nOut);
-    this.r = layout(k, nIn, nOut, this.block);
+    this.r = layout(m, nIn, nOut, this.block);
   }
 
   /**
@@ -92,8 +73,8 @@ export class DenseResident {
    * @throws DpError INTERNAL when the working set (a function of the shape) cannot be laid out.
    */
   static create(nIn: number, nOut: number): DenseResident | null {
-    const k = newWasmKernelInstance();
-    return k ? new DenseResident(k, nIn, nOut) : null;
+    const m = ResidentInstance.create();
+    return m ? new DenseResident(m, nIn, nOut) : null;
   }
 
   /** True when forward and backward stored a_i and δ_i for `batch` examples. */
@@ -101,19 +82,14 @@ export class DenseResident {
     return this.hasInput && this.hasDelta && this.batch === batch;
   }
 
-  /** Copies a binary64 array into the staging region and rounds it to binary32 at `dst` (nearest-even). */
+  /** Copies a binary64 array in and rounds it to binary32 at `dst` (nearest-even). */
   private roundIn(src: Float64Array, dst: number): void {
-    this.k.view().set(src, this.r.stage / 8);
-    this.k.exports.demote(this.r.stage, dst, src.length);
-  }
-
-  private f32(at: number, length: number): Float32Array {
-    return new Float32Array(this.k.exports.memory.buffer, at, length);
+    this.m.roundIn(src, this.r.stage, dst);
   }
 
   /** out (batch × nOut) = fl32(a)·fl32(W) + fl32(b), widened; keeps fl32(a), block by block. */
   forward(x: Float64Array, w: Float64Array, b: Float64Array, out: Float64Array, batch: number): void {
-    const { r, nIn, nOut } = this;
+    const { r, m, nIn, nOut } = this;
     this.hasInput = false;
     this.hasDelta = false;
     if (this.x32.length < batch * nIn) this.x32 = new Float32Array(batch * nIn);
@@ -122,9 +98,9 @@ export class DenseResident {
     for (let at = 0; at < batch; at += this.block) {
       const n = Math.min(this.block, batch - at);
       this.roundIn(x.subarray(at * nIn, (at + n) * nIn), r.x);
-      this.k.exports.denseForward32(r.x, r.w, r.b, r.out, r.wp, r.pack, n, nIn, nOut);
-      out.set(this.f32(r.out, n * nOut), at * nOut);
-      this.x32.set(this.f32(r.x, n * nIn), at * nIn);
+      m.exports.denseForward32(r.x, r.w, r.b, r.out, r.wp, r.pack, n, nIn, nOut);
+      out.set(m.f32(r.out, n * nOut), at * nOut);
+      this.x32.set(m.f32(r.x, n * nIn), at * nIn);
     }
     this.batch = batch;
     this.hasInput = true;
@@ -132,17 +108,17 @@ export class DenseResident {
 
   /** Keeps fl32(Δ) and, when dx is given, writes dx = fl32(Δ)·fl32(W)ᵀ widened. False: no forward of this batch. */
   backward(dy: Float64Array, w: Float64Array, dx: Float64Array | null, batch: number): boolean {
-    const { r, nIn, nOut } = this;
+    const { r, m, nIn, nOut } = this;
     if (this.batch !== batch || !this.hasInput) return false;
     if (this.d32.length < batch * nOut) this.d32 = new Float32Array(batch * nOut);
     if (dx) this.roundIn(w, r.w);
     for (let at = 0; at < batch; at += this.block) {
       const n = Math.min(this.block, batch - at);
       this.roundIn(dy.subarray(at * nOut, (at + n) * nOut), r.d);
-      this.d32.set(this.f32(r.d, n * nOut), at * nOut);
+      this.d32.set(m.f32(r.d, n * nOut), at * nOut);
       if (dx) {
-        this.k.exports.denseInputGrad32(r.d, r.w, r.out, r.wp, r.pack, n, nOut, nIn);
-        dx.set(this.f32(r.out, n * nIn), at * nIn);
+        m.exports.denseInputGrad32(r.d, r.w, r.out, r.wp, r.pack, n, nOut, nIn);
+        dx.set(m.f32(r.out, n * nIn), at * nIn);
       }
     }
     this.hasDelta = true;
@@ -151,24 +127,22 @@ export class DenseResident {
 
   /** Copies the stored rows of block [at, at + n) into the working set. */
   private loadBlock(at: number, n: number): void {
-    const { r, nIn, nOut } = this;
-    this.f32(r.x, n * nIn).set(this.x32.subarray(at * nIn, (at + n) * nIn));
-    this.f32(r.d, n * nOut).set(this.d32.subarray(at * nOut, (at + n) * nOut));
+    const { r, m, nIn, nOut } = this;
+    m.f32(r.x, n * nIn).set(this.x32.subarray(at * nIn, (at + n) * nIn));
+    m.f32(r.d, n * nOut).set(this.d32.subarray(at * nOut, (at + n) * nOut));
   }
 
   /** a2[i] = ‖a_i‖², d2[i] = ‖δ_i‖², binary64 sums of the exact squares of the stored binary32 rows. */
   squaredNorms(a2: Float64Array, d2: Float64Array, batch: number): void {
     if (!this.ready(batch)) throw new Error('internal: no resident dense rows');
-    const { r, nIn, nOut } = this;
-    const e = this.k.exports;
+    const { r, m, nIn, nOut } = this;
     for (let at = 0; at < batch; at += this.block) {
       const n = Math.min(this.block, batch - at);
       this.loadBlock(at, n);
-      e.rowSquaredNorms32(r.x, n, nIn, r.a2);
-      e.rowSquaredNorms32(r.d, n, nOut, r.d2);
-      const view = this.k.view();
-      a2.set(view.subarray(r.a2 / 8, r.a2 / 8 + n), at);
-      d2.set(view.subarray(r.d2 / 8, r.d2 / 8 + n), at);
+      m.exports.rowSquaredNorms32(r.x, n, nIn, r.a2);
+      m.exports.rowSquaredNorms32(r.d, n, nOut, r.d2);
+      a2.set(m.f64(r.a2, n), at);
+      d2.set(m.f64(r.d2, n), at);
     }
   }
 
@@ -178,19 +152,17 @@ export class DenseResident {
    */
   accumulate(scales: Float64Array, gw: Float64Array, gb: Float64Array, batch: number): void {
     if (!this.ready(batch)) throw new Error('internal: no resident dense rows');
-    const { r, nIn, nOut } = this;
-    let view = this.k.view();
-    view.set(gw, r.gw / 8);
-    view.set(gb, r.gb / 8);
+    const { r, m, nIn, nOut } = this;
+    m.copyIn(gw, r.gw);
+    m.copyIn(gb, r.gb);
     for (let at = 0; at < batch; at += this.block) {
       const n = Math.min(this.block, batch - at);
       this.loadBlock(at, n);
-      this.k.view().set(scales.subarray(at, at + n), r.scales / 8);
-      this.k.exports.denseClippedSum(r.x, r.d, r.scales, r.gw, r.gb, r.at, r.ut, r.pack, n, nIn, nOut);
+      m.copyIn(scales.subarray(at, at + n), r.scales);
+      m.exports.denseClippedSum(r.x, r.d, r.scales, r.gw, r.gb, r.at, r.ut, r.pack, n, nIn, nOut);
     }
-    view = this.k.view();
-    gw.set(view.subarray(r.gw / 8, r.gw / 8 + gw.length));
-    gb.set(view.subarray(r.gb / 8, r.gb / 8 + gb.length));
+    m.copyOut(r.gw, gw);
+    m.copyOut(r.gb, gb);
   }
 
   /** Example i's stored binary32 input row and output-gradient row, widened exactly. */
@@ -204,46 +176,26 @@ export class DenseResident {
 }
 
 /** The working set of one block, laid out once (a function of the shape); INTERNAL when memory cannot hold it. */
-function layout(k: WasmKernels, nIn: number, nOut: number, rows: number): Regions {
-  const half = (n: number): number => Math.ceil(n / 2); // binary32 values, in doubles
+function layout(m: ResidentInstance, nIn: number, nOut: number, rows: number): DenseRegions {
   const wide = Math.max(nIn, nOut);
-  let at: number[];
-  try {
-    at = k.alloc(
-      half(rows * nIn),
-      half(rows * nOut),
-      half(rows * wide),
-      half(nIn * nOut),
-      half(nOut),
-      half(Math.max(nIn * up8(nOut), nOut * up8(nIn))),
-      Math.max(rows * wide, nIn * nOut),
-      rows,
-      rows,
-      rows,
-      nIn * nOut,
-      nOut,
-      nIn * rows,
-      rows * nOut,
-    );
-  } catch {
+  const regions = m.layout({
+    x: half(rows * nIn),
+    d: half(rows * nOut),
+    out: half(rows * wide),
+    w: half(nIn * nOut),
+    b: half(nOut),
+    wp: half(Math.max(nIn * up8(nOut), nOut * up8(nIn))),
+    stage: Math.max(rows * wide, nIn * nOut),
+    a2: rows,
+    d2: rows,
+    scales: rows,
+    gw: nIn * nOut,
+    gb: nOut,
+    at: nIn * rows,
+    ut: rows * nOut,
+  });
+  if (!regions) {
     throw new DpError('INTERNAL', `Dense(${nIn}, ${nOut}): WebAssembly memory could not hold the layer's working set of ${rows} rows`);
   }
-  const [x, d, out, w, b, wp, stage, a2, d2, scales, gw, gb, at2, ut, pack] = at as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return { x, d, out, w, b, wp, stage, a2, d2, scales, gw, gb, at: at2, ut, pack };
+  return regions;
 }

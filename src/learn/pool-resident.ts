@@ -12,21 +12,18 @@
  * @module
  */
 import type { PoolShape } from './conv-ops.js';
-import { newWasmKernelInstance, type WasmKernels } from './wasm/wasm-kernels.js';
+import { type Regions, ResidentInstance } from './resident-instance.js';
 
 /** @internal One MaxPool2d's resident kernel instance. */
 export class PoolResident {
-  private readonly k: WasmKernels;
   private rows = -1; // the rows (batch·channels) of the forward whose winners are held; −1: none
 
-  private constructor(k: WasmKernels) {
-    this.k = k;
-  }
+  private constructor(private readonly m: ResidentInstance) {}
 
   /** A fresh instance, or null where the SIMD module is unavailable. */
   static create(): PoolResident | null {
-    const k = newWasmKernelInstance();
-    return k ? new PoolResident(k) : null;
+    const m = ResidentInstance.create();
+    return m ? new PoolResident(m) : null;
   }
 
   /** Forgets the winners held (the layer took the shared path). */
@@ -35,15 +32,9 @@ export class PoolResident {
   }
 
   /** Regions for `rows` planes: x (f64, also dx), out (f64, also the output gradient), arg (f64); null: memory cannot grow. */
-  private layout(g: PoolShape): { x: number; out: number; arg: number } | null {
-    const inLen = g.rows * g.H * g.W;
+  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg'> | null {
     const outLen = g.rows * g.oh * g.ow;
-    try {
-      const [x, out, arg] = this.k.alloc(inLen, outLen, outLen) as [number, number, number];
-      return { x, out, arg };
-    } catch {
-      return null;
-    }
+    return this.m.layout({ x: g.rows * g.H * g.W, out: outLen, arg: outLen });
   }
 
   /** out = the max pooling of x; keeps the winners. False: not run. */
@@ -51,10 +42,9 @@ export class PoolResident {
     this.rows = -1;
     const r = this.layout(g);
     if (!r) return false;
-    this.k.view().set(x, r.x / 8);
-    this.k.exports.poolForward(r.x, r.out, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
-    const v = this.k.view();
-    out.set(v.subarray(r.out / 8, r.out / 8 + out.length));
+    this.m.copyIn(x, r.x);
+    this.m.exports.poolForward(r.x, r.out, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
+    this.m.copyOut(r.out, out);
     this.rows = g.rows;
     return true;
   }
@@ -64,10 +54,9 @@ export class PoolResident {
     if (this.rows !== g.rows) return false;
     const r = this.layout(g); // the same regions as the forward's (same shape, no growth)
     if (!r) return false;
-    this.k.view().set(dy, r.out / 8);
-    this.k.exports.poolBackward(r.out, r.arg, r.x, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
-    const v = this.k.view();
-    dx.set(v.subarray(r.x / 8, r.x / 8 + dx.length));
+    this.m.copyIn(dy, r.out);
+    this.m.exports.poolBackward(r.out, r.arg, r.x, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
+    this.m.copyOut(r.x, dx);
     return true;
   }
 }

@@ -42,6 +42,22 @@ function extractTsBlocks(file: string, text: string): CodeBlock[] {
 
 const THROWS = /^(\s*)(.+?);\s*\/\/\s*throws\s+(?:DpError\s+)?([A-Z_]+)\b.*$/;
 const NUMBER = /^(\s*)([^=/]+?\([^;]*\));\s*\/\/\s*(-?\d+\.\d+)\b.*$/;
+/** `expression; // { key: 0.125, nested: { key: 0.95 } } …` or `// [{ key: 2, other: 0.24698 }, …]`: a shape claim. */
+const SHAPE = /^(\s*)([^/].*?);\s*\/\/\s*([[{].*[\]}])(.*)$/;
+/**
+ * A number a comment states after `≈`, or after `name =` / `name:`, on a line of code. Such a claim must be in the
+ * checked form above (the number first, after a call), so that no claim in a run block goes unchecked: the README's
+ * `// ρ ≈ 0.0175` stood beside a filter whose ρ is 0.02436 because only leading numbers were checked (reviewml, stop 19).
+ */
+const STATED = /\/\/.*?(?:≈\s*|[\p{L}_][\p{L}\p{N}_]*\s*[=:]\s*)(-?\d+\.\d+)/u;
+
+/** The lines of code whose comment states a number in a form `instrument` does not check. */
+function uncheckedClaims(code: string): string[] {
+  return code
+    .split('\n')
+    .filter((line) => !/^\s*\/\//.test(line) && STATED.test(line) && !NUMBER.test(line) && !THROWS.test(line) && !SHAPE.test(line))
+    .map((line) => line.trim());
+}
 
 /** The block's code with its comment claims turned into checks. */
 function instrument(code: string): string {
@@ -52,6 +68,8 @@ function instrument(code: string): string {
       if (t) return `${t[1]}__docThrows(() => { ${t[2]}; }, ${JSON.stringify(t[3])});`;
       const n = NUMBER.exec(line);
       if (n) return `${n[1]}__docNear(${n[2]}, ${JSON.stringify(n[3])});`;
+      const h = SHAPE.exec(line);
+      if (h) return `${h[1]}__docShape(${h[2]}, ${JSON.stringify(h[3])});`;
       return line;
     })
     .join('\n');
@@ -63,6 +81,22 @@ function __docThrows(f: () => unknown, code: string): void {
   try { f(); } catch (e) { thrown = e; }
   const got = (thrown as { code?: unknown } | undefined)?.code;
   if (got !== code) throw new Error(\`the docs claim a throw of \${code}; got \${thrown === undefined ? 'no throw' : String(got ?? thrown)}\`);
+}
+/** Each \`key: number\` the claim names is a numeric property of that name met, in the same order, walking the value. */
+function __docShape(value: unknown, claim: string): void {
+  const met: [string, number][] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) typeof x === 'number' ? met.push([k, x]) : walk(x);
+  };
+  walk(value);
+  let at = 0;
+  for (const [, key, num] of claim.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\\s*:\\s*(-?\\d+(?:\\.\\d+)?)/g)) {
+    const tol = 0.5 * 10 ** -((num as string).split('.')[1]?.length ?? 0) * (1 + 1e-9);
+    while (at < met.length && !(met[at]?.[0] === key && Math.abs((met[at]?.[1] as number) - Number(num)) <= tol)) at++;
+    if (at === met.length) throw new Error(\`the docs claim \${key}: \${num} in \${claim}; got \${JSON.stringify(value)}\`);
+    at++;
+  }
 }
 function __docNear(value: unknown, claimed: string): void {
   const decimals = claimed.split('.')[1]?.length ?? 0;
@@ -126,11 +160,31 @@ describe('code blocks of the README and the guides', () => {
     expect(blocks.filter((b) => b.file === 'README.md').length).toBeGreaterThanOrEqual(6);
   });
 
+  it('every number a run block states in a comment is in the checked form', () => {
+    const unchecked = blocks.filter((b) => b.run).flatMap((b) => uncheckedClaims(b.code).map((l) => `${b.file}:${b.line}: ${l}`));
+    expect(unchecked).toEqual([]);
+    expect(uncheckedClaims('const f = ZcdpFilter.fromEpsilonDelta(1, 1e-6); // ρ ≈ 0.0175')).toHaveLength(1);
+    expect(uncheckedClaims('f.charge(g); // rho: 0.125, fits')).toHaveLength(1);
+    expect(uncheckedClaims('new A().epsilon(1e-5); // 2.16159, ε ≈ 2.16159')).toEqual([]);
+    expect(uncheckedClaims("m.privacyMap(1); // { kind: 'zcdp', rho: 0.125 }")).toEqual([]);
+  });
+
   it('the instrumentation turns claims into checks, and a false claim fails', () => {
     expect(instrument('budget.charge(pure(1)); // throws DpError BUDGET_EXHAUSTED, charges nothing')).toBe(
       '__docThrows(() => { budget.charge(pure(1)); }, "BUDGET_EXHAUSTED");',
     );
     expect(instrument('new A().epsilon(1e-5); // 2.16159, same as dp_accounting')).toBe('__docNear(new A().epsilon(1e-5), "2.16159");');
+    expect(instrument("m.privacyMap(1); // { kind: 'zcdp', rho: 0.125… }")).toBe(
+      `__docShape(m.privacyMap(1), "{ kind: 'zcdp', rho: 0.125… }");`,
+    );
+    const shape = join(work, 'shape.ts');
+    writeFileSync(
+      shape,
+      `${PRELUDE}\n__docShape({ a: { rho: 0.125 }, b: [{ d: 2 }] }, '{ rho: 0.125, d: 2 }');\n__docShape({ rho: 0.2 }, '{ rho: 0.125 }');\n`,
+    );
+    const rs = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), shape], { encoding: 'utf8' });
+    expect(rs.status).not.toBe(0);
+    expect(rs.stderr).toMatch(/the docs claim rho: 0\.125 in \{ rho: 0\.125 \}; got \{"rho":0\.2\}/);
     const probe = join(work, 'probe.ts');
     writeFileSync(probe, `${PRELUDE}\n__docThrows(() => 1, 'BUDGET_EXHAUSTED');\n`);
     const r = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), probe], { encoding: 'utf8' });

@@ -455,44 +455,126 @@ function gemm32(
 }
 
 // dst (T×K, binary32) = the patches of the C×H×W binary32 example at src (zero padding p, stride s).
+// Row-outer order: for each output row oy and input row (c, ky) of the window, the k taps of every
+// output column ox come from the same input row, so the inner loop walks ox with the source row and
+// the destination stride (K values) fixed. The columns whose window lies inside the image
+// ([oxLo, oxHi)) copy k contiguous values, four per v128, with no per-tap test; the others test
+// each tap. A pure copy: the same bytes as the tap-by-tap definition (conv-ops.ts's im2col).
 function im2col32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
-  let d = dst;
+  const K = C * k * k;
+  const tStride = <usize>K << 2;
+  const oxLo = min(ow, (p + s - 1) / s); // first ox with ox·s − p ≥ 0
+  const oxHi = W - k + p >= 0 ? max(oxLo, min(ow, (W - k + p) / s + 1)) : oxLo; // past the last ox with ox·s − p + k ≤ W
   for (let oy: i32 = 0; oy < oh; oy++) {
-    for (let ox: i32 = 0; ox < ow; ox++) {
-      for (let c: i32 = 0; c < C; c++) {
-        for (let ky: i32 = 0; ky < k; ky++) {
-          const iy = oy * s - p + ky;
+    for (let c: i32 = 0; c < C; c++) {
+      for (let ky: i32 = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        let d = dst + ((<usize>(oy * ow) * <usize>K + <usize>((c * k + ky) * k)) << 2);
+        if (iy < 0 || iy >= H) {
+          for (let ox: i32 = 0; ox < ow; ox++) {
+            zero32(d, k);
+            d += tStride;
+          }
+          continue;
+        }
+        const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
+        let ox: i32 = 0;
+        for (; ox < oxLo; ox++) {
+          edgeTaps32(row, d, ox * s - p, k, W);
+          d += tStride;
+        }
+        for (; ox < oxHi; ox++) {
+          let from = row + (<usize>(ox * s - p) << 2);
+          let to = d;
+          let kx: i32 = 0;
+          for (; kx + 4 <= k; kx += 4) {
+            v128.store(to, v128.load(from));
+            to += 16;
+            from += 16;
+          }
+          for (; kx < k; kx++) {
+            store<f32>(to, load<f32>(from));
+            to += 4;
+            from += 4;
+          }
+          d += tStride;
+        }
+        for (; ox < ow; ox++) {
+          edgeTaps32(row, d, ox * s - p, k, W);
+          d += tStride;
+        }
+      }
+    }
+  }
+}
+
+// The patches of the C×H×W binary32 example at src, written straight into gemm32's packed layout of
+// the T×K patch matrix as its B operand (packB32's blocks of eight columns: value (t, j) at
+// (j >> 3)·8T + 8t + (j & 7)), so that the per-example gradient Δ_i·P_i needs no separate pack —
+// the same values packB32 would write from im2col32's matrix. Only for T ≤ KC32 (one panel row
+// block) and k a multiple of 4 (then K is a multiple of 16, no padding columns, and each group of
+// four taps kx0..kx0+3 of a window row lies inside one block of eight).
+function im2colPacked32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32): void {
+  const T = oh * ow;
+  const oxLo = min(ow, (p + s - 1) / s);
+  const oxHi = W - k + p >= 0 ? max(oxLo, min(ow, (W - k + p) / s + 1)) : oxLo;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    for (let c: i32 = 0; c < C; c++) {
+      for (let ky: i32 = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
+        for (let kx0: i32 = 0; kx0 < k; kx0 += 4) {
+          const j = (c * k + ky) * k + kx0;
+          let d = dst + ((<usize>((j >> 3) * 8 * T + (j & 7)) + (<usize>(oy * ow) << 3)) << 2);
           if (iy < 0 || iy >= H) {
-            memory.fill(d, 0, <usize>k << 2);
-            d += <usize>k << 2;
-            continue;
-          }
-          const row = src + ((<usize>(c * H + iy) * <usize>W) << 2);
-          const ix0 = ox * s - p;
-          if (ix0 >= 0 && ix0 + k <= W) {
-            // inside the image: k contiguous values, four per v128, no per-tap test
-            let from = row + (<usize>ix0 << 2);
-            let kx: i32 = 0;
-            for (; kx + 4 <= k; kx += 4) {
-              v128.store(d, v128.load(from));
-              d += 16;
-              from += 16;
-            }
-            for (; kx < k; kx++) {
-              store<f32>(d, load<f32>(from));
-              d += 4;
-              from += 4;
+            for (let ox: i32 = 0; ox < ow; ox++) {
+              v128.store(d, i32x4.splat(0));
+              d += 32;
             }
             continue;
           }
-          for (let kx: i32 = 0; kx < k; kx++) {
-            const ix = ix0 + kx;
-            store<f32>(d, ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
-            d += 4;
+          let ox: i32 = 0;
+          for (; ox < oxLo; ox++) {
+            edgeTaps32(row, d, ox * s - p + kx0, 4, W);
+            d += 32;
+          }
+          for (; ox < oxHi; ox++) {
+            v128.store(d, v128.load(row + (<usize>(ox * s - p + kx0) << 2)));
+            d += 32;
+          }
+          for (; ox < ow; ox++) {
+            edgeTaps32(row, d, ox * s - p + kx0, 4, W);
+            d += 32;
           }
         }
       }
     }
+  }
+}
+
+// dst[0..k) = row[ix0 + kx] where 0 ≤ ix0 + kx < W, else 0 (binary32): a window column at the border.
+@inline
+function edgeTaps32(row: usize, dst: usize, ix0: i32, k: i32, W: i32): void {
+  let d = dst;
+  for (let kx: i32 = 0; kx < k; kx++) {
+    const ix = ix0 + kx;
+    store<f32>(d, ix >= 0 && ix < W ? load<f32>(row + (<usize>ix << 2)) : 0);
+    d += 4;
+  }
+}
+
+// dst[0..k) = 0 (binary32).
+@inline
+function zero32(dst: usize, k: i32): void {
+  let d = dst;
+  let kx: i32 = 0;
+  for (; kx + 4 <= k; kx += 4) {
+    v128.store(d, i32x4.splat(0));
+    d += 16;
+  }
+  for (; kx < k; kx++) {
+    store<f32>(d, 0);
+    d += 4;
   }
 }
 
@@ -613,11 +695,17 @@ export function convExampleGrads(
   const outBytes = <usize>(outC * T) << 2;
   const width = outC * K + outC;
   const gradBytes = <usize>width << 2;
+  const direct = T <= KC32 && (k & 3) == 0; // the patches written packed (im2colPacked32): the same B values
   for (let i: i32 = 0; i < batch; i++) {
     const gi = g + <usize>i * outBytes;
     const ri = grads + <usize>i * gradBytes;
-    im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
-    gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
+    if (direct) {
+      im2colPacked32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+      gemm32(gi, <usize>T << 2, 4, 0, 0, 0, col, ri, outC, T, K, pack);
+    } else {
+      im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+      gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
+    }
     const bias = ri + (<usize>(outC * K) << 2);
     for (let o: i32 = 0; o < outC; o++) {
       let q = gi + ((<usize>(o * T)) << 2);
@@ -913,6 +1001,14 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
           o += 16;
           a += 16;
         }
+        if (ox < ow && ow >= 2) {
+          // An odd last window: the second of a pair with the one before it, which is recomputed (the same
+          // value and winner) — instead of the scalar loop, whose compare-and-branch per tap mispredicts.
+          maxPoolPair(x, o - 8, a - 8, base + y0 * W + (ow - 2) * s, W, k, s);
+          o += 8;
+          a += 8;
+          ox = ow;
+        }
       }
       for (; ox < ow; ox++) {
         const x0 = ox * s;
@@ -1043,30 +1139,41 @@ export function rowSquaredNorms32(a: usize, m: i32, n: i32, out: usize): void {
   }
 }
 
+// dst[0..n) (binary64) = src[0..n) (binary32), widened exactly, four per step.
+function widenRow(src: usize, dst: usize, n: i32): void {
+  let j: i32 = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v = v128.load(src);
+    v128.store(dst, f64x2.promote_low_f32x4(v));
+    v128.store(dst, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), 16);
+    src += 16;
+    dst += 32;
+  }
+  for (; j < n; j++) {
+    store<f64>(dst, <f64>load<f32>(src));
+    src += 4;
+    dst += 8;
+  }
+}
+
 /**
  * The clipped sum of a dense layer from its stored binary32 rows: gw (nIn×nOut, binary64) +=
  * Σ_i a_iᵀ·fl(s_i·δ_i) and gb (nOut) += Σ_i fl(s_i·δ_i), over the rows with s_i ≠ 0 only (a dropped
  * row is left out, never multiplied by 0). a_i (x, batch×nIn) and δ_i (d, batch×nOut) are widened
  * exactly; fl(s_i·δ_i) is one binary64 rounding, each product with a_i one more, each addition one
  * more — binary64 throughout, as the binary64 path (backend.gemmTNScaled) computes it. Scratch
- * (binary64): at nIn·batch (the kept a_i as columns), ut batch·nOut (the kept fl(s_i·δ_i) as rows).
+ * (binary64): at batch·nIn (the kept a_i widened, as rows: a contiguous copy, where a transposed one
+ * scattered each value to its own cache line), ut batch·nOut (the kept fl(s_i·δ_i) as rows).
  */
 export function denseClippedSum(
   x: usize, d: usize, scales: usize, gw: usize, gb: usize, at: usize, ut: usize, pack: usize,
   batch: i32, nIn: i32, nOut: i32,
 ): void {
   let kept: i32 = 0;
-  const ars = <usize>batch << 3;
   for (let i: i32 = 0; i < batch; i++) {
     const s = load<f64>(scales + (<usize>i << 3));
     if (s == 0) continue;
-    let src = x + ((<usize>i * <usize>nIn) << 2);
-    let dst = at + (<usize>kept << 3);
-    for (let j: i32 = 0; j < nIn; j++) {
-      store<f64>(dst, <f64>load<f32>(src));
-      src += 4;
-      dst += ars;
-    }
+    widenRow(x + ((<usize>i * <usize>nIn) << 2), at + ((<usize>kept * <usize>nIn) << 3), nIn);
     const sv = f64x2.splat(s);
     let ds = d + ((<usize>i * <usize>nOut) << 2);
     let u = ut + ((<usize>kept * <usize>nOut) << 3);
@@ -1084,7 +1191,8 @@ export function denseClippedSum(
     kept++;
   }
   if (kept == 0) return;
-  gemmWith(at, ars, 8, ut, <usize>nOut << 3, 8, 0, 0, gw, nIn, kept, nOut, 1, pack);
+  // A(j, r) = a_r[j]: the kept rows read down their columns (row stride 8, column stride nIn·8).
+  gemmWith(at, 8, <usize>nIn << 3, ut, <usize>nOut << 3, 8, 0, 0, gw, nIn, kept, nOut, 1, pack);
   for (let r: i32 = 0; r < kept; r++) {
     let u = ut + ((<usize>r * <usize>nOut) << 3);
     let g = gb;
