@@ -14,7 +14,7 @@ const { ZcdpFilter, DpEvents } = await import(pathToFileURL(join(tree, 'dist/ind
 const claims = readFileSync(join(tree, 'README.md'), 'utf8')
   .split('\n')
   .filter((l) => l.includes('filter.chargeEvent('))
-  .map((l) => l.replace(/^filter\.chargeEvent\((.*?)\);\s*\/\/\s*/, '$1 → README: '));
+  .map((l) => l.replace(/^filter\.chargeEvent\(DpEvents\.(.*?)\);\s*\/\/\s*/, '$1: README says ').slice(0, 60));
 const filter = ZcdpFilter.fromEpsilonDelta(1, 1e-6);
 const did = [];
 for (const sigma of [10, 1]) {
@@ -25,4 +25,4 @@ for (const sigma of [10, 1]) {
     did.push(`gaussian(${sigma}) → throws ${e.code ?? e.message}`);
   }
 }
-console.log(`${claims.join(' / ')} || actual: ${did.join(', ')}`);
+console.log(`${claims.join(' / ')}\nactual: ${did.join(', ')}`);
