@@ -5,6 +5,7 @@ import { FileLedger } from '../../src/ledger/file-ledger.js';
 import { type CompiledDpQuery, compileDpQuery } from '../../src/sql/compile.js';
 import { clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';
+import { exactUnits } from '../../src/sql/engine-values.js';
 import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
@@ -169,8 +170,12 @@ function inputs(compiled: CompiledDpQuery, rows: readonly EngineRow[], all: bool
     const values = [BigInt(String(r[compiled.unitsColumn] ?? 0))];
     for (const inp of compiled.inputs) {
       if (!inp || inp.kind === 'quantile' || (!all && inp.kind !== 'count')) continue;
-      for (const [role, col] of Object.entries(inp))
-        if (role !== 'kind' && role !== 'bounds' && typeof col === 'string') values.push(BigInt(String(r[col] ?? 0)));
+      for (const [role, col] of Object.entries(inp)) {
+        if (role === 'kind' || role === 'bounds' || typeof col !== 'string') continue;
+        // A sum's units as the release reads them: a row-level linear sum's column is S, its units S·inverse − N·offset
+        // (DuckDB/PostgreSQL since stop 19; ClickHouse still computes the units in SQL).
+        values.push(role === 'units' && 'linear' in inp ? exactUnits(r, inp) : BigInt(String(r[col] ?? 0)));
+      }
     }
     out.set(key, values);
   }

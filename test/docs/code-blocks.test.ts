@@ -82,7 +82,7 @@ function __docThrows(f: () => unknown, code: string): void {
   const got = (thrown as { code?: unknown } | undefined)?.code;
   if (got !== code) throw new Error(\`the docs claim a throw of \${code}; got \${thrown === undefined ? 'no throw' : String(got ?? thrown)}\`);
 }
-/** Each \`key: number\` the claim names is a numeric property of that name met, in the same order, walking the value. */
+/** Each \`key: number\` the claim names, the number being the whole value (\`value: 42 + noise\` states none), is a numeric property of that name met, in the same order, walking the value. */
 function __docShape(value: unknown, claim: string): void {
   const met: [string, number][] = [];
   const walk = (v: unknown): void => {
@@ -91,7 +91,7 @@ function __docShape(value: unknown, claim: string): void {
   };
   walk(value);
   let at = 0;
-  for (const [, key, num] of claim.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\\s*:\\s*(-?\\d+(?:\\.\\d+)?)/g)) {
+  for (const [, key, num] of claim.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\\s*:\\s*(-?\\d+(?:\\.\\d+)?)…?\\s*(?=[,}\\]])/g)) {
     const tol = 0.5 * 10 ** -((num as string).split('.')[1]?.length ?? 0) * (1 + 1e-9);
     while (at < met.length && !(met[at]?.[0] === key && Math.abs((met[at]?.[1] as number) - Number(num)) <= tol)) at++;
     if (at === met.length) throw new Error(\`the docs claim \${key}: \${num} in \${claim}; got \${JSON.stringify(value)}\`);
@@ -180,7 +180,7 @@ describe('code blocks of the README and the guides', () => {
     const shape = join(work, 'shape.ts');
     writeFileSync(
       shape,
-      `${PRELUDE}\n__docShape({ a: { rho: 0.125 }, b: [{ d: 2 }] }, '{ rho: 0.125, d: 2 }');\n__docShape({ rho: 0.2 }, '{ rho: 0.125 }');\n`,
+      `${PRELUDE}\n__docShape({ a: { rho: 0.125 }, b: [{ d: 2 }] }, '{ rho: 0.125…, d: 2 }');\n__docShape({ value: 43.7, dIn: 1 }, '{ value: 42 + noise, dIn: 1 }');\n__docShape({ rho: 0.2 }, '{ rho: 0.125 }');\n`,
     );
     const rs = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), shape], { encoding: 'utf8' });
     expect(rs.status).not.toBe(0);
