@@ -29,7 +29,10 @@
  *   its name to one object per line, never detected from its records (review
  *   S9), so a broken record is dropped alone wherever it is; a JSON array
  *   file is not supported (convert it to JSON Lines). Parquet: `read_parquet` (its schema is
- *   the file's metadata). No view column takes its type from the values, and
+ *   the file's metadata), each declared column admitted only from a stored type whose conversion to the declared
+ *   type is total on every raw value, decided from the footer at open (`duckdb-parquet-types.ts`, reviews
+ *   S54/S55/S57/S58); what the file stores under each converted column is kept for the catalog, which names it
+ *   (`duckdb-catalog.ts`, review S56), and is fixed at open: a rewrite that changes it is refused before a charge. No view column takes its type from the values, and
  *   no value can make a scan fail: a malformed value becomes NULL (TRY_CAST)
  *   and a line the CSV/JSON reader cannot split is skipped — a per-row rule,
  *   so an engine error never depends on which rows a query filters to. (The
