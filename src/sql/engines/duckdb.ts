@@ -278,6 +278,10 @@ export class DuckDbEngine implements SqlEngine {
       new DpError('INVALID_PARAMETER', `cannot read ${path} as table "${table}" (CSV with a header, Parquet or JSON expected)`, {
         parameter: 'data',
       });
+    // A Parquet file's version, taken before anything reads it: its footer (probe, stored types) and its text (S49)
+    // are read from this one version, compared again after the last read (review 01:42: a file replaced between the
+    // footer check and the text check would have been read with its stored types never checked, by every query).
+    const parquetIdentity = format === 'parquet' ? await fileIdentity(full) : undefined;
     let probe: FileProbe;
     try {
       // JSON has no header: its keys are the records' own, so a declared column is never looked for in them
@@ -309,12 +313,12 @@ export class DuckDbEngine implements SqlEngine {
     // server keeps — stays the file's (S56).
     const before = replace ? this.fileStored.get(table) : undefined;
     if (before && storedTypes && [...storedTypes].some(([c, t]) => before.get(c) !== t)) throw unreadable();
-    if (format === 'parquet') {
+    if (parquetIdentity) {
       // Review S49 (class 3 with class 2's reader rule): DuckDB checks a Parquet string's UTF-8 only when a function
       // first reads it as text, so one person's non-UTF-8 value made a charged query fail. Every text column is read
       // once here, at open, before any query: a file holding such a value is refused whole (nothing charged), and a
       // file changed after this check is checked again before the next statement (its identity, as for CSV).
-      const identity = await fileIdentity(full);
+      const identity = parquetIdentity;
       const check = parquetTextCheckSql(full, probe);
       // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
       if (check) await run(() => this.db.run(check), MAX_TIMEOUT_MS).catch(() => Promise.reject(notUtf8(path, table)));
