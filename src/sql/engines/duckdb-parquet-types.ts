@@ -113,6 +113,18 @@ export function admittedDeclaredTypes(column: ParquetColumn): readonly DeclaredC
 }
 
 /**
+ * The stored type of a column as the catalog names it (review S56, `duckdb-catalog.ts`): DuckDB's type, lower case,
+ * and — when the Parquet encoding is wider than that type, so that DuckDB's reader truncates a raw value past the
+ * annotation's range (INT32 annotated INT(8)/INT(16), signed or not: raw 1 and 257 both read as TINYINT 1) — the
+ * encoding after it (`smallint stored int32`). A total read for a value column; not a stored type an identity may have
+ * (`check-public.ts` finds no integer type in it), since two stored ids can read as one.
+ */
+export function storedTypeName(column: ParquetColumn): string {
+  const read = column.read.trim().toLowerCase();
+  return /^u?(tinyint|smallint)$/.test(read) ? `${read} stored ${(column.physical ?? 'group').toLowerCase()}` : read;
+}
+
+/**
  * The top-level columns of a Parquet file, from `parquet_schema`'s rows (root first, each group followed by its
  * subtree) and DuckDB's types for them (DESCRIBE, in the same order).
  * @returns the columns (in DESCRIBE's order), or undefined when the two do not line up (the file is then unreadable).

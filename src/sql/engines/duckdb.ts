@@ -81,7 +81,14 @@ import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
-import { admittedDeclaredTypes, type ParquetColumn, parquetSchemaSql, storedTypeRefused, topLevelColumns } from './duckdb-parquet-types.js';
+import {
+  admittedDeclaredTypes,
+  type ParquetColumn,
+  parquetSchemaSql,
+  storedTypeName,
+  storedTypeRefused,
+  topLevelColumns,
+} from './duckdb-parquet-types.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
@@ -422,7 +429,7 @@ export class DuckDbEngine implements SqlEngine {
       const column = byName.get(c.toLowerCase());
       if (!column) continue; // a declared column the file lacks: NOT_FOUND below
       if (!admittedDeclaredTypes(column).includes(type)) throw storedTypeRefused(path, table, c, type, column);
-      stored.set(c, column.read.toLowerCase());
+      stored.set(c, storedTypeName(column));
     }
     return stored;
   }
