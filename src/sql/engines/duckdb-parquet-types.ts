@@ -50,7 +50,11 @@ export interface ParquetColumn {
   readonly logical: string | null;
 }
 
-/** The footer's schema elements, in order: the root first, each group followed by its children. */
+/**
+ * The statement that lists a Parquet file's footer schema (metadata only, never a value).
+ * @param readerPath - the file's path as an SQL string literal.
+ * @returns the statement: the schema elements in order, the root first, each group followed by its children.
+ */
 export function parquetSchemaSql(readerPath: string): string {
   return `SELECT name, type, type_length, num_children, converted_type, logical_type FROM parquet_schema(${readerPath})`;
 }
@@ -118,6 +122,8 @@ export function admittedDeclaredTypes(column: ParquetColumn): readonly DeclaredC
  * annotation's range (INT32 annotated INT(8)/INT(16), signed or not: raw 1 and 257 both read as TINYINT 1) — the
  * encoding after it (`smallint stored int32`). A total read for a value column; not a stored type an identity may have
  * (`check-public.ts` finds no integer type in it), since two stored ids can read as one.
+ * @param column - the column's DuckDB type and Parquet encoding.
+ * @returns the stored type's name for the catalog, lower case.
  */
 export function storedTypeName(column: ParquetColumn): string {
   const read = column.read.trim().toLowerCase();
