@@ -3,8 +3,9 @@
  * charge's promise resolves, i.e. at the moment a caller may release the answer. It is killed by SIGKILL at a
  * random time.
  */
-import { Rational } from '../../src/numeric/rational.js';
+
 import { FileLedger } from '../../src/ledger/file-ledger.js';
+import { Rational } from '../../src/numeric/rational.js';
 
 const [home, who, unitNum] = process.argv.slice(2) as [string, string, string];
 const ledger = new FileLedger({ home });
