@@ -53,7 +53,12 @@ export function storedTypeFits(declared: SqlColumnType, stored: string): boolean
  */
 const CONVERTED = ' <- ';
 
-/** The catalog's name for a column the view reads as `viewType` from a file storing `storedType` (`CONVERTED`). */
+/**
+ * The catalog's name for a column a view converts (`CONVERTED`).
+ * @param viewType - the type the view gives the column (what the compiled SQL reads), lower case.
+ * @param storedType - the type the file stores, lower case.
+ * @returns `<viewType> <- <storedType>`.
+ */
 export function convertedColumnType(viewType: string, storedType: string): string {
   return `${viewType}${CONVERTED}${storedType}`;
 }

@@ -10,7 +10,7 @@
  * identity types × declared types × id pairs that a conversion could merge — refused before any charge, or the
  * two ids stay two units (the released count equals that of two ids far apart, with the same seed).
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -123,6 +123,33 @@ describe('S56: an identity is judged by what the file stores', () => {
     expect(typeof (await releasedCount(await writeIds('parquet', ['CAST(0.5 AS FLOAT)', 'CAST(0.75 AS FLOAT)']), 'float'))).toBe('number');
   }, 60_000);
 
+  it('a Parquet unit in INT32 annotated INT(16) is refused as an identity (the reader truncates: raw 77881 reads as 12345)', async () => {
+    const file = await writeIds('parquet', ['CAST(12345 AS SMALLINT)', 'CAST(23456 AS SMALLINT)']);
+    const bytes = readFileSync(file);
+    const [from, to] = [Buffer.alloc(4), Buffer.alloc(4)];
+    from.writeInt32LE(23456);
+    to.writeInt32LE(12345 + 65536);
+    let n = 0;
+    for (let o = bytes.indexOf(from); o >= 0; o = bytes.indexOf(from, o + 1), n++) to.copy(bytes, o);
+    expect(n).toBeGreaterThan(0);
+    writeFileSync(file, bytes);
+    // The mechanism: DuckDB's reader truncates the raw INT32 to 16 bits, so the two people read as one id.
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    const read = (await c.runAndReadAll(`SELECT CAST(pid AS INTEGER) FROM read_parquet('${file}')`)).getRowsJS();
+    c.closeSync();
+    instance.closeSync();
+    expect(read).toEqual([[12345], [12345]]);
+    expect(await releasedCount(file, 'integer')).toBe('refused');
+    expect(await releasedCount(await writeIds('parquet', ['CAST(12345 AS SMALLINT)', 'CAST(23456 AS SMALLINT)']), 'integer')).toBe(
+      'refused',
+    );
+    // Stored INTEGER (no narrower annotation): answered.
+    expect(typeof (await releasedCount(await writeIds('parquet', ['CAST(12345 AS INTEGER)', 'CAST(77881 AS INTEGER)']), 'integer'))).toBe(
+      'number',
+    );
+  }, 60_000);
+
   it('a Parquet file rewritten from DOUBLE to INT64 ids is refused before the charge (the stored types are fixed at open)', async () => {
     const file = at('rewritten.parquet');
     renameSync(await writeIds('parquet', ['CAST(1 AS DOUBLE)', 'CAST(2 AS DOUBLE)']), file);
@@ -186,6 +213,7 @@ const CASES: readonly IdentityCase[] = [
     ids: intPair((v) => `CAST('${v}' AS DECIMAL(38,0))`),
   })),
   { format: 'parquet', declared: 'integer', ids: intPair((v) => `CAST(${v} AS UBIGINT)`) },
+  { format: 'parquet', declared: 'integer', ids: intPair((v) => `CAST(${v % 30000n} AS SMALLINT)`) },
   ...(['integer', 'float', 'string'] as const).map((declared) => ({
     format: 'parquet' as const,
     declared,

@@ -50,7 +50,11 @@ export interface ParquetColumn {
   readonly logical: string | null;
 }
 
-/** The footer's schema elements, in order: the root first, each group followed by its children. */
+/**
+ * The statement that lists a Parquet file's footer schema (metadata only, never a value).
+ * @param readerPath - the file's path as an SQL string literal.
+ * @returns the statement: the schema elements in order, the root first, each group followed by its children.
+ */
 export function parquetSchemaSql(readerPath: string): string {
   return `SELECT name, type, type_length, num_children, converted_type, logical_type FROM parquet_schema(${readerPath})`;
 }
@@ -110,6 +114,20 @@ export function admittedDeclaredTypes(column: ParquetColumn): readonly DeclaredC
   if (read === 'BLOB') return p === 'BYTE_ARRAY' || p === 'FIXED_LEN_BYTE_ARRAY' ? ['string'] : [];
   if (read === 'UUID') return p === 'FIXED_LEN_BYTE_ARRAY' && column.typeLength === 16 ? ['string'] : [];
   return [];
+}
+
+/**
+ * The stored type of a column as the catalog names it (review S56, `duckdb-catalog.ts`): DuckDB's type, lower case,
+ * and — when the Parquet encoding is wider than that type, so that DuckDB's reader truncates a raw value past the
+ * annotation's range (INT32 annotated INT(8)/INT(16), signed or not: raw 1 and 257 both read as TINYINT 1) — the
+ * encoding after it (`smallint stored int32`). A total read for a value column; not a stored type an identity may have
+ * (`check-public.ts` finds no integer type in it), since two stored ids can read as one.
+ * @param column - the column's DuckDB type and Parquet encoding.
+ * @returns the stored type's name for the catalog, lower case.
+ */
+export function storedTypeName(column: ParquetColumn): string {
+  const read = column.read.trim().toLowerCase();
+  return /^u?(tinyint|smallint)$/.test(read) ? `${read} stored ${(column.physical ?? 'group').toLowerCase()}` : read;
 }
 
 /**

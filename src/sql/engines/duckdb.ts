@@ -29,7 +29,10 @@
  *   its name to one object per line, never detected from its records (review
  *   S9), so a broken record is dropped alone wherever it is; a JSON array
  *   file is not supported (convert it to JSON Lines). Parquet: `read_parquet` (its schema is
- *   the file's metadata). No view column takes its type from the values, and
+ *   the file's metadata), each declared column admitted only from a stored type whose conversion to the declared
+ *   type is total on every raw value, decided from the footer at open (`duckdb-parquet-types.ts`, reviews
+ *   S54/S55/S57/S58); what the file stores under each converted column is kept for the catalog, which names it
+ *   (`duckdb-catalog.ts`, review S56), and is fixed at open: a rewrite that changes it is refused before a charge. No view column takes its type from the values, and
  *   no value can make a scan fail: a malformed value becomes NULL (TRY_CAST)
  *   and a line the CSV/JSON reader cannot split is skipped — a per-row rule,
  *   so an engine error never depends on which rows a query filters to. (The
@@ -78,7 +81,14 @@ import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
-import { admittedDeclaredTypes, type ParquetColumn, parquetSchemaSql, storedTypeRefused, topLevelColumns } from './duckdb-parquet-types.js';
+import {
+  admittedDeclaredTypes,
+  type ParquetColumn,
+  parquetSchemaSql,
+  storedTypeName,
+  storedTypeRefused,
+  topLevelColumns,
+} from './duckdb-parquet-types.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
@@ -275,6 +285,10 @@ export class DuckDbEngine implements SqlEngine {
       new DpError('INVALID_PARAMETER', `cannot read ${path} as table "${table}" (CSV with a header, Parquet or JSON expected)`, {
         parameter: 'data',
       });
+    // A Parquet file's version, taken before anything reads it: its footer (probe, stored types) and its text (S49)
+    // are read from this one version, compared again after the last read (review 01:42: a file replaced between the
+    // footer check and the text check would have been read with its stored types never checked, by every query).
+    const parquetIdentity = format === 'parquet' ? await fileIdentity(full) : undefined;
     let probe: FileProbe;
     try {
       // JSON has no header: its keys are the records' own, so a declared column is never looked for in them
@@ -306,12 +320,12 @@ export class DuckDbEngine implements SqlEngine {
     // server keeps — stays the file's (S56).
     const before = replace ? this.fileStored.get(table) : undefined;
     if (before && storedTypes && [...storedTypes].some(([c, t]) => before.get(c) !== t)) throw unreadable();
-    if (format === 'parquet') {
+    if (parquetIdentity) {
       // Review S49 (class 3 with class 2's reader rule): DuckDB checks a Parquet string's UTF-8 only when a function
       // first reads it as text, so one person's non-UTF-8 value made a charged query fail. Every text column is read
       // once here, at open, before any query: a file holding such a value is refused whole (nothing charged), and a
       // file changed after this check is checked again before the next statement (its identity, as for CSV).
-      const identity = await fileIdentity(full);
+      const identity = parquetIdentity;
       const check = parquetTextCheckSql(full, probe);
       // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
       if (check) await run(() => this.db.run(check), MAX_TIMEOUT_MS).catch(() => Promise.reject(notUtf8(path, table)));
@@ -415,7 +429,7 @@ export class DuckDbEngine implements SqlEngine {
       const column = byName.get(c.toLowerCase());
       if (!column) continue; // a declared column the file lacks: NOT_FOUND below
       if (!admittedDeclaredTypes(column).includes(type)) throw storedTypeRefused(path, table, c, type, column);
-      stored.set(c, column.read.toLowerCase());
+      stored.set(c, storedTypeName(column));
     }
     return stored;
   }
