@@ -10,11 +10,11 @@
  * When the block's next line is a `# {…}` comment, the JSON it prints must have the same shape: the same keys and
  * the same literal values, with `…` matching anything.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tsdp } from '../cli/run-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const home = mkdtempSync(join(tmpdir(), 'reviewml-readme-sh-'));
@@ -50,17 +50,6 @@ function readmeCommands(): Command[] {
   return commands;
 }
 
-function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, TSDP_HOME: home }, timeout: 120_000 },
-      (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 /** Does `value` have the shape of `pattern` (a JSON text where … stands for any value)? */
 function sameShape(value: unknown, pattern: unknown): boolean {
   if (pattern === '…') return true;
@@ -86,7 +75,7 @@ describe('reviewml (issue 11, docs that are true): the README sh blocks run as w
   it.each(offline.map((c) => [c.line.slice(0, 90), c] as const))(
     '%s',
     async (_, c) => {
-      const r = await run(c.args);
+      const r = await tsdp(c.args, home);
       expect(r.code, r.stderr).toBe(0);
       if (c.shape !== undefined) {
         const pattern = JSON.parse(c.shape.replace(/…/g, '"…"')) as unknown;
