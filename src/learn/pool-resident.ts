@@ -12,7 +12,8 @@
  * @module
  */
 import type { PoolShape } from './conv-ops.js';
-import { type Regions, ResidentInstance } from './resident-instance.js';
+import type { FloatArray } from './kernels.js';
+import { binary32Doubles as half, type Regions, ResidentInstance } from './resident-instance.js';
 
 /** @internal One MaxPool2d's resident kernel instance. */
 export class PoolResident {
@@ -31,10 +32,14 @@ export class PoolResident {
     this.rows = -1;
   }
 
-  /** Regions for `rows` planes: x (f64, also dx), out (f64, also the output gradient), arg (f64); null: memory cannot grow. */
-  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg'> | null {
+  /**
+   * Regions for `rows` planes: x (f64, also dx), out (f64, also the output gradient), arg (f64), and for the binary32
+   * path x32 and out32 (binary32: x or dx, out or the output gradient); null: memory cannot grow.
+   */
+  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg' | 'x32' | 'out32'> | null {
+    const inLen = g.rows * g.H * g.W;
     const outLen = g.rows * g.oh * g.ow;
-    return this.m.layout({ x: g.rows * g.H * g.W, out: outLen, arg: outLen });
+    return this.m.layout({ x: inLen, out: outLen, arg: outLen, x32: half(inLen), out32: half(outLen) });
   }
 
   /** out = the max pooling of x; keeps the winners. False: not run. */
@@ -58,5 +63,40 @@ export class PoolResident {
     this.m.exports.poolBackward(r.out, r.arg, r.x, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
     this.m.copyOut(r.x, dx);
     return true;
+  }
+
+  /**
+   * The binary32 path (binary32-path.ts): x (binary32 values, or binary64 ones rounded on the way in) widened in the
+   * instance, the binary64 kernel run on it, its output rounded to binary32 — exact, a max pooling's output being
+   * some of its inputs. A view of the output, or null: memory cannot grow.
+   */
+  forward32(g: PoolShape, x: FloatArray): Float32Array | null {
+    this.rows = -1;
+    const r = this.layout(g);
+    if (!r) return null;
+    const outLen = g.rows * g.oh * g.ow;
+    this.m.f32(r.x32, x.length).set(x);
+    this.m.exports.widen(r.x32, r.x, x.length);
+    this.m.exports.poolForward(r.x, r.out, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
+    this.m.exports.demote(r.out, r.out32, outLen);
+    this.rows = g.rows;
+    return this.m.f32(r.out32, outLen);
+  }
+
+  /**
+   * The binary32 path's backward: dy (rounded to binary32 on the way in) widened, the binary64 kernel routes it to the
+   * winners (each pixel's sum in binary64, in the kernel's order), each sum rounded once to binary32. A view of dx,
+   * or null: no winners of this shape are held.
+   */
+  backward32(g: PoolShape, dy: FloatArray): Float32Array | null {
+    if (this.rows !== g.rows) return null;
+    const r = this.layout(g); // the same regions as the forward's (same shape, no growth)
+    if (!r) return null;
+    const inLen = g.rows * g.H * g.W;
+    this.m.f32(r.out32, dy.length).set(dy);
+    this.m.exports.widen(r.out32, r.out, dy.length);
+    this.m.exports.poolBackward(r.out, r.arg, r.x, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
+    this.m.exports.demote(r.x, r.x32, inLen);
+    return this.m.f32(r.x32, inLen);
   }
 }

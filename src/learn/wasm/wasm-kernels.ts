@@ -55,6 +55,9 @@ interface Exports {
   axpy(alpha: number, x: number, y: number, len: number): void;
   reluForward(x: number, out: number, len: number): void;
   reluBackward(y: number, g: number, out: number, len: number): void;
+  reluForward32(x: number, out: number, len: number): void;
+  reluBackward32(y: number, g: number, out: number, len: number): void;
+  widen(src: number, dst: number, n: number): void;
   convForward(
     x: number,
     w: number,

@@ -258,6 +258,39 @@ export function reluBackward(y: usize, g: usize, out: usize, len: i32): void {
   }
 }
 
+/**
+ * The binary32 ReLU (Sequential's binary32 path, binary32-path.ts): out[i] = max(0, x[i]) with NaN
+ * propagated (x may equal out), f32x4.max where reluForward has f64x2.max — the same rule, so on
+ * binary32 values it gives the binary32 rounding of reluForward's result, which is exact.
+ */
+export function reluForward32(x: usize, out: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.max(z, v128.load(x + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, max<f32>(0.0, load<f32>(x + o)));
+  }
+}
+
+/** The binary32 ReLU backward: out[i] = y[i] > 0 ? g[i] : 0 (g may equal out), as reluBackward. */
+export function reluBackward32(y: usize, g: usize, out: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const mask = f32x4.gt(v128.load(y + o), z);
+    v128.store(out + o, v128.and(mask, v128.load(g + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(y + o) > 0 ? load<f32>(g + o) : 0);
+  }
+}
+
 /** dst (cols×rows) = srcᵀ for the rows×cols matrix at src, in 8×8 blocks (cache-friendly). */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   for (let i0: i32 = 0; i0 < rows; i0 += 8) {
@@ -1154,6 +1187,11 @@ function widenRow(src: usize, dst: usize, n: i32): void {
     src += 4;
     dst += 8;
   }
+}
+
+/** dst[0..n) (binary64) = src[0..n) (binary32), widened exactly (the inverse of demote on its results). */
+export function widen(src: usize, dst: usize, n: i32): void {
+  widenRow(src, dst, n);
 }
 
 /**
