@@ -15,15 +15,17 @@
  * **Why it computes the same bits** (test/learn/binary32-path.test.ts checks the whole DP step of
  * the CNN, old path against new, bit for bit):
  * - forward: a's output is binary32; ReLU (max(0, x), NaN kept) and max pooling (a comparison and a
- *   copy) of binary32 values are binary32 values, and the binary32 kernels apply the same rule
- *   (f32x4.max where f64x2.max; max pooling runs the binary64 kernel on the widened values and rounds
- *   its output, exactly); b rounds its input to binary32, the identity on these values.
+ *   copy) of binary32 values are binary32 values, and the binary32 kernels apply the same rules
+ *   (`reluForward32`: f32x4.max where reluForward has f64x2.max; `poolForward32`: the same comparisons
+ *   in f32x4 lanes, the first maximum winning ties and a NaN winning, the same winners); b rounds its
+ *   input to binary32, the identity on these values.
  * - backward: b's input gradient is binary32. ReLU's backward (g or 0) commutes with rounding. Max
- *   pooling's backward sums, per input pixel, the gradients of the windows it won: the binary32 route
- *   runs the binary64 kernel on the widened gradients (the same sums in the same order) and rounds
- *   each sum once — so the gradient reaching a is the binary32 rounding of the binary64 path's, and a
- *   rounds its output gradient to binary32 before its norm pass and its input gradient: the same
- *   Δ. One `route` only: a second would sum rounded values.
+ *   pooling's backward sums, per input pixel, the gradients of the windows it won: `poolBackward32`
+ *   makes those sums in binary64 in poolBackward's order and rounds each once — so the gradient
+ *   reaching a is the binary32 rounding of the binary64 path's, and a rounds its output gradient to
+ *   binary32 before its norm pass and its input gradient: the same Δ. One `route` only: a second
+ *   would sum rounded values.
+ *   (Equal values, NaN payloads aside: a NaN's bits are the platform's on either path.)
  * What changes: a's binary64 copy of Δ (read only by its non-private weight-gradient sum, with no
  * norm pass, and by its test oracle `perExampleGradient`) is the binary32 Δ its DP kernels use, where
  * it was the unrounded binary64 sum — the DP step, its norms and its clipped sums are unchanged.

@@ -66,9 +66,9 @@ export class PoolResident {
   }
 
   /**
-   * The binary32 path (binary32-path.ts): x (binary32 values, or binary64 ones rounded on the way in) widened in the
-   * instance, the binary64 kernel run on it, its output rounded to binary32 — exact, a max pooling's output being
-   * some of its inputs. A view of the output, or null: memory cannot grow.
+   * The binary32 path (binary32-path.ts): out32 = the max pooling of x (binary32 values, or binary64 ones rounded on
+   * the way in) by `poolForward32`, the values and winners of poolForward on the widened planes. A view of the
+   * output, or null: memory cannot grow.
    */
   forward32(g: PoolShape, x: FloatArray): Float32Array | null {
     this.rows = -1;
@@ -76,17 +76,15 @@ export class PoolResident {
     if (!r) return null;
     const outLen = g.rows * g.oh * g.ow;
     this.m.f32(r.x32, x.length).set(x);
-    this.m.exports.widen(r.x32, r.x, x.length);
-    this.m.exports.poolForward(r.x, r.out, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
-    this.m.exports.demote(r.out, r.out32, outLen);
+    this.m.exports.poolForward32(r.x32, r.out32, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow);
     this.rows = g.rows;
     return this.m.f32(r.out32, outLen);
   }
 
   /**
-   * The binary32 path's backward: dy (rounded to binary32 on the way in) widened, the binary64 kernel routes it to the
-   * winners (each pixel's sum in binary64, in the kernel's order), each sum rounded once to binary32. A view of dx,
-   * or null: no winners of this shape are held.
+   * The binary32 path's backward (`poolBackward32`): dy (rounded to binary32 on the way in) routed to the winners,
+   * each pixel's sum made in binary64 at x in poolBackward's order and rounded once to binary32 into x32. A view of
+   * dx, or null: no winners of this shape are held.
    */
   backward32(g: PoolShape, dy: FloatArray): Float32Array | null {
     if (this.rows !== g.rows) return null;
@@ -94,9 +92,7 @@ export class PoolResident {
     if (!r) return null;
     const inLen = g.rows * g.H * g.W;
     this.m.f32(r.out32, dy.length).set(dy);
-    this.m.exports.widen(r.out32, r.out, dy.length);
-    this.m.exports.poolBackward(r.out, r.arg, r.x, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
-    this.m.exports.demote(r.x, r.x32, inLen);
+    this.m.exports.poolBackward32(r.out32, r.arg, r.x, r.x32, g.rows, g.H, g.W, g.oh, g.ow);
     return this.m.f32(r.x32, inLen);
   }
 }

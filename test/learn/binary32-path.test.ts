@@ -46,6 +46,14 @@ function dpStep(model: Sequential, batch: Batch, clipping: ClippingMode, C: numb
   return [losses, clipped.gradientNorms, clipped.contributionNorms, ...model.parameters.map((p) => p.grad.slice())];
 }
 
+/** Equal values by Object.is (±0 apart, any NaN equal to any NaN: a NaN's payload is the platform's). */
+function sameValues(a: Float64Array, b: Float64Array): void {
+  expect(b.length).toBe(a.length);
+  let bad = -1;
+  for (let i = 0; i < a.length && bad < 0; i++) if (!Object.is(a[i], b[i])) bad = i;
+  expect(bad < 0 ? 'equal' : `index ${bad}: ${a[bad]} vs ${b[bad]}`).toBe('equal');
+}
+
 function sameBits(a: readonly Float64Array[], b: readonly Float64Array[]): void {
   expect(a.length).toBe(b.length);
   a.forEach((x, i) => {
@@ -71,7 +79,8 @@ function compareSteps(make: () => Sequential, batches: readonly Batch[], clippin
     sameBits([pa], [pb]);
     // A plain SGD step on both (the same gradients), so that later batches see new weights.
     for (const m of [old, cur])
-      for (const p of m.parameters) for (let j = 0; j < p.value.length; j++) p.value[j] -= 0.5 * (p.grad[j] as number);
+      for (const p of m.parameters)
+        for (let j = 0; j < p.value.length; j++) p.value[j] = (p.value[j] as number) - 0.5 * (p.grad[j] as number);
   }
 }
 
@@ -172,6 +181,53 @@ describe('binary32 path: random conv → ReLU → max pool → conv stacks (gene
         },
       ),
       { numRuns: 60, seed: 20261207 },
+    );
+  });
+});
+
+describe('binary32 path: max pooling and ReLU on binary32 planes (generative, NaN, ±0, ties)', () => {
+  it('forward32/backward32 give the binary64 layer’s outputs and the binary32 rounding of its input gradients', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          c: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 1, max: 11 }),
+          w: fc.integer({ min: 1, max: 14 }),
+          k: fc.integer({ min: 1, max: 4 }),
+          s: fc.integer({ min: 1, max: 3 }),
+          batch: fc.integer({ min: 0, max: 4 }),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (g) => {
+          if (g.k > g.h || g.k > g.w) return;
+          const rng = new SeededRandomSource(`b32-pool-${g.seed}`);
+          const pick = (): number => {
+            const u = rng.nextUint32() % 16;
+            if (u === 0) return Number.NaN;
+            if (u === 1) return -0;
+            if (u < 6) return [0, 1, -1, 0.25][u - 2] as number; // ties
+            return Math.fround((rng.nextUint32() / 2 ** 32) * 4 - 2);
+          };
+          const opts = { channels: g.c, height: g.h, width: g.w, kernelSize: g.k, stride: g.s };
+          const a = maxPool2d(opts);
+          const b = maxPool2d(opts);
+          const ra = relu(a.inputSize);
+          const rb = relu(a.inputSize);
+          const x = Float32Array.from({ length: g.batch * a.inputSize }, pick);
+          const y64 = a.forward(ra.forward(Float64Array.from(x), g.batch), g.batch);
+          const r32 = rb.forward32(x, g.batch) as Float32Array;
+          const y32 = b.forward32(r32, g.batch) as Float32Array;
+          expect(y32).not.toBeNull();
+          sameValues(y64, Float64Array.from(y32));
+          const dy = Float32Array.from({ length: g.batch * a.outputSize }, () =>
+            Math.fround((rng.nextUint32() / 2 ** 32) * 2 ** (rng.nextUint32() % 40) - 1),
+          );
+          const dx64 = ra.backward(a.backward(Float64Array.from(dy), g.batch), g.batch);
+          const dx32 = rb.backward32(b.backward32(dy, g.batch), g.batch);
+          sameValues(Float64Array.from(dx64, Math.fround), Float64Array.from(dx32));
+        },
+      ),
+      { numRuns: 300, seed: 20261208 },
     );
   });
 });
