@@ -24,7 +24,9 @@
  * the multiplies inside the module, one call per batch; reference kernels
  * otherwise; the forward, input gradient and materialised per-example
  * gradients in binary32 there — conv-ops.ts says why that is safe). Rows of a dropped example (c_i = 0) are removed before any
- * product (0·∞).
+ * product (0·∞). On Sequential's binary32 path (binary32-path.ts) the layer is a `product`: forward32 gives its
+ * output as binary32 (a view of its instance), backward32 takes a binary32 output gradient and gives its input
+ * gradient as binary32, and a binary32 input is copied in as it is (the binary64 copies are widened on first use).
  * @module
  */
 import { DpError } from '../core/index.js';
