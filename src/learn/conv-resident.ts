@@ -26,6 +26,7 @@
  * @module
  */
 import type { ConvShape } from './conv-ops.js';
+import type { FloatArray } from './kernels.js';
 import { binary32Doubles as half, type Regions, ResidentInstance, up8 } from './resident-instance.js';
 
 /**
@@ -112,33 +113,66 @@ export class ConvResident {
     return [g.C, g.H, g.W, g.k, g.s, g.p, g.oh, g.ow, g.outC];
   }
 
-  /** out (batch × outC·T) = the convolution of x; keeps x's binary32 rounding. False: not run. */
-  forward(g: ConvShape, x: Float64Array, w: Float64Array, b: Float64Array, out: Float64Array, batch: number): boolean {
+  /**
+   * Runs the convolution of x (binary64, rounded to binary32 on the way in, or binary32 values copied as they are —
+   * the same binary32 operand either way) and keeps x's binary32 rounding; the output stays in the instance
+   * ({@link output}). False: not run.
+   */
+  forward(g: ConvShape, x: FloatArray, w: Float64Array, b: Float64Array, batch: number): boolean {
     const r = this.layout(g, batch);
     if (!r) return false;
     this.invalidate();
-    this.roundIn(r, x, r.x);
+    if (x instanceof Float64Array) this.roundIn(r, x, r.x);
+    else this.m.f32(r.x, x.length).set(x);
     this.weightsIn(r, w, b);
     this.m.exports.convForward(r.x, r.w, r.b, r.out, r.col, r.tmp, r.wp, r.pack, batch, ...this.args(g));
-    out.set(this.m.f32(r.out, out.length));
     this.hasInput = true;
     return true;
   }
 
-  /** Keeps Δ's binary32 rounding and, when dx is given, writes the input gradient. False: not run. */
-  backward(g: ConvShape, dy: Float64Array, w: Float64Array, dx: Float64Array | null, batch: number): boolean {
+  /** The binary32 values of the last forward's output, or of the last backward's input gradient (a view; `length` values). */
+  output(length: number): Float32Array {
+    const r = this.regions;
+    if (!r) throw new Error('internal: no resident regions');
+    return this.m.f32(r.out, length);
+  }
+
+  /** out = the binary32 input the last forward kept, widened (exactly). */
+  inputValues(out: Float64Array): void {
+    const r = this.regions;
+    if (!(r && this.hasInput)) throw new Error('internal: no resident input');
+    out.set(this.m.f32(r.x, out.length));
+  }
+
+  /** out = the binary32 output gradient Δ the last backward kept, widened (exactly). */
+  deltaValues(out: Float64Array): void {
+    const r = this.regions;
+    if (!(r && this.hasDelta)) throw new Error('internal: no resident output gradient');
+    out.set(this.m.f32(r.d, out.length));
+  }
+
+  /**
+   * Keeps Δ's binary32 rounding (binary32 values copied as they are) and, when needInputGrad, leaves the input
+   * gradient in the instance ({@link output}). A binary64 Δ with no input gradient is rounded in by the norm pass,
+   * if one comes (a non-private step has none). False: not run.
+   */
+  backward(g: ConvShape, dy: FloatArray, w: Float64Array, needInputGrad: boolean, batch: number): boolean {
     const r = this.regions;
     if (!r || r.batch !== batch || !this.hasInput) return false;
     this.hasDelta = false;
     this.hasGrads = false;
     this.pendingDelta = null;
-    if (dx) {
+    if (dy instanceof Float32Array) {
+      this.m.f32(r.d, dy.length).set(dy);
+      this.hasDelta = true;
+    } else if (needInputGrad) {
       this.roundIn(r, dy, r.d);
       this.hasDelta = true;
+    } else this.pendingDelta = dy;
+    if (needInputGrad) {
       this.weightsIn(r, w, null);
       this.m.exports.convInputGrad(r.d, r.w, r.out, r.col, r.wp, r.pack, batch, ...this.args(g));
-      dx.set(this.m.f32(r.out, dx.length));
-    } else this.pendingDelta = dy; // rounded in by the norm pass, if one comes (a non-private step has none)
+    }
     return true;
   }
 

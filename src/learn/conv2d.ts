@@ -24,7 +24,9 @@
  * the multiplies inside the module, one call per batch; reference kernels
  * otherwise; the forward, input gradient and materialised per-example
  * gradients in binary32 there — conv-ops.ts says why that is safe). Rows of a dropped example (c_i = 0) are removed before any
- * product (0·∞).
+ * product (0·∞). On Sequential's binary32 path (binary32-path.ts) the layer is a `product`: forward32 gives its
+ * output as binary32 (a view of its instance), backward32 takes a binary32 output gradient and gives its input
+ * gradient as binary32, and a binary32 input is copied in as it is (the binary64 copies are widened on first use).
  * @module
  */
 import { DpError } from '../core/index.js';
@@ -33,6 +35,7 @@ import { Scratch, Scratch32 } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { kernelBackend } from './backend.js';
+import type { Binary32Layer } from './binary32-path.js';
 import { type ConvShape, convExampleGrads, convForward, convInputGrad, convScaledGradSum, forEachTap } from './conv-ops.js';
 import { ConvResident } from './conv-resident.js';
 import { fillUniform } from './init.js';
@@ -72,7 +75,7 @@ function positiveInt(x: unknown, name: string, min = 1): number {
 }
 
 /** A convolution layer; build it with {@link conv2d}. */
-export class Conv2d implements TrainableLayer {
+export class Conv2d implements TrainableLayer, Binary32Layer {
   readonly kind = 'conv2d';
   readonly weight: Parameter;
   readonly bias: Parameter;
@@ -95,8 +98,14 @@ export class Conv2d implements TrainableLayer {
   private readonly positions: number; // T
   private readonly patch: number; // K
   private readonly shape: ConvShape;
-  private input: Float64Array = new Float64Array(0); // B × C·H·W (the last forward's)
-  private delta: Float64Array = new Float64Array(0); // B × outC·T (the last backward's)
+  private inputRows: Float64Array = new Float64Array(0); // B × C·H·W (the last forward's); see input()
+  private deltaRows: Float64Array = new Float64Array(0); // B × outC·T (the last backward's); see delta()
+  // A binary32 input or output gradient (Sequential's binary32 path) is kept only in the resident instance; its
+  // binary64 copy, read by the non-private sum and the oracle only, is widened from there on first use.
+  private inputStale = false;
+  private deltaStale = false;
+  private readonly inputWideScratch = new Scratch();
+  private readonly deltaWideScratch = new Scratch();
   private grads: FloatArray | null = null; // B × (outC·K + outC), materialised route, this batch
   private readonly gradsBufferScratch = new Scratch();
   private readonly grads32Scratch = new Scratch32(); // the same, binary32, when the wasm kernels run
@@ -170,20 +179,64 @@ export class Conv2d implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
+    const ran = this.forwardKept(input, batch); // the edge checks first
+    const out = this.outScratch.take(batch * this.outputSize);
+    if (ran) out.set(ran);
+    else convForward(this.shape, this.input(), this.weight.value, this.bias.value, out, batch);
+    return out;
+  }
+
+  /** Conv2d is a `product` layer of Sequential's binary32 path (binary32-path.ts): binary32 output and input gradient. */
+  readonly binary32Role = 'product' as const;
+
+  forward32(input: FloatArray, batch: number): Float32Array | null {
+    return this.forwardKept(input, batch);
+  }
+
+  /**
+   * The forward's checks and state, and the resident kernel when the wasm kernels run: its binary32 output (a view),
+   * or null (then the caller runs the shared path on input()).
+   */
+  private forwardKept(input: FloatArray, batch: number): Float32Array | null {
     edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
     checkBatchValues(batch, this.valuesPerExample);
     input = edgeFloatInput(input, 'input', batch * this.inputSize);
-    this.input = input instanceof Float64Array ? input : Float64Array.from(input);
-    const out = this.outScratch.take(batch * this.outputSize);
     this.batch = batch;
     this.grads = null;
     this.gradsResident = false;
+    this.deltaStale = false;
     const r = this.residentKernels();
-    if (!r?.forward(this.shape, this.input, this.weight.value, this.bias.value, out, batch)) {
-      r?.invalidate();
-      convForward(this.shape, this.input, this.weight.value, this.bias.value, out, batch);
+    if (r?.forward(this.shape, input, this.weight.value, this.bias.value, batch)) {
+      this.inputStale = !(input instanceof Float64Array);
+      if (input instanceof Float64Array) this.inputRows = input;
+      return r.output(batch * this.outputSize);
     }
-    return out;
+    r?.invalidate();
+    this.inputStale = false;
+    this.inputRows = input instanceof Float64Array ? input : Float64Array.from(input);
+    return null;
+  }
+
+  /** The last forward's input as binary64 (widened from the resident binary32 copy on first use after a binary32 input). */
+  private input(): Float64Array {
+    if (this.inputStale) {
+      const x = this.inputWideScratch.take(this.batch * this.inputSize);
+      this.resident?.inputValues(x);
+      this.inputRows = x;
+      this.inputStale = false;
+    }
+    return this.inputRows;
+  }
+
+  /** The last backward's output gradient as binary64 (likewise). */
+  private delta(): Float64Array {
+    if (this.deltaStale) {
+      const d = this.deltaWideScratch.take(this.batch * this.outputSize);
+      this.resident?.deltaValues(d);
+      this.deltaRows = d;
+      this.deltaStale = false;
+    }
+    return this.deltaRows;
   }
 
   backward(outputGrad: Float64Array, batch: number, needInputGrad = true): Float64Array {
@@ -191,16 +244,42 @@ export class Conv2d implements TrainableLayer {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
     outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
-    this.delta = outputGrad;
+    const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
+    if (this.backwardKept(outputGrad, batch, needInputGrad)) {
+      if (needInputGrad) inputGrad.set(this.resident?.output(inputGrad.length) as Float32Array);
+    } else if (needInputGrad) convInputGrad(this.shape, outputGrad, this.weight.value, inputGrad, batch);
+    return inputGrad;
+  }
+
+  backward32(outputGrad: FloatArray, batch: number, needInputGrad = true): Float32Array {
+    if (batch !== this.batch) {
+      throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
+    }
+    outputGrad = edgeFloatInput(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
+    const n = batch * this.inputSize;
+    if (this.backwardKept(outputGrad, batch, needInputGrad)) {
+      return needInputGrad ? (this.resident?.output(n) as Float32Array) : new Float32Array(0);
+    }
+    // The shared path (the resident instance could not run): its input gradient is binary32 values, widened.
+    if (outputGrad instanceof Float32Array) this.deltaRows = Float64Array.from(outputGrad);
+    const inputGrad = this.inputGradScratch.take(n);
+    if (needInputGrad) convInputGrad(this.shape, this.deltaRows, this.weight.value, inputGrad, batch);
+    return needInputGrad ? Float32Array.from(inputGrad) : new Float32Array(0);
+  }
+
+  /** The backward's state, and the resident kernel when it can run (true: Δ and the input gradient are there). */
+  private backwardKept(outputGrad: FloatArray, batch: number, needInputGrad: boolean): boolean {
     this.grads = null;
     this.gradsResident = false;
-    const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
+    this.deltaStale = false;
+    if (outputGrad instanceof Float64Array) this.deltaRows = outputGrad;
     const r = this.residentKernels();
-    if (!r?.backward(this.shape, outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch)) {
-      r?.invalidate();
-      if (needInputGrad) convInputGrad(this.shape, outputGrad, this.weight.value, inputGrad, batch);
+    if (r?.backward(this.shape, outputGrad, this.weight.value, needInputGrad, batch)) {
+      this.deltaStale = !(outputGrad instanceof Float64Array);
+      return true;
     }
-    return inputGrad;
+    r?.invalidate();
+    return false;
   }
 
   perExampleSquaredNorms(out: Float64Array): void {
@@ -218,7 +297,7 @@ export class Conv2d implements TrainableLayer {
     // exactly these stored values and accumulateScaledGradients sums c_i times the same values (conv-ops.ts).
     const n = this.batch * width;
     const grads = kernelBackend() === 'wasm' ? this.grads32Scratch.take(n) : this.gradsBufferScratch.take(n);
-    convExampleGrads(this.shape, this.input, this.delta, grads, out, this.batch);
+    convExampleGrads(this.shape, this.input(), this.delta(), grads, out, this.batch);
     this.grads = grads;
   }
 
@@ -241,7 +320,7 @@ export class Conv2d implements TrainableLayer {
     const grads = this.grads;
     if (grads === null) {
       // No norm pass (a non-private step): one pass over the batch.
-      convScaledGradSum(this.shape, this.input, this.delta, scales, this.weight.grad, this.bias.grad, this.batch);
+      convScaledGradSum(this.shape, this.input(), this.delta(), scales, this.weight.grad, this.bias.grad, this.batch);
       return;
     }
     // Materialised: Σ_i c_i g_i is a weighted sum of rows; a dropped row (c_i = 0) is skipped, never ×0.
@@ -270,8 +349,8 @@ export class Conv2d implements TrainableLayer {
     edgeExample(i, this.batch); // S7 edge (_internal/layer-edge.ts)
     out = edgeFloat64(out, 'out', outC * K + outC);
     const T = this.positions;
-    const x = this.input.subarray(i * this.inputSize, (i + 1) * this.inputSize);
-    const d = this.delta.subarray(i * this.outputSize, (i + 1) * this.outputSize);
+    const x = this.input().subarray(i * this.inputSize, (i + 1) * this.inputSize);
+    const d = this.delta().subarray(i * this.outputSize, (i + 1) * this.outputSize);
     out.fill(0);
     for (let o = 0; o < outC; o++) {
       for (let t = 0; t < T; t++) out[outC * K + o] = (out[outC * K + o] as number) + (d[o * T + t] as number);

@@ -12,7 +12,8 @@
  * @module
  */
 import type { PoolShape } from './conv-ops.js';
-import { type Regions, ResidentInstance } from './resident-instance.js';
+import type { FloatArray } from './kernels.js';
+import { binary32Doubles as half, type Regions, ResidentInstance } from './resident-instance.js';
 
 /** @internal One MaxPool2d's resident kernel instance. */
 export class PoolResident {
@@ -31,10 +32,14 @@ export class PoolResident {
     this.rows = -1;
   }
 
-  /** Regions for `rows` planes: x (f64, also dx), out (f64, also the output gradient), arg (f64); null: memory cannot grow. */
-  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg'> | null {
+  /**
+   * Regions for `rows` planes: x (f64, also dx), out (f64, also the output gradient), arg (f64), and for the binary32
+   * path x32 and out32 (binary32: x or dx, out or the output gradient); null: memory cannot grow.
+   */
+  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg' | 'x32' | 'out32'> | null {
+    const inLen = g.rows * g.H * g.W;
     const outLen = g.rows * g.oh * g.ow;
-    return this.m.layout({ x: g.rows * g.H * g.W, out: outLen, arg: outLen });
+    return this.m.layout({ x: inLen, out: outLen, arg: outLen, x32: half(inLen), out32: half(outLen) });
   }
 
   /** out = the max pooling of x; keeps the winners. False: not run. */
@@ -58,5 +63,36 @@ export class PoolResident {
     this.m.exports.poolBackward(r.out, r.arg, r.x, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, 0);
     this.m.copyOut(r.x, dx);
     return true;
+  }
+
+  /**
+   * The binary32 path (binary32-path.ts): out32 = the max pooling of x (binary32 values, or binary64 ones rounded on
+   * the way in) by `poolForward32`, the values and winners of poolForward on the widened planes. A view of the
+   * output, or null: memory cannot grow.
+   */
+  forward32(g: PoolShape, x: FloatArray): Float32Array | null {
+    this.rows = -1;
+    const r = this.layout(g);
+    if (!r) return null;
+    const outLen = g.rows * g.oh * g.ow;
+    this.m.f32(r.x32, x.length).set(x);
+    this.m.exports.poolForward32(r.x32, r.out32, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow);
+    this.rows = g.rows;
+    return this.m.f32(r.out32, outLen);
+  }
+
+  /**
+   * The binary32 path's backward (`poolBackward32`): dy (rounded to binary32 on the way in) routed to the winners,
+   * each pixel's sum made in binary64 at x in poolBackward's order and rounded once to binary32 into x32. A view of
+   * dx, or null: no winners of this shape are held.
+   */
+  backward32(g: PoolShape, dy: FloatArray): Float32Array | null {
+    if (this.rows !== g.rows) return null;
+    const r = this.layout(g); // the same regions as the forward's (same shape, no growth)
+    if (!r) return null;
+    const inLen = g.rows * g.H * g.W;
+    this.m.f32(r.out32, dy.length).set(dy);
+    this.m.exports.poolBackward32(r.out32, r.arg, r.x, r.x32, g.rows, g.H, g.W, g.oh, g.ow);
+    return this.m.f32(r.x32, inLen);
   }
 }

@@ -9,9 +9,9 @@ import { Scratch } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { kernelBackend } from './backend.js';
+import type { Binary32Layer, Binary32Role } from './binary32-path.js';
 import { type PoolShape, poolBackward, poolForward } from './conv-ops.js';
 import type { FloatArray } from './kernels.js';
-import type { Layer } from './layer.js';
 import { PoolResident } from './pool-resident.js';
 import { checkBatchValues, checkExampleValues } from './size-limits.js';
 
@@ -34,7 +34,7 @@ function positiveInt(x: unknown, name: string): number {
 }
 
 /** A pooling layer; build it with {@link maxPool2d} or {@link avgPool2d}. */
-export class Pool2d implements Layer {
+export class Pool2d implements Binary32Layer {
   readonly parameters = [] as const;
   readonly inputSize: number;
   readonly outputSize: number;
@@ -53,6 +53,7 @@ export class Pool2d implements Layer {
   // Max pooling on the wasm kernels: the winners stay in this layer's own instance (pool-resident.ts).
   private resident: PoolResident | null | undefined;
   private winnersResident = false; // the last forward left its winners there (this.argmax is then unused)
+  private ran32 = false; // the last forward was forward32 (its backward is backward32)
 
   constructor(
     readonly kind: 'maxPool2d' | 'avgPool2d',
@@ -82,6 +83,7 @@ export class Pool2d implements Layer {
     const max = this.kind === 'maxPool2d';
     this.batch = batch;
     this.winnersResident = false;
+    this.ran32 = false;
     if (max && kernelBackend() === 'wasm' && input instanceof Float64Array) {
       if (this.resident === undefined) this.resident = PoolResident.create();
       if (this.resident?.forward(this.geometry(batch), input, out)) {
@@ -100,6 +102,7 @@ export class Pool2d implements Layer {
       throw new DpError('INVALID_PARAMETER', 'backward shape differs from the last forward', { parameter: 'outputGrad' });
     }
     outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
+    if (this.ran32) throw new DpError('INVALID_PARAMETER', 'the last forward was forward32: use backward32', { parameter: 'outputGrad' });
     const g = this.inputGradScratch.take(batch * this.inputSize);
     if (this.winnersResident) {
       // Same shape as the forward, so the regions exist: it cannot fail; a failure would be a bug, not a fallback.
@@ -107,6 +110,35 @@ export class Pool2d implements Layer {
       return g;
     }
     poolBackward(this.geometry(batch), this.kind === 'maxPool2d', outputGrad, this.argmax, g);
+    return g;
+  }
+
+  /** Max pooling is the `route` layer of the binary32 path (binary32-path.ts); average pooling has no part (its values are not binary32). */
+  get binary32Role(): Binary32Role | undefined {
+    return this.kind === 'maxPool2d' ? 'route' : undefined;
+  }
+
+  forward32(input: FloatArray, batch: number): Float32Array | null {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts)
+    checkBatchValues(batch, this.inputSize);
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
+    this.batch = batch;
+    this.winnersResident = false;
+    this.ran32 = false;
+    if (this.kind !== 'maxPool2d' || kernelBackend() !== 'wasm') return null;
+    if (this.resident === undefined) this.resident = PoolResident.create();
+    const out = this.resident?.forward32(this.geometry(batch), input) ?? null;
+    this.ran32 = out !== null;
+    return out;
+  }
+
+  backward32(outputGrad: FloatArray, batch: number): Float32Array {
+    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts)
+    if (!(this.ran32 && batch === this.batch))
+      throw new DpError('INVALID_PARAMETER', 'backward32 shape differs from the last forward32', { parameter: 'outputGrad' });
+    outputGrad = edgeFloatInput(outputGrad, 'outputGrad', batch * this.outputSize);
+    const g = this.resident?.backward32(this.geometry(batch), outputGrad);
+    if (!g) throw new Error('internal: pooling winners lost'); // held since forward32 of this shape: a bug, not a fallback
     return g;
   }
 

@@ -6,7 +6,11 @@
  */
 import { DpError } from '../core/index.js';
 import { edgeRead, edgeTypedArray } from '../numeric/edge.js';
+import { Scratch } from './_internal/buffers.js';
 import { FLOAT64 } from './_internal/layer-edge.js';
+import { kernelBackend } from './backend.js';
+import { type Binary32Layer, type Binary32Segment, binary32PathEnabled, binary32Segments } from './binary32-path.js';
+import type { FloatArray } from './kernels.js';
 import type { Layer, Parameter, TrainableLayer } from './layer.js';
 import { isTrainable } from './layer.js';
 import type { Loss } from './losses.js';
@@ -27,6 +31,10 @@ export class Sequential {
   readonly trainable: readonly TrainableLayer[];
   /** The largest buffer one example occupies in any layer (size-limits.ts); a batch allocates at most rows × this per buffer. */
   readonly valuesPerExample: number;
+  /** The runs of layers whose activations travel as binary32 on the wasm kernels (binary32-path.ts); from the layers' kinds only. */
+  private readonly segments: readonly Binary32Segment[];
+  private edges32: boolean[] = []; // edge i (layer i → i + 1) carried binary32 in the last forward
+  private readonly gradWide = new Scratch(); // a segment start's input gradient, widened for the layer before it
 
   /**
    * @param layers - the stack; each layer's inputSize must equal the previous outputSize.
@@ -89,6 +97,7 @@ export class Sequential {
     this.loss = loss;
     this.trainable = layers.filter(isTrainable);
     this.valuesPerExample = perExample;
+    this.segments = binary32Segments(layers);
   }
 
   /** Width of an input row. */
@@ -130,10 +139,57 @@ export class Sequential {
     return out;
   }
 
+  /**
+   * The forward pass; the edges inside a binary32 segment (binary32-path.ts) carry binary32 arrays, when the wasm
+   * kernels run. A layer that cannot run its binary32 forward makes its segment rerun from the start on the binary64
+   * path (the same bits). Records which edges carried binary32, for the backward.
+   */
   private forwardRows(inputs: Float64Array, batch: number): Float64Array {
-    let x: Float64Array = inputs;
-    for (const l of this.layers) x = l.forward(x, batch);
-    return x;
+    const n = this.layers.length;
+    const edges = new Array<boolean>(n).fill(false);
+    if (this.segments.length > 0 && binary32PathEnabled() && kernelBackend() === 'wasm') {
+      for (const s of this.segments) for (let e = s.start; e < s.end; e++) edges[e] = true;
+    }
+    const taken: FloatArray[] = new Array(n); // each layer's input in this pass
+    let x: FloatArray = inputs;
+    for (let i = 0; i < n; i++) {
+      taken[i] = x;
+      const layer = this.layers[i] as Layer;
+      if (edges[i]) {
+        const y = (layer as Binary32Layer).forward32(x, batch);
+        if (y) {
+          x = y;
+          continue;
+        }
+        const s = this.segments.find((t) => t.start <= i && i < t.end) as Binary32Segment;
+        for (let e = s.start; e < s.end; e++) edges[e] = false;
+        i = s.start;
+        x = taken[i] as FloatArray;
+      }
+      x = (this.layers[i] as Layer).forward(x, batch);
+    }
+    this.edges32 = edges;
+    return x as Float64Array; // the last layer's output edge is never binary32
+  }
+
+  /** The backward pass over the edges the last forward used; returns nothing (each layer keeps what clipping needs). */
+  private backwardRows(lossGrad: Float64Array, batch: number): void {
+    const edges = this.edges32;
+    let g: FloatArray = lossGrad;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i] as Layer;
+      const need = i > 0;
+      const in32 = i > 0 && edges[i - 1] === true;
+      if (edges[i] === true || in32) {
+        const d = (layer as Binary32Layer).backward32(g, batch, need);
+        if (in32 || !need) g = d;
+        else {
+          const wide = this.gradWide.take(d.length); // a segment's start: its binary32 input gradient, widened exactly
+          wide.set(d);
+          g = wide;
+        }
+      } else g = layer.backward(g as Float64Array, batch, need);
+    }
   }
 
   /**
@@ -150,8 +206,7 @@ export class Sequential {
     const logits = this.forwardRows(batch.inputs, batch.size);
     const losses = new Float64Array(batch.size);
     this.loss.forward(logits, batch.labels, batch.size, losses);
-    let g = this.loss.backward(logits, batch.labels, batch.size);
-    for (let i = this.layers.length - 1; i >= 0; i--) g = (this.layers[i] as Layer).backward(g, batch.size, i > 0);
+    this.backwardRows(this.loss.backward(logits, batch.labels, batch.size), batch.size);
     return losses;
   }
 

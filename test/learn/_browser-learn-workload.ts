@@ -20,8 +20,10 @@ function model(): Sequential {
   const rng = new SeededRandomSource('browser-model');
   const c = conv2d({ inChannels: 1, height: 8, width: 8, outChannels: 4, kernelSize: 3, stride: 1, padding: 1, rng });
   const p = maxPool2d({ channels: 4, height: 8, width: 8, kernelSize: 2 });
+  // conv → ReLU → max pool → conv: a segment of Sequential's binary32 path (src/learn/binary32-path.ts) in both places.
+  const c2 = conv2d({ inChannels: 4, height: 4, width: 4, outChannels: 4, kernelSize: 3, stride: 1, padding: 1, rng, name: 'conv2' });
   return new Sequential(
-    [c, relu(c.outputSize), p, dense(p.outputSize, 16, { rng }), relu(16), dense(16, 3, { rng })],
+    [c, relu(c.outputSize), p, c2, relu(c2.outputSize), dense(c2.outputSize, 16, { rng }), relu(16), dense(16, 3, { rng })],
     softmaxCrossEntropy(3),
   );
 }

@@ -55,6 +55,21 @@ interface Exports {
   axpy(alpha: number, x: number, y: number, len: number): void;
   reluForward(x: number, out: number, len: number): void;
   reluBackward(y: number, g: number, out: number, len: number): void;
+  reluForward32(x: number, out: number, len: number): void;
+  reluBackward32(y: number, g: number, out: number, len: number): void;
+  poolForward32(
+    x: number,
+    out: number,
+    arg: number,
+    rows: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    oh: number,
+    ow: number,
+  ): void;
+  poolBackward32(g: number, arg: number, acc: number, dx: number, rows: number, h: number, w: number, oh: number, ow: number): void;
   convForward(
     x: number,
     w: number,

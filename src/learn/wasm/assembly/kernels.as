@@ -258,6 +258,39 @@ export function reluBackward(y: usize, g: usize, out: usize, len: i32): void {
   }
 }
 
+/**
+ * The binary32 ReLU (Sequential's binary32 path, binary32-path.ts): out[i] = max(0, x[i]) with NaN
+ * propagated (x may equal out), f32x4.max where reluForward has f64x2.max — the same rule, so on
+ * binary32 values it gives the binary32 rounding of reluForward's result, which is exact.
+ */
+export function reluForward32(x: usize, out: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.max(z, v128.load(x + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, max<f32>(0.0, load<f32>(x + o)));
+  }
+}
+
+/** The binary32 ReLU backward: out[i] = y[i] > 0 ? g[i] : 0 (g may equal out), as reluBackward. */
+export function reluBackward32(y: usize, g: usize, out: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const mask = f32x4.gt(v128.load(y + o), z);
+    v128.store(out + o, v128.and(mask, v128.load(g + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(y + o) > 0 ? load<f32>(g + o) : 0);
+  }
+}
+
 /** dst (cols×rows) = srcᵀ for the rows×cols matrix at src, in 8×8 blocks (cache-friendly). */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   for (let i0: i32 = 0; i0 < rows; i0 += 8) {
@@ -1039,6 +1072,100 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
       }
     }
   }
+}
+
+// Max pooling of four windows of stride 1 on binary32 values (output positions ox0..ox0+3, one f32x4): the
+// same rule as maxPoolPair (the first maximum in row-major tap order wins on ties, a NaN wins), the
+// winner tracked as its offset in the window (an i32 lane), written as a flat index in binary64.
+@inline
+function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32): void {
+  const p = x + (<usize>i0 << 2);
+  let m = v128.load(p);
+  let idx = i32x4.splat(0);
+  for (let ky: i32 = 0; ky < k; ky++) {
+    const row = ky * W;
+    for (let kx: i32 = 0; kx < k; kx++) {
+      const off = row + kx;
+      const v = v128.load(p + (<usize>off << 2));
+      const take = v128.andnot(f32x4.eq(m, m), f32x4.le(v, m));
+      m = v128.bitselect(v, m, take);
+      idx = v128.bitselect(i32x4.splat(off), idx, take);
+    }
+  }
+  v128.store(out, m);
+  const flat = i32x4.add(idx, i32x4(i0, i0 + 1, i0 + 2, i0 + 3));
+  v128.store(arg, f64x2.convert_low_i32x4_s(flat));
+  v128.store(arg, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+}
+
+/**
+ * Max pooling of binary32 planes (Sequential's binary32 path): out (binary32) and arg (binary64 flat
+ * indices, as poolForward's mode 0) for `rows` planes H×W, k×k windows, stride s — the values and
+ * winners poolForward gives on the widened planes (the same comparisons; a max pooling's output is
+ * some of its inputs). Stride 1 runs four windows per f32x4 (a row's last ow mod 4 windows as the
+ * end of a quad recomputed over the windows before them: the same values and winners).
+ */
+export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32): void {
+  const plane = H * W;
+  let o = out;
+  let a = arg;
+  for (let r: i32 = 0; r < rows; r++) {
+    const base = r * plane;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      const y0 = oy * s;
+      let ox: i32 = 0;
+      if (s == 1 && ow >= 4) {
+        for (; ox + 4 <= ow; ox += 4) {
+          maxPoolQuad32(x, o, a, base + y0 * W + ox, W, k);
+          o += 16;
+          a += 32;
+        }
+        if (ox < ow) {
+          const back = ox - (ow - 4); // windows recomputed
+          maxPoolQuad32(x, o - (<usize>back << 2), a - (<usize>back << 3), base + y0 * W + ow - 4, W, k);
+          o += <usize>(ow - ox) << 2;
+          a += <usize>(ow - ox) << 3;
+          ox = ow;
+        }
+      }
+      for (; ox < ow; ox++) {
+        const x0 = ox * s;
+        let best = base + y0 * W + x0;
+        let m = load<f32>(x + (<usize>best << 2));
+        for (let ky: i32 = 0; ky < k; ky++) {
+          for (let kx: i32 = 0; kx < k; kx++) {
+            const at = base + (y0 + ky) * W + x0 + kx;
+            const v = load<f32>(x + (<usize>at << 2));
+            if (v > m || (v != v && m == m)) {
+              m = v;
+              best = at;
+            }
+          }
+        }
+        store<f32>(o, m);
+        store<f64>(a, <f64>best);
+        o += 4;
+        a += 8;
+      }
+    }
+  }
+}
+
+/**
+ * The input gradient of poolForward32: each pixel's sum of the binary32 gradients g of the windows it
+ * won, in binary64 at acc (rows·H·W values), in poolBackward's order (the outputs in turn), then each
+ * sum rounded once to binary32 into dx — the binary32 rounding of poolBackward's result on the
+ * widened g.
+ */
+export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32): void {
+  const n = rows * H * W;
+  memory.fill(acc, 0, <usize>n << 3);
+  const outs = rows * oh * ow;
+  for (let o: i32 = 0; o < outs; o++) {
+    const at = acc + (<usize>(<i32>load<f64>(arg + (<usize>o << 3))) << 3);
+    store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+  }
+  demote(acc, dx, n);
 }
 
 /** The input gradient of poolForward: dx (rows·H·W) = routed (max, through arg) or spread (average) g. */

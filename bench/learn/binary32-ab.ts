@@ -1,0 +1,76 @@
+/**
+ * bench/learn/binary32-ab.ts — Sequential's binary32 path (src/learn/binary32-path.ts) on and off, interleaved in one
+ * process: the MNIST CNN's forward, backward and clipping (flat, C = 1) of a batch of 256, by this process's CPU time
+ * per step, with each layer method's share (the path-off methods are forward/backward, the path-on ones
+ * forward32/backward32 inside the segment). Both settings compute the same bits (test/learn/binary32-path.test.ts).
+ * Usage: npx tsx bench/learn/binary32-ab.ts [rounds, default 8] [steps per round, default 10]
+ * Figures from the shared 2-core build machine are indicative only.
+ */
+import { setBinary32Path } from '../../src/learn/binary32-path.js';
+import { accumulateClippedGradients } from '../../src/learn/ghost-clipping.js';
+import type { Layer } from '../../src/learn/layer.js';
+import { mnistCnn } from '../../src/learn/models.js';
+import { SeededRandomSource } from '../../src/random/seeded-source.js';
+
+const rounds = Number(process.argv[2] ?? 8);
+const steps = Number(process.argv[3] ?? 10);
+const B = 256;
+const rng = new SeededRandomSource('b32-ab-data');
+const batch = {
+  inputs: Float64Array.from({ length: B * 784 }, () => rng.nextUint32() / 2 ** 32),
+  labels: Int32Array.from({ length: B }, () => rng.nextUint32() % 10),
+  size: B,
+};
+const model = mnistCnn(new SeededRandomSource('b32-ab-model'));
+const cpuMs = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+let spent = new Map<string, number>();
+model.layers.forEach((layer: Layer, index) => {
+  const methods = layer as unknown as Record<string, unknown>;
+  for (const name of ['forward', 'forward32', 'backward', 'backward32']) {
+    const original = methods[name];
+    if (typeof original !== 'function') continue;
+    const key = `${index}:${layer.kind}.${name.replace('32', '')}`;
+    methods[name] = (...args: unknown[]) => {
+      const t = cpuMs();
+      const result = original.apply(layer, args);
+      spent.set(key, (spent.get(key) ?? 0) + cpuMs() - t);
+      return result;
+    };
+  }
+});
+
+function step(): void {
+  for (const p of model.parameters) p.grad.fill(0);
+  model.forwardBackward(batch);
+  accumulateClippedGradients(model, B, 1, 'flat');
+}
+
+const total: Record<'off' | 'on', number[]> = { off: [], on: [] };
+const byLayer: Record<'off' | 'on', Map<string, number>> = { off: new Map(), on: new Map() };
+for (let r = -1; r < rounds; r++) {
+  for (const mode of ['off', 'on'] as const) {
+    setBinary32Path(mode === 'on');
+    spent = new Map();
+    const c0 = cpuMs();
+    for (let i = 0; i < steps; i++) step();
+    if (r < 0) continue; // warm-up round
+    total[mode].push((cpuMs() - c0) / steps);
+    for (const [k, v] of spent) byLayer[mode].set(k, (byLayer[mode].get(k) ?? 0) + v / steps / rounds);
+  }
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const ratios = total.off.map((x, i) => x / (total.on[i] as number));
+console.log(`CNN forward+backward+clipping, batch ${B}, ms CPU per step, median of ${rounds} interleaved rounds of ${steps}:`);
+console.log(
+  `  binary32 path off ${median(total.off).toFixed(2)} [${Math.min(...total.off).toFixed(2)}–${Math.max(...total.off).toFixed(2)}]`,
+);
+console.log(`  binary32 path on  ${median(total.on).toFixed(2)} [${Math.min(...total.on).toFixed(2)}–${Math.max(...total.on).toFixed(2)}]`);
+console.log(`  off/on per round  ${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]`);
+console.log('  layer method (mean ms CPU per step)      off     on');
+for (const k of byLayer.off.keys()) {
+  if (Number(k.split(':')[0]) > 3) continue;
+  console.log(`  ${k.padEnd(38)} ${(byLayer.off.get(k) ?? 0).toFixed(2).padStart(6)} ${(byLayer.on.get(k) ?? 0).toFixed(2).padStart(6)}`);
+}

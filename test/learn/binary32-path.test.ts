@@ -1,0 +1,257 @@
+/**
+ * Sequential's binary32 path (src/learn/binary32-path.ts): inside a segment (a wasm Conv2d, ReLU / max pooling, a
+ * wasm Conv2d) the activations and their gradients travel as binary32 arrays in WebAssembly memory. The claim: the
+ * DP step computes the same bits as the binary64 path — the losses, every layer's per-example squared norms, the
+ * clip factors' norms, the clipped sums added to the gradients, and the predictions — on the MNIST CNN (both
+ * clipping modes, a sequence of steps with changing batch sizes, an empty batch, one example) and on random small
+ * conv → ReLU → max pool → conv stacks (fast-check). Also: which stacks form a segment (from the kinds only), and
+ * the fallback (a binary32 forward that cannot run reruns the segment on the binary64 path, the same bits).
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { relu, tanh } from '../../src/learn/activations.js';
+import { kernelBackend } from '../../src/learn/backend.js';
+import { binary32Segments, setBinary32Path } from '../../src/learn/binary32-path.js';
+import { conv2d } from '../../src/learn/conv2d.js';
+import { dense } from '../../src/learn/dense.js';
+import { accumulateClippedGradients, type ClippingMode } from '../../src/learn/ghost-clipping.js';
+import type { Layer } from '../../src/learn/layer.js';
+import { softmaxCrossEntropy } from '../../src/learn/losses.js';
+import { mnistCnn } from '../../src/learn/models.js';
+import { avgPool2d, maxPool2d } from '../../src/learn/pool2d.js';
+import { type Batch, Sequential } from '../../src/learn/sequential.js';
+import { SeededRandomSource } from '../../src/random/seeded-source.js';
+
+afterEach(() => {
+  setBinary32Path(true);
+});
+
+/** A batch with inputs in [−1, 1], a few exact zeros and repeated values (ties in ReLU and max pooling). */
+function batchFor(seed: string, inputSize: number, size: number, classes: number): Batch {
+  const rng = new SeededRandomSource(`b32-batch-${seed}`);
+  const inputs = new Float64Array(size * inputSize);
+  for (let i = 0; i < inputs.length; i++) {
+    const u = rng.nextUint32();
+    inputs[i] = u % 7 === 0 ? 0 : u % 11 === 0 ? 0.5 : (rng.nextUint32() / 2 ** 32) * 2 - 1;
+  }
+  const labels = Int32Array.from({ length: size }, () => rng.nextUint32() % classes);
+  return { inputs, labels, size };
+}
+
+/** Bits of every value of a step: losses, norms before and after clipping, each parameter's clipped sum. */
+function dpStep(model: Sequential, batch: Batch, clipping: ClippingMode, C: number): Float64Array[] {
+  for (const p of model.parameters) p.grad.fill(0);
+  const losses = model.forwardBackward(batch);
+  const clipped = accumulateClippedGradients(model, batch.size, C, clipping);
+  return [losses, clipped.gradientNorms, clipped.contributionNorms, ...model.parameters.map((p) => p.grad.slice())];
+}
+
+/** Equal values by Object.is (±0 apart, any NaN equal to any NaN: a NaN's payload is the platform's). */
+function sameValues(a: Float64Array, b: Float64Array): void {
+  expect(b.length).toBe(a.length);
+  let bad = -1;
+  for (let i = 0; i < a.length && bad < 0; i++) if (!Object.is(a[i], b[i])) bad = i;
+  expect(bad < 0 ? 'equal' : `index ${bad}: ${a[bad]} vs ${b[bad]}`).toBe('equal');
+}
+
+function sameBits(a: readonly Float64Array[], b: readonly Float64Array[]): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => {
+    const y = b[i] as Float64Array;
+    expect(y.length).toBe(x.length);
+    expect(Buffer.from(y.buffer, y.byteOffset, y.byteLength).equals(Buffer.from(x.buffer, x.byteOffset, x.byteLength))).toBe(true);
+  });
+}
+
+/** Runs `steps` DP steps with the path off and on, each on its own copy of the model (same weights), updating both alike. */
+function compareSteps(make: () => Sequential, batches: readonly Batch[], clipping: ClippingMode, onRan?: (m: Sequential) => void): void {
+  const old = make();
+  const cur = make();
+  for (const batch of batches) {
+    setBinary32Path(false);
+    const a = dpStep(old, batch, clipping, 1);
+    const pa = old.predict(batch.inputs, batch.size);
+    setBinary32Path(true);
+    const b = dpStep(cur, batch, clipping, 1);
+    onRan?.(cur);
+    const pb = cur.predict(batch.inputs, batch.size);
+    sameBits(a, b);
+    sameBits([pa], [pb]);
+    // A plain SGD step on both (the same gradients), so that later batches see new weights.
+    for (const m of [old, cur])
+      for (const p of m.parameters)
+        for (let j = 0; j < p.value.length; j++) p.value[j] = (p.value[j] as number) - 0.5 * (p.grad[j] as number);
+  }
+}
+
+/** Counts the binary32 forwards of a model's ReLU layers that ran (an own-property wrapper). */
+function countReluForward32(model: Sequential): { ran: number } {
+  const counter = { ran: 0 };
+  for (const l of model.layers) {
+    if (l.kind !== 'relu') continue;
+    const layer = l as Layer & { forward32: (x: Float32Array | Float64Array, b: number) => Float32Array | null };
+    const f = layer.forward32.bind(layer);
+    layer.forward32 = (x, b) => {
+      const y = f(x, b);
+      if (y) counter.ran++;
+      return y;
+    };
+  }
+  return counter;
+}
+
+describe('binary32 path: the MNIST CNN step is bit for bit the binary64 path', () => {
+  it('runs on the wasm kernels here', () => {
+    expect(kernelBackend()).toBe('wasm');
+    expect(binary32Segments(mnistCnn(new SeededRandomSource('seg')).layers)).toEqual([{ start: 0, end: 3 }]);
+  });
+
+  for (const clipping of ['flat', 'perLayer'] as const) {
+    it(`${clipping} clipping, five steps, batch sizes 37, 0, 64, 1, 19`, () => {
+      for (const seed of ['a', 'b']) {
+        const batches = [37, 0, 64, 1, 19].map((n, i) => batchFor(`${seed}-${i}`, 784, n, 10));
+        let counter = { ran: 0 };
+        compareSteps(
+          () => {
+            const m = mnistCnn(new SeededRandomSource(`b32-cnn-${seed}`));
+            counter = countReluForward32(m);
+            return m;
+          },
+          batches,
+          clipping,
+        );
+        expect(counter.ran).toBeGreaterThanOrEqual(5); // the path ran (once per forward: the steps and the predictions)
+      }
+    });
+  }
+
+  it('a binary32 forward that cannot run: the segment reruns on the binary64 path, the same bits', () => {
+    const batches = [23, 8].map((n, i) => batchFor(`fallback-${i}`, 784, n, 10));
+    compareSteps(
+      () => {
+        const m = mnistCnn(new SeededRandomSource('b32-fallback'));
+        const pool = m.layers[2] as Layer & { forward32: (x: Float32Array | Float64Array, b: number) => Float32Array | null };
+        const f = pool.forward32.bind(pool);
+        let calls = 0;
+        pool.forward32 = (x, b) => (calls++ % 2 === 0 ? null : f(x, b)); // every other call refuses
+        return m;
+      },
+      batches,
+      'flat',
+    );
+  });
+});
+
+describe('binary32 path: random conv → ReLU → max pool → conv stacks (generative)', () => {
+  it('the DP step and the predictions are bit for bit the binary64 path', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          c: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 6, max: 12 }),
+          o1: fc.integer({ min: 1, max: 6 }),
+          k1: fc.integer({ min: 1, max: 4 }),
+          s1: fc.integer({ min: 1, max: 2 }),
+          p1: fc.integer({ min: 0, max: 2 }),
+          pk: fc.integer({ min: 1, max: 3 }),
+          ps: fc.integer({ min: 1, max: 2 }),
+          o2: fc.integer({ min: 1, max: 5 }),
+          k2: fc.integer({ min: 1, max: 3 }),
+          reluAfterPool: fc.boolean(),
+          sizes: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 3 }),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (g) => {
+          const c1 = { inChannels: g.c, height: g.h, width: g.h, outChannels: g.o1, kernelSize: g.k1, stride: g.s1, padding: g.p1 };
+          const oh1 = Math.floor((g.h + 2 * g.p1 - g.k1) / g.s1) + 1;
+          if (oh1 < g.pk) return;
+          const ph = Math.floor((oh1 - g.pk) / g.ps) + 1;
+          if (ph < g.k2) return;
+          const make = (): Sequential => {
+            const rng = new SeededRandomSource(`b32-gen-${g.seed}`);
+            const a = conv2d({ ...c1, rng, name: 'a' });
+            const p = maxPool2d({ channels: g.o1, height: oh1, width: oh1, kernelSize: g.pk, stride: g.ps });
+            const b = conv2d({ inChannels: g.o1, height: ph, width: ph, outChannels: g.o2, kernelSize: g.k2, rng, name: 'b' });
+            const middle: Layer[] = g.reluAfterPool ? [p, relu(p.outputSize)] : [relu(a.outputSize), p];
+            return new Sequential([a, ...middle, b, relu(b.outputSize), dense(b.outputSize, 3, { rng })], softmaxCrossEntropy(3));
+          };
+          expect(binary32Segments(make().layers)).toEqual([{ start: 0, end: 3 }]);
+          const batches = g.sizes.map((n, i) => batchFor(`gen-${g.seed}-${i}`, g.c * g.h * g.h, n, 3));
+          compareSteps(make, batches, 'flat');
+        },
+      ),
+      { numRuns: 60, seed: 20261207 },
+    );
+  });
+});
+
+describe('binary32 path: max pooling and ReLU on binary32 planes (generative, NaN, ±0, ties)', () => {
+  it('forward32/backward32 give the binary64 layer’s outputs and the binary32 rounding of its input gradients', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          c: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 1, max: 11 }),
+          w: fc.integer({ min: 1, max: 14 }),
+          k: fc.integer({ min: 1, max: 4 }),
+          s: fc.integer({ min: 1, max: 3 }),
+          batch: fc.integer({ min: 0, max: 4 }),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (g) => {
+          if (g.k > g.h || g.k > g.w) return;
+          const rng = new SeededRandomSource(`b32-pool-${g.seed}`);
+          const pick = (): number => {
+            const u = rng.nextUint32() % 16;
+            if (u === 0) return Number.NaN;
+            if (u === 1) return -0;
+            if (u < 6) return [0, 1, -1, 0.25][u - 2] as number; // ties
+            return Math.fround((rng.nextUint32() / 2 ** 32) * 4 - 2);
+          };
+          const opts = { channels: g.c, height: g.h, width: g.w, kernelSize: g.k, stride: g.s };
+          const a = maxPool2d(opts);
+          const b = maxPool2d(opts);
+          const ra = relu(a.inputSize);
+          const rb = relu(a.inputSize);
+          const x = Float32Array.from({ length: g.batch * a.inputSize }, pick);
+          const y64 = a.forward(ra.forward(Float64Array.from(x), g.batch), g.batch);
+          const r32 = rb.forward32(x, g.batch) as Float32Array;
+          const y32 = b.forward32(r32, g.batch) as Float32Array;
+          expect(y32).not.toBeNull();
+          sameValues(y64, Float64Array.from(y32));
+          const dy = Float32Array.from({ length: g.batch * a.outputSize }, () =>
+            Math.fround((rng.nextUint32() / 2 ** 32) * 2 ** (rng.nextUint32() % 40) - 1),
+          );
+          const dx64 = ra.backward(a.backward(Float64Array.from(dy), g.batch), g.batch);
+          const dx32 = rb.backward32(b.backward32(dy, g.batch), g.batch);
+          sameValues(Float64Array.from(dx64, Math.fround), Float64Array.from(dx32));
+        },
+      ),
+      { numRuns: 300, seed: 20261208 },
+    );
+  });
+});
+
+describe('binary32 path: which stacks form a segment (from the layer kinds only)', () => {
+  const conv = (inC: number, h: number, name: string) =>
+    conv2d({ inChannels: inC, height: h, width: h, outChannels: 2, kernelSize: 3, name, rng: new SeededRandomSource(name) });
+  it('tanh, average pooling, two max poolings, nothing between two convs, or no conv at the end: no segment', () => {
+    expect(binary32Segments(mnistCnn(new SeededRandomSource('t'), { activation: 'tanh' }).layers)).toEqual([]);
+    const a = conv(1, 9, 'a');
+    expect(binary32Segments([a, tanh(a.outputSize), conv(2, 7, 'b')])).toEqual([]);
+    expect(binary32Segments([a, avgPool2d({ channels: 2, height: 7, width: 7, kernelSize: 1 }), conv(2, 7, 'b')])).toEqual([]);
+    const p = (h: number) => maxPool2d({ channels: 2, height: h, width: h, kernelSize: 1 });
+    expect(binary32Segments([a, p(7), p(7), conv(2, 7, 'b')])).toEqual([]);
+    expect(binary32Segments([a, conv(2, 7, 'b')])).toEqual([]);
+    expect(binary32Segments([a, relu(a.outputSize), dense(a.outputSize, 2)])).toEqual([]);
+  });
+  it('two segments may share a convolution', () => {
+    const a = conv(1, 11, 'a');
+    const b = conv(2, 9, 'b');
+    const c = conv(2, 7, 'c');
+    expect(binary32Segments([a, relu(a.outputSize), b, relu(b.outputSize), c])).toEqual([
+      { start: 0, end: 2 },
+      { start: 2, end: 4 },
+    ]);
+  });
+});
