@@ -96,7 +96,10 @@ describe('reviewml stop 19: the binary32 segment path (conv → ReLU → max poo
             for (let j = 0; j < p.value.length; j++, w++) p.value[j] = (c.wMan[w % 64] as number) * 2 ** (c.wExp[w % 64] as number);
           const per = c.inC * c.H * c.H;
           const example = (i: number) =>
-            Float64Array.from({ length: per }, (_, j) => ((((i * 31 + j) * 7) % 11) - 5) * 0.17 * 2 ** (c.xExp[(i * 13 + j) % 97] as number));
+            Float64Array.from(
+              { length: per },
+              (_, j) => ((((i * 31 + j) * 7) % 11) - 5) * 0.17 * 2 ** (c.xExp[(i * 13 + j) % 97] as number),
+            );
           const C = 1.5 * 2 ** c.cExp;
           const clipped = (inputs: Float64Array, labels: Int32Array, size: number, keep: Uint8Array): number[] => {
             for (const p of model.parameters) p.grad.fill(0);
