@@ -27,27 +27,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
-import { runDpSql } from '../../src/sql/run-dp-sql.js';
-import { parseSqlSchema } from '../../src/sql/schema.js';
-import { SeededRandomSource } from '../../src/testing/seeded-source.js';
-import { MemoryLedger } from '../sql/fixtures.js';
 import { postgresTestUrl } from '../sql/postgres-url.js';
+import { outcome, sweepSchema } from './engine-extremes-sweep.js';
 
 const url = process.env.TSDP_TEST_POSTGRES_URL ? postgresTestUrl() : '';
-const schema = (table: string) =>
-  parseSqlSchema({
-    dataset: 'rv_long_text',
-    budget: { epsilon: 100, delta: 1e-5 },
-    tables: {
-      [table]: {
-        privacyUnit: 'pid',
-        maxPartitions: 1,
-        maxContributionsPerPartition: 1,
-        columns: { pid: { type: 'integer' }, v: { type: 'string' } },
-      },
-    },
-  });
-
 let engine: PostgresEngine;
 let client: pg.Client;
 beforeAll(async () => {
@@ -68,23 +51,14 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function outcome(sql: string, table: string): Promise<string> {
-  const ledger = new MemoryLedger();
-  try {
-    await runDpSql({ sql: sql.replace('$T', table), schema: schema(table), engine, ledger, epsilon: 1, rng: new SeededRandomSource(1) });
-    return 'answered';
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return ledger.charges.length === 0 ? `refused ${code}` : `charged-error ${code}`;
-  }
-}
+const run = (sql: string, table: string) => outcome(engine, sweepSchema('string', table), sql.replace('$T', table));
 
 describe.skipIf(!url)('review S59: one person’s long text fails UPPER/LOWER after the charge (PostgreSQL)', () => {
   const SQL = "SELECT COUNT(*) AS n FROM $T WHERE UPPER(v) = 'A' OR LOWER(v) = 'b'";
   it('control: the same query over the 20 short texts is answered', async () => {
-    expect(await outcome(SQL, 'rv_text_small')).toBe('answered');
+    expect(await run(SQL, 'rv_text_small')).toBe('answered');
   }, 120_000);
   it.fails('S59: one more person with a 270 MB text — answered or refused before the charge, never charged then failed', async () => {
-    expect(await outcome(SQL, 'rv_text_long')).not.toMatch(/^charged-error/);
+    expect(await run(SQL, 'rv_text_long')).not.toMatch(/^charged-error/);
   }, 120_000);
 });
