@@ -5,8 +5,8 @@
  * and then fails (whether it is answered is then decided by one person's value); refused at open or before the
  * charge, or answered, holds.
  *
- * This is the class sweep for S54/S55/S57's fix (owner: trust): it fails today and lists every failing combination
- * in its assertion message. Each engine is opened afresh per combination (a DuckDB INTERNAL error invalidates the
+ * This is the class sweep for S54/S55/S57's fix (owner: trust): it failed on main adf3dd5, listing every failing
+ * combination in its assertion message, and passes since trust's allow-list (duckdb-parquet-types.ts). Each engine is opened afresh per combination (a DuckDB INTERNAL error invalidates the
  * database it happens in). JSON and GEOMETRY (S54) are in parquet-decoded-types.test.ts; TIME/TIME_NS as text in
  * parquet-temporal-values.test.ts and parquet-time-crash.test.ts (they crash the process). About 500 engine opens:
  * ≈ 100 s at load 17 on the 2-core review machine.
@@ -22,6 +22,7 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
+import { be128 } from './parquet-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'review-parquet-sweep-'));
 const at = (name: string) => join(dir, name);
@@ -34,16 +35,6 @@ const i64 = (v: bigint) => {
 const i32 = (v: number) => {
   const b = Buffer.alloc(4);
   b.writeInt32LE(v);
-  return b;
-};
-/** A 16-byte big-endian two's complement (Parquet's DECIMAL as FIXED_LEN_BYTE_ARRAY). */
-const be128 = (v: bigint) => {
-  const b = Buffer.alloc(16);
-  let x = BigInt.asUintN(128, v);
-  for (let k = 15; k >= 0; k--) {
-    b[k] = Number(x & 0xffn);
-    x >>= 8n;
-  }
   return b;
 };
 

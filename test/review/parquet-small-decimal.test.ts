@@ -24,12 +24,12 @@
  * encoding is no wider (INT32 for p ≥ 5, INT64 for p ≥ 10, FIXED_LEN_BYTE_ARRAY(n) for n ≤ that width), since
  * narrower widths are narrowed with a check that raises. The class sweep
  * (`parquet-extremes-sweep.test.ts`) should carry DECIMAL(4,2) and DECIMAL(9,2)-from-INT64 rows.
- * Owner: trust (src/sql/engines/duckdb-parquet-types.ts).
+ * Owner: trust (src/sql/engines/duckdb-parquet-types.ts). Status: S58 and S58b closed on main by 7fbe4ff (the DECIMAL
+ * row by DuckDB's storage width); both tests flipped, their controls now refused at open like the files.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import type { DeclaredColumnType } from '../../src/sql/engines/duckdb-options.js';
@@ -37,6 +37,7 @@ import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from '../sql/fixtures.js';
+import { be128, patchFile, replaceAll, writeParquet } from './parquet-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'review-parquet-small-decimal-'));
 const at = (name: string) => join(dir, name);
@@ -44,35 +45,18 @@ const at = (name: string) => join(dir, name);
 const MARK = 9999;
 
 beforeAll(async () => {
-  const instance = await DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  await c.run(
-    `COPY (SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(4,2)) ELSE CAST(i % 50 AS DECIMAL(4,2)) END AS v ` +
-      `FROM range(1, 200) r(i)) TO '${at('ok.parquet')}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  await writeParquet(
+    at('ok.parquet'),
+    'SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(4,2)) ELSE CAST(i % 50 AS DECIMAL(4,2)) END AS v FROM range(1, 200) r(i)',
   );
-  c.closeSync();
-  instance.closeSync();
-  const bytes = readFileSync(at('ok.parquet'));
-  const marker = Buffer.alloc(4);
-  marker.writeInt32LE(MARK);
-  let n = 0;
-  for (let o = bytes.indexOf(marker); o >= 0; o = bytes.indexOf(marker, o + 1)) {
-    bytes.writeInt32LE(100_000, o); // 1000.00: past DECIMAL(4,2)'s precision and past int16
-    n++;
-  }
-  if (n === 0) throw new Error('fixture: marker not found');
-  writeFileSync(at('wide.parquet'), bytes);
+  // 1000.00: past DECIMAL(4,2)'s precision and past int16.
+  patchFile(at('ok.parquet'), at('wide.parquet'), int32(MARK), int32(100_000));
   await flbaFixtures();
 }, 60_000);
 
-/** 16-byte big-endian two's complement (Parquet DECIMAL as FIXED_LEN_BYTE_ARRAY). */
-function be128(v: bigint): Buffer {
-  const b = Buffer.alloc(16);
-  let x = BigInt.asUintN(128, v);
-  for (let k = 15; k >= 0; k--) {
-    b[k] = Number(x & 0xffn);
-    x >>= 8n;
-  }
+function int32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(v);
   return b;
 }
 
@@ -83,14 +67,10 @@ function be128(v: bigint): Buffer {
  * `flba4-wide`: the same file with person 42 at raw 100000.
  */
 async function flbaFixtures(): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  await c.run(
-    `COPY (SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(38,2)) ELSE CAST(i % 50 AS DECIMAL(38,2)) END AS v ` +
-      `FROM range(1, 200) r(i)) TO '${at('flba38.parquet')}' (FORMAT parquet, COMPRESSION uncompressed)`,
+  await writeParquet(
+    at('flba38.parquet'),
+    'SELECT i AS pid, CASE WHEN i = 42 THEN CAST(99.99 AS DECIMAL(38,2)) ELSE CAST(i % 50 AS DECIMAL(38,2)) END AS v FROM range(1, 200) r(i)',
   );
-  c.closeSync();
-  instance.closeSync();
   const bytes = readFileSync(at('flba38.parquet'));
   const footer = bytes.length - 8 - bytes.readInt32LE(bytes.length - 8);
   // converted_type DECIMAL, scale 2, precision 38, then the logical type DecimalType(scale 2, precision 38).
@@ -100,14 +80,10 @@ async function flbaFixtures(): Promise<void> {
   bytes[s + 5] = 0x08;
   bytes[s + 11] = 0x08;
   writeFileSync(at('flba4-ok.parquet'), bytes);
-  let n = 0;
-  for (let o = bytes.indexOf(be128(9999n)); o >= 0; o = bytes.indexOf(be128(9999n), o + 1)) {
-    be128(100_000n).copy(bytes, o);
-    n++;
-  }
-  if (n === 0) throw new Error('fixture: marker not found');
+  replaceAll(bytes, be128(9999n), be128(100_000n));
   writeFileSync(at('flba4-wide.parquet'), bytes);
 }
+
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
@@ -158,12 +134,14 @@ describe('review S58: a Parquet DECIMAL(4,2) stored INT32 with one raw value pas
   it('S58 fixed: person 42 at raw 100000 (declared float) — refused before any charge, or answered', async () => {
     expect((await outcomes('wide.parquet', 'float', [SUM, PLAIN])).filter((o) => o === 'charged-error')).toEqual([]);
   });
-  it('control S58b: DECIMAL(4,2) in FIXED_LEN_BYTE_ARRAY(16), person 42 at 99.99 — answered', async () => {
-    expect(await outcomes('flba4-ok.parquet', 'float', [SUM, PLAIN])).toEqual(['answered', 'answered']);
+  // S58b closed by the same rule (7fbe4ff: a DECIMAL whose Parquet encoding is wider than DuckDB's storage is refused at
+  // open), so its control is refused the same way too.
+  it('control S58b: DECIMAL(4,2) in FIXED_LEN_BYTE_ARRAY(16), person 42 at 99.99 — refused at open (by the stored type)', async () => {
+    expect(await outcomes('flba4-ok.parquet', 'float', [SUM, PLAIN])).toEqual(['refused', 'refused']);
   });
-  // Fails today: ['charged-error', 'charged-error'] — "Invalid decimal encoding in Parquet file", even for the query that
-  // does not read v (admitted by trust's FLBA ≤ 16 row too).
-  it.fails('BUG S58b: DECIMAL(4,2) in FIXED_LEN_BYTE_ARRAY(16), person 42 at raw 100000 — refused before any charge, or answered', async () => {
+  // Failed before the fix: ['charged-error', 'charged-error'] — "Invalid decimal encoding in Parquet file", even for the
+  // query that does not read v (trust's first allow-list admitted FIXED_LEN_BYTE_ARRAY up to 16 bytes at any precision).
+  it('S58b fixed: DECIMAL(4,2) in FIXED_LEN_BYTE_ARRAY(16), person 42 at raw 100000 — refused before any charge, or answered', async () => {
     expect((await outcomes('flba4-wide.parquet', 'float', [SUM, PLAIN])).filter((o) => o === 'charged-error')).toEqual([]);
   });
 });
