@@ -90,7 +90,7 @@ describe('EnginePool: a broken engine is replaced', () => {
               ),
             );
             // A broken engine is withheld until replaced, so no 'ok' statement ever meets one.
-            wave.forEach((s, i) => expect(out[i]).toBe(s === 'ok' ? 'answered' : 'ENGINE_ERROR'));
+            expect(out).toEqual(wave.map((s) => (s === 'ok' ? 'answered' : 'ENGINE_ERROR')));
             kills += wave.filter((s) => s === 'kill').length;
             await settled(pool);
             // After the wave (its recoveries done), every engine answers again.
