@@ -26,6 +26,27 @@
  * by the state directory's permissions: whoever can write there can rewrite the
  * ledger; the analyst must not be able to.)
  *
+ * **The total in memory** (stop 19, issue 15's ledger share). The instance also keeps, per journal, the last
+ * totals it verified or wrote: `{ totals, length, last }` (`KnownTotals`). Under the lock it uses them only when the
+ * journal's byte length equals `length` and its last record hashes to `last` and parses — the very check the total
+ * file passes (`journalMatches`, one function for both) — else the total file, else a replay. After an append it
+ * writes the total file only when it is due (`totalEvery` appends since this instance last wrote it, default 32), or
+ * when the totals did not come from memory (another writer moved the journal, or this instance is new: a one-shot
+ * process such as `tsdp sql` writes after each charge, as before), on `close`, and after a replay rebuilt them.
+ * Why the balance is never wrong:
+ * 1. The journal append and its `fsync` — what makes a charge durable and what the kill -9 tests check — are
+ *    unchanged, and a total (in memory or in the file) is derived from the journal, never the only record of a spend.
+ * 2. The ledger never rewrites a whole record: appends add after the end; a failed append truncates back only its
+ *    own bytes (journal.ts rule 2); `repair` cuts only a torn tail after the last newline. So when the journal has
+ *    the same length as when the totals were taken, at a record boundary, its bytes are the same, and so are the
+ *    totals; the hash of the last record is the same guard against an out-of-protocol edit as the file's.
+ * 3. Another process's (or another instance's) charge appends, so the journal's length moves and the in-memory
+ *    totals stop matching, exactly as the total file stops matching: this instance falls back to the file or a
+ *    replay, never to its own stale totals. A crash of this process loses only the in-memory totals.
+ * 4. A stale total file (not written for up to `totalEvery − 1` appends, or the process was killed) names an older
+ *    length, so a reader ignores it and replays the journal: it can only cost a replay, never a wrong balance.
+ * Checked by test/ledger/file-total-memory.test.ts (two instances, random crashes at every step, against a replay).
+ *
  * Measured (`npx tsx test/ledger/charge-cost.ts 100 4000`, a loaded 2-core machine, CPU time per charge,
  * median of 200): before 1.5–2.0 ms at 100 entries and 24–26 ms at 4,000; after 1.8 ms and 0.7–1.6 ms.
  * Wall time is dominated by the journal's fsync (before 10–17 ms and 83–123 ms; after 16–17 ms and 8–20 ms).
@@ -93,7 +114,29 @@ export interface FileLedgerOptions {
   readonly write?: WriteFunction;
   /** Fault injection for tests: called at each step of a charge (lock, journal, total). */
   readonly onStep?: (step: string) => void;
+  /**
+   * Write the total file after this many appends whose totals came from memory (default 32; 1 writes it after every
+   * charge). It is written regardless after a replay, after an append whose totals came from the file or a replay,
+   * and on `close` (module header).
+   */
+  readonly totalEvery?: number;
 }
+
+/** The totals this instance last verified or wrote for one journal (module header, "The total in memory"). */
+interface KnownTotals {
+  readonly totals: LedgerTotals;
+  /** The journal's byte length they cover. */
+  readonly length: number;
+  /** SHA-256 of the journal's last record line ('' for an empty journal). */
+  readonly last: string;
+  /** Appends since the total file was last written (or read and verified) by this instance. */
+  readonly unwritten: number;
+  /** The data set's files (for `close`). */
+  readonly paths: { journal: string; total: string; lock: string };
+}
+
+/** Where the totals of a charge came from: memory, the total file, or a replay of the journal. */
+type TotalsSource = 'memory' | 'file' | 'replay';
 
 /**
  * The state directory, independent of the working directory: `$TSDP_HOME`,
@@ -183,6 +226,46 @@ function lastLine(journal: string, length: number): Buffer | undefined {
   }
 }
 
+/** SHA-256 of the journal's last record at `length` ('' when empty), or undefined when it does not end a record. */
+function lastHash(journal: string, length: number): string | undefined {
+  if (length === 0) return '';
+  const last = lastLine(journal, length);
+  return last ? sha256(last) : undefined;
+}
+
+/**
+ * Whether the journal is, under the lock, the one a total was taken from: the same byte length and a last record
+ * that hashes to `last` and parses whole. One check for the total file and the totals in memory (module header).
+ */
+function journalMatches(journal: string, length: number, last: string): boolean {
+  let size = 0;
+  try {
+    const fd = openSync(journal, 'r');
+    try {
+      size = fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  if (size !== length) return false;
+  if (size === 0) return last === '';
+  try {
+    const line = lastLine(journal, size);
+    if (!line || sha256(line) !== last) return false;
+    parseLine(line.toString('utf8').slice(0, -1)); // the last record itself must be whole
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Only a total whose pins are all stored in the journal is cached (a legacy journal's derived pins are not yet). */
+function cacheable(totals: LedgerTotals): boolean {
+  return totals.recorded !== undefined && (totals.pending ?? []).length === 0;
+}
+
 /**
  * The running totals after one accepted charge (the journal records `cost`, the total `recorded`, and the pins
  * the charge makes): what `charge` and `chargeMany` write to the total file, one function so they cannot drift.
@@ -220,6 +303,9 @@ export class FileLedger implements BudgetLedger {
   private readonly timeoutMs: number;
   private readonly write: WriteFunction;
   private readonly onStep: ((step: string) => void) | undefined;
+  private readonly totalEvery: number;
+  /** Per journal path: the last verified totals (module header). */
+  private readonly known = new Map<string, KnownTotals>();
 
   /**
    * @param options - where the ledger lives and how long to wait for its lock.
@@ -232,6 +318,11 @@ export class FileLedger implements BudgetLedger {
     this.timeoutMs = options.lockTimeoutMs ?? 30_000;
     this.write = options.write ?? writeSync;
     this.onStep = options.onStep;
+    const every = options.totalEvery ?? 32;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new DpError('INVALID_PARAMETER', 'totalEvery must be an integer ≥ 1', { parameter: 'totalEvery' });
+    }
+    this.totalEvery = every;
   }
 
   /** Where the ledger is, for messages and `tsdp budget` (the journal folder). */
@@ -249,7 +340,7 @@ export class FileLedger implements BudgetLedger {
   }
 
   /** The running total if it matches the journal (length and last record), else undefined. */
-  private verifiedTotals(journal: string, totalPath: string): { totals: LedgerTotals; length: number } | undefined {
+  private verifiedTotals(journal: string, totalPath: string): { totals: LedgerTotals; length: number; last: string } | undefined {
     let t: TotalFile;
     try {
       t = JSON.parse(readFileSync(totalPath, 'utf8')) as TotalFile;
@@ -258,25 +349,8 @@ export class FileLedger implements BudgetLedger {
     }
     try {
       if (t.v !== 2 || !Number.isSafeInteger(t.length) || typeof t.last !== 'string' || !Array.isArray(t.pins)) return undefined;
-      let length = 0;
-      try {
-        const fd = openSync(journal, 'r');
-        try {
-          length = fstatSync(fd).size;
-        } finally {
-          closeSync(fd);
-        }
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
-      }
-      if (length !== t.length) return undefined;
-      if (length === 0) {
-        if (t.last !== '') return undefined;
-      } else {
-        const last = lastLine(journal, length);
-        if (!last || sha256(last) !== t.last) return undefined;
-        parseLine(last.toString('utf8').slice(0, -1)); // the last record itself must be whole
-      }
+      if (!journalMatches(journal, t.length, t.last)) return undefined;
+      const length = t.length;
       const map = (o: Record<string, LossJson>) => {
         const m = new Map<string, ExactLoss>();
         for (const [name, loss] of Object.entries(o ?? {})) m.set(name, lossFromJson(loss, 'total'));
@@ -289,19 +363,18 @@ export class FileLedger implements BudgetLedger {
         recorded,
         pins: t.pins.map(readPin),
       };
-      return { totals, length };
+      return { totals, length, last: t.last };
     } catch {
       return undefined; // any doubt: replay the journal
     }
   }
 
-  private writeTotals(totalPath: string, totals: LedgerTotals, length: number, lastRecord: Uint8Array): void {
-    // Only a total whose pins are all stored in the journal is cached (a legacy journal's derived pins are not yet).
-    if (!totals.recorded || (totals.pending ?? []).length > 0) return;
+  private writeTotals(totalPath: string, totals: LedgerTotals, length: number, last: string): void {
+    if (!totals.recorded || !cacheable(totals)) return;
     const t: TotalFile = {
       v: 2,
       length,
-      last: length === 0 ? '' : sha256(lastRecord),
+      last,
       dataset: lossToJson(totals.dataset),
       analysts: Object.fromEntries([...totals.analysts].map(([a, l]) => [a, lossToJson(l)])),
       recorded: {
@@ -320,17 +393,45 @@ export class FileLedger implements BudgetLedger {
     }
   }
 
-  /** The totals under the lock: the verified running total, or a full replay (restoring a missing newline). */
-  private totalsUnderLock(p: { journal: string; total: string }, scope: LedgerScope): { totals: LedgerTotals; length: number } {
+  /**
+   * The totals under the lock: this instance's own if the journal still matches them, else the verified total file,
+   * else a full replay (restoring a missing newline; the rebuilt total is written to the file at once).
+   */
+  private totalsUnderLock(p: KnownTotals['paths'], scope: LedgerScope): { totals: LedgerTotals; length: number; source: TotalsSource } {
+    const mine = this.known.get(p.journal);
+    if (mine && journalMatches(p.journal, mine.length, mine.last)) return { totals: mine.totals, length: mine.length, source: 'memory' };
+    this.known.delete(p.journal); // another writer moved the journal (or it was edited): these totals are void
     const cached = this.verifiedTotals(p.journal, p.total);
-    if (cached) return cached;
+    if (cached) {
+      this.remember(p, cached.totals, cached.length, cached.last, 0);
+      return { ...cached, source: 'file' };
+    }
     const read = readJournal(p.journal); // throws on a torn or corrupt journal
     let length = read.length;
     if (read.unterminated) length = appendDurably(p.journal, Buffer.from('\n'), this.write);
     const totals = replayEntries(read.entries, read.pins, scope);
-    const last = lastLine(p.journal, length);
-    if (last) this.writeTotals(p.total, totals, length, last);
-    return { totals, length };
+    const last = lastHash(p.journal, length);
+    if (last !== undefined) this.writeTotals(p.total, totals, length, last);
+    this.remember(p, totals, length, last, 0);
+    return { totals, length, source: 'replay' };
+  }
+
+  /** Keeps `totals` as this instance's for the journal at `length` (only totals the file would also cache). */
+  private remember(p: KnownTotals['paths'], totals: LedgerTotals, length: number, last: string | undefined, unwritten: number): void {
+    if (last === undefined || !cacheable(totals)) this.known.delete(p.journal);
+    else this.known.set(p.journal, { totals, length, last, unwritten, paths: p });
+  }
+
+  /**
+   * After a durable append: the new totals in memory, and in the total file when it is due (module header): every
+   * `totalEvery` appends from memory, or whenever the totals before the append did not come from memory.
+   */
+  private afterAppend(p: KnownTotals['paths'], totals: LedgerTotals, length: number, lastRecord: Uint8Array, source: TotalsSource): void {
+    const last = sha256(lastRecord);
+    const unwritten = source === 'memory' ? (this.known.get(p.journal)?.unwritten ?? 0) + 1 : this.totalEvery;
+    const due = unwritten >= this.totalEvery;
+    if (due) this.writeTotals(p.total, totals, length, last);
+    this.remember(p, totals, length, last, due ? 0 : unwritten);
   }
 
   /**
@@ -355,7 +456,7 @@ export class FileLedger implements BudgetLedger {
       p.lock,
       this.timeoutMs,
       () => {
-        const { totals, length } = this.totalsUnderLock(p, scope);
+        const { totals, length, source } = this.totalsUnderLock(p, scope);
         this.onStep?.('journal:read');
         const plan = planCharge(totals, scope, cost);
         const recorded = plan.recorded ?? cost;
@@ -366,7 +467,7 @@ export class FileLedger implements BudgetLedger {
         const bytes = Buffer.concat([...plan.pins.map((pin) => pinLine(pin, at)), line]);
         const after = appendDurably(p.journal, bytes, this.write, this.onStep);
         if (length === 0) fsyncDir(this.directory);
-        this.writeTotals(p.total, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line);
+        this.afterAppend(p, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line, source);
         const status = plan.status;
         this.onStep?.('total:written');
         return status;
@@ -438,7 +539,7 @@ export class FileLedger implements BudgetLedger {
         if (lastLine === undefined) return out;
         const after = appendDurably(p.journal, Buffer.concat(lines), this.write, this.onStep);
         if (read.length === 0) fsyncDir(this.directory);
-        this.writeTotals(p.total, totals, after, lastLine);
+        this.afterAppend(p, totals, after, lastLine, read.source);
         this.onStep?.('total:written');
         return out;
       },
@@ -532,6 +633,7 @@ export class FileLedger implements BudgetLedger {
         closeSync(fd);
       }
       rmSync(p.total, { force: true });
+      this.known.delete(p.journal);
       if (countAs !== undefined)
         appendDurably(p.journal, recordLine(analyst, countAs, 'repair: torn record', new Date().toISOString()), this.write);
       return true;
@@ -546,5 +648,24 @@ export class FileLedger implements BudgetLedger {
     }
   }
 
-  async close(): Promise<void> {}
+  /**
+   * Writes every total file this instance still owes (module header), each under its lock and only while the
+   * journal still matches the totals in memory. The instance stays usable. A failure costs a later reader a replay.
+   */
+  async close(): Promise<void> {
+    for (const mine of [...this.known.values()]) {
+      if (mine.unwritten === 0) continue;
+      const p = mine.paths;
+      try {
+        await withFileLock(p.lock, this.timeoutMs, () => {
+          const now = this.known.get(p.journal);
+          if (!now || now.unwritten === 0 || !journalMatches(p.journal, now.length, now.last)) return;
+          this.writeTotals(p.total, now.totals, now.length, now.last);
+          this.known.set(p.journal, { ...now, unwritten: 0 });
+        });
+      } catch {
+        // The total is a cache: an unwritten one costs the next reader a replay, never a wrong balance.
+      }
+    }
+  }
 }

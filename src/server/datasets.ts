@@ -143,7 +143,7 @@ async function openEngine(
   return { name: config.name, config, schema, engine, engineKind: 'duckdb' };
 }
 
-/** `n` engines opened one after another (all closed again if one fails to open). */
+/** `n` engines opened one after another (all closed again if one fails to open); `open` also replaces a broken one. */
 async function duckdbPool(n: number, open: () => Promise<SqlEngine>): Promise<EnginePool> {
   const engines: SqlEngine[] = [];
   try {
@@ -152,7 +152,7 @@ async function duckdbPool(n: number, open: () => Promise<SqlEngine>): Promise<En
     for (const x of engines) await x.close().catch(() => {});
     throw e;
   }
-  return new EnginePool(engines);
+  return new EnginePool(engines, { reopen: open }); // a broken member is replaced by the same open (engine-pool.ts)
 }
 
 /** A budget as JSON: exact amounts as text and as numbers for display. */

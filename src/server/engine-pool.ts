@@ -15,6 +15,18 @@
  * while it is open), so the answer from memory is the answer `information_schema`
  * would give (≈ 2–5 ms saved per query). A failed read is not kept.
  * Every engine of a pool is opened from the same configuration, so all see the same tables.
+ *
+ * **A broken engine is replaced** (stop 19, review's S55c note). DuckDB invalidates its database after an INTERNAL
+ * error (a value its storage could not narrow, a crash it caught): every later statement on that engine fails, so
+ * before this rule one bad statement stopped the data set for every analyst until a restart. Now, when a statement,
+ * preflight or catalog read fails with ENGINE_ERROR and the pool was given `reopen`, the engine is withheld from the
+ * pool and asked a constant `SELECT 1`; if that fails too (invalidated, closed, or still stuck past its deadline) it
+ * is closed and replaced by `reopen()` — the same open the server started with, so every open-time file check (the
+ * footer's stored types, the line check, the identity bracket) runs again — and the kept catalogs are dropped. The
+ * failing statement's caller gets its error at once (the check runs after it); a reopen that fails puts the old engine
+ * back (its statements fail as before: never worse than without the rule). Nothing is charged by the check, and its
+ * outcome is not in any answer: only the pool's members change. The statement that failed was charged and failed as
+ * before (the classes that make DuckDB fail are refused at open: duckdb-parquet-types.ts).
  * @module
  */
 import { DpError } from '../core/errors.js';
@@ -25,12 +37,23 @@ import { type EngineWrapper, forwardPreflight } from './engine-wrapper.js';
 
 type Catalog = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
+/** Options of `EnginePool`. */
+export interface EnginePoolOptions {
+  /** Opens one more engine like the pool's (the server's own open): used to replace a broken member (module header). */
+  readonly reopen?: () => Promise<SqlEngine>;
+}
+
+/** The statement that tells a working engine from a broken one: constant, reads no table. */
+const PROBE: CompiledStatement = { sql: 'SELECT 1 AS ok', params: [] };
+
 /** A pool of engines over the same data (see the module header). */
 export class EnginePool implements EngineWrapper {
   private readonly free: SqlEngine[];
   private readonly waiting: ((e: SqlEngine) => void)[] = [];
   private readonly catalogs = new Map<string, Promise<Catalog>>();
-  private readonly engines: readonly SqlEngine[];
+  private readonly engines: SqlEngine[];
+  private readonly reopen: (() => Promise<SqlEngine>) | undefined;
+  private replaced = 0;
   /** Whether the engines have a preflight (read once: engines opened from one configuration are of one kind). */
   private readonly preflights: boolean;
   private closed = false;
@@ -38,9 +61,10 @@ export class EnginePool implements EngineWrapper {
 
   /**
    * @param engines - one or more engines opened on the same data (each used by one statement at a time).
+   * @param options - `reopen`, to replace a broken engine (module header).
    * @throws DpError INTERNAL without an engine.
    */
-  constructor(engines: readonly SqlEngine[]) {
+  constructor(engines: readonly SqlEngine[], options: EnginePoolOptions = {}) {
     // S22 edge line: the engines read once (an array of objects), totally.
     this.engines = edgeRead('engines', () => {
       edgeArray(engines, 'engines');
@@ -51,6 +75,18 @@ export class EnginePool implements EngineWrapper {
     if (this.engines.length === 0) throw new DpError('INTERNAL', 'an engine pool without an engine', {});
     this.preflights = edgeRead('engines', () => this.engines.some((e) => typeof e.preflight === 'function'));
     this.free = [...this.engines];
+    this.reopen = edgeRead('options', () => {
+      edgeRecord(options, 'options');
+      const r = options.reopen;
+      if (r !== undefined && typeof r !== 'function')
+        throw new DpError('INVALID_PARAMETER', 'reopen must be a function', { parameter: 'reopen' });
+      return r;
+    });
+  }
+
+  /** How many broken engines this pool has replaced (for tests and the operator). */
+  get reopened(): number {
+    return this.replaced;
   }
 
   get dialect() {
@@ -77,11 +113,38 @@ export class EnginePool implements EngineWrapper {
   private async use<T>(f: (e: SqlEngine) => Promise<T>): Promise<T> {
     if (this.closed) throw new DpError('ENGINE_ERROR', 'the engine is closed', { engine: this.dialect.name });
     const e = await this.take();
+    let broken = false;
     try {
       return await f(e);
+    } catch (err) {
+      broken = this.reopen !== undefined && err instanceof DpError && err.code === 'ENGINE_ERROR';
+      throw err;
     } finally {
-      this.give(e);
+      if (broken) void this.recover(e);
+      else this.give(e);
     }
+  }
+
+  /**
+   * After an ENGINE_ERROR: gives back `e` if it still answers the probe, else a reopened engine in its place (the
+   * old one closed), else `e` again when the reopen fails (module header). Never rejects; always gives one back.
+   */
+  private async recover(e: SqlEngine): Promise<void> {
+    let next = e;
+    try {
+      if (!this.closed && this.reopen && !(await answers(e))) {
+        const fresh = await this.reopen();
+        const i = this.engines.indexOf(e);
+        if (i >= 0) this.engines[i] = fresh;
+        this.catalogs.clear(); // the reopened engine's file checks ran again: its catalog is read anew
+        this.replaced++;
+        next = fresh;
+        await e.close().catch(() => {});
+      }
+    } catch {
+      // The reopen failed (the file is gone or now refused): the old engine stays, failing as it did.
+    }
+    this.give(next);
   }
 
   query(statement: CompiledStatement): Promise<EngineRow[]> {
@@ -125,6 +188,16 @@ export class EnginePool implements EngineWrapper {
       for (const e of all) await e.close().catch(() => {});
     })();
     return this.closing;
+  }
+}
+
+/** Whether `e` runs the constant probe (a broken or stuck engine fails it, within its own deadline). */
+async function answers(e: SqlEngine): Promise<boolean> {
+  try {
+    await e.query(PROBE);
+    return true;
+  } catch {
+    return false;
   }
 }
 

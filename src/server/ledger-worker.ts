@@ -3,7 +3,7 @@
  * `FileLedger` over the same state folder, running each batch of charges
  * (`chargeMany`: lock, check, one append, one fsync, the running total) on its
  * own thread and posting the results back only once the batch is durable.
- * Messages: `{ id, items }` in (ledger values as structured clones),
+ * Messages: `{ id, items }`, `{ id, status }` or `{ id, close }` in (ledger values as structured clones),
  * `{ id, results }` or `{ id, failure }` out; `threaded-ledger.ts` revives
  * Rationals and DpErrors on both sides.
  * @module
@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DpError } from '../core/errors.js';
 import { FileLedger } from '../ledger/file-ledger.js';
-import type { ChargeRequest } from '../ledger/ledger.js';
+import type { ChargeRequest, LedgerScope } from '../ledger/ledger.js';
 import { fromWire, toWire } from './ledger-wire.js';
 
 const port = parentPort;
@@ -19,11 +19,18 @@ if (port) {
   const ledger = new FileLedger(workerData as { home: string; lockTimeoutMs?: number });
   // One batch at a time, in the order they were posted (the group commit sends the next only after this one returns).
   let chain: Promise<void> = Promise.resolve();
-  port.on('message', (m: { id: number; items: unknown }) => {
+  // A request is a batch (`items`), a balance (`status`: this instance's totals in memory are the current ones) or
+  // `close` (write the total files this instance still owes; threaded-ledger.ts rule 5).
+  port.on('message', (m: { id: number; items?: unknown; status?: unknown; close?: true }) => {
     chain = chain.then(async () => {
       try {
-        const results = await ledger.chargeMany(fromWire(m.items) as ChargeRequest[]);
-        port.postMessage({ id: m.id, results: toWire(results) });
+        const results =
+          m.close === true
+            ? await ledger.close()
+            : m.status !== undefined
+              ? await ledger.status(fromWire(m.status) as LedgerScope)
+              : await ledger.chargeMany(fromWire(m.items) as ChargeRequest[]);
+        port.postMessage({ id: m.id, results: toWire(results ?? null) });
       } catch (e) {
         const failure = e instanceof DpError ? e : new DpError('INTERNAL', 'the ledger failed to record a batch', {});
         port.postMessage({ id: m.id, failure: toWire(failure) });

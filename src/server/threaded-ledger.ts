@@ -22,6 +22,13 @@
  *    rebuilt (`ledger-wire.ts`); a refusal is the same DpError as in-thread.
  * 4. **Failure is loud**: a worker that dies fails every pending batch with
  *    INTERNAL (nothing answered) and the next batch starts a new worker.
+ * 5. **Balances where the totals are** (stop 19): once the worker runs, `status`
+ *    is asked of the worker's `FileLedger`, whose totals in memory match the
+ *    journal it last appended to (file-ledger.ts, "The total in memory"); this
+ *    thread's instance would find its own stale and the total file behind by up
+ *    to `totalEvery` appends, and replay the journal. `close` has the worker
+ *    write the total file it still owes before it stops. Either way the balance
+ *    is checked against the journal under the lock, so it is never wrong.
  * @module
  */
 import { Worker } from 'node:worker_threads';
@@ -33,8 +40,11 @@ import { fromWire, toWire } from './ledger-wire.js';
 
 type Outcome = (LedgerStatus | DpError)[];
 
+/** A request to the worker (`ledger-worker.ts`): a batch, a balance, or close. */
+type Request = { readonly items: readonly ChargeRequest[] } | { readonly status: LedgerScope } | { readonly close: true };
+
 interface Pending {
-  readonly resolve: (r: Outcome) => void;
+  readonly resolve: (r: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -88,7 +98,7 @@ export class ThreadedFileLedger implements BudgetLedger {
       if (!p) return;
       thread.pending.delete(m.id);
       if (m.failure !== undefined) p.reject(fromWire(m.failure));
-      else p.resolve(fromWire(m.results) as Outcome);
+      else p.resolve(fromWire(m.results));
       if (thread.pending.size === 0) worker.unref();
     });
     worker.on('error', () => fail('failed'));
@@ -105,6 +115,11 @@ export class ThreadedFileLedger implements BudgetLedger {
    */
   async chargeMany(items: readonly ChargeRequest[]): Promise<Outcome> {
     if (this.closed) throw new DpError('INTERNAL', 'the ledger is closed', {});
+    return (await this.ask({ items })) as Outcome;
+  }
+
+  /** Posts one request to the worker (started if need be) and waits for its answer. */
+  private async ask(request: Request): Promise<unknown> {
     const starting = this.thread ?? this.start();
     this.thread = starting;
     let thread: Thread;
@@ -115,9 +130,9 @@ export class ThreadedFileLedger implements BudgetLedger {
       throw e;
     }
     const id = this.nextId++;
-    const done = new Promise<Outcome>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
+    const done = new Promise<unknown>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
     thread.worker.ref(); // a batch in flight keeps the process alive
-    thread.worker.postMessage({ id, items: toWire(items) });
+    thread.worker.postMessage({ id, ...(toWire(request) as object) });
     return done;
   }
 
@@ -125,8 +140,10 @@ export class ThreadedFileLedger implements BudgetLedger {
     return this.local.charge(scope, cost, memo);
   }
 
-  status(scope: LedgerScope): Promise<LedgerStatus> {
-    return this.local.status(scope);
+  /** The balance: from the worker's totals once it runs (rule 5), else from this thread's ledger. */
+  async status(scope: LedgerScope): Promise<LedgerStatus> {
+    if (this.closed || this.thread === undefined) return this.local.status(scope);
+    return (await this.ask({ status: scope })) as LedgerStatus;
   }
 
   entries(dataset: string) {
@@ -141,6 +158,7 @@ export class ThreadedFileLedger implements BudgetLedger {
   async close(): Promise<void> {
     this.closed = true;
     const t = this.thread;
+    if (t) await this.ask({ close: true }).catch(() => {}); // the worker writes the total files it owes (rule 5)
     this.thread = undefined;
     if (t) await (await t.catch(() => undefined))?.worker.terminate();
     await this.local.close();

@@ -4,14 +4,14 @@
  * port (ledger-wire.ts); a dead worker is replaced. SIGKILL under load runs through it in crash.test.ts and
  * group-commit.test.ts's server.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DpError } from '../../src/core/errors.js';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
-import type { LedgerScope, LedgerStatus } from '../../src/ledger/ledger.js';
+import { decideCharge, type LedgerScope, type LedgerStatus } from '../../src/ledger/ledger.js';
 import { Rational } from '../../src/numeric/rational.js';
 import { fromWire, toWire } from '../../src/server/ledger-wire.js';
 import { ThreadedFileLedger } from '../../src/server/threaded-ledger.js';
@@ -69,6 +69,21 @@ describe('ThreadedFileLedger', () => {
     } finally {
       await l.close();
     }
+  });
+
+  it('answers balances from the worker’s totals, equal to a replay, and writes the total file it owes on close', async () => {
+    const h = home();
+    const ledger = new ThreadedFileLedger({ home: h });
+    const scope: LedgerScope = { dataset: 'owed', cap: { epsilon: Rational.of(10n), delta: Rational.ZERO }, analyst: 'a' };
+    for (let i = 0; i < 5; i++) await ledger.chargeMany([{ scope, cost: loss(1n, 7n), memo: `m${i}` }]);
+    const journalLength = () => readFileSync(join(h, 'ledger', 'owed.jsonl')).length;
+    const fileLength = () => JSON.parse(readFileSync(join(h, 'ledger', 'owed.total.json'), 'utf8')).length as number;
+    expect(fileLength()).toBeLessThan(journalLength()); // the worker writes the file every 32 appends
+    const replay = decideCharge(await new FileLedger({ home: h }).entries('owed'), scope, null);
+    expect(describeOutcome(await ledger.status(scope))).toBe(describeOutcome(replay));
+    expect((await ledger.status(scope)).dataset.spent.epsilon.toString()).toBe('5/7');
+    await ledger.close();
+    expect(fileLength()).toBe(journalLength());
   });
 
   it('refuses with INTERNAL after close, and charges nothing', async () => {
