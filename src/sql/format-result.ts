@@ -5,7 +5,10 @@
  * The number format (`formatNumber`): integers in full; other numbers with
  * six significant digits but never fewer than their integer digits (so
  * 8503778.4 is `8,503,778` and 22690000.5 is `22,690,001`, never `2.269e+7`);
- * thousands separators in tables and Markdown, none in CSV; never exponent
+ * thousands separators in the released (aggregate) columns of tables and
+ * Markdown, none in CSV and none in GROUP BY key columns (a key is a label — a
+ * year, a code — printed as the engine gives it, so `year(d)` reads 2020, not
+ * 2,020, and can be pasted back into a WHERE: reviewml, issue 11); never exponent
  * notation (at most 20 digits after the point, so magnitudes below 5e-21
  * read 0); the digits are those `Intl.NumberFormat('en-US')` writes, made
  * without ICU (`_internal/format-decimal.ts`: ICU's start-up cost ≈ 0.16 s of
@@ -13,7 +16,7 @@
  *
  * The footer says what the intervals mean: they cover **the DP noise only**
  * (at the stated confidence), not the bias from clamping to the declared
- * bounds, rows dropped by contribution bounding, or sampling error.
+ * bounds, contribution bounding (what a unit adds past its caps), or sampling error.
  * @module
  */
 
@@ -114,7 +117,7 @@ export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
   const pct = `${formatNumber(result.confidence * 100, { grouping: false })}%`;
   const lines = [
     `guarantee spent: ${spent}${rho}; budget left: ε=${n(result.remaining.epsilon)}, δ=${n(result.remaining.delta)}`,
-    `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, rows dropped by contribution bounding, or sampling error`,
+    `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, contribution bounding (rows and groups a unit adds past its caps), or sampling error`,
   ];
   if (result.quantiles) lines.push(quantileLine(result.quantiles, pct));
   if (result.bounding) lines.push(boundingLine(result.bounding, pct));
@@ -163,7 +166,9 @@ export function formatDpSqlResult(result: DpSqlResult, options: { format?: Resul
   const body = result.rows.map((row, i) =>
     row.map((v, j) => {
       const name = result.columns[j] as string;
-      if (!hasInterval(name)) return cell(v, true);
+      // A column without an interval entry is a GROUP BY key (post-process-result.ts gives every aggregate and
+      // derived output one): printed ungrouped.
+      if (!hasInterval(name)) return cell(v, false);
       const iv = result.intervals[name]?.[i];
       return iv ? `${cell(v, true)} [${cell(iv[0], true)}, ${cell(iv[1], true)}]` : `${cell(v, true)} [no interval]`;
     }),
