@@ -93,7 +93,7 @@ function boundingLine(b: BoundingReport, pct: string): string {
   const n = (x: number) => formatNumber(x, { grouping: false });
   const share = b.rho === undefined ? `ε=${n(b.epsilon ?? 0)}` : `ρ=${n(b.rho)}`;
   const iv = (x: readonly [number, number]) => `[${formatNumber(x[0])}, ${formatNumber(x[1])}]`;
-  return `bounding removed rows of ≈${formatNumber(b.unitsCut)} of ≈${formatNumber(b.units)} units (DP, ${share} per count, within the charge; ${pct} intervals ${iv(b.interval.unitsCut)} and ${iv(b.interval.units)})`;
+  return `bounding capped the contributions of ≈${formatNumber(b.unitsCut)} of ≈${formatNumber(b.units)} units (DP, ${share} per count, within the charge; ${pct} intervals ${iv(b.interval.unitsCut)} and ${iv(b.interval.units)})`;
 }
 
 /** The quantile columns' footer line: how their values and intervals were released. */
