@@ -26,6 +26,7 @@ import { PlanCache } from '../../src/server/plan-cache.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../src/sql/schema.js';
+import { distinctQueries } from './distinct-queries.js';
 
 const ROUNDS = Number(process.argv[2] ?? 6);
 const N = Number(process.argv[3] ?? 150);
@@ -49,14 +50,8 @@ const file = join(work, 'adult.duckdb');
   await e.close();
 }
 
-let calls = 0;
 /** A new text every call (as http-vs-library.ts's distinct workload), one shape. */
-function distinctSql(): string {
-  const i = calls++;
-  const lo = 17 + (Math.floor(i / 10) % 70);
-  const hi = lo + 1 + (Math.floor(i / 700) % 19);
-  return `SELECT sex, COUNT(*) AS n, AVG(hours_per_week) AS h FROM adult WHERE age >= ${lo} AND age <= ${hi} AND hours_per_week >= ${(i % 10) + 10 * Math.floor(i / 13300)} GROUP BY sex`;
-}
+const distinctSql = distinctQueries();
 
 /** The main thread's CPU time in ms (Linux; NaN elsewhere). */
 function threadCpuMs(): number {

@@ -16,12 +16,15 @@
  * each process's CPU time (all threads), which other load on a shared machine
  * disturbs less than wall time.
  *
+ * The machine's load average (1 min) is printed at the start, after each row
+ * (column `load`) and at the end: figures from a loaded machine are indicative.
+ *
  *   npm run build && npx tsx bench/sql/files.ts [--sizes 1e6,1e7,3e7] [--formats csv,parquet] [--queries count,groupby,unit] [--runs 3] [--dir /tmp/tsdp-bench-files]
  * @module
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -132,6 +135,13 @@ function measure(argv: string[], env: Record<string, string>): Measure {
 
 const median = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)] as number;
 
+/** The time (UTC, to the second) and the 1-, 5- and 15-minute load averages, for the record. */
+const stamp = () =>
+  `${new Date().toISOString().slice(0, 19)}Z load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
+const started = stamp();
+console.error(`start ${started}`);
 const home = mkdtempSync(join(tmpdir(), 'tsdp-bench-home-'));
 const rows: string[][] = [];
 for (const size of SIZES) {
@@ -205,6 +215,7 @@ for (const size of SIZES) {
         (c.cpu / 1000).toFixed(2),
         (l.cpu / p.cpu).toFixed(2),
         (c.cpu / p.cpu).toFixed(2),
+        (loadavg()[0] as number).toFixed(2),
       ];
       rows.push(row);
       console.error(row.join('\t'));
@@ -235,8 +246,10 @@ const header = [
   'cli CPU s',
   'lib/plain CPU',
   'cli/plain CPU',
+  'load',
 ];
 console.log(`DP SQL over files in place vs plain DuckDB (node script); median of ${RUNS} runs each, fresh process per run, round-robin`);
+console.log(`start ${started}; end ${stamp()} (load: 1-, 5-, 15-minute averages; column load: 1-minute average after the row)`);
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

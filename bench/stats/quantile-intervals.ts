@@ -9,7 +9,7 @@
  * Run: npx tsx bench/stats/quantile-intervals.ts [reps] [path to a tsdp src/ to compare, e.g. an older checkout]
  */
 import { readFileSync } from 'node:fs';
-import { dpQuantile, releaseQuantile, releaseQuantiles } from '../../src/stats/index.js';
+import { dpQuantile, releaseQuantile } from '../../src/stats/index.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
 const reps = Number(process.argv[2] ?? 200);
@@ -27,15 +27,8 @@ const sample = pool.slice(0, n);
 const sorted = [...sample].sort((a, b) => a - b);
 const truth = sorted[Math.ceil(n / 2) - 1] as number;
 const bounds: [number, number] = [1, 99];
-const bins = 4096;
-const counts = new Array<number>(bins).fill(0);
-for (const x of sample) {
-  const i = Math.min(bins - 1, Math.floor(((x - 1) / 98) * bins));
-  counts[i] = (counts[i] as number) + 1;
-}
+const bins = 4096; // the library's default grid (dpQuantile), named in the table header
 type Interval = { lower: number; upper: number };
-const coarse = (k: number) =>
-  Array.from({ length: k }, (_, i) => counts.slice((i * bins) / k, ((i + 1) * bins) / k).reduce((a, b) => a + b, 0));
 
 function report(name: string, run: (rng: SeededRandomSource) => Interval): void {
   const rng = new SeededRandomSource(7);
@@ -64,12 +57,21 @@ if (other) {
     (rng) => old.dpQuantile(sample, 0.5, { bounds, budget: { epsilon: 1 }, intervalShare: 0.2, integer: true, rng }).interval,
   );
 }
-// DP SQL's construction today (src/sql/release-group.ts): a one-level tree over 16 coarse bins, 20% share.
-report('DP SQL today (20% share, one-level tree over 16 coarse bins)', (rng) => {
-  const point = releaseQuantile({ binCounts: counts, bounds, quantile: 0.5, budget: { epsilon: 0.8 }, integer: true, rng });
-  const [tree] = releaseQuantiles({ binCounts: coarse(16), bounds, quantiles: [0.5], budget: { epsilon: 0.2 }, branching: 16, rng });
-  const iv = tree?.interval ?? { lower: 1, upper: 99 };
-  return { lower: Math.min(iv.lower, point.value), upper: Math.max(iv.upper, point.value) };
+// DP SQL's construction today (src/sql/release-group.ts with src/sql/compile.ts's quantileGrid): the same release
+// over one bin per integer (an integer column with ≤ 1,024 values: bounds [0.5, 99.5], 99 bins), 20% share.
+const integerCounts = new Array<number>(99).fill(0);
+for (const x of sample) integerCounts[x - 1] = (integerCounts[x - 1] as number) + 1;
+report('DP SQL today (20% share, one bin per integer: 99 bins)', (rng) => {
+  const r = releaseQuantile({
+    binCounts: integerCounts,
+    bounds: [0.5, 99.5],
+    quantile: 0.5,
+    budget: { epsilon: 1 },
+    intervalShare: 0.2,
+    integer: true,
+    rng,
+  });
+  return r.interval ?? { lower: 1, upper: 99 };
 });
 for (const share of [0.2, 0.4, 0.5]) {
   report(

@@ -5,32 +5,28 @@
  */
 import { DpError } from '../core/errors.js';
 import { logDown } from '../numeric/directed-libm.js';
-import { nextUp } from '../numeric/float-bits.js';
 import { betaQuantile } from '../numeric/special.js';
-import { logBinomialUp, logLowerTailUp, logUpperTailUp, MAX_CERTIFIED_K } from './_internal/binomial-tail.js';
-
-// Bounds are widened by this relative margin to absorb the floating-point error of the beta quantile.
-const SAFETY = 1e-9;
+import { logPmfStirlingUp } from './_internal/binomial-pmf-stirling.js';
+import {
+  blockSumUp,
+  type LogPmfUp,
+  logBinomialUp,
+  logLowerTailUp,
+  logUpperTailUp,
+  MAX_CERTIFIED_K,
+  type RatioSumUp,
+  summedLogPmfUp,
+  termSumUp,
+} from './_internal/binomial-tail.js';
 
 /**
- * The relative margin on a beta quantile at `trials` (review ML M14, class 10 "answers are bounds"). The regularized
- * beta's prefactor takes log B(a, b) = lgΓ(a) + lgΓ(b) − lgΓ(a + b) with a + b = n + 1: the three terms reach n·ln n
- * and cancel, so their rounding is an ABSOLUTE error in ln I of order u·n·ln n (u = 2⁻⁵³; the review measured 4 ulps
- * of 3.4·10¹⁶ at n = 10¹⁵, a failure probability α·(1 + 3·10⁻⁶) at 10⁹). A relative error η in I moves the quantile x
- * by η / (d ln I / d ln x). Error model: `logGamma(x)` is within 3.3·u·(x + 1)·ln(x + 2) of lgΓ(x) (measured against
- * mpmath at 3,000 points, x ∈ [1, 10¹⁵]), so ≤ 10u·m·ln m for the three terms (m = n + 2), plus ≤ 6u·m·ln m for the
- * prefactor's other terms (a·ln x, b·log1p(−x), smaller); and the slope d ln I / d ln x ≥ 1/4 at the quantiles solved
- * (≈ a ≥ 1 deep in the lower tail, ≈ 0.6 at k = 1, α = 1/2; for α near 1 the slope falls — ≈ 10⁻⁵ at n = 10⁶,
- * α = 1 − 10⁻⁹, review2 — but there the error lands on the small complement and coverage held at every point tried). Margin 64u·m·ln m = 2⁻⁴⁷·m·ln m, never below 1e-9.
- * This is an error model (lgΓ's accuracy measured, the slope argued), not a proof — stated as such; it is used only
- * where the certificate below does not reach (min(k, n − k) > MAX_CERTIFIED_K, `clopper-pearson.proof.md`). It widens a
- * bound by 8·10⁻⁹ relative at 10⁵ trials, 10⁻⁷ at 10⁶, 1.5·10⁻⁴ at 10⁹; from ≈ 10¹³ trials the lower bound is 0 and
- * the upper 1 (sound, uninformative). Test: test/review/ml-clopper-pearson-many-trials.test.ts (coverage against exact
- * binomial tails up to 10¹⁵ trials, generative).
+ * The certificate's pmf bound for (n, k), 0 ≤ k ≤ n: the summed ln C(n, k) up to min(k, n − k) = MAX_CERTIFIED_K
+ * (unchanged since stop 18, summed term by term), Stirling's series with Robbins' remainder and the deviance
+ * beyond it (its tails summed in blocks).
  */
-function quantileMargin(trials: number): number {
-  const m = trials + 2;
-  return Math.max(SAFETY, 2 ** -47 * m * Math.log(m));
+function pmfBound(n: number, k: number): { logPmf: LogPmfUp; sumUp: RatioSumUp } {
+  if (Math.min(k, n - k) <= MAX_CERTIFIED_K) return { logPmf: summedLogPmfUp(n, k, logBinomialUp(n, k)), sumUp: termSumUp };
+  return { logPmf: (p) => logPmfStirlingUp(n, k, p), sumUp: blockSumUp };
 }
 
 /**
@@ -73,12 +69,10 @@ export function clopperPearsonLower(successes: number, trials: number, alpha: nu
   const n = trials;
   const k = successes;
   const candidate = k === n ? alpha ** (1 / n) : betaQuantile(alpha, k, n - k + 1);
-  // Beyond the certificate's range: the error-model margin (quantileMargin's header; not proven).
-  if (Math.min(k, n - k) > MAX_CERTIFIED_K) return Math.max(0, candidate * (1 - quantileMargin(n)));
-  const logChoose = logBinomialUp(n, k);
+  const { logPmf, sumUp } = pmfBound(n, k);
   const logAlpha = logDown(alpha);
   // P[Bin(n, L) ≥ k] ≤ α certified ⇒ L ≤ the exact bound (the tail grows with L).
-  return certifiedEdge(candidate, -1, (p) => logUpperTailUp(n, k, p, logChoose) <= logAlpha);
+  return certifiedEdge(candidate, -1, (p) => logUpperTailUp(n, k, p, logPmf, sumUp) <= logAlpha);
 }
 
 /**
@@ -100,14 +94,10 @@ export function clopperPearsonUpper(successes: number, trials: number, alpha: nu
   // Review ML M4: betaQuantile(1 − α, …) would use fl(1 − α) — another α. By symmetry the bound is 1 − q with q the
   // α-quantile of Beta(n − k, k + 1), solved at α itself: the candidate (coarse near 0, which the search refines).
   const candidate = Math.max(Number.MIN_VALUE, 1 - betaQuantile(alpha, n - k, k + 1));
-  if (Math.min(k, n - k) > MAX_CERTIFIED_K) {
-    // Beyond the certificate's range: the error-model margin, on the tail 1 − q, plus 2⁻⁴⁹ for the bisection's stop.
-    return Math.min(1, nextUp(candidate * (1 + quantileMargin(n)) + 2 ** -49));
-  }
-  const logChoose = logBinomialUp(n, k);
+  const { logPmf, sumUp } = pmfBound(n, k);
   const logAlpha = logDown(alpha);
   // P[Bin(n, U) ≤ k] ≤ α certified ⇒ U ≥ the exact bound (the tail falls as U grows).
-  return certifiedEdge(candidate, 1, (p) => logLowerTailUp(n, k, p, logChoose) <= logAlpha);
+  return certifiedEdge(candidate, 1, (p) => logLowerTailUp(n, k, p, logPmf, sumUp) <= logAlpha);
 }
 
 /**

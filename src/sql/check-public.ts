@@ -45,6 +45,57 @@ export function storedTypeFits(declared: SqlColumnType, stored: string): boolean
   }
 }
 
+/**
+ * How a catalog names a column that a view converts (the DuckDB views over declared files, `duckdb.ts`): the type
+ * the compiled SQL reads, then the type the file stores — `double <- bigint` for a Parquet INT64 column declared
+ * float, `bigint <- varchar` for a CSV column declared integer. A column read as stored is named by its type alone.
+ * A consumer that does not know the form finds no type it admits in it (it refuses: fails closed).
+ */
+const CONVERTED = ' <- ';
+
+/** The catalog's name for a column the view reads as `viewType` from a file storing `storedType` (`CONVERTED`). */
+export function convertedColumnType(viewType: string, storedType: string): string {
+  return `${viewType}${CONVERTED}${storedType}`;
+}
+
+/** A catalog type split into the type the compiled SQL reads and the type stored (the same when nothing converts it). */
+function splitCatalogType(type: string): { readonly read: string; readonly stored: string } {
+  const t = type.trim().toLowerCase();
+  const at = t.indexOf(CONVERTED);
+  return at < 0 ? { read: t, stored: t } : { read: t.slice(0, at).trim(), stored: t.slice(at + CONVERTED.length).trim() };
+}
+
+/**
+ * True when a view's conversion of an identity column (the privacy unit, or `unique`) from `stored` to `declared`
+ * is exact — distinct stored ids stay distinct (review S56: the rule of S50–S52 applied to what the FILE stores).
+ * A float identity only from DOUBLE/REAL (S51; text is refused: "9007199254740993" and "…992" are one double); an
+ * integer identity from an integer type, DECIMAL(p, 0) or text; a string identity from text, an integer type or
+ * UUID; a date from DATE or text; a boolean from BOOLEAN or text. Refused: DOUBLE or DECIMAL(p, s > 0) read as
+ * integer (0.6 and 1.4 are one id), TIMESTAMP read as date (two instants of one day are one key), anything else.
+ * Residual (text): DuckDB's text-to-integer cast rounds a non-integer spelling ("1.4" reads as 1) and its text-to-date
+ * cast drops a time of day, so two malformed spellings can meet one well-formed id; the declared type says the
+ * column holds integers (dates), and every well-formed spelling of one id is that one id.
+ */
+function identityConversionExact(declared: SqlColumnType, stored: string): boolean {
+  const decimal = DECIMAL_TYPE.exec(stored);
+  switch (declared) {
+    case 'float':
+      return FLOAT_TYPES.test(stored);
+    case 'integer':
+      return (
+        INTEGER_TYPES.test(stored) || TEXT_TYPES.test(stored) || (decimal !== null && Number(decimal[3]?.replace(/[,\s]/g, '') ?? 0) === 0)
+      );
+    case 'string':
+      return TEXT_TYPES.test(stored) || INTEGER_TYPES.test(stored) || stored === 'uuid';
+    case 'date':
+      return stored === 'date' || TEXT_TYPES.test(stored);
+    case 'boolean':
+      return stored === 'boolean' || TEXT_TYPES.test(stored);
+    default:
+      return false;
+  }
+}
+
 const EXPECTED: Record<SqlColumnType, string> = {
   integer: 'an integer type (SMALLINT, INTEGER, BIGINT…)',
   float: 'a floating-point type (DOUBLE, REAL), an integer type, or DECIMAL/NUMERIC with a declared precision of at most 300',
@@ -76,17 +127,18 @@ export async function checkPublicStructure(plan: QueryPlan, schema: SqlSchema, e
       );
     }
     for (const [column, spec] of declared.columns) {
-      const type = stored.get(column);
-      if (type === undefined) {
+      const catalogType = stored.get(column);
+      if (catalogType === undefined) {
         throw new DpError('NOT_FOUND', `the column "${name}.${column}" declared in the schema is not in the table; nothing was charged`, {
           kind: 'column',
           name: `${name}.${column}`,
         });
       }
-      if (!storedTypeFits(spec.type, type)) {
+      const type = splitCatalogType(catalogType);
+      if (!storedTypeFits(spec.type, type.read)) {
         throw new DpError(
           'INVALID_SCHEMA',
-          `the column "${name}.${column}" is declared ${spec.type} but stored as ${type.toUpperCase()}; expected ${EXPECTED[spec.type]}; nothing was charged`,
+          `the column "${name}.${column}" is declared ${spec.type} but stored as ${type.read.toUpperCase()}; expected ${EXPECTED[spec.type]}; nothing was charged`,
           { path: `tables.${name}.columns.${column}.type`, expected: EXPECTED[spec.type] },
         );
       }
@@ -95,13 +147,32 @@ export async function checkPublicStructure(plan: QueryPlan, schema: SqlSchema, e
       // identities meet in the engine through a conversion — to DOUBLE, where distinct ids above 2⁵³ are one value
       // (two people one unit; one private row joining two public rows), or to one DECIMAL(38, s), whose cast fails
       // after the charge on one person's id. Stored as DOUBLE or REAL, every comparison of identities is exact.
-      if (isIdentityColumn(declared, column) && spec.type === 'float' && !FLOAT_TYPES.test(type.trim().toLowerCase())) {
-        throw new DpError(
-          'INVALID_SCHEMA',
-          `the column "${name}.${column}" identifies rows (${declared.unit.column === column ? 'the privacy unit' : 'declared unique'}) and is declared float but stored as ${type.toUpperCase()}; an identity declared float must be stored as DOUBLE or REAL (declare an integer id as integer); nothing was charged`,
-          { path: `tables.${name}.columns.${column}.type`, expected: 'DOUBLE or REAL' },
-        );
+      // Review S56: "stored" is what the FILE stores when a view converts the column (`CONVERTED`) — the view's
+      // DOUBLE says nothing about the INT64 under it — and any conversion of an identity must keep ids distinct.
+      if (isIdentityColumn(declared, column)) {
+        const exact = type.stored === type.read && spec.type !== 'float' ? true : identityConversionExact(spec.type, type.stored);
+        if (!exact) throw identityStorageError(name, column, declared.unit.column === column, spec.type, type.stored);
       }
     }
   }
+}
+
+/** The refusal of an identity column whose stored type a view (or the engine) would convert inexactly (S51, S56). */
+function identityStorageError(
+  table: string,
+  column: string,
+  isUnit: boolean,
+  declared: SqlColumnType,
+  stored: string,
+): DpError<'INVALID_SCHEMA'> {
+  const expected = declared === 'float' ? 'DOUBLE or REAL' : `a stored type read exactly as ${declared}`;
+  return new DpError(
+    'INVALID_SCHEMA',
+    `the column "${table}.${column}" identifies rows (${isUnit ? 'the privacy unit' : 'declared unique'}) and is declared ${declared} but stored as ${stored.toUpperCase()}; ${
+      declared === 'float'
+        ? 'an identity declared float must be stored as DOUBLE or REAL (declare an integer id as integer, a text id as string)'
+        : `converting it to ${declared} would make distinct ids one (declare it as its stored type)`
+    }; nothing was charged`,
+    { path: `tables.${table}.columns.${column}.type`, expected },
+  );
 }

@@ -50,11 +50,30 @@ import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
 import type { SqlSchema } from './schema.js';
 
+/**
+ * Grid units read as an affine map of two exact columns (row-level linear sums, stop 19): units = S·inverse −
+ * N·offset with S = `units` (SUM of the clamped integers; NULL when it summed no value, then units = 0 as SQL's
+ * NULL arithmetic gave) and N = `count` (their COUNT), computed by the release in BigInt — exact where the engine's
+ * HUGEINT product could overflow. `inverse` and `offset` are public constants of the grid (safe integers).
+ */
+export interface LinearUnits {
+  /** The COUNT column; absent when `offset` is 0 (not read). */
+  readonly count?: string;
+  readonly inverse: number;
+  readonly offset: number;
+}
+
 /** How to read one aggregate output's exact inputs from the main result row. */
 export type OutputInputs =
   | { readonly kind: 'count'; readonly count: string }
-  | { readonly kind: 'sum'; readonly units: string; readonly bounds: readonly [number, number] }
-  | { readonly kind: 'mean'; readonly count: string; readonly units: string; readonly bounds: readonly [number, number] }
+  | { readonly kind: 'sum'; readonly units: string; readonly linear?: LinearUnits; readonly bounds: readonly [number, number] }
+  | {
+      readonly kind: 'mean';
+      readonly count: string;
+      readonly units: string;
+      readonly linear?: LinearUnits;
+      readonly bounds: readonly [number, number];
+    }
   | {
       readonly kind: 'variance';
       readonly count: string;
@@ -327,12 +346,25 @@ export interface AggregateColumns {
   rows(): string;
   /** COUNT(e): the non-NULL values of `e`, at most C per unit and group. */
   values(e: PlanExpr): string;
-  /** Σ grid units of the clamped measure on `grid` (`sumGrid` for SUM, `meanGrid` for AVG), clamped to ±C·maxUnits per unit and group. */
-  sum(key: string, measure: PlanMeasure, grid: FixedPointGrid, of: 'sum' | 'mean'): string;
+  /**
+   * Σ grid units of the clamped measure on `grid` (`sumGrid` for SUM, `meanGrid` for AVG), clamped to ±C·maxUnits per
+   * unit and group: one column, or (row-level linear sums) the SUM column with the affine map that gives the units.
+   */
+  sum(
+    key: string,
+    measure: PlanMeasure,
+    grid: FixedPointGrid,
+    of: 'sum' | 'mean',
+  ): string | { readonly units: string; readonly linear: LinearUnits };
   /** Σ units and Σ units² on `grid` (`varianceGrid`), each bounded per unit and group. */
   moments(key: string, measure: PlanMeasure, grid: FixedPointGrid): { readonly units: string; readonly squares: string };
   /** The histogram statement of a quantile measure on its public grid. */
   histogram(measure: PlanMeasure, grid: QuantileGrid): HistogramStatement;
+}
+
+/** A sum's columns as `OutputInputs` fields. */
+function unitsInputs(c: string | { readonly units: string; readonly linear: LinearUnits }): { units: string; linear?: LinearUnits } {
+  return typeof c === 'string' ? { units: c } : { units: c.units, linear: c.linear };
 }
 
 /**
@@ -368,13 +400,14 @@ export function aggregateInputs(
         break;
       case 'sum': {
         const bounds = measureBounds(a.measure);
-        inputs.push({ kind: 'sum', units: columns.sum(`sum:${JSON.stringify(a.measure)}`, a.measure, sumGrid(bounds), 'sum'), bounds });
+        const units = unitsInputs(columns.sum(`sum:${JSON.stringify(a.measure)}`, a.measure, sumGrid(bounds), 'sum'));
+        inputs.push({ kind: 'sum', ...units, bounds });
         break;
       }
       case 'mean': {
         const bounds = measureBounds(a.measure);
-        const units = columns.sum(`mean:${JSON.stringify(a.measure)}`, a.measure, meanGrid(bounds), 'mean');
-        inputs.push({ kind: 'mean', count: columns.values(a.measure.expr), units, bounds });
+        const units = unitsInputs(columns.sum(`mean:${JSON.stringify(a.measure)}`, a.measure, meanGrid(bounds), 'mean'));
+        inputs.push({ kind: 'mean', count: columns.values(a.measure.expr), ...units, bounds });
         break;
       }
       case 'variance': {
@@ -454,7 +487,9 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     const name = fresh('a');
     seen.set(key, name);
     if (rowLevel) {
-      finalCols.push(`CAST(${rowAgg(perRow ?? '*')} AS ${wide}) AS ${q(env, name)}`);
+      // No CAST AS wide (stop 19, server's statement shape): every row-level aggregate is COUNT (BIGINT) or SUM of a
+      // BIGINT (HUGEINT in DuckDB, numeric in PostgreSQL), already exact; the CAST was the identity.
+      finalCols.push(`${rowAgg(perRow ?? '*')} AS ${q(env, name)}`);
     } else {
       let v = '*';
       if (perRow !== null) {
@@ -478,14 +513,17 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   const cap = (u: string) => `SUM(LEAST(${u}, ${env.p.int(C)}))`;
   /** A unit's sum `s` of `n` values in one group, weighted to C values when n > C (`scaledToCap`). */
   const toCap = (s: string, n: string) => scaledToCap(env, s, n, C);
+  // Row-level, COUNT(*) is the `units` column itself (each row its own unit): read once, not computed twice.
   const countRows = () =>
-    addAggregate(
-      'rows',
-      null,
-      () => 'COUNT(*)',
-      () => 'COUNT(*)',
-      cap,
-    );
+    rowLevel
+      ? 'units'
+      : addAggregate(
+          'rows',
+          null,
+          () => 'COUNT(*)',
+          () => 'COUNT(*)',
+          cap,
+        );
   const countValues = (e: PlanExpr) =>
     addAggregate(
       valuesKey(e),
@@ -509,20 +547,34 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
    * Sum of grid units through the linear form: SUM(clamped)·inverse − COUNT(x)·offset
    * (per group in row-level mode; per unit and group, then clamped, otherwise).
    */
-  const linearSum = (key: string, m: PlanMeasure, g: Grid & { maxUnits: number }, withCount = false): string | null => {
+  const linearSum = (
+    key: string,
+    m: PlanMeasure,
+    g: Grid & { maxUnits: number },
+    withCount = false,
+  ): string | { units: string; linear: LinearUnits } | null => {
     const lin = linearUnits(env, m, g);
     if (!lin) return null;
+    if (rowLevel) {
+      // The SUM of the clamped integers and their COUNT as plain columns; the release applies the public affine map
+      // in BigInt (`LinearUnits`). The rows bounded are the same (the clamp text is unchanged), only where the exact
+      // product is taken moves: no HUGEINT overflow error, no CAST.
+      const count = lin.offset === 0 ? undefined : countValues(m.expr);
+      const sumKey = `linear:${key}`;
+      const hitSum = seen.get(sumKey);
+      const units = hitSum ?? fresh('a');
+      if (hitSum === undefined) {
+        seen.set(sumKey, units);
+        finalCols.push(`SUM(${lin.clamped}) AS ${q(env, units)}`);
+      }
+      if (lin.inverse === 1 && count === undefined) return units;
+      return { units, linear: { ...(count === undefined ? {} : { count }), inverse: lin.inverse, offset: lin.offset } };
+    }
     const hit = seen.get(key);
     if (hit) return hit;
     const name = fresh('a');
     seen.set(key, name);
-    const expr = compileExpr(env, m.expr);
     const inv = lin.inverse === 1 ? '' : ` * ${env.p.int(lin.inverse)}`;
-    if (rowLevel) {
-      const units = `CAST(SUM(${lin.clamped}) AS ${wide})${inv}${lin.offset === 0 ? '' : ` - CAST(COUNT(${expr}) AS ${wide}) * ${env.p.int(lin.offset)}`}`;
-      finalCols.push(`${units} AS ${q(env, name)}`);
-      return name;
-    }
     const v = q(env, fresh('v'));
     rowCols.push(`${lin.clamped} AS ${v}`);
     const su = q(env, fresh('u'));
@@ -560,7 +612,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   const from = fromClause(env);
   let sql: string;
   if (rowLevel) {
-    const select = [...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `CAST(COUNT(*) AS ${wide}) AS ${q(env, 'units')}`, ...finalCols];
+    const select = [...keyExprs.map((e, i) => `${e} AS ${qk[i]}`), `COUNT(*) AS ${q(env, 'units')}`, ...finalCols];
     sql = `SELECT ${select.join(', ')} FROM ${from}${whereClause(env)}${keyExprs.length ? ` GROUP BY ${keyExprs.join(', ')}` : ''}`;
   } else {
     const { unit, where } = unitRows(env);

@@ -9,9 +9,10 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
+import type { LinearUnits } from './compile.js';
 import type { SqlType } from './compile-expr.js';
 import type { DpSqlValue } from './dp-sql-types.js';
-import type { EngineValue } from './engine.js';
+import type { EngineRow, EngineValue } from './engine.js';
 
 /** The key of a group's values: equal for equal keys, whatever their engine types. */
 export function keyString(values: readonly EngineValue[]): string {
@@ -32,6 +33,22 @@ export function toBig(v: EngineValue | undefined): bigint {
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
   if (typeof v === 'string' && /^-?\d+\.0*$/.test(v)) return BigInt(v.split('.')[0] as string);
   throw new DpError('INTERNAL', 'the engine returned an aggregate that is not an exact integer (the value is withheld)', {});
+}
+
+/**
+ * A sum's exact grid units: its column, or (`LinearUnits`) S·inverse − N·offset in BigInt, 0 when S is NULL (the
+ * value SQL's NULL arithmetic gave when the map ran in the statement).
+ * @param row - the engine row.
+ * @param inputs - the output's `units` column and, for a row-level linear sum, its `LinearUnits`.
+ * @returns the exact units.
+ * @throws DpError INTERNAL when a column is not an exact integer (as `toBig`).
+ */
+export function exactUnits(row: EngineRow, inputs: { readonly units: string; readonly linear?: LinearUnits }): bigint {
+  const s = row[inputs.units];
+  const linear = inputs.linear;
+  if (linear === undefined || s === null || s === undefined) return toBig(s);
+  const scaled = toBig(s) * BigInt(linear.inverse);
+  return linear.count === undefined ? scaled : scaled - toBig(row[linear.count]) * BigInt(linear.offset);
 }
 
 function notOfItsType(what: string): never {

@@ -166,8 +166,8 @@ export function formatDpSqlResult(result: DpSqlResult, options: { format?: Resul
   const body = result.rows.map((row, i) =>
     row.map((v, j) => {
       const name = result.columns[j] as string;
-      // A column without an interval entry is a GROUP BY key (post-process-result.ts gives every aggregate and
-      // derived output one): printed ungrouped.
+      // A column without intervals is a GROUP BY key: a label (a year, a code), printed as its plain value, never
+      // digit-grouped (2020, not 2,020); aggregates and derived outputs are quantities and are grouped.
       if (!hasInterval(name)) return cell(v, false);
       const iv = result.intervals[name]?.[i];
       return iv ? `${cell(v, true)} [${cell(iv[0], true)}, ${cell(iv[1], true)}]` : `${cell(v, true)} [no interval]`;

@@ -70,7 +70,9 @@ export function tableOutputs(
     const a = o.aggregate;
     switch (inputs.kind) {
       case 'count':
-        outputs.push({ ...base, kind: inputs.count === compiled.unitsColumn ? 'countDistinct' : 'count' });
+        // By the aggregate, not by the column: row-level, COUNT(*) reads the `units` column too (stop 19) and stays a
+        // count (its contribution bound C), as before.
+        outputs.push({ ...base, kind: a.kind === 'countUnits' ? 'countDistinct' : 'count' });
         break;
       case 'sum':
       case 'mean':

@@ -25,7 +25,7 @@ import type { BudgetSplit } from './budget-split.js';
 import type { CompiledDpQuery } from './compile.js';
 import type { DpSqlValue } from './dp-sql-types.js';
 import type { EngineRow, EngineValue } from './engine.js';
-import { keyString, publicKey, toBig, toBin } from './engine-values.js';
+import { exactUnits, keyString, publicKey, toBig, toBin } from './engine-values.js';
 import type { QueryPlan } from './plan.js';
 import type { SqlTableOutputs } from './release-group.js';
 
@@ -84,10 +84,10 @@ function exactPartition(
         counts.set(j, get(inputs.count));
         break;
       case 'sum':
-        sums.set(j, { count: 0n, units: get(inputs.units), squaredUnits: 0n });
+        sums.set(j, { count: 0n, units: exactUnits(row, inputs), squaredUnits: 0n });
         break;
       case 'mean':
-        sums.set(j, { count: get(inputs.count), units: get(inputs.units), squaredUnits: 0n });
+        sums.set(j, { count: get(inputs.count), units: exactUnits(row, inputs), squaredUnits: 0n });
         break;
       case 'variance':
         sums.set(j, { count: get(inputs.count), units: get(inputs.units), squaredUnits: get(inputs.squares) });

@@ -27,8 +27,8 @@ const CP_FIXTURES: Array<[number, number, number, number, number]> = [
 ];
 
 describe('Clopper–Pearson bounds', () => {
-  // Review M14: the bounds are widened by a relative margin growing with n·ln n (clopper-pearson.ts quantileMargin:
-  // 2⁻⁴⁷·(n + 2)·ln(n + 2), 1e-9 at least): scipy's to-nearest value is matched to 8 digits or to that margin.
+  // Review M14: the bounds are certified (clopper-pearson.proof.md; the stop-17 margin 2⁻⁴⁷·(n + 2)·ln(n + 2) is gone
+  // since stop 19, and stays here only as the tolerance): scipy's to-nearest value is matched to 8 digits.
   it('match scipy to 8 significant digits (or within the stated margin at large n) and err on the conservative side', () => {
     for (const [k, n, alpha, lo, hi] of CP_FIXTURES) {
       const l = clopperPearsonLower(k, n, alpha);

@@ -1,11 +1,11 @@
 /**
  * The API reference's configuration: one TypeDoc entry per documented
  * subpath, each module named after its import path (`tsdp`, `tsdp/sql`, …),
- * source links into the repository that package.json names (with the `src/`
- * prefix the files have there), and the planner's internal plan types hidden
+ * source links relative to the reference's pages that open the checkout's own
+ * `src/` files (package.json's repository is a placeholder), and the planner's internal plan types hidden
  * by the local plugin. (`npm run docs` in .ci/run builds the reference itself.)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -14,11 +14,11 @@ const config = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as {
   name: string;
   entryPoints: string[];
   sourceLinkTemplate: string;
+  out: string;
   plugin: string[];
   excludeInternal: boolean;
 };
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  repository: { url: string };
   exports: Record<string, unknown>;
 };
 
@@ -41,11 +41,35 @@ describe('typedoc.json', () => {
     }
   });
 
-  it('links sources into the repository named by package.json, under src/', () => {
-    const repository = manifest.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
-    expect(config.sourceLinkTemplate.startsWith(`${repository}/blob/`)).toBe(true);
-    expect(config.sourceLinkTemplate).toContain('/src/{path}#L{line}');
+  it('links sources relatively: from a page of the reference (<out>/<kind>/<page>.html) to the checkout’s src/', () => {
+    // The repository package.json names is a placeholder (README), so links into it could not work; the
+    // reference is built in the checkout (npm run docs), beside the sources its links open.
+    expect(config.sourceLinkTemplate).toMatch(/^(\.\.\/)+src\/\{path\}#L\{line\}$/);
+    const prefix = config.sourceLinkTemplate.slice(0, config.sourceLinkTemplate.indexOf('{path}'));
+    expect(resolve(root, config.out, 'functions', prefix)).toBe(join(root, 'src'));
   });
+
+  // CI builds the reference (npm run docs) before the tests; elsewhere it may not exist.
+  it.runIf(existsSync(join(root, config.out, 'functions')))(
+    'every source link of the built reference opens an existing file at an existing line',
+    () => {
+      let links = 0;
+      for (const kind of readdirSync(join(root, config.out), { withFileTypes: true }).filter(
+        (d) => d.isDirectory() && d.name !== 'assets',
+      )) {
+        const dir = join(root, config.out, kind.name);
+        for (const page of readdirSync(dir).filter((f) => f.endsWith('.html'))) {
+          for (const [, href, line] of readFileSync(join(dir, page), 'utf8').matchAll(/href="([^"#]*\.ts)#L(\d+)"/g)) {
+            const file = resolve(dir, href as string);
+            expect(existsSync(file), `${kind.name}/${page}: ${href}`).toBe(true);
+            expect(readFileSync(file, 'utf8').split('\n').length).toBeGreaterThanOrEqual(Number(line));
+            links++;
+          }
+        }
+      }
+      expect(links).toBeGreaterThan(100);
+    },
+  );
 
   it('hides @internal declarations and, through the plugin, the planner’s plan types', async () => {
     expect(config.excludeInternal).toBe(true);

@@ -1,27 +1,16 @@
 /**
- * The README's quick start runs `npx tsdp …` in a fresh checkout after
- * `npm install`. npm does not link a package's own bin into its
- * node_modules/.bin, so npx used to install the checkout into npm's cache and
- * run `prepare` (a full build) again. `prepare` now ends with
- * scripts/link-bin.mjs, which links node_modules/.bin/tsdp to the build.
- * Checked on a miniature checkout (package.json named tsdp with the same bin,
- * a stub dist/cli/main.js, and a `prepare` that leaves a marker file): without
- * the link, `npx tsdp` runs `prepare` (the marker appears — the old slow path);
- * after link-bin it runs the stub at once and `prepare` does not run.
+ * The README's quick start is `npm install … && <runner> sql …` in a fresh checkout. The runner must start the
+ * checkout's own build without building it again. `npx tsdp` does not: npm 11's `npx` first asks whether the
+ * current project's package.json has the bin, installs the project into its cache and runs `prepare` (a full
+ * build) before it runs the bin — whatever node_modules/.bin holds (reviewml, stop 19: an earlier fix linked
+ * node_modules/.bin/tsdp, which only looked like a fix once the npx cache was warm). So the quick start runs the
+ * `tsdp` script of package.json (`npm run -s tsdp -- …`), which runs dist/cli/main.js directly.
+ *
+ * Checked on a miniature checkout (package.json named tsdp with the same bin and `tsdp` script, a stub
+ * dist/cli/main.js, and a `prepare` that leaves a marker file) with an EMPTY npm cache, as on a new machine.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,59 +21,71 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
   bin: Record<string, string>;
   scripts: Record<string, string>;
 };
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const work = mkdtempSync(join(tmpdir(), 'tsdp-quickstart-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('npx tsdp in a checkout', () => {
-  it('prepare builds and then links the bin', () => {
-    expect(manifest.scripts.prepare).toMatch(/scripts\/build\.mjs.*&&.*scripts\/link-bin\.mjs/);
-    expect(manifest.bin.tsdp).toBe('dist/cli/main.js');
+/** The quick start's first command: `npm install … && <runner> sql …`; the runner is what precedes `sql`. */
+function quickStartRunner(): string[] {
+  const block = /## Quick start[\s\S]*?```sh\n([^\n]+)\n/.exec(readme)?.[1] ?? '';
+  const run = /&&\s*(.+?)\s+sql\s/.exec(block)?.[1];
+  if (run === undefined) throw new Error(`no "npm install … && <runner> sql …" line in the quick start: ${block}`);
+  return run.split(/\s+/);
+}
+
+/** A miniature checkout after `npm install`: the build (a stub) exists; `prepare` would leave a marker. */
+function checkout(): { dir: string; marker: string } {
+  const dir = join(work, 'checkout');
+  const marker = join(work, 'prepared');
+  mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+  mkdirSync(join(dir, 'node_modules'));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: manifest.name,
+      version: '0.0.0-quickstart',
+      type: 'module',
+      bin: manifest.bin,
+      scripts: { prepare: `node -e "require('fs').writeFileSync('${marker}', '')"`, tsdp: manifest.scripts.tsdp },
+    }),
+  );
+  const main = join(dir, 'dist', 'cli', 'main.js');
+  writeFileSync(main, "#!/usr/bin/env node\nconsole.log('stub ' + process.argv.slice(2).join(' '));\n");
+  chmodSync(main, 0o755);
+  return { dir, marker };
+}
+
+describe('the quick start reaches the checkout’s build without a second build', () => {
+  const { dir, marker } = checkout();
+  // A clean environment and an empty npm cache (npm_* of an outer npm would steer the inner one).
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+    npm_config_cache: join(work, 'npm-cache'),
+    npm_config_update_notifier: 'false',
+  };
+  const fresh = () => {
+    rmSync(join(work, 'npm-cache'), { recursive: true, force: true });
+    rmSync(marker, { force: true });
+  };
+
+  it('the tsdp script runs the build’s CLI, the one bin the package declares', () => {
+    expect(manifest.scripts.prepare).toBe('node scripts/build.mjs');
+    expect(manifest.scripts.tsdp).toBe(`node ${manifest.bin.tsdp}`);
+    expect(quickStartRunner()).toEqual(['npm', 'run', '-s', 'tsdp', '--']);
   });
 
-  it('without the link npx runs prepare again; after link-bin it runs the checkout’s build directly', () => {
-    mkdirSync(join(work, 'scripts'));
-    mkdirSync(join(work, 'dist', 'cli'), { recursive: true });
-    mkdirSync(join(work, 'node_modules'));
-    copyFileSync(join(root, 'scripts', 'link-bin.mjs'), join(work, 'scripts', 'link-bin.mjs'));
-    const marker = join(work, 'prepared');
-    writeFileSync(
-      join(work, 'package.json'),
-      JSON.stringify({
-        name: manifest.name,
-        version: '0.0.0-test',
-        type: 'module',
-        bin: manifest.bin,
-        scripts: { prepare: `node -e "require('fs').writeFileSync('${marker}', '')"` },
-      }),
-    );
-    writeFileSync(join(work, 'dist', 'cli', 'main.js'), "#!/usr/bin/env node\nconsole.log('stub ' + process.argv.slice(2).join(' '));\n");
-    chmodSync(join(work, 'dist', 'cli', 'main.js'), 0o755);
-    // A clean environment: under `npx vitest` the npm_* variables of the outer npm would steer the inner npx.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-    const npx = () => spawnSync('npx', ['--yes', 'tsdp', 'demo', '--json'], { cwd: work, encoding: 'utf8', env, timeout: 60_000 });
-
-    const before = npx();
-    expect(before.stdout.trim(), before.stderr).toBe('stub demo --json');
-    expect(existsSync(marker)).toBe(true); // the slow path: the checkout installed into npx's cache, prepare run
-    rmSync(marker);
-
-    const link = spawnSync(process.execPath, [join(work, 'scripts', 'link-bin.mjs')], { cwd: work, encoding: 'utf8' });
-    expect(link.status, link.stderr).toBe(0);
-    expect(readlinkSync(join(work, 'node_modules', '.bin', 'tsdp'))).toBe('../../dist/cli/main.js');
-    const after = npx();
-    expect(after.status, after.stderr).toBe(0);
-    expect(after.stdout.trim()).toBe('stub demo --json');
+  it('the README’s runner prints the CLI’s output alone and does not run prepare, on an empty npm cache', () => {
+    fresh();
+    const [cmd, ...args] = quickStartRunner() as [string, ...string[]];
+    const r = spawnSync(cmd, [...args, 'sql', '--version'], { cwd: dir, encoding: 'utf8', env, timeout: 90_000 });
+    expect(r.stdout.trim(), r.stderr).toBe('stub sql --version');
     expect(existsSync(marker)).toBe(false);
-  });
+  }, 120_000);
 
-  it('link-bin does nothing where there is no node_modules (a packed git dependency)', () => {
-    const bare = join(work, 'bare');
-    mkdirSync(join(bare, 'dist', 'cli'), { recursive: true });
-    mkdirSync(join(bare, 'scripts'));
-    writeFileSync(join(bare, 'dist', 'cli', 'main.js'), '');
-    copyFileSync(join(root, 'scripts', 'link-bin.mjs'), join(bare, 'scripts', 'link-bin.mjs'));
-    const r = spawnSync(process.execPath, [join(bare, 'scripts', 'link-bin.mjs')], { cwd: bare, encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    expect(() => statSync(join(bare, 'node_modules'))).toThrow();
-  });
+  it('control, why the README avoids npx here: `npx tsdp` in the checkout runs prepare first', () => {
+    fresh();
+    const r = spawnSync('npx', ['--yes', 'tsdp', '--version'], { cwd: dir, encoding: 'utf8', env, timeout: 90_000 });
+    expect(r.stdout.trim(), r.stderr).toBe('stub --version');
+    expect(existsSync(marker)).toBe(true);
+  }, 120_000);
 });

@@ -111,8 +111,10 @@ describe('review S56: a file view converts a float identity to DOUBLE, past S51/
     }
   }, 60_000);
 
-  // Fails today: the two people are one unit, so the released count is the control's minus exactly 1.
-  it.fails('BUG S56 (class 18): a Parquet INT64 unit declared float — refused, or two ids stay two units', async () => {
+  // Failed before the fix: the two people were one unit, so the released count was the control's minus exactly 1.
+  // The fix (trust, stop 19) refuses the float unit by what the file stores (INT64), before the charge — the control
+  // file (ids 1 and 2, also INT64) the same way: the refusal depends on the stored type alone.
+  it('S56 fixed (class 18): a Parquet INT64 unit declared float — refused (whatever the ids), or two ids stay two units', async () => {
     const tables = {
       t: {
         privacyUnit: 'pid',
@@ -125,12 +127,12 @@ describe('review S56: a file view converts a float identity to DOUBLE, past S51/
     const sql = 'SELECT COUNT(*) AS n FROM t';
     const big = await released({ t: 'units-big.parquet' }, types, tables, sql, 'n');
     const small = await released({ t: 'units-small.parquet' }, types, tables, sql, 'n');
-    expect(typeof small).toBe('number');
-    if (big !== 'refused') expect(big).toBe(small);
+    if (big === 'refused') expect(small).toBe('refused');
+    else expect(big).toBe(small);
   }, 60_000);
 
-  // Fails today: the private row meets both public keys (row-level plan), so group a's count is the control's plus 1.
-  it.fails('BUG S56 (S52 through a file): a public Parquet unique key stored DECIMAL(38,0) — refused, or the private row meets one key', async () => {
+  // Failed before the fix: the private row met both public keys (row-level plan): the count was the control's plus 1.
+  it('S56 fixed (S52 through a file): a public Parquet unique key stored DECIMAL(38,0) — refused (whatever the keys), or the private row meets one key', async () => {
     const tables = {
       pubk: { public: true, columns: { k: { type: 'float', unique: true }, g: { type: 'string', categories: ['a', 'b'] } } },
       priv: { columns: { a: { type: 'float', lower: 0, upper: 1e23 } } },
@@ -139,7 +141,7 @@ describe('review S56: a file view converts a float identity to DOUBLE, past S51/
     const sql = "SELECT COUNT(*) AS n FROM priv JOIN pubk ON pubk.k = priv.a WHERE pubk.g = 'a' OR pubk.g = 'b'";
     const close = await released({ pubk: 'keys-close.parquet', priv: 'priv.parquet' }, types, tables, sql, 'n');
     const apart = await released({ pubk: 'keys-apart.parquet', priv: 'priv.parquet' }, types, tables, sql, 'n');
-    expect(typeof apart).toBe('number');
-    if (close !== 'refused') expect(close).toBe(apart);
+    if (close === 'refused') expect(apart).toBe('refused');
+    else expect(close).toBe(apart);
   }, 60_000);
 });

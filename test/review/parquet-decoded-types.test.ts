@@ -135,25 +135,28 @@ const JSON_NUMBER = 'SELECT COUNT(*) AS n FROM t WHERE j > 3';
 const GEO_TEXT = "SELECT COUNT(*) AS n FROM t WHERE lower(g) LIKE 'point%'";
 
 describe('review S54: a Parquet column DuckDB decodes lazily (JSON, GEOMETRY) holding one undecodable value', () => {
-  it('control: with person 42 decodable, the queries are answered', async () => {
-    expect(await outcome('json-ok.parquet', 'j', 'string', JSON_TEXT)).toBe('answered');
-    expect(await outcome('json-ok.parquet', 'j', 'integer', JSON_NUMBER)).toBe('answered');
-    expect(await outcome('geo-ok.parquet', 'g', 'string', GEO_TEXT)).toBe('answered');
+  // Before the fix: with person 42 decodable, the queries were answered. The fix (trust, stop 19:
+  // `duckdb-parquet-types.ts`) refuses a declared JSON or GEOMETRY column at open, from the file's footer, so the
+  // control is refused exactly as the files below are: the outcome no longer depends on person 42's value.
+  it('control: with person 42 decodable, the file is refused the same way (by its stored type, before any query)', async () => {
+    expect(await outcome('json-ok.parquet', 'j', 'string', JSON_TEXT)).toBe('refused');
+    expect(await outcome('json-ok.parquet', 'j', 'integer', JSON_NUMBER)).toBe('refused');
+    expect(await outcome('geo-ok.parquet', 'g', 'string', GEO_TEXT)).toBe('refused');
   });
 
-  // Fails today: 'charged-error ENGINE_ERROR' — the JSON column is not checked at open (its type is not VARCHAR).
-  it.fails('BUG S54: person 42 JSON value not UTF-8 (declared string) — refused before any charge, or answered', async () => {
+  // Failed before the fix: 'charged-error ENGINE_ERROR' — the JSON column was not checked at open (its type is not VARCHAR).
+  it('S54 fixed: person 42 JSON value not UTF-8 (declared string) — refused before any charge, or answered', async () => {
     expect(await outcome('json-latin1.parquet', 'j', 'string', JSON_TEXT)).not.toMatch(/^charged-error/);
   });
-  it.fails('BUG S54: person 42 JSON value not UTF-8 (declared integer) — refused before any charge, or answered', async () => {
+  it('S54 fixed: person 42 JSON value not UTF-8 (declared integer) — refused before any charge, or answered', async () => {
     expect(await outcome('json-latin1.parquet', 'j', 'integer', JSON_NUMBER)).not.toMatch(/^charged-error/);
   });
-  // Fails today: valid UTF-8, but not JSON — the reader's JSON parse fails inside TRY_CAST's operand.
-  it.fails('BUG S54: person 42 JSON value malformed (ASCII) — refused before any charge, or answered', async () => {
+  // Failed before the fix: valid UTF-8, but not JSON — the reader's JSON parse fails inside TRY_CAST's operand.
+  it('S54 fixed: person 42 JSON value malformed (ASCII) — refused before any charge, or answered', async () => {
     expect(await outcome('json-malformed.parquet', 'j', 'string', JSON_TEXT)).not.toMatch(/^charged-error/);
   });
-  // Fails today: the GEOMETRY reader parses WKB when the value is converted.
-  it.fails('BUG S54: person 42 WKB malformed (GEOMETRY, declared string) — refused before any charge, or answered', async () => {
+  // Failed before the fix: the GEOMETRY reader parses WKB when the value is converted.
+  it('S54 fixed: person 42 WKB malformed (GEOMETRY, declared string) — refused before any charge, or answered', async () => {
     expect(await outcome('geo-bad.parquet', 'g', 'string', GEO_TEXT)).not.toMatch(/^charged-error/);
   });
 });

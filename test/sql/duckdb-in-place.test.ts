@@ -66,11 +66,16 @@ afterAll(async () => {
 });
 
 describe('DuckDB reads the declared files in place, and nothing else', () => {
-  it('the table is a view over the file (no copy), with the declared types', async () => {
+  it('the table is a view over the file (no copy), with the declared types (and the text the file stores: S56)', async () => {
     const kind = await engine.connection.runAndReadAll("SELECT table_type FROM information_schema.tables WHERE table_name = 't'");
     expect(kind.getRowsJS()).toEqual([['VIEW']]);
     const cat = await engine.catalog(['t']);
-    expect(Object.fromEntries(cat.get('t') ?? [])).toEqual({ person_id: 'bigint', amount: 'double', minutes: 'bigint', note: 'varchar' });
+    expect(Object.fromEntries(cat.get('t') ?? [])).toEqual({
+      person_id: 'bigint <- varchar',
+      amount: 'double <- varchar',
+      minutes: 'bigint <- varchar',
+      note: 'varchar',
+    });
     const rows = await engine.query(stmt('SELECT COUNT(*) AS n, SUM(amount) AS s, COUNT(minutes) AS m FROM t'));
     expect(rows).toEqual([{ n: 3n, s: 9.5, m: 2n }]);
   });

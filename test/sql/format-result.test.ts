@@ -163,3 +163,27 @@ describe('the number format without ICU (issue 11: start-up)', () => {
     );
   });
 });
+
+describe('GROUP BY keys are labels (issue 11, number format; reviewml stop 19)', () => {
+  it('table and Markdown print integer keys plainly (2020, not 2,020) and still group the aggregates', () => {
+    const result = {
+      columns: ['y', 'n'],
+      rows: [
+        [2020, 12345],
+        [2021, 67890],
+      ],
+      intervals: { n: [[12000, 12600] as [number, number], null] },
+      spent: { epsilon: 1, delta: 0 },
+      remaining: { epsilon: 9, delta: 0 },
+      guarantee: pure(1),
+      loss: { epsilon: Rational.ONE, delta: Rational.ZERO, rho: Rational.ZERO },
+      confidence: 0.95,
+    } as DpSqlResult;
+    for (const format of ['table', 'markdown'] as const) {
+      const text = formatDpSqlResult(result, { format });
+      expect(text).toMatch(/\b2020\b/);
+      expect(text).not.toMatch(/2,020|2,021/);
+      expect(text).toMatch(/12,345 \[12,000, 12,600\]/);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
 import type { CompiledStatement } from '../../src/sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../../src/sql/engine.js';
+import { exactUnits } from '../../src/sql/engine-values.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../../src/stats/fixed-point-grid.js';
@@ -110,8 +111,9 @@ export async function exactInputs(engine: SqlEngine, sql: string, send: Send = p
   for (const row of await send(engine, compiled.main)) {
     const e: Expected = {};
     if (input.kind === 'count') e.count = big(row[input.count]);
-    if (input.kind === 'sum') e.units = big(row[input.units]);
-    if (input.kind === 'mean') Object.assign(e, { count: big(row[input.count]), units: big(row[input.units]) });
+    // Row-level linear sums carry an affine map the release applies (stop 19): read them as the release does.
+    if (input.kind === 'sum') e.units = exactUnits(row, input);
+    if (input.kind === 'mean') Object.assign(e, { count: big(row[input.count]), units: exactUnits(row, input) });
     if (input.kind === 'variance')
       Object.assign(e, { count: big(row[input.count]), units: big(row[input.units]), squares: big(row[input.squares]) });
     out.set(String(row[key]), e);

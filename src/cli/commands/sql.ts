@@ -253,7 +253,7 @@ async function run(query: string, schema: SqlSchema, flags: SqlFlags, options: D
         const cause = await (await import('../draft-source.js')).diagnosePostgres(postgresTarget(flags.db, flags.readerRole).url);
         if (cause) throw cause;
       } else if (isClickHouseUrl(flags.db)) {
-        const cause = await (await import('../clickhouse-cause.js')).diagnoseClickHouse(clickhouseTarget(flags.db).url);
+        const cause = await (await import('../clickhouse-cause.js')).diagnoseClickHouse(clickhouseTarget(flags.db));
         if (cause) throw cause;
       }
     }

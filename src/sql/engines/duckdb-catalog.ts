@@ -16,6 +16,11 @@
  *   `default_collation = ''` (binary) at open (`duckdb.ts`), so no setting can collate an undeclared column.
  *   PostgreSQL's twin (S41: a nondeterministic collation) is refused in `postgres.ts`'s catalog step.
  *   Test: test/sql/duckdb-collation.test.ts.
+ * - **What a file stores** (review S56): a declared file's view converts each column to its declared type
+ *   (`TRY_CAST(col AS DOUBLE)` over a Parquet INT64), so its catalog type says what the compiled SQL reads, not what
+ *   the file holds. Each such column is named `<view type> <- <stored type>` (`check-public.ts` `convertedColumnType`)
+ *   with the type the file stores (Parquet: DuckDB's type for the column; CSV and JSON Lines: `varchar`), so the
+ *   identity rules of `check-public.ts` judge the stored ids, as for a stored table.
  * - **No shadowed built-ins** (review S39, `stored-only.ts` "Names"): a user macro or function with a built-in's
  *   name would replace the built-in the compiled SQL calls by bare name. Test: test/sql/shadowed-builtins.test.ts.
  * @module
@@ -23,6 +28,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DpError } from '../../core/errors.js';
 import { edgeStringArray } from '../../numeric/edge.js';
+import { convertedColumnType } from '../check-public.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
 /** Runs one DuckDB call of the catalog step (through the engine's queue, under the setup deadline). */
@@ -60,6 +66,8 @@ export class DuckDbCatalog {
    * @param connection - the engine's connection.
    * @param run - runs each catalog read through the engine's queue, under its setup deadline.
    * @param ownViews - the views tsdp made over declared files (accepted as stored).
+   * @param fileStored - for each view over a declared file, the type the file stores for each declared column
+   *   (module header, "What a file stores"); fixed when the view is first built (`duckdb.ts`).
    * @param toList - DuckDB's `listValue` (the driver's value constructor, passed in so this module loads no driver).
    * @param fail - the engine's one ENGINE_ERROR (naming its pinned limits, `resource-limits.ts`).
    * @param inMemory - whether the database is a fresh in-memory one (no database file): it then holds no user
@@ -69,6 +77,7 @@ export class DuckDbCatalog {
     private readonly connection: DuckDBConnection,
     private readonly run: CatalogRunner,
     private readonly ownViews: ReadonlySet<string>,
+    private readonly fileStored: ReadonlyMap<string, ReadonlyMap<string, string>>,
     private readonly toList: (items: readonly string[]) => unknown,
     private readonly fail: () => Error,
     inMemory: boolean,
@@ -124,7 +133,9 @@ export class DuckDbCatalog {
       }
       if (collated === true && !this.ownViews.has(t)) throw collatedTableError(t);
       const m = out.get(t) ?? new Map<string, string>();
-      m.set(String(column), String(type).toLowerCase());
+      const read = String(type).toLowerCase();
+      const fileType = this.ownViews.has(t) ? this.fileStored.get(t)?.get(String(column)) : undefined;
+      m.set(String(column), fileType === undefined || fileType === read ? read : convertedColumnType(read, fileType));
       out.set(t, m);
     }
     return out;

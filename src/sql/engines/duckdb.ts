@@ -78,6 +78,7 @@ import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
+import { admittedDeclaredTypes, type ParquetColumn, parquetSchemaSql, storedTypeRefused, topLevelColumns } from './duckdb-parquet-types.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
@@ -121,6 +122,8 @@ export class DuckDbEngine implements SqlEngine {
   private readonly watched = new Map<string, WatchedFile>();
   /** The views tsdp made over declared files (total by construction: TRY_CAST); any other view is refused (S29b). */
   private readonly ownViews = new Set<string>();
+  /** For each view over a declared file, the type the file stores for each declared column (S56; `duckdb-catalog.ts`). */
+  private readonly fileStored = new Map<string, ReadonlyMap<string, string>>();
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
@@ -146,7 +149,15 @@ export class DuckDbEngine implements SqlEngine {
       () => engineError('duckdb', pinned.limits),
     );
     const run: CatalogRunner = (work) => this.calls.run(work, this.setupDeadlineMs);
-    this.catalogReader = new DuckDbCatalog(db, run, this.ownViews, listValue, () => engineError('duckdb', pinned.limits), inMemory);
+    this.catalogReader = new DuckDbCatalog(
+      db,
+      run,
+      this.ownViews,
+      this.fileStored,
+      listValue,
+      () => engineError('duckdb', pinned.limits),
+      inMemory,
+    );
   }
 
   /**
@@ -286,6 +297,15 @@ export class DuckDbEngine implements SqlEngine {
       linesTable,
       rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
     });
+    /** What the file stores for each declared column (S56): CSV and JSON Lines hold text; Parquet, its footer's types. */
+    let storedTypes: ReadonlyMap<string, string> | undefined =
+      declared && format !== 'parquet' ? new Map(Object.keys(declared).map((c) => [c, 'varchar'])) : undefined;
+    if (format === 'parquet' && declared) storedTypes = await this.admitParquetTypes(full, path, table, probe, declared, run);
+    // The stored types are fixed when the view is first built: a version of the file that stores a declared column
+    // differently is refused (before the charge, by `preflight`), so the catalog the public checks read — and the
+    // server keeps — stays the file's (S56).
+    const before = replace ? this.fileStored.get(table) : undefined;
+    if (before && storedTypes && [...storedTypes].some(([c, t]) => before.get(c) !== t)) throw unreadable();
     if (format === 'parquet') {
       // Review S49 (class 3 with class 2's reader rule): DuckDB checks a Parquet string's UTF-8 only when a function
       // first reads it as text, so one person's non-UTF-8 value made a charged query fail. Every text column is read
@@ -348,6 +368,7 @@ export class DuckDbEngine implements SqlEngine {
     try {
       await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
       this.ownViews.add(table);
+      if (storedTypes) this.fileStored.set(table, storedTypes);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);
@@ -358,6 +379,45 @@ export class DuckDbEngine implements SqlEngine {
       throw unreadable();
     }
     return full;
+  }
+
+  /**
+   * Reviews S54/S55 (`duckdb-parquet-types.ts`): checks, from the file's footer alone, that every declared column's
+   * stored type converts to its declared type on every raw value, before anything reads a value.
+   * @returns each declared column's stored type (DuckDB's, lower case), for the catalog (S56).
+   * @throws DpError INVALID_SCHEMA naming the first column whose stored type is not admitted; INVALID_PARAMETER when
+   *   the footer cannot be read.
+   */
+  private async admitParquetTypes(
+    full: string,
+    path: string,
+    table: string,
+    probe: FileProbe,
+    declared: Readonly<Record<string, DeclaredColumnType>>,
+    run: Runner,
+  ): Promise<ReadonlyMap<string, string>> {
+    let columns: ParquetColumn[] | undefined;
+    try {
+      const rows = await run(() => this.db.runAndReadAll(parquetSchemaSql(sqlString(full))));
+      columns = topLevelColumns(rows.getRowsJS() as unknown[][], probe.types ?? []);
+    } catch {
+      columns = undefined;
+    }
+    if (!columns) {
+      throw new DpError('INVALID_PARAMETER', `cannot read ${path} as table "${table}" (its Parquet schema is not readable)`, {
+        parameter: 'data',
+      });
+    }
+    // By DuckDB's column names (as `createFileView` finds the declared columns), position by position.
+    const byName = new Map(probe.columns.map((name, i) => [name.toLowerCase(), columns[i] as ParquetColumn]));
+    const stored = new Map<string, string>();
+    for (const [c, type] of Object.entries(declared)) {
+      const column = byName.get(c.toLowerCase());
+      if (!column) continue; // a declared column the file lacks: NOT_FOUND below
+      if (!admittedDeclaredTypes(column).includes(type)) throw storedTypeRefused(path, table, c, type, column);
+      stored.set(c, column.read.toLowerCase());
+    }
+    return stored;
   }
 
   /** The file's columns (and CSV dialect), from the header line (declared CSV) or the file's metadata; no value is returned. */

@@ -1001,6 +1001,14 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
           o += 16;
           a += 16;
         }
+        if (ox < ow && ow >= 2) {
+          // An odd last window: the second of a pair with the one before it, which is recomputed (the same
+          // value and winner) — instead of the scalar loop, whose compare-and-branch per tap mispredicts.
+          maxPoolPair(x, o - 8, a - 8, base + y0 * W + (ow - 2) * s, W, k, s);
+          o += 8;
+          a += 8;
+          ox = ow;
+        }
       }
       for (; ox < ow; ox++) {
         const x0 = ox * s;
