@@ -84,6 +84,17 @@ export interface DraftInput {
 }
 
 /**
+ * The budget line's comment. With DP estimates the ledger has pinned this budget at the charge (the data set's first
+ * spend, or refused when another was pinned before): it is fixed, not for the owner to confirm — a different one
+ * would make every query refused (reviewml, issue 11). Without, the owner chooses it.
+ */
+function budgetNote(d: DraftInput): string {
+  return d.estimates
+    ? `PINNED: the ledger fixed this data set's total budget when the DP estimates were charged; keep it (another is refused) or name a new dataset`
+    : 'CONFIRM: the total budget the owner allows for this data set';
+}
+
+/**
  * Writes the draft as commented YAML. Every line the owner must confirm carries `# CONFIRM`.
  * @returns the YAML text (it loads with `loadSqlSchema` as it is).
  */
@@ -108,7 +119,7 @@ export function draftSchemaYaml(d: DraftInput): string {
   out.push(
     '',
     `dataset: ${scalar(d.dataset)}`,
-    `budget: { epsilon: ${amountScalar(d.budget.epsilon)}, delta: ${amountScalar(d.budget.delta)} }  # CONFIRM: the total budget the owner allows for this data set`,
+    `budget: { epsilon: ${amountScalar(d.budget.epsilon)}, delta: ${amountScalar(d.budget.delta)} }  # ${budgetNote(d)}`,
     'tables:',
     `  ${d.table}:`,
     d.privacyUnit === undefined

@@ -13,12 +13,14 @@
  * - **row-level** (each row its own unit): one `GROUP BY` over the rows, with
  *   clamped values summed on a public fixed-point grid. No window at all.
  * - **unit-level**: pre-aggregate per (unit, group) — counts capped at
- *   `maxContributionsPerPartition` (C) and per-unit sums clamped to C times the
+ *   `maxContributionsPerPartition` (C); a unit's sum of n > C values weighted
+ *   to C values (`scaledToCap`: C times its mean) and clamped to C times the
  *   per-row bound — then keep at most `maxPartitions` (P) groups per unit by
  *   `ROW_NUMBER()` over that small table, ordered by a hash salted with a
- *   per-query CSPRNG value, then aggregate. Capping per-unit counts and sums
- *   instead of sampling C rows gives the same sensitivity (C per count, C·M per
- *   sum) without a window over the rows.
+ *   per-query CSPRNG value, then aggregate. Weighting per-unit sums instead of
+ *   sampling C rows gives the same sensitivity (C per count, C·M per sum)
+ *   without a window over the rows, and sums and counts describe the same
+ *   values (compile.proof.md "Contribution bounding").
  * Quantiles read a per-group histogram of the clamped values from a second
  * statement; with units, each unit's C contributions per group are taken
  * bin by bin in the same salted order.
@@ -251,6 +253,32 @@ function flushBelow(env: Env, x: string, factor: number): string {
   return `(CASE WHEN ABS(${x}) < ${env.p.dbl(tiny)} THEN ${env.p.dbl(0)} ELSE ${x} END)`;
 }
 
+/**
+ * A unit's sum of grid units in one group, weighted to at most C values (issue 11, reviewml "mean bounding
+ * honest"): `s` is the sum of the unit's `n` values there; when n > C the unit contributes `round(s · C/n)`, C
+ * times the mean of its values (each value weighted C/n), otherwise `s` unchanged. So a unit's sum and its count
+ * (min(n, C), `cap`) describe the same weighted values: SUM is a sum of at most C values per unit, each within the
+ * bounds, and AVG = Σ weighted sums / Σ min(n, C) is a weighted mean of the data, within its range. Before, the
+ * whole sum s was clamped to ±C·M, so a unit with many rows was pulled to a bound (AVG of values all 80 released 30).
+ *
+ * Sensitivity is unchanged (compile.proof.md "Contribution bounding"): |s| ≤ n·M, so |s·C/n| ≤ C·M, and the caller
+ * still clamps the result to ±C·M (a rounding past it in double precision is cut there). The arithmetic is total:
+ * `n` > C ≥ 1 in the scaled branch (no division by zero), |s·C/n| ≤ 2¹²⁷ (no overflow), |s| ≥ 1 or s = 0 (no
+ * underflow); `FLOOR(x + ½)` of a double is the same correctly-rounded IEEE operation on DuckDB, PostgreSQL,
+ * ClickHouse (`clickhouse-compile.ts` writes the same) and in the TypeScript reference (test/sql/null-reference.ts),
+ * so the engines agree exactly. A NULL sum (no values: n = 0) stays NULL.
+ * @param env - the compile environment.
+ * @param s - the unit's sum of grid units (a wide integer column).
+ * @param n - the unit's count of values in the group.
+ * @param C - maxContributionsPerPartition.
+ * @returns the weighted sum, a wide integer.
+ */
+function scaledToCap(env: Env, s: string, n: string, C: number): string {
+  const dbl = env.d.typeName('double');
+  const scaled = `FLOOR(CAST(${s} AS ${dbl}) * ${env.p.dbl(C)} / CAST(${n} AS ${dbl}) + ${env.p.dbl(0.5)})`;
+  return `(CASE WHEN ${n} > ${env.p.int(C)} THEN CAST(${scaled} AS ${env.d.typeName('wide')}) ELSE ${s} END)`;
+}
+
 /** A per-row integer measure in [0, bins) for quantile histograms. */
 function rowBin(env: Env, m: PlanMeasure, grid: QuantileGrid): string {
   const value = compileDouble(env, m.expr);
@@ -443,13 +471,16 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     counters.set(prefix, n + 1);
     return `${prefix}${n}`;
   };
+  /** Per sum key (unit-level): its per-unit count-of-values column. */
+  const unitCounts = new Map<string, string>();
   /** Adds an exact per-group aggregate; `perRow` is the row value, `combine` how a unit's rows combine. */
   const addAggregate = (
     key: string,
     perRow: string | null,
     rowAgg: (v: string) => string,
     unitAgg: (v: string) => string,
-    final: (u: string) => string,
+    final: (u: string, n: string) => string,
+    count: 'none' | 'new' | { readonly reuse: string } = 'none',
   ): string => {
     const hit = seen.get(key);
     if (hit) return hit;
@@ -467,11 +498,21 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       }
       const u = q(env, fresh('u'));
       unitCols.push(`${unitAgg(v)} AS ${u}`);
-      finalCols.push(`CAST(${final(u)} AS ${wide}) AS ${q(env, name)}`);
+      // A sum also carries its unit's count of values: `final` weights the sum to C values with it (`scaledToCap`).
+      // A variance's Σ units² reuses the count of its Σ units (the same rows are NULL).
+      let n = '';
+      if (count === 'new') {
+        n = q(env, fresh('u'));
+        unitCols.push(`COUNT(${v}) AS ${n}`);
+        unitCounts.set(key, n);
+      } else if (count !== 'none') n = count.reuse;
+      finalCols.push(`CAST(${final(u, n)} AS ${wide}) AS ${q(env, name)}`);
     }
     return name;
   };
   const cap = (u: string) => `SUM(LEAST(${u}, ${env.p.int(C)}))`;
+  /** A unit's sum `s` of `n` values in one group, weighted to C values when n > C (`scaledToCap`). */
+  const toCap = (s: string, n: string) => scaledToCap(env, s, n, C);
   // Row-level, COUNT(*) is the `units` column itself (each row its own unit): read once, not computed twice.
   const countRows = () =>
     rowLevel
@@ -491,13 +532,15 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       (v) => `COUNT(${v})`,
       cap,
     );
-  const unitSum = (key: string, perRow: string, maxPerRow: bigint, nonNegative: boolean) =>
+  /** Per unit and group: Σ `perRow` and the count of its values, the sum weighted to C values (`toCap`) and clamped. */
+  const unitSum = (key: string, perRow: string, maxPerRow: bigint, nonNegative: boolean, countOf?: string) =>
     addAggregate(
       key,
       perRow,
       (v) => `SUM(${v})`,
       (v) => `SUM(${v})`,
-      (u) => `SUM(${clamp(u, env.p.int(nonNegative ? 0n : -BigInt(C) * maxPerRow), env.p.int(BigInt(C) * maxPerRow))})`,
+      (u, n) => `SUM(${clamp(toCap(u, n), env.p.int(nonNegative ? 0n : -BigInt(C) * maxPerRow), env.p.int(BigInt(C) * maxPerRow))})`,
+      countOf === undefined ? 'new' : { reuse: countOf },
     );
 
   /**
@@ -547,7 +590,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     // The count is widened too: COUNT × offset in BIGINT would overflow (an engine error, a data-dependent signal) past ~2³¹ rows.
     const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - CAST(${nu} AS ${wide}) * ${env.p.int(lin.offset)}`}`;
     const bound = BigInt(C) * BigInt(g.maxUnits);
-    finalCols.push(`CAST(SUM(${clamp(perUnit, env.p.int(-bound), env.p.int(bound))}) AS ${wide}) AS ${q(env, name)}`);
+    finalCols.push(`CAST(SUM(${clamp(toCap(perUnit, nu), env.p.int(-bound), env.p.int(bound))}) AS ${wide}) AS ${q(env, name)}`);
     return name;
   };
 
@@ -559,7 +602,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     moments: (key, m, g) => {
       const d = rowUnits(env, m, g);
       const units = unitSum(key, d, BigInt(g.maxUnits), false);
-      const squares = unitSum(`${key}:sq`, `(${d}) * (${d})`, BigInt(g.maxUnits) * BigInt(g.maxUnits), true);
+      const squares = unitSum(`${key}:sq`, `(${d}) * (${d})`, BigInt(g.maxUnits) * BigInt(g.maxUnits), true, unitCounts.get(key));
       return { units, squares };
     },
     histogram: (m, grid) => compileHistogram(plan, dialect, salt, m, grid, schema),

@@ -5,7 +5,10 @@
  * The number format (`formatNumber`): integers in full; other numbers with
  * six significant digits but never fewer than their integer digits (so
  * 8503778.4 is `8,503,778` and 22690000.5 is `22,690,001`, never `2.269e+7`);
- * thousands separators in tables and Markdown, none in CSV; never exponent
+ * thousands separators in the released (aggregate) columns of tables and
+ * Markdown, none in CSV and none in GROUP BY key columns (a key is a label — a
+ * year, a code — printed as the engine gives it, so `year(d)` reads 2020, not
+ * 2,020, and can be pasted back into a WHERE: reviewml, issue 11); never exponent
  * notation (at most 20 digits after the point, so magnitudes below 5e-21
  * read 0); the digits are those `Intl.NumberFormat('en-US')` writes, made
  * without ICU (`_internal/format-decimal.ts`: ICU's start-up cost ≈ 0.16 s of
@@ -13,7 +16,7 @@
  *
  * The footer says what the intervals mean: they cover **the DP noise only**
  * (at the stated confidence), not the bias from clamping to the declared
- * bounds, rows dropped by contribution bounding, or sampling error.
+ * bounds, contribution bounding (what a unit adds past its caps), or sampling error.
  * @module
  */
 
@@ -90,7 +93,7 @@ function boundingLine(b: BoundingReport, pct: string): string {
   const n = (x: number) => formatNumber(x, { grouping: false });
   const share = b.rho === undefined ? `ε=${n(b.epsilon ?? 0)}` : `ρ=${n(b.rho)}`;
   const iv = (x: readonly [number, number]) => `[${formatNumber(x[0])}, ${formatNumber(x[1])}]`;
-  return `bounding removed rows of ≈${formatNumber(b.unitsCut)} of ≈${formatNumber(b.units)} units (DP, ${share} per count, within the charge; ${pct} intervals ${iv(b.interval.unitsCut)} and ${iv(b.interval.units)})`;
+  return `bounding capped the contributions of ≈${formatNumber(b.unitsCut)} of ≈${formatNumber(b.units)} units (DP, ${share} per count, within the charge; ${pct} intervals ${iv(b.interval.unitsCut)} and ${iv(b.interval.units)})`;
 }
 
 /** The quantile columns' footer line: how their values and intervals were released. */
@@ -114,7 +117,7 @@ export function resultFooter(result: DpSqlResult, ledger?: string): string[] {
   const pct = `${formatNumber(result.confidence * 100, { grouping: false })}%`;
   const lines = [
     `guarantee spent: ${spent}${rho}; budget left: ε=${n(result.remaining.epsilon)}, δ=${n(result.remaining.delta)}`,
-    `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, rows dropped by contribution bounding, or sampling error`,
+    `intervals: ${pct} confidence for the DP noise only; they do not cover clamping to the declared bounds, contribution bounding (rows and groups a unit adds past its caps), or sampling error`,
   ];
   if (result.quantiles) lines.push(quantileLine(result.quantiles, pct));
   if (result.bounding) lines.push(boundingLine(result.bounding, pct));

@@ -35,10 +35,11 @@ writeFileSync(
 const draft = join(dir, 'v.yaml');
 
 describe('reviewml (issue 11, visible budget): schema init --dp-bounds, then the owner confirms a budget', () => {
-  it('control: schema init --dp-bounds charges and writes a draft whose budget line still says CONFIRM', async () => {
+  it('control: schema init --dp-bounds charges and writes a draft whose budget line says PINNED (no longer CONFIRM)', async () => {
     const r = await tsdp(['schema', 'init', csv, '--dataset', 'visits', '--dp-bounds', '0.5', '--out', draft], home);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(draft, 'utf8')).toMatch(/^budget: \{ epsilon: 1, delta: 1e-6 \}\s+# CONFIRM/m);
+    expect(readFileSync(draft, 'utf8')).toMatch(/^budget: \{ epsilon: 1, delta: 1e-6 \}\s+# PINNED/m);
+    expect(r.stderr).toMatch(/budget of data set "visits" pinned at ε=1, δ=1e-6/);
     // The owner confirms a budget of their own.
     writeFileSync(draft, readFileSync(draft, 'utf8').replace(/^budget: \{ epsilon: 1,/m, 'budget: { epsilon: 3,'));
     const q = await tsdp(['sql', '--data', csv, '--schema', draft, '--epsilon', '0.1', 'SELECT COUNT(*) AS n FROM visits'], home);
@@ -46,10 +47,13 @@ describe('reviewml (issue 11, visible budget): schema init --dp-bounds, then the
     expect(q.stderr).toMatch(/DOMAIN_MISMATCH.*pinned at its first spend/);
   }, 120_000);
 
-  it.fails('NOT MET (owners acct/sqlrun): `tsdp budget --schema` still shows the spend (ε=0.5) and history instead of failing DOMAIN_MISMATCH', async () => {
+  it('`tsdp budget --schema` still shows the spend (ε=0.5), the pinned cap and history, and warns, instead of failing DOMAIN_MISMATCH', async () => {
     const r = await tsdp(['budget', '--schema', draft], home);
     expect(r.stderr).not.toMatch(/DOMAIN_MISMATCH/);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/spent: ε=0\.5/);
+    expect(r.stdout).toMatch(/budget: ε=1, δ=0\.000001 \(pinned at the first spend\)/);
+    expect(r.stdout).toMatch(/history \(1 spend/);
+    expect(r.stderr).toMatch(/warning: the schema's budget \(ε=3, δ=0\.000001\) is not the budget data set "visits" was pinned to/);
   }, 120_000);
 });

@@ -62,11 +62,11 @@ describe('reviewml (issue 11, honest output): SUM and AVG under maxContributions
     expect(Math.abs((await release('SELECT COUNT(*) AS n FROM v')) - 400)).toBeLessThan(1);
   });
 
-  it.fails('NOT MET (owner acct): AVG of values that are all 80 is 80 (released ≈ 30, the lower bound)', async () => {
+  it('AVG of values that are all 80 is 80 (was ≈ 30, the lower bound)', async () => {
     expect(Math.abs((await release('SELECT AVG(w) AS m FROM v')) - 80)).toBeLessThan(1);
   });
 
-  it.fails('NOT MET (owner acct): SUM keeps k rows per unit as the docs say (≤ 200 · 2 · 80 = 32,000; released ≈ 80,000)', async () => {
+  it('SUM counts at most k values per unit (≤ 200 · 2 · 80 = 32,000; was ≈ 80,000)', async () => {
     expect(await release('SELECT SUM(w) AS s FROM v')).toBeLessThanOrEqual(32_000 + 1);
   });
 });

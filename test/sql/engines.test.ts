@@ -70,7 +70,8 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
   it('computes the bounded exact aggregates of the reference implementation on both engines', async () => {
     const schema = allPartitionsSchema();
     const sql = 'SELECT region, COUNT(*) AS n, COUNT(DISTINCT person_id) AS people, AVG(minutes) AS m FROM visits GROUP BY region';
-    // Reference: per (person, region) rows capped at C = 3; minutes on the mean grid, per-person sums clamped to ±3·maxUnits.
+    // Reference: per (person, region) rows capped at C = 3; minutes on the mean grid, a person's sum of n > 3 values
+    // weighted to 3 values (FLOOR(s·3/n + ½), compile.ts scaledToCap), then clamped to ±3·maxUnits.
     const { visits } = makeVisits();
     const grid = meanGrid([0, 60]);
     const per = new Map<string, { n: number; units: number }>();
@@ -87,7 +88,8 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
       const r = ref.get(region) ?? { n: 0n, units: 0n, people: 0n };
       const cap = 3 * grid.maxUnits;
       r.n += BigInt(Math.min(e.n, 3));
-      r.units += BigInt(Math.max(-cap, Math.min(cap, e.units)));
+      const weighted = e.n > 3 ? Math.floor((e.units * 3) / e.n + 0.5) : e.units;
+      r.units += BigInt(Math.max(-cap, Math.min(cap, weighted)));
       r.people += 1n;
       ref.set(region, r);
     }

@@ -80,8 +80,10 @@ function reference(
     if (cell.n === 0) continue; // a unit (or row) with no value in this group adds nothing
     const bound = cap * grid.maxUnits;
     e.count = (e.count ?? 0n) + BigInt(Math.min(cell.n, cap));
-    e.units = (e.units ?? 0n) + BigInt(unitLevel ? Math.max(-bound, Math.min(bound, cell.units)) : cell.units);
-    e.squares = (e.squares ?? 0n) + BigInt(unitLevel ? Math.min(cap * grid.maxUnits * grid.maxUnits, cell.squares) : cell.squares);
+    // A unit with n > C values weighs its sums to C values: FLOOR(s·C/n + ½) in doubles, as compile.ts `scaledToCap`.
+    const toCap = (s: number) => (unitLevel && cell.n > cap ? Math.floor((s * cap) / cell.n + 0.5) : s);
+    e.units = (e.units ?? 0n) + BigInt(unitLevel ? Math.max(-bound, Math.min(bound, toCap(cell.units))) : cell.units);
+    e.squares = (e.squares ?? 0n) + BigInt(unitLevel ? Math.min(cap * grid.maxUnits * grid.maxUnits, toCap(cell.squares)) : cell.squares);
   }
   return out;
 }

@@ -190,6 +190,6 @@ describe('reportBounding in runDpSql', () => {
       rng: new SeededRandomSource(3),
     });
     const text = formatDpSqlResult(r);
-    expect(text).toMatch(/bounding removed rows of ≈[\d,]+ of ≈[\d,]+ units \(DP, ε=0\.025 per count, within the charge/);
+    expect(text).toMatch(/bounding capped the contributions of ≈[\d,]+ of ≈[\d,]+ units \(DP, ε=0\.025 per count, within the charge/);
   });
 });

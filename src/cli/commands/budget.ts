@@ -8,6 +8,9 @@
  * tsdp budget --dataset adult --analyst alice --json
  * tsdp budget --db postgres://me@db/hr --schema hr.schema.yaml   # the PostgreSQL ledger
  * ```
+ *
+ * What is left is computed under the budgets the ledger pinned at the data set's first spend; a schema naming
+ * another budget gets a warning, never a refusal (budget-pinned.ts).
  * @module
  */
 import type { Command } from 'commander';
@@ -69,7 +72,10 @@ async function runBudget(flags: BudgetFlags): Promise<void> {
       process.stdout.write(`${lines.join('\n')}\n`);
       return;
     }
-    const view = await readBudget(ledger, dataset, schema, flags.analyst);
+    // The balance under the budgets the ledger pinned (budget-pinned.ts): shown even when the schema names others.
+    const pinned = schema ? await (await import('./budget-pinned.js')).withPinnedBudgets(ledger, dataset, schema) : undefined;
+    const warnings = pinned?.warnings ?? [];
+    const view = await readBudget(ledger, dataset, pinned?.schema, flags.analyst);
     if (flags.json) {
       const opt = (a: Parameters<typeof amountJson>[0] | undefined) => (a ? amountJson(a) : null);
       process.stdout.write(
@@ -77,6 +83,8 @@ async function runBudget(flags: BudgetFlags): Promise<void> {
           ledger: description,
           dataset,
           budget: opt(view.budget),
+          pinned: opt(pinned?.pinned),
+          warnings,
           spent: amountJson(view.spent),
           remaining: opt(view.remaining),
           analysts: view.analysts.map((a) => ({
@@ -90,10 +98,12 @@ async function runBudget(flags: BudgetFlags): Promise<void> {
       );
       return;
     }
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     const lines = [`ledger: ${description}`, `data set: ${dataset}`];
     if (view.budget && view.remaining) {
+      const pin = pinned?.pinned ? ' (pinned at the first spend)' : '';
       lines.push(
-        `budget: ${formatAmountText(view.budget)}   spent: ${formatAmountText(view.spent)}   left: ${formatAmountText(view.remaining)}`,
+        `budget: ${formatAmountText(view.budget)}${pin}   spent: ${formatAmountText(view.spent)}   left: ${formatAmountText(view.remaining)}`,
       );
     } else {
       lines.push(`spent: ${formatAmountText(view.spent)}   left: unknown (give --schema: the budget is in the schema)`);
@@ -138,6 +148,6 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--analyst <name>', 'show this analyst only')
     .option('--db <url>', 'postgres://…: read the PostgreSQL ledger there')
     .option('--ledger <kind>', 'file (default; under $TSDP_HOME) or postgres (with --db)')
-    .option('--json', 'print JSON: {ledger, dataset, budget, spent, remaining, analysts, history}')
+    .option('--json', 'print JSON: {ledger, dataset, budget, pinned, warnings, spent, remaining, analysts, history}')
     .action(runBudget);
 };

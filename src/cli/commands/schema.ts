@@ -128,6 +128,11 @@ async function runInit(target: string, flags: InitFlags): Promise<void> {
           await ledger.close();
         }
         charged = { epsilon: dpEpsilon.toString(), delta: delta.toString() };
+        // The charge pinned the data set's budget (its first spend) or matched the pin already there: say so now, not
+        // at the first refused query (reviewml, issue 11); the draft's budget line says PINNED, not CONFIRM.
+        process.stderr.write(
+          `budget of data set "${dataset}" pinned at ε=${flags.budgetEpsilon.trim()}, δ=${flags.budgetDelta.trim()} (--budget-epsilon, --budget-delta): queries must name this budget\n`,
+        );
         const byColumn = await estimateColumns(
           source,
           columns,

@@ -8,9 +8,10 @@
  * Shapes (nested subqueries, innermost first):
  * - **row-level**: `SELECT keys, count(), sum(Decimal128 units) … GROUP BY keys`.
  * - **unit-level**: rows → per (unit, keys): the counts (two to a `UInt64` column,
- *   `unitColumns`) and per-unit sums (capped at C / clamped to ±C·M later) and a **salted hash**
+ *   `unitColumns`) and per-unit sums with their counts of values (capped at C / weighted to C values and
+ *   clamped to ±C·M later, compile.ts `scaledToCap`) and a **salted hash**
  *   `cityHash64(unit, keys…, salt)` → the unit's P groups of smallest
- *   (hash, keys) → per keys: Σ min(count, C), Σ clamp(sum), count() = units.
+ *   (hash, keys) → per keys: Σ min(count, C), Σ clamp(weighted sum), count() = units.
  *   Which P groups a unit keeps depends on that unit's own (unit, key) pairs
  *   and the per-query salt only — never on other units' rows or on engine
  *   order, unlike a plain `LIMIT P BY unit` (hash-table order). Two ways to
@@ -267,12 +268,18 @@ function unitColumns(fields: readonly Field[], C: number): { rowCols: string[]; 
       }
     } else {
       rowCols.push(`${f.perRow} AS tsdp_v${n}`);
-      unitCols.push(`sum(tsdp_v${n}) AS ${c}`);
+      unitCols.push(`sum(tsdp_v${n}) AS ${c}`, `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`);
     }
     const bound = f.kind === 'count' ? BigInt(C) : f.bound;
     const lo = f.kind === 'count' || f.nonNegative ? int(0) : int(-bound);
+    // A sum is weighted to C values when the unit has n > C values here (compile.ts `scaledToCap`: the same
+    // correctly-rounded FLOOR(s·C/n + ½), so the engines agree); C·M < 2⁶² keeps toInt64 in range.
+    const value =
+      f.kind === 'count'
+        ? c
+        : `if(tsdp_n${n} > ${int(C)}, toInt64(floor(toFloat64(${c}) * ${dbl(C)} / toFloat64(tsdp_n${n}) + 0.5)), ${c})`;
     // A unit whose values in this group are all NULL has c = NULL (sum of no values): it stays NULL and adds nothing.
-    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(c, lo, int(bound))}, 0))) AS ${f.name}`);
+    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(value, lo, int(bound))}, 0))) AS ${f.name}`);
   });
   return { rowCols, unitCols, finalCols };
 }
