@@ -403,7 +403,7 @@ export class FileLedger implements BudgetLedger {
     this.known.delete(p.journal); // another writer moved the journal (or it was edited): these totals are void
     const cached = this.verifiedTotals(p.journal, p.total);
     if (cached) {
-      this.remember(p, cached.totals, cached.length, cached.last, 0);
+      this.#remember(p, cached.totals, cached.length, cached.last, 0);
       return { ...cached, source: 'file' };
     }
     const read = readJournal(p.journal); // throws on a torn or corrupt journal
@@ -412,12 +412,12 @@ export class FileLedger implements BudgetLedger {
     const totals = replayEntries(read.entries, read.pins, scope);
     const last = lastHash(p.journal, length);
     if (last !== undefined) this.writeTotals(p.total, totals, length, last);
-    this.remember(p, totals, length, last, 0);
+    this.#remember(p, totals, length, last, 0);
     return { totals, length, source: 'replay' };
   }
 
   /** Keeps `totals` as this instance's for the journal at `length` (only totals the file would also cache). */
-  private remember(p: KnownTotals['paths'], totals: LedgerTotals, length: number, last: string | undefined, unwritten: number): void {
+  #remember(p: KnownTotals['paths'], totals: LedgerTotals, length: number, last: string | undefined, unwritten: number): void {
     if (last === undefined || !cacheable(totals)) this.known.delete(p.journal);
     else this.known.set(p.journal, { totals, length, last, unwritten, paths: p });
   }
@@ -426,12 +426,12 @@ export class FileLedger implements BudgetLedger {
    * After a durable append: the new totals in memory, and in the total file when it is due (module header): every
    * `totalEvery` appends from memory, or whenever the totals before the append did not come from memory.
    */
-  private afterAppend(p: KnownTotals['paths'], totals: LedgerTotals, length: number, lastRecord: Uint8Array, source: TotalsSource): void {
+  #afterAppend(p: KnownTotals['paths'], totals: LedgerTotals, length: number, lastRecord: Uint8Array, source: TotalsSource): void {
     const last = sha256(lastRecord);
     const unwritten = source === 'memory' ? (this.known.get(p.journal)?.unwritten ?? 0) + 1 : this.totalEvery;
     const due = unwritten >= this.totalEvery;
     if (due) this.writeTotals(p.total, totals, length, last);
-    this.remember(p, totals, length, last, due ? 0 : unwritten);
+    this.#remember(p, totals, length, last, due ? 0 : unwritten);
   }
 
   /**
@@ -467,7 +467,7 @@ export class FileLedger implements BudgetLedger {
         const bytes = Buffer.concat([...plan.pins.map((pin) => pinLine(pin, at)), line]);
         const after = appendDurably(p.journal, bytes, this.write, this.onStep);
         if (length === 0) fsyncDir(this.directory);
-        this.afterAppend(p, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line, source);
+        this.#afterAppend(p, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line, source);
         const status = plan.status;
         this.onStep?.('total:written');
         return status;
@@ -539,7 +539,7 @@ export class FileLedger implements BudgetLedger {
         if (lastLine === undefined) return out;
         const after = appendDurably(p.journal, Buffer.concat(lines), this.write, this.onStep);
         if (read.length === 0) fsyncDir(this.directory);
-        this.afterAppend(p, totals, after, lastLine, read.source);
+        this.#afterAppend(p, totals, after, lastLine, read.source);
         this.onStep?.('total:written');
         return out;
       },
