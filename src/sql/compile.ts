@@ -4,7 +4,7 @@
  * fixed-point aggregation per group — and returns one row per group. Noise,
  * partition selection and intervals are added afterwards in TypeScript.
  *
- * Size (about 575 lines, over the house's ~500): one concept — the statements of one query (the main statement
+ * Size (about 690 lines, over the house's ~500; stop 19's row-level linear sums and `scaledToCap` added ~110): one concept — the statements of one query (the main statement
  * and its histograms), whose row-level and unit-level shapes share the FROM/WHERE/unit-row builders and the
  * fixed-point grid; the sensitivity argument of `compile.proof.md` reads them side by side. Row expressions
  * (`compile-expr.ts`), joins and the bounding report are already apart.
