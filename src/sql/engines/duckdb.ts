@@ -19,7 +19,10 @@
  *   dropped alone when malformed (an unclosed quote no longer swallows the
  *   rest of the file); the dialect is DECLARED (RFC 4180, or TAB for `.tsv`)
  *   and the columns read from the header line alone (the file's public
- *   structure; `csv-header.ts`) — never sniffed from the records.
+ *   structure; `csv-header.ts`) — never sniffed from the records. Where the
+ *   check admits it, declared integer and float columns are parsed by
+ *   DuckDB's typed reader; a statement a line fails on it runs again on the
+ *   text path, never reporting that failure (`duckdb-csv-typed.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
