@@ -8,7 +8,8 @@
 
 import { DpError } from '../core/errors.js';
 import { Rational } from '../numeric/rational.js';
-import { dyadicExponentBelow, sampleBernoulliExpPow2, sampleUniformBelow, sampleUniformBigBelow } from '../random/index.js';
+import { dyadicExponentBelow } from '../random/bernoulli-exp-pow2.js';
+import { sampleBernoulliExpPow2, sampleUniformBelow, sampleUniformBigBelow } from '../random/index.js';
 import type { RandomSource } from '../random/source.js';
 
 /** A histogram over `bins` public bins that lists only its non-empty bins, in increasing order. */
