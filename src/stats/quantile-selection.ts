@@ -288,7 +288,7 @@ function padding(scale: number, bins: number, alpha: number): bigint {
  * @returns the midpoint of the chosen bin (rounded for an integer column), its guarantee (the measurement's `privacyMap(1)`), the interval and the value's rank-error bound.
  * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED (nothing charged) when `spendFrom` cannot pay.
  * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition·max(q, 1 − q), ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
- *   Not constant-time: the number of rejection-sampling proposals (≤ bins in expectation) depends on the data (SECURITY.md §11).
+ *   Not constant-time: the sampler's work (linear in the non-empty bins, about 2 tries in expectation) depends on the data (SECURITY.md §11).
  * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
  * @example
  * releaseQuantile({ binCounts: [1, 5, 9, 2], bounds: [0, 4], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.5 });
