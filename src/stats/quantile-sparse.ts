@@ -135,12 +135,20 @@ function candidates(s: SparseBins, tNum: bigint, tDen: bigint, pad: bigint, padd
  * `tShifted` = Number(⌊tDen/2^shift⌋): ⌊dNum/2^shift⌋ ≤ dNum/2^shift, and ⌊tDen/2^shift⌋ is
  * tDen/2^shift when shift = 0, else ≥ 2⁶³ and within 2⁻⁶³ relative of it; the roundings (two
  * conversions, the division, the product; factorDown ≤ factor) are each within 2⁻⁵³ relative:
- * all inside the 2⁻⁴⁰ margin. 0 when a conversion overflows (0 is always a lower bound).
+ * all inside the 2⁻⁴⁰ margin.
+ * Past the double range (review S63: ε = 1e308, or a rank distance of 10⁸ at ε = 1e300) the bound must stay
+ * large, not fall to 0: a bound of 0 is valid but gives every far candidate exponent 0, so the proposal picks
+ * candidates it almost surely rejects and the sampler never ends. When a step overflows to +∞ its exact value
+ * is ≥ MAX_VALUE, so the true cost is ≥ MAX_VALUE·(1 − 2⁻⁴⁰)·(1 − 2⁻⁵²)³ > MAX_VALUE/2, which is returned
+ * (the exponent is capped at T anyway); only the arithmetic on finite operands may overflow here.
  */
 function costBelow(dNum: bigint, shift: bigint, tShifted: number, factorDown: number): number {
   const d = Number(dNum >> shift);
+  // A conversion that overflows says nothing about the quotient: 0 (never arises: d ≤ (n + pad)·2⁶⁴).
+  if (!Number.isFinite(d) || !Number.isFinite(tShifted) || !Number.isFinite(factorDown)) return 0;
   const c = (d / tShifted) * factorDown * (1 - 2 ** -40);
-  return Number.isFinite(c) ? c : 0;
+  if (Number.isNaN(c)) return 0;
+  return Math.min(c, Number.MAX_VALUE / 2);
 }
 
 function bitLength(n: number): number {
