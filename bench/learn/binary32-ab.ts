@@ -3,13 +3,17 @@
  * process: the MNIST CNN's forward, backward and clipping (flat, C = 1) of a batch of 256, by this process's CPU time
  * per step, with each layer method's share (the path-off methods are forward/backward, the path-on ones
  * forward32/backward32 inside the segment). Both settings compute the same bits (test/learn/binary32-path.test.ts).
- * Usage: npx tsx bench/learn/binary32-ab.ts [rounds, default 8] [steps per round, default 10]
+ * Usage: npx tsx bench/learn/binary32-ab.ts [rounds, default 8] [steps per round, default 10] [dense]
+ * With `dense`, 'off' is the path with Dense taken out of it (stop 19's segments: conv1 → ReLU → pool 1 → conv2
+ * only; the Dense layers' role removed on that model), 'on' the path with Dense as a product (stop 20), every layer
+ * listed.
  * Figures from the shared 2-core build machine are indicative only.
  */
 import { setBinary32Path } from '../../src/learn/binary32-path.js';
 import { accumulateClippedGradients } from '../../src/learn/ghost-clipping.js';
 import type { Layer } from '../../src/learn/layer.js';
 import { mnistCnn } from '../../src/learn/models.js';
+import { Sequential } from '../../src/learn/sequential.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 
 const rounds = Number(process.argv[2] ?? 8);
@@ -21,13 +25,22 @@ const batch = {
   labels: Int32Array.from({ length: B }, () => rng.nextUint32() % 10),
   size: B,
 };
+const denseAB = process.argv[4] === 'dense';
 const model = mnistCnn(new SeededRandomSource('b32-ab-model'));
+/** Before stop 20 a Dense had no binary32 role: the same model (same seed) with that role removed (own properties). */
+function convOnlyModel(): Sequential {
+  const m = mnistCnn(new SeededRandomSource('b32-ab-model'));
+  for (const l of m.layers) if (l.kind === 'dense') Object.defineProperty(l, 'binary32Role', { value: undefined });
+  return new Sequential([...m.layers], m.loss);
+}
+const other = denseAB ? convOnlyModel() : model;
 const cpuMs = (): number => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
 let spent = new Map<string, number>();
-model.layers.forEach((layer: Layer, index) => {
+for (const m of new Set([model, other])) m.layers.forEach(wrap);
+function wrap(layer: Layer, index: number): void {
   const methods = layer as unknown as Record<string, unknown>;
   for (const name of ['forward', 'forward32', 'backward', 'backward32']) {
     const original = methods[name];
@@ -40,22 +53,23 @@ model.layers.forEach((layer: Layer, index) => {
       return result;
     };
   }
-});
+}
 
-function step(): void {
-  for (const p of model.parameters) p.grad.fill(0);
-  model.forwardBackward(batch);
-  accumulateClippedGradients(model, B, 1, 'flat');
+function step(m: Sequential): void {
+  for (const p of m.parameters) p.grad.fill(0);
+  m.forwardBackward(batch);
+  accumulateClippedGradients(m, B, 1, 'flat');
 }
 
 const total: Record<'off' | 'on', number[]> = { off: [], on: [] };
 const byLayer: Record<'off' | 'on', Map<string, number>> = { off: new Map(), on: new Map() };
 for (let r = -1; r < rounds; r++) {
   for (const mode of ['off', 'on'] as const) {
-    setBinary32Path(mode === 'on');
+    setBinary32Path(denseAB || mode === 'on');
+    const m = denseAB && mode === 'off' ? other : model;
     spent = new Map();
     const c0 = cpuMs();
-    for (let i = 0; i < steps; i++) step();
+    for (let i = 0; i < steps; i++) step(m);
     if (r < 0) continue; // warm-up round
     total[mode].push((cpuMs() - c0) / steps);
     for (const [k, v] of spent) byLayer[mode].set(k, (byLayer[mode].get(k) ?? 0) + v / steps / rounds);
@@ -71,6 +85,6 @@ console.log(`  binary32 path on  ${median(total.on).toFixed(2)} [${Math.min(...t
 console.log(`  off/on per round  ${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]`);
 console.log('  layer method (mean ms CPU per step)      off     on');
 for (const k of byLayer.off.keys()) {
-  if (Number(k.split(':')[0]) > 3) continue;
+  if (!denseAB && Number(k.split(':')[0]) > 3) continue;
   console.log(`  ${k.padEnd(38)} ${(byLayer.off.get(k) ?? 0).toFixed(2).padStart(6)} ${(byLayer.on.get(k) ?? 0).toFixed(2).padStart(6)}`);
 }

@@ -4,16 +4,18 @@
  * the producing layer's own instance, copied by the next layer into its own) instead of binary64
  * JavaScript arrays — half the bytes, and no widening and rounding at each layer. Before, the MNIST
  * CNN's conv1 → ReLU → max pool → conv2 moved 6.4 MB of binary64 activations in and out of wasm per
- * pass of each layer (≈ 8 ms of a ≈ 41 ms step).
+ * pass of each layer (≈ 8 ms of a ≈ 41 ms step). Its segments: conv1 → ReLU → pool 1 → conv2,
+ * conv2 → ReLU → pool 2 → fc1 and fc1 → ReLU → fc2; the MLP's: each Dense → ReLU → Dense.
  *
- * **A segment** is layers a..b of the stack where a and b are `product` layers (Conv2d on the wasm
- * kernels: its output and its input gradient are computed in binary32, so they are binary32 values,
- * and it rounds what it takes — its input, its output gradient — to binary32 before any use), and
+ * **A segment** is layers a..b of the stack where a and b are `product` layers (Conv2d and Dense on
+ * the wasm kernels: the output and the input gradient are computed in binary32, so they are binary32
+ * values, and the layer rounds what it takes — its input, its output gradient — to binary32 before
+ * any use; dense.ts, dense-resident.ts), and
  * every layer strictly between is a `select` layer (ReLU) or a `route` layer (max pooling), at most
  * one `route`, at least one in all. The edges inside a segment carry binary32 both ways.
  *
  * **Why it computes the same bits** (test/learn/binary32-path.test.ts checks the whole DP step of
- * the CNN, old path against new, bit for bit):
+ * the CNN, of random conv stacks and of random MLPs, old path against new, bit for bit):
  * - forward: a's output is binary32; ReLU (max(0, x), NaN kept) and max pooling (a comparison and a
  *   copy) of binary32 values are binary32 values, and the binary32 kernels apply the same rules
  *   (`reluForward32`: f32x4.max where reluForward has f64x2.max; `poolForward32`: the same comparisons
@@ -26,7 +28,7 @@
  *   binary32 before its norm pass and its input gradient: the same Δ. One `route` only: a second
  *   would sum rounded values.
  *   (Equal values, NaN payloads aside: a NaN's bits are the platform's on either path.)
- * What changes: a's binary64 copy of Δ (read only by its non-private weight-gradient sum, with no
+ * What changes: a Conv2d a's binary64 copy of Δ (read only by its non-private weight-gradient sum, with no
  * norm pass, and by its test oracle `perExampleGradient`) is the binary32 Δ its DP kernels use, where
  * it was the unrounded binary64 sum — the DP step, its norms and its clipped sums are unchanged.
  *

@@ -31,6 +31,7 @@
  * @module
  */
 import { DpError } from '../core/index.js';
+import type { FloatArray } from './kernels.js';
 import { binary32Doubles as half, type Regions, ResidentInstance, up8 } from './resident-instance.js';
 /** Rows of one block at most: the public working set of a Dense instance (see {@link denseBlockRows}). */
 export const DENSE_BLOCK_ROWS = 1024;
@@ -87,8 +88,21 @@ export class DenseResident {
     this.m.roundIn(src, this.r.stage, dst);
   }
 
-  /** out (batch × nOut) = fl32(a)·fl32(W) + fl32(b), widened; keeps fl32(a), block by block. */
-  forward(x: Float64Array, w: Float64Array, b: Float64Array, out: Float64Array, batch: number): void {
+  /**
+   * Puts rows into the region at dst as binary32: a Float32Array's values as they are (Sequential's binary32 path:
+   * binary32 values already), a Float64Array's rounded to nearest — the same values where the binary64 rows are
+   * binary32 values widened (the rounding is then the identity).
+   */
+  private rowsIn(src: FloatArray, dst: number): void {
+    if (src instanceof Float32Array) this.m.f32(dst, src.length).set(src);
+    else this.roundIn(src, dst);
+  }
+
+  /**
+   * out (batch × nOut) = fl32(a)·fl32(W) + fl32(b), binary32 values (widened exactly into a Float64Array); keeps
+   * fl32(a), block by block.
+   */
+  forward(x: FloatArray, w: Float64Array, b: Float64Array, out: FloatArray, batch: number): void {
     const { r, m, nIn, nOut } = this;
     this.hasInput = false;
     this.hasDelta = false;
@@ -97,7 +111,7 @@ export class DenseResident {
     this.roundIn(b, r.b);
     for (let at = 0; at < batch; at += this.block) {
       const n = Math.min(this.block, batch - at);
-      this.roundIn(x.subarray(at * nIn, (at + n) * nIn), r.x);
+      this.rowsIn(x.subarray(at * nIn, (at + n) * nIn), r.x);
       m.exports.denseForward32(r.x, r.w, r.b, r.out, r.wp, r.pack, n, nIn, nOut);
       out.set(m.f32(r.out, n * nOut), at * nOut);
       this.x32.set(m.f32(r.x, n * nIn), at * nIn);
@@ -106,15 +120,18 @@ export class DenseResident {
     this.hasInput = true;
   }
 
-  /** Keeps fl32(Δ) and, when dx is given, writes dx = fl32(Δ)·fl32(W)ᵀ widened. False: no forward of this batch. */
-  backward(dy: Float64Array, w: Float64Array, dx: Float64Array | null, batch: number): boolean {
+  /**
+   * Keeps fl32(Δ) and, when dx is given, writes dx = fl32(Δ)·fl32(W)ᵀ (binary32 values, widened exactly into a
+   * Float64Array). False: no forward of this batch.
+   */
+  backward(dy: FloatArray, w: Float64Array, dx: FloatArray | null, batch: number): boolean {
     const { r, m, nIn, nOut } = this;
     if (this.batch !== batch || !this.hasInput) return false;
     if (this.d32.length < batch * nOut) this.d32 = new Float32Array(batch * nOut);
     if (dx) this.roundIn(w, r.w);
     for (let at = 0; at < batch; at += this.block) {
       const n = Math.min(this.block, batch - at);
-      this.roundIn(dy.subarray(at * nOut, (at + n) * nOut), r.d);
+      this.rowsIn(dy.subarray(at * nOut, (at + n) * nOut), r.d);
       this.d32.set(m.f32(r.d, n * nOut), at * nOut);
       if (dx) {
         m.exports.denseInputGrad32(r.d, r.w, r.out, r.wp, r.pack, n, nOut, nIn);

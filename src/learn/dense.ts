@@ -14,11 +14,18 @@
  * the norms and the clipped sum are binary64 over exactly those stored values
  * (dense-binary32.proof.md). With the reference kernels everything is binary64
  * (the test oracle).
+ *
+ * On Sequential's binary32 path (binary32-path.ts) Dense is a `product`, as Conv2d: on the wasm route its
+ * output fl32(a)·fl32(W) + fl32(b) and its input gradient fl32(Δ)·fl32(W)ᵀ are binary32 values, and it rounds
+ * what it takes (a, Δ) to binary32 before any use — so forward32/backward32 give those as binary32 arrays
+ * and take binary32 arrays as they are, computing the same values as forward/backward (the stored a_i and
+ * δ_i, hence the norms and the clipped sum, are unchanged). In the MNIST CNN this puts conv2 → ReLU →
+ * pool 2 → fc1 and fc1 → ReLU → fc2 on the path; in the MLP, each Dense → ReLU → Dense.
  * @module
  */
 import { DpError } from '../core/index.js';
 import { defaultRandomSource, type RandomSource } from '../random/index.js';
-import { Scratch } from './_internal/buffers.js';
+import { Scratch, Scratch32 } from './_internal/buffers.js';
 import { describeValue } from './_internal/describe.js';
 import { edgeBatch, edgeExample, edgeFloat64, edgeFloatInput } from './_internal/layer-edge.js';
 import { SQUARED_NORM_FLOOR } from './_internal/norm-floor.js';
@@ -45,6 +52,8 @@ function checkWidth(x: number, name: string): void {
   checkExampleValues(x, name);
 }
 
+const EMPTY = new Float64Array(0);
+
 /** A dense layer; build it with {@link dense}. */
 export class Dense implements TrainableLayer {
   readonly kind = 'dense';
@@ -56,6 +65,10 @@ export class Dense implements TrainableLayer {
   private batch = 0;
   private readonly outScratch = new Scratch();
   private readonly inputGradScratch = new Scratch();
+  private readonly out32 = new Scratch32();
+  private readonly inputGrad32 = new Scratch32();
+  /** On Sequential's binary32 path: a `product` (see the module's text). */
+  readonly binary32Role = 'product' as const;
   /** The binary32 route's module instance (made on the first forward on the wasm kernels). */
   private resident: DenseResident | null | undefined;
   /** Which route the current pass took (set by forward, kept by backward). */
@@ -86,45 +99,87 @@ export class Dense implements TrainableLayer {
   }
 
   forward(input: FloatArray, batch: number): Float64Array {
-    edgeBatch(batch); // S7 edge (_internal/layer-edge.ts): arguments read once, totally, before anything else
-    checkBatchValues(batch, Math.max(this.inputSize, this.outputSize));
-    input = edgeFloatInput(input, 'input', batch * this.inputSize);
-    this.input = input instanceof Float64Array ? input : Float64Array.from(input);
-    this.batch = batch;
+    input = this.forwardChecks(input, batch);
     const out = this.outScratch.take(batch * this.outputSize);
-    // The route is a function of public choices only (the kernel backend, and whether this layer's module
-    // instance and its working set of DENSE_BLOCK_ROWS rows could be made — a function of the shape, refused
-    // INTERNAL otherwise, and made by the trainer's public pass at makePrivate): never of the batch, which runs
-    // in blocks of that public size whatever memory is left (review ML M18/M19, dense-binary32.proof.md).
-    this.binary32 = false;
-    if (kernelBackend() === 'wasm') {
-      if (this.resident === undefined) this.resident = DenseResident.create(this.inputSize, this.outputSize);
-      // No instance although the kernels are loaded: refused (not the shared binary64 wasm products, whose
-      // arena may fail for one batch size and not another).
-      if (!this.resident) throw new DpError('INTERNAL', 'Dense: a WebAssembly instance for this layer could not be made');
-      this.resident.forward(this.input, this.weight.value, this.bias.value, out, batch);
-      this.binary32 = true;
-      return out;
-    }
+    if (this.forwardResident(input, batch, out)) return out;
+    this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
     return out;
+  }
+
+  /** As forward, the output given as binary32 (a view owned by the layer); null off the wasm kernels (never on the path). */
+  forward32(input: FloatArray, batch: number): Float32Array | null {
+    input = this.forwardChecks(input, batch);
+    if (kernelBackend() !== 'wasm') return null;
+    const out = this.out32.take(batch * this.outputSize);
+    this.forwardResident(input, batch, out);
+    return out;
+  }
+
+  /** The forward's edge checks (S7, _internal/layer-edge.ts: arguments read once, totally, before anything else). */
+  private forwardChecks(input: FloatArray, batch: number): FloatArray {
+    edgeBatch(batch);
+    checkBatchValues(batch, Math.max(this.inputSize, this.outputSize));
+    input = edgeFloatInput(input, 'input', batch * this.inputSize);
+    this.batch = batch;
+    return input;
+  }
+
+  /**
+   * The binary32 route (the input copied in as binary32: a Float32Array as it is, a Float64Array rounded) when the
+   * wasm kernels run; false otherwise. The route is a function of public choices only (the kernel backend, and
+   * whether this layer's module instance and its working set of DENSE_BLOCK_ROWS rows could be made — a function
+   * of the shape, refused INTERNAL otherwise, and made by the trainer's public pass at makePrivate): never of the
+   * batch, which runs in blocks of that public size whatever memory is left (review ML M18/M19,
+   * dense-binary32.proof.md).
+   */
+  private forwardResident(input: FloatArray, batch: number, out: FloatArray): boolean {
+    this.binary32 = false;
+    if (kernelBackend() !== 'wasm') return false;
+    if (this.resident === undefined) this.resident = DenseResident.create(this.inputSize, this.outputSize);
+    // No instance although the kernels are loaded: refused (not the shared binary64 wasm products, whose
+    // arena may fail for one batch size and not another).
+    if (!this.resident) throw new DpError('INTERNAL', 'Dense: a WebAssembly instance for this layer could not be made');
+    this.resident.forward(input, this.weight.value, this.bias.value, out, batch);
+    this.input = EMPTY; // the route reads the stored binary32 rows only
+    this.binary32 = true;
+    return true;
   }
 
   backward(outputGrad: Float64Array, batch: number, needInputGrad = true): Float64Array {
     if (batch !== this.batch)
       throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
     outputGrad = edgeFloat64(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
-    this.delta = outputGrad;
     const inputGrad = this.inputGradScratch.take(batch * this.inputSize);
     if (this.binary32) {
-      if (!this.resident?.backward(outputGrad, this.weight.value, needInputGrad ? inputGrad : null, batch))
-        throw new DpError('INTERNAL', 'Dense: backward without the forward of this batch');
+      this.backwardResident(outputGrad, batch, needInputGrad ? inputGrad : null);
       return inputGrad;
     }
+    this.delta = outputGrad;
     // The first layer's input gradient is not needed (the data are not trained): skipped.
     if (needInputGrad) gemmNT(outputGrad, this.weight.value, inputGrad, batch, this.outputSize, this.inputSize);
     return inputGrad;
+  }
+
+  /**
+   * As backward after a binary32-route forward of this batch: the output gradient given as binary32 or binary64, the
+   * input gradient as binary32 (a view owned by the layer; empty when needInputGrad is false).
+   */
+  backward32(outputGrad: FloatArray, batch: number, needInputGrad = true): Float32Array {
+    if (batch !== this.batch)
+      throw new DpError('INVALID_PARAMETER', 'backward batch differs from the last forward', { parameter: 'batch' });
+    outputGrad = edgeFloatInput(outputGrad, 'outputGrad', batch * this.outputSize); // S7 edge (_internal/layer-edge.ts)
+    if (!this.binary32) throw new DpError('INTERNAL', 'Dense: backward32 without a binary32 forward of this batch');
+    const inputGrad = needInputGrad ? this.inputGrad32.take(batch * this.inputSize) : new Float32Array(0);
+    this.backwardResident(outputGrad, batch, needInputGrad ? inputGrad : null);
+    return inputGrad;
+  }
+
+  private backwardResident(outputGrad: FloatArray, batch: number, inputGrad: FloatArray | null): void {
+    this.delta = EMPTY; // the route reads the stored binary32 rows only
+    if (!this.resident?.backward(outputGrad, this.weight.value, inputGrad, batch))
+      throw new DpError('INTERNAL', 'Dense: backward without the forward of this batch');
   }
 
   perExampleSquaredNorms(out: Float64Array): void {

@@ -103,7 +103,12 @@ function countReluForward32(model: Sequential): { ran: number } {
 describe('binary32 path: the MNIST CNN step is bit for bit the binary64 path', () => {
   it('runs on the wasm kernels here', () => {
     expect(kernelBackend()).toBe('wasm');
-    expect(binary32Segments(mnistCnn(new SeededRandomSource('seg')).layers)).toEqual([{ start: 0, end: 3 }]);
+    // conv1 → ReLU → pool 1 → conv2, conv2 → ReLU → pool 2 → fc1, fc1 → ReLU → fc2 (Dense is a product too).
+    expect(binary32Segments(mnistCnn(new SeededRandomSource('seg')).layers)).toEqual([
+      { start: 0, end: 3 },
+      { start: 3, end: 6 },
+      { start: 6, end: 8 },
+    ]);
   });
 
   for (const clipping of ['flat', 'perLayer'] as const) {
@@ -175,9 +180,52 @@ describe('binary32 path: random conv → ReLU → max pool → conv stacks (gene
             const middle: Layer[] = g.reluAfterPool ? [p, relu(p.outputSize)] : [relu(a.outputSize), p];
             return new Sequential([a, ...middle, b, relu(b.outputSize), dense(b.outputSize, 3, { rng })], softmaxCrossEntropy(3));
           };
-          expect(binary32Segments(make().layers)).toEqual([{ start: 0, end: 3 }]);
+          expect(binary32Segments(make().layers)).toEqual([
+            { start: 0, end: 3 },
+            { start: 3, end: 5 },
+          ]);
           const batches = g.sizes.map((n, i) => batchFor(`gen-${g.seed}-${i}`, g.c * g.h * g.h, n, 3));
           compareSteps(make, batches, 'flat');
+        },
+      ),
+      { numRuns: 60, seed: 20261207 },
+    );
+  });
+});
+
+describe('binary32 path: random Dense → ReLU → Dense stacks (generative, the MLP)', () => {
+  it('the DP step and the predictions are bit for bit the binary64 path, flat and per-layer clipping', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          widths: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 3, maxLength: 5 }),
+          classes: fc.integer({ min: 2, max: 5 }),
+          sizes: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 3 }),
+          clipping: fc.constantFrom('flat' as const, 'perLayer' as const),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (g) => {
+          let ran = 0; // binary32 forwards of the first Dense (called only with the path on)
+          const make = (): Sequential => {
+            const rng = new SeededRandomSource(`b32-mlp-${g.seed}`);
+            const layers: Layer[] = [];
+            const w = [...g.widths, g.classes];
+            for (let i = 0; i + 1 < w.length; i++) {
+              if (i > 0) layers.push(relu(w[i] as number));
+              layers.push(dense(w[i] as number, w[i + 1] as number, { rng }));
+            }
+            const first = layers[0] as Layer & { forward32: (x: Float32Array | Float64Array, b: number) => Float32Array | null };
+            const f = first.forward32.bind(first);
+            first.forward32 = (x, b) => {
+              ran++;
+              return f(x, b);
+            };
+            return new Sequential(layers, softmaxCrossEntropy(g.classes));
+          };
+          expect(binary32Segments(make().layers)).toHaveLength(g.widths.length - 1);
+          const batches = g.sizes.map((n, i) => batchFor(`mlp-${g.seed}-${i}`, g.widths[0] as number, n, g.classes));
+          compareSteps(make, batches, g.clipping);
+          expect(ran).toBe(2 * batches.length); // the step's forward and the predictions', each batch
         },
       ),
       { numRuns: 60, seed: 20261207 },
@@ -243,7 +291,17 @@ describe('binary32 path: which stacks form a segment (from the layer kinds only)
     const p = (h: number) => maxPool2d({ channels: 2, height: h, width: h, kernelSize: 1 });
     expect(binary32Segments([a, p(7), p(7), conv(2, 7, 'b')])).toEqual([]);
     expect(binary32Segments([a, conv(2, 7, 'b')])).toEqual([]);
-    expect(binary32Segments([a, relu(a.outputSize), dense(a.outputSize, 2)])).toEqual([]);
+    const d = dense(4, 3);
+    expect(binary32Segments([d, tanh(3), dense(3, 2)])).toEqual([]);
+    expect(binary32Segments([d, dense(3, 2)])).toEqual([]);
+  });
+  it('a Dense is a product: conv → ReLU → Dense and Dense → ReLU → Dense are segments', () => {
+    const a = conv(1, 9, 'a');
+    expect(binary32Segments([a, relu(a.outputSize), dense(a.outputSize, 2)])).toEqual([{ start: 0, end: 2 }]);
+    expect(binary32Segments([dense(4, 3), relu(3), dense(3, 2), relu(2), dense(2, 2)])).toEqual([
+      { start: 0, end: 2 },
+      { start: 2, end: 4 },
+    ]);
   });
   it('two segments may share a convolution', () => {
     const a = conv(1, 11, 'a');

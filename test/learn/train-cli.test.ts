@@ -44,6 +44,7 @@ describe('tsdp train', () => {
     expect(report.averagedIterates).toBe(10); // Adult's default: the tail average of the last half (post-processing)
     expect(report.momentum).toBe(0.9);
     expect(report.notForRelease).toBe(true); // seeded
+    expect(report.kernels).toBe('wasm-simd'); // the default module (Node ≥ 16 has WebAssembly SIMD)
     const replay = new PldAccountant()
       .compose(
         DpEvents.selfComposed(DpEvents.poissonSampled(report.sampleRate, DpEvents.gaussian(report.effectiveNoiseMultiplier)), report.steps),
@@ -98,7 +99,8 @@ describe('tsdp train', () => {
     }
   }, 240_000);
 
-  it('trains the Opacus MNIST CNN for a few DP steps (tiny: 256 rows, one epoch)', async () => {
+  it('trains the Opacus MNIST CNN for a few DP steps on the relaxed-SIMD kernels (tiny: 256 rows, one epoch), the report naming them', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tsdp-train-'));
     const run = await tsdp([
       'train',
       '--data',
@@ -115,10 +117,18 @@ describe('tsdp train', () => {
       '64',
       '--seed',
       'cnn',
+      '--relaxed-simd',
+      '--out',
+      out,
     ]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.steps).toBe(4);
     expect(result.epsilon).toBeLessThanOrEqual(3);
+    // Node 20 validates relaxed SIMD once the CLI sets --experimental-wasm-relaxed-simd; later Node without it.
+    expect(result.kernels).toBe('wasm-relaxed-simd');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.kernels).toBe('wasm-relaxed-simd');
+    expect(report.guarantee.epsilon).toBe(result.epsilon);
   }, 240_000);
 });
