@@ -117,6 +117,29 @@ export function admittedDeclaredTypes(column: ParquetColumn): readonly DeclaredC
 }
 
 /**
+ * The most bytes a stored BLOB may have to be read as a declared string (review stop 20, S59's class: a per-value
+ * engine limit reached after the charge). DuckDB turns a BLOB into text by escaping every byte outside printable
+ * ASCII as `\xNN` — four characters per byte — so a BLOB past 1 GiB would become a string past DuckDB's 4 GiB limit
+ * inside the view, before the text guard of `src/sql/text-bounds.ts` (a text value past 1 MiB reads as NULL) ever
+ * sees it. Each BLOB is measured before it is converted: one longer than this reads as NULL, decided by its own
+ * length alone (record-local, like the text guard), and what it becomes is at most 4 × 256 KiB = 1 MiB of text.
+ */
+export const BLOB_AS_TEXT_MAX_BYTES = 256 * 1024;
+
+/**
+ * The view's source expression of a declared column: a stored BLOB declared string is read only up to
+ * {@link BLOB_AS_TEXT_MAX_BYTES} (NULL past it); every other column as it is.
+ * @param source - the column's SQL in the reader's relation.
+ * @param stored - DuckDB's type for it (DESCRIBE), or undefined when unknown.
+ * @param declared - its declared type.
+ */
+export function blobBoundedSource(source: string, stored: string | undefined, declared: DeclaredColumnType): string {
+  return declared === 'string' && stored?.trim().toUpperCase() === 'BLOB'
+    ? `CASE WHEN octet_length(${source}) <= ${BLOB_AS_TEXT_MAX_BYTES} THEN ${source} END`
+    : source;
+}
+
+/**
  * The stored type of a column as the catalog names it (review S56, `duckdb-catalog.ts`): DuckDB's type, lower case,
  * and — when the Parquet encoding is wider than that type, so that DuckDB's reader truncates a raw value past the
  * annotation's range (INT32 annotated INT(8)/INT(16), signed or not: raw 1 and 257 both read as TINYINT 1) — the

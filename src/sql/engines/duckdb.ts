@@ -87,6 +87,7 @@ import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import {
   admittedDeclaredTypes,
+  blobBoundedSource,
   type ParquetColumn,
   parquetSchemaSql,
   storedTypeName,
@@ -388,7 +389,13 @@ export class DuckDbEngine implements SqlEngine {
         if (!position.has(c.toLowerCase())) position.set(c.toLowerCase(), i + 1);
       });
       const source = (c: string) => (probe.csv ? `c${position.get(c.toLowerCase())}` : q(c));
-      select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
+      const storedType = new Map(probe.columns.map((c, i) => [c.toLowerCase(), probe.types?.[i]]));
+      select = columns
+        .map(
+          ([c, t]) =>
+            `TRY_CAST(${blobBoundedSource(source(c), storedType.get(c.toLowerCase()), t)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`,
+        )
+        .join(', ');
       // Stop 20: the declared integer and float columns parsed by DuckDB's typed reader where the file admits it; the
       // view's TRY_CASTs of those columns are then no-ops, and the text path is kept for when a line fails it.
       const typed =
