@@ -114,6 +114,48 @@ describe('DeadlineQueue', () => {
     );
   });
 
+  it('generative (fast-check, seed 2163): a call of several driver statements that tests expired() before each starts exactly those whose turn comes before its deadline (DuckDB drops an interrupt sent between two statements)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fours(120), fc.array(fours(80), { minLength: 1, maxLength: 6 }), async (waited, steps) => {
+        vi.setSystemTime(0);
+        const queue = new DeadlineQueue(
+          DEADLINE,
+          () => undefined,
+          () => new Error('deadline or failure'),
+        );
+        // A call before it takes `waited` ms (waiting for it is part of this call's deadline).
+        void queue.run(() => new Promise<void>((r) => setTimeout(r, waited + 4))).catch(() => undefined);
+        const startedAt: number[] = [];
+        const outcome = queue
+          .run(async (expired) => {
+            for (const takes of steps) {
+              if (expired()) throw new Error('expired');
+              startedAt.push(Date.now());
+              await new Promise<void>((r) => setTimeout(r, takes + 4));
+            }
+            return 'done';
+          })
+          .then(
+            (v) => v,
+            () => 'failed',
+          );
+        await vi.advanceTimersByTimeAsync(10_000);
+        // The reference: statement k starts at the end of the ones before it, if that is before the deadline.
+        const want: number[] = [];
+        let t = waited + 4;
+        for (const takes of steps) {
+          if (t >= DEADLINE) break;
+          want.push(t);
+          t += takes + 4;
+        }
+        expect(startedAt).toEqual(want);
+        // Answered only when every statement ran and the last one returned within the grace.
+        expect(await outcome).toBe(want.length === steps.length && t < DEADLINE + GRACE ? 'done' : 'failed');
+      }),
+      { numRuns: 300, seed: 2163 },
+    );
+  });
+
   it('withDeadline: the value before the deadline, the error at it, a late value handed over, a rejection passed through', async () => {
     vi.setSystemTime(0);
     const late: number[] = [];

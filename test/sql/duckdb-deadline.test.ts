@@ -7,7 +7,7 @@
  * waits for `whenIdle`, so how fast DuckDB returns on a loaded machine does not matter).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,37 @@ describe('DuckDB statement deadline', () => {
       await expect(engine.query({ sql: 'SELECT 42 AS x', params: [] })).resolves.toEqual([{ x: 42 }]);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a deadline that passes before a further DuckDB statement of the same call stops the call there: a changed file whose whole-file check outlasts the deadline is not rebuilt after it (DuckDB drops the interrupt sent before a statement starts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdp-gap-'));
+    const path = join(dir, 't.csv');
+    const rows = (bad: boolean) => {
+      const lines = ['pid,a'];
+      for (let i = 0; i < 400_000; i++) lines.push(`${i},${bad && i === 399_999 ? 'x' : i % 9}`);
+      return `${lines.join('\n')}\n`;
+    };
+    writeFileSync(path, rows(false));
+    // A 1 ms deadline: the Node check of the new version (≈ 4 MB read and scanned) passes it before the rebuild's
+    // first DuckDB statement; before rule 4 the rebuild went on after the interrupt (sent while no statement ran).
+    const engine = await DuckDbEngine.open({
+      files: { t: path },
+      columnTypes: { t: { pid: 'integer', a: 'integer' } },
+      statementTimeoutMs: 1,
+    });
+    const view = async () =>
+      String((await engine.connection.runAndReadAll("SELECT sql FROM duckdb_views() WHERE view_name = 't'")).getRowsJS()[0]?.[0]);
+    try {
+      const before = await view();
+      expect(before).toMatch(/'BIGINT'/); // typed: every field of this version parses
+      writeFileSync(path, `${rows(true)}1,2\n`); // a new version whose typed reader would be refused (text view)
+      await expect(engine.query({ sql: 'SELECT COUNT(*) AS n FROM t', params: [] })).rejects.toMatchObject({ code: 'ENGINE_ERROR' });
+      await engine.whenIdle();
+      expect(await view()).toBe(before); // nothing ran after the deadline: the view was not rebuilt
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

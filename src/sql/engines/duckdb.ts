@@ -21,8 +21,9 @@
  *   and the columns read from the header line alone (the file's public
  *   structure; `csv-header.ts`) — never sniffed from the records. Where the
  *   check admits it, declared integer and float columns are parsed by
- *   DuckDB's typed reader; a statement a line fails on it runs again on the
- *   text path, never reporting that failure (`duckdb-csv-typed.ts`).
+ *   DuckDB's typed reader when one scan of all of them, at the view's build,
+ *   reads every field, else by the text path: a choice of the file version,
+ *   never of the statement (review S62; `duckdb-csv-typed.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
@@ -82,7 +83,7 @@ import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
-import { typedFieldsSql, typedPositions, typedReaderRefusal } from './duckdb-csv-typed.js';
+import { type TypedCsvColumn, typedFieldsSql, typedPositions, typedReaderRefusal, typedScanSql } from './duckdb-csv-typed.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import {
@@ -124,11 +125,6 @@ interface WatchedFile {
   readonly linesTable: string | undefined;
   /** Rebuilds the view from the file's current bytes (with `run` for each DuckDB call). */
   readonly rebuild: (run: Runner) => Promise<string>;
-  /**
-   * While the view reads the file with DuckDB's typed reader (`duckdb-csv-typed.ts`): the statement that redefines it
-   * on the text path, run when a statement fails on the typed reader (`query`).
-   */
-  readonly textView?: string;
 }
 
 /** The DuckDB engine. */
@@ -315,12 +311,11 @@ export class DuckDbEngine implements SqlEngine {
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
     /** The version of the file this view is built from; a changed file rebuilds the view (see `refreshChanged`). */
-    const watched = (identity: FileIdentity, linesTable: string | undefined, textView?: string): WatchedFile => ({
+    const watched = (identity: FileIdentity, linesTable: string | undefined): WatchedFile => ({
       path: full,
       identity,
       linesTable,
       rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
-      ...(textView === undefined ? {} : { textView }),
     });
     /** What the file stores for each declared column (S56): CSV and JSON Lines hold text; Parquet, its footer's types. */
     let storedTypes: ReadonlyMap<string, string> | undefined =
@@ -406,12 +401,13 @@ export class DuckDbEngine implements SqlEngine {
             )
           : undefined;
       if (identity) {
-        let textView: string | undefined;
         if (typed && lines?.kind === 'file') {
-          textView = `CREATE OR REPLACE VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`;
-          reader = typedFieldsSql(full, probe.csv?.delim === '\t' ? '\t' : ',', typed, lines.lineEnding);
+          // Review S62 (class 14): the reader is chosen here, once per version of the file, by one typed scan of
+          // every typed column — never by the columns a statement reads (`duckdb-csv-typed.ts`, "One bit per file").
+          const typedReader = typedFieldsSql(full, probe.csv?.delim === '\t' ? '\t' : ',', typed, lines.lineEnding);
+          if (await this.typedReaderReads(typedReader, typed, run)) reader = typedReader;
         }
-        watch = watched(identity, lines?.kind === 'table' ? lines.table : undefined, textView);
+        watch = watched(identity, lines?.kind === 'table' ? lines.table : undefined);
       }
     }
     try {
@@ -428,6 +424,29 @@ export class DuckDbEngine implements SqlEngine {
       throw unreadable();
     }
     return full;
+  }
+
+  /**
+   * Whether DuckDB's typed reader reads every typed column of the file without failing (`duckdb-csv-typed.ts`, "One
+   * bit per file"): one scan over all of them, run once per version of the file when its view is built.
+   * @param reader - the typed reader's subquery.
+   * @param typed - its types by header position.
+   * @param run - the runner of this view's DuckDB calls (no deadline at open; the statement's inside a statement).
+   * @returns false when the typed reader refused a line (the text path reads the file); true when it read them all.
+   * @throws whatever else the scan threw (an interrupt at the deadline, a resource limit): the view is not built.
+   */
+  private async typedReaderReads(reader: string, typed: readonly (TypedCsvColumn | undefined)[], run: Runner): Promise<boolean> {
+    // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it
+    // takes). The refusal is told apart inside the call: the queue replaces any error a call throws with its own.
+    return run(async () => {
+      try {
+        await this.db.run(typedScanSql(reader, typed));
+        return true;
+      } catch (e) {
+        if (typedReaderRefusal(e)) return false;
+        throw e;
+      }
+    }, MAX_TIMEOUT_MS);
   }
 
   /**
@@ -518,7 +537,7 @@ export class DuckDbEngine implements SqlEngine {
   async preflight(statements: readonly CompiledStatement[]): Promise<void> {
     edgeRead('statements', () => edgeArray(statements, 'statements')); // a public method: its argument is read at the edge (S7)
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
-    await this.calls.run(() => this.refreshChanged());
+    await this.calls.run((expired) => this.refreshChanged(expired));
   }
 
   /**
@@ -529,59 +548,55 @@ export class DuckDbEngine implements SqlEngine {
    */
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
-    return this.calls.run(async () => {
-      await this.refreshChanged();
+    return this.calls.run(async (expired) => {
+      await this.refreshChanged(expired);
       try {
-        return await this.runStatement(statement);
+        return await this.runStatement(statement, expired);
       } catch (e) {
-        // A line DuckDB's typed reader could not read exactly (duckdb-csv-typed.ts): never reported — the views go
-        // back to the text path and the statement runs again, within the same call and deadline.
-        if (!typedReaderRefusal(e) || !(await this.typedViewsToText())) throw e;
-        return this.runStatement(statement);
+        // The typed reader read the whole version of the file its view was built from (`typedReaderReads`), so it
+        // refuses a line only when the file changed after `refreshChanged` looked (the residual of
+        // line-check.proof.md): the view is rebuilt from the new version (its reader chosen by that version alone)
+        // and the statement runs again, within the same call and deadline. Otherwise the error stands.
+        if (!typedReaderRefusal(e) || !(await this.refreshChanged(expired))) throw e;
+        return this.runStatement(statement, expired);
       }
     });
-  }
-
-  /**
-   * Redefines every view that reads its file with DuckDB's typed reader on the text path (`duckdb-csv-typed.ts`), for
-   * the version of the file it was built from (a later version is read typed again when its view is rebuilt).
-   * @returns whether any view was redefined.
-   */
-  private async typedViewsToText(): Promise<boolean> {
-    let any = false;
-    for (const [table, file] of [...this.watched]) {
-      if (file.textView === undefined) continue;
-      this.prepared.clear(); // nothing prepared over the typed view is run again
-      await this.db.run(file.textView);
-      const { textView: _, ...text } = file;
-      this.watched.set(table, text);
-      any = true;
-    }
-    return any;
   }
 
   /**
    * Rebuilds the view of every declared CSV/JSON file whose identity (size, modification and change time, inode)
    * moved since its view was built, from the file's bytes now: the line-reader check runs again, so bytes written
    * after open never reach DuckDB's line reader unchecked (review S15; `line-check.ts`). Runs inside the
-   * statement's own call, under its deadline.
+   * statement's own call, under its deadline; no DuckDB call of a rebuild starts after it (deadline-queue.ts, rule 4).
+   * @param expired - whether the statement's deadline has passed.
+   * @returns whether any view was rebuilt.
    * @throws DpError ENGINE_ERROR when the file cannot be read or its view rebuilt (the operator's file, not a value).
    */
-  private async refreshChanged(): Promise<void> {
+  private async refreshChanged(expired: () => boolean): Promise<boolean> {
+    let any = false;
     for (const file of [...this.watched.values()]) {
       try {
         if (sameIdentity(await fileIdentity(file.path), file.identity)) continue;
         this.prepared.clear(); // the catalog changes: nothing prepared over the old view is run again
-        await file.rebuild((work) => work());
+        // Each DuckDB call of the rebuild starts only before the deadline (deadline-queue.ts, rule 4).
+        await file.rebuild((work) => (expired() ? Promise.reject(new Error('deadline')) : work()));
+        any = true;
       } catch {
         throw engineError('duckdb', this.pinned.limits);
       }
     }
+    return any;
   }
 
   /** One statement, from prepare (or a kept prepared statement) to rows; one not kept is destroyed once DuckDB has returned. */
-  private async runStatement(statement: CompiledStatement): Promise<EngineRow[]> {
+  private async runStatement(statement: CompiledStatement, expired: () => boolean): Promise<EngineRow[]> {
+    // Not started after the deadline (deadline-queue.ts, rule 4): DuckDB would drop the interrupt sent before it.
+    if (expired()) throw engineError('duckdb', this.pinned.limits);
     const { prepared, done } = await this.prepared.acquire(statement.sql);
+    if (expired()) {
+      done();
+      throw engineError('duckdb', this.pinned.limits);
+    }
     try {
       if (prepared.statementType !== StatementType.SELECT) throw engineError('duckdb', this.pinned.limits);
       const values = statement.params.map((p) => p.value);
