@@ -44,6 +44,13 @@ export interface SqlDialect {
   saltedHash(exprs: readonly string[], salt: string): string;
   /** A function name for an allow-listed scalar function. */
   functionName(name: string): string;
+  /** An exact integer expression (an integer column, a count or a wide value) as the wide type of `typeName('wide')`; NULL stays NULL. Must not raise. */
+  wideInteger(expr: string): string;
+  /**
+   * The quotient of two wide integers (`wideInteger`) truncated toward zero, for a divisor known to be positive and
+   * operands below 2¹²⁶ in magnitude. Must not raise (scaled-to-cap.ts).
+   */
+  wideQuotient(dividend: string, divisor: string): string;
   /**
    * For an engine without bind parameters (ClickHouse 18.16): the value written as a literal, escaped so that it
    * reads back as exactly itself. Present, `Params` inlines every value instead of adding a marker.
