@@ -23,10 +23,11 @@
  *
  * **Totality** (no data-dependent error): the divisor is 2·m with m = n when n > C and m = C + 1 otherwise, so it
  * is ≥ 4 on every row — ClickHouse evaluates both branches of a CASE on every row and raises on a Decimal division
- * by zero (n = 0 for a unit whose values are all NULL). Magnitudes: the dividend is at most 2·|s|·C + (2B + 1)·m ≤
- * (4B + 1)·m with B = C·M < 2³¹·2⁴² (core/privacy-unit.ts: C < 2³¹; fixed-point-grid.ts: M ≤ 2⁴¹ + 1, squares
- * 2³⁴), so below 2¹²⁶ while a unit has fewer than 2⁵⁰ values in one group — inside HUGEINT (2¹²⁷); ClickHouse
- * checks B < 2⁶² before the charge and its |s| < 2⁶³, so |dividend| < 2¹²⁶ + 2⁹⁵ + 2⁶⁴ < 10³⁸ for any count;
+ * by zero (n = 0 for a unit whose values are all NULL). Magnitudes: M ≤ 2³² (the SQL grids: 32 bits for sums and
+ * means, squares of 16-bit units; fixed-point-grid.ts) and C < 2³¹ (core/privacy-unit.ts), so B < 2⁶³ (a BIGINT
+ * parameter, as in the clamp) and the dividend, at most 2·(|s|·C + m·B) + m ≤ 4·m·B + m, stays below 2¹²⁷
+ * (HUGEINT) while a unit has fewer than 2⁶² values in one group; ClickHouse checks B < 2⁶² before the charge and
+ * its |s| < 2⁶³, so |dividend| < 2¹²⁶ + 2⁹⁵ + 2⁶⁴ < 10³⁸ (Decimal128) for any count;
  * PostgreSQL's numeric is unbounded. NULL s (no values) stays NULL in both branches. Tests:
  * test/sql/scaled-to-cap-exact.test.ts (generative, every engine, values near the limits),
  * test/review/honest-scaled-cap-rounding.test.ts, test/review/honest-scaled-cap-engines.test.ts.
