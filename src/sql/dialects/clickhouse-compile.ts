@@ -9,7 +9,7 @@
  * - **row-level**: `SELECT keys, count(), sum(Decimal128 units) … GROUP BY keys`.
  * - **unit-level**: rows → per (unit, keys): the counts (two to a `UInt64` column,
  *   `unitColumns`) and per-unit sums with their counts of values (capped at C / weighted to C values and
- *   clamped to ±C·M later, compile.ts `scaledToCap`) and a **salted hash**
+ *   clamped to ±C·M later, scaled-to-cap.ts) and a **salted hash**
  *   `cityHash64(unit, keys…, salt)` → the unit's P groups of smallest
  *   (hash, keys) → per keys: Σ min(count, C), Σ clamp(weighted sum), count() = units.
  *   Which P groups a unit keeps depends on that unit's own (unit, key) pairs
