@@ -40,6 +40,7 @@ import {
   compileTyped,
   type Env,
   forms,
+  isTextColumn,
   keyOutput,
   Params,
   q,
@@ -50,6 +51,7 @@ import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
 import { scaledToCap } from './scaled-to-cap.js';
 import type { SqlSchema } from './schema.js';
+import { checkKeyTextBytes } from './text-bounds.js';
 
 /**
  * Grid units read as an affine map of two exact columns (row-level linear sums, stop 19): units = S·inverse −
@@ -422,6 +424,10 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   edgeRecord(plan.privacy, 'plan.privacy');
   edgeRecord(dialect, 'dialect');
   edgeRecord(schema, 'schema');
+  // Review S59 (text-bounds.ts, rule 3): the unit and the keys (the salted order's concatenation, the result row)
+  // stay within a public byte bound on every dialect, or the query is refused here, before the charge.
+  const unitExpr = plan.privacy.rowLevel ? [] : [plan.privacy.unit as PlanExpr];
+  checkKeyTextBytes([...unitExpr, ...plan.groupBy.map((k) => k.expr)], isTextColumn({ plan, schema }));
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
   const own = OWN_COMPILERS.get(dialect);
   if (own) return own.compileDpQuery(plan, salt, schema);

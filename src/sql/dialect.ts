@@ -44,6 +44,8 @@ export interface SqlDialect {
   saltedHash(exprs: readonly string[], salt: string): string;
   /** A function name for an allow-listed scalar function. */
   functionName(name: string): string;
+  /** The length of a text in bytes (O(1) on every engine: no copy of the value). Must not raise. */
+  textBytes(text: string): string;
   /** An exact integer expression (an integer column, a count or a wide value) as the wide type of `typeName('wide')`; NULL stays NULL. Must not raise. */
   wideInteger(expr: string): string;
   /**
