@@ -425,8 +425,13 @@ export const MAX_COMPILED_EXPRESSION = 256_000;
 /** Compiles a row expression to total SQL with its static type. */
 export function compileTyped(env: Env, e: PlanExpr): TypedSql {
   // Review S59 (text-bounds.ts, rule 2): every text the expression computes has a public byte bound, or the query is
-  // refused here, before the charge.
+  // refused here, before the charge. Checked once per top-level expression (the walk covers every node).
   textBytesBound(e, isTextColumn(env));
+  return compileSubtree(env, e);
+}
+
+/** `compileTyped` of a node inside an expression whose text bounds were checked. */
+function compileSubtree(env: Env, e: PlanExpr): TypedSql {
   const out = compileNode(env, e);
   if (out.sql.length > MAX_COMPILED_EXPRESSION)
     refuse(
@@ -438,7 +443,7 @@ export function compileTyped(env: Env, e: PlanExpr): TypedSql {
 
 function compileNode(env: Env, e: PlanExpr): TypedSql {
   const f = forms(env);
-  const r = (x: PlanExpr) => compileTyped(env, x);
+  const r = (x: PlanExpr) => compileSubtree(env, x);
   const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
   switch (e.kind) {
     case 'column': {
@@ -512,7 +517,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
 
 function compileFunction(env: Env, e: Extract<PlanExpr, { kind: 'func' }>): TypedSql {
   const f = forms(env);
-  const r = (x: PlanExpr) => compileTyped(env, x);
+  const r = (x: PlanExpr) => compileSubtree(env, x);
   const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
   const arity = ARITY[e.name];
   if (!arity) throw new DpError('INTERNAL', 'a function outside the allow-list');
