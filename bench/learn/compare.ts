@@ -8,15 +8,20 @@
  * the same load; each window is measured by wall clock and by the process's CPU time (ours includes
  * the noise worker's thread). Printed: the median over the windows, the spread (min–max), and the
  * ratio's median and spread over the rounds (a ratio per round, from the two interleaved windows).
- * Usage: npx tsx bench/learn/compare.ts [seconds per window, default 2] [rounds, default 7]
+ * Usage: npx tsx bench/learn/compare.ts [seconds per window, default 2] [rounds, default 7] [relaxed]
+ * With `relaxed`, two more cases, mlp_dp_relaxed and cnn_dp_relaxed: the same DP steps on the relaxed-SIMD kernels
+ * (setRelaxedSimd; Node 20's flag set here), timed in the same rounds beside a fresh Opacus window of the same case.
  * The peer runs with fixed glibc malloc thresholds (PEER_MALLOC below; TSDP_OPACUS_DEFAULT_MALLOC=1 for the defaults).
  * Opacus: apt-get install -y python3-torch python3-numpy libopenblas0-pthread; pytorch/opacus v1.4.0
  * and dgasmith/opt_einsum v3.3.0 unpacked under /tmp/learn-peers/ (TOOLCHAIN.md); override with
  * TSDP_OPACUS_PATH. Figures from the shared 2-core build machine are indicative only.
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setFlagsFromString } from 'node:v8';
+import { setRelaxedSimd } from '../../src/learn/backend.js';
 import { mlp, mnistCnn } from '../../src/learn/models.js';
 import { createNoisePool } from '../../src/learn/node/noise-pool.js';
 import { sgd } from '../../src/learn/optimizers.js';
@@ -66,8 +71,15 @@ function plainStep(model: Sequential, batch: Batch): () => void {
 }
 
 const rounds = Number(process.argv[3] ?? 7);
-const CASES = ['mlp_plain', 'mlp_dp', 'cnn_plain', 'cnn_dp'] as const;
-type Case = (typeof CASES)[number];
+const withRelaxed = process.argv[4] === 'relaxed';
+const BASE = ['mlp_plain', 'mlp_dp', 'cnn_plain', 'cnn_dp'] as const;
+const RELAXED = ['mlp_dp_relaxed', 'cnn_dp_relaxed'] as const;
+type PeerCase = (typeof BASE)[number];
+type Case = PeerCase | (typeof RELAXED)[number];
+const CASES: Case[] = withRelaxed ? [...BASE, ...RELAXED] : [...BASE];
+/** The Opacus case a case of ours is compared with. */
+const peerCase = (c: Case): PeerCase => (c === 'mlp_dp_relaxed' ? 'mlp_dp' : c === 'cnn_dp_relaxed' ? 'cnn_dp' : c);
+if (withRelaxed) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /**
  * glibc's allocator for the peer (6 Dec 2026, 16:20): with its defaults, Opacus's per-sample gradient buffers (the MLP's
@@ -81,7 +93,7 @@ const PEER_MALLOC: Record<string, string> =
   process.env.TSDP_OPACUS_DEFAULT_MALLOC === '1' ? {} : { MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '4294967295' };
 
 /** The Opacus side as a long-lived process answering one timed window per request; null when absent. */
-async function startPeer(): Promise<((c: Case) => Promise<Window>) | null> {
+async function startPeer(): Promise<((c: PeerCase) => Promise<Window>) | null> {
   const path = process.env.TSDP_OPACUS_PATH ?? '/tmp/learn-peers/opacus-1.4.0:/tmp/learn-peers/opt_einsum-3.3.0';
   const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'opacus_peer.py'), 'serve'], {
     env: { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: '1', ...PEER_MALLOC },
@@ -106,41 +118,53 @@ async function startPeer(): Promise<((c: Case) => Promise<Window>) | null> {
   };
 }
 
+const loadStart = loadavg()[0] as number;
 const pool = await createNoisePool();
 const big = data(60_000);
-const steps: Record<Case, () => void> = {} as Record<Case, () => void>;
-for (const [name, make] of [
-  ['mlp', () => mlp([784, 512, 256, 10], new SeededRandomSource('m'))],
-  ['cnn', () => mnistCnn(new SeededRandomSource('c'))],
-] as const) {
-  steps[`${name}_plain`] = plainStep(make(), data(B));
-  const trainer = makePrivate({
-    model: make(),
-    optimizer: sgd({ learningRate: 0.01 }),
-    data: big,
-    datasetSize: big.size,
-    expectedBatchSize: B,
-    noiseMultiplier: 1.1,
-    maxGradNorm: 1,
-    rng: defaultRandomSource(),
-    noise: pool,
-  });
-  steps[`${name}_dp`] = () => trainer.step();
+const steps = {} as Record<Case, () => void>;
+/** Each case's kernels: a layer keeps the module it was made with; the shared arena follows setRelaxedSimd. */
+const relaxedCase = (c: Case): boolean => (RELAXED as readonly string[]).includes(c);
+for (const relaxed of withRelaxed ? [false, true] : [false]) {
+  if (setRelaxedSimd(relaxed) !== relaxed) throw new Error('relaxed SIMD is not available here');
+  for (const [name, make] of [
+    ['mlp', () => mlp([784, 512, 256, 10], new SeededRandomSource('m'))],
+    ['cnn', () => mnistCnn(new SeededRandomSource('c'))],
+  ] as const) {
+    if (!relaxed) steps[`${name}_plain`] = plainStep(make(), data(B));
+    const trainer = makePrivate({
+      model: make(),
+      optimizer: sgd({ learningRate: 0.01 }),
+      data: big,
+      datasetSize: big.size,
+      expectedBatchSize: B,
+      noiseMultiplier: 1.1,
+      maxGradNorm: 1,
+      rng: defaultRandomSource(),
+      noise: pool,
+    });
+    steps[relaxed ? (`${name}_dp_relaxed` as const) : (`${name}_dp` as const)] = () => trainer.step();
+  }
+}
+/** One window of a case on our side, with the kernels it was made for. */
+function ourWindow(c: Case): Window {
+  if (withRelaxed) setRelaxedSimd(relaxedCase(c));
+  return window(steps[c]);
 }
 const peer = await startPeer();
 // One untimed round first (JIT, the noise worker's first draws, the peer's lazy model set-up).
 for (const c of CASES) {
-  window(steps[c]);
-  if (peer) await peer(c);
+  ourWindow(c);
+  if (peer) await peer(peerCase(c));
 }
 const ours: Record<string, Window[]> = Object.fromEntries(CASES.map((c) => [c, []]));
 const theirs: Record<string, Window[]> = Object.fromEntries(CASES.map((c) => [c, []]));
 for (let r = 0; r < rounds; r++)
   for (const c of CASES) {
-    ours[c]?.push(window(steps[c]));
-    if (peer) theirs[c]?.push(await peer(c));
+    ours[c]?.push(ourWindow(c));
+    if (peer) theirs[c]?.push(await peer(peerCase(c)));
   }
 await pool.close();
+const loadEnd = loadavg()[0] as number;
 process.exit(report());
 
 function median(xs: number[]): number {
@@ -154,6 +178,9 @@ function spread(xs: number[], digits = 0): string {
 
 function report(): number {
   console.log(`examples/s, batch 256, one thread; ${rounds} interleaved rounds of ${seconds} s windows; median [min–max]`);
+  console.log(
+    `load (1 min) ${loadStart.toFixed(2)} → ${loadEnd.toFixed(2)}${withRelaxed ? '; *_relaxed: the relaxed-SIMD kernels (relaxed_madd)' : ''}`,
+  );
   console.log(
     `Opacus's allocator: ${Object.keys(PEER_MALLOC).length ? 'glibc with fixed mmap/trim thresholds (its steady fast mode)' : "glibc's defaults"}`,
   );
@@ -173,6 +200,13 @@ function report(): number {
       return (ours[`${m}_dp`] ?? []).map((w, i) => (plain[i] as Window)[clock] / w[clock]);
     };
     console.log(`tsdp DP step / non-private step (time per example): MLP ${spread(own('mlp'), 2)}, CNN ${spread(own('cnn'), 2)}`);
+    if (withRelaxed) {
+      const relaxedOwn = (m: string) => {
+        const plain = ours[`${m}_plain`] ?? [];
+        return (ours[`${m}_dp_relaxed`] ?? []).map((w, i) => (plain[i] as Window)[clock] / w[clock]);
+      };
+      console.log(`  relaxed DP step / default non-private step: MLP ${spread(relaxedOwn('mlp'), 2)}, CNN ${spread(relaxedOwn('cnn'), 2)}`);
+    }
   }
   return 0;
 }

@@ -9,6 +9,8 @@
  * and the client's.
  * @module
  */
+// First: the server's DuckDB allocator options, before anything loads DuckDB (duckdb-allocator-first.ts).
+import './duckdb-allocator-first.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

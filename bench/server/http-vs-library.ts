@@ -45,6 +45,9 @@
  * files could change). Ledger: the file ledger (every charge fsynced before
  * its answer).
  */
+// First: the server's DuckDB allocator options, before anything loads DuckDB (duckdb-allocator-first.ts); the
+// library rows run in this process too, so they get the same allocator.
+import './duckdb-allocator-first.js';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

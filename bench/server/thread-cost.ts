@@ -29,10 +29,12 @@ await batch(WARMUP);
 const load0 = loadavg()[0] ?? Number.NaN;
 const before = threadCpu();
 const cpu0 = process.cpuUsage();
+const faults0 = process.resourceUsage().minorPageFault;
 const t0 = performance.now();
 await batch(N);
 const wall = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const faults = (process.resourceUsage().minorPageFault - faults0) / N;
 const after = threadCpu();
 const load1 = loadavg()[0] ?? Number.NaN;
 
@@ -54,7 +56,7 @@ for (const [tid, ns] of after) {
 }
 const total = (cpu.user + cpu.system) / 1000 / N;
 console.log(
-  `distinct DP GROUP BY through HTTP, ${N} queries at concurrency ${C} after ${WARMUP}: ${(N / (wall / 1000)).toFixed(0)} q/s, CPU ${total.toFixed(2)} ms/query (at most ${(2000 / total).toFixed(0)} q/s on two idle cores), load ${load0.toFixed(1)} → ${load1.toFixed(1)}`,
+  `distinct DP GROUP BY through HTTP, ${N} queries at concurrency ${C} after ${WARMUP}: ${(N / (wall / 1000)).toFixed(0)} q/s, CPU ${total.toFixed(2)} ms/query (at most ${(2000 / total).toFixed(0)} q/s on two idle cores), load ${load0.toFixed(1)} → ${load1.toFixed(1)}; ${faults.toFixed(1)} page faults/query (all threads)`,
 );
 for (const [group, ms] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${group.padEnd(36)} ${ms.toFixed(2)} ms/query`);
 await close();

@@ -9,6 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { DpError } from '../core/errors.js';
+import { admittedDeclaredTypes, type ParquetColumn, parquetSchemaSql, topLevelColumns } from '../sql/engines/duckdb-parquet-types.js';
 import { postgresTarget, redactUrl } from '../sql/open-data.js';
 import { type DraftColumn, schemaTypeOf } from './schema-draft.js';
 
@@ -39,6 +40,32 @@ export function tableNameOf(path: string): string {
   return /^tsdp_/.test(name) ? `data_${name}` : name;
 }
 
+/**
+ * A column of a data file as the draft declares it. A Parquet column is drafted only as a type that opening the
+ * file admits for its stored encoding (`duckdb-parquet-types.ts`, reviews S54–S58): the draft must load and open as
+ * it is once its CONFIRM lines are filled. So a DECIMAL(p ≤ 4) stored as INT32 (DuckDB's own writer does this) is
+ * left out with the reason and the fix, and a TIMESTAMP in micro- or nanoseconds is drafted as `date`, which is how
+ * tsdp reads it. Structure only: the footer's types, never a value.
+ */
+export function draftColumn(name: string, engineType: string, stored: ParquetColumn | undefined): DraftColumn {
+  const type = schemaTypeOf(engineType);
+  if (!stored) return { name, engineType, type };
+  const admitted = admittedDeclaredTypes(stored);
+  if (type === undefined && /^TIMESTAMP/i.test(engineType))
+    return admitted.includes('date')
+      ? { name, engineType, type: 'date', note: 'read as its date' }
+      : { name, engineType, type, note: 'tsdp reads a Parquet TIMESTAMP only in micro- or nanoseconds; rewrite it in microseconds' };
+  if (type === undefined) return { name, engineType, type };
+  if (admitted.includes(type)) return { name, engineType, type };
+  const encoding = `${stored.physical ?? 'group'}${stored.typeLength !== null ? `(${stored.typeLength})` : ''}`;
+  return {
+    name,
+    engineType,
+    type: undefined,
+    note: `its Parquet encoding (${encoding}) is wider than DuckDB reads ${engineType} in, so tsdp refuses it; rewrite the column as DOUBLE${/^DECIMAL/i.test(engineType) ? ' or DECIMAL(9, s) or wider' : ''}`,
+  };
+}
+
 /** Opens a data file with DuckDB (in memory; the file is read in place). */
 export async function openFileSource(path: string, table: string): Promise<DraftSource> {
   if (!existsSync(path)) throw new DpError('NOT_FOUND', `data file not found: ${path}`, { kind: 'file', name: path });
@@ -61,10 +88,19 @@ export async function openFileSource(path: string, table: string): Promise<Draft
     const kind = reader === 'read_parquet' ? 'Parquet' : reader === 'read_csv' ? 'CSV with a header' : 'JSON';
     throw new DpError('INVALID_PARAMETER', `cannot read ${path} as ${kind}`, { parameter: 'file', expected: kind });
   }
-  const columns = described.map((r) => {
-    const engineType = String(r.column_type);
-    return { name: String(r.column_name), engineType, type: schemaTypeOf(engineType) };
-  });
+  let stored: ParquetColumn[] | undefined;
+  if (reader === 'read_parquet') {
+    try {
+      const rows = await connection.runAndReadAll(parquetSchemaSql(`'${path.replace(/'/g, "''")}'`));
+      stored = topLevelColumns(
+        rows.getRowsJS() as unknown[][],
+        described.map((r) => String(r.column_type)),
+      );
+    } catch {
+      stored = undefined;
+    }
+  }
+  const columns = described.map((r, i) => draftColumn(String(r.column_name), String(r.column_type), stored?.[i]));
   return {
     table,
     label: path,

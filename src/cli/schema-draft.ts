@@ -31,6 +31,11 @@ export interface DraftColumn {
   readonly engineType: string;
   /** The schema type, or undefined when the engine type has none (left out of the draft, commented). */
   readonly type: SqlColumnType | undefined;
+  /**
+   * Why a column whose engine type has a schema type is still left out (a stored encoding that opening the data
+   * would refuse), or how its type is read (a Parquet TIMESTAMP drafted as `date`); printed beside the column.
+   */
+  readonly note?: string;
 }
 
 /** A DP estimate of one column, released and charged. */
@@ -137,11 +142,11 @@ export function draftSchemaYaml(d: DraftInput): string {
       continue;
     }
     if (!c.type) {
-      out.push(`      # ${c.name} (${c.engineType}): left out, tsdp has no column type for ${c.engineType}`);
+      out.push(`      # ${c.name} (${c.engineType}): left out, ${c.note ?? `tsdp has no column type for ${c.engineType}`}`);
       continue;
     }
     const est = d.estimates?.byColumn.get(c.name);
-    out.push(`      ${c.name}:`, `        type: ${c.type}  # ${c.engineType} in the engine; CONFIRM`);
+    out.push(`      ${c.name}:`, `        type: ${c.type}  # ${c.engineType} in the engine${c.note ? `, ${c.note}` : ''}; CONFIRM`);
     if (c.type === 'integer' || c.type === 'float') {
       if (est?.kind === 'bounds' && est.bounds) {
         out.push(`        lower: ${est.bounds[0]}  # DP estimate; CONFIRM or replace with a public bound`);

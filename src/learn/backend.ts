@@ -19,7 +19,7 @@ import { DpError } from '../core/index.js';
 import { checkDims, checkLength } from './_internal/shape.js';
 import type { FloatArray } from './kernels.js';
 import * as ref from './kernels.js';
-import { loadWasmKernels, type WasmKernels } from './wasm/wasm-kernels.js';
+import { loadWasmKernels, useRelaxedSimd, type WasmKernels } from './wasm/wasm-kernels.js';
 
 /** Which kernels run: 'wasm' (WebAssembly SIMD) or 'reference' (plain TypeScript). */
 export type KernelBackend = 'wasm' | 'reference';
@@ -56,6 +56,31 @@ export function setKernelBackend(backend: KernelBackend | 'auto'): KernelBackend
 export function kernelBackend(): KernelBackend {
   if (requested === 'reference') return 'reference';
   return loadWasmKernels() === null ? 'reference' : 'wasm';
+}
+
+/**
+ * Opts in to (true) or out of (false, the default) the relaxed-SIMD kernels: the same module built
+ * with `relaxed_madd` in the matrix products' micro-kernels, a fused multiply-add where the platform
+ * has one (1.1–1.25× faster products on this project's x86 machine; bench/learn/roofline.ts). Off by
+ * default because a relaxed multiply-add may be fused on one platform and not on another, so the same
+ * training run could differ in the last bits between machines; the default kernels give the same bits
+ * in every engine. Used only where the platform validates relaxed SIMD (Chromium ≥ 114; Node 20 only
+ * with `--experimental-wasm-relaxed-simd`), else the default kernels run. Takes effect for layers
+ * created after the call.
+ * @param on - whether to use the relaxed-SIMD kernels where available.
+ * @returns whether they are now in use.
+ * @throws DpError INVALID_PARAMETER unless on is a boolean.
+ * @privacy none: every norm and clip factor is computed by kernels without it, over the values actually
+ * summed, so each clipped contribution stays within the clip norm either way (dense-binary32.proof.md,
+ * "Relaxed SIMD").
+ * @example
+ * setRelaxedSimd(true); // true in Chromium; in Node 20 only with --experimental-wasm-relaxed-simd
+ */
+export function setRelaxedSimd(on: boolean): boolean {
+  if (typeof on !== 'boolean') {
+    throw new DpError('INVALID_PARAMETER', 'setRelaxedSimd takes a boolean', { parameter: 'on' });
+  }
+  return useRelaxedSimd(on);
 }
 
 function wasm(): WasmKernels | null {

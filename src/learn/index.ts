@@ -8,7 +8,7 @@
  * @module tsdp/learn
  */
 export { Activation, relu, tanh } from './activations.js';
-export { type KernelBackend, kernelBackend, setKernelBackend } from './backend.js';
+export { type KernelBackend, kernelBackend, setKernelBackend, setRelaxedSimd } from './backend.js';
 export { checkpointOf, restoreTrainer, type TrainerCheckpoint } from './checkpoint.js';
 export type { BoundedModel, BoundedModelOptions } from './classic/bounded-model.js';
 // DP classic models (models area, issue 13): src/learn/classic/.

@@ -1,5 +1,6 @@
 export { sampleBernoulli } from './bernoulli.js';
 export { sampleBernoulliExp } from './bernoulli-exp.js';
+export { sampleBernoulliExpPow2 } from './bernoulli-exp-pow2.js';
 export { bulkGaussianGrid, fillBulkGaussian } from './bulk-gaussian.js';
 export { sampleDiscreteGaussian } from './discrete-gaussian.js';
 export { sampleDiscreteLaplace } from './discrete-laplace.js';

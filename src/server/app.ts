@@ -28,7 +28,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
 import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
@@ -39,9 +39,11 @@ import { ApiKeyStore, type Caller, readServerSecret } from './api-keys.js';
 import { AuditLog, type AuditRecord } from './audit-log.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
 import { budgetJson, describeDataset, type OpenDataset, openDataset } from './datasets.js';
+import { keepDuckdbPagesMapped } from './duckdb-allocator.js';
 import { toErrorReply } from './error-reply.js';
 import { GroupCommitLedger } from './group-commit.js';
 import { LdpCollector } from './ldp-collectors.js';
+import { loadFastify } from './load-fastify.js';
 import { openApiDocument } from './openapi.js';
 import { runPlainDemoQuery } from './plain-demo.js';
 import { PlanCache } from './plan-cache.js';
@@ -148,8 +150,13 @@ function scopeOf(d: OpenDataset, analyst: string) {
  * console.log(await server.listen());
  */
 export async function createQueryServer(config: ServerConfig, options: QueryServerOptions = {}): Promise<QueryServer> {
+  // An optional peer (load-fastify.ts): loaded first, so its absence is NOT_FOUND whatever the configuration, with
+  // nothing opened yet.
+  const Fastify = await loadFastify();
   checkServerConfig(config); // S22 edge line: a configuration from parseServerConfig / loadServerConfig
   edgeOptionalRecord(options, 'options');
+  // Before the data sets load the DuckDB engine: its allocator then keeps freed pages (duckdb-allocator.ts).
+  keepDuckdbPagesMapped();
   const s = config.server;
   const clock = options.clock ?? systemClock;
   const secret = readServerSecret(s.stateDir);

@@ -19,11 +19,12 @@ import type { Measurement } from '../core/measurement.js';
 import { edgeArray, edgeArrayLike, edgeRecord } from '../numeric/edge.js';
 import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, splitBudget } from './_internal/noise.js';
-import { binCounts, gridSums, keyCounts } from './column-sums.js';
+import { binCounts, gridSums, keyCounts, rowBins } from './column-sums.js';
 import { meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
 import { tracePublicParameter } from './public-parameters.js';
 import { DEFAULT_QUANTILE_BINS } from './quantile-common.js';
-import { makeQuantileMeasurement } from './quantile-selection.js';
+import { fineQuantileGrid, makeFineQuantileMeasurement, makeQuantileMeasurement } from './quantile-selection.js';
+import { sparseFromRowBins } from './quantile-sparse.js';
 import { makeQuantileTreeMeasurement } from './quantile-tree.js';
 import { makeCountMeasurement, makeSumMeasurement } from './release-count-sum.js';
 import { makeMeanKnownSizeMeasurement, makeMeanMeasurement, makeVarianceMeasurement } from './release-mean-variance.js';
@@ -217,7 +218,9 @@ export function dpStddev(values: ArrayLike<unknown>, options: BoundedColumnOptio
 }
 
 /**
- * DP quantile (exponential mechanism over the data intervals on a grid of `bins` bins, Smith 2011).
+ * DP quantile (exponential mechanism over the data intervals, Smith 2011): on the fine grid of 2³² bins,
+ * or one bin per integer with `integer` and integer bounds (`fineQuantileGrid`, `makeFineQuantileMeasurement`),
+ * unless `bins` names a grid of that many equal bins.
  * `intervalShare` (default 0) spends that share of the budget on the interval's two ends
  * (two more exponential mechanisms, see `releaseQuantile`); with 0 the interval is the bounds.
  * @param values - the column.
@@ -236,12 +239,26 @@ export function dpQuantile(
 ): AggregateRelease & { rankErrorBound: number } {
   edgeArrayLike(values, 'values');
   edgeRecord(options, 'options');
-  const bins = options.bins ?? DEFAULT_QUANTILE_BINS;
   const rule = checkInvalidValueRule(options.onInvalid);
-  const m = makeQuantileMeasurement(
-    { ...params(options), bounds: options.bounds, quantile, intervalShare: options.intervalShare ?? 0, integer: options.integer === true },
-    bins,
-  );
+  const p = {
+    ...params(options),
+    bounds: options.bounds,
+    quantile,
+    intervalShare: options.intervalShare ?? 0,
+    integer: options.integer === true,
+  };
+  if (options.bins === undefined) {
+    // The fine grid (2³² bins, or one per integer of a declared integer column), counted sparsely.
+    const grid = fineQuantileGrid(options.bounds, p.integer);
+    const m = makeFineQuantileMeasurement({ ...p, bounds: grid.bounds }, grid.bins);
+    const measurement = columnAggregate('quantile sparse bin counts', m.inputDomain, (v: ArrayLike<unknown>) =>
+      sparseFromRowBins(rowBins(v, grid.bounds, grid.bins, rule), grid.bins),
+    ).then(m);
+    const r = releaseWith(measurement, values, options);
+    return { ...r.value, ...releaseFields(r) };
+  }
+  const bins = options.bins;
+  const m = makeQuantileMeasurement(p, bins);
   const measurement = columnAggregate('quantile bin counts', m.inputDomain, (v: ArrayLike<unknown>): readonly bigint[] =>
     binCounts(v, options.bounds, bins, rule).map((c) => BigInt(c)),
   ).then(m);

@@ -193,6 +193,19 @@ export function binCounts(values: ArrayLike<unknown>, bounds: readonly [number, 
   return counts;
 }
 
+/** The quantile bin of each valid row (rows the value rule drops are left out), with the value rule. */
+export function rowBins(values: ArrayLike<unknown>, bounds: readonly [number, number], bins: number, rule: InvalidValueRule): Float64Array {
+  const out = new Float64Array(values.length);
+  const [lo, hi] = bounds;
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = applyValueRule(values[i], rule);
+    if (x === undefined) continue;
+    out[k++] = quantileBinIndex(x, lo, hi, bins);
+  }
+  return out.subarray(0, k);
+}
+
 /** Rows per flush of the histogram tallies: Int32 counters cannot overflow within one. */
 const TALLY_FLUSH = 1 << 24;
 /** Rows per call of the tally loops (short calls: see BLOCK). */

@@ -117,6 +117,10 @@ export type { ReleasedValue } from './release-post.js';
 export {
   checkQuantileParameters,
   DEFAULT_QUANTILE_BINS,
+  FINE_INTERVAL_BINS,
+  FINE_QUANTILE_BINS,
+  fineQuantileGrid,
+  makeFineQuantileMeasurement,
   makeQuantileMeasurement,
   makeQuantileTreeMeasurement,
   type QuantileParameters,
@@ -125,6 +129,7 @@ export {
   quantileBinIndex,
   releaseQuantile,
   releaseQuantiles,
+  type SparseBins,
 } from './release-quantiles.js';
 export {
   type ExactPartition,

@@ -2,8 +2,8 @@
  * What the quantile releases share: the public grid of bins on [lower, upper]
  * (`quantileBinIndex`, `DEFAULT_QUANTILE_BINS`), the reading of bin counts and
  * quantiles, the ε a per-partition exponential mechanism runs with, the
- * post-processing of integer columns, and the exact exponential-mechanism
- * sampler over bins.
+ * post-processing of integer columns (the exact sampler over bins is in
+ * `quantile-sparse.ts`).
  * @module
  */
 
@@ -11,8 +11,6 @@ import { DpError } from '../core/errors.js';
 import { edgeNumber } from '../numeric/edge.js';
 import { nextDown } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
-import { sampleBernoulliExp, sampleUniformBelow } from '../random/index.js';
-import type { RandomSource } from '../random/source.js';
 import { type OutputBudget, readBudget, showParameter } from './_internal/noise.js';
 import type { ExactInteger } from './release-types.js';
 
@@ -93,33 +91,4 @@ export function toColumnValue(x: number, lower: number, upper: number, integer: 
   const hi = Math.floor(upper);
   if (lo > hi) return x;
   return r < lo ? lo : r > hi ? hi : r;
-}
-
-/**
- * Exact exponential-mechanism sampling over `candidates` candidates with
- * weights exp(−cost(c)), where the smallest cost is 0: propose uniformly,
- * accept with the exact Bernoulli(exp(−cost)). Expected proposals ≤ candidates.
- * Not constant-time: the number of proposals depends on the data (SECURITY.md §11).
- */
-export function sampleExponentialOverBins(candidates: number, cost: (c: number) => Rational, rng: RandomSource): number {
-  for (;;) {
-    const c = sampleUniformBelow(candidates, rng);
-    const x = cost(c);
-    if (x.isZero() || sampleBernoulliExp(x, rng)) return c;
-  }
-}
-
-/** Prefix sums of bin counts: prefix[j] = rows in bins [0, j). */
-export function prefixCounts(counts: readonly bigint[]): bigint[] {
-  const prefix: bigint[] = [0n];
-  for (const c of counts) prefix.push((prefix[prefix.length - 1] as bigint) + c);
-  return prefix;
-}
-
-/**
- * The distance from a target rank to a range of ranks, exact: 0 inside
- * [lo, hi], else the gap.
- */
-export function rankDistance(target: Rational, lo: Rational, hi: Rational): Rational {
-  return target.lt(lo) ? lo.sub(target) : target.gt(hi) ? target.sub(hi) : Rational.ZERO;
 }

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { anyDomain } from '../core/domain.js';
 import { DpError } from '../core/errors.js';
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
 import type { Measurement } from '../core/measurement.js';
@@ -35,15 +36,8 @@ import type { RandomSource } from '../random/source.js';
 import { checkConfidence, checkPositiveInteger, type OutputBudget, splitBudget } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
 import { budgetLossAt } from './output-budget.js';
-import {
-  checkQuantile,
-  perPartitionEpsilon,
-  prefixCounts,
-  rankDistance,
-  readCounts,
-  sampleExponentialOverBins,
-  toColumnValue,
-} from './quantile-common.js';
+import { checkQuantile, perPartitionEpsilon, readCounts, toColumnValue } from './quantile-common.js';
+import { checkSparseBins, coarsenBins, type SparseBins, sampleRankSelection, sparseFromDense } from './quantile-sparse.js';
 import { boundedAggregate, noisyRelease, releaseFields, releaseWith } from './release-measurement.js';
 import type { ReleasedValue } from './release-post.js';
 import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
@@ -107,6 +101,85 @@ export function quantileBudgets(
  * makeQuantileMeasurement({ bounds: [0, 100], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.5 }, 4096).privacyMap(1);
  */
 export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Measurement<readonly bigint[], QuantileValue, LossKind> {
+  const q = buildQuantile(p, bins, 1);
+  const domain = { kind: 'vector', element: { kind: 'bigint' }, size: bins } as const;
+  return boundedAggregate<readonly bigint[]>(`bin counts over ${bins} bins`, p, domain).then(
+    noisyRelease('quantile (exponential mechanism)', domain, q.parts, (counts: readonly bigint[], rng) => {
+      if (counts.length !== bins) throw new DpError('INTERNAL', 'bin counts do not match the measurement', {});
+      return q.invoke(sparseFromDense(counts), rng);
+    }),
+  );
+}
+
+/** Bins of the fine grid (`makeFineQuantileMeasurement`): 2³². */
+export const FINE_QUANTILE_BINS = 2 ** 32;
+
+/** The most bins of the grid the interval's ends run on under a fine grid (each the union of ⌈bins/4096⌉ fine bins). */
+export const FINE_INTERVAL_BINS = 4096;
+
+/**
+ * The measurement of one quantile release on a fine public grid (2³² bins by
+ * default, or one bin per integer of an integer column), from the non-empty bins
+ * alone (`SparseBins`): the same exponential mechanism as `makeQuantileMeasurement`
+ * over all the fine bins, sampled exactly over the non-empty bins and the gaps
+ * between them (`quantile-sparse.proof.md`). The interval's two ends run over the
+ * coarser grid whose bin j is the union of fine bins [j·g, (j + 1)·g), g = ⌈bins/4096⌉
+ * (at most 4,096 bins; for 2³² fine bins exactly the 4,096-bin grid's counts), by the
+ * construction of `quantile-interval.proof.md`.
+ * @param p - as `makeQuantileMeasurement`.
+ * @param bins - an integer in [2, 2⁵²] (default 2³²).
+ * @returns a measurement from the sparse bin counts to the quantile, its interval and rank-error bound.
+ * @throws DpError INVALID_PARAMETER on invalid parameters.
+ * @privacy `privacyMap(k)`: as `makeQuantileMeasurement` (the same mechanisms).
+ * @example
+ * makeFineQuantileMeasurement({ bounds: [0, 1.5e6], quantile: 0.5, budget: { epsilon: 1 } }).privacyMap(1);
+ */
+export function makeFineQuantileMeasurement(
+  p: QuantileParameters,
+  bins: number = FINE_QUANTILE_BINS,
+): Measurement<SparseBins, QuantileValue, LossKind> {
+  if (!(Number.isSafeInteger(bins) && bins >= 2 && bins <= 2 ** 52)) {
+    throw new DpError('INVALID_PARAMETER', 'a fine quantile grid has an integer number of bins in [2, 2^52]', { parameter: 'bins' });
+  }
+  const q = buildQuantile(p, bins, Math.ceil(bins / FINE_INTERVAL_BINS));
+  const domain = anyDomain(`sparse bin counts over ${bins} bins`);
+  return boundedAggregate<SparseBins>(`sparse bin counts over ${bins} bins`, p, domain).then(
+    noisyRelease('quantile (exponential mechanism, fine grid)', domain, q.parts, (s: SparseBins, rng) => {
+      checkSparseBins(s, bins);
+      return q.invoke(s, rng);
+    }),
+  );
+}
+
+/**
+ * The fine public grid of a column: one bin per integer on [L − ½, U + ½] for a declared
+ * integer column with integer bounds [L, U] and at most 2³² values, else 2³² equal bins
+ * on the bounds. Public: from the declared bounds and type only.
+ * @param bounds - the declared bounds [L, U].
+ * @param integer - whether the column is declared integer.
+ * @returns the grid's bounds and bins (for `makeFineQuantileMeasurement` and `quantileBinIndex`).
+ * @example
+ * fineQuantileGrid([17, 90], true); // { bounds: [16.5, 90.5], bins: 74 }
+ */
+export function fineQuantileGrid(bounds: readonly [number, number], integer: boolean): { bounds: [number, number]; bins: number } {
+  const [lower, upper] = checkBounds(bounds);
+  const values = upper - lower + 1;
+  if (integer && Number.isSafeInteger(lower) && Number.isSafeInteger(upper) && values >= 2 && values <= FINE_QUANTILE_BINS) {
+    return { bounds: [lower - 0.5, upper + 0.5], bins: values };
+  }
+  return { bounds: [lower, upper], bins: FINE_QUANTILE_BINS };
+}
+
+/**
+ * The mechanisms of one quantile release over `bins` bins (the value) and over the
+ * coarser bins of `endGroup` bins each (the interval's ends): their privacy parts and
+ * the release on a sparse histogram.
+ */
+function buildQuantile(
+  p: QuantileParameters,
+  bins: number,
+  endGroup: number,
+): { parts: readonly Selection[]; invoke(s: SparseBins, rng: RandomSource): QuantileValue } {
   edgeRecord(p, 'p');
   const [lower, upper] = checkBounds(p.bounds);
   const q = checkQuantile(p.quantile);
@@ -130,31 +203,35 @@ export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Me
   const scaleOf = (s: Selection) => (2 * utilitySensitivity.toNumberUp()) / s.epsilon;
   const alpha = 1 - confidence;
   const width = (upper - lower) / bins;
+  const endBins = Math.ceil(bins / endGroup);
+  // Coarse bin j spans fine bins [j·g, (j + 1)·g): its edges are lower + j·g·width (the last one clipped at `upper`).
+  const endWidth = endGroup * width;
   const integer = p.integer === true;
   // The ends' paddings are public; computed here so that a share too small for a finite padding is refused when the
   // measurement is built (before any charge), not when it runs.
-  const pads = ends && ([padding(scaleOf(ends[0]), bins, alpha), padding(scaleOf(ends[1]), bins, alpha)] as const);
-  const invoke = (counts: readonly bigint[], rng: RandomSource): QuantileValue => {
-    if (counts.length !== bins) throw new DpError('INTERNAL', 'bin counts do not match the measurement', {});
-    const prefix = prefixCounts(counts);
-    const n = prefix[bins] as bigint;
+  const pads = ends && ([padding(scaleOf(ends[0]), endBins, alpha), padding(scaleOf(ends[1]), endBins, alpha)] as const);
+  const invoke = (s: SparseBins, rng: RandomSource): QuantileValue => {
+    const n = s.count.reduce((a, b) => a + b, 0n);
     const target = qExact.mul(Rational.of(n));
-    const chosen = choose(prefix, target, point, 0n, false, rng);
+    const chosen = choose(s, target, point, 0n, false, rng);
     const value = toColumnValue(Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width)), lower, upper, integer);
     const scale = scaleOf(point);
     // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
     const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / alpha));
     const noise: { kind: string; scale: number }[] = [{ kind: 'exponential-mechanism', scale }];
     if (ends === undefined || pads === undefined) {
-      return { value, interval: { lower, upper, confidence: 1, method: 'bounds' }, noise, rankErrorBound };
+      const inside = integer && Math.ceil(lower) <= Math.floor(upper);
+      const bounds = inside ? { lower: Math.ceil(lower), upper: Math.floor(upper) } : { lower, upper };
+      return { value, interval: { ...bounds, confidence: 1, method: 'bounds' }, noise, rankErrorBound };
     }
     const [low, high] = ends;
     const [padLow, padHigh] = pads;
-    const lo = choose(prefix, target.sub(Rational.of(padLow)), low, padLow, true, rng);
-    const hi = choose(prefix, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
-    // lo, hi ∈ [−1, bins]: −1 and bins are the virtual bins below `lower` and above `upper`.
-    let ivLower = lo < 0 ? lower : Math.max(lower, nextDown(lower + lo * width));
-    let ivUpper = hi >= bins ? upper : Math.min(upper, nextUp(lower + (hi + 1) * width));
+    const coarse = coarsenBins(s, endGroup);
+    const lo = choose(coarse, target.sub(Rational.of(padLow)), low, padLow, true, rng);
+    const hi = choose(coarse, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
+    // lo, hi ∈ [−1, endBins]: −1 and endBins are the virtual bins below `lower` and above `upper`.
+    let ivLower = lo < 0 ? lower : Math.max(lower, nextDown(lower + lo * endWidth));
+    let ivUpper = hi >= endBins ? upper : Math.min(upper, nextUp(lower + (hi + 1) * endWidth));
     if (integer) {
       ivLower = Math.max(lower, Math.ceil(ivLower));
       ivUpper = Math.min(upper, Math.floor(ivUpper));
@@ -170,40 +247,22 @@ export function makeQuantileMeasurement(p: QuantileParameters, bins: number): Me
   };
 
   /**
-   * Samples a bin for `target` with the selection's ε: over the bins, or (padded) over the bins with
-   * `pad` virtual rows below and above, returned as −1 and `bins`.
+   * Samples a bin of `h` for `target` with the selection's ε: over its bins, or (padded) over its bins with
+   * `pad` virtual rows below and above, returned as −1 and `h.bins`.
    */
-  function choose(prefix: readonly bigint[], target: Rational, s: Selection, pad: bigint, padded: boolean, rng: RandomSource): number {
+  function choose(h: SparseBins, target: Rational, s: Selection, pad: bigint, padded: boolean, rng: RandomSource): number {
     const factor = Rational.fromNumber(s.epsilon).div(utilitySensitivity.mul(Rational.of(2n)));
-    const n = prefix[bins] as bigint;
-    const offset = padded ? 1 : 0;
-    const candidates = bins + 2 * offset;
     traceNoise({
       primitive: 'exponential-mechanism:quantile',
-      value: Number(n),
+      value: Number(h.count.reduce((a, b) => a + b, 0n)),
       sensitivity: utilitySensitivity.toNumberUp(),
       scale: scaleOf(s),
-      extra: { quantile: q, bins, pad: Number(pad) },
+      extra: { quantile: q, bins: h.bins, pad: Number(pad) },
     });
-    const c = sampleExponentialOverBins(
-      candidates,
-      (i) => {
-        const j = i - offset;
-        const lo = j < 0 ? 0n : j >= bins ? pad + n : pad + (prefix[j] as bigint);
-        const hi = j < 0 ? pad : j >= bins ? 2n * pad + n : pad + (prefix[j + 1] as bigint);
-        return rankDistance(target.add(Rational.of(pad)), Rational.of(lo), Rational.of(hi)).mul(factor);
-      },
-      rng,
-    );
-    return c - offset;
+    return sampleRankSelection(h, target, factor, pad, padded, rng);
   }
 
-  const parts = ends === undefined ? [point] : [point, ...ends];
-  return boundedAggregate<readonly bigint[]>(`bin counts over ${bins} bins`, p, {
-    kind: 'vector',
-    element: { kind: 'bigint' },
-    size: bins,
-  }).then(noisyRelease('quantile (exponential mechanism)', { kind: 'vector', element: { kind: 'bigint' }, size: bins }, parts, invoke));
+  return { parts: ends === undefined ? [point] : [point, ...ends], invoke };
 }
 
 /**
@@ -229,7 +288,7 @@ function padding(scale: number, bins: number, alpha: number): bigint {
  * @returns the midpoint of the chosen bin (rounded for an integer column), its guarantee (the measurement's `privacyMap(1)`), the interval and the value's rank-error bound.
  * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED (nothing charged) when `spendFrom` cannot pay.
  * @privacy ε-DP under add/remove one unit (utility sensitivity maxContributionsPerPartition·max(q, 1 − q), ε split over maxPartitions partitions); under a ρ budget, ε²/2-zCDP per partition.
- *   Not constant-time: the number of rejection-sampling proposals (≤ bins in expectation) depends on the data (SECURITY.md §11).
+ *   Not constant-time: the sampler's work (linear in the non-empty bins, about 2 tries in expectation) depends on the data (SECURITY.md §11).
  * @see Smith (2011), "Privacy-preserving statistical estimation with optimal convergence rates", §3; McSherry & Talwar (2007).
  * @example
  * releaseQuantile({ binCounts: [1, 5, 9, 2], bounds: [0, 4], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.5 });

@@ -4,7 +4,9 @@
  * table of contents of the quantile releases, kept as one import path:
  *
  * - `quantile-common.ts`: the grid (`quantileBinIndex`, `DEFAULT_QUANTILE_BINS`) and shared checks;
- * - `quantile-selection.ts`: one quantile by the exponential mechanism, with an interval from two more (`releaseQuantile`);
+ * - `quantile-selection.ts`: one quantile by the exponential mechanism, with an interval from two more (`releaseQuantile`),
+ *   also on the fine grid of 2³² bins from the non-empty bins alone (`makeFineQuantileMeasurement`);
+ * - `quantile-sparse.ts`: the sparse histogram and the exact sampler over its non-empty bins and gaps;
  * - `quantile-tree.ts`: several quantiles from one noisy tree (`releaseQuantiles`).
  *
  * Each release is a core `Measurement` whose `privacyMap(1)` is its guarantee and charge.
@@ -19,7 +21,17 @@ import { makeQuantileTreeMeasurement } from './quantile-tree.js';
 import type { ReleaseOptions } from './release-types.js';
 
 export { DEFAULT_QUANTILE_BINS, quantileBinIndex } from './quantile-common.js';
-export { makeQuantileMeasurement, type QuantileParameters, type QuantileValue, releaseQuantile } from './quantile-selection.js';
+export {
+  FINE_INTERVAL_BINS,
+  FINE_QUANTILE_BINS,
+  fineQuantileGrid,
+  makeFineQuantileMeasurement,
+  makeQuantileMeasurement,
+  type QuantileParameters,
+  type QuantileValue,
+  releaseQuantile,
+} from './quantile-selection.js';
+export type { SparseBins } from './quantile-sparse.js';
 export { makeQuantileTreeMeasurement, type QuantileTreeParameters, releaseQuantiles } from './quantile-tree.js';
 
 /**

@@ -134,6 +134,76 @@ describe('tsdp schema init', () => {
     ]);
   });
 
+  it('drafts only what opening the file admits: every Parquet type DuckDB writes, the filled draft opens and answers', async () => {
+    // The class (issue 11's first hour, S54–S58's allow-list): a draft that `tsdp sql` then refuses. DuckDB writes
+    // DECIMAL(p ≤ 4) as INT32, which open refuses (S58); TIMESTAMP in µs/ns is admitted as a date.
+    const home = mkdtempSync(join(tmpdir(), 'tsdp-init-'));
+    const parquet = join(home, 'types.parquet');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const types = [
+      'TINYINT',
+      'SMALLINT',
+      'INTEGER',
+      'BIGINT',
+      'UTINYINT',
+      'USMALLINT',
+      'UINTEGER',
+      'UBIGINT',
+      'HUGEINT',
+      'FLOAT',
+      'DOUBLE',
+      'DECIMAL(2,1)',
+      'DECIMAL(4,2)',
+      'DECIMAL(9,2)',
+      'DECIMAL(18,3)',
+      'DECIMAL(38,0)',
+      'VARCHAR',
+      'BOOLEAN',
+      'DATE',
+      'TIMESTAMP',
+      'TIMESTAMP_MS',
+      'TIMESTAMP_NS',
+      'TIMESTAMPTZ',
+      'TIME',
+      'BLOB',
+      'UUID',
+    ];
+    const value = (t: string) =>
+      /INT|DECIMAL|FLOAT|DOUBLE/.test(t)
+        ? `(i % 9)::${t}`
+        : t === 'VARCHAR'
+          ? `('v' || i)::VARCHAR`
+          : t === 'BOOLEAN'
+            ? 'i % 2 = 0'
+            : t === 'UUID'
+              ? `('00000000-0000-0000-0000-00000000000' || (i % 10))`
+              : t === 'BLOB'
+                ? `'b'::BLOB`
+                : t === 'TIME'
+                  ? `TIME '10:00:00'`
+                  : `(TIMESTAMP '2024-01-01' + to_days(i))::${t}`;
+    const select = types.map((t, k) => `${value(t)}${t === 'UUID' ? '::UUID' : ''} AS c${k}`).join(', ');
+    await c.run(`COPY (SELECT ${select} FROM range(50) r(i)) TO '${parquet}' (FORMAT parquet)`);
+    c.closeSync();
+    db.closeSync();
+    const out = join(home, 'types.yaml');
+    expect((await tsdp(['schema', 'init', parquet, '--out', out], home)).code).toBe(0);
+    const draft = readFileSync(out, 'utf8');
+    expect(draft).toMatch(/# c12 \(DECIMAL\(4,2\)\): left out, its Parquet encoding \(INT32\)/);
+    expect(draft).toMatch(/c19:\n {8}type: date {2}# TIMESTAMP in the engine, read as its date; CONFIRM/);
+    writeFileSync(out, draft.replace(/# lower: \?.*/g, 'lower: 0').replace(/# upper: \?.*/g, 'upper: 10'));
+    const declared = [...(loadSqlSchema(out).tables.get('types')?.columns.keys() ?? [])];
+    expect(declared.length).toBeGreaterThan(15);
+    expect(draft).toMatch(/# c20 \(TIMESTAMP\): left out, tsdp reads a Parquet TIMESTAMP only in micro- or nanoseconds/);
+    const sums = declared.filter((k) => /^(integer|float)$/.test(loadSqlSchema(out).tables.get('types')?.columns.get(k)?.type ?? ''));
+    const q = `SELECT COUNT(*) AS n, ${sums.map((k) => `SUM(${k}) AS s_${k}`).join(', ')} FROM types`;
+    const r = await tsdp(['sql', '--schema', out, '--data', `types=${parquet}`, '--epsilon', '1', q], home);
+    expect(r.stderr).not.toMatch(/INVALID_SCHEMA/);
+    expect(r.code).toBe(0);
+  });
+
   it('with --dp-bounds, charges exactly ε (and δ for categories) before reading, records it, and marks the estimates', async () => {
     const home = mkdtempSync(join(tmpdir(), 'tsdp-init-'));
     const r = await tsdp(['schema', 'init', 'examples/adult.csv', '--dp-bounds', '1/2', '--budget-epsilon', '2', '--json'], home);

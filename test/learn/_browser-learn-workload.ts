@@ -14,6 +14,7 @@ import {
   sgd,
   softmaxCrossEntropy,
 } from '../../src/learn/index.js';
+import { relaxedSimdInUse, useRelaxedSimd } from '../../src/learn/wasm/wasm-kernels.js';
 import { SeededRandomSource } from '../../src/random/seeded-source.js';
 
 function model(): Sequential {
@@ -28,8 +29,29 @@ function model(): Sequential {
   );
 }
 
-/** Runs the workload; returns plain numbers. */
-export function workload(): { backend: string; clipped: number[]; weights: number[]; epsilon: number; steps: number } {
+interface Outcome {
+  backend: string;
+  relaxed: boolean;
+  clipped: number[];
+  weights: number[];
+  epsilon: number;
+  steps: number;
+}
+
+/**
+ * Runs the workload on the default kernels, or with relaxed = true on the relaxed-SIMD kernels where the
+ * platform has them (then back to the default); returns plain numbers.
+ */
+export function workload(relaxed = false): Outcome {
+  useRelaxedSimd(relaxed);
+  try {
+    return run();
+  } finally {
+    useRelaxedSimd(false);
+  }
+}
+
+function run(): Outcome {
   const rng = new SeededRandomSource('browser-data');
   const n = 24;
   const inputs = Float64Array.from({ length: n * 64 }, () => (rng.nextUint32() / 2 ** 32) * 2 - 1);
@@ -56,6 +78,7 @@ export function workload(): { backend: string; clipped: number[]; weights: numbe
   for (let i = 0; i < 4; i++) trainer.step();
   return {
     backend: kernelBackend(),
+    relaxed: relaxedSimdInUse(),
     clipped,
     weights: trained.parameters.flatMap((p) => Array.from(p.value)),
     epsilon: trainer.epsilon(1e-5),

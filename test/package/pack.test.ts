@@ -54,6 +54,8 @@ describe('the packed package, installed into an empty project', () => {
   let work = '';
   let project = '';
   let pack: PackResult;
+  /** npm's output of the install (stdout and stderr), for the EBADENGINE check. */
+  let installLog = '';
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'tsdp-pack-'));
@@ -68,6 +70,7 @@ describe('the packed package, installed into an empty project', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
     const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, pack.filename)], project);
     expect(install.status, install.stderr).toBe(0);
+    installLog = `${install.stdout}\n${install.stderr}`;
   }, 300_000);
 
   afterAll(() => {
@@ -130,6 +133,34 @@ describe('the packed package, installed into an empty project', () => {
     );
     expect(esm.status, esm.stderr).toBe(0);
     expect(esm.stdout.trim()).toBe('ok');
+  });
+
+  // Issue 11: fastify 5 → light-my-request → cookie@2 declares Node ≥ 22, so while fastify was a dependency every
+  // install on Node 20 (which package.json's engines admit) warned EBADENGINE. fastify is an optional peer now
+  // (src/server/load-fastify.ts); no installed package may declare an engine this Node does not satisfy.
+  it('installs without an EBADENGINE warning, and fastify (an optional peer) is not installed', () => {
+    expect(installLog).not.toMatch(/EBADENGINE/);
+    const r = run(
+      process.execPath,
+      ['-e', "try { require.resolve('fastify'); console.log('found') } catch { console.log('absent') }"],
+      project,
+    );
+    expect(r.stdout.trim()).toBe('absent');
+  });
+
+  it('fastify is an optional peer: createQueryServer without it fails with DpError NOT_FOUND naming it', () => {
+    const r = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createQueryServer } from 'tsdp/server';
+         try { await createQueryServer({}); console.log('no error'); } catch (e) { console.log([e.code, e.details?.name].join(':')); }`,
+      ],
+      project,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('NOT_FOUND:fastify');
   });
 
   it('pg is an optional peer: it is not installed, and PostgreSQL use fails with DpError NOT_FOUND naming it', () => {

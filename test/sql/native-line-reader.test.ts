@@ -16,6 +16,7 @@
  * - A file written after open is checked again before the next statement (a CRLF appended is never read by DuckDB).
  * - At production size (34 MB, 2²⁵ buffer, 2²³ splits): a COUNT through DP SQL's view equals the Node reader's.
  */
+import { isUtf8 } from 'node:buffer';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,7 +213,8 @@ describe("DuckDB's line reader on the files the check admits (issue 11, review S
       await fc.assert(
         fc.asyncProperty(plainFile(width, ending), async (bytes) => {
           const path = put(bytes);
-          expect((await checkNativeLines(path)).fields).toBe(true);
+          // Fields split by DuckDB only in a UTF-8 file (stop 20); DuckDB's reader is compared on every file.
+          expect((await checkNativeLines(path)).fields).toBe(isUtf8(bytes));
           const rows = await engine.query({ sql: `SELECT * FROM ${nativeFieldsSql(path, ',', width, L, ending)}`, params: [] });
           const duck = rows.map((r) => Array.from({ length: width }, (_, i) => String(r[`c${i + 1}`])));
           expect(duck).toEqual(await nodeRecords(bytes, width));
@@ -234,7 +236,7 @@ describe("DuckDB's line reader on the files the check admits (issue 11, review S
         fc.asyncProperty(plainFile(width, ending, true), async (bytes) => {
           const path = put(bytes);
           const check = await checkNativeLines(path, L);
-          expect(check.fields).toBe(true);
+          expect(check.fields).toBe(isUtf8(bytes));
           expect(check.shortLines).toBe(true);
           const rows = await engine.query({ sql: `SELECT * FROM ${nativeFieldsSql(path, ',', width, L, ending, true)}`, params: [] });
           const duck = rows.map((r) => Array.from({ length: width }, (_, i) => String(r[`c${i + 1}`])));

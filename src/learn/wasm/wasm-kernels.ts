@@ -28,7 +28,7 @@
  * the kernels carry none in practice.
  * @module
  */
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -183,6 +183,41 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 let loaded: WasmKernels | null | undefined;
 let compiled: WebAssembly.Module | null | undefined;
+let relaxedWanted = false;
+let relaxedInUse = false;
+
+/**
+ * Asks for (true) or against (false, the default) the relaxed-SIMD build of the module, whose
+ * products' micro-kernels use `relaxed_madd` (a fused multiply-add where the platform has one:
+ * x86 with FMA3, ARM64). Opt-in because a relaxed result is not the same bits on every platform:
+ * the default module gives identical results in every engine with SIMD (Node, Chromium, Firefox),
+ * the relaxed one may differ in the last bits of each product between a platform that fuses and one
+ * that does not. Clipping is sound either way (dense-binary32.proof.md, "Relaxed SIMD"): every norm
+ * and clip factor is computed by kernels that do not use it, over the values actually summed.
+ * Takes effect for instances made after the call (the shared arena is reloaded; a layer's resident
+ * instance keeps the module it was made with until the layer is re-created). Where the platform
+ * does not validate relaxed SIMD (Node 20 without `--experimental-wasm-relaxed-simd`), the default
+ * module is used.
+ * @param on - whether to use the relaxed build where available.
+ * @returns whether the relaxed build is now in use.
+ * @internal
+ */
+export function useRelaxedSimd(on: boolean): boolean {
+  if (on !== relaxedWanted) {
+    relaxedWanted = on;
+    loaded = undefined;
+    compiled = undefined;
+    relaxedInUse = false;
+  }
+  loadWasmKernels();
+  return relaxedInUse;
+}
+
+/** Whether the loaded module is the relaxed-SIMD build. @internal */
+export function relaxedSimdInUse(): boolean {
+  loadWasmKernels();
+  return relaxedInUse;
+}
 
 /**
  * Loads the SIMD module once; null when this platform's WebAssembly lacks SIMD
@@ -221,11 +256,20 @@ export function newWasmKernelInstance(): WasmKernels | null {
 export function instantiateKernels(wa: typeof WebAssembly | undefined): WasmKernels | null {
   try {
     if (wa === undefined) return null;
-    const bytes = decode(KERNELS_WASM_BASE64);
-    if (!wa.validate(bytes)) return null; // no SIMD here
+    const isGlobal = wa === (typeof WebAssembly === 'object' ? WebAssembly : undefined);
+    let bytes = decode(KERNELS_WASM_BASE64);
+    let relaxed = false;
+    if (relaxedWanted) {
+      const relaxedBytes = decode(KERNELS_RELAXED_WASM_BASE64);
+      if (wa.validate(relaxedBytes)) [bytes, relaxed] = [relaxedBytes, true];
+    }
+    if (!relaxed && !wa.validate(bytes)) return null; // no SIMD here
     const module = new wa.Module(bytes);
     const kernels = arena(new wa.Instance(module, {}).exports as unknown as Exports);
-    if (wa === (typeof WebAssembly === 'object' ? WebAssembly : undefined) && compiled === undefined) compiled = module;
+    if (isGlobal && compiled === undefined) {
+      compiled = module;
+      relaxedInUse = relaxed;
+    }
     return kernels;
   } catch {
     return null;

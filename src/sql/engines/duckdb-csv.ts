@@ -22,8 +22,10 @@
  *   buffer boundary twice, or drops it, when two line-terminator bytes meet there (CR LF, LF LF, a lone CR): the
  *   check keeps such files away from it, and `test/sql/native-line-reader.test.ts` checks generatively, at small
  *   pinned buffers (many boundaries) and 1–4 threads, that DuckDB reads the Node reader's lines on every other file.
- *   When the file holds no `"` and no U+0001 either (typical numeric exports), DuckDB also splits the fields
- *   (`nativeFieldsSql`: no list per line, close to plain DuckDB's speed), with the same records.
+ *   When the file holds no `"` and no U+0001 either and is UTF-8 throughout (typical numeric exports; stop 20: DuckDB
+ *   checks a field's UTF-8 only when a statement reads it), DuckDB also splits the fields (`nativeFieldsSql`: no list
+ *   per line, close to plain DuckDB's speed), with the same records; when moreover every line is below the limit, the
+ *   declared integer and float columns are parsed by DuckDB's typed reader (`duckdb-csv-typed.ts`).
  * - **Node** (`loadFileLines`) otherwise: the shared reader (`csvLineBatchesOfBytes`: at every CR and LF, each line
  *   decoded alone, a line that is not UTF-8 or has `CSV_MAX_LINE_BYTES` bytes or more dropped alone) appends the
  *   lines, at open, to an internal table.

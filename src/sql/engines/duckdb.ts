@@ -19,7 +19,10 @@
  *   dropped alone when malformed (an unclosed quote no longer swallows the
  *   rest of the file); the dialect is DECLARED (RFC 4180, or TAB for `.tsv`)
  *   and the columns read from the header line alone (the file's public
- *   structure; `csv-header.ts`) — never sniffed from the records.
+ *   structure; `csv-header.ts`) — never sniffed from the records. Where the
+ *   check admits it, declared integer and float columns are parsed by
+ *   DuckDB's typed reader; a statement a line fails on it runs again on the
+ *   text path, never reporting that failure (`duckdb-csv-typed.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
@@ -79,6 +82,7 @@ import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
+import { typedFieldsSql, typedPositions, typedReaderRefusal } from './duckdb-csv-typed.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
 import {
@@ -119,6 +123,11 @@ interface WatchedFile {
   readonly linesTable: string | undefined;
   /** Rebuilds the view from the file's current bytes (with `run` for each DuckDB call). */
   readonly rebuild: (run: Runner) => Promise<string>;
+  /**
+   * While the view reads the file with DuckDB's typed reader (`duckdb-csv-typed.ts`): the statement that redefines it
+   * on the text path, run when a statement fails on the typed reader (`query`).
+   */
+  readonly textView?: string;
 }
 
 /** The DuckDB engine. */
@@ -305,11 +314,12 @@ export class DuckDbEngine implements SqlEngine {
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
     /** The version of the file this view is built from; a changed file rebuilds the view (see `refreshChanged`). */
-    const watched = (identity: FileIdentity, linesTable: string | undefined): WatchedFile => ({
+    const watched = (identity: FileIdentity, linesTable: string | undefined, textView?: string): WatchedFile => ({
       path: full,
       identity,
       linesTable,
       rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
+      ...(textView === undefined ? {} : { textView }),
     });
     /** What the file stores for each declared column (S56): CSV and JSON Lines hold text; Parquet, its footer's types. */
     let storedTypes: ReadonlyMap<string, string> | undefined =
@@ -346,6 +356,7 @@ export class DuckDbEngine implements SqlEngine {
       // admits it, else by the shared Node reader (review S15; duckdb-csv.ts, line-check.ts).
       let lines: LineSource | undefined;
       let nativeFields = false;
+      let identity: FileIdentity | undefined;
       if (format !== 'parquet') {
         const skip = format === 'csv' ? 1 : 0;
         try {
@@ -357,7 +368,7 @@ export class DuckDbEngine implements SqlEngine {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
             lines = { kind: 'table', table: await run(() => loadFileLines(this.db, full, skip), MAX_TIMEOUT_MS) };
           }
-          watch = watched(check.identity, lines.kind === 'table' ? lines.table : undefined);
+          identity = check.identity;
         } catch {
           throw unreadable();
         }
@@ -378,6 +389,23 @@ export class DuckDbEngine implements SqlEngine {
       });
       const source = (c: string) => (probe.csv ? `c${position.get(c.toLowerCase())}` : q(c));
       select = columns.map(([c, t]) => `TRY_CAST(${source(c)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`).join(', ');
+      // Stop 20: the declared integer and float columns parsed by DuckDB's typed reader where the file admits it; the
+      // view's TRY_CASTs of those columns are then no-ops, and the text path is kept for when a line fails it.
+      const typed =
+        probe.csv && lines?.kind === 'file' && nativeFields && lines.shortLines && lineBreaks !== 'quoted'
+          ? typedPositions(
+              probe.columns.length,
+              columns.map(([c, t]) => ({ position: position.get(c.toLowerCase()) as number, type: t })),
+            )
+          : undefined;
+      if (identity) {
+        let textView: string | undefined;
+        if (typed && lines?.kind === 'file') {
+          textView = `CREATE OR REPLACE VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`;
+          reader = typedFieldsSql(full, probe.csv?.delim === '\t' ? '\t' : ',', typed, lines.lineEnding);
+        }
+        watch = watched(identity, lines?.kind === 'table' ? lines.table : undefined, textView);
+      }
     }
     try {
       await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
@@ -496,8 +524,33 @@ export class DuckDbEngine implements SqlEngine {
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async () => {
       await this.refreshChanged();
-      return this.runStatement(statement);
+      try {
+        return await this.runStatement(statement);
+      } catch (e) {
+        // A line DuckDB's typed reader could not read exactly (duckdb-csv-typed.ts): never reported — the views go
+        // back to the text path and the statement runs again, within the same call and deadline.
+        if (!typedReaderRefusal(e) || !(await this.typedViewsToText())) throw e;
+        return this.runStatement(statement);
+      }
     });
+  }
+
+  /**
+   * Redefines every view that reads its file with DuckDB's typed reader on the text path (`duckdb-csv-typed.ts`), for
+   * the version of the file it was built from (a later version is read typed again when its view is rebuilt).
+   * @returns whether any view was redefined.
+   */
+  private async typedViewsToText(): Promise<boolean> {
+    let any = false;
+    for (const [table, file] of [...this.watched]) {
+      if (file.textView === undefined) continue;
+      this.prepared.clear(); // nothing prepared over the typed view is run again
+      await this.db.run(file.textView);
+      const { textView: _, ...text } = file;
+      this.watched.set(table, text);
+      any = true;
+    }
+    return any;
   }
 
   /**

@@ -25,6 +25,7 @@
  * change time, inode), which the engine compares before every statement and re-checks when it moved.
  * @module
  */
+import { isUtf8 } from 'node:buffer';
 import { open, stat } from 'node:fs/promises';
 import { CSV_MAX_LINE_BYTES } from '../../io/csv-records.js';
 
@@ -50,8 +51,12 @@ export interface NativeLineCheck {
   /** The file's line ending when `native` (the ending of its first line otherwise). */
   readonly lineEnding: LineEnding;
   /**
-   * True when, moreover, the file holds no `"` and no U+0001 byte: then every line that parses is its delimiter-split
-   * fields, and DuckDB may split the fields too (`nativeFieldsSql`).
+   * True when, moreover, the file holds no `"` and no U+0001 byte and is UTF-8 throughout: then every line that
+   * parses is its delimiter-split fields, and DuckDB may split the fields too (`nativeFieldsSql`, and the typed reader
+   * of `duckdb-csv-typed.ts`). UTF-8 (stop 20): DuckDB checks a field's UTF-8 only when the query reads that field, so
+   * in a file with a non-UTF-8 line a `COUNT(*)` counted the line that a query reading every column dropped (the
+   * record set depended on the query; the Node reader drops the line); and the typed reader, which cannot skip a
+   * line, failed with an internal error that invalidated the database (measured on 1.5.6).
    */
   readonly fields: boolean;
   /**
@@ -125,6 +130,54 @@ function terminatorsPaired(b: Buffer, atFileStart: boolean, atFileEnd: boolean):
   }
   for (let i = head + 4 * words.length; i < n; i++) if (unpaired(i)) return false;
   return true;
+}
+
+/** What {@link utf8Pieces} returns: fed a file's bytes in order (each byte once), it tells at the end whether they are all UTF-8. */
+export interface Utf8Tracker {
+  /** Takes the next bytes of the file (none re-read). */
+  feed(bytes: Uint8Array): void;
+  /** Whether every byte fed so far forms valid UTF-8 (Node's `isUtf8`: no overlong form, surrogate or code point past U+10FFFF). */
+  end(): boolean;
+}
+
+/** Whether `b` is a UTF-8 continuation byte (10xxxxxx). */
+const continuation = (b: number) => (b & 0xc0) === 0x80;
+
+/**
+ * Tracks whether a file read in pieces is UTF-8 throughout, at native speed (`isUtf8`, no copy of a piece). UTF-8
+ * validity splits at any position whose next byte is not a continuation byte (no character can span it), so each
+ * piece is checked from its first such byte to its last one; the bytes before (at most 3 continuation bytes) finish
+ * the character the previous piece's tail began, checked with that tail (at most 4 bytes, copied).
+ */
+export function utf8Pieces(): Utf8Tracker {
+  let ok = true;
+  let tail: Uint8Array = new Uint8Array(0);
+  return {
+    feed(bytes) {
+      if (!ok || bytes.length === 0) return;
+      let first = 0;
+      while (first < bytes.length && first < 4 && continuation(bytes[first] as number)) first++;
+      if (first === bytes.length) {
+        tail = Uint8Array.from([...tail, ...bytes]);
+        if (tail.length > 4) ok = false; // no character has more than 4 bytes
+        return;
+      }
+      if (first === 4 || !isUtf8(Uint8Array.from([...tail, ...bytes.subarray(0, first)]))) {
+        ok = false;
+        return;
+      }
+      let last = bytes.length - 1;
+      while (last > first && continuation(bytes[last] as number)) last--;
+      if (bytes.length - last > 4 || !isUtf8(bytes.subarray(first, last))) {
+        ok = false;
+        return;
+      }
+      tail = bytes.slice(last);
+    },
+    end() {
+      return ok && isUtf8(tail);
+    },
+  };
 }
 
 /**
@@ -216,6 +269,7 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
     let hazard = false;
     let plain = true;
     const runs = lfRunsBelow(lineLimit);
+    const utf8 = utf8Pieces();
     for (;;) {
       const { bytesRead } = await handle.read(buf, kept, CHUNK, null);
       if (bytesRead === 0) break;
@@ -229,6 +283,7 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
       }
       if (plain && (piece.indexOf(QUOTE) >= 0 || piece.indexOf(SOH) >= 0)) plain = false;
       runs.feed(piece, offset - piece.length);
+      utf8.feed(piece.subarray(kept));
       kept = Math.min(HAZARD_OVERLAP, piece.length);
       piece.copyWithin(0, piece.length - kept);
     }
@@ -236,7 +291,13 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
     const still = sameIdentity(identity, { size: s1.size, mtimeMs: s1.mtimeMs, ctimeMs: s1.ctimeMs, ino: s1.ino, dev: s1.dev });
     // A file shorter than its stat (it shrank) ended without its last piece being judged as the end: not admitted.
     const native = !hazard && still && offset === identity.size;
-    return { native, lineEnding: lineEnding ?? 'lf', fields: native && plain, shortLines: native && runs.end(identity.size), identity };
+    return {
+      native,
+      lineEnding: lineEnding ?? 'lf',
+      fields: native && plain && utf8.end(),
+      shortLines: native && runs.end(identity.size),
+      identity,
+    };
   } finally {
     await handle.close();
   }

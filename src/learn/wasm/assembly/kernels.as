@@ -11,6 +11,23 @@
 const KC: i32 = 256; // rows of a packed B panel (the summed index)
 const NC: i32 = 64; // columns of a packed B panel
 
+// c + a·b lane by lane, the micro-kernels' one step. Built twice from this file (build.mjs): without
+// relaxed SIMD it is a multiply then an add (two roundings, every platform the same bits); with it,
+// relaxed_madd, which a platform may fuse (one rounding: x86 with FMA3, ARM64) or not. Only the
+// products' micro-kernels use it — never a squared norm or a clip factor (dense-binary32.proof.md,
+// "Relaxed SIMD").
+@inline
+function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
+@inline
+function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 export function heapBase(): usize {
   return __heap_base;
 }
@@ -78,17 +95,17 @@ function micro4(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usize
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let x = v128.load64_splat(a0);
-    c00 = f64x2.add(c00, f64x2.mul(x, b0));
-    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    c00 = madd64(x, b0, c00);
+    c01 = madd64(x, b1, c01);
     x = v128.load64_splat(a1);
-    c10 = f64x2.add(c10, f64x2.mul(x, b0));
-    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    c10 = madd64(x, b0, c10);
+    c11 = madd64(x, b1, c11);
     x = v128.load64_splat(a2);
-    c20 = f64x2.add(c20, f64x2.mul(x, b0));
-    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    c20 = madd64(x, b0, c20);
+    c21 = madd64(x, b1, c21);
     x = v128.load64_splat(a3);
-    c30 = f64x2.add(c30, f64x2.mul(x, b0));
-    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    c30 = madd64(x, b0, c30);
+    c31 = madd64(x, b1, c31);
     a0 += aps;
     a1 += aps;
     a2 += aps;
@@ -115,8 +132,8 @@ function micro1(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32, f
   let ap = a;
   for (let p: i32 = 0; p < kc; p++) {
     const x = v128.load64_splat(ap);
-    c0 = f64x2.add(c0, f64x2.mul(x, v128.load(bp)));
-    c1 = f64x2.add(c1, f64x2.mul(x, v128.load(bp, 16)));
+    c0 = madd64(x, v128.load(bp), c0);
+    c1 = madd64(x, v128.load(bp, 16), c1);
     ap += aps;
     bp += 32;
   }
@@ -412,17 +429,17 @@ function micro4x8(a: usize, ars: usize, aps: usize, pack: usize, kc: i32, c: usi
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let x = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd32(x, b0, c00);
+    c01 = madd32(x, b1, c01);
     x = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd32(x, b0, c10);
+    c11 = madd32(x, b1, c11);
     x = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd32(x, b0, c20);
+    c21 = madd32(x, b1, c21);
     x = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd32(x, b0, c30);
+    c31 = madd32(x, b1, c31);
     a0 += aps;
     a1 += aps;
     a2 += aps;
@@ -443,8 +460,8 @@ function micro1x8(a: usize, aps: usize, pack: usize, kc: i32, c: usize, nr: i32,
   let ap = a;
   for (let p: i32 = 0; p < kc; p++) {
     const x = v128.load32_splat(ap);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
+    c0 = madd32(x, v128.load(bp), c0);
+    c1 = madd32(x, v128.load(bp, 16), c1);
     ap += aps;
     bp += 32;
   }
