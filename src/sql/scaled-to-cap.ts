@@ -28,7 +28,14 @@
  * parameter, as in the clamp) and the dividend, at most 2·(|s|·C + m·B) + m ≤ 4·m·B + m, stays below 2¹²⁷
  * (HUGEINT) while a unit has fewer than 2⁶² values in one group; ClickHouse checks B < 2⁶² before the charge and
  * its |s| < 2⁶³, so |dividend| < 2¹²⁶ + 2⁹⁵ + 2⁶⁴ < 10³⁸ (Decimal128) for any count;
- * PostgreSQL's numeric is unbounded. NULL s (no values) stays NULL in both branches. Tests:
+ * PostgreSQL's numeric is unbounded.
+ *
+ * **The 64-bit branch (cost, issue 11).** The wide arithmetic made the weighted statement ~10× slower. A row whose
+ * n ≤ ⌊2⁶⁰/B⌋ and |s| ≤ ⌊2⁶⁰/C⌋ (`narrowBounds`, public constants of C and B) computes the same dividend and
+ * truncated quotient in BIGINT / Int64: every intermediate is below 5·2⁶⁰ < 2⁶³ there, so it is the same exact
+ * integer and the value is the same bit for bit (tested at the boundary, test/sql/scaled-to-cap-exact.test.ts); the
+ * choice depends on the unit's own s and n only, and either branch gives the same value, so only time differs.
+ * ClickHouse evaluates both branches: its Int64 arithmetic wraps without raising and its divisor is ≥ 4. NULL s (no values) stays NULL in both branches. Tests:
  * test/sql/scaled-to-cap-exact.test.ts (generative, every engine, values near the limits),
  * test/review/honest-scaled-cap-rounding.test.ts, test/review/honest-scaled-cap-engines.test.ts.
  * @module
@@ -51,10 +58,47 @@ import type { SqlDialect } from './dialect.js';
 export function scaledToCap(d: SqlDialect, int: (v: bigint) => string, s: string, n: string, C: number, bound: bigint): string {
   const c = BigInt(C);
   const sum = d.wideInteger(s);
+  const mOf = (count: string) => `(CASE WHEN ${n} > ${int(c)} THEN ${count} ELSE ${int(c + 1n)} END)`;
   // m = n in the weighted branch; C + 1 elsewhere, so that a branch an engine evaluates anyway never divides by 0.
-  const m = d.wideInteger(`(CASE WHEN ${n} > ${int(c)} THEN ${n} ELSE ${int(c + 1n)} END)`);
+  const m = d.wideInteger(mOf(n));
   // 2·(s·C + m·B) + m: the constants are C and B themselves (B is already a parameter of the caller's clamp).
   const dividend = `((${sum} * ${int(c)} + ${m} * ${int(bound)}) * ${int(2n)} + ${m})`;
-  const weighted = `(${d.wideQuotient(dividend, `(${m} * ${int(2n)})`)} - ${int(bound)})`;
+  const wide = `(${d.wideQuotient(dividend, `(${m} * ${int(2n)})`)} - ${int(bound)})`;
+  const fast = narrowBounds(c, bound);
+  const weighted =
+    fast === undefined
+      ? wide
+      : `(CASE WHEN ${fastRow(int, s, n, fast)} THEN ${d.wideInteger(narrowWeighted(d, int, s, mOf(n), c, bound))} ELSE ${wide} END)`;
   return `(CASE WHEN ${n} > ${int(c)} THEN ${weighted} ELSE ${sum} END)`;
+}
+
+/** 2⁶⁰: each of |s|·C, m·B and m stays within it on a row of the 64-bit branch (`narrowBounds`). */
+const NARROW_TERM = 2n ** 60n;
+
+/**
+ * The per-row bounds under which the weighting is computed in 64-bit integers: |s| ≤ S and n ≤ N give |s·C| ≤ 2⁶⁰,
+ * m·B ≤ 2⁶⁰, m ≤ 2⁶⁰, so every intermediate of 2·(s·C + m·B) + m is below 5·2⁶⁰ < 2⁶³ (no overflow, no wrap).
+ * @returns undefined when no unit with n > C can meet them (B > 2⁶⁰ / (C + 1)): the wide branch only.
+ */
+function narrowBounds(c: bigint, bound: bigint): { S: bigint; N: bigint } | undefined {
+  const N = bound > 0n ? NARROW_TERM / bound : NARROW_TERM;
+  return N > c ? { S: NARROW_TERM / c, N } : undefined;
+}
+
+/** The row condition of the 64-bit branch (a comparison of s and n only; NULL s falls to the wide branch, NULL there too). */
+function fastRow(int: (v: bigint) => string, s: string, n: string, { S, N }: { S: bigint; N: bigint }): string {
+  return `(${n} <= ${int(N)} AND ${s} BETWEEN ${int(-S)} AND ${int(S)})`;
+}
+
+/**
+ * The same dividend and truncated quotient as the wide branch, in the dialect's 64-bit integer: on the rows of
+ * `fastRow` every intermediate is the exact integer, so both branches give the same value. An engine that evaluates
+ * both branches on every row (ClickHouse) computes this one on other rows too: 64-bit arithmetic wraps there and
+ * the divisor is ≥ 4, so it never raises; that value is not chosen.
+ */
+function narrowWeighted(d: SqlDialect, int: (v: bigint) => string, s: string, m: string, c: bigint, bound: bigint): string {
+  const sum = d.narrowInteger(s);
+  const mm = d.narrowInteger(m);
+  const dividend = `((${sum} * ${int(c)} + ${mm} * ${int(bound)}) * ${int(2n)} + ${mm})`;
+  return `(${d.narrowQuotient(dividend, `(${mm} * ${int(2n)})`)} - ${int(bound)})`;
 }

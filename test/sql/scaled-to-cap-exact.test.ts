@@ -64,6 +64,27 @@ function caseArbitrary(clickhouse: boolean): fc.Arbitrary<Case> {
     });
 }
 
+/**
+ * Cases at the edge of the 64-bit branch (scaled-to-cap.ts `narrowBounds`: n ≤ N = ⌊2⁶⁰/B⌋ and |s| ≤ S = ⌊2⁶⁰/C⌋):
+ * n and s one below, at and one past each limit, so both branches and their boundary are compared to the reference.
+ */
+function straddleArbitrary(clickhouse: boolean): fc.Arbitrary<Case> {
+  const C = fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 2 ** 20 }));
+  const M = fc.oneof(fc.constant(1n), fc.bigInt({ min: 1n, max: 2n ** 20n }));
+  return fc.tuple(C, M, fc.integer({ min: -1, max: 1 }), fc.integer({ min: -1, max: 1 }), fc.boolean()).map(([c, m, dn, ds, neg]) => {
+    const cap = BigInt(c);
+    const bound = cap * m;
+    const N = 2n ** 60n / bound;
+    let n = N + BigInt(dn);
+    if (n <= cap) n = cap + 1n;
+    let reach = n * m;
+    if (clickhouse && reach > INT64_MAX) reach = INT64_MAX;
+    const S = 2n ** 60n / cap + BigInt(ds);
+    const mag = S > reach ? reach : S;
+    return { s: neg ? -mag : mag, n, C: c, bound };
+  });
+}
+
 /** The statement of a batch: one row per case, (i, the weighted value as text). */
 function batchSql(d: SqlDialect, cases: readonly Case[], int: (v: bigint) => string): string {
   const text = d.name === 'clickhouse' ? (x: string) => `toString(${x})` : (x: string) => `CAST(${x} AS ${d.typeName('varchar')})`;
@@ -110,7 +131,8 @@ function withinBound(c: Case): boolean {
 }
 
 const RUNS = { seed: 2026120701, numRuns: 100 } as const;
-const batch = (clickhouse: boolean) => fc.array(caseArbitrary(clickhouse), { minLength: 1, maxLength: 24 });
+const batch = (clickhouse: boolean) =>
+  fc.array(fc.oneof(caseArbitrary(clickhouse), straddleArbitrary(clickhouse)), { minLength: 1, maxLength: 24 });
 
 let duck: DuckDbEngine;
 let postgres: PostgresEngine;

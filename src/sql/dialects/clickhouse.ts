@@ -86,6 +86,8 @@ export const clickhouseDialect: SqlDialect = Object.freeze({
   textBytes: (text: string) => `length(${text})`,
   wideInteger: (expr: string) => `toDecimal128(${expr}, 0)`,
   wideQuotient: (dividend: string, divisor: string) => `(${dividend} / ${divisor})`,
+  narrowInteger: (expr: string) => `toInt64(${expr})`,
+  narrowQuotient: (dividend: string, divisor: string) => `intDiv(${dividend}, ${divisor})`,
   inlineLiteral,
   expression: CLICKHOUSE_FORMS,
 } satisfies SqlDialect);

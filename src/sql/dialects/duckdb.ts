@@ -37,4 +37,6 @@ export const duckdbDialect: SqlDialect = Object.freeze({
   wideInteger: (expr: string) => `CAST(${expr} AS HUGEINT)`,
   // `//` on integers truncates toward zero (`/` would divide in DOUBLE).
   wideQuotient: (dividend: string, divisor: string) => `(${dividend} // ${divisor})`,
+  narrowInteger: (expr: string) => `CAST(${expr} AS BIGINT)`,
+  narrowQuotient: (dividend: string, divisor: string) => `(${dividend} // ${divisor})`,
 });

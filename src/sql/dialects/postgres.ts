@@ -52,4 +52,6 @@ export const postgresDialect: SqlDialect = Object.freeze({
   wideInteger: (expr: string) => `CAST(${expr} AS numeric)`,
   // div(numeric, numeric) truncates toward zero exactly; numeric `/` rounds to a scale (and FLOOR of it may be off by one).
   wideQuotient: (dividend: string, divisor: string) => `div(${dividend}, ${divisor})`,
+  narrowInteger: (expr: string) => `CAST(${expr} AS bigint)`,
+  narrowQuotient: (dividend: string, divisor: string) => `(${dividend} / ${divisor})`,
 });
