@@ -32,6 +32,7 @@ import { DpError } from '../core/errors.js';
 import type { ExpressionEnv, ExpressionForms, SqlDialect, SqlParam, SqlParamType, SqlType, TypedSql } from './dialect.js';
 import { DATE_TRUNC_UNITS, type PlanCastType, type PlanExpr, type QueryPlan } from './plan.js';
 import { isIdentityColumn, type SqlColumnType, type SqlSchema } from './schema.js';
+import { MAX_TEXT_VALUE_BYTES, textBytesBound } from './text-bounds.js';
 
 export type { ExpressionForms, SqlType, TypedSql };
 
@@ -155,6 +156,9 @@ export const DEFAULT_FORMS: ExpressionForms = Object.freeze({
     const s = env.plan.sources[source];
     if (!s) throw new DpError('INTERNAL', 'unknown source');
     const ref = `${q(env, s.alias)}.${q(env, column)}`;
+    // Review S59 (text-bounds.ts, rule 1): a text longer than MAX_TEXT_VALUE_BYTES reads as NULL, decided by the
+    // row's own value, so no function of the compiled SQL meets one (PostgreSQL's 1 GB allocation limit).
+    if (type === 'text') return `(CASE WHEN ${env.d.textBytes(ref)} <= ${env.p.int(MAX_TEXT_VALUE_BYTES)} THEN ${ref} END)`;
     return type === 'double' && !isIdentity(env, s.table, column) ? `CAST(${ref} AS ${env.d.typeName('double')})` : ref;
   },
   abs: (_env: Env, x: string) => `ABS(${x})`,
@@ -216,6 +220,15 @@ function columnType(env: Env, source: number, column: string): SqlType {
   const t = env.schema.tables.get(s.table)?.columns.get(column)?.type;
   if (!t) throw new DpError('INTERNAL', 'a plan column the schema does not declare');
   return COLUMN_TYPES[t];
+}
+
+/**
+ * Whether a column reference of `env`'s plan is a text column (text-bounds.ts).
+ * @param env - the plan and schema.
+ * @returns the test.
+ */
+export function isTextColumn(env: Pick<Env, 'plan' | 'schema'>): (e: Extract<PlanExpr, { kind: 'column' }>) => boolean {
+  return (e) => columnType(env as Env, e.source, e.column) === 'text';
 }
 
 /** A NULL of type `t` (typed, so that PostgreSQL can resolve operators on it). */
@@ -411,6 +424,14 @@ export const MAX_COMPILED_EXPRESSION = 256_000;
 
 /** Compiles a row expression to total SQL with its static type. */
 export function compileTyped(env: Env, e: PlanExpr): TypedSql {
+  // Review S59 (text-bounds.ts, rule 2): every text the expression computes has a public byte bound, or the query is
+  // refused here, before the charge. Checked once per top-level expression (the walk covers every node).
+  textBytesBound(e, isTextColumn(env));
+  return compileSubtree(env, e);
+}
+
+/** `compileTyped` of a node inside an expression whose text bounds were checked. */
+function compileSubtree(env: Env, e: PlanExpr): TypedSql {
   const out = compileNode(env, e);
   if (out.sql.length > MAX_COMPILED_EXPRESSION)
     refuse(
@@ -422,7 +443,7 @@ export function compileTyped(env: Env, e: PlanExpr): TypedSql {
 
 function compileNode(env: Env, e: PlanExpr): TypedSql {
   const f = forms(env);
-  const r = (x: PlanExpr) => compileTyped(env, x);
+  const r = (x: PlanExpr) => compileSubtree(env, x);
   const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
   switch (e.kind) {
     case 'column': {
@@ -496,7 +517,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
 
 function compileFunction(env: Env, e: Extract<PlanExpr, { kind: 'func' }>): TypedSql {
   const f = forms(env);
-  const r = (x: PlanExpr) => compileTyped(env, x);
+  const r = (x: PlanExpr) => compileSubtree(env, x);
   const as = (x: PlanExpr, t: Exclude<SqlType, 'null'>) => convert(env, r(x), t);
   const arity = ARITY[e.name];
   if (!arity) throw new DpError('INTERNAL', 'a function outside the allow-list');

@@ -40,6 +40,7 @@ import {
   compileTyped,
   type Env,
   forms,
+  isTextColumn,
   keyOutput,
   Params,
   q,
@@ -48,7 +49,9 @@ import {
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
+import { scaledToCap } from './scaled-to-cap.js';
 import type { SqlSchema } from './schema.js';
+import { checkKeyTextBytes } from './text-bounds.js';
 
 /**
  * Grid units read as an affine map of two exact columns (row-level linear sums, stop 19): units = S·inverse −
@@ -253,32 +256,6 @@ function flushBelow(env: Env, x: string, factor: number): string {
   return `(CASE WHEN ABS(${x}) < ${env.p.dbl(tiny)} THEN ${env.p.dbl(0)} ELSE ${x} END)`;
 }
 
-/**
- * A unit's sum of grid units in one group, weighted to at most C values (issue 11, reviewml "mean bounding
- * honest"): `s` is the sum of the unit's `n` values there; when n > C the unit contributes `round(s · C/n)`, C
- * times the mean of its values (each value weighted C/n), otherwise `s` unchanged. So a unit's sum and its count
- * (min(n, C), `cap`) describe the same weighted values: SUM is a sum of at most C values per unit, each within the
- * bounds, and AVG = Σ weighted sums / Σ min(n, C) is a weighted mean of the data, within its range. Before, the
- * whole sum s was clamped to ±C·M, so a unit with many rows was pulled to a bound (AVG of values all 80 released 30).
- *
- * Sensitivity is unchanged (compile.proof.md "Contribution bounding"): |s| ≤ n·M, so |s·C/n| ≤ C·M, and the caller
- * still clamps the result to ±C·M (a rounding past it in double precision is cut there). The arithmetic is total:
- * `n` > C ≥ 1 in the scaled branch (no division by zero), |s·C/n| ≤ 2¹²⁷ (no overflow), |s| ≥ 1 or s = 0 (no
- * underflow); `FLOOR(x + ½)` of a double is the same correctly-rounded IEEE operation on DuckDB, PostgreSQL,
- * ClickHouse (`clickhouse-compile.ts` writes the same) and in the TypeScript reference (test/sql/null-reference.ts),
- * so the engines agree exactly. A NULL sum (no values: n = 0) stays NULL.
- * @param env - the compile environment.
- * @param s - the unit's sum of grid units (a wide integer column).
- * @param n - the unit's count of values in the group.
- * @param C - maxContributionsPerPartition.
- * @returns the weighted sum, a wide integer.
- */
-function scaledToCap(env: Env, s: string, n: string, C: number): string {
-  const dbl = env.d.typeName('double');
-  const scaled = `FLOOR(CAST(${s} AS ${dbl}) * ${env.p.dbl(C)} / CAST(${n} AS ${dbl}) + ${env.p.dbl(0.5)})`;
-  return `(CASE WHEN ${n} > ${env.p.int(C)} THEN CAST(${scaled} AS ${env.d.typeName('wide')}) ELSE ${s} END)`;
-}
-
 /** A per-row integer measure in [0, bins) for quantile histograms. */
 function rowBin(env: Env, m: PlanMeasure, grid: QuantileGrid): string {
   const value = compileDouble(env, m.expr);
@@ -447,6 +424,10 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   edgeRecord(plan.privacy, 'plan.privacy');
   edgeRecord(dialect, 'dialect');
   edgeRecord(schema, 'schema');
+  // Review S59 (text-bounds.ts, rule 3): the unit and the keys (the salted order's concatenation, the result row)
+  // stay within a public byte bound on every dialect, or the query is refused here, before the charge.
+  const unitExpr = plan.privacy.rowLevel ? [] : [plan.privacy.unit as PlanExpr];
+  checkKeyTextBytes([...unitExpr, ...plan.groupBy.map((k) => k.expr)], isTextColumn({ plan, schema }));
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
   const own = OWN_COMPILERS.get(dialect);
   if (own) return own.compileDpQuery(plan, salt, schema);
@@ -512,7 +493,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   };
   const cap = (u: string) => `SUM(LEAST(${u}, ${env.p.int(C)}))`;
   /** A unit's sum `s` of `n` values in one group, weighted to C values when n > C (`scaledToCap`). */
-  const toCap = (s: string, n: string) => scaledToCap(env, s, n, C);
+  const toCap = (s: string, n: string, bound: bigint) => scaledToCap(dialect, (v) => env.p.int(v), s, n, C, bound);
   // Row-level, COUNT(*) is the `units` column itself (each row its own unit): read once, not computed twice.
   const countRows = () =>
     rowLevel
@@ -539,7 +520,10 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
       perRow,
       (v) => `SUM(${v})`,
       (v) => `SUM(${v})`,
-      (u, n) => `SUM(${clamp(toCap(u, n), env.p.int(nonNegative ? 0n : -BigInt(C) * maxPerRow), env.p.int(BigInt(C) * maxPerRow))})`,
+      (u, n) => {
+        const bound = BigInt(C) * maxPerRow;
+        return `SUM(${clamp(toCap(u, n, bound), env.p.int(nonNegative ? 0n : -bound), env.p.int(bound))})`;
+      },
       countOf === undefined ? 'new' : { reuse: countOf },
     );
 
@@ -590,7 +574,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     // The count is widened too: COUNT × offset in BIGINT would overflow (an engine error, a data-dependent signal) past ~2³¹ rows.
     const perUnit = `CAST(${su} AS ${wide})${inv}${lin.offset === 0 ? '' : ` - CAST(${nu} AS ${wide}) * ${env.p.int(lin.offset)}`}`;
     const bound = BigInt(C) * BigInt(g.maxUnits);
-    finalCols.push(`CAST(SUM(${clamp(toCap(perUnit, nu), env.p.int(-bound), env.p.int(bound))}) AS ${wide}) AS ${q(env, name)}`);
+    finalCols.push(`CAST(SUM(${clamp(toCap(perUnit, nu, bound), env.p.int(-bound), env.p.int(bound))}) AS ${wide}) AS ${q(env, name)}`);
     return name;
   };
 

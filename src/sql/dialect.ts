@@ -44,6 +44,19 @@ export interface SqlDialect {
   saltedHash(exprs: readonly string[], salt: string): string;
   /** A function name for an allow-listed scalar function. */
   functionName(name: string): string;
+  /** The length of a text in bytes (O(1) on every engine: no copy of the value). Must not raise. */
+  textBytes(text: string): string;
+  /** An exact integer expression (an integer column, a count or a wide value) as the wide type of `typeName('wide')`; NULL stays NULL. Must not raise. */
+  wideInteger(expr: string): string;
+  /**
+   * The quotient of two wide integers (`wideInteger`) truncated toward zero, for a divisor known to be positive and
+   * operands below 2¹²⁶ in magnitude. Must not raise (scaled-to-cap.ts).
+   */
+  wideQuotient(dividend: string, divisor: string): string;
+  /** An exact integer expression as the 64-bit integer (BIGINT, Int64), for a value known to fit on the rows that use it; NULL stays NULL. */
+  narrowInteger(expr: string): string;
+  /** The quotient of two 64-bit integers truncated toward zero, for a positive divisor. Must not raise (scaled-to-cap.ts). */
+  narrowQuotient(dividend: string, divisor: string): string;
   /**
    * For an engine without bind parameters (ClickHouse 18.16): the value written as a literal, escaped so that it
    * reads back as exactly itself. Present, `Params` inlines every value instead of adding a marker.

@@ -26,6 +26,7 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { sumGrid } from '../../src/stats/fixed-point-grid.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits, makeVisits } from '../sql/data.js';
+import { scaledToCapReference } from '../sql/scaled-to-cap-reference.js';
 import {
   adminExec,
   clickhouseAvailable,
@@ -141,9 +142,10 @@ describe.skipIf(!clickhouseAvailable)('DP SQL on a 3-shard ClickHouse cluster', 
     for (const [k, { units, n }] of per) {
       const region = k.split('|')[0] as string;
       const cap = 3 * g.maxUnits;
-      // A unit with n > C = 3 values weighs its sum to 3 values (compile.ts scaledToCap), then the clamp to ±C·M.
-      const weighted = units === null ? null : n > 3 ? Math.floor((units * 3) / n + 0.5) : units;
-      ref.set(region, (ref.get(region) ?? 0n) + (weighted === null ? 0n : BigInt(Math.max(-cap, Math.min(cap, weighted)))));
+      // A unit with n > C = 3 values weighs its sum to 3 values (src/sql/scaled-to-cap.ts), then the clamp to ±C·M.
+      const weighted = units === null ? null : scaledToCapReference(BigInt(units), BigInt(n), 3n);
+      const b = BigInt(cap);
+      ref.set(region, (ref.get(region) ?? 0n) + (weighted === null ? 0n : weighted < -b ? -b : weighted > b ? b : weighted));
     }
     const input = compiled.inputs[1];
     if (input?.kind !== 'sum') throw new Error('fixture');

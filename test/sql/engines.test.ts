@@ -21,6 +21,7 @@ import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { duckdbWithVisits, loadPostgresVisits, makeVisits } from './data.js';
 import { visitsSchema } from './fixtures.js';
 import { postgresTestUrl } from './postgres-url.js';
+import { scaledToCapReference } from './scaled-to-cap-reference.js';
 
 /** The fixture schema with maxPartitions ≥ the number of regions, so no group is dropped and engines must agree exactly. */
 function allPartitionsSchema(): SqlSchema {
@@ -71,7 +72,7 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
     const schema = allPartitionsSchema();
     const sql = 'SELECT region, COUNT(*) AS n, COUNT(DISTINCT person_id) AS people, AVG(minutes) AS m FROM visits GROUP BY region';
     // Reference: per (person, region) rows capped at C = 3; minutes on the mean grid, a person's sum of n > 3 values
-    // weighted to 3 values (FLOOR(s·3/n + ½), compile.ts scaledToCap), then clamped to ±3·maxUnits.
+    // weighted to 3 values (⌊s·3/n + ½⌋ in exact integers, src/sql/scaled-to-cap.ts), then clamped to ±3·maxUnits.
     const { visits } = makeVisits();
     const grid = meanGrid([0, 60]);
     const per = new Map<string, { n: number; units: number }>();
@@ -88,8 +89,9 @@ describe('the rewritten SQL on DuckDB and PostgreSQL', () => {
       const r = ref.get(region) ?? { n: 0n, units: 0n, people: 0n };
       const cap = 3 * grid.maxUnits;
       r.n += BigInt(Math.min(e.n, 3));
-      const weighted = e.n > 3 ? Math.floor((e.units * 3) / e.n + 0.5) : e.units;
-      r.units += BigInt(Math.max(-cap, Math.min(cap, weighted)));
+      const weighted = scaledToCapReference(BigInt(e.units), BigInt(e.n), 3n);
+      const b = BigInt(cap);
+      r.units += weighted < -b ? -b : weighted > b ? b : weighted;
       r.people += 1n;
       ref.set(region, r);
     }

@@ -1,7 +1,7 @@
 /**
  * SUM and AVG under `maxContributionsPerPartition` (C) release values of the data (reviewml, issue 11: AVG of values
  * all 80 released 30, the lower bound, because a unit's whole sum was clamped to ±C·M while its count was capped at
- * C). The rule (compile.ts `scaledToCap`, compile.proof.md "Contribution bounding"): a unit with n > C values in a
+ * C). The rule (src/sql/scaled-to-cap.ts, compile.proof.md "Contribution bounding"): a unit with n > C values in a
  * group contributes C values equal to its mean there, so SUM = Σ_u min(n_u, C)·mean_u and AVG = SUM / Σ_u min(n_u, C),
  * a weighted mean of the (clamped) values.
  *

@@ -14,6 +14,7 @@ import { exactUnits } from '../../src/sql/engine-values.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../../src/stats/fixed-point-grid.js';
+import { scaledToCapReference } from './scaled-to-cap-reference.js';
 
 /** One row of tables t (unit-level, unit `uid`) and r (row-level); both hold the same rows. */
 export interface NullRow {
@@ -80,10 +81,13 @@ function reference(
     if (cell.n === 0) continue; // a unit (or row) with no value in this group adds nothing
     const bound = cap * grid.maxUnits;
     e.count = (e.count ?? 0n) + BigInt(Math.min(cell.n, cap));
-    // A unit with n > C values weighs its sums to C values: FLOOR(s·C/n + ½) in doubles, as compile.ts `scaledToCap`.
-    const toCap = (s: number) => (unitLevel && cell.n > cap ? Math.floor((s * cap) / cell.n + 0.5) : s);
-    e.units = (e.units ?? 0n) + BigInt(unitLevel ? Math.max(-bound, Math.min(bound, toCap(cell.units))) : cell.units);
-    e.squares = (e.squares ?? 0n) + BigInt(unitLevel ? Math.min(cap * grid.maxUnits * grid.maxUnits, toCap(cell.squares)) : cell.squares);
+    // A unit with n > C values weighs its sums to C values: ⌊s·C/n + ½⌋ in exact integers, as scaled-to-cap.ts.
+    const toCap = (s: number) => (unitLevel ? scaledToCapReference(BigInt(s), BigInt(cell.n), BigInt(cap)) : BigInt(s));
+    const within = (v: bigint, lo: bigint, hi: bigint) => (v < lo ? lo : v > hi ? hi : v);
+    const b = BigInt(bound);
+    e.units = (e.units ?? 0n) + (unitLevel ? within(toCap(cell.units), -b, b) : BigInt(cell.units));
+    const squareBound = BigInt(cap) * BigInt(grid.maxUnits) * BigInt(grid.maxUnits);
+    e.squares = (e.squares ?? 0n) + (unitLevel ? within(toCap(cell.squares), 0n, squareBound) : BigInt(cell.squares));
   }
   return out;
 }

@@ -9,7 +9,7 @@
  * - **row-level**: `SELECT keys, count(), sum(Decimal128 units) … GROUP BY keys`.
  * - **unit-level**: rows → per (unit, keys): the counts (two to a `UInt64` column,
  *   `unitColumns`) and per-unit sums with their counts of values (capped at C / weighted to C values and
- *   clamped to ±C·M later, compile.ts `scaledToCap`) and a **salted hash**
+ *   clamped to ±C·M later, scaled-to-cap.ts) and a **salted hash**
  *   `cityHash64(unit, keys…, salt)` → the unit's P groups of smallest
  *   (hash, keys) → per keys: Σ min(count, C), Σ clamp(weighted sum), count() = units.
  *   Which P groups a unit keeps depends on that unit's own (unit, key) pairs
@@ -44,6 +44,7 @@ import { aggregateInputs, type CompiledDpQuery, type HistogramStatement, type Qu
 import { compileCondition, compileDouble, compileTyped, keyOutput, Params, type SqlType } from '../compile-expr.js';
 import type { CompiledStatement, SqlDialect } from '../dialect.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from '../plan.js';
+import { scaledToCap } from '../scaled-to-cap.js';
 import type { SqlSchema } from '../schema.js';
 import { type ClickHouseEnv, chAtMost, chClamp, chClampInteger, quoteClickHouse as q } from './clickhouse-expr.js';
 import { chJoinedFrom, JOIN_SETTINGS } from './clickhouse-joins.js';
@@ -234,9 +235,14 @@ const LOW_HALF = '4294967295';
  * A lone count keeps its own column (`count()` or `sum(isNotNull(e))`).
  * @param fields - the quantities in output order.
  * @param C - maxContributionsPerPartition.
+ * @param dialect - the ClickHouse dialect (the weighting's wide integers).
  * @returns the per-row, per-(unit, keys) and per-group column lists.
  */
-function unitColumns(fields: readonly Field[], C: number): { rowCols: string[]; unitCols: string[]; finalCols: string[] } {
+function unitColumns(
+  fields: readonly Field[],
+  C: number,
+  dialect: SqlDialect,
+): { rowCols: string[]; unitCols: string[]; finalCols: string[] } {
   const rowCols: string[] = [];
   const unitCols: string[] = [];
   const finalCols: string[] = [];
@@ -272,12 +278,9 @@ function unitColumns(fields: readonly Field[], C: number): { rowCols: string[]; 
     }
     const bound = f.kind === 'count' ? BigInt(C) : f.bound;
     const lo = f.kind === 'count' || f.nonNegative ? int(0) : int(-bound);
-    // A sum is weighted to C values when the unit has n > C values here (compile.ts `scaledToCap`: the same
-    // correctly-rounded FLOOR(s·C/n + ½), so the engines agree); C·M < 2⁶² keeps toInt64 in range.
-    const value =
-      f.kind === 'count'
-        ? c
-        : `if(tsdp_n${n} > ${int(C)}, toInt64(floor(toFloat64(${c}) * ${dbl(C)} / toFloat64(tsdp_n${n}) + 0.5)), ${c})`;
+    // A sum is weighted to C values when the unit has n > C values here (scaled-to-cap.ts: the same exact integer
+    // ⌊(2·s·C + n) / (2·n)⌋ in Decimal128(0) as HUGEINT/numeric on the other engines), then clamped to ±C·M.
+    const value = f.kind === 'count' ? c : scaledToCap(dialect, int, c, `tsdp_n${n}`, C, f.bound);
     // A unit whose values in this group are all NULL has c = NULL (sum of no values): it stays NULL and adds nothing.
     finalCols.push(`toString(sum(toDecimal128(${chClampInteger(value, lo, int(bound))}, 0))) AS ${f.name}`);
   });
@@ -362,7 +365,7 @@ export function compileClickHouseQuery(
     sql = `SELECT ${[...keySelect, 'toString(count()) AS tsdp_units', ...finalCols].join(', ')}${from}${groupBy}`;
   } else {
     const { unit, from: unitFrom } = unitRows(env);
-    const { rowCols, unitCols, finalCols: perGroup } = unitColumns(fields, C);
+    const { rowCols, unitCols, finalCols: perGroup } = unitColumns(fields, C, dialect);
     const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, ...rowCols].join(', ')}${unitFrom})`;
     const ucols = unitCols.map((c) => c.replace(/^.* AS /, ''));
     const hash = groupHash(

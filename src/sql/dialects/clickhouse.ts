@@ -82,6 +82,12 @@ export const clickhouseDialect: SqlDialect = Object.freeze({
   dateText: chDateText,
   saltedHash: (exprs: readonly string[], salt: string) => `cityHash64(${[...exprs, salt].join(', ')})`,
   functionName: (name: string) => name,
+  // toDecimal128 keeps NULL (CAST of a Nullable NULL to Decimal128(0) raises on 18.16); Decimal `/` truncates toward zero.
+  textBytes: (text: string) => `length(${text})`,
+  wideInteger: (expr: string) => `toDecimal128(${expr}, 0)`,
+  wideQuotient: (dividend: string, divisor: string) => `(${dividend} / ${divisor})`,
+  narrowInteger: (expr: string) => `toInt64(${expr})`,
+  narrowQuotient: (dividend: string, divisor: string) => `intDiv(${dividend}, ${divisor})`,
   inlineLiteral,
   expression: CLICKHOUSE_FORMS,
 } satisfies SqlDialect);

@@ -33,4 +33,10 @@ export const duckdbDialect: SqlDialect = Object.freeze({
   dateText: (date: string) => `strftime(${date}, '%Y-%m-%d')`,
   saltedHash: (exprs: readonly string[], salt: string) => `hash(${[...exprs, salt].join(', ')})`,
   functionName: (name: string) => name.toUpperCase(),
+  textBytes: (text: string) => `strlen(${text})`,
+  wideInteger: (expr: string) => `CAST(${expr} AS HUGEINT)`,
+  // `//` on integers truncates toward zero (`/` would divide in DOUBLE).
+  wideQuotient: (dividend: string, divisor: string) => `(${dividend} // ${divisor})`,
+  narrowInteger: (expr: string) => `CAST(${expr} AS BIGINT)`,
+  narrowQuotient: (dividend: string, divisor: string) => `(${dividend} // ${divisor})`,
 });

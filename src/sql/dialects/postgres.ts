@@ -48,4 +48,10 @@ export const postgresDialect: SqlDialect = Object.freeze({
   saltedHash: (exprs: readonly string[], salt: string) =>
     `hashtextextended(concat_ws(chr(31), ${exprs.map((e) => `CAST(${e} AS pg_catalog.text)`).join(', ')}), ${salt})`,
   functionName: (name: string) => (name === 'length' ? 'char_length' : name),
+  textBytes: (text: string) => `octet_length(${text})`,
+  wideInteger: (expr: string) => `CAST(${expr} AS numeric)`,
+  // div(numeric, numeric) truncates toward zero exactly; numeric `/` rounds to a scale (and FLOOR of it may be off by one).
+  wideQuotient: (dividend: string, divisor: string) => `div(${dividend}, ${divisor})`,
+  narrowInteger: (expr: string) => `CAST(${expr} AS bigint)`,
+  narrowQuotient: (dividend: string, divisor: string) => `(${dividend} / ${divisor})`,
 });
