@@ -9,7 +9,7 @@
  * ⌊((clamp(x) − L) / R) · B⌋ capped at B − 1, R = U − L computed once in TypeScript and bound
  * as a double; every step is one IEEE-754 double operation (subtraction, division, a product
  * by B that is exact for B = 2³² and exact-or-far-from-an-integer for an integer grid, FLOOR),
- * so DuckDB, PostgreSQL and ClickHouse give `quantileBinIndex`'s bin. NULL stays NULL (the row
+ * so DuckDB, PostgreSQL and ClickHouse give `quantileBinIndex`'s bin (an offset below R·2⁻⁴⁰ read as 0: `binOffsetSql`). NULL stays NULL (the row
  * is not counted); ±∞ clamp to the bounds. Test: test/sql/quantile-fine-bins.test.ts.
  * @module
  */
@@ -66,5 +66,13 @@ export function quantileGrid(m: PlanMeasure): QuantileGrid {
  */
 export function binOffsetSql(clamped: string, grid: QuantileGrid, dbl: (x: number) => string): string {
   const [lower, upper] = grid.bounds;
-  return `FLOOR(((${clamped} - ${dbl(lower)}) / ${dbl(upper - lower)}) * ${dbl(grid.bins)})`;
+  const range = upper - lower;
+  // Rule (PostgreSQL raises "value out of range: underflow" when a quotient of non-zero doubles rounds to 0, after
+  // the charge and only when such a row exists): an offset below t = max(R·2⁻⁴⁰, 2⁻¹⁰²²) is read as 0. Its bin is 0
+  // either way (offset/R < 2⁻³² since R ≥ 2³²·2⁻¹⁰²², the grid check), and any offset ≥ t has a quotient ≥ 2⁻⁴⁰
+  // that does not underflow. Test: test/sql/quantile-fine-bins.test.ts (nextUp(L) on PostgreSQL).
+  const tiny = Math.max(range * 2 ** -40, 2 ** -1022);
+  const raw = `(${clamped} - ${dbl(lower)})`;
+  const offset = `(CASE WHEN ABS(${raw}) < ${dbl(tiny)} THEN ${dbl(0)} ELSE ${raw} END)`;
+  return `FLOOR((${offset} / ${dbl(range)}) * ${dbl(grid.bins)})`;
 }
