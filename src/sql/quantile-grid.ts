@@ -7,7 +7,8 @@
  *
  * Rule (one bin in every engine and in TypeScript): a row's bin is
  * ⌊((clamp(x) − L) / R) · B⌋ capped at B − 1, R = U − L computed once in TypeScript and bound
- * as a double; every step is one IEEE-754 double operation (subtraction, division, a product
+ * as a double (function names lowercase: ClickHouse 18.16 refused the upper-case form, an engine error after
+ * the charge); every step is one IEEE-754 double operation (subtraction, division, a product
  * by B that is exact for B = 2³² and exact-or-far-from-an-integer for an integer grid, FLOOR),
  * so DuckDB, PostgreSQL and ClickHouse give `quantileBinIndex`'s bin (an offset below R·2⁻⁴⁰ read as 0: `binOffsetSql`). NULL stays NULL (the row
  * is not counted); ±∞ clamp to the bounds. Test: test/sql/quantile-fine-bins.test.ts.
@@ -73,6 +74,6 @@ export function binOffsetSql(clamped: string, grid: QuantileGrid, dbl: (x: numbe
   // that does not underflow. Test: test/sql/quantile-fine-bins.test.ts (nextUp(L) on PostgreSQL).
   const tiny = Math.max(range * 2 ** -40, 2 ** -1022);
   const raw = `(${clamped} - ${dbl(lower)})`;
-  const offset = `(CASE WHEN ABS(${raw}) < ${dbl(tiny)} THEN ${dbl(0)} ELSE ${raw} END)`;
-  return `FLOOR((${offset} / ${dbl(range)}) * ${dbl(grid.bins)})`;
+  const offset = `(CASE WHEN abs(${raw}) < ${dbl(tiny)} THEN ${dbl(0)} ELSE ${raw} END)`;
+  return `floor((${offset} / ${dbl(range)}) * ${dbl(grid.bins)})`;
 }
