@@ -49,6 +49,7 @@ import {
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
+import { binOffsetSql, type QuantileGrid, quantileGrid } from './quantile-grid.js';
 import { scaledToCap } from './scaled-to-cap.js';
 import type { SqlSchema } from './schema.js';
 import { checkKeyTextBytes } from './text-bounds.js';
@@ -143,55 +144,7 @@ export function dialectCompiler(dialect: SqlDialect): DialectCompiler | undefine
   return OWN_COMPILERS.get(dialect);
 }
 
-/** Bins of a quantile histogram over a non-integer measure, or an integer one with a wide range (public). */
-export const QUANTILE_BINS = 256;
-
-/** The most integer values a quantile histogram gives one bin each (an integer measure with a wider range uses `QUANTILE_BINS`). */
-export const MAX_INTEGER_QUANTILE_BINS = 1024;
-
-/** The public grid of a quantile histogram: `bins` equal bins on `bounds`. */
-export interface QuantileGrid {
-  readonly bounds: readonly [number, number];
-  readonly bins: number;
-  /** The measure holds integers (the release is rounded; with one bin per integer, the bins are the integers). */
-  readonly integer: boolean;
-}
-
-/**
- * The grid of a quantile measure (public: from the plan's bounds only). An integer measure whose clamp range
- * [L, U] holds at most `MAX_INTEGER_QUANTILE_BINS` integers gets one bin per integer, on [L − ½, U + ½]: bin i
- * holds exactly the value L + i, so the released quantile (a bin's midpoint) and its interval ends (bin edges,
- * rounded inward) are integers, and a value is never split between bins. Others get `QUANTILE_BINS` bins on
- * the clamp bounds (an integer measure's release is then rounded: post-processing).
- * @param m - the measure.
- * @returns the grid.
- */
-export function quantileGrid(m: PlanMeasure): QuantileGrid {
-  edgeRecord(m, 'm');
-  const [lower, upper] = measureBounds(m);
-  if (m.integral) {
-    const lo = Math.ceil(lower);
-    const hi = Math.floor(upper);
-    const values = hi - lo + 1;
-    if (Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && values >= 2 && values <= MAX_INTEGER_QUANTILE_BINS) {
-      return { bounds: [lo - 0.5, hi + 0.5], bins: values, integer: true };
-    }
-  }
-  // Review S47 (class 3): the bin is CAST(FLOOR((clamp(x) − L) · bins/(U − L)) AS BIGINT); a grid whose width
-  // bins/(U − L) is not finite (MEDIAN(x * 1e-308): U − L = 1e-306) made that cast raise on every row — an engine
-  // error iff a row reaches it, after the charge. The grid is public (bounds of the schema and the query): refused
-  // here, at compile time, before the charge, unless bins/(U − L) is finite and (U − L)/bins is a normal double.
-  // Test: test/review/quantile-tiny-range.test.ts, test/sql/quantile-grid-finite.test.ts (generative over scales).
-  const range = upper - lower;
-  if (!(Number.isFinite(QUANTILE_BINS / range) && range / QUANTILE_BINS >= 2 ** -1022)) {
-    throw new DpError(
-      'UNSUPPORTED_QUERY',
-      `the quantile's value range [${lower}, ${upper}] cannot be cut into ${QUANTILE_BINS} bins in double precision (its width is ${range}); rescale the expression (e.g. by a power of ten) — nothing was charged`,
-      { construct: 'quantile bounds' },
-    );
-  }
-  return { bounds: [lower, upper], bins: QUANTILE_BINS, integer: m.integral };
-}
+export { MAX_INTEGER_QUANTILE_BINS, QUANTILE_BINS, type QuantileGrid, quantileGrid } from './quantile-grid.js';
 
 interface Grid {
   readonly shift: number;
@@ -256,16 +209,11 @@ function flushBelow(env: Env, x: string, factor: number): string {
   return `(CASE WHEN ABS(${x}) < ${env.p.dbl(tiny)} THEN ${env.p.dbl(0)} ELSE ${x} END)`;
 }
 
-/** A per-row integer measure in [0, bins) for quantile histograms. */
+/** A per-row integer measure in [0, bins) for quantile histograms (the bin rule: quantile-grid.ts). */
 function rowBin(env: Env, m: PlanMeasure, grid: QuantileGrid): string {
-  const value = compileDouble(env, m.expr);
-  // Bounds widened to an interval when the measure is constant; their range is finite (checkFiniteRelease).
-  const [lower, upper] = grid.bounds;
-  const bins = grid.bins;
-  const clamped = clamp(value, env.p.dbl(lower), env.p.dbl(upper));
-  const width = bins / (upper - lower);
-  const offset = flushBelow(env, `(${clamped} - ${env.p.dbl(lower)})`, width);
-  return atMost(`CAST(FLOOR(${offset} * ${env.p.dbl(width)}) AS ${env.d.typeName('bigint')})`, env.p.int(bins - 1));
+  const clamped = clamp(compileDouble(env, m.expr), env.p.dbl(grid.bounds[0]), env.p.dbl(grid.bounds[1]));
+  const bin = binOffsetSql(clamped, grid, (x) => env.p.dbl(x));
+  return atMost(`CAST(${bin} AS ${env.d.typeName('bigint')})`, env.p.int(grid.bins - 1));
 }
 
 /** The FROM clause with its joins (shared by every statement of one query, so they read the same rows). */

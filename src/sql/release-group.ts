@@ -92,6 +92,8 @@ export function tableOutputs(
           bins: compiled.histograms[inputs.histogram]?.bins ?? QUANTILE_BINS_FALLBACK,
           intervalShare,
           integer: inputs.integer,
+          // The histogram holds the non-empty bins of the fine grid (quantile-grid.ts): released from them alone.
+          sparse: true,
         });
         break;
       default: {
@@ -145,7 +147,14 @@ function planQuantile(
   o: Extract<TableOutput, { kind: 'quantiles' }>,
   base: { budget: OutputBudget; maxPartitions: number; maxContributionsPerPartition: number; confidence?: number },
 ): void {
-  checkQuantileParameters({ ...base, bounds: o.bounds, bins: o.bins, quantiles: o.quantiles, intervalShare: o.intervalShare ?? 0 });
+  checkQuantileParameters({
+    ...base,
+    bounds: o.bounds,
+    bins: o.bins,
+    quantiles: o.quantiles,
+    intervalShare: o.intervalShare ?? 0,
+    sparse: o.sparse === true,
+  });
 }
 
 /**

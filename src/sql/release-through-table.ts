@@ -19,6 +19,7 @@ import { DpError } from '../core/errors.js';
 import { type ExactLoss, statedExactLoss } from '../core/exact-loss.js';
 import type { RandomSource } from '../random/source.js';
 import { tracePublicParameter } from '../stats/public-parameters.js';
+import type { SparseBins } from '../stats/release-quantiles.js';
 import { type ExactPartition, releaseTable, selectPartitions, type TableKeys } from '../stats/release-table.js';
 import type { AggregateRelease } from '../stats/release-types.js';
 import type { BudgetSplit } from './budget-split.js';
@@ -44,21 +45,38 @@ function keyValues(compiled: CompiledDpQuery, r: EngineRow): EngineValue[] {
 const SINGLE = '';
 
 /**
- * Each histogram statement's rows as per-group exact bin counts.
+ * Each histogram statement's rows as per-group sparse bin counts (one row per non-empty bin of the fine grid).
+ * Rule: never a dense array of the grid's bins (2³²); memory and time are linear in the rows the engine returned
+ * (at most one per row read), sorted per group.
  * @param compiled - the compiled query (bins per histogram, key columns).
  * @param histRows - the rows of each histogram statement.
- * @returns per histogram, group key text → bin counts.
+ * @returns per histogram, group key text → sparse bin counts.
  * @throws DpError INTERNAL on a bin or count that is not what the compiled statement returns.
  */
-export function histogramsByGroup(compiled: CompiledDpQuery, histRows: readonly (readonly EngineRow[])[]): Map<string, bigint[]>[] {
+export function histogramsByGroup(compiled: CompiledDpQuery, histRows: readonly (readonly EngineRow[])[]): Map<string, SparseBins>[] {
   return histRows.map((rows, h) => {
-    const m = new Map<string, bigint[]>();
     const size = compiled.histograms[h]?.bins ?? 0;
+    const pairs = new Map<string, [number, bigint][]>();
     for (const r of rows) {
       const key = compiled.keyColumns.length === 0 ? SINGLE : keyString(keyValues(compiled, r));
-      const bins = m.get(key) ?? new Array<bigint>(size).fill(0n);
-      bins[toBin(r.bin, size)] = toBig(r.n);
-      m.set(key, bins);
+      const list = pairs.get(key) ?? [];
+      list.push([toBin(r.bin, size), toBig(r.n)]);
+      pairs.set(key, list);
+    }
+    const m = new Map<string, SparseBins>();
+    for (const [key, list] of pairs) {
+      list.sort((a, b) => a[0] - b[0]);
+      const index: number[] = [];
+      const count: bigint[] = [];
+      for (const [b, n] of list) {
+        if (n <= 0n) continue; // a bin left empty by contribution bounding is not a non-empty bin
+        if (index[index.length - 1] === b) count[count.length - 1] = (count[count.length - 1] as bigint) + n;
+        else {
+          index.push(b);
+          count.push(n);
+        }
+      }
+      m.set(key, { bins: size, index, count });
     }
     return m;
   });
@@ -70,12 +88,12 @@ function exactPartition(
   compiled: CompiledDpQuery,
   row: EngineRow,
   key: string,
-  histograms: readonly Map<string, bigint[]>[],
+  histograms: readonly Map<string, SparseBins>[],
 ): ExactPartition {
   const get = (col: string | undefined) => (col === undefined ? 0n : toBig(row[col]));
   const counts = new Map<number, bigint>();
   const sums = new Map<number, { count: bigint; units: bigint; squaredUnits: bigint }>();
-  const bins = new Map<number, bigint[]>();
+  const bins = new Map<number, SparseBins>();
   t.planIndex.forEach((i, j) => {
     const inputs = compiled.inputs[i];
     if (!inputs) throw new DpError('INTERNAL', 'inconsistent compiled query');

@@ -309,3 +309,30 @@ export function releaseQuantile(
   const r = releaseWith(m, counts, input);
   return { ...r.value, ...releaseFields(r) };
 }
+
+/**
+ * Releases one quantile of the values in a partition on a fine public grid, from its
+ * non-empty bins alone (`makeFineQuantileMeasurement`; DP SQL's MEDIAN/QUANTILE).
+ * @param input - `bins` (`SparseBins` over `gridBins` bins of `bounds`, see `fineQuantileGrid`), `quantile`, `intervalShare`, `integer` and the release options.
+ * @returns as `releaseQuantile`.
+ * @throws DpError INVALID_PARAMETER; BUDGET_EXHAUSTED (nothing charged) when `spendFrom` cannot pay.
+ * @privacy as `releaseQuantile` (the same mechanisms over the fine grid's bins).
+ *   Not constant-time: linear in the non-empty bins (SECURITY.md §11).
+ * @example
+ * releaseSparseQuantile({ bins: { bins: 4, index: [1, 2], count: [5n, 9n] }, gridBins: 4, bounds: [0, 4], quantile: 0.5, budget: { epsilon: 1 } });
+ */
+export function releaseSparseQuantile(
+  input: {
+    bins: SparseBins;
+    gridBins: number;
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+    integer?: boolean;
+  } & ReleaseOptions,
+): AggregateRelease & { rankErrorBound: number } {
+  edgeRecord(input, 'input');
+  const m = makeFineQuantileMeasurement(input, input.gridBins);
+  const r = releaseWith(m, input.bins, input);
+  return { ...r.value, ...releaseFields(r) };
+}

@@ -16,7 +16,7 @@
 import { DpError } from '../core/errors.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { checkPositiveInteger } from './_internal/noise.js';
-import { checkIntervalShare, makeQuantileMeasurement } from './quantile-selection.js';
+import { checkIntervalShare, makeFineQuantileMeasurement, makeQuantileMeasurement } from './quantile-selection.js';
 import { makeQuantileTreeMeasurement } from './quantile-tree.js';
 import type { ReleaseOptions } from './release-types.js';
 
@@ -30,6 +30,7 @@ export {
   type QuantileParameters,
   type QuantileValue,
   releaseQuantile,
+  releaseSparseQuantile,
 } from './quantile-selection.js';
 export type { SparseBins } from './quantile-sparse.js';
 export { makeQuantileTreeMeasurement, type QuantileTreeParameters, releaseQuantiles } from './quantile-tree.js';
@@ -52,9 +53,21 @@ export function checkQuantileParameters(
     bins: number;
     quantiles: readonly number[];
     intervalShare?: number;
+    /** The release reads sparse bins on a fine grid (`releaseSparseQuantile`): one quantile, bins in [2, 2^52]. */
+    sparse?: boolean;
   } & Omit<ReleaseOptions, 'rng' | 'spendFrom'>,
 ): void {
   edgeRecord(input, 'input');
+  if (input.sparse === true) {
+    const [one, ...more] = Array.isArray(input.quantiles) ? input.quantiles : [];
+    if (one === undefined || more.length > 0) {
+      throw new DpError('INVALID_PARAMETER', 'a sparse quantile release has exactly one quantile', { parameter: 'quantiles' });
+    }
+    checkPositiveInteger(input.maxPartitions ?? 1, 'maxPartitions');
+    checkIntervalShare(input.intervalShare ?? 0);
+    makeFineQuantileMeasurement({ ...input, quantile: one }, input.bins);
+    return;
+  }
   if (!(Number.isSafeInteger(input.bins) && input.bins >= 2 && input.bins <= 1 << 20)) {
     throw new DpError('INVALID_PARAMETER', 'bins must be an integer in [2, 2^20]', { parameter: 'bins' });
   }

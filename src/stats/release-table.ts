@@ -24,7 +24,7 @@ import { composeLosses } from './_internal/compose.js';
 import { chargedLoss, type OutputBudget } from './output-budget.js';
 import { makePartitionSelector } from './partition-selection.js';
 import { releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
-import { releaseQuantile, releaseQuantiles } from './release-quantiles.js';
+import { releaseQuantile, releaseQuantiles, releaseSparseQuantile, type SparseBins } from './release-quantiles.js';
 import type { AggregateRelease, ExactInteger } from './release-types.js';
 
 /** A group key as released. */
@@ -45,8 +45,8 @@ export interface ExactPartition {
   readonly units: bigint;
   /** Per value output (by output index): rows with a valid value, Σ grid units and Σ squared grid units. */
   readonly sums: ReadonlyMap<number, { readonly count: bigint; readonly units: bigint; readonly squaredUnits: bigint }>;
-  /** Per quantile output (by output index): the bin counts. */
-  readonly bins: ReadonlyMap<number, readonly ExactInteger[]>;
+  /** Per quantile output (by output index): the bin counts (sparse for an output with `sparse`). */
+  readonly bins: ReadonlyMap<number, readonly ExactInteger[] | SparseBins>;
   /**
    * Per count output (by output index), its own exact count when it is not `rows` (DP SQL's `COUNT(x)` counts
    * the rows where x is not NULL). Absent: a count output counts `rows`.
@@ -83,6 +83,8 @@ export type TableOutput = OutputOptions &
         readonly bins: number;
         readonly intervalShare?: number;
         readonly integer?: boolean;
+        /** One quantile on a fine grid of `bins` bins, read as `SparseBins` (`releaseSparseQuantile`). */
+        readonly sparse?: boolean;
         readonly boundsLoss?: PrivacyLoss;
         readonly totalBudget?: OutputBudget;
       }
@@ -195,7 +197,24 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
           values[o.name] = releaseCount({ count: s.units, budget: o.budget, ...common, maxContributionsPerPartition: 1 });
           return;
         case 'quantiles': {
-          const bins = s.bins.get(index) ?? new Array<number>(o.bins).fill(0);
+          const held = s.bins.get(index);
+          if (o.sparse === true) {
+            // Rule: a sparse output reads only SparseBins (an empty partition: no bins), never a dense array of o.bins.
+            const sparse = held !== undefined && !Array.isArray(held) ? (held as SparseBins) : { bins: o.bins, index: [], count: [] };
+            const r = releaseSparseQuantile({
+              bins: sparse,
+              gridBins: o.bins,
+              bounds: o.bounds,
+              quantile: o.quantiles[0] as number,
+              budget: o.budget,
+              intervalShare: o.intervalShare ?? 0,
+              integer: o.integer === true,
+              ...common,
+            });
+            values[o.names[0] as string] = withBoundsCost(r, o.boundsLoss);
+            return;
+          }
+          const bins = Array.isArray(held) ? (held as readonly ExactInteger[]) : new Array<number>(o.bins).fill(0);
           const rs =
             o.quantiles.length === 1
               ? [

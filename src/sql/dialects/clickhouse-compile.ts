@@ -44,6 +44,7 @@ import { aggregateInputs, type CompiledDpQuery, type HistogramStatement, type Qu
 import { compileCondition, compileDouble, compileTyped, keyOutput, Params, type SqlType } from '../compile-expr.js';
 import type { CompiledStatement, SqlDialect } from '../dialect.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from '../plan.js';
+import { binOffsetSql } from '../quantile-grid.js';
 import { scaledToCap } from '../scaled-to-cap.js';
 import type { SqlSchema } from '../schema.js';
 import { type ClickHouseEnv, chAtMost, chClamp, chClampInteger, quoteClickHouse as q } from './clickhouse-expr.js';
@@ -87,11 +88,9 @@ function rowUnits(env: ClickHouseEnv, m: PlanMeasure, grid: Grid): string {
 }
 
 function rowBin(env: ClickHouseEnv, m: PlanMeasure, grid: QuantileGrid): string {
-  const [lower, upper] = grid.bounds;
-  const bins = grid.bins;
-  const clamped = chClamp(compileDouble(env, m.expr), dbl(lower), dbl(upper));
-  const width = bins / (upper - lower);
-  return chAtMost(`toInt64(floor((${clamped} - ${dbl(lower)}) * ${dbl(width)}))`, int(bins - 1));
+  // The bin rule of quantile-grid.ts (one IEEE double operation per step, as DuckDB, PostgreSQL and TypeScript).
+  const clamped = chClamp(compileDouble(env, m.expr), dbl(grid.bounds[0]), dbl(grid.bounds[1]));
+  return chAtMost(`toInt64(${binOffsetSql(clamped, grid, dbl)})`, int(grid.bins - 1));
 }
 
 function refuse(what: string, hint: string): never {
