@@ -4,8 +4,8 @@
  * per non-empty bin of 2³² (at most one per row read), and `histogramsByGroup` holds every row, then the
  * `SparseBins`, in the Node heap (`release-through-table.ts`) — after the charge (`run-dp-sql.ts`: charge, then
  * `engine.query(histogram)`). Before 629413c one group's rows were at most 256 (1,024 for integers: the same
- * 1.5M-value query at 256 MiB answered on c8c8a28); now they are the group's distinct values, a private number. Measured: ~300–450 B of heap per distinct value; 2M distinct values
- * in one group end the process at a 700 MiB heap (V8 "FATAL ERROR: Reached heap limit"), so ≈ 10M at Node's default
+ * 1.5M-value query at 256 MiB answered on c8c8a28); now they are the group's distinct values, a private number.
+ * Measured: ~300–450 B of heap per distinct value; 2M distinct values in one group end the process at a 700 MiB heap (V8 "FATAL ERROR: Reached heap limit"), so ≈ 10M at Node's default
  * 4 GiB: a charged query whose outcome is a process abort — not the one ENGINE_ERROR (resource-limits.ts rule 2)
  * and under no tsdp-pinned limit (rule 3) — decided by how many distinct values the data hold. Several quantile
  * outputs in one query read their histograms at once (`Promise.all`), multiplying it.
