@@ -1,8 +1,7 @@
 /**
  * The public grid of a DP SQL quantile (MEDIAN, PERCENTILE_CONT, QUANTILE, MIN, MAX) and the
- * SQL expression of a row's bin on it: the statistics layer's fine grid (`fineQuantileGrid`:
- * one bin per integer of an integer measure with at most 2³² values, else 2³² equal bins on
- * the clamp bounds). The histogram statement returns one row per non-empty bin per group
+ * SQL expression of a row's bin on it: one bin per integer of an integer measure with at most 4,096
+ * values (`fineQuantileGrid`'s), else 4,096 equal bins on the clamp bounds (review S64: `QUANTILE_BINS`). The histogram statement returns one row per non-empty bin per group
  * (at most one per row read), released by `releaseSparseQuantile` from those bins alone.
  *
  * Rule (one bin in every engine and in TypeScript): a row's bin is
@@ -16,15 +15,26 @@
  */
 import { DpError } from '../core/errors.js';
 import { edgeRecord } from '../numeric/edge.js';
-import { FINE_QUANTILE_BINS, fineQuantileGrid } from '../stats/quantile-selection.js';
+import { fineQuantileGrid } from '../stats/quantile-selection.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanMeasure } from './plan.js';
 
-/** Bins of a quantile histogram over a non-integer measure, or an integer one with more values (public): 2³². */
-export const QUANTILE_BINS = FINE_QUANTILE_BINS;
+/**
+ * Bins of a quantile histogram over a non-integer measure, or an integer one with more values (public): 4,096.
+ *
+ * Review S64 (class 11, stop 20): on `fineQuantileGrid`'s 2³² bins the histogram statement returns one row per
+ * non-empty bin — one per distinct value — and every row, then its sparse bin, is held in Node after the charge
+ * (≈ 300–450 bytes each): 1.5·10⁶ distinct values in one group aborted a 256 MiB process, ≈ 10⁷ would abort the
+ * default heap. A process abort decided by the private count of distinct values is not the one ENGINE_ERROR of a
+ * pinned limit (`resource-limits.ts` rules 2 and 3). Rule: a histogram has at most this many bins per group and
+ * output, a public constant, so its rows per group are bounded whatever the data (as before stop 20: 256, or 1,024
+ * integers). The library's `dpQuantile` keeps the fine grid (its data is already in memory). Moving SQL to the fine
+ * grid needs the bins folded or streamed under a pinned limit first. Test: test/review/quantile-histogram-memory.test.ts.
+ */
+export const QUANTILE_BINS = 4096;
 
-/** The most integer values a quantile histogram gives one bin each (2³²). */
-export const MAX_INTEGER_QUANTILE_BINS = FINE_QUANTILE_BINS;
+/** The most integer values a quantile histogram gives one bin each (4,096; S64's rule above). */
+export const MAX_INTEGER_QUANTILE_BINS = QUANTILE_BINS;
 
 /** The public grid of a quantile histogram: `bins` equal bins on `bounds`. */
 export interface QuantileGrid {
@@ -43,7 +53,9 @@ export interface QuantileGrid {
 export function quantileGrid(m: PlanMeasure): QuantileGrid {
   edgeRecord(m, 'm');
   const [lower, upper] = measureBounds(m);
-  const grid = fineQuantileGrid([lower, upper], m.integral);
+  const fine = fineQuantileGrid([lower, upper], m.integral);
+  // S64: one bin per integer only for at most MAX_INTEGER_QUANTILE_BINS integers, else QUANTILE_BINS equal bins.
+  const grid = fine.bins <= MAX_INTEGER_QUANTILE_BINS ? fine : { bounds: [lower, upper] as [number, number], bins: QUANTILE_BINS };
   const range = grid.bounds[1] - grid.bounds[0];
   // Review S47 (class 3): a grid whose range is not finite or whose bin width is subnormal made the bin
   // expression raise or disagree between engines on every row — after the charge. Refused here, before it.

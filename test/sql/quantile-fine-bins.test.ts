@@ -17,7 +17,7 @@ import type { SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
-import { quantileGrid } from '../../src/sql/quantile-grid.js';
+import { QUANTILE_BINS, quantileGrid } from '../../src/sql/quantile-grid.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { quantileBinIndex } from '../../src/stats/quantile-common.js';
 import { postgresTestUrl } from './postgres-url.js';
@@ -121,12 +121,12 @@ describe('the fine quantile grid: one bin per value on DuckDB, PostgreSQL and in
       fc.asyncProperty(
         fc.double({ min: -1e6, max: 1e6, noNaN: true }),
         fc.double({ min: 1e-3, max: 1e7, noNaN: true }),
-        fc.array(fc.integer({ min: 0, max: 2 ** 32 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: QUANTILE_BINS }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.oneof(fc.double({ noNaN: true }), fc.constant(null)), { maxLength: 6 }),
         async (lower, width, ks, extra) => {
           const upper = lower + width;
           if (!(upper > lower)) return;
-          const values = [...edgeValues(lower, upper, 2 ** 32, ks), ...extra, null];
+          const values = [...edgeValues(lower, upper, QUANTILE_BINS, ks), ...extra, null];
           const { reference, engines } = await histograms(values, lower, upper, false);
           for (const [, got] of engines) expect([...got].sort((a, b) => a[0] - b[0])).toEqual([...reference].sort((a, b) => a[0] - b[0]));
         },
@@ -155,7 +155,7 @@ describe('the fine quantile grid: one bin per value on DuckDB, PostgreSQL and in
 
   it('NaN clamps to the upper bound on both engines (its bin is the last)', async () => {
     const { reference, engines } = await histograms([Number.NaN, 1, Number.NaN], 0, 10, false);
-    expect(reference.get(2 ** 32 - 1)).toBe(2n);
+    expect(reference.get(QUANTILE_BINS - 1)).toBe(2n);
     for (const [, got] of engines) expect(got).toEqual(reference);
   });
 });
