@@ -45,7 +45,7 @@ function keyValues(compiled: CompiledDpQuery, r: EngineRow): EngineValue[] {
 const SINGLE = '';
 
 /**
- * Each histogram statement's rows as per-group sparse bin counts (one row per non-empty bin of the fine grid).
+ * Each histogram statement's rows as per-group sparse bin counts (one row per non-empty bin of the grid: at most `QUANTILE_BINS` per group, review S64).
  * Rule: never a dense array of the grid's bins (2³²); memory and time are linear in the rows the engine returned
  * (at most one per row read), sorted per group.
  * @param compiled - the compiled query (bins per histogram, key columns).
