@@ -101,7 +101,7 @@ export class Dense implements TrainableLayer {
   forward(input: FloatArray, batch: number): Float64Array {
     input = this.forwardChecks(input, batch);
     const out = this.outScratch.take(batch * this.outputSize);
-    if (this.forwardResident(input, batch, out)) return out;
+    if (this.#forwardResident(input, batch, out)) return out;
     this.input = input instanceof Float64Array ? input : Float64Array.from(input);
     gemmNN(this.input, this.weight.value, out, batch, this.inputSize, this.outputSize);
     addBias(out, this.bias.value, batch, this.outputSize);
@@ -113,7 +113,7 @@ export class Dense implements TrainableLayer {
     input = this.forwardChecks(input, batch);
     if (kernelBackend() !== 'wasm') return null;
     const out = this.out32.take(batch * this.outputSize);
-    this.forwardResident(input, batch, out);
+    this.#forwardResident(input, batch, out);
     return out;
   }
 
@@ -134,7 +134,7 @@ export class Dense implements TrainableLayer {
    * batch, which runs in blocks of that public size whatever memory is left (review ML M18/M19,
    * dense-binary32.proof.md).
    */
-  private forwardResident(input: FloatArray, batch: number, out: FloatArray): boolean {
+  #forwardResident(input: FloatArray, batch: number, out: FloatArray): boolean {
     this.binary32 = false;
     if (kernelBackend() !== 'wasm') return false;
     if (this.resident === undefined) this.resident = DenseResident.create(this.inputSize, this.outputSize);

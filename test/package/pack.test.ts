@@ -29,9 +29,10 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
  * bench/sql/README.md); 1.42 MB at stop 15 (offline LiRA, directed libm and the outward RDP terms, the synthesis work
  * bound, the DP-SGD margin code); 1.51 MB at stop 17 (the SWOR Gaussian's interval RDP, log-erfc bounds, the engines'
  * resource limits and catalog checks, resident wasm convolution and pooling; no accidental file: the list was read).
- * The ceiling leaves ~6% for growth.
+ * 1.607 MB at stop 20 (the relaxed-SIMD build of the learn kernels, a second wasm module shipped as base64 beside the
+ * default one; the fine-grid quantile sampler; the text bounds). The ceiling leaves ~6% for growth.
  */
-const MAX_PACKED_BYTES = 1_600_000;
+const MAX_PACKED_BYTES = 1_700_000;
 
 interface PackResult {
   filename: string;
