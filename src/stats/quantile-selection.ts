@@ -153,7 +153,7 @@ export function makeFineQuantileMeasurement(
 
 /**
  * The fine public grid of a column: one bin per integer on [L − ½, U + ½] for a declared
- * integer column with integer bounds [L, U] and at most 2³² values, else 2³² equal bins
+ * integer column with integer bounds [L, U], |L| and |U| < 2⁵², and at most 2³² values, else 2³² equal bins
  * on the bounds. Public: from the declared bounds and type only.
  * @param bounds - the declared bounds [L, U].
  * @param integer - whether the column is declared integer.
@@ -164,7 +164,11 @@ export function makeFineQuantileMeasurement(
 export function fineQuantileGrid(bounds: readonly [number, number], integer: boolean): { bounds: [number, number]; bins: number } {
   const [lower, upper] = checkBounds(bounds);
   const values = upper - lower + 1;
-  if (integer && Number.isSafeInteger(lower) && Number.isSafeInteger(upper) && values >= 2 && values <= FINE_QUANTILE_BINS) {
+  // Rule (review, stop 20 third shift): one bin per integer only when |L|, |U| < 2⁵², where L − ½ and U + ½ are
+  // doubles (the spacing of doubles is ≤ ½ below 2⁵²); at or above 2⁵² they round, and integer x fell in bin
+  // x − L + 1 (bin 0 empty, two integers in the last bin). Else 2³² equal bins. Test: test/stats/quantile-fine.test.ts.
+  const lattice = Number.isInteger(lower) && Number.isInteger(upper) && Math.abs(lower) < 2 ** 52 && Math.abs(upper) < 2 ** 52;
+  if (integer && lattice && values >= 2 && values <= FINE_QUANTILE_BINS) {
     return { bounds: [lower - 0.5, upper + 0.5], bins: values };
   }
   return { bounds: [lower, upper], bins: FINE_QUANTILE_BINS };

@@ -13,6 +13,7 @@ import {
   fineQuantileGrid,
   makeFineQuantileMeasurement,
   makeQuantileMeasurement,
+  quantileBinIndex,
 } from '../../src/stats/index.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
@@ -62,6 +63,40 @@ describe('dpQuantile on the fine grid', () => {
     expect(fineQuantileGrid([17, 90], true)).toEqual({ bounds: [16.5, 90.5], bins: 74 });
     expect(fineQuantileGrid([17, 90], false)).toEqual({ bounds: [17, 90], bins: FINE_QUANTILE_BINS });
     expect(fineQuantileGrid([0.5, 9], true)).toEqual({ bounds: [0.5, 9], bins: FINE_QUANTILE_BINS });
+  });
+
+  it('one bin per integer only when |L|, |U| < 2⁵² (there L − ½ and U + ½ are doubles): integer x is in bin x − L, generatively', () => {
+    // Review stop 20 (third shift): at [2⁵² + 1, 2⁵² + 2²⁰] L − ½ rounded and x fell in bin x − L + 1.
+    const near = fc.oneof(
+      fc.integer({ min: -(2 ** 20), max: 2 ** 20 }).map((d) => 2 ** 52 + d),
+      fc.integer({ min: -(2 ** 20), max: 2 ** 20 }).map((d) => -(2 ** 52) + d),
+      fc.integer({ min: -(2 ** 20), max: 2 ** 20 }).map((d) => 2 ** 53 - 2 ** 21 + d),
+    );
+    fc.assert(
+      fc.property(near, fc.integer({ min: 1, max: 2 ** 20 }), fc.nat(), (lower, span, pick) => {
+        const upper = lower + span;
+        const grid = fineQuantileGrid([lower, upper], true);
+        const lattice = Math.abs(lower) < 2 ** 52 && Math.abs(upper) < 2 ** 52;
+        if (!lattice) {
+          expect(grid).toEqual({ bounds: [lower, upper], bins: FINE_QUANTILE_BINS });
+          return;
+        }
+        expect(grid.bins).toBe(span + 1);
+        expect(grid.bounds[0]).toBe(lower - 0.5);
+        expect(grid.bounds[1] - grid.bounds[0]).toBe(span + 1); // both ends exact
+        for (const x of [lower, upper, lower + (pick % (span + 1))]) {
+          expect(quantileBinIndex(x, grid.bounds[0], grid.bounds[1], grid.bins)).toBe(x - lower);
+        }
+      }),
+      { seed: 52, numRuns: 300 },
+    );
+    // The reviewer's case now runs on 2³² equal bins; dpQuantile there is an integer inside the bounds.
+    const lower = 2 ** 52 + 1;
+    const upper = 2 ** 52 + 2 ** 20;
+    expect(fineQuantileGrid([lower, upper], true).bins).toBe(FINE_QUANTILE_BINS);
+    const xs = Array.from({ length: 200 }, (_, i) => lower + 1000 + i);
+    const r = dpQuantile(xs, 0.5, { bounds: [lower, upper], budget: { epsilon: 1 }, integer: true, rng: new SeededRandomSource(5) });
+    expect(Number.isInteger(r.value) && r.value >= lower && r.value <= upper).toBe(true);
   });
 
   it('wide bounds [0, 1.5e6], n = 30,162: every released median lies within the rank bound R(1e-9) of the data (20 releases; false-failure probability <= 20·1e-9 < 1e-6)', () => {
