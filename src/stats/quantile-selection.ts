@@ -38,6 +38,7 @@ import { checkBounds } from './fixed-point-grid.js';
 import { budgetLossAt } from './output-budget.js';
 import { checkQuantile, perPartitionEpsilon, readCounts, toColumnValue } from './quantile-common.js';
 import { checkSparseBins, coarsenBins, type SparseBins, sampleRankSelection, sparseFromDense } from './quantile-sparse.js';
+import { type BinPass, countAndCoarsen, sampleRankSelectionStreamed } from './quantile-stream.js';
 import { boundedAggregate, noisyRelease, releaseFields, releaseWith } from './release-measurement.js';
 import type { ReleasedValue } from './release-post.js';
 import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
@@ -152,6 +153,29 @@ export function makeFineQuantileMeasurement(
 }
 
 /**
+ * One quantile release on a fine grid whose histogram is read in passes over its non-empty bins (`BinPass`, e.g. rows
+ * streamed from a database in bin order) instead of held in memory: the law of `makeFineQuantileMeasurement(p, bins)`
+ * exactly (same candidates, proposal and acceptance, `quantile-stream.ts`), its privacy map that measurement's, and
+ * memory bounded by a public constant (`TRIES_PER_PASS` tries and ≤ 4,096 coarse bins) whatever the data.
+ * @param p - as `makeFineQuantileMeasurement`.
+ * @param bins - as `makeFineQuantileMeasurement`.
+ * @returns the measurement (its `privacyMap` is the charge) and `release`, which reads the bins in ≥ 3 passes.
+ * @throws DpError INVALID_PARAMETER on invalid parameters (when built, before any charge).
+ * @privacy as `makeFineQuantileMeasurement`.
+ */
+export function makeStreamedFineQuantile(
+  p: QuantileParameters,
+  bins: number = FINE_QUANTILE_BINS,
+): {
+  readonly measurement: Measurement<SparseBins, QuantileValue, LossKind>;
+  release(pass: BinPass, rng: RandomSource): Promise<QuantileValue>;
+} {
+  const measurement = makeFineQuantileMeasurement(p, bins);
+  const q = buildQuantile(p, bins, Math.ceil(bins / FINE_INTERVAL_BINS));
+  return { measurement, release: (pass, rng) => q.invokeStreamed(pass, rng) };
+}
+
+/**
  * The fine public grid of a column: one bin per integer on [L − ½, U + ½] for a declared
  * integer column with integer bounds [L, U], |L| and |U| < 2⁵², and at most 2³² values, else 2³² equal bins
  * on the bounds. Public: from the declared bounds and type only.
@@ -183,7 +207,11 @@ function buildQuantile(
   p: QuantileParameters,
   bins: number,
   endGroup: number,
-): { parts: readonly Selection[]; invoke(s: SparseBins, rng: RandomSource): QuantileValue } {
+): {
+  parts: readonly Selection[];
+  invoke(s: SparseBins, rng: RandomSource): QuantileValue;
+  invokeStreamed(pass: BinPass, rng: RandomSource): Promise<QuantileValue>;
+} {
   edgeRecord(p, 'p');
   const [lower, upper] = checkBounds(p.bounds);
   const q = checkQuantile(p.quantile);
@@ -214,11 +242,25 @@ function buildQuantile(
   // The ends' paddings are public; computed here so that a share too small for a finite padding is refused when the
   // measurement is built (before any charge), not when it runs.
   const pads = ends && ([padding(scaleOf(ends[0]), endBins, alpha), padding(scaleOf(ends[1]), endBins, alpha)] as const);
+  const binValue = (chosen: number) =>
+    toColumnValue(Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width)), lower, upper, integer);
   const invoke = (s: SparseBins, rng: RandomSource): QuantileValue => {
     const n = s.count.reduce((a, b) => a + b, 0n);
     const target = qExact.mul(Rational.of(n));
     const chosen = choose(s, target, point, 0n, false, rng);
-    const value = toColumnValue(Math.min(upper, Math.max(lower, lower + (chosen + 0.5) * width)), lower, upper, integer);
+    return withInterval(binValue(chosen), () => coarsenBins(s, endGroup), target, rng);
+  };
+  // The same release from passes over the non-empty bins (quantile-stream.ts): pass 0 counts n and the coarse
+  // histogram of the ends (at most ⌈bins/endGroup⌉ ≤ 4,096 entries), then the value's exponential mechanism streamed.
+  const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> => {
+    const { n, coarse } = await countAndCoarsen(pass, bins, endGroup);
+    const target = qExact.mul(Rational.of(n));
+    traceSelection(n, bins, point, 0n);
+    const chosen = await sampleRankSelectionStreamed(pass, bins, target, factorOf(point), 0n, false, rng);
+    return withInterval(binValue(chosen), () => coarse, target, rng);
+  };
+  /** The value's release and, with a share, its interval's two ends over the coarse histogram. */
+  const withInterval = (value: number, coarseOf: () => SparseBins, target: Rational, rng: RandomSource): QuantileValue => {
     const scale = scaleOf(point);
     // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
     const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / alpha));
@@ -230,7 +272,7 @@ function buildQuantile(
     }
     const [low, high] = ends;
     const [padLow, padHigh] = pads;
-    const coarse = coarsenBins(s, endGroup);
+    const coarse = coarseOf();
     const lo = choose(coarse, target.sub(Rational.of(padLow)), low, padLow, true, rng);
     const hi = choose(coarse, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
     // lo, hi ∈ [−1, endBins]: −1 and endBins are the virtual bins below `lower` and above `upper`.
@@ -250,23 +292,35 @@ function buildQuantile(
     };
   };
 
+  function factorOf(s: Selection): Rational {
+    return Rational.fromNumber(s.epsilon).div(utilitySensitivity.mul(Rational.of(2n)));
+  }
+
+  function traceSelection(n: bigint, gridBins: number, s: Selection, pad: bigint): void {
+    traceNoise({
+      primitive: 'exponential-mechanism:quantile',
+      value: Number(n),
+      sensitivity: utilitySensitivity.toNumberUp(),
+      scale: scaleOf(s),
+      extra: { quantile: q, bins: gridBins, pad: Number(pad) },
+    });
+  }
+
   /**
    * Samples a bin of `h` for `target` with the selection's ε: over its bins, or (padded) over its bins with
    * `pad` virtual rows below and above, returned as −1 and `h.bins`.
    */
   function choose(h: SparseBins, target: Rational, s: Selection, pad: bigint, padded: boolean, rng: RandomSource): number {
-    const factor = Rational.fromNumber(s.epsilon).div(utilitySensitivity.mul(Rational.of(2n)));
-    traceNoise({
-      primitive: 'exponential-mechanism:quantile',
-      value: Number(h.count.reduce((a, b) => a + b, 0n)),
-      sensitivity: utilitySensitivity.toNumberUp(),
-      scale: scaleOf(s),
-      extra: { quantile: q, bins: h.bins, pad: Number(pad) },
-    });
-    return sampleRankSelection(h, target, factor, pad, padded, rng);
+    traceSelection(
+      h.count.reduce((a, b) => a + b, 0n),
+      h.bins,
+      s,
+      pad,
+    );
+    return sampleRankSelection(h, target, factorOf(s), pad, padded, rng);
   }
 
-  return { parts: ends === undefined ? [point] : [point, ...ends], invoke };
+  return { parts: ends === undefined ? [point] : [point, ...ends], invoke, invokeStreamed };
 }
 
 /**

@@ -105,28 +105,71 @@ interface Candidates {
   readonly distance: bigint[];
 }
 
+/** Receives each candidate of a pass: its first bin, its number of bins m and its rank range [lo, hi]. */
+export type CandidateVisitor = (first: number, size: number, lo: bigint, hi: bigint) => void;
+
+/**
+ * The candidates of one pass over a histogram's non-empty bins, fed in increasing order (`add`, then `end`), with
+ * O(1) state: the in-memory sampler and the streamed one (`quantile-stream.ts`) list them by this one walker.
+ * Ranks are shifted up by `pad`; when `padded`, the virtual bins −1 and B hold `pad` rows each.
+ */
+export class CandidateWalker {
+  #rank: bigint;
+  #next = 0;
+  #ended = false;
+  constructor(
+    private readonly bins: number,
+    private readonly pad: bigint,
+    private readonly padded: boolean,
+    private readonly visit: CandidateVisitor,
+  ) {
+    this.#rank = pad;
+    if (padded) visit(-1, 1, 0n, pad);
+  }
+
+  /**
+   * The next non-empty bin and its count.
+   * @throws DpError INVALID_PARAMETER when bins do not increase strictly within [0, B) or a count is not ≥ 1.
+   */
+  add(bin: number, count: bigint): void {
+    if (this.#ended || !(Number.isSafeInteger(bin) && bin >= this.#next && bin < this.bins) || !(typeof count === 'bigint' && count >= 1n))
+      throw new DpError('INVALID_PARAMETER', 'sparse bin counts: indices must increase strictly within [0, bins), counts be BigInts >= 1', {
+        parameter: 'bins',
+      });
+    if (bin > this.#next) this.visit(this.#next, bin - this.#next, this.#rank, this.#rank);
+    this.visit(bin, 1, this.#rank, this.#rank + count);
+    this.#rank += count;
+    this.#next = bin + 1;
+  }
+
+  /** The gap after the last non-empty bin and the upper virtual bin. */
+  end(): void {
+    if (this.#ended) throw new DpError('INTERNAL', 'a candidate pass ended twice', {});
+    this.#ended = true;
+    if (this.#next < this.bins) this.visit(this.#next, this.bins - this.#next, this.#rank, this.#rank);
+    if (this.padded) this.visit(this.bins, 1, this.#rank, this.#rank + this.pad);
+  }
+}
+
+/** The numerator, over tDen, of dist(t, [lo, hi]) for t = tNum/tDen. */
+export function rankDistance(lo: bigint, hi: bigint, tNum: bigint, tDen: bigint): bigint {
+  const below = lo * tDen - tNum;
+  const above = tNum - hi * tDen;
+  return below > 0n ? below : above > 0n ? above : 0n;
+}
+
 /** Lists the candidates with their exact distances to target t = tNum/tDen (ranks shifted up by `pad`). */
 function candidates(s: SparseBins, tNum: bigint, tDen: bigint, pad: bigint, padded: boolean): Candidates {
   const out: Candidates = { first: [], size: [], distance: [] };
-  const push = (first: number, size: number, lo: bigint, hi: bigint) => {
-    const below = lo * tDen - tNum;
-    const above = tNum - hi * tDen;
+  const walker = new CandidateWalker(s.bins, pad, padded, (first, size, lo, hi) => {
     out.first.push(first);
     out.size.push(size);
-    out.distance.push(below > 0n ? below : above > 0n ? above : 0n);
-  };
-  if (padded) push(-1, 1, 0n, pad);
-  let rank = pad;
-  let next = 0;
-  s.index.forEach((i, k) => {
-    if (i > next) push(next, i - next, rank, rank);
-    const c = s.count[k] as bigint;
-    push(i, 1, rank, rank + c);
-    rank += c;
-    next = i + 1;
+    out.distance.push(rankDistance(lo, hi, tNum, tDen));
   });
-  if (next < s.bins) push(next, s.bins - next, rank, rank);
-  if (padded) push(s.bins, 1, rank, rank + pad);
+  s.index.forEach((i, k) => {
+    walker.add(i, s.count[k] as bigint);
+  });
+  walker.end();
   return out;
 }
 
@@ -175,18 +218,13 @@ export interface RankProposal {
  * T = bitLength(B + 2) + 64.
  */
 export function rankProposal(s: SparseBins, target: Rational, factor: Rational, pad: bigint, padded: boolean): RankProposal {
-  const t = target.add(Rational.of(pad));
-  const c = candidates(s, t.num, t.den, pad, padded);
-  // tDen's top 64 bits (a huge denominator, e.g. from a subnormal q, must not make every bound 0).
-  const shift = BigInt(Math.max(0, t.den.toString(2).length - 64));
-  const tShifted = Number(t.den >> shift);
-  const factorDown = factor.toNumberDown();
-  const cap = bitLength(s.bins + 2) + 64;
-  const exponent = c.distance.map((d) => Math.min(cap, dyadicExponentBelow(costBelow(d, shift, tShifted, factorDown))));
+  const rule = proposalRule(s.bins, target, factor, pad);
+  const c = candidates(s, rule.tNum, rule.tDen, pad, padded);
+  const exponent = c.distance.map((d) => rule.exponent(d));
   const cumulative: bigint[] = [];
   let total = 0n;
   exponent.forEach((a, i) => {
-    total += BigInt(c.size[i] as number) << BigInt(cap - a);
+    total += rule.weight(c.size[i] as number, a);
     cumulative.push(total);
   });
   return {
@@ -194,7 +232,37 @@ export function rankProposal(s: SparseBins, target: Rational, factor: Rational, 
     size: c.size,
     exponent,
     cumulative,
-    cost: (i) => Rational.of(c.distance[i] as bigint, t.den).mul(factor),
+    cost: (i) => rule.cost(c.distance[i] as bigint),
+  };
+}
+
+/** The proposal's rule for one target, shared by the in-memory and the streamed sampler. */
+export interface ProposalRule {
+  /** t = target + pad = tNum/tDen. */
+  readonly tNum: bigint;
+  readonly tDen: bigint;
+  /** The exponent a = min(T, a′) of a candidate at distance numerator d (a·ln 2 ≤ its cost). */
+  exponent(d: bigint): number;
+  /** Its proposal weight m·2^(T − a). */
+  weight(size: number, a: number): bigint;
+  /** Its exact cost factor·d/tDen. */
+  cost(d: bigint): Rational;
+}
+
+/** @internal `rankProposal`'s rule: T = bitLength(B + 2) + 64, a′ from `costBelow`. */
+export function proposalRule(bins: number, target: Rational, factor: Rational, pad: bigint): ProposalRule {
+  const t = target.add(Rational.of(pad));
+  // tDen's top 64 bits (a huge denominator, e.g. from a subnormal q, must not make every bound 0).
+  const shift = BigInt(Math.max(0, t.den.toString(2).length - 64));
+  const tShifted = Number(t.den >> shift);
+  const factorDown = factor.toNumberDown();
+  const cap = bitLength(bins + 2) + 64;
+  return {
+    tNum: t.num,
+    tDen: t.den,
+    exponent: (d) => Math.min(cap, dyadicExponentBelow(costBelow(d, shift, tShifted, factorDown))),
+    weight: (size, a) => BigInt(size) << BigInt(cap - a),
+    cost: (d) => Rational.of(d, t.den).mul(factor),
   };
 }
 
