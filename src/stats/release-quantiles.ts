@@ -7,6 +7,7 @@
  * - `quantile-selection.ts`: one quantile by the exponential mechanism, with an interval from two more (`releaseQuantile`),
  *   also on the fine grid of 2³² bins from the non-empty bins alone (`makeFineQuantileMeasurement`);
  * - `quantile-sparse.ts`: the sparse histogram and the exact sampler over its non-empty bins and gaps;
+ * - `quantile-stream.ts`: the same sampler from passes over the non-empty bins, O(1) state (`makeStreamedFineQuantile`, internal: DP SQL's coming streamed histograms);
  * - `quantile-tree.ts`: several quantiles from one noisy tree (`releaseQuantiles`).
  *
  * Each release is a core `Measurement` whose `privacyMap(1)` is its guarantee and charge.
