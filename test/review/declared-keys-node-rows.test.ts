@@ -1,6 +1,6 @@
 /**
  * Review stop 21, first shift — S65 (hole, class 11 "public-cause / resource failures after the charge"; every
- * engine: `releaseGroups` is shared, shown on DuckDB). A GROUP BY over columns with DECLARED categories releases a
+ * engine: `releaseGroups` is shared, shown on DuckDB and PostgreSQL). A GROUP BY over columns with DECLARED categories releases a
  * public set of keys (the product of the declared counts, bounded before the charge: declared-key-explosion), but
  * the compiled statements do not restrict the keys to it: the main statement returns one row per distinct key the
  * DATA hold and each histogram statement one row per (data key, non-empty bin), and `releaseGroups` /
@@ -53,4 +53,24 @@ describe('review S65: undeclared keys held in the Node heap after the charge', (
       { seed: 2165, numRuns: 2 },
     );
   }, 600_000);
+
+  // The same on PostgreSQL (the pg driver's rows, then `releaseGroups`, in the Node heap): 2·10⁶ keys abort (measured
+  // rc 134 at 381 MB RSS, load 14); 10,000 answer.
+  it.skipIf(!process.env.TSDP_TEST_POSTGRES_URL)(
+    'PostgreSQL control: 10,000 undeclared keys answer under 256 MiB',
+    () => {
+      expect(outcome(['10000', 'count', '1', 'postgres'])).toEqual({ status: 0, out: 'answered rows=2 charged=1' });
+    },
+    240_000,
+  );
+
+  it.skipIf(!process.env.TSDP_TEST_POSTGRES_URL).fails(
+    'PostgreSQL: 2·10⁶ undeclared keys: answered or ENGINE_ERROR, never an abort',
+    () => {
+      const r = outcome(['2000000', 'count', '1', 'postgres']);
+      expect(r.status).toBe(0);
+      expect(r.out).toMatch(/^(answered rows=2|ENGINE_ERROR) charged=1$/);
+    },
+    240_000,
+  );
 });
