@@ -1,12 +1,13 @@
 /**
  * Child process of declared-keys-node-rows.test.ts: one DP SQL query grouped by a column with two DECLARED
  * categories ('a', 'b') over a table whose column holds `n` other distinct values (one row each, plus one 'a' row), on
- * an in-memory DuckDB (or PostgreSQL with a fifth argument 'postgres'), under the heap limit the parent sets. `mode` 'count': COUNT(*) per group; 'median': MEDIAN(x)
+ * an in-memory DuckDB (or PostgreSQL with a fifth argument 'postgres', or a ClickHouse table the parent loaded with 'clickhouse'), under the heap limit the parent sets. `mode` 'count': COUNT(*) per group; 'median': MEDIAN(x)
  * per group with `perGroup` distinct x values in each undeclared group. Prints the outcome ('answered' or the error
  * code) and the ledger's charges; a V8 heap exhaustion ends the process instead (no line printed).
  */
 import pg from 'pg';
 import type { SqlEngine } from '../../src/sql/engine.js';
+import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
@@ -18,6 +19,7 @@ const n = Number(process.argv[2]);
 const mode = process.argv[3] === 'median' ? 'median' : 'count';
 const perGroup = Number(process.argv[4] ?? '1');
 const onPostgres = process.argv[5] === 'postgres';
+const onClickHouse = process.argv[5] === 'clickhouse';
 const schema = parseSqlSchema({
   dataset: 'rv_declared_rows',
   budget: { epsilon: 10 },
@@ -37,7 +39,10 @@ const schema = parseSqlSchema({
 // n·perGroup rows: group 'k<i // perGroup>' (never declared), x distinct within a group; plus one declared row.
 const rows = n * perGroup;
 let engine: SqlEngine;
-if (onPostgres) {
+if (onClickHouse) {
+  // argv[6]: the first shard's HTTP URL; argv[7]: the database holding rv_declared_rows (3 shards, Distributed `_all`).
+  engine = await ClickHouseEngine.open({ url: process.argv[6] as string, database: process.argv[7] as string, cluster: 'tsdp', schema });
+} else if (onPostgres) {
   const url = process.env.TSDP_TEST_POSTGRES_URL as string;
   const c = new pg.Client({ connectionString: url });
   await c.connect();

@@ -1,6 +1,6 @@
 /**
  * Review stop 21, first shift — S65 (hole, class 11 "public-cause / resource failures after the charge"; every
- * engine: `releaseGroups` is shared, shown on DuckDB and PostgreSQL). A GROUP BY over columns with DECLARED categories releases a
+ * engine: `releaseGroups` is shared, shown on DuckDB, PostgreSQL and ClickHouse). A GROUP BY over columns with DECLARED categories releases a
  * public set of keys (the product of the declared counts, bounded before the charge: declared-key-explosion), but
  * the compiled statements do not restrict the keys to it: the main statement returns one row per distinct key the
  * DATA hold and each histogram statement one row per (data key, non-empty bin), and `releaseGroups` /
@@ -23,10 +23,25 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminExec, clickhouseAvailable, createSharded, type TestCluster, testCluster } from '../clickhouse/cluster.js';
 
 const ROOT = resolve(__dirname, '../..');
 const CHILD = resolve(__dirname, 'declared-keys-node-rows-child.ts');
+
+/** Loads `n` undeclared keys plus one 'a' row into `db`.rv_declared_rows on the 3-shard cluster (as the child's tables). */
+async function loadClickHouse(c: TestCluster, db: string, n: number): Promise<void> {
+  await createSharded(c.shards, db, { rv_declared_rows: 'pid Int64, g String, x Float64' }, () => 'pid');
+  const x = '(number * 0.6180339887498949) - floor(number * 0.6180339887498949)';
+  const sync = { insert_distributed_sync: '1' };
+  const first = c.shards[0] as string;
+  await adminExec(
+    first,
+    `INSERT INTO ${db}.rv_declared_rows_all SELECT toInt64(number), concat('k', toString(number)), ${x} FROM system.numbers LIMIT ${n}`,
+    sync,
+  );
+  await adminExec(first, `INSERT INTO ${db}.rv_declared_rows_all VALUES (-1, 'a', 0.5)`, sync);
+}
 
 function outcome(args: readonly string[]): { status: number | null; out: string } {
   const r = spawnSync(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', CHILD, ...args], {
@@ -73,4 +88,32 @@ describe('review S65: undeclared keys held in the Node heap after the charge', (
     },
     240_000,
   );
+});
+
+describe.skipIf(!clickhouseAvailable)('review S65 on ClickHouse (3 shards: per-shard rows merged in Node)', () => {
+  const small = `tsdp_review_s65s_${process.pid}`;
+  const large = `tsdp_review_s65l_${process.pid}`;
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = testCluster();
+    await loadClickHouse(cluster, small, 10_000);
+    await loadClickHouse(cluster, large, 2_000_000);
+  }, 300_000);
+  afterAll(async () => {
+    if (cluster) for (const s of cluster.shards) for (const db of [small, large]) await adminExec(s, `DROP DATABASE IF EXISTS ${db}`);
+    cluster?.stop?.();
+  });
+
+  it('control: 10,000 undeclared keys answer under 256 MiB', () => {
+    const first = (cluster as TestCluster).shards[0] as string;
+    expect(outcome(['10000', 'count', '1', 'clickhouse', first, small])).toEqual({ status: 0, out: 'answered rows=2 charged=1' });
+  }, 240_000);
+
+  // Measured: rc 134 at 442 MB RSS (load 13).
+  it.fails('2·10⁶ undeclared keys: answered or ENGINE_ERROR, never an abort', () => {
+    const first = (cluster as TestCluster).shards[0] as string;
+    const r = outcome(['2000000', 'count', '1', 'clickhouse', first, large]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^(answered rows=2|ENGINE_ERROR) charged=1$/);
+  }, 240_000);
 });
