@@ -16,6 +16,8 @@
  * CPU per query, not q/s, is the figure to compare on a shared machine: the ceiling on two idle cores is 2000 / CPU.
  *
  *   nice -n 10 npx tsx bench/server/thread-cost.ts [queries=2000] [concurrency=8] [warm-up=1500]
+ *   REPEATED=1 …   every query the same text instead (the plan-cache and exact-aggregate-cache path: no DuckDB run
+ *                  after the first), to compare the repeated workload's CPU between two checkouts (stop 21)
  */
 import { loadavg } from 'node:os';
 import { startDistinctLoad, threadCpu } from './distinct-load.js';
@@ -56,7 +58,7 @@ for (const [tid, ns] of after) {
 }
 const total = (cpu.user + cpu.system) / 1000 / N;
 console.log(
-  `distinct DP GROUP BY through HTTP, ${N} queries at concurrency ${C} after ${WARMUP}: ${(N / (wall / 1000)).toFixed(0)} q/s, CPU ${total.toFixed(2)} ms/query (at most ${(2000 / total).toFixed(0)} q/s on two idle cores), load ${load0.toFixed(1)} → ${load1.toFixed(1)}; ${faults.toFixed(1)} page faults/query (all threads)`,
+  `${process.env.REPEATED ? 'repeated' : 'distinct'} DP GROUP BY through HTTP, ${N} queries at concurrency ${C} after ${WARMUP}: ${(N / (wall / 1000)).toFixed(0)} q/s, CPU ${total.toFixed(2)} ms/query (at most ${(2000 / total).toFixed(0)} q/s on two idle cores), load ${load0.toFixed(1)} → ${load1.toFixed(1)}; ${faults.toFixed(1)} page faults/query (all threads)`,
 );
 for (const [group, ms] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${group.padEnd(36)} ${ms.toFixed(2)} ms/query`);
 await close();

@@ -4,7 +4,11 @@
  * with parameters is bound, optimised and planned again at every execute (server's measurement at stop 17, DuckDB 1.5,
  * bench/server/README.md "Stop 17": a prepared GROUP BY with one parameter 0.80 ms CPU per run, the same text run anew
  * 0.77 ms, prepared without parameters 0.57 ms), so a kept statement saves the first prepare's parse, not the
- * per-run planning. tsdp compiles every
+ * per-run planning. The cause (stop 21, DuckDB 1.5's `ClientContext::CreatePreparedStatementInternal` and
+ * `PreparedStatement::CanCachePlan`): a statement prepared with parameters keeps its plan only when the plan has no
+ * `LOGICAL_GET`; any table scan sets `always_require_rebind`, so every execute binds, optimises and plans it anew
+ * (≈ 0.45 ms binding + 0.45 ms optimizers by DuckDB's profiler, `bench/server/prepared-replan.ts`), while the same
+ * statement with no parameters keeps its plan (0 ms). tsdp compiles every
  * literal of a query, and the bounding salt, to bind parameters, so queries of one shape (the same statement text
  * with other constants, salts or ε) compile to the same text and reuse one prepared statement.
  *
