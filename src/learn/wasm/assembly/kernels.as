@@ -1237,6 +1237,10 @@ export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i3
 
 @inline
 function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: bool): void {
+  if (k == 2 && s == 1 && ow >= 4) {
+    pool2x2Planes32(x, out, arg, rows, H, W, oh, ow, relu);
+    return;
+  }
   const plane = H * W;
   let o = out;
   let a = arg;
@@ -1278,6 +1282,63 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
         store<f64>(a, <f64>best);
         o += 4;
         a += 8;
+      }
+    }
+  }
+}
+
+// poolPlanes32 for 2×2 windows of stride 1 (the MNIST CNN's poolings), four windows per f32x4, each input
+// row's pairs compared once and used by the two output rows it belongs to: a column of four windows walks
+// down the plane with the pair winner of the row above in registers. The window's winner is the pair winner
+// of its top row against that of its bottom row (top kept on ties and when it is NaN): the selection rule —
+// the first NaN, else the first maximum, in row-major tap order — picks the same tap from two consecutive
+// parts of the taps as from all of them, so the same values and winners as maxPoolQuad32. relu: every tap is
+// max(0, v) as loaded (reluForward32's f32x4.max), i.e. the pooling of the ReLU's output itself. A plane's
+// last ow mod 4 columns are the end of a column of windows recomputed over the ones before them.
+function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, relu: bool): void {
+  const plane = H * W;
+  const outPlane = oh * ow;
+  const z = f32x4.splat(0);
+  const one = i32x4.splat(1);
+  const below = i32x4.splat(W);
+  const rowBytes = <usize>W << 2;
+  for (let r: i32 = 0; r < rows; r++) {
+    const base = r * plane;
+    for (let q: i32 = 0; q < ow; q += 4) {
+      const ox = min(q, ow - 4);
+      let p = x + (<usize>(base + ox) << 2);
+      let a = v128.load(p);
+      let b = v128.load(p, 4);
+      if (relu) {
+        a = f32x4.max(z, a);
+        b = f32x4.max(z, b);
+      }
+      let t = v128.andnot(f32x4.eq(a, a), f32x4.le(b, a));
+      let topM = v128.bitselect(b, a, t);
+      let topI = v128.and(t, one); // the winner's column in the window: 0 or 1
+      let o = out + (<usize>(r * outPlane + ox) << 2);
+      let at = arg + (<usize>(r * outPlane + ox) << 3);
+      for (let oy: i32 = 0; oy < oh; oy++) {
+        p += rowBytes;
+        a = v128.load(p);
+        b = v128.load(p, 4);
+        if (relu) {
+          a = f32x4.max(z, a);
+          b = f32x4.max(z, b);
+        }
+        t = v128.andnot(f32x4.eq(a, a), f32x4.le(b, a));
+        const botM = v128.bitselect(b, a, t);
+        const botI = v128.and(t, one);
+        const take = v128.andnot(f32x4.eq(topM, topM), f32x4.le(botM, topM));
+        v128.store(o, v128.bitselect(botM, topM, take));
+        const start = base + oy * W + ox;
+        const flat = i32x4.add(v128.bitselect(i32x4.add(botI, below), topI, take), i32x4(start, start + 1, start + 2, start + 3));
+        v128.store(at, f64x2.convert_low_i32x4_s(flat));
+        v128.store(at, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+        topM = botM;
+        topI = botI;
+        o += <usize>ow << 2;
+        at += <usize>ow << 3;
       }
     }
   }
