@@ -30,7 +30,15 @@ const cpuMs = (): number => {
   return (c.user + c.system) / 1000;
 };
 const spent = new Map<string, number>();
-const METHODS = ['forward', 'forward32', 'backward', 'backward32', 'perExampleSquaredNorms', 'accumulateScaledGradients'] as const;
+const METHODS = [
+  'forward',
+  'forward32',
+  'forward32AfterRelu',
+  'backward',
+  'backward32',
+  'perExampleSquaredNorms',
+  'accumulateScaledGradients',
+] as const;
 model.layers.forEach((layer: Layer, index) => {
   const methods = layer as unknown as Record<string, unknown>;
   for (const name of METHODS) {

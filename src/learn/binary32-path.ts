@@ -32,6 +32,13 @@
  * norm pass, and by its test oracle `perExampleGradient`) is the binary32 Δ its DP kernels use, where
  * it was the unrounded binary64 sum — the DP step, its norms and its clipped sums are unchanged.
  *
+ * **ReLU fused into the pooling after it** (`reluFusions`): inside a segment, a ReLU directly followed by a max
+ * pooling runs as one call of the pooling (`forward32AfterRelu`; the ReLU layer is not called): each tap is
+ * max(0, v) as it is loaded — reluForward32's rule on the same binary32 values, so the same values compared
+ * and the same outputs and winners — and the backward masks the routed gradient where the pre-ReLU x > 0
+ * (reluBackward32's rule: max(0, x) > 0 exactly where x > 0, NaN included) in the pass that rounds it. One
+ * copy and one pass of the activations less each way.
+ *
  * **Fallback**: a layer whose binary32 call cannot run (its instance's memory cannot grow) returns
  * null, and Sequential reruns the segment from a on the binary64 path — the same bits (above), so
  * which path ran depends on nothing private in the result (review ML M19). The path is used only with
@@ -60,6 +67,12 @@ export interface Binary32Layer extends Layer {
    * needInputGrad is false).
    */
   backward32(outputGrad: FloatArray, batch: number, needInputGrad: boolean): Float32Array;
+}
+
+/** @internal A `route` layer that can also take the input of a ReLU just before it and apply the ReLU itself. */
+export interface ReluFusingLayer extends Binary32Layer {
+  /** forward32 of max(0, input); its backward32 then gives the gradient with respect to the ReLU's input. */
+  forward32AfterRelu(input: FloatArray, batch: number): Float32Array | null;
 }
 
 /** @internal Layers a..b (indices in the stack) of one segment. */
@@ -108,4 +121,18 @@ export function binary32Segments(layers: readonly Layer[]): Binary32Segment[] {
     if (b < layers.length && b > a + 1 && roles[b] === 'product' && routes <= 1) segments.push({ start: a, end: b });
   }
   return segments;
+}
+
+/**
+ * @internal fused[i]: layer i is a ReLU (`select`) whose output goes straight to a max pooling i + 1 that fuses it
+ * (`forward32AfterRelu`), both strictly inside one segment (so both edges around them are binary32). From the
+ * layers' kinds only (public).
+ */
+export function reluFusions(layers: readonly Layer[], segments: readonly Binary32Segment[]): boolean[] {
+  return layers.map((layer, i) => {
+    const next = layers[i + 1] as Partial<ReluFusingLayer> | undefined;
+    if (layer.kind !== 'relu' || roleOf(layer) !== 'select' || next === undefined) return false;
+    if (roleOf(next as Layer) !== 'route' || typeof next.forward32AfterRelu !== 'function') return false;
+    return segments.some((s) => s.start < i && i + 1 < s.end);
+  });
 }

@@ -144,6 +144,7 @@ export function convForward(g: ConvShape, x: FloatArray, w: FloatArray, b: Float
           pack,
           n,
           ...args(g),
+          0, // patches not kept (conv-resident.ts keeps them)
         ),
     );
   if (runWasmBlocks(batch, run)) return;
@@ -205,7 +206,7 @@ export function convExampleGrads(g: ConvShape, x: FloatArray, dy: FloatArray, gr
         [3, norms.subarray(at, at + n)],
       ],
       (e, [px, pg, pr, pn, pc], pack) =>
-        e.convExampleGrads(px as number, pg as number, pr as number, pn as number, pc as number, pack, n, ...args(g)),
+        e.convExampleGrads(px as number, pg as number, pr as number, pn as number, pc as number, pack, n, ...args(g), 0),
     );
   if (runWasmBlocks(batch, run)) return;
   const col = new Float64Array(T * K);

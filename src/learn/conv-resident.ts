@@ -17,6 +17,12 @@
  * between the two calls: only this layer's own forward, backward and norm pass
  * write this memory, and each of them marks G stale).
  *
+ * The forward also keeps each example's patch matrix, packed as the per-example gradient's product reads it
+ * (region pat, where `convKeepsPatches` allows: one panel each way, k a multiple of 4), and the norm pass
+ * reads it there instead of building it a second time from x — the same values (both are im2colPacked32's
+ * copy of the same stored x), so the same bits; the forward's product reads that packed layout as its A
+ * operand (`gemm32PackedA`: the same products summed in the same order as gemm32 on im2col32's matrix).
+ *
  * Layout: a pure function of the batch size and the shape (regions X, D, G, …
  * from the module's heap base), recomputed when the batch size changes; a
  * forward with a new size rewrites everything the later calls read. A call
@@ -33,9 +39,23 @@ import { binary32Doubles as half, type Regions, ResidentInstance, up8 } from './
  * The regions for one batch size, binary32 unless named f64: x, d, g, out, w, b, col, tmp, wp; stage (f64: staging
  * for operands copied in), norms, scales, gw, gb (f64).
  */
-type ConvRegions = Regions<'x' | 'd' | 'g' | 'out' | 'w' | 'b' | 'col' | 'tmp' | 'wp' | 'stage' | 'norms' | 'scales' | 'gw' | 'gb'> & {
+type ConvRegions = Regions<
+  'x' | 'd' | 'g' | 'out' | 'w' | 'b' | 'col' | 'tmp' | 'wp' | 'pat' | 'stage' | 'norms' | 'scales' | 'gw' | 'gb'
+> & {
   batch: number;
+  /** The forward keeps each example's patches packed in pat (`convKeepsPatches`), read again by the norm pass. */
+  keepsPatches: boolean;
 };
+
+let keepPatches = true;
+
+/**
+ * @internal Whether the forward keeps the packed patches for the norm pass (bench/learn/binary32-ab.ts compares the
+ * two; both compute the same bits).
+ */
+export function setConvPatchesKept(on: boolean): void {
+  keepPatches = on === true;
+}
 
 /** @internal One Conv2d's resident kernel instance and the validity of what it holds. */
 export class ConvResident {
@@ -43,6 +63,7 @@ export class ConvResident {
   private hasInput = false;
   private hasDelta = false;
   private hasGrads = false;
+  private hasPatches = false; // the last forward left the packed patches of its x in pat
   private pendingDelta: Float64Array | null = null; // Δ of a backward that needed no input gradient, not yet rounded in
 
   private constructor(private readonly m: ResidentInstance) {}
@@ -61,6 +82,7 @@ export class ConvResident {
   /** Forgets everything held (the layer took the shared path). */
   invalidate(): void {
     this.hasInput = false;
+    this.hasPatches = false;
     this.hasDelta = false;
     this.hasGrads = false;
     this.pendingDelta = null;
@@ -74,6 +96,7 @@ export class ConvResident {
     const outSize = g.outC * T;
     const width = g.outC * K + g.outC;
     const big = batch * Math.max(inSize, outSize);
+    const keepsPatches = this.m.exports.convKeepsPatches(g.C, g.k, g.oh, g.ow) === 1;
     const regions = this.m.layout({
       x: half(batch * inSize),
       d: half(batch * outSize),
@@ -84,6 +107,7 @@ export class ConvResident {
       col: half(T * K),
       tmp: half(T * g.outC),
       wp: half(Math.max(K * up8(g.outC), g.outC * up8(K))),
+      pat: keepsPatches ? half(batch * T * K) : 0,
       stage: big,
       norms: batch,
       scales: batch,
@@ -94,7 +118,7 @@ export class ConvResident {
       this.regions = null;
       return null; // memory could not grow
     }
-    this.regions = { ...regions, batch };
+    this.regions = { ...regions, batch, keepsPatches };
     this.invalidate();
     return this.regions;
   }
@@ -125,8 +149,10 @@ export class ConvResident {
     if (x instanceof Float64Array) this.roundIn(r, x, r.x);
     else this.m.f32(r.x, x.length).set(x);
     this.weightsIn(r, w, b);
-    this.m.exports.convForward(r.x, r.w, r.b, r.out, r.col, r.tmp, r.wp, r.pack, batch, ...this.args(g));
+    const pat = r.keepsPatches && keepPatches ? r.pat : 0;
+    this.m.exports.convForward(r.x, r.w, r.b, r.out, r.col, r.tmp, r.wp, r.pack, batch, ...this.args(g), pat);
     this.hasInput = true;
+    this.hasPatches = pat !== 0;
     return true;
   }
 
@@ -187,7 +213,9 @@ export class ConvResident {
     }
     if (!this.hasDelta) return false;
     this.hasGrads = false;
-    this.m.exports.convExampleGrads(r.x, r.d, r.g, r.norms, r.col, r.pack, batch, ...this.args(g));
+    // The patches in pat were written by the forward that wrote x (hasInput): the same values im2colPacked32 gives.
+    const pat = this.hasPatches ? r.pat : 0;
+    this.m.exports.convExampleGrads(r.x, r.d, r.g, r.norms, r.col, r.pack, batch, ...this.args(g), pat);
     this.m.copyOut(r.norms, norms.subarray(0, batch));
     this.hasGrads = true;
     return true;

@@ -18,6 +18,7 @@ import { binary32Doubles as half, type Regions, ResidentInstance } from './resid
 /** @internal One MaxPool2d's resident kernel instance. */
 export class PoolResident {
   private rows = -1; // the rows (batch·channels) of the forward whose winners are held; −1: none
+  private reluFused = false; // the last forward32 pooled max(0, x) (x, pre-ReLU, kept in x32)
 
   private constructor(private readonly m: ResidentInstance) {}
 
@@ -36,10 +37,10 @@ export class PoolResident {
    * Regions for `rows` planes: x (f64, also dx), out (f64, also the output gradient), arg (f64), and for the binary32
    * path x32 and out32 (binary32: x or dx, out or the output gradient); null: memory cannot grow.
    */
-  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg' | 'x32' | 'out32'> | null {
+  private layout(g: PoolShape): Regions<'x' | 'out' | 'arg' | 'x32' | 'out32' | 'dx32'> | null {
     const inLen = g.rows * g.H * g.W;
     const outLen = g.rows * g.oh * g.ow;
-    return this.m.layout({ x: inLen, out: outLen, arg: outLen, x32: half(inLen), out32: half(outLen) });
+    return this.m.layout({ x: inLen, out: outLen, arg: outLen, x32: half(inLen), out32: half(outLen), dx32: half(inLen) });
   }
 
   /** out = the max pooling of x; keeps the winners. False: not run. */
@@ -68,23 +69,27 @@ export class PoolResident {
   /**
    * The binary32 path (binary32-path.ts): out32 = the max pooling of x (binary32 values, or binary64 ones rounded on
    * the way in) by `poolForward32`, the values and winners of poolForward on the widened planes. A view of the
-   * output, or null: memory cannot grow.
+   * output, or null: memory cannot grow. relu: pool max(0, x) — a ReLU before the pooling, fused (binary32-path.ts):
+   * each tap is max(0, v) as loaded, reluForward32's rule, so the same values and winners as the ReLU then this.
    */
-  forward32(g: PoolShape, x: FloatArray): Float32Array | null {
+  forward32(g: PoolShape, x: FloatArray, relu: boolean): Float32Array | null {
     this.rows = -1;
     const r = this.layout(g);
     if (!r) return null;
     const outLen = g.rows * g.oh * g.ow;
     this.m.f32(r.x32, x.length).set(x);
-    this.m.exports.poolForward32(r.x32, r.out32, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow);
+    this.m.exports.poolForward32(r.x32, r.out32, r.arg, g.rows, g.H, g.W, g.k, g.s, g.oh, g.ow, relu ? 1 : 0);
     this.rows = g.rows;
+    this.reluFused = relu;
     return this.m.f32(r.out32, outLen);
   }
 
   /**
    * The binary32 path's backward (`poolBackward32`): dy (rounded to binary32 on the way in) routed to the winners,
    * each pixel's sum made in binary64 at x in poolBackward's order and rounded once to binary32 into x32. A view of
-   * dx, or null: no winners of this shape are held.
+   * dx, or null: no winners of this shape are held. After a forward with the ReLU fused, the gradient with respect
+   * to the ReLU's input: each value kept where the pre-ReLU x > 0, else 0 (reluBackward32's rule), in the same pass.
+   * x32 is left as the forward wrote it (dx goes to dx32), so a second backward of the same forward is the same.
    */
   backward32(g: PoolShape, dy: FloatArray): Float32Array | null {
     if (this.rows !== g.rows) return null;
@@ -92,7 +97,8 @@ export class PoolResident {
     if (!r) return null;
     const inLen = g.rows * g.H * g.W;
     this.m.f32(r.out32, dy.length).set(dy);
-    this.m.exports.poolBackward32(r.out32, r.arg, r.x, r.x32, g.rows, g.H, g.W, g.oh, g.ow);
-    return this.m.f32(r.x32, inLen);
+    const relu = this.reluFused ? 1 : 0;
+    this.m.exports.poolBackward32(r.out32, r.arg, r.x, r.dx32, g.rows, g.H, g.W, g.oh, g.ow, r.x32, relu);
+    return this.m.f32(r.dx32, inLen);
   }
 }

@@ -119,6 +119,18 @@ export class Pool2d implements Binary32Layer {
   }
 
   forward32(input: FloatArray, batch: number): Float32Array | null {
+    return this.pool32(input, batch, false);
+  }
+
+  /**
+   * forward32 of max(0, input): a ReLU before this max pooling, fused into it (binary32-path.ts, `reluFusions`); its
+   * backward32 then gives the gradient with respect to the ReLU's input. Null where forward32 would be null.
+   */
+  forward32AfterRelu(input: FloatArray, batch: number): Float32Array | null {
+    return this.pool32(input, batch, true);
+  }
+
+  private pool32(input: FloatArray, batch: number, relu: boolean): Float32Array | null {
     edgeBatch(batch); // S7 edge (_internal/layer-edge.ts)
     checkBatchValues(batch, this.inputSize);
     input = edgeFloatInput(input, 'input', batch * this.inputSize);
@@ -127,7 +139,7 @@ export class Pool2d implements Binary32Layer {
     this.ran32 = false;
     if (this.kind !== 'maxPool2d' || kernelBackend() !== 'wasm') return null;
     if (this.resident === undefined) this.resident = PoolResident.create();
-    const out = this.resident?.forward32(this.geometry(batch), input) ?? null;
+    const out = this.resident?.forward32(this.geometry(batch), input, relu) ?? null;
     this.ran32 = out !== null;
     return out;
   }

@@ -9,7 +9,14 @@ import { edgeRead, edgeTypedArray } from '../numeric/edge.js';
 import { Scratch } from './_internal/buffers.js';
 import { FLOAT64 } from './_internal/layer-edge.js';
 import { kernelBackend } from './backend.js';
-import { type Binary32Layer, type Binary32Segment, binary32PathEnabled, binary32Segments } from './binary32-path.js';
+import {
+  type Binary32Layer,
+  type Binary32Segment,
+  binary32PathEnabled,
+  binary32Segments,
+  type ReluFusingLayer,
+  reluFusions,
+} from './binary32-path.js';
 import type { FloatArray } from './kernels.js';
 import type { Layer, Parameter, TrainableLayer } from './layer.js';
 import { isTrainable } from './layer.js';
@@ -33,6 +40,7 @@ export class Sequential {
   readonly valuesPerExample: number;
   /** The runs of layers whose activations travel as binary32 on the wasm kernels (binary32-path.ts); from the layers' kinds only. */
   private readonly segments: readonly Binary32Segment[];
+  private readonly fusedRelu: readonly boolean[]; // layer i, a ReLU, runs inside the max pooling i + 1 (binary32-path.ts)
   private edges32: boolean[] = []; // edge i (layer i → i + 1) carried binary32 in the last forward
   private readonly gradWide = new Scratch(); // a segment start's input gradient, widened for the layer before it
 
@@ -98,6 +106,7 @@ export class Sequential {
     this.trainable = layers.filter(isTrainable);
     this.valuesPerExample = perExample;
     this.segments = binary32Segments(layers);
+    this.fusedRelu = reluFusions(layers, this.segments);
   }
 
   /** Width of an input row. */
@@ -156,9 +165,13 @@ export class Sequential {
       taken[i] = x;
       const layer = this.layers[i] as Layer;
       if (edges[i]) {
-        const y = (layer as Binary32Layer).forward32(x, batch);
+        const fuse = this.fusedRelu[i] === true; // the pooling i + 1 applies this ReLU (edges[i + 1] is in the segment)
+        const y: Float32Array | null = fuse
+          ? (this.layers[i + 1] as ReluFusingLayer).forward32AfterRelu(x, batch)
+          : (layer as Binary32Layer).forward32(x, batch);
         if (y) {
           x = y;
+          if (fuse) i++;
           continue;
         }
         const s = this.segments.find((t) => t.start <= i && i < t.end) as Binary32Segment;
@@ -182,6 +195,11 @@ export class Sequential {
       const in32 = i > 0 && edges[i - 1] === true;
       if (edges[i] === true || in32) {
         const d = (layer as Binary32Layer).backward32(g, batch, need);
+        if (this.fusedRelu[i - 1] === true && in32) {
+          g = d; // the gradient with respect to the fused ReLU's input: the ReLU layer i − 1 is skipped
+          i--;
+          continue;
+        }
         if (in32 || !need) g = d;
         else {
           const wide = this.gradWide.take(d.length); // a segment's start: its binary32 input gradient, widened exactly

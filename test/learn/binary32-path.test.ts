@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relu, tanh } from '../../src/learn/activations.js';
 import { kernelBackend } from '../../src/learn/backend.js';
-import { binary32Segments, setBinary32Path } from '../../src/learn/binary32-path.js';
+import { binary32Segments, reluFusions, setBinary32Path } from '../../src/learn/binary32-path.js';
 import { conv2d } from '../../src/learn/conv2d.js';
 import { dense } from '../../src/learn/dense.js';
 import { accumulateClippedGradients, type ClippingMode } from '../../src/learn/ghost-clipping.js';
@@ -266,13 +266,24 @@ describe('binary32 path: max pooling and ReLU on binary32 planes (generative, Na
           const r32 = rb.forward32(x, g.batch) as Float32Array;
           const y32 = b.forward32(r32, g.batch) as Float32Array;
           expect(y32).not.toBeNull();
-          sameValues(y64, Float64Array.from(y32));
+          const y32Values = Float64Array.from(y32); // the view is rewritten by the backward
+          sameValues(y64, y32Values);
           const dy = Float32Array.from({ length: g.batch * a.outputSize }, () =>
             Math.fround((rng.nextUint32() / 2 ** 32) * 2 ** (rng.nextUint32() % 40) - 1),
           );
           const dx64 = ra.backward(a.backward(Float64Array.from(dy), g.batch), g.batch);
           const dx32 = rb.backward32(b.backward32(dy, g.batch), g.batch);
           sameValues(Float64Array.from(dx64, Math.fround), Float64Array.from(dx32));
+          // The ReLU fused into the pooling (forward32AfterRelu, as Sequential runs a ReLU → max pool inside a
+          // segment): the same outputs and winners from the pre-ReLU planes, and the gradient of the ReLU's input.
+          const c = maxPool2d(opts);
+          const yf = c.forward32AfterRelu(x, g.batch) as Float32Array;
+          expect(yf).not.toBeNull();
+          sameValues(y32Values, Float64Array.from(yf));
+          const dx32Values = Float64Array.from(dx32);
+          sameValues(dx32Values, Float64Array.from(c.backward32(dy, g.batch)));
+          // A second backward of the same forward gives the same (the pre-ReLU planes are kept).
+          sameValues(dx32Values, Float64Array.from(c.backward32(dy, g.batch)));
         },
       ),
       { numRuns: 300, seed: 20261208 },
@@ -302,6 +313,30 @@ describe('binary32 path: which stacks form a segment (from the layer kinds only)
       { start: 0, end: 2 },
       { start: 2, end: 4 },
     ]);
+  });
+  it('a ReLU directly before a max pooling, both inside a segment, is fused into the pooling; nowhere else', () => {
+    const a = conv(1, 9, 'a');
+    const pool = maxPool2d({ channels: 2, height: 7, width: 7, kernelSize: 2, stride: 1 });
+    const b = conv(2, 6, 'b');
+    const r = relu(a.outputSize);
+    expect(reluFusions([a, r, pool, b], binary32Segments([a, r, pool, b]))).toEqual([false, true, false, false]);
+    // pooling then ReLU: nothing to fuse; a ReLU before a pooling outside any segment (no product after): none.
+    const p2 = maxPool2d({ channels: 2, height: 7, width: 7, kernelSize: 1 });
+    const r2 = relu(p2.outputSize);
+    expect(reluFusions([a, p2, r2, conv(2, 7, 'c')], binary32Segments([a, p2, r2, conv(2, 7, 'c')]))).toEqual([false, false, false, false]);
+    expect(reluFusions([a, r, pool], binary32Segments([a, r, pool]))).toEqual([false, false, false]);
+    // tanh is no select layer; average pooling no route.
+    const avg = avgPool2d({ channels: 2, height: 7, width: 7, kernelSize: 2, stride: 1 });
+    expect(reluFusions([a, tanh(a.outputSize), pool, b], binary32Segments([a, tanh(a.outputSize), pool, b]))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(reluFusions([a, r, avg, b], binary32Segments([a, r, avg, b]))).toEqual([false, false, false, false]);
+    // The MNIST CNN: conv1 → ReLU → pool 1 → conv2 → ReLU → pool 2 → fc1 → ReLU → fc2: both conv ReLUs fuse.
+    const cnn = mnistCnn(new SeededRandomSource('fuse')).layers;
+    expect(reluFusions(cnn, binary32Segments(cnn)).flatMap((f, i) => (f ? [i] : []))).toEqual([1, 4]);
   });
   it('two segments may share a convolution', () => {
     const a = conv(1, 11, 'a');

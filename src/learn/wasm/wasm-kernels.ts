@@ -68,8 +68,21 @@ interface Exports {
     s: number,
     oh: number,
     ow: number,
+    relu: number,
   ): void;
-  poolBackward32(g: number, arg: number, acc: number, dx: number, rows: number, h: number, w: number, oh: number, ow: number): void;
+  poolBackward32(
+    g: number,
+    arg: number,
+    acc: number,
+    dx: number,
+    rows: number,
+    h: number,
+    w: number,
+    oh: number,
+    ow: number,
+    x: number,
+    relu: number,
+  ): void;
   convForward(
     x: number,
     w: number,
@@ -80,7 +93,7 @@ interface Exports {
     wp: number,
     pack: number,
     batch: number,
-    ...shape: ConvShapeArgs
+    ...shapeAndPatches: [...ConvShapeArgs, patches: number]
   ): void;
   convInputGrad(g: number, w: number, dx: number, col: number, wp: number, pack: number, batch: number, ...shape: ConvShapeArgs): void;
   convExampleGrads(
@@ -91,8 +104,9 @@ interface Exports {
     col: number,
     pack: number,
     batch: number,
-    ...shape: ConvShapeArgs
+    ...shapeAndPatches: [...ConvShapeArgs, patches: number]
   ): void;
+  convKeepsPatches(C: number, k: number, oh: number, ow: number): number;
   demote(src: number, dst: number, n: number): void;
   denseForward32(x: number, w: number, b: number, out: number, wp: number, pack: number, m: number, k: number, n: number): void;
   denseInputGrad32(d: number, w: number, dx: number, wp: number, pack: number, m: number, nOut: number, nIn: number): void;

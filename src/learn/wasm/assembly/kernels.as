@@ -504,6 +504,97 @@ function gemm32(
   }
 }
 
+// The forward's product with the patches as the A operand in im2colPacked32's layout (A(t, j) at
+// a + ((j >> 3)·8T + 8t + (j & 7))·4): C (T×n) = A · B, B prepacked by packAll32 (K ≤ KC32: one panel row
+// block; K a multiple of 8). Per element, the same products summed over p = 0..K−1 in the same order as
+// micro4x8 / micro1x8 on the row-major patch matrix (same madd32): the same bits as gemm32 on im2col32's
+// matrix.
+function gemm32PackedA(a: usize, T: i32, K: i32, wp: usize, c: usize, n: i32): void {
+  for (let jc: i32 = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    const panel = wp + (<usize>(jc * K) << 2);
+    let i: i32 = 0;
+    for (; i + 4 <= T; i += 4) {
+      for (let jb: i32 = 0; jb < nc; jb += 8) {
+        micro4x8PackedA(a + (<usize>i << 5), T, panel + <usize>(jb * K * 4), K, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 2), <usize>n, min(8, nc - jb));
+      }
+    }
+    for (; i < T; i++) {
+      for (let jb: i32 = 0; jb < nc; jb += 8) {
+        micro1x8PackedA(a + (<usize>i << 5), T, panel + <usize>(jb * K * 4), K, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 2), min(8, nc - jb));
+      }
+    }
+  }
+}
+
+// micro4x8 with A in im2colPacked32's layout: rows t..t+3 of a block of eight columns are 32 bytes apart,
+// the next block 8T values on.
+function micro4x8PackedA(a: usize, T: i32, pack: usize, kc: i32, c: usize, n: usize, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let bp = pack;
+  const blockBytes = <usize>T << 5;
+  let block = a;
+  for (let pb: i32 = 0; pb < kc; pb += 8) {
+    let ap = block;
+    for (let q: i32 = 0; q < 8; q++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = madd32(x, b0, c00);
+      c01 = madd32(x, b1, c01);
+      x = v128.load32_splat(ap + 32);
+      c10 = madd32(x, b0, c10);
+      c11 = madd32(x, b1, c11);
+      x = v128.load32_splat(ap + 64);
+      c20 = madd32(x, b0, c20);
+      c21 = madd32(x, b1, c21);
+      x = v128.load32_splat(ap + 96);
+      c30 = madd32(x, b0, c30);
+      c31 = madd32(x, b1, c31);
+      ap += 4;
+      bp += 32;
+    }
+    block += blockBytes;
+  }
+  const rs = n << 2;
+  storeRow32(c, c00, c01, nr, true);
+  storeRow32(c + rs, c10, c11, nr, true);
+  storeRow32(c + 2 * rs, c20, c21, nr, true);
+  storeRow32(c + 3 * rs, c30, c31, nr, true);
+}
+
+// One row of micro4x8PackedA (micro1x8's sums).
+function micro1x8PackedA(a: usize, T: i32, pack: usize, kc: i32, c: usize, nr: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let bp = pack;
+  const blockBytes = <usize>T << 5;
+  let block = a;
+  for (let pb: i32 = 0; pb < kc; pb += 8) {
+    let ap = block;
+    for (let q: i32 = 0; q < 8; q++) {
+      const x = v128.load32_splat(ap);
+      c0 = madd32(x, v128.load(bp), c0);
+      c1 = madd32(x, v128.load(bp, 16), c1);
+      ap += 4;
+      bp += 32;
+    }
+    block += blockBytes;
+  }
+  storeRow32(c, c0, c1, nr, true);
+}
+
+/**
+ * Whether the per-example patches can be kept packed between the forward and the per-example
+ * gradients (convForward's and convExampleGrads's `patches`): T ≤ KC32 and K ≤ KC32 (one panel each
+ * way) and k a multiple of 4 (im2colPacked32). 1: yes.
+ */
+export function convKeepsPatches(C: i32, k: i32, oh: i32, ow: i32): i32 {
+  return oh * ow <= KC32 && C * k * k <= KC32 && (k & 3) == 0 ? 1 : 0;
+}
+
 // dst (T×K, binary32) = the patches of the C×H×W binary32 example at src (zero padding p, stride s).
 // Row-outer order: for each output row oy and input row (c, ky) of the window, the k taps of every
 // output column ox come from the same input row, so the inner loop walks ox with the source row and
@@ -680,7 +771,7 @@ function col2imAdd32(src: usize, dst: usize, C: i32, H: i32, W: i32, k: i32, s: 
  */
 export function convForward(
   x: usize, w: usize, b: usize, out: usize, col: usize, tmp: usize, wp: usize, pack: usize, batch: i32,
-  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32, patches: usize,
 ): void {
   const T = oh * ow;
   const K = C * k * k;
@@ -691,8 +782,14 @@ export function convForward(
   const rs = <usize>outC << 2;
   for (let i: i32 = 0; i < batch; i++) {
     const oi = out + <usize>i * outBytes;
-    im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
-    gemm32(col, <usize>K << 2, 4, 0, 0, 0, wp, tmp, T, K, outC, pack);
+    if (patches != 0) {
+      const pi = patches + ((<usize>i * <usize>T * <usize>K) << 2);
+      im2colPacked32(x + <usize>i * inBytes, pi, C, H, W, k, s, p, oh, ow);
+      gemm32PackedA(pi, T, K, wp, tmp, outC);
+    } else {
+      im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
+      gemm32(col, <usize>K << 2, 4, 0, 0, 0, wp, tmp, T, K, outC, pack);
+    }
     for (let o: i32 = 0; o < outC; o++) {
       const bo = load<f32>(b + (<usize>o << 2));
       let q = oi + ((<usize>(o * T)) << 2);
@@ -737,7 +834,7 @@ export function convInputGrad(
  */
 export function convExampleGrads(
   x: usize, g: usize, grads: usize, norms: usize, col: usize, pack: usize, batch: i32,
-  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32,
+  C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, oh: i32, ow: i32, outC: i32, patches: usize,
 ): void {
   const T = oh * ow;
   const K = C * k * k;
@@ -749,7 +846,10 @@ export function convExampleGrads(
   for (let i: i32 = 0; i < batch; i++) {
     const gi = g + <usize>i * outBytes;
     const ri = grads + <usize>i * gradBytes;
-    if (direct) {
+    if (patches != 0) {
+      // the patches the forward wrote (convForward's `patches`, from this same x): im2colPacked32's values
+      gemm32(gi, <usize>T << 2, 4, 0, 0, 0, patches + ((<usize>i * <usize>T * <usize>K) << 2), ri, outC, T, K, pack);
+    } else if (direct) {
       im2colPacked32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
       gemm32(gi, <usize>T << 2, 4, 0, 0, 0, col, ri, outC, T, K, pack);
     } else {
@@ -1094,10 +1194,15 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
 // Max pooling of four windows of stride 1 on binary32 values (output positions ox0..ox0+3, one f32x4): the
 // same rule as maxPoolPair (the first maximum in row-major tap order wins on ties, a NaN wins), the
 // winner tracked as its offset in the window (an i32 lane), written as a flat index in binary64.
+// relu: the pooling of max(0, x) (a ReLU before it, fused): the first tap is max(0, v) (reluForward32's
+// f32x4.max), the others are compared as they are — the same decisions as on max(0, v): m is then ≥ +0 or
+// NaN, so a tap v ≤ 0 (−0 included) is not taken either way (max(0, v) = +0 ≤ m), a NaN tap is taken either
+// way, and a positive tap is its own ReLU. So the same outputs and winners as the ReLU then the pooling.
 @inline
-function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32): void {
+function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, relu: bool): void {
   const p = x + (<usize>i0 << 2);
   let m = v128.load(p);
+  if (relu) m = f32x4.max(f32x4.splat(0), m); // the later taps need no ReLU (above)
   let idx = i32x4.splat(0);
   for (let ky: i32 = 0; ky < k; ky++) {
     const row = ky * W;
@@ -1121,8 +1226,21 @@ function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32
  * winners poolForward gives on the widened planes (the same comparisons; a max pooling's output is
  * some of its inputs). Stride 1 runs four windows per f32x4 (a row's last ow mod 4 windows as the
  * end of a quad recomputed over the windows before them: the same values and winners).
+ * relu ≠ 0: the pooling of max(0, x) (a ReLU fused before it, binary32-path.ts): the first tap of each
+ * window is max(0, v), reluForward32's rule, and the others need none (maxPoolQuad32), so outputs and
+ * winners are those of reluForward32 then this.
  */
-export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32): void {
+export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: i32): void {
+  if (relu != 0) poolPlanes32(x, out, arg, rows, H, W, k, s, oh, ow, true);
+  else poolPlanes32(x, out, arg, rows, H, W, k, s, oh, ow, false);
+}
+
+@inline
+function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: bool): void {
+  if (k == 2 && s == 1 && ow >= 4) {
+    pool2x2Planes32(x, out, arg, rows, H, W, oh, ow, relu);
+    return;
+  }
   const plane = H * W;
   let o = out;
   let a = arg;
@@ -1133,13 +1251,13 @@ export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i3
       let ox: i32 = 0;
       if (s == 1 && ow >= 4) {
         for (; ox + 4 <= ow; ox += 4) {
-          maxPoolQuad32(x, o, a, base + y0 * W + ox, W, k);
+          maxPoolQuad32(x, o, a, base + y0 * W + ox, W, k, relu);
           o += 16;
           a += 32;
         }
         if (ox < ow) {
           const back = ox - (ow - 4); // windows recomputed
-          maxPoolQuad32(x, o - (<usize>back << 2), a - (<usize>back << 3), base + y0 * W + ow - 4, W, k);
+          maxPoolQuad32(x, o - (<usize>back << 2), a - (<usize>back << 3), base + y0 * W + ow - 4, W, k, relu);
           o += <usize>(ow - ox) << 2;
           a += <usize>(ow - ox) << 3;
           ox = ow;
@@ -1149,10 +1267,11 @@ export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i3
         const x0 = ox * s;
         let best = base + y0 * W + x0;
         let m = load<f32>(x + (<usize>best << 2));
+        if (relu) m = max<f32>(0.0, m);
         for (let ky: i32 = 0; ky < k; ky++) {
           for (let kx: i32 = 0; kx < k; kx++) {
             const at = base + (y0 + ky) * W + x0 + kx;
-            const v = load<f32>(x + (<usize>at << 2));
+            const v = load<f32>(x + (<usize>at << 2)); // no ReLU needed after the first tap (maxPoolQuad32)
             if (v > m || (v != v && m == m)) {
               m = v;
               best = at;
@@ -1168,13 +1287,71 @@ export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i3
   }
 }
 
+// poolPlanes32 for 2×2 windows of stride 1 (the MNIST CNN's poolings), four windows per f32x4, each input
+// row's pairs compared once and used by the two output rows it belongs to: a column of four windows walks
+// down the plane with the pair winner of the row above in registers. The window's winner is the pair winner
+// of its top row against that of its bottom row (top kept on ties and when it is NaN): the selection rule —
+// the first NaN, else the first maximum, in row-major tap order — picks the same tap from two consecutive
+// parts of the taps as from all of them, so the same values and winners as maxPoolQuad32. relu: every tap is
+// max(0, v) as loaded (reluForward32's f32x4.max), i.e. the pooling of the ReLU's output itself. A plane's
+// last ow mod 4 columns are the end of a column of windows recomputed over the ones before them.
+function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, relu: bool): void {
+  const plane = H * W;
+  const outPlane = oh * ow;
+  const z = f32x4.splat(0);
+  const one = i32x4.splat(1);
+  const below = i32x4.splat(W);
+  const rowBytes = <usize>W << 2;
+  for (let r: i32 = 0; r < rows; r++) {
+    const base = r * plane;
+    for (let q: i32 = 0; q < ow; q += 4) {
+      const ox = min(q, ow - 4);
+      let p = x + (<usize>(base + ox) << 2);
+      let a = v128.load(p);
+      let b = v128.load(p, 4);
+      if (relu) {
+        a = f32x4.max(z, a);
+        b = f32x4.max(z, b);
+      }
+      let t = v128.andnot(f32x4.eq(a, a), f32x4.le(b, a));
+      let topM = v128.bitselect(b, a, t);
+      let topI = v128.and(t, one); // the winner's column in the window: 0 or 1
+      let o = out + (<usize>(r * outPlane + ox) << 2);
+      let at = arg + (<usize>(r * outPlane + ox) << 3);
+      for (let oy: i32 = 0; oy < oh; oy++) {
+        p += rowBytes;
+        a = v128.load(p);
+        b = v128.load(p, 4);
+        if (relu) {
+          a = f32x4.max(z, a);
+          b = f32x4.max(z, b);
+        }
+        t = v128.andnot(f32x4.eq(a, a), f32x4.le(b, a));
+        const botM = v128.bitselect(b, a, t);
+        const botI = v128.and(t, one);
+        const take = v128.andnot(f32x4.eq(topM, topM), f32x4.le(botM, topM));
+        v128.store(o, v128.bitselect(botM, topM, take));
+        const start = base + oy * W + ox;
+        const flat = i32x4.add(v128.bitselect(i32x4.add(botI, below), topI, take), i32x4(start, start + 1, start + 2, start + 3));
+        v128.store(at, f64x2.convert_low_i32x4_s(flat));
+        v128.store(at, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+        topM = botM;
+        topI = botI;
+        o += <usize>ow << 2;
+        at += <usize>ow << 3;
+      }
+    }
+  }
+}
+
 /**
  * The input gradient of poolForward32: each pixel's sum of the binary32 gradients g of the windows it
  * won, in binary64 at acc (rows·H·W values), in poolBackward's order (the outputs in turn), then each
  * sum rounded once to binary32 into dx — the binary32 rounding of poolBackward's result on the
- * widened g.
+ * widened g. relu ≠ 0 (the forward had a ReLU fused before it): dx[i] = x[i] > 0 ? that rounding : 0,
+ * reluBackward32's rule (x > 0 exactly where max(0, x) > 0, NaN included), for the pre-ReLU input x.
  */
-export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32): void {
+export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
   const n = rows * H * W;
   memory.fill(acc, 0, <usize>n << 3);
   const outs = rows * oh * ow;
@@ -1182,7 +1359,30 @@ export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows
     const at = acc + (<usize>(<i32>load<f64>(arg + (<usize>o << 3))) << 3);
     store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
   }
-  demote(acc, dx, n);
+  if (relu != 0) demoteWhereAbove0(acc, x, dx, n);
+  else demote(acc, dx, n);
+}
+
+// dst[i] = x[i] > 0 ? the binary32 rounding of src[i] : 0 (binary32 x and dst, binary64 src): demote, then
+// reluBackward32's mask (f32x4.gt and v128.and), in one pass.
+function demoteWhereAbove0(src: usize, x: usize, dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(src));
+    const hi = f32x4.demote_f64x2_zero(v128.load(src, 16));
+    const mask = f32x4.gt(v128.load(x), z);
+    v128.store(dst, v128.and(mask, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5)));
+    src += 32;
+    x += 16;
+    dst += 16;
+  }
+  for (; i < n; i++) {
+    store<f32>(dst, load<f32>(x) > 0 ? <f32>load<f64>(src) : 0);
+    src += 8;
+    x += 4;
+    dst += 4;
+  }
 }
 
 /** The input gradient of poolForward: dx (rows·H·W) = routed (max, through arg) or spread (average) g. */
