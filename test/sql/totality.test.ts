@@ -14,7 +14,16 @@ import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import type { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
-import { BINARY_OPS, expressionArbitrary, FUNCTIONS, HOSTILE_TABLE, hostileSchema, openHostileEngines } from './hostile.js';
+import { boundedShrinking, postgresRerun, type Rerun } from './engine-timeout.js';
+import {
+  BINARY_OPS,
+  expressionArbitrary,
+  FUNCTIONS,
+  HOSTILE_PG_TIMEOUT_MS,
+  HOSTILE_TABLE,
+  hostileSchema,
+  openHostileEngines,
+} from './hostile.js';
 import { postgresTestUrl } from './postgres-url.js';
 import {
   castExpressions,
@@ -30,10 +39,12 @@ import {
 
 let pgEngine: PostgresEngine;
 let duck: DuckDbEngine;
+let pgRerun: Rerun;
 const schema = hostileSchema();
 
 beforeAll(async () => {
   ({ pgEngine, duck } = await openHostileEngines(postgresTestUrl()));
+  pgRerun = postgresRerun(postgresTestUrl(), HOSTILE_PG_TIMEOUT_MS);
 }, 60_000);
 
 afterAll(async () => {
@@ -51,9 +62,22 @@ async function runsEverywhere(plan: QueryPlan): Promise<'ran' | 'refused'> {
   return 'ran';
 }
 
+/**
+ * As `runsEverywhere`, for the generative case: a PostgreSQL statement that meets its statement timeout — read by
+ * its typed code, SQLSTATE 57014 (engine-timeout.ts, rule 1) — makes the case 'timeout' (inconclusive); any other
+ * failure fails. DuckDB has no statement timeout here: any DuckDB failure fails.
+ */
+async function runsEverywhereOrTimeout(plan: QueryPlan): Promise<'ran' | 'refused' | 'timeout'> {
+  if ((await runsOn(duck, plan, schema)) === 'refused') return 'refused';
+  return runsOn(pgEngine, plan, schema, pgRerun);
+}
+
 async function countAll(expressions: readonly string[]): Promise<number> {
   return countAllIn(expressions, schema, runsEverywhere, 40);
 }
+
+/** How long fast-check may shrink a failing random expression (engine-timeout.ts, rule 2). */
+const SHRINK_BUDGET_MS = 120_000;
 
 describe('the compiled SQL raises no engine error on hostile rows (DuckDB and PostgreSQL)', () => {
   it('regression: a CAST of text that fails only on the target row (issue 10, item 3)', async () => {
@@ -101,10 +125,17 @@ describe('the compiled SQL raises no engine error on hostile rows (DuckDB and Po
   it('random expressions over the allow-list, in WHERE, as COUNT, SUM and MEDIAN arguments and as GROUP BY keys (fast-check, seed 10)', async () => {
     let ran = 0;
     await fc.assert(
-      fc.asyncProperty(expressionArbitrary(), fc.constantFrom(...SHAPES), async (e, shape) => {
-        const plan = planOrNull(shapedQuery(e, shape));
-        if (plan && (await runsEverywhere(plan)) === 'ran') ran++;
-      }),
+      fc.asyncProperty(
+        expressionArbitrary(),
+        fc.constantFrom(...SHAPES),
+        boundedShrinking(SHRINK_BUDGET_MS, async (e, shape) => {
+          const plan = planOrNull(shapedQuery(e, shape));
+          if (!plan) return;
+          const outcome = await runsEverywhereOrTimeout(plan);
+          fc.pre(outcome !== 'timeout'); // inconclusive: fast-check draws another case (at most 100 skips)
+          if (outcome === 'ran') ran++;
+        }),
+      ),
       { numRuns: 400, seed: 10 },
     );
     expect(ran).toBeGreaterThan(100);
