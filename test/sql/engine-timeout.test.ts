@@ -4,19 +4,23 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
-import { boundedShrinking, postgresRerun, queryOrTimeout } from './engine-timeout.js';
+import { boundedShrinking, duckdbRerun, postgresRerun, queryOrTimeout } from './engine-timeout.js';
 import { postgresTestUrl } from './postgres-url.js';
 
 const TIMEOUT_MS = 200;
 let engine: PostgresEngine;
+let duck: DuckDbEngine;
 
 beforeAll(async () => {
   engine = await PostgresEngine.open({ connectionString: postgresTestUrl(), statementTimeoutMs: TIMEOUT_MS });
+  duck = await DuckDbEngine.open({ statementTimeoutMs: TIMEOUT_MS });
 }, 60_000);
 
 afterAll(async () => {
   await engine?.close();
+  await duck?.close();
 });
 
 const statement = (sql: string) => ({ sql, params: [] });
@@ -33,6 +37,15 @@ describe('an engine failure in a generative test (engine-timeout.ts, rule 1)', (
     await expect(queryOrTimeout(() => engine.query(s), s, postgresRerun(postgresTestUrl(), TIMEOUT_MS), 'zero')).rejects.toThrow(
       /SQLSTATE 22012/,
     );
+  }, 60_000);
+
+  it('DuckDB: a statement past the deadline is a timeout (INTERRUPT on the rerun); a conversion error fails, named', async () => {
+    const slow = statement('SELECT count(*) AS n FROM range(100000) AS a, range(100000) AS b WHERE a.range + b.range = -1');
+    await expect(duck.query(slow)).rejects.toMatchObject({ code: 'ENGINE_ERROR' });
+    const rerun = duckdbRerun(duck.connection, TIMEOUT_MS);
+    expect(await queryOrTimeout(() => duck.query(slow), slow, rerun, 'slow')).toBe('timeout');
+    const bad = { sql: 'SELECT CAST($1 || range AS INTEGER) AS y FROM range(2)', params: [{ value: 'x', type: 'text' as const }] };
+    await expect(queryOrTimeout(() => duck.query(bad), bad, rerun, 'bad')).rejects.toThrow(/Conversion Error/);
   }, 60_000);
 
   it('an engine failure the rerun does not reproduce is retried once, then fails', async () => {

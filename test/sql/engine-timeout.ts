@@ -8,7 +8,8 @@
  * 1. **A timeout, and only a timeout, is inconclusive.** The engine withholds every failure's reason behind the one
  *    ENGINE_ERROR (src/sql/engine.ts), so the test reruns the failed statement on its own connection, under the
  *    same statement timeout, and reads the engine's typed code: PostgreSQL SQLSTATE 57014 (`query_canceled`, what
- *    `statement_timeout` raises). Only that code makes the case inconclusive (`fc.pre`: fast-check draws another,
+ *    `statement_timeout` raises); DuckDB's exception type INTERRUPT, after the rerun's own interrupt at the engine's
+ *    deadline (DuckDB has no statement timeout: the engine interrupts too). Only that code makes the case inconclusive (`fc.pre`: fast-check draws another,
  *    and the property's own floor on the cases that ran still applies). Any other code fails the test with the
  *    code and message. A rerun that runs fails nothing yet: the engine is asked once more, and a second engine
  *    failure whose rerun runs again fails the test (the engine fails where its SQL does not).
@@ -19,7 +20,8 @@
  */
 import fc from 'fast-check';
 import pg from 'pg';
-import type { CompiledStatement } from '../../src/sql/dialect.js';
+import type { CompiledStatement, SqlParamType } from '../../src/sql/dialect.js';
+import { duckdb } from '../../src/sql/engines/duckdb-driver.js';
 
 /** What a rerun of a statement the engine failed on shows: a timeout, that it runs, or another error. */
 export type RerunOutcome = 'timeout' | 'ran' | { readonly error: string };
@@ -52,6 +54,46 @@ export function postgresRerun(url: string, timeoutMs: number): Rerun {
     } finally {
       await client.query('ROLLBACK').catch(() => {});
       await client.end();
+    }
+  };
+}
+
+/** DuckDB's types of the bind parameters, as the engine binds them. */
+const DUCKDB_TYPES: Record<SqlParamType, typeof duckdb.BIGINT | typeof duckdb.DOUBLE | typeof duckdb.VARCHAR | typeof duckdb.BOOLEAN> = {
+  bigint: duckdb.BIGINT,
+  double: duckdb.DOUBLE,
+  text: duckdb.VARCHAR,
+  boolean: duckdb.BOOLEAN,
+};
+
+/**
+ * The DuckDB rerun: the statement prepared and run on the engine's own connection (after the engine's call failed:
+ * nothing else runs on it), interrupted at `timeoutMs` (the engine's deadline); DuckDB's INTERRUPT exception after
+ * that interrupt is a timeout, any other error an error.
+ * @param connection - the engine's connection (`DuckDbEngine.connection`).
+ * @param timeoutMs - the engine's statement deadline.
+ */
+export function duckdbRerun(connection: InstanceType<typeof duckdb.DuckDBConnection>, timeoutMs: number): Rerun {
+  return async (statement) => {
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      connection.interrupt();
+    }, timeoutMs);
+    try {
+      const prepared = await connection.prepare(statement.sql);
+      prepared.bind(
+        statement.params.map((p) => p.value) as never,
+        statement.params.map((p) => DUCKDB_TYPES[p.type]),
+      );
+      await prepared.runAndReadAll();
+      return 'ran';
+    } catch (e) {
+      const message = (e as Error).message;
+      if (interrupted && /^INTERRUPT Error/.test(message)) return 'timeout';
+      return { error: message };
+    } finally {
+      clearTimeout(timer);
     }
   };
 }

@@ -14,11 +14,12 @@ import type { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import type { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
-import { boundedShrinking, postgresRerun, type Rerun } from './engine-timeout.js';
+import { boundedShrinking, duckdbRerun, postgresRerun, type Rerun } from './engine-timeout.js';
 import {
   BINARY_OPS,
   expressionArbitrary,
   FUNCTIONS,
+  HOSTILE_DUCK_TIMEOUT_MS,
   HOSTILE_PG_TIMEOUT_MS,
   HOSTILE_TABLE,
   hostileSchema,
@@ -40,11 +41,13 @@ import {
 let pgEngine: PostgresEngine;
 let duck: DuckDbEngine;
 let pgRerun: Rerun;
+let duckRerun: Rerun;
 const schema = hostileSchema();
 
 beforeAll(async () => {
   ({ pgEngine, duck } = await openHostileEngines(postgresTestUrl()));
   pgRerun = postgresRerun(postgresTestUrl(), HOSTILE_PG_TIMEOUT_MS);
+  duckRerun = duckdbRerun(duck.connection, HOSTILE_DUCK_TIMEOUT_MS);
 }, 60_000);
 
 afterAll(async () => {
@@ -63,12 +66,13 @@ async function runsEverywhere(plan: QueryPlan): Promise<'ran' | 'refused'> {
 }
 
 /**
- * As `runsEverywhere`, for the generative case: a PostgreSQL statement that meets its statement timeout — read by
- * its typed code, SQLSTATE 57014 (engine-timeout.ts, rule 1) — makes the case 'timeout' (inconclusive); any other
- * failure fails. DuckDB has no statement timeout here: any DuckDB failure fails.
+ * As `runsEverywhere`, for the generative case: a statement that meets the engine's statement timeout — read by its
+ * typed code on a rerun, PostgreSQL SQLSTATE 57014 or DuckDB's INTERRUPT (engine-timeout.ts, rule 1) — makes the
+ * case 'timeout' (inconclusive); any other failure fails.
  */
 async function runsEverywhereOrTimeout(plan: QueryPlan): Promise<'ran' | 'refused' | 'timeout'> {
-  if ((await runsOn(duck, plan, schema)) === 'refused') return 'refused';
+  const onDuck = await runsOn(duck, plan, schema, duckRerun);
+  if (onDuck !== 'ran') return onDuck;
   return runsOn(pgEngine, plan, schema, pgRerun);
 }
 
