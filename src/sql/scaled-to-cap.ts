@@ -17,18 +17,17 @@
  * shifted by B whole divisors, B = C·M the caller's clamp bound (M: the per-row bound, every row's units in
  * [−M, M]): ⌊(2·s·C + m) / (2·m)⌋ = ⌊(2·(s·C + m·B) + m) / (2·m)⌋ − B, and s ≥ −n·M gives a dividend ≥ n > 0.
  * One quotient, s and m written once each (the statement's text and work stay small: the clamp around it writes
- * it twice). s is within ±n·M on every engine: each sums a unit's grid units exactly (ClickHouse in Decimal128(0)
- * since stop 21 — its per-unit `sum(Int64)` wrapped before, past 2³¹ rows of one unit in one group at M = 2³², and
- * the quotient could then be off the floor: the bound held, the agreement did not).
+ * it twice). Where s is not within ±n·M (ClickHouse's per-unit `sum(Int64)` wrapping past 2²² rows of one unit in
+ * one group, the compiler's header) the quotient may be one off the floor: a function of that unit's rows alone,
+ * clamped after — the bound holds, only the agreement is lost there, as it already was through the wrap.
  *
  * **Totality** (no data-dependent error): the divisor is 2·m with m = n when n > C and m = C + 1 otherwise, so it
  * is ≥ 4 on every row — ClickHouse evaluates both branches of a CASE on every row and raises on a Decimal division
  * by zero (n = 0 for a unit whose values are all NULL). Magnitudes: M ≤ 2³² (the SQL grids: 32 bits for sums and
  * means, squares of 16-bit units; fixed-point-grid.ts) and C < 2³¹ (core/privacy-unit.ts), so B < 2⁶³ (a BIGINT
  * parameter, as in the clamp) and the dividend, at most 2·(|s|·C + m·B) + m ≤ 4·m·B + m, stays below 2¹²⁷
- * (HUGEINT) while a unit has fewer than 2⁶² values in one group; ClickHouse checks B < 2⁶² before the charge, so
- * with |s| ≤ n·M its |dividend| ≤ 2·(n·B + n·B) + n < n·2⁶⁴, below 2¹²⁷ (Decimal128's Int128) while a unit has
- * fewer than 2⁶³ values in one group on one shard (more rows than any shard can hold);
+ * (HUGEINT) while a unit has fewer than 2⁶² values in one group; ClickHouse checks B < 2⁶² before the charge and
+ * its |s| < 2⁶³, so |dividend| < 2¹²⁶ + 2⁹⁵ + 2⁶⁴ < 10³⁸ (Decimal128) for any count;
  * PostgreSQL's numeric is unbounded.
  *
  * **The 64-bit branch (cost, issue 11).** The wide arithmetic made the weighted statement ~10× slower. A row whose
@@ -36,9 +35,7 @@
  * truncated quotient in BIGINT / Int64: every intermediate is below 5·2⁶⁰ < 2⁶³ there, so it is the same exact
  * integer and the value is the same bit for bit (tested at the boundary, test/sql/scaled-to-cap-exact.test.ts); the
  * choice depends on the unit's own s and n only, and either branch gives the same value, so only time differs.
- * ClickHouse evaluates both branches: its Int64 arithmetic wraps without raising, its divisor is ≥ 4, and its s
- * enters the branch saturated to ±2⁶² (`narrowSum`: `toInt64` of a Decimal128 past Int64 raises; within ±2⁶⁰,
- * where the branch is chosen, the saturation changes nothing). NULL s (no values) stays NULL in both branches. Tests:
+ * ClickHouse evaluates both branches: its Int64 arithmetic wraps without raising and its divisor is ≥ 4. NULL s (no values) stays NULL in both branches. Tests:
  * test/sql/scaled-to-cap-exact.test.ts (generative, every engine, values near the limits),
  * test/review/honest-scaled-cap-rounding.test.ts, test/review/honest-scaled-cap-engines.test.ts.
  * @module
@@ -53,23 +50,12 @@ import type { SqlDialect } from './dialect.js';
  * @param n - the unit's count of values there.
  * @param C - maxContributionsPerPartition (≥ 1).
  * @param bound - B = C·M, the clamp bound the caller applies next (M bounds every row's units: |s| ≤ n·M).
- * @param narrowSum - s in the dialect's 64-bit integer for the 64-bit branch (default `d.narrowInteger(s)`); it must
- *   equal s where |s| ≤ 2⁶⁰ and never raise elsewhere (ClickHouse: its Decimal128 sum saturated to ±2⁶² first, as
- *   `toInt64` of a Decimal128 past Int64 raises).
  * @returns s when n ≤ C, else ⌊(2·s·C + n) / (2·n)⌋; a wide integer, NULL when s is NULL.
  * @privacy a function of one unit's own rows in one group; the caller's clamp to ±C·M bounds what it adds.
  * @example
  * scaledToCap(duckdbDialect, (v) => params.int(v), '"u3"', '"u4"', 3, 3n * 2n ** 33n);
  */
-export function scaledToCap(
-  d: SqlDialect,
-  int: (v: bigint) => string,
-  s: string,
-  n: string,
-  C: number,
-  bound: bigint,
-  narrowSum: string = d.narrowInteger(s),
-): string {
+export function scaledToCap(d: SqlDialect, int: (v: bigint) => string, s: string, n: string, C: number, bound: bigint): string {
   const c = BigInt(C);
   const sum = d.wideInteger(s);
   const mOf = (count: string) => `(CASE WHEN ${n} > ${int(c)} THEN ${count} ELSE ${int(c + 1n)} END)`;
@@ -82,7 +68,7 @@ export function scaledToCap(
   const weighted =
     fast === undefined
       ? wide
-      : `(CASE WHEN ${fastRow(int, s, n, fast)} THEN ${d.wideInteger(narrowWeighted(d, int, narrowSum, mOf(n), c, bound))} ELSE ${wide} END)`;
+      : `(CASE WHEN ${fastRow(int, s, n, fast)} THEN ${d.wideInteger(narrowWeighted(d, int, s, mOf(n), c, bound))} ELSE ${wide} END)`;
   return `(CASE WHEN ${n} > ${int(c)} THEN ${weighted} ELSE ${sum} END)`;
 }
 
@@ -110,7 +96,8 @@ function fastRow(int: (v: bigint) => string, s: string, n: string, { S, N }: { S
  * both branches on every row (ClickHouse) computes this one on other rows too: 64-bit arithmetic wraps there and
  * the divisor is ≥ 4, so it never raises; that value is not chosen.
  */
-function narrowWeighted(d: SqlDialect, int: (v: bigint) => string, sum: string, m: string, c: bigint, bound: bigint): string {
+function narrowWeighted(d: SqlDialect, int: (v: bigint) => string, s: string, m: string, c: bigint, bound: bigint): string {
+  const sum = d.narrowInteger(s);
   const mm = d.narrowInteger(m);
   const dividend = `((${sum} * ${int(c)} + ${mm} * ${int(bound)}) * ${int(2n)} + ${mm})`;
   return `(${d.narrowQuotient(dividend, `(${mm} * ${int(2n)})`)} - ${int(bound)})`;

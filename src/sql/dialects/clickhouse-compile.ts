@@ -29,17 +29,13 @@
  *   then the same top-P groups per unit.
  *
  * Integer arithmetic (18.16's `sum(Int64)` wraps silently): per-row grid units are
- * at most 2⁴⁰ (fixed-point-grid.ts); **a unit's sum in one group is `Decimal128(0)`**
- * (`sum(toDecimal128(v, 0))`, stop 21): exact for any count of rows a shard can hold
- * (|s| ≤ n·2⁴⁰ < 2¹⁰⁴ for n < 2⁶⁴), so its weighting to C values (scaled-to-cap.ts) is
- * the same integer as on DuckDB and PostgreSQL. Before, it was `sum(Int64)`, which
- * wrapped past 2³¹ rows of one unit in one group at the 32-bit grids (a function of
- * that unit's rows alone, clamped after: the sensitivity held, the agreement did
- * not). Measured: bench/sql/clickhouse.md, "Stop 21". C·M is checked < 2⁶² here
- * (refused before the charge otherwise), so the clamped per-unit values are exact,
- * and the sum over units is `Decimal128(0)`: < 2⁶³ units × 2⁶² < 10³⁸. Every
- * aggregate leaves as `toString(…)` digits (exact through HTTP), and the driver adds
- * shards in BigInt.
+ * at most 2⁴⁰ (fixed-point-grid.ts); a unit's sum in one group is Int64 and could
+ * wrap only past 2²² rows of that unit in that group — a function of that unit's
+ * rows alone, then clamped to ±C·M, so the sensitivity holds either way. C·M is
+ * checked < 2⁶² here (refused before the charge otherwise), so the clamped
+ * per-unit values are exact Int64, and the sum over units is `Decimal128(0)`:
+ * < 2⁶³ units × 2⁶² < 10³⁸. Every aggregate leaves as `toString(…)` digits (exact
+ * through HTTP), and the driver adds shards in BigInt.
  * @module
  */
 import { DpError } from '../../core/errors.js';
@@ -211,7 +207,7 @@ function topGroups(
 }
 
 /** One exact quantity per (unit, keys) of a unit-level statement. */
-export type UnitField =
+type Field =
   /** A count of rows (`value` null: COUNT(*)) or of the non-NULL values of `value` (COUNT(e)), capped at C per unit and group. */
   | { readonly kind: 'count'; readonly name: string; readonly value: string | null }
   /** Σ `perRow` grid units, clamped to [−bound, bound] (or [0, bound]) per unit and group. */
@@ -219,22 +215,6 @@ export type UnitField =
 
 /** A count field's per-row summand: 1 per row, or the NULL flag of the counted value. */
 const flag = (f: { readonly value: string | null }) => (f.value === null ? '1' : `isNotNull(${f.value})`);
-
-/** Where a per-unit Decimal128 sum is saturated before its 64-bit weighting branch (scaled-to-cap.ts, `narrowSum`). */
-const SATURATE = 2n ** 62n;
-
-/**
- * A unit's Decimal128 sum as the Int64 the weighting's 64-bit branch reads: saturated to ±2⁶² first, since `toInt64`
- * of a Decimal128 past Int64 raises (a data-dependent error) and ClickHouse evaluates that branch on every row; where
- * the branch is chosen (|s| ≤ 2⁶⁰, scaled-to-cap.ts) the saturation changes nothing.
- * @param sum - the per-unit `Decimal128(0)` sum (NULL stays NULL).
- * @returns the Int64 expression.
- * @example
- * chSaturatedSum('tsdp_c0'); // toInt64(least(greatest(tsdp_c0, …), …))
- */
-export function chSaturatedSum(sum: string): string {
-  return `toInt64(least(greatest(${sum}, ${int(-SATURATE)}), ${int(SATURATE)}))`;
-}
 
 /** 2³² − 1: the low half of a packed count word. */
 const LOW_HALF = '4294967295';
@@ -245,20 +225,20 @@ const LOW_HALF = '4294967295';
  * **Counts travel two to a word.** Each pair of count fields is one per-row `UInt64`, `f₀ + f₁·2³²` (f = 1 or
  * `isNotNull(e)`: the NULL flag is the summand), summed per (unit, keys) into one column and split again
  * after the top-P choice (`bitAnd(w, 2³² − 1)`, `bitShiftRight(w, 32)`). Exact while the unit has fewer than
- * 2³² rows in the group on that shard (f₀'s sum then stays below 2³² and f₁'s sum is below 2³² too); past it
- * a field is still a function of that unit's rows alone, capped at C, so the sensitivity holds, and exact
- * agreement with the other engines is this residual's only loss (the sums are exact: module header). Why: the
+ * 2³² rows in the group on that shard (f₀'s sum then stays below 2³² and f₁'s sum is below 2³² too) — a wider
+ * range than the sums' (Int64 units: 2³¹ rows); past it a field is still a function of that unit's rows
+ * alone, capped at C, so the sensitivity holds (the header's rule for `sum(Int64)` wrap-around). Why: the
  * per-(unit, keys) pre-aggregate is the statement's largest table (about one row per input row at 10 rows per
  * unit over 1,000 groups) and it is hashed and sorted once each; every column fewer is less memory and one
  * aggregate fewer per row (bench/sql/clickhouse.md: COUNT, SUM, AVG go from four columns to three, −12 % CPU).
- * A lone count keeps its own column (`count()` or `sum(isNotNull(e))`). Exported for test/clickhouse/exact-unit-sum.test.ts.
+ * A lone count keeps its own column (`count()` or `sum(isNotNull(e))`).
  * @param fields - the quantities in output order.
  * @param C - maxContributionsPerPartition.
  * @param dialect - the ClickHouse dialect (the weighting's wide integers).
  * @returns the per-row, per-(unit, keys) and per-group column lists.
  */
-export function unitColumns(
-  fields: readonly UnitField[],
+function unitColumns(
+  fields: readonly Field[],
   C: number,
   dialect: SqlDialect,
 ): { rowCols: string[]; unitCols: string[]; finalCols: string[] } {
@@ -268,7 +248,7 @@ export function unitColumns(
   const counts = fields.filter((f) => f.kind === 'count');
   const packed = new Map<string, string>(); // count name → its decoded per-(unit, keys) value
   for (let j = 0; j + 1 < counts.length; j += 2) {
-    const [low, high] = [counts[j], counts[j + 1]] as [UnitField & { kind: 'count' }, UnitField & { kind: 'count' }];
+    const [low, high] = [counts[j], counts[j + 1]] as [Field & { kind: 'count' }, Field & { kind: 'count' }];
     const w = `tsdp_w${j / 2}`;
     rowCols.push(`toUInt64(${flag(low)}) + bitShiftLeft(toUInt64(${flag(high)}), 32) AS tsdp_p${j / 2}`);
     unitCols.push(`sum(tsdp_p${j / 2}) AS ${w}`);
@@ -293,14 +273,13 @@ export function unitColumns(
       }
     } else {
       rowCols.push(`${f.perRow} AS tsdp_v${n}`);
-      // Exact for any count of rows (module header): Int64's sum wraps past 2⁶³.
-      unitCols.push(`sum(toDecimal128(tsdp_v${n}, 0)) AS ${c}`, `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`);
+      unitCols.push(`sum(tsdp_v${n}) AS ${c}`, `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`);
     }
     const bound = f.kind === 'count' ? BigInt(C) : f.bound;
     const lo = f.kind === 'count' || f.nonNegative ? int(0) : int(-bound);
     // A sum is weighted to C values when the unit has n > C values here (scaled-to-cap.ts: the same exact integer
     // ⌊(2·s·C + n) / (2·n)⌋ in Decimal128(0) as HUGEINT/numeric on the other engines), then clamped to ±C·M.
-    const value = f.kind === 'count' ? c : scaledToCap(dialect, int, c, `tsdp_n${n}`, C, f.bound, chSaturatedSum(c));
+    const value = f.kind === 'count' ? c : scaledToCap(dialect, int, c, `tsdp_n${n}`, C, f.bound);
     // A unit whose values in this group are all NULL has c = NULL (sum of no values): it stays NULL and adds nothing.
     finalCols.push(`toString(sum(toDecimal128(${chClampInteger(value, lo, int(bound))}, 0))) AS ${f.name}`);
   });
@@ -333,7 +312,7 @@ export function compileClickHouseQuery(
   const from = fromWhere(env);
 
   const sums: string[] = [];
-  const fields: UnitField[] = []; // unit-level: the per-(unit, keys) quantities, in output order
+  const fields: Field[] = []; // unit-level: the per-(unit, keys) quantities, in output order
   const finalCols: string[] = []; // row-level: per group
   const seen = new Map<string, string>();
   const checkBound = (bound: bigint) => {

@@ -20,7 +20,7 @@
  * | no window functions (`OVER` is a syntax error), no `WITH name AS (subquery)` | bounding by nested `GROUP BY`s, a per-unit `arraySort` top-P (or `ORDER BY … LIMIT P BY`) |
  * | `LIMIT n BY` alone keeps rows in hash-table order (other units' keys decide) | the order is always a salted `cityHash64(unit, keys…, salt)`, never engine order |
  * | no query parameters | literals inlined: text as `'…'` with every byte outside `[A-Za-z0-9 _.,:/+-]` as `\xHH`; doubles bit-exact (`reinterpretAsFloat64(unhex(…))`: the float parser is not correctly rounded, and `1e-320` is a syntax error) |
- * | `sum(Int64)` and `Int64 + Int64` wrap silently | a unit's sum in `Decimal128(0)` (exact for any row count), per-unit values clamped to ±C·M < 2⁶² (refused otherwise), sums over units in `Decimal128(0)`, shards added in BigInt |
+ * | `sum(Int64)` and `Int64 + Int64` wrap silently | per-unit values clamped to ±C·M < 2⁶² (refused otherwise), sums over units in `Decimal128(0)`, shards added in BigInt |
  * | `1/0` = `inf`, `0/0` = `nan`, but `5 % 0`, `5.0 % 0.5` (floats go through integers) raise | division guarded to NULL (as on the other engines; the unused quotient is discarded); remainder as `l − r·trunc(l/r)` |
  * | `if`/`multiIf`/`CASE` evaluate every branch on every row | only functions that never raise appear anywhere: `toFloat64OrNull`, `toInt64OrNull`, `toDateOrNull`, float arithmetic |
  * | `toInt64(nan)`, `toInt64(1e300)` give −2⁶³ (no error) | values saturated before every integer conversion |
