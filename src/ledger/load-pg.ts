@@ -2,13 +2,13 @@
  * Loads `pg`, tsdp's optional peer dependency, the first time PostgreSQL is
  * used: an application that never opens a PostgreSQL engine or ledger does
  * not need `pg` installed, and no bundle of `tsdp` pulls it in (the import is
- * dynamic and lives only under `tsdp/sql`).
+ * dynamic and lives only under `tsdp/sql`). The loading rules: core/optional-peer.ts.
  * @module
  */
 import type pg from 'pg';
-import { DpError } from '../core/errors.js';
+import { optionalPeer } from '../core/optional-peer.js';
 
-let loading: Promise<typeof pg> | undefined;
+const load = optionalPeer<typeof pg>('pg', () => import('pg'), 'PostgreSQL support', 'npm install pg');
 
 /**
  * The `pg` module (its default export), imported once on first use.
@@ -19,15 +19,5 @@ let loading: Promise<typeof pg> | undefined;
  * const { Pool } = await loadPg();
  */
 export function loadPg(): Promise<typeof pg> {
-  loading ??= import('pg').then(
-    (module) => (module as { default?: typeof pg }).default ?? (module as unknown as typeof pg),
-    () => {
-      loading = undefined; // a later call may succeed once `pg` is installed
-      throw new DpError('NOT_FOUND', 'PostgreSQL support needs the optional peer dependency `pg`: run `npm install pg`', {
-        kind: 'dependency',
-        name: 'pg',
-      });
-    },
-  );
-  return loading;
+  return load();
 }

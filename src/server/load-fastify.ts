@@ -3,15 +3,16 @@
  * pulls `light-my-request` → `cookie@2`, which declares Node ≥ 22, so as a hard dependency every `npm install tsdp`
  * on Node 20 printed EBADENGINE, also for users who never run a server). `tsdp serve` and `createQueryServer` need it
  * installed (`npm install fastify`); nothing else of tsdp does, and `tsdp/server` imports only its types statically.
+ * The loading rules: core/optional-peer.ts.
  * @module
  */
 import type * as FastifyModule from 'fastify';
-import { DpError } from '../core/errors.js';
+import { optionalPeer } from '../core/optional-peer.js';
 
 /** The Fastify factory (the module's default export). */
 export type FastifyFactory = typeof FastifyModule.default;
 
-let loading: Promise<FastifyFactory> | undefined;
+const load = optionalPeer<FastifyFactory>('fastify', () => import('fastify'), 'the query server', 'npm install fastify@5');
 
 /**
  * The Fastify factory, imported once on first use.
@@ -22,15 +23,5 @@ let loading: Promise<FastifyFactory> | undefined;
  * const Fastify = await loadFastify();
  */
 export function loadFastify(): Promise<FastifyFactory> {
-  loading ??= import('fastify').then(
-    (module) => (module as { default?: FastifyFactory }).default ?? (module as unknown as FastifyFactory),
-    () => {
-      loading = undefined; // a later call may succeed once `fastify` is installed
-      throw new DpError('NOT_FOUND', 'the query server needs the optional peer dependency `fastify`: run `npm install fastify@5`', {
-        kind: 'dependency',
-        name: 'fastify',
-      });
-    },
-  );
-  return loading;
+  return load();
 }

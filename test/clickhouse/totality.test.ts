@@ -16,6 +16,7 @@ import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { boundedShrinking } from '../sql/engine-timeout.js';
 import { BINARY_OPS, expressionArbitrary, FUNCTIONS, HOSTILE_TABLE, hostileSchema } from '../sql/hostile.js';
 import {
   castExpressions,
@@ -91,10 +92,15 @@ describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no eng
   it('random expressions over the allow-list, in WHERE, as COUNT, SUM and MEDIAN arguments and as GROUP BY keys (fast-check, seed 10)', async () => {
     let ran = 0;
     await fc.assert(
-      fc.asyncProperty(expressionArbitrary(), fc.constantFrom(...SHAPES), async (e, shape) => {
-        const plan = planOrNull(shapedQuery(e, shape));
-        if (plan && (await runs(plan)) === 'ran') ran++;
-      }),
+      fc.asyncProperty(
+        expressionArbitrary(),
+        fc.constantFrom(...SHAPES),
+        // Shrinking bounded in time (test/sql/engine-timeout.ts, rule 2).
+        boundedShrinking(120_000, async (e, shape) => {
+          const plan = planOrNull(shapedQuery(e, shape));
+          if (plan && (await runs(plan)) === 'ran') ran++;
+        }),
+      ),
       { numRuns: 200, seed: 10 },
     );
     expect(ran).toBeGreaterThan(50);

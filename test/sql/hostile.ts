@@ -86,6 +86,11 @@ export function hostileSchema(): SqlSchema {
 }
 
 /** Loads the hostile table into a fresh PostgreSQL table and a fresh in-memory DuckDB. */
+/** The statement timeout of the hostile PostgreSQL engine (engine-timeout.ts reruns a failure under the same). */
+export const HOSTILE_PG_TIMEOUT_MS = 20_000;
+/** The statement deadline of the hostile DuckDB engine (its default, named). */
+export const HOSTILE_DUCK_TIMEOUT_MS = 60_000;
+
 export async function openHostileEngines(url: string): Promise<{ pgEngine: PostgresEngine; duck: DuckDbEngine }> {
   const values = rows()
     .map(
@@ -102,8 +107,8 @@ export async function openHostileEngines(url: string): Promise<{ pgEngine: Postg
   } finally {
     await c.end();
   }
-  const pgEngine = await PostgresEngine.open({ connectionString: url, statementTimeoutMs: 20_000 });
-  const duck = await DuckDbEngine.open({ allowExternalAccess: true });
+  const pgEngine = await PostgresEngine.open({ connectionString: url, statementTimeoutMs: HOSTILE_PG_TIMEOUT_MS });
+  const duck = await DuckDbEngine.open({ allowExternalAccess: true, statementTimeoutMs: HOSTILE_DUCK_TIMEOUT_MS });
   await duck.connection.run(`CREATE TABLE ${HOSTILE_TABLE} (id BIGINT, i BIGINT, f DOUBLE, s VARCHAR, b BOOLEAN, d DATE)`);
   await duck.connection.run(`INSERT INTO ${HOSTILE_TABLE} VALUES ${values.replace(/double precision/g, 'DOUBLE')}`);
   return { pgEngine, duck };

@@ -12,6 +12,7 @@ import type { QueryPlan } from '../../src/sql/plan.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
 import type { SqlSchema } from '../../src/sql/schema.js';
+import { queryOrTimeout, type Rerun } from './engine-timeout.js';
 import { BINARY_OPS, CAST_TYPES, COLUMNS, FUNCTIONS, HOSTILE_LITERALS, HOSTILE_TABLE, LIKE_OPS, PATTERNS } from './hostile.js';
 
 /** Every column and every hostile literal. */
@@ -31,7 +32,13 @@ export function planOrNull(sql: string, schema: SqlSchema): QueryPlan | null {
  * Compiles `plan` as runDpSql does before its charge and runs every statement on `engine`: 'refused' when the
  * compiler refuses (before the charge: allowed); an engine error fails the test with the query and SQL.
  */
-export async function runsOn(engine: SqlEngine, plan: QueryPlan, schema: SqlSchema): Promise<'ran' | 'refused'> {
+export async function runsOn(engine: SqlEngine, plan: QueryPlan, schema: SqlSchema): Promise<'ran' | 'refused'>;
+/**
+ * As above, with a `rerun` that reads the engine's typed code of a failure (engine-timeout.ts, rule 1): 'timeout'
+ * when a statement met the engine's statement timeout (inconclusive); any other failure fails the test.
+ */
+export async function runsOn(engine: SqlEngine, plan: QueryPlan, schema: SqlSchema, rerun: Rerun): Promise<'ran' | 'refused' | 'timeout'>;
+export async function runsOn(engine: SqlEngine, plan: QueryPlan, schema: SqlSchema, rerun?: Rerun): Promise<'ran' | 'refused' | 'timeout'> {
   let compiled: CompiledDpQuery;
   try {
     compiled = explainDpSql(plan.text, schema, engine.dialect, { epsilon: 1, delta: 1e-6 }, 77n).compiled;
@@ -40,6 +47,13 @@ export async function runsOn(engine: SqlEngine, plan: QueryPlan, schema: SqlSche
     throw e;
   }
   for (const statement of [compiled.main, ...compiled.histograms]) {
+    const describe = `${engine.dialect.name} on: ${plan.text}`;
+    if (rerun) {
+      const rows = await queryOrTimeout(() => engine.query(statement), statement, rerun, describe);
+      if (rows === 'timeout') return 'timeout';
+      expect(Array.isArray(rows)).toBe(true);
+      continue;
+    }
     const rows = await engine.query(statement).catch((e: unknown) => {
       throw new Error(`${engine.dialect.name} raised ${(e as Error).message} on: ${plan.text}\n${statement.sql.slice(0, 2000)}`);
     });
