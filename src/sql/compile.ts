@@ -46,6 +46,7 @@ import {
   q,
   type SqlType,
 } from './compile-expr.js';
+import { checkDeclaredHistogramRows, declaredKeyFilter } from './declared-keys.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
@@ -230,9 +231,14 @@ export function fromClause(env: Env): string {
   return sql;
 }
 
-/** The WHERE clause (with an optional extra condition). */
+/**
+ * The WHERE clause (with an optional extra condition). Every statement's rows pass it, so each also keeps only the
+ * declared values of its declared GROUP BY keys, before any bounding (review S65: `declaredKeyFilter`, declared-keys.ts).
+ */
 export function whereClause(env: Env, extra?: string): string {
-  const parts = [env.plan.where ? compileCondition(env, env.plan.where) : undefined, extra].filter((x): x is string => x !== undefined);
+  const parts = [env.plan.where ? compileCondition(env, env.plan.where) : undefined, declaredKeyFilter(env), extra].filter(
+    (x): x is string => x !== undefined,
+  );
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
@@ -376,6 +382,8 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   // stay within a public byte bound on every dialect, or the query is refused here, before the charge.
   const unitExpr = plan.privacy.rowLevel ? [] : [plan.privacy.unit as PlanExpr];
   checkKeyTextBytes([...unitExpr, ...plan.groupBy.map((k) => k.expr)], isTextColumn({ plan, schema }));
+  // Review S65: with every key declared, the histogram rows are bounded by a public number, checked here (before the charge).
+  checkDeclaredHistogramRows(plan);
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
   const own = OWN_COMPILERS.get(dialect);
   if (own) return own.compileDpQuery(plan, salt, schema);

@@ -42,6 +42,7 @@ import { DpError } from '../../core/errors.js';
 import { BLANK_UNIT_PATTERN } from '../../core/missing-unit.js';
 import { aggregateInputs, type CompiledDpQuery, type HistogramStatement, type QuantileGrid } from '../compile.js';
 import { compileCondition, compileDouble, compileTyped, keyOutput, Params, type SqlType } from '../compile-expr.js';
+import { declaredKeyFilter } from '../declared-keys.js';
 import type { CompiledStatement, SqlDialect } from '../dialect.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from '../plan.js';
 import { binOffsetSql } from '../quantile-grid.js';
@@ -102,17 +103,17 @@ function fromWhere(env: ClickHouseEnv, extra?: string): string {
   const { plan } = env;
   const first = plan.sources[0];
   if (!first) throw new DpError('INTERNAL', 'plan without sources');
-  const conditions = [...(plan.where ? [compileCondition(env, plan.where)] : []), ...(extra ? [extra] : [])];
+  // Review S65: the declared GROUP BY keys keep their declared values only, before bounding (declared-keys.ts).
+  const declared = declaredKeyFilter(env);
+  const own = [...(plan.where ? [compileCondition(env, plan.where)] : []), ...(declared ? [declared] : [])];
+  const conditions = [...own, ...(extra ? [extra] : [])];
   if (env.joined) {
     const { from, where } = chJoinedFrom(env);
     const all = [...where, ...conditions];
     return ` FROM ${from}${all.length ? ` WHERE ${all.map((c) => `(${c})`).join(' AND ')}` : ''}`;
   }
-  const where = plan.where
-    ? ` WHERE ${compileCondition(env, plan.where)}${extra ? ` AND (${extra})` : ''}`
-    : extra
-      ? ` WHERE ${extra}`
-      : '';
+  const head = own.length ? own.map((c, i) => (i === 0 ? c : `(${c})`)).join(' AND ') : undefined;
+  const where = head ? ` WHERE ${head}${extra ? ` AND (${extra})` : ''}` : extra ? ` WHERE ${extra}` : '';
   return ` FROM ${q(first.table)} AS ${q(first.alias)}${where}`;
 }
 
