@@ -57,6 +57,30 @@ export function sparseFromDense(counts: readonly bigint[]): SparseBins {
   return { bins: counts.length, index, count };
 }
 
+/**
+ * The sparse histogram of per-bin counts held in a map (bin → count ≥ 1): its
+ * entries sorted by bin. Memory is the map's size, ≤ the rows counted.
+ */
+export function sparseFromCounts(counts: ReadonlyMap<number, number>, bins: number): SparseBins {
+  const index = [...counts.keys()].sort((a, b) => a - b);
+  return { bins, index, count: index.map((i) => BigInt(counts.get(i) as number)) };
+}
+
+/**
+ * The dense bin counts of a sparse histogram (zeros elsewhere): the same
+ * histogram, as the dense mechanisms read it. One array of `bins` (public)
+ * numbers, built when one partition is released and dropped after.
+ * @throws DpError INVALID_PARAMETER when `s` is not a sparse histogram over `bins` bins.
+ */
+export function denseFromSparse(s: SparseBins, bins: number): number[] {
+  checkSparseBins(s, bins);
+  const dense = new Array<number>(bins).fill(0);
+  s.index.forEach((i, k) => {
+    dense[i] = Number(s.count[k]);
+  });
+  return dense;
+}
+
 /** The sparse histogram of rows given by their bins (each in [0, bins)): sorted and run-length counted. */
 export function sparseFromRowBins(rowBins: Float64Array, bins: number): SparseBins {
   const sorted = rowBins.slice().sort();

@@ -15,6 +15,7 @@ import { LogHistogram, releaseApproximateBounds } from './approximate-bounds.js'
 import { ContributionBounder } from './contribution-bounding.js';
 import { checkBounds, type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from './fixed-point-grid.js';
 import { DEFAULT_QUANTILE_BINS, quantileBinIndex } from './quantile-common.js';
+import { type SparseBins, sparseFromCounts } from './quantile-sparse.js';
 import {
   type AggregateQueryResult,
   type AggregateSpec,
@@ -66,7 +67,12 @@ interface PartitionState {
   rows: number;
   units: number;
   readonly sums: Map<number, SumState>;
-  readonly bins: Map<number, number[]>;
+  /**
+   * Per quantile output: its non-empty bins (bin → rows). Rule (S66, class 11): a partition's quantile counts are
+   * sparse, so their memory is ≤ the rows counted (never partitions × bins, which under partition selection has no
+   * public bound); `finish` hands them on as `SparseBins` and `releaseTable` makes one partition dense at a time.
+   */
+  readonly bins: Map<number, Map<number, number>>;
 }
 
 /** A value output (sum, mean, variance, stddev, quantiles) and what its pass needs. */
@@ -99,6 +105,11 @@ function valueOutputs(prepared: Prepared): ValueOutput[] {
     });
   });
   return out;
+}
+
+/** A quantile output's number of bins (declared or the default). */
+function binsOf(v: ValueOutput): number {
+  return (v.spec.kind === 'quantiles' ? v.spec.bins : undefined) ?? DEFAULT_QUANTILE_BINS;
 }
 
 function gridFor(kind: 'sum' | 'mean' | 'variance' | 'stddev', bounds: readonly [number, number]): FixedPointGrid {
@@ -164,15 +175,14 @@ export class QueryPass {
       const x = applyValueRule(get(v.spec.column), v.rule);
       if (x === undefined) continue;
       if (v.spec.kind === 'quantiles') {
-        const bins = v.spec.bins ?? DEFAULT_QUANTILE_BINS;
         let b = s.bins.get(v.index);
         if (!b) {
-          b = new Array<number>(bins).fill(0);
+          b = new Map();
           s.bins.set(v.index, b);
         }
         const [lo, hi] = this.boundsOf(v);
-        const i = quantileBinIndex(x, lo, hi, bins);
-        b[i] = (b[i] ?? 0) + 1;
+        const i = quantileBinIndex(x, lo, hi, binsOf(v));
+        b.set(i, (b.get(i) ?? 0) + 1);
         continue;
       }
       let acc = s.sums.get(v.index);
@@ -266,7 +276,13 @@ export class QueryPass {
     for (const [k, st] of this.partitions) {
       const sums = new Map<number, { count: bigint; units: bigint; squaredUnits: bigint }>();
       for (const [index, acc] of st.sums) sums.set(index, acc.exact());
-      exact.set(k, { rows: BigInt(st.rows), units: BigInt(st.units), sums, bins: st.bins });
+      const bins = new Map<number, SparseBins>();
+      for (const v of this.values) {
+        const counts = st.bins.get(v.index);
+        if (counts) bins.set(v.index, sparseFromCounts(counts, binsOf(v)));
+      }
+      st.bins.clear();
+      exact.set(k, { rows: BigInt(st.rows), units: BigInt(st.units), sums, bins });
     }
     const table = releaseTable({
       partitions: exact,

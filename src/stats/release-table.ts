@@ -23,6 +23,7 @@ import type { RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import { chargedLoss, type OutputBudget } from './output-budget.js';
 import { makePartitionSelector } from './partition-selection.js';
+import { denseFromSparse } from './quantile-sparse.js';
 import { releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
 import { releaseQuantile, releaseQuantiles, releaseSparseQuantile, type SparseBins } from './release-quantiles.js';
 import type { AggregateRelease, ExactInteger } from './release-types.js';
@@ -214,7 +215,14 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
             values[o.names[0] as string] = withBoundsCost(r, o.boundsLoss);
             return;
           }
-          const bins = Array.isArray(held) ? (held as readonly ExactInteger[]) : new Array<number>(o.bins).fill(0);
+          // Rule (S66, class 11): partitions hold their quantile counts sparse (≤ the rows counted, never groups ×
+          // bins); a dense output gets the dense array of ONE partition here, while that partition is released
+          // (o.bins ≤ 2²⁰ numbers, public), and drops it after: the same histogram, so the same law and charge.
+          const bins = Array.isArray(held)
+            ? (held as readonly ExactInteger[])
+            : held !== undefined
+              ? denseFromSparse(held as SparseBins, o.bins)
+              : new Array<number>(o.bins).fill(0);
           const rs =
             o.quantiles.length === 1
               ? [
