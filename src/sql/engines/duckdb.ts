@@ -21,9 +21,11 @@
  *   and the columns read from the header line alone (the file's public
  *   structure; `csv-header.ts`) — never sniffed from the records. Where the
  *   check admits it, declared integer and float columns are parsed by
- *   DuckDB's typed reader when one scan of all of them, at the view's build,
- *   reads every field, else by the text path: a choice of the file version,
- *   never of the statement (review S62; `duckdb-csv-typed.ts`).
+ *   DuckDB's typed reader when every field of them parses, else by the text
+ *   path: one bit of the file version, decided by the first statement that
+ *   reads the file whole with every typed column forced (or by one scan of
+ *   its own), never by the columns a statement reads (review S62;
+ *   `duckdb-csv-typed.ts`, `duckdb-csv-choice.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
