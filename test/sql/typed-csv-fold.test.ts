@@ -9,43 +9,19 @@
  * reads every field of the version (an oracle scan of its own), and every statement answers exactly as the text path
  * (the stop-19 view: every field read as text and cast with TRY_CAST), built on an independent connection.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { nativeFieldsSql } from '../../src/sql/engines/duckdb-csv.js';
-import { typedFieldsSql } from '../../src/sql/engines/duckdb-csv-typed.js';
-import { readerState } from './csv-reader-state.js';
+import { COLUMNS, DECLARED, oracleAndFolder, readerState, versionArb, versionText, wholeFileParses } from './csv-reader-state.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'typed-fold-'));
-let oracle: DuckDbEngine;
-beforeAll(async () => {
-  oracle = await DuckDbEngine.open({ allowExternalAccess: true });
-});
-afterAll(async () => {
-  await oracle.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, oracle: oracleEngine } = oracleAndFolder('typed-fold-');
 
-const COLUMNS = ['pid', 'a', 'b', 's'] as const;
-const DECLARED = { pid: 'integer', a: 'integer', b: 'float', s: 'string' } as const;
 const BAD = ['x', '', ' 1x', '1e400', '9223372036854775808', '-', 'nan1'] as const;
 
-interface Version {
-  readonly rows: number;
-  readonly bad: { readonly column: (typeof COLUMNS)[number]; readonly row: number; readonly text: string } | null;
-}
-
-const versionArb: fc.Arbitrary<Version> = fc.integer({ min: 1, max: 60 }).chain((rows) =>
-  fc.record({
-    rows: fc.constant(rows),
-    bad: fc.option(fc.record({ column: fc.constantFrom(...COLUMNS), row: fc.nat({ max: rows - 1 }), text: fc.constantFrom(...BAD) }), {
-      freq: 3,
-    }),
-  }),
-);
+const versions = versionArb(60, BAD, 3);
 
 /** A statement, and whether its plan reads the file at all. */
 interface Statement {
@@ -74,32 +50,13 @@ const statementArb: fc.Arbitrary<Statement> = fc
     }
   });
 
-function text(v: Version): string {
-  const lines = [COLUMNS.join(',')];
-  for (let i = 0; i < v.rows; i++) {
-    const field = (c: string, good: string) => (v.bad && v.bad.row === i && v.bad.column === c ? v.bad.text : good);
-    lines.push([field('pid', String(i)), field('a', String(i % 5)), field('b', String(i / 4)), field('s', `s${i}`)].join(','));
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Whether DuckDB's typed reader reads every field of the file (every column selected). */
-async function wholeFileParses(path: string): Promise<boolean> {
-  try {
-    await oracle.connection.runAndReadAll(`SELECT * FROM ${typedFieldsSql(path, ',', ['BIGINT', 'BIGINT', 'DOUBLE', undefined])}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The statement's rows on the text path (the oracle connection's view `t`: every field text, cast by TRY_CAST). */
 async function textPathRows(path: string, sql: string): Promise<string> {
   const reader = nativeFieldsSql(path, ',', 4, undefined, 'lf', true);
-  await oracle.connection.run(
+  await oracleEngine().connection.run(
     `CREATE OR REPLACE VIEW t AS SELECT TRY_CAST(c1 AS BIGINT) AS pid, TRY_CAST(c2 AS BIGINT) AS a, TRY_CAST(c3 AS DOUBLE) AS b, c4 AS s FROM ${reader}`,
   );
-  return canonical((await oracle.connection.runAndReadAll(sql)).getRowObjectsJS());
+  return canonical((await oracleEngine().connection.runAndReadAll(sql)).getRowObjectsJS());
 }
 
 const canonical = (rows: readonly Record<string, unknown>[]) => JSON.stringify(rows, (_, v) => (typeof v === 'bigint' ? String(v) : v));
@@ -127,10 +84,10 @@ describe('the typed/text choice folded into the first statement (review S62, iss
     let n = 0;
     const seen = { typed: 0, text: 0, undecided: 0 };
     await fc.assert(
-      fc.asyncProperty(versionArb, statementArb, statementArb, async (version, first, second) => {
+      fc.asyncProperty(versions, statementArb, statementArb, async (version, first, second) => {
         const path = join(dir, `f${++n}.csv`);
-        writeFileSync(path, text(version));
-        const typed = await wholeFileParses(path);
+        writeFileSync(path, versionText(version));
+        const typed = await wholeFileParses(oracleEngine(), path);
         const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: DECLARED } });
         try {
           expect(await readerState(engine)).toBe('force');
