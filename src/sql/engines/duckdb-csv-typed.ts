@@ -9,15 +9,16 @@
  * decided by one record after the charge. DuckDB's typed reader cannot keep a record whose numeric field does not
  * parse (the text path keeps it with that value NULL): with `ignore_errors` it drops the line silently — a record the
  * Node reader keeps, gone — and without, the whole scan fails. Why this reader does not reopen it:
- * - **It is tried once per version of the file, when the view is built, and never answers wrongly.** It runs with
- *   `ignore_errors = false`: every line it cannot read exactly (a field that does not parse as its column's type, an
- *   empty numeric field, too many fields) fails the scan instead of being dropped. When the view is built (open, and
- *   each rebuild for a changed file) one scan reads every typed column (`typedScanSql`); the view reads typed only if
- *   that scan succeeded, else on the text path (`nativeFieldsSql` + `TRY_CAST`, the reader this one replaces). The
- *   refusal is never reported. Statements then run on a reader that has read every typed field of that version, so
- *   none fails over; a file changed after the statement's identity check (line-check.proof.md's residual) is rebuilt
- *   and the statement run again, inside the same call and deadline (`duckdb.ts`, `query`). So an answer is either this
- *   reader's or the text path's — never an error decided by a record.
+ * - **Its choice is one bit of the file version, and it never answers wrongly.** It runs with `ignore_errors = false`:
+ *   every line it cannot read exactly (a field that does not parse as its column's type, an empty numeric field, too
+ *   many fields) fails the scan instead of being dropped. The view of each version reads typed only once a scan of
+ *   every typed column of that version has succeeded, and on the text path (`nativeFieldsSql` + `TRY_CAST`, the
+ *   reader this one replaces) once one has failed; until then every scan of it parses every typed column
+ *   (`duckdb-csv-choice.ts`: the decision is folded into the first statement that reads the file whole, which reruns
+ *   on the text path after a refusal, in the same call and deadline). The refusal is never reported. A decided typed
+ *   reader has read every typed field of its version, so no later statement fails over; a file changed after the
+ *   statement's identity check (line-check.proof.md's residual) is rebuilt, undecided, and the statement runs again
+ *   (`duckdb.ts`, `query`). So an answer is either this reader's or the text path's — never an error decided by a record.
  * - **When it does not fail, it reads the text path's records with the text path's values.** Its layout is
  *   `nativeFieldsSql`'s — the same admitted files (one line ending, no `"`, no U+0001, no NUL, no blank line, every line
  *   below the line limit, and UTF-8 throughout: `line-check.ts`), `quote = ''` and `escape = ''` (no state crosses a
@@ -32,17 +33,17 @@
  * - **One bit per file version, fixed by the file (review S62, class 14).** DuckDB parses only the columns a
  *   statement reads. Before S62 the reader was tried by the statements themselves, so a statement paid a failed scan
  *   and a rerun exactly when it read a column holding a field that does not parse: the analyst chose the column, and
- *   could probe column by column, on every pool engine and every file version. Now the typed/text choice is a
- *   function of the file's bytes alone — all typed columns, one scan, at build — and every statement on the view
- *   runs on the reader chosen there, whatever it reads. Which reader answers, and the build's time (one typed scan,
- *   then the text view), is the one bit of `line-check.proof.md`'s "Timing residual": "does any record hold a
- *   numeric field that does not parse", decided when the view is built, not by a query. Chosen over forcing every
- *   statement to parse every typed column (the other way to make the choice the file's): that costs every statement
- *   the parse of the columns it does not read (measured ≈ +18 % CPU per GROUP BY, 3·10⁶ rows, five typed columns)
- *   and needs a form DuckDB's optimizer provably cannot prune; this costs one typed scan per file version and pool
- *   engine, at open or rebuild (≈ 1.5–2× one such statement's CPU), and no statement ever fails over
- *   (bench/sql/README.md, "Stop 21").
- * A typed column a query does not read is still not parsed by that query; the view's choice already covered it.
+ *   could probe column by column, on every pool engine and every file version. The typed/text choice is a function of
+ *   the file's bytes alone: whichever statement decides it parses every typed column of every line (the forced
+ *   scan), whatever it reads, and a statement whose plan might not read every line (a join, a LIMIT) never decides —
+ *   one scan of all typed columns of its own does (`duckdb-csv-choice.ts`). Which reader answers, and the deciding
+ *   statement's time (a forced scan, and after a refusal the text path's rerun), is the one bit of
+ *   `line-check.proof.md`'s "Timing residual": "does any record hold a numeric field that does not parse". Stop 20
+ *   decided it by a scan of its own when the view was built: a whole extra scan of the file in a one-shot run (the
+ *   CLI); stop 21 folds it into the first statement, which pays the parse of the typed columns it does not read
+ *   (≈ +18 % CPU per GROUP BY, 3·10⁶ rows, five typed columns, measured at stop 20) once per version and engine,
+ *   while later statements prune (bench/sql/README.md, "Stop 21").
+ * Once the version is decided, a typed column a query does not read is not parsed by that query.
  * @module
  */
 import { CSV_MAX_LINE_BYTES } from '../../io/csv-records.js';
@@ -83,7 +84,8 @@ export function typedFieldsSql(
 }
 
 /**
- * The scan that decides the reader of one version of the file (module header, "One bit per file version"): it counts
+ * The scan that decides the reader of one version of the file when no statement can (module header, "One bit per file
+ * version"; `duckdb-csv-choice.ts`): it counts
  * every typed column, so DuckDB parses each of them on every line (a projection cannot drop a column an aggregate
  * reads) and fails on the first field that does not parse.
  * @param reader - `typedFieldsSql`'s subquery.
@@ -97,8 +99,8 @@ export function typedScanSql(reader: string, types: readonly (TypedCsvColumn | u
 
 /**
  * Whether a DuckDB error may be the typed reader's refusal of a line (a field that does not parse: "Conversion
- * Error"; a line with too many fields: "Invalid Input Error"), so that the view is built on the text path (or, for
- * a file changed under a statement, rebuilt).
+ * Error"; a line with too many fields: "Invalid Input Error"), so that the file version is decided for the text path
+ * (or, for a file changed under a statement, its view rebuilt).
  * An interrupt (the deadline) or a resource limit is not: the statement fails as before.
  * @param e - what the DuckDB call threw.
  */

@@ -21,9 +21,11 @@
  *   and the columns read from the header line alone (the file's public
  *   structure; `csv-header.ts`) — never sniffed from the records. Where the
  *   check admits it, declared integer and float columns are parsed by
- *   DuckDB's typed reader when one scan of all of them, at the view's build,
- *   reads every field, else by the text path: a choice of the file version,
- *   never of the statement (review S62; `duckdb-csv-typed.ts`).
+ *   DuckDB's typed reader when every field of them parses, else by the text
+ *   path: one bit of the file version, decided by the first statement that
+ *   reads the file whole with every typed column forced (or by one scan of
+ *   its own), never by the columns a statement reads (review S62;
+ *   `duckdb-csv-typed.ts`, `duckdb-csv-choice.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
@@ -83,6 +85,7 @@ import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
+import { choiceReaderSql, foldablePlan, type ReaderState, setStateSql } from './duckdb-csv-choice.js';
 import { type TypedCsvColumn, typedFieldsSql, typedPositions, typedReaderRefusal, typedScanSql } from './duckdb-csv-typed.js';
 import { duckdb } from './duckdb-driver.js';
 import type { DeclaredColumnType, DuckDbOptions } from './duckdb-options.js';
@@ -117,12 +120,27 @@ const DECLARED_TYPES = { integer: 'integer', float: 'double', string: 'varchar',
 /** Runs one DuckDB call of opening or of a view's (re)definition: through the engine's queue at open, directly inside a statement. */
 type Runner = <T>(work: () => Promise<T>, deadlineMs?: number) => Promise<T>;
 
+/** The reader choice of one version of a declared CSV (`duckdb-csv-choice.ts`). */
+interface ReaderChoice {
+  /** The DuckDB variable holding the state. */
+  readonly variable: string;
+  /** The typed reader's types by header position. */
+  readonly types: readonly (TypedCsvColumn | undefined)[];
+  /** The scan of every typed column that decides the state when no statement can (`typedScanSql`). */
+  readonly scan: string;
+  state: ReaderState;
+}
+
+let readerVariableNo = 0;
+
 /** A declared CSV/JSON file and the version of it its view was built from. */
 interface WatchedFile {
   readonly path: string;
   readonly identity: FileIdentity;
   /** The table the Node loader filled, when the file's lines were cut in Node. */
   readonly linesTable: string | undefined;
+  /** A declared CSV's typed/text reader choice, when the typed reader may read it. */
+  readonly choice: ReaderChoice | undefined;
   /** Rebuilds the view from the file's current bytes (with `run` for each DuckDB call). */
   readonly rebuild: (run: Runner) => Promise<string>;
 }
@@ -140,6 +158,8 @@ export class DuckDbEngine implements SqlEngine {
   private readonly ownViews = new Set<string>();
   /** For each view over a declared file, the type the file stores for each declared column (S56; `duckdb-catalog.ts`). */
   private readonly fileStored = new Map<string, ReadonlyMap<string, string>>();
+  /** The tables whose view reads through DuckDB's `read_csv` (which READ_CSV of a plan is whose: `duckdb-csv-choice.ts`). */
+  private readonly csvScanned = new Set<string>();
   /** The runner of opening: each call through the queue, bounded by the setup deadline unless given. */
   private readonly setup: Runner = (work, deadlineMs) => this.calls.run(work, deadlineMs ?? this.setupDeadlineMs);
   private closed = false;
@@ -311,10 +331,12 @@ export class DuckDbEngine implements SqlEngine {
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
     /** The version of the file this view is built from; a changed file rebuilds the view (see `refreshChanged`). */
+    let choice: ReaderChoice | undefined;
     const watched = (identity: FileIdentity, linesTable: string | undefined): WatchedFile => ({
       path: full,
       identity,
       linesTable,
+      choice,
       rebuild: (direct) => this.createFileView(table, path, declared, lineBreaks, direct, true),
     });
     /** What the file stores for each declared column (S56): CSV and JSON Lines hold text; Parquet, its footer's types. */
@@ -402,10 +424,14 @@ export class DuckDbEngine implements SqlEngine {
           : undefined;
       if (identity) {
         if (typed && lines?.kind === 'file') {
-          // Review S62 (class 14): the reader is chosen here, once per version of the file, by one typed scan of
-          // every typed column — never by the columns a statement reads (`duckdb-csv-typed.ts`, "One bit per file").
+          // Review S62 (class 14): the reader is one bit of this version of the file, decided by the first statement
+          // that scans it with every typed column forced, or by one scan of its own (`duckdb-csv-choice.ts`) — never
+          // by the columns a statement reads. Undecided ('force') until then.
           const typedReader = typedFieldsSql(full, probe.csv?.delim === '\t' ? '\t' : ',', typed, lines.lineEnding);
-          if (await this.typedReaderReads(typedReader, typed, run)) reader = typedReader;
+          const variable = `tsdp_csv_reader_${++readerVariableNo}`;
+          await run(() => this.db.run(setStateSql(variable, 'force')));
+          reader = choiceReaderSql(typedReader, reader, typed, variable);
+          choice = { variable, types: typed, scan: typedScanSql(typedReader, typed), state: 'force' };
         }
         watch = watched(identity, lines?.kind === 'table' ? lines.table : undefined);
       }
@@ -413,6 +439,8 @@ export class DuckDbEngine implements SqlEngine {
     try {
       await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
       this.ownViews.add(table);
+      if (/\bread_csv(_auto)?\(/i.test(reader)) this.csvScanned.add(table);
+      else this.csvScanned.delete(table);
       if (storedTypes) this.fileStored.set(table, storedTypes);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
@@ -427,26 +455,21 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /**
-   * Whether DuckDB's typed reader reads every typed column of the file without failing (`duckdb-csv-typed.ts`, "One
-   * bit per file"): one scan over all of them, run once per version of the file when its view is built.
-   * @param reader - the typed reader's subquery.
-   * @param typed - its types by header position.
-   * @param run - the runner of this view's DuckDB calls (no deadline at open; the statement's inside a statement).
+   * Whether DuckDB's typed reader reads every typed column of the file version without failing: its own scan of all of
+   * them (`typedScanSql`), for a statement whose plan cannot decide the choice (`duckdb-csv-choice.ts`).
+   * @param scan - the scan statement.
    * @returns false when the typed reader refused a line (the text path reads the file); true when it read them all.
-   * @throws whatever else the scan threw (an interrupt at the deadline, a resource limit): the view is not built.
+   * @throws whatever else the scan threw (an interrupt at the deadline, a resource limit).
    */
-  private async typedReaderReads(reader: string, typed: readonly (TypedCsvColumn | undefined)[], run: Runner): Promise<boolean> {
-    // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it
-    // takes). The refusal is told apart inside the call: the queue replaces any error a call throws with its own.
-    return run(async () => {
-      try {
-        await this.db.run(typedScanSql(reader, typed));
-        return true;
-      } catch (e) {
-        if (typedReaderRefusal(e)) return false;
-        throw e;
-      }
-    }, MAX_TIMEOUT_MS);
+  private async typedReaderReads(scan: string): Promise<boolean> {
+    // The refusal is told apart here: the queue replaces any error a call throws with its own.
+    try {
+      await this.db.run(scan);
+      return true;
+    } catch (e) {
+      if (typedReaderRefusal(e)) return false;
+      throw e;
+    }
   }
 
   /**
@@ -550,17 +573,89 @@ export class DuckDbEngine implements SqlEngine {
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async (expired) => {
       await this.refreshChanged(expired);
-      try {
-        return await this.runStatement(statement, expired);
-      } catch (e) {
-        // The typed reader read the whole version of the file its view was built from (`typedReaderReads`), so it
-        // refuses a line only when the file changed after `refreshChanged` looked (the residual of
-        // line-check.proof.md): the view is rebuilt from the new version (its reader chosen by that version alone)
-        // and the statement runs again, within the same call and deadline. Otherwise the error stands.
-        if (!typedReaderRefusal(e) || !(await this.refreshChanged(expired))) throw e;
-        return this.runStatement(statement, expired);
+      // At most: the fold's failed run, the text path's run, and once more for a file changed under the statement.
+      for (let attempt = 0; ; attempt++) {
+        const fold = await this.chooseReaders(statement, expired);
+        try {
+          const rows = await this.runStatement(statement, expired);
+          if (fold) await this.decide(fold, 'typed', expired);
+          return rows;
+        } catch (e) {
+          // The typed reader refuses a line only in a forced scan (the fold: the file version holds a field that
+          // does not parse, so the statement runs again on the text path) or when the file changed after
+          // `refreshChanged` looked (the residual of line-check.proof.md: the view is rebuilt from the new version
+          // and the statement runs again). Within the same call and deadline; otherwise the error stands.
+          if (!typedReaderRefusal(e) || attempt >= 3) throw e;
+          if (await this.refreshChanged(expired)) continue;
+          if (!fold) throw e;
+          await this.decide(fold, 'text', expired);
+        }
       }
     });
+  }
+
+  /**
+   * Before a statement, for the declared CSVs whose reader is undecided (`duckdb-csv-choice.ts`): returns the one
+   * file the statement's own run decides (its plan reads that file's forced scan whole), or decides each undecided
+   * file by a scan of its own when the statement reads one and its plan cannot decide (a join, a LIMIT, several).
+   * @returns the file whose state the statement's run decides, if any.
+   */
+  private async chooseReaders(statement: CompiledStatement, expired: () => boolean): Promise<WatchedFile | undefined> {
+    const undecided = [...this.watched.values()].filter((f) => f.choice?.state === 'force');
+    const [first] = undecided;
+    if (!first?.choice) return undefined;
+    const plan = await this.planOf(statement, expired);
+    const verdict = plan === undefined ? 'unknown' : foldablePlan(plan, first.choice.types);
+    if (verdict === 'none') return undefined;
+    if (verdict === 'folded' && undecided.length === 1 && this.csvScanned.size === 1) return first;
+    for (const file of undecided) {
+      const choice = file.choice as ReaderChoice;
+      if (expired()) throw engineError('duckdb', this.pinned.limits);
+      await this.decide(file, (await this.typedReaderReads(choice.scan)) ? 'typed' : 'text', expired);
+    }
+    return undefined;
+  }
+
+  /**
+   * The plan DuckDB would run for `statement` with its values bound (`EXPLAIN (FORMAT JSON)`), after checking that
+   * it is one SELECT; undefined when it cannot be had.
+   * @throws DpError ENGINE_ERROR after the deadline, or for anything but one SELECT.
+   */
+  private async planOf(statement: CompiledStatement, expired: () => boolean): Promise<string | undefined> {
+    if (expired()) throw engineError('duckdb', this.pinned.limits);
+    const { prepared, done } = await this.prepared.acquire(statement.sql);
+    const select = prepared.statementType === StatementType.SELECT;
+    done();
+    if (!select || expired()) throw engineError('duckdb', this.pinned.limits);
+    let explain: DuckDbApi.DuckDBPreparedStatement | undefined;
+    try {
+      explain = await this.db.prepare(`EXPLAIN (FORMAT JSON) ${statement.sql}`);
+      explain.bind(
+        statement.params.map((p) => p.value) as never,
+        statement.params.map((p) => PARAM_TYPES[p.type]),
+      );
+      if (expired()) throw engineError('duckdb', this.pinned.limits);
+      const rows = (await explain.runAndReadAll()).getRowsJS();
+      const value = rows[0]?.[1];
+      return typeof value === 'string' ? value : undefined;
+    } catch (e) {
+      if (expired()) throw e;
+      return undefined;
+    } finally {
+      explain?.destroySync();
+    }
+  }
+
+  /**
+   * Sets a file version's reader state (`duckdb-csv-choice.ts`) and drops every prepared statement (each keeps the
+   * state it was planned with). Not after the deadline (deadline-queue.ts, rule 4): the file stays undecided then.
+   */
+  private async decide(file: WatchedFile, state: ReaderState, expired: () => boolean): Promise<void> {
+    const choice = file.choice;
+    if (!choice || expired()) return;
+    this.prepared.clear();
+    await this.db.run(setStateSql(choice.variable, state));
+    choice.state = state;
   }
 
   /**
