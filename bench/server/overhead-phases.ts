@@ -18,53 +18,24 @@
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createQueryServer } from '../../src/server/app.js';
-import { parseServerConfig } from '../../src/server/config.js';
 import { openDataset } from '../../src/server/datasets.js';
 import { GroupCommitLedger } from '../../src/server/group-commit.js';
 import { PlanCache } from '../../src/server/plan-cache.js';
 import { ThreadedFileLedger } from '../../src/server/threaded-ledger.js';
-import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
-import { loadSqlSchema } from '../../src/sql/schema.js';
+import { adultDbConfig } from './adult-db-config.js';
 
 const ROUNDS = Number(process.argv[2] ?? 6);
 const N = Number(process.argv[3] ?? 100);
 /** `both` (default), or only `http` / `library` (for a CPU profile of one side: `node --import tsx --cpu-prof …`). */
 const SIDES = process.argv[4] ?? 'both';
-const root = resolve(import.meta.dirname, '../..');
 const SQL = 'SELECT sex, COUNT(*) AS n, AVG(hours_per_week) AS h FROM adult GROUP BY sex';
-const schemaPath = join(root, 'examples/adult.schema.json');
-const csvPath = join(root, 'examples/adult.csv');
 const work = mkdtempSync(join(tmpdir(), 'tsdp-bench-phases-'));
 
-const dbFile = join(work, 'adult.duckdb');
-{
-  const table = loadSqlSchema(schemaPath).tables.get('adult');
-  if (!table) throw new Error('no adult table');
-  const columnTypes = { adult: Object.fromEntries([...table.columns].map(([c, col]) => [c, col.type])) };
-  const e = await DuckDbEngine.open({ files: { adult: csvPath }, columnTypes, allowExternalAccess: true });
-  await e.connection.run(`ATTACH '${dbFile}' AS out`);
-  await e.connection.run('CREATE TABLE out.adult AS SELECT * FROM adult');
-  await e.connection.run('DETACH out');
-  await e.close();
-}
-const cfg = parseServerConfig(
-  {
-    server: { stateDir: join(work, 'state'), padLatencyMs: 0, rateLimit: { perSecond: 1e6, burst: 1e6 }, maxConcurrentPerAnalyst: 1024 },
-    datasets: {
-      adult: {
-        schema: schemaPath,
-        db: `duckdb:${dbFile}`,
-        cap: { epsilon: 1e6, delta: 1e-6 },
-        analysts: { bench: { epsilon: 1e6, delta: 1e-6 } },
-      },
-    },
-  },
-  root,
-);
+const cfg = await adultDbConfig(work);
 const server = await createQueryServer(cfg, { playgroundDir: null });
 // Phase stamps, per request (hooks added for the measurement; Fastify applies them to every route at ready).
 const stamps = new WeakMap<object, number[]>();
