@@ -36,6 +36,14 @@
  * per-unit values are exact Int64, and the sum over units is `Decimal128(0)`:
  * < 2⁶³ units × 2⁶² < 10³⁸. Every aggregate leaves as `toString(…)` digits (exact
  * through HTTP), and the driver adds shards in BigInt.
+ *
+ * **No Decimal128 where 18.16 keeps a value in an arena** (trust-classes "Stop 21"):
+ * a `Decimal128` inside `groupArray` (alone or in a tuple) or among GROUP BY keys
+ * is read back with an aligned 16-byte load from an 8-aligned address and the
+ * server dies (SIGSEGV in `ColumnDecimal::deserializeAndInsertFromArena`, at 100
+ * rows). So Decimal128 is only ever a `sum` argument or a per-row expression; what
+ * `topGroups` and the histograms carry is Int64/UInt64. Test:
+ * test/clickhouse/decimal128-arena.test.ts.
  * @module
  */
 import { DpError } from '../../core/errors.js';
