@@ -3,7 +3,9 @@
  * with the default module (f32x4/f64x2 multiply then add) and the relaxed-SIMD module (relaxed_madd, a
  * fused multiply-add on this x86), side by side in one process, plus the FLOPs per example of each step.
  * Node 20 needs `--experimental-wasm-relaxed-simd`; this script sets it with v8.setFlagsFromString before
- * any module is compiled. Usage: npx tsx bench/learn/roofline.ts [seconds per case, default 1] [rounds, default 3]
+ * any module is compiled. The CNN's convolutions are also timed as their layers call them (per example: patches,
+ * a small product, the bias pass) and as 256 separate small GEMMs, against the one-GEMM rate (what the per-example
+ * structure costs). Usage: npx tsx bench/learn/roofline.ts [seconds per case, default 1] [rounds, default 3]
  */
 
 import { cpuUsage } from 'node:process';
@@ -89,6 +91,69 @@ function clipped(label: string, batch: number, nIn: number, nOut: number): Case 
   };
 }
 
+/** A convolution's shape as the kernels take it: C, H, W, k, s, p, oh, ow, outC. */
+type ConvShape = [number, number, number, number, number, number, number, number, number];
+const CONV1: ConvShape = [1, 28, 28, 8, 2, 3, 14, 14, 16];
+const CONV2: ConvShape = [16, 13, 13, 4, 2, 0, 5, 5, 32];
+
+/**
+ * One of the CNN's convolution products as its layer calls it for a batch (conv-resident.ts: the weights
+ * packed once per call, then per example the patches (im2col, kept packed where convKeepsPatches), the small
+ * product and the channel-major bias pass): 'forward' (convForward, patches written), 'norms' (convExampleGrads
+ * on those patches, with the binary64 norms), 'input' (convInputGrad with its col2im).
+ */
+function convCall(label: string, batch: number, g: ConvShape, which: 'forward' | 'norms' | 'input'): Case {
+  const [C, H, W, k, , , oh, ow, outC] = g;
+  const T = oh * ow;
+  const K = C * k * k;
+  return {
+    label,
+    macs: batch * T * K * outC,
+    make() {
+      const m = kernels();
+      const up8 = (n: number) => Math.ceil(n / 8) * 8;
+      const width = outC * K + outC;
+      const [x, d, grads, out, w, b, col, tmp, wp, pat, norms, pack] = m.alloc(
+        (batch * C * H * W) / 2,
+        (batch * outC * T) / 2,
+        (batch * width) / 2,
+        (batch * Math.max(C * H * W, outC * T)) / 2,
+        (outC * K) / 2,
+        outC / 2 + 2,
+        (T * K) / 2,
+        (T * outC) / 2,
+        Math.max(K * up8(outC), outC * up8(K)) / 2,
+        (batch * T * K) / 2,
+        batch,
+      ) as [number, number, number, number, number, number, number, number, number, number, number, number];
+      const f32 = new Float32Array(m.exports.memory.buffer);
+      for (let i = 0; i < batch * C * H * W; i++) f32[x / 4 + i] = Math.sin(i) * 0.5;
+      for (let i = 0; i < outC * K; i++) f32[w / 4 + i] = Math.cos(i) * 0.05;
+      for (let i = 0; i < batch * outC * T; i++) f32[d / 4 + i] = Math.cos(i * 0.7) * 1e-2;
+      const keep = m.exports.convKeepsPatches(C, k, oh, ow) === 1 ? pat : 0;
+      m.exports.convForward(x, w, b, out, col, tmp, wp, pack, batch, ...g, keep);
+      if (which === 'forward') return () => m.exports.convForward(x, w, b, out, col, tmp, wp, pack, batch, ...g, keep);
+      if (which === 'norms') return () => m.exports.convExampleGrads(x, d, grads, norms, col, pack, batch, ...g, keep);
+      return () => m.exports.convInputGrad(d, w, out, col, wp, pack, batch, ...g);
+    },
+  };
+}
+
+/** The same product as `calls` separate small GEMMs (denseForward32: W packed on every call), one per example. */
+function smallGemms(label: string, calls: number, m: number, k: number, n: number): Case {
+  const one = dense32(label, m, k, n);
+  return {
+    label,
+    macs: calls * one.macs,
+    make() {
+      const run = one.make();
+      return () => {
+        for (let i = 0; i < calls; i++) run();
+      };
+    },
+  };
+}
+
 const B = 256;
 const cases: Case[] = [
   dense32('MLP fc1 forward 256×784·784×512 (f32)', B, 784, 512),
@@ -96,6 +161,13 @@ const cases: Case[] = [
   clipped('MLP fc1 clipped sum 256: 784×512 (f64)', B, 784, 512),
   dense32('CNN conv1 fwd as GEMM 50176×64·64×16 (f32)', B * 196, 64, 16),
   dense32('CNN conv2 fwd as GEMM 6400×256·256×32 (f32)', B * 25, 256, 32),
+  smallGemms('CNN conv1 fwd as 256 GEMMs 196×64·64×16', B, 196, 64, 16),
+  smallGemms('CNN conv2 fwd as 256 GEMMs 25×256·256×32', B, 25, 256, 32),
+  convCall('CNN conv1 forward, layer call (256)', B, CONV1, 'forward'),
+  convCall('CNN conv2 forward, layer call (256)', B, CONV2, 'forward'),
+  convCall('CNN conv1 grads + norms, layer call (256)', B, CONV1, 'norms'),
+  convCall('CNN conv2 grads + norms, layer call (256)', B, CONV2, 'norms'),
+  convCall('CNN conv2 input gradient, layer call (256)', B, CONV2, 'input'),
 ];
 
 const results = new Map<string, { plain: number[]; relaxed: number[] }>();

@@ -291,6 +291,58 @@ describe('binary32 path: max pooling and ReLU on binary32 planes (generative, Na
   });
 });
 
+describe("binary32 path: 2×2 stride-1 max pooling backward (the MNIST CNN's) against the binary64 layer", () => {
+  // A pixel's input gradient sums the gradients of the (up to four) windows it won, in binary64, in output
+  // order (poolBackward and poolBackward32). Peaks win all four windows around them, and gradients of ±2⁶⁰,
+  // ±1, ±3·2⁻³⁰, ±0.5 make a sum of three or four terms depend on its order (2⁶⁰ + 1 − 2⁶⁰ is 0 in one order
+  // and 1 in another): a kernel that sums them in another order fails (a gather that added a pixel's two
+  // lower windows the other way round did, stop 21).
+  it('the binary32 rounding of the binary64 layer’s input gradient, with and without the fused ReLU', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          c: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 2, max: 16 }),
+          w: fc.integer({ min: 3, max: 17 }),
+          batch: fc.integer({ min: 1, max: 3 }),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (g) => {
+          const rng = new SeededRandomSource(`b32-gather-${g.seed}`);
+          const pick = (): number => {
+            const u = rng.nextUint32() % 16;
+            if (u === 0) return Number.NaN;
+            if (u === 1) return -0;
+            if (u < 4) return 0;
+            if (u < 7) return 8 + (rng.nextUint32() % 3); // peaks, with ties between them
+            return Math.fround((rng.nextUint32() / 2 ** 32) * 4 - 2);
+          };
+          const terms = [2 ** 60, 1, 3 * 2 ** -30, 0.5];
+          const grad = (): number => (rng.nextUint32() % 2 ? -1 : 1) * (terms[rng.nextUint32() % 4] as number);
+          const opts = { channels: g.c, height: g.h, width: g.w, kernelSize: 2, stride: 1 };
+          const a = maxPool2d(opts);
+          const ra = relu(a.inputSize);
+          const x = Float32Array.from({ length: g.batch * a.inputSize }, pick);
+          const dy = Float32Array.from({ length: g.batch * a.outputSize }, grad);
+          // Without the ReLU: the pooling of x itself.
+          a.forward(Float64Array.from(x), g.batch);
+          const plain = Float64Array.from(a.backward(Float64Array.from(dy), g.batch), Math.fround);
+          const b = maxPool2d(opts);
+          b.forward32(x, g.batch);
+          sameValues(plain, Float64Array.from(b.backward32(dy, g.batch) as Float32Array));
+          // With the ReLU fused (forward32AfterRelu): the gradient with respect to the ReLU's input.
+          a.forward(ra.forward(Float64Array.from(x), g.batch), g.batch);
+          const fused = Float64Array.from(ra.backward(a.backward(Float64Array.from(dy), g.batch), g.batch), Math.fround);
+          const c = maxPool2d(opts);
+          c.forward32AfterRelu(x, g.batch);
+          sameValues(fused, Float64Array.from(c.backward32(dy, g.batch) as Float32Array));
+        },
+      ),
+      { numRuns: 200, seed: 20261207 },
+    );
+  });
+});
+
 describe('binary32 path: which stacks form a segment (from the layer kinds only)', () => {
   const conv = (inC: number, h: number, name: string) =>
     conv2d({ inChannels: inC, height: h, width: h, outChannels: 2, kernelSize: 3, name, rng: new SeededRandomSource(name) });

@@ -790,15 +790,59 @@ export function convForward(
       im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
       gemm32(col, <usize>K << 2, 4, 0, 0, 0, wp, tmp, T, K, outC, pack);
     }
-    for (let o: i32 = 0; o < outC; o++) {
-      const bo = load<f32>(b + (<usize>o << 2));
-      let q = oi + ((<usize>(o * T)) << 2);
-      let r = tmp + (<usize>o << 2);
-      for (let t: i32 = 0; t < T; t++) {
-        store<f32>(q, load<f32>(r) + bo);
-        q += 4;
+    biasTransposed32(tmp, b, oi, T, outC, rs);
+  }
+}
+
+// out(o, t) = tmp(t, o) + b(o) (tmp T×outC row-major, out channel-major outC×T; rs = outC·4): convForward's
+// bias pass. Four channels × four positions per step where outC is a multiple of 4 (a 4×4 transposition by
+// shuffles, the bias added per lane: the same binary32 additions as one by one), the rest one by one.
+function biasTransposed32(tmp: usize, b: usize, out: usize, T: i32, outC: i32, rs: usize): void {
+  let o0: i32 = 0;
+  if ((outC & 3) == 0) {
+    for (; o0 < outC; o0 += 4) {
+      const bias = v128.load(b + (<usize>o0 << 2));
+      const b0 = f32x4.splat(f32x4.extract_lane(bias, 0));
+      const b1 = f32x4.splat(f32x4.extract_lane(bias, 1));
+      const b2 = f32x4.splat(f32x4.extract_lane(bias, 2));
+      const b3 = f32x4.splat(f32x4.extract_lane(bias, 3));
+      const q = out + ((<usize>(o0 * T)) << 2);
+      const tb = <usize>T << 2;
+      let r = tmp + (<usize>o0 << 2);
+      let t: i32 = 0;
+      for (; t + 4 <= T; t += 4) {
+        const a = v128.load(r);
+        const bb = v128.load(r + rs);
+        const c = v128.load(r + 2 * rs);
+        const d = v128.load(r + 3 * rs);
+        const ab0 = v128.shuffle<f32>(a, bb, 0, 4, 1, 5);
+        const ab1 = v128.shuffle<f32>(a, bb, 2, 6, 3, 7);
+        const cd0 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+        const cd1 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+        const at = q + (<usize>t << 2);
+        v128.store(at, f32x4.add(v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5), b0));
+        v128.store(at + tb, f32x4.add(v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), b1));
+        v128.store(at + 2 * tb, f32x4.add(v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), b2));
+        v128.store(at + 3 * tb, f32x4.add(v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7), b3));
+        r += rs << 2;
+      }
+      for (; t < T; t++) {
+        for (let j: i32 = 0; j < 4; j++) {
+          const o = o0 + j;
+          store<f32>(out + ((<usize>(o * T + t)) << 2), load<f32>(r + (<usize>j << 2)) + load<f32>(b + (<usize>o << 2)));
+        }
         r += rs;
       }
+    }
+  }
+  for (let o: i32 = o0; o < outC; o++) {
+    const bo = load<f32>(b + (<usize>o << 2));
+    let q = out + ((<usize>(o * T)) << 2);
+    let r = tmp + (<usize>o << 2);
+    for (let t: i32 = 0; t < T; t++) {
+      store<f32>(q, load<f32>(r) + bo);
+      q += 4;
+      r += rs;
     }
   }
 }
