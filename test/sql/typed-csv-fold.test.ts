@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { nativeFieldsSql } from '../../src/sql/engines/duckdb-csv.js';
+import { foldablePlan } from '../../src/sql/engines/duckdb-csv-choice.js';
 import { COLUMNS, DECLARED, oracleAndFolder, readerState, versionArb, versionText, wholeFileParses } from './csv-reader-state.js';
 
 const { dir, oracle: oracleEngine } = oracleAndFolder('typed-fold-');
@@ -30,7 +31,7 @@ interface Statement {
 }
 
 const statementArb: fc.Arbitrary<Statement> = fc
-  .tuple(fc.subarray([...COLUMNS], { minLength: 1 }), fc.constantFrom('select', 'where', 'group', 'none', 'join', 'limit'))
+  .tuple(fc.subarray([...COLUMNS], { minLength: 1 }), fc.constantFrom('select', 'where', 'group', 'none', 'join', 'limit', 'in'))
   .map(([cols, shape]) => {
     const [first] = cols as [string, ...string[]];
     const counts = cols.map((c) => `COUNT(${c}) AS ${c}`).join(', ');
@@ -41,6 +42,9 @@ const statementArb: fc.Arbitrary<Statement> = fc
         return { sql: `SELECT ${first} AS k, COUNT(*) AS n FROM t GROUP BY ${first} ORDER BY k NULLS FIRST`, reads: true };
       case 'none':
         return { sql: `SELECT ${counts} FROM t WHERE 1 = 0`, reads: false };
+      case 'in':
+        // A long IN list of constants, as the declared-key filter writes: DuckDB plans a mark join (foldable).
+        return { sql: `SELECT COUNT(*) AS n FROM t WHERE a IN (${Array.from({ length: 40 }, (_, i) => i).join(', ')})`, reads: true };
       case 'join':
         return { sql: `SELECT COUNT(x.${first}) AS n FROM t AS x JOIN t AS y ON x.pid = y.pid`, reads: true };
       case 'limit':
@@ -75,6 +79,32 @@ describe('the typed/text choice folded into the first statement (review S62, iss
       const rows = await engine.query({ sql: 'SELECT COUNT(s) AS n FROM t', params: [] });
       expect(String(rows[0]?.n)).toBe('2');
       expect(await readerState(engine)).toBe('text');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('the mark join of an IN list of constants folds; any other join, and an IN over a subquery, does not (foldablePlan on DuckDB’s own plans)', async () => {
+    const path = join(dir, 'marks.csv');
+    writeFileSync(path, 'pid,a,b,s\n1,2,0.5,x\n2,3,1.5,y\n');
+    const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: DECLARED } });
+    const types = ['BIGINT', 'BIGINT', 'DOUBLE', undefined] as const;
+    const plan = async (sql: string) => {
+      const rows = (await engine.connection.runAndReadAll(`EXPLAIN (FORMAT JSON) ${sql}`)).getRowsJS();
+      const json = String(rows[0]?.[1]);
+      return { json, verdict: foldablePlan(json, types as never) };
+    };
+    try {
+      const list = Array.from({ length: 100 }, (_, i) => i).join(', ');
+      const inList = await plan(`SELECT a, COUNT(*) AS n FROM t WHERE a IN (${list}) GROUP BY a`);
+      expect(inList.json).toContain('"MARK"');
+      expect(inList.verdict).toBe('folded');
+      expect((await plan('SELECT COUNT(x.a) AS n FROM t AS x JOIN t AS y ON x.pid = y.pid')).verdict).toBe('unknown');
+      const sub = await plan('SELECT COUNT(*) AS n FROM t WHERE a IN (SELECT pid FROM t WHERE b > 1)');
+      expect(sub.verdict).toBe('unknown');
+      // And the engine decides the version from such a statement (no scan of its own is needed to answer).
+      await engine.query({ sql: `SELECT COUNT(*) AS n FROM t WHERE a IN (${list})`, params: [] });
+      expect(await readerState(engine)).toBe('typed');
     } finally {
       await engine.close();
     }

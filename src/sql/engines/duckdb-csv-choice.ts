@@ -23,7 +23,8 @@
  * statement's plan proves that the forced scan reads every line (`duckdb.ts`, `query`):
  * - the plan (EXPLAIN with the statement's bound values, so folded constants prune as they will at run time) holds
  *   only operators that consume their whole input ({@link CONSUMING}: projections, filters, aggregates, sorts, windows,
- *   unions, CTEs; no join — DuckDB skips a probe side whose build side is empty — no LIMIT, no empty result);
+ *   unions, CTEs, and the mark join of an `IN` list of constants ({@link constantMarkJoin}); no other join — DuckDB
+ *   skips a probe side whose build side is empty — no LIMIT, no empty result);
  * - the engine holds exactly one view that reads through `read_csv` and it is undecided, so every READ_CSV of the plan
  *   is that file's forced reader, and each projects every typed column.
  * Then success decides `'typed'` (every line was read, every typed field parsed), and the typed reader's refusal —
@@ -103,7 +104,28 @@ export function setStateSql(variable: string, state: ReaderState): string {
 interface PlanNode {
   readonly name?: unknown;
   readonly children?: unknown;
-  readonly extra_info?: { readonly Projections?: unknown };
+  readonly extra_info?: { readonly Projections?: unknown; readonly 'Join Type'?: unknown };
+}
+
+/**
+ * True for the join DuckDB plans for `k IN (v1, …, vn)` with many constants (the declared-key filter of
+ * `src/sql/declared-keys.ts` is one): a `HASH_JOIN` of type `MARK` whose build side (second child) is a
+ * `COLUMN_DATA_SCAN` of the constants and nothing else. A mark join emits every probe row with its mark — DuckDB skips
+ * the probe side only for join types whose result is empty when the build side is (inner, right, semi), never for
+ * MARK — so it consumes its whole probe side like a FILTER (module header, "Deciding from a statement"). Any other
+ * join stays not foldable.
+ */
+function constantMarkJoin(node: PlanNode): boolean {
+  if (node.name !== 'HASH_JOIN' || node.extra_info?.['Join Type'] !== 'MARK') return false;
+  if (!Array.isArray(node.children) || node.children.length !== 2) return false;
+  const build = node.children[1] as PlanNode | null;
+  return (
+    typeof build === 'object' &&
+    build !== null &&
+    build.name === 'COLUMN_DATA_SCAN' &&
+    Array.isArray(build.children) &&
+    build.children.length === 0
+  );
 }
 
 /**
@@ -130,7 +152,7 @@ export function foldablePlan(planJson: string, types: readonly (TypedCsvColumn |
       return;
     }
     const { name, children, extra_info } = node as PlanNode;
-    if (typeof name !== 'string' || !CONSUMING.has(name)) consuming = false;
+    if (typeof name !== 'string' || !(CONSUMING.has(name) || constantMarkJoin(node as PlanNode))) consuming = false;
     if (name === 'READ_CSV') {
       reads++;
       const projected = Array.isArray(extra_info?.Projections) ? extra_info.Projections : [];
