@@ -1,12 +1,14 @@
 /**
  * Child process of declared-histogram-limit.test.ts: `SELECT g, <outputs> FROM t GROUP BY g` with `groups` DECLARED
  * values of g, every one holding `perGroup` rows of distinct x and y in [0, 1) (so every bin of every histogram is
- * non-empty), on an in-memory DuckDB or (fourth argument 'postgres') PostgreSQL at TSDP_TEST_POSTGRES_URL, under the
- * heap limit the parent sets. `outputs` 1: MEDIAN(x); 4: two medians and two quantiles. Prints the outcome ('answered
+ * non-empty), on an in-memory DuckDB, (fourth argument 'postgres') PostgreSQL at TSDP_TEST_POSTGRES_URL, or
+ * ('clickhouse', then the first shard's URL and the database) a 3-shard table the parent loaded, under the heap limit the
+ * parent sets. `outputs` 1: MEDIAN(x); 4: two medians and two quantiles. Prints the outcome ('answered
  * rows=N' or the error code) and the ledger's charges; a V8 heap exhaustion ends the process instead (no line).
  */
 import pg from 'pg';
 import type { SqlEngine } from '../../src/sql/engine.js';
+import { ClickHouseEngine } from '../../src/sql/engines/clickhouse.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
@@ -18,6 +20,7 @@ const groups = Number(process.argv[2]);
 const perGroup = Number(process.argv[3]);
 const outputs = Number(process.argv[4]);
 const onPostgres = process.argv[5] === 'postgres';
+const onClickHouse = process.argv[5] === 'clickhouse';
 const schema = parseSqlSchema({
   dataset: 'dhl',
   budget: { epsilon: 100 },
@@ -37,7 +40,9 @@ const schema = parseSqlSchema({
 });
 const rows = groups * perGroup;
 let engine: SqlEngine;
-if (onPostgres) {
+if (onClickHouse) {
+  engine = await ClickHouseEngine.open({ url: process.argv[6] as string, database: process.argv[7] as string, cluster: 'tsdp', schema });
+} else if (onPostgres) {
   const url = process.env.TSDP_TEST_POSTGRES_URL as string;
   const c = new pg.Client({ connectionString: url });
   await c.connect();

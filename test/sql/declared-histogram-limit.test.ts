@@ -6,17 +6,18 @@
  *   d × q × 4,096 ≤ the limit, and is refused UNSUPPORTED_QUERY (before any charge: at compile time) otherwise.
  * - Worst case at the limit under a 256 MiB heap (child process): every declared group full of distinct values (all
  *   4,096 bins of every histogram are rows), 64 groups × 1 output and 16 groups × 4 outputs, on DuckDB and (with
- *   TSDP_TEST_POSTGRES_URL) PostgreSQL: answered, charged once. Deterministic (the outcome, not the noise).
+ *   TSDP_TEST_POSTGRES_URL) PostgreSQL and (a ClickHouse cluster) 3-shard ClickHouse: answered, charged once. Deterministic (the outcome, not the noise).
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
 import { MAX_DECLARED_HISTOGRAM_ROWS } from '../../src/sql/declared-keys.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { adminExec, clickhouseAvailable, createSharded, type TestCluster, testCluster } from '../clickhouse/cluster.js';
 
 const ROOT = resolve(__dirname, '../..');
 const CHILD = resolve(__dirname, 'declared-histogram-limit-child.ts');
@@ -75,4 +76,29 @@ describe('S65: the declared histogram row limit fits a 256 MiB heap', () => {
     },
     480_000,
   );
+});
+
+describe.skipIf(!clickhouseAvailable)('S65: the declared histogram row limit fits a 256 MiB heap on ClickHouse (3 shards)', () => {
+  const db = `tsdp_dhl_${process.pid}`;
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = testCluster();
+    await createSharded(cluster.shards, db, { dhl_t: 'pid Int64, g String, x Float64, y Float64' }, () => 'pid');
+    const frac = (c: string) => `(number * ${c}) - floor(number * ${c})`;
+    await adminExec(
+      cluster.shards[0] as string,
+      `INSERT INTO ${db}.dhl_t_all SELECT toInt64(number), concat('g', toString(intDiv(number, 5000))), ${frac('0.6180339887498949')}, ${frac('0.4142135623730951')} FROM system.numbers LIMIT ${64 * 5000}`,
+      { insert_distributed_sync: '1' },
+    );
+  }, 300_000);
+  afterAll(async () => {
+    if (cluster) for (const s of cluster.shards) await adminExec(s, `DROP DATABASE IF EXISTS ${db}`);
+    cluster?.stop?.();
+  });
+
+  it('the worst case at the limit (64 × 1 and 16 × 4 outputs) answers', () => {
+    const first = (cluster as TestCluster).shards[0] as string;
+    expect(outcome(['64', '5000', '1', 'clickhouse', first, db])).toEqual({ status: 0, out: 'answered rows=64 charged=1' });
+    expect(outcome(['16', '5000', '4', 'clickhouse', first, db])).toEqual({ status: 0, out: 'answered rows=16 charged=1' });
+  }, 480_000);
 });
