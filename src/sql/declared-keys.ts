@@ -35,10 +35,18 @@ import { quantileGrid } from './quantile-grid.js';
 
 /**
  * Most histogram rows a query with only declared keys may return (declared combinations × Σ bins of its quantile
- * outputs), checked before the charge: 256 declared groups at the 4,096-bin grid. Past it the query is refused
- * (UNSUPPORTED_QUERY): the rows would be held in the Node heap after the charge.
+ * outputs), checked before the charge: 64 declared groups at the 4,096-bin grid (or 16 with four quantile outputs).
+ * Past it the query is refused (UNSUPPORTED_QUERY): the rows would be held in the Node heap after the charge.
+ *
+ * Rule: the limit is what a 256 MiB heap holds at the worst case on EVERY engine — every declared combination full
+ * of distinct values, so every bin of every histogram is a row — with a margin of ≥ 2: all the rows of the
+ * histogram statements are held at once as row objects (≈ 400+ bytes each with the release's structures). Measured
+ * (`test/sql/declared-histogram-limit-child.ts`, `--max-old-space-size=256`, load 4–9): DuckDB answers 2¹⁸ (64 × 1
+ * and 16 × 4 outputs) and 2¹⁹ (128 × 1, 64 × 4, 470–530 MB RSS) and aborts at 2²⁰ (256 × 1, heap exhausted after
+ * the charge); 3-shard ClickHouse answers 2¹⁸ (288 MB RSS) and 2¹⁹ (349 MB) and aborts at 2²⁰; PostgreSQL answers
+ * 2¹⁸, 2¹⁹ and 2²⁰. 2²⁰ was S65's first limit and did not fit (stop 21 second shift).
  */
-export const MAX_DECLARED_HISTOGRAM_ROWS = 2 ** 20;
+export const MAX_DECLARED_HISTOGRAM_ROWS = 2 ** 18;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

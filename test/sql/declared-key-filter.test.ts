@@ -182,7 +182,7 @@ describe('declared keys filtered before bounding (S65): same law, rows ≤ the p
 
 describe('declared histogram rows bounded before the charge (S65)', () => {
   const wide = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
-  it('refuses declared combinations × bins past MAX_DECLARED_HISTOGRAM_ROWS at compile time; 256 × 4,096 compiles', () => {
+  it('refuses declared combinations × bins past MAX_DECLARED_HISTOGRAM_ROWS at compile time; 64 × 4,096 compiles', () => {
     const schema = (n: number) =>
       parseSqlSchema({
         dataset: 'dkf',
@@ -198,9 +198,9 @@ describe('declared histogram rows bounded before the charge (S65)', () => {
       const s = schema(n);
       return compileDpQuery(planDpQuery('SELECT k, MEDIAN(x) FROM dkf GROUP BY k', s), duckdbDialect, 1n, s);
     };
-    expect(compile(256).histograms[0]?.bins).toBe(4096);
-    expect(256 * 4096).toBe(MAX_DECLARED_HISTOGRAM_ROWS);
-    expect(() => compile(257)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
+    expect(compile(64).histograms[0]?.bins).toBe(4096);
+    expect(64 * 4096).toBe(MAX_DECLARED_HISTOGRAM_ROWS);
+    expect(() => compile(65)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
     // Counts alone hold ≤ the declared combinations (the planner's MAX_RELEASED_GROUPS): no histogram limit applies.
     const s = schema(5000);
     expect(compileDpQuery(planDpQuery('SELECT k, COUNT(*) FROM dkf GROUP BY k', s), duckdbDialect, 1n, s).histograms).toHaveLength(0);
