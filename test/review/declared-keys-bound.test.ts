@@ -33,7 +33,7 @@ describe('review S67: declared keys × quantile bins at the public bound, under 
     expect(outcome(['64', '4096'])).toEqual({ status: 0, out: 'answered rows=64 charged=1' });
   }, 240_000);
 
-  it.fails('256 declared groups × 4,096 filled bins (2²⁰ rows, accepted before the charge): answered, ENGINE_ERROR or refused before the charge, never an abort', () => {
+  it('256 declared groups × 4,096 filled bins (2²⁰ rows, accepted before the charge): answered, ENGINE_ERROR or refused before the charge, never an abort', () => {
     const r = outcome(['256', '4096']);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^((answered rows=256|ENGINE_ERROR) charged=1|UNSUPPORTED_QUERY charged=0)$/);
@@ -57,7 +57,7 @@ describe.skipIf(!clickhouseAvailable)('review S67: the ClickHouse member (3 shar
     });
   }, 240_000);
 
-  it.fails('256 declared groups × 4,096 filled bins: answered, ENGINE_ERROR or refused before the charge, never an abort', () => {
+  it('256 declared groups × 4,096 filled bins: answered, ENGINE_ERROR or refused before the charge, never an abort', () => {
     const r = outcome(['256', '4096', 'clickhouse', ...(cluster as TestCluster).shards]);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^((answered rows=256|ENGINE_ERROR) charged=1|UNSUPPORTED_QUERY charged=0)$/);
