@@ -135,7 +135,7 @@ export function boundedShrinking<A extends unknown[]>(
 ): (...args: A) => Promise<void> {
   let failedAt: number | undefined;
   return async (...args: A) => {
-    if (failedAt !== undefined && Date.now() - failedAt > budgetMs) return;
+    if (failedAt !== undefined && Date.now() - failedAt >= budgetMs) return;
     try {
       await predicate(...args);
     } catch (e) {
