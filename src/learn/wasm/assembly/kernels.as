@@ -919,16 +919,7 @@ export function convExampleGrads(
       im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
       gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
     }
-    const bias = ri + (<usize>(outC * K) << 2);
-    for (let o: i32 = 0; o < outC; o++) {
-      let q = gi + ((<usize>(o * T)) << 2);
-      let sum: f64 = 0;
-      for (let t: i32 = 0; t < T; t++) {
-        sum += <f64>load<f32>(q);
-        q += 4;
-      }
-      store<f32>(bias + (<usize>o << 2), <f32>sum);
-    }
+    biasSums32(gi, ri + (<usize>(outC * K) << 2), T, outC);
     let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
     let q = ri;
     let j: i32 = 0;
@@ -948,6 +939,39 @@ export function convExampleGrads(
       q += 4;
     }
     store<f64>(norms + (<usize>i << 3), sq);
+  }
+}
+
+// bias[o] = the binary32 rounding of Σ_t Δ(o, t) summed in binary64 from +0 in the order t = 0..T−1 (Δ outC×T,
+// channel-major): convExampleGrads's bias part. Four channels at a time, one per lane of two f64x2 sums (lanes
+// o..o+3 built from one value of each channel's row per step): each lane is the same sequence of binary64
+// additions as the one-channel loop, which takes the channels left over; four dependency chains instead of one.
+function biasSums32(d: usize, bias: usize, T: i32, outC: i32): void {
+  const rb = <usize>T << 2;
+  let o: i32 = 0;
+  for (; o + 4 <= outC; o += 4) {
+    let q = d + <usize>(o * T) * 4;
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (let t: i32 = 0; t < T; t++) {
+      let v = v128.load32_zero(q);
+      v = f32x4.replace_lane(v, 1, load<f32>(q + rb));
+      v = f32x4.replace_lane(v, 2, load<f32>(q + 2 * rb));
+      v = f32x4.replace_lane(v, 3, load<f32>(q + 3 * rb));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+      q += 4;
+    }
+    const r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    v128.store(bias + (<usize>o << 2), r);
+  }
+  for (; o < outC; o++) {
+    let q = d + <usize>(o * T) * 4;
+    let sum: f64 = 0;
+    for (let t: i32 = 0; t < T; t++) {
+      sum += <f64>load<f32>(q);
+      q += 4;
+    }
+    store<f32>(bias + (<usize>o << 2), <f32>sum);
   }
 }
 
