@@ -2,7 +2,8 @@
  * bench/learn/kernel-ab.ts — two builds of the kernels module side by side in one process, on the MNIST CNN's
  * convolution products as the resident layer calls them (convForward with the packed patches kept, convExampleGrads
  * reading them, convInputGrad), batch 256, interleaved rounds; ms of process CPU per call, median [min–max], and
- * the ratio old ÷ new per round. It also checks that both builds write the same bytes for every output (the
+ * the ratio old ÷ new per round; then pool 1 (2×2 stride 1 over 256·16 planes 14×14, the ReLU fused) forward and
+ * backward the same way. It also checks that both builds write the same bytes for every output (the
  * default modules must; the relaxed ones on the same machine should).
  * Usage: npx tsx bench/learn/kernel-ab.ts OLD-kernels-wasm.ts [rounds, default 8] [calls per round, default 10] [relaxed]
  * OLD is a copy of src/learn/wasm/kernels-wasm.ts from another commit, e.g.
@@ -45,6 +46,8 @@ interface Ex {
   convForward: Fn;
   convExampleGrads: Fn;
   convInputGrad: Fn;
+  poolForward32: Fn;
+  poolBackward32: Fn;
 }
 
 interface Shape {
@@ -170,5 +173,62 @@ for (const g of shapes) {
     console.log(
       `${g.label} ${op.padEnd(9)} old ${stat(t.old)}  new ${stat(t.new)} ms  old÷new ${stat(t.ratio)}  values differing: ${differ[op]}`,
     );
+  }
+}
+
+/** Pool 1 of the CNN on one module instance: 4,096 planes 14×14 → 13×13, ReLU fused, binary32 with binary64 winners. */
+function setupPool(b64: string) {
+  const mod = new WebAssembly.Module(Buffer.from(b64, 'base64'));
+  const ex = new WebAssembly.Instance(mod, {}).exports as unknown as Ex;
+  const rows = B * 16;
+  const [H, oh] = [14, 13];
+  const n = rows * H * H;
+  const outs = rows * oh * oh;
+  const bytes = { x: n * 4, out: outs * 4, arg: outs * 8, acc: n * 8, dx: n * 4, g: outs * 4 };
+  const at: Record<string, number> = {};
+  let end = (ex.heapBase() + 15) & ~15;
+  for (const [k, b] of Object.entries(bytes)) {
+    at[k] = end;
+    end += Math.ceil(b / 16) * 16;
+  }
+  const have = ex.memory.buffer.byteLength;
+  if (end > have) ex.memory.grow(Math.ceil((end - have) / 65_536));
+  const rng = new SeededRandomSource('kernel-ab-pool');
+  const u = () => rng.nextUint32() / 2 ** 31 - 1;
+  new Float32Array(ex.memory.buffer, at.x, n).set(Float32Array.from({ length: n }, u));
+  new Float32Array(ex.memory.buffer, at.g, outs).set(Float32Array.from({ length: outs }, () => u() * 1e-3));
+  return {
+    bytes: (k: 'out' | 'arg' | 'dx') => new Uint8Array(ex.memory.buffer.slice(at[k], at[k] + bytes[k])),
+    forward: () => ex.poolForward32(at.x, at.out, at.arg, rows, H, H, 2, 1, oh, oh, 1),
+    backward: () => ex.poolBackward32(at.g, at.arg, at.acc, at.dx, rows, H, H, oh, oh, at.x, 1),
+  };
+}
+{
+  const olds = setupPool(oldB64);
+  const news = setupPool(newB64);
+  let differ = 0;
+  for (const s of [olds, news]) {
+    s.forward();
+    s.backward();
+  }
+  for (const k of ['out', 'arg', 'dx'] as const) {
+    const [x, y] = [olds.bytes(k), news.bytes(k)];
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) differ++;
+  }
+  for (const op of ['forward', 'backward'] as const) {
+    const t = { old: [] as number[], new: [] as number[], ratio: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      const pair = [0, 0];
+      for (const side of r % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
+        const s = side === 'old' ? olds : news;
+        const c0 = cpu();
+        for (let i = 0; i < calls; i++) s[op]();
+        const ms = (cpu() - c0) / calls;
+        t[side].push(ms);
+        pair[side === 'old' ? 0 : 1] = ms;
+      }
+      t.ratio.push((pair[0] as number) / (pair[1] as number));
+    }
+    console.log(`pool1 ${op.padEnd(9)} old ${stat(t.old)}  new ${stat(t.new)} ms  old÷new ${stat(t.ratio)}  bytes differing: ${differ}`);
   }
 }

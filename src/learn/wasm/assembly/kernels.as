@@ -1439,15 +1439,24 @@ function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W:
  * reluBackward32's rule (x > 0 exactly where max(0, x) > 0, NaN included), for the pre-ReLU input x.
  */
 export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
-  const n = rows * H * W;
-  memory.fill(acc, 0, <usize>n << 3);
-  const outs = rows * oh * ow;
-  for (let o: i32 = 0; o < outs; o++) {
-    const at = acc + (<usize>(<i32>load<f64>(arg + (<usize>o << 3))) << 3);
-    store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+  // One plane at a time through the first H·W binary64 values of acc (kept in cache): a plane's winners lie in that
+  // plane, so each pixel gets the same additions in the same order (its plane's outputs, ascending) as through one
+  // rows·H·W accumulator, then the same rounding (and mask).
+  const plane = H * W;
+  const outs = oh * ow;
+  const planeBytes = <usize>plane << 2;
+  for (let r: i32 = 0; r < rows; r++) {
+    memory.fill(acc, 0, <usize>plane << 3);
+    const base = <f64>(r * plane);
+    const o0 = r * outs;
+    for (let o: i32 = o0; o < o0 + outs; o++) {
+      const at = acc + (<usize>(<i32>(load<f64>(arg + (<usize>o << 3)) - base)) << 3);
+      store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+    }
+    const from = <usize>r * planeBytes;
+    if (relu != 0) demoteWhereAbove0(acc, x + from, dx + from, plane);
+    else demote(acc, dx + from, plane);
   }
-  if (relu != 0) demoteWhereAbove0(acc, x, dx, n);
-  else demote(acc, dx, n);
 }
 
 // dst[i] = x[i] > 0 ? the binary32 rounding of src[i] : 0 (binary32 x and dst, binary64 src): demote, then
