@@ -92,11 +92,11 @@ function setup(b64: string, g: Shape) {
     norms: 2 * B,
     pack: ex.packBytes() / 4,
   };
-  const at: Record<string, number> = {};
+  const at = {} as Record<keyof typeof sizes, number>;
   let end = (ex.heapBase() + 15) & ~15;
-  for (const [k, n] of Object.entries(sizes)) {
+  for (const k of Object.keys(sizes) as (keyof typeof sizes)[]) {
     at[k] = end;
-    end += Math.ceil((n * 4) / 16) * 16;
+    end += Math.ceil((sizes[k] * 4) / 16) * 16;
   }
   const have = ex.memory.buffer.byteLength;
   if (end > have) ex.memory.grow(Math.ceil((end - have) / 65_536));
@@ -130,7 +130,8 @@ function sameBytes(a: Side, b: Side, what: 'out' | 'g' | 'norms', op: (s: Side) 
 
 const stat = (v: number[]) => {
   const s = [...v].sort((p, q) => p - q);
-  return `${s[Math.floor(s.length / 2)].toFixed(3)} [${s[0].toFixed(3)}–${s[s.length - 1].toFixed(3)}]`;
+  const f = (i: number) => (s[i] ?? Number.NaN).toFixed(3);
+  return `${f(Math.floor(s.length / 2))} [${f(0)}–${f(s.length - 1)}]`;
 };
 
 console.log(`${relaxed ? 'relaxed' : 'default'} modules; old ${oldPath}; ${rounds} rounds × ${calls} calls, batch ${B}`);
@@ -144,11 +145,13 @@ for (const g of shapes) {
   };
   olds.forward();
   news.forward();
-  const times: Record<string, { old: number[]; new: number[]; ratio: number[] }> = {};
-  for (const op of ops) times[op] = { old: [], new: [], ratio: [] };
+  const times = Object.fromEntries(ops.map((op) => [op, { old: [] as number[], new: [] as number[], ratio: [] as number[] }])) as Record<
+    (typeof ops)[number],
+    { old: number[]; new: number[]; ratio: number[] }
+  >;
   for (let r = 0; r < rounds; r++) {
     for (const op of ops) {
-      const pair: number[] = [];
+      const pair = [0, 0];
       for (const [side, s] of r % 2 === 0
         ? ([
             ['old', olds],
@@ -165,7 +168,7 @@ for (const g of shapes) {
         times[op][side].push(ms);
         pair[side === 'old' ? 0 : 1] = ms;
       }
-      times[op].ratio.push(pair[0] / pair[1]);
+      times[op].ratio.push((pair[0] as number) / (pair[1] as number));
     }
   }
   for (const op of ops) {
@@ -185,11 +188,11 @@ function setupPool(b64: string) {
   const n = rows * H * H;
   const outs = rows * oh * oh;
   const bytes = { x: n * 4, out: outs * 4, arg: outs * 8, acc: n * 8, dx: n * 4, g: outs * 4 };
-  const at: Record<string, number> = {};
+  const at = {} as Record<keyof typeof bytes, number>;
   let end = (ex.heapBase() + 15) & ~15;
-  for (const [k, b] of Object.entries(bytes)) {
+  for (const k of Object.keys(bytes) as (keyof typeof bytes)[]) {
     at[k] = end;
-    end += Math.ceil(b / 16) * 16;
+    end += Math.ceil(bytes[k] / 16) * 16;
   }
   const have = ex.memory.buffer.byteLength;
   if (end > have) ex.memory.grow(Math.ceil((end - have) / 65_536));
