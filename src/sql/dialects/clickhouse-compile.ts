@@ -231,6 +231,9 @@ export type Field =
 /** A count field's per-row summand: 1 per row, or the NULL flag of the counted value. */
 const flag = (f: { readonly value: string | null }) => (f.value === null ? '1' : `isNotNull(${f.value})`);
 
+/** 2⁶²: the unit of a per-unit sum's high half (`unitColumns`). */
+const HALF = 2n ** 62n;
+
 /** 2³² − 1: the low half of a packed count word. */
 const LOW_HALF = '4294967295';
 
@@ -292,18 +295,25 @@ export function unitColumns(
       finalCols.push(`toString(sum(toDecimal128(${chClampInteger(c, int(0), int(C))}, 0))) AS ${f.name}`);
       return;
     }
-    // Stop 22: the unit's exact sum s (a Decimal128 `sum` argument: no wrap at any row count), weighted to C values
-    // when the unit has n > C values here (scaled-to-cap.ts: the same exact integer ⌊(2·s·C + n) / (2·n)⌋ in
-    // Decimal128(0) as HUGEINT/numeric on the other engines), clamped to [lo, C·M] and made Int64 — all in this
-    // per-(unit, keys) SELECT, so what travels to `topGroups` (groupArray: the arena rule) is Int64, |v| ≤ C·M < 2⁶².
+    // Stop 22: the unit's exact sum s is a Decimal128 `sum` argument (no wrap at any row count); it travels to
+    // `topGroups` (groupArray: the arena rule) as two Int64 halves, s = hi·2⁶² + lo (`toInt64` of a truncated
+    // Decimal quotient and its remainder: |lo| < 2⁶², |hi| < 2³³ for < 2⁹⁴ rows), and is made whole again per row after
+    // the top-P choice, where it is weighted to C values when the unit has n > C values here (scaled-to-cap.ts: the same exact integer
+    // ⌊(2·s·C + n) / (2·n)⌋ in Decimal128(0) as HUGEINT/numeric on the other engines) and clamped to ±C·M.
+    const [s, hi] = [`tsdp_s${n}`, `tsdp_x${n}`];
     rowCols.push(`${f.perRow} AS tsdp_v${n}`);
-    unitCols.push(`sum(toDecimal128(tsdp_v${n}, 0)) AS tsdp_s${n}`, `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`);
+    unitCols.push(
+      `sum(toDecimal128(tsdp_v${n}, 0)) AS ${s}`,
+      `toInt64(${s} / ${int(HALF)}) AS ${hi}`,
+      `toInt64(${s} - toDecimal128(${hi}, 0) * ${int(HALF)}) AS ${c}`,
+      `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`,
+    );
+    carried.push(hi, c, `tsdp_n${n}`);
+    const whole = `(toDecimal128(${hi}, 0) * ${int(HALF)} + ${c})`;
     const lo = f.nonNegative ? int(0) : int(-f.bound);
-    const weighted = scaledToCap(dialect, int, `tsdp_s${n}`, `tsdp_n${n}`, C, f.bound);
+    const value = scaledToCap(dialect, int, whole, `tsdp_n${n}`, C, f.bound);
     // A unit whose values in this group are all NULL has s = NULL (sum of no values): it stays NULL and adds nothing.
-    unitCols.push(`toInt64(${chClampInteger(weighted, lo, int(f.bound))}) AS ${c}`);
-    carried.push(c);
-    finalCols.push(`toString(sum(toDecimal128(${c}, 0))) AS ${f.name}`);
+    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(value, lo, int(f.bound))}, 0))) AS ${f.name}`);
   });
   return { rowCols, unitCols, carried, finalCols };
 }
