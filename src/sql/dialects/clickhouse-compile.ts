@@ -33,11 +33,12 @@
  * wrapped past 2³¹ rows of one unit in one group (on main until stop 22: a function
  * of that unit's rows, clamped, so the sensitivity held, but the unit then added
  * e.g. −C·M for a true +C·M: the release differed from DuckDB/PostgreSQL). Rule: a
- * unit's sum in one group is `sum(toDecimal128(units, 0))` (exact for < 2⁹⁴ rows),
- * weighted to C values and clamped to ±C·M **in the same per-(unit, keys) SELECT**
- * and made Int64 there (`unitColumns`): C·M is checked < 2⁶² here (refused before
- * the charge otherwise), so the clamped per-unit values are exact Int64, and only
- * they travel on (the arena rule below); the sum over units is `Decimal128(0)`:
+ * unit's sum s in one group is `sum(toDecimal128(units, 0))` (exact for < 2⁹⁴ rows)
+ * and leaves the per-(unit, keys) SELECT as two exact Int64 halves, s = hi·2⁶² + lo
+ * (`unitColumns`; only Int64 travels on: the arena rule below), made whole again per
+ * row after the top-P choice, then weighted to C values and clamped to ±C·M. C·M is
+ * checked < 2⁶² here (refused before the charge otherwise), so the clamped per-unit
+ * values are exact, and the sum over units is `Decimal128(0)`:
  * < 2⁶³ units × 2⁶² < 10³⁸. Every aggregate leaves as `toString(…)` digits (exact
  * through HTTP), and the driver adds shards in BigInt. Test:
  * test/clickhouse/per-unit-sum-exact.test.ts.
