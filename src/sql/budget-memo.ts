@@ -47,6 +47,10 @@ function amountKey(x: unknown): string | undefined {
 /** The budget read once (a plain snapshot), or undefined when some part is not what the key can state. */
 function snapshot(input: BudgetInput): BudgetInput | undefined {
   const { epsilon, delta, rho, noise, reportBounding } = input;
+  // Only the noises the split admits are memoised; any other value (the string 'undefined', a number, an object)
+  // takes the unmemoised path, which refuses it: a refusal never depends on which queries ran before (class 12,
+  // review stop 22: 'undefined' once shared the key of no noise).
+  if (noise !== undefined && noise !== 'laplace' && noise !== 'gaussian') return undefined;
   let report: BudgetInput['reportBounding'];
   if (reportBounding === undefined || typeof reportBounding === 'boolean') report = reportBounding;
   else if (typeof reportBounding === 'object' && reportBounding !== null && Object.getPrototypeOf(reportBounding) === Object.prototype) {
@@ -63,8 +67,8 @@ function keyOf(plan: QueryPlan, b: BudgetInput): string | undefined {
   const report = b.reportBounding;
   const shape = {
     amounts,
-    // A noise that is not a string is refused by the split (never kept); its key need not tell such values apart.
-    noise: typeof b.noise === 'string' ? b.noise : typeof b.noise,
+    // snapshot admits only undefined, 'laplace' and 'gaussian' (anything else is never looked up nor kept).
+    noise: b.noise === undefined ? 'none' : b.noise,
     report: report === undefined || typeof report === 'boolean' ? String(report) : amountKey(report.share),
     outputs: plan.outputs.map((o) => (o.kind === 'aggregate' ? ['a', o.name] : [o.kind])),
     keys: plan.groupBy.map((k) => (k.categories === null ? -1 : k.categories === undefined ? -2 : k.categories.length)),

@@ -67,6 +67,13 @@ const budgetArb = fc.oneof(
   fc.record({ epsilon: amount([1, 2]) }),
   fc.record({ rho: amount([0.05, '1/10']), delta: amount([1e-6, 1e-7]) }),
   fc.record({ epsilon: amount([1, 2]), delta: fc.constant(1e-6), noise: fc.constant('gaussian' as const) }),
+  // Hostile noises beside the admitted ones (class 12): a refusal must not depend on what the memo holds — the
+  // string 'undefined' once shared the key of no noise (review stop 22).
+  fc.record({
+    epsilon: amount([1, 2]),
+    delta: fc.constant(1e-6),
+    noise: fc.constantFrom<unknown>('laplace', 'gaussian', undefined, 'undefined', 'none', 'Laplace', '', 0, null) as fc.Arbitrary<never>,
+  }),
   fc.record({
     epsilon: amount([1, 2]),
     delta: fc.constant(1e-6),
@@ -106,6 +113,33 @@ describe('the kept budget split and measurement', () => {
         },
       ),
       { seed: 2202, numRuns: 400 },
+    );
+  });
+
+  it('a refusal of a hostile noise never depends on what the memo holds (generative, class 12)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SHAPES),
+        fc.constantFrom(1, 2),
+        fc.constantFrom(2, 3),
+        fc.constantFrom<unknown>('laplace', 'gaussian', 'undefined', 'none', 'Laplace', '', 0, null, {}, ['laplace']),
+        fc.constantFrom(1, 2),
+        (sql, maxPartitions, regions, noise, epsilon) => {
+          const plan = planDpQuery(sql, schemaWith(maxPartitions, regions));
+          const budget = { epsilon, delta: 1e-6, noise: noise as never };
+          // Fill the memo with the admitted neighbours of this budget first.
+          for (const n of [undefined, 'laplace', 'gaussian'] as const) budgetOf(plan, { epsilon, delta: 1e-6, noise: n });
+          let refused: string | undefined;
+          try {
+            splitDpBudget(plan, budget);
+          } catch (e) {
+            refused = (e as Error).message;
+          }
+          if (refused === undefined) expect(() => budgetOf(plan, budget)).not.toThrow();
+          else expect(() => budgetOf(plan, budget)).toThrow(refused);
+        },
+      ),
+      { seed: 2203, numRuns: 200 },
     );
   });
 
