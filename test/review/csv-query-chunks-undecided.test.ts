@@ -6,8 +6,8 @@
  * reader's refusal and fails with ENGINE_ERROR. Class 3 with S62's rule (an engine error that depends on the data —
  * whether one field of the version parses — rather than on the statement; in a release it comes after the charge).
  * Repro: open a declared CSV with one bad integer field, call `queryChunks` first: ENGINE_ERROR; `query`: answers.
- * Fails while the hole is open (it.fails): on main `queryChunks` does not exist (the call throws), on wip/acct it
- * throws ENGINE_ERROR. Flip to `it` once `queryChunks` goes through the same reader choice as `query`.
+ * Found on wip/acct 2083206 (ENGINE_ERROR); fixed on wip/acct 48489bf (undecided readers decided by their own scan
+ * before the stream), so flipped to `it`. Skipped where `DuckDbEngine` has no `queryChunks` (main before the merge).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,8 +50,10 @@ async function answer(path: string, streamed: boolean): Promise<EngineRow[]> {
   }
 }
 
-describe('review stop 22 (first): queryChunks on an undecided CSV version answers as query does (class 3, S62)', () => {
-  it.fails('one unparsable field: query answers every line on the text path; queryChunks as the first statement gives the same rows', async () => {
+const hasChunks = typeof (DuckDbEngine.prototype as unknown as Chunked).queryChunks === 'function';
+
+describe.skipIf(!hasChunks)('review stop 22 (first): queryChunks on an undecided CSV version answers as query does (class 3, S62)', () => {
+  it('one unparsable field: query answers every line on the text path; queryChunks as the first statement gives the same rows', async () => {
     const path = version();
     const viaQuery = await answer(path, false);
     expect(viaQuery.reduce((s, r) => s + Number(r.n), 0)).toBe(1000);
