@@ -12,7 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CompiledStatement, EngineRow } from '../../src/sql/engine.js';
+import type { CompiledStatement } from '../../src/sql/dialect.js';
+import type { EngineRow } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { oracleAndFolder } from '../sql/csv-reader-state.js';
 
