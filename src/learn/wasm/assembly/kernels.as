@@ -1280,13 +1280,13 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
 
 // Max pooling of four windows of stride 1 on binary32 values (output positions ox0..ox0+3, one f32x4): the
 // same rule as maxPoolPair (the first maximum in row-major tap order wins on ties, a NaN wins), the
-// winner tracked as its offset in the window (an i32 lane), written as a flat index in binary64.
+// winner tracked as its code in the window (an i32 lane), written as four winner codes (poolForward32).
 // relu: the pooling of max(0, x) (a ReLU before it, fused): the first tap is max(0, v) (reluForward32's
 // f32x4.max), the others are compared as they are — the same decisions as on max(0, v): m is then ≥ +0 or
 // NaN, so a tap v ≤ 0 (−0 included) is not taken either way (max(0, v) = +0 ≤ m), a NaN tap is taken either
 // way, and a positive tap is its own ReLU. So the same outputs and winners as the ReLU then the pooling.
 @inline
-function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, relu: bool): void {
+function maxPoolQuad32(x: usize, out: usize, code: usize, i0: i32, W: i32, k: i32, relu: bool): void {
   const p = x + (<usize>i0 << 2);
   let m = v128.load(p);
   if (relu) m = f32x4.max(f32x4.splat(0), m); // the later taps need no ReLU (above)
@@ -1298,39 +1298,46 @@ function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32
       const v = v128.load(p + (<usize>off << 2));
       const take = v128.andnot(f32x4.eq(m, m), f32x4.le(v, m));
       m = v128.bitselect(v, m, take);
-      idx = v128.bitselect(i32x4.splat(off), idx, take);
+      idx = v128.bitselect(i32x4.splat((ky << 4) | kx), idx, take);
     }
   }
   v128.store(out, m);
-  const flat = i32x4.add(idx, i32x4(i0, i0 + 1, i0 + 2, i0 + 3));
-  v128.store(arg, f64x2.convert_low_i32x4_s(flat));
-  v128.store(arg, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+  storeCodes4(code, idx);
+}
+
+// The low bytes of the four i32 lanes of c (winner codes < 256) at p..p+3.
+@inline
+function storeCodes4(p: usize, c: v128): void {
+  v128.store32_lane(p, i8x16.shuffle(c, c, 0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0);
 }
 
 /**
- * Max pooling of binary32 planes (Sequential's binary32 path): out (binary32) and arg (binary64 flat
- * indices, as poolForward's mode 0) for `rows` planes H×W, k×k windows, stride s — the values and
- * winners poolForward gives on the widened planes (the same comparisons; a max pooling's output is
- * some of its inputs). Stride 1 runs four windows per f32x4 (a row's last ow mod 4 windows as the
+ * Max pooling of binary32 planes (Sequential's binary32 path): out (binary32) and code (one byte per
+ * output: its winner as (ky << 4) | kx, the tap's row and column in its window; k ≤ 16) for `rows`
+ * planes H×W, k×k windows, stride s — the values and winners poolForward gives on the widened planes
+ * (the same comparisons; a max pooling's output is some of its inputs): the winner's flat index is
+ * (oy·s + ky)·W + ox·s + kx in its plane, which poolBackward32 reads back. One byte per window where
+ * poolForward writes a binary64 index: 1/8 of the memory traffic (pool 1 of the MNIST CNN: 0.7 MB per
+ * step written and read instead of 5.5 MB). Stride 1 runs four windows per f32x4 (a row's last ow mod 4 windows as the
  * end of a quad recomputed over the windows before them: the same values and winners).
  * relu ≠ 0: the pooling of max(0, x) (a ReLU fused before it, binary32-path.ts): the first tap of each
  * window is max(0, v), reluForward32's rule, and the others need none (maxPoolQuad32), so outputs and
  * winners are those of reluForward32 then this.
  */
-export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: i32): void {
-  if (relu != 0) poolPlanes32(x, out, arg, rows, H, W, k, s, oh, ow, true);
-  else poolPlanes32(x, out, arg, rows, H, W, k, s, oh, ow, false);
+export function poolForward32(x: usize, out: usize, code: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: i32): void {
+  if (relu != 0) poolPlanes32(x, out, code, rows, H, W, k, s, oh, ow, true);
+  else poolPlanes32(x, out, code, rows, H, W, k, s, oh, ow, false);
 }
 
 @inline
-function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: bool): void {
+function poolPlanes32(x: usize, out: usize, code: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: bool): void {
   if (k == 2 && s == 1 && ow >= 4) {
-    pool2x2Planes32(x, out, arg, rows, H, W, oh, ow, relu);
+    pool2x2Planes32(x, out, code, rows, H, W, oh, ow, relu);
     return;
   }
   const plane = H * W;
   let o = out;
-  let a = arg;
+  let a = code;
   for (let r: i32 = 0; r < rows; r++) {
     const base = r * plane;
     for (let oy: i32 = 0; oy < oh; oy++) {
@@ -1340,20 +1347,20 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
         for (; ox + 4 <= ow; ox += 4) {
           maxPoolQuad32(x, o, a, base + y0 * W + ox, W, k, relu);
           o += 16;
-          a += 32;
+          a += 4;
         }
         if (ox < ow) {
           const back = ox - (ow - 4); // windows recomputed
-          maxPoolQuad32(x, o - (<usize>back << 2), a - (<usize>back << 3), base + y0 * W + ow - 4, W, k, relu);
+          maxPoolQuad32(x, o - (<usize>back << 2), a - <usize>back, base + y0 * W + ow - 4, W, k, relu);
           o += <usize>(ow - ox) << 2;
-          a += <usize>(ow - ox) << 3;
+          a += <usize>(ow - ox);
           ox = ow;
         }
       }
       for (; ox < ow; ox++) {
         const x0 = ox * s;
-        let best = base + y0 * W + x0;
-        let m = load<f32>(x + (<usize>best << 2));
+        let best: i32 = 0;
+        let m = load<f32>(x + (<usize>(base + y0 * W + x0) << 2));
         if (relu) m = max<f32>(0.0, m);
         for (let ky: i32 = 0; ky < k; ky++) {
           for (let kx: i32 = 0; kx < k; kx++) {
@@ -1361,14 +1368,14 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
             const v = load<f32>(x + (<usize>at << 2)); // no ReLU needed after the first tap (maxPoolQuad32)
             if (v > m || (v != v && m == m)) {
               m = v;
-              best = at;
+              best = (ky << 4) | kx;
             }
           }
         }
         store<f32>(o, m);
-        store<f64>(a, <f64>best);
+        store<u8>(a, <u8>best);
         o += 4;
-        a += 8;
+        a += 1;
       }
     }
   }
@@ -1382,12 +1389,12 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
 // parts of the taps as from all of them, so the same values and winners as maxPoolQuad32. relu: every tap is
 // max(0, v) as loaded (reluForward32's f32x4.max), i.e. the pooling of the ReLU's output itself. A plane's
 // last ow mod 4 columns are the end of a column of windows recomputed over the ones before them.
-function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, relu: bool): void {
+function pool2x2Planes32(x: usize, out: usize, code: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, relu: bool): void {
   const plane = H * W;
   const outPlane = oh * ow;
   const z = f32x4.splat(0);
   const one = i32x4.splat(1);
-  const below = i32x4.splat(W);
+  const below = i32x4.splat(1 << 4); // ky = 1
   const rowBytes = <usize>W << 2;
   for (let r: i32 = 0; r < rows; r++) {
     const base = r * plane;
@@ -1404,7 +1411,7 @@ function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W:
       let topM = v128.bitselect(b, a, t);
       let topI = v128.and(t, one); // the winner's column in the window: 0 or 1
       let o = out + (<usize>(r * outPlane + ox) << 2);
-      let at = arg + (<usize>(r * outPlane + ox) << 3);
+      let at = code + <usize>(r * outPlane + ox);
       for (let oy: i32 = 0; oy < oh; oy++) {
         p += rowBytes;
         a = v128.load(p);
@@ -1418,40 +1425,42 @@ function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W:
         const botI = v128.and(t, one);
         const take = v128.andnot(f32x4.eq(topM, topM), f32x4.le(botM, topM));
         v128.store(o, v128.bitselect(botM, topM, take));
-        const start = base + oy * W + ox;
-        const flat = i32x4.add(v128.bitselect(i32x4.add(botI, below), topI, take), i32x4(start, start + 1, start + 2, start + 3));
-        v128.store(at, f64x2.convert_low_i32x4_s(flat));
-        v128.store(at, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+        storeCodes4(at, v128.bitselect(v128.or(botI, below), topI, take));
         topM = botM;
         topI = botI;
         o += <usize>ow << 2;
-        at += <usize>ow << 3;
+        at += <usize>ow;
       }
     }
   }
 }
 
 /**
- * The input gradient of poolForward32: each pixel's sum of the binary32 gradients g of the windows it
- * won, in binary64 at acc (rows·H·W values), in poolBackward's order (the outputs in turn), then each
- * sum rounded once to binary32 into dx — the binary32 rounding of poolBackward's result on the
+ * The input gradient of poolForward32 (stride s, its winner codes at code): each pixel's sum of the
+ * binary32 gradients g of the windows it won, in binary64 at acc (H·W values, one plane at a time), in
+ * poolBackward's order (the outputs in turn), then each sum rounded once to binary32 into dx — the binary32 rounding of poolBackward's result on the
  * widened g. relu ≠ 0 (the forward had a ReLU fused before it): dx[i] = x[i] > 0 ? that rounding : 0,
  * reluBackward32's rule (x > 0 exactly where max(0, x) > 0, NaN included), for the pre-ReLU input x.
  */
-export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
+export function poolBackward32(g: usize, code: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, s: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
   // One plane at a time through the first H·W binary64 values of acc (kept in cache): a plane's winners lie in that
   // plane, so each pixel gets the same additions in the same order (its plane's outputs, ascending) as through one
   // rows·H·W accumulator, then the same rounding (and mask).
   const plane = H * W;
   const outs = oh * ow;
   const planeBytes = <usize>plane << 2;
+  let o: i32 = 0;
   for (let r: i32 = 0; r < rows; r++) {
     memory.fill(acc, 0, <usize>plane << 3);
-    const base = <f64>(r * plane);
-    const o0 = r * outs;
-    for (let o: i32 = o0; o < o0 + outs; o++) {
-      const at = acc + (<usize>(<i32>(load<f64>(arg + (<usize>o << 3)) - base)) << 3);
-      store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      let w0 = oy * s * W; // the window's first tap, in the plane
+      for (let ox: i32 = 0; ox < ow; ox++) {
+        const c = <i32>load<u8>(code + <usize>o);
+        const at = acc + (<usize>(w0 + (c >> 4) * W + (c & 15)) << 3);
+        store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+        w0 += s;
+        o++;
+      }
     }
     const from = <usize>r * planeBytes;
     if (relu != 0) demoteWhereAbove0(acc, x + from, dx + from, plane);
