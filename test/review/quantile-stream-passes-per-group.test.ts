@@ -52,7 +52,14 @@ async function statementsFor(groups: number): Promise<{ statements: number; rows
       };
     }
     const ledger = new MemoryLedger();
-    const r = await runDpSql({ sql: 'SELECT g, MEDIAN(x) AS m FROM t GROUP BY g', schema, engine, ledger, epsilon: 10, rng: new SeededRandomSource(22) });
+    const r = await runDpSql({
+      sql: 'SELECT g, MEDIAN(x) AS m FROM t GROUP BY g',
+      schema,
+      engine,
+      ledger,
+      epsilon: 10,
+      rng: new SeededRandomSource(22),
+    });
     return { statements, rows: r.rows.length, charges: ledger.charges.length };
   } finally {
     await engine.close();
