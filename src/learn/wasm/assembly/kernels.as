@@ -880,13 +880,145 @@ export function convInputGrad(
   const outBytes = <usize>(outC * T) << 2;
   if (batch == 0) return;
   packAll32(w, <usize>K << 2, 4, outC, K, wp);
+  const direct = k == 4 && s == 2 && p == 0 && outC <= KC32;
   for (let i: i32 = 0; i < batch; i++) {
+    if (direct) {
+      inputGradK4S2(g + <usize>i * outBytes, T, outC, wp, dx + <usize>i * inBytes, C, H, W, oh, ow);
+      continue;
+    }
     // A(t, o) = Δ_i(o, t): row stride 4, column stride T·4.
     gemm32(g + <usize>i * outBytes, 4, <usize>T << 2, 0, 0, 0, wp, col, T, outC, K, pack);
     const di = dx + <usize>i * inBytes;
     memory.fill(di, 0, inBytes);
     col2imAdd32(col, di, C, H, W, k, s, p, oh, ow);
   }
+}
+
+// convInputGrad for k = 4, s = 2, p = 0, outC ≤ KC32 (one panel row block): the product's tiles added straight
+// into dx_i, no col, fill or col2im. Same bits as gemm32 into col, a fill of dx_i and col2imAdd32: each col value
+// is the same sum (micro4x8's / micro1x8's madd32 over o from +0), and each pixel gets the same additions in the
+// same order, (((0 + col(t₁)) + col(t₂)) + …) in increasing t. Why the order holds: a block of eight columns is
+// one channel c and the window rows ky = 2m, 2m + 1 (four kx each: a v128 of four adjacent pixels at ix = 2·ox).
+// Pixel row iy takes ky ∈ {2, 3} from output row oy − 1 before ky ∈ {0, 1} from oy, and column ix takes kx ∈
+// {2, 3} from ox − 1 before kx ∈ {0, 1} from ox; so tiles go in t order, and within a tile of four positions
+// (which may straddle two output rows) the ky 2–3 block of each channel before its ky 0–1 block, rows in t order.
+// The "0 +" of the fill is kept where a lane is a pixel's first term: the ky 2–3 rows, and the ky 0–1 rows of
+// output row 0, are their pixels' first terms in lanes kx 2–3, and in lanes kx 0–1 too where ox = 0 (the rest
+// add to what is there). Pixels no window reaches (iy ≥ 2·oh + 2, ix ≥ 2·ow + 2) are set to +0 as the fill did.
+function inputGradK4S2(a: usize, T: i32, outC: i32, wp: usize, dx: usize, C: i32, H: i32, W: i32, oh: i32, ow: i32): void {
+  const rowBytes = <usize>W << 2;
+  const coveredW = 2 * ow + 2;
+  const coveredH = 2 * oh + 2;
+  for (let c: i32 = 0; c < C; c++) {
+    const plane = dx + <usize>(c * H) * rowBytes;
+    if (coveredW < W) {
+      for (let iy: i32 = 0; iy < coveredH; iy++) memory.fill(plane + <usize>iy * rowBytes + (<usize>coveredW << 2), 0, <usize>(W - coveredW) << 2);
+    }
+    if (coveredH < H) memory.fill(plane + <usize>coveredH * rowBytes, 0, <usize>(H - coveredH) * rowBytes);
+  }
+  const aps = <usize>T << 2;
+  const planeBytes = <usize>H * rowBytes;
+  let t0: i32 = 0;
+  for (; t0 + 4 <= T; t0 += 4) {
+    const oy0 = t0 / ow;
+    const ox0 = t0 - oy0 * ow;
+    // positions t0..t0+3 as (oy, ox): ox0 + r wraps to the next output rows
+    let oy1 = oy0, ox1 = ox0 + 1;
+    if (ox1 >= ow) { oy1++; ox1 = 0; }
+    let oy2 = oy1, ox2 = ox1 + 1;
+    if (ox2 >= ow) { oy2++; ox2 = 0; }
+    let oy3 = oy2, ox3 = ox2 + 1;
+    if (ox3 >= ow) { oy3++; ox3 = 0; }
+    const at0 = (<usize>(2 * oy0) * rowBytes) + (<usize>(2 * ox0) << 2);
+    const at1 = (<usize>(2 * oy1) * rowBytes) + (<usize>(2 * ox1) << 2);
+    const at2 = (<usize>(2 * oy2) * rowBytes) + (<usize>(2 * ox2) << 2);
+    const at3 = (<usize>(2 * oy3) * rowBytes) + (<usize>(2 * ox3) << 2);
+    const arow = a + (<usize>t0 << 2);
+    for (let c: i32 = 0; c < C; c++) {
+      const plane = dx + <usize>c * planeBytes;
+      for (let m: i32 = 1; m >= 0; m--) {
+        const j = c * 16 + m * 8;
+        const v = plane + <usize>(2 * m) * rowBytes;
+        tileIntoImage(arow, aps, wp + (<usize>(j * outC) << 2), outC, v, rowBytes, at0, at1, at2, at3, m == 1 || oy0 == 0 ? ox0 : -1, m == 1 || oy1 == 0 ? ox1 : -1, m == 1 || oy2 == 0 ? ox2 : -1, m == 1 || oy3 == 0 ? ox3 : -1);
+      }
+    }
+  }
+  for (; t0 < T; t0++) {
+    const oy = t0 / ow;
+    const ox = t0 - oy * ow;
+    const at = (<usize>(2 * oy) * rowBytes) + (<usize>(2 * ox) << 2);
+    for (let c: i32 = 0; c < C; c++) {
+      const plane = dx + <usize>c * planeBytes;
+      for (let m: i32 = 1; m >= 0; m--) {
+        const j = c * 16 + m * 8;
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+        let bp = wp + (<usize>(j * outC) << 2);
+        let ap = a + (<usize>t0 << 2);
+        for (let q: i32 = 0; q < outC; q++) {
+          const x = v128.load32_splat(ap);
+          c0 = madd32(x, v128.load(bp), c0);
+          c1 = madd32(x, v128.load(bp, 16), c1);
+          ap += aps;
+          bp += 32;
+        }
+        const fresh = m == 1 || oy == 0 ? ox : -1;
+        const v = plane + <usize>(2 * m) * rowBytes + at;
+        addFour(v, c0, fresh);
+        addFour(v + rowBytes, c1, fresh);
+      }
+    }
+  }
+}
+
+// micro4x8's sums for rows t0..t0+3 (A(t, o) at a + t·4 + o·aps) and one packed block of eight columns, each row's
+// two v128 added into the image at v + at_r (ky even) and v + at_r + rowBytes (ky odd); fresh_r as in addFour.
+function tileIntoImage(
+  a: usize, aps: usize, pack: usize, kc: i32, v: usize, rowBytes: usize,
+  at0: usize, at1: usize, at2: usize, at3: usize, fresh0: i32, fresh1: i32, fresh2: i32, fresh3: i32,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let bp = pack;
+  let ap = a;
+  for (let q: i32 = 0; q < kc; q++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd32(x, b0, c00);
+    c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(ap, 4);
+    c10 = madd32(x, b0, c10);
+    c11 = madd32(x, b1, c11);
+    x = v128.load32_splat(ap, 8);
+    c20 = madd32(x, b0, c20);
+    c21 = madd32(x, b1, c21);
+    x = v128.load32_splat(ap, 12);
+    c30 = madd32(x, b0, c30);
+    c31 = madd32(x, b1, c31);
+    ap += aps;
+    bp += 32;
+  }
+  addFour(v + at0, c00, fresh0);
+  addFour(v + at0 + rowBytes, c01, fresh0);
+  addFour(v + at1, c10, fresh1);
+  addFour(v + at1 + rowBytes, c11, fresh1);
+  addFour(v + at2, c20, fresh2);
+  addFour(v + at2 + rowBytes, c21, fresh2);
+  addFour(v + at3, c30, fresh3);
+  addFour(v + at3 + rowBytes, c31, fresh3);
+}
+
+// Four adjacent pixels at `at` (+)= sums: fresh < 0: all four already hold earlier terms (load and add); fresh = 0
+// (ox = 0): all four are first terms (0 + sums); fresh > 0: lanes 0–1 add to earlier terms, lanes 2–3 are first
+// terms (0 + sums). The old value is always the addition's first operand, as in col2imAdd32.
+@inline
+function addFour(at: usize, sums: v128, fresh: i32): void {
+  let old = f32x4.splat(0);
+  if (fresh < 0) old = v128.load(at);
+  else if (fresh > 0) old = v128.shuffle<f32>(v128.load(at), f32x4.splat(0), 0, 1, 4, 5);
+  v128.store(at, f32x4.add(old, sums));
 }
 
 /**
