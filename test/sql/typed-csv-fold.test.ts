@@ -99,13 +99,15 @@ describe('the typed/text choice folded into the first statement (review S62, iss
       const list = Array.from({ length: 100 }, (_, i) => i).join(', ');
       const inList = await plan(`SELECT a, COUNT(*) AS n FROM t WHERE a IN (${list}) GROUP BY a`);
       expect(inList.json).toContain('"MARK"');
-      // Stop 22 (counting): DuckDB puts the mark's filter (`IN (…)`) before the counter's CASE, above the join, so the
-      // counter would not see every line: not folded (`countedFirst`), decided by the scan of its own.
-      expect(inList.verdict).toBe('unknown');
+      // Stop 22 (counting): the counter is the projection directly above the scan, below the mark join (no predicate
+      // is pushed below a projection's side-effecting output), so it counts every line: folded.
+      expect(inList.verdict).toBe('folded');
+      const filtered = await plan(`SELECT a, COUNT(*) AS n FROM t WHERE a IN (${list}) AND b > 1 AND s <> 'x' GROUP BY a`);
+      expect(filtered.verdict).toBe('folded');
       expect((await plan('SELECT COUNT(x.a) AS n FROM t AS x JOIN t AS y ON x.pid = y.pid')).verdict).toBe('unknown');
       const sub = await plan('SELECT COUNT(*) AS n FROM t WHERE a IN (SELECT pid FROM t WHERE b > 1)');
       expect(sub.verdict).toBe('unknown');
-      // And the engine decides the version around such a statement (by its own scan).
+      // And the engine decides the version by such a statement's own run (the fold).
       await engine.query({ sql: `SELECT COUNT(*) AS n FROM t WHERE a IN (${list})`, params: [] });
       expect(await readerState(engine)).toBe('typed');
     } finally {

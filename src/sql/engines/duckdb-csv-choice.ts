@@ -17,26 +17,26 @@
  * each, outside the memory limit): a line with a field that does not parse, or with too many fields, is skipped and
  * nothing of it is kept, and the scan goes on to the file's end — so the deciding scan's time depends on the file's
  * size, not on where (or how many) such lines are (class 14; review stop 21, second shift: the strict reader stopped
- * at the first bad field, so its time showed where that field lay). Its predicate is
- * `CASE WHEN nextval(s) > 0 THEN <the text path's field-count filter> AND <every typed column read> ELSE error(…) END`:
- * `c IS NULL OR c IS NOT NULL` for every typed column `c`, a predicate true on every row that DuckDB 1.5.6 does not
- * simplify, so every typed column is projected out of the scan and parsed on every line, whatever columns the
- * statement reads (checked at run time on each plan, {@link foldablePlan}; generatively,
- * `test/sql/typed-csv-fold.test.ts`).
+ * at the first bad field, so its time showed where that field lay). Directly above the scan a projection makes one
+ * struct of every column of the line, `CASE WHEN nextval(s) > 0 THEN {c1, …, c{width + 1}} ELSE error(…) END`, and
+ * every column of the view is a field of that struct: every column is projected out of the scan and parsed on every
+ * line, whatever columns the statement reads, and no predicate of the statement can be pushed below the projection
+ * (DuckDB keeps a filter over a projection's side-effecting output above it) — checked at run time on each plan,
+ * {@link foldablePlan}; generatively, `test/sql/typed-csv-fold.test.ts`. (Stop 22, first shift, had the counter in a
+ * FILTER above the scan: DuckDB merged a statement's own predicates into it, the mark of an `IN` list before the
+ * counter, so those plans could not fold and paid a second scan.)
  *
  * **Counting.** `s` is one temporary sequence per version (`tsdp_csv_lines_<n>`): the CASE's condition draws one value
- * for each line the lenient reader produced, before any other predicate sees the line. The version reads typed iff the
+ * for each line the lenient reader produced, in the projection directly above the scan. The version reads typed iff the
  * lines counted equal the file's lines after the header as the line check counted them from the bytes
  * (`NativeLineCheck.dataLines`, `line-check.ts`) — both functions of the file version, so the decision is one bit of
  * it: "does every line parse with every typed field (and no line hold too many fields)", exactly what the strict
  * reader's success decided before. Why the count is every line produced: the plan check ({@link foldablePlan},
- * `countedFirst`) admits a plan only when its one READ_CSV has no pushed-down filter and its parent is a FILTER whose
- * conjunction starts with the counter's CASE (DuckDB merges a statement's own filters into that FILTER, after it; the mark join of an
- * `IN` list is planned below a FILTER whose first conjunct is the mark, so a plan holding one is not folded);
- * the CASE can throw (its `error` branch, never taken: the sequence starts at 1), and DuckDB's adaptive filter
- * reorders no conjunction holding a child that can throw, so the CASE is evaluated first on every row of every chunk
- * the scan emits. Two READ_CSVs in a plan would both count: such a plan is not folded. When the counts differ the
- * statement's answer (read from the lines that parsed) is discarded, never released, and it runs again on the text
+ * `countedFirst`) admits a plan only when its one READ_CSV has no pushed-down filter and its parent is the projection
+ * of the counter's struct (named after the sequence), which DuckDB evaluates on every row of every chunk the scan
+ * emits; every operator above consumes its whole input (below). Two READ_CSVs in a plan would both count: such a plan
+ * is not folded. When the counts differ the statement's answer (read from the lines that parsed) is discarded, never
+ * released, and it runs again on the text
  * path. `test/sql/typed-csv-fold.test.ts` checks generatively, with statements that filter, that the decision is the
  * version's and every released answer the text path's.
  *
@@ -117,32 +117,26 @@ export function choiceReaderSql(
 
 /**
  * The counted reader of an undecided version (module header, "Counting"): the lenient typed reader's lines, each
- * counted by the version's sequence before anything else is evaluated on it, then kept when it has the header's field
- * count (the text path's line filter). Every typed column is read by the predicate, so every READ_CSV of it projects,
- * and parses, all of them.
+ * counted by the version's sequence in the projection directly above the scan, then kept when it has the header's
+ * field count (the text path's line filter). The projection makes one struct of every column of the line (`c1` …
+ * `c{width + 1}`) under the counter's CASE, named after the sequence; every column the view hands on is a field of it,
+ * so every predicate of a statement over the view reads a value of a volatile expression and DuckDB pushes none of
+ * them below that projection (a filter over a projection's side-effecting output stays above it), and every READ_CSV
+ * of it projects, and parses, every column.
  * @param lenientReader - `typedReadCsvSql(…, true)`.
  * @param types - its types by header position.
- * @param sequence - the version's line counter.
+ * @param sequence - the version's line counter (also the projected struct's name).
  * @returns a parenthesised subquery to select from.
  */
 export function countedReaderSql(lenientReader: string, types: readonly (TypedCsvColumn | undefined)[], sequence: string): string {
   const width = types.length;
-  const names = types.map((_, i) => `c${i + 1}`).join(', ');
+  const fields = [...types, undefined].map((_, i) => `'c${i + 1}': c${i + 1}`).join(', ');
+  const line = `CASE WHEN nextval(${sqlString(sequence)}) > 0 THEN {${fields}} ELSE error('tsdp: line counter') END AS ${sequence}`;
+  const names = types.map((_, i) => `${sequence}.c${i + 1} AS c${i + 1}`).join(', ');
   return (
-    `(SELECT ${names} FROM ${lenientReader} WHERE CASE WHEN nextval(${sqlString(sequence)}) > 0 ` +
-    `THEN c${width} IS NOT NULL AND c${width + 1} IS NULL AND ${forcedPredicate(types)} ELSE error('tsdp: line counter') END)`
+    `(SELECT ${names} FROM (SELECT ${line} FROM ${lenientReader}) ` +
+    `WHERE ${sequence}.c${width} IS NOT NULL AND ${sequence}.c${width + 1} IS NULL)`
   );
-}
-
-/** The start of the counted reader's predicate as DuckDB 1.5.6 prints it in a plan (`(CASE  WHEN ((nextval('s') > 0)) …`). */
-function counterPrefix(sequence: string): string {
-  return `CASE  WHEN ((nextval(${sqlString(sequence)}) > 0))`;
-}
-
-/** True on every row, and reads every typed column (module header, `'force'`). */
-function forcedPredicate(types: readonly (TypedCsvColumn | undefined)[]): string {
-  const checks = types.flatMap((t, i) => (t === undefined ? [] : [`(c${i + 1} IS NULL OR c${i + 1} IS NOT NULL)`]));
-  return checks.length === 0 ? 'true' : checks.join(' AND ');
 }
 
 /** The statement that creates a version's line counter (a temporary sequence, counting from 1). */
@@ -173,17 +167,16 @@ interface PlanNode {
 }
 
 /**
- * Whether a READ_CSV's lines are each counted before any other predicate sees them (module header, "Counting"): the
- * scan holds no pushed-down filter, and its parent is a FILTER whose conjunction starts with the counter's CASE — a
- * conjunct that can throw (its `error` branch), so DuckDB keeps the planned order of the conjuncts (its adaptive
- * filter reorders none of a conjunction with a child that can throw).
+ * Whether a READ_CSV's lines are each counted before anything else sees them (module header, "Counting"): the scan
+ * holds no pushed-down filter, and its parent is a PROJECTION that outputs only the counter's struct (named after the
+ * version's sequence, a name no compiled statement uses) — a projection evaluates its expressions on every row of
+ * every chunk the scan emits.
  */
 function countedFirst(scan: PlanNode, parent: PlanNode | undefined, sequence: string): boolean {
-  if (scan.extra_info?.Filters !== undefined || parent?.name !== 'FILTER') return false;
-  const expression = parent.extra_info?.Expression;
-  if (typeof expression !== 'string') return false;
-  const prefix = counterPrefix(sequence);
-  return expression.startsWith(prefix) || expression.startsWith(`(${prefix}`);
+  if (scan.extra_info?.Filters !== undefined || parent?.name !== 'PROJECTION') return false;
+  if (!Array.isArray(parent.children) || parent.children.length !== 1) return false;
+  const projections = parent.extra_info?.Projections;
+  return projections === sequence || (Array.isArray(projections) && projections.length === 1 && projections[0] === sequence);
 }
 
 /**
