@@ -34,14 +34,21 @@ import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 /** Runs one DuckDB call of the catalog step (through the engine's queue, under the setup deadline). */
 export type CatalogRunner = <T>(work: () => Promise<T>) => Promise<T>;
 
-/** The declared tables' columns with their kind (table or view) and whether a column is computed from an expression. */
+/**
+ * The declared tables' columns with their kind (table or view) and whether a column is computed from an expression.
+ * A view tsdp made over a declared file (`$2`) is read where it lives: the database's `main` schema, or the temporary
+ * catalog when a database file is open (read-only: `duckdb-file-view.ts`), which DuckDB's name resolution searches
+ * first, so the catalog and the statements see the same relation; any other name, in the current schema only.
+ */
 const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed,
            (SELECT regexp_matches(d.sql, '\\bcollate\\b', 'i') FROM duckdb_tables() d
              WHERE d.database_name = c.table_catalog AND d.schema_name = c.table_schema AND d.table_name = c.table_name) AS collated
          FROM information_schema.columns c
          JOIN information_schema.tables t
            ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
-         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`;
+         WHERE list_contains($1::VARCHAR[], c.table_name) AND CASE WHEN list_contains($2::VARCHAR[], c.table_name)
+           THEN c.table_catalog IN (current_database(), 'temp') AND c.table_schema = 'main' AND t.table_type = 'VIEW'
+           ELSE c.table_catalog = current_database() AND c.table_schema = current_schema() END`;
 
 /** The names that both a user function (or macro) and a built-in carry. */
 const SHADOWED_SQL =
@@ -108,7 +115,7 @@ export class DuckDbCatalog {
     let rows: unknown[][];
     let shadows: readonly string[];
     try {
-      const reader = await this.run(() => this.connection.runAndReadAll(COLUMNS_SQL, [this.toList(names)] as never));
+      const reader = await this.run(() => this.connection.runAndReadAll(COLUMNS_SQL, [this.toList(names), this.toList([...this.ownViews])] as never));
       rows = reader.getRowsJS() as unknown[][];
       shadows = await this.shadowedBuiltins();
     } catch {

@@ -79,7 +79,16 @@ export class DuckDbFileViews {
   readonly csvScanned = new Set<string>();
 
   /** @param db - the engine's connection. */
-  constructor(private readonly db: DuckDBConnection) {}
+  /**
+   * @param db - the engine's connection.
+   * @param temporary - whether the views are made TEMPORARY: with a database file, which the engine opens read-only
+   *   (no view can be created in it), the views live in the connection's temporary catalog, which DuckDB searches
+   *   before the database's own (`duckdb-catalog.ts` reads their columns there).
+   */
+  constructor(
+    private readonly db: DuckDBConnection,
+    private readonly temporary: boolean,
+  ) {}
 
   /**
    * Creates (or, with `replace`, rebuilds) the view `table` over the file at `path` (`duckdb.ts`'s module header) and returns the resolved path.
@@ -236,7 +245,7 @@ export class DuckDbFileViews {
       }
     }
     try {
-      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}${this.temporary ? 'TEMPORARY ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
       this.ownViews.add(table);
       if (/\bread_csv(_auto)?\(/i.test(reader)) this.csvScanned.add(table);
       else this.csvScanned.delete(table);

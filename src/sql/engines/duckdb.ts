@@ -129,7 +129,7 @@ export class DuckDbEngine implements SqlEngine {
     inMemory: boolean,
   ) {
     this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
-    this.views = new DuckDbFileViews(db);
+    this.views = new DuckDbFileViews(db, !inMemory);
     this.decider = new CsvReaderDecider(db, this.prepared, this.views, () => engineError('duckdb', pinned.limits));
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
