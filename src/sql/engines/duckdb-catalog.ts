@@ -36,9 +36,9 @@ export type CatalogRunner = <T>(work: () => Promise<T>) => Promise<T>;
 
 /**
  * The declared tables' columns with their kind (table or view) and whether a column is computed from an expression.
- * A view tsdp made over a declared file (`$2`) is read where it lives: the database's `main` schema, or the temporary
- * catalog when a database file is open (read-only: `duckdb-file-view.ts`), which DuckDB's name resolution searches
- * first, so the catalog and the statements see the same relation; any other name, in the current schema only.
+ * A name is read where DuckDB's name resolution finds it — the temporary catalog first (where tsdp's views over
+ * declared files live when a database file is open, read-only: `duckdb-file-view.ts`), else the current schema — so
+ * the catalog step and the statements see the same relation.
  */
 const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed,
            (SELECT regexp_matches(d.sql, '\\bcollate\\b', 'i') FROM duckdb_tables() d
@@ -46,9 +46,11 @@ const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_ty
          FROM information_schema.columns c
          JOIN information_schema.tables t
            ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
-         WHERE list_contains($1::VARCHAR[], c.table_name) AND CASE WHEN list_contains($2::VARCHAR[], c.table_name)
-           THEN c.table_catalog IN (current_database(), 'temp') AND c.table_schema = 'main' AND t.table_type = 'VIEW'
-           ELSE c.table_catalog = current_database() AND c.table_schema = current_schema() END`;
+         WHERE list_contains($1::VARCHAR[], c.table_name) AND (
+           (c.table_catalog = 'temp' AND c.table_schema = 'main')
+           OR (c.table_catalog = current_database() AND c.table_schema = current_schema() AND NOT EXISTS (
+             SELECT 1 FROM information_schema.tables x
+             WHERE x.table_catalog = 'temp' AND x.table_schema = 'main' AND x.table_name = c.table_name)))`;
 
 /** The names that both a user function (or macro) and a built-in carry. */
 const SHADOWED_SQL =
@@ -115,7 +117,7 @@ export class DuckDbCatalog {
     let rows: unknown[][];
     let shadows: readonly string[];
     try {
-      const reader = await this.run(() => this.connection.runAndReadAll(COLUMNS_SQL, [this.toList(names), this.toList([...this.ownViews])] as never));
+      const reader = await this.run(() => this.connection.runAndReadAll(COLUMNS_SQL, [this.toList(names)] as never));
       rows = reader.getRowsJS() as unknown[][];
       shadows = await this.shadowedBuiltins();
     } catch {

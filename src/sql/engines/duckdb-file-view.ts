@@ -245,7 +245,11 @@ export class DuckDbFileViews {
       }
     }
     try {
-      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}${this.temporary ? 'TEMPORARY ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      await run(() =>
+        this.db.run(
+          `CREATE ${replace ? 'OR REPLACE ' : ''}${this.temporary ? 'TEMPORARY ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`,
+        ),
+      );
       this.ownViews.add(table);
       if (/\bread_csv(_auto)?\(/i.test(reader)) this.csvScanned.add(table);
       else this.csvScanned.delete(table);
