@@ -105,7 +105,7 @@ export class CsvReaderDecider {
    * @throws whatever the scan threw (an interrupt at the deadline, a resource limit).
    */
   private async everyLineTyped(choice: ReaderChoice): Promise<boolean> {
-    const rows = (await this.db.runAndReadAll(choice.scan)).getRowsJS();
+    const rows = (await this.db.runAndReadAll(choice.countingScan)).getRowsJS();
     return Number(rows[0]?.[0]) === choice.dataLines;
   }
 

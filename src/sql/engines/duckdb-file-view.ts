@@ -48,8 +48,13 @@ export interface ReaderChoice {
   readonly sequence: string;
   /** The version's lines after the header, from the line check (`NativeLineCheck.dataLines`). */
   readonly dataLines: number;
-  /** The lenient scan of every typed column that decides the state when no statement can (`typedScanSql`). */
-  readonly scan: string;
+  /**
+   * The lenient scan of every typed column that decides the state when no statement can (`typedScanSql`). It never
+   * fails on a bad field: its first value is a line count, typed only when it equals {@link dataLines}
+   * (`CsvReaderDecider.everyLineTyped`). Named so that code written for the stop-21 strict `scan` (typed iff it ran
+   * without error) does not compile against it.
+   */
+  readonly countingScan: string;
   state: ReaderState;
 }
 
@@ -239,7 +244,7 @@ export class DuckDbFileViews {
           await run(() => this.db.run(setStateSql(variable, 'force')));
           await run(() => this.db.run(counterSql(sequence)));
           reader = choiceReaderSql(typedReader, countedReaderSql(lenient, typed, sequence), reader, typed, variable);
-          choice = { variable, sequence, dataLines, types: typed, scan: typedScanSql(lenient, typed), state: 'force' };
+          choice = { variable, sequence, dataLines, types: typed, countingScan: typedScanSql(lenient, typed), state: 'force' };
         }
         watch = watched(identity, lines?.kind === 'table' ? lines.table : undefined);
       }
