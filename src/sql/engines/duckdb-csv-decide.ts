@@ -11,8 +11,7 @@ import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DpError } from '../../core/errors.js';
 import type { CompiledStatement } from '../dialect.js';
-import { foldablePlan, type ReaderState, setStateSql } from './duckdb-csv-choice.js';
-import { typedReaderRefusal } from './duckdb-csv-typed.js';
+import { counterValueSql, foldablePlan, type ReaderState, setStateSql } from './duckdb-csv-choice.js';
 import { duckdb, PARAM_TYPES } from './duckdb-driver.js';
 import type { DuckDbFileViews, ReaderChoice, WatchedFile } from './duckdb-file-view.js';
 import type { PreparedStatements } from './duckdb-prepared.js';
@@ -45,13 +44,13 @@ export class CsvReaderDecider {
     const [first] = undecided;
     if (!first?.choice) return undefined;
     const plan = await this.planOf(statement, expired);
-    const verdict = plan === undefined ? 'unknown' : foldablePlan(plan, first.choice.types);
+    const verdict = plan === undefined ? 'unknown' : foldablePlan(plan, first.choice.types, first.choice.sequence);
     if (verdict === 'none') return undefined;
     if (verdict === 'folded' && undecided.length === 1 && this.views.csvScanned.size === 1) return first;
     for (const file of undecided) {
       const choice = file.choice as ReaderChoice;
       if (expired()) throw this.failure();
-      await this.decide(file, (await this.typedReaderReads(choice.scan)) ? 'typed' : 'text', expired);
+      await this.decide(file, (await this.everyLineTyped(choice)) ? 'typed' : 'text', expired);
     }
     return undefined;
   }
@@ -99,20 +98,26 @@ export class CsvReaderDecider {
   }
 
   /**
-   * Whether DuckDB's typed reader reads every typed column of the file version without failing: its own scan of all of
-   * them (`typedScanSql`), for a statement whose plan cannot decide the choice (`duckdb-csv-choice.ts`).
-   * @param scan - the scan statement.
-   * @returns false when the typed reader refused a line (the text path reads the file); true when it read them all.
-   * @throws whatever else the scan threw (an interrupt at the deadline, a resource limit).
+   * Whether the lenient typed reader produces every line of the file version: its own scan of all typed columns
+   * (`typedScanSql`), which reads the whole file whatever its fields hold, counted against the line check's count, for
+   * a statement whose plan cannot decide the choice (`duckdb-csv-choice.ts`, "Counting").
+   * @returns true when no line was skipped (the version reads typed); false otherwise (the text path reads it).
+   * @throws whatever the scan threw (an interrupt at the deadline, a resource limit).
    */
-  private async typedReaderReads(scan: string): Promise<boolean> {
-    // The refusal is told apart here: the queue replaces any error a call throws with its own.
-    try {
-      await this.db.run(scan);
-      return true;
-    } catch (e) {
-      if (typedReaderRefusal(e)) return false;
-      throw e;
-    }
+  private async everyLineTyped(choice: ReaderChoice): Promise<boolean> {
+    const rows = (await this.db.runAndReadAll(choice.countingScan)).getRowsJS();
+    return Number(rows[0]?.[0]) === choice.dataLines;
+  }
+
+  /**
+   * How many lines the version's counter has counted so far (`duckdb-csv-choice.ts`, "Counting"): read before and
+   * after the statement that decides, the difference is the lines its counted scan produced.
+   * @throws DpError ENGINE_ERROR after the deadline (no DuckDB call starts then: deadline-queue.ts, rule 4).
+   */
+  async counted(file: WatchedFile, expired: () => boolean): Promise<number> {
+    if (expired()) throw this.failure();
+    const choice = file.choice as ReaderChoice;
+    const rows = (await this.db.runAndReadAll(counterValueSql(choice.sequence))).getRowsJS();
+    return Number(rows[0]?.[0]);
   }
 }

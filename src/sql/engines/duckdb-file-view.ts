@@ -11,12 +11,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
-import type { CsvLineBreaks } from '../../io/csv-records.js';
+import { CSV_MAX_LINE_BYTES, type CsvLineBreaks } from '../../io/csv-records.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { csvDialectOf, readCsvHeader } from './csv-header.js';
 import { type LineSource, loadFileLines, sqlString } from './duckdb-csv.js';
-import { choiceReaderSql, type ReaderState, setStateSql } from './duckdb-csv-choice.js';
-import { type TypedCsvColumn, typedFieldsSql, typedPositions, typedScanSql } from './duckdb-csv-typed.js';
+import { choiceReaderSql, countedReaderSql, counterSql, type ReaderState, setStateSql } from './duckdb-csv-choice.js';
+import { type TypedCsvColumn, typedFieldsSql, typedPositions, typedReadCsvSql, typedScanSql } from './duckdb-csv-typed.js';
 import type { DeclaredColumnType } from './duckdb-options.js';
 import {
   admittedDeclaredTypes,
@@ -44,8 +44,17 @@ export interface ReaderChoice {
   readonly variable: string;
   /** The typed reader's types by header position. */
   readonly types: readonly (TypedCsvColumn | undefined)[];
-  /** The scan of every typed column that decides the state when no statement can (`typedScanSql`). */
-  readonly scan: string;
+  /** The version's line counter: a temporary sequence (`duckdb-csv-choice.ts`, "Counting"). */
+  readonly sequence: string;
+  /** The version's lines after the header, from the line check (`NativeLineCheck.dataLines`). */
+  readonly dataLines: number;
+  /**
+   * The lenient scan of every typed column that decides the state when no statement can (`typedScanSql`). It never
+   * fails on a bad field: its first value is a line count, typed only when it equals {@link dataLines}
+   * (`CsvReaderDecider.everyLineTyped`). Named so that code written for the stop-21 strict `scan` (typed iff it ran
+   * without error) does not compile against it.
+   */
+  readonly countingScan: string;
   state: ReaderState;
 }
 
@@ -75,7 +84,16 @@ export class DuckDbFileViews {
   readonly csvScanned = new Set<string>();
 
   /** @param db - the engine's connection. */
-  constructor(private readonly db: DuckDBConnection) {}
+  /**
+   * @param db - the engine's connection.
+   * @param temporary - whether the views are made TEMPORARY: with a database file, which the engine opens read-only
+   *   (no view can be created in it), the views live in the connection's temporary catalog, which DuckDB searches
+   *   before the database's own (`duckdb-catalog.ts` reads their columns there).
+   */
+  constructor(
+    private readonly db: DuckDBConnection,
+    private readonly temporary: boolean,
+  ) {}
 
   /**
    * Creates (or, with `replace`, rebuilds) the view `table` over the file at `path` (`duckdb.ts`'s module header) and returns the resolved path.
@@ -163,6 +181,7 @@ export class DuckDbFileViews {
       let lines: LineSource | undefined;
       let nativeFields = false;
       let identity: FileIdentity | undefined;
+      let dataLines = 0;
       if (format !== 'parquet') {
         const skip = format === 'csv' ? 1 : 0;
         try {
@@ -170,6 +189,7 @@ export class DuckDbFileViews {
           if (check.native) {
             lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding, shortLines: check.shortLines };
             nativeFields = check.fields;
+            dataLines = check.dataLines;
           } else {
             // Serialised with the connection's other calls; no deadline at open (a large file takes as long as reading it takes).
             lines = { kind: 'table', table: await run(() => loadFileLines(this.db, full, skip), MAX_TIMEOUT_MS) };
@@ -215,17 +235,26 @@ export class DuckDbFileViews {
           // Review S62 (class 14): the reader is one bit of this version of the file, decided by the first statement
           // that scans it with every typed column forced, or by one scan of its own (`duckdb-csv-choice.ts`) — never
           // by the columns a statement reads. Undecided ('force') until then.
-          const typedReader = typedFieldsSql(full, probe.csv?.delim === '\t' ? '\t' : ',', typed, lines.lineEnding);
-          const variable = `tsdp_csv_reader_${++readerVariableNo}`;
+          const delimiter = probe.csv?.delim === '\t' ? '\t' : ',';
+          const typedReader = typedFieldsSql(full, delimiter, typed, lines.lineEnding);
+          const lenient = typedReadCsvSql(full, delimiter, typed, lines.lineEnding, CSV_MAX_LINE_BYTES, true);
+          const n = ++readerVariableNo;
+          const variable = `tsdp_csv_reader_${n}`;
+          const sequence = `tsdp_csv_lines_${n}`;
           await run(() => this.db.run(setStateSql(variable, 'force')));
-          reader = choiceReaderSql(typedReader, reader, typed, variable);
-          choice = { variable, types: typed, scan: typedScanSql(typedReader, typed), state: 'force' };
+          await run(() => this.db.run(counterSql(sequence)));
+          reader = choiceReaderSql(typedReader, countedReaderSql(lenient, typed, sequence), reader, typed, variable);
+          choice = { variable, sequence, dataLines, types: typed, countingScan: typedScanSql(lenient, typed), state: 'force' };
         }
         watch = watched(identity, lines?.kind === 'table' ? lines.table : undefined);
       }
     }
     try {
-      await run(() => this.db.run(`CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`));
+      await run(() =>
+        this.db.run(
+          `CREATE ${replace ? 'OR REPLACE ' : ''}${this.temporary ? 'TEMPORARY ' : ''}VIEW ${q(table)} AS SELECT ${select} FROM ${reader}`,
+        ),
+      );
       this.ownViews.add(table);
       if (/\bread_csv(_auto)?\(/i.test(reader)) this.csvScanned.add(table);
       else this.csvScanned.delete(table);

@@ -129,7 +129,7 @@ export class DuckDbEngine implements SqlEngine {
     inMemory: boolean,
   ) {
     this.prepared = new PreparedStatements(db, keptStatements, (p) => p.statementType === StatementType.SELECT);
-    this.views = new DuckDbFileViews(db);
+    this.views = new DuckDbFileViews(db, !inMemory);
     this.decider = new CsvReaderDecider(db, this.prepared, this.views, () => engineError('duckdb', pinned.limits));
     this.setupDeadlineMs = Math.max(timeoutMs, SETUP_DEADLINE_MS);
     this.calls = new DeadlineQueue(
@@ -291,23 +291,31 @@ export class DuckDbEngine implements SqlEngine {
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async (expired) => {
       await this.refreshChanged(expired);
-      // At most: the fold's failed run, the text path's run, and once more for a file changed under the statement.
+      // At most: the fold's run, the text path's run, and once more for a file changed under the statement.
       for (let attempt = 0; ; attempt++) {
+        if (attempt > 3) throw engineError('duckdb', this.pinned.limits);
         const fold = await this.decider.choose(statement, expired);
+        const before = fold ? await this.decider.counted(fold, expired) : 0;
+        let rows: EngineRow[];
         try {
-          const rows = await this.runStatement(statement, expired);
-          if (fold) await this.decider.decide(fold, 'typed', expired);
-          return rows;
+          rows = await this.runStatement(statement, expired);
         } catch (e) {
-          // The typed reader refuses a line only in a forced scan (the fold: the file version holds a field that
-          // does not parse, so the statement runs again on the text path) or when the file changed after
-          // `refreshChanged` looked (the residual of line-check.proof.md: the view is rebuilt from the new version
-          // and the statement runs again). Within the same call and deadline; otherwise the error stands.
+          // The strict typed reader (a decided version) refuses a line only when the file changed after
+          // `refreshChanged` looked (the residual of line-check.proof.md): the view is rebuilt from the new version
+          // and the statement runs again, within the same call and deadline; otherwise the error stands.
           if (!typedReaderRefusal(e) || attempt >= 3) throw e;
           if (await this.refreshChanged(expired)) continue;
-          if (!fold) throw e;
-          await this.decider.decide(fold, 'text', expired);
+          throw e;
         }
+        if (!fold) return rows;
+        // The fold (`duckdb-csv-choice.ts`, "Counting"): the counted lenient scan read the whole file, whatever its
+        // fields hold. Its answer stands only when it produced every line of the version (and the file did not change
+        // under it); otherwise the answer is discarded, never released, and the statement runs again — on the text
+        // path, the version decided for it, or over the rebuilt view of the new version.
+        const whole = (await this.decider.counted(fold, expired)) - before === fold.choice?.dataLines;
+        if (await this.refreshChanged(expired)) continue;
+        await this.decider.decide(fold, whole ? 'typed' : 'text', expired);
+        if (whole) return rows;
       }
     });
   }
