@@ -69,8 +69,14 @@ export class PlanCache implements DpSqlPlanCache {
   shapeHits = 0;
   private readonly shapes = new WeakMap<SqlSchema, ShapePlans>();
 
-  /** @param maxPerSchema - plans kept per schema (least recently used evicted first; default 1024). */
-  constructor(private readonly maxPerSchema = 1024) {}
+  /**
+   * @param maxPerSchema - plans kept per schema (least recently used evicted first; default 1024).
+   * @param maxShapes - shape templates kept per schema (shape-plans.ts; 0: none, every new text planned afresh).
+   */
+  constructor(
+    private readonly maxPerSchema = 1024,
+    private readonly maxShapes = maxPerSchema,
+  ) {}
 
   /**
    * The plan stored for this very schema object and this exact text.
@@ -158,7 +164,7 @@ export class PlanCache implements DpSqlPlanCache {
     this.store(sql, schema, plan);
     let shapes = this.shapes.get(schema);
     if (!shapes) {
-      shapes = new ShapePlans(this.maxPerSchema);
+      shapes = new ShapePlans(this.maxShapes);
       this.shapes.set(schema, shapes);
     }
     shapes.add(sql, plan);

@@ -25,7 +25,7 @@
  * random order — the shared plan deep-equals a fresh one; a refusal is the same with and without the cache).
  * @module
  */
-import { fastNumberTokens, fastParseSelect, type NumberToken } from '../sql/_internal/fast-parse.js';
+import { fastNumberTokens, fastParseSelect, type NumberToken } from '../sql/number-tokens.js';
 import { freezePlan, type PlanExpr, type QueryPlan } from '../sql/plan.js';
 
 /** The comparisons whose number operands may be lifted. */
