@@ -32,6 +32,13 @@ import { freezePlan, type PlanExpr, type QueryPlan } from '../sql/plan.js';
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 /** Variants (distinct fixed literals) kept per shape key. */
 const VARIANTS_PER_SHAPE = 4;
+/**
+ * The template text (UTF-16 units, summed over every variant of every shape) one schema's shape cache may retain:
+ * a quarter of the exact-text cache's 1,024 × 8 KiB, so the two together stay within plan-cache.ts's stated bound
+ * plus 25% — a template outlives its text's eviction from the exact cache, so its text counts here (review stop
+ * 22: 1,024 shapes × 4 templates of 8 KiB texts retained 46 MiB against the exact cache's 10).
+ */
+export const MAX_SHAPE_TEXT = (1024 * 8192) / 4;
 
 /** One template of a shape: the fixed tokens' texts, the template's plan and its lifted literal nodes. */
 interface Variant {
@@ -40,6 +47,13 @@ interface Variant {
   readonly template: QueryPlan;
   /** The template's literal node of each lifted token (by token index). */
   readonly lifted: ReadonlyMap<PlanExpr, number>;
+}
+
+/** The template text a shape's variants retain (UTF-16 units). */
+function textOf(variants: readonly Variant[]): number {
+  let n = 0;
+  for (const v of variants) n += v.template.text.length;
+  return n;
 }
 
 /** The text with each number token replaced by its class (the shape key). */
@@ -57,6 +71,8 @@ function shapeKey(text: string, tokens: readonly NumberToken[]): string {
 /** A bounded LRU of shape templates (one per schema object; the caller keys by schema). */
 export class ShapePlans {
   private readonly byKey = new Map<string, Variant[]>();
+  /** The template text retained, Σ over every kept variant (≤ MAX_SHAPE_TEXT after each `add`). */
+  private retainedText = 0;
 
   /** @param maxShapes - shape keys kept (least recently used evicted first). */
   constructor(private readonly maxShapes: number) {}
@@ -76,11 +92,25 @@ export class ShapePlans {
     const liftedTokens = new Set(lifted.values());
     const key = shapeKey(text, tokens);
     const fixed = tokens.map((t, i) => (liftedTokens.has(i) ? undefined : t.text));
-    const variants = (this.byKey.get(key) ?? []).filter((v) => !sameFixed(v.fixed, fixed));
+    if (text.length > MAX_SHAPE_TEXT) return;
+    const old = this.byKey.get(key) ?? [];
+    const variants = old.filter((v) => !sameFixed(v.fixed, fixed));
     variants.unshift({ fixed, template: plan, lifted });
+    this.dropKey(key);
+    const kept = variants.slice(0, VARIANTS_PER_SHAPE);
+    this.byKey.set(key, kept);
+    this.retainedText += textOf(kept);
+    while (this.byKey.size > this.maxShapes || this.retainedText > MAX_SHAPE_TEXT) {
+      this.dropKey(this.byKey.keys().next().value as string);
+    }
+  }
+
+  /** Forgets a shape key and the text its variants retained. */
+  private dropKey(key: string): void {
+    const variants = this.byKey.get(key);
+    if (variants === undefined) return;
+    this.retainedText -= textOf(variants);
     this.byKey.delete(key);
-    this.byKey.set(key, variants.slice(0, VARIANTS_PER_SHAPE));
-    while (this.byKey.size > this.maxShapes) this.byKey.delete(this.byKey.keys().next().value as string);
   }
 
   /**
