@@ -12,6 +12,7 @@ import type { QueryPlan } from '../../src/sql/plan.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
 import { explainDpSql } from '../../src/sql/run-dp-sql.js';
 import type { SqlSchema } from '../../src/sql/schema.js';
+import { covering, pairwiseKeys } from '../sweeps.js';
 import { queryOrTimeout, type Rerun } from './engine-timeout.js';
 import { BINARY_OPS, CAST_TYPES, COLUMNS, FUNCTIONS, HOSTILE_LITERALS, HOSTILE_TABLE, LIKE_OPS, PATTERNS } from './hostile.js';
 
@@ -63,20 +64,35 @@ export async function runsOn(engine: SqlEngine, plan: QueryPlan, schema: SqlSche
 }
 
 /**
- * Plans many COUNT(expr) outputs in one query per batch (each expression planned alone first; refused ones
- * dropped); a batch that does not plan or compile is run expression by expression.
- * @returns the number of accepted expressions.
+ * One expression of a sweep and its factors: the member of each class it exercises (function or operator, then
+ * its operands, by position), whose pairs test/sweeps.ts's covering subset keeps at least once.
+ */
+export interface SweepItem {
+  readonly expr: string;
+  readonly factors: readonly string[];
+}
+
+/**
+ * Plans many COUNT(expr) outputs in one query per batch. CI runs the 2-way covering subset of the expressions
+ * the planner accepts (every pair of factors, test/sweeps.ts; each candidate planned alone, refused ones
+ * dropped, so no pair is counted covered by a refused expression), `TSDP_FULL_SWEEPS=1` every accepted one.
+ * A batch that does not plan or compile is run expression by expression.
+ * @returns the number of expressions run.
  */
 export async function countAll(
-  expressions: readonly string[],
+  items: readonly SweepItem[],
   schema: SqlSchema,
   run: (plan: QueryPlan) => Promise<'ran' | 'refused'>,
   batchSize: number,
 ): Promise<number> {
   const one = (e: string) => planOrNull(`SELECT COUNT(${e}) AS n FROM ${HOSTILE_TABLE}`, schema);
-  const accepted = expressions.filter((e) => one(e) !== null);
-  for (let k = 0; k < accepted.length; k += batchSize) {
-    const batch = accepted.slice(k, k + batchSize);
+  const swept = covering(
+    items,
+    (item) => pairwiseKeys(item.factors),
+    (item) => one(item.expr) !== null,
+  ).map((item) => item.expr);
+  for (let k = 0; k < swept.length; k += batchSize) {
+    const batch = swept.slice(k, k + batchSize);
     const plan = planOrNull(`SELECT ${batch.map((e, j) => `COUNT(${e}) AS c${j}`).join(', ')} FROM ${HOSTILE_TABLE}`, schema);
     if (plan && (await run(plan)) === 'ran') continue;
     for (const e of batch) {
@@ -84,42 +100,68 @@ export async function countAll(
       if (p) await run(p);
     }
   }
-  return accepted.length;
+  return swept.length;
 }
 
 /** Every cast of every input. */
-export function castExpressions(): string[] {
-  return INPUTS.flatMap((x) => CAST_TYPES.map((t) => `CAST(${x} AS ${t})`));
+export function castExpressions(): SweepItem[] {
+  return INPUTS.flatMap((x) => CAST_TYPES.map((t) => ({ expr: `CAST(${x} AS ${t})`, factors: [x, t] })));
+}
+
+/** The operand pairs of a two-operand sweep: every pair of inputs (`all`), or those with a column on one side. */
+function operandPairs(pairs: 'all' | 'withColumn'): (readonly [string, string])[] {
+  if (pairs === 'all') return INPUTS.flatMap((x) => INPUTS.map((y) => [x, y] as const));
+  return COLUMNS.flatMap((x) => INPUTS.flatMap((y) => [[x, y] as const, [y, x] as const]));
+}
+
+/**
+ * Every `names` member on every operand pair, the members rotated per pair (pair p starts at member p mod n) so
+ * that the covering subset spreads the operand pairs over the members instead of giving them all to the first.
+ */
+function rotated(
+  names: readonly string[],
+  operands: readonly (readonly [string, string])[],
+  text: (name: string, x: string, y: string) => string,
+): SweepItem[] {
+  return operands.flatMap(([x, y], p) =>
+    names.map((_, r) => {
+      const name = names[(p + r) % names.length] as string;
+      return { expr: text(name, x, y), factors: [name, x, y] };
+    }),
+  );
 }
 
 /**
  * Every allow-listed function on every input; two-argument functions on every pair (`all`) or on the pairs
  * with a column on one side (`withColumn`: pairs of literals fold to constants and add nothing per row).
  */
-export function functionExpressions(pairs: 'all' | 'withColumn'): string[] {
-  const exprs: string[] = [];
+export function functionExpressions(pairs: 'all' | 'withColumn'): SweepItem[] {
+  const items: SweepItem[] = [];
   for (const [f, arity] of FUNCTIONS) {
     for (const x of INPUTS) {
-      const tail = arity === 3 ? ', 0' : '';
-      if (arity === 1) exprs.push(`${f}(${x})`);
-      else if (f === 'ROUND') for (const k of ['0', '2', '-3', '25']) exprs.push(`ROUND(${x}, ${k})`);
-      else if (pairs === 'all') for (const y of INPUTS) exprs.push(`${f}(${x}, ${y}${tail})`);
-      else if (COLUMNS.includes(x)) for (const y of INPUTS) exprs.push(`${f}(${x}, ${y}${tail})`, `${f}(${y}, ${x}${tail})`);
+      if (arity === 1) items.push({ expr: `${f}(${x})`, factors: [`${f}/1`, x] });
+      else if (f === 'ROUND') for (const k of ['0', '2', '-3', '25']) items.push({ expr: `ROUND(${x}, ${k})`, factors: ['ROUND/2', x, k] });
     }
   }
-  return exprs;
+  const binary = FUNCTIONS.filter(([f, arity]) => arity > 1 && f !== 'ROUND').map(([f]) => f);
+  const tail = (f: string) => (FUNCTIONS.find(([g]) => g === f)?.[1] === 3 ? ', 0' : '');
+  items.push(...rotated(binary, operandPairs(pairs), (f, x, y) => `${f}(${x}, ${y}${tail(f)})`));
+  return items;
 }
 
 /** Every operator (`extraOps` besides BINARY_OPS) on every pair of inputs (`all`) or with a column on one side; LIKE on every pattern; unary, BETWEEN, IN. */
-export function operatorExpressions(pairs: 'all' | 'withColumn', extraOps: readonly string[] = []): string[] {
-  const exprs: string[] = [];
-  for (const op of [...BINARY_OPS, ...extraOps]) {
-    if (pairs === 'all') for (const x of INPUTS) for (const y of INPUTS) exprs.push(`(${x} ${op} ${y})`);
-    else for (const x of COLUMNS) for (const y of INPUTS) exprs.push(`(${x} ${op} ${y})`, `(${y} ${op} ${x})`);
-  }
-  for (const op of LIKE_OPS) for (const x of INPUTS) for (const p of PATTERNS) exprs.push(`(${x} ${op} ${p})`);
-  for (const x of INPUTS) exprs.push(`(-${x})`, `(NOT ${x})`, `(${x} BETWEEN 0 AND 'a')`, `(${x} IN (1, 'a', NULL))`);
-  return exprs;
+export function operatorExpressions(pairs: 'all' | 'withColumn', extraOps: readonly string[] = []): SweepItem[] {
+  const items = rotated([...BINARY_OPS, ...extraOps], operandPairs(pairs), (op, x, y) => `(${x} ${op} ${y})`);
+  const patterns = INPUTS.flatMap((x) => PATTERNS.map((p) => [x, p] as const));
+  items.push(...rotated(LIKE_OPS, patterns, (op, x, p) => `(${x} ${op} ${p})`));
+  for (const x of INPUTS)
+    items.push(
+      { expr: `(-${x})`, factors: ['-', x] },
+      { expr: `(NOT ${x})`, factors: ['NOT', x] },
+      { expr: `(${x} BETWEEN 0 AND 'a')`, factors: ['BETWEEN', x] },
+      { expr: `(${x} IN (1, 'a', NULL))`, factors: ['IN', x] },
+    );
+  return items;
 }
 
 /** The query shapes a random expression is tried in. */

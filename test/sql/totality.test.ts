@@ -35,6 +35,7 @@ import {
   planOrNull as planOrNullIn,
   runsOn,
   SHAPES,
+  type SweepItem,
   shapedQuery,
 } from './totality-harness.js';
 
@@ -76,8 +77,8 @@ async function runsEverywhereOrTimeout(plan: QueryPlan): Promise<'ran' | 'refuse
   return runsOn(pgEngine, plan, schema, pgRerun);
 }
 
-async function countAll(expressions: readonly string[]): Promise<number> {
-  return countAllIn(expressions, schema, runsEverywhere, 40);
+async function countAll(items: readonly SweepItem[]): Promise<number> {
+  return countAllIn(items, schema, runsEverywhere, 40);
 }
 
 /** How long fast-check may shrink a failing random expression (engine-timeout.ts, rule 2). */
