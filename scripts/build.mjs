@@ -2,12 +2,15 @@
 // Builds dist/ from a clean slate (a file deleted from src/ must not linger in the package):
 // removes dist/, then runs tsc with tsconfig.build.json (no source maps: the package ships no src/).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceDigest } from './source-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The content version of the inputs, taken before the build reads them (scripts/source-digest.mjs), written last.
+const digest = sourceDigest(root);
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const run = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
@@ -155,3 +158,7 @@ if (esbuild) {
     ],
   });
 }
+
+// Last, so that a build that stopped part-way has no digest and is never taken for current (test/cli/run-cli.ts).
+mkdirSync(join(root, 'dist', 'vendor'), { recursive: true });
+writeFileSync(join(root, 'dist', 'vendor', 'source-digest.txt'), `${digest}\n`);
