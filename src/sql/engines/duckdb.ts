@@ -100,6 +100,7 @@ import {
 } from './duckdb-parquet-types.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
+import { streamPreparedChunks } from './duckdb-stream.js';
 import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
 import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
@@ -656,6 +657,32 @@ export class DuckDbEngine implements SqlEngine {
     this.prepared.clear();
     await this.db.run(setStateSql(choice.variable, state));
     choice.state = state;
+  }
+
+  /**
+   * Runs a compiled statement as `query` does (one SELECT, after the statements before it, under its deadline), but
+   * hands its rows to `onChunk` in chunks of `chunkRows` (public) instead of returning them all: the rows held at
+   * any time are bounded by a public number (`duckdb-stream.ts`). The whole stream is one call with one deadline.
+   * @throws DpError ENGINE_ERROR as `query`, also when `onChunk` throws (the deadline queue's one error).
+   */
+  async queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    if (this.closed) throw engineError('duckdb', this.pinned.limits);
+    const fail = () => engineError('duckdb', this.pinned.limits);
+    return this.calls.run(async (expired) => {
+      await this.refreshChanged(expired);
+      if (expired()) throw fail();
+      const { prepared, done } = await this.prepared.acquire(statement.sql);
+      try {
+        if (expired() || prepared.statementType !== StatementType.SELECT) throw fail();
+        prepared.bind(
+          statement.params.map((p) => p.value) as never,
+          statement.params.map((p) => PARAM_TYPES[p.type]),
+        );
+        await streamPreparedChunks(prepared, chunkRows, onChunk, expired, fail);
+      } finally {
+        done();
+      }
+    });
   }
 
   /**
