@@ -32,7 +32,7 @@ import { traceNoise } from '../core/trace.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { nextDown, nextUp } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
-import type { RandomSource } from '../random/source.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { checkConfidence, checkPositiveInteger, type OutputBudget, splitBudget } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
 import { budgetLossAt } from './output-budget.js';
@@ -366,6 +366,36 @@ export function releaseQuantile(
   const m = makeQuantileMeasurement(input, counts.length);
   const r = releaseWith(m, counts, input);
   return { ...r.value, ...releaseFields(r) };
+}
+
+/**
+ * `releaseSparseQuantile` with the histogram read in passes over its non-empty bins (`BinPass`, e.g. a DuckDB
+ * statement streamed in chunks, `sql/quantile-stream-sql.ts`) instead of held: `makeStreamedFineQuantile`'s release,
+ * whose law is exactly that of `makeFineQuantileMeasurement(input, gridBins)` and whose guarantee is that
+ * measurement's `privacyMap(1)` (quantile-sparse.proof.md, "Streamed").
+ * @param input - as `releaseSparseQuantile`, with `pass` for `bins`; no `spendFrom` (the caller charged already).
+ * @returns as `releaseSparseQuantile`.
+ * @throws DpError INVALID_PARAMETER (parameters, or a pass out of order); INTERNAL when two passes differ.
+ * @privacy as `releaseSparseQuantile`. Not constant-time (SECURITY.md §11): the passes are linear in the non-empty bins.
+ */
+export async function releaseStreamedQuantile(
+  input: {
+    pass: BinPass;
+    gridBins: number;
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+    integer?: boolean;
+  } & Omit<ReleaseOptions, 'spendFrom'>,
+): Promise<AggregateRelease & { rankErrorBound: number }> {
+  edgeRecord(input, 'input');
+  if ('spendFrom' in input)
+    throw new DpError('INVALID_PARAMETER', 'a streamed quantile release takes no spendFrom', { parameter: 'spendFrom' });
+  const r = makeStreamedFineQuantile(input, input.gridBins);
+  const guarantee = r.measurement.privacyMap(1); // priced before any pass reads a bin
+  const rng = input.rng ?? defaultRandomSource();
+  const value = await r.release(input.pass, rng);
+  return { ...value, guarantee, ...(isSecureSource(rng) ? {} : { notForRelease: true as const }) };
 }
 
 /**
