@@ -4,11 +4,15 @@
  * (generative over row counts, chunk sizes and a bound parameter: fast-check seed 2203). A DuckDB failure is the one
  * ENGINE_ERROR, and so is a consumer's error (the stream is one call of the engine's deadline queue).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DpError } from '../../src/core/errors.js';
 import type { EngineRow } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import { DECLARED, readerState, versionArb, versionText } from './csv-reader-state.js';
 
 let engine: DuckDbEngine;
 beforeAll(async () => {
@@ -59,4 +63,33 @@ describe('DuckDbEngine.queryChunks', () => {
     // The engine still answers after both.
     expect(await engine.query({ sql: 'SELECT count(*) AS n FROM t', params: [] })).toEqual([{ n: 20000n }]);
   });
+});
+
+describe('DuckDbEngine.queryChunks on a declared CSV whose reader is undecided (duckdb-csv-choice.ts)', () => {
+  it('decides the reader by its own scan first, so a field that does not parse never fails the stream: the rows of query (seed 2204)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-csv-'));
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(versionArb(40, ['x', '1e400', ' 1x'], 2), async (v) => {
+        const path = join(dir, `f${++n}.csv`);
+        writeFileSync(path, versionText(v));
+        const streamed = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: DECLARED } });
+        const queried = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: DECLARED } });
+        try {
+          const statement = { sql: 'SELECT pid, a, b, s FROM t ORDER BY pid NULLS FIRST, s', params: [] };
+          const got: EngineRow[] = [];
+          await streamed.queryChunks(statement, 7, (rows) => {
+            got.push(...rows);
+          });
+          expect(got).toEqual(await queried.query(statement));
+          expect(await readerState(streamed)).not.toBe('force');
+        } finally {
+          await streamed.close();
+          await queried.close();
+        }
+      }),
+      { seed: 2204, numRuns: 15 },
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });

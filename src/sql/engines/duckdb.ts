@@ -670,6 +670,14 @@ export class DuckDbEngine implements SqlEngine {
     const fail = () => engineError('duckdb', this.pinned.limits);
     return this.calls.run(async (expired) => {
       await this.refreshChanged(expired);
+      // A stream cannot be run again once its chunks are handed on (`query`'s fold): every undecided CSV reader is
+      // decided by its own scan first (`duckdb-csv-choice.ts`), so no typed-reader refusal comes mid-stream.
+      for (const file of [...this.watched.values()]) {
+        const choice = file.choice;
+        if (choice?.state !== 'force') continue;
+        if (expired()) throw fail();
+        await this.decide(file, (await this.typedReaderReads(choice.scan)) ? 'typed' : 'text', expired);
+      }
       if (expired()) throw fail();
       const { prepared, done } = await this.prepared.acquire(statement.sql);
       try {
