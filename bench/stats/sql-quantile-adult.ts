@@ -33,7 +33,9 @@ const tsdp: Record<string, { mae: number; se2: number; msPerQuery: number }> = {
 const data: Record<string, number[]> = {};
 const rng = new SeededRandomSource(20261207);
 for (const col of Object.keys(columns) as (keyof typeof columns)[]) {
-  const sorted = (await engine.connection.runAndReadAll(`SELECT ${col} FROM adult ORDER BY ${col}`)).getRowObjects().map((o) => Number(o[col]));
+  const sorted = (await engine.connection.runAndReadAll(`SELECT ${col} FROM adult ORDER BY ${col}`))
+    .getRowObjects()
+    .map((o) => Number(o[col]));
   data[col] = sorted;
   const truth = sorted[Math.ceil(0.5 * sorted.length) - 1] as number;
   const errors: number[] = [];
@@ -49,6 +51,8 @@ let diffprivlib: unknown = 'not run (no diffprivlib dir given)';
 if (peerDir) {
   const spec = join(tmpdir(), `sql-quantile-adult-${process.pid}.json`);
   writeFileSync(spec, JSON.stringify({ datasets: data, bounds: columns, epsilon: 1 }));
-  diffprivlib = JSON.parse(execFileSync('/usr/bin/python3', ['bench/stats/quantile_peer.py', peerDir, spec, String(runs)], { encoding: 'utf8' }));
+  diffprivlib = JSON.parse(
+    execFileSync('/usr/bin/python3', ['bench/stats/quantile_peer.py', peerDir, spec, String(runs)], { encoding: 'utf8' }),
+  );
 }
 console.log(JSON.stringify({ n: data.age?.length, runs, tsdpDuckDb: tsdp, diffprivlib, load: `${loadBefore} → ${load()}` }));
