@@ -1,9 +1,4 @@
 /**
- * Size (about 605 lines, over the house's ~500): one concept — the total row-expression compiler, one case per
- * `PlanExpr` kind with the conversions it needs; `compile.proof.md` argues totality case by case against this
- * file, and splitting the cases would split that argument. Literals, dialect functions and LIKE patterns are
- * already apart.
- *
  * The row-expression compiler: a `PlanExpr` becomes SQL that is **total** —
  * it evaluates without an engine error on every row, on every dialect — so
  * that whether a query is answered never depends on the rows (SECURITY.md §3,
@@ -25,69 +20,22 @@
  *   literal, a function with the wrong number of arguments) are refused here,
  *   at compile time, which is before the charge.
  *
- * It is the single expression compiler of every dialect (ClickHouse's spellings are hooks, `dialect.ts`).
+ * It is the single expression compiler of every dialect (ClickHouse's spellings are hooks, `dialect.ts`). The
+ * environment and clamps are in `compile-env.ts`, the default forms and guarded text parsers in `compile-forms.ts`.
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { ExpressionEnv, ExpressionForms, SqlDialect, SqlParam, SqlParamType, SqlType, TypedSql } from './dialect.js';
-import { DATE_TRUNC_UNITS, type PlanCastType, type PlanExpr, type QueryPlan } from './plan.js';
-import { isIdentityColumn, type SqlColumnType, type SqlSchema } from './schema.js';
-import { MAX_TEXT_VALUE_BYTES, textBytesBound } from './text-bounds.js';
+import type { Env } from './compile-env.js';
+import { forms } from './compile-forms.js';
+import type { ExpressionForms, SqlType, TypedSql } from './dialect.js';
+import { DATE_TRUNC_UNITS, type PlanCastType, type PlanExpr } from './plan.js';
+import type { SqlColumnType } from './schema.js';
+import { textBytesBound } from './text-bounds.js';
 
+// The environment, parameters, clamps and default forms live apart (one concept each); importers keep this path.
+export { atLeast, atMost, clamp, type Env, Params, q } from './compile-env.js';
+export { DEFAULT_FORMS, forms } from './compile-forms.js';
 export type { ExpressionForms, SqlType, TypedSql };
-
-/** The bind parameters of one statement. */
-export class Params {
-  readonly list: SqlParam[] = [];
-  private readonly markers = new Map<string, string>();
-  constructor(private readonly dialect: SqlDialect) {}
-  /** A marker for `value`; equal values share one parameter, so equal expressions stay textually equal (the engine computes them once). */
-  add(value: SqlParam['value'], type: SqlParamType): string {
-    if (this.dialect.inlineLiteral && value !== null) return this.dialect.inlineLiteral(value, type);
-    const key = `${type}:${typeof value}:${String(value)}`;
-    const hit = this.markers.get(key);
-    if (hit) return hit;
-    this.list.push({ value, type });
-    const marker = this.dialect.parameter(this.list.length, type);
-    this.markers.set(key, marker);
-    return marker;
-  }
-  int(v: number | bigint): string {
-    return this.add(typeof v === 'bigint' ? v : BigInt(v), 'bigint');
-  }
-  dbl(v: number): string {
-    return this.add(v, 'double');
-  }
-  /**
-   * The statement with its parameters renumbered densely in order of use: a conversion may drop an operand
-   * (a literal converted to a typed NULL), and both drivers refuse a bind value the statement does not use.
-   */
-  finish(sql: string): { sql: string; params: readonly SqlParam[] } {
-    const order = new Map<number, number>();
-    const params: SqlParam[] = [];
-    const renumbered = sql.replace(/\$(\d+)(?!\d)/g, (_m, d: string) => {
-      const old = Number(d);
-      let next = order.get(old);
-      if (next === undefined) {
-        const param = this.list[old - 1];
-        if (!param) throw new DpError('INTERNAL', 'a parameter marker without a value');
-        params.push(param);
-        next = params.length;
-        order.set(old, next);
-      }
-      return `$${next}`;
-    });
-    return { sql: renumbered, params: Object.freeze(params) };
-  }
-}
-
-/** What compiling an expression needs. */
-export interface Env extends ExpressionEnv {
-  readonly plan: QueryPlan;
-  readonly d: SqlDialect;
-  readonly p: Params;
-  readonly schema: SqlSchema;
-}
 
 const COLUMN_TYPES: Record<SqlColumnType, SqlType> = {
   integer: 'integer',
@@ -96,118 +44,6 @@ const COLUMN_TYPES: Record<SqlColumnType, SqlType> = {
   boolean: 'boolean',
   date: 'date',
 };
-
-/** Quotes an identifier for the dialect. */
-export function q(env: Env, name: string): string {
-  return env.d.quoteIdentifier(name);
-}
-
-/*
- * NULL through clamps (compile.proof.md, "NULL is no value"). DuckDB's and PostgreSQL's LEAST and GREATEST
- * *ignore* NULL arguments: `LEAST(GREATEST(NULL, lo), hi)` is `lo`, not NULL. Every clamp, saturation and
- * floor the compiler writes is therefore one of the three helpers below, which keep NULL as NULL; a bare
- * LEAST/GREATEST is written only over values that cannot be NULL (counts). Without this, a NULL value
- * became the lower clamp: a unit whose values in a group were all NULL added −C·M to SUM/AVG, a NULL
- * operand of + − × ÷ became −1e300, SQRT(NULL) became 0 and a NULL quantile value fell into the top bin.
- */
-
-/** `x` clamped to [lo, hi] in SQL, NULL staying NULL. */
-export function clamp(x: string, lo: string, hi: string): string {
-  return `(CASE WHEN ${x} IS NULL THEN NULL ELSE LEAST(GREATEST(${x}, ${lo}), ${hi}) END)`;
-}
-
-/** `max(x, lo)` in SQL, NULL staying NULL. */
-export function atLeast(x: string, lo: string): string {
-  return `(CASE WHEN ${x} IS NULL THEN NULL ELSE GREATEST(${x}, ${lo}) END)`;
-}
-
-/** `min(x, hi)` in SQL, NULL staying NULL. */
-export function atMost(x: string, hi: string): string {
-  return `(CASE WHEN ${x} IS NULL THEN NULL ELSE LEAST(${x}, ${hi}) END)`;
-}
-
-/** The dates the date functions read (years 1–9999, inside both engines' TIMESTAMP range); others give NULL. */
-const DATE_RANGE = "DATE '0001-01-01' AND DATE '9999-12-31'";
-
-function isIdentity(env: Env, table: string, column: string): boolean {
-  const t = env.schema.tables.get(table);
-  return t !== undefined && isIdentityColumn(t, column);
-}
-
-/** DuckDB's and PostgreSQL's forms (the reasons are beside each construct in `compileNode` and in compile.proof.md). */
-export const DEFAULT_FORMS: ExpressionForms = Object.freeze({
-  clamp: (_env: Env, x: string, lo: string, hi: string) => clamp(x, lo, hi),
-  atLeast: (_env: Env, x: string, lo: string) => atLeast(x, lo),
-  atMost: (_env: Env, x: string, hi: string) => atMost(x, hi),
-  caseWhen: (_env: Env, whens: readonly (readonly [string, string])[], otherwise?: string) =>
-    `CASE ${whens.map(([c, v]) => `WHEN ${c} THEN ${v}`).join(' ')}${otherwise === undefined ? '' : ` ELSE ${otherwise}`} END`,
-  typedNull: (env: Env, t: Exclude<SqlType, 'null'>) =>
-    `CAST(NULL AS ${env.d.typeName(t === 'integer' ? 'bigint' : t === 'text' ? 'varchar' : t)})`,
-  bool: (_env: Env, v: boolean) => (v ? 'TRUE' : 'FALSE'),
-  // A declared float VALUE column is read as DOUBLE, whatever it is stored as (review S48, class 3): the catalog
-  // admits integer and DECIMAL(p, s) storage (check-public.ts), and two such columns meeting raw (`a = b`, CASE,
-  // COALESCE, NULLIF, LEAST…) are unified by the engine to one DECIMAL(38, s), whose cast fails on the rows of
-  // one person with a large value — after the charge. Every stored type the catalog admits converts to DOUBLE
-  // totally (DECIMAL precision ≤ 300 digits), so the compiled SQL only ever sees the declared type.
-  // An IDENTITY column — the table's privacy unit, or a `unique` column (the links of row-level joins) — is read
-  // as stored (review S50, class 18): distinct stored ids above 2⁵³ can be one double, which would make two people
-  // one unit, or let one private row join two public rows.
-  column: (env: Env, source: number, column: string, type: SqlType) => {
-    const s = env.plan.sources[source];
-    if (!s) throw new DpError('INTERNAL', 'unknown source');
-    const ref = `${q(env, s.alias)}.${q(env, column)}`;
-    // Review S59 (text-bounds.ts, rule 1): a text longer than MAX_TEXT_VALUE_BYTES reads as NULL, decided by the
-    // row's own value, so no function of the compiled SQL meets one (PostgreSQL's 1 GB allocation limit).
-    if (type === 'text') return `(CASE WHEN ${env.d.textBytes(ref)} <= ${env.p.int(MAX_TEXT_VALUE_BYTES)} THEN ${ref} END)`;
-    return type === 'double' && !isIdentity(env, s.table, column) ? `CAST(${ref} AS ${env.d.typeName('double')})` : ref;
-  },
-  abs: (_env: Env, x: string) => `ABS(${x})`,
-  round: (_env: Env, x: string) => `ROUND(${x})`,
-  toNumber: (env: Env, x: TypedSql, to: 'double' | 'integer') => {
-    const type = env.d.typeName(to === 'double' ? 'double' : 'bigint');
-    return x.type === 'boolean' ? `CAST(CASE WHEN ${x.sql} THEN 1 WHEN NOT ${x.sql} THEN 0 END AS ${type})` : `CAST(${x.sql} AS ${type})`;
-  },
-  toText: (env: Env, x: TypedSql) => `CAST(${x.sql} AS ${env.d.typeName('varchar')})`,
-  textToDouble,
-  textToDate,
-  normalizeWord: (_env: Env, text: string) => `LOWER(TRIM(${text}))`,
-  remainder: (_env: Env, l: string, r: string) => `${l} % ${r}`,
-  concat: (_env: Env, l: string, r: string) => `(${l} || ${r})`,
-  // An explicit ESCAPE gives both engines PostgreSQL's default (DuckDB has no escape character otherwise).
-  like: (_env: Env, value: string, op: string, pattern: string) => `(${value} ${op} ${pattern} ESCAPE '\\')`,
-  inList: (_env: Env, arg: string, list: readonly string[], negated: boolean) =>
-    `(${arg} ${negated ? 'NOT IN' : 'IN'} (${list.join(', ')}))`,
-  between: (_env: Env, arg: string, low: string, high: string, negated: boolean) =>
-    `(${arg} ${negated ? 'NOT BETWEEN' : 'BETWEEN'} ${low} AND ${high})`,
-  call: (env: Env, name: string, args: readonly string[]) => `${env.d.functionName(name)}(${args.join(', ')})`,
-  // EXTRACT (year()/month() do not exist in PostgreSQL), as BIGINT (PostgreSQL's is numeric). Only for years
-  // 1–9999 (NULL otherwise): an infinite date would make PostgreSQL's cast fail on that row only, and the
-  // engines number the years before 1 differently.
-  datePart: (env: Env, unit: string, d: string) =>
-    `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(EXTRACT(${unit.toUpperCase()} FROM ${d}) AS ${env.d.typeName('bigint')}) END)`,
-  // On a TIMESTAMP (PostgreSQL would read a DATE as TIMESTAMPTZ, in the session's time zone), back to DATE;
-  // the unit is inlined from the allow-list (DuckDB wants a constant). Only for years 1–9999 (NULL
-  // otherwise): a later date overflows the TIMESTAMP range on both engines and an infinite one cannot be
-  // returned by DuckDB's client — errors only rows holding them would cause.
-  dateTrunc: (env: Env, unit: string, d: string) =>
-    `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN CAST(DATE_TRUNC('${unit}', CAST(${d} AS TIMESTAMP)) AS ${env.d.typeName('date')}) END)`,
-  dateKey: (env: Env, d: string) => `(CASE WHEN ${d} BETWEEN ${DATE_RANGE} THEN ${env.d.dateText(d)} END)`,
-  doubleKey: (env: Env, x: string) => `CAST(${x} AS ${env.d.typeName('double')})`,
-} satisfies ExpressionForms);
-
-const FORMS = new WeakMap<SqlDialect, ExpressionForms>();
-
-/** The forms of `env`'s dialect: its own over the defaults. */
-export function forms(env: Env): ExpressionForms {
-  const own = env.d.expression;
-  if (!own) return DEFAULT_FORMS;
-  let f = FORMS.get(env.d);
-  if (!f) {
-    f = Object.freeze({ ...DEFAULT_FORMS, ...own });
-    FORMS.set(env.d, f);
-  }
-  return f;
-}
 
 function refuse(what: string, hint: string): never {
   throw new DpError('UNSUPPORTED_QUERY', `${what} is not supported: ${hint}`, { construct: what, hint });
@@ -286,34 +122,6 @@ export function convert(env: Env, x: TypedSql, to: Exclude<SqlType, 'null'>): st
       throw new DpError('INTERNAL', `unknown type ${String(never)}`);
     }
   }
-}
-
-/** Longest text parsed as a number (longer text is NULL): bounds the mantissa and the work per row. */
-const MAX_NUMBER_TEXT = 400;
-/** A decimal number with at most a three-digit exponent (no NaN, no Infinity: those parse to NULL, the same on every engine). */
-const NUMBER_PATTERN = '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,3})?$';
-/** An ISO date, years 0001–9999; day validity is checked separately. */
-const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
-
-/** Text → double: NULL unless it matches NUMBER_PATTERN, then parsed and saturated to ±1e308 with |x| < 1e-300 flushed to 0. */
-function textToDouble(env: Env, text: string): string {
-  const t = `TRIM(${text})`;
-  const guard = `char_length(${t}) <= ${MAX_NUMBER_TEXT}`;
-  return `(CASE WHEN ${guard} THEN CASE WHEN ${env.d.regexFullMatch(t, NUMBER_PATTERN)} THEN ${env.d.parseGuardedNumber(t)} END END)`;
-}
-
-/** Text → date: NULL unless it is a valid ISO date yyyy-mm-dd with year ≥ 1 (checked with integer arithmetic before any cast to date). */
-function textToDate(env: Env, text: string): string {
-  const { d } = env;
-  const t = `TRIM(${text})`;
-  const part = (from: number, len: number) => d.parseGuardedInteger(`SUBSTR(${t}, ${from}, ${len})`);
-  const y = part(1, 4);
-  const m = part(6, 2);
-  const day = part(9, 2);
-  const leap = `(${y} % 4 = 0 AND (${y} % 100 <> 0 OR ${y} % 400 = 0))`;
-  const days = `(CASE WHEN ${m} IN (1, 3, 5, 7, 8, 10, 12) THEN 31 WHEN ${m} IN (4, 6, 9, 11) THEN 30 WHEN ${leap} THEN 29 ELSE 28 END)`;
-  const valid = `${y} >= 1 AND ${m} BETWEEN 1 AND 12 AND ${day} BETWEEN 1 AND ${days}`;
-  return `(CASE WHEN char_length(${t}) = 10 THEN CASE WHEN ${d.regexFullMatch(t, DATE_PATTERN)} THEN CASE WHEN ${valid} THEN ${d.parseGuardedDate(t)} END END END)`;
 }
 
 /**

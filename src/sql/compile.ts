@@ -4,10 +4,11 @@
  * fixed-point aggregation per group — and returns one row per group. Noise,
  * partition selection and intervals are added afterwards in TypeScript.
  *
- * Size (about 690 lines, over the house's ~500; stop 19's row-level linear sums and `scaledToCap` added ~110): one concept — the statements of one query (the main statement
- * and its histograms), whose row-level and unit-level shapes share the FROM/WHERE/unit-row builders and the
- * fixed-point grid; the sensitivity argument of `compile.proof.md` reads them side by side. Row expressions
- * (`compile-expr.ts`), joins and the bounding report are already apart.
+ * The statements of one query (the main statement and its histograms), whose row-level and unit-level shapes share
+ * the FROM/WHERE/unit-row builders and the fixed-point grid; the sensitivity argument of `compile.proof.md` reads
+ * them side by side. Row expressions (`compile-expr.ts`), the compiled query's types and the dialect-compiler
+ * registry (`compiled-query.ts`), the shared walk over the outputs (`aggregate-inputs.ts`), joins and the bounding
+ * report are apart.
  *
  * Shapes (identifiers quoted by us, every literal a bind parameter):
  * - **row-level** (each row its own unit): one `GROUP BY` over the rows, with
@@ -31,6 +32,7 @@ import { DpError } from '../core/errors.js';
 import { BLANK_UNIT_PATTERN } from '../core/missing-unit.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
+import { aggregateInputs } from './aggregate-inputs.js';
 import {
   atMost,
   clamp,
@@ -46,6 +48,7 @@ import {
   q,
   type SqlType,
 } from './compile-expr.js';
+import { type CompiledDpQuery, dialectCompiler, type HistogramStatement, type LinearUnits } from './compiled-query.js';
 import { checkDeclaredHistogramRows, declaredKeyFilter } from './declared-keys.js';
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
@@ -55,97 +58,18 @@ import { scaledToCap } from './scaled-to-cap.js';
 import type { SqlSchema } from './schema.js';
 import { checkKeyTextBytes } from './text-bounds.js';
 
-/**
- * Grid units read as an affine map of two exact columns (row-level linear sums, stop 19): units = S·inverse −
- * N·offset with S = `units` (SUM of the clamped integers; NULL when it summed no value, then units = 0 as SQL's
- * NULL arithmetic gave) and N = `count` (their COUNT), computed by the release in BigInt — exact where the engine's
- * HUGEINT product could overflow. `inverse` and `offset` are public constants of the grid (safe integers).
- */
-export interface LinearUnits {
-  /** The COUNT column; absent when `offset` is 0 (not read). */
-  readonly count?: string;
-  readonly inverse: number;
-  readonly offset: number;
-}
-
-/** How to read one aggregate output's exact inputs from the main result row. */
-export type OutputInputs =
-  | { readonly kind: 'count'; readonly count: string }
-  | { readonly kind: 'sum'; readonly units: string; readonly linear?: LinearUnits; readonly bounds: readonly [number, number] }
-  | {
-      readonly kind: 'mean';
-      readonly count: string;
-      readonly units: string;
-      readonly linear?: LinearUnits;
-      readonly bounds: readonly [number, number];
-    }
-  | {
-      readonly kind: 'variance';
-      readonly count: string;
-      readonly units: string;
-      readonly squares: string;
-      readonly bounds: readonly [number, number];
-    }
-  | {
-      readonly kind: 'quantile';
-      readonly histogram: number;
-      /** The histogram's grid bounds (`quantileGrid`): the release's bounds. */
-      readonly bounds: readonly [number, number];
-      /** The measure holds integers: the release reports an integer quantile and integer interval ends. */
-      readonly integer: boolean;
-    };
-
-/** A histogram statement for one quantile output: rows (keys…, bin, count). */
-export interface HistogramStatement extends CompiledStatement {
-  readonly bins: number;
-  /** Its rows are ordered by (keys, bin) and read in passes of chunks, never held (`quantile-stream-sql.ts`). */
-  readonly streamed?: true;
-}
-
-/** The compiled form of a plan for one dialect. */
-export interface CompiledDpQuery {
-  readonly dialect: string;
-  /** The main statement: one row per group with the key columns, `units` and the exact aggregates. */
-  readonly main: CompiledStatement;
-  /** The result column names of the group keys, in GROUP BY order. */
-  readonly keyColumns: readonly string[];
-  /** The static type of each key column (how `publicKey` reads it): dates leave the engine as ISO text (`keyOutput`). */
-  readonly keyTypes: readonly SqlType[];
-  /** The column holding the number of distinct units per group (after bounding). */
-  readonly unitsColumn: string;
-  /** Per output (index of `plan.outputs`), where its exact inputs are; null for key and derived outputs. */
-  readonly inputs: readonly (OutputInputs | null)[];
-  /** One histogram statement per quantile output. */
-  readonly histograms: readonly HistogramStatement[];
-}
-
-/**
- * A dialect's own statement compiler, for an engine whose statements cannot take this file's shapes
- * (ClickHouse: no window functions, no CTEs, no bind parameters). It returns the same `CompiledDpQuery`,
- * read by the same release code.
- */
-export interface DialectCompiler {
-  /** As `compileDpQuery`: the main and histogram statements of a plan. */
-  compileDpQuery(plan: QueryPlan, salt: bigint, schema: SqlSchema): CompiledDpQuery;
-  /** As `compileBoundingReport` (bounding-report.ts): one row with `units` and `cut`. */
-  compileBoundingReport(plan: QueryPlan, schema: SqlSchema): CompiledStatement;
-}
-
-const OWN_COMPILERS = new WeakMap<SqlDialect, DialectCompiler>();
-
-/**
- * Registers a dialect's own compiler (called once by the dialect's module, e.g. dialects/clickhouse.ts).
- * @param dialect - the dialect object.
- * @param compiler - its compiler.
- */
-export function registerDialectCompiler(dialect: SqlDialect, compiler: DialectCompiler): void {
-  OWN_COMPILERS.set(dialect, compiler);
-}
-
-/** The registered compiler of a dialect, if it has its own. */
-export function dialectCompiler(dialect: SqlDialect): DialectCompiler | undefined {
-  return OWN_COMPILERS.get(dialect);
-}
+// The compiled query's types and the dialect-compiler registry, and the shared walk over the outputs, live apart
+// (one concept each); importers keep this path.
+export { type AggregateColumns, aggregateInputs } from './aggregate-inputs.js';
+export {
+  type CompiledDpQuery,
+  type DialectCompiler,
+  dialectCompiler,
+  type HistogramStatement,
+  type LinearUnits,
+  type OutputInputs,
+  registerDialectCompiler,
+} from './compiled-query.js';
 
 export { MAX_INTEGER_QUANTILE_BINS, QUANTILE_BINS, type QuantileGrid, quantileGrid } from './quantile-grid.js';
 
@@ -267,106 +191,6 @@ export function unitRows(env: Env): { readonly unit: string; readonly where: str
 }
 
 /**
- * How one dialect's compiler writes the exact per-group columns of the aggregate outputs: the hook of
- * `aggregateInputs`, implemented by `compileDpQuery` (DuckDB, PostgreSQL) and by ClickHouse's compiler
- * (`dialects/clickhouse-compile.ts`). Each method returns the result column holding the value; asked again
- * for the same value (the same key), it returns the same column.
- */
-export interface AggregateColumns {
-  /** The column of the number of distinct units per group (COUNT(DISTINCT unit)). */
-  readonly unitsColumn: string;
-  /** COUNT(*): rows, at most C per unit and group. */
-  rows(): string;
-  /** COUNT(e): the non-NULL values of `e`, at most C per unit and group. */
-  values(e: PlanExpr): string;
-  /**
-   * Σ grid units of the clamped measure on `grid` (`sumGrid` for SUM, `meanGrid` for AVG), clamped to ±C·maxUnits per
-   * unit and group: one column, or (row-level linear sums) the SUM column with the affine map that gives the units.
-   */
-  sum(
-    key: string,
-    measure: PlanMeasure,
-    grid: FixedPointGrid,
-    of: 'sum' | 'mean',
-  ): string | { readonly units: string; readonly linear: LinearUnits };
-  /** Σ units and Σ units² on `grid` (`varianceGrid`), each bounded per unit and group. */
-  moments(key: string, measure: PlanMeasure, grid: FixedPointGrid): { readonly units: string; readonly squares: string };
-  /** The histogram statement of a quantile measure on its public grid. */
-  histogram(measure: PlanMeasure, grid: QuantileGrid): HistogramStatement;
-}
-
-/** A sum's columns as `OutputInputs` fields. */
-function unitsInputs(c: string | { readonly units: string; readonly linear: LinearUnits }): { units: string; linear?: LinearUnits } {
-  return typeof c === 'string' ? { units: c } : { units: c.units, linear: c.linear };
-}
-
-/**
- * The one walk over a plan's outputs: which exact columns each aggregate needs (a mean its values' count and
- * sum on the mean grid, a variance its count, sum and sum of squares, a quantile a histogram), written by the
- * dialect's `columns`. Both statement compilers call it, so an aggregate is added in one place.
- * @param plan - the checked plan.
- * @param columns - the dialect compiler's column writer.
- * @returns per output (null for keys and derived outputs) where its exact inputs are, and the histogram statements.
- * @throws DpError INTERNAL on an unknown aggregate kind.
- */
-export function aggregateInputs(
-  plan: QueryPlan,
-  columns: AggregateColumns,
-  streamed = false,
-): { readonly inputs: readonly (OutputInputs | null)[]; readonly histograms: readonly HistogramStatement[] } {
-  const inputs: (OutputInputs | null)[] = [];
-  const histograms: HistogramStatement[] = [];
-  for (const o of plan.outputs) {
-    if (o.kind !== 'aggregate') {
-      inputs.push(null);
-      continue;
-    }
-    const a = o.aggregate;
-    switch (a.kind) {
-      case 'count':
-        inputs.push({ kind: 'count', count: columns.rows() });
-        break;
-      case 'countValues':
-        inputs.push({ kind: 'count', count: columns.values(a.arg) });
-        break;
-      case 'countUnits':
-        inputs.push({ kind: 'count', count: columns.unitsColumn });
-        break;
-      case 'sum': {
-        const bounds = measureBounds(a.measure);
-        const units = unitsInputs(columns.sum(`sum:${JSON.stringify(a.measure)}`, a.measure, sumGrid(bounds), 'sum'));
-        inputs.push({ kind: 'sum', ...units, bounds });
-        break;
-      }
-      case 'mean': {
-        const bounds = measureBounds(a.measure);
-        const units = unitsInputs(columns.sum(`mean:${JSON.stringify(a.measure)}`, a.measure, meanGrid(bounds), 'mean'));
-        inputs.push({ kind: 'mean', count: columns.values(a.measure.expr), ...units, bounds });
-        break;
-      }
-      case 'variance': {
-        const bounds = measureBounds(a.measure);
-        const { units, squares } = columns.moments(`var:${JSON.stringify(a.measure)}`, a.measure, varianceGrid(bounds));
-        inputs.push({ kind: 'variance', count: columns.values(a.measure.expr), units, squares, bounds });
-        break;
-      }
-      case 'quantile': {
-        // Streamed (DuckDB, `quantile-stream-sql.ts`): the fine grid; else the 4,096-bin grid (S64).
-        const grid = streamed ? streamedQuantileGrid(a.measure) : quantileGrid(a.measure);
-        inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
-        histograms.push(columns.histogram(a.measure, grid));
-        break;
-      }
-      default: {
-        const never: never = a;
-        throw new DpError('INTERNAL', `unknown aggregate ${JSON.stringify(never)}`);
-      }
-    }
-  }
-  return { inputs: Object.freeze(inputs), histograms: Object.freeze(histograms) };
-}
-
-/**
  * Compiles a plan for a dialect.
  * @param plan - the checked plan.
  * @param dialect - the target dialect.
@@ -389,7 +213,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
   // Review S65: with every key declared, the histogram rows are bounded by a public number, checked here (before the charge).
   checkDeclaredHistogramRows(plan);
   // A dialect with its own statement shapes (ClickHouse) compiles the plan itself, into the same outputs.
-  const own = OWN_COMPILERS.get(dialect);
+  const own = dialectCompiler(dialect);
   if (own) return own.compileDpQuery(plan, salt, schema);
   const env: Env = { plan, d: dialect, p: new Params(dialect), schema };
   const { rowLevel, maxPartitions: P, maxContributionsPerPartition: C } = plan.privacy;

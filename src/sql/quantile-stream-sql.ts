@@ -1,25 +1,30 @@
 /**
  * DP SQL quantiles on DuckDB from the fine grid's histogram read in passes (`stats/quantile-stream.ts`), never held:
- * the histogram statement (`compile.ts`, `streamedQuantileGrid`) orders its rows by (group keys, bin); each pass of a
- * group's release runs it again through `DuckDbEngine.queryChunks` and feeds that group's rows, in bin order, to the
- * sampler. The release is `releaseStreamedQuantile` with `releaseTable`'s own parameters (`sparseQuantileParameters`),
- * made before `releaseTable` places it (`StreamedQuantileRelease`).
+ * the histogram statement (`compile.ts`, `streamedQuantileGrid`) orders its rows by (group keys, bin); each pass runs
+ * it once through `DuckDbEngine.queryChunks` and feeds EVERY released group's rows, in bin order, to that group's
+ * sampler state (`releaseStreamedQuantileGroups` with `releaseTable`'s own parameters, `sparseQuantileParameters`),
+ * made before `releaseTable` places the releases (`StreamedQuantileRelease`).
  *
  * Rule (class 11, "rows held in Node after the charge grow with the data", reviews S64 and S66): while a streamed
- * quantile is released, Node holds one chunk of `STREAM_CHUNK_ROWS` rows (public) plus one DuckDB vector, and the
- * state of ONE group's release (the sampler's O(1) walk, `TRIES_PER_PASS` tries, ≤ 4,096 coarse bins); the groups
- * are released one after the other. Nothing it holds is sized by a private count. The path (streamed or the 4,096
- * grid) is chosen by the dialect alone (`streamsQuantiles`), and the charge is the same either way: the quantile's
- * measurement is `makeFineQuantileMeasurement`'s, whose privacy map does not depend on the grid
- * (quantile-sparse.proof.md, "Streamed, from SQL"). Time grows with passes × released groups × the statement's work
- * (not constant-time, SECURITY.md §11; latency padding covers it when asked for).
- * Test: test/sql/quantile-stream-sql.test.ts.
+ * quantile is released, Node holds one chunk of `STREAM_CHUNK_ROWS` rows (public) plus one DuckDB vector, and per
+ * released group O(1) sampler state (a walker, `TRIES_PER_PASS` tries, ≤ 4,096 coarse bins) — the released groups
+ * are public (declared, or released by partition selection before the passes). Nothing it holds is sized by a
+ * private count.
+ * Rule (class 14 / SECURITY §12, review stop 22 first: "each released group reran the whole statement ≈ 3 times"):
+ * one set of passes serves all the groups — a streamed quantile output runs its histogram statement 3 times (passes
+ * 0, 1, 2), whatever the number of groups and the data (a 4th with probability ≤ G·2⁻⁶⁴, quantile-stream.ts), so the
+ * statements of a query are a public constant: main's plus 2 per streamed quantile output.
+ * The path (streamed or the 4,096 grid) is chosen by the dialect alone (`streamsQuantiles`), and the charge is the same
+ * either way: the quantile's measurement is `makeFineQuantileMeasurement`'s, whose privacy map does not depend on
+ * the grid (quantile-sparse.proof.md, "Streamed, from SQL"). Time grows with passes × the statement's work (not
+ * constant-time, SECURITY.md §11; latency padding covers it when asked for).
+ * Tests: test/sql/quantile-stream-sql.test.ts, test/review/quantile-stream-passes-per-group.test.ts.
  * @module
  */
 import { DpError } from '../core/errors.js';
 import type { RandomSource } from '../random/source.js';
-import { releaseStreamedQuantile } from '../stats/quantile-selection.js';
-import type { BinPass } from '../stats/quantile-stream.js';
+import { releaseStreamedQuantileGroups } from '../stats/quantile-selection.js';
+import type { GroupBinPass } from '../stats/quantile-stream.js';
 import { type ExactPartition, sparseQuantileParameters } from '../stats/release-table.js';
 import type { CompiledDpQuery, HistogramStatement } from './compile.js';
 import type { CompiledStatement } from './dialect.js';
@@ -43,24 +48,32 @@ function rowKey(compiled: CompiledDpQuery, r: EngineRow): string {
 }
 
 /**
- * One pass over group `key`'s non-empty bins of a streamed histogram: the statement run again, its rows of other
- * groups skipped as they stream by (module rule: one chunk held), a bin emptied by contribution bounding skipped.
+ * One pass over every released group's non-empty bins of a streamed histogram: the statement run once, each row fed
+ * to its group's index in `index` (the released partitions' texts), the rows of unreleased groups skipped as they
+ * stream by (module rule: one chunk held), a bin emptied by contribution bounding skipped.
  * @throws DpError INTERNAL on a bin or count that is not the statement's; ENGINE_ERROR from the engine.
  */
-export function groupPass(compiled: CompiledDpQuery, h: HistogramStatement, key: string, chunks: StatementChunks): BinPass {
+export function statementPass(
+  compiled: CompiledDpQuery,
+  h: HistogramStatement,
+  index: ReadonlyMap<string, number>,
+  chunks: StatementChunks,
+): GroupBinPass {
   return (sink) =>
     chunks(h, STREAM_CHUNK_ROWS, (rows) => {
       for (const r of rows) {
-        if (rowKey(compiled, r) !== key) continue;
+        const g = index.get(rowKey(compiled, r));
+        if (g === undefined) continue;
         const n = toBig(r.n);
-        if (n > 0n) sink.add(toBin(r.bin, h.bins), n);
+        if (n > 0n) sink.add(g, toBin(r.bin, h.bins), n);
       }
     });
 }
 
 /**
- * Releases every streamed quantile output of the released groups, one group after the other (module rule), and
- * places each release in its partition for `releaseTable` (a group without engine rows gets an empty partition).
+ * Releases every streamed quantile output of the released groups, each output from one set of passes for all the
+ * groups (module rules), and places each release in its partition for `releaseTable` (a group without engine rows
+ * gets an empty partition).
  * @param compiled - the compiled query (its streamed histograms).
  * @param t - the table outputs (`planReleases`).
  * @param partitions - the engine's partitions, by partition text; completed here.
@@ -87,22 +100,26 @@ export async function releaseStreamedQuantiles(
     const h = compiled.histograms[inputs.histogram];
     if (h?.streamed) streamed.push([j, h, o]);
   });
-  if (streamed.length === 0) return;
+  if (streamed.length === 0 || keys.length === 0) return;
   // Checked before the charge (`checkStreamable`); here it is an internal inconsistency.
   if (!chunks) throw new DpError('INTERNAL', 'a streamed quantile histogram on an engine that cannot stream', {});
-  for (const key of keys) {
-    const held = partitions.get(key);
-    const bins = new Map(held?.bins ?? []);
-    for (const [j, h, o] of streamed) {
-      const release = await releaseStreamedQuantile({
-        pass: groupPass(compiled, h, key, chunks),
-        ...sparseQuantileParameters(o, bounds),
-        rng,
-      });
-      bins.set(j, { streamed: release });
-    }
-    partitions.set(key, { ...(held ?? { rows: 0n, units: 0n, sums: new Map() }), bins });
+  const index = new Map(keys.map((k, g) => [k, g] as const));
+  const bins = keys.map((key) => new Map(partitions.get(key)?.bins ?? []));
+  for (const [j, h, o] of streamed) {
+    const releases = await releaseStreamedQuantileGroups({
+      pass: statementPass(compiled, h, index, chunks),
+      groups: keys.length,
+      ...sparseQuantileParameters(o, bounds),
+      rng,
+    });
+    releases.forEach((release, g) => {
+      bins[g]?.set(j, { streamed: release });
+    });
   }
+  keys.forEach((key, g) => {
+    const held = partitions.get(key);
+    partitions.set(key, { ...(held ?? { rows: 0n, units: 0n, sums: new Map() }), bins: bins[g] as NonNullable<(typeof bins)[number]> });
+  });
 }
 
 /**

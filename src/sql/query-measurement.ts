@@ -130,7 +130,7 @@ export function dpSqlMeasurement(plan: QueryPlan, split: BudgetSplit): DpSqlMeas
           : agrees(l.epsilon, c.exact.epsilon) && agrees(l.delta, c.exact.delta);
     if (!ok) throw new DpError('INTERNAL', `the privacy map of ${c.name} disagrees with its share of the budget`, {});
   }
-  const privacyMap = (dIn: number): ExactLoss => {
+  const lossAt = (dIn: number): ExactLoss => {
     if (!(Number.isInteger(dIn) && dIn >= 0))
       throw new DpError('INVALID_PARAMETER', 'dIn must be a whole number of privacy units', { parameter: 'dIn' });
     const k = Rational.of(BigInt(dIn));
@@ -141,7 +141,10 @@ export function dpSqlMeasurement(plan: QueryPlan, split: BudgetSplit): DpSqlMeas
       return addLoss(acc, { epsilon: c.exact.epsilon.mul(k), delta: c.exact.delta, rho: c.exact.rho.mul(k).mul(k) });
     }, ZERO_LOSS);
   };
-  const total = privacyMap(1);
+  // The loss at distance 1 is read three times per query (the check below, the charge, the check after the release):
+  // computed once (exact rationals, immutable), the same value each time (issue 15: allocation per query).
+  const total = lossAt(1);
+  const privacyMap = (dIn: number): ExactLoss => (dIn === 1 ? total : lossAt(dIn));
   if (!lossEquals(total, split.charge)) {
     throw new DpError('INTERNAL', 'the query measurement and the budget split state different costs', {});
   }

@@ -18,9 +18,10 @@
  */
 import { DpError } from '../core/errors.js';
 import type { Rational } from '../numeric/rational.js';
-import { type OutputBudget, planAggregate } from '../stats/release-aggregates.js';
+import type { OutputBudget } from '../stats/release-aggregates.js';
 import { checkQuantileParameters } from '../stats/release-quantiles.js';
 import type { TableOutput } from '../stats/release-table.js';
+import { keptMeasurement } from '../stats/release-table-measurement.js';
 import type { BudgetSplit } from './budget-split.js';
 import type { CompiledDpQuery } from './compile.js';
 import { QUANTILE_BINS_FALLBACK } from './dp-sql-types.js';
@@ -119,17 +120,19 @@ export function planTableOutputs(t: SqlTableOutputs, partitions: number, contrib
   for (const o of t.outputs) {
     const base = { budget: o.budget, maxPartitions: partitions, maxContributionsPerPartition: contributions, confidence: o.confidence };
     switch (o.kind) {
+      // The measurement releaseTable will release through (its plan's checks and more), built now from public
+      // parameters and kept (release-table-measurement.ts): the release after the charge finds it built.
       case 'count':
-        planAggregate('count', base);
+        keptMeasurement('count', base);
         break;
       case 'countDistinct':
-        planAggregate('count', { ...base, maxContributionsPerPartition: 1 });
+        keptMeasurement('count', { ...base, maxContributionsPerPartition: 1 });
         break;
       case 'sum':
       case 'mean':
       case 'variance':
       case 'stddev':
-        planAggregate(o.kind, { ...base, bounds: o.bounds });
+        keptMeasurement(o.kind, { ...base, bounds: o.bounds });
         break;
       case 'quantiles':
         planQuantile(o, base);

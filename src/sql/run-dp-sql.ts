@@ -22,7 +22,8 @@ import type { LedgerStatus } from '../ledger/ledger.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { compileBoundingReport, planBoundingReport, releaseBoundingReport } from './bounding-report.js';
-import { type BudgetSplit, splitDpBudget } from './budget-split.js';
+import { budgetOf } from './budget-memo.js';
+import type { BudgetSplit } from './budget-split.js';
 import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { CompiledStatement } from './dialect.js';
@@ -33,7 +34,7 @@ import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
 import { checkStreamable, type StatementChunks } from './quantile-stream-sql.js';
-import { checkReleasedLosses, type DpSqlMeasurement, dpSqlMeasurement, guaranteeOf } from './query-measurement.js';
+import { checkReleasedLosses, type DpSqlMeasurement, guaranteeOf } from './query-measurement.js';
 import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
 import { releaseGroups } from './release-through-table.js';
 import { tracePublics } from './trace-publics.js';
@@ -79,7 +80,8 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   if (!(confidence > 0 && confidence < 1))
     throw new DpError('INVALID_PARAMETER', 'confidence must be in (0, 1)', { parameter: 'confidence' });
   const plan = cachedPlan(input);
-  const split = splitDpBudget(plan, input);
+  // The split and the query's measurement: kept per budget shape (budget-memo.ts: public inputs only).
+  const { split, measurement } = budgetOf(plan, input);
   checkFiniteRelease(plan, split);
   const intervalShare = readIntervalShare(input);
   const analyst = input.analyst ?? 'default';
@@ -100,9 +102,9 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const boundingStatement = split.bounding ? compileBoundingReport(plan, input.engine.dialect, input.schema) : null;
   // Every value treated as public, recorded (stats' tracePublicParameter) before the charge.
   tracePublics(plan, split, outputs, { dataset: input.schema.budget, ...(analystBudget ? { analyst: analystBudget } : {}) });
-  // The query as a measurement: its exact privacy map is what is charged (checked against the split's own statement).
-  const measurement = dpSqlMeasurement(plan, split);
-  const cost: ExactLoss = measurement.privacyMap(1);
+  // The query as a measurement (built with the split): its exact privacy map is what is charged (checked against the
+  // split's own statement). A copy: the kept measurement's loss is shared between queries and never handed out.
+  const cost: ExactLoss = copyLoss(measurement.privacyMap(1));
   // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
   await checkPublicStructure(plan, input.schema, input.engine);
   // A streamed quantile histogram needs an engine that streams (public), refused before the charge otherwise.
@@ -139,6 +141,11 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
 function chunksOf(engine: RunDpSqlInput['engine']): StatementChunks | undefined {
   const f = engine.queryChunks;
   return f ? (statement, chunkRows, onChunk) => f.call(engine, statement, chunkRows, onChunk) : undefined;
+}
+
+/** A fresh object holding the same (immutable) rationals. */
+function copyLoss(l: ExactLoss): ExactLoss {
+  return { epsilon: l.epsilon, delta: l.delta, rho: l.rho };
 }
 
 /** The query's plan: from the caller's plan cache (keyed on schema and text) or planned now (and stored there). */

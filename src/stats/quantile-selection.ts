@@ -38,7 +38,7 @@ import { checkBounds } from './fixed-point-grid.js';
 import { budgetLossAt } from './output-budget.js';
 import { checkQuantile, perPartitionEpsilon, readCounts, toColumnValue } from './quantile-common.js';
 import { checkSparseBins, coarsenBins, type SparseBins, sampleRankSelection, sparseFromDense } from './quantile-sparse.js';
-import { type BinPass, countAndCoarsen, sampleRankSelectionStreamed } from './quantile-stream.js';
+import { asGroupPass, type BinPass, countAndCoarsenGroups, type GroupBinPass, sampleRankSelectionsStreamed } from './quantile-stream.js';
 import { boundedAggregate, noisyRelease, releaseFields, releaseWith } from './release-measurement.js';
 import type { ReleasedValue } from './release-post.js';
 import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
@@ -169,10 +169,16 @@ export function makeStreamedFineQuantile(
 ): {
   readonly measurement: Measurement<SparseBins, QuantileValue, LossKind>;
   release(pass: BinPass, rng: RandomSource): Promise<QuantileValue>;
+  /** G groups' releases from one set of passes (quantile-stream.ts rule), each with `release`'s law, independent. */
+  releaseGroups(pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]>;
 } {
   const measurement = makeFineQuantileMeasurement(p, bins);
   const q = buildQuantile(p, bins, Math.ceil(bins / FINE_INTERVAL_BINS));
-  return { measurement, release: (pass, rng) => q.invokeStreamed(pass, rng) };
+  return {
+    measurement,
+    release: (pass, rng) => q.invokeStreamed(pass, rng),
+    releaseGroups: (pass, groups, rng) => q.invokeStreamedGroups(pass, groups, rng),
+  };
 }
 
 /**
@@ -211,6 +217,7 @@ function buildQuantile(
   parts: readonly Selection[];
   invoke(s: SparseBins, rng: RandomSource): QuantileValue;
   invokeStreamed(pass: BinPass, rng: RandomSource): Promise<QuantileValue>;
+  invokeStreamedGroups(pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]>;
 } {
   edgeRecord(p, 'p');
   const [lower, upper] = checkBounds(p.bounds);
@@ -250,15 +257,20 @@ function buildQuantile(
     const chosen = choose(s, target, point, 0n, false, rng);
     return withInterval(binValue(chosen), () => coarsenBins(s, endGroup), target, rng);
   };
-  // The same release from passes over the non-empty bins (quantile-stream.ts): pass 0 counts n and the coarse
-  // histogram of the ends (at most ⌈bins/endGroup⌉ ≤ 4,096 entries), then the value's exponential mechanism streamed.
-  const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> => {
-    const { n, coarse } = await countAndCoarsen(pass, bins, endGroup);
-    const target = qExact.mul(Rational.of(n));
-    traceSelection(n, bins, point, 0n);
-    const chosen = await sampleRankSelectionStreamed(pass, bins, target, factorOf(point), 0n, false, rng);
-    return withInterval(binValue(chosen), () => coarse, target, rng);
+  // The same release from passes over the non-empty bins (quantile-stream.ts), for G groups at once (one set of
+  // passes): pass 0 counts each group's n and coarse histogram of the ends (at most ⌈bins/endGroup⌉ ≤ 4,096 entries),
+  // then the value's exponential mechanism streamed for every group, then each group's interval in group order.
+  const invokeStreamedGroups = async (pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]> => {
+    const counted = await countAndCoarsenGroups(pass, groups, bins, endGroup);
+    const targets = counted.map(({ n }) => {
+      traceSelection(n, bins, point, 0n);
+      return qExact.mul(Rational.of(n));
+    });
+    const chosen = await sampleRankSelectionsStreamed(pass, bins, targets, factorOf(point), 0n, false, rng);
+    return counted.map(({ coarse }, g) => withInterval(binValue(chosen[g] as number), () => coarse, targets[g] as Rational, rng));
   };
+  const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> =>
+    (await invokeStreamedGroups(asGroupPass(pass), 1, rng))[0] as QuantileValue;
   /** The value's release and, with a share, its interval's two ends over the coarse histogram. */
   const withInterval = (value: number, coarseOf: () => SparseBins, target: Rational, rng: RandomSource): QuantileValue => {
     const scale = scaleOf(point);
@@ -320,7 +332,7 @@ function buildQuantile(
     return sampleRankSelection(h, target, factorOf(s), pad, padded, rng);
   }
 
-  return { parts: ends === undefined ? [point] : [point, ...ends], invoke, invokeStreamed };
+  return { parts: ends === undefined ? [point] : [point, ...ends], invoke, invokeStreamed, invokeStreamedGroups };
 }
 
 /**
@@ -388,14 +400,41 @@ export async function releaseStreamedQuantile(
     integer?: boolean;
   } & Omit<ReleaseOptions, 'spendFrom'>,
 ): Promise<AggregateRelease & { rankErrorBound: number }> {
+  const { pass, ...rest } = input;
+  const [r] = await releaseStreamedQuantileGroups({ ...rest, pass: asGroupPass(pass), groups: 1 });
+  return r as AggregateRelease & { rankErrorBound: number };
+}
+
+/**
+ * `releaseStreamedQuantile` for G groups from ONE set of passes over all their bins (`GroupBinPass`, quantile-stream.ts
+ * rule: 3 passes whatever G and the data): each group's release has the one-group law and guarantee, independently.
+ * @param input - as `releaseStreamedQuantile`, with `pass` over groups 0 … `groups` − 1.
+ * @returns per group, in index order, as `releaseStreamedQuantile`.
+ * @throws DpError INVALID_PARAMETER (parameters, or a pass out of order); INTERNAL when two passes differ.
+ * @privacy each group's release is `makeFineQuantileMeasurement`'s on that group's bins (the caller composes them over
+ *   disjoint partitions). Not constant-time (SECURITY.md §11).
+ */
+export async function releaseStreamedQuantileGroups(
+  input: {
+    pass: GroupBinPass;
+    groups: number;
+    gridBins: number;
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+    integer?: boolean;
+  } & Omit<ReleaseOptions, 'spendFrom'>,
+): Promise<(AggregateRelease & { rankErrorBound: number })[]> {
   edgeRecord(input, 'input');
   if ('spendFrom' in input)
     throw new DpError('INVALID_PARAMETER', 'a streamed quantile release takes no spendFrom', { parameter: 'spendFrom' });
+  const groups = checkPositiveInteger(input.groups, 'groups');
   const r = makeStreamedFineQuantile(input, input.gridBins);
   const guarantee = r.measurement.privacyMap(1); // priced before any pass reads a bin
   const rng = input.rng ?? defaultRandomSource();
-  const value = await r.release(input.pass, rng);
-  return { ...value, guarantee, ...(isSecureSource(rng) ? {} : { notForRelease: true as const }) };
+  const values = await r.releaseGroups(input.pass, groups, rng);
+  const mark = isSecureSource(rng) ? {} : { notForRelease: true as const };
+  return values.map((value) => ({ ...value, guarantee: { ...guarantee }, ...mark }));
 }
 
 /**

@@ -19,13 +19,14 @@ import { DpError } from '../core/errors.js';
 import { addLoss, type ExactLoss, statedExactLoss, ZERO_LOSS } from '../core/exact-loss.js';
 import type { PrivacyLoss } from '../core/loss.js';
 import { edgeArray, edgeKind, edgeRecord } from '../numeric/edge.js';
-import type { RandomSource } from '../random/source.js';
+import { isSecureSource, type RandomSource } from '../random/source.js';
 import { composeLosses } from './_internal/compose.js';
 import { chargedLoss, type OutputBudget } from './output-budget.js';
 import { makePartitionSelector } from './partition-selection.js';
 import { denseFromSparse } from './quantile-sparse.js';
-import { releaseCount, releaseMean, releaseStddev, releaseSum, releaseVariance } from './release-aggregates.js';
+import { toExactInteger } from './release-post.js';
 import { releaseQuantile, releaseQuantiles, releaseSparseQuantile, type SparseBins } from './release-quantiles.js';
+import { type KeptMeasurement, keptMeasurement, type OutputParameters, releaseKept } from './release-table-measurement.js';
 import type { AggregateRelease, ExactInteger } from './release-types.js';
 
 /** A group key as released. */
@@ -232,18 +233,32 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
       throw new DpError('INTERNAL', 'unknown keys rule', {});
   }
   const shared = { maxPartitions: input.maxPartitions, maxContributionsPerPartition: input.maxContributionsPerPartition, rng };
+  const notForRelease = !isSecureSource(rng);
+  // Each value output's measurement, built on its first release (so a table with no rows builds none, as before) and
+  // used for every group after: public parameters only (release-table-measurement.ts has the rule).
+  const kept: (KeptMeasurement<never> | undefined)[] = [];
+  const keptOf = <K extends Parameters<typeof keptMeasurement>[0]>(index: number, kind: K, p: OutputParameters) => {
+    const m = kept[index] ?? keptMeasurement(kind, p);
+    kept[index] = m as KeptMeasurement<never>;
+    return m as ReturnType<typeof keptMeasurement<K>>;
+  };
   const rows: AggregateRow[] = keys.map(([k, original]) => {
     const s = partitions.get(k) ?? EMPTY;
     const values: Record<string, AggregateRelease> = {};
     outputs.forEach((o, index) => {
       const common = o.confidence === undefined ? shared : { ...shared, confidence: o.confidence };
+      const params = { ...common, budget: o.budget };
       switch (o.kind) {
-        case 'count':
-          values[o.name] = releaseCount({ count: s.counts?.get(index) ?? s.rows, budget: o.budget, ...common });
+        case 'count': {
+          const m = keptOf(index, 'count', params);
+          values[o.name] = releaseKept(m, toExactInteger(s.counts?.get(index) ?? s.rows, 'count'), rng, notForRelease);
           return;
-        case 'countDistinct':
-          values[o.name] = releaseCount({ count: s.units, budget: o.budget, ...common, maxContributionsPerPartition: 1 });
+        }
+        case 'countDistinct': {
+          const m = keptOf(index, 'count', { ...params, maxContributionsPerPartition: 1 });
+          values[o.name] = releaseKept(m, toExactInteger(s.units, 'count'), rng, notForRelease);
           return;
+        }
         case 'quantiles': {
           const held = s.bins.get(index);
           if (o.sparse === true) {
@@ -297,13 +312,23 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
         case 'variance':
         case 'stddev': {
           const acc = s.sums.get(index) ?? ZERO_SUM;
-          const base = { units: acc.units, bounds: o.bounds, budget: o.budget, ...common };
+          const p = { ...params, bounds: o.bounds };
           let r: AggregateRelease;
-          if (o.kind === 'sum') r = releaseSum(base);
-          else if (o.kind === 'mean') r = releaseMean({ ...base, count: acc.count });
-          else {
-            const v = { ...base, count: acc.count, squaredUnits: acc.squaredUnits };
-            r = o.kind === 'variance' ? releaseVariance(v) : releaseStddev(v);
+          if (o.kind === 'sum') {
+            const units = toExactInteger(acc.units, 'units');
+            r = releaseKept(keptOf(index, 'sum', p), units, rng, notForRelease);
+          } else if (o.kind === 'mean') {
+            const m = keptOf(index, 'mean', p);
+            const exact = { count: toExactInteger(acc.count, 'count'), units: toExactInteger(acc.units, 'units') };
+            r = releaseKept(m, exact, rng, notForRelease);
+          } else {
+            const m = keptOf(index, o.kind, p);
+            const exact = {
+              count: toExactInteger(acc.count, 'count'),
+              units: toExactInteger(acc.units, 'units'),
+              squaredUnits: toExactInteger(acc.squaredUnits, 'squaredUnits'),
+            };
+            r = releaseKept(m, exact, rng, notForRelease);
           }
           values[o.name] = withBoundsCost(r, o.boundsLoss);
           return;

@@ -191,6 +191,44 @@ describe('Conv2d batch kernels: wasm SIMD against the reference (random geometri
   });
 });
 
+describe('per-example gradients: the bias part is summed in binary64 in the order t = 0..T−1 (exact)', () => {
+  // The wasm kernel sums four channels per step, one per lane (biasSums32, kernels.as); each lane must be the
+  // one-channel loop's additions: from +0, t ascending, then one binary32 rounding. Gradients of ±2⁶⁰, ±1, ±2⁻³⁰
+  // and ±0 make the sums depend on the order, so a lane fed another channel's value, or a reordered sum, differs.
+  it('equals the sequential binary64 sum of the binary32 Δ, rounded once, for every channel (four per lane group and the rest)', () => {
+    const pick = [2 ** 60, -(2 ** 60), 1, -1, 2 ** -30, -(2 ** -30), 0, -0, 3, 0.5];
+    fc.assert(
+      fc.property(
+        fc.record({
+          outC: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(17)),
+          hw: fc.integer({ min: 1, max: 6 }),
+          batch: fc.integer({ min: 1, max: 3 }),
+          seed: fc.nat(),
+        }),
+        ({ outC, hw, batch, seed }) => {
+          const shape: ConvShape = { C: 1, H: hw, W: hw, k: 1, s: 1, p: 0, oh: hw, ow: hw, outC };
+          const T = hw * hw;
+          const K = 1;
+          const x = filler(batch * T, seed);
+          const noise = filler(batch * outC * T, seed + 1);
+          const dy = noise.map((v) => pick[Math.floor(((v + 4) / 8) * pick.length) % pick.length] as number);
+          const width = outC * K + outC;
+          const grads = new Float64Array(batch * width);
+          convExampleGrads(shape, x, dy, grads, new Float64Array(batch), batch);
+          for (let i = 0; i < batch; i++) {
+            for (let o = 0; o < outC; o++) {
+              let sum = 0;
+              for (let t = 0; t < T; t++) sum += Math.fround(dy[(i * outC + o) * T + t] as number);
+              expect(Object.is(grads[i * width + outC * K + o], Math.fround(sum))).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 200, seed: 2201 },
+    );
+  });
+});
+
 describe('pooling batch kernels: wasm SIMD equals the reference exactly', () => {
   it('max (with NaN and ties) and average, forward and backward', () => {
     fc.assert(

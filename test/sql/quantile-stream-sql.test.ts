@@ -1,6 +1,6 @@
 /**
  * DP SQL quantiles on DuckDB, streamed on the fine grid (src/sql/quantile-stream-sql.ts): a seeded release equals the
- * library's streamed sampler (`makeStreamedFineQuantile`) on the same bounded values, with and without declared
+ * library's streamed sampler (`makeStreamedFineQuantile`'s `releaseGroups`, one set of passes) on the same bounded values, with and without declared
  * GROUP BY keys (generative, seed 2221); the charge is the measurement's; PostgreSQL's dialect keeps the 4,096 grid.
  */
 import fc from 'fast-check';
@@ -16,7 +16,7 @@ import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { quantileBinIndex } from '../../src/stats/quantile-common.js';
 import { FINE_QUANTILE_BINS, fineQuantileGrid, makeStreamedFineQuantile } from '../../src/stats/quantile-selection.js';
 import { sparseFromRowBins } from '../../src/stats/quantile-sparse.js';
-import type { BinPass } from '../../src/stats/quantile-stream.js';
+import type { GroupBinPass } from '../../src/stats/quantile-stream.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
 
@@ -50,30 +50,34 @@ function schemaFor(name: string, bounds: readonly [number, number], integer: boo
   });
 }
 
-/** The library's streamed release of one group's values (clamped to the bounds, as the SQL bounding does). */
-async function libraryRelease(
-  xs: readonly number[],
+/** The library's streamed releases of the groups' values (clamped to the bounds, as the SQL bounding does), from one set of passes. */
+async function libraryReleases(
+  groups: readonly (readonly number[])[],
   bounds: readonly [number, number],
   integer: boolean,
   quantile: number,
   rng: SeededRandomSource,
-): Promise<{ value: number; interval: [number, number] }> {
+): Promise<{ value: number; interval: [number, number] }[]> {
   const grid = fineQuantileGrid(bounds, integer);
-  const s = sparseFromRowBins(
-    Float64Array.from(xs, (x) => quantileBinIndex(x, grid.bounds[0], grid.bounds[1], grid.bins)),
-    grid.bins,
+  const hists = groups.map((xs) =>
+    sparseFromRowBins(
+      Float64Array.from(xs, (x) => quantileBinIndex(x, grid.bounds[0], grid.bounds[1], grid.bins)),
+      grid.bins,
+    ),
   );
-  const pass: BinPass = async (sink) => {
-    s.index.forEach((i, k) => {
-      sink.add(i, s.count[k] as bigint);
+  const pass: GroupBinPass = async (sink) => {
+    hists.forEach((s, g) => {
+      s.index.forEach((i, k) => {
+        sink.add(g, i, s.count[k] as bigint);
+      });
     });
   };
   const r = makeStreamedFineQuantile(
     { bounds: grid.bounds, quantile, budget: { epsilon: 1 }, intervalShare: 0.2, integer, confidence: 0.95 },
     grid.bins,
   );
-  const v = await r.release(pass, rng);
-  return { value: v.value, interval: [v.interval.lower, v.interval.upper] };
+  const vs = await r.releaseGroups(pass, groups.length, rng);
+  return vs.map((v) => ({ value: v.value, interval: [v.interval.lower, v.interval.upper] }));
 }
 
 describe('DP SQL quantiles streamed on DuckDB (quantile-stream-sql.ts)', () => {
@@ -115,13 +119,18 @@ describe('DP SQL quantiles streamed on DuckDB (quantile-stream-sql.ts)', () => {
             epsilon: 1,
             rng: new SeededRandomSource(seed),
           });
-          // runDpSql draws the bounding salt (two words), then the quantiles group after group in declared order.
+          // runDpSql draws the bounding salt (two words), then the quantiles of all groups (declared order) from one set of passes.
           const rng = new SeededRandomSource(seed);
           rng.nextUint32();
           rng.nextUint32();
           const xs = (g?: string) => rows.filter((r) => g === undefined || r.g === g).map((r) => (integer ? r.x : r.x + 0.25));
-          const expected = [];
-          for (const g of grouped ? GROUPS : [undefined]) expected.push(await libraryRelease(xs(g), bounds, integer, quantile, rng));
+          const expected = await libraryReleases(
+            (grouped ? GROUPS : [undefined]).map((g) => xs(g)),
+            bounds,
+            integer,
+            quantile,
+            rng,
+          );
           const col = result.columns.indexOf('m');
           const got = result.rows.map((r, i) => ({ value: r[col], interval: result.intervals.m?.[i] }));
           expect(got).toEqual(expected);

@@ -28,14 +28,20 @@
  *   (`arrayCumSum`), each bin taking `min(n, C − (cum − n))` while positive;
  *   then the same top-P groups per unit.
  *
- * Integer arithmetic (18.16's `sum(Int64)` wraps silently): per-row grid units are
- * at most 2⁴⁰ (fixed-point-grid.ts); a unit's sum in one group is Int64 and could
- * wrap only past 2²² rows of that unit in that group — a function of that unit's
- * rows alone, then clamped to ±C·M, so the sensitivity holds either way. C·M is
- * checked < 2⁶² here (refused before the charge otherwise), so the clamped
- * per-unit values are exact Int64, and the sum over units is `Decimal128(0)`:
+ * Integer arithmetic (18.16's `sum(Int64)` wraps silently; trust-classes "Stop 22"):
+ * per-row grid units are at most M ≤ 2³² (the SQL grids), so a per-unit `sum(Int64)`
+ * wrapped past 2³¹ rows of one unit in one group (on main until stop 22: a function
+ * of that unit's rows, clamped, so the sensitivity held, but the unit then added
+ * e.g. −C·M for a true +C·M: the release differed from DuckDB/PostgreSQL). Rule: a
+ * unit's sum s in one group is `sum(toDecimal128(units, 0))` (exact for < 2⁹⁴ rows)
+ * and leaves the per-(unit, keys) SELECT as two exact Int64 halves, s = hi·2⁶² + lo
+ * (`unitColumns`; only Int64 travels on: the arena rule below), made whole again per
+ * row after the top-P choice, then weighted to C values and clamped to ±C·M. C·M is
+ * checked < 2⁶² here (refused before the charge otherwise), so the clamped per-unit
+ * values are exact, and the sum over units is `Decimal128(0)`:
  * < 2⁶³ units × 2⁶² < 10³⁸. Every aggregate leaves as `toString(…)` digits (exact
- * through HTTP), and the driver adds shards in BigInt.
+ * through HTTP), and the driver adds shards in BigInt. Test:
+ * test/clickhouse/per-unit-sum-exact.test.ts.
  *
  * **No Decimal128 where 18.16 keeps a value in an arena** (trust-classes "Stop 21"):
  * a `Decimal128` inside `groupArray` (alone or in a tuple) or among GROUP BY keys
@@ -204,8 +210,9 @@ function topGroups(
   if (how === 'limitBy') {
     // LIMIT P BY keeps each unit's first P rows of the sorted stream: its P smallest in the order below, whatever
     // other units' rows lie between them (so the unit need not be the first sort column).
+    // The columns are named (not `*`): `inner` also holds the per-unit Decimal128 sums, which stay where they are made.
     const order = injective ? 'tsdp_h ASC NULLS LAST' : `tsdp_u, tsdp_h, ${keys.join(', ')}`;
-    return `(SELECT * FROM ${inner} ORDER BY ${order} LIMIT ${P} BY tsdp_u)`;
+    return `(SELECT ${['tsdp_u', 'tsdp_h', ...keys, ...cols].join(', ')} FROM ${inner} ORDER BY ${order} LIMIT ${P} BY tsdp_u)`;
   }
   // Tuples sort by (hash, keys…) first: the order is the salted hash, ties (probability ~2⁻⁶⁴) broken by the keys.
   const fields = ['tsdp_h', ...keys, ...cols];
@@ -216,7 +223,7 @@ function topGroups(
 }
 
 /** One exact quantity per (unit, keys) of a unit-level statement. */
-type Field =
+export type Field =
   /** A count of rows (`value` null: COUNT(*)) or of the non-NULL values of `value` (COUNT(e)), capped at C per unit and group. */
   | { readonly kind: 'count'; readonly name: string; readonly value: string | null }
   /** Σ `perRow` grid units, clamped to [−bound, bound] (or [0, bound]) per unit and group. */
@@ -224,6 +231,9 @@ type Field =
 
 /** A count field's per-row summand: 1 per row, or the NULL flag of the counted value. */
 const flag = (f: { readonly value: string | null }) => (f.value === null ? '1' : `isNotNull(${f.value})`);
+
+/** 2⁶²: the unit of a per-unit sum's high half (`unitColumns`). */
+const HALF = 2n ** 62n;
 
 /** 2³² − 1: the low half of a packed count word. */
 const LOW_HALF = '4294967295';
@@ -234,9 +244,9 @@ const LOW_HALF = '4294967295';
  * **Counts travel two to a word.** Each pair of count fields is one per-row `UInt64`, `f₀ + f₁·2³²` (f = 1 or
  * `isNotNull(e)`: the NULL flag is the summand), summed per (unit, keys) into one column and split again
  * after the top-P choice (`bitAnd(w, 2³² − 1)`, `bitShiftRight(w, 32)`). Exact while the unit has fewer than
- * 2³² rows in the group on that shard (f₀'s sum then stays below 2³² and f₁'s sum is below 2³² too) — a wider
- * range than the sums' (Int64 units: 2³¹ rows); past it a field is still a function of that unit's rows
- * alone, capped at C, so the sensitivity holds (the header's rule for `sum(Int64)` wrap-around). Why: the
+ * 2³² rows in the group on that shard (f₀'s sum then stays below 2³² and f₁'s sum is below 2³² too); past it
+ * a field is still a function of that unit's rows alone, capped at C, so the sensitivity holds (residual, open:
+ * only the agreement with the other engines is lost there; the sums are exact at any count since stop 22). Why: the
  * per-(unit, keys) pre-aggregate is the statement's largest table (about one row per input row at 10 rows per
  * unit over 1,000 groups) and it is hashed and sorted once each; every column fewer is less memory and one
  * aggregate fewer per row (bench/sql/clickhouse.md: COUNT, SUM, AVG go from four columns to three, −12 % CPU).
@@ -244,15 +254,16 @@ const LOW_HALF = '4294967295';
  * @param fields - the quantities in output order.
  * @param C - maxContributionsPerPartition.
  * @param dialect - the ClickHouse dialect (the weighting's wide integers).
- * @returns the per-row, per-(unit, keys) and per-group column lists.
+ * @returns the per-row and per-(unit, keys) select items, the per-(unit, keys) columns that travel to `topGroups`, and the per-group items.
  */
-function unitColumns(
+export function unitColumns(
   fields: readonly Field[],
   C: number,
   dialect: SqlDialect,
-): { rowCols: string[]; unitCols: string[]; finalCols: string[] } {
+): { rowCols: string[]; unitCols: string[]; carried: string[]; finalCols: string[] } {
   const rowCols: string[] = [];
   const unitCols: string[] = [];
+  const carried: string[] = []; // the per-(unit, keys) columns that travel to `topGroups`: Int64/UInt64 only
   const finalCols: string[] = [];
   const counts = fields.filter((f) => f.kind === 'count');
   const packed = new Map<string, string>(); // count name → its decoded per-(unit, keys) value
@@ -261,6 +272,7 @@ function unitColumns(
     const w = `tsdp_w${j / 2}`;
     rowCols.push(`toUInt64(${flag(low)}) + bitShiftLeft(toUInt64(${flag(high)}), 32) AS tsdp_p${j / 2}`);
     unitCols.push(`sum(tsdp_p${j / 2}) AS ${w}`);
+    carried.push(w);
     packed.set(low.name, `toInt64(bitAnd(${w}, ${LOW_HALF}))`);
     packed.set(high.name, `toInt64(bitShiftRight(${w}, 32))`);
   }
@@ -280,19 +292,31 @@ function unitColumns(
         rowCols.push(`${f.value} AS tsdp_v${n}`);
         unitCols.push(`toInt64(sum(isNotNull(tsdp_v${n}))) AS ${c}`);
       }
-    } else {
-      rowCols.push(`${f.perRow} AS tsdp_v${n}`);
-      unitCols.push(`sum(tsdp_v${n}) AS ${c}`, `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`);
+      carried.push(c);
+      finalCols.push(`toString(sum(toDecimal128(${chClampInteger(c, int(0), int(C))}, 0))) AS ${f.name}`);
+      return;
     }
-    const bound = f.kind === 'count' ? BigInt(C) : f.bound;
-    const lo = f.kind === 'count' || f.nonNegative ? int(0) : int(-bound);
-    // A sum is weighted to C values when the unit has n > C values here (scaled-to-cap.ts: the same exact integer
-    // ⌊(2·s·C + n) / (2·n)⌋ in Decimal128(0) as HUGEINT/numeric on the other engines), then clamped to ±C·M.
-    const value = f.kind === 'count' ? c : scaledToCap(dialect, int, c, `tsdp_n${n}`, C, f.bound);
-    // A unit whose values in this group are all NULL has c = NULL (sum of no values): it stays NULL and adds nothing.
-    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(value, lo, int(bound))}, 0))) AS ${f.name}`);
+    // Stop 22: the unit's exact sum s is a Decimal128 `sum` argument (no wrap at any row count); it travels to
+    // `topGroups` (groupArray: the arena rule) as two Int64 halves, s = hi·2⁶² + lo (`toInt64` of a truncated
+    // Decimal quotient and its remainder: |lo| < 2⁶², |hi| < 2³³ for < 2⁹⁴ rows), and is made whole again per row after
+    // the top-P choice, where it is weighted to C values when the unit has n > C values here (scaled-to-cap.ts: the same exact integer
+    // ⌊(2·s·C + n) / (2·n)⌋ in Decimal128(0) as HUGEINT/numeric on the other engines) and clamped to ±C·M.
+    const [s, hi] = [`tsdp_s${n}`, `tsdp_x${n}`];
+    rowCols.push(`${f.perRow} AS tsdp_v${n}`);
+    unitCols.push(
+      `sum(toDecimal128(tsdp_v${n}, 0)) AS ${s}`,
+      `toInt64(${s} / ${int(HALF)}) AS ${hi}`,
+      `toInt64(${s} - toDecimal128(${hi}, 0) * ${int(HALF)}) AS ${c}`,
+      `toInt64(sum(isNotNull(tsdp_v${n}))) AS tsdp_n${n}`,
+    );
+    carried.push(hi, c, `tsdp_n${n}`);
+    const whole = `(toDecimal128(${hi}, 0) * ${int(HALF)} + ${c})`;
+    const lo = f.nonNegative ? int(0) : int(-f.bound);
+    const value = scaledToCap(dialect, int, whole, `tsdp_n${n}`, C, f.bound);
+    // A unit whose values in this group are all NULL has s = NULL (sum of no values): it stays NULL and adds nothing.
+    finalCols.push(`toString(sum(toDecimal128(${chClampInteger(value, lo, int(f.bound))}, 0))) AS ${f.name}`);
   });
-  return { rowCols, unitCols, finalCols };
+  return { rowCols, unitCols, carried, finalCols };
 }
 
 /**
@@ -373,16 +397,15 @@ export function compileClickHouseQuery(
     sql = `SELECT ${[...keySelect, 'toString(count()) AS tsdp_units', ...finalCols].join(', ')}${from}${groupBy}`;
   } else {
     const { unit, from: unitFrom } = unitRows(env);
-    const { rowCols, unitCols, finalCols: perGroup } = unitColumns(fields, C, dialect);
+    const { rowCols, unitCols, carried, finalCols: perGroup } = unitColumns(fields, C, dialect);
     const rows = `(SELECT ${[`${unit} AS tsdp_u`, ...keySelect, ...rowCols].join(', ')}${unitFrom})`;
-    const ucols = unitCols.map((c) => c.replace(/^.* AS /, ''));
     const hash = groupHash(
       keys,
       typedKeys.map((k) => k.type as SqlType),
       int(salt),
     );
     const perUnit = `(SELECT ${['tsdp_u', ...keys, ...(keys.length ? [hash.sql] : []), ...unitCols].join(', ')} FROM ${rows} GROUP BY ${['tsdp_u', ...keys].join(', ')})`;
-    const bounded = keys.length ? topGroups(perUnit, keys, ucols, P, bounding, hash.injective) : perUnit;
+    const bounded = keys.length ? topGroups(perUnit, keys, carried, P, bounding, hash.injective) : perUnit;
     sql = `SELECT ${[...keys, 'toString(count()) AS tsdp_units', ...perGroup].join(', ')} FROM ${bounded}${groupBy}`;
   }
   return Object.freeze({

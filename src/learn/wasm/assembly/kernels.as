@@ -505,31 +505,33 @@ function gemm32(
 }
 
 // The forward's product with the patches as the A operand in im2colPacked32's layout (A(t, j) at
-// a + ((j >> 3)·8T + 8t + (j & 7))·4): C (T×n) = A · B, B prepacked by packAll32 (K ≤ KC32: one panel row
-// block; K a multiple of 8). Per element, the same products summed over p = 0..K−1 in the same order as
-// micro4x8 / micro1x8 on the row-major patch matrix (same madd32): the same bits as gemm32 on im2col32's
-// matrix.
-function gemm32PackedA(a: usize, T: i32, K: i32, wp: usize, c: usize, n: i32): void {
+// a + ((j >> 3)·8T + 8t + (j & 7))·4): out (n×T, channel-major) = (A · B)ᵀ + b, B prepacked by packAll32
+// (K ≤ KC32: one panel row block; K a multiple of 8). Per element, the same products summed over
+// p = 0..K−1 in the same order as micro4x8 / micro1x8 on the row-major patch matrix (same madd32), then the
+// bias added once: the same bits as gemm32 on im2col32's matrix into tmp followed by biasTransposed32, with
+// the tile transposed in registers as it is stored (no tmp, no second pass).
+function gemm32PackedA(a: usize, T: i32, K: i32, wp: usize, b: usize, c: usize, n: i32): void {
   for (let jc: i32 = 0; jc < n; jc += NC32) {
     const nc = min(NC32, n - jc);
     const panel = wp + (<usize>(jc * K) << 2);
     let i: i32 = 0;
     for (; i + 4 <= T; i += 4) {
       for (let jb: i32 = 0; jb < nc; jb += 8) {
-        micro4x8PackedA(a + (<usize>i << 5), T, panel + <usize>(jb * K * 4), K, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 2), <usize>n, min(8, nc - jb));
+        micro4x8PackedA(a + (<usize>i << 5), T, panel + <usize>(jb * K * 4), K, b + (<usize>(jc + jb) << 2), c + ((<usize>(jc + jb) * <usize>T + <usize>i) << 2), min(8, nc - jb));
       }
     }
     for (; i < T; i++) {
       for (let jb: i32 = 0; jb < nc; jb += 8) {
-        micro1x8PackedA(a + (<usize>i << 5), T, panel + <usize>(jb * K * 4), K, c + ((<usize>i * <usize>n + <usize>(jc + jb)) << 2), min(8, nc - jb));
+        micro1x8PackedA(a + (<usize>i << 5), T, panel + <usize>(jb * K * 4), K, b + (<usize>(jc + jb) << 2), c + ((<usize>(jc + jb) * <usize>T + <usize>i) << 2), min(8, nc - jb));
       }
     }
   }
 }
 
 // micro4x8 with A in im2colPacked32's layout: rows t..t+3 of a block of eight columns are 32 bytes apart,
-// the next block 8T values on.
-function micro4x8PackedA(a: usize, T: i32, pack: usize, kc: i32, c: usize, n: usize, nr: i32): void {
+// the next block 8T values on. Stores the tile transposed with the bias: out(o, t..t+3) at c + o·T·4 for the
+// nr ≤ 8 channels from b.
+function micro4x8PackedA(a: usize, T: i32, pack: usize, kc: i32, b: usize, c: usize, nr: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -559,15 +561,27 @@ function micro4x8PackedA(a: usize, T: i32, pack: usize, kc: i32, c: usize, n: us
     }
     block += blockBytes;
   }
-  const rs = n << 2;
-  storeRow32(c, c00, c01, nr, true);
-  storeRow32(c + rs, c10, c11, nr, true);
-  storeRow32(c + 2 * rs, c20, c21, nr, true);
-  storeRow32(c + 3 * rs, c30, c31, nr, true);
+  const ts = <usize>T << 2;
+  storeTransposed4x4(c00, c10, c20, c30, b, c, ts, min(nr, 4));
+  if (nr > 4) storeTransposed4x4(c01, c11, c21, c31, b + 16, c + 4 * ts, ts, nr - 4);
 }
 
-// One row of micro4x8PackedA (micro1x8's sums).
-function micro1x8PackedA(a: usize, T: i32, pack: usize, kc: i32, c: usize, nr: i32): void {
+// Rows r0..r3 (positions t..t+3, four channels each) stored as columns: out(o, t..t+3) = (r0[o], r1[o], r2[o],
+// r3[o]) + b[o] at c + o·ts, for the first nr ≤ 4 channels (biasTransposed32's shuffles and additions).
+@inline
+function storeTransposed4x4(r0: v128, r1: v128, r2: v128, r3: v128, b: usize, c: usize, ts: usize, nr: i32): void {
+  const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(c, f32x4.add(v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5), v128.load32_splat(b)));
+  if (nr > 1) v128.store(c + ts, f32x4.add(v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), v128.load32_splat(b, 4)));
+  if (nr > 2) v128.store(c + 2 * ts, f32x4.add(v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), v128.load32_splat(b, 8)));
+  if (nr > 3) v128.store(c + 3 * ts, f32x4.add(v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7), v128.load32_splat(b, 12)));
+}
+
+// One row of micro4x8PackedA (micro1x8's sums), stored as out(o, t) = sum + b[o] at c + o·ts.
+function micro1x8PackedA(a: usize, T: i32, pack: usize, kc: i32, b: usize, c: usize, nr: i32): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   let bp = pack;
   const blockBytes = <usize>T << 5;
@@ -583,7 +597,12 @@ function micro1x8PackedA(a: usize, T: i32, pack: usize, kc: i32, c: usize, nr: i
     }
     block += blockBytes;
   }
-  storeRow32(c, c0, c1, nr, true);
+  v128.store(TILE32, c0);
+  v128.store(TILE32, c1, 16);
+  const ts = <usize>T << 2;
+  for (let o: i32 = 0; o < nr; o++) {
+    store<f32>(c + <usize>o * ts, load<f32>(TILE32 + (<usize>o << 2)) + load<f32>(b + (<usize>o << 2)));
+  }
 }
 
 /**
@@ -785,12 +804,12 @@ export function convForward(
     if (patches != 0) {
       const pi = patches + ((<usize>i * <usize>T * <usize>K) << 2);
       im2colPacked32(x + <usize>i * inBytes, pi, C, H, W, k, s, p, oh, ow);
-      gemm32PackedA(pi, T, K, wp, tmp, outC);
+      gemm32PackedA(pi, T, K, wp, b, oi, outC); // channel-major with the bias, no tmp
     } else {
       im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
       gemm32(col, <usize>K << 2, 4, 0, 0, 0, wp, tmp, T, K, outC, pack);
+      biasTransposed32(tmp, b, oi, T, outC, rs);
     }
-    biasTransposed32(tmp, b, oi, T, outC, rs);
   }
 }
 
@@ -900,16 +919,7 @@ export function convExampleGrads(
       im2col32(x + <usize>i * inBytes, col, C, H, W, k, s, p, oh, ow);
       gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
     }
-    const bias = ri + (<usize>(outC * K) << 2);
-    for (let o: i32 = 0; o < outC; o++) {
-      let q = gi + ((<usize>(o * T)) << 2);
-      let sum: f64 = 0;
-      for (let t: i32 = 0; t < T; t++) {
-        sum += <f64>load<f32>(q);
-        q += 4;
-      }
-      store<f32>(bias + (<usize>o << 2), <f32>sum);
-    }
+    biasSums32(gi, ri + (<usize>(outC * K) << 2), T, outC);
     let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
     let q = ri;
     let j: i32 = 0;
@@ -929,6 +939,39 @@ export function convExampleGrads(
       q += 4;
     }
     store<f64>(norms + (<usize>i << 3), sq);
+  }
+}
+
+// bias[o] = the binary32 rounding of Σ_t Δ(o, t) summed in binary64 from +0 in the order t = 0..T−1 (Δ outC×T,
+// channel-major): convExampleGrads's bias part. Four channels at a time, one per lane of two f64x2 sums (lanes
+// o..o+3 built from one value of each channel's row per step): each lane is the same sequence of binary64
+// additions as the one-channel loop, which takes the channels left over; four dependency chains instead of one.
+function biasSums32(d: usize, bias: usize, T: i32, outC: i32): void {
+  const rb = <usize>T << 2;
+  let o: i32 = 0;
+  for (; o + 4 <= outC; o += 4) {
+    let q = d + <usize>(o * T) * 4;
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (let t: i32 = 0; t < T; t++) {
+      let v = v128.load32_zero(q);
+      v = f32x4.replace_lane(v, 1, load<f32>(q + rb));
+      v = f32x4.replace_lane(v, 2, load<f32>(q + 2 * rb));
+      v = f32x4.replace_lane(v, 3, load<f32>(q + 3 * rb));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+      q += 4;
+    }
+    const r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    v128.store(bias + (<usize>o << 2), r);
+  }
+  for (; o < outC; o++) {
+    let q = d + <usize>(o * T) * 4;
+    let sum: f64 = 0;
+    for (let t: i32 = 0; t < T; t++) {
+      sum += <f64>load<f32>(q);
+      q += 4;
+    }
+    store<f32>(bias + (<usize>o << 2), <f32>sum);
   }
 }
 
@@ -1396,15 +1439,24 @@ function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W:
  * reluBackward32's rule (x > 0 exactly where max(0, x) > 0, NaN included), for the pre-ReLU input x.
  */
 export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
-  const n = rows * H * W;
-  memory.fill(acc, 0, <usize>n << 3);
-  const outs = rows * oh * ow;
-  for (let o: i32 = 0; o < outs; o++) {
-    const at = acc + (<usize>(<i32>load<f64>(arg + (<usize>o << 3))) << 3);
-    store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+  // One plane at a time through the first H·W binary64 values of acc (kept in cache): a plane's winners lie in that
+  // plane, so each pixel gets the same additions in the same order (its plane's outputs, ascending) as through one
+  // rows·H·W accumulator, then the same rounding (and mask).
+  const plane = H * W;
+  const outs = oh * ow;
+  const planeBytes = <usize>plane << 2;
+  for (let r: i32 = 0; r < rows; r++) {
+    memory.fill(acc, 0, <usize>plane << 3);
+    const base = <f64>(r * plane);
+    const o0 = r * outs;
+    for (let o: i32 = o0; o < o0 + outs; o++) {
+      const at = acc + (<usize>(<i32>(load<f64>(arg + (<usize>o << 3)) - base)) << 3);
+      store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+    }
+    const from = <usize>r * planeBytes;
+    if (relu != 0) demoteWhereAbove0(acc, x + from, dx + from, plane);
+    else demote(acc, dx + from, plane);
   }
-  if (relu != 0) demoteWhereAbove0(acc, x, dx, n);
-  else demote(acc, dx, n);
 }
 
 // dst[i] = x[i] > 0 ? the binary32 rounding of src[i] : 0 (binary32 x and dst, binary64 src): demote, then
