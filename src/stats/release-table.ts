@@ -121,7 +121,7 @@ export interface ReleaseTableInput {
 
 /**
  * A sparse quantile output's release made before `releaseTable` from a histogram read in passes (DP SQL on DuckDB,
- * `sql/quantile-stream-sql.ts`): `releaseStreamedQuantile` with exactly `sparseQuantileParameters(output, input)`, so
+ * `sql/quantile-stream-sql.ts`): `releaseStreamedQuantileGroups` (one group's entry) with exactly `sparseQuantileParameters(output, input)`, so
  * the same mechanism, law and guarantee as `releaseSparseQuantile` on the same bins (`releaseTable` is synchronous;
  * a pass is not). Rule: only for a `sparse` output, placed as it is, and the output's loss is counted by
  * `releaseTable` as for any output (the charge is unchanged).

@@ -1,0 +1,61 @@
+/**
+ * Statements and time of one grouped DP SQL MEDIAN on DuckDB (threads 1), for G declared groups over `rows` rows:
+ * `SELECT g, MEDIAN(x) FROM t GROUP BY g`, the engine's `query` and `queryChunks` calls counted. Run against a
+ * checkout given as the first argument (its src/ is imported), so main and this branch are measured side by side.
+ * Usage: npx tsx bench/stats/sql-quantile-groups.ts <checkout root> <rows> <G>…
+ * Prints one line per G: `G statements seconds rows`.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [root = '.', rowsArg = '100000', ...gs] = process.argv.slice(2);
+const at = (p: string) => pathToFileURL(resolve(root, p)).href;
+const { DuckDbEngine } = await import(at('src/sql/engines/duckdb.ts'));
+const { runDpSql } = await import(at('src/sql/run-dp-sql.ts'));
+const { parseSqlSchema } = await import(at('src/sql/schema.ts'));
+const { SeededRandomSource } = await import(at('src/testing/seeded-source.ts'));
+
+const rows = Number(rowsArg);
+for (const groups of (gs.length > 0 ? gs : ['1', '10', '100']).map(Number)) {
+  const engine = await DuckDbEngine.open({ threads: 1 });
+  await engine.connection.run(`CREATE TABLE t AS SELECT i AS pid, i % ${groups} AS g, (i * 7919) % 1000003 AS x FROM range(${rows}) r(i)`);
+  const schema = parseSqlSchema({
+    dataset: 'bench_groups',
+    budget: { epsilon: 1e6, delta: 1e-3 },
+    tables: {
+      t: {
+        privacyUnit: 'pid',
+        maxPartitions: 1,
+        maxContributionsPerPartition: 1,
+        columns: {
+          pid: { type: 'integer' },
+          g: { type: 'integer', categories: Array.from({ length: groups }, (_, i) => i) },
+          x: { type: 'integer', lower: 0, upper: 1000003 },
+        },
+      },
+    },
+  });
+  let statements = 0;
+  const counted = engine as unknown as Record<string, unknown>;
+  for (const name of ['query', 'queryChunks']) {
+    const f = counted[name];
+    if (typeof f !== 'function') continue;
+    counted[name] = (...args: unknown[]) => {
+      statements++;
+      return (f as (...a: unknown[]) => unknown).apply(engine, args);
+    };
+  }
+  const { MemoryLedger } = await import(at('test/sql/fixtures.ts'));
+  const t0 = performance.now();
+  const r = await runDpSql({
+    sql: 'SELECT g, MEDIAN(x) AS m FROM t GROUP BY g',
+    schema,
+    engine,
+    ledger: new MemoryLedger(),
+    epsilon: 1,
+    rng: new SeededRandomSource(1),
+  });
+  const s = (performance.now() - t0) / 1000;
+  console.log(`G=${groups} statements=${statements} seconds=${s.toFixed(2)} rows=${r.rows.length}`);
+  await engine.close();
+}
