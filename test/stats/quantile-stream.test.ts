@@ -172,7 +172,7 @@ describe('streamed sampler: output law', () => {
     const pass: GroupBinPass = async (sink) => {
       passes++;
       for (let k = 0; k < 12; k++)
-        hists.forEach((s, g) => (s.index[k] === undefined ? undefined : sink.add(g, s.index[k] as number, s.count[k] as bigint)));
+        for (const [g, s] of hists.entries()) if (s.index[k] !== undefined) sink.add(g, s.index[k] as number, s.count[k] as bigint);
     };
     const laws = hists.map((s, g) => {
       const p = rankProposal(s, targets[g] as Rational, factor, 0n, false);
@@ -187,7 +187,7 @@ describe('streamed sampler: output law', () => {
     const draws = 20_000;
     for (let i = 0; i < draws; i++) {
       const bs = await sampleRankSelectionsStreamed(pass, 12, targets, factor, 0n, false, rng);
-      bs.forEach((b, g) => seen[g]?.set(b, (seen[g]?.get(b) ?? Number.NaN) + 1));
+      for (const [g, b] of bs.entries()) seen[g]?.set(b, (seen[g]?.get(b) ?? Number.NaN) + 1);
     }
     expect(passes).toBe(2 * draws);
     laws.forEach((law, g) => {
