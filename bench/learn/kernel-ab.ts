@@ -5,7 +5,8 @@
  * the ratio old ÷ new per round; then pool 1 (2×2 stride 1 over 256·16 planes 14×14, the ReLU fused) forward and
  * backward the same way. It also checks that both builds write the same bytes for every output (the
  * default modules must; the relaxed ones on the same machine should).
- * Usage: npx tsx bench/learn/kernel-ab.ts OLD-kernels-wasm.ts [rounds, default 8] [calls per round, default 10] [relaxed]
+ * Usage: npx tsx bench/learn/kernel-ab.ts OLD-kernels-wasm.ts [rounds, default 8] [calls per round, default 10] [relaxed] [pool]
+ * (`pool`: pool 1 only, the convolutions skipped)
  * OLD is a copy of src/learn/wasm/kernels-wasm.ts from another commit, e.g.
  *   git show main:src/learn/wasm/kernels-wasm.ts > /tmp/old-kernels-wasm.ts
  * The new module is this checkout's. Figures from the shared 2-core build machine are indicative only.
@@ -21,7 +22,8 @@ const oldPath = process.argv[2];
 if (!oldPath) throw new Error('usage: kernel-ab.ts OLD-kernels-wasm.ts [rounds] [calls] [relaxed]');
 const rounds = Number(process.argv[3] ?? 8);
 const calls = Number(process.argv[4] ?? 10);
-const relaxed = process.argv[5] === 'relaxed';
+const relaxed = process.argv.slice(5).includes('relaxed');
+const poolOnly = process.argv.slice(5).includes('pool');
 const B = 256;
 
 /** The base64 literal assigned to `name` in a kernels-wasm.ts text. */
@@ -135,7 +137,7 @@ const stat = (v: number[]) => {
 };
 
 console.log(`${relaxed ? 'relaxed' : 'default'} modules; old ${oldPath}; ${rounds} rounds × ${calls} calls, batch ${B}`);
-for (const g of shapes) {
+for (const g of poolOnly ? [] : shapes) {
   const olds = setup(oldB64, g);
   const news = setup(newB64, g);
   const differ = {
@@ -179,7 +181,11 @@ for (const g of shapes) {
   }
 }
 
-/** Pool 1 of the CNN on one module instance: 4,096 planes 14×14 → 13×13, ReLU fused, binary32 with binary64 winners. */
+/**
+ * Pool 1 of the CNN on one module instance: 4,096 planes 14×14 → 13×13, ReLU fused, binary32. The winners are
+ * binary64 flat indices in a module whose poolBackward32 takes 11 arguments (before stop 22's second part), one-byte
+ * codes in one that takes 12 (the stride added); their bytes are compared only between modules of one layout.
+ */
 function setupPool(b64: string) {
   const mod = new WebAssembly.Module(Buffer.from(b64, 'base64'));
   const ex = new WebAssembly.Instance(mod, {}).exports as unknown as Ex;
@@ -200,10 +206,14 @@ function setupPool(b64: string) {
   const u = () => rng.nextUint32() / 2 ** 31 - 1;
   new Float32Array(ex.memory.buffer, at.x, n).set(Float32Array.from({ length: n }, u));
   new Float32Array(ex.memory.buffer, at.g, outs).set(Float32Array.from({ length: outs }, () => u() * 1e-3));
+  const codes = ex.poolBackward32.length === 12;
   return {
+    codes,
     bytes: (k: 'out' | 'arg' | 'dx') => new Uint8Array(ex.memory.buffer.slice(at[k], at[k] + bytes[k])),
     forward: () => ex.poolForward32(at.x, at.out, at.arg, rows, H, H, 2, 1, oh, oh, 1),
-    backward: () => ex.poolBackward32(at.g, at.arg, at.acc, at.dx, rows, H, H, oh, oh, at.x, 1),
+    backward: codes
+      ? () => ex.poolBackward32(at.g, at.arg, at.acc, at.dx, rows, H, H, 1, oh, oh, at.x, 1)
+      : () => ex.poolBackward32(at.g, at.arg, at.acc, at.dx, rows, H, H, oh, oh, at.x, 1),
   };
 }
 {
@@ -214,7 +224,7 @@ function setupPool(b64: string) {
     s.forward();
     s.backward();
   }
-  for (const k of ['out', 'arg', 'dx'] as const) {
+  for (const k of olds.codes === news.codes ? (['out', 'arg', 'dx'] as const) : (['out', 'dx'] as const)) {
     const [x, y] = [olds.bytes(k), news.bytes(k)];
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) differ++;
   }

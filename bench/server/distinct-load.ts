@@ -95,7 +95,7 @@ export async function startDistinctLoad(C: number): Promise<DistinctLoad> {
     },
     root,
   );
-  const server = await createQueryServer(config, { playgroundDir: null });
+  const server = await createQueryServer(config, { playgroundDir: null, shapePlans: process.env.SHAPE_PLANS !== '0' });
   const url = await server.listen(0);
   const key = server.keys.create('bench').token;
   const atStart = new Set(threadCpu().keys());

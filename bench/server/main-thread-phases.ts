@@ -18,7 +18,7 @@
  *     write       onSend → onResponse
  *   and the main thread's CPU per query over the whole round (Node's HTTP parser and socket work included).
  *
- *   nice -n 10 npx tsx bench/server/main-thread-phases.ts [rounds=4] [queries per round=200]
+ *   [SHAPE_PLANS=0] [ALLOC_PROFILE=file] nice -n 10 npx tsx bench/server/main-thread-phases.ts [rounds=4] [queries per round=200]
  * @module
  */
 import './duckdb-allocator-first.js';
@@ -56,7 +56,8 @@ const mark = (name: string) => {
   marks.push([name, cpuMs()]);
   gcWindows.push([name, performance.timeOrigin + performance.now()]);
 };
-const plans = new PlanCache();
+// SHAPE_PLANS=0: no shape templates (each distinct text parsed, planned and compiled: before stop 22's second part).
+const plans = new PlanCache(1024, process.env.SHAPE_PLANS === '0' ? 0 : 1024);
 if (adult.exactAggregateCache) plans.keepSaltFor(lib.schema);
 const stampedPlans = Object.assign(Object.create(plans) as PlanCache, {
   compiled: (...a: Parameters<PlanCache['compiled']>) => {
@@ -101,7 +102,7 @@ const libOne = async (): Promise<[string, number][]> => {
 };
 
 // ---- HTTP side, stamped ----
-const server = await createQueryServer(cfg, { playgroundDir: null });
+const server = await createQueryServer(cfg, { playgroundDir: null, shapePlans: process.env.SHAPE_PLANS !== '0' });
 const cpuStamps = new WeakMap<object, number[]>();
 const httpParts: number[][] = [];
 server.app.addHook('onRequest', async (request) => {

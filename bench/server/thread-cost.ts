@@ -16,6 +16,7 @@
  * CPU per query, not q/s, is the figure to compare on a shared machine: the ceiling on two idle cores is 2000 / CPU.
  *
  *   nice -n 10 npx tsx bench/server/thread-cost.ts [queries=2000] [concurrency=8] [warm-up=1500]
+ *   SHAPE_PLANS=0 …  the plan cache without shape templates (every distinct text parsed and planned; stop 22's second part)
  *   REPEATED=1 …   every query the same text instead (the plan-cache and exact-aggregate-cache path: no DuckDB run
  *                  after the first), to compare the repeated workload's CPU between two checkouts (stop 21)
  */

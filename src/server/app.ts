@@ -63,6 +63,8 @@ export interface QueryServerOptions {
   readonly version?: string;
   /** The clock latency padding reads and sleeps on (default the system's; tests inject one). */
   readonly clock?: PaddingClock;
+  /** False: no shape templates in the plan cache (plan-cache.ts; benchmarks compare with and without). Default true. */
+  readonly shapePlans?: boolean;
 }
 
 /** A running (or ready to listen) query server. */
@@ -180,7 +182,7 @@ export async function createQueryServer(config: ServerConfig, options: QueryServ
   }
   // Charges of concurrent queries share one fsync (group-commit.ts); plans of repeated queries are reused (plan-cache.ts).
   const charging = new GroupCommitLedger(ledger);
-  const plans = new PlanCache();
+  const plans = new PlanCache(1024, options.shapePlans === false ? 0 : 1024);
   // Data sets whose exact aggregates are reused keep one bounding salt per cached plan (plan-cache.ts, exact-aggregate-cache.ts).
   for (const d of datasets.values()) if (d.config.exactAggregateCache) plans.keepSaltFor(d.schema);
   const audit = new AuditLog(join(s.stateDir, 'audit.jsonl'));

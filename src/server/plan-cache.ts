@@ -34,16 +34,15 @@
  * (`declarePlanRowBounds`): an exact-aggregate cache keeps only a declared
  * statement's rows, decided before the run (review S27).
  *
- * **Why the key is the exact text, not the text modulo its literals** (issue 15's "queries of one shape"): a
- * literal can decide the plan's privacy-relevant parts — `SUM(age * k)`, `LEAST(age, k)`, `CASE … THEN k` and
- * `GREATEST(age − k, 0)` set the clamping bounds and so the sensitivity and the noise scale; a `GROUP BY`
- * expression's constant decides the groups (test/review/ml-server-cache-shape.test.ts holds the charge and the
- * interval widths of a shape's new literals to the uncached library's). Only literals that reach the compiled
- * statement as bind values in a WHERE predicate are provably irrelevant to the plan, and telling them apart needs
- * the parser to mark each literal's role; for what it would save (parsing and planning, ≈ 0.5–1 ms of a distinct
- * query's ≈ 10 ms CPU, stop 16's profile) that is not done. What queries of one shape share is lower down: their
- * compiled statements have one text (literals and the salt are bind values), so DuckDB's prepared statement is
- * reused (`src/sql/engines/duckdb-prepared.ts`).
+ * **Queries of one shape** (issue 15): the key is the exact text, but a text missing here may still be answered from
+ * a template of its shape (`shape-plans.ts`): texts that differ only in number literals a WHERE comparison reads
+ * share the template's plan with those literals put in anew, and the result is exactly `planDpQuery(text, schema)`
+ * (that file states the rule). A literal that decides a privacy-relevant part of the plan — `SUM(age * k)`,
+ * `LEAST(age, k)`, `CASE … THEN k`, a GROUP BY constant, a LIMIT, a declared-key filter's value — is never lifted
+ * (test/review/ml-server-cache-shape.test.ts holds the charge and the interval widths of a shape's new literals to
+ * the uncached library's). A shape-built plan is stored under its own text, so its salt and compiled statements are
+ * its own; what queries of one shape share lower down is their compiled statements' one text (literals and the
+ * salt are bind values), so DuckDB's prepared statement is reused (`src/sql/engines/duckdb-prepared.ts`).
  * @module
  */
 import type { CompiledDpQuery } from '../sql/compile.js';
@@ -51,6 +50,7 @@ import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
 import { declarePlanRowBounds } from './exact-aggregate-cache.js';
+import { ShapePlans } from './shape-plans.js';
 
 /** The longest query text (UTF-16 units) whose plan is kept: 1024 keys × 8 KiB bounds a schema's cache to ≈ 16 MiB of text. */
 export const MAX_CACHED_TEXT = 8192;
@@ -65,9 +65,18 @@ export class PlanCache implements DpSqlPlanCache {
   hits = 0;
   /** Lookups that did not. */
   misses = 0;
+  /** Lookups answered by a template of the text's shape (counted in neither of the above). */
+  shapeHits = 0;
+  private readonly shapes = new WeakMap<SqlSchema, ShapePlans>();
 
-  /** @param maxPerSchema - plans kept per schema (least recently used evicted first; default 1024). */
-  constructor(private readonly maxPerSchema = 1024) {}
+  /**
+   * @param maxPerSchema - plans kept per schema (least recently used evicted first; default 1024).
+   * @param maxShapes - shape templates kept per schema (shape-plans.ts; 0: none, every new text planned afresh).
+   */
+  constructor(
+    private readonly maxPerSchema = 1024,
+    private readonly maxShapes = maxPerSchema,
+  ) {}
 
   /**
    * The plan stored for this very schema object and this exact text.
@@ -79,6 +88,13 @@ export class PlanCache implements DpSqlPlanCache {
     const m = this.bySchema.get(schema);
     const plan = m?.get(sql);
     if (!m || !plan) {
+      // Another text of a kept shape: its plan built from the shape's template (shape-plans.ts has the rule).
+      const shaped = sql.length <= MAX_CACHED_TEXT ? this.shapes.get(schema)?.get(sql) : undefined;
+      if (shaped) {
+        this.shapeHits++;
+        this.store(sql, schema, shaped);
+        return shaped;
+      }
       this.misses++;
       return undefined;
     }
@@ -145,6 +161,17 @@ export class PlanCache implements DpSqlPlanCache {
   set(sql: string, schema: SqlSchema, plan: QueryPlan): void {
     // Memory stays bounded by keys × text: a text longer than MAX_CACHED_TEXT is planned every time.
     if (this.maxPerSchema <= 0 || sql.length > MAX_CACHED_TEXT) return;
+    this.store(sql, schema, plan);
+    let shapes = this.shapes.get(schema);
+    if (!shapes) {
+      shapes = new ShapePlans(this.maxShapes);
+      this.shapes.set(schema, shapes);
+    }
+    shapes.add(sql, plan);
+  }
+
+  /** Keeps a plan under its exact text (LRU). */
+  private store(sql: string, schema: SqlSchema, plan: QueryPlan): void {
     let m = this.bySchema.get(schema);
     if (!m) {
       m = new Map();

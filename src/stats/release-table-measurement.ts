@@ -15,6 +15,10 @@
  * memo holds no data: exact aggregates reach `invoke` per group and are never kept. Parameters the key cannot
  * state exactly (a budget object with other fields, bounds that are not two numbers) are built fresh, uncached.
  * Each release gets its own copy of the guarantee object, so a caller that mutates its result cannot reach the memo.
+ * The parameters are read ONCE into a plain snapshot (data properties only: a getter, a Proxy trap or an accessor on
+ * the bounds makes the parameters unkeyable, built fresh and never kept), and both the key and the build read that
+ * snapshot: what is kept under a key is always what that key states (review stop 22: a getter that answered one ε to
+ * the key and another to the build poisoned later honest releases of the first ε).
  * @module
  */
 import type { LossKind, PrivacyLoss } from '../core/loss.js';
@@ -61,13 +65,51 @@ function num(x: unknown): string | undefined {
   return Object.is(x, -0) ? '-0' : String(x);
 }
 
-/** The memo key of the parameters, or undefined when they are not plain public numbers the key states exactly. */
+/** A data property's value (read once, no getter run), or `absent`; undefined when it is an accessor. */
+function dataValue(o: object, k: PropertyKey): { value: unknown } | 'absent' | undefined {
+  const d = Object.getOwnPropertyDescriptor(o, k);
+  if (d === undefined) return 'absent';
+  return 'value' in d ? { value: d.value } : undefined;
+}
+
+/**
+ * The parameters read once into a plain object of data values, or undefined when some part is not a plain data value
+ * (an accessor, a Proxy, a budget object with other fields or another prototype, bounds that are not two numbers).
+ */
+function snapshotOf(p: OutputParameters): OutputParameters | undefined {
+  if (typeof p !== 'object' || p === null || Object.getPrototypeOf(p) !== Object.prototype) return undefined;
+  const fields: Record<string, unknown> = {};
+  for (const k of ['budget', 'maxPartitions', 'maxContributionsPerPartition', 'confidence', 'bounds']) {
+    const v = dataValue(p, k);
+    if (v === undefined) return undefined;
+    if (v !== 'absent') fields[k] = v.value;
+  }
+  const b = fields.budget;
+  if (typeof b !== 'object' || b === null || Object.getPrototypeOf(b) !== Object.prototype) return undefined;
+  const budget: Record<string, unknown> = {};
+  for (const k of Reflect.ownKeys(b)) {
+    if (k !== 'epsilon' && k !== 'delta' && k !== 'rho') return undefined;
+    const v = dataValue(b, k);
+    if (v === undefined || v === 'absent') return undefined;
+    budget[k] = v.value;
+  }
+  const bounds = fields.bounds;
+  let copied: readonly [number, number] | undefined;
+  if (bounds !== undefined) {
+    if (!Array.isArray(bounds) || Object.getPrototypeOf(bounds) !== Array.prototype || bounds.length !== 2) return undefined;
+    const lo = dataValue(bounds, 0);
+    const hi = dataValue(bounds, 1);
+    if (lo === undefined || hi === undefined || lo === 'absent' || hi === 'absent') return undefined;
+    if (typeof lo.value !== 'number' || typeof hi.value !== 'number') return undefined;
+    copied = [lo.value, hi.value];
+  }
+  return { ...(fields as object), budget: budget as OutputBudget, bounds: copied } as OutputParameters;
+}
+
+/** The memo key of a snapshot, or undefined when its values are not plain public numbers the key states exactly. */
 function keyOf(kind: keyof ExactInputs, p: OutputParameters): string | undefined {
   const b = p.budget as Record<string, unknown>;
-  if (typeof b !== 'object' || b === null || Object.getPrototypeOf(b) !== Object.prototype) return undefined;
-  for (const k of Object.keys(b)) if (k !== 'epsilon' && k !== 'delta' && k !== 'rho') return undefined;
   const bounds = p.bounds;
-  if (bounds !== undefined && !(Array.isArray(bounds) && bounds.length === 2)) return undefined;
   const parts = [
     // `in` as well as the value: a present `delta: undefined` and an absent one are different budgets to the noise.
     'epsilon' in b ? num(b.epsilon) : 'none',
@@ -107,8 +149,10 @@ function build<K extends keyof ExactInputs>(kind: K, p: OutputParameters): Measu
  * @throws DpError INVALID_PARAMETER when the parameters cannot give a finite release (nothing is kept).
  * @privacy reads no data: a pure function of public parameters.
  */
-export function keptMeasurement<K extends keyof ExactInputs>(kind: K, p: OutputParameters): KeptMeasurement<ExactInputs[K]> {
-  const key = keyOf(kind, p);
+export function keptMeasurement<K extends keyof ExactInputs>(kind: K, given: OutputParameters): KeptMeasurement<ExactInputs[K]> {
+  const snapshot = snapshotOf(given);
+  const p = snapshot ?? given;
+  const key = snapshot === undefined ? undefined : keyOf(kind, snapshot);
   const hit = key === undefined ? undefined : memo.get(key);
   if (hit) return hit as KeptMeasurement<ExactInputs[K]>;
   const measurement = build(kind, p);

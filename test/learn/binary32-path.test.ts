@@ -291,6 +291,25 @@ describe('binary32 path: max pooling and ReLU on binary32 planes (generative, Na
   });
 });
 
+/**
+ * A max pooling's forward32 and backward32, plain and with the ReLU fused (forward32AfterRelu), against the binary64
+ * layers on x and dy: the same outputs, and the binary32 rounding of the binary64 input gradients.
+ */
+function poolMatchesBinary64(opts: Parameters<typeof maxPool2d>[0], batch: number, x: Float32Array, dy: Float32Array): void {
+  const a = maxPool2d(opts);
+  const ra = relu(a.inputSize);
+  const y64 = a.forward(Float64Array.from(x), batch);
+  const plain = Float64Array.from(a.backward(Float64Array.from(dy), batch), Math.fround);
+  const b = maxPool2d(opts);
+  sameValues(y64, Float64Array.from(b.forward32(x, batch) as Float32Array));
+  sameValues(plain, Float64Array.from(b.backward32(dy, batch)));
+  const yr64 = a.forward(ra.forward(Float64Array.from(x), batch), batch);
+  const fused = Float64Array.from(ra.backward(a.backward(Float64Array.from(dy), batch), batch), Math.fround);
+  const c = maxPool2d(opts);
+  sameValues(yr64, Float64Array.from(c.forward32AfterRelu(x, batch) as Float32Array));
+  sameValues(fused, Float64Array.from(c.backward32(dy, batch)));
+}
+
 describe("binary32 path: 2×2 stride-1 max pooling backward (the MNIST CNN's) against the binary64 layer", () => {
   // A pixel's input gradient sums the gradients of the (up to four) windows it won, in binary64, in output
   // order (poolBackward and poolBackward32). Peaks win all four windows around them, and gradients of ±2⁶⁰,
@@ -320,26 +339,63 @@ describe("binary32 path: 2×2 stride-1 max pooling backward (the MNIST CNN's) ag
           const terms = [2 ** 60, 1, 3 * 2 ** -30, 0.5];
           const grad = (): number => (rng.nextUint32() % 2 ? -1 : 1) * (terms[rng.nextUint32() % 4] as number);
           const opts = { channels: g.c, height: g.h, width: g.w, kernelSize: 2, stride: 1 };
-          const a = maxPool2d(opts);
-          const ra = relu(a.inputSize);
-          const x = Float32Array.from({ length: g.batch * a.inputSize }, pick);
-          const dy = Float32Array.from({ length: g.batch * a.outputSize }, grad);
-          // Without the ReLU: the pooling of x itself.
-          a.forward(Float64Array.from(x), g.batch);
-          const plain = Float64Array.from(a.backward(Float64Array.from(dy), g.batch), Math.fround);
-          const b = maxPool2d(opts);
-          b.forward32(x, g.batch);
-          sameValues(plain, Float64Array.from(b.backward32(dy, g.batch) as Float32Array));
-          // With the ReLU fused (forward32AfterRelu): the gradient with respect to the ReLU's input.
-          a.forward(ra.forward(Float64Array.from(x), g.batch), g.batch);
-          const fused = Float64Array.from(ra.backward(a.backward(Float64Array.from(dy), g.batch), g.batch), Math.fround);
-          const c = maxPool2d(opts);
-          c.forward32AfterRelu(x, g.batch);
-          sameValues(fused, Float64Array.from(c.backward32(dy, g.batch) as Float32Array));
+          const x = Float32Array.from({ length: g.batch * g.c * g.h * g.w }, pick);
+          const dy = Float32Array.from({ length: g.batch * g.c * (g.h - 1) * (g.w - 1) }, grad);
+          poolMatchesBinary64(opts, g.batch, x, dy); // plain, and with the ReLU fused (the gradient of its input)
         },
       ),
       { numRuns: 200, seed: 20261207 },
     );
+  });
+});
+
+describe("binary32 path: max pooling's one-byte winner codes, windows up to 16×16 (larger: the binary64 path)", () => {
+  // poolForward32 keeps each window's winner as (ky << 4) | kx in one byte; poolBackward32 decodes it with the
+  // stride. Windows of 12–16 use the code's top values (kx, ky up to 15); peaks placed at random win whole
+  // neighbourhoods of windows, and gradients of ±2⁶⁰, ±1, ±3·2⁻³⁰ make the per-pixel sums order-dependent: a
+  // decoding that swapped ky and kx, dropped the stride or a bit of either would route a gradient elsewhere.
+  it('the binary64 layer’s outputs and the binary32 rounding of its input gradients, with and without the fused ReLU', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          c: fc.integer({ min: 1, max: 2 }),
+          k: fc.integer({ min: 12, max: 16 }),
+          dh: fc.integer({ min: 0, max: 5 }),
+          dw: fc.integer({ min: 0, max: 20 }),
+          s: fc.integer({ min: 1, max: 17 }),
+          batch: fc.integer({ min: 1, max: 2 }),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (g) => {
+          const rng = new SeededRandomSource(`b32-codes-${g.seed}`);
+          const pick = (): number => {
+            const u = rng.nextUint32() % 1024; // a window has up to 256 taps: NaN in about one window of four
+            if (u === 0) return Number.NaN;
+            if (u < 8) return -0;
+            if (u < 40) return 8 + (rng.nextUint32() % 2); // peaks, with ties between them
+            return Math.fround((rng.nextUint32() / 2 ** 32) * 4 - 2);
+          };
+          const terms = [2 ** 60, 1, 3 * 2 ** -30];
+          const grad = (): number => (rng.nextUint32() % 2 ? -1 : 1) * (terms[rng.nextUint32() % 3] as number);
+          const p = maxPool2d({ channels: g.c, height: g.k + g.dh, width: g.k + g.dw, kernelSize: g.k, stride: g.s });
+          const x = Float32Array.from({ length: g.batch * p.inputSize }, pick);
+          const dy = Float32Array.from({ length: g.batch * p.outputSize }, grad);
+          poolMatchesBinary64({ channels: g.c, height: g.k + g.dh, width: g.k + g.dw, kernelSize: g.k, stride: g.s }, g.batch, x, dy);
+        },
+      ),
+      { numRuns: 120, seed: 20261209 },
+    );
+  });
+
+  it('a window above 16×16 has no binary32 forward (null: its segment reruns on the binary64 path)', () => {
+    expect(kernelBackend()).toBe('wasm');
+    const x = new Float32Array(17 * 17).fill(1);
+    const p = maxPool2d({ channels: 1, height: 17, width: 17, kernelSize: 17 });
+    expect(p.forward32(x, 1)).toBeNull();
+    expect(p.forward32AfterRelu(x, 1)).toBeNull();
+    expect(p.forward(Float64Array.from(x), 1)).toEqual(Float64Array.of(1));
+    const q = maxPool2d({ channels: 1, height: 17, width: 17, kernelSize: 16, stride: 1 });
+    expect(q.forward32(x, 1)).toEqual(Float32Array.of(1, 1, 1, 1));
   });
 });
 

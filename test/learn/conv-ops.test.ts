@@ -229,6 +229,60 @@ describe('per-example gradients: the bias part is summed in binary64 in the orde
   });
 });
 
+describe('input gradient, k = 4, s = 2, p = 0 (the product added straight into dx): the bits of col then col2im', () => {
+  // The wasm kernel adds each product tile into dx_i (inputGradK4S2, kernels.as) instead of writing col, filling dx_i
+  // and running col2im. Its claim: the same bits — each col value the binary32 sum over o from +0 (mul, then add,
+  // each rounded), and each pixel (((+0 + col(t₁)) + col(t₂)) + …) in increasing t. Values of ±2⁶⁰, ±1, ±2⁻³⁰, ±0
+  // make the pixels' sums order-dependent; odd H and W leave pixels no window reaches (+0); ow < 4 and ow ≥ 4 make
+  // tiles of four positions straddle output rows. Every product of these values is exact in binary32, so the emulation
+  // holds for the relaxed module too (fused or not), which relaxed-simd.test.ts runs this file with.
+  it('equals the sequential binary32 emulation bit for bit', () => {
+    const pick = [2 ** 60, -(2 ** 60), 1, -1, 2 ** -30, -(2 ** -30), 0, -0, 3, 0.5];
+    const f = Math.fround;
+    fc.assert(
+      fc.property(
+        fc.record({
+          C: fc.integer({ min: 1, max: 3 }),
+          H: fc.integer({ min: 4, max: 13 }),
+          W: fc.integer({ min: 4, max: 13 }),
+          outC: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(17), fc.constant(32)),
+          batch: fc.integer({ min: 1, max: 3 }),
+          seed: fc.nat(),
+        }),
+        ({ C, H, W, outC, batch, seed }) => {
+          const k = 4;
+          const oh = Math.floor((H - k) / 2) + 1;
+          const ow = Math.floor((W - k) / 2) + 1;
+          const shape: ConvShape = { C, H, W, k, s: 2, p: 0, oh, ow, outC };
+          const T = oh * ow;
+          const K = C * k * k;
+          const choose = (v: number): number => pick[Math.floor(((v + 4) / 8) * pick.length) % pick.length] as number;
+          const dy = filler(batch * outC * T, seed).map(choose);
+          const w = filler(outC * K, seed + 1).map(choose);
+          const dx = new Float64Array(batch * C * H * W).fill(Number.NaN); // every pixel must be written
+          convInputGrad(shape, dy, w, dx, batch);
+          for (let i = 0; i < batch; i++) {
+            const want = new Float64Array(C * H * W); // +0: the fill
+            for (let t = 0; t < T; t++) {
+              const oy = Math.floor(t / ow);
+              const ox = t % ow;
+              for (let j = 0; j < K; j++) {
+                let col = 0;
+                for (let o = 0; o < outC; o++) col = f(col + f(f(dy[(i * outC + o) * T + t] as number) * f(w[o * K + j] as number)));
+                const c = Math.floor(j / 16);
+                const pixel = (c * H + 2 * oy + (Math.floor(j / 4) % 4)) * W + 2 * ox + (j % 4);
+                want[pixel] = f((want[pixel] as number) + col);
+              }
+            }
+            for (let q = 0; q < want.length; q++) expect(Object.is(dx[i * C * H * W + q], want[q])).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 2203 },
+    );
+  });
+});
+
 describe('pooling batch kernels: wasm SIMD equals the reference exactly', () => {
   it('max (with NaN and ties) and average, forward and backward', () => {
     fc.assert(

@@ -60,7 +60,7 @@ interface Exports {
   poolForward32(
     x: number,
     out: number,
-    arg: number,
+    code: number,
     rows: number,
     h: number,
     w: number,
@@ -72,12 +72,13 @@ interface Exports {
   ): void;
   poolBackward32(
     g: number,
-    arg: number,
+    code: number,
     acc: number,
     dx: number,
     rows: number,
     h: number,
     w: number,
+    s: number,
     oh: number,
     ow: number,
     x: number,

@@ -194,6 +194,31 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** A number token of the fast grammar: its offsets in the text and its text (digits, optionally `.digits`). */
+export interface NumberToken {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/**
+ * The number tokens of `text` as the fast path reads them, in text order, or undefined when its tokenizer declines
+ * the text (the server's shape cache, src/server/shape-plans.ts: two texts whose characters differ only inside
+ * number tokens tokenize alike, so the fast path builds the same tree for both but those literals and the ranges).
+ * @param text - the query.
+ * @returns the number tokens, or undefined.
+ */
+export function fastNumberTokens(text: string): NumberToken[] | undefined {
+  try {
+    const out: NumberToken[] = [];
+    for (const t of tokenize(text)) if (t.kind === 'number') out.push({ start: t.start, end: t.end, text: t.text });
+    return out;
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    throw e;
+  }
+}
+
 /** Most nested expressions (parentheses, NOT, unary minus) the fast path follows before declining. */
 const MAX_DEPTH = 64;
 

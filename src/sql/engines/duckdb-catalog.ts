@@ -34,14 +34,23 @@ import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 /** Runs one DuckDB call of the catalog step (through the engine's queue, under the setup deadline). */
 export type CatalogRunner = <T>(work: () => Promise<T>) => Promise<T>;
 
-/** The declared tables' columns with their kind (table or view) and whether a column is computed from an expression. */
+/**
+ * The declared tables' columns with their kind (table or view) and whether a column is computed from an expression.
+ * A name is read where DuckDB's name resolution finds it — the temporary catalog first (where tsdp's views over
+ * declared files live when a database file is open, read-only: `duckdb-file-view.ts`), else the current schema — so
+ * the catalog step and the statements see the same relation.
+ */
 const COLUMNS_SQL = `SELECT c.table_name, c.column_name, c.data_type, t.table_type, c.column_default IS NOT NULL AS computed,
            (SELECT regexp_matches(d.sql, '\\bcollate\\b', 'i') FROM duckdb_tables() d
              WHERE d.database_name = c.table_catalog AND d.schema_name = c.table_schema AND d.table_name = c.table_name) AS collated
          FROM information_schema.columns c
          JOIN information_schema.tables t
            ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
-         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND list_contains($1::VARCHAR[], c.table_name)`;
+         WHERE list_contains($1::VARCHAR[], c.table_name) AND (
+           (c.table_catalog = 'temp' AND c.table_schema = 'main')
+           OR (c.table_catalog = current_database() AND c.table_schema = current_schema() AND NOT EXISTS (
+             SELECT 1 FROM information_schema.tables x
+             WHERE x.table_catalog = 'temp' AND x.table_schema = 'main' AND x.table_name = c.table_name)))`;
 
 /** The names that both a user function (or macro) and a built-in carry. */
 const SHADOWED_SQL =

@@ -4,7 +4,7 @@
  * file says how it is made without a scan of its own.
  *
  * **One view per file version, three states in one variable.** The view reads
- * `typed WHERE state = 'typed' OR (state = 'force' AND <every typed column read>) UNION ALL text WHERE state = 'text'`
+ * `typed WHERE state = 'typed' UNION ALL counted WHERE state = 'force' UNION ALL text WHERE state = 'text'`
  * ({@link choiceReaderSql}), `state` being `getvariable(v)` with `v` one DuckDB variable per file version
  * (`tsdp_csv_reader_<n>`, set before the view is created; unset reads as `'force'`). DuckDB folds `getvariable` when it
  * plans a statement, so the two branches the state rules out are removed before execution (EXPLAIN shows one reader;
@@ -12,12 +12,33 @@
  * within a version (review S62's test); which reader runs is the variable's value, changed only by the engine, and
  * every prepared statement is dropped when it changes (a prepared plan keeps the state it was planned with).
  *
- * **`'force'` (undecided, after open and each rebuild).** The typed branch filters on `c IS NULL OR c IS NOT NULL` for
- * every typed column `c`: a predicate true on every row that DuckDB 1.5.6 does not simplify, so every typed column is
- * projected out of the scan and parsed on every line the scan reads, whatever columns the statement reads (checked at
- * run time on each plan, {@link foldablePlan}: every READ_CSV of the plan must project every typed column; and
- * generatively, `test/sql/typed-csv-fold.test.ts`). So a statement that scans the file fails (the typed reader's
- * refusal, `ignore_errors = false`) iff some typed field of some line does not parse — a function of the version.
+ * **`'force'` (undecided, after open and each rebuild): the counted scan** ({@link countedReaderSql}). The typed
+ * reader with `ignore_errors = true` and no `store_rejects` (review S68: stored rejects cost ≈ 2.6 KB and 10–40 µs
+ * each, outside the memory limit): a line with a field that does not parse, or with too many fields, is skipped and
+ * nothing of it is kept, and the scan goes on to the file's end — so the deciding scan's time depends on the file's
+ * size, not on where (or how many) such lines are (class 14; review stop 21, second shift: the strict reader stopped
+ * at the first bad field, so its time showed where that field lay). Directly above the scan a projection makes one
+ * struct of every column of the line, `CASE WHEN nextval(s) > 0 THEN {c1, …, c{width + 1}} ELSE error(…) END`, and
+ * every column of the view is a field of that struct: every column is projected out of the scan and parsed on every
+ * line, whatever columns the statement reads, and no predicate of the statement can be pushed below the projection
+ * (DuckDB keeps a filter over a projection's side-effecting output above it) — checked at run time on each plan,
+ * {@link foldablePlan}; generatively, `test/sql/typed-csv-fold.test.ts`. (Stop 22, first shift, had the counter in a
+ * FILTER above the scan: DuckDB merged a statement's own predicates into it, the mark of an `IN` list before the
+ * counter, so those plans could not fold and paid a second scan.)
+ *
+ * **Counting.** `s` is one temporary sequence per version (`tsdp_csv_lines_<n>`): the CASE's condition draws one value
+ * for each line the lenient reader produced, in the projection directly above the scan. The version reads typed iff the
+ * lines counted equal the file's lines after the header as the line check counted them from the bytes
+ * (`NativeLineCheck.dataLines`, `line-check.ts`) — both functions of the file version, so the decision is one bit of
+ * it: "does every line parse with every typed field (and no line hold too many fields)", exactly what the strict
+ * reader's success decided before. Why the count is every line produced: the plan check ({@link foldablePlan},
+ * `countedFirst`) admits a plan only when its one READ_CSV has no pushed-down filter and its parent is the projection
+ * of the counter's struct (named after the sequence), which DuckDB evaluates on every row of every chunk the scan
+ * emits; every operator above consumes its whole input (below). Two READ_CSVs in a plan would both count: such a plan
+ * is not folded. When the counts differ the statement's answer (read from the lines that parsed) is discarded, never
+ * released, and it runs again on the text
+ * path. `test/sql/typed-csv-fold.test.ts` checks generatively, with statements that filter, that the decision is the
+ * version's and every released answer the text path's.
  *
  * **Deciding from a statement (the fold).** The engine decides the version's state from a statement only when the
  * statement's plan proves that the forced scan reads every line (`duckdb.ts`, `query`):
@@ -27,12 +48,13 @@
  *   skips a probe side whose build side is empty — no LIMIT, no empty result);
  * - the engine holds exactly one view that reads through `read_csv` and it is undecided, so every READ_CSV of the plan
  *   is that file's forced reader, and each projects every typed column.
- * Then success decides `'typed'` (every line was read, every typed field parsed), and the typed reader's refusal —
- * the file unchanged since the statement began — decides `'text'`, after which the statement runs again on the text
- * path, in the same call and deadline. Either way the decision is the one a scan of every typed column would make.
+ * Then the statement's run decides by its count ("Counting"): `'typed'` when every line was produced (its answer
+ * stands), `'text'` otherwise, after which the statement runs again on the text path, in the same call and deadline
+ * (the file unchanged since the statement began; a changed file is rebuilt and the statement runs again). Either way
+ * the decision is the one the lenient scan of every typed column makes.
  * A plan that does not read the file decides nothing (the view stays forced). Any other plan that reads an undecided
  * file — a join, a LIMIT, several undecided files — has each undecided file decided first by one scan of every typed
- * column of its own (`typedScanSql`, the stop-20 rule), then runs. Later statements on a decided version read only the
+ * column of its own (`typedScanSql`: the same lenient reader, its line count compared the same way), then runs. Later statements on a decided version read only the
  * columns they need (the typed reader prunes, the text path casts only what is read).
  * @module
  */
@@ -66,9 +88,11 @@ const CONSUMING = new Set([
 
 /**
  * The reader of a file version that may read typed or as text (module header): columns `c1` … `c{width}`, the typed
- * ones of their type in both branches (the text branch casts with `TRY_CAST`, as the text path always did), so the
- * view's own casts of them are no-ops.
- * @param typedReader - `typedFieldsSql`'s subquery.
+ * ones of their type in every branch (the text branch casts with `TRY_CAST`, as the text path always did), so the
+ * view's own casts of them are no-ops. State `'typed'`: the strict typed reader; `'force'`: the counted lenient one
+ * ({@link countedReaderSql}); `'text'`: the text path.
+ * @param typedReader - `typedFieldsSql`'s subquery (strict).
+ * @param countedReader - {@link countedReaderSql}'s subquery.
  * @param textReader - `nativeFieldsSql`'s subquery (every column VARCHAR).
  * @param types - the typed reader's types by header position.
  * @param variable - the version's state variable.
@@ -76,23 +100,53 @@ const CONSUMING = new Set([
  */
 export function choiceReaderSql(
   typedReader: string,
+  countedReader: string,
   textReader: string,
   types: readonly (TypedCsvColumn | undefined)[],
   variable: string,
 ): string {
   const state = `coalesce(getvariable(${sqlString(variable)}), 'force')`;
-  const names = types.map((_, i) => `c${i + 1}`);
+  const names = types.map((_, i) => `c${i + 1}`).join(', ');
   const text = types.map((t, i) => (t === undefined ? `c${i + 1}` : `TRY_CAST(c${i + 1} AS ${t}) AS c${i + 1}`));
   return (
-    `(SELECT ${names.join(', ')} FROM ${typedReader} WHERE ${state} = 'typed' OR (${state} = 'force' AND ${forcedPredicate(types)}) ` +
+    `(SELECT ${names} FROM ${typedReader} WHERE ${state} = 'typed' ` +
+    `UNION ALL SELECT ${names} FROM ${countedReader} WHERE ${state} = 'force' ` +
     `UNION ALL SELECT ${text.join(', ')} FROM ${textReader} WHERE ${state} = 'text')`
   );
 }
 
-/** True on every row, and reads every typed column (module header, `'force'`). */
-function forcedPredicate(types: readonly (TypedCsvColumn | undefined)[]): string {
-  const checks = types.flatMap((t, i) => (t === undefined ? [] : [`(c${i + 1} IS NULL OR c${i + 1} IS NOT NULL)`]));
-  return checks.length === 0 ? 'true' : checks.join(' AND ');
+/**
+ * The counted reader of an undecided version (module header, "Counting"): the lenient typed reader's lines, each
+ * counted by the version's sequence in the projection directly above the scan, then kept when it has the header's
+ * field count (the text path's line filter). The projection makes one struct of every column of the line (`c1` …
+ * `c{width + 1}`) under the counter's CASE, named after the sequence; every column the view hands on is a field of it,
+ * so every predicate of a statement over the view reads a value of a volatile expression and DuckDB pushes none of
+ * them below that projection (a filter over a projection's side-effecting output stays above it), and every READ_CSV
+ * of it projects, and parses, every column.
+ * @param lenientReader - `typedReadCsvSql(…, true)`.
+ * @param types - its types by header position.
+ * @param sequence - the version's line counter (also the projected struct's name).
+ * @returns a parenthesised subquery to select from.
+ */
+export function countedReaderSql(lenientReader: string, types: readonly (TypedCsvColumn | undefined)[], sequence: string): string {
+  const width = types.length;
+  const fields = [...types, undefined].map((_, i) => `'c${i + 1}': c${i + 1}`).join(', ');
+  const line = `CASE WHEN nextval(${sqlString(sequence)}) > 0 THEN {${fields}} ELSE error('tsdp: line counter') END AS ${sequence}`;
+  const names = types.map((_, i) => `${sequence}.c${i + 1} AS c${i + 1}`).join(', ');
+  return (
+    `(SELECT ${names} FROM (SELECT ${line} FROM ${lenientReader}) ` +
+    `WHERE ${sequence}.c${width} IS NOT NULL AND ${sequence}.c${width + 1} IS NULL)`
+  );
+}
+
+/** The statement that creates a version's line counter (a temporary sequence, counting from 1). */
+export function counterSql(sequence: string): string {
+  return `CREATE TEMPORARY SEQUENCE ${sequence} START 1`;
+}
+
+/** The statement that reads how many values a version's line counter has handed out (0 before the first). */
+export function counterValueSql(sequence: string): string {
+  return `SELECT coalesce(max(last_value), 0) FROM duckdb_sequences() WHERE temporary AND sequence_name = ${sqlString(sequence)}`;
 }
 
 /** The statement that sets a version's state. */
@@ -104,7 +158,25 @@ export function setStateSql(variable: string, state: ReaderState): string {
 interface PlanNode {
   readonly name?: unknown;
   readonly children?: unknown;
-  readonly extra_info?: { readonly Projections?: unknown; readonly 'Join Type'?: unknown };
+  readonly extra_info?: {
+    readonly Projections?: unknown;
+    readonly 'Join Type'?: unknown;
+    readonly Expression?: unknown;
+    readonly Filters?: unknown;
+  };
+}
+
+/**
+ * Whether a READ_CSV's lines are each counted before anything else sees them (module header, "Counting"): the scan
+ * holds no pushed-down filter, and its parent is a PROJECTION that outputs only the counter's struct (named after the
+ * version's sequence, a name no compiled statement uses) — a projection evaluates its expressions on every row of
+ * every chunk the scan emits.
+ */
+function countedFirst(scan: PlanNode, parent: PlanNode | undefined, sequence: string): boolean {
+  if (scan.extra_info?.Filters !== undefined || parent?.name !== 'PROJECTION') return false;
+  if (!Array.isArray(parent.children) || parent.children.length !== 1) return false;
+  const projections = parent.extra_info?.Projections;
+  return projections === sequence || (Array.isArray(projections) && projections.length === 1 && projections[0] === sequence);
 }
 
 /**
@@ -136,7 +208,11 @@ function constantMarkJoin(node: PlanNode): boolean {
  *   its whole input and every READ_CSV projects every typed column; `'unknown'` otherwise (or when the plan cannot be
  *   read).
  */
-export function foldablePlan(planJson: string, types: readonly (TypedCsvColumn | undefined)[]): 'none' | 'folded' | 'unknown' {
+export function foldablePlan(
+  planJson: string,
+  types: readonly (TypedCsvColumn | undefined)[],
+  sequence: string,
+): 'none' | 'folded' | 'unknown' {
   let roots: unknown;
   try {
     roots = JSON.parse(planJson);
@@ -146,7 +222,7 @@ export function foldablePlan(planJson: string, types: readonly (TypedCsvColumn |
   const typedColumns = types.flatMap((t, i) => (t === undefined ? [] : [`c${i + 1}`]));
   let reads = 0;
   let consuming = true;
-  const visit = (node: unknown): void => {
+  const visit = (node: unknown, parent: PlanNode | undefined): void => {
     if (typeof node !== 'object' || node === null) {
       consuming = false;
       return;
@@ -157,12 +233,14 @@ export function foldablePlan(planJson: string, types: readonly (TypedCsvColumn |
       reads++;
       const projected = Array.isArray(extra_info?.Projections) ? extra_info.Projections : [];
       if (!typedColumns.every((c) => projected.includes(c))) consuming = false;
+      if (!countedFirst(node as PlanNode, parent, sequence)) consuming = false;
     }
-    if (Array.isArray(children)) children.forEach(visit);
+    if (Array.isArray(children)) for (const child of children) visit(child, node as PlanNode);
     else consuming = false;
   };
   if (!Array.isArray(roots)) return 'unknown';
-  roots.forEach(visit);
+  for (const root of roots) visit(root, undefined);
   if (reads === 0) return 'none';
-  return consuming ? 'folded' : 'unknown';
+  // One READ_CSV only: two scans of the file would both count into the one counter.
+  return consuming && reads === 1 ? 'folded' : 'unknown';
 }

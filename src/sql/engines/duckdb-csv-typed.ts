@@ -9,16 +9,18 @@
  * decided by one record after the charge. DuckDB's typed reader cannot keep a record whose numeric field does not
  * parse (the text path keeps it with that value NULL): with `ignore_errors` it drops the line silently — a record the
  * Node reader keeps, gone — and without, the whole scan fails. Why this reader does not reopen it:
- * - **Its choice is one bit of the file version, and it never answers wrongly.** It runs with `ignore_errors = false`:
- *   every line it cannot read exactly (a field that does not parse as its column's type, an empty numeric field, too
- *   many fields) fails the scan instead of being dropped. The view of each version reads typed only once a scan of
- *   every typed column of that version has succeeded, and on the text path (`nativeFieldsSql` + `TRY_CAST`, the
- *   reader this one replaces) once one has failed; until then every scan of it parses every typed column
- *   (`duckdb-csv-choice.ts`: the decision is folded into the first statement that reads the file whole, which reruns
- *   on the text path after a refusal, in the same call and deadline). The refusal is never reported. A decided typed
- *   reader has read every typed field of its version, so no later statement fails over; a file changed after the
- *   statement's identity check (line-check.proof.md's residual) is rebuilt, undecided, and the statement runs again
- *   (`duckdb.ts`, `query`). So an answer is either this reader's or the text path's — never an error decided by a record.
+ * - **Its choice is one bit of the file version, and it never answers wrongly.** On a decided version it runs with
+ *   `ignore_errors = false`: every line it cannot read exactly (a field that does not parse as its column's type, an
+ *   empty numeric field, too many fields) fails the scan instead of being dropped. The view of each version reads
+ *   typed only once a lenient scan of every typed column of that version (`ignore_errors = true`, nothing stored) has
+ *   produced every line of it — its lines counted against the line check's count of the file's lines — and on the text
+ *   path (`nativeFieldsSql` + `TRY_CAST`, the reader this one replaces) once one has produced fewer
+ *   (`duckdb-csv-choice.ts`, "Counting": the decision is folded into the first statement that reads the file whole,
+ *   whose answer is discarded and rerun on the text path when a line was skipped, in the same call and deadline). The
+ *   count is never reported. A decided typed reader has read every typed field of its version, so no later statement
+ *   fails over; a file changed after the statement's identity check (line-check.proof.md's residual) is rebuilt,
+ *   undecided, and the statement runs again (`duckdb.ts`, `query`). So an answer is either this reader's over every
+ *   line or the text path's — never an error decided by a record.
  * - **When it does not fail, it reads the text path's records with the text path's values.** Its layout is
  *   `nativeFieldsSql`'s — the same admitted files (one line ending, no `"`, no U+0001, no NUL, no blank line, every line
  *   below the line limit, and UTF-8 throughout: `line-check.ts`), `quote = ''` and `escape = ''` (no state crosses a
@@ -37,7 +39,7 @@
  *   the file's bytes alone: whichever statement decides it parses every typed column of every line (the forced
  *   scan), whatever it reads, and a statement whose plan might not read every line (a join, a LIMIT) never decides —
  *   one scan of all typed columns of its own does (`duckdb-csv-choice.ts`). Which reader answers, and the deciding
- *   statement's time (a forced scan, and after a refusal the text path's rerun), is the one bit of
+ *   statement's time (a counted scan of the whole file, and when a line was skipped the text path's rerun), is the one bit of
  *   `line-check.proof.md`'s "Timing residual": "does any record hold a numeric field that does not parse". Stop 20
  *   decided it by a scan of its own when the view was built: a whole extra scan of the file in a one-shot run (the
  *   CLI); stop 21 folds it into the first statement, which pays the parse of the typed columns it does not read
@@ -72,29 +74,48 @@ export function typedFieldsSql(
   lineLimit: number = CSV_MAX_LINE_BYTES,
 ): string {
   const width = types.length;
-  const { maxLineSize, bufferSize } = nativeLineReaderOptions(lineLimit);
-  const columns = [...types, undefined].map((t, i) => `'c${i + 1}': '${t ?? 'VARCHAR'}'`).join(', ');
-  const newLine = lineEnding === 'crlf' ? `new_line = '\\r\\n', ` : '';
-  const reader =
-    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = 1, delim = ${sqlString(delimiter)}, quote = '', escape = '', ${newLine}` +
-    `columns = {${columns}}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
-    `max_line_size = ${maxLineSize}, buffer_size = ${bufferSize}, ignore_errors = false)`;
   const names = types.map((_, i) => `c${i + 1}`);
+  const reader = typedReadCsvSql(path, delimiter, types, lineEnding, lineLimit, false);
   return `(SELECT ${names.join(', ')} FROM ${reader} WHERE c${width} IS NOT NULL AND c${width + 1} IS NULL)`;
 }
 
 /**
- * The scan that decides the reader of one version of the file when no statement can (module header, "One bit per file
- * version"; `duckdb-csv-choice.ts`): it counts
- * every typed column, so DuckDB parses each of them on every line (a projection cannot drop a column an aggregate
- * reads) and fails on the first field that does not parse.
- * @param reader - `typedFieldsSql`'s subquery.
- * @param types - its types by header position.
- * @returns one SELECT statement.
+ * The `read_csv` call of the typed reader (module header): columns `c1` … `c{width + 1}`, the typed ones of their type.
+ * With `ignoreErrors` false (the reader of a decided version) a line it cannot read exactly fails the scan; with it
+ * true (the undecided version's counted scan, `duckdb-csv-choice.ts`) that line is skipped and nothing of it is kept
+ * (no `store_rejects`: review S68), and the scan goes on to the file's end.
  */
-export function typedScanSql(reader: string, types: readonly (TypedCsvColumn | undefined)[]): string {
+export function typedReadCsvSql(
+  path: string,
+  delimiter: ',' | '\t',
+  types: readonly (TypedCsvColumn | undefined)[],
+  lineEnding: LineEnding,
+  lineLimit: number,
+  ignoreErrors: boolean,
+): string {
+  const { maxLineSize, bufferSize } = nativeLineReaderOptions(lineLimit);
+  const columns = [...types, undefined].map((t, i) => `'c${i + 1}': '${t ?? 'VARCHAR'}'`).join(', ');
+  const newLine = lineEnding === 'crlf' ? `new_line = '\\r\\n', ` : '';
+  return (
+    `read_csv(${sqlString(path)}, auto_detect = false, header = false, skip = 1, delim = ${sqlString(delimiter)}, quote = '', escape = '', ${newLine}` +
+    `columns = {${columns}}, null_padding = true, strict_mode = false, nullstr = chr(10), ` +
+    `max_line_size = ${maxLineSize}, buffer_size = ${bufferSize}, ignore_errors = ${ignoreErrors})`
+  );
+}
+
+/**
+ * The scan that decides the reader of one version of the file when no statement can (module header, "One bit per file
+ * version"; `duckdb-csv-choice.ts`, "Counting"): over the lenient reader ({@link typedReadCsvSql} with `ignoreErrors`),
+ * the number of lines it produced, with a count of every typed column beside it so that DuckDB parses each of them on
+ * every line (a projection cannot drop a column an aggregate reads). It reads the whole file whatever its fields hold;
+ * the version reads typed iff the first value equals the line check's `dataLines`.
+ * @param lenientReader - `typedReadCsvSql(…, true)`.
+ * @param types - its types by header position.
+ * @returns one SELECT statement; its first column is the count of lines.
+ */
+export function typedScanSql(lenientReader: string, types: readonly (TypedCsvColumn | undefined)[]): string {
   const counts = types.flatMap((t, i) => (t === undefined ? [] : [`COUNT(c${i + 1})`]));
-  return `SELECT ${counts.length === 0 ? 'COUNT(*)' : counts.join(' + ')} FROM ${reader}`;
+  return `SELECT COUNT(*)${counts.length === 0 ? '' : `, ${counts.join(' + ')}`} FROM ${lenientReader}`;
 }
 
 /**

@@ -16,7 +16,9 @@
  */
 import { createRequire } from 'node:module';
 import type * as DuckDbApi from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
 import { vendoredCopy } from '../_internal/vendored.js';
+import type { SqlParamType } from '../dialect.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,3 +27,11 @@ const copy = vendoredCopy(new URL('../../vendor/duckdb-node-api.cjs', import.met
 
 /** DuckDB's Node API: the vendored copy of the installed version when built, else the package (module header). */
 export const duckdb: typeof DuckDbApi = require(copy ?? '@duckdb/node-api') as typeof DuckDbApi;
+
+/** The DuckDB type each compiled parameter is bound with (left to infer, the driver binds an integral double such as 1e150 as BIGINT and fails). */
+export const PARAM_TYPES: Readonly<Record<SqlParamType, DuckDBType>> = {
+  bigint: duckdb.BIGINT,
+  double: duckdb.DOUBLE,
+  text: duckdb.VARCHAR,
+  boolean: duckdb.BOOLEAN,
+};

@@ -67,6 +67,12 @@ export interface NativeLineCheck {
   readonly shortLines: boolean;
   /** The file's identity when it was read (the same before and after the read, else `native` is false). */
   readonly identity: FileIdentity;
+  /**
+   * When `native`: the number of lines after the first (the header) — a function of the bytes alone: the file's LF
+   * bytes, plus one for a last line without one, less the header (0 for an empty file). The typed reader's decision
+   * compares it with the lines its lenient scan produced (`duckdb-csv-choice.ts`, "Counting").
+   */
+  readonly dataLines: number;
 }
 
 const LF = 0x0a;
@@ -249,6 +255,26 @@ export function lfRunsBelow(limit: number): LfRunTracker {
 }
 
 /**
+ * The number of LF bytes in `b`, at about a byte per ns or better: 4 bytes at a time, a byte of `x = word ^ 0x0A0A0A0A`
+ * being zero exactly where the word holds an LF (the carry-free test `~(((x & 0x7F7F7F7F) + 0x7F7F7F7F) | x | 0x7F7F7F7F)`
+ * sets the high bit of exactly those bytes).
+ */
+export function countLf(b: Uint8Array): number {
+  let n = 0;
+  const head = (4 - (b.byteOffset & 3)) & 3;
+  if (b.length < head + 4) return b.reduce((m, byte) => m + (byte === LF ? 1 : 0), 0);
+  for (let i = 0; i < head; i++) if (b[i] === LF) n++;
+  const words = new Uint32Array(b.buffer, b.byteOffset + head, (b.length - head) >>> 2);
+  for (let k = 0; k < words.length; k++) {
+    const x = (words[k] as number) ^ 0x0a0a0a0a;
+    const zero = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
+    if (zero !== 0) n += Math.imul(zero >>> 7, 0x01010101) >>> 24;
+  }
+  for (let i = head + 4 * words.length; i < b.length; i++) if (b[i] === LF) n++;
+  return n;
+}
+
+/**
  * Reads the whole file once and decides whether DuckDB's line reader may cut it, and with which line ending
  * (module header).
  * @param path - the file (resolved).
@@ -270,6 +296,8 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
     let plain = true;
     const runs = lfRunsBelow(lineLimit);
     const utf8 = utf8Pieces();
+    let lfs = 0;
+    let lastByte = LF;
     for (;;) {
       const { bytesRead } = await handle.read(buf, kept, CHUNK, null);
       if (bytesRead === 0) break;
@@ -284,6 +312,8 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
       if (plain && (piece.indexOf(QUOTE) >= 0 || piece.indexOf(SOH) >= 0)) plain = false;
       runs.feed(piece, offset - piece.length);
       utf8.feed(piece.subarray(kept));
+      lfs += countLf(piece.subarray(kept));
+      lastByte = piece[piece.length - 1] as number;
       kept = Math.min(HAZARD_OVERLAP, piece.length);
       piece.copyWithin(0, piece.length - kept);
     }
@@ -297,6 +327,7 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
       fields: native && plain && utf8.end(),
       shortLines: native && runs.end(identity.size),
       identity,
+      dataLines: native ? Math.max(0, lfs + (lastByte === LF ? 0 : 1) - 1) : 0,
     };
   } finally {
     await handle.close();

@@ -880,13 +880,145 @@ export function convInputGrad(
   const outBytes = <usize>(outC * T) << 2;
   if (batch == 0) return;
   packAll32(w, <usize>K << 2, 4, outC, K, wp);
+  const direct = k == 4 && s == 2 && p == 0 && outC <= KC32;
   for (let i: i32 = 0; i < batch; i++) {
+    if (direct) {
+      inputGradK4S2(g + <usize>i * outBytes, T, outC, wp, dx + <usize>i * inBytes, C, H, W, oh, ow);
+      continue;
+    }
     // A(t, o) = Δ_i(o, t): row stride 4, column stride T·4.
     gemm32(g + <usize>i * outBytes, 4, <usize>T << 2, 0, 0, 0, wp, col, T, outC, K, pack);
     const di = dx + <usize>i * inBytes;
     memory.fill(di, 0, inBytes);
     col2imAdd32(col, di, C, H, W, k, s, p, oh, ow);
   }
+}
+
+// convInputGrad for k = 4, s = 2, p = 0, outC ≤ KC32 (one panel row block): the product's tiles added straight
+// into dx_i, no col, fill or col2im. Same bits as gemm32 into col, a fill of dx_i and col2imAdd32: each col value
+// is the same sum (micro4x8's / micro1x8's madd32 over o from +0), and each pixel gets the same additions in the
+// same order, (((0 + col(t₁)) + col(t₂)) + …) in increasing t. Why the order holds: a block of eight columns is
+// one channel c and the window rows ky = 2m, 2m + 1 (four kx each: a v128 of four adjacent pixels at ix = 2·ox).
+// Pixel row iy takes ky ∈ {2, 3} from output row oy − 1 before ky ∈ {0, 1} from oy, and column ix takes kx ∈
+// {2, 3} from ox − 1 before kx ∈ {0, 1} from ox; so tiles go in t order, and within a tile of four positions
+// (which may straddle two output rows) the ky 2–3 block of each channel before its ky 0–1 block, rows in t order.
+// The "0 +" of the fill is kept where a lane is a pixel's first term: the ky 2–3 rows, and the ky 0–1 rows of
+// output row 0, are their pixels' first terms in lanes kx 2–3, and in lanes kx 0–1 too where ox = 0 (the rest
+// add to what is there). Pixels no window reaches (iy ≥ 2·oh + 2, ix ≥ 2·ow + 2) are set to +0 as the fill did.
+function inputGradK4S2(a: usize, T: i32, outC: i32, wp: usize, dx: usize, C: i32, H: i32, W: i32, oh: i32, ow: i32): void {
+  const rowBytes = <usize>W << 2;
+  const coveredW = 2 * ow + 2;
+  const coveredH = 2 * oh + 2;
+  for (let c: i32 = 0; c < C; c++) {
+    const plane = dx + <usize>(c * H) * rowBytes;
+    if (coveredW < W) {
+      for (let iy: i32 = 0; iy < coveredH; iy++) memory.fill(plane + <usize>iy * rowBytes + (<usize>coveredW << 2), 0, <usize>(W - coveredW) << 2);
+    }
+    if (coveredH < H) memory.fill(plane + <usize>coveredH * rowBytes, 0, <usize>(H - coveredH) * rowBytes);
+  }
+  const aps = <usize>T << 2;
+  const planeBytes = <usize>H * rowBytes;
+  let t0: i32 = 0;
+  for (; t0 + 4 <= T; t0 += 4) {
+    const oy0 = t0 / ow;
+    const ox0 = t0 - oy0 * ow;
+    // positions t0..t0+3 as (oy, ox): ox0 + r wraps to the next output rows
+    let oy1 = oy0, ox1 = ox0 + 1;
+    if (ox1 >= ow) { oy1++; ox1 = 0; }
+    let oy2 = oy1, ox2 = ox1 + 1;
+    if (ox2 >= ow) { oy2++; ox2 = 0; }
+    let oy3 = oy2, ox3 = ox2 + 1;
+    if (ox3 >= ow) { oy3++; ox3 = 0; }
+    const at0 = (<usize>(2 * oy0) * rowBytes) + (<usize>(2 * ox0) << 2);
+    const at1 = (<usize>(2 * oy1) * rowBytes) + (<usize>(2 * ox1) << 2);
+    const at2 = (<usize>(2 * oy2) * rowBytes) + (<usize>(2 * ox2) << 2);
+    const at3 = (<usize>(2 * oy3) * rowBytes) + (<usize>(2 * ox3) << 2);
+    const arow = a + (<usize>t0 << 2);
+    for (let c: i32 = 0; c < C; c++) {
+      const plane = dx + <usize>c * planeBytes;
+      for (let m: i32 = 1; m >= 0; m--) {
+        const j = c * 16 + m * 8;
+        const v = plane + <usize>(2 * m) * rowBytes;
+        tileIntoImage(arow, aps, wp + (<usize>(j * outC) << 2), outC, v, rowBytes, at0, at1, at2, at3, m == 1 || oy0 == 0 ? ox0 : -1, m == 1 || oy1 == 0 ? ox1 : -1, m == 1 || oy2 == 0 ? ox2 : -1, m == 1 || oy3 == 0 ? ox3 : -1);
+      }
+    }
+  }
+  for (; t0 < T; t0++) {
+    const oy = t0 / ow;
+    const ox = t0 - oy * ow;
+    const at = (<usize>(2 * oy) * rowBytes) + (<usize>(2 * ox) << 2);
+    for (let c: i32 = 0; c < C; c++) {
+      const plane = dx + <usize>c * planeBytes;
+      for (let m: i32 = 1; m >= 0; m--) {
+        const j = c * 16 + m * 8;
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+        let bp = wp + (<usize>(j * outC) << 2);
+        let ap = a + (<usize>t0 << 2);
+        for (let q: i32 = 0; q < outC; q++) {
+          const x = v128.load32_splat(ap);
+          c0 = madd32(x, v128.load(bp), c0);
+          c1 = madd32(x, v128.load(bp, 16), c1);
+          ap += aps;
+          bp += 32;
+        }
+        const fresh = m == 1 || oy == 0 ? ox : -1;
+        const v = plane + <usize>(2 * m) * rowBytes + at;
+        addFour(v, c0, fresh);
+        addFour(v + rowBytes, c1, fresh);
+      }
+    }
+  }
+}
+
+// micro4x8's sums for rows t0..t0+3 (A(t, o) at a + t·4 + o·aps) and one packed block of eight columns, each row's
+// two v128 added into the image at v + at_r (ky even) and v + at_r + rowBytes (ky odd); fresh_r as in addFour.
+function tileIntoImage(
+  a: usize, aps: usize, pack: usize, kc: i32, v: usize, rowBytes: usize,
+  at0: usize, at1: usize, at2: usize, at3: usize, fresh0: i32, fresh1: i32, fresh2: i32, fresh3: i32,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let bp = pack;
+  let ap = a;
+  for (let q: i32 = 0; q < kc; q++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd32(x, b0, c00);
+    c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(ap, 4);
+    c10 = madd32(x, b0, c10);
+    c11 = madd32(x, b1, c11);
+    x = v128.load32_splat(ap, 8);
+    c20 = madd32(x, b0, c20);
+    c21 = madd32(x, b1, c21);
+    x = v128.load32_splat(ap, 12);
+    c30 = madd32(x, b0, c30);
+    c31 = madd32(x, b1, c31);
+    ap += aps;
+    bp += 32;
+  }
+  addFour(v + at0, c00, fresh0);
+  addFour(v + at0 + rowBytes, c01, fresh0);
+  addFour(v + at1, c10, fresh1);
+  addFour(v + at1 + rowBytes, c11, fresh1);
+  addFour(v + at2, c20, fresh2);
+  addFour(v + at2 + rowBytes, c21, fresh2);
+  addFour(v + at3, c30, fresh3);
+  addFour(v + at3 + rowBytes, c31, fresh3);
+}
+
+// Four adjacent pixels at `at` (+)= sums: fresh < 0: all four already hold earlier terms (load and add); fresh = 0
+// (ox = 0): all four are first terms (0 + sums); fresh > 0: lanes 0–1 add to earlier terms, lanes 2–3 are first
+// terms (0 + sums). The old value is always the addition's first operand, as in col2imAdd32.
+@inline
+function addFour(at: usize, sums: v128, fresh: i32): void {
+  let old = f32x4.splat(0);
+  if (fresh < 0) old = v128.load(at);
+  else if (fresh > 0) old = v128.shuffle<f32>(v128.load(at), f32x4.splat(0), 0, 1, 4, 5);
+  v128.store(at, f32x4.add(old, sums));
 }
 
 /**
@@ -1280,13 +1412,13 @@ export function poolForward(x: usize, out: usize, arg: usize, rows: i32, H: i32,
 
 // Max pooling of four windows of stride 1 on binary32 values (output positions ox0..ox0+3, one f32x4): the
 // same rule as maxPoolPair (the first maximum in row-major tap order wins on ties, a NaN wins), the
-// winner tracked as its offset in the window (an i32 lane), written as a flat index in binary64.
+// winner tracked as its code in the window (an i32 lane), written as four winner codes (poolForward32).
 // relu: the pooling of max(0, x) (a ReLU before it, fused): the first tap is max(0, v) (reluForward32's
 // f32x4.max), the others are compared as they are — the same decisions as on max(0, v): m is then ≥ +0 or
 // NaN, so a tap v ≤ 0 (−0 included) is not taken either way (max(0, v) = +0 ≤ m), a NaN tap is taken either
 // way, and a positive tap is its own ReLU. So the same outputs and winners as the ReLU then the pooling.
 @inline
-function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32, relu: bool): void {
+function maxPoolQuad32(x: usize, out: usize, code: usize, i0: i32, W: i32, k: i32, relu: bool): void {
   const p = x + (<usize>i0 << 2);
   let m = v128.load(p);
   if (relu) m = f32x4.max(f32x4.splat(0), m); // the later taps need no ReLU (above)
@@ -1298,39 +1430,46 @@ function maxPoolQuad32(x: usize, out: usize, arg: usize, i0: i32, W: i32, k: i32
       const v = v128.load(p + (<usize>off << 2));
       const take = v128.andnot(f32x4.eq(m, m), f32x4.le(v, m));
       m = v128.bitselect(v, m, take);
-      idx = v128.bitselect(i32x4.splat(off), idx, take);
+      idx = v128.bitselect(i32x4.splat((ky << 4) | kx), idx, take);
     }
   }
   v128.store(out, m);
-  const flat = i32x4.add(idx, i32x4(i0, i0 + 1, i0 + 2, i0 + 3));
-  v128.store(arg, f64x2.convert_low_i32x4_s(flat));
-  v128.store(arg, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+  storeCodes4(code, idx);
+}
+
+// The low bytes of the four i32 lanes of c (winner codes < 256) at p..p+3.
+@inline
+function storeCodes4(p: usize, c: v128): void {
+  v128.store32_lane(p, i8x16.shuffle(c, c, 0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0);
 }
 
 /**
- * Max pooling of binary32 planes (Sequential's binary32 path): out (binary32) and arg (binary64 flat
- * indices, as poolForward's mode 0) for `rows` planes H×W, k×k windows, stride s — the values and
- * winners poolForward gives on the widened planes (the same comparisons; a max pooling's output is
- * some of its inputs). Stride 1 runs four windows per f32x4 (a row's last ow mod 4 windows as the
+ * Max pooling of binary32 planes (Sequential's binary32 path): out (binary32) and code (one byte per
+ * output: its winner as (ky << 4) | kx, the tap's row and column in its window; k ≤ 16) for `rows`
+ * planes H×W, k×k windows, stride s — the values and winners poolForward gives on the widened planes
+ * (the same comparisons; a max pooling's output is some of its inputs): the winner's flat index is
+ * (oy·s + ky)·W + ox·s + kx in its plane, which poolBackward32 reads back. One byte per window where
+ * poolForward writes a binary64 index: 1/8 of the memory traffic (pool 1 of the MNIST CNN: 0.7 MB per
+ * step written and read instead of 5.5 MB). Stride 1 runs four windows per f32x4 (a row's last ow mod 4 windows as the
  * end of a quad recomputed over the windows before them: the same values and winners).
  * relu ≠ 0: the pooling of max(0, x) (a ReLU fused before it, binary32-path.ts): the first tap of each
  * window is max(0, v), reluForward32's rule, and the others need none (maxPoolQuad32), so outputs and
  * winners are those of reluForward32 then this.
  */
-export function poolForward32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: i32): void {
-  if (relu != 0) poolPlanes32(x, out, arg, rows, H, W, k, s, oh, ow, true);
-  else poolPlanes32(x, out, arg, rows, H, W, k, s, oh, ow, false);
+export function poolForward32(x: usize, out: usize, code: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: i32): void {
+  if (relu != 0) poolPlanes32(x, out, code, rows, H, W, k, s, oh, ow, true);
+  else poolPlanes32(x, out, code, rows, H, W, k, s, oh, ow, false);
 }
 
 @inline
-function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: bool): void {
+function poolPlanes32(x: usize, out: usize, code: usize, rows: i32, H: i32, W: i32, k: i32, s: i32, oh: i32, ow: i32, relu: bool): void {
   if (k == 2 && s == 1 && ow >= 4) {
-    pool2x2Planes32(x, out, arg, rows, H, W, oh, ow, relu);
+    pool2x2Planes32(x, out, code, rows, H, W, oh, ow, relu);
     return;
   }
   const plane = H * W;
   let o = out;
-  let a = arg;
+  let a = code;
   for (let r: i32 = 0; r < rows; r++) {
     const base = r * plane;
     for (let oy: i32 = 0; oy < oh; oy++) {
@@ -1340,20 +1479,20 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
         for (; ox + 4 <= ow; ox += 4) {
           maxPoolQuad32(x, o, a, base + y0 * W + ox, W, k, relu);
           o += 16;
-          a += 32;
+          a += 4;
         }
         if (ox < ow) {
           const back = ox - (ow - 4); // windows recomputed
-          maxPoolQuad32(x, o - (<usize>back << 2), a - (<usize>back << 3), base + y0 * W + ow - 4, W, k, relu);
+          maxPoolQuad32(x, o - (<usize>back << 2), a - <usize>back, base + y0 * W + ow - 4, W, k, relu);
           o += <usize>(ow - ox) << 2;
-          a += <usize>(ow - ox) << 3;
+          a += <usize>(ow - ox);
           ox = ow;
         }
       }
       for (; ox < ow; ox++) {
         const x0 = ox * s;
-        let best = base + y0 * W + x0;
-        let m = load<f32>(x + (<usize>best << 2));
+        let best: i32 = 0;
+        let m = load<f32>(x + (<usize>(base + y0 * W + x0) << 2));
         if (relu) m = max<f32>(0.0, m);
         for (let ky: i32 = 0; ky < k; ky++) {
           for (let kx: i32 = 0; kx < k; kx++) {
@@ -1361,14 +1500,14 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
             const v = load<f32>(x + (<usize>at << 2)); // no ReLU needed after the first tap (maxPoolQuad32)
             if (v > m || (v != v && m == m)) {
               m = v;
-              best = at;
+              best = (ky << 4) | kx;
             }
           }
         }
         store<f32>(o, m);
-        store<f64>(a, <f64>best);
+        store<u8>(a, <u8>best);
         o += 4;
-        a += 8;
+        a += 1;
       }
     }
   }
@@ -1382,12 +1521,12 @@ function poolPlanes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i3
 // parts of the taps as from all of them, so the same values and winners as maxPoolQuad32. relu: every tap is
 // max(0, v) as loaded (reluForward32's f32x4.max), i.e. the pooling of the ReLU's output itself. A plane's
 // last ow mod 4 columns are the end of a column of windows recomputed over the ones before them.
-function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, relu: bool): void {
+function pool2x2Planes32(x: usize, out: usize, code: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, relu: bool): void {
   const plane = H * W;
   const outPlane = oh * ow;
   const z = f32x4.splat(0);
   const one = i32x4.splat(1);
-  const below = i32x4.splat(W);
+  const below = i32x4.splat(1 << 4); // ky = 1
   const rowBytes = <usize>W << 2;
   for (let r: i32 = 0; r < rows; r++) {
     const base = r * plane;
@@ -1404,7 +1543,7 @@ function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W:
       let topM = v128.bitselect(b, a, t);
       let topI = v128.and(t, one); // the winner's column in the window: 0 or 1
       let o = out + (<usize>(r * outPlane + ox) << 2);
-      let at = arg + (<usize>(r * outPlane + ox) << 3);
+      let at = code + <usize>(r * outPlane + ox);
       for (let oy: i32 = 0; oy < oh; oy++) {
         p += rowBytes;
         a = v128.load(p);
@@ -1418,40 +1557,42 @@ function pool2x2Planes32(x: usize, out: usize, arg: usize, rows: i32, H: i32, W:
         const botI = v128.and(t, one);
         const take = v128.andnot(f32x4.eq(topM, topM), f32x4.le(botM, topM));
         v128.store(o, v128.bitselect(botM, topM, take));
-        const start = base + oy * W + ox;
-        const flat = i32x4.add(v128.bitselect(i32x4.add(botI, below), topI, take), i32x4(start, start + 1, start + 2, start + 3));
-        v128.store(at, f64x2.convert_low_i32x4_s(flat));
-        v128.store(at, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(flat, flat, 2, 3, 0, 1)), 16);
+        storeCodes4(at, v128.bitselect(v128.or(botI, below), topI, take));
         topM = botM;
         topI = botI;
         o += <usize>ow << 2;
-        at += <usize>ow << 3;
+        at += <usize>ow;
       }
     }
   }
 }
 
 /**
- * The input gradient of poolForward32: each pixel's sum of the binary32 gradients g of the windows it
- * won, in binary64 at acc (rows·H·W values), in poolBackward's order (the outputs in turn), then each
- * sum rounded once to binary32 into dx — the binary32 rounding of poolBackward's result on the
+ * The input gradient of poolForward32 (stride s, its winner codes at code): each pixel's sum of the
+ * binary32 gradients g of the windows it won, in binary64 at acc (H·W values, one plane at a time), in
+ * poolBackward's order (the outputs in turn), then each sum rounded once to binary32 into dx — the binary32 rounding of poolBackward's result on the
  * widened g. relu ≠ 0 (the forward had a ReLU fused before it): dx[i] = x[i] > 0 ? that rounding : 0,
  * reluBackward32's rule (x > 0 exactly where max(0, x) > 0, NaN included), for the pre-ReLU input x.
  */
-export function poolBackward32(g: usize, arg: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
+export function poolBackward32(g: usize, code: usize, acc: usize, dx: usize, rows: i32, H: i32, W: i32, s: i32, oh: i32, ow: i32, x: usize, relu: i32): void {
   // One plane at a time through the first H·W binary64 values of acc (kept in cache): a plane's winners lie in that
   // plane, so each pixel gets the same additions in the same order (its plane's outputs, ascending) as through one
   // rows·H·W accumulator, then the same rounding (and mask).
   const plane = H * W;
   const outs = oh * ow;
   const planeBytes = <usize>plane << 2;
+  let o: i32 = 0;
   for (let r: i32 = 0; r < rows; r++) {
     memory.fill(acc, 0, <usize>plane << 3);
-    const base = <f64>(r * plane);
-    const o0 = r * outs;
-    for (let o: i32 = o0; o < o0 + outs; o++) {
-      const at = acc + (<usize>(<i32>(load<f64>(arg + (<usize>o << 3)) - base)) << 3);
-      store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      let w0 = oy * s * W; // the window's first tap, in the plane
+      for (let ox: i32 = 0; ox < ow; ox++) {
+        const c = <i32>load<u8>(code + <usize>o);
+        const at = acc + (<usize>(w0 + (c >> 4) * W + (c & 15)) << 3);
+        store<f64>(at, load<f64>(at) + <f64>load<f32>(g + (<usize>o << 2)));
+        w0 += s;
+        o++;
+      }
     }
     const from = <usize>r * planeBytes;
     if (relu != 0) demoteWhereAbove0(acc, x + from, dx + from, plane);
