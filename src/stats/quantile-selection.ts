@@ -261,13 +261,17 @@ function buildQuantile(
   // passes): pass 0 counts each group's n and coarse histogram of the ends (at most ⌈bins/endGroup⌉ ≤ 4,096 entries),
   // then the value's exponential mechanism streamed for every group, then each group's interval in group order.
   const invokeStreamedGroups = async (pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]> => {
-    const counted = await countAndCoarsenGroups(pass, groups, bins, endGroup);
-    const targets = counted.map(({ n }) => {
-      traceSelection(n, bins, point, 0n);
-      return qExact.mul(Rational.of(n));
+    // Rule (class 11, review stop 22 second): per group only n, the normaliser and the outcome are held across passes;
+    // the coarse histogram of the ends only with an interval share (quantile-stream.ts, "one live group").
+    const counted = await countAndCoarsenGroups(pass, groups, bins, endGroup, ends !== undefined);
+    const targetOf = (g: number) => qExact.mul(Rational.of(counted.n[g] as bigint));
+    for (const n of counted.n) traceSelection(n, bins, point, 0n);
+    const chosen = await sampleRankSelectionsStreamed(pass, bins, targetOf, groups, factorOf(point), 0n, false, rng);
+    return counted.n.map((_, g) => {
+      const coarse = counted.coarse[g];
+      counted.coarse[g] = undefined; // dropped once its group's interval is drawn
+      return withInterval(binValue(chosen[g] as number), () => coarse as SparseBins, targetOf(g), rng);
     });
-    const chosen = await sampleRankSelectionsStreamed(pass, bins, targets, factorOf(point), 0n, false, rng);
-    return counted.map(({ coarse }, g) => withInterval(binValue(chosen[g] as number), () => coarse, targets[g] as Rational, rng));
   };
   const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> =>
     (await invokeStreamedGroups(asGroupPass(pass), 1, rng))[0] as QuantileValue;

@@ -74,47 +74,80 @@ interface Located {
 /** A group's candidate visitor in a walk. */
 type GroupVisitor = (first: number, size: number, lo: bigint, hi: bigint) => void;
 
-/**
- * Runs one pass and walks the candidates of the groups that have a visitor (module rule: O(1) state per group); the
- * rows of other groups are skipped.
- * @throws DpError INTERNAL on a group index outside [0, G).
- */
-async function walkGroups(
-  pass: GroupBinPass,
-  bins: number,
-  pad: bigint,
-  padded: boolean,
-  visitors: readonly (GroupVisitor | undefined)[],
-): Promise<void> {
-  const walkers = visitors.map((v) => v && new CandidateWalker(bins, pad, padded, v));
-  await pass({
-    add: (g, bin, count) => {
-      if (!(Number.isSafeInteger(g) && g >= 0 && g < walkers.length))
-        throw new DpError('INTERNAL', 'a streamed bin of an unknown group', {});
-      walkers[g]?.add(bin, count);
-    },
-  });
-  for (const w of walkers) w?.end();
+/** One group's state while its bins stream by in a pass: fed its bins, then closed (module rule: one at a time). */
+interface LiveGroup {
+  add(bin: number, count: bigint): void;
+  close(): void;
 }
 
-/** Pass 1: each group's normaliser W. */
+/**
+ * Runs one pass group by group (module rule, "one live group"): a group's state is opened at its first bin (`open`,
+ * undefined to skip the group's rows), fed its bins, and closed and dropped when the next group starts; the groups
+ * the pass did not feed are opened and closed at its end, in index order. So at most one group's walk is held.
+ * @throws DpError INTERNAL on a group index outside [0, G); INVALID_PARAMETER when a group's bins are not contiguous.
+ */
+async function groupByGroup(pass: GroupBinPass, groups: number, open: (g: number) => LiveGroup | undefined): Promise<void> {
+  const seen = new Uint8Array(groups);
+  let liveIndex = -1;
+  let live: LiveGroup | undefined;
+  await pass({
+    add: (g, bin, count) => {
+      if (g !== liveIndex) {
+        if (!(Number.isSafeInteger(g) && g >= 0 && g < groups)) throw new DpError('INTERNAL', 'a streamed bin of an unknown group', {});
+        if (seen[g] === 1)
+          throw new DpError('INVALID_PARAMETER', "a pass must feed each group's bins together (one group after another)", {
+            parameter: 'pass',
+          });
+        live?.close();
+        seen[g] = 1;
+        liveIndex = g;
+        live = open(g);
+      }
+      live?.add(bin, count);
+    },
+  });
+  live?.close();
+  live = undefined;
+  for (let g = 0; g < groups; g++) if (seen[g] === 0) open(g)?.close();
+}
+
+/** A group's candidate walk as a live group (`groupByGroup`), `then` called once its walk has ended. */
+function walking(bins: number, pad: bigint, padded: boolean, visit: GroupVisitor, then: () => void): LiveGroup {
+  const walker = new CandidateWalker(bins, pad, padded, visit);
+  return {
+    add: (bin, count) => walker.add(bin, count),
+    close: () => {
+      walker.end();
+      then();
+    },
+  };
+}
+
+/** Pass 1: each group's normaliser W (a group's proposal rule lives while its bins stream by). */
 async function normalisers(
   pass: GroupBinPass,
   bins: number,
   pad: bigint,
   padded: boolean,
-  rules: readonly ProposalRule[],
+  ruleOf: (g: number) => ProposalRule,
+  groups: number,
 ): Promise<bigint[]> {
-  const totals = rules.map(() => 0n);
-  await walkGroups(
-    pass,
-    bins,
-    pad,
-    padded,
-    rules.map((rule, g) => (_first, size, lo, hi) => {
-      totals[g] = (totals[g] as bigint) + rule.weight(size, rule.exponent(rankDistance(lo, hi, rule.tNum, rule.tDen)));
-    }),
-  );
+  const totals: bigint[] = new Array(groups).fill(0n);
+  await groupByGroup(pass, groups, (g) => {
+    const rule = ruleOf(g);
+    let total = 0n;
+    return walking(
+      bins,
+      pad,
+      padded,
+      (_first, size, lo, hi) => {
+        total += rule.weight(size, rule.exponent(rankDistance(lo, hi, rule.tNum, rule.tDen)));
+      },
+      () => {
+        totals[g] = total;
+      },
+    );
+  });
   return totals;
 }
 
@@ -138,42 +171,26 @@ function locator(rule: ProposalRule, us: readonly bigint[]): { visit: GroupVisit
   return { visit, found, done: () => (k === us.length ? cumulative : undefined) };
 }
 
-/**
- * Pass 2 for several groups: locates each group's uniforms (each below its normaliser) in its cumulative weights;
- * a group with no uniforms (`undefined`) is skipped.
- * @returns per group the located candidate of each uniform, in the order of its uniforms.
- * @throws DpError INTERNAL when the pass does not reproduce a normaliser.
- */
-export async function locateTriesGroups(
-  pass: GroupBinPass,
+/** A pass-2 walk of one group: its uniforms located, checked against its normaliser, then handed to `then`. */
+function locating(
   bins: number,
   pad: bigint,
   padded: boolean,
-  rules: readonly ProposalRule[],
-  totals: readonly bigint[],
-  us: readonly (readonly bigint[] | undefined)[],
-): Promise<(Located[] | undefined)[]> {
-  const locators = rules.map((rule, g) => {
-    const u = us[g];
-    return u && locator(rule, u);
-  });
-  await walkGroups(
-    pass,
-    bins,
-    pad,
-    padded,
-    locators.map((l) => l?.visit),
-  );
-  return locators.map((l, g) => {
-    if (!l) return undefined;
-    if (l.done() !== totals[g])
+  rule: ProposalRule,
+  total: bigint,
+  us: readonly bigint[],
+  then: (found: Located[]) => void,
+): LiveGroup {
+  const l = locator(rule, us);
+  return walking(bins, pad, padded, l.visit, () => {
+    if (l.done() !== total)
       throw new DpError('INTERNAL', 'a pass over the quantile bins differed from the first (the source is not a stable snapshot)', {});
-    return l.found;
+    then(l.found);
   });
 }
 
 /**
- * Pass 2 for one group (`locateTriesGroups` with G = 1).
+ * Pass 2 for one group: locates the uniforms `us` (each below the normaliser) in its cumulative weights.
  * @returns the located candidate of each uniform, in the order of `us`.
  * @throws DpError INTERNAL when the pass does not reproduce the normaliser.
  */
@@ -186,46 +203,55 @@ export async function locateTries(
   total: bigint,
   us: readonly bigint[],
 ): Promise<Located[]> {
-  const [found] = await locateTriesGroups(asGroupPass(pass), bins, pad, padded, [rule], [total], [us]);
-  return found as Located[];
+  let out: Located[] = [];
+  await groupByGroup(asGroupPass(pass), 1, () =>
+    locating(bins, pad, padded, rule, total, us, (found) => {
+      out = found;
+    }),
+  );
+  return out;
 }
 
 /**
  * The exponential mechanism of `sampleRankSelection` for each of G groups at once, from one set of passes (module
- * rule): group g's target is `targets[g]`; the factor, padding and grid are shared (public).
+ * rule): group g's target is `targetOf(g)` (read while the group's bins stream by; nothing per group is held but its
+ * normaliser and its outcome); the factor, padding and grid are shared (public).
  * @returns per group the bin, in [0, B), or −1 / B for the virtual bins.
- * @throws DpError INVALID_PARAMETER when a pass feeds a group's bins out of order or a count < 1; INTERNAL when passes differ.
+ * @throws DpError INVALID_PARAMETER when a pass feeds a group's bins out of order or apart, or a count < 1; INTERNAL when passes differ.
  * Not constant-time: the work grows with the non-empty bins and the tries are random (SECURITY.md §11); the number of
  * passes is 2 (a third with probability ≤ G·2⁻⁶⁴).
  */
 export async function sampleRankSelectionsStreamed(
   pass: GroupBinPass,
   bins: number,
-  targets: readonly Rational[],
+  targetOf: (g: number) => Rational,
+  groups: number,
   factor: Rational,
   pad: bigint,
   padded: boolean,
   rng: RandomSource,
-): Promise<number[]> {
-  const rules = targets.map((t) => proposalRule(bins, t, factor, pad));
-  const totals = await normalisers(pass, bins, pad, padded, rules);
-  const chosen: (number | undefined)[] = rules.map(() => undefined);
-  for (;;) {
-    const pending = chosen.map((c) => c === undefined);
-    if (!pending.includes(true)) return chosen as number[];
-    const us = totals.map((total, g) =>
-      pending[g] ? Array.from({ length: TRIES_PER_PASS }, () => sampleUniformBigBelow(total, rng)) : undefined,
-    );
-    const tries = await locateTriesGroups(pass, bins, pad, padded, rules, totals, us);
-    tries.forEach((ts, g) => {
-      const rule = rules[g] as ProposalRule;
-      for (const t of ts ?? []) {
-        if (!sampleBernoulliExpPow2(rule.cost(t.distance), t.exponent, rng)) continue;
-        chosen[g] = t.first + (t.size === 1 ? 0 : sampleUniformBelow(t.size, rng));
-        return;
-      }
+): Promise<Float64Array> {
+  const ruleOf = (g: number) => proposalRule(bins, targetOf(g), factor, pad);
+  const totals = await normalisers(pass, bins, pad, padded, ruleOf, groups);
+  // NaN: still pending (no try accepted yet).
+  const chosen = new Float64Array(groups).fill(Number.NaN);
+  while (chosen.some(Number.isNaN)) {
+    await groupByGroup(pass, groups, (g) => {
+      if (!Number.isNaN(chosen[g] as number)) return undefined;
+      // The group's uniforms are drawn when its walk starts and its tries decided when it ends, then dropped.
+      const rule = ruleOf(g);
+      const total = totals[g] as bigint;
+      const us = Array.from({ length: TRIES_PER_PASS }, () => sampleUniformBigBelow(total, rng));
+      return locating(bins, pad, padded, rule, total, us, (found) => {
+        for (const t of found) {
+          if (!sampleBernoulliExpPow2(rule.cost(t.distance), t.exponent, rng)) continue;
+          chosen[g] = t.first + (t.size === 1 ? 0 : sampleUniformBelow(t.size, rng));
+          return;
+        }
+      });
     });
   }
+  return chosen;
 }
 
 /**
@@ -247,70 +273,60 @@ export async function sampleRankSelectionStreamed(
   padded: boolean,
   rng: RandomSource,
 ): Promise<number> {
-  const [b] = await sampleRankSelectionsStreamed(asGroupPass(pass), bins, [target], factor, pad, padded, rng);
+  const [b] = await sampleRankSelectionsStreamed(asGroupPass(pass), bins, () => target, 1, factor, pad, padded, rng);
   return b as number;
 }
 
-/** One group's pass-0 state: its rows and its coarse histogram so far. */
-class CountCoarsen {
-  n = 0n;
-  readonly index: number[] = [];
-  readonly count: bigint[] = [];
-  // The walker checks the order and the counts; its candidates are not needed here.
-  readonly #walker: CandidateWalker;
-  constructor(
-    bins: number,
-    private readonly group: number,
-  ) {
-    this.#walker = new CandidateWalker(bins, 0n, false, () => {});
-  }
-  add(bin: number, c: bigint): void {
-    this.#walker.add(bin, c);
-    this.n += c;
-    let j = Math.floor(bin / this.group);
-    if (j * this.group > bin) j -= 1; // exact integer floor (bin, group < 2⁵³)
-    const last = this.index.length - 1;
-    if (this.index[last] === j) this.count[last] = (this.count[last] as bigint) + c;
-    else {
-      this.index.push(j);
-      this.count.push(c);
-    }
-  }
-  end(): void {
-    this.#walker.end();
-  }
-}
-
 /**
- * Pass 0 for several groups (one pass, module rule): each group's rows n and coarse histogram of the interval's ends
- * (fine bin i in coarse bin ⌊i/group⌋, as `coarsenBins`), with at most ⌈bins/group⌉ entries (≤ 4,096 on the fine grid).
- * @throws DpError INVALID_PARAMETER when the pass feeds a group's bins out of order or a count < 1.
+ * Pass 0 for several groups (one pass, module rule): each group's rows n and, when `coarse` (an interval share), its
+ * coarse histogram of the interval's ends (fine bin i in coarse bin ⌊i/group⌋, as `coarsenBins`), with at most
+ * ⌈bins/group⌉ entries (≤ 4,096 on the fine grid); without a share nothing per group but n is kept.
+ * @throws DpError INVALID_PARAMETER when the pass feeds a group's bins out of order or apart, or a count < 1.
  */
 export async function countAndCoarsenGroups(
   pass: GroupBinPass,
   groups: number,
   bins: number,
   group: number,
-): Promise<{ n: bigint; coarse: SparseBins }[]> {
-  const states = Array.from({ length: groups }, () => new CountCoarsen(bins, group));
-  await pass({
-    add: (g, bin, c) => {
-      const s = states[g];
-      if (!(Number.isSafeInteger(g) && s)) throw new DpError('INTERNAL', 'a streamed bin of an unknown group', {});
-      s.add(bin, c);
-    },
+  coarse: boolean,
+): Promise<{ n: bigint[]; coarse: (SparseBins | undefined)[] }> {
+  const n: bigint[] = new Array(groups).fill(0n);
+  const hists: (SparseBins | undefined)[] = new Array(groups).fill(undefined);
+  await groupByGroup(pass, groups, (g) => {
+    let rows = 0n;
+    const index: number[] = [];
+    const count: bigint[] = [];
+    // The walker checks the order and the counts; its candidates are not needed here.
+    const walker = new CandidateWalker(bins, 0n, false, () => {});
+    return {
+      add: (bin, c) => {
+        walker.add(bin, c);
+        rows += c;
+        if (!coarse) return;
+        let j = Math.floor(bin / group);
+        if (j * group > bin) j -= 1; // exact integer floor (bin, group < 2⁵³)
+        const last = index.length - 1;
+        if (index[last] === j) count[last] = (count[last] as bigint) + c;
+        else {
+          index.push(j);
+          count.push(c);
+        }
+      },
+      close: () => {
+        walker.end();
+        n[g] = rows;
+        if (coarse) hists[g] = { bins: Math.ceil(bins / group), index, count };
+      },
+    };
   });
-  return states.map((s) => {
-    s.end();
-    return { n: s.n, coarse: { bins: Math.ceil(bins / group), index: s.index, count: s.count } };
-  });
+  return { n, coarse: hists };
 }
 
 /**
- * Pass 0 of a streamed quantile release (`countAndCoarsenGroups` with one group).
+ * Pass 0 of a streamed quantile release (`countAndCoarsenGroups` with one group, the coarse histogram kept).
  * @throws DpError INVALID_PARAMETER when the pass feeds bins out of order or a count < 1.
  */
 export async function countAndCoarsen(pass: BinPass, bins: number, group: number): Promise<{ n: bigint; coarse: SparseBins }> {
-  const [r] = await countAndCoarsenGroups(asGroupPass(pass), 1, bins, group);
-  return r as { n: bigint; coarse: SparseBins };
+  const r = await countAndCoarsenGroups(asGroupPass(pass), 1, bins, group, true);
+  return { n: r.n[0] as bigint, coarse: r.coarse[0] as SparseBins };
 }

@@ -117,6 +117,25 @@ describe('streamed sampler: exactly the in-memory proposal', () => {
   });
 });
 
+describe('streamed sampler: one live group', () => {
+  it('generative: a pass that feeds a group again after another group started is refused (INVALID_PARAMETER), at any pass (fast-check, seed 34)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), fc.nat(), fc.nat(), async (groups, a, b) => {
+        const g = a % groups;
+        const h = (g + 1 + (b % (groups - 1))) % groups;
+        const pass: GroupBinPass = async (sink) => {
+          sink.add(g, 0, 1n);
+          sink.add(h, 0, 1n);
+          sink.add(g, 1, 1n);
+        };
+        const p = makeStreamedFineQuantile({ bounds: [0, 10], quantile: 0.5, budget: { epsilon: 1 } }, 10);
+        await expect(p.releaseGroups(pass, groups, new SeededRandomSource(b))).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+      }),
+      { seed: 34, numRuns: 50 },
+    );
+  });
+});
+
 describe('streamed sampler: output law', () => {
   it('median over 12 bins with gaps, p25 padded: χ² against the exact law, 3·10⁴ draws each (false-failure probability ≤ 2·1e-7 < 1e-6)', async () => {
     const cases: [bigint[], number, bigint, boolean][] = [
@@ -168,11 +187,15 @@ describe('streamed sampler: output law', () => {
       ),
     );
     let passes = 0;
-    // Interleaved: one row of each group in turn (each group's bins in order), as a (group, bin)-ordered statement need not be.
+    // Groups fed one after another in an order other than their index (a (keys, bin)-ordered statement); group 2 has no bins.
     const pass: GroupBinPass = async (sink) => {
       passes++;
-      for (let k = 0; k < 12; k++)
-        for (const [g, s] of hists.entries()) if (s.index[k] !== undefined) sink.add(g, s.index[k] as number, s.count[k] as bigint);
+      for (const g of [1, 2, 0]) {
+        const s = hists[g] as SparseBins;
+        s.index.forEach((i, k) => {
+          sink.add(g, i, s.count[k] as bigint);
+        });
+      }
     };
     const laws = hists.map((s, g) => {
       const p = rankProposal(s, targets[g] as Rational, factor, 0n, false);
@@ -186,7 +209,7 @@ describe('streamed sampler: output law', () => {
     const rng = new SeededRandomSource('streamed-groups');
     const draws = 20_000;
     for (let i = 0; i < draws; i++) {
-      const bs = await sampleRankSelectionsStreamed(pass, 12, targets, factor, 0n, false, rng);
+      const bs = await sampleRankSelectionsStreamed(pass, 12, (g) => targets[g] as Rational, targets.length, factor, 0n, false, rng);
       for (const [g, b] of bs.entries()) seen[g]?.set(b, (seen[g]?.get(b) ?? Number.NaN) + 1);
     }
     expect(passes).toBe(2 * draws);
