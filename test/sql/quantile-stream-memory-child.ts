@@ -1,7 +1,7 @@
 /**
  * Child process of quantile-stream-memory.test.ts: one DP SQL MEDIAN per group over `groups` × `perGroup` distinct
  * values on an in-memory DuckDB (streamed on the fine grid, src/sql/quantile-stream-sql.ts), under the heap limit the
- * parent sets; the keys declared or selected. Prints the outcome ('answered' or the error code), the released rows
+ * parent sets; the keys declared or selected; the query's ε (default 1) as the 5th argument. Prints the outcome ('answered' or the error code), the released rows
  * and whether the ledger was charged; a V8 heap exhaustion ends the process instead (no line printed).
  */
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
@@ -13,10 +13,11 @@ import { MemoryLedger } from './fixtures.js';
 const groups = Number(process.argv[2]);
 const perGroup = Number(process.argv[3]);
 const declared = process.argv[4] === 'declared';
+const epsilon = Number(process.argv[5] ?? 1);
 const names = Array.from({ length: groups }, (_, i) => `g${i}`);
 const schema = parseSqlSchema({
   dataset: 'stream_mem',
-  budget: { epsilon: 10, delta: 1e-6 },
+  budget: { epsilon: 10 * epsilon, delta: 1e-6 },
   tables: {
     t: {
       privacyUnit: 'pid',
@@ -40,7 +41,7 @@ const outcome = await runDpSql({
   schema,
   engine: duck,
   ledger,
-  epsilon: 1,
+  epsilon,
   ...(declared ? {} : { delta: 1e-6 }),
   rng: new SeededRandomSource(1),
 }).then(
