@@ -7,7 +7,9 @@
  *
  * Rule (class 11, "rows held in Node after the charge grow with the data", reviews S64 and S66): while a streamed
  * quantile is released, Node holds one chunk of `STREAM_CHUNK_ROWS` rows (public) plus one DuckDB vector, and per
- * released group O(1) sampler state (a walker, `TRIES_PER_PASS` tries, ≤ 4,096 coarse bins) — the released groups
+ * released group O(1) sampler state (its n, normaliser and outcome; with an interval share its coarse histogram, ≤ its
+ * rows), plus ONE live group's walk (`TRIES_PER_PASS` tries: the statement's (keys, bin) order feeds each group's bins
+ * together, quantile-stream.ts "one live group"; review stop 22 second) — the released groups
  * are public (declared, or released by partition selection before the passes). Nothing it holds is sized by a
  * private count.
  * Rule (class 14 / SECURITY §12, review stop 22 first: "each released group reran the whole statement ≈ 3 times"):
