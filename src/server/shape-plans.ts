@@ -84,7 +84,7 @@ export class ShapePlans {
    * @param plan - its fresh plan.
    */
   add(text: string, plan: QueryPlan): void {
-    if (this.maxShapes <= 0 || fastParseSelect(text) === undefined) return;
+    if (this.maxShapes <= 0 || text.length > MAX_SHAPE_TEXT || fastParseSelect(text) === undefined) return;
     const tokens = fastNumberTokens(text);
     if (!tokens || tokens.length === 0) return;
     const lifted = liftable(plan, tokens);
@@ -92,9 +92,7 @@ export class ShapePlans {
     const liftedTokens = new Set(lifted.values());
     const key = shapeKey(text, tokens);
     const fixed = tokens.map((t, i) => (liftedTokens.has(i) ? undefined : t.text));
-    if (text.length > MAX_SHAPE_TEXT) return;
-    const old = this.byKey.get(key) ?? [];
-    const variants = old.filter((v) => !sameFixed(v.fixed, fixed));
+    const variants = (this.byKey.get(key) ?? []).filter((v) => !sameFixed(v.fixed, fixed));
     variants.unshift({ fixed, template: plan, lifted });
     this.dropKey(key);
     const kept = variants.slice(0, VARIANTS_PER_SHAPE);

@@ -47,7 +47,7 @@ function runs(plan: QueryPlan): Promise<'ran' | 'refused'> {
 }
 
 async function countAll(expressions: readonly string[]): Promise<number> {
-  return countAllIn(expressions, schema, runs, 30);
+  return countAllIn(expressions, schema, runs, 15);
 }
 
 describe.skipIf(!clickhouseAvailable)('the compiled ClickHouse SQL raises no engine error on hostile rows (3 shards)', () => {
