@@ -51,9 +51,7 @@ export async function streamPreparedChunks(
     if (next.done) break;
     for (const row of next.value) {
       const o: Record<string, ReturnType<typeof normalizeValue>> = {};
-      names.forEach((n, i) => {
-        o[n] = normalizeValue(row[i]);
-      });
+      for (let i = 0; i < names.length; i++) o[names[i] as string] = normalizeValue(row[i]);
       buffer.push(o);
       if (buffer.length === chunkRows) {
         const full = buffer;
