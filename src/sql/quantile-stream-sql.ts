@@ -7,9 +7,10 @@
  *
  * Rule (class 11, "rows held in Node after the charge grow with the data", reviews S64 and S66): while a streamed
  * quantile is released, Node holds one chunk of `STREAM_CHUNK_ROWS` rows (public) plus one DuckDB vector, and per
- * released group O(1) sampler state (its n, normaliser and outcome; with an interval share its coarse histogram, ≤ its
- * rows), plus ONE live group's walk (`TRIES_PER_PASS` tries: the statement's (keys, bin) order feeds each group's bins
- * together, quantile-stream.ts "one live group"; review stop 22 second) — the released groups
+ * released group O(1) sampler state (its n, normaliser and outcome; with an interval share its two ends), plus ONE
+ * live group's walk (`TRIES_PER_PASS` tries) or, in pass 0, its coarse histogram (≤ 4,096 entries: the statement's
+ * (keys, bin) order feeds each group's bins together, quantile-stream.ts "one live group"; reviews stop 22 second and
+ * stop 23 first) — the released groups
  * are public (declared, or released by partition selection before the passes). Nothing it holds is sized by a
  * private count.
  * Rule (class 14 / SECURITY §12, review stop 22 first: "each released group reran the whole statement ≈ 3 times"):

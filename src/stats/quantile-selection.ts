@@ -255,42 +255,58 @@ function buildQuantile(
     const n = s.count.reduce((a, b) => a + b, 0n);
     const target = qExact.mul(Rational.of(n));
     const chosen = choose(s, target, point, 0n, false, rng);
-    return withInterval(binValue(chosen), () => coarsenBins(s, endGroup), target, rng);
+    return withInterval(binValue(chosen), ends && drawEnds(coarsenBins(s, endGroup), target, rng));
   };
   // The same release from passes over the non-empty bins (quantile-stream.ts), for G groups at once (one set of
-  // passes): pass 0 counts each group's n and coarse histogram of the ends (at most ⌈bins/endGroup⌉ ≤ 4,096 entries),
-  // then the value's exponential mechanism streamed for every group, then each group's interval in group order.
+  // passes): pass 0 counts each group's n and, with a share, draws its interval's two ends from its coarse histogram
+  // when its walk closes; then the value's exponential mechanism streamed for every group.
   const invokeStreamedGroups = async (pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]> => {
-    // Rule (class 11, review stop 22 second): per group only n, the normaliser and the outcome are held across passes;
-    // the coarse histogram of the ends only with an interval share (quantile-stream.ts, "one live group").
-    const counted = await countAndCoarsenGroups(pass, groups, bins, endGroup, ends !== undefined);
+    // Rule (class 11, reviews stop 22 second and stop 23 first): per group only n, the normaliser, the outcome and
+    // (with a share) the two ends are held across passes; the coarse histogram lives only while its group's bins
+    // stream by in pass 0 (quantile-stream.ts, "one live group"). The ends read only the coarse histogram and the
+    // target q·n, both complete at the close, so drawing them then is the same law: independent fresh draws, taken
+    // in the statement's (public) group order before the values instead of after them (quantile-sparse.proof.md,
+    // "Streamed, several groups"). Test: test/stats/quantile-stream.test.ts ("ends drawn in pass 0").
+    const drawn: ({ lo: number; hi: number } | undefined)[] = new Array(groups).fill(undefined);
+    const counted = await countAndCoarsenGroups(
+      pass,
+      groups,
+      bins,
+      endGroup,
+      ends &&
+        ((g, n, coarse) => {
+          drawn[g] = drawEnds(coarse, qExact.mul(Rational.of(n)), rng);
+        }),
+    );
     const targetOf = (g: number) => qExact.mul(Rational.of(counted.n[g] as bigint));
     for (const n of counted.n) traceSelection(n, bins, point, 0n);
     const chosen = await sampleRankSelectionsStreamed(pass, bins, targetOf, groups, factorOf(point), 0n, false, rng);
-    return counted.n.map((_, g) => {
-      const coarse = counted.coarse[g];
-      counted.coarse[g] = undefined; // dropped once its group's interval is drawn
-      return withInterval(binValue(chosen[g] as number), () => coarse as SparseBins, targetOf(g), rng);
-    });
+    return counted.n.map((_, g) => withInterval(binValue(chosen[g] as number), drawn[g]));
   };
   const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> =>
     (await invokeStreamedGroups(asGroupPass(pass), 1, rng))[0] as QuantileValue;
-  /** The value's release and, with a share, its interval's two ends over the coarse histogram. */
-  const withInterval = (value: number, coarseOf: () => SparseBins, target: Rational, rng: RandomSource): QuantileValue => {
+  /** The interval's two ends (coarse bins in [−1, endBins]) over the coarse histogram, for a release with a share. */
+  const drawEnds = (coarse: SparseBins, target: Rational, rng: RandomSource): { lo: number; hi: number } => {
+    if (ends === undefined || pads === undefined) throw new DpError('INTERNAL', 'interval ends without an interval share', {});
+    const [low, high] = ends;
+    const [padLow, padHigh] = pads;
+    const lo = choose(coarse, target.sub(Rational.of(padLow)), low, padLow, true, rng);
+    const hi = choose(coarse, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
+    return { lo, hi };
+  };
+  /** The value's release and, with a share, its interval from the two ends drawn (`drawEnds`). */
+  const withInterval = (value: number, drawnEnds: { lo: number; hi: number } | undefined): QuantileValue => {
     const scale = scaleOf(point);
     // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
     const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / alpha));
     const noise: { kind: string; scale: number }[] = [{ kind: 'exponential-mechanism', scale }];
-    if (ends === undefined || pads === undefined) {
+    if (ends === undefined || drawnEnds === undefined) {
       const inside = integer && Math.ceil(lower) <= Math.floor(upper);
       const bounds = inside ? { lower: Math.ceil(lower), upper: Math.floor(upper) } : { lower, upper };
       return { value, interval: { ...bounds, confidence: 1, method: 'bounds' }, noise, rankErrorBound };
     }
     const [low, high] = ends;
-    const [padLow, padHigh] = pads;
-    const coarse = coarseOf();
-    const lo = choose(coarse, target.sub(Rational.of(padLow)), low, padLow, true, rng);
-    const hi = choose(coarse, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
+    const { lo, hi } = drawnEnds;
     // lo, hi ∈ [−1, endBins]: −1 and endBins are the virtual bins below `lower` and above `upper`.
     let ivLower = lo < 0 ? lower : Math.max(lower, nextDown(lower + lo * endWidth));
     let ivUpper = hi >= endBins ? upper : Math.min(upper, nextUp(lower + (hi + 1) * endWidth));

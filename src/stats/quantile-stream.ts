@@ -29,8 +29,9 @@
  * statement is ordered by (keys, bin)); a group fed again after another started is refused (INVALID_PARAMETER), so
  * `groupByGroup` holds one group's walk at a time: opened at its first bin, closed and dropped when the next group
  * starts. In pass 2 a pending group's `TRIES_PER_PASS` uniforms are drawn when its walk opens and its tries decided
- * when it closes. Held across passes per group: its n, its normaliser and its outcome (and, with an interval share
- * only, its coarse histogram: `countAndCoarsenGroups`). Tests: test/stats/quantile-stream.test.ts ("one live group"),
+ * when it closes. Held across passes per group: its n, its normaliser and its outcome (and, with an interval share,
+ * the interval's two ends, drawn from its coarse histogram when its pass-0 walk closes: `countAndCoarsenGroups`).
+ * Tests: test/stats/quantile-stream.test.ts ("one live group"),
  * test/sql/quantile-stream-memory.test.ts (40,000 selected groups under a 256 MiB heap).
  * @module
  */
@@ -287,9 +288,15 @@ export async function sampleRankSelectionStreamed(
 }
 
 /**
- * Pass 0 for several groups (one pass, module rule): each group's rows n and, when `coarse` (an interval share), its
- * coarse histogram of the interval's ends (fine bin i in coarse bin ⌊i/group⌋, as `coarsenBins`), with at most
- * ⌈bins/group⌉ entries (≤ 4,096 on the fine grid); without a share nothing per group but n is kept.
+ * Pass 0 for several groups (one pass, module rule): each group's rows n and, when `onCoarse` is given (an interval
+ * share), its coarse histogram of the interval's ends (fine bin i in coarse bin ⌊i/group⌋, as `coarsenBins`), with at
+ * most ⌈bins/group⌉ entries (≤ 4,096 on the fine grid), handed to `onCoarse` when the group's walk closes and then
+ * dropped.
+ * Rule (class 11, review stop 23 first: "every released group's coarse histogram is held across the passes", ≈ 70 KB
+ * a group with spread values, so whether 20,000 selected groups fit depended on the values): a coarse histogram lives
+ * only while its group's bins stream by, like the walks of passes 1 and 2 ("one live group"); what the caller keeps
+ * from it (the interval's two ends, `quantile-selection.ts`) is O(1) a group. Nothing per group but n is returned.
+ * Test: test/stats/quantile-stream.test.ts ("the coarse histogram is handed on at its group's close").
  * @throws DpError INVALID_PARAMETER when the pass feeds a group's bins out of order or apart, or a count < 1.
  */
 export async function countAndCoarsenGroups(
@@ -297,10 +304,9 @@ export async function countAndCoarsenGroups(
   groups: number,
   bins: number,
   group: number,
-  coarse: boolean,
-): Promise<{ n: bigint[]; coarse: (SparseBins | undefined)[] }> {
+  onCoarse?: (g: number, n: bigint, coarse: SparseBins) => void,
+): Promise<{ n: bigint[] }> {
   const n: bigint[] = new Array(groups).fill(0n);
-  const hists: (SparseBins | undefined)[] = new Array(groups).fill(undefined);
   await groupByGroup(pass, groups, (g) => {
     let rows = 0n;
     const index: number[] = [];
@@ -311,7 +317,7 @@ export async function countAndCoarsenGroups(
       add: (bin, c) => {
         walker.add(bin, c);
         rows += c;
-        if (!coarse) return;
+        if (!onCoarse) return;
         let j = Math.floor(bin / group);
         if (j * group > bin) j -= 1; // exact integer floor (bin, group < 2⁵³)
         const last = index.length - 1;
@@ -324,11 +330,11 @@ export async function countAndCoarsenGroups(
       close: () => {
         walker.end();
         n[g] = rows;
-        if (coarse) hists[g] = { bins: Math.ceil(bins / group), index, count };
+        onCoarse?.(g, rows, { bins: Math.ceil(bins / group), index, count });
       },
     };
   });
-  return { n, coarse: hists };
+  return { n };
 }
 
 /**
@@ -336,6 +342,9 @@ export async function countAndCoarsenGroups(
  * @throws DpError INVALID_PARAMETER when the pass feeds bins out of order or a count < 1.
  */
 export async function countAndCoarsen(pass: BinPass, bins: number, group: number): Promise<{ n: bigint; coarse: SparseBins }> {
-  const r = await countAndCoarsenGroups(asGroupPass(pass), 1, bins, group, true);
-  return { n: r.n[0] as bigint, coarse: r.coarse[0] as SparseBins };
+  let coarse: SparseBins | undefined;
+  const r = await countAndCoarsenGroups(asGroupPass(pass), 1, bins, group, (_g, _n, c) => {
+    coarse = c;
+  });
+  return { n: r.n[0] as bigint, coarse: coarse as SparseBins };
 }

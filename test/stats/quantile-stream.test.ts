@@ -14,6 +14,7 @@ import { coarsenBins, proposalRule, rankProposal, type SparseBins, sparseFromDen
 import {
   type BinPass,
   countAndCoarsen,
+  countAndCoarsenGroups,
   type GroupBinPass,
   locateTries,
   sampleRankSelectionStreamed,
@@ -132,6 +133,93 @@ describe('streamed sampler: one live group', () => {
         await expect(p.releaseGroups(pass, groups, new SeededRandomSource(b))).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
       }),
       { seed: 34, numRuns: 50 },
+    );
+  });
+});
+
+describe('streamed sampler: the coarse histogram lives only while its group streams by (review stop 23 first, class 11)', () => {
+  it('generative: pass 0 hands each group its n and exactly coarsenBins’ histogram at its close, before any other group’s bin, and keeps only n; the ends are drawn in pass 0 (fast-check, seed 35)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(sparse, { minLength: 1, maxLength: 5 }).chain((hists) =>
+          fc.tuple(
+            fc.constant(hists),
+            fc.shuffledSubarray(
+              hists.map((_, g) => g),
+              { minLength: 0, maxLength: hists.length },
+            ),
+          ),
+        ),
+        fc.nat(),
+        async ([hists, order], seed) => {
+          // One grid for all the groups (as one statement's); each group's bins folded onto it.
+          const bins = hists[0]?.bins as number;
+          const onGrid = hists.map((h): SparseBins => {
+            const m = new Map<number, bigint>();
+            h.index.forEach((i, k) => {
+              const b = Math.min(bins - 1, i);
+              m.set(b, (m.get(b) ?? 0n) + (h.count[k] as bigint));
+            });
+            const index = [...m.keys()].sort((a, b) => a - b);
+            return { bins, index, count: index.map((i) => m.get(i) as bigint) };
+          });
+          const group = Math.ceil(bins / 4096);
+          // What the pass feeds: the groups in `order` (a group it does not feed has no bins).
+          const fedHist = (g: number): SparseBins => (order.includes(g) ? (onGrid[g] as SparseBins) : { bins, index: [], count: [] });
+          const events: string[] = [];
+          const pass: GroupBinPass = async (sink) => {
+            for (const g of order) {
+              const s = onGrid[g] as SparseBins;
+              s.index.forEach((i, k) => {
+                sink.add(g, i, s.count[k] as bigint);
+                events.push(`bin ${g}`); // logged once the bin is taken (a group closes when the next one's first bin comes)
+              });
+            }
+          };
+          const handed = new Map<number, SparseBins>();
+          const r = await countAndCoarsenGroups(pass, onGrid.length, bins, group, (g, n, coarse) => {
+            events.push(`coarse ${g}`);
+            expect(n).toBe(fedHist(g).count.reduce((a, b) => a + b, 0n));
+            handed.set(g, coarse);
+          });
+          expect(Object.keys(r)).toEqual(['n']);
+          onGrid.forEach((_, g) => {
+            expect(handed.get(g)).toEqual(coarsenBins(fedHist(g), group));
+            expect(r.n[g]).toBe(fedHist(g).count.reduce((a, b) => a + b, 0n));
+          });
+          // A group's coarse histogram is handed on before the next group's first bin: one live at a time.
+          const fed = order.filter((g) => (onGrid[g] as SparseBins).index.length > 0);
+          const expected = [
+            ...fed.flatMap((g) => [...(onGrid[g] as SparseBins).index.map(() => `bin ${g}`), `coarse ${g}`]),
+            ...onGrid.map((_, g) => g).flatMap((g) => (fed.includes(g) ? [] : [`coarse ${g}`])),
+          ];
+          expect(events).toEqual(expected);
+          // releaseGroups with a share draws every group's ends during pass 0: randomness is used before pass 1 starts.
+          let words = 0;
+          const inner = new SeededRandomSource(seed);
+          const rng = {
+            isSeeded: true,
+            nextUint32: () => {
+              words++;
+              return inner.nextUint32();
+            },
+            fill: (out: Uint32Array) => {
+              words += out.length;
+              inner.fill(out);
+            },
+          };
+          const atPass: number[] = [];
+          const counted: GroupBinPass = async (sink) => {
+            atPass.push(words);
+            await pass(sink);
+          };
+          const p = makeStreamedFineQuantile({ bounds: [0, 1], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.2 }, bins);
+          await p.releaseGroups(counted, onGrid.length, rng);
+          expect(atPass[0]).toBe(0);
+          expect(atPass[1] as number).toBeGreaterThanOrEqual(2 * onGrid.length);
+        },
+      ),
+      { seed: 35, numRuns: 60 },
     );
   });
 });
