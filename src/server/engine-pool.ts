@@ -33,7 +33,7 @@ import { DpError } from '../core/errors.js';
 import { edgeArray, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
-import { type EngineWrapper, forwardPreflight } from './engine-wrapper.js';
+import { type EngineWrapper, forwardPreflight, forwardQueryChunks } from './engine-wrapper.js';
 
 type Catalog = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
@@ -145,6 +145,14 @@ export class EnginePool implements EngineWrapper {
       // The reopen failed (the file is gone or now refused): the old engine stays, failing as it did.
     }
     this.give(next);
+  }
+
+  /**
+   * The statement's rows in chunks (`SqlEngine.queryChunks`, forwarded: `engine-wrapper.ts`), never kept.
+   * @throws DpError ENGINE_ERROR as the engine.
+   */
+  queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    return this.use((e) => forwardQueryChunks(e, statement, chunkRows, onChunk));
   }
 
   query(statement: CompiledStatement): Promise<EngineRow[]> {

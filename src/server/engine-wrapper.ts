@@ -20,7 +20,7 @@
  * @module
  */
 import type { CompiledStatement } from '../sql/dialect.js';
-import type { SqlEngine } from '../sql/engine.js';
+import type { EngineRow, SqlEngine } from '../sql/engine.js';
 
 /** What an engine wrapper implements: every member of `SqlEngine`, its optional hooks required. */
 export type EngineWrapper = Required<SqlEngine>;
@@ -43,8 +43,26 @@ export const SQL_ENGINE_MEMBERS = Object.freeze({
   catalog: 'method',
   preflight: 'hook',
   query: 'method',
+  queryChunks: 'hook',
   close: 'method',
 } as const satisfies MemberKinds);
+
+/**
+ * Forwards the optional `queryChunks` hook (DP SQL's streamed quantile histograms, `sql/quantile-stream-sql.ts`):
+ * the wrapped engine's own, or, for an engine without one, its `query` handed on in chunks (such an engine's dialect
+ * does not stream its histograms, so this is only reached by a direct call).
+ * @throws DpError ENGINE_ERROR as the engine.
+ */
+export async function forwardQueryChunks(
+  inner: SqlEngine,
+  statement: CompiledStatement,
+  chunkRows: number,
+  onChunk: (rows: EngineRow[]) => void | Promise<void>,
+): Promise<void> {
+  if (inner.queryChunks) return inner.queryChunks(statement, chunkRows, onChunk);
+  const rows = await inner.query(statement);
+  for (let i = 0; i < rows.length; i += chunkRows) await onChunk(rows.slice(i, i + chunkRows));
+}
 
 /**
  * Forwards the optional `preflight` hook to the wrapped engine (an engine without it has no such public cause:

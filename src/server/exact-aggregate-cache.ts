@@ -61,7 +61,7 @@ import type { CompiledDpQuery } from '../sql/compile.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SqlEngine } from '../sql/engine.js';
 import type { QueryPlan } from '../sql/plan.js';
-import { type EngineWrapper, forwardPreflight } from './engine-wrapper.js';
+import { type EngineWrapper, forwardPreflight, forwardQueryChunks } from './engine-wrapper.js';
 
 /** Bounds of an exact-aggregate cache. */
 export interface ExactAggregateCacheOptions {
@@ -145,6 +145,14 @@ export class ExactAggregateCache implements EngineWrapper {
    */
   preflight(statements: readonly CompiledStatement[]): Promise<void> {
     return forwardPreflight(this.inner, statements);
+  }
+
+  /**
+   * The statement's rows in chunks (`SqlEngine.queryChunks`, forwarded: `engine-wrapper.ts`), never kept.
+   * @throws DpError ENGINE_ERROR as the engine.
+   */
+  queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    return forwardQueryChunks(this.inner, statement, chunkRows, onChunk);
   }
 
   /**

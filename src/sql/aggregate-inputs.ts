@@ -8,7 +8,7 @@ import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../stats/f
 import type { HistogramStatement, LinearUnits, OutputInputs } from './compiled-query.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
-import { type QuantileGrid, quantileGrid } from './quantile-grid.js';
+import { type QuantileGrid, quantileGrid, streamedQuantileGrid } from './quantile-grid.js';
 
 /**
  * How one dialect's compiler writes the exact per-group columns of the aggregate outputs: the hook of
@@ -50,12 +50,14 @@ function unitsInputs(c: string | { readonly units: string; readonly linear: Line
  * dialect's `columns`. Both statement compilers call it, so an aggregate is added in one place.
  * @param plan - the checked plan.
  * @param columns - the dialect compiler's column writer.
+ * @param streamed - the dialect streams quantile histograms (`streamsQuantiles`): they use the fine grid.
  * @returns per output (null for keys and derived outputs) where its exact inputs are, and the histogram statements.
  * @throws DpError INTERNAL on an unknown aggregate kind.
  */
 export function aggregateInputs(
   plan: QueryPlan,
   columns: AggregateColumns,
+  streamed = false,
 ): { readonly inputs: readonly (OutputInputs | null)[]; readonly histograms: readonly HistogramStatement[] } {
   const inputs: (OutputInputs | null)[] = [];
   const histograms: HistogramStatement[] = [];
@@ -94,7 +96,8 @@ export function aggregateInputs(
         break;
       }
       case 'quantile': {
-        const grid = quantileGrid(a.measure);
+        // Streamed (DuckDB, `quantile-stream-sql.ts`): the fine grid; else the 4,096-bin grid (S64).
+        const grid = streamed ? streamedQuantileGrid(a.measure) : quantileGrid(a.measure);
         inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
         histograms.push(columns.histogram(a.measure, grid));
         break;

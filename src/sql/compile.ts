@@ -53,7 +53,7 @@ import { checkDeclaredHistogramRows, declaredKeyFilter } from './declared-keys.j
 import type { CompiledStatement, SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
-import { binOffsetSql, type QuantileGrid, quantileGrid } from './quantile-grid.js';
+import { binOffsetSql, type QuantileGrid, quantileGrid, streamedQuantileGrid, streamsQuantiles } from './quantile-grid.js';
 import { scaledToCap } from './scaled-to-cap.js';
 import type { SqlSchema } from './schema.js';
 import { checkKeyTextBytes } from './text-bounds.js';
@@ -362,19 +362,23 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     return name;
   };
 
-  const { inputs, histograms } = aggregateInputs(plan, {
-    unitsColumn: 'units',
-    rows: countRows,
-    values: countValues,
-    sum: (key, m, g, of) => linearSum(key, m, g, of === 'mean') ?? unitSum(key, rowUnits(env, m, g), BigInt(g.maxUnits), false),
-    moments: (key, m, g) => {
-      const d = rowUnits(env, m, g);
-      const units = unitSum(key, d, BigInt(g.maxUnits), false);
-      const squares = unitSum(`${key}:sq`, `(${d}) * (${d})`, BigInt(g.maxUnits) * BigInt(g.maxUnits), true, unitCounts.get(key));
-      return { units, squares };
+  const { inputs, histograms } = aggregateInputs(
+    plan,
+    {
+      unitsColumn: 'units',
+      rows: countRows,
+      values: countValues,
+      sum: (key, m, g, of) => linearSum(key, m, g, of === 'mean') ?? unitSum(key, rowUnits(env, m, g), BigInt(g.maxUnits), false),
+      moments: (key, m, g) => {
+        const d = rowUnits(env, m, g);
+        const units = unitSum(key, d, BigInt(g.maxUnits), false);
+        const squares = unitSum(`${key}:sq`, `(${d}) * (${d})`, BigInt(g.maxUnits) * BigInt(g.maxUnits), true, unitCounts.get(key));
+        return { units, squares };
+      },
+      histogram: (m, grid) => compileHistogram(plan, dialect, salt, m, grid, schema),
     },
-    histogram: (m, grid) => compileHistogram(plan, dialect, salt, m, grid, schema),
-  });
+    streamsQuantiles(dialect),
+  );
 
   const qk = keyNames.map((k) => q(env, k));
   const from = fromClause(env);
@@ -449,6 +453,11 @@ function compileHistogram(
     sql =
       `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${per}), ${q(env, 'tsdp_ranked')} AS (${ranked}) ` +
       `SELECT ${[...qk, B, `CAST(SUM(LEAST(${N}, ${cParam} - (${cum} - ${N}))) AS ${wide}) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_ranked')} WHERE ${keep} GROUP BY ${[...qk, B].join(', ')}`;
+  }
+  if (grid.streamed) {
+    // Ordered by (group, bin): each group's bins arrive in increasing order, as a streamed pass reads them.
+    sql = `SELECT * FROM (${sql}) AS ${q(env, 'tsdp_hist')} ORDER BY ${[...qk, B].join(', ')}`;
+    return Object.freeze({ ...env.p.finish(sql), bins: grid.bins, streamed: true as const });
   }
   return Object.freeze({ ...env.p.finish(sql), bins: grid.bins });
 }

@@ -51,6 +51,8 @@ export type OutputInputs =
 /** A histogram statement for one quantile output: rows (keys…, bin, count). */
 export interface HistogramStatement extends CompiledStatement {
   readonly bins: number;
+  /** Its rows are ordered by (keys, bin) and read in passes of chunks, never held (`quantile-stream-sql.ts`). */
+  readonly streamed?: true;
 }
 
 /** The compiled form of a plan for one dialect. */

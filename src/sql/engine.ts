@@ -43,6 +43,13 @@ export interface SqlEngine extends EngineCatalog {
    * @throws DpError ENGINE_ERROR (the same message whatever the data).
    */
   query(statement: CompiledStatement): Promise<EngineRow[]>;
+  /**
+   * Optional: runs a compiled statement as `query` does, handing its rows to `onChunk` in chunks of `chunkRows`
+   * (public), the next read only once `onChunk` has settled (DuckDB: `DuckDbEngine.queryChunks`). A dialect that
+   * streams its quantile histograms (`streamsQuantiles`) needs it (`quantile-stream-sql.ts`).
+   * @throws DpError ENGINE_ERROR (the same message whatever the data).
+   */
+  queryChunks?(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
   /** Releases the connection. */
   close(): Promise<void>;
 }

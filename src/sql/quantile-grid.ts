@@ -16,6 +16,7 @@
 import { DpError } from '../core/errors.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { fineQuantileGrid } from '../stats/quantile-selection.js';
+import type { SqlDialect } from './dialect.js';
 import { measureBounds } from './finite-release.js';
 import type { PlanMeasure } from './plan.js';
 
@@ -42,6 +43,11 @@ export interface QuantileGrid {
   readonly bins: number;
   /** The measure holds integers (the release is rounded; with one bin per integer, the bins are the integers). */
   readonly integer: boolean;
+  /**
+   * The histogram is streamed, never held (`quantile-stream-sql.ts`): its statement orders its rows by (group keys,
+   * bin) and the release reads them in passes of public-size chunks, so the grid may be the fine one (2³² bins).
+   */
+  readonly streamed?: true;
 }
 
 /**
@@ -68,6 +74,33 @@ export function quantileGrid(m: PlanMeasure): QuantileGrid {
     );
   }
   return { bounds: grid.bounds, bins: grid.bins, integer: m.integral };
+}
+
+/**
+ * Whether a dialect's quantile histograms are streamed on the fine grid (`streamedQuantileGrid`): DuckDB, whose engine
+ * reads a statement in chunks (`DuckDbEngine.queryChunks`). PostgreSQL and ClickHouse keep the 4,096-bin grid.
+ * Public: the engine's kind only, never the data.
+ */
+export function streamsQuantiles(dialect: Pick<SqlDialect, 'name'>): boolean {
+  return dialect.name === 'duckdb';
+}
+
+/**
+ * The grid of a streamed quantile histogram (`quantile-stream-sql.ts`, DuckDB): `fineQuantileGrid`'s — one bin per
+ * integer of an integer measure with at most 2³² values, else 2³² equal bins — the library's own grid, since no
+ * histogram row is held (S64's rule above is about held rows). Public: from the plan's bounds only. Where the fine
+ * bins would be narrower than a normal double (S47's check) the grid is `quantileGrid`'s, still streamed.
+ * @param m - the measure.
+ * @returns the grid, marked `streamed`.
+ * @throws DpError UNSUPPORTED_QUERY as `quantileGrid` (before any charge).
+ */
+export function streamedQuantileGrid(m: PlanMeasure): QuantileGrid {
+  const coarse = quantileGrid(m);
+  const [lower, upper] = measureBounds(m);
+  const fine = fineQuantileGrid([lower, upper], m.integral);
+  const range = fine.bounds[1] - fine.bounds[0];
+  const grid = Number.isFinite(range) && range / fine.bins >= 2 ** -1022 ? fine : coarse;
+  return { bounds: grid.bounds, bins: grid.bins, integer: m.integral, streamed: true };
 }
 
 /**

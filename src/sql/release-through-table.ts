@@ -28,6 +28,7 @@ import type { DpSqlValue } from './dp-sql-types.js';
 import type { EngineRow, EngineValue } from './engine.js';
 import { exactUnits, keyString, publicKey, toBig, toBin } from './engine-values.js';
 import type { QueryPlan } from './plan.js';
+import { releaseStreamedQuantiles, type StatementChunks } from './quantile-stream-sql.js';
 import type { SqlTableOutputs } from './release-group.js';
 
 /** One released group: its public key values and each aggregate output's release, by plan output index. */
@@ -111,7 +112,7 @@ function exactPartition(
         sums.set(j, { count: get(inputs.count), units: get(inputs.units), squaredUnits: get(inputs.squares) });
         break;
       case 'quantile': {
-        const h = histograms[inputs.histogram]?.get(key);
+        const h = histograms[inputs.histogram]?.get(key); // none for a streamed histogram (`quantile-stream-sql.ts`)
         if (h) bins.set(j, h);
         break;
       }
@@ -132,14 +133,15 @@ function exactPartition(
  * @param compiled - the compiled query (key and units columns, where each output's inputs are).
  * @param t - the outputs, as built and checked before the charge.
  * @param mainRows - the main statement's rows.
- * @param histRows - the histogram statements' rows.
+ * @param histRows - the histogram statements' rows (none for a streamed histogram).
  * @param rng - the randomness of selection and noise.
+ * @param chunks - the engine's chunked reader, for streamed histograms (`quantile-stream-sql.ts`).
  * @returns the released groups, in a data-independent order (declared order, or sorted key text).
  * @throws DpError INTERNAL when an engine value is not what the compiled statement returns.
  * @privacy declared keys are public; other keys pass (ε, δ) partition selection with the split's share; each output
  *   is released with its own share under the contribution bounds the rewrite enforced (`releaseTable`).
  */
-export function releaseGroups(
+export async function releaseGroups(
   plan: QueryPlan,
   split: BudgetSplit,
   compiled: CompiledDpQuery,
@@ -147,7 +149,8 @@ export function releaseGroups(
   mainRows: readonly EngineRow[],
   histRows: readonly (readonly EngineRow[])[],
   rng: RandomSource,
-): { groups: ReleasedGroup[]; losses: ExactLoss[] } {
+  chunks?: StatementChunks,
+): Promise<{ groups: ReleasedGroup[]; losses: ExactLoss[] }> {
   const histograms = histogramsByGroup(compiled, histRows);
   const grouped = plan.groupBy.length > 0;
   const partitions = new Map<string, ExactPartition>();
@@ -196,12 +199,15 @@ export function releaseGroups(
     keys = { kind: 'declared', keys: selected.keys };
   }
 
+  // Streamed quantiles released first, group after group, and placed in their partitions (quantile-stream-sql.ts).
+  const bounds = { maxPartitions: split.partitions, maxContributionsPerPartition: plan.privacy.maxContributionsPerPartition };
+  const order = keys.kind === 'single' ? [SINGLE] : keys.keys.map(([k]) => k);
+  await releaseStreamedQuantiles(compiled, t, partitions, order, bounds, chunks, rng);
   const table = releaseTable({
     partitions,
     keys,
     outputs: t.outputs,
-    maxPartitions: split.partitions,
-    maxContributionsPerPartition: plan.privacy.maxContributionsPerPartition,
+    ...bounds,
     rng,
   });
   losses.push(table.exact);

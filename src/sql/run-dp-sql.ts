@@ -33,6 +33,7 @@ import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
 import { planDpQuery } from './plan-query.js';
 import { assembleResult, evalInterval, evalPost } from './post-process-result.js';
+import { checkStreamable, type StatementChunks } from './quantile-stream-sql.js';
 import { checkReleasedLosses, type DpSqlMeasurement, guaranteeOf } from './query-measurement.js';
 import { outputLevels, planReleases, type SqlTableOutputs } from './release-group.js';
 import { releaseGroups } from './release-through-table.js';
@@ -106,6 +107,8 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const cost: ExactLoss = copyLoss(measurement.privacyMap(1));
   // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
   await checkPublicStructure(plan, input.schema, input.engine);
+  // A streamed quantile histogram needs an engine that streams (public), refused before the charge otherwise.
+  checkStreamable(compiled, chunksOf(input.engine));
   // Every compiled statement planned as the query role (PostgreSQL EXPLAIN: privileges; review S45), before the charge.
   await input.engine.preflight?.([compiled.main, ...compiled.histograms, ...(boundingStatement ? [boundingStatement] : [])]);
   // Durable and atomic with the budget check, before the data is touched.
@@ -132,6 +135,12 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
     await padLatency(started, quantum);
     throw e;
   }
+}
+
+/** The engine's chunked reader, bound, or undefined when it has none (public: the engine's methods). */
+function chunksOf(engine: RunDpSqlInput['engine']): StatementChunks | undefined {
+  const f = engine.queryChunks;
+  return f ? (statement, chunkRows, onChunk) => f.call(engine, statement, chunkRows, onChunk) : undefined;
 }
 
 /** A fresh object holding the same (immutable) rationals. */
@@ -166,10 +175,11 @@ async function releaseCharged(
 ): Promise<DpSqlResult> {
   const { compiled, outputs, boundingStatement, measurement } = prepared;
   const mainRows = await input.engine.query(compiled.main);
-  const histRows = await Promise.all(compiled.histograms.map((h) => input.engine.query(h)));
+  // A streamed histogram is read in passes by its release, never held (quantile-stream-sql.ts).
+  const histRows = await Promise.all(compiled.histograms.map((h) => (h.streamed ? [] : input.engine.query(h))));
   const { derivedHasInterval } = outputLevels(plan, confidence);
   const boundingRows = boundingStatement ? await input.engine.query(boundingStatement) : null;
-  const { groups, losses } = releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng);
+  const { groups, losses } = await releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng, chunksOf(input.engine));
   // The bounding report, released after the groups (its noise drawn last), with its own share of the charge.
   const bounding = boundingRows ? releaseBoundingReport(boundingRows[0], split, confidence, rng) : null;
   // What the releases state (from the budgets their noise was set with) must add up to what was charged.

@@ -32,13 +32,13 @@ import { traceNoise } from '../core/trace.js';
 import { edgeRecord } from '../numeric/edge.js';
 import { nextDown, nextUp } from '../numeric/float-bits.js';
 import { Rational } from '../numeric/rational.js';
-import type { RandomSource } from '../random/source.js';
+import { defaultRandomSource, isSecureSource, type RandomSource } from '../random/source.js';
 import { checkConfidence, checkPositiveInteger, type OutputBudget, splitBudget } from './_internal/noise.js';
 import { checkBounds } from './fixed-point-grid.js';
 import { budgetLossAt } from './output-budget.js';
 import { checkQuantile, perPartitionEpsilon, readCounts, toColumnValue } from './quantile-common.js';
 import { checkSparseBins, coarsenBins, type SparseBins, sampleRankSelection, sparseFromDense } from './quantile-sparse.js';
-import { type BinPass, countAndCoarsen, sampleRankSelectionStreamed } from './quantile-stream.js';
+import { asGroupPass, type BinPass, countAndCoarsenGroups, type GroupBinPass, sampleRankSelectionsStreamed } from './quantile-stream.js';
 import { boundedAggregate, noisyRelease, releaseFields, releaseWith } from './release-measurement.js';
 import type { ReleasedValue } from './release-post.js';
 import type { AggregateRelease, ExactInteger, ReleaseOptions } from './release-types.js';
@@ -169,10 +169,16 @@ export function makeStreamedFineQuantile(
 ): {
   readonly measurement: Measurement<SparseBins, QuantileValue, LossKind>;
   release(pass: BinPass, rng: RandomSource): Promise<QuantileValue>;
+  /** G groups' releases from one set of passes (quantile-stream.ts rule), each with `release`'s law, independent. */
+  releaseGroups(pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]>;
 } {
   const measurement = makeFineQuantileMeasurement(p, bins);
   const q = buildQuantile(p, bins, Math.ceil(bins / FINE_INTERVAL_BINS));
-  return { measurement, release: (pass, rng) => q.invokeStreamed(pass, rng) };
+  return {
+    measurement,
+    release: (pass, rng) => q.invokeStreamed(pass, rng),
+    releaseGroups: (pass, groups, rng) => q.invokeStreamedGroups(pass, groups, rng),
+  };
 }
 
 /**
@@ -211,6 +217,7 @@ function buildQuantile(
   parts: readonly Selection[];
   invoke(s: SparseBins, rng: RandomSource): QuantileValue;
   invokeStreamed(pass: BinPass, rng: RandomSource): Promise<QuantileValue>;
+  invokeStreamedGroups(pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]>;
 } {
   edgeRecord(p, 'p');
   const [lower, upper] = checkBounds(p.bounds);
@@ -248,33 +255,58 @@ function buildQuantile(
     const n = s.count.reduce((a, b) => a + b, 0n);
     const target = qExact.mul(Rational.of(n));
     const chosen = choose(s, target, point, 0n, false, rng);
-    return withInterval(binValue(chosen), () => coarsenBins(s, endGroup), target, rng);
+    return withInterval(binValue(chosen), ends && drawEnds(coarsenBins(s, endGroup), target, rng));
   };
-  // The same release from passes over the non-empty bins (quantile-stream.ts): pass 0 counts n and the coarse
-  // histogram of the ends (at most ⌈bins/endGroup⌉ ≤ 4,096 entries), then the value's exponential mechanism streamed.
-  const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> => {
-    const { n, coarse } = await countAndCoarsen(pass, bins, endGroup);
-    const target = qExact.mul(Rational.of(n));
-    traceSelection(n, bins, point, 0n);
-    const chosen = await sampleRankSelectionStreamed(pass, bins, target, factorOf(point), 0n, false, rng);
-    return withInterval(binValue(chosen), () => coarse, target, rng);
+  // The same release from passes over the non-empty bins (quantile-stream.ts), for G groups at once (one set of
+  // passes): pass 0 counts each group's n and, with a share, draws its interval's two ends from its coarse histogram
+  // when its walk closes; then the value's exponential mechanism streamed for every group.
+  const invokeStreamedGroups = async (pass: GroupBinPass, groups: number, rng: RandomSource): Promise<QuantileValue[]> => {
+    // Rule (class 11, reviews stop 22 second and stop 23 first): per group only n, the normaliser, the outcome and
+    // (with a share) the two ends are held across passes; the coarse histogram lives only while its group's bins
+    // stream by in pass 0 (quantile-stream.ts, "one live group"). The ends read only the coarse histogram and the
+    // target q·n, both complete at the close, so drawing them then is the same law: independent fresh draws, taken
+    // in the statement's (public) group order before the values instead of after them (quantile-sparse.proof.md,
+    // "Streamed, several groups"). Test: test/stats/quantile-stream.test.ts ("ends drawn in pass 0").
+    const drawn: ({ lo: number; hi: number } | undefined)[] = new Array(groups).fill(undefined);
+    const counted = await countAndCoarsenGroups(
+      pass,
+      groups,
+      bins,
+      endGroup,
+      ends &&
+        ((g, n, coarse) => {
+          drawn[g] = drawEnds(coarse, qExact.mul(Rational.of(n)), rng);
+        }),
+    );
+    const targetOf = (g: number) => qExact.mul(Rational.of(counted.n[g] as bigint));
+    for (const n of counted.n) traceSelection(n, bins, point, 0n);
+    const chosen = await sampleRankSelectionsStreamed(pass, bins, targetOf, groups, factorOf(point), 0n, false, rng);
+    return counted.n.map((_, g) => withInterval(binValue(chosen[g] as number), drawn[g]));
   };
-  /** The value's release and, with a share, its interval's two ends over the coarse histogram. */
-  const withInterval = (value: number, coarseOf: () => SparseBins, target: Rational, rng: RandomSource): QuantileValue => {
+  const invokeStreamed = async (pass: BinPass, rng: RandomSource): Promise<QuantileValue> =>
+    (await invokeStreamedGroups(asGroupPass(pass), 1, rng))[0] as QuantileValue;
+  /** The interval's two ends (coarse bins in [−1, endBins]) over the coarse histogram, for a release with a share. */
+  const drawEnds = (coarse: SparseBins, target: Rational, rng: RandomSource): { lo: number; hi: number } => {
+    if (ends === undefined || pads === undefined) throw new DpError('INTERNAL', 'interval ends without an interval share', {});
+    const [low, high] = ends;
+    const [padLow, padHigh] = pads;
+    const lo = choose(coarse, target.sub(Rational.of(padLow)), low, padLow, true, rng);
+    const hi = choose(coarse, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
+    return { lo, hi };
+  };
+  /** The value's release and, with a share, its interval from the two ends drawn (`drawEnds`). */
+  const withInterval = (value: number, drawnEnds: { lo: number; hi: number } | undefined): QuantileValue => {
     const scale = scaleOf(point);
     // Exponential-mechanism utility bound: P(dist > 2Δ(ln bins + ln(1/β))/ε) ≤ β.
     const rankErrorBound = scale * (Math.log(bins) + Math.log(1 / alpha));
     const noise: { kind: string; scale: number }[] = [{ kind: 'exponential-mechanism', scale }];
-    if (ends === undefined || pads === undefined) {
+    if (ends === undefined || drawnEnds === undefined) {
       const inside = integer && Math.ceil(lower) <= Math.floor(upper);
       const bounds = inside ? { lower: Math.ceil(lower), upper: Math.floor(upper) } : { lower, upper };
       return { value, interval: { ...bounds, confidence: 1, method: 'bounds' }, noise, rankErrorBound };
     }
     const [low, high] = ends;
-    const [padLow, padHigh] = pads;
-    const coarse = coarseOf();
-    const lo = choose(coarse, target.sub(Rational.of(padLow)), low, padLow, true, rng);
-    const hi = choose(coarse, target.add(Rational.of(padHigh)), high, padHigh, true, rng);
+    const { lo, hi } = drawnEnds;
     // lo, hi ∈ [−1, endBins]: −1 and endBins are the virtual bins below `lower` and above `upper`.
     let ivLower = lo < 0 ? lower : Math.max(lower, nextDown(lower + lo * endWidth));
     let ivUpper = hi >= endBins ? upper : Math.min(upper, nextUp(lower + (hi + 1) * endWidth));
@@ -320,7 +352,7 @@ function buildQuantile(
     return sampleRankSelection(h, target, factorOf(s), pad, padded, rng);
   }
 
-  return { parts: ends === undefined ? [point] : [point, ...ends], invoke, invokeStreamed };
+  return { parts: ends === undefined ? [point] : [point, ...ends], invoke, invokeStreamed, invokeStreamedGroups };
 }
 
 /**
@@ -366,6 +398,63 @@ export function releaseQuantile(
   const m = makeQuantileMeasurement(input, counts.length);
   const r = releaseWith(m, counts, input);
   return { ...r.value, ...releaseFields(r) };
+}
+
+/**
+ * `releaseSparseQuantile` with the histogram read in passes over its non-empty bins (`BinPass`, e.g. a DuckDB
+ * statement streamed in chunks, `sql/quantile-stream-sql.ts`) instead of held: `makeStreamedFineQuantile`'s release,
+ * whose law is exactly that of `makeFineQuantileMeasurement(input, gridBins)` and whose guarantee is that
+ * measurement's `privacyMap(1)` (quantile-sparse.proof.md, "Streamed").
+ * @param input - as `releaseSparseQuantile`, with `pass` for `bins`; no `spendFrom` (the caller charged already).
+ * @returns as `releaseSparseQuantile`.
+ * @throws DpError INVALID_PARAMETER (parameters, or a pass out of order); INTERNAL when two passes differ.
+ * @privacy as `releaseSparseQuantile`. Not constant-time (SECURITY.md §11): the passes are linear in the non-empty bins.
+ */
+export async function releaseStreamedQuantile(
+  input: {
+    pass: BinPass;
+    gridBins: number;
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+    integer?: boolean;
+  } & Omit<ReleaseOptions, 'spendFrom'>,
+): Promise<AggregateRelease & { rankErrorBound: number }> {
+  const { pass, ...rest } = input;
+  const [r] = await releaseStreamedQuantileGroups({ ...rest, pass: asGroupPass(pass), groups: 1 });
+  return r as AggregateRelease & { rankErrorBound: number };
+}
+
+/**
+ * `releaseStreamedQuantile` for G groups from ONE set of passes over all their bins (`GroupBinPass`, quantile-stream.ts
+ * rule: 3 passes whatever G and the data): each group's release has the one-group law and guarantee, independently.
+ * @param input - as `releaseStreamedQuantile`, with `pass` over groups 0 … `groups` − 1.
+ * @returns per group, in index order, as `releaseStreamedQuantile`.
+ * @throws DpError INVALID_PARAMETER (parameters, or a pass out of order); INTERNAL when two passes differ.
+ * @privacy each group's release is `makeFineQuantileMeasurement`'s on that group's bins (the caller composes them over
+ *   disjoint partitions). Not constant-time (SECURITY.md §11).
+ */
+export async function releaseStreamedQuantileGroups(
+  input: {
+    pass: GroupBinPass;
+    groups: number;
+    gridBins: number;
+    bounds: readonly [number, number];
+    quantile: number;
+    intervalShare?: number;
+    integer?: boolean;
+  } & Omit<ReleaseOptions, 'spendFrom'>,
+): Promise<(AggregateRelease & { rankErrorBound: number })[]> {
+  edgeRecord(input, 'input');
+  if ('spendFrom' in input)
+    throw new DpError('INVALID_PARAMETER', 'a streamed quantile release takes no spendFrom', { parameter: 'spendFrom' });
+  const groups = checkPositiveInteger(input.groups, 'groups');
+  const r = makeStreamedFineQuantile(input, input.gridBins);
+  const guarantee = r.measurement.privacyMap(1); // priced before any pass reads a bin
+  const rng = input.rng ?? defaultRandomSource();
+  const values = await r.releaseGroups(input.pass, groups, rng);
+  const mark = isSecureSource(rng) ? {} : { notForRelease: true as const };
+  return values.map((value) => ({ ...value, guarantee: { ...guarantee }, ...mark }));
 }
 
 /**

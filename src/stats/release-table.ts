@@ -47,8 +47,11 @@ export interface ExactPartition {
   readonly units: bigint;
   /** Per value output (by output index): rows with a valid value, Σ grid units and Σ squared grid units. */
   readonly sums: ReadonlyMap<number, { readonly count: bigint; readonly units: bigint; readonly squaredUnits: bigint }>;
-  /** Per quantile output (by output index): the bin counts (sparse for an output with `sparse`). */
-  readonly bins: ReadonlyMap<number, readonly ExactInteger[] | SparseBins>;
+  /**
+   * Per quantile output (by output index): the bin counts (sparse for an output with `sparse`), or, for a sparse
+   * output whose histogram was streamed, its release made already (`StreamedQuantileRelease`).
+   */
+  readonly bins: ReadonlyMap<number, readonly ExactInteger[] | SparseBins | StreamedQuantileRelease>;
   /**
    * Per count output (by output index), its own exact count when it is not `rows` (DP SQL's `COUNT(x)` counts
    * the rows where x is not NULL). Absent: a count output counts `rows`.
@@ -114,6 +117,50 @@ export interface ReleaseTableInput {
   readonly maxPartitions: number;
   readonly maxContributionsPerPartition: number;
   readonly rng: RandomSource;
+}
+
+/**
+ * A sparse quantile output's release made before `releaseTable` from a histogram read in passes (DP SQL on DuckDB,
+ * `sql/quantile-stream-sql.ts`): `releaseStreamedQuantileGroups` (one group's entry) with exactly `sparseQuantileParameters(output, input)`, so
+ * the same mechanism, law and guarantee as `releaseSparseQuantile` on the same bins (`releaseTable` is synchronous;
+ * a pass is not). Rule: only for a `sparse` output, placed as it is, and the output's loss is counted by
+ * `releaseTable` as for any output (the charge is unchanged).
+ */
+export interface StreamedQuantileRelease {
+  readonly streamed: AggregateRelease;
+}
+
+/** The parameters of a sparse quantile output's release (`releaseSparseQuantile`'s, less the bins and the rng). */
+export function sparseQuantileParameters(
+  o: Extract<TableOutput, { kind: 'quantiles' }>,
+  input: Pick<ReleaseTableInput, 'maxPartitions' | 'maxContributionsPerPartition'>,
+): {
+  gridBins: number;
+  bounds: readonly [number, number];
+  quantile: number;
+  budget: OutputBudget;
+  intervalShare: number;
+  integer: boolean;
+  maxPartitions: number;
+  maxContributionsPerPartition: number;
+  confidence?: number;
+} {
+  return {
+    gridBins: o.bins,
+    bounds: o.bounds,
+    quantile: o.quantiles[0] as number,
+    budget: o.budget,
+    intervalShare: o.intervalShare ?? 0,
+    integer: o.integer === true,
+    maxPartitions: input.maxPartitions,
+    maxContributionsPerPartition: input.maxContributionsPerPartition,
+    ...(o.confidence === undefined ? {} : { confidence: o.confidence }),
+  };
+}
+
+/** Whether a partition's quantile entry is a release made already. */
+function isStreamed(held: unknown): held is StreamedQuantileRelease {
+  return typeof held === 'object' && held !== null && !Array.isArray(held) && 'streamed' in held;
 }
 
 const EMPTY: ExactPartition = { rows: 0n, units: 0n, sums: new Map(), bins: new Map() };
@@ -215,21 +262,17 @@ export function releaseTable(input: ReleaseTableInput): { rows: AggregateRow[]; 
         case 'quantiles': {
           const held = s.bins.get(index);
           if (o.sparse === true) {
+            if (isStreamed(held)) {
+              values[o.names[0] as string] = withBoundsCost(held.streamed, o.boundsLoss);
+              return;
+            }
             // Rule: a sparse output reads only SparseBins (an empty partition: no bins), never a dense array of o.bins.
             const sparse = held !== undefined && !Array.isArray(held) ? (held as SparseBins) : { bins: o.bins, index: [], count: [] };
-            const r = releaseSparseQuantile({
-              bins: sparse,
-              gridBins: o.bins,
-              bounds: o.bounds,
-              quantile: o.quantiles[0] as number,
-              budget: o.budget,
-              intervalShare: o.intervalShare ?? 0,
-              integer: o.integer === true,
-              ...common,
-            });
+            const r = releaseSparseQuantile({ bins: sparse, ...sparseQuantileParameters(o, input), rng });
             values[o.names[0] as string] = withBoundsCost(r, o.boundsLoss);
             return;
           }
+          if (isStreamed(held)) throw new DpError('INTERNAL', 'a streamed quantile release for a dense output', {});
           // Rule (S66, class 11): partitions hold their quantile counts sparse (≤ the rows counted, never groups ×
           // bins); a dense output gets the dense array of ONE partition here, while that partition is released
           // (o.bins ≤ 2²⁰ numbers, public), and drops it after: the same histogram, so the same law and charge.

@@ -58,6 +58,12 @@ function recorder(log: string[], options: { rows?: SqlEngine; refuse?: DpError }
       log.push(`query ${key(statement)}`);
       return options.rows ? options.rows.query(statement) : [];
     },
+    queryChunks: async (statement, chunkRows, onChunk) => {
+      log.push(`queryChunks ${key(statement)}`);
+      if (options.refuse) throw options.refuse;
+      const rows = options.rows ? await options.rows.query(statement) : [];
+      for (let i = 0; i < rows.length; i += chunkRows) await onChunk(rows.slice(i, i + chunkRows));
+    },
     close: async () => {
       log.push('close');
     },
@@ -71,6 +77,7 @@ const EXERCISE: { readonly [K in keyof SqlEngine]-?: (w: SqlEngine) => unknown }
   catalog: (w) => w.catalog(['t']),
   preflight: (w) => w.preflight?.([statement]),
   query: (w) => w.query(statement),
+  queryChunks: (w) => w.queryChunks?.(statement, 2, () => {}),
   close: (w) => w.close(),
 };
 
@@ -96,7 +103,7 @@ describe('engine wrappers forward every member of SqlEngine (review S45b)', () =
 
   it('every hook call reaches the wrapped engine with the same statements, and its refusal comes back unchanged (fast-check)', async () => {
     const hooks = (Object.entries(SQL_ENGINE_MEMBERS) as [keyof SqlEngine, string][]).filter(([, kind]) => kind === 'hook');
-    expect(hooks.map(([m]) => m)).toEqual(['preflight']);
+    expect(hooks.map(([m]) => m)).toEqual(['preflight', 'queryChunks']);
     const statementArb = fc.record({
       sql: fc.string({ maxLength: 20 }),
       params: fc.array(

@@ -198,7 +198,8 @@ describe('declared histogram rows bounded before the charge (S65)', () => {
       const s = schema(n);
       return compileDpQuery(planDpQuery('SELECT k, MEDIAN(x) FROM dkf GROUP BY k', s), duckdbDialect, 1n, s);
     };
-    expect(compile(64).histograms[0]?.bins).toBe(4096);
+    // The limit counts the 4,096-bin grid (`quantileGrid`) on every engine; DuckDB streams its histogram on the fine grid.
+    expect(compile(64).histograms).toHaveLength(1);
     expect(64 * 4096).toBe(MAX_DECLARED_HISTOGRAM_ROWS);
     expect(() => compile(65)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
     // Counts alone hold ≤ the declared combinations (the planner's MAX_RELEASED_GROUPS): no histogram limit applies.

@@ -17,7 +17,7 @@ import type { SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
-import { QUANTILE_BINS, quantileGrid } from '../../src/sql/quantile-grid.js';
+import { QUANTILE_BINS, quantileGrid, streamedQuantileGrid, streamsQuantiles } from '../../src/sql/quantile-grid.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 import { quantileBinIndex } from '../../src/stats/quantile-common.js';
 import { postgresTestUrl } from './postgres-url.js';
@@ -64,17 +64,8 @@ function literal(x: number | null, engine: 'duckdb' | 'postgres'): string {
   return engine === 'duckdb' ? `CAST('${text}' AS DOUBLE)` : `CAST('${text}' AS DOUBLE PRECISION)`;
 }
 
-/** The histogram (bin → rows) each engine returns for the values, and the TypeScript reference. */
-async function histograms(
-  values: readonly (number | null)[],
-  lower: number,
-  upper: number,
-  integer: boolean,
-): Promise<{ reference: Map<number, bigint>; engines: Map<string, Map<number, bigint>> }> {
-  const name = `fine_bins_${table++}`;
-  const schema = schemaFor(name, lower, upper, integer);
-  const plan = planDpQuery(`SELECT MEDIAN(x) FROM ${name}`, schema);
-  const grid = quantileGrid((plan.outputs[0] as { aggregate: { measure: Parameters<typeof quantileGrid>[0] } }).aggregate.measure);
+/** The TypeScript reference of `values` on a grid (NaN clamps to the upper bound; NULL is no row). */
+function referenceOn(values: readonly (number | null)[], grid: { bounds: readonly [number, number]; bins: number }): Map<number, bigint> {
   const reference = new Map<number, bigint>();
   for (const v of values) {
     if (v === null) continue;
@@ -82,13 +73,31 @@ async function histograms(
     const b = quantileBinIndex(c, grid.bounds[0], grid.bounds[1], grid.bins);
     reference.set(b, (reference.get(b) ?? 0n) + 1n);
   }
-  const engines = new Map<string, Map<number, bigint>>();
+  return reference;
+}
+
+/**
+ * The histogram (bin → rows) each engine returns for the values, and the TypeScript reference on that engine's grid
+ * (DuckDB streams its histogram on the fine grid, `streamedQuantileGrid`; PostgreSQL keeps `quantileGrid`'s).
+ */
+async function histograms(
+  values: readonly (number | null)[],
+  lower: number,
+  upper: number,
+  integer: boolean,
+): Promise<Map<string, { reference: Map<number, bigint>; got: Map<number, bigint>; bins: number }>> {
+  const name = `fine_bins_${table++}`;
+  const schema = schemaFor(name, lower, upper, integer);
+  const plan = planDpQuery(`SELECT MEDIAN(x) FROM ${name}`, schema);
+  const measure = (plan.outputs[0] as { aggregate: { measure: Parameters<typeof quantileGrid>[0] } }).aggregate.measure;
+  const out = new Map<string, { reference: Map<number, bigint>; got: Map<number, bigint>; bins: number }>();
   const pairs: [string, SqlEngine][] = [
     ['duckdb', duck],
     ['postgres', pgEngine],
   ];
   for (const [label, engine] of pairs) {
     const kind = label as 'duckdb' | 'postgres';
+    const grid = streamsQuantiles(engine.dialect) ? streamedQuantileGrid(measure) : quantileGrid(measure);
     const type = integer ? 'BIGINT' : kind === 'duckdb' ? 'DOUBLE' : 'DOUBLE PRECISION';
     const rows = values.map((v, i) => `(${i + 1}, CAST(${literal(v, kind)} AS ${type}))`).join(', ');
     const run = async (sql: string) => (kind === 'duckdb' ? await duck.connection.run(sql) : await pgWriter.query(sql));
@@ -98,11 +107,12 @@ async function histograms(
     const compiled = compileDpQuery(plan, engine.dialect, 7n, schema);
     const statement = compiled.histograms[0];
     if (!statement) throw new Error('no histogram statement');
+    expect(statement.bins).toBe(grid.bins);
     const got = new Map<number, bigint>();
     for (const r of await engine.query(statement)) got.set(Number(r.bin), BigInt(String(r.n)));
-    engines.set(label, got);
+    out.set(label, { reference: referenceOn(values, grid), got, bins: grid.bins });
   }
-  return { reference, engines };
+  return out;
 }
 
 /** Values at, just below and just above the edges of bins k (the grid's edges L + k·R/B), and specials. */
@@ -127,8 +137,8 @@ describe('the fine quantile grid: one bin per value on DuckDB, PostgreSQL and in
           const upper = lower + width;
           if (!(upper > lower)) return;
           const values = [...edgeValues(lower, upper, QUANTILE_BINS, ks), ...extra, null];
-          const { reference, engines } = await histograms(values, lower, upper, false);
-          for (const [, got] of engines) expect([...got].sort((a, b) => a[0] - b[0])).toEqual([...reference].sort((a, b) => a[0] - b[0]));
+          for (const [, { reference, got }] of await histograms(values, lower, upper, false))
+            expect([...got].sort((a, b) => a[0] - b[0])).toEqual([...reference].sort((a, b) => a[0] - b[0]));
         },
       ),
       { seed: 11, numRuns: 25 },
@@ -144,9 +154,10 @@ describe('the fine quantile grid: one bin per value on DuckDB, PostgreSQL and in
         async (lower, span, extra) => {
           const upper = lower + span;
           const values = [lower, upper, lower + 1, upper - 1, lower - 5, upper + 5, ...extra, null];
-          const { reference, engines } = await histograms(values, lower, upper, true);
-          expect(Math.max(...reference.keys())).toBeLessThanOrEqual(span);
-          for (const [, got] of engines) expect([...got].sort((a, b) => a[0] - b[0])).toEqual([...reference].sort((a, b) => a[0] - b[0]));
+          for (const [, { reference, got }] of await histograms(values, lower, upper, true)) {
+            expect(Math.max(...reference.keys())).toBeLessThanOrEqual(span);
+            expect([...got].sort((a, b) => a[0] - b[0])).toEqual([...reference].sort((a, b) => a[0] - b[0]));
+          }
         },
       ),
       { seed: 12, numRuns: 20 },
@@ -154,8 +165,9 @@ describe('the fine quantile grid: one bin per value on DuckDB, PostgreSQL and in
   }, 240_000);
 
   it('NaN clamps to the upper bound on both engines (its bin is the last)', async () => {
-    const { reference, engines } = await histograms([Number.NaN, 1, Number.NaN], 0, 10, false);
-    expect(reference.get(QUANTILE_BINS - 1)).toBe(2n);
-    for (const [, got] of engines) expect(got).toEqual(reference);
+    for (const [, { reference, got, bins }] of await histograms([Number.NaN, 1, Number.NaN], 0, 10, false)) {
+      expect(reference.get(bins - 1)).toBe(2n);
+      expect(got).toEqual(reference);
+    }
   });
 });

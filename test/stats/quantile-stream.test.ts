@@ -11,7 +11,15 @@ import { describe, expect, it } from 'vitest';
 import { Rational } from '../../src/numeric/rational.js';
 import { makeFineQuantileMeasurement, makeStreamedFineQuantile } from '../../src/stats/quantile-selection.js';
 import { coarsenBins, proposalRule, rankProposal, type SparseBins, sparseFromDense } from '../../src/stats/quantile-sparse.js';
-import { type BinPass, countAndCoarsen, locateTries, sampleRankSelectionStreamed } from '../../src/stats/quantile-stream.js';
+import {
+  type BinPass,
+  countAndCoarsen,
+  countAndCoarsenGroups,
+  type GroupBinPass,
+  locateTries,
+  sampleRankSelectionStreamed,
+  sampleRankSelectionsStreamed,
+} from '../../src/stats/quantile-stream.js';
 import { chiSquareTest } from '../../src/testing/distribution-tests.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 
@@ -110,6 +118,112 @@ describe('streamed sampler: exactly the in-memory proposal', () => {
   });
 });
 
+describe('streamed sampler: one live group', () => {
+  it('generative: a pass that feeds a group again after another group started is refused (INVALID_PARAMETER), at any pass (fast-check, seed 34)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), fc.nat(), fc.nat(), async (groups, a, b) => {
+        const g = a % groups;
+        const h = (g + 1 + (b % (groups - 1))) % groups;
+        const pass: GroupBinPass = async (sink) => {
+          sink.add(g, 0, 1n);
+          sink.add(h, 0, 1n);
+          sink.add(g, 1, 1n);
+        };
+        const p = makeStreamedFineQuantile({ bounds: [0, 10], quantile: 0.5, budget: { epsilon: 1 } }, 10);
+        await expect(p.releaseGroups(pass, groups, new SeededRandomSource(b))).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+      }),
+      { seed: 34, numRuns: 50 },
+    );
+  });
+});
+
+describe('streamed sampler: the coarse histogram lives only while its group streams by (review stop 23 first, class 11)', () => {
+  it('generative: pass 0 hands each group its n and exactly coarsenBins’ histogram at its close, before any other group’s bin, and keeps only n; the ends are drawn in pass 0 (fast-check, seed 35)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(sparse, { minLength: 1, maxLength: 5 }).chain((hists) =>
+          fc.tuple(
+            fc.constant(hists),
+            fc.shuffledSubarray(
+              hists.map((_, g) => g),
+              { minLength: 0, maxLength: hists.length },
+            ),
+          ),
+        ),
+        fc.nat(),
+        async ([hists, order], seed) => {
+          // One grid for all the groups (as one statement's); each group's bins folded onto it.
+          const bins = hists[0]?.bins as number;
+          const onGrid = hists.map((h): SparseBins => {
+            const m = new Map<number, bigint>();
+            h.index.forEach((i, k) => {
+              const b = Math.min(bins - 1, i);
+              m.set(b, (m.get(b) ?? 0n) + (h.count[k] as bigint));
+            });
+            const index = [...m.keys()].sort((a, b) => a - b);
+            return { bins, index, count: index.map((i) => m.get(i) as bigint) };
+          });
+          const group = Math.ceil(bins / 4096);
+          // What the pass feeds: the groups in `order` (a group it does not feed has no bins).
+          const fedHist = (g: number): SparseBins => (order.includes(g) ? (onGrid[g] as SparseBins) : { bins, index: [], count: [] });
+          const events: string[] = [];
+          const pass: GroupBinPass = async (sink) => {
+            for (const g of order) {
+              const s = onGrid[g] as SparseBins;
+              s.index.forEach((i, k) => {
+                sink.add(g, i, s.count[k] as bigint);
+                events.push(`bin ${g}`); // logged once the bin is taken (a group closes when the next one's first bin comes)
+              });
+            }
+          };
+          const handed = new Map<number, SparseBins>();
+          const r = await countAndCoarsenGroups(pass, onGrid.length, bins, group, (g, n, coarse) => {
+            events.push(`coarse ${g}`);
+            expect(n).toBe(fedHist(g).count.reduce((a, b) => a + b, 0n));
+            handed.set(g, coarse);
+          });
+          expect(Object.keys(r)).toEqual(['n']);
+          onGrid.forEach((_, g) => {
+            expect(handed.get(g)).toEqual(coarsenBins(fedHist(g), group));
+            expect(r.n[g]).toBe(fedHist(g).count.reduce((a, b) => a + b, 0n));
+          });
+          // A group's coarse histogram is handed on before the next group's first bin: one live at a time.
+          const fed = order.filter((g) => (onGrid[g] as SparseBins).index.length > 0);
+          const expected = [
+            ...fed.flatMap((g) => [...(onGrid[g] as SparseBins).index.map(() => `bin ${g}`), `coarse ${g}`]),
+            ...onGrid.map((_, g) => g).flatMap((g) => (fed.includes(g) ? [] : [`coarse ${g}`])),
+          ];
+          expect(events).toEqual(expected);
+          // releaseGroups with a share draws every group's ends during pass 0: randomness is used before pass 1 starts.
+          let words = 0;
+          const inner = new SeededRandomSource(seed);
+          const rng = {
+            isSeeded: true,
+            nextUint32: () => {
+              words++;
+              return inner.nextUint32();
+            },
+            fill: (out: Uint32Array) => {
+              words += out.length;
+              inner.fill(out);
+            },
+          };
+          const atPass: number[] = [];
+          const counted: GroupBinPass = async (sink) => {
+            atPass.push(words);
+            await pass(sink);
+          };
+          const p = makeStreamedFineQuantile({ bounds: [0, 1], quantile: 0.5, budget: { epsilon: 1 }, intervalShare: 0.2 }, bins);
+          await p.releaseGroups(counted, onGrid.length, rng);
+          expect(atPass[0]).toBe(0);
+          expect(atPass[1] as number).toBeGreaterThanOrEqual(2 * onGrid.length);
+        },
+      ),
+      { seed: 35, numRuns: 60 },
+    );
+  });
+});
+
 describe('streamed sampler: output law', () => {
   it('median over 12 bins with gaps, p25 padded: χ² against the exact law, 3·10⁴ draws each (false-failure probability ≤ 2·1e-7 < 1e-6)', async () => {
     const cases: [bigint[], number, bigint, boolean][] = [
@@ -146,6 +260,61 @@ describe('streamed sampler: output law', () => {
       ).toBe(false);
     }
   }, 60_000);
+
+  it('several groups from one set of passes: each group’s bin has its exact law (χ², 3 groups × 2·10⁴ draws, false-failure probability ≤ 3·1e-7 < 1e-6), in 2 passes a draw', async () => {
+    const hists = [
+      [0n, 0n, 3n, 0n, 1n, 0n, 0n, 0n, 4n, 0n, 0n, 2n],
+      [1n, 0n, 0n, 2n, 0n, 5n, 0n, 0n, 0n, 0n, 0n, 0n],
+      [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
+    ].map(sparseFromDense);
+    const factor = Rational.of(1n, 2n);
+    const targets = hists.map((s) =>
+      Rational.of(
+        s.count.reduce((a, b) => a + b, 0n),
+        2n,
+      ),
+    );
+    let passes = 0;
+    // Groups fed one after another in an order other than their index (a (keys, bin)-ordered statement); group 2 has no bins.
+    const pass: GroupBinPass = async (sink) => {
+      passes++;
+      for (const g of [1, 2, 0]) {
+        const s = hists[g] as SparseBins;
+        s.index.forEach((i, k) => {
+          sink.add(g, i, s.count[k] as bigint);
+        });
+      }
+    };
+    const laws = hists.map((s, g) => {
+      const p = rankProposal(s, targets[g] as Rational, factor, 0n, false);
+      const law = new Map<number, number>();
+      p.first.forEach((first, i) => {
+        for (let b = first; b < first + (p.size[i] as number); b++) law.set(b, Math.exp(-p.cost(i).toNumber()));
+      });
+      return law;
+    });
+    const seen = laws.map((law) => new Map<number, number>([...law.keys()].map((k) => [k, 0])));
+    const rng = new SeededRandomSource('streamed-groups');
+    const draws = 20_000;
+    for (let i = 0; i < draws; i++) {
+      const bs = await sampleRankSelectionsStreamed(pass, 12, (g) => targets[g] as Rational, targets.length, factor, 0n, false, rng);
+      for (const [g, b] of bs.entries()) seen[g]?.set(b, (seen[g]?.get(b) ?? Number.NaN) + 1);
+    }
+    expect(passes).toBe(2 * draws);
+    laws.forEach((law, g) => {
+      const keys = [...law.keys()];
+      const tot = [...law.values()].reduce((a, b) => a + b, 0);
+      const observed = keys.map((k) => seen[g]?.get(k) as number);
+      expect(observed.every(Number.isInteger)).toBe(true);
+      expect(
+        chiSquareTest(
+          observed,
+          keys.map((k) => (law.get(k) as number) / tot),
+          { alpha: 1e-7 },
+        ).reject,
+      ).toBe(false);
+    });
+  }, 120_000);
 
   it('makeStreamedFineQuantile: the measurement is the fine one (same map), the release is in bounds, integer when declared, and its interval holds it (fast-check, seed 33)', async () => {
     await fc.assert(

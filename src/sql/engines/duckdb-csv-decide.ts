@@ -56,6 +56,21 @@ export class CsvReaderDecider {
   }
 
   /**
+   * Decides every undecided declared CSV by its own counted scan (`everyLineTyped`), whatever the statement: for a
+   * statement that cannot be run again once its rows are handed on (`DuckDbEngine.queryChunks`, a stream), so the
+   * fold is never used. A version is typed only when the count equals the line check's count.
+   * @throws DpError ENGINE_ERROR after the deadline; whatever a scan threw.
+   */
+  async decideEachByCount(expired: () => boolean): Promise<void> {
+    for (const file of [...this.views.watched.values()]) {
+      const choice = file.choice;
+      if (choice?.state !== 'force') continue;
+      if (expired()) throw this.failure();
+      await this.decide(file, (await this.everyLineTyped(choice)) ? 'typed' : 'text', expired);
+    }
+  }
+
+  /**
    * The plan DuckDB would run for `statement` with its values bound (`EXPLAIN (FORMAT JSON)`), after checking that
    * it is one SELECT; undefined when it cannot be had.
    * @throws DpError ENGINE_ERROR after the deadline, or for anything but one SELECT.

@@ -89,6 +89,7 @@ import { duckdb, PARAM_TYPES } from './duckdb-driver.js';
 import { DuckDbFileViews, MAX_TIMEOUT_MS, type Runner } from './duckdb-file-view.js';
 import type { DuckDbOptions } from './duckdb-options.js';
 import { PreparedStatements } from './duckdb-prepared.js';
+import { streamPreparedChunks } from './duckdb-stream.js';
 import { fileIdentity, sameIdentity } from './line-check.js';
 import { type DuckDbLimits, duckdbLimits } from './resource-limits.js';
 
@@ -316,6 +317,37 @@ export class DuckDbEngine implements SqlEngine {
         if (await this.refreshChanged(expired)) continue;
         await this.decider.decide(fold, whole ? 'typed' : 'text', expired);
         if (whole) return rows;
+      }
+    });
+  }
+
+  /**
+   * Runs a compiled statement as `query` does (one SELECT, after the statements before it, under its deadline), but
+   * hands its rows to `onChunk` in chunks of `chunkRows` (public) instead of returning them all: the rows held at
+   * any time are bounded by a public number (`duckdb-stream.ts`). The whole stream is one call with one deadline.
+   * @throws DpError ENGINE_ERROR as `query`, also when `onChunk` throws (the deadline queue's one error).
+   */
+  async queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    if (this.closed) throw engineError('duckdb', this.pinned.limits);
+    const fail = () => engineError('duckdb', this.pinned.limits);
+    return this.calls.run(async (expired) => {
+      await this.refreshChanged(expired);
+      // A stream cannot be run again once its chunks are handed on (`query`'s fold): every undecided CSV reader is
+      // decided first by its own counted scan against the line check's count (`duckdb-csv-decide.ts`,
+      // `decideEachByCount`; never by "the scan ran": the counted scan never fails), so no typed-reader refusal
+      // comes mid-stream from a version the statement saw.
+      await this.decider.decideEachByCount(expired);
+      if (expired()) throw fail();
+      const { prepared, done } = await this.prepared.acquire(statement.sql);
+      try {
+        if (expired() || prepared.statementType !== StatementType.SELECT) throw fail();
+        prepared.bind(
+          statement.params.map((p) => p.value) as never,
+          statement.params.map((p) => PARAM_TYPES[p.type]),
+        );
+        await streamPreparedChunks(prepared, chunkRows, onChunk, expired, fail);
+      } finally {
+        done();
       }
     });
   }
