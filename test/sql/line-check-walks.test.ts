@@ -2,10 +2,12 @@
  * The line check in fewer walks of the buffer (issue 11, stop 24; `src/sql/engines/line-check.ts`): for an `'lf'`
  * file the walk that counts the LF bytes (`countLfPairs`) also finds two LF in a row and an LF first, so the check no
  * longer searches for LF LF on its own. Generative (fast-check, seeds 2401–2403): `countLfPairs` at every alignment
- * equals a byte-by-byte walk, and (seeds 2402–2403) the new `checkNativeLines`, reading in pieces of 3 bytes (the longest pattern it looks for) to 4 MiB so that pieces
- * meet everywhere, returns what the check before stop 24 decides on the whole file at once (`referenceCheck`: its
- * `'lf'` hazard searches as they were, the rest the unchanged helpers) on random files of quoted newlines, CR LF,
- * lone CR, byte-order marks, NUL and U+0001 bytes, bad UTF-8, bad fields, empty lines and long lines.
+ * equals a byte-by-byte walk; the new `checkNativeLines`, reading in pieces of 3 bytes (the longest pattern it looks
+ * for) to 4 MiB so that pieces meet everywhere, returns what the check before stop 24 decides on the whole file at
+ * once (`referenceCheck`: its `'lf'` hazard searches as they were, the rest the unchanged helpers) on random files of
+ * quoted newlines, CR LF, lone CR, byte-order marks, NUL and U+0001 bytes, bad UTF-8, bad fields, empty lines and
+ * long lines (2402), and with one hazard at any place against the pieces (2403). Pinned: a bad UTF-8 byte ending a
+ * 4 MiB read (the tail `utf8Pieces` kept was a view of the read buffer before stop 24).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -152,5 +154,22 @@ describe('the line check in fewer walks answers as before', () => {
       ),
       { seed: 2403, numRuns: 1500 },
     );
+  });
+
+  it('a bad UTF-8 byte in the last bytes of a 4 MiB read is not judged by the next read (the tail copy)', async () => {
+    // Before stop 24 utf8Pieces kept its tail as a view of the read buffer: the next read overwrote it, so this file
+    // (one 0xFF byte ending the first 4 MiB read, ASCII lines around it) was admitted with `fields` true.
+    const line = Buffer.from('abcdefg,1,2\n');
+    const bytes = Buffer.alloc(8 << 20);
+    for (let i = 0; i < bytes.length; i += line.length) line.copy(bytes, i);
+    bytes[bytes.length - 1] = LF;
+    let k = (4 << 20) - 1;
+    while (bytes[k] === LF) k--;
+    bytes[k] = 0xff;
+    const path = join(dir, 'bad-utf8-at-read-end.csv');
+    writeFileSync(path, bytes);
+    const check = await checkNativeLines(path);
+    expect(check.native).toBe(true);
+    expect(check.fields).toBe(false);
   });
 });
