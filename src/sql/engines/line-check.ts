@@ -80,7 +80,6 @@ const CR = 0x0d;
 const NUL = 0x00;
 const QUOTE = 0x22;
 const SOH = 0x01;
-const LF_LF = Buffer.from([LF, LF]);
 const LF_CR = Buffer.from([LF, CR]);
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Read size of the check. */
@@ -106,9 +105,18 @@ export const HAZARD_OVERLAP = 2;
 export function hasLineHazard(bytes: Uint8Array, atFileStart: boolean, lineEnding: LineEnding = 'lf', atFileEnd = false): boolean {
   if (bytes.length === 0) return false;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (lineEnding === 'lf') return hasLfByteHazard(b, atFileStart) || countLfPairs(b, atFileStart).pair;
   if (b.indexOf(NUL) >= 0 || b.indexOf(BOM, atFileStart ? 1 : 0) >= 0) return true;
-  if (lineEnding === 'lf') return b.indexOf(CR) >= 0 || b.indexOf(LF_LF) >= 0 || (atFileStart && b[0] === LF);
   return b.indexOf(LF_CR) >= 0 || (atFileStart && b[0] === CR) || !terminatorsPaired(b, atFileStart, atFileEnd);
+}
+
+/**
+ * The hazards of an `'lf'` piece that single bytes or a mark show ({@link hasLineHazard}): a NUL, a CR, or a
+ * byte-order mark other than at the file's start. The rest — two LF in a row, an LF first in the file — is found by
+ * {@link countLfPairs} in the walk that counts the lines (stop 24: one walk of the buffer less).
+ */
+function hasLfByteHazard(b: Buffer, atFileStart: boolean): boolean {
+  return b.indexOf(NUL) >= 0 || b.indexOf(CR) >= 0 || b.indexOf(BOM, atFileStart ? 1 : 0) >= 0;
 }
 
 /**
@@ -178,7 +186,10 @@ export function utf8Pieces(): Utf8Tracker {
         ok = false;
         return;
       }
-      tail = bytes.slice(last);
+      // A copy (stop 24): the caller's bytes are a view of its read buffer, which the next read overwrites, and a
+      // Buffer's `slice` is a view too — the tail kept that way was the next piece's bytes, so a bad byte at a piece's
+      // end could be judged by the bytes read after it (found by `test/sql/line-check-walks.test.ts`).
+      tail = Uint8Array.prototype.slice.call(bytes, last);
     },
     end() {
       return ok && isUtf8(tail);
@@ -274,21 +285,77 @@ export function countLf(b: Uint8Array): number {
   return n;
 }
 
+/** What {@link countLfPairs} finds in one walk of a piece. */
+export interface LfWalk {
+  /** The piece's LF bytes. */
+  readonly count: number;
+  /** Whether an LF follows an LF: two in the piece, or the byte before the piece and the piece's first. */
+  readonly pair: boolean;
+}
+
+/**
+ * The LF bytes of `b` and whether two of them meet, in one walk ({@link countLf}'s word test; stop 24, so the line
+ * check no longer searches for LF LF in a walk of its own). The word's mask `zero` has the high bit of each LF byte
+ * set (bit 8i + 7 for byte i, little-endian words as {@link countLf} reads them), so `zero & (zero << 8)` is non-zero
+ * exactly when byte i and byte i + 1 of the word are both LF; across words (and into the piece) the last byte before
+ * is carried.
+ * @param lfBefore - whether the byte before `b` is an LF; true at the file's start, where an LF first is the hazard
+ *   (a blank line before the header) just as an LF after an LF is.
+ */
+export function countLfPairs(b: Uint8Array, lfBefore: boolean): LfWalk {
+  let count = 0;
+  let pair = false;
+  let prev = lfBefore;
+  const byte = (i: number): void => {
+    const lf = b[i] === LF;
+    if (lf) {
+      count++;
+      if (prev) pair = true;
+    }
+    prev = lf;
+  };
+  const head = (4 - (b.byteOffset & 3)) & 3;
+  if (b.length < head + 4) {
+    for (let i = 0; i < b.length; i++) byte(i);
+    return { count, pair };
+  }
+  for (let i = 0; i < head; i++) byte(i);
+  const words = new Uint32Array(b.buffer, b.byteOffset + head, (b.length - head) >>> 2);
+  for (let k = 0; k < words.length; k++) {
+    const x = (words[k] as number) ^ 0x0a0a0a0a;
+    const zero = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
+    if (zero === 0) {
+      prev = false;
+      continue;
+    }
+    count += Math.imul(zero >>> 7, 0x01010101) >>> 24;
+    if ((zero & (zero << 8)) !== 0 || (prev && (zero & 0x80) !== 0)) pair = true;
+    prev = (zero & 0x80000000) !== 0;
+  }
+  for (let i = head + 4 * words.length; i < b.length; i++) byte(i);
+  return { count, pair };
+}
+
 /**
  * Reads the whole file once and decides whether DuckDB's line reader may cut it, and with which line ending
  * (module header).
  * @param path - the file (resolved).
  * @param lineLimit - the line limit in bytes, for {@link NativeLineCheck.shortLines} (default `CSV_MAX_LINE_BYTES`;
  *   smaller only in tests).
+ * @param chunk - the read size (default 4 MiB; smaller only in tests, so pieces meet at many places of a small file).
  * @returns the decision, the line ending and the file's identity.
  * @throws Error when the file cannot be read (the caller reports it as unreadable: a public fact).
  */
-export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX_LINE_BYTES): Promise<NativeLineCheck> {
+export async function checkNativeLines(
+  path: string,
+  lineLimit: number = CSV_MAX_LINE_BYTES,
+  chunk: number = CHUNK,
+): Promise<NativeLineCheck> {
   const handle = await open(path, 'r');
   try {
     const s0 = await handle.stat();
     const identity: FileIdentity = { size: s0.size, mtimeMs: s0.mtimeMs, ctimeMs: s0.ctimeMs, ino: s0.ino, dev: s0.dev };
-    const buf = Buffer.allocUnsafe(CHUNK + HAZARD_OVERLAP);
+    const buf = Buffer.allocUnsafe(chunk + HAZARD_OVERLAP);
     let kept = 0; // bytes of the previous read kept at the start of buf
     let offset = 0; // bytes of the file read so far
     let lineEnding: LineEnding | undefined;
@@ -299,20 +366,28 @@ export async function checkNativeLines(path: string, lineLimit: number = CSV_MAX
     let lfs = 0;
     let lastByte = LF;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, kept, CHUNK, null);
+      const { bytesRead } = await handle.read(buf, kept, chunk, null);
       if (bytesRead === 0) break;
       const atFileStart = offset === 0;
       offset += bytesRead;
       const piece = buf.subarray(0, kept + bytesRead);
+      const fresh = piece.subarray(kept);
       lineEnding ??= lineEndingOf(piece);
-      if (hasLineHazard(piece, atFileStart, lineEnding, offset >= identity.size)) {
+      // 'lf': the LF count's walk also finds LF LF (and an LF first), the one hazard not a single byte or the mark;
+      // the piece's kept bytes were judged with the piece before, so only the byte before the fresh ones is carried.
+      const walk = lineEnding === 'lf' ? countLfPairs(fresh, atFileStart || piece[kept - 1] === LF) : undefined;
+      const pieceHazard =
+        walk === undefined
+          ? hasLineHazard(piece, atFileStart, lineEnding, offset >= identity.size)
+          : walk.pair || hasLfByteHazard(piece, atFileStart);
+      if (pieceHazard) {
         hazard = true;
         break;
       }
       if (plain && (piece.indexOf(QUOTE) >= 0 || piece.indexOf(SOH) >= 0)) plain = false;
       runs.feed(piece, offset - piece.length);
-      utf8.feed(piece.subarray(kept));
-      lfs += countLf(piece.subarray(kept));
+      utf8.feed(fresh);
+      lfs += walk === undefined ? countLf(fresh) : walk.count;
       lastByte = piece[piece.length - 1] as number;
       kept = Math.min(HAZARD_OVERLAP, piece.length);
       piece.copyWithin(0, piece.length - kept);
