@@ -18,7 +18,7 @@
  */
 import { edgeRead, edgeRecord } from '../numeric/edge.js';
 import { Rational } from '../numeric/rational.js';
-import { assertNever, DpError } from './errors.js';
+import { DpError } from './errors.js';
 import { type PrivacyLoss, zcdp, zcdpToApproximate } from './loss.js';
 
 /**

@@ -31,7 +31,6 @@
 import { DpError } from '../core/errors.js';
 import { BLANK_UNIT_PATTERN } from '../core/missing-unit.js';
 import { edgeRecord } from '../numeric/edge.js';
-import { type FixedPointGrid, meanGrid, sumGrid, varianceGrid } from '../stats/fixed-point-grid.js';
 import { aggregateInputs } from './aggregate-inputs.js';
 import {
   atMost,
@@ -46,14 +45,12 @@ import {
   keyOutput,
   Params,
   q,
-  type SqlType,
 } from './compile-expr.js';
 import { type CompiledDpQuery, dialectCompiler, type HistogramStatement, type LinearUnits } from './compiled-query.js';
 import { checkDeclaredHistogramRows, declaredKeyFilter } from './declared-keys.js';
-import type { CompiledStatement, SqlDialect } from './dialect.js';
-import { measureBounds } from './finite-release.js';
+import type { SqlDialect } from './dialect.js';
 import type { PlanExpr, PlanMeasure, QueryPlan } from './plan.js';
-import { binOffsetSql, type QuantileGrid, quantileGrid, streamedQuantileGrid, streamsQuantiles } from './quantile-grid.js';
+import { binOffsetSql, type QuantileGrid, streamsQuantiles } from './quantile-grid.js';
 import { scaledToCap } from './scaled-to-cap.js';
 import type { SqlSchema } from './schema.js';
 import { checkKeyTextBytes } from './text-bounds.js';

@@ -14,7 +14,7 @@
  * report (HTML, plus JSON beside it) — not DP.
  * @module
  */
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DpError } from '../../core/errors.js';
