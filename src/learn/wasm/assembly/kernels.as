@@ -1052,25 +1052,7 @@ export function convExampleGrads(
       gemm32(gi, <usize>T << 2, 4, col, <usize>K << 2, 4, 0, ri, outC, T, K, pack);
     }
     biasSums32(gi, ri + (<usize>(outC * K) << 2), T, outC);
-    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
-    let q = ri;
-    let j: i32 = 0;
-    for (; j + 4 <= width; j += 4) {
-      const v = v128.load(q);
-      const lo = f64x2.promote_low_f32x4(v);
-      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-      acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
-      acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
-      q += 16;
-    }
-    const acc = f64x2.add(acc0, acc1);
-    let sq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    for (; j < width; j++) {
-      const v = <f64>load<f32>(q);
-      sq += v * v;
-      q += 4;
-    }
-    store<f64>(norms + (<usize>i << 3), sq);
+    store<f64>(norms + (<usize>i << 3), squaredSum32(ri, width));
   }
 }
 
@@ -1698,26 +1680,38 @@ export function denseInputGrad32(d: usize, w: usize, dx: usize, wp: usize, pack:
  */
 export function rowSquaredNorms32(a: usize, m: i32, n: i32, out: usize): void {
   for (let i: i32 = 0; i < m; i++) {
-    let q = a + ((<usize>i * <usize>n) << 2);
-    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
-    let j: i32 = 0;
-    for (; j + 4 <= n; j += 4) {
-      const v = v128.load(q);
-      const lo = f64x2.promote_low_f32x4(v);
-      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-      acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
-      acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
-      q += 16;
-    }
-    const acc = f64x2.add(acc0, acc1);
-    let sq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    for (; j < n; j++) {
-      const v = <f64>load<f32>(q);
-      sq += v * v;
-      q += 4;
-    }
-    store<f64>(out + (<usize>i << 3), sq);
+    store<f64>(out + (<usize>i << 3), squaredSum32(a + ((<usize>i * <usize>n) << 2), n));
   }
+}
+
+// Σ_j v_j² (binary64) over the n binary32 values at q: each square exact in binary64 (24 × 24 bits, ≥ 2⁻²⁹⁸),
+// summed in binary64 in eight lanes (four f64x2 sums, eight values per step; four dependency chains where two
+// left the adder waiting on its latency), then the lanes, then the tail. The order differs from a sequential
+// sum; ghost-clipping.proof.md fact 1 (sums of squares, any order) bounds every order by the same roundings count.
+function squaredSum32(q: usize, n: i32): f64 {
+  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0), acc2 = f64x2.splat(0), acc3 = f64x2.splat(0);
+  let j: i32 = 0;
+  for (; j + 8 <= n; j += 8) {
+    const v = v128.load(q);
+    const w = v128.load(q, 16);
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const lo2 = f64x2.promote_low_f32x4(w);
+    const hi2 = f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1));
+    acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+    acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+    acc2 = f64x2.add(acc2, f64x2.mul(lo2, lo2));
+    acc3 = f64x2.add(acc3, f64x2.mul(hi2, hi2));
+    q += 32;
+  }
+  const acc = f64x2.add(f64x2.add(acc0, acc2), f64x2.add(acc1, acc3));
+  let sq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; j < n; j++) {
+    const v = <f64>load<f32>(q);
+    sq += v * v;
+    q += 4;
+  }
+  return sq;
 }
 
 // dst[0..n) (binary64) = src[0..n) (binary32), widened exactly, four per step.
