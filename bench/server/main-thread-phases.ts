@@ -22,7 +22,7 @@
  * @module
  */
 import './duckdb-allocator-first.js';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,24 +37,14 @@ import type { SqlEngine } from '../../src/sql/engine.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { adultDbConfig } from './adult-db-config.js';
 import { distinctQueries } from './distinct-queries.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 const ROUNDS = Number(process.argv[2] ?? 4);
 const N = Number(process.argv[3] ?? 200);
 const cfg = await adultDbConfig(mkdtempSync(join(tmpdir(), 'tsdp-bench-main-phases-')));
 
-/**
- * This thread's time on a CPU in ms (Linux schedstat, ns resolution), settled first. The kernel adds a running
- * thread's time to the schedstat figure only at a scheduler event (a tick — every 4 ms here, HZ 250 — a sleep, a
- * wake-up of another thread on its CPU), so a bare read lags by up to a tick, and the lag lands in the next window
- * that sleeps: before stop 23 that was the charge (the wait for the ledger worker), which showed the plan, compile,
- * measure and release CPU it followed (the "unexplained" 1.4–1.8 ms of stop 22). A 50 µs futex wait (`Atomics.wait`; 1 µs settled ≈ 85% of reads)
- * is such an event: the read after it includes the time up to it (≈ 0.03 ms of CPU per stamp, in the phases).
- */
-const settle = new Int32Array(new SharedArrayBuffer(4));
-const cpuMs = () => {
-  Atomics.wait(settle, 0, 0, 0.05);
-  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-};
+/** This thread's time on a CPU in ms, settled (`thread-cpu.ts`: a bare schedstat read lags up to a tick). */
+const cpuMs = threadCpuMs;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 // ---- library side, stamped ----
