@@ -4,7 +4,7 @@
  * GROUP BY over each form, one form per fresh process. Forms: `plain` (read_csv_auto), `strict` / `lenient` (the typed
  * reader, `ignore_errors` false / true, no counter), `counted` (the engine's form: a struct of every column under
  * `CASE WHEN nextval(s) > 0`), `nocount` (the same with `random()` for `nextval`), `noc1` (the struct without the text
- * column), `packn` (`nextval` as a field of the struct, no CASE), `casecols` (one BIGINT column under the CASE, no
+ * column), `packn` (`nextval` as a field of the struct, no CASE), `gsets` (no counter: the GROUP BY as GROUPING SETS ((grp), ()) with the view's WHERE as FILTERs, the () row's COUNT(*) the lines the lenient reader produced), `casecols` (one BIGINT column under the CASE, no
  * struct: blocks no predicate, so not a form the engine may use — the floor of the counter alone).
  *
  *   T=1 node bench/sql/counter-forms.mjs <form>     (F=<file.csv>, default the 10⁷-row file; T: DuckDB threads)
@@ -38,6 +38,7 @@ const variants = {
     `(SELECT c1, c2, c3 FROM (SELECT CASE WHEN nextval('q') > 0 THEN c3 ELSE error('x') END AS c3, c1, c2, c4 FROM ${rc(true)}) WHERE c3 IS NOT NULL AND c4 IS NULL)`,
   ),
   countonly: `SELECT count(*) FROM ${rc(true)}`,
+  gsets: `SELECT grp, COUNT(*) FILTER (WHERE keep) AS n, SUM(val) FILTER (WHERE keep) AS s, AVG(val) FILTER (WHERE keep) AS m, COUNT(*) AS scanned FROM (SELECT TRY_CAST(c2 AS BIGINT) AS grp, TRY_CAST(c3 AS BIGINT) AS val, c3 IS NOT NULL AND c4 IS NULL AS keep FROM ${rc(true)}) GROUP BY GROUPING SETS ((grp), ())`,
 };
 const cpu = () => {
   const u = process.cpuUsage();

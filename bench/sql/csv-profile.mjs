@@ -26,6 +26,8 @@ try {
 
 const [mode, path, sqlArg] = process.argv.slice(2);
 const calls = [];
+/** Every call's whole SQL, written to `SQL_OUT` when set (for EXPLAIN ANALYZE on a copy). */
+const fullSql = [];
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -42,6 +44,7 @@ function wrap(proto, name, label) {
       return out;
     } finally {
       calls.push({ what: `${label} ${sql.replace(/\s+/g, ' ').slice(0, 140)}`, ms: performance.now() - w, cpuMs: cpu() - c });
+      if (process.env.SQL_OUT) fullSql.push(`-- ${label}\n${sql};`);
     }
   };
 }
@@ -87,3 +90,4 @@ if (mode === 'plain') {
 const total = { ms: performance.now() - w0, cpuMs: cpu() - c0 };
 for (const c of calls) console.log(`${c.ms.toFixed(0).padStart(7)} ms ${c.cpuMs.toFixed(0).padStart(7)} ms CPU  ${c.what}`);
 console.log(`${total.ms.toFixed(0).padStart(7)} ms ${total.cpuMs.toFixed(0).padStart(7)} ms CPU  == ${mode} total (after module load)`);
+if (process.env.SQL_OUT) (await import('node:fs')).writeFileSync(process.env.SQL_OUT, `${fullSql.join('\n')}\n`);

@@ -48,6 +48,13 @@ const KINDS: readonly KeyKind[] = [
     declared: [0, '0', '-0', 1, '1', '01', '1.0', -1, 10, '9007199254740993', '-9223372036854775808', '9223372036854775808', 'a'],
   },
   {
+    // Runs of consecutive integers (the range form of `integerRange`, stop 24) and the values just outside them.
+    type: 'integer',
+    sqlType: { duckdb: 'BIGINT', postgres: 'bigint' },
+    data: ['-3', '-2', '-1', '0', '1', '2', '3', '4', '9223372036854775807', '-9223372036854775808', null],
+    declared: [-2, '-1', 0, '0', 1, 2, '3', '02', '9223372036854775807', '9223372036854775806', '-9223372036854775808'],
+  },
+  {
     type: 'float',
     sqlType: { duckdb: 'DOUBLE', postgres: 'double precision' },
     data: ['0', '-0', 'NaN', '1', '1.5', '1e21', 'Infinity', '-Infinity', '0.1', null],
