@@ -8,21 +8,62 @@ import type { ExpressionEnv, SqlDialect, SqlParam, SqlParamType } from './dialec
 import type { QueryPlan } from './plan.js';
 import type { SqlSchema } from './schema.js';
 
-/** The bind parameters of one statement. */
+/**
+ * The bind parameters of one statement.
+ *
+ * ## The rule: a statement's text and parameter list are functions of public, keyed values only (stop 24)
+ * A memo of compiled statements per query shape (the server's shape plans: the same template with other WHERE
+ * literals) may hand one statement text to every query of the shape, so the text and the parameter list must not
+ * depend on the values that differ between those queries. Two kinds of markers:
+ * 1. **Shared** (`add`, `int`, `dbl`): values the statement's shape fixes — the compiler's own constants, the
+ *    schema's declared bounds and keys, the privacy parameters, grids. Equal values share one marker, so equal
+ *    expressions stay textually equal (the engine computes them once); which values are equal is a function of the
+ *    shape, so sharing changes nothing between two queries of one shape.
+ * 2. **Own** (`own`): every per-query value — a literal of the plan (a lifted WHERE literal differs between queries
+ *    of one shape), the salt, any bound or noise input a query supplies. Its marker belongs to its slot (the plan
+ *    node, or a named slot such as `salt`) and is never shared with another slot or a shared value, even an equal
+ *    one: compiling one slot twice gives its one marker, two slots never merge. Its bind type is given by the caller
+ *    from public facts (the schema, the literal's class `numberLiteralType`), never chosen here from the value.
+ * So two queries whose plans differ only in own-slot values give byte-identical statement text and parameter types.
+ * A dialect that inlines literals (`inlineLiteral`, ClickHouse) writes values into the text and cannot be memoised by
+ * text. Tested in test/sql/own-params.test.ts (fast-check: one shape, random literals equal or not to each other
+ * and to the bounds; same text, same answers as the value-shared compile, on DuckDB and PostgreSQL).
+ */
 export class Params {
   readonly list: SqlParam[] = [];
   private readonly markers = new Map<string, string>();
+  private readonly owned = new Map<unknown, { readonly marker: string; readonly param: SqlParam }>();
   constructor(private readonly dialect: SqlDialect) {}
-  /** A marker for `value`; equal values share one parameter, so equal expressions stay textually equal (the engine computes them once). */
+  /** A shared marker for `value` (rule 1: values the shape fixes); equal values share one parameter. */
   add(value: SqlParam['value'], type: SqlParamType): string {
     if (this.dialect.inlineLiteral && value !== null) return this.dialect.inlineLiteral(value, type);
     const key = `${type}:${typeof value}:${String(value)}`;
     const hit = this.markers.get(key);
     if (hit) return hit;
-    this.list.push({ value, type });
-    const marker = this.dialect.parameter(this.list.length, type);
+    const marker = this.push(value, type);
     this.markers.set(key, marker);
     return marker;
+  }
+  /**
+   * The marker of a per-query value's slot (rule 2): never shared with another slot or a shared value.
+   * @param slot - what the value belongs to (a plan node, or a named slot such as `'salt'`), compared by identity.
+   * @param value - its value (a slot met again must carry the same value and type).
+   * @param type - its bind type, from public facts only.
+   */
+  own(slot: object | string, value: SqlParam['value'], type: SqlParamType): string {
+    if (this.dialect.inlineLiteral && value !== null) return this.dialect.inlineLiteral(value, type);
+    const hit = this.owned.get(slot);
+    if (hit) {
+      if (hit.param.type !== type || !Object.is(hit.param.value, value)) throw new DpError('INTERNAL', 'a parameter slot with two values');
+      return hit.marker;
+    }
+    const marker = this.push(value, type);
+    this.owned.set(slot, { marker, param: this.list[this.list.length - 1] as SqlParam });
+    return marker;
+  }
+  private push(value: SqlParam['value'], type: SqlParamType): string {
+    this.list.push({ value, type });
+    return this.dialect.parameter(this.list.length, type);
   }
   int(v: number | bigint): string {
     return this.add(typeof v === 'bigint' ? v : BigInt(v), 'bigint');
@@ -51,6 +92,15 @@ export class Params {
     });
     return { sql: renumbered, params: Object.freeze(params) };
   }
+}
+
+/**
+ * The SQL type of a number literal: `bigint` for a safe integer, `double` otherwise. A memo that lifts number
+ * literals out of a template must state this class for each lifted literal in its key (the server's shape key
+ * does), since the literal's static type shapes the statement around it (rule 2 of `Params`).
+ */
+export function numberLiteralType(v: number): 'bigint' | 'double' {
+  return Number.isSafeInteger(v) ? 'bigint' : 'double';
 }
 
 /** What compiling an expression needs. */

@@ -25,7 +25,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import type { Env } from './compile-env.js';
+import { type Env, numberLiteralType } from './compile-env.js';
 import { forms } from './compile-forms.js';
 import type { ExpressionForms, SqlType, TypedSql } from './dialect.js';
 import { DATE_TRUNC_UNITS, type PlanCastType, type PlanExpr } from './plan.js';
@@ -33,7 +33,7 @@ import type { SqlColumnType } from './schema.js';
 import { textBytesBound } from './text-bounds.js';
 
 // The environment, parameters, clamps and default forms live apart (one concept each); importers keep this path.
-export { atLeast, atMost, clamp, type Env, Params, q } from './compile-env.js';
+export { atLeast, atMost, clamp, type Env, numberLiteralType, Params, q } from './compile-env.js';
 export { DEFAULT_FORMS, forms } from './compile-forms.js';
 export type { ExpressionForms, SqlType, TypedSql };
 
@@ -181,12 +181,16 @@ function safeArithmetic(env: Env, op: '+' | '-' | '*' | '/' | '%', left: string,
   return `(${f.caseWhen(env, [[`${right} = ${zero}`, 'NULL']], f.remainder(env, sat(left), sat(right)))})`;
 }
 
-function literal(env: Env, v: number | string | boolean | null): TypedSql {
+/** A plan literal: its own parameter, never shared (compile-env.ts, `Params` rule 2), typed by its class. */
+function literal(env: Env, node: Extract<PlanExpr, { kind: 'literal' }>): TypedSql {
+  const v = node.value;
   if (v === null) return { sql: 'NULL', type: 'null' };
   if (typeof v === 'number')
-    return Number.isSafeInteger(v) ? { sql: env.p.int(v), type: 'integer' } : { sql: env.p.dbl(v), type: 'double' };
-  if (typeof v === 'boolean') return { sql: env.p.add(v, 'boolean'), type: 'boolean' };
-  return { sql: env.p.add(v, 'text'), type: 'text' };
+    return numberLiteralType(v) === 'bigint'
+      ? { sql: env.p.own(node, BigInt(v), 'bigint'), type: 'integer' }
+      : { sql: env.p.own(node, v, 'double'), type: 'double' };
+  if (typeof v === 'boolean') return { sql: env.p.own(node, v, 'boolean'), type: 'boolean' };
+  return { sql: env.p.own(node, v, 'text'), type: 'text' };
 }
 
 /** Number of arguments each allow-listed function takes: [min, max]. */
@@ -259,7 +263,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
       return { sql: f.column(env, e.source, e.column, type), type };
     }
     case 'literal':
-      return literal(env, e.value);
+      return literal(env, e);
     case 'unary':
       return e.op === '-'
         ? { sql: `(-${as(e.arg, 'double')})`, type: 'double' }
@@ -286,7 +290,7 @@ function compileNode(env: Env, e: PlanExpr): TypedSql {
             refuse(`${e.op} with a pattern that is not a text literal`, "write the pattern as a literal, e.g. x LIKE 'a%'");
           if ((/\\*$/.exec(pattern.value)?.[0].length ?? 0) % 2 === 1)
             refuse(`${e.op} with a pattern ending in a lone backslash`, 'escape it as \\\\');
-          return { sql: f.like(env, as(e.left, 'text'), e.op, literal(env, pattern.value).sql), type: 'boolean' };
+          return { sql: f.like(env, as(e.left, 'text'), e.op, literal(env, pattern).sql), type: 'boolean' };
         }
         default: {
           const { sqls } = unified(env, [r(e.left), r(e.right)]);

@@ -392,7 +392,7 @@ export function compileDpQuery(plan: QueryPlan, dialect: SqlDialect, salt: bigin
     if (qk.length === 0) {
       sql = `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${perUnit}) ${finalSelect} FROM ${q(env, 'tsdp_per_unit')}`;
     } else {
-      const order = `${dialect.saltedHash([U, ...qk], env.p.int(salt))}, ${qk.join(', ')}`;
+      const order = `${dialect.saltedHash([U, ...qk], env.p.own('salt', salt, 'bigint'))}, ${qk.join(', ')}`;
       const bounded = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${U} ORDER BY ${order}) AS ${q(env, 'rn')} FROM ${q(env, 'tsdp_per_unit')}`;
       sql =
         `WITH ${q(env, 'tsdp_rows')} AS (${rows}), ${q(env, 'tsdp_per_unit')} AS (${perUnit}), ${q(env, 'tsdp_bounded')} AS (${bounded}) ` +
@@ -439,7 +439,7 @@ function compileHistogram(
     const per = `SELECT ${[U, ...qk, B, `COUNT(*) AS ${N}`].join(', ')} FROM ${q(env, 'tsdp_rows')} WHERE ${B} IS NOT NULL GROUP BY ${[U, ...qk, B].join(', ')}`;
     const cum = q(env, 'cum');
     const gr = q(env, 'gr');
-    const saltParam = env.p.int(salt);
+    const saltParam = env.p.own('salt', salt, 'bigint');
     const rank = qk.length
       ? `, DENSE_RANK() OVER (PARTITION BY ${U} ORDER BY ${dialect.saltedHash([U, ...qk], saltParam)}, ${qk.join(', ')}) AS ${gr}`
       : '';
