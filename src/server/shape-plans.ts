@@ -25,6 +25,7 @@
  * random order — the shared plan deep-equals a fresh one; a refusal is the same with and without the cache).
  * @module
  */
+import { numberLiteralType } from '../sql/compile-env.js';
 import { fastNumberTokens, fastParseSelect, type NumberToken } from '../sql/number-tokens.js';
 import { freezePlan, type PlanExpr, type QueryPlan } from '../sql/plan.js';
 
@@ -56,13 +57,18 @@ function textOf(variants: readonly Variant[]): number {
   return n;
 }
 
-/** The text with each number token replaced by its class (the shape key). */
+/**
+ * The text with each number token replaced by its class (the shape key): digits or a fraction, and the SQL type the
+ * compiler gives its value (`numberLiteralType`: bigint for a safe integer, else double), so two texts of one key
+ * compile to one statement text (compile-env.ts, `Params` rule 2) — `1.0` and `1.5`, `9007199254740991` and
+ * `9007199254740993` are different shapes.
+ */
 function shapeKey(text: string, tokens: readonly NumberToken[]): string {
   let key = '';
   let at = 0;
   for (const t of tokens) {
     // U+0000 cannot occur in a text the fast tokenizer accepts, so the markers cannot be forged by the text.
-    key += `${text.slice(at, t.start)}\u0000${t.text.includes('.') ? 'd' : 'i'}`;
+    key += `${text.slice(at, t.start)}\u0000${t.text.includes('.') ? 'd' : 'i'}${numberLiteralType(Number(t.text))[0]}`;
     at = t.end;
   }
   return key + text.slice(at);
