@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlanCache } from '../../src/server/plan-cache.js';
+import { compileDpQuery } from '../../src/sql/compile.js';
+import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { planDpQuery } from '../../src/sql/plan/plan-query.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
@@ -159,5 +161,30 @@ describe('shape plans', () => {
     const e = `SELECT SUM(age * 3) AS s FROM donors WHERE age >= ${'9'.repeat(400)} AND age / 2 > 5 GROUP BY zip`;
     expect(cache.get(e, schema)).toBeUndefined();
     expect(() => planDpQuery(e, schema)).toThrow();
+  });
+
+  it('keys each literal by its compile type: a shape shares one statement text (compile-env.ts, Params rule 2)', () => {
+    let cache = new PlanCache();
+    const text = (lit: string) => `SELECT COUNT(*) AS n FROM donors WHERE age >= ${lit} GROUP BY zip`;
+    const compiled = (t: string) => {
+      const plan = cache.get(t, schema) ?? planDpQuery(t, schema);
+      const c = compileDpQuery(plan, duckdbDialect, 1n, schema);
+      return { sql: c.main.sql, types: c.main.params.map((p) => p.type) };
+    };
+    for (const [a, b, shared] of [
+      ['20', '41', true],
+      ['1.5', '2.5', true],
+      ['1.0', '3.5', false],
+      ['9007199254740991', '9007199254740993', false],
+      ['20.5', '90', false],
+    ] as const) {
+      cache = new PlanCache();
+      cache.set(text(a), schema, planDpQuery(text(a), schema));
+      const hits = cache.shapeHits;
+      const got = cache.get(text(b), schema);
+      expect(got).toEqual(shared ? planDpQuery(text(b), schema) : undefined);
+      expect(cache.shapeHits).toBe(hits + (shared ? 1 : 0));
+      if (shared) expect(compiled(text(b))).toEqual(compiled(text(a)));
+    }
   });
 });
