@@ -77,12 +77,13 @@ export function quantileGrid(m: PlanMeasure): QuantileGrid {
 }
 
 /**
- * Whether a dialect's quantile histograms are streamed on the fine grid (`streamedQuantileGrid`): DuckDB, whose engine
- * reads a statement in chunks (`DuckDbEngine.queryChunks`). PostgreSQL and ClickHouse keep the 4,096-bin grid.
+ * Whether a dialect's quantile histograms are streamed on the fine grid (`streamedQuantileGrid`): DuckDB and
+ * PostgreSQL, whose engines read a statement in chunks (`DuckDbEngine.queryChunks`, `PostgresEngine.queryChunks`: a
+ * server-side cursor). ClickHouse keeps the 4,096-bin grid.
  * Public: the engine's kind only, never the data.
  */
 export function streamsQuantiles(dialect: Pick<SqlDialect, 'name'>): boolean {
-  return dialect.name === 'duckdb';
+  return dialect.name === 'duckdb' || dialect.name === 'postgres';
 }
 
 /**

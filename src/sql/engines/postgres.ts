@@ -96,6 +96,16 @@ function readStatement(statement: unknown): { text: string; values: (string | nu
   });
 }
 
+/** The largest chunk `queryChunks` hands on (public): 2¹⁶ rows, as DuckDB's (`duckdb-stream.ts`). */
+const MAX_CHUNK_ROWS = 1 << 16;
+
+/** A `pg` row as engine values (`normalizeValue`). */
+function normalizeRow(r: Record<string, unknown>): EngineRow {
+  const o: Record<string, ReturnType<typeof normalizeValue>> = {};
+  for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
+  return o;
+}
+
 /** The PostgreSQL engine. */
 export class PostgresEngine implements SqlEngine {
   readonly dialect = postgresDialect;
@@ -366,10 +376,39 @@ export class PostgresEngine implements SqlEngine {
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
     const { text, values } = readStatement(statement);
     const rows = await this.inReadOnlyTransaction(text, values);
-    return rows.map((r) => {
-      const o: Record<string, ReturnType<typeof normalizeValue>> = {};
-      for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
-      return o;
+    return rows.map(normalizeRow);
+  }
+
+  /**
+   * Runs a compiled statement as `query` does (the same transaction setup, role, limits and pinned settings), but
+   * hands its rows to `onChunk` in chunks of `chunkRows` (public) through a server-side cursor — `DECLARE … NO SCROLL
+   * CURSOR` inside the query's transaction, then `FETCH FORWARD chunkRows` until a short chunk — never all at once.
+   *
+   * Rule (class 11, "rows held in Node after the charge grow with the data"; `quantile-stream-sql.ts`): the rows in
+   * Node at any time are at most one FETCH's `chunkRows` (public) plus the chunk being consumed; each chunk is
+   * handed on before the next FETCH is sent. The server holds the sort (ORDER BY) under the pinned `work_mem` and
+   * `temp_file_limit` as for `query` (resource-limits.ts).
+   * Rule (one deadline): the whole stream is one deadline of `statementTimeoutMs` from BEGIN — each FETCH runs with
+   * `statement_timeout` set to what is left of it (so no FETCH outlives it), and no FETCH is sent once it has passed.
+   * Any failure — the server's (a deadline, a limit, a dropped connection), the consumer's — is the one engine error.
+   * Test: test/sql/postgres-stream.test.ts.
+   * @throws DpError INVALID_PARAMETER when `statement` is not a compiled statement (S7 edge); ENGINE_ERROR
+   */
+  async queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    const { text, values } = readStatement(statement);
+    if (!(Number.isSafeInteger(chunkRows) && chunkRows >= 1 && chunkRows <= MAX_CHUNK_ROWS)) throw engineError('postgres', this.limits);
+    await this.inTransaction(async (client, leftMs) => {
+      await client.query({ text: `DECLARE tsdp_stream NO SCROLL CURSOR FOR ${text}`, values });
+      for (;;) {
+        const left = leftMs();
+        if (left < 1) throw engineError('postgres', this.limits);
+        // Simple protocol, two statements: the results of both (the SET's carries no rows).
+        const r = (await client.query(`SET LOCAL statement_timeout = ${left}; FETCH FORWARD ${chunkRows} FROM tsdp_stream`)) as unknown;
+        const fetched = ((Array.isArray(r) ? r[r.length - 1] : r) as { rows: Record<string, unknown>[] }).rows;
+        if (fetched.length > 0) await onChunk(fetched.map(normalizeRow));
+        if (fetched.length < chunkRows) break;
+      }
+      await client.query('CLOSE tsdp_stream');
     });
   }
 
@@ -388,6 +427,18 @@ export class PostgresEngine implements SqlEngine {
     values: unknown[],
     publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
   ): Promise<Record<string, unknown>[]> {
+    return this.inTransaction(async (client) => (await client.query({ text, values })).rows as Record<string, unknown>[], publicCause);
+  }
+
+  /**
+   * `work` inside a READ ONLY transaction set up as `inReadOnlyTransaction` describes (one round trip: BEGIN, the
+   * deadline, the limits, the pinned settings, the role), committed after it; `leftMs` is what is left of the
+   * statement deadline, counted from BEGIN. @throws DpError ENGINE_ERROR (or `publicCause`'s for a SQLSTATE)
+   */
+  private async inTransaction<T>(
+    work: (client: pg.PoolClient, leftMs: () => number) => Promise<T>,
+    publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -400,12 +451,14 @@ export class PostgresEngine implements SqlEngine {
     try {
       // One round trip: BEGIN, the deadline, the resource limits (resource-limits.ts), the pinned settings, the role.
       const role = this.readerRole ? `; SET LOCAL ROLE ${this.readerRole}` : '';
+      const timeout = Math.max(1, Math.floor(this.timeoutMs));
+      const started = performance.now();
       await client.query(
-        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
       );
-      const result = await client.query({ text, values });
+      const result = await work(client, () => Math.floor(timeout - (performance.now() - started)));
       await client.query('COMMIT');
-      return result.rows as Record<string, unknown>[];
+      return result;
     } catch (e) {
       broken = true;
       await client.query('ROLLBACK').catch(() => {});
