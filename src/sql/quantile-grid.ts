@@ -87,7 +87,7 @@ export function streamsQuantiles(dialect: Pick<SqlDialect, 'name'>): boolean {
 }
 
 /**
- * The grid of a streamed quantile histogram (`quantile-stream-sql.ts`, DuckDB): `fineQuantileGrid`'s — one bin per
+ * The grid of a streamed quantile histogram (`quantile-stream-sql.ts`, DuckDB and PostgreSQL): `fineQuantileGrid`'s — one bin per
  * integer of an integer measure with at most 2³² values, else 2³² equal bins — the library's own grid, since no
  * histogram row is held (S64's rule above is about held rows). Public: from the plan's bounds only. Where the fine
  * bins would be narrower than a normal double (S47's check) the grid is `quantileGrid`'s, still streamed.

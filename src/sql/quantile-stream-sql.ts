@@ -1,7 +1,8 @@
 /**
- * DP SQL quantiles on DuckDB from the fine grid's histogram read in passes (`stats/quantile-stream.ts`), never held:
- * the histogram statement (`compile.ts`, `streamedQuantileGrid`) orders its rows by (group keys, bin); each pass runs
- * it once through `DuckDbEngine.queryChunks` and feeds EVERY released group's rows, in bin order, to that group's
+ * DP SQL quantiles on DuckDB and PostgreSQL from the fine grid's histogram read in passes (`stats/quantile-stream.ts`),
+ * never held: the histogram statement (`compile.ts`, `streamedQuantileGrid`) orders its rows by (group keys, bin);
+ * each pass runs it once through the engine's `queryChunks` (DuckDB: `DuckDbEngine.queryChunks`; PostgreSQL:
+ * `PostgresEngine.queryChunks`, a server-side cursor read 4,096 rows a FETCH) and feeds EVERY released group's rows, in bin order, to that group's
  * sampler state (`releaseStreamedQuantileGroups` with `releaseTable`'s own parameters, `sparseQuantileParameters`),
  * made before `releaseTable` places the releases (`StreamedQuantileRelease`).
  *
@@ -38,7 +39,7 @@ import type { SqlTableOutputs } from './release-group.js';
 /** Rows per chunk of a streamed histogram (public): 4,096. */
 export const STREAM_CHUNK_ROWS = 4096;
 
-/** Streams a statement's rows in chunks of a public size (`DuckDbEngine.queryChunks`). */
+/** Streams a statement's rows in chunks of a public size (`DuckDbEngine.queryChunks`, `PostgresEngine.queryChunks`). */
 export type StatementChunks = (
   statement: CompiledStatement,
   chunkRows: number,
