@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { serialFiles } from './test/run-groups.js';
 
 // Two groups, run one after the other (the rule and its reasons: test/run-groups.ts): files that touch nothing shared
-// run on two workers, then files that share PostgreSQL, ClickHouse, dist/, Chromium or the clock run on one.
+// run on two workers, then files that share PostgreSQL, ClickHouse, the package build, Chromium or the clock run on one.
 const serial = serialFiles(import.meta.dirname);
 const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 

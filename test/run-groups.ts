@@ -29,7 +29,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** What puts a file in the serial group (see the rule above). */
-export const SHARED_OR_TIMED =
+const SHARED_OR_TIMED =
   /postgres|TSDP_TEST_POSTGRES_URL|from 'pg'|clickhouse|\bnpm (?:pack|install|ci)\b|'pack'|'install'|chromium|playwright|_chromium|performance\.now|hrtime/i;
 
 const TEST_FILE = /\.test\.ts$/;

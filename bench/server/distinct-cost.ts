@@ -15,7 +15,7 @@
  * compiler and GC helpers) and of the main thread's CPU per query (Linux schedstat), the rest (every other thread),
  * the p50 latency and the queries per second.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FileLedger } from '../../src/ledger/file-ledger.js';
@@ -27,6 +27,7 @@ import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { loadSqlSchema } from '../../src/sql/schema.js';
 import { distinctQueries } from './distinct-queries.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 const ROUNDS = Number(process.argv[2] ?? 6);
 const N = Number(process.argv[3] ?? 150);
@@ -52,15 +53,6 @@ const file = join(work, 'adult.duckdb');
 
 /** A new text every call (as http-vs-library.ts's distinct workload), one shape. */
 const distinctSql = distinctQueries();
-
-/** The main thread's CPU time in ms (Linux; NaN elsewhere). */
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 const variants = await Promise.all(
   [

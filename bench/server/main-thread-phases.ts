@@ -22,7 +22,7 @@
  * @module
  */
 import './duckdb-allocator-first.js';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,13 +37,14 @@ import type { SqlEngine } from '../../src/sql/engine.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { adultDbConfig } from './adult-db-config.js';
 import { distinctQueries } from './distinct-queries.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 const ROUNDS = Number(process.argv[2] ?? 4);
 const N = Number(process.argv[3] ?? 200);
 const cfg = await adultDbConfig(mkdtempSync(join(tmpdir(), 'tsdp-bench-main-phases-')));
 
-/** This thread's time on a CPU in ms (Linux schedstat, ns resolution). */
-const cpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+/** This thread's time on a CPU in ms, settled (`thread-cpu.ts`: a bare schedstat read lags up to a tick). */
+const cpuMs = threadCpuMs;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 // ---- library side, stamped ----

@@ -16,7 +16,7 @@
  * group commit on the threaded file ledger: the same durable ledger, one fsync
  * per answer when sequential).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -27,6 +27,7 @@ import { PlanCache } from '../../src/server/plan-cache.js';
 import { ThreadedFileLedger } from '../../src/server/threaded-ledger.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { adultDbConfig } from './adult-db-config.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 const ROUNDS = Number(process.argv[2] ?? 6);
 const N = Number(process.argv[3] ?? 100);
@@ -96,14 +97,6 @@ const httpRound = (n: number) =>
     client.postMessage(n);
   });
 
-/** This thread's time on a CPU in ms (Linux schedstat, ns resolution), or NaN elsewhere. */
-const threadCpuMs = () => {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return Number.NaN;
-  }
-};
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;

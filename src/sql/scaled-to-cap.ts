@@ -17,9 +17,9 @@
  * shifted by B whole divisors, B = C·M the caller's clamp bound (M: the per-row bound, every row's units in
  * [−M, M]): ⌊(2·s·C + m) / (2·m)⌋ = ⌊(2·(s·C + m·B) + m) / (2·m)⌋ − B, and s ≥ −n·M gives a dividend ≥ n > 0.
  * One quotient, s and m written once each (the statement's text and work stay small: the clamp around it writes
- * it twice). Where s is not within ±n·M (ClickHouse's per-unit `sum(Int64)` wrapping past 2²² rows of one unit in
- * one group, the compiler's header) the quotient may be one off the floor: a function of that unit's rows alone,
- * clamped after — the bound holds, only the agreement is lost there, as it already was through the wrap.
+ * it twice). Should s ever fall outside ±n·M, the quotient may be one off the floor: a function of that unit's rows
+ * alone, clamped after — the bound holds, only the agreement is lost. (ClickHouse's per-unit sums no longer wrap:
+ * since stop 22 they are exact, carried as two Int64 halves, test/clickhouse/per-unit-sum-exact.test.ts.)
  *
  * **Totality** (no data-dependent error): the divisor is 2·m with m = n when n > C and m = C + 1 otherwise, so it
  * is ≥ 4 on every row — ClickHouse evaluates both branches of a CASE on every row and raises on a Decimal division

@@ -73,7 +73,7 @@ export interface SweepItem {
 }
 
 /** An operand's static type: each column is its own type (their stored types differ by engine), else its literal's. */
-export function operandType(x: string): string {
+function operandType(x: string): string {
   if (COLUMNS.includes(x)) return `column ${x}`;
   if (x === 'NULL') return 'null';
   if (x === 'TRUE' || x === 'FALSE') return 'boolean';
@@ -99,10 +99,10 @@ export function sweepKeys(item: SweepItem): string[] {
 }
 
 /**
- * Plans many COUNT(expr) outputs in one query per batch. CI runs the 2-way covering subset of the expressions
- * the planner accepts (every pair of factors and every (member, operand type, operand type), test/sweeps.ts and
- * `typeKeys`; each candidate planned alone, refused ones
- * dropped, so no pair is counted covered by a refused expression), `TSDP_FULL_SWEEPS=1` every accepted one.
+ * Plans many COUNT(expr) outputs in one query per batch. CI runs the covering subset of the expressions the
+ * planner accepts (`sweepKeys`: every pair of factors and every (member, operand type, operand type); each
+ * candidate planned alone, refused ones dropped, so no key is counted covered by a refused expression),
+ * `TSDP_FULL_SWEEPS=1` every accepted one.
  * A batch that does not plan or compile is run expression by expression.
  * @returns the number of expressions run.
  */
