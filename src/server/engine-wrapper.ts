@@ -20,7 +20,7 @@
  * @module
  */
 import type { CompiledStatement } from '../sql/dialect.js';
-import type { EngineRow, SqlEngine } from '../sql/engine.js';
+import { type EngineRow, ownStatements, type SnapshotReader, type SqlEngine } from '../sql/engine.js';
 
 /** What an engine wrapper implements: every member of `SqlEngine`, its optional hooks required. */
 export type EngineWrapper = Required<SqlEngine>;
@@ -44,6 +44,7 @@ export const SQL_ENGINE_MEMBERS = Object.freeze({
   preflight: 'hook',
   query: 'method',
   queryChunks: 'hook',
+  snapshot: 'hook',
   close: 'method',
 } as const satisfies MemberKinds);
 
@@ -62,6 +63,16 @@ export async function forwardQueryChunks(
   if (inner.queryChunks) return inner.queryChunks(statement, chunkRows, onChunk);
   const rows = await inner.query(statement);
   for (let i = 0; i < rows.length; i += chunkRows) await onChunk(rows.slice(i, i + chunkRows));
+}
+
+/**
+ * Forwards the optional `snapshot` hook (every statement of one DP SQL query after the charge on one snapshot:
+ * `SqlEngine.snapshot`, review stop 23 third): the wrapped engine's own, or, for an engine without one, its own
+ * statements (`ownStatements`).
+ * @throws DpError ENGINE_ERROR as the engine, or what `work` throws.
+ */
+export function forwardSnapshot<T>(inner: SqlEngine, work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+  return inner.snapshot ? inner.snapshot(work) : work(ownStatements(inner));
 }
 
 /**

@@ -50,8 +50,41 @@ export interface SqlEngine extends EngineCatalog {
    * @throws DpError ENGINE_ERROR (the same message whatever the data).
    */
   queryChunks?(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
+  /**
+   * Optional: runs `work` with a reader whose every statement sees ONE snapshot of the data (PostgreSQL: one
+   * REPEATABLE READ READ ONLY transaction; DuckDB: the declared files' versions pinned at its first statement).
+   * `runDpSql` runs every statement after the charge — the main one, the histograms, each streamed pass — through
+   * one such reader (rule: `run-dp-sql.ts`, "one snapshot", review stop 23 third). `work`'s own errors pass through
+   * unchanged; a statement's are the one engine error.
+   * @throws DpError ENGINE_ERROR (the same message whatever the data), or what `work` throws.
+   */
+  snapshot?<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T>;
   /** Releases the connection. */
   close(): Promise<void>;
+}
+
+/** The statements of one query, all on one snapshot (`SqlEngine.snapshot`). */
+export interface SnapshotReader {
+  /** As `SqlEngine.query`, on the snapshot. */
+  query(statement: CompiledStatement): Promise<EngineRow[]>;
+  /** As `SqlEngine.queryChunks`, on the snapshot. */
+  queryChunks?(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
+  /** The engine's one error (what its statements fail with), for a failure found after a statement's stream ended. */
+  failure(): DpError<'ENGINE_ERROR'>;
+}
+
+/**
+ * The reader of an engine without `snapshot`: its own statements, each on its own snapshot (a wrapper over data that
+ * does not change, or a third-party engine; PostgreSQL and DuckDB have `snapshot`). Its failure is `engineError`
+ * named by the dialect.
+ */
+export function ownStatements(engine: SqlEngine): SnapshotReader {
+  const chunks = engine.queryChunks;
+  return {
+    query: (s) => engine.query(s),
+    ...(chunks ? { queryChunks: (s, n, on) => chunks.call(engine, s, n, on) } : {}),
+    failure: () => engineError(engine.dialect.name),
+  };
 }
 
 /**

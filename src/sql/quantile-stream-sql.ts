@@ -22,7 +22,11 @@
  * either way: the quantile's measurement is `makeFineQuantileMeasurement`'s, whose privacy map does not depend on
  * the grid (quantile-sparse.proof.md, "Streamed, from SQL"). Time grows with passes × the statement's work (not
  * constant-time, SECURITY.md §11; latency padding covers it when asked for).
- * Tests: test/sql/quantile-stream-sql.test.ts, test/review/quantile-stream-passes-per-group.test.ts.
+ * Rule (one snapshot, review stop 23 third): the passes run through the query's one snapshot reader (`runDpSql`,
+ * `SqlEngine.snapshot`), so every pass reads the rows the main statement read; and every failure of a streamed release
+ * after the charge is that reader's one engine error (`releaseStreamedQuantiles`), wherever it was found.
+ * Tests: test/sql/quantile-stream-sql.test.ts, test/review/quantile-stream-passes-per-group.test.ts,
+ * test/sql/quantile-stream-after-charge.test.ts, test/review/pg-stream-write-between-passes.test.ts.
  * @module
  */
 import { DpError } from '../core/errors.js';
@@ -39,12 +43,15 @@ import type { SqlTableOutputs } from './release-group.js';
 /** Rows per chunk of a streamed histogram (public): 4,096. */
 export const STREAM_CHUNK_ROWS = 4096;
 
-/** Streams a statement's rows in chunks of a public size (`DuckDbEngine.queryChunks`, `PostgresEngine.queryChunks`). */
-export type StatementChunks = (
-  statement: CompiledStatement,
-  chunkRows: number,
-  onChunk: (rows: EngineRow[]) => void | Promise<void>,
-) => Promise<void>;
+/**
+ * Streams a statement's rows in chunks of a public size (a snapshot reader's `queryChunks`: `DuckDbEngine`,
+ * `PostgresEngine`), with the engine's one error (`SnapshotReader.failure`).
+ */
+export interface StatementChunks {
+  (statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
+  /** The engine's one error: what every failure of a streamed release after the charge becomes (module rule). */
+  readonly failure: () => DpError<'ENGINE_ERROR'>;
+}
 
 /**
  * The partition text of each histogram row (as `release-through-table.ts` keys its partitions), for the rows of one
@@ -128,13 +135,24 @@ export async function releaseStreamedQuantiles(
   if (!chunks) throw new DpError('INTERNAL', 'a streamed quantile histogram on an engine that cannot stream', {});
   const index = new Map(keys.map((k, g) => [k, g] as const));
   const bins = keys.map((key) => new Map(partitions.get(key)?.bins ?? []));
-  for (const [j, h, o] of streamed) {
-    const releases = await releaseStreamedQuantileGroups({
-      pass: statementPass(compiled, h, index, chunks),
-      groups: keys.length,
-      ...sparseQuantileParameters(o, bounds),
-      rng,
-    });
+  // Parameters read before any pass (a bad one is the statistics layer's INVALID_PARAMETER, whatever the data).
+  const parameters = streamed.map(([, , o]) => sparseQuantileParameters(o, bounds));
+  for (const [s, [j, h]] of streamed.entries()) {
+    let releases: Awaited<ReturnType<typeof releaseStreamedQuantileGroups>>;
+    try {
+      releases = await releaseStreamedQuantileGroups({
+        pass: statementPass(compiled, h, index, chunks),
+        groups: keys.length,
+        ...(parameters[s] as (typeof parameters)[number]),
+        rng,
+      });
+    } catch {
+      // Rule (class "an after-charge error whose code depends on the data", review stop 23 third): a check of a
+      // group runs when its walk closes — inside the engine's stream when a later group has rows (the engine makes
+      // it its one error), after the stream when none has. So every failure here is the engine's one error, the
+      // same code and message wherever it was found. Test: test/sql/quantile-stream-after-charge.test.ts.
+      throw chunks.failure();
+    }
     releases.forEach((release, g) => {
       bins[g]?.set(j, { streamed: release });
     });
@@ -147,11 +165,12 @@ export async function releaseStreamedQuantiles(
 
 /**
  * Before the charge: a query whose histograms are streamed runs only on an engine that streams (public: the
- * engine's methods), so no streamed release fails after the charge for want of one.
+ * engine's methods: `queryChunks`, whose snapshot reader streams too), so no streamed release fails after the charge
+ * for want of one.
  * @throws DpError UNSUPPORTED_QUERY (nothing charged).
  */
-export function checkStreamable(compiled: CompiledDpQuery, chunks: StatementChunks | undefined): void {
-  if (chunks || !compiled.histograms.some((h) => h.streamed)) return;
+export function checkStreamable(compiled: CompiledDpQuery, streams: boolean): void {
+  if (streams || !compiled.histograms.some((h) => h.streamed)) return;
   throw new DpError('UNSUPPORTED_QUERY', 'this engine cannot stream the quantile histogram its dialect asks for; nothing was charged', {
     construct: 'streamed quantile',
   });

@@ -16,7 +16,7 @@ import { loadPg } from '../../ledger/load-pg.js';
 import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
-import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+import { type EngineRow, engineError, normalizeValue, type SnapshotReader, type SqlEngine } from '../engine.js';
 import { type EngineLimits, readByteLimit } from './resource-limits.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
@@ -397,19 +397,93 @@ export class PostgresEngine implements SqlEngine {
   async queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
     const { text, values } = readStatement(statement);
     if (!(Number.isSafeInteger(chunkRows) && chunkRows >= 1 && chunkRows <= MAX_CHUNK_ROWS)) throw engineError('postgres', this.limits);
-    await this.inTransaction(async (client, leftMs) => {
-      await client.query({ text: `DECLARE tsdp_stream NO SCROLL CURSOR FOR ${text}`, values });
-      for (;;) {
-        const left = leftMs();
-        if (left < 1) throw engineError('postgres', this.limits);
-        // Simple protocol, two statements: the results of both (the SET's carries no rows).
-        const r = (await client.query(`SET LOCAL statement_timeout = ${left}; FETCH FORWARD ${chunkRows} FROM tsdp_stream`)) as unknown;
-        const fetched = ((Array.isArray(r) ? r[r.length - 1] : r) as { rows: Record<string, unknown>[] }).rows;
-        if (fetched.length > 0) await onChunk(fetched.map(normalizeRow));
-        if (fetched.length < chunkRows) break;
-      }
-      await client.query('CLOSE tsdp_stream');
-    });
+    await this.inTransaction((client, leftMs) => this.stream(client, text, values, chunkRows, onChunk, leftMs));
+  }
+
+  /**
+   * Every statement of `work` on ONE snapshot (`SqlEngine.snapshot`; review stop 23 third, classes "an after-charge
+   * failure whose occurrence depends on the data or on concurrent writes" and "an after-charge law change"): one
+   * `REPEATABLE READ READ ONLY` transaction, set up as every other (the deadline, the pinned limits and settings, the
+   * role), holds one connection; each statement of the reader runs in it with a deadline of `statementTimeoutMs` from
+   * its own start (`SET LOCAL statement_timeout` before it; a stream's whole cursor read counted from its DECLARE).
+   * A row written by anyone between two statements is not seen by the later one: the main statement, the
+   * histograms and every streamed pass read the same rows (a read-only REPEATABLE READ transaction never fails to
+   * serialise). A statement's failure is the one engine error; `work`'s own errors pass through unchanged.
+   * Test: test/review/pg-stream-write-between-passes.test.ts, test/sql/quantile-stream-after-charge.test.ts.
+   * @throws DpError ENGINE_ERROR, or what `work` throws.
+   */
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    let own: { error: unknown } | undefined;
+    try {
+      return await this.inTransaction(
+        async (client) => {
+          const timeout = Math.max(1, Math.floor(this.timeoutMs));
+          const deadline = () => {
+            const started = performance.now();
+            return () => Math.floor(timeout - (performance.now() - started));
+          };
+          const reader: SnapshotReader = {
+            query: async (statement) => {
+              const { text, values } = readStatement(statement);
+              try {
+                await client.query(`SET LOCAL statement_timeout = ${timeout}`);
+                const r = await client.query({ text, values });
+                return (r.rows as Record<string, unknown>[]).map(normalizeRow);
+              } catch {
+                throw engineError('postgres', this.limits);
+              }
+            },
+            queryChunks: async (statement, chunkRows, onChunk) => {
+              const { text, values } = readStatement(statement);
+              if (!(Number.isSafeInteger(chunkRows) && chunkRows >= 1 && chunkRows <= MAX_CHUNK_ROWS))
+                throw engineError('postgres', this.limits);
+              try {
+                await this.stream(client, text, values, chunkRows, onChunk, deadline());
+              } catch {
+                throw engineError('postgres', this.limits);
+              }
+            },
+            failure: () => engineError('postgres', this.limits),
+          };
+          try {
+            return await work(reader);
+          } catch (e) {
+            own = { error: e };
+            throw e;
+          }
+        },
+        undefined,
+        'REPEATABLE READ',
+      );
+    } catch (e) {
+      throw own ? own.error : e;
+    }
+  }
+
+  /**
+   * The cursor read of `queryChunks` on a transaction's connection: `DECLARE … NO SCROLL CURSOR`, then `FETCH FORWARD
+   * chunkRows` until a short chunk, each FETCH with `statement_timeout` set to what `leftMs` says is left (none sent
+   * once it has passed), then `CLOSE`. @throws whatever fails (the caller makes it the one engine error)
+   */
+  private async stream(
+    client: pg.PoolClient,
+    text: string,
+    values: unknown[],
+    chunkRows: number,
+    onChunk: (rows: EngineRow[]) => void | Promise<void>,
+    leftMs: () => number,
+  ): Promise<void> {
+    await client.query({ text: `DECLARE tsdp_stream NO SCROLL CURSOR FOR ${text}`, values });
+    for (;;) {
+      const left = leftMs();
+      if (left < 1) throw engineError('postgres', this.limits);
+      // Simple protocol, two statements: the results of both (the SET's carries no rows).
+      const r = (await client.query(`SET LOCAL statement_timeout = ${left}; FETCH FORWARD ${chunkRows} FROM tsdp_stream`)) as unknown;
+      const fetched = ((Array.isArray(r) ? r[r.length - 1] : r) as { rows: Record<string, unknown>[] }).rows;
+      if (fetched.length > 0) await onChunk(fetched.map(normalizeRow));
+      if (fetched.length < chunkRows) break;
+    }
+    await client.query('CLOSE tsdp_stream');
   }
 
   /**
@@ -438,6 +512,7 @@ export class PostgresEngine implements SqlEngine {
   private async inTransaction<T>(
     work: (client: pg.PoolClient, leftMs: () => number) => Promise<T>,
     publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
+    isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
   ): Promise<T> {
     let client: pg.PoolClient;
     try {
@@ -454,7 +529,7 @@ export class PostgresEngine implements SqlEngine {
       const timeout = Math.max(1, Math.floor(this.timeoutMs));
       const started = performance.now();
       await client.query(
-        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
+        `BEGIN TRANSACTION ISOLATION LEVEL ${isolation} READ ONLY; SET LOCAL statement_timeout = ${timeout}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
       );
       const result = await work(client, () => Math.floor(timeout - (performance.now() - started)));
       await client.query('COMMIT');
