@@ -79,7 +79,8 @@ export function quantileGrid(m: PlanMeasure): QuantileGrid {
 /**
  * Whether a dialect's quantile histograms are streamed on the fine grid (`streamedQuantileGrid`): DuckDB and
  * PostgreSQL, whose engines read a statement in chunks (`DuckDbEngine.queryChunks`, `PostgresEngine.queryChunks`: a
- * server-side cursor). ClickHouse keeps the 4,096-bin grid.
+ * server-side cursor). ClickHouse keeps the 4,096-bin grid (why: quantile-sparse.proof.md, "ClickHouse": no snapshot across
+ * statements, and its shards' answers are merged in Node).
  * Public: the engine's kind only, never the data.
  */
 export function streamsQuantiles(dialect: Pick<SqlDialect, 'name'>): boolean {
