@@ -417,6 +417,10 @@ export class PostgresEngine implements SqlEngine {
     try {
       return await this.inTransaction(
         async (client) => {
+          // The transaction stays open while Node works between statements (the sampler between passes, the consumer
+          // of each chunk): a server's or role's idle_in_transaction_session_timeout would end it after the charge at
+          // a time that grows with the data. Off in this transaction; each statement keeps its own deadline.
+          await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
           const timeout = Math.max(1, Math.floor(this.timeoutMs));
           const deadline = () => {
             const started = performance.now();
