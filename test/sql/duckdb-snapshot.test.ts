@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SnapshotReader, SqlEngine } from '../../src/sql/engine.js';
+import type { SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
+import { afterEachStatement, wrapSnapshot } from './snapshot-wrap.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsdp-duck-snapshot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,38 +64,14 @@ function rewriting(
   rewrite: () => Promise<void>,
   done: { n: number; failure?: string },
 ): SqlEngine {
-  const snapshot = <T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> =>
-    inner.snapshot((reader) => {
-      let statements = 0;
-      done.failure = reader.failure().message;
-      const then = async () => {
-        if (statements++ === after) {
-          await rewrite();
-          done.n++;
-        }
-      };
-      return work({
-        ...reader,
-        query: async (s) => {
-          const rows = await reader.query(s);
-          await then();
-          return rows;
-        },
-        queryChunks: async (s, n, on) => {
-          await reader.queryChunks?.(s, n, on);
-          await then();
-        },
-      });
+  return wrapSnapshot(inner, (reader) => {
+    done.failure = reader.failure().message;
+    return afterEachStatement(reader, async (i) => {
+      if (i !== after) return;
+      await rewrite();
+      done.n++;
     });
-  return {
-    dialect: inner.dialect,
-    catalog: (t) => inner.catalog(t),
-    preflight: (s) => inner.preflight(s),
-    query: (s) => inner.query(s),
-    queryChunks: (s, n, on) => inner.queryChunks(s, n, on),
-    snapshot,
-    close: async () => {},
-  };
+  });
 }
 
 const rowsArb = fc.array(fc.record({ g: fc.constantFrom('a' as const, 'b' as const), x: fc.integer({ min: 0, max: 1000 }) }), {

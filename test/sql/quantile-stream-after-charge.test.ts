@@ -10,13 +10,14 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SnapshotReader, SqlEngine } from '../../src/sql/engine.js';
+import type { SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
+import { afterEachStatement, wrapSnapshot } from './snapshot-wrap.js';
 
 const PG_URL = process.env.TSDP_TEST_POSTGRES_URL;
 let duck: DuckDbEngine;
@@ -38,36 +39,45 @@ afterAll(async () => {
   await pgClient?.end();
 });
 
-/** The real engine, its snapshot reader dropping the first row of the third stream (pass 2). */
+/** The real engine, its snapshot reader dropping the first row of the third stream (pass 2); `failures` its one errors. */
 function droppingPass2Row(inner: DuckDbEngine | PostgresEngine): SqlEngine & { failures: string[] } {
   const failures: string[] = [];
-  const snapshot = <T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> =>
-    inner.snapshot((reader) => {
-      let streams = 0;
-      failures.push(reader.failure().message);
-      return work({
-        ...reader,
-        queryChunks: (s, n, onChunk) => {
-          const pass = streams++;
-          let dropped = pass !== 2;
-          return reader.queryChunks?.(s, n, (rows) => {
-            if (dropped || rows.length === 0) return onChunk(rows);
-            dropped = true;
-            return onChunk(rows.slice(1));
-          }) as Promise<void>;
+  const engine = wrapSnapshot(inner, (reader) => {
+    let streams = 0;
+    failures.push(reader.failure().message);
+    return {
+      ...reader,
+      queryChunks: (s, n, onChunk) => {
+        let dropped = streams++ !== 2;
+        return reader.queryChunks?.(s, n, (rows) => {
+          if (dropped || rows.length === 0) return onChunk(rows);
+          dropped = true;
+          return onChunk(rows.slice(1));
+        }) as Promise<void>;
+      },
+    };
+  });
+  return Object.assign(engine, { failures });
+}
+
+/** One table's schema: pid, an integer x in [0, 1000], and (with `groups`) a declared text key g. */
+function schemaOf(dataset: string, name: string, groups?: readonly string[]) {
+  return parseSqlSchema({
+    dataset,
+    budget: { epsilon: 1e6 },
+    tables: {
+      [name]: {
+        privacyUnit: 'pid',
+        maxPartitions: 1,
+        maxContributionsPerPartition: 1,
+        columns: {
+          pid: { type: 'integer' },
+          ...(groups ? { g: { type: 'string', categories: [...groups] } } : {}),
+          x: { type: 'integer', lower: 0, upper: 1000 },
         },
-      });
-    });
-  return {
-    dialect: inner.dialect,
-    catalog: (t) => inner.catalog(t),
-    preflight: (s) => inner.preflight?.(s) ?? Promise.resolve(),
-    query: (s) => inner.query(s),
-    queryChunks: (s, n, on) => inner.queryChunks(s, n, on),
-    snapshot,
-    close: async () => {},
-    failures,
-  };
+      },
+    },
+  });
 }
 
 interface Layout {
@@ -93,22 +103,7 @@ async function runLayout(
   let pid = 0;
   const rows = (['a', 'b', 'c'] as const).flatMap((g) => layout[g].map((x) => `(${++pid}, '${g}', ${x})`));
   await run(`INSERT INTO "${name}" VALUES ${rows.join(', ')}`);
-  const schema = parseSqlSchema({
-    dataset: 'stream_after_charge',
-    budget: { epsilon: 1e6 },
-    tables: {
-      [name]: {
-        privacyUnit: 'pid',
-        maxPartitions: 1,
-        maxContributionsPerPartition: 1,
-        columns: {
-          pid: { type: 'integer' },
-          g: { type: 'string', categories: ['a', 'b', 'c'] },
-          x: { type: 'integer', lower: 0, upper: 1000 },
-        },
-      },
-    },
-  });
+  const schema = schemaOf('stream_after_charge', name, ['a', 'b', 'c']);
   const wrapped = droppingPass2Row(engine);
   const ledger = new MemoryLedger();
   const outcome = await runDpSql({
@@ -175,48 +170,15 @@ describe.skipIf(!PG_URL)('PostgreSQL snapshot: Node time between statements is n
           await run(`CREATE TABLE "${name}" (pid bigint, x bigint)`);
           await run(`INSERT INTO "${name}" SELECT i, i % 1000 FROM generate_series(1, 50) i`);
           const waited = { n: 0 };
-          const engine: SqlEngine = {
-            dialect: slow.dialect,
-            catalog: (t) => slow.catalog(t),
-            preflight: (s) => slow.preflight(s),
-            query: (s) => slow.query(s),
-            queryChunks: (s, n, on) => slow.queryChunks(s, n, on),
-            close: async () => {},
-            snapshot: (work) =>
-              slow.snapshot((reader) => {
-                let statements = 0;
-                const wait = async () => {
-                  if (statements++ !== after) return;
-                  await new Promise((r) => setTimeout(r, 300));
-                  waited.n++;
-                };
-                return work({
-                  ...reader,
-                  query: async (s) => {
-                    const rows = await reader.query(s);
-                    await wait();
-                    return rows;
-                  },
-                  queryChunks: async (s, n, on) => {
-                    await reader.queryChunks?.(s, n, on);
-                    await wait();
-                  },
-                });
-              }),
-          };
+          const engine = wrapSnapshot(slow, (reader) =>
+            afterEachStatement(reader, async (i) => {
+              if (i !== after) return;
+              await new Promise((r) => setTimeout(r, 300));
+              waited.n++;
+            }),
+          );
           const ledger = new MemoryLedger();
-          const schema = parseSqlSchema({
-            dataset: 'stream_idle',
-            budget: { epsilon: 1e6 },
-            tables: {
-              [name]: {
-                privacyUnit: 'pid',
-                maxPartitions: 1,
-                maxContributionsPerPartition: 1,
-                columns: { pid: { type: 'integer' }, x: { type: 'integer', lower: 0, upper: 1000 } },
-              },
-            },
-          });
+          const schema = schemaOf('stream_idle', name);
           const outcome = await runDpSql({
             sql: `SELECT MEDIAN(x) AS m FROM "${name}"`,
             schema,
