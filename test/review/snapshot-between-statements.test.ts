@@ -45,7 +45,12 @@ interface Point {
 }
 
 /** The engine, its `snapshot` the real one with a reader that runs `write` once at `at`; `fired` says whether it ran. */
-function hooked(inner: SqlEngine, at: Point, write: () => Promise<void>): { engine: SqlEngine; fired: () => boolean } {
+function hooked(
+  inner: SqlEngine,
+  at: Point,
+  write: () => Promise<void>,
+): { engine: SqlEngine; fired: () => boolean; statements: () => number } {
+  let statements = 0;
   const snapshot = snapshotOf(inner) as Snapshot;
   let fired = false;
   const fire = async () => {
@@ -65,11 +70,15 @@ function hooked(inner: SqlEngine, at: Point, write: () => Promise<void>): { engi
     snapshot: <T>(work: (r: Reader) => Promise<T>) =>
       snapshot((reader) => {
         let next = 0;
+        const count = () => {
+          statements = next;
+        };
         const wrapped: Reader = {
           failure: () => reader.failure(),
           query: async (s) => {
             const k = next++;
             const rows = await reader.query(s);
+            count();
             if (k === at.k && !at.inChunk) await fire();
             return rows;
           },
@@ -81,13 +90,14 @@ function hooked(inner: SqlEngine, at: Point, write: () => Promise<void>): { engi
               if (first && k === at.k && at.inChunk) await fire();
               first = false;
             });
+            count();
             if (k === at.k && !at.inChunk) await fire();
           },
         };
         return work(wrapped);
       }),
   });
-  return { engine, fired: () => fired };
+  return { engine, fired: () => fired, statements: () => statements };
 }
 
 /** What a run released (values and intervals), or the code and message of its error. */
