@@ -108,6 +108,28 @@ async function outcome(run: Promise<{ rows: readonly unknown[] }>): Promise<unkn
   );
 }
 
+/** One private table: pid the unit, g in {a, b} (when `grouped`), x an integer in [0, 1000]; and its median query. */
+function medianQuery(table: string, grouped: boolean): { schema: ReturnType<typeof parseSqlSchema>; sql: string } {
+  const schema = parseSqlSchema({
+    dataset: 'review_snap',
+    budget: { epsilon: 1e6 },
+    tables: {
+      [table]: {
+        privacyUnit: 'pid',
+        maxPartitions: 1,
+        maxContributionsPerPartition: 1,
+        columns: {
+          pid: { type: 'integer' },
+          ...(grouped ? { g: { type: 'string', categories: ['a', 'b'] } } : {}),
+          x: { type: 'integer', lower: 0, upper: 1000 },
+        },
+      },
+    },
+  });
+  const sql = grouped ? `SELECT g, MEDIAN(x) AS m, COUNT(*) AS c FROM "${table}" GROUP BY g` : `SELECT MEDIAN(x) AS m FROM "${table}"`;
+  return { schema, sql };
+}
+
 const points = fc.oneof(
   fc.record({ k: fc.integer({ min: 0, max: 3 }), inChunk: fc.constant(false) }),
   fc.record({ k: fc.integer({ min: 1, max: 3 }), inChunk: fc.constant(true) }),
@@ -150,25 +172,7 @@ describe('review stop 24: PostgreSQL — writes and DDL between or during the st
             await pool.query(
               `INSERT INTO "${name}" VALUES ${xs.map((x, i) => `(${i + 1}, '${i % 3 === 0 ? 'b' : 'a'}', ${x})`).join(', ')}`,
             );
-            const schema = parseSqlSchema({
-              dataset: 'review_snap',
-              budget: { epsilon: 1e6 },
-              tables: {
-                [name]: {
-                  privacyUnit: 'pid',
-                  maxPartitions: 1,
-                  maxContributionsPerPartition: 1,
-                  columns: {
-                    pid: { type: 'integer' },
-                    g: { type: 'string', categories: ['a', 'b'] },
-                    x: { type: 'integer', lower: 0, upper: 1000 },
-                  },
-                },
-              },
-            });
-            const sql = grouped
-              ? `SELECT g, MEDIAN(x) AS m, COUNT(*) AS c FROM "${name}" GROUP BY g`
-              : `SELECT MEDIAN(x) AS m FROM "${name}"`;
+            const { schema, sql } = medianQuery(name, grouped);
             const query = (engine: SqlEngine) =>
               outcome(runDpSql({ sql, schema, engine, ledger: new MemoryLedger(), epsilon: 1, rng: new SeededRandomSource(24) }));
             const want = await query(inner);
@@ -225,19 +229,7 @@ describe('review stop 24: PostgreSQL — the one snapshot transaction idles whil
         await pool.query(`DROP TABLE IF EXISTS "${name}"`);
         await pool.query(`CREATE TABLE "${name}" (pid bigint, x bigint)`);
         await pool.query(`INSERT INTO "${name}" SELECT i, (i * 37) % 1001 FROM generate_series(1, 50) i`);
-        const schema = parseSqlSchema({
-          dataset: 'review_idle',
-          budget: { epsilon: 1e6 },
-          tables: {
-            [name]: {
-              privacyUnit: 'pid',
-              maxPartitions: 1,
-              maxContributionsPerPartition: 1,
-              columns: { pid: { type: 'integer' }, x: { type: 'integer', lower: 0, upper: 1000 } },
-            },
-          },
-        });
-        const sql = `SELECT MEDIAN(x) AS m FROM "${name}"`;
+        const { schema, sql } = medianQuery(name, false);
         const query = (e: SqlEngine) =>
           outcome(runDpSql({ sql, schema, engine: e, ledger: new MemoryLedger(), epsilon: 1, rng: new SeededRandomSource(24) }));
         const want = await query(engine);
@@ -274,23 +266,7 @@ describe('review stop 24: DuckDB — a declared CSV rewritten between or during 
             const path = join(dir, `t${table++}.csv`);
             const text = `pid,g,x\n${xs.map((x, i) => `${i + 1},${i % 3 === 0 ? 'b' : 'a'},${x}`).join('\n')}\n`;
             writeFileSync(path, text);
-            const schema = parseSqlSchema({
-              dataset: 'review_snap_duck',
-              budget: { epsilon: 1e6 },
-              tables: {
-                t: {
-                  privacyUnit: 'pid',
-                  maxPartitions: 1,
-                  maxContributionsPerPartition: 1,
-                  columns: {
-                    pid: { type: 'integer' },
-                    g: { type: 'string', categories: ['a', 'b'] },
-                    x: { type: 'integer', lower: 0, upper: 1000 },
-                  },
-                },
-              },
-            });
-            const sql = grouped ? 'SELECT g, MEDIAN(x) AS m, COUNT(*) AS c FROM t GROUP BY g' : 'SELECT MEDIAN(x) AS m FROM t';
+            const { schema, sql } = medianQuery('t', grouped);
             const query = async (wrap: (e: DuckDbEngine) => SqlEngine) => {
               const duck = await DuckDbEngine.open({ files: { t: path } });
               try {
@@ -330,7 +306,7 @@ describe('review stop 24: DuckDB — a declared CSV rewritten between or during 
             else expect(got).toEqual({ code: 'ENGINE_ERROR', message: failure });
           },
         ),
-        { seed: 2441, numRuns: 40 },
+        { seed: 2441, numRuns: 20 },
       );
     },
     300_000,
