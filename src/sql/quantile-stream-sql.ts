@@ -119,7 +119,7 @@ export async function releaseStreamedQuantiles(
   partitions: Map<string, ExactPartition>,
   keys: readonly string[],
   bounds: { readonly maxPartitions: number; readonly maxContributionsPerPartition: number },
-  chunks: StatementChunks | undefined,
+  chunks: StatementChunks,
   rng: RandomSource,
 ): Promise<void> {
   const streamed: [number, HistogramStatement, Extract<SqlTableOutputs['outputs'][number], { kind: 'quantiles' }>][] = [];
@@ -131,8 +131,6 @@ export async function releaseStreamedQuantiles(
     if (h?.streamed) streamed.push([j, h, o]);
   });
   if (streamed.length === 0 || keys.length === 0) return;
-  // Checked before the charge (`checkStreamable`); here it is an internal inconsistency.
-  if (!chunks) throw new DpError('INTERNAL', 'a streamed quantile histogram on an engine that cannot stream', {});
   const index = new Map(keys.map((k, g) => [k, g] as const));
   const bins = keys.map((key) => new Map(partitions.get(key)?.bins ?? []));
   // Parameters read before any pass (a bad one is the statistics layer's INVALID_PARAMETER, whatever the data).
@@ -165,8 +163,10 @@ export async function releaseStreamedQuantiles(
 
 /**
  * Before the charge: a query whose histograms are streamed runs only on an engine that streams (public: the
- * engine's methods: `queryChunks`, whose snapshot reader streams too), so no streamed release fails after the charge
- * for want of one.
+ * engine's methods: `queryChunks`) — an engine that would hold a whole histogram is refused. The release after the
+ * charge reads only the snapshot reader, which always streams (`SnapshotReader.queryChunks` is required;
+ * `ownStatements`/`queryInChunks` over a reader's own `query`), so it never depends on the object this check asked
+ * (review stop 24, class "the check before the charge and the path after it read different objects").
  * @throws DpError UNSUPPORTED_QUERY (nothing charged).
  */
 export function checkStreamable(compiled: CompiledDpQuery, streams: boolean): void {

@@ -144,10 +144,15 @@ function snapshotOf(engine: SqlEngine): <T>(work: (reader: SnapshotReader) => Pr
     engine.snapshot ? engine.snapshot(work) : work(ownStatements(engine));
 }
 
-/** A snapshot reader's chunked reader with its one error (`quantile-stream-sql.ts`), or undefined when it has none. */
-function readerChunks(reader: SnapshotReader): StatementChunks | undefined {
+/**
+ * A snapshot reader's chunked reader with its one error (`quantile-stream-sql.ts`). Rule (review stop 24, class "the
+ * check before the charge and the path after it read different objects"): every streamed pass after the charge reads
+ * THIS reader, and every reader streams (`SnapshotReader.queryChunks` is required; `ownStatements` falls back to its
+ * own `query` in chunks), so no after-charge failure depends on what `checkStreamable` asked before the charge.
+ * Test: test/review/wrapper-streamable-after-charge.test.ts, test/sql/snapshot-wrappers-stream.test.ts.
+ */
+function readerChunks(reader: SnapshotReader): StatementChunks {
   const f = reader.queryChunks;
-  if (!f) return undefined;
   return Object.assign(
     (statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>) =>
       f.call(reader, statement, chunkRows, onChunk),

@@ -6,7 +6,7 @@
  * the query the one engine error, charged once — never an answer from two versions — whatever the rows before and
  * after; untouched, the same query is answered (generative, seed 2403). No statistics: no failure probability.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -57,7 +57,10 @@ async function write(path: string, rows: readonly Row[]): Promise<void> {
   db.closeSync();
 }
 
-/** The engine, its snapshot reader rewriting the file after statement `after` (0: the main one; 1, 2: passes 0, 1). */
+/**
+ * The engine, its snapshot reader rewriting the file after statement `after` (0: the main one; 1, 2, 3: passes 0, 1,
+ * 2 — after the last, the check once `work` returns finds it).
+ */
 function rewriting(
   inner: DuckDbEngine,
   after: number | undefined,
@@ -84,7 +87,7 @@ describe('DuckDB snapshot: every statement of a query reads one version of the d
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('csv', 'parquet'),
-        fc.constantFrom(0, 1, 2, undefined),
+        fc.constantFrom(0, 1, 2, 3, undefined),
         rowsArb,
         rowsArb,
         async (format, after, before, later) => {
@@ -115,6 +118,51 @@ describe('DuckDB snapshot: every statement of a query reads one version of the d
         },
       ),
       { seed: 2403, numRuns: 24 },
+    );
+  }, 300_000);
+
+  it('a database file overwritten in place between statements or after the last is the engine error (generative, seed 2424)', async () => {
+    /** A DuckDB database file holding `rows` as table t, written at `path`. */
+    const database = async (path: string, rows: readonly Row[]): Promise<void> => {
+      const db = await DuckDBInstance.create(path);
+      const c = await db.connect();
+      const values = rows.map((r, i) => `(${i + 1}::BIGINT, '${r.g}', ${r.x}::BIGINT)`).join(', ');
+      await c.run(`CREATE TABLE t AS SELECT * FROM (VALUES ${values}) v(pid, g, x)`);
+      await c.run('CHECKPOINT');
+      c.closeSync();
+      db.closeSync();
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(0, 1, 2, 3, undefined), rowsArb, rowsArb, async (after, before, later) => {
+        const path = join(dir, `d${k++}.duckdb`);
+        const other = join(dir, `d${k++}.duckdb`);
+        await database(path, before);
+        await database(other, later);
+        const engine = await DuckDbEngine.open({ database: path });
+        const done: { n: number; failure?: string } = { n: 0 };
+        const ledger = new MemoryLedger();
+        try {
+          const outcome = await runDpSql({
+            sql: 'SELECT g, MEDIAN(x) AS m FROM t GROUP BY g',
+            schema,
+            // An in-place copy (same inode): DuckDB's advisory lock does not keep it out.
+            engine: rewriting(engine, after, async () => copyFileSync(other, path), done),
+            ledger,
+            epsilon: 1,
+            rng: new SeededRandomSource(k),
+          }).then(
+            (r) => ({ answered: r.rows.length }),
+            (e: unknown) => ({ code: (e as { code?: string }).code, message: (e as Error).message }),
+          );
+          expect(ledger.charges.length).toBe(1);
+          expect(done.n).toBe(after === undefined ? 0 : 1);
+          if (after === undefined) expect(outcome).toEqual({ answered: 2 });
+          else expect(outcome).toEqual({ code: 'ENGINE_ERROR', message: done.failure });
+        } finally {
+          await engine.close();
+        }
+      }),
+      { seed: 2424, numRuns: 10 },
     );
   }, 300_000);
 });

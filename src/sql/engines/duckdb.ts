@@ -71,7 +71,8 @@
  * @module
  */
 
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
@@ -122,6 +123,8 @@ export class DuckDbEngine implements SqlEngine {
   readonly prepared: PreparedStatements;
   /** The declared files (resolved), whose versions a snapshot pins (`snapshot`). */
   private declaredFiles: readonly string[] = [];
+  /** The database file (resolved), pinned with the declared files by a snapshot; none in memory. */
+  private databaseFile: readonly string[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -234,6 +237,7 @@ export class DuckDbEngine implements SqlEngine {
         await run('SET enable_progress_bar_print = false');
       }
       engine.declaredFiles = [...allowed];
+      engine.databaseFile = databaseFileOf(options.database);
       if (!options.allowExternalAccess) {
         // DuckDB's own boundary: only the declared files, nothing else, and no statement can change it.
         if (allowed.length > 0) await run(`SET allowed_paths = [${allowed.map(sqlString).join(', ')}]`);
@@ -352,19 +356,25 @@ export class DuckDbEngine implements SqlEngine {
    *   its views are made current: a file changed since is the one engine error — never a statement over another
    *   version, whatever the rows (the failure depends on the operator's write, not on a value). A write during one
    *   statement's own read is the residual `line-check.proof.md` already states for one statement;
-   * - a database file is opened READ_ONLY, and DuckDB's file lock keeps any writer out while it is open;
+   * - a database file is opened READ_ONLY; DuckDB's lock is advisory (it keeps DuckDB writers out, not an in-place
+   *   copy over the file), so the database file's identity is pinned and checked with the declared files' (review
+   *   stop 24);
    * - in memory, the tables are what the holder of `connection` loaded (tests and benchmarks): it must not write
    *   while a query runs — no statement of the engine writes (one SELECT each).
+   * Once `work` returns, the versions are checked once more: a write during the LAST statement is the one engine
+   * error too (not only the line check's residual).
    * `work`'s own errors pass through unchanged. Test: test/sql/duckdb-snapshot.test.ts.
    * @throws DpError ENGINE_ERROR, or what `work` throws.
    */
-  snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
-    const pin = new PinnedVersions(this.declaredFiles, () => engineError('duckdb', this.pinned.limits));
-    return work({
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    const pin = new PinnedVersions([...this.declaredFiles, ...this.databaseFile], () => engineError('duckdb', this.pinned.limits));
+    const result = await work({
       query: (s) => this.runQuery(s, pin),
       queryChunks: (s, n, on) => this.runChunks(s, n, on, pin),
       failure: () => engineError('duckdb', this.pinned.limits),
     });
+    await pin.check();
+    return result;
   }
 
   /** `queryChunks`, its files' versions checked against `pin` (a snapshot's) once the views are current. */
@@ -482,5 +492,19 @@ export class DuckDbEngine implements SqlEngine {
     this.db.closeSync();
     this.instance.closeSync();
     if (this.pinned.ownTempDirectory) rmSync(this.pinned.ownTempDirectory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The database file a snapshot pins (`DuckDbEngine.snapshot`): the opened path, resolved, when it names a regular file
+ * (a READ_ONLY open needs one); none for an in-memory database.
+ */
+function databaseFileOf(database: string | undefined): string[] {
+  if (database === undefined) return [];
+  const path = resolve(database);
+  try {
+    return statSync(path).isFile() ? [path] : [];
+  } catch {
+    return [];
   }
 }

@@ -466,8 +466,8 @@ export class PostgresEngine implements SqlEngine {
 
   /**
    * The cursor read of `queryChunks` on a transaction's connection: `DECLARE … NO SCROLL CURSOR`, then `FETCH FORWARD
-   * chunkRows` until a short chunk, each FETCH with `statement_timeout` set to what `leftMs` says is left (none sent
-   * once it has passed), then `CLOSE`. @throws whatever fails (the caller makes it the one engine error)
+   * chunkRows` until a short chunk, then `CLOSE`; the DECLARE and each FETCH with `statement_timeout` set to what
+   * `leftMs` says is left (none sent once it has passed; the CLOSE under the last FETCH's). @throws whatever fails (the caller makes it the one engine error)
    */
   private async stream(
     client: pg.PoolClient,
@@ -477,6 +477,11 @@ export class PostgresEngine implements SqlEngine {
     onChunk: (rows: EngineRow[]) => void | Promise<void>,
     leftMs: () => number,
   ): Promise<void> {
+    // The DECLARE runs under this stream's own deadline, never under what a previous statement's last FETCH left of
+    // ITS deadline (review stop 24: each statement's deadline counted from its own start).
+    const declareLeft = leftMs();
+    if (declareLeft < 1) throw engineError('postgres', this.limits);
+    await client.query(`SET LOCAL statement_timeout = ${declareLeft}`);
     await client.query({ text: `DECLARE tsdp_stream NO SCROLL CURSOR FOR ${text}`, values });
     for (;;) {
       const left = leftMs();
