@@ -15,31 +15,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
-import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
 import { MemoryLedger } from './fixtures.js';
-import { afterEachStatement, wrapSnapshot } from './snapshot-wrap.js';
+import { afterEachStatement, snapshotSchema, wrapSnapshot } from './snapshot-wrap.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsdp-duck-snapshot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let k = 0;
 
-const schema = parseSqlSchema({
-  dataset: 'duck_snapshot',
-  budget: { epsilon: 1e6 },
-  tables: {
-    t: {
-      privacyUnit: 'pid',
-      maxPartitions: 1,
-      maxContributionsPerPartition: 1,
-      columns: {
-        pid: { type: 'integer' },
-        g: { type: 'string', categories: ['a', 'b'] },
-        x: { type: 'integer', lower: 0, upper: 1000 },
-      },
-    },
-  },
-});
+const schema = snapshotSchema('duck_snapshot');
 
 type Row = { readonly g: 'a' | 'b'; readonly x: number };
 

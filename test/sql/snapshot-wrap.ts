@@ -4,6 +4,7 @@
  * quantile-stream-after-charge).
  */
 import type { SnapshotReader, SqlEngine } from '../../src/sql/engine.js';
+import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
 
 /** The engine with its snapshot reader wrapped (each snapshot gets a fresh `wrap` call). */
 export function wrapSnapshot(
@@ -36,4 +37,24 @@ export function afterEachStatement(reader: SnapshotReader, after: (statement: nu
       await after(statements++);
     },
   };
+}
+
+/** The snapshot tests' schema: one table t of pid, a declared text key g ('a', 'b'), an integer x in [0, 1000]. */
+export function snapshotSchema(dataset: string): SqlSchema {
+  return parseSqlSchema({
+    dataset,
+    budget: { epsilon: 1e6 },
+    tables: {
+      t: {
+        privacyUnit: 'pid',
+        maxPartitions: 1,
+        maxContributionsPerPartition: 1,
+        columns: {
+          pid: { type: 'integer' },
+          g: { type: 'string', categories: ['a', 'b'] },
+          x: { type: 'integer', lower: 0, upper: 1000 },
+        },
+      },
+    },
+  });
 }
