@@ -32,8 +32,8 @@
 import { DpError } from '../core/errors.js';
 import { edgeArray, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
 import type { CompiledStatement } from '../sql/dialect.js';
-import type { EngineRow, SqlEngine } from '../sql/engine.js';
-import { type EngineWrapper, forwardPreflight, forwardQueryChunks } from './engine-wrapper.js';
+import type { EngineRow, SnapshotReader, SqlEngine } from '../sql/engine.js';
+import { type EngineWrapper, forwardPreflight, forwardQueryChunks, forwardSnapshot } from './engine-wrapper.js';
 
 type Catalog = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
@@ -157,6 +157,15 @@ export class EnginePool implements EngineWrapper {
 
   query(statement: CompiledStatement): Promise<EngineRow[]> {
     return this.use((e) => e.query(statement));
+  }
+
+  /**
+   * Every statement of `work` on one pooled engine's snapshot (`SqlEngine.snapshot`, forwarded: `engine-wrapper.ts`):
+   * the engine is held until `work` settles, so no statement of one query runs on another engine.
+   * @throws DpError ENGINE_ERROR as the engine, or what `work` throws.
+   */
+  snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    return this.use((e) => forwardSnapshot(e, work));
   }
 
   /**

@@ -20,7 +20,7 @@
  * @module
  */
 import type { CompiledStatement } from '../sql/dialect.js';
-import type { EngineRow, SqlEngine } from '../sql/engine.js';
+import { type EngineRow, ownStatements, queryInChunks, type SnapshotReader, type SqlEngine } from '../sql/engine.js';
 
 /** What an engine wrapper implements: every member of `SqlEngine`, its optional hooks required. */
 export type EngineWrapper = Required<SqlEngine>;
@@ -44,6 +44,7 @@ export const SQL_ENGINE_MEMBERS = Object.freeze({
   preflight: 'hook',
   query: 'method',
   queryChunks: 'hook',
+  snapshot: 'hook',
   close: 'method',
 } as const satisfies MemberKinds);
 
@@ -60,8 +61,18 @@ export async function forwardQueryChunks(
   onChunk: (rows: EngineRow[]) => void | Promise<void>,
 ): Promise<void> {
   if (inner.queryChunks) return inner.queryChunks(statement, chunkRows, onChunk);
-  const rows = await inner.query(statement);
-  for (let i = 0; i < rows.length; i += chunkRows) await onChunk(rows.slice(i, i + chunkRows));
+  return queryInChunks((s) => inner.query(s), statement, chunkRows, onChunk);
+}
+
+/**
+ * Forwards the optional `snapshot` hook (every statement of one DP SQL query after the charge on one snapshot:
+ * `SqlEngine.snapshot`, review stop 23 third): the wrapped engine's own, or, for an engine without one, its own
+ * statements (`ownStatements`, whose `queryChunks` streams as `forwardQueryChunks` does: the wrapper's check before
+ * the charge and the reader after it agree — review stop 24).
+ * @throws DpError ENGINE_ERROR as the engine, or what `work` throws.
+ */
+export function forwardSnapshot<T>(inner: SqlEngine, work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+  return inner.snapshot ? inner.snapshot(work) : work(ownStatements(inner));
 }
 
 /**

@@ -59,9 +59,9 @@
  */
 import type { CompiledDpQuery } from '../sql/compile.js';
 import type { CompiledStatement } from '../sql/dialect.js';
-import type { EngineRow, SqlEngine } from '../sql/engine.js';
+import type { EngineRow, SnapshotReader, SqlEngine } from '../sql/engine.js';
 import type { QueryPlan } from '../sql/plan.js';
-import { type EngineWrapper, forwardPreflight, forwardQueryChunks } from './engine-wrapper.js';
+import { type EngineWrapper, forwardPreflight, forwardQueryChunks, forwardSnapshot } from './engine-wrapper.js';
 
 /** Bounds of an exact-aggregate cache. */
 export interface ExactAggregateCacheOptions {
@@ -160,11 +160,26 @@ export class ExactAggregateCache implements EngineWrapper {
    * @throws DpError ENGINE_ERROR as the engine (a failure is not kept).
    */
   query(statement: CompiledStatement): Promise<EngineRow[]> {
+    return this.cached(statement, (s) => this.inner.query(s));
+  }
+
+  /**
+   * Every statement of `work` on the engine's snapshot (`SqlEngine.snapshot`, forwarded: `engine-wrapper.ts`), its
+   * `query` answered from the cache as `query` is (kept rows are of the same data: module header) and run on the
+   * snapshot when not kept.
+   * @throws DpError ENGINE_ERROR as the engine, or what `work` throws.
+   */
+  snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    return forwardSnapshot(this.inner, (reader) => work({ ...reader, query: (s) => this.cached(s, (t) => reader.query(t)) }));
+  }
+
+  /** `query` with `run` for a statement not kept. @throws DpError ENGINE_ERROR as the engine. */
+  private cached(statement: CompiledStatement, run: (s: CompiledStatement) => Promise<EngineRow[]>): Promise<EngineRow[]> {
     // Decided before the run from the statement's public bound alone, never from the rows (review S27).
     const bound = publicRowBounds.get(statement);
     if (bound === undefined || bound > this.maxRows) {
       this.misses++;
-      return this.inner.query(statement);
+      return run(statement);
     }
     const key = keyOf(statement);
     const known = this.kept.get(key);
@@ -175,20 +190,20 @@ export class ExactAggregateCache implements EngineWrapper {
       return known;
     }
     this.misses++;
-    const run = this.inner.query(statement).then((rows) => {
+    const running = run(statement).then((rows) => {
       for (const r of rows) Object.freeze(r);
       return Object.freeze(rows) as EngineRow[];
     });
-    this.kept.set(key, run);
+    this.kept.set(key, running);
     // A failure is not kept (the next run tries again); compiled SQL is total, so failures do not depend on the data.
-    run.catch(() => {
-      if (this.kept.get(key) === run) this.kept.delete(key);
+    running.catch(() => {
+      if (this.kept.get(key) === running) this.kept.delete(key);
     });
     while (this.kept.size > this.maxEntries) {
       const oldest = this.kept.keys().next().value as string;
       this.kept.delete(oldest);
     }
-    return run;
+    return running;
   }
 
   close(): Promise<void> {

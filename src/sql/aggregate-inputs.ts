@@ -96,7 +96,7 @@ export function aggregateInputs(
         break;
       }
       case 'quantile': {
-        // Streamed (DuckDB, `quantile-stream-sql.ts`): the fine grid; else the 4,096-bin grid (S64).
+        // Streamed (DuckDB, PostgreSQL; `quantile-stream-sql.ts`): the fine grid; else the 4,096-bin grid (S64).
         const grid = streamed ? streamedQuantileGrid(a.measure) : quantileGrid(a.measure);
         inputs.push({ kind: 'quantile', histogram: histograms.length, bounds: grid.bounds, integer: grid.integer });
         histograms.push(columns.histogram(a.measure, grid));

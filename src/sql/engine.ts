@@ -50,8 +50,62 @@ export interface SqlEngine extends EngineCatalog {
    * @throws DpError ENGINE_ERROR (the same message whatever the data).
    */
   queryChunks?(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
+  /**
+   * Optional: runs `work` with a reader whose every statement sees ONE snapshot of the data (PostgreSQL: one
+   * REPEATABLE READ READ ONLY transaction; DuckDB: the declared files' versions pinned at its first statement).
+   * `runDpSql` runs every statement after the charge — the main one, the histograms, each streamed pass — through
+   * one such reader (rule: `run-dp-sql.ts`, "one snapshot", review stop 23 third). `work`'s own errors pass through
+   * unchanged; a statement's are the one engine error.
+   * @throws DpError ENGINE_ERROR (the same message whatever the data), or what `work` throws.
+   */
+  snapshot?<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T>;
   /** Releases the connection. */
   close(): Promise<void>;
+}
+
+/** The statements of one query, all on one snapshot (`SqlEngine.snapshot`). */
+export interface SnapshotReader {
+  /** As `SqlEngine.query`, on the snapshot. */
+  query(statement: CompiledStatement): Promise<EngineRow[]>;
+  /**
+   * As `SqlEngine.queryChunks`, on the snapshot. Required: every reader streams (`queryInChunks` over its own `query`
+   * when the engine has nothing better), so a streamed release after the charge never meets a reader that cannot.
+   */
+  queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
+  /** The engine's one error (what its statements fail with), for a failure found after a statement's stream ended. */
+  failure(): DpError<'ENGINE_ERROR'>;
+}
+
+/**
+ * The reader of an engine without `snapshot`: its own statements, each on its own snapshot (a wrapper over data that
+ * does not change, or a third-party engine; PostgreSQL and DuckDB have `snapshot`). Its failure is `engineError`
+ * named by the dialect.
+ */
+export function ownStatements(engine: SqlEngine): SnapshotReader {
+  const chunks = engine.queryChunks;
+  return {
+    query: (s) => engine.query(s),
+    queryChunks: chunks ? (s, n, on) => chunks.call(engine, s, n, on) : (s, n, on) => queryInChunks((t) => engine.query(t), s, n, on),
+    failure: () => engineError(engine.dialect.name),
+  };
+}
+
+/**
+ * A reader's `query` handed on in chunks of `chunkRows`: how a reader without its own `queryChunks` streams (all its
+ * rows are held once, as `query` holds them; an engine whose dialect streams has its own `queryChunks`, so this is
+ * reached only through a wrapper or a caller's own engine). Rule (review stop 24, class "the check before the charge
+ * and the path after it read different objects"): every snapshot reader streams — its own `queryChunks` or this over
+ * its own `query` — so no release after the charge depends on which object the check before it asked.
+ * @throws what `query` or `onChunk` throws.
+ */
+export async function queryInChunks(
+  query: (statement: CompiledStatement) => Promise<EngineRow[]>,
+  statement: CompiledStatement,
+  chunkRows: number,
+  onChunk: (rows: EngineRow[]) => void | Promise<void>,
+): Promise<void> {
+  const rows = await query(statement);
+  for (let i = 0; i < rows.length; i += chunkRows) await onChunk(rows.slice(i, i + chunkRows));
 }
 
 /**

@@ -77,16 +77,18 @@ export function quantileGrid(m: PlanMeasure): QuantileGrid {
 }
 
 /**
- * Whether a dialect's quantile histograms are streamed on the fine grid (`streamedQuantileGrid`): DuckDB, whose engine
- * reads a statement in chunks (`DuckDbEngine.queryChunks`). PostgreSQL and ClickHouse keep the 4,096-bin grid.
+ * Whether a dialect's quantile histograms are streamed on the fine grid (`streamedQuantileGrid`): DuckDB and
+ * PostgreSQL, whose engines read a statement in chunks (`DuckDbEngine.queryChunks`, `PostgresEngine.queryChunks`: a
+ * server-side cursor). ClickHouse keeps the 4,096-bin grid (why: quantile-sparse.proof.md, "ClickHouse": no snapshot across
+ * statements, and its shards' answers are merged in Node).
  * Public: the engine's kind only, never the data.
  */
 export function streamsQuantiles(dialect: Pick<SqlDialect, 'name'>): boolean {
-  return dialect.name === 'duckdb';
+  return dialect.name === 'duckdb' || dialect.name === 'postgres';
 }
 
 /**
- * The grid of a streamed quantile histogram (`quantile-stream-sql.ts`, DuckDB): `fineQuantileGrid`'s — one bin per
+ * The grid of a streamed quantile histogram (`quantile-stream-sql.ts`, DuckDB and PostgreSQL): `fineQuantileGrid`'s — one bin per
  * integer of an integer measure with at most 2³² values, else 2³² equal bins — the library's own grid, since no
  * histogram row is held (S64's rule above is about held rows). Public: from the plan's bounds only. Where the fine
  * bins would be narrower than a normal double (S47's check) the grid is `quantileGrid`'s, still streamed.

@@ -1,7 +1,8 @@
 /**
- * DP SQL quantiles on DuckDB from the fine grid's histogram read in passes (`stats/quantile-stream.ts`), never held:
- * the histogram statement (`compile.ts`, `streamedQuantileGrid`) orders its rows by (group keys, bin); each pass runs
- * it once through `DuckDbEngine.queryChunks` and feeds EVERY released group's rows, in bin order, to that group's
+ * DP SQL quantiles on DuckDB and PostgreSQL from the fine grid's histogram read in passes (`stats/quantile-stream.ts`),
+ * never held: the histogram statement (`compile.ts`, `streamedQuantileGrid`) orders its rows by (group keys, bin);
+ * each pass runs it once through the engine's `queryChunks` (DuckDB: `DuckDbEngine.queryChunks`; PostgreSQL:
+ * `PostgresEngine.queryChunks`, a server-side cursor read 4,096 rows a FETCH) and feeds EVERY released group's rows, in bin order, to that group's
  * sampler state (`releaseStreamedQuantileGroups` with `releaseTable`'s own parameters, `sparseQuantileParameters`),
  * made before `releaseTable` places the releases (`StreamedQuantileRelease`).
  *
@@ -21,7 +22,11 @@
  * either way: the quantile's measurement is `makeFineQuantileMeasurement`'s, whose privacy map does not depend on
  * the grid (quantile-sparse.proof.md, "Streamed, from SQL"). Time grows with passes × the statement's work (not
  * constant-time, SECURITY.md §11; latency padding covers it when asked for).
- * Tests: test/sql/quantile-stream-sql.test.ts, test/review/quantile-stream-passes-per-group.test.ts.
+ * Rule (one snapshot, review stop 23 third): the passes run through the query's one snapshot reader (`runDpSql`,
+ * `SqlEngine.snapshot`), so every pass reads the rows the main statement read; and every failure of a streamed release
+ * after the charge is that reader's one engine error (`releaseStreamedQuantiles`), wherever it was found.
+ * Tests: test/sql/quantile-stream-sql.test.ts, test/review/quantile-stream-passes-per-group.test.ts,
+ * test/sql/quantile-stream-after-charge.test.ts, test/review/pg-stream-write-between-passes.test.ts.
  * @module
  */
 import { DpError } from '../core/errors.js';
@@ -38,12 +43,15 @@ import type { SqlTableOutputs } from './release-group.js';
 /** Rows per chunk of a streamed histogram (public): 4,096. */
 export const STREAM_CHUNK_ROWS = 4096;
 
-/** Streams a statement's rows in chunks of a public size (`DuckDbEngine.queryChunks`). */
-export type StatementChunks = (
-  statement: CompiledStatement,
-  chunkRows: number,
-  onChunk: (rows: EngineRow[]) => void | Promise<void>,
-) => Promise<void>;
+/**
+ * Streams a statement's rows in chunks of a public size (a snapshot reader's `queryChunks`: `DuckDbEngine`,
+ * `PostgresEngine`), with the engine's one error (`SnapshotReader.failure`).
+ */
+export interface StatementChunks {
+  (statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void>;
+  /** The engine's one error: what every failure of a streamed release after the charge becomes (module rule). */
+  readonly failure: () => DpError<'ENGINE_ERROR'>;
+}
 
 /**
  * The partition text of each histogram row (as `release-through-table.ts` keys its partitions), for the rows of one
@@ -111,7 +119,7 @@ export async function releaseStreamedQuantiles(
   partitions: Map<string, ExactPartition>,
   keys: readonly string[],
   bounds: { readonly maxPartitions: number; readonly maxContributionsPerPartition: number },
-  chunks: StatementChunks | undefined,
+  chunks: StatementChunks,
   rng: RandomSource,
 ): Promise<void> {
   const streamed: [number, HistogramStatement, Extract<SqlTableOutputs['outputs'][number], { kind: 'quantiles' }>][] = [];
@@ -123,17 +131,26 @@ export async function releaseStreamedQuantiles(
     if (h?.streamed) streamed.push([j, h, o]);
   });
   if (streamed.length === 0 || keys.length === 0) return;
-  // Checked before the charge (`checkStreamable`); here it is an internal inconsistency.
-  if (!chunks) throw new DpError('INTERNAL', 'a streamed quantile histogram on an engine that cannot stream', {});
   const index = new Map(keys.map((k, g) => [k, g] as const));
   const bins = keys.map((key) => new Map(partitions.get(key)?.bins ?? []));
-  for (const [j, h, o] of streamed) {
-    const releases = await releaseStreamedQuantileGroups({
-      pass: statementPass(compiled, h, index, chunks),
-      groups: keys.length,
-      ...sparseQuantileParameters(o, bounds),
-      rng,
-    });
+  // Parameters read before any pass (a bad one is the statistics layer's INVALID_PARAMETER, whatever the data).
+  const parameters = streamed.map(([, , o]) => sparseQuantileParameters(o, bounds));
+  for (const [s, [j, h]] of streamed.entries()) {
+    let releases: Awaited<ReturnType<typeof releaseStreamedQuantileGroups>>;
+    try {
+      releases = await releaseStreamedQuantileGroups({
+        pass: statementPass(compiled, h, index, chunks),
+        groups: keys.length,
+        ...(parameters[s] as (typeof parameters)[number]),
+        rng,
+      });
+    } catch {
+      // Rule (class "an after-charge error whose code depends on the data", review stop 23 third): a check of a
+      // group runs when its walk closes — inside the engine's stream when a later group has rows (the engine makes
+      // it its one error), after the stream when none has. So every failure here is the engine's one error, the
+      // same code and message wherever it was found. Test: test/sql/quantile-stream-after-charge.test.ts.
+      throw chunks.failure();
+    }
     releases.forEach((release, g) => {
       bins[g]?.set(j, { streamed: release });
     });
@@ -146,11 +163,14 @@ export async function releaseStreamedQuantiles(
 
 /**
  * Before the charge: a query whose histograms are streamed runs only on an engine that streams (public: the
- * engine's methods), so no streamed release fails after the charge for want of one.
+ * engine's methods: `queryChunks`) — an engine that would hold a whole histogram is refused. The release after the
+ * charge reads only the snapshot reader, which always streams (`SnapshotReader.queryChunks` is required;
+ * `ownStatements`/`queryInChunks` over a reader's own `query`), so it never depends on the object this check asked
+ * (review stop 24, class "the check before the charge and the path after it read different objects").
  * @throws DpError UNSUPPORTED_QUERY (nothing charged).
  */
-export function checkStreamable(compiled: CompiledDpQuery, chunks: StatementChunks | undefined): void {
-  if (chunks || !compiled.histograms.some((h) => h.streamed)) return;
+export function checkStreamable(compiled: CompiledDpQuery, streams: boolean): void {
+  if (streams || !compiled.histograms.some((h) => h.streamed)) return;
   throw new DpError('UNSUPPORTED_QUERY', 'this engine cannot stream the quantile histogram its dialect asks for; nothing was charged', {
     construct: 'streamed quantile',
   });

@@ -149,7 +149,7 @@ export async function releaseGroups(
   mainRows: readonly EngineRow[],
   histRows: readonly (readonly EngineRow[])[],
   rng: RandomSource,
-  chunks?: StatementChunks,
+  chunks: StatementChunks,
 ): Promise<{ groups: ReleasedGroup[]; losses: ExactLoss[] }> {
   const histograms = histogramsByGroup(compiled, histRows);
   const grouped = plan.groupBy.length > 0;

@@ -28,6 +28,7 @@ import { checkPublicStructure } from './check-public.js';
 import { type CompiledDpQuery, compileDpQuery } from './compile.js';
 import type { CompiledStatement } from './dialect.js';
 import { type DpSqlResult, type DpSqlValue, type QuantileNote, type RunDpSqlInput, readIntervalShare } from './dp-sql-types.js';
+import { type EngineRow, ownStatements, type SnapshotReader, type SqlEngine } from './engine.js';
 import { checkFiniteRelease, finiteValue } from './finite-release.js';
 import { padLatency, readPadding, systemClock } from './latency.js';
 import type { QueryPlan } from './plan.js';
@@ -108,7 +109,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   // Everything public — the tables exist and are readable, every declared column exists with an allowed type — before the charge.
   await checkPublicStructure(plan, input.schema, input.engine);
   // A streamed quantile histogram needs an engine that streams (public), refused before the charge otherwise.
-  checkStreamable(compiled, chunksOf(input.engine));
+  checkStreamable(compiled, typeof input.engine.queryChunks === 'function');
   // Every compiled statement planned as the query role (PostgreSQL EXPLAIN: privileges; review S45), before the charge.
   await input.engine.preflight?.([compiled.main, ...compiled.histograms, ...(boundingStatement ? [boundingStatement] : [])]);
   // Durable and atomic with the budget check, before the data is touched.
@@ -137,10 +138,26 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   }
 }
 
-/** The engine's chunked reader, bound, or undefined when it has none (public: the engine's methods). */
-function chunksOf(engine: RunDpSqlInput['engine']): StatementChunks | undefined {
-  const f = engine.queryChunks;
-  return f ? (statement, chunkRows, onChunk) => f.call(engine, statement, chunkRows, onChunk) : undefined;
+/** The engine's `snapshot`, bound, or its own statements when it has none (`ownStatements`). */
+function snapshotOf(engine: SqlEngine): <T>(work: (reader: SnapshotReader) => Promise<T>) => Promise<T> {
+  return <T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> =>
+    engine.snapshot ? engine.snapshot(work) : work(ownStatements(engine));
+}
+
+/**
+ * A snapshot reader's chunked reader with its one error (`quantile-stream-sql.ts`). Rule (review stop 24, class "the
+ * check before the charge and the path after it read different objects"): every streamed pass after the charge reads
+ * THIS reader, and every reader streams (`SnapshotReader.queryChunks` is required; `ownStatements` falls back to its
+ * own `query` in chunks), so no after-charge failure depends on what `checkStreamable` asked before the charge.
+ * Test: test/review/wrapper-streamable-after-charge.test.ts, test/sql/snapshot-wrappers-stream.test.ts.
+ */
+function readerChunks(reader: SnapshotReader): StatementChunks {
+  const f = reader.queryChunks;
+  return Object.assign(
+    (statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>) =>
+      f.call(reader, statement, chunkRows, onChunk),
+    { failure: () => reader.failure() },
+  );
 }
 
 /** A fresh object holding the same (immutable) rationals. */
@@ -174,12 +191,22 @@ async function releaseCharged(
   confidence: number,
 ): Promise<DpSqlResult> {
   const { compiled, outputs, boundingStatement, measurement } = prepared;
-  const mainRows = await input.engine.query(compiled.main);
-  // A streamed histogram is read in passes by its release, never held (quantile-stream-sql.ts).
-  const histRows = await Promise.all(compiled.histograms.map((h) => (h.streamed ? [] : input.engine.query(h))));
   const { derivedHasInterval } = outputLevels(plan, confidence);
-  const boundingRows = boundingStatement ? await input.engine.query(boundingStatement) : null;
-  const { groups, losses } = await releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng, chunksOf(input.engine));
+  // Rule (one snapshot; review stop 23 third, classes "an after-charge failure whose occurrence depends on the data or
+  // on concurrent writes" and "an after-charge law change"): every statement of the query after the charge — the main
+  // one, the histograms, the bounding report's, each pass of a streamed quantile — runs through ONE reader of the
+  // engine's `snapshot`, so all of them read the same rows: a row written between two of them is seen by none
+  // (PostgreSQL: one REPEATABLE READ READ ONLY transaction; DuckDB: the declared files' versions pinned, a change the
+  // one engine error; `SqlEngine.snapshot`). An engine without the hook reads each statement on its own
+  // (`ownStatements`: wrappers over data that does not change, third-party engines).
+  const { boundingRows, groups, losses } = await snapshotOf(input.engine)(async (reader) => {
+    const mainRows = await reader.query(compiled.main);
+    // A streamed histogram is read in passes by its release, never held (quantile-stream-sql.ts).
+    const histRows = await Promise.all(compiled.histograms.map((h) => (h.streamed ? [] : reader.query(h))));
+    const boundingRows = boundingStatement ? await reader.query(boundingStatement) : null;
+    const released = await releaseGroups(plan, split, compiled, outputs, mainRows, histRows, rng, readerChunks(reader));
+    return { boundingRows, ...released };
+  });
   // The bounding report, released after the groups (its noise drawn last), with its own share of the charge.
   const bounding = boundingRows ? releaseBoundingReport(boundingRows[0], split, confidence, rng) : null;
   // What the releases state (from the budgets their noise was set with) must add up to what was charged.

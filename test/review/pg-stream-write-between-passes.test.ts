@@ -14,7 +14,8 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlEngine } from '../../src/sql/engine.js';
+import type { CompiledStatement } from '../../src/sql/dialect.js';
+import type { EngineRow, SnapshotReader, SqlEngine } from '../../src/sql/engine.js';
 import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
@@ -37,29 +38,46 @@ afterAll(async () => {
   await admin?.end();
 });
 
-/** The real engine, with a real second connection writing one row after the second streamed pass (pass 1, the normaliser) ends. */
-function writingAfterPass1(inner: PostgresEngine, write: () => Promise<unknown>): SqlEngine {
+/**
+ * The real engine, with a real second connection writing one row after the second streamed pass (pass 1, the
+ * normaliser) ends. (acct, stop 24: `runDpSql` now runs every statement after the charge through the engine's
+ * `snapshot` reader — the fix — so the wrapper forwards `snapshot`, hooking the write onto the reader's streamed
+ * passes; `written` counts the writes, so a test in which no write happened fails.)
+ */
+function writingAfterPass1(inner: PostgresEngine, write: () => Promise<unknown>, written: { n: number }): SqlEngine {
   let passes = 0;
+  const hooked = async (
+    chunks: SnapshotReader['queryChunks'] | SqlEngine['queryChunks'],
+    s: CompiledStatement,
+    n: number,
+    onChunk: (rows: EngineRow[]) => void | Promise<void>,
+  ) => {
+    // Typed through SqlEngine: main's PostgresEngine has no queryChunks before acct's 7d5d6b2 (the tests skip there).
+    if (!chunks) throw new Error('no queryChunks');
+    await chunks(s, n, onChunk);
+    if (passes++ === 1) {
+      await write();
+      written.n++;
+    }
+  };
   return {
     dialect: inner.dialect,
     catalog: (t) => inner.catalog(t),
     preflight: (s) => inner.preflight(s),
     query: (s) => inner.query(s),
     close: async () => {},
-    queryChunks: async (s, n, onChunk) => {
-      // Typed through SqlEngine: main's PostgresEngine has no queryChunks before acct's 7d5d6b2 (the tests skip there).
-      const chunks = (inner as SqlEngine).queryChunks;
-      if (!chunks) throw new Error('no queryChunks');
-      await chunks.call(inner, s, n, onChunk);
-      if (passes++ === 1) await write();
-    },
+    queryChunks: (s, n, onChunk) => hooked((inner as SqlEngine).queryChunks?.bind(inner), s, n, onChunk),
+    snapshot: (work) =>
+      inner.snapshot((reader) =>
+        work({ ...reader, queryChunks: (s, n, onChunk) => hooked(reader.queryChunks?.bind(reader), s, n, onChunk) }),
+      ),
   };
 }
 
 const hasChunks = typeof (PostgresEngine.prototype as { queryChunks?: unknown }).queryChunks === 'function';
 
 describe('review: a table written between the passes of a PostgreSQL streamed quantile (after the charge)', () => {
-  it.skipIf(!PG_URL || !hasChunks).fails(
+  it.skipIf(!PG_URL || !hasChunks)(
     'is answered (one snapshot for every pass), not an error after the charge (generative, seed 2323)',
     async () => {
       const inner = engine as PostgresEngine;
@@ -68,6 +86,7 @@ describe('review: a table written between the passes of a PostgreSQL streamed qu
           fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 5, maxLength: 40 }),
           fc.integer({ min: 0, max: 1000 }),
           async (xs, added) => {
+            const written = { n: 0 };
             const name = `review_pgw_${table++}`;
             const run = (sql: string) => (admin as pg.Client).query(sql);
             await run(`DROP TABLE IF EXISTS "${name}"`);
@@ -89,7 +108,7 @@ describe('review: a table written between the passes of a PostgreSQL streamed qu
             const outcome = await runDpSql({
               sql: `SELECT MEDIAN(x) AS m FROM "${name}"`,
               schema,
-              engine: writingAfterPass1(inner, () => run(`INSERT INTO "${name}" VALUES (${xs.length + 1}, ${added})`)),
+              engine: writingAfterPass1(inner, () => run(`INSERT INTO "${name}" VALUES (${xs.length + 1}, ${added})`), written),
               ledger,
               epsilon: 1,
               rng: new SeededRandomSource(7),
@@ -98,6 +117,7 @@ describe('review: a table written between the passes of a PostgreSQL streamed qu
               (e: unknown) => ({ answered: false, code: (e as { code?: string }).code }),
             );
             expect(outcome).toEqual({ answered: true });
+            expect(written.n).toBe(1);
           },
         ),
         { seed: 2323, numRuns: 5 },
@@ -111,11 +131,12 @@ describe('review: a table written between the passes of a PostgreSQL streamed qu
   // stream when none has (→ INTERNAL, escaping the engine). So with group "a" written between passes 1 and 2, the
   // code says whether the later declared group "b" has any row (private). Fix direction: map every error of a pass
   // (the stream's end included) to the one engine error, or close the passes on one snapshot (above).
-  it.skipIf(!PG_URL || !hasChunks).fails(
+  it.skipIf(!PG_URL || !hasChunks)(
     'the error code after the charge does not depend on whether a later group has rows',
     async () => {
       const inner = engine as PostgresEngine;
       const codes: (string | undefined)[] = [];
+      const written = { n: 0 };
       for (const bRows of [0, 3]) {
         const name = `review_pgw_${table++}`;
         const run = (sql: string) => (admin as pg.Client).query(sql);
@@ -143,7 +164,7 @@ describe('review: a table written between the passes of a PostgreSQL streamed qu
         const code = await runDpSql({
           sql: `SELECT g, MEDIAN(x) AS m FROM "${name}" GROUP BY g`,
           schema,
-          engine: writingAfterPass1(inner, () => run(`INSERT INTO "${name}" VALUES (99, 'a', 777)`)),
+          engine: writingAfterPass1(inner, () => run(`INSERT INTO "${name}" VALUES (99, 'a', 777)`), written),
           ledger: new MemoryLedger(),
           epsilon: 1,
           rng: new SeededRandomSource(11),
@@ -154,6 +175,7 @@ describe('review: a table written between the passes of a PostgreSQL streamed qu
         codes.push(code);
       }
       expect(codes[0]).toBe(codes[1]);
+      expect(written.n).toBe(2);
     },
     120_000,
   );

@@ -19,7 +19,7 @@ import { type EngineWrapper, SQL_ENGINE_MEMBERS } from '../../src/server/engine-
 import { ExactAggregateCache } from '../../src/server/exact-aggregate-cache.js';
 import type { CompiledStatement } from '../../src/sql/dialect.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
-import type { SqlEngine } from '../../src/sql/engine.js';
+import { ownStatements, type SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
@@ -64,6 +64,10 @@ function recorder(log: string[], options: { rows?: SqlEngine; refuse?: DpError }
       const rows = options.rows ? await options.rows.query(statement) : [];
       for (let i = 0; i < rows.length; i += chunkRows) await onChunk(rows.slice(i, i + chunkRows));
     },
+    snapshot: async (work) => {
+      log.push('snapshot');
+      return work(ownStatements(options.rows ?? recorder([], {})));
+    },
     close: async () => {
       log.push('close');
     },
@@ -78,6 +82,7 @@ const EXERCISE: { readonly [K in keyof SqlEngine]-?: (w: SqlEngine) => unknown }
   preflight: (w) => w.preflight?.([statement]),
   query: (w) => w.query(statement),
   queryChunks: (w) => w.queryChunks?.(statement, 2, () => {}),
+  snapshot: (w) => w.snapshot?.(async (r) => r.query(statement)),
   close: (w) => w.close(),
 };
 
@@ -103,7 +108,7 @@ describe('engine wrappers forward every member of SqlEngine (review S45b)', () =
 
   it('every hook call reaches the wrapped engine with the same statements, and its refusal comes back unchanged (fast-check)', async () => {
     const hooks = (Object.entries(SQL_ENGINE_MEMBERS) as [keyof SqlEngine, string][]).filter(([, kind]) => kind === 'hook');
-    expect(hooks.map(([m]) => m)).toEqual(['preflight', 'queryChunks']);
+    expect(hooks.map(([m]) => m)).toEqual(['preflight', 'queryChunks', 'snapshot']);
     const statementArb = fc.record({
       sql: fc.string({ maxLength: 20 }),
       params: fc.array(

@@ -14,6 +14,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDpQuery } from '../../src/sql/compile.js';
 import { MAX_DECLARED_HISTOGRAM_ROWS } from '../../src/sql/declared-keys.js';
+import type { SqlDialect } from '../../src/sql/dialect.js';
+import { clickhouseDialect } from '../../src/sql/dialects/clickhouse.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import { planDpQuery } from '../../src/sql/plan-query.js';
@@ -55,17 +57,21 @@ describe('S65: the declared histogram row limit fits a 256 MiB heap', () => {
           },
         });
         const sql = `SELECT g, ${OUTPUTS.slice(0, q).join(', ')} FROM dhl_t GROUP BY g`;
-        // The limit counts 4,096 bins per quantile output on every dialect (public, the dialect's path aside): PostgreSQL
-        // holds those rows; DuckDB streams its fine-grid histogram and holds ≤ 4,096 coarse bins per group and output.
-        const compile = (dialect: typeof duckdbDialect) => () => compileDpQuery(planDpQuery(sql, schema), dialect, 1n, schema);
+        // The limit counts 4,096 bins per quantile output on every dialect (public, the dialect's path aside): ClickHouse
+        // holds those rows; DuckDB and PostgreSQL stream their fine-grid histograms and hold ≤ 4,096 coarse bins per
+        // group and output.
+        const compile = (dialect: SqlDialect) => () => compileDpQuery(planDpQuery(sql, schema), dialect, 1n, schema);
         if (d * q * 4096 <= MAX_DECLARED_HISTOGRAM_ROWS) {
-          const p = compile(postgresDialect)();
-          expect(p.histograms.reduce((n, h) => n + h.bins, 0) * d).toBe(d * q * 4096);
-          const c = compile(duckdbDialect)();
-          expect(c.histograms.map((h) => [h.bins, h.streamed])).toEqual(Array.from({ length: q }, () => [FINE_QUANTILE_BINS, true]));
+          const h = compile(clickhouseDialect)();
+          expect(h.histograms.reduce((n, x) => n + x.bins, 0) * d).toBe(d * q * 4096);
+          for (const dialect of [duckdbDialect, postgresDialect]) {
+            const c = compile(dialect)();
+            expect(c.histograms.map((x) => [x.bins, x.streamed])).toEqual(Array.from({ length: q }, () => [FINE_QUANTILE_BINS, true]));
+          }
         } else {
-          expect(compile(postgresDialect)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
-          expect(compile(duckdbDialect)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
+          for (const dialect of [clickhouseDialect, duckdbDialect, postgresDialect]) {
+            expect(compile(dialect)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_QUERY' }));
+          }
         }
       }),
       { seed: 2211, numRuns: 40 },

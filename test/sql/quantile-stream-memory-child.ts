@@ -1,10 +1,14 @@
 /**
  * Child process of quantile-stream-memory.test.ts: one DP SQL MEDIAN per group over `groups` × `perGroup` distinct
  * values on an in-memory DuckDB (streamed on the fine grid, src/sql/quantile-stream-sql.ts), under the heap limit the
- * parent sets; the keys declared or selected; the query's ε (default 1) as the 5th argument. Prints the outcome ('answered' or the error code), the released rows
+ * parent sets; the keys declared or selected; the query's ε (default 1) as the 5th argument; with 'postgres' as the 6th,
+ * on PostgreSQL at TSDP_TEST_POSTGRES_URL (a server-side cursor, `PostgresEngine.queryChunks`) instead. Prints the outcome ('answered' or the error code), the released rows
  * and whether the ledger was charged; a V8 heap exhaustion ends the process instead (no line printed).
  */
+import pg from 'pg';
+import type { SqlEngine } from '../../src/sql/engine.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
+import { PostgresEngine } from '../../src/sql/engines/postgres.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
 import { SeededRandomSource } from '../../src/testing/seeded-source.js';
@@ -31,15 +35,29 @@ const schema = parseSqlSchema({
     },
   },
 });
-const duck = await DuckDbEngine.open();
-await duck.connection.run(
-  `CREATE TABLE t AS SELECT i AS pid, 'g' || CAST(i % ${groups} AS VARCHAR) AS g, (i * 0.6180339887498949) % 1 AS x FROM range(${groups * perGroup}) r(i)`,
-);
+let engine: SqlEngine;
+if (process.argv[6] === 'postgres') {
+  const url = process.env.TSDP_TEST_POSTGRES_URL as string;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('DROP TABLE IF EXISTS t');
+  await c.query(
+    `CREATE TABLE t AS SELECT i::bigint AS pid, 'g' || (i % ${groups})::text AS g, ((i * 0.6180339887498949) - floor(i * 0.6180339887498949))::float8 AS x FROM generate_series(0, ${groups * perGroup - 1}) i`,
+  );
+  await c.end();
+  engine = await PostgresEngine.open({ connectionString: url, statementTimeoutMs: 300_000 });
+} else {
+  const duck = await DuckDbEngine.open();
+  await duck.connection.run(
+    `CREATE TABLE t AS SELECT i AS pid, 'g' || CAST(i % ${groups} AS VARCHAR) AS g, (i * 0.6180339887498949) % 1 AS x FROM range(${groups * perGroup}) r(i)`,
+  );
+  engine = duck;
+}
 const ledger = new MemoryLedger();
 const outcome = await runDpSql({
   sql: 'SELECT g, MEDIAN(x) AS m FROM t GROUP BY g',
   schema,
-  engine: duck,
+  engine,
   ledger,
   epsilon,
   ...(declared ? {} : { delta: 1e-6 }),
@@ -49,4 +67,4 @@ const outcome = await runDpSql({
   (e: { code?: string }) => String(e.code),
 );
 process.stdout.write(`${outcome} charged=${ledger.charges.length}\n`);
-await duck.close();
+await engine.close();

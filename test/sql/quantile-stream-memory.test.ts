@@ -6,7 +6,9 @@
  * with no line) at sizes where the unfixed code aborts (CI time: the smallest sizes measured to abort unfixed, stop 23,
  * load 15–20): 8 declared groups × 60,000 distinct values (the histogram statement's rows held by `query`: aborts at
  * 128 MiB; 8 × 40,000 still answers held), and 10,000 selected groups × 20 rows (every group's sampler state held at
- * once, 7b0eb41: aborts at 128 MiB).
+ * once, 7b0eb41: aborts at 128 MiB). On PostgreSQL (with TSDP_TEST_POSTGRES_URL; a server-side cursor,
+ * `PostgresEngine.queryChunks`): 8 declared groups × 100,000 distinct values — the statement's rows held (`query`,
+ * then handed on in chunks) abort at 128 MiB there, 8 × 60,000 held still answer (acct, second shift, load 4–5).
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -15,8 +17,14 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(__dirname, '../..');
 const CHILD = resolve(__dirname, 'quantile-stream-memory-child.ts');
 
-function outcome(groups: number, perGroup: number, keys: 'declared' | 'selected', epsilon = 1): { status: number | null; out: string } {
-  const args = ['--max-old-space-size=128', '--import', 'tsx', CHILD, String(groups), String(perGroup), keys, String(epsilon)];
+function outcome(
+  groups: number,
+  perGroup: number,
+  keys: 'declared' | 'selected',
+  epsilon = 1,
+  engine: 'duckdb' | 'postgres' = 'duckdb',
+): { status: number | null; out: string } {
+  const args = ['--max-old-space-size=128', '--import', 'tsx', CHILD, String(groups), String(perGroup), keys, String(epsilon), engine];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
     encoding: 'utf8',
@@ -36,4 +44,12 @@ describe('streamed DP SQL quantiles: many groups × many distinct values under a
   it('10,000 selected groups × 20 rows (ε = 10⁶, every group selected): answered, charged once', () => {
     expect(outcome(10_000, 20, 'selected', 1e6)).toEqual({ status: 0, out: 'answered rows=10000 charged=1' });
   }, 400_000);
+
+  it.skipIf(!process.env.TSDP_TEST_POSTGRES_URL)(
+    'PostgreSQL: 8 declared groups × 100,000 distinct values (held: aborts at 128 MiB): answered, charged once',
+    () => {
+      expect(outcome(8, 100_000, 'declared', 1, 'postgres')).toEqual({ status: 0, out: 'answered rows=8 charged=1' });
+    },
+    400_000,
+  );
 });

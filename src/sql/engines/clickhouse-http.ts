@@ -94,6 +94,29 @@ export async function clickhouseQuery(
   timeoutMs: number,
   settings: Readonly<Record<string, string>> = {},
 ): Promise<ClickHouseResult> {
+  const r = statementRequest(endpoint, sql, timeoutMs, settings);
+  const body = await post(r.url, r.headers, r.text, timeoutMs + 5_000, r.error);
+  return parseTsv(body, r.error);
+}
+
+/** One statement's HTTP request (`clickhouseQuery`, `clickhouseQueryChunks`): its URL, headers, body and one error. */
+export interface StatementRequest {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly text: string;
+  readonly error: () => DpError<'ENGINE_ERROR'>;
+}
+
+/**
+ * The request of one statement: the parser's limits, the pinned resource limits and settings, `wait_end_of_query=1`
+ * and the TSV format (see `clickhouseQuery`'s comments).
+ */
+export function statementRequest(
+  endpoint: ClickHouseEndpoint,
+  sql: string,
+  timeoutMs: number,
+  settings: Readonly<Record<string, string>> = {},
+): StatementRequest {
   const url = new URL(endpoint.base);
   url.searchParams.set('database', endpoint.database);
   url.searchParams.set('max_execution_time', String(Math.max(1, Math.ceil(timeoutMs / 1000))));
@@ -120,8 +143,7 @@ export async function clickhouseQuery(
   if (endpoint.user) headers['X-ClickHouse-User'] = endpoint.user;
   if (endpoint.password) headers['X-ClickHouse-Key'] = endpoint.password;
   const error = () => engineError('clickhouse', clickhouseLimitNames(limits, timeoutMs));
-  const body = await post(url, headers, `${sql}\nFORMAT TabSeparatedWithNamesAndTypes`, timeoutMs + 5_000, error);
-  return parseTsv(body, error);
+  return { url, headers, text: `${sql}\nFORMAT TabSeparatedWithNamesAndTypes`, error };
 }
 
 /**
@@ -158,7 +180,7 @@ function post(
 const strict = new TextDecoder('utf-8', { fatal: true });
 
 /** Splits `bytes` at every `sep` byte. */
-function splitBytes(bytes: Uint8Array, sep: number): Uint8Array[] {
+export function splitBytes(bytes: Uint8Array, sep: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let start = 0;
   for (let i = 0; i < bytes.length; i++) {
@@ -174,7 +196,7 @@ function splitBytes(bytes: Uint8Array, sep: number): Uint8Array[] {
 const ESCAPES: Record<number, number> = { 98: 0x08, 102: 0x0c, 114: 0x0d, 110: 0x0a, 116: 0x09, 48: 0x00, 39: 0x27, 92: 0x5c };
 
 /** A TSV field's bytes with ClickHouse's escapes undone; null for `\N`. */
-function unescapeField(field: Uint8Array): Uint8Array | null {
+export function unescapeField(field: Uint8Array): Uint8Array | null {
   if (field.length === 2 && field[0] === 0x5c && field[1] === 0x4e) return null;
   if (!field.includes(0x5c)) return field;
   const out = new Uint8Array(field.length);
@@ -205,7 +227,7 @@ export function baseType(type: string): string {
 }
 
 /** One field by its ClickHouse type. @throws DpError INTERNAL for a type compiled statements never return. */
-function readField(bytes: Uint8Array | null, type: string): EngineValue | InvalidText {
+export function readField(bytes: Uint8Array | null, type: string): EngineValue | InvalidText {
   if (bytes === null) return null;
   const t = baseType(type);
   if (t === 'String' || t.startsWith('FixedString')) return textOf(bytes);

@@ -71,7 +71,8 @@
  * @module
  */
 
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
@@ -79,7 +80,7 @@ import { isCsvLineBreaks } from '../../io/csv-records.js';
 import { edgeArray, edgeRead } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
-import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+import { type EngineRow, engineError, normalizeValue, type SnapshotReader, type SqlEngine } from '../engine.js';
 import { DeadlineQueue, withDeadline } from './deadline-queue.js';
 import { type CatalogRunner, DuckDbCatalog } from './duckdb-catalog.js';
 import { sqlString } from './duckdb-csv.js';
@@ -88,6 +89,7 @@ import { typedReaderRefusal } from './duckdb-csv-typed.js';
 import { duckdb, PARAM_TYPES } from './duckdb-driver.js';
 import { DuckDbFileViews, MAX_TIMEOUT_MS, type Runner } from './duckdb-file-view.js';
 import type { DuckDbOptions } from './duckdb-options.js';
+import { PinnedVersions } from './duckdb-pinned-versions.js';
 import { PreparedStatements } from './duckdb-prepared.js';
 import { streamPreparedChunks } from './duckdb-stream.js';
 import { fileIdentity, sameIdentity } from './line-check.js';
@@ -119,6 +121,10 @@ export class DuckDbEngine implements SqlEngine {
   private readonly catalogReader: DuckDbCatalog;
   /** Prepared statements kept by exact text (`duckdb-prepared.ts`; none unless `preparedStatements` > 0). */
   readonly prepared: PreparedStatements;
+  /** The declared files (resolved), whose versions a snapshot pins (`snapshot`). */
+  private declaredFiles: readonly string[] = [];
+  /** The database file (resolved), pinned with the declared files by a snapshot; none in memory. */
+  private databaseFile: readonly string[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -230,6 +236,8 @@ export class DuckDbEngine implements SqlEngine {
         await run('SET enable_progress_bar = true');
         await run('SET enable_progress_bar_print = false');
       }
+      engine.declaredFiles = [...allowed];
+      engine.databaseFile = databaseFileOf(options.database);
       if (!options.allowExternalAccess) {
         // DuckDB's own boundary: only the declared files, nothing else, and no statement can change it.
         if (allowed.length > 0) await run(`SET allowed_paths = [${allowed.map(sqlString).join(', ')}]`);
@@ -288,10 +296,16 @@ export class DuckDbEngine implements SqlEngine {
    * @throws DpError ENGINE_ERROR (also for anything but one SELECT: COPY, ATTACH, SET, LOAD, CALL, several statements;
    * at the deadline; after `close`)
    */
-  async query(statement: CompiledStatement): Promise<EngineRow[]> {
+  query(statement: CompiledStatement): Promise<EngineRow[]> {
+    return this.runQuery(statement, undefined);
+  }
+
+  /** `query`, its files' versions checked against `pin` (a snapshot's) once the views are current. */
+  private async runQuery(statement: CompiledStatement, pin: PinnedVersions | undefined): Promise<EngineRow[]> {
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
     return this.calls.run(async (expired) => {
       await this.refreshChanged(expired);
+      await pin?.check();
       // At most: the fold's run, the text path's run, and once more for a file changed under the statement.
       for (let attempt = 0; ; attempt++) {
         if (attempt > 3) throw engineError('duckdb', this.pinned.limits);
@@ -327,11 +341,54 @@ export class DuckDbEngine implements SqlEngine {
    * any time are bounded by a public number (`duckdb-stream.ts`). The whole stream is one call with one deadline.
    * @throws DpError ENGINE_ERROR as `query`, also when `onChunk` throws (the deadline queue's one error).
    */
-  async queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+  queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    return this.runChunks(statement, chunkRows, onChunk, undefined);
+  }
+
+  /**
+   * Every statement of `work` on ONE version of the data (`SqlEngine.snapshot`; review stop 23 third, classes "an
+   * after-charge failure whose occurrence depends on concurrent writes" and "an after-charge law change"). What
+   * DuckDB reads here, and how each is held still:
+   * - a declared CSV/JSON/Parquet file is read in place by every statement, so a file rewritten between two
+   *   statements would be read new by the later one (a CSV's view is even rebuilt, `refreshChanged`). Rule: the
+   *   identities (size, mtime, ctime, inode, device) of every declared file are pinned when the reader's first
+   *   statement starts, once the views are current, and every later statement checks them inside its own call, after
+   *   its views are made current: a file changed since is the one engine error — never a statement over another
+   *   version, whatever the rows (the failure depends on the operator's write, not on a value). A write during one
+   *   statement's own read is the residual `line-check.proof.md` already states for one statement;
+   * - a database file is opened READ_ONLY; DuckDB's lock is advisory (it keeps DuckDB writers out, not an in-place
+   *   copy over the file), so the database file's identity is pinned and checked with the declared files' (review
+   *   stop 24);
+   * - in memory, the tables are what the holder of `connection` loaded (tests and benchmarks): it must not write
+   *   while a query runs — no statement of the engine writes (one SELECT each).
+   * Once `work` returns, the versions are checked once more: a write during the LAST statement is the one engine
+   * error too (not only the line check's residual).
+   * `work`'s own errors pass through unchanged. Test: test/sql/duckdb-snapshot.test.ts.
+   * @throws DpError ENGINE_ERROR, or what `work` throws.
+   */
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    const pin = new PinnedVersions([...this.declaredFiles, ...this.databaseFile], () => engineError('duckdb', this.pinned.limits));
+    const result = await work({
+      query: (s) => this.runQuery(s, pin),
+      queryChunks: (s, n, on) => this.runChunks(s, n, on, pin),
+      failure: () => engineError('duckdb', this.pinned.limits),
+    });
+    await pin.check();
+    return result;
+  }
+
+  /** `queryChunks`, its files' versions checked against `pin` (a snapshot's) once the views are current. */
+  private async runChunks(
+    statement: CompiledStatement,
+    chunkRows: number,
+    onChunk: (rows: EngineRow[]) => void | Promise<void>,
+    pin: PinnedVersions | undefined,
+  ): Promise<void> {
     if (this.closed) throw engineError('duckdb', this.pinned.limits);
     const fail = () => engineError('duckdb', this.pinned.limits);
     return this.calls.run(async (expired) => {
       await this.refreshChanged(expired);
+      await pin?.check();
       // A stream cannot be run again once its chunks are handed on (`query`'s fold): every undecided CSV reader is
       // decided first by its own counted scan against the line check's count (`duckdb-csv-decide.ts`,
       // `decideEachByCount`; never by "the scan ran": the counted scan never fails), so no typed-reader refusal
@@ -435,5 +492,19 @@ export class DuckDbEngine implements SqlEngine {
     this.db.closeSync();
     this.instance.closeSync();
     if (this.pinned.ownTempDirectory) rmSync(this.pinned.ownTempDirectory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The database file a snapshot pins (`DuckDbEngine.snapshot`): the opened path, resolved, when it names a regular file
+ * (a READ_ONLY open needs one); none for an in-memory database.
+ */
+function databaseFileOf(database: string | undefined): string[] {
+  if (database === undefined) return [];
+  const path = resolve(database);
+  try {
+    return statSync(path).isFile() ? [path] : [];
+  } catch {
+    return [];
   }
 }

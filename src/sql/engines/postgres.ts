@@ -16,7 +16,7 @@ import { loadPg } from '../../ledger/load-pg.js';
 import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
-import { type EngineRow, engineError, normalizeValue, type SqlEngine } from '../engine.js';
+import { type EngineRow, engineError, normalizeValue, type SnapshotReader, type SqlEngine } from '../engine.js';
 import { type EngineLimits, readByteLimit } from './resource-limits.js';
 import { shadowedBuiltinsError, storedOnlyError } from './stored-only.js';
 
@@ -94,6 +94,16 @@ function readStatement(statement: unknown): { text: string; values: (string | nu
     }
     return { text, values };
   });
+}
+
+/** The largest chunk `queryChunks` hands on (public): 2¹⁶ rows, as DuckDB's (`duckdb-stream.ts`). */
+const MAX_CHUNK_ROWS = 1 << 16;
+
+/** A `pg` row as engine values (`normalizeValue`). */
+function normalizeRow(r: Record<string, unknown>): EngineRow {
+  const o: Record<string, ReturnType<typeof normalizeValue>> = {};
+  for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
+  return o;
 }
 
 /** The PostgreSQL engine. */
@@ -366,11 +376,123 @@ export class PostgresEngine implements SqlEngine {
   async query(statement: CompiledStatement): Promise<EngineRow[]> {
     const { text, values } = readStatement(statement);
     const rows = await this.inReadOnlyTransaction(text, values);
-    return rows.map((r) => {
-      const o: Record<string, ReturnType<typeof normalizeValue>> = {};
-      for (const [k, v] of Object.entries(r)) o[k] = normalizeValue(v);
-      return o;
-    });
+    return rows.map(normalizeRow);
+  }
+
+  /**
+   * Runs a compiled statement as `query` does (the same transaction setup, role, limits and pinned settings), but
+   * hands its rows to `onChunk` in chunks of `chunkRows` (public) through a server-side cursor — `DECLARE … NO SCROLL
+   * CURSOR` inside the query's transaction, then `FETCH FORWARD chunkRows` until a short chunk — never all at once.
+   *
+   * Rule (class 11, "rows held in Node after the charge grow with the data"; `quantile-stream-sql.ts`): the rows in
+   * Node at any time are at most one FETCH's `chunkRows` (public) plus the chunk being consumed; each chunk is
+   * handed on before the next FETCH is sent. The server holds the sort (ORDER BY) under the pinned `work_mem` and
+   * `temp_file_limit` as for `query` (resource-limits.ts).
+   * Rule (one deadline): the whole stream is one deadline of `statementTimeoutMs` from BEGIN — each FETCH runs with
+   * `statement_timeout` set to what is left of it (so no FETCH outlives it), and no FETCH is sent once it has passed.
+   * Any failure — the server's (a deadline, a limit, a dropped connection), the consumer's — is the one engine error.
+   * Test: test/sql/postgres-stream.test.ts.
+   * @throws DpError INVALID_PARAMETER when `statement` is not a compiled statement (S7 edge); ENGINE_ERROR
+   */
+  async queryChunks(statement: CompiledStatement, chunkRows: number, onChunk: (rows: EngineRow[]) => void | Promise<void>): Promise<void> {
+    const { text, values } = readStatement(statement);
+    if (!(Number.isSafeInteger(chunkRows) && chunkRows >= 1 && chunkRows <= MAX_CHUNK_ROWS)) throw engineError('postgres', this.limits);
+    await this.inTransaction((client, leftMs) => this.stream(client, text, values, chunkRows, onChunk, leftMs));
+  }
+
+  /**
+   * Every statement of `work` on ONE snapshot (`SqlEngine.snapshot`; review stop 23 third, classes "an after-charge
+   * failure whose occurrence depends on the data or on concurrent writes" and "an after-charge law change"): one
+   * `REPEATABLE READ READ ONLY` transaction, set up as every other (the deadline, the pinned limits and settings, the
+   * role), holds one connection; each statement of the reader runs in it with a deadline of `statementTimeoutMs` from
+   * its own start (`SET LOCAL statement_timeout` before it; a stream's whole cursor read counted from its DECLARE).
+   * A row written by anyone between two statements is not seen by the later one: the main statement, the
+   * histograms and every streamed pass read the same rows (a read-only REPEATABLE READ transaction never fails to
+   * serialise). A statement's failure is the one engine error; `work`'s own errors pass through unchanged.
+   * Test: test/review/pg-stream-write-between-passes.test.ts, test/sql/quantile-stream-after-charge.test.ts.
+   * @throws DpError ENGINE_ERROR, or what `work` throws.
+   */
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    let own: { error: unknown } | undefined;
+    try {
+      return await this.inTransaction(
+        async (client) => {
+          // The transaction stays open while Node works between statements (the sampler between passes, the consumer
+          // of each chunk): a server's or role's idle_in_transaction_session_timeout would end it after the charge at
+          // a time that grows with the data. Off in this transaction; each statement keeps its own deadline.
+          await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
+          const timeout = Math.max(1, Math.floor(this.timeoutMs));
+          const deadline = () => {
+            const started = performance.now();
+            return () => Math.floor(timeout - (performance.now() - started));
+          };
+          const reader: SnapshotReader = {
+            query: async (statement) => {
+              const { text, values } = readStatement(statement);
+              try {
+                await client.query(`SET LOCAL statement_timeout = ${timeout}`);
+                const r = await client.query({ text, values });
+                return (r.rows as Record<string, unknown>[]).map(normalizeRow);
+              } catch {
+                throw engineError('postgres', this.limits);
+              }
+            },
+            queryChunks: async (statement, chunkRows, onChunk) => {
+              const { text, values } = readStatement(statement);
+              if (!(Number.isSafeInteger(chunkRows) && chunkRows >= 1 && chunkRows <= MAX_CHUNK_ROWS))
+                throw engineError('postgres', this.limits);
+              try {
+                await this.stream(client, text, values, chunkRows, onChunk, deadline());
+              } catch {
+                throw engineError('postgres', this.limits);
+              }
+            },
+            failure: () => engineError('postgres', this.limits),
+          };
+          try {
+            return await work(reader);
+          } catch (e) {
+            own = { error: e };
+            throw e;
+          }
+        },
+        undefined,
+        'REPEATABLE READ',
+      );
+    } catch (e) {
+      throw own ? own.error : e;
+    }
+  }
+
+  /**
+   * The cursor read of `queryChunks` on a transaction's connection: `DECLARE … NO SCROLL CURSOR`, then `FETCH FORWARD
+   * chunkRows` until a short chunk, then `CLOSE`; the DECLARE and each FETCH with `statement_timeout` set to what
+   * `leftMs` says is left (none sent once it has passed; the CLOSE under the last FETCH's). @throws whatever fails (the caller makes it the one engine error)
+   */
+  private async stream(
+    client: pg.PoolClient,
+    text: string,
+    values: unknown[],
+    chunkRows: number,
+    onChunk: (rows: EngineRow[]) => void | Promise<void>,
+    leftMs: () => number,
+  ): Promise<void> {
+    // The DECLARE runs under this stream's own deadline, never under what a previous statement's last FETCH left of
+    // ITS deadline (review stop 24: each statement's deadline counted from its own start).
+    const declareLeft = leftMs();
+    if (declareLeft < 1) throw engineError('postgres', this.limits);
+    await client.query(`SET LOCAL statement_timeout = ${declareLeft}`);
+    await client.query({ text: `DECLARE tsdp_stream NO SCROLL CURSOR FOR ${text}`, values });
+    for (;;) {
+      const left = leftMs();
+      if (left < 1) throw engineError('postgres', this.limits);
+      // Simple protocol, two statements: the results of both (the SET's carries no rows).
+      const r = (await client.query(`SET LOCAL statement_timeout = ${left}; FETCH FORWARD ${chunkRows} FROM tsdp_stream`)) as unknown;
+      const fetched = ((Array.isArray(r) ? r[r.length - 1] : r) as { rows: Record<string, unknown>[] }).rows;
+      if (fetched.length > 0) await onChunk(fetched.map(normalizeRow));
+      if (fetched.length < chunkRows) break;
+    }
+    await client.query('CLOSE tsdp_stream');
   }
 
   /**
@@ -388,6 +510,19 @@ export class PostgresEngine implements SqlEngine {
     values: unknown[],
     publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
   ): Promise<Record<string, unknown>[]> {
+    return this.inTransaction(async (client) => (await client.query({ text, values })).rows as Record<string, unknown>[], publicCause);
+  }
+
+  /**
+   * `work` inside a READ ONLY transaction set up as `inReadOnlyTransaction` describes (one round trip: BEGIN, the
+   * deadline, the limits, the pinned settings, the role), committed after it; `leftMs` is what is left of the
+   * statement deadline, counted from BEGIN. @throws DpError ENGINE_ERROR (or `publicCause`'s for a SQLSTATE)
+   */
+  private async inTransaction<T>(
+    work: (client: pg.PoolClient, leftMs: () => number) => Promise<T>,
+    publicCause: (sqlstate: string) => DpError | undefined = () => undefined,
+    isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -400,12 +535,14 @@ export class PostgresEngine implements SqlEngine {
     try {
       // One round trip: BEGIN, the deadline, the resource limits (resource-limits.ts), the pinned settings, the role.
       const role = this.readerRole ? `; SET LOCAL ROLE ${this.readerRole}` : '';
+      const timeout = Math.max(1, Math.floor(this.timeoutMs));
+      const started = performance.now();
       await client.query(
-        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.timeoutMs))}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
+        `BEGIN TRANSACTION ISOLATION LEVEL ${isolation} READ ONLY; SET LOCAL statement_timeout = ${timeout}; ${this.limitSettings}${PINNED_SETTINGS}${role}`,
       );
-      const result = await client.query({ text, values });
+      const result = await work(client, () => Math.floor(timeout - (performance.now() - started)));
       await client.query('COMMIT');
-      return result.rows as Record<string, unknown>[];
+      return result;
     } catch (e) {
       broken = true;
       await client.query('ROLLBACK').catch(() => {});
