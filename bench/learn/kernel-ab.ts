@@ -44,7 +44,7 @@ interface Ex {
   memory: WebAssembly.Memory;
   heapBase(): number;
   packBytes(): number;
-  convKeepsPatches(C: number, k: number, oh: number, ow: number): number;
+  convKeepsPatches(C: number, k: number, oh: number, ow: number, H: number, W: number, p: number): number;
   convForward: Fn;
   convExampleGrads: Fn;
   convInputGrad: Fn;
@@ -108,7 +108,7 @@ function setup(b64: string, g: Shape) {
   for (const k of ['x', 'w', 'b'] as const) f32(k).set(Float32Array.from({ length: sizes[k] }, () => u()));
   f32('d').set(Float32Array.from({ length: sizes.d }, () => u() * 1e-3));
   const shape = [g.C, g.H, g.H, g.k, g.s, g.p, oh, oh, g.outC];
-  const pat = ex.convKeepsPatches(g.C, g.k, oh, oh) === 1 ? at.pat : 0;
+  const pat = ex.convKeepsPatches(g.C, g.k, oh, oh, g.H, g.H, g.p) === 1 ? at.pat : 0;
   return {
     f32,
     forward: () => ex.convForward(at.x, at.w, at.b, at.out, at.col, at.tmp, at.wp, at.pack, B, ...shape, pat),

@@ -103,7 +103,7 @@ const CONV2: ConvShape = [16, 13, 13, 4, 2, 0, 5, 5, 32];
  * on those patches, with the binary64 norms), 'input' (convInputGrad with its col2im).
  */
 function convCall(label: string, batch: number, g: ConvShape, which: 'forward' | 'norms' | 'input'): Case {
-  const [C, H, W, k, , , oh, ow, outC] = g;
+  const [C, H, W, k, , p, oh, ow, outC] = g;
   const T = oh * ow;
   const K = C * k * k;
   return {
@@ -130,7 +130,7 @@ function convCall(label: string, batch: number, g: ConvShape, which: 'forward' |
       for (let i = 0; i < batch * C * H * W; i++) f32[x / 4 + i] = Math.sin(i) * 0.5;
       for (let i = 0; i < outC * K; i++) f32[w / 4 + i] = Math.cos(i) * 0.05;
       for (let i = 0; i < batch * outC * T; i++) f32[d / 4 + i] = Math.cos(i * 0.7) * 1e-2;
-      const keep = m.exports.convKeepsPatches(C, k, oh, ow) === 1 ? pat : 0;
+      const keep = m.exports.convKeepsPatches(C, k, oh, ow, H, W, p) === 1 ? pat : 0;
       m.exports.convForward(x, w, b, out, col, tmp, wp, pack, batch, ...g, keep);
       if (which === 'forward') return () => m.exports.convForward(x, w, b, out, col, tmp, wp, pack, batch, ...g, keep);
       if (which === 'norms') return () => m.exports.convExampleGrads(x, d, grads, norms, col, pack, batch, ...g, keep);

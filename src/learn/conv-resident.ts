@@ -17,8 +17,10 @@
  * between the two calls: only this layer's own forward, backward and norm pass
  * write this memory, and each of them marks G stale).
  *
- * The forward also keeps each example's patch matrix, packed as the per-example gradient's product reads it
- * (region pat, where `convKeepsPatches` allows: one panel each way, k a multiple of 4), and the norm pass
+ * Where the module's products read the patches straight from the (padded) image (kernels.as, convDirect: both
+ * MNIST convolutions), nothing is kept. Otherwise the forward keeps each example's patch matrix, packed as the
+ * per-example gradient's product reads it (region pat, where `convKeepsPatches` allows: one panel each way, k a
+ * multiple of 4), and the norm pass
  * reads it there instead of building it a second time from x — the same values (both are im2colPacked32's
  * copy of the same stored x), so the same bits; the forward's product reads that packed layout as its A
  * operand (`gemm32PackedA`: the same products summed in the same order as gemm32 on im2col32's matrix).
@@ -96,7 +98,7 @@ export class ConvResident {
     const outSize = g.outC * T;
     const width = g.outC * K + g.outC;
     const big = batch * Math.max(inSize, outSize);
-    const keepsPatches = this.m.exports.convKeepsPatches(g.C, g.k, g.oh, g.ow) === 1;
+    const keepsPatches = this.m.exports.convKeepsPatches(g.C, g.k, g.oh, g.ow, g.H, g.W, g.p) === 1;
     const regions = this.m.layout({
       x: half(batch * inSize),
       d: half(batch * outSize),

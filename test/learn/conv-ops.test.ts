@@ -229,6 +229,13 @@ describe('per-example gradients: the bias part is summed in binary64 in the orde
   });
 });
 
+/** Values whose sums depend on their order (±2⁶⁰, ±1, ±2⁻³⁰, ±0, …) and whose products are exact in binary32. */
+const ORDER_SENSITIVE = [2 ** 60, -(2 ** 60), 1, -1, 2 ** -30, -(2 ** -30), 0, -0, 3, 0.5];
+/** One of ORDER_SENSITIVE, chosen by a filler value in [−4, 4). */
+const choose = (v: number): number =>
+  ORDER_SENSITIVE[Math.floor(((v + 4) / 8) * ORDER_SENSITIVE.length) % ORDER_SENSITIVE.length] as number;
+const fround32 = Math.fround;
+
 describe('input gradient, k = 4, s = 2, p = 0 (the product added straight into dx): the bits of col then col2im', () => {
   // The wasm kernel adds each product tile into dx_i (inputGradK4S2, kernels.as) instead of writing col, filling dx_i
   // and running col2im. Its claim: the same bits — each col value the binary32 sum over o from +0 (mul, then add,
@@ -237,8 +244,6 @@ describe('input gradient, k = 4, s = 2, p = 0 (the product added straight into d
   // tiles of four positions straddle output rows. Every product of these values is exact in binary32, so the emulation
   // holds for the relaxed module too (fused or not), which relaxed-simd.test.ts runs this file with.
   it('equals the sequential binary32 emulation bit for bit', () => {
-    const pick = [2 ** 60, -(2 ** 60), 1, -1, 2 ** -30, -(2 ** -30), 0, -0, 3, 0.5];
-    const f = Math.fround;
     fc.assert(
       fc.property(
         fc.record({
@@ -256,7 +261,6 @@ describe('input gradient, k = 4, s = 2, p = 0 (the product added straight into d
           const shape: ConvShape = { C, H, W, k, s: 2, p: 0, oh, ow, outC };
           const T = oh * ow;
           const K = C * k * k;
-          const choose = (v: number): number => pick[Math.floor(((v + 4) / 8) * pick.length) % pick.length] as number;
           const dy = filler(batch * outC * T, seed).map(choose);
           const w = filler(outC * K, seed + 1).map(choose);
           const dx = new Float64Array(batch * C * H * W).fill(Number.NaN); // every pixel must be written
@@ -268,10 +272,11 @@ describe('input gradient, k = 4, s = 2, p = 0 (the product added straight into d
               const ox = t % ow;
               for (let j = 0; j < K; j++) {
                 let col = 0;
-                for (let o = 0; o < outC; o++) col = f(col + f(f(dy[(i * outC + o) * T + t] as number) * f(w[o * K + j] as number)));
+                for (let o = 0; o < outC; o++)
+                  col = fround32(col + fround32(fround32(dy[(i * outC + o) * T + t] as number) * fround32(w[o * K + j] as number)));
                 const c = Math.floor(j / 16);
                 const pixel = (c * H + 2 * oy + (Math.floor(j / 4) % 4)) * W + 2 * ox + (j % 4);
-                want[pixel] = f((want[pixel] as number) + col);
+                want[pixel] = fround32((want[pixel] as number) + col);
               }
             }
             for (let q = 0; q < want.length; q++) expect(Object.is(dx[i * C * H * W + q], want[q])).toBe(true);
@@ -279,6 +284,74 @@ describe('input gradient, k = 4, s = 2, p = 0 (the product added straight into d
         },
       ),
       { numRuns: 150, seed: 2203 },
+    );
+  });
+});
+
+describe('forward and per-example gradients read from the padded image (k a multiple of 4): the bits of the patch matrix', () => {
+  // Where convDirect allows (kernels.as), convForward and convExampleGrads read each patch value P(t, j) where it lies in
+  // the zero-padded image instead of from im2col's matrix. Their claim: the same bits as the patch-matrix form —
+  // out(o, t) = (Σ_j W(o, j)·P(t, j), j ascending from +0, mul then add each rounded) + b(o), and the gradient
+  // (o, j) = Σ_t Δ(o, t)·P(t, j), t ascending from +0. Values of ±2⁶⁰, ±1, ±2⁻³⁰, ±0 make the sums order-dependent
+  // (a tap or position read from the wrong place, a row step or a channel's plane offset wrong, changes a value);
+  // padding 0..3, strides 1..3, odd H and W, T % 4 ≠ 0 (the one-position tail), outC % 4 ≠ 0 and several channels.
+  // Every product of these values is exact in binary32, so the emulation holds for the relaxed module too.
+  it('equals the sequential binary32 emulation over the patches bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .record({
+            k: fc.constantFrom(4, 8),
+            C: fc.integer({ min: 1, max: 4 }),
+            H: fc.integer({ min: 1, max: 17 }),
+            W: fc.integer({ min: 1, max: 17 }),
+            s: fc.integer({ min: 1, max: 3 }),
+            p: fc.integer({ min: 0, max: 3 }),
+            outC: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(17), fc.constant(32)),
+            batch: fc.integer({ min: 1, max: 2 }),
+            seed: fc.nat(),
+          })
+          .filter((g) => g.H + 2 * g.p >= g.k && g.W + 2 * g.p >= g.k)
+          // T ≤ 256: the gradients' sum over t in one block (above, gemm32 adds the blocks' sums)
+          .filter((g) => (Math.floor((g.H + 2 * g.p - g.k) / g.s) + 1) * (Math.floor((g.W + 2 * g.p - g.k) / g.s) + 1) <= 256),
+        ({ k, C, H, W, s, p, outC, batch, seed }) => {
+          const oh = Math.floor((H + 2 * p - k) / s) + 1;
+          const ow = Math.floor((W + 2 * p - k) / s) + 1;
+          const shape: ConvShape = { C, H, W, k, s, p, oh, ow, outC };
+          const T = oh * ow;
+          const K = C * k * k;
+          const x = filler(batch * C * H * W, seed).map(choose);
+          const w = filler(outC * K, seed + 1).map(choose);
+          const b = filler(outC, seed + 2).map(choose);
+          const dy = filler(batch * outC * T, seed + 3).map(choose);
+          const out = new Float64Array(batch * outC * T);
+          convForward(shape, x, w, b, out, batch);
+          const width = outC * K + outC;
+          const grads = new Float64Array(batch * width);
+          convExampleGrads(shape, x, dy, grads, new Float64Array(batch), batch);
+          for (let i = 0; i < batch; i++) {
+            const patch = (t: number, j: number): number => {
+              const c = Math.floor(j / (k * k));
+              const iy = Math.floor(t / ow) * s - p + (Math.floor(j / k) % k);
+              const ix = (t % ow) * s - p + (j % k);
+              return iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : (x[((i * C + c) * H + iy) * W + ix] as number);
+            };
+            for (let o = 0; o < outC; o++) {
+              for (let t = 0; t < T; t++) {
+                let sum = 0;
+                for (let j = 0; j < K; j++) sum = fround32(sum + fround32(patch(t, j) * (w[o * K + j] as number)));
+                expect(Object.is(out[(i * outC + o) * T + t], fround32(sum + (b[o] as number)))).toBe(true);
+              }
+              for (let j = 0; j < K; j++) {
+                let sum = 0;
+                for (let t = 0; t < T; t++) sum = fround32(sum + fround32((dy[(i * outC + o) * T + t] as number) * patch(t, j)));
+                expect(Object.is(grads[i * width + o * K + j], sum)).toBe(true);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 120, seed: 2401 },
     );
   });
 });

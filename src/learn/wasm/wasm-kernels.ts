@@ -107,7 +107,7 @@ interface Exports {
     batch: number,
     ...shapeAndPatches: [...ConvShapeArgs, patches: number]
   ): void;
-  convKeepsPatches(C: number, k: number, oh: number, ow: number): number;
+  convKeepsPatches(C: number, k: number, oh: number, ow: number, H: number, W: number, p: number): number;
   demote(src: number, dst: number, n: number): void;
   denseForward32(x: number, w: number, b: number, out: number, wp: number, pack: number, m: number, k: number, n: number): void;
   denseInputGrad32(d: number, w: number, dx: number, wp: number, pack: number, m: number, nOut: number, nIn: number): void;

@@ -608,10 +608,253 @@ function micro1x8PackedA(a: usize, T: i32, pack: usize, kc: i32, b: usize, c: us
 /**
  * Whether the per-example patches can be kept packed between the forward and the per-example
  * gradients (convForward's and convExampleGrads's `patches`): T ≤ KC32 and K ≤ KC32 (one panel each
- * way) and k a multiple of 4 (im2colPacked32). 1: yes.
+ * way) and k a multiple of 4 (im2colPacked32), and the products do not read the image directly
+ * (convDirect: then nothing is kept). 1: yes.
  */
-export function convKeepsPatches(C: i32, k: i32, oh: i32, ow: i32): i32 {
+export function convKeepsPatches(C: i32, k: i32, oh: i32, ow: i32, H: i32, W: i32, p: i32): i32 {
+  if (convDirect(C, H, W, k, p, oh, ow)) return 0;
   return oh * ow <= KC32 && C * k * k <= KC32 && (k & 3) == 0 ? 1 : 0;
+}
+
+// The direct form of a convolution's two per-example products (convForward, convExampleGrads), used where
+// convDirect allows: each patch value P(t, j) (t = (oy, ox), j = (c, ky, kx)) is read where it lies in the zero-
+// padded image, at img + ((c·Hp + oy·s + ky)·Wp + ox·s + kx)·4, instead of from an im2col copy. The value read is
+// the one im2colPacked32 / im2col32 would write there (the image's value, or +0 in the padding), and each sum runs
+// over the same index in the same order with the same madd32 from +0, so every output has the same bits as the
+// patch-matrix form; only the patches' memory traffic goes (T·K values per example written and read again).
+// Conditions: k a multiple of 4 (four taps of a window row lie in one image row: one v128 load), T ≤ KC32 and
+// K ≤ KC32 (one panel row block each way, as the kept patches), and the padded image fits the scratch col
+// (T·K values) where p > 0. 1: yes.
+function convDirect(C: i32, H: i32, W: i32, k: i32, p: i32, oh: i32, ow: i32): bool {
+  const T = oh * ow;
+  const K = C * k * k;
+  if ((k & 3) != 0 || T > KC32 || K > KC32) return false;
+  return p == 0 || <i64>C * <i64>(H + 2 * p) * <i64>(W + 2 * p) <= <i64>T * <i64>K;
+}
+
+// The C×H×W binary32 example at src, padded with p zeros on every side of each plane, into dst (C×(H+2p)×(W+2p)).
+function padImage32(src: usize, dst: usize, C: i32, H: i32, W: i32, p: i32): void {
+  const Hp = H + 2 * p;
+  const Wp = W + 2 * p;
+  memory.fill(dst, 0, <usize>(C * Hp * Wp) << 2);
+  for (let c: i32 = 0; c < C; c++) {
+    for (let y: i32 = 0; y < H; y++) {
+      memory.copy(dst + ((<usize>((c * Hp + y + p) * Wp + p)) << 2), src + ((<usize>((c * H + y) * W)) << 2), <usize>W << 2);
+    }
+  }
+}
+
+// The image convDirect's products read for example x_i: x_i itself when p = 0, else its padded copy in col.
+@inline
+function directImage(xi: usize, col: usize, C: i32, H: i32, W: i32, p: i32): usize {
+  if (p == 0) return xi;
+  padImage32(xi, col, C, H, W, p);
+  return col;
+}
+
+// out (outC×T, channel-major) = W · Pᵀ + b with P read from the padded image img (convDirect): gemm32PackedA's
+// tiles (four positions × eight channels, micro4x8PackedA's sums over j = 0..K−1 in order, then the bias) with
+// each position's patch row read from img.
+function forwardDirect(img: usize, Hp: i32, Wp: i32, C: i32, k: i32, s: i32, ow: i32, T: i32, K: i32, wp: usize, b: usize, c: usize, n: i32): void {
+  for (let jc: i32 = 0; jc < n; jc += NC32) {
+    const nc = min(NC32, n - jc);
+    const panel = wp + (<usize>(jc * K) << 2);
+    let t: i32 = 0;
+    for (; t + 4 <= T; t += 4) {
+      const p0 = patchOrigin(img, t, ow, s, Wp);
+      const p1 = patchOrigin(img, t + 1, ow, s, Wp);
+      const p2 = patchOrigin(img, t + 2, ow, s, Wp);
+      const p3 = patchOrigin(img, t + 3, ow, s, Wp);
+      for (let jb: i32 = 0; jb < nc; jb += 8) {
+        micro4x8Direct(p0, p1, p2, p3, Hp, Wp, C, k, panel + <usize>(jb * K * 4), b + (<usize>(jc + jb) << 2), c + ((<usize>(jc + jb) * <usize>T + <usize>t) << 2), T, min(8, nc - jb));
+      }
+    }
+    for (; t < T; t++) {
+      const p0 = patchOrigin(img, t, ow, s, Wp);
+      for (let jb: i32 = 0; jb < nc; jb += 8) {
+        micro1x8Direct(p0, Hp, Wp, C, k, panel + <usize>(jb * K * 4), b + (<usize>(jc + jb) << 2), c + ((<usize>(jc + jb) * <usize>T + <usize>t) << 2), T, min(8, nc - jb));
+      }
+    }
+  }
+}
+
+// Where position t's window starts in the padded image: img + (oy·s·Wp + ox·s)·4, (oy, ox) = (t / ow, t % ow).
+@inline
+function patchOrigin(img: usize, t: i32, ow: i32, s: i32, Wp: i32): usize {
+  const oy = t / ow;
+  const ox = t - oy * ow;
+  return img + (<usize>(oy * s * Wp + ox * s) << 2);
+}
+
+// micro4x8PackedA with row r's A(t + r, j) at pr + ((c·Hp + ky)·Wp + kx)·4, j = (c·k + ky)·k + kx in order.
+function micro4x8Direct(p0: usize, p1: usize, p2: usize, p3: usize, Hp: i32, Wp: i32, C: i32, k: i32, pack: usize, b: usize, c: usize, T: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let bp = pack;
+  const rowBytes = <usize>Wp << 2;
+  const planeGap = <usize>((Hp - k) * Wp) << 2; // from past a channel's k window rows to the next channel's first
+  let off: usize = 0;
+  for (let ch: i32 = 0; ch < C; ch++) {
+    for (let ky: i32 = 0; ky < k; ky++) {
+      let q: usize = off;
+      const end = off + (<usize>k << 2);
+      for (; q < end; q += 4) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let x = v128.load32_splat(p0 + q);
+        c00 = madd32(x, b0, c00);
+        c01 = madd32(x, b1, c01);
+        x = v128.load32_splat(p1 + q);
+        c10 = madd32(x, b0, c10);
+        c11 = madd32(x, b1, c11);
+        x = v128.load32_splat(p2 + q);
+        c20 = madd32(x, b0, c20);
+        c21 = madd32(x, b1, c21);
+        x = v128.load32_splat(p3 + q);
+        c30 = madd32(x, b0, c30);
+        c31 = madd32(x, b1, c31);
+        bp += 32;
+      }
+      off += rowBytes;
+    }
+    off += planeGap;
+  }
+  const ts = <usize>T << 2;
+  storeTransposed4x4(c00, c10, c20, c30, b, c, ts, min(nr, 4));
+  if (nr > 4) storeTransposed4x4(c01, c11, c21, c31, b + 16, c + 4 * ts, ts, nr - 4);
+}
+
+// One position of micro4x8Direct (micro1x8PackedA's sums), stored as out(o, t) = sum + b[o] at c + o·T·4.
+function micro1x8Direct(p0: usize, Hp: i32, Wp: i32, C: i32, k: i32, pack: usize, b: usize, c: usize, T: i32, nr: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let bp = pack;
+  const rowBytes = <usize>Wp << 2;
+  const planeGap = <usize>((Hp - k) * Wp) << 2;
+  let off: usize = 0;
+  for (let ch: i32 = 0; ch < C; ch++) {
+    for (let ky: i32 = 0; ky < k; ky++) {
+      let q: usize = off;
+      const end = off + (<usize>k << 2);
+      for (; q < end; q += 4) {
+        const x = v128.load32_splat(p0 + q);
+        c0 = madd32(x, v128.load(bp), c0);
+        c1 = madd32(x, v128.load(bp, 16), c1);
+        bp += 32;
+      }
+      off += rowBytes;
+    }
+    off += planeGap;
+  }
+  v128.store(TILE32, c0);
+  v128.store(TILE32, c1, 16);
+  const ts = <usize>T << 2;
+  for (let o: i32 = 0; o < nr; o++) {
+    store<f32>(c + <usize>o * ts, load<f32>(TILE32 + (<usize>o << 2)) + load<f32>(b + (<usize>o << 2)));
+  }
+}
+
+// grads (outC×K, row-major) = Δ (outC×T, channel-major at d) · P with P read from the padded image img
+// (convDirect): gemm32's tiles (four channels × eight taps, micro4x8's sums over t = 0..T−1 in order from +0, one
+// block since T ≤ KC32) with the eight taps' values at t read as two v128 from img (four taps of one window row
+// each, as k is a multiple of 4).
+function gradsDirect(d: usize, img: usize, Hp: i32, Wp: i32, k: i32, s: i32, oh: i32, ow: i32, outC: i32, K: i32, c: usize): void {
+  const T = oh * ow;
+  const ars = <usize>T << 2;
+  for (let jb: i32 = 0; jb < K; jb += 8) {
+    const o0 = tapOffset(jb, k, Hp, Wp);
+    const o1 = tapOffset(jb + 4, k, Hp, Wp);
+    let o: i32 = 0;
+    for (; o + 4 <= outC; o += 4) {
+      micro4x8Taps(d + <usize>o * ars, ars, img + o0, o1 - o0, s, Wp, oh, ow, c + ((<usize>(o * K + jb)) << 2), <usize>K << 2);
+    }
+    for (; o < outC; o++) {
+      micro1x8Taps(d + <usize>o * ars, img + o0, o1 - o0, s, Wp, oh, ow, c + ((<usize>(o * K + jb)) << 2));
+    }
+  }
+}
+
+// Bytes from a window's origin to tap j = (c·k + ky)·k + kx in the padded image: ((c·Hp + ky)·Wp + kx)·4.
+@inline
+function tapOffset(j: i32, k: i32, Hp: i32, Wp: i32): usize {
+  const kk = k * k;
+  const ch = j / kk;
+  const r = j - ch * kk;
+  const ky = r / k;
+  const kx = r - ky * k;
+  return <usize>((ch * Hp + ky) * Wp + kx) << 2;
+}
+
+// micro4x8 over t = (oy, ox) in order: A(o + r, t) at a + r·ars + t·4, B(t, 0..8) = the v128s at
+// b + (oy·s·Wp + ox·s)·4 and that + gap. Stores the four rows (first block: no add) at c, rows cs bytes apart.
+function micro4x8Taps(a: usize, ars: usize, b: usize, gap: usize, s: i32, Wp: i32, oh: i32, ow: i32, c: usize, cs: usize): void {
+  let a0 = a;
+  let a1 = a + ars;
+  let a2 = a + 2 * ars;
+  let a3 = a + 3 * ars;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const step = <usize>s << 2;
+  const rowStep = <usize>(s * Wp) << 2;
+  let row = b;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    let bp = row;
+    for (let ox: i32 = 0; ox < ow; ox++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp + gap);
+      let x = v128.load32_splat(a0);
+      c00 = madd32(x, b0, c00);
+      c01 = madd32(x, b1, c01);
+      x = v128.load32_splat(a1);
+      c10 = madd32(x, b0, c10);
+      c11 = madd32(x, b1, c11);
+      x = v128.load32_splat(a2);
+      c20 = madd32(x, b0, c20);
+      c21 = madd32(x, b1, c21);
+      x = v128.load32_splat(a3);
+      c30 = madd32(x, b0, c30);
+      c31 = madd32(x, b1, c31);
+      a0 += 4;
+      a1 += 4;
+      a2 += 4;
+      a3 += 4;
+      bp += step;
+    }
+    row += rowStep;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + cs, c10);
+  v128.store(c + cs, c11, 16);
+  v128.store(c + 2 * cs, c20);
+  v128.store(c + 2 * cs, c21, 16);
+  v128.store(c + 3 * cs, c30);
+  v128.store(c + 3 * cs, c31, 16);
+}
+
+// One row of micro4x8Taps.
+function micro1x8Taps(a: usize, b: usize, gap: usize, s: i32, Wp: i32, oh: i32, ow: i32, c: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  const step = <usize>s << 2;
+  const rowStep = <usize>(s * Wp) << 2;
+  let ap = a;
+  let row = b;
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    let bp = row;
+    for (let ox: i32 = 0; ox < ow; ox++) {
+      const x = v128.load32_splat(ap);
+      c0 = madd32(x, v128.load(bp), c0);
+      c1 = madd32(x, v128.load(bp + gap), c1);
+      ap += 4;
+      bp += step;
+    }
+    row += rowStep;
+  }
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
 }
 
 // dst (T×K, binary32) = the patches of the C×H×W binary32 example at src (zero padding p, stride s).
@@ -799,9 +1042,13 @@ export function convForward(
   if (batch == 0) return;
   packAll32(w, 4, <usize>K << 2, K, outC, wp); // B(j, o) = W(o, j)
   const rs = <usize>outC << 2;
+  const direct = convDirect(C, H, W, k, p, oh, ow);
   for (let i: i32 = 0; i < batch; i++) {
     const oi = out + <usize>i * outBytes;
-    if (patches != 0) {
+    if (direct) {
+      const img = directImage(x + <usize>i * inBytes, col, C, H, W, p);
+      forwardDirect(img, H + 2 * p, W + 2 * p, C, k, s, ow, T, K, wp, b, oi, outC);
+    } else if (patches != 0) {
       const pi = patches + ((<usize>i * <usize>T * <usize>K) << 2);
       im2colPacked32(x + <usize>i * inBytes, pi, C, H, W, k, s, p, oh, ow);
       gemm32PackedA(pi, T, K, wp, b, oi, outC); // channel-major with the bias, no tmp
@@ -1038,10 +1285,14 @@ export function convExampleGrads(
   const width = outC * K + outC;
   const gradBytes = <usize>width << 2;
   const direct = T <= KC32 && (k & 3) == 0; // the patches written packed (im2colPacked32): the same B values
+  const viaImage = convDirect(C, H, W, k, p, oh, ow); // no patches: read from the (padded) image
   for (let i: i32 = 0; i < batch; i++) {
     const gi = g + <usize>i * outBytes;
     const ri = grads + <usize>i * gradBytes;
-    if (patches != 0) {
+    if (viaImage) {
+      const img = directImage(x + <usize>i * inBytes, col, C, H, W, p);
+      gradsDirect(gi, img, H + 2 * p, W + 2 * p, k, s, oh, ow, outC, K, ri);
+    } else if (patches != 0) {
       // the patches the forward wrote (convForward's `patches`, from this same x): im2colPacked32's values
       gemm32(gi, <usize>T << 2, 4, 0, 0, 0, patches + ((<usize>i * <usize>T * <usize>K) << 2), ri, outC, T, K, pack);
     } else if (direct) {
