@@ -30,7 +30,7 @@
  * @module
  */
 import { DpError } from '../core/errors.js';
-import { edgeArray, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
+import { edgeArray, edgeFunction, edgeRead, edgeRecord, edgeStringArray } from '../numeric/edge.js';
 import type { CompiledStatement } from '../sql/dialect.js';
 import type { EngineRow, SnapshotReader, SqlEngine } from '../sql/engine.js';
 import { type EngineWrapper, forwardPreflight, forwardQueryChunks, forwardSnapshot } from './engine-wrapper.js';
@@ -162,9 +162,10 @@ export class EnginePool implements EngineWrapper {
   /**
    * Every statement of `work` on one pooled engine's snapshot (`SqlEngine.snapshot`, forwarded: `engine-wrapper.ts`):
    * the engine is held until `work` settles, so no statement of one query runs on another engine.
-   * @throws DpError ENGINE_ERROR as the engine, or what `work` throws.
+   * @throws DpError INVALID_PARAMETER when `work` is not a function; ENGINE_ERROR as the engine, or what `work` throws.
    */
-  snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    edgeFunction(work, 'work');
     return this.use((e) => forwardSnapshot(e, work));
   }
 

@@ -77,7 +77,7 @@ import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DpError } from '../../core/errors.js';
 import { isCsvLineBreaks } from '../../io/csv-records.js';
-import { edgeArray, edgeRead } from '../../numeric/edge.js';
+import { edgeArray, edgeFunction, edgeRead } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { duckdbDialect } from '../dialects/duckdb.js';
 import { type EngineRow, engineError, normalizeValue, type SnapshotReader, type SqlEngine } from '../engine.js';
@@ -364,9 +364,10 @@ export class DuckDbEngine implements SqlEngine {
    * Once `work` returns, the versions are checked once more: a write during the LAST statement is the one engine
    * error too (not only the line check's residual).
    * `work`'s own errors pass through unchanged. Test: test/sql/duckdb-snapshot.test.ts.
-   * @throws DpError ENGINE_ERROR, or what `work` throws.
+   * @throws DpError INVALID_PARAMETER when `work` is not a function; ENGINE_ERROR, or what `work` throws.
    */
   async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    edgeFunction(work, 'work');
     const pin = new PinnedVersions([...this.declaredFiles, ...this.databaseFile], () => engineError('duckdb', this.pinned.limits));
     const result = await work({
       query: (s) => this.runQuery(s, pin),

@@ -13,7 +13,7 @@
 import type pg from 'pg';
 import { DpError } from '../../core/index.js';
 import { loadPg } from '../../ledger/load-pg.js';
-import { edgeArray, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
+import { edgeArray, edgeFunction, edgeInteger, edgeRead, edgeRecord, edgeString, edgeStringArray } from '../../numeric/edge.js';
 import type { CompiledStatement } from '../dialect.js';
 import { postgresDialect } from '../dialects/postgres.js';
 import { type EngineRow, engineError, normalizeValue, type SnapshotReader, type SqlEngine } from '../engine.js';
@@ -410,9 +410,10 @@ export class PostgresEngine implements SqlEngine {
    * histograms and every streamed pass read the same rows (a read-only REPEATABLE READ transaction never fails to
    * serialise). A statement's failure is the one engine error; `work`'s own errors pass through unchanged.
    * Test: test/review/pg-stream-write-between-passes.test.ts, test/sql/quantile-stream-after-charge.test.ts.
-   * @throws DpError ENGINE_ERROR, or what `work` throws.
+   * @throws DpError INVALID_PARAMETER when `work` is not a function; ENGINE_ERROR, or what `work` throws.
    */
   async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    edgeFunction(work, 'work');
     let own: { error: unknown } | undefined;
     try {
       return await this.inTransaction(
