@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
-import { serialFiles } from './test/run-groups.js';
+import { groupFiles } from './test/run-groups.js';
 
-// Two groups, run one after the other (the rule and its reasons: test/run-groups.ts): files that touch nothing shared
-// run on two workers, then files that share PostgreSQL, ClickHouse, the package build, Chromium or the clock run on one.
-const serial = serialFiles(import.meta.dirname);
+// Three groups, run one after the other (the rule and its reasons: test/run-groups.ts): files that touch nothing shared
+// run on two workers; files that use PostgreSQL only inside one database run on two workers, each with its own
+// database (test/worker-database.ts); then files that share ClickHouse, PostgreSQL roles or settings, the package
+// build, Chromium or the clock run on one.
+const servers = groupFiles(import.meta.dirname, 'servers');
+const serial = groupFiles(import.meta.dirname, 'serial');
 const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 
 export default defineConfig({
@@ -16,7 +19,19 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'parallel', include, exclude: serial, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        test: { name: 'parallel', include, exclude: [...servers, ...serial], maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'servers',
+          include: servers,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+          globalSetup: ['test/global-setup-postgres.ts'],
+          // Points TSDP_TEST_POSTGRES_URL at the worker's own database before each file loads.
+          setupFiles: ['test/worker-database.ts'],
+        },
       },
       {
         extends: true,
@@ -24,7 +39,7 @@ export default defineConfig({
           name: 'serial',
           include: serial,
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           // A private PostgreSQL cluster, started on first use and stopped at the end, when TSDP_TEST_POSTGRES_URL is unset.
           globalSetup: ['test/global-setup-postgres.ts'],
           typecheck: { enabled: true, include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'] },

@@ -12,6 +12,9 @@
  * - At the end, whatever was started in that directory is stopped and the
  *   directory removed; a developer's own cluster (`npm run postgres:start`,
  *   /tmp/tsdp-pg) is never touched.
+ * - Two run groups use PostgreSQL (`servers`, `serial`: test/run-groups.ts) and
+ *   each names this setup; the second call in one run finds the first's cluster
+ *   and does nothing, so the run has one private cluster.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,9 +36,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Set on the main process once this run's private cluster is chosen (process-wide, whatever module instance runs). */
+const CHOSEN = Symbol.for('tsdp.test.privatePostgres');
+
 export default async function setup(): Promise<(() => void) | undefined> {
   if (process.env.TSDP_TEST_POSTGRES_URL) return undefined;
   if (process.env.CI === 'true' || process.env.CI === '1') return undefined;
+  const state = globalThis as { [CHOSEN]?: true };
+  if (state[CHOSEN]) return undefined;
+  state[CHOSEN] = true;
   const parent = mkdtempSync(join(tmpdir(), 'tsdp-test-pg-'));
   chmodSync(parent, 0o755); // the server runs as `postgres` when the tests run as root
   const dir = join(parent, 'cluster');

@@ -1,5 +1,8 @@
-/** Deterministic synthetic data for the engine tests, loaded into DuckDB and PostgreSQL. */
-import pg from 'pg';
+/**
+ * Deterministic synthetic data for the engine tests, loaded into DuckDB (here) and PostgreSQL
+ * (test/sql/data-postgres.ts: kept apart so the DuckDB-only files that import this one stay in the
+ * parallel run group, test/run-groups.ts).
+ */
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 
 export interface Visit {
@@ -39,13 +42,15 @@ export function makeVisits(): { visits: Visit[]; people: { person_id: number; ag
   return { visits, people };
 }
 
-const DDL = [
+/** The test tables (DuckDB types; test/sql/data-postgres.ts maps them to PostgreSQL). */
+export const DDL = [
   'CREATE TABLE visits (person_id BIGINT, region VARCHAR, city VARCHAR, amount DOUBLE, minutes BIGINT, day BIGINT)',
   'CREATE TABLE people (person_id BIGINT, age BIGINT)',
   'CREATE TABLE regions (code VARCHAR, label VARCHAR)',
 ];
 
-function inserts(): { table: string; rows: unknown[][] }[] {
+/** The rows of each test table. */
+export function inserts(): { table: string; rows: unknown[][] }[] {
   const { visits, people } = makeVisits();
   return [
     { table: 'visits', rows: visits.map((v) => [v.person_id, v.region, v.city, v.amount, v.minutes, v.day]) },
@@ -71,29 +76,4 @@ export async function duckdbWithVisits(): Promise<DuckDbEngine> {
     }
   }
   return engine;
-}
-
-/** Creates the test tables in a fresh PostgreSQL schema-less database (drops previous ones). */
-export async function loadPostgresVisits(url: string): Promise<void> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    await c.query('DROP TABLE IF EXISTS visits, people, regions');
-    for (const d of DDL) await c.query(d.replace(/VARCHAR/g, 'text').replace(/DOUBLE/g, 'real'));
-    for (const { table, rows } of inserts()) {
-      const values: unknown[] = [];
-      const tuples = rows.map(
-        (r) =>
-          `(${r
-            .map((v) => {
-              values.push(v);
-              return `$${values.length}`;
-            })
-            .join(', ')})`,
-      );
-      await c.query(`INSERT INTO ${table} VALUES ${tuples.join(', ')}`, values);
-    }
-  } finally {
-    await c.end();
-  }
 }

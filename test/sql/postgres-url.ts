@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL server for tests: TSDP_TEST_POSTGRES_URL when set (CI sets
- * it); otherwise the cluster started by scripts/postgres.sh. Under CI without
- * the variable, tests fail rather than silently skip.
+ * it; in the `servers` run group test/worker-database.ts points it at the
+ * worker's own database); otherwise the cluster started by scripts/postgres.sh.
+ * Under CI without the variable, tests fail rather than silently skip.
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -10,12 +11,10 @@ let cached: string | undefined;
 
 /** The URL of a running PostgreSQL cluster for tests. @throws when none can be had. */
 export function postgresTestUrl(): string {
-  if (cached) return cached;
+  // Read each time, not cached: the `servers` group's setup file changes it after this module loaded.
   const fromEnv = process.env.TSDP_TEST_POSTGRES_URL;
-  if (fromEnv) {
-    cached = fromEnv;
-    return fromEnv;
-  }
+  if (fromEnv) return fromEnv;
+  if (cached) return cached;
   if (process.env.CI === 'true' || process.env.CI === '1') {
     throw new Error('CI is set but TSDP_TEST_POSTGRES_URL is not: start PostgreSQL with scripts/postgres.sh and export the URL');
   }
@@ -26,7 +25,7 @@ export function postgresTestUrl(): string {
 
 /**
  * The URL of another database on the test cluster (for tests that change a database's catalog — functions,
- * encodings — which must not reach the shared test database other test files query in parallel).
+ * encodings — which must not reach the test database other test files query).
  * @param database - the database name (created by the caller).
  */
 export function postgresTestUrlFor(database: string): string {
