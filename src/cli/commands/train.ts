@@ -264,6 +264,8 @@ async function train(flags: TrainFlags): Promise<void> {
         `tail average of the last ${averaged.count} iterates: test loss ${last.loss.toFixed(4)}  test accuracy ${(100 * last.accuracy).toFixed(2)}%\n`,
       );
     }
+    // A SIGINT during the final evaluation stops the run here, before anything is written (train-noise.ts).
+    await noise.yieldToSignals();
     const epsilon = trainer.epsilon(delta);
     const sigmaEff = effectiveNoiseMultiplier(trainer.noiseMultiplier, maxGradNorm, model.parameterCount);
     const report = {
