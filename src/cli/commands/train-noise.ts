@@ -17,7 +17,8 @@
  * event loop then runs the SIGINT listener, which only marks the run interrupted; the loop throws, the
  * `finally` closes the pool, and the signal is raised again with its default action (the process ends by
  * SIGINT, as it would without the pool). Nothing private is written on that path (report and model are
- * written after the last step).
+ * written after the last step). The budget refusal (BUDGET_EXHAUSTED) comes before `withTrainNoise` is
+ * called (train.ts): a refused run never starts the worker.
  * @module
  */
 
