@@ -19,6 +19,8 @@
  * SIGINT, as it would without the pool). Nothing is written on that path: train.ts yields once more after the
  * final evaluation, before it writes the report and model; a SIGINT that comes during the writes themselves is
  * still raised again once they are done (the listener is removed only after a last turn of the event loop).
+ * The budget refusal (BUDGET_EXHAUSTED) comes before `withTrainNoise` is called (train.ts): a refused run
+ * never starts the worker.
  * @module
  */
 

@@ -9,7 +9,8 @@
  * Privacy: σ is calibrated so that ε after all planned steps ≤ the target
  * (`makePrivateWithEpsilon`, re-checked with the trainer's own event); with an
  * explicit --noise-multiplier the planned ε is computed first and a run that
- * would exceed the target is refused before any step (BUDGET_EXHAUSTED). The
+ * would exceed the target is refused before any step and before the noise
+ * worker starts (BUDGET_EXHAUSTED; nothing spawned, nothing written). The
  * trainer is capped at the planned steps. N (the declared public data set size)
  * is the size of the loaded training split — these data sets' sizes are
  * published. Loss and accuracy are measured on the TEST split (held out,
@@ -208,6 +209,21 @@ async function train(flags: TrainFlags): Promise<void> {
   const q = batchSize / data.train.size;
   const stepsPerEpoch = Math.ceil(1 / q);
   const steps = epochs * stepsPerEpoch;
+  // An explicit σ: the planned ε of all the steps, and a run that would exceed the target is refused here,
+  // before any step and before the noise worker starts (a refused run spawns no pool, writes nothing).
+  let sigma: number | undefined;
+  if (flags.noiseMultiplier !== undefined) {
+    sigma = positiveNumber(flags.noiseMultiplier, 1, 'noise-multiplier');
+    const planned = accountHistory([], accountant)
+      .compose(dpSgdStepEvent(q, effectiveNoiseMultiplier(sigma, maxGradNorm, model.parameterCount)), steps)
+      .epsilon(delta);
+    if (!(planned <= targetEpsilon)) {
+      throw new DpError(
+        'BUDGET_EXHAUSTED',
+        `the planned run (${steps} steps at noise multiplier ${sigma}) would spend ε = ${planned} > the target ${targetEpsilon}; nothing was run`,
+      );
+    }
+  }
   // The noise: a worker pool for unseeded runs, the step's thread for seeded ones (train-noise.ts).
   await withTrainNoise(rng !== undefined, async (noise) => {
     const common = {
@@ -222,17 +238,7 @@ async function train(flags: TrainFlags): Promise<void> {
       ...(noise.source ? { noise: noise.source } : {}),
     };
     let trainer: PrivateTrainer;
-    if (flags.noiseMultiplier !== undefined) {
-      const sigma = positiveNumber(flags.noiseMultiplier, 1, 'noise-multiplier');
-      const planned = accountHistory([], accountant)
-        .compose(dpSgdStepEvent(q, effectiveNoiseMultiplier(sigma, maxGradNorm, model.parameterCount)), steps)
-        .epsilon(delta);
-      if (!(planned <= targetEpsilon)) {
-        throw new DpError(
-          'BUDGET_EXHAUSTED',
-          `the planned run (${steps} steps at noise multiplier ${sigma}) would spend ε = ${planned} > the target ${targetEpsilon}; nothing was run`,
-        );
-      }
+    if (sigma !== undefined) {
       trainer = makePrivate({ ...common, noiseMultiplier: sigma, maxSteps: steps });
     } else {
       trainer = makePrivateWithEpsilon({ ...common, targetEpsilon, targetDelta: delta, epochs });
