@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +44,7 @@ describe('tsdp train', () => {
     expect(report.averagedIterates).toBe(10); // Adult's default: the tail average of the last half (post-processing)
     expect(report.momentum).toBe(0.9);
     expect(report.notForRelease).toBe(true); // seeded
+    expect(report.noise).toBe('thread'); // seeded: the trainer's one stream draws the noise (train-noise.ts)
     expect(report.kernels).toBe('wasm-simd'); // the default module (Node ≥ 16 has WebAssembly SIMD)
     const replay = new PldAccountant()
       .compose(
@@ -130,5 +131,34 @@ describe('tsdp train', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.kernels).toBe('wasm-relaxed-simd');
     expect(report.guarantee.epsilon).toBe(result.epsilon);
+  }, 240_000);
+
+  it('unseeded runs draw the noise in the worker pool (report noise "pool", for release); SIGINT ends the run by the signal, the pool closed, nothing written', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tsdp-train-'));
+    const args = ['train', '--data', 'adult', '--epsilon', '1', '--limit', '3000', '--batch-size', '150'];
+    const run = await tsdp([...args, '--epochs', '1', '--out', out]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.noise).toBe('pool');
+    expect(report.notForRelease).toBe(false);
+    expect(JSON.parse(run.stdout).noise).toBe('pool');
+    // A long run, interrupted after its first epoch line.
+    const never = join(mkdtempSync(join(tmpdir(), 'tsdp-train-')), 'never');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--epochs', '500', '--out', never], {
+      cwd: ROOT,
+    });
+    let stderr = '';
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.on('exit', (code, signal) => done({ code, signal })),
+    );
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('epoch 1/500')) child.kill('SIGINT');
+    });
+    const end = await ended;
+    expect(stderr).toContain('epoch 1/500');
+    expect(stderr).not.toContain('epoch 500/500');
+    expect(end.signal).toBe('SIGINT');
+    expect(existsSync(never)).toBe(false);
   }, 240_000);
 });

@@ -9,7 +9,8 @@
  * Privacy: σ is calibrated so that ε after all planned steps ≤ the target
  * (`makePrivateWithEpsilon`, re-checked with the trainer's own event); with an
  * explicit --noise-multiplier the planned ε is computed first and a run that
- * would exceed the target is refused before any step (BUDGET_EXHAUSTED). The
+ * would exceed the target is refused before any step and before the noise
+ * worker starts (BUDGET_EXHAUSTED; nothing spawned, nothing written). The
  * trainer is capped at the planned steps. N (the declared public data set size)
  * is the size of the loaded training split — these data sets' sizes are
  * published. Loss and accuracy are measured on the TEST split (held out,
@@ -51,6 +52,7 @@ import { SeededRandomSource } from '../../random/seeded-source.js';
 import { parseNumberOption } from '../options.js';
 import { writeOwnerOnly } from '../owner-only-file.js';
 import type { RegisterCommand } from './register.js';
+import { withTrainNoise } from './train-noise.js';
 
 interface TrainFlags {
   data?: string;
@@ -207,19 +209,11 @@ async function train(flags: TrainFlags): Promise<void> {
   const q = batchSize / data.train.size;
   const stepsPerEpoch = Math.ceil(1 / q);
   const steps = epochs * stepsPerEpoch;
-  const common = {
-    model,
-    optimizer: sgd({ learningRate: lr, momentum }),
-    data: data.train,
-    datasetSize: data.train.size,
-    expectedBatchSize: batchSize,
-    maxGradNorm,
-    accountant,
-    ...(rng ? { rng } : {}),
-  };
-  let trainer: PrivateTrainer;
+  // An explicit σ: the planned ε of all the steps, and a run that would exceed the target is refused here,
+  // before any step and before the noise worker starts (a refused run spawns no pool, writes nothing).
+  let sigma: number | undefined;
   if (flags.noiseMultiplier !== undefined) {
-    const sigma = positiveNumber(flags.noiseMultiplier, 1, 'noise-multiplier');
+    sigma = positiveNumber(flags.noiseMultiplier, 1, 'noise-multiplier');
     const planned = accountHistory([], accountant)
       .compose(dpSgdStepEvent(q, effectiveNoiseMultiplier(sigma, maxGradNorm, model.parameterCount)), steps)
       .epsilon(delta);
@@ -229,78 +223,99 @@ async function train(flags: TrainFlags): Promise<void> {
         `the planned run (${steps} steps at noise multiplier ${sigma}) would spend ε = ${planned} > the target ${targetEpsilon}; nothing was run`,
       );
     }
-    trainer = makePrivate({ ...common, noiseMultiplier: sigma, maxSteps: steps });
-  } else {
-    trainer = makePrivateWithEpsilon({ ...common, targetEpsilon, targetDelta: delta, epochs });
   }
-  const tty = process.stderr.isTTY === true;
-  let last = { loss: Number.NaN, accuracy: Number.NaN };
-  const t0 = Date.now();
-  const averaged = new IterateAverage(model);
-  const averageFrom = steps - Math.floor(average * steps);
-  for (let e = 1; e <= epochs; e++) {
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      trainer.step();
-      if (trainer.steps > averageFrom) averaged.add();
-      if (tty && s % 10 === 0) {
-        const width = 30;
-        const done = Math.round((width * s) / stepsPerEpoch);
-        process.stderr.write(`\repoch ${e}/${epochs} [${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${trainer.steps}/${steps}`);
-      }
+  // The noise: a worker pool for unseeded runs, the step's thread for seeded ones (train-noise.ts).
+  await withTrainNoise(rng !== undefined, async (noise) => {
+    const common = {
+      model,
+      optimizer: sgd({ learningRate: lr, momentum }),
+      data: data.train,
+      datasetSize: data.train.size,
+      expectedBatchSize: batchSize,
+      maxGradNorm,
+      accountant,
+      ...(rng ? { rng } : {}),
+      ...(noise.source ? { noise: noise.source } : {}),
+    };
+    let trainer: PrivateTrainer;
+    if (sigma !== undefined) {
+      trainer = makePrivate({ ...common, noiseMultiplier: sigma, maxSteps: steps });
+    } else {
+      trainer = makePrivateWithEpsilon({ ...common, targetEpsilon, targetDelta: delta, epochs });
     }
-    last = evaluate(model, data.test);
-    const eps = trainer.epsilon(delta);
-    const line = `epoch ${e}/${epochs}  test loss ${last.loss.toFixed(4)}  test accuracy ${(100 * last.accuracy).toFixed(2)}%  ε ${eps.toFixed(3)} (δ ${delta})  ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-    process.stderr.write(tty ? `\r${line}\n` : `${line}\n`);
-  }
-  if (averaged.apply() > 0) {
-    last = evaluate(model, data.test);
-    process.stderr.write(
-      `tail average of the last ${averaged.count} iterates: test loss ${last.loss.toFixed(4)}  test accuracy ${(100 * last.accuracy).toFixed(2)}%\n`,
+    const tty = process.stderr.isTTY === true;
+    let last = { loss: Number.NaN, accuracy: Number.NaN };
+    const t0 = Date.now();
+    const averaged = new IterateAverage(model);
+    const averageFrom = steps - Math.floor(average * steps);
+    for (let e = 1; e <= epochs; e++) {
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        trainer.step();
+        await noise.yieldToSignals(); // SIGINT: the pool is closed before the process ends (train-noise.ts)
+        if (trainer.steps > averageFrom) averaged.add();
+        if (tty && s % 10 === 0) {
+          const width = 30;
+          const done = Math.round((width * s) / stepsPerEpoch);
+          process.stderr.write(`\repoch ${e}/${epochs} [${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${trainer.steps}/${steps}`);
+        }
+      }
+      last = evaluate(model, data.test);
+      const eps = trainer.epsilon(delta);
+      const line = `epoch ${e}/${epochs}  test loss ${last.loss.toFixed(4)}  test accuracy ${(100 * last.accuracy).toFixed(2)}%  ε ${eps.toFixed(3)} (δ ${delta})  ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+      process.stderr.write(tty ? `\r${line}\n` : `${line}\n`);
+    }
+    if (averaged.apply() > 0) {
+      last = evaluate(model, data.test);
+      process.stderr.write(
+        `tail average of the last ${averaged.count} iterates: test loss ${last.loss.toFixed(4)}  test accuracy ${(100 * last.accuracy).toFixed(2)}%\n`,
+      );
+    }
+    // A SIGINT during the final evaluation stops the run here, before anything is written (train-noise.ts).
+    await noise.yieldToSignals();
+    const epsilon = trainer.epsilon(delta);
+    const sigmaEff = effectiveNoiseMultiplier(trainer.noiseMultiplier, maxGradNorm, model.parameterCount);
+    const report = {
+      format: 'tsdp-train-report/1',
+      guarantee: { epsilon, delta, neighbouring: 'add or remove one training example', accountant },
+      accountant,
+      data: dataName,
+      model: modelName,
+      datasetSize: data.train.size,
+      sampleRate: trainer.sampleRate,
+      expectedBatchSize: batchSize,
+      noiseMultiplier: trainer.noiseMultiplier,
+      effectiveNoiseMultiplier: sigmaEff,
+      maxGradNorm,
+      steps: trainer.steps,
+      epochs,
+      learningRate: lr,
+      momentum,
+      averagedIterates: averaged.count,
+      ...(modelName === 'cnn' ? { activation } : {}),
+      testAccuracy: last.accuracy,
+      testLoss: last.loss,
+      notForRelease: trainer.notForRelease,
+      kernels,
+      noise: noise.kind,
+      event: DpEvents.selfComposed(trainer.dpStepEvent, trainer.steps),
+    };
+    // The report's ε is the one the PLD accountant gives for its own event (checked here and by a test).
+    if (accountant === 'pld' && new PldAccountant().compose(report.event).epsilon(delta) !== epsilon) {
+      throw new DpError('INTERNAL', 'the report does not reproduce its ε');
+    }
+    if (flags.out !== undefined) {
+      mkdirSync(flags.out, { recursive: true });
+      writeOwnerOnly(join(flags.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      const parameters = model.parameters.map((p) => ({ name: p.name, values: Array.from(p.value) }));
+      writeFileSync(
+        join(flags.out, 'model.json'),
+        `${JSON.stringify({ format: 'tsdp-learn-model/1', model: modelName, data: dataName, parameters })}\n`,
+      );
+    }
+    process.stdout.write(
+      `${JSON.stringify({ epsilon, delta, accountant, testAccuracy: last.accuracy, steps: trainer.steps, noiseMultiplier: trainer.noiseMultiplier, sampleRate: trainer.sampleRate, kernels, noise: noise.kind, out: flags.out ?? null })}\n`,
     );
-  }
-  const epsilon = trainer.epsilon(delta);
-  const sigmaEff = effectiveNoiseMultiplier(trainer.noiseMultiplier, maxGradNorm, model.parameterCount);
-  const report = {
-    format: 'tsdp-train-report/1',
-    guarantee: { epsilon, delta, neighbouring: 'add or remove one training example', accountant },
-    accountant,
-    data: dataName,
-    model: modelName,
-    datasetSize: data.train.size,
-    sampleRate: trainer.sampleRate,
-    expectedBatchSize: batchSize,
-    noiseMultiplier: trainer.noiseMultiplier,
-    effectiveNoiseMultiplier: sigmaEff,
-    maxGradNorm,
-    steps: trainer.steps,
-    epochs,
-    learningRate: lr,
-    momentum,
-    averagedIterates: averaged.count,
-    ...(modelName === 'cnn' ? { activation } : {}),
-    testAccuracy: last.accuracy,
-    testLoss: last.loss,
-    notForRelease: trainer.notForRelease,
-    kernels,
-    event: DpEvents.selfComposed(trainer.dpStepEvent, trainer.steps),
-  };
-  // The report's ε is the one the PLD accountant gives for its own event (checked here and by a test).
-  if (accountant === 'pld' && new PldAccountant().compose(report.event).epsilon(delta) !== epsilon) {
-    throw new DpError('INTERNAL', 'the report does not reproduce its ε');
-  }
-  if (flags.out !== undefined) {
-    mkdirSync(flags.out, { recursive: true });
-    writeOwnerOnly(join(flags.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    const parameters = model.parameters.map((p) => ({ name: p.name, values: Array.from(p.value) }));
-    writeFileSync(
-      join(flags.out, 'model.json'),
-      `${JSON.stringify({ format: 'tsdp-learn-model/1', model: modelName, data: dataName, parameters })}\n`,
-    );
-  }
-  process.stdout.write(
-    `${JSON.stringify({ epsilon, delta, accountant, testAccuracy: last.accuracy, steps: trainer.steps, noiseMultiplier: trainer.noiseMultiplier, sampleRate: trainer.sampleRate, kernels, out: flags.out ?? null })}\n`,
-  );
+  });
 }
 
 /** Registers `tsdp train`. */
