@@ -76,7 +76,7 @@ describe('tsdp train: a refused run starts no noise worker', () => {
       ),
       { seed: 2512, numRuns: 8 },
     );
-  }, 120_000);
+  }, 480_000);
 
   it('control: the same shape accepted (σ large enough) and unseeded makes exactly one pool and reports noise "pool"', async () => {
     const r = await capture([...SHAPE, '--noise-multiplier', '5', '--epsilon', '1', '--epochs', '1']);
@@ -84,5 +84,5 @@ describe('tsdp train: a refused run starts no noise worker', () => {
     expect(r.code).toBe(0);
     expect(created).toHaveBeenCalledTimes(1);
     expect(JSON.parse(r.stdout).noise).toBe('pool');
-  }, 120_000);
+  }, 480_000);
 });

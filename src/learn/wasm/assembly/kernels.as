@@ -1927,7 +1927,8 @@ export function denseInputGrad32(d: usize, w: usize, dx: usize, wp: usize, pack:
 
 /**
  * out[i] (binary64) = Σ_j a[i, j]² for the m×n binary32 matrix at a: each square exact in binary64
- * (24 × 24 bits, ≥ 2⁻²⁹⁸), summed in binary64 (four lanes, then the tail).
+ * (24 × 24 bits, ≥ 2⁻²⁹⁸), summed in binary64 by squaredSum32 (eight lanes: four f64x2 sums, then the
+ * lanes, then the tail).
  */
 export function rowSquaredNorms32(a: usize, m: i32, n: i32, out: usize): void {
   for (let i: i32 = 0; i < m; i++) {
