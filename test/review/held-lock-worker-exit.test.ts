@@ -3,6 +3,10 @@
  * lock must not leave the lock held by the (live) server process: the parent removes it on the worker's exit, the
  * batch in flight is failed (nothing answered), and the next batch, in a new worker, and another process's writer are
  * served. Also: a held lock whose worker was terminated mid-batch leaves a journal that replays.
+ *
+ * Stop 25: the held lock (server 6374fd9) never landed, so `holdLockMs` below is an option the ledger ignores; the
+ * worker takes the lock per batch, and what this file checks is that lock's terminate-mid-batch path (the lock of
+ * the batch in flight given back through the parent, the next batch and another writer served, the journal replays).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
