@@ -309,6 +309,16 @@ export class DuckDbEngine implements SqlEngine {
       // At most: the fold's run, the text path's run, and once more for a file changed under the statement.
       for (let attempt = 0; ; attempt++) {
         if (attempt > 3) throw engineError('duckdb', this.pinned.limits);
+        // A statement that reads no typed field of the one undecided CSV runs on its text path, deciding nothing
+        // (`duckdb-csv-choice.ts`, "A statement that reads no typed field"): every state's answer, no forced scan.
+        const textRun = await this.decider.textRun(statement, expired);
+        if (textRun) {
+          try {
+            return await this.runStatement(statement, expired);
+          } finally {
+            await this.decider.endTextRun(textRun, expired);
+          }
+        }
         const fold = await this.decider.choose(statement, expired);
         const before = fold ? await this.decider.counted(fold, expired) : 0;
         let rows: EngineRow[];
