@@ -23,9 +23,11 @@
  *   check admits it, declared integer and float columns are parsed by
  *   DuckDB's typed reader when every field of them parses, else by the text
  *   path: one bit of the file version, decided by the first statement that
- *   reads the file whole with every typed column forced (or by one scan of
- *   its own), never by the columns a statement reads (review S62;
- *   `duckdb-csv-typed.ts`, `duckdb-csv-choice.ts`).
+ *   reads a typed field, with the whole file read and every typed column
+ *   forced (or by one scan of its own), never by the columns a statement
+ *   reads; a statement that reads no typed field runs on the text path,
+ *   every state's answer, and decides nothing (review S62; issue 11 stop
+ *   25; `duckdb-csv-typed.ts`, `duckdb-csv-choice.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
