@@ -38,7 +38,10 @@ async function afterFirstStatement(path: string): Promise<{ kept: number; state:
     threads: 1,
   });
   try {
-    const rows = await engine.query({ sql: 'SELECT COUNT(s) AS n FROM t', params: [] });
+    // Stop 25 (review4): the statement must read a typed field other than the last (`a`), or it runs on the text path
+    // and decides nothing (`duckdb-csv-choice.ts`, "A statement that reads no typed field") — `COUNT(s)` alone no
+    // longer runs the deciding scan this guard is about.
+    const rows = await engine.query({ sql: 'SELECT COUNT(s) AS n FROM t WHERE a IS NULL OR a IS NOT NULL', params: [] });
     const kept = (
       await engine.connection.runAndReadAll('SELECT COALESCE(SUM(estimated_size), 0) FROM duckdb_tables() WHERE temporary')
     ).getRowsJS();

@@ -9,7 +9,8 @@
  * line reader: the view never reads typed). Then
  * two statements: plain counts, a WHERE, a GROUP BY, an IN list of constants (the declared-key filter: a mark join
  * that folds) with and without further predicates and grouped, a join, a LIMIT (those two decide by a scan of their
- * own), or a constant-false filter (reads nothing, decides nothing).
+ * own), or a constant-false filter (reads nothing, decides nothing); the LIMIT over the text column `s` alone reads no
+ * typed field and runs on the text path, deciding nothing (stop 25), the LIMIT over `b` decides by its own scan.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,8 +79,10 @@ const IN_LIST = Array.from({ length: 40 }, (_, i) => i).join(', ');
 
 /** A statement, whether it reads the file, and whether its plan folds the decision (the others decide by a scan). */
 const statementArb = fc
-  .constantFrom('counts', 'where', 'group', 'in', 'in-filter', 'in-group', 'join', 'limit', 'none')
-  .map((shape) => ({ ...shapeSql(shape), folds: shape !== 'join' && shape !== 'limit' && shape !== 'none' }));
+  .constantFrom('counts', 'where', 'group', 'in', 'in-filter', 'in-group', 'join', 'limit', 'limit-typed', 'none')
+  .map((shape) => ({ ...shapeSql(shape), folds: !['join', 'limit', 'limit-typed', 'none'].includes(shape) }));
+
+/** `reads`: the statement reads a typed field (it decides the version; `s`, the last column, is text). */
 
 function shapeSql(shape: string): { readonly sql: string; readonly reads: boolean } {
   switch (shape) {
@@ -96,7 +99,9 @@ function shapeSql(shape: string): { readonly sql: string; readonly reads: boolea
     case 'join':
       return { sql: 'SELECT COUNT(x.s) AS n FROM t AS x JOIN t AS y ON x.pid = y.pid', reads: true };
     case 'limit':
-      return { sql: 'SELECT COUNT(s) AS n FROM (SELECT s FROM t LIMIT 3)', reads: true };
+      return { sql: 'SELECT COUNT(s) AS n FROM (SELECT s FROM t LIMIT 3)', reads: false };
+    case 'limit-typed':
+      return { sql: 'SELECT COUNT(b) AS n FROM (SELECT b FROM t LIMIT 3)', reads: true };
     case 'none':
       return { sql: 'SELECT COUNT(pid) AS n FROM t WHERE 1 = 0', reads: false };
     default:

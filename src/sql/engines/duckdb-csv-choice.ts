@@ -56,6 +56,38 @@
  * file — a join, a LIMIT, several undecided files — has each undecided file decided first by one scan of every typed
  * column of its own (`typedScanSql`: the same lenient reader, its line count compared the same way), then runs. Later statements on a decided version read only the
  * columns they need (the typed reader prunes, the text path casts only what is read).
+ *
+ * **A statement that reads no typed field decides nothing: it runs on the text path** (issue 11, stop 25;
+ * {@link textOnlyPlan}). The forced scan's price — every typed column parsed on every line, and the counter's `nextval`
+ * per line (≈ 0.45 s CPU per 10⁷ lines, a mutex each) — bought nothing for a statement such as the row-level DP
+ * `COUNT(*)`, which reads no typed value: the bench's 10⁷-line CSV count stayed 1.4–1.7× plain DuckDB's CPU. Before the
+ * fold, the engine plans the statement once more with the one undecided version's variable set to `'text'`; when that
+ * plan's every READ_CSV (the text reader: every field VARCHAR) projects no typed column but the last one — which the
+ * record rule reads on every line anyway (`c{width} IS NOT NULL`), so the text path parses nothing the typed one would
+ * not — the statement runs on the text path, the variable is set back to `'force'` after it, and the version stays
+ * undecided (the next statement that reads a typed field decides it as above). Why this keeps every rule:
+ * - **The answer is the one every state gives.** The text path is the reader the typed one replaces, and the typed
+ *   reader of a decided version reads the text path's records with the text path's values (`duckdb-csv-typed.ts`,
+ *   "When it does not fail"); a forced statement's answer stands only when its scan produced every line, i.e. when
+ *   it is the typed reader's. So the released value, and through it the privacy map's law and charge, are what any state releases — whatever plan is
+ *   judged text-only, even wrongly: the plan test decides only how fast, never what.
+ * - **Which statements take it is public.** The test reads the column names a plan projects out of READ_CSV, a
+ *   function of the statement, its bound values (public parameters of the compiled statement) and the file's header
+ *   (the declared layout) — never a value of the file.
+ * - **Its time shows nothing the version's bit does not.** Nothing is decided and nothing runs again: one scan of the
+ *   text path, whose cost is the text reader's over the columns read (as before stop 20). The version's one bit of
+ *   timing (`line-check.proof.md`, "Timing residual") is paid by the first statement that reads a typed field — as
+ *   before, never by a choice of column (a statement reading any typed field other than the last forces them all).
+ * - **The state is the version's between statements.** The variable is `'text'` only within the statement's call;
+ *   it is set back to `'force'` after the run, success or error, unless the deadline passed (no DuckDB call starts
+ *   then: `deadline-queue.ts`, rule 4). A `'text'` left so is harmless: a statement planned with it reads the text path
+ *   (every state's answers) and no fold is taken on it (its plan has no counted scan: `foldablePlan` says `'unknown'`,
+ *   and the version is decided by a scan of its own, which sets the variable), the next text-only test sets the
+ *   variable itself, and a stream decides every undecided version before it plans. Prepared statements are dropped at
+ *   each change (a prepared plan keeps the state it was planned with).
+ * Tested generatively (`test/sql/typed-csv-text-only.test.ts`, seed 2525): random files (bad fields, empty fields, too
+ * many or few fields, duplicates, header only), random text-only and typed statements — same answers as the text path,
+ * the state after each statement the version's, undecided after text-only ones.
  * @module
  */
 
@@ -106,12 +138,15 @@ export function choiceReaderSql(
   variable: string,
 ): string {
   const state = `coalesce(getvariable(${sqlString(variable)}), 'force')`;
-  const names = types.map((_, i) => `c${i + 1}`).join(', ');
+  // `c0`, a constant first column that no view column reads: DuckDB keeps one column of a UNION that a statement
+  // reads none of (a `COUNT(*)`), its first — without `c0` that was `c1`, parsed (typed) or cast (text) on every line
+  // for nothing, and a typed `c1` made such a statement not text-only ({@link textOnlyPlan}).
+  const names = ['NULL AS c0', ...types.map((_, i) => `c${i + 1}`)].join(', ');
   const text = types.map((t, i) => (t === undefined ? `c${i + 1}` : `TRY_CAST(c${i + 1} AS ${t}) AS c${i + 1}`));
   return (
     `(SELECT ${names} FROM ${typedReader} WHERE ${state} = 'typed' ` +
     `UNION ALL SELECT ${names} FROM ${countedReader} WHERE ${state} = 'force' ` +
-    `UNION ALL SELECT ${text.join(', ')} FROM ${textReader} WHERE ${state} = 'text')`
+    `UNION ALL SELECT NULL AS c0, ${text.join(', ')} FROM ${textReader} WHERE ${state} = 'text')`
   );
 }
 
@@ -243,4 +278,48 @@ export function foldablePlan(
   if (reads === 0) return 'none';
   // One READ_CSV only: two scans of the file would both count into the one counter.
   return consuming && reads === 1 ? 'folded' : 'unknown';
+}
+
+/**
+ * Whether a statement planned on an undecided version's text path (its variable set to `'text'`) reads no typed field
+ * but the last, which the record rule reads anyway (module header, "A statement that reads no typed field"): the plan
+ * holds at least one READ_CSV, and every READ_CSV's projected columns are listed and are all text columns, the last
+ * column `c{width}` or the field-count column `c{width + 1}`. Anything else (a typed column projected, a plan that
+ * cannot be read, a READ_CSV without its projection list) is false: the statement goes on to the fold. A wrong `true`
+ * changes only the reader's speed, never an answer (the text path's answer is every state's).
+ * @param planJson - the `explain_value` of `EXPLAIN (FORMAT JSON)` over the statement with its values bound, planned
+ *   in state `'text'`.
+ * @param types - the version's typed reader types by header position.
+ */
+export function textOnlyPlan(planJson: string, types: readonly (TypedCsvColumn | undefined)[]): boolean {
+  let roots: unknown;
+  try {
+    roots = JSON.parse(planJson);
+  } catch {
+    return false;
+  }
+  const width = types.length;
+  const allowed = new Set(types.flatMap((t, i) => (t === undefined ? [`c${i + 1}`] : [])));
+  allowed.add(`c${width}`);
+  allowed.add(`c${width + 1}`);
+  let reads = 0;
+  let textOnly = true;
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) {
+      textOnly = false;
+      return;
+    }
+    const { name, children, extra_info } = node as PlanNode;
+    if (name === 'READ_CSV') {
+      reads++;
+      const projected = extra_info?.Projections;
+      const names = Array.isArray(projected) ? projected : typeof projected === 'string' ? [projected] : undefined;
+      if (names === undefined || !names.every((c) => typeof c === 'string' && allowed.has(c))) textOnly = false;
+    }
+    if (Array.isArray(children)) for (const child of children) visit(child);
+    else textOnly = false;
+  };
+  if (!Array.isArray(roots)) return false;
+  for (const root of roots) visit(root);
+  return textOnly && reads > 0;
 }

@@ -11,7 +11,7 @@ import type * as DuckDbApi from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DpError } from '../../core/errors.js';
 import type { CompiledStatement } from '../dialect.js';
-import { counterValueSql, foldablePlan, type ReaderState, setStateSql } from './duckdb-csv-choice.js';
+import { counterValueSql, foldablePlan, type ReaderState, setStateSql, textOnlyPlan } from './duckdb-csv-choice.js';
 import { duckdb, PARAM_TYPES } from './duckdb-driver.js';
 import type { DuckDbFileViews, ReaderChoice, WatchedFile } from './duckdb-file-view.js';
 import type { PreparedStatements } from './duckdb-prepared.js';
@@ -53,6 +53,48 @@ export class CsvReaderDecider {
       await this.decide(file, (await this.everyLineTyped(choice)) ? 'typed' : 'text', expired);
     }
     return undefined;
+  }
+
+  /**
+   * Before a statement, when exactly one declared file is read through `read_csv` and its reader is undecided
+   * (`duckdb-csv-choice.ts`, "A statement that reads no typed field"): plans the statement with the version's variable
+   * set to `'text'`; when the plan reads no typed field but the last ({@link textOnlyPlan}), leaves it so for the
+   * statement's run and returns the file — the caller runs the statement and then calls {@link endTextRun} — else sets
+   * it back to `'force'` and returns undefined (the fold goes on as before).
+   * @returns the file whose text path the statement runs on, if any.
+   * @throws DpError ENGINE_ERROR after the deadline, or for anything but one SELECT.
+   */
+  async textRun(statement: CompiledStatement, expired: () => boolean): Promise<WatchedFile | undefined> {
+    const undecided = [...this.views.watched.values()].filter((f) => f.choice?.state === 'force');
+    const [file] = undecided;
+    if (!file?.choice || undecided.length !== 1 || this.views.csvScanned.size !== 1) return undefined;
+    await this.setVariable(file.choice, 'text', expired);
+    let textOnly = false;
+    try {
+      const plan = await this.planOf(statement, expired);
+      textOnly = plan !== undefined && textOnlyPlan(plan, file.choice.types);
+    } finally {
+      if (!textOnly) await this.setVariable(file.choice, 'force', expired);
+    }
+    return textOnly ? file : undefined;
+  }
+
+  /**
+   * After a statement {@link textRun} ran on the text path (success or error): the version's variable back to
+   * `'force'` (still undecided), unless the deadline passed (module header of `duckdb-csv-choice.ts`: a `'text'` left
+   * then reads every state's answers and is set again before any fold).
+   */
+  async endTextRun(file: WatchedFile, expired: () => boolean): Promise<void> {
+    const choice = file.choice;
+    if (!choice || choice.state !== 'force' || expired()) return;
+    await this.setVariable(choice, 'force', expired);
+  }
+
+  /** Sets a version's DuckDB variable without deciding it (its `state` unchanged); drops every prepared statement. */
+  private async setVariable(choice: ReaderChoice, state: ReaderState, expired: () => boolean): Promise<void> {
+    if (expired()) throw this.failure();
+    this.prepared.clear();
+    await this.db.run(setStateSql(choice.variable, state));
   }
 
   /**

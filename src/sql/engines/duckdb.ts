@@ -23,9 +23,11 @@
  *   check admits it, declared integer and float columns are parsed by
  *   DuckDB's typed reader when every field of them parses, else by the text
  *   path: one bit of the file version, decided by the first statement that
- *   reads the file whole with every typed column forced (or by one scan of
- *   its own), never by the columns a statement reads (review S62;
- *   `duckdb-csv-typed.ts`, `duckdb-csv-choice.ts`).
+ *   reads a typed field, with the whole file read and every typed column
+ *   forced (or by one scan of its own), never by the columns a statement
+ *   reads; a statement that reads no typed field runs on the text path,
+ *   every state's answer, and decides nothing (review S62; issue 11 stop
+ *   25; `duckdb-csv-typed.ts`, `duckdb-csv-choice.ts`).
  *   JSON: each physical line (the same line reader as CSV) that is one JSON
  *   object is one record, its declared keys read by name with
  *   `TRY(json_extract_string(…))` (`duckdb-csv.ts`) — a key no record
@@ -309,6 +311,16 @@ export class DuckDbEngine implements SqlEngine {
       // At most: the fold's run, the text path's run, and once more for a file changed under the statement.
       for (let attempt = 0; ; attempt++) {
         if (attempt > 3) throw engineError('duckdb', this.pinned.limits);
+        // A statement that reads no typed field of the one undecided CSV runs on its text path, deciding nothing
+        // (`duckdb-csv-choice.ts`, "A statement that reads no typed field"): every state's answer, no forced scan.
+        const textRun = await this.decider.textRun(statement, expired);
+        if (textRun) {
+          try {
+            return await this.runStatement(statement, expired);
+          } finally {
+            await this.decider.endTextRun(textRun, expired);
+          }
+        }
         const fold = await this.decider.choose(statement, expired);
         const before = fold ? await this.decider.counted(fold, expired) : 0;
         let rows: EngineRow[];
