@@ -46,6 +46,7 @@
  * @module
  */
 import type { CompiledDpQuery } from '../sql/compile.js';
+import type { SqlDialect } from '../sql/dialect.js';
 import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
@@ -59,7 +60,7 @@ export const MAX_CACHED_TEXT = 8192;
 export class PlanCache implements DpSqlPlanCache {
   private readonly bySchema = new WeakMap<SqlSchema, Map<string, QueryPlan>>();
   private readonly salts = new WeakMap<QueryPlan, bigint>();
-  private readonly compiledOf = new WeakMap<QueryPlan, { salt: bigint; dialect: string; compiled: CompiledDpQuery }>();
+  private readonly compiledOf = new WeakMap<QueryPlan, { salt: bigint; dialect: SqlDialect; compiled: CompiledDpQuery }>();
   private readonly keepsSalt = new WeakSet<SqlSchema>();
   /** Lookups that found a plan. */
   hits = 0;
@@ -137,11 +138,11 @@ export class PlanCache implements DpSqlPlanCache {
    * function of plan, salt, dialect and schema, and a cached plan belongs to one schema); `compile()` for anything else.
    * @param plan - the plan (a kept one only when this cache stored it, for a schema whose salts it keeps).
    * @param salt - the salt it is compiled with (a kept one only for the plan's kept salt).
-   * @param dialect - the engine's dialect name.
+   * @param dialect - the engine's dialect object (by identity).
    * @param compile - compiles it.
    * @returns the compiled statements.
    */
-  compiled(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery {
+  compiled(plan: QueryPlan, salt: bigint, dialect: SqlDialect, compile: () => CompiledDpQuery): CompiledDpQuery {
     if (this.salts.get(plan) !== salt) return compile();
     const known = this.compiledOf.get(plan);
     if (known && known.salt === salt && known.dialect === dialect) return known.compiled;
