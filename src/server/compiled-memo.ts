@@ -25,6 +25,14 @@
  * 5. The compile's refusals (key text bytes, declared histogram rows) read the keys and the unit, never a WHERE
  *    literal (`shape-plans.ts` lifts only WHERE comparison operands), so a plan of the variant that the template's
  *    compile accepted is accepted; a refused compile keeps nothing.
+ * 6. **Bounded memory** (review stop 25, class 14: availability): a compiled statement can be ~2,500× its text
+ *    (nested `*` inside 40 aggregates: 4.5 K characters of text, 11 M of SQL), so the memo is an LRU over variants
+ *    holding at most `MAX_MEMO_ENTRIES` variants and `MAX_MEMO_SQL` characters of statement text (Σ of every kept
+ *    entry's main and histogram texts); an entry larger than `MAX_MEMO_ENTRY_SQL` is never kept (compiled every time).
+ *    Without it the memo kept one compile per live variant — every variant the shape cache or a cached plan holds
+ *    (≈ 10 MiB of heap per shape of that kind, GiBs within the shape cache's own text bound). The LRU holds its
+ *    variants strongly (each one template plan of a text ≤ `MAX_CACHED_TEXT`), so they count in its entry bound.
+ *    Guard: test/review/compiled-memo-memory.test.ts.
  * Tested in test/server/compiled-memo.test.ts (fast-check, fixed seeds: random shapes, literals and salts — the memo's
  * statements deep-equal a fresh compile on DuckDB, PostgreSQL and ClickHouse, and no bind value of one query appears
  * in another's statement unless both queries carry it).
@@ -47,6 +55,8 @@ interface Entry {
   readonly template: CompiledDpQuery;
   readonly main: readonly Slot[];
   readonly histograms: readonly (readonly Slot[])[];
+  /** Its statements' text (UTF-16 units): what it retains (rule 6). */
+  readonly sql: number;
 }
 
 /** The bind value of a lifted literal, as `compile-expr.ts`'s `literal` gives it, with its type. */
@@ -56,9 +66,29 @@ function literalParam(v: number): { value: bigint | number; type: 'bigint' | 'do
 
 /** Compiled statements per (shape template, dialect), rebound per query (see the module header). */
 export class CompiledMemo {
-  private readonly entries = new WeakMap<object, Map<SqlDialect, Entry>>();
+  /** Kept entries per variant, least recently used first (rule 6). */
+  private readonly entries = new Map<object, Map<SqlDialect, Entry>>();
   /** Compiles answered by rebinding a kept entry. */
   hits = 0;
+  /** Statement text kept (UTF-16 units, Σ over every entry; ≤ `maxSql` after each call). */
+  retainedSql = 0;
+  private readonly maxEntries: number;
+  private readonly maxSql: number;
+  private readonly maxEntrySql: number;
+
+  /**
+   * @param limits - the bounds (rule 6; defaults `MAX_MEMO_ENTRIES`, `MAX_MEMO_SQL`, `MAX_MEMO_ENTRY_SQL`).
+   */
+  constructor(limits: { readonly maxEntries?: number; readonly maxSql?: number; readonly maxEntrySql?: number } = {}) {
+    this.maxEntries = limits.maxEntries ?? MAX_MEMO_ENTRIES;
+    this.maxSql = limits.maxSql ?? MAX_MEMO_SQL;
+    this.maxEntrySql = Math.min(limits.maxEntrySql ?? MAX_MEMO_ENTRY_SQL, this.maxSql);
+  }
+
+  /** Variants with a kept entry (for tests). */
+  get size(): number {
+    return this.entries.size;
+  }
 
   /**
    * The compiled statements of `plan` under `salt`: rebound from the entry of its shape template when one is kept,
@@ -73,6 +103,10 @@ export class CompiledMemo {
     const origin = shapeOrigin(plan);
     if (!origin || dialect.inlineLiteral !== undefined || dialectCompiler(dialect) !== undefined) return compile();
     let byDialect = this.entries.get(origin.variant);
+    if (byDialect) {
+      this.entries.delete(origin.variant);
+      this.entries.set(origin.variant, byDialect);
+    }
     const entry = byDialect?.get(dialect);
     if (entry) {
       const rebound = rebind(entry, origin, salt);
@@ -84,16 +118,29 @@ export class CompiledMemo {
     }
     const compiled = compile();
     const made = record(compiled, origin, salt);
-    if (made) {
+    if (made && made.sql <= this.maxEntrySql) {
       if (!byDialect) {
         byDialect = new Map();
         this.entries.set(origin.variant, byDialect);
       }
       byDialect.set(dialect, made);
+      this.retainedSql += made.sql;
+      while (this.entries.size > this.maxEntries || this.retainedSql > this.maxSql) {
+        const oldest = this.entries.keys().next().value as object;
+        for (const e of (this.entries.get(oldest) as Map<SqlDialect, Entry>).values()) this.retainedSql -= e.sql;
+        this.entries.delete(oldest);
+      }
     }
     return compiled;
   }
 }
+
+/** Variants with a kept entry (rule 6). */
+export const MAX_MEMO_ENTRIES = 1024;
+/** Statement text the memo keeps, UTF-16 units summed over its entries (rule 6): 16 Mi, ≈ 16–32 MiB. */
+export const MAX_MEMO_SQL = 16 * 1024 * 1024;
+/** The largest entry kept (UTF-16 units of its statements' texts); a larger one is compiled every time (rule 6). */
+export const MAX_MEMO_ENTRY_SQL = 1024 * 1024;
 
 /** The entry of a fresh compile, or undefined when one of its parameters is not understood (rule 3). */
 function record(compiled: CompiledDpQuery, origin: ShapeOrigin, salt: bigint): Entry | undefined {
@@ -127,7 +174,8 @@ function record(compiled: CompiledDpQuery, origin: ShapeOrigin, salt: bigint): E
     if (!hs) return undefined;
     histograms.push(hs);
   }
-  return { template: compiled, main, histograms };
+  const sql = compiled.histograms.reduce((n, h) => n + h.sql.length, compiled.main.sql.length);
+  return { template: compiled, main, histograms, sql };
 }
 
 /** The entry's statements with this query's own values (rule 2), or undefined when a literal's class differs. */
