@@ -26,8 +26,8 @@
  *    literal (`shape-plans.ts` lifts only WHERE comparison operands), so a plan of the variant that the template's
  *    compile accepted is accepted; a refused compile keeps nothing.
  * Tested in test/server/compiled-memo.test.ts (fast-check, fixed seeds: random shapes, literals and salts — the memo's
- * statements deep-equal a fresh compile on DuckDB, PostgreSQL and ClickHouse, and no bind value of one query appears
- * in another's statement unless both queries carry it).
+ * statements equal a fresh compile with this query's plan and salt, bit for bit, on DuckDB, PostgreSQL and ClickHouse;
+ * and a unit case: the second query's statement holds none of the first query's salt or literals).
  * @module
  */
 import { numberLiteralType, ownSlotOf } from '../sql/compile-env.js';
