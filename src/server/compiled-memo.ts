@@ -34,8 +34,8 @@
  *    variants strongly (each one template plan of a text ≤ `MAX_CACHED_TEXT`), so they count in its entry bound.
  *    Guard: test/review/compiled-memo-memory.test.ts.
  * Tested in test/server/compiled-memo.test.ts (fast-check, fixed seeds: random shapes, literals and salts — the memo's
- * statements deep-equal a fresh compile on DuckDB, PostgreSQL and ClickHouse, and no bind value of one query appears
- * in another's statement unless both queries carry it).
+ * statements equal a fresh compile with this query's plan and salt, bit for bit, on DuckDB, PostgreSQL and ClickHouse;
+ * and a unit case: the second query's statement holds none of the first query's salt or literals).
  * @module
  */
 import { numberLiteralType, ownSlotOf } from '../sql/compile-env.js';
