@@ -8,8 +8,9 @@
  * Generative (fast-check, seed 2501, 15 runs): random shapes (1–12 aggregates, nesting 0–2 of `*`, GROUP BY or not),
  * 2–4 texts per shape with fresh WHERE literals, interleaved, through one PlanCache (for the plans) and a memo with
  * small bounds: after every compile the kept text ≤ the bound and the entries ≤ theirs; every statement equals a
- * fresh compile with this query's salt. Mutants checked: no eviction (fails: retained text past the bound); the
- * per-entry bound dropped (fails); the LRU refresh on a hit dropped (fails the recency case).
+ * fresh compile with this query's salt. Mutants checked: no eviction (fails the bounds and the recency case); the
+ * per-entry bound dropped (fails the defaults case: 11 M characters kept); the LRU refresh on a hit dropped (fails the
+ * recency case).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -133,8 +134,8 @@ describe('the compiled-statement memo keeps bounded memory (review stop 25, rule
       { seed: 2501, numRuns: 15 },
     );
     // Not vacuous: the memo answered some compiles and also had to evict or skip some.
-    expect(hits).toBeGreaterThan(20);
-    expect(evictedOrSkipped).toBeGreaterThan(20);
+    expect(hits).toBeGreaterThan(10);
+    expect(evictedOrSkipped).toBeGreaterThan(10);
   });
 
   it('a hit refreshes its variant (least recently used evicted first)', () => {
