@@ -46,9 +46,11 @@
  * @module
  */
 import type { CompiledDpQuery } from '../sql/compile.js';
+import type { SqlDialect } from '../sql/dialect.js';
 import type { QueryPlan } from '../sql/plan.js';
 import type { DpSqlPlanCache } from '../sql/run-dp-sql.js';
 import type { SqlSchema } from '../sql/schema.js';
+import { CompiledMemo } from './compiled-memo.js';
 import { declarePlanRowBounds } from './exact-aggregate-cache.js';
 import { ShapePlans } from './shape-plans.js';
 
@@ -59,7 +61,9 @@ export const MAX_CACHED_TEXT = 8192;
 export class PlanCache implements DpSqlPlanCache {
   private readonly bySchema = new WeakMap<SqlSchema, Map<string, QueryPlan>>();
   private readonly salts = new WeakMap<QueryPlan, bigint>();
-  private readonly compiledOf = new WeakMap<QueryPlan, { salt: bigint; dialect: string; compiled: CompiledDpQuery }>();
+  private readonly compiledOf = new WeakMap<QueryPlan, { salt: bigint; dialect: SqlDialect; compiled: CompiledDpQuery }>();
+  /** Compiled statements per shape template, rebound per query (compiled-memo.ts has the rule). */
+  readonly memo = new CompiledMemo();
   private readonly keepsSalt = new WeakSet<SqlSchema>();
   /** Lookups that found a plan. */
   hits = 0;
@@ -137,15 +141,18 @@ export class PlanCache implements DpSqlPlanCache {
    * function of plan, salt, dialect and schema, and a cached plan belongs to one schema); `compile()` for anything else.
    * @param plan - the plan (a kept one only when this cache stored it, for a schema whose salts it keeps).
    * @param salt - the salt it is compiled with (a kept one only for the plan's kept salt).
-   * @param dialect - the engine's dialect name.
+   * A plan built from a shape template is compiled through the memo of its shape (compiled-memo.ts: the template's
+   * statements with this query's own salt and literals bound, equal to `compile()`'s).
+   * @param dialect - the engine's dialect object (by identity).
    * @param compile - compiles it.
    * @returns the compiled statements.
    */
-  compiled(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery {
-    if (this.salts.get(plan) !== salt) return compile();
+  compiled(plan: QueryPlan, salt: bigint, dialect: SqlDialect, compile: () => CompiledDpQuery): CompiledDpQuery {
+    const build = () => this.memo.compiled(plan, salt, dialect, compile);
+    if (this.salts.get(plan) !== salt) return build();
     const known = this.compiledOf.get(plan);
     if (known && known.salt === salt && known.dialect === dialect) return known.compiled;
-    const compiled = deepFreeze(compile());
+    const compiled = deepFreeze(build());
     // Kept statements repeat: their public row bounds decide whether an exact-aggregate cache may keep their rows.
     declarePlanRowBounds(plan, compiled);
     this.compiledOf.set(plan, { salt, dialect, compiled });

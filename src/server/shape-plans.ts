@@ -136,21 +136,63 @@ export class ShapePlans {
       if (![...v.lifted.values()].every((i) => Number.isFinite(values[i]))) return undefined;
       this.byKey.delete(key);
       this.byKey.set(key, variants);
-      return freezePlan({ ...v.template, text, where: v.template.where && substitute(v.template.where, v.lifted, values) });
+      const literals = new Map<PlanExpr, number>();
+      const plan = freezePlan({
+        ...v.template,
+        text,
+        where: v.template.where && substitute(v.template.where, v.lifted, values, literals),
+      });
+      ORIGINS.set(plan, { variant: v, literals, values });
+      return plan;
     }
     return undefined;
   }
+}
+
+/**
+ * Where a plan built from a template (`ShapePlans.get`) came from: the template's variant (one object per kept
+ * template, compared by identity), each of this plan's new literal nodes with its token's index, and the number
+ * tokens' values. Every other node of such a plan is the template's own object, the same in every plan built from
+ * the variant. A plan that was planned afresh has no origin.
+ */
+export interface ShapeOrigin {
+  readonly variant: object;
+  readonly literals: ReadonlyMap<PlanExpr, number>;
+  readonly values: readonly number[];
+}
+
+const ORIGINS = new WeakMap<QueryPlan, ShapeOrigin>();
+
+/**
+ * The origin of a plan `ShapePlans.get` built (see `ShapeOrigin`), or undefined.
+ * @param plan - a plan.
+ * @returns its origin, or undefined.
+ */
+export function shapeOrigin(plan: QueryPlan): ShapeOrigin | undefined {
+  return ORIGINS.get(plan);
 }
 
 function sameFixed(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** `e` with each lifted literal node replaced by its token's new value (the rest copied). */
-function substitute(e: PlanExpr, lifted: ReadonlyMap<PlanExpr, number>, values: readonly number[]): PlanExpr {
+/**
+ * `e` with each lifted literal node replaced by its token's new value (the rest copied); each new literal node is
+ * recorded in `literals` with its token's index.
+ */
+function substitute(
+  e: PlanExpr,
+  lifted: ReadonlyMap<PlanExpr, number>,
+  values: readonly number[],
+  literals: Map<PlanExpr, number>,
+): PlanExpr {
   const i = lifted.get(e);
-  if (i !== undefined) return { kind: 'literal', value: values[i] as number };
-  const s = (x: PlanExpr) => substitute(x, lifted, values);
+  if (i !== undefined) {
+    const node: PlanExpr = { kind: 'literal', value: values[i] as number };
+    literals.set(node, i);
+    return node;
+  }
+  const s = (x: PlanExpr) => substitute(x, lifted, values, literals);
   switch (e.kind) {
     case 'column':
     case 'literal':

@@ -58,7 +58,9 @@ export class Params {
       return hit.marker;
     }
     const marker = this.push(value, type);
-    this.owned.set(slot, { marker, param: this.list[this.list.length - 1] as SqlParam });
+    const param = this.list[this.list.length - 1] as SqlParam;
+    this.owned.set(slot, { marker, param });
+    OWN_SLOTS.set(param, slot);
     return marker;
   }
   private push(value: SqlParam['value'], type: SqlParamType): string {
@@ -92,6 +94,20 @@ export class Params {
     });
     return { sql: renumbered, params: Object.freeze(params) };
   }
+}
+
+/** Each own parameter's slot (rule 2), by the parameter object `finish` hands on in the statement's list. */
+const OWN_SLOTS = new WeakMap<SqlParam, object | string>();
+
+/**
+ * The slot of a statement's parameter when it is an own one (rule 2: a plan literal node, or a named slot such as
+ * `'salt'`), undefined when it is shared (rule 1: a value the statement's shape fixes). A memo of compiled statements
+ * per shape (`src/server/compiled-memo.ts`) reads it to know which bind values are this query's own.
+ * @param param - a parameter of a compiled statement (the very object in its `params`).
+ * @returns its slot, or undefined.
+ */
+export function ownSlotOf(param: SqlParam): object | string | undefined {
+  return OWN_SLOTS.get(param);
 }
 
 /**

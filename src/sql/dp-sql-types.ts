@@ -14,6 +14,7 @@ import type { Rational } from '../numeric/rational.js';
 import type { RandomSource } from '../random/source.js';
 import type { BudgetSplit } from './budget-split.js';
 import type { CompiledDpQuery } from './compile.js';
+import type { SqlDialect } from './dialect.js';
 import type { SqlEngine } from './engine.js';
 import type { QueryPlan } from './plan.js';
 import type { SqlSchema } from './schema.js';
@@ -168,7 +169,8 @@ export interface DpSqlPlanCache {
   salt?(sql: string, schema: SqlSchema, draw: () => bigint): bigint;
   /**
    * Optional: the compiled statements of a cached plan under its kept salt — `compile()` once, then kept (a pure
-   * function of plan, salt, dialect and schema). A cache returns a kept one only for that very plan, salt and dialect.
+   * function of plan, salt, dialect and schema). A cache returns a kept one only for that very plan, salt and dialect
+   * object (by identity: two dialects may share a name — a test's or a wrapper's — and compile differently).
    */
-  compiled?(plan: QueryPlan, salt: bigint, dialect: string, compile: () => CompiledDpQuery): CompiledDpQuery;
+  compiled?(plan: QueryPlan, salt: bigint, dialect: SqlDialect, compile: () => CompiledDpQuery): CompiledDpQuery;
 }

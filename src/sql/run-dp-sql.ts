@@ -95,7 +95,7 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   const draw = () => (BigInt(rng.nextUint32() & 0x3fffffff) << 32n) | BigInt(rng.nextUint32());
   const salt = input.planCache?.salt ? input.planCache.salt(input.sql, input.schema, draw) : draw();
   const compile = () => compileDpQuery(plan, input.engine.dialect, salt, input.schema);
-  const compiled = input.planCache?.compiled ? input.planCache.compiled(plan, salt, input.engine.dialect.name, compile) : compile();
+  const compiled = input.planCache?.compiled ? input.planCache.compiled(plan, salt, input.engine.dialect, compile) : compile();
   // Every output's release planned from its public parameters (the statistics layer's checks), before the charge.
   const outputs = planReleases(plan, split, compiled, confidence, intervalShare);
   // The bounding report (reportBounding): its statement compiled and its two counts planned before the charge too.

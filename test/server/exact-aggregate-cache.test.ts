@@ -14,6 +14,8 @@ import { SeededRandomSource } from '../../src/random/seeded-source.js';
 import { declareRowBound, ExactAggregateCache } from '../../src/server/exact-aggregate-cache.js';
 import { PlanCache } from '../../src/server/plan-cache.js';
 import type { CompiledStatement } from '../../src/sql/dialect.js';
+import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
+import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import { DuckDbEngine } from '../../src/sql/engines/duckdb.js';
 import { runDpSql } from '../../src/sql/run-dp-sql.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
@@ -304,7 +306,7 @@ describe('PlanCache kept salt', () => {
 });
 
 describe('PlanCache kept compiled statements', () => {
-  it('compiles a cached plan once under its kept salt, deep-frozen; any other salt, plan or dialect compiles afresh', async () => {
+  it('compiles a cached plan once under its kept salt, deep-frozen; any other salt, plan or dialect object compiles afresh', async () => {
     const plans = new PlanCache();
     plans.keepSaltFor(schema);
     const l = ledger();
@@ -318,13 +320,16 @@ describe('PlanCache kept compiled statements', () => {
       compiles++;
       return { main: { sql: `x${compiles}`, params: [] }, histograms: [] } as never;
     };
-    const kept = plans.compiled(plan, salt, 'duckdb', compile); // runDpSql kept the real one already: not called
+    const kept = plans.compiled(plan, salt, duckdbDialect, compile); // runDpSql kept the real one already: not called
     expect(compiles).toBe(0);
     expect(Object.isFrozen(kept) && Object.isFrozen(kept.main) && Object.isFrozen(kept.main.params)).toBe(true);
     expect(kept.main.sql).toContain('SELECT');
-    expect(plans.compiled(plan, salt + 1n, 'duckdb', compile).main.sql).toBe('x1');
-    expect(plans.compiled(plan, salt, 'postgres', compile).main.sql).toBe('x2');
-    expect(plans.compiled(Object.freeze({ ...plan }), salt, 'duckdb', compile).main.sql).toBe('x3');
+    expect(plans.compiled(plan, salt + 1n, duckdbDialect, compile).main.sql).toBe('x1');
+    expect(plans.compiled(plan, salt, postgresDialect, compile).main.sql).toBe('x2');
+    expect(plans.compiled(Object.freeze({ ...plan }), salt, duckdbDialect, compile).main.sql).toBe('x3');
+    // Keyed by the dialect object, not its name: another dialect called 'duckdb' compiles afresh (it may differ).
+    expect(engine.dialect).toBe(duckdbDialect);
+    expect(plans.compiled(plan, salt, Object.freeze({ ...duckdbDialect }), compile).main.sql).toBe('x4');
   });
 });
 

@@ -26,7 +26,8 @@
  * @module
  */
 import { isUtf8 } from 'node:buffer';
-import { open, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { CSV_MAX_LINE_BYTES } from '../../io/csv-records.js';
 
 /** What identifies a version of a file: when any of these moves, its bytes are checked again. */
@@ -208,9 +209,17 @@ export function lineEndingOf(firstBytes: Uint8Array): LineEnding {
   return cr >= 0 && (lf < 0 || cr < lf) ? 'crlf' : 'lf';
 }
 
-/** The identity of the file at `path` (one stat). */
+/**
+ * The identity of the file at `path` (one stat).
+ *
+ * The stat is synchronous (issue 15): a snapshot checks its files' identities before and after every statement
+ * (`PinnedVersions`, `refreshChanged`), and `fs.promises.stat` sends each one to libuv's thread pool and back — two
+ * thread hand-offs per stat, which on this 2-core machine cost more than the system call itself (a local file's
+ * metadata comes from the inode cache in microseconds). The identity is the same either way; an error still rejects
+ * the returned promise. A declared file on a slow network file system blocks the event loop for its stat.
+ */
 export async function fileIdentity(path: string): Promise<FileIdentity> {
-  const s = await stat(path);
+  const s = statSync(path);
   return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dev: s.dev };
 }
 
