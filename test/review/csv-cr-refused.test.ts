@@ -36,7 +36,10 @@ async function count(extra: string | null): Promise<number | string> {
     const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
     try {
       const r = await runDpSql({
-        sql: 'SELECT COUNT(*) AS n FROM t',
+        // Reads typed `pid` (a field other than the last; same count), so a DuckDB-read version runs the typed reader's
+        // forced scan and its fold, as before stop 25: a statement that reads no typed field runs on the text path,
+        // deciding nothing (`duckdb-csv-choice.ts`, "A statement that reads no typed field") — sqlcsv stop 25.
+        sql: 'SELECT COUNT(*) AS n FROM t WHERE pid IS NULL OR pid IS NOT NULL',
         schema,
         engine,
         ledger: new MemoryLedger(),

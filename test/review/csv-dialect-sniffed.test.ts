@@ -45,7 +45,10 @@ async function countAbc(lines: readonly string[], seed: number): Promise<number>
   const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
   try {
     const r = await runDpSql({
-      sql: "SELECT COUNT(*) AS n FROM t WHERE s = 'abc'",
+      // Reads typed `pid` (a field other than the last; same count), so a DuckDB-read version runs the typed reader's
+      // forced scan and its fold, as before stop 25: a statement that reads no typed field runs on the text path,
+      // deciding nothing (`duckdb-csv-choice.ts`, "A statement that reads no typed field") — sqlcsv stop 25.
+      sql: "SELECT COUNT(*) AS n FROM t WHERE s = 'abc' AND (pid IS NULL OR pid IS NOT NULL)",
       schema,
       engine,
       ledger: new MemoryLedger(),

@@ -52,7 +52,10 @@ async function sqlCount(path: string, seed: number): Promise<number> {
   const engine = await DuckDbEngine.open({ files: { t: path }, columnTypes: { t: { pid: 'integer', s: 'string' } } });
   try {
     const r = await runDpSql({
-      sql: 'SELECT COUNT(*) AS n FROM t',
+      // Reads typed `pid` (a field other than the last; same count), so the version is read by the typed reader's
+      // forced scan and its fold, as before stop 25: `COUNT(*)` alone reads no typed field and runs on the text path,
+      // deciding nothing (`duckdb-csv-choice.ts`, "A statement that reads no typed field") — sqlcsv stop 25.
+      sql: 'SELECT COUNT(*) AS n FROM t WHERE pid IS NULL OR pid IS NOT NULL',
       schema,
       engine,
       ledger: new MemoryLedger(),

@@ -52,7 +52,10 @@ async function answer(lines: readonly string[], kind: 'csv' | 'jsonl' = 'csv'): 
   try {
     engine = await DuckDbEngine.open({ files: { d: path }, columnTypes: { d: { pid: 'integer', x: 'float' } } });
     await runDpSql({
-      sql: 'SELECT COUNT(*) AS n FROM d',
+      // Reads typed `pid` (a field other than the last; same count), so a CSV version is read by the typed reader's
+      // forced scan (its refusal, its fold), as before stop 25: `COUNT(*)` alone reads no typed field and runs on the
+      // text path, deciding nothing (`duckdb-csv-choice.ts`, "A statement that reads no typed field") — sqlcsv stop 25.
+      sql: 'SELECT COUNT(*) AS n FROM d WHERE pid IS NULL OR pid IS NOT NULL',
       schema,
       engine,
       ledger: new MemoryLedger(),

@@ -129,8 +129,12 @@ describe('review S25c: one definition of a missing text unit id on every reader 
     for (const blank of ['  ', '"\u00A0"', '\t', '\u3000 ']) {
       const out: string[] = [];
       for (const [name, text] of [
-        ['d-prime.csv', `pid,k,v\n1,a,1\n2,b,1\n${blank},b,1\n`],
-        ['d.csv', `pid,k,v\n1,a,1\n2,b,1\n${blank},b,1\n${blank},a,1\n`],
+        // Header `pid,v,k` (sqlcsv stop 25): the typed `v` is not the last column, so the statements read a typed field
+        // other than the last and each version runs the typed reader's forced scan and fold, as before stop 25 — with
+        // `v` last every statement here read no typed field but the last and ran on the text path, deciding nothing
+        // (`duckdb-csv-choice.ts`, "A statement that reads no typed field"). Same rows, same answers.
+        ['d-prime.csv', `pid,v,k\n1,1,a\n2,1,b\n${blank},1,b\n`],
+        ['d.csv', `pid,v,k\n1,1,a\n2,1,b\n${blank},1,b\n${blank},1,a\n`],
       ] as const) {
         const path = join(dir, name);
         writeFileSync(path, text);
