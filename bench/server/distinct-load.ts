@@ -83,7 +83,14 @@ export async function startDistinctLoad(C: number): Promise<DistinctLoad> {
   }
   const config = parseServerConfig(
     {
-      server: { stateDir: join(work, 'state'), padLatencyMs: 0, rateLimit: { perSecond: 1e6, burst: 1e6 }, maxConcurrentPerAnalyst: 1024 },
+      server: {
+        stateDir: join(work, 'state'),
+        padLatencyMs: 0,
+        rateLimit: { perSecond: 1e6, burst: 1e6 },
+        maxConcurrentPerAnalyst: 1024,
+        // DUCKDB_CONNECTIONS=n: the pool's size (default: the server's), to compare pool sizes.
+        ...(process.env.DUCKDB_CONNECTIONS ? { duckdbConnections: Number(process.env.DUCKDB_CONNECTIONS) } : {}),
+      },
       datasets: {
         adult: {
           schema: schemaPath,

@@ -54,7 +54,10 @@ export class EnginePool implements EngineWrapper {
   private readonly engines: SqlEngine[];
   private readonly reopen: (() => Promise<SqlEngine>) | undefined;
   private replaced = 0;
-  /** Whether the engines have a preflight (read once: engines opened from one configuration are of one kind). */
+  /**
+   * Whether the engines' preflight can refuse anything (read once: engines opened from one configuration are of one
+   * kind, and a DuckDB engine's declared files are fixed at open): see `checksBeforeCharge`.
+   */
   private readonly preflights: boolean;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -73,7 +76,7 @@ export class EnginePool implements EngineWrapper {
       return all;
     });
     if (this.engines.length === 0) throw new DpError('INTERNAL', 'an engine pool without an engine', {});
-    this.preflights = edgeRead('engines', () => this.engines.some((e) => typeof e.preflight === 'function'));
+    this.preflights = edgeRead('engines', () => this.engines.some(checksBeforeCharge));
     this.free = [...this.engines];
     this.reopen = edgeRead('options', () => {
       edgeRecord(options, 'options');
@@ -172,14 +175,19 @@ export class EnginePool implements EngineWrapper {
   /**
    * The engines' preflight (review S45b: every hook forwarded, `engine-wrapper.ts`), on an engine of its own like a
    * statement, on every query (never kept: a privilege may change). Engines without one (DuckDB) have nothing to
-   * check: no engine is taken.
-   * @throws DpError INVALID_PARAMETER when `statements` is not an array; INVALID_SCHEMA / ENGINE_ERROR as the engine.
+   * check, and neither have DuckDB engines over a database file alone (no declared file to re-read:
+   * `DuckDbEngine.preflightChecks`, stop 26): no engine is taken. Taking one queued every query twice behind the
+   * pool's statements — once for a check that did nothing — and held a connection idle for a turn of the event loop.
+   * A closed pool refuses here, before the charge, whether or not its engines check anything.
+   * @throws DpError INVALID_PARAMETER when `statements` is not an array; INVALID_SCHEMA / ENGINE_ERROR as the engine;
+   *   ENGINE_ERROR once the pool is closed.
    */
   async preflight(statements: readonly CompiledStatement[]): Promise<void> {
     const all = edgeRead('statements', () => {
       edgeArray(statements, 'statements');
       return Array.from(statements);
     });
+    if (this.closed) throw new DpError('ENGINE_ERROR', 'the engine is closed', { engine: this.dialect.name });
     if (!this.preflights) return;
     await this.use((e) => forwardPreflight(e, all));
   }
@@ -207,6 +215,15 @@ export class EnginePool implements EngineWrapper {
     })();
     return this.closing;
   }
+}
+
+/**
+ * Whether `e`'s preflight can refuse anything: it has one, and does not say it checks nothing (`preflightChecks`
+ * false: a DuckDB engine without declared files, whose preflight is an empty loop — `DuckDbEngine.preflightChecks`).
+ */
+function checksBeforeCharge(e: SqlEngine): boolean {
+  if (typeof e.preflight !== 'function') return false;
+  return (e as { readonly preflightChecks?: unknown }).preflightChecks !== false;
 }
 
 /** Whether `e` runs the constant probe (a broken or stuck engine fails it, within its own deadline). */

@@ -128,4 +128,71 @@ describe('EnginePool', () => {
     expect(await threads()).toEqual([defaultDuckdbThreads(2), defaultDuckdbThreads(2)]);
     expect(await threads(3)).toEqual([3, 3]);
   }, 60_000);
+
+  // Stop 26 (issue 15): a preflight that can refuse nothing takes no engine — taking one queued every query twice
+  // behind the pool's statements. Class: pools of 1–4 engines of one kind (a pool's engines are opened from one
+  // configuration) with a preflight that checks (`preflightChecks` true or not stated), one that checks nothing
+  // (`preflightChecks` false), or none; with every engine busy. Rule: the
+  // pool runs an engine's preflight iff some engine's can refuse, and a pool whose preflight can refuse nothing
+  // settles while every engine is held; a closed pool refuses the preflight (before any charge) either way.
+  it('takes an engine for the preflight only when a preflight can refuse, and refuses once closed (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('checks', 'unstated', 'nothing', 'none'), fc.integer({ min: 1, max: 4 }), async (kind, size) => {
+        const kinds = Array.from({ length: size }, () => kind);
+        const preflights: number[] = [];
+        let release = () => {};
+        const held = new Promise<void>((r) => {
+          release = r;
+        });
+        const engines: SqlEngine[] = kinds.map((_, id) => ({
+          dialect: duckdbDialect,
+          query: async () => {
+            await held;
+            return [];
+          },
+          catalog: async () => new Map(),
+          close: async () => {},
+          ...(kind === 'none'
+            ? {}
+            : {
+                preflight: async () => {
+                  preflights.push(id);
+                },
+              }),
+          ...(kind === 'checks' ? { preflightChecks: true } : kind === 'nothing' ? { preflightChecks: false } : {}),
+        }));
+        const pool = new EnginePool(engines);
+        const checks = kind === 'checks' || kind === 'unstated';
+        // Every engine held by a statement: a preflight that takes one waits for it.
+        const statements = kinds.map(() => pool.query(statement('x')));
+        let settled = false;
+        const pre = pool.preflight([statement('x')]).then(() => {
+          settled = true;
+        });
+        for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+        expect(settled).toBe(!checks);
+        release();
+        await Promise.all([pre, ...statements]);
+        expect(preflights.length).toBe(checks ? 1 : 0);
+        await pool.close();
+        await expect(pool.preflight([statement('x')])).rejects.toMatchObject({ code: 'ENGINE_ERROR' });
+      }),
+      { numRuns: 60, seed: 26 },
+    );
+  });
+
+  it('a DuckDB engine without declared files (a database file, or in memory) says its preflight checks nothing; one over declared files says it checks', async () => {
+    const files = await DuckDbEngine.open({
+      files: { donors: join(EXAMPLES, 'server/donors.csv') },
+      columnTypes: { donors: { id: 'integer', age: 'integer', zip: 'string', donated: 'boolean' } },
+    });
+    const memory = await DuckDbEngine.open({});
+    try {
+      expect(files.preflightChecks).toBe(true);
+      expect(memory.preflightChecks).toBe(false);
+    } finally {
+      await files.close();
+      await memory.close();
+    }
+  }, 60_000);
 });

@@ -279,6 +279,15 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /**
+   * Whether `preflight` can refuse anything: only an engine with declared CSV/JSON files has views to rebuild (their
+   * set is fixed when the engine opens; a rebuild replaces a view, never adds one). False for a database file alone:
+   * the server's pool then takes no connection for the preflight (`src/server/engine-pool.ts`, stop 26).
+   */
+  get preflightChecks(): boolean {
+    return this.views.watched.size > 0;
+  }
+
+  /**
    * Before the charge (`SqlEngine.preflight`): rebuilds the view of every declared file that changed since its view
    * was built, so that a new version the view cannot read — a Parquet file whose text is not UTF-8 (review S53) —
    * is refused with nothing charged. A file changed between this call and the statement is still checked inside
