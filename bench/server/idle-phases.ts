@@ -14,9 +14,9 @@
 import './duckdb-allocator-first.js';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { DuckDBPreparedStatement } from '@duckdb/node-api';
 import { EnginePool } from '../../src/server/engine-pool.js';
 import { GroupCommitLedger } from '../../src/server/group-commit.js';
-import { DuckDBPreparedStatement } from '@duckdb/node-api';
 import { startDistinctLoad } from './distinct-load.js';
 
 const N = Number(process.argv[2] ?? 2000);
@@ -98,7 +98,9 @@ console.log(
   `distinct, ${N} queries at concurrency ${C} after ${WARMUP}: ${(N / (wall / 1000)).toFixed(0)} q/s, CPU ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms/query, latency ≈ ${((C * wall) / N).toFixed(2)} ms, load ${load0.toFixed(1)} → ${load1.toFixed(1)}`,
 );
 console.log(`  engine wait  ${per(sums.wait, sums.nWait)} ms/query`);
-console.log(`  engine hold  ${per(sums.hold, sums.nHold)} ms/query (${sums.nHold} holds, ${sums.nWait} takes, ${sums.nCall} calls, ${sums.nCharge} charges)`);
+console.log(
+  `  engine hold  ${per(sums.hold, sums.nHold)} ms/query (${sums.nHold} holds, ${sums.nWait} takes, ${sums.nCall} calls, ${sums.nCharge} charges)`,
+);
 console.log(`  DuckDB call  ${per(sums.call, sums.nCall)} ms/statement (${(sums.nCall / N).toFixed(2)} statements/query)`);
 console.log(`  charge       ${per(sums.charge, sums.nCharge)} ms/query`);
 console.log(`  engines busy ${[...busy.values()].map((b) => `${((100 * b) / wall).toFixed(0)}%`).join(', ')} of the wall time`);
