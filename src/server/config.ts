@@ -63,8 +63,15 @@ const serverFormat = z.strictObject(
       )
       .default({ perSecond: 50, burst: 100 }),
     maxConcurrentPerAnalyst: int(1, 1024, 'queries').default(4),
-    /** DuckDB data sets: statements run at once, each on its own connection (engine-pool.ts). */
-    duckdbConnections: int(1, 64, 'connections').default(2),
+    /**
+     * DuckDB data sets: statements run at once, each on its own connection (engine-pool.ts). Default 4 (stop 26): a
+     * connection is held from its statement's start until the main thread has taken the rows and released them, so
+     * with 2 the pool was the bottleneck of distinct queries at concurrency 8 (both held ≈ 90–98% of the time, each
+     * query waiting ≈ 10–20 ms for one, while DuckDB itself computed ≈ 1.6 ms a query); with 4 the wait is ≈ 3 ms
+     * (bench/server/idle-phases.ts, bench/server/README.md "Stop 26"). 4 is also Node's thread pool size, where the
+     * DuckDB driver runs its calls.
+     */
+    duckdbConnections: int(1, 64, 'connections').default(4),
     /** DuckDB data sets: worker threads of each connection (default: the cores shared out among the connections, `defaultDuckdbThreads`). */
     duckdbThreads: int(1, 1024, 'threads').optional(),
     playground: z.boolean({ error: 'true or false' }).default(true),
