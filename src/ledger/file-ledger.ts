@@ -65,6 +65,8 @@ export interface FileLedgerOptions {
   readonly lockTimeoutMs?: number;
   /** Fault injection for tests: the write function of the journal append (default `fs.writeSync`). */
   readonly write?: WriteFunction;
+  /** Fault injection for tests: the journal append's fsync (default `fs.fsyncSync`). */
+  readonly sync?: (fd: number) => void;
   /** Fault injection for tests: called at each step of a charge (lock, journal, total). */
   readonly onStep?: (step: string) => void;
   /**
@@ -134,6 +136,7 @@ export class FileLedger implements BudgetLedger {
   readonly directory: string;
   private readonly timeoutMs: number;
   private readonly write: WriteFunction;
+  private readonly sync: (fd: number) => void;
   private readonly onStep: ((step: string) => void) | undefined;
   /** The totals in memory and when the total file is due (running-totals.ts). */
   private readonly totals: RunningTotals;
@@ -148,6 +151,7 @@ export class FileLedger implements BudgetLedger {
     this.directory = join(options.home ? resolve(options.home) : stateDirectory(), 'ledger');
     this.timeoutMs = options.lockTimeoutMs ?? 30_000;
     this.write = options.write ?? writeSync;
+    this.sync = options.sync ?? fsyncSync;
     this.onStep = options.onStep;
     const every = options.totalEvery ?? 32;
     if (!Number.isSafeInteger(every) || every < 1) {
@@ -201,7 +205,7 @@ export class FileLedger implements BudgetLedger {
         // The pins this spend makes and the spend itself: one durable write, so a pin exists exactly when its spend does.
         const line = recordLine(analyst, cost, String(memo), at, recorded);
         const bytes = Buffer.concat([...plan.pins.map((pin) => pinLine(pin, at)), line]);
-        const after = appendDurably(p.journal, bytes, this.write, this.onStep);
+        const after = appendDurably(p.journal, bytes, this.write, this.onStep, undefined, this.sync);
         if (length === 0) fsyncDir(this.directory);
         this.totals.afterAppend(p, totalsAfter(totals, analyst, cost, recorded, plan.pins), after, line, source);
         const status = plan.status;
@@ -219,12 +223,18 @@ export class FileLedger implements BudgetLedger {
    * (over budget, another cap or unit, a cost that is not three Rationals ≥ 0) records nothing and its error takes
    * its place in the result. Nothing is returned before the append is durable.
    * @param items - the charges (scope, cost, memo), all of the data set `items[0].scope.dataset`.
+   * @param onDecided - called with the same per-item outcomes once the batch's records are written, BEFORE the fsync
+   *   (stop 26: the server starts the accepted queries' statements then, and releases none before this returns). After
+   *   it was called a failed fsync keeps the records (`appendDurably`, rule 2's exception: never refunded) and throws.
    * @returns per item, in order, its status after the charge or the DpError that refused it.
    * @throws DpError INVALID_PARAMETER when the items name more than one data set; INTERNAL as `charge` (then nothing
-   *   of the batch is recorded).
+   *   of the batch is recorded — or, once `onDecided` was called, all of it stands and none of it may be released).
    * @privacy every accepted record is whole and fsynced before this returns; refusals record nothing.
    */
-  async chargeMany(items0: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]> {
+  async chargeMany(
+    items0: readonly ChargeRequest[],
+    onDecided?: (decided: readonly (LedgerStatus | DpError)[]) => void,
+  ): Promise<(LedgerStatus | DpError)[]> {
     // S7 edge line: the batch read once, totally (each item's scope snapshotted; costs are checked per item below).
     const items: readonly ChargeRequest[] = edgeRead('items', () => {
       edgeArray(items0, 'items');
@@ -272,8 +282,12 @@ export class FileLedger implements BudgetLedger {
           totals = totalsAfter(totals, analyst, cost, recorded, plan.pins);
           out.push(plan.status);
         }
-        if (lastLine === undefined) return out;
-        const after = appendDurably(p.journal, Buffer.concat(lines), this.write, this.onStep);
+        if (lastLine === undefined) {
+          onDecided?.(out);
+          return out;
+        }
+        const decided = onDecided ? () => onDecided(out) : undefined;
+        const after = appendDurably(p.journal, Buffer.concat(lines), this.write, this.onStep, decided, this.sync);
         if (read.length === 0) fsyncDir(this.directory);
         this.totals.afterAppend(p, totals, after, lastLine, read.source);
         this.onStep?.('total:written');

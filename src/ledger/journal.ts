@@ -9,7 +9,13 @@
  * 2. **A failed append undoes itself.** The writer truncates the file back to
  *    its length before the append (it knows no result was released for those
  *    bytes) and `fsync`s. If that undo fails too, the journal keeps a torn
- *    tail, and rule 3 applies.
+ *    tail, and rule 3 applies. **Except after `written`** (stop 26: the server
+ *    starts a charged query's statement once its record is written, before the
+ *    fsync, and releases it only once the fsync returned): when the bytes were
+ *    all written and announced, a failed fsync keeps them — the charge stands,
+ *    never refunded, because the data may already have been read for it — and
+ *    throws (`state: 'unsynced'`), so nothing is released. The next append's
+ *    fsync makes them durable with its own.
  * 3. **A torn or unreadable record counts as spent, never as unspent.** A last
  *    line without its newline that still parses as a whole record is counted
  *    (and its newline restored). A last line that does not parse may have been
@@ -262,14 +268,25 @@ export function readJournal(path: string): JournalRead {
  * @param bytes - whole records.
  * @param write - the write function (default `fs.writeSync`).
  * @param onStep - fault-injection hook for tests (`journal:partial` after a first short write, `journal:synced`).
+ * @param written - called once every byte is written, before the fsync (rule 2's exception: from then on the bytes are
+ *   never taken back).
+ * @param sync - the fsync (default `fs.fsyncSync`; fault injection for tests).
  * @returns the journal's length after the append.
  * @throws DpError INTERNAL when the bytes could not be made durable (nothing released; the journal is
  *   back to its previous length, or torn and refused by `readJournal` if even that failed).
  */
-export function appendDurably(path: string, bytes: Uint8Array, write: WriteFunction = writeSync, onStep?: (step: string) => void): number {
+export function appendDurably(
+  path: string,
+  bytes: Uint8Array,
+  write: WriteFunction = writeSync,
+  onStep?: (step: string) => void,
+  written?: () => void,
+  sync: (fd: number) => void = fsyncSync,
+): number {
   const fd = openSync(path, 'a', 0o600);
   try {
     const before = fstatSync(fd).size;
+    let announced = false;
     try {
       let off = 0;
       while (off < bytes.length) {
@@ -278,8 +295,19 @@ export function appendDurably(path: string, bytes: Uint8Array, write: WriteFunct
         off += n;
         if (off < bytes.length) onStep?.('journal:partial');
       }
-      fsyncSync(fd);
+      if (written) {
+        announced = true;
+        written();
+      }
+      sync(fd);
     } catch {
+      // Rule 2's exception: bytes announced as written stay (the charge stands); nothing is released.
+      if (announced) {
+        throw new DpError('INTERNAL', `the budget journal ${fileName(path)} could not be made durable; the charge stands`, {
+          journal: fileName(path),
+          state: 'unsynced',
+        });
+      }
       try {
         ftruncateSync(fd, before);
         fsyncSync(fd);

@@ -183,6 +183,13 @@ export interface ChargeRequest {
   readonly memo: string;
 }
 
+/** A decided charge whose record is written, not yet known durable (`BudgetLedger.chargeEarly`). */
+export interface EarlyCharge {
+  readonly status: LedgerStatus;
+  /** Resolves once the record is durable; rejects (INTERNAL) when it could not be made so — then release nothing. */
+  readonly durable: Promise<void>;
+}
+
 /** A durable budget ledger. */
 export interface BudgetLedger {
   /**
@@ -195,7 +202,17 @@ export interface BudgetLedger {
    * Group commit (optional): several charges of one data set checked in order and recorded with one durable write;
    * per item its status or the DpError that refused it (a refusal records nothing). Same guarantees as `charge`.
    */
-  chargeMany?(items: readonly ChargeRequest[]): Promise<(LedgerStatus | DpError)[]>;
+  chargeMany?(
+    items: readonly ChargeRequest[],
+    onDecided?: (decided: readonly (LedgerStatus | DpError)[]) => void,
+  ): Promise<(LedgerStatus | DpError)[]>;
+  /**
+   * A charge in two steps (optional; the server's group commit, stop 26): settles once the charge is decided and its
+   * record written — a refusal rejects then, as `charge` — with `durable`, which settles once the record is durable
+   * and rejects when it could not be made so (the charge then stands, never refunded). A caller may read the data
+   * once this settles and must release nothing derived from it before `durable` has resolved.
+   */
+  chargeEarly?(scope: LedgerScope, cost: ExactLoss, memo: string): Promise<EarlyCharge>;
   /** The current balance of a scope (no charge). */
   status(scope: LedgerScope): Promise<LedgerStatus>;
   /** Every recorded spend of a data set, oldest first. */

@@ -12,8 +12,9 @@
  *    the work, the next request's admission timed the work inside a quantum);
  * 4. data set and the analyst's budget on it — NOT_FOUND (one answer whether
  *    the data set is missing or only not the caller's);
- * 5. `runDpSql`: plan, split, public checks, then the **charge** (durable,
- *    atomic with the budget check, in the ledger before anything is computed),
+ * 5. `runDpSql`: plan, split, public checks, then the **charge** (
+ *    atomic with the budget check, written in the ledger before anything is computed and fsynced before
+ *    anything is released: group-commit.ts rule 5),
  *    then the engine, noise, post-processing;
  * 6. the answer — or any error, including every refusal of steps 1–4 — released
  *    at the next multiple of the padding quantum after the request arrived
@@ -31,7 +32,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DpError } from '../core/errors.js';
 import type { ExactLoss } from '../core/exact-loss.js';
-import type { BudgetLedger, LedgerStatus } from '../ledger/ledger.js';
+import type { BudgetLedger, LedgerScope, LedgerStatus } from '../ledger/ledger.js';
 import { edgeOptionalRecord } from '../numeric/edge.js';
 import { type PaddingClock, systemClock } from '../sql/latency.js';
 import { explainDpSql, runDpSql } from '../sql/run-dp-sql.js';
@@ -116,6 +117,18 @@ function recordingLedger(inner: BudgetLedger): {
       charged = cost;
       return status;
     },
+    // The two-step charge (group-commit.ts rule 5), recorded at the decision: a charge that failed to be made
+    // durable still stands (never refunded), so the audit line states it.
+    ...(inner.chargeEarly
+      ? {
+          chargeEarly: async (scope: LedgerScope, cost: ExactLoss, memo: string) => {
+            const early = await (inner.chargeEarly as NonNullable<BudgetLedger['chargeEarly']>)(scope, cost, memo);
+            status = early.status;
+            charged = cost;
+            return early;
+          },
+        }
+      : {}),
     status: (scope) => inner.status(scope),
     entries: (dataset) => inner.entries(dataset),
     close: async () => {},
@@ -145,7 +158,7 @@ function scopeOf(d: OpenDataset, analyst: string) {
  * @returns the server (not yet listening).
  * @throws DpError NOT_FOUND / INVALID_SCHEMA (schemas, files), ENGINE_ERROR (PostgreSQL), DOMAIN_MISMATCH when a configured cap
  *   or analyst budget differs from the one the ledger pinned at its first spend (a budget is never raised silently).
- * @privacy every answer is charged, durably, before it is computed (runDpSql); refusals charge nothing; answers and errors of
+ * @privacy every answer is charged before it is computed and durably before it is released (runDpSql); refusals charge nothing; answers and errors of
  *   queries are released at the padding quantum.
  * @example
  * const server = await createQueryServer(loadServerConfig('examples/server/server.yaml'));

@@ -21,8 +21,8 @@
  *   what all analysts together learn, colluding or not — nor one analyst's
  *   total pass the analyst's budget under it. Local-DP estimates are
  *   post-processing of ε-LDP reports.
- * - **What defends it**: each answer is charged — durably, atomically with the
- *   budget check — before it is computed, and refused before any charge when
+ * - **What defends it**: each answer is charged — atomically with the budget
+ *   check — before it is computed, durably before it is released, and refused before any charge when
  *   anything public is wrong (bad JSON, schema violation, key, rate limit,
  *   concurrency cap, unknown data set, unsupported SQL, budget); charges depend
  *   only on the query text, the schema and the declared ε/δ/ρ. API keys are

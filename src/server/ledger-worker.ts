@@ -4,7 +4,8 @@
  * (`chargeMany`: lock, check, one append, one fsync, the running total) on its
  * own thread and posting the results back only once the batch is durable.
  * Messages: `{ id, items }`, `{ id, status }` or `{ id, close }` in (ledger values as structured clones),
- * `{ id, results }` or `{ id, failure }` out; `threaded-ledger.ts` revives
+ * `{ id, results }` or `{ id, failure }` out, and for a batch first `{ id, decided }` once its records are written
+ * (before the fsync: stop 26, `threaded-ledger.ts` rule 6); `threaded-ledger.ts` revives
  * Rationals and DpErrors on both sides.
  * @module
  */
@@ -29,7 +30,10 @@ if (port) {
             ? await ledger.close()
             : m.status !== undefined
               ? await ledger.status(fromWire(m.status) as LedgerScope)
-              : await ledger.chargeMany(fromWire(m.items) as ChargeRequest[]);
+              : await ledger.chargeMany(fromWire(m.items) as ChargeRequest[], (decided) =>
+                  // Written, not yet fsynced (stop 26): the statements may start; nothing is released before `results`.
+                  port.postMessage({ id: m.id, decided: toWire(decided) }),
+                );
         port.postMessage({ id: m.id, results: toWire(results ?? null) });
       } catch (e) {
         const failure = e instanceof DpError ? e : new DpError('INTERNAL', 'the ledger failed to record a batch', {});

@@ -29,6 +29,11 @@
  *    to `totalEvery` appends, and replay the journal. `close` has the worker
  *    write the total file it still owes before it stops. Either way the balance
  *    is checked against the journal under the lock, so it is never wrong.
+ * 6. **Decided, then durable** (stop 26): a batch's per-item outcomes are posted twice — once its records are
+ *    written, before the fsync (`decided`, handed to `chargeMany`'s `onDecided`), and once the fsync returned (the
+ *    result). The group commit lets an accepted query's statements start on `decided` and releases its answer only
+ *    on the result (group-commit.ts rule 5). A worker that dies between the two fails the batch as in rule 4 (the
+ *    records written stand: never refunded, nothing released).
  * @module
  */
 import { Worker } from 'node:worker_threads';
@@ -46,6 +51,8 @@ type Request = { readonly items: readonly ChargeRequest[] } | { readonly status:
 interface Pending {
   readonly resolve: (r: unknown) => void;
   readonly reject: (e: unknown) => void;
+  /** A batch's outcomes once written, before the fsync (rule 6). */
+  readonly decided?: (r: unknown) => void;
 }
 
 /** A started worker and the batches it has not answered yet. */
@@ -92,10 +99,14 @@ export class ThreadedFileLedger implements BudgetLedger {
       for (const p of thread.pending.values()) p.reject(e);
       thread.pending.clear();
     };
-    worker.on('message', (m: { ready?: true; id?: number; results?: unknown; failure?: unknown }) => {
+    worker.on('message', (m: { ready?: true; id?: number; results?: unknown; failure?: unknown; decided?: unknown }) => {
       if (m.id === undefined) return;
       const p = thread.pending.get(m.id);
       if (!p) return;
+      if (m.decided !== undefined) {
+        p.decided?.(fromWire(m.decided));
+        return;
+      }
       thread.pending.delete(m.id);
       if (m.failure !== undefined) p.reject(fromWire(m.failure));
       else p.resolve(fromWire(m.results));
@@ -109,17 +120,18 @@ export class ThreadedFileLedger implements BudgetLedger {
   /**
    * Group commit in the worker: as `FileLedger.chargeMany`, off this thread.
    * @param items - the charges of one data set.
+   * @param onDecided - the outcomes once written, before the fsync (rule 6; `FileLedger.chargeMany`'s).
    * @returns per item its status after the charge or the DpError that refused it, once the batch is durable.
    * @throws DpError as `FileLedger.chargeMany`; INTERNAL when the worker dies (nothing of the batch answered) or the
    *   ledger is closed.
    */
-  async chargeMany(items: readonly ChargeRequest[]): Promise<Outcome> {
+  async chargeMany(items: readonly ChargeRequest[], onDecided?: (decided: Outcome) => void): Promise<Outcome> {
     if (this.closed) throw new DpError('INTERNAL', 'the ledger is closed', {});
-    return (await this.ask({ items })) as Outcome;
+    return (await this.ask({ items }, onDecided ? (d) => onDecided(d as Outcome) : undefined)) as Outcome;
   }
 
-  /** Posts one request to the worker (started if need be) and waits for its answer. */
-  private async ask(request: Request): Promise<unknown> {
+  /** Posts one request to the worker (started if need be) and waits for its answer (`decided`: rule 6). */
+  private async ask(request: Request, decided?: (r: unknown) => void): Promise<unknown> {
     const starting = this.thread ?? this.start();
     this.thread = starting;
     let thread: Thread;
@@ -130,7 +142,7 @@ export class ThreadedFileLedger implements BudgetLedger {
       throw e;
     }
     const id = this.nextId++;
-    const done = new Promise<unknown>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
+    const done = new Promise<unknown>((resolve, reject) => thread.pending.set(id, { resolve, reject, ...(decided ? { decided } : {}) }));
     thread.worker.ref(); // a batch in flight keeps the process alive
     thread.worker.postMessage({ id, ...(toWire(request) as object) });
     return done;

@@ -112,24 +112,21 @@ export async function runDpSql(input: RunDpSqlInput): Promise<DpSqlResult> {
   checkStreamable(compiled, typeof input.engine.queryChunks === 'function');
   // Every compiled statement planned as the query role (PostgreSQL EXPLAIN: privileges; review S45), before the charge.
   await input.engine.preflight?.([compiled.main, ...compiled.histograms, ...(boundingStatement ? [boundingStatement] : [])]);
-  // Durable and atomic with the budget check, before the data is touched.
-  const status: LedgerStatus = await input.ledger.charge(
-    { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget, unit: plan.privacy.privacyUnit },
-    cost,
-    input.sql,
-  );
+  // Atomic with the budget check, before the data is touched; durable before anything of it is released. A ledger
+  // with `chargeEarly` (the server's group commit, stop 26) settles once the charge is decided and its record
+  // written, and its `durable` once the record's fsync returned: the statements then run while the fsync does, and
+  // the answer — or the one error after the charge — is released only once `durable` resolved; when it rejects, its
+  // error is the outcome, whatever the statements did (the charge stands: group-commit.ts rule 5).
+  const scope = { dataset: input.schema.dataset, cap: input.schema.budget, analyst, analystBudget, unit: plan.privacy.privacyUnit };
+  const early = input.ledger.chargeEarly ? await input.ledger.chargeEarly(scope, cost, input.sql) : undefined;
+  const status: LedgerStatus = early ? early.status : await input.ledger.charge(scope, cost, input.sql);
   // After the charge: the answer, or the one error, only at the padded instant.
   try {
-    const result = await releaseCharged(
-      input,
-      plan,
-      split,
-      { compiled, outputs, boundingStatement, measurement },
-      status,
-      cost,
-      rng,
-      confidence,
-    );
+    const run = releaseCharged(input, plan, split, { compiled, outputs, boundingStatement, measurement }, status, cost, rng, confidence);
+    const [ran, durable] = await Promise.allSettled([run, early?.durable]);
+    if (durable.status === 'rejected') throw durable.reason;
+    if (ran.status === 'rejected') throw ran.reason;
+    const result = ran.value;
     await padLatency(started, quantum);
     return result;
   } catch (e) {
