@@ -5,7 +5,8 @@
  *   engine hold     from getting it to giving it back (the snapshot: statements, version checks, and the release);
  *   DuckDB call     `runAndReadAll` of the kept prepared statement (DuckDB's work plus the wait for the main
  *                   thread to take its callback);
- *   charge          `GroupCommitLedger.charge` to its settling (batching turn, worker, fsync, the message back);
+ *   charge          `GroupCommitLedger.charge` to its settling (batching turn, worker, fsync, the message back), or with
+ *                   stop 26's `chargeEarly` to the decision (records written) and to the batch's durability;
  * and, over the timed run: each engine's busy share of the wall time, and the event loop's delay (monitorEventLoopDelay).
  *
  *   nice -n 0 npx tsx bench/server/idle-phases.ts [queries=2000] [concurrency=8] [warm-up=1500]
@@ -79,6 +80,28 @@ gc.charge = async function (this: unknown, ...a: unknown[]) {
   }
 };
 
+// Stop 26's two-step charge (group-commit.ts rule 5), where present: to the decision, and to the batch's durability.
+const early = { decided: 0, durable: 0, n: 0 };
+const gce = GroupCommitLedger.prototype as unknown as { chargeEarly?(...a: unknown[]): Promise<{ durable: Promise<void> }> };
+const early0 = gce.chargeEarly;
+if (early0) {
+  gce.chargeEarly = async function (this: unknown, ...a: unknown[]) {
+    const t = performance.now();
+    const r = await early0.apply(this, a);
+    if (on) {
+      early.decided += performance.now() - t;
+      early.n++;
+      void r.durable.then(
+        () => {
+          early.durable += performance.now() - t;
+        },
+        () => {},
+      );
+    }
+    return r;
+  };
+}
+
 const { batch, close } = await startDistinctLoad(C);
 await batch(WARMUP);
 const lag = monitorEventLoopDelay({ resolution: 1 });
@@ -102,7 +125,11 @@ console.log(
   `  engine hold  ${per(sums.hold, sums.nHold)} ms/query (${sums.nHold} holds, ${sums.nWait} takes, ${sums.nCall} calls, ${sums.nCharge} charges)`,
 );
 console.log(`  DuckDB call  ${per(sums.call, sums.nCall)} ms/statement (${(sums.nCall / N).toFixed(2)} statements/query)`);
-console.log(`  charge       ${per(sums.charge, sums.nCharge)} ms/query`);
+if (sums.nCharge > 0) console.log(`  charge       ${per(sums.charge, sums.nCharge)} ms/query`);
+if (early.n > 0)
+  console.log(
+    `  charge       ${per(early.decided, early.n)} ms/query to the decision, ${per(early.durable, early.n)} ms to durable (two-step)`,
+  );
 console.log(`  engines busy ${[...busy.values()].map((b) => `${((100 * b) / wall).toFixed(0)}%`).join(', ')} of the wall time`);
 console.log(
   `  event-loop delay p50 ${(lag.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(2)} ms, mean ${(lag.mean / 1e6).toFixed(2)} ms`,

@@ -4,8 +4,8 @@
  * (`chargeMany`: lock, check, one append, one fsync, the running total) on its
  * own thread and posting the results back only once the batch is durable.
  * Messages: `{ id, items }`, `{ id, status }` or `{ id, close }` in (ledger values as structured clones),
- * `{ id, results }` or `{ id, failure }` out, and for a batch first `{ id, decided }` once its records are written
- * (before the fsync: stop 26, `threaded-ledger.ts` rule 6); `threaded-ledger.ts` revives
+ * `{ id, results }` or `{ id, failure }` out — for a batch first `{ id, decided }` once its records are written
+ * (before the fsync: stop 26, `threaded-ledger.ts` rule 6), then `{ id, durable: true }` in place of its results; `threaded-ledger.ts` revives
  * Rationals and DpErrors on both sides.
  * @module
  */
@@ -25,16 +25,19 @@ if (port) {
   port.on('message', (m: { id: number; items?: unknown; status?: unknown; close?: true }) => {
     chain = chain.then(async () => {
       try {
+        let announced = false;
         const results =
           m.close === true
             ? await ledger.close()
             : m.status !== undefined
               ? await ledger.status(fromWire(m.status) as LedgerScope)
-              : await ledger.chargeMany(fromWire(m.items) as ChargeRequest[], (decided) =>
-                  // Written, not yet fsynced (stop 26): the statements may start; nothing is released before `results`.
-                  port.postMessage({ id: m.id, decided: toWire(decided) }),
-                );
-        port.postMessage({ id: m.id, results: toWire(results ?? null) });
+              : await ledger.chargeMany(fromWire(m.items) as ChargeRequest[], (decided) => {
+                  // Written, not yet fsynced (stop 26): the statements may start; nothing is released before `durable`.
+                  announced = true;
+                  port.postMessage({ id: m.id, decided: toWire(decided) });
+                });
+        // A batch announced already: its results are the announced outcomes (the same array), so only `durable` is sent.
+        port.postMessage(announced ? { id: m.id, durable: true } : { id: m.id, results: toWire(results ?? null) });
       } catch (e) {
         const failure = e instanceof DpError ? e : new DpError('INTERNAL', 'the ledger failed to record a batch', {});
         port.postMessage({ id: m.id, failure: toWire(failure) });

@@ -53,6 +53,8 @@ interface Pending {
   readonly reject: (e: unknown) => void;
   /** A batch's outcomes once written, before the fsync (rule 6). */
   readonly decided?: (r: unknown) => void;
+  /** The announced outcomes: the batch's results once `durable` arrives. */
+  announced?: unknown;
 }
 
 /** A started worker and the batches it has not answered yet. */
@@ -99,17 +101,21 @@ export class ThreadedFileLedger implements BudgetLedger {
       for (const p of thread.pending.values()) p.reject(e);
       thread.pending.clear();
     };
-    worker.on('message', (m: { ready?: true; id?: number; results?: unknown; failure?: unknown; decided?: unknown }) => {
+    worker.on('message', (m: { ready?: true; id?: number; results?: unknown; failure?: unknown; decided?: unknown; durable?: true }) => {
       if (m.id === undefined) return;
       const p = thread.pending.get(m.id);
       if (!p) return;
       if (m.decided !== undefined) {
-        p.decided?.(fromWire(m.decided));
+        p.announced = fromWire(m.decided);
+        p.decided?.(p.announced);
         return;
       }
       thread.pending.delete(m.id);
       if (m.failure !== undefined) p.reject(fromWire(m.failure));
-      else p.resolve(fromWire(m.results));
+      else if (m.durable === true) {
+        if (p.announced === undefined) p.reject(new DpError('INTERNAL', 'the ledger worker made durable a batch it had not announced', {}));
+        else p.resolve(p.announced);
+      } else p.resolve(fromWire(m.results));
       if (thread.pending.size === 0) worker.unref();
     });
     worker.on('error', () => fail('failed'));
