@@ -10,7 +10,7 @@ import { Rational } from '../../src/numeric/rational.js';
 import { GroupCommitLedger } from '../../src/server/group-commit.js';
 import { ThreadedFileLedger } from '../../src/server/threaded-ledger.js';
 
-const [mode, home] = process.argv.slice(2);
+const [mode, home = ''] = process.argv.slice(2);
 const scope = { dataset: 'early', cap: { epsilon: Rational.ONE, delta: Rational.ZERO } };
 const cost = { epsilon: Rational.of(1n, 100_000n), delta: Rational.ZERO, rho: Rational.ZERO };
 

@@ -47,10 +47,10 @@ describe('review-server: the two-step charge on the real FileLedger path', () =>
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 6 }),
-        fc.array(
-          fc.record({ sixths: fc.integer({ min: 1, max: 2 }), delay: fc.integer({ min: 0, max: 3 }), engineFails: fc.boolean() }),
-          { minLength: 1, maxLength: 7 },
-        ),
+        fc.array(fc.record({ sixths: fc.integer({ min: 1, max: 2 }), delay: fc.integer({ min: 0, max: 3 }), engineFails: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 7,
+        }),
         fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
         fc.integer({ min: 0, max: 3 }),
         async (cap, queries, failSync, stagger) => {

@@ -44,17 +44,21 @@ const lines = (out: string, tag: string) =>
 
 describe('review-server: SIGKILL during the two-step charge', () => {
   // Seeded kill points (numbers of released answers), spread over early and later batches.
-  it.each([[7], [61], [233]])('killed after %i released answers: every released memo is in the journal', async (killAfter) => {
-    const home = mkdtempSync(join(tmpdir(), 'tsdp-review-server-kill-'));
-    const { out, signal } = await child(home, killAfter);
-    expect(signal).toBe('SIGKILL');
-    const released = lines(out, 'OK');
-    expect(released.length).toBeGreaterThanOrEqual(killAfter);
-    // Every released memo was first announced (decided and written) — the order the server relies on.
-    const started = new Set(lines(out, 'RUN'));
-    for (const m of released) expect(started.has(m)).toBe(true);
-    const recorded = new Set((await new FileLedger({ home }).entries('early')).map((e) => e.memo));
-    const missing = released.filter((m) => !recorded.has(m));
-    expect(missing).toEqual([]);
-  }, 120_000);
+  it.each([[7], [61], [233]])(
+    'killed after %i released answers: every released memo is in the journal',
+    async (killAfter) => {
+      const home = mkdtempSync(join(tmpdir(), 'tsdp-review-server-kill-'));
+      const { out, signal } = await child(home, killAfter);
+      expect(signal).toBe('SIGKILL');
+      const released = lines(out, 'OK');
+      expect(released.length).toBeGreaterThanOrEqual(killAfter);
+      // Every released memo was first announced (decided and written) — the order the server relies on.
+      const started = new Set(lines(out, 'RUN'));
+      for (const m of released) expect(started.has(m)).toBe(true);
+      const recorded = new Set((await new FileLedger({ home }).entries('early')).map((e) => e.memo));
+      const missing = released.filter((m) => !recorded.has(m));
+      expect(missing).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -29,29 +29,33 @@ describe('review-server: the pool preflight of a file-backed DuckDB data set is 
     [2, false],
     [3, true],
     [2, true],
-  ])('pool of %i (exact-aggregate cache: %s): a replaced unreadable file is refused before the charge', async (size, cached) => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsdp-review-server-preflight-'));
-    const csv = join(dir, 'donors.csv');
-    copyFileSync(join(EXAMPLES, 'donors.csv'), csv);
-    const open = () => DuckDbEngine.open({ files: { donors: csv }, columnTypes });
-    const engines: SqlEngine[] = [];
-    for (let i = 0; i < size; i++) engines.push(await open());
-    const pool = new EnginePool(engines, { reopen: open });
-    const engine: SqlEngine = cached ? new ExactAggregateCache(pool) : pool;
-    const schema = loadSqlSchema(join(EXAMPLES, 'donors.schema.yaml'));
-    const ledger = new FileLedger({ home: dir });
-    const ask = (seed: number) =>
-      runDpSql({ sql: 'SELECT COUNT(*) AS n FROM donors', schema, engine, ledger, epsilon: 0.5, rng: new SeededRandomSource(seed) });
-    try {
-      await ask(1); // a first answer: the pool works, one charge recorded
-      expect(await ledger.entries(schema.dataset)).toHaveLength(1);
-      // The operator's file replaced by one the view cannot read (the declared column "age" is gone).
-      writeFileSync(csv, 'id,zip,donated\n1,02130,true\n2,02134,false\n');
-      await expect(ask(2)).rejects.toMatchObject({ code: 'ENGINE_ERROR' });
-      // Refused before the charge: still one record.
-      expect(await ledger.entries(schema.dataset)).toHaveLength(1);
-    } finally {
-      await engine.close();
-    }
-  }, 60_000);
+  ])(
+    'pool of %i (exact-aggregate cache: %s): a replaced unreadable file is refused before the charge',
+    async (size, cached) => {
+      const dir = mkdtempSync(join(tmpdir(), 'tsdp-review-server-preflight-'));
+      const csv = join(dir, 'donors.csv');
+      copyFileSync(join(EXAMPLES, 'donors.csv'), csv);
+      const open = () => DuckDbEngine.open({ files: { donors: csv }, columnTypes });
+      const engines: SqlEngine[] = [];
+      for (let i = 0; i < size; i++) engines.push(await open());
+      const pool = new EnginePool(engines, { reopen: open });
+      const engine: SqlEngine = cached ? new ExactAggregateCache(pool) : pool;
+      const schema = loadSqlSchema(join(EXAMPLES, 'donors.schema.yaml'));
+      const ledger = new FileLedger({ home: dir });
+      const ask = (seed: number) =>
+        runDpSql({ sql: 'SELECT COUNT(*) AS n FROM donors', schema, engine, ledger, epsilon: 0.5, rng: new SeededRandomSource(seed) });
+      try {
+        await ask(1); // a first answer: the pool works, one charge recorded
+        expect(await ledger.entries(schema.dataset)).toHaveLength(1);
+        // The operator's file replaced by one the view cannot read (the declared column "age" is gone).
+        writeFileSync(csv, 'id,zip,donated\n1,02130,true\n2,02134,false\n');
+        await expect(ask(2)).rejects.toMatchObject({ code: 'ENGINE_ERROR' });
+        // Refused before the charge: still one record.
+        expect(await ledger.entries(schema.dataset)).toHaveLength(1);
+      } finally {
+        await engine.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -40,9 +40,16 @@ describe('review-server: the DuckDB pool size does not change any answer', () =>
         const ledger = new FileLedger({ home: stateDir() });
         const rows = await Promise.all(
           SQLS.map((sql, i) =>
-            runDpSql({ sql, analyst: 'alice', schema: d.schema, engine: d.engine, ledger, epsilon: 0.05, delta: 1e-9, rng: new SeededRandomSource(4000 + i) }).then(
-              (r) => JSON.stringify(r.rows),
-            ),
+            runDpSql({
+              sql,
+              analyst: 'alice',
+              schema: d.schema,
+              engine: d.engine,
+              ledger,
+              epsilon: 0.05,
+              delta: 1e-9,
+              rng: new SeededRandomSource(4000 + i),
+            }).then((r) => JSON.stringify(r.rows)),
           ),
         );
         answers.push(rows.join('\n'));

@@ -42,7 +42,7 @@ describe('review-server: a failed fsync behind the server releases no answer', (
         expect(r.body.error?.code).toBe('INTERNAL');
       }
       // The same body whatever the query and its rows (the request id, if any, aside).
-      expect(JSON.stringify(replies[0]?.body.error)).toContain("unsynced");
+      expect(JSON.stringify(replies[0]?.body.error)).toContain('unsynced');
       const shapes = new Set(replies.map((r) => JSON.stringify({ status: r.status, error: r.body.error })));
       expect(shapes.size).toBe(1);
     } finally {
