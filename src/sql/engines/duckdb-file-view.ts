@@ -82,6 +82,14 @@ export class DuckDbFileViews {
   readonly fileStored = new Map<string, ReadonlyMap<string, string>>();
   /** The tables whose view reads through DuckDB's `read_csv` (which READ_CSV of a plan is whose: `duckdb-csv-choice.ts`). */
   readonly csvScanned = new Set<string>();
+  /**
+   * For each view whose every column is a declared column's TRY_CAST, the type DuckDB's catalog gives each column (lower
+   * case, as `duckdb-catalog.ts` reads it): the cast's type, by the declared name. The catalog step answers from it
+   * while the connection is the engine's own (`duckdb-catalog.ts`, "Own views without a catalog read"). Absent for a
+   * view of every column of the file (no declared types: the file's own types) and for declared names equal but for
+   * case (DuckDB renames the second, `A_1`).
+   */
+  readonly viewTypes = new Map<string, ReadonlyMap<string, string>>();
 
   /** @param db - the engine's connection. */
   /**
@@ -134,6 +142,8 @@ export class DuckDbFileViews {
     }
     const present = new Map(probe.columns.map((c) => [c.toLowerCase(), c]));
     let select = '*';
+    /** The view's column types when every column is a declared cast (`viewTypes`). */
+    let viewTypes: ReadonlyMap<string, string> | undefined;
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
     /** The version of the file this view is built from; a changed file rebuilds the view (see `refreshChanged`). */
@@ -221,6 +231,10 @@ export class DuckDbFileViews {
             `TRY_CAST(${blobBoundedSource(source(c), storedType.get(c.toLowerCase()), t)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`,
         )
         .join(', ');
+      const names = new Set(columns.map(([c]) => c.toLowerCase()));
+      if (names.size === columns.length) {
+        viewTypes = new Map(columns.map(([c, t]) => [c, duckdbDialect.typeName(DECLARED_TYPES[t]).toLowerCase()]));
+      }
       // Stop 20: the declared integer and float columns parsed by DuckDB's typed reader where the file admits it; the
       // view's TRY_CASTs of those columns are then no-ops, and the text path is kept for when a line fails it.
       const typed =
@@ -259,6 +273,8 @@ export class DuckDbFileViews {
       if (/\bread_csv(_auto)?\(/i.test(reader)) this.csvScanned.add(table);
       else this.csvScanned.delete(table);
       if (storedTypes) this.fileStored.set(table, storedTypes);
+      if (viewTypes) this.viewTypes.set(table, viewTypes);
+      else this.viewTypes.delete(table);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);

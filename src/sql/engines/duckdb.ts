@@ -152,8 +152,10 @@ export class DuckDbEngine implements SqlEngine {
       run,
       this.views.ownViews,
       this.views.fileStored,
+      this.views.viewTypes,
       listValue,
       () => engineError('duckdb', pinned.limits),
+      () => this.closed,
       inMemory,
     );
   }
