@@ -28,7 +28,7 @@ import {
   topLevelColumns,
 } from './duckdb-parquet-types.js';
 import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
-import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+import { checkNativeLines, type FileIdentity, fileIdentity, type NativeLineCheck, sameIdentity } from './line-check.js';
 
 /** setTimeout's longest delay (a longer one fires at once). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -114,6 +114,7 @@ export class DuckDbFileViews {
     lineBreaks: CsvLineBreaks = 'none',
     run: Runner,
     replace = false,
+    precheck?: Promise<NativeLineCheck>,
   ): Promise<string> {
     if (!existsSync(path)) {
       throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
@@ -195,7 +196,8 @@ export class DuckDbFileViews {
       if (format !== 'parquet') {
         const skip = format === 'csv' ? 1 : 0;
         try {
-          const check = await checkNativeLines(full);
+          // The check of the bytes this view is built from: `precheck` when open started it (`linePrecheck`), else now.
+          const check = await (precheck ?? checkNativeLines(full));
           if (check.native) {
             lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding, shortLines: check.shortLines };
             nativeFields = check.fields;
@@ -324,6 +326,27 @@ export class DuckDbFileViews {
       stored.set(c, storedTypeName(column));
     }
     return stored;
+  }
+
+  /**
+   * The line check of a declared CSV or JSON file, started before DuckDB opens (issue 11, stop 26): `checkNativeLines`
+   * reads the file in Node while DuckDB's instance starts on its own thread, instead of after it (≈ 50–90 ms of wall
+   * per open). It is the same check of the same path, and `create` awaits it exactly where it ran the check itself —
+   * before any view or line reader exists — so what the view is built from, and the identity `refreshChanged` compares
+   * later, are the check's as before; only its start moves earlier (by DuckDB's start-up). Undefined where `create`
+   * runs no check (Parquet, undeclared columns, a missing file: NOT_FOUND comes first, as before). A failed check is
+   * `create`'s INVALID_PARAMETER, as before; one never awaited (open failed first) is dropped, never unhandled.
+   */
+  static linePrecheck(
+    path: string,
+    declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
+  ): Promise<NativeLineCheck> | undefined {
+    if (!declared || !existsSync(path)) return undefined;
+    const full = resolve(path);
+    if (formatOf(full) === 'parquet') return undefined;
+    const check = checkNativeLines(full);
+    check.catch(() => {});
+    return check;
   }
 
   /** The file's columns (and CSV dialect), from the header line (declared CSV) or the file's metadata; no value is returned. */

@@ -196,6 +196,10 @@ export class DuckDbEngine implements SqlEngine {
     Object.assign(config, pinned.config);
     // Binary comparison of text everywhere (duckdb-catalog.ts "No collations", review S41c).
     config.default_collation = '';
+    // Each declared CSV/JSON file's line check starts now, beside DuckDB's start-up (`DuckDbFileViews.linePrecheck`).
+    const prechecks = new Map(
+      Object.entries(options.files ?? {}).map(([table, path]) => [table, DuckDbFileViews.linePrecheck(path, options.columnTypes?.[table])]),
+    );
     // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
     // opening after it is closed then.
     const opening = (async () => {
@@ -233,7 +237,9 @@ export class DuckDbEngine implements SqlEngine {
     try {
       for (const [table, path] of Object.entries(options.files ?? {})) {
         const lineBreaks = Object.hasOwn(options.csvLineBreaks ?? {}, table) ? options.csvLineBreaks?.[table] : undefined;
-        allowed.push(await engine.views.create(table, path, options.columnTypes?.[table], lineBreaks, engine.setup));
+        allowed.push(
+          await engine.views.create(table, path, options.columnTypes?.[table], lineBreaks, engine.setup, false, prechecks.get(table)),
+        );
       }
       // Progress is tracked only when asked for (for `progress()`), and never printed by DuckDB itself.
       if (options.trackProgress) {
