@@ -91,9 +91,9 @@ async function answer(options: DuckDbOptions, tables: readonly string[], handOut
 
 describe('review a25c8db: own-view catalog shortcut = catalog query', () => {
   it('generative (fast-check, seed 2660): Unicode case pairs, quotes, reserved words, long names — same answer', async () => {
-    const pool = ['K', 'k', 'K', 'ß', 'ẞ', 'SS', 'İ', 'i', 'ı', 'I', 'Σ', 'σ', 'ς', '𝔸', '𝕒', '"', '.', ' ', 'ǅ', 'ǆ', 'Ǆ', 'é', 'É'];
+    const pool = ['\u212A', 'k', 'K', 'ß', 'ẞ', 'SS', 'İ', 'i', 'ı', 'I', 'Σ', 'σ', 'ς', '𝔸', '𝕒', '"', '.', ' ', 'ǅ', 'ǆ', 'Ǆ', 'é', 'É'];
     const nameArb = fc.oneof(
-      fc.constantFrom('select', 'rowid', 'SELECT', 'Rowid', 'x'.repeat(300), 'X'.repeat(300), 'K', 'k', 'ß', 'ẞ', 'ǅ', 'ǆ'),
+      fc.constantFrom('select', 'rowid', 'SELECT', 'Rowid', 'x'.repeat(300), 'X'.repeat(300), '\u212A', 'k', 'ß', 'ẞ', 'ǅ', 'ǆ'),
       fc
         .array(fc.constantFrom(...pool), { minLength: 1, maxLength: 5 })
         .map((cs) => `n${cs.join('')}`)
