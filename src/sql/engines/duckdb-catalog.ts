@@ -33,8 +33,10 @@
  *   built: each column's declared name with its cast's type, lower case — what the catalog query returns for that
  *   view (a view is never refused as "not stored", has no column expression or collation), with the same "what a
  *   file stores" naming; the function catalog is listed as before (`shadowedBuiltins`). Any other ask — a stored
- *   table, a view of the file's own columns, a name not made by tsdp, or any ask once the connection was handed out —
- *   reads the catalog. After `close` the answer is the one engine error, as the query's would be. Test:
+ *   table, a view of the file's own columns, a name not made by tsdp, declared names equal but for case, a table or
+ *   column name with a lone surrogate (DuckDB receives it as U+FFFD, so the catalog names it otherwise and two such
+ *   names become one: review stop 26, test/review/sqlfast-own-views.test.ts), or any ask once the connection was
+ *   handed out — reads the catalog. After `close` the answer is the one engine error, as the query's would be. Test:
  *   test/sql/duckdb-catalog-own-views.test.ts (generative: the same answer as the catalog query, every declared type,
  *   CSV / Parquet / JSON Lines, arbitrary names).
  * @module

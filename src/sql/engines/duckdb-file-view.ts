@@ -60,6 +60,11 @@ export interface ReaderChoice {
 
 let readerVariableNo = 0;
 
+/** Whether `s` is well-formed UTF-16 (no lone surrogate): it then reaches DuckDB, in UTF-8, unchanged (`viewTypes`). */
+function wellFormed(s: string): boolean {
+  return !/[\uD800-\uDFFF]/u.test(s);
+}
+
 /** A declared CSV/JSON file and the version of it its view was built from. */
 export interface WatchedFile {
   readonly path: string;
@@ -86,8 +91,9 @@ export class DuckDbFileViews {
    * For each view whose every column is a declared column's TRY_CAST, the type DuckDB's catalog gives each column (lower
    * case, as `duckdb-catalog.ts` reads it): the cast's type, by the declared name. The catalog step answers from it
    * while the connection is the engine's own (`duckdb-catalog.ts`, "Own views without a catalog read"). Absent for a
-   * view of every column of the file (no declared types: the file's own types) and for declared names equal but for
-   * case (DuckDB renames the second, `A_1`).
+   * view of every column of the file (no declared types: the file's own types), for declared names equal but for
+   * case (DuckDB renames the second, `A_1`), and for a table or declared name holding a lone surrogate (DuckDB reads
+   * it as U+FFFD: review stop 26).
    */
   readonly viewTypes = new Map<string, ReadonlyMap<string, string>>();
 
@@ -234,7 +240,10 @@ export class DuckDbFileViews {
         )
         .join(', ');
       const names = new Set(columns.map(([c]) => c.toLowerCase()));
-      if (names.size === columns.length) {
+      // Review stop 26 (review-sqlfast): a lone surrogate reaches DuckDB as U+FFFD (the driver encodes UTF-8 with
+      // replacement), so the catalog names that column otherwise, and two names differing only there become one
+      // (the second renamed `_1`): such a view is read from the catalog.
+      if (names.size === columns.length && wellFormed(table) && columns.every(([c]) => wellFormed(c))) {
         viewTypes = new Map(columns.map(([c, t]) => [c, duckdbDialect.typeName(DECLARED_TYPES[t]).toLowerCase()]));
       }
       // Stop 20: the declared integer and float columns parsed by DuckDB's typed reader where the file admits it; the
