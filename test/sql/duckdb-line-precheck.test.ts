@@ -8,6 +8,8 @@
  *   rejection (vitest fails the file on one).
  * - The precheck reads what `checkNativeLines` reads: same verdict and counts, for files the native reader admits
  *   and files it turns away (CR, blank line, NUL).
+ * - The declared files are read once (S7 edge): each precheck goes to the view of the entry it checked, even when a
+ *   getter would answer another file the second time (read twice, b's view would be built from a's check).
  * - A file rewritten after open is read new by the next statement (`refreshChanged` compares the checked version's
  *   identity), through the engine.
  */
@@ -62,6 +64,28 @@ describe('DuckDB open: the line check started beside DuckDB', () => {
     expect(DuckDbFileViews.linePrecheck(join(dir, 'x.parquet'), { k: 'integer' })).toBeUndefined();
     expect(DuckDbFileViews.linePrecheck(join(dir, 'plain.csv'), undefined)).toBeUndefined();
     expect(DuckDbFileViews.linePrecheck(join(dir, 'missing.csv'), { k: 'integer' })).toBeUndefined();
+  });
+
+  it('the declared files are read once (S7 edge): a getter that answers differently the second time is not read twice', async () => {
+    const a = join(dir, 'once-a.csv');
+    const b = join(dir, 'once-b.csv');
+    writeFileSync(a, 'k\n1\n2\n');
+    writeFileSync(b, 'k\n"1"\r\n2\r\n3\r\n');
+    let reads = 0;
+    const options = {
+      get files() {
+        reads++;
+        return { t: reads === 1 ? a : b };
+      },
+      columnTypes: { t: { k: 'integer' as const } },
+    };
+    const engine = await DuckDbEngine.open(options);
+    try {
+      expect(reads).toBe(1);
+      expect((await engine.query({ sql: 'SELECT COUNT(*) AS n FROM t', params: [] }))[0]).toEqual({ n: 2n });
+    } finally {
+      await engine.close();
+    }
   });
 
   it('a file rewritten after open is read new by the next statement', async () => {

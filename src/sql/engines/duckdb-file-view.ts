@@ -350,7 +350,7 @@ export class DuckDbFileViews {
     path: string,
     declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
   ): Promise<NativeLineCheck> | undefined {
-    if (!declared || !existsSync(path)) return undefined;
+    if (typeof path !== 'string' || !declared || !existsSync(path)) return undefined;
     const full = resolve(path);
     if (formatOf(full) === 'parquet') return undefined;
     const check = checkNativeLines(full);
