@@ -14,7 +14,7 @@
  *   CR inside a field: the stale check lets DuckDB's reader split the record at the CR).
  * - S7 edge (options read once): `options.files` is read once at open; a getter answering another path the second
  *   time still gives a view whose rows are one file's, as a fresh engine reads it. ae929b9 as committed read
- *   `options.files` twice (prechecks, then the views); the engineer's follow-up reads it once.
+ *   `options.files` twice (prechecks, then the views); a062063 reads it once.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,8 +138,9 @@ describe('review ae929b9: the line check started beside DuckDB is the check of t
     }
   }, 60_000);
 
-  // HOLE (S7 read-once, healed in effect; NOTES-stop26-review-sqlfast.md): ae929b9 reads options.files twice.
-  it.fails('S7 edge: each entry of options.files is read once at open', async () => {
+  // Failed at ae929b9 (options.files read twice: S7 read-once, healed in effect; NOTES-stop26-review-sqlfast.md
+  // finding 2); passes since a062063.
+  it('S7 edge: each entry of options.files is read once at open', async () => {
     const a = write(TEXTS.plain as string);
     const swap = swapping(a, a);
     const engine = await DuckDbEngine.open({ files: swap.files, columnTypes: { t: TYPES } });
