@@ -106,7 +106,11 @@ export function floorExpNegBits(x: Rational, W: number): bigint {
 // rounding alone. Callers use a margin of 2^−38.
 // ---------------------------------------------------------------------------
 
-function nearestDouble(x: Rational): number {
+/**
+ * The double nearest exp(−x) (the rounding of a 2^−150-wide exact interval's midpoint), for rational x ≥ 0: how the
+ * tables A and B below are defined.
+ */
+export function nearestDouble(x: Rational): number {
   const W = 160;
   const [lo, hi] = expNegInterval(x, W, 64);
   // The interval is ~2^−150 wide around a value ≥ 2^−45: its midpoint rounds correctly
@@ -114,16 +118,38 @@ function nearestDouble(x: Rational): number {
   return Rational.of(lo + hi, 1n << BigInt(W + 1)).toNumber();
 }
 
-let A = new Float64Array(0); // exp(−i), i = 0..31, filled on first use
-let B = new Float64Array(0); // exp(−j/64), j = 0..63
+/**
+ * The tables, as literals: A[i] = nearestDouble(i), i = 0..31, and B[j] = nearestDouble(j/64), j = 0..63 — written out
+ * (each the shortest decimal that reads back as that double, exactly) instead of computed with BigInt arithmetic on
+ * the first draw, which cost ≈ 18 ms of CPU in every process that releases anything (issue 11, stop 26). Rule: every
+ * entry is bit for bit the value `nearestDouble` gives, so every decision below is the one the computed tables made;
+ * test/random/exp-tables.test.ts recomputes all 96 and compares them with Object.is.
+ */
+const A = Float64Array.from([
+  1, 0.36787944117144233, 0.1353352832366127, 0.049787068367863944, 0.01831563888873418, 0.006737946999085467, 0.0024787521766663585,
+  0.0009118819655545162, 0.00033546262790251185, 0.00012340980408667956, 0.000045399929762484854, 0.00001670170079024566,
+  0.00000614421235332821, 0.0000022603294069810542, 8.315287191035679e-7, 3.059023205018258e-7, 1.1253517471925912e-7, 4.139937718785167e-8,
+  1.522997974471263e-8, 5.602796437537268e-9, 2.061153622438558e-9, 7.582560427911907e-10, 2.7894680928689246e-10, 1.026187963170189e-10,
+  3.775134544279098e-11, 1.3887943864964021e-11, 5.109089028063325e-12, 1.8795288165390832e-12, 6.914400106940203e-13,
+  2.543665647376923e-13, 9.357622968840175e-14, 3.442477108469977e-14,
+]);
+/** exp(−j/64), j = 0..63: see A above. */
+const B = Float64Array.from([
+  1, 0.9844964370054085, 0.9692332344763441, 0.9542066659691884, 0.9394130628134758, 0.9248488132162048, 0.9105103613800342,
+  0.8963942066351505, 0.8824969025845955, 0.8688150562628432, 0.8553453273074225, 0.8420844271433824, 0.8290291181804004,
+  0.8161762130223398, 0.8035225736890608, 0.791065110850296, 0.7788007830714049, 0.76672659607082, 0.7548396019890073, 0.7431368986687583,
+  0.7316156289466418, 0.7202729799554398, 0.7091061824373984, 0.6981125100681258, 0.6872892787909722, 0.676633846161729, 0.6661436107034878,
+  0.6558160112715016, 0.645648526427892, 0.635638673826052, 0.6257840096045911, 0.6160821277906783, 0.6065306597126334, 0.5971272734216274,
+  0.5878696731223465, 0.5787555986124843, 0.569782824730923, 0.5609491608144708, 0.5522524501630204, 0.5436905695130004, 0.5352614285189903,
+  0.5269629692433709, 0.5187931656538893, 0.5107500231290107, 0.5028315779709409, 0.4950358969261986, 0.4873610767136191,
+  0.4798052435596775, 0.4723665527410147, 0.4650431881340563, 0.45783336177161427, 0.4507353134063624, 0.44374731008107987,
+  0.4368676457055573, 0.43009464064006225, 0.4234266412852628, 0.4168620196785084, 0.41039917309637, 0.4040365236633421,
+  0.39777251796661167, 0.391605626676799, 0.3855343441745787, 0.3795571881830896, 0.373672699406043,
+]);
 
-function ensureTables(): void {
-  const a = new Float64Array(32);
-  const b = new Float64Array(64);
-  for (let i = 0; i < 32; i++) a[i] = nearestDouble(Rational.of(BigInt(i)));
-  for (let j = 0; j < 64; j++) b[j] = nearestDouble(Rational.of(BigInt(j), 64n));
-  A = a;
-  B = b;
+/** Copies of the tables (A, then B), for the test that recomputes them; the tables themselves are not exported. */
+export function expTables(): readonly [readonly number[], readonly number[]] {
+  return [Array.from(A), Array.from(B)];
 }
 
 const C2 = 1 / 2;
@@ -134,7 +160,6 @@ const C6 = 1 / 720;
 
 /** exp(−y) for a double y in [0, 31), relative error < 2^−48 (see above). */
 export function expNegApprox(y: number): number {
-  if (A.length === 0) ensureTables();
   const i = Math.floor(y);
   const r = y - i;
   const j = Math.floor(r * 64);

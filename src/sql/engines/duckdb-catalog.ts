@@ -23,6 +23,22 @@
  *   identity rules of `check-public.ts` judge the stored ids, as for a stored table.
  * - **No shadowed built-ins** (review S39, `stored-only.ts` "Names"): a user macro or function with a built-in's
  *   name would replace the built-in the compiled SQL calls by bare name. Test: test/sql/shadowed-builtins.test.ts.
+ * - **Own views without a catalog read** (issue 11, stop 26: the catalog query costs ≈ 55–70 ms of CPU on a fresh
+ *   engine, a third of a 10⁶-row Parquet GROUP BY). Rule: while no one but the engine has held its connection
+ *   (`connectionShared` never called), the only relations and functions in the database that tsdp did not read from
+ *   a database file are the ones tsdp created, and tsdp creates only its views over declared files — so a name in
+ *   `ownViews` resolves to tsdp's own view (a database file's table of that name is shadowed: the views then live in
+ *   the temporary catalog, searched first, and a read-only file cannot gain one). When every asked table is such a
+ *   view with every column a declared TRY_CAST (`DuckDbFileViews.viewTypes`), the answer is read from what tsdp
+ *   built: each column's declared name with its cast's type, lower case — what the catalog query returns for that
+ *   view (a view is never refused as "not stored", has no column expression or collation), with the same "what a
+ *   file stores" naming; the function catalog is listed as before (`shadowedBuiltins`). Any other ask — a stored
+ *   table, a view of the file's own columns, a name not made by tsdp, declared names equal but for case, a table or
+ *   column name with a lone surrogate (DuckDB receives it as U+FFFD, so the catalog names it otherwise and two such
+ *   names become one: review stop 26, test/review/sqlfast-own-views.test.ts), or any ask once the connection was
+ *   handed out — reads the catalog. After `close` the answer is the one engine error, as the query's would be. Test:
+ *   test/sql/duckdb-catalog-own-views.test.ts (generative: the same answer as the catalog query, every declared type,
+ *   CSV / Parquet / JSON Lines, arbitrary names).
  * @module
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -70,6 +86,8 @@ function collatedTableError(table: string): DpError<'INVALID_SCHEMA'> {
 export class DuckDbCatalog {
   /** Whether the function catalog was read and no user function shares a built-in's name (`shadowedBuiltins`). */
   private noShadowedBuiltins = false;
+  /** Whether someone else has held the connection (module header, "Own views without a catalog read"). */
+  private shared = false;
 
   /**
    * @param connection - the engine's connection.
@@ -77,8 +95,11 @@ export class DuckDbCatalog {
    * @param ownViews - the views tsdp made over declared files (accepted as stored).
    * @param fileStored - for each view over a declared file, the type the file stores for each declared column
    *   (module header, "What a file stores"); fixed when the view is first built (`duckdb.ts`).
+   * @param viewTypes - for each of tsdp's views whose every column is a declared cast, its columns' catalog types
+   *   (`DuckDbFileViews.viewTypes`; module header, "Own views without a catalog read").
    * @param toList - DuckDB's `listValue` (the driver's value constructor, passed in so this module loads no driver).
    * @param fail - the engine's one ENGINE_ERROR (naming its pinned limits, `resource-limits.ts`).
+   * @param closed - whether the engine is closed (the answer from `viewTypes` is then the engine error).
    * @param inMemory - whether the database is a fresh in-memory one (no database file): it then holds no user
    *   function until someone else holds the connection (`connectionShared`), so the function catalog is not listed.
    */
@@ -87,8 +108,10 @@ export class DuckDbCatalog {
     private readonly run: CatalogRunner,
     private readonly ownViews: ReadonlySet<string>,
     private readonly fileStored: ReadonlyMap<string, ReadonlyMap<string, string>>,
+    private readonly viewTypes: ReadonlyMap<string, ReadonlyMap<string, string>>,
     private readonly toList: (items: readonly string[]) => unknown,
     private readonly fail: () => Error,
+    private readonly closed: () => boolean,
     inMemory: boolean,
   ) {
     this.noShadowedBuiltins = inMemory;
@@ -100,6 +123,7 @@ export class DuckDbCatalog {
    */
   connectionShared(): void {
     this.noShadowedBuiltins = false;
+    this.shared = true;
   }
 
   /**
@@ -114,6 +138,18 @@ export class DuckDbCatalog {
     const names = edgeStringArray(tables, 'tables'); // S7 edge: read once, totally (numeric/edge.ts)
     const out = new Map<string, Map<string, string>>();
     if (names.length === 0) return out;
+    const own = this.ownViewColumns(names);
+    if (own) {
+      let shadows: readonly string[];
+      try {
+        if (this.closed()) throw this.fail();
+        shadows = await this.shadowedBuiltins();
+      } catch {
+        throw this.fail();
+      }
+      if (shadows.length > 0) throw shadowedBuiltinsError('DuckDB', shadows);
+      return own;
+    }
     let rows: unknown[][];
     let shadows: readonly string[];
     try {
@@ -142,12 +178,31 @@ export class DuckDbCatalog {
       }
       if (collated === true && !this.ownViews.has(t)) throw collatedTableError(t);
       const m = out.get(t) ?? new Map<string, string>();
-      const read = String(type).toLowerCase();
-      const fileType = this.ownViews.has(t) ? this.fileStored.get(t)?.get(String(column)) : undefined;
-      m.set(String(column), fileType === undefined || fileType === read ? read : convertedColumnType(read, fileType));
+      m.set(String(column), this.namedType(t, String(column), String(type).toLowerCase()));
       out.set(t, m);
     }
     return out;
+  }
+
+  /**
+   * The catalog's answer for `names` from what tsdp built, when every name is one of its views with declared casts
+   * only and no one else has held the connection (module header, "Own views without a catalog read"); else undefined.
+   */
+  private ownViewColumns(names: readonly string[]): Map<string, Map<string, string>> | undefined {
+    if (this.shared) return undefined;
+    const out = new Map<string, Map<string, string>>();
+    for (const t of names) {
+      const types = this.ownViews.has(t) ? this.viewTypes.get(t) : undefined;
+      if (!types) return undefined;
+      out.set(t, new Map([...types].map(([column, read]) => [column, this.namedType(t, column, read)])));
+    }
+    return out;
+  }
+
+  /** A column's type as the public checks read it: the catalog's, or `<view type> <- <stored type>` (module header, S56). */
+  private namedType(table: string, column: string, read: string): string {
+    const fileType = this.ownViews.has(table) ? this.fileStored.get(table)?.get(column) : undefined;
+    return fileType === undefined || fileType === read ? read : convertedColumnType(read, fileType);
   }
 
   /**

@@ -28,7 +28,7 @@ import {
   topLevelColumns,
 } from './duckdb-parquet-types.js';
 import { type FileFormat, type FileProbe, formatOf, notUtf8, parquetTextCheckSql, readerSql } from './duckdb-reader.js';
-import { checkNativeLines, type FileIdentity, fileIdentity, sameIdentity } from './line-check.js';
+import { checkNativeLines, type FileIdentity, fileIdentity, type NativeLineCheck, sameIdentity } from './line-check.js';
 
 /** setTimeout's longest delay (a longer one fires at once). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -60,6 +60,11 @@ export interface ReaderChoice {
 
 let readerVariableNo = 0;
 
+/** Whether `s` is well-formed UTF-16 (no lone surrogate): it then reaches DuckDB, in UTF-8, unchanged (`viewTypes`). */
+function wellFormed(s: string): boolean {
+  return !/[\uD800-\uDFFF]/u.test(s);
+}
+
 /** A declared CSV/JSON file and the version of it its view was built from. */
 export interface WatchedFile {
   readonly path: string;
@@ -82,6 +87,15 @@ export class DuckDbFileViews {
   readonly fileStored = new Map<string, ReadonlyMap<string, string>>();
   /** The tables whose view reads through DuckDB's `read_csv` (which READ_CSV of a plan is whose: `duckdb-csv-choice.ts`). */
   readonly csvScanned = new Set<string>();
+  /**
+   * For each view whose every column is a declared column's TRY_CAST, the type DuckDB's catalog gives each column (lower
+   * case, as `duckdb-catalog.ts` reads it): the cast's type, by the declared name. The catalog step answers from it
+   * while the connection is the engine's own (`duckdb-catalog.ts`, "Own views without a catalog read"). Absent for a
+   * view of every column of the file (no declared types: the file's own types), for declared names equal but for
+   * case (DuckDB renames the second, `A_1`), and for a table or declared name holding a lone surrogate (DuckDB reads
+   * it as U+FFFD: review stop 26).
+   */
+  readonly viewTypes = new Map<string, ReadonlyMap<string, string>>();
 
   /** @param db - the engine's connection. */
   /**
@@ -106,6 +120,7 @@ export class DuckDbFileViews {
     lineBreaks: CsvLineBreaks = 'none',
     run: Runner,
     replace = false,
+    precheck?: Promise<NativeLineCheck>,
   ): Promise<string> {
     if (!existsSync(path)) {
       throw new DpError('NOT_FOUND', `the data file ${path} for table "${table}" does not exist`, { kind: 'file', name: path });
@@ -134,6 +149,8 @@ export class DuckDbFileViews {
     }
     const present = new Map(probe.columns.map((c) => [c.toLowerCase(), c]));
     let select = '*';
+    /** The view's column types when every column is a declared cast (`viewTypes`). */
+    let viewTypes: ReadonlyMap<string, string> | undefined;
     let reader = readerSql(full, format, undefined);
     let watch: WatchedFile | undefined;
     /** The version of the file this view is built from; a changed file rebuilds the view (see `refreshChanged`). */
@@ -185,7 +202,8 @@ export class DuckDbFileViews {
       if (format !== 'parquet') {
         const skip = format === 'csv' ? 1 : 0;
         try {
-          const check = await checkNativeLines(full);
+          // The check of the bytes this view is built from: `precheck` when open started it (`linePrecheck`), else now.
+          const check = await (precheck ?? checkNativeLines(full));
           if (check.native) {
             lines = { kind: 'file', path: full, skip, lineEnding: check.lineEnding, shortLines: check.shortLines };
             nativeFields = check.fields;
@@ -221,6 +239,13 @@ export class DuckDbFileViews {
             `TRY_CAST(${blobBoundedSource(source(c), storedType.get(c.toLowerCase()), t)} AS ${duckdbDialect.typeName(DECLARED_TYPES[t])}) AS ${q(c)}`,
         )
         .join(', ');
+      const names = new Set(columns.map(([c]) => c.toLowerCase()));
+      // Review stop 26 (review-sqlfast): a lone surrogate reaches DuckDB as U+FFFD (the driver encodes UTF-8 with
+      // replacement), so the catalog names that column otherwise, and two names differing only there become one
+      // (the second renamed `_1`): such a view is read from the catalog.
+      if (names.size === columns.length && wellFormed(table) && columns.every(([c]) => wellFormed(c))) {
+        viewTypes = new Map(columns.map(([c, t]) => [c, duckdbDialect.typeName(DECLARED_TYPES[t]).toLowerCase()]));
+      }
       // Stop 20: the declared integer and float columns parsed by DuckDB's typed reader where the file admits it; the
       // view's TRY_CASTs of those columns are then no-ops, and the text path is kept for when a line fails it.
       const typed =
@@ -259,6 +284,8 @@ export class DuckDbFileViews {
       if (/\bread_csv(_auto)?\(/i.test(reader)) this.csvScanned.add(table);
       else this.csvScanned.delete(table);
       if (storedTypes) this.fileStored.set(table, storedTypes);
+      if (viewTypes) this.viewTypes.set(table, viewTypes);
+      else this.viewTypes.delete(table);
       if (watch) {
         // The view now reads the new version; the lines an older version loaded are dropped.
         const before = this.watched.get(table);
@@ -308,6 +335,27 @@ export class DuckDbFileViews {
       stored.set(c, storedTypeName(column));
     }
     return stored;
+  }
+
+  /**
+   * The line check of a declared CSV or JSON file, started before DuckDB opens (issue 11, stop 26): `checkNativeLines`
+   * reads the file in Node while DuckDB's instance starts on its own thread, instead of after it (≈ 50–90 ms of wall
+   * per open). It is the same check of the same path, and `create` awaits it exactly where it ran the check itself —
+   * before any view or line reader exists — so what the view is built from, and the identity `refreshChanged` compares
+   * later, are the check's as before; only its start moves earlier (by DuckDB's start-up). Undefined where `create`
+   * runs no check (Parquet, undeclared columns, a missing file: NOT_FOUND comes first, as before). A failed check is
+   * `create`'s INVALID_PARAMETER, as before; one never awaited (open failed first) is dropped, never unhandled.
+   */
+  static linePrecheck(
+    path: string,
+    declared: Readonly<Record<string, DeclaredColumnType>> | undefined,
+  ): Promise<NativeLineCheck> | undefined {
+    if (typeof path !== 'string' || !declared || !existsSync(path)) return undefined;
+    const full = resolve(path);
+    if (formatOf(full) === 'parquet') return undefined;
+    const check = checkNativeLines(full);
+    check.catch(() => {});
+    return check;
   }
 
   /** The file's columns (and CSV dialect), from the header line (declared CSV) or the file's metadata; no value is returned. */

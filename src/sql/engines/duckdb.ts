@@ -152,8 +152,10 @@ export class DuckDbEngine implements SqlEngine {
       run,
       this.views.ownViews,
       this.views.fileStored,
+      this.views.viewTypes,
       listValue,
       () => engineError('duckdb', pinned.limits),
+      () => this.closed,
       inMemory,
     );
   }
@@ -194,6 +196,10 @@ export class DuckDbEngine implements SqlEngine {
     Object.assign(config, pinned.config);
     // Binary comparison of text everywhere (duckdb-catalog.ts "No collations", review S41c).
     config.default_collation = '';
+    // Each declared CSV/JSON file's line check starts now, beside DuckDB's start-up (`DuckDbFileViews.linePrecheck`).
+    // The declared files are read once (S7 edge): each precheck is handed to the view of the very entry it checked.
+    const files = Object.entries(options.files ?? {});
+    const prechecks = files.map(([table, path]) => DuckDbFileViews.linePrecheck(path, options.columnTypes?.[table]));
     // Opening is bounded by the statement deadline too (ENGINE_ERROR at the deadline); a database that finishes
     // opening after it is closed then.
     const opening = (async () => {
@@ -229,9 +235,9 @@ export class DuckDbEngine implements SqlEngine {
     const allowed: string[] = [];
     const run = (sql: string) => engine.calls.run(() => connection.run(sql), engine.setupDeadlineMs);
     try {
-      for (const [table, path] of Object.entries(options.files ?? {})) {
+      for (const [i, [table, path]] of files.entries()) {
         const lineBreaks = Object.hasOwn(options.csvLineBreaks ?? {}, table) ? options.csvLineBreaks?.[table] : undefined;
-        allowed.push(await engine.views.create(table, path, options.columnTypes?.[table], lineBreaks, engine.setup));
+        allowed.push(await engine.views.create(table, path, options.columnTypes?.[table], lineBreaks, engine.setup, false, prechecks[i]));
       }
       // Progress is tracked only when asked for (for `progress()`), and never printed by DuckDB itself.
       if (options.trackProgress) {
