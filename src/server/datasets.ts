@@ -22,6 +22,7 @@ import { availableParallelism } from 'node:os';
 import { DpError } from '../core/errors.js';
 import type { SqlEngine } from '../sql/engine.js';
 import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
+import { defaultDuckdbMemoryLimit } from '../sql/engines/resource-limits.js';
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import { checkDatasetConfig, type DatasetConfig } from './config.js';
 import { EnginePool } from './engine-pool.js';
@@ -123,7 +124,12 @@ async function openEngine(
     return { name: config.name, config, schema, engine, engineKind: 'postgres' };
   }
   const { DuckDbEngine } = await import('../sql/engines/duckdb.js');
-  const threads = { preparedStatements: PREPARED_PER_CONNECTION, threads: duckdbThreads ?? defaultDuckdbThreads(duckdbConnections) };
+  // Each pooled connection is its own DuckDB instance: the default memory limit is shared out among them (resource-limits.ts).
+  const threads = {
+    preparedStatements: PREPARED_PER_CONNECTION,
+    threads: duckdbThreads ?? defaultDuckdbThreads(duckdbConnections),
+    memoryLimitBytes: defaultDuckdbMemoryLimit(duckdbConnections),
+  };
   if (config.db) {
     const database = config.db.replace(/^duckdb:/, '');
     const engine = await duckdbPool(duckdbConnections, () => DuckDbEngine.open({ database, statementTimeoutMs, ...threads }));

@@ -143,6 +143,20 @@ export interface DuckDbLimits {
 }
 
 /**
+ * DuckDB's default `memory_limit` for one of `engines` instances open at once: 80 % of the machine's memory (DuckDB's
+ * own default; the container's limit when smaller) shared out among them, at least 1 MiB. Rule (class 14, review stop
+ * 26): every pooled DuckDB connection is its own instance with its own limit, so a pool of n instances at 80 % each
+ * could commit n × 80 % of the machine and be killed for memory after its charges, when the data is large; shared
+ * out, the pool together stays within DuckDB's one-instance default and spills (`temp_directory`) instead.
+ * @param engines - instances open at once, an integer ≥ 1.
+ * @returns the limit in bytes.
+ */
+export function defaultDuckdbMemoryLimit(engines: number): number {
+  const machine = Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY);
+  return Math.max(MIN_LIMIT_BYTES, Math.floor((0.8 * machine) / Math.max(1, Math.floor(engines))));
+}
+
+/**
  * DuckDB's limits from its options (rule 3 above), validated at the edge.
  * @param options - `memoryLimitBytes`, `tempDirectory`, `maxTempBytes` as given to `DuckDbEngine.open`.
  * @param timeoutMs - the statement deadline (named beside them).
@@ -153,8 +167,7 @@ export function duckdbLimits(
   options: { readonly memoryLimitBytes?: unknown; readonly tempDirectory?: unknown; readonly maxTempBytes?: unknown },
   timeoutMs: number,
 ): DuckDbLimits {
-  const machine = Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY);
-  const memory = readByteLimit(options.memoryLimitBytes, 'memoryLimitBytes') ?? Math.max(MIN_LIMIT_BYTES, Math.floor(0.8 * machine));
+  const memory = readByteLimit(options.memoryLimitBytes, 'memoryLimitBytes') ?? defaultDuckdbMemoryLimit(1);
   const maxTemp = readByteLimit(options.maxTempBytes, 'maxTempBytes');
   const dir = options.tempDirectory;
   if (dir !== undefined && dir !== null && (typeof dir !== 'string' || dir === '' || dir.includes('\0'))) {
