@@ -21,8 +21,8 @@
 import { availableParallelism } from 'node:os';
 import { DpError } from '../core/errors.js';
 import type { SqlEngine } from '../sql/engine.js';
-import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
 import { defaultDuckdbMemoryLimit } from '../sql/engines/resource-limits.js';
+import { clickhouseTarget, declaredFileOptions, isClickHouseUrl, isPostgresUrl, postgresTarget } from '../sql/open-data.js';
 import { loadSqlSchema, type SqlSchema } from '../sql/schema.js';
 import { checkDatasetConfig, type DatasetConfig } from './config.js';
 import { EnginePool } from './engine-pool.js';
