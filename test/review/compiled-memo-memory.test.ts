@@ -17,12 +17,12 @@ import { describe, expect, it } from 'vitest';
 import { CompiledMemo, MAX_MEMO_ENTRIES, MAX_MEMO_ENTRY_SQL, MAX_MEMO_SQL } from '../../src/server/compiled-memo.js';
 import { PlanCache } from '../../src/server/plan-cache.js';
 import { compileDpQuery } from '../../src/sql/compile.js';
-import type { CompiledDpQuery } from '../../src/sql/compiled-query.js';
 import { duckdbDialect } from '../../src/sql/dialects/duckdb.js';
 import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import { planDpQuery } from '../../src/sql/plan/plan-query.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { canon } from '../server/_compiled-canon.js';
 
 const schema = parseSqlSchema({
   dataset: 'd',
@@ -40,16 +40,6 @@ const schema = parseSqlSchema({
     },
   },
 });
-
-function canon(c: CompiledDpQuery): string {
-  const value = (v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : JSON.stringify(v);
-  return JSON.stringify({
-    ...c,
-    main: { ...c.main, params: c.main.params.map((p) => [p.type, value(p.value)]) },
-    histograms: c.histograms.map((h) => ({ ...h, params: h.params.map((p) => [p.type, value(p.value)]) })),
-  });
-}
 
 /** A SUM argument nested `depth` times: (e) * (e). */
 function nested(k: number, depth: number): string {

@@ -23,6 +23,7 @@ import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import { planDpQuery } from '../../src/sql/plan/plan-query.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { parseSqlSchema, type SqlSchema } from '../../src/sql/schema.js';
+import { canon } from '../server/_compiled-canon.js';
 
 const schemaWith = (upper: number) =>
   parseSqlSchema({
@@ -60,15 +61,6 @@ const literal = fc.oneof(
   fc.constantFrom('9007199254740993', '17.0', '0'),
 );
 
-function canon(c: CompiledDpQuery): string {
-  const value = (v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : JSON.stringify(v);
-  return JSON.stringify({
-    ...c,
-    main: { ...c.main, params: c.main.params.map((p) => [p.type, value(p.value)]) },
-    histograms: c.histograms.map((h) => ({ ...h, params: h.params.map((p) => [p.type, value(p.value)]) })),
-  });
-}
 const bindValues = (c: CompiledDpQuery) => [...c.main.params, ...c.histograms.flatMap((h) => h.params)].map((p) => p.value);
 
 describe('the memo never mixes queries, schemas, dialects or literal classes (review stop 25)', () => {

@@ -20,6 +20,7 @@ import { postgresDialect } from '../../src/sql/dialects/postgres.js';
 import { planDpQuery } from '../../src/sql/plan/plan-query.js';
 import type { QueryPlan } from '../../src/sql/plan.js';
 import { parseSqlSchema } from '../../src/sql/schema.js';
+import { canon } from './_compiled-canon.js';
 
 const columns = {
   age: { type: 'integer', lower: 18, upper: 90 },
@@ -83,17 +84,6 @@ const fill = (text: string, lits: readonly string[]) => {
   let i = 0;
   return text.replace(/#/g, () => lits[i++] ?? '1');
 };
-
-/** Every statement's text and typed bind values, injectively (bigints as `<n>n`, −0 apart from 0). */
-function canon(c: CompiledDpQuery): string {
-  const value = (v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : JSON.stringify(v);
-  return JSON.stringify({
-    ...c,
-    main: { ...c.main, params: c.main.params.map((p) => [p.type, value(p.value)]) },
-    histograms: c.histograms.map((h) => ({ ...h, params: h.params.map((p) => [p.type, value(p.value)]) })),
-  });
-}
 
 /** The fresh compile's canonical form, or the refusal's message. */
 function freshCompile(text: string, dialect: SqlDialect, salt: bigint): string {
