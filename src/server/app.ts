@@ -111,6 +111,7 @@ function recordingLedger(inner: BudgetLedger): {
 } {
   let charged: ExactLoss | null = null;
   let status: LedgerStatus | null = null;
+  const chargeEarly = inner.chargeEarly?.bind(inner);
   const ledger: BudgetLedger = {
     charge: async (scope, cost, memo) => {
       status = await inner.charge(scope, cost, memo);
@@ -119,10 +120,10 @@ function recordingLedger(inner: BudgetLedger): {
     },
     // The two-step charge (group-commit.ts rule 5), recorded at the decision: a charge that failed to be made
     // durable still stands (never refunded), so the audit line states it.
-    ...(inner.chargeEarly
+    ...(chargeEarly
       ? {
           chargeEarly: async (scope: LedgerScope, cost: ExactLoss, memo: string) => {
-            const early = await (inner.chargeEarly as NonNullable<BudgetLedger['chargeEarly']>)(scope, cost, memo);
+            const early = await chargeEarly(scope, cost, memo);
             status = early.status;
             charged = cost;
             return early;
